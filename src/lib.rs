@@ -1,0 +1,31 @@
+//! This crate provides the core of Reftrail, first-party affiliate attribution for online stores.
+//!
+//! A visitor arrives through an affiliate's link; the core reads the referral from the address
+//! ([`capture`]), decides with the stored state who gets the credit ([`attribution`], and the
+//! multi-touch shares in [`models`]), keeps that state in one compact, versioned first-party
+//! cookie ([`cookie`], with the cookie domain from [`domain`]) once [`consent`] allows it, and
+//! builds the bodies the browser reports to the server ([`report`], [`queue`], [`decorate`]).
+//! Commissions are computed by [`commission`], shared by the server and pinned by vectors.
+//!
+//! Every module here is pure: no I/O, no clock, no randomness. Callers pass the time (`now`, Unix
+//! seconds), configuration and any random bytes in, which keeps the same code testable natively,
+//! usable by the server, and small in the browser. The browser edge (`browser`, wasm32 only) is
+//! the one place that touches `document.cookie`, `localStorage` and the network.
+//!
+//! The crate is `no_std` + `alloc` so the browser bundle pays only for what it uses; the `serde`
+//! feature derives (de)serialization for the server and the tests.
+#![no_std]
+#![deny(missing_docs)]
+
+extern crate alloc;
+// Native builds (tests, the server) link std, which brings the panic handler a cdylib needs;
+// the wasm build brings its own in `browser`.
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std;
+
+pub mod affiliate;
+pub mod state;
+pub mod touch;
+
+#[cfg(target_arch = "wasm32")]
+mod browser;
