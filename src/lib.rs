@@ -24,7 +24,13 @@ extern crate alloc;
 extern crate std;
 
 pub mod affiliate;
+pub mod consent;
+pub mod email;
+pub mod json;
+pub mod queue;
+pub mod report;
 pub mod state;
+pub mod time;
 pub mod touch;
 
 #[cfg(target_arch = "wasm32")]

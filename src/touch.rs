@@ -119,6 +119,8 @@ pub struct Touch {
     pub campaign: Vec<Tag>,
     /// Network click ids present in the address, in [`CLICK_ID_PARAMS`] order.
     pub click_ids: Vec<Tag>,
+    /// The server's click id carried by a cross-domain token, when the touch came from one.
+    pub click_id: Option<String>,
 }
 
 impl Touch {
