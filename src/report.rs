@@ -108,8 +108,11 @@ pub struct Context<'a> {
     pub referral: Option<&'a Referral>,
     /// The visitor id, if consent allowed one.
     pub visitor: Option<&'a str>,
-    /// The publishable key, sent in the body too because `sendBeacon` cannot set headers.
+    /// The publishable key, sent in the body: browser reports carry no custom headers, so
+    /// they stay CORS simple requests (see `browser/net.rs`).
     pub key: Option<&'a str>,
+    /// The idempotency key of this report, kept across retries.
+    pub idempotency_key: Option<&'a str>,
 }
 
 fn valid_text(s: &str) -> bool {
@@ -123,6 +126,17 @@ fn valid_amount(n: i64) -> bool {
 /// Whether `s` is three upper-case ASCII letters.
 pub fn valid_currency(s: &str) -> bool {
     s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// The `click_id` of a `POST /v1/clicks` answer (`{"click_id":"…",…}`), if it is a valid id.
+/// A plain scan rather than a JSON parser: the browser bundle has none, and an id has no
+/// characters that JSON escapes.
+pub fn click_id_from_answer(text: &str) -> Option<String> {
+    const FIELD: &str = "\"click_id\":\"";
+    let start = text.find(FIELD)? + FIELD.len();
+    let rest = text.get(start..)?;
+    let id = rest.get(..rest.find('"')?)?;
+    crate::affiliate::is_valid(id).then(|| String::from(id))
 }
 
 /// `s` cut to at most `max` bytes at a character boundary.
@@ -182,7 +196,8 @@ fn context_fields(o: &mut Object, ctx: &Context) {
             .opt_str("visitor", ctx.visitor);
         o.raw("touch", &t.finish());
     }
-    o.opt_str("key", ctx.key);
+    o.opt_str("key", ctx.key)
+        .opt_str("idempotency_key", ctx.idempotency_key);
 }
 
 /// Checks a sale and builds the body of `POST /v1/sales`.
@@ -300,7 +315,12 @@ mod tests {
     #[test]
     fn sale_body_has_the_contract_shape() {
         let r = referral();
-        let ctx = Context { referral: Some(&r), visitor: Some("v1234567890abcdef"), key: Some("pk_test_1") };
+        let ctx = Context {
+            referral: Some(&r),
+            visitor: Some("v1234567890abcdef"),
+            key: Some("pk_test_1"),
+            idempotency_key: Some("k1"),
+        };
         let body: Value = serde_json::from_str(&sale_body(&sale(), &ctx).unwrap()).unwrap();
         assert_eq!(
             body,
@@ -312,7 +332,8 @@ mod tests {
                 "click_id": "c_123",
                 "touch": {"affiliate": "alice", "via": "query", "at": "2026-11-23T00:00:00Z",
                           "campaign": "spring", "visitor": "v1234567890abcdef"},
-                "key": "pk_test_1"
+                "key": "pk_test_1",
+                "idempotency_key": "k1"
             })
         );
     }
@@ -396,6 +417,15 @@ mod tests {
         assert_eq!(lead_body(&bad, &Context::default()), Err(ReportError::Event));
         let bad = Lead { customer_id: Some("\u{0}".into()), ..lead };
         assert_eq!(lead_body(&bad, &Context::default()), Err(ReportError::Customer));
+    }
+
+    #[test]
+    fn click_id_is_read_from_the_answer() {
+        assert_eq!(click_id_from_answer(r#"{"click_id":"c_9f2A","affiliate":"alice"}"#).as_deref(), Some("c_9f2A"));
+        assert_eq!(click_id_from_answer(r#"{"affiliate":"alice","click_id":"x"}"#).as_deref(), Some("x"));
+        for bad in ["", "{}", r#"{"click_id":""}"#, r#"{"click_id":"a b"}"#, r#"{"click_id":"<x>"}"#, r#"{"click_id":"abc"#, r#"{"click_id":12}"#] {
+            assert_eq!(click_id_from_answer(bad), None, "{bad}");
+        }
     }
 
     #[test]

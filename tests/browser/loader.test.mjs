@@ -1,0 +1,257 @@
+// The loader and the wasm core on real pages in Chromium: capture on every link form, cookie
+// domain sharing, consent, restore from the second copy, first vs last click, the queue before
+// the wasm arrives, a missing wasm, the retry queue, cross-domain decoration.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { setup, open, until, refCookie, storage } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await setup();
+});
+after(async () => env && env.close());
+beforeEach(() => env.reset());
+
+const clicks = () => env.stub.state.received.filter((r) => r.path === '/v1/clicks');
+const sales = () => env.stub.state.received.filter((r) => r.path === '/v1/sales');
+
+for (const [form, path, via] of [
+  ['?ref=', '/shoes?ref=alice&utm_campaign=spring&gclid=G1', 'query'],
+  ['?via=', '/shoes?via=alice', 'query'],
+  ['?aff=', '/shoes?aff=alice', 'query'],
+  ['#ref=', '/shoes#ref=alice', 'fragment'],
+  ['/ref/<id>/', '/shoes/ref/alice/', 'path'],
+]) {
+  test(`captures ${form}, keeps it in the cookie and storage, reports the click, cleans the address`, async () => {
+    await env.page({});
+    const context = await env.browser.newContext();
+    const page = await open(context, env.base('www.shop.test') + path);
+    // The server's click id arrives with the answer and is kept too; compare once it has.
+    await until(async () => /^c_\d+$/.test((await page.evaluate(() => window.reftrail('attribution'))).click_id));
+    const cookie = await until(() => refCookie(context));
+    assert.equal(cookie.domain, '.shop.test', 'shared with every subdomain');
+    assert.equal(cookie.path, '/');
+    assert.equal(cookie.sameSite, 'Lax');
+    assert.ok(cookie.expires * 1000 > Date.now() + 29 * 86400e3, 'lives for the 30-day window');
+    assert.equal(await storage(page), decodeURIComponent(cookie.value), 'second copy in localStorage');
+    const click = (await until(() => clicks()[0])).body;
+    assert.equal(click.affiliate, 'alice');
+    assert.equal(click.via, via);
+    assert.equal(click.consent, 'granted');
+    assert.equal(click.landing, via === 'path' ? '/shoes/' : '/shoes', 'the landing page, without the path form');
+    assert.match(click.visitor, /^[A-Za-z0-9]{16,32}$/);
+    if (form === '?ref=') {
+      assert.deepEqual(click.campaign, { utm_campaign: 'spring' });
+      assert.deepEqual(click.click_ids, { gclid: 'G1' });
+    }
+    const href = await page.evaluate(() => location.pathname + location.search + location.hash);
+    assert.ok(!/alice/.test(href), `address cleaned: ${href}`);
+    const attribution = await page.evaluate(() => window.reftrail('attribution'));
+    assert.equal(attribution.affiliate, 'alice');
+    assert.equal(attribution.via, via);
+    await context.close();
+  });
+}
+
+test('an invalid affiliate id is ignored: nothing stored, nothing reported', async () => {
+  await env.page({});
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=%3Cscript%3Ealert(1)%3C/script%3E');
+  await page.waitForTimeout(300);
+  assert.equal(await refCookie(context), undefined);
+  assert.equal(clicks().length, 0);
+  assert.equal(await page.evaluate(() => window.reftrail('attribution')), null);
+  await context.close();
+});
+
+test('www., the apex and checkout. share one cookie; a public suffix is refused', async () => {
+  await env.page({});
+  const context = await env.browser.newContext();
+  await open(context, env.base('www.shop.test') + '/?ref=alice');
+  await until(() => refCookie(context));
+  for (const host of ['checkout.shop.test', 'shop.test']) {
+    const page = await open(context, env.base(host) + '/cart');
+    assert.equal((await page.evaluate(() => window.reftrail('attribution'))).affiliate, 'alice', host);
+  }
+  await open(context, env.base('www.shop.co.uk') + '/?ref=bob');
+  const uk = await until(async () => (await context.cookies()).find((c) => c.name === 'rt_ref' && c.domain.endsWith('co.uk')));
+  assert.equal(uk.domain, '.shop.co.uk', 'co.uk is a public suffix: the registrable domain is shop.co.uk');
+  await context.close();
+});
+
+test('an IP host gets a host-only cookie', async () => {
+  await env.page({ endpoint: `${env.base('127.0.0.1')}/rt` });
+  const context = await env.browser.newContext();
+  await open(context, env.base('127.0.0.1') + '/?ref=alice');
+  const cookie = await until(() => refCookie(context));
+  assert.equal(cookie.domain, '127.0.0.1');
+  await context.close();
+});
+
+test('consent pending: nothing stored until granted on the same page, then persisted at once', async () => {
+  await env.page({ consent: 'pending' });
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  const click = (await until(() => clicks()[0])).body;
+  assert.equal(click.consent, 'pending');
+  assert.equal(click.visitor, undefined, 'no visitor id without consent');
+  await page.waitForTimeout(200);
+  assert.equal(await refCookie(context), undefined);
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), []);
+  assert.equal((await page.evaluate(() => window.reftrail('attribution'))).affiliate, 'alice', 'kept in memory');
+  await page.evaluate(() => window.reftrail('consent', 'granted'));
+  const cookie = await until(() => refCookie(context));
+  assert.ok(cookie.value.length > 0);
+  assert.ok(await storage(page));
+  await context.close();
+});
+
+test('Global Privacy Control is honoured by default, and can be turned off by the site', async () => {
+  await env.page({});
+  const context = await env.browser.newContext();
+  await context.addInitScript(() => Object.defineProperty(navigator, 'globalPrivacyControl', { value: true }));
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  assert.equal((await until(() => clicks()[0])).body.consent, 'denied');
+  await page.waitForTimeout(200);
+  assert.equal(await refCookie(context), undefined);
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), []);
+  await env.page({ gpc: 'false' });
+  await open(context, env.base('www.shop.test') + '/?ref=alice');
+  await until(() => refCookie(context));
+  await context.close();
+});
+
+test('a lost cookie is restored from localStorage, and lost storage from the cookie', async () => {
+  await env.page({});
+  const context = await env.browser.newContext();
+  const first = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  const original = await until(() => refCookie(context));
+  await context.clearCookies(); // as Safari does to script-set cookies after 7 days
+  const second = await open(context, env.base('www.shop.test') + '/products');
+  const restored = await until(() => refCookie(context));
+  assert.equal(restored.value, original.value);
+  assert.equal(restored.domain, '.shop.test');
+  await second.evaluate(() => localStorage.clear());
+  const third = await open(context, env.base('www.shop.test') + '/cart');
+  assert.equal(await until(() => storage(third)), decodeURIComponent(original.value));
+  assert.equal((await third.evaluate(() => window.reftrail('attribution'))).affiliate, 'alice');
+  await first.close();
+  await context.close();
+});
+
+for (const [model, winner] of [['last', 'bob'], ['first', 'alice']]) {
+  test(`${model}-click: a second affiliate's link later credits ${winner}`, async () => {
+    await env.page({ model });
+    const context = await env.browser.newContext();
+    await open(context, env.base('www.shop.test') + '/?ref=alice');
+    await until(() => refCookie(context));
+    const page = await open(context, env.base('www.shop.test') + '/?ref=bob');
+    await until(() => clicks().length === 2);
+    assert.equal((await page.evaluate(() => window.reftrail('attribution'))).affiliate, winner);
+    await context.close();
+  });
+}
+
+test('calls made before the wasm arrives are queued and replayed, config first', async () => {
+  env.stub.state.wasmDelayMs = 700;
+  await env.page(
+    { endpoint: '' },
+    {
+      before: `<script>
+        window.reftrail = window.reftrail || function () { (window.reftrail.q = window.reftrail.q || []).push(arguments); };
+        reftrail('config', { endpoint: location.origin + '/rt', model: 'first' });
+        reftrail('conversion', { order_id: 'A-1', amount: 125000, currency: 'VND', items: [{ sku: 'SHOE', category: 'shoes', amount: 125000 }] });
+        window.early = typeof reftrail('attribution', function (a) { window.seen = a; });
+      </script>`,
+    },
+  );
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.base('www.shop.test') + '/?ref=alice');
+  assert.equal(await page.evaluate(() => window.reftrail.loaded), undefined, 'the wasm is still on its way');
+  const sale = (await until(() => sales()[0], { timeout: 8000 })).body;
+  assert.equal(sale.order_id, 'A-1');
+  assert.equal(sale.amount, 125000);
+  assert.equal(sale.currency, 'VND');
+  assert.equal(sale.touch.affiliate, 'alice', 'the queued sale is replayed after the capture');
+  assert.equal(sale.idempotency_key, 'A-1');
+  assert.equal((await page.evaluate(() => window.seen)).affiliate, 'alice', 'queued callback ran');
+  await context.close();
+});
+
+test('a page whose wasm is missing still works, and reftrail() never throws', async () => {
+  env.stub.state.blockWasm = true;
+  await env.page({}, { body: `<button id="buy" onclick="reftrail('conversion', {order_id: 'B-1', amount: 1, currency: 'USD'}); this.textContent = 'bought'">Buy</button>` });
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(env.base('www.shop.test') + '/?ref=alice');
+  await page.waitForTimeout(500);
+  await page.click('#buy');
+  assert.equal(await page.textContent('#buy'), 'bought');
+  assert.equal(await page.textContent('#title'), 'A shop page');
+  assert.deepEqual(errors, []);
+  assert.equal(env.stub.state.received.length, 0);
+  await context.close();
+});
+
+test('a sale that fails offline waits in localStorage and is sent once on the next page', async () => {
+  await env.page({});
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  await until(() => clicks()[0]);
+  env.stub.state.mode = 'down';
+  await page.evaluate(() => reftrail('conversion', { order_id: 'C-9', amount: 4990, currency: 'THB', email: ' Buyer@Example.com ' }));
+  await until(() => sales().length === 1);
+  const queued = await until(async () => {
+    const q = await storage(page, 'rt_queue');
+    return q && q.includes('C-9') && q;
+  });
+  assert.match(queued, /^s\tC-9\t/);
+  env.stub.state.mode = 'ok';
+  const next = await open(context, env.base('www.shop.test') + '/thanks');
+  await until(() => sales().length === 2);
+  const [failed, delivered] = sales();
+  assert.equal(delivered.body.idempotency_key, failed.body.idempotency_key);
+  assert.equal(delivered.body.customer.email_hash, crypto.createHash('sha256').update('buyer@example.com').digest('hex'));
+  assert.ok(!delivered.raw.includes('Buyer') && !delivered.raw.toLowerCase().includes('buyer@'), 'no raw email leaves the browser');
+  await until(async () => (await storage(next, 'rt_queue')) === null);
+  await next.waitForTimeout(300);
+  assert.equal(sales().length, 2, 'delivered once, not again');
+  await context.close();
+});
+
+test('bodies are CORS simple requests with credentials: text/plain, key in the body', async () => {
+  await env.page({ key: 'pk_test_abc', endpoint: `${env.base('blog.example')}/rt` });
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  await page.evaluate(() => reftrail('lead', { email: 'a@b.co', event: 'signup' }));
+  const lead = await until(() => env.stub.state.received.find((r) => r.path === '/v1/leads'));
+  assert.equal(lead.contentType, 'text/plain;charset=UTF-8');
+  assert.equal(lead.origin, env.base('www.shop.test'));
+  assert.equal(lead.body.key, 'pk_test_abc');
+  assert.equal(lead.body.event, 'signup');
+  assert.equal(lead.body.touch.affiliate, 'alice');
+  await context.close();
+});
+
+test('links to a decorated domain carry the attribution, and that site accepts it', async () => {
+  await env.page({ decorate: 'pay.example' }, { body: `<a id="pay" href="${env.base('pay.example')}/checkout?cart=7#top">Pay</a>` });
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  await until(() => refCookie(context));
+  await page.click('#pay');
+  await page.waitForURL(/pay\.example/);
+  assert.match(page.url(), /\/checkout\?cart=7&rt=[^&#]+#top$/);
+  await page.waitForFunction(() => window.reftrail && window.reftrail.loaded);
+  const a = await until(() => page.evaluate(() => window.reftrail('attribution')));
+  assert.equal(a.affiliate, 'alice');
+  assert.equal(a.via, 'decorated');
+  const search = await page.evaluate(() => location.search);
+  assert.ok(!/[?&]rt=/.test(search), `token removed from the address bar: ${search}`);
+  const payCookie = (await context.cookies(env.base('pay.example'))).find((c) => c.name === 'rt_ref');
+  assert.ok(payCookie, 'kept on the receiving site');
+  await context.close();
+});
