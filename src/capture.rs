@@ -133,7 +133,7 @@ pub fn split_url(url: &str) -> Option<(String, Address<'_>)> {
 }
 
 /// Reads the touch from the address a visitor landed on. `referrer` is `document.referrer`,
-/// `own_host` is `location.hostname`, `now` is the time in Unix seconds. See the module docs for
+/// `own_host` is `location.hostname` (a `:port` is ignored), `now` is the time in Unix seconds. See the module docs for
 /// where the affiliate comes from.
 ///
 /// - `via` says which form named the affiliate; `at` is `now`, except for a cross-domain token,
@@ -298,7 +298,10 @@ fn path_form(path: &str, prefix: &str) -> Option<(usize, AffiliateId)> {
     }
     let bytes = path.as_bytes();
     // `/ref/alice/` and `/ref/alice`: one trailing slash is allowed.
-    let bytes = bytes.strip_suffix(b"/").unwrap_or(bytes);
+    let bytes = match bytes.split_last() {
+        Some((b'/', rest)) => rest,
+        _ => bytes,
+    };
     let slash = bytes.iter().rposition(|&b| b == b'/')?;
     let (before, id) = (bytes.get(..slash)?, bytes.get(slash + 1..)?);
     let cut = before.len().checked_sub(prefix.len())?;
@@ -352,7 +355,17 @@ fn tags<const N: usize>(names: &[&'static str; N], slots: [Option<String>; N]) -
 /// The referrer's host, when it is an http(s) URL on another host.
 fn referrer_host(referrer: &str, own_host: &str) -> Option<String> {
     let (host, _) = split_url(referrer)?;
-    (!host.eq_ignore_ascii_case(own_host)).then_some(host)
+    (!host.eq_ignore_ascii_case(without_port(own_host))).then_some(host)
+}
+
+/// `host` without a `:port`, so `location.host` works where `location.hostname` is meant.
+fn without_port(host: &str) -> &str {
+    let bytes = host.as_bytes();
+    let end = match bytes.first() {
+        Some(b'[') => bytes.iter().position(|&b| b == b']').map(|i| i + 1),
+        _ => bytes.iter().position(|&b| b == b':'),
+    };
+    end.and_then(|end| host.get(..end)).unwrap_or(host)
 }
 
 /// `input` without the sequences whose decoded name `remove` picks; `None` if none was picked.
@@ -398,18 +411,20 @@ fn host_of(authority: &[u8]) -> Option<String> {
     Some(host.to_ascii_lowercase())
 }
 
-/// Whether `port` (with its `:`) is empty or `:` and up to 65535, as the URL parser requires.
+/// Whether `port` (with its `:`) is empty, or `:` and ASCII digits worth at most 65535 (leading
+/// zeros allowed), as the URL parser's port state requires.
 fn valid_port(port: &[u8]) -> bool {
-    let Some(digits) = port.strip_prefix(b":") else {
-        return port.is_empty();
-    };
-    digits.len() <= 5
-        && digits
+    match port.split_first() {
+        None => true,
+        Some((b':', digits)) => digits
             .iter()
             .try_fold(0u32, |n, &b| {
-                b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+                let n = n * 10 + u32::from(b.wrapping_sub(b'0'));
+                (b.is_ascii_digit() && n <= 65_535).then_some(n)
             })
-            .is_some_and(|n| n <= 65_535)
+            .is_some(),
+        Some(_) => false,
+    }
 }
 
 /// Whether `host` is one a browser serializes: a DNS name or IPv4 address in ASCII, or a
@@ -418,7 +433,11 @@ fn valid_host(host: &[u8]) -> bool {
     if host.is_empty() || host.len() > 255 {
         return false;
     }
-    match host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
+    let bracketed = match (host.split_first(), host.split_last()) {
+        (Some((b'[', _)), Some((b']', _))) => host.get(1..host.len() - 1),
+        _ => None,
+    };
+    match bracketed {
         Some(ipv6) => {
             !ipv6.is_empty()
                 && ipv6
@@ -920,6 +939,11 @@ mod tests {
         referrer!("https://SHOP.test/", HOST => None);
         referrer!("https://shop.test/", "SHOP.TEST" => None);
         referrer!("https://shop.test:8443/", HOST => None);
+        referrer!("https://shop.test/", "shop.test:8080" => None);
+        referrer!("https://blog.test/", "shop.test:8080" => Some("blog.test"));
+        referrer!("https://[::1]:8080/", "[::1]:8080" => None);
+        referrer!("https://[::1]/", "[::1]" => None);
+        referrer!("https://[::2]/", "[::1]:8080" => Some("[::2]"));
         referrer!("", HOST => None);
         referrer!("android-app://com.google.android.gm/", HOST => None);
         referrer!("ftp://blog.test/", HOST => None);
@@ -959,7 +983,10 @@ mod tests {
         split!("https://192.168.0.1:8080/x" => ("192.168.0.1", "/x", "", ""));
         split!("https://shop.test:65536/" => None);
         split!("https://shop.test:-1/" => None);
-        split!("https://shop.test:000443/" => None);
+        split!("https://shop.test:000443/" => ("shop.test", "/", "", ""));
+        split!("https://shop.test:0000000000000000000000080/" => ("shop.test", "/", "", ""));
+        split!("https://shop.test:99999999999999999999/" => None);
+        split!("https://shop.test:1:2/" => None);
         split!("https://[::1/" => None);
         split!("https://[]/" => None);
         split!("https://[::1]x/" => None);

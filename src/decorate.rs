@@ -64,7 +64,10 @@ pub fn host_matches(host: &str, domains: &[String]) -> bool {
     let host = host.as_bytes();
     domains.iter().any(|domain| {
         let domain = domain.as_bytes();
-        let domain = domain.strip_prefix(b".").unwrap_or(domain);
+        let domain = match domain.split_first() {
+            Some((b'.', rest)) => rest,
+            _ => domain,
+        };
         let Some(cut) = host.len().checked_sub(domain.len()) else {
             return false;
         };
