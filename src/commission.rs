@@ -22,11 +22,12 @@
 //! # Rounding: one rule
 //! A percent line is computed exactly as `basis × rate_bps` in `i128`, then divided by 10 000 and
 //! rounded **half to even** (banker's rounding) to a whole minor unit, once per line: 0.5 cent
-//! goes to the even neighbour (12.345 → 12.34, 12.355 → 12.36), anything else to the nearest. Half
-//! up would round every tie the same way and overpay by a quarter of a minor unit per tie on
-//! average, over thousands of referrals; half to even is unbiased. Refund reversals use the same
-//! rule on `commission × refunded / order_amount`. Nothing else rounds: splitting an order
-//! discount over lines is an exact integer split (below).
+//! goes to the even neighbour (1 234.5 → 1 234, 1 235.5 → 1 236), anything else to the nearest.
+//! Half up would send every tie upward, half a minor unit each in the affiliate's favour, and
+//! over thousands of referrals that drift adds up; half to even sends half the ties each way, so
+//! the errors cancel on average. Refund reversals use the same rule on `commission × refunded /
+//! order_amount`. Nothing else rounds: splitting an order discount over lines is an exact integer
+//! split (below).
 //!
 //! # What a sale earns
 //! The *basis* of a sale is `subtotal − discount`, plus `shipping` if [`Rules::include_shipping`]
@@ -48,7 +49,7 @@
 //! volume in the period *before* this sale ([`Period`]); the whole sale takes that tier's rate.
 //! A flat product or category override pays its amount per unit (× quantity). A flat order-level
 //! rate pays its amount once per sale, in one `sale` line covering every item that fell to it
-//! (none if every item has an override; shipping and tax lines then earn zero).
+//! (no such line if every item has an override); included shipping and tax earn nothing under it.
 //!
 //! A renewal (`is_renewal`) earns only if [`Rules::recurring`] allows it: for `months` months
 //! (renewals with `months_since_first_sale < months`) or for the subscription's lifetime.
@@ -494,7 +495,7 @@ impl core::error::Error for Error {}
 
 impl Rules {
     /// Checks the rules on their own: rates at most 100 %, tiers in order, no negative amounts.
-    /// [`compute`] calls it; the server calls it before storing new settings.
+    /// [`compute`] calls it; a server calls it before storing new settings.
     pub fn validate(&self) -> Result<(), Error> {
         let rates = self
             .sale
@@ -704,41 +705,33 @@ impl Resolved {
 /// What `rate` means for an order in `currency` after the affiliate's `period`; `None` if it
 /// needs an amount the rate lacks in `currency`.
 fn resolve(rate: &Rate, currency: Currency, period: &Period) -> Option<Resolved> {
-    let (base, rates, reached) = match rate {
+    // The number of tiers reached, and the rate of the last one (or the base rate).
+    let (reached, bps) = match rate {
         Rate::Percent { rate_bps } => {
             return Some(Resolved::Percent {
                 bps: *rate_bps,
                 tier: None,
-            })
+            });
         }
         Rate::Flat { amounts } => return amounts.get(&currency).map(|&a| Resolved::Flat(a)),
         Rate::SalesTiers { rate_bps, tiers } => {
-            let reached = tiers.iter().take_while(|t| period.sales >= t.from).count();
-            (
-                *rate_bps,
-                tiers.iter().map(|t| t.rate_bps).collect::<Vec<_>>(),
-                reached,
-            )
+            let reached = tiers.iter().take_while(|t| period.sales >= t.from);
+            reached.fold((0, *rate_bps), |(n, _), t| (n + 1, t.rate_bps))
         }
         Rate::RevenueTiers { rate_bps, tiers } => {
-            let mut reached = 0;
+            let mut last = (0, *rate_bps);
             for t in tiers {
                 if period.revenue < *t.from.get(&currency)? {
                     break;
                 }
-                reached += 1;
+                last = (last.0 + 1, t.rate_bps);
             }
-            (
-                *rate_bps,
-                tiers.iter().map(|t| t.rate_bps).collect(),
-                reached,
-            )
+            last
         }
     };
-    let bps = reached.checked_sub(1).map_or(base, |i| rates[i]);
     Some(Resolved::Percent {
         bps,
-        tier: u32::try_from(reached).ok(),
+        tier: Some(reached),
     })
 }
 
@@ -1295,6 +1288,41 @@ mod tests {
         ];
         input.discount = 2;
         assert_eq!(item_bases(&input), Ok(Some(vec![0, 0, 1])));
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn rules_read_and_write_plain_json() {
+        let json = r#"{"sale": {"type": "percent", "rate_bps": 1000}, "lead": {"USD": 200},
+            "affiliates": {"alice": {"sale": {"type": "sales_tiers", "rate_bps": 1000,
+                "tiers": [{"from": 50, "rate_bps": 1500}]}}},
+            "products": {"GIFT": {"type": "flat", "amounts": {"USD": 300}}},
+            "recurring": {"type": "months", "months": 12},
+            "caps": {"per_referral": {"USD": 50000}}}"#;
+        let rules: Rules = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            rules.recurring,
+            Recurring::Months {
+                months: 12,
+                rate: None
+            }
+        );
+        assert_eq!(rules.lead, Some(amounts(&[(Currency::USD, 200)])));
+        let back: Rules = serde_json::from_value(serde_json::to_value(&rules).unwrap()).unwrap();
+        assert_eq!(back, rules);
+        for bad in [
+            r#"{"sale": {"type": "percent", "rate": 1000}}"#,
+            r#"{"sale": {"type": "percent", "rate_bps": 1000, "extra": 1}}"#,
+            r#"{"sale": {"type": "percent", "rate_bps": -1}}"#,
+            r#"{"sale": {"type": "percent", "rate_bps": 12.5}}"#,
+            r#"{"sale": {"type": "share", "rate_bps": 1000}}"#,
+            r#"{"lead": {"usd": 200}}"#,
+            r#"{"lead": {"USD": 2.5}}"#,
+            r#"{"affiliates": {"<script>": {}}}"#,
+            r#"{"include_shiping": true}"#,
+        ] {
+            assert!(serde_json::from_str::<Rules>(bad).is_err(), "{bad}");
+        }
     }
 
     /// Marsaglia's xorshift64: a fixed seed, so every run checks the same cases.
