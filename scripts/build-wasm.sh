@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
 . scripts/env.sh
 
-cargo build --quiet --release --lib --target wasm32-unknown-unknown
+cargo build --quiet --release --lib --target wasm32-unknown-unknown --features bundle
 rm -rf target/wasm-bindgen && mkdir -p target/wasm-bindgen js/dist
 wasm-bindgen --target web --no-typescript --out-dir target/wasm-bindgen --out-name reftrail \
   target/wasm32-unknown-unknown/release/reftrail.wasm

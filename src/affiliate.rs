@@ -67,7 +67,15 @@ mod tests {
 
     #[test]
     fn accepts_the_allow_list() {
-        valid!["alice", "Alice", "42", "a", "john.doe", "summer_sale-2026", "x".repeat(64).as_str()];
+        valid![
+            "alice",
+            "Alice",
+            "42",
+            "a",
+            "john.doe",
+            "summer_sale-2026",
+            "x".repeat(64).as_str()
+        ];
     }
 
     #[test]

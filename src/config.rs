@@ -204,7 +204,13 @@ mod tests {
     macro_rules! err {
         ($name:expr, $value:expr, $err:expr) => {{
             let mut c = Config::default();
-            assert_eq!(c.apply($name, $value), Err($err), "{} = {:?}", $name, $value);
+            assert_eq!(
+                c.apply($name, $value),
+                Err($err),
+                "{} = {:?}",
+                $name,
+                $value
+            );
             assert_eq!(c, Config::default(), "a refused setting changes nothing");
         }};
     }
@@ -220,13 +226,16 @@ mod tests {
 
     #[test]
     fn settings_table() {
-        ok!("endpoint", "https://shop.example/rt/", |c| c.endpoint == "https://shop.example/rt");
+        ok!("endpoint", "https://shop.example/rt/", |c| c.endpoint
+            == "https://shop.example/rt");
         ok!("endpoint", "/rt", |c| c.endpoint == "/rt");
-        ok!("endpoint", "http://127.0.0.1:8080", |c| c.endpoint == "http://127.0.0.1:8080");
+        ok!("endpoint", "http://127.0.0.1:8080", |c| c.endpoint
+            == "http://127.0.0.1:8080");
         err!("endpoint", "//evil.example", ConfigError::Endpoint);
         err!("endpoint", "javascript:alert(1)", ConfigError::Endpoint);
         err!("endpoint", "https://a b", ConfigError::Endpoint);
-        ok!("key", "pk_live_abc123", |c| c.key.as_deref() == Some("pk_live_abc123"));
+        ok!("key", "pk_live_abc123", |c| c.key.as_deref()
+            == Some("pk_live_abc123"));
         err!("key", "sk_live_abc123", ConfigError::Key);
         err!("key", "pk_<script>", ConfigError::Key);
         ok!("consent", "pending", |c| c.consent == Consent::Pending);
@@ -235,7 +244,8 @@ mod tests {
         ok!("clean", "false", |c| !c.clean);
         ok!("fragment", "0", |c| !c.capture.fragment);
         err!("clean", "no", ConfigError::Boolean);
-        ok!("params", "ref, via", |c| c.capture.params == vec!["ref", "via"]);
+        ok!("params", "ref, via", |c| c.capture.params
+            == vec!["ref", "via"]);
         err!("params", "", ConfigError::Param);
         err!("params", "ref,a b", ConfigError::Param);
         ok!("pathPrefix", "go", |c| c.capture.path_prefix == "go");
@@ -248,7 +258,9 @@ mod tests {
         err!("window", "7.5", ConfigError::Window);
         ok!("model", "first", |c| c.policy.model == Model::FirstClick);
         err!("model", "linear", ConfigError::Model);
-        ok!("decorate", "Pay.Example, checkout.other.test", |c| c.decorate == vec!["pay.example", "checkout.other.test"]);
+        ok!("decorate", "Pay.Example, checkout.other.test", |c| c
+            .decorate
+            == vec!["pay.example", "checkout.other.test"]);
         err!("decorate", "pay.example/path", ConfigError::Domain);
         err!("decorate", ".pay.example", ConfigError::Domain);
         err!("nope", "1", ConfigError::UnknownSetting);

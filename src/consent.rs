@@ -69,7 +69,12 @@ mod tests {
     macro_rules! resolves {
         ($default:expr, $explicit:expr, $gpc:expr, $honour:expr => $want:expr) => {
             assert_eq!(
-                resolve(&Signals { site_default: $default, explicit: $explicit, gpc: $gpc, honour_gpc: $honour }),
+                resolve(&Signals {
+                    site_default: $default,
+                    explicit: $explicit,
+                    gpc: $gpc,
+                    honour_gpc: $honour
+                }),
                 $want
             );
         };

@@ -152,7 +152,19 @@ mod tests {
 
     #[test]
     fn integers_match_core_fmt() {
-        for n in [0, 1, -1, 9, 10, 99, 100, 12_345, -12_345, i64::MAX, i64::MIN] {
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            -12_345,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let mut out = String::new();
             push_i64(&mut out, n);
             assert_eq!(out, n.to_string());
@@ -162,7 +174,10 @@ mod tests {
     #[test]
     fn objects_are_valid_json() {
         let mut o = Object::new();
-        o.str("a", "x\"y").int("n", -5).opt_str("skip", None).raw("o", "{\"k\":1}");
+        o.str("a", "x\"y")
+            .int("n", -5)
+            .opt_str("skip", None)
+            .raw("o", "{\"k\":1}");
         let text = o.finish();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["a"], "x\"y");

@@ -18,9 +18,9 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
-// Native builds (tests, the server) link std, which brings the panic handler a cdylib needs;
-// the wasm build brings its own in `browser`.
-#[cfg(not(target_arch = "wasm32"))]
+// Native builds (tests, the server) and wasm tests link std, which brings the panic handler a
+// cdylib needs; the browser bundle brings its own in `browser` (feature `bundle`).
+#[cfg(any(not(target_arch = "wasm32"), not(feature = "bundle")))]
 extern crate std;
 
 pub mod affiliate;
@@ -46,3 +46,5 @@ pub mod touch;
 
 #[cfg(target_arch = "wasm32")]
 mod browser;
+#[cfg(target_arch = "wasm32")]
+pub use browser::{command, start};

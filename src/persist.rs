@@ -30,17 +30,53 @@ pub fn reconcile(cookie_value: Option<&str>, storage_value: Option<&str>) -> (St
     let from_cookie = cookie_value.and_then(|v| cookie::decode(v).ok());
     let from_storage = storage_value.and_then(|v| cookie::decode(v).ok());
     match (from_cookie, from_storage) {
-        (Some(c), Some(s)) if c == s => (c, Repair { cookie: false, storage: false }),
+        (Some(c), Some(s)) if c == s => (
+            c,
+            Repair {
+                cookie: false,
+                storage: false,
+            },
+        ),
         (Some(c), Some(s)) => {
             if freshness(&s) > freshness(&c) {
-                (s, Repair { cookie: true, storage: false })
+                (
+                    s,
+                    Repair {
+                        cookie: true,
+                        storage: false,
+                    },
+                )
             } else {
-                (c, Repair { cookie: false, storage: true })
+                (
+                    c,
+                    Repair {
+                        cookie: false,
+                        storage: true,
+                    },
+                )
             }
         }
-        (Some(c), None) => (c, Repair { cookie: false, storage: true }),
-        (None, Some(s)) => (s, Repair { cookie: true, storage: false }),
-        (None, None) => (State::default(), Repair { cookie: false, storage: false }),
+        (Some(c), None) => (
+            c,
+            Repair {
+                cookie: false,
+                storage: true,
+            },
+        ),
+        (None, Some(s)) => (
+            s,
+            Repair {
+                cookie: true,
+                storage: false,
+            },
+        ),
+        (None, None) => (
+            State::default(),
+            Repair {
+                cookie: false,
+                storage: false,
+            },
+        ),
     }
 }
 
@@ -72,19 +108,49 @@ mod tests {
     fn reconcile_table() {
         let old = cookie::encode(&state("alice", 1_000));
         let new = cookie::encode(&state("bob", 2_000));
-        let no = Repair { cookie: false, storage: false };
-        let fix_cookie = Repair { cookie: true, storage: false };
-        let fix_storage = Repair { cookie: false, storage: true };
+        let no = Repair {
+            cookie: false,
+            storage: false,
+        };
+        let fix_cookie = Repair {
+            cookie: true,
+            storage: false,
+        };
+        let fix_storage = Repair {
+            cookie: false,
+            storage: true,
+        };
         assert_eq!(reconcile(None, None), (State::default(), no));
-        assert_eq!(reconcile(Some(&old), Some(&old)), (state("alice", 1_000), no));
-        assert_eq!(reconcile(Some(&old), None), (state("alice", 1_000), fix_storage));
-        assert_eq!(reconcile(None, Some(&old)), (state("alice", 1_000), fix_cookie));
-        assert_eq!(reconcile(Some(&old), Some(&new)), (state("bob", 2_000), fix_cookie));
-        assert_eq!(reconcile(Some(&new), Some(&old)), (state("bob", 2_000), fix_storage));
+        assert_eq!(
+            reconcile(Some(&old), Some(&old)),
+            (state("alice", 1_000), no)
+        );
+        assert_eq!(
+            reconcile(Some(&old), None),
+            (state("alice", 1_000), fix_storage)
+        );
+        assert_eq!(
+            reconcile(None, Some(&old)),
+            (state("alice", 1_000), fix_cookie)
+        );
+        assert_eq!(
+            reconcile(Some(&old), Some(&new)),
+            (state("bob", 2_000), fix_cookie)
+        );
+        assert_eq!(
+            reconcile(Some(&new), Some(&old)),
+            (state("bob", 2_000), fix_storage)
+        );
         // A damaged copy is absent, and the good one repairs it.
         let mut damaged = new.clone();
         damaged.pop();
-        assert_eq!(reconcile(Some(&damaged), Some(&old)), (state("alice", 1_000), fix_cookie));
-        assert_eq!(reconcile(Some("garbage"), Some("<script>")), (State::default(), no));
+        assert_eq!(
+            reconcile(Some(&damaged), Some(&old)),
+            (state("alice", 1_000), fix_cookie)
+        );
+        assert_eq!(
+            reconcile(Some("garbage"), Some("<script>")),
+            (State::default(), no)
+        );
     }
 }

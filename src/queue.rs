@@ -162,12 +162,22 @@ mod tests {
     use alloc::format;
 
     fn entry(endpoint: Endpoint, key: &str, at: u64) -> Entry {
-        Entry { endpoint, key: key.into(), at, attempts: 0, body: format!("{{\"k\":\"{key}\"}}") }
+        Entry {
+            endpoint,
+            key: key.into(),
+            at,
+            attempts: 0,
+            body: format!("{{\"k\":\"{key}\"}}"),
+        }
     }
 
     #[test]
     fn round_trips() {
-        let list = [entry(Endpoint::Sales, "a", 5), entry(Endpoint::Clicks, "b", 6), entry(Endpoint::Leads, "c", 7)];
+        let list = [
+            entry(Endpoint::Sales, "a", 5),
+            entry(Endpoint::Clicks, "b", 6),
+            entry(Endpoint::Leads, "c", 7),
+        ];
         assert_eq!(decode(&encode(&list)), list);
         assert_eq!(decode(""), []);
     }
@@ -175,7 +185,15 @@ mod tests {
     #[test]
     fn malformed_lines_are_dropped_not_trusted_in_part() {
         let good = encode(&[entry(Endpoint::Sales, "a", 5)]);
-        for bad in ["x\ta\t5\t0\t{}", "s\t\t5\t0\t{}", "s\ta\t-5\t0\t{}", "s\ta\t5\tx\t{}", "s\ta\t5\t0\tnot json", "s\ta\t5", "s\ta\t99999999999999999999\t0\t{}"] {
+        for bad in [
+            "x\ta\t5\t0\t{}",
+            "s\t\t5\t0\t{}",
+            "s\ta\t-5\t0\t{}",
+            "s\ta\t5\tx\t{}",
+            "s\ta\t5\t0\tnot json",
+            "s\ta\t5",
+            "s\ta\t99999999999999999999\t0\t{}",
+        ] {
             let text = format!("{bad}\n{good}");
             assert_eq!(decode(&text), decode(&good), "{bad:?}");
         }
@@ -186,10 +204,17 @@ mod tests {
         let mut q = Vec::new();
         assert!(push(&mut q, entry(Endpoint::Clicks, "click", 100), 100));
         for i in 0..MAX_ENTRIES {
-            assert!(push(&mut q, entry(Endpoint::Sales, &format!("s{i}"), 100), 100));
+            assert!(push(
+                &mut q,
+                entry(Endpoint::Sales, &format!("s{i}"), 100),
+                100
+            ));
         }
         assert_eq!(q.len(), MAX_ENTRIES);
-        assert!(q.iter().all(|e| e.endpoint == Endpoint::Sales), "the click goes first");
+        assert!(
+            q.iter().all(|e| e.endpoint == Endpoint::Sales),
+            "the click goes first"
+        );
         assert!(push(&mut q, entry(Endpoint::Sales, "late", 100), 100));
         assert_eq!(q.first().unwrap().key, "s1");
         assert_eq!(q.last().unwrap().key, "late");

@@ -305,7 +305,12 @@ mod tests {
             amount: 1_250_000,
             currency: "VND".into(),
             coupon: Some("ALICE10".into()),
-            items: vec![Item { sku: "SHOE-1".into(), category: Some("shoes".into()), amount: 625_000, quantity: 2 }],
+            items: vec![Item {
+                sku: "SHOE-1".into(),
+                category: Some("shoes".into()),
+                amount: 625_000,
+                quantity: 2,
+            }],
             shipping: Some(0),
             tax: None,
             email_hash: Some("ab".repeat(32)),
@@ -340,13 +345,19 @@ mod tests {
 
     #[test]
     fn sale_without_referral_has_no_touch() {
-        let body: Value = serde_json::from_str(&sale_body(&sale(), &Context::default()).unwrap()).unwrap();
-        assert!(body.get("touch").is_none() && body.get("click_id").is_none() && body.get("key").is_none());
+        let body: Value =
+            serde_json::from_str(&sale_body(&sale(), &Context::default()).unwrap()).unwrap();
+        assert!(
+            body.get("touch").is_none()
+                && body.get("click_id").is_none()
+                && body.get("key").is_none()
+        );
     }
 
     #[test]
     fn bad_sales_are_refused_with_their_reason() {
-        let cases: Vec<(fn(&mut Sale), ReportError)> = vec![
+        type Edit = fn(&mut Sale);
+        let cases: Vec<(Edit, ReportError)> = vec![
             (|s| s.order_id.clear(), ReportError::OrderId),
             (|s| s.order_id = "x".repeat(129), ReportError::OrderId),
             (|s| s.order_id = "a\nb".into(), ReportError::OrderId),
@@ -360,7 +371,10 @@ mod tests {
             (|s| s.items[0].quantity = 0, ReportError::Item),
             (|s| s.items[0].sku.clear(), ReportError::Item),
             (|s| s.items[0].amount = -1, ReportError::Item),
-            (|s| s.items = vec![s.items[0].clone(); MAX_ITEMS + 1], ReportError::Item),
+            (
+                |s| s.items = vec![s.items[0].clone(); MAX_ITEMS + 1],
+                ReportError::Item,
+            ),
         ];
         for (edit, want) in cases {
             let mut s = sale();
@@ -392,12 +406,25 @@ mod tests {
             at: 0,
             landing: "/shoes".into(),
             referrer_host: Some("blog.example".into()),
-            campaign: vec![Tag { name: "utm_campaign", value: "spring sale".into() }],
-            click_ids: vec![Tag { name: "gclid", value: "Cj0K".into() }],
+            campaign: vec![Tag {
+                name: "utm_campaign",
+                value: "spring sale".into(),
+            }],
+            click_ids: vec![Tag {
+                name: "gclid",
+                value: "Cj0K".into(),
+            }],
             click_id: None,
         };
         let long = alloc::string::String::from("https://shop.test/?") + &"é".repeat(2000);
-        let body: Value = serde_json::from_str(&click_body(&touch, &long, "https://blog.example/p", Consent::Pending, None)).unwrap();
+        let body: Value = serde_json::from_str(&click_body(
+            &touch,
+            &long,
+            "https://blog.example/p",
+            Consent::Pending,
+            None,
+        ))
+        .unwrap();
         assert_eq!(body["affiliate"], "alice");
         assert_eq!(body["via"], "path");
         assert_eq!(body["consent"], "pending");
@@ -410,20 +437,51 @@ mod tests {
 
     #[test]
     fn lead_body_checks_its_fields() {
-        let lead = Lead { event: "signup".into(), email_hash: None, customer_id: Some("42".into()) };
-        let body: Value = serde_json::from_str(&lead_body(&lead, &Context::default()).unwrap()).unwrap();
+        let lead = Lead {
+            event: "signup".into(),
+            email_hash: None,
+            customer_id: Some("42".into()),
+        };
+        let body: Value =
+            serde_json::from_str(&lead_body(&lead, &Context::default()).unwrap()).unwrap();
         assert_eq!(body, json!({"event": "signup", "customer_id": "42"}));
-        let bad = Lead { event: String::new(), ..lead.clone() };
-        assert_eq!(lead_body(&bad, &Context::default()), Err(ReportError::Event));
-        let bad = Lead { customer_id: Some("\u{0}".into()), ..lead };
-        assert_eq!(lead_body(&bad, &Context::default()), Err(ReportError::Customer));
+        let bad = Lead {
+            event: String::new(),
+            ..lead.clone()
+        };
+        assert_eq!(
+            lead_body(&bad, &Context::default()),
+            Err(ReportError::Event)
+        );
+        let bad = Lead {
+            customer_id: Some("\u{0}".into()),
+            ..lead
+        };
+        assert_eq!(
+            lead_body(&bad, &Context::default()),
+            Err(ReportError::Customer)
+        );
     }
 
     #[test]
     fn click_id_is_read_from_the_answer() {
-        assert_eq!(click_id_from_answer(r#"{"click_id":"c_9f2A","affiliate":"alice"}"#).as_deref(), Some("c_9f2A"));
-        assert_eq!(click_id_from_answer(r#"{"affiliate":"alice","click_id":"x"}"#).as_deref(), Some("x"));
-        for bad in ["", "{}", r#"{"click_id":""}"#, r#"{"click_id":"a b"}"#, r#"{"click_id":"<x>"}"#, r#"{"click_id":"abc"#, r#"{"click_id":12}"#] {
+        assert_eq!(
+            click_id_from_answer(r#"{"click_id":"c_9f2A","affiliate":"alice"}"#).as_deref(),
+            Some("c_9f2A")
+        );
+        assert_eq!(
+            click_id_from_answer(r#"{"affiliate":"alice","click_id":"x"}"#).as_deref(),
+            Some("x")
+        );
+        for bad in [
+            "",
+            "{}",
+            r#"{"click_id":""}"#,
+            r#"{"click_id":"a b"}"#,
+            r#"{"click_id":"<x>"}"#,
+            r#"{"click_id":"abc"#,
+            r#"{"click_id":12}"#,
+        ] {
             assert_eq!(click_id_from_answer(bad), None, "{bad}");
         }
     }

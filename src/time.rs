@@ -75,7 +75,20 @@ mod tests {
         let mut days = 0u64;
         for y in 1970..2400u64 {
             let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-            let lens = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+            let lens = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ];
             for (m, len) in lens.iter().enumerate() {
                 assert_eq!(civil_from_days(days), (y, m as u64 + 1, 1));
                 days += len;

@@ -1,11 +1,11 @@
 //! Reading the JavaScript objects passed to `reftrail(...)` without serde: each field is read
 //! with `Reflect.get`, which keeps the bundle small (serde-wasm-bindgen costs ~21 KB gzip).
 
+use crate::email;
+use crate::report::{Item, Lead, ReportError, Sale};
 use alloc::string::String;
 use alloc::vec::Vec;
 use js_sys::{Array, Reflect};
-use crate::email;
-use crate::report::{Item, Lead, ReportError, Sale};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// `obj[name]`, or `undefined`.
@@ -102,17 +102,23 @@ pub fn sale(obj: &JsValue) -> Result<Sale, ReportError> {
             items.push(Item {
                 sku: sku.ok_or(ReportError::Item)?,
                 category: opt_string(&it, "category").map_err(|_| ReportError::Item)?,
-                amount: int(&it, "amount")
-                    .ok()
-                    .flatten()
-                    .ok_or(ReportError::Item)?,
+                amount: int(&it, "amount").ok().flatten().ok_or(ReportError::Item)?,
                 quantity: int(&it, "quantity")
                     .map_err(|_| ReportError::Item)?
                     .unwrap_or(1),
             });
         }
     }
-    Ok(Sale { order_id, amount, currency, coupon, items, shipping, tax, email_hash })
+    Ok(Sale {
+        order_id,
+        amount,
+        currency,
+        coupon,
+        items,
+        shipping,
+        tax,
+        email_hash,
+    })
 }
 
 /// The `{event, email, customer_id}` of a lead.
@@ -127,5 +133,9 @@ pub fn lead(obj: &JsValue) -> Result<Lead, ReportError> {
         v if v.is_undefined() || v.is_null() => None,
         v => Some(text(&v).ok_or(ReportError::Customer)?),
     };
-    Ok(Lead { event, email_hash, customer_id })
+    Ok(Lead {
+        event,
+        email_hash,
+        customer_id,
+    })
 }

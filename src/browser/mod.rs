@@ -7,7 +7,7 @@
 //! settings and the calls queued before the wasm arrived, then routes every later
 //! `reftrail(...)` call to [`command`].
 //!
-//! The build is `no_std`: a panic aborts (there is no message to format, which keeps
+//! The bundle (feature `bundle`) is `no_std`: a panic aborts (there is no message to format, which keeps
 //! `core::fmt` out of the bundle), and memory comes from a small free-list allocator.
 
 mod args;
@@ -18,11 +18,13 @@ mod tracker;
 
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "bundle")]
 #[global_allocator]
 static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: wasm32-unknown-unknown without threads runs one thread.
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
+#[cfg(feature = "bundle")]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()

@@ -25,9 +25,11 @@ fn finish(done: &Done, status: u16, text: String) {
 /// Posts `body` to `url`; `on_done(status, response_text)` runs once, with status 0 when the
 /// request could not be made (offline, blocked, CORS refused).
 pub fn post(url: &str, body: &str, on_done: impl FnOnce(u16, String) + 'static) {
-    let Some(window) = web_sys::window() else { return };
-    let has_fetch = js_sys::Reflect::get(&window, &JsValue::from_str("fetch"))
-        .is_ok_and(|f| f.is_function());
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let has_fetch =
+        js_sys::Reflect::get(&window, &JsValue::from_str("fetch")).is_ok_and(|f| f.is_function());
     if !has_fetch {
         let queued = beacon(&window, url, body);
         return on_done(if queued { 204 } else { 0 }, String::new());
@@ -62,9 +64,8 @@ pub fn post(url: &str, body: &str, on_done: impl FnOnce(u16, String) + 'static) 
                     finish(&done, status, t.as_string().unwrap_or_default())
                 })
             };
-            let on_text_error = Closure::once_into_js(move |_: JsValue| {
-                finish(&done, status, String::new())
-            });
+            let on_text_error =
+                Closure::once_into_js(move |_: JsValue| finish(&done, status, String::new()));
             then(&text, &on_text, &on_text_error);
         })
     };

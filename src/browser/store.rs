@@ -3,9 +3,9 @@
 //! Both can throw (cookies disabled, Safari private mode, storage quota); every failure counts
 //! as "not stored" and nothing is thrown into the page.
 
-use alloc::string::String;
 use crate::cookie::{self, Attributes};
 use crate::domain;
+use alloc::string::String;
 use wasm_bindgen::JsCast;
 
 fn document() -> Option<web_sys::HtmlDocument> {
@@ -32,22 +32,53 @@ fn set(doc: &web_sys::HtmlDocument, name: &str, value: &str, attrs: &Attributes)
 pub fn set_cookie(host: &str, name: &str, value: &str, max_age: u64, secure: bool) {
     let Some(doc) = document() else { return };
     for candidate in domain::candidates(host) {
-        let attrs = Attributes { domain: Some(candidate), max_age, secure };
+        let attrs = Attributes {
+            domain: Some(candidate),
+            max_age,
+            secure,
+        };
         set(&doc, name, value, &attrs);
         if cookie(name).as_deref() == Some(value) {
             return;
         }
     }
-    set(&doc, name, value, &Attributes { domain: None, max_age, secure });
+    set(
+        &doc,
+        name,
+        value,
+        &Attributes {
+            domain: None,
+            max_age,
+            secure,
+        },
+    );
 }
 
 /// Removes cookie `name` from every domain it may have been written on.
 pub fn remove_cookie(host: &str, name: &str, secure: bool) {
     let Some(doc) = document() else { return };
     for candidate in domain::candidates(host) {
-        set(&doc, name, "", &Attributes { domain: Some(candidate), max_age: 0, secure });
+        set(
+            &doc,
+            name,
+            "",
+            &Attributes {
+                domain: Some(candidate),
+                max_age: 0,
+                secure,
+            },
+        );
     }
-    set(&doc, name, "", &Attributes { domain: None, max_age: 0, secure });
+    set(
+        &doc,
+        name,
+        "",
+        &Attributes {
+            domain: None,
+            max_age: 0,
+            secure,
+        },
+    );
 }
 
 /// `localStorage[key]`.

@@ -49,7 +49,9 @@ fn apply_options(cfg: &mut Config, options: &JsValue) {
         return;
     }
     for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
-        let Some(name) = key.as_string() else { continue };
+        let Some(name) = key.as_string() else {
+            continue;
+        };
         let Some(value) = args::text(&args::get(options, &name)) else {
             page::warn("invalid_setting", &name);
             continue;
@@ -72,8 +74,16 @@ pub fn start(options: &JsValue, queued: &JsValue) {
     apply_options(&mut cfg, options);
     // `config` calls queued before the wasm arrived apply before the capture.
     for call in &calls {
-        if Reflect::get(call, &0.into()).ok().and_then(|c| c.as_string()).as_deref() == Some("config") {
-            apply_options(&mut cfg, &Reflect::get(call, &1.into()).unwrap_or(JsValue::UNDEFINED));
+        if Reflect::get(call, &0.into())
+            .ok()
+            .and_then(|c| c.as_string())
+            .as_deref()
+            == Some("config")
+        {
+            apply_options(
+                &mut cfg,
+                &Reflect::get(call, &1.into()).unwrap_or(JsValue::UNDEFINED),
+            );
         }
     }
     let Some(loc) = page::location() else { return };
@@ -95,7 +105,11 @@ pub fn start(options: &JsValue, queued: &JsValue) {
     };
 
     let now = page::now();
-    let address = Address { path: &loc.path, query: &loc.query, fragment: &loc.fragment };
+    let address = Address {
+        path: &loc.path,
+        query: &loc.query,
+        fragment: &loc.fragment,
+    };
     let referrer = page::referrer();
     let touch = capture::capture(&address, &referrer, &loc.host, now, &t.cfg.capture);
     if touch.affiliate.is_some() {
@@ -113,7 +127,13 @@ pub fn start(options: &JsValue, queued: &JsValue) {
     }
     if touch.affiliate.is_some() {
         let visitor = t.visitor_if_granted();
-        let body = report::click_body(&touch, &loc.href, &referrer, t.consent(), visitor.as_deref());
+        let body = report::click_body(
+            &touch,
+            &loc.href,
+            &referrer,
+            t.consent(),
+            visitor.as_deref(),
+        );
         t.enqueue(Endpoint::Clicks, body, page::random_id(20));
     }
     if !t.cfg.decorate.is_empty() {
@@ -145,20 +165,16 @@ pub fn command(name: &str, a: &JsValue, b: &JsValue) -> JsValue {
             JsValue::UNDEFINED
         }
         "lead" => {
-            match args::lead(a) {
-                Ok(lead) => {
-                    with(|t| {
-                        let key = page::random_id(20);
-                        let body = report::lead_body(&lead, &t.context(&key));
-                        (body, key)
-                    })
-                    .map(|(body, key)| match body {
-                        Ok(body) => {
-                            with(|t| t.enqueue(Endpoint::Leads, body, key));
-                            flush();
-                        }
-                        Err(e) => page::warn(e.as_str(), "lead"),
-                    });
+            let body = args::lead(a).and_then(|lead| {
+                let key = page::random_id(20);
+                with(|t| report::lead_body(&lead, &t.context(&key)))
+                    .unwrap_or(Err(crate::report::ReportError::Event))
+                    .map(|body| (body, key))
+            });
+            match body {
+                Ok((body, key)) => {
+                    with(|t| t.enqueue(Endpoint::Leads, body, key));
+                    flush();
                 }
                 Err(e) => page::warn(e.as_str(), "lead"),
             }
@@ -240,7 +256,11 @@ impl Tracker {
         let granted = self.consent() == Consent::Granted;
         Context {
             referral: attribution::live(&self.state, page::now()),
-            visitor: if granted { self.state.visitor.as_deref() } else { None },
+            visitor: if granted {
+                self.state.visitor.as_deref()
+            } else {
+                None
+            },
             key: self.cfg.key.as_deref(),
             idempotency_key: Some(key),
         }
@@ -259,7 +279,11 @@ impl Tracker {
         self.ensure_visitor();
         let value = cookie::encode(&self.state);
         let now = page::now();
-        let max_age = cookie::max_age(&self.state, now, u64::from(self.cfg.policy.window_days) * 86_400);
+        let max_age = cookie::max_age(
+            &self.state,
+            now,
+            u64::from(self.cfg.policy.window_days) * 86_400,
+        );
         if cookie_too || store::cookie(cookie::NAME).as_deref() != Some(value.as_str()) {
             store::set_cookie(&self.host, cookie::NAME, &value, max_age, self.https);
         }
@@ -299,7 +323,13 @@ impl Tracker {
     }
 
     fn enqueue(&mut self, endpoint: Endpoint, body: String, key: String) {
-        let entry = Entry { endpoint, key, at: page::now(), attempts: 0, body };
+        let entry = Entry {
+            endpoint,
+            key,
+            at: page::now(),
+            attempts: 0,
+            body,
+        };
         queue::push(&mut self.queue, entry, page::now());
         self.save_queue();
     }
@@ -335,7 +365,7 @@ impl Tracker {
         let scheme_end = url.find("://")? + 3;
         let after_scheme = url.get(scheme_end..)?;
         let authority_end = after_scheme
-            .find(|c| c == '/' || c == '?' || c == '#')
+            .find(['/', '?', '#'])
             .unwrap_or(after_scheme.len());
         let mut out = String::from(url.get(..scheme_end + authority_end)?);
         out.push_str(if addr.path.is_empty() { "/" } else { addr.path });
@@ -350,7 +380,9 @@ impl Tracker {
 
     /// Records the click id the server answered, so later reports and tokens carry it.
     fn remember_click_id(&mut self, answer: &str) {
-        let Some(id) = report::click_id_from_answer(answer) else { return };
+        let Some(id) = report::click_id_from_answer(answer) else {
+            return;
+        };
         if let Some(r) = self.state.referral.as_mut() {
             if r.click_id.is_none() {
                 r.click_id = Some(id);
@@ -401,13 +433,20 @@ fn flush() {
 /// (click, middle click, submit), so links added later by the page are covered too.
 fn install_decorator() {
     use wasm_bindgen::closure::Closure;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     let handler = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
-        let Some(el) = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        let Some(el) = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
             return;
         };
         if let Ok(Some(a)) = el.closest("a[href]") {
-            let Some(a) = a.dyn_ref::<web_sys::HtmlAnchorElement>() else { return };
+            let Some(a) = a.dyn_ref::<web_sys::HtmlAnchorElement>() else {
+                return;
+            };
             if let Some(url) = with(|t| t.decorate_url(&a.href())).flatten() {
                 a.set_href(&url);
             }
@@ -422,8 +461,12 @@ fn install_decorator() {
             })
             .flatten();
             if let Some(token) = token {
-                let Some(doc) = form.owner_document() else { return };
-                let Ok(input) = doc.create_element("input") else { return };
+                let Some(doc) = form.owner_document() else {
+                    return;
+                };
+                let Ok(input) = doc.create_element("input") else {
+                    return;
+                };
                 let _ = input.set_attribute("type", "hidden");
                 let _ = input.set_attribute("name", "rt");
                 let _ = input.set_attribute("value", &token);

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, the core's native tests (vectors, conformance, tables),
+# the core and its bindings in headless Chromium (wasm-bindgen-test), the built loader on real
+# pages (Playwright + Debian's Chromium), the size budget, and the server's suites when present.
+# Installs what it needs first (scripts/setup.sh, idempotent).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+scripts/setup.sh
+. scripts/env.sh
+step() { printf '\n== %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all --check
+step "clippy (native, all features)"
+cargo clippy --quiet --workspace --all-targets --all-features -- -D warnings
+step "clippy (browser bundle, wasm32)"
+cargo clippy --quiet --lib --target wasm32-unknown-unknown --features bundle -- -D warnings
+
+step "native tests"
+cargo test --quiet --workspace --all-features
+
+step "wasm tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --quiet --target wasm32-unknown-unknown --test wasm
+
+step "browser bundle"
+scripts/build-wasm.sh
+step "size budget"
+node bench/size.mjs --check
+
+step "loader on real pages (Playwright, Chromium)"
+(cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs)
+
+if [ -x scripts/test-server.sh ]; then
+  step "server"
+  scripts/test-server.sh
+fi
+printf '\nall tests passed\n'
