@@ -23,6 +23,7 @@ use crate::affiliate;
 use crate::state::{Referral, State, TrailEntry, TRAIL_LEN};
 use crate::touch::{Touch, Via};
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Seconds in a day.
 pub const DAY: u64 = 86_400;
@@ -153,20 +154,23 @@ pub fn decide(state: &State, touch: &Touch, policy: &Policy, now: u64) -> State 
         return next;
     };
 
+    // Insert in time order (after entries of the same second), keep the newest TRAIL_LEN;
+    // iterators rather than `insert`/`drain`, which carry panic paths into the wasm.
     let pos = next
         .trail
         .iter()
         .rposition(|e| e.at <= touch.at)
         .map_or(0, |i| i + 1);
-    next.trail.insert(
-        pos,
-        TrailEntry {
-            affiliate: affiliate.clone(),
-            at: touch.at,
-        },
-    );
-    let excess = next.trail.len().saturating_sub(TRAIL_LEN);
-    next.trail.drain(..excess);
+    let entry = TrailEntry {
+        affiliate: affiliate.clone(),
+        at: touch.at,
+    };
+    let mut old = core::mem::take(&mut next.trail).into_iter();
+    let mut trail: Vec<TrailEntry> = old.by_ref().take(pos).collect();
+    trail.push(entry);
+    trail.extend(old);
+    let excess = trail.len().saturating_sub(TRAIL_LEN);
+    next.trail = trail.into_iter().skip(excess).collect();
 
     let replace = match (&next.referral, policy.model) {
         (None, _) => true,

@@ -2,14 +2,16 @@
 //! `reftrail::cookie`. The PHP plugin runs the same file, which is what keeps the two decoders
 //! reading the same cookie.
 //!
-//! The cases are read into local structs, so this runs with or without the `serde` feature; with
-//! it, the state's own serde form is also checked against the file.
+//! The cases are read into local structs (`support`), so this runs with or without the `serde`
+//! feature; with it, the state's own serde form is also checked against the file.
 
-use reftrail::affiliate::AffiliateId;
+mod support;
+
 use reftrail::cookie::{decode, encode, DecodeError, MAX_LEN};
-use reftrail::state::{Referral, State, TrailEntry};
-use reftrail::touch::Via;
+#[cfg(feature = "serde")]
+use reftrail::state::State;
 use serde::Deserialize;
+use support::StateJson;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,67 +20,6 @@ struct Case {
     encoded: String,
     state: Option<StateJson>,
     error: Option<String>,
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StateJson {
-    visitor: Option<String>,
-    referral: Option<ReferralJson>,
-    trail: Vec<EntryJson>,
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReferralJson {
-    affiliate: String,
-    via: String,
-    at: u64,
-    expires: u64,
-    click_id: Option<String>,
-    campaign: Option<String>,
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EntryJson {
-    affiliate: String,
-    at: u64,
-}
-
-fn id(s: &str) -> AffiliateId {
-    AffiliateId::parse(s).unwrap_or_else(|| panic!("bad affiliate id {s:?} in a valid case"))
-}
-
-fn via(s: &str) -> Via {
-    [Via::Query, Via::Fragment, Via::Path, Via::Decorated]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .unwrap_or_else(|| panic!("unknown via {s:?}"))
-}
-
-impl StateJson {
-    fn to_state(&self) -> State {
-        State {
-            visitor: self.visitor.clone(),
-            referral: self.referral.as_ref().map(|r| Referral {
-                affiliate: id(&r.affiliate),
-                via: via(&r.via),
-                at: r.at,
-                expires: r.expires,
-                click_id: r.click_id.clone(),
-                campaign: r.campaign.clone(),
-            }),
-            trail: self
-                .trail
-                .iter()
-                .map(|e| TrailEntry {
-                    affiliate: id(&e.affiliate),
-                    at: e.at,
-                })
-                .collect(),
-        }
-    }
 }
 
 const ERRORS: [DecodeError; 11] = [
@@ -107,7 +48,11 @@ fn cookie_vectors() {
     let (mut valid, mut invalid) = (0, 0);
     let mut errors_seen = std::collections::BTreeSet::new();
     for case in &cases {
-        assert!(names.insert(case.name.as_str()), "duplicate {:?}", case.name);
+        assert!(
+            names.insert(case.name.as_str()),
+            "duplicate {:?}",
+            case.name
+        );
         match (&case.state, &case.error) {
             (Some(json), None) => {
                 let state = json.to_state();
@@ -144,7 +89,12 @@ fn cookie_vectors_use_the_serde_form_of_state() {
             let state = json.to_state();
             let from_serde: State = serde_json::from_value(value["state"].clone()).unwrap();
             assert_eq!(from_serde, state, "{}", case.name);
-            assert_eq!(serde_json::to_value(&state).unwrap(), value["state"], "{}", case.name);
+            assert_eq!(
+                serde_json::to_value(&state).unwrap(),
+                value["state"],
+                "{}",
+                case.name
+            );
         }
     }
 }
