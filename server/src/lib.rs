@@ -1,0 +1,231 @@
+//! This crate provides `reftrail-server`, the tracking server of Reftrail: the HTTP API that the
+//! browser core reports clicks, leads and sales to, and that the merchant and the affiliates
+//! read their referrals, money and KPIs from.
+//!
+//! [`app`] builds the whole [`axum::Router`] from an [`AppState`]; `main.rs` only parses the
+//! command line, connects the database and serves it. The database is SQLite (a file, WAL) or
+//! PostgreSQL behind one [`sqlx::AnyPool`] ([`db`]), with one set of migrations. Nothing that
+//! matters lives in the process: several processes against one PostgreSQL behave as one.
+//!
+//! The routes (DESIGN.md, "The HTTP contract (v1)"):
+//! - `POST /v1/clicks` (browser, CORS), `POST /v1/leads`, `POST /v1/sales` (publishable or
+//!   secret key), `POST /v1/refunds` (secret key or merchant session)
+//! - `GET/POST /v1/affiliates`, `GET/PATCH /v1/affiliates/{id}`, `POST /v1/affiliates/{id}/token`
+//! - `GET /v1/referrals[/{id}]`, `POST /v1/referrals/{id}/approve|reject`
+//! - `GET/POST /v1/payouts`, `GET /v1/payouts/{id}`, `GET /v1/payouts/{id}.csv`
+//! - `GET/PUT /v1/program`, `GET/POST /v1/keys`, `DELETE /v1/keys/{id}`
+//! - `GET /v1/reports/{summary,timeseries,affiliates,categories}`, `GET /v1/balances`
+//! - `GET /v1/me`, `GET /v1/me/report` (affiliate token)
+//! - `POST/GET/DELETE /v1/session` (merchant login for the dashboard)
+//! - `GET /healthz`, `GET /metrics`, `GET /v1/openapi.json`
+
+pub mod auth;
+pub mod bots;
+pub mod click_cookie;
+pub mod commissions;
+pub mod credentials;
+pub mod db;
+pub mod error;
+pub mod fraud;
+pub mod ids;
+pub mod ledger;
+pub mod metrics;
+pub mod openapi;
+pub mod program;
+pub mod routes;
+pub mod seed;
+pub mod times;
+pub mod webhooks;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use error::{AppError, ErrorDetail};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// The largest request body accepted, bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// How long settings read from the database are reused before they are read again.
+const SETTINGS_TTL: Duration = Duration::from_secs(1);
+
+/// Options of the HTTP layer.
+#[derive(Clone, Debug, Default)]
+pub struct HttpOptions {
+    /// Whether `X-Forwarded-For` is the client address (behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// `Domain` for the click cookie; host-only when `None`.
+    pub cookie_domain: Option<String>,
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What [`AppState`] holds.
+pub struct Inner {
+    /// The database.
+    pub db: db::Db,
+    /// Process metrics.
+    pub metrics: metrics::Metrics,
+    /// HTTP options.
+    pub http: HttpOptions,
+    program: RwLock<Option<(Instant, Arc<program::Program>)>>,
+    cookie_keys: RwLock<Option<(Instant, Arc<credentials::CookieKeys>)>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// State over `db`.
+    pub fn new(db: db::Db, http: HttpOptions) -> Self {
+        AppState(Arc::new(Inner {
+            db,
+            metrics: metrics::Metrics::default(),
+            http,
+            program: RwLock::new(None),
+            cookie_keys: RwLock::new(None),
+        }))
+    }
+
+    /// The program settings (read at most once a second per process).
+    pub async fn program(&self) -> Result<Arc<program::Program>, AppError> {
+        if let Ok(g) = self.program.read() {
+            if let Some((at, p)) = g.as_ref() {
+                if at.elapsed() < SETTINGS_TTL {
+                    return Ok(p.clone());
+                }
+            }
+        }
+        let p = Arc::new(program::load(&self.db).await?);
+        if let Ok(mut g) = self.program.write() {
+            *g = Some((Instant::now(), p.clone()));
+        }
+        Ok(p)
+    }
+
+    /// Forgets the cached program settings (after this process changed them).
+    pub fn program_changed(&self, p: program::Program) {
+        if let Ok(mut g) = self.program.write() {
+            *g = Some((Instant::now(), Arc::new(p)));
+        }
+    }
+
+    /// The cookie-signing keys (read at most once a second per process).
+    pub async fn cookie_keys(&self) -> Result<Arc<credentials::CookieKeys>, AppError> {
+        if let Ok(g) = self.cookie_keys.read() {
+            if let Some((at, k)) = g.as_ref() {
+                if at.elapsed() < SETTINGS_TTL {
+                    return Ok(k.clone());
+                }
+            }
+        }
+        let k = Arc::new(credentials::cookie_keys(&self.db).await?);
+        if let Ok(mut g) = self.cookie_keys.write() {
+            *g = Some((Instant::now(), k.clone()));
+        }
+        Ok(k)
+    }
+}
+
+/// The whole HTTP API.
+pub fn app(state: AppState) -> Router {
+    let browser =
+        routes::browser_routes().layer(middleware::from_fn_with_state(state.clone(), cors));
+    Router::new()
+        .merge(browser)
+        .merge(routes::merchant_routes())
+        .merge(routes::operator_routes())
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), log_requests))
+        .with_state(state)
+}
+
+async fn fallback() -> AppError {
+    AppError::not_found("not_found", "no such route")
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// Logs every request with its route, status and time, writes 5xx details to the log, and
+/// counts it in the metrics.
+pub async fn log_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let res = next.run(req).await;
+    let secs = start.elapsed().as_secs_f64();
+    let status = res.status();
+    if let Some(ErrorDetail(detail)) = res.extensions().get::<ErrorDetail>() {
+        tracing::error!(%method, route, status = status.as_u16(), ms = secs * 1e3, error = %detail, "request failed");
+    } else {
+        tracing::debug!(%method, route, status = status.as_u16(), ms = secs * 1e3, "request");
+    }
+    state
+        .metrics
+        .observe(method.as_str(), &route, status.as_u16(), secs);
+    res
+}
+
+/// CORS for the browser routes: only the program's allowed origins; a request from another
+/// origin is refused before it reaches the handler, so it writes nothing.
+pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let origin = match req.headers().get(axum::http::header::ORIGIN) {
+        None => return next.run(req).await,
+        Some(o) => o.clone(),
+    };
+    let program = match state.program().await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let allowed = origin.to_str().is_ok_and(|o| program.allows_origin(o));
+    if !allowed {
+        return AppError::forbidden(
+            "origin_not_allowed",
+            "this origin is not in the program's allowed origins",
+        )
+        .into_response();
+    }
+    if req.method() == Method::OPTIONS {
+        let mut h = HeaderMap::new();
+        cors_headers(&mut h, origin);
+        h.insert(
+            "access-control-allow-methods",
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            "access-control-allow-headers",
+            HeaderValue::from_static("content-type, authorization, idempotency-key"),
+        );
+        h.insert("access-control-max-age", HeaderValue::from_static("600"));
+        return (StatusCode::NO_CONTENT, h).into_response();
+    }
+    let mut res = next.run(req).await;
+    cors_headers(res.headers_mut(), origin);
+    res
+}
+
+fn cors_headers(h: &mut HeaderMap, origin: HeaderValue) {
+    h.insert("access-control-allow-origin", origin);
+    h.insert(
+        "access-control-allow-credentials",
+        HeaderValue::from_static("true"),
+    );
+    h.append("vary", HeaderValue::from_static("Origin"));
+}

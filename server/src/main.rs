@@ -1,0 +1,373 @@
+//! `reftrail-server`: the command line of the tracking server.
+//!
+//! ```text
+//! reftrail-server [--database URL] serve [--listen 127.0.0.1:8080]   (the default command)
+//! reftrail-server migrate
+//! reftrail-server keys list | create --kind secret|publishable | revoke ID | rotate-cookie-key
+//! reftrail-server seed-demo [--scale N] [--seed N]
+//! reftrail-server export-payout (--id PAYOUT | --create) [--out FILE]
+//! ```
+//! Configuration comes from flags or `REFTRAIL_*` variables (and `DATABASE_URL`); credentials
+//! missing at first start are generated and printed once (see `credentials`).
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use reftrail_server::credentials::{self, KeyKind, Pinned};
+use reftrail_server::db::{redact, Db};
+use reftrail_server::{app, AppState, HttpOptions};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "reftrail-server",
+    version,
+    about = "The Reftrail tracking server"
+)]
+struct Cli {
+    /// Database: sqlite://PATH (created if missing) or postgres://USER:PASS@HOST:PORT/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://./data/reftrail.db"
+    )]
+    database: String,
+    /// Log filter: a level (error, warn, info, debug, trace) or targets like `info,sqlx=warn`.
+    #[arg(long, global = true, env = "REFTRAIL_LOG", default_value = "info")]
+    log: String,
+    /// Largest number of database connections.
+    #[arg(long, global = true, env = "REFTRAIL_MAX_CONNECTIONS")]
+    max_connections: Option<u32>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Args, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "REFTRAIL_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
+    #[arg(long, env = "REFTRAIL_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Domain attribute of the click cookie (default: host-only).
+    #[arg(long, env = "REFTRAIL_COOKIE_DOMAIN")]
+    cookie_domain: Option<String>,
+    /// Do not run the webhook and auto-approval worker in this process.
+    #[arg(long, env = "REFTRAIL_NO_WORKER")]
+    no_worker: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (migrating first).
+    Serve(ServeArgs),
+    /// Apply the database migrations and create missing credentials.
+    Migrate,
+    /// Manage API keys and cookie keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Fill the database with a realistic demo program.
+    SeedDemo {
+        /// Traffic multiplier (1: about 300 clicks a day for 90 days).
+        #[arg(long, default_value_t = 1)]
+        scale: u64,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Write a payout as a PayPal mass payment CSV.
+    ExportPayout {
+        /// The payout to export.
+        #[arg(long, conflicts_with = "create")]
+        id: Option<String>,
+        /// Create a payout of every approved balance first.
+        #[arg(long)]
+        create: bool,
+        /// File to write (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// List keys (without their secrets).
+    List,
+    /// Create a key and print it once.
+    Create {
+        /// secret or publishable.
+        #[arg(long)]
+        kind: String,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        /// The key id.
+        id: String,
+    },
+    /// Create a new key of the kind and revoke the others of that kind.
+    Rotate {
+        /// secret or publishable.
+        #[arg(long)]
+        kind: String,
+    },
+    /// Sign new click cookies with a new key (cookies signed with older keys still verify).
+    RotateCookieKey,
+}
+
+fn pinned() -> Pinned {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    Pinned {
+        secret_key: var("REFTRAIL_SECRET_KEY"),
+        publishable_key: var("REFTRAIL_PUBLISHABLE_KEY"),
+        admin_password: var("REFTRAIL_ADMIN_PASSWORD"),
+        cookie_secret: var("REFTRAIL_COOKIE_SECRET"),
+    }
+}
+
+fn init_logs(filter: &str) -> anyhow::Result<()> {
+    let targets: tracing_subscriber::filter::Targets = filter.parse().context("--log")?;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::io::stderr),
+        )
+        .with(targets)
+        .try_init()
+        .context("starting the log")?;
+    Ok(())
+}
+
+async fn open(cli: &Cli) -> anyhow::Result<Db> {
+    let sqlite = cli.database.starts_with("sqlite:");
+    let max = cli.max_connections.unwrap_or(if sqlite { 8 } else { 16 });
+    let db = Db::connect(&cli.database, max).await?;
+    db.migrate().await?;
+    for line in credentials::bootstrap(&db, &pinned()).await? {
+        // Printed once, to standard output, because they are stored only as hashes.
+        println!("reftrail: {line}");
+    }
+    Ok(db)
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let db = open(cli).await?;
+    let state = AppState::new(
+        db,
+        HttpOptions {
+            trust_proxy: args.trust_proxy,
+            cookie_domain: args.cookie_domain.clone(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = %redact(&cli.database), "serving");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = (!args.no_worker).then(|| {
+        tokio::spawn(reftrail_server::webhooks::run_worker(
+            state.clone(),
+            stop_rx,
+        ))
+    });
+    let router = app(state);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+    .await?;
+    let _ = stop_tx.send(true);
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+async fn keys(cli: &Cli, action: &KeysAction) -> anyhow::Result<()> {
+    let db = open(cli).await?;
+    match action {
+        KeysAction::List => {
+            let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT id, kind, prefix, created_at, revoked_at FROM api_keys ORDER BY created_at",
+            )
+            .fetch_all(&db.pool)
+            .await?;
+            for (id, kind, prefix, created, revoked) in rows {
+                let state = revoked.map_or("active".to_owned(), |r| {
+                    format!("revoked {}", reftrail_server::times::format(r))
+                });
+                println!(
+                    "{id}\t{kind}\t{prefix}…\t{}\t{state}",
+                    reftrail_server::times::format(created)
+                );
+            }
+        }
+        KeysAction::Create { kind } | KeysAction::Rotate { kind } => {
+            let k = KeyKind::parse(kind).context("--kind must be secret or publishable")?;
+            let key = reftrail_server::ids::new_token(k.prefix());
+            let mut tx = db.begin_write().await?;
+            let id = credentials::insert_key(&mut tx, k, &key).await?;
+            if matches!(action, KeysAction::Rotate { .. }) {
+                sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE kind = $2 AND id <> $3 AND revoked_at IS NULL")
+                    .bind(reftrail_server::times::now())
+                    .bind(k.as_str())
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            println!("{id}\t{key}");
+        }
+        KeysAction::Revoke { id } => {
+            let n = sqlx::query(
+                "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(reftrail_server::times::now())
+            .bind(id)
+            .execute(&db.pool)
+            .await?
+            .rows_affected();
+            anyhow::ensure!(n == 1, "no active key {id}");
+            println!("revoked {id}");
+        }
+        KeysAction::RotateCookieKey => {
+            let mut tx = db.begin_write().await?;
+            let id = credentials::new_cookie_key(&mut tx).await?;
+            tx.commit().await?;
+            println!("cookie key {id} now signs new click cookies");
+        }
+    }
+    Ok(())
+}
+
+async fn export_payout(
+    cli: &Cli,
+    id: Option<&str>,
+    create: bool,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let db = open(cli).await?;
+    let state = AppState::new(db, HttpOptions::default());
+    let id = match (id, create) {
+        (Some(id), _) => id.to_owned(),
+        (None, true) => {
+            let res = reftrail_server::routes::payouts::payouts_create(
+                axum::extract::State(state.clone()),
+                reftrail_server::auth::Merchant,
+                axum::http::HeaderMap::new(),
+                reftrail_server::error::AppJsonOpt(None),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let body = axum::body::to_bytes(res.into_body(), 1 << 24).await?;
+            let v: serde_json::Value = serde_json::from_slice(&body)?;
+            v["id"].as_str().context("payout without id")?.to_owned()
+        }
+        (None, false) => anyhow::bail!("give --id PAYOUT or --create"),
+    };
+    let res = reftrail_server::routes::payouts::payouts_show(
+        axum::extract::State(state),
+        reftrail_server::auth::Merchant,
+        axum::extract::Path(format!("{id}.csv")),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let body = axum::body::to_bytes(res.into_body(), 1 << 24).await?;
+    match out {
+        Some(p) => std::fs::write(p, &body).with_context(|| format!("writing {}", p.display()))?,
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(&body)?;
+        }
+    }
+    eprintln!("payout {id}");
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    init_logs(&cli.log)?;
+    match &cli.command {
+        None => {
+            serve(
+                &cli,
+                &ServeArgs {
+                    listen: std::env::var("REFTRAIL_LISTEN")
+                        .unwrap_or_else(|_| "127.0.0.1:8080".into()),
+                    ..ServeArgs::default()
+                },
+            )
+            .await
+        }
+        Some(Command::Serve(a)) => serve(&cli, a).await,
+        Some(Command::Migrate) => {
+            let db = open(&cli).await?;
+            println!("schema version {}", db.schema_version().await?);
+            Ok(())
+        }
+        Some(Command::Keys { action }) => keys(&cli, action).await,
+        Some(Command::SeedDemo { scale, seed }) => {
+            let db = open(&cli).await?;
+            let s = reftrail_server::seed::seed_demo(&db, (*scale).clamp(1, 1000), *seed)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{s:?}");
+            Ok(())
+        }
+        Some(Command::ExportPayout { id, create, out }) => {
+            export_payout(&cli, id.as_deref(), *create, out.as_deref()).await
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("reftrail-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("reftrail-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Reftrail", description = "First-party affiliate attribution: clicks, conversions, commissions, the referral ledger and KPIs. \
+Errors are `{\"error\": {\"code\", \"message\"}}` with a 4xx status. Money is integer minor units of an ISO 4217 currency; times are RFC 3339 UTC. \
+The merchant dashboard signs in with `POST /v1/session` (admin password): the answer sets the HttpOnly `rt_session` cookie and carries `csrf_token`, \
+which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made with the session."),
+    paths(
+        crate::routes::clicks::clicks_create,
+        crate::routes::conversions::leads_create,
+        crate::routes::conversions::sales_create,
+        crate::routes::conversions::sales_index,
+        crate::routes::refunds::refunds_create,
+        crate::routes::affiliates::affiliates_index,
+        crate::routes::affiliates::affiliates_create,
+        crate::routes::affiliates::affiliates_show,
+        crate::routes::affiliates::affiliates_update,
+        crate::routes::affiliates::affiliates_token,
+        crate::routes::referrals::referrals_index,
+        crate::routes::referrals::referrals_show,
+        crate::routes::referrals::referrals_approve,
+        crate::routes::referrals::referrals_reject,
+        crate::routes::payouts::balances_index,
+        crate::routes::payouts::payouts_index,
+        crate::routes::payouts::payouts_create,
+        crate::routes::payouts::payouts_show,
+        crate::routes::program::program_show,
+        crate::routes::program::program_update,
+        crate::routes::keys::keys_index,
+        crate::routes::keys::keys_create,
+        crate::routes::keys::keys_revoke,
+        crate::routes::reports::reports_summary,
+        crate::routes::reports::reports_timeseries,
+        crate::routes::reports::reports_affiliates,
+        crate::routes::reports::reports_categories,
+        crate::routes::me::me_show,
+        crate::routes::me::me_report,
+        crate::routes::session::session_create,
+        crate::routes::session::session_show,
+        crate::routes::session::session_delete,
+        crate::routes::health::healthz,
+        crate::routes::health::metrics,
+        crate::routes::health::openapi,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorInner)),
+    modifiers(&Security),
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |desc: &str| {
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(desc))
+                    .build(),
+            )
+        };
+        c.add_security_scheme(
+            "secret_key",
+            bearer("The secret key, sk_…: backends; every merchant route; verified conversions."),
+        );
+        c.add_security_scheme(
+            "publishable_key",
+            bearer("The publishable key, pk_… (or \"key\" in the body): the browser; unverified conversions from an allowed origin."),
+        );
+        c.add_security_scheme(
+            "affiliate_token",
+            bearer("An affiliate's token, at_…: only /v1/me*."),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "rt_session",
+                "The merchant dashboard's session cookie from POST /v1/session; send X-CSRF-Token with the session's csrf_token on every change.",
+            ))),
+        );
+    }
+}
+
+/// The document as JSON.
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}

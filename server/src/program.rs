@@ -1,0 +1,284 @@
+//! The program's settings: what the merchant configures with `GET/PUT /v1/program`.
+//!
+//! Stored as one JSON document in `settings` under `program`; every field has a default, so an
+//! empty store is a working program.
+
+use crate::db::Db;
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// The longest allowed-origins list.
+pub const MAX_ORIGINS: usize = 50;
+/// The most webhook endpoints.
+pub const MAX_WEBHOOKS: usize = 10;
+
+/// The program settings.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Program {
+    /// The program's name, shown to affiliates.
+    pub name: String,
+    /// Query parameter names that carry an affiliate id (the browser's `data-params`).
+    pub params: Vec<String>,
+    /// Attribution window, days: a click or touch older than this credits nobody.
+    pub window_days: i64,
+    /// `last` or `first` click.
+    pub model: String,
+    /// Hold period (the refund window), days: a referral is approved automatically after it.
+    pub hold_days: i64,
+    /// Whether referrals that are verified and unflagged are approved when the hold ends.
+    pub auto_approve: bool,
+    /// Browser origins allowed to post clicks, leads and sales (`https://shop.example`).
+    /// Empty: no browser origin is allowed; requests without an `Origin` header still are.
+    pub allowed_origins: Vec<String>,
+    /// Commission rules: `reftrail::commission::Rules` (`sale`, `lead`, `include_shipping`,
+    /// `include_tax`, `affiliates`, `categories`, `products`, `recurring`, `caps`).
+    #[schema(value_type = Object)]
+    pub commission: reftrail::commission::Rules,
+    /// Fraud thresholds.
+    pub fraud: Fraud,
+    /// What makes an affiliate active in a period for the active-affiliate rate: `click`,
+    /// `lead` or `sale`.
+    pub active_by: String,
+    /// Store revenue per day before the program began, minor units, for incremental revenue;
+    /// `None`: the same-length period before the program's first order is the baseline.
+    pub baseline_daily_revenue: Option<i64>,
+    /// Default currency for reports.
+    pub currency: String,
+    /// Smallest payout per affiliate and currency, minor units.
+    pub min_payout: i64,
+    /// Webhook endpoints.
+    pub webhooks: Vec<Webhook>,
+    /// The secret that signs webhook deliveries (read-only: ignored on `PUT`).
+    pub webhook_secret: String,
+}
+
+/// Fraud thresholds.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Fraud {
+    /// Clicks from one IP address within an hour above which its clicks are suspect.
+    pub clicks_per_ip_per_hour: i64,
+    /// Lowest expected conversion rate (sales per click), per mille.
+    pub conversion_rate_min_permille: i64,
+    /// Highest expected conversion rate (sales per click), per mille.
+    pub conversion_rate_max_permille: i64,
+    /// Clicks an affiliate needs in the last 30 days before the band is applied.
+    pub conversion_rate_min_clicks: i64,
+}
+
+/// A webhook endpoint.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Where to POST (http or https).
+    pub url: String,
+    /// Events to send; empty for all (`referral.created`, `referral.approved`,
+    /// `referral.reversed`, `payout.created`).
+    #[serde(default)]
+    pub events: Vec<String>,
+}
+
+/// The webhook events.
+pub const WEBHOOK_EVENTS: [&str; 4] = [
+    "referral.created",
+    "referral.approved",
+    "referral.reversed",
+    "payout.created",
+];
+
+impl Default for Program {
+    fn default() -> Self {
+        Program {
+            name: "Affiliate program".into(),
+            params: vec!["ref".into(), "aff".into(), "via".into(), "affiliate".into()],
+            window_days: 30,
+            model: "last".into(),
+            hold_days: 30,
+            auto_approve: true,
+            allowed_origins: Vec::new(),
+            commission: reftrail::commission::Rules {
+                sale: Some(reftrail::commission::Rate::Percent { rate_bps: 1000 }),
+                ..Default::default()
+            },
+            fraud: Fraud::default(),
+            active_by: "click".into(),
+            baseline_daily_revenue: None,
+            currency: "USD".into(),
+            min_payout: 0,
+            webhooks: Vec::new(),
+            webhook_secret: String::new(),
+        }
+    }
+}
+
+impl Default for Fraud {
+    fn default() -> Self {
+        Fraud {
+            clicks_per_ip_per_hour: 120,
+            conversion_rate_min_permille: 0,
+            conversion_rate_max_permille: 300,
+            conversion_rate_min_clicks: 50,
+        }
+    }
+}
+
+fn text_ok(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && !s.chars().any(char::is_control)
+}
+
+/// Whether `s` is a web origin: `http(s)://host[:port]`, no path, lower-case.
+pub fn is_origin(s: &str) -> bool {
+    let rest = match s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    {
+        Some(r) => r,
+        None => return false,
+    };
+    !rest.is_empty()
+        && rest.len() <= 253
+        && rest.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+        })
+}
+
+impl Program {
+    /// Checks every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), AppError> {
+        let bad = |code: &'static str, msg: &'static str| Err(AppError::bad(code, msg));
+        if !text_ok(&self.name, 200) {
+            return bad(
+                "invalid_name",
+                "name must be 1 to 200 characters without control characters",
+            );
+        }
+        if self.params.is_empty()
+            || self.params.len() > 10
+            || !self
+                .params
+                .iter()
+                .all(|p| reftrail::affiliate::is_valid(p) && p.len() <= 32)
+        {
+            return bad(
+                "invalid_params",
+                "params must be 1 to 10 names of letters, digits, '-', '_', '.'",
+            );
+        }
+        if !(1..=3650).contains(&self.window_days) {
+            return bad("invalid_window_days", "window_days must be 1 to 3650");
+        }
+        if self.model != "last" && self.model != "first" {
+            return bad("invalid_model", "model must be 'last' or 'first'");
+        }
+        if !(0..=3650).contains(&self.hold_days) {
+            return bad("invalid_hold_days", "hold_days must be 0 to 3650");
+        }
+        if self.allowed_origins.len() > MAX_ORIGINS
+            || !self.allowed_origins.iter().all(|o| is_origin(o))
+        {
+            return bad(
+                "invalid_allowed_origins",
+                "allowed_origins must be at most 50 lower-case origins like https://shop.example (no path)",
+            );
+        }
+        if let Err(e) = self.commission.validate() {
+            return Err(AppError::bad(
+                "invalid_commission",
+                format!("commission rules: {e}"),
+            ));
+        }
+        let f = &self.fraud;
+        if f.clicks_per_ip_per_hour < 1
+            || !(0..=1000).contains(&f.conversion_rate_min_permille)
+            || !(f.conversion_rate_min_permille..=1000).contains(&f.conversion_rate_max_permille)
+            || f.conversion_rate_min_clicks < 0
+        {
+            return bad("invalid_fraud", "fraud thresholds are out of range");
+        }
+        if !matches!(self.active_by.as_str(), "click" | "lead" | "sale") {
+            return bad(
+                "invalid_active_by",
+                "active_by must be 'click', 'lead' or 'sale'",
+            );
+        }
+        if self
+            .baseline_daily_revenue
+            .is_some_and(|b| !(0..=reftrail::report::MAX_AMOUNT).contains(&b))
+        {
+            return bad(
+                "invalid_baseline",
+                "baseline_daily_revenue must be a non-negative integer",
+            );
+        }
+        if !reftrail::report::valid_currency(&self.currency) {
+            return bad(
+                "invalid_currency",
+                "currency must be an ISO 4217 code like USD",
+            );
+        }
+        if !(0..=reftrail::report::MAX_AMOUNT).contains(&self.min_payout) {
+            return bad(
+                "invalid_min_payout",
+                "min_payout must be a non-negative integer",
+            );
+        }
+        if self.webhooks.len() > MAX_WEBHOOKS {
+            return bad("invalid_webhooks", "at most 10 webhooks");
+        }
+        for w in &self.webhooks {
+            let scheme_ok = w.url.starts_with("http://") || w.url.starts_with("https://");
+            if !scheme_ok || !text_ok(&w.url, 2048) || w.url.contains(char::is_whitespace) {
+                return bad("invalid_webhooks", "a webhook url must be an http(s) URL");
+            }
+            if !w
+                .events
+                .iter()
+                .all(|e| WEBHOOK_EVENTS.contains(&e.as_str()))
+            {
+                return bad("invalid_webhooks", "unknown webhook event");
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `origin` may call the browser routes.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// Loads the program settings (defaults where nothing is stored).
+pub async fn load(db: &Db) -> Result<Program, AppError> {
+    let row = sqlx::query("SELECT value FROM settings WHERE name = 'program'")
+        .fetch_optional(&db.pool)
+        .await?;
+    match row {
+        Some(r) => {
+            let v: String = r.try_get(0)?;
+            Ok(serde_json::from_str(&v)?)
+        }
+        None => Ok(Program::default()),
+    }
+}
+
+/// Stores the program settings inside `tx`.
+pub async fn store(tx: &mut crate::db::Tx, program: &Program) -> Result<(), AppError> {
+    let v = serde_json::to_string(program)?;
+    let now = crate::times::now();
+    sqlx::query(
+        "INSERT INTO settings (name, value, updated_at) VALUES ('program', $1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(v)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,526 @@
+//! Affiliates: `GET/POST /v1/affiliates`, `GET/PATCH /v1/affiliates/{id}`,
+//! `POST /v1/affiliates/{id}/token` (a new portal token; the old one stops working).
+
+use super::valid_text;
+use crate::auth::Merchant;
+use crate::credentials;
+use crate::error::{is_unique_violation, AppError, AppJson, AppQuery};
+use crate::times::{self, now};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use reftrail::affiliate::AffiliateId;
+use reftrail::commission::AffiliateRules;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// Affiliate categories.
+pub const CATEGORIES: [&str; 8] = [
+    "content",
+    "coupon",
+    "cashback",
+    "influencer",
+    "search",
+    "email",
+    "comparison",
+    "other",
+];
+/// Affiliate statuses.
+pub const STATUSES: [&str; 3] = ["approved", "pending", "suspended"];
+
+/// An affiliate.
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct AffiliateView {
+    /// The id used in links (`?ref=<id>`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact email.
+    pub email: Option<String>,
+    /// PayPal email for payouts (default: `email`).
+    pub payout_email: Option<String>,
+    /// `content`, `coupon`, `cashback`, `influencer`, `search`, `email`, `comparison`, `other`.
+    pub category: String,
+    /// `approved`, `pending`, `suspended`.
+    pub status: String,
+    /// Commission overrides (`reftrail::commission::AffiliateRules`: `sale`, `lead`).
+    #[schema(value_type = Option<Object>)]
+    pub commission: Option<AffiliateRules>,
+    /// Coupon codes that credit this affiliate (upper-case).
+    pub coupons: Vec<String>,
+    /// Created.
+    pub created_at: String,
+}
+
+/// The answer to creating an affiliate: it and its portal token, shown once.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct AffiliateCreated {
+    /// The affiliate.
+    pub affiliate: AffiliateView,
+    /// Its portal token (`at_…`), for `Authorization: Bearer` on `/v1/me`.
+    pub token: String,
+}
+
+/// The body of `POST /v1/affiliates`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAffiliate {
+    /// The id used in links: 1 to 64 letters, digits, `-`, `_`, `.`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Contact email.
+    pub email: Option<String>,
+    /// PayPal email.
+    pub payout_email: Option<String>,
+    /// Category (default `other`).
+    pub category: Option<String>,
+    /// Status (default `approved`).
+    pub status: Option<String>,
+    /// Commission overrides.
+    #[schema(value_type = Option<Object>)]
+    pub commission: Option<AffiliateRules>,
+    /// Coupon codes.
+    pub coupons: Option<Vec<String>>,
+}
+
+/// The body of `PATCH /v1/affiliates/{id}`: only the fields given change; `commission: null`
+/// removes the overrides.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAffiliate {
+    /// Name.
+    pub name: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// PayPal email.
+    pub payout_email: Option<String>,
+    /// Category.
+    pub category: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// Commission overrides; `null` removes them.
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<Object>)]
+    pub commission: Option<Option<AffiliateRules>>,
+    /// Coupon codes (replace the current ones).
+    pub coupons: Option<Vec<String>>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+fn check_email(e: &Option<String>, field: &'static str) -> Result<(), AppError> {
+    if let Some(e) = e {
+        if reftrail::email::hash(e).is_none() || e.len() > 254 || e.contains([',', '"', '<', '>']) {
+            return Err(AppError::bad(field, "not an email address"));
+        }
+    }
+    Ok(())
+}
+
+fn check_common(
+    name: Option<&str>,
+    email: &Option<String>,
+    payout_email: &Option<String>,
+    category: Option<&str>,
+    status: Option<&str>,
+    commission: Option<&AffiliateRules>,
+    coupons: Option<&Vec<String>>,
+) -> Result<Vec<String>, AppError> {
+    if name.is_some_and(|n| !valid_text(n, 200)) {
+        return Err(AppError::bad(
+            "invalid_name",
+            "name must be 1 to 200 characters without control characters",
+        ));
+    }
+    check_email(email, "invalid_email")?;
+    check_email(payout_email, "invalid_payout_email")?;
+    if category.is_some_and(|c| !CATEGORIES.contains(&c)) {
+        return Err(AppError::bad(
+            "invalid_category",
+            format!("category must be one of {}", CATEGORIES.join(", ")),
+        ));
+    }
+    if status.is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(AppError::bad(
+            "invalid_status",
+            "status must be approved, pending or suspended",
+        ));
+    }
+    if let Some(c) = commission {
+        let mut rules = reftrail::commission::Rules::default();
+        if let Some(key) = AffiliateId::parse("x") {
+            rules.affiliates.insert(key, c.clone());
+        }
+        rules
+            .validate()
+            .map_err(|e| AppError::bad("invalid_commission", format!("commission: {e}")))?;
+    }
+    let mut codes = Vec::new();
+    if let Some(list) = coupons {
+        if list.len() > 50 {
+            return Err(AppError::bad("invalid_coupons", "at most 50 coupons"));
+        }
+        for c in list {
+            if !valid_text(c, 64) || c.contains(char::is_whitespace) {
+                return Err(AppError::bad(
+                    "invalid_coupons",
+                    "a coupon code is 1 to 64 characters without spaces",
+                ));
+            }
+            let up = c.to_uppercase();
+            if !codes.contains(&up) {
+                codes.push(up);
+            }
+        }
+    }
+    Ok(codes)
+}
+
+const SELECT: &str = "SELECT id, name, email, payout_email, category, status, commission, created_at FROM affiliates";
+
+async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError> {
+    let id: String = row.try_get(0)?;
+    let commission: Option<String> = row.try_get(6)?;
+    let coupons = sqlx::query("SELECT code FROM coupons WHERE affiliate_id = $1 ORDER BY code")
+        .bind(&id)
+        .fetch_all(&state.db.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(AffiliateView {
+        id,
+        name: row.try_get(1)?,
+        email: row.try_get(2)?,
+        payout_email: row.try_get(3)?,
+        category: row.try_get(4)?,
+        status: row.try_get(5)?,
+        commission: commission.map(|c| serde_json::from_str(&c)).transpose()?,
+        coupons,
+        created_at: times::format(row.try_get(7)?),
+    })
+}
+
+/// One affiliate.
+pub async fn load(state: &AppState, id: &str) -> Result<AffiliateView, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("affiliate_not_found", "no affiliate has this id"))?;
+    view(state, &row).await
+}
+
+async fn set_coupons(tx: &mut crate::db::Tx, id: &str, codes: &[String]) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM coupons WHERE affiliate_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for code in codes {
+        let r =
+            sqlx::query("INSERT INTO coupons (code, affiliate_id, created_at) VALUES ($1, $2, $3)")
+                .bind(code)
+                .bind(id)
+                .bind(now())
+                .execute(&mut **tx)
+                .await;
+        if let Err(e) = r {
+            if is_unique_violation(&e) {
+                return Err(AppError::conflict(
+                    "coupon_taken",
+                    format!("coupon {code} belongs to another affiliate"),
+                ));
+            }
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// Creates an affiliate and answers its portal token once.
+#[utoipa::path(post, path = "/v1/affiliates", tag = "merchant", request_body = CreateAffiliate,
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 201, body = AffiliateCreated), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+pub async fn affiliates_create(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppJson(b): AppJson<CreateAffiliate>,
+) -> Result<Response, AppError> {
+    let id = AffiliateId::parse(&b.id).ok_or_else(|| {
+        AppError::bad(
+            "invalid_affiliate",
+            "id must be 1 to 64 letters, digits, '-', '_' or '.'",
+        )
+    })?;
+    let codes = check_common(
+        Some(&b.name),
+        &b.email,
+        &b.payout_email,
+        b.category.as_deref(),
+        b.status.as_deref(),
+        b.commission.as_ref(),
+        b.coupons.as_ref(),
+    )?;
+    let t = now();
+    let mut tx = state.db.begin_write().await?;
+    let r = sqlx::query(
+        "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(id.as_str())
+    .bind(&b.name)
+    .bind(b.email.as_deref())
+    .bind(b.email.as_deref().and_then(reftrail::email::hash))
+    .bind(b.payout_email.as_deref())
+    .bind(b.category.as_deref().unwrap_or("other"))
+    .bind(b.status.as_deref().unwrap_or("approved"))
+    .bind(b.commission.as_ref().map(serde_json::to_string).transpose()?)
+    .bind(t)
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = r {
+        if is_unique_violation(&e) {
+            return Err(AppError::conflict(
+                "affiliate_exists",
+                "an affiliate with this id exists",
+            ));
+        }
+        return Err(e.into());
+    }
+    set_coupons(&mut tx, id.as_str(), &codes).await?;
+    let token = credentials::new_affiliate_token(&mut tx, id.as_str()).await?;
+    tx.commit().await?;
+    let affiliate = load(&state, id.as_str()).await?;
+    let location = format!("/v1/affiliates/{}", id.as_str());
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(AffiliateCreated { affiliate, token }),
+    )
+        .into_response())
+}
+
+/// Filters of `GET /v1/affiliates`.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AffiliatesQuery {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Page size, 1 to 500.
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// A page of affiliates.
+#[derive(Serialize, ToSchema)]
+pub struct AffiliatesPage {
+    /// By id.
+    pub affiliates: Vec<AffiliateView>,
+    /// How many match in all.
+    pub total: i64,
+}
+
+/// Lists affiliates.
+#[utoipa::path(get, path = "/v1/affiliates", tag = "merchant", params(AffiliatesQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = AffiliatesPage), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn affiliates_index(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<AffiliatesQuery>,
+) -> Result<Json<AffiliatesPage>, AppError> {
+    let (limit, offset) = super::page(q.limit, q.offset)?;
+    let status = q.status.unwrap_or_default();
+    let category = q.category.unwrap_or_default();
+    if (!status.is_empty() && !STATUSES.contains(&status.as_str()))
+        || (!category.is_empty() && !CATEGORIES.contains(&category.as_str()))
+    {
+        return Err(AppError::bad("invalid_query", "unknown status or category"));
+    }
+    let filter = "WHERE ($1 = '' OR status = $1) AND ($2 = '' OR category = $2)";
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM affiliates {filter}"
+    )))
+    .bind(&status)
+    .bind(&category)
+    .fetch_one(&state.db.pool)
+    .await?
+    .try_get(0)?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} {filter} ORDER BY id LIMIT $3 OFFSET $4"
+    )))
+    .bind(&status)
+    .bind(&category)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut affiliates = Vec::with_capacity(rows.len());
+    for r in &rows {
+        affiliates.push(view(&state, r).await?);
+    }
+    Ok(Json(AffiliatesPage { affiliates, total }))
+}
+
+/// One affiliate.
+#[utoipa::path(get, path = "/v1/affiliates/{id}", tag = "merchant", params(("id" = String, Path)),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = AffiliateView), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn affiliates_show(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+) -> Result<Json<AffiliateView>, AppError> {
+    Ok(Json(load(&state, &id).await?))
+}
+
+/// Changes an affiliate.
+#[utoipa::path(patch, path = "/v1/affiliates/{id}", tag = "merchant", params(("id" = String, Path)), request_body = UpdateAffiliate,
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = AffiliateView), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn affiliates_update(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+    AppJson(b): AppJson<UpdateAffiliate>,
+) -> Result<Json<AffiliateView>, AppError> {
+    let codes = check_common(
+        b.name.as_deref(),
+        &b.email,
+        &b.payout_email,
+        b.category.as_deref(),
+        b.status.as_deref(),
+        b.commission.as_ref().and_then(|c| c.as_ref()),
+        b.coupons.as_ref(),
+    )?;
+    let mut tx = state.db.begin_write().await?;
+    let exists = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(AppError::not_found(
+            "affiliate_not_found",
+            "no affiliate has this id",
+        ));
+    }
+    let t = now();
+    if let Some(n) = &b.name {
+        sqlx::query("UPDATE affiliates SET name = $1, updated_at = $2 WHERE id = $3")
+            .bind(n)
+            .bind(t)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(e) = &b.email {
+        sqlx::query(
+            "UPDATE affiliates SET email = $1, email_hash = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(e)
+        .bind(reftrail::email::hash(e))
+        .bind(t)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(e) = &b.payout_email {
+        sqlx::query("UPDATE affiliates SET payout_email = $1, updated_at = $2 WHERE id = $3")
+            .bind(e)
+            .bind(t)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(c) = &b.category {
+        sqlx::query("UPDATE affiliates SET category = $1, updated_at = $2 WHERE id = $3")
+            .bind(c)
+            .bind(t)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(s) = &b.status {
+        sqlx::query("UPDATE affiliates SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(s)
+            .bind(t)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(c) = &b.commission {
+        sqlx::query("UPDATE affiliates SET commission = $1, updated_at = $2 WHERE id = $3")
+            .bind(c.as_ref().map(serde_json::to_string).transpose()?)
+            .bind(t)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if b.coupons.is_some() {
+        set_coupons(&mut tx, &id, &codes).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(load(&state, &id).await?))
+}
+
+/// A new portal token.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct AffiliateToken {
+    /// The affiliate.
+    pub affiliate: String,
+    /// The token (`at_…`), shown once; the previous one stops working.
+    pub token: String,
+}
+
+/// Issues a new portal token for the affiliate (the magic link carries it).
+#[utoipa::path(post, path = "/v1/affiliates/{id}/token", tag = "merchant", params(("id" = String, Path)),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 201, body = AffiliateToken), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn affiliates_token(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    let exists = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(AppError::not_found(
+            "affiliate_not_found",
+            "no affiliate has this id",
+        ));
+    }
+    let token = credentials::new_affiliate_token(&mut tx, &id).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AffiliateToken {
+            affiliate: id,
+            token,
+        }),
+    )
+        .into_response())
+}

@@ -1,0 +1,1074 @@
+//! `POST /v1/leads` and `POST /v1/sales`: conversions, attribution and the referral they create.
+//!
+//! Attribution order, first match wins: a subscription renewal credits the affiliate of the
+//! subscription's first sale; then the affiliate's coupon; then the signed `rt_click` cookie;
+//! then the `click_id` in the body; then the touch the browser reports (lowest trust, marked
+//! `attributed_by: "touch"`). Clicks and touches older than the program's window credit nobody;
+//! bot clicks never credit. Every sale is recorded, credited or not: store revenue needs them.
+//!
+//! Idempotency: a sale is keyed by its `order_id`, a lead by (event, customer) or its
+//! `Idempotency-Key`; a replay answers `200` with the body of the first answer and writes
+//! nothing. The same `Idempotency-Key` with a different body is a `409`.
+
+use super::referrals::{referral_view, ReferralView};
+use super::{client, idempotency_key, valid_text, PeerAddr};
+use crate::auth::{ingest_caller, Caller, Merchant};
+use crate::click_cookie;
+use crate::commissions::{self, Order};
+use crate::db::Tx;
+use crate::error::{is_unique_violation, AppError, AppJson, AppQuery};
+use crate::fraud;
+use crate::ids::{new_id, sha256_hex};
+use crate::ledger::{self, bucket, Entry};
+use crate::metrics::inc;
+use crate::program::Program;
+use crate::times::{self, now, DAY};
+use crate::webhooks;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use reftrail::affiliate::AffiliateId;
+use reftrail::commission::Item;
+use reftrail::money::Currency;
+use reftrail::report::{MAX_AMOUNT, MAX_ITEMS, MAX_TEXT_LEN};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// The touch the browser reports: its stored referral.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+pub struct TouchInput {
+    /// The affiliate.
+    pub affiliate: String,
+    /// Where the id was found.
+    pub via: Option<String>,
+    /// When the touch happened (RFC 3339).
+    pub at: String,
+    /// The campaign name.
+    pub campaign: Option<String>,
+    /// The visitor id.
+    pub visitor: Option<String>,
+}
+
+/// A customer of a sale.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Default)]
+pub struct CustomerInput {
+    /// The email (secret key only; hashed on arrival, never stored).
+    pub email: Option<String>,
+    /// SHA-256 hex of the trimmed, lower-cased email.
+    pub email_hash: Option<String>,
+    /// The shop's customer id.
+    pub id: Option<String>,
+}
+
+/// One order line.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+pub struct ItemInput {
+    /// SKU.
+    pub sku: String,
+    /// Category.
+    pub category: Option<String>,
+    /// Unit price, minor units.
+    pub amount: i64,
+    /// Quantity (default 1).
+    pub quantity: Option<i64>,
+}
+
+/// The body of `POST /v1/sales`.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+pub struct CreateSale {
+    /// The shop's order id: the idempotency key.
+    pub order_id: String,
+    /// The order total, minor units of `currency`.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Shipping included in `amount`.
+    pub shipping: Option<i64>,
+    /// Tax included in `amount`.
+    pub tax: Option<i64>,
+    /// The coupon code used.
+    pub coupon: Option<String>,
+    /// Order lines.
+    pub items: Option<Vec<ItemInput>>,
+    /// The customer.
+    pub customer: Option<CustomerInput>,
+    /// A subscription this order starts or renews: renewals credit the first sale's affiliate.
+    pub subscription_id: Option<String>,
+    /// When the order was placed (RFC 3339); default now.
+    pub at: Option<String>,
+    /// The click id the browser holds.
+    pub click_id: Option<String>,
+    /// The browser-reported touch.
+    pub touch: Option<TouchInput>,
+    /// The publishable key, for `sendBeacon` (no headers).
+    pub key: Option<String>,
+}
+
+/// The body of `POST /v1/leads`.
+#[derive(Deserialize, Serialize, ToSchema, Clone)]
+pub struct CreateLead {
+    /// What happened (`signup`, `trial`, …).
+    pub event: String,
+    /// The email (secret key only; hashed on arrival).
+    pub email: Option<String>,
+    /// SHA-256 hex of the trimmed, lower-cased email.
+    pub email_hash: Option<String>,
+    /// The shop's customer id.
+    pub customer_id: Option<String>,
+    /// The click id the browser holds.
+    pub click_id: Option<String>,
+    /// The browser-reported touch.
+    pub touch: Option<TouchInput>,
+    /// The publishable key, for `sendBeacon`.
+    pub key: Option<String>,
+}
+
+/// A recorded sale.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SaleView {
+    /// Server id.
+    pub id: String,
+    /// The shop's order id.
+    pub order_id: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Total, minor units.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Whether a secret key reported it.
+    pub verified: bool,
+    /// The credited affiliate.
+    pub affiliate: Option<String>,
+    /// `renewal`, `coupon`, `cookie`, `click_id`, `touch`, or none.
+    pub attributed_by: Option<String>,
+}
+
+/// The answer to a sale.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SaleCreated {
+    /// The sale.
+    pub sale: SaleView,
+    /// The referral it created, if an affiliate is credited.
+    pub referral: Option<ReferralView>,
+}
+
+/// The answer to a lead.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct LeadCreated {
+    /// Server id of the lead.
+    pub lead_id: String,
+    /// The event.
+    pub event: String,
+    /// Whether a secret key reported it.
+    pub verified: bool,
+    /// The credited affiliate.
+    pub affiliate: Option<String>,
+    /// How the affiliate was found.
+    pub attributed_by: Option<String>,
+    /// The referral, if an affiliate is credited.
+    pub referral: Option<ReferralView>,
+}
+
+fn bad(code: &'static str, msg: &'static str) -> AppError {
+    AppError::bad(code, msg)
+}
+
+fn check_email_hash(h: &str) -> Result<(), AppError> {
+    if h.len() == 64
+        && h.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(bad(
+            "invalid_email_hash",
+            "email_hash must be 64 lower-case hex characters (SHA-256)",
+        ))
+    }
+}
+
+/// The email hash from `email` (backend only) or `email_hash`.
+fn email_hash(
+    email: Option<&str>,
+    hash: Option<&str>,
+    verified: bool,
+) -> Result<Option<String>, AppError> {
+    match (email, hash) {
+        (Some(_), Some(_)) => Err(bad("invalid_email", "send email or email_hash, not both")),
+        (Some(_), None) if !verified => Err(bad(
+            "email_not_allowed",
+            "the browser sends email_hash; a plain email needs the secret key",
+        )),
+        (Some(e), None) => reftrail::email::hash(e)
+            .map(Some)
+            .ok_or_else(|| bad("invalid_email", "email is not an email address")),
+        (None, Some(h)) => check_email_hash(h).map(|_| Some(h.to_owned())),
+        (None, None) => Ok(None),
+    }
+}
+
+fn check_touch(t: &TouchInput) -> Result<(AffiliateId, i64), AppError> {
+    let a = AffiliateId::parse(&t.affiliate).ok_or_else(|| {
+        bad(
+            "invalid_touch",
+            "touch.affiliate is not a valid affiliate id",
+        )
+    })?;
+    let at = times::parse(&t.at)
+        .ok_or_else(|| bad("invalid_touch", "touch.at must be an RFC 3339 time"))?;
+    if let Some(v) = &t.via {
+        if !matches!(v.as_str(), "query" | "fragment" | "path" | "decorated") {
+            return Err(bad(
+                "invalid_touch",
+                "touch.via must be query, fragment, path or decorated",
+            ));
+        }
+    }
+    if t.campaign
+        .as_deref()
+        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
+    {
+        return Err(bad(
+            "invalid_touch",
+            "touch.campaign is too long or has control characters",
+        ));
+    }
+    if t.visitor
+        .as_deref()
+        .is_some_and(|v| !reftrail::state::is_valid_visitor(v))
+    {
+        return Err(bad(
+            "invalid_touch",
+            "touch.visitor must be 16 to 32 letters and digits",
+        ));
+    }
+    Ok((a, at))
+}
+
+fn check_click_id(c: &Option<String>) -> Result<(), AppError> {
+    if c.as_deref()
+        .is_some_and(|c| !reftrail::affiliate::is_valid(c))
+    {
+        return Err(bad(
+            "invalid_click_id",
+            "click_id must be 1 to 64 letters, digits, '-', '_' or '.'",
+        ));
+    }
+    Ok(())
+}
+
+fn check_key(k: &Option<String>) -> Result<(), AppError> {
+    if k.as_deref()
+        .is_some_and(|k| k.len() > 120 || super::has_control(k))
+    {
+        return Err(AppError::Unauthorized("malformed key".into()));
+    }
+    Ok(())
+}
+
+/// How a conversion was credited.
+struct Credit {
+    affiliate: String,
+    by: &'static str,
+    click_id: Option<String>,
+    email_hash: Option<String>,
+    overrides: Option<String>,
+}
+
+async fn approved_affiliate(
+    tx: &mut Tx,
+    id: &str,
+) -> Result<Option<(Option<String>, Option<String>)>, AppError> {
+    let row = sqlx::query(
+        "SELECT email_hash, commission FROM affiliates WHERE id = $1 AND status = 'approved'",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?)
+}
+
+/// The affiliate of a click that may still credit: not a bot, inside the window.
+async fn click_affiliate(
+    tx: &mut Tx,
+    click_id: &str,
+    window_start: i64,
+) -> Result<Option<String>, AppError> {
+    let row = sqlx::query(
+        "SELECT affiliate_id FROM clicks WHERE id = $1 AND is_bot = 0 AND at >= $2 AND affiliate_id IS NOT NULL",
+    )
+    .bind(click_id)
+    .bind(window_start)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+struct Sources<'a> {
+    renewal_of: Option<String>,
+    coupon: Option<&'a str>,
+    cookie_click: Option<String>,
+    click_id: Option<&'a str>,
+    touch: Option<(AffiliateId, i64)>,
+}
+
+async fn attribute(
+    tx: &mut Tx,
+    program: &Program,
+    at: i64,
+    s: Sources<'_>,
+) -> Result<Option<Credit>, AppError> {
+    let window_start = at - program.window_days * DAY;
+    let mut found: Option<(String, &'static str, Option<String>)> = None;
+    if let Some(a) = s.renewal_of {
+        found = Some((a, "renewal", None));
+    }
+    if found.is_none() {
+        if let Some(code) = s.coupon {
+            let row = sqlx::query("SELECT affiliate_id FROM coupons WHERE code = $1")
+                .bind(code.to_uppercase())
+                .fetch_optional(&mut **tx)
+                .await?;
+            if let Some(r) = row {
+                found = Some((r.try_get(0)?, "coupon", None));
+            }
+        }
+    }
+    for (click, by) in [
+        (s.cookie_click.as_deref(), "cookie"),
+        (s.click_id, "click_id"),
+    ] {
+        if found.is_some() {
+            break;
+        }
+        if let Some(c) = click {
+            if let Some(a) = click_affiliate(tx, c, window_start).await? {
+                found = Some((a, by, Some(c.to_owned())));
+            }
+        }
+    }
+    if found.is_none() {
+        if let Some((a, t)) = s.touch {
+            if t >= window_start && t <= at + 300 {
+                found = Some((a.as_str().to_owned(), "touch", None));
+            }
+        }
+    }
+    let Some((affiliate, by, click_id)) = found else {
+        return Ok(None);
+    };
+    match approved_affiliate(tx, &affiliate).await? {
+        Some((email_hash, overrides)) => Ok(Some(Credit {
+            affiliate,
+            by,
+            click_id,
+            email_hash,
+            overrides,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// The stored first answer to an idempotent request.
+async fn replay(
+    state: &AppState,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    strict: bool,
+) -> Result<Option<Response>, AppError> {
+    let row = sqlx::query(
+        "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND idem_key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let stored_hash: String = r.try_get(0)?;
+    if strict && stored_hash != request_hash {
+        return Err(AppError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request",
+        ));
+    }
+    let body: String = r.try_get(2)?;
+    inc(&state.metrics.replays);
+    let mut res = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response();
+    res.headers_mut().insert(
+        "idempotent-replayed",
+        axum::http::HeaderValue::from_static("true"),
+    );
+    Ok(Some(res))
+}
+
+/// Stores the first answer.
+pub async fn remember(
+    tx: &mut Tx,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    body: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO idempotency (scope, idem_key, request_hash, status, body, at) VALUES ($1, $2, $3, 201, $4, $5)")
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .bind(body)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The signed click cookie's click id, if the request carries a valid one; a bad one is counted.
+async fn cookie_click(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let cookies = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(value) = click_cookie::find(cookies, click_cookie::NAME) else {
+        return Ok(None);
+    };
+    let keys = state.cookie_keys().await?;
+    match click_cookie::verify(&keys, value) {
+        Ok(id) => Ok(Some(id)),
+        Err(why) => {
+            inc(&state.metrics.invalid_click_cookies);
+            tracing::info!(?why, "ignored an invalid click cookie");
+            Ok(None)
+        }
+    }
+}
+
+struct NewReferral<'a> {
+    kind: &'static str,
+    source_id: &'a str,
+    at: i64,
+    amount: i64,
+    currency: &'a str,
+    commission: i64,
+    verified: bool,
+    credit: &'a Credit,
+    flags: Vec<&'static str>,
+}
+
+async fn create_referral(
+    state: &AppState,
+    tx: &mut Tx,
+    program: &Program,
+    r: NewReferral<'_>,
+) -> Result<ReferralView, AppError> {
+    let id = new_id("ref");
+    let hold_until = r.at.max(now()) + program.hold_days * DAY;
+    let auto = program.auto_approve && r.verified && r.flags.is_empty() && program.hold_days == 0;
+    let status = if auto { "approved" } else { "pending" };
+    sqlx::query(
+        "INSERT INTO referrals (id, kind, source_id, affiliate_id, at, amount, currency, commission, status, verified, \
+         attributed_by, flags, hold_until, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&id)
+    .bind(r.kind)
+    .bind(r.source_id)
+    .bind(&r.credit.affiliate)
+    .bind(r.at)
+    .bind(r.amount)
+    .bind(r.currency)
+    .bind(r.commission)
+    .bind(status)
+    .bind(i64::from(r.verified))
+    .bind(r.credit.by)
+    .bind(serde_json::to_string(&r.flags)?)
+    .bind(hold_until)
+    .bind(auto.then(now))
+    .execute(&mut **tx)
+    .await?;
+    let e = |bucket, entry, amount| Entry {
+        affiliate: &r.credit.affiliate,
+        referral: Some(&id),
+        payout: None,
+        bucket,
+        entry,
+        amount,
+        currency: r.currency,
+    };
+    ledger::append(tx, e(bucket::PENDING, "commission", r.commission)).await?;
+    if auto {
+        ledger::append(tx, e(bucket::PENDING, "approval", -r.commission)).await?;
+        ledger::append(tx, e(bucket::APPROVED, "approval", r.commission)).await?;
+    }
+    inc(&state.metrics.referrals);
+    if !r.flags.is_empty() {
+        inc(&state.metrics.flagged);
+    }
+    let view = referral_view(tx, &id).await?;
+    let data = serde_json::to_value(&view)?;
+    webhooks::enqueue(tx, program, "referral.created", &data).await?;
+    if auto {
+        webhooks::enqueue(tx, program, "referral.approved", &data).await?;
+    }
+    Ok(view)
+}
+
+/// Records a sale, credits its affiliate and creates the referral.
+#[utoipa::path(post, path = "/v1/sales", tag = "tracking",
+    request_body(content = CreateSale, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional; the order_id is the key anyway")),
+    security(("secret_key" = []), ("publishable_key" = [])),
+    responses(
+        (status = 201, body = SaleCreated), (status = 200, body = SaleCreated, description = "A replay: the first answer"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn sales_create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    PeerAddr(addr): PeerAddr,
+    AppJson(body): AppJson<CreateSale>,
+) -> Result<Response, AppError> {
+    check_key(&body.key)?;
+    let verified = ingest_caller(&state, caller, body.key.as_deref()).await?;
+    let idem = idempotency_key(&headers)?;
+
+    // Validation: nothing is written unless all of it passes.
+    if !valid_text(&body.order_id, MAX_TEXT_LEN) {
+        return Err(bad(
+            "invalid_order_id",
+            "order_id must be 1 to 128 characters without control characters",
+        ));
+    }
+    let amount_ok = |n: i64| (0..=MAX_AMOUNT).contains(&n);
+    let shipping = body.shipping.unwrap_or(0);
+    let tax = body.tax.unwrap_or(0);
+    if !amount_ok(body.amount) || !amount_ok(shipping) || !amount_ok(tax) {
+        return Err(bad(
+            "invalid_amount",
+            "amount, shipping and tax must be integers of minor units, 0 to 2^53-1",
+        ));
+    }
+    let currency = Currency::parse(&body.currency).ok_or_else(|| {
+        bad(
+            "invalid_currency",
+            "currency must be an ISO 4217 code of three capital letters",
+        )
+    })?;
+    if body
+        .coupon
+        .as_deref()
+        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
+    {
+        return Err(bad(
+            "invalid_coupon",
+            "coupon must be 1 to 128 characters without control characters",
+        ));
+    }
+    let items_in = body.items.clone().unwrap_or_default();
+    if items_in.len() > MAX_ITEMS {
+        return Err(bad("invalid_items", "at most 100 items"));
+    }
+    let mut items = Vec::with_capacity(items_in.len());
+    for it in &items_in {
+        let q = it.quantity.unwrap_or(1);
+        if !valid_text(&it.sku, MAX_TEXT_LEN)
+            || it
+                .category
+                .as_deref()
+                .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
+            || !amount_ok(it.amount)
+            || !(1..=1_000_000).contains(&q)
+        {
+            return Err(bad(
+                "invalid_items",
+                "each item needs a sku (1-128 chars), an optional category, an amount of minor units and a quantity of 1 to 1000000",
+            ));
+        }
+        items.push(Item {
+            sku: it.sku.clone(),
+            category: it.category.clone(),
+            amount: it.amount,
+            quantity: q,
+        });
+    }
+    let customer = body.customer.clone().unwrap_or_default();
+    let email_hash = email_hash(
+        customer.email.as_deref(),
+        customer.email_hash.as_deref(),
+        verified,
+    )?;
+    if customer
+        .id
+        .as_deref()
+        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
+    {
+        return Err(bad(
+            "invalid_customer_id",
+            "customer.id must be 1 to 128 characters",
+        ));
+    }
+    if body
+        .subscription_id
+        .as_deref()
+        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
+    {
+        return Err(bad(
+            "invalid_subscription_id",
+            "subscription_id must be 1 to 128 characters",
+        ));
+    }
+    check_click_id(&body.click_id)?;
+    let touch = body.touch.as_ref().map(check_touch).transpose()?;
+    let t = now();
+    let at = match &body.at {
+        None => t,
+        Some(s) => times::parse(s).filter(|x| *x <= t + 300).ok_or_else(|| {
+            bad(
+                "invalid_at",
+                "at must be an RFC 3339 time, not in the future",
+            )
+        })?,
+    };
+
+    // The request, minus the key, identifies a replay.
+    let mut canon = body.clone();
+    canon.key = None;
+    let request_hash = sha256_hex(&serde_json::to_string(&canon)?);
+    if let Some(k) = &idem {
+        if let Some(res) = replay(&state, "sale_key", k, &request_hash, true).await? {
+            return Ok(res);
+        }
+    }
+    if let Some(res) = replay(&state, "sale", &body.order_id, &request_hash, false).await? {
+        return Ok(res);
+    }
+
+    let program = state.program().await?;
+    let cookie = cookie_click(&state, &headers).await?;
+    let c = client(&headers, addr, state.http.trust_proxy);
+    let mut tx = state.db.begin_write().await?;
+    ledger::lock(&state.db, &mut tx, &format!("sale:{}", body.order_id)).await?;
+
+    // A renewal credits the subscription's first sale's affiliate.
+    let mut renewal: Option<(String, u32)> = None;
+    if let Some(sub) = &body.subscription_id {
+        let first = sqlx::query(
+            "SELECT affiliate_id, at FROM orders WHERE subscription_id = $1 AND affiliate_id IS NOT NULL ORDER BY at LIMIT 1",
+        )
+        .bind(sub)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(r) = first {
+            let first_at: i64 = r.try_get(1)?;
+            renewal = Some((r.try_get(0)?, commissions::months_between(first_at, at)));
+        }
+    }
+    let credit = attribute(
+        &mut tx,
+        &program,
+        at,
+        Sources {
+            renewal_of: renewal.as_ref().map(|(a, _)| a.clone()),
+            coupon: body.coupon.as_deref(),
+            cookie_click: cookie,
+            click_id: body.click_id.as_deref(),
+            touch,
+        },
+    )
+    .await?;
+    let is_renewal = credit.as_ref().is_some_and(|c| c.by == "renewal");
+
+    let order_ref = new_id("ord");
+    let inserted = sqlx::query(
+        "INSERT INTO orders (id, order_id, at, amount, currency, shipping, tax, coupon, email_hash, customer_id, \
+         subscription_id, items, verified, affiliate_id, attributed_by, click_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(&order_ref)
+    .bind(&body.order_id)
+    .bind(at)
+    .bind(body.amount)
+    .bind(currency.as_str())
+    .bind(shipping)
+    .bind(tax)
+    .bind(body.coupon.as_deref())
+    .bind(email_hash.as_deref())
+    .bind(customer.id.as_deref())
+    .bind(body.subscription_id.as_deref())
+    .bind((!items_in.is_empty()).then(|| serde_json::to_string(&items_in)).transpose()?)
+    .bind(i64::from(verified))
+    .bind(credit.as_ref().map(|c| c.affiliate.as_str()))
+    .bind(credit.as_ref().map(|c| c.by))
+    .bind(credit.as_ref().and_then(|c| c.click_id.as_deref()))
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = inserted {
+        if is_unique_violation(&e) {
+            drop(tx);
+            return replay(&state, "sale", &body.order_id, &request_hash, false)
+                .await?
+                .ok_or_else(|| {
+                    AppError::conflict("order_exists", "this order_id is being recorded; retry")
+                });
+        }
+        return Err(e.into());
+    }
+
+    let referral = match &credit {
+        None => None,
+        Some(credit) => {
+            let aff = AffiliateId::parse(&credit.affiliate)
+                .ok_or_else(|| AppError::Internal("stored affiliate id is invalid".into()))?;
+            let rules =
+                commissions::rules_for(&program.commission, &aff, credit.overrides.as_deref())?;
+            let period =
+                commissions::period(&mut tx, &credit.affiliate, currency.as_str(), at).await?;
+            let order = Order {
+                amount: body.amount,
+                currency,
+                shipping,
+                tax,
+                items: &items,
+                renewal: if is_renewal {
+                    renewal.as_ref().map(|(_, m)| *m)
+                } else {
+                    None
+                },
+            };
+            let input = commissions::input(aff, &order, period)?;
+            let commission = commissions::compute(&rules, &input)?;
+            let mut flags = Vec::new();
+            if email_hash.is_some() && email_hash == credit.email_hash {
+                flags.push(fraud::SELF_REFERRAL);
+            }
+            if !verified && crate::bots::is_bot(&c.user_agent) {
+                flags.push(fraud::BOT);
+            }
+            if let Some(click) = &credit.click_id {
+                if fraud::click_velocity(&mut tx, &program.fraud, click).await? {
+                    flags.push(fraud::CLICK_VELOCITY);
+                }
+            }
+            if fraud::conversion_rate_out_of_band(&mut tx, &program.fraud, &credit.affiliate)
+                .await?
+            {
+                flags.push(fraud::CONVERSION_RATE);
+            }
+            Some(
+                create_referral(
+                    &state,
+                    &mut tx,
+                    &program,
+                    NewReferral {
+                        kind: "sale",
+                        source_id: &order_ref,
+                        at,
+                        amount: body.amount,
+                        currency: currency.as_str(),
+                        commission: commission.amount,
+                        verified,
+                        credit,
+                        flags,
+                    },
+                )
+                .await?,
+            )
+        }
+    };
+    let answer = SaleCreated {
+        sale: SaleView {
+            id: order_ref,
+            order_id: body.order_id.clone(),
+            at: times::format(at),
+            amount: body.amount,
+            currency: currency.as_str().to_owned(),
+            verified,
+            affiliate: credit.as_ref().map(|c| c.affiliate.clone()),
+            attributed_by: credit.as_ref().map(|c| c.by.to_owned()),
+        },
+        referral,
+    };
+    let text = serde_json::to_string(&answer)?;
+    remember(&mut tx, "sale", &body.order_id, &request_hash, &text).await?;
+    if let Some(k) = &idem {
+        remember(&mut tx, "sale_key", k, &request_hash, &text).await?;
+    }
+    match tx.commit().await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return replay(&state, "sale", &body.order_id, &request_hash, false)
+                .await?
+                .ok_or_else(|| {
+                    AppError::conflict("order_exists", "this order_id is being recorded; retry")
+                });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    inc(&state.metrics.sales);
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
+}
+
+/// Records a lead and credits its affiliate.
+#[utoipa::path(post, path = "/v1/leads", tag = "tracking",
+    request_body(content = CreateLead, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Identifies the lead when it has no customer")),
+    security(("secret_key" = []), ("publishable_key" = [])),
+    responses(
+        (status = 201, body = LeadCreated), (status = 200, body = LeadCreated, description = "A replay: the first answer"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody)))]
+pub async fn leads_create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    PeerAddr(addr): PeerAddr,
+    AppJson(body): AppJson<CreateLead>,
+) -> Result<Response, AppError> {
+    check_key(&body.key)?;
+    let verified = ingest_caller(&state, caller, body.key.as_deref()).await?;
+    let idem = idempotency_key(&headers)?;
+    if !valid_text(&body.event, MAX_TEXT_LEN) {
+        return Err(bad(
+            "invalid_event",
+            "event must be 1 to 128 characters without control characters",
+        ));
+    }
+    let email_hash = email_hash(body.email.as_deref(), body.email_hash.as_deref(), verified)?;
+    if body
+        .customer_id
+        .as_deref()
+        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
+    {
+        return Err(bad(
+            "invalid_customer_id",
+            "customer_id must be 1 to 128 characters",
+        ));
+    }
+    check_click_id(&body.click_id)?;
+    let touch = body.touch.as_ref().map(check_touch).transpose()?;
+    let who = match (&body.customer_id, &email_hash, &idem) {
+        (Some(c), _, _) => format!("c:{c}"),
+        (None, Some(h), _) => format!("e:{h}"),
+        (None, None, Some(k)) => format!("k:{k}"),
+        (None, None, None) => {
+            return Err(bad(
+                "missing_customer",
+                "a lead needs customer_id, email_hash (or email) or an Idempotency-Key, so it is counted once",
+            ))
+        }
+    };
+    let dedupe_key = format!("{}\u{1f}{who}", body.event);
+    let mut canon = body.clone();
+    canon.key = None;
+    let request_hash = sha256_hex(&serde_json::to_string(&canon)?);
+    if let Some(k) = &idem {
+        if let Some(res) = replay(&state, "lead_key", k, &request_hash, true).await? {
+            return Ok(res);
+        }
+    }
+    if let Some(res) = replay(&state, "lead", &dedupe_key, &request_hash, false).await? {
+        return Ok(res);
+    }
+
+    let program = state.program().await?;
+    let cookie = cookie_click(&state, &headers).await?;
+    let c = client(&headers, addr, state.http.trust_proxy);
+    let at = now();
+    let mut tx = state.db.begin_write().await?;
+    ledger::lock(&state.db, &mut tx, &format!("lead:{dedupe_key}")).await?;
+    let credit = attribute(
+        &mut tx,
+        &program,
+        at,
+        Sources {
+            renewal_of: None,
+            coupon: None,
+            cookie_click: cookie,
+            click_id: body.click_id.as_deref(),
+            touch,
+        },
+    )
+    .await?;
+    let lead_id = new_id("lead");
+    let inserted = sqlx::query(
+        "INSERT INTO leads (id, dedupe_key, at, event, email_hash, customer_id, verified, affiliate_id, attributed_by, click_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&lead_id)
+    .bind(&dedupe_key)
+    .bind(at)
+    .bind(&body.event)
+    .bind(email_hash.as_deref())
+    .bind(body.customer_id.as_deref())
+    .bind(i64::from(verified))
+    .bind(credit.as_ref().map(|c| c.affiliate.as_str()))
+    .bind(credit.as_ref().map(|c| c.by))
+    .bind(credit.as_ref().and_then(|c| c.click_id.as_deref()))
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = inserted {
+        if is_unique_violation(&e) {
+            drop(tx);
+            return replay(&state, "lead", &dedupe_key, &request_hash, false)
+                .await?
+                .ok_or_else(|| {
+                    AppError::conflict("lead_exists", "this lead is being recorded; retry")
+                });
+        }
+        return Err(e.into());
+    }
+    let referral = match &credit {
+        None => None,
+        Some(credit) => {
+            let aff = AffiliateId::parse(&credit.affiliate)
+                .ok_or_else(|| AppError::Internal("stored affiliate id is invalid".into()))?;
+            let currency = Currency::parse(&program.currency).unwrap_or(Currency::USD);
+            let rules =
+                commissions::rules_for(&program.commission, &aff, credit.overrides.as_deref())?;
+            let period =
+                commissions::period(&mut tx, &credit.affiliate, currency.as_str(), at).await?;
+            let commission =
+                commissions::compute(&rules, &commissions::lead_input(aff, currency, period))?;
+            let mut flags = Vec::new();
+            if email_hash.is_some() && email_hash == credit.email_hash {
+                flags.push(fraud::SELF_REFERRAL);
+            }
+            if !verified && crate::bots::is_bot(&c.user_agent) {
+                flags.push(fraud::BOT);
+            }
+            if let Some(click) = &credit.click_id {
+                if fraud::click_velocity(&mut tx, &program.fraud, click).await? {
+                    flags.push(fraud::CLICK_VELOCITY);
+                }
+            }
+            Some(
+                create_referral(
+                    &state,
+                    &mut tx,
+                    &program,
+                    NewReferral {
+                        kind: "lead",
+                        source_id: &lead_id,
+                        at,
+                        amount: 0,
+                        currency: currency.as_str(),
+                        commission: commission.amount,
+                        verified,
+                        credit,
+                        flags,
+                    },
+                )
+                .await?,
+            )
+        }
+    };
+    let answer = LeadCreated {
+        lead_id,
+        event: body.event.clone(),
+        verified,
+        affiliate: credit.as_ref().map(|c| c.affiliate.clone()),
+        attributed_by: credit.as_ref().map(|c| c.by.to_owned()),
+        referral,
+    };
+    let text = serde_json::to_string(&answer)?;
+    remember(&mut tx, "lead", &dedupe_key, &request_hash, &text).await?;
+    if let Some(k) = &idem {
+        remember(&mut tx, "lead_key", k, &request_hash, &text).await?;
+    }
+    match tx.commit().await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return replay(&state, "lead", &dedupe_key, &request_hash, false)
+                .await?
+                .ok_or_else(|| {
+                    AppError::conflict("lead_exists", "this lead is being recorded; retry")
+                });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    inc(&state.metrics.leads);
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
+}
+
+/// Filters of `GET /v1/sales`.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SalesQuery {
+    /// From (RFC 3339 or YYYY-MM-DD), inclusive.
+    pub from: Option<String>,
+    /// To (RFC 3339 or YYYY-MM-DD), exclusive.
+    pub to: Option<String>,
+    /// Only this affiliate's.
+    pub affiliate: Option<String>,
+    /// Page size, 1 to 500.
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// A page of sales.
+#[derive(Serialize, ToSchema)]
+pub struct SalesPage {
+    /// Sales, newest first.
+    pub sales: Vec<SaleView>,
+}
+
+/// Lists recorded sales (every order, attributed or not).
+#[utoipa::path(get, path = "/v1/sales", tag = "merchant", params(SalesQuery), security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = SalesPage), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn sales_index(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<SalesQuery>,
+) -> Result<axum::Json<SalesPage>, AppError> {
+    let (limit, offset) = super::page(q.limit, q.offset)?;
+    let (from, to) = super::reports::range(q.from.as_deref(), q.to.as_deref())?;
+    let rows = sqlx::query(
+        "SELECT id, order_id, at, amount, currency, verified, affiliate_id, attributed_by FROM orders \
+         WHERE at >= $1 AND at < $2 AND ($3 = '' OR affiliate_id = $3) ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(q.affiliate.unwrap_or_default())
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let sales = rows
+        .iter()
+        .map(|r| {
+            Ok(SaleView {
+                id: r.try_get(0)?,
+                order_id: r.try_get(1)?,
+                at: times::format(r.try_get(2)?),
+                amount: r.try_get(3)?,
+                currency: r.try_get(4)?,
+                verified: r.try_get::<i64, _>(5)? != 0,
+                affiliate: r.try_get(6)?,
+                attributed_by: r.try_get(7)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(axum::Json(SalesPage { sales }))
+}

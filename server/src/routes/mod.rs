@@ -1,0 +1,199 @@
+//! The routes, one module per resource; handlers are named `resource_action`.
+
+pub mod affiliates;
+pub mod clicks;
+pub mod conversions;
+pub mod health;
+pub mod keys;
+pub mod me;
+pub mod payouts;
+pub mod program;
+pub mod referrals;
+pub mod refunds;
+pub mod reports;
+pub mod session;
+
+use crate::AppState;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::{IpAddr, SocketAddr};
+
+/// Routes the browser calls (behind the CORS layer).
+pub fn browser_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/clicks", post(clicks::clicks_create))
+        .route("/v1/leads", post(conversions::leads_create))
+        .route(
+            "/v1/sales",
+            post(conversions::sales_create).get(conversions::sales_index),
+        )
+        .route("/v1/me", get(me::me_show))
+        .route("/v1/me/report", get(me::me_report))
+}
+
+/// Routes of the merchant (secret key or dashboard session).
+pub fn merchant_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/refunds", post(refunds::refunds_create))
+        .route(
+            "/v1/affiliates",
+            get(affiliates::affiliates_index).post(affiliates::affiliates_create),
+        )
+        .route(
+            "/v1/affiliates/{id}",
+            get(affiliates::affiliates_show).patch(affiliates::affiliates_update),
+        )
+        .route(
+            "/v1/affiliates/{id}/token",
+            post(affiliates::affiliates_token),
+        )
+        .route("/v1/referrals", get(referrals::referrals_index))
+        .route("/v1/referrals/{id}", get(referrals::referrals_show))
+        .route(
+            "/v1/referrals/{id}/approve",
+            post(referrals::referrals_approve),
+        )
+        .route(
+            "/v1/referrals/{id}/reject",
+            post(referrals::referrals_reject),
+        )
+        .route("/v1/balances", get(payouts::balances_index))
+        .route(
+            "/v1/payouts",
+            get(payouts::payouts_index).post(payouts::payouts_create),
+        )
+        .route("/v1/payouts/{id}", get(payouts::payouts_show))
+        .route(
+            "/v1/program",
+            get(program::program_show).put(program::program_update),
+        )
+        .route("/v1/keys", get(keys::keys_index).post(keys::keys_create))
+        .route("/v1/keys/{id}", axum::routing::delete(keys::keys_revoke))
+        .route("/v1/reports/summary", get(reports::reports_summary))
+        .route("/v1/reports/timeseries", get(reports::reports_timeseries))
+        .route("/v1/reports/affiliates", get(reports::reports_affiliates))
+        .route("/v1/reports/categories", get(reports::reports_categories))
+        .route(
+            "/v1/session",
+            post(session::session_create)
+                .get(session::session_show)
+                .delete(session::session_delete),
+        )
+}
+
+/// Routes of the operator.
+pub fn operator_routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/v1/openapi.json", get(health::openapi))
+}
+
+/// What the request says about the client.
+pub struct Client {
+    /// The client's address.
+    pub ip: String,
+    /// The `User-Agent`, cut to 512 bytes.
+    pub user_agent: String,
+    /// Whether the page was served over https (for the cookie's `Secure`).
+    pub https: bool,
+}
+
+/// Reads the client's address (from `X-Forwarded-For` only behind a trusted proxy), user agent
+/// and scheme.
+pub fn client(headers: &HeaderMap, addr: Option<SocketAddr>, trust_proxy: bool) -> Client {
+    let forwarded = trust_proxy
+        .then(|| {
+            headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .split(',')
+                .next()?
+                .trim()
+                .parse::<IpAddr>()
+                .ok()
+        })
+        .flatten();
+    let ip = forwarded
+        .or(addr.map(|a| a.ip()))
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let user_agent = reftrail::report::truncate(header("user-agent"), 512).to_owned();
+    let https = header("x-forwarded-proto").eq_ignore_ascii_case("https")
+        || header("origin").starts_with("https://")
+        || (header("origin").is_empty() && header("referer").starts_with("https://"));
+    Client {
+        ip,
+        user_agent,
+        https,
+    }
+}
+
+/// Whether `s` has a control character (including CR and LF).
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// A text field: 1 to `max` bytes, no control characters.
+pub fn valid_text(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && !has_control(s)
+}
+
+/// The `Idempotency-Key` header, if any: 1 to 128 visible ASCII characters.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, crate::error::AppError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let s = v.to_str().unwrap_or("");
+            if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+                Err(crate::error::AppError::bad(
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 128 visible ASCII characters",
+                ))
+            } else {
+                Ok(Some(s.to_owned()))
+            }
+        }
+    }
+}
+
+/// The `limit`/`offset` of a list: limit 1..=500 (default 100).
+pub fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), crate::error::AppError> {
+    let limit = limit.unwrap_or(100);
+    let offset = offset.unwrap_or(0);
+    if !(1..=500).contains(&limit) || offset < 0 {
+        return Err(crate::error::AppError::bad(
+            "invalid_query",
+            "limit must be 1 to 500 and offset at least 0",
+        ));
+    }
+    Ok((limit, offset))
+}
+
+/// The peer's socket address, when the server was started with connect info (not in tests
+/// that call the router directly).
+pub struct PeerAddr(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}

@@ -1,0 +1,504 @@
+//! Balances and payouts: `GET /v1/balances`, `POST /v1/payouts` (batch every approved balance),
+//! `GET /v1/payouts[/{id}]`, `GET /v1/payouts/{id}.csv` (PayPal mass payment columns).
+//!
+//! A payout moves each included referral's approved money to `paid` in the ledger. An
+//! affiliate's approved balance may be negative (a refund after an earlier payout); the payout
+//! nets it: the affiliate is paid the sum, and only when that sum is positive and at least the
+//! program's `min_payout`.
+
+use super::conversions::remember;
+use crate::auth::Merchant;
+use crate::error::{AppError, AppJsonOpt, AppQuery};
+use crate::ids::{new_id, sha256_hex};
+use crate::ledger::{self, bucket, Entry};
+use crate::times::{self, now};
+use crate::webhooks;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// An affiliate's money in one currency.
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct Balance {
+    /// The affiliate.
+    pub affiliate: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// In the hold period.
+    pub pending: i64,
+    /// Payable now (negative after a refund of paid commission).
+    pub approved: i64,
+    /// Paid out so far.
+    pub paid: i64,
+}
+
+/// Balances.
+#[derive(Serialize, ToSchema)]
+pub struct Balances {
+    /// One row per affiliate and currency.
+    pub balances: Vec<Balance>,
+}
+
+/// Filters of `GET /v1/balances`.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct BalancesQuery {
+    /// Only this affiliate's.
+    pub affiliate: Option<String>,
+}
+
+/// Balances of `affiliate` (or all), from the ledger.
+pub async fn balances(state: &AppState, affiliate: &str) -> Result<Vec<Balance>, AppError> {
+    let rows = sqlx::query(
+        "SELECT affiliate_id, currency, \
+           CAST(COALESCE(SUM(CASE WHEN bucket = 'pending' THEN amount ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN bucket = 'approved' THEN amount ELSE 0 END), 0) AS BIGINT), \
+           CAST(COALESCE(SUM(CASE WHEN bucket = 'paid' THEN amount ELSE 0 END), 0) AS BIGINT) \
+         FROM ledger WHERE ($1 = '' OR affiliate_id = $1) GROUP BY affiliate_id, currency ORDER BY affiliate_id, currency",
+    )
+    .bind(affiliate)
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Balance {
+                affiliate: r.try_get(0)?,
+                currency: r.try_get(1)?,
+                pending: r.try_get(2)?,
+                approved: r.try_get(3)?,
+                paid: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Affiliates' balances, derived from the ledger.
+#[utoipa::path(get, path = "/v1/balances", tag = "merchant", params(BalancesQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = Balances), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn balances_index(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<BalancesQuery>,
+) -> Result<Json<Balances>, AppError> {
+    super::referrals::approve_due(&state).await?;
+    Ok(Json(Balances {
+        balances: balances(&state, q.affiliate.as_deref().unwrap_or("")).await?,
+    }))
+}
+
+/// The body of `POST /v1/payouts` (all optional).
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePayout {
+    /// Only this currency.
+    pub currency: Option<String>,
+    /// Only these affiliates.
+    pub affiliates: Option<Vec<String>>,
+    /// A note shown to the recipients.
+    pub note: Option<String>,
+}
+
+/// One line of a payout: one affiliate, one currency.
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct PayoutLine {
+    /// The affiliate.
+    pub affiliate: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Paid, minor units.
+    pub amount: i64,
+    /// Where PayPal sends it.
+    pub paypal_email: String,
+    /// How many referrals it settles.
+    pub referrals: i64,
+}
+
+/// A payout batch.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct PayoutView {
+    /// Id.
+    pub id: String,
+    /// When.
+    pub at: String,
+    /// The note.
+    pub note: Option<String>,
+    /// Lines.
+    pub lines: Vec<PayoutLine>,
+}
+
+/// Batches every approved balance into a payout.
+#[utoipa::path(post, path = "/v1/payouts", tag = "merchant",
+    request_body(content = Option<CreatePayout>, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key answers the same payout")),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 201, body = PayoutView), (status = 200, body = PayoutView, description = "A replay"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn payouts_create(
+    State(state): State<AppState>,
+    _m: Merchant,
+    headers: HeaderMap,
+    AppJsonOpt(body): AppJsonOpt<CreatePayout>,
+) -> Result<Response, AppError> {
+    let body = body.unwrap_or_default();
+    let idem = super::idempotency_key(&headers)?;
+    if body
+        .currency
+        .as_deref()
+        .is_some_and(|c| !reftrail::report::valid_currency(c))
+    {
+        return Err(AppError::bad(
+            "invalid_currency",
+            "currency must be an ISO 4217 code",
+        ));
+    }
+    if body
+        .affiliates
+        .as_ref()
+        .is_some_and(|a| a.len() > 1000 || !a.iter().all(|x| reftrail::affiliate::is_valid(x)))
+    {
+        return Err(AppError::bad(
+            "invalid_affiliates",
+            "affiliates must be at most 1000 affiliate ids",
+        ));
+    }
+    if body
+        .note
+        .as_deref()
+        .is_some_and(|n| n.len() > 500 || super::has_control(n))
+    {
+        return Err(AppError::bad(
+            "invalid_note",
+            "note must be at most 500 characters",
+        ));
+    }
+    let request_hash = sha256_hex(&serde_json::to_string(&body)?);
+    if let Some(k) = &idem {
+        if let Some(r) = sqlx::query(
+            "SELECT request_hash, body FROM idempotency WHERE scope = 'payout' AND idem_key = $1",
+        )
+        .bind(k)
+        .fetch_optional(&state.db.pool)
+        .await?
+        {
+            if r.try_get::<String, _>(0)? != request_hash {
+                return Err(AppError::conflict(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different payout",
+                ));
+            }
+            let text: String = r.try_get(1)?;
+            return Ok((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                text,
+            )
+                .into_response());
+        }
+    }
+    super::referrals::approve_due(&state).await?;
+    let program = state.program().await?;
+    let min = program.min_payout.max(1);
+    let mut tx = state.db.begin_write().await?;
+    ledger::lock(&state.db, &mut tx, "payouts").await?;
+    let rows = sqlx::query(
+        "SELECT l.affiliate_id, l.currency, CAST(SUM(l.amount) AS BIGINT), COALESCE(a.payout_email, a.email, '') \
+         FROM ledger l JOIN affiliates a ON a.id = l.affiliate_id \
+         WHERE l.bucket = 'approved' AND ($1 = '' OR l.currency = $1) \
+         GROUP BY l.affiliate_id, l.currency, a.payout_email, a.email ORDER BY l.affiliate_id, l.currency",
+    )
+    .bind(body.currency.clone().unwrap_or_default())
+    .fetch_all(&mut *tx)
+    .await?;
+    let id = new_id("po");
+    let at = now();
+    let mut lines = Vec::new();
+    for r in rows {
+        let affiliate: String = r.try_get(0)?;
+        let currency: String = r.try_get(1)?;
+        let total: i64 = r.try_get(2)?;
+        let email: String = r.try_get(3)?;
+        if total < min || email.is_empty() {
+            continue;
+        }
+        if body
+            .affiliates
+            .as_ref()
+            .is_some_and(|only| !only.contains(&affiliate))
+        {
+            continue;
+        }
+        if lines.is_empty() {
+            sqlx::query("INSERT INTO payouts (id, at, note) VALUES ($1, $2, $3)")
+                .bind(&id)
+                .bind(at)
+                .bind(body.note.as_deref())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let parts = sqlx::query(
+            "SELECT referral_id, CAST(SUM(amount) AS BIGINT) FROM ledger \
+             WHERE affiliate_id = $1 AND currency = $2 AND bucket = 'approved' \
+             GROUP BY referral_id HAVING SUM(amount) <> 0",
+        )
+        .bind(&affiliate)
+        .bind(&currency)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut count = 0;
+        for p in parts {
+            let referral: Option<String> = p.try_get(0)?;
+            let amount: i64 = p.try_get(1)?;
+            let e = |bucket, amount| Entry {
+                affiliate: &affiliate,
+                referral: referral.as_deref(),
+                payout: Some(&id),
+                bucket,
+                entry: "payout",
+                amount,
+                currency: &currency,
+            };
+            ledger::append(&mut tx, e(bucket::APPROVED, -amount)).await?;
+            ledger::append(&mut tx, e(bucket::PAID, amount)).await?;
+            if let Some(rid) = &referral {
+                sqlx::query("UPDATE referrals SET status = 'paid', payout_id = $1 WHERE id = $2 AND status = 'approved'")
+                    .bind(&id)
+                    .bind(rid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            count += 1;
+        }
+        sqlx::query(
+            "INSERT INTO payout_lines (payout_id, affiliate_id, currency, amount, paypal_email, referrals) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(&affiliate)
+        .bind(&currency)
+        .bind(total)
+        .bind(&email)
+        .bind(count)
+        .execute(&mut *tx)
+        .await?;
+        lines.push(PayoutLine {
+            affiliate,
+            currency,
+            amount: total,
+            paypal_email: email,
+            referrals: count,
+        });
+    }
+    if lines.is_empty() {
+        return Err(AppError::unprocessable(
+            "nothing_to_pay",
+            "no affiliate has an approved balance at or above the minimum payout and a payout email",
+        ));
+    }
+    let view = PayoutView {
+        id: id.clone(),
+        at: times::format(at),
+        note: body.note.clone(),
+        lines,
+    };
+    let text = serde_json::to_string(&view)?;
+    webhooks::enqueue(
+        &mut tx,
+        &program,
+        "payout.created",
+        &serde_json::to_value(&view)?,
+    )
+    .await?;
+    if let Some(k) = &idem {
+        remember(&mut tx, "payout", k, &request_hash, &text).await?;
+    }
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
+}
+
+/// Payouts, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct PayoutsPage {
+    /// Payouts.
+    pub payouts: Vec<PayoutView>,
+}
+
+async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
+    let p = sqlx::query("SELECT id, at, note FROM payouts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("payout_not_found", "no payout has this id"))?;
+    let lines = sqlx::query(
+        "SELECT affiliate_id, currency, amount, paypal_email, referrals FROM payout_lines WHERE payout_id = $1 \
+         ORDER BY affiliate_id, currency",
+    )
+    .bind(id)
+    .fetch_all(&state.db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PayoutLine {
+            affiliate: r.try_get(0)?,
+            currency: r.try_get(1)?,
+            amount: r.try_get(2)?,
+            paypal_email: r.try_get(3)?,
+            referrals: r.try_get(4)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(PayoutView {
+        id: p.try_get(0)?,
+        at: times::format(p.try_get(1)?),
+        note: p.try_get(2)?,
+        lines,
+    })
+}
+
+/// Lists payouts.
+#[utoipa::path(get, path = "/v1/payouts", tag = "merchant", security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = PayoutsPage), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn payouts_index(
+    State(state): State<AppState>,
+    _m: Merchant,
+) -> Result<Json<PayoutsPage>, AppError> {
+    let ids: Vec<String> =
+        sqlx::query("SELECT id FROM payouts ORDER BY at DESC, id DESC LIMIT 500")
+            .fetch_all(&state.db.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+    let mut payouts = Vec::with_capacity(ids.len());
+    for id in ids {
+        payouts.push(load(&state, &id).await?);
+    }
+    Ok(Json(PayoutsPage { payouts }))
+}
+
+/// One payout as JSON, or with `.csv` after the id, as a PayPal mass payment file: no header;
+/// columns recipient email, amount (decimal in the currency's units), currency, customer id
+/// (the affiliate id), note.
+#[utoipa::path(get, path = "/v1/payouts/{id}", tag = "merchant", params(("id" = String, Path, description = "The payout id; append .csv for the PayPal file")),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = PayoutView, content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv", description = "GET /v1/payouts/{id}.csv"),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn payouts_show(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    if let Some(id) = id.strip_suffix(".csv") {
+        let p = load(&state, id).await?;
+        let csv = paypal_csv(&p)?;
+        let disposition = format!("attachment; filename=\"{}.csv\"", p.id);
+        return Ok((
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            csv,
+        )
+            .into_response());
+    }
+    Ok(Json(load(&state, &id).await?).into_response())
+}
+
+/// `amount` minor units as a decimal string in the currency's units (`1250` USD → `12.50`).
+pub fn decimal(amount: i64, currency: &str) -> String {
+    let exp = reftrail::money::Currency::parse(currency)
+        .map(|c| c.exponent())
+        .unwrap_or(2);
+    if exp == 0 {
+        return amount.to_string();
+    }
+    let unit = 10i64.pow(u32::from(exp));
+    let sign = if amount < 0 { "-" } else { "" };
+    let a = amount.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        a / unit as u64,
+        a % unit as u64,
+        width = usize::from(exp)
+    )
+}
+
+/// The PayPal mass payment file of a payout.
+pub fn paypal_csv(p: &PayoutView) -> Result<String, AppError> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let note = p
+        .note
+        .clone()
+        .unwrap_or_else(|| format!("Affiliate commission {}", p.id));
+    for l in &p.lines {
+        // A cell starting with = + - @ would be a formula in a spreadsheet.
+        let safe = |s: &str| {
+            if s.starts_with(['=', '+', '-', '@']) {
+                format!("'{s}")
+            } else {
+                s.to_owned()
+            }
+        };
+        w.write_record([
+            safe(&l.paypal_email),
+            decimal(l.amount, &l.currency),
+            l.currency.clone(),
+            l.affiliate.clone(),
+            safe(&note),
+        ])
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        assert_eq!(decimal(1250, "USD"), "12.50");
+        assert_eq!(decimal(5, "USD"), "0.05");
+        assert_eq!(decimal(1_250_000, "VND"), "1250000");
+        assert_eq!(decimal(-150, "USD"), "-1.50");
+        assert_eq!(decimal(1234, "KWD"), "1.234");
+    }
+
+    #[test]
+    fn csv_has_paypal_columns() {
+        let p = PayoutView {
+            id: "po_1".into(),
+            at: "2026-11-23T00:00:00Z".into(),
+            note: Some("=SUM(A1)".into()),
+            lines: vec![PayoutLine {
+                affiliate: "alice".into(),
+                currency: "USD".into(),
+                amount: 1250,
+                paypal_email: "a@x.test".into(),
+                referrals: 2,
+            }],
+        };
+        assert_eq!(
+            paypal_csv(&p).unwrap(),
+            "a@x.test,12.50,USD,alice,'=SUM(A1)\n"
+        );
+    }
+}

@@ -1,0 +1,357 @@
+//! The referral ledger's review: `GET /v1/referrals[/{id}]`, `POST /v1/referrals/{id}/approve`,
+//! `POST /v1/referrals/{id}/reject`, and the automatic approval when the hold period ends.
+
+use crate::auth::Merchant;
+use crate::db::Tx;
+use crate::error::{AppError, AppQuery};
+use crate::ledger::{self, bucket, Entry};
+use crate::times::{self, now};
+use crate::webhooks;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// A referral: a credited lead or sale and its commission.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
+pub struct ReferralView {
+    /// Id.
+    pub id: String,
+    /// `sale` or `lead`.
+    pub kind: String,
+    /// The credited affiliate.
+    pub affiliate: String,
+    /// The shop's order id (sales).
+    pub order_id: Option<String>,
+    /// The lead's event (leads).
+    pub event: Option<String>,
+    /// When the conversion happened.
+    pub at: String,
+    /// Order amount, minor units (0 for leads).
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The commission first owed, minor units.
+    pub commission: i64,
+    /// The commission now owed: first owed less reversals and rejection (from the ledger).
+    pub commission_net: i64,
+    /// `pending`, `approved`, `paid`, `rejected`, `reversed`.
+    pub status: String,
+    /// Whether a secret key reported the conversion.
+    pub verified: bool,
+    /// How the affiliate was found: `renewal`, `coupon`, `cookie`, `click_id`, `touch`.
+    pub attributed_by: String,
+    /// Fraud signals (`self_referral`, `bot_user_agent`, `click_velocity`, `conversion_rate`).
+    pub flags: Vec<String>,
+    /// When the hold period ends.
+    pub hold_until: String,
+    /// The payout that paid it.
+    pub payout_id: Option<String>,
+}
+
+const SELECT: &str = "SELECT r.id, r.kind, r.affiliate_id, o.order_id, l.event, r.at, r.amount, r.currency, r.commission, \
+    CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT), \
+    r.status, r.verified, r.attributed_by, r.flags, r.hold_until, r.payout_id \
+    FROM referrals r LEFT JOIN orders o ON o.id = r.source_id LEFT JOIN leads l ON l.id = r.source_id";
+
+fn from_row(r: &AnyRow) -> Result<ReferralView, AppError> {
+    let flags: String = r.try_get(13)?;
+    Ok(ReferralView {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        affiliate: r.try_get(2)?,
+        order_id: r.try_get(3)?,
+        event: r.try_get(4)?,
+        at: times::format(r.try_get(5)?),
+        amount: r.try_get(6)?,
+        currency: r.try_get(7)?,
+        commission: r.try_get(8)?,
+        commission_net: r.try_get(9)?,
+        status: r.try_get(10)?,
+        verified: r.try_get::<i64, _>(11)? != 0,
+        attributed_by: r.try_get(12)?,
+        flags: serde_json::from_str(&flags)?,
+        hold_until: times::format(r.try_get(14)?),
+        payout_id: r.try_get(15)?,
+    })
+}
+
+/// One referral, read inside `tx`.
+pub async fn referral_view(tx: &mut Tx, id: &str) -> Result<ReferralView, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("referral_not_found", "no referral has this id"))?;
+    from_row(&row)
+}
+
+/// Filters of `GET /v1/referrals`.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReferralsQuery {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only this affiliate's.
+    pub affiliate: Option<String>,
+    /// Only flagged (`true`) or unflagged (`false`) ones.
+    pub flagged: Option<bool>,
+    /// From (RFC 3339 or YYYY-MM-DD), inclusive.
+    pub from: Option<String>,
+    /// To, exclusive.
+    pub to: Option<String>,
+    /// Page size, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// A page of referrals.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralsPage {
+    /// Newest first.
+    pub referrals: Vec<ReferralView>,
+}
+
+const STATUSES: [&str; 5] = ["pending", "approved", "paid", "rejected", "reversed"];
+
+/// Lists referrals (approving those whose hold ended first).
+#[utoipa::path(get, path = "/v1/referrals", tag = "merchant", params(ReferralsQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = ReferralsPage), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn referrals_index(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<ReferralsQuery>,
+) -> Result<Json<ReferralsPage>, AppError> {
+    let (limit, offset) = super::page(q.limit, q.offset)?;
+    let status = q.status.unwrap_or_default();
+    if !status.is_empty() && !STATUSES.contains(&status.as_str()) {
+        return Err(AppError::bad(
+            "invalid_query",
+            "status must be pending, approved, paid, rejected or reversed",
+        ));
+    }
+    let (from, to) = super::reports::range(q.from.as_deref(), q.to.as_deref())?;
+    approve_due(&state).await?;
+    let flagged = match q.flagged {
+        None => "",
+        Some(true) => " AND r.flags <> '[]'",
+        Some(false) => " AND r.flags = '[]'",
+    };
+    let sql = format!(
+        "{SELECT} WHERE ($1 = '' OR r.status = $1) AND ($2 = '' OR r.affiliate_id = $2) AND r.at >= $3 AND r.at < $4{flagged} \
+         ORDER BY r.at DESC, r.id DESC LIMIT $5 OFFSET $6"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(status)
+        .bind(q.affiliate.unwrap_or_default())
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&state.db.pool)
+        .await?;
+    let referrals = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(ReferralsPage { referrals }))
+}
+
+/// One referral.
+#[utoipa::path(get, path = "/v1/referrals/{id}", tag = "merchant", params(("id" = String, Path)),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = ReferralView), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn referrals_show(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+) -> Result<Json<ReferralView>, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.id = $1")))
+        .bind(&id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("referral_not_found", "no referral has this id"))?;
+    Ok(Json(from_row(&row)?))
+}
+
+/// Moves a pending referral's money to approved. Returns false if it was not pending.
+async fn approve_in(tx: &mut Tx, id: &str) -> Result<bool, AppError> {
+    let changed = sqlx::query("UPDATE referrals SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'pending'")
+        .bind(now())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if changed != 1 {
+        return Ok(false);
+    }
+    let row = sqlx::query("SELECT affiliate_id, currency FROM referrals WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let affiliate: String = row.try_get(0)?;
+    let currency: String = row.try_get(1)?;
+    let (pending, _, _) = ledger::referral_buckets(tx, id).await?;
+    let e = |bucket, amount| Entry {
+        affiliate: &affiliate,
+        referral: Some(id),
+        payout: None,
+        bucket,
+        entry: "approval",
+        amount,
+        currency: &currency,
+    };
+    ledger::append(tx, e(bucket::PENDING, -pending)).await?;
+    ledger::append(tx, e(bucket::APPROVED, pending)).await?;
+    Ok(true)
+}
+
+/// Approves by hand (also a flagged or unverified referral, and before the hold ends).
+#[utoipa::path(post, path = "/v1/referrals/{id}/approve", tag = "merchant", params(("id" = String, Path)),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = ReferralView), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+pub async fn referrals_approve(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+) -> Result<Json<ReferralView>, AppError> {
+    let program = state.program().await?;
+    let mut tx = state.db.begin_write().await?;
+    ledger::lock(&state.db, &mut tx, &format!("referral:{id}")).await?;
+    let before = referral_view(&mut tx, &id).await?;
+    match before.status.as_str() {
+        "approved" | "paid" => return Ok(Json(before)),
+        "pending" => {}
+        other => {
+            return Err(AppError::conflict(
+                "invalid_status",
+                format!("a {other} referral cannot be approved"),
+            ));
+        }
+    }
+    approve_in(&mut tx, &id).await?;
+    let view = referral_view(&mut tx, &id).await?;
+    webhooks::enqueue(
+        &mut tx,
+        &program,
+        "referral.approved",
+        &serde_json::to_value(&view)?,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(view))
+}
+
+/// The body of a rejection.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RejectReferral {
+    /// Why (kept in the log).
+    pub reason: Option<String>,
+}
+
+/// Rejects a pending or approved referral: its remaining commission leaves the ledger.
+#[utoipa::path(post, path = "/v1/referrals/{id}/reject", tag = "merchant", params(("id" = String, Path)),
+    request_body(content = Option<RejectReferral>, content_type = "application/json"),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = ReferralView), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+pub async fn referrals_reject(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+    crate::error::AppJsonOpt(body): crate::error::AppJsonOpt<RejectReferral>,
+) -> Result<Json<ReferralView>, AppError> {
+    let reject = body.unwrap_or_default();
+    if reject.reason.as_deref().is_some_and(|r| r.len() > 500) {
+        return Err(AppError::bad(
+            "invalid_reason",
+            "reason must be at most 500 bytes",
+        ));
+    }
+    let program = state.program().await?;
+    let mut tx = state.db.begin_write().await?;
+    ledger::lock(&state.db, &mut tx, &format!("referral:{id}")).await?;
+    let before = referral_view(&mut tx, &id).await?;
+    match before.status.as_str() {
+        "rejected" => return Ok(Json(before)),
+        "pending" | "approved" => {}
+        other => {
+            return Err(AppError::conflict(
+                "invalid_status",
+                format!("a {other} referral cannot be rejected"),
+            ));
+        }
+    }
+    sqlx::query("UPDATE referrals SET status = 'rejected', decided_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    let (pending, approved, _) = ledger::referral_buckets(&mut tx, &id).await?;
+    let e = |bucket, amount| Entry {
+        affiliate: &before.affiliate,
+        referral: Some(&id),
+        payout: None,
+        bucket,
+        entry: "rejection",
+        amount,
+        currency: &before.currency,
+    };
+    ledger::append(&mut tx, e(bucket::PENDING, -pending)).await?;
+    ledger::append(&mut tx, e(bucket::APPROVED, -approved)).await?;
+    let view = referral_view(&mut tx, &id).await?;
+    webhooks::enqueue(
+        &mut tx,
+        &program,
+        "referral.reversed",
+        &serde_json::to_value(&view)?,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(referral = %id, reason = reject.reason.as_deref().unwrap_or(""), "referral rejected");
+    Ok(Json(view))
+}
+
+/// Approves every verified, unflagged pending referral whose hold period has ended (when the
+/// program approves automatically). Each in its own transaction; safe with several processes.
+pub async fn approve_due(state: &AppState) -> Result<usize, AppError> {
+    let program = state.program().await?;
+    if !program.auto_approve {
+        return Ok(0);
+    }
+    let ids: Vec<String> = sqlx::query(
+        "SELECT id FROM referrals WHERE status = 'pending' AND hold_until <= $1 AND verified = 1 AND flags = '[]' \
+         ORDER BY hold_until LIMIT 500",
+    )
+    .bind(now())
+    .fetch_all(&state.db.pool)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
+    let mut n = 0;
+    for id in ids {
+        let mut tx = state.db.begin_write().await?;
+        ledger::lock(&state.db, &mut tx, &format!("referral:{id}")).await?;
+        if approve_in(&mut tx, &id).await? {
+            let view = referral_view(&mut tx, &id).await?;
+            webhooks::enqueue(
+                &mut tx,
+                &program,
+                "referral.approved",
+                &serde_json::to_value(&view)?,
+            )
+            .await?;
+            n += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(n)
+}

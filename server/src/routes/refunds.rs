@@ -1,0 +1,292 @@
+//! `POST /v1/refunds`: a full or partial refund of an order reverses its commission in
+//! proportion (`reftrail::commission::reverse_part`, rounding half to even on the running
+//! total, so the reversals of all partial refunds add up to the whole commission).
+
+use super::conversions::remember;
+use super::referrals::{referral_view, ReferralView};
+use super::{idempotency_key, valid_text};
+use crate::auth::Merchant;
+use crate::error::{AppError, AppJson};
+use crate::ids::{new_id, sha256_hex};
+use crate::ledger::{self, bucket, Entry};
+use crate::times::{self, now};
+use crate::webhooks;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// The body of `POST /v1/refunds`.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRefund {
+    /// The shop's order id.
+    pub order_id: String,
+    /// Refunded amount, minor units; default: everything not yet refunded.
+    pub amount: Option<i64>,
+    /// Must equal the order's currency when given.
+    pub currency: Option<String>,
+    /// The shop's refund id: the idempotency key (or send `Idempotency-Key`).
+    pub refund_id: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A recorded refund.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RefundView {
+    /// Id.
+    pub id: String,
+    /// The shop's order id.
+    pub order_id: String,
+    /// Refunded now, minor units.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Refunded so far on the order, this one included.
+    pub refunded_total: i64,
+    /// When.
+    pub at: String,
+}
+
+/// The answer to a refund.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct RefundCreated {
+    /// The refund.
+    pub refund: RefundView,
+    /// Commission reversed by this refund, minor units.
+    pub commission_reversed: i64,
+    /// The order's referral after the reversal, if it had one.
+    pub referral: Option<ReferralView>,
+}
+
+/// Records a refund and reverses the commission in proportion.
+#[utoipa::path(post, path = "/v1/refunds", tag = "merchant",
+    request_body(content = CreateRefund, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Identifies the refund when refund_id is absent")),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 201, body = RefundCreated), (status = 200, body = RefundCreated, description = "A replay"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn refunds_create(
+    State(state): State<AppState>,
+    _m: Merchant,
+    headers: HeaderMap,
+    AppJson(body): AppJson<CreateRefund>,
+) -> Result<Response, AppError> {
+    let idem = idempotency_key(&headers)?;
+    if !valid_text(&body.order_id, 128) {
+        return Err(AppError::bad(
+            "invalid_order_id",
+            "order_id must be 1 to 128 characters",
+        ));
+    }
+    if body
+        .amount
+        .is_some_and(|a| !(1..=reftrail::report::MAX_AMOUNT).contains(&a))
+    {
+        return Err(AppError::bad(
+            "invalid_amount",
+            "amount must be a positive integer of minor units",
+        ));
+    }
+    if body
+        .refund_id
+        .as_deref()
+        .is_some_and(|r| !valid_text(r, 128))
+    {
+        return Err(AppError::bad(
+            "invalid_refund_id",
+            "refund_id must be 1 to 128 characters",
+        ));
+    }
+    if body
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.len() > 500 || super::has_control(r))
+    {
+        return Err(AppError::bad(
+            "invalid_reason",
+            "reason must be at most 500 characters",
+        ));
+    }
+    if body
+        .currency
+        .as_deref()
+        .is_some_and(|c| !reftrail::report::valid_currency(c))
+    {
+        return Err(AppError::bad(
+            "invalid_currency",
+            "currency must be an ISO 4217 code",
+        ));
+    }
+    let refund_key = match (&body.refund_id, &idem, body.amount) {
+        (Some(r), _, _) => format!("r:{r}"),
+        (None, Some(k), _) => format!("k:{k}"),
+        (None, None, None) => format!("full:{}", body.order_id),
+        (None, None, Some(_)) => {
+            return Err(AppError::bad(
+                "missing_refund_id",
+                "a partial refund needs refund_id or an Idempotency-Key, so a retry is not counted twice",
+            ))
+        }
+    };
+    let request_hash = sha256_hex(&serde_json::to_string(&body)?);
+    if let Some(r) = sqlx::query(
+        "SELECT request_hash, body FROM idempotency WHERE scope = 'refund' AND idem_key = $1",
+    )
+    .bind(&refund_key)
+    .fetch_optional(&state.db.pool)
+    .await?
+    {
+        let stored: String = r.try_get(0)?;
+        if stored != request_hash {
+            return Err(AppError::conflict(
+                "idempotency_key_reused",
+                "this refund id was used for a different refund",
+            ));
+        }
+        let text: String = r.try_get(1)?;
+        crate::metrics::inc(&state.metrics.replays);
+        return Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            text,
+        )
+            .into_response());
+    }
+
+    let program = state.program().await?;
+    let mut tx = state.db.begin_write().await?;
+    ledger::lock(&state.db, &mut tx, &format!("sale:{}", body.order_id)).await?;
+    let order = sqlx::query("SELECT id, amount, currency FROM orders WHERE order_id = $1")
+        .bind(&body.order_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("order_not_found", "no sale has this order_id"))?;
+    let order_ref: String = order.try_get(0)?;
+    let order_amount: i64 = order.try_get(1)?;
+    let currency: String = order.try_get(2)?;
+    if body.currency.as_deref().is_some_and(|c| c != currency) {
+        return Err(AppError::bad(
+            "currency_mismatch",
+            format!("the order is in {currency}"),
+        ));
+    }
+    let refunded_before: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE order_ref = $1",
+    )
+    .bind(&order_ref)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+    let left = order_amount - refunded_before;
+    let amount = body.amount.unwrap_or(left);
+    if amount <= 0 || amount > left {
+        return Err(AppError::unprocessable(
+            "refund_exceeds_order",
+            format!("{left} of {order_amount} {currency} is left to refund"),
+        ));
+    }
+    let id = new_id("rfd");
+    let at = now();
+    sqlx::query("INSERT INTO refunds (id, refund_key, order_ref, amount, currency, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&id)
+        .bind(&refund_key)
+        .bind(&order_ref)
+        .bind(amount)
+        .bind(&currency)
+        .bind(body.reason.as_deref())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+
+    let referral_id: Option<String> = sqlx::query("SELECT id FROM referrals WHERE source_id = $1")
+        .bind(&order_ref)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    let mut reversed_now = 0;
+    let mut referral = None;
+    if let Some(rid) = referral_id {
+        ledger::lock(&state.db, &mut tx, &format!("referral:{rid}")).await?;
+        let before = referral_view(&mut tx, &rid).await?;
+        if before.status != "rejected" {
+            let reversed_before = ledger::reversed(&mut tx, &rid).await?;
+            reversed_now = reftrail::commission::reverse_part(
+                before.commission,
+                order_amount,
+                refunded_before,
+                reversed_before,
+                amount,
+            );
+            let from = if before.status == "pending" {
+                bucket::PENDING
+            } else {
+                bucket::APPROVED
+            };
+            ledger::append(
+                &mut tx,
+                Entry {
+                    affiliate: &before.affiliate,
+                    referral: Some(&rid),
+                    payout: None,
+                    bucket: from,
+                    entry: "reversal",
+                    amount: -reversed_now,
+                    currency: &before.currency,
+                },
+            )
+            .await?;
+            let full = refunded_before + amount >= order_amount;
+            if full {
+                sqlx::query(
+                    "UPDATE referrals SET status = 'reversed', decided_at = $1 WHERE id = $2",
+                )
+                .bind(at)
+                .bind(&rid)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let view = referral_view(&mut tx, &rid).await?;
+            if reversed_now > 0 || full {
+                webhooks::enqueue(
+                    &mut tx,
+                    &program,
+                    "referral.reversed",
+                    &serde_json::to_value(&view)?,
+                )
+                .await?;
+            }
+            referral = Some(view);
+        } else {
+            referral = Some(before);
+        }
+    }
+    let answer = RefundCreated {
+        refund: RefundView {
+            id,
+            order_id: body.order_id.clone(),
+            amount,
+            currency,
+            refunded_total: refunded_before + amount,
+            at: times::format(at),
+        },
+        commission_reversed: reversed_now,
+        referral,
+    };
+    let text = serde_json::to_string(&answer)?;
+    remember(&mut tx, "refund", &refund_key, &request_hash, &text).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
+}

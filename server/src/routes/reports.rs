@@ -1,0 +1,576 @@
+//! The KPIs of DESIGN.md for a period: `GET /v1/reports/summary`, `/timeseries` (per day),
+//! `/affiliates` and `/categories`, each `?from=&to=` (RFC 3339 or `YYYY-MM-DD`; a date `to`
+//! includes that day; default the last 30 days).
+//!
+//! The counting and summing happens in SQL, on SQLite and PostgreSQL alike (`GROUP BY` over
+//! clicks, referrals, refunds and the ledger); ratios are computed here from those sums.
+//! Definitions:
+//! - clicks: non-bot clicks on affiliate links; unique clicks: first per visitor and affiliate
+//!   within an hour; unique visitors: distinct visitors among the clicks; bot clicks apart.
+//! - gross counts every referral; net leaves out reversed and rejected ones.
+//! - revenue gross: attributed order amounts; net: less refunds, rejected ones left out.
+//! - commissions: the ledger's net commission (after reversals and rejections).
+//! - AOV = net revenue / net sales; conversion rate = net sales / unique visitors (and / clicks);
+//!   EPC = net commissions per 100 clicks; cost per sale = sale commissions / net sales; cost per
+//!   lead = lead commissions / net leads; ROAS = net revenue / channel cost (commissions);
+//!   contribution margin = net revenue − commissions (cost of goods is not reported to the
+//!   server, so ROI is not computed); reversal rate = reversed referrals / all referrals, by
+//!   count and by revenue.
+//! - money is per currency, never converted.
+
+use crate::auth::Merchant;
+use crate::error::{AppError, AppQuery};
+use crate::times::{self, now, DAY};
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The period of a report.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before `to`.
+    pub from: Option<String>,
+    /// To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now.
+    pub to: Option<String>,
+    /// `affiliates` only: sort by `revenue` (default), `commission`, `clicks` or `conversion_rate`.
+    pub sort: Option<String>,
+    /// `affiliates` only: at most this many rows (1 to 1000, default 100).
+    pub limit: Option<i64>,
+}
+
+/// Parses `from`/`to`; the default is the 30 days up to now.
+pub fn range(from: Option<&str>, to: Option<&str>) -> Result<(i64, i64), AppError> {
+    let bad = || {
+        AppError::bad(
+            "invalid_range",
+            "from and to must be RFC 3339 times or YYYY-MM-DD dates, from before to",
+        )
+    };
+    let to = match to {
+        None => now() + 1,
+        Some(s) if s.len() == 10 => times::parse_date_or_time(s).ok_or_else(bad)? + DAY,
+        Some(s) => times::parse(s).ok_or_else(bad)?,
+    };
+    let from = match from {
+        None => to - 30 * DAY,
+        Some(s) => times::parse_date_or_time(s).ok_or_else(bad)?,
+    };
+    if from >= to || to - from > 3660 * DAY {
+        return Err(bad());
+    }
+    Ok((from, to))
+}
+
+/// Money KPIs in one currency.
+#[derive(Serialize, Deserialize, ToSchema, Default, Clone, Debug)]
+pub struct Money {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Attributed order amounts.
+    pub revenue_gross: i64,
+    /// Less refunds, rejected referrals left out.
+    pub revenue_net: i64,
+    /// Net revenue / net sales.
+    pub aov: i64,
+    /// Commission first owed.
+    pub commissions_gross: i64,
+    /// Commission owed now (the channel cost).
+    pub commissions: i64,
+    /// Of which for leads.
+    pub lead_commissions: i64,
+    /// Sale commissions / net sales.
+    pub cost_per_sale: i64,
+    /// Lead commissions / net leads.
+    pub cost_per_lead: i64,
+    /// Commissions per 100 clicks.
+    pub epc_per_100: i64,
+    /// Net revenue / commissions (null without cost).
+    pub roas: Option<f64>,
+    /// ROAS in percent.
+    pub roas_percent: Option<f64>,
+    /// Net revenue − commissions.
+    pub contribution_margin: i64,
+    /// (Gross − net revenue) / gross revenue.
+    pub reversal_rate_amount: Option<f64>,
+    #[serde(skip)]
+    sales_net: i64,
+}
+
+/// Gross and net counts.
+#[derive(Serialize, Deserialize, ToSchema, Default, Clone, Copy, Debug)]
+pub struct Counts {
+    /// Every referral.
+    pub gross: i64,
+    /// Without reversed and rejected ones.
+    pub net: i64,
+}
+
+/// The KPIs of one group (the whole period, a day, an affiliate, a category).
+#[derive(Serialize, Deserialize, ToSchema, Default, Clone, Debug)]
+pub struct Kpis {
+    /// The group: a date, an affiliate id, a category; absent in the summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Non-bot clicks.
+    pub clicks: i64,
+    /// First clicks per visitor and affiliate within an hour.
+    pub unique_clicks: i64,
+    /// Distinct visitors among the clicks.
+    pub unique_visitors: i64,
+    /// Clicks from known bots (never credited).
+    pub bot_clicks: i64,
+    /// Leads.
+    pub leads: Counts,
+    /// Sales.
+    pub sales: Counts,
+    /// Net sales / unique visitors.
+    pub conversion_rate: Option<f64>,
+    /// Net sales / clicks.
+    pub conversion_rate_clicks: Option<f64>,
+    /// Reversed referrals / all referrals.
+    pub reversal_rate: Option<f64>,
+    /// Money, per currency.
+    pub money: Vec<Money>,
+    #[serde(skip)]
+    reversed: i64,
+}
+
+/// What to group by.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    All,
+    Day,
+    Affiliate,
+    Category,
+}
+
+impl Group {
+    /// The SQL expression of the key for a table aliased `x` with `at` and `affiliate_id`.
+    fn expr(self, x: &str) -> String {
+        match self {
+            Group::All => "''".into(),
+            Group::Day => format!("CAST({x}.at / 86400 AS BIGINT)"),
+            Group::Affiliate => format!("{x}.affiliate_id"),
+            Group::Category => "a.category".into(),
+        }
+    }
+
+    fn join(self, x: &str) -> String {
+        match self {
+            Group::Category => format!(" JOIN affiliates a ON a.id = {x}.affiliate_id"),
+            _ => String::new(),
+        }
+    }
+}
+
+fn key_of(group: Group, row: &sqlx::any::AnyRow) -> Result<String, sqlx::Error> {
+    Ok(match group {
+        Group::Day => times::format(row.try_get::<i64, _>(0)? * DAY)[..10].to_owned(),
+        _ => row.try_get::<String, _>(0)?,
+    })
+}
+
+fn ratio(a: i64, b: i64) -> Option<f64> {
+    (b != 0).then(|| ((a as f64 / b as f64) * 1e6).round() / 1e6)
+}
+
+fn div_round(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        return 0;
+    }
+    let (a, b) = (i128::from(a), i128::from(b));
+    i64::try_from((2 * a + b.signum() * b) / (2 * b)).unwrap_or(0)
+}
+
+async fn aggregate(
+    state: &AppState,
+    group: Group,
+    from: i64,
+    to: i64,
+) -> Result<BTreeMap<String, Kpis>, AppError> {
+    let mut out: BTreeMap<String, Kpis> = BTreeMap::new();
+    let g = group.expr("c");
+    let sql = format!(
+        "SELECT {g}, CAST(COALESCE(SUM(1 - c.is_bot), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.is_bot = 0 THEN c.is_unique ELSE 0 END), 0) AS BIGINT), \
+         COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.visitor_key END), CAST(COALESCE(SUM(c.is_bot), 0) AS BIGINT) \
+         FROM clicks c{} WHERE c.at >= $1 AND c.at < $2 AND c.affiliate_id IS NOT NULL GROUP BY {g}",
+        group.join("c")
+    );
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&state.db.pool)
+        .await?
+    {
+        let k = out.entry(key_of(group, &r)?).or_default();
+        k.clicks = r.try_get(1)?;
+        k.unique_clicks = r.try_get(2)?;
+        k.unique_visitors = r.try_get(3)?;
+        k.bot_clicks = r.try_get(4)?;
+    }
+
+    let g = group.expr("r");
+    let sql = format!(
+        "SELECT {g}, r.currency, r.kind, COUNT(*), \
+         CAST(SUM(CASE WHEN r.status IN ('reversed', 'rejected') THEN 0 ELSE 1 END) AS BIGINT), \
+         CAST(SUM(r.amount) AS BIGINT), \
+         CAST(SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount - COALESCE(f.refunded, 0) END) AS BIGINT), \
+         CAST(SUM(r.commission) AS BIGINT), CAST(SUM(COALESCE(l.net, 0)) AS BIGINT), \
+         CAST(SUM(CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM referrals r{} \
+         LEFT JOIN (SELECT x.order_ref, SUM(x.amount) AS refunded FROM refunds x JOIN orders o ON o.id = x.order_ref \
+                    WHERE o.at >= $1 AND o.at < $2 GROUP BY x.order_ref) f ON f.order_ref = r.source_id \
+         LEFT JOIN (SELECT y.referral_id, SUM(y.amount) AS net FROM ledger y JOIN referrals z ON z.id = y.referral_id \
+                    WHERE z.at >= $1 AND z.at < $2 GROUP BY y.referral_id) l ON l.referral_id = r.id \
+         WHERE r.at >= $1 AND r.at < $2 GROUP BY {g}, r.currency, r.kind",
+        group.join("r")
+    );
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&state.db.pool)
+        .await?
+    {
+        let k = out.entry(key_of(group, &r)?).or_default();
+        let currency: String = r.try_get(1)?;
+        let kind: String = r.try_get(2)?;
+        let gross: i64 = r.try_get(3)?;
+        let net: i64 = r.try_get(4)?;
+        k.reversed += r.try_get::<i64, _>(9)?;
+        let idx = match k.money.iter().position(|m| m.currency == currency) {
+            Some(i) => i,
+            None => {
+                k.money.push(Money {
+                    currency: currency.clone(),
+                    ..Money::default()
+                });
+                k.money.len() - 1
+            }
+        };
+        let m = &mut k.money[idx];
+        m.commissions_gross += r.try_get::<i64, _>(7)?;
+        let commission_net: i64 = r.try_get(8)?;
+        m.commissions += commission_net;
+        if kind == "sale" {
+            k.sales.gross += gross;
+            k.sales.net += net;
+            m.sales_net += net;
+            m.revenue_gross += r.try_get::<i64, _>(5)?;
+            m.revenue_net += r.try_get::<i64, _>(6)?;
+        } else {
+            k.leads.gross += gross;
+            k.leads.net += net;
+            m.lead_commissions += commission_net;
+        }
+    }
+    for k in out.values_mut() {
+        k.conversion_rate = ratio(k.sales.net, k.unique_visitors);
+        k.conversion_rate_clicks = ratio(k.sales.net, k.clicks);
+        k.reversal_rate = ratio(k.reversed, k.sales.gross + k.leads.gross);
+        let (clicks, leads_net) = (k.clicks, k.leads.net);
+        for m in &mut k.money {
+            m.aov = div_round(m.revenue_net, m.sales_net);
+            m.cost_per_sale = div_round(m.commissions - m.lead_commissions, m.sales_net);
+            m.cost_per_lead = div_round(m.lead_commissions, leads_net);
+            m.epc_per_100 = div_round(m.commissions.saturating_mul(100), clicks);
+            m.roas = ratio(m.revenue_net, m.commissions);
+            m.roas_percent = m.roas.map(|r| (r * 1e4).round() / 100.0);
+            m.contribution_margin = m.revenue_net - m.commissions;
+            m.reversal_rate_amount = ratio(m.revenue_gross - m.revenue_net, m.revenue_gross);
+        }
+        k.money.sort_by(|a, b| a.currency.cmp(&b.currency));
+    }
+    Ok(out)
+}
+
+/// Store revenue (every order, attributed or not) in a currency.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
+pub struct StoreRevenue {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Orders less refunds in the period.
+    pub revenue: i64,
+    /// The same over the baseline.
+    pub baseline: Option<i64>,
+    /// `revenue − baseline`.
+    pub incremental: Option<i64>,
+}
+
+/// One row of the top affiliates.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug)]
+pub struct TopAffiliate {
+    /// The affiliate.
+    pub affiliate: String,
+    /// Net revenue in the program's currency.
+    pub revenue_net: i64,
+    /// Net commissions in the program's currency.
+    pub commissions: i64,
+    /// Clicks.
+    pub clicks: i64,
+}
+
+/// The summary report.
+#[derive(Serialize, Deserialize, ToSchema, Debug)]
+pub struct Summary {
+    /// Period start.
+    pub from: String,
+    /// Period end (exclusive).
+    pub to: String,
+    /// The KPIs.
+    pub kpis: Kpis,
+    /// Approved affiliates.
+    pub affiliates_approved: i64,
+    /// Approved affiliates active in the period (by the program's `active_by`).
+    pub affiliates_active: i64,
+    /// Active / approved.
+    pub active_affiliate_rate: Option<f64>,
+    /// Store revenue and incremental revenue, per currency.
+    pub store: Vec<StoreRevenue>,
+    /// Top 5 by net revenue in the program's currency.
+    pub top_affiliates: Vec<TopAffiliate>,
+}
+
+async fn store_revenue(
+    state: &AppState,
+    from: i64,
+    to: i64,
+) -> Result<BTreeMap<String, i64>, AppError> {
+    let rows = sqlx::query(
+        "SELECT o.currency, CAST(SUM(o.amount - COALESCE(f.refunded, 0)) AS BIGINT) FROM orders o \
+         LEFT JOIN (SELECT order_ref, SUM(amount) AS refunded FROM refunds GROUP BY order_ref) f ON f.order_ref = o.id \
+         WHERE o.at >= $1 AND o.at < $2 GROUP BY o.currency",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&state.db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Every KPI for the period.
+#[utoipa::path(get, path = "/v1/reports/summary", tag = "reports", params(ReportQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = Summary), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn reports_summary(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<ReportQuery>,
+) -> Result<Json<Summary>, AppError> {
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let program = state.program().await?;
+    let kpis = aggregate(&state, Group::All, from, to)
+        .await?
+        .into_values()
+        .next()
+        .unwrap_or_default();
+    let approved: i64 = sqlx::query("SELECT COUNT(*) FROM affiliates WHERE status = 'approved'")
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get(0)?;
+    let active_sql = match program.active_by.as_str() {
+        "sale" => "SELECT COUNT(DISTINCT r.affiliate_id) FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id \
+                   WHERE r.kind = 'sale' AND r.at >= $1 AND r.at < $2 AND a.status = 'approved'",
+        "lead" => "SELECT COUNT(DISTINCT r.affiliate_id) FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id \
+                   WHERE r.at >= $1 AND r.at < $2 AND a.status = 'approved'",
+        _ => "SELECT COUNT(DISTINCT c.affiliate_id) FROM clicks c JOIN affiliates a ON a.id = c.affiliate_id \
+              WHERE c.at >= $1 AND c.at < $2 AND c.is_bot = 0 AND a.status = 'approved'",
+    };
+    let active: i64 = sqlx::query(active_sql)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get(0)?;
+
+    let now_rev = store_revenue(&state, from, to).await?;
+    let len = to - from;
+    let mut have_baseline = true;
+    let baseline: BTreeMap<String, i64> = match program.baseline_daily_revenue {
+        Some(daily) => [(program.currency.clone(), daily.saturating_mul(len) / DAY)].into(),
+        None => {
+            let start: Option<i64> = sqlx::query("SELECT MIN(created_at) FROM affiliates")
+                .fetch_one(&state.db.pool)
+                .await?
+                .try_get(0)?;
+            match start {
+                Some(s) => store_revenue(&state, s - len, s).await?,
+                None => {
+                    have_baseline = false;
+                    BTreeMap::new()
+                }
+            }
+        }
+    };
+    let store = now_rev
+        .iter()
+        .map(|(c, r)| {
+            let b = baseline.get(c).copied().or(have_baseline.then_some(0));
+            StoreRevenue {
+                currency: c.clone(),
+                revenue: *r,
+                baseline: b,
+                incremental: b.map(|b| r - b),
+            }
+        })
+        .collect();
+
+    let per = aggregate(&state, Group::Affiliate, from, to).await?;
+    let mut top: Vec<TopAffiliate> = per
+        .iter()
+        .map(|(a, k)| {
+            let m = k.money.iter().find(|m| m.currency == program.currency);
+            TopAffiliate {
+                affiliate: a.clone(),
+                revenue_net: m.map_or(0, |m| m.revenue_net),
+                commissions: m.map_or(0, |m| m.commissions),
+                clicks: k.clicks,
+            }
+        })
+        .collect();
+    top.sort_by(|a, b| {
+        b.revenue_net
+            .cmp(&a.revenue_net)
+            .then(b.clicks.cmp(&a.clicks))
+            .then(a.affiliate.cmp(&b.affiliate))
+    });
+    top.truncate(5);
+    Ok(Json(Summary {
+        from: times::format(from),
+        to: times::format(to),
+        kpis,
+        affiliates_approved: approved,
+        affiliates_active: active,
+        active_affiliate_rate: ratio(active, approved),
+        store,
+        top_affiliates: top,
+    }))
+}
+
+/// A grouped report.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Grouped {
+    /// Period start.
+    pub from: String,
+    /// Period end (exclusive).
+    pub to: String,
+    /// One row per group.
+    pub rows: Vec<Kpis>,
+}
+
+fn rows(map: BTreeMap<String, Kpis>) -> Vec<Kpis> {
+    map.into_iter()
+        .map(|(k, mut v)| {
+            v.key = Some(k);
+            v
+        })
+        .collect()
+}
+
+/// The KPIs per day (UTC), every day of the period listed.
+#[utoipa::path(get, path = "/v1/reports/timeseries", tag = "reports", params(ReportQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = Grouped), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn reports_timeseries(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<ReportQuery>,
+) -> Result<Json<Grouped>, AppError> {
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let mut map = aggregate(&state, Group::Day, from, to).await?;
+    let mut d = from.div_euclid(DAY);
+    while d * DAY < to {
+        map.entry(times::format(d * DAY)[..10].to_owned())
+            .or_default();
+        d += 1;
+    }
+    Ok(Json(Grouped {
+        from: times::format(from),
+        to: times::format(to),
+        rows: rows(map),
+    }))
+}
+
+/// The KPIs per affiliate, sorted.
+#[utoipa::path(get, path = "/v1/reports/affiliates", tag = "reports", params(ReportQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = Grouped), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn reports_affiliates(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<ReportQuery>,
+) -> Result<Json<Grouped>, AppError> {
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::bad("invalid_query", "limit must be 1 to 1000"));
+    }
+    let program = state.program().await?;
+    let mut list = rows(aggregate(&state, Group::Affiliate, from, to).await?);
+    let money = |k: &Kpis, f: fn(&Money) -> i64| {
+        k.money
+            .iter()
+            .find(|m| m.currency == program.currency)
+            .map_or(0, f)
+    };
+    match q.sort.as_deref().unwrap_or("revenue") {
+        "revenue" => list.sort_by_key(|k| std::cmp::Reverse(money(k, |m| m.revenue_net))),
+        "commission" => list.sort_by_key(|k| std::cmp::Reverse(money(k, |m| m.commissions))),
+        "clicks" => list.sort_by_key(|k| std::cmp::Reverse(k.clicks)),
+        "conversion_rate" => list.sort_by(|a, b| {
+            b.conversion_rate
+                .unwrap_or(0.0)
+                .total_cmp(&a.conversion_rate.unwrap_or(0.0))
+        }),
+        _ => {
+            return Err(AppError::bad(
+                "invalid_query",
+                "sort must be revenue, commission, clicks or conversion_rate",
+            ))
+        }
+    }
+    list.truncate(usize::try_from(limit).unwrap_or(100));
+    Ok(Json(Grouped {
+        from: times::format(from),
+        to: times::format(to),
+        rows: list,
+    }))
+}
+
+/// The KPIs per affiliate category.
+#[utoipa::path(get, path = "/v1/reports/categories", tag = "reports", params(ReportQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = Grouped), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn reports_categories(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<ReportQuery>,
+) -> Result<Json<Grouped>, AppError> {
+    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    Ok(Json(Grouped {
+        from: times::format(from),
+        to: times::format(to),
+        rows: rows(aggregate(&state, Group::Category, from, to).await?),
+    }))
+}
+
+/// The KPIs of one affiliate (for `/v1/me/report`).
+pub async fn affiliate_kpis(
+    state: &AppState,
+    affiliate: &str,
+    from: i64,
+    to: i64,
+) -> Result<Kpis, AppError> {
+    let mut map = aggregate(state, Group::Affiliate, from, to).await?;
+    Ok(map.remove(affiliate).unwrap_or_default())
+}

@@ -1,0 +1,196 @@
+//! Webhooks: `referral.created`, `referral.approved`, `referral.reversed`, `payout.created`.
+//!
+//! An event is written to the `outbox` table in the same transaction as the change it reports,
+//! one row per subscribed endpoint, so it is sent if and only if the change happened. A worker
+//! in every server process claims due rows with a lease (safe with several processes), POSTs
+//! them with `Reftrail-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the
+//! program's webhook secret, and retries failures with exponential backoff (30 s doubling, at
+//! most 6 h apart) for 12 attempts before marking the row failed.
+
+use crate::db::Tx;
+use crate::error::AppError;
+use crate::ids::new_id;
+use crate::program::Program;
+use crate::times::now;
+use crate::AppState;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use sqlx::Row;
+use std::time::Duration;
+
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: i64 = 12;
+
+/// Queues `event` with `data` for every endpoint subscribed to it.
+pub async fn enqueue(
+    tx: &mut Tx,
+    program: &Program,
+    event: &str,
+    data: &serde_json::Value,
+) -> Result<(), AppError> {
+    let targets: Vec<&str> = program
+        .webhooks
+        .iter()
+        .filter(|w| w.events.is_empty() || w.events.iter().any(|e| e == event))
+        .map(|w| w.url.as_str())
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    for url in targets {
+        let id = new_id("evt");
+        let payload = serde_json::json!({
+            "id": id, "type": event, "created_at": crate::times::format(at), "data": data,
+        });
+        sqlx::query(
+            "INSERT INTO outbox (id, event, url, payload, at, attempts, next_at) VALUES ($1, $2, $3, $4, $5, 0, $5)",
+        )
+        .bind(&id)
+        .bind(event)
+        .bind(url)
+        .bind(payload.to_string())
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The signature header value for `body` at time `t`.
+pub fn signature(secret: &str, t: i64, body: &str) -> String {
+    // HMAC accepts keys of any length, so this never fails.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
+    m.update(format!("{t}.{body}").as_bytes());
+    format!("t={t},v1={}", hex::encode(m.finalize().into_bytes()))
+}
+
+fn backoff(attempts: i64) -> i64 {
+    (30i64 << attempts.clamp(0, 10)).min(6 * 3600)
+}
+
+/// Delivers due events until `shutdown` fires.
+pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook client could not start");
+            return;
+        }
+    };
+    loop {
+        if let Err(e) = deliver_due(&state, &client).await {
+            tracing::warn!(error = %e, "webhook delivery round failed");
+        }
+        if let Err(e) = crate::routes::referrals::approve_due(&state).await {
+            tracing::warn!(error = %e, "automatic approval round failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// One round: claims up to 20 due events and sends them.
+pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, AppError> {
+    let t = now();
+    let rows = sqlx::query(
+        "SELECT id, url, payload, attempts, next_at FROM outbox \
+         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= $1 ORDER BY next_at LIMIT 20",
+    )
+    .bind(t)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let secret = webhook_secret(state).await?;
+    let mut sent = 0;
+    for r in rows {
+        let id: String = r.try_get(0)?;
+        let url: String = r.try_get(1)?;
+        let payload: String = r.try_get(2)?;
+        let attempts: i64 = r.try_get(3)?;
+        let next_at: i64 = r.try_get(4)?;
+        // Claim: whoever moves next_at first sends it; a lease of 60 s covers the request.
+        let claimed = sqlx::query("UPDATE outbox SET next_at = $1 WHERE id = $2 AND next_at = $3")
+            .bind(t + 60)
+            .bind(&id)
+            .bind(next_at)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        let ts = now();
+        let result = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("user-agent", "reftrail-webhooks/1")
+            .header("reftrail-signature", signature(&secret, ts, &payload))
+            .body(payload)
+            .send()
+            .await;
+        let error = match result {
+            Ok(res) if res.status().is_success() => None,
+            Ok(res) => Some(format!("HTTP {}", res.status().as_u16())),
+            Err(e) => Some(e.to_string()),
+        };
+        match error {
+            None => {
+                sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = $2, last_error = NULL WHERE id = $3")
+                    .bind(now())
+                    .bind(attempts + 1)
+                    .bind(&id)
+                    .execute(&state.db.pool)
+                    .await?;
+                crate::metrics::inc(&state.metrics.webhooks_delivered);
+                sent += 1;
+            }
+            Some(err) => {
+                let attempts = attempts + 1;
+                let failed = (attempts >= MAX_ATTEMPTS).then(now);
+                sqlx::query("UPDATE outbox SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5")
+                    .bind(attempts)
+                    .bind(now() + backoff(attempts))
+                    .bind(failed)
+                    .bind(crate::error::clip(&err, 500))
+                    .bind(&id)
+                    .execute(&state.db.pool)
+                    .await?;
+                crate::metrics::inc(&state.metrics.webhooks_failed);
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// The webhook signing secret.
+pub async fn webhook_secret(state: &AppState) -> Result<String, AppError> {
+    let row = sqlx::query("SELECT value FROM settings WHERE name = 'webhook_secret'")
+        .fetch_optional(&state.db.pool)
+        .await?;
+    match row {
+        Some(r) => Ok(r.try_get(0)?),
+        None => Err(AppError::Internal(
+            "no webhook secret; run migrate first".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_and_backoff() {
+        let s = signature("whsec", 1_700_000_000, "{}");
+        assert!(s.starts_with("t=1700000000,v1="));
+        assert_eq!(s.len(), "t=1700000000,v1=".len() + 64);
+        assert_eq!(backoff(1), 60);
+        assert_eq!(backoff(20), 6 * 3600);
+    }
+}
