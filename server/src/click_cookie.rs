@@ -131,10 +131,7 @@ mod tests {
         );
         assert_eq!(verify(&keys(), "v1.c_abc"), Err(Invalid::Malformed));
         assert_eq!(verify(&keys(), "garbage"), Err(Invalid::Malformed));
-        assert_eq!(
-            verify(&keys(), &format!("{v}x")),
-            Err(Invalid::BadSignature).or(Err(Invalid::Malformed))
-        );
+        assert!(verify(&keys(), &format!("{v}x")).is_err());
     }
 
     #[test]
