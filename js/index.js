@@ -3,7 +3,7 @@
 //   import { load } from '@reftrail/browser';
 //   const reftrail = await load({ endpoint: 'https://shop.example/rt', key: 'pk_live_…' });
 //   reftrail.conversion({ order_id: 'A-1001', amount: 125000000, currency: 'VND' });
-import init, { start, command } from './dist/reftrail.js';
+import { start, command } from './dist/reftrail.js';
 
 let ready;
 
@@ -18,11 +18,6 @@ const api = Object.freeze({
 /** Loads the wasm core once, applies the settings, captures the visit. */
 export function load(options = {}) {
   const { wasm, ...settings } = options;
-  ready ??= init({
-    module_or_path: wasm ?? new URL('./dist/reftrail_bg.wasm', import.meta.url),
-  }).then(() => {
-    start(settings, []);
-    return api;
-  });
+  ready ??= start(settings, [], wasm ?? new URL('./dist/reftrail_bg.wasm', import.meta.url)).then(() => api);
   return ready;
 }

@@ -27,8 +27,7 @@
 
   import(base + 'reftrail.js')
     .then(function (core) {
-      return core.default({ module_or_path: base + 'reftrail_bg.wasm' }).then(function () {
-        core.start(options, queue);
+      return core.start(options, queue, base + 'reftrail_bg.wasm').then(function () {
         var ready = function (command, a, b) {
           try {
             return core.command(command, a, b);

@@ -15,13 +15,14 @@ cargo fmt --all --check
 step "clippy (native, all features)"
 cargo clippy --quiet --workspace --all-targets --all-features -- -D warnings
 step "clippy (browser bundle, wasm32)"
-cargo clippy --quiet --lib --target wasm32-unknown-unknown --features bundle -- -D warnings
+cargo clippy --quiet -p reftrail --lib --target wasm32-unknown-unknown --features bundle -- -D warnings
+cargo clippy --quiet -p reftrail --tests --target wasm32-unknown-unknown -- -D warnings
 
 step "native tests"
 cargo test --quiet --workspace --all-features
 
 step "wasm tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --quiet --target wasm32-unknown-unknown --test wasm
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --quiet -p reftrail --target wasm32-unknown-unknown --test wasm
 
 step "browser bundle"
 scripts/build-wasm.sh

@@ -24,6 +24,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod affiliate;
+pub mod args;
 pub mod attribution;
 pub mod capture;
 pub mod commission;
@@ -32,6 +33,7 @@ pub mod consent;
 pub mod cookie;
 pub mod decorate;
 pub mod domain;
+pub mod effects;
 pub mod email;
 pub mod json;
 pub mod models;
@@ -40,6 +42,7 @@ pub mod persist;
 pub mod query;
 pub mod queue;
 pub mod report;
+pub mod session;
 pub mod state;
 pub mod time;
 pub mod touch;
@@ -47,4 +50,4 @@ pub mod touch;
 #[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
-pub use browser::{command, start};
+pub use browser::{answer, boot, call};

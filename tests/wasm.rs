@@ -9,6 +9,9 @@ use reftrail::cookie;
 use reftrail::state::State;
 use wasm_bindgen_test::*;
 
+extern crate alloc;
+use alloc::format;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const NOW: u64 = 1_795_392_000;
@@ -73,49 +76,53 @@ fn email_hash_matches_the_servers_in_the_browser() {
     );
 }
 
-/// The bindings themselves on the test runner's page: start captures from the address,
-/// keeps the cookie and the storage copy, and `attribution` reads them back.
+/// The exports over the wire format, in the browser: boot on an affiliate link, then ask.
 #[wasm_bindgen_test]
-fn bindings_capture_keep_and_answer() {
-    use wasm_bindgen::{JsCast, JsValue};
-    let window = web_sys::window().unwrap();
-    let history = window.history().unwrap();
-    history
-        .replace_state_with_url(
-            &JsValue::NULL,
-            "",
-            Some("/shoes?ref=alice&utm_campaign=spring"),
-        )
-        .unwrap();
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"model".into(), &"first".into()).unwrap();
-    reftrail::start(options.into(), js_sys::Array::new().into());
+fn exports_boot_call_and_answer() {
+    use reftrail::effects::{RS, US};
+    let page = [
+        "https://www.shop.test/shoes?ref=alice",
+        "www.shop.test",
+        "/shoes",
+        "?ref=alice",
+        "",
+        "1",
+        "",
+        "",
+        "",
+        "",
+        "0",
+        "1795392000000",
+        "abcdef0123456789",
+    ]
+    .join(&US.to_string());
+    let settings = format!("endpoint{US}/rt{RS}model{US}first");
+    let effects = reftrail::boot(&settings, &page);
+    let records: Vec<Vec<&str>> = effects.split(RS).map(|r| r.split(US).collect()).collect();
+    assert_eq!(records[0], [""], "boot has no result");
+    let cookie = records
+        .iter()
+        .find(|r| r[0] == "C")
+        .expect("a cookie write");
+    assert!(cookie[1].starts_with("rt_ref=1~"));
+    assert_eq!(cookie[3], "shop.test,www.shop.test");
+    assert!(records.iter().any(|r| r[0] == "A" && r[1] == "/shoes"));
+    let post = records
+        .iter()
+        .find(|r| r[0] == "P")
+        .expect("a click report");
+    assert_eq!(post[2], "/rt/v1/clicks");
 
-    let a = reftrail::command("attribution", JsValue::UNDEFINED, JsValue::UNDEFINED);
-    let get = |k: &str| js_sys::Reflect::get(&a, &k.into()).unwrap().as_string();
-    assert_eq!(get("affiliate").as_deref(), Some("alice"));
-    assert_eq!(get("via").as_deref(), Some("query"));
-    assert_eq!(get("campaign").as_deref(), Some("spring"));
-    assert_eq!(
-        window.location().search().unwrap(),
-        "?utm_campaign=spring",
-        "ref removed"
+    let attribution = reftrail::call("attribution", "", 1_795_392_000_000.0);
+    assert!(
+        attribution.starts_with("{\"affiliate\":\"alice\",\"via\":\"query\""),
+        "{attribution}"
     );
-
-    let doc: web_sys::HtmlDocument = window.document().unwrap().dyn_into().unwrap();
-    let stored = cookie::read(&doc.cookie().unwrap(), cookie::NAME).map(String::from);
-    assert!(stored.is_some(), "cookie written");
-    let copy = window
-        .local_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("rt_ref")
-        .unwrap();
-    assert_eq!(copy, stored, "localStorage holds the same value");
-
-    // A bad call is refused in the console, never thrown.
-    let bad = js_sys::Object::new();
-    js_sys::Reflect::set(&bad, &"amount".into(), &1.5.into()).unwrap();
-    reftrail::command("conversion", bad.into(), JsValue::UNDEFINED);
-    reftrail::command("no_such_command", JsValue::UNDEFINED, JsValue::UNDEFINED);
+    let answer = reftrail::answer(post[1], 201, "{\"click_id\":\"c_1\"}", 1_795_392_000_000.0);
+    assert!(
+        answer.contains("rt_ref=1~"),
+        "the click id is kept: {answer}"
+    );
+    let bad = reftrail::call("conversion", &format!("amount{US}1.5"), 0.0);
+    assert!(bad.contains("invalid_order_id"), "{bad}");
 }

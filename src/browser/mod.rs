@@ -1,21 +1,19 @@
-//! The browser edge (wasm32 only): the one place that touches the page.
+//! The browser edge (wasm32 only): three exports over strings, and nothing imported from the
+//! page.
 //!
-//! `page` reads the address, referrer and consent signals and rewrites the address bar;
-//! `store` is the only code that touches `document.cookie` and `localStorage`; `net` is the only
-//! code that touches the network; `args` turns the JavaScript arguments of `reftrail(...)` into
-//! core types; `tracker` ties them to the pure core. The JS loader calls [`start`] once with the
-//! settings and the calls queued before the wasm arrived, then routes every later
-//! `reftrail(...)` call to [`command`].
+//! The JS runtime (`js/runtime.js`) reads the page, calls [`boot`] once, [`call`] for every
+//! `reftrail(...)` call and [`answer`] for every network answer, and applies the effects each
+//! returns ([`crate::effects`]). All decisions live in [`crate::session`], which is pure and
+//! tested natively; keeping the boundary to strings means no web-sys bindings, no closures and
+//! no JS object conversion in the bundle (see bench/size.md for what each of those cost).
 //!
-//! The bundle (feature `bundle`) is `no_std`: a panic aborts (there is no message to format, which keeps
-//! `core::fmt` out of the bundle), and memory comes from a small free-list allocator.
+//! The bundle (feature `bundle`) is `no_std`: a panic aborts without formatting a message (which
+//! keeps `core::fmt` out), and memory comes from a small free-list allocator.
 
-mod args;
-mod net;
-mod page;
-mod store;
-mod tracker;
-
+use crate::effects;
+use crate::session::{Page, Session};
+use alloc::string::String;
+use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "bundle")]
@@ -30,16 +28,61 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// Starts tracking: applies `options` (the script tag's dataset or the module's options
-/// object), replays the `queued` calls (`[[command, arg, arg], ...]`), captures the visit.
-#[wasm_bindgen]
-pub fn start(options: JsValue, queued: JsValue) {
-    tracker::start(&options, &queued);
+/// The page's one session. wasm32 without threads is single-threaded, so a `RefCell` in a
+/// static is sound; the wrapper only states that.
+struct Slot(RefCell<Option<Session>>);
+// SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
+unsafe impl Sync for Slot {}
+static SESSION: Slot = Slot(RefCell::new(None));
+
+fn seconds(ms: f64) -> u64 {
+    // `as` saturates: NaN and negatives give 0, never a panic.
+    (ms / 1000.0) as u64
 }
 
-/// Runs one `reftrail(command, a, b)` call and returns its result (the attribution for
-/// `attribution`, the decorated URL for `decorate`, otherwise `undefined`).
+/// Starts the session: `settings` are flattened `name US value` records, `page` the page's
+/// fields (see [`Page::parse`]). Returns the effects.
 #[wasm_bindgen]
-pub fn command(name: &str, a: JsValue, b: JsValue) -> JsValue {
-    tracker::command(name, &a, &b)
+pub fn boot(settings: &str, page: &str) -> String {
+    let Some(page) = Page::parse(page) else {
+        return String::new();
+    };
+    let (session, fx) = Session::boot(settings, &page);
+    if let Ok(mut slot) = SESSION.0.try_borrow_mut() {
+        *slot = Some(session);
+    }
+    effects::encode("", &fx)
+}
+
+/// Runs `reftrail(name, arg)`; returns the result, then the effects.
+#[wasm_bindgen]
+pub fn call(name: &str, arg: &str, now_ms: f64) -> String {
+    match SESSION
+        .0
+        .try_borrow_mut()
+        .ok()
+        .as_mut()
+        .and_then(|s| s.as_mut())
+    {
+        Some(s) => {
+            let (result, fx) = s.call(name, arg, seconds(now_ms));
+            effects::encode(&result, &fx)
+        }
+        None => String::new(),
+    }
+}
+
+/// Takes the answer to request `id`; returns the effects.
+#[wasm_bindgen]
+pub fn answer(id: &str, status: u16, text: &str, now_ms: f64) -> String {
+    match SESSION
+        .0
+        .try_borrow_mut()
+        .ok()
+        .as_mut()
+        .and_then(|s| s.as_mut())
+    {
+        Some(s) => effects::encode("", &s.answer(id, status, text, seconds(now_ms))),
+        None => String::new(),
+    }
 }

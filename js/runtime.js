@@ -1,0 +1,166 @@
+// The page side of the core: reads the page for the wasm session, and applies the effects it
+// returns (src/effects.rs is the other half of this format). This file and the wasm-bindgen
+// glue are bundled into dist/reftrail.js. The only code here that touches document.cookie,
+// localStorage, the address bar or the network.
+import init, { boot, call as callWasm, answer } from './build/reftrail.js';
+
+var RS = '\x1e';
+var US = '\x1f';
+var ready = 0;
+
+// An object as `name US value RS` records, nested names dotted (`items.0.sku`); arrays of
+// plain values become `a,b` (String(array)), as the settings expect.
+function flat(o, prefix) {
+  var out = '';
+  for (var k in o) {
+    var v = o[k];
+    if (typeof v == 'function') continue;
+    if (v && typeof v == 'object' && !(Array.isArray(v) && typeof v[0] != 'object')) out += flat(v, prefix + k + '.');
+    else out += prefix + k + US + v + RS;
+  }
+  return out;
+}
+
+function storage() {
+  try {
+    return localStorage;
+  } catch (e) {} // blocked storage (privacy settings): nothing is kept there
+}
+
+function stored(key) {
+  var s = storage();
+  try {
+    return (s && s.getItem(key)) || '';
+  } catch (e) {
+    return '';
+  }
+}
+
+function hasCookie(pair) {
+  return ('; ' + document.cookie + ';').indexOf('; ' + pair + ';') >= 0;
+}
+
+// Applies the effects in `text`; returns the call's result (its first record).
+function apply(text) {
+  var records = text.split(RS);
+  var result = records.shift();
+  records.forEach(function (record) {
+    var f = record.split(US);
+    var s = storage();
+    try {
+      if (f[0] == 'C' || f[0] == 'X') {
+        // Set on each candidate domain until one reads back (the browser refuses public
+        // suffixes); removing ('X') clears every candidate and the host-only cookie.
+        var domains = f[3] ? f[3].split(',') : [];
+        var set = 0;
+        for (var i = 0; i < domains.length && !set; i++) {
+          document.cookie = f[1] + f[2] + '; Domain=' + domains[i];
+          set = f[0] == 'C' && hasCookie(f[1]);
+        }
+        if (!set) document.cookie = f[1] + f[2];
+      } else if (f[0] == 'S') s && s.setItem(f[1], f[2]);
+      else if (f[0] == 'U') s && s.removeItem(f[1]);
+      else if (f[0] == 'A') history.replaceState(history.state, '', f[1]);
+      else if (f[0] == 'P') post(f[1], f[2], f[3]);
+      else if (f[0] == 'D') decorate();
+      else if (f[0] == 'W') console.warn('reftrail:', f[1], f[2]);
+    } catch (e) {} // a refused write (quota, cookies off) is a write that did not happen
+  });
+  return result;
+}
+
+// A CORS simple request (text/plain, no custom headers: no preflight before the page unloads),
+// kept alive past navigation, with credentials so the endpoint's click cookie travels.
+function post(id, url, body) {
+  var done = function (status, text) {
+    apply(answer(id, status, text, Date.now()));
+  };
+  try {
+    fetch(url, { method: 'POST', body: body, keepalive: true, credentials: 'include', headers: { 'Content-Type': 'text/plain;charset=UTF-8' } })
+      .then(function (r) {
+        return r.text().then(function (t) {
+          done(r.status, t);
+        });
+      })
+      ['catch'](function () {
+        done(0, '');
+      });
+  } catch (e) {
+    done(navigator.sendBeacon && navigator.sendBeacon(url, body) ? 204 : 0, '');
+  }
+}
+
+// Links and forms to the decorate list get the cross-domain token as they are used, so links
+// the page adds later are covered too.
+function decorate() {
+  ['click', 'auxclick', 'submit'].forEach(function (type) {
+    document.addEventListener(
+      type,
+      function (e) {
+        var t = e.target;
+        var a = t.closest && t.closest('a[href]');
+        if (a) {
+          var url = run('decorate', a.href);
+          if (url && url != a.href) a.href = url;
+        } else if (t.tagName == 'FORM' && !(t.elements && t.elements.rt)) {
+          var token = run('token', t.action);
+          if (token) {
+            var input = document.createElement('input');
+            input.type = 'hidden';
+            input.name = 'rt';
+            input.value = token;
+            t.appendChild(input);
+          }
+        }
+      },
+      true,
+    );
+  });
+}
+
+function run(name, arg) {
+  var text = arg && typeof arg == 'object' ? flat(arg, '') : arg == null ? '' : String(arg);
+  return apply(callWasm(name, text, Date.now()));
+}
+
+/** Runs `reftrail(name, a, b)`; a function argument receives the result. */
+export function command(name, a, b) {
+  if (!ready) return;
+  var result = run(name, a);
+  if (name == 'attribution') result = JSON.parse(result || 'null');
+  [a, b].forEach(function (f) {
+    if (typeof f == 'function') f(result);
+  });
+  return result;
+}
+
+/** Loads the wasm, boots the session with `options` and the queued calls (config first). */
+export function start(options, queue, wasm) {
+  return init({ module_or_path: wasm }).then(function () {
+    var calls = [].slice.call(queue || []);
+    var settings = flat(options || {}, '');
+    calls.forEach(function (c) {
+      if (c[0] == 'config') settings += flat(c[1] || {}, '');
+    });
+    var seed = new Uint32Array(2);
+    try {
+      crypto.getRandomValues(seed);
+    } catch (e) {}
+    var l = location;
+    var page = [
+      l.href, l.hostname, l.pathname, l.search, l.hash, l.protocol == 'https:' ? 1 : 0,
+      document.referrer, document.cookie, stored('rt_ref'), stored('rt_queue'),
+      navigator.globalPrivacyControl ? 1 : 0, Date.now(),
+      (seed[0] >>> 0).toString(16) + ('0000000' + (seed[1] >>> 0).toString(16)).slice(-8),
+    ].join(US);
+    apply(boot(settings, page));
+    ready = 1;
+    calls.forEach(function (c) {
+      if (c[0] != 'config') {
+        try {
+          command(c[0], c[1], c[2]);
+        } catch (e) {}
+      }
+    });
+  });
+}

@@ -1,0 +1,797 @@
+//! The tracker on one page, as a pure state machine.
+//!
+//! The browser edge hands the session what the page says: [`Session::boot`] gets the settings
+//! and the page (address, referrer, cookies, the localStorage copies, Global Privacy Control,
+//! the time and a random seed); [`Session::call`] gets each `reftrail(...)` call;
+//! [`Session::answer`] gets each network answer. Each returns [`Effect`]s for the edge to apply.
+//! Everything the tracker decides (what to capture, what to keep and where, what to send and
+//! when to retry) is therefore plain Rust, tested natively, and the wasm module imports nothing
+//! from the page.
+
+use crate::args::{self, Fields};
+use crate::attribution;
+use crate::capture::{self, Address};
+use crate::config::Config;
+use crate::consent::{self, Consent, Signals};
+use crate::cookie::{self, Attributes};
+use crate::decorate;
+use crate::domain;
+use crate::effects::{Effect, US};
+use crate::json::Object;
+use crate::persist;
+use crate::queue::{self, Endpoint, Entry};
+use crate::report::{self, Context};
+use crate::state::{is_valid_visitor, State};
+use crate::time::rfc3339;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// localStorage key of the state's second copy (same encoding as the cookie).
+pub const STORAGE_KEY: &str = "rt_ref";
+/// localStorage key of the retry queue.
+pub const QUEUE_KEY: &str = "rt_queue";
+
+/// What the page says at start, as the edge reads it.
+#[derive(Clone, Debug, Default)]
+pub struct Page<'a> {
+    /// `location.href`.
+    pub href: &'a str,
+    /// `location.hostname`.
+    pub host: &'a str,
+    /// `location.pathname`.
+    pub path: &'a str,
+    /// `location.search` without `?`.
+    pub query: &'a str,
+    /// `location.hash` without `#`.
+    pub fragment: &'a str,
+    /// `location.protocol == "https:"`.
+    pub https: bool,
+    /// `document.referrer`.
+    pub referrer: &'a str,
+    /// `document.cookie`.
+    pub cookies: &'a str,
+    /// `localStorage.rt_ref`, or empty.
+    pub stored: &'a str,
+    /// `localStorage.rt_queue`, or empty.
+    pub queue: &'a str,
+    /// `navigator.globalPrivacyControl`.
+    pub gpc: bool,
+    /// Unix seconds.
+    pub now: u64,
+    /// Random bits from `crypto.getRandomValues`, for visitor ids and idempotency keys.
+    pub seed: u64,
+}
+
+impl<'a> Page<'a> {
+    /// Reads the edge's wire form: the fields above in order, separated by U+001F
+    /// (`https` and `gpc` as `1`/`0`, `now` in milliseconds, `seed` as hex).
+    pub fn parse(wire: &'a str) -> Option<Self> {
+        let mut f = wire.split(US);
+        let mut next = || f.next();
+        Some(Page {
+            href: next()?,
+            host: next()?,
+            path: next()?,
+            query: next()?.trim_start_matches('?'),
+            fragment: next()?.trim_start_matches('#'),
+            https: next()? == "1",
+            referrer: next()?,
+            cookies: next()?,
+            stored: next()?,
+            queue: next()?,
+            gpc: next()? == "1",
+            now: args::int(next()?).map_or(0, |ms| ms.max(0) as u64 / 1000),
+            seed: u64::from_str_radix(next()?, 16).unwrap_or(0),
+        })
+    }
+}
+
+/// One page's tracker.
+pub struct Session {
+    cfg: Config,
+    explicit: Option<Consent>,
+    gpc: bool,
+    host: String,
+    https: bool,
+    state: State,
+    queue: Vec<Entry>,
+    in_flight: Vec<String>,
+    rng: u64,
+}
+
+/// Applies flattened settings (`name US value` records, later ones win: the script tag's
+/// attributes, then `reftrail('config', …)` calls) to `cfg`, warning about bad ones.
+pub fn apply_settings(cfg: &mut Config, settings: &str, effects: &mut Vec<Effect>) {
+    for rec in settings.split(crate::effects::RS).filter(|r| !r.is_empty()) {
+        let Some((name, value)) = rec.split_once(US) else {
+            effects.push(Effect::Warn {
+                code: "invalid_settings",
+                detail: String::new(),
+            });
+            continue;
+        };
+        if let Err(e) = cfg.apply(name, value) {
+            effects.push(Effect::Warn {
+                code: e.as_str(),
+                detail: name.into(),
+            });
+        }
+    }
+}
+
+impl Session {
+    /// Starts on a page: reads the stored copies, captures the visit, decides, keeps (with
+    /// consent), cleans the address, reports the click and sends what waits in the queue.
+    pub fn boot(settings: &str, page: &Page) -> (Self, Vec<Effect>) {
+        let mut effects = Vec::new();
+        let mut cfg = Config::default();
+        apply_settings(&mut cfg, settings, &mut effects);
+        let (state, repair) = persist::reconcile(
+            cookie::read(page.cookies, cookie::NAME),
+            Some(page.stored).filter(|s| !s.is_empty()),
+        );
+        let mut s = Session {
+            cfg,
+            explicit: None,
+            gpc: page.gpc,
+            host: page.host.into(),
+            https: page.https,
+            state,
+            queue: queue::decode(page.queue),
+            in_flight: Vec::new(),
+            rng: page.seed ^ page.now.rotate_left(32) ^ 0x9E37_79B9_7F4A_7C15,
+        };
+        let now = page.now;
+        let address = Address {
+            path: page.path,
+            query: page.query,
+            fragment: page.fragment,
+        };
+        let touch = capture::capture(&address, page.referrer, page.host, now, &s.cfg.capture);
+        if touch.affiliate.is_some() {
+            s.state = attribution::decide(&s.state, &touch, &s.cfg.policy, now);
+        }
+        match s.consent() {
+            Consent::Granted if s.has_attribution() => {
+                let changed = touch.affiliate.is_some();
+                s.persist(
+                    repair.cookie || changed,
+                    repair.storage || changed,
+                    now,
+                    &mut effects,
+                );
+            }
+            Consent::Denied => s.forget(&mut effects),
+            _ => {}
+        }
+        if s.cfg.clean {
+            if let Some(clean) = capture::clean(&address, &s.cfg.capture) {
+                effects.push(Effect::ReplaceAddress(clean));
+            }
+        }
+        if touch.affiliate.is_some() {
+            let visitor = s.granted_visitor().map(String::from);
+            let body = report::click_body(
+                &touch,
+                page.href,
+                page.referrer,
+                s.consent(),
+                visitor.as_deref(),
+            );
+            let key = s.random_id();
+            s.enqueue(Endpoint::Clicks, body, key, now, &mut effects);
+        }
+        if !s.cfg.decorate.is_empty() {
+            effects.push(Effect::Decorate);
+        }
+        s.flush(now, &mut effects);
+        (s, effects)
+    }
+
+    /// Runs `reftrail(name, arg)`: returns the call's result (JSON for `attribution`, a URL for
+    /// `decorate`, a token for `token`, otherwise empty) and the effects.
+    pub fn call(&mut self, name: &str, arg: &str, now: u64) -> (String, Vec<Effect>) {
+        let mut effects = Vec::new();
+        let mut result = String::new();
+        let fields = Fields::parse(arg);
+        match (name, fields) {
+            ("consent", _) => match Consent::parse(arg) {
+                Some(c) => self.set_consent(c, now, &mut effects),
+                None => warn(&mut effects, "invalid_consent", arg),
+            },
+            ("conversion", Some(f)) => match args::sale(&f) {
+                Ok(sale) => {
+                    // The order id keys the sale: a thank-you page reloaded sends the same key,
+                    // and the server answers the first result.
+                    let key = sale.order_id.clone();
+                    match report::sale_body(&sale, &self.context(&key, now)) {
+                        Ok(body) => self.enqueue(Endpoint::Sales, body, key, now, &mut effects),
+                        Err(e) => warn(&mut effects, e.as_str(), "conversion"),
+                    }
+                }
+                Err(e) => warn(&mut effects, e.as_str(), "conversion"),
+            },
+            ("lead", Some(f)) => {
+                let key = self.random_id();
+                match report::lead_body(&args::lead(&f), &self.context(&key, now)) {
+                    Ok(body) => self.enqueue(Endpoint::Leads, body, key, now, &mut effects),
+                    Err(e) => warn(&mut effects, e.as_str(), "lead"),
+                }
+            }
+            ("conversion" | "lead", None) => warn(&mut effects, "invalid_arguments", name),
+            ("attribution", _) => result = self.attribution_json(now),
+            ("decorate", _) => result = self.decorate_url(arg, now).unwrap_or_else(|| arg.into()),
+            ("token", _) => result = self.token_for(arg, now).unwrap_or_default(),
+            ("config", _) => warn(&mut effects, "config_after_start", ""),
+            _ => warn(&mut effects, "unknown_command", name),
+        }
+        self.flush(now, &mut effects);
+        (result, effects)
+    }
+
+    /// Takes the answer to the request `id`: delivered (2xx) and refused-as-invalid (4xx other
+    /// than 408/429) reports leave the queue; the rest wait for the next page.
+    pub fn answer(&mut self, id: &str, status: u16, text: &str, now: u64) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.in_flight.retain(|k| k != id);
+        let retry = status == 0 || status == 408 || status == 429 || status >= 500;
+        let entry = self.queue.iter().position(|e| e.key == id);
+        if let Some(e) = entry.and_then(|i| self.queue.get_mut(i)) {
+            e.attempts += 1;
+            let is_click = e.endpoint == Endpoint::Clicks;
+            if !retry {
+                self.queue.retain(|e| e.key != id);
+                if (200..300).contains(&status) {
+                    if is_click {
+                        self.remember_click_id(text, now, &mut effects);
+                    }
+                } else {
+                    warn(&mut effects, "refused", text);
+                }
+            }
+        }
+        self.save_queue(&mut effects);
+        effects
+    }
+
+    fn consent(&self) -> Consent {
+        consent::resolve(&Signals {
+            site_default: self.cfg.consent,
+            explicit: self.explicit,
+            gpc: self.gpc,
+            honour_gpc: self.cfg.honour_gpc,
+        })
+    }
+
+    fn granted_visitor(&self) -> Option<&str> {
+        (self.consent() == Consent::Granted)
+            .then_some(self.state.visitor.as_deref())
+            .flatten()
+    }
+
+    /// A visit without a referral writes nothing.
+    fn has_attribution(&self) -> bool {
+        self.state.referral.is_some() || !self.state.trail.is_empty()
+    }
+
+    /// splitmix64: ids need to be unique, not secret, and the seed comes from
+    /// `crypto.getRandomValues`.
+    fn random_id(&mut self) -> String {
+        const ALPHABET: &[u8; 62] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut out = String::with_capacity(20);
+        for _ in 0..2 {
+            self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.rng;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            for _ in 0..10 {
+                out.push(char::from(ALPHABET[(z % 62) as usize]));
+                z /= 62;
+            }
+        }
+        out
+    }
+
+    fn context<'a>(&'a self, key: &'a str, now: u64) -> Context<'a> {
+        Context {
+            referral: attribution::live(&self.state, now),
+            visitor: self.granted_visitor(),
+            key: self.cfg.key.as_deref(),
+            idempotency_key: Some(key),
+        }
+    }
+
+    fn cookie_attrs(&self, max_age: u64) -> String {
+        let full = cookie::set_cookie(
+            cookie::NAME,
+            "",
+            &Attributes {
+                max_age,
+                domain: None,
+                secure: self.https,
+            },
+        );
+        // `rt_ref=; Path=/; …` → `; Path=/; …`
+        String::from(full.get(cookie::NAME.len() + 1..).unwrap_or(""))
+    }
+
+    fn domains(&self) -> Vec<String> {
+        domain::candidates(&self.host)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// Writes the state to the cookie and/or storage and saves the queue; only with consent.
+    fn persist(
+        &mut self,
+        cookie_too: bool,
+        storage_too: bool,
+        now: u64,
+        effects: &mut Vec<Effect>,
+    ) {
+        if self.consent() != Consent::Granted {
+            return;
+        }
+        self.save_queue(effects);
+        if !self.has_attribution() {
+            return;
+        }
+        if !self.state.visitor.as_deref().is_some_and(is_valid_visitor) {
+            self.state.visitor = Some(self.random_id());
+        }
+        let value = cookie::encode(&self.state);
+        if cookie_too {
+            let max_age = cookie::max_age(&self.state, now, self.cfg.policy.window_secs());
+            let mut pair = String::from(cookie::NAME);
+            pair.push('=');
+            pair.push_str(&value);
+            effects.push(Effect::SetCookie {
+                pair,
+                attrs: self.cookie_attrs(max_age),
+                domains: self.domains(),
+            });
+        }
+        if storage_too {
+            effects.push(Effect::Store {
+                key: STORAGE_KEY,
+                value,
+            });
+        }
+    }
+
+    fn save_queue(&self, effects: &mut Vec<Effect>) {
+        if self.consent() != Consent::Granted {
+            return;
+        }
+        effects.push(if self.queue.is_empty() {
+            Effect::Unstore { key: QUEUE_KEY }
+        } else {
+            Effect::Store {
+                key: QUEUE_KEY,
+                value: queue::encode(&self.queue),
+            }
+        });
+    }
+
+    /// Removes every stored copy (consent denied).
+    fn forget(&mut self, effects: &mut Vec<Effect>) {
+        effects.push(Effect::RemoveCookie {
+            name: cookie::NAME,
+            attrs: self.cookie_attrs(0),
+            domains: self.domains(),
+        });
+        effects.push(Effect::Unstore { key: STORAGE_KEY });
+        effects.push(Effect::Unstore { key: QUEUE_KEY });
+    }
+
+    fn set_consent(&mut self, c: Consent, now: u64, effects: &mut Vec<Effect>) {
+        self.explicit = Some(c);
+        match self.consent() {
+            Consent::Granted => self.persist(true, true, now, effects),
+            Consent::Denied => {
+                self.state.visitor = None;
+                self.forget(effects);
+            }
+            Consent::Pending => {}
+        }
+    }
+
+    fn enqueue(
+        &mut self,
+        endpoint: Endpoint,
+        body: String,
+        key: String,
+        now: u64,
+        effects: &mut Vec<Effect>,
+    ) {
+        let entry = Entry {
+            endpoint,
+            key,
+            at: now,
+            attempts: 0,
+            body,
+        };
+        queue::push(&mut self.queue, entry, now);
+        self.save_queue(effects);
+    }
+
+    /// Sends every queued report that is not already on its way.
+    fn flush(&mut self, now: u64, effects: &mut Vec<Effect>) {
+        queue::prune(&mut self.queue, now);
+        if self.cfg.endpoint.is_empty() {
+            return;
+        }
+        for e in &self.queue {
+            if self.in_flight.contains(&e.key) {
+                continue;
+            }
+            self.in_flight.push(e.key.clone());
+            let mut url = self.cfg.endpoint.clone();
+            url.push_str(e.endpoint.path());
+            effects.push(Effect::Post {
+                id: e.key.clone(),
+                url,
+                body: e.body.clone(),
+            });
+        }
+    }
+
+    fn attribution_json(&self, now: u64) -> String {
+        let Some(r) = attribution::live(&self.state, now) else {
+            return String::from("null");
+        };
+        let mut o = Object::new();
+        o.str("affiliate", &r.affiliate)
+            .str("via", r.via.as_str())
+            .str("at", &rfc3339(r.at))
+            .str("expires", &rfc3339(r.expires))
+            .opt_str("click_id", r.click_id.as_deref())
+            .opt_str("campaign", r.campaign.as_deref())
+            .str("token", &decorate::token(r));
+        o.finish()
+    }
+
+    /// The cross-domain token for `url`, when its host is in the decorate list and a referral
+    /// is live.
+    fn token_for(&self, url: &str, now: u64) -> Option<String> {
+        let r = attribution::live(&self.state, now)?;
+        let (host, _) = capture::split_url(url)?;
+        decorate::host_matches(&host, &self.cfg.decorate).then(|| decorate::token(r))
+    }
+
+    /// `url` with the token set in its query.
+    fn decorate_url(&self, url: &str, now: u64) -> Option<String> {
+        let token = self.token_for(url, now)?;
+        let (_, addr) = capture::split_url(url)?;
+        // Scheme and authority are kept as written.
+        let start = url.find("://")? + 3;
+        let rest = url.get(start..)?;
+        let end = start + rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let mut out = String::from(url.get(..end)?);
+        out.push_str(if addr.path.is_empty() { "/" } else { addr.path });
+        out.push('?');
+        out.push_str(&decorate::decorate_href(addr.query, &token));
+        if !addr.fragment.is_empty() {
+            out.push('#');
+            out.push_str(addr.fragment);
+        }
+        Some(out)
+    }
+
+    /// Keeps the click id the server answered, so later reports and tokens carry it.
+    fn remember_click_id(&mut self, answer: &str, now: u64, effects: &mut Vec<Effect>) {
+        let Some(id) = report::click_id_from_answer(answer) else {
+            return;
+        };
+        if let Some(r) = self.state.referral.as_mut() {
+            if r.click_id.is_none() {
+                r.click_id = Some(id);
+                self.persist(true, true, now, effects);
+            }
+        }
+    }
+}
+
+fn warn(effects: &mut Vec<Effect>, code: &'static str, detail: &str) {
+    effects.push(Effect::Warn {
+        code,
+        detail: detail.into(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::effects::RS;
+    use alloc::format;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    const NOW: u64 = 1_795_392_000;
+
+    fn page<'a>(path: &'a str, query: &'a str, fragment: &'a str) -> Page<'a> {
+        Page {
+            href: "https://www.shop.test/",
+            host: "www.shop.test",
+            path,
+            query,
+            fragment,
+            https: true,
+            now: NOW,
+            seed: 42,
+            ..Page::default()
+        }
+    }
+
+    fn settings(pairs: &[(&str, &str)]) -> String {
+        let mut all = vec![("endpoint", "https://www.shop.test/rt")];
+        all.extend_from_slice(pairs);
+        all.iter()
+            .map(|(n, v)| format!("{n}{US}{v}"))
+            .collect::<Vec<_>>()
+            .join(&RS.to_string())
+    }
+
+    fn cookie_value(effects: &[Effect]) -> Option<String> {
+        effects.iter().rev().find_map(|e| match e {
+            Effect::SetCookie { pair, .. } => pair.strip_prefix("rt_ref=").map(String::from),
+            _ => None,
+        })
+    }
+
+    fn posts(effects: &[Effect]) -> Vec<(String, serde_json::Value)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Post { id, url, body } => {
+                    Some((format!("{id} {url}"), serde_json::from_str(body).unwrap()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_affiliate_link_is_kept_cleaned_and_reported() {
+        let (s, fx) = Session::boot(
+            &settings(&[]),
+            &page("/shoes", "ref=alice&utm_campaign=spring", ""),
+        );
+        let Some(Effect::SetCookie { attrs, domains, .. }) =
+            fx.iter().find(|e| matches!(e, Effect::SetCookie { .. }))
+        else {
+            panic!("no cookie in {fx:?}")
+        };
+        assert_eq!(
+            domains,
+            &vec!["shop.test".to_string(), "www.shop.test".to_string()]
+        );
+        assert!(attrs.starts_with("; Path=/; Max-Age=2592000"), "{attrs}");
+        assert!(attrs.ends_with("; SameSite=Lax; Secure"), "{attrs}");
+        let value = cookie_value(&fx).unwrap();
+        assert!(fx.contains(&Effect::Store {
+            key: STORAGE_KEY,
+            value: value.clone()
+        }));
+        assert!(fx.contains(&Effect::ReplaceAddress("/shoes?utm_campaign=spring".into())));
+        let state = cookie::decode(&value).unwrap();
+        assert_eq!(state.referral.unwrap().affiliate.as_str(), "alice");
+        let sent = posts(&fx);
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].0.ends_with(" https://www.shop.test/rt/v1/clicks"));
+        assert_eq!(sent[0].1["affiliate"], "alice");
+        assert_eq!(sent[0].1["visitor"], state.visitor.unwrap().as_str());
+        assert!(s.in_flight.len() == 1);
+    }
+
+    #[test]
+    fn a_plain_visit_writes_nothing() {
+        let (_, fx) = Session::boot(&settings(&[]), &page("/", "", ""));
+        assert!(
+            fx.iter().all(|e| matches!(e, Effect::Unstore { .. })),
+            "{fx:?}"
+        );
+    }
+
+    #[test]
+    fn pending_consent_keeps_in_memory_until_granted() {
+        let (mut s, fx) = Session::boot(
+            &settings(&[("consent", "pending")]),
+            &page("/", "ref=alice", ""),
+        );
+        assert!(
+            !fx.iter()
+                .any(|e| matches!(e, Effect::SetCookie { .. } | Effect::Store { .. })),
+            "{fx:?}"
+        );
+        let (_, click) = &posts(&fx)[0];
+        assert_eq!(click["consent"], "pending");
+        assert!(click.get("visitor").is_none());
+        let (result, _) = s.call("attribution", "", NOW);
+        assert!(result.contains("\"affiliate\":\"alice\""));
+        let (_, fx) = s.call("consent", "granted", NOW);
+        assert!(cookie_value(&fx).is_some());
+        assert!(fx.iter().any(|e| matches!(
+            e,
+            Effect::Store {
+                key: STORAGE_KEY,
+                ..
+            }
+        )));
+        assert!(
+            fx.iter()
+                .any(|e| matches!(e, Effect::Store { key: QUEUE_KEY, .. })),
+            "the waiting click is saved"
+        );
+    }
+
+    #[test]
+    fn denied_consent_and_gpc_remove_what_was_stored() {
+        for (cfg, gpc) in [
+            (settings(&[("consent", "denied")]), false),
+            (settings(&[]), true),
+        ] {
+            let mut p = page("/", "ref=alice", "");
+            p.gpc = gpc;
+            let (_, fx) = Session::boot(&cfg, &p);
+            assert!(fx.iter().any(|e| matches!(e, Effect::RemoveCookie { .. })));
+            assert!(!fx
+                .iter()
+                .any(|e| matches!(e, Effect::SetCookie { .. } | Effect::Store { .. })));
+            assert_eq!(posts(&fx)[0].1["consent"], "denied");
+        }
+    }
+
+    #[test]
+    fn the_click_id_answer_is_kept() {
+        let (mut s, fx) = Session::boot(&settings(&[]), &page("/", "ref=alice", ""));
+        let id = match fx.iter().find(|e| matches!(e, Effect::Post { .. })) {
+            Some(Effect::Post { id, .. }) => id.clone(),
+            _ => panic!(),
+        };
+        let fx = s.answer(&id, 201, r#"{"click_id":"c_77","affiliate":"alice"}"#, NOW);
+        let state = cookie::decode(&cookie_value(&fx).unwrap()).unwrap();
+        assert_eq!(state.referral.unwrap().click_id.as_deref(), Some("c_77"));
+        assert!(fx.contains(&Effect::Unstore { key: QUEUE_KEY }));
+    }
+
+    #[test]
+    fn failed_reports_wait_and_are_not_sent_twice_at_once() {
+        let (mut s, fx) = Session::boot(&settings(&[]), &page("/", "ref=alice", ""));
+        assert_eq!(posts(&fx).len(), 1);
+        let (_, fx) = s.call(
+            "conversion",
+            &format!("order_id{US}A-1{RS}amount{US}4990{RS}currency{US}THB"),
+            NOW,
+        );
+        let sent = posts(&fx);
+        assert_eq!(
+            sent.len(),
+            1,
+            "the click is in flight, only the sale goes: {sent:?}"
+        );
+        assert_eq!(sent[0].1["touch"]["affiliate"], "alice");
+        assert_eq!(sent[0].1["idempotency_key"], "A-1");
+        let fx = s.answer("A-1", 503, "", NOW);
+        let stored = fx.iter().find_map(|e| match e {
+            Effect::Store {
+                key: QUEUE_KEY,
+                value,
+            } => Some(value.clone()),
+            _ => None,
+        });
+        let queue = queue::decode(&stored.unwrap());
+        assert!(queue.iter().any(|e| e.key == "A-1" && e.attempts == 1));
+        // The next page sends it again, with the same key.
+        let mut next = page("/thanks", "", "");
+        let q = queue::encode(&queue);
+        next.queue = &q;
+        let (_, fx) = Session::boot(&settings(&[]), &next);
+        assert!(posts(&fx)
+            .iter()
+            .any(|(_, b)| b["idempotency_key"] == "A-1"));
+        // A 400 drops it (a retry would not fix it) and tells the console.
+        let fx = s.answer("A-1", 400, "{\"error\":{}}", NOW);
+        assert!(fx.iter().any(|e| matches!(
+            e,
+            Effect::Warn {
+                code: "refused",
+                ..
+            }
+        )));
+        assert!(!s.queue.iter().any(|e| e.key == "A-1"));
+    }
+
+    #[test]
+    fn a_lost_cookie_is_restored_from_storage() {
+        let (_, fx) = Session::boot(&settings(&[]), &page("/", "ref=alice", ""));
+        let value = cookie_value(&fx).unwrap();
+        let mut p = page("/next", "", "");
+        p.stored = &value;
+        let (_, fx) = Session::boot(&settings(&[]), &p);
+        assert_eq!(cookie_value(&fx).as_deref(), Some(value.as_str()));
+        let cookies = format!("other=1; rt_ref={value}");
+        let mut p = page("/next", "", "");
+        p.cookies = &cookies;
+        let (_, fx) = Session::boot(&settings(&[]), &p);
+        assert!(fx.contains(&Effect::Store {
+            key: STORAGE_KEY,
+            value: value.clone()
+        }));
+        assert!(cookie_value(&fx).is_none(), "the cookie is fine as it is");
+    }
+
+    #[test]
+    fn decorate_adds_the_token_for_listed_hosts_only() {
+        let (mut s, fx) = Session::boot(
+            &settings(&[("decorate", "pay.example")]),
+            &page("/", "ref=alice", ""),
+        );
+        assert!(fx.contains(&Effect::Decorate));
+        let (url, _) = s.call("decorate", "https://pay.example/checkout?cart=7#top", NOW);
+        assert!(
+            url.starts_with("https://pay.example/checkout?cart=7&rt=1~alice~"),
+            "{url}"
+        );
+        assert!(url.ends_with("#top"));
+        let (same, _) = s.call("decorate", "https://evilpay.example/x", NOW);
+        assert_eq!(same, "https://evilpay.example/x");
+        let (token, _) = s.call("token", "https://pay.example/", NOW);
+        assert!(decorate::parse_token(&token).is_some());
+    }
+
+    #[test]
+    fn misuse_is_reported_not_thrown() {
+        let (mut s, _) = Session::boot(
+            &settings(&[("window", "9999"), ("nope", "1")]),
+            &page("/", "", ""),
+        );
+        for (name, arg, code) in [
+            (
+                "conversion",
+                format!("order_id{US}A{RS}amount{US}1.5{RS}currency{US}USD"),
+                "invalid_amount",
+            ),
+            ("conversion", "garbage".to_string(), "invalid_arguments"),
+            ("consent", "maybe".to_string(), "invalid_consent"),
+            ("explode", String::new(), "unknown_command"),
+        ] {
+            let (_, fx) = s.call(name, &arg, NOW);
+            assert!(
+                fx.iter()
+                    .any(|e| matches!(e, Effect::Warn { code: c, .. } if *c == code)),
+                "{name}: {fx:?}"
+            );
+        }
+        assert_eq!(s.call("attribution", "", NOW).0, "null");
+    }
+
+    #[test]
+    fn page_wire_form() {
+        let wire = [
+            "https://x.test/?a",
+            "x.test",
+            "/",
+            "?a",
+            "#b",
+            "1",
+            "r",
+            "c=1",
+            "",
+            "",
+            "0",
+            "1795392000123",
+            "ff",
+        ]
+        .join(&US.to_string());
+        let p = Page::parse(&wire).unwrap();
+        assert_eq!(
+            (p.query, p.fragment, p.https, p.gpc, p.now, p.seed),
+            ("a", "b", true, false, NOW, 255)
+        );
+        assert!(Page::parse("too\u{1f}short").is_none());
+    }
+}
