@@ -22,7 +22,7 @@ step "native tests"
 cargo test --quiet --workspace --all-features
 
 step "wasm tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --quiet -p reftrail --target wasm32-unknown-unknown --test wasm
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p reftrail --target wasm32-unknown-unknown --test wasm
 
 step "browser bundle"
 scripts/build-wasm.sh

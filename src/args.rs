@@ -5,6 +5,7 @@
 
 use crate::effects::{RS, US};
 use crate::report::{Item, Lead, ReportError, Sale, MAX_ITEMS};
+use crate::text;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -16,8 +17,8 @@ impl<'a> Fields<'a> {
     /// otherwise shadow a real field) or a record has no separator.
     pub fn parse(s: &'a str) -> Option<Self> {
         let mut out: Vec<(&str, &str)> = Vec::new();
-        for rec in s.split(RS).filter(|r| !r.is_empty()) {
-            let (name, value) = rec.split_once(US)?;
+        for rec in text::split(s, RS as u8).filter(|r| !r.is_empty()) {
+            let (name, value) = text::split_once(rec, US as u8)?;
             if out.iter().any(|(n, _)| *n == name) {
                 return None;
             }
@@ -62,7 +63,7 @@ fn opt_int(f: &Fields, name: &str) -> Result<Option<i64>, ()> {
 
 fn item_field(name: &str) -> Option<(usize, &str)> {
     let rest = name.strip_prefix("items.")?;
-    let (index, field) = rest.split_once('.')?;
+    let (index, field) = text::split_once(rest, b'.')?;
     let i = int(index).filter(|i| (0..MAX_ITEMS as i64 + 1).contains(i))?;
     Some((i as usize, field))
 }

@@ -98,7 +98,9 @@ fn boolean(v: &str) -> Result<bool, ConfigError> {
 }
 
 fn list(v: &str) -> impl Iterator<Item = &str> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty())
+    crate::text::split(v, b',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 fn param_name(s: &str) -> bool {
@@ -111,7 +113,7 @@ fn host_name(s: &str) -> bool {
     (1..=253).contains(&s.len())
         && !s.starts_with('.')
         && !s.ends_with('.')
-        && !s.contains("..")
+        && !s.as_bytes().windows(2).any(|w| w == b"..")
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }

@@ -82,6 +82,18 @@ fn push_record(out: &mut String, fields: &[&str]) {
     }
 }
 
+/// `a,b,c` (`[T]::join` brings a panic path the bundle can do without).
+fn comma_list(items: &[String]) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out
+}
+
 /// Encodes `result` (the call's return value, first record) and the effects.
 pub fn encode(result: &str, effects: &[Effect]) -> String {
     let mut out = String::from(result);
@@ -94,7 +106,7 @@ pub fn encode(result: &str, effects: &[Effect]) -> String {
                 pair,
                 attrs,
                 domains,
-            } => push_record(&mut rec, &["C", pair, attrs, &domains.join(",")]),
+            } => push_record(&mut rec, &["C", pair, attrs, &comma_list(domains)]),
             Effect::RemoveCookie {
                 name,
                 attrs,
@@ -102,7 +114,7 @@ pub fn encode(result: &str, effects: &[Effect]) -> String {
             } => {
                 let mut pair = String::from(*name);
                 pair.push('=');
-                push_record(&mut rec, &["X", &pair, attrs, &domains.join(",")])
+                push_record(&mut rec, &["X", &pair, attrs, &comma_list(domains)])
             }
             Effect::Store { key, value } => push_record(&mut rec, &["S", key, value]),
             Effect::Unstore { key } => push_record(&mut rec, &["U", key]),

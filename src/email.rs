@@ -94,8 +94,8 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
         }
     }
     let mut out = [0u8; 32];
-    for (chunk, word) in out.chunks_exact_mut(4).zip(h) {
-        chunk.copy_from_slice(&word.to_be_bytes());
+    for (byte, value) in out.iter_mut().zip(h.iter().flat_map(|w| w.to_be_bytes())) {
+        *byte = value;
     }
     out
 }

@@ -105,19 +105,15 @@ pub fn push_i64(out: &mut String, n: i64) {
 }
 
 /// Appends the decimal form of `n`.
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub fn push_u64(out: &mut String, n: u64) {
+    // Largest power of ten not above `n`, then digits from the top: no buffer, no indexing.
+    let mut div = 1u64;
+    while n / div >= 10 {
+        div *= 10;
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
+    while div > 0 {
+        out.push(char::from(b'0' + (n / div % 10) as u8));
+        div /= 10;
     }
 }
 

@@ -44,6 +44,7 @@ pub mod queue;
 pub mod report;
 pub mod session;
 pub mod state;
+pub mod text;
 pub mod time;
 pub mod touch;
 

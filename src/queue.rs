@@ -6,6 +6,7 @@
 //! body`. Bodies come from [`crate::report`], whose JSON escapes tabs and newlines, so the line
 //! format needs no escaping; a line that does not parse is dropped on read.
 
+use crate::text;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -87,14 +88,17 @@ fn parse_u64(s: &str) -> Option<u64> {
 
 /// Reads a stored queue; malformed lines are dropped.
 pub fn decode(s: &str) -> Vec<Entry> {
-    s.split('\n')
+    text::split(s, b'\n')
         .filter_map(|line| {
-            let mut f = line.splitn(5, '\t');
+            let mut f = text::split(line, b'\t');
             let endpoint = Endpoint::from_code(f.next()?)?;
             let key = f.next()?;
             let at = parse_u64(f.next()?)?;
             let attempts = u32::try_from(parse_u64(f.next()?)?).ok()?;
             let body = f.next()?;
+            if f.next().is_some() {
+                return None;
+            }
             (!key.is_empty() && body.starts_with('{') && clean_field(body)).then(|| Entry {
                 endpoint,
                 key: key.into(),
@@ -136,9 +140,7 @@ pub fn push(entries: &mut Vec<Entry>, entry: Entry, now: u64) -> bool {
     if entry.body.len() + entry.key.len() + 32 > MAX_BYTES {
         return false;
     }
-    if let Some(same) = entries.iter().position(|e| e.key == entry.key) {
-        entries.remove(same);
-    }
+    entries.retain(|e| e.key != entry.key);
     entries.push(entry);
     prune(entries, now);
     while entries.len() > MAX_ENTRIES || encode(entries).len() > MAX_BYTES {
@@ -146,7 +148,12 @@ pub fn push(entries: &mut Vec<Entry>, entry: Entry, now: u64) -> bool {
             .iter()
             .position(|e| e.endpoint == Endpoint::Clicks)
             .unwrap_or(0);
-        entries.remove(victim);
+        // `retain` by position rather than `Vec::remove`, whose bounds panic the bundle avoids.
+        let mut i = 0;
+        entries.retain(|_| {
+            i += 1;
+            i - 1 != victim
+        });
     }
     true
 }

@@ -133,9 +133,14 @@ pub fn valid_currency(s: &str) -> bool {
 /// characters that JSON escapes.
 pub fn click_id_from_answer(text: &str) -> Option<String> {
     const FIELD: &str = "\"click_id\":\"";
-    let start = text.find(FIELD)? + FIELD.len();
+    // Byte windows rather than `str::find`: the substring searcher costs kilobytes of wasm.
+    let start = text
+        .as_bytes()
+        .windows(FIELD.len())
+        .position(|w| w == FIELD.as_bytes())?
+        + FIELD.len();
     let rest = text.get(start..)?;
-    let id = rest.get(..rest.find('"')?)?;
+    let (id, _) = crate::text::split_once(rest, b'"')?;
     crate::affiliate::is_valid(id).then(|| String::from(id))
 }
 

@@ -22,6 +22,7 @@ use crate::persist;
 use crate::queue::{self, Endpoint, Entry};
 use crate::report::{self, Context};
 use crate::state::{is_valid_visitor, State};
+use crate::text;
 use crate::time::rfc3339;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -66,14 +67,14 @@ impl<'a> Page<'a> {
     /// Reads the edge's wire form: the fields above in order, separated by U+001F
     /// (`https` and `gpc` as `1`/`0`, `now` in milliseconds, `seed` as hex).
     pub fn parse(wire: &'a str) -> Option<Self> {
-        let mut f = wire.split(US);
+        let mut f = text::split(wire, US as u8);
         let mut next = || f.next();
         Some(Page {
             href: next()?,
             host: next()?,
             path: next()?,
-            query: next()?.trim_start_matches('?'),
-            fragment: next()?.trim_start_matches('#'),
+            query: strip(next()?, b'?'),
+            fragment: strip(next()?, b'#'),
             https: next()? == "1",
             referrer: next()?,
             cookies: next()?,
@@ -83,6 +84,14 @@ impl<'a> Page<'a> {
             now: args::int(next()?).map_or(0, |ms| ms.max(0) as u64 / 1000),
             seed: u64::from_str_radix(next()?, 16).unwrap_or(0),
         })
+    }
+}
+
+/// `s` without one leading `lead` byte.
+fn strip(s: &str, lead: u8) -> &str {
+    match text::split_once(s, lead) {
+        Some(("", rest)) => rest,
+        _ => s,
     }
 }
 
@@ -102,8 +111,8 @@ pub struct Session {
 /// Applies flattened settings (`name US value` records, later ones win: the script tag's
 /// attributes, then `reftrail('config', …)` calls) to `cfg`, warning about bad ones.
 pub fn apply_settings(cfg: &mut Config, settings: &str, effects: &mut Vec<Effect>) {
-    for rec in settings.split(crate::effects::RS).filter(|r| !r.is_empty()) {
-        let Some((name, value)) = rec.split_once(US) else {
+    for rec in text::split(settings, crate::effects::RS as u8).filter(|r| !r.is_empty()) {
+        let Some((name, value)) = text::split_once(rec, US as u8) else {
             effects.push(Effect::Warn {
                 code: "invalid_settings",
                 detail: String::new(),
@@ -467,9 +476,13 @@ impl Session {
         let token = self.token_for(url, now)?;
         let (_, addr) = capture::split_url(url)?;
         // Scheme and authority are kept as written.
-        let start = url.find("://")? + 3;
+        let start = url.as_bytes().windows(3).position(|w| w == b"://")? + 3;
         let rest = url.get(start..)?;
-        let end = start + rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let end = start
+            + rest
+                .bytes()
+                .position(|b| matches!(b, b'/' | b'?' | b'#'))
+                .unwrap_or(rest.len());
         let mut out = String::from(url.get(..end)?);
         out.push_str(if addr.path.is_empty() { "/" } else { addr.path });
         out.push('?');
