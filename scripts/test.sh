@@ -29,6 +29,9 @@ scripts/build-wasm.sh
 step "size budget"
 node bench/size.mjs --check
 
+step "TypeScript types of the ES module package"
+(cd js && node_modules/.bin/tsc -p .)
+
 step "loader on real pages (Playwright, Chromium)"
 (cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs)
 

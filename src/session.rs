@@ -601,6 +601,19 @@ mod tests {
     }
 
     #[test]
+    fn the_address_is_left_alone_when_cleaning_is_off() {
+        let (_, fx) = Session::boot(
+            &settings(&[("clean", "false")]),
+            &page("/shoes", "ref=alice", ""),
+        );
+        assert!(
+            !fx.iter().any(|e| matches!(e, Effect::ReplaceAddress(_))),
+            "{fx:?}"
+        );
+        assert!(cookie_value(&fx).is_some());
+    }
+
+    #[test]
     fn a_plain_visit_writes_nothing() {
         let (_, fx) = Session::boot(&settings(&[]), &page("/", "", ""));
         assert!(

@@ -255,3 +255,47 @@ test('links to a decorated domain carry the attribution, and that site accepts i
   assert.ok(payCookie, 'kept on the receiving site');
   await context.close();
 });
+
+test('forms to a decorated domain carry the token as a hidden field', async () => {
+  await env.page(
+    { decorate: 'pay.example' },
+    { body: `<form id="f" method="get" action="${env.base('pay.example')}/checkout"><input name="cart" value="7"><button id="go">Pay</button></form>` },
+  );
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  await until(() => refCookie(context));
+  await page.click('#go');
+  await page.waitForURL(/pay\.example/);
+  // The form serializer percent-encodes `~`; the receiving site decodes it like any query.
+  assert.match(page.url(), /\/checkout\?cart=7&rt=1%7Ealice%7E/);
+  await page.waitForFunction(() => window.reftrail && window.reftrail.loaded);
+  const a = await until(() => page.evaluate(() => window.reftrail('attribution')));
+  assert.equal(a.affiliate, 'alice');
+  assert.equal(a.via, 'decorated');
+  await context.close();
+});
+
+test('the ES module package loads the same core for bundlers', async () => {
+  await env.page(
+    {},
+    {
+      loader: '',
+      before: `<script type="module">
+        import { load } from '/pkg/index.js';
+        const reftrail = await load({ endpoint: location.origin + '/rt', model: 'first', window: 60, params: ['ref', 'partner'] });
+        window.seen = reftrail.attribution();
+        reftrail.conversion({ order_id: 'M-1', amount: 990, currency: 'USD' });
+      </script>`,
+    },
+  );
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(env.base('www.shop.test') + '/?partner=alice');
+  const seen = await until(() => page.evaluate(() => window.seen));
+  assert.equal(seen.affiliate, 'alice', 'custom parameter names from an array option');
+  assert.ok(Date.parse(seen.expires) - Date.parse(seen.at) === 60 * 86400e3, 'window option applied');
+  const sale = (await until(() => sales()[0])).body;
+  assert.equal(sale.order_id, 'M-1');
+  assert.equal(sale.touch.affiliate, 'alice');
+  await context.close();
+});

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../../js/dist');
+const pkg = path.resolve(here, '../../js');
 const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 export function startStub({ port = 0 } = {}) {
@@ -86,6 +87,16 @@ export function startStub({ port = 0 } = {}) {
         else send();
       });
     }
+    if (url.pathname.startsWith('/pkg/')) {
+      // The ES module package as a bundler would see it: js/index.js and js/dist/.
+      const file = path.normalize(path.join(pkg, url.pathname.slice('/pkg/'.length)));
+      if (!file.startsWith(pkg) || file.includes('node_modules')) return res.writeHead(404).end();
+      return fs.readFile(file, (err, data) => {
+        if (err) return res.writeHead(404).end();
+        res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream' });
+        res.end(data);
+      });
+    }
     if (url.pathname === '/favicon.ico') return res.writeHead(404).end();
     // Any other path is a shop page carrying the script tag.
     const attrs = Object.entries(state.page.attrs)
@@ -94,7 +105,7 @@ export function startStub({ port = 0 } = {}) {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(`<!doctype html><html><head><meta charset="utf-8"><title>shop</title>
 ${state.page.before}
-<script async src="${state.page.loader}"${attrs}></script>
+${state.page.loader ? `<script async src="${state.page.loader}"${attrs}></script>` : ''}
 </head><body><h1 id="title">A shop page</h1>${state.page.body}</body></html>`);
   });
 
