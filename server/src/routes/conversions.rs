@@ -558,6 +558,12 @@ pub async fn sales_create(
             "amount, shipping and tax must be integers of minor units, 0 to 2^53-1",
         ));
     }
+    if shipping.saturating_add(tax) > body.amount {
+        return Err(bad(
+            "invalid_amount",
+            "shipping and tax are part of amount and cannot exceed it",
+        ));
+    }
     let currency = Currency::parse(&body.currency).ok_or_else(|| {
         bad(
             "invalid_currency",

@@ -22,14 +22,24 @@ use std::net::{IpAddr, SocketAddr};
 /// Routes the browser calls (behind the CORS layer).
 pub fn browser_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/clicks", post(clicks::clicks_create))
-        .route("/v1/leads", post(conversions::leads_create))
+        .route("/v1/clicks", post(clicks::clicks_create).options(preflight))
+        .route(
+            "/v1/leads",
+            post(conversions::leads_create).options(preflight),
+        )
         .route(
             "/v1/sales",
-            post(conversions::sales_create).get(conversions::sales_index),
+            post(conversions::sales_create)
+                .get(conversions::sales_index)
+                .options(preflight),
         )
-        .route("/v1/me", get(me::me_show))
-        .route("/v1/me/report", get(me::me_report))
+        .route("/v1/me", get(me::me_show).options(preflight))
+        .route("/v1/me/report", get(me::me_report).options(preflight))
+}
+
+/// A preflight without an `Origin` (the CORS layer answers those with one).
+async fn preflight() -> axum::http::StatusCode {
+    axum::http::StatusCode::NO_CONTENT
 }
 
 /// Routes of the merchant (secret key or dashboard session).

@@ -198,8 +198,9 @@ async fn aggregate(
         "SELECT {g}, CAST(COALESCE(SUM(1 - c.is_bot), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN c.is_bot = 0 THEN c.is_unique ELSE 0 END), 0) AS BIGINT), \
          COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.visitor_key END), CAST(COALESCE(SUM(c.is_bot), 0) AS BIGINT) \
-         FROM clicks c{} WHERE c.at >= $1 AND c.at < $2 AND c.affiliate_id IS NOT NULL GROUP BY {g}",
-        group.join("c")
+         FROM clicks c{} WHERE c.at >= $1 AND c.at < $2 AND c.affiliate_id IS NOT NULL{}",
+        group.join("c"),
+        if group == Group::All { String::new() } else { format!(" GROUP BY {g}") }
     );
     for r in sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(from)
@@ -227,8 +228,9 @@ async fn aggregate(
                     WHERE o.at >= $1 AND o.at < $2 GROUP BY x.order_ref) f ON f.order_ref = r.source_id \
          LEFT JOIN (SELECT y.referral_id, SUM(y.amount) AS net FROM ledger y JOIN referrals z ON z.id = y.referral_id \
                     WHERE z.at >= $1 AND z.at < $2 GROUP BY y.referral_id) l ON l.referral_id = r.id \
-         WHERE r.at >= $1 AND r.at < $2 GROUP BY {g}, r.currency, r.kind",
-        group.join("r")
+         WHERE r.at >= $1 AND r.at < $2 GROUP BY {}r.currency, r.kind",
+        group.join("r"),
+        if group == Group::All { String::new() } else { format!("{g}, ") }
     );
     for r in sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(from)

@@ -1,0 +1,400 @@
+//! The suite's connection to a server: base URL, credentials, a client, and helpers.
+
+use reqwest::header::HeaderMap;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The allowed browser origin the suite configures.
+pub const ORIGIN: &str = "https://www.shop.test";
+/// A browser user agent.
+pub const BROWSER_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
+
+/// Where the server is and how to call it.
+pub struct Env {
+    /// Base URL without a trailing slash.
+    pub base: String,
+    /// `sk_…`.
+    pub sk: String,
+    /// `pk_…`.
+    pub pk: String,
+    /// The admin password.
+    pub password: String,
+    /// A run-unique suffix.
+    pub run: String,
+}
+
+static ENV: OnceLock<Env> = OnceLock::new();
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The suite's environment, set up once (in a thread of its own, so any test runtime may call it).
+pub fn env() -> &'static Env {
+    ENV.get_or_init(|| {
+        std::thread::spawn(setup)
+            .join()
+            .expect("suite setup failed")
+    })
+}
+
+fn setup() -> Env {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let run = format!(
+        "{:x}",
+        (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+    );
+    let env = match std::env::var("REFTRAIL_BASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        Some(base) => Env {
+            base: base.trim_end_matches('/').to_owned(),
+            sk: std::env::var("REFTRAIL_SECRET_KEY").expect("REFTRAIL_SECRET_KEY"),
+            pk: std::env::var("REFTRAIL_PUBLISHABLE_KEY").expect("REFTRAIL_PUBLISHABLE_KEY"),
+            password: std::env::var("REFTRAIL_ADMIN_PASSWORD").expect("REFTRAIL_ADMIN_PASSWORD"),
+            run,
+        },
+        None => in_process(run),
+    };
+    rt.block_on(configure(&env));
+    env
+}
+
+/// Starts the Rust server in this process on a private SQLite file.
+fn in_process(run: String) -> Env {
+    let dir = std::env::temp_dir().join(format!("reftrail-contract-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("reftrail.db").display());
+    let sk = format!("sk_test_{run}0123456789abcdef");
+    let pk = format!("pk_test_{run}0123456789abcdef");
+    let password = "contract-admin-password".to_owned();
+    let pinned = reftrail_server::credentials::Pinned {
+        secret_key: Some(sk.clone()),
+        publishable_key: Some(pk.clone()),
+        admin_password: Some(password.clone()),
+        cookie_secret: None,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let db = reftrail_server::db::Db::connect(&url, 8)
+                .await
+                .expect("database");
+            db.migrate().await.expect("migrate");
+            reftrail_server::credentials::bootstrap(&db, &pinned)
+                .await
+                .expect("credentials");
+            let state = reftrail_server::AppState::new(db, reftrail_server::HttpOptions::default());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            let app = reftrail_server::app(state);
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+    });
+    let addr = rx.recv().expect("server address");
+    Env {
+        base: format!("http://{addr}"),
+        sk,
+        pk,
+        password,
+        run,
+    }
+}
+
+async fn configure(env: &Env) {
+    let c = client();
+    let r = c
+        .get(format!("{}/v1/program", env.base))
+        .bearer_auth(&env.sk)
+        .send()
+        .await
+        .expect("GET /v1/program");
+    assert_eq!(r.status(), 200, "GET /v1/program with the secret key");
+    let mut p: Value = r.json().await.expect("program JSON");
+    p["allowed_origins"] = json!([ORIGIN]);
+    p["hold_days"] = json!(0);
+    p["auto_approve"] = json!(true);
+    p["window_days"] = json!(30);
+    p["currency"] = json!("VND");
+    p["min_payout"] = json!(0);
+    p["commission"] =
+        json!({"sale": {"type": "percent", "rate_bps": 1000}, "lead": {"VND": 20000, "USD": 100}});
+    p["fraud"]["clicks_per_ip_per_hour"] = json!(100_000_000);
+    p["fraud"]["conversion_rate_min_clicks"] = json!(100_000_000);
+    let r = c
+        .put(format!("{}/v1/program", env.base))
+        .bearer_auth(&env.sk)
+        .json(&p)
+        .send()
+        .await
+        .expect("PUT /v1/program");
+    let status = r.status();
+    assert_eq!(
+        status,
+        200,
+        "PUT /v1/program: {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+/// A client that keeps no cookies.
+pub fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A run-unique id: `prefix` + run + counter, in the affiliate-id charset.
+pub fn uid(prefix: &str) -> String {
+    format!(
+        "{prefix}{}{}",
+        env().run,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// An answer.
+pub struct Res {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body as JSON (`Null` when not JSON).
+    pub json: Value,
+    /// Body as text.
+    pub text: String,
+}
+
+impl Res {
+    /// Asserts the status and the error shape with `code`.
+    #[track_caller]
+    pub fn error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
+        assert_eq!(
+            self.json["error"]["code"], code,
+            "error code; body: {}",
+            self.text
+        );
+        assert!(
+            self.json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "error message; body: {}",
+            self.text
+        );
+    }
+
+    /// Asserts the status.
+    #[track_caller]
+    pub fn status(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "status; body: {}", self.text);
+        self
+    }
+
+    /// A `Set-Cookie` header that sets `name`.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+}
+
+/// Who calls.
+#[derive(Clone, Debug)]
+pub enum As {
+    /// No credentials.
+    Nobody,
+    /// The secret key.
+    Secret,
+    /// The publishable key (in the header).
+    Publishable,
+    /// A bearer token.
+    Bearer(String),
+    /// A dashboard session: (cookie value, CSRF token or none).
+    Session(String, Option<String>),
+}
+
+/// A request builder.
+pub struct Req {
+    method: Method,
+    path: String,
+    who: As,
+    body: Option<(String, &'static str)>,
+    headers: Vec<(String, String)>,
+}
+
+/// Starts a request.
+pub fn req(method: &str, path: &str) -> Req {
+    Req {
+        method: Method::from_bytes(method.as_bytes()).expect("method"),
+        path: path.to_owned(),
+        who: As::Nobody,
+        body: None,
+        headers: Vec::new(),
+    }
+}
+
+impl Req {
+    /// Calls as `who`.
+    pub fn who(mut self, who: As) -> Self {
+        self.who = who;
+        self
+    }
+    /// Calls with the secret key.
+    pub fn sk(self) -> Self {
+        self.who(As::Secret)
+    }
+    /// A JSON body.
+    pub fn json(mut self, v: &Value) -> Self {
+        self.body = Some((v.to_string(), "application/json"));
+        self
+    }
+    /// A raw body with a content type.
+    pub fn raw(mut self, body: impl Into<String>, content_type: &'static str) -> Self {
+        self.body = Some((body.into(), content_type));
+        self
+    }
+    /// A header.
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.push((k.to_owned(), v.to_owned()));
+        self
+    }
+    /// The browser's `Origin` and user agent.
+    pub fn browser(self) -> Self {
+        self.header("origin", ORIGIN)
+            .header("user-agent", BROWSER_UA)
+    }
+    /// Sends it.
+    pub async fn send(self) -> Res {
+        let e = env();
+        let mut b = client().request(self.method, format!("{}{}", e.base, self.path));
+        match &self.who {
+            As::Nobody => {}
+            As::Secret => b = b.bearer_auth(&e.sk),
+            As::Publishable => b = b.bearer_auth(&e.pk),
+            As::Bearer(t) => b = b.bearer_auth(t),
+            As::Session(cookie, csrf) => {
+                b = b.header("cookie", format!("rt_session={cookie}"));
+                if let Some(c) = csrf {
+                    b = b.header("x-csrf-token", c);
+                }
+            }
+        }
+        let has_ua = self.headers.iter().any(|(k, _)| k == "user-agent");
+        if !has_ua {
+            b = b.header("user-agent", "reftrail-contract/1");
+        }
+        for (k, v) in &self.headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        if let Some((body, ct)) = self.body {
+            b = b.header("content-type", ct).body(body);
+        }
+        let r = b.send().await.expect("request");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Res {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+}
+
+/// Creates an approved affiliate; returns (id, token).
+pub async fn affiliate(extra: Value) -> (String, String) {
+    let id = uid("aff");
+    let mut body = json!({"id": id, "name": format!("Affiliate {id}"), "email": format!("{id}@affiliates.test"), "category": "content"});
+    if let (Some(b), Some(x)) = (body.as_object_mut(), extra.as_object()) {
+        for (k, v) in x {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    let r = req("POST", "/v1/affiliates").sk().json(&body).send().await;
+    r.status(201);
+    (id, r.json["token"].as_str().expect("token").to_owned())
+}
+
+/// Records a click for `affiliate` with consent; returns (click id, cookie value).
+pub async fn click(affiliate: &str) -> (String, Option<String>) {
+    let body = json!({"affiliate": affiliate, "url": format!("https://www.shop.test/?ref={affiliate}"), "referrer": "", "consent": "granted", "via": "query", "landing": "/"});
+    let r = req("POST", "/v1/clicks").browser().json(&body).send().await;
+    r.status(201);
+    let cookie = r.set_cookie("rt_click").map(|c| {
+        c.trim_start_matches("rt_click=")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    });
+    (
+        r.json["click_id"].as_str().expect("click_id").to_owned(),
+        cookie,
+    )
+}
+
+/// Posts a verified sale.
+pub async fn sale(body: Value) -> Res {
+    req("POST", "/v1/sales").sk().json(&body).send().await
+}
+
+/// Signs the merchant in; returns (session cookie value, CSRF token).
+pub async fn login() -> (String, String) {
+    let r = req("POST", "/v1/session")
+        .json(&json!({"password": env().password}))
+        .send()
+        .await;
+    r.status(201);
+    let cookie = r.set_cookie("rt_session").expect("session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    let value = cookie
+        .trim_start_matches("rt_session=")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    (
+        value,
+        r.json["csrf_token"]
+            .as_str()
+            .expect("csrf_token")
+            .to_owned(),
+    )
+}
+
+/// Now as RFC 3339.
+pub fn now_rfc3339(offset_secs: i64) -> String {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+        + offset_secs;
+    reftrail::time::rfc3339(t as u64)
+}

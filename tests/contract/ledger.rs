@@ -1,0 +1,314 @@
+//! Refund arithmetic, review, balances and payouts.
+
+use crate::harness::*;
+use serde_json::{json, Value};
+
+async fn balance(a: &str, currency: &str) -> Value {
+    let r = req("GET", &format!("/v1/balances?affiliate={a}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    r.json["balances"]
+        .as_array()
+        .and_then(|b| b.iter().find(|x| x["currency"] == currency).cloned())
+        .unwrap_or(json!({}))
+}
+
+#[tokio::test]
+async fn partial_refunds_reverse_in_proportion_and_add_up() {
+    let (a, _) = affiliate(json!({})).await;
+    let (click_id, _) = click(&a).await;
+    let order = uid("o");
+    // 10 % of 10.00 USD = 1.00 USD.
+    let r =
+        sale(json!({"order_id": order, "amount": 1000, "currency": "USD", "click_id": click_id}))
+            .await;
+    r.status(201);
+    assert_eq!(r.json["referral"]["commission"], 100);
+    let mut reversed = Vec::new();
+    for (i, amount) in [333, 333, 334].into_iter().enumerate() {
+        let r = req("POST", "/v1/refunds")
+            .sk()
+            .json(
+                &json!({"order_id": order, "amount": amount, "refund_id": format!("{order}-r{i}")}),
+            )
+            .send()
+            .await;
+        r.status(201);
+        reversed.push(
+            r.json["commission_reversed"]
+                .as_i64()
+                .expect("commission_reversed"),
+        );
+        assert_eq!(r.json["refund"]["refunded_total"], [333, 666, 1000][i]);
+    }
+    // 33.3 -> 33, 66.6 -> 67 (34 more), 100 (33 more): half to even on the running total.
+    assert_eq!(reversed, vec![33, 34, 33]);
+    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
+        .sk()
+        .send()
+        .await;
+    let referral = &r.json["referrals"][0];
+    assert_eq!(referral["status"], "reversed");
+    assert_eq!(referral["commission_net"], 0);
+    assert_eq!(referral["commission"], 100);
+    // Nothing is left to refund.
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "amount": 1, "refund_id": format!("{order}-r9")}))
+        .send()
+        .await
+        .error(422, "refund_exceeds_order");
+    // A replayed refund answers the first result; its id reused differently is a conflict.
+    let again = req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "amount": 333, "refund_id": format!("{order}-r0")}))
+        .send()
+        .await;
+    again.status(200);
+    assert_eq!(again.json["commission_reversed"], 33);
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "amount": 300, "refund_id": format!("{order}-r0")}))
+        .send()
+        .await
+        .error(409, "idempotency_key_reused");
+}
+
+#[tokio::test]
+async fn refund_errors() {
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": uid("missing")}))
+        .send()
+        .await
+        .error(404, "order_not_found");
+    let order = uid("o");
+    sale(json!({"order_id": order, "amount": 500, "currency": "USD"}))
+        .await
+        .status(201);
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "amount": 100}))
+        .send()
+        .await
+        .error(400, "missing_refund_id");
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "amount": 0, "refund_id": "x"}))
+        .send()
+        .await
+        .error(400, "invalid_amount");
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "amount": 600, "refund_id": uid("r")}))
+        .send()
+        .await
+        .error(422, "refund_exceeds_order");
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "currency": "EUR"}))
+        .send()
+        .await
+        .error(400, "currency_mismatch");
+    // A full refund of an unattributed order: no commission to reverse.
+    let r = req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order}))
+        .send()
+        .await;
+    r.status(201);
+    assert_eq!(r.json["commission_reversed"], 0);
+    assert!(r.json["referral"].is_null());
+}
+
+#[tokio::test]
+async fn review_moves_referrals_through_their_statuses() {
+    let (a, _) = affiliate(json!({})).await;
+    let (click_id, _) = click(&a).await;
+    let browser = |amount: i64| {
+        let body = json!({"order_id": uid("o"), "amount": amount, "currency": "VND", "click_id": click_id, "key": env().pk});
+        req("POST", "/v1/sales").browser().json(&body).send()
+    };
+    let r1 = browser(10_000).await;
+    let r2 = browser(20_000).await;
+    let id1 = r1.json["referral"]["id"].as_str().expect("id").to_owned();
+    let id2 = r2.json["referral"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(balance(&a, "VND").await["pending"], 3_000);
+    let r = req("POST", &format!("/v1/referrals/{id1}/approve"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["status"], "approved");
+    req("POST", &format!("/v1/referrals/{id1}/approve"))
+        .sk()
+        .send()
+        .await
+        .status(200);
+    let r = req("POST", &format!("/v1/referrals/{id2}/reject"))
+        .sk()
+        .json(&json!({"reason": "test order"}))
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["status"], "rejected");
+    assert_eq!(r.json["commission_net"], 0);
+    req("POST", &format!("/v1/referrals/{id2}/approve"))
+        .sk()
+        .send()
+        .await
+        .error(409, "invalid_status");
+    let b = balance(&a, "VND").await;
+    assert_eq!(
+        (
+            b["pending"].as_i64(),
+            b["approved"].as_i64(),
+            b["paid"].as_i64()
+        ),
+        (Some(0), Some(1_000), Some(0))
+    );
+    let r = req("GET", &format!("/v1/referrals/{id1}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["affiliate"], a.as_str());
+    let r = req(
+        "GET",
+        &format!("/v1/referrals?affiliate={a}&status=rejected"),
+    )
+    .sk()
+    .send()
+    .await;
+    assert_eq!(r.json["referrals"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn payouts_pay_approved_balances_and_net_later_refunds() {
+    let (a, _) = affiliate(json!({"payout_email": "payouts@affiliates.test"})).await;
+    let (click_id, _) = click(&a).await;
+    let order = uid("o");
+    sale(json!({"order_id": order, "amount": 10_000, "currency": "VND", "click_id": click_id}))
+        .await
+        .status(201);
+    let r = req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({"affiliates": [a], "note": "November"}))
+        .send()
+        .await;
+    r.status(201);
+    let payout = r.json["id"].as_str().expect("payout id").to_owned();
+    assert_eq!(
+        r.json["lines"],
+        json!([{"affiliate": a, "currency": "VND", "amount": 1000, "paypal_email": "payouts@affiliates.test", "referrals": 1}])
+    );
+    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
+        .sk()
+        .send()
+        .await;
+    assert_eq!(r.json["referrals"][0]["status"], "paid");
+    assert_eq!(r.json["referrals"][0]["payout_id"], payout.as_str());
+    // The PayPal mass payment file.
+    let r = req("GET", &format!("/v1/payouts/{payout}.csv"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    assert!(r
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/csv")));
+    assert_eq!(
+        r.text,
+        format!("payouts@affiliates.test,1000,VND,{a},November\n")
+    );
+    let r = req("GET", &format!("/v1/payouts/{payout}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["lines"][0]["amount"], 1000);
+    // A refund after payout leaves a negative balance; the next payout nets it.
+    let r = req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "amount": 5_000, "refund_id": uid("r")}))
+        .send()
+        .await;
+    r.status(201);
+    assert_eq!(r.json["commission_reversed"], 500);
+    let b = balance(&a, "VND").await;
+    assert_eq!(
+        (b["approved"].as_i64(), b["paid"].as_i64()),
+        (Some(-500), Some(1000))
+    );
+    req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({"affiliates": [a]}))
+        .send()
+        .await
+        .error(422, "nothing_to_pay");
+    sale(json!({"order_id": uid("o"), "amount": 20_000, "currency": "VND", "click_id": click_id}))
+        .await
+        .status(201);
+    let r = req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({"affiliates": [a]}))
+        .send()
+        .await;
+    r.status(201);
+    assert_eq!(r.json["lines"][0]["amount"], 1_500);
+    let b = balance(&a, "VND").await;
+    assert_eq!(
+        (b["approved"].as_i64(), b["paid"].as_i64()),
+        (Some(0), Some(2_500))
+    );
+    // Listing.
+    let r = req("GET", "/v1/payouts").sk().send().await;
+    r.status(200);
+    assert!(r.json["payouts"]
+        .as_array()
+        .is_some_and(|p| p.iter().any(|x| x["id"] == payout.as_str())));
+    // A paid referral cannot be rejected.
+    let r = req("GET", &format!("/v1/referrals?affiliate={a}&status=paid"))
+        .sk()
+        .send()
+        .await;
+    let paid = r.json["referrals"][0]["id"]
+        .as_str()
+        .expect("paid referral")
+        .to_owned();
+    req("POST", &format!("/v1/referrals/{paid}/reject"))
+        .sk()
+        .send()
+        .await
+        .error(409, "invalid_status");
+}
+
+#[tokio::test]
+async fn an_idempotent_payout_is_created_once() {
+    let (a, _) = affiliate(json!({})).await;
+    let (click_id, _) = click(&a).await;
+    sale(json!({"order_id": uid("o"), "amount": 10_000, "currency": "USD", "click_id": click_id}))
+        .await
+        .status(201);
+    let key = uid("po-");
+    let r1 = req("POST", "/v1/payouts")
+        .sk()
+        .header("idempotency-key", &key)
+        .json(&json!({"affiliates": [a]}))
+        .send()
+        .await;
+    r1.status(201);
+    let r2 = req("POST", "/v1/payouts")
+        .sk()
+        .header("idempotency-key", &key)
+        .json(&json!({"affiliates": [a]}))
+        .send()
+        .await;
+    r2.status(200);
+    assert_eq!(r1.json, r2.json);
+    assert_eq!(balance(&a, "USD").await["paid"], 1000);
+}

@@ -1,0 +1,229 @@
+//! Affiliates, the program settings, and the affiliate's own view.
+
+use crate::harness::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn affiliates_are_created_listed_and_changed() {
+    let id = uid("mgmt");
+    let code = uid("SAVE");
+    let body = json!({"id": id, "name": "<b>Lan</b> \"quoted\"", "email": "lan@affiliates.test", "category": "influencer",
+        "coupons": [code.to_lowercase()], "commission": {"sale": {"type": "percent", "rate_bps": 1500}}});
+    let r = req("POST", "/v1/affiliates").sk().json(&body).send().await;
+    r.status(201);
+    assert_eq!(
+        r.headers.get("location").and_then(|v| v.to_str().ok()),
+        Some(format!("/v1/affiliates/{id}").as_str())
+    );
+    assert_eq!(r.json["affiliate"]["name"], "<b>Lan</b> \"quoted\"");
+    assert_eq!(r.json["affiliate"]["coupons"], json!([code.to_uppercase()]));
+    assert!(r.json["token"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("at_")));
+    req("POST", "/v1/affiliates")
+        .sk()
+        .json(&body)
+        .send()
+        .await
+        .error(409, "affiliate_exists");
+    let (other, _) = affiliate(json!({})).await;
+    req("PATCH", &format!("/v1/affiliates/{other}"))
+        .sk()
+        .json(&json!({"coupons": [code]}))
+        .send()
+        .await
+        .error(409, "coupon_taken");
+    for (patch, code) in [
+        (json!({"id": "bad id", "name": "x"}), "invalid_affiliate"),
+        (json!({"id": uid("x"), "name": ""}), "invalid_name"),
+        (
+            json!({"id": uid("x"), "name": "x", "category": "spam"}),
+            "invalid_category",
+        ),
+        (
+            json!({"id": uid("x"), "name": "x", "status": "vip"}),
+            "invalid_status",
+        ),
+        (
+            json!({"id": uid("x"), "name": "x", "email": "nope"}),
+            "invalid_email",
+        ),
+        (
+            json!({"id": uid("x"), "name": "x", "commission": {"sale": {"type": "percent", "rate_bps": 20000}}}),
+            "invalid_commission",
+        ),
+        (
+            json!({"id": uid("x"), "name": "x", "coupons": ["has space"]}),
+            "invalid_coupons",
+        ),
+    ] {
+        req("POST", "/v1/affiliates")
+            .sk()
+            .json(&patch)
+            .send()
+            .await
+            .error(400, code);
+    }
+    req("POST", "/v1/affiliates")
+        .sk()
+        .json(&json!({"id": uid("x"), "name": "x", "unknown_field": 1}))
+        .send()
+        .await
+        .error(400, "invalid_body");
+    // The override pays 15 %.
+    let (click_id, _) = click(&id).await;
+    let r = sale(
+        json!({"order_id": uid("o"), "amount": 10_000, "currency": "VND", "click_id": click_id}),
+    )
+    .await;
+    assert_eq!(r.json["referral"]["commission"], 1_500);
+    // Coupons are matched case-insensitively.
+    let r = sale(json!({"order_id": uid("o"), "amount": 10_000, "currency": "VND", "coupon": code.to_lowercase()})).await;
+    assert_eq!(r.json["sale"]["affiliate"], id.as_str());
+    // Change and read back.
+    let r = req("PATCH", &format!("/v1/affiliates/{id}"))
+        .sk()
+        .json(&json!({"category": "content", "commission": null, "name": "Lan"}))
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(
+        (r.json["category"].as_str(), r.json["name"].as_str()),
+        (Some("content"), Some("Lan"))
+    );
+    assert!(r.json["commission"].is_null());
+    req("PATCH", "/v1/affiliates/nobody-here-at-all")
+        .sk()
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .error(404, "affiliate_not_found");
+    req("PATCH", &format!("/v1/affiliates/{id}"))
+        .sk()
+        .json(&json!({"status": "gone"}))
+        .send()
+        .await
+        .error(400, "invalid_status");
+    let r = req("GET", &format!("/v1/affiliates/{id}"))
+        .sk()
+        .send()
+        .await;
+    assert_eq!(r.json["id"], id.as_str());
+    let r = req("GET", "/v1/affiliates?category=content&limit=500")
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    assert!(r.json["total"].as_i64().unwrap_or(0) >= 1);
+    assert!(r.json["affiliates"]
+        .as_array()
+        .is_some_and(|l| l.iter().all(|x| x["category"] == "content")));
+}
+
+#[tokio::test]
+async fn the_program_round_trips_and_refuses_bad_settings() {
+    let r = req("GET", "/v1/program").sk().send().await;
+    r.status(200);
+    let p = r.json.clone();
+    assert_eq!(p["allowed_origins"], json!([ORIGIN]));
+    assert!(p["webhook_secret"].as_str().is_some_and(|s| !s.is_empty()));
+    let r = req("PUT", "/v1/program").sk().json(&p).send().await;
+    r.status(200);
+    assert_eq!(r.json["commission"], p["commission"]);
+    for (field, value, code) in [
+        ("window_days", json!(0), "invalid_window_days"),
+        ("model", json!("linear-ish"), "invalid_model"),
+        (
+            "allowed_origins",
+            json!(["https://shop.test/path"]),
+            "invalid_allowed_origins",
+        ),
+        (
+            "allowed_origins",
+            json!(["javascript:alert(1)"]),
+            "invalid_allowed_origins",
+        ),
+        ("currency", json!("dollars"), "invalid_currency"),
+        (
+            "commission",
+            json!({"sale": {"type": "percent", "rate_bps": 10001}}),
+            "invalid_commission",
+        ),
+        ("webhooks", json!([{"url": "ftp://x"}]), "invalid_webhooks"),
+        ("active_by", json!("vibes"), "invalid_active_by"),
+    ] {
+        let mut bad = p.clone();
+        bad[field] = value;
+        req("PUT", "/v1/program")
+            .sk()
+            .json(&bad)
+            .send()
+            .await
+            .error(400, code);
+    }
+    let mut bad = p.clone();
+    bad["commission"] = json!({"sale": {"type": "percent", "rate_bps": "ten"}});
+    req("PUT", "/v1/program")
+        .sk()
+        .json(&bad)
+        .send()
+        .await
+        .error(400, "invalid_body");
+    // Nothing changed.
+    let r = req("GET", "/v1/program").sk().send().await;
+    assert_eq!(r.json["commission"], p["commission"]);
+    assert_eq!(r.json["allowed_origins"], p["allowed_origins"]);
+}
+
+#[tokio::test]
+async fn an_affiliate_sees_only_their_own_data() {
+    let (a, token) = affiliate(json!({})).await;
+    let (b, _) = affiliate(json!({})).await;
+    let (ca, _) = click(&a).await;
+    let (cb, _) = click(&b).await;
+    sale(json!({"order_id": uid("o"), "amount": 30_000, "currency": "VND", "click_id": ca}))
+        .await
+        .status(201);
+    sale(json!({"order_id": uid("o"), "amount": 50_000, "currency": "VND", "click_id": cb}))
+        .await
+        .status(201);
+    let r = req("GET", "/v1/me")
+        .who(As::Bearer(token.clone()))
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["affiliate"]["id"], a.as_str());
+    assert!(r.json["links"]
+        .as_array()
+        .is_some_and(|l| l.iter().any(|x| x.as_str().is_some_and(|s| s.contains(&a)))));
+    let bal = r.json["balances"].as_array().expect("balances");
+    assert_eq!(bal.len(), 1);
+    assert_eq!(bal[0]["approved"], 3_000);
+    let r = req("GET", "/v1/me/report")
+        .who(As::Bearer(token.clone()))
+        .send()
+        .await;
+    r.status(200);
+    let refs = r.json["referrals"].as_array().expect("referrals");
+    assert_eq!(refs.len(), 1);
+    assert_eq!(refs[0]["commission"], 3_000);
+    assert_eq!(r.json["kpis"]["clicks"], 1);
+    assert!(!r.text.contains(&b), "another affiliate's data leaked");
+    // A new token replaces the old one.
+    let r = req("POST", &format!("/v1/affiliates/{a}/token"))
+        .sk()
+        .send()
+        .await;
+    r.status(201);
+    let fresh = r.json["token"].as_str().expect("token").to_owned();
+    req("GET", "/v1/me")
+        .who(As::Bearer(token))
+        .send()
+        .await
+        .error(401, "unauthorized");
+    req("GET", "/v1/me")
+        .who(As::Bearer(fresh))
+        .send()
+        .await
+        .status(200);
+}
