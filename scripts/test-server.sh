@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Runs the HTTP contract suite (tests/contract/) against a real reftrail-server process, first on
+# SQLite, then on a private PostgreSQL; then the durability check (SIGKILL during a load of
+# sales, restart, every acknowledged sale in the ledger exactly once) on both.
+#
+# Self-contained: builds the server, installs Debian's postgresql if it is missing, starts
+# everything on loopback on free ports in a private temporary directory, and stops what it
+# started by PID (and `pg_ctl stop`) on exit. Exits non-zero on any failure.
+#
+# Usage: scripts/test-server.sh            (REFTRAIL_SKIP_POSTGRES=1 to run SQLite only)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+# shellcheck source=scripts/env.sh
+[ -f scripts/env.sh ] && . scripts/env.sh
+
+work="$(mktemp -d /tmp/reftrail-test-server.XXXXXX)"
+chmod 755 "$work"
+server_pid=""
+pg_data=""
+pg_bin=""
+
+cleanup() {
+  local rc=$?
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "$pg_data" ] && [ -f "$pg_data/postmaster.pid" ]; then
+    as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  if [ "$rc" -ne 0 ]; then
+    echo "test-server: FAILED (logs in $work)" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# PostgreSQL refuses to run as root: run its tools as the postgres user when we are root.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+export REFTRAIL_SECRET_KEY="sk_test_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export REFTRAIL_PUBLISHABLE_KEY="pk_test_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export REFTRAIL_ADMIN_PASSWORD="admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export REFTRAIL_COOKIE_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+echo "test-server: building"
+cargo build -q -p reftrail-server --bins --tests
+bin="$here/target/debug/reftrail-server"
+
+# start_server NAME DATABASE_URL: starts the server on a free port, sets server_pid and base.
+start_server() {
+  local name="$1" url="$2" port
+  port="$(free_port)"
+  REFTRAIL_LOG=warn "$bin" --database "$url" serve --listen "127.0.0.1:$port" >>"$work/$name.log" 2>&1 &
+  server_pid=$!
+  base="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    if curl -fsS "$base/healthz" >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "test-server: $name did not answer /healthz" >&2
+  return 1
+}
+
+stop_server() {
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+run_suite() {
+  local name="$1"
+  echo "test-server: contract suite on $name ($base)"
+  REFTRAIL_BASE_URL="$base" cargo test -q -p reftrail-server --test contract -- --test-threads 8
+}
+
+# durability NAME DATABASE_URL: posts sales while the server is killed with SIGKILL, restarts
+# it, and checks that every sale that got a 2xx is stored exactly once.
+durability() {
+  local name="$1" url="$2"
+  echo "test-server: durability on $name"
+  start_server "$name-durability" "$url"
+  REFTRAIL_BASE_URL="$base" cargo test -q -p reftrail-server --test durability -- --ignored load_until_killed --nocapture \
+    >"$work/$name-load.log" 2>&1 &
+  local load_pid=$!
+  sleep 3
+  kill -KILL "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  wait "$load_pid" || { cat "$work/$name-load.log" >&2; return 1; }
+  start_server "$name-durability" "$url"
+  REFTRAIL_BASE_URL="$base" REFTRAIL_DURABILITY_LOG="$work/acked.txt" \
+    cargo test -q -p reftrail-server --test durability -- --ignored verify_after_restart --nocapture
+  stop_server
+}
+
+# --- SQLite ------------------------------------------------------------------------------------
+start_server sqlite "sqlite://$work/sqlite/reftrail.db"
+run_suite sqlite
+stop_server
+export REFTRAIL_DURABILITY_LOG="$work/acked.txt"
+durability sqlite "sqlite://$work/sqlite-durability/reftrail.db"
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+if [ "${REFTRAIL_SKIP_POSTGRES:-0}" = "1" ]; then
+  echo "test-server: PostgreSQL skipped (REFTRAIL_SKIP_POSTGRES=1)"
+  exit 0
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "test-server: installing postgresql"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq postgresql >/dev/null
+fi
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+pg_port="$(free_port)"
+mkdir -p "$work/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres "$work/pg"
+pg_data="$work/pg/data"
+as_pg "$pg_bin/initdb" -D "$pg_data" -A trust -U reftrail -E UTF8 >/dev/null
+as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/server.log" -w \
+  -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
+as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U reftrail reftrail
+as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U reftrail durability
+start_server postgres "postgres://reftrail@127.0.0.1:$pg_port/reftrail"
+run_suite postgres
+stop_server
+rm -f "$work/acked.txt"
+durability postgres "postgres://reftrail@127.0.0.1:$pg_port/durability"
+echo "test-server: all passed"

@@ -1,0 +1,154 @@
+//! Durability: a load of sales while the server is killed with SIGKILL; after a restart every
+//! sale that was answered 2xx must be in the ledger exactly once. `scripts/test-server.sh`
+//! drives it: `load_until_killed` runs while the script kills the server, then
+//! `verify_after_restart` runs against the restarted server. Both are `#[ignore]`d so a plain
+//! `cargo test` skips them; they need `REFTRAIL_BASE_URL`, `REFTRAIL_SECRET_KEY` and
+//! `REFTRAIL_DURABILITY_LOG` (where acknowledged order ids are written).
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn var(k: &str) -> String {
+    std::env::var(k).unwrap_or_else(|_| panic!("{k} must be set"))
+}
+
+#[tokio::test]
+#[ignore = "driven by scripts/test-server.sh"]
+async fn load_until_killed() {
+    let base = var("REFTRAIL_BASE_URL");
+    let sk = var("REFTRAIL_SECRET_KEY");
+    let log_path = var("REFTRAIL_DURABILITY_LOG");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let run = format!("{nanos:x}");
+    let affiliate = format!("durable{run}");
+    let coupon = format!("DUR{run}");
+    let r = client
+        .post(format!("{base}/v1/affiliates"))
+        .bearer_auth(&sk)
+        .json(&json!({"id": affiliate, "name": "Durability", "coupons": [coupon]}))
+        .send()
+        .await
+        .expect("create affiliate");
+    assert_eq!(r.status(), 201);
+    let mut log = std::fs::File::create(&log_path).expect("log file");
+    writeln!(log, "{affiliate}").expect("write");
+    let log = Arc::new(Mutex::new(log));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let (client, base, sk) = (client.clone(), base.clone(), sk.clone());
+        let (coupon, log, run) = (coupon.clone(), log.clone(), run.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acked = 0u64;
+            let mut failing_since: Option<Instant> = None;
+            for n in 0.. {
+                if started.elapsed() > Duration::from_secs(30) {
+                    break;
+                }
+                let order = format!("D-{run}-{worker}-{n}");
+                let body = json!({"order_id": order, "amount": 100_000, "currency": "VND", "coupon": coupon});
+                let sent = client
+                    .post(format!("{base}/v1/sales"))
+                    .bearer_auth(&sk)
+                    .json(&body)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status().is_success() => {
+                        failing_since = None;
+                        acked += 1;
+                        let mut l = log.lock().expect("log lock");
+                        writeln!(l, "{order}").expect("write");
+                        l.flush().expect("flush");
+                    }
+                    _ => {
+                        let since = *failing_since.get_or_insert_with(Instant::now);
+                        if since.elapsed() > Duration::from_secs(2) {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+            acked
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.expect("worker");
+    }
+    eprintln!("durability: {total} sales acknowledged before the kill");
+    assert!(total > 0, "no sale was acknowledged");
+}
+
+#[tokio::test]
+#[ignore = "driven by scripts/test-server.sh"]
+async fn verify_after_restart() {
+    let base = var("REFTRAIL_BASE_URL");
+    let sk = var("REFTRAIL_SECRET_KEY");
+    let text = std::fs::read_to_string(var("REFTRAIL_DURABILITY_LOG")).expect("log");
+    let mut lines = text.lines();
+    let affiliate = lines.next().expect("affiliate line").to_owned();
+    let acked: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+    let client = reqwest::Client::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let r = client
+            .get(format!(
+                "{base}/v1/referrals?affiliate={affiliate}&limit=500&offset={offset}"
+            ))
+            .bearer_auth(&sk)
+            .send()
+            .await
+            .expect("list");
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.expect("json");
+        let page = v["referrals"].as_array().cloned().unwrap_or_default();
+        for x in &page {
+            let order = x["order_id"].as_str().unwrap_or("").to_owned();
+            *seen.entry(order).or_default() += 1;
+        }
+        if page.len() < 500 {
+            break;
+        }
+        offset += 500;
+    }
+    for order in &acked {
+        assert_eq!(
+            seen.get(*order).copied(),
+            Some(1),
+            "acknowledged sale {order} must be stored exactly once"
+        );
+    }
+    assert!(seen.values().all(|n| *n == 1), "no order has two referrals");
+    let r = client
+        .get(format!("{base}/v1/balances?affiliate={affiliate}"))
+        .bearer_auth(&sk)
+        .send()
+        .await
+        .expect("balances");
+    let v: Value = r.json().await.expect("json");
+    let b = &v["balances"][0];
+    let owed = b["approved"].as_i64().unwrap_or(0) + b["pending"].as_i64().unwrap_or(0);
+    assert_eq!(
+        owed,
+        10_000 * seen.len() as i64,
+        "the ledger holds one commission per stored sale"
+    );
+    eprintln!(
+        "durability: {} acknowledged, {} stored, all exactly once",
+        acked.len(),
+        seen.len()
+    );
+}
