@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the HTTP contract suite (tests/contract/) against a real reftrail-server process, first on
 # SQLite, then on a private PostgreSQL; then the durability check (SIGKILL during a load of
-# sales, restart, every acknowledged sale in the ledger exactly once) on both.
+# sales, restart, every acknowledged sale in the ledger exactly once) and the two-processes
+# check (two servers on one database behave as one) on both.
 #
 # Self-contained: builds the server, installs Debian's postgresql if it is missing, starts
 # everything on loopback on free ports in a private temporary directory, and stops what it
@@ -110,12 +111,28 @@ durability() {
   stop_server
 }
 
+# twins NAME DATABASE_URL: two server processes on one database behave as one.
+twins() {
+  local name="$1" url="$2" first_pid first_base
+  echo "test-server: two processes on one $name database"
+  start_server "$name-twin1" "$url"
+  first_pid="$server_pid"
+  first_base="$base"
+  start_server "$name-twin2" "$url"
+  REFTRAIL_BASE_URL="$first_base" REFTRAIL_BASE_URL_2="$base" \
+    cargo test -q -p reftrail-server --test durability -- --ignored two_processes_behave_as_one
+  stop_server
+  server_pid="$first_pid"
+  stop_server
+}
+
 # --- SQLite ------------------------------------------------------------------------------------
 start_server sqlite "sqlite://$work/sqlite/reftrail.db"
 run_suite sqlite
 stop_server
 export REFTRAIL_DURABILITY_LOG="$work/acked.txt"
 durability sqlite "sqlite://$work/sqlite-durability/reftrail.db"
+twins sqlite "sqlite://$work/sqlite/reftrail.db"
 
 # --- PostgreSQL --------------------------------------------------------------------------------
 if [ "${REFTRAIL_SKIP_POSTGRES:-0}" = "1" ]; then
@@ -142,4 +159,5 @@ run_suite postgres
 stop_server
 rm -f "$work/acked.txt"
 durability postgres "postgres://reftrail@127.0.0.1:$pg_port/durability"
+twins postgres "postgres://reftrail@127.0.0.1:$pg_port/reftrail"
 echo "test-server: all passed"

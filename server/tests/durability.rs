@@ -152,3 +152,103 @@ async fn verify_after_restart() {
         seen.len()
     );
 }
+
+/// Two server processes on one database behave as one: concurrent duplicates of a sale on
+/// both make one referral, concurrent payouts pay once, concurrent refunds never exceed the
+/// order. Needs `REFTRAIL_BASE_URL`, `REFTRAIL_BASE_URL_2` and `REFTRAIL_SECRET_KEY`.
+#[tokio::test]
+#[ignore = "driven by scripts/test-server.sh"]
+async fn two_processes_behave_as_one() {
+    let bases = [var("REFTRAIL_BASE_URL"), var("REFTRAIL_BASE_URL_2")];
+    let sk = var("REFTRAIL_SECRET_KEY");
+    let client = reqwest::Client::new();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let affiliate = format!("twin{nanos:x}");
+    let coupon = format!("TWIN{nanos:x}");
+    let r = client
+        .post(format!("{}/v1/affiliates", bases[0]))
+        .bearer_auth(&sk)
+        .json(
+            &json!({"id": affiliate, "name": "Twin", "email": "twin@x.test", "coupons": [coupon]}),
+        )
+        .send()
+        .await
+        .expect("affiliate");
+    assert_eq!(r.status(), 201);
+    let post = |i: usize, path: &str, body: Value| {
+        client
+            .post(format!("{}{path}", bases[i % 2]))
+            .bearer_auth(&sk)
+            .json(&body)
+            .send()
+    };
+    for n in 0..10 {
+        let body = json!({"order_id": format!("T-{nanos:x}-{n}"), "amount": 10_000, "currency": "VND", "coupon": coupon});
+        let answers = futures_join((0..10).map(|i| post(i, "/v1/sales", body.clone()))).await;
+        let created = answers.iter().filter(|s| **s == 201).count();
+        assert_eq!(
+            created, 1,
+            "one 201 per order across processes: {answers:?}"
+        );
+        assert!(
+            answers.iter().all(|s| *s == 201 || *s == 200),
+            "{answers:?}"
+        );
+    }
+    let order = format!("T-{nanos:x}-0");
+    let refunds = futures_join((0..6).map(|i| {
+        post(
+            i,
+            "/v1/refunds",
+            json!({"order_id": order, "amount": 4_000, "refund_id": format!("tr{i}")}),
+        )
+    }))
+    .await;
+    assert_eq!(
+        refunds.iter().filter(|s| **s == 201).count(),
+        2,
+        "only 8,000 of 10,000 fit: {refunds:?}"
+    );
+    let payouts =
+        futures_join((0..4).map(|i| post(i, "/v1/payouts", json!({"affiliates": [affiliate]}))))
+            .await;
+    assert_eq!(
+        payouts.iter().filter(|s| **s == 201).count(),
+        1,
+        "{payouts:?}"
+    );
+    assert_eq!(
+        payouts.iter().filter(|s| **s == 422).count(),
+        3,
+        "{payouts:?}"
+    );
+    let r = client
+        .get(format!("{}/v1/balances?affiliate={affiliate}", bases[1]))
+        .bearer_auth(&sk)
+        .send()
+        .await
+        .expect("balances");
+    let v: Value = r.json().await.expect("json");
+    // 10 sales of 1,000 commission, 800 reversed, all paid.
+    assert_eq!(v["balances"][0]["paid"], 9_200);
+    assert_eq!(v["balances"][0]["approved"], 0);
+}
+
+/// Awaits every request; their statuses (0 for a transport error).
+async fn futures_join<F>(futs: impl Iterator<Item = F>) -> Vec<u16>
+where
+    F: std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
+{
+    let handles: Vec<_> = futs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(match h.await {
+            Ok(Ok(r)) => r.status().as_u16(),
+            _ => 0,
+        });
+    }
+    out
+}
