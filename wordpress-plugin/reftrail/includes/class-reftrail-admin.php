@@ -1,0 +1,321 @@
+<?php
+/**
+ * wp-admin: the Reftrail menu for users with `manage_reftrail`: the dashboard (a mount point for
+ * the merchant dashboard of `www/dashboard/`, pointed at this site's REST routes), affiliates
+ * (list and add), referrals (review: approve or reject), and settings (Settings API; keys).
+ * Every form carries a nonce and every value shown is escaped.
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Admin pages.
+ */
+final class Reftrail_Admin {
+
+	/** Menu slug. */
+	const SLUG = 'reftrail';
+
+	/**
+	 * Hooks.
+	 */
+	public static function init() {
+		add_action( 'admin_menu', array( __CLASS__, 'menu' ) );
+		add_action( 'admin_init', array( __CLASS__, 'settings' ) );
+		add_action( 'admin_post_reftrail_add_affiliate', array( __CLASS__, 'handle_add_affiliate' ) );
+		add_action( 'admin_post_reftrail_review', array( __CLASS__, 'handle_review' ) );
+		add_action( 'admin_post_reftrail_secret_key', array( __CLASS__, 'handle_secret_key' ) );
+	}
+
+	/**
+	 * The menu.
+	 */
+	public static function menu() {
+		add_menu_page( __( 'Reftrail', 'reftrail' ), __( 'Reftrail', 'reftrail' ), Reftrail_Schema::CAP, self::SLUG, array( __CLASS__, 'page_dashboard' ), 'dashicons-share', 56 );
+		add_submenu_page( self::SLUG, __( 'Dashboard', 'reftrail' ), __( 'Dashboard', 'reftrail' ), Reftrail_Schema::CAP, self::SLUG, array( __CLASS__, 'page_dashboard' ) );
+		add_submenu_page( self::SLUG, __( 'Affiliates', 'reftrail' ), __( 'Affiliates', 'reftrail' ), Reftrail_Schema::CAP, 'reftrail-affiliates', array( __CLASS__, 'page_affiliates' ) );
+		add_submenu_page( self::SLUG, __( 'Referrals', 'reftrail' ), __( 'Referrals', 'reftrail' ), Reftrail_Schema::CAP, 'reftrail-referrals', array( __CLASS__, 'page_referrals' ) );
+		add_submenu_page( self::SLUG, __( 'Settings', 'reftrail' ), __( 'Settings', 'reftrail' ), Reftrail_Schema::CAP, 'reftrail-settings', array( __CLASS__, 'page_settings' ) );
+	}
+
+	/**
+	 * Settings API registration.
+	 */
+	public static function settings() {
+		register_setting(
+			'reftrail',
+			Reftrail_Settings::OPTION,
+			array(
+				'type'              => 'array',
+				'sanitize_callback' => array( 'Reftrail_Settings', 'sanitize' ),
+				'default'           => Reftrail_Settings::get(),
+			)
+		);
+		add_settings_section( 'reftrail_tracking', __( 'Tracking', 'reftrail' ), '__return_false', 'reftrail-settings' );
+		add_settings_field( 'consent_default', __( 'Consent before the visitor chooses', 'reftrail' ), array( __CLASS__, 'field_consent' ), 'reftrail-settings', 'reftrail_tracking' );
+		add_settings_field( 'honour_gpc', __( 'Global Privacy Control', 'reftrail' ), array( __CLASS__, 'field_gpc' ), 'reftrail-settings', 'reftrail_tracking' );
+		add_settings_field( 'decorate', __( 'Other domains of the shop', 'reftrail' ), array( __CLASS__, 'field_decorate' ), 'reftrail-settings', 'reftrail_tracking' );
+		add_settings_section( 'reftrail_data', __( 'Data', 'reftrail' ), '__return_false', 'reftrail-settings' );
+		add_settings_field( 'delete_data', __( 'Delete data on uninstall', 'reftrail' ), array( __CLASS__, 'field_delete' ), 'reftrail-settings', 'reftrail_data' );
+	}
+
+	/**
+	 * Consent field.
+	 */
+	public static function field_consent() {
+		$v = Reftrail_Settings::get()['consent_default'];
+		echo '<select name="' . esc_attr( Reftrail_Settings::OPTION ) . '[consent_default]">';
+		foreach ( array(
+			'granted' => __( 'Granted (no consent banner needed)', 'reftrail' ),
+			'pending' => __( 'Pending until the visitor agrees', 'reftrail' ),
+			'denied'  => __( 'Denied', 'reftrail' ),
+		) as $k => $label ) {
+			echo '<option value="' . esc_attr( $k ) . '"' . selected( $v, $k, false ) . '>' . esc_html( $label ) . '</option>';
+		}
+		echo '</select><p class="description">' . esc_html__( 'When the WP Consent API plugin is active, its marketing category decides instead.', 'reftrail' ) . '</p>';
+	}
+
+	/**
+	 * GPC field.
+	 */
+	public static function field_gpc() {
+		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[honour_gpc]" value="1"' . checked( Reftrail_Settings::get()['honour_gpc'], true, false ) . '> ' . esc_html__( 'Honour the browser\'s Global Privacy Control signal', 'reftrail' ) . '</label>';
+	}
+
+	/**
+	 * Decorate field.
+	 */
+	public static function field_decorate() {
+		echo '<input type="text" class="regular-text" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[decorate]" value="' . esc_attr( Reftrail_Settings::get()['decorate'] ) . '" placeholder="pay.example.com">';
+		echo '<p class="description">' . esc_html__( 'Comma-separated hosts whose links carry the referral across domains.', 'reftrail' ) . '</p>';
+	}
+
+	/**
+	 * Delete-data field.
+	 */
+	public static function field_delete() {
+		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[delete_data]" value="1"' . checked( Reftrail_Settings::get()['delete_data'], true, false ) . '> ' . esc_html__( 'Remove affiliates, referrals and settings when the plugin is deleted', 'reftrail' ) . '</label>';
+	}
+
+	/**
+	 * Stops a request without the capability.
+	 */
+	private static function require_cap() {
+		if ( ! current_user_can( Reftrail_Schema::CAP ) ) {
+			wp_die( esc_html__( 'You are not allowed to manage the affiliate program.', 'reftrail' ), 403 );
+		}
+	}
+
+	/**
+	 * Money for people: `12.50 USD`.
+	 *
+	 * @param int    $amount   Minor units.
+	 * @param string $currency Code.
+	 * @return string
+	 */
+	private static function money( $amount, $currency ) {
+		return Reftrail_Input::decimal( (int) $amount, $currency ) . ' ' . $currency;
+	}
+
+	/**
+	 * The dashboard: a mount point for the merchant dashboard, with the figures of the last 30
+	 * days rendered on the server. `reftrail_admin_dashboard` lets the built dashboard attach.
+	 */
+	public static function page_dashboard() {
+		self::require_cap();
+		list( $from, $to ) = Reftrail_Input::range( null, null );
+		$s                 = Reftrail_Reports::summary( $from, $to );
+		$config            = array(
+			'api'   => untrailingslashit( rest_url( 'reftrail' ) ),
+			'nonce' => wp_create_nonce( 'wp_rest' ),
+		);
+		echo '<div class="wrap"><h1>' . esc_html__( 'Affiliate program', 'reftrail' ) . '</h1>';
+		echo '<div id="reftrail-dashboard" data-config="' . esc_attr( wp_json_encode( $config ) ) . '">';
+		echo '<table class="widefat striped" style="max-width:40em"><tbody>';
+		$rows = array(
+			__( 'Clicks (30 days)', 'reftrail' )     => (string) $s['kpis']['clicks'],
+			__( 'Unique visitors', 'reftrail' )      => (string) $s['kpis']['unique_visitors'],
+			__( 'Sales (net)', 'reftrail' )          => (string) $s['kpis']['sales']['net'],
+			__( 'Active affiliates', 'reftrail' )    => $s['affiliates_active'] . ' / ' . $s['affiliates_approved'],
+		);
+		foreach ( $s['kpis']['money'] as $m ) {
+			/* translators: %s: currency code */
+			$rows[ sprintf( __( 'Revenue (net, %s)', 'reftrail' ), $m['currency'] ) ] = self::money( $m['revenue_net'], $m['currency'] );
+			/* translators: %s: currency code */
+			$rows[ sprintf( __( 'Commissions (%s)', 'reftrail' ), $m['currency'] ) ] = self::money( $m['commissions'], $m['currency'] );
+		}
+		foreach ( $rows as $k => $v ) {
+			echo '<tr><th>' . esc_html( $k ) . '</th><td>' . esc_html( $v ) . '</td></tr>';
+		}
+		echo '</tbody></table></div>';
+		do_action( 'reftrail_admin_dashboard', $config );
+		echo '</div>';
+	}
+
+	/**
+	 * Affiliates: the list and the add form.
+	 */
+	public static function page_affiliates() {
+		self::require_cap();
+		$list = Reftrail_Affiliates::index( '', '', 500, 0 );
+		echo '<div class="wrap"><h1>' . esc_html__( 'Affiliates', 'reftrail' ) . '</h1>';
+		self::notice();
+		echo '<table class="widefat striped"><thead><tr><th>' . esc_html__( 'Id', 'reftrail' ) . '</th><th>' . esc_html__( 'Name', 'reftrail' ) . '</th><th>' . esc_html__( 'Email', 'reftrail' ) . '</th><th>' . esc_html__( 'Category', 'reftrail' ) . '</th><th>' . esc_html__( 'Status', 'reftrail' ) . '</th><th>' . esc_html__( 'Coupons', 'reftrail' ) . '</th><th>' . esc_html__( 'Link', 'reftrail' ) . '</th></tr></thead><tbody>';
+		$param = Reftrail_Program::get()['params'][0] ?? 'ref';
+		foreach ( $list['affiliates'] as $a ) {
+			$link = add_query_arg( $param, $a['id'], home_url( '/' ) );
+			echo '<tr><td>' . esc_html( $a['id'] ) . '</td><td>' . esc_html( $a['name'] ) . '</td><td>' . esc_html( (string) $a['email'] ) . '</td><td>' . esc_html( $a['category'] ) . '</td><td>' . esc_html( $a['status'] ) . '</td><td>' . esc_html( implode( ', ', $a['coupons'] ) ) . '</td><td><code>' . esc_html( $link ) . '</code></td></tr>';
+		}
+		echo '</tbody></table>';
+		echo '<h2>' . esc_html__( 'Add an affiliate', 'reftrail' ) . '</h2>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+		wp_nonce_field( 'reftrail_add_affiliate' );
+		echo '<input type="hidden" name="action" value="reftrail_add_affiliate"><table class="form-table">';
+		echo '<tr><th><label for="rt-id">' . esc_html__( 'Id (used in links)', 'reftrail' ) . '</label></th><td><input id="rt-id" name="id" required pattern="[A-Za-z0-9._-]{1,64}"></td></tr>';
+		echo '<tr><th><label for="rt-name">' . esc_html__( 'Name', 'reftrail' ) . '</label></th><td><input id="rt-name" name="name" required maxlength="200"></td></tr>';
+		echo '<tr><th><label for="rt-email">' . esc_html__( 'Email', 'reftrail' ) . '</label></th><td><input id="rt-email" name="email" type="email"></td></tr>';
+		echo '<tr><th><label for="rt-cat">' . esc_html__( 'Category', 'reftrail' ) . '</label></th><td><select id="rt-cat" name="category">';
+		foreach ( Reftrail_Affiliates::CATEGORIES as $c ) {
+			echo '<option value="' . esc_attr( $c ) . '">' . esc_html( $c ) . '</option>';
+		}
+		echo '</select></td></tr><tr><th><label for="rt-coupons">' . esc_html__( 'Coupon codes', 'reftrail' ) . '</label></th><td><input id="rt-coupons" name="coupons" placeholder="ALICE10, ALICE20"></td></tr></table>';
+		submit_button( __( 'Add affiliate', 'reftrail' ) );
+		echo '</form></div>';
+	}
+
+	/**
+	 * The add-affiliate form's handler.
+	 */
+	public static function handle_add_affiliate() {
+		self::require_cap();
+		check_admin_referer( 'reftrail_add_affiliate' );
+		$body = array(
+			'id'       => sanitize_text_field( wp_unslash( $_POST['id'] ?? '' ) ),
+			'name'     => sanitize_text_field( wp_unslash( $_POST['name'] ?? '' ) ),
+			'category' => sanitize_key( wp_unslash( $_POST['category'] ?? 'other' ) ),
+		);
+		$email = sanitize_email( wp_unslash( $_POST['email'] ?? '' ) );
+		if ( '' !== $email ) {
+			$body['email'] = $email;
+		}
+		$coupons = array_filter( array_map( 'trim', explode( ',', sanitize_text_field( wp_unslash( $_POST['coupons'] ?? '' ) ) ) ) );
+		if ( $coupons ) {
+			$body['coupons'] = array_values( $coupons );
+		}
+		try {
+			Reftrail_Affiliates::create( $body );
+			$msg = 'added';
+		} catch ( Reftrail_Http_Error $e ) {
+			$msg = $e->error_code;
+		}
+		wp_safe_redirect( add_query_arg( 'reftrail_msg', rawurlencode( $msg ), admin_url( 'admin.php?page=reftrail-affiliates' ) ) );
+		exit;
+	}
+
+	/**
+	 * Shows the outcome of the last form.
+	 */
+	private static function notice() {
+		if ( ! isset( $_GET['reftrail_msg'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only.
+			return;
+		}
+		$msg = sanitize_key( wp_unslash( $_GET['reftrail_msg'] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+		$ok  = in_array( $msg, array( 'added', 'approved', 'rejected' ), true );
+		/* translators: %s: result code */
+		echo '<div class="notice notice-' . ( $ok ? 'success' : 'error' ) . '"><p>' . esc_html( $ok ? __( 'Done.', 'reftrail' ) : sprintf( __( 'Not done: %s', 'reftrail' ), $msg ) ) . '</p></div>';
+	}
+
+	/**
+	 * Referrals: the ledger with approve and reject buttons.
+	 */
+	public static function page_referrals() {
+		self::require_cap();
+		Reftrail_Ledger::approve_due();
+		$rows = Reftrail_Ledger::index(
+			array(
+				'status'    => '',
+				'affiliate' => '',
+				'flagged'   => null,
+				'from'      => 0,
+				'to'        => PHP_INT_MAX,
+				'limit'     => 200,
+				'offset'    => 0,
+			)
+		);
+		echo '<div class="wrap"><h1>' . esc_html__( 'Referrals', 'reftrail' ) . '</h1>';
+		self::notice();
+		echo '<table class="widefat striped"><thead><tr><th>' . esc_html__( 'When', 'reftrail' ) . '</th><th>' . esc_html__( 'Affiliate', 'reftrail' ) . '</th><th>' . esc_html__( 'Order or lead', 'reftrail' ) . '</th><th>' . esc_html__( 'Amount', 'reftrail' ) . '</th><th>' . esc_html__( 'Commission', 'reftrail' ) . '</th><th>' . esc_html__( 'Status', 'reftrail' ) . '</th><th>' . esc_html__( 'Flags', 'reftrail' ) . '</th><th></th></tr></thead><tbody>';
+		foreach ( $rows as $r ) {
+			echo '<tr><td>' . esc_html( $r['at'] ) . '</td><td>' . esc_html( $r['affiliate'] ) . '</td><td>' . esc_html( (string) ( $r['order_id'] ?? $r['event'] ) ) . '</td><td>' . esc_html( self::money( $r['amount'], $r['currency'] ) ) . '</td><td>' . esc_html( self::money( $r['commission_net'], $r['currency'] ) ) . '</td><td>' . esc_html( $r['status'] ) . '</td><td>' . esc_html( implode( ', ', $r['flags'] ) ) . '</td><td>';
+			if ( in_array( $r['status'], array( 'pending', 'approved' ), true ) ) {
+				echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline">';
+				wp_nonce_field( 'reftrail_review_' . $r['id'] );
+				echo '<input type="hidden" name="action" value="reftrail_review"><input type="hidden" name="referral" value="' . esc_attr( $r['id'] ) . '">';
+				if ( 'pending' === $r['status'] ) {
+					echo '<button class="button" name="decision" value="approve">' . esc_html__( 'Approve', 'reftrail' ) . '</button> ';
+				}
+				echo '<button class="button" name="decision" value="reject">' . esc_html__( 'Reject', 'reftrail' ) . '</button></form>';
+			}
+			echo '</td></tr>';
+		}
+		echo '</tbody></table></div>';
+	}
+
+	/**
+	 * The review form's handler.
+	 */
+	public static function handle_review() {
+		self::require_cap();
+		$id = sanitize_text_field( wp_unslash( $_POST['referral'] ?? '' ) );
+		check_admin_referer( 'reftrail_review_' . $id );
+		$decision = sanitize_key( wp_unslash( $_POST['decision'] ?? '' ) );
+		try {
+			if ( 'approve' === $decision ) {
+				Reftrail_Ledger::approve( $id );
+				$msg = 'approved';
+			} else {
+				Reftrail_Ledger::reject( $id );
+				$msg = 'rejected';
+			}
+		} catch ( Reftrail_Http_Error $e ) {
+			$msg = $e->error_code;
+		}
+		wp_safe_redirect( add_query_arg( 'reftrail_msg', rawurlencode( $msg ), admin_url( 'admin.php?page=reftrail-referrals' ) ) );
+		exit;
+	}
+
+	/**
+	 * Settings and keys.
+	 */
+	public static function page_settings() {
+		self::require_cap();
+		echo '<div class="wrap"><h1>' . esc_html__( 'Reftrail settings', 'reftrail' ) . '</h1><form method="post" action="options.php">';
+		settings_fields( 'reftrail' );
+		do_settings_sections( 'reftrail-settings' );
+		submit_button();
+		echo '</form><h2>' . esc_html__( 'Keys', 'reftrail' ) . '</h2><p>' . esc_html__( 'Publishable key (printed in the page):', 'reftrail' ) . ' <code>' . esc_html( Reftrail_Keys::publishable() ) . '</code></p>';
+		$new = get_transient( 'reftrail_new_secret_' . get_current_user_id() );
+		if ( $new ) {
+			delete_transient( 'reftrail_new_secret_' . get_current_user_id() );
+			echo '<div class="notice notice-warning"><p>' . esc_html__( 'Your new secret key, shown once:', 'reftrail' ) . ' <code>' . esc_html( $new ) . '</code></p></div>';
+		}
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">';
+		wp_nonce_field( 'reftrail_secret_key' );
+		echo '<input type="hidden" name="action" value="reftrail_secret_key">';
+		submit_button( __( 'Make a new secret key (the old one stops working)', 'reftrail' ), 'secondary' );
+		echo '</form></div>';
+	}
+
+	/**
+	 * The new-secret-key form's handler.
+	 */
+	public static function handle_secret_key() {
+		self::require_cap();
+		check_admin_referer( 'reftrail_secret_key' );
+		set_transient( 'reftrail_new_secret_' . get_current_user_id(), Reftrail_Keys::new_secret( true ), 300 );
+		wp_safe_redirect( admin_url( 'admin.php?page=reftrail-settings' ) );
+		exit;
+	}
+}

@@ -1,0 +1,199 @@
+<?php
+/**
+ * Storage helpers: table names, ids, times, transactions and named locks on `$wpdb`.
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The plugin's view of the database.
+ */
+final class Reftrail_Db {
+
+	/** Seconds in a day. */
+	const DAY = 86400;
+
+	/**
+	 * Open transaction depth: 0 outside, 1 inside the outermost, more in savepoints.
+	 *
+	 * @var int
+	 */
+	private static $depth = 0;
+
+	/**
+	 * The full name of one of the plugin's tables.
+	 *
+	 * @param string $name Short name (`clicks`, `orders`, ...).
+	 * @return string
+	 */
+	public static function table( $name ) {
+		global $wpdb;
+		return $wpdb->prefix . 'reftrail_' . $name;
+	}
+
+	/**
+	 * The current time, Unix seconds (filterable for tests of hold periods).
+	 *
+	 * @return int
+	 */
+	public static function now() {
+		return (int) apply_filters( 'reftrail_now', time() );
+	}
+
+	/**
+	 * A sortable unique id: `prefix_` + 9 base62 characters of milliseconds + 12 random ones.
+	 *
+	 * @param string $prefix Prefix.
+	 * @return string
+	 */
+	public static function new_id( $prefix ) {
+		$alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+		$m        = (int) floor( microtime( true ) * 1000 );
+		$t        = '';
+		for ( $i = 0; $i < 9; $i++ ) {
+			$t = $alphabet[ $m % 62 ] . $t;
+			$m = intdiv( $m, 62 );
+		}
+		return $prefix . '_' . $t . self::random_base62( 12 );
+	}
+
+	/**
+	 * `$len` random base62 characters.
+	 *
+	 * @param int $len Length.
+	 * @return string
+	 */
+	public static function random_base62( $len ) {
+		$alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+		$out      = '';
+		while ( strlen( $out ) < $len ) {
+			foreach ( str_split( random_bytes( 32 ) ) as $c ) {
+				$b = ord( $c );
+				if ( $b < 248 && strlen( $out ) < $len ) {
+					$out .= $alphabet[ $b % 62 ];
+				}
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * RFC 3339 UTC time of Unix seconds.
+	 *
+	 * @param int $t Seconds.
+	 * @return string
+	 */
+	public static function rfc3339( $t ) {
+		return gmdate( 'Y-m-d\TH:i:s\Z', max( 0, (int) $t ) );
+	}
+
+	/**
+	 * Parses an RFC 3339 time into Unix seconds; null if malformed or outside 1970..9999.
+	 *
+	 * @param mixed $s Text.
+	 * @return int|null
+	 */
+	public static function parse_time( $s ) {
+		if ( ! is_string( $s ) || strlen( $s ) > 40 || 1 !== preg_match( '/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/D', $s ) ) {
+			return null;
+		}
+		$d = date_create_immutable( $s );
+		if ( false === $d ) {
+			return null;
+		}
+		$t = $d->getTimestamp();
+		return ( $t >= 0 && $t <= 253402300799 ) ? $t : null;
+	}
+
+	/**
+	 * Parses `YYYY-MM-DD` (start of that day, UTC) or a full RFC 3339 time.
+	 *
+	 * @param mixed $s Text.
+	 * @return int|null
+	 */
+	public static function parse_date_or_time( $s ) {
+		if ( is_string( $s ) && 10 === strlen( $s ) ) {
+			return self::parse_time( $s . 'T00:00:00Z' );
+		}
+		return self::parse_time( $s );
+	}
+
+	/**
+	 * Runs `$fn` in a transaction (a savepoint when one is open); rolls back on any throwable.
+	 *
+	 * @param callable $fn Work.
+	 * @return mixed What `$fn` returns.
+	 * @throws Throwable What `$fn` throws, after the rollback.
+	 */
+	public static function transaction( callable $fn ) {
+		global $wpdb;
+		$sp = 'reftrail_sp' . self::$depth;
+		if ( 0 === self::$depth ) {
+			$wpdb->query( 'START TRANSACTION' );
+		} else {
+			$wpdb->query( "SAVEPOINT {$sp}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- a fixed identifier.
+		}
+		++self::$depth;
+		try {
+			$out = $fn();
+		} catch ( Throwable $e ) {
+			--self::$depth;
+			if ( 0 === self::$depth ) {
+				$wpdb->query( 'ROLLBACK' );
+			} else {
+				$wpdb->query( "ROLLBACK TO SAVEPOINT {$sp}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			}
+			throw $e;
+		}
+		--self::$depth;
+		if ( 0 === self::$depth ) {
+			$wpdb->query( 'COMMIT' );
+		} else {
+			$wpdb->query( "RELEASE SAVEPOINT {$sp}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		}
+		return $out;
+	}
+
+	/**
+	 * Opens an outer transaction that the caller ends with rollback() (tests).
+	 */
+	public static function begin() {
+		global $wpdb;
+		$wpdb->query( 'START TRANSACTION' );
+		self::$depth = 1;
+	}
+
+	/**
+	 * Rolls back the outer transaction opened by begin().
+	 */
+	public static function rollback() {
+		global $wpdb;
+		$wpdb->query( 'ROLLBACK' );
+		self::$depth = 0;
+	}
+
+	/**
+	 * Runs `$fn` holding the named lock (MariaDB GET_LOCK), so concurrent requests for the same
+	 * order or referral go one at a time.
+	 *
+	 * @param string   $name Lock name.
+	 * @param callable $fn   Work.
+	 * @return mixed
+	 * @throws Reftrail_Http_Error When the lock is not obtained within 10 seconds.
+	 */
+	public static function locked( $name, callable $fn ) {
+		global $wpdb;
+		$key = 'reftrail:' . substr( hash( 'sha256', $wpdb->prefix . $name ), 0, 40 );
+		$got = $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 10)', $key ) );
+		if ( '1' !== (string) $got ) {
+			throw new Reftrail_Http_Error( 409, 'busy', 'another request is changing this record; retry' );
+		}
+		try {
+			return $fn();
+		} finally {
+			$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $key ) );
+		}
+	}
+}

@@ -1,0 +1,533 @@
+<?php
+/**
+ * Referrals and their money: the append-only ledger (buckets pending, approved, paid), the
+ * referral view of the API, approval, rejection, automatic approval after the hold period,
+ * balances and payouts. Rows of the ledger are never updated or deleted.
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The ledger.
+ */
+final class Reftrail_Ledger {
+
+	/** Referral statuses. */
+	const STATUSES = array( 'pending', 'approved', 'paid', 'rejected', 'reversed' );
+
+	/**
+	 * Appends one row (nothing for a zero amount).
+	 *
+	 * @param string      $affiliate Affiliate.
+	 * @param string|null $referral  Referral id.
+	 * @param string|null $payout    Payout id.
+	 * @param string      $bucket    pending|approved|paid.
+	 * @param string      $entry     commission|approval|reversal|rejection|payout.
+	 * @param int         $amount    Signed minor units.
+	 * @param string      $currency  Code.
+	 */
+	public static function append( $affiliate, $referral, $payout, $bucket, $entry, $amount, $currency ) {
+		global $wpdb;
+		if ( 0 === (int) $amount ) {
+			return;
+		}
+		$wpdb->insert(
+			Reftrail_Db::table( 'ledger' ),
+			array(
+				'id'           => Reftrail_Db::new_id( 'led' ),
+				'at'           => Reftrail_Db::now(),
+				'affiliate_id' => $affiliate,
+				'referral_id'  => $referral,
+				'payout_id'    => $payout,
+				'bucket'       => $bucket,
+				'entry'        => $entry,
+				'amount'       => (int) $amount,
+				'currency'     => $currency,
+			),
+			array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%d', '%s' )
+		);
+	}
+
+	/**
+	 * A referral's money per bucket: [pending, approved, paid].
+	 *
+	 * @param string $id Referral id.
+	 * @return int[]
+	 */
+	public static function buckets( $id ) {
+		global $wpdb;
+		$t    = Reftrail_Db::table( 'ledger' );
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT bucket, SUM(amount) AS s FROM {$t} WHERE referral_id = %s GROUP BY bucket", $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$b    = array(
+			'pending'  => 0,
+			'approved' => 0,
+			'paid'     => 0,
+		);
+		foreach ( $rows as $r ) {
+			$b[ $r['bucket'] ] = (int) $r['s'];
+		}
+		return array( $b['pending'], $b['approved'], $b['paid'] );
+	}
+
+	/**
+	 * What refunds have reversed from a referral so far.
+	 *
+	 * @param string $id Referral id.
+	 * @return int
+	 */
+	public static function reversed( $id ) {
+		global $wpdb;
+		$t = Reftrail_Db::table( 'ledger' );
+		return -(int) $wpdb->get_var( $wpdb->prepare( "SELECT COALESCE(SUM(amount), 0) FROM {$t} WHERE referral_id = %s AND entry = 'reversal'", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	/**
+	 * The SELECT of the referral view.
+	 *
+	 * @return string
+	 */
+	private static function select() {
+		$r = Reftrail_Db::table( 'referrals' );
+		$o = Reftrail_Db::table( 'orders' );
+		$l = Reftrail_Db::table( 'leads' );
+		$g = Reftrail_Db::table( 'ledger' );
+		return "SELECT r.*, o.order_id AS order_id, l.event AS event,
+			COALESCE((SELECT SUM(g.amount) FROM {$g} g WHERE g.referral_id = r.id), 0) AS commission_net
+			FROM {$r} r LEFT JOIN {$o} o ON o.id = r.source_id LEFT JOIN {$l} l ON l.id = r.source_id";
+	}
+
+	/**
+	 * A referral row as the API shows it.
+	 *
+	 * @param array $row Row of select().
+	 * @return array
+	 */
+	public static function view_of( array $row ) {
+		return array(
+			'id'             => $row['id'],
+			'kind'           => $row['kind'],
+			'affiliate'      => $row['affiliate_id'],
+			'order_id'       => $row['order_id'],
+			'event'          => $row['event'],
+			'at'             => Reftrail_Db::rfc3339( $row['at'] ),
+			'amount'         => (int) $row['amount'],
+			'currency'       => $row['currency'],
+			'commission'     => (int) $row['commission'],
+			'commission_net' => (int) $row['commission_net'],
+			'status'         => $row['status'],
+			'verified'       => (bool) (int) $row['verified'],
+			'attributed_by'  => $row['attributed_by'],
+			'flags'          => json_decode( $row['flags'], true ) ?: array(),
+			'hold_until'     => Reftrail_Db::rfc3339( $row['hold_until'] ),
+			'payout_id'      => $row['payout_id'],
+		);
+	}
+
+	/**
+	 * One referral's view.
+	 *
+	 * @param string $id Referral id.
+	 * @return array
+	 * @throws Reftrail_Http_Error 404.
+	 */
+	public static function view( $id ) {
+		global $wpdb;
+		$row = $wpdb->get_row( $wpdb->prepare( self::select() . ' WHERE r.id = %s', $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		if ( ! $row ) {
+			throw new Reftrail_Http_Error( 404, 'referral_not_found', 'no referral has this id' );
+		}
+		return self::view_of( $row );
+	}
+
+	/**
+	 * Referrals, newest first.
+	 *
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`, `limit`, `offset`.
+	 * @return array
+	 */
+	public static function index( array $q ) {
+		global $wpdb;
+		$where = array( 'r.at >= %d', 'r.at < %d' );
+		$args  = array( $q['from'], $q['to'] );
+		if ( '' !== $q['status'] ) {
+			$where[] = 'r.status = %s';
+			$args[]  = $q['status'];
+		}
+		if ( '' !== $q['affiliate'] ) {
+			$where[] = 'r.affiliate_id = %s';
+			$args[]  = $q['affiliate'];
+		}
+		if ( true === $q['flagged'] ) {
+			$where[] = "r.flags <> '[]'";
+		} elseif ( false === $q['flagged'] ) {
+			$where[] = "r.flags = '[]'";
+		}
+		$args[] = $q['limit'];
+		$args[] = $q['offset'];
+		$sql    = self::select() . ' WHERE ' . implode( ' AND ', $where ) . ' ORDER BY r.at DESC, r.id DESC LIMIT %d OFFSET %d';
+		$rows   = $wpdb->get_results( $wpdb->prepare( $sql, $args ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		return array_map( array( __CLASS__, 'view_of' ), $rows );
+	}
+
+	/**
+	 * Creates a referral with its first ledger row; approves it at once when the program
+	 * auto-approves, the hold is zero and nothing is flagged.
+	 *
+	 * @param array $r `kind`, `source_id`, `affiliate`, `at`, `amount`, `currency`, `commission`,
+	 *                 `verified`, `attributed_by`, `flags`, `eligible`.
+	 * @return array The referral view.
+	 */
+	public static function create( array $r ) {
+		global $wpdb;
+		$program  = Reftrail_Program::get();
+		$id       = Reftrail_Db::new_id( 'ref' );
+		$now      = Reftrail_Db::now();
+		$eligible = $r['eligible'] ?? true;
+		$auto     = $program['auto_approve'] && $r['verified'] && ! $r['flags'] && 0 === (int) $program['hold_days'] && $eligible;
+		$wpdb->insert(
+			Reftrail_Db::table( 'referrals' ),
+			array(
+				'id'            => $id,
+				'kind'          => $r['kind'],
+				'source_id'     => $r['source_id'],
+				'affiliate_id'  => $r['affiliate'],
+				'at'            => $r['at'],
+				'amount'        => $r['amount'],
+				'currency'      => $r['currency'],
+				'commission'    => $r['commission'],
+				'status'        => $auto ? 'approved' : 'pending',
+				'verified'      => $r['verified'] ? 1 : 0,
+				'attributed_by' => $r['attributed_by'],
+				'flags'         => wp_json_encode( array_values( $r['flags'] ) ),
+				'hold_until'    => max( $r['at'], $now ) + (int) $program['hold_days'] * Reftrail_Db::DAY,
+				'eligible'      => $eligible ? 1 : 0,
+				'decided_at'    => $auto ? $now : null,
+			),
+			array( '%s', '%s', '%s', '%s', '%d', '%d', '%s', '%d', '%s', '%d', '%s', '%s', '%d', '%d', '%d' )
+		);
+		self::append( $r['affiliate'], $id, null, 'pending', 'commission', $r['commission'], $r['currency'] );
+		if ( $auto ) {
+			self::append( $r['affiliate'], $id, null, 'pending', 'approval', -$r['commission'], $r['currency'] );
+			self::append( $r['affiliate'], $id, null, 'approved', 'approval', $r['commission'], $r['currency'] );
+		}
+		$view = self::view( $id );
+		do_action( 'reftrail_referral_created', $view );
+		return $view;
+	}
+
+	/**
+	 * Moves a pending referral's money to approved; false if it was not pending.
+	 *
+	 * @param string $id Referral id.
+	 * @return bool
+	 */
+	private static function approve_in( $id ) {
+		global $wpdb;
+		$t       = Reftrail_Db::table( 'referrals' );
+		$changed = $wpdb->query( $wpdb->prepare( "UPDATE {$t} SET status = 'approved', decided_at = %d WHERE id = %s AND status = 'pending'", Reftrail_Db::now(), $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		if ( 1 !== (int) $changed ) {
+			return false;
+		}
+		$row           = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, currency FROM {$t} WHERE id = %s", $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		list( $pending ) = self::buckets( $id );
+		self::append( $row['affiliate_id'], $id, null, 'pending', 'approval', -$pending, $row['currency'] );
+		self::append( $row['affiliate_id'], $id, null, 'approved', 'approval', $pending, $row['currency'] );
+		return true;
+	}
+
+	/**
+	 * Approves by hand (also flagged, unverified, or before the hold ends).
+	 *
+	 * @param string $id Referral id.
+	 * @return array
+	 * @throws Reftrail_Http_Error 404 or 409.
+	 */
+	public static function approve( $id ) {
+		return Reftrail_Db::locked(
+			'referral:' . $id,
+			function () use ( $id ) {
+				return Reftrail_Db::transaction(
+					function () use ( $id ) {
+						$before = self::view( $id );
+						if ( in_array( $before['status'], array( 'approved', 'paid' ), true ) ) {
+							return $before;
+						}
+						if ( 'pending' !== $before['status'] ) {
+							throw new Reftrail_Http_Error( 409, 'invalid_status', sprintf( 'a %s referral cannot be approved', $before['status'] ) );
+						}
+						self::approve_in( $id );
+						$view = self::view( $id );
+						do_action( 'reftrail_referral_approved', $view );
+						return $view;
+					}
+				);
+			}
+		);
+	}
+
+	/**
+	 * Rejects a pending or approved referral: its remaining commission leaves the ledger.
+	 *
+	 * @param string $id Referral id.
+	 * @return array
+	 * @throws Reftrail_Http_Error 404 or 409.
+	 */
+	public static function reject( $id ) {
+		global $wpdb;
+		return Reftrail_Db::locked(
+			'referral:' . $id,
+			function () use ( $id, $wpdb ) {
+				return Reftrail_Db::transaction(
+					function () use ( $id, $wpdb ) {
+						$before = self::view( $id );
+						if ( 'rejected' === $before['status'] ) {
+							return $before;
+						}
+						if ( ! in_array( $before['status'], array( 'pending', 'approved' ), true ) ) {
+							throw new Reftrail_Http_Error( 409, 'invalid_status', sprintf( 'a %s referral cannot be rejected', $before['status'] ) );
+						}
+						$t = Reftrail_Db::table( 'referrals' );
+						$wpdb->query( $wpdb->prepare( "UPDATE {$t} SET status = 'rejected', decided_at = %d WHERE id = %s", Reftrail_Db::now(), $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+						list( $pending, $approved ) = self::buckets( $id );
+						self::append( $before['affiliate'], $id, null, 'pending', 'rejection', -$pending, $before['currency'] );
+						self::append( $before['affiliate'], $id, null, 'approved', 'rejection', -$approved, $before['currency'] );
+						$view = self::view( $id );
+						do_action( 'reftrail_referral_reversed', $view );
+						return $view;
+					}
+				);
+			}
+		);
+	}
+
+	/**
+	 * Approves every verified, unflagged, eligible pending referral whose hold ended (when the
+	 * program auto-approves). Also run hourly by WP-Cron.
+	 *
+	 * @return int How many.
+	 */
+	public static function approve_due() {
+		global $wpdb;
+		$program = Reftrail_Program::get();
+		if ( ! $program['auto_approve'] ) {
+			return 0;
+		}
+		$t   = Reftrail_Db::table( 'referrals' );
+		$ids = $wpdb->get_col( $wpdb->prepare( "SELECT id FROM {$t} WHERE status = 'pending' AND hold_until <= %d AND verified = 1 AND eligible = 1 AND flags = '[]' ORDER BY hold_until LIMIT 500", Reftrail_Db::now() ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$n   = 0;
+		foreach ( $ids as $id ) {
+			$done = Reftrail_Db::locked( 'referral:' . $id, fn() => Reftrail_Db::transaction( fn() => self::approve_in( $id ) ) );
+			if ( $done ) {
+				do_action( 'reftrail_referral_approved', self::view( $id ) );
+				++$n;
+			}
+		}
+		return $n;
+	}
+
+	/**
+	 * Makes a referral eligible for approval (its order was paid): the hold starts now.
+	 *
+	 * @param string $id Referral id.
+	 */
+	public static function make_eligible( $id ) {
+		global $wpdb;
+		$t       = Reftrail_Db::table( 'referrals' );
+		$program = Reftrail_Program::get();
+		$until   = Reftrail_Db::now() + (int) $program['hold_days'] * Reftrail_Db::DAY;
+		$wpdb->query( $wpdb->prepare( "UPDATE {$t} SET eligible = 1, hold_until = %d WHERE id = %s AND eligible = 0", $until, $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	/**
+	 * Balances per affiliate and currency.
+	 *
+	 * @param string $affiliate Only this affiliate's ('' for all).
+	 * @return array
+	 */
+	public static function balances( $affiliate = '' ) {
+		global $wpdb;
+		$t    = Reftrail_Db::table( 'ledger' );
+		$rows = $wpdb->get_results(
+			$wpdb->prepare(
+				"SELECT affiliate_id, currency, SUM(CASE WHEN bucket = 'pending' THEN amount ELSE 0 END) AS pending,
+				SUM(CASE WHEN bucket = 'approved' THEN amount ELSE 0 END) AS approved, SUM(CASE WHEN bucket = 'paid' THEN amount ELSE 0 END) AS paid
+				FROM {$t} WHERE (%s = '' OR affiliate_id = %s) GROUP BY affiliate_id, currency ORDER BY affiliate_id, currency", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				$affiliate,
+				$affiliate
+			),
+			ARRAY_A
+		);
+		return array_map(
+			fn( $r ) => array(
+				'affiliate' => $r['affiliate_id'],
+				'currency'  => $r['currency'],
+				'pending'   => (int) $r['pending'],
+				'approved'  => (int) $r['approved'],
+				'paid'      => (int) $r['paid'],
+			),
+			$rows
+		);
+	}
+
+	/**
+	 * Batches approved balances into a payout (PayPal mass-pay lines).
+	 *
+	 * @param array $body `currency`, `affiliates`, `note`.
+	 * @return array The payout view.
+	 * @throws Reftrail_Http_Error 422 when nothing is payable.
+	 */
+	public static function create_payout( array $body ) {
+		global $wpdb;
+		self::approve_due();
+		$program = Reftrail_Program::get();
+		$min     = max( 1, (int) $program['min_payout'] );
+		return Reftrail_Db::locked(
+			'payouts',
+			fn() => Reftrail_Db::transaction(
+				function () use ( $wpdb, $body, $min ) {
+					$l     = Reftrail_Db::table( 'ledger' );
+					$a     = Reftrail_Db::table( 'affiliates' );
+					$rows  = $wpdb->get_results(
+						$wpdb->prepare(
+							"SELECT l.affiliate_id, l.currency, SUM(l.amount) AS total, COALESCE(a.payout_email, a.email, '') AS email
+							FROM {$l} l JOIN {$a} a ON a.id = l.affiliate_id WHERE l.bucket = 'approved' AND (%s = '' OR l.currency = %s)
+							GROUP BY l.affiliate_id, l.currency, a.payout_email, a.email ORDER BY l.affiliate_id, l.currency", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+							$body['currency'] ?? '',
+							$body['currency'] ?? ''
+						),
+						ARRAY_A
+					);
+					$id    = Reftrail_Db::new_id( 'po' );
+					$at    = Reftrail_Db::now();
+					$lines = array();
+					foreach ( $rows as $r ) {
+						$total = (int) $r['total'];
+						if ( $total < $min || '' === $r['email'] ) {
+							continue;
+						}
+						if ( isset( $body['affiliates'] ) && ! in_array( $r['affiliate_id'], $body['affiliates'], true ) ) {
+							continue;
+						}
+						if ( ! $lines ) {
+							$wpdb->insert(
+								Reftrail_Db::table( 'payouts' ),
+								array(
+									'id'   => $id,
+									'at'   => $at,
+									'note' => $body['note'] ?? null,
+								),
+								array( '%s', '%d', '%s' )
+							);
+						}
+						$parts = $wpdb->get_results( $wpdb->prepare( "SELECT referral_id, SUM(amount) AS s FROM {$l} WHERE affiliate_id = %s AND currency = %s AND bucket = 'approved' GROUP BY referral_id HAVING SUM(amount) <> 0", $r['affiliate_id'], $r['currency'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+						foreach ( $parts as $p ) {
+							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'approved', 'payout', -(int) $p['s'], $r['currency'] );
+							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'paid', 'payout', (int) $p['s'], $r['currency'] );
+							if ( null !== $p['referral_id'] ) {
+								$rt = Reftrail_Db::table( 'referrals' );
+								$wpdb->query( $wpdb->prepare( "UPDATE {$rt} SET status = 'paid', payout_id = %s WHERE id = %s AND status = 'approved'", $id, $p['referral_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+							}
+						}
+						$line = array(
+							'affiliate'    => $r['affiliate_id'],
+							'currency'     => $r['currency'],
+							'amount'       => $total,
+							'paypal_email' => $r['email'],
+							'referrals'    => count( $parts ),
+						);
+						$wpdb->insert(
+							Reftrail_Db::table( 'payout_lines' ),
+							array(
+								'payout_id'    => $id,
+								'affiliate_id' => $line['affiliate'],
+								'currency'     => $line['currency'],
+								'amount'       => $line['amount'],
+								'paypal_email' => $line['paypal_email'],
+								'referrals'    => $line['referrals'],
+							),
+							array( '%s', '%s', '%s', '%d', '%s', '%d' )
+						);
+						$lines[] = $line;
+					}
+					if ( ! $lines ) {
+						throw new Reftrail_Http_Error( 422, 'nothing_to_pay', 'no affiliate has an approved balance at or above the minimum payout and a payout email' );
+					}
+					$view = array(
+						'id'    => $id,
+						'at'    => Reftrail_Db::rfc3339( $at ),
+						'note'  => $body['note'] ?? null,
+						'lines' => $lines,
+					);
+					do_action( 'reftrail_payout_created', $view );
+					return $view;
+				}
+			)
+		);
+	}
+
+	/**
+	 * One payout.
+	 *
+	 * @param string $id Payout id.
+	 * @return array
+	 * @throws Reftrail_Http_Error 404.
+	 */
+	public static function payout( $id ) {
+		global $wpdb;
+		$p = $wpdb->get_row( $wpdb->prepare( 'SELECT * FROM ' . Reftrail_Db::table( 'payouts' ) . ' WHERE id = %s', $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		if ( ! $p ) {
+			throw new Reftrail_Http_Error( 404, 'payout_not_found', 'no payout has this id' );
+		}
+		$lines = $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM ' . Reftrail_Db::table( 'payout_lines' ) . ' WHERE payout_id = %s ORDER BY affiliate_id, currency', $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		return array(
+			'id'    => $p['id'],
+			'at'    => Reftrail_Db::rfc3339( $p['at'] ),
+			'note'  => $p['note'],
+			'lines' => array_map(
+				fn( $l ) => array(
+					'affiliate'    => $l['affiliate_id'],
+					'currency'     => $l['currency'],
+					'amount'       => (int) $l['amount'],
+					'paypal_email' => $l['paypal_email'],
+					'referrals'    => (int) $l['referrals'],
+				),
+				$lines
+			),
+		);
+	}
+
+	/**
+	 * Payouts, newest first.
+	 *
+	 * @param int $limit  Limit.
+	 * @param int $offset Offset.
+	 * @return array
+	 */
+	public static function payouts( $limit, $offset ) {
+		global $wpdb;
+		$ids = $wpdb->get_col( $wpdb->prepare( 'SELECT id FROM ' . Reftrail_Db::table( 'payouts' ) . ' ORDER BY at DESC, id DESC LIMIT %d OFFSET %d', $limit, $offset ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		return array_map( array( __CLASS__, 'payout' ), $ids );
+	}
+
+	/**
+	 * The PayPal mass payment file of a payout: email, amount, currency, id, note; no header;
+	 * cells that a spreadsheet would read as formulas are quoted with a leading `'`.
+	 *
+	 * @param array $p Payout view.
+	 * @return string
+	 */
+	public static function paypal_csv( array $p ) {
+		$note = $p['note'] ?? ( 'Affiliate commission ' . $p['id'] );
+		$safe = fn( $s ) => ( '' !== $s && false !== strpos( '=+-@', $s[0] ) ) ? "'" . $s : $s;
+		$cell = function ( $s ) {
+			return ( strpbrk( $s, ",\"\r\n" ) !== false ) ? '"' . str_replace( '"', '""', $s ) . '"' : $s;
+		};
+		$out = '';
+		foreach ( $p['lines'] as $l ) {
+			$out .= implode( ',', array_map( $cell, array( $safe( $l['paypal_email'] ), Reftrail_Input::decimal( $l['amount'], $l['currency'] ), $l['currency'], $l['affiliate'], $safe( $note ) ) ) ) . "\n";
+		}
+		return $out;
+	}
+}

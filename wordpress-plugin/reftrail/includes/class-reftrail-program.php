@@ -1,0 +1,263 @@
+<?php
+/**
+ * The program settings of `GET/PUT /v1/program` (the same document as the Rust server's), and
+ * the plugin's own settings (consent default, data deletion on uninstall).
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The program: parameter names, window, model, commission rules, hold, origins, ...
+ */
+final class Reftrail_Program {
+
+	/** Option name (autoloaded: the front end and the click route read it). */
+	const OPTION = 'reftrail_program';
+
+	/** Webhook events. */
+	const WEBHOOK_EVENTS = array( 'referral.created', 'referral.approved', 'referral.reversed', 'payout.created' );
+
+	/**
+	 * The defaults: a working program.
+	 *
+	 * @return array
+	 */
+	public static function defaults() {
+		return array(
+			'name'                   => 'Affiliate program',
+			'params'                 => array( 'ref', 'aff', 'via', 'affiliate' ),
+			'window_days'            => 30,
+			'model'                  => 'last',
+			'hold_days'              => 30,
+			'auto_approve'           => true,
+			'allowed_origins'        => array(),
+			'commission'             => array(
+				'sale' => array(
+					'type'     => 'percent',
+					'rate_bps' => 1000,
+				),
+			),
+			'fraud'                  => self::fraud_defaults(),
+			'active_by'              => 'click',
+			'baseline_daily_revenue' => null,
+			'currency'               => 'USD',
+			'min_payout'             => 0,
+			'webhooks'               => array(),
+			'webhook_secret'         => '',
+		);
+	}
+
+	/**
+	 * Fraud threshold defaults.
+	 *
+	 * @return array
+	 */
+	private static function fraud_defaults() {
+		return array(
+			'clicks_per_ip_per_hour'       => 120,
+			'conversion_rate_min_permille' => 0,
+			'conversion_rate_max_permille' => 300,
+			'conversion_rate_min_clicks'   => 50,
+		);
+	}
+
+	/**
+	 * The stored program, with defaults for what is missing.
+	 *
+	 * @return array
+	 */
+	public static function get() {
+		$stored = get_option( self::OPTION );
+		$p      = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
+		return $p;
+	}
+
+	/**
+	 * Checks a program document (fields left out take their defaults), stores it and returns it.
+	 *
+	 * @param array $body The decoded body.
+	 * @return array
+	 * @throws Reftrail_Http_Error 400 naming the first bad field.
+	 */
+	public static function put( array $body ) {
+		Reftrail_Input::known( $body, array_keys( self::defaults() ) );
+		Reftrail_Input::types(
+			$body,
+			array(
+				'name'                   => 'string',
+				'params'                 => 'array',
+				'window_days'            => 'int',
+				'model'                  => 'string',
+				'hold_days'              => 'int',
+				'auto_approve'           => 'bool',
+				'allowed_origins'        => 'array',
+				'commission'             => 'object',
+				'fraud'                  => 'object',
+				'active_by'              => 'string',
+				'baseline_daily_revenue' => 'int',
+				'currency'               => 'string',
+				'min_payout'             => 'int',
+				'webhooks'               => 'array',
+			)
+		);
+		$p = array_merge( self::defaults(), array_filter( $body, fn( $v ) => null !== $v ) );
+		if ( array_key_exists( 'baseline_daily_revenue', $body ) ) {
+			$p['baseline_daily_revenue'] = $body['baseline_daily_revenue'];
+		}
+		$p['fraud']          = array_merge( self::fraud_defaults(), (array) $p['fraud'] );
+		$p['webhook_secret'] = '';
+		self::validate( $p );
+		update_option( self::OPTION, $p, true );
+		return $p;
+	}
+
+	/**
+	 * Validates every field, in the server's order.
+	 *
+	 * @param array $p Program.
+	 * @throws Reftrail_Http_Error 400.
+	 */
+	public static function validate( array $p ) {
+		$bad = fn( $c, $m ) => Reftrail_Http_Error::bad( $c, $m );
+		if ( ! Reftrail_Input::text( $p['name'], 200 ) ) {
+			throw $bad( 'invalid_name', 'name must be 1 to 200 characters without control characters' );
+		}
+		$params_ok = is_array( $p['params'] ) && count( $p['params'] ) >= 1 && count( $p['params'] ) <= 10;
+		foreach ( (array) $p['params'] as $x ) {
+			$params_ok = $params_ok && Reftrail_Cookie::is_id( $x ) && strlen( $x ) <= 32;
+		}
+		if ( ! $params_ok ) {
+			throw $bad( 'invalid_params', "params must be 1 to 10 names of letters, digits, '-', '_', '.'" );
+		}
+		if ( $p['window_days'] < 1 || $p['window_days'] > 3650 ) {
+			throw $bad( 'invalid_window_days', 'window_days must be 1 to 3650' );
+		}
+		if ( ! in_array( $p['model'], array( 'last', 'first' ), true ) ) {
+			throw $bad( 'invalid_model', "model must be 'last' or 'first'" );
+		}
+		if ( $p['hold_days'] < 0 || $p['hold_days'] > 3650 ) {
+			throw $bad( 'invalid_hold_days', 'hold_days must be 0 to 3650' );
+		}
+		$origins_ok = count( $p['allowed_origins'] ) <= 50;
+		foreach ( $p['allowed_origins'] as $o ) {
+			$origins_ok = $origins_ok && self::is_origin( $o );
+		}
+		if ( ! $origins_ok ) {
+			throw $bad( 'invalid_allowed_origins', 'allowed_origins must be at most 50 lower-case origins like https://shop.example (no path)' );
+		}
+		try {
+			Reftrail_Commission::validate( (array) $p['commission'] );
+		} catch ( Reftrail_Commission_Error $e ) {
+			throw $bad( 'invalid_commission', 'commission rules: ' . $e->error_code );
+		} catch ( Throwable $e ) {
+			throw $bad( 'invalid_commission', 'commission rules are malformed' );
+		}
+		$f = $p['fraud'];
+		if ( ! is_int( $f['clicks_per_ip_per_hour'] ) || $f['clicks_per_ip_per_hour'] < 1 || $f['conversion_rate_min_permille'] < 0 || $f['conversion_rate_min_permille'] > 1000
+			|| $f['conversion_rate_max_permille'] < $f['conversion_rate_min_permille'] || $f['conversion_rate_max_permille'] > 1000 || $f['conversion_rate_min_clicks'] < 0 ) {
+			throw $bad( 'invalid_fraud', 'fraud thresholds are out of range' );
+		}
+		if ( ! in_array( $p['active_by'], array( 'click', 'lead', 'sale' ), true ) ) {
+			throw $bad( 'invalid_active_by', "active_by must be 'click', 'lead' or 'sale'" );
+		}
+		if ( null !== $p['baseline_daily_revenue'] && ! Reftrail_Input::amount( $p['baseline_daily_revenue'] ) ) {
+			throw $bad( 'invalid_baseline', 'baseline_daily_revenue must be a non-negative integer' );
+		}
+		if ( ! Reftrail_Input::currency( $p['currency'] ) ) {
+			throw $bad( 'invalid_currency', 'currency must be an ISO 4217 code like USD' );
+		}
+		if ( ! Reftrail_Input::amount( $p['min_payout'] ) ) {
+			throw $bad( 'invalid_min_payout', 'min_payout must be a non-negative integer' );
+		}
+		if ( count( $p['webhooks'] ) > 10 ) {
+			throw $bad( 'invalid_webhooks', 'at most 10 webhooks' );
+		}
+		foreach ( $p['webhooks'] as $w ) {
+			$url = is_array( $w ) ? ( $w['url'] ?? null ) : null;
+			if ( ! Reftrail_Input::text( $url, 2048 ) || 1 !== preg_match( '#^https?://\S+$#D', $url ) ) {
+				throw $bad( 'invalid_webhooks', 'a webhook url must be an http(s) URL' );
+			}
+			foreach ( (array) ( $w['events'] ?? array() ) as $e ) {
+				if ( ! in_array( $e, self::WEBHOOK_EVENTS, true ) ) {
+					throw $bad( 'invalid_webhooks', 'unknown webhook event' );
+				}
+			}
+		}
+	}
+
+	/**
+	 * Whether `$s` is a web origin: `http(s)://host[:port]`, lower-case, no path.
+	 *
+	 * @param mixed $s Candidate.
+	 * @return bool
+	 */
+	public static function is_origin( $s ) {
+		return is_string( $s ) && strlen( $s ) <= 261 && 1 === preg_match( '#^https?://[a-z0-9.\-:\[\]]+$#D', $s );
+	}
+
+	/**
+	 * The attribution policy of the core for this program.
+	 *
+	 * @param array $p Program.
+	 * @return array
+	 */
+	public static function policy( array $p ) {
+		return array(
+			'model'       => 'first' === $p['model'] ? 'first_click' : 'last_click',
+			'window_days' => min( 400, max( 1, (int) $p['window_days'] ) ),
+		);
+	}
+}
+
+/**
+ * The plugin's own settings (not part of the HTTP contract).
+ */
+final class Reftrail_Settings {
+
+	/** Option name (autoloaded: the front end reads it on every page). */
+	const OPTION = 'reftrail_settings';
+
+	/**
+	 * Settings with defaults.
+	 *
+	 * @return array
+	 */
+	public static function get() {
+		$s = get_option( self::OPTION );
+		return array_merge(
+			array(
+				'consent_default' => 'granted',
+				'honour_gpc'      => true,
+				'decorate'        => '',
+				'delete_data'     => false,
+			),
+			is_array( $s ) ? $s : array()
+		);
+	}
+
+	/**
+	 * Cleans a submitted settings form (Settings API sanitize callback).
+	 *
+	 * @param mixed $in Submitted values.
+	 * @return array
+	 */
+	public static function sanitize( $in ) {
+		$in       = is_array( $in ) ? $in : array();
+		$consent  = isset( $in['consent_default'] ) ? sanitize_key( $in['consent_default'] ) : 'granted';
+		$decorate = array();
+		foreach ( explode( ',', (string) ( $in['decorate'] ?? '' ) ) as $host ) {
+			$host = strtolower( trim( $host ) );
+			if ( '' !== $host && 1 === preg_match( '/^[a-z0-9.-]{1,253}$/D', $host ) ) {
+				$decorate[] = $host;
+			}
+		}
+		return array(
+			'consent_default' => in_array( $consent, array( 'granted', 'pending', 'denied' ), true ) ? $consent : 'granted',
+			'honour_gpc'      => ! empty( $in['honour_gpc'] ),
+			'decorate'        => implode( ',', $decorate ),
+			'delete_data'     => ! empty( $in['delete_data'] ),
+		);
+	}
+}

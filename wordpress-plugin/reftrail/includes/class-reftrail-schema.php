@@ -1,0 +1,266 @@
+<?php
+/**
+ * The plugin's tables, created and upgraded with dbDelta by a schema version, and its role and
+ * capability.
+ *
+ * Times are BIGINT Unix seconds (UTC); money is BIGINT minor units beside a CHAR(3) ISO 4217
+ * code; flags are TINYINT 0/1. The ledger is append-only: every balance is a SUM over it.
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Installation, upgrades, roles.
+ */
+final class Reftrail_Schema {
+
+	/** The schema this code writes. */
+	const VERSION = 2;
+
+	/** The option holding the installed schema version. */
+	const OPTION = 'reftrail_db_version';
+
+	/** The capability of shop managers who run the program. */
+	const CAP = 'manage_reftrail';
+
+	/** The role of affiliates who sign in to the portal. */
+	const ROLE = 'reftrail_affiliate';
+
+	/** Every table, short names. */
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'ledger', 'payouts', 'payout_lines', 'idempotency' );
+
+	/**
+	 * Activation: tables, role, capability, keys.
+	 */
+	public static function activate() {
+		self::upgrade();
+		self::add_roles();
+		Reftrail_Keys::ensure();
+		update_option( 'reftrail_flush_rewrite', 1 );
+	}
+
+	/**
+	 * Creates or upgrades the tables when the stored version is older (cheap: one autoloaded
+	 * option read per request).
+	 */
+	public static function maybe_upgrade() {
+		if ( (int) get_option( self::OPTION, 0 ) < self::VERSION ) {
+			self::upgrade();
+			self::add_roles();
+			Reftrail_Keys::ensure();
+		}
+	}
+
+	/**
+	 * dbDelta of every table; records the version.
+	 */
+	public static function upgrade() {
+		global $wpdb;
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		$c = $wpdb->get_charset_collate();
+		$t = fn( $n ) => Reftrail_Db::table( $n );
+		$sql = array();
+		$sql[] = "CREATE TABLE {$t('affiliates')} (
+  id varchar(64) NOT NULL,
+  user_id bigint(20) unsigned DEFAULT NULL,
+  name varchar(200) NOT NULL,
+  email varchar(254) DEFAULT NULL,
+  email_hash char(64) DEFAULT NULL,
+  payout_email varchar(254) DEFAULT NULL,
+  category varchar(20) NOT NULL,
+  status varchar(20) NOT NULL,
+  commission longtext DEFAULT NULL,
+  token_hash char(64) DEFAULT NULL,
+  created_at bigint(20) NOT NULL,
+  updated_at bigint(20) NOT NULL,
+  PRIMARY KEY  (id),
+  KEY user_id (user_id),
+  KEY token_hash (token_hash),
+  KEY category (category)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('coupons')} (
+  code varchar(64) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  created_at bigint(20) NOT NULL,
+  PRIMARY KEY  (code),
+  KEY affiliate_id (affiliate_id)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('clicks')} (
+  id varchar(40) NOT NULL,
+  affiliate_id varchar(64) DEFAULT NULL,
+  at bigint(20) NOT NULL,
+  visitor_key varchar(80) NOT NULL,
+  is_unique tinyint(1) NOT NULL,
+  is_bot tinyint(1) NOT NULL,
+  ip_hash char(32) NOT NULL,
+  consent varchar(10) NOT NULL,
+  via varchar(12) DEFAULT NULL,
+  url text NOT NULL,
+  referrer text NOT NULL,
+  landing varchar(512) DEFAULT NULL,
+  campaign text DEFAULT NULL,
+  click_ids text DEFAULT NULL,
+  user_agent varchar(512) NOT NULL,
+  PRIMARY KEY  (id),
+  KEY at (at),
+  KEY affiliate_at (affiliate_id,at),
+  KEY visitor (visitor_key,affiliate_id,at)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('orders')} (
+  id varchar(40) NOT NULL,
+  order_id varchar(128) NOT NULL,
+  at bigint(20) NOT NULL,
+  amount bigint(20) NOT NULL,
+  currency char(3) NOT NULL,
+  shipping bigint(20) NOT NULL,
+  tax bigint(20) NOT NULL,
+  coupon varchar(128) DEFAULT NULL,
+  email_hash char(64) DEFAULT NULL,
+  customer_id varchar(128) DEFAULT NULL,
+  subscription_id varchar(128) DEFAULT NULL,
+  items longtext DEFAULT NULL,
+  verified tinyint(1) NOT NULL,
+  affiliate_id varchar(64) DEFAULT NULL,
+  attributed_by varchar(12) DEFAULT NULL,
+  click_id varchar(64) DEFAULT NULL,
+  source varchar(20) NOT NULL DEFAULT 'api',
+  PRIMARY KEY  (id),
+  UNIQUE KEY order_id (order_id),
+  KEY at (at),
+  KEY subscription (subscription_id,at)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('refunds')} (
+  id varchar(40) NOT NULL,
+  refund_key varchar(200) NOT NULL,
+  order_ref varchar(40) NOT NULL,
+  amount bigint(20) NOT NULL,
+  currency char(3) NOT NULL,
+  reason varchar(500) DEFAULT NULL,
+  at bigint(20) NOT NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY refund_key (refund_key),
+  KEY order_ref (order_ref)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('leads')} (
+  id varchar(40) NOT NULL,
+  dedupe_key varchar(300) NOT NULL,
+  at bigint(20) NOT NULL,
+  event varchar(128) NOT NULL,
+  email_hash char(64) DEFAULT NULL,
+  customer_id varchar(128) DEFAULT NULL,
+  verified tinyint(1) NOT NULL,
+  affiliate_id varchar(64) DEFAULT NULL,
+  attributed_by varchar(12) DEFAULT NULL,
+  click_id varchar(64) DEFAULT NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY dedupe_key (dedupe_key),
+  KEY at (at)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('referrals')} (
+  id varchar(40) NOT NULL,
+  kind varchar(8) NOT NULL,
+  source_id varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  at bigint(20) NOT NULL,
+  amount bigint(20) NOT NULL,
+  currency char(3) NOT NULL,
+  commission bigint(20) NOT NULL,
+  status varchar(10) NOT NULL,
+  verified tinyint(1) NOT NULL,
+  attributed_by varchar(12) NOT NULL,
+  flags varchar(200) NOT NULL,
+  hold_until bigint(20) NOT NULL,
+  eligible tinyint(1) NOT NULL DEFAULT 1,
+  payout_id varchar(40) DEFAULT NULL,
+  decided_at bigint(20) DEFAULT NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY source_id (source_id),
+  KEY at (at),
+  KEY affiliate_at (affiliate_id,at),
+  KEY status (status,hold_until)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('ledger')} (
+  id varchar(40) NOT NULL,
+  at bigint(20) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  referral_id varchar(40) DEFAULT NULL,
+  payout_id varchar(40) DEFAULT NULL,
+  bucket varchar(10) NOT NULL,
+  entry varchar(12) NOT NULL,
+  amount bigint(20) NOT NULL,
+  currency char(3) NOT NULL,
+  PRIMARY KEY  (id),
+  KEY affiliate (affiliate_id,currency,bucket),
+  KEY referral_id (referral_id)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('payouts')} (
+  id varchar(40) NOT NULL,
+  at bigint(20) NOT NULL,
+  note varchar(500) DEFAULT NULL,
+  PRIMARY KEY  (id)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('payout_lines')} (
+  payout_id varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  currency char(3) NOT NULL,
+  amount bigint(20) NOT NULL,
+  paypal_email varchar(254) NOT NULL,
+  referrals bigint(20) NOT NULL,
+  PRIMARY KEY  (payout_id,affiliate_id,currency)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('idempotency')} (
+  scope varchar(20) NOT NULL,
+  idem_key varchar(300) NOT NULL,
+  request_hash char(64) NOT NULL,
+  body longtext NOT NULL,
+  at bigint(20) NOT NULL,
+  PRIMARY KEY  (scope,idem_key)
+) $c;";
+		dbDelta( $sql );
+		update_option( self::OPTION, self::VERSION, true );
+	}
+
+	/**
+	 * The affiliate role and the manager capability (administrators and shop managers).
+	 */
+	public static function add_roles() {
+		if ( ! get_role( self::ROLE ) ) {
+			add_role( self::ROLE, __( 'Affiliate', 'reftrail' ), array( 'read' => true ) );
+		}
+		foreach ( array( 'administrator', 'shop_manager' ) as $name ) {
+			$role = get_role( $name );
+			if ( $role && ! $role->has_cap( self::CAP ) ) {
+				$role->add_cap( self::CAP );
+			}
+		}
+	}
+
+	/**
+	 * Removes the role, the capability, and (when `$data` is true) every table and option.
+	 *
+	 * @param bool $data Whether to delete the data too.
+	 */
+	public static function uninstall( $data ) {
+		global $wpdb;
+		foreach ( array( 'administrator', 'shop_manager' ) as $name ) {
+			$role = get_role( $name );
+			if ( $role ) {
+				$role->remove_cap( self::CAP );
+			}
+		}
+		remove_role( self::ROLE );
+		if ( ! $data ) {
+			return;
+		}
+		foreach ( self::TABLES as $name ) {
+			$table = Reftrail_Db::table( $name );
+			$wpdb->query( "DROP TABLE IF EXISTS `{$table}`" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+		}
+		foreach ( array( self::OPTION, Reftrail_Program::OPTION, Reftrail_Settings::OPTION, 'reftrail_flush_rewrite' ) as $o ) {
+			delete_option( $o );
+		}
+		Reftrail_Keys::delete_all();
+	}
+}

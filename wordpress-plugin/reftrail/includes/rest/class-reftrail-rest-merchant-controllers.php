@@ -1,0 +1,668 @@
+<?php
+/**
+ * The merchant's routes: affiliates, referrals and their review, balances and payouts (with the
+ * PayPal CSV), the program settings and the reports; and the affiliate's `/v1/me`.
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * `GET/POST /v1/affiliates`, `GET/PATCH /v1/affiliates/{id}`, `POST /v1/affiliates/{id}/token`.
+ */
+class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
+
+	/**
+	 * Registers the routes.
+	 */
+	public function register_routes() {
+		$merchant = array( $this, 'merchant_permissions_check' );
+		register_rest_route(
+			$this->namespace,
+			'/affiliates',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_items' ),
+					'permission_callback' => $merchant,
+				),
+				array(
+					'methods'             => WP_REST_Server::CREATABLE,
+					'callback'            => array( $this, 'create_item' ),
+					'permission_callback' => $merchant,
+				),
+				'schema' => array( $this, 'get_public_item_schema' ),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/affiliates/(?P<id>[^/]+)',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_item' ),
+					'permission_callback' => $merchant,
+				),
+				array(
+					'methods'             => 'PATCH',
+					'callback'            => array( $this, 'update_item' ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/affiliates/(?P<id>[^/]+)/token',
+			array(
+				array(
+					'methods'             => WP_REST_Server::CREATABLE,
+					'callback'            => array( $this, 'create_token' ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+	}
+
+	/**
+	 * Lists affiliates.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_items( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ) );
+				$status                 = (string) $request->get_param( 'status' );
+				$category               = (string) $request->get_param( 'category' );
+				if ( ( '' !== $status && ! in_array( $status, Reftrail_Affiliates::STATUSES, true ) ) || ( '' !== $category && ! in_array( $category, Reftrail_Affiliates::CATEGORIES, true ) ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'unknown status or category' );
+				}
+				return Reftrail_Affiliates::index( $status, $category, $limit, $offset );
+			}
+		);
+	}
+
+	/**
+	 * Creates an affiliate; answers it and its portal token once, with `Location`.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function create_item( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$made = Reftrail_Affiliates::create( self::body( $request ) );
+				$r    = new WP_REST_Response( $made, 201 );
+				$r->header( 'Location', '/v1/affiliates/' . $made['affiliate']['id'] );
+				return $r;
+			}
+		);
+	}
+
+	/**
+	 * One affiliate.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_item( $request ) {
+		return $this->run( fn() => Reftrail_Affiliates::get( (string) $request['id'] ) );
+	}
+
+	/**
+	 * Changes an affiliate.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function update_item( $request ) {
+		return $this->run( fn() => Reftrail_Affiliates::update( (string) $request['id'], self::body( $request ) ) );
+	}
+
+	/**
+	 * A new portal token; the old one stops working.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function create_token( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$id = (string) $request['id'];
+				Reftrail_Affiliates::get( $id );
+				return new WP_REST_Response(
+					array(
+						'affiliate' => $id,
+						'token'     => Reftrail_Affiliates::new_token( $id ),
+					),
+					201
+				);
+			}
+		);
+	}
+
+	/**
+	 * The affiliate schema.
+	 *
+	 * @return array
+	 */
+	public function get_item_schema() {
+		return $this->schema_of(
+			'reftrail-affiliate',
+			array(
+				'id'           => array( 'string', __( 'The id used in links.', 'reftrail' ) ),
+				'name'         => array( 'string', __( 'Name.', 'reftrail' ) ),
+				'email'        => array( array( 'string', 'null' ), __( 'Contact email.', 'reftrail' ) ),
+				'payout_email' => array( array( 'string', 'null' ), __( 'PayPal email.', 'reftrail' ) ),
+				'category'     => array( 'string', __( 'Category.', 'reftrail' ) ),
+				'status'       => array( 'string', __( 'approved, pending or suspended.', 'reftrail' ) ),
+				'commission'   => array( array( 'object', 'null' ), __( 'Commission overrides.', 'reftrail' ) ),
+				'coupons'      => array( 'array', __( 'Coupon codes that credit this affiliate.', 'reftrail' ) ),
+				'created_at'   => array( 'string', __( 'Created.', 'reftrail' ) ),
+			)
+		);
+	}
+}
+
+/**
+ * `GET /v1/referrals[/{id}]`, `POST /v1/referrals/{id}/{approve,reject}`.
+ */
+class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
+
+	/**
+	 * Registers the routes.
+	 */
+	public function register_routes() {
+		$merchant = array( $this, 'merchant_permissions_check' );
+		register_rest_route(
+			$this->namespace,
+			'/referrals',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_items' ),
+					'permission_callback' => $merchant,
+				),
+				'schema' => array( $this, 'get_public_item_schema' ),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/referrals/(?P<id>[^/]+)',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_item' ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+		foreach ( array( 'approve', 'reject' ) as $action ) {
+			register_rest_route(
+				$this->namespace,
+				'/referrals/(?P<id>[^/]+)/' . $action,
+				array(
+					array(
+						'methods'             => WP_REST_Server::CREATABLE,
+						'callback'            => array( $this, $action . '_item' ),
+						'permission_callback' => $merchant,
+					),
+				)
+			);
+		}
+	}
+
+	/**
+	 * The ledger, newest first (approving those whose hold ended first).
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_items( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ) );
+				$status                 = (string) $request->get_param( 'status' );
+				if ( '' !== $status && ! in_array( $status, Reftrail_Ledger::STATUSES, true ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'status must be pending, approved, paid, rejected or reversed' );
+				}
+				$flagged = $request->get_param( 'flagged' );
+				if ( null !== $flagged && ! in_array( $flagged, array( 'true', 'false' ), true ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'flagged must be true or false' );
+				}
+				list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				Reftrail_Ledger::approve_due();
+				return array(
+					'referrals' => Reftrail_Ledger::index(
+						array(
+							'status'    => $status,
+							'affiliate' => (string) $request->get_param( 'affiliate' ),
+							'flagged'   => null === $flagged ? null : 'true' === $flagged,
+							'from'      => $from,
+							'to'        => $to,
+							'limit'     => $limit,
+							'offset'    => $offset,
+						)
+					),
+				);
+			}
+		);
+	}
+
+	/**
+	 * One referral.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_item( $request ) {
+		return $this->run( fn() => Reftrail_Ledger::view( (string) $request['id'] ) );
+	}
+
+	/**
+	 * Approves by hand.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function approve_item( $request ) {
+		return $this->run( fn() => Reftrail_Ledger::approve( (string) $request['id'] ) );
+	}
+
+	/**
+	 * Rejects; the optional body is `{"reason"}`.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function reject_item( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$body = self::body( $request, true );
+				Reftrail_Input::known( $body, array( 'reason' ) );
+				if ( isset( $body['reason'] ) && ( ! is_string( $body['reason'] ) || strlen( $body['reason'] ) > 500 ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_reason', 'reason must be at most 500 bytes' );
+				}
+				return Reftrail_Ledger::reject( (string) $request['id'] );
+			}
+		);
+	}
+
+	/**
+	 * The referral schema.
+	 *
+	 * @return array
+	 */
+	public function get_item_schema() {
+		return $this->schema_of(
+			'reftrail-referral',
+			array(
+				'id'             => array( 'string', __( 'Id.', 'reftrail' ) ),
+				'kind'           => array( 'string', __( 'sale or lead.', 'reftrail' ) ),
+				'affiliate'      => array( 'string', __( 'The credited affiliate.', 'reftrail' ) ),
+				'order_id'       => array( array( 'string', 'null' ), __( "The shop's order id.", 'reftrail' ) ),
+				'event'          => array( array( 'string', 'null' ), __( "The lead's event.", 'reftrail' ) ),
+				'at'             => array( 'string', __( 'When.', 'reftrail' ) ),
+				'amount'         => array( 'integer', __( 'Order amount, minor units.', 'reftrail' ) ),
+				'currency'       => array( 'string', __( 'ISO 4217 code.', 'reftrail' ) ),
+				'commission'     => array( 'integer', __( 'Commission first owed.', 'reftrail' ) ),
+				'commission_net' => array( 'integer', __( 'Commission now owed.', 'reftrail' ) ),
+				'status'         => array( 'string', __( 'pending, approved, paid, rejected, reversed.', 'reftrail' ) ),
+				'verified'       => array( 'boolean', __( 'Whether a backend reported it.', 'reftrail' ) ),
+				'attributed_by'  => array( 'string', __( 'How the affiliate was found.', 'reftrail' ) ),
+				'flags'          => array( 'array', __( 'Fraud signals.', 'reftrail' ) ),
+				'hold_until'     => array( 'string', __( 'When the hold ends.', 'reftrail' ) ),
+				'payout_id'      => array( array( 'string', 'null' ), __( 'The payout that paid it.', 'reftrail' ) ),
+			)
+		);
+	}
+}
+
+/**
+ * `GET /v1/balances`, `GET/POST /v1/payouts`, `GET /v1/payouts/{id}[.csv]`.
+ */
+class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
+
+	/**
+	 * Registers the routes.
+	 */
+	public function register_routes() {
+		$merchant = array( $this, 'merchant_permissions_check' );
+		register_rest_route(
+			$this->namespace,
+			'/balances',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => fn( $r ) => $this->run( fn() => array( 'balances' => Reftrail_Ledger::balances( (string) $r->get_param( 'affiliate' ) ) ) ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/payouts',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_items' ),
+					'permission_callback' => $merchant,
+				),
+				array(
+					'methods'             => WP_REST_Server::CREATABLE,
+					'callback'            => array( $this, 'create_item' ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/payouts/(?P<id>[A-Za-z0-9_]+?)(?P<csv>\.csv)?',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_item' ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+	}
+
+	/**
+	 * Payouts, newest first.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_items( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ) );
+				return array( 'payouts' => Reftrail_Ledger::payouts( $limit, $offset ) );
+			}
+		);
+	}
+
+	/**
+	 * Batches approved commissions into a payout.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function create_item( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$body = self::body( $request, true );
+				Reftrail_Input::known( $body, array( 'currency', 'affiliates', 'note' ) );
+				Reftrail_Input::types(
+					$body,
+					array(
+						'currency'   => 'string',
+						'affiliates' => 'array',
+						'note'       => 'string',
+					)
+				);
+				if ( isset( $body['currency'] ) && ! Reftrail_Input::currency( $body['currency'] ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_currency', 'currency must be an ISO 4217 code' );
+				}
+				if ( isset( $body['affiliates'] ) && ( count( $body['affiliates'] ) > 1000 || count( array_filter( $body['affiliates'], array( 'Reftrail_Cookie', 'is_id' ) ) ) !== count( $body['affiliates'] ) ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_affiliates', 'affiliates must be at most 1000 affiliate ids' );
+				}
+				if ( isset( $body['note'] ) && ( strlen( $body['note'] ) > 500 || Reftrail_Input::has_control( $body['note'] ) ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_note', 'note must be at most 500 characters' );
+				}
+				$idem = Reftrail_Tracking::idem_key( $request->get_header( 'idempotency_key' ) );
+				$hash = hash( 'sha256', (string) wp_json_encode( $body ) );
+				if ( null !== $idem ) {
+					$r = Reftrail_Tracking::replay( 'payout', $idem, $hash, true );
+					if ( null !== $r ) {
+						return self::json_response( 200, $r );
+					}
+				}
+				$view = Reftrail_Ledger::create_payout( $body );
+				if ( null !== $idem ) {
+					Reftrail_Tracking::remember( 'payout', $idem, $hash, wp_json_encode( $view ) );
+				}
+				return new WP_REST_Response( $view, 201 );
+			}
+		);
+	}
+
+	/**
+	 * One payout as JSON, or with `.csv` the PayPal mass payment file.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_item( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$p = Reftrail_Ledger::payout( (string) $request['id'] );
+				if ( empty( $request['csv'] ) ) {
+					return $p;
+				}
+				$r = new WP_REST_Response( Reftrail_Ledger::paypal_csv( $p ), 200 );
+				$r->header( 'Content-Type', 'text/csv; charset=utf-8' );
+				$r->header( 'Content-Disposition', 'attachment; filename="' . $p['id'] . '.csv"' );
+				return $r;
+			}
+		);
+	}
+}
+
+/**
+ * `GET/PUT /v1/program`.
+ */
+class Reftrail_REST_Program_Controller extends Reftrail_REST_Controller {
+
+	/**
+	 * Registers the route.
+	 */
+	public function register_routes() {
+		register_rest_route(
+			$this->namespace,
+			'/program',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => fn() => $this->run( fn() => Reftrail_Program::get() ),
+					'permission_callback' => array( $this, 'merchant_permissions_check' ),
+				),
+				array(
+					'methods'             => 'PUT',
+					'callback'            => fn( $r ) => $this->run( fn() => Reftrail_Program::put( self::body( $r ) ) ),
+					'permission_callback' => array( $this, 'merchant_permissions_check' ),
+				),
+			)
+		);
+	}
+}
+
+/**
+ * `GET /v1/reports/{summary,timeseries,affiliates,categories}`.
+ */
+class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
+
+	/**
+	 * Registers the routes.
+	 */
+	public function register_routes() {
+		foreach ( array(
+			'summary'    => 'all',
+			'timeseries' => 'day',
+			'affiliates' => 'affiliate',
+			'categories' => 'category',
+		) as $name => $group ) {
+			register_rest_route(
+				$this->namespace,
+				'/reports/' . $name,
+				array(
+					array(
+						'methods'             => WP_REST_Server::READABLE,
+						'callback'            => function ( $request ) use ( $group ) {
+							return $this->run(
+								function () use ( $request, $group ) {
+									list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+									return 'all' === $group ? Reftrail_Reports::summary( $from, $to ) : Reftrail_Reports::grouped( $group, $from, $to );
+								}
+							);
+						},
+						'permission_callback' => array( $this, 'merchant_permissions_check' ),
+					),
+				)
+			);
+		}
+	}
+}
+
+/**
+ * `GET /v1/me`, `GET /v1/me/report`: the signed-in affiliate's own figures.
+ */
+class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
+
+	/**
+	 * Registers the routes.
+	 */
+	public function register_routes() {
+		register_rest_route(
+			$this->namespace,
+			'/me',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_item' ),
+					'permission_callback' => array( $this, 'get_item_permissions_check' ),
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/me/report',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_report' ),
+					'permission_callback' => array( $this, 'get_item_permissions_check' ),
+				),
+			)
+		);
+	}
+
+	/**
+	 * Only an affiliate.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return true|WP_Error
+	 */
+	public function get_item_permissions_check( $request ) {
+		try {
+			$c = self::caller( $request );
+		} catch ( Reftrail_Http_Error $e ) {
+			return $e->to_wp_error();
+		}
+		if ( 'affiliate' === $c['kind'] ) {
+			return true;
+		}
+		if ( 'anonymous' === $c['kind'] ) {
+			return new WP_Error( 'unauthorized', __( 'Sign in as an affiliate.', 'reftrail' ), array( 'status' => 401 ) );
+		}
+		return new WP_Error( 'forbidden', __( 'Only an affiliate may call /v1/me.', 'reftrail' ), array( 'status' => 403 ) );
+	}
+
+	/**
+	 * The affiliate's profile, links and balances.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_item( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$id      = self::caller( $request )['affiliate'];
+				$program = Reftrail_Program::get();
+				$p       = $program['params'][0] ?? 'ref';
+				$home    = home_url( '/' );
+				return array(
+					'affiliate'   => Reftrail_Affiliates::get( $id ),
+					'link_params' => $program['params'],
+					'links'       => array( $home . '?' . $p . '=' . $id, $home . '#' . $p . '=' . $id, $home . 'ref/' . $id . '/' ),
+					'balances'    => Reftrail_Ledger::balances( $id ),
+				);
+			}
+		);
+	}
+
+	/**
+	 * The affiliate's KPIs and referrals in a period (no customer data).
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_report( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				global $wpdb;
+				$id                = self::caller( $request )['affiliate'];
+				list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				$rows              = Reftrail_Ledger::index(
+					array(
+						'status'    => '',
+						'affiliate' => $id,
+						'flagged'   => null,
+						'from'      => $from,
+						'to'        => $to,
+						'limit'     => 500,
+						'offset'    => 0,
+					)
+				);
+				return array(
+					'from'      => Reftrail_Db::rfc3339( $from ),
+					'to'        => Reftrail_Db::rfc3339( $to ),
+					'kpis'      => Reftrail_Reports::affiliate_kpis( $id, $from, $to ),
+					'referrals' => array_map(
+						fn( $r ) => array(
+							'id'         => $r['id'],
+							'kind'       => $r['kind'],
+							'at'         => $r['at'],
+							'amount'     => $r['amount'],
+							'currency'   => $r['currency'],
+							'commission' => $r['commission_net'],
+							'status'     => $r['status'],
+						),
+						$rows
+					),
+				);
+			}
+		);
+	}
+}
+
+/**
+ * `GET /wp-json/reftrail/healthz`: liveness, with the schema version.
+ */
+class Reftrail_REST_Health_Controller extends Reftrail_REST_Controller {
+
+	/**
+	 * Registers the route (outside v1, as the server serves it at its root).
+	 */
+	public function register_routes() {
+		register_rest_route(
+			'reftrail',
+			'/healthz',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => fn() => rest_ensure_response(
+						array(
+							'status' => 'ok',
+							'schema' => (int) get_option( Reftrail_Schema::OPTION, 0 ),
+						)
+					),
+					'permission_callback' => '__return_true',
+				),
+			)
+		);
+	}
+}

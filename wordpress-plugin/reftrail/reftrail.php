@@ -1,0 +1,101 @@
+<?php
+/**
+ * Plugin Name:       Reftrail
+ * Plugin URI:        https://github.com/reftrail/reftrail
+ * Description:       First-party affiliate tracking for your store: affiliate links, coupons, WooCommerce orders and refunds, commissions, payouts and an affiliate portal. Tracking survives page caches and keeps working where third-party scripts do not.
+ * Version:           0.1.0
+ * Requires at least: 6.1
+ * Requires PHP:      8.1
+ * Author:            Reftrail
+ * License:           GPL-2.0-or-later
+ * License URI:       https://www.gnu.org/licenses/gpl-2.0.html
+ * Text Domain:       reftrail
+ * Domain Path:       /languages
+ * WC requires at least: 7.2
+ * WC tested up to:   9.4
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+define( 'REFTRAIL_VERSION', '0.1.0' );
+define( 'REFTRAIL_FILE', __FILE__ );
+define( 'REFTRAIL_DIR', __DIR__ );
+
+foreach ( array(
+	'core/class-reftrail-cookie.php',
+	'core/class-reftrail-attribution.php',
+	'core/class-reftrail-models.php',
+	'core/class-reftrail-commission.php',
+	'class-reftrail-http-error.php',
+	'class-reftrail-db.php',
+	'class-reftrail-schema.php',
+	'class-reftrail-keys.php',
+	'class-reftrail-program.php',
+	'class-reftrail-affiliates.php',
+	'class-reftrail-ledger.php',
+	'class-reftrail-tracking.php',
+	'class-reftrail-reports.php',
+	'rest/class-reftrail-rest-controller.php',
+	'rest/class-reftrail-rest-tracking-controller.php',
+	'rest/class-reftrail-rest-merchant-controllers.php',
+	'class-reftrail-rest.php',
+	'class-reftrail-frontend.php',
+	'class-reftrail-woocommerce.php',
+	'class-reftrail-admin.php',
+	'class-reftrail-shortcodes.php',
+) as $reftrail_file ) {
+	require_once REFTRAIL_DIR . '/includes/' . $reftrail_file;
+}
+unset( $reftrail_file );
+
+register_activation_hook( __FILE__, array( 'Reftrail_Schema', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'Reftrail_Plugin', 'deactivate' ) );
+
+/**
+ * Boots the plugin.
+ */
+final class Reftrail_Plugin {
+
+	/**
+	 * Hooks everything.
+	 */
+	public static function boot() {
+		Reftrail_Schema::maybe_upgrade();
+		Reftrail_REST::maybe_answer_click_early();
+		Reftrail_REST::init();
+		Reftrail_Frontend::init();
+		Reftrail_WooCommerce::init();
+		Reftrail_Admin::init();
+		Reftrail_Shortcodes::init();
+		add_action( 'init', array( __CLASS__, 'load_textdomain' ) );
+		add_action( 'reftrail_approve_due', array( 'Reftrail_Ledger', 'approve_due' ) );
+		add_action( 'init', array( __CLASS__, 'schedule' ) );
+	}
+
+	/**
+	 * Translations (`languages/reftrail-<locale>.mo`).
+	 */
+	public static function load_textdomain() {
+		load_plugin_textdomain( 'reftrail', false, dirname( plugin_basename( REFTRAIL_FILE ) ) . '/languages' );
+	}
+
+	/**
+	 * Hourly approval of referrals whose hold ended.
+	 */
+	public static function schedule() {
+		if ( is_admin() && ! wp_next_scheduled( 'reftrail_approve_due' ) ) {
+			wp_schedule_event( time() + 3600, 'hourly', 'reftrail_approve_due' );
+		}
+	}
+
+	/**
+	 * Deactivation: stops the schedule; data stays.
+	 */
+	public static function deactivate() {
+		wp_clear_scheduled_hook( 'reftrail_approve_due' );
+	}
+}
+
+Reftrail_Plugin::boot();
