@@ -22,6 +22,7 @@
 pub mod auth;
 pub mod bots;
 pub mod click_cookie;
+pub mod click_writer;
 pub mod commissions;
 pub mod credentials;
 pub mod db;
@@ -75,6 +76,8 @@ pub struct Inner {
     pub http: HttpOptions,
     program: RwLock<Option<(Instant, Arc<program::Program>)>>,
     cookie_keys: RwLock<Option<(Instant, Arc<credentials::CookieKeys>)>>,
+    affiliates: RwLock<std::collections::HashMap<String, (Instant, bool)>>,
+    click_writer: std::sync::OnceLock<click_writer::ClickWriter>,
 }
 
 impl std::ops::Deref for AppState {
@@ -93,6 +96,8 @@ impl AppState {
             http,
             program: RwLock::new(None),
             cookie_keys: RwLock::new(None),
+            affiliates: RwLock::new(std::collections::HashMap::new()),
+            click_writer: std::sync::OnceLock::new(),
         }))
     }
 
@@ -117,6 +122,46 @@ impl AppState {
         if let Ok(mut g) = self.program.write() {
             *g = Some((Instant::now(), Arc::new(p)));
         }
+    }
+
+    /// Whether `id` is an approved affiliate (read at most once a second per id and process).
+    pub async fn affiliate_approved(&self, id: &str) -> Result<bool, AppError> {
+        if let Ok(g) = self.affiliates.read() {
+            if let Some((at, ok)) = g.get(id) {
+                if at.elapsed() < SETTINGS_TTL {
+                    return Ok(*ok);
+                }
+            }
+        }
+        let row = sqlx::query("SELECT status FROM affiliates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        let ok = match row {
+            Some(r) => sqlx::Row::try_get::<String, _>(&r, 0)? == "approved",
+            None => false,
+        };
+        if let Ok(mut g) = self.affiliates.write() {
+            if g.len() > 10_000 {
+                g.clear();
+            }
+            g.insert(id.to_owned(), (Instant::now(), ok));
+        }
+        Ok(ok)
+    }
+
+    /// Forgets the cached status of affiliate `id` (after this process changed it; other
+    /// processes see the change within a second).
+    pub fn affiliate_changed(&self, id: &str) {
+        if let Ok(mut g) = self.affiliates.write() {
+            g.remove(id);
+        }
+    }
+
+    /// The process's click writer (started on first use, on the current runtime).
+    pub fn click_writer(&self) -> &click_writer::ClickWriter {
+        self.click_writer
+            .get_or_init(|| click_writer::ClickWriter::start(self.db.clone()))
     }
 
     /// The cookie-signing keys (read at most once a second per process).

@@ -480,6 +480,7 @@ pub async fn affiliates_update(
         set_coupons(&mut tx, &id, &codes).await?;
     }
     tx.commit().await?;
+    state.affiliate_changed(&id);
     Ok(Json(load(&state, &id).await?))
 }
 

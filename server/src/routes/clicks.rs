@@ -14,7 +14,6 @@ use reftrail::affiliate::AffiliateId;
 use reftrail::consent::Consent;
 use reftrail::touch::{CAMPAIGN_PARAMS, CLICK_ID_PARAMS, MAX_LANDING_LEN, MAX_TAG_VALUE_LEN};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -181,15 +180,7 @@ pub async fn clicks_create(
     )?;
     let program = state.program().await?;
     if let Some(a) = &affiliate {
-        let row = sqlx::query("SELECT status FROM affiliates WHERE id = $1")
-            .bind(a.as_str())
-            .fetch_optional(&state.db.pool)
-            .await?;
-        let approved = row
-            .map(|r| r.try_get::<String, _>(0))
-            .transpose()?
-            .is_some_and(|s| s == "approved");
-        if !approved {
+        if !state.affiliate_approved(a.as_str()).await? {
             return Err(AppError::not_found(
                 "unknown_affiliate",
                 "no approved affiliate has this id",
@@ -211,44 +202,26 @@ pub async fn clicks_create(
     };
     let id = new_id("c");
 
-    let mut tx = state.db.begin_write().await?;
-    let seen = match &affiliate {
-        Some(a) => sqlx::query("SELECT 1 FROM clicks WHERE visitor_key = $1 AND affiliate_id = $2 AND at > $3 LIMIT 1")
-            .bind(&visitor_key)
-            .bind(a.as_str())
-            .bind(at - UNIQUE_WINDOW)
-            .fetch_optional(&mut *tx)
-            .await?,
-        None => sqlx::query("SELECT 1 FROM clicks WHERE visitor_key = $1 AND affiliate_id IS NULL AND at > $2 LIMIT 1")
-            .bind(&visitor_key)
-            .bind(at - UNIQUE_WINDOW)
-            .fetch_optional(&mut *tx)
-            .await?,
-    };
-    let unique = seen.is_none() && !bot;
-    sqlx::query(
-        "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, via, url, \
-         referrer, landing, campaign, click_ids, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(&id)
-    .bind(affiliate.as_deref())
-    .bind(at)
-    .bind(&visitor_key)
-    .bind(i64::from(unique))
-    .bind(i64::from(bot))
-    .bind(&ip_hash)
-    .bind(consent.as_str())
-    .bind(body.via.as_deref())
-    .bind(&body.url)
-    .bind(&body.referrer)
-    .bind(body.landing.as_deref())
-    .bind(campaign)
-    .bind(click_ids)
-    .bind(&c.user_agent)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let unique = state
+        .click_writer()
+        .write(crate::click_writer::NewClick {
+            id: id.clone(),
+            affiliate: affiliate.as_deref().map(str::to_owned),
+            at,
+            visitor_key,
+            bot,
+            ip_hash,
+            consent: consent.as_str(),
+            via: body.via.clone(),
+            url: body.url.clone(),
+            referrer: body.referrer.clone(),
+            landing: body.landing.clone(),
+            campaign,
+            click_ids,
+            user_agent: c.user_agent.clone(),
+            unique_since: at - UNIQUE_WINDOW,
+        })
+        .await?;
     inc(&state.metrics.clicks);
     if bot {
         inc(&state.metrics.bot_clicks);
