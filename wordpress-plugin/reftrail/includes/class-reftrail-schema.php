@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
 final class Reftrail_Schema {
 
 	/** The schema this code writes. */
-	const VERSION = 2;
+	const VERSION = 3;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -38,6 +38,7 @@ final class Reftrail_Schema {
 		self::upgrade();
 		self::add_roles();
 		Reftrail_Keys::ensure();
+		self::ensure_options();
 		update_option( 'reftrail_flush_rewrite', 1 );
 	}
 
@@ -50,6 +51,20 @@ final class Reftrail_Schema {
 			self::upgrade();
 			self::add_roles();
 			Reftrail_Keys::ensure();
+			self::ensure_options();
+		}
+	}
+
+	/**
+	 * Stores the settings with their defaults, autoloaded: a page view then reads them from the
+	 * options WordPress loads anyway, with no query of its own (a missing option costs one).
+	 */
+	public static function ensure_options() {
+		if ( false === get_option( Reftrail_Program::OPTION ) ) {
+			add_option( Reftrail_Program::OPTION, Reftrail_Program::defaults(), '', 'yes' );
+		}
+		if ( false === get_option( Reftrail_Settings::OPTION ) ) {
+			add_option( Reftrail_Settings::OPTION, Reftrail_Settings::get(), '', 'yes' );
 		}
 	}
 

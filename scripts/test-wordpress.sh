@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test-wordpress.sh - the WordPress plugin's whole test run, self-contained: a private MariaDB and
+# a real WordPress on loopback (scripts/wp-test-env.sh), the PHPUnit suites (shared vectors,
+# activation, REST routes per caller, hostile input, WooCommerce hooks through the stand-in,
+# real HTTP, uninstall), then the release zip installed into a second, fresh WordPress and used
+# over HTTP. Everything it starts is stopped by PID when it ends; the exit status is non-zero on
+# any failure.
+#
+#   scripts/test-wordpress.sh
+#   KEEP_WP=1 scripts/test-wordpress.sh     # leave both sites running (stop: scripts/wp-test-env-stop.sh)
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+SECONDS=0
+BASE=${TMPDIR:-/tmp}/reftrail-wp-test-$$
+free_port() { # first free loopback port from $1
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+stop_all() {
+  local rc=$?
+  if [ "${KEEP_WP:-}" != 1 ]; then
+    for d in "$BASE/site" "$BASE/zip"; do
+      [ -d "$d" ] && WP_ENV_DIR="$d" scripts/wp-test-env-stop.sh --purge >/dev/null 2>&1 || true
+    done
+    rm -rf "$BASE" "$BASE".*.log
+  fi
+  exit "$rc"
+}
+trap stop_all EXIT
+
+# The built browser files go into the plugin's assets/ (ignored by git).
+ASSETS=(loader.js reftrail.js reftrail_bg.wasm)
+for f in "${ASSETS[@]}"; do
+  if [ ! -s "js/dist/$f" ]; then scripts/build-wasm.sh; break; fi
+done
+mkdir -p wordpress-plugin/reftrail/assets
+for f in "${ASSETS[@]}"; do cp "js/dist/$f" "wordpress-plugin/reftrail/assets/$f"; done
+
+echo "== WordPress with the plugin from the working tree"
+export WP_ENV_DIR="$BASE/site" WP_PORT=$(free_port 18081) DB_PORT=$(free_port 33161)
+scripts/wp-test-env.sh >"$BASE.site.log" 2>&1 || { cat "$BASE.site.log"; exit 1; }
+# shellcheck source=/dev/null
+source "$WP_ENV_DIR/env.sh"
+cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php "$WP_DOCROOT/wp-content/mu-plugins/"
+curl -fsS -o /dev/null "$WP_URL/"   # first request rebuilds the rewrite rules with the plugin's routes
+
+echo "== PHPUnit"
+phpunit -c wordpress-plugin/tests/phpunit.xml.dist
+
+echo "== The release zip in a fresh WordPress"
+ZIP=$(scripts/build-plugin-zip.sh)
+export WP_ENV_DIR="$BASE/zip" WP_PORT=$(free_port $((WP_PORT + 1))) DB_PORT=$(free_port $((DB_PORT + 1))) WP_PLUGIN_SRC=none
+scripts/wp-test-env.sh >"$BASE.zip.log" 2>&1 || { cat "$BASE.zip.log"; exit 1; }
+# shellcheck source=/dev/null
+source "$WP_ENV_DIR/env.sh"
+WP_URL="$WP_URL" php wordpress-plugin/tests/install-zip.php "$WP_DOCROOT" "$ZIP"
+curl -fsS -o /dev/null "$WP_URL/"
+health=$(curl -fsS "$WP_URL/wp-json/reftrail/healthz")
+[ "$(php -r 'echo json_decode($argv[1], true)["status"] ?? "";' "$health")" = ok ] || { echo "healthz: $health"; exit 1; }
+page=$(curl -fsS "$WP_URL/?ref=nobody")
+grep -q 'id="reftrail-loader"' <<<"$page" || { echo "the installed plugin prints no loader tag"; exit 1; }
+ctype=$(curl -fsS -o /dev/null -w '%{content_type}' "$WP_URL/wp-content/plugins/reftrail/assets/reftrail_bg.wasm")
+[ "$ctype" = application/wasm ] || { echo "wasm served as $ctype"; exit 1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' \
+  --data '{"affiliate":"nobody","url":"http://127.0.0.1/","consent":"granted"}' "$WP_URL/wp-json/reftrail/v1/clicks")
+[ "$code" = 404 ] || { echo "click for an unknown affiliate answered $code"; exit 1; }
+echo "zip $(basename "$ZIP") installed, activated and answering in a fresh WordPress"
+echo "== all WordPress tests passed in ${SECONDS}s"

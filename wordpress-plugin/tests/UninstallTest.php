@@ -1,0 +1,70 @@
+<?php
+/**
+ * Uninstall through WordPress's own uninstall_plugin(), in a separate PHP process each time:
+ * without the owner's choice the data stays; with it, tables and options go.
+ *
+ * @package Reftrail
+ */
+
+/**
+ * Uninstall tests.
+ */
+class UninstallTest extends Reftrail_Test_Case {
+
+	/** @var bool */
+	protected $transactional = false;
+
+	/**
+	 * Runs WordPress's uninstall of the plugin in another process.
+	 */
+	private function uninstall() {
+		$script = '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; require_once ABSPATH . "wp-admin/includes/plugin.php"; deactivate_plugins( "reftrail/reftrail.php" ); uninstall_plugin( "reftrail/reftrail.php" ); echo "done";';
+		$out    = shell_exec( 'php -r ' . escapeshellarg( $script ) . ' 2>&1' );
+		$this->assertStringEndsWith( 'done', trim( (string) $out ) );
+	}
+
+	/**
+	 * Activates the plugin again (another process), as the owner would.
+	 */
+	private function reactivate() {
+		$script = '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; require_once ABSPATH . "wp-admin/includes/plugin.php"; $r = activate_plugin( "reftrail/reftrail.php" ); echo is_wp_error( $r ) ? $r->get_error_message() : "done";';
+		$this->assertSame( 'done', trim( (string) shell_exec( 'php -r ' . escapeshellarg( $script ) . ' 2>&1' ) ) );
+		wp_cache_flush();
+	}
+
+	/**
+	 * Whether the affiliates table exists.
+	 *
+	 * @return bool
+	 */
+	private function has_tables() {
+		global $wpdb;
+		return null !== $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Reftrail_Db::table( 'affiliates' ) ) );
+	}
+
+	public function test_uninstall_keeps_data_unless_the_owner_chose_to_delete_it() {
+		update_option( Reftrail_Settings::OPTION, array_merge( Reftrail_Settings::get(), array( 'delete_data' => false ) ) );
+		$this->uninstall();
+		wp_cache_flush();
+		$this->assertTrue( $this->has_tables() );
+		$this->assertNotFalse( get_option( Reftrail_Keys::PUBLISHABLE ), 'keys stay' );
+		$this->assertNotFalse( get_option( Reftrail_Program::OPTION ), 'settings stay' );
+		wp_roles()->for_site();
+		$this->assertNull( get_role( Reftrail_Schema::ROLE ), 'the role goes' );
+		$this->assertFalse( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ), 'the capability goes' );
+		$this->reactivate();
+
+		update_option( Reftrail_Settings::OPTION, array_merge( Reftrail_Settings::get(), array( 'delete_data' => true ) ) );
+		$this->uninstall();
+		wp_cache_flush();
+		$this->assertFalse( $this->has_tables() );
+		$this->assertFalse( get_option( Reftrail_Schema::OPTION ) );
+		$this->assertFalse( get_option( Reftrail_Keys::PUBLISHABLE ) );
+		$this->assertFalse( get_option( Reftrail_Settings::OPTION ) );
+		$this->reactivate();
+		wp_roles()->for_site();
+		$this->assertTrue( $this->has_tables() );
+		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+	}
+}

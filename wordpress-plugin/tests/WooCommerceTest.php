@@ -1,0 +1,208 @@
+<?php
+/**
+ * The WooCommerce integration, driven through the WooCommerce STAND-IN of
+ * woocommerce-stand-in.php (WooCommerce itself cannot be installed here): the exact hook names
+ * and arguments WooCommerce fires, and only the WC_Order methods the plugin uses.
+ *
+ * @package Reftrail
+ */
+
+/**
+ * WooCommerce tests.
+ */
+class WooCommerceTest extends Reftrail_Test_Case {
+
+	/**
+	 * An order as the stand-in holds it.
+	 *
+	 * @param array $data Fields.
+	 * @return WC_Order
+	 */
+	private function order( array $data = array() ) {
+		return new WC_Order(
+			array_merge(
+				array(
+					'total'         => '100.00',
+					'billing_email' => 'buyer@example.test',
+					'items'         => array( new WC_Order_Item_Product( new WC_Product( 11, 'SHOE-1' ), 2, '40.00' ), new WC_Order_Item_Product( new WC_Product( 12, '' ), 1, '50.00' ) ),
+					'shipping_total' => '10.00',
+				),
+				$data
+			)
+		);
+	}
+
+	/**
+	 * The referral row of an order.
+	 *
+	 * @param WC_Order $order Order.
+	 * @return array|null
+	 */
+	private function referral_of( WC_Order $order ) {
+		global $wpdb;
+		$r = Reftrail_Db::table( 'referrals' );
+		$o = Reftrail_Db::table( 'orders' );
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT r.* FROM {$r} r JOIN {$o} o ON o.id = r.source_id WHERE o.order_id = %s", (string) $order->get_id() ), ARRAY_A ); // phpcs:ignore
+		return $row ? array_merge( $row, Reftrail_Ledger::view( $row['id'] ) ) : null;
+	}
+
+	/**
+	 * Sets the signed click cookie of a click for alice, as the browser would send it.
+	 *
+	 * @param string $affiliate Affiliate.
+	 */
+	private function visit( $affiliate ) {
+		$_COOKIE[ Reftrail_Click_Cookie::NAME ] = Reftrail_Click_Cookie::sign( $this->click( $affiliate ) );
+	}
+
+	public function test_declares_hpos_compatibility() {
+		\Automattic\WooCommerce\Utilities\FeaturesUtil::$declared = array();
+		do_action( 'before_woocommerce_init' );
+		$this->assertContains( array( 'custom_order_tables', REFTRAIL_FILE, true ), \Automattic\WooCommerce\Utilities\FeaturesUtil::$declared );
+	}
+
+	public function test_classic_then_block_checkout_creates_one_pending_referral() {
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order();
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array( 'billing_email' => 'buyer@example.test' ), $order );
+		do_action( 'woocommerce_store_api_checkout_order_processed', $order );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		global $wpdb;
+		$this->assertSame( '1', $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Reftrail_Db::table( 'orders' ) ) ); // phpcs:ignore
+		$ref = $this->referral_of( $order );
+		$this->assertSame( 'alice', $ref['affiliate'] );
+		$this->assertSame( 'cookie', $ref['attributed_by'] );
+		$this->assertSame( 'pending', $ref['status'] );
+		$this->assertSame( '0', $ref['eligible'], 'not eligible before payment' );
+		$this->assertTrue( $ref['verified'] );
+		$this->assertSame( 10000, $ref['amount'] );
+		// Items 2 x 20.00 + 50.00 = 90.00 (shipping left out): 10 % is 9.00.
+		$this->assertSame( 900, $ref['commission'] );
+		$this->assertSame( array( 'affiliate' => 'alice', 'referral' => $ref['id'], 'attributed_by' => 'cookie' ), $order->get_meta( Reftrail_WooCommerce::META ) );
+		$this->assertSame( 1, $order->saves, 'meta saved once, through WC_Order::save' );
+	}
+
+	public function test_block_checkout_with_the_browser_state_cookie() {
+		$this->affiliate( 'bob' );
+		$now                                = time();
+		$_COOKIE[ Reftrail_Cookie::NAME ] = Reftrail_Cookie::encode(
+			array(
+				'visitor'  => 'k3JQ9x2mP0aZ7bC4',
+				'referral' => array( 'affiliate' => 'bob', 'via' => 'query', 'at' => $now - 60, 'expires' => $now + 86400, 'click_id' => null, 'campaign' => 'spring' ),
+				'trail'    => array( array( 'affiliate' => 'bob', 'at' => $now - 60 ) ),
+			)
+		);
+		$order = $this->order();
+		do_action( 'woocommerce_store_api_checkout_order_processed', $order );
+		$this->assertSame( array( 'bob', 'touch' ), array( $this->referral_of( $order )['affiliate'], $this->referral_of( $order )['attributed_by'] ) );
+	}
+
+	public function test_coupon_credits_its_affiliate_without_a_cookie() {
+		$this->affiliate( 'carol', array( 'coupons' => array( 'CAROL15' ) ) );
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order( array( 'coupon_codes' => array( 'carol15' ), 'total' => '85.00' ) );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$ref = $this->referral_of( $order );
+		$this->assertSame( array( 'carol', 'coupon' ), array( $ref['affiliate'], $ref['attributed_by'] ) );
+		// 90.00 of items, 15.00 discount spread over them: 75.00 at 10 %.
+		$this->assertSame( 750, $ref['commission'] );
+	}
+
+	public function test_every_order_counts_in_store_revenue() {
+		$order = $this->order( array( 'total' => '42.50' ) );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$this->assertNull( $this->referral_of( $order ) );
+		list( , $r ) = $this->rest( 'GET', '/v1/reports/summary', null, $this->sk() );
+		$this->assertSame( array( 'currency' => 'USD', 'revenue' => 4250 ), array_intersect_key( $r['store'][0], array( 'currency' => 1, 'revenue' => 1 ) ) );
+		// An order created without checkout (admin, import) is recorded at its first status change.
+		$manual = $this->order( array( 'total' => '7.00' ) );
+		$manual->update_status( 'processing' );
+		list( , $r ) = $this->rest( 'GET', '/v1/reports/summary', null, $this->sk() );
+		$this->assertSame( 4950, $r['store'][0]['revenue'] );
+	}
+
+	public function test_payment_makes_the_referral_eligible_and_the_hold_approves_it() {
+		$this->program( array( 'hold_days' => 14 ) );
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order();
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		add_filter( 'reftrail_now', fn() => time() + 30 * DAY_IN_SECONDS );
+		Reftrail_Ledger::approve_due();
+		$this->assertSame( 'pending', $this->referral_of( $order )['status'], 'an unpaid order is never approved' );
+		remove_all_filters( 'reftrail_now' );
+		$order->update_status( 'processing' );
+		$ref = $this->referral_of( $order );
+		$this->assertSame( array( '1', 'pending' ), array( $ref['eligible'], $ref['status'] ) );
+		add_filter( 'reftrail_now', fn() => time() + 15 * DAY_IN_SECONDS );
+		$this->assertSame( 1, Reftrail_Ledger::approve_due() );
+		$this->assertSame( 'approved', $this->referral_of( $order )['status'] );
+	}
+
+	public function test_without_a_hold_completed_orders_approve_at_once() {
+		$this->program( array( 'hold_days' => 0 ) );
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order();
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$this->assertSame( 'pending', $this->referral_of( $order )['status'] );
+		$order->update_status( 'completed' );
+		$this->assertSame( 'approved', $this->referral_of( $order )['status'] );
+	}
+
+	public function test_partial_then_full_refund_reverse_proportionally() {
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order( array( 'items' => array(), 'shipping_total' => '0.00', 'total' => '100.00' ) );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$order->update_status( 'processing' );
+		$this->assertSame( 1000, $this->referral_of( $order )['commission'] );
+		reftrail_stand_in_refund( $order, '25.00', false, 'one shoe' );
+		$ref = $this->referral_of( $order );
+		$this->assertSame( array( 750, 'pending' ), array( $ref['commission_net'], $ref['status'] ) );
+		reftrail_stand_in_refund( $order, '75.00', true, 'the rest' );
+		$ref = $this->referral_of( $order );
+		$this->assertSame( array( 0, 'reversed' ), array( $ref['commission_net'], $ref['status'] ) );
+		$this->assertSame( 'refunded', $order->get_status() );
+		$this->assertSame( array(), $order->notes, 'no errors noted on the order' );
+		list( , $r ) = $this->rest( 'GET', '/v1/reports/summary', null, $this->sk() );
+		$this->assertSame( 0, $r['store'][0]['revenue'] );
+	}
+
+	public function test_cancelled_and_failed_orders_reverse_everything() {
+		$this->affiliate( 'alice' );
+		foreach ( array( 'cancelled', 'failed' ) as $status ) {
+			$this->visit( 'alice' );
+			$order = $this->order();
+			do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+			$order->update_status( 'on-hold' );
+			$order->update_status( $status );
+			$ref = $this->referral_of( $order );
+			$this->assertSame( array( 0, 'reversed' ), array( $ref['commission_net'], $ref['status'] ), $status );
+		}
+	}
+
+	public function test_renewals_earn_recurring_commissions() {
+		$this->program(
+			array(
+				'commission' => array(
+					'sale'      => array( 'type' => 'percent', 'rate_bps' => 2000 ),
+					'recurring' => array( 'type' => 'months', 'months' => 12, 'rate' => array( 'type' => 'percent', 'rate_bps' => 500 ) ),
+				),
+			)
+		);
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$parent = $this->order( array( 'items' => array(), 'shipping_total' => '0.00', 'total' => '30.00' ) );
+		do_action( 'woocommerce_checkout_order_processed', $parent->get_id(), array(), $parent );
+		$this->assertSame( 600, $this->referral_of( $parent )['commission'] );
+		$_COOKIE = array();
+		$renewal = $this->order( array( 'items' => array(), 'shipping_total' => '0.00', 'total' => '30.00', 'date_created' => new DateTime( '@' . ( time() + 40 * DAY_IN_SECONDS ) ) ) );
+		add_filter( 'reftrail_now', fn() => time() + 40 * DAY_IN_SECONDS );
+		do_action( 'woocommerce_subscription_renewal_payment_complete', new WC_Subscription( 777, $parent->get_id() ), $renewal );
+		$ref = $this->referral_of( $renewal );
+		$this->assertSame( array( 'alice', 'renewal', 150, '1' ), array( $ref['affiliate'], $ref['attributed_by'], $ref['commission'], $ref['eligible'] ) );
+	}
+}
