@@ -57,6 +57,12 @@ struct ServeArgs {
     /// Do not run the webhook and auto-approval worker in this process.
     #[arg(long, env = "REFTRAIL_NO_WORKER")]
     no_worker: bool,
+    /// Serve the pages in this directory (`www/`: store, dashboard, portal) at `/`.
+    #[arg(long, env = "REFTRAIL_WWW_DIR")]
+    www_dir: Option<std::path::PathBuf>,
+    /// Serve the built browser files (`js/dist/`) at `/reftrail/`.
+    #[arg(long, env = "REFTRAIL_JS_DIR")]
+    js_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -177,7 +183,12 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             stop_rx,
         ))
     });
-    let router = app(state);
+    let router = reftrail_server::routes::static_files::attach(
+        app(state),
+        args.www_dir.as_deref(),
+        args.js_dir.as_deref(),
+    )
+    .context("--www-dir/--js-dir")?;
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -12,6 +12,7 @@ pub mod referrals;
 pub mod refunds;
 pub mod reports;
 pub mod session;
+pub mod static_files;
 
 use crate::AppState;
 use axum::http::HeaderMap;
