@@ -2,8 +2,9 @@
 # test-wordpress.sh - the WordPress plugin's whole test run, self-contained: a private MariaDB and
 # a real WordPress on loopback (scripts/wp-test-env.sh), the PHPUnit suites (shared vectors,
 # activation, REST routes per caller, hostile input, WooCommerce hooks through the stand-in,
-# real HTTP, uninstall), then the release zip installed into a second, fresh WordPress and used
-# over HTTP. Everything it starts is stopped by PID when it ends; the exit status is non-zero on
+# real HTTP, uninstall), the HTTP contract suite of tests/contract/ against
+# http://127.0.0.1:PORT/wp-json/reftrail (the same suite the Rust server passes), then the
+# release zip installed into a second, fresh WordPress and used over HTTP. Everything it starts is stopped by PID when it ends; the exit status is non-zero on
 # any failure.
 #
 #   scripts/test-wordpress.sh
@@ -48,6 +49,11 @@ curl -fsS -o /dev/null "$WP_URL/"   # first request rebuilds the rewrite rules w
 
 echo "== PHPUnit"
 phpunit -c wordpress-plugin/tests/phpunit.xml.dist
+
+echo "== The HTTP contract suite (tests/contract) against the plugin"
+keys=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false ), " ", Reftrail_Keys::publishable();')
+REFTRAIL_BASE_URL="$WP_URL/wp-json/reftrail" REFTRAIL_SECRET_KEY=${keys% *} REFTRAIL_PUBLISHABLE_KEY=${keys#* } \
+  REFTRAIL_ADMIN_PASSWORD="$WP_ADMIN_PASS" cargo test -q -p reftrail-server --test contract -- --test-threads 4
 
 echo "== The release zip in a fresh WordPress"
 ZIP=$(scripts/build-plugin-zip.sh)

@@ -343,4 +343,68 @@ class RestTest extends Reftrail_Test_Case {
 		list( $s, $d ) = $this->rest( 'GET', '/healthz' );
 		$this->assertSame( array( 200, 'ok' ), array( $s, $d['status'] ) );
 	}
+
+	public function test_keys_sessions_preflight_and_operator_routes() {
+		list( $s, $k ) = $this->rest( 'POST', '/v1/keys', array( 'kind' => 'publishable' ), $this->sk() );
+		$this->assertSame( 201, $s );
+		$this->assertStringStartsWith( 'pk_', $k['key'] );
+		list( $s ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'K9', 'amount' => 1, 'currency' => 'USD' ), array( 'authorization' => 'Bearer ' . $k['key'] ) );
+		$this->assertSame( 201, $s );
+		list( $s ) = $this->rest( 'DELETE', '/v1/keys/' . $k['id'], null, $this->sk() );
+		$this->assertSame( 204, $s );
+		list( $s ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'K10', 'amount' => 1, 'currency' => 'USD' ), array( 'authorization' => 'Bearer ' . $k['key'] ) );
+		$this->assertSame( 401, $s, 'a revoked key stops working' );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/keys', array( 'kind' => 'root' ), $this->sk() );
+		$this->assertSame( array( 400, 'invalid_kind' ), array( $s, $d['error']['code'] ) );
+		list( , $d ) = $this->rest( 'GET', '/v1/keys', null, $this->sk() );
+		$this->assertStringNotContainsString( $this->secret, wp_json_encode( $d ) );
+
+		// The dashboard session: a shop manager's password, then the CSRF token on changes.
+		$uid = $this->user( 'administrator' );
+		wp_set_password( 'correct horse battery', $uid );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/session', array( 'password' => 'wrong' ) );
+		$this->assertSame( array( 401, 'unauthorized' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d, $h ) = $this->rest( 'POST', '/v1/session', array( 'password' => 'correct horse battery', 'username' => get_userdata( $uid )->user_login ) );
+		$this->assertSame( 201, $s );
+		$this->assertMatchesRegularExpression( '/^rt_session=[A-Za-z0-9]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/', $h['Set-Cookie'] );
+		$cookie        = array( 'cookie' => explode( ';', $h['Set-Cookie'] )[0] );
+		list( $s )     = $this->rest( 'GET', '/v1/affiliates', null, $cookie );
+		$this->assertSame( 200, $s );
+		list( $s, $e ) = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'bysession', 'name' => 'S' ), $cookie );
+		$this->assertSame( array( 403, 'csrf_failed' ), array( $s, $e['error']['code'] ) );
+		list( $s )     = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'bysession', 'name' => 'S' ), $cookie + array( 'x_csrf_token' => $d['csrf_token'] ) );
+		$this->assertSame( 201, $s );
+		list( $s )     = $this->rest( 'GET', '/v1/me', null, $cookie );
+		$this->assertSame( 403, $s, 'a session is not an affiliate' );
+		list( $s )     = $this->rest( 'DELETE', '/v1/session', null, $cookie + array( 'x_csrf_token' => $d['csrf_token'] ) );
+		$this->assertSame( 204, $s );
+		list( $s )     = $this->rest( 'GET', '/v1/affiliates', null, $cookie );
+		$this->assertSame( 401, $s, 'signed out' );
+
+		// CORS preflight of a browser route.
+		list( $s, , $h ) = $this->rest( 'OPTIONS', '/v1/clicks', null, array( 'origin' => home_url() ) );
+		$this->assertSame( 204, $s );
+		$this->assertSame( home_url(), $h['Access-Control-Allow-Origin'] );
+		list( $s, $d ) = $this->rest( 'OPTIONS', '/v1/sales', null, array( 'origin' => 'https://evil.example' ) );
+		$this->assertSame( array( 403, 'origin_not_allowed' ), array( $s, $d['error']['code'] ) );
+
+		// OpenAPI, metrics, report sorting.
+		list( $s, $doc ) = $this->rest( 'GET', '/v1/openapi.json' );
+		$this->assertSame( array( 200, '3.1.0' ), array( $s, $doc['openapi'] ) );
+		foreach ( array( '/v1/clicks', '/v1/sales', '/v1/me', '/v1/session', '/healthz', '/metrics' ) as $p ) {
+			$this->assertArrayHasKey( $p, $doc['paths'] );
+		}
+		list( $s, $text, $h ) = $this->rest( 'GET', '/metrics' );
+		$this->assertSame( 200, $s );
+		$this->assertStringStartsWith( 'text/plain', $h['Content-Type'] );
+		$this->assertStringContainsString( 'reftrail_clicks_total 0', $text );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/reports/affiliates?sort=vibes', null, $this->sk() );
+		$this->assertSame( array( 400, 'invalid_query' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/reports/timeseries', null, $this->sk() );
+		$this->assertGreaterThanOrEqual( 30, count( $d['rows'] ) );
+		list( $s, $d ) = $this->rest( 'PUT', '/v1/program', array( 'commission' => array( 'sale' => array( 'type' => 'percent', 'rate_bps' => 'ten' ) ) ), $this->sk() );
+		$this->assertSame( array( 400, 'invalid_body' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', '{"order_id":"x","amount":1e400,"currency":"USD"}', $this->sk() );
+		$this->assertSame( array( 400, 'invalid_json' ), array( $s, $d['error']['code'] ) );
+	}
 }

@@ -47,7 +47,7 @@ class UninstallTest extends Reftrail_Test_Case {
 		$this->uninstall();
 		wp_cache_flush();
 		$this->assertTrue( $this->has_tables() );
-		$this->assertNotFalse( get_option( Reftrail_Keys::PUBLISHABLE ), 'keys stay' );
+		$this->assertNotFalse( get_option( Reftrail_Keys::KEYS ), 'keys stay' );
 		$this->assertNotFalse( get_option( Reftrail_Program::OPTION ), 'settings stay' );
 		wp_roles()->for_site();
 		$this->assertNull( get_role( Reftrail_Schema::ROLE ), 'the role goes' );
@@ -59,7 +59,7 @@ class UninstallTest extends Reftrail_Test_Case {
 		wp_cache_flush();
 		$this->assertFalse( $this->has_tables() );
 		$this->assertFalse( get_option( Reftrail_Schema::OPTION ) );
-		$this->assertFalse( get_option( Reftrail_Keys::PUBLISHABLE ) );
+		$this->assertFalse( get_option( Reftrail_Keys::KEYS ) );
 		$this->assertFalse( get_option( Reftrail_Settings::OPTION ) );
 		$this->reactivate();
 		wp_roles()->for_site();

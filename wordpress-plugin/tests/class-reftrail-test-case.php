@@ -31,6 +31,10 @@ abstract class Reftrail_Test_Case extends TestCase {
 			}
 		}
 		wp_cache_flush();
+		if ( $this->transactional ) {
+			// Every test starts from the default program (rolled back afterwards).
+			update_option( Reftrail_Program::OPTION, Reftrail_Program::defaults() );
+		}
 		$this->secret = Reftrail_Keys::new_secret( false );
 		wp_set_current_user( 0 );
 		$_COOKIE = array();
@@ -71,7 +75,8 @@ abstract class Reftrail_Test_Case extends TestCase {
 			$request->set_header( $k, $v );
 		}
 		$server   = rest_get_server();
-		$response = rest_ensure_response( rest_do_request( $request ) );
+		$response = rest_do_request( $request );
+		$response = is_wp_error( $response ) ? rest_convert_error_to_response( $response ) : rest_ensure_response( $response );
 		$response = apply_filters( 'rest_post_dispatch', $response, $server, $request );
 		return array( $response->get_status(), $response->get_data(), $response->get_headers() );
 	}

@@ -46,7 +46,7 @@ final class Reftrail_Affiliates {
 			throw Reftrail_Http_Error::bad( 'invalid_status', 'status must be approved, pending or suspended' );
 		}
 		if ( isset( $b['commission'] ) ) {
-			Reftrail_Input::known( $b['commission'], array( 'sale', 'lead' ) );
+			Reftrail_Rules_Shape::affiliate( $b['commission'] );
 			try {
 				Reftrail_Commission::validate( array( 'affiliates' => array( 'x' => $b['commission'] ) ) );
 			} catch ( Reftrail_Commission_Error $e ) {

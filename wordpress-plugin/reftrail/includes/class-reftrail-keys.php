@@ -9,82 +9,201 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Keys and their checks.
+ * Keys and their checks. API keys are a list (option `reftrail_api_keys`): `id`, `kind`
+ * (`secret`|`publishable`), `prefix`, `hash` (SHA-256), `created_at`, `revoked_at`, and for
+ * publishable keys, which are public, the `key` itself (the newest is printed in the page).
  */
 final class Reftrail_Keys {
 
-	/** Option: the publishable key. */
+	/** Option: the API keys. */
+	const KEYS = 'reftrail_api_keys';
+
+	/** Option of the first release: the publishable key (migrated into KEYS). */
 	const PUBLISHABLE = 'reftrail_publishable_key';
 
-	/** Option: SHA-256 hashes of valid secret keys. */
+	/** Option of the first release: secret key hashes (migrated into KEYS). */
 	const SECRETS = 'reftrail_secret_key_hashes';
 
 	/** Option: click-cookie signing keys `{current, keys: {id: secret}}`. */
 	const COOKIE = 'reftrail_cookie_keys';
 
+	/** Option: the secret that signs webhook deliveries. */
+	const WEBHOOK = 'reftrail_webhook_secret';
+
 	/**
-	 * Makes the publishable key and a cookie key if missing.
+	 * Makes the first publishable key, a cookie key and the webhook secret if missing; brings
+	 * keys of the first release into the list.
 	 */
 	public static function ensure() {
-		if ( ! get_option( self::PUBLISHABLE ) ) {
-			update_option( self::PUBLISHABLE, 'pk_' . Reftrail_Db::random_base62( 32 ), true );
+		$keys = get_option( self::KEYS );
+		if ( ! is_array( $keys ) ) {
+			$keys = array();
+			$old  = get_option( self::PUBLISHABLE );
+			if ( $old ) {
+				$keys[] = self::entry( 'publishable', $old );
+			}
+			foreach ( (array) get_option( self::SECRETS, array() ) as $hash ) {
+				$e         = self::entry( 'secret', 'sk_' );
+				$e['hash'] = $hash;
+				$keys[]    = $e;
+			}
+			update_option( self::KEYS, $keys, true );
+			delete_option( self::PUBLISHABLE );
+			delete_option( self::SECRETS );
+		}
+		if ( '' === self::publishable() ) {
+			self::create( 'publishable' );
 		}
 		if ( ! get_option( self::COOKIE ) ) {
 			self::rotate_cookie_key();
 		}
-		if ( false === get_option( self::SECRETS ) ) {
-			add_option( self::SECRETS, array(), '', false );
+		if ( ! get_option( self::WEBHOOK ) ) {
+			add_option( self::WEBHOOK, 'whsec_' . Reftrail_Db::random_base62( 40 ), '', 'no' );
 		}
 	}
 
 	/**
-	 * The publishable key.
+	 * A list entry for a key.
+	 *
+	 * @param string $kind Kind.
+	 * @param string $key  Key.
+	 * @return array
+	 */
+	private static function entry( $kind, $key ) {
+		$e = array(
+			'id'         => Reftrail_Db::new_id( 'key' ),
+			'kind'       => $kind,
+			'prefix'     => substr( $key, 0, 7 ),
+			'hash'       => hash( 'sha256', $key ),
+			'created_at' => Reftrail_Db::now(),
+			'revoked_at' => null,
+		);
+		if ( 'publishable' === $kind ) {
+			$e['key'] = $key;
+		}
+		return $e;
+	}
+
+	/**
+	 * Every key.
+	 *
+	 * @return array
+	 */
+	public static function all() {
+		$k = get_option( self::KEYS );
+		return is_array( $k ) ? $k : array();
+	}
+
+	/**
+	 * Makes a key of `$kind`; returns its entry with the key (the only time a secret is seen).
+	 *
+	 * @param string $kind secret|publishable.
+	 * @return array `id`, `kind`, `key`.
+	 */
+	public static function create( $kind ) {
+		$key    = ( 'secret' === $kind ? 'sk_' : 'pk_' ) . Reftrail_Db::random_base62( 'secret' === $kind ? 40 : 32 );
+		$e      = self::entry( $kind, $key );
+		$keys   = self::all();
+		$keys[] = $e;
+		update_option( self::KEYS, $keys, true );
+		return array(
+			'id'   => $e['id'],
+			'kind' => $kind,
+			'key'  => $key,
+		);
+	}
+
+	/**
+	 * Revokes a key; false if there is none with this id.
+	 *
+	 * @param string $id Key id.
+	 * @return bool
+	 */
+	public static function revoke( $id ) {
+		$keys  = self::all();
+		$found = false;
+		foreach ( $keys as $i => $e ) {
+			if ( $e['id'] === $id ) {
+				$found = true;
+				if ( null === $e['revoked_at'] ) {
+					$keys[ $i ]['revoked_at'] = Reftrail_Db::now();
+				}
+			}
+		}
+		if ( $found ) {
+			update_option( self::KEYS, $keys, true );
+		}
+		return $found;
+	}
+
+	/**
+	 * The publishable key printed in pages: the newest one not revoked.
 	 *
 	 * @return string
 	 */
 	public static function publishable() {
-		return (string) get_option( self::PUBLISHABLE, '' );
+		$pk = '';
+		foreach ( self::all() as $e ) {
+			if ( 'publishable' === $e['kind'] && null === $e['revoked_at'] && isset( $e['key'] ) ) {
+				$pk = $e['key'];
+			}
+		}
+		return $pk;
 	}
 
 	/**
-	 * Makes a new secret key, keeps its hash, and returns it (the only time it is seen).
+	 * Makes a new secret key and returns it; with `$replace`, every other secret key is revoked.
 	 *
 	 * @param bool $replace Whether the older secret keys stop working.
 	 * @return string
 	 */
 	public static function new_secret( $replace = true ) {
-		$key    = 'sk_' . Reftrail_Db::random_base62( 40 );
-		$hashes = $replace ? array() : (array) get_option( self::SECRETS, array() );
-		$hashes[] = hash( 'sha256', $key );
-		update_option( self::SECRETS, array_values( $hashes ), false );
-		return $key;
+		if ( $replace ) {
+			foreach ( self::all() as $e ) {
+				if ( 'secret' === $e['kind'] ) {
+					self::revoke( $e['id'] );
+				}
+			}
+		}
+		return self::create( 'secret' )['key'];
 	}
 
 	/**
-	 * Whether `$key` is a valid secret key (constant-time comparison of hashes).
+	 * Whether `$key` is a live key of `$kind` (constant-time comparison of hashes).
+	 *
+	 * @param string $key  Candidate.
+	 * @param string $kind Kind.
+	 * @return bool
+	 */
+	private static function is_live( $key, $kind ) {
+		$h  = hash( 'sha256', (string) $key );
+		$ok = false;
+		foreach ( self::all() as $e ) {
+			if ( $e['kind'] === $kind && null === $e['revoked_at'] && hash_equals( (string) $e['hash'], $h ) ) {
+				$ok = true;
+			}
+		}
+		return $ok;
+	}
+
+	/**
+	 * Whether `$key` is a live secret key.
 	 *
 	 * @param string $key Candidate.
 	 * @return bool
 	 */
 	public static function is_secret( $key ) {
-		$h = hash( 'sha256', (string) $key );
-		foreach ( (array) get_option( self::SECRETS, array() ) as $known ) {
-			if ( hash_equals( (string) $known, $h ) ) {
-				return true;
-			}
-		}
-		return false;
+		return self::is_live( $key, 'secret' );
 	}
 
 	/**
-	 * Whether `$key` is the publishable key.
+	 * Whether `$key` is a live publishable key.
 	 *
 	 * @param string $key Candidate.
 	 * @return bool
 	 */
 	public static function is_publishable( $key ) {
-		$pk = self::publishable();
-		return '' !== $pk && hash_equals( $pk, (string) $key );
+		return self::is_live( $key, 'publishable' );
 	}
 
 	/**
@@ -104,10 +223,10 @@ final class Reftrail_Keys {
 	 * A new current cookie key; older ones keep verifying.
 	 */
 	public static function rotate_cookie_key() {
-		$k                  = self::cookie_keys();
-		$id                 = 'k' . Reftrail_Db::random_base62( 6 );
-		$k['keys'][ $id ]   = Reftrail_Db::random_base62( 43 );
-		$k['current']       = $id;
+		$k                = self::cookie_keys();
+		$id               = 'k' . Reftrail_Db::random_base62( 6 );
+		$k['keys'][ $id ] = Reftrail_Db::random_base62( 43 );
+		$k['current']     = $id;
 		update_option( self::COOKIE, $k, true );
 	}
 
@@ -115,9 +234,9 @@ final class Reftrail_Keys {
 	 * Deletes every key (uninstall).
 	 */
 	public static function delete_all() {
-		delete_option( self::PUBLISHABLE );
-		delete_option( self::SECRETS );
-		delete_option( self::COOKIE );
+		foreach ( array( self::KEYS, self::PUBLISHABLE, self::SECRETS, self::COOKIE, self::WEBHOOK ) as $o ) {
+			delete_option( $o );
+		}
 	}
 }
 

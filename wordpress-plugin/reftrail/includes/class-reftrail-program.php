@@ -102,6 +102,9 @@ final class Reftrail_Program {
 				'webhooks'               => 'array',
 			)
 		);
+		if ( isset( $body['commission'] ) ) {
+			Reftrail_Rules_Shape::rules( $body['commission'] );
+		}
 		$p = array_merge( self::defaults(), array_filter( $body, fn( $v ) => null !== $v ) );
 		if ( array_key_exists( 'baseline_daily_revenue', $body ) ) {
 			$p['baseline_daily_revenue'] = $body['baseline_daily_revenue'];

@@ -289,16 +289,66 @@ final class Reftrail_Reports {
 	/**
 	 * Rows grouped by day, affiliate or category.
 	 *
-	 * @param string $group Grouping.
-	 * @param int    $from  From.
-	 * @param int    $to    To.
+	 * @param string      $group Grouping.
+	 * @param int         $from  From.
+	 * @param int         $to    To.
+	 * @param string|null $sort  `affiliate` only: revenue (default), commission, clicks, conversion_rate.
+	 * @param mixed       $limit `affiliate` only: 1 to 1000 (default 100).
 	 * @return array
+	 * @throws Reftrail_Http_Error 400 invalid_query.
 	 */
-	public static function grouped( $group, $from, $to ) {
+	public static function grouped( $group, $from, $to, $sort = null, $limit = null ) {
+		$map = self::aggregate( $group, $from, $to );
+		if ( 'day' === $group ) {
+			// Every day of the period is listed, empty ones too.
+			for ( $d = intdiv( $from, Reftrail_Db::DAY ); $d * Reftrail_Db::DAY < $to; $d++ ) {
+				$k = gmdate( 'Y-m-d', $d * Reftrail_Db::DAY );
+				if ( ! isset( $map[ $k ] ) ) {
+					$e = self::empty_kpis( $k );
+					unset( $e['reversed'] );
+					$map[ $k ] = $e;
+				}
+			}
+			ksort( $map );
+		}
+		$rows = array_values( $map );
+		if ( 'affiliate' === $group ) {
+			$limit = null === $limit ? 100 : ( ctype_digit( (string) $limit ) ? (int) $limit : 0 );
+			if ( $limit < 1 || $limit > 1000 ) {
+				throw Reftrail_Http_Error::bad( 'invalid_query', 'limit must be 1 to 1000' );
+			}
+			$currency = Reftrail_Program::get()['currency'];
+			$money    = function ( $k, $field ) use ( $currency ) {
+				foreach ( $k['money'] as $m ) {
+					if ( $m['currency'] === $currency ) {
+						return $m[ $field ];
+					}
+				}
+				return 0;
+			};
+			switch ( $sort ?? 'revenue' ) {
+				case 'revenue':
+					$key = fn( $k ) => $money( $k, 'revenue_net' );
+					break;
+				case 'commission':
+					$key = fn( $k ) => $money( $k, 'commissions' );
+					break;
+				case 'clicks':
+					$key = fn( $k ) => $k['clicks'];
+					break;
+				case 'conversion_rate':
+					$key = fn( $k ) => $k['conversion_rate'] ?? 0.0;
+					break;
+				default:
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'sort must be revenue, commission, clicks or conversion_rate' );
+			}
+			usort( $rows, fn( $a, $b ) => $key( $b ) <=> $key( $a ) );
+			$rows = array_slice( $rows, 0, $limit );
+		}
 		return array(
 			'from' => Reftrail_Db::rfc3339( $from ),
 			'to'   => Reftrail_Db::rfc3339( $to ),
-			'rows' => array_values( self::aggregate( $group, $from, $to ) ),
+			'rows' => $rows,
 		);
 	}
 

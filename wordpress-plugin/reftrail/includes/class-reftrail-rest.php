@@ -21,7 +21,9 @@ final class Reftrail_REST {
 	public static function init() {
 		add_action( 'rest_api_init', array( __CLASS__, 'register' ) );
 		add_filter( 'rest_post_dispatch', array( __CLASS__, 'shape_errors' ), 10, 3 );
-		add_filter( 'rest_pre_serve_request', array( __CLASS__, 'serve_csv' ), 10, 4 );
+		add_filter( 'rest_pre_serve_request', array( __CLASS__, 'serve_text' ), 10, 4 );
+		add_filter( 'rest_pre_serve_request', array( __CLASS__, 'restrict_cors' ), 20, 4 );
+		add_filter( 'rest_pre_dispatch', array( __CLASS__, 'preflight' ), 10, 3 );
 	}
 
 	/**
@@ -41,7 +43,9 @@ final class Reftrail_REST {
 			new Reftrail_REST_Program_Controller(),
 			new Reftrail_REST_Reports_Controller(),
 			new Reftrail_REST_Me_Controller(),
-			new Reftrail_REST_Health_Controller(),
+			new Reftrail_REST_Session_Controller(),
+			new Reftrail_REST_Keys_Controller(),
+			new Reftrail_REST_Operator_Controller(),
 		);
 	}
 
@@ -136,8 +140,44 @@ final class Reftrail_REST {
 		return $result;
 	}
 
+	/** The routes browsers call from the shop's pages (CORS applies). */
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report' );
+
 	/**
-	 * Sends a CSV answer as text rather than JSON.
+	 * Answers a CORS preflight of a browser route: 204 with the CORS headers for an allowed
+	 * origin, 403 `origin_not_allowed` otherwise (WordPress would answer 200 with the route's
+	 * description).
+	 *
+	 * @param mixed           $result  Earlier result.
+	 * @param WP_REST_Server  $server  Server.
+	 * @param WP_REST_Request $request Request.
+	 * @return mixed
+	 */
+	public static function preflight( $result, $server, $request ) {
+		if ( null !== $result || 'OPTIONS' !== $request->get_method() || ! in_array( untrailingslashit( $request->get_route() ), self::BROWSER_ROUTES, true ) ) {
+			return $result;
+		}
+		$origin = (string) $request->get_header( 'origin' );
+		try {
+			Reftrail_REST_Controller::check_origin( $request );
+		} catch ( Reftrail_Http_Error $e ) {
+			return $e->to_wp_error();
+		}
+		$r = new WP_REST_Response( null, 204 );
+		if ( '' !== $origin ) {
+			$r->header( 'Access-Control-Allow-Origin', $origin );
+			$r->header( 'Access-Control-Allow-Credentials', 'true' );
+			$r->header( 'Access-Control-Allow-Methods', 'GET, POST, OPTIONS' );
+			$r->header( 'Access-Control-Allow-Headers', 'content-type, authorization, idempotency-key' );
+			$r->header( 'Access-Control-Max-Age', '600' );
+			$r->header( 'Vary', 'Origin' );
+		}
+		return $r;
+	}
+
+	/**
+	 * WordPress echoes any Origin in Access-Control-Allow-Origin; on the plugin's routes only
+	 * the site's own origin and the program's allowed origins keep it.
 	 *
 	 * @param bool             $served  Whether already served.
 	 * @param WP_HTTP_Response $result  Response.
@@ -145,10 +185,34 @@ final class Reftrail_REST {
 	 * @param WP_REST_Server   $server  Server.
 	 * @return bool
 	 */
-	public static function serve_csv( $served, $result, $request, $server ) {
+	public static function restrict_cors( $served, $result, $request, $server ) {
+		if ( 0 !== strpos( $request->get_route(), '/reftrail/' ) || ! $request->get_header( 'origin' ) ) {
+			return $served;
+		}
+		try {
+			Reftrail_REST_Controller::check_origin( $request );
+		} catch ( Reftrail_Http_Error $e ) {
+			if ( ! headers_sent() ) {
+				header_remove( 'Access-Control-Allow-Origin' );
+				header_remove( 'Access-Control-Allow-Credentials' );
+			}
+		}
+		return $served;
+	}
+
+	/**
+	 * Sends a text answer (the payout CSV, the metrics) as text rather than JSON.
+	 *
+	 * @param bool             $served  Whether already served.
+	 * @param WP_HTTP_Response $result  Response.
+	 * @param WP_REST_Request  $request Request.
+	 * @param WP_REST_Server   $server  Server.
+	 * @return bool
+	 */
+	public static function serve_text( $served, $result, $request, $server ) {
 		$headers = $result->get_headers();
-		if ( ! $served && isset( $headers['Content-Type'] ) && 0 === strpos( $headers['Content-Type'], 'text/csv' ) && is_string( $result->get_data() ) ) {
-			echo $result->get_data(); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- a CSV file, not HTML.
+		if ( ! $served && isset( $headers['Content-Type'] ) && 0 === strpos( $headers['Content-Type'], 'text/' ) && is_string( $result->get_data() ) ) {
+			echo $result->get_data(); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- CSV or Prometheus text, not HTML.
 			return true;
 		}
 		return $served;

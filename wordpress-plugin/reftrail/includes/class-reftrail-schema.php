@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
 final class Reftrail_Schema {
 
 	/** The schema this code writes. */
-	const VERSION = 3;
+	const VERSION = 4;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -29,7 +29,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'ledger', 'payouts', 'payout_lines', 'idempotency' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -232,6 +232,15 @@ final class Reftrail_Schema {
   body longtext NOT NULL,
   at bigint(20) NOT NULL,
   PRIMARY KEY  (scope,idem_key)
+) $c;";
+		$sql[] = "CREATE TABLE {$t('sessions')} (
+  token_hash char(64) NOT NULL,
+  csrf_token varchar(64) NOT NULL,
+  user_id bigint(20) unsigned NOT NULL,
+  created_at bigint(20) NOT NULL,
+  expires_at bigint(20) NOT NULL,
+  PRIMARY KEY  (token_hash),
+  KEY expires_at (expires_at)
 ) $c;";
 		dbDelta( $sql );
 		update_option( self::OPTION, self::VERSION, true );

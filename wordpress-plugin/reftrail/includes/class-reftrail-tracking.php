@@ -573,6 +573,9 @@ final class Reftrail_Tracking {
 		if ( ! Reftrail_Input::amount( $b['amount'] ) || ! Reftrail_Input::amount( $shipping ) || ! Reftrail_Input::amount( $tax ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_amount', 'amount, shipping and tax must be integers of minor units, 0 to 2^53-1' );
 		}
+		if ( $shipping + $tax > $b['amount'] ) {
+			throw Reftrail_Http_Error::bad( 'invalid_amount', 'shipping and tax exceed the order amount' );
+		}
 		if ( ! Reftrail_Input::currency( $b['currency'] ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_currency', 'currency must be an ISO 4217 code of three capital letters' );
 		}

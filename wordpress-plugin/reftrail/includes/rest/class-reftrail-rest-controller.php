@@ -9,6 +9,8 @@
  * - `Authorization: Bearer pk_...` or `"key": "pk_..."` in the body: the browser (unverified);
  * - a WordPress user with `manage_reftrail` (administrators and shop managers), by cookie and
  *   `X-WP-Nonce` or by application password: the merchant;
+ * - the dashboard's session (`POST /v1/session`, cookie `rt_session`), with its CSRF token in
+ *   `X-CSRF-Token` on everything but reads: the merchant, as on the Rust server;
  * - a WordPress user linked to an affiliate (role `reftrail_affiliate`), or
  *   `Authorization: Bearer at_...`: that affiliate, on `/v1/me` only.
  *
@@ -66,8 +68,17 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	 */
 	private static function resolve( WP_REST_Request $request ) {
 		$auth = (string) $request->get_header( 'authorization' );
-		if ( 1 === preg_match( '/^bearer\s+(\S+)\s*$/i', $auth, $m ) ) {
-			return self::for_token( $m[1] );
+		if ( 1 === preg_match( '/^bearer(\s+(\S*))?\s*$/i', $auth, $m ) ) {
+			return self::for_token( $m[2] ?? '' );
+		}
+		$session = Reftrail_Sessions::from_request( $request );
+		if ( null !== $session ) {
+			$sent = (string) $request->get_header( 'x_csrf_token' );
+			return array(
+				'kind'      => 'session',
+				'affiliate' => null,
+				'csrf_ok'   => '' !== $sent && hash_equals( $session['csrf_token'], $sent ),
+			);
 		}
 		$user = wp_get_current_user();
 		if ( $user && $user->ID ) {
@@ -137,6 +148,10 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 		}
 		if ( in_array( $c['kind'], array( 'secret', 'merchant' ), true ) ) {
 			return true;
+		}
+		if ( 'session' === $c['kind'] ) {
+			$safe = in_array( $request->get_method(), array( 'GET', 'HEAD' ), true );
+			return ( $c['csrf_ok'] || $safe ) ? true : new WP_Error( 'csrf_failed', 'send the session\'s CSRF token in X-CSRF-Token', array( 'status' => 403 ) );
 		}
 		if ( 'anonymous' === $c['kind'] ) {
 			return new WP_Error( 'unauthorized', __( 'Merchant routes need the secret key or a signed-in shop manager.', 'reftrail' ), array( 'status' => 401 ) );
@@ -212,6 +227,16 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 		$data = json_decode( $raw, true, 32 );
 		if ( JSON_ERROR_NONE !== json_last_error() ) {
 			throw Reftrail_Http_Error::bad( 'invalid_json', 'the body is not valid JSON: ' . json_last_error_msg() );
+		}
+		$finite = true;
+		is_array( $data ) && array_walk_recursive(
+			$data,
+			function ( $v ) use ( &$finite ) {
+				$finite = $finite && ! ( is_float( $v ) && ! is_finite( $v ) );
+			}
+		);
+		if ( ! $finite || ( is_float( $data ) && ! is_finite( $data ) ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_json', 'a number in the body is out of range' );
 		}
 		if ( ! is_array( $data ) || ( $data && array_is_list( $data ) ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_body', 'the body must be a JSON object' );
@@ -289,6 +314,11 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 		switch ( $c['kind'] ) {
 			case 'secret':
 			case 'merchant':
+				return true;
+			case 'session':
+				if ( ! $c['csrf_ok'] ) {
+					throw new Reftrail_Http_Error( 403, 'csrf_failed', "send the session's CSRF token in X-CSRF-Token" );
+				}
 				return true;
 			case 'publishable':
 				return false;

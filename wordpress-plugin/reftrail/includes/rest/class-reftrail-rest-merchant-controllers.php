@@ -467,12 +467,12 @@ class Reftrail_REST_Program_Controller extends Reftrail_REST_Controller {
 			array(
 				array(
 					'methods'             => WP_REST_Server::READABLE,
-					'callback'            => fn() => $this->run( fn() => Reftrail_Program::get() ),
+					'callback'            => fn() => $this->run( fn() => array_merge( Reftrail_Program::get(), array( 'webhook_secret' => (string) get_option( Reftrail_Keys::WEBHOOK, '' ) ) ) ),
 					'permission_callback' => array( $this, 'merchant_permissions_check' ),
 				),
 				array(
 					'methods'             => 'PUT',
-					'callback'            => fn( $r ) => $this->run( fn() => Reftrail_Program::put( self::body( $r ) ) ),
+					'callback'            => fn( $r ) => $this->run( fn() => array_merge( Reftrail_Program::put( self::body( $r ) ), array( 'webhook_secret' => (string) get_option( Reftrail_Keys::WEBHOOK, '' ) ) ) ),
 					'permission_callback' => array( $this, 'merchant_permissions_check' ),
 				),
 			)
@@ -505,7 +505,7 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 							return $this->run(
 								function () use ( $request, $group ) {
 									list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
-									return 'all' === $group ? Reftrail_Reports::summary( $from, $to ) : Reftrail_Reports::grouped( $group, $from, $to );
+									return 'all' === $group ? Reftrail_Reports::summary( $from, $to ) : Reftrail_Reports::grouped( $group, $from, $to, $request->get_param( 'sort' ), $request->get_param( 'limit' ) );
 								}
 							);
 						},
@@ -635,34 +635,6 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 					),
 				);
 			}
-		);
-	}
-}
-
-/**
- * `GET /wp-json/reftrail/healthz`: liveness, with the schema version.
- */
-class Reftrail_REST_Health_Controller extends Reftrail_REST_Controller {
-
-	/**
-	 * Registers the route (outside v1, as the server serves it at its root).
-	 */
-	public function register_routes() {
-		register_rest_route(
-			'reftrail',
-			'/healthz',
-			array(
-				array(
-					'methods'             => WP_REST_Server::READABLE,
-					'callback'            => fn() => rest_ensure_response(
-						array(
-							'status' => 'ok',
-							'schema' => (int) get_option( Reftrail_Schema::OPTION, 0 ),
-						)
-					),
-					'permission_callback' => '__return_true',
-				),
-			)
 		);
 	}
 }

@@ -1,0 +1,170 @@
+<?php
+/**
+ * The plugin's OpenAPI 3.1 document (`GET /wp-json/reftrail/v1/openapi.json`): the contract's
+ * paths as this plugin serves them under `/wp-json/reftrail`, their callers and error shape.
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The OpenAPI document.
+ */
+final class Reftrail_OpenAPI {
+
+	/**
+	 * The routes: path => method => [summary, security schemes, success status].
+	 *
+	 * @return array
+	 */
+	private static function routes() {
+		$m  = array( 'secret_key', 'session', 'wordpress_user' );
+		$in = array( 'secret_key', 'publishable_key', 'session', 'wordpress_user' );
+		$me = array( 'affiliate_token', 'wordpress_user' );
+		return array(
+			'/v1/clicks'                  => array( 'post' => array( 'Records a click; with consent, sets the signed HttpOnly rt_click cookie', array(), 201 ) ),
+			'/v1/leads'                   => array( 'post' => array( 'Records a lead, once per customer and event', $in, 201 ) ),
+			'/v1/sales'                   => array(
+				'post' => array( 'Records a sale, credits its affiliate, creates the referral; idempotent by order_id', $in, 201 ),
+				'get'  => array( 'Every recorded sale, attributed or not', $m, 200 ),
+			),
+			'/v1/refunds'                 => array( 'post' => array( 'A full or partial refund; reverses the commission in proportion', $m, 201 ) ),
+			'/v1/affiliates'              => array(
+				'get'  => array( 'Lists affiliates', $m, 200 ),
+				'post' => array( 'Creates an affiliate and answers its portal token once', $m, 201 ),
+			),
+			'/v1/affiliates/{id}'         => array(
+				'get'   => array( 'One affiliate', $m, 200 ),
+				'patch' => array( 'Changes an affiliate', $m, 200 ),
+			),
+			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
+			'/v1/referrals'               => array( 'get' => array( 'The referral ledger', $m, 200 ) ),
+			'/v1/referrals/{id}'          => array( 'get' => array( 'One referral', $m, 200 ) ),
+			'/v1/referrals/{id}/approve'  => array( 'post' => array( 'Approves a referral', $m, 200 ) ),
+			'/v1/referrals/{id}/reject'   => array( 'post' => array( 'Rejects a referral', $m, 200 ) ),
+			'/v1/balances'                => array( 'get' => array( 'Balances per affiliate and currency', $m, 200 ) ),
+			'/v1/payouts'                 => array(
+				'get'  => array( 'Payouts', $m, 200 ),
+				'post' => array( 'Batches approved commissions into a payout', $m, 201 ),
+			),
+			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file', $m, 200 ) ),
+			'/v1/program'                 => array(
+				'get' => array( 'The program settings', $m, 200 ),
+				'put' => array( 'Replaces the program settings', $m, 200 ),
+			),
+			'/v1/keys'                    => array(
+				'get'  => array( 'API keys, without their secrets', $m, 200 ),
+				'post' => array( 'A new key, shown once', $m, 201 ),
+			),
+			'/v1/keys/{id}'               => array( 'delete' => array( 'Revokes a key', $m, 204 ) ),
+			'/v1/reports/summary'         => array( 'get' => array( 'KPIs of a period, store and incremental revenue, top affiliates', $m, 200 ) ),
+			'/v1/reports/timeseries'      => array( 'get' => array( 'KPIs per day', $m, 200 ) ),
+			'/v1/reports/affiliates'      => array( 'get' => array( 'KPIs per affiliate', $m, 200 ) ),
+			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
+			'/v1/me'                      => array( 'get' => array( "The affiliate's profile, links and balances", $me, 200 ) ),
+			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
+			'/v1/session'                 => array(
+				'post'   => array( 'Signs the dashboard in with a shop manager\'s password', array(), 201 ),
+				'get'    => array( "The session's CSRF token", array( 'session' ), 200 ),
+				'delete' => array( 'Signs out', array( 'session' ), 204 ),
+			),
+			'/v1/openapi.json'            => array( 'get' => array( 'This document', array(), 200 ) ),
+			'/healthz'                    => array( 'get' => array( 'Liveness', array(), 200 ) ),
+			'/metrics'                    => array( 'get' => array( 'Prometheus counters', array(), 200 ) ),
+		);
+	}
+
+	/**
+	 * The document.
+	 *
+	 * @return array
+	 */
+	public static function document() {
+		$paths = array();
+		foreach ( self::routes() as $path => $methods ) {
+			foreach ( $methods as $method => list( $summary, $security, $status ) ) {
+				$op = array(
+					'summary'   => $summary,
+					'responses' => array(
+						(string) $status => array( 'description' => 'Success' ),
+						'4XX'            => array(
+							'description' => 'Refused; nothing was changed',
+							'content'     => array( 'application/json' => array( 'schema' => array( '$ref' => '#/components/schemas/Error' ) ) ),
+						),
+					),
+				);
+				if ( $security ) {
+					$op['security'] = array_map( fn( $s ) => array( $s => array() ), $security );
+				}
+				if ( false !== strpos( $path, '{id}' ) ) {
+					$op['parameters'] = array(
+						array(
+							'name'     => 'id',
+							'in'       => 'path',
+							'required' => true,
+							'schema'   => array( 'type' => 'string' ),
+						),
+					);
+				}
+				$paths[ $path ][ $method ] = $op;
+			}
+		}
+		return array(
+			'openapi'    => '3.1.0',
+			'info'       => array(
+				'title'       => 'Reftrail (WordPress plugin)',
+				'version'     => REFTRAIL_VERSION,
+				'description' => 'The Reftrail v1 contract, served by the WordPress plugin under /wp-json/reftrail.',
+			),
+			'servers'    => array( array( 'url' => untrailingslashit( rest_url( 'reftrail' ) ) ) ),
+			'paths'      => $paths,
+			'components' => array(
+				'securitySchemes' => array(
+					'secret_key'      => array(
+						'type'        => 'http',
+						'scheme'      => 'bearer',
+						'description' => 'sk_...: backends and scripts',
+					),
+					'publishable_key' => array(
+						'type'        => 'http',
+						'scheme'      => 'bearer',
+						'description' => 'pk_...: the browser (also as "key" in the body)',
+					),
+					'affiliate_token' => array(
+						'type'        => 'http',
+						'scheme'      => 'bearer',
+						'description' => 'at_...: one affiliate, /v1/me only',
+					),
+					'session'         => array(
+						'type'        => 'apiKey',
+						'in'          => 'cookie',
+						'name'        => 'rt_session',
+						'description' => 'The dashboard session, with X-CSRF-Token on changes',
+					),
+					'wordpress_user'  => array(
+						'type'        => 'http',
+						'scheme'      => 'basic',
+						'description' => 'A WordPress user with manage_reftrail (application password, or the login cookie with X-WP-Nonce)',
+					),
+				),
+				'schemas'         => array(
+					'Error' => array(
+						'type'       => 'object',
+						'required'   => array( 'error' ),
+						'properties' => array(
+							'error' => array(
+								'type'       => 'object',
+								'required'   => array( 'code', 'message' ),
+								'properties' => array(
+									'code'    => array( 'type' => 'string' ),
+									'message' => array( 'type' => 'string' ),
+								),
+							),
+						),
+					),
+				),
+			),
+		);
+	}
+}
