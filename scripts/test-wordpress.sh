@@ -2,7 +2,8 @@
 # test-wordpress.sh - the WordPress plugin's whole test run, self-contained: a private MariaDB and
 # a real WordPress on loopback (scripts/wp-test-env.sh), the PHPUnit suites (shared vectors,
 # activation, REST routes per caller, hostile input, WooCommerce hooks through the stand-in,
-# real HTTP, uninstall), the HTTP contract suite of tests/contract/ against
+# real HTTP, uninstall), a real-browser journey in Debian's Chromium (affiliate link, checkout
+# through the WooCommerce hook, sale from the page, referrals in wp-admin), the HTTP contract suite of tests/contract/ against
 # http://127.0.0.1:PORT/wp-json/reftrail (the same suite the Rust server passes), then the
 # release zip installed into a second, fresh WordPress and used over HTTP. Everything it starts is stopped by PID when it ends; the exit status is non-zero on
 # any failure.
@@ -44,11 +45,19 @@ export WP_ENV_DIR="$BASE/site" WP_PORT=$(free_port 18081) DB_PORT=$(free_port 33
 scripts/wp-test-env.sh >"$BASE.site.log" 2>&1 || { cat "$BASE.site.log"; exit 1; }
 # shellcheck source=/dev/null
 source "$WP_ENV_DIR/env.sh"
-cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php "$WP_DOCROOT/wp-content/mu-plugins/"
+cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php wordpress-plugin/tests/mu-plugins/reftrail-test-checkout.php "$WP_DOCROOT/wp-content/mu-plugins/"
+mkdir -p "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test"
+cp wordpress-plugin/tests/woocommerce-stand-in.php "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test/"
 curl -fsS -o /dev/null "$WP_URL/"   # first request rebuilds the rewrite rules with the plugin's routes
 
 echo "== PHPUnit"
 phpunit -c wordpress-plugin/tests/phpunit.xml.dist
+
+echo "== A real-browser journey in Chromium"
+[ -x /usr/bin/chromium ] || apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium >/dev/null
+(cd wordpress-plugin/tests/browser && npm ci --no-audit --no-fund --silent)
+REFTRAIL_SECRET_KEY=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false );') \
+  node --test wordpress-plugin/tests/browser/journey.test.mjs
 
 echo "== The HTTP contract suite (tests/contract) against the plugin"
 keys=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false ), " ", Reftrail_Keys::publishable();')

@@ -33,5 +33,7 @@ foreach ( array_keys( get_defined_vars() ) as $reftrail_var ) {
 unset( $reftrail_var );
 require_once ABSPATH . 'wp-admin/includes/template.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
-require __DIR__ . '/woocommerce-stand-in.php';
+if ( ! class_exists( 'WC_Order' ) ) {
+	require __DIR__ . '/woocommerce-stand-in.php';
+}
 require __DIR__ . '/class-reftrail-test-case.php';
