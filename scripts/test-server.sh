@@ -126,6 +126,27 @@ twins() {
   stop_server
 }
 
+# cli: the command line on a fresh SQLite file: migrate, keys, seed-demo, export-payout.
+cli() {
+  echo "test-server: command line"
+  local db="sqlite://$work/cli/reftrail.db" out
+  env -u REFTRAIL_SECRET_KEY -u REFTRAIL_PUBLISHABLE_KEY -u REFTRAIL_ADMIN_PASSWORD -u REFTRAIL_COOKIE_SECRET \
+    "$bin" --database "$db" migrate >"$work/cli/migrate.out"
+  grep -q "secret key (shown once): sk_" "$work/cli/migrate.out"
+  grep -q "admin password (shown once): " "$work/cli/migrate.out"
+  out="$("$bin" --database "$db" migrate)"
+  [ "$out" = "schema version 1" ] || { echo "second migrate printed credentials again: $out" >&2; return 1; }
+  "$bin" --database "$db" keys create --kind publishable | grep -q $'\tpk_'
+  "$bin" --database "$db" keys rotate-cookie-key | grep -q "now signs"
+  [ "$("$bin" --database "$db" keys list | wc -l)" -ge 3 ]
+  "$bin" --database "$db" seed-demo --scale 1 | grep -q "affiliates: 20"
+  "$bin" --database "$db" export-payout --create --out "$work/cli/payout.csv" 2>/dev/null
+  [ "$(wc -l <"$work/cli/payout.csv")" -ge 5 ]
+  grep -q ",VND,alice," "$work/cli/payout.csv"
+}
+mkdir -p "$work/cli"
+cli
+
 # --- SQLite ------------------------------------------------------------------------------------
 start_server sqlite "sqlite://$work/sqlite/reftrail.db"
 run_suite sqlite

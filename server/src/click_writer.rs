@@ -116,70 +116,83 @@ const COLUMNS: &str =
      landing, campaign, click_ids, user_agent";
 const PER_ROW: usize = 15;
 
-/// Writes a batch in one transaction and two statements: one query for the visitors' recent
-/// clicks (the dedupe window), one multi-row insert. Uniqueness inside the batch is decided
-/// here, in arrival order. The SQL text holds only numbered placeholders.
+/// Statement sizes: a batch is written in chunks of these many rows, so the few distinct
+/// statements stay in the connection's prepared-statement cache.
+const CHUNKS: [usize; 3] = [64, 8, 1];
+
+/// Writes a batch in one transaction, two statements per chunk: one query for the visitors'
+/// recent clicks (the dedupe window), one multi-row insert. Uniqueness inside the batch is
+/// decided here, in arrival order. The SQL text holds only numbered placeholders.
 async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppError> {
     let mut tx = db.begin_write().await?;
-    let since = clicks.iter().map(|c| c.unique_since).min().unwrap_or(0);
-    let mut keys: Vec<&str> = clicks.iter().map(|c| c.visitor_key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let placeholders: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql = format!(
-        "SELECT visitor_key, COALESCE(affiliate_id, ''), MAX(at) FROM clicks WHERE at > $1 AND visitor_key IN ({}) \
-         GROUP BY visitor_key, affiliate_id",
-        placeholders.join(", ")
-    );
-    let mut q = sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(sql)).bind(since);
-    for k in &keys {
-        q = q.bind(*k);
-    }
-    let mut last_seen: std::collections::HashMap<(String, String), i64> = q
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(v, a, at)| ((v, a), at))
-        .collect();
     let mut uniques = Vec::with_capacity(clicks.len());
-    for c in clicks {
-        let key = (
-            c.visitor_key.clone(),
-            c.affiliate.clone().unwrap_or_default(),
+    let mut last_seen: std::collections::HashMap<(String, String), i64> =
+        std::collections::HashMap::new();
+    let mut rest = clicks;
+    while !rest.is_empty() {
+        let n = CHUNKS
+            .iter()
+            .copied()
+            .find(|n| *n <= rest.len())
+            .unwrap_or(1);
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        let since = chunk.iter().map(|c| c.unique_since).min().unwrap_or(0);
+        let placeholders: Vec<String> = (0..n).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT visitor_key, COALESCE(affiliate_id, ''), MAX(at) FROM clicks WHERE at > $1 AND visitor_key IN ({}) \
+             GROUP BY visitor_key, affiliate_id",
+            placeholders.join(", ")
         );
-        let seen = last_seen.get(&key).is_some_and(|at| *at > c.unique_since);
-        uniques.push(!c.bot && !seen);
-        last_seen.insert(key, c.at);
+        let mut q =
+            sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(sql)).bind(since);
+        for c in chunk {
+            q = q.bind(c.visitor_key.as_str());
+        }
+        for (v, a, at) in q.fetch_all(&mut *tx).await? {
+            let e = last_seen.entry((v, a)).or_insert(at);
+            *e = (*e).max(at);
+        }
+        let first = uniques.len();
+        for c in chunk {
+            let key = (
+                c.visitor_key.clone(),
+                c.affiliate.clone().unwrap_or_default(),
+            );
+            let seen = last_seen.get(&key).is_some_and(|at| *at > c.unique_since);
+            uniques.push(!c.bot && !seen);
+            last_seen.insert(key, c.at);
+        }
+        let rows: Vec<String> = (0..n)
+            .map(|r| {
+                let cells: Vec<String> = (1..=PER_ROW)
+                    .map(|i| format!("${}", r * PER_ROW + i))
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!("INSERT INTO clicks ({COLUMNS}) VALUES {}", rows.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (c, unique) in chunk.iter().zip(&uniques[first..]) {
+            q = q
+                .bind(c.id.as_str())
+                .bind(c.affiliate.as_deref())
+                .bind(c.at)
+                .bind(c.visitor_key.as_str())
+                .bind(i64::from(*unique))
+                .bind(i64::from(c.bot))
+                .bind(c.ip_hash.as_str())
+                .bind(c.consent)
+                .bind(c.via.as_deref())
+                .bind(c.url.as_str())
+                .bind(c.referrer.as_str())
+                .bind(c.landing.as_deref())
+                .bind(c.campaign.as_deref())
+                .bind(c.click_ids.as_deref())
+                .bind(c.user_agent.as_str());
+        }
+        q.execute(&mut *tx).await?;
     }
-    let rows: Vec<String> = (0..clicks.len())
-        .map(|r| {
-            let cells: Vec<String> = (1..=PER_ROW)
-                .map(|i| format!("${}", r * PER_ROW + i))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect();
-    let sql = format!("INSERT INTO clicks ({COLUMNS}) VALUES {}", rows.join(", "));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (c, unique) in clicks.iter().zip(&uniques) {
-        q = q
-            .bind(c.id.as_str())
-            .bind(c.affiliate.as_deref())
-            .bind(c.at)
-            .bind(c.visitor_key.as_str())
-            .bind(i64::from(*unique))
-            .bind(i64::from(c.bot))
-            .bind(c.ip_hash.as_str())
-            .bind(c.consent)
-            .bind(c.via.as_deref())
-            .bind(c.url.as_str())
-            .bind(c.referrer.as_str())
-            .bind(c.landing.as_deref())
-            .bind(c.campaign.as_deref())
-            .bind(c.click_ids.as_deref())
-            .bind(c.user_agent.as_str());
-    }
-    q.execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(uniques)
 }

@@ -84,6 +84,9 @@ enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Sales per 1000 clicks.
+        #[arg(long, default_value_t = 30)]
+        sales_per_mille: u64,
     },
     /// Write a payout as a PayPal mass payment CSV.
     ExportPayout {
@@ -348,11 +351,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Keys { action }) => keys(&cli, action).await,
-        Some(Command::SeedDemo { scale, seed }) => {
+        Some(Command::SeedDemo {
+            scale,
+            seed,
+            sales_per_mille,
+        }) => {
             let db = open(&cli).await?;
-            let s = reftrail_server::seed::seed_demo(&db, (*scale).clamp(1, 1000), *seed)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let s = reftrail_server::seed::seed_demo(
+                &db,
+                (*scale).clamp(1, 1000),
+                *seed,
+                (*sales_per_mille).min(1000),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{s:?}");
             Ok(())
         }

@@ -82,8 +82,14 @@ pub struct Seeded {
     pub refunds: usize,
 }
 
-/// Seeds the demo program. `scale` multiplies the daily traffic (1 = about 300 clicks a day).
-pub async fn seed_demo(db: &Db, scale: u64, seed: u64) -> Result<Seeded, AppError> {
+/// Seeds the demo program. `scale` multiplies the daily traffic (1 = about 300 clicks a day);
+/// `sales_per_mille` is the share of (non-bot) clicks that convert into a sale (demo: 30).
+pub async fn seed_demo(
+    db: &Db,
+    scale: u64,
+    seed: u64,
+    sales_per_mille: u64,
+) -> Result<Seeded, AppError> {
     let mut rng = Rng(seed.max(1));
     let mut out = Seeded::default();
     let t_end = now();
@@ -216,7 +222,7 @@ pub async fn seed_demo(db: &Db, scale: u64, seed: u64) -> Result<Seeded, AppErro
                 )
                 .await?;
             }
-            if rng.chance(30) {
+            if rng.chance(sales_per_mille) {
                 let usd = rng.chance(250);
                 let (sku, cat, vnd, usd_price) =
                     PRODUCTS[usize::try_from(rng.below(6)).unwrap_or(0)];
