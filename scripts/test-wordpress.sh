@@ -32,13 +32,8 @@ stop_all() {
 }
 trap stop_all EXIT
 
-# The built browser files go into the plugin's assets/ (ignored by git).
-ASSETS=(loader.js reftrail.js reftrail_bg.wasm)
-for f in "${ASSETS[@]}"; do
-  if [ ! -s "js/dist/$f" ]; then scripts/build-wasm.sh; break; fi
-done
-mkdir -p wordpress-plugin/reftrail/assets
-for f in "${ASSETS[@]}"; do cp "js/dist/$f" "wordpress-plugin/reftrail/assets/$f"; done
+# The built browser files and the committed dashboard go into the plugin (ignored by git).
+scripts/build-plugin-zip.sh --built-files-into wordpress-plugin/reftrail
 
 echo "== WordPress with the plugin from the working tree"
 export WP_ENV_DIR="$BASE/site" WP_PORT=$(free_port 18081) DB_PORT=$(free_port 33161)

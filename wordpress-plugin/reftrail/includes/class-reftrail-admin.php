@@ -120,25 +120,53 @@ final class Reftrail_Admin {
 	}
 
 	/**
-	 * The dashboard: a mount point for the merchant dashboard, with the figures of the last 30
-	 * days rendered on the server. `reftrail_admin_dashboard` lets the built dashboard attach.
+	 * The dashboard: the merchant dashboard of `www/dashboard/` (shipped in the plugin's `www/`)
+	 * talking to this site's REST routes with the user's WordPress login and REST nonce; without
+	 * those files, the figures of the last 30 days rendered here. `reftrail_admin_dashboard` fires
+	 * with the configuration either way.
 	 */
 	public static function page_dashboard() {
 		self::require_cap();
+		$config = array(
+			'apiBase' => untrailingslashit( rest_url( 'reftrail' ) ),
+			'headers' => array( 'X-WP-Nonce' => wp_create_nonce( 'wp_rest' ) ),
+		);
+		echo '<div class="wrap reftrail-admin">';
+		if ( is_file( REFTRAIL_DIR . '/www/dashboard/app.js' ) ) {
+			$base = plugins_url( 'www/', REFTRAIL_FILE );
+			echo '<link rel="stylesheet" href="' . esc_url( $base . 'shared/ui.css?ver=' . REFTRAIL_VERSION ) . '">';
+			echo '<link rel="stylesheet" href="' . esc_url( $base . 'dashboard/dashboard.css?ver=' . REFTRAIL_VERSION ) . '">';
+			echo '<div id="reftrail-dashboard"><header class="bar" id="top"><span class="brand">' . esc_html__( 'Reftrail', 'reftrail' ) . '</span></header>';
+			echo '<main id="main" tabindex="-1"><div class="state state-loading" role="status">' . esc_html__( 'Loading…', 'reftrail' ) . '</div></main></div>';
+			wp_print_inline_script_tag( 'window.REFTRAIL_PAGES = ' . wp_json_encode( $config ) . ';', array( 'id' => 'reftrail-dashboard-config' ) );
+			wp_print_script_tag(
+				array(
+					'type' => 'module',
+					'src'  => $base . 'dashboard/app.js?ver=' . REFTRAIL_VERSION,
+					'id'   => 'reftrail-dashboard-app',
+				)
+			);
+			self::recent_clicks();
+		} else {
+			self::summary();
+		}
+		do_action( 'reftrail_admin_dashboard', $config );
+		echo '</div>';
+	}
+
+	/**
+	 * The figures of the last 30 days and the recent clicks, rendered on the server.
+	 */
+	private static function summary() {
 		list( $from, $to ) = Reftrail_Input::range( null, null );
 		$s                 = Reftrail_Reports::summary( $from, $to );
-		$config            = array(
-			'api'   => untrailingslashit( rest_url( 'reftrail' ) ),
-			'nonce' => wp_create_nonce( 'wp_rest' ),
-		);
-		echo '<div class="wrap"><h1>' . esc_html__( 'Affiliate program', 'reftrail' ) . '</h1>';
-		echo '<div id="reftrail-dashboard" data-config="' . esc_attr( wp_json_encode( $config ) ) . '">';
+		echo '<h1>' . esc_html__( 'Affiliate program', 'reftrail' ) . '</h1>';
 		echo '<table class="widefat striped" style="max-width:40em"><tbody>';
 		$rows = array(
-			__( 'Clicks (30 days)', 'reftrail' )     => (string) $s['kpis']['clicks'],
-			__( 'Unique visitors', 'reftrail' )      => (string) $s['kpis']['unique_visitors'],
-			__( 'Sales (net)', 'reftrail' )          => (string) $s['kpis']['sales']['net'],
-			__( 'Active affiliates', 'reftrail' )    => $s['affiliates_active'] . ' / ' . $s['affiliates_approved'],
+			__( 'Clicks (30 days)', 'reftrail' )  => (string) $s['kpis']['clicks'],
+			__( 'Unique visitors', 'reftrail' )   => (string) $s['kpis']['unique_visitors'],
+			__( 'Sales (net)', 'reftrail' )       => (string) $s['kpis']['sales']['net'],
+			__( 'Active affiliates', 'reftrail' ) => $s['affiliates_active'] . ' / ' . $s['affiliates_approved'],
 		);
 		foreach ( $s['kpis']['money'] as $m ) {
 			/* translators: %s: currency code */
@@ -151,9 +179,6 @@ final class Reftrail_Admin {
 		}
 		echo '</tbody></table>';
 		self::recent_clicks();
-		echo '</div>';
-		do_action( 'reftrail_admin_dashboard', $config );
-		echo '</div>';
 	}
 
 	/**

@@ -4,6 +4,7 @@
 // wp-admin. Needs WP_URL, WP_ADMIN_USER, WP_ADMIN_PASS and REFTRAIL_SECRET_KEY (test-wordpress.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const WP = process.env.WP_URL;
@@ -81,6 +82,17 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
     const rows = await admin.locator('table.widefat tbody tr', { hasText: aff }).allInnerTexts();
     assert.ok(rows.some((r) => r.includes(checkout.order_id)), rows.join('\n'));
     assert.ok(rows.some((r) => r.includes(orderId)), rows.join('\n'));
+    // The Reftrail dashboard page: the merchant dashboard of www/dashboard when the plugin ships
+    // it, signed in through WordPress (no second password); else the server-rendered figures.
+    await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail`);
+    if (existsSync(new URL('../../reftrail/www/dashboard/app.js', import.meta.url))) {
+      await admin.locator('#reftrail-dashboard nav a[href="#/referrals"]').waitFor({ timeout: 15000 });
+      assert.equal(await admin.locator('#reftrail-dashboard #password').count(), 0, 'no second sign-in');
+      await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/referrals`);
+      await admin.locator('#reftrail-dashboard main', { hasText: aff }).waitFor({ timeout: 15000 });
+    } else {
+      assert.ok((await admin.content()).includes('Recent clicks'));
+    }
     await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail-affiliates`);
     assert.ok((await admin.content()).includes('Journey &lt;b&gt;bold&lt;/b&gt;'));
     assert.equal(await admin.locator('b', { hasText: 'bold' }).count(), 0);

@@ -73,6 +73,14 @@ class Reftrail_REST_Session_Controller extends Reftrail_REST_Controller {
 	 */
 	public function get_item( $request ) {
 		$s = Reftrail_Sessions::from_request( $request );
+		if ( null === $s && 'merchant' === self::caller( $request )['kind'] ) {
+			// A shop manager signed in to WordPress (the dashboard embedded in wp-admin): WordPress's
+			// REST nonce, which that page already sends, is the token that protects changes.
+			$s = array(
+				'csrf_token' => wp_create_nonce( 'wp_rest' ),
+				'expires_at' => Reftrail_Db::now() + DAY_IN_SECONDS / 2,
+			);
+		}
 		if ( null === $s ) {
 			return new WP_Error( 'unauthorized', 'not signed in', array( 'status' => 401 ) );
 		}
@@ -97,6 +105,9 @@ class Reftrail_REST_Session_Controller extends Reftrail_REST_Controller {
 		return $this->run(
 			function () use ( $request ) {
 				$c = self::caller( $request );
+				if ( 'merchant' === $c['kind'] ) {
+					return new WP_REST_Response( null, 204 ); // Signing out of WordPress is WordPress's.
+				}
 				if ( 'session' !== $c['kind'] ) {
 					throw new Reftrail_Http_Error( 401, 'unauthorized', 'not signed in' );
 				}
