@@ -61,6 +61,9 @@ class HostileInputTest extends Reftrail_Test_Case {
 		$portal = do_shortcode( '[reftrail_portal]' );
 		$this->assertStringNotContainsString( self::XSS, $portal );
 		$this->assertStringContainsString( '&lt;script&gt;', $portal );
+		// The block renders the same portal.
+		$this->assertTrue( WP_Block_Type_Registry::get_instance()->is_registered( 'reftrail/portal' ) );
+		$this->assertSame( $portal, render_block( array( 'blockName' => 'reftrail/portal', 'attrs' => array(), 'innerHTML' => '', 'innerContent' => array(), 'innerBlocks' => array() ) ) );
 	}
 
 	public function test_sql_in_cookies_credits_nobody_and_changes_nothing() {

@@ -2,7 +2,8 @@
 /**
  * `[reftrail_portal]`: the signed-in affiliate's links, balances and recent referrals.
  * `[reftrail_register]`: a form for a signed-in user to apply as an affiliate (pending until the
- * owner approves). Both render on the server, escaped; the form carries a nonce.
+ * owner approves). Both render on the server, escaped; the form carries a nonce. The blocks
+ * `reftrail/portal` and `reftrail/register` render the same (editor script: assets/blocks.js).
  *
  * @package Reftrail
  */
@@ -20,6 +21,34 @@ final class Reftrail_Shortcodes {
 	public static function init() {
 		add_shortcode( 'reftrail_portal', array( __CLASS__, 'portal' ) );
 		add_shortcode( 'reftrail_register', array( __CLASS__, 'register' ) );
+		add_action( 'init', array( __CLASS__, 'register_blocks' ) );
+	}
+
+	/**
+	 * The blocks: dynamic, rendered by the shortcodes' functions.
+	 */
+	public static function register_blocks() {
+		if ( ! function_exists( 'register_block_type' ) ) {
+			return;
+		}
+		wp_register_script( 'reftrail-blocks', plugins_url( 'assets/blocks.js', REFTRAIL_FILE ), array( 'wp-blocks', 'wp-element', 'wp-server-side-render', 'wp-i18n' ), REFTRAIL_VERSION, true );
+		wp_set_script_translations( 'reftrail-blocks', 'reftrail', REFTRAIL_DIR . '/languages' );
+		register_block_type(
+			'reftrail/portal',
+			array(
+				'api_version'     => 2,
+				'editor_script'   => 'reftrail-blocks',
+				'render_callback' => fn() => self::portal(),
+			)
+		);
+		register_block_type(
+			'reftrail/register',
+			array(
+				'api_version'     => 2,
+				'editor_script'   => 'reftrail-blocks',
+				'render_callback' => fn() => self::register(),
+			)
+		);
 	}
 
 	/**
