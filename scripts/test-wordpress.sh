@@ -40,7 +40,7 @@ export WP_ENV_DIR="$BASE/site" WP_PORT=$(free_port 18081) DB_PORT=$(free_port 33
 scripts/wp-test-env.sh >"$BASE.site.log" 2>&1 || { cat "$BASE.site.log"; exit 1; }
 # shellcheck source=/dev/null
 source "$WP_ENV_DIR/env.sh"
-cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php wordpress-plugin/tests/mu-plugins/reftrail-test-checkout.php "$WP_DOCROOT/wp-content/mu-plugins/"
+cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php wordpress-plugin/tests/mu-plugins/reftrail-test-checkout.php wordpress-plugin/tests/mu-plugins/reftrail-test-webhook.php "$WP_DOCROOT/wp-content/mu-plugins/"
 mkdir -p "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test"
 cp wordpress-plugin/tests/woocommerce-stand-in.php "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test/"
 curl -fsS -o /dev/null "$WP_URL/"   # first request rebuilds the rewrite rules with the plugin's routes
@@ -58,6 +58,11 @@ echo "== The HTTP contract suite (tests/contract) against the plugin"
 keys=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false ), " ", Reftrail_Keys::publishable();')
 REFTRAIL_BASE_URL="$WP_URL/wp-json/reftrail" REFTRAIL_SECRET_KEY=${keys% *} REFTRAIL_PUBLISHABLE_KEY=${keys#* } \
   REFTRAIL_ADMIN_PASSWORD="$WP_ADMIN_PASS" cargo test -q -p reftrail-server --test contract -- --test-threads 4
+
+echo "== No PHP warning, notice or error from the plugin in the site's log"
+if grep -E 'PHP (Warning|Notice|Fatal error|Deprecated|Parse error)' "$WP_DOCROOT/wp-content/debug.log" | grep -F 'plugins/reftrail/'; then
+  echo "the plugin logged PHP problems (above)"; exit 1
+fi
 
 echo "== The release zip in a fresh WordPress"
 ZIP=$(scripts/build-plugin-zip.sh)

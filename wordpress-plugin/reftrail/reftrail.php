@@ -39,6 +39,7 @@ foreach ( array(
 	'class-reftrail-tracking.php',
 	'class-reftrail-reports.php',
 	'class-reftrail-sessions.php',
+	'class-reftrail-webhooks.php',
 	'class-reftrail-openapi.php',
 	'rest/class-reftrail-rest-controller.php',
 	'rest/class-reftrail-rest-tracking-controller.php',
@@ -73,6 +74,7 @@ final class Reftrail_Plugin {
 		Reftrail_WooCommerce::init();
 		Reftrail_Admin::init();
 		Reftrail_Shortcodes::init();
+		Reftrail_Webhooks::init();
 		add_action( 'init', array( __CLASS__, 'load_textdomain' ) );
 		add_action( 'reftrail_approve_due', array( 'Reftrail_Ledger', 'approve_due' ) );
 		add_action( 'init', array( __CLASS__, 'schedule' ) );
@@ -99,6 +101,7 @@ final class Reftrail_Plugin {
 	 */
 	public static function deactivate() {
 		wp_clear_scheduled_hook( 'reftrail_approve_due' );
+		wp_clear_scheduled_hook( Reftrail_Webhooks::CRON );
 	}
 }
 

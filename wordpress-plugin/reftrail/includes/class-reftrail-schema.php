@@ -17,7 +17,7 @@ defined( 'ABSPATH' ) || exit;
 final class Reftrail_Schema {
 
 	/** The schema this code writes. */
-	const VERSION = 4;
+	const VERSION = 5;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -29,7 +29,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -242,6 +242,20 @@ final class Reftrail_Schema {
   PRIMARY KEY  (token_hash),
   KEY expires_at (expires_at)
 ) $c;";
+		$sql[] = "CREATE TABLE {$t('outbox')} (
+  id varchar(40) NOT NULL,
+  event varchar(40) NOT NULL,
+  url text NOT NULL,
+  payload longtext NOT NULL,
+  at bigint(20) NOT NULL,
+  attempts int(11) NOT NULL,
+  next_at bigint(20) NOT NULL,
+  delivered_at bigint(20) DEFAULT NULL,
+  failed_at bigint(20) DEFAULT NULL,
+  last_error varchar(500) DEFAULT NULL,
+  PRIMARY KEY  (id),
+  KEY due (delivered_at,failed_at,next_at)
+) $c;";
 		dbDelta( $sql );
 		update_option( self::OPTION, self::VERSION, true );
 	}
@@ -285,6 +299,9 @@ final class Reftrail_Schema {
 		foreach ( array( self::OPTION, Reftrail_Program::OPTION, Reftrail_Settings::OPTION, 'reftrail_flush_rewrite' ) as $o ) {
 			delete_option( $o );
 		}
+		delete_transient( Reftrail_Sessions::FAILURES );
+		wp_clear_scheduled_hook( Reftrail_Webhooks::CRON );
+		wp_clear_scheduled_hook( 'reftrail_approve_due' );
 		Reftrail_Keys::delete_all();
 	}
 }
