@@ -325,4 +325,20 @@ async fn leads_are_counted_once_per_customer_and_event() {
         .send()
         .await;
     r2.status(200);
+    // Browser reports carry it in the body: they send no custom headers.
+    let key = uid("lead-");
+    let b = json!({"event": "download", "idempotency_key": key, "key": env().pk}).to_string();
+    let first = req("POST", "/v1/leads")
+        .browser()
+        .raw(b.clone(), "text/plain;charset=UTF-8")
+        .send()
+        .await;
+    first.status(201);
+    let replay = req("POST", "/v1/leads")
+        .browser()
+        .raw(b, "text/plain;charset=UTF-8")
+        .send()
+        .await;
+    replay.status(200);
+    assert_eq!(replay.json, first.json);
 }

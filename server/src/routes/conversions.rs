@@ -11,7 +11,7 @@
 //! nothing. The same `Idempotency-Key` with a different body is a `409`.
 
 use super::referrals::{referral_view, ReferralView};
-use super::{client, idempotency_key, valid_text, PeerAddr};
+use super::{client, idempotency_key_or_body, valid_text, PeerAddr};
 use crate::auth::{ingest_caller, Caller, Merchant};
 use crate::click_cookie;
 use crate::commissions::{self, Order};
@@ -104,6 +104,8 @@ pub struct CreateSale {
     pub touch: Option<TouchInput>,
     /// The publishable key, for `sendBeacon` (no headers).
     pub key: Option<String>,
+    /// The idempotency key when no `Idempotency-Key` header can be sent (browser reports).
+    pub idempotency_key: Option<String>,
 }
 
 /// The body of `POST /v1/leads`.
@@ -123,6 +125,8 @@ pub struct CreateLead {
     pub touch: Option<TouchInput>,
     /// The publishable key, for `sendBeacon`.
     pub key: Option<String>,
+    /// The idempotency key when no `Idempotency-Key` header can be sent (browser reports).
+    pub idempotency_key: Option<String>,
 }
 
 /// A recorded sale.
@@ -540,7 +544,7 @@ pub async fn sales_create(
 ) -> Result<Response, AppError> {
     check_key(&body.key)?;
     let verified = ingest_caller(&state, caller, body.key.as_deref()).await?;
-    let idem = idempotency_key(&headers)?;
+    let idem = idempotency_key_or_body(&headers, body.idempotency_key.as_deref())?;
 
     // Validation: nothing is written unless all of it passes.
     if !valid_text(&body.order_id, MAX_TEXT_LEN) {
@@ -848,7 +852,7 @@ pub async fn leads_create(
 ) -> Result<Response, AppError> {
     check_key(&body.key)?;
     let verified = ingest_caller(&state, caller, body.key.as_deref()).await?;
-    let idem = idempotency_key(&headers)?;
+    let idem = idempotency_key_or_body(&headers, body.idempotency_key.as_deref())?;
     if !valid_text(&body.event, MAX_TEXT_LEN) {
         return Err(bad(
             "invalid_event",

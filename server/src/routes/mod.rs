@@ -160,19 +160,29 @@ pub fn valid_text(s: &str, max: usize) -> bool {
 
 /// The `Idempotency-Key` header, if any: 1 to 128 visible ASCII characters.
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, crate::error::AppError> {
-    match headers.get("idempotency-key") {
+    idempotency_key_or_body(headers, None)
+}
+
+/// The `Idempotency-Key` header, or else the body's `idempotency_key`: browser reports carry it
+/// in the body because they send no custom headers (a CORS simple request needs no preflight
+/// before the page unloads). Either must be 1 to 128 visible ASCII characters.
+pub fn idempotency_key_or_body(
+    headers: &HeaderMap,
+    body: Option<&str>,
+) -> Result<Option<String>, crate::error::AppError> {
+    let value = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().unwrap_or("")),
+        None => body,
+    };
+    match value {
         None => Ok(None),
-        Some(v) => {
-            let s = v.to_str().unwrap_or("");
-            if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-                Err(crate::error::AppError::bad(
-                    "invalid_idempotency_key",
-                    "Idempotency-Key must be 1 to 128 visible ASCII characters",
-                ))
-            } else {
-                Ok(Some(s.to_owned()))
-            }
+        Some(s) if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic()) => {
+            Err(crate::error::AppError::bad(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to 128 visible ASCII characters",
+            ))
         }
+        Some(s) => Ok(Some(s.to_owned())),
     }
 }
 
