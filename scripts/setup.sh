@@ -37,7 +37,7 @@ fi
   npm install --prefix "$REFTRAIL_TOOLS" --no-fund --no-audit --silent "binaryen@$BINARYEN_VERSION"
 
 # npm packages of the JS build and the browser tests (lockfiles pin them).
-for dir in js tests/browser; do
+for dir in js tests/browser www tests/e2e; do
   if [ -f "$here/$dir/package.json" ] && { [ ! -d "$here/$dir/node_modules" ] || [ "$here/$dir/package-lock.json" -nt "$here/$dir/node_modules/.package-lock.json" ]; }; then
     (cd "$here/$dir" && npm ci --no-fund --no-audit --silent)
   fi

@@ -259,6 +259,20 @@ async fn relay(
         .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
 }
 
+/// `/` and the path form `/ref/<id>/` at the shop's root: the same address under `/store/`,
+/// query kept (a fragment such as `#ref=alice` survives the redirect in the browser).
+async fn to_store(uri: axum::http::Uri) -> Redirect {
+    let path = uri.path();
+    let target = match path.strip_prefix("/ref/") {
+        Some(rest) if !rest.contains("..") => format!("/store/ref/{rest}"),
+        _ => "/store/".to_owned(),
+    };
+    match uri.query() {
+        Some(q) => Redirect::to(&format!("{target}?{q}")),
+        None => Redirect::to(&target),
+    }
+}
+
 async fn shop_info(State(shop): State<Arc<Shop>>) -> Json<Value> {
     Json(json!({"backend": "demo-shop", "currency": shop.catalog.currency}))
 }
@@ -293,7 +307,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .build()?,
     });
     let api = Router::new()
-        .route("/", get(|| async { Redirect::to("/store/") }))
+        .route("/", get(to_store))
+        .route("/ref/{id}/", get(to_store))
         .route("/api/shop", get(shop_info))
         .route("/api/checkout", post(checkout))
         .route("/rt/v1/{what}", post(relay))

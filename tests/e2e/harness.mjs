@@ -1,0 +1,192 @@
+// The end-to-end stack: the real tracking server (reftrail-server, on a private SQLite file
+// and a free loopback port, seeded with the demo program) and the demo shop in front of it, both
+// started here and stopped by PID; Debian's Chromium (never a downloaded browser) with the shop's
+// host names mapped to 127.0.0.1.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = path.join(root, 'tests/e2e/artifacts');
+export const CREDS = {
+  REFTRAIL_ADMIN_PASSWORD: 'e2e-admin-password',
+  REFTRAIL_SECRET_KEY: 'sk_e2e_secret_key_0123456789abcdef',
+  // The store's script tag carries the demo's publishable key.
+  REFTRAIL_PUBLISHABLE_KEY: 'pk_demo_publishable_key_0001',
+  REFTRAIL_COOKIE_SECRET: 'e2e-cookie-secret-0123456789abcdef0123',
+};
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function bin(name) {
+  const p = path.join(root, 'target/debug', name);
+  if (!fs.existsSync(p)) throw new Error(`${p} is missing: run scripts/test-e2e.sh (it builds it)`);
+  return p;
+}
+
+function run(file, args, env, logFile) {
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  return child;
+}
+
+function once(file, args, env, logFile) {
+  return new Promise((resolve, reject) => {
+    const c = run(file, args, env, logFile);
+    c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(file)} ${args.join(' ')} exited ${code}; see ${logFile}`))));
+  });
+}
+
+async function waitFor(url, child, logFile) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`exited early: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch (e) {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+/** Stops a child by its PID and waits for it. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+/** Starts the server (seeded) and the demo shop on free ports in a private directory. */
+export async function startStack() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reftrail-e2e-'));
+  const [port, shopPort] = [await freePort(), await freePort()];
+  const db = `sqlite://${dir}/reftrail.db`;
+  const env = { ...CREDS, DATABASE_URL: db, REFTRAIL_LOG: 'warn' };
+  const serverLog = path.join(dir, 'server.log');
+  const shopLog = path.join(dir, 'shop.log');
+  await once(bin('reftrail-server'), ['seed-demo'], env, serverLog);
+  const server = run(bin('reftrail-server'), ['serve', '--listen', `127.0.0.1:${port}`, '--www-dir', path.join(root, 'www'), '--js-dir', path.join(root, 'js/dist')], env, serverLog);
+  const base = `http://127.0.0.1:${port}`;
+  const stack = { dir, base, port, shopPort, server, shop: null };
+  try {
+    await waitFor(`${base}/healthz`, server, serverLog);
+    const shop = run(
+      bin('demo-shop'),
+      ['--listen', `127.0.0.1:${shopPort}`, '--tracker', base, '--www-dir', path.join(root, 'www'), '--js-dir', path.join(root, 'js/dist')],
+      { REFTRAIL_SECRET_KEY: CREDS.REFTRAIL_SECRET_KEY },
+      shopLog,
+    );
+    stack.shop = shop;
+    await waitFor(`http://127.0.0.1:${shopPort}/api/shop`, shop, shopLog);
+    const program = await api(stack, 'GET', '/v1/program');
+    program.allowed_origins.push(...['www', 'checkout'].map((h) => `http://${h}.shop.test:${shopPort}`), `http://127.0.0.1:${shopPort}`);
+    delete program.webhook_secret;
+    await api(stack, 'PUT', '/v1/program', program);
+  } catch (e) {
+    await stopStack(stack);
+    throw e;
+  }
+  stack.shopUrl = (host = 'www') => `http://${host}.shop.test:${shopPort}`;
+  return stack;
+}
+
+export async function stopStack(stack) {
+  await stopChild(stack.shop);
+  await stopChild(stack.server);
+  if (process.env.E2E_KEEP !== '1') fs.rmSync(stack.dir, { recursive: true, force: true });
+}
+
+/** A call to the v1 API with the secret key. */
+export async function api(stack, method, p, body) {
+  const r = await fetch(stack.base + p, {
+    method,
+    headers: { Authorization: `Bearer ${CREDS.REFTRAIL_SECRET_KEY}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-dev-shm-usage',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--host-resolver-rules=MAP *.shop.test 127.0.0.1, MAP shop.test 127.0.0.1',
+    ],
+  });
+}
+
+// Headless Chromium says "HeadlessChrome" in its user agent, which the server rightly counts as a
+// bot (never credited); the journeys browse as the desktop browser a shopper has.
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+
+/** A fresh browser profile (cookies, storage) with a shopper's user agent. */
+export function newContext(browser, options = {}) {
+  return browser.newContext({ userAgent: USER_AGENT, ...options });
+}
+
+/** A new page that fails the test on any page error. */
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e));
+  return page;
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Signs in to the dashboard in `page` (English UI). */
+export async function dashboardSignIn(stack, page, hash = '') {
+  await page.goto(`${stack.base}/dashboard/?lang=en${hash}`);
+  await page.fill('#password', CREDS.REFTRAIL_ADMIN_PASSWORD);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#sign-out');
+}
+
+/** A unique affiliate id for one test. */
+export function uniqueId(prefix) {
+  return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Polls `fn` until it answers truthy. */
+export async function until(fn, { timeout = 8000, every = 50 } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`condition not met in ${timeout} ms: ${fn}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

@@ -1,0 +1,281 @@
+// Affiliates: list with filters, create and edit (category, status, rate override, coupon codes),
+// a new portal token (magic link), and a link builder for every link form.
+
+import { t, money, date, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
+import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
+import { clearCharts } from './charts.js';
+import { routeQuery, setRouteQuery } from './route.js';
+
+export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
+const STATUSES = ['approved', 'pending', 'suspended'];
+
+/** Every link form for `id` on `base` (the shop's address), with the program's parameter names. */
+export function linkForms(base, id, params, coupons = [], campaign = '') {
+  let u;
+  try {
+    u = new URL(base);
+  } catch (e) {
+    return [];
+  }
+  const withCampaign = (url) => {
+    if (campaign) url.searchParams.set('utm_campaign', campaign);
+    return url;
+  };
+  const out = [];
+  for (const p of params) {
+    const x = withCampaign(new URL(u));
+    x.searchParams.set(p, id);
+    out.push([`?${p}=`, x.toString()]);
+  }
+  const frag = withCampaign(new URL(u));
+  frag.hash = `${params[0] || 'ref'}=${encodeURIComponent(id)}`;
+  out.push([`#${params[0] || 'ref'}=`, frag.toString()]);
+  const path = withCampaign(new URL(u));
+  path.pathname = `${path.pathname.replace(/\/?$/, '/')}ref/${encodeURIComponent(id)}/`;
+  out.push(['/ref/…/', path.toString()]);
+  for (const c of coupons) out.push([t('dash.coupon_form'), c]);
+  return out;
+}
+
+function defaultShopUrl(program) {
+  const saved = localStorage.getItem('reftrail_shop_url');
+  if (saved) return saved;
+  const origin = program.allowed_origins.find((o) => o !== location.origin) || location.origin;
+  return `${origin}/`;
+}
+
+function linkBuilder(program, affiliate) {
+  const base = h('input', { id: 'link-base', type: 'url', value: defaultShopUrl(program) });
+  const campaign = h('input', { id: 'link-campaign', maxlength: 100, placeholder: 'spring' });
+  const out = h('div', { id: 'links' });
+  const draw = () => {
+    try {
+      localStorage.setItem('reftrail_shop_url', base.value);
+    } catch (e) {
+      // not kept: fine
+    }
+    const forms = linkForms(base.value, affiliate.id, program.params, affiliate.coupons, campaign.value.trim());
+    fill(
+      out,
+      forms.length
+        ? h(
+            'table',
+            { class: 'links-table stack' },
+            h('tbody', {}, forms.map(([form, url]) => h('tr', {}, h('td', { 'data-label': t('dash.form') }, h('code', {}, form)), h('td', { 'data-label': t('dash.link') }, h('code', { class: 'link' }, url)), h('td', {}, copyButton(url))))),
+          )
+        : h('p', { class: 'error-text', role: 'alert' }, t('dash.bad_url')),
+    );
+  };
+  base.addEventListener('input', draw);
+  campaign.addEventListener('input', draw);
+  draw();
+  return h('section', { class: 'card' }, h('h2', {}, t('dash.link_builder', { id: affiliate.id })), h('div', { class: 'row' }, field(t('dash.shop_url'), base), field(t('dash.campaign'), campaign)), out);
+}
+
+/** The override's percent as text (`12.5`), or '' when none / not a percent. */
+function overridePercent(a) {
+  const s = a?.commission?.sale;
+  return s && s.type === 'percent' ? String(s.rate_bps / 100) : '';
+}
+
+function affiliateForm(api, program, a, done) {
+  const editing = !!a;
+  const id = h('input', { id: 'a-id', required: true, maxlength: 64, pattern: '[A-Za-z0-9._\\-]{1,64}', value: a?.id || '', disabled: editing });
+  const name = h('input', { id: 'a-name', required: true, maxlength: 200, value: a?.name || '' });
+  const email = h('input', { id: 'a-email', type: 'email', maxlength: 254, value: a?.email || '' });
+  const payout = h('input', { id: 'a-payout', type: 'email', maxlength: 254, value: a?.payout_email || '' });
+  const category = h('select', { id: 'a-category' }, CATEGORIES.map((c) => h('option', { value: c, selected: (a?.category || 'other') === c }, t(`cat.${c}`))));
+  const status = h('select', { id: 'a-status' }, STATUSES.map((s) => h('option', { value: s, selected: (a?.status || 'approved') === s }, t(`status.${s}`))));
+  const rate = h('input', { id: 'a-rate', inputmode: 'decimal', value: overridePercent(a), placeholder: t('dash.program_default') });
+  const leadCur = program.currency;
+  const leadNow = a?.commission?.lead?.[leadCur];
+  const lead = h('input', { id: 'a-lead', inputmode: 'decimal', value: leadNow === undefined ? '' : decimal(leadNow, currencyDigits(leadCur)), placeholder: t('dash.program_default') });
+  const coupons = h('input', { id: 'a-coupons', value: (a?.coupons || []).join(', '), placeholder: 'ALICE10, ALICE-VIP' });
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      id: editing ? 'edit-affiliate' : 'new-affiliate',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!form.reportValidity()) return;
+        const body = {
+          name: name.value.trim(),
+          email: email.value.trim() || undefined,
+          payout_email: payout.value.trim() || undefined,
+          category: category.value,
+          status: status.value,
+          coupons: coupons.value.split(/[\s,]+/).map((c) => c.trim()).filter(Boolean),
+        };
+        const commission = {};
+        if (rate.value.trim()) {
+          const bps = Math.round(Number(rate.value.trim().replace(',', '.')) * 100);
+          if (!(bps >= 0 && bps <= 10000)) return fill(msg, h('p', { class: 'error-text', role: 'alert' }, t('dash.bad_rate')));
+          commission.sale = { type: 'percent', rate_bps: bps };
+        }
+        if (lead.value.trim()) {
+          const minor = parseMoney(lead.value, leadCur);
+          if (minor === null) return fill(msg, h('p', { class: 'error-text', role: 'alert' }, t('dash.bad_amount')));
+          commission.lead = { [leadCur]: minor };
+        }
+        body.commission = Object.keys(commission).length ? commission : null;
+        fill(msg, loading(t('ui.saving')));
+        try {
+          if (editing) {
+            await api.updateAffiliate(a.id, body);
+            notify(t('ui.saved'));
+            done(null);
+          } else {
+            if (body.commission === null) delete body.commission;
+            const created = await api.createAffiliate({ id: id.value.trim(), ...body });
+            done(created);
+          }
+        } catch (err) {
+          fill(msg, failure(err));
+        }
+      },
+    },
+    h('h2', {}, editing ? t('dash.edit_affiliate', { id: a.id }) : t('dash.new_affiliate')),
+    h(
+      'div',
+      { class: 'settings-grid' },
+      field(t('dash.affiliate_id'), id, t('dash.affiliate_id_hint')),
+      field(t('dash.name'), name),
+      field(t('dash.email'), email),
+      field(t('dash.payout_email'), payout),
+      field(t('dash.category'), category),
+      field(t('dash.status'), status),
+      field(t('dash.rate_override'), rate, t('dash.rate_override_hint', { rate: program.commission.sale?.type === 'percent' ? `${program.commission.sale.rate_bps / 100} %` : '—' })),
+      field(t('dash.lead_override', { currency: leadCur }), lead),
+      field(t('dash.coupons'), coupons, t('dash.coupons_hint')),
+    ),
+    msg,
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit' }, editing ? t('ui.save') : t('dash.create'))),
+  );
+  return form;
+}
+
+/** Shows a portal token once, with the magic link. */
+function tokenBox(id, token, shop) {
+  const frag = new URLSearchParams({ token, shop });
+  const magic = new URL(`../portal/#${frag}`, location.href).toString();
+  return h(
+    'div',
+    { class: 'secret', id: 'token-box', role: 'status' },
+    h('p', {}, h('strong', {}, t('dash.token_once', { id }))),
+    h('p', {}, h('code', { id: 'token' }, token), ' ', copyButton(token)),
+    h('p', {}, t('dash.magic_link'), ': ', h('code', { id: 'magic-link' }, magic), ' ', copyButton(magic)),
+  );
+}
+
+export async function affiliates(main, { api, program, render }) {
+  clearCharts();
+  const q = routeQuery();
+  const selected = q.get('id');
+  const category = CATEGORIES.includes(q.get('category')) ? q.get('category') : '';
+  const status = STATUSES.includes(q.get('status')) ? q.get('status') : '';
+  const [page, balances] = await Promise.all([api.affiliates({ category, status, limit: 500 }), api.balances()]);
+  const keep = (extra) => {
+    setRouteQuery({ category, status, id: selected, ...extra });
+    render();
+  };
+  const top = h('div', { id: 'affiliate-panel' });
+
+  const catSel = h('select', { id: 'f-category', onchange: (e) => keep({ category: e.target.value }) }, h('option', { value: '' }, t('dash.all')), CATEGORIES.map((c) => h('option', { value: c, selected: c === category }, t(`cat.${c}`))));
+  const statusSel = h('select', { id: 'f-astatus', onchange: (e) => keep({ status: e.target.value }) }, h('option', { value: '' }, t('dash.all')), STATUSES.map((s) => h('option', { value: s, selected: s === status }, t(`status.${s}`))));
+
+  const owed = (id) =>
+    balances.balances.filter((b) => b.affiliate === id && (b.approved || b.pending)).map((b) => `${money(b.approved, b.currency)} / ${money(b.pending, b.currency)}`).join(' · ') || '—';
+
+  const list = page.affiliates.length
+    ? h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'stack', id: 'affiliates' },
+          h('thead', {}, h('tr', {}, [t('dash.affiliate'), t('dash.name'), t('dash.category'), t('dash.status'), t('dash.rate'), t('dash.coupons'), t('dash.approved_pending'), t('dash.since'), ''].map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'tbody',
+            {},
+            page.affiliates.map((a) =>
+              h(
+                'tr',
+                { dataset: { id: a.id } },
+                h('td', { 'data-label': t('dash.affiliate') }, h('code', {}, a.id)),
+                h('td', { 'data-label': t('dash.name') }, a.name),
+                h('td', { 'data-label': t('dash.category') }, t(`cat.${a.category}`)),
+                h('td', { 'data-label': t('dash.status') }, badge(t(`status.${a.status}`), a.status)),
+                h('td', { 'data-label': t('dash.rate') }, overridePercent(a) ? `${overridePercent(a)} %` : t('dash.program_default')),
+                h('td', { 'data-label': t('dash.coupons') }, a.coupons.join(', ') || '—'),
+                h('td', { 'data-label': t('dash.approved_pending') }, owed(a.id)),
+                h('td', { 'data-label': t('dash.since') }, date(a.created_at)),
+                h('td', {}, h('a', { class: 'btn btn-small', href: `#/affiliates?id=${encodeURIComponent(a.id)}` }, t('dash.open'))),
+              ),
+            ),
+          ),
+        ),
+      )
+    : empty(t('dash.no_affiliates'), t('dash.no_affiliates_create'));
+
+  const showNew = () =>
+    fill(
+      top,
+      affiliateForm(api, program, null, (created) => {
+        notify(t('dash.affiliate_created', { id: created.affiliate.id }));
+        setRouteQuery({ id: created.affiliate.id });
+        render().then(() => document.getElementById('affiliate-panel').prepend(tokenBox(created.affiliate.id, created.token, defaultShopUrl(program))));
+      }),
+    );
+
+  fill(
+    main,
+    h('div', { class: 'section-head' }, h('h1', {}, t('dash.nav_affiliates')), h('button', { type: 'button', class: 'btn btn-primary', id: 'add-affiliate', onclick: showNew }, t('dash.new_affiliate'))),
+    top,
+    h('div', { class: 'toolbar' }, field(t('dash.category'), catSel), field(t('dash.status'), statusSel)),
+    list,
+  );
+
+  if (selected) {
+    let a;
+    try {
+      a = await api.affiliate(selected);
+    } catch (err) {
+      fill(top, failure(err));
+      return;
+    }
+    const tokenOut = h('div', {});
+    fill(
+      top,
+      affiliateForm(api, program, a, () => render()),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, t('dash.portal_access')),
+        h('p', {}, t('dash.portal_access_text')),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            id: 'new-token',
+            onclick: async (e) => {
+              e.currentTarget.disabled = true;
+              try {
+                const r = await api.newToken(a.id);
+                fill(tokenOut, tokenBox(a.id, r.token, defaultShopUrl(program)));
+              } catch (err) {
+                fill(tokenOut, failure(err));
+              }
+            },
+          },
+          t('dash.new_token'),
+        ),
+        tokenOut,
+      ),
+      linkBuilder(program, a),
+      h('p', {}, h('a', { href: `#/referrals?affiliate=${encodeURIComponent(a.id)}` }, t('dash.see_referrals', { id: a.id }))),
+    );
+  }
+}

@@ -1,0 +1,127 @@
+// The merchant dashboard: sign in (POST /v1/session, CSRF token kept for the page's life), then
+// one view per hash route. Talks only to the v1 contract (../shared/api.js).
+
+import { session, merchant, ApiError } from '../shared/api.js';
+import { t, pickLocale } from '../shared/i18n.js';
+import { h, fill, loading, failure, field, languagePicker } from '../shared/ui.js';
+import { currentRoute } from './route.js';
+import { overview } from './overview.js';
+import { ledger } from './ledger.js';
+import { affiliates } from './affiliates.js';
+import { payouts } from './payouts.js';
+import { settings } from './settings.js';
+
+const main = document.getElementById('main');
+const top = document.getElementById('top');
+const ROUTES = { overview, referrals: ledger, affiliates, payouts, settings };
+
+/** What every view gets: the API, the program, and a way to re-render. */
+const ctx = { api: null, program: null, csrf: null, render: () => route() };
+
+function routeName() {
+  const name = currentRoute();
+  return ROUTES[name] ? name : 'overview';
+}
+
+function nav() {
+  const current = routeName();
+  fill(
+    top,
+    h('span', { class: 'brand' }, ctx.program ? `Reftrail · ${ctx.program.name}` : 'Reftrail'),
+    ctx.api
+      ? h(
+          'nav',
+          { 'aria-label': t('dash.nav') },
+          Object.keys(ROUTES).map((name) =>
+            h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null }, t(`dash.nav_${name}`)),
+          ),
+        )
+      : null,
+    languagePicker(() => {
+      nav();
+      route();
+    }),
+    ctx.api ? h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out', onclick: signOut }, t('dash.sign_out')) : null,
+  );
+}
+
+async function route() {
+  nav();
+  document.title = `${t(`dash.nav_${routeName()}`)} · Reftrail`;
+  fill(main, loading());
+  try {
+    await ROUTES[routeName()](main, ctx);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return signIn();
+    fill(main, failure(err, route));
+  }
+}
+
+async function signOut() {
+  try {
+    await session.remove(ctx.csrf);
+  } catch (e) {
+    // Already signed out.
+  }
+  ctx.api = null;
+  ctx.csrf = null;
+  signIn();
+}
+
+function signIn(error) {
+  ctx.api = null;
+  nav();
+  const pw = h('input', { type: 'password', id: 'password', autocomplete: 'current-password', required: true });
+  const msg = h('div', { 'aria-live': 'assertive' }, error ? failure(error) : null);
+  const form = h(
+    'form',
+    {
+      class: 'card signin',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!pw.value) return pw.focus();
+        const btn = form.querySelector('button');
+        btn.disabled = true;
+        fill(msg, loading(t('dash.signing_in')));
+        try {
+          const s = await session.create(pw.value);
+          await start(s.csrf_token);
+        } catch (err) {
+          btn.disabled = false;
+          fill(msg, failure(err));
+          pw.select();
+        }
+      },
+    },
+    h('h1', {}, t('dash.sign_in_title')),
+    h('p', { class: 'hint' }, t('dash.sign_in_hint')),
+    field(t('dash.password'), pw),
+    h('button', { class: 'btn btn-primary', type: 'submit' }, t('dash.sign_in')),
+    msg,
+  );
+  fill(main, form);
+  pw.focus();
+}
+
+async function start(csrf) {
+  ctx.csrf = csrf;
+  ctx.api = merchant(csrf);
+  ctx.program = await ctx.api.program();
+  pickLocale({ program: ctx.program });
+  await route();
+}
+
+async function boot() {
+  pickLocale({});
+  nav();
+  try {
+    const s = await session.show();
+    await start(s.csrf_token);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) signIn();
+    else fill(main, failure(err, boot));
+  }
+}
+
+window.addEventListener('hashchange', () => ctx.api && route());
+boot();

@@ -1,0 +1,196 @@
+// The referral ledger: filters (status, affiliate, flagged, period), approve / reject, refunds
+// (full or partial), flagged referrals with their reasons.
+
+import { t, money, dateTime, parseMoney, errorText } from '../shared/i18n.js';
+import { h, fill, empty, failure, field, badge, notify, loading } from '../shared/ui.js';
+import { clearCharts } from './charts.js';
+import { routeQuery, setRouteQuery, period } from './route.js';
+import { periodPicker } from './overview.js';
+
+const STATUSES = ['pending', 'approved', 'paid', 'rejected', 'reversed'];
+const PAGE = 25;
+
+function refundDialog(api, r, done) {
+  const amount = h('input', { id: 'refund-amount', inputmode: 'decimal', placeholder: t('dash.refund_all') });
+  const reason = h('input', { id: 'refund-reason', maxlength: 200 });
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const dlg = h(
+    'dialog',
+    { 'aria-labelledby': 'refund-title' },
+    h(
+      'form',
+      {
+        method: 'dialog',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const body = { order_id: r.order_id };
+          if (amount.value.trim()) {
+            const minor = parseMoney(amount.value, r.currency);
+            if (minor === null || minor <= 0 || minor > r.amount) {
+              fill(msg, h('p', { class: 'error-text', role: 'alert' }, t('dash.refund_bad_amount', { max: money(r.amount, r.currency) })));
+              return;
+            }
+            body.amount = minor;
+          }
+          if (reason.value.trim()) body.reason = reason.value.trim();
+          fill(msg, loading());
+          try {
+            await api.refund(body);
+            dlg.close();
+            dlg.remove();
+            notify(t('dash.refunded', { order: r.order_id }));
+            done();
+          } catch (err) {
+            fill(msg, failure(err));
+          }
+        },
+      },
+      h('h2', { id: 'refund-title' }, t('dash.refund_title', { order: r.order_id })),
+      h('p', {}, t('dash.refund_text', { amount: money(r.amount, r.currency) })),
+      field(t('dash.refund_amount', { currency: r.currency }), amount, t('dash.refund_amount_hint')),
+      field(t('dash.reason'), reason),
+      msg,
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { class: 'btn btn-danger', type: 'submit', id: 'refund-confirm' }, t('dash.refund')),
+        h('button', { class: 'btn', type: 'button', onclick: () => { dlg.close(); dlg.remove(); } }, t('ui.cancel')),
+      ),
+    ),
+  );
+  document.body.append(dlg);
+  dlg.showModal();
+  amount.focus();
+}
+
+export async function ledger(main, { api, render }) {
+  clearCharts();
+  const q = routeQuery();
+  const p = period(q);
+  const status = STATUSES.includes(q.get('status')) ? q.get('status') : '';
+  const flagged = ['true', 'false'].includes(q.get('flagged')) ? q.get('flagged') : '';
+  const affiliate = (q.get('affiliate') || '').slice(0, 64);
+  const base = { status, flagged, affiliate, from: p.from, to: p.to, limit: PAGE };
+  const keep = (extra) => {
+    setRouteQuery({ days: p.days, from: p.fromDate, to: p.toDate, status, flagged, affiliate, ...extra });
+    render();
+  };
+
+  const statusSel = h(
+    'select',
+    { id: 'f-status', onchange: (e) => keep({ status: e.target.value }) },
+    h('option', { value: '' }, t('dash.all')),
+    STATUSES.map((s) => h('option', { value: s, selected: s === status }, t(`status.${s}`))),
+  );
+  const flaggedSel = h(
+    'select',
+    { id: 'f-flagged', onchange: (e) => keep({ flagged: e.target.value }) },
+    h('option', { value: '' }, t('dash.all')),
+    h('option', { value: 'true', selected: flagged === 'true' }, t('dash.flagged_only')),
+    h('option', { value: 'false', selected: flagged === 'false' }, t('dash.unflagged_only')),
+  );
+  const affInput = h('input', { id: 'f-affiliate', value: affiliate, maxlength: 64, placeholder: 'alice' });
+  const affForm = h(
+    'form',
+    { class: 'row', onsubmit: (e) => { e.preventDefault(); keep({ affiliate: affInput.value.trim() }); } },
+    field(t('dash.affiliate'), affInput),
+    h('button', { class: 'btn', type: 'submit' }, t('dash.filter')),
+  );
+
+  const tbody = h('tbody', {});
+  const more = h('div', {});
+  const table = h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'stack', id: 'referrals' },
+      h(
+        'thead',
+        {},
+        h('tr', {}, [t('dash.when'), t('dash.affiliate'), t('dash.kind'), t('dash.order'), t('dash.amount'), t('kpi.commissions'), t('dash.status'), t('dash.source'), t('dash.flags'), t('dash.actions')].map((c, i) =>
+          h('th', { scope: 'col', class: i === 4 || i === 5 ? 'num' : null }, c),
+        )),
+      ),
+      tbody,
+    ),
+  );
+
+  const act = async (btn, fn, doneText) => {
+    btn.disabled = true;
+    try {
+      await fn();
+      notify(doneText);
+      render();
+    } catch (err) {
+      btn.disabled = false;
+      notify(errorText(err), 'bad');
+    }
+  };
+
+  const row = (r) => {
+    const actions = [];
+    if (r.status === 'pending') {
+      actions.push(h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'approve' }, onclick: (e) => act(e.currentTarget, () => api.approve(r.id), t('dash.approved')) }, t('dash.approve')));
+      actions.push(h('button', { type: 'button', class: 'btn btn-small btn-danger', dataset: { action: 'reject' }, onclick: (e) => act(e.currentTarget, () => api.reject(r.id, 'rejected in the dashboard'), t('dash.rejected')) }, t('dash.reject')));
+    }
+    if (r.kind === 'sale' && r.order_id && r.status !== 'rejected' && r.status !== 'reversed') {
+      actions.push(h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'refund' }, onclick: () => refundDialog(api, r, render) }, t('dash.refund')));
+    }
+    const cells = [
+      [t('dash.when'), dateTime(r.at)],
+      [t('dash.affiliate'), h('a', { href: `#/referrals?affiliate=${encodeURIComponent(r.affiliate)}` }, r.affiliate)],
+      [t('dash.kind'), r.kind === 'lead' ? `${t('dash.lead')} · ${r.event || ''}` : t('dash.sale')],
+      [t('dash.order'), r.order_id ? h('code', {}, r.order_id) : '—'],
+      [t('dash.amount'), r.kind === 'sale' ? money(r.amount, r.currency) : '—'],
+      [t('kpi.commissions'), h('span', { class: 'commission' }, money(r.commission_net, r.currency)), r.commission_net !== r.commission ? h('div', { class: 'hint' }, t('dash.first_owed', { v: money(r.commission, r.currency) })) : null],
+      [t('dash.status'), badge(t(`status.${r.status}`), r.status), r.verified ? null : h('div', {}, badge(t('dash.unverified'), 'pending'))],
+      [t('dash.source'), t(`source.${r.attributed_by}`)],
+      [t('dash.flags'), r.flags.length ? h('div', { class: 'flags' }, r.flags.map((f) => badge(t(`flag.${f}`), 'flag'))) : '—'],
+      [t('dash.actions'), h('div', { class: 'actions' }, actions)],
+    ];
+    return h(
+      'tr',
+      { dataset: { id: r.id, order: r.order_id || '', status: r.status, affiliate: r.affiliate, commission: String(r.commission_net) } },
+      cells.map(([label, ...v], i) => h('td', { 'data-label': label, class: i === 4 || i === 5 ? 'num' : null }, ...v)),
+    );
+  };
+
+  const loadPage = async (offset) => {
+    fill(more, loading());
+    try {
+      const page = await api.referrals({ ...base, offset });
+      tbody.append(...page.referrals.map(row));
+      if (!offset && !page.referrals.length) {
+        fill(more, empty(t('dash.no_referrals'), t('dash.no_referrals_next')));
+        table.hidden = true;
+        return;
+      }
+      fill(
+        more,
+        page.referrals.length === PAGE
+          ? h('button', { type: 'button', class: 'btn', id: 'more', onclick: () => loadPage(offset + PAGE) }, t('dash.load_more'))
+          : null,
+      );
+    } catch (err) {
+      fill(more, failure(err, () => loadPage(offset)));
+    }
+  };
+
+  fill(
+    main,
+    h('h1', {}, t('dash.nav_referrals')),
+    h(
+      'div',
+      { class: 'toolbar' },
+      periodPicker(q, (pp) => keep({ days: pp.days || '', from: pp.from || '', to: pp.to || '' })),
+      field(t('dash.status'), statusSel),
+      field(t('dash.flags'), flaggedSel),
+      affForm,
+    ),
+    h('p', { class: 'hint' }, t('dash.ledger_hint')),
+    table,
+    more,
+  );
+  await loadPage(0);
+}

@@ -1,0 +1,205 @@
+// Program settings (GET/PUT /v1/program): name, parameter names, window, first/last click,
+// commission rules, hold days, allowed origins, fraud thresholds, webhooks; and the API keys.
+
+import { t, dateTime, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
+import { h, fill, failure, field, notify, loading, copyButton, badge } from '../shared/ui.js';
+import { clearCharts } from './charts.js';
+
+const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+
+function keysSection(api, keys, render) {
+  const out = h('div', { 'aria-live': 'polite' });
+  const create = (kind) => async (e) => {
+    e.currentTarget.disabled = true;
+    try {
+      const k = await api.createKey(kind);
+      fill(out, h('div', { class: 'secret', id: 'new-key' }, h('p', {}, h('strong', {}, t('dash.key_once'))), h('p', {}, h('code', {}, k.key), ' ', copyButton(k.key))));
+    } catch (err) {
+      fill(out, failure(err));
+    }
+    e.currentTarget.disabled = false;
+  };
+  return h(
+    'section',
+    { class: 'card', id: 'keys' },
+    h('h2', {}, t('dash.keys')),
+    h('p', { class: 'hint' }, t('dash.keys_hint')),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'stack' },
+        h('thead', {}, h('tr', {}, [t('dash.kind'), t('dash.key_prefix'), t('dash.created'), t('dash.status'), ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'tbody',
+          {},
+          keys.keys.map((k) =>
+            h(
+              'tr',
+              {},
+              h('td', { 'data-label': t('dash.kind') }, t(`key.${k.kind}`)),
+              h('td', { 'data-label': t('dash.key_prefix') }, h('code', {}, `${k.prefix}…`)),
+              h('td', { 'data-label': t('dash.created') }, dateTime(k.created_at)),
+              h('td', { 'data-label': t('dash.status') }, k.revoked_at ? badge(t('dash.revoked'), 'rejected') : badge(t('dash.active'), 'approved')),
+              h(
+                'td',
+                {},
+                k.revoked_at
+                  ? null
+                  : h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'btn btn-small btn-danger',
+                        onclick: async (e) => {
+                          if (!confirm(t('dash.revoke_confirm'))) return;
+                          e.currentTarget.disabled = true;
+                          try {
+                            await api.revokeKey(k.id);
+                            notify(t('dash.revoked'));
+                            render();
+                          } catch (err) {
+                            fill(out, failure(err));
+                          }
+                        },
+                      },
+                      t('dash.revoke'),
+                    ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h('div', { class: 'row' }, h('button', { type: 'button', class: 'btn', onclick: create('publishable') }, t('dash.new_publishable')), h('button', { type: 'button', class: 'btn', onclick: create('secret') }, t('dash.new_secret'))),
+    out,
+  );
+}
+
+export async function settings(main, { api, program: p0, render }) {
+  clearCharts();
+  const [p, keys] = await Promise.all([api.program(), api.keys()]);
+  const cur = p.currency;
+  const sale = p.commission.sale;
+  const input = (id, value, attrs = {}) => h('input', { id, value: value ?? '', ...attrs });
+  const name = input('s-name', p.name, { required: true, maxlength: 200 });
+  const params = input('s-params', p.params.join(', '), { required: true });
+  const windowDays = input('s-window', p.window_days, { type: 'number', min: 1, max: 400, required: true });
+  const model = h('select', { id: 's-model' }, ['last', 'first'].map((m) => h('option', { value: m, selected: p.model === m }, t(`dash.model_${m}`))));
+  const hold = input('s-hold', p.hold_days, { type: 'number', min: 0, max: 365, required: true });
+  const auto = h('input', { id: 's-auto', type: 'checkbox', checked: p.auto_approve });
+  const origins = h('textarea', { id: 's-origins', rows: 4 });
+  origins.value = p.allowed_origins.join('\n');
+  const currency = input('s-currency', p.currency, { maxlength: 3, pattern: '[A-Z]{3}', required: true });
+  const activeBy = h('select', { id: 's-active' }, ['click', 'lead', 'sale'].map((m) => h('option', { value: m, selected: p.active_by === m }, t(`dash.active_by_${m}`))));
+  const minPayout = input('s-min-payout', decimal(p.min_payout, currencyDigits(cur)), { inputmode: 'decimal' });
+  const baseline = input('s-baseline', p.baseline_daily_revenue === null ? '' : decimal(p.baseline_daily_revenue, currencyDigits(cur)), { inputmode: 'decimal', placeholder: t('dash.baseline_auto') });
+  const rate = input('s-rate', sale && sale.type === 'percent' ? sale.rate_bps / 100 : '', { inputmode: 'decimal', disabled: !!sale && sale.type !== 'percent' });
+  const shipping = h('input', { id: 's-shipping', type: 'checkbox', checked: p.commission.include_shipping });
+  const tax = h('input', { id: 's-tax', type: 'checkbox', checked: p.commission.include_tax });
+  const rules = h('textarea', { id: 's-rules', class: 'json', spellcheck: 'false' });
+  rules.value = JSON.stringify(p.commission, null, 2);
+  const fraud = Object.fromEntries(Object.entries(p.fraud).map(([k, v]) => [k, input(`s-fraud-${k}`, v, { type: 'number', min: 0 })]));
+  const hooks = h('textarea', { id: 's-webhooks', class: 'json', spellcheck: 'false' });
+  hooks.value = JSON.stringify(p.webhooks, null, 2);
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const bad = (text) => fill(msg, h('p', { class: 'error-text', role: 'alert' }, text));
+
+  const form = h(
+    'form',
+    {
+      id: 'program-form',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!form.reportValidity()) return;
+        let commission;
+        let webhooks;
+        try {
+          commission = JSON.parse(rules.value);
+          webhooks = JSON.parse(hooks.value);
+        } catch (err) {
+          return bad(t('dash.bad_json', { error: err.message }));
+        }
+        if (rate.value !== '' && !rate.disabled) {
+          const bps = Math.round(Number(String(rate.value).replace(',', '.')) * 100);
+          if (!(bps >= 0 && bps <= 10000)) return bad(t('dash.bad_rate'));
+          commission.sale = { type: 'percent', rate_bps: bps };
+        }
+        commission.include_shipping = shipping.checked;
+        commission.include_tax = tax.checked;
+        const cu = currency.value.trim().toUpperCase();
+        const min = parseMoney(minPayout.value || '0', cu);
+        const base = baseline.value.trim() ? parseMoney(baseline.value, cu) : null;
+        if (min === null || (baseline.value.trim() && base === null)) return bad(t('dash.bad_amount'));
+        const body = {
+          name: name.value.trim(),
+          params: lines(params.value),
+          window_days: Number(windowDays.value),
+          model: model.value,
+          hold_days: Number(hold.value),
+          auto_approve: auto.checked,
+          allowed_origins: lines(origins.value),
+          commission,
+          fraud: Object.fromEntries(Object.entries(fraud).map(([k, el]) => [k, Number(el.value)])),
+          active_by: activeBy.value,
+          baseline_daily_revenue: base,
+          currency: cu,
+          min_payout: min,
+          webhooks,
+        };
+        fill(msg, loading(t('ui.saving')));
+        try {
+          const saved = await api.saveProgram(body);
+          Object.assign(p0, saved || body);
+          notify(t('ui.saved'));
+          render();
+        } catch (err) {
+          fill(msg, failure(err));
+        }
+      },
+    },
+    h(
+      'div',
+      { class: 'settings-grid' },
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, t('dash.tracking')),
+        field(t('dash.program_name'), name),
+        field(t('dash.params'), params, t('dash.params_hint')),
+        field(t('dash.window'), windowDays),
+        field(t('dash.model'), model, t('dash.model_hint')),
+        field(t('dash.origins'), origins, t('dash.origins_hint')),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, t('dash.commission')),
+        field(t('dash.sale_rate'), rate, sale && sale.type !== 'percent' ? t('dash.rate_in_rules') : null),
+        h('div', { class: 'field' }, h('label', {}, shipping, ' ', t('dash.include_shipping'))),
+        h('div', { class: 'field' }, h('label', {}, tax, ' ', t('dash.include_tax'))),
+        field(t('dash.hold'), hold, t('dash.hold_hint')),
+        h('div', { class: 'field' }, h('label', {}, auto, ' ', t('dash.auto_approve'))),
+        field(t('dash.min_payout', { currency: cur }), minPayout),
+        field(t('dash.rules_json'), rules, t('dash.rules_hint')),
+      ),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', {}, t('dash.reporting')),
+        field(t('dash.report_currency'), currency),
+        field(t('dash.active_by'), activeBy),
+        field(t('dash.baseline', { currency: cur }), baseline, t('dash.baseline_hint')),
+        h('h2', {}, t('dash.fraud')),
+        Object.entries(fraud).map(([k, el]) => field(t(`fraud.${k}`), el)),
+        field(t('dash.webhooks'), hooks, t('dash.webhooks_hint')),
+        p.webhook_secret ? h('p', { class: 'hint' }, t('dash.webhook_secret'), ': ', h('code', {}, p.webhook_secret)) : null,
+      ),
+    ),
+    msg,
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-program' }, t('ui.save'))),
+  );
+
+  fill(main, h('h1', {}, t('dash.nav_settings')), form, keysSection(api, keys, render));
+}

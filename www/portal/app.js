@@ -1,0 +1,288 @@
+// The affiliate portal: sign in with a portal token (pasted, or from a magic link
+// `…/portal/#token=at_…&shop=https://shop.example/`), then the affiliate's own links (every
+// form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, payouts
+// and EPC for a period. Talks only to GET /v1/me and /v1/me/report.
+
+import { affiliate, ApiError } from '../shared/api.js';
+import { t, pickLocale, num, pct, money, dateTime } from '../shared/i18n.js';
+import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker } from '../shared/ui.js';
+import { qrSvg } from '../vendor/qrcode.js';
+
+const main = document.getElementById('main');
+const top = document.getElementById('top');
+const TOKEN = 'reftrail_portal_token';
+const SHOP = 'reftrail_portal_shop';
+let me = null;
+let days = '30';
+
+/** Takes a magic link's token (and shop address) out of the address bar into this tab's storage. */
+function readMagicLink() {
+  const frag = new URLSearchParams(location.hash.slice(1));
+  const token = frag.get('token');
+  if (token && /^at_[A-Za-z0-9_-]{1,117}$/.test(token)) sessionStorage.setItem(TOKEN, token);
+  const shop = frag.get('shop');
+  if (shop && /^https?:\/\//.test(shop)) sessionStorage.setItem(SHOP, shop);
+  if (token || shop) history.replaceState(null, '', location.pathname + location.search);
+}
+
+function shopUrl() {
+  const meta = document.querySelector('meta[name="reftrail-shop-url"]');
+  return sessionStorage.getItem(SHOP) || window.REFTRAIL_PAGES?.shopUrl || (meta && meta.content) || `${location.origin}/`;
+}
+
+function header() {
+  fill(
+    top,
+    h('span', { class: 'brand' }, me ? `Reftrail · ${me.affiliate.name}` : 'Reftrail'),
+    languagePicker(() => (me ? render() : signIn())),
+    me ? h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out', onclick: signOut }, t('dash.sign_out')) : null,
+  );
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN);
+  me = null;
+  signIn();
+}
+
+function signIn(error) {
+  me = null;
+  header();
+  const token = h('input', { id: 'token', autocomplete: 'off', required: true, placeholder: 'at_…', spellcheck: 'false' });
+  const msg = h('div', { 'aria-live': 'assertive' }, error ? failure(error) : null);
+  fill(
+    main,
+    h(
+      'form',
+      {
+        class: 'card signin',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const v = token.value.trim();
+          if (!/^at_[A-Za-z0-9_-]{1,117}$/.test(v)) {
+            fill(msg, h('p', { class: 'error-text', role: 'alert' }, t('portal.bad_token')));
+            return;
+          }
+          sessionStorage.setItem(TOKEN, v);
+          await boot();
+        },
+      },
+      h('h1', {}, t('portal.sign_in_title')),
+      h('p', { class: 'hint' }, t('portal.sign_in_hint')),
+      field(t('portal.token'), token),
+      h('button', { class: 'btn btn-primary', type: 'submit' }, t('dash.sign_in')),
+      msg,
+    ),
+  );
+  token.focus();
+}
+
+/** Every link form for this affiliate on the shop's address. */
+function links() {
+  const base = shopUrl();
+  const id = me.affiliate.id;
+  const out = [];
+  for (const p of me.link_params) {
+    const u = new URL(base);
+    u.searchParams.set(p, id);
+    out.push([`?${p}=`, u.toString()]);
+  }
+  const f = new URL(base);
+  f.hash = `${me.link_params[0] || 'ref'}=${encodeURIComponent(id)}`;
+  out.push([`#${me.link_params[0] || 'ref'}=`, f.toString()]);
+  const path = new URL(base);
+  path.pathname = `${path.pathname.replace(/\/?$/, '/')}ref/${encodeURIComponent(id)}/`;
+  out.push(['/ref/…/', path.toString()]);
+  return out;
+}
+
+function qrButton(url) {
+  const box = h('div', { class: 'qr', hidden: true });
+  const btn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      'aria-expanded': 'false',
+      onclick: async () => {
+        if (!box.hidden) {
+          box.hidden = true;
+          btn.setAttribute('aria-expanded', 'false');
+          return;
+        }
+        const svg = await qrSvg(url);
+        // The SVG comes from the QR library, built from the link text only.
+        box.innerHTML = svg;
+        box.firstElementChild?.setAttribute('role', 'img');
+        box.firstElementChild?.setAttribute('aria-label', t('portal.qr_of', { url }));
+        box.hidden = false;
+        btn.setAttribute('aria-expanded', 'true');
+      },
+    },
+    t('portal.qr'),
+  );
+  return [btn, box];
+}
+
+function card(id, label, value, raw, sub) {
+  return h('div', { class: 'kpi', dataset: { kpi: id, raw: raw ?? '' } }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+}
+
+async function render() {
+  header();
+  fill(main, loading());
+  const to = new Date();
+  const from = new Date(to.getTime() - Number(days) * 86400000);
+  const iso = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+  let report;
+  try {
+    report = await affiliate(sessionStorage.getItem(TOKEN)).report({ from: iso(from), to: iso(to) });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return signIn(err);
+    fill(main, failure(err, render));
+    return;
+  }
+  const k = report.kpis;
+  const a = me.affiliate;
+  const currencies = [...new Set([...me.balances.map((b) => b.currency), ...k.money.map((m) => m.currency)])];
+  const period = h(
+    'select',
+    { id: 'period', onchange: (e) => { days = e.target.value; render(); } },
+    ['7', '30', '90', '365'].map((d) => h('option', { value: d, selected: d === days }, t('dash.last_days', { n: d }))),
+  );
+
+  const kpis = h(
+    'section',
+    { class: 'grid', 'aria-label': t('dash.kpis') },
+    card('clicks', t('kpi.clicks'), num(k.clicks), k.clicks, t('kpi.unique', { n: num(k.unique_visitors) })),
+    card('sales', t('portal.conversions'), num(k.sales.net), k.sales.net, t('portal.leads', { n: num(k.leads.net) })),
+    card('conversion_rate', t('kpi.conversion_rate'), pct(k.conversion_rate, 2), k.conversion_rate),
+    k.money.map((m) => [
+      card(`earnings_${m.currency}`, t('portal.earnings', { currency: m.currency }), money(m.commissions, m.currency), m.commissions),
+      card(`epc_${m.currency}`, t('kpi.epc'), money(m.epc_per_100, m.currency), m.epc_per_100, t('kpi.epc_hint')),
+    ]),
+  );
+
+  const balances = me.balances.length
+    ? h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'stack', id: 'balances' },
+          h('thead', {}, h('tr', {}, [t('dash.currency'), t('status.pending'), t('status.approved'), t('status.paid')].map((c, i) => h('th', { scope: 'col', class: i ? 'num' : null }, c)))),
+          h(
+            'tbody',
+            {},
+            me.balances.map((b) =>
+              h(
+                'tr',
+                { dataset: { currency: b.currency, pending: b.pending, approved: b.approved, paid: b.paid } },
+                h('td', { 'data-label': t('dash.currency') }, b.currency),
+                h('td', { class: 'num', 'data-label': t('status.pending') }, money(b.pending, b.currency)),
+                h('td', { class: 'num', 'data-label': t('status.approved') }, money(b.approved, b.currency)),
+                h('td', { class: 'num', 'data-label': t('status.paid') }, money(b.paid, b.currency)),
+              ),
+            ),
+          ),
+        ),
+      )
+    : empty(t('portal.no_earnings'), t('portal.no_earnings_next'));
+
+  const refs = report.referrals.length
+    ? h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'stack', id: 'my-referrals' },
+          h('thead', {}, h('tr', {}, [t('dash.when'), t('dash.kind'), t('dash.amount'), t('portal.commission'), t('dash.status')].map((c, i) => h('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : null }, c)))),
+          h(
+            'tbody',
+            {},
+            report.referrals.map((r) =>
+              h(
+                'tr',
+                { dataset: { id: r.id, status: r.status, commission: r.commission } },
+                h('td', { 'data-label': t('dash.when') }, dateTime(r.at)),
+                h('td', { 'data-label': t('dash.kind') }, r.kind === 'lead' ? t('dash.lead') : t('dash.sale')),
+                h('td', { class: 'num', 'data-label': t('dash.amount') }, r.kind === 'sale' ? money(r.amount, r.currency) : '—'),
+                h('td', { class: 'num', 'data-label': t('portal.commission') }, money(r.commission, r.currency)),
+                h('td', { 'data-label': t('dash.status') }, badge(t(`status.${r.status}`), r.status)),
+              ),
+            ),
+          ),
+        ),
+      )
+    : empty(t('portal.no_referrals'), t('portal.no_referrals_next'));
+
+  const paid = report.referrals.filter((r) => r.status === 'paid');
+  const payoutsBox = me.balances.some((b) => b.paid)
+    ? h(
+        'div',
+        {},
+        h('p', {}, t('portal.paid_total'), ': ', me.balances.filter((b) => b.paid).map((b) => money(b.paid, b.currency)).join(' · ')),
+        paid.length ? h('p', { class: 'hint' }, t('portal.paid_in_period', { n: num(paid.length) })) : null,
+      )
+    : empty(t('portal.no_payouts'), t('portal.no_payouts_next'));
+
+  fill(
+    main,
+    h('h1', {}, t('portal.hello', { name: a.name })),
+    h(
+      'p',
+      { class: 'hint' },
+      t('portal.rate', {
+        rate: a.commission?.sale?.type === 'percent' ? `${a.commission.sale.rate_bps / 100} %` : t('portal.program_rate'),
+      }),
+    ),
+    h('div', { class: 'toolbar' }, field(t('dash.period'), period)),
+    kpis,
+    h('h2', {}, t('portal.your_links')),
+    h(
+      'section',
+      { class: 'card', id: 'links' },
+      links().map(([form, url]) => {
+        const [qr, box] = qrButton(url);
+        return h('div', { class: 'link-row', dataset: { form } }, h('code', {}, form), h('code', { class: 'link' }, url), h('div', { class: 'actions' }, copyButton(url), qr), box);
+      }),
+      h('p', { class: 'hint' }, t('portal.links_hint')),
+    ),
+    h('h2', {}, t('portal.coupons')),
+    a.coupons.length
+      ? h('section', { class: 'card', id: 'coupons' }, a.coupons.map((c) => h('div', { class: 'link-row' }, h('code', {}, t('dash.coupon_form')), h('code', {}, c), copyButton(c))), h('p', { class: 'hint' }, t('portal.coupons_hint')))
+      : empty(t('portal.no_coupons'), t('portal.no_coupons_next')),
+    h('h2', {}, t('portal.earnings_by_status')),
+    balances,
+    h('h2', {}, t('portal.payouts')),
+    payoutsBox,
+    h('h2', {}, t('portal.referrals')),
+    refs,
+    currencies.length > 1 ? h('p', { class: 'hint' }, t('portal.currencies', { list: currencies.join(', ') })) : null,
+  );
+}
+
+async function boot() {
+  pickLocale({});
+  readMagicLink();
+  const token = sessionStorage.getItem(TOKEN);
+  if (!token) return signIn();
+  header();
+  fill(main, loading());
+  try {
+    me = await affiliate(token).me();
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      sessionStorage.removeItem(TOKEN);
+      return signIn(err);
+    }
+    fill(main, failure(err, boot));
+    return;
+  }
+  await render();
+}
+
+window.addEventListener('hashchange', () => {
+  if (location.hash.includes('token=')) boot();
+});
+boot();

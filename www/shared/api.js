@@ -1,0 +1,123 @@
+// The one place that calls fetch: the v1 contract under a configurable base URL, so the same
+// pages run against the Rust server (base "") or WordPress (base "/wp-json/reftrail").
+//
+// The base URL comes from, in order: window.REFTRAIL_PAGES.apiBase (an embedding page such as
+// the WordPress plugin sets it), <meta name="reftrail-api-base" content="…">, or the page's own
+// origin. window.REFTRAIL_PAGES.headers adds headers to every call (a WordPress nonce, say).
+
+/** An answer of the API that is not a success; `code` is the server's error code verbatim. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function config() {
+  const c = window.REFTRAIL_PAGES || {};
+  const meta = document.querySelector('meta[name="reftrail-api-base"]');
+  const base = (c.apiBase ?? (meta ? meta.content : '')).replace(/\/+$/, '');
+  return { base, headers: c.headers || {} };
+}
+
+/** The base URL in use (for display). */
+export function apiBase() {
+  return config().base || location.origin;
+}
+
+/**
+ * Calls `method path` with an optional JSON body. `auth` is `{bearer}` (an affiliate token) or
+ * `{csrf}` (the dashboard session's token). Answers the parsed JSON (or text for CSV), or throws
+ * ApiError (status 0, code "network" when the server cannot be reached).
+ */
+export async function call(method, path, { body, auth = {}, query, text = false } = {}) {
+  const { base, headers: extra } = config();
+  const url = new URL(base + path, location.href);
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  }
+  const headers = { Accept: text ? 'text/csv' : 'application/json', ...extra };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth.bearer) headers.Authorization = `Bearer ${auth.bearer}`;
+  if (auth.csrf && method !== 'GET') headers['X-CSRF-Token'] = auth.csrf;
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers,
+      credentials: 'include',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', String(e && e.message ? e.message : e));
+  }
+  if (res.status === 204) return null;
+  const raw = await res.text();
+  if (!res.ok) {
+    let err = null;
+    try {
+      err = JSON.parse(raw).error;
+    } catch (e) {
+      // not JSON: fall through to the status alone
+    }
+    throw new ApiError(res.status, err?.code || `http_${res.status}`, err?.message || raw.slice(0, 200));
+  }
+  if (text) return raw;
+  return raw ? JSON.parse(raw) : null;
+}
+
+// The merchant's session (dashboard sign-in).
+export const session = {
+  create: (password) => call('POST', '/v1/session', { body: { password } }),
+  show: () => call('GET', '/v1/session'),
+  remove: (csrf) => call('DELETE', '/v1/session', { auth: { csrf } }),
+};
+
+/** The merchant's routes, signed in with the session's CSRF token. */
+export function merchant(csrf) {
+  const auth = { csrf };
+  const get = (path, query) => call('GET', path, { auth, query });
+  const send = (method, path, body) => call(method, path, { auth, body });
+  const enc = encodeURIComponent;
+  return {
+    summary: (q) => get('/v1/reports/summary', q),
+    timeseries: (q) => get('/v1/reports/timeseries', q),
+    byAffiliate: (q) => get('/v1/reports/affiliates', q),
+    byCategory: (q) => get('/v1/reports/categories', q),
+    referrals: (q) => get('/v1/referrals', q),
+    approve: (id) => send('POST', `/v1/referrals/${enc(id)}/approve`),
+    reject: (id, reason) => send('POST', `/v1/referrals/${enc(id)}/reject`, reason ? { reason } : undefined),
+    refund: (body) => send('POST', '/v1/refunds', body),
+    affiliates: (q) => get('/v1/affiliates', q),
+    affiliate: (id) => get(`/v1/affiliates/${enc(id)}`),
+    createAffiliate: (body) => send('POST', '/v1/affiliates', body),
+    updateAffiliate: (id, body) => send('PATCH', `/v1/affiliates/${enc(id)}`, body),
+    newToken: (id) => send('POST', `/v1/affiliates/${enc(id)}/token`),
+    balances: (q) => get('/v1/balances', q),
+    payouts: () => get('/v1/payouts'),
+    createPayout: (body) => send('POST', '/v1/payouts', body),
+    payoutCsv: (id) => call('GET', `/v1/payouts/${enc(id)}.csv`, { auth, text: true }),
+    program: () => get('/v1/program'),
+    saveProgram: (p) => send('PUT', '/v1/program', p),
+    keys: () => get('/v1/keys'),
+    createKey: (kind) => send('POST', '/v1/keys', { kind }),
+    revokeKey: (id) => send('DELETE', `/v1/keys/${enc(id)}`),
+  };
+}
+
+/** The affiliate's own routes, with their portal token. */
+export function affiliate(token) {
+  const auth = { bearer: token };
+  return {
+    me: () => call('GET', '/v1/me', { auth }),
+    report: (q) => call('GET', '/v1/me/report', { auth, query: q }),
+  };
+}
+
+/** The demo shop's own backend (same origin as the store pages). */
+export const shop = {
+  catalog: () => call('GET', '/store/catalog.json', {}),
+  info: () => call('GET', '/api/shop', {}),
+  checkout: (body) => call('POST', '/api/checkout', { body }),
+};

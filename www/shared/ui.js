@@ -1,0 +1,125 @@
+// Small DOM helpers shared by the pages: an element builder, the loading / empty / error states,
+// a status line for screen readers, a copy button and a language picker.
+
+import { t, errorText, LOCALES, locale, setLocale } from './i18n.js';
+
+/**
+ * Builds an element: h('button', {class: 'x', onclick: f}, 'text', child). Strings become text
+ * nodes (never HTML); null/false children are skipped; arrays are flattened.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** Replaces the children of `el`. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+export function loading(text = t('ui.loading')) {
+  return h('div', { class: 'state state-loading', role: 'status', 'aria-live': 'polite' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+}
+
+/** An empty state: what is missing and what to do next. */
+export function empty(title, next) {
+  return h('div', { class: 'state state-empty' }, h('strong', {}, title), next ? h('p', {}, next) : null);
+}
+
+/** An error state with the server's code verbatim and a retry button. */
+export function failure(err, retry) {
+  return h(
+    'div',
+    { class: 'state state-error', role: 'alert' },
+    h('strong', {}, t('ui.error_title')),
+    h('p', { class: 'error-text' }, errorText(err)),
+    retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, t('ui.retry')) : null,
+  );
+}
+
+/** Announces `text` (and shows it briefly): saved, approved, copied… */
+export function notify(text, kind = 'ok') {
+  let box = document.getElementById('notice');
+  if (!box) {
+    box = h('div', { id: 'notice', role: 'status', 'aria-live': 'polite' });
+    document.body.append(box);
+  }
+  fill(box, h('div', { class: `notice notice-${kind}` }, text));
+  clearTimeout(notify.timer);
+  notify.timer = setTimeout(() => box.replaceChildren(), 6000);
+}
+
+/** A button that copies `text`. */
+export function copyButton(text, label = t('ui.copy')) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      'aria-label': `${label}: ${text}`,
+      onclick: async (e) => {
+        try {
+          await navigator.clipboard.writeText(text);
+        } catch (err) {
+          // No clipboard permission: select a hidden field's text the old way.
+          const ta = h('textarea', { class: 'visually-hidden' });
+          ta.value = text;
+          document.body.append(ta);
+          ta.select();
+          document.execCommand('copy');
+          ta.remove();
+        }
+        e.currentTarget.textContent = t('ui.copied');
+        notify(t('ui.copied'));
+      },
+    },
+    label,
+  );
+}
+
+/** A language picker; `onchange` re-renders the page. */
+export function languagePicker(onchange, { remember = true } = {}) {
+  const sel = h(
+    'select',
+    {
+      class: 'lang',
+      'aria-label': t('ui.language'),
+      onchange: (e) => {
+        setLocale(e.target.value, { remember });
+        onchange();
+      },
+    },
+    LOCALES.map(([code, name]) => h('option', { value: code, selected: code === locale() }, name)),
+  );
+  return sel;
+}
+
+/** A labelled form field. */
+export function field(label, input, hint) {
+  const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
+  input.id = id;
+  return h('div', { class: 'field' }, h('label', { for: id }, label), input, hint ? h('small', { class: 'hint' }, hint) : null);
+}
+
+/** Status badge. */
+export function badge(text, kind) {
+  return h('span', { class: `badge badge-${kind || text}` }, text);
+}
