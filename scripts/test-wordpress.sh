@@ -10,6 +10,8 @@
 #
 #   scripts/test-wordpress.sh
 #   KEEP_WP=1 scripts/test-wordpress.sh     # leave both sites running (stop: scripts/wp-test-env-stop.sh)
+#   WP_SRC=/tmp/wp-src-6.5 scripts/test-wordpress.sh   # on WordPress 6.5.5 instead of Debian's 6.1.9
+#                                           # (tree from ../shared/recipes/wp-src-from-npm.sh 6.5 /tmp/wp-src-6.5)
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
