@@ -146,6 +146,36 @@ class HostileInputTest extends Reftrail_Test_Case {
 		$this->assertStringContainsString( 'waiting for approval', $output );
 		$this->assertSame( 'pending', Reftrail_Affiliates::get( 'sneaky' )['status'] );
 		$this->assertContains( Reftrail_Schema::ROLE, wp_get_current_user()->roles );
+		// The owner approves the application from wp-admin, with the form's nonce; without it, no.
+		wp_set_current_user( $this->user( 'administrator' ) );
+		$_POST    = array(
+			'action'    => 'reftrail_affiliate_status',
+			'affiliate' => 'sneaky',
+			'status'    => 'approved',
+		);
+		$_REQUEST = $_POST;
+		try {
+			Reftrail_Admin::handle_affiliate_status();
+			$this->fail( 'approved without a nonce' );
+		} catch ( RuntimeException $e ) {
+			$this->assertStringStartsWith( 'wp_die', $e->getMessage() );
+		}
+		$this->assertSame( 'pending', Reftrail_Affiliates::get( 'sneaky' )['status'] );
+		$_POST['_wpnonce'] = wp_create_nonce( 'reftrail_affiliate_status_sneaky' );
+		$_REQUEST          = $_POST;
+		add_filter(
+			'wp_redirect',
+			function () {
+				throw new RuntimeException( 'redirected' );
+			}
+		);
+		try {
+			Reftrail_Admin::handle_affiliate_status();
+		} catch ( RuntimeException $e ) {
+			$this->assertSame( 'redirected', $e->getMessage() );
+		}
+		remove_all_filters( 'wp_redirect' );
+		$this->assertSame( 'approved', Reftrail_Affiliates::get( 'sneaky' )['status'] );
 		$_POST    = array();
 		$_REQUEST = array();
 		remove_all_filters( 'wp_die_handler' );

@@ -26,6 +26,7 @@ final class Reftrail_Admin {
 		add_action( 'admin_init', array( __CLASS__, 'settings' ) );
 		add_action( 'admin_post_reftrail_add_affiliate', array( __CLASS__, 'handle_add_affiliate' ) );
 		add_action( 'admin_post_reftrail_review', array( __CLASS__, 'handle_review' ) );
+		add_action( 'admin_post_reftrail_affiliate_status', array( __CLASS__, 'handle_affiliate_status' ) );
 		add_action( 'admin_post_reftrail_secret_key', array( __CLASS__, 'handle_secret_key' ) );
 	}
 
@@ -206,11 +207,21 @@ final class Reftrail_Admin {
 		$list = Reftrail_Affiliates::index( '', '', 500, 0 );
 		echo '<div class="wrap"><h1>' . esc_html__( 'Affiliates', 'reftrail' ) . '</h1>';
 		self::notice();
-		echo '<table class="widefat striped"><thead><tr><th>' . esc_html__( 'Id', 'reftrail' ) . '</th><th>' . esc_html__( 'Name', 'reftrail' ) . '</th><th>' . esc_html__( 'Email', 'reftrail' ) . '</th><th>' . esc_html__( 'Category', 'reftrail' ) . '</th><th>' . esc_html__( 'Status', 'reftrail' ) . '</th><th>' . esc_html__( 'Coupons', 'reftrail' ) . '</th><th>' . esc_html__( 'Link', 'reftrail' ) . '</th></tr></thead><tbody>';
+		echo '<table class="widefat striped"><thead><tr><th>' . esc_html__( 'Id', 'reftrail' ) . '</th><th>' . esc_html__( 'Name', 'reftrail' ) . '</th><th>' . esc_html__( 'Email', 'reftrail' ) . '</th><th>' . esc_html__( 'Category', 'reftrail' ) . '</th><th>' . esc_html__( 'Status', 'reftrail' ) . '</th><th>' . esc_html__( 'Coupons', 'reftrail' ) . '</th><th>' . esc_html__( 'Link', 'reftrail' ) . '</th><th></th></tr></thead><tbody>';
 		$param = Reftrail_Program::get()['params'][0] ?? 'ref';
 		foreach ( $list['affiliates'] as $a ) {
 			$link = add_query_arg( $param, $a['id'], home_url( '/' ) );
-			echo '<tr><td>' . esc_html( $a['id'] ) . '</td><td>' . esc_html( $a['name'] ) . '</td><td>' . esc_html( (string) $a['email'] ) . '</td><td>' . esc_html( $a['category'] ) . '</td><td>' . esc_html( $a['status'] ) . '</td><td>' . esc_html( implode( ', ', $a['coupons'] ) ) . '</td><td><code>' . esc_html( $link ) . '</code></td></tr>';
+			echo '<tr><td>' . esc_html( $a['id'] ) . '</td><td>' . esc_html( $a['name'] ) . '</td><td>' . esc_html( (string) $a['email'] ) . '</td><td>' . esc_html( $a['category'] ) . '</td><td>' . esc_html( $a['status'] ) . '</td><td>' . esc_html( implode( ', ', $a['coupons'] ) ) . '</td><td><code>' . esc_html( $link ) . '</code></td><td>';
+			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline">';
+			wp_nonce_field( 'reftrail_affiliate_status_' . $a['id'] );
+			echo '<input type="hidden" name="action" value="reftrail_affiliate_status"><input type="hidden" name="affiliate" value="' . esc_attr( $a['id'] ) . '">';
+			if ( 'approved' !== $a['status'] ) {
+				echo '<button class="button" name="status" value="approved">' . esc_html__( 'Approve', 'reftrail' ) . '</button> ';
+			}
+			if ( 'suspended' !== $a['status'] ) {
+				echo '<button class="button" name="status" value="suspended">' . esc_html__( 'Suspend', 'reftrail' ) . '</button>';
+			}
+			echo '</form></td></tr>';
 		}
 		echo '</tbody></table>';
 		echo '<h2>' . esc_html__( 'Add an affiliate', 'reftrail' ) . '</h2>';
@@ -259,6 +270,24 @@ final class Reftrail_Admin {
 	}
 
 	/**
+	 * The approve/suspend form's handler (applications from [reftrail_register] wait here).
+	 */
+	public static function handle_affiliate_status() {
+		self::require_cap();
+		$id = sanitize_text_field( wp_unslash( $_POST['affiliate'] ?? '' ) );
+		check_admin_referer( 'reftrail_affiliate_status_' . $id );
+		$status = sanitize_key( wp_unslash( $_POST['status'] ?? '' ) );
+		try {
+			Reftrail_Affiliates::update( $id, array( 'status' => $status ) );
+			$msg = 'approved' === $status ? 'approved' : 'suspended';
+		} catch ( Reftrail_Http_Error $e ) {
+			$msg = $e->error_code;
+		}
+		wp_safe_redirect( add_query_arg( 'reftrail_msg', rawurlencode( $msg ), admin_url( 'admin.php?page=reftrail-affiliates' ) ) );
+		exit;
+	}
+
+	/**
 	 * Shows the outcome of the last form.
 	 */
 	private static function notice() {
@@ -266,7 +295,7 @@ final class Reftrail_Admin {
 			return;
 		}
 		$msg = sanitize_key( wp_unslash( $_GET['reftrail_msg'] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended
-		$ok  = in_array( $msg, array( 'added', 'approved', 'rejected' ), true );
+		$ok  = in_array( $msg, array( 'added', 'approved', 'rejected', 'suspended' ), true );
 		/* translators: %s: result code */
 		echo '<div class="notice notice-' . ( $ok ? 'success' : 'error' ) . '"><p>' . esc_html( $ok ? __( 'Done.', 'reftrail' ) : sprintf( __( 'Not done: %s', 'reftrail' ), $msg ) ) . '</p></div>';
 	}
