@@ -205,4 +205,19 @@ class WooCommerceTest extends Reftrail_Test_Case {
 		$ref = $this->referral_of( $renewal );
 		$this->assertSame( array( 'alice', 'renewal', 150, '1' ), array( $ref['affiliate'], $ref['attributed_by'], $ref['commission'], $ref['eligible'] ) );
 	}
+
+	public function test_trashed_and_deleted_orders_reverse_what_is_left() {
+		$this->affiliate( 'alice' );
+		foreach ( array( 'woocommerce_trash_order', 'woocommerce_delete_order' ) as $hook ) {
+			$this->visit( 'alice' );
+			$order = $this->order( array( 'items' => array(), 'shipping_total' => '0.00' ) );
+			do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+			reftrail_stand_in_refund( $order, '40.00', false );
+			do_action( $hook, $order->get_id() );
+			do_action( $hook, $order->get_id() );
+			$ref = $this->referral_of( $order );
+			$this->assertSame( array( 0, 'reversed' ), array( $ref['commission_net'], $ref['status'] ), $hook );
+			$this->assertSame( array( 0, 'USD' ), Reftrail_Tracking::refundable( (string) $order->get_id() ) );
+		}
+	}
 }

@@ -11,6 +11,9 @@
  * - `woocommerce_order_status_changed( $order_id, $from, $to, $order )`: processing/completed
  *   make the referral eligible (its hold starts); refunded/cancelled/failed reverse what is left.
  * - `woocommerce_order_refunded( $order_id, $refund_id )`: a refund reverses in proportion.
+ * - `woocommerce_trash_order( $order_id )` / `woocommerce_delete_order( $order_id )` (both order
+ *   storages), and `trashed_post` for a `shop_order` post trashed from the classic order list:
+ *   a trashed or deleted order reverses what is left, as a cancelled one does.
  * - `woocommerce_subscription_renewal_payment_complete( $subscription, $last_order )`: a renewal
  *   is a sale of the subscription, credited to the first order's affiliate (recurring rules).
  * - HPOS (custom order tables) compatibility is declared; only the `WC_Order` API is used.
@@ -38,6 +41,42 @@ final class Reftrail_WooCommerce {
 		add_action( 'woocommerce_order_status_changed', array( __CLASS__, 'status_changed' ), 10, 4 );
 		add_action( 'woocommerce_order_refunded', array( __CLASS__, 'refunded' ), 10, 2 );
 		add_action( 'woocommerce_subscription_renewal_payment_complete', array( __CLASS__, 'renewal' ), 10, 2 );
+		add_action( 'woocommerce_trash_order', array( __CLASS__, 'trashed' ), 10, 1 );
+		add_action( 'woocommerce_delete_order', array( __CLASS__, 'trashed' ), 10, 1 );
+		add_action(
+			'trashed_post',
+			function ( $post_id ) {
+				if ( 'shop_order' === get_post_type( $post_id ) ) {
+					self::trashed( $post_id );
+				}
+			}
+		);
+	}
+
+	/**
+	 * A trashed or deleted order: what is left of its commission is reversed and it leaves store
+	 * revenue (idempotent: a second call finds nothing left).
+	 *
+	 * @param int $order_id Order id.
+	 */
+	public static function trashed( $order_id ) {
+		$left = Reftrail_Tracking::refundable( (string) $order_id );
+		if ( ! $left || $left[0] <= 0 ) {
+			return;
+		}
+		try {
+			Reftrail_Tracking::refund(
+				array(
+					'order_id'  => (string) $order_id,
+					'amount'    => $left[0],
+					'refund_id' => 'wc-trash-' . $order_id,
+					'reason'    => 'trashed',
+				),
+				null
+			);
+		} catch ( Reftrail_Http_Error $e ) {
+			return; // Already reversed by a concurrent request: nothing is left to do.
+		}
 	}
 
 	/**
