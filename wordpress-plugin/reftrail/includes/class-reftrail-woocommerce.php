@@ -98,7 +98,7 @@ final class Reftrail_WooCommerce {
 	public static function classic_checkout( $order_id, $posted_data = array(), $order = null ) {
 		$order = $order instanceof WC_Order ? $order : wc_get_order( $order_id );
 		if ( $order ) {
-			self::record_order( $order );
+			self::record_order( $order, array( 'checkout' => true ) );
 		}
 	}
 
@@ -109,7 +109,7 @@ final class Reftrail_WooCommerce {
 	 */
 	public static function block_checkout( $order ) {
 		if ( $order instanceof WC_Order ) {
-			self::record_order( $order );
+			self::record_order( $order, array( 'checkout' => true ) );
 		}
 	}
 
@@ -213,7 +213,8 @@ final class Reftrail_WooCommerce {
 	 * the WC_Order API).
 	 *
 	 * @param WC_Order $order Order.
-	 * @param array    $extra `renewal_of`, `subscription_id` for renewals.
+	 * @param array    $extra `checkout` (the request is the customer's checkout: its cookies
+	 *                        say who referred them), `renewal_of`, `subscription_id` for renewals.
 	 * @return array|null The sale answer.
 	 */
 	public static function record_order( WC_Order $order, array $extra = array() ) {
@@ -222,7 +223,9 @@ final class Reftrail_WooCommerce {
 			$body['subscription_id'] = $extra['subscription_id'];
 		}
 		$seen = array( 'cookie_click' => null, 'touch' => null );
-		if ( ! isset( $extra['renewal_of'] ) ) {
+		// Only the customer's own checkout request carries their cookies: an order recorded from an
+		// admin screen, a payment gateway's callback or a renewal must not take that browser's.
+		if ( ! empty( $extra['checkout'] ) ) {
 			$seen = self::request_attribution();
 			if ( null !== $seen['touch'] ) {
 				$body['touch'] = array_diff_key( $seen['touch'], array( 'click_id' => 1 ) );
