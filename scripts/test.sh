@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, the core's native tests (vectors, conformance, tables),
-# the core and its bindings in headless Chromium (wasm-bindgen-test), the built loader on real
-# pages (Playwright + Debian's Chromium), the size budget, and the server's suites when present.
+# the core and its exports in headless Chromium (wasm-bindgen-test), the built loader on real
+# pages (Playwright + Debian's Chromium), the size record, the server's suites on SQLite and
+# PostgreSQL, the WordPress plugin on a real WordPress, and the end-to-end journey.
 # Installs what it needs first (scripts/setup.sh, idempotent).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,8 +36,14 @@ step "TypeScript types of the ES module package"
 step "loader on real pages (Playwright, Chromium)"
 (cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs)
 
-if [ -x scripts/test-server.sh ]; then
-  step "server"
-  scripts/test-server.sh
+step "server: contract suite, durability, two processes (SQLite and PostgreSQL)"
+scripts/test-server.sh
+
+step "WordPress plugin: PHPUnit, vectors, Chromium journey, contract suite, release zip"
+scripts/test-wordpress.sh
+
+if [ -x scripts/test-e2e.sh ]; then
+  step "the whole journey: demo store, dashboard, portal (Playwright)"
+  scripts/test-e2e.sh
 fi
 printf '\nall tests passed\n'
