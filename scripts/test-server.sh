@@ -135,7 +135,7 @@ cli() {
   grep -q "secret key (shown once): sk_" "$work/cli/migrate.out"
   grep -q "admin password (shown once): " "$work/cli/migrate.out"
   out="$("$bin" --database "$db" migrate)"
-  [ "$out" = "schema version 1" ] || { echo "second migrate printed credentials again: $out" >&2; return 1; }
+  [[ "$out" =~ ^schema\ version\ [0-9]+$ ]] || { echo "second migrate printed more than the version: $out" >&2; return 1; }
   "$bin" --database "$db" keys create --kind publishable | grep -q $'\tpk_'
   "$bin" --database "$db" keys rotate-cookie-key | grep -q "now signs"
   [ "$("$bin" --database "$db" keys list | wc -l)" -ge 3 ]

@@ -193,6 +193,47 @@ async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppErro
         }
         q.execute(&mut *tx).await?;
     }
+    // The per-day counts, in the same transaction.
+    let mut daily: std::collections::BTreeMap<(i64, &str), (i64, i64, i64)> =
+        std::collections::BTreeMap::new();
+    for (c, unique) in clicks.iter().zip(&uniques) {
+        if let Some(a) = c.affiliate.as_deref() {
+            let e = daily.entry((c.at.div_euclid(86_400), a)).or_default();
+            e.0 += i64::from(!c.bot);
+            e.1 += i64::from(*unique);
+            e.2 += i64::from(c.bot);
+        }
+    }
+    for ((day, affiliate), (n, unique, bot)) in daily {
+        sqlx::query(
+            "INSERT INTO click_daily (day, affiliate_id, clicks, unique_clicks, bot_clicks) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (day, affiliate_id) DO UPDATE SET clicks = click_daily.clicks + excluded.clicks, \
+             unique_clicks = click_daily.unique_clicks + excluded.unique_clicks, \
+             bot_clicks = click_daily.bot_clicks + excluded.bot_clicks",
+        )
+        .bind(day)
+        .bind(affiliate)
+        .bind(n)
+        .bind(unique)
+        .bind(bot)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(uniques)
+}
+
+/// Recomputes `click_daily` from the clicks (after a bulk load that wrote clicks directly).
+pub async fn rebuild_click_daily(tx: &mut crate::db::Tx) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM click_daily")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO click_daily (day, affiliate_id, clicks, unique_clicks, bot_clicks) \
+         SELECT at / 86400, affiliate_id, SUM(1 - is_bot), SUM(CASE WHEN is_bot = 0 THEN is_unique ELSE 0 END), SUM(is_bot) \
+         FROM clicks WHERE affiliate_id IS NOT NULL GROUP BY at / 86400, affiliate_id",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -33,8 +33,14 @@ pub struct Db {
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// The migrations, in order: (version, name, SQL).
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "report_rollups",
+        include_str!("../migrations/0002_report_rollups.sql"),
+    ),
+];
 
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`), creating an SQLite file and its
@@ -79,7 +85,9 @@ impl Db {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768; \
+                         PRAGMA temp_store = MEMORY;",
                     )
                     .await?;
                     Ok(())

@@ -357,6 +357,7 @@ pub async fn seed_demo(
             out.orders += 1;
         }
     }
+    crate::click_writer::rebuild_click_daily(&mut tx).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -95,7 +95,7 @@ pub async fn me_report(
     AffiliateCaller(id): AffiliateCaller,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<MyReport>, AppError> {
-    let (from, to) = reports::range(q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = reports::day_range(q.from.as_deref(), q.to.as_deref())?;
     let kpis = reports::affiliate_kpis(&state, &id, from, to).await?;
     let rows = sqlx::query(
         "SELECT r.id, r.kind, r.at, r.amount, r.currency, \

@@ -65,6 +65,15 @@ pub fn range(from: Option<&str>, to: Option<&str>) -> Result<(i64, i64), AppErro
     Ok((from, to))
 }
 
+/// [`range`] widened to whole UTC days: reports count per day.
+pub fn day_range(from: Option<&str>, to: Option<&str>) -> Result<(i64, i64), AppError> {
+    let (from, to) = range(from, to)?;
+    Ok((
+        from.div_euclid(DAY) * DAY,
+        (to + DAY - 1).div_euclid(DAY) * DAY,
+    ))
+}
+
 /// Money KPIs in one currency.
 #[derive(Serialize, Deserialize, ToSchema, Default, Clone, Debug)]
 pub struct Money {
@@ -191,48 +200,99 @@ async fn aggregate(
     group: Group,
     from: i64,
     to: i64,
+    visitors: bool,
 ) -> Result<BTreeMap<String, Kpis>, AppError> {
     let mut out: BTreeMap<String, Kpis> = BTreeMap::new();
-    let g = group.expr("c");
+    // Click counts from the per-day rollup.
+    let (g, join) = match group {
+        Group::All => ("''", ""),
+        Group::Day => ("d.day", ""),
+        Group::Affiliate => ("d.affiliate_id", ""),
+        Group::Category => ("a.category", " JOIN affiliates a ON a.id = d.affiliate_id"),
+    };
     let sql = format!(
-        "SELECT {g}, CAST(COALESCE(SUM(1 - c.is_bot), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN c.is_bot = 0 THEN c.is_unique ELSE 0 END), 0) AS BIGINT), \
-         COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.visitor_key END), CAST(COALESCE(SUM(c.is_bot), 0) AS BIGINT) \
-         FROM clicks c{} WHERE c.at >= $1 AND c.at < $2 AND c.affiliate_id IS NOT NULL{}",
-        group.join("c"),
+        "SELECT {g}, CAST(COALESCE(SUM(d.clicks), 0) AS BIGINT), CAST(COALESCE(SUM(d.unique_clicks), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(d.bot_clicks), 0) AS BIGINT) FROM click_daily d{join} WHERE d.day >= $1 AND d.day < $2{}",
         if group == Group::All { String::new() } else { format!(" GROUP BY {g}") }
     );
     for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(from)
-        .bind(to)
+        .bind(from.div_euclid(DAY))
+        .bind(to.div_euclid(DAY))
         .fetch_all(&state.db.pool)
         .await?
     {
         let k = out.entry(key_of(group, &r)?).or_default();
         k.clicks = r.try_get(1)?;
         k.unique_clicks = r.try_get(2)?;
-        k.unique_visitors = r.try_get(3)?;
-        k.bot_clicks = r.try_get(4)?;
+        k.bot_clicks = r.try_get(3)?;
+    }
+    if visitors {
+        // Distinct visitors need the clicks themselves. `at + 0` keeps SQLite off the `at`
+        // index, so it reads the covering visitor index in order (no table lookups, a
+        // streaming DISTINCT); PostgreSQL hashes either way.
+        let (cols, g, join) = match group {
+            Group::All => ("c.visitor_key", "''", ""),
+            Group::Day => ("c.visitor_key, c.at / 86400 AS k", "v.k", ""),
+            Group::Affiliate => ("c.visitor_key, c.affiliate_id AS k", "v.k", ""),
+            Group::Category => (
+                "c.visitor_key, a.category AS k",
+                "v.k",
+                " JOIN affiliates a ON a.id = c.affiliate_id",
+            ),
+        };
+        let sql = format!(
+            "SELECT {g}, COUNT(*) FROM (SELECT DISTINCT {cols} FROM clicks c{join} WHERE c.at + 0 >= $1 AND c.at + 0 < $2 \
+             AND c.affiliate_id IS NOT NULL AND c.is_bot = 0) v{}",
+            if group == Group::All { String::new() } else { format!(" GROUP BY {g}") }
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from)
+            .bind(to)
+            .fetch_all(&state.db.pool)
+            .await?
+        {
+            out.entry(key_of(group, &r)?).or_default().unique_visitors = r.try_get(1)?;
+        }
     }
 
+    // Referral counts and amounts; then net commissions from the ledger; then refunds.
     let g = group.expr("r");
-    let sql = format!(
+    let join = group.join("r");
+    let group_by = if group == Group::All {
+        String::new()
+    } else {
+        format!("{g}, ")
+    };
+    let base = format!(
         "SELECT {g}, r.currency, r.kind, COUNT(*), \
          CAST(SUM(CASE WHEN r.status IN ('reversed', 'rejected') THEN 0 ELSE 1 END) AS BIGINT), \
-         CAST(SUM(r.amount) AS BIGINT), \
-         CAST(SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount - COALESCE(f.refunded, 0) END) AS BIGINT), \
-         CAST(SUM(r.commission) AS BIGINT), CAST(SUM(COALESCE(l.net, 0)) AS BIGINT), \
-         CAST(SUM(CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM referrals r{} \
-         LEFT JOIN (SELECT x.order_ref, SUM(x.amount) AS refunded FROM refunds x JOIN orders o ON o.id = x.order_ref \
-                    WHERE o.at >= $1 AND o.at < $2 GROUP BY x.order_ref) f ON f.order_ref = r.source_id \
-         LEFT JOIN (SELECT y.referral_id, SUM(y.amount) AS net FROM ledger y JOIN referrals z ON z.id = y.referral_id \
-                    WHERE z.at >= $1 AND z.at < $2 GROUP BY y.referral_id) l ON l.referral_id = r.id \
-         WHERE r.at >= $1 AND r.at < $2 GROUP BY {}r.currency, r.kind",
-        group.join("r"),
-        if group == Group::All { String::new() } else { format!("{g}, ") }
+         CAST(SUM(r.amount) AS BIGINT), CAST(SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount END) AS BIGINT), \
+         CAST(SUM(r.commission) AS BIGINT), CAST(SUM(CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM referrals r{join} WHERE r.at >= $1 AND r.at < $2 GROUP BY {group_by}r.currency, r.kind"
     );
-    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+    let ledger = format!(
+        "SELECT {g}, r.currency, r.kind, CAST(SUM(y.amount) AS BIGINT) FROM referrals r{join} \
+         JOIN ledger y ON y.referral_id = r.id WHERE r.at >= $1 AND r.at < $2 GROUP BY {group_by}r.currency, r.kind"
+    );
+    let refunds = format!(
+        "SELECT {g}, r.currency, r.kind, CAST(SUM(x.amount) AS BIGINT) FROM referrals r{join} \
+         JOIN refunds x ON x.order_ref = r.source_id WHERE r.at >= $1 AND r.at < $2 AND r.status <> 'rejected' \
+         GROUP BY {group_by}r.currency, r.kind"
+    );
+    fn money<'a>(k: &'a mut Kpis, currency: &str) -> &'a mut Money {
+        let idx = match k.money.iter().position(|m| m.currency == currency) {
+            Some(i) => i,
+            None => {
+                k.money.push(Money {
+                    currency: currency.to_owned(),
+                    ..Money::default()
+                });
+                k.money.len() - 1
+            }
+        };
+        &mut k.money[idx]
+    }
+    for r in sqlx::query(sqlx::AssertSqlSafe(base))
         .bind(from)
         .bind(to)
         .fetch_all(&state.db.pool)
@@ -243,32 +303,47 @@ async fn aggregate(
         let kind: String = r.try_get(2)?;
         let gross: i64 = r.try_get(3)?;
         let net: i64 = r.try_get(4)?;
-        k.reversed += r.try_get::<i64, _>(9)?;
-        let idx = match k.money.iter().position(|m| m.currency == currency) {
-            Some(i) => i,
-            None => {
-                k.money.push(Money {
-                    currency: currency.clone(),
-                    ..Money::default()
-                });
-                k.money.len() - 1
-            }
-        };
-        let m = &mut k.money[idx];
-        m.commissions_gross += r.try_get::<i64, _>(7)?;
-        let commission_net: i64 = r.try_get(8)?;
-        m.commissions += commission_net;
+        k.reversed += r.try_get::<i64, _>(8)?;
         if kind == "sale" {
             k.sales.gross += gross;
             k.sales.net += net;
-            m.sales_net += net;
-            m.revenue_gross += r.try_get::<i64, _>(5)?;
-            m.revenue_net += r.try_get::<i64, _>(6)?;
         } else {
             k.leads.gross += gross;
             k.leads.net += net;
-            m.lead_commissions += commission_net;
         }
+        let m = money(k, &currency);
+        m.commissions_gross += r.try_get::<i64, _>(7)?;
+        if kind == "sale" {
+            m.sales_net += net;
+            m.revenue_gross += r.try_get::<i64, _>(5)?;
+            m.revenue_net += r.try_get::<i64, _>(6)?;
+        }
+    }
+    for r in sqlx::query(sqlx::AssertSqlSafe(ledger))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&state.db.pool)
+        .await?
+    {
+        let k = out.entry(key_of(group, &r)?).or_default();
+        let currency: String = r.try_get(1)?;
+        let kind: String = r.try_get(2)?;
+        let net: i64 = r.try_get(3)?;
+        let m = money(k, &currency);
+        m.commissions += net;
+        if kind == "lead" {
+            m.lead_commissions += net;
+        }
+    }
+    for r in sqlx::query(sqlx::AssertSqlSafe(refunds))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&state.db.pool)
+        .await?
+    {
+        let k = out.entry(key_of(group, &r)?).or_default();
+        let currency: String = r.try_get(1)?;
+        money(k, &currency).revenue_net -= r.try_get::<i64, _>(3)?;
     }
     for k in out.values_mut() {
         k.conversion_rate = ratio(k.sales.net, k.unique_visitors);
@@ -366,9 +441,9 @@ pub async fn reports_summary(
     _m: Merchant,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<Summary>, AppError> {
-    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let program = state.program().await?;
-    let kpis = aggregate(&state, Group::All, from, to)
+    let kpis = aggregate(&state, Group::All, from, to, true)
         .await?
         .into_values()
         .next()
@@ -424,7 +499,7 @@ pub async fn reports_summary(
         })
         .collect();
 
-    let per = aggregate(&state, Group::Affiliate, from, to).await?;
+    let per = aggregate(&state, Group::Affiliate, from, to, false).await?;
     let mut top: Vec<TopAffiliate> = per
         .iter()
         .map(|(a, k)| {
@@ -486,8 +561,8 @@ pub async fn reports_timeseries(
     _m: Merchant,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<Grouped>, AppError> {
-    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
-    let mut map = aggregate(&state, Group::Day, from, to).await?;
+    let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
+    let mut map = aggregate(&state, Group::Day, from, to, true).await?;
     let mut d = from.div_euclid(DAY);
     while d * DAY < to {
         map.entry(times::format(d * DAY)[..10].to_owned())
@@ -511,13 +586,13 @@ pub async fn reports_affiliates(
     _m: Merchant,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<Grouped>, AppError> {
-    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(AppError::bad("invalid_query", "limit must be 1 to 1000"));
     }
     let program = state.program().await?;
-    let mut list = rows(aggregate(&state, Group::Affiliate, from, to).await?);
+    let mut list = rows(aggregate(&state, Group::Affiliate, from, to, true).await?);
     let money = |k: &Kpis, f: fn(&Money) -> i64| {
         k.money
             .iter()
@@ -558,11 +633,11 @@ pub async fn reports_categories(
     _m: Merchant,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<Grouped>, AppError> {
-    let (from, to) = range(q.from.as_deref(), q.to.as_deref())?;
+    let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     Ok(Json(Grouped {
         from: times::format(from),
         to: times::format(to),
-        rows: rows(aggregate(&state, Group::Category, from, to).await?),
+        rows: rows(aggregate(&state, Group::Category, from, to, true).await?),
     }))
 }
 
@@ -573,6 +648,6 @@ pub async fn affiliate_kpis(
     from: i64,
     to: i64,
 ) -> Result<Kpis, AppError> {
-    let mut map = aggregate(state, Group::Affiliate, from, to).await?;
+    let mut map = aggregate(state, Group::Affiliate, from, to, true).await?;
     Ok(map.remove(affiliate).unwrap_or_default())
 }

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Measures reftrail-server on loopback (results and their reading: bench/server-throughput.md):
+#   1. POST /v1/clicks with wrk (bench/server-clicks.lua): clicks per second, p50/p99, on SQLite
+#      and on PostgreSQL, server, database and load tool sharing the machine's cores;
+#   2. GET /v1/reports/summary (and the other reports) over ~1 M clicks and ~100 k sales made by
+#      `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
+# Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
+# directory and stops it by PID. Not a test: it prints figures.
+#
+# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+duration="${1:-10}"
+conns="${2:-32}"
+work="$(mktemp -d /tmp/reftrail-bench.XXXXXX)"
+chmod 755 "$work"
+pids=()
+pg_data=""
+pg_bin=""
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  if [ -n "$pg_data" ] && [ -f "$pg_data/postmaster.pid" ]; then
+    as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+command -v wrk >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -qq wrk >/dev/null
+
+# The workspace's release profile is tuned for the wasm bundle (opt-level "z"); the server is
+# measured at opt-level 3 in a target directory of its own.
+cargo build -q --release -p reftrail-server --bin reftrail-server \
+  --config 'profile.release.opt-level=3' --config 'profile.release.lto="thin"' \
+  --config 'profile.release.codegen-units=16' --config 'profile.release.panic="unwind"' \
+  --target-dir target/server-release
+bin="$here/target/server-release/release/reftrail-server"
+export REFTRAIL_SECRET_KEY="sk_bench_0123456789abcdef0123"
+export REFTRAIL_LOG=warn
+
+serve() { # serve DATABASE_URL -> sets base
+  local port
+  port="$(free_port)"
+  "$bin" --database "$1" serve --listen "127.0.0.1:$port" >>"$work/server.log" 2>&1 &
+  pids+=($!)
+  base="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+
+clicks() { # clicks NAME
+  curl -fsS -XPOST "$base/v1/affiliates" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
+    -H 'content-type: application/json' -d '{"id":"alice","name":"Alice"}' >/dev/null
+  wrk -t1 -c"$conns" -d3s -s bench/server-clicks.lua "$base" >/dev/null 2>&1
+  echo "== POST /v1/clicks on $1: wrk -t1 -c$conns -d${duration}s"
+  wrk -t1 -c"$conns" -d"${duration}s" --latency -s bench/server-clicks.lua "$base" |
+    grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Non-2xx|Socket errors'
+}
+
+serve "sqlite://$work/sqlite/reftrail.db"
+clicks sqlite
+kill "${pids[-1]}"
+
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+if [ -n "$pg_bin" ]; then
+  pg_port="$(free_port)"
+  mkdir -p "$work/pg"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$work/pg"
+  pg_data="$work/pg/data"
+  as_pg "$pg_bin/initdb" -D "$pg_data" -A trust -U reftrail -E UTF8 >/dev/null
+  as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/log" -w -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
+  as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U reftrail reftrail
+  serve "postgres://reftrail@127.0.0.1:$pg_port/reftrail"
+  clicks postgres
+  kill "${pids[-1]}"
+fi
+
+echo "== reports over seed-demo --scale 37 --sales-per-mille 100 on SQLite"
+db="sqlite://$work/reports/reftrail.db"
+/usr/bin/time -f "seed: %e s, %M KB" "$bin" --database "$db" seed-demo --scale 37 --sales-per-mille 100
+serve "$db"
+from="$(date -u -d '-91 days' +%Y-%m-%d)"
+for report in summary timeseries affiliates categories; do
+  curl -fsS -o /dev/null "$base/v1/reports/$report?from=$from" -H "authorization: Bearer $REFTRAIL_SECRET_KEY"
+  best=""
+  for _ in 1 2 3 4 5; do
+    t="$(curl -fsS -o /dev/null -w '%{time_total}' "$base/v1/reports/$report?from=$from" -H "authorization: Bearer $REFTRAIL_SECRET_KEY")"
+    best="$(python3 -c "print(min(float('$t'), float('${best:-1e9}')))")"
+  done
+  echo "GET /v1/reports/$report (90 days): best of 5 = ${best} s"
+done
+curl -fsS "$base/v1/reports/summary?from=$from" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" |
+  python3 -c 'import json,sys; k=json.load(sys.stdin)["kpis"]; print("clicks", k["clicks"] + k["bot_clicks"], "sales", k["sales"]["gross"], "leads", k["leads"]["gross"])'
