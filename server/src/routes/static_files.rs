@@ -8,8 +8,8 @@
 //! are served (`.wasm` as `application/wasm`, which streaming compilation needs); a path with a
 //! `..`, a hidden segment or `node_modules` names nothing, and a resolved file must lie inside its
 //! directory after symlinks are followed. A page path that names no file (`/store/ref/alice/`,
-//! `/store/products/TEE-BASIC/`) is answered by the nearest `index.html` above it, below the
-//! mount's root, so the affiliate path form and pretty product URLs reach their page.
+//! `/store/products/TEE-BASIC/`) is answered by the nearest `index.html` above it (for the site's root mount `/`, one below
+//! the root), so the affiliate path form and pretty product URLs reach their page.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -103,8 +103,9 @@ impl StaticFiles {
             }
             let last = segments.last().copied().unwrap_or("");
             if *pages && (decoded.ends_with('/') || !last.contains('.')) {
-                // Nearest index.html above, below the mount's root.
-                for n in (1..segments.len()).rev() {
+                // Nearest index.html above; for the site's root mount (`/`), below its root.
+                let lowest = usize::from(prefix == "/");
+                for n in (lowest..segments.len()).rev() {
                     let index = segments[..n]
                         .iter()
                         .fold(dir.clone(), |p, s| p.join(s))
@@ -321,6 +322,12 @@ mod tests {
         assert_eq!(f.lookup("/store/missing.js"), Lookup::Missing);
         assert_eq!(f.lookup("/nothing/"), Lookup::Missing);
         assert_eq!(f.lookup("/reftrail/x/"), Lookup::Missing);
+        // A mount below the root falls back to its own index.html.
+        let store = StaticFiles::default()
+            .mount("/store/", &root.join("www/store"), true)
+            .unwrap();
+        assert_eq!(file(store.lookup("/store/ref/alice/")), "store/index.html");
+        assert_eq!(store.lookup("/elsewhere/"), Lookup::Missing);
         let _ = std::fs::remove_dir_all(root);
     }
 
