@@ -8,8 +8,8 @@
 //! are served (`.wasm` as `application/wasm`, which streaming compilation needs); a path with a
 //! `..`, a hidden segment or `node_modules` names nothing, and a resolved file must lie inside its
 //! directory after symlinks are followed. A page path that names no file (`/store/ref/alice/`,
-//! `/store/products/TEE-BASIC/`) is answered by the nearest `index.html` above it (for the site's root mount `/`, one below
-//! the root), so the affiliate path form and pretty product URLs reach their page.
+//! `/store/products/TEE-BASIC/`) is answered by the nearest `index.html` above it (under the site
+//! root mount `/`, not the root's own), so path-form links and product URLs reach their page.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
