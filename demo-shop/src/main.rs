@@ -25,6 +25,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use catalog::{Catalog, CheckoutInput};
 use clap::Parser;
+use reftrail_server::routes::static_files::{self, Lookup, StaticFiles};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,6 +62,9 @@ struct Cli {
 
 struct Shop {
     catalog: Catalog,
+    /// The program's tracking settings as script-tag attributes, and when they were read.
+    tag: tokio::sync::Mutex<Option<(std::time::Instant, String)>>,
+    files: StaticFiles,
     tracker: String,
     secret_key: String,
     cookie_domain: String,
@@ -273,6 +277,96 @@ async fn to_store(uri: axum::http::Uri) -> Redirect {
     }
 }
 
+/// The program's settings that the script tag carries (`data-model`, `data-window`,
+/// `data-params`), read from the tracking server with the secret key at most every 2 seconds,
+/// the way a shop's templates print them (the WordPress plugin does the same from its settings).
+async fn tag_attributes(shop: &Shop) -> String {
+    let mut cached = shop.tag.lock().await;
+    if let Some((at, attrs)) = cached.as_ref() {
+        if at.elapsed() < std::time::Duration::from_secs(2) {
+            return attrs.clone();
+        }
+    }
+    let program: Option<Value> = async {
+        let res = shop
+            .http
+            .get(format!("{}/v1/program", shop.tracker))
+            .header("authorization", format!("Bearer {}", shop.secret_key))
+            .send()
+            .await
+            .ok()?;
+        if !res.status().is_success() {
+            return None;
+        }
+        serde_json::from_slice(&res.bytes().await.ok()?).ok()
+    }
+    .await;
+    let attrs = program.map(|p| tag_attrs_of(&p)).unwrap_or_default();
+    *cached = Some((std::time::Instant::now(), attrs.clone()));
+    attrs
+}
+
+/// The attributes for a program document; a value that is not plainly valid is left out.
+fn tag_attrs_of(p: &Value) -> String {
+    let mut out = String::new();
+    if let Some(m) = p["model"]
+        .as_str()
+        .filter(|m| ["last", "first"].contains(m))
+    {
+        out.push_str(&format!(" data-model=\"{m}\""));
+    }
+    if let Some(w) = p["window_days"].as_i64().filter(|w| (1..=400).contains(w)) {
+        out.push_str(&format!(" data-window=\"{w}\""));
+    }
+    let params: Vec<&str> = p["params"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let ok = |s: &&str| {
+        !s.is_empty()
+            && s.len() <= 32
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if !params.is_empty() && params.iter().all(ok) {
+        out.push_str(&format!(" data-params=\"{}\"", params.join(",")));
+    }
+    out
+}
+
+/// The store's HTML pages with the program's settings in the script tag; other files (and
+/// everything else) pass on to the static files and the routes.
+async fn store_pages(
+    State(shop): State<Arc<Shop>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.method() != axum::http::Method::GET || !req.uri().path().starts_with("/store/") {
+        return next.run(req).await;
+    }
+    let file = match shop.files.lookup(req.uri().path()) {
+        Lookup::File(f) if f.extension().is_some_and(|e| e == "html") => f,
+        _ => return next.run(req).await,
+    };
+    let Ok(html) = std::fs::read_to_string(&file) else {
+        return next.run(req).await;
+    };
+    let attrs = tag_attributes(&shop).await;
+    let html = html.replacen(
+        "data-consent=\"pending\"",
+        &format!("data-consent=\"pending\"{attrs}"),
+        1,
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
 async fn shop_info(State(shop): State<Arc<Shop>>) -> Json<Value> {
     Json(json!({"backend": "demo-shop", "currency": shop.catalog.currency}))
 }
@@ -297,8 +391,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         tracker.starts_with("http://") || tracker.starts_with("https://"),
         "--tracker must be an http(s) URL"
     );
+    let files = StaticFiles::default()
+        .mount("/store/", &cli.www_dir.join("store"), true)?
+        .mount("/shared/", &cli.www_dir.join("shared"), false)?
+        .mount("/reftrail/", &cli.js_dir, false)?;
     let shop = Arc::new(Shop {
         catalog,
+        tag: tokio::sync::Mutex::new(None),
+        files: files.clone(),
         tracker,
         secret_key: cli.secret_key,
         cookie_domain: cli.cookie_domain.trim_matches('.').to_ascii_lowercase(),
@@ -314,20 +414,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .route("/rt/v1/{what}", post(relay))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(files),
+            static_files::serve,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shop.clone(),
+            store_pages,
+        ))
         .with_state(shop);
-    let files = reftrail_server::routes::static_files::StaticFiles::default()
-        .mount("/store/", &cli.www_dir.join("store"), true)?
-        .mount("/shared/", &cli.www_dir.join("shared"), false)?
-        .mount("/reftrail/", &cli.js_dir, false)?;
-    let router = api.layer(axum::middleware::from_fn_with_state(
-        Arc::new(files),
-        reftrail_server::routes::static_files::serve,
-    ));
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("listening on {}", cli.listen))?;
     eprintln!("demo-shop: serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, router)
+    axum::serve(listener, api)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -367,6 +467,17 @@ mod tests {
             ),
             c
         );
+    }
+
+    #[test]
+    fn tag_attrs_carry_valid_settings_only() {
+        let p = json!({"model": "first", "window_days": 45, "params": ["ref", "via"]});
+        assert_eq!(
+            tag_attrs_of(&p),
+            " data-model=\"first\" data-window=\"45\" data-params=\"ref,via\""
+        );
+        let bad = json!({"model": "x\"onload", "window_days": 0, "params": ["a\"b"]});
+        assert_eq!(tag_attrs_of(&bad), "");
     }
 
     #[test]

@@ -27,7 +27,9 @@ export function period(q) {
     return { from: `${from}T00:00:00Z`, to: `${to}T23:59:59Z`, days: '', fromDate: from, toDate: to };
   }
   const days = ['7', '30', '90', '365'].includes(q.get('days')) ? Number(q.get('days')) : 30;
-  const end = new Date();
-  const start = new Date(end.getTime() - days * 86400000);
+  // The end is a minute ahead: times are whole seconds and `to` is exclusive, so a sale made in
+  // the second the page was drawn is still in.
+  const end = new Date(Date.now() + 60000);
+  const start = new Date(Date.now() - days * 86400000);
   return { from: start.toISOString().replace(/\.\d+Z$/, 'Z'), to: end.toISOString().replace(/\.\d+Z$/, 'Z'), days: String(days) };
 }

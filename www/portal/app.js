@@ -131,8 +131,9 @@ function card(id, label, value, raw, sub) {
 async function render() {
   header();
   fill(main, loading());
-  const to = new Date();
-  const from = new Date(to.getTime() - Number(days) * 86400000);
+  // A minute ahead: times are whole seconds and `to` is exclusive.
+  const to = new Date(Date.now() + 60000);
+  const from = new Date(Date.now() - Number(days) * 86400000);
   const iso = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
   let report;
   try {

@@ -1,0 +1,252 @@
+// The merchant dashboard and the affiliate portal on the seeded demo program: every KPI card
+// checked against GET /v1/reports/* for the same period (not just rendered), the ledger's flagged
+// referrals with their reasons, affiliates created and edited with the link builder and a
+// magic link into the portal, a payout batch with its CSV, the program's language, errors shown
+// with the server's code, keyboard use and phone width. Saves screenshots for the README.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, screenshot, CREDS } from './harness.mjs';
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  if (stack) await stopStack(stack);
+});
+
+const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+
+async function signedIn(viewport) {
+  const ctx = await newContext(browser, viewport ? { viewport } : {});
+  const page = await newPage(ctx);
+  await dashboardSignIn(stack, page);
+  return page;
+}
+
+/** The KPI cards as {id: {raw, text}}. */
+function cards(page) {
+  return page.$$eval('.kpi', (els) =>
+    Object.fromEntries(els.map((e) => [e.dataset.kpi, { raw: e.dataset.raw, text: e.querySelector('.value').textContent }])),
+  );
+}
+
+test('overview: every KPI card equals the reports API for the same period, in VND and USD', async () => {
+  const page = await signedIn();
+  const [from, to] = [day(-60), day(-1)];
+  const range = `from=${from}T00:00:00Z&to=${to}T23:59:59Z`;
+  const summary = await api(stack, 'GET', `/v1/reports/summary?${range}`);
+  const byAff = await api(stack, 'GET', `/v1/reports/affiliates?${range}&sort=revenue&limit=10`);
+  const byCat = await api(stack, 'GET', `/v1/reports/categories?${range}`);
+  for (const currency of ['VND', 'USD']) {
+    await page.goto(`${stack.base}/dashboard/?lang=en#/overview?from=${from}&to=${to}&currency=${currency}`);
+    await page.reload();
+    await page.waitForSelector('#top-affiliates tbody tr');
+    const c = await cards(page);
+    const k = summary.kpis;
+    const m = k.money.find((x) => x.currency === currency);
+    const store = summary.store.find((x) => x.currency === currency);
+    const expect = {
+      clicks: k.clicks,
+      unique_visitors: k.unique_visitors,
+      leads: k.leads.net,
+      sales: k.sales.net,
+      revenue_net: m.revenue_net,
+      aov: m.aov,
+      conversion_rate: k.conversion_rate,
+      commissions: m.commissions,
+      cost_per_sale: m.cost_per_sale,
+      epc_per_100: m.epc_per_100,
+      roas: m.roas,
+      contribution_margin: m.contribution_margin,
+      reversal_rate: k.reversal_rate,
+      active_affiliate_rate: summary.active_affiliate_rate,
+      incremental: store.incremental,
+    };
+    for (const [id, v] of Object.entries(expect)) {
+      assert.ok(c[id], `card ${id}`);
+      assert.equal(Number(c[id].raw), Number(v), `${currency} ${id}`);
+    }
+    // What is shown is the API's number, formatted by Intl (VND without decimals, USD with two).
+    const fmt = (minor) =>
+      page.evaluate(([n, cur]) => new Intl.NumberFormat('en-US', { style: 'currency', currency: cur, minimumFractionDigits: cur === 'VND' ? 0 : 2 }).format(cur === 'VND' ? n : n / 100), [minor, currency]);
+    assert.equal(c.revenue_net.text, await fmt(m.revenue_net));
+    assert.equal(c.commissions.text, await fmt(m.commissions));
+    assert.equal(c.clicks.text, k.clicks.toLocaleString('en-US'));
+    if (currency === 'VND') assert.doesNotMatch(c.revenue_net.text, /\./);
+    else assert.match(c.revenue_net.text, /\.\d\d$/);
+    // Top affiliates and categories in the API's order, with its numbers.
+    const affRows = await page.$$eval('#top-affiliates tbody tr', (rs) => rs.map((r) => r.dataset.key));
+    assert.deepEqual(affRows, byAff.rows.map((r) => r.key));
+    const catClicks = await page.$$eval('#by-category tbody tr', (rs) => rs.map((r) => r.children[1].textContent));
+    assert.deepEqual(catClicks, byCat.rows.map((r) => r.clicks.toLocaleString('en-US')));
+    assert.ok((await page.$$('canvas')).length >= 4, 'the charts are drawn');
+    if (currency === 'VND') await screenshot(page, 'dashboard-overview');
+  }
+  assert.deepEqual(page.errors.map(String), []);
+});
+
+test('the program picks the language (VND: Vietnamese), Intl formats it; Thai on request', async () => {
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await page.goto(`${stack.base}/dashboard/`);
+  await page.fill('#password', CREDS.REFTRAIL_ADMIN_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#sign-out');
+  await page.waitForSelector('.kpi');
+  assert.equal(await page.getAttribute('html', 'lang'), 'vi');
+  assert.match(await page.textContent('header nav'), /Tổng quan/);
+  const revenue = await page.textContent('.kpi[data-kpi="revenue_net"] .value');
+  assert.match(revenue, /^[\d.]+\s₫$/, `vi-VN money without decimals: ${revenue}`);
+  await page.waitForTimeout(300);
+  await screenshot(page, 'dashboard-overview-vi');
+  await page.selectOption('header select.lang', 'th');
+  await page.waitForSelector('.kpi');
+  assert.match(await page.textContent('header nav'), /ภาพรวม/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'th');
+  await ctx.close();
+});
+
+test('sign-in errors show what went wrong with the server code; keyboard reaches every view', async () => {
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await page.goto(`${stack.base}/dashboard/?lang=en`);
+  await page.fill('#password', 'not the password');
+  await page.keyboard.press('Enter');
+  const err = await page.waitForSelector('.state-error');
+  assert.match(await err.textContent(), /\(unauthorized\)/);
+  await page.fill('#password', CREDS.REFTRAIL_ADMIN_PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#sign-out');
+  // Tab from the top of the page to the "Referrals" link and open it with Enter.
+  await page.focus('header .brand');
+  for (let i = 0; i < 10; i++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate(() => document.activeElement.getAttribute('href'))) === '#/referrals') break;
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#referrals tbody tr');
+  assert.match(page.url(), /#\/referrals/);
+  await ctx.close();
+});
+
+test('ledger: flagged referrals are listed with their reason', async () => {
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/referrals?flagged=true`);
+  await page.reload();
+  await page.waitForSelector('#referrals tbody tr');
+  const flags = await page.$$eval('#referrals tbody tr', (rs) => rs.map((r) => r.querySelector('.flags')?.textContent || ''));
+  assert.ok(flags.length > 0 && flags.every((f) => f.length > 0), 'every flagged row names its flag');
+  assert.ok(flags.some((f) => /Self-referral/.test(f)), flags.join(' | '));
+  const api1 = await api(stack, 'GET', `/v1/referrals?flagged=true&limit=25&from=${encodeURIComponent(new Date(Date.now() - 30 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z'))}`);
+  assert.equal(flags.length, api1.referrals.length);
+  await screenshot(page, 'dashboard-referrals-flagged');
+});
+
+test('affiliates: create with category, rate and coupon; link builder; magic link opens the portal with QR codes', async () => {
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/affiliates`);
+  await page.reload();
+  await page.click('#add-affiliate');
+  const id = uniqueId('new');
+  await page.fill('#a-id', id);
+  await page.fill('#a-name', 'Mai Pham');
+  await page.fill('#a-email', `${id}@example.com`);
+  await page.selectOption('#a-category', 'influencer');
+  await page.fill('#a-rate', '12.5');
+  await page.fill('#a-coupons', 'MAI15');
+  await page.click('#new-affiliate button[type=submit]');
+  const magic = await (await page.waitForSelector('#magic-link')).textContent();
+  const a = await api(stack, 'GET', `/v1/affiliates/${id}`);
+  assert.equal(a.category, 'influencer');
+  assert.deepEqual(a.commission.sale, { type: 'percent', rate_bps: 1250 });
+  assert.deepEqual(a.coupons, ['MAI15']);
+  // Every link form, with the program's parameter names.
+  await page.fill('#link-base', `${stack.shopUrl()}/store/`);
+  const forms = await page.$$eval('#links tr', (rs) => rs.map((r) => [r.children[0].textContent, r.children[1].textContent]));
+  const byForm = Object.fromEntries(forms);
+  assert.equal(byForm['?ref='], `${stack.shopUrl()}/store/?ref=${id}`);
+  assert.equal(byForm['?via='], `${stack.shopUrl()}/store/?via=${id}`);
+  assert.equal(byForm['#ref='], `${stack.shopUrl()}/store/#ref=${id}`);
+  assert.equal(byForm['/ref/…/'], `${stack.shopUrl()}/store/ref/${id}/`);
+  assert.equal(byForm.coupon, 'MAI15');
+  await screenshot(page, 'dashboard-affiliate');
+  // Edit: the category changes.
+  await page.selectOption('#a-category', 'content');
+  await page.click('#edit-affiliate button[type=submit]');
+  await page.waitForSelector('#notice .notice');
+  assert.equal((await api(stack, 'GET', `/v1/affiliates/${id}`)).category, 'content');
+
+  // The magic link signs the affiliate in to the portal.
+  const ctx = await newContext(browser);
+  const portal = await newPage(ctx);
+  await portal.goto(magic.replace('/portal/#', '/portal/?lang=en#'));
+  await portal.waitForSelector('#links');
+  assert.match(await portal.textContent('h1'), /Mai Pham/);
+  assert.doesNotMatch(portal.url(), /token=/, 'the token leaves the address bar');
+  assert.match(await portal.textContent('#coupons'), /MAI15/);
+  assert.match(await portal.textContent('main'), /12\.5 %/);
+  await portal.click('#links .link-row[data-form="?ref="] .actions button:nth-child(2)');
+  await portal.waitForSelector('#links .qr svg');
+  await ctx.close();
+});
+
+test('portal: the seeded affiliate sees clicks, conversions, EPC and earnings by status (screenshots, phone width too)', async () => {
+  const { token } = await api(stack, 'POST', '/v1/affiliates/alice/token');
+  const from = new Date(Date.now() - 30 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
+  for (const [name, viewport] of [['portal', { width: 1280, height: 900 }], ['portal-phone', { width: 390, height: 844 }]]) {
+    const ctx = await newContext(browser, { viewport });
+    const page = await newPage(ctx);
+    await page.goto(`${stack.base}/portal/?lang=en#token=${token}&shop=${encodeURIComponent(`${stack.shopUrl()}/store/`)}`);
+    await page.waitForSelector('#my-referrals tbody tr');
+    const c = await cards(page);
+    const me = await api(stack, 'GET', '/v1/balances?affiliate=alice');
+    const rows = await page.$$eval('#balances tbody tr', (rs) => rs.map((r) => ({ ...r.dataset })));
+    for (const b of me.balances) {
+      const row = rows.find((r) => r.currency === b.currency);
+      assert.equal(Number(row.approved), b.approved);
+      assert.equal(Number(row.pending), b.pending);
+    }
+    assert.ok(Number(c.clicks.raw) > 0 && c.epc_VND && c.earnings_VND, 'clicks, EPC and earnings');
+    const report = await (await fetch(`${stack.base}/v1/me/report?from=${from}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.ok(Math.abs(Number(c.clicks.raw) - report.kpis.clicks) <= 2, 'clicks match the report');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling at ${viewport.width}px (${overflow}px)`);
+    await screenshot(page, name);
+    await ctx.close();
+  }
+  const page = await signedIn({ width: 390, height: 844 });
+  await page.waitForSelector('.kpi');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `dashboard: no sideways scrolling at phone width (${overflow}px)`);
+  await page.waitForTimeout(300);
+  await screenshot(page, 'dashboard-phone');
+});
+
+test('payouts: a batch of approved USD balances, and its CSV', async () => {
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/payouts`);
+  await page.reload();
+  await page.waitForSelector('#balances');
+  const before = await api(stack, 'GET', '/v1/balances');
+  const usd = before.balances.filter((b) => b.currency === 'USD' && b.approved > 0);
+  await page.selectOption('#payout-currency', 'USD');
+  await page.fill('#payout-note', 'November');
+  await page.click('#create-payout');
+  const section = await page.waitForSelector('section.payout');
+  const id = await section.getAttribute('data-id');
+  const [download] = await Promise.all([page.waitForEvent('download'), section.$eval('button[data-action="csv"]', (b) => b.click())]);
+  const csv = await (await import('node:fs')).promises.readFile(await download.path(), 'utf8');
+  const lines = csv.trim().split(/\r?\n/);
+  assert.equal(lines.length, usd.length, `one line per affiliate with a USD balance:\n${csv}`);
+  const payout = await api(stack, 'GET', `/v1/payouts/${id}`);
+  assert.equal(payout.lines.length, usd.length);
+  for (const l of payout.lines) assert.ok(csv.includes(l.paypal_email), l.paypal_email);
+  await screenshot(page, 'dashboard-payouts');
+});

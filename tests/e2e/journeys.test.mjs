@@ -1,0 +1,240 @@
+// The affiliate journey in real Chromium against the real server and demo shop: each link form
+// on www.shop.test, browse, check out on checkout.shop.test, find the referral with the right
+// affiliate and commission in the dashboard, approve it, see it as earnings in the affiliate's
+// portal, refund it and see the reversal in both. Plus consent, the server-set click cookie
+// outliving the script's cookie, and last-click / first-click programs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot } from './harness.mjs';
+
+let stack;
+let browser;
+let merchant; // the dashboard's page, signed in once
+const PRODUCT = { sku: 'SHOE-RUN-1', price: 1_250_000 };
+// The seeded program pays 8 % of a sale (gift cards 0 %).
+const COMMISSION = PRODUCT.price * 0.08;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+  const ctx = await newContext(browser);
+  merchant = await newPage(ctx);
+  await dashboardSignIn(stack, merchant);
+});
+
+after(async () => {
+  await browser?.close();
+  if (stack) await stopStack(stack);
+});
+
+async function createAffiliate(id, extra = {}) {
+  const r = await api(stack, 'POST', '/v1/affiliates', { id, name: `Test ${id}`, email: `${id}@affiliates.example`, category: 'content', ...extra });
+  return r.token;
+}
+
+async function coreReady(page) {
+  await page.waitForFunction(() => window.reftrail && window.reftrail.loaded, null, { timeout: 15000 });
+}
+
+/** Opens `path` on www.shop.test, waiting for the core. */
+async function visit(page, path, host = 'www') {
+  await page.goto(stack.shopUrl(host) + path);
+  await coreReady(page);
+}
+
+async function acceptConsent(page) {
+  await page.click('#consent-accept');
+  await page.waitForSelector('#consent-accept', { state: 'detached' });
+}
+
+/** Product page → cart → checkout on checkout.shop.test → order through the shop's backend. */
+async function buy(page, { coupon } = {}) {
+  await page.click(`a[href*="/store/products/${PRODUCT.sku}/"]`);
+  await page.waitForSelector('#add-to-cart');
+  await coreReady(page);
+  await page.click('#add-to-cart');
+  await page.click('#cart-link');
+  await page.waitForSelector('#to-checkout');
+  await page.click('#to-checkout');
+  await page.waitForURL(/checkout\.shop\.test:\d+\/store\/checkout\//);
+  await page.waitForSelector('#place-order:enabled');
+  await coreReady(page);
+  if (coupon) await page.fill('#coupon', coupon);
+  await page.click('#place-order');
+  const done = await page.waitForSelector('#order-done');
+  return { orderId: await done.getAttribute('data-order-id'), affiliate: await done.getAttribute('data-affiliate'), text: await done.textContent() };
+}
+
+async function ledgerRow(affiliate, orderId) {
+  // A fresh load of the ledger filtered to the affiliate.
+  await merchant.goto(`${stack.base}/dashboard/?lang=en#/referrals?affiliate=${encodeURIComponent(affiliate)}`);
+  await merchant.reload();
+  try {
+    return await merchant.waitForSelector(`#referrals tr[data-order="${orderId}"]`, { timeout: 10000 });
+  } catch (e) {
+    await screenshot(merchant, `failed-ledger-${affiliate}`);
+    throw e;
+  }
+}
+
+async function portal(token) {
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await page.goto(`${stack.base}/portal/?lang=en#token=${token}&shop=${encodeURIComponent(`${stack.shopUrl()}/store/`)}`);
+  await page.waitForSelector('#links');
+  return page;
+}
+
+const FORMS = [
+  ['?ref=', (id) => `/store/?ref=${id}`],
+  ['?via=', (id) => `/store/?via=${id}`],
+  ['#ref=', (id) => `/store/#ref=${id}`],
+  ['/ref/<id>/', (id) => `/store/ref/${id}/`],
+  ['coupon only', null],
+];
+
+for (const [form, link] of FORMS) {
+  test(`journey with ${form}: credited, approved, earned, refunded, reversed`, async () => {
+    const id = uniqueId('j');
+    const coupon = `${id.replace(/[^a-z0-9]/gi, '').toUpperCase().slice(0, 20)}`;
+    const token = await createAffiliate(id, link ? {} : { coupons: [coupon] });
+    const ctx = await newContext(browser);
+    const page = await newPage(ctx);
+
+    // Arrive by the link (or plainly, for the coupon), allow cookies, browse, buy on checkout.
+    await visit(page, link ? link(id) : '/store/');
+    await acceptConsent(page);
+    if (link) {
+      const shown = await page.waitForSelector('#referral-info');
+      assert.equal(await shown.getAttribute('data-affiliate'), id);
+    }
+    const order = await buy(page, { coupon: link ? null : coupon });
+    assert.equal(order.affiliate, id, `credited in the shop's answer: ${order.text}`);
+    if (link) {
+      // The referral was read on checkout.shop.test from the cookie set on www.shop.test.
+      assert.equal(await page.getAttribute('#referral-info', 'data-affiliate'), id);
+    } else {
+      assert.match(order.text, /coupon/);
+    }
+
+    // The merchant finds it with the right affiliate and commission, and approves it.
+    let row = await ledgerRow(id, order.orderId);
+    assert.equal(await row.getAttribute('data-affiliate'), id);
+    assert.equal(Number(await row.getAttribute('data-commission')), COMMISSION);
+    assert.equal(await row.getAttribute('data-status'), 'pending');
+    assert.match(await row.textContent(), /₫100,000/);
+    await (await row.$('button[data-action="approve"]')).click();
+    await merchant.waitForSelector(`#referrals tr[data-order="${order.orderId}"][data-status="approved"]`);
+
+    // The affiliate sees it as approved earnings.
+    const p = await portal(token);
+    const vnd = await p.waitForSelector('#balances tr[data-currency="VND"]');
+    assert.equal(Number(await vnd.getAttribute('data-approved')), COMMISSION);
+    assert.equal(await p.getAttribute('#my-referrals tbody tr', 'data-status'), 'approved');
+    if (form === '?ref=') await screenshot(p, 'portal-after-approval');
+
+    // A full refund reverses it in both.
+    row = await ledgerRow(id, order.orderId);
+    await (await row.$('button[data-action="refund"]')).click();
+    await merchant.click('#refund-confirm');
+    await merchant.waitForSelector(`#referrals tr[data-order="${order.orderId}"][data-status="reversed"]`);
+    assert.equal(await merchant.getAttribute(`#referrals tr[data-order="${order.orderId}"]`, 'data-commission'), '0');
+    await p.reload();
+    await p.waitForSelector('#my-referrals tbody tr[data-status="reversed"]');
+    const after = await p.waitForSelector('#balances tr[data-currency="VND"]');
+    assert.equal(Number(await after.getAttribute('data-approved')), 0);
+    assert.deepEqual([...page.errors, ...p.errors, ...merchant.errors].map(String), []);
+    await p.context().close();
+    await ctx.close();
+  });
+}
+
+test('consent pending: no cookie and no storage until granted, then kept on the same page', async () => {
+  const id = uniqueId('consent');
+  await createAffiliate(id);
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await visit(page, `/store/?ref=${id}`);
+  await page.waitForSelector('#consent-accept');
+  // The touch is held in memory only.
+  assert.equal(await page.getAttribute('#referral-info', 'data-affiliate'), id);
+  const url = page.url();
+  const rtCookies = async () => (await ctx.cookies()).filter((c) => c.name.startsWith('rt_'));
+  const rtStorage = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('rt_')));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(await rtCookies(), []);
+  assert.deepEqual(await rtStorage(), []);
+  await screenshot(page, 'store-consent-banner');
+
+  await acceptConsent(page);
+  const cookie = await until(async () => (await rtCookies()).find((c) => c.name === 'rt_ref'));
+  assert.equal(cookie.domain, '.shop.test');
+  assert.ok(cookie.value.includes(id));
+  assert.deepEqual(await until(async () => ((await rtStorage()).length ? rtStorage() : null)), ['rt_ref']);
+  assert.equal(page.url(), url, 'granted on the same page, without a reload');
+  await ctx.close();
+});
+
+test('script cookie deleted (Safari after 7 days): the server-set click cookie still credits the sale', async () => {
+  const id = uniqueId('itp');
+  await createAffiliate(id);
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await visit(page, '/store/');
+  await acceptConsent(page);
+  await visit(page, `/store/?ref=${id}`);
+  const click = await until(async () => (await ctx.cookies()).find((c) => c.name === 'rt_click'));
+  assert.equal(click.httpOnly, true);
+  assert.equal(click.domain, '.shop.test');
+  // What Safari does to script-set storage after 7 days.
+  await ctx.clearCookies({ name: 'rt_ref' });
+  await page.evaluate(() => localStorage.removeItem('rt_ref'));
+  await visit(page, '/store/');
+  await page.waitForSelector('#referral-none');
+  const order = await buy(page);
+  assert.equal(order.affiliate, id, order.text);
+  assert.match(order.text, /found by: cookie/);
+  await ctx.close();
+});
+
+async function twoClicks(first, second) {
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await visit(page, '/store/');
+  await acceptConsent(page);
+  await visit(page, `/store/?ref=${first}`);
+  await until(async () => (await ctx.cookies()).find((c) => c.name === 'rt_click'));
+  await visit(page, `/store/?via=${second}`);
+  const order = await buy(page);
+  await ctx.close();
+  return order;
+}
+
+test('a second affiliate later: a last-click program credits the second', async () => {
+  const [a, b] = [uniqueId('last-a'), uniqueId('last-b')];
+  await createAffiliate(a);
+  await createAffiliate(b);
+  const order = await twoClicks(a, b);
+  assert.equal(order.affiliate, b, order.text);
+});
+
+test('a second affiliate later: a first-click program (set in the dashboard) credits the first', async () => {
+  const [a, b] = [uniqueId('first-a'), uniqueId('first-b')];
+  await createAffiliate(a);
+  await createAffiliate(b);
+  await merchant.goto(`${stack.base}/dashboard/?lang=en#/settings`);
+  await merchant.selectOption('#s-model', 'first');
+  await merchant.click('#save-program');
+  await until(async () => (await api(stack, 'GET', '/v1/program')).model === 'first');
+  try {
+    // The shop prints the program's model in its script tag (within 2 s).
+    await new Promise((r) => setTimeout(r, 2100));
+    const order = await twoClicks(a, b);
+    assert.equal(order.affiliate, a, order.text);
+  } finally {
+    const p = await api(stack, 'GET', '/v1/program');
+    delete p.webhook_secret;
+    await api(stack, 'PUT', '/v1/program', { ...p, model: 'last' });
+  }
+});
