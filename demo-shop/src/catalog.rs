@@ -119,6 +119,8 @@ pub struct Line {
     pub category: String,
     /// Units.
     pub quantity: i64,
+    /// Unit price, minor units.
+    pub unit: i64,
     /// Line total, minor units.
     pub amount: i64,
 }
@@ -167,6 +169,7 @@ pub fn check(c: &Catalog, input: &CheckoutInput) -> Result<Order, Refusal> {
             sku: p.sku.clone(),
             category: p.category.clone(),
             quantity: it.quantity,
+            unit: p.price,
             amount: p.price * it.quantity,
         });
     }

@@ -130,7 +130,7 @@ async fn checkout(State(shop): State<Arc<Shop>>, headers: HeaderMap, body: Bytes
         "amount": order.amount,
         "currency": shop.catalog.currency,
         "items": order.lines.iter().map(|l| json!({
-            "sku": l.sku, "category": l.category, "amount": l.amount, "quantity": l.quantity,
+            "sku": l.sku, "category": l.category, "amount": l.unit, "quantity": l.quantity,
         })).collect::<Vec<_>>(),
     });
     if let Some(c) = &order.coupon {

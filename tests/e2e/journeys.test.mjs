@@ -110,6 +110,7 @@ for (const [form, link] of FORMS) {
       assert.equal(await shown.getAttribute('data-affiliate'), id);
     }
     const order = await buy(page, { coupon: link ? null : coupon });
+    if (form === '?ref=') await screenshot(page, 'store-checkout');
     assert.equal(order.affiliate, id, `credited in the shop's answer: ${order.text}`);
     if (link) {
       // The referral was read on checkout.shop.test from the cookie set on www.shop.test.
@@ -195,6 +196,31 @@ test('script cookie deleted (Safari after 7 days): the server-set click cookie s
   const order = await buy(page);
   assert.equal(order.affiliate, id, order.text);
   assert.match(order.text, /found by: cookie/);
+  await ctx.close();
+});
+
+test('a shop without a backend: reftrail(\'conversion\') records an unverified sale, flagged as such in the ledger', async () => {
+  const id = uniqueId('web');
+  await createAffiliate(id);
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await visit(page, '/store/');
+  await acceptConsent(page);
+  await visit(page, `/store/?ref=${id}`);
+  await page.click(`a[href*="/store/products/${PRODUCT.sku}/"]`);
+  await page.click('#add-to-cart');
+  await page.click('#cart-link');
+  await page.click('#to-checkout');
+  await page.waitForSelector('#place-order-browser');
+  await coreReady(page);
+  await page.click('#place-order-browser');
+  const orderId = await (await page.waitForSelector('#order-id')).textContent();
+  const ref = await until(async () => (await api(stack, 'GET', `/v1/referrals?affiliate=${id}`)).referrals.find((r) => r.order_id === orderId));
+  assert.equal(ref.verified, false);
+  assert.equal(ref.commission, COMMISSION);
+  const row = await ledgerRow(id, orderId);
+  assert.match(await row.textContent(), /Unverified/);
+  assert.equal(await row.getAttribute('data-status'), 'pending');
   await ctx.close();
 });
 

@@ -40,7 +40,9 @@ export function linkForms(base, id, params, coupons = [], campaign = '') {
 function defaultShopUrl(program) {
   const saved = localStorage.getItem('reftrail_shop_url');
   if (saved) return saved;
-  const origin = program.allowed_origins.find((o) => o !== location.origin) || location.origin;
+  // The shop's public address: an allowed origin other than this server's and not a loopback one.
+  const others = program.allowed_origins.filter((o) => o !== location.origin);
+  const origin = others.find((o) => !/^https?:\/\/(127\.0\.0\.1|localhost)(:|$)/.test(o)) || others[0] || location.origin;
   return `${origin}/`;
 }
 

@@ -61,7 +61,7 @@ export function pickLocale({ program, remember = true } = {}) {
 /** Switches the language (and remembers it when `remember`). */
 export function setLocale(l, { remember = true } = {}) {
   lang = known(l) || 'en';
-  document.documentElement.lang = lang;
+  if (typeof document !== 'undefined') document.documentElement.lang = lang;
   if (remember) {
     try {
       localStorage.setItem(KEY, lang);

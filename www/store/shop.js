@@ -364,7 +364,7 @@ async function checkoutPage() {
     clickId.value = (a && a.click_id) || '';
   });
   const items = () =>
-    lines.map((l) => ({ sku: l.sku, category: product(l.sku).category, amount: product(l.sku).price * l.quantity, quantity: l.quantity }));
+    lines.map((l) => ({ sku: l.sku, category: product(l.sku).category, amount: product(l.sku).price, quantity: l.quantity }));
 
   const viaBackend = async (e) => {
     const btn = e.currentTarget;
@@ -438,7 +438,7 @@ async function checkoutPage() {
       { class: 'card' },
       h('summary', {}, t('store.how')),
       h('p', {}, t('store.how_backend')),
-      h('pre', {}, `POST /v1/sales\nAuthorization: Bearer sk_…\nCookie: rt_click=…   (forwarded from the visitor)\n\n{"order_id": "SHOP-…", "amount": ${amount}, "currency": "${catalog.currency}",\n "coupon": "…", "click_id": "…", "items": [{"sku", "category", "amount", "quantity"}]}`),
+      h('pre', {}, `POST /v1/sales\nAuthorization: Bearer sk_…\nCookie: rt_click=…   (forwarded from the visitor)\n\n{"order_id": "SHOP-…", "amount": ${amount}, "currency": "${catalog.currency}",\n "coupon": "…", "click_id": "…", "items": [{"sku", "category", "amount": unit price, "quantity"}]}`),
       h('p', {}, t('store.how_browser')),
       h('pre', {}, `reftrail('conversion', {\n  order_id: 'WEB-…', amount: ${amount}, currency: '${catalog.currency}',\n  coupon: '…', items: [{sku, category, amount, quantity}]\n});`),
     ),
