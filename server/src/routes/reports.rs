@@ -227,31 +227,8 @@ async fn aggregate(
         k.bot_clicks = r.try_get(3)?;
     }
     if visitors {
-        // Distinct visitors need the clicks themselves. `at + 0` keeps SQLite off the `at`
-        // index, so it reads the covering visitor index in order (no table lookups, a
-        // streaming DISTINCT); PostgreSQL hashes either way.
-        let (cols, g, join) = match group {
-            Group::All => ("c.visitor_key", "''", ""),
-            Group::Day => ("c.visitor_key, c.at / 86400 AS k", "v.k", ""),
-            Group::Affiliate => ("c.visitor_key, c.affiliate_id AS k", "v.k", ""),
-            Group::Category => (
-                "c.visitor_key, a.category AS k",
-                "v.k",
-                " JOIN affiliates a ON a.id = c.affiliate_id",
-            ),
-        };
-        let sql = format!(
-            "SELECT {g}, COUNT(*) FROM (SELECT DISTINCT {cols} FROM clicks c{join} WHERE c.at + 0 >= $1 AND c.at + 0 < $2 \
-             AND c.affiliate_id IS NOT NULL AND c.is_bot = 0) v{}",
-            if group == Group::All { String::new() } else { format!(" GROUP BY {g}") }
-        );
-        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(from)
-            .bind(to)
-            .fetch_all(&state.db.pool)
-            .await?
-        {
-            out.entry(key_of(group, &r)?).or_default().unique_visitors = r.try_get(1)?;
+        for (key, n) in unique_visitors(state, group, from, to).await? {
+            out.entry(key).or_default().unique_visitors = n;
         }
     }
 
@@ -346,23 +323,98 @@ async fn aggregate(
         money(k, &currency).revenue_net -= r.try_get::<i64, _>(3)?;
     }
     for k in out.values_mut() {
-        k.conversion_rate = ratio(k.sales.net, k.unique_visitors);
-        k.conversion_rate_clicks = ratio(k.sales.net, k.clicks);
-        k.reversal_rate = ratio(k.reversed, k.sales.gross + k.leads.gross);
-        let (clicks, leads_net) = (k.clicks, k.leads.net);
-        for m in &mut k.money {
-            m.aov = div_round(m.revenue_net, m.sales_net);
-            m.cost_per_sale = div_round(m.commissions - m.lead_commissions, m.sales_net);
-            m.cost_per_lead = div_round(m.lead_commissions, leads_net);
-            m.epc_per_100 = div_round(m.commissions.saturating_mul(100), clicks);
-            m.roas = ratio(m.revenue_net, m.commissions);
-            m.roas_percent = m.roas.map(|r| (r * 1e4).round() / 100.0);
-            m.contribution_margin = m.revenue_net - m.commissions;
-            m.reversal_rate_amount = ratio(m.revenue_gross - m.revenue_net, m.revenue_gross);
-        }
-        k.money.sort_by(|a, b| a.currency.cmp(&b.currency));
+        finish(k);
     }
     Ok(out)
+}
+
+/// Distinct non-bot visitors among the affiliate clicks of the period, per group.
+async fn unique_visitors(
+    state: &AppState,
+    group: Group,
+    from: i64,
+    to: i64,
+) -> Result<BTreeMap<String, i64>, AppError> {
+    let mut out = BTreeMap::new();
+    // Distinct visitors need the clicks themselves. `at + 0` keeps SQLite off the `at`
+    // index, so it reads the covering visitor index in order (no table lookups, a
+    // streaming DISTINCT); PostgreSQL hashes either way.
+    let (cols, g, join) = match group {
+        Group::All => ("c.visitor_key", "''", ""),
+        Group::Day => ("c.visitor_key, c.at / 86400 AS k", "v.k", ""),
+        Group::Affiliate => ("c.visitor_key, c.affiliate_id AS k", "v.k", ""),
+        Group::Category => (
+            "c.visitor_key, a.category AS k",
+            "v.k",
+            " JOIN affiliates a ON a.id = c.affiliate_id",
+        ),
+    };
+    let sql = format!(
+        "SELECT {g}, COUNT(*) FROM (SELECT DISTINCT {cols} FROM clicks c{join} WHERE c.at + 0 >= $1 AND c.at + 0 < $2 \
+         AND c.affiliate_id IS NOT NULL AND c.is_bot = 0) v{}",
+        if group == Group::All { String::new() } else { format!(" GROUP BY {g}") }
+    );
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&state.db.pool)
+        .await?
+    {
+        out.insert(key_of(group, &r)?, r.try_get(1)?);
+    }
+    Ok(out)
+}
+
+/// Computes the ratios from the sums.
+fn finish(k: &mut Kpis) {
+    k.conversion_rate = ratio(k.sales.net, k.unique_visitors);
+    k.conversion_rate_clicks = ratio(k.sales.net, k.clicks);
+    k.reversal_rate = ratio(k.reversed, k.sales.gross + k.leads.gross);
+    let (clicks, leads_net) = (k.clicks, k.leads.net);
+    for m in &mut k.money {
+        m.aov = div_round(m.revenue_net, m.sales_net);
+        m.cost_per_sale = div_round(m.commissions - m.lead_commissions, m.sales_net);
+        m.cost_per_lead = div_round(m.lead_commissions, leads_net);
+        m.epc_per_100 = div_round(m.commissions.saturating_mul(100), clicks);
+        m.roas = ratio(m.revenue_net, m.commissions);
+        m.roas_percent = m.roas.map(|r| (r * 1e4).round() / 100.0);
+        m.contribution_margin = m.revenue_net - m.commissions;
+        m.reversal_rate_amount = ratio(m.revenue_gross - m.revenue_net, m.revenue_gross);
+    }
+    k.money.sort_by(|a, b| a.currency.cmp(&b.currency));
+}
+
+/// Adds the sums of `k` to `total` (ratios are computed afterwards by [`finish`]).
+fn add(total: &mut Kpis, k: &Kpis) {
+    total.clicks += k.clicks;
+    total.unique_clicks += k.unique_clicks;
+    total.bot_clicks += k.bot_clicks;
+    total.leads.gross += k.leads.gross;
+    total.leads.net += k.leads.net;
+    total.sales.gross += k.sales.gross;
+    total.sales.net += k.sales.net;
+    total.reversed += k.reversed;
+    for m in &k.money {
+        let t = match total.money.iter_mut().find(|t| t.currency == m.currency) {
+            Some(t) => t,
+            None => {
+                total.money.push(Money {
+                    currency: m.currency.clone(),
+                    ..Money::default()
+                });
+                total
+                    .money
+                    .last_mut()
+                    .unwrap_or_else(|| unreachable!("just pushed"))
+            }
+        };
+        t.revenue_gross += m.revenue_gross;
+        t.revenue_net += m.revenue_net;
+        t.commissions_gross += m.commissions_gross;
+        t.commissions += m.commissions;
+        t.lead_commissions += m.lead_commissions;
+        t.sales_net += m.sales_net;
+    }
 }
 
 /// Store revenue (every order, attributed or not) in a currency.
@@ -443,11 +495,19 @@ pub async fn reports_summary(
 ) -> Result<Json<Summary>, AppError> {
     let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
     let program = state.program().await?;
-    let kpis = aggregate(&state, Group::All, from, to, true)
+    // One pass per affiliate gives both the totals and the top affiliates; distinct visitors
+    // cannot be summed, so they are counted apart.
+    let per = aggregate(&state, Group::Affiliate, from, to, false).await?;
+    let mut kpis = Kpis::default();
+    for k in per.values() {
+        add(&mut kpis, k);
+    }
+    kpis.unique_visitors = unique_visitors(&state, Group::All, from, to)
         .await?
         .into_values()
         .next()
-        .unwrap_or_default();
+        .unwrap_or(0);
+    finish(&mut kpis);
     let approved: i64 = sqlx::query("SELECT COUNT(*) FROM affiliates WHERE status = 'approved'")
         .fetch_one(&state.db.pool)
         .await?
@@ -457,8 +517,8 @@ pub async fn reports_summary(
                    WHERE r.kind = 'sale' AND r.at >= $1 AND r.at < $2 AND a.status = 'approved'",
         "lead" => "SELECT COUNT(DISTINCT r.affiliate_id) FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id \
                    WHERE r.at >= $1 AND r.at < $2 AND a.status = 'approved'",
-        _ => "SELECT COUNT(DISTINCT c.affiliate_id) FROM clicks c JOIN affiliates a ON a.id = c.affiliate_id \
-              WHERE c.at >= $1 AND c.at < $2 AND c.is_bot = 0 AND a.status = 'approved'",
+        _ => "SELECT COUNT(DISTINCT d.affiliate_id) FROM click_daily d JOIN affiliates a ON a.id = d.affiliate_id \
+              WHERE d.day >= $1 / 86400 AND d.day < $2 / 86400 AND d.clicks > 0 AND a.status = 'approved'",
     };
     let active: i64 = sqlx::query(active_sql)
         .bind(from)
@@ -499,7 +559,6 @@ pub async fn reports_summary(
         })
         .collect();
 
-    let per = aggregate(&state, Group::Affiliate, from, to, false).await?;
     let mut top: Vec<TopAffiliate> = per
         .iter()
         .map(|(a, k)| {
