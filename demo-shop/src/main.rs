@@ -5,7 +5,7 @@
 //!           [--cookie-domain shop.test]      (env DEMO_SHOP_*, REFTRAIL_SECRET_KEY)
 //! ```
 //! - serves the store pages (`www/store/` at `/store/`, `www/shared/` at `/shared/`, the built
-//!   browser files at `/reftrail/`);
+//!   browser files at `/reftrail/`, and the capture demo `www/capture/` at `/capture/`);
 //! - `POST /api/checkout`: prices the cart from its own catalogue and posts the sale to the
 //!   tracking server with the secret key (a verified sale), forwarding the visitor's signed
 //!   `rt_click` cookie so the server can credit the click even when the script's cookie is gone;
@@ -394,6 +394,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let files = StaticFiles::default()
         .mount("/store/", &cli.www_dir.join("store"), true)?
         .mount("/shared/", &cli.www_dir.join("shared"), false)?
+        .mount("/capture/", &cli.www_dir.join("capture"), true)?
         .mount("/reftrail/", &cli.js_dir, false)?;
     let shop = Arc::new(Shop {
         catalog,

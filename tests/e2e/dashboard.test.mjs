@@ -180,7 +180,7 @@ test('affiliates: create with category, rate and coupon; link builder; magic lin
   // Edit: the category changes.
   await page.selectOption('#a-category', 'content');
   await page.click('#edit-affiliate button[type=submit]');
-  await page.waitForSelector('#notice .notice');
+  await page.waitForSelector('#notice .notice:has-text("Saved")');
   assert.equal((await api(stack, 'GET', `/v1/affiliates/${id}`)).category, 'content');
 
   // The magic link signs the affiliate in to the portal.

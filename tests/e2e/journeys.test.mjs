@@ -116,7 +116,7 @@ for (const [form, link] of FORMS) {
       // The referral was read on checkout.shop.test from the cookie set on www.shop.test.
       assert.equal(await page.getAttribute('#referral-info', 'data-affiliate'), id);
     } else {
-      assert.match(order.text, /coupon/);
+      assert.match(order.text, /found by: Coupon/);
     }
 
     // The merchant finds it with the right affiliate and commission, and approves it.
@@ -195,7 +195,7 @@ test('script cookie deleted (Safari after 7 days): the server-set click cookie s
   await page.waitForSelector('#referral-none');
   const order = await buy(page);
   assert.equal(order.affiliate, id, order.text);
-  assert.match(order.text, /found by: cookie/);
+  assert.match(order.text, /found by: Click cookie/);
   await ctx.close();
 });
 

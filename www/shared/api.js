@@ -3,7 +3,9 @@
 //
 // The base URL comes from, in order: window.REFTRAIL_PAGES.apiBase (an embedding page such as
 // the WordPress plugin sets it), <meta name="reftrail-api-base" content="…">, or the page's own
-// origin. window.REFTRAIL_PAGES.headers adds headers to every call (a WordPress nonce, say).
+// origin. window.REFTRAIL_PAGES.headers adds headers to every call (a WordPress nonce, say);
+// .locale sets the UI language (en, vi, th) and .shopUrl the shop address the portal's links use.
+// The dashboard signs in through /v1/session (GET answers the CSRF token of a live session).
 
 /** An answer of the API that is not a success; `code` is the server's error code verbatim. */
 export class ApiError extends Error {

@@ -459,7 +459,7 @@ function orderResult(r) {
           t('store.credited', {
             affiliate: ref.affiliate,
             commission: money(ref.commission, ref.currency),
-            how: r.sale?.attributed_by || ref.attributed_by,
+            how: t(`source.${r.sale?.attributed_by || ref.attributed_by}`),
           }),
         )
       : h('p', { id: 'order-credit' }, t('store.not_credited')),
