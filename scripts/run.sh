@@ -95,13 +95,13 @@ cat <<EOF
 
 Reftrail is running (server log: $data/server.log, shop log: $data/demo-shop.log).
 
-  Demo store        http://www.shop.test:$shop_port/store/?ref=alice
-                    checkout runs on http://checkout.shop.test:$shop_port/store/checkout/
-                    without host mapping: http://127.0.0.1:$shop_port/store/?ref=alice
-  Merchant dashboard $base/dashboard/      password: $REFTRAIL_ADMIN_PASSWORD
-  Affiliate portal  $base/portal/          alice's magic link:
-                    $magic
-  API               $base/v1/openapi.json  secret key: $REFTRAIL_SECRET_KEY
+  Demo store          http://www.shop.test:$shop_port/store/?ref=alice
+                      checkout runs on http://checkout.shop.test:$shop_port/store/checkout/
+                      without host mapping: http://127.0.0.1:$shop_port/store/?ref=alice
+  Merchant dashboard  $base/dashboard/      password: $REFTRAIL_ADMIN_PASSWORD
+  Affiliate portal    $base/portal/         alice's magic link:
+                      $magic
+  API                 $base/v1/openapi.json  secret key: $REFTRAIL_SECRET_KEY
 
 Other link forms: ?via=alice, #ref=alice, /store/ref/alice/, or the coupon BOB10 (bob) at checkout.
 To open the *.shop.test addresses, map the names to this machine, either in /etc/hosts:
