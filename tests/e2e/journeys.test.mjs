@@ -37,9 +37,9 @@ async function coreReady(page) {
   await page.waitForFunction(() => window.reftrail && window.reftrail.loaded, null, { timeout: 15000 });
 }
 
-/** Opens `path` on www.shop.test, waiting for the core. */
-async function visit(page, path, host = 'www') {
-  await page.goto(stack.shopUrl(host) + path);
+/** Opens `path` on www.shop.test (or `origin`), waiting for the core. */
+async function visit(page, path, origin = stack.shopUrl()) {
+  await page.goto(origin + path);
   await coreReady(page);
 }
 
@@ -49,7 +49,7 @@ async function acceptConsent(page) {
 }
 
 /** Product page → cart → checkout on checkout.shop.test → order through the shop's backend. */
-async function buy(page, { coupon } = {}) {
+async function buy(page, { coupon, checkoutHost = /checkout\.shop\.test:\d+\/store\/checkout\// } = {}) {
   await page.click(`a[href*="/store/products/${PRODUCT.sku}/"]`);
   await page.waitForSelector('#add-to-cart');
   await coreReady(page);
@@ -57,7 +57,7 @@ async function buy(page, { coupon } = {}) {
   await page.click('#cart-link');
   await page.waitForSelector('#to-checkout');
   await page.click('#to-checkout');
-  await page.waitForURL(/checkout\.shop\.test:\d+\/store\/checkout\//);
+  await page.waitForURL(checkoutHost);
   await page.waitForSelector('#place-order:enabled');
   await coreReady(page);
   if (coupon) await page.fill('#coupon', coupon);
@@ -221,6 +221,36 @@ test('a shop without a backend: reftrail(\'conversion\') records an unverified s
   const row = await ledgerRow(id, orderId);
   assert.match(await row.textContent(), /Unverified/);
   assert.equal(await row.getAttribute('data-status'), 'pending');
+  await ctx.close();
+});
+
+test('without host mapping (127.0.0.1): the same store credits the affiliate, checkout on the same host', async () => {
+  const id = uniqueId('local');
+  await createAffiliate(id);
+  const origin = `http://127.0.0.1:${stack.shopPort}`;
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await visit(page, `/store/?ref=${id}`, origin);
+  await acceptConsent(page);
+  const order = await buy(page, { checkoutHost: new RegExp(`^${origin}/store/checkout/`) });
+  assert.equal(order.affiliate, id, order.text);
+  await ctx.close();
+});
+
+test('a newsletter sign-up is a lead credited to the affiliate (email hashed in the browser)', async () => {
+  const id = uniqueId('lead');
+  await createAffiliate(id);
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await visit(page, '/store/');
+  await acceptConsent(page);
+  await visit(page, `/store/?ref=${id}`);
+  await page.fill('#newsletter-email', `reader-${id}@example.com`);
+  await page.keyboard.press('Enter');
+  const lead = await until(async () => (await api(stack, 'GET', `/v1/referrals?affiliate=${id}`)).referrals.find((r) => r.kind === 'lead'));
+  assert.equal(lead.event, 'newsletter');
+  // The demo program pays 20,000 VND per lead.
+  assert.equal(lead.commission, 20000);
   await ctx.close();
 });
 
