@@ -268,3 +268,84 @@ async fn velocity_and_conversion_rate_flag_referrals() {
     );
     assert_eq!(r["referral"]["status"], "pending");
 }
+
+/// A consented click as a browser sends it; returns its id and the signed cookie it set.
+async fn browser_click(state: &AppState, affiliate: &str) -> (String, String) {
+    let body = json!({"affiliate": affiliate, "url": format!("https://www.shop.test/?ref={affiliate}"),
+        "referrer": "", "consent": "granted"});
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/clicks")
+        .header("content-type", "text/plain;charset=UTF-8")
+        .header("user-agent", "Mozilla/5.0 Chrome/126.0")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let res = app(state.clone()).oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a click cookie")
+        .to_owned();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let answer: Value = serde_json::from_slice(&bytes).expect("json");
+    (
+        answer["click_id"].as_str().expect("click_id").to_owned(),
+        cookie,
+    )
+}
+
+/// A sale posted by the shop's backend with the visitor's cookie and the browser's click id.
+async fn sale_with(state: &AppState, order: &str, cookie: &str, click_id: &str) -> Value {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/sales")
+        .header("authorization", format!("Bearer {SK}"))
+        .header("content-type", "application/json")
+        .header("user-agent", "Mozilla/5.0 Chrome/126.0")
+        .header("cookie", cookie)
+        .body(Body::from(
+            json!({"order_id": order, "amount": 10_000, "currency": "USD", "click_id": click_id})
+                .to_string(),
+        ))
+        .expect("request");
+    let res = app(state.clone()).oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    serde_json::from_slice(&bytes).expect("json")
+}
+
+#[tokio::test]
+async fn the_program_model_decides_between_the_cookie_and_the_browsers_click() {
+    let s = state().await;
+    affiliate(&s, "alice").await;
+    affiliate(&s, "bob").await;
+    let (alice_click, _) = browser_click(&s, "alice").await;
+    // Click times are whole seconds: the second click is a later one.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let (_, bob_cookie) = browser_click(&s, "bob").await;
+    let credited = |r: &Value| {
+        (
+            r["sale"]["affiliate"].as_str().map(String::from),
+            r["sale"]["attributed_by"].as_str().map(String::from),
+        )
+    };
+
+    // Last click (the default): the cookie follows the latest click.
+    let r = sale_with(&s, "L-1", &bob_cookie, &alice_click).await;
+    assert_eq!(credited(&r), (Some("bob".into()), Some("cookie".into())));
+
+    // First click: the browser kept alice's click, and it is the earlier one.
+    program(&s, json!({"model": "first"})).await;
+    let r = sale_with(&s, "F-1", &bob_cookie, &alice_click).await;
+    assert_eq!(
+        credited(&r),
+        (Some("alice".into()), Some("click_id".into()))
+    );
+}

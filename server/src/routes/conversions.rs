@@ -298,19 +298,22 @@ async fn approved_affiliate(
 }
 
 /// The affiliate of a click that may still credit: not a bot, inside the window.
+/// The affiliate and time of a creditable click: inside the window, not a bot.
 async fn click_affiliate(
     tx: &mut Tx,
     click_id: &str,
     window_start: i64,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<(String, i64)>, AppError> {
     let row = sqlx::query(
-        "SELECT affiliate_id FROM clicks WHERE id = $1 AND is_bot = 0 AND at >= $2 AND affiliate_id IS NOT NULL",
+        "SELECT affiliate_id, at FROM clicks WHERE id = $1 AND is_bot = 0 AND at >= $2 AND affiliate_id IS NOT NULL",
     )
     .bind(click_id)
     .bind(window_start)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.map(|r| r.try_get(0)).transpose()?)
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?)
 }
 
 struct Sources<'a> {
@@ -343,18 +346,36 @@ async fn attribute(
             }
         }
     }
-    for (click, by) in [
-        (s.cookie_click.as_deref(), "cookie"),
-        (s.click_id, "click_id"),
-    ] {
-        if found.is_some() {
-            break;
-        }
-        if let Some(c) = click {
-            if let Some(a) = click_affiliate(tx, c, window_start).await? {
-                found = Some((a, by, Some(c.to_owned())));
+    if found.is_none() {
+        // The signed cookie outranks the click id the browser holds, except in a first-click
+        // program: the cookie follows the latest consented click, while the browser keeps the
+        // first, so there the earlier of the two clicks is credited (the browser's on a tie).
+        let first_click = program.model == "first";
+        let order = if first_click {
+            [
+                (s.click_id, "click_id"),
+                (s.cookie_click.as_deref(), "cookie"),
+            ]
+        } else {
+            [
+                (s.cookie_click.as_deref(), "cookie"),
+                (s.click_id, "click_id"),
+            ]
+        };
+        let mut clicks = Vec::new();
+        for (click, by) in order {
+            if let Some(c) = click {
+                if let Some((a, t)) = click_affiliate(tx, c, window_start).await? {
+                    clicks.push((a, by, c.to_owned(), t));
+                }
             }
         }
+        let pick = if first_click {
+            clicks.into_iter().min_by_key(|c| c.3)
+        } else {
+            clicks.into_iter().next()
+        };
+        found = pick.map(|(a, by, c, _)| (a, by, Some(c)));
     }
     if found.is_none() {
         if let Some((a, t)) = s.touch {
