@@ -312,3 +312,36 @@ async fn an_idempotent_payout_is_created_once() {
     assert_eq!(r1.json, r2.json);
     assert_eq!(balance(&a, "USD").await["paid"], 1000);
 }
+
+#[tokio::test]
+async fn concurrent_retries_of_one_refund_apply_it_once() {
+    let (a, _) = affiliate(json!({})).await;
+    let (click_id, _) = click(&a).await;
+    let order = uid("o");
+    sale(json!({"order_id": order, "amount": 10_000, "currency": "VND", "click_id": click_id}))
+        .await
+        .status(201);
+    let body = json!({"order_id": order, "amount": 2_500, "refund_id": format!("{order}-once")});
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let b = body.clone();
+            tokio::spawn(async move { req("POST", "/v1/refunds").sk().json(&b).send().await })
+        })
+        .collect();
+    let mut created = 0;
+    let mut bodies = Vec::new();
+    for t in tasks {
+        let r = t.await.expect("task");
+        assert!(
+            r.status == 201 || r.status == 200,
+            "{} {}",
+            r.status,
+            r.text
+        );
+        created += usize::from(r.status == 201);
+        bodies.push(r.json);
+    }
+    assert_eq!(created, 1);
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(balance(&a, "VND").await["approved"], 750);
+}
