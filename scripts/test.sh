@@ -42,8 +42,6 @@ scripts/test-server.sh
 step "WordPress plugin: PHPUnit, vectors, Chromium journey, contract suite, release zip"
 scripts/test-wordpress.sh
 
-if [ -x scripts/test-e2e.sh ]; then
-  step "the whole journey: demo store, dashboard, portal (Playwright)"
-  scripts/test-e2e.sh
-fi
+step "the whole journey: demo store, dashboard, portal (Playwright, Chromium)"
+scripts/test-e2e.sh
 printf '\nall tests passed\n'
