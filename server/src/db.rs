@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "report_rollups",
         include_str!("../migrations/0002_report_rollups.sql"),
     ),
+    (
+        3,
+        "login_failures_by_address",
+        include_str!("../migrations/0003_login_failures_by_address.sql"),
+    ),
 ];
 
 impl Db {

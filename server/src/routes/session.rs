@@ -54,6 +54,7 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> String {
         (status = 429, body = crate::error::ErrorBody)))]
 pub async fn session_create(
     State(state): State<AppState>,
+    crate::routes::PeerAddr(addr): crate::routes::PeerAddr,
     headers: HeaderMap,
     AppJson(b): AppJson<CreateSession>,
 ) -> Result<Response, AppError> {
@@ -61,13 +62,21 @@ pub async fn session_create(
         return Err(AppError::Unauthorized("wrong password".into()));
     }
     let t = now();
-    // Failed attempts in the last 15 minutes, across processes: at most 20.
-    let failures: i64 = sqlx::query("SELECT COUNT(*) FROM login_failures WHERE at > $1")
-        .bind(t - 900)
-        .fetch_one(&state.db.pool)
-        .await?
-        .try_get(0)?;
-    if failures >= 20 {
+    // Failed attempts in the last 15 minutes, across processes: at most 10 from one address,
+    // and at most 200 in all (a distributed guess slows down without locking the owner out
+    // for long).
+    let client = crate::routes::client(&headers, addr, state.http.trust_proxy);
+    let ip_hash = sha256_hex(&format!("login|{}", client.ip));
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN ip_hash = $1 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) \
+         FROM login_failures WHERE at > $2",
+    )
+    .bind(&ip_hash)
+    .bind(t - 900)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let (mine, all): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    if mine >= 10 || all >= 200 {
         return Err(AppError::TooManyRequests(
             "too many failed sign-ins; wait 15 minutes".into(),
         ));
@@ -84,9 +93,10 @@ pub async fn session_create(
         .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
     let mut tx = state.db.begin_write().await?;
     if !ok {
-        sqlx::query("INSERT INTO login_failures (id, at) VALUES ($1, $2)")
+        sqlx::query("INSERT INTO login_failures (id, at, ip_hash) VALUES ($1, $2, $3)")
             .bind(crate::ids::new_id("lf"))
             .bind(t)
+            .bind(&ip_hash)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -96,6 +106,10 @@ pub async fn session_create(
     let csrf = new_token("");
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(t)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(t - 86_400)
         .execute(&mut *tx)
         .await?;
     sqlx::query("INSERT INTO sessions (token_hash, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4)")
