@@ -57,6 +57,13 @@ export REFTRAIL_PUBLISHABLE_KEY="pk_test_$(head -c 12 /dev/urandom | od -An -tx1
 export REFTRAIL_ADMIN_PASSWORD="admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export REFTRAIL_COOKIE_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
+for tool in curl python3; do
+  if ! command -v "$tool" >/dev/null; then
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$tool" >/dev/null
+  fi
+done
+
 echo "test-server: building"
 cargo build -q -p reftrail-server --bins --tests
 bin="$here/target/debug/reftrail-server"
