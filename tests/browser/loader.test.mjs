@@ -126,6 +126,8 @@ test('a lost cookie is restored from localStorage, and lost storage from the coo
   await env.page({});
   const context = await env.browser.newContext();
   const first = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  // Wait for the click id to be kept too, so the state no longer changes under the test.
+  await until(async () => (await first.evaluate(() => window.reftrail('attribution'))).click_id);
   const original = await until(() => refCookie(context));
   await context.clearCookies(); // as Safari does to script-set cookies after 7 days
   const second = await open(context, env.base('www.shop.test') + '/products');
