@@ -219,6 +219,16 @@ async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppErro
         .execute(&mut *tx)
         .await?;
     }
+    // Each visitor's last click day, in the same transaction.
+    let mut seen: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for c in clicks {
+        if c.affiliate.is_some() && !c.bot {
+            let day = seen.entry(c.visitor_key.as_str()).or_insert(i64::MIN);
+            *day = (*day).max(c.at.div_euclid(86_400));
+        }
+    }
+    let seen: Vec<(&str, i64)> = seen.into_iter().collect();
+    crate::rollups::visitors_seen(&mut tx, &seen).await?;
     tx.commit().await?;
     Ok(uniques)
 }

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "login_failures_by_address",
         include_str!("../migrations/0003_login_failures_by_address.sql"),
     ),
+    (
+        4,
+        "money_and_visitor_rollups",
+        include_str!("../migrations/0004_money_and_visitor_rollups.sql"),
+    ),
 ];
 
 impl Db {

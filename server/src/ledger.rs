@@ -61,6 +61,9 @@ pub async fn append(tx: &mut Tx, e: Entry<'_>) -> Result<(), AppError> {
     .bind(e.currency)
     .execute(&mut **tx)
     .await?;
+    if let Some(referral) = e.referral {
+        crate::rollups::ledger_delta(tx, referral, e.amount).await?;
+    }
     Ok(())
 }
 

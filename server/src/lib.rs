@@ -33,6 +33,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod openapi;
 pub mod program;
+pub mod rollups;
 pub mod routes;
 pub mod seed;
 pub mod times;

@@ -358,6 +358,7 @@ pub async fn seed_demo(
         }
     }
     crate::click_writer::rebuild_click_daily(&mut tx).await?;
+    crate::rollups::rebuild(&mut tx).await?;
     tx.commit().await?;
     Ok(out)
 }

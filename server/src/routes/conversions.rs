@@ -518,6 +518,7 @@ async fn create_referral(
     .bind(auto.then(now))
     .execute(&mut **tx)
     .await?;
+    crate::rollups::referral_add(tx, &id).await?;
     let e = |bucket, entry, amount| Entry {
         affiliate: &r.credit.affiliate,
         referral: Some(&id),
@@ -754,6 +755,7 @@ pub async fn sales_create(
         }
         return Err(e.into());
     }
+    crate::rollups::order_delta(&mut tx, &order_ref, body.amount, 0).await?;
 
     let referral = match &credit {
         None => None,

@@ -289,11 +289,13 @@ pub async fn referrals_reject(
             ));
         }
     }
+    crate::rollups::referral_sub(&mut tx, &id).await?;
     sqlx::query("UPDATE referrals SET status = 'rejected', decided_at = $1 WHERE id = $2")
         .bind(now())
         .bind(&id)
         .execute(&mut *tx)
         .await?;
+    crate::rollups::referral_add(&mut tx, &id).await?;
     let (pending, approved, _) = ledger::referral_buckets(&mut tx, &id).await?;
     let e = |bucket, amount| Entry {
         affiliate: &before.affiliate,

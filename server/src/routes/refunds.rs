@@ -217,6 +217,18 @@ pub async fn refunds_create(
     }
     let id = new_id("rfd");
     let at = now();
+    // The referral's rollup contribution changes with its refunds: taken out before the
+    // refund is written, put back after it.
+    let referral_id: Option<String> = sqlx::query("SELECT id FROM referrals WHERE source_id = $1")
+        .bind(&order_ref)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    if let Some(rid) = &referral_id {
+        ledger::lock(&state.db, &mut tx, &format!("referral:{rid}")).await?;
+        crate::rollups::referral_sub(&mut tx, rid).await?;
+    }
     sqlx::query("INSERT INTO refunds (id, refund_key, order_ref, amount, currency, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&id)
         .bind(&refund_key)
@@ -227,13 +239,11 @@ pub async fn refunds_create(
         .bind(at)
         .execute(&mut *tx)
         .await?;
+    crate::rollups::order_delta(&mut tx, &order_ref, 0, amount).await?;
 
-    let referral_id: Option<String> = sqlx::query("SELECT id FROM referrals WHERE source_id = $1")
-        .bind(&order_ref)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
+    if let Some(rid) = &referral_id {
+        crate::rollups::referral_add(&mut tx, rid).await?;
+    }
     let mut reversed_now = 0;
     let mut referral = None;
     if let Some(rid) = referral_id {
@@ -268,6 +278,7 @@ pub async fn refunds_create(
             .await?;
             let full = refunded_before + amount >= order_amount;
             if full {
+                crate::rollups::referral_sub(&mut tx, &rid).await?;
                 sqlx::query(
                     "UPDATE referrals SET status = 'reversed', decided_at = $1 WHERE id = $2",
                 )
@@ -275,6 +286,7 @@ pub async fn refunds_create(
                 .bind(&rid)
                 .execute(&mut *tx)
                 .await?;
+                crate::rollups::referral_add(&mut tx, &rid).await?;
             }
             let view = referral_view(&mut tx, &rid).await?;
             if reversed_now > 0 || full {

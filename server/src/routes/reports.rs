@@ -2,8 +2,10 @@
 //! `/affiliates` and `/categories`, each `?from=&to=` (RFC 3339 or `YYYY-MM-DD`; a date `to`
 //! includes that day; default the last 30 days).
 //!
-//! The counting and summing happens in SQL, on SQLite and PostgreSQL alike (`GROUP BY` over
-//! clicks, referrals, refunds and the ledger); ratios are computed here from those sums.
+//! The counting and summing happens in SQL, on SQLite and PostgreSQL alike, over per-day
+//! rollups kept in the same transaction as the rows they count (`click_daily`,
+//! `referral_daily`, `order_daily`, `visitor_last`; periods are whole UTC days) and, for distinct visitors
+//! per group or in a past period, over the clicks; ratios are computed here from those sums.
 //! Definitions:
 //! - clicks: non-bot clicks on affiliate links; unique clicks: first per visitor and affiliate
 //!   within an hour; unique visitors: distinct visitors among the clicks; bot clicks apart.
@@ -157,25 +159,6 @@ enum Group {
     Category,
 }
 
-impl Group {
-    /// The SQL expression of the key for a table aliased `x` with `at` and `affiliate_id`.
-    fn expr(self, x: &str) -> String {
-        match self {
-            Group::All => "''".into(),
-            Group::Day => format!("CAST({x}.at / 86400 AS BIGINT)"),
-            Group::Affiliate => format!("{x}.affiliate_id"),
-            Group::Category => "a.category".into(),
-        }
-    }
-
-    fn join(self, x: &str) -> String {
-        match self {
-            Group::Category => format!(" JOIN affiliates a ON a.id = {x}.affiliate_id"),
-            _ => String::new(),
-        }
-    }
-}
-
 fn key_of(group: Group, row: &sqlx::any::AnyRow) -> Result<String, sqlx::Error> {
     Ok(match group {
         Group::Day => times::format(row.try_get::<i64, _>(0)? * DAY)[..10].to_owned(),
@@ -232,29 +215,14 @@ async fn aggregate(
         }
     }
 
-    // Referral counts and amounts; then net commissions from the ledger; then refunds.
-    let g = group.expr("r");
-    let join = group.join("r");
-    let group_by = if group == Group::All {
-        String::new()
-    } else {
-        format!("{g}, ")
-    };
-    let base = format!(
-        "SELECT {g}, r.currency, r.kind, COUNT(*), \
-         CAST(SUM(CASE WHEN r.status IN ('reversed', 'rejected') THEN 0 ELSE 1 END) AS BIGINT), \
-         CAST(SUM(r.amount) AS BIGINT), CAST(SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount END) AS BIGINT), \
-         CAST(SUM(r.commission) AS BIGINT), CAST(SUM(CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM referrals r{join} WHERE r.at >= $1 AND r.at < $2 GROUP BY {group_by}r.currency, r.kind"
-    );
-    let ledger = format!(
-        "SELECT {g}, r.currency, r.kind, CAST(SUM(y.amount) AS BIGINT) FROM referrals r{join} \
-         JOIN ledger y ON y.referral_id = r.id WHERE r.at >= $1 AND r.at < $2 GROUP BY {group_by}r.currency, r.kind"
-    );
-    let refunds = format!(
-        "SELECT {g}, r.currency, r.kind, CAST(SUM(x.amount) AS BIGINT) FROM referrals r{join} \
-         JOIN refunds x ON x.order_ref = r.source_id WHERE r.at >= $1 AND r.at < $2 AND r.status <> 'rejected' \
-         GROUP BY {group_by}r.currency, r.kind"
+    // Referral counts and amounts, net commissions and refunds from the per-day rollup
+    // (`referral_daily`, kept with every referral, ledger and refund change; migration 4).
+    let sql = format!(
+        "SELECT {g}, d.currency, d.kind, CAST(SUM(d.referrals) AS BIGINT), CAST(SUM(d.referrals_net) AS BIGINT), \
+         CAST(SUM(d.amount) AS BIGINT), CAST(SUM(d.amount_kept) AS BIGINT), CAST(SUM(d.commission) AS BIGINT), \
+         CAST(SUM(d.reversed) AS BIGINT), CAST(SUM(d.ledger_net) AS BIGINT), CAST(SUM(d.refunded) AS BIGINT) \
+         FROM referral_daily d{join} WHERE d.day >= $1 AND d.day < $2 GROUP BY {}d.currency, d.kind",
+        if group == Group::All { String::new() } else { format!("{g}, ") }
     );
     fn money<'a>(k: &'a mut Kpis, currency: &str) -> &'a mut Money {
         let idx = match k.money.iter().position(|m| m.currency == currency) {
@@ -269,16 +237,19 @@ async fn aggregate(
         };
         &mut k.money[idx]
     }
-    for r in sqlx::query(sqlx::AssertSqlSafe(base))
-        .bind(from)
-        .bind(to)
+    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from.div_euclid(DAY))
+        .bind(to.div_euclid(DAY))
         .fetch_all(&state.db.pool)
         .await?
     {
+        let gross: i64 = r.try_get(3)?;
+        if gross == 0 {
+            continue;
+        }
         let k = out.entry(key_of(group, &r)?).or_default();
         let currency: String = r.try_get(1)?;
         let kind: String = r.try_get(2)?;
-        let gross: i64 = r.try_get(3)?;
         let net: i64 = r.try_get(4)?;
         k.reversed += r.try_get::<i64, _>(8)?;
         if kind == "sale" {
@@ -295,32 +266,12 @@ async fn aggregate(
             m.revenue_gross += r.try_get::<i64, _>(5)?;
             m.revenue_net += r.try_get::<i64, _>(6)?;
         }
-    }
-    for r in sqlx::query(sqlx::AssertSqlSafe(ledger))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&state.db.pool)
-        .await?
-    {
-        let k = out.entry(key_of(group, &r)?).or_default();
-        let currency: String = r.try_get(1)?;
-        let kind: String = r.try_get(2)?;
-        let net: i64 = r.try_get(3)?;
-        let m = money(k, &currency);
-        m.commissions += net;
+        let ledger_net: i64 = r.try_get(9)?;
+        m.commissions += ledger_net;
         if kind == "lead" {
-            m.lead_commissions += net;
+            m.lead_commissions += ledger_net;
         }
-    }
-    for r in sqlx::query(sqlx::AssertSqlSafe(refunds))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&state.db.pool)
-        .await?
-    {
-        let k = out.entry(key_of(group, &r)?).or_default();
-        let currency: String = r.try_get(1)?;
-        money(k, &currency).revenue_net -= r.try_get::<i64, _>(3)?;
+        m.revenue_net -= r.try_get::<i64, _>(10)?;
     }
     for k in out.values_mut() {
         finish(k);
@@ -336,7 +287,29 @@ async fn unique_visitors(
     to: i64,
 ) -> Result<BTreeMap<String, i64>, AppError> {
     let mut out = BTreeMap::new();
-    // Distinct visitors need the clicks themselves. `at + 0` keeps SQLite off the `at`
+    // A period of whole days that no later click follows: its visitors are those whose last
+    // click day falls in it, counted exactly from `visitor_last` (migration 4).
+    if group == Group::All && from % DAY == 0 && to % DAY == 0 {
+        let later: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM visitor_last WHERE day >= $1 LIMIT 1) t",
+        )
+        .bind(to / DAY)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get(0)?;
+        if later == 0 {
+            let n: i64 =
+                sqlx::query("SELECT COUNT(*) FROM visitor_last WHERE day >= $1 AND day < $2")
+                    .bind(from / DAY)
+                    .bind(to / DAY)
+                    .fetch_one(&state.db.pool)
+                    .await?
+                    .try_get(0)?;
+            out.insert(String::new(), n);
+            return Ok(out);
+        }
+    }
+    // Otherwise distinct visitors need the clicks themselves. `at + 0` keeps SQLite off the `at`
     // index, so it reads the covering visitor index in order (no table lookups, a
     // streaming DISTINCT); PostgreSQL hashes either way.
     let (cols, g, join) = match group {
@@ -469,18 +442,45 @@ async fn store_revenue(
     from: i64,
     to: i64,
 ) -> Result<BTreeMap<String, i64>, AppError> {
-    let rows = sqlx::query(
-        "SELECT o.currency, CAST(SUM(o.amount - COALESCE(f.refunded, 0)) AS BIGINT) FROM orders o \
-         LEFT JOIN (SELECT order_ref, SUM(amount) AS refunded FROM refunds GROUP BY order_ref) f ON f.order_ref = o.id \
-         WHERE o.at >= $1 AND o.at < $2 GROUP BY o.currency",
+    let mut out = BTreeMap::new();
+    // Whole days: from the per-day rollup (`order_daily`, migration 4).
+    if from % DAY == 0 && to % DAY == 0 {
+        for r in sqlx::query(
+            "SELECT currency, CAST(SUM(amount - refunded) AS BIGINT) FROM order_daily WHERE day >= $1 AND day < $2 \
+             GROUP BY currency",
+        )
+        .bind(from / DAY)
+        .bind(to / DAY)
+        .fetch_all(&state.db.pool)
+        .await?
+        {
+            out.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
+        }
+        return Ok(out);
+    }
+    // Otherwise the orders (read from the index `orders_revenue`), then their refunds.
+    for r in sqlx::query(
+        "SELECT currency, CAST(SUM(amount) AS BIGINT) FROM orders WHERE at >= $1 AND at < $2 GROUP BY currency",
     )
     .bind(from)
     .bind(to)
     .fetch_all(&state.db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+    .await?
+    {
+        out.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
+    }
+    for r in sqlx::query(
+        "SELECT o.currency, CAST(SUM(x.amount) AS BIGINT) FROM refunds x JOIN orders o ON o.id = x.order_ref \
+         WHERE o.at + 0 >= $1 AND o.at + 0 < $2 GROUP BY o.currency",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&state.db.pool)
+    .await?
+    {
+        *out.entry(r.try_get::<String, _>(0)?).or_insert(0) -= r.try_get::<i64, _>(1)?;
+    }
+    Ok(out)
 }
 
 /// Every KPI for the period.
