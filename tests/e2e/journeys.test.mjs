@@ -188,6 +188,8 @@ test('script cookie deleted (Safari after 7 days): the server-set click cookie s
   const click = await until(async () => (await ctx.cookies()).find((c) => c.name === 'rt_click'));
   assert.equal(click.httpOnly, true);
   assert.equal(click.domain, '.shop.test');
+  // The core keeps the click id from the same answer: let it finish writing before the purge.
+  await until(async () => (await page.evaluate(() => window.reftrail('attribution')))?.click_id);
   // What Safari does to script-set storage after 7 days.
   await ctx.clearCookies({ name: 'rt_ref' });
   await page.evaluate(() => localStorage.removeItem('rt_ref'));
