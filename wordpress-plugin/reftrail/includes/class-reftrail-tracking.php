@@ -955,19 +955,32 @@ final class Reftrail_Tracking {
 		} else {
 			throw Reftrail_Http_Error::bad( 'missing_refund_id', 'a partial refund needs refund_id or an Idempotency-Key, so a retry is not counted twice' );
 		}
-		$hash = hash( 'sha256', (string) wp_json_encode( $b ) );
-		$r    = self::replay( 'refund', $key, $hash, false );
-		if ( null !== $r ) {
+		$hash     = hash( 'sha256', (string) wp_json_encode( $b ) );
+		$replayed = function () use ( $wpdb, $key, $hash ) {
+			$r = self::replay( 'refund', $key, $hash, false );
+			if ( null === $r ) {
+				return null;
+			}
 			$stored = $wpdb->get_var( $wpdb->prepare( 'SELECT request_hash FROM ' . Reftrail_Db::table( 'idempotency' ) . " WHERE scope = 'refund' AND idem_key = %s", $key ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 			if ( ! hash_equals( (string) $stored, $hash ) ) {
 				throw new Reftrail_Http_Error( 409, 'idempotency_key_reused', 'this refund id was used for a different refund' );
 			}
 			return array( 200, $r );
+		};
+		$r = $replayed();
+		if ( null !== $r ) {
+			return $r;
 		}
 		return Reftrail_Db::locked(
 			'sale:' . $b['order_id'],
 			fn() => Reftrail_Db::transaction(
-				function () use ( $wpdb, $b, $key, $hash ) {
+				function () use ( $wpdb, $b, $key, $hash, $replayed ) {
+					// A concurrent retry of this refund may have committed while this one waited
+					// for the order's lock: answer its result instead of refunding twice.
+					$r = $replayed();
+					if ( null !== $r ) {
+						return $r;
+					}
 					$orders = Reftrail_Db::table( 'orders' );
 					$order  = $wpdb->get_row( $wpdb->prepare( "SELECT id, amount, currency FROM {$orders} WHERE order_id = %s", $b['order_id'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 					if ( ! $order ) {
