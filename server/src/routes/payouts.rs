@@ -208,26 +208,10 @@ pub async fn payouts_create(
     ledger::lock(&state.db, &mut tx, "payouts").await?;
     if let Some(k) = &idem {
         // The same key may have been committed while this request waited for the lock.
-        if let Some(r) = sqlx::query(
-            "SELECT request_hash, body FROM idempotency WHERE scope = 'payout' AND idem_key = $1",
-        )
-        .bind(k)
-        .fetch_optional(&mut *tx)
-        .await?
+        if let Some(r) =
+            super::committed_answer(&mut tx, "payout", k, &request_hash, "Idempotency-Key").await?
         {
-            if r.try_get::<String, _>(0)? != request_hash {
-                return Err(AppError::conflict(
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used for a different payout",
-                ));
-            }
-            let text: String = r.try_get(1)?;
-            return Ok((
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                text,
-            )
-                .into_response());
+            return Ok(r);
         }
     }
     let rows = sqlx::query(

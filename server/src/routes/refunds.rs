@@ -165,26 +165,10 @@ pub async fn refunds_create(
     ledger::lock(&state.db, &mut tx, &format!("sale:{}", body.order_id)).await?;
     // A concurrent request with the same refund id may have committed while this one waited
     // for the order's lock: answer its result.
-    if let Some(r) = sqlx::query(
-        "SELECT request_hash, body FROM idempotency WHERE scope = 'refund' AND idem_key = $1",
-    )
-    .bind(&refund_key)
-    .fetch_optional(&mut *tx)
-    .await?
+    if let Some(r) =
+        super::committed_answer(&mut tx, "refund", &refund_key, &request_hash, "refund id").await?
     {
-        if r.try_get::<String, _>(0)? != request_hash {
-            return Err(AppError::conflict(
-                "idempotency_key_reused",
-                "this refund id was used for a different refund",
-            ));
-        }
-        let text: String = r.try_get(1)?;
-        return Ok((
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            text,
-        )
-            .into_response());
+        return Ok(r);
     }
     let order = sqlx::query("SELECT id, amount, currency FROM orders WHERE order_id = $1")
         .bind(&body.order_id)
