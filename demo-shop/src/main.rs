@@ -62,8 +62,8 @@ struct Cli {
 
 struct Shop {
     catalog: Catalog,
-    /// The program's tracking settings as script-tag attributes, and when they were read.
-    tag: tokio::sync::Mutex<Option<(std::time::Instant, String)>>,
+    /// The program's settings (`GET /v1/program`), and when they were read.
+    program: tokio::sync::Mutex<Option<(std::time::Instant, Option<Value>)>>,
     files: StaticFiles,
     tracker: String,
     secret_key: String,
@@ -277,14 +277,14 @@ async fn to_store(uri: axum::http::Uri) -> Redirect {
     }
 }
 
-/// The program's settings that the script tag carries (`data-model`, `data-window`,
-/// `data-params`), read from the tracking server with the secret key at most every 2 seconds,
-/// the way a shop's templates print them (the WordPress plugin does the same from its settings).
-async fn tag_attributes(shop: &Shop) -> String {
-    let mut cached = shop.tag.lock().await;
-    if let Some((at, attrs)) = cached.as_ref() {
+/// The program's settings, read from the tracking server with the secret key at most every 2
+/// seconds, the way a shop's templates print them (the WordPress plugin does the same from its
+/// settings); `None` while the tracking server cannot be read.
+async fn program(shop: &Shop) -> Option<Value> {
+    let mut cached = shop.program.lock().await;
+    if let Some((at, program)) = cached.as_ref() {
         if at.elapsed() < std::time::Duration::from_secs(2) {
-            return attrs.clone();
+            return program.clone();
         }
     }
     let program: Option<Value> = async {
@@ -301,9 +301,24 @@ async fn tag_attributes(shop: &Shop) -> String {
         serde_json::from_slice(&res.bytes().await.ok()?).ok()
     }
     .await;
-    let attrs = program.map(|p| tag_attrs_of(&p)).unwrap_or_default();
-    *cached = Some((std::time::Instant::now(), attrs.clone()));
-    attrs
+    *cached = Some((std::time::Instant::now(), program.clone()));
+    program
+}
+
+/// The program's settings that the script tag carries (`data-model`, `data-window`,
+/// `data-params`).
+async fn tag_attributes(shop: &Shop) -> String {
+    program(shop)
+        .await
+        .map(|p| tag_attrs_of(&p))
+        .unwrap_or_default()
+}
+
+/// The program's language (`en`, `vi`, `th`), when the tracking server names a known one.
+fn locale_of(p: &Value) -> Option<&str> {
+    p["locale"]
+        .as_str()
+        .filter(|l| ["en", "vi", "th"].contains(l))
 }
 
 /// The attributes for a program document; a value that is not plainly valid is left out.
@@ -367,8 +382,15 @@ async fn store_pages(
         .into_response()
 }
 
+/// `GET /api/shop`: the shop's backend, currency and language (the program's; null while the
+/// tracking server cannot be read).
 async fn shop_info(State(shop): State<Arc<Shop>>) -> Json<Value> {
-    Json(json!({"backend": "demo-shop", "currency": shop.catalog.currency}))
+    let locale = program(&shop)
+        .await
+        .as_ref()
+        .and_then(locale_of)
+        .map(str::to_owned);
+    Json(json!({"backend": "demo-shop", "currency": shop.catalog.currency, "locale": locale}))
 }
 
 async fn not_found() -> Response {
@@ -398,7 +420,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .mount("/reftrail/", &cli.js_dir, false)?;
     let shop = Arc::new(Shop {
         catalog,
-        tag: tokio::sync::Mutex::new(None),
+        program: tokio::sync::Mutex::new(None),
         files: files.clone(),
         tracker,
         secret_key: cli.secret_key,
@@ -468,6 +490,14 @@ mod tests {
             ),
             c
         );
+    }
+
+    #[test]
+    fn the_store_speaks_a_known_program_language_only() {
+        assert_eq!(locale_of(&json!({"locale": "th"})), Some("th"));
+        assert_eq!(locale_of(&json!({"locale": "fr"})), None);
+        assert_eq!(locale_of(&json!({"locale": null})), None);
+        assert_eq!(locale_of(&json!({})), None);
     }
 
     #[test]

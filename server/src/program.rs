@@ -24,8 +24,13 @@ pub struct Program {
     pub params: Vec<String>,
     /// Attribution window, days: a click or touch older than this credits nobody.
     pub window_days: i64,
-    /// `last` or `first` click.
+    /// `last` or `first` click: who is credited with a sale's commission.
     pub model: String,
+    /// The multi-touch model that reports and credit-split views use over the touch trail
+    /// (the serde form of `reftrail::models::MultiTouch`): `{"kind": "first" | "last" |
+    /// "linear" | "position_based"}` or `{"kind": "time_decay", "half_life_days": 1..=365}`.
+    /// It does not change who is credited with the commission (`model` does).
+    pub multi_touch: MultiTouchSetting,
     /// Hold period (the refund window), days: a referral is approved automatically after it.
     pub hold_days: i64,
     /// Whether referrals that are verified and unflagged are approved when the hold ends.
@@ -47,6 +52,10 @@ pub struct Program {
     pub baseline_daily_revenue: Option<i64>,
     /// Default currency for reports.
     pub currency: String,
+    /// The language of the dashboard, the affiliate portal and the store: `en`, `vi` or `th`
+    /// (a person's own pick still wins in their browser). Left out or null on `PUT`: from the
+    /// currency (VND: `vi`, THB: `th`, otherwise `en`). Always set in answers.
+    pub locale: Option<String>,
     /// Smallest payout per affiliate and currency, minor units.
     pub min_payout: i64,
     /// Webhook endpoints.
@@ -67,6 +76,59 @@ pub struct Fraud {
     pub conversion_rate_max_permille: i64,
     /// Clicks an affiliate needs in the last 30 days before the band is applied.
     pub conversion_rate_min_clicks: i64,
+}
+
+/// The multi-touch model of the program (the serde form of `reftrail::models::MultiTouch`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MultiTouchSetting {
+    /// `first`, `last`, `linear`, `time_decay` or `position_based`.
+    pub kind: String,
+    /// `time_decay` only (and required there): credit halves every this many days, 1 to 365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_life_days: Option<i64>,
+}
+
+/// The multi-touch model names.
+pub const MULTI_TOUCH_KINDS: [&str; 5] =
+    ["first", "last", "linear", "time_decay", "position_based"];
+
+/// The UI languages.
+pub const LOCALES: [&str; 3] = ["en", "vi", "th"];
+
+/// The language a program in `currency` speaks when it names none.
+pub fn locale_of_currency(currency: &str) -> &'static str {
+    match currency {
+        "VND" => "vi",
+        "THB" => "th",
+        _ => "en",
+    }
+}
+
+impl Default for MultiTouchSetting {
+    fn default() -> Self {
+        MultiTouchSetting {
+            kind: "last".into(),
+            half_life_days: None,
+        }
+    }
+}
+
+impl MultiTouchSetting {
+    /// The core's model, when the setting is valid.
+    pub fn model(&self) -> Option<reftrail::models::MultiTouch> {
+        use reftrail::models::MultiTouch;
+        Some(match (self.kind.as_str(), self.half_life_days) {
+            ("first", None) => MultiTouch::First,
+            ("last", None) => MultiTouch::Last,
+            ("linear", None) => MultiTouch::Linear,
+            ("position_based", None) => MultiTouch::PositionBased,
+            ("time_decay", Some(d)) if (1..=365).contains(&d) => MultiTouch::TimeDecay {
+                half_life_days: u16::try_from(d).ok()?,
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// A webhook endpoint.
@@ -96,6 +158,7 @@ impl Default for Program {
             params: vec!["ref".into(), "aff".into(), "via".into(), "affiliate".into()],
             window_days: 30,
             model: "last".into(),
+            multi_touch: MultiTouchSetting::default(),
             hold_days: 30,
             auto_approve: true,
             allowed_origins: Vec::new(),
@@ -107,6 +170,7 @@ impl Default for Program {
             active_by: "click".into(),
             baseline_daily_revenue: None,
             currency: "USD".into(),
+            locale: None,
             min_payout: 0,
             webhooks: Vec::new(),
             webhook_secret: String::new(),
@@ -175,6 +239,18 @@ impl Program {
         if self.model != "last" && self.model != "first" {
             return bad("invalid_model", "model must be 'last' or 'first'");
         }
+        if !MULTI_TOUCH_KINDS.contains(&self.multi_touch.kind.as_str()) {
+            return bad(
+                "invalid_multi_touch",
+                "multi_touch.kind must be first, last, linear, time_decay or position_based",
+            );
+        }
+        if self.multi_touch.model().is_none() {
+            return bad(
+                "invalid_multi_touch",
+                "multi_touch.half_life_days is required for time_decay (1 to 365 days) and not allowed for other kinds",
+            );
+        }
         if !(0..=3650).contains(&self.hold_days) {
             return bad("invalid_hold_days", "hold_days must be 0 to 3650");
         }
@@ -221,6 +297,13 @@ impl Program {
                 "currency must be an ISO 4217 code like USD",
             );
         }
+        if self
+            .locale
+            .as_deref()
+            .is_some_and(|l| !LOCALES.contains(&l))
+        {
+            return bad("invalid_locale", "locale must be 'en', 'vi' or 'th'");
+        }
         if !(0..=reftrail::report::MAX_AMOUNT).contains(&self.min_payout) {
             return bad(
                 "invalid_min_payout",
@@ -246,6 +329,18 @@ impl Program {
         Ok(())
     }
 
+    /// The program's UI language: its own, or the one of its currency.
+    pub fn locale(&self) -> &str {
+        self.locale
+            .as_deref()
+            .unwrap_or_else(|| locale_of_currency(&self.currency))
+    }
+
+    /// Sets `locale` to [`Program::locale`], so answers always name it.
+    pub fn settle_locale(&mut self) {
+        self.locale = Some(self.locale().to_owned());
+    }
+
     /// Whether `origin` may call the browser routes.
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.allowed_origins
@@ -262,9 +357,15 @@ pub async fn load(db: &Db) -> Result<Program, AppError> {
     match row {
         Some(r) => {
             let v: String = r.try_get(0)?;
-            Ok(serde_json::from_str(&v)?)
+            let mut p: Program = serde_json::from_str(&v)?;
+            p.settle_locale();
+            Ok(p)
         }
-        None => Ok(Program::default()),
+        None => {
+            let mut p = Program::default();
+            p.settle_locale();
+            Ok(p)
+        }
     }
 }
 
@@ -281,4 +382,82 @@ pub async fn store(tx: &mut crate::db::Tx, program: &Program) -> Result<(), AppE
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut Program)) -> Result<(), &'static str> {
+        let mut p = Program::default();
+        f(&mut p);
+        p.validate().map_err(|e| match e {
+            AppError::BadRequest(code, _) => code,
+            _ => "other",
+        })
+    }
+
+    #[test]
+    fn multi_touch_is_the_core_model_in_its_serde_form() {
+        for text in [
+            r#"{"kind":"first"}"#,
+            r#"{"kind":"last"}"#,
+            r#"{"kind":"linear"}"#,
+            r#"{"kind":"position_based"}"#,
+            r#"{"kind":"time_decay","half_life_days":7}"#,
+        ] {
+            let setting: MultiTouchSetting = serde_json::from_str(text).unwrap();
+            let core: reftrail::models::MultiTouch = serde_json::from_str(text).unwrap();
+            assert_eq!(setting.model(), Some(core), "{text}");
+            assert_eq!(serde_json::to_string(&setting).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn multi_touch_and_locale_are_validated() {
+        assert_eq!(with(|_| ()), Ok(()));
+        let mt = |kind: &str, half: Option<i64>| MultiTouchSetting {
+            kind: kind.into(),
+            half_life_days: half,
+        };
+        assert_eq!(
+            with(|p| p.multi_touch = mt("time_decay", Some(365))),
+            Ok(())
+        );
+        for (kind, half) in [
+            ("position", None),
+            ("", None),
+            ("time_decay", None),
+            ("time_decay", Some(0)),
+            ("time_decay", Some(366)),
+            ("linear", Some(7)),
+        ] {
+            assert_eq!(
+                with(|p| p.multi_touch = mt(kind, half)),
+                Err("invalid_multi_touch"),
+                "{kind} {half:?}"
+            );
+        }
+        for l in ["en", "vi", "th"] {
+            assert_eq!(with(|p| p.locale = Some(l.into())), Ok(()));
+        }
+        for l in ["", "EN", "fr", "vi-VN"] {
+            assert_eq!(with(|p| p.locale = Some(l.into())), Err("invalid_locale"));
+        }
+    }
+
+    #[test]
+    fn locale_follows_the_currency_when_unset() {
+        let mut p = Program::default();
+        assert_eq!(p.locale(), "en");
+        p.currency = "VND".into();
+        assert_eq!(p.locale(), "vi");
+        p.currency = "THB".into();
+        assert_eq!(p.locale(), "th");
+        p.locale = Some("en".into());
+        assert_eq!(p.locale(), "en");
+        let stored: Program = serde_json::from_str(r#"{"currency":"VND"}"#).unwrap();
+        assert_eq!(stored.locale(), "vi");
+        assert_eq!(stored.multi_touch, MultiTouchSetting::default());
+    }
 }

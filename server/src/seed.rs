@@ -97,6 +97,11 @@ pub async fn seed_demo(
     let mut p = Program {
         name: "Demo shoe shop".into(),
         currency: "VND".into(),
+        locale: Some("vi".into()),
+        multi_touch: crate::program::MultiTouchSetting {
+            kind: "position_based".into(),
+            half_life_days: None,
+        },
         allowed_origins: vec![
             "http://127.0.0.1:8080".into(),
             "http://localhost:8080".into(),

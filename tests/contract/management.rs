@@ -173,6 +173,122 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
     let r = req("GET", "/v1/program").sk().send().await;
     assert_eq!(r.json["commission"], p["commission"]);
     assert_eq!(r.json["allowed_origins"], p["allowed_origins"]);
+
+    // The multi-touch model and the language: every model of the core, in its serde form.
+    assert!(
+        ["first", "last", "linear", "time_decay", "position_based"]
+            .contains(&p["multi_touch"]["kind"].as_str().unwrap_or("")),
+        "multi_touch: {}",
+        p["multi_touch"]
+    );
+    assert!(["en", "vi", "th"].contains(&p["locale"].as_str().unwrap_or("")));
+    for (multi_touch, locale) in [
+        (json!({"kind": "time_decay", "half_life_days": 14}), "th"),
+        (json!({"kind": "position_based"}), "vi"),
+        (json!({"kind": "linear"}), "en"),
+        (json!({"kind": "first"}), "th"),
+        (json!({"kind": "last"}), "en"),
+    ] {
+        let mut next = p.clone();
+        next["multi_touch"] = multi_touch.clone();
+        next["locale"] = json!(locale);
+        let r = req("PUT", "/v1/program").sk().json(&next).send().await;
+        r.status(200);
+        assert_eq!(r.json["multi_touch"], multi_touch);
+        assert_eq!(r.json["locale"], locale);
+        let r = req("GET", "/v1/program").sk().send().await;
+        assert_eq!(r.json["multi_touch"], multi_touch);
+        assert_eq!(r.json["locale"], locale);
+    }
+    // The affiliate's portal follows the program's language.
+    let (_, token) = affiliate(json!({})).await;
+    let r = req("GET", "/v1/me").who(As::Bearer(token)).send().await;
+    assert_eq!(r.json["locale"], "en");
+    // Left out, the language is the currency's (the suite's program is in VND).
+    let mut next = p.clone();
+    next.as_object_mut().map(|o| o.remove("locale"));
+    let r = req("PUT", "/v1/program").sk().json(&next).send().await;
+    r.status(200);
+    assert_eq!(r.json["locale"], "vi");
+    assert_eq!(r.json["currency"], "VND");
+    let mut set = p.clone();
+    set["multi_touch"] = json!({"kind": "time_decay", "half_life_days": 7});
+    set["locale"] = json!("th");
+    req("PUT", "/v1/program")
+        .sk()
+        .json(&set)
+        .send()
+        .await
+        .status(200);
+    for (field, value, status, code) in [
+        (
+            "multi_touch",
+            json!({"kind": "position"}),
+            400,
+            "invalid_multi_touch",
+        ),
+        (
+            "multi_touch",
+            json!({"kind": "time_decay"}),
+            400,
+            "invalid_multi_touch",
+        ),
+        (
+            "multi_touch",
+            json!({"kind": "time_decay", "half_life_days": 0}),
+            400,
+            "invalid_multi_touch",
+        ),
+        (
+            "multi_touch",
+            json!({"kind": "time_decay", "half_life_days": 366}),
+            400,
+            "invalid_multi_touch",
+        ),
+        (
+            "multi_touch",
+            json!({"kind": "linear", "half_life_days": 7}),
+            400,
+            "invalid_multi_touch",
+        ),
+        (
+            "multi_touch",
+            json!({"kind": "linear", "weights": [1, 2]}),
+            400,
+            "invalid_body",
+        ),
+        ("multi_touch", json!("linear"), 400, "invalid_body"),
+        (
+            "multi_touch",
+            json!({"kind": "time_decay", "half_life_days": "7"}),
+            400,
+            "invalid_body",
+        ),
+        ("locale", json!("fr"), 400, "invalid_locale"),
+        ("locale", json!("EN"), 400, "invalid_locale"),
+        ("locale", json!(""), 400, "invalid_locale"),
+        ("locale", json!(1), 400, "invalid_body"),
+    ] {
+        let mut bad = set.clone();
+        bad[field] = value;
+        bad["name"] = json!("not saved");
+        req("PUT", "/v1/program")
+            .sk()
+            .json(&bad)
+            .send()
+            .await
+            .error(status, code);
+    }
+    let r = req("GET", "/v1/program").sk().send().await;
+    assert_eq!(r.json["multi_touch"], set["multi_touch"]);
+    assert_eq!(r.json["locale"], "th");
+    assert_eq!(r.json["name"], p["name"], "a refused change writes nothing");
+    req("PUT", "/v1/program")
+        .sk()
+        .json(&p)
+        .send()
+        .await
+        .status(200);
 }
 
 #[tokio::test]

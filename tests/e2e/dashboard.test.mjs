@@ -1,12 +1,14 @@
 // The merchant dashboard and the affiliate portal on the seeded demo program: every KPI card
 // checked against GET /v1/reports/* for the same period (not just rendered), the ledger's flagged
 // referrals with their reasons, affiliates created and edited with the link builder and a
-// magic link into the portal, a payout batch with its CSV, the program's language, errors shown
-// with the server's code, keyboard use and phone width. Saves screenshots for the README.
+// magic link into the portal, a payout batch with its CSV seen in the affiliate's portal, the
+// program's multi-touch model and language (followed by the dashboard, the portal and the store
+// unless a person picks another), errors shown with the server's code, keyboard use and phone
+// width. Saves screenshots for the README.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, screenshot, CREDS } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, CREDS } from './harness.mjs';
 
 let stack;
 let browser;
@@ -92,7 +94,7 @@ test('overview: every KPI card equals the reports API for the same period, in VN
   assert.deepEqual(page.errors.map(String), []);
 });
 
-test('the program picks the language (VND: Vietnamese), Intl formats it; Thai on request', async () => {
+test('the program’s language (the seeded program’s: Vietnamese) picks the UI, Intl formats it; Thai on request', async () => {
   const ctx = await newContext(browser);
   const page = await newPage(ctx);
   await page.goto(`${stack.base}/dashboard/`);
@@ -249,4 +251,68 @@ test('payouts: a batch of approved USD balances, and its CSV', async () => {
   assert.equal(payout.lines.length, usd.length);
   for (const l of payout.lines) assert.ok(csv.includes(l.paypal_email), l.paypal_email);
   await screenshot(page, 'dashboard-payouts');
+});
+
+test('settings: the multi-touch model and the program’s language; the dashboard, portal and store follow it unless a person picks another', async () => {
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);
+  await page.reload();
+  await page.waitForSelector('#s-multi-touch');
+  assert.equal(await page.inputValue('#s-multi-touch'), 'position_based', 'the seeded model');
+  assert.equal(await page.inputValue('#s-locale'), 'vi');
+  assert.ok(await page.isHidden('#s-half-life'), 'the half-life belongs to time decay only');
+  await page.selectOption('#s-multi-touch', 'time_decay');
+  assert.ok(await page.isVisible('#s-half-life'));
+  await page.fill('#s-half-life', '10');
+  await page.selectOption('#s-locale', 'th');
+  await page.click('#save-program');
+  try {
+    await until(async () => {
+      const p = await api(stack, 'GET', '/v1/program');
+      return p.locale === 'th' && p.multi_touch.kind === 'time_decay' && p.multi_touch.half_life_days === 10;
+    });
+    // The form shows what was saved; this page asked for English in its address, so it stays English.
+    await page.waitForFunction(() => document.querySelector('#s-multi-touch')?.value === 'time_decay' && document.querySelector('#s-half-life')?.value === '10');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+
+    // A fresh browser: the dashboard speaks the program's language.
+    const ctx = await newContext(browser);
+    const dash = await newPage(ctx);
+    await dash.goto(`${stack.base}/dashboard/`);
+    await dash.fill('#password', CREDS.REFTRAIL_ADMIN_PASSWORD);
+    await dash.keyboard.press('Enter');
+    await dash.waitForSelector('.kpi');
+    assert.equal(await dash.getAttribute('html', 'lang'), 'th');
+    assert.match(await dash.textContent('header nav'), /ภาพรวม/);
+
+    // The portal too, until the affiliate picks English, which then wins on this browser.
+    const { token } = await api(stack, 'POST', '/v1/affiliates/bob/token');
+    const portal = await newPage(ctx);
+    await portal.goto(`${stack.base}/portal/#token=${token}`);
+    await portal.waitForSelector('#links');
+    assert.equal(await portal.getAttribute('html', 'lang'), 'th');
+    await portal.selectOption('header select.lang', 'en');
+    await portal.waitForSelector('#links');
+    assert.equal(await portal.getAttribute('html', 'lang'), 'en');
+    await portal.reload();
+    await portal.waitForSelector('#links');
+    assert.equal(await portal.getAttribute('html', 'lang'), 'en', 'the affiliate’s own pick wins over the program');
+
+    // The store (its backend reads the program at most every 2 s), and ?lang= from its picker.
+    const store = await newPage(ctx);
+    await until(async () => {
+      await store.goto(`${stack.shopUrl()}/store/`);
+      await store.waitForSelector('.product');
+      return (await store.getAttribute('html', 'lang')) === 'th';
+    }, { timeout: 10000, every: 500 });
+    await store.goto(`${stack.shopUrl()}/store/?lang=vi`);
+    await store.waitForSelector('.product');
+    assert.equal(await store.getAttribute('html', 'lang'), 'vi');
+    for (const p of [dash, portal, store]) assert.deepEqual(p.errors.map(String), []);
+    await ctx.close();
+  } finally {
+    const p = await api(stack, 'GET', '/v1/program');
+    delete p.webhook_secret;
+    await api(stack, 'PUT', '/v1/program', { ...p, locale: 'vi', multi_touch: { kind: 'position_based' } });
+  }
 });

@@ -39,7 +39,11 @@ async function coreReady(page) {
 
 /** Opens `path` on www.shop.test (or `origin`), waiting for the core. */
 async function visit(page, path, origin = stack.shopUrl()) {
-  await page.goto(origin + path);
+  // The store speaks the program's language (the seeded program's is Vietnamese); these journeys
+  // read it in English, as a shopper who picked English does (the store keeps `?lang=` in links).
+  const u = new URL(origin + path);
+  u.searchParams.set('lang', 'en');
+  await page.goto(u.toString());
   await coreReady(page);
 }
 

@@ -95,4 +95,7 @@ test('pages and browser files are served with their types, nothing outside www/,
   // The shop prints the program's settings in its script tag.
   const html = await (await fetch(`${shop}/store/ref/alice/`)).text();
   assert.match(html, /data-consent="pending" data-model="last" data-window="30" data-params="ref,aff,via,affiliate"/);
+  // And names the program's language for the store's pages (the seeded program speaks Vietnamese).
+  const info = await (await fetch(`${shop}/api/shop`)).json();
+  assert.deepEqual(info, { backend: 'demo-shop', currency: 'VND', locale: 'vi' });
 });

@@ -310,6 +310,59 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 400, 'invalid_range' ), array( $s, $d['error']['code'] ) );
 	}
 
+	public function test_program_multi_touch_model_and_locale() {
+		list( $s, $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
+		$this->assertSame( 200, $s );
+		$this->assertSame( array( 'kind' => 'last' ), $p['multi_touch'] );
+		$this->assertSame( 'en', $p['locale'], 'a USD program speaks English' );
+		list( $s, $p ) = $this->rest( 'PUT', '/v1/program', array( 'currency' => 'VND' ), $this->sk() );
+		$this->assertSame( array( 200, 'vi' ), array( $s, $p['locale'] ), 'left out, the language is the currency\'s' );
+		list( $s, $p ) = $this->rest( 'PUT', '/v1/program', array( 'currency' => 'THB', 'locale' => null ), $this->sk() );
+		$this->assertSame( array( 200, 'th' ), array( $s, $p['locale'] ) );
+		$set           = array(
+			'currency'    => 'VND',
+			'locale'      => 'en',
+			'multi_touch' => array(
+				'half_life_days' => 14,
+				'kind'           => 'time_decay',
+			),
+		);
+		list( $s, $p ) = $this->rest( 'PUT', '/v1/program', $set, $this->sk() );
+		$this->assertSame( 200, $s, wp_json_encode( $p ) );
+		$this->assertSame( '{"kind":"time_decay","half_life_days":14}', wp_json_encode( $p['multi_touch'] ) );
+		$this->assertSame( 'en', $p['locale'] );
+		foreach ( array(
+			array( array( 'multi_touch' => array( 'kind' => 'position' ) ), 'invalid_multi_touch' ),
+			array( array( 'multi_touch' => array( 'kind' => 'time_decay' ) ), 'invalid_multi_touch' ),
+			array( array( 'multi_touch' => array( 'kind' => 'time_decay', 'half_life_days' => 366 ) ), 'invalid_multi_touch' ),
+			array( array( 'multi_touch' => array( 'kind' => 'linear', 'half_life_days' => 3 ) ), 'invalid_multi_touch' ),
+			array( array( 'multi_touch' => array( 'kind' => 'linear', 'weights' => array( 1 ) ) ), 'invalid_body' ),
+			array( array( 'multi_touch' => array( 'half_life_days' => 3 ) ), 'invalid_body' ),
+			array( array( 'multi_touch' => 'linear' ), 'invalid_body' ),
+			array( array( 'locale' => 'fr' ), 'invalid_locale' ),
+			array( array( 'locale' => '' ), 'invalid_locale' ),
+			array( array( 'locale' => 2 ), 'invalid_body' ),
+		) as list( $bad, $code ) ) {
+			list( $s, $d ) = $this->rest( 'PUT', '/v1/program', array_merge( $set, array( 'name' => 'Not saved' ), $bad ), $this->sk() );
+			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), wp_json_encode( $bad ) );
+		}
+		list( , $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
+		$this->assertSame( array( 'Affiliate program', 'en', 14 ), array( $p['name'], $p['locale'], $p['multi_touch']['half_life_days'] ), 'a refused change writes nothing' );
+		// The portal follows the program's language; only a merchant changes it.
+		$made          = $this->affiliate( 'alice' );
+		$aff           = array( 'authorization' => 'Bearer ' . $made['token'] );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me', null, $aff );
+		$this->assertSame( array( 200, 'en' ), array( $s, $d['locale'] ) );
+		list( $s ) = $this->rest( 'PUT', '/v1/program', array( 'locale' => 'th' ), $aff );
+		$this->assertSame( 403, $s );
+		wp_set_current_user( $this->user( 'subscriber' ) );
+		list( $s ) = $this->rest( 'PUT', '/v1/program', array( 'locale' => 'th' ) );
+		$this->assertSame( 403, $s, 'a subscriber cannot change the program' );
+		wp_set_current_user( $this->user( 'administrator' ) );
+		list( $s, $p ) = $this->rest( 'PUT', '/v1/program', array( 'locale' => 'th' ), array( 'x-wp-nonce' => wp_create_nonce( 'wp_rest' ) ) );
+		$this->assertSame( array( 200, 'th' ), array( $s, $p['locale'] ) );
+	}
+
 	public function test_me_for_affiliates_only() {
 		$made   = $this->affiliate( 'alice', array( 'coupons' => array( 'A' ) ) );
 		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'M1', 'amount' => 2000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );

@@ -1,11 +1,15 @@
-// Program settings (GET/PUT /v1/program): name, parameter names, window, first/last click,
-// commission rules, hold days, allowed origins, fraud thresholds, webhooks; and the API keys.
+// Program settings (GET/PUT /v1/program): name, parameter names, window, first/last click, the
+// multi-touch model, commission rules, hold days, allowed origins, language, fraud thresholds,
+// webhooks; and the API keys.
 
-import { t, dateTime, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
+import { t, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, loading, copyButton, badge } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 
 const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+
+/** The multi-touch models (the core's names). */
+const MULTI_TOUCH = ['last', 'first', 'linear', 'time_decay', 'position_based'];
 
 function keysSection(api, keys, render) {
   const out = h('div', { 'aria-live': 'polite' });
@@ -87,6 +91,23 @@ export async function settings(main, { api, program: p0, render }) {
   const params = input('s-params', p.params.join(', '), { required: true });
   const windowDays = input('s-window', p.window_days, { type: 'number', min: 1, max: 400, required: true });
   const model = h('select', { id: 's-model' }, ['last', 'first'].map((m) => h('option', { value: m, selected: p.model === m }, t(`dash.model_${m}`))));
+  const mt = p.multi_touch || { kind: 'last' };
+  const halfLife = input('s-half-life', mt.half_life_days ?? 7, { type: 'number', min: 1, max: 365, required: true });
+  const halfLifeField = field(t('dash.half_life'), halfLife, t('dash.half_life_hint'));
+  const multiTouch = h(
+    'select',
+    {
+      id: 's-multi-touch',
+      onchange: () => {
+        halfLifeField.hidden = multiTouch.value !== 'time_decay';
+        halfLife.disabled = halfLifeField.hidden;
+      },
+    },
+    MULTI_TOUCH.map((k) => h('option', { value: k, selected: mt.kind === k }, t(`dash.mt_${k}`))),
+  );
+  halfLifeField.hidden = mt.kind !== 'time_decay';
+  halfLife.disabled = halfLifeField.hidden;
+  const locale = h('select', { id: 's-locale' }, LOCALES.map(([code, label]) => h('option', { value: code, selected: p.locale === code }, label)));
   const hold = input('s-hold', p.hold_days, { type: 'number', min: 0, max: 365, required: true });
   const auto = h('input', { id: 's-auto', type: 'checkbox', checked: p.auto_approve });
   const origins = h('textarea', { id: 's-origins', rows: 4 });
@@ -137,6 +158,7 @@ export async function settings(main, { api, program: p0, render }) {
           params: lines(params.value),
           window_days: Number(windowDays.value),
           model: model.value,
+          multi_touch: multiTouch.value === 'time_decay' ? { kind: 'time_decay', half_life_days: Number(halfLife.value) } : { kind: multiTouch.value },
           hold_days: Number(hold.value),
           auto_approve: auto.checked,
           allowed_origins: lines(origins.value),
@@ -145,6 +167,7 @@ export async function settings(main, { api, program: p0, render }) {
           active_by: activeBy.value,
           baseline_daily_revenue: base,
           currency: cu,
+          locale: locale.value,
           min_payout: min,
           webhooks,
         };
@@ -152,6 +175,8 @@ export async function settings(main, { api, program: p0, render }) {
         try {
           const saved = await api.saveProgram(body);
           Object.assign(p0, saved || body);
+          // The pages speak the program's language, unless this person picked another.
+          pickLocale({ program: p0 });
           notify(t('ui.saved'));
           render();
         } catch (err) {
@@ -170,6 +195,8 @@ export async function settings(main, { api, program: p0, render }) {
         field(t('dash.params'), params, t('dash.params_hint')),
         field(t('dash.window'), windowDays),
         field(t('dash.model'), model, t('dash.model_hint')),
+        field(t('dash.multi_touch'), multiTouch, t('dash.multi_touch_hint')),
+        halfLifeField,
         field(t('dash.origins'), origins, t('dash.origins_hint')),
       ),
       h(
@@ -189,6 +216,7 @@ export async function settings(main, { api, program: p0, render }) {
         { class: 'card' },
         h('h2', {}, t('dash.reporting')),
         field(t('dash.report_currency'), currency),
+        field(t('dash.locale'), locale, t('dash.locale_hint')),
         field(t('dash.active_by'), activeBy),
         field(t('dash.baseline', { currency: cur }), baseline, t('dash.baseline_hint')),
         h('h2', {}, t('dash.fraud')),

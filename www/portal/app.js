@@ -280,6 +280,8 @@ async function boot() {
     fill(main, failure(err, boot));
     return;
   }
+  // The program's language, unless the affiliate picked another.
+  pickLocale({ program: me });
   await render();
 }
 

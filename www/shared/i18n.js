@@ -32,8 +32,8 @@ function known(l) {
 
 /**
  * Picks the language: `?lang=` in the address, the person's earlier choice (when `remember`),
- * the embedding page's `REFTRAIL_PAGES.locale`, the program's (`program.locale`, or its
- * currency: VND → Vietnamese, THB → Thai), then the browser's, then English.
+ * the embedding page's `REFTRAIL_PAGES.locale`, the program's `locale` (every answer of
+ * GET /v1/program and GET /v1/me names one), then the browser's, then English.
  */
 export function pickLocale({ program, remember = true } = {}) {
   const fromUrl = known(new URLSearchParams(location.search).get('lang'));
@@ -45,13 +45,11 @@ export function pickLocale({ program, remember = true } = {}) {
       saved = null;
     }
   }
-  const fromProgram =
-    known(program?.locale) || { VND: 'vi', THB: 'th' }[program?.currency] || null;
   lang =
     fromUrl ||
     saved ||
     known(window.REFTRAIL_PAGES?.locale) ||
-    fromProgram ||
+    known(program?.locale) ||
     known(navigator.language) ||
     'en';
   document.documentElement.lang = lang;

@@ -471,7 +471,9 @@ function orderResult(r) {
 // ---- start ---------------------------------------------------------------------------------
 
 async function start() {
-  pickLocale({ remember: false });
+  // The shop's backend names the program's language; `?lang=` (the picker) still wins.
+  const info = await shop.info().catch(() => null);
+  pickLocale({ program: info, remember: false });
   document.querySelector('.skip').textContent = t('ui.skip');
   fill(main, loading());
   try {

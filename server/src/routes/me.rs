@@ -26,6 +26,9 @@ pub struct Me {
     pub links: Vec<String>,
     /// Balances from the ledger.
     pub balances: Vec<Balance>,
+    /// The program's language (`en`, `vi`, `th`): the portal speaks it unless the affiliate
+    /// picks another.
+    pub locale: String,
 }
 
 /// The affiliate's profile, links and balances.
@@ -50,6 +53,7 @@ pub async fn me_show(
         ],
         link_params: program.params.clone(),
         balances: payouts::balances(&state, &id).await?,
+        locale: program.locale().to_owned(),
         affiliate,
     }))
 }

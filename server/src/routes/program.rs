@@ -19,8 +19,8 @@ pub async fn program_show(
     Ok(Json(p))
 }
 
-/// Replaces the program settings (fields left out take their defaults; `webhook_secret` is
-/// read-only).
+/// Replaces the program settings (fields left out take their defaults, `locale` the one of the
+/// currency; `webhook_secret` is read-only).
 #[utoipa::path(put, path = "/v1/program", tag = "merchant", request_body = Program, security(("secret_key" = []), ("session" = [])),
     responses((status = 200, body = Program), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
@@ -30,6 +30,7 @@ pub async fn program_update(
     AppJson(mut p): AppJson<Program>,
 ) -> Result<Json<Program>, AppError> {
     p.validate()?;
+    p.settle_locale();
     p.webhook_secret = String::new();
     let mut tx = state.db.begin_write().await?;
     program::store(&mut tx, &p).await?;

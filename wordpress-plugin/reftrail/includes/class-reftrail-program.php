@@ -19,6 +19,12 @@ final class Reftrail_Program {
 	/** Webhook events. */
 	const WEBHOOK_EVENTS = array( 'referral.created', 'referral.approved', 'referral.reversed', 'payout.created' );
 
+	/** The multi-touch models (the serde names of the core's `MultiTouch`). */
+	const MULTI_TOUCH_KINDS = array( 'first', 'last', 'linear', 'time_decay', 'position_based' );
+
+	/** The UI languages. */
+	const LOCALES = array( 'en', 'vi', 'th' );
+
 	/**
 	 * The defaults: a working program.
 	 *
@@ -30,6 +36,7 @@ final class Reftrail_Program {
 			'params'                 => array( 'ref', 'aff', 'via', 'affiliate' ),
 			'window_days'            => 30,
 			'model'                  => 'last',
+			'multi_touch'            => array( 'kind' => 'last' ),
 			'hold_days'              => 30,
 			'auto_approve'           => true,
 			'allowed_origins'        => array(),
@@ -43,6 +50,7 @@ final class Reftrail_Program {
 			'active_by'              => 'click',
 			'baseline_daily_revenue' => null,
 			'currency'               => 'USD',
+			'locale'                 => null,
 			'min_payout'             => 0,
 			'webhooks'               => array(),
 			'webhook_secret'         => '',
@@ -64,13 +72,29 @@ final class Reftrail_Program {
 	}
 
 	/**
-	 * The stored program, with defaults for what is missing.
+	 * The language a program in `$currency` speaks when it names none.
+	 *
+	 * @param string $currency ISO 4217 code.
+	 * @return string
+	 */
+	public static function locale_of_currency( $currency ) {
+		return array(
+			'VND' => 'vi',
+			'THB' => 'th',
+		)[ $currency ] ?? 'en';
+	}
+
+	/**
+	 * The stored program, with defaults for what is missing (the language: the currency's).
 	 *
 	 * @return array
 	 */
 	public static function get() {
 		$stored = get_option( self::OPTION );
 		$p      = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
+		if ( null === $p['locale'] ) {
+			$p['locale'] = self::locale_of_currency( $p['currency'] );
+		}
 		return $p;
 	}
 
@@ -90,6 +114,7 @@ final class Reftrail_Program {
 				'params'                 => 'array',
 				'window_days'            => 'int',
 				'model'                  => 'string',
+				'multi_touch'            => 'object',
 				'hold_days'              => 'int',
 				'auto_approve'           => 'bool',
 				'allowed_origins'        => 'array',
@@ -98,12 +123,16 @@ final class Reftrail_Program {
 				'active_by'              => 'string',
 				'baseline_daily_revenue' => 'int',
 				'currency'               => 'string',
+				'locale'                 => 'string',
 				'min_payout'             => 'int',
 				'webhooks'               => 'array',
 			)
 		);
 		if ( isset( $body['commission'] ) ) {
 			Reftrail_Rules_Shape::rules( $body['commission'] );
+		}
+		if ( isset( $body['multi_touch'] ) ) {
+			$body['multi_touch'] = self::multi_touch_shape( $body['multi_touch'] );
 		}
 		$p = array_merge( self::defaults(), array_filter( $body, fn( $v ) => null !== $v ) );
 		if ( array_key_exists( 'baseline_daily_revenue', $body ) ) {
@@ -112,8 +141,38 @@ final class Reftrail_Program {
 		$p['fraud']          = array_merge( self::fraud_defaults(), (array) $p['fraud'] );
 		$p['webhook_secret'] = '';
 		self::validate( $p );
+		if ( null === $p['locale'] ) {
+			$p['locale'] = self::locale_of_currency( $p['currency'] );
+		}
 		update_option( self::OPTION, $p, true );
 		return $p;
+	}
+
+	/**
+	 * The shape of `multi_touch` (the server's `deny_unknown_fields` struct): `kind` a string,
+	 * `half_life_days` an integer or absent; its values are checked by `validate`.
+	 *
+	 * @param array $m Decoded `multi_touch`.
+	 * @return array `kind` first, `half_life_days` only when given.
+	 * @throws Reftrail_Http_Error 400 invalid_body.
+	 */
+	private static function multi_touch_shape( array $m ) {
+		Reftrail_Input::known( $m, array( 'kind', 'half_life_days' ) );
+		Reftrail_Input::types(
+			$m,
+			array(
+				'kind'           => 'string',
+				'half_life_days' => 'int',
+			)
+		);
+		if ( ! isset( $m['kind'] ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_body', __( 'multi_touch: missing field `kind`', 'reftrail' ) );
+		}
+		$out = array( 'kind' => $m['kind'] );
+		if ( isset( $m['half_life_days'] ) ) {
+			$out['half_life_days'] = $m['half_life_days'];
+		}
+		return $out;
 	}
 
 	/**
@@ -139,6 +198,14 @@ final class Reftrail_Program {
 		}
 		if ( ! in_array( $p['model'], array( 'last', 'first' ), true ) ) {
 			throw $bad( 'invalid_model', "model must be 'last' or 'first'" );
+		}
+		$mt = is_array( $p['multi_touch'] ) ? $p['multi_touch'] : array();
+		if ( ! in_array( $mt['kind'] ?? null, self::MULTI_TOUCH_KINDS, true ) ) {
+			throw $bad( 'invalid_multi_touch', __( 'multi_touch.kind must be first, last, linear, time_decay or position_based', 'reftrail' ) );
+		}
+		$half = $mt['half_life_days'] ?? null;
+		if ( 'time_decay' === $mt['kind'] ? ( ! is_int( $half ) || $half < 1 || $half > 365 ) : null !== $half ) {
+			throw $bad( 'invalid_multi_touch', __( 'multi_touch.half_life_days is required for time_decay (1 to 365 days) and not allowed for other kinds', 'reftrail' ) );
 		}
 		if ( $p['hold_days'] < 0 || $p['hold_days'] > 3650 ) {
 			throw $bad( 'invalid_hold_days', 'hold_days must be 0 to 3650' );
@@ -170,6 +237,9 @@ final class Reftrail_Program {
 		}
 		if ( ! Reftrail_Input::currency( $p['currency'] ) ) {
 			throw $bad( 'invalid_currency', 'currency must be an ISO 4217 code like USD' );
+		}
+		if ( null !== $p['locale'] && ! in_array( $p['locale'], self::LOCALES, true ) ) {
+			throw $bad( 'invalid_locale', __( "locale must be 'en', 'vi' or 'th'", 'reftrail' ) );
 		}
 		if ( ! Reftrail_Input::amount( $p['min_payout'] ) ) {
 			throw $bad( 'invalid_min_payout', 'min_payout must be a non-negative integer' );

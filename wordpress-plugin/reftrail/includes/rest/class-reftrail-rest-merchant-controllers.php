@@ -589,6 +589,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 					'link_params' => $program['params'],
 					'links'       => array( $home . '?' . $p . '=' . $id, $home . '#' . $p . '=' . $id, $home . 'ref/' . $id . '/' ),
 					'balances'    => Reftrail_Ledger::balances( $id ),
+					'locale'      => $program['locale'],
 				);
 			}
 		);
