@@ -15,7 +15,7 @@
 //! - `GET/POST /v1/payouts`, `GET /v1/payouts/{id}`, `GET /v1/payouts/{id}.csv`
 //! - `GET/PUT /v1/program`, `GET/POST /v1/keys`, `DELETE /v1/keys/{id}`
 //! - `GET /v1/reports/{summary,timeseries,affiliates,categories}`, `GET /v1/balances`
-//! - `GET /v1/me`, `GET /v1/me/report` (affiliate token)
+//! - `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts` (affiliate token)
 //! - `POST/GET/DELETE /v1/session` (merchant login for the dashboard)
 //! - `GET /healthz`, `GET /metrics`, `GET /v1/openapi.json`
 

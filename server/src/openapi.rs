@@ -39,6 +39,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::reports::reports_categories,
         crate::routes::me::me_show,
         crate::routes::me::me_report,
+        crate::routes::me::me_payouts,
         crate::routes::session::session_create,
         crate::routes::session::session_show,
         crate::routes::session::session_delete,

@@ -74,7 +74,7 @@ async fn each_credential_opens_only_its_routes() {
         .await
         .error(403, "forbidden");
     // Affiliate routes: only the affiliate token.
-    for path in ["/v1/me", "/v1/me/report"] {
+    for path in ["/v1/me", "/v1/me/report", "/v1/me/payouts"] {
         req("GET", path).send().await.error(401, "unauthorized");
         req("GET", path).sk().send().await.error(403, "forbidden");
         req("GET", path)

@@ -37,6 +37,7 @@ async fn health_openapi_and_metrics() {
         "/v1/reports/categories",
         "/v1/me",
         "/v1/me/report",
+        "/v1/me/payouts",
         "/v1/session",
         "/healthz",
         "/metrics",

@@ -1,7 +1,7 @@
 //! Affiliates, the program settings, and the affiliate's own view.
 
 use crate::harness::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn affiliates_are_created_listed_and_changed() {
@@ -342,4 +342,82 @@ async fn an_affiliate_sees_only_their_own_data() {
         .send()
         .await
         .status(200);
+}
+
+#[tokio::test]
+async fn an_affiliate_sees_only_the_payouts_that_paid_them() {
+    let (a, token_a) = affiliate(json!({"payout_email": "a-pay@affiliates.test"})).await;
+    let (b, token_b) = affiliate(json!({})).await;
+    let me = |token: &str| req("GET", "/v1/me/payouts").who(As::Bearer(token.to_owned()));
+    let r = me(&token_a).send().await;
+    r.status(200);
+    assert_eq!(r.json, json!({"payouts": []}), "no payout yet");
+    let (ca, _) = click(&a).await;
+    let (cb, _) = click(&b).await;
+    for (click_id, amount) in [(&ca, 30_000), (&cb, 50_000)] {
+        sale(json!({"order_id": uid("o"), "amount": amount, "currency": "VND", "click_id": click_id}))
+            .await
+            .status(201);
+    }
+    let r = req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({"affiliates": [a, b], "note": "Batch one"}))
+        .send()
+        .await;
+    r.status(201);
+    let first = r.json["id"].as_str().expect("payout id").to_owned();
+    let first_at = r.json["at"].clone();
+    sale(json!({"order_id": uid("o"), "amount": 20_000, "currency": "VND", "click_id": ca}))
+        .await
+        .status(201);
+    let r = req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({"affiliates": [a]}))
+        .send()
+        .await;
+    r.status(201);
+    let second = r.json["id"].as_str().expect("payout id").to_owned();
+
+    // Newest first, with the batch's reference, time, amount and note.
+    let r = me(&token_a).send().await;
+    r.status(200);
+    let list = r.json["payouts"].as_array().expect("payouts");
+    assert_eq!(list.len(), 2, "{}", r.text);
+    assert_eq!(list[0]["id"], second.as_str());
+    assert_eq!(list[0]["amount"], 2_000);
+    assert_eq!(list[0]["note"], Value::Null);
+    assert_eq!(
+        list[1],
+        json!({"id": first, "at": first_at, "amount": 3_000, "currency": "VND", "referrals": 1,
+            "paypal_email": "a-pay@affiliates.test", "note": "Batch one"})
+    );
+    assert!(!r.text.contains(&b), "another affiliate's payout leaked");
+    assert!(
+        list.iter().all(|p| p["amount"] != 5_000),
+        "another affiliate's line leaked"
+    );
+    // The other affiliate sees their own line of the shared batch, and nothing of the second.
+    let r = me(&token_b).send().await;
+    r.status(200);
+    let list = r.json["payouts"].as_array().expect("payouts");
+    assert_eq!(list.len(), 1, "{}", r.text);
+    assert_eq!(list[0]["id"], first.as_str());
+    assert_eq!(list[0]["amount"], 5_000);
+    assert_eq!(list[0]["paypal_email"], format!("{b}@affiliates.test"));
+    assert!(!r.text.contains(&second) && !r.text.contains(&a));
+    // Pages.
+    let r = req("GET", "/v1/me/payouts?limit=1&offset=1")
+        .who(As::Bearer(token_a.clone()))
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["payouts"][0]["id"], first.as_str());
+    assert_eq!(r.json["payouts"].as_array().map(Vec::len), Some(1));
+    for q in ["limit=0", "limit=501", "offset=-1", "limit=ten"] {
+        req("GET", &format!("/v1/me/payouts?{q}"))
+            .who(As::Bearer(token_a.clone()))
+            .send()
+            .await
+            .error(400, "invalid_query");
+    }
 }

@@ -216,6 +216,8 @@ test('portal: the seeded affiliate sees clicks, conversions, EPC and earnings by
       assert.equal(Number(row.pending), b.pending);
     }
     assert.ok(Number(c.clicks.raw) > 0 && c.epc_VND && c.earnings_VND, 'clicks, EPC and earnings');
+    // No batch has paid anyone yet: the payout history says what happens next.
+    assert.match(await page.textContent('#payout-history.state-empty, #payout-history .state-empty'), /next payout batch/);
     const report = await (await fetch(`${stack.base}/v1/me/report?from=${from}`, { headers: { Authorization: `Bearer ${token}` } })).json();
     assert.ok(Math.abs(Number(c.clicks.raw) - report.kpis.clicks) <= 2, 'clicks match the report');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -251,6 +253,24 @@ test('payouts: a batch of approved USD balances, and its CSV', async () => {
   assert.equal(payout.lines.length, usd.length);
   for (const l of payout.lines) assert.ok(csv.includes(l.paypal_email), l.paypal_email);
   await screenshot(page, 'dashboard-payouts');
+
+  // Each paid affiliate finds the batch in their portal's payout history; nobody else's line.
+  const line = payout.lines[0];
+  const { token } = await api(stack, 'POST', `/v1/affiliates/${encodeURIComponent(line.affiliate)}/token`);
+  const ctx = await newContext(browser);
+  const portal = await newPage(ctx);
+  await portal.goto(`${stack.base}/portal/?lang=en#token=${token}`);
+  const row = await portal.waitForSelector(`#payout-history tbody tr[data-id="${id}"]`);
+  assert.equal(Number(await row.getAttribute('data-amount')), line.amount);
+  assert.equal(await row.getAttribute('data-currency'), 'USD');
+  const shown = await row.textContent();
+  const expected = await portal.evaluate((n) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(n / 100), line.amount);
+  assert.ok(shown.includes(expected), `${shown} shows ${expected}`);
+  assert.match(shown, /November/);
+  assert.equal((await portal.$$('#payout-history tbody tr')).length, 1, 'only their own line of the batch');
+  assert.deepEqual(portal.errors.map(String), []);
+  await screenshot(portal, 'portal-payouts');
+  await ctx.close();
 });
 
 test('settings: the multi-touch model and the program’s language; the dashboard, portal and store follow it unless a person picks another', async () => {

@@ -255,6 +255,69 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 0, 0, 1250 ), array( $b['balances'][0]['pending'], $b['balances'][0]['approved'], $b['balances'][0]['paid'] ) );
 	}
 
+	public function test_me_payouts_list_only_the_affiliates_own() {
+		$this->program( array( 'hold_days' => 0 ) );
+		$alice = $this->affiliate( 'alice', array( 'coupons' => array( 'A' ), 'email' => 'alice@example.test' ) );
+		$bob   = $this->affiliate( 'bob', array( 'coupons' => array( 'B' ), 'email' => 'bob@example.test' ) );
+		$as    = fn( $made ) => array( 'authorization' => 'Bearer ' . $made['token'] );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me/payouts', null, $as( $alice ) );
+		$this->assertSame( array( 200, array( 'payouts' => array() ) ), array( $s, $d ), 'an empty history' );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'Q1', 'amount' => 10000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'Q2', 'amount' => 30000, 'currency' => 'USD', 'coupon' => 'B' ), $this->sk() );
+		list( $s, $first ) = $this->rest( 'POST', '/v1/payouts', array( 'note' => 'March' ), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $first ) );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'Q3', 'amount' => 5000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		add_filter( 'reftrail_now', fn() => time() + 60 );
+		list( $s, $second ) = $this->rest( 'POST', '/v1/payouts', null, $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $second ) );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me/payouts', null, $as( $alice ) );
+		$this->assertSame( 200, $s );
+		$this->assertSame(
+			array(
+				array(
+					'id'           => $second['id'],
+					'at'           => $second['at'],
+					'amount'       => 500,
+					'currency'     => 'USD',
+					'referrals'    => 1,
+					'paypal_email' => 'alice@example.test',
+					'note'         => null,
+				),
+				array(
+					'id'           => $first['id'],
+					'at'           => $first['at'],
+					'amount'       => 1000,
+					'currency'     => 'USD',
+					'referrals'    => 1,
+					'paypal_email' => 'alice@example.test',
+					'note'         => 'March',
+				),
+			),
+			$d['payouts']
+		);
+		list( , $d ) = $this->rest( 'GET', '/v1/me/payouts', null, $as( $bob ) );
+		$this->assertSame( array( array( $first['id'], 3000 ) ), array_map( fn( $p ) => array( $p['id'], $p['amount'] ), $d['payouts'] ), "bob sees only his line of the shared batch" );
+		list( , $d ) = $this->rest( 'GET', '/v1/me/payouts?limit=1&offset=1', null, $as( $alice ) );
+		$this->assertSame( array( $first['id'] ), array_column( $d['payouts'], 'id' ) );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me/payouts?limit=0', null, $as( $alice ) );
+		$this->assertSame( array( 400, 'invalid_query' ), array( $s, $d['error']['code'] ) );
+		// Only an affiliate: not the merchant's key, not anonymous, not a shop manager.
+		list( $s ) = $this->rest( 'GET', '/v1/me/payouts', null, $this->sk() );
+		$this->assertSame( 403, $s );
+		list( $s ) = $this->rest( 'GET', '/v1/me/payouts' );
+		$this->assertSame( 401, $s );
+		wp_set_current_user( $this->user( 'administrator' ) );
+		list( $s ) = $this->rest( 'GET', '/v1/me/payouts' );
+		$this->assertSame( 403, $s );
+		// A WordPress user linked to bob, with the affiliate role, sees bob's.
+		$uid = $this->user( Reftrail_Schema::ROLE );
+		global $wpdb;
+		$wpdb->update( Reftrail_Db::table( 'affiliates' ), array( 'user_id' => $uid ), array( 'id' => 'bob' ) );
+		wp_set_current_user( $uid );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me/payouts' );
+		$this->assertSame( array( 200, array( $first['id'] ) ), array( $s, array_column( $d['payouts'], 'id' ) ) );
+	}
+
 	public function test_affiliates_crud() {
 		list( $s, $d, $h ) = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'carol', 'name' => 'Carol', 'category' => 'influencer', 'commission' => array( 'sale' => array( 'type' => 'percent', 'rate_bps' => 1500 ) ), 'coupons' => array( 'carol5' ) ), $this->sk() );
 		$this->assertSame( 201, $s );

@@ -1,7 +1,7 @@
 // The affiliate portal: sign in with a portal token (pasted, or from a magic link
 // `…/portal/#token=at_…&shop=https://shop.example/`), then the affiliate's own links (every
-// form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, payouts
-// and EPC for a period. Talks only to GET /v1/me and /v1/me/report.
+// form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, EPC for a
+// period, and the payout history. Talks only to GET /v1/me, /v1/me/report and /v1/me/payouts.
 
 import { affiliate, ApiError } from '../shared/api.js';
 import { t, pickLocale, num, pct, money, dateTime } from '../shared/i18n.js';
@@ -136,8 +136,10 @@ async function render() {
   const from = new Date(Date.now() - Number(days) * 86400000);
   const iso = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
   let report;
+  let history;
   try {
-    report = await affiliate(sessionStorage.getItem(TOKEN)).report({ from: iso(from), to: iso(to) });
+    const api = affiliate(sessionStorage.getItem(TOKEN));
+    [report, history] = await Promise.all([api.report({ from: iso(from), to: iso(to) }), api.payouts({ limit: 100 })]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
     fill(main, failure(err, render));
@@ -218,14 +220,40 @@ async function render() {
     : empty(t('portal.no_referrals'), t('portal.no_referrals_next'));
 
   const paid = report.referrals.filter((r) => r.status === 'paid');
-  const payoutsBox = me.balances.some((b) => b.paid)
+  const cols = [t('portal.paid_at'), t('dash.amount'), t('portal.payout_referrals'), t('portal.payout_ref'), t('portal.sent_to')];
+  const payoutsBox = history.payouts.length
     ? h(
         'div',
         {},
         h('p', {}, t('portal.paid_total'), ': ', me.balances.filter((b) => b.paid).map((b) => money(b.paid, b.currency)).join(' · ')),
         paid.length ? h('p', { class: 'hint' }, t('portal.paid_in_period', { n: num(paid.length) })) : null,
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'stack', id: 'payout-history' },
+            h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { scope: 'col', class: i === 1 || i === 2 ? 'num' : null }, c)))),
+            h(
+              'tbody',
+              {},
+              history.payouts.map((p) =>
+                h(
+                  'tr',
+                  { dataset: { id: p.id, amount: p.amount, currency: p.currency } },
+                  h('td', { 'data-label': cols[0] }, dateTime(p.at)),
+                  h('td', { class: 'num', 'data-label': cols[1] }, money(p.amount, p.currency)),
+                  h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals)),
+                  h('td', { 'data-label': cols[3] }, h('code', {}, p.id), p.note ? ` · ${p.note}` : null),
+                  h('td', { 'data-label': cols[4] }, p.paypal_email),
+                ),
+              ),
+            ),
+          ),
+        ),
+        h('p', { class: 'hint' }, t('portal.payouts_hint')),
       )
-    : empty(t('portal.no_payouts'), t('portal.no_payouts_next'));
+    : h('div', { id: 'payout-history' }, empty(t('portal.no_payouts'), t('portal.no_payouts_next')));
 
   fill(
     main,

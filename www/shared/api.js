@@ -114,6 +114,7 @@ export function affiliate(token) {
   return {
     me: () => call('GET', '/v1/me', { auth }),
     report: (q) => call('GET', '/v1/me/report', { auth, query: q }),
+    payouts: (q) => call('GET', '/v1/me/payouts', { auth, query: q }),
   };
 }
 

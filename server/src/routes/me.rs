@@ -1,6 +1,6 @@
-//! The affiliate's own view: `GET /v1/me` (profile, links, coupons, balances) and
-//! `GET /v1/me/report` (own KPIs and referrals for a period). Only an affiliate token opens it,
-//! and only to that affiliate's data.
+//! The affiliate's own view: `GET /v1/me` (profile, links, coupons, balances),
+//! `GET /v1/me/report` (own KPIs and referrals for a period) and `GET /v1/me/payouts` (the
+//! payouts that paid them). Only an affiliate token opens it, and only to that affiliate's data.
 
 use super::affiliates::{self, AffiliateView};
 use super::payouts::{self, Balance};
@@ -11,7 +11,7 @@ use crate::times;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 
@@ -131,4 +131,76 @@ pub async fn me_report(
         kpis,
         referrals,
     }))
+}
+
+/// One payout that paid the affiliate: their line of a payout batch, in one currency.
+#[derive(Serialize, ToSchema)]
+pub struct MyPayout {
+    /// The payout batch's id: the reference of the merchant's payment.
+    pub id: String,
+    /// When the batch was created.
+    pub at: String,
+    /// Paid, minor units.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// How many of the affiliate's referrals it settled.
+    pub referrals: i64,
+    /// Where the merchant's PayPal file sends it.
+    pub paypal_email: String,
+    /// The merchant's note to the recipients.
+    pub note: Option<String>,
+}
+
+/// The affiliate's payout history.
+#[derive(Serialize, ToSchema)]
+pub struct MyPayouts {
+    /// Newest first.
+    pub payouts: Vec<MyPayout>,
+}
+
+/// A page of `GET /v1/me/payouts`.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MyPayoutsQuery {
+    /// Page size, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// Offset.
+    pub offset: Option<i64>,
+}
+
+/// The payouts that paid the affiliate, newest first.
+#[utoipa::path(get, path = "/v1/me/payouts", tag = "affiliate", params(MyPayoutsQuery), security(("affiliate_token" = [])),
+    responses((status = 200, body = MyPayouts), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn me_payouts(
+    State(state): State<AppState>,
+    AffiliateCaller(id): AffiliateCaller,
+    AppQuery(q): AppQuery<MyPayoutsQuery>,
+) -> Result<Json<MyPayouts>, AppError> {
+    let (limit, offset) = super::page(q.limit, q.offset)?;
+    let rows = sqlx::query(
+        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note \
+         FROM payout_lines l JOIN payouts p ON p.id = l.payout_id WHERE l.affiliate_id = $1 \
+         ORDER BY p.at DESC, p.id DESC, l.currency LIMIT $2 OFFSET $3",
+    )
+    .bind(&id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let payouts = rows
+        .iter()
+        .map(|r| {
+            Ok(MyPayout {
+                id: r.try_get(0)?,
+                at: times::format(r.try_get(1)?),
+                amount: r.try_get(2)?,
+                currency: r.try_get(3)?,
+                referrals: r.try_get(4)?,
+                paypal_email: r.try_get(5)?,
+                note: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Json(MyPayouts { payouts }))
 }

@@ -36,6 +36,7 @@ pub fn browser_routes() -> Router<AppState> {
         )
         .route("/v1/me", get(me::me_show).options(preflight))
         .route("/v1/me/report", get(me::me_report).options(preflight))
+        .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
 }
 
 /// A preflight without an `Origin` (the CORS layer answers those with one).

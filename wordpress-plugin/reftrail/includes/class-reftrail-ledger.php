@@ -512,6 +512,33 @@ final class Reftrail_Ledger {
 	}
 
 	/**
+	 * The payouts that paid one affiliate, newest first: their line of each batch.
+	 *
+	 * @param string $affiliate Affiliate id.
+	 * @param int    $limit     Limit.
+	 * @param int    $offset    Offset.
+	 * @return array
+	 */
+	public static function payouts_of( $affiliate, $limit, $offset ) {
+		global $wpdb;
+		$l    = Reftrail_Db::table( 'payout_lines' );
+		$p    = Reftrail_Db::table( 'payouts' );
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+		return array_map(
+			fn( $r ) => array(
+				'id'           => $r['id'],
+				'at'           => Reftrail_Db::rfc3339( $r['at'] ),
+				'amount'       => (int) $r['amount'],
+				'currency'     => $r['currency'],
+				'referrals'    => (int) $r['referrals'],
+				'paypal_email' => $r['paypal_email'],
+				'note'         => $r['note'],
+			),
+			$rows
+		);
+	}
+
+	/**
 	 * The PayPal mass payment file of a payout: email, amount, currency, id, note; no header;
 	 * cells that a spreadsheet would read as formulas are quoted with a leading `'`.
 	 *

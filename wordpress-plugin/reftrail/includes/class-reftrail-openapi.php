@@ -64,6 +64,7 @@ final class Reftrail_OpenAPI {
 			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
 			'/v1/me'                      => array( 'get' => array( "The affiliate's profile, links and balances", $me, 200 ) ),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
+			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first', $me, 200 ) ),
 			'/v1/session'                 => array(
 				'post'   => array( 'Signs the dashboard in with a shop manager\'s password', array(), 201 ),
 				'get'    => array( "The session's CSRF token", array( 'session' ), 200 ),

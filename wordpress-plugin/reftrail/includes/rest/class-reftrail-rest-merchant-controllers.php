@@ -518,7 +518,8 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/me`, `GET /v1/me/report`: the signed-in affiliate's own figures.
+ * `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`: the signed-in affiliate's own
+ * figures.
  */
 class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 
@@ -544,6 +545,17 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 				array(
 					'methods'             => WP_REST_Server::READABLE,
 					'callback'            => array( $this, 'get_report' ),
+					'permission_callback' => array( $this, 'get_item_permissions_check' ),
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/me/payouts',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_payouts' ),
 					'permission_callback' => array( $this, 'get_item_permissions_check' ),
 				),
 			)
@@ -591,6 +603,21 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 					'balances'    => Reftrail_Ledger::balances( $id ),
 					'locale'      => $program['locale'],
 				);
+			}
+		);
+	}
+
+	/**
+	 * The payouts that paid the affiliate, newest first (`?limit&offset`); only their own lines.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_payouts( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ) );
+				return array( 'payouts' => Reftrail_Ledger::payouts_of( self::caller( $request )['affiliate'], $limit, $offset ) );
 			}
 		);
 	}
