@@ -2,8 +2,9 @@
 # test-wordpress.sh - the WordPress plugin's whole test run, self-contained: a private MariaDB and
 # a real WordPress on loopback (scripts/wp-test-env.sh), the PHPUnit suites (shared vectors,
 # activation, REST routes per caller, hostile input, WooCommerce hooks through the stand-in,
-# real HTTP, uninstall), a real-browser journey in Debian's Chromium (affiliate link, checkout
-# through the WooCommerce hook, sale from the page, referrals in wp-admin), the HTTP contract suite of tests/contract/ against
+# real HTTP, uninstall, translations), a real-browser journey in Debian's Chromium (affiliate link,
+# checkout through the WooCommerce hook, sale from the page, referrals in wp-admin) and the blocks
+# in wp-admin's block editor (inserted, saved, rendered; in Vietnamese too), the HTTP contract suite of tests/contract/ against
 # http://127.0.0.1:PORT/wp-json/reftrail (the same suite the Rust server passes), then the
 # release zip installed into a second, fresh WordPress and used over HTTP. Everything it starts is stopped by PID when it ends; the exit status is non-zero on
 # any failure.
@@ -54,7 +55,7 @@ echo "== A real-browser journey in Chromium"
 [ -x /usr/bin/chromium ] || apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium >/dev/null
 (cd wordpress-plugin/tests/browser && npm ci --no-audit --no-fund --silent)
 REFTRAIL_SECRET_KEY=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false );') \
-  node --test wordpress-plugin/tests/browser/journey.test.mjs
+  node --test --test-concurrency=1 wordpress-plugin/tests/browser/journey.test.mjs wordpress-plugin/tests/browser/editor.test.mjs
 
 echo "== The HTTP contract suite (tests/contract) against the plugin"
 keys=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false ), " ", Reftrail_Keys::publishable();')

@@ -141,6 +141,12 @@ if [ ! -f "$SITE/wp-includes/version.php" ]; then
   rm -rf "$SITE"; cp -a "$WP_SRC" "$SITE"
   rm -f "$SITE/wp-config.php"          # Debian's one looks up /etc/wordpress/config-<HTTP_HOST>.php
 fi
+# Debian links some bundled libraries relatively (wp-includes/js/underscore.min.js ->
+# ../../../javascript/underscore/…, getID3, cropper): in the copy those links dangle and the block
+# editor and the media library fail. Point each at the file it names in $WP_SRC.
+find "$SITE" -xtype l | while IFS= read -r link; do
+  target=$(readlink -f "$WP_SRC/${link#"$SITE"/}") && [ -e "$target" ] && ln -sfn "$target" "$link"
+done
 mkdir -p "$SITE/wp-content/mu-plugins" "$SITE/wp-content/uploads"
 if [ ! -s "$WP_ENV_DIR/salts.php" ]; then   # generated once, so logins survive re-runs
   php -r 'echo "<?php\n"; foreach (["AUTH_KEY","SECURE_AUTH_KEY","LOGGED_IN_KEY","NONCE_KEY","AUTH_SALT","SECURE_AUTH_SALT","LOGGED_IN_SALT","NONCE_SALT"] as $k) printf("define( %s, %s );\n", var_export($k, true), var_export(bin2hex(random_bytes(32)), true));' >"$WP_ENV_DIR/salts.php"

@@ -75,7 +75,8 @@ final class Reftrail_Plugin {
 		Reftrail_Admin::init();
 		Reftrail_Shortcodes::init();
 		Reftrail_Webhooks::init();
-		add_action( 'init', array( __CLASS__, 'load_textdomain' ) );
+		// Before the blocks are registered at `init` (their block.json titles are translated then).
+		add_action( 'init', array( __CLASS__, 'load_textdomain' ), 1 );
 		add_action( 'reftrail_approve_due', array( 'Reftrail_Ledger', 'approve_due' ) );
 		add_action( 'init', array( __CLASS__, 'schedule' ) );
 	}

@@ -3,7 +3,8 @@
  * `[reftrail_portal]`: the signed-in affiliate's links, balances and recent referrals.
  * `[reftrail_register]`: a form for a signed-in user to apply as an affiliate (pending until the
  * owner approves). Both render on the server, escaped; the form carries a nonce. The blocks
- * `reftrail/portal` and `reftrail/register` render the same (editor script: assets/blocks.js).
+ * `reftrail/portal` and `reftrail/register` (blocks/<name>/block.json, editor script
+ * assets/blocks.js) render the same.
  *
  * @package Reftrail
  */
@@ -25,30 +26,24 @@ final class Reftrail_Shortcodes {
 	}
 
 	/**
-	 * The blocks: dynamic, rendered by the shortcodes' functions.
+	 * The blocks: dynamic, described by `blocks/<name>/block.json` (whose title and description
+	 * WordPress translates with the plugin's text domain) and rendered by the shortcodes'
+	 * functions. The editor script's own strings come from `languages/reftrail-<locale>-<md5>.json`.
 	 */
 	public static function register_blocks() {
 		if ( ! function_exists( 'register_block_type' ) ) {
 			return;
 		}
-		wp_register_script( 'reftrail-blocks', plugins_url( 'assets/blocks.js', REFTRAIL_FILE ), array( 'wp-blocks', 'wp-element', 'wp-server-side-render', 'wp-i18n' ), REFTRAIL_VERSION, true );
+		wp_register_script(
+			'reftrail-blocks',
+			plugins_url( 'assets/blocks.js', REFTRAIL_FILE ),
+			array( 'wp-blocks', 'wp-block-editor', 'wp-components', 'wp-element', 'wp-i18n', 'wp-server-side-render' ),
+			REFTRAIL_VERSION,
+			true
+		);
 		wp_set_script_translations( 'reftrail-blocks', 'reftrail', REFTRAIL_DIR . '/languages' );
-		register_block_type(
-			'reftrail/portal',
-			array(
-				'api_version'     => 2,
-				'editor_script'   => 'reftrail-blocks',
-				'render_callback' => fn() => self::portal(),
-			)
-		);
-		register_block_type(
-			'reftrail/register',
-			array(
-				'api_version'     => 2,
-				'editor_script'   => 'reftrail-blocks',
-				'render_callback' => fn() => self::register(),
-			)
-		);
+		register_block_type( REFTRAIL_DIR . '/blocks/portal', array( 'render_callback' => fn() => self::portal() ) );
+		register_block_type( REFTRAIL_DIR . '/blocks/register', array( 'render_callback' => fn() => self::register() ) );
 	}
 
 	/**
