@@ -27,6 +27,9 @@ pub struct Db {
     pub pool: AnyPool,
     /// The database kind.
     pub backend: Backend,
+    /// The SQLite file, for the click writer's own connection (`None` on PostgreSQL and for
+    /// an in-memory database, which only the pool can see).
+    pub sqlite_path: Option<std::path::PathBuf>,
 }
 
 /// A write transaction.
@@ -65,12 +68,14 @@ impl Db {
             anyhow::bail!("unsupported database URL (use sqlite://PATH or postgres://…): {url}");
         };
         let mut url = url.to_owned();
+        let mut sqlite_path = None;
         if backend == Backend::Sqlite {
             let path = url
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path).to_owned();
-            if path != ":memory:" {
+            if path != ":memory:" && !path.is_empty() && !url.contains("mode=memory") {
+                sqlite_path = Some(std::path::PathBuf::from(&path));
                 if let Some(dir) = std::path::Path::new(&path).parent() {
                     if !dir.as_os_str().is_empty() {
                         std::fs::create_dir_all(dir).with_context(|| {
@@ -110,7 +115,11 @@ impl Db {
             .connect(&url)
             .await
             .with_context(|| format!("connecting to {}", redact(&url)))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            sqlite_path,
+        })
     }
 
     /// Starts a write transaction.

@@ -1,5 +1,7 @@
-//! Durability: a load of sales while the server is killed with SIGKILL; after a restart every
-//! sale that was answered 2xx must be in the ledger exactly once. `scripts/test-server.sh`
+//! Durability: a load of sales and clicks while the server is killed with SIGKILL; after a
+//! restart every sale that was answered 2xx must be in the ledger exactly once, and every
+//! click answered 2xx must be counted (clicks carry no idempotency key: the count lies between
+//! the acknowledged and the sent). `scripts/test-server.sh`
 //! drives it: `load_until_killed` runs while the script kills the server, then
 //! `verify_after_restart` runs against the restarted server. Both are `#[ignore]`d so a plain
 //! `cargo test` skips them; they need `REFTRAIL_BASE_URL`, `REFTRAIL_SECRET_KEY` and
@@ -83,9 +85,50 @@ async fn load_until_killed() {
             acked
         }));
     }
+    let mut clickers = Vec::new();
+    for worker in 0..4 {
+        let (client, base, affiliate) = (client.clone(), base.clone(), affiliate.clone());
+        let (log, run) = (log.clone(), run.clone());
+        clickers.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            let mut failing_since: Option<Instant> = None;
+            for n in 0.. {
+                if started.elapsed() > Duration::from_secs(30) {
+                    break;
+                }
+                // A new visitor each time: 16 to 32 letters and digits.
+                let visitor = format!("v{run}w{worker}n{n}");
+                let visitor = &visitor[..visitor.len().min(32)];
+                let body = json!({"affiliate": affiliate, "url": "https://www.shop.test/?ref=durable",
+                    "consent": "granted", "visitor": format!("{visitor:0<16}")});
+                sent += 1;
+                match client.post(format!("{base}/v1/clicks")).json(&body).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        failing_since = None;
+                        let mut l = log.lock().expect("log lock");
+                        writeln!(l, "click").expect("write");
+                        l.flush().expect("flush");
+                    }
+                    _ => {
+                        let since = *failing_since.get_or_insert_with(Instant::now);
+                        if since.elapsed() > Duration::from_secs(2) {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+            let mut l = log.lock().expect("log lock");
+            writeln!(l, "clicks-sent {sent}").expect("write");
+            l.flush().expect("flush");
+        }));
+    }
     let mut total = 0;
     for t in tasks {
         total += t.await.expect("worker");
+    }
+    for c in clickers {
+        c.await.expect("click worker");
     }
     eprintln!("durability: {total} sales acknowledged before the kill");
     assert!(total > 0, "no sale was acknowledged");
@@ -99,7 +142,18 @@ async fn verify_after_restart() {
     let text = std::fs::read_to_string(var("REFTRAIL_DURABILITY_LOG")).expect("log");
     let mut lines = text.lines();
     let affiliate = lines.next().expect("affiliate line").to_owned();
-    let acked: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+    let clicks_acked = lines.iter().filter(|l| **l == "click").count() as i64;
+    let clicks_sent: i64 = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("clicks-sent "))
+        .map(|n| n.parse::<i64>().expect("sent count"))
+        .sum();
+    let acked: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| *l != "click" && !l.starts_with("clicks-sent "))
+        .collect();
     let client = reqwest::Client::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut offset = 0;
@@ -146,8 +200,29 @@ async fn verify_after_restart() {
         10_000 * seen.len() as i64,
         "the ledger holds one commission per stored sale"
     );
+    let r = client
+        .get(format!(
+            "{base}/v1/reports/affiliates?sort=clicks&limit=1000"
+        ))
+        .bearer_auth(&sk)
+        .send()
+        .await
+        .expect("report");
+    let v: Value = r.json().await.expect("json");
+    let clicks_stored = v["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["key"] == affiliate.as_str()))
+        // The load tool's user agent counts as a bot: its clicks are kept apart, not dropped.
+        .map_or(0, |r| {
+            r["clicks"].as_i64().unwrap_or(0) + r["bot_clicks"].as_i64().unwrap_or(0)
+        });
+    assert!(clicks_acked > 0, "no click was acknowledged");
+    assert!(
+        clicks_acked <= clicks_stored && clicks_stored <= clicks_sent,
+        "every acknowledged click is stored: {clicks_acked} acknowledged, {clicks_stored} stored, {clicks_sent} sent"
+    );
     eprintln!(
-        "durability: {} acknowledged, {} stored, all exactly once",
+        "durability: {} sales acknowledged, {} stored, all exactly once; clicks: {clicks_acked} acknowledged, {clicks_stored} stored, {clicks_sent} sent",
         acked.len(),
         seen.len()
     );
