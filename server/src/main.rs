@@ -36,11 +36,27 @@ struct Cli {
     /// Log filter: a level (error, warn, info, debug, trace) or targets like `info,sqlx=warn`.
     #[arg(long, global = true, env = "REFTRAIL_LOG", default_value = "info")]
     log: String,
+    /// Log lines as `text` (key=value, for people) or `json` (one object per line, for log
+    /// collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "REFTRAIL_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     /// Largest number of database connections.
     #[arg(long, global = true, env = "REFTRAIL_MAX_CONNECTIONS")]
     max_connections: Option<u32>,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args, Default)]
@@ -54,6 +70,9 @@ struct ServeArgs {
     /// Domain attribute of the click cookie (default: host-only).
     #[arg(long, env = "REFTRAIL_COOKIE_DOMAIN")]
     cookie_domain: Option<String>,
+    /// Extra trusted certificates (PEM) for https webhook endpoints, besides the web PKI roots.
+    #[arg(long, env = "REFTRAIL_WEBHOOK_CA_FILE")]
+    webhook_ca_file: Option<std::path::PathBuf>,
     /// Do not run the webhook and auto-approval worker in this process.
     #[arg(long, env = "REFTRAIL_NO_WORKER")]
     no_worker: bool,
@@ -137,16 +156,24 @@ fn pinned() -> Pinned {
     }
 }
 
-fn init_logs(filter: &str) -> anyhow::Result<()> {
+fn init_logs(filter: &str, format: LogFormat) -> anyhow::Result<()> {
     let targets: tracing_subscriber::filter::Targets = filter.parse().context("--log")?;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
+    let text = matches!(format, LogFormat::Text).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(std::io::stderr)
+    });
+    let json = matches!(format, LogFormat::Json).then(|| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::stderr)
+    });
     tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_ansi(false)
-                .with_writer(std::io::stderr),
-        )
+        .with(text)
+        .with(json)
         .with(targets)
         .try_init()
         .context("starting the log")?;
@@ -174,18 +201,22 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             cookie_domain: args.cookie_domain.clone(),
         },
     );
+    // A bad CA file stops the start here, not the first delivery later.
+    let webhook_client = reftrail_server::webhooks::client(args.webhook_ca_file.as_deref())?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %redact(&cli.database), "serving");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = (!args.no_worker).then(|| {
-        tokio::spawn(reftrail_server::webhooks::run_worker(
+    let worker = match args.no_worker {
+        true => None,
+        false => Some(tokio::spawn(reftrail_server::webhooks::run_worker(
             state.clone(),
+            webhook_client,
             stop_rx,
-        ))
-    });
+        ))),
+    };
     let router = reftrail_server::routes::static_files::attach(
         app(state),
         args.www_dir.as_deref(),
@@ -331,7 +362,7 @@ async fn export_payout(
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    init_logs(&cli.log)?;
+    init_logs(&cli.log, cli.log_format)?;
     match &cli.command {
         None => {
             serve(

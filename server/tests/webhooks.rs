@@ -55,19 +55,10 @@ async fn call(state: &AppState, method: &str, path: &str, body: Value) -> (Statu
     )
 }
 
-#[tokio::test]
-async fn events_are_signed_delivered_and_retried() {
-    let inbox = Inbox::default();
-    *inbox.fail_first.lock().expect("lock") = 1;
-    let receiver = axum::Router::new()
-        .route("/hook", axum::routing::post(receive))
-        .with_state(inbox.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
-
+/// A fresh server state on its own SQLite file whose program sends `referral.created` to
+/// `hook`, with one sale already queued for it; returns the state, the signing secret and the
+/// sale's answer.
+async fn program_with_hook(hook: &str) -> (AppState, String, Value) {
     let dir = std::env::temp_dir().join(format!(
         "reftrail-webhooks-{}",
         reftrail_server::ids::random_base62(8)
@@ -91,8 +82,7 @@ async fn events_are_signed_delivered_and_retried() {
         .as_str()
         .expect("secret")
         .to_owned();
-    program["webhooks"] =
-        json!([{"url": format!("http://{addr}/hook"), "events": ["referral.created"]}]);
+    program["webhooks"] = json!([{"url": hook, "events": ["referral.created"]}]);
     program["hold_days"] = json!(0);
     let (s, _) = call(&state, "PUT", "/v1/program", program).await;
     assert_eq!(s, StatusCode::OK);
@@ -112,6 +102,24 @@ async fn events_are_signed_delivered_and_retried() {
     )
     .await;
     assert_eq!(s, StatusCode::CREATED);
+
+    (state, secret, sale)
+}
+
+#[tokio::test]
+async fn events_are_signed_delivered_and_retried() {
+    let inbox = Inbox::default();
+    *inbox.fail_first.lock().expect("lock") = 1;
+    let receiver = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let (state, secret, sale) = program_with_hook(&format!("http://{addr}/hook")).await;
 
     let client = reqwest::Client::new();
     // First attempt: the receiver fails; the event stays queued with a backoff.
@@ -154,6 +162,154 @@ async fn events_are_signed_delivered_and_retried() {
     let event: Value = serde_json::from_str(body).expect("json");
     assert_eq!(event["type"], "referral.created");
     assert_eq!(event["data"]["id"], sale["referral"]["id"]);
+    assert_signed(sig, body, &secret);
+}
+
+/// A test CA and a certificate it signed for 127.0.0.1: (CA PEM, leaf DER, leaf key DER).
+fn test_pki() -> (String, Vec<u8>, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Reftrail test CA");
+    let ca = ca.self_signed(&ca_key).expect("CA");
+    let key = KeyPair::generate().expect("key");
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+    leaf.subject_alt_names
+        .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    let leaf = leaf.signed_by(&key, &ca, &ca_key).expect("leaf");
+    (ca.pem(), leaf.der().to_vec(), key.serialize_der())
+}
+
+/// An https receiver on loopback: answers every request `204` and keeps (signature, body).
+async fn https_receiver(cert: Vec<u8>, key: Vec<u8>) -> (std::net::SocketAddr, Inbox) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio_rustls::rustls::{crypto::ring, ServerConfig};
+    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(cert)],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+        )
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let inbox = Inbox::default();
+    let got = inbox.got.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            // A client that refuses the certificate ends the handshake: nothing to keep.
+            let Ok(mut tls) = acceptor.accept(tcp).await else {
+                continue;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let (head, body) = loop {
+                let n = tls.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break (String::new(), String::new());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        break (head.to_owned(), body.to_owned());
+                    }
+                }
+            };
+            let sig = head
+                .lines()
+                .find_map(|l| {
+                    l.split_once(':')
+                        .filter(|(k, _)| k.eq_ignore_ascii_case("reftrail-signature"))
+                        .map(|(_, v)| v.trim().to_owned())
+                })
+                .unwrap_or_default();
+            got.lock().expect("lock").push((sig, body));
+            let _ = tls
+                .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                .await;
+            let _ = tls.shutdown().await;
+        }
+    });
+    (addr, inbox)
+}
+
+#[tokio::test]
+async fn events_reach_an_https_endpoint_whose_certificate_verifies() {
+    let (ca_pem, cert, key) = test_pki();
+    let (addr, inbox) = https_receiver(cert, key).await;
+    let (state, secret, sale) = program_with_hook(&format!("https://{addr}/hook")).await;
+    let ca_file = std::env::temp_dir().join(format!(
+        "reftrail-webhook-ca-{}.pem",
+        reftrail_server::ids::random_base62(8)
+    ));
+    std::fs::write(&ca_file, &ca_pem).expect("CA file");
+
+    // Without the CA the certificate is unknown: nothing is sent, the event waits.
+    let plain = reftrail_server::webhooks::client(None).expect("client");
+    assert_eq!(
+        reftrail_server::webhooks::deliver_due(&state, &plain)
+            .await
+            .expect("round"),
+        0
+    );
+    assert!(inbox.got.lock().expect("lock").is_empty());
+    let row = sqlx::query("SELECT attempts, last_error FROM outbox")
+        .fetch_one(&state.db.pool)
+        .await
+        .expect("row");
+    assert_eq!(row.try_get::<i64, _>(0).expect("attempts"), 1);
+    assert!(row
+        .try_get::<Option<String>, _>(1)
+        .expect("error")
+        .is_some());
+
+    // With it (`--webhook-ca-file`), the retry is delivered over TLS, signed.
+    sqlx::query("UPDATE outbox SET next_at = 0")
+        .execute(&state.db.pool)
+        .await
+        .expect("due");
+    let trusting = reftrail_server::webhooks::client(Some(&ca_file)).expect("client");
+    assert_eq!(
+        reftrail_server::webhooks::deliver_due(&state, &trusting)
+            .await
+            .expect("round"),
+        1
+    );
+    let got = inbox.got.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1);
+    let (sig, body) = &got[0];
+    let event: Value = serde_json::from_str(body).expect("json");
+    assert_eq!(event["type"], "referral.created");
+    assert_eq!(event["data"]["id"], sale["referral"]["id"]);
+    assert_signed(sig, body, &secret);
+
+    // A CA file that holds no certificate stops the start with a clear error.
+    std::fs::write(&ca_file, "not a certificate").expect("write");
+    let err = reftrail_server::webhooks::client(Some(&ca_file))
+        .expect_err("a file without certificates is refused");
+    assert!(err.to_string().contains("no PEM certificate"), "{err}");
+    let _ = std::fs::remove_file(&ca_file);
+}
+
+/// `sig` is the HMAC of `body` with `secret` at the time it names.
+fn assert_signed(sig: &str, body: &str, secret: &str) {
     let t: i64 = sig
         .split(',')
         .next()
@@ -162,7 +318,7 @@ async fn events_are_signed_delivered_and_retried() {
         .expect("t=");
     assert_eq!(
         sig,
-        &reftrail_server::webhooks::signature(&secret, t, body),
+        reftrail_server::webhooks::signature(secret, t, body),
         "signature verifies"
     );
 }
