@@ -12,6 +12,10 @@ const main = document.getElementById('main');
 const top = document.getElementById('top');
 const TOKEN = 'reftrail_portal_token';
 const SHOP = 'reftrail_portal_shop';
+// An embedding page that signs the affiliate in itself (the WordPress plugin: the login cookie and
+// a REST nonce in REFTRAIL_PAGES.headers) sets REFTRAIL_PAGES.signedIn: no token is asked for, and
+// signing out is the embedding site's (REFTRAIL_PAGES.signOutUrl).
+const EMBEDDED = Boolean(window.REFTRAIL_PAGES?.signedIn);
 let me = null;
 let days = '30';
 
@@ -35,7 +39,14 @@ function header() {
     top,
     h('span', { class: 'brand' }, me ? `Reftrail · ${me.affiliate.name}` : 'Reftrail'),
     languagePicker(() => (me ? render() : signIn())),
-    me ? h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out', onclick: signOut }, t('dash.sign_out')) : null,
+    me && !EMBEDDED ? h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out', onclick: signOut }, t('dash.sign_out')) : null,
+    me && EMBEDDED && window.REFTRAIL_PAGES.signOutUrl
+      ? h(
+          'button',
+          { type: 'button', class: 'btn btn-small', id: 'sign-out', onclick: () => window.top.location.assign(window.REFTRAIL_PAGES.signOutUrl) },
+          t('dash.sign_out'),
+        )
+      : null,
   );
 }
 
@@ -48,6 +59,11 @@ function signOut() {
 function signIn(error) {
   me = null;
   header();
+  if (EMBEDDED) {
+    // The embedding site's sign-in expired or is not an affiliate's: a reload asks it again.
+    fill(main, failure(error || new ApiError(401, 'unauthorized'), () => location.reload()));
+    return;
+  }
   const token = h('input', { id: 'token', autocomplete: 'off', required: true, placeholder: 'at_…', spellcheck: 'false' });
   const msg = h('div', { 'aria-live': 'assertive' }, error ? failure(error) : null);
   fill(
@@ -295,7 +311,7 @@ async function boot() {
   pickLocale({});
   readMagicLink();
   const token = sessionStorage.getItem(TOKEN);
-  if (!token) return signIn();
+  if (!token && !EMBEDDED) return signIn();
   header();
   fill(main, loading());
   try {
