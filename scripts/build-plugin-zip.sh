@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # build-plugin-zip.sh - builds dist/reftrail-<version>.zip: the WordPress plugin as committed, with
 # the built browser files (js/dist: loader.js, reftrail.js, reftrail_bg.wasm) in reftrail/assets/
-# and, once committed, the merchant dashboard (www/dashboard and www/shared, with the bundled
-# www/vendor) in reftrail/www/ for wp-admin.
+# and, once committed, the merchant dashboard and the affiliate portal (www/dashboard, www/portal
+# and www/shared, with the bundled www/vendor) in reftrail/www/ for wp-admin and [reftrail_portal].
 #
 #   scripts/build-plugin-zip.sh                         # prints the zip's path
 #   scripts/build-plugin-zip.sh --built-files-into DIR  # only copies the built files into a plugin dir
@@ -15,7 +15,7 @@ ASSETS=(loader.js reftrail.js reftrail_bg.wasm)
 
 have_assets() { for f in "${ASSETS[@]}"; do [ -s "js/dist/$f" ] || return 1; done; }
 
-# built_files DIR: the browser files and the committed dashboard into the plugin directory DIR.
+# built_files DIR: the browser files and the committed dashboard and portal into the plugin directory DIR.
 built_files() {
   local dir=$1 f
   if [ "${REFTRAIL_REBUILD_WASM:-}" = 1 ] || ! have_assets; then
@@ -28,7 +28,7 @@ built_files() {
   rm -rf "$dir/www"
   if [ -n "$(git ls-files www/dashboard/app.js)" ]; then
     if [ ! -s www/vendor/chart.js ] && [ -x scripts/build-www.sh ]; then scripts/build-www.sh >&2; fi
-    git ls-files -z -- www/dashboard www/shared | while IFS= read -r -d '' f; do
+    git ls-files -z -- www/dashboard www/portal www/shared | while IFS= read -r -d '' f; do
       mkdir -p "$dir/$(dirname "$f")"
       cp "$f" "$dir/$f"
     done

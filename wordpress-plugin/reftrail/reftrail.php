@@ -50,6 +50,7 @@ foreach ( array(
 	'class-reftrail-woocommerce.php',
 	'class-reftrail-admin.php',
 	'class-reftrail-shortcodes.php',
+	'class-reftrail-portal.php',
 ) as $reftrail_file ) {
 	require_once REFTRAIL_DIR . '/includes/' . $reftrail_file;
 }
@@ -74,6 +75,7 @@ final class Reftrail_Plugin {
 		Reftrail_WooCommerce::init();
 		Reftrail_Admin::init();
 		Reftrail_Shortcodes::init();
+		Reftrail_Portal::init();
 		Reftrail_Webhooks::init();
 		// Before the blocks are registered at `init` (their block.json titles are translated then).
 		add_action( 'init', array( __CLASS__, 'load_textdomain' ), 1 );

@@ -1,6 +1,7 @@
 <?php
 /**
- * `[reftrail_portal]`: the signed-in affiliate's links, balances and recent referrals.
+ * `[reftrail_portal]`: the signed-in affiliate's portal: the app of `www/portal/` (Reftrail_Portal)
+ * over the server-rendered link, coupon codes and balances, which stay without JavaScript.
  * `[reftrail_register]`: a form for a signed-in user to apply as an affiliate (pending until the
  * owner approves). Both render on the server, escaped; the form carries a nonce. The blocks
  * `reftrail/portal` and `reftrail/register` (blocks/<name>/block.json, editor script
@@ -47,7 +48,9 @@ final class Reftrail_Shortcodes {
 	}
 
 	/**
-	 * The portal.
+	 * The portal of the signed-in user: for an approved affiliate, the portal app of `www/portal/`
+	 * over the server-rendered portal (which stays without JavaScript; see Reftrail_Portal);
+	 * otherwise what they need to do.
 	 *
 	 * @return string
 	 */
@@ -57,7 +60,19 @@ final class Reftrail_Shortcodes {
 		if ( ! $id ) {
 			return '<p class="reftrail-portal">' . esc_html__( 'Sign in with your affiliate account to see your links and earnings.', 'reftrail' ) . '</p>';
 		}
-		$a     = Reftrail_Affiliates::get( $id );
+		$a   = Reftrail_Affiliates::get( $id );
+		$out = self::portal_markup( $a );
+		return 'approved' === $a['status'] ? Reftrail_Portal::embed( $out ) : $out;
+	}
+
+	/**
+	 * The server-rendered portal of an affiliate: name, link, coupon codes and balances.
+	 *
+	 * @param array $a The affiliate (Reftrail_Affiliates::get()).
+	 * @return string
+	 */
+	public static function portal_markup( array $a ) {
+		$id    = $a['id'];
 		$param = Reftrail_Program::get()['params'][0] ?? 'ref';
 		$out   = '<div class="reftrail-portal"><h3>' . esc_html( $a['name'] ) . '</h3>';
 		if ( 'approved' !== $a['status'] ) {

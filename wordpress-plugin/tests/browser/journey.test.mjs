@@ -100,3 +100,109 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
     await browser.close();
   }
 });
+
+// The affiliate portal for a WordPress user: they apply through [reftrail_register], the owner
+// approves them, and the page with [reftrail_portal] shows the portal app of www/portal in a frame,
+// signed in by WordPress (login cookie and REST nonce, no portal token), with their links, earnings
+// and referrals and nothing of another affiliate's; without JavaScript, the server-rendered portal.
+test('an affiliate signed in to WordPress sees their own links and earnings in the portal, and nothing of another affiliate', async () => {
+  const wpAuth = { authorization: `Basic ${Buffer.from(`${process.env.WP_ADMIN_USER}:${process.env.WP_APP_PASS}`).toString('base64')}`, 'content-type': 'application/json' };
+  const wp = async (method, path, body) => {
+    const r = await fetch(`${WP}/wp-json/wp/v2${path}`, { method, headers: wpAuth, body: body && JSON.stringify(body) });
+    const json = await r.json();
+    assert.ok(r.ok, `${method} ${path}: ${r.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const tag = Date.now().toString(36);
+  const mine = `pa${tag}`;
+  const other = `pb${tag}`;
+  const pass = `pw-${tag}-Portal-1`;
+  const user = await wp('POST', '/users', { username: `portal_${tag}`, email: `portal_${tag}@example.test`, password: pass, roles: ['subscriber'] });
+  const signUp = await wp('POST', '/pages', { title: `Join ${tag}`, status: 'publish', content: '[reftrail_register]' });
+  const portalPage = await wp('POST', '/pages', { title: `Portal ${tag}`, status: 'publish', content: '[reftrail_portal]' });
+  // Another affiliate, with a sale of their own.
+  assert.equal((await api('POST', '/v1/affiliates', { id: other, name: `Other <i>${other}</i>`, coupons: [`${other}C`] })).status, 201);
+  const theirs = await api('POST', '/v1/sales', { order_id: `ob-${tag}`, amount: 20000, currency: 'USD', coupon: `${other}C` });
+  assert.equal(theirs.status, 201, JSON.stringify(theirs.json));
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  const signIn = async (page) => {
+    await page.goto(`${WP}/wp-login.php`);
+    await page.fill('#user_login', user.username);
+    await page.fill('#user_pass', pass);
+    await Promise.all([page.waitForNavigation(), page.click('#wp-submit')]);
+  };
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page);
+    // The sign-up form: pending until the owner approves.
+    await page.goto(signUp.link);
+    await page.fill('input[name="reftrail_id"]', mine);
+    await page.fill('input[name="reftrail_name"]', `Mine ${tag}`);
+    await page.fill('input[name="reftrail_payout"]', `paypal_${tag}@example.test`);
+    await Promise.all([page.waitForNavigation(), page.click('form.reftrail-register button[type="submit"]')]);
+    assert.match(await page.locator('.reftrail-register').innerText(), /waiting for approval/);
+    await page.goto(portalPage.link);
+    assert.match(await page.locator('.reftrail-portal').innerText(), /waiting for approval/);
+    assert.equal(await page.locator('iframe').count(), 0, 'no portal app before approval');
+    const approved = await api('PATCH', `/v1/affiliates/${mine}`, { status: 'approved', coupons: [`${mine}C`] });
+    assert.equal(approved.status, 200, JSON.stringify(approved.json));
+    const sale = await api('POST', '/v1/sales', { order_id: `oa-${tag}`, amount: 12000, currency: 'USD', coupon: `${mine}C` });
+    assert.equal(sale.status, 201, JSON.stringify(sale.json));
+    const ref = sale.json.referral;
+    assert.equal(ref.affiliate, mine);
+
+    // The portal app in its frame, talking to /wp-json/reftrail/v1/me* with the REST nonce.
+    const meCalls = [];
+    page.on('request', (r) => { if (r.url().includes('/wp-json/reftrail/v1/me')) meCalls.push(r.headers()); });
+    await page.goto(portalPage.link);
+    const app = page.frameLocator('iframe.reftrail-portal-frame');
+    await app.locator('#links .link').first().waitFor({ timeout: 20000 });
+    await page.locator('iframe.reftrail-portal-frame').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('.reftrail-portal-embed > .reftrail-portal').isHidden(), true, 'the server-rendered portal gives way to the app');
+    const links = await app.locator('#links .link').allInnerTexts();
+    assert.ok(links.includes(`${WP}/?ref=${mine}`), links.join('\n'));
+    assert.ok(links.every((l) => l.includes(mine)), links.join('\n'));
+    assert.match(await app.locator('#coupons').innerText(), new RegExp(`${mine}C`, 'i'));
+    const balance = app.locator('#balances tr[data-currency="USD"]');
+    assert.equal(await balance.getAttribute('data-pending'), String(ref.commission));
+    assert.equal(await app.locator(`#my-referrals tr[data-id="${ref.id}"]`).count(), 1);
+    assert.equal(await app.locator('#my-referrals tbody tr').count(), 1, 'only their own referral');
+    assert.equal(await app.locator(`[data-kpi="earnings_USD"]`).getAttribute('data-raw'), String(ref.commission));
+    const frameHtml = await app.locator('html').innerHTML();
+    for (const foreign of [other, theirs.json.referral.id, `ob-${tag}`]) {
+      assert.ok(!frameHtml.toLowerCase().includes(foreign.toLowerCase()), `the portal shows nothing of ${foreign}`);
+    }
+    assert.ok(meCalls.length >= 2, 'the app called /v1/me and /v1/me/report');
+    for (const h of meCalls) {
+      assert.match(h['x-wp-nonce'] || '', /^[0-9a-f]{10}$/, 'signed in by the WordPress REST nonce');
+      assert.equal(h.authorization, undefined, 'no portal token');
+    }
+    assert.equal(await app.locator('#token').count(), 0, 'no token sign-in form');
+    // Signing out is WordPress's: the whole page goes to its logout.
+    await Promise.all([page.waitForURL(/loggedout=true/), app.locator('#sign-out').click()]);
+    assert.match(page.url(), /wp-login\.php\?loggedout=true/);
+
+    // Without JavaScript: the server-rendered portal, no frame.
+    const plain = await browser.newContext({ javaScriptEnabled: false });
+    const noJs = await plain.newPage();
+    await signIn(noJs);
+    await noJs.goto(portalPage.link);
+    assert.equal(await noJs.locator('iframe').count(), 0);
+    const fallback = await noJs.locator('.reftrail-portal').innerText();
+    assert.ok(fallback.includes(`?ref=${mine}`), fallback);
+    assert.match(fallback, /USD/);
+    assert.ok(!fallback.includes(other), fallback);
+    await plain.close();
+  } finally {
+    await browser.close();
+  }
+  // The portal document answers nobody else: a visitor is sent to the login page.
+  const anon = await fetch(`${WP}/?reftrail_portal=1`, { redirect: 'manual' });
+  assert.equal(anon.status, 302);
+  assert.match(anon.headers.get('location'), /wp-login\.php/);
+});
