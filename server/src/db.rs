@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "money_and_visitor_rollups",
         include_str!("../migrations/0004_money_and_visitor_rollups.sql"),
     ),
+    (
+        5,
+        "cost_of_goods",
+        include_str!("../migrations/0005_cost_of_goods.sql"),
+    ),
 ];
 
 impl Db {

@@ -1,7 +1,8 @@
 //! Report rollups kept in the same transaction as the changes they count (migration 4):
 //!
 //! - `referral_daily`: per UTC day of the referral, affiliate, currency and kind, the referral
-//!   counts and sums the reports need, including the ledger's net commission and the refunds.
+//!   counts and sums the reports need, including the ledger's net commission, the refunds, and
+//!   the cost of goods of the sales with the cost their refunds took back (migration 5).
 //!   Every change goes through here as a delta: [`referral_sub`] before a change to a referral
 //!   or its refunds and [`referral_add`] after it (the referral's contribution is read from
 //!   the rows themselves), [`ledger_delta`] for each ledger row. Deltas commute, so concurrent
@@ -23,19 +24,31 @@ const UPSERT: &str = "ON CONFLICT (day, affiliate_id, currency, kind) DO UPDATE 
      amount_kept = referral_daily.amount_kept + excluded.amount_kept, \
      commission = referral_daily.commission + excluded.commission, \
      ledger_net = referral_daily.ledger_net + excluded.ledger_net, \
-     refunded = referral_daily.refunded + excluded.refunded";
+     refunded = referral_daily.refunded + excluded.refunded, \
+     cost = referral_daily.cost + excluded.cost, \
+     cost_refunded = referral_daily.cost_refunded + excluded.cost_refunded, \
+     sales_without_cost = referral_daily.sales_without_cost + excluded.sales_without_cost";
+
+/// The columns every insert into `referral_daily` names, in order.
+const COLUMNS: &str =
+    "day, affiliate_id, currency, kind, referrals, referrals_net, reversed, amount, \
+     amount_kept, commission, ledger_net, refunded, cost, cost_refunded, sales_without_cost";
 
 async fn referral_contribution(tx: &mut Tx, referral: &str, sign: i64) -> Result<(), AppError> {
+    // A lead's `source_id` names a lead, so it matches no order: its cost columns stay 0.
     let sql = format!(
-        "INSERT INTO referral_daily (day, affiliate_id, currency, kind, referrals, referrals_net, reversed, amount, \
-         amount_kept, commission, ledger_net, refunded) \
+        "INSERT INTO referral_daily ({COLUMNS}) \
          SELECT r.at / 86400, r.affiliate_id, r.currency, r.kind, $2, \
          $2 * (CASE WHEN r.status IN ('reversed', 'rejected') THEN 0 ELSE 1 END), \
          $2 * (CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END), $2 * r.amount, \
          $2 * (CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount END), $2 * r.commission, 0, \
          $2 * (CASE WHEN r.status = 'rejected' THEN 0 ELSE \
-           (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM refunds x WHERE x.order_ref = r.source_id) END) \
-         FROM referrals r WHERE r.id = $1 {UPSERT}"
+           (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM refunds x WHERE x.order_ref = r.source_id) END), \
+         $2 * (CASE WHEN r.status = 'rejected' OR r.kind <> 'sale' THEN 0 ELSE COALESCE(o.cost, 0) END), \
+         $2 * (CASE WHEN r.status = 'rejected' OR r.kind <> 'sale' THEN 0 ELSE \
+           (SELECT CAST(COALESCE(SUM(x.cost), 0) AS BIGINT) FROM refunds x WHERE x.order_ref = r.source_id) END), \
+         $2 * (CASE WHEN r.kind = 'sale' AND r.status NOT IN ('reversed', 'rejected') AND o.cost IS NULL THEN 1 ELSE 0 END) \
+         FROM referrals r LEFT JOIN orders o ON o.id = r.source_id WHERE r.id = $1 {UPSERT}"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(referral)
@@ -60,9 +73,8 @@ pub async fn referral_add(tx: &mut Tx, referral: &str) -> Result<(), AppError> {
 /// Adds one ledger row's amount to its referral's day (called by `ledger::append`).
 pub async fn ledger_delta(tx: &mut Tx, referral: &str, amount: i64) -> Result<(), AppError> {
     let sql = format!(
-        "INSERT INTO referral_daily (day, affiliate_id, currency, kind, referrals, referrals_net, reversed, amount, \
-         amount_kept, commission, ledger_net, refunded) \
-         SELECT r.at / 86400, r.affiliate_id, r.currency, r.kind, 0, 0, 0, 0, 0, 0, $2, 0 \
+        "INSERT INTO referral_daily ({COLUMNS}) \
+         SELECT r.at / 86400, r.affiliate_id, r.currency, r.kind, 0, 0, 0, 0, 0, 0, $2, 0, 0, 0, 0 \
          FROM referrals r WHERE r.id = $1 {UPSERT}"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -94,19 +106,25 @@ pub async fn order_delta(
     Ok(())
 }
 
-/// The statement that builds `referral_daily` from the referrals, the ledger and the refunds
-/// (the same as migration 4's).
+/// The statement that builds `referral_daily` from the referrals, the ledger, the orders' cost
+/// and the refunds (migration 4's, with the cost columns of migration 5).
 const BUILD_REFERRAL_DAILY: &str = "INSERT INTO referral_daily (day, affiliate_id, currency, kind, referrals, \
-     referrals_net, reversed, amount, amount_kept, commission, ledger_net, refunded) \
+     referrals_net, reversed, amount, amount_kept, commission, ledger_net, refunded, cost, cost_refunded, \
+     sales_without_cost) \
      SELECT r.at / 86400, r.affiliate_id, r.currency, r.kind, COUNT(*), \
      SUM(CASE WHEN r.status IN ('reversed', 'rejected') THEN 0 ELSE 1 END), \
      SUM(CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END), SUM(r.amount), \
      SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount END), SUM(r.commission), \
-     SUM(COALESCE(l.net, 0)), SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE COALESCE(f.refunded, 0) END) \
+     SUM(COALESCE(l.net, 0)), SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE COALESCE(f.refunded, 0) END), \
+     SUM(CASE WHEN r.status = 'rejected' OR r.kind <> 'sale' THEN 0 ELSE COALESCE(o.cost, 0) END), \
+     SUM(CASE WHEN r.status = 'rejected' OR r.kind <> 'sale' THEN 0 ELSE COALESCE(f.cost, 0) END), \
+     SUM(CASE WHEN r.kind = 'sale' AND r.status NOT IN ('reversed', 'rejected') AND o.cost IS NULL THEN 1 ELSE 0 END) \
      FROM referrals r \
      LEFT JOIN (SELECT referral_id, SUM(amount) AS net FROM ledger WHERE referral_id IS NOT NULL GROUP BY referral_id) l \
        ON l.referral_id = r.id \
-     LEFT JOIN (SELECT order_ref, SUM(amount) AS refunded FROM refunds GROUP BY order_ref) f ON f.order_ref = r.source_id \
+     LEFT JOIN (SELECT order_ref, SUM(amount) AS refunded, SUM(cost) AS cost FROM refunds GROUP BY order_ref) f \
+       ON f.order_ref = r.source_id \
+     LEFT JOIN orders o ON o.id = r.source_id \
      GROUP BY r.at / 86400, r.affiliate_id, r.currency, r.kind";
 
 /// Recomputes the three rollups from the rows (after a bulk load that wrote rows directly).

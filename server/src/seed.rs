@@ -1,6 +1,6 @@
 //! `seed-demo`: a realistic program to look at. About 20 affiliates across the categories,
 //! 90 days of clicks, leads and sales in VND and USD (some by coupon, some unattributed store
-//! orders), refunds, flagged referrals, approvals after the hold period, and one payout.
+//! orders) with their cost of goods, refunds, flagged referrals, approvals after the hold period.
 //! Deterministic for a given seed. Writes through the same ledger and commission code as the
 //! API.
 
@@ -56,13 +56,14 @@ const AFFILIATES: [(&str, &str, &str); 20] = [
     ("quiet.one", "Quiet One", "content"),
 ];
 
-const PRODUCTS: [(&str, &str, i64, i64); 6] = [
-    ("SHOE-RUN-1", "shoes", 1_250_000, 5_000),
-    ("SHOE-WALK-2", "shoes", 890_000, 3_600),
-    ("BAG-TOTE", "bags", 450_000, 1_800),
-    ("TEE-BASIC", "apparel", 199_000, 800),
-    ("GIFT-CARD", "gift", 500_000, 2_000),
-    ("WATCH-SPORT", "accessories", 2_990_000, 12_000),
+/// SKU, category, unit price in VND and in USD cents, and cost of goods per mille of the price.
+const PRODUCTS: [(&str, &str, i64, i64, i64); 6] = [
+    ("SHOE-RUN-1", "shoes", 1_250_000, 5_000, 450),
+    ("SHOE-WALK-2", "shoes", 890_000, 3_600, 480),
+    ("BAG-TOTE", "bags", 450_000, 1_800, 380),
+    ("TEE-BASIC", "apparel", 199_000, 800, 300),
+    ("GIFT-CARD", "gift", 500_000, 2_000, 1000),
+    ("WATCH-SPORT", "accessories", 2_990_000, 12_000, 550),
 ];
 
 /// What `seed-demo` wrote.
@@ -229,7 +230,7 @@ pub async fn seed_demo(
             }
             if rng.chance(sales_per_mille) {
                 let usd = rng.chance(250);
-                let (sku, cat, vnd, usd_price) =
+                let (sku, cat, vnd, usd_price, cost_permille) =
                     PRODUCTS[usize::try_from(rng.below(6)).unwrap_or(0)];
                 let qty = 1 + i64::try_from(rng.below(2)).unwrap_or(0);
                 let (currency, price) = if usd {
@@ -244,6 +245,7 @@ pub async fn seed_demo(
                     quantity: qty,
                 }];
                 let amount = price * qty;
+                let cost = amount * cost_permille / 1000;
                 let order_ref = new_id("ord");
                 let order_at = at + 600 + i64::try_from(rng.below(3600)).unwrap_or(0);
                 let by = if AFFILIATES[ai].2 == "coupon" && rng.chance(600) {
@@ -252,8 +254,8 @@ pub async fn seed_demo(
                     "cookie"
                 };
                 sqlx::query(
-                    "INSERT INTO orders (id, order_id, at, amount, currency, shipping, tax, items, verified, affiliate_id, attributed_by, click_id) \
-                     VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 1, $7, $8, $9)",
+                    "INSERT INTO orders (id, order_id, at, amount, currency, shipping, tax, items, verified, affiliate_id, attributed_by, click_id, cost) \
+                     VALUES ($1, $2, $3, $4, $5, 0, 0, $6, 1, $7, $8, $9, $10)",
                 )
                 .bind(&order_ref)
                 .bind(format!("DEMO-{}", order_ref))
@@ -264,6 +266,7 @@ pub async fn seed_demo(
                 .bind(aff)
                 .bind(by)
                 .bind(&click_id)
+                .bind(cost)
                 .execute(&mut *tx)
                 .await?;
                 out.orders += 1;
@@ -303,13 +306,14 @@ pub async fn seed_demo(
                 .await?;
                 if rng.chance(50) {
                     let refund = if rng.chance(500) { amount } else { amount / 2 };
-                    sqlx::query("INSERT INTO refunds (id, refund_key, order_ref, amount, currency, at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    sqlx::query("INSERT INTO refunds (id, refund_key, order_ref, amount, currency, at, cost) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                         .bind(new_id("rfd"))
                         .bind(format!("demo:{order_ref}"))
                         .bind(&order_ref)
                         .bind(refund)
                         .bind(currency.as_str())
                         .bind(order_at + 3 * DAY)
+                        .bind(reftrail::commission::reverse_part(cost, amount, 0, 0, refund))
                         .execute(&mut *tx)
                         .await?;
                     out.refunds += 1;

@@ -239,6 +239,22 @@ async fn invalid_sales_write_nothing() {
             json!({"order_id": order, "amount": 1, "currency": "VND", "at": "2999-01-01T00:00:00Z"}),
             "invalid_at",
         ),
+        (
+            json!({"order_id": order, "amount": 100, "currency": "VND", "cost": -1}),
+            "invalid_cost",
+        ),
+        (
+            json!({"order_id": order, "amount": 100, "currency": "VND", "cost": 101}),
+            "invalid_cost",
+        ),
+        (
+            json!({"order_id": order, "amount": 100, "currency": "VND", "cost": "40"}),
+            "invalid_body",
+        ),
+        (
+            json!({"order_id": order, "amount": 100, "currency": "VND", "cost": 40.5}),
+            "invalid_body",
+        ),
     ];
     for (b, code) in bad {
         sale(b).await.error(400, code);

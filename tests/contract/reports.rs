@@ -119,3 +119,130 @@ async fn every_report_answers_its_shape() {
     r.status(200);
     assert!(r.json["rows"].as_array().is_some_and(|x| x.len() <= 3));
 }
+
+#[tokio::test]
+async fn roi_and_contribution_margin_use_the_cost_of_goods() {
+    let (a, token) = affiliate(json!({})).await;
+    let (c1, _) = click(&a).await;
+    let (o1, o2, o3) = (uid("o"), uid("o"), uid("o"));
+    let r = sale(json!({"order_id": o1, "amount": 100_000, "currency": "VND", "cost": 40_000, "click_id": c1}))
+        .await;
+    r.status(201);
+    assert_eq!(r.json["sale"]["cost"], 40_000);
+    sale(json!({"order_id": o2, "amount": 300_000, "currency": "VND", "cost": 120_000, "click_id": c1}))
+        .await
+        .status(201);
+    // Half of o2 refunded: half its cost of goods comes back, like its revenue and commission.
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": o2, "amount": 150_000, "refund_id": uid("r")}))
+        .send()
+        .await
+        .status(201);
+    let row = || async {
+        let r = req("GET", "/v1/reports/affiliates?limit=1000&sort=clicks")
+            .sk()
+            .send()
+            .await;
+        r.status(200);
+        r.json["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|x| x["key"] == a.as_str())
+            .cloned()
+            .expect("row")
+    };
+    let r = row().await;
+    let m = money(&r, "VND");
+    assert_eq!(m["revenue_net"], 250_000);
+    assert_eq!(m["commissions"], 25_000);
+    assert_eq!(m["cost_of_goods"], 100_000);
+    assert_eq!(m["sales_without_cost"], 0);
+    assert_eq!(m["contribution_margin"], 125_000);
+    assert_eq!(m["roi"], 5.0);
+    assert_eq!(m["roi_percent"], 500.0);
+    assert_eq!(m["roas"], 10.0);
+    // A net sale without a cost: no ROI, and the report says how many sales lack one.
+    sale(json!({"order_id": o3, "amount": 50_000, "currency": "VND", "click_id": c1}))
+        .await
+        .status(201);
+    let r = row().await;
+    let m = money(&r, "VND");
+    assert_eq!(m["revenue_net"], 300_000);
+    assert_eq!(m["cost_of_goods"], 100_000);
+    assert_eq!(m["sales_without_cost"], 1);
+    assert_eq!(m["roi"], Value::Null);
+    assert_eq!(m["roi_percent"], Value::Null);
+    assert_eq!(m["contribution_margin"], 300_000 - 100_000 - 30_000);
+    // Refunded in full it is no net sale any more: ROI again.
+    req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": o3}))
+        .send()
+        .await
+        .status(201);
+    let r = row().await;
+    let m = money(&r, "VND");
+    assert_eq!(m["sales_without_cost"], 0);
+    assert_eq!(m["roi"], 5.0);
+    // The merchant's sales list shows the cost; the affiliate's own report leaves it out.
+    let r = req("GET", &format!("/v1/sales?affiliate={a}&limit=10"))
+        .sk()
+        .send()
+        .await;
+    let costs: Vec<&Value> = r.json["sales"]
+        .as_array()
+        .expect("sales")
+        .iter()
+        .map(|x| &x["cost"])
+        .collect();
+    assert_eq!(costs, [&Value::Null, &json!(120_000), &json!(40_000)]);
+    let r = req("GET", "/v1/me/report")
+        .who(As::Bearer(token))
+        .send()
+        .await;
+    r.status(200);
+    let m = money(&r.json["kpis"], "VND");
+    assert_eq!(m["revenue_net"], 250_000);
+    for k in [
+        "cost_of_goods",
+        "sales_without_cost",
+        "roi",
+        "roi_percent",
+        "contribution_margin",
+    ] {
+        assert_eq!(m[k], Value::Null, "{k} in the affiliate's report");
+    }
+}
+
+#[tokio::test]
+async fn partial_refunds_take_back_exactly_the_cost_of_goods() {
+    let (a, _) = affiliate(json!({})).await;
+    let (c, _) = click(&a).await;
+    let order = uid("o");
+    sale(json!({"order_id": order, "amount": 3_000, "currency": "VND", "cost": 1_000, "click_id": c}))
+        .await
+        .status(201);
+    // Thirds: 333, 334, 333 taken back (the rounding of commission reversals).
+    for left in [667, 333, 0] {
+        req("POST", "/v1/refunds")
+            .sk()
+            .json(&json!({"order_id": order, "amount": 1_000, "refund_id": uid("r")}))
+            .send()
+            .await
+            .status(201);
+        let r = req("GET", "/v1/reports/affiliates?limit=1000&sort=clicks")
+            .sk()
+            .send()
+            .await;
+        let row = r.json["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|x| x["key"] == a.as_str())
+            .cloned()
+            .expect("row");
+        assert_eq!(money(&row, "VND")["cost_of_goods"], left);
+    }
+}

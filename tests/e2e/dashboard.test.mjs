@@ -66,6 +66,7 @@ test('overview: every KPI card equals the reports API for the same period, in VN
       cost_per_sale: m.cost_per_sale,
       epc_per_100: m.epc_per_100,
       roas: m.roas,
+      roi: m.roi,
       contribution_margin: m.contribution_margin,
       reversal_rate: k.reversal_rate,
       active_affiliate_rate: summary.active_affiliate_rate,
@@ -75,6 +76,11 @@ test('overview: every KPI card equals the reports API for the same period, in VN
       assert.ok(c[id], `card ${id}`);
       assert.equal(Number(c[id].raw), Number(v), `${currency} ${id}`);
     }
+    // Every seeded sale carries its cost of goods: ROI is known, and the margin subtracts it.
+    assert.equal(m.sales_without_cost, 0);
+    assert.ok(m.roi !== null && m.cost_of_goods > 0, `${currency} ROI ${m.roi}, cost of goods ${m.cost_of_goods}`);
+    assert.equal(m.contribution_margin, m.revenue_net - m.cost_of_goods - m.commissions);
+    assert.equal(c.roi.text, `${(Math.round(m.roi * 100) / 100).toLocaleString('en-US')}×`);
     // What is shown is the API's number, formatted by Intl (VND without decimals, USD with two).
     const fmt = (minor) =>
       page.evaluate(([n, cur]) => new Intl.NumberFormat('en-US', { style: 'currency', currency: cur, minimumFractionDigits: cur === 'VND' ? 0 : 2 }).format(cur === 'VND' ? n : n / 100), [minor, currency]);

@@ -35,6 +35,21 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( '', $wpdb->last_error );
 	}
 
+	public function test_upgrade_from_5_adds_the_cost_of_goods_columns() {
+		global $wpdb;
+		$orders  = Reftrail_Db::table( 'orders' );
+		$refunds = Reftrail_Db::table( 'refunds' );
+		$wpdb->query( "ALTER TABLE {$orders} DROP COLUMN cost" ); // phpcs:ignore
+		$wpdb->query( "ALTER TABLE {$refunds} DROP COLUMN cost" ); // phpcs:ignore
+		update_option( Reftrail_Schema::OPTION, 5 );
+		Reftrail_Schema::maybe_upgrade();
+		$order_cost  = $wpdb->get_row( "SHOW COLUMNS FROM {$orders} LIKE 'cost'", ARRAY_A ); // phpcs:ignore
+		$refund_cost = $wpdb->get_row( "SHOW COLUMNS FROM {$refunds} LIKE 'cost'", ARRAY_A ); // phpcs:ignore
+		$this->assertSame( array( 'YES', null ), array( $order_cost['Null'], $order_cost['Default'] ), 'an order without a cost stays unknown' );
+		$this->assertSame( array( 'NO', '0' ), array( $refund_cost['Null'], $refund_cost['Default'] ) );
+		$this->assertSame( 6, (int) get_option( Reftrail_Schema::OPTION ) );
+	}
+
 	public function test_roles_capability_and_keys() {
 		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
 		$this->assertTrue( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ) );

@@ -318,6 +318,58 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 200, array( $first['id'] ) ), array( $s, array_column( $d['payouts'], 'id' ) ) );
 	}
 
+	public function test_cost_of_goods_roi_and_contribution_margin() {
+		$this->program( array( 'hold_days' => 0 ) );
+		$made = $this->affiliate( 'alice', array( 'coupons' => array( 'A' ) ) );
+		foreach ( array(
+			array( array( 'cost' => -1 ), 'invalid_cost' ),
+			array( array( 'cost' => 10001 ), 'invalid_cost' ),
+			array( array( 'cost' => '40' ), 'invalid_body' ),
+			array( array( 'cost' => 40.5 ), 'invalid_body' ),
+		) as list( $bad, $code ) ) {
+			list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array_merge( array( 'order_id' => 'C0', 'amount' => 10000, 'currency' => 'USD', 'coupon' => 'A' ), $bad ), $this->sk() );
+			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), wp_json_encode( $bad ) );
+		}
+		list( , $d ) = $this->rest( 'GET', '/v1/sales', null, $this->sk() );
+		$this->assertSame( array(), $d['sales'], 'a refused sale writes nothing' );
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'C1', 'amount' => 3000, 'currency' => 'USD', 'coupon' => 'A', 'cost' => 1000 ), $this->sk() );
+		$this->assertSame( array( 201, 1000 ), array( $s, $d['sale']['cost'] ) );
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'C2', 'amount' => 10000, 'currency' => 'USD', 'coupon' => 'A', 'cost' => 0 ), $this->sk() );
+		// A third of C1 refunded takes back 333 of its cost.
+		$this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'C1', 'amount' => 1000, 'refund_id' => 'C1-a' ), $this->sk() );
+		$money = function () {
+			list( , $r ) = $this->rest( 'GET', '/v1/reports/summary', null, $this->sk() );
+			return $r['kpis']['money'][0];
+		};
+		$m = $money();
+		$this->assertSame( array( 12000, 1200, 667, 0 ), array( $m['revenue_net'], $m['commissions'], $m['cost_of_goods'], $m['sales_without_cost'] ) );
+		$this->assertSame( 12000 - 667 - 1200, $m['contribution_margin'] );
+		$this->assertSame( round( ( 12000 - 667 - 1200 ) / 1200, 6 ), $m['roi'] );
+		$this->assertSame( round( $m['roi'] * 100, 2 ), $m['roi_percent'] );
+		// A sale without a cost: no ROI until it is no net sale any more.
+		$this->rest( 'POST', '/v1/sales', array( 'order_id' => 'C3', 'amount' => 5000, 'currency' => 'USD', 'coupon' => 'A' ), $this->sk() );
+		$m = $money();
+		$this->assertSame( array( 1, null, null ), array( $m['sales_without_cost'], $m['roi'], $m['roi_percent'] ) );
+		$this->assertSame( 17000 - 667 - 1700, $m['contribution_margin'] );
+		$this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'C3' ), $this->sk() );
+		// The rest of C1, in two parts: its whole cost comes back.
+		$this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'C1', 'amount' => 1000, 'refund_id' => 'C1-b' ), $this->sk() );
+		$this->assertSame( 333, $money()['cost_of_goods'] );
+		$this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'C1', 'refund_id' => 'C1-c' ), $this->sk() );
+		$m = $money();
+		$this->assertSame( array( 10000, 1000, 0, 0, 9000, 9.0 ), array( $m['revenue_net'], $m['commissions'], $m['cost_of_goods'], $m['sales_without_cost'], $m['contribution_margin'], $m['roi'] ) );
+		list( , $d ) = $this->rest( 'GET', '/v1/sales', null, $this->sk() );
+		$this->assertSame( array( null, 0, 1000 ), array_column( $d['sales'], 'cost' ) );
+		// The affiliate sees their revenue, not the merchant's cost figures.
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me/report', null, array( 'authorization' => 'Bearer ' . $made['token'] ) );
+		$this->assertSame( 200, $s );
+		$m = $d['kpis']['money'][0];
+		$this->assertSame( 10000, $m['revenue_net'] );
+		foreach ( array( 'cost_of_goods', 'sales_without_cost', 'roi', 'roi_percent', 'contribution_margin' ) as $k ) {
+			$this->assertNull( $m[ $k ], $k );
+		}
+	}
+
 	public function test_affiliates_crud() {
 		list( $s, $d, $h ) = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'carol', 'name' => 'Carol', 'category' => 'influencer', 'commission' => array( 'sale' => array( 'type' => 'percent', 'rate_bps' => 1500 ) ), 'coupons' => array( 'carol5' ) ), $this->sk() );
 		$this->assertSame( 201, $s );

@@ -8,8 +8,8 @@ import { routeQuery, setRouteQuery, period } from './route.js';
 
 const ZERO = {
   revenue_gross: 0, revenue_net: 0, aov: 0, commissions_gross: 0, commissions: 0, lead_commissions: 0,
-  cost_per_sale: 0, cost_per_lead: 0, epc_per_100: 0, roas: null, roas_percent: null, contribution_margin: 0,
-  reversal_rate_amount: null,
+  cost_per_sale: 0, cost_per_lead: 0, epc_per_100: 0, roas: null, roas_percent: null, cost_of_goods: 0,
+  sales_without_cost: 0, roi: null, roi_percent: null, contribution_margin: 0, reversal_rate_amount: null,
 };
 
 /** The money KPIs of `kpis` in `currency` (zeros when it had none). */
@@ -98,7 +98,14 @@ export async function overview(main, { api, program, render }) {
     card('cost_per_sale', t('kpi.cost_per_sale'), fmt(m.cost_per_sale), m.cost_per_sale, t('kpi.cost_per_lead', { v: fmt(m.cost_per_lead) })),
     card('epc_per_100', t('kpi.epc'), fmt(m.epc_per_100), m.epc_per_100, t('kpi.epc_hint')),
     card('roas', t('kpi.roas'), ratio(m.roas), m.roas, m.roas_percent === null ? null : `${num(m.roas_percent)} %`),
-    card('contribution_margin', t('kpi.margin'), fmt(m.contribution_margin), m.contribution_margin),
+    card(
+      'roi',
+      t('kpi.roi'),
+      ratio(m.roi),
+      m.roi,
+      m.roi !== null ? `${num(m.roi_percent)} %` : m.sales_without_cost > 0 ? t('kpi.roi_missing_cost', { n: num(m.sales_without_cost) }) : null,
+    ),
+    card('contribution_margin', t('kpi.margin'), fmt(m.contribution_margin), m.contribution_margin, t('kpi.margin_cogs', { v: fmt(m.cost_of_goods) })),
     card('reversal_rate', t('kpi.reversal_rate'), pct(k.reversal_rate), k.reversal_rate, t('kpi.by_amount', { v: pct(m.reversal_rate_amount) })),
     card(
       'active_affiliate_rate',

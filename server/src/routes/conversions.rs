@@ -88,6 +88,10 @@ pub struct CreateSale {
     pub shipping: Option<i64>,
     /// Tax included in `amount`.
     pub tax: Option<i64>,
+    /// Cost of goods of the order, minor units of `currency`, 0 to `amount`: the reports'
+    /// cost of goods, ROI and contribution margin use it. Left out: unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<i64>,
     /// The coupon code used.
     pub coupon: Option<String>,
     /// Order lines.
@@ -142,6 +146,8 @@ pub struct SaleView {
     pub amount: i64,
     /// ISO 4217 code.
     pub currency: String,
+    /// Cost of goods, minor units; null when the shop did not send one.
+    pub cost: Option<i64>,
     /// Whether a secret key reported it.
     pub verified: bool,
     /// The credited affiliate.
@@ -590,6 +596,12 @@ pub async fn sales_create(
             "shipping and tax are part of amount and cannot exceed it",
         ));
     }
+    if body.cost.is_some_and(|c| !(0..=body.amount).contains(&c)) {
+        return Err(bad(
+            "invalid_cost",
+            "cost (the cost of goods) must be an integer of minor units from 0 to amount",
+        ));
+    }
     let currency = Currency::parse(&body.currency).ok_or_else(|| {
         bad(
             "invalid_currency",
@@ -723,8 +735,8 @@ pub async fn sales_create(
     let order_ref = new_id("ord");
     let inserted = sqlx::query(
         "INSERT INTO orders (id, order_id, at, amount, currency, shipping, tax, coupon, email_hash, customer_id, \
-         subscription_id, items, verified, affiliate_id, attributed_by, click_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         subscription_id, items, verified, affiliate_id, attributed_by, click_id, cost) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(&order_ref)
     .bind(&body.order_id)
@@ -742,6 +754,7 @@ pub async fn sales_create(
     .bind(credit.as_ref().map(|c| c.affiliate.as_str()))
     .bind(credit.as_ref().map(|c| c.by))
     .bind(credit.as_ref().and_then(|c| c.click_id.as_deref()))
+    .bind(body.cost)
     .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
@@ -825,6 +838,7 @@ pub async fn sales_create(
             at: times::format(at),
             amount: body.amount,
             currency: currency.as_str().to_owned(),
+            cost: body.cost,
             verified,
             affiliate: credit.as_ref().map(|c| c.affiliate.clone()),
             attributed_by: credit.as_ref().map(|c| c.by.to_owned()),
@@ -1078,7 +1092,7 @@ pub async fn sales_index(
     let (limit, offset) = super::page(q.limit, q.offset)?;
     let (from, to) = super::reports::range(q.from.as_deref(), q.to.as_deref())?;
     let rows = sqlx::query(
-        "SELECT id, order_id, at, amount, currency, verified, affiliate_id, attributed_by FROM orders \
+        "SELECT id, order_id, at, amount, currency, verified, affiliate_id, attributed_by, cost FROM orders \
          WHERE at >= $1 AND at < $2 AND ($3 = '' OR affiliate_id = $3) ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5",
     )
     .bind(from)
@@ -1100,6 +1114,7 @@ pub async fn sales_index(
                 verified: r.try_get::<i64, _>(5)? != 0,
                 affiliate: r.try_get(6)?,
                 attributed_by: r.try_get(7)?,
+                cost: r.try_get(8)?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -84,7 +84,8 @@ pub struct MyReport {
     pub from: String,
     /// Period end.
     pub to: String,
-    /// Own KPIs.
+    /// Own KPIs (without the merchant's cost figures: cost of goods, sales without cost, ROI
+    /// and contribution margin are null).
     pub kpis: Kpis,
     /// Own referrals in the period, newest first (at most 500).
     pub referrals: Vec<MyReferral>,
@@ -100,7 +101,9 @@ pub async fn me_report(
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<MyReport>, AppError> {
     let (from, to) = reports::day_range(q.from.as_deref(), q.to.as_deref())?;
-    let kpis = reports::affiliate_kpis(&state, &id, from, to).await?;
+    let kpis = reports::affiliate_kpis(&state, &id, from, to)
+        .await?
+        .without_costs();
     let rows = sqlx::query(
         "SELECT r.id, r.kind, r.at, r.amount, r.currency, \
          CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT), r.status \

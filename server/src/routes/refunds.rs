@@ -1,6 +1,7 @@
 //! `POST /v1/refunds`: a full or partial refund of an order reverses its commission in
 //! proportion (`reftrail::commission::reverse_part`, rounding half to even on the running
-//! total, so the reversals of all partial refunds add up to the whole commission).
+//! total, so the reversals of all partial refunds add up to the whole commission), and takes
+//! back the order's cost of goods, when it has one, by the same rule.
 
 use super::conversions::remember;
 use super::referrals::{referral_view, ReferralView};
@@ -170,7 +171,7 @@ pub async fn refunds_create(
     {
         return Ok(r);
     }
-    let order = sqlx::query("SELECT id, amount, currency FROM orders WHERE order_id = $1")
+    let order = sqlx::query("SELECT id, amount, currency, cost FROM orders WHERE order_id = $1")
         .bind(&body.order_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -178,19 +179,22 @@ pub async fn refunds_create(
     let order_ref: String = order.try_get(0)?;
     let order_amount: i64 = order.try_get(1)?;
     let currency: String = order.try_get(2)?;
+    let order_cost: Option<i64> = order.try_get(3)?;
     if body.currency.as_deref().is_some_and(|c| c != currency) {
         return Err(AppError::bad(
             "currency_mismatch",
             format!("the order is in {currency}"),
         ));
     }
-    let refunded_before: i64 = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE order_ref = $1",
+    let before = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT), CAST(COALESCE(SUM(cost), 0) AS BIGINT) \
+         FROM refunds WHERE order_ref = $1",
     )
     .bind(&order_ref)
     .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
+    .await?;
+    let refunded_before: i64 = before.try_get(0)?;
+    let cost_refunded_before: i64 = before.try_get(1)?;
     let left = order_amount - refunded_before;
     let amount = body.amount.unwrap_or(left);
     if amount <= 0 || amount > left {
@@ -199,6 +203,16 @@ pub async fn refunds_create(
             format!("{left} of {order_amount} {currency} is left to refund"),
         ));
     }
+    // The cost of goods this refund takes back, in proportion like the commission.
+    let cost = order_cost.map_or(0, |c| {
+        reftrail::commission::reverse_part(
+            c,
+            order_amount,
+            refunded_before,
+            cost_refunded_before,
+            amount,
+        )
+    });
     let id = new_id("rfd");
     let at = now();
     // The referral's rollup contribution changes with its refunds: taken out before the
@@ -213,7 +227,7 @@ pub async fn refunds_create(
         ledger::lock(&state.db, &mut tx, &format!("referral:{rid}")).await?;
         crate::rollups::referral_sub(&mut tx, rid).await?;
     }
-    sqlx::query("INSERT INTO refunds (id, refund_key, order_ref, amount, currency, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sqlx::query("INSERT INTO refunds (id, refund_key, order_ref, amount, currency, reason, at, cost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(&id)
         .bind(&refund_key)
         .bind(&order_ref)
@@ -221,6 +235,7 @@ pub async fn refunds_create(
         .bind(&currency)
         .bind(body.reason.as_deref())
         .bind(at)
+        .bind(cost)
         .execute(&mut *tx)
         .await?;
     crate::rollups::order_delta(&mut tx, &order_ref, 0, amount).await?;

@@ -15,9 +15,16 @@
 //! - AOV = net revenue / net sales; conversion rate = net sales / unique visitors (and / clicks);
 //!   EPC = net commissions per 100 clicks; cost per sale = sale commissions / net sales; cost per
 //!   lead = lead commissions / net leads; ROAS = net revenue / channel cost (commissions);
-//!   contribution margin = net revenue − commissions (cost of goods is not reported to the
-//!   server, so ROI is not computed); reversal rate = reversed referrals / all referrals, by
-//!   count and by revenue.
+//!   reversal rate = reversed referrals / all referrals, by count and by revenue.
+//! - cost of goods: the `cost` of the net revenue's sales (rejected ones left out) that carry
+//!   one, less what their refunds took back in proportion to the amount refunded; sales without
+//!   a cost count as `sales_without_cost` (net sales only: a fully refunded sale has no cost
+//!   left to know). Contribution margin = net revenue − cost of goods − commissions.
+//!   ROI = (net revenue − cost of goods − commissions) / commissions, only when every net sale
+//!   of the group carries a cost (`sales_without_cost` = 0) and commissions are not 0;
+//!   otherwise null, and `sales_without_cost` says how many sales lack one.
+//! - an affiliate's own report (`/v1/me/report`) leaves out the merchant's cost figures (cost
+//!   of goods, sales without cost, ROI, contribution margin: null).
 //! - money is per currency, never converted.
 
 use crate::auth::Merchant;
@@ -103,12 +110,26 @@ pub struct Money {
     pub roas: Option<f64>,
     /// ROAS in percent.
     pub roas_percent: Option<f64>,
-    /// Net revenue − commissions.
-    pub contribution_margin: i64,
+    /// Cost of goods of the net sales that carry a cost, less what refunds took back (null in
+    /// an affiliate's own report).
+    pub cost_of_goods: Option<i64>,
+    /// Net sales without a cost of goods (null in an affiliate's own report).
+    pub sales_without_cost: Option<i64>,
+    /// (Net revenue − cost of goods − commissions) / commissions; null unless every net sale
+    /// carries a cost and commissions are not 0 (and in an affiliate's own report).
+    pub roi: Option<f64>,
+    /// ROI in percent.
+    pub roi_percent: Option<f64>,
+    /// Net revenue − cost of goods − commissions (null in an affiliate's own report).
+    pub contribution_margin: Option<i64>,
     /// (Gross − net revenue) / gross revenue.
     pub reversal_rate_amount: Option<f64>,
     #[serde(skip)]
     sales_net: i64,
+    #[serde(skip)]
+    cost_net: i64,
+    #[serde(skip)]
+    without_cost: i64,
 }
 
 /// Gross and net counts.
@@ -148,6 +169,20 @@ pub struct Kpis {
     pub money: Vec<Money>,
     #[serde(skip)]
     reversed: i64,
+}
+
+impl Kpis {
+    /// The KPIs without the merchant's cost figures, for an affiliate's own report.
+    pub fn without_costs(mut self) -> Self {
+        for m in &mut self.money {
+            m.cost_of_goods = None;
+            m.sales_without_cost = None;
+            m.roi = None;
+            m.roi_percent = None;
+            m.contribution_margin = None;
+        }
+        self
+    }
 }
 
 /// What to group by.
@@ -220,7 +255,8 @@ async fn aggregate(
     let sql = format!(
         "SELECT {g}, d.currency, d.kind, CAST(SUM(d.referrals) AS BIGINT), CAST(SUM(d.referrals_net) AS BIGINT), \
          CAST(SUM(d.amount) AS BIGINT), CAST(SUM(d.amount_kept) AS BIGINT), CAST(SUM(d.commission) AS BIGINT), \
-         CAST(SUM(d.reversed) AS BIGINT), CAST(SUM(d.ledger_net) AS BIGINT), CAST(SUM(d.refunded) AS BIGINT) \
+         CAST(SUM(d.reversed) AS BIGINT), CAST(SUM(d.ledger_net) AS BIGINT), CAST(SUM(d.refunded) AS BIGINT), \
+         CAST(SUM(d.cost) AS BIGINT), CAST(SUM(d.cost_refunded) AS BIGINT), CAST(SUM(d.sales_without_cost) AS BIGINT) \
          FROM referral_daily d{join} WHERE d.day >= $1 AND d.day < $2 GROUP BY {}d.currency, d.kind",
         if group == Group::All { String::new() } else { format!("{g}, ") }
     );
@@ -272,6 +308,8 @@ async fn aggregate(
             m.lead_commissions += ledger_net;
         }
         m.revenue_net -= r.try_get::<i64, _>(10)?;
+        m.cost_net += r.try_get::<i64, _>(11)? - r.try_get::<i64, _>(12)?;
+        m.without_cost += r.try_get::<i64, _>(13)?;
     }
     for k in out.values_mut() {
         finish(k);
@@ -351,7 +389,16 @@ fn finish(k: &mut Kpis) {
         m.epc_per_100 = div_round(m.commissions.saturating_mul(100), clicks);
         m.roas = ratio(m.revenue_net, m.commissions);
         m.roas_percent = m.roas.map(|r| (r * 1e4).round() / 100.0);
-        m.contribution_margin = m.revenue_net - m.commissions;
+        let margin = m.revenue_net - m.cost_net - m.commissions;
+        m.cost_of_goods = Some(m.cost_net);
+        m.sales_without_cost = Some(m.without_cost);
+        m.contribution_margin = Some(margin);
+        m.roi = if m.without_cost == 0 {
+            ratio(margin, m.commissions)
+        } else {
+            None
+        };
+        m.roi_percent = m.roi.map(|r| (r * 1e4).round() / 100.0);
         m.reversal_rate_amount = ratio(m.revenue_gross - m.revenue_net, m.revenue_gross);
     }
     k.money.sort_by(|a, b| a.currency.cmp(&b.currency));
@@ -387,6 +434,8 @@ fn add(total: &mut Kpis, k: &Kpis) {
         t.commissions += m.commissions;
         t.lead_commissions += m.lead_commissions;
         t.sales_net += m.sales_net;
+        t.cost_net += m.cost_net;
+        t.without_cost += m.without_cost;
     }
 }
 

@@ -2,8 +2,14 @@
 /**
  * The KPIs of `/v1/reports/*` and `/v1/me/report`, computed as the Rust server computes them:
  * clicks and unique visitors, gross and net leads and sales, revenue, AOV, commissions, EPC per
- * 100 clicks, cost per sale and lead, ROAS, contribution margin, reversal rates, store revenue
- * and incremental revenue.
+ * 100 clicks, cost per sale and lead, ROAS, cost of goods, ROI, contribution margin, reversal
+ * rates, store revenue and incremental revenue.
+ *
+ * Cost of goods: the `cost` of the net revenue's sales (rejected ones left out) that carry one,
+ * less what their refunds took back; `sales_without_cost` counts the net sales without one.
+ * Contribution margin = net revenue − cost of goods − commissions; ROI = that margin /
+ * commissions, only when no net sale lacks a cost (otherwise null). An affiliate's own report
+ * leaves these merchant figures out (null).
  *
  * @package Reftrail
  */
@@ -111,6 +117,7 @@ final class Reftrail_Reports {
 		$rt  = Reftrail_Db::table( 'referrals' );
 		$ft  = Reftrail_Db::table( 'refunds' );
 		$lt  = Reftrail_Db::table( 'ledger' );
+		$ot  = Reftrail_Db::table( 'orders' );
 		$g   = $expr( 'r' );
 		$sql = "SELECT {$g} AS k, r.currency, r.kind, COUNT(*) AS gross,
 			SUM(CASE WHEN r.status IN ('reversed', 'rejected') THEN 0 ELSE 1 END) AS net,
@@ -118,8 +125,10 @@ final class Reftrail_Reports {
 			SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount - COALESCE((SELECT SUM(f.amount) FROM {$ft} f WHERE f.order_ref = r.source_id), 0) END) AS revenue_net,
 			SUM(r.commission) AS commissions_gross,
 			SUM(COALESCE((SELECT SUM(l.amount) FROM {$lt} l WHERE l.referral_id = r.id), 0)) AS commissions_net,
-			SUM(CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END) AS reversed
-			FROM {$rt} r{$join('r')} WHERE r.at >= %d AND r.at < %d AND (%s = '' OR r.affiliate_id = %s) GROUP BY {$g}, r.currency, r.kind";
+			SUM(CASE WHEN r.status = 'reversed' THEN 1 ELSE 0 END) AS reversed,
+			SUM(CASE WHEN r.status = 'rejected' OR r.kind <> 'sale' THEN 0 ELSE COALESCE(o.cost, 0) - COALESCE((SELECT SUM(f.cost) FROM {$ft} f WHERE f.order_ref = r.source_id), 0) END) AS cost_net,
+			SUM(CASE WHEN r.kind = 'sale' AND r.status NOT IN ('reversed', 'rejected') AND o.cost IS NULL THEN 1 ELSE 0 END) AS without_cost
+			FROM {$rt} r{$join('r')} LEFT JOIN {$ot} o ON o.id = r.source_id WHERE r.at >= %d AND r.at < %d AND (%s = '' OR r.affiliate_id = %s) GROUP BY {$g}, r.currency, r.kind";
 		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $affiliate, $affiliate ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 			$k                      = $key( $r['k'] );
 			$out[ $k ]              = $out[ $k ] ?? self::empty_kpis( $k );
@@ -140,13 +149,19 @@ final class Reftrail_Reports {
 					'epc_per_100'          => 0,
 					'roas'                 => null,
 					'roas_percent'         => null,
+					'cost_of_goods'        => 0,
+					'sales_without_cost'   => 0,
+					'roi'                  => null,
+					'roi_percent'          => null,
 					'contribution_margin'  => 0,
 					'reversal_rate_amount' => null,
 				);
 			}
-			$m                       = &$out[ $k ]['money'][ $cur ];
-			$m['commissions_gross'] += (int) $r['commissions_gross'];
-			$m['commissions']       += (int) $r['commissions_net'];
+			$m                        = &$out[ $k ]['money'][ $cur ];
+			$m['commissions_gross']  += (int) $r['commissions_gross'];
+			$m['commissions']        += (int) $r['commissions_net'];
+			$m['cost_of_goods']      += (int) $r['cost_net'];
+			$m['sales_without_cost'] += (int) $r['without_cost'];
 			if ( 'sale' === $r['kind'] ) {
 				$out[ $k ]['sales']['gross'] += (int) $r['gross'];
 				$out[ $k ]['sales']['net']   += (int) $r['net'];
@@ -171,7 +186,9 @@ final class Reftrail_Reports {
 				$m['epc_per_100']          = self::div_round( $m['commissions'] * 100, $v['clicks'] );
 				$m['roas']                 = self::ratio( $m['revenue_net'], $m['commissions'] );
 				$m['roas_percent']         = null === $m['roas'] ? null : round( $m['roas'] * 100, 2 );
-				$m['contribution_margin']  = $m['revenue_net'] - $m['commissions'];
+				$m['contribution_margin']  = $m['revenue_net'] - $m['cost_of_goods'] - $m['commissions'];
+				$m['roi']                  = 0 === $m['sales_without_cost'] ? self::ratio( $m['contribution_margin'], $m['commissions'] ) : null;
+				$m['roi_percent']          = null === $m['roi'] ? null : round( $m['roi'] * 100, 2 );
 				$m['reversal_rate_amount'] = self::ratio( $m['revenue_gross'] - $m['revenue_net'], $m['revenue_gross'] );
 				$v['money'][ $cur ]        = $m;
 			}
@@ -362,11 +379,18 @@ final class Reftrail_Reports {
 	 */
 	public static function affiliate_kpis( $affiliate, $from, $to ) {
 		$all = self::aggregate( 'all', $from, $to, $affiliate );
-		if ( $all ) {
-			return reset( $all );
+		if ( ! $all ) {
+			$k = self::empty_kpis( '' );
+			unset( $k['reversed'] );
+			return $k;
 		}
-		$k = self::empty_kpis( '' );
-		unset( $k['reversed'] );
+		$k = reset( $all );
+		// The merchant's cost figures are not the affiliate's to see.
+		foreach ( $k['money'] as $i => $m ) {
+			foreach ( array( 'cost_of_goods', 'sales_without_cost', 'roi', 'roi_percent', 'contribution_margin' ) as $field ) {
+				$k['money'][ $i ][ $field ] = null;
+			}
+		}
 		return $k;
 	}
 }

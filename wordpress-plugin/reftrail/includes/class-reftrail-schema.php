@@ -4,7 +4,9 @@
  * capability.
  *
  * Times are BIGINT Unix seconds (UTC); money is BIGINT minor units beside a CHAR(3) ISO 4217
- * code; flags are TINYINT 0/1. The ledger is append-only: every balance is a SUM over it.
+ * code; flags are TINYINT 0/1. The ledger is append-only: every balance is a SUM over it. An
+ * order's `cost` (cost of goods) is NULL when the shop sent none; a refund's `cost` is the part
+ * of it the refund took back.
  *
  * @package Reftrail
  */
@@ -16,8 +18,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Reftrail_Schema {
 
-	/** The schema this code writes. */
-	const VERSION = 5;
+	/** The schema this code writes (6: the cost of goods of orders and refunds). */
+	const VERSION = 6;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -141,6 +143,7 @@ final class Reftrail_Schema {
   attributed_by varchar(12) DEFAULT NULL,
   click_id varchar(64) DEFAULT NULL,
   source varchar(20) NOT NULL DEFAULT 'api',
+  cost bigint(20) DEFAULT NULL,
   PRIMARY KEY  (id),
   UNIQUE KEY order_id (order_id),
   KEY at (at),
@@ -154,6 +157,7 @@ final class Reftrail_Schema {
   currency char(3) NOT NULL,
   reason varchar(500) DEFAULT NULL,
   at bigint(20) NOT NULL,
+  cost bigint(20) NOT NULL DEFAULT 0,
   PRIMARY KEY  (id),
   UNIQUE KEY refund_key (refund_key),
   KEY order_ref (order_ref)

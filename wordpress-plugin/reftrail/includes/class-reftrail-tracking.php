@@ -548,6 +548,7 @@ final class Reftrail_Tracking {
 				'currency'        => 'string',
 				'shipping'        => 'int',
 				'tax'             => 'int',
+				'cost'            => 'int',
 				'coupon'          => 'string',
 				'items'           => 'array',
 				'customer'        => 'object',
@@ -575,6 +576,10 @@ final class Reftrail_Tracking {
 		}
 		if ( $shipping + $tax > $b['amount'] ) {
 			throw Reftrail_Http_Error::bad( 'invalid_amount', 'shipping and tax exceed the order amount' );
+		}
+		$cost = $b['cost'] ?? null;
+		if ( null !== $cost && ( $cost < 0 || $cost > $b['amount'] ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_cost', __( 'cost (the cost of goods) must be an integer of minor units from 0 to amount', 'reftrail' ) );
 		}
 		if ( ! Reftrail_Input::currency( $b['currency'] ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_currency', 'currency must be an ISO 4217 code of three capital letters' );
@@ -635,13 +640,13 @@ final class Reftrail_Tracking {
 		$program = Reftrail_Program::get();
 		return Reftrail_Db::locked(
 			'sale:' . $b['order_id'],
-			function () use ( $wpdb, $b, $ctx, $items, $items_in, $email_hash, $customer, $touch, $at, $hash, $idem, $verified, $currency, $shipping, $tax, $program ) {
+			function () use ( $wpdb, $b, $ctx, $items, $items_in, $email_hash, $customer, $touch, $at, $hash, $idem, $verified, $currency, $shipping, $tax, $cost, $program ) {
 				$r = self::replay( 'sale', $b['order_id'], $hash, false );
 				if ( null !== $r ) {
 					return array( 200, $r );
 				}
 				return Reftrail_Db::transaction(
-					function () use ( $wpdb, $b, $ctx, $items, $items_in, $email_hash, $customer, $touch, $at, $hash, $idem, $verified, $currency, $shipping, $tax, $program ) {
+					function () use ( $wpdb, $b, $ctx, $items, $items_in, $email_hash, $customer, $touch, $at, $hash, $idem, $verified, $currency, $shipping, $tax, $cost, $program ) {
 						$orders  = Reftrail_Db::table( 'orders' );
 						$renewal = $ctx['renewal_of'] ?? null;
 						if ( null === $renewal && isset( $b['subscription_id'] ) ) {
@@ -686,8 +691,9 @@ final class Reftrail_Tracking {
 								'attributed_by'   => $credit['by'] ?? null,
 								'click_id'        => $credit['click_id'] ?? null,
 								'source'          => $ctx['source'] ?? 'api',
+								'cost'            => $cost,
 							),
-							array( '%s', '%s', '%d', '%d', '%s', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%d', '%s', '%s', '%s', '%s' )
+							array( '%s', '%s', '%d', '%d', '%s', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%d', '%s', '%s', '%s', '%s', '%d' )
 						);
 						$referral = null;
 						if ( null !== $credit ) {
@@ -746,6 +752,7 @@ final class Reftrail_Tracking {
 								'at'            => Reftrail_Db::rfc3339( $at ),
 								'amount'        => $b['amount'],
 								'currency'      => $currency,
+								'cost'          => $cost,
 								'verified'      => $verified,
 								'affiliate'     => $credit['affiliate'] ?? null,
 								'attributed_by' => $credit['by'] ?? null,
@@ -982,7 +989,7 @@ final class Reftrail_Tracking {
 						return $r;
 					}
 					$orders = Reftrail_Db::table( 'orders' );
-					$order  = $wpdb->get_row( $wpdb->prepare( "SELECT id, amount, currency FROM {$orders} WHERE order_id = %s", $b['order_id'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					$order  = $wpdb->get_row( $wpdb->prepare( "SELECT id, amount, currency, cost FROM {$orders} WHERE order_id = %s", $b['order_id'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 					if ( ! $order ) {
 						throw new Reftrail_Http_Error( 404, 'order_not_found', 'no sale has this order_id' );
 					}
@@ -992,14 +999,17 @@ final class Reftrail_Tracking {
 						throw Reftrail_Http_Error::bad( 'currency_mismatch', sprintf( 'the order is in %s', $currency ) );
 					}
 					$refunds = Reftrail_Db::table( 'refunds' );
-					$before  = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COALESCE(SUM(amount), 0) FROM {$refunds} WHERE order_ref = %s", $order['id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					$sums    = $wpdb->get_row( $wpdb->prepare( "SELECT COALESCE(SUM(amount), 0) AS amount, COALESCE(SUM(cost), 0) AS cost FROM {$refunds} WHERE order_ref = %s", $order['id'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					$before  = (int) $sums['amount'];
 					$left    = $order_amount - $before;
 					$amount  = $b['amount'] ?? $left;
 					if ( $amount <= 0 || $amount > $left ) {
 						throw new Reftrail_Http_Error( 422, 'refund_exceeds_order', sprintf( '%d of %d %s is left to refund', $left, $order_amount, $currency ) );
 					}
-					$id = Reftrail_Db::new_id( 'rfd' );
-					$at = Reftrail_Db::now();
+					// The cost of goods this refund takes back, in proportion like the commission.
+					$cost = null === $order['cost'] ? 0 : Reftrail_Commission::reverse_part( (int) $order['cost'], $order_amount, $before, (int) $sums['cost'], $amount );
+					$id   = Reftrail_Db::new_id( 'rfd' );
+					$at   = Reftrail_Db::now();
 					$wpdb->insert(
 						$refunds,
 						array(
@@ -1010,8 +1020,9 @@ final class Reftrail_Tracking {
 							'currency'   => $currency,
 							'reason'     => $b['reason'] ?? null,
 							'at'         => $at,
+							'cost'       => $cost,
 						),
-						array( '%s', '%s', '%s', '%d', '%s', '%s', '%d' )
+						array( '%s', '%s', '%s', '%d', '%s', '%s', '%d', '%d' )
 					);
 					$rt       = Reftrail_Db::table( 'referrals' );
 					$rid      = $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$rt} WHERE source_id = %s", $order['id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared

@@ -258,6 +258,7 @@ class Reftrail_REST_Sales_Controller extends Reftrail_REST_Controller {
 							'at'            => Reftrail_Db::rfc3339( $r['at'] ),
 							'amount'        => (int) $r['amount'],
 							'currency'      => $r['currency'],
+							'cost'          => null === $r['cost'] ? null : (int) $r['cost'],
 							'verified'      => (bool) (int) $r['verified'],
 							'affiliate'     => $r['affiliate_id'],
 							'attributed_by' => $r['attributed_by'],
