@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # test-wordpress.sh - the WordPress plugin's whole test run, self-contained: a private MariaDB and
 # a real WordPress on loopback (scripts/wp-test-env.sh), the PHPUnit suites (shared vectors,
-# activation, REST routes per caller, hostile input, WooCommerce hooks through the stand-in,
-# real HTTP, uninstall, translations), a real-browser journey in Debian's Chromium (affiliate link,
-# checkout through the WooCommerce hook, sale from the page, referrals in wp-admin) and the blocks
-# in wp-admin's block editor (inserted, saved, rendered; in Vietnamese too), the HTTP contract suite of tests/contract/ against
-# http://127.0.0.1:PORT/wp-json/reftrail (the same suite the Rust server passes), then the
-# release zip installed into a second, fresh WordPress and used over HTTP. Everything it starts is stopped by PID when it ends; the exit status is non-zero on
-# any failure.
+# activation, translations, REST routes per caller, hostile input, WooCommerce hooks through the
+# stand-in, real HTTP, the portal, uninstall), real-browser journeys in Debian's Chromium
+# (affiliate link, checkout through the WooCommerce hook, sale from the page, referrals in
+# wp-admin; an affiliate's portal; the blocks in wp-admin's block editor, in Vietnamese too), the
+# HTTP contract suite of tests/contract/ against http://127.0.0.1:PORT/wp-json/reftrail (the same
+# suite the Rust server passes); then PHPUnit, the journeys and the contract suite again on a
+# second site under Apache with mod_php; then the release zip installed into a third, fresh
+# WordPress and used over HTTP. Everything it starts is stopped by PID when it ends; the exit
+# status is non-zero on any failure.
 #
 #   scripts/test-wordpress.sh
-#   KEEP_WP=1 scripts/test-wordpress.sh     # leave both sites running (stop: scripts/wp-test-env-stop.sh)
+#   KEEP_WP=1 scripts/test-wordpress.sh     # leave the sites running (stop: scripts/wp-test-env-stop.sh)
 #   WP_SRC=/tmp/wp-src-6.5 scripts/test-wordpress.sh   # on WordPress 6.5.5 instead of Debian's 6.1.9
 #                                           # (tree from ../shared/recipes/wp-src-from-npm.sh 6.5 /tmp/wp-src-6.5)
 set -euo pipefail
@@ -26,7 +28,7 @@ free_port() { # first free loopback port from $1
 stop_all() {
   local rc=$?
   if [ "${KEEP_WP:-}" != 1 ]; then
-    for d in "$BASE/site" "$BASE/zip"; do
+    for d in "$BASE/site" "$BASE/apache" "$BASE/zip"; do
       [ -d "$d" ] && WP_ENV_DIR="$d" scripts/wp-test-env-stop.sh --purge >/dev/null 2>&1 || true
     done
     rm -rf "$BASE" "$BASE".*.log
@@ -35,18 +37,42 @@ stop_all() {
 }
 trap stop_all EXIT
 
+# test_site NAME: a WordPress in $BASE/NAME with the plugin from the working tree and the tests'
+# mu-plugins, served by $WP_SERVER (php -S or Apache); its environment is sourced.
+test_site() {
+  export WP_ENV_DIR="$BASE/$1"
+  scripts/wp-test-env.sh >"$BASE.$1.log" 2>&1 || { cat "$BASE.$1.log"; exit 1; }
+  # shellcheck source=/dev/null
+  source "$WP_ENV_DIR/env.sh"
+  cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php wordpress-plugin/tests/mu-plugins/reftrail-test-checkout.php wordpress-plugin/tests/mu-plugins/reftrail-test-webhook.php "$WP_DOCROOT/wp-content/mu-plugins/"
+  mkdir -p "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test"
+  cp wordpress-plugin/tests/woocommerce-stand-in.php "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test/"
+  curl -fsS -o /dev/null "$WP_URL/"   # first request rebuilds the rewrite rules with the plugin's routes
+}
+# wp_keys: "<new secret key> <publishable key>" of the current site.
+wp_keys() {
+  php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false ), " ", Reftrail_Keys::publishable();'
+}
+# contract_suite: tests/contract against the current site.
+contract_suite() {
+  local keys
+  keys=$(wp_keys)
+  REFTRAIL_BASE_URL="$WP_URL/wp-json/reftrail" REFTRAIL_SECRET_KEY=${keys% *} REFTRAIL_PUBLISHABLE_KEY=${keys#* } \
+    REFTRAIL_ADMIN_PASSWORD="$WP_ADMIN_PASS" cargo test -q -p reftrail-server --test contract -- --test-threads 4
+}
+# clean_log: no PHP warning, notice or error from the plugin in the current site's log.
+clean_log() {
+  if grep -E 'PHP (Warning|Notice|Fatal error|Deprecated|Parse error)' "$WP_DOCROOT/wp-content/debug.log" | grep -F 'plugins/reftrail/'; then
+    echo "the plugin logged PHP problems (above)"; exit 1
+  fi
+}
+
 # The built browser files and the committed dashboard go into the plugin (ignored by git).
 scripts/build-plugin-zip.sh --built-files-into wordpress-plugin/reftrail
 
 echo "== WordPress with the plugin from the working tree"
-export WP_ENV_DIR="$BASE/site" WP_PORT=$(free_port 18081) DB_PORT=$(free_port 33161)
-scripts/wp-test-env.sh >"$BASE.site.log" 2>&1 || { cat "$BASE.site.log"; exit 1; }
-# shellcheck source=/dev/null
-source "$WP_ENV_DIR/env.sh"
-cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php wordpress-plugin/tests/mu-plugins/reftrail-test-checkout.php wordpress-plugin/tests/mu-plugins/reftrail-test-webhook.php "$WP_DOCROOT/wp-content/mu-plugins/"
-mkdir -p "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test"
-cp wordpress-plugin/tests/woocommerce-stand-in.php "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test/"
-curl -fsS -o /dev/null "$WP_URL/"   # first request rebuilds the rewrite rules with the plugin's routes
+export WP_SERVER=php WP_PORT=$(free_port 18081) DB_PORT=$(free_port 33161)
+test_site site
 
 echo "== PHPUnit"
 phpunit -c wordpress-plugin/tests/phpunit.xml.dist
@@ -54,22 +80,33 @@ phpunit -c wordpress-plugin/tests/phpunit.xml.dist
 echo "== A real-browser journey in Chromium"
 [ -x /usr/bin/chromium ] || apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium >/dev/null
 (cd wordpress-plugin/tests/browser && npm ci --no-audit --no-fund --silent)
-REFTRAIL_SECRET_KEY=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false );') \
-  node --test --test-concurrency=1 wordpress-plugin/tests/browser/journey.test.mjs wordpress-plugin/tests/browser/editor.test.mjs
+keys=$(wp_keys)
+REFTRAIL_SECRET_KEY=${keys% *} node --test --test-concurrency=1 wordpress-plugin/tests/browser/journey.test.mjs wordpress-plugin/tests/browser/editor.test.mjs
 
 echo "== The HTTP contract suite (tests/contract) against the plugin"
-keys=$(php -r '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; echo Reftrail_Keys::new_secret( false ), " ", Reftrail_Keys::publishable();')
-REFTRAIL_BASE_URL="$WP_URL/wp-json/reftrail" REFTRAIL_SECRET_KEY=${keys% *} REFTRAIL_PUBLISHABLE_KEY=${keys#* } \
-  REFTRAIL_ADMIN_PASSWORD="$WP_ADMIN_PASS" cargo test -q -p reftrail-server --test contract -- --test-threads 4
+contract_suite
 
 echo "== No PHP warning, notice or error from the plugin in the site's log"
-if grep -E 'PHP (Warning|Notice|Fatal error|Deprecated|Parse error)' "$WP_DOCROOT/wp-content/debug.log" | grep -F 'plugins/reftrail/'; then
-  echo "the plugin logged PHP problems (above)"; exit 1
-fi
+clean_log
+[ "${KEEP_WP:-}" = 1 ] || scripts/wp-test-env-stop.sh --purge >/dev/null
+
+# The same plugin under Apache with mod_php (Debian's apache2 and libapache2-mod-php, installed by
+# wp-test-env.sh; our own configuration on a loopback port, started and stopped by its PID): the
+# .htaccess files, PHP as www-data, and the click route's early answer behind mod_rewrite.
+echo "== Under Apache: PHPUnit (real HTTP: clicks and their cookie, cookie auth, wasm type, webhooks)"
+export WP_SERVER=apache WP_PORT=$(free_port $((WP_PORT + 1))) DB_PORT=$(free_port $((DB_PORT + 1)))
+test_site apache
+phpunit -c wordpress-plugin/tests/phpunit.xml.dist
+echo "== Under Apache: the affiliate-link and portal journeys in Chromium"
+keys=$(wp_keys)
+REFTRAIL_SECRET_KEY=${keys% *} node --test --test-concurrency=1 wordpress-plugin/tests/browser/journey.test.mjs
+echo "== Under Apache: the HTTP contract suite"
+contract_suite
+clean_log
 
 echo "== The release zip in a fresh WordPress"
 ZIP=$(scripts/build-plugin-zip.sh)
-export WP_ENV_DIR="$BASE/zip" WP_PORT=$(free_port $((WP_PORT + 1))) DB_PORT=$(free_port $((DB_PORT + 1))) WP_PLUGIN_SRC=none
+export WP_SERVER=php WP_ENV_DIR="$BASE/zip" WP_PORT=$(free_port $((WP_PORT + 1))) DB_PORT=$(free_port $((DB_PORT + 1))) WP_PLUGIN_SRC=none
 scripts/wp-test-env.sh >"$BASE.zip.log" 2>&1 || { cat "$BASE.zip.log"; exit 1; }
 # shellcheck source=/dev/null
 source "$WP_ENV_DIR/env.sh"
