@@ -54,6 +54,10 @@ alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null &&
           tr '\0' ' ' <"/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -qF "$WP_ENV_DIR/"; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 db() { mariadb --no-defaults --socket="$DB_SOCK" -uroot; }   # SQL on stdin
+# How the servers start (bash -c "$DAEMON" PIDFILE CMD...): record the PID, close every descriptor
+# above stderr (a lock the caller holds, as with `flock LOCK scripts/wp-test-env.sh`, would
+# otherwise stay held for as long as the servers run), then become the server.
+DAEMON='echo $$ > "$0"; for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@"'
 
 # ---------------------------------------------------------------------------------------------
 # 1. Debian packages (only when something is missing)
@@ -110,7 +114,7 @@ else
   rm -f "$DB_SOCK" "$DB_PIDFILE"
   # setsid: own session/process group, so the stop script can end it (and only it) by PID.
   # bash -c 'echo $$ > pidfile; exec ...' records the real server PID even if setsid forks.
-  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$DB_PIDFILE" \
+  setsid bash -c "$DAEMON" "$DB_PIDFILE" \
     /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$DB_DIR/data" \
       --socket="$DB_SOCK" --port="$DB_PORT" --bind-address=127.0.0.1 \
       --pid-file="$DB_DIR/mariadbd.own.pid" --log-error="$DB_DIR/error.log" --skip-name-resolve \
@@ -358,12 +362,12 @@ DirectoryIndex index.php index.html
 EOF
     apache2 -t -f "$A/httpd.conf" >/dev/null 2>&1 || { apache2 -t -f "$A/httpd.conf"; die "bad apache config"; }
     chown -R www-data:www-data "$SITE/wp-content"   # PHP runs as www-data under Apache
-    setsid bash -c 'echo $$ > "$0"; exec "$@"' "$WEB_PIDFILE" \
+    setsid bash -c "$DAEMON" "$WEB_PIDFILE" \
       apache2 -f "$A/httpd.conf" -DFOREGROUND </dev/null >"$WP_ENV_DIR/web.log" 2>&1 &
   else
     # PHP_CLI_SERVER_WORKERS: several requests at once (WP's loopback/cron requests, parallel tests).
     # Its workers are children of the master: stop the whole process group, not just the master PID.
-    setsid bash -c 'echo $$ > "$0"; exec "$@"' "$WEB_PIDFILE" \
+    setsid bash -c "$DAEMON" "$WEB_PIDFILE" \
       env PHP_CLI_SERVER_WORKERS="${PHP_CLI_SERVER_WORKERS:-4}" \
       php -d memory_limit=512M -S "$WP_HOST:$WP_PORT" -t "$SITE" "$WP_ENV_DIR/router.php" \
       </dev/null >"$WP_ENV_DIR/web.log" 2>&1 &
