@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "cost_of_goods",
         include_str!("../migrations/0005_cost_of_goods.sql"),
     ),
+    (
+        6,
+        "referral_credit",
+        include_str!("../migrations/0006_referral_credit.sql"),
+    ),
 ];
 
 impl Db {

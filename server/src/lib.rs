@@ -25,6 +25,7 @@ pub mod click_cookie;
 pub mod click_writer;
 pub mod commissions;
 pub mod credentials;
+pub mod credit;
 pub mod db;
 pub mod error;
 pub mod fraud;

@@ -157,6 +157,14 @@ async fn configure(env: &Env) {
     );
 }
 
+/// Held by the tests that change the program's settings and depend on them, one at a time.
+pub async fn program_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+        .lock()
+        .await
+}
+
 /// A client that keeps no cookies.
 pub fn client() -> Client {
     Client::builder()

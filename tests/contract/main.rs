@@ -15,6 +15,7 @@ mod attribution;
 mod auth;
 mod clicks;
 mod conversions;
+mod credit;
 mod errors;
 mod ledger;
 mod management;

@@ -122,6 +122,7 @@ async fn affiliates_are_created_listed_and_changed() {
 
 #[tokio::test]
 async fn the_program_round_trips_and_refuses_bad_settings() {
+    let _program = program_lock().await;
     let r = req("GET", "/v1/program").sk().send().await;
     r.status(200);
     let p = r.json.clone();

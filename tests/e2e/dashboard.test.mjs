@@ -92,6 +92,16 @@ test('overview: every KPI card equals the reports API for the same period, in VN
     // Top affiliates and categories in the API's order, with its numbers.
     const affRows = await page.$$eval('#top-affiliates tbody tr', (rs) => rs.map((r) => r.dataset.key));
     assert.deepEqual(affRows, byAff.rows.map((r) => r.key));
+    // Multi-touch credit beside them: credited revenue (the model named) and assisted sales.
+    const credit = await page.$$eval('#top-affiliates tbody tr', (rs) =>
+      rs.map((r) => [r.querySelector('[data-kpi="credited"]').textContent, r.querySelector('[data-kpi="assisted"]').textContent]),
+    );
+    for (const [i, r] of byAff.rows.entries()) {
+      const mm = r.money.find((x) => x.currency === currency);
+      assert.equal(credit[i][0], await fmt(mm ? mm.credited_revenue_net : 0), `${r.key} credited revenue`);
+      assert.equal(credit[i][1], r.assisted_sales.net.toLocaleString('en-US'), `${r.key} assisted sales`);
+    }
+    assert.match(await page.$eval('#top-affiliates thead', (e) => e.textContent), /Credited revenue · Position-based \(40 % first, 40 % last\)Assisted sales/);
     const catClicks = await page.$$eval('#by-category tbody tr', (rs) => rs.map((r) => r.children[1].textContent));
     assert.deepEqual(catClicks, byCat.rows.map((r) => r.clicks.toLocaleString('en-US')));
     assert.ok((await page.$$('canvas')).length >= 4, 'the charts are drawn');

@@ -37,6 +37,7 @@ foreach ( array(
 	'class-reftrail-affiliates.php',
 	'class-reftrail-ledger.php',
 	'class-reftrail-tracking.php',
+	'class-reftrail-credit.php',
 	'class-reftrail-reports.php',
 	'class-reftrail-sessions.php',
 	'class-reftrail-webhooks.php',

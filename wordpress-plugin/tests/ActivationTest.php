@@ -47,7 +47,51 @@ class ActivationTest extends Reftrail_Test_Case {
 		$refund_cost = $wpdb->get_row( "SHOW COLUMNS FROM {$refunds} LIKE 'cost'", ARRAY_A ); // phpcs:ignore
 		$this->assertSame( array( 'YES', null ), array( $order_cost['Null'], $order_cost['Default'] ), 'an order without a cost stays unknown' );
 		$this->assertSame( array( 'NO', '0' ), array( $refund_cost['Null'], $refund_cost['Default'] ) );
-		$this->assertSame( 6, (int) get_option( Reftrail_Schema::OPTION ) );
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+	}
+
+	public function test_upgrade_from_6_credits_each_referral_to_its_affiliate() {
+		global $wpdb;
+		$referrals = Reftrail_Db::table( 'referrals' );
+		$credit    = Reftrail_Db::table( 'referral_credit' );
+		$id        = 'ref_upgrade_' . wp_generate_password( 8, false );
+		$wpdb->insert(
+			$referrals,
+			array(
+				'id'            => $id,
+				'kind'          => 'sale',
+				'source_id'     => 'ord_' . $id,
+				'affiliate_id'  => 'alice',
+				'at'            => 1780000000,
+				'amount'        => 1000,
+				'currency'      => 'USD',
+				'commission'    => 100,
+				'status'        => 'pending',
+				'verified'      => 1,
+				'attributed_by' => 'cookie',
+				'flags'         => '[]',
+				'hold_until'    => 1780000000,
+			)
+		);
+		$wpdb->query( "DROP TABLE {$credit}" ); // phpcs:ignore
+		update_option( Reftrail_Schema::OPTION, 6 );
+		Reftrail_Schema::maybe_upgrade();
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT affiliate_id, seq, share_bp, at, solo FROM {$credit} WHERE referral_id = %s", $id ), ARRAY_A ); // phpcs:ignore
+		$wpdb->delete( $referrals, array( 'id' => $id ) );
+		$wpdb->delete( $credit, array( 'referral_id' => $id ) );
+		$this->assertSame(
+			array(
+				array(
+					'affiliate_id' => 'alice',
+					'seq'          => '0',
+					'share_bp'     => '10000',
+					'at'           => '1780000000',
+					'solo'         => '1',
+				),
+			),
+			$rows
+		);
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 	}
 
 	public function test_roles_capability_and_keys() {

@@ -166,8 +166,12 @@ export async function overview(main, { api, program, render }) {
   const sortSel = h(
     'select',
     { id: 'sort', onchange: (e) => keep({ sort: e.target.value }) },
-    ['revenue', 'commission', 'clicks', 'conversion_rate'].map((s) => h('option', { value: s, selected: s === sort }, t(`dash.sort_${s}`))),
+    ['revenue', 'credited_revenue', 'commission', 'clicks', 'conversion_rate'].map((s) => h('option', { value: s, selected: s === sort }, t(`dash.sort_${s}`))),
   );
+  // Multi-touch credit (affiliates and categories): the net revenue of the sales each group
+  // contributed to, split by the program's model, and the sales it assisted.
+  const mt = (program.multi_touch && program.multi_touch.kind) || 'last';
+  const creditedLabel = t('kpi.credited_revenue', { model: t(`dash.mt_${mt}`) });
   const table = (list, keyLabel, id) =>
     h(
       'div',
@@ -181,8 +185,8 @@ export async function overview(main, { api, program, render }) {
           h(
             'tr',
             {},
-            [keyLabel, t('kpi.clicks'), t('kpi.sales'), t('kpi.conversion_rate'), t('kpi.revenue'), t('kpi.commissions'), t('kpi.epc'), t('kpi.reversal_rate')].map((c, i) =>
-              h('th', { class: i ? 'num' : null, scope: 'col' }, c),
+            [keyLabel, t('kpi.clicks'), t('kpi.sales'), t('kpi.conversion_rate'), t('kpi.revenue'), creditedLabel, t('kpi.assisted_sales'), t('kpi.commissions'), t('kpi.epc'), t('kpi.reversal_rate')].map((c, i) =>
+              h('th', { class: i ? 'num' : null, scope: 'col', title: c === creditedLabel ? t('kpi.credited_revenue_hint') : null }, c),
             ),
           ),
         ),
@@ -197,11 +201,17 @@ export async function overview(main, { api, program, render }) {
               [t('kpi.sales'), num(r.sales.net)],
               [t('kpi.conversion_rate'), pct(r.conversion_rate, 2)],
               [t('kpi.revenue'), fmt(mm.revenue_net)],
+              [creditedLabel, fmt(mm.credited_revenue_net ?? mm.revenue_net), 'credited'],
+              [t('kpi.assisted_sales'), num(r.assisted_sales ? r.assisted_sales.net : 0), 'assisted'],
               [t('kpi.commissions'), fmt(mm.commissions)],
               [t('kpi.epc'), fmt(mm.epc_per_100)],
               [t('kpi.reversal_rate'), pct(r.reversal_rate)],
             ];
-            return h('tr', { dataset: { key: r.key || '' } }, cells.map(([label, v], i) => h('td', { class: i ? 'num' : null, 'data-label': label }, v)));
+            return h(
+              'tr',
+              { dataset: { key: r.key || '' } },
+              cells.map(([label, v, kpi], i) => h('td', { class: i ? 'num' : null, 'data-label': label, dataset: kpi ? { kpi } : undefined }, v)),
+            );
           }),
         ),
       ),

@@ -284,6 +284,8 @@ struct Credit {
     affiliate: String,
     by: &'static str,
     click_id: Option<String>,
+    /// When the deciding click or browser touch happened (none for a coupon or a renewal).
+    touched_at: Option<i64>,
     email_hash: Option<String>,
     overrides: Option<String>,
 }
@@ -337,9 +339,9 @@ async fn attribute(
     s: Sources<'_>,
 ) -> Result<Option<Credit>, AppError> {
     let window_start = at - program.window_days * DAY;
-    let mut found: Option<(String, &'static str, Option<String>)> = None;
+    let mut found: Option<(String, &'static str, Option<String>, Option<i64>)> = None;
     if let Some(a) = s.renewal_of {
-        found = Some((a, "renewal", None));
+        found = Some((a, "renewal", None, None));
     }
     if found.is_none() {
         if let Some(code) = s.coupon {
@@ -348,7 +350,7 @@ async fn attribute(
                 .fetch_optional(&mut **tx)
                 .await?;
             if let Some(r) = row {
-                found = Some((r.try_get(0)?, "coupon", None));
+                found = Some((r.try_get(0)?, "coupon", None, None));
             }
         }
     }
@@ -381,16 +383,16 @@ async fn attribute(
         } else {
             clicks.into_iter().next()
         };
-        found = pick.map(|(a, by, c, _)| (a, by, Some(c)));
+        found = pick.map(|(a, by, c, t)| (a, by, Some(c), Some(t)));
     }
     if found.is_none() {
         if let Some((a, t)) = s.touch {
             if t >= window_start && t <= at + 300 {
-                found = Some((a.as_str().to_owned(), "touch", None));
+                found = Some((a.as_str().to_owned(), "touch", None, Some(t)));
             }
         }
     }
-    let Some((affiliate, by, click_id)) = found else {
+    let Some((affiliate, by, click_id, touched_at)) = found else {
         return Ok(None);
     };
     match approved_affiliate(tx, &affiliate).await? {
@@ -398,6 +400,7 @@ async fn attribute(
             affiliate,
             by,
             click_id,
+            touched_at,
             email_hash,
             overrides,
         })),
@@ -492,6 +495,8 @@ struct NewReferral<'a> {
     verified: bool,
     credit: &'a Credit,
     flags: Vec<&'static str>,
+    /// The visitor id the browser sent with the conversion (its touch's `visitor`).
+    visitor: Option<&'a str>,
 }
 
 async fn create_referral(
@@ -525,6 +530,26 @@ async fn create_referral(
     .execute(&mut **tx)
     .await?;
     crate::rollups::referral_add(tx, &id).await?;
+    // Who contributed, by the program's multi-touch model (the commission stays as it is).
+    let visitor_key = match &r.credit.click_id {
+        Some(click) => crate::credit::click_visitor(tx, click).await?,
+        None => None,
+    }
+    .or_else(|| r.visitor.map(|v| format!("v:{v}")));
+    crate::credit::record(
+        tx,
+        state.db.backend,
+        program,
+        &id,
+        r.at,
+        crate::credit::Touch {
+            affiliate: &r.credit.affiliate,
+            at: r.credit.touched_at,
+            visitor_key,
+            renewal: r.credit.by == "renewal",
+        },
+    )
+    .await?;
     let e = |bucket, entry, amount| Entry {
         affiliate: &r.credit.affiliate,
         referral: Some(&id),
@@ -825,6 +850,7 @@ pub async fn sales_create(
                         verified,
                         credit,
                         flags,
+                        visitor: body.touch.as_ref().and_then(|t| t.visitor.as_deref()),
                     },
                 )
                 .await?,
@@ -1019,6 +1045,7 @@ pub async fn leads_create(
                         verified,
                         credit,
                         flags,
+                        visitor: body.touch.as_ref().and_then(|t| t.visitor.as_deref()),
                     },
                 )
                 .await?,

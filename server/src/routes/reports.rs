@@ -25,6 +25,13 @@
 //!   otherwise null, and `sales_without_cost` says how many sales lack one.
 //! - an affiliate's own report (`/v1/me/report`) leaves out the merchant's cost figures (cost
 //!   of goods, sales without cost, ROI, contribution margin: null).
+//! - multi-touch credit (`/affiliates` and `/categories` only): `credited_revenue_net` is the
+//!   net revenue of the sales of the period split by the shares the program's `multi_touch`
+//!   model gave each contributing affiliate when the sale was recorded (`server/src/credit.rs`;
+//!   the parts of one order sum to exactly its net revenue, so refunds take credit back in
+//!   proportion); `assisted_sales` counts the sales in which the group had a share while the
+//!   referral's (paid) affiliate is outside it, gross and net like `sales`. Computed from the
+//!   rollups plus the referrals whose credit is split (`referral_credit.solo = 0`).
 //! - money is per currency, never converted.
 
 use crate::auth::Merchant;
@@ -45,7 +52,8 @@ pub struct ReportQuery {
     pub from: Option<String>,
     /// To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now.
     pub to: Option<String>,
-    /// `affiliates` only: sort by `revenue` (default), `commission`, `clicks` or `conversion_rate`.
+    /// `affiliates` only: sort by `revenue` (default), `commission`, `credited_revenue`, `clicks`
+    /// or `conversion_rate`.
     pub sort: Option<String>,
     /// `affiliates` only: at most this many rows (1 to 1000, default 100).
     pub limit: Option<i64>,
@@ -124,6 +132,11 @@ pub struct Money {
     pub contribution_margin: Option<i64>,
     /// (Gross − net revenue) / gross revenue.
     pub reversal_rate_amount: Option<f64>,
+    /// Net revenue credited to the group by the program's multi-touch model (the shares of the
+    /// sales it contributed to, whoever was paid); `/v1/reports/affiliates` and `/categories`
+    /// only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credited_revenue_net: Option<i64>,
     #[serde(skip)]
     sales_net: i64,
     #[serde(skip)]
@@ -165,6 +178,10 @@ pub struct Kpis {
     pub conversion_rate_clicks: Option<f64>,
     /// Reversed referrals / all referrals.
     pub reversal_rate: Option<f64>,
+    /// Sales with a multi-touch share for the group whose referral credits an affiliate outside
+    /// it; `/v1/reports/affiliates` and `/categories` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assisted_sales: Option<Counts>,
     /// Money, per currency.
     pub money: Vec<Money>,
     #[serde(skip)]
@@ -219,6 +236,7 @@ async fn aggregate(
     from: i64,
     to: i64,
     visitors: bool,
+    credit: bool,
 ) -> Result<BTreeMap<String, Kpis>, AppError> {
     let mut out: BTreeMap<String, Kpis> = BTreeMap::new();
     // Click counts from the per-day rollup.
@@ -260,19 +278,6 @@ async fn aggregate(
          FROM referral_daily d{join} WHERE d.day >= $1 AND d.day < $2 GROUP BY {}d.currency, d.kind",
         if group == Group::All { String::new() } else { format!("{g}, ") }
     );
-    fn money<'a>(k: &'a mut Kpis, currency: &str) -> &'a mut Money {
-        let idx = match k.money.iter().position(|m| m.currency == currency) {
-            Some(i) => i,
-            None => {
-                k.money.push(Money {
-                    currency: currency.to_owned(),
-                    ..Money::default()
-                });
-                k.money.len() - 1
-            }
-        };
-        &mut k.money[idx]
-    }
     for r in sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(from.div_euclid(DAY))
         .bind(to.div_euclid(DAY))
@@ -311,10 +316,112 @@ async fn aggregate(
         m.cost_net += r.try_get::<i64, _>(11)? - r.try_get::<i64, _>(12)?;
         m.without_cost += r.try_get::<i64, _>(13)?;
     }
+    if credit {
+        credited(state, group, from, to, &mut out).await?;
+    }
     for k in out.values_mut() {
         finish(k);
     }
     Ok(out)
+}
+
+/// Sets the multi-touch figures of `out` (`credited_revenue_net`, `assisted_sales`): the net
+/// revenue of the rollups, moved between groups by the referrals whose credit is split.
+async fn credited(
+    state: &AppState,
+    group: Group,
+    from: i64,
+    to: i64,
+    out: &mut BTreeMap<String, Kpis>,
+) -> Result<(), AppError> {
+    let (ga, gr, join) = match group {
+        Group::Category => (
+            "ac.category",
+            "ar.category",
+            " JOIN affiliates ac ON ac.id = c.affiliate_id JOIN affiliates ar ON ar.id = r.affiliate_id",
+        ),
+        _ => ("c.affiliate_id", "r.affiliate_id", ""),
+    };
+    let sql = format!(
+        "SELECT c.referral_id, {ga}, c.share_bp, {gr}, r.kind, r.currency, r.status, r.amount, \
+         CAST(COALESCE((SELECT SUM(f.amount) FROM refunds f WHERE f.order_ref = r.source_id), 0) AS BIGINT) \
+         FROM referral_credit c JOIN referrals r ON r.id = c.referral_id{join} \
+         WHERE c.solo = 0 AND c.at >= $1 AND c.at < $2 ORDER BY c.referral_id, c.seq"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&state.db.pool)
+        .await?;
+    // Per (group, currency): what the split credit adds to the group's own net revenue.
+    let mut moved: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut assisted: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let id: String = rows[i].try_get(0)?;
+        let mut end = i;
+        let mut parts: Vec<(String, u16)> = Vec::new();
+        while end < rows.len() && rows[end].try_get::<String, _>(0)? == id {
+            let share: i64 = rows[end].try_get(2)?;
+            parts.push((rows[end].try_get(1)?, u16::try_from(share).unwrap_or(0)));
+            end += 1;
+        }
+        let r = &rows[i];
+        let (paid, kind, currency, status): (String, String, String, String) =
+            (r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(6)?);
+        i = end;
+        if kind != "sale" {
+            continue;
+        }
+        let net = if status == "rejected" {
+            0
+        } else {
+            r.try_get::<i64, _>(7)? - r.try_get::<i64, _>(8)?
+        };
+        let bp: Vec<u16> = parts.iter().map(|(_, s)| *s).collect();
+        *moved.entry((paid.clone(), currency.clone())).or_default() -= net;
+        let mut seen: Vec<&str> = Vec::new();
+        for ((g, _), part) in parts.iter().zip(crate::credit::split(net, &bp)) {
+            *moved.entry((g.clone(), currency.clone())).or_default() += part;
+            if *g != paid && !seen.contains(&g.as_str()) {
+                seen.push(g);
+                let a = assisted.entry(g.clone()).or_default();
+                a.gross += 1;
+                if status != "reversed" && status != "rejected" {
+                    a.net += 1;
+                }
+            }
+        }
+    }
+    for ((g, currency), delta) in moved {
+        let m = money(out.entry(g).or_default(), &currency);
+        m.credited_revenue_net = Some(m.credited_revenue_net.unwrap_or(0) + delta);
+    }
+    for (g, a) in assisted {
+        out.entry(g).or_default().assisted_sales = Some(a);
+    }
+    for k in out.values_mut() {
+        k.assisted_sales.get_or_insert_with(Counts::default);
+        for m in &mut k.money {
+            m.credited_revenue_net = Some(m.revenue_net + m.credited_revenue_net.unwrap_or(0));
+        }
+    }
+    Ok(())
+}
+
+/// The money of `k` in `currency`, added empty when missing.
+fn money<'a>(k: &'a mut Kpis, currency: &str) -> &'a mut Money {
+    let idx = match k.money.iter().position(|m| m.currency == currency) {
+        Some(i) => i,
+        None => {
+            k.money.push(Money {
+                currency: currency.to_owned(),
+                ..Money::default()
+            });
+            k.money.len() - 1
+        }
+    };
+    &mut k.money[idx]
 }
 
 /// Distinct non-bot visitors among the affiliate clicks of the period, per group.
@@ -546,7 +653,7 @@ pub async fn reports_summary(
     let program = state.program().await?;
     // One pass per affiliate gives both the totals and the top affiliates; distinct visitors
     // cannot be summed, so they are counted apart.
-    let per = aggregate(&state, Group::Affiliate, from, to, false).await?;
+    let per = aggregate(&state, Group::Affiliate, from, to, false, false).await?;
     let mut kpis = Kpis::default();
     for k in per.values() {
         add(&mut kpis, k);
@@ -670,7 +777,7 @@ pub async fn reports_timeseries(
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<Grouped>, AppError> {
     let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
-    let mut map = aggregate(&state, Group::Day, from, to, true).await?;
+    let mut map = aggregate(&state, Group::Day, from, to, true, false).await?;
     let mut d = from.div_euclid(DAY);
     while d * DAY < to {
         map.entry(times::format(d * DAY)[..10].to_owned())
@@ -700,7 +807,7 @@ pub async fn reports_affiliates(
         return Err(AppError::bad("invalid_query", "limit must be 1 to 1000"));
     }
     let program = state.program().await?;
-    let mut list = rows(aggregate(&state, Group::Affiliate, from, to, true).await?);
+    let mut list = rows(aggregate(&state, Group::Affiliate, from, to, true, true).await?);
     let money = |k: &Kpis, f: fn(&Money) -> i64| {
         k.money
             .iter()
@@ -710,6 +817,8 @@ pub async fn reports_affiliates(
     match q.sort.as_deref().unwrap_or("revenue") {
         "revenue" => list.sort_by_key(|k| std::cmp::Reverse(money(k, |m| m.revenue_net))),
         "commission" => list.sort_by_key(|k| std::cmp::Reverse(money(k, |m| m.commissions))),
+        "credited_revenue" => list
+            .sort_by_key(|k| std::cmp::Reverse(money(k, |m| m.credited_revenue_net.unwrap_or(0)))),
         "clicks" => list.sort_by_key(|k| std::cmp::Reverse(k.clicks)),
         "conversion_rate" => list.sort_by(|a, b| {
             b.conversion_rate
@@ -719,7 +828,7 @@ pub async fn reports_affiliates(
         _ => {
             return Err(AppError::bad(
                 "invalid_query",
-                "sort must be revenue, commission, clicks or conversion_rate",
+                "sort must be revenue, commission, credited_revenue, clicks or conversion_rate",
             ))
         }
     }
@@ -745,7 +854,7 @@ pub async fn reports_categories(
     Ok(Json(Grouped {
         from: times::format(from),
         to: times::format(to),
-        rows: rows(aggregate(&state, Group::Category, from, to, true).await?),
+        rows: rows(aggregate(&state, Group::Category, from, to, true, true).await?),
     }))
 }
 
@@ -756,6 +865,6 @@ pub async fn affiliate_kpis(
     from: i64,
     to: i64,
 ) -> Result<Kpis, AppError> {
-    let mut map = aggregate(state, Group::Affiliate, from, to, true).await?;
+    let mut map = aggregate(state, Group::Affiliate, from, to, true, false).await?;
     Ok(map.remove(affiliate).unwrap_or_default())
 }

@@ -11,6 +11,11 @@
  * commissions, only when no net sale lacks a cost (otherwise null). An affiliate's own report
  * leaves these merchant figures out (null).
  *
+ * Multi-touch credit (`/affiliates` and `/categories` only, see Reftrail_Credit):
+ * `credited_revenue_net` is the net revenue of the period's sales split by the shares the
+ * program's `multi_touch` model gave each contributing affiliate; `assisted_sales` counts the
+ * sales in which the group had a share while the paid affiliate is outside it (gross, net).
+ *
  * @package Reftrail
  */
 
@@ -73,15 +78,46 @@ final class Reftrail_Reports {
 	}
 
 	/**
+	 * Empty money figures in `$cur`.
+	 *
+	 * @param string $cur Currency.
+	 * @return array
+	 */
+	private static function empty_money( $cur ) {
+		return array(
+			'currency'             => $cur,
+			'revenue_gross'        => 0,
+			'revenue_net'          => 0,
+			'sales_net'            => 0,
+			'aov'                  => 0,
+			'commissions_gross'    => 0,
+			'commissions'          => 0,
+			'lead_commissions'     => 0,
+			'cost_per_sale'        => 0,
+			'cost_per_lead'        => 0,
+			'epc_per_100'          => 0,
+			'roas'                 => null,
+			'roas_percent'         => null,
+			'cost_of_goods'        => 0,
+			'sales_without_cost'   => 0,
+			'roi'                  => null,
+			'roi_percent'          => null,
+			'contribution_margin'  => 0,
+			'reversal_rate_amount' => null,
+		);
+	}
+
+	/**
 	 * KPIs grouped by `all`, `day`, `affiliate` or `category`.
 	 *
 	 * @param string $group     Grouping.
 	 * @param int    $from      From.
 	 * @param int    $to        To.
 	 * @param string $affiliate Only this affiliate ('' for all).
+	 * @param bool   $credit    Whether to add the multi-touch figures (affiliate and category).
 	 * @return array Key => KPIs.
 	 */
-	public static function aggregate( $group, $from, $to, $affiliate = '' ) {
+	public static function aggregate( $group, $from, $to, $affiliate = '', $credit = false ) {
 		global $wpdb;
 		$expr = function ( $x ) use ( $group ) {
 			switch ( $group ) {
@@ -135,27 +171,7 @@ final class Reftrail_Reports {
 			$out[ $k ]['reversed'] += (int) $r['reversed'];
 			$cur                    = $r['currency'];
 			if ( ! isset( $out[ $k ]['money'][ $cur ] ) ) {
-				$out[ $k ]['money'][ $cur ] = array(
-					'currency'             => $cur,
-					'revenue_gross'        => 0,
-					'revenue_net'          => 0,
-					'sales_net'            => 0,
-					'aov'                  => 0,
-					'commissions_gross'    => 0,
-					'commissions'          => 0,
-					'lead_commissions'     => 0,
-					'cost_per_sale'        => 0,
-					'cost_per_lead'        => 0,
-					'epc_per_100'          => 0,
-					'roas'                 => null,
-					'roas_percent'         => null,
-					'cost_of_goods'        => 0,
-					'sales_without_cost'   => 0,
-					'roi'                  => null,
-					'roi_percent'          => null,
-					'contribution_margin'  => 0,
-					'reversal_rate_amount' => null,
-				);
+				$out[ $k ]['money'][ $cur ] = self::empty_money( $cur );
 			}
 			$m                        = &$out[ $k ]['money'][ $cur ];
 			$m['commissions_gross']  += (int) $r['commissions_gross'];
@@ -174,6 +190,36 @@ final class Reftrail_Reports {
 				$m['lead_commissions']       += (int) $r['commissions_net'];
 			}
 			unset( $m );
+		}
+		if ( $credit ) {
+			list( $moved, $assisted ) = Reftrail_Credit::moved( $group, $from, $to );
+			foreach ( $moved as $g => $by_currency ) {
+				$g         = (string) $g;
+				$out[ $g ] = $out[ $g ] ?? self::empty_kpis( $g );
+				foreach ( $by_currency as $cur => $delta ) {
+					if ( ! isset( $out[ $g ]['money'][ $cur ] ) ) {
+						$out[ $g ]['money'][ $cur ] = self::empty_money( $cur );
+					}
+					$out[ $g ]['money'][ $cur ]['credited_revenue_net'] = $delta;
+				}
+			}
+			foreach ( $assisted as $g => $n ) {
+				$g         = (string) $g;
+				$out[ $g ] = $out[ $g ] ?? self::empty_kpis( $g );
+				$out[ $g ]['assisted_sales'] = array(
+					'gross' => $n[0],
+					'net'   => $n[1],
+				);
+			}
+			foreach ( $out as $k => $v ) {
+				$out[ $k ]['assisted_sales'] = $v['assisted_sales'] ?? array(
+					'gross' => 0,
+					'net'   => 0,
+				);
+				foreach ( $v['money'] as $cur => $m ) {
+					$out[ $k ]['money'][ $cur ]['credited_revenue_net'] = $m['revenue_net'] + ( $m['credited_revenue_net'] ?? 0 );
+				}
+			}
 		}
 		foreach ( $out as $k => $v ) {
 			$v['conversion_rate']        = self::ratio( $v['sales']['net'], $v['unique_visitors'] );
@@ -309,13 +355,13 @@ final class Reftrail_Reports {
 	 * @param string      $group Grouping.
 	 * @param int         $from  From.
 	 * @param int         $to    To.
-	 * @param string|null $sort  `affiliate` only: revenue (default), commission, clicks, conversion_rate.
+	 * @param string|null $sort  `affiliate` only: revenue (default), commission, credited_revenue, clicks, conversion_rate.
 	 * @param mixed       $limit `affiliate` only: 1 to 1000 (default 100).
 	 * @return array
 	 * @throws Reftrail_Http_Error 400 invalid_query.
 	 */
 	public static function grouped( $group, $from, $to, $sort = null, $limit = null ) {
-		$map = self::aggregate( $group, $from, $to );
+		$map = self::aggregate( $group, $from, $to, '', 'day' !== $group );
 		if ( 'day' === $group ) {
 			// Every day of the period is listed, empty ones too.
 			for ( $d = intdiv( $from, Reftrail_Db::DAY ); $d * Reftrail_Db::DAY < $to; $d++ ) {
@@ -350,6 +396,9 @@ final class Reftrail_Reports {
 				case 'commission':
 					$key = fn( $k ) => $money( $k, 'commissions' );
 					break;
+				case 'credited_revenue':
+					$key = fn( $k ) => $money( $k, 'credited_revenue_net' );
+					break;
 				case 'clicks':
 					$key = fn( $k ) => $k['clicks'];
 					break;
@@ -357,7 +406,7 @@ final class Reftrail_Reports {
 					$key = fn( $k ) => $k['conversion_rate'] ?? 0.0;
 					break;
 				default:
-					throw Reftrail_Http_Error::bad( 'invalid_query', 'sort must be revenue, commission, clicks or conversion_rate' );
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'sort must be revenue, commission, credited_revenue, clicks or conversion_rate' );
 			}
 			usort( $rows, fn( $a, $b ) => $key( $b ) <=> $key( $a ) );
 			$rows = array_slice( $rows, 0, $limit );

@@ -18,8 +18,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Reftrail_Schema {
 
-	/** The schema this code writes (6: the cost of goods of orders and refunds). */
-	const VERSION = 6;
+	/** The schema this code writes (7: the multi-touch credit of referrals). */
+	const VERSION = 7;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -31,7 +31,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -200,6 +200,17 @@ final class Reftrail_Schema {
   KEY affiliate_at (affiliate_id,at),
   KEY status (status,hold_until)
 ) $c;";
+		$sql[] = "CREATE TABLE {$t('referral_credit')} (
+  referral_id varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  seq int(11) NOT NULL,
+  share_bp int(11) NOT NULL,
+  at bigint(20) NOT NULL,
+  solo tinyint(1) NOT NULL,
+  PRIMARY KEY  (referral_id,affiliate_id),
+  KEY split (solo,at),
+  KEY affiliate_id (affiliate_id)
+) $c;";
 		$sql[] = "CREATE TABLE {$t('ledger')} (
   id varchar(40) NOT NULL,
   at bigint(20) NOT NULL,
@@ -260,7 +271,12 @@ final class Reftrail_Schema {
   PRIMARY KEY  (id),
   KEY due (delivered_at,failed_at,next_at)
 ) $c;";
+		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );
+		if ( $before > 0 && $before < 7 ) {
+			// Referrals from before multi-touch credit: their affiliate gets all of it.
+			$wpdb->query( "INSERT IGNORE INTO {$t('referral_credit')} (referral_id, affiliate_id, seq, share_bp, at, solo) SELECT id, affiliate_id, 0, 10000, at, 1 FROM {$t('referrals')}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
+		}
 		update_option( self::OPTION, self::VERSION, true );
 	}
 

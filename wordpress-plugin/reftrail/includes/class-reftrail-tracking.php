@@ -355,16 +355,17 @@ final class Reftrail_Tracking {
 	}
 
 	/**
-	 * The affiliate of a click that may still credit (not a bot, inside the window).
+	 * The affiliate and time of a click that may still credit (not a bot, inside the window).
 	 *
 	 * @param string $click_id Click id.
 	 * @param int    $since    Window start.
-	 * @return string|null
+	 * @return array|null [affiliate, at].
 	 */
 	private static function click_affiliate( $click_id, $since ) {
 		global $wpdb;
-		$t = Reftrail_Db::table( 'clicks' );
-		return $wpdb->get_var( $wpdb->prepare( "SELECT affiliate_id FROM {$t} WHERE id = %s AND is_bot = 0 AND at >= %d AND affiliate_id IS NOT NULL", $click_id, $since ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$t   = Reftrail_Db::table( 'clicks' );
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE id = %s AND is_bot = 0 AND at >= %d AND affiliate_id IS NOT NULL", $click_id, $since ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		return $row ? array( $row[0], (int) $row[1] ) : null;
 	}
 
 	/**
@@ -373,34 +374,35 @@ final class Reftrail_Tracking {
 	 * @param array $program Program.
 	 * @param int   $at      Conversion time.
 	 * @param array $s       `renewal_of`, `coupon`, `cookie_click`, `click_id`, `touch`.
-	 * @return array|null `affiliate`, `by`, `click_id`, `email_hash`, `overrides`.
+	 * @return array|null `affiliate`, `by`, `click_id`, `touched_at` (when the deciding click or
+	 *                    touch happened; null for a coupon or a renewal), `email_hash`, `overrides`.
 	 */
 	private static function attribute( array $program, $at, array $s ) {
 		global $wpdb;
 		$since = $at - (int) $program['window_days'] * Reftrail_Db::DAY;
 		$found = null;
 		if ( ! empty( $s['renewal_of'] ) ) {
-			$found = array( $s['renewal_of'], 'renewal', null );
+			$found = array( $s['renewal_of'], 'renewal', null, null );
 		}
 		if ( ! $found && ! empty( $s['coupon'] ) ) {
 			$t = Reftrail_Db::table( 'coupons' );
 			$a = $wpdb->get_var( $wpdb->prepare( "SELECT affiliate_id FROM {$t} WHERE code = %s", mb_strtoupper( $s['coupon'] ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			if ( $a ) {
-				$found = array( $a, 'coupon', null );
+				$found = array( $a, 'coupon', null, null );
 			}
 		}
 		foreach ( array( 'cookie_click' => 'cookie', 'click_id' => 'click_id' ) as $k => $by ) {
 			if ( ! $found && ! empty( $s[ $k ] ) ) {
 				$a = self::click_affiliate( $s[ $k ], $since );
 				if ( $a ) {
-					$found = array( $a, $by, $s[ $k ] );
+					$found = array( $a[0], $by, $s[ $k ], $a[1] );
 				}
 			}
 		}
 		if ( ! $found && ! empty( $s['touch'] ) ) {
 			list( $a, $t ) = $s['touch'];
 			if ( $t >= $since && $t <= $at + 300 ) {
-				$found = array( $a, 'touch', null );
+				$found = array( $a, 'touch', null, $t );
 			}
 		}
 		if ( ! $found ) {
@@ -415,6 +417,7 @@ final class Reftrail_Tracking {
 			'affiliate'  => $found[0],
 			'by'         => $found[1],
 			'click_id'   => $found[2],
+			'touched_at' => $found[3],
 			'email_hash' => $row['email_hash'],
 			'overrides'  => $row['commission'],
 		);
@@ -744,6 +747,8 @@ final class Reftrail_Tracking {
 									'eligible'      => $ctx['eligible'] ?? true,
 								)
 							);
+							// Who contributed, by the program's multi-touch model (the commission stays).
+							Reftrail_Credit::record( $program, $referral['id'], $at, $credit, $b['touch']['visitor'] ?? null );
 						}
 						$answer = array(
 							'sale'     => array(
@@ -891,6 +896,7 @@ final class Reftrail_Tracking {
 									'flags'         => self::flags( $program, $credit, $email_hash, $verified, $ctx['user_agent'] ?? '', false ),
 								)
 							);
+							Reftrail_Credit::record( $program, $referral['id'], $at, $credit, $b['touch']['visitor'] ?? null );
 						}
 						$text = wp_json_encode(
 							array(
