@@ -101,6 +101,20 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, A
             return Ok(Caller::Affiliate(r.try_get(0)?));
         }
     }
+    if token.starts_with("as_") && token.len() <= 120 {
+        // A portal session from a sign-in link (routes/portal_sign_in.rs).
+        let row = sqlx::query(
+            "SELECT s.affiliate_id FROM affiliate_sessions s JOIN affiliates a ON a.id = s.affiliate_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.status <> 'suspended'",
+        )
+        .bind(sha256_hex(token))
+        .bind(crate::times::now())
+        .fetch_optional(&state.db.pool)
+        .await?;
+        if let Some(r) = row {
+            return Ok(Caller::Affiliate(r.try_get(0)?));
+        }
+    }
     Err(AppError::Unauthorized(
         "unknown or revoked credentials".into(),
     ))

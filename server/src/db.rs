@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "referral_credit",
         include_str!("../migrations/0006_referral_credit.sql"),
     ),
+    (
+        7,
+        "portal_sign_in",
+        include_str!("../migrations/0007_portal_sign_in.sql"),
+    ),
 ];
 
 impl Db {

@@ -31,6 +31,7 @@ pub mod error;
 pub mod fraud;
 pub mod ids;
 pub mod ledger;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod program;
@@ -62,6 +63,8 @@ pub struct HttpOptions {
     pub trust_proxy: bool,
     /// `Domain` for the click cookie; host-only when `None`.
     pub cookie_domain: Option<String>,
+    /// Email for the portal's sign-in links; `None`: this server sends no mail.
+    pub mail: Option<mail::Mailer>,
 }
 
 /// Shared state of the handlers.

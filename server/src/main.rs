@@ -73,6 +73,17 @@ struct ServeArgs {
     /// Extra trusted certificates (PEM) for https webhook endpoints, besides the web PKI roots.
     #[arg(long, env = "REFTRAIL_WEBHOOK_CA_FILE")]
     webhook_ca_file: Option<std::path::PathBuf>,
+    /// SMTP server for the portal's sign-in links: `smtp://user:pass@host:587` (STARTTLS with
+    /// `?tls=required`) or `smtps://user:pass@host`. Without it no email is sent.
+    #[arg(long, env = "REFTRAIL_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of those emails, e.g. `Shop affiliates <affiliates@shop.example>`.
+    #[arg(long, env = "REFTRAIL_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// This server's public address, where emailed links point (`https://track.shop.example`);
+    /// default `http://<listen address>`.
+    #[arg(long, env = "REFTRAIL_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Do not run the webhook and auto-approval worker in this process.
     #[arg(long, env = "REFTRAIL_NO_WORKER")]
     no_worker: bool,
@@ -156,6 +167,22 @@ fn pinned() -> Pinned {
     }
 }
 
+/// The mailer from `--smtp-url`, `--mail-from` and `--public-url`; none without an SMTP URL.
+fn mailer(args: &ServeArgs) -> anyhow::Result<Option<reftrail_server::mail::Mailer>> {
+    let Some(url) = args.smtp_url.as_deref() else {
+        return Ok(None);
+    };
+    let from = args
+        .mail_from
+        .as_deref()
+        .context("--mail-from (REFTRAIL_MAIL_FROM) is needed with --smtp-url")?;
+    let public = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    reftrail_server::mail::Mailer::new(url, from, &public).map(Some)
+}
+
 fn init_logs(filter: &str, format: LogFormat) -> anyhow::Result<()> {
     let targets: tracing_subscriber::filter::Targets = filter.parse().context("--log")?;
     use tracing_subscriber::layer::SubscriberExt as _;
@@ -199,6 +226,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         HttpOptions {
             trust_proxy: args.trust_proxy,
             cookie_domain: args.cookie_domain.clone(),
+            mail: mailer(args)?,
         },
     );
     // A bad CA file stops the start here, not the first delivery later.

@@ -40,6 +40,8 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::me::me_show,
         crate::routes::me::me_report,
         crate::routes::me::me_payouts,
+        crate::routes::portal_sign_in::portal_sign_in_link,
+        crate::routes::portal_sign_in::portal_session_create,
         crate::routes::session::session_create,
         crate::routes::session::session_show,
         crate::routes::session::session_delete,

@@ -45,7 +45,7 @@ async fn failures_are_throttled_per_address() {
         db,
         HttpOptions {
             trust_proxy: true,
-            cookie_domain: None,
+            ..HttpOptions::default()
         },
     );
     for _ in 0..10 {

@@ -7,6 +7,7 @@ pub mod health;
 pub mod keys;
 pub mod me;
 pub mod payouts;
+pub mod portal_sign_in;
 pub mod program;
 pub mod referrals;
 pub mod refunds;
@@ -37,6 +38,14 @@ pub fn browser_routes() -> Router<AppState> {
         .route("/v1/me", get(me::me_show).options(preflight))
         .route("/v1/me/report", get(me::me_report).options(preflight))
         .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
+        .route(
+            "/v1/portal/sign-in-link",
+            post(portal_sign_in::portal_sign_in_link).options(preflight),
+        )
+        .route(
+            "/v1/portal/session",
+            post(portal_sign_in::portal_session_create).options(preflight),
+        )
 }
 
 /// A preflight without an `Origin` (the CORS layer answers those with one).

@@ -1,0 +1,169 @@
+//! Email: the affiliate portal's sign-in links, sent over SMTP (`--smtp-url`).
+//!
+//! The link's address comes from `--public-url`, never from the request's `Host` header: a
+//! forged host would otherwise send a person a link that hands their code to someone else.
+
+use anyhow::Context as _;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// How to send mail and where links point.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// The server's public address (`https://track.shop.example`), without a trailing `/`.
+    pub public_url: String,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The transport holds the SMTP credentials: they stay out of logs.
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// `smtp_url`: `smtp://[user:pass@]host[:port][?tls=required]` (STARTTLS) or
+    /// `smtps://…` (TLS); `from`: `Shop <affiliates@shop.example>`; `public_url`: an http(s)
+    /// URL the portal is served under (`/portal/`).
+    pub fn new(smtp_url: &str, from: &str, public_url: &str) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .context("--smtp-url must look like smtp://user:pass@host:587 or smtps://host")?
+            .build();
+        let from: Mailbox = from
+            .parse()
+            .context("--mail-from must be an address like `Shop <affiliates@shop.example>`")?;
+        let public_url = public_url.trim_end_matches('/');
+        anyhow::ensure!(
+            (public_url.starts_with("https://") || public_url.starts_with("http://"))
+                && !public_url.contains(['?', '#', ' ']),
+            "--public-url must be an http(s) address without query or fragment"
+        );
+        Ok(Mailer {
+            transport,
+            from,
+            public_url: public_url.to_owned(),
+        })
+    }
+
+    /// The portal address that signs in with `code`.
+    pub fn sign_in_url(&self, code: &str) -> String {
+        format!("{}/portal/#code={code}", self.public_url)
+    }
+
+    /// Sends `to` (an affiliate's address) the sign-in link, in `locale` (en, vi, th).
+    pub async fn send_sign_in_link(
+        &self,
+        to: &str,
+        name: &str,
+        program: &str,
+        code: &str,
+        locale: &str,
+    ) -> anyhow::Result<()> {
+        let to: Mailbox = to.parse().context("the affiliate's email")?;
+        let text = sign_in_text(locale, name, program, &self.sign_in_url(code));
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(text.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(text.body)
+            .context("building the message")?;
+        self.transport
+            .send(message)
+            .await
+            .context("sending through SMTP")?;
+        Ok(())
+    }
+}
+
+/// A message's words.
+pub struct Text {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}
+
+/// The sign-in message in `locale` (English when it is none of en, vi, th).
+pub fn sign_in_text(locale: &str, name: &str, program: &str, url: &str) -> Text {
+    let (subject, hello, body, expiry, ignore) = match locale {
+        "vi" => (
+            "Liên kết đăng nhập cổng đối tác",
+            "Xin chào",
+            "Mở liên kết này để đăng nhập cổng đối tác của",
+            "Liên kết dùng được một lần và hết hạn sau 15 phút.",
+            "Nếu bạn không yêu cầu, hãy bỏ qua email này.",
+        ),
+        "th" => (
+            "ลิงก์เข้าสู่ระบบพอร์ทัลพาร์ทเนอร์",
+            "สวัสดี",
+            "เปิดลิงก์นี้เพื่อเข้าสู่ระบบพอร์ทัลพาร์ทเนอร์ของ",
+            "ลิงก์นี้ใช้ได้ครั้งเดียวและหมดอายุใน 15 นาที",
+            "หากคุณไม่ได้ขอ โปรดละเว้นอีเมลนี้",
+        ),
+        _ => (
+            "Your affiliate portal sign-in link",
+            "Hello",
+            "Open this link to sign in to the affiliate portal of",
+            "The link works once and expires in 15 minutes.",
+            "If you did not ask for it, ignore this email.",
+        ),
+    };
+    Text {
+        subject: format!("{subject}: {program}"),
+        body: format!("{hello} {name},\n\n{body} {program}:\n\n{url}\n\n{expiry}\n{ignore}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The SMTP pool starts a task: the mailer is built inside the runtime, as `serve` does.
+    #[tokio::test]
+    async fn settings_are_checked_at_start() {
+        let ok = Mailer::new(
+            "smtp://127.0.0.1:2525",
+            "Shop <a@shop.test>",
+            "https://t.shop.test/",
+        )
+        .expect("valid");
+        assert_eq!(ok.public_url, "https://t.shop.test");
+        assert_eq!(
+            ok.sign_in_url("abc"),
+            "https://t.shop.test/portal/#code=abc"
+        );
+        assert!(format!("{ok:?}").contains("a@shop.test"));
+        for (url, from, public) in [
+            ("ftp://x", "a@shop.test", "https://t.test"),
+            ("smtp://127.0.0.1", "not an address", "https://t.test"),
+            ("smtp://127.0.0.1", "a@shop.test", "t.test"),
+            ("smtp://127.0.0.1", "a@shop.test", "https://t.test/?x=1"),
+        ] {
+            assert!(
+                Mailer::new(url, from, public).is_err(),
+                "{url} {from} {public}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_message_speaks_the_program_language() {
+        let en = sign_in_text("en", "Alice", "Shop", "https://t/portal/#code=c");
+        assert!(en.subject.ends_with(": Shop"));
+        assert!(en.body.contains("https://t/portal/#code=c") && en.body.starts_with("Hello Alice"));
+        let vi = sign_in_text("vi", "An", "Cửa hàng", "u");
+        assert!(vi.body.starts_with("Xin chào An") && vi.subject.contains("Cửa hàng"));
+        let th = sign_in_text("th", "Somchai", "Shop", "u");
+        assert!(th.body.starts_with("สวัสดี Somchai"));
+        assert_eq!(
+            sign_in_text("fr", "A", "S", "u").subject,
+            en.subject.replace("Shop", "S")
+        );
+    }
+}

@@ -1,0 +1,412 @@
+//! The portal's sign-in by email, end to end on loopback: the link goes out through a real
+//! SMTP exchange (a small receiver in this test), its code signs in once, the session opens
+//! `/v1/me` and nothing else, and the answer never tells whether an address is known.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use reftrail_server::credentials::Pinned;
+use reftrail_server::db::Db;
+use reftrail_server::mail::Mailer;
+use reftrail_server::{app, AppState, HttpOptions};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tower::ServiceExt;
+
+const SK: &str = "sk_test_signin0123456789abcdefgh";
+
+/// A minimal SMTP receiver: keeps each message's DATA.
+async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let inbox = Arc::new(Mutex::new(Vec::new()));
+    let kept = inbox.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = tcp.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink.test ESMTP\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            kept.lock().expect("lock").push(std::mem::take(body));
+                            data = None;
+                            let _ = write.write_all(b"250 kept\r\n").await;
+                        } else {
+                            body.push_str(line.strip_prefix('.').unwrap_or(&line));
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink.test\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, inbox)
+}
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
+    if let Some(a) = auth {
+        req = req.header("authorization", format!("Bearer {a}"));
+    }
+    let body = if body.is_null() {
+        Body::empty()
+    } else {
+        Body::from(body.to_string())
+    };
+    let res = app(state.clone())
+        .oneshot(req.body(body).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn state_with(mail: Option<Mailer>) -> AppState {
+    let dir = std::env::temp_dir().join(format!(
+        "reftrail-signin-{}",
+        reftrail_server::ids::random_base62(8)
+    ));
+    let db = Db::connect(&format!("sqlite://{}", dir.join("db.sqlite").display()), 4)
+        .await
+        .expect("db");
+    db.migrate().await.expect("migrate");
+    let pinned = Pinned {
+        secret_key: Some(SK.into()),
+        ..Pinned::default()
+    };
+    reftrail_server::credentials::bootstrap(&db, &pinned)
+        .await
+        .expect("bootstrap");
+    AppState::new(
+        db,
+        HttpOptions {
+            mail,
+            ..HttpOptions::default()
+        },
+    )
+}
+
+/// The text of `message`: its body, decoded when it travels in base64 (non-ASCII text).
+fn body_of(message: &str) -> String {
+    use base64::Engine as _;
+    let (head, body) = message.split_once("\n\n").expect("headers, then the body");
+    if head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: base64")
+    {
+        let joined: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .expect("base64 body");
+        String::from_utf8(bytes).expect("utf-8 body")
+    } else {
+        body.to_owned()
+    }
+}
+
+/// The code in the one sign-in link of `message`.
+fn code_in(message: &str) -> String {
+    let text = body_of(message);
+    let at = text.find("/portal/#code=").expect("a link in the message") + "/portal/#code=".len();
+    text[at..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_link_by_email_signs_the_affiliate_in_once() {
+    let (port, inbox) = smtp_sink().await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Shop affiliates <affiliates@shop.test>",
+        "https://track.shop.test",
+    )
+    .expect("mailer");
+    let state = state_with(Some(mailer)).await;
+    let (s, mut program) = call(&state, "GET", "/v1/program", Some(SK), json!(null)).await;
+    assert_eq!(s, StatusCode::OK);
+    program["name"] = json!("Cửa hàng An");
+    program["locale"] = json!("vi");
+    assert_eq!(
+        call(&state, "PUT", "/v1/program", Some(SK), program)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    for (id, email, status) in [
+        ("alice", "Alice@Example.com", "approved"),
+        ("bob", "bob@example.com", "approved"),
+        ("mallory", "mallory@example.com", "suspended"),
+    ] {
+        let (s, _) = call(
+            &state,
+            "POST",
+            "/v1/affiliates",
+            Some(SK),
+            json!({"id": id, "name": id, "email": email, "status": status}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{id}");
+    }
+
+    // Known, unknown and suspended addresses get the same answer; only alice gets mail.
+    let mut answers = Vec::new();
+    for email in [
+        "alice@example.com",
+        "nobody@example.com",
+        "mallory@example.com",
+    ] {
+        answers.push(
+            call(
+                &state,
+                "POST",
+                "/v1/portal/sign-in-link",
+                None,
+                json!({"email": email}),
+            )
+            .await,
+        );
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    let mail = inbox.lock().expect("lock").clone();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(
+        mail[0]
+            .to_ascii_lowercase()
+            .contains("\nto: alice@example.com\n"),
+        "{}",
+        mail[0]
+    );
+    let text = body_of(&mail[0]);
+    assert!(text.starts_with("Xin chào alice,"), "{text}");
+    assert!(
+        text.contains("Cửa hàng An") && text.contains("https://track.shop.test/portal/#code="),
+        "{text}"
+    );
+    let code = code_in(&mail[0]);
+    assert_eq!(code.len(), 32);
+
+    // The code signs in once; the session opens alice's /v1/me and no merchant route.
+    let (s, session) = call(
+        &state,
+        "POST",
+        "/v1/portal/session",
+        None,
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{session}");
+    assert_eq!(session["affiliate"], "alice");
+    let token = session["token"].as_str().expect("token").to_owned();
+    assert!(token.starts_with("as_"));
+    let (s, me) = call(&state, "GET", "/v1/me", Some(&token), json!(null)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["affiliate"]["id"], "alice");
+    assert_eq!(
+        call(&state, "GET", "/v1/affiliates", Some(&token), json!(null))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (s, again) = call(
+        &state,
+        "POST",
+        "/v1/portal/session",
+        None,
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{again}");
+
+    // Suspending alice closes her session.
+    let (s, _) = call(
+        &state,
+        "PATCH",
+        "/v1/affiliates/alice",
+        Some(SK),
+        json!({"status": "suspended"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        call(&state, "GET", "/v1/me", Some(&token), json!(null))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // At most three live links per affiliate: the fourth request sends nothing.
+    for _ in 0..4 {
+        let (s, _) = call(
+            &state,
+            "POST",
+            "/v1/portal/sign-in-link",
+            None,
+            json!({"email": "bob@example.com"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+    }
+    assert_eq!(inbox.lock().expect("lock").len(), 1 + 3);
+
+    // An expired code no longer works.
+    let bob_code = code_in(inbox.lock().expect("lock").last().expect("bob's mail"));
+    sqlx::query("UPDATE portal_links SET expires_at = 0")
+        .execute(&state.db.pool)
+        .await
+        .expect("expire");
+    assert_eq!(
+        call(
+            &state,
+            "POST",
+            "/v1/portal/session",
+            None,
+            json!({"code": bob_code})
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_message_follows_the_program_language() {
+    let (port, inbox) = smtp_sink().await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "a@shop.test",
+        "http://127.0.0.1:9",
+    )
+    .expect("mailer");
+    let state = state_with(Some(mailer)).await;
+    let (_, mut program) = call(&state, "GET", "/v1/program", Some(SK), json!(null)).await;
+    program["locale"] = json!("th");
+    assert_eq!(
+        call(&state, "PUT", "/v1/program", Some(SK), program)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    call(
+        &state,
+        "POST",
+        "/v1/affiliates",
+        Some(SK),
+        json!({"id": "somchai", "name": "Somchai", "email": "s@example.co.th"}),
+    )
+    .await;
+    call(
+        &state,
+        "POST",
+        "/v1/portal/sign-in-link",
+        None,
+        json!({"email": "s@example.co.th"}),
+    )
+    .await;
+    let mail = inbox.lock().expect("lock").clone();
+    assert_eq!(mail.len(), 1);
+    // The Thai subject travels RFC 2047-encoded; the body says the link in full.
+    let text = body_of(&mail[0]);
+    assert!(text.starts_with("สวัสดี Somchai,"), "{text}");
+    assert!(text.contains("http://127.0.0.1:9/portal/#code="), "{text}");
+    assert!(mail[0].contains("Subject: =?utf-8?"), "{}", mail[0]);
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_a_server_without_mail_says_so() {
+    let state = state_with(None).await;
+    let (s, e) = call(
+        &state,
+        "POST",
+        "/v1/portal/sign-in-link",
+        None,
+        json!({"email": "a@b.co"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["error"]["code"], "email_sign_in_off");
+    for body in [
+        json!({"email": "not-an-address"}),
+        json!({"email": "a@b.co\r\nBcc: x@y.z"}),
+        json!({"email": 5}),
+        json!({"email": "a@b.co", "extra": 1}),
+    ] {
+        let (s, e) = call(
+            &state,
+            "POST",
+            "/v1/portal/sign-in-link",
+            None,
+            body.clone(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body} → {e}");
+    }
+    for body in [
+        json!({"code": ""}),
+        json!({"code": "x' OR 1=1 --"}),
+        json!({"code": "a".repeat(65)}),
+        json!({}),
+    ] {
+        let (s, e) = call(&state, "POST", "/v1/portal/session", None, body.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body} → {e}");
+    }
+    let (s, _) = call(
+        &state,
+        "POST",
+        "/v1/portal/session",
+        None,
+        json!({"code": "abc123"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(
+            &state,
+            "GET",
+            "/v1/me",
+            Some("as_forged0123456789"),
+            json!(null)
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
