@@ -193,6 +193,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(browser)
         .merge(routes::merchant_routes())
+        .merge(routes::portal_routes())
         .merge(routes::operator_routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

@@ -93,9 +93,9 @@ pub struct Text {
 pub fn sign_in_text(locale: &str, name: &str, program: &str, url: &str) -> Text {
     let (subject, hello, body, expiry, ignore) = match locale {
         "vi" => (
-            "Liên kết đăng nhập cổng đối tác",
+            "Liên kết đăng nhập cổng cộng tác viên",
             "Xin chào",
-            "Mở liên kết này để đăng nhập cổng đối tác của",
+            "Mở liên kết này để đăng nhập cổng cộng tác viên của",
             "Liên kết dùng được một lần và hết hạn sau 15 phút.",
             "Nếu bạn không yêu cầu, hãy bỏ qua email này.",
         ),

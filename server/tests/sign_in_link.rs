@@ -122,18 +122,35 @@ async fn state_with(mail: Option<Mailer>) -> AppState {
     )
 }
 
-/// The text of `message`: its body, decoded when it travels in base64 (non-ASCII text).
+/// The text of `message`: its body, decoded from base64 or quoted-printable (the mailer picks
+/// one for non-ASCII text).
 fn body_of(message: &str) -> String {
     use base64::Engine as _;
     let (head, body) = message.split_once("\n\n").expect("headers, then the body");
-    if head
-        .to_ascii_lowercase()
-        .contains("content-transfer-encoding: base64")
-    {
+    let head = head.to_ascii_lowercase();
+    if head.contains("content-transfer-encoding: base64") {
         let joined: String = body.split_whitespace().collect();
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(joined)
             .expect("base64 body");
+        String::from_utf8(bytes).expect("utf-8 body")
+    } else if head.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "").replace("=\n", "");
+        let mut bytes = Vec::new();
+        let mut rest = joined.as_bytes();
+        while let Some((&b, tail)) = rest.split_first() {
+            let hex = tail.get(..2).and_then(|h| std::str::from_utf8(h).ok());
+            match (b, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'=', Some(v)) => {
+                    bytes.push(v);
+                    rest = &tail[2..];
+                }
+                _ => {
+                    bytes.push(b);
+                    rest = tail;
+                }
+            }
+        }
         String::from_utf8(bytes).expect("utf-8 body")
     } else {
         body.to_owned()

@@ -77,6 +77,58 @@ function stopChild(child) {
   });
 }
 
+/**
+ * A minimal SMTP receiver on loopback for the server's sign-in emails: `messages` gets each
+ * message's text (headers, blank line, body as sent).
+ */
+export async function startSmtpSink() {
+  const net = await import('node:net');
+  const messages = [];
+  const server = net.createServer((socket) => {
+    let buf = '';
+    let data = null;
+    socket.write('220 sink.test ESMTP\r\n');
+    socket.on('data', (chunk) => {
+      buf += chunk.toString('latin1');
+      let i;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (data !== null) {
+          if (line === '.') {
+            messages.push(data);
+            data = null;
+            socket.write('250 kept\r\n');
+          } else data += (line.startsWith('.') ? line.slice(1) : line) + '\n';
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'DATA') {
+          data = '';
+          socket.write('354 go on\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write(verb === 'EHLO' || verb === 'HELO' ? '250 sink.test\r\n' : '250 ok\r\n');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: server.address().port, messages, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** The text of an email `message`: its body, decoded from base64 or quoted-printable. */
+export function mailBody(message) {
+  const at = message.indexOf('\n\n');
+  const head = message.slice(0, at).toLowerCase();
+  const body = message.slice(at + 2);
+  if (head.includes('content-transfer-encoding: base64')) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (head.includes('content-transfer-encoding: quoted-printable')) {
+    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  return body;
+}
+
 /** Starts the server (seeded) and the demo shop on free ports in a private directory. */
 export async function startStack() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reftrail-e2e-'));
@@ -86,9 +138,17 @@ export async function startStack() {
   const serverLog = path.join(dir, 'server.log');
   const shopLog = path.join(dir, 'shop.log');
   await once(bin('reftrail-server'), ['seed-demo'], env, serverLog);
-  const server = run(bin('reftrail-server'), ['serve', '--listen', `127.0.0.1:${port}`, '--www-dir', path.join(root, 'www'), '--js-dir', path.join(root, 'js/dist')], env, serverLog);
   const base = `http://127.0.0.1:${port}`;
-  const stack = { dir, base, port, shopPort, server, shop: null };
+  // The portal's sign-in links go to a receiver kept by the stack (`stack.mail`).
+  const smtp = await startSmtpSink();
+  const mailEnv = { REFTRAIL_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, REFTRAIL_MAIL_FROM: 'Demo shop affiliates <affiliates@shop.test>', REFTRAIL_PUBLIC_URL: base };
+  const server = run(
+    bin('reftrail-server'),
+    ['serve', '--listen', `127.0.0.1:${port}`, '--www-dir', path.join(root, 'www'), '--js-dir', path.join(root, 'js/dist')],
+    { ...env, ...mailEnv },
+    serverLog,
+  );
+  const stack = { dir, base, port, shopPort, server, shop: null, smtp, mail: smtp.messages };
   try {
     await waitFor(`${base}/healthz`, server, serverLog);
     const shop = run(
@@ -114,6 +174,7 @@ export async function startStack() {
 export async function stopStack(stack) {
   await stopChild(stack.shop);
   await stopChild(stack.server);
+  await stack.smtp?.close();
   if (process.env.E2E_KEEP !== '1') fs.rmSync(stack.dir, { recursive: true, force: true });
 }
 

@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, mailBody } from './harness.mjs';
 
 let stack;
 let browser;
@@ -272,6 +272,35 @@ async function twoClicks(first, second) {
   await ctx.close();
   return order;
 }
+
+test('an affiliate signs in to the portal with a link sent by email, once', async () => {
+  const page = await newPage(await newContext(browser));
+  await page.goto(`${stack.base}/portal/?lang=en`);
+  const before = stack.mail.length;
+  // An unknown address gets the same answer as a known one, and no mail.
+  for (const email of ['nobody@affiliates.example', 'alice@affiliates.example']) {
+    await page.fill('#email', email);
+    await page.click('#email-sign-in button[type=submit]');
+    await page.waitForSelector('#email-sign-in [role=status]');
+  }
+  const mail = await until(() => stack.mail.slice(before).find((m) => /\nto: alice@affiliates\.example\n/i.test(m)));
+  assert.equal(stack.mail.length, before + 1, 'one message: alice\'s');
+  const link = mailBody(mail).match(/http:\/\/127\.0\.0\.1:\d+\/portal\/#code=[A-Za-z0-9]+/)?.[0];
+  assert.ok(link, mailBody(mail));
+
+  await page.goto(link.replace('/portal/#', '/portal/?lang=en#'));
+  await page.waitForSelector('#links');
+  assert.match(await page.textContent('#top'), /Alice Nguyen/);
+  assert.ok(!page.url().includes('code='), 'the code leaves the address bar');
+  await screenshot(page, 'portal-signed-in-by-email');
+
+  // The same link a second time (another browser) signs nobody in.
+  const again = await newPage(await newContext(browser));
+  await again.goto(link.replace('/portal/#', '/portal/?lang=en#'));
+  await again.waitForSelector('.signin .error-text');
+  assert.match(await again.textContent('.signin .error-text'), /already used or has expired/);
+  assert.equal(await again.$('#links'), null);
+});
 
 test('a second affiliate later: a last-click program credits the second', async () => {
   const [a, b] = [uniqueId('last-a'), uniqueId('last-b')];

@@ -1,9 +1,10 @@
 // The affiliate portal: sign in with a portal token (pasted, or from a magic link
-// `…/portal/#token=at_…&shop=https://shop.example/`), then the affiliate's own links (every
+// `…/portal/#token=at_…&shop=https://shop.example/`) or with a one-time link sent by email
+// (`…/portal/#code=…`, exchanged for a session token `as_…`), then the affiliate's own links (every
 // form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, EPC for a
 // period, and the payout history. Talks only to GET /v1/me, /v1/me/report and /v1/me/payouts.
 
-import { affiliate, ApiError } from '../shared/api.js';
+import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
 import { t, pickLocale, num, pct, money, dateTime } from '../shared/i18n.js';
 import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker } from '../shared/ui.js';
 import { qrSvg } from '../vendor/qrcode.js';
@@ -16,17 +17,24 @@ const SHOP = 'reftrail_portal_shop';
 // a REST nonce in REFTRAIL_PAGES.headers) sets REFTRAIL_PAGES.signedIn: no token is asked for, and
 // signing out is the embedding site's (REFTRAIL_PAGES.signOutUrl).
 const EMBEDDED = Boolean(window.REFTRAIL_PAGES?.signedIn);
+// Portal tokens (`at_…`, from the merchant) and sessions (`as_…`, from an emailed link).
+const TOKEN_RE = /^a[ts]_[A-Za-z0-9_-]{1,117}$/;
 let me = null;
 let days = '30';
 
-/** Takes a magic link's token (and shop address) out of the address bar into this tab's storage. */
+/**
+ * Takes a magic link's token (and shop address) out of the address bar into this tab's storage;
+ * returns an emailed link's one-time code, if any, to exchange.
+ */
 function readMagicLink() {
   const frag = new URLSearchParams(location.hash.slice(1));
   const token = frag.get('token');
-  if (token && /^at_[A-Za-z0-9_-]{1,117}$/.test(token)) sessionStorage.setItem(TOKEN, token);
+  if (token && TOKEN_RE.test(token)) sessionStorage.setItem(TOKEN, token);
   const shop = frag.get('shop');
   if (shop && /^https?:\/\//.test(shop)) sessionStorage.setItem(SHOP, shop);
-  if (token || shop) history.replaceState(null, '', location.pathname + location.search);
+  const code = frag.get('code');
+  if (token || shop || code) history.replaceState(null, '', location.pathname + location.search);
+  return code && /^[A-Za-z0-9]{1,64}$/.test(code) ? code : null;
 }
 
 function shopUrl() {
@@ -56,7 +64,7 @@ function signOut() {
   signIn();
 }
 
-function signIn(error) {
+function signIn(error, note) {
   me = null;
   header();
   if (EMBEDDED) {
@@ -65,7 +73,11 @@ function signIn(error) {
     return;
   }
   const token = h('input', { id: 'token', autocomplete: 'off', required: true, placeholder: 'at_…', spellcheck: 'false' });
-  const msg = h('div', { 'aria-live': 'assertive' }, error ? failure(error) : null);
+  const msg = h(
+    'div',
+    { 'aria-live': 'assertive' },
+    note ? h('p', { class: 'error-text', role: 'alert' }, note) : error ? failure(error) : null,
+  );
   fill(
     main,
     h(
@@ -75,7 +87,7 @@ function signIn(error) {
         onsubmit: async (e) => {
           e.preventDefault();
           const v = token.value.trim();
-          if (!/^at_[A-Za-z0-9_-]{1,117}$/.test(v)) {
+          if (!TOKEN_RE.test(v)) {
             fill(msg, h('p', { class: 'error-text', role: 'alert' }, t('portal.bad_token')));
             return;
           }
@@ -89,8 +101,40 @@ function signIn(error) {
       h('button', { class: 'btn btn-primary', type: 'submit' }, t('dash.sign_in')),
       msg,
     ),
+    emailForm(),
   );
   token.focus();
+}
+
+/** Asks for a sign-in link by email; says the same whether or not the address is known. */
+function emailForm() {
+  const email = h('input', { id: 'email', type: 'email', autocomplete: 'email', required: true, maxlength: '254' });
+  const msg = h('div', { 'aria-live': 'polite' });
+  const send = h('button', { class: 'btn', type: 'submit' }, t('portal.send_link'));
+  return h(
+    'form',
+    {
+      class: 'card signin',
+      id: 'email-sign-in',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        send.disabled = true;
+        try {
+          await portalSignIn.link(email.value.trim());
+          fill(msg, h('p', { class: 'hint', role: 'status' }, t('portal.link_sent')));
+        } catch (err) {
+          const off = err instanceof ApiError && err.code === 'email_sign_in_off';
+          fill(msg, off ? h('p', { class: 'error-text', role: 'alert' }, t('portal.email_off')) : failure(err));
+        } finally {
+          send.disabled = false;
+        }
+      },
+    },
+    h('h2', {}, t('portal.email_title')),
+    field(t('portal.email'), email),
+    send,
+    msg,
+  );
 }
 
 /** Every link form for this affiliate on the shop's address. */
@@ -309,7 +353,17 @@ async function render() {
 
 async function boot() {
   pickLocale({});
-  readMagicLink();
+  const code = readMagicLink();
+  if (code && !EMBEDDED) {
+    header();
+    fill(main, loading());
+    try {
+      sessionStorage.setItem(TOKEN, (await portalSignIn.session(code)).token);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return signIn(null, t('portal.link_used'));
+      return signIn(err);
+    }
+  }
   const token = sessionStorage.getItem(TOKEN);
   if (!token && !EMBEDDED) return signIn();
   header();
@@ -330,6 +384,6 @@ async function boot() {
 }
 
 window.addEventListener('hashchange', () => {
-  if (location.hash.includes('token=')) boot();
+  if (location.hash.includes('token=') || location.hash.includes('code=')) boot();
 });
 boot();

@@ -118,6 +118,12 @@ export function affiliate(token) {
   };
 }
 
+/** The portal's sign-in by email: ask for a link, then exchange its code for a session. */
+export const portalSignIn = {
+  link: (email) => call('POST', '/v1/portal/sign-in-link', { body: { email } }),
+  session: (code) => call('POST', '/v1/portal/session', { body: { code } }),
+};
+
 /** The demo shop's own backend (same origin as the store pages). */
 export const shop = {
   catalog: () => call('GET', '/store/catalog.json', {}),

@@ -38,13 +38,19 @@ pub fn browser_routes() -> Router<AppState> {
         .route("/v1/me", get(me::me_show).options(preflight))
         .route("/v1/me/report", get(me::me_report).options(preflight))
         .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
+}
+
+/// The portal's sign-in by email, for the portal pages this server serves (same origin: no
+/// CORS, so no other site can ask for links or exchange codes from a visitor's browser).
+pub fn portal_routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/v1/portal/sign-in-link",
-            post(portal_sign_in::portal_sign_in_link).options(preflight),
+            post(portal_sign_in::portal_sign_in_link),
         )
         .route(
             "/v1/portal/session",
-            post(portal_sign_in::portal_session_create).options(preflight),
+            post(portal_sign_in::portal_session_create),
         )
 }
 
