@@ -314,7 +314,7 @@ fn path_form(path: &str, prefix: &str) -> Option<(usize, AffiliateId)> {
     }
     // A path is not form-encoded: only `%XX` is decoded, a `+` stays a `+` (and is refused).
     let id = query::decode_bytes(id, false);
-    let id = AffiliateId::parse(core::str::from_utf8(&id).ok()?)?;
+    let id = AffiliateId::parse(crate::text::ascii(&id)?)?;
     Some((cut, id))
 }
 
@@ -407,8 +407,7 @@ fn host_of(authority: &[u8]) -> Option<String> {
         return None;
     }
     // Checked ASCII just above.
-    let host = core::str::from_utf8(host).ok()?;
-    Some(host.to_ascii_lowercase())
+    Some(crate::text::ascii(host)?.to_ascii_lowercase())
 }
 
 /// Whether `port` (with its `:`) is empty, or `:` and ASCII digits worth at most 65535 (leading

@@ -137,7 +137,7 @@ pub fn parse_token(s: &str) -> Option<Decorated> {
         return None;
     }
     // The allow-list is ASCII, so a valid id is valid UTF-8 as well.
-    let affiliate = AffiliateId::parse(core::str::from_utf8(affiliate).ok()?)?;
+    let affiliate = AffiliateId::parse(crate::text::ascii(affiliate)?)?;
     // Canonical base 36: no leading zero, so each time has one spelling.
     if at.len() > 1 && at.first() == Some(&b'0') {
         return None;
@@ -146,8 +146,7 @@ pub fn parse_token(s: &str) -> Option<Decorated> {
     let click_id = match click_id {
         [] => None,
         c => Some(
-            core::str::from_utf8(c)
-                .ok()
+            crate::text::ascii(c)
                 .filter(|c| affiliate::is_valid(c))?
                 .into(),
         ),

@@ -260,17 +260,67 @@ fn hex_value(byte: u8) -> Option<u8> {
 }
 
 /// [UTF-8 decode without BOM] (Encoding Standard): each maximal invalid subpart becomes one
-/// U+FFFD, which is what `String::from_utf8_lossy` does; a leading U+FEFF is kept.
+/// U+FFFD (what `String::from_utf8_lossy` does too); a leading U+FEFF is kept. Written out here
+/// because std's lossy decoding and validation cost kilobytes of wasm; borrows (or reuses the
+/// buffer) when the bytes are valid.
 ///
 /// [UTF-8 decode without BOM]: https://encoding.spec.whatwg.org/#utf-8-decode-without-bom
-fn utf8_decode_without_bom(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
-    match bytes {
-        Cow::Borrowed(bytes) => String::from_utf8_lossy(bytes),
-        Cow::Owned(bytes) => match String::from_utf8(bytes) {
-            Ok(s) => Cow::Owned(s),
-            Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        },
+pub(crate) fn utf8_decode_without_bom(bytes: Cow<'_, [u8]>) -> Cow<'_, str> {
+    // The output is built only once an ill-formed sequence shows up: `out` holds the text up
+    // to `copied`, the bytes after it are well-formed so far.
+    let mut out: Option<Vec<u8>> = None;
+    let (mut i, mut copied) = (0, 0);
+    while let Some(rest) = bytes.get(i..).filter(|r| !r.is_empty()) {
+        let (len, ok) = utf8_sequence(rest);
+        if !ok {
+            let o = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 8));
+            o.extend_from_slice(bytes.get(copied..i).unwrap_or_default());
+            o.extend_from_slice("\u{fffd}".as_bytes());
+            copied = i + len;
+        }
+        i += len;
     }
+    // SAFETY: every sequence was checked to be well-formed, and ill-formed ones were replaced
+    // by U+FFFD.
+    match (out, bytes) {
+        (None, Cow::Borrowed(b)) => Cow::Borrowed(unsafe { core::str::from_utf8_unchecked(b) }),
+        (None, Cow::Owned(b)) => Cow::Owned(unsafe { String::from_utf8_unchecked(b) }),
+        (Some(mut o), b) => {
+            o.extend_from_slice(b.get(copied..).unwrap_or_default());
+            Cow::Owned(unsafe { String::from_utf8_unchecked(o) })
+        }
+    }
+}
+
+/// The first sequence of `bytes` (not empty) under the [UTF-8 decoder]: its length and whether it
+/// is a well-formed character. An ill-formed one is its maximal subpart (the lead byte and the
+/// continuation bytes that were still acceptable, at least one byte), which becomes one U+FFFD;
+/// the byte that broke it starts the next sequence.
+///
+/// [UTF-8 decoder]: https://encoding.spec.whatwg.org/#utf-8-decoder
+fn utf8_sequence(bytes: &[u8]) -> (usize, bool) {
+    let lead = bytes.first().copied().unwrap_or(0);
+    // How many continuation bytes follow, and the range the first of them must be in (the
+    // later ones are 80..=BF): this excludes overlong forms, surrogates and values past U+10FFFF.
+    let (need, mut lo, mut hi) = match lead {
+        0x00..=0x7f => return (1, true),
+        0xc2..=0xdf => (1, 0x80, 0xbf),
+        0xe0 => (2, 0xa0, 0xbf),
+        0xed => (2, 0x80, 0x9f),
+        0xe1..=0xef => (2, 0x80, 0xbf),
+        0xf0 => (3, 0x90, 0xbf),
+        0xf4 => (3, 0x80, 0x8f),
+        0xf1..=0xf3 => (3, 0x80, 0xbf),
+        _ => return (1, false),
+    };
+    for i in 1..=need {
+        match bytes.get(i) {
+            Some(&b) if lo <= b && b <= hi => {}
+            _ => return (i, false),
+        }
+        (lo, hi) = (0x80, 0xbf);
+    }
+    (need + 1, true)
 }
 
 #[cfg(test)]
@@ -479,6 +529,40 @@ mod tests {
         parse!("%EF%BB%BFa=%EF%BB%BF" => [("\u{FEFF}a", "\u{FEFF}")]); // no BOM stripping
         parse!(b"a=\xC3\x28" => [("a", "\u{FFFD}(")]); // raw invalid bytes too
         parse!(b"\xFF=\xFE" => [("\u{FFFD}", "\u{FFFD}")]);
+    }
+
+    #[test]
+    fn utf8_decoding_matches_maximal_subpart_replacement() {
+        // Every sequence of up to two bytes, and three- and four-byte sequences built from the
+        // bytes where the decoder's decisions change, against std's lossy decoding (which
+        // implements the same "maximal subpart" rule as the Encoding Standard).
+        let edges: Vec<u8> = vec![
+            0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
+            0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff,
+        ];
+        let check = |bytes: &[u8]| {
+            let ours = utf8_decode_without_bom(Cow::Borrowed(bytes));
+            assert_eq!(ours, String::from_utf8_lossy(bytes), "{bytes:x?}");
+            let owned = utf8_decode_without_bom(Cow::Owned(bytes.to_vec()));
+            assert_eq!(owned, String::from_utf8_lossy(bytes), "{bytes:x?}");
+        };
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+            }
+        }
+        for &a in &edges {
+            for &b in &edges {
+                for &c in &edges {
+                    check(&[a, b, c]);
+                    for &d in &edges {
+                        check(&[a, b, c, d]);
+                        check(&[b'x', a, b, c, d, b'y']);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

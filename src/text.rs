@@ -16,6 +16,14 @@ pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
     Some((to_str(a), to_str(b.get(1..)?)))
 }
 
+/// `bytes` as text when they are all ASCII (ids, hosts), without core's UTF-8 validation.
+pub fn ascii(bytes: &[u8]) -> Option<&str> {
+    // SAFETY: ASCII bytes are valid UTF-8.
+    bytes
+        .is_ascii()
+        .then(|| unsafe { core::str::from_utf8_unchecked(bytes) })
+}
+
 fn to_str(bytes: &[u8]) -> &str {
     debug_assert!(core::str::from_utf8(bytes).is_ok());
     // SAFETY: `bytes` comes from a `&str` cut only at ASCII bytes (the delimiter's positions
@@ -38,5 +46,13 @@ mod tests {
             );
             assert_eq!(split_once(s, b','), s.split_once(','), "{s:?}");
         }
+    }
+
+    #[test]
+    fn ascii_only() {
+        assert_eq!(ascii(b"alice-1.x_"), Some("alice-1.x_"));
+        assert_eq!(ascii(b""), Some(""));
+        assert_eq!(ascii("é".as_bytes()), None);
+        assert_eq!(ascii(b"a\xff"), None);
     }
 }
