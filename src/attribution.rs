@@ -139,38 +139,68 @@ pub fn live(state: &State, now: u64) -> Option<&Referral> {
 pub fn decide(state: &State, touch: &Touch, policy: &Policy, now: u64) -> State {
     let window = policy.window_secs();
     let in_window = |at: u64| at.saturating_add(window) > now;
+    let counts = in_window(touch.at) && touch.at <= now.saturating_add(MAX_CLOCK_SKEW);
+    let affiliate = touch.affiliate.as_ref().filter(|_| counts);
+
+    // The trail without entries whose window has ended; a counted touch goes in time order
+    // (after the last kept entry not newer than it, so after entries of the same second), and
+    // only the newest TRAIL_LEN stay. Plain loops rather than iterator adapters and
+    // `insert`/`drain`: each of those is code of its own (and a panic path) in the wasm.
+    let mut kept = 0;
+    let mut pos = 0;
+    for e in &state.trail {
+        if in_window(e.at) {
+            kept += 1;
+            if e.at <= touch.at {
+                pos = kept;
+            }
+        }
+    }
+    let total = kept + usize::from(affiliate.is_some());
+    let skip = match affiliate {
+        Some(_) => total.saturating_sub(TRAIL_LEN),
+        None => 0,
+    };
+    let mut trail = Vec::with_capacity(total - skip);
+    let mut index = 0;
+    let mut push = |entry: TrailEntry| {
+        if index >= skip {
+            trail.push(entry);
+        }
+        index += 1;
+    };
+    let mut seen = 0;
+    for e in &state.trail {
+        if !in_window(e.at) {
+            continue;
+        }
+        if seen == pos {
+            if let Some(a) = affiliate {
+                push(TrailEntry {
+                    affiliate: a.clone(),
+                    at: touch.at,
+                });
+            }
+        }
+        seen += 1;
+        push(e.clone());
+    }
+    if seen == pos {
+        if let Some(a) = affiliate {
+            push(TrailEntry {
+                affiliate: a.clone(),
+                at: touch.at,
+            });
+        }
+    }
     let mut next = State {
         visitor: state.visitor.clone(),
         referral: live(state, now).cloned(),
-        trail: state
-            .trail
-            .iter()
-            .filter(|e| in_window(e.at))
-            .cloned()
-            .collect(),
+        trail,
     };
-    let counts = in_window(touch.at) && touch.at <= now.saturating_add(MAX_CLOCK_SKEW);
-    let Some(affiliate) = touch.affiliate.as_ref().filter(|_| counts) else {
+    let Some(affiliate) = affiliate else {
         return next;
     };
-
-    // Insert in time order (after entries of the same second), keep the newest TRAIL_LEN;
-    // iterators rather than `insert`/`drain`, which carry panic paths into the wasm.
-    let pos = next
-        .trail
-        .iter()
-        .rposition(|e| e.at <= touch.at)
-        .map_or(0, |i| i + 1);
-    let entry = TrailEntry {
-        affiliate: affiliate.clone(),
-        at: touch.at,
-    };
-    let mut old = core::mem::take(&mut next.trail).into_iter();
-    let mut trail: Vec<TrailEntry> = old.by_ref().take(pos).collect();
-    trail.push(entry);
-    trail.extend(old);
-    let excess = trail.len().saturating_sub(TRAIL_LEN);
-    next.trail = trail.into_iter().skip(excess).collect();
 
     let replace = match (&next.referral, policy.model) {
         (None, _) => true,

@@ -53,10 +53,12 @@ pub struct CaptureConfig {
 impl Default for CaptureConfig {
     fn default() -> Self {
         Self {
-            params: ["ref", "aff", "via", "affiliate"]
-                .iter()
-                .map(|&p| p.to_owned())
-                .collect(),
+            params: alloc::vec![
+                "ref".to_owned(),
+                "aff".to_owned(),
+                "via".to_owned(),
+                "affiliate".to_owned(),
+            ],
             path_prefix: "ref".to_owned(),
             fragment: true,
         }
@@ -212,8 +214,8 @@ pub fn capture(
         at,
         landing: cut_at_char_boundary(landing, MAX_LANDING_LEN).to_owned(),
         referrer_host: referrer_host(referrer, own_host),
-        campaign: tags(&CAMPAIGN_PARAMS, campaign),
-        click_ids: tags(&CLICK_ID_PARAMS, click_ids),
+        campaign: tags(&CAMPAIGN_PARAMS, &mut campaign),
+        click_ids: tags(&CLICK_ID_PARAMS, &mut click_ids),
         click_id,
     }
 }
@@ -339,17 +341,14 @@ fn tag_value(raw: &[u8]) -> Option<String> {
 }
 
 /// The tags found, in the order of `names`.
-fn tags<const N: usize>(names: &[&'static str; N], slots: [Option<String>; N]) -> Vec<Tag> {
-    names
-        .iter()
-        .zip(slots)
-        .filter_map(|(&name, value)| {
-            Some(Tag {
-                name,
-                value: value?,
-            })
-        })
-        .collect()
+fn tags(names: &[&'static str], slots: &mut [Option<String>]) -> Vec<Tag> {
+    let mut out = Vec::new();
+    for (&name, slot) in names.iter().zip(slots) {
+        if let Some(value) = slot.take() {
+            out.push(Tag { name, value });
+        }
+    }
+    out
 }
 
 /// The referrer's host, when it is an http(s) URL on another host.

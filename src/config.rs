@@ -97,10 +97,20 @@ fn boolean(v: &str) -> Result<bool, ConfigError> {
     }
 }
 
-fn list(v: &str) -> impl Iterator<Item = &str> {
-    crate::text::split(v, b',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// The non-empty, trimmed items of a comma-separated list, ASCII lower-cased if `lower`.
+fn list(v: &str, lower: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in crate::text::split(v, b',') {
+        let item = item.trim();
+        if !item.is_empty() {
+            let mut item = String::from(item);
+            if lower {
+                item.make_ascii_lowercase();
+            }
+            out.push(item);
+        }
+    }
+    out
 }
 
 fn param_name(s: &str) -> bool {
@@ -150,7 +160,7 @@ impl Config {
             "clean" => self.clean = boolean(value)?,
             "fragment" => self.capture.fragment = boolean(value)?,
             "params" => {
-                let names: Vec<String> = list(value).map(String::from).collect();
+                let names = list(value, false);
                 if names.is_empty() || names.len() > 16 || !names.iter().all(|n| param_name(n)) {
                     return Err(ConfigError::Param);
                 }
@@ -179,7 +189,7 @@ impl Config {
                 self.policy = Policy::new(model, u32::from(self.policy.window_days));
             }
             "decorate" => {
-                let hosts: Vec<String> = list(value).map(|h| h.to_ascii_lowercase()).collect();
+                let hosts = list(value, true);
                 if hosts.len() > 32 || !hosts.iter().all(|h| host_name(h)) {
                     return Err(ConfigError::Domain);
                 }

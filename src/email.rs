@@ -11,13 +11,13 @@ use alloc::vec::Vec;
 /// The hex SHA-256 of the normalized email, or `None` if it does not look like an email
 /// (no `@`, or longer than 254 bytes, or containing controls or spaces).
 pub fn hash(email: &str) -> Option<String> {
-    let e = email.trim_matches(|c: char| c.is_ascii_whitespace());
-    let at = e.bytes().position(|b| b == b'@')?;
-    if at == 0 || at + 1 >= e.len() || e.len() > 254 || e.bytes().any(|b| b <= b' ' || b == 0x7f) {
+    // ASCII whitespace only, so trimming bytes trims whole characters.
+    let e = email.as_bytes().trim_ascii();
+    let at = e.iter().position(|&b| b == b'@')?;
+    if at == 0 || at + 1 >= e.len() || e.len() > 254 || e.iter().any(|&b| b <= b' ' || b == 0x7f) {
         return None;
     }
-    let lower: Vec<u8> = e.bytes().map(|b| b.to_ascii_lowercase()).collect();
-    Some(hex(&sha256(&lower)))
+    Some(hex(&sha256(&e.to_ascii_lowercase())))
 }
 
 /// Lower-case hex of `bytes`.

@@ -88,26 +88,32 @@ fn parse_u64(s: &str) -> Option<u64> {
 
 /// Reads a stored queue; malformed lines are dropped.
 pub fn decode(s: &str) -> Vec<Entry> {
-    text::split(s, b'\n')
-        .filter_map(|line| {
-            let mut f = text::split(line, b'\t');
-            let endpoint = Endpoint::from_code(f.next()?)?;
-            let key = f.next()?;
-            let at = parse_u64(f.next()?)?;
-            let attempts = u32::try_from(parse_u64(f.next()?)?).ok()?;
-            let body = f.next()?;
-            if f.next().is_some() {
-                return None;
-            }
-            (!key.is_empty() && body.starts_with('{') && clean_field(body)).then(|| Entry {
-                endpoint,
-                key: key.into(),
-                at,
-                attempts,
-                body: body.into(),
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for line in text::split(s, b'\n') {
+        if let Some(e) = decode_line(line) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+fn decode_line(line: &str) -> Option<Entry> {
+    let mut f = text::split(line, b'\t');
+    let endpoint = Endpoint::from_code(f.next()?)?;
+    let key = f.next()?;
+    let at = parse_u64(f.next()?)?;
+    let attempts = u32::try_from(parse_u64(f.next()?)?).ok()?;
+    let body = f.next()?;
+    if f.next().is_some() {
+        return None;
+    }
+    (!key.is_empty() && body.starts_with('{') && clean_field(body)).then(|| Entry {
+        endpoint,
+        key: key.into(),
+        at,
+        attempts,
+        body: body.into(),
+    })
 }
 
 /// Writes a queue for storage.
@@ -140,7 +146,7 @@ pub fn push(entries: &mut Vec<Entry>, entry: Entry, now: u64) -> bool {
     if entry.body.len() + entry.key.len() + 32 > MAX_BYTES {
         return false;
     }
-    entries.retain(|e| e.key != entry.key);
+    remove(entries, Remove::Key(&entry.key));
     entries.push(entry);
     prune(entries, now);
     while entries.len() > MAX_ENTRIES || encode(entries).len() > MAX_BYTES {
@@ -148,19 +154,40 @@ pub fn push(entries: &mut Vec<Entry>, entry: Entry, now: u64) -> bool {
             .iter()
             .position(|e| e.endpoint == Endpoint::Clicks)
             .unwrap_or(0);
-        // `retain` by position rather than `Vec::remove`, whose bounds panic the bundle avoids.
-        let mut i = 0;
-        entries.retain(|_| {
-            i += 1;
-            i - 1 != victim
-        });
+        // By position rather than `Vec::remove`, whose bounds panic the bundle avoids.
+        remove(entries, Remove::At(victim));
     }
     true
 }
 
 /// Drops entries that are too old or tried too often.
 pub fn prune(entries: &mut Vec<Entry>, now: u64) {
-    entries.retain(|e| now.saturating_sub(e.at) <= MAX_AGE && e.attempts < MAX_ATTEMPTS);
+    remove(entries, Remove::Stale(now));
+}
+
+/// Which entries [`remove`] drops.
+#[derive(Clone, Copy)]
+pub enum Remove<'a> {
+    /// The entry with this idempotency key.
+    Key(&'a str),
+    /// The entry at this position.
+    At(usize),
+    /// Entries too old or tried too often at this time.
+    Stale(u64),
+}
+
+/// Drops the entries `what` picks, keeping the order of the rest. One `retain` for every
+/// caller: each closure passed to `retain` would be a copy of its code in the wasm.
+pub fn remove(entries: &mut Vec<Entry>, what: Remove) {
+    let mut i = 0;
+    entries.retain(|e| {
+        i += 1;
+        !match what {
+            Remove::Key(k) => e.key == k,
+            Remove::At(at) => i - 1 == at,
+            Remove::Stale(now) => now.saturating_sub(e.at) > MAX_AGE || e.attempts >= MAX_ATTEMPTS,
+        }
+    });
 }
 
 #[cfg(test)]

@@ -249,7 +249,7 @@ impl Session {
             e.attempts += 1;
             let is_click = e.endpoint == Endpoint::Clicks;
             if !retry {
-                self.queue.retain(|e| e.key != id);
+                queue::remove(&mut self.queue, queue::Remove::Key(id));
                 if (200..300).contains(&status) {
                     if is_click {
                         self.remember_click_id(text, now, &mut effects);
@@ -327,10 +327,11 @@ impl Session {
     }
 
     fn domains(&self) -> Vec<String> {
-        domain::candidates(&self.host)
-            .into_iter()
-            .map(String::from)
-            .collect()
+        let mut out = Vec::new();
+        for d in domain::candidates(&self.host) {
+            out.push(String::from(d));
+        }
+        out
     }
 
     /// Writes the state to the cookie and/or storage and saves the queue; only with consent.
