@@ -1,12 +1,31 @@
-// The page side of the core: reads the page for the wasm session, and applies the effects it
-// returns (src/effects.rs is the other half of this format). This file and the wasm-bindgen
-// glue are bundled into dist/reftrail.js. The only code here that touches document.cookie,
-// localStorage, the address bar or the network.
-import init, { boot, call as callWasm, answer } from './build/reftrail.js';
+// The page side of the core: loads the wasm, reads the page for the wasm session, and applies
+// the effects it returns (src/effects.rs is the other half of this format). Built into
+// dist/reftrail.js. The only code here that touches document.cookie, localStorage, the address
+// bar or the network.
 
 var RS = '\x1e';
 var US = '\x1f';
 var ready = 0;
+var wasm;
+var encoder = new TextEncoder();
+var decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+// Calls export `name` of the wasm (src/browser/mod.rs): each string argument is copied as UTF-8
+// into memory the module hands out (and then owns), numbers pass as they are; the answer is
+// read back from the address returned, its length from rt_len().
+function invoke(name) {
+  var args = [];
+  [].slice.call(arguments, 1).forEach(function (a) {
+    if (typeof a == 'string') {
+      var bytes = encoder.encode(a);
+      var at = wasm.rt_alloc(bytes.length);
+      new Uint8Array(wasm.memory.buffer).set(bytes, at);
+      args.push(at, bytes.length);
+    } else args.push(a);
+  });
+  var at = wasm[name].apply(null, args);
+  return decoder.decode(new Uint8Array(wasm.memory.buffer, at, wasm.rt_len()));
+}
 
 // An object as `name US value RS` records, nested names dotted (`items.0.sku`); arrays of
 // plain values become `a,b` (String(array)), as the settings expect.
@@ -73,7 +92,7 @@ function apply(text) {
 // kept alive past navigation, with credentials so the endpoint's click cookie travels.
 function post(id, url, body) {
   var done = function (status, text) {
-    apply(answer(id, status, text, Date.now()));
+    apply(invoke('answer', id, status, text, Date.now()));
   };
   try {
     fetch(url, { method: 'POST', body: body, keepalive: true, credentials: 'include', headers: { 'Content-Type': 'text/plain;charset=UTF-8' } })
@@ -120,7 +139,7 @@ function decorate() {
 
 function run(name, arg) {
   var text = arg && typeof arg == 'object' ? flat(arg, '') : arg == null ? '' : String(arg);
-  return apply(callWasm(name, text, Date.now()));
+  return apply(invoke('call', name, text, Date.now()));
 }
 
 /** Runs `reftrail(name, a, b)`; a function argument receives the result. */
@@ -135,32 +154,45 @@ export function command(name, a, b) {
 }
 
 /** Loads the wasm, boots the session with `options` and the queued calls (config first). */
-export function start(options, queue, wasm) {
-  return init({ module_or_path: wasm }).then(function () {
-    var calls = [].slice.call(queue || []);
-    var settings = flat(options || {}, '');
-    calls.forEach(function (c) {
-      if (c[0] == 'config') settings += flat(c[1] || {}, '');
+export function start(options, queue, url) {
+  return fetch(url)
+    .then(function (r) {
+      if (!r.ok) throw r.status;
+      return r.arrayBuffer();
+    })
+    .then(function (bytes) {
+      return WebAssembly.instantiate(bytes);
+    })
+    .then(function (m) {
+      wasm = m.instance.exports;
+      boot(options, queue);
     });
-    var seed = new Uint32Array(2);
-    try {
-      crypto.getRandomValues(seed);
-    } catch (e) {}
-    var l = location;
-    var page = [
-      l.href, l.hostname, l.pathname, l.search, l.hash, l.protocol == 'https:' ? 1 : 0,
-      document.referrer, document.cookie, stored('rt_ref'), stored('rt_queue'),
-      navigator.globalPrivacyControl ? 1 : 0, Date.now(),
-      (seed[0] >>> 0).toString(16) + ('0000000' + (seed[1] >>> 0).toString(16)).slice(-8),
-    ].join(US);
-    apply(boot(settings, page));
-    ready = 1;
-    calls.forEach(function (c) {
-      if (c[0] != 'config') {
-        try {
-          command(c[0], c[1], c[2]);
-        } catch (e) {}
-      }
-    });
+}
+
+function boot(options, queue) {
+  var calls = [].slice.call(queue || []);
+  var settings = flat(options || {}, '');
+  calls.forEach(function (c) {
+    if (c[0] == 'config') settings += flat(c[1] || {}, '');
+  });
+  var seed = new Uint32Array(2);
+  try {
+    crypto.getRandomValues(seed);
+  } catch (e) {}
+  var l = location;
+  var page = [
+    l.href, l.hostname, l.pathname, l.search, l.hash, l.protocol == 'https:' ? 1 : 0,
+    document.referrer, document.cookie, stored('rt_ref'), stored('rt_queue'),
+    navigator.globalPrivacyControl ? 1 : 0, Date.now(),
+    (seed[0] >>> 0).toString(16) + ('0000000' + (seed[1] >>> 0).toString(16)).slice(-8),
+  ].join(US);
+  apply(invoke('boot', settings, page));
+  ready = 1;
+  calls.forEach(function (c) {
+    if (c[0] != 'config') {
+      try {
+        command(c[0], c[1], c[2]);
+      } catch (e) {}
+    }
   });
 }
