@@ -11,6 +11,24 @@ def leb(b, i):
         if x < 0x80:
             return r, i
 
+def demangle(name):
+    """`_ZN8reftrail6cookie6decode17h…E` → `reftrail::cookie::decode` (Rust's legacy mangling,
+    which the module's names use since no wasm-bindgen pass rewrites them); others unchanged."""
+    if not (name.startswith('_ZN') and name.endswith('E')):
+        return name
+    i, parts = 3, []
+    while i < len(name) - 1 and name[i].isdigit():
+        j = i
+        while name[j].isdigit():
+            j += 1
+        l = int(name[i:j]); parts.append(name[j:j + l]); i = j + l
+    if parts and parts[-1].startswith('h') and len(parts[-1]) == 17:
+        parts.pop()
+    out = '::'.join(parts)
+    for code, ch in (('$LT$', '<'), ('$GT$', '>'), ('$u20$', ' '), ('$RF$', '&'), ('$C$', ','), ('..', '::'), ('$u7b$', '{'), ('$u7d$', '}')):
+        out = out.replace(code, ch)
+    return out
+
 def main(path, n):
     b = open(path, 'rb').read()
     i, imports, bodies, names = 8, 0, [], {}
@@ -48,6 +66,6 @@ def main(path, n):
     rows = sorted(((sz, names.get(k + imports, f'func{k + imports}')) for k, sz in enumerate(bodies)), reverse=True)
     print(f'{len(bodies)} functions, {sum(bodies)} bytes of code, {imports} imports')
     for sz, nm in rows[:n]:
-        print(f'{sz:7d}  {nm[:150]}')
+        print(f'{sz:7d}  {demangle(nm)[:150]}')
 
 main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 40)
