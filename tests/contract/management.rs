@@ -368,6 +368,9 @@ async fn an_affiliate_sees_only_the_payouts_that_paid_them() {
     r.status(201);
     let first = r.json["id"].as_str().expect("payout id").to_owned();
     let first_at = r.json["at"].clone();
+    // Payout times are whole seconds: the second batch comes a second later, so that "newest
+    // first" has one answer.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     sale(json!({"order_id": uid("o"), "amount": 20_000, "currency": "VND", "click_id": ca}))
         .await
         .status(201);
