@@ -5,55 +5,16 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use reftrail_server::credentials::Pinned;
-use reftrail_server::db::Db;
 use reftrail_server::{app, AppState, HttpOptions};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-const SK: &str = "sk_test_rules0123456789abcdef";
+mod support;
+
+use support::{call, SK};
 
 async fn state() -> AppState {
-    let dir = std::env::temp_dir().join(format!(
-        "reftrail-rules-{}",
-        reftrail_server::ids::random_base62(8)
-    ));
-    let db = Db::connect(&format!("sqlite://{}", dir.join("db.sqlite").display()), 4)
-        .await
-        .expect("db");
-    db.migrate().await.expect("migrate");
-    let pinned = Pinned {
-        secret_key: Some(SK.into()),
-        ..Pinned::default()
-    };
-    reftrail_server::credentials::bootstrap(&db, &pinned)
-        .await
-        .expect("bootstrap");
-    AppState::new(db, HttpOptions::default())
-}
-
-async fn call(state: &AppState, method: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {SK}"))
-        .header("content-type", "application/json")
-        .header("user-agent", "Mozilla/5.0 Chrome/126.0")
-        .body(Body::from(if body.is_null() {
-            String::new()
-        } else {
-            body.to_string()
-        }))
-        .expect("request");
-    let res = app(state.clone()).oneshot(req).await.expect("response");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    support::fresh_state(HttpOptions::default()).await
 }
 
 async fn program(state: &AppState, patch: Value) {

@@ -4,10 +4,11 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use reftrail_server::credentials::Pinned;
-use reftrail_server::db::Db;
 use reftrail_server::{app, AppState, HttpOptions};
 use serde_json::json;
 use tower::ServiceExt;
+
+mod support;
 
 async fn login(state: &AppState, from: &str, password: &str) -> StatusCode {
     let req = Request::builder()
@@ -26,21 +27,11 @@ async fn login(state: &AppState, from: &str, password: &str) -> StatusCode {
 
 #[tokio::test]
 async fn failures_are_throttled_per_address() {
-    let dir = std::env::temp_dir().join(format!(
-        "reftrail-session-{}",
-        reftrail_server::ids::random_base62(8)
-    ));
-    let db = Db::connect(&format!("sqlite://{}", dir.join("db.sqlite").display()), 4)
-        .await
-        .expect("db");
-    db.migrate().await.expect("migrate");
-    let pinned = Pinned {
+    let db = support::fresh_db(Pinned {
         admin_password: Some("the-right-password".into()),
         ..Pinned::default()
-    };
-    reftrail_server::credentials::bootstrap(&db, &pinned)
-        .await
-        .expect("bootstrap");
+    })
+    .await;
     let state = AppState::new(
         db,
         HttpOptions {

@@ -2,18 +2,16 @@
 //! SMTP exchange (a small receiver in this test), its code signs in once, the session opens
 //! `/v1/me` and nothing else, and the answer never tells whether an address is known.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use reftrail_server::credentials::Pinned;
-use reftrail_server::db::Db;
+use axum::http::StatusCode;
 use reftrail_server::mail::Mailer;
-use reftrail_server::{app, AppState, HttpOptions};
+use reftrail_server::{AppState, HttpOptions};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tower::ServiceExt;
 
-const SK: &str = "sk_test_signin0123456789abcdefgh";
+mod support;
+
+use support::SK;
 
 /// A minimal SMTP receiver: keeps each message's DATA.
 async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -71,55 +69,15 @@ async fn call(
     auth: Option<&str>,
     body: Value,
 ) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(a) = auth {
-        req = req.header("authorization", format!("Bearer {a}"));
-    }
-    let body = if body.is_null() {
-        Body::empty()
-    } else {
-        Body::from(body.to_string())
-    };
-    let res = app(state.clone())
-        .oneshot(req.body(body).expect("request"))
-        .await
-        .expect("response");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    support::call_as(state, auth, method, path, body).await
 }
 
 async fn state_with(mail: Option<Mailer>) -> AppState {
-    let dir = std::env::temp_dir().join(format!(
-        "reftrail-signin-{}",
-        reftrail_server::ids::random_base62(8)
-    ));
-    let db = Db::connect(&format!("sqlite://{}", dir.join("db.sqlite").display()), 4)
-        .await
-        .expect("db");
-    db.migrate().await.expect("migrate");
-    let pinned = Pinned {
-        secret_key: Some(SK.into()),
-        ..Pinned::default()
-    };
-    reftrail_server::credentials::bootstrap(&db, &pinned)
-        .await
-        .expect("bootstrap");
-    AppState::new(
-        db,
-        HttpOptions {
-            mail,
-            ..HttpOptions::default()
-        },
-    )
+    support::fresh_state(HttpOptions {
+        mail,
+        ..HttpOptions::default()
+    })
+    .await
 }
 
 /// The text of `message`: its body, decoded from base64 or quoted-printable (the mailer picks

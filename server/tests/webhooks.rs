@@ -2,18 +2,16 @@
 //! transaction; the worker's delivery round POSTs it, signed, to a receiver; a failing receiver
 //! gets the event again later (the row stays due with a backoff), and nothing is lost.
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, Request, StatusCode};
-use reftrail_server::credentials::Pinned;
-use reftrail_server::db::Db;
-use reftrail_server::{app, AppState, HttpOptions};
+use axum::http::{HeaderMap, StatusCode};
+use reftrail_server::{AppState, HttpOptions};
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::sync::{Arc, Mutex};
-use tower::ServiceExt;
 
-const SK: &str = "sk_test_webhooks0123456789abcdef";
+mod support;
+
+use support::call;
 
 #[derive(Clone, Default)]
 struct Inbox {
@@ -36,45 +34,11 @@ async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -
     StatusCode::NO_CONTENT
 }
 
-async fn call(state: &AppState, method: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {SK}"))
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let res = app(state.clone()).oneshot(req).await.expect("response");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
 /// A fresh server state on its own SQLite file whose program sends `referral.created` to
 /// `hook`, with one sale already queued for it; returns the state, the signing secret and the
 /// sale's answer.
 async fn program_with_hook(hook: &str) -> (AppState, String, Value) {
-    let dir = std::env::temp_dir().join(format!(
-        "reftrail-webhooks-{}",
-        reftrail_server::ids::random_base62(8)
-    ));
-    let db = Db::connect(&format!("sqlite://{}", dir.join("db.sqlite").display()), 4)
-        .await
-        .expect("db");
-    db.migrate().await.expect("migrate");
-    let pinned = Pinned {
-        secret_key: Some(SK.into()),
-        ..Pinned::default()
-    };
-    reftrail_server::credentials::bootstrap(&db, &pinned)
-        .await
-        .expect("bootstrap");
-    let state = AppState::new(db, HttpOptions::default());
+    let state = support::fresh_state(HttpOptions::default()).await;
 
     let (s, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
     assert_eq!(s, StatusCode::OK);
