@@ -4,7 +4,8 @@
 //! turns every value into text with `String(v)`, so numbers arrive as their shortest decimal.
 
 use crate::effects::{RS, US};
-use crate::report::{Item, Lead, ReportError, Sale, MAX_ITEMS};
+use crate::json::Object;
+use crate::report::{self, Context, Item, Lead, ReportError, Sale, MAX_ITEMS};
 use crate::text;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -127,6 +128,101 @@ pub fn lead(f: &Fields) -> Lead {
     }
 }
 
+/// `"key":n` when `value` is a whole number, else `"key":"value"` as given (the server refuses
+/// it with its own message).
+fn int_or_str(o: &mut Object, key: &str, value: &str) {
+    match int(value) {
+        Some(n) => o.int(key, n),
+        None => o.str(key, value),
+    };
+}
+
+/// The body of `POST /v1/sales` for `reftrail('conversion', …)` in the browser, written straight
+/// from the flattened arguments. Only what a storefront developer most needs to hear about at
+/// once is checked here: `order_id`, `amount` and `currency`. The server validates every report
+/// again, and its refusal reaches the console as `refused` with its message, so the other fields
+/// (coupon, shipping, tax, items) pass through as given; [`sale`] and [`report::sale_body`]
+/// are the full check.
+pub fn sale_body(f: &Fields, ctx: &Context) -> Result<String, ReportError> {
+    let order_id = f
+        .get("order_id")
+        .filter(|s| report::valid_text(s))
+        .ok_or(ReportError::OrderId)?;
+    let amount = f
+        .get("amount")
+        .and_then(int)
+        .filter(|n| (0..=report::MAX_AMOUNT).contains(n))
+        .ok_or(ReportError::Amount)?;
+    let currency = f
+        .get("currency")
+        .filter(|s| report::valid_currency(s))
+        .ok_or(ReportError::Currency)?;
+    let mut o = Object::new();
+    o.str("order_id", order_id)
+        .int("amount", amount)
+        .str("currency", currency)
+        .opt_str("coupon", f.get("coupon"));
+    for key in ["shipping", "tax"] {
+        if let Some(v) = f.get(key) {
+            int_or_str(&mut o, key, v);
+        }
+    }
+    // `items.<i>.<field>` records come item by item, as the runtime flattens the array.
+    let mut items = String::new();
+    let mut item: Option<(&str, Object)> = None;
+    for (name, value) in f.iter() {
+        let Some((index, field)) = name
+            .strip_prefix("items.")
+            .and_then(|rest| text::split_once(rest, b'.'))
+        else {
+            continue;
+        };
+        if item.as_ref().is_none_or(|(i, _)| *i != index) {
+            if let Some((_, done)) = item.take() {
+                items.push(if items.is_empty() { '[' } else { ',' });
+                items.push_str(&done.finish());
+            }
+            item = Some((index, Object::new()));
+        }
+        if let Some((_, o)) = item.as_mut() {
+            match field {
+                "amount" | "quantity" => int_or_str(o, field, value),
+                "sku" | "category" => {
+                    o.str(field, value);
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some((_, done)) = item {
+        items.push(if items.is_empty() { '[' } else { ',' });
+        items.push_str(&done.finish());
+        items.push(']');
+        o.raw("items", &items);
+    }
+    if let Some(h) = f.get("email").and_then(crate::email::hash) {
+        let mut c = Object::new();
+        c.str("email_hash", &h);
+        o.raw("customer", &c.finish());
+    }
+    report::context_fields(&mut o, ctx);
+    Ok(o.finish())
+}
+
+/// The body of `POST /v1/leads` for `reftrail('lead', …)` in the browser: the event
+/// (`signup` by default), the hashed email and the customer id as given; the server checks them.
+pub fn lead_body(f: &Fields, ctx: &Context) -> String {
+    let mut o = Object::new();
+    o.str("event", f.get("event").unwrap_or("signup"))
+        .opt_str(
+            "email_hash",
+            f.get("email").and_then(crate::email::hash).as_deref(),
+        )
+        .opt_str("customer_id", f.get("customer_id"));
+    report::context_fields(&mut o, ctx);
+    o.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +321,70 @@ mod tests {
                 "{pairs:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_browser_body_checks_the_keys_and_passes_the_rest_through() {
+        let text = flat(&[
+            ("order_id", "A-1"),
+            ("amount", "125000"),
+            ("currency", "VND"),
+            ("shipping", "0"),
+            ("tax", "1.5"),
+            ("items.0.sku", "SHOE"),
+            ("items.0.category", "shoes"),
+            ("items.0.amount", "100000"),
+            ("items.0.colour", "red"),
+            ("items.1.sku", "SOCK"),
+            ("items.1.amount", "12500"),
+            ("items.1.quantity", "x"),
+            ("email", "A@B.co"),
+            ("coupon", "undefined"),
+        ]);
+        let body = sale_body(&Fields::parse(&text).unwrap(), &Context::default()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "order_id": "A-1", "amount": 125000, "currency": "VND",
+                "shipping": 0, "tax": "1.5",
+                "items": [
+                    {"sku": "SHOE", "category": "shoes", "amount": 100000},
+                    {"sku": "SOCK", "amount": 12500, "quantity": "x"},
+                ],
+                "customer": {"email_hash": crate::email::hash("a@b.co").unwrap()},
+            })
+        );
+        for (pairs, want) in [
+            (
+                &[("amount", "1"), ("currency", "USD")][..],
+                ReportError::OrderId,
+            ),
+            (
+                &[("order_id", "A\n"), ("amount", "1"), ("currency", "USD")][..],
+                ReportError::OrderId,
+            ),
+            (
+                &[("order_id", "A"), ("amount", "1.5"), ("currency", "USD")][..],
+                ReportError::Amount,
+            ),
+            (
+                &[("order_id", "A"), ("amount", "-1"), ("currency", "USD")][..],
+                ReportError::Amount,
+            ),
+            (
+                &[("order_id", "A"), ("amount", "1"), ("currency", "usd")][..],
+                ReportError::Currency,
+            ),
+        ] {
+            assert_eq!(
+                sale_body(&Fields::parse(&flat(pairs)).unwrap(), &Context::default()).err(),
+                Some(want),
+                "{pairs:?}"
+            );
+        }
+        let lead = lead_body(&Fields::parse("").unwrap(), &Context::default());
+        assert_eq!(lead, r#"{"event":"signup"}"#);
     }
 
     #[test]

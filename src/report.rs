@@ -115,7 +115,8 @@ pub struct Context<'a> {
     pub idempotency_key: Option<&'a str>,
 }
 
-fn valid_text(s: &str) -> bool {
+/// Whether `s` is a text field the contract accepts: 1 to [`MAX_TEXT_LEN`] bytes, no controls.
+pub fn valid_text(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_TEXT_LEN && !s.chars().any(char::is_control)
 }
 
@@ -190,7 +191,7 @@ pub fn click_body(
 }
 
 /// Adds the browser-reported touch, the server's click id and the key.
-fn context_fields(o: &mut Object, ctx: &Context) {
+pub fn context_fields(o: &mut Object, ctx: &Context) {
     if let Some(r) = ctx.referral {
         o.opt_str("click_id", r.click_id.as_deref());
         let mut t = Object::new();

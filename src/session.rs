@@ -208,24 +208,19 @@ impl Session {
                 Some(c) => self.set_consent(c, now, &mut effects),
                 None => warn(&mut effects, "invalid_consent", arg),
             },
-            ("conversion", Some(f)) => match args::sale(&f) {
-                Ok(sale) => {
-                    // The order id keys the sale: a thank-you page reloaded sends the same key,
-                    // and the server answers the first result.
-                    let key = sale.order_id.clone();
-                    match report::sale_body(&sale, &self.context(&key, now)) {
-                        Ok(body) => self.enqueue(Endpoint::Sales, body, key, now, &mut effects),
-                        Err(e) => warn(&mut effects, e.as_str(), "conversion"),
-                    }
+            ("conversion", Some(f)) => {
+                // The order id keys the sale: a thank-you page reloaded sends the same key,
+                // and the server answers the first result.
+                let key = String::from(f.get("order_id").unwrap_or(""));
+                match args::sale_body(&f, &self.context(&key, now)) {
+                    Ok(body) => self.enqueue(Endpoint::Sales, body, key, now, &mut effects),
+                    Err(e) => warn(&mut effects, e.as_str(), "conversion"),
                 }
-                Err(e) => warn(&mut effects, e.as_str(), "conversion"),
-            },
+            }
             ("lead", Some(f)) => {
                 let key = self.random_id();
-                match report::lead_body(&args::lead(&f), &self.context(&key, now)) {
-                    Ok(body) => self.enqueue(Endpoint::Leads, body, key, now, &mut effects),
-                    Err(e) => warn(&mut effects, e.as_str(), "lead"),
-                }
+                let body = args::lead_body(&f, &self.context(&key, now));
+                self.enqueue(Endpoint::Leads, body, key, now, &mut effects);
             }
             ("conversion" | "lead", None) => warn(&mut effects, "invalid_arguments", name),
             ("attribution", _) => result = self.attribution_json(now),
