@@ -14,118 +14,166 @@ pub const RS: char = '\u{1e}';
 /// Separates fields within a record (and names from values in flattened arguments).
 pub const US: char = '\u{1f}';
 
-/// One thing for the page to do.
+/// One thing for the page to do, as read back from the wire form by [`Effects::decode`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
+pub enum Effect<'a> {
     /// Write `pair` (`name=value`) with `attrs` (`; Path=/; Max-Age=…`) on the first of
     /// `domains` that reads back (the registrable domain), else host-only.
     SetCookie {
         /// `name=value`.
-        pair: String,
+        pair: &'a str,
         /// The attributes after the pair, starting with `; `.
-        attrs: String,
+        attrs: &'a str,
         /// Candidate `Domain` values, shortest first.
-        domains: Vec<String>,
+        domains: Vec<&'a str>,
     },
     /// Delete cookie `name` on every candidate domain and host-only.
     RemoveCookie {
         /// The cookie name.
-        name: &'static str,
+        name: &'a str,
         /// The attributes (with `Max-Age=0`).
-        attrs: String,
+        attrs: &'a str,
         /// Candidate `Domain` values.
-        domains: Vec<String>,
+        domains: Vec<&'a str>,
     },
     /// `localStorage[key] = value`.
     Store {
         /// The storage key.
-        key: &'static str,
+        key: &'a str,
         /// The value.
-        value: String,
+        value: &'a str,
     },
     /// `delete localStorage[key]`.
     Unstore {
         /// The storage key.
-        key: &'static str,
+        key: &'a str,
     },
     /// `history.replaceState` to this path, query and fragment.
-    ReplaceAddress(String),
+    ReplaceAddress(&'a str),
     /// POST `body` to `url`; the answer goes back to the session under `id`.
     Post {
         /// Identifies the request in the answer.
-        id: String,
+        id: &'a str,
         /// Absolute URL (or path on the same origin).
-        url: String,
+        url: &'a str,
         /// JSON text.
-        body: String,
+        body: &'a str,
     },
     /// Start adding the cross-domain token to links and forms.
     Decorate,
     /// Tell the developer in the console (misuse is reported, never thrown).
     Warn {
         /// A stable snake_case code.
-        code: &'static str,
+        code: &'a str,
         /// What it was about.
-        detail: String,
+        detail: &'a str,
     },
 }
 
-fn push_record(out: &mut String, fields: &[&str]) {
-    if !out.is_empty() {
-        out.push(RS);
+/// The effects in their wire form, written as the session decides them: each record starts
+/// with [`RS`] and a one-letter kind, and each of its fields with [`US`]. The record kinds are
+/// those of [`Effect`]: `C` pair, attributes, comma-separated domains (set cookie); `X` the
+/// same with the pair `name=` (remove cookie); `S` key, value; `U` key; `A` address; `P` id,
+/// url, body; `D`; `W` code, detail.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effects(String);
+
+impl Effects {
+    /// No effects.
+    pub fn new() -> Self {
+        Self(String::new())
     }
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(US);
+
+    /// Starts a record of `kind`.
+    pub fn start(&mut self, kind: char) -> &mut Self {
+        self.0.push(RS);
+        self.0.push(kind);
+        self
+    }
+
+    /// Starts a field with `s`.
+    pub fn field(&mut self, s: &str) -> &mut Self {
+        self.0.push(US);
+        self.0.push_str(s);
+        self
+    }
+
+    /// Continues the current field with `s`.
+    pub fn push(&mut self, s: &str) -> &mut Self {
+        self.0.push_str(s);
+        self
+    }
+
+    /// `localStorage[key] = value`.
+    pub fn store(&mut self, key: &str, value: &str) {
+        self.start('S').field(key).field(value);
+    }
+
+    /// `delete localStorage[key]`.
+    pub fn unstore(&mut self, key: &str) {
+        self.start('U').field(key);
+    }
+
+    /// A console warning.
+    pub fn warn(&mut self, code: &str, detail: &str) {
+        self.start('W').field(code).field(detail);
+    }
+
+    /// The records, each starting with [`RS`]; empty when there are none.
+    pub fn wire(&self) -> &str {
+        &self.0
+    }
+
+    /// The wire form, for the edge to append after the call's result.
+    pub fn into_wire(self) -> String {
+        self.0
+    }
+
+    /// Reads the records back (tests and tools; the runtime reads the wire form itself).
+    pub fn decode(&self) -> Vec<Effect<'_>> {
+        let mut out = Vec::new();
+        for rec in crate::text::split(&self.0, RS as u8).skip(1) {
+            let mut f = crate::text::split(rec, US as u8);
+            let kind = f.next().unwrap_or("");
+            let mut next = || f.next().unwrap_or("");
+            out.push(match kind {
+                "C" => Effect::SetCookie {
+                    pair: next(),
+                    attrs: next(),
+                    domains: list(next()),
+                },
+                "X" => Effect::RemoveCookie {
+                    name: next().trim_end_matches('='),
+                    attrs: next(),
+                    domains: list(next()),
+                },
+                "S" => Effect::Store {
+                    key: next(),
+                    value: next(),
+                },
+                "U" => Effect::Unstore { key: next() },
+                "A" => Effect::ReplaceAddress(next()),
+                "P" => Effect::Post {
+                    id: next(),
+                    url: next(),
+                    body: next(),
+                },
+                "D" => Effect::Decorate,
+                _ => Effect::Warn {
+                    code: next(),
+                    detail: next(),
+                },
+            });
         }
-        out.push_str(f);
+        out
     }
 }
 
-/// `a,b,c` (`[T]::join` brings a panic path the bundle can do without).
-fn comma_list(items: &[String]) -> String {
-    let mut out = String::new();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(item);
-    }
-    out
-}
-
-/// Encodes `result` (the call's return value, first record) and the effects.
-pub fn encode(result: &str, effects: &[Effect]) -> String {
-    let mut out = String::from(result);
-    for e in effects {
-        // The first record may be empty; later records always start after a separator.
-        out.push(RS);
-        let mut rec = String::new();
-        match e {
-            Effect::SetCookie {
-                pair,
-                attrs,
-                domains,
-            } => push_record(&mut rec, &["C", pair, attrs, &comma_list(domains)]),
-            Effect::RemoveCookie {
-                name,
-                attrs,
-                domains,
-            } => {
-                let mut pair = String::from(*name);
-                pair.push('=');
-                push_record(&mut rec, &["X", &pair, attrs, &comma_list(domains)])
-            }
-            Effect::Store { key, value } => push_record(&mut rec, &["S", key, value]),
-            Effect::Unstore { key } => push_record(&mut rec, &["U", key]),
-            Effect::ReplaceAddress(url) => push_record(&mut rec, &["A", url]),
-            Effect::Post { id, url, body } => push_record(&mut rec, &["P", id, url, body]),
-            Effect::Decorate => push_record(&mut rec, &["D"]),
-            Effect::Warn { code, detail } => push_record(&mut rec, &["W", code, detail]),
-        }
-        out.push_str(&rec);
-    }
-    out
+/// The non-empty items of a comma-separated list.
+fn list(s: &str) -> Vec<&str> {
+    crate::text::split(s, b',')
+        .filter(|d| !d.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
@@ -135,21 +183,15 @@ mod tests {
 
     #[test]
     fn wire_form() {
-        let text = encode(
-            "r",
-            &[
-                Effect::SetCookie {
-                    pair: "rt_ref=v".into(),
-                    attrs: "; Path=/".into(),
-                    domains: vec!["shop.test".into(), "www.shop.test".into()],
-                },
-                Effect::Store {
-                    key: "rt_queue",
-                    value: "s\tk\t1\t0\t{}\nl\tk2\t1\t0\t{}".into(),
-                },
-                Effect::Decorate,
-            ],
-        );
+        let mut fx = Effects::new();
+        fx.start('C')
+            .field("rt_ref=v")
+            .field("; Path=/")
+            .field("shop.test,www.shop.test");
+        fx.store("rt_queue", "s\tk\t1\t0\t{}\nl\tk2\t1\t0\t{}");
+        fx.start('D');
+        let mut text = String::from("r");
+        text.push_str(fx.wire());
         let records: Vec<Vec<&str>> = text.split(RS).map(|r| r.split(US).collect()).collect();
         assert_eq!(
             records,
@@ -160,6 +202,21 @@ mod tests {
                 vec!["D"],
             ]
         );
-        assert_eq!(encode("", &[]), "");
+        assert_eq!(
+            fx.decode(),
+            vec![
+                Effect::SetCookie {
+                    pair: "rt_ref=v",
+                    attrs: "; Path=/",
+                    domains: vec!["shop.test", "www.shop.test"],
+                },
+                Effect::Store {
+                    key: "rt_queue",
+                    value: "s\tk\t1\t0\t{}\nl\tk2\t1\t0\t{}",
+                },
+                Effect::Decorate,
+            ]
+        );
+        assert_eq!(Effects::new().wire(), "");
     }
 }

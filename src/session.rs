@@ -16,7 +16,7 @@ use crate::consent::{self, Consent, Signals};
 use crate::cookie::{self, Attributes};
 use crate::decorate;
 use crate::domain;
-use crate::effects::{Effect, US};
+use crate::effects::{Effects, US};
 use crate::json::Object;
 use crate::persist;
 use crate::queue::{self, Endpoint, Entry};
@@ -110,20 +110,14 @@ pub struct Session {
 
 /// Applies flattened settings (`name US value` records, later ones win: the script tag's
 /// attributes, then `reftrail('config', …)` calls) to `cfg`, warning about bad ones.
-pub fn apply_settings(cfg: &mut Config, settings: &str, effects: &mut Vec<Effect>) {
+pub fn apply_settings(cfg: &mut Config, settings: &str, effects: &mut Effects) {
     for rec in text::split(settings, crate::effects::RS as u8).filter(|r| !r.is_empty()) {
         let Some((name, value)) = text::split_once(rec, US as u8) else {
-            effects.push(Effect::Warn {
-                code: "invalid_settings",
-                detail: String::new(),
-            });
+            effects.warn("invalid_settings", "");
             continue;
         };
         if let Err(e) = cfg.apply(name, value) {
-            effects.push(Effect::Warn {
-                code: e.as_str(),
-                detail: name.into(),
-            });
+            effects.warn(e.as_str(), name);
         }
     }
 }
@@ -131,8 +125,8 @@ pub fn apply_settings(cfg: &mut Config, settings: &str, effects: &mut Vec<Effect
 impl Session {
     /// Starts on a page: reads the stored copies, captures the visit, decides, keeps (with
     /// consent), cleans the address, reports the click and sends what waits in the queue.
-    pub fn boot(settings: &str, page: &Page) -> (Self, Vec<Effect>) {
-        let mut effects = Vec::new();
+    pub fn boot(settings: &str, page: &Page) -> (Self, Effects) {
+        let mut effects = Effects::new();
         let mut cfg = Config::default();
         apply_settings(&mut cfg, settings, &mut effects);
         let (state, repair) = persist::reconcile(
@@ -175,7 +169,7 @@ impl Session {
         }
         if s.cfg.clean {
             if let Some(clean) = capture::clean(&address, &s.cfg.capture) {
-                effects.push(Effect::ReplaceAddress(clean));
+                effects.start('A').field(&clean);
             }
         }
         if touch.affiliate.is_some() {
@@ -191,7 +185,7 @@ impl Session {
             s.enqueue(Endpoint::Clicks, body, key, now, &mut effects);
         }
         if !s.cfg.decorate.is_empty() {
-            effects.push(Effect::Decorate);
+            effects.start('D');
         }
         s.flush(now, &mut effects);
         (s, effects)
@@ -199,8 +193,8 @@ impl Session {
 
     /// Runs `reftrail(name, arg)`: returns the call's result (JSON for `attribution`, a URL for
     /// `decorate`, a token for `token`, otherwise empty) and the effects.
-    pub fn call(&mut self, name: &str, arg: &str, now: u64) -> (String, Vec<Effect>) {
-        let mut effects = Vec::new();
+    pub fn call(&mut self, name: &str, arg: &str, now: u64) -> (String, Effects) {
+        let mut effects = Effects::new();
         let mut result = String::new();
         let fields = Fields::parse(arg);
         match (name, fields) {
@@ -235,8 +229,8 @@ impl Session {
 
     /// Takes the answer to the request `id`: delivered (2xx) and refused-as-invalid (4xx other
     /// than 408/429) reports leave the queue; the rest wait for the next page.
-    pub fn answer(&mut self, id: &str, status: u16, text: &str, now: u64) -> Vec<Effect> {
-        let mut effects = Vec::new();
+    pub fn answer(&mut self, id: &str, status: u16, text: &str, now: u64) -> Effects {
+        let mut effects = Effects::new();
         self.in_flight.retain(|k| k != id);
         let retry = status == 0 || status == 408 || status == 429 || status >= 500;
         let entry = self.queue.iter().position(|e| e.key == id);
@@ -321,22 +315,19 @@ impl Session {
         String::from(full.get(cookie::NAME.len() + 1..).unwrap_or(""))
     }
 
-    fn domains(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for d in domain::candidates(&self.host) {
-            out.push(String::from(d));
+    /// The cookie's attributes and candidate domains, as the last two fields of a cookie record.
+    fn cookie_fields(&self, max_age: u64, effects: &mut Effects) {
+        effects.field(&self.cookie_attrs(max_age)).field("");
+        for (i, d) in domain::candidates(&self.host).into_iter().enumerate() {
+            if i > 0 {
+                effects.push(",");
+            }
+            effects.push(d);
         }
-        out
     }
 
     /// Writes the state to the cookie and/or storage and saves the queue; only with consent.
-    fn persist(
-        &mut self,
-        cookie_too: bool,
-        storage_too: bool,
-        now: u64,
-        effects: &mut Vec<Effect>,
-    ) {
+    fn persist(&mut self, cookie_too: bool, storage_too: bool, now: u64, effects: &mut Effects) {
         if self.consent() != Consent::Granted {
             return;
         }
@@ -350,49 +341,38 @@ impl Session {
         let value = cookie::encode(&self.state);
         if cookie_too {
             let max_age = cookie::max_age(&self.state, now, self.cfg.policy.window_secs());
-            let mut pair = String::from(cookie::NAME);
-            pair.push('=');
-            pair.push_str(&value);
-            effects.push(Effect::SetCookie {
-                pair,
-                attrs: self.cookie_attrs(max_age),
-                domains: self.domains(),
-            });
+            effects
+                .start('C')
+                .field(cookie::NAME)
+                .push("=")
+                .push(&value);
+            self.cookie_fields(max_age, effects);
         }
         if storage_too {
-            effects.push(Effect::Store {
-                key: STORAGE_KEY,
-                value,
-            });
+            effects.store(STORAGE_KEY, &value);
         }
     }
 
-    fn save_queue(&self, effects: &mut Vec<Effect>) {
+    fn save_queue(&self, effects: &mut Effects) {
         if self.consent() != Consent::Granted {
             return;
         }
-        effects.push(if self.queue.is_empty() {
-            Effect::Unstore { key: QUEUE_KEY }
+        if self.queue.is_empty() {
+            effects.unstore(QUEUE_KEY);
         } else {
-            Effect::Store {
-                key: QUEUE_KEY,
-                value: queue::encode(&self.queue),
-            }
-        });
+            effects.store(QUEUE_KEY, &queue::encode(&self.queue));
+        }
     }
 
     /// Removes every stored copy (consent denied).
-    fn forget(&mut self, effects: &mut Vec<Effect>) {
-        effects.push(Effect::RemoveCookie {
-            name: cookie::NAME,
-            attrs: self.cookie_attrs(0),
-            domains: self.domains(),
-        });
-        effects.push(Effect::Unstore { key: STORAGE_KEY });
-        effects.push(Effect::Unstore { key: QUEUE_KEY });
+    fn forget(&mut self, effects: &mut Effects) {
+        effects.start('X').field(cookie::NAME).push("=");
+        self.cookie_fields(0, effects);
+        effects.unstore(STORAGE_KEY);
+        effects.unstore(QUEUE_KEY);
     }
 
-    fn set_consent(&mut self, c: Consent, now: u64, effects: &mut Vec<Effect>) {
+    fn set_consent(&mut self, c: Consent, now: u64, effects: &mut Effects) {
         self.explicit = Some(c);
         match self.consent() {
             Consent::Granted => self.persist(true, true, now, effects),
@@ -410,7 +390,7 @@ impl Session {
         body: String,
         key: String,
         now: u64,
-        effects: &mut Vec<Effect>,
+        effects: &mut Effects,
     ) {
         let entry = Entry {
             endpoint,
@@ -424,7 +404,7 @@ impl Session {
     }
 
     /// Sends every queued report that is not already on its way.
-    fn flush(&mut self, now: u64, effects: &mut Vec<Effect>) {
+    fn flush(&mut self, now: u64, effects: &mut Effects) {
         queue::prune(&mut self.queue, now);
         if self.cfg.endpoint.is_empty() {
             return;
@@ -434,13 +414,12 @@ impl Session {
                 continue;
             }
             self.in_flight.push(e.key.clone());
-            let mut url = self.cfg.endpoint.clone();
-            url.push_str(e.endpoint.path());
-            effects.push(Effect::Post {
-                id: e.key.clone(),
-                url,
-                body: e.body.clone(),
-            });
+            effects
+                .start('P')
+                .field(&e.key)
+                .field(&self.cfg.endpoint)
+                .push(e.endpoint.path())
+                .field(&e.body);
         }
     }
 
@@ -491,7 +470,7 @@ impl Session {
     }
 
     /// Keeps the click id the server answered, so later reports and tokens carry it.
-    fn remember_click_id(&mut self, answer: &str, now: u64, effects: &mut Vec<Effect>) {
+    fn remember_click_id(&mut self, answer: &str, now: u64, effects: &mut Effects) {
         let Some(id) = report::click_id_from_answer(answer) else {
             return;
         };
@@ -504,17 +483,14 @@ impl Session {
     }
 }
 
-fn warn(effects: &mut Vec<Effect>, code: &'static str, detail: &str) {
-    effects.push(Effect::Warn {
-        code,
-        detail: detail.into(),
-    });
+fn warn(effects: &mut Effects, code: &str, detail: &str) {
+    effects.warn(code, detail);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::effects::RS;
+    use crate::effects::{Effect, RS};
     use alloc::format;
     use alloc::string::ToString;
     use alloc::vec;
@@ -569,23 +545,21 @@ mod tests {
             &settings(&[]),
             &page("/shoes", "ref=alice&utm_campaign=spring", ""),
         );
+        let fx = fx.decode();
         let Some(Effect::SetCookie { attrs, domains, .. }) =
             fx.iter().find(|e| matches!(e, Effect::SetCookie { .. }))
         else {
             panic!("no cookie in {fx:?}")
         };
-        assert_eq!(
-            domains,
-            &vec!["shop.test".to_string(), "www.shop.test".to_string()]
-        );
+        assert_eq!(domains, &vec!["shop.test", "www.shop.test"]);
         assert!(attrs.starts_with("; Path=/; Max-Age=2592000"), "{attrs}");
         assert!(attrs.ends_with("; SameSite=Lax; Secure"), "{attrs}");
         let value = cookie_value(&fx).unwrap();
         assert!(fx.contains(&Effect::Store {
             key: STORAGE_KEY,
-            value: value.clone()
+            value: &value
         }));
-        assert!(fx.contains(&Effect::ReplaceAddress("/shoes?utm_campaign=spring".into())));
+        assert!(fx.contains(&Effect::ReplaceAddress("/shoes?utm_campaign=spring")));
         let state = cookie::decode(&value).unwrap();
         assert_eq!(state.referral.unwrap().affiliate.as_str(), "alice");
         let sent = posts(&fx);
@@ -602,6 +576,7 @@ mod tests {
             &settings(&[("clean", "false")]),
             &page("/shoes", "ref=alice", ""),
         );
+        let fx = fx.decode();
         assert!(
             !fx.iter().any(|e| matches!(e, Effect::ReplaceAddress(_))),
             "{fx:?}"
@@ -612,6 +587,7 @@ mod tests {
     #[test]
     fn a_plain_visit_writes_nothing() {
         let (_, fx) = Session::boot(&settings(&[]), &page("/", "", ""));
+        let fx = fx.decode();
         assert!(
             fx.iter().all(|e| matches!(e, Effect::Unstore { .. })),
             "{fx:?}"
@@ -624,6 +600,7 @@ mod tests {
             &settings(&[("consent", "pending")]),
             &page("/", "ref=alice", ""),
         );
+        let fx = fx.decode();
         assert!(
             !fx.iter()
                 .any(|e| matches!(e, Effect::SetCookie { .. } | Effect::Store { .. })),
@@ -635,6 +612,7 @@ mod tests {
         let (result, _) = s.call("attribution", "", NOW);
         assert!(result.contains("\"affiliate\":\"alice\""));
         let (_, fx) = s.call("consent", "granted", NOW);
+        let fx = fx.decode();
         assert!(cookie_value(&fx).is_some());
         assert!(fx.iter().any(|e| matches!(
             e,
@@ -659,6 +637,7 @@ mod tests {
             let mut p = page("/", "ref=alice", "");
             p.gpc = gpc;
             let (_, fx) = Session::boot(&cfg, &p);
+            let fx = fx.decode();
             assert!(fx.iter().any(|e| matches!(e, Effect::RemoveCookie { .. })));
             assert!(!fx
                 .iter()
@@ -670,11 +649,13 @@ mod tests {
     #[test]
     fn the_click_id_answer_is_kept() {
         let (mut s, fx) = Session::boot(&settings(&[]), &page("/", "ref=alice", ""));
+        let fx = fx.decode();
         let id = match fx.iter().find(|e| matches!(e, Effect::Post { .. })) {
-            Some(Effect::Post { id, .. }) => id.clone(),
+            Some(Effect::Post { id, .. }) => id.to_string(),
             _ => panic!(),
         };
         let fx = s.answer(&id, 201, r#"{"click_id":"c_77","affiliate":"alice"}"#, NOW);
+        let fx = fx.decode();
         let state = cookie::decode(&cookie_value(&fx).unwrap()).unwrap();
         assert_eq!(state.referral.unwrap().click_id.as_deref(), Some("c_77"));
         assert!(fx.contains(&Effect::Unstore { key: QUEUE_KEY }));
@@ -683,12 +664,14 @@ mod tests {
     #[test]
     fn failed_reports_wait_and_are_not_sent_twice_at_once() {
         let (mut s, fx) = Session::boot(&settings(&[]), &page("/", "ref=alice", ""));
+        let fx = fx.decode();
         assert_eq!(posts(&fx).len(), 1);
         let (_, fx) = s.call(
             "conversion",
             &format!("order_id{US}A-1{RS}amount{US}4990{RS}currency{US}THB"),
             NOW,
         );
+        let fx = fx.decode();
         let sent = posts(&fx);
         assert_eq!(
             sent.len(),
@@ -698,25 +681,28 @@ mod tests {
         assert_eq!(sent[0].1["touch"]["affiliate"], "alice");
         assert_eq!(sent[0].1["idempotency_key"], "A-1");
         let fx = s.answer("A-1", 503, "", NOW);
+        let fx = fx.decode();
         let stored = fx.iter().find_map(|e| match e {
             Effect::Store {
                 key: QUEUE_KEY,
                 value,
-            } => Some(value.clone()),
+            } => Some(*value),
             _ => None,
         });
-        let queue = queue::decode(&stored.unwrap());
+        let queue = queue::decode(stored.unwrap());
         assert!(queue.iter().any(|e| e.key == "A-1" && e.attempts == 1));
         // The next page sends it again, with the same key.
         let mut next = page("/thanks", "", "");
         let q = queue::encode(&queue);
         next.queue = &q;
         let (_, fx) = Session::boot(&settings(&[]), &next);
+        let fx = fx.decode();
         assert!(posts(&fx)
             .iter()
             .any(|(_, b)| b["idempotency_key"] == "A-1"));
         // A 400 drops it (a retry would not fix it) and tells the console.
         let fx = s.answer("A-1", 400, "{\"error\":{}}", NOW);
+        let fx = fx.decode();
         assert!(fx.iter().any(|e| matches!(
             e,
             Effect::Warn {
@@ -730,18 +716,21 @@ mod tests {
     #[test]
     fn a_lost_cookie_is_restored_from_storage() {
         let (_, fx) = Session::boot(&settings(&[]), &page("/", "ref=alice", ""));
+        let fx = fx.decode();
         let value = cookie_value(&fx).unwrap();
         let mut p = page("/next", "", "");
         p.stored = &value;
         let (_, fx) = Session::boot(&settings(&[]), &p);
+        let fx = fx.decode();
         assert_eq!(cookie_value(&fx).as_deref(), Some(value.as_str()));
         let cookies = format!("other=1; rt_ref={value}");
         let mut p = page("/next", "", "");
         p.cookies = &cookies;
         let (_, fx) = Session::boot(&settings(&[]), &p);
+        let fx = fx.decode();
         assert!(fx.contains(&Effect::Store {
             key: STORAGE_KEY,
-            value: value.clone()
+            value: &value
         }));
         assert!(cookie_value(&fx).is_none(), "the cookie is fine as it is");
     }
@@ -752,6 +741,7 @@ mod tests {
             &settings(&[("decorate", "pay.example")]),
             &page("/", "ref=alice", ""),
         );
+        let fx = fx.decode();
         assert!(fx.contains(&Effect::Decorate));
         let (url, _) = s.call("decorate", "https://pay.example/checkout?cart=7#top", NOW);
         assert!(
@@ -782,6 +772,7 @@ mod tests {
             ("explode", String::new(), "unknown_command"),
         ] {
             let (_, fx) = s.call(name, &arg, NOW);
+            let fx = fx.decode();
             assert!(
                 fx.iter()
                     .any(|e| matches!(e, Effect::Warn { code: c, .. } if *c == code)),

@@ -16,7 +16,6 @@
 //! The bundle (feature `bundle`) is `no_std`: a panic aborts without formatting a message (which
 //! keeps `core::fmt` out), and memory comes from a small free-list allocator.
 
-use crate::effects;
 use crate::session::{Page, Session};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -59,7 +58,7 @@ pub fn boot(settings: &str, page: &str) -> String {
     if let Ok(mut slot) = SESSION.0.try_borrow_mut() {
         *slot = Some(session);
     }
-    effects::encode("", &fx)
+    fx.into_wire()
 }
 
 /// Runs `reftrail(name, arg)`; returns the result, then the effects.
@@ -72,8 +71,9 @@ pub fn call(name: &str, arg: &str, now_ms: f64) -> String {
         .and_then(|s| s.as_mut())
     {
         Some(s) => {
-            let (result, fx) = s.call(name, arg, seconds(now_ms));
-            effects::encode(&result, &fx)
+            let (mut result, fx) = s.call(name, arg, seconds(now_ms));
+            result.push_str(fx.wire());
+            result
         }
         None => String::new(),
     }
@@ -88,7 +88,7 @@ pub fn answer(id: &str, status: u16, text: &str, now_ms: f64) -> String {
         .as_mut()
         .and_then(|s| s.as_mut())
     {
-        Some(s) => effects::encode("", &s.answer(id, status, text, seconds(now_ms))),
+        Some(s) => s.answer(id, status, text, seconds(now_ms)).into_wire(),
         None => String::new(),
     }
 }
