@@ -334,9 +334,8 @@ fn fill_tag(names: &[&'static str], slots: &mut [Option<String>], name: &str, ra
 /// A campaign or click-id value, decoded, if it is acceptable.
 fn tag_value(raw: &[u8]) -> Option<String> {
     let value = query::decode(raw);
-    let ok = !value.is_empty()
-        && value.len() <= MAX_TAG_VALUE_LEN
-        && !value.chars().any(char::is_control);
+    let ok =
+        !value.is_empty() && value.len() <= MAX_TAG_VALUE_LEN && !crate::text::has_control(&value);
     ok.then(|| value.into_owned())
 }
 

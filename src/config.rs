@@ -101,7 +101,7 @@ fn boolean(v: &str) -> Result<bool, ConfigError> {
 fn list(v: &str, lower: bool) -> Vec<String> {
     let mut out = Vec::new();
     for item in crate::text::split(v, b',') {
-        let item = item.trim();
+        let item = crate::text::trim(item);
         if !item.is_empty() {
             let mut item = String::from(item);
             if lower {
@@ -131,10 +131,11 @@ fn host_name(s: &str) -> bool {
 impl Config {
     /// Applies one setting by its `data-*` name in camelCase (as `element.dataset` gives it).
     pub fn apply(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
-        let value = value.trim();
+        let value = crate::text::trim(value);
         match name {
             "endpoint" => {
-                let v = value.trim_end_matches('/');
+                let end = value.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+                let v = value.get(..end).unwrap_or("");
                 let ok = v.is_empty()
                     || v.starts_with("https://")
                     || v.starts_with("http://")

@@ -117,7 +117,7 @@ pub struct Context<'a> {
 
 /// Whether `s` is a text field the contract accepts: 1 to [`MAX_TEXT_LEN`] bytes, no controls.
 pub fn valid_text(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_TEXT_LEN && !s.chars().any(char::is_control)
+    !s.is_empty() && s.len() <= MAX_TEXT_LEN && !crate::text::has_control(s)
 }
 
 fn valid_amount(n: i64) -> bool {

@@ -24,10 +24,68 @@ pub fn ascii(bytes: &[u8]) -> Option<&str> {
         .then(|| unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
+/// Unicode White_Space (`char::is_whitespace`) beyond ASCII's `\t` to `\r` and space, in UTF-8.
+const SPACES: [&str; 19] = [
+    "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{2001}", "\u{2002}", "\u{2003}", "\u{2004}",
+    "\u{2005}", "\u{2006}", "\u{2007}", "\u{2008}", "\u{2009}", "\u{200a}", "\u{2028}", "\u{2029}",
+    "\u{202f}", "\u{205f}", "\u{3000}",
+];
+
+/// The length of the White_Space character that `b` starts with (`end` false) or ends with
+/// (`end` true), or 0.
+fn space(b: &[u8], end: bool) -> usize {
+    let edge = if end { b.last() } else { b.first() };
+    if edge.is_some_and(|c| matches!(c, b'\t'..=b'\r' | b' ')) {
+        return 1;
+    }
+    for sp in SPACES {
+        let sp = sp.as_bytes();
+        if (end && b.ends_with(sp)) || (!end && b.starts_with(sp)) {
+            return sp.len();
+        }
+    }
+    0
+}
+
+/// `s` without leading and trailing Unicode White_Space, as `str::trim` gives it, on the bytes
+/// (`str::trim` brings core's character decoding in both directions).
+pub fn trim(s: &str) -> &str {
+    let mut b = s.as_bytes();
+    loop {
+        let n = space(b, false);
+        match b.get(n..) {
+            Some(rest) if n > 0 => b = rest,
+            _ => break,
+        }
+    }
+    loop {
+        let n = space(b, true);
+        match b.get(..b.len() - n) {
+            Some(rest) if n > 0 => b = rest,
+            _ => break,
+        }
+    }
+    to_str(b)
+}
+
+/// Whether `s` has a control character (`char::is_control`: U+0000–U+001F, U+007F–U+009F).
+pub fn has_control(s: &str) -> bool {
+    let mut prev = 0;
+    for b in s.bytes() {
+        // 0xc2 only starts characters: 0xc2 0x80–0x9f is U+0080–U+009F.
+        if b < 0x20 || b == 0x7f || (prev == 0xc2 && b < 0xa0) {
+            return true;
+        }
+        prev = b;
+    }
+    false
+}
+
 fn to_str(bytes: &[u8]) -> &str {
     debug_assert!(core::str::from_utf8(bytes).is_ok());
-    // SAFETY: `bytes` comes from a `&str` cut only at ASCII bytes (the delimiter's positions
-    // and the ends), which are always character boundaries, so it is valid UTF-8.
+    // SAFETY: `bytes` comes from a `&str` cut only at character boundaries: at ASCII bytes (the
+    // delimiters' positions and the ends) or around whole whitespace characters ([`trim`]), so
+    // it is valid UTF-8.
     unsafe { core::str::from_utf8_unchecked(bytes) }
 }
 
@@ -45,6 +103,40 @@ mod tests {
                 "{s:?}"
             );
             assert_eq!(split_once(s, b','), s.split_once(','), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn trims_and_finds_controls_like_core() {
+        let mut samples = alloc::vec![
+            alloc::string::String::from(""),
+            "  a b  ".into(),
+            "\u{3000}x\u{a0}".into(),
+            "\u{85}\u{2028}".into(),
+            "ก\u{e01}".into(),
+            "é\u{80}".into(),
+        ];
+        for c in (0..=0x3001u32)
+            .chain([0x1680, 0xfeff, 0x10ffff])
+            .filter_map(char::from_u32)
+        {
+            for (a, b) in [
+                ("", ""),
+                (" ", ""),
+                ("", "x"),
+                ("x", "é"),
+                ("\u{2029}", "\t"),
+            ] {
+                let mut s = alloc::string::String::from(a);
+                s.push(c);
+                s.push_str(b);
+                s.push(c);
+                samples.push(s);
+            }
+        }
+        for s in &samples {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+            assert_eq!(has_control(s), s.chars().any(char::is_control), "{s:?}");
         }
     }
 
