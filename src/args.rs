@@ -49,12 +49,11 @@ pub fn int(s: &str) -> Option<i64> {
         Some(d) => (true, d),
         None => (false, s),
     };
-    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.len() > 18 {
         return None;
     }
-    let n = digits
-        .bytes()
-        .fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+    // At most 18 digits: below 10^18, which fits in an i64.
+    let n = text::parse_num(digits.as_bytes(), 10)? as i64;
     Some(if neg { -n } else { n })
 }
 

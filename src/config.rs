@@ -174,12 +174,15 @@ impl Config {
                 self.capture.path_prefix = value.into();
             }
             "window" => {
-                let days = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|d| (1..=u32::from(crate::attribution::MAX_WINDOW_DAYS)).contains(d))
+                // As `u32::from_str` reads it: an optional `+`, then decimal digits.
+                let digits = match value.as_bytes() {
+                    [b'+', rest @ ..] => rest,
+                    all => all,
+                };
+                let days = crate::text::parse_num(digits, 10)
+                    .filter(|d| (1..=u64::from(crate::attribution::MAX_WINDOW_DAYS)).contains(d))
                     .ok_or(ConfigError::Window)?;
-                self.policy = Policy::new(self.policy.model, days);
+                self.policy = Policy::new(self.policy.model, days as u32);
             }
             "model" => {
                 let model = match value {

@@ -378,41 +378,16 @@ fn fnv1a32(bytes: &[u8]) -> u32 {
 }
 
 /// Appends `n` in `radix` (10 or 36), lower-case, without `core::fmt`.
-fn push_num(out: &mut String, mut n: u64, radix: u64) {
-    // u64::MAX has 20 decimal digits, fewer in any larger radix.
-    let mut buf = [0u8; 20];
-    let mut len = 0;
-    for slot in buf.iter_mut().rev() {
-        let d = (n % radix) as u8;
-        *slot = if d < 10 { b'0' + d } else { b'a' + (d - 10) };
-        len += 1;
-        n /= radix;
-        if n == 0 {
-            break;
-        }
-    }
-    let start = buf.len().saturating_sub(len);
-    for &b in buf.get(start..).unwrap_or_default() {
-        out.push(char::from(b));
-    }
+fn push_num(out: &mut String, n: u64, radix: u64) {
+    crate::text::push_num(out, n, radix, 1);
 }
 
 /// Parses the canonical form [`push_num`] writes: lower-case digits, no sign, no leading zero.
 fn parse_num(s: &str, radix: u64) -> Option<u64> {
-    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) {
+    if s.len() > 1 && s.starts_with('0') {
         return None;
     }
-    s.bytes().try_fold(0u64, |n, b| {
-        let d = match b {
-            b'0'..=b'9' => u64::from(b - b'0'),
-            b'a'..=b'z' => u64::from(b - b'a') + 10,
-            _ => return None,
-        };
-        if d >= radix {
-            return None;
-        }
-        n.checked_mul(radix)?.checked_add(d)
-    })
+    crate::text::parse_num(s.as_bytes(), radix)
 }
 
 fn push_time(out: &mut String, t: u64) {

@@ -220,38 +220,14 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 }
 
 /// Appends `n` in lower-case base 36, left-padded with zeros to at least `min_width` digits.
-fn push_base36(out: &mut String, mut n: u64, min_width: usize) {
-    // u64::MAX has 13 base-36 digits.
-    let mut digits = [b'0'; 13];
-    let mut len = 0;
-    for slot in digits.iter_mut().rev() {
-        if n == 0 && len >= min_width.max(1) {
-            break;
-        }
-        let d = (n % 36) as u8;
-        *slot = if d < 10 { b'0' + d } else { b'a' - 10 + d };
-        n /= 36;
-        len += 1;
-    }
-    let start = digits.len().saturating_sub(len);
-    for &d in digits.get(start..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
+fn push_base36(out: &mut String, n: u64, min_width: usize) {
+    // u64::MAX has 13 base-36 digits: no padding beyond that.
+    crate::text::push_num(out, n, 36, min_width.min(13));
 }
 
 /// Reads lower-case base 36; `None` if empty, on any other byte, or on overflow.
 fn parse_base36(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |acc, &b| {
-        let d = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'z' => b - b'a' + 10,
-            _ => return None,
-        };
-        acc.checked_mul(36)?.checked_add(u64::from(d))
-    })
+    crate::text::parse_num(digits, 36)
 }
 
 #[cfg(test)]

@@ -106,15 +106,7 @@ pub fn push_i64(out: &mut String, n: i64) {
 
 /// Appends the decimal form of `n`.
 pub fn push_u64(out: &mut String, n: u64) {
-    // Largest power of ten not above `n`, then digits from the top: no buffer, no indexing.
-    let mut div = 1u64;
-    while n / div >= 10 {
-        div *= 10;
-    }
-    while div > 0 {
-        out.push(char::from(b'0' + (n / div % 10) as u8));
-        div /= 10;
-    }
+    crate::text::push_num(out, n, 10, 1);
 }
 
 #[cfg(test)]

@@ -78,12 +78,10 @@ fn clean_field(s: &str) -> bool {
 }
 
 fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 {
+    if s.len() > 19 {
         return None;
     }
-    s.bytes().try_fold(0u64, |n, b| {
-        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
-    })
+    text::parse_num(s.as_bytes(), 10)
 }
 
 /// Reads a stored queue; malformed lines are dropped.

@@ -82,7 +82,7 @@ impl<'a> Page<'a> {
             queue: next()?,
             gpc: next()? == "1",
             now: args::int(next()?).map_or(0, |ms| ms.max(0) as u64 / 1000),
-            seed: u64::from_str_radix(next()?, 16).unwrap_or(0),
+            seed: text::parse_num(next()?.as_bytes(), 16).unwrap_or(0),
         })
     }
 }

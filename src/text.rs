@@ -3,6 +3,9 @@
 //! `str::split(char)` and friends pull the generic searchers and their panic messages (and with
 //! them `core::fmt`) into the wasm bundle: kilobytes for what is a byte scan. Every delimiter
 //! the core splits on is ASCII, and cutting UTF-8 at an ASCII byte always yields valid UTF-8.
+//! The integer reader and writer every format shares live here too.
+
+use alloc::string::String;
 
 /// The parts of `s` between occurrences of `sep`.
 pub fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
@@ -79,6 +82,46 @@ pub fn has_control(s: &str) -> bool {
         prev = b;
     }
     false
+}
+
+/// Appends `n` in `radix` (2 to 36, lower-case digits), zero-padded to at least `min_width`
+/// digits (at most 20). The one integer writer of the browser bundle: no `core::fmt`.
+pub fn push_num(out: &mut String, mut n: u64, radix: u64, min_width: usize) {
+    // u64::MAX has 20 decimal digits, fewer in any larger radix.
+    let mut buf = [b'0'; 20];
+    let mut len = 0;
+    for slot in buf.iter_mut().rev() {
+        if n == 0 && len >= min_width.max(1) {
+            break;
+        }
+        let d = (n % radix) as u8;
+        *slot = if d < 10 { b'0' + d } else { b'a' - 10 + d };
+        n /= radix;
+        len += 1;
+    }
+    let start = buf.len().saturating_sub(len);
+    for &b in buf.get(start..).unwrap_or_default() {
+        out.push(char::from(b));
+    }
+}
+
+/// Reads `digits` in `radix` (2 to 36, lower-case digits): `None` if empty, on any other byte
+/// or on overflow. The one integer reader of the browser bundle.
+pub fn parse_num(digits: &[u8], radix: u64) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        let d = match b {
+            b'0'..=b'9' => u64::from(b - b'0'),
+            b'a'..=b'z' => u64::from(b - b'a') + 10,
+            _ => return None,
+        };
+        if d >= radix {
+            return None;
+        }
+        n.checked_mul(radix)?.checked_add(d)
+    })
 }
 
 fn to_str(bytes: &[u8]) -> &str {

@@ -38,16 +38,9 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (y, m, d)
 }
 
-fn push_padded(out: &mut String, n: u64, width: u32) {
-    let mut div = 10u64.pow(width - 1);
+fn push_padded(out: &mut String, n: u64, width: usize) {
     // Years past 9999 are written in full rather than cut.
-    while div > 1 && n / div >= 10 {
-        div *= 10;
-    }
-    while div > 0 {
-        out.push((b'0' + (n / div % 10) as u8) as char);
-        div /= 10;
-    }
+    crate::text::push_num(out, n, 10, width);
 }
 
 #[cfg(test)]
