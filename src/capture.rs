@@ -471,10 +471,7 @@ fn trim_slashes(s: &str) -> &str {
 
 /// Splits `s` at the first `byte` (ASCII): the part before, and the part after if it was found.
 fn split_at_byte(s: &str, byte: u8) -> (&str, Option<&str>) {
-    match s.as_bytes().iter().position(|&b| b == byte) {
-        Some(at) => (s.get(..at).unwrap_or(""), s.get(at + 1..)),
-        None => (s, None),
-    }
+    crate::text::split_once(s, byte).map_or((s, None), |(a, b)| (a, Some(b)))
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.

@@ -204,7 +204,7 @@ pub fn decode(value: &str) -> Result<State, DecodeError> {
         return Err(DecodeError::Checksum);
     }
 
-    let mut fields = Fields(Some(body));
+    let mut fields = crate::text::split(body, SEP);
     fields.next(); // the version, checked above
     let visitor = match fields.next().ok_or(DecodeError::Shape)? {
         "" => None,
@@ -322,10 +322,7 @@ pub fn max_age(state: &State, now: u64, window: u64) -> u64 {
 /// assert_eq!(read("rt_ref2=1", "rt_ref"), None);
 /// ```
 pub fn read<'a>(document_cookie: &'a str, name: &str) -> Option<&'a str> {
-    let mut rest = Some(document_cookie);
-    while let Some(s) = rest {
-        let (pair, tail) = split_byte(s, b';').map_or((s, None), |(p, t)| (p, Some(t)));
-        rest = tail;
+    for pair in crate::text::split(document_cookie, b';') {
         let pair = trim_wsp(pair);
         if pair.is_empty() {
             continue;
@@ -371,7 +368,7 @@ const fn is_value_byte(b: u8) -> bool {
 }
 
 /// FNV-1a, 32 bits: tiny, and easy to reproduce in PHP (`hash('fnv1a32', …)`).
-fn fnv1a32(bytes: &[u8]) -> u32 {
+pub(crate) fn fnv1a32(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5, |h: u32, &b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     })
@@ -426,30 +423,9 @@ fn parse_tag(s: &str) -> Result<Option<String>, DecodeError> {
     }
 }
 
-/// The `~`-separated fields of a body, without the char-pattern machinery of `str::split`.
-struct Fields<'a>(Option<&'a str>);
-
-impl<'a> Iterator for Fields<'a> {
-    type Item = &'a str;
-    fn next(&mut self) -> Option<&'a str> {
-        let s = self.0?;
-        match split_byte(s, SEP) {
-            Some((field, rest)) => {
-                self.0 = Some(rest);
-                Some(field)
-            }
-            None => {
-                self.0 = None;
-                Some(s)
-            }
-        }
-    }
-}
-
 /// Splits at the first `b` (an ASCII byte, so both halves are valid `str`).
 fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|x| x == b)?;
-    Some((s.get(..i)?, s.get(i + 1..)?))
+    crate::text::split_once(s, b)
 }
 
 /// Splits at the last `b` (an ASCII byte).

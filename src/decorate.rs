@@ -128,28 +128,24 @@ pub fn parse_token(s: &str) -> Option<Decorated> {
     if sum.len() != CHECKSUM_LEN || parse_base36(sum)? != u64::from(fnv1a(body)) {
         return None;
     }
-    let mut fields = body.split(|&b| b == SEP);
+    // `SEP` is ASCII, so `last` is a character boundary.
+    let mut fields = crate::text::split(s.get(..last)?, SEP);
     let version = fields.next()?;
     let affiliate = fields.next()?;
     let at = fields.next()?;
     let click_id = fields.next()?;
-    if version != VERSION.as_bytes() || fields.next().is_some() {
+    if version != VERSION || fields.next().is_some() {
         return None;
     }
-    // The allow-list is ASCII, so a valid id is valid UTF-8 as well.
-    let affiliate = AffiliateId::parse(crate::text::ascii(affiliate)?)?;
+    let affiliate = AffiliateId::parse(affiliate)?;
     // Canonical base 36: no leading zero, so each time has one spelling.
-    if at.len() > 1 && at.first() == Some(&b'0') {
+    if at.len() > 1 && at.starts_with('0') {
         return None;
     }
-    let at = parse_base36(at)?;
+    let at = parse_base36(at.as_bytes())?;
     let click_id = match click_id {
-        [] => None,
-        c => Some(
-            crate::text::ascii(c)
-                .filter(|c| affiliate::is_valid(c))?
-                .into(),
-        ),
+        "" => None,
+        c => Some(Some(c).filter(|c| affiliate::is_valid(c))?.into()),
     };
     Some(Decorated {
         affiliate,
@@ -214,9 +210,7 @@ fn push_token_pair(token: &str, out: &mut String) {
 /// FNV-1a, 32 bits. Each step is a bijection of the state, so two inputs of the same length
 /// that differ in one byte always hash differently.
 fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5, |hash: u32, &b| {
-        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
+    crate::cookie::fnv1a32(bytes)
 }
 
 /// Appends `n` in lower-case base 36, left-padded with zeros to at least `min_width` digits.

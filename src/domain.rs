@@ -64,7 +64,9 @@ fn is_plain_domain(host: &str) -> bool {
     if !labels_ok || !bytes.contains(&b'.') {
         return false;
     }
-    let last = bytes.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    let last = bytes
+        .get(bytes.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1)..)
+        .unwrap_or_default();
     !last.eq_ignore_ascii_case(b"localhost") && !is_number_label(last)
 }
 

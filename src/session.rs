@@ -67,22 +67,29 @@ impl<'a> Page<'a> {
     /// Reads the edge's wire form: the fields above in order, separated by U+001F
     /// (`https` and `gpc` as `1`/`0`, `now` in milliseconds, `seed` as hex).
     pub fn parse(wire: &'a str) -> Option<Self> {
-        let mut f = text::split(wire, US as u8);
-        let mut next = || f.next();
-        Some(Page {
-            href: next()?,
-            host: next()?,
-            path: next()?,
-            query: strip(next()?, b'?'),
-            fragment: strip(next()?, b'#'),
-            https: next()? == "1",
-            referrer: next()?,
-            cookies: next()?,
-            stored: next()?,
-            queue: next()?,
-            gpc: next()? == "1",
-            now: args::int(next()?).map_or(0, |ms| ms.max(0) as u64 / 1000),
-            seed: text::parse_num(next()?.as_bytes(), 16).unwrap_or(0),
+        // One split loop filling an array rather than one inlined `next()` per field.
+        let mut f = [""; 13];
+        let mut n = 0;
+        for (slot, field) in f.iter_mut().zip(text::split(wire, US as u8)) {
+            *slot = field;
+            n += 1;
+        }
+        let [href, host, path, query, fragment, https, referrer, cookies, stored, queue, gpc, now, seed] =
+            f;
+        (n == 13).then(|| Page {
+            href,
+            host,
+            path,
+            query: strip(query, b'?'),
+            fragment: strip(fragment, b'#'),
+            https: https == "1",
+            referrer,
+            cookies,
+            stored,
+            queue,
+            gpc: gpc == "1",
+            now: args::int(now).map_or(0, |ms| ms.max(0) as u64 / 1000),
+            seed: text::parse_num(seed.as_bytes(), 16).unwrap_or(0),
         })
     }
 }
