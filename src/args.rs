@@ -4,7 +4,7 @@
 //! turns every value into text with `String(v)`, so numbers arrive as their shortest decimal.
 
 use crate::effects::{RS, US};
-use crate::json::Object;
+use crate::json::{self, Object};
 use crate::report::{self, Context, Item, Lead, ReportError, Sale, MAX_ITEMS};
 use crate::text;
 use alloc::string::String;
@@ -168,7 +168,7 @@ pub fn sale_body(f: &Fields, ctx: &Context) -> Result<String, ReportError> {
     }
     // `items.<i>.<field>` records come item by item, as the runtime flattens the array.
     let mut items = String::new();
-    let mut item: Option<(&str, Object)> = None;
+    let mut prev = "";
     for (name, value) in f.iter() {
         let Some((index, field)) = name
             .strip_prefix("items.")
@@ -176,27 +176,26 @@ pub fn sale_body(f: &Fields, ctx: &Context) -> Result<String, ReportError> {
         else {
             continue;
         };
-        if item.as_ref().is_none_or(|(i, _)| *i != index) {
-            if let Some((_, done)) = item.take() {
-                items.push(if items.is_empty() { '[' } else { ',' });
-                items.push_str(&done.finish());
-            }
-            item = Some((index, Object::new()));
-        }
-        if let Some((_, o)) = item.as_mut() {
-            match field {
-                "amount" | "quantity" => int_or_str(o, field, value),
-                "sku" | "category" => {
-                    o.str(field, value);
-                }
-                _ => {}
-            }
+        let number = match field {
+            "amount" | "quantity" => int(value),
+            "sku" | "category" => None,
+            _ => continue,
+        };
+        items.push_str(match (items.is_empty(), index == prev) {
+            (true, _) => "[{",
+            (false, true) => ",",
+            (false, false) => "},{",
+        });
+        prev = index;
+        json::push_str(&mut items, field);
+        items.push(':');
+        match number {
+            Some(n) => json::push_i64(&mut items, n),
+            None => json::push_str(&mut items, value),
         }
     }
-    if let Some((_, done)) = item {
-        items.push(if items.is_empty() { '[' } else { ',' });
-        items.push_str(&done.finish());
-        items.push(']');
+    if !items.is_empty() {
+        items.push_str("}]");
         o.raw("items", &items);
     }
     if let Some(h) = f.get("email").and_then(crate::email::hash) {

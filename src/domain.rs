@@ -30,10 +30,16 @@ use alloc::vec::Vec;
 /// assert!(candidates("localhost").is_empty());
 /// ```
 pub fn candidates(host: &str) -> Vec<&str> {
-    let host = host.strip_suffix('.').unwrap_or(host);
     let mut out = Vec::new();
+    each_candidate(host, |d| out.push(d));
+    out
+}
+
+/// Calls `f` with each of [`candidates`] in turn, without collecting them.
+pub fn each_candidate<'a>(host: &'a str, mut f: impl FnMut(&'a str)) {
+    let host = host.strip_suffix('.').unwrap_or(host);
     if !is_plain_domain(host) {
-        return out;
+        return;
     }
     let bytes = host.as_bytes();
     // Every dot starts a suffix; the whole host is the last candidate. Walking dots from the
@@ -43,11 +49,10 @@ pub fn candidates(host: &str) -> Vec<&str> {
     let _single_label = dots.next();
     for (i, _) in dots {
         if let Some(suffix) = host.get(i + 1..) {
-            out.push(suffix);
+            f(suffix);
         }
     }
-    out.push(host);
-    out
+    f(host);
 }
 
 /// Whether `host` is a host name a `Domain` can be set for: two or more non-empty labels of

@@ -325,12 +325,14 @@ impl Session {
     /// The cookie's attributes and candidate domains, as the last two fields of a cookie record.
     fn cookie_fields(&self, max_age: u64, effects: &mut Effects) {
         effects.field(&self.cookie_attrs(max_age)).field("");
-        for (i, d) in domain::candidates(&self.host).into_iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        domain::each_candidate(&self.host, |d| {
+            if !first {
                 effects.push(",");
             }
+            first = false;
             effects.push(d);
-        }
+        });
     }
 
     /// Writes the state to the cookie and/or storage and saves the queue; only with consent.
