@@ -212,7 +212,7 @@ pub fn capture(
         affiliate,
         via,
         at,
-        landing: cut_at_char_boundary(landing, MAX_LANDING_LEN).to_owned(),
+        landing: crate::report::truncate(landing, MAX_LANDING_LEN).to_owned(),
         referrer_host: referrer_host(referrer, own_host),
         campaign: tags(&CAMPAIGN_PARAMS, &mut campaign),
         click_ids: tags(&CLICK_ID_PARAMS, &mut click_ids),
@@ -472,15 +472,6 @@ fn trim_slashes(s: &str) -> &str {
 /// Splits `s` at the first `byte` (ASCII): the part before, and the part after if it was found.
 fn split_at_byte(s: &str, byte: u8) -> (&str, Option<&str>) {
     crate::text::split_once(s, byte).map_or((s, None), |(a, b)| (a, Some(b)))
-}
-
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-fn cut_at_char_boundary(s: &str, max: usize) -> &str {
-    let mut end = s.len().min(max);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s.get(..end).unwrap_or("")
 }
 
 #[cfg(test)]

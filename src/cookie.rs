@@ -299,15 +299,18 @@ pub fn set_cookie(name: &str, value: &str, attrs: &Attributes) -> String {
 /// assert_eq!(cookie::max_age(&State::default(), 1_000, 86_400), 0);
 /// ```
 pub fn max_age(state: &State, now: u64, window: u64) -> u64 {
-    let visitor = state.visitor.as_ref().map(|_| now.saturating_add(window));
-    let referral = state.referral.as_ref().map(|r| r.expires);
-    let trail = state
-        .trail
-        .iter()
-        .map(|e| e.at.saturating_add(window))
-        .max();
-    let end = [visitor, referral, trail].into_iter().flatten().max();
-    end.map_or(0, |end| end.saturating_sub(now).min(MAX_AGE_CAP))
+    // The latest end of the three; 0 (before `now`) when there is nothing.
+    let mut end = 0;
+    if state.visitor.is_some() {
+        end = now.saturating_add(window);
+    }
+    if let Some(r) = &state.referral {
+        end = end.max(r.expires);
+    }
+    for e in &state.trail {
+        end = end.max(e.at.saturating_add(window));
+    }
+    end.saturating_sub(now).min(MAX_AGE_CAP)
 }
 
 /// Finds cookie `name` in a `document.cookie` string or `Cookie` header (`a=b; c=d`): the first

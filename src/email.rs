@@ -22,11 +22,9 @@ pub fn hash(email: &str) -> Option<String> {
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
+    for &b in bytes {
+        crate::text::push_num(&mut out, u64::from(b), 16, 2);
     }
     out
 }

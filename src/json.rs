@@ -73,7 +73,6 @@ impl Object {
 
 /// Appends `s` as a JSON string literal.
 pub fn push_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in s.chars() {
         match c {
@@ -84,11 +83,8 @@ pub fn push_str(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             // Other controls, and U+2028/2029 so the text is also safe inside a <script>.
             c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' || c == '<' => {
-                let n = c as u32;
                 out.push_str("\\u");
-                for shift in [12, 8, 4, 0] {
-                    out.push(HEX[((n >> shift) & 0xf) as usize] as char);
-                }
+                crate::text::push_num(out, u64::from(c), 16, 4);
             }
             c => out.push(c),
         }
