@@ -23,7 +23,7 @@ pub const fn is_id_byte(byte: u8) -> bool {
 
 /// Whether `s` is a valid affiliate id.
 pub fn is_valid(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_LEN && s.bytes().all(is_id_byte)
+    !s.is_empty() && s.len() <= MAX_LEN && crate::text::alnum_or(s.as_bytes(), b"-_.")
 }
 
 impl AffiliateId {
@@ -112,6 +112,11 @@ mod tests {
         for b in 0u8..=255 {
             let ok = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
             assert_eq!(is_id_byte(b), ok, "byte {b}");
+            assert_eq!(
+                is_valid(&alloc::format!("a{}b", char::from(b))),
+                ok,
+                "byte {b}"
+            );
         }
     }
 }

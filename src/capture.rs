@@ -239,11 +239,9 @@ pub fn capture(
 /// ```
 pub fn clean(addr: &Address<'_>, cfg: &CaptureConfig) -> Option<String> {
     let path_cut = path_form(addr.path, &cfg.path_prefix).map(|(cut, _)| cut);
-    let query = without(addr.query, |name| {
-        name == TOKEN_PARAM || is_affiliate_param(name, cfg)
-    });
+    let query = without(addr.query, cfg, true);
     let fragment = if cfg.fragment {
-        without(addr.fragment, |name| is_affiliate_param(name, cfg))
+        without(addr.fragment, cfg, false)
     } else {
         None
     };
@@ -366,15 +364,17 @@ fn without_port(host: &str) -> &str {
     end.and_then(|end| host.get(..end)).unwrap_or(host)
 }
 
-/// `input` without the sequences whose decoded name `remove` picks; `None` if none was picked.
-fn without(input: &str, mut remove: impl FnMut(&str) -> bool) -> Option<String> {
+/// `input` without the sequences whose decoded name is an affiliate parameter (or, with `token`,
+/// the cross-domain token); `None` if there was none.
+fn without(input: &str, cfg: &CaptureConfig, token: bool) -> Option<String> {
     let mut out = String::new();
     let mut removed = false;
     for sequence in query::sequences(input) {
         if sequence.is_empty() {
             continue;
         }
-        if remove(&query::name_of(sequence)) {
+        let name = query::name_of(sequence);
+        if (token && name == TOKEN_PARAM) || is_affiliate_param(&name, cfg) {
             removed = true;
             continue;
         }
@@ -441,9 +441,7 @@ fn valid_host(host: &[u8]) -> bool {
                     .iter()
                     .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         }
-        None => host
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')),
+        None => crate::text::alnum_or(host, b"-._"),
     }
 }
 

@@ -114,18 +114,13 @@ fn list(v: &str, lower: bool) -> Vec<String> {
 }
 
 fn param_name(s: &str) -> bool {
-    (1..=32).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=32).contains(&s.len()) && crate::text::alnum_or(s.as_bytes(), b"_-")
 }
 
 fn host_name(s: &str) -> bool {
-    (1..=253).contains(&s.len())
-        && !s.starts_with('.')
-        && !s.ends_with('.')
-        && !s.as_bytes().windows(2).any(|w| w == b"..")
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    s.len() <= 253
+        && crate::text::dotted(s.as_bytes())
+        && crate::text::alnum_or(s.as_bytes(), b"-.")
 }
 
 impl Config {
@@ -148,9 +143,7 @@ impl Config {
             "key" => {
                 let ok = value.starts_with("pk_")
                     && value.len() <= 128
-                    && value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                    && crate::text::alnum_or(value.as_bytes(), b"_");
                 if !ok {
                     return Err(ConfigError::Key);
                 }

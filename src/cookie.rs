@@ -196,7 +196,7 @@ pub fn decode(value: &str) -> Result<State, DecodeError> {
     if parse_num(version, 10) != Some(u64::from(VERSION)) {
         return Err(DecodeError::Version);
     }
-    if !value.bytes().all(is_value_byte) {
+    if !crate::text::alnum_or(value.as_bytes(), VALUE_PUNCTUATION) {
         return Err(DecodeError::Byte);
     }
     let (body, sum) = rsplit_byte(value, SEP).ok_or(DecodeError::Checksum)?;
@@ -274,7 +274,7 @@ pub fn set_cookie(name: &str, value: &str, attrs: &Attributes) -> String {
     out.push_str(value);
     out.push_str("; Path=/; Max-Age=");
     push_num(&mut out, attrs.max_age, 10);
-    let plain_host = |d: &&str| !d.is_empty() && d.bytes().all(affiliate::is_id_byte);
+    let plain_host = |d: &&str| !d.is_empty() && crate::text::alnum_or(d.as_bytes(), b"-_.");
     if let Some(d) = attrs.domain.filter(plain_host) {
         out.push_str("; Domain=");
         out.push_str(d);
@@ -365,9 +365,14 @@ pub fn parse_set_cookie_pair(s: &str) -> Option<(&str, &str)> {
     Some((name, value))
 }
 
-/// The bytes a v1 value may hold: the id charset plus the separator.
-const fn is_value_byte(b: u8) -> bool {
-    affiliate::is_id_byte(b) || b == SEP
+/// The bytes a v1 value may hold besides ASCII letters and digits: the id charset's `-`, `_`
+/// and `.`, and the separator.
+const VALUE_PUNCTUATION: &[u8] = b"-_.~";
+
+/// Whether `b` may appear in a v1 value.
+#[cfg(test)]
+fn is_value_byte(b: u8) -> bool {
+    crate::text::alnum_or(&[b], VALUE_PUNCTUATION)
 }
 
 /// FNV-1a, 32 bits: tiny, and easy to reproduce in PHP (`hash('fnv1a32', …)`).

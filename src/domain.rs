@@ -59,13 +59,7 @@ pub fn each_candidate<'a>(host: &'a str, mut f: impl FnMut(&'a str)) {
 /// `[A-Za-z0-9_-]`, not `localhost` or under it, not an IP literal.
 fn is_plain_domain(host: &str) -> bool {
     let bytes = host.as_bytes();
-    let labels_ok = !bytes.is_empty()
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && !bytes.starts_with(b".")
-        && !bytes.ends_with(b".")
-        && !bytes.windows(2).any(|w| w == b"..");
+    let labels_ok = crate::text::dotted(bytes) && crate::text::alnum_or(bytes, b"-_.");
     if !labels_ok || !bytes.contains(&b'.') {
         return false;
     }

@@ -30,7 +30,10 @@ pub fn reconcile(cookie_value: Option<&str>, storage_value: Option<&str>) -> (St
     let from_cookie = cookie_value.and_then(|v| cookie::decode(v).ok());
     let from_storage = storage_value.and_then(|v| cookie::decode(v).ok());
     match (from_cookie, from_storage) {
-        (Some(c), Some(s)) if c == s => (
+        // On decoded states `encode` is exact (`decode` only yields what it writes back
+        // unchanged, and inverts it), so equal encodings are equal states: no field-by-field
+        // comparison of its own in the browser bundle.
+        (Some(c), Some(s)) if cookie::encode(&c) == cookie::encode(&s) => (
             c,
             Repair {
                 cookie: false,

@@ -56,5 +56,5 @@ pub struct State {
 
 /// Whether `s` may be used as a visitor id.
 pub fn is_valid_visitor(s: &str) -> bool {
-    (16..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+    (16..=32).contains(&s.len()) && crate::text::alnum_or(s.as_bytes(), b"")
 }

@@ -27,6 +27,19 @@ pub fn ascii(bytes: &[u8]) -> Option<&str> {
         .then(|| unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
+/// Whether every byte of `s` is an ASCII letter or digit or one of `extra`: the charset rule of
+/// ids, hosts, names and keys, as one loop for all of them.
+pub fn alnum_or(s: &[u8], extra: &[u8]) -> bool {
+    s.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || extra.contains(&b))
+}
+
+/// Whether `s` is non-empty `.`-separated labels, none of them empty (`a.b`, not `.a`, `a.`
+/// or `a..b`).
+pub fn dotted(s: &[u8]) -> bool {
+    !s.is_empty() && !s.starts_with(b".") && !s.ends_with(b".") && !s.windows(2).any(|w| w == b"..")
+}
+
 /// Unicode White_Space (`char::is_whitespace`) beyond ASCII's `\t` to `\r` and space, in UTF-8.
 const SPACES: [&str; 19] = [
     "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{2001}", "\u{2002}", "\u{2003}", "\u{2004}",
