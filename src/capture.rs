@@ -101,7 +101,7 @@ pub fn split_url(url: &str) -> Option<(String, Address<'_>)> {
     if bytes.iter().any(|&b| matches!(b, b'\t' | b'\n' | b'\r')) {
         return None;
     }
-    let colon = bytes.iter().position(|&b| b == b':')?;
+    let colon = crate::text::find(bytes, b':')?;
     let scheme = bytes.get(..colon)?;
     if !(scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https")) {
         return None;
@@ -302,7 +302,7 @@ fn path_form(path: &str, prefix: &str) -> Option<(usize, AffiliateId)> {
         Some((b'/', rest)) => rest,
         _ => bytes,
     };
-    let slash = bytes.iter().rposition(|&b| b == b'/')?;
+    let slash = crate::text::rfind(bytes, b'/')?;
     let (before, id) = (bytes.get(..slash)?, bytes.get(slash + 1..)?);
     let cut = before.len().checked_sub(prefix.len())?;
     // The prefix must be whole segments: `/xref/alice` is not `/ref/alice`.
@@ -358,8 +358,8 @@ fn referrer_host(referrer: &str, own_host: &str) -> Option<String> {
 fn without_port(host: &str) -> &str {
     let bytes = host.as_bytes();
     let end = match bytes.first() {
-        Some(b'[') => bytes.iter().position(|&b| b == b']').map(|i| i + 1),
-        _ => bytes.iter().position(|&b| b == b':'),
+        Some(b'[') => crate::text::find(bytes, b']').map(|i| i + 1),
+        _ => crate::text::find(bytes, b':'),
     };
     end.and_then(|end| host.get(..end)).unwrap_or(host)
 }
@@ -388,17 +388,14 @@ fn without(input: &str, cfg: &CaptureConfig, token: bool) -> Option<String> {
 
 /// The host of a URL's authority: after the last `@`, before the port; lower-cased and checked.
 fn host_of(authority: &[u8]) -> Option<String> {
-    let host_port = match authority.iter().rposition(|&b| b == b'@') {
+    let host_port = match crate::text::rfind(authority, b'@') {
         Some(at) => authority.get(at + 1..)?,
         None => authority,
     };
     let host_len = if host_port.first() == Some(&b'[') {
-        1 + host_port.iter().position(|&b| b == b']')?
+        1 + crate::text::find(host_port, b']')?
     } else {
-        host_port
-            .iter()
-            .position(|&b| b == b':')
-            .unwrap_or(host_port.len())
+        crate::text::find(host_port, b':').unwrap_or(host_port.len())
     };
     let (host, port) = host_port.split_at_checked(host_len)?;
     if !valid_port(port) || !valid_host(host) {

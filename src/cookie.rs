@@ -438,7 +438,7 @@ fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
 
 /// Splits at the last `b` (an ASCII byte).
 fn rsplit_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().rposition(|x| x == b)?;
+    let i = crate::text::rfind(s.as_bytes(), b)?;
     Some((s.get(..i)?, s.get(i + 1..)?))
 }
 

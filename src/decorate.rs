@@ -123,7 +123,7 @@ pub fn parse_token(s: &str) -> Option<Decorated> {
         return None;
     }
     let bytes = s.as_bytes();
-    let last = bytes.iter().rposition(|&b| b == SEP)?;
+    let last = crate::text::rfind(bytes, SEP)?;
     let (body, sum) = (bytes.get(..last)?, bytes.get(last + 1..)?);
     if sum.len() != CHECKSUM_LEN || parse_base36(sum)? != u64::from(fnv1a(body)) {
         return None;

@@ -64,7 +64,7 @@ fn is_plain_domain(host: &str) -> bool {
         return false;
     }
     let last = bytes
-        .get(bytes.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1)..)
+        .get(crate::text::rfind(bytes, b'.').map_or(0, |i| i + 1)..)
         .unwrap_or_default();
     !last.eq_ignore_ascii_case(b"localhost") && !is_number_label(last)
 }

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 pub fn hash(email: &str) -> Option<String> {
     // ASCII whitespace only, so trimming bytes trims whole characters.
     let e = email.as_bytes().trim_ascii();
-    let at = e.iter().position(|&b| b == b'@')?;
+    let at = crate::text::find(e, b'@')?;
     if at == 0 || at + 1 >= e.len() || e.len() > 254 || e.iter().any(|&b| b <= b' ' || b == 0x7f) {
         return None;
     }

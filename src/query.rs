@@ -140,7 +140,7 @@ impl<'a> Iterator for RawPairs<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let input = self.rest?;
-            let (sequence, rest) = match input.iter().position(|&b| b == b'&') {
+            let (sequence, rest) = match crate::text::find(input, b'&') {
                 Some(at) => (input.get(..at)?, input.get(at + 1..)),
                 None => (input, None),
             };
@@ -156,7 +156,7 @@ impl<'a> Iterator for RawPairs<'a> {
 /// Steps 3.2 and 3.3: the name is everything before the first `=`, the value everything after
 /// it; with no `=`, the whole sequence is the name and the value is empty.
 fn split_pair(sequence: &[u8]) -> (&[u8], &[u8]) {
-    match sequence.iter().position(|&b| b == b'=') {
+    match crate::text::find(sequence, b'=') {
         Some(at) => (
             sequence.get(..at).unwrap_or_default(),
             sequence.get(at + 1..).unwrap_or_default(),
@@ -177,7 +177,7 @@ pub(crate) fn sequences(query: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(query);
     core::iter::from_fn(move || {
         let input = rest?;
-        match input.as_bytes().iter().position(|&b| b == b'&') {
+        match crate::text::find(input.as_bytes(), b'&') {
             // `&` is ASCII, so both sides are on character boundaries and `get` succeeds.
             Some(at) => {
                 rest = input.get(at + 1..);

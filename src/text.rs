@@ -12,9 +12,19 @@ pub fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     s.as_bytes().split(move |&b| b == sep).map(to_str)
 }
 
+/// The index of the first `b` in `s`: one search loop for every delimiter.
+pub fn find(s: &[u8], b: u8) -> Option<usize> {
+    s.iter().position(|&x| x == b)
+}
+
+/// The index of the last `b` in `s`.
+pub fn rfind(s: &[u8], b: u8) -> Option<usize> {
+    s.iter().rposition(|&x| x == b)
+}
+
 /// `s` cut at the first `sep`, without it.
 pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|b| b == sep)?;
+    let i = find(s.as_bytes(), sep)?;
     let (a, b) = s.as_bytes().split_at_checked(i)?;
     Some((to_str(a), to_str(b.get(1..)?)))
 }
