@@ -129,12 +129,10 @@ pub fn parse_token(s: &str) -> Option<Decorated> {
         return None;
     }
     // `SEP` is ASCII, so `last` is a character boundary.
-    let mut fields = crate::text::split(s.get(..last)?, SEP);
-    let version = fields.next()?;
-    let affiliate = fields.next()?;
-    let at = fields.next()?;
-    let click_id = fields.next()?;
-    if version != VERSION || fields.next().is_some() {
+    let mut fields = [""; 4];
+    let n = crate::text::fields(s.get(..last)?, SEP, &mut fields);
+    let [version, affiliate, at, click_id] = fields;
+    if n != 4 || version != VERSION {
         return None;
     }
     let affiliate = AffiliateId::parse(affiliate)?;

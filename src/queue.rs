@@ -96,15 +96,14 @@ pub fn decode(s: &str) -> Vec<Entry> {
 }
 
 fn decode_line(line: &str) -> Option<Entry> {
-    let mut f = text::split(line, b'\t');
-    let endpoint = Endpoint::from_code(f.next()?)?;
-    let key = f.next()?;
-    let at = parse_u64(f.next()?)?;
-    let attempts = u32::try_from(parse_u64(f.next()?)?).ok()?;
-    let body = f.next()?;
-    if f.next().is_some() {
+    let mut f = [""; 5];
+    if text::fields(line, b'\t', &mut f) != 5 {
         return None;
     }
+    let [endpoint, key, at, attempts, body] = f;
+    let endpoint = Endpoint::from_code(endpoint)?;
+    let at = parse_u64(at)?;
+    let attempts = u32::try_from(parse_u64(attempts)?).ok()?;
     (!key.is_empty() && body.starts_with('{') && clean_field(body)).then(|| Entry {
         endpoint,
         key: key.into(),

@@ -69,14 +69,10 @@ impl<'a> Page<'a> {
     pub fn parse(wire: &'a str) -> Option<Self> {
         // One split loop filling an array rather than one inlined `next()` per field.
         let mut f = [""; 13];
-        let mut n = 0;
-        for (slot, field) in f.iter_mut().zip(text::split(wire, US as u8)) {
-            *slot = field;
-            n += 1;
-        }
+        let n = text::fields(wire, US as u8, &mut f);
         let [href, host, path, query, fragment, https, referrer, cookies, stored, queue, gpc, now, seed] =
             f;
-        (n == 13).then(|| Page {
+        (n >= 13).then(|| Page {
             href,
             host,
             path,

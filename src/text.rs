@@ -22,6 +22,19 @@ pub fn rfind(s: &[u8], b: u8) -> Option<usize> {
     s.iter().rposition(|&x| x == b)
 }
 
+/// Fills `out` with the first parts of `s` between occurrences of `sep`, and returns how many
+/// parts `s` has in all: one loop for every fixed-shape record.
+pub fn fields<'a>(s: &'a str, sep: u8, out: &mut [&'a str]) -> usize {
+    let mut n = 0;
+    for part in split(s, sep) {
+        if let Some(slot) = out.get_mut(n) {
+            *slot = part;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// `s` cut at the first `sep`, without it.
 pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
     let i = find(s.as_bytes(), sep)?;
