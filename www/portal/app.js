@@ -123,7 +123,9 @@ function emailForm() {
           await portalSignIn.link(email.value.trim());
           fill(msg, h('p', { class: 'hint', role: 'status' }, t('portal.link_sent')));
         } catch (err) {
-          const off = err instanceof ApiError && err.code === 'email_sign_in_off';
+          // A backend without email sign-in (no SMTP settings, or one that signs affiliates in
+          // its own way, like WordPress) says so, or has no such route.
+          const off = err instanceof ApiError && (err.code === 'email_sign_in_off' || err.status === 404);
           fill(msg, off ? h('p', { class: 'error-text', role: 'alert' }, t('portal.email_off')) : failure(err));
         } finally {
           send.disabled = false;
