@@ -10,6 +10,7 @@
 //! `Idempotency-Key`; a replay answers `200` with the body of the first answer and writes
 //! nothing. The same `Idempotency-Key` with a different body is a `409`.
 
+use super::idempotency::{self, remember};
 use super::referrals::{referral_view, ReferralView};
 use super::{client, idempotency_key_or_body, valid_text, PeerAddr};
 use crate::auth::{ingest_caller, Caller, Merchant};
@@ -408,7 +409,8 @@ async fn attribute(
     }
 }
 
-/// The stored first answer to an idempotent request.
+/// The stored first answer to an idempotent request, marked `Idempotent-Replayed`. `strict`:
+/// the key names one request, and a different request under it is a `409`.
 async fn replay(
     state: &AppState,
     scope: &str,
@@ -416,53 +418,17 @@ async fn replay(
     request_hash: &str,
     strict: bool,
 ) -> Result<Option<Response>, AppError> {
-    let row = sqlx::query(
-        "SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND idem_key = $2",
-    )
-    .bind(scope)
-    .bind(key)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    let stored_hash: String = r.try_get(0)?;
-    if strict && stored_hash != request_hash {
-        return Err(AppError::conflict(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used for a different request",
-        ));
-    }
-    let body: String = r.try_get(2)?;
+    let Some(stored) = idempotency::lookup(&state.db.pool, scope, key).await? else {
+        return Ok(None);
+    };
+    let reused = strict.then_some("this Idempotency-Key was used for a different request");
+    let mut res = idempotency::answer(stored, request_hash, reused)?;
     inc(&state.metrics.replays);
-    let mut res = (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response();
     res.headers_mut().insert(
         "idempotent-replayed",
         axum::http::HeaderValue::from_static("true"),
     );
     Ok(Some(res))
-}
-
-/// Stores the first answer.
-pub async fn remember(
-    tx: &mut Tx,
-    scope: &str,
-    key: &str,
-    request_hash: &str,
-    body: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO idempotency (scope, idem_key, request_hash, status, body, at) VALUES ($1, $2, $3, 201, $4, $5)")
-        .bind(scope)
-        .bind(key)
-        .bind(request_hash)
-        .bind(body)
-        .bind(now())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// The signed click cookie's click id, if the request carries a valid one; a bad one is counted.

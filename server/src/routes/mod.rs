@@ -4,6 +4,7 @@ pub mod affiliates;
 pub mod clicks;
 pub mod conversions;
 pub mod health;
+pub mod idempotency;
 pub mod keys;
 pub mod me;
 pub mod payouts;
@@ -200,46 +201,6 @@ pub fn idempotency_key_or_body(
         }
         Some(s) => Ok(Some(s.to_owned())),
     }
-}
-
-/// The answer already committed for `key` in `scope`, read inside the caller's transaction:
-/// a retry that waited for a lock while the first request committed answers that result
-/// (`200`) instead of applying the change again; a different request under the same key is a
-/// `409`. `what` names the thing in the message ("refund id", "Idempotency-Key").
-pub async fn committed_answer(
-    tx: &mut crate::db::Tx,
-    scope: &str,
-    key: &str,
-    request_hash: &str,
-    what: &str,
-) -> Result<Option<axum::response::Response>, crate::error::AppError> {
-    use axum::response::IntoResponse;
-    use sqlx::Row;
-    let Some(r) = sqlx::query(
-        "SELECT request_hash, body FROM idempotency WHERE scope = $1 AND idem_key = $2",
-    )
-    .bind(scope)
-    .bind(key)
-    .fetch_optional(&mut **tx)
-    .await?
-    else {
-        return Ok(None);
-    };
-    if r.try_get::<String, _>(0)? != request_hash {
-        return Err(crate::error::AppError::conflict(
-            "idempotency_key_reused",
-            format!("this {what} was used for a different request"),
-        ));
-    }
-    let text: String = r.try_get(1)?;
-    Ok(Some(
-        (
-            axum::http::StatusCode::OK,
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            text,
-        )
-            .into_response(),
-    ))
 }
 
 /// The `limit`/`offset` of a list: limit 1..=500 (default 100).

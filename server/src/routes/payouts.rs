@@ -6,7 +6,7 @@
 //! nets it: the affiliate is paid the sum, and only when that sum is positive and at least the
 //! program's `min_payout`.
 
-use super::conversions::remember;
+use super::idempotency::{self, remember};
 use crate::auth::Merchant;
 use crate::error::{AppError, AppJsonOpt, AppQuery};
 use crate::ids::{new_id, sha256_hex};
@@ -179,26 +179,12 @@ pub async fn payouts_create(
     }
     let request_hash = sha256_hex(&serde_json::to_string(&body)?);
     if let Some(k) = &idem {
-        if let Some(r) = sqlx::query(
-            "SELECT request_hash, body FROM idempotency WHERE scope = 'payout' AND idem_key = $1",
-        )
-        .bind(k)
-        .fetch_optional(&state.db.pool)
-        .await?
-        {
-            if r.try_get::<String, _>(0)? != request_hash {
-                return Err(AppError::conflict(
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used for a different payout",
-                ));
-            }
-            let text: String = r.try_get(1)?;
-            return Ok((
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                text,
-            )
-                .into_response());
+        if let Some(stored) = idempotency::lookup(&state.db.pool, "payout", k).await? {
+            return idempotency::answer(
+                stored,
+                &request_hash,
+                Some("this Idempotency-Key was used for a different payout"),
+            );
         }
     }
     super::referrals::approve_due(&state).await?;
@@ -209,7 +195,8 @@ pub async fn payouts_create(
     if let Some(k) = &idem {
         // The same key may have been committed while this request waited for the lock.
         if let Some(r) =
-            super::committed_answer(&mut tx, "payout", k, &request_hash, "Idempotency-Key").await?
+            idempotency::committed_answer(&mut tx, "payout", k, &request_hash, "Idempotency-Key")
+                .await?
         {
             return Ok(r);
         }

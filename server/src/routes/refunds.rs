@@ -3,7 +3,7 @@
 //! total, so the reversals of all partial refunds add up to the whole commission), and takes
 //! back the order's cost of goods, when it has one, by the same rule.
 
-use super::conversions::remember;
+use super::idempotency::{self, remember};
 use super::referrals::{referral_view, ReferralView};
 use super::{idempotency_key, valid_text};
 use crate::auth::Merchant;
@@ -137,28 +137,14 @@ pub async fn refunds_create(
         }
     };
     let request_hash = sha256_hex(&serde_json::to_string(&body)?);
-    if let Some(r) = sqlx::query(
-        "SELECT request_hash, body FROM idempotency WHERE scope = 'refund' AND idem_key = $1",
-    )
-    .bind(&refund_key)
-    .fetch_optional(&state.db.pool)
-    .await?
-    {
-        let stored: String = r.try_get(0)?;
-        if stored != request_hash {
-            return Err(AppError::conflict(
-                "idempotency_key_reused",
-                "this refund id was used for a different refund",
-            ));
-        }
-        let text: String = r.try_get(1)?;
+    if let Some(stored) = idempotency::lookup(&state.db.pool, "refund", &refund_key).await? {
+        let res = idempotency::answer(
+            stored,
+            &request_hash,
+            Some("this refund id was used for a different refund"),
+        )?;
         crate::metrics::inc(&state.metrics.replays);
-        return Ok((
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            text,
-        )
-            .into_response());
+        return Ok(res);
     }
 
     let program = state.program().await?;
@@ -167,7 +153,8 @@ pub async fn refunds_create(
     // A concurrent request with the same refund id may have committed while this one waited
     // for the order's lock: answer its result.
     if let Some(r) =
-        super::committed_answer(&mut tx, "refund", &refund_key, &request_hash, "refund id").await?
+        idempotency::committed_answer(&mut tx, "refund", &refund_key, &request_hash, "refund id")
+            .await?
     {
         return Ok(r);
     }
