@@ -187,6 +187,24 @@ fn bad(code: &'static str, msg: &'static str) -> AppError {
     AppError::bad(code, msg)
 }
 
+/// A text field: 1 to 128 bytes without control characters, or `code` and `msg`.
+fn required_text(value: &str, code: &'static str, msg: &'static str) -> Result<(), AppError> {
+    if valid_text(value, MAX_TEXT_LEN) {
+        Ok(())
+    } else {
+        Err(bad(code, msg))
+    }
+}
+
+/// An optional text field: absent, or 1 to 128 bytes without control characters.
+fn optional_text(
+    value: Option<&str>,
+    code: &'static str,
+    msg: &'static str,
+) -> Result<(), AppError> {
+    value.map_or(Ok(()), |v| required_text(v, code, msg))
+}
+
 fn check_email_hash(h: &str) -> Result<(), AppError> {
     if h.len() == 64
         && h.bytes()
@@ -238,15 +256,11 @@ fn check_touch(t: &TouchInput) -> Result<(AffiliateId, i64), AppError> {
             ));
         }
     }
-    if t.campaign
-        .as_deref()
-        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
-    {
-        return Err(bad(
-            "invalid_touch",
-            "touch.campaign is too long or has control characters",
-        ));
-    }
+    optional_text(
+        t.campaign.as_deref(),
+        "invalid_touch",
+        "touch.campaign is too long or has control characters",
+    )?;
     if t.visitor
         .as_deref()
         .is_some_and(|v| !reftrail::state::is_valid_visitor(v))
@@ -431,6 +445,83 @@ async fn replay(
     Ok(Some(res))
 }
 
+/// The first answer to this conversion: under its `Idempotency-Key` (scope `<kind>_key`; a
+/// different request under it is a `409`), else under the conversion itself (`kind`, `key`:
+/// the order id, or the lead's event and customer).
+async fn first_answer(
+    state: &AppState,
+    kind: &str,
+    key: &str,
+    idem: Option<&str>,
+    request_hash: &str,
+) -> Result<Option<Response>, AppError> {
+    if let Some(k) = idem {
+        let scope = format!("{kind}_key");
+        if let Some(res) = replay(state, &scope, k, request_hash, true).await? {
+            return Ok(Some(res));
+        }
+    }
+    replay(state, kind, key, request_hash, false).await
+}
+
+/// The first answer of a request that recorded the same conversion while this one was writing
+/// it; a `409` while that one has not committed yet.
+async fn replay_winner(
+    state: &AppState,
+    kind: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Response, AppError> {
+    replay(state, kind, key, request_hash, false)
+        .await?
+        .ok_or_else(|| match kind {
+            "sale" => AppError::conflict("order_exists", "this order_id is being recorded; retry"),
+            _ => AppError::conflict("lead_exists", "this lead is being recorded; retry"),
+        })
+}
+
+/// Stores a conversion's first answer where [`first_answer`] looks: under the conversion and
+/// under its `Idempotency-Key`, if any.
+async fn remember_conversion(
+    tx: &mut Tx,
+    kind: &str,
+    key: &str,
+    idem: Option<&str>,
+    request_hash: &str,
+    text: &str,
+) -> Result<(), AppError> {
+    remember(tx, kind, key, request_hash, text).await?;
+    if let Some(k) = idem {
+        remember(tx, &format!("{kind}_key"), k, request_hash, text).await?;
+    }
+    Ok(())
+}
+
+/// The fraud flags every conversion is checked for: the buyer is the credited affiliate, a bot
+/// reported it from the browser, or its click's address clicked too often.
+async fn conversion_flags(
+    tx: &mut Tx,
+    program: &Program,
+    credit: &Credit,
+    email_hash: &Option<String>,
+    verified: bool,
+    user_agent: &str,
+) -> Result<Vec<&'static str>, AppError> {
+    let mut flags = Vec::new();
+    if email_hash.is_some() && *email_hash == credit.email_hash {
+        flags.push(fraud::SELF_REFERRAL);
+    }
+    if !verified && crate::bots::is_bot(user_agent) {
+        flags.push(fraud::BOT);
+    }
+    if let Some(click) = &credit.click_id {
+        if fraud::click_velocity(tx, &program.fraud, click).await? {
+            flags.push(fraud::CLICK_VELOCITY);
+        }
+    }
+    Ok(flags)
+}
+
 /// The signed click cookie's click id, if the request carries a valid one; a bad one is counted.
 async fn cookie_click(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, AppError> {
     let cookies = headers
@@ -566,12 +657,11 @@ pub async fn sales_create(
     let idem = idempotency_key_or_body(&headers, body.idempotency_key.as_deref())?;
 
     // Validation: nothing is written unless all of it passes.
-    if !valid_text(&body.order_id, MAX_TEXT_LEN) {
-        return Err(bad(
-            "invalid_order_id",
-            "order_id must be 1 to 128 characters without control characters",
-        ));
-    }
+    required_text(
+        &body.order_id,
+        "invalid_order_id",
+        "order_id must be 1 to 128 characters without control characters",
+    )?;
     let amount_ok = |n: i64| (0..=MAX_AMOUNT).contains(&n);
     let shipping = body.shipping.unwrap_or(0);
     let tax = body.tax.unwrap_or(0);
@@ -599,16 +689,11 @@ pub async fn sales_create(
             "currency must be an ISO 4217 code of three capital letters",
         )
     })?;
-    if body
-        .coupon
-        .as_deref()
-        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
-    {
-        return Err(bad(
-            "invalid_coupon",
-            "coupon must be 1 to 128 characters without control characters",
-        ));
-    }
+    optional_text(
+        body.coupon.as_deref(),
+        "invalid_coupon",
+        "coupon must be 1 to 128 characters without control characters",
+    )?;
     let items_in = body.items.clone().unwrap_or_default();
     if items_in.len() > MAX_ITEMS {
         return Err(bad("invalid_items", "at most 100 items"));
@@ -642,26 +727,16 @@ pub async fn sales_create(
         customer.email_hash.as_deref(),
         verified,
     )?;
-    if customer
-        .id
-        .as_deref()
-        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
-    {
-        return Err(bad(
-            "invalid_customer_id",
-            "customer.id must be 1 to 128 characters",
-        ));
-    }
-    if body
-        .subscription_id
-        .as_deref()
-        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
-    {
-        return Err(bad(
-            "invalid_subscription_id",
-            "subscription_id must be 1 to 128 characters",
-        ));
-    }
+    optional_text(
+        customer.id.as_deref(),
+        "invalid_customer_id",
+        "customer.id must be 1 to 128 characters",
+    )?;
+    optional_text(
+        body.subscription_id.as_deref(),
+        "invalid_subscription_id",
+        "subscription_id must be 1 to 128 characters",
+    )?;
     check_click_id(&body.click_id)?;
     let touch = body.touch.as_ref().map(check_touch).transpose()?;
     let t = now();
@@ -679,12 +754,15 @@ pub async fn sales_create(
     let mut canon = body.clone();
     canon.key = None;
     let request_hash = sha256_hex(&serde_json::to_string(&canon)?);
-    if let Some(k) = &idem {
-        if let Some(res) = replay(&state, "sale_key", k, &request_hash, true).await? {
-            return Ok(res);
-        }
-    }
-    if let Some(res) = replay(&state, "sale", &body.order_id, &request_hash, false).await? {
+    if let Some(res) = first_answer(
+        &state,
+        "sale",
+        &body.order_id,
+        idem.as_deref(),
+        &request_hash,
+    )
+    .await?
+    {
         return Ok(res);
     }
 
@@ -751,11 +829,7 @@ pub async fn sales_create(
     if let Err(e) = inserted {
         if is_unique_violation(&e) {
             drop(tx);
-            return replay(&state, "sale", &body.order_id, &request_hash, false)
-                .await?
-                .ok_or_else(|| {
-                    AppError::conflict("order_exists", "this order_id is being recorded; retry")
-                });
+            return replay_winner(&state, "sale", &body.order_id, &request_hash).await;
         }
         return Err(e.into());
     }
@@ -784,18 +858,15 @@ pub async fn sales_create(
             };
             let input = commissions::input(aff, &order, period)?;
             let commission = commissions::compute(&rules, &input)?;
-            let mut flags = Vec::new();
-            if email_hash.is_some() && email_hash == credit.email_hash {
-                flags.push(fraud::SELF_REFERRAL);
-            }
-            if !verified && crate::bots::is_bot(&c.user_agent) {
-                flags.push(fraud::BOT);
-            }
-            if let Some(click) = &credit.click_id {
-                if fraud::click_velocity(&mut tx, &program.fraud, click).await? {
-                    flags.push(fraud::CLICK_VELOCITY);
-                }
-            }
+            let mut flags = conversion_flags(
+                &mut tx,
+                &program,
+                credit,
+                &email_hash,
+                verified,
+                &c.user_agent,
+            )
+            .await?;
             if fraud::conversion_rate_out_of_band(&mut tx, &program.fraud, &credit.affiliate)
                 .await?
             {
@@ -838,18 +909,19 @@ pub async fn sales_create(
         referral,
     };
     let text = serde_json::to_string(&answer)?;
-    remember(&mut tx, "sale", &body.order_id, &request_hash, &text).await?;
-    if let Some(k) = &idem {
-        remember(&mut tx, "sale_key", k, &request_hash, &text).await?;
-    }
+    remember_conversion(
+        &mut tx,
+        "sale",
+        &body.order_id,
+        idem.as_deref(),
+        &request_hash,
+        &text,
+    )
+    .await?;
     match tx.commit().await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
-            return replay(&state, "sale", &body.order_id, &request_hash, false)
-                .await?
-                .ok_or_else(|| {
-                    AppError::conflict("order_exists", "this order_id is being recorded; retry")
-                });
+            return replay_winner(&state, "sale", &body.order_id, &request_hash).await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -882,23 +954,17 @@ pub async fn leads_create(
     check_key(&body.key)?;
     let verified = ingest_caller(&state, caller, body.key.as_deref()).await?;
     let idem = idempotency_key_or_body(&headers, body.idempotency_key.as_deref())?;
-    if !valid_text(&body.event, MAX_TEXT_LEN) {
-        return Err(bad(
-            "invalid_event",
-            "event must be 1 to 128 characters without control characters",
-        ));
-    }
+    required_text(
+        &body.event,
+        "invalid_event",
+        "event must be 1 to 128 characters without control characters",
+    )?;
     let email_hash = email_hash(body.email.as_deref(), body.email_hash.as_deref(), verified)?;
-    if body
-        .customer_id
-        .as_deref()
-        .is_some_and(|c| !valid_text(c, MAX_TEXT_LEN))
-    {
-        return Err(bad(
-            "invalid_customer_id",
-            "customer_id must be 1 to 128 characters",
-        ));
-    }
+    optional_text(
+        body.customer_id.as_deref(),
+        "invalid_customer_id",
+        "customer_id must be 1 to 128 characters",
+    )?;
     check_click_id(&body.click_id)?;
     let touch = body.touch.as_ref().map(check_touch).transpose()?;
     let who = match (&body.customer_id, &email_hash, &idem) {
@@ -916,12 +982,9 @@ pub async fn leads_create(
     let mut canon = body.clone();
     canon.key = None;
     let request_hash = sha256_hex(&serde_json::to_string(&canon)?);
-    if let Some(k) = &idem {
-        if let Some(res) = replay(&state, "lead_key", k, &request_hash, true).await? {
-            return Ok(res);
-        }
-    }
-    if let Some(res) = replay(&state, "lead", &dedupe_key, &request_hash, false).await? {
+    if let Some(res) =
+        first_answer(&state, "lead", &dedupe_key, idem.as_deref(), &request_hash).await?
+    {
         return Ok(res);
     }
 
@@ -964,11 +1027,7 @@ pub async fn leads_create(
     if let Err(e) = inserted {
         if is_unique_violation(&e) {
             drop(tx);
-            return replay(&state, "lead", &dedupe_key, &request_hash, false)
-                .await?
-                .ok_or_else(|| {
-                    AppError::conflict("lead_exists", "this lead is being recorded; retry")
-                });
+            return replay_winner(&state, "lead", &dedupe_key, &request_hash).await;
         }
         return Err(e.into());
     }
@@ -984,18 +1043,15 @@ pub async fn leads_create(
                 commissions::period(&mut tx, &credit.affiliate, currency.as_str(), at).await?;
             let commission =
                 commissions::compute(&rules, &commissions::lead_input(aff, currency, period))?;
-            let mut flags = Vec::new();
-            if email_hash.is_some() && email_hash == credit.email_hash {
-                flags.push(fraud::SELF_REFERRAL);
-            }
-            if !verified && crate::bots::is_bot(&c.user_agent) {
-                flags.push(fraud::BOT);
-            }
-            if let Some(click) = &credit.click_id {
-                if fraud::click_velocity(&mut tx, &program.fraud, click).await? {
-                    flags.push(fraud::CLICK_VELOCITY);
-                }
-            }
+            let flags = conversion_flags(
+                &mut tx,
+                &program,
+                credit,
+                &email_hash,
+                verified,
+                &c.user_agent,
+            )
+            .await?;
             Some(
                 create_referral(
                     &state,
@@ -1027,18 +1083,19 @@ pub async fn leads_create(
         referral,
     };
     let text = serde_json::to_string(&answer)?;
-    remember(&mut tx, "lead", &dedupe_key, &request_hash, &text).await?;
-    if let Some(k) = &idem {
-        remember(&mut tx, "lead_key", k, &request_hash, &text).await?;
-    }
+    remember_conversion(
+        &mut tx,
+        "lead",
+        &dedupe_key,
+        idem.as_deref(),
+        &request_hash,
+        &text,
+    )
+    .await?;
     match tx.commit().await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
-            return replay(&state, "lead", &dedupe_key, &request_hash, false)
-                .await?
-                .ok_or_else(|| {
-                    AppError::conflict("lead_exists", "this lead is being recorded; retry")
-                });
+            return replay_winner(&state, "lead", &dedupe_key, &request_hash).await;
         }
         Err(e) => return Err(e.into()),
     }
