@@ -108,10 +108,27 @@ fn gather(first: Job, rx: &mut mpsc::Receiver<Job>) -> Vec<Job> {
     batch
 }
 
-/// Answers every click of a batch that was written.
-fn answer_all(batch: Vec<Job>, uniques: Vec<bool>) {
-    for ((_, reply), unique) in batch.into_iter().zip(uniques) {
-        // A handler that gave up (its client went away) no longer listens.
-        let _ = reply.send(Ok(unique));
+/// Answers a batch from its write: each click whether it is unique. If the write failed, a
+/// lone click answers the error, and a larger batch is handed back to be written one click at
+/// a time.
+fn answer<E: std::fmt::Display>(batch: Vec<Job>, written: Result<Vec<bool>, E>) -> Vec<Job> {
+    match written {
+        Ok(uniques) => {
+            for ((_, reply), unique) in batch.into_iter().zip(uniques) {
+                // A handler that gave up (its client went away) no longer listens.
+                let _ = reply.send(Ok(unique));
+            }
+            Vec::new()
+        }
+        Err(e) if batch.len() == 1 => {
+            for (_, reply) in batch {
+                let _ = reply.send(Err(e.to_string()));
+            }
+            Vec::new()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, size = batch.len(), "click batch failed; writing one by one");
+            batch
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The click writer on the connection pool: PostgreSQL, and an in-memory SQLite.
 
 use super::batch::{self, Pair};
-use super::{answer_all, gather, Job, NewClick, MAX_BATCH};
+use super::{answer, gather, Job, NewClick, MAX_BATCH};
 use crate::db::Db;
 use crate::error::AppError;
 use std::collections::HashMap;
@@ -12,22 +12,12 @@ pub async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let batch = gather(first, &mut rx);
         let clicks: Vec<&NewClick> = batch.iter().map(|(c, _)| c).collect();
-        match write_batch(&db, &clicks).await {
-            Ok(uniques) => answer_all(batch, uniques),
-            Err(e) if batch.len() == 1 => {
-                for (_, reply) in batch {
-                    let _ = reply.send(Err(e.to_string()));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, size = batch.len(), "click batch failed; writing one by one");
-                for (click, reply) in batch {
-                    let r = write_batch(&db, &[&click])
-                        .await
-                        .map(|u| u.first().copied().unwrap_or(false));
-                    let _ = reply.send(r.map_err(|e| e.to_string()));
-                }
-            }
+        let written = write_batch(&db, &clicks).await;
+        for (click, reply) in answer(batch, written) {
+            let r = write_batch(&db, &[&click])
+                .await
+                .map(|u| u.first().copied().unwrap_or(false));
+            let _ = reply.send(r.map_err(|e| e.to_string()));
         }
     }
 }

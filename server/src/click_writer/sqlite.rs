@@ -4,7 +4,7 @@
 //! as one through the pool, and other writers queue behind it the same way.
 
 use super::batch::{self, Pair};
-use super::{answer_all, gather, Job, NewClick};
+use super::{answer, gather, Job, NewClick};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -48,21 +48,10 @@ fn run(path: &std::path::Path, mut rx: mpsc::Receiver<Job>) {
             continue;
         };
         let clicks: Vec<&NewClick> = batch.iter().map(|(c, _)| c).collect();
-        match write_batch(conn, &clicks) {
-            Ok(uniques) => answer_all(batch, uniques),
-            Err(e) if batch.len() == 1 => {
-                for (_, reply) in batch {
-                    let _ = reply.send(Err(e.to_string()));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, size = batch.len(), "click batch failed; writing one by one");
-                for (click, reply) in batch {
-                    let r =
-                        write_batch(conn, &[&click]).map(|u| u.first().copied().unwrap_or(false));
-                    let _ = reply.send(r.map_err(|e| e.to_string()));
-                }
-            }
+        let written = write_batch(conn, &clicks);
+        for (click, reply) in answer(batch, written) {
+            let r = write_batch(conn, &[&click]).map(|u| u.first().copied().unwrap_or(false));
+            let _ = reply.send(r.map_err(|e| e.to_string()));
         }
     }
 }
