@@ -5,6 +5,8 @@
 
 var RS = '\x1e';
 var US = '\x1f';
+var GS = '\x1d';
+var FS = '\x1c';
 var ready = 0;
 var wasm;
 var encoder = new TextEncoder();
@@ -38,6 +40,35 @@ function flat(o, prefix) {
     else out += prefix + k + US + v + RS;
   }
   return out;
+}
+
+// The browser's own URL machinery does the URL work for the wasm (src/pairs.rs is the other
+// half): one `raw FS name FS value GS` record per non-empty `&` sequence of a query or
+// fragment, name and value decoded by URLSearchParams. A leading `&` keeps a `?` at the start of
+// the sequence in its name; U+001C–U+001F in a decoded name or value become U+007F, so a value
+// cannot add fields (nothing accepts a control character either way).
+function esc(s) {
+  return s.replace(/[\x1c-\x1f]/g, '\x7f');
+}
+
+function pairs(raw) {
+  var out = '';
+  raw.split('&').forEach(function (seq) {
+    if (seq) out += [seq].concat([...new URLSearchParams('&' + seq)][0]).map(esc).join(FS) + GS;
+  });
+  return out;
+}
+
+// A link for `decorate` and `token` (src/session.rs `Link`): hostname, the href before the path,
+// pathname, the query's pairs and the fragment, or nothing when it is not an http(s) URL.
+function link(href) {
+  try {
+    var u = new URL(href);
+    // An http(s) URL's path is never empty, so the slice ends before it.
+    if (/^https?:$/.test(u.protocol))
+      return [u.hostname, u.href.slice(0, -(u.pathname + u.search + u.hash).length), u.pathname, pairs(u.search.slice(1)), u.hash.slice(1)];
+  } catch (e) {}
+  return [];
 }
 
 function storage() {
@@ -139,7 +170,9 @@ function decorate() {
 
 function run(name, arg) {
   var text = arg && typeof arg == 'object' ? flat(arg, '') : arg == null ? '' : String(arg);
-  return apply(invoke('call', name, text, Date.now()));
+  var result = apply(invoke('call', name, /^(decorate|token)$/.test(name) ? link(text).join(US) : text, Date.now()));
+  // A link that gets no token is given back as it is.
+  return name == 'decorate' ? result || text : result;
 }
 
 /** Runs `reftrail(name, a, b)`; a function argument receives the result. */
@@ -180,9 +213,17 @@ function boot(options, queue) {
     crypto.getRandomValues(seed);
   } catch (e) {}
   var l = location;
+  // The path form's id: the last segment of the path, decoded (src/capture.rs `Parsed`).
+  var id = /([^/]*)\/?$/.exec(l.pathname)[1];
+  try {
+    id = esc(decodeURIComponent(id));
+  } catch (e) {
+    id = '';
+  }
   var page = [
-    l.href, l.hostname, l.pathname, l.search, l.hash, l.protocol == 'https:' ? 1 : 0,
-    document.referrer, document.cookie, stored('rt_ref'), stored('rt_queue'),
+    l.href, l.hostname, l.pathname, id, l.search, pairs(l.search.slice(1)), l.hash, pairs(l.hash.slice(1)),
+    l.protocol == 'https:' ? 1 : 0, document.referrer, link(document.referrer)[0] || '',
+    document.cookie, stored('rt_ref'), stored('rt_queue'),
     navigator.globalPrivacyControl ? 1 : 0, Date.now(),
     (seed[0] >>> 0).toString(16) + ('0000000' + (seed[1] >>> 0).toString(16)).slice(-8),
   ].join(US);

@@ -1,10 +1,17 @@
 //! Capture: what the address a visitor landed on says about the referral, as a [`Touch`].
 //!
-//! The browser passes `location.pathname`, `location.search` and `location.hash` (without the
-//! leading `?` and `#`) as an [`Address`], with `document.referrer` and the page's own host.
-//! [`capture`] reads the affiliate, the campaign tags and the network click ids; [`clean`] gives
-//! the address without the referral, for `history.replaceState`, so a visitor who shares the
-//! page does not pass the affiliate's link on.
+//! [`capture`] reads the affiliate, the campaign tags and the network click ids from an
+//! [`Address`] (`location.pathname`, `location.search` and `location.hash` without the leading
+//! `?` and `#`), with `document.referrer` and the page's own host; [`clean`] gives the address
+//! without the referral, for `history.replaceState`, so a visitor who shares the page does not
+//! pass the affiliate's link on.
+//!
+//! In the browser the page's own URL machinery does the parsing: the runtime passes the query's
+//! and fragment's pairs decoded by `URLSearchParams`, the path form's id decoded by
+//! `decodeURIComponent` and the referrer's host from `new URL()` ([`Parsed`], [`crate::pairs`]),
+//! and the session calls [`capture_parsed`] and [`clean_parsed`]. [`capture`] and [`clean`]
+//! compute the same inputs with the core's own parser ([`parse`], [`split_url`]) for native
+//! callers, so one set of rules serves both.
 //!
 //! # Where the affiliate comes from
 //!
@@ -26,8 +33,9 @@
 //! so `REF=alice` is not `ref` (and `r%65f=alice` is). Every id goes through
 //! [`AffiliateId::parse`]; an invalid one is ignored.
 
-use crate::affiliate::{self, AffiliateId};
+use crate::affiliate::AffiliateId;
 use crate::decorate::{self, Decorated, TOKEN_PARAM};
+use crate::pairs;
 use crate::query;
 use crate::touch::{
     Tag, Touch, Via, CAMPAIGN_PARAMS, CLICK_ID_PARAMS, MAX_LANDING_LEN, MAX_TAG_VALUE_LEN,
@@ -74,6 +82,71 @@ pub struct Address<'a> {
     pub query: &'a str,
     /// The fragment without the `#`: `ref=alice`.
     pub fragment: &'a str,
+}
+
+/// The address as the browser's runtime passes it, already parsed by the page's own URL
+/// machinery: the raw parts of [`Address`] for cleaning, and the query's and fragment's pairs
+/// decoded by `URLSearchParams` ([`crate::pairs`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Parsed<'a> {
+    /// The raw address.
+    pub raw: Address<'a>,
+    /// The last path segment (before one trailing `/`), percent-decoded as
+    /// `decodeURIComponent` does (a `+` stays a `+`); empty when it does not decode.
+    pub path_id: &'a str,
+    /// The query's pairs ([`crate::pairs`]).
+    pub query: &'a str,
+    /// The fragment's pairs.
+    pub fragment: &'a str,
+}
+
+/// The parts of [`Parsed`] that [`parse`] computes for a raw address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decoded {
+    /// [`Parsed::path_id`].
+    pub path_id: String,
+    /// [`Parsed::query`].
+    pub query: String,
+    /// [`Parsed::fragment`].
+    pub fragment: String,
+}
+
+impl Decoded {
+    /// The parsed address for `raw`, borrowing these decoded parts.
+    pub fn with<'a>(&'a self, raw: Address<'a>) -> Parsed<'a> {
+        Parsed {
+            raw,
+            path_id: &self.path_id,
+            query: &self.query,
+            fragment: &self.fragment,
+        }
+    }
+}
+
+/// What the runtime computes with `URLSearchParams` and `decodeURIComponent`, computed by the
+/// core's own parser, for native callers and tests.
+pub fn parse(addr: &Address<'_>) -> Decoded {
+    let bytes = addr.path.as_bytes();
+    let bytes = match bytes.split_last() {
+        Some((b'/', rest)) => rest,
+        _ => bytes,
+    };
+    let last = bytes
+        .get(crate::text::rfind(bytes, b'/').map_or(0, |i| i + 1)..)
+        .unwrap_or_default();
+    // Ids are ASCII: anything else is refused however it is passed, so a non-ASCII segment
+    // is passed as nothing.
+    let decoded = query::decode_bytes(last, false);
+    let mut path_id = String::new();
+    pairs::push_escaped(
+        crate::text::ascii(&decoded).unwrap_or_default(),
+        &mut path_id,
+    );
+    Decoded {
+        path_id,
+        query: pairs::from_raw(addr.query),
+        fragment: pairs::from_raw(addr.fragment),
+    }
 }
 
 /// Splits an absolute `http:` or `https:` URL into its host (lower-case, without userinfo and
@@ -166,22 +239,37 @@ pub fn capture(
     now: u64,
     cfg: &CaptureConfig,
 ) -> Touch {
+    let decoded = parse(addr);
+    let referrer = split_url(referrer)
+        .map(|(host, _)| host)
+        .unwrap_or_default();
+    capture_parsed(&decoded.with(*addr), &referrer, own_host, now, cfg)
+}
+
+/// [`capture`] on an address the browser has parsed, with the referrer's host as `new URL()`
+/// gives it (`hostname` of an `http(s)` referrer, or empty).
+pub fn capture_parsed(
+    addr: &Parsed<'_>,
+    referrer_host: &str,
+    own_host: &str,
+    now: u64,
+    cfg: &CaptureConfig,
+) -> Touch {
     let mut from_query = None;
     let mut token: Option<Decorated> = None;
     let mut campaign: [Option<String>; CAMPAIGN_PARAMS.len()] = Default::default();
     let mut click_ids: [Option<String>; CLICK_ID_PARAMS.len()] = Default::default();
-    for (name, value) in query::raw_pairs(addr.query.as_bytes()) {
-        let name = query::decode(name);
-        if from_query.is_none() && is_affiliate_param(&name, cfg) {
-            from_query = affiliate_id(value);
+    for (_, name, value) in pairs::iter(addr.query) {
+        if from_query.is_none() && is_affiliate_param(name, cfg) {
+            from_query = AffiliateId::parse(value);
         }
         if token.is_none() && name == TOKEN_PARAM {
-            token = decorate::parse_token(&query::decode(value));
+            token = decorate::parse_token(value);
         }
-        fill_tag(&CAMPAIGN_PARAMS, &mut campaign, &name, value);
-        fill_tag(&CLICK_ID_PARAMS, &mut click_ids, &name, value);
+        fill_tag(&CAMPAIGN_PARAMS, &mut campaign, name, value);
+        fill_tag(&CLICK_ID_PARAMS, &mut click_ids, name, value);
     }
-    let path_form = path_form(addr.path, &cfg.path_prefix);
+    let path_form = path_form(addr, &cfg.path_prefix);
 
     let mut at = now;
     let mut click_id = None;
@@ -204,16 +292,17 @@ pub fn capture(
     };
     let (affiliate, via) = found.unzip();
 
+    let path = addr.raw.path;
     let landing = match &path_form {
-        Some((cut, _)) => addr.path.get(..*cut).unwrap_or(addr.path),
-        None => addr.path,
+        Some((cut, _)) => path.get(..*cut).unwrap_or(path),
+        None => path,
     };
     Touch {
         affiliate,
         via,
         at,
         landing: crate::report::truncate(landing, MAX_LANDING_LEN).to_owned(),
-        referrer_host: referrer_host(referrer, own_host),
+        referrer_host: referrer_host_of(referrer_host, own_host),
         campaign: tags(&CAMPAIGN_PARAMS, &mut campaign),
         click_ids: tags(&CLICK_ID_PARAMS, &mut click_ids),
         click_id,
@@ -238,10 +327,16 @@ pub fn capture(
 /// assert_eq!(clean(&addr, &CaptureConfig::default()).as_deref(), Some("/shoes/?utm_source=x"));
 /// ```
 pub fn clean(addr: &Address<'_>, cfg: &CaptureConfig) -> Option<String> {
-    let path_cut = path_form(addr.path, &cfg.path_prefix).map(|(cut, _)| cut);
-    let query = without(addr.query, cfg, true);
+    clean_parsed(&parse(addr).with(*addr), cfg)
+}
+
+/// [`clean`] on an address the browser has parsed.
+pub fn clean_parsed(parsed: &Parsed<'_>, cfg: &CaptureConfig) -> Option<String> {
+    let addr = &parsed.raw;
+    let path_cut = path_form(parsed, &cfg.path_prefix).map(|(cut, _)| cut);
+    let query = without(parsed.query, cfg, true);
     let fragment = if cfg.fragment {
-        without(addr.fragment, cfg, false)
+        without(parsed.fragment, cfg, false)
     } else {
         None
     };
@@ -272,26 +367,17 @@ fn is_affiliate_param(name: &str, cfg: &CaptureConfig) -> bool {
     cfg.params.iter().any(|p| !p.is_empty() && p == name)
 }
 
-/// The affiliate id in a raw (still encoded) value, if it is a valid one.
-fn affiliate_id(raw: &[u8]) -> Option<AffiliateId> {
-    // Decoding shrinks a valid id's encoding at most threefold (`%XX`), so a longer value is
-    // refused before it costs a decode.
-    if raw.len() > 3 * affiliate::MAX_LEN {
-        return None;
-    }
-    AffiliateId::parse(&query::decode(raw))
-}
-
 /// The first valid affiliate id among the fragment's configured parameters.
 fn from_fragment(fragment: &str, cfg: &CaptureConfig) -> Option<AffiliateId> {
-    query::raw_pairs(fragment.as_bytes())
-        .filter(|(name, _)| is_affiliate_param(&query::decode(name), cfg))
-        .find_map(|(_, value)| affiliate_id(value))
+    pairs::iter(fragment)
+        .filter(|(_, name, _)| is_affiliate_param(name, cfg))
+        .find_map(|(_, _, value)| AffiliateId::parse(value))
 }
 
 /// The path form: where the referral starts in `path` (the byte after the `/` before the
 /// prefix, so `path[..cut]` is the page's own path) and the id, if the id is valid.
-fn path_form(path: &str, prefix: &str) -> Option<(usize, AffiliateId)> {
+fn path_form(addr: &Parsed<'_>, prefix: &str) -> Option<(usize, AffiliateId)> {
+    let path = addr.raw.path;
     let prefix = trim_slashes(prefix).as_bytes();
     if prefix.is_empty() {
         return None;
@@ -303,38 +389,33 @@ fn path_form(path: &str, prefix: &str) -> Option<(usize, AffiliateId)> {
         _ => bytes,
     };
     let slash = crate::text::rfind(bytes, b'/')?;
-    let (before, id) = (bytes.get(..slash)?, bytes.get(slash + 1..)?);
+    let before = bytes.get(..slash)?;
     let cut = before.len().checked_sub(prefix.len())?;
     // The prefix must be whole segments: `/xref/alice` is not `/ref/alice`.
     if before.get(cut..)? != prefix || before.get(cut.checked_sub(1)?) != Some(&b'/') {
         return None;
     }
-    if id.len() > 3 * affiliate::MAX_LEN {
-        return None;
-    }
     // A path is not form-encoded: only `%XX` is decoded, a `+` stays a `+` (and is refused).
-    let id = query::decode_bytes(id, false);
-    let id = AffiliateId::parse(crate::text::ascii(&id)?)?;
+    let id = AffiliateId::parse(addr.path_id)?;
     Some((cut, id))
 }
 
 /// Keeps, in `slots`, the first acceptable value of each of `names` found in the pair.
-fn fill_tag(names: &[&'static str], slots: &mut [Option<String>], name: &str, raw: &[u8]) {
+fn fill_tag(names: &[&'static str], slots: &mut [Option<String>], name: &str, value: &str) {
     let slot = names
         .iter()
         .zip(slots.iter_mut())
         .find(|(n, _)| **n == name);
     if let Some((_, slot @ None)) = slot {
-        *slot = tag_value(raw);
+        *slot = tag_value(value);
     }
 }
 
 /// A campaign or click-id value, decoded, if it is acceptable.
-fn tag_value(raw: &[u8]) -> Option<String> {
-    let value = query::decode(raw);
+fn tag_value(value: &str) -> Option<String> {
     let ok =
-        !value.is_empty() && value.len() <= MAX_TAG_VALUE_LEN && !crate::text::has_control(&value);
-    ok.then(|| value.into_owned())
+        !value.is_empty() && value.len() <= MAX_TAG_VALUE_LEN && !crate::text::has_control(value);
+    ok.then(|| value.to_owned())
 }
 
 /// The tags found, in the order of `names`.
@@ -348,10 +429,10 @@ fn tags(names: &[&'static str], slots: &mut [Option<String>]) -> Vec<Tag> {
     out
 }
 
-/// The referrer's host, when it is an http(s) URL on another host.
-fn referrer_host(referrer: &str, own_host: &str) -> Option<String> {
-    let (host, _) = split_url(referrer)?;
-    (!host.eq_ignore_ascii_case(without_port(own_host))).then_some(host)
+/// The referrer's host, when it is a valid host other than `own_host`.
+fn referrer_host_of(host: &str, own_host: &str) -> Option<String> {
+    (valid_host(host.as_bytes()) && !host.eq_ignore_ascii_case(without_port(own_host)))
+        .then(|| host.to_ascii_lowercase())
 }
 
 /// `host` without a `:port`, so `location.host` works where `location.hostname` is meant.
@@ -366,15 +447,11 @@ fn without_port(host: &str) -> &str {
 
 /// `input` without the sequences whose decoded name is an affiliate parameter (or, with `token`,
 /// the cross-domain token); `None` if there was none.
-fn without(input: &str, cfg: &CaptureConfig, token: bool) -> Option<String> {
+fn without(list: &str, cfg: &CaptureConfig, token: bool) -> Option<String> {
     let mut out = String::new();
     let mut removed = false;
-    for sequence in query::sequences(input) {
-        if sequence.is_empty() {
-            continue;
-        }
-        let name = query::name_of(sequence);
-        if (token && name == TOKEN_PARAM) || is_affiliate_param(&name, cfg) {
+    for (sequence, name, _) in pairs::iter(list) {
+        if (token && name == TOKEN_PARAM) || is_affiliate_param(name, cfg) {
             removed = true;
             continue;
         }
@@ -472,6 +549,7 @@ fn split_at_byte(s: &str, byte: u8) -> (&str, Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::affiliate;
     use crate::decorate::{decorate_href, parse_token, token};
     use crate::state::Referral;
     use alloc::string::ToString;

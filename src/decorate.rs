@@ -166,11 +166,16 @@ pub fn parse_token(s: &str) -> Option<Decorated> {
 ///
 /// [`URLSearchParams.set`]: https://url.spec.whatwg.org/#dom-urlsearchparams-set
 pub fn decorate_href(query: &str, token: &str) -> String {
-    let mut out = String::with_capacity(query.len() + TOKEN_PARAM.len() + token.len() + 2);
+    decorate_pairs(&crate::pairs::from_raw(query), token)
+}
+
+/// [`decorate_href`] on a query the browser has parsed ([`crate::pairs`]).
+pub fn decorate_pairs(list: &str, token: &str) -> String {
+    let mut out = String::with_capacity(list.len() + TOKEN_PARAM.len() + token.len() + 2);
     let mut set = false;
-    for sequence in query::sequences(query) {
-        let is_token = query::name_of(sequence) == TOKEN_PARAM;
-        if sequence.is_empty() || (is_token && set) {
+    for (sequence, name, _) in crate::pairs::iter(list) {
+        let is_token = name == TOKEN_PARAM;
+        if is_token && set {
             continue;
         }
         if !out.is_empty() {

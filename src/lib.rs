@@ -38,6 +38,7 @@ pub mod email;
 pub mod json;
 pub mod models;
 pub mod money;
+pub mod pairs;
 pub mod persist;
 pub mod query;
 pub mod queue;

@@ -165,12 +165,6 @@ fn split_pair(sequence: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// The raw (name, value) byte sequences of `input`, before any decoding: for callers that look
-/// for a few names and should decode only the values they keep (see [`decode`]).
-pub(crate) fn raw_pairs(input: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    RawPairs { rest: Some(input) }
-}
-
 /// The `&`-separated sequences of `query`, raw and in order, empty ones included (parser step
 /// 1). Used to rewrite a query while keeping the original bytes of the pairs left alone.
 pub(crate) fn sequences(query: &str) -> impl Iterator<Item = &str> {
@@ -192,7 +186,8 @@ pub(crate) fn sequences(query: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The decoded name of one raw sequence from [`sequences`].
-pub(crate) fn name_of(sequence: &str) -> Cow<'_, str> {
+#[cfg(test)]
+fn name_of(sequence: &str) -> Cow<'_, str> {
     decode(split_pair(sequence.as_bytes()).0)
 }
 

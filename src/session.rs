@@ -10,7 +10,7 @@
 
 use crate::args::{self, Fields};
 use crate::attribution;
-use crate::capture::{self, Address};
+use crate::capture::{self, Address, Parsed};
 use crate::config::Config;
 use crate::consent::{self, Consent, Signals};
 use crate::cookie::{self, Attributes};
@@ -41,14 +41,23 @@ pub struct Page<'a> {
     pub host: &'a str,
     /// `location.pathname`.
     pub path: &'a str,
+    /// The last segment of `location.pathname` (before one trailing `/`), as
+    /// `decodeURIComponent` decodes it, or empty ([`Parsed::path_id`]).
+    pub path_id: &'a str,
     /// `location.search` without `?`.
     pub query: &'a str,
+    /// Its pairs, decoded by `URLSearchParams` ([`crate::pairs`]).
+    pub query_pairs: &'a str,
     /// `location.hash` without `#`.
     pub fragment: &'a str,
+    /// Its pairs, decoded by `URLSearchParams`.
+    pub fragment_pairs: &'a str,
     /// `location.protocol == "https:"`.
     pub https: bool,
     /// `document.referrer`.
     pub referrer: &'a str,
+    /// Its `hostname` from `new URL()` when it is an `http(s)` URL, or empty.
+    pub referrer_host: &'a str,
     /// `document.cookie`.
     pub cookies: &'a str,
     /// `localStorage.rt_ref`, or empty.
@@ -68,18 +77,22 @@ impl<'a> Page<'a> {
     /// (`https` and `gpc` as `1`/`0`, `now` in milliseconds, `seed` as hex).
     pub fn parse(wire: &'a str) -> Option<Self> {
         // One split loop filling an array rather than one inlined `next()` per field.
-        let mut f = [""; 13];
+        let mut f = [""; 17];
         let n = text::fields(wire, US as u8, &mut f);
-        let [href, host, path, query, fragment, https, referrer, cookies, stored, queue, gpc, now, seed] =
+        let [href, host, path, path_id, query, query_pairs, fragment, fragment_pairs, https, referrer, referrer_host, cookies, stored, queue, gpc, now, seed] =
             f;
-        (n >= 13).then(|| Page {
+        (n >= 17).then(|| Page {
             href,
             host,
             path,
+            path_id,
             query: strip(query, b'?'),
+            query_pairs,
             fragment: strip(fragment, b'#'),
+            fragment_pairs,
             https: https == "1",
             referrer,
+            referrer_host,
             cookies,
             stored,
             queue,
@@ -87,6 +100,80 @@ impl<'a> Page<'a> {
             now: args::int(now).map_or(0, |ms| ms.max(0) as u64 / 1000),
             seed: text::parse_num(seed.as_bytes(), 16).unwrap_or(0),
         })
+    }
+}
+
+/// A link for `decorate` and `token`, as the runtime passes it from `new URL(href)` of an
+/// `http(s)` URL: `hostname`, the `href` before the path (scheme, userinfo, host and port as
+/// serialized), `pathname`, the query's pairs ([`crate::pairs`]) and the fragment without `#`,
+/// separated by U+001F. Anything else (another scheme, no URL) is passed as empty, and has no
+/// host to match.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Link<'a> {
+    /// `hostname`.
+    pub host: &'a str,
+    /// `href` up to the path.
+    pub origin: &'a str,
+    /// `pathname`.
+    pub path: &'a str,
+    /// The query's pairs.
+    pub query: &'a str,
+    /// `hash` without `#`.
+    pub fragment: &'a str,
+}
+
+impl<'a> Link<'a> {
+    /// Reads the wire form; missing fields are empty.
+    pub fn parse(wire: &'a str) -> Self {
+        let mut f = [""; 5];
+        text::fields(wire, US as u8, &mut f);
+        let [host, origin, path, query, fragment] = f;
+        Link {
+            host,
+            origin,
+            path,
+            query,
+            fragment,
+        }
+    }
+
+    /// The wire form for `url`, computed with the core's own URL splitter and query parser as
+    /// the runtime computes it with `new URL()` and `URLSearchParams` (for native callers and
+    /// tests); empty when `url` is not an absolute `http(s)` URL.
+    pub fn wire(url: &str) -> String {
+        let Some((host, addr)) = capture::split_url(url) else {
+            return String::new();
+        };
+        // The scheme and authority as written, up to the path.
+        let start = text::find(url.as_bytes(), b':').map_or(0, |i| i + 1);
+        let rest = url.get(start..).unwrap_or_default();
+        let skip = rest
+            .bytes()
+            .take_while(|&b| b == b'/' || b == b'\\')
+            .count();
+        let end = start
+            + skip
+            + rest
+                .get(skip..)
+                .unwrap_or_default()
+                .bytes()
+                .position(|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
+                .unwrap_or(rest.len() - skip);
+        let fields = [
+            host.as_str(),
+            url.get(..end).unwrap_or_default(),
+            addr.path,
+            &crate::pairs::from_raw(addr.query),
+            addr.fragment,
+        ];
+        let mut out = String::new();
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(US);
+            }
+            out.push_str(field);
+        }
+        out
     }
 }
 
@@ -148,12 +235,18 @@ impl Session {
             rng: page.seed ^ page.now.rotate_left(32) ^ 0x9E37_79B9_7F4A_7C15,
         };
         let now = page.now;
-        let address = Address {
-            path: page.path,
-            query: page.query,
-            fragment: page.fragment,
+        let address = Parsed {
+            raw: Address {
+                path: page.path,
+                query: page.query,
+                fragment: page.fragment,
+            },
+            path_id: page.path_id,
+            query: page.query_pairs,
+            fragment: page.fragment_pairs,
         };
-        let touch = capture::capture(&address, page.referrer, page.host, now, &s.cfg.capture);
+        let touch =
+            capture::capture_parsed(&address, page.referrer_host, page.host, now, &s.cfg.capture);
         if touch.affiliate.is_some() {
             s.state = attribution::decide(&s.state, &touch, &s.cfg.policy, now);
         }
@@ -171,7 +264,7 @@ impl Session {
             _ => {}
         }
         if s.cfg.clean {
-            if let Some(clean) = capture::clean(&address, &s.cfg.capture) {
+            if let Some(clean) = capture::clean_parsed(&address, &s.cfg.capture) {
                 effects.start('A').field(&clean);
             }
         }
@@ -221,7 +314,7 @@ impl Session {
             }
             ("conversion" | "lead", None) => warn(&mut effects, "invalid_arguments", name),
             ("attribution", _) => result = self.attribution_json(now),
-            ("decorate", _) => result = self.decorate_url(arg, now).unwrap_or_else(|| arg.into()),
+            ("decorate", _) => result = self.decorate_url(arg, now).unwrap_or_default(),
             ("token", _) => result = self.token_for(arg, now).unwrap_or_default(),
             ("config", _) => warn(&mut effects, "config_after_start", ""),
             _ => warn(&mut effects, "unknown_command", name),
@@ -443,33 +536,25 @@ impl Session {
         o.finish()
     }
 
-    /// The cross-domain token for `url`, when its host is in the decorate list and a referral
-    /// is live.
-    fn token_for(&self, url: &str, now: u64) -> Option<String> {
+    /// The cross-domain token for a link ([`Link`]), when its host is in the decorate list and a
+    /// referral is live.
+    fn token_for(&self, link: &str, now: u64) -> Option<String> {
         let r = attribution::live(&self.state, now)?;
-        let (host, _) = capture::split_url(url)?;
-        decorate::host_matches(&host, &self.cfg.decorate).then(|| decorate::token(r))
+        let host = Link::parse(link).host;
+        decorate::host_matches(host, &self.cfg.decorate).then(|| decorate::token(r))
     }
 
-    /// `url` with the token set in its query.
-    fn decorate_url(&self, url: &str, now: u64) -> Option<String> {
-        let token = self.token_for(url, now)?;
-        let (_, addr) = capture::split_url(url)?;
-        // Scheme and authority are kept as written.
-        let start = url.as_bytes().windows(3).position(|w| w == b"://")? + 3;
-        let rest = url.get(start..)?;
-        let end = start
-            + rest
-                .bytes()
-                .position(|b| matches!(b, b'/' | b'?' | b'#'))
-                .unwrap_or(rest.len());
-        let mut out = String::from(url.get(..end)?);
-        out.push_str(if addr.path.is_empty() { "/" } else { addr.path });
+    /// The link ([`Link`]) with the token set in its query; `None` when it gets none.
+    fn decorate_url(&self, link: &str, now: u64) -> Option<String> {
+        let token = self.token_for(link, now)?;
+        let l = Link::parse(link);
+        let mut out = String::from(l.origin);
+        out.push_str(if l.path.is_empty() { "/" } else { l.path });
         out.push('?');
-        out.push_str(&decorate::decorate_href(addr.query, &token));
-        if !addr.fragment.is_empty() {
+        out.push_str(&decorate::decorate_pairs(l.query, &token));
+        if !l.fragment.is_empty() {
             out.push('#');
-            out.push_str(addr.fragment);
+            out.push_str(l.fragment);
         }
         Some(out)
     }
@@ -502,13 +587,24 @@ mod tests {
 
     const NOW: u64 = 1_795_392_000;
 
+    /// A page on `path?query#fragment`, its pairs and path id decoded by the core's parser as
+    /// the runtime decodes them with the browser's.
     fn page<'a>(path: &'a str, query: &'a str, fragment: &'a str) -> Page<'a> {
+        let d = capture::parse(&Address {
+            path,
+            query,
+            fragment,
+        });
+        let d: &'static capture::Decoded = alloc::boxed::Box::leak(alloc::boxed::Box::new(d));
         Page {
             href: "https://www.shop.test/",
             host: "www.shop.test",
             path,
+            path_id: &d.path_id,
             query,
+            query_pairs: &d.query,
             fragment,
+            fragment_pairs: &d.fragment,
             https: true,
             now: NOW,
             seed: 42,
@@ -748,16 +844,42 @@ mod tests {
         );
         let fx = fx.decode();
         assert!(fx.contains(&Effect::Decorate));
-        let (url, _) = s.call("decorate", "https://pay.example/checkout?cart=7#top", NOW);
+        let link = Link::wire("https://pay.example/checkout?cart=7&&rt=old&r%74=older#top");
+        let (url, _) = s.call("decorate", &link, NOW);
         assert!(
             url.starts_with("https://pay.example/checkout?cart=7&rt=1~alice~"),
             "{url}"
         );
-        assert!(url.ends_with("#top"));
-        let (same, _) = s.call("decorate", "https://evilpay.example/x", NOW);
-        assert_eq!(same, "https://evilpay.example/x");
-        let (token, _) = s.call("token", "https://pay.example/", NOW);
+        assert!(url.ends_with("#top") && !url.contains("old"), "{url}");
+        let (url, _) = s.call(
+            "decorate",
+            &Link::wire("https://User@Pay.Example:8443"),
+            NOW,
+        );
+        assert!(
+            url.starts_with("https://User@Pay.Example:8443/?rt=1~alice~"),
+            "{url}"
+        );
+        // No token: nothing (the runtime gives the link back as it was).
+        let (same, _) = s.call("decorate", &Link::wire("https://evilpay.example/x"), NOW);
+        assert_eq!(same, "");
+        for not_a_link in [
+            "",
+            "javascript:alert(1)",
+            "pay.example/x",
+            "\u{1f}\u{1f}\u{1f}",
+        ] {
+            assert_eq!(Link::wire(not_a_link), "");
+            assert_eq!(s.call("decorate", &Link::wire(not_a_link), NOW).0, "");
+            assert_eq!(s.call("token", &Link::wire(not_a_link), NOW).0, "");
+        }
+        let (token, _) = s.call("token", &Link::wire("https://pay.example/"), NOW);
         assert!(decorate::parse_token(&token).is_some());
+        assert_eq!(
+            s.call("token", &Link::wire("http://x.pay.example.evil.test/"), NOW)
+                .0,
+            ""
+        );
     }
 
     #[test]
@@ -793,10 +915,14 @@ mod tests {
             "https://x.test/?a",
             "x.test",
             "/",
+            "",
             "?a",
+            "a\u{1c}a\u{1c}\u{1d}",
             "#b",
+            "b\u{1c}b\u{1c}\u{1d}",
             "1",
             "r",
+            "",
             "c=1",
             "",
             "",
@@ -809,6 +935,10 @@ mod tests {
         assert_eq!(
             (p.query, p.fragment, p.https, p.gpc, p.now, p.seed),
             ("a", "b", true, false, NOW, 255)
+        );
+        assert_eq!(
+            (p.query_pairs, p.referrer, p.cookies),
+            ("a\u{1c}a\u{1c}\u{1d}", "r", "c=1")
         );
         assert!(Page::parse("too\u{1f}short").is_none());
     }

@@ -54,6 +54,59 @@ for (const [form, path, via] of [
   });
 }
 
+// The runtime hands the wasm the address as the browser's URLSearchParams and URL parser read
+// it: decoded names, first valid id wins, separators inside values add no fields, and the
+// cleaned address keeps the other pairs' bytes and order.
+for (const [path, affiliate, via, clean, campaign] of [
+  [
+    '/shoes?utm_source=a%1Fb&x=%1Cref%1Cbob%1D&r%65f=%1Dbob&r%65f=al%69ce&ref=bob&keep=%7e+%zz&utm_medium=m%1Ex&utm_campaign=spr%69ng#top',
+    'alice',
+    'query',
+    '/shoes?utm_source=a%1Fb&x=%1Cref%1Cbob%1D&keep=%7e+%zz&utm_medium=m%1Ex&utm_campaign=spr%69ng#top',
+    { utm_campaign: 'spring' },
+  ],
+  ['/p?ref=%1Fbob&&a=1#ref=alice%1D&x&ref=carol', 'carol', 'fragment', '/p?a=1#x', {}],
+  ['/shoes/ref/al%69ce/?a=%1C', 'alice', 'path', '/shoes/?a=%1C', {}],
+  ['/shoes/ref/a%1Fb/', null, null, '/shoes/ref/a%1Fb/', {}],
+  ['/shoes??ref=alice&%3Fref=bob', null, null, '/shoes??ref=alice&%3Fref=bob', {}],
+]) {
+  test(`the browser's parser reads ${path}`, async () => {
+    await env.page({});
+    const context = await env.browser.newContext();
+    const page = await open(context, env.base('www.shop.test') + path);
+    if (affiliate) {
+      const click = (await until(() => clicks()[0])).body;
+      assert.equal(click.affiliate, affiliate);
+      assert.equal(click.via, via);
+      assert.deepEqual(click.campaign || {}, campaign);
+      await until(async () => (await page.evaluate(() => location.pathname + location.search + location.hash)) === clean);
+    } else {
+      await page.waitForTimeout(300);
+      assert.equal(await page.evaluate(() => window.reftrail('attribution')), null);
+      assert.equal(clicks().length, 0);
+    }
+    assert.equal(await page.evaluate(() => location.pathname + location.search + location.hash), clean);
+    await context.close();
+  });
+}
+
+test('decorate reads links with the browser\'s URL parser; other links come back as they were', async () => {
+  await env.page({ decorate: 'pay.example' });
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  await until(() => refCookie(context));
+  const out = await page.evaluate(() =>
+    ['https://Pay.Example/c?a=%1D&&r%74=old&b=x%1Fy#f', 'https://evil.example/?x=1', 'javascript:alert(1)', '/relative'].map((u) =>
+      window.reftrail('decorate', u),
+    ),
+  );
+  assert.match(out[0], /^https:\/\/pay\.example\/c\?a=%1D&rt=1~alice~[^&#]+&b=x%1Fy#f$/);
+  assert.deepEqual(out.slice(1), ['https://evil.example/?x=1', 'javascript:alert(1)', '/relative']);
+  assert.equal(await page.evaluate(() => window.reftrail('token', 'https://evil.example/')), '');
+  assert.match(await page.evaluate(() => window.reftrail('token', 'https://pay.example/')), /^1~alice~/);
+  await context.close();
+});
+
 test('an invalid affiliate id is ignored: nothing stored, nothing reported', async () => {
   await env.page({});
   const context = await env.browser.newContext();
