@@ -429,10 +429,11 @@ fn tags(names: &[&'static str], slots: &mut [Option<String>]) -> Vec<Tag> {
     out
 }
 
-/// The referrer's host, when it is a valid host other than `own_host`.
+/// The referrer's host, when it is a valid host other than `own_host`. `host` comes lower-cased
+/// (`new URL().hostname`, [`split_url`]).
 fn referrer_host_of(host: &str, own_host: &str) -> Option<String> {
     (valid_host(host.as_bytes()) && !host.eq_ignore_ascii_case(without_port(own_host)))
-        .then(|| host.to_ascii_lowercase())
+        .then(|| host.into())
 }
 
 /// `host` without a `:port`, so `location.host` works where `location.hostname` is meant.
