@@ -306,10 +306,16 @@ final class Reftrail_Admin {
 	public static function page_referrals() {
 		self::require_cap();
 		Reftrail_Ledger::approve_due();
+		// `&affiliate=<id>` narrows the list to one affiliate (a link from their row elsewhere);
+		// anything that is not an affiliate id shows every referral.
+		$affiliate = sanitize_text_field( wp_unslash( $_GET['affiliate'] ?? '' ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a read-only filter.
+		if ( ! preg_match( '/^[A-Za-z0-9._-]{1,64}$/', $affiliate ) ) {
+			$affiliate = '';
+		}
 		$rows = Reftrail_Ledger::index(
 			array(
 				'status'    => '',
-				'affiliate' => '',
+				'affiliate' => $affiliate,
 				'flagged'   => null,
 				'from'      => 0,
 				'to'        => PHP_INT_MAX,
