@@ -245,6 +245,31 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
+	 * Registers `POST /{path}` (create_item, guarded by create_item_permissions_check) with the
+	 * route's other endpoints, if any, and the schema.
+	 *
+	 * @param string $path Route below the namespace.
+	 * @param array  $more Other endpoints of the route, as register_rest_route takes them.
+	 */
+	protected function register_create_route( $path, array $more = array() ) {
+		register_rest_route(
+			$this->namespace,
+			'/' . $path,
+			array_merge(
+				array(
+					array(
+						'methods'             => WP_REST_Server::CREATABLE,
+						'callback'            => array( $this, 'create_item' ),
+						'permission_callback' => array( $this, 'create_item_permissions_check' ),
+					),
+				),
+				$more,
+				array( 'schema' => array( $this, 'get_public_item_schema' ) )
+			)
+		);
+	}
+
+	/**
 	 * Runs a handler; a Reftrail_Http_Error becomes a WP_Error with its status.
 	 *
 	 * @param callable $fn Handler returning a WP_REST_Response or data.

@@ -18,18 +18,7 @@ class Reftrail_REST_Clicks_Controller extends Reftrail_REST_Controller {
 	 */
 	public function register_routes() {
 		$this->rest_base = 'clicks';
-		register_rest_route(
-			$this->namespace,
-			'/clicks',
-			array(
-				array(
-					'methods'             => WP_REST_Server::CREATABLE,
-					'callback'            => array( $this, 'create_item' ),
-					'permission_callback' => array( $this, 'create_item_permissions_check' ),
-				),
-				'schema' => array( $this, 'get_public_item_schema' ),
-			)
-		);
+		$this->register_create_route( 'clicks' );
 	}
 
 	/**
@@ -85,27 +74,19 @@ class Reftrail_REST_Clicks_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * Leads.
+ * Leads and sales: reported by the page (publishable key) or by the shop's backend (secret key),
+ * with the same checks and the same context.
  */
-class Reftrail_REST_Leads_Controller extends Reftrail_REST_Controller {
+abstract class Reftrail_REST_Conversion_Controller extends Reftrail_REST_Controller {
 
 	/**
-	 * Registers the route.
+	 * Records the report.
+	 *
+	 * @param array $body    The request's body.
+	 * @param array $context What the request says besides its body.
+	 * @return array [status, JSON text]
 	 */
-	public function register_routes() {
-		register_rest_route(
-			$this->namespace,
-			'/leads',
-			array(
-				array(
-					'methods'             => WP_REST_Server::CREATABLE,
-					'callback'            => array( $this, 'create_item' ),
-					'permission_callback' => array( $this, 'create_item_permissions_check' ),
-				),
-				'schema' => array( $this, 'get_public_item_schema' ),
-			)
-		);
-	}
+	abstract protected function record( array $body, array $context );
 
 	/**
 	 * A bad bearer token or origin is refused; the key in the body is checked with the body.
@@ -118,7 +99,7 @@ class Reftrail_REST_Leads_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * Records a lead.
+	 * Records the lead or sale; a replay of its idempotency key answers the first result.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -127,11 +108,10 @@ class Reftrail_REST_Leads_Controller extends Reftrail_REST_Controller {
 		return $this->run(
 			function () use ( $request ) {
 				$body              = self::body( $request );
-				$verified          = self::ingest_verified( $request, $body );
-				list( $s, $text ) = Reftrail_Tracking::lead(
+				list( $s, $text ) = $this->record(
 					$body,
 					array(
-						'verified'        => $verified,
+						'verified'        => self::ingest_verified( $request, $body ),
 						'cookie_click'    => self::cookie_click( $request ),
 						'user_agent'      => (string) $request->get_header( 'user_agent' ),
 						'idempotency_key' => $request->get_header( 'idempotency_key' ) ?? ( $body['idempotency_key'] ?? null ),
@@ -140,6 +120,30 @@ class Reftrail_REST_Leads_Controller extends Reftrail_REST_Controller {
 				return self::json_response( $s, $text );
 			}
 		);
+	}
+}
+
+/**
+ * Leads.
+ */
+class Reftrail_REST_Leads_Controller extends Reftrail_REST_Conversion_Controller {
+
+	/**
+	 * Registers the route.
+	 */
+	public function register_routes() {
+		$this->register_create_route( 'leads' );
+	}
+
+	/**
+	 * Records a lead.
+	 *
+	 * @param array $body    The request's body.
+	 * @param array $context What the request says besides its body.
+	 * @return array [status, JSON text]
+	 */
+	protected function record( array $body, array $context ) {
+		return Reftrail_Tracking::lead( $body, $context );
 	}
 
 	/**
@@ -165,64 +169,33 @@ class Reftrail_REST_Leads_Controller extends Reftrail_REST_Controller {
 /**
  * Sales.
  */
-class Reftrail_REST_Sales_Controller extends Reftrail_REST_Controller {
+class Reftrail_REST_Sales_Controller extends Reftrail_REST_Conversion_Controller {
 
 	/**
 	 * Registers the routes.
 	 */
 	public function register_routes() {
-		register_rest_route(
-			$this->namespace,
-			'/sales',
+		$this->register_create_route(
+			'sales',
 			array(
-				array(
-					'methods'             => WP_REST_Server::CREATABLE,
-					'callback'            => array( $this, 'create_item' ),
-					'permission_callback' => array( $this, 'create_item_permissions_check' ),
-				),
 				array(
 					'methods'             => WP_REST_Server::READABLE,
 					'callback'            => array( $this, 'get_items' ),
 					'permission_callback' => array( $this, 'get_items_permissions_check' ),
 				),
-				'schema' => array( $this, 'get_public_item_schema' ),
 			)
 		);
 	}
 
 	/**
-	 * A bad bearer token or origin is refused; the key in the body is checked with the body.
-	 *
-	 * @param WP_REST_Request $request Request.
-	 * @return true|WP_Error
-	 */
-	public function create_item_permissions_check( $request ) {
-		return $this->public_permissions_check( $request );
-	}
-
-	/**
 	 * Records a sale, credits its affiliate and creates the referral.
 	 *
-	 * @param WP_REST_Request $request Request.
-	 * @return WP_REST_Response|WP_Error
+	 * @param array $body    The request's body.
+	 * @param array $context What the request says besides its body.
+	 * @return array [status, JSON text]
 	 */
-	public function create_item( $request ) {
-		return $this->run(
-			function () use ( $request ) {
-				$body              = self::body( $request );
-				$verified          = self::ingest_verified( $request, $body );
-				list( $s, $text ) = Reftrail_Tracking::sale(
-					$body,
-					array(
-						'verified'        => $verified,
-						'cookie_click'    => self::cookie_click( $request ),
-						'user_agent'      => (string) $request->get_header( 'user_agent' ),
-						'idempotency_key' => $request->get_header( 'idempotency_key' ) ?? ( $body['idempotency_key'] ?? null ),
-					)
-				);
-				return self::json_response( $s, $text );
-			}
-		);
+	protected function record( array $body, array $context ) {
+		return Reftrail_Tracking::sale( $body, $context );
 	}
 
 	/**
@@ -295,18 +268,7 @@ class Reftrail_REST_Refunds_Controller extends Reftrail_REST_Controller {
 	 * Registers the route.
 	 */
 	public function register_routes() {
-		register_rest_route(
-			$this->namespace,
-			'/refunds',
-			array(
-				array(
-					'methods'             => WP_REST_Server::CREATABLE,
-					'callback'            => array( $this, 'create_item' ),
-					'permission_callback' => array( $this, 'create_item_permissions_check' ),
-				),
-				'schema' => array( $this, 'get_public_item_schema' ),
-			)
-		);
+		$this->register_create_route( 'refunds' );
 	}
 
 	/**
