@@ -345,3 +345,65 @@ async fn concurrent_retries_of_one_refund_apply_it_once() {
     assert!(bodies.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(balance(&a, "VND").await["approved"], 750);
 }
+
+#[tokio::test]
+async fn notes_and_reasons_are_short_single_lines() {
+    let (a, _) = affiliate(json!({})).await;
+    let (click_id, _) = click(&a).await;
+    let order = uid("o");
+    let r =
+        sale(json!({"order_id": order, "amount": 1000, "currency": "THB", "click_id": click_id}))
+            .await;
+    r.status(201);
+    let referral = r.json["referral"]["id"]
+        .as_str()
+        .expect("referral")
+        .to_owned();
+    let status = r.json["referral"]["status"].clone();
+    let long = "ก".repeat(167); // 501 bytes of UTF-8
+    for bad in [
+        long.as_str(),
+        "line one\nline two",
+        "tab\tbetween",
+        "bell\u{7}",
+    ] {
+        req("POST", "/v1/refunds")
+            .sk()
+            .json(&json!({"order_id": order, "amount": 100, "refund_id": uid("r"), "reason": bad}))
+            .send()
+            .await
+            .error(400, "invalid_reason");
+        req("POST", &format!("/v1/referrals/{referral}/reject"))
+            .sk()
+            .json(&json!({"reason": bad}))
+            .send()
+            .await
+            .error(400, "invalid_reason");
+        req("POST", "/v1/payouts")
+            .sk()
+            .json(&json!({"affiliates": [a], "note": bad}))
+            .send()
+            .await
+            .error(400, "invalid_note");
+    }
+    // Nothing of the refused requests was written: the referral's status is unchanged (not
+    // rejected, not paid) and the whole order is still refundable.
+    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
+        .sk()
+        .send()
+        .await;
+    assert_eq!(r.json["referrals"][0]["status"], status);
+    let ok = "ก".repeat(166); // 498 bytes: a note may be this long
+    let r = req("POST", "/v1/refunds")
+        .sk()
+        .json(&json!({"order_id": order, "refund_id": uid("r"), "reason": ok}))
+        .send()
+        .await;
+    r.status(201);
+    assert_eq!(r.json["refund"]["refunded_total"], 1000);
+    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
+        .sk()
+        .send()
+        .await;
+    assert_eq!(r.json["referrals"][0]["status"], "reversed");
+}

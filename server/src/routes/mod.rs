@@ -175,6 +175,26 @@ pub fn valid_text(s: &str, max: usize) -> bool {
     !s.is_empty() && s.len() <= max && !has_control(s)
 }
 
+/// The longest free-text note a merchant may attach (a payout's note, a refund's or a
+/// rejection's reason), in bytes.
+pub const MAX_NOTE_LEN: usize = 500;
+
+/// A free-text note, if any: at most [`MAX_NOTE_LEN`] bytes, no control characters (a note is
+/// logged and exported in CSV, where a line break would start a new line).
+pub fn check_note(
+    value: Option<&str>,
+    code: &'static str,
+    field: &'static str,
+) -> Result<(), crate::error::AppError> {
+    match value {
+        Some(v) if v.len() > MAX_NOTE_LEN || has_control(v) => Err(crate::error::AppError::bad(
+            code,
+            format!("{field} must be at most {MAX_NOTE_LEN} bytes, without control characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The `Idempotency-Key` header, if any: 1 to 128 visible ASCII characters.
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, crate::error::AppError> {
     idempotency_key_or_body(headers, None)

@@ -167,16 +167,7 @@ pub async fn payouts_create(
             "affiliates must be at most 1000 affiliate ids",
         ));
     }
-    if body
-        .note
-        .as_deref()
-        .is_some_and(|n| n.len() > 500 || super::has_control(n))
-    {
-        return Err(AppError::bad(
-            "invalid_note",
-            "note must be at most 500 characters",
-        ));
-    }
+    super::check_note(body.note.as_deref(), "invalid_note", "note")?;
     let request_hash = sha256_hex(&serde_json::to_string(&body)?);
     if let Some(k) = &idem {
         if let Some(stored) = idempotency::lookup(&state.db.pool, "payout", k).await? {

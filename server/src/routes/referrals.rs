@@ -269,12 +269,7 @@ pub async fn referrals_reject(
     crate::error::AppJsonOpt(body): crate::error::AppJsonOpt<RejectReferral>,
 ) -> Result<Json<ReferralView>, AppError> {
     let reject = body.unwrap_or_default();
-    if reject.reason.as_deref().is_some_and(|r| r.len() > 500) {
-        return Err(AppError::bad(
-            "invalid_reason",
-            "reason must be at most 500 bytes",
-        ));
-    }
+    super::check_note(reject.reason.as_deref(), "invalid_reason", "reason")?;
     let program = state.program().await?;
     let mut tx = state.db.begin_write().await?;
     ledger::lock(&state.db, &mut tx, &format!("referral:{id}")).await?;

@@ -105,16 +105,7 @@ pub async fn refunds_create(
             "refund_id must be 1 to 128 characters",
         ));
     }
-    if body
-        .reason
-        .as_deref()
-        .is_some_and(|r| r.len() > 500 || super::has_control(r))
-    {
-        return Err(AppError::bad(
-            "invalid_reason",
-            "reason must be at most 500 characters",
-        ));
-    }
+    super::check_note(body.reason.as_deref(), "invalid_reason", "reason")?;
     if body
         .currency
         .as_deref()

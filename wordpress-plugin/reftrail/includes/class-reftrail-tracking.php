@@ -953,9 +953,7 @@ final class Reftrail_Tracking {
 		if ( isset( $b['refund_id'] ) && ! Reftrail_Input::text( $b['refund_id'], 128 ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_refund_id', 'refund_id must be 1 to 128 characters' );
 		}
-		if ( isset( $b['reason'] ) && ( strlen( $b['reason'] ) > 500 || Reftrail_Input::has_control( $b['reason'] ) ) ) {
-			throw Reftrail_Http_Error::bad( 'invalid_reason', 'reason must be at most 500 characters' );
-		}
+		Reftrail_Input::check_note( $b, 'reason', 'invalid_reason' );
 		if ( isset( $b['currency'] ) && ! Reftrail_Input::currency( $b['currency'] ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_currency', 'currency must be an ISO 4217 code' );
 		}

@@ -282,9 +282,7 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 			function () use ( $request ) {
 				$body = self::body( $request, true );
 				Reftrail_Input::known( $body, array( 'reason' ) );
-				if ( isset( $body['reason'] ) && ( ! is_string( $body['reason'] ) || strlen( $body['reason'] ) > 500 ) ) {
-					throw Reftrail_Http_Error::bad( 'invalid_reason', 'reason must be at most 500 bytes' );
-				}
+				Reftrail_Input::check_note( $body, 'reason', 'invalid_reason' );
 				return Reftrail_Ledger::reject( (string) $request['id'] );
 			}
 		);
@@ -410,9 +408,7 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 				if ( isset( $body['affiliates'] ) && ( count( $body['affiliates'] ) > 1000 || count( array_filter( $body['affiliates'], array( 'Reftrail_Cookie', 'is_id' ) ) ) !== count( $body['affiliates'] ) ) ) {
 					throw Reftrail_Http_Error::bad( 'invalid_affiliates', 'affiliates must be at most 1000 affiliate ids' );
 				}
-				if ( isset( $body['note'] ) && ( strlen( $body['note'] ) > 500 || Reftrail_Input::has_control( $body['note'] ) ) ) {
-					throw Reftrail_Http_Error::bad( 'invalid_note', 'note must be at most 500 characters' );
-				}
+				Reftrail_Input::check_note( $body, 'note', 'invalid_note' );
 				$idem = Reftrail_Tracking::idem_key( $request->get_header( 'idempotency_key' ) );
 				$hash = hash( 'sha256', (string) wp_json_encode( $body ) );
 				if ( null !== $idem ) {
