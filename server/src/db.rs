@@ -225,3 +225,44 @@ pub fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+/// The row counts of multi-row statements, largest first: rows are written in chunks of these
+/// sizes so that a statement takes one of three shapes and stays in the connection's
+/// prepared-statement cache.
+pub const STATEMENT_CHUNKS: [usize; 3] = [64, 8, 1];
+
+/// `rows` in chunks of [`STATEMENT_CHUNKS`] sizes, each the largest that fits.
+pub fn statement_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        let n = STATEMENT_CHUNKS
+            .iter()
+            .copied()
+            .find(|n| *n <= rest.len())?;
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_chunks;
+
+    #[test]
+    fn rows_go_in_the_largest_chunks_that_fit() {
+        let sizes = |n: usize| {
+            let rows: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = statement_chunks(&rows).collect();
+            // Every row once, in order.
+            assert_eq!(chunks.concat(), rows);
+            chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(7), [1; 7]);
+        assert_eq!(sizes(8), [8]);
+        assert_eq!(sizes(75), [64, 8, 1, 1, 1]);
+        assert_eq!(sizes(130), [64, 64, 1, 1]);
+    }
+}

@@ -156,20 +156,10 @@ pub async fn rebuild(tx: &mut Tx) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Statement sizes for [`visitors_seen`] (few distinct statements for the statement cache).
-const CHUNKS: [usize; 3] = [64, 8, 1];
-
 /// Records the last click day of visitors (each visitor once, with their latest day).
 pub async fn visitors_seen(tx: &mut Tx, seen: &[(&str, i64)]) -> Result<(), AppError> {
-    let mut rest = seen;
-    while !rest.is_empty() {
-        let n = CHUNKS
-            .iter()
-            .copied()
-            .find(|n| *n <= rest.len())
-            .unwrap_or(1);
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
+    for chunk in crate::db::statement_chunks(seen) {
+        let n = chunk.len();
         let rows: Vec<String> = (0..n)
             .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
             .collect();

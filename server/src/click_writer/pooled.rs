@@ -28,10 +28,8 @@ const COLUMNS: &str =
      landing, campaign, click_ids, user_agent";
 const PER_ROW: usize = 15;
 
-/// Statement sizes: a batch is written in chunks of these many rows, so the few distinct
-/// statements stay in the connection's prepared-statement cache.
-const CHUNKS: [usize; 3] = [64, 8, 1];
-const _: () = assert!(CHUNKS[0] <= MAX_BATCH);
+// A batch is written in chunks of `db::STATEMENT_CHUNKS` rows.
+const _: () = assert!(crate::db::STATEMENT_CHUNKS[0] <= MAX_BATCH);
 
 /// Writes a batch in one transaction, two statements per chunk: one query for the visitors'
 /// recent clicks (the dedupe window), one multi-row insert. The SQL text holds only numbered
@@ -40,15 +38,8 @@ async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppErro
     let mut tx = db.begin_write().await?;
     let mut uniques = Vec::with_capacity(clicks.len());
     let mut last_seen: HashMap<Pair, i64> = HashMap::new();
-    let mut rest = clicks;
-    while !rest.is_empty() {
-        let n = CHUNKS
-            .iter()
-            .copied()
-            .find(|n| *n <= rest.len())
-            .unwrap_or(1);
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
+    for chunk in crate::db::statement_chunks(clicks) {
+        let n = chunk.len();
         let since = chunk.iter().map(|c| c.unique_since).min().unwrap_or(0);
         let placeholders: Vec<String> = (0..n).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
