@@ -424,57 +424,44 @@ pub async fn affiliates_update(
             "no affiliate has this id",
         ));
     }
-    let t = now();
+    // One UPDATE of the columns the body names; each value is bound, the names are ours.
+    let mut changes: Vec<(&str, Option<String>)> = Vec::new();
     if let Some(n) = &b.name {
-        sqlx::query("UPDATE affiliates SET name = $1, updated_at = $2 WHERE id = $3")
-            .bind(n)
-            .bind(t)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        changes.push(("name", Some(n.clone())));
     }
     if let Some(e) = &b.email {
-        sqlx::query(
-            "UPDATE affiliates SET email = $1, email_hash = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(e)
-        .bind(reftrail::email::hash(e))
-        .bind(t)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
+        changes.push(("email", Some(e.clone())));
+        changes.push(("email_hash", reftrail::email::hash(e)));
     }
     if let Some(e) = &b.payout_email {
-        sqlx::query("UPDATE affiliates SET payout_email = $1, updated_at = $2 WHERE id = $3")
-            .bind(e)
-            .bind(t)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        changes.push(("payout_email", Some(e.clone())));
     }
     if let Some(c) = &b.category {
-        sqlx::query("UPDATE affiliates SET category = $1, updated_at = $2 WHERE id = $3")
-            .bind(c)
-            .bind(t)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        changes.push(("category", Some(c.clone())));
     }
     if let Some(s) = &b.status {
-        sqlx::query("UPDATE affiliates SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(s)
-            .bind(t)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        changes.push(("status", Some(s.clone())));
     }
     if let Some(c) = &b.commission {
-        sqlx::query("UPDATE affiliates SET commission = $1, updated_at = $2 WHERE id = $3")
-            .bind(c.as_ref().map(serde_json::to_string).transpose()?)
-            .bind(t)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        let rules = c.as_ref().map(serde_json::to_string).transpose()?;
+        changes.push(("commission", rules));
+    }
+    if !changes.is_empty() {
+        let mut set = String::new();
+        for (i, (column, _)) in changes.iter().enumerate() {
+            set.push_str(&format!("{column} = ${}, ", i + 1));
+        }
+        let n = changes.len();
+        let sql = format!(
+            "UPDATE affiliates SET {set}updated_at = ${} WHERE id = ${}",
+            n + 1,
+            n + 2
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (_, value) in changes {
+            q = q.bind(value);
+        }
+        q.bind(now()).bind(&id).execute(&mut *tx).await?;
     }
     if b.coupons.is_some() {
         set_coupons(&mut tx, &id, &codes).await?;
