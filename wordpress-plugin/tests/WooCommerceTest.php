@@ -175,6 +175,53 @@ class WooCommerceTest extends Reftrail_Test_Case {
 		$this->assertSame( 0, $r['store'][0]['revenue'] );
 	}
 
+	public function test_a_refund_reason_typed_on_several_lines_still_reverses_the_commission() {
+		global $wpdb;
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order( array( 'items' => array(), 'shipping_total' => '0.00', 'total' => '100.00' ) );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$order->update_status( 'processing' );
+		// A merchant's reason with line breaks, longer than a note may be, in Vietnamese and Thai.
+		$refund = reftrail_stand_in_refund( $order, '25.00', false, "Khách trả hàng:\r\n" . str_repeat( "สินค้าชำรุด\n", 40 ) );
+		$this->assertSame( 750, $this->referral_of( $order )['commission_net'] );
+		$this->assertSame( array(), $order->notes, 'no errors noted on the order' );
+		$reason = $wpdb->get_var( $wpdb->prepare( 'SELECT reason FROM ' . Reftrail_Db::table( 'refunds' ) . ' WHERE refund_key = %s', 'r:wc-refund-' . $refund->get_id() ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		$this->assertStringStartsWith( 'Khách trả hàng: สินค้าชำรุด สินค้าชำรุด', $reason );
+		$this->assertLessThanOrEqual( Reftrail_Input::MAX_NOTE, strlen( $reason ) );
+		$this->assertTrue( mb_check_encoding( $reason, 'UTF-8' ), 'cut on a character boundary' );
+		$this->assertFalse( Reftrail_Input::has_control( $reason ) );
+	}
+
+	public function test_what_the_shop_typed_never_costs_the_sale() {
+		register_taxonomy( 'product_cat', 'product' );
+		// A Thai category: WordPress keeps its slug percent-encoded (189 characters here).
+		$term = wp_insert_term( 'เครื่องใช้ไฟฟ้าในบ้าน', 'product_cat' );
+		$this->assertIsArray( $term, is_wp_error( $term ) ? $term->get_error_message() : '' );
+		$slug = get_term( $term['term_id'], 'product_cat' )->slug;
+		$this->assertGreaterThan( Reftrail_Input::MAX_TEXT, strlen( $slug ), 'the stored slug is longer than an item category may be' );
+		$post = wp_insert_post( array( 'post_type' => 'product', 'post_title' => 'Quạt điện', 'post_status' => 'publish' ) );
+		wp_set_object_terms( $post, array( (int) $term['term_id'] ), 'product_cat' );
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order(
+			array(
+				// A SKU longer than 128 bytes whose cut would fall inside a character, with a tab.
+				'items'        => array( new WC_Order_Item_Product( new WC_Product( $post, "QUẠT\t" . str_repeat( 'ĐIỆN-', 30 ) ), 1, '90.00' ) ),
+				'coupon_codes' => array( str_repeat( 'tet', 60 ) ),
+			)
+		);
+		$body = Reftrail_WooCommerce::sale_body( $order );
+		$item = $body['items'][0];
+		$this->assertSame( 'เครื่องใช้ไฟฟ้าในบ้าน', $item['category'], 'the slug as wp-admin shows it' );
+		$this->assertStringStartsWith( 'QUẠT ĐIỆN-ĐIỆN-', $item['sku'] );
+		$this->assertTrue( Reftrail_Input::text( $item['sku'], Reftrail_Input::MAX_TEXT ), 'a valid SKU: ' . $item['sku'] );
+		$this->assertArrayNotHasKey( 'coupon', $body, 'a coupon no affiliate can hold is left out' );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$this->assertSame( array(), $order->notes, 'no errors noted on the order' );
+		$this->assertSame( 'alice', $this->referral_of( $order )['affiliate'] );
+	}
+
 	public function test_cancelled_and_failed_orders_reverse_everything() {
 		$this->affiliate( 'alice' );
 		foreach ( array( 'cancelled', 'failed' ) as $status ) {

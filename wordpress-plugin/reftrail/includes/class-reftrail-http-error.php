@@ -60,6 +60,9 @@ final class Reftrail_Input {
 	/** Longest order id, SKU, coupon, event, customer id. */
 	const MAX_TEXT = 128;
 
+	/** Longest free-text note: a payout's note, a refund's or a rejection's reason. */
+	const MAX_NOTE = 500;
+
 	/** Longest URL. */
 	const MAX_URL = 2048;
 
@@ -75,6 +78,41 @@ final class Reftrail_Input {
 	 */
 	public static function text( $s, $max ) {
 		return is_string( $s ) && '' !== $s && strlen( $s ) <= $max && ! self::has_control( $s ) && mb_check_encoding( $s, 'UTF-8' );
+	}
+
+	/**
+	 * Checks the free-text note `$body[ $field ]`, if present: a string of at most MAX_NOTE
+	 * bytes of UTF-8 without control characters (notes are exported in CSV, where a line break
+	 * would start a new line).
+	 *
+	 * @param array  $body  Request body.
+	 * @param string $field Field name (`note`, `reason`).
+	 * @param string $code  Error code.
+	 * @throws Reftrail_Http_Error 400 when the note is not acceptable.
+	 */
+	public static function check_note( array $body, $field, $code ) {
+		if ( ! isset( $body[ $field ] ) ) {
+			return;
+		}
+		$s = $body[ $field ];
+		if ( ! is_string( $s ) || strlen( $s ) > self::MAX_NOTE || self::has_control( $s ) || ! mb_check_encoding( $s, 'UTF-8' ) ) {
+			throw Reftrail_Http_Error::bad( $code, $field . ' must be at most ' . self::MAX_NOTE . ' bytes, without control characters' );
+		}
+	}
+
+	/**
+	 * Text typed elsewhere (a WooCommerce refund's reason) made into an acceptable note: invalid
+	 * UTF-8 replaced, each run of white space and control characters (line breaks too) one
+	 * space, cut to `$max` bytes on a character boundary.
+	 *
+	 * @param string $s   Text.
+	 * @param int    $max Longest, in bytes.
+	 * @return string
+	 */
+	public static function one_line( $s, $max ) {
+		$s = mb_convert_encoding( (string) $s, 'UTF-8', 'UTF-8' );
+		$s = trim( (string) preg_replace( '/(?:[\x00-\x20\x7f]|\xc2[\x80-\xa0])+/', ' ', $s ) );
+		return rtrim( mb_strcut( $s, 0, $max, 'UTF-8' ) );
 	}
 
 	/**

@@ -160,20 +160,25 @@ final class Reftrail_WooCommerce {
 			}
 			$product  = $item->get_product();
 			$qty      = max( 1, (int) $item->get_quantity() );
-			$sku      = $product && '' !== (string) $product->get_sku() ? (string) $product->get_sku() : (string) $item->get_product_id();
+			// What the shop typed is made acceptable rather than refused: a SKU or category the
+			// sale's checks would refuse must not cost the affiliate the whole sale.
+			$sku      = $product ? Reftrail_Input::one_line( $product->get_sku(), Reftrail_Input::MAX_TEXT ) : '';
+			$sku      = '' !== $sku ? $sku : (string) $item->get_product_id();
 			$category = null;
 			if ( $product ) {
 				$terms = get_the_terms( $product->get_id(), 'product_cat' );
 				if ( is_array( $terms ) && $terms ) {
-					$category = (string) $terms[0]->slug;
+					// The slug as wp-admin shows it: WordPress keeps a non-Latin slug (Thai, say)
+					// percent-encoded, three times longer than the text.
+					$category = Reftrail_Input::one_line( rawurldecode( (string) $terms[0]->slug ), Reftrail_Input::MAX_TEXT );
 				}
 			}
 			$line = array(
-				'sku'      => substr( $sku, 0, 128 ),
+				'sku'      => $sku,
 				'amount'   => intdiv( Reftrail_Input::minor_units( $item->get_subtotal(), $currency ), $qty ),
 				'quantity' => $qty,
 			);
-			if ( null !== $category ) {
+			if ( null !== $category && '' !== $category ) {
 				$line['category'] = $category;
 			}
 			$items[] = $line;
@@ -190,8 +195,10 @@ final class Reftrail_WooCommerce {
 		if ( $created ) {
 			$body['at'] = gmdate( 'Y-m-d\TH:i:s\Z', min( $created->getTimestamp(), Reftrail_Db::now() ) );
 		}
+		// A coupon code no affiliate could hold (too long, control characters) is left out: it
+		// cannot credit anyone, and the sale must still be recorded.
 		$coupons = $order->get_coupon_codes();
-		if ( $coupons ) {
+		if ( $coupons && Reftrail_Input::text( (string) reset( $coupons ), Reftrail_Input::MAX_TEXT ) ) {
 			$body['coupon'] = (string) reset( $coupons );
 		}
 		$email = $order->get_billing_email();
@@ -349,7 +356,7 @@ final class Reftrail_WooCommerce {
 					'order_id'  => (string) $order_id,
 					'amount'    => $amount,
 					'refund_id' => 'wc-refund-' . $refund_id,
-					'reason'    => substr( (string) $refund->get_reason(), 0, 500 ),
+					'reason'    => Reftrail_Input::one_line( $refund->get_reason(), Reftrail_Input::MAX_NOTE ),
 				),
 				null
 			);
