@@ -17,6 +17,42 @@ fn var(k: &str) -> String {
     std::env::var(k).unwrap_or_else(|_| panic!("{k} must be set"))
 }
 
+/// Sends the requests `request(n)` makes, n = 0, 1, …, until 30 s have passed since `started`
+/// or the server has not answered for 2 s (it was killed), and logs the line `request` gives
+/// with each acknowledged request. Returns how many were sent and how many acknowledged.
+async fn post_until_killed(
+    started: Instant,
+    log: Arc<Mutex<std::fs::File>>,
+    mut request: impl FnMut(u64) -> (reqwest::RequestBuilder, String),
+) -> (u64, u64) {
+    let (mut sent, mut acked) = (0u64, 0u64);
+    let mut failing_since: Option<Instant> = None;
+    for n in 0.. {
+        if started.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        let (req, line) = request(n);
+        sent += 1;
+        match req.send().await {
+            Ok(r) if r.status().is_success() => {
+                failing_since = None;
+                acked += 1;
+                let mut l = log.lock().expect("log lock");
+                writeln!(l, "{line}").expect("write");
+                l.flush().expect("flush");
+            }
+            _ => {
+                let since = *failing_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_secs(2) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    (sent, acked)
+}
+
 #[tokio::test]
 #[ignore = "driven by scripts/test-server.sh"]
 async fn load_until_killed() {
@@ -50,82 +86,40 @@ async fn load_until_killed() {
     for worker in 0..8 {
         let (client, base, sk) = (client.clone(), base.clone(), sk.clone());
         let (coupon, log, run) = (coupon.clone(), log.clone(), run.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut acked = 0u64;
-            let mut failing_since: Option<Instant> = None;
-            for n in 0.. {
-                if started.elapsed() > Duration::from_secs(30) {
-                    break;
-                }
-                let order = format!("D-{run}-{worker}-{n}");
-                let body = json!({"order_id": order, "amount": 100_000, "currency": "VND", "coupon": coupon});
-                let sent = client
-                    .post(format!("{base}/v1/sales"))
-                    .bearer_auth(&sk)
-                    .json(&body)
-                    .send()
-                    .await;
-                match sent {
-                    Ok(r) if r.status().is_success() => {
-                        failing_since = None;
-                        acked += 1;
-                        let mut l = log.lock().expect("log lock");
-                        writeln!(l, "{order}").expect("write");
-                        l.flush().expect("flush");
-                    }
-                    _ => {
-                        let since = *failing_since.get_or_insert_with(Instant::now);
-                        if since.elapsed() > Duration::from_secs(2) {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                }
-            }
-            acked
-        }));
+        tasks.push(tokio::spawn(post_until_killed(started, log, move |n| {
+            let order = format!("D-{run}-{worker}-{n}");
+            let body =
+                json!({"order_id": order, "amount": 100_000, "currency": "VND", "coupon": coupon});
+            let request = client
+                .post(format!("{base}/v1/sales"))
+                .bearer_auth(&sk)
+                .json(&body);
+            (request, order)
+        })));
     }
     let mut clickers = Vec::new();
     for worker in 0..4 {
         let (client, base, affiliate) = (client.clone(), base.clone(), affiliate.clone());
         let (log, run) = (log.clone(), run.clone());
+        let counts = log.clone();
         clickers.push(tokio::spawn(async move {
-            let mut sent = 0u64;
-            let mut failing_since: Option<Instant> = None;
-            for n in 0.. {
-                if started.elapsed() > Duration::from_secs(30) {
-                    break;
-                }
+            let (sent, _) = post_until_killed(started, log, move |n| {
                 // A new visitor each time: 16 to 32 letters and digits.
                 let visitor = format!("v{run}w{worker}n{n}");
                 let visitor = &visitor[..visitor.len().min(32)];
                 let body = json!({"affiliate": affiliate, "url": "https://www.shop.test/?ref=durable",
                     "consent": "granted", "visitor": format!("{visitor:0<16}")});
-                sent += 1;
-                match client.post(format!("{base}/v1/clicks")).json(&body).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        failing_since = None;
-                        let mut l = log.lock().expect("log lock");
-                        writeln!(l, "click").expect("write");
-                        l.flush().expect("flush");
-                    }
-                    _ => {
-                        let since = *failing_since.get_or_insert_with(Instant::now);
-                        if since.elapsed() > Duration::from_secs(2) {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                }
-            }
-            let mut l = log.lock().expect("log lock");
+                (client.post(format!("{base}/v1/clicks")).json(&body), "click".to_owned())
+            })
+            .await;
+            let mut l = counts.lock().expect("log lock");
             writeln!(l, "clicks-sent {sent}").expect("write");
             l.flush().expect("flush");
         }));
     }
     let mut total = 0;
     for t in tasks {
-        total += t.await.expect("worker");
+        total += t.await.expect("worker").1;
     }
     for c in clickers {
         c.await.expect("click worker");

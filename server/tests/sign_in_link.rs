@@ -80,6 +80,38 @@ async fn state_with(mail: Option<Mailer>) -> AppState {
     .await
 }
 
+/// A server that mails through a fresh SMTP sink, its program changed by `program` (field,
+/// value) pairs; returns it with the sink's inbox.
+async fn mailing_server(
+    from: &str,
+    public_url: &str,
+    program: &[(&str, Value)],
+) -> (AppState, Arc<Mutex<Vec<String>>>) {
+    let (port, inbox) = smtp_sink().await;
+    let mailer =
+        Mailer::new(&format!("smtp://127.0.0.1:{port}"), from, public_url).expect("mailer");
+    let state = state_with(Some(mailer)).await;
+    let (_, mut current) = call(&state, "GET", "/v1/program", Some(SK), json!(null)).await;
+    for (field, value) in program {
+        current[*field] = value.clone();
+    }
+    let (s, answer) = call(&state, "PUT", "/v1/program", Some(SK), current).await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    (state, inbox)
+}
+
+/// Asks for a sign-in link for `email`, as the portal's form does.
+async fn ask_link(state: &AppState, email: &str) -> (StatusCode, Value) {
+    let body = json!({ "email": email });
+    call(state, "POST", "/v1/portal/sign-in-link", None, body).await
+}
+
+/// Exchanges a link's code for a session.
+async fn exchange(state: &AppState, code: &str) -> (StatusCode, Value) {
+    let body = json!({ "code": code });
+    call(state, "POST", "/v1/portal/session", None, body).await
+}
+
 /// The text of `message`: its body, decoded from base64 or quoted-printable (the mailer picks
 /// one for non-ASCII text).
 fn body_of(message: &str) -> String {
@@ -127,24 +159,12 @@ fn code_in(message: &str) -> String {
 
 #[tokio::test]
 async fn a_link_by_email_signs_the_affiliate_in_once() {
-    let (port, inbox) = smtp_sink().await;
-    let mailer = Mailer::new(
-        &format!("smtp://127.0.0.1:{port}"),
+    let (state, inbox) = mailing_server(
         "Shop affiliates <affiliates@shop.test>",
         "https://track.shop.test",
+        &[("name", json!("Cửa hàng An")), ("locale", json!("vi"))],
     )
-    .expect("mailer");
-    let state = state_with(Some(mailer)).await;
-    let (s, mut program) = call(&state, "GET", "/v1/program", Some(SK), json!(null)).await;
-    assert_eq!(s, StatusCode::OK);
-    program["name"] = json!("Cửa hàng An");
-    program["locale"] = json!("vi");
-    assert_eq!(
-        call(&state, "PUT", "/v1/program", Some(SK), program)
-            .await
-            .0,
-        StatusCode::OK
-    );
+    .await;
     for (id, email, status) in [
         ("alice", "Alice@Example.com", "approved"),
         ("bob", "bob@example.com", "approved"),
@@ -168,16 +188,7 @@ async fn a_link_by_email_signs_the_affiliate_in_once() {
         "nobody@example.com",
         "mallory@example.com",
     ] {
-        answers.push(
-            call(
-                &state,
-                "POST",
-                "/v1/portal/sign-in-link",
-                None,
-                json!({"email": email}),
-            )
-            .await,
-        );
+        answers.push(ask_link(&state, email).await);
     }
     assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
     assert_eq!(answers[0].0, StatusCode::ACCEPTED);
@@ -200,14 +211,7 @@ async fn a_link_by_email_signs_the_affiliate_in_once() {
     assert_eq!(code.len(), 32);
 
     // The code signs in once; the session opens alice's /v1/me and no merchant route.
-    let (s, session) = call(
-        &state,
-        "POST",
-        "/v1/portal/session",
-        None,
-        json!({"code": code}),
-    )
-    .await;
+    let (s, session) = exchange(&state, &code).await;
     assert_eq!(s, StatusCode::CREATED, "{session}");
     assert_eq!(session["affiliate"], "alice");
     let token = session["token"].as_str().expect("token").to_owned();
@@ -221,14 +225,7 @@ async fn a_link_by_email_signs_the_affiliate_in_once() {
             .0,
         StatusCode::FORBIDDEN
     );
-    let (s, again) = call(
-        &state,
-        "POST",
-        "/v1/portal/session",
-        None,
-        json!({"code": code}),
-    )
-    .await;
+    let (s, again) = exchange(&state, &code).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{again}");
 
     // Suspending alice closes her session.
@@ -250,15 +247,10 @@ async fn a_link_by_email_signs_the_affiliate_in_once() {
 
     // At most three live links per affiliate: the fourth request sends nothing.
     for _ in 0..4 {
-        let (s, _) = call(
-            &state,
-            "POST",
-            "/v1/portal/sign-in-link",
-            None,
-            json!({"email": "bob@example.com"}),
-        )
-        .await;
-        assert_eq!(s, StatusCode::ACCEPTED);
+        assert_eq!(
+            ask_link(&state, "bob@example.com").await.0,
+            StatusCode::ACCEPTED
+        );
     }
     assert_eq!(inbox.lock().expect("lock").len(), 1 + 3);
 
@@ -269,37 +261,19 @@ async fn a_link_by_email_signs_the_affiliate_in_once() {
         .await
         .expect("expire");
     assert_eq!(
-        call(
-            &state,
-            "POST",
-            "/v1/portal/session",
-            None,
-            json!({"code": bob_code})
-        )
-        .await
-        .0,
+        exchange(&state, &bob_code).await.0,
         StatusCode::UNAUTHORIZED
     );
 }
 
 #[tokio::test]
 async fn the_message_follows_the_program_language() {
-    let (port, inbox) = smtp_sink().await;
-    let mailer = Mailer::new(
-        &format!("smtp://127.0.0.1:{port}"),
+    let (state, inbox) = mailing_server(
         "a@shop.test",
         "http://127.0.0.1:9",
+        &[("locale", json!("th"))],
     )
-    .expect("mailer");
-    let state = state_with(Some(mailer)).await;
-    let (_, mut program) = call(&state, "GET", "/v1/program", Some(SK), json!(null)).await;
-    program["locale"] = json!("th");
-    assert_eq!(
-        call(&state, "PUT", "/v1/program", Some(SK), program)
-            .await
-            .0,
-        StatusCode::OK
-    );
+    .await;
     call(
         &state,
         "POST",
@@ -308,14 +282,10 @@ async fn the_message_follows_the_program_language() {
         json!({"id": "somchai", "name": "Somchai", "email": "s@example.co.th"}),
     )
     .await;
-    call(
-        &state,
-        "POST",
-        "/v1/portal/sign-in-link",
-        None,
-        json!({"email": "s@example.co.th"}),
-    )
-    .await;
+    assert_eq!(
+        ask_link(&state, "s@example.co.th").await.0,
+        StatusCode::ACCEPTED
+    );
     let mail = inbox.lock().expect("lock").clone();
     assert_eq!(mail.len(), 1);
     // The Thai subject travels RFC 2047-encoded; the body says the link in full.
@@ -328,14 +298,7 @@ async fn the_message_follows_the_program_language() {
 #[tokio::test]
 async fn bad_requests_are_refused_and_a_server_without_mail_says_so() {
     let state = state_with(None).await;
-    let (s, e) = call(
-        &state,
-        "POST",
-        "/v1/portal/sign-in-link",
-        None,
-        json!({"email": "a@b.co"}),
-    )
-    .await;
+    let (s, e) = ask_link(&state, "a@b.co").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(e["error"]["code"], "email_sign_in_off");
     for body in [
@@ -363,14 +326,7 @@ async fn bad_requests_are_refused_and_a_server_without_mail_says_so() {
         let (s, e) = call(&state, "POST", "/v1/portal/session", None, body.clone()).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body} → {e}");
     }
-    let (s, _) = call(
-        &state,
-        "POST",
-        "/v1/portal/session",
-        None,
-        json!({"code": "abc123"}),
-    )
-    .await;
+    let (s, _) = exchange(&state, "abc123").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(
         call(

@@ -70,6 +70,36 @@ async fn program_with_hook(hook: &str) -> (AppState, String, Value) {
     (state, secret, sale)
 }
 
+/// Runs one delivery round; returns how many events were delivered.
+async fn round(state: &AppState, client: &reqwest::Client) -> usize {
+    reftrail_server::webhooks::deliver_due(state, client)
+        .await
+        .expect("round")
+}
+
+/// The one queued event's attempts and last error; whether it was delivered.
+async fn outbox_row(state: &AppState) -> (i64, Option<String>, bool) {
+    let row = sqlx::query("SELECT attempts, last_error, delivered_at FROM outbox")
+        .fetch_one(&state.db.pool)
+        .await
+        .expect("row");
+    (
+        row.try_get(0).expect("attempts"),
+        row.try_get(1).expect("last_error"),
+        row.try_get::<Option<i64>, _>(2)
+            .expect("delivered_at")
+            .is_some(),
+    )
+}
+
+/// Makes every queued event due now.
+async fn make_due(state: &AppState) {
+    sqlx::query("UPDATE outbox SET next_at = 0")
+        .execute(&state.db.pool)
+        .await
+        .expect("due");
+}
+
 #[tokio::test]
 async fn events_are_signed_delivered_and_retried() {
     let inbox = Inbox::default();
@@ -87,38 +117,13 @@ async fn events_are_signed_delivered_and_retried() {
 
     let client = reqwest::Client::new();
     // First attempt: the receiver fails; the event stays queued with a backoff.
-    assert_eq!(
-        reftrail_server::webhooks::deliver_due(&state, &client)
-            .await
-            .expect("round"),
-        0
-    );
-    let row = sqlx::query("SELECT attempts, delivered_at FROM outbox")
-        .fetch_one(&state.db.pool)
-        .await
-        .expect("row");
-    assert_eq!(row.try_get::<i64, _>(0).expect("attempts"), 1);
-    assert!(row
-        .try_get::<Option<i64>, _>(1)
-        .expect("delivered")
-        .is_none());
+    assert_eq!(round(&state, &client).await, 0);
+    let (attempts, _, delivered) = outbox_row(&state).await;
+    assert_eq!((attempts, delivered), (1, false));
     // Make it due again and retry: delivered once.
-    sqlx::query("UPDATE outbox SET next_at = 0")
-        .execute(&state.db.pool)
-        .await
-        .expect("due");
-    assert_eq!(
-        reftrail_server::webhooks::deliver_due(&state, &client)
-            .await
-            .expect("round"),
-        1
-    );
-    assert_eq!(
-        reftrail_server::webhooks::deliver_due(&state, &client)
-            .await
-            .expect("round"),
-        0
-    );
+    make_due(&state).await;
+    assert_eq!(round(&state, &client).await, 1);
+    assert_eq!(round(&state, &client).await, 0);
 
     let got = inbox.got.lock().expect("lock").clone();
     assert_eq!(got.len(), 1);
@@ -227,35 +232,16 @@ async fn events_reach_an_https_endpoint_whose_certificate_verifies() {
 
     // Without the CA the certificate is unknown: nothing is sent, the event waits.
     let plain = reftrail_server::webhooks::client(None).expect("client");
-    assert_eq!(
-        reftrail_server::webhooks::deliver_due(&state, &plain)
-            .await
-            .expect("round"),
-        0
-    );
+    assert_eq!(round(&state, &plain).await, 0);
     assert!(inbox.got.lock().expect("lock").is_empty());
-    let row = sqlx::query("SELECT attempts, last_error FROM outbox")
-        .fetch_one(&state.db.pool)
-        .await
-        .expect("row");
-    assert_eq!(row.try_get::<i64, _>(0).expect("attempts"), 1);
-    assert!(row
-        .try_get::<Option<String>, _>(1)
-        .expect("error")
-        .is_some());
+    let (attempts, error, delivered) = outbox_row(&state).await;
+    assert_eq!((attempts, delivered), (1, false));
+    assert!(error.is_some(), "the failure is kept");
 
     // With it (`--webhook-ca-file`), the retry is delivered over TLS, signed.
-    sqlx::query("UPDATE outbox SET next_at = 0")
-        .execute(&state.db.pool)
-        .await
-        .expect("due");
+    make_due(&state).await;
     let trusting = reftrail_server::webhooks::client(Some(&ca_file)).expect("client");
-    assert_eq!(
-        reftrail_server::webhooks::deliver_due(&state, &trusting)
-            .await
-            .expect("round"),
-        1
-    );
+    assert_eq!(round(&state, &trusting).await, 1);
     let got = inbox.got.lock().expect("lock").clone();
     assert_eq!(got.len(), 1);
     let (sig, body) = &got[0];

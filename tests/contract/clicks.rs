@@ -221,18 +221,7 @@ async fn repeated_clicks_count_once_as_unique() {
         uniques.push(r.json["unique"].as_bool());
     }
     assert_eq!(uniques, vec![Some(true), Some(false), Some(false)]);
-    let r = req("GET", "/v1/reports/affiliates?limit=1000")
-        .sk()
-        .send()
-        .await;
-    r.status(200);
-    let row = r.json["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|x| x["key"] == a.as_str())
-        .cloned()
-        .expect("affiliate row");
+    let row = affiliate_report_row(&a, "").await;
     assert_eq!(row["clicks"], 3);
     assert_eq!(row["unique_clicks"], 1);
     assert_eq!(row["unique_visitors"], 1);

@@ -20,11 +20,8 @@ async fn a_replayed_sale_answers_the_first_result() {
     let r = sale(changed).await;
     r.status(200);
     assert_eq!(r.json, first.json);
-    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    assert_eq!(r.json["referrals"].as_array().map(Vec::len), Some(1));
+    let referrals = referrals_of(&a, "").await;
+    assert_eq!(referrals.len(), 1);
 }
 
 #[tokio::test]
@@ -49,11 +46,8 @@ async fn concurrent_replays_create_one_referral() {
     }
     assert_eq!(created, 1);
     assert!(bodies.windows(2).all(|w| w[0] == w[1]));
-    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    assert_eq!(r.json["referrals"].as_array().map(Vec::len), Some(1));
+    let referrals = referrals_of(&a, "").await;
+    assert_eq!(referrals.len(), 1);
 }
 
 #[tokio::test]

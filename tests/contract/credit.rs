@@ -115,18 +115,10 @@ async fn the_multi_touch_model_credits_every_click_of_the_buyer() {
     assert_eq!(got[2].2, json!({"gross": 1, "net": 1}));
 
     // A partial refund takes credit back in proportion; a full one also leaves the net count.
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": o2, "amount": 50_001, "refund_id": uid("r")}))
-        .send()
+    refund(json!({"order_id": o2, "amount": 50_001, "refund_id": uid("r")}))
         .await
         .status(201);
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": o1}))
-        .send()
-        .await
-        .status(201);
+    refund(json!({"order_id": o1})).await.status(201);
     let got = credited(&[&alice, &bob, &carol]).await;
     // 49,999 left of the second order: 19,999.6 / 9,999.8 / 19,999.6 → 19,999 / 10,000 /
     // 20,000 (the largest remainders get the units left, ties to the later touch).

@@ -373,6 +373,42 @@ pub async fn sale(body: Value) -> Res {
     req("POST", "/v1/sales").sk().json(&body).send().await
 }
 
+/// Posts a refund with the secret key.
+pub async fn refund(body: Value) -> Res {
+    req("POST", "/v1/refunds").sk().json(&body).send().await
+}
+
+/// The referrals of `affiliate`, newest first, as the merchant lists them (`query` adds
+/// parameters: `&status=paid`).
+pub async fn referrals_of(affiliate: &str, query: &str) -> Vec<Value> {
+    let r = req(
+        "GET",
+        &format!("/v1/referrals?affiliate={affiliate}{query}"),
+    )
+    .sk()
+    .send()
+    .await;
+    r.status(200);
+    r.json["referrals"].as_array().expect("referrals").clone()
+}
+
+/// The row of `affiliate` in `GET /v1/reports/affiliates?limit=1000{query}` (`query` adds
+/// parameters: `&sort=clicks`).
+pub async fn affiliate_report_row(affiliate: &str, query: &str) -> Value {
+    let r = req("GET", &format!("/v1/reports/affiliates?limit=1000{query}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    r.json["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|x| x["key"] == affiliate)
+        .cloned()
+        .expect("the affiliate's row")
+}
+
 /// Signs the merchant in; returns (session cookie value, CSRF token).
 pub async fn login() -> (String, String) {
     let r = req("POST", "/v1/session")

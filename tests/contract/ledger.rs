@@ -45,79 +45,48 @@ async fn partial_refunds_reverse_in_proportion_and_add_up() {
     }
     // 33.3 -> 33, 66.6 -> 67 (34 more), 100 (33 more): half to even on the running total.
     assert_eq!(reversed, vec![33, 34, 33]);
-    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    let referral = &r.json["referrals"][0];
+    let referrals = referrals_of(&a, "").await;
+    let referral = &referrals[0];
     assert_eq!(referral["status"], "reversed");
     assert_eq!(referral["commission_net"], 0);
     assert_eq!(referral["commission"], 100);
     // Nothing is left to refund.
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "amount": 1, "refund_id": format!("{order}-r9")}))
-        .send()
+    refund(json!({"order_id": order, "amount": 1, "refund_id": format!("{order}-r9")}))
         .await
         .error(422, "refund_exceeds_order");
     // A replayed refund answers the first result; its id reused differently is a conflict.
-    let again = req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "amount": 333, "refund_id": format!("{order}-r0")}))
-        .send()
-        .await;
+    let again =
+        refund(json!({"order_id": order, "amount": 333, "refund_id": format!("{order}-r0")})).await;
     again.status(200);
     assert_eq!(again.json["commission_reversed"], 33);
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "amount": 300, "refund_id": format!("{order}-r0")}))
-        .send()
+    refund(json!({"order_id": order, "amount": 300, "refund_id": format!("{order}-r0")}))
         .await
         .error(409, "idempotency_key_reused");
 }
 
 #[tokio::test]
 async fn refund_errors() {
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": uid("missing")}))
-        .send()
+    refund(json!({"order_id": uid("missing")}))
         .await
         .error(404, "order_not_found");
     let order = uid("o");
     sale(json!({"order_id": order, "amount": 500, "currency": "USD"}))
         .await
         .status(201);
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "amount": 100}))
-        .send()
+    refund(json!({"order_id": order, "amount": 100}))
         .await
         .error(400, "missing_refund_id");
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "amount": 0, "refund_id": "x"}))
-        .send()
+    refund(json!({"order_id": order, "amount": 0, "refund_id": "x"}))
         .await
         .error(400, "invalid_amount");
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "amount": 600, "refund_id": uid("r")}))
-        .send()
+    refund(json!({"order_id": order, "amount": 600, "refund_id": uid("r")}))
         .await
         .error(422, "refund_exceeds_order");
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "currency": "EUR"}))
-        .send()
+    refund(json!({"order_id": order, "currency": "EUR"}))
         .await
         .error(400, "currency_mismatch");
     // A full refund of an unattributed order: no commission to reverse.
-    let r = req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order}))
-        .send()
-        .await;
+    let r = refund(json!({"order_id": order})).await;
     r.status(201);
     assert_eq!(r.json["commission_reversed"], 0);
     assert!(r.json["referral"].is_null());
@@ -175,14 +144,8 @@ async fn review_moves_referrals_through_their_statuses() {
         .await;
     r.status(200);
     assert_eq!(r.json["affiliate"], a.as_str());
-    let r = req(
-        "GET",
-        &format!("/v1/referrals?affiliate={a}&status=rejected"),
-    )
-    .sk()
-    .send()
-    .await;
-    assert_eq!(r.json["referrals"].as_array().map(Vec::len), Some(1));
+    let referrals = referrals_of(&a, "&status=rejected").await;
+    assert_eq!(referrals.len(), 1);
 }
 
 #[tokio::test]
@@ -204,12 +167,9 @@ async fn payouts_pay_approved_balances_and_net_later_refunds() {
         r.json["lines"],
         json!([{"affiliate": a, "currency": "VND", "amount": 1000, "paypal_email": "payouts@affiliates.test", "referrals": 1}])
     );
-    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    assert_eq!(r.json["referrals"][0]["status"], "paid");
-    assert_eq!(r.json["referrals"][0]["payout_id"], payout.as_str());
+    let referrals = referrals_of(&a, "").await;
+    assert_eq!(referrals[0]["status"], "paid");
+    assert_eq!(referrals[0]["payout_id"], payout.as_str());
     // The PayPal mass payment file.
     let r = req("GET", &format!("/v1/payouts/{payout}.csv"))
         .sk()
@@ -232,11 +192,7 @@ async fn payouts_pay_approved_balances_and_net_later_refunds() {
     r.status(200);
     assert_eq!(r.json["lines"][0]["amount"], 1000);
     // A refund after payout leaves a negative balance; the next payout nets it.
-    let r = req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "amount": 5_000, "refund_id": uid("r")}))
-        .send()
-        .await;
+    let r = refund(json!({"order_id": order, "amount": 5_000, "refund_id": uid("r")})).await;
     r.status(201);
     assert_eq!(r.json["commission_reversed"], 500);
     let b = balance(&a, "VND").await;
@@ -272,11 +228,8 @@ async fn payouts_pay_approved_balances_and_net_later_refunds() {
         .as_array()
         .is_some_and(|p| p.iter().any(|x| x["id"] == payout.as_str())));
     // A paid referral cannot be rejected.
-    let r = req("GET", &format!("/v1/referrals?affiliate={a}&status=paid"))
-        .sk()
-        .send()
-        .await;
-    let paid = r.json["referrals"][0]["id"]
+    let referrals = referrals_of(&a, "&status=paid").await;
+    let paid = referrals[0]["id"]
         .as_str()
         .expect("paid referral")
         .to_owned();
@@ -325,7 +278,7 @@ async fn concurrent_retries_of_one_refund_apply_it_once() {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let b = body.clone();
-            tokio::spawn(async move { req("POST", "/v1/refunds").sk().json(&b).send().await })
+            tokio::spawn(async move { refund(b).await })
         })
         .collect();
     let mut created = 0;
@@ -367,10 +320,7 @@ async fn notes_and_reasons_are_short_single_lines() {
         "tab\tbetween",
         "bell\u{7}",
     ] {
-        req("POST", "/v1/refunds")
-            .sk()
-            .json(&json!({"order_id": order, "amount": 100, "refund_id": uid("r"), "reason": bad}))
-            .send()
+        refund(json!({"order_id": order, "amount": 100, "refund_id": uid("r"), "reason": bad}))
             .await
             .error(400, "invalid_reason");
         req("POST", &format!("/v1/referrals/{referral}/reject"))
@@ -388,22 +338,12 @@ async fn notes_and_reasons_are_short_single_lines() {
     }
     // Nothing of the refused requests was written: the referral's status is unchanged (not
     // rejected, not paid) and the whole order is still refundable.
-    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    assert_eq!(r.json["referrals"][0]["status"], status);
+    let referrals = referrals_of(&a, "").await;
+    assert_eq!(referrals[0]["status"], status);
     let ok = "ก".repeat(166); // 498 bytes: a note may be this long
-    let r = req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": order, "refund_id": uid("r"), "reason": ok}))
-        .send()
-        .await;
+    let r = refund(json!({"order_id": order, "refund_id": uid("r"), "reason": ok})).await;
     r.status(201);
     assert_eq!(r.json["refund"]["refunded_total"], 1000);
-    let r = req("GET", &format!("/v1/referrals?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    assert_eq!(r.json["referrals"][0]["status"], "reversed");
+    let referrals = referrals_of(&a, "").await;
+    assert_eq!(referrals[0]["status"], "reversed");
 }

@@ -23,30 +23,14 @@ async fn kpis_of_one_affiliate_are_exact() {
     sale(json!({"order_id": uid("o"), "amount": 300_000, "currency": "VND", "click_id": c1}))
         .await
         .status(201);
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": o1}))
-        .send()
-        .await
-        .status(201);
+    refund(json!({"order_id": o1})).await.status(201);
     req("POST", "/v1/leads")
         .sk()
         .json(&json!({"event": "signup", "customer_id": uid("c"), "click_id": c1}))
         .send()
         .await
         .status(201);
-    let r = req("GET", "/v1/reports/affiliates?limit=1000&sort=clicks")
-        .sk()
-        .send()
-        .await;
-    r.status(200);
-    let row = r.json["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .find(|x| x["key"] == a.as_str())
-        .cloned()
-        .expect("row");
+    let row = affiliate_report_row(&a, "&sort=clicks").await;
     assert_eq!(row["clicks"], 2);
     assert_eq!(
         row["unique_visitors"], 1,
@@ -133,27 +117,10 @@ async fn roi_and_contribution_margin_use_the_cost_of_goods() {
         .await
         .status(201);
     // Half of o2 refunded: half its cost of goods comes back, like its revenue and commission.
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": o2, "amount": 150_000, "refund_id": uid("r")}))
-        .send()
+    refund(json!({"order_id": o2, "amount": 150_000, "refund_id": uid("r")}))
         .await
         .status(201);
-    let row = || async {
-        let r = req("GET", "/v1/reports/affiliates?limit=1000&sort=clicks")
-            .sk()
-            .send()
-            .await;
-        r.status(200);
-        r.json["rows"]
-            .as_array()
-            .expect("rows")
-            .iter()
-            .find(|x| x["key"] == a.as_str())
-            .cloned()
-            .expect("row")
-    };
-    let r = row().await;
+    let r = affiliate_report_row(&a, "&sort=clicks").await;
     let m = money(&r, "VND");
     assert_eq!(m["revenue_net"], 250_000);
     assert_eq!(m["commissions"], 25_000);
@@ -167,7 +134,7 @@ async fn roi_and_contribution_margin_use_the_cost_of_goods() {
     sale(json!({"order_id": o3, "amount": 50_000, "currency": "VND", "click_id": c1}))
         .await
         .status(201);
-    let r = row().await;
+    let r = affiliate_report_row(&a, "&sort=clicks").await;
     let m = money(&r, "VND");
     assert_eq!(m["revenue_net"], 300_000);
     assert_eq!(m["cost_of_goods"], 100_000);
@@ -176,13 +143,8 @@ async fn roi_and_contribution_margin_use_the_cost_of_goods() {
     assert_eq!(m["roi_percent"], Value::Null);
     assert_eq!(m["contribution_margin"], 300_000 - 100_000 - 30_000);
     // Refunded in full it is no net sale any more: ROI again.
-    req("POST", "/v1/refunds")
-        .sk()
-        .json(&json!({"order_id": o3}))
-        .send()
-        .await
-        .status(201);
-    let r = row().await;
+    refund(json!({"order_id": o3})).await.status(201);
+    let r = affiliate_report_row(&a, "&sort=clicks").await;
     let m = money(&r, "VND");
     assert_eq!(m["sales_without_cost"], 0);
     assert_eq!(m["roi"], 5.0);
@@ -231,23 +193,10 @@ async fn partial_refunds_take_back_exactly_the_cost_of_goods() {
         .status(201);
     // Thirds: 333, 334, 333 taken back (the rounding of commission reversals).
     for left in [667, 333, 0] {
-        req("POST", "/v1/refunds")
-            .sk()
-            .json(&json!({"order_id": order, "amount": 1_000, "refund_id": uid("r")}))
-            .send()
+        refund(json!({"order_id": order, "amount": 1_000, "refund_id": uid("r")}))
             .await
             .status(201);
-        let r = req("GET", "/v1/reports/affiliates?limit=1000&sort=clicks")
-            .sk()
-            .send()
-            .await;
-        let row = r.json["rows"]
-            .as_array()
-            .expect("rows")
-            .iter()
-            .find(|x| x["key"] == a.as_str())
-            .cloned()
-            .expect("row");
+        let row = affiliate_report_row(&a, "&sort=clicks").await;
         assert_eq!(money(&row, "VND")["cost_of_goods"], left);
     }
 }
