@@ -175,6 +175,15 @@ function run(name, arg) {
   return name == 'decorate' ? result || text : result;
 }
 
+// Google Consent Mode as gtag() queues it in window.dataLayer: `mode.default` is the site's
+// default for ad_storage, `mode.update` the visitor's choice in the site's banner
+// (src/consent.rs decides what each means). A default for some regions only is left out: the
+// visitor's region is not known here.
+function consentMode(mode, e) {
+  var s = e && e[0] == 'consent' && e[2] && !e[2].region && e[2].ad_storage;
+  if (s == 'granted' || s == 'denied') mode[e[1]] = s;
+}
+
 /** Runs `reftrail(name, a, b)`; a function argument receives the result. */
 export function command(name, a, b) {
   if (!ready) return;
@@ -208,6 +217,19 @@ function boot(options, queue) {
   calls.forEach(function (c) {
     if (c[0] == 'config') settings += flat(c[1] || {}, '');
   });
+  // Consent Mode stated before start: a default is a setting, an update the visitor's choice;
+  // a queued reftrail('consent', …) call is a later choice.
+  var layer = (window.dataLayer = window.dataLayer || []);
+  var push = layer.push;
+  var mode = {};
+  [].forEach.call(layer, function (e) {
+    consentMode(mode, e);
+  });
+  if (mode.default) settings += 'consentModeDefault' + US + mode.default + RS;
+  var choice = mode.update || '';
+  calls.forEach(function (c) {
+    if (c[0] == 'consent') choice = String(c[1]);
+  });
   var seed = new Uint32Array(2);
   try {
     crypto.getRandomValues(seed);
@@ -226,9 +248,24 @@ function boot(options, queue) {
     document.cookie, stored('rt_ref'), stored('rt_queue'),
     navigator.globalPrivacyControl ? 1 : 0, Date.now(),
     (seed[0] >>> 0).toString(16) + ('0000000' + (seed[1] >>> 0).toString(16)).slice(-8),
+    esc(choice),
   ].join(US);
   apply(invoke('boot', settings, page));
   ready = 1;
+  // Later choices in the banner are consent calls. The page's own push runs first, and its
+  // answer is returned as it was.
+  if (push && push.apply)
+    layer.push = function () {
+      var out = push.apply(layer, arguments);
+      try {
+        [].forEach.call(arguments, function (e) {
+          var m = {};
+          consentMode(m, e);
+          if (m.update) command('consent', m.update);
+        });
+      } catch (e) {} // nothing of the core's reaches the page's gtag() call
+      return out;
+    };
   calls.forEach(function (c) {
     if (c[0] != 'config') {
       try {

@@ -20,6 +20,9 @@ pub struct Config {
     pub key: Option<String>,
     /// Consent before the site says anything (`data-consent`).
     pub consent: Consent,
+    /// The page's Google Consent Mode default for `ad_storage`, which the runtime reads from
+    /// `window.dataLayer` and passes as the setting `consentModeDefault`.
+    pub consent_mode_default: Option<Consent>,
     /// Whether Global Privacy Control counts as a refusal.
     pub honour_gpc: bool,
     /// What to read from the address.
@@ -38,6 +41,7 @@ impl Default for Config {
             endpoint: String::new(),
             key: None,
             consent: Consent::Granted,
+            consent_mode_default: None,
             honour_gpc: true,
             capture: CaptureConfig::default(),
             policy: Policy::default(),
@@ -150,6 +154,10 @@ impl Config {
                 self.key = Some(value.into());
             }
             "consent" => self.consent = Consent::parse(value).ok_or(ConfigError::Consent)?,
+            "consentModeDefault" => {
+                let c = Consent::parse(value).filter(|c| *c != Consent::Pending);
+                self.consent_mode_default = Some(c.ok_or(ConfigError::Consent)?);
+            }
             "gpc" => self.honour_gpc = boolean(value)?,
             "clean" => self.clean = boolean(value)?,
             "fragment" => self.capture.fragment = boolean(value)?,
@@ -249,6 +257,11 @@ mod tests {
         err!("key", "pk_<script>", ConfigError::Key);
         ok!("consent", "pending", |c| c.consent == Consent::Pending);
         err!("consent", "maybe", ConfigError::Consent);
+        ok!("consentModeDefault", "denied", |c| c.consent_mode_default
+            == Some(Consent::Denied));
+        ok!("consentModeDefault", "granted", |c| c.consent_mode_default
+            == Some(Consent::Granted));
+        err!("consentModeDefault", "pending", ConfigError::Consent);
         ok!("gpc", "false", |c| !c.honour_gpc);
         ok!("clean", "false", |c| !c.clean);
         ok!("fragment", "0", |c| !c.capture.fragment);

@@ -3,6 +3,11 @@
 //! Until consent is granted, the browser keeps the touch in memory only; it is persisted the
 //! moment consent is granted on the same page. Global Privacy Control is honoured by default: it
 //! counts as a refusal unless the visitor then grants consent explicitly on the site.
+//!
+//! Google Consent Mode is read from the page (`js/runtime.js` watches `window.dataLayer`): an
+//! `update` of `ad_storage` is the visitor's choice in the site's consent banner and counts as an
+//! explicit call; a `default` of `denied` means the visitor has not chosen yet, so a site default
+//! of `granted` becomes `pending` (it never makes the site's own setting more permissive).
 
 /// A consent state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +48,9 @@ impl Consent {
 pub struct Signals {
     /// The site's setting (`data-consent`): `Granted` where no consent is required.
     pub site_default: Consent,
+    /// The page's Google Consent Mode default for `ad_storage`
+    /// (`gtag('consent', 'default', {ad_storage})`), if it states one.
+    pub consent_mode_default: Option<Consent>,
     /// The last explicit `reftrail('consent', …)` call on this page, if any.
     pub explicit: Option<Consent>,
     /// Whether the browser sends Global Privacy Control (`navigator.globalPrivacyControl`).
@@ -52,11 +60,17 @@ pub struct Signals {
 }
 
 /// The consent in force: an explicit call wins; otherwise GPC (when honoured) refuses; otherwise
-/// the site's default.
+/// the site's default, which a Consent Mode default of `denied` turns from `Granted` into
+/// `Pending`.
 pub fn resolve(s: &Signals) -> Consent {
     match s.explicit {
         Some(c) => c,
         None if s.gpc && s.honour_gpc => Consent::Denied,
+        None if s.site_default == Consent::Granted
+            && s.consent_mode_default == Some(Consent::Denied) =>
+        {
+            Consent::Pending
+        }
         None => s.site_default,
     }
 }
@@ -68,9 +82,13 @@ mod tests {
 
     macro_rules! resolves {
         ($default:expr, $explicit:expr, $gpc:expr, $honour:expr => $want:expr) => {
+            resolves!($default, None, $explicit, $gpc, $honour => $want)
+        };
+        ($default:expr, $mode:expr, $explicit:expr, $gpc:expr, $honour:expr => $want:expr) => {
             assert_eq!(
                 resolve(&Signals {
                     site_default: $default,
+                    consent_mode_default: $mode,
                     explicit: $explicit,
                     gpc: $gpc,
                     honour_gpc: $honour
@@ -91,6 +109,20 @@ mod tests {
         resolves!(Pending, Some(Granted), true, true => Granted);
         resolves!(Granted, Some(Denied), false, true => Denied);
         resolves!(Granted, Some(Pending), false, true => Pending);
+    }
+
+    #[test]
+    fn a_consent_mode_default_only_ever_waits() {
+        // `denied` before the visitor chooses: the touch waits instead of being written.
+        resolves!(Granted, Some(Denied), None, false, true => Pending);
+        // It never loosens the site's own setting, nor outranks GPC or a choice.
+        resolves!(Pending, Some(Denied), None, false, true => Pending);
+        resolves!(Denied, Some(Denied), None, false, true => Denied);
+        resolves!(Pending, Some(Granted), None, false, true => Pending);
+        resolves!(Denied, Some(Granted), None, false, true => Denied);
+        resolves!(Granted, Some(Granted), None, true, true => Denied);
+        resolves!(Granted, Some(Denied), Some(Granted), false, true => Granted);
+        resolves!(Granted, Some(Denied), Some(Denied), false, true => Denied);
     }
 
     #[test]

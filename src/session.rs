@@ -70,6 +70,11 @@ pub struct Page<'a> {
     pub now: u64,
     /// Random bits from `crypto.getRandomValues`, for visitor ids and idempotency keys.
     pub seed: u64,
+    /// The visitor's consent choice made before start, if any: the last Google Consent Mode
+    /// `update` of `ad_storage`, or the last `reftrail('consent', …)` call queued before the
+    /// core arrived (`granted`, `denied`, `pending`; anything else is no choice). It counts
+    /// before the click is reported, so the click carries it.
+    pub consent: &'a str,
 }
 
 impl<'a> Page<'a> {
@@ -77,11 +82,11 @@ impl<'a> Page<'a> {
     /// (`https` and `gpc` as `1`/`0`, `now` in milliseconds, `seed` as hex).
     pub fn parse(wire: &'a str) -> Option<Self> {
         // One split loop filling an array rather than one inlined `next()` per field.
-        let mut f = [""; 17];
+        let mut f = [""; 18];
         let n = text::fields(wire, US as u8, &mut f);
-        let [href, host, path, path_id, query, query_pairs, fragment, fragment_pairs, https, referrer, referrer_host, cookies, stored, queue, gpc, now, seed] =
+        let [href, host, path, path_id, query, query_pairs, fragment, fragment_pairs, https, referrer, referrer_host, cookies, stored, queue, gpc, now, seed, consent] =
             f;
-        (n >= 17).then(|| Page {
+        (n >= 18).then(|| Page {
             href,
             host,
             path,
@@ -99,6 +104,7 @@ impl<'a> Page<'a> {
             gpc: gpc == "1",
             now: args::int(now).map_or(0, |ms| ms.max(0) as u64 / 1000),
             seed: text::parse_num(seed.as_bytes(), 16).unwrap_or(0),
+            consent,
         })
     }
 }
@@ -225,7 +231,7 @@ impl Session {
         );
         let mut s = Session {
             cfg,
-            explicit: None,
+            explicit: Consent::parse(page.consent),
             gpc: page.gpc,
             host: page.host.into(),
             https: page.https,
@@ -351,6 +357,7 @@ impl Session {
     fn consent(&self) -> Consent {
         consent::resolve(&Signals {
             site_default: self.cfg.consent,
+            consent_mode_default: self.cfg.consent_mode_default,
             explicit: self.explicit,
             gpc: self.gpc,
             honour_gpc: self.cfg.honour_gpc,
@@ -697,36 +704,56 @@ mod tests {
 
     #[test]
     fn pending_consent_keeps_in_memory_until_granted() {
-        let (mut s, fx) = Session::boot(
-            &settings(&[("consent", "pending")]),
-            &page("/", "ref=alice", ""),
-        );
+        // The site's own setting, or a Google Consent Mode default of `denied` on a site that
+        // otherwise needs no consent: both wait for the visitor's choice.
+        for site in [
+            settings(&[("consent", "pending")]),
+            settings(&[("consentModeDefault", "denied")]),
+        ] {
+            let (mut s, fx) = Session::boot(&site, &page("/", "ref=alice", ""));
+            let fx = fx.decode();
+            assert!(
+                !fx.iter()
+                    .any(|e| matches!(e, Effect::SetCookie { .. } | Effect::Store { .. })),
+                "{fx:?}"
+            );
+            let (_, click) = &posts(&fx)[0];
+            assert_eq!(click["consent"], "pending");
+            assert!(click.get("visitor").is_none());
+            let (result, _) = s.call("attribution", "", NOW);
+            assert!(result.contains("\"affiliate\":\"alice\""));
+            let (_, fx) = s.call("consent", "granted", NOW);
+            let fx = fx.decode();
+            assert!(cookie_value(&fx).is_some());
+            assert!(fx.iter().any(|e| matches!(
+                e,
+                Effect::Store {
+                    key: STORAGE_KEY,
+                    ..
+                }
+            )));
+            assert!(
+                fx.iter()
+                    .any(|e| matches!(e, Effect::Store { key: QUEUE_KEY, .. })),
+                "the waiting click is saved"
+            );
+        }
+    }
+
+    #[test]
+    fn a_choice_made_before_start_counts_for_the_click() {
+        let mut p = page("/", "ref=alice", "");
+        p.consent = "granted";
+        let (_, fx) = Session::boot(&settings(&[("consent", "pending")]), &p);
         let fx = fx.decode();
-        assert!(
-            !fx.iter()
-                .any(|e| matches!(e, Effect::SetCookie { .. } | Effect::Store { .. })),
-            "{fx:?}"
-        );
+        assert!(cookie_value(&fx).is_some(), "{fx:?}");
         let (_, click) = &posts(&fx)[0];
-        assert_eq!(click["consent"], "pending");
-        assert!(click.get("visitor").is_none());
-        let (result, _) = s.call("attribution", "", NOW);
-        assert!(result.contains("\"affiliate\":\"alice\""));
-        let (_, fx) = s.call("consent", "granted", NOW);
-        let fx = fx.decode();
-        assert!(cookie_value(&fx).is_some());
-        assert!(fx.iter().any(|e| matches!(
-            e,
-            Effect::Store {
-                key: STORAGE_KEY,
-                ..
-            }
-        )));
-        assert!(
-            fx.iter()
-                .any(|e| matches!(e, Effect::Store { key: QUEUE_KEY, .. })),
-            "the waiting click is saved"
-        );
+        assert_eq!(click["consent"], "granted");
+        assert!(click.get("visitor").is_some());
+        // Not a consent state: no choice, the site's setting stands.
+        p.consent = "yes";
+        let (_, fx) = Session::boot(&settings(&[("consent", "pending")]), &p);
+        assert_eq!(posts(&fx.decode())[0].1["consent"], "pending");
     }
 
     #[test]
@@ -929,6 +956,7 @@ mod tests {
             "0",
             "1795392000123",
             "ff",
+            "granted",
         ]
         .join(&US.to_string());
         let p = Page::parse(&wire).unwrap();
@@ -940,6 +968,7 @@ mod tests {
             (p.query_pairs, p.referrer, p.cookies),
             ("a\u{1c}a\u{1c}\u{1d}", "r", "c=1")
         );
+        assert_eq!(p.consent, "granted");
         assert!(Page::parse("too\u{1f}short").is_none());
     }
 }

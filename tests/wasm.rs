@@ -98,6 +98,7 @@ fn exports_boot_call_and_answer() {
         "0",
         "1795392000000",
         "abcdef0123456789",
+        "",
     ]
     .join(&US.to_string());
     let settings = format!("endpoint{US}/rt{RS}model{US}first");

@@ -175,6 +175,53 @@ test('Global Privacy Control is honoured by default, and can be turned off by th
   await context.close();
 });
 
+// gtag() as Google's snippet defines it, then the page's Consent Mode commands, before the tag.
+const gtag = (commands) =>
+  `<script>window.dataLayer = window.dataLayer || []; function gtag() { dataLayer.push(arguments); } ${commands}</script>`;
+
+test("Google Consent Mode: a denied default waits for the banner's choice, which then decides", async () => {
+  await env.page({}, { before: gtag("gtag('consent', 'default', {ad_storage: 'denied', analytics_storage: 'denied'});") });
+  const context = await env.browser.newContext();
+  const page = await open(context, env.base('www.shop.test') + '/?ref=alice');
+  assert.equal((await until(() => clicks()[0])).body.consent, 'pending');
+  await page.waitForTimeout(200);
+  assert.equal(await refCookie(context), undefined, 'nothing written before the visitor chooses');
+  await page.evaluate(() => window.gtag('consent', 'update', { ad_storage: 'granted' }));
+  await until(() => refCookie(context));
+  assert.ok(await storage(page));
+  assert.ok(
+    await page.evaluate(() => window.dataLayer.length === 2 && window.dataLayer[1][1] === 'update'),
+    "the page's own dataLayer still receives its entries",
+  );
+  await page.evaluate(() => window.gtag('consent', 'update', { ad_storage: 'denied' }));
+  await until(async () => (await refCookie(context)) === undefined);
+  assert.equal(await storage(page), null);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('Google Consent Mode: a choice made before the core starts counts for the click; a default for some regions does not', async () => {
+  await env.page(
+    { consent: 'pending' },
+    { before: gtag("gtag('consent', 'default', {ad_storage: 'denied'}); gtag('consent', 'update', {ad_storage: 'granted'});") },
+  );
+  const context = await env.browser.newContext();
+  await open(context, env.base('www.shop.test') + '/?ref=alice');
+  const click = (await until(() => clicks()[0])).body;
+  assert.equal(click.consent, 'granted', 'the choice counts before the click is reported');
+  assert.ok(click.visitor);
+  await until(() => refCookie(context));
+  await context.close();
+
+  env.reset();
+  await env.page({}, { before: gtag("gtag('consent', 'default', {ad_storage: 'denied', region: ['DE', 'FR']});") });
+  const other = await env.browser.newContext();
+  await open(other, env.base('www.shop.test') + '/?ref=alice');
+  assert.equal((await until(() => clicks()[0])).body.consent, 'granted');
+  await until(() => refCookie(other));
+  await other.close();
+});
+
 test('a lost cookie is restored from localStorage, and lost storage from the cookie', async () => {
   await env.page({});
   const context = await env.browser.newContext();
