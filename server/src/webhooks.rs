@@ -21,12 +21,13 @@ use std::time::Duration;
 /// Attempts before a delivery is given up.
 pub const MAX_ATTEMPTS: i64 = 12;
 
-/// Queues `event` with `data` for every endpoint subscribed to it.
+/// Queues `event` with `data` (serialized as the event's `data`) for every endpoint subscribed
+/// to it.
 pub async fn enqueue(
     tx: &mut Tx,
     program: &Program,
     event: &str,
-    data: &serde_json::Value,
+    data: &impl serde::Serialize,
 ) -> Result<(), AppError> {
     let targets: Vec<&str> = program
         .webhooks
@@ -37,6 +38,7 @@ pub async fn enqueue(
     if targets.is_empty() {
         return Ok(());
     }
+    let data = serde_json::to_value(data)?;
     let at = now();
     for url in targets {
         let id = new_id("evt");

@@ -626,10 +626,9 @@ async fn create_referral(
         inc(&state.metrics.flagged);
     }
     let view = referral_view(tx, &id).await?;
-    let data = serde_json::to_value(&view)?;
-    webhooks::enqueue(tx, program, "referral.created", &data).await?;
+    webhooks::enqueue(tx, program, "referral.created", &view).await?;
     if auto {
-        webhooks::enqueue(tx, program, "referral.approved", &data).await?;
+        webhooks::enqueue(tx, program, "referral.approved", &view).await?;
     }
     Ok(view)
 }

@@ -293,13 +293,7 @@ pub async fn payouts_create(
         lines,
     };
     let text = serde_json::to_string(&view)?;
-    webhooks::enqueue(
-        &mut tx,
-        &program,
-        "payout.created",
-        &serde_json::to_value(&view)?,
-    )
-    .await?;
+    webhooks::enqueue(&mut tx, &program, "payout.created", &view).await?;
     if let Some(k) = &idem {
         remember(&mut tx, "payout", k, &request_hash, &text).await?;
     }

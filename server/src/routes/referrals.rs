@@ -236,13 +236,7 @@ pub async fn referrals_approve(
     }
     approve_in(&mut tx, &id).await?;
     let view = referral_view(&mut tx, &id).await?;
-    webhooks::enqueue(
-        &mut tx,
-        &program,
-        "referral.approved",
-        &serde_json::to_value(&view)?,
-    )
-    .await?;
+    webhooks::enqueue(&mut tx, &program, "referral.approved", &view).await?;
     tx.commit().await?;
     Ok(Json(view))
 }
@@ -304,13 +298,7 @@ pub async fn referrals_reject(
     ledger::append(&mut tx, e(bucket::PENDING, -pending)).await?;
     ledger::append(&mut tx, e(bucket::APPROVED, -approved)).await?;
     let view = referral_view(&mut tx, &id).await?;
-    webhooks::enqueue(
-        &mut tx,
-        &program,
-        "referral.reversed",
-        &serde_json::to_value(&view)?,
-    )
-    .await?;
+    webhooks::enqueue(&mut tx, &program, "referral.reversed", &view).await?;
     tx.commit().await?;
     tracing::info!(referral = %id, reason = reject.reason.as_deref().unwrap_or(""), "referral rejected");
     Ok(Json(view))
@@ -339,13 +327,7 @@ pub async fn approve_due(state: &AppState) -> Result<usize, AppError> {
         ledger::lock(&state.db, &mut tx, &format!("referral:{id}")).await?;
         if approve_in(&mut tx, &id).await? {
             let view = referral_view(&mut tx, &id).await?;
-            webhooks::enqueue(
-                &mut tx,
-                &program,
-                "referral.approved",
-                &serde_json::to_value(&view)?,
-            )
-            .await?;
+            webhooks::enqueue(&mut tx, &program, "referral.approved", &view).await?;
             n += 1;
         }
         tx.commit().await?;

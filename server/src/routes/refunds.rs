@@ -267,13 +267,7 @@ pub async fn refunds_create(
             }
             let view = referral_view(&mut tx, &rid).await?;
             if reversed_now > 0 || full {
-                webhooks::enqueue(
-                    &mut tx,
-                    &program,
-                    "referral.reversed",
-                    &serde_json::to_value(&view)?,
-                )
-                .await?;
+                webhooks::enqueue(&mut tx, &program, "referral.reversed", &view).await?;
             }
             referral = Some(view);
         } else {
