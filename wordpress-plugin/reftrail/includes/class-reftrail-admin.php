@@ -75,7 +75,7 @@ final class Reftrail_Admin {
 		) as $k => $label ) {
 			echo '<option value="' . esc_attr( $k ) . '"' . selected( $v, $k, false ) . '>' . esc_html( $label ) . '</option>';
 		}
-		echo '</select><p class="description">' . esc_html__( 'When the WP Consent API plugin is active, its marketing category decides instead.', 'reftrail' ) . '</p>';
+		echo '</select><p class="description">' . esc_html__( 'When the WP Consent API plugin is active, its marketing category decides instead.', 'reftrail' ) . ' ' . esc_html__( 'A consent banner that uses Google Consent Mode (ad_storage) is followed as well.', 'reftrail' ) . '</p>';
 	}
 
 	/**
