@@ -71,7 +71,9 @@ clean_log() {
 scripts/build-plugin-zip.sh --built-files-into wordpress-plugin/reftrail
 
 echo "== WordPress with the plugin from the working tree"
-export WP_SERVER=php WP_PORT=$(free_port 18081) DB_PORT=$(free_port 33161)
+# Ports below the kernel's ephemeral range (32768-60999 here): a listener there can find its port
+# taken by the local end of an outgoing connection that a free-port probe does not see.
+export WP_SERVER=php WP_PORT=$(free_port 18081) DB_PORT=$(free_port 23161)
 test_site site
 
 echo "== PHPUnit"

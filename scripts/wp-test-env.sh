@@ -11,7 +11,7 @@
 # beyond Debian's apt repositories. Re-running it is cheap (~1 s) and changes nothing that is up.
 #
 # Settings (environment variables, all optional):
-#   WP_ENV_DIR=${TMPDIR:-/tmp}/reftrail-wp   WP_HOST=127.0.0.1   WP_PORT=8081   DB_PORT=33061
+#   WP_ENV_DIR=${TMPDIR:-/tmp}/reftrail-wp   WP_HOST=127.0.0.1   WP_PORT=8081   DB_PORT=23061
 #   WP_SERVER=php|apache          php = `php -S` + router.php (default); apache = apache2+mod_php in
 #                                 the foreground as our own process (runs PHP as www-data)
 #   WP_ADMIN_USER=admin WP_ADMIN_PASS=admin-password WP_ADMIN_EMAIL=admin@example.test
@@ -24,7 +24,7 @@ set -euo pipefail
 WP_ENV_DIR=${WP_ENV_DIR:-${TMPDIR:-/tmp}/reftrail-wp}
 WP_HOST=${WP_HOST:-127.0.0.1}
 WP_PORT=${WP_PORT:-8081}
-DB_PORT=${DB_PORT:-33061}
+DB_PORT=${DB_PORT:-23061}
 WP_SERVER=${WP_SERVER:-php}
 WP_ADMIN_USER=${WP_ADMIN_USER:-admin}
 WP_ADMIN_PASS=${WP_ADMIN_PASS:-admin-password}
@@ -123,7 +123,8 @@ else
       </dev/null >"$DB_DIR/stdout.log" 2>&1 &
   for _ in $(seq 1 300); do
     mariadb-admin --no-defaults --socket="$DB_SOCK" -uroot ping >/dev/null 2>&1 && break
-    [ -s "$DB_PIDFILE" ] && ! alive "$DB_PIDFILE" && die "mariadbd exited, see $DB_DIR/error.log"
+    [ -s "$DB_PIDFILE" ] && ! alive "$DB_PIDFILE" &&
+      die "mariadbd exited; the end of $DB_DIR/error.log:$(echo; tail -n 8 "$DB_DIR/error.log" 2>/dev/null)"
     sleep 0.1
   done
   mariadb-admin --no-defaults --socket="$DB_SOCK" -uroot ping >/dev/null 2>&1 || die "MariaDB not ready after 30 s"

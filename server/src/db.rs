@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "portal_sign_in",
         include_str!("../migrations/0007_portal_sign_in.sql"),
     ),
+    (
+        8,
+        "customer_matching",
+        include_str!("../migrations/0008_customer_matching.sql"),
+    ),
 ];
 
 impl Db {

@@ -31,6 +31,11 @@ pub struct Program {
     /// "linear" | "position_based"}` or `{"kind": "time_decay", "half_life_days": 1..=365}`.
     /// It does not change who is credited with the commission (`model` does).
     pub multi_touch: MultiTouchSetting,
+    /// Cross-device attribution: a sale or lead that no coupon, click or browser touch credits
+    /// goes to the affiliate whose visit brought the same customer (same email hash or the
+    /// shop's customer id) in a conversion credited through that visit inside the window
+    /// (`attributed_by: "customer"`). Off by default.
+    pub match_customers: bool,
     /// Hold period (the refund window), days: a referral is approved automatically after it.
     pub hold_days: i64,
     /// Whether referrals that are verified and unflagged are approved when the hold ends.
@@ -159,6 +164,7 @@ impl Default for Program {
             window_days: 30,
             model: "last".into(),
             multi_touch: MultiTouchSetting::default(),
+            match_customers: false,
             hold_days: 30,
             auto_approve: true,
             allowed_origins: Vec::new(),

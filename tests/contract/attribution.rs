@@ -178,3 +178,108 @@ async fn suspended_affiliates_are_not_credited() {
         .await
         .error(404, "unknown_affiliate");
 }
+
+/// Sets the program's `match_customers` (the caller holds [`program_lock`]).
+async fn match_customers(on: bool) {
+    let mut p = req("GET", "/v1/program").sk().send().await.json;
+    p["match_customers"] = json!(on);
+    req("PUT", "/v1/program")
+        .sk()
+        .json(&p)
+        .send()
+        .await
+        .status(200);
+}
+
+#[tokio::test]
+async fn a_returning_customer_is_credited_on_another_device_when_the_program_matches_customers() {
+    let _program = program_lock().await;
+    let (alice, _) = affiliate(json!({})).await;
+    let (bob, _) = affiliate(json!({})).await;
+    let email = format!("{}@customers.test", uid("c"));
+    let by_email = |extra: Value| {
+        let mut b = json!({"order_id": uid("o"), "amount": 100_000, "currency": "VND",
+            "customer": {"email": email.to_uppercase()}});
+        if let (Some(b), Some(x)) = (b.as_object_mut(), extra.as_object()) {
+            b.extend(x.clone());
+        }
+        b
+    };
+    // On the phone: alice's link, then a sign-up with the email.
+    let (click_a, _) = click(&alice).await;
+    req("POST", "/v1/leads")
+        .sk()
+        .json(&json!({"event": "signup", "email": email, "click_id": click_a}))
+        .send()
+        .await
+        .status(201);
+
+    // The program's default: a sale on the laptop with only the email credits nobody.
+    let r = sale(by_email(json!({}))).await;
+    r.status(201);
+    assert!(r.json["referral"].is_null(), "{}", r.text);
+
+    match_customers(true).await;
+    let r = sale(by_email(json!({}))).await;
+    r.status(201);
+    assert_eq!(
+        r.json["referral"]["affiliate"],
+        alice.as_str(),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.json["referral"]["attributed_by"], "customer");
+    // A visit outranks the match: bob's click on the laptop credits bob.
+    let (click_b, _) = click(&bob).await;
+    let r = sale(by_email(json!({"click_id": click_b}))).await;
+    assert_eq!(r.json["referral"]["affiliate"], bob.as_str(), "{}", r.text);
+    assert_eq!(r.json["referral"]["attributed_by"], "click_id");
+    // The customer's latest conversion that a visit credited decides.
+    let r = sale(by_email(json!({}))).await;
+    assert_eq!(r.json["referral"]["affiliate"], bob.as_str(), "{}", r.text);
+
+    // The shop's customer id matches as well; a conversion older than the window does not.
+    let customer = uid("cust");
+    let old = sale(
+        json!({"order_id": uid("o"), "amount": 50_000, "currency": "VND",
+        "at": now_rfc3339(-31 * 86_400), "customer": {"id": customer},
+        "touch": {"affiliate": alice, "via": "query", "at": now_rfc3339(-31 * 86_400 - 60)}}),
+    )
+    .await;
+    old.status(201);
+    assert_eq!(
+        old.json["referral"]["attributed_by"], "touch",
+        "{}",
+        old.text
+    );
+    let r = sale(json!({"order_id": uid("o"), "amount": 50_000, "currency": "VND", "customer": {"id": customer}})).await;
+    r.status(201);
+    assert!(
+        r.json["referral"].is_null(),
+        "outside the window: {}",
+        r.text
+    );
+    let recent = sale(
+        json!({"order_id": uid("o"), "amount": 50_000, "currency": "VND",
+        "at": now_rfc3339(-86_400), "customer": {"id": customer},
+        "touch": {"affiliate": alice, "via": "query", "at": now_rfc3339(-86_400 - 60)}}),
+    )
+    .await;
+    assert_eq!(
+        recent.json["referral"]["attributed_by"], "touch",
+        "{}",
+        recent.text
+    );
+    let r = sale(json!({"order_id": uid("o"), "amount": 50_000, "currency": "VND", "customer": {"id": customer}})).await;
+    assert_eq!(
+        r.json["referral"]["affiliate"],
+        alice.as_str(),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.json["referral"]["attributed_by"], "customer");
+
+    match_customers(false).await;
+    let r = sale(by_email(json!({}))).await;
+    assert!(r.json["referral"].is_null(), "off again: {}", r.text);
+}

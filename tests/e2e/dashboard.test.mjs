@@ -301,11 +301,13 @@ test('settings: the multi-touch model and the program’s language; the dashboar
   assert.ok(await page.isVisible('#s-half-life'));
   await page.fill('#s-half-life', '10');
   await page.selectOption('#s-locale', 'th');
+  assert.equal(await page.isChecked('#s-match-customers'), false, 'cross-device matching is off by default');
+  await page.check('#s-match-customers');
   await page.click('#save-program');
   try {
     await until(async () => {
       const p = await api(stack, 'GET', '/v1/program');
-      return p.locale === 'th' && p.multi_touch.kind === 'time_decay' && p.multi_touch.half_life_days === 10;
+      return p.locale === 'th' && p.multi_touch.kind === 'time_decay' && p.multi_touch.half_life_days === 10 && p.match_customers === true;
     });
     // The form shows what was saved; this page asked for English in its address, so it stays English.
     await page.waitForFunction(() => document.querySelector('#s-multi-touch')?.value === 'time_decay' && document.querySelector('#s-half-life')?.value === '10');
@@ -349,6 +351,6 @@ test('settings: the multi-touch model and the program’s language; the dashboar
   } finally {
     const p = await api(stack, 'GET', '/v1/program');
     delete p.webhook_secret;
-    await api(stack, 'PUT', '/v1/program', { ...p, locale: 'vi', multi_touch: { kind: 'position_based' } });
+    await api(stack, 'PUT', '/v1/program', { ...p, locale: 'vi', multi_touch: { kind: 'position_based' }, match_customers: false });
   }
 });

@@ -110,6 +110,7 @@ export async function settings(main, { api, program: p0, render }) {
   const locale = h('select', { id: 's-locale' }, LOCALES.map(([code, label]) => h('option', { value: code, selected: p.locale === code }, label)));
   const hold = input('s-hold', p.hold_days, { type: 'number', min: 0, max: 365, required: true });
   const auto = h('input', { id: 's-auto', type: 'checkbox', checked: p.auto_approve });
+  const matchCustomers = h('input', { id: 's-match-customers', type: 'checkbox', checked: !!p.match_customers });
   const origins = h('textarea', { id: 's-origins', rows: 4 });
   origins.value = p.allowed_origins.join('\n');
   const currency = input('s-currency', p.currency, { maxlength: 3, pattern: '[A-Z]{3}', required: true });
@@ -159,6 +160,7 @@ export async function settings(main, { api, program: p0, render }) {
           window_days: Number(windowDays.value),
           model: model.value,
           multi_touch: multiTouch.value === 'time_decay' ? { kind: 'time_decay', half_life_days: Number(halfLife.value) } : { kind: multiTouch.value },
+          match_customers: matchCustomers.checked,
           hold_days: Number(hold.value),
           auto_approve: auto.checked,
           allowed_origins: lines(origins.value),
@@ -197,6 +199,7 @@ export async function settings(main, { api, program: p0, render }) {
         field(t('dash.model'), model, t('dash.model_hint')),
         field(t('dash.multi_touch'), multiTouch, t('dash.multi_touch_hint')),
         halfLifeField,
+        h('div', { class: 'field' }, h('label', {}, matchCustomers, ' ', t('dash.match_customers')), h('small', { class: 'hint' }, t('dash.match_customers_hint'))),
         field(t('dash.origins'), origins, t('dash.origins_hint')),
       ),
       h(

@@ -3,8 +3,11 @@
 //! Attribution order, first match wins: a subscription renewal credits the affiliate of the
 //! subscription's first sale; then the affiliate's coupon; then the signed `rt_click` cookie;
 //! then the `click_id` in the body; then the touch the browser reports (lowest trust, marked
-//! `attributed_by: "touch"`). Clicks and touches older than the program's window credit nobody;
-//! bot clicks never credit. Every sale is recorded, credited or not: store revenue needs them.
+//! `attributed_by: "touch"`); then, where the program's `match_customers` is on, the customer's
+//! latest conversion that a visit credited (same email hash or customer id, on any device:
+//! `attributed_by: "customer"`). Clicks, touches and those conversions older than the program's
+//! window credit nobody; bot clicks never credit. Every sale is recorded, credited or not: store
+//! revenue needs them.
 //!
 //! Idempotency: a sale is keyed by its `order_id`, a lead by (event, customer) or its
 //! `Idempotency-Key`; a replay answers `200` with the body of the first answer and writes
@@ -345,6 +348,38 @@ struct Sources<'a> {
     cookie_click: Option<String>,
     click_id: Option<&'a str>,
     touch: Option<(AffiliateId, i64)>,
+    /// The customer's email hash and the shop's customer id, for `match_customers`.
+    customer: (Option<&'a str>, Option<&'a str>),
+}
+
+/// The affiliate and time of the customer's latest conversion in `[since, until]` that a visit
+/// credited (a click or a browser touch, not a coupon, a renewal or an earlier match, so a
+/// match never outlives the window of the visit behind it).
+async fn customer_affiliate(
+    tx: &mut Tx,
+    (email_hash, customer_id): (Option<&str>, Option<&str>),
+    since: i64,
+    until: i64,
+) -> Result<Option<(String, i64)>, AppError> {
+    if email_hash.is_none() && customer_id.is_none() {
+        return Ok(None);
+    }
+    let visit = "affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') \
+                 AND at >= $3 AND at <= $4 AND (email_hash = $1 OR customer_id = $2)";
+    let sql = format!(
+        "SELECT affiliate_id, at FROM (SELECT affiliate_id, at FROM orders WHERE {visit} \
+         UNION ALL SELECT affiliate_id, at FROM leads WHERE {visit}) t ORDER BY at DESC LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(email_hash)
+        .bind(customer_id)
+        .bind(since)
+        .bind(until)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?)
 }
 
 async fn attribute(
@@ -405,6 +440,11 @@ async fn attribute(
             if t >= window_start && t <= at + 300 {
                 found = Some((a.as_str().to_owned(), "touch", None, Some(t)));
             }
+        }
+    }
+    if found.is_none() && program.match_customers {
+        if let Some((a, t)) = customer_affiliate(tx, s.customer, window_start, at).await? {
+            found = Some((a, "customer", None, Some(t)));
         }
     }
     let Some((affiliate, by, click_id, touched_at)) = found else {
@@ -795,6 +835,7 @@ pub async fn sales_create(
             cookie_click: cookie,
             click_id: body.click_id.as_deref(),
             touch,
+            customer: (email_hash.as_deref(), customer.id.as_deref()),
         },
     )
     .await?;
@@ -1003,6 +1044,7 @@ pub async fn leads_create(
             cookie_click: cookie,
             click_id: body.click_id.as_deref(),
             touch,
+            customer: (email_hash.as_deref(), body.customer_id.as_deref()),
         },
     )
     .await?;

@@ -18,8 +18,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Reftrail_Schema {
 
-	/** The schema this code writes (7: the multi-touch credit of referrals). */
-	const VERSION = 7;
+	/** The schema this code writes (8: orders and leads found by customer, for match_customers). */
+	const VERSION = 8;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -147,7 +147,9 @@ final class Reftrail_Schema {
   PRIMARY KEY  (id),
   UNIQUE KEY order_id (order_id),
   KEY at (at),
-  KEY subscription (subscription_id,at)
+  KEY subscription (subscription_id,at),
+  KEY email_hash (email_hash,at),
+  KEY customer (customer_id,at)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('refunds')} (
   id varchar(40) NOT NULL,
@@ -175,7 +177,9 @@ final class Reftrail_Schema {
   click_id varchar(64) DEFAULT NULL,
   PRIMARY KEY  (id),
   UNIQUE KEY dedupe_key (dedupe_key),
-  KEY at (at)
+  KEY at (at),
+  KEY email_hash (email_hash,at),
+  KEY customer (customer_id,at)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('referrals')} (
   id varchar(40) NOT NULL,

@@ -369,11 +369,39 @@ final class Reftrail_Tracking {
 	}
 
 	/**
+	 * The affiliate and time of the customer's latest conversion in [`$since`, `$until`] that a
+	 * visit credited (a click or a browser touch; not a coupon, a renewal or an earlier match, so
+	 * a match never outlives the window of the visit behind it).
+	 *
+	 * @param array $customer [email hash or null, customer id or null].
+	 * @param int   $since    Window start.
+	 * @param int   $until    The conversion's time.
+	 * @return array|null [affiliate, time]
+	 */
+	private static function customer_affiliate( array $customer, $since, $until ) {
+		global $wpdb;
+		list( $hash, $id ) = $customer;
+		if ( null === $hash && null === $id ) {
+			return null;
+		}
+		$best = null;
+		foreach ( array( 'orders', 'leads' ) as $table ) {
+			$t   = Reftrail_Db::table( $table );
+			$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') AND at >= %d AND at <= %d AND (email_hash = %s OR customer_id = %s) ORDER BY at DESC LIMIT 1", $since, $until, (string) $hash, (string) $id ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			if ( $row && ( null === $best || (int) $row[1] > $best[1] ) ) {
+				$best = array( $row[0], (int) $row[1] );
+			}
+		}
+		return $best;
+	}
+
+	/**
 	 * Decides who is credited; null for nobody.
 	 *
 	 * @param array $program Program.
 	 * @param int   $at      Conversion time.
-	 * @param array $s       `renewal_of`, `coupon`, `cookie_click`, `click_id`, `touch`.
+	 * @param array $s       `renewal_of`, `coupon`, `cookie_click`, `click_id`, `touch`, `customer`
+	 *                       ([email hash, customer id], for the program's `match_customers`).
 	 * @return array|null `affiliate`, `by`, `click_id`, `touched_at` (when the deciding click or
 	 *                    touch happened; null for a coupon or a renewal), `email_hash`, `overrides`.
 	 */
@@ -403,6 +431,12 @@ final class Reftrail_Tracking {
 			list( $a, $t ) = $s['touch'];
 			if ( $t >= $since && $t <= $at + 300 ) {
 				$found = array( $a, 'touch', null, $t );
+			}
+		}
+		if ( ! $found && ! empty( $program['match_customers'] ) && ! empty( $s['customer'] ) ) {
+			$a = self::customer_affiliate( $s['customer'], $since, $at );
+			if ( $a ) {
+				$found = array( $a[0], 'customer', null, $a[1] );
 			}
 		}
 		if ( ! $found ) {
@@ -670,6 +704,7 @@ final class Reftrail_Tracking {
 								'cookie_click' => $ctx['cookie_click'] ?? null,
 								'click_id'     => $b['click_id'] ?? null,
 								'touch'        => $touch,
+								'customer'     => array( $email_hash, $customer['id'] ?? null ),
 							)
 						);
 						$is_renewal = null !== $credit && 'renewal' === $credit['by'];
@@ -853,6 +888,7 @@ final class Reftrail_Tracking {
 								'cookie_click' => $ctx['cookie_click'] ?? null,
 								'click_id'     => $b['click_id'] ?? null,
 								'touch'        => $touch,
+								'customer'     => array( $email_hash, $b['customer_id'] ?? null ),
 							)
 						);
 						$lead_id = Reftrail_Db::new_id( 'lead' );
