@@ -1,6 +1,6 @@
 //! Who gets the credit: coupon, then the signed click cookie, then the click id, then the touch
-//! the browser reports; clicks and touches outside the window, bot clicks and unknown
-//! affiliates credit nobody; the sale is recorded either way.
+//! the browser reports; clicks and touches outside the window, clicks after the order, bot
+//! clicks and unknown affiliates credit nobody; the sale is recorded either way.
 
 use crate::harness::*;
 use serde_json::{json, Value};
@@ -152,6 +152,28 @@ async fn nothing_outside_the_window_credits() {
     .await;
     r.status(201);
     assert!(r.json["referral"].is_null(), "{}", r.text);
+    // A click cannot have brought an order placed an hour before it, by id or by its cookie.
+    let (click_id, cookie) = click(&a).await;
+    let earlier = json!({"order_id": uid("o"), "amount": 1000, "currency": "VND",
+        "at": now_rfc3339(-3600), "click_id": click_id});
+    let r = req("POST", "/v1/sales")
+        .sk()
+        .json(&earlier)
+        .header(
+            "cookie",
+            &format!("rt_click={}", cookie.expect("click cookie")),
+        )
+        .send()
+        .await;
+    r.status(201);
+    assert!(r.json["referral"].is_null(), "{}", r.text);
+    // Minutes of clock difference between the shop's backend and the endpoint are allowed.
+    let r = sale(
+        json!({"order_id": uid("o"), "amount": 1000, "currency": "VND",
+        "at": now_rfc3339(-60), "click_id": click_id}),
+    )
+    .await;
+    assert_eq!(r.json["referral"]["affiliate"], a.as_str(), "{}", r.text);
 }
 
 #[tokio::test]

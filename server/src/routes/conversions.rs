@@ -323,18 +323,22 @@ async fn approved_affiliate(
         .transpose()?)
 }
 
-/// The affiliate of a click that may still credit: not a bot, inside the window.
-/// The affiliate and time of a creditable click: inside the window, not a bot.
+/// The affiliate and time of a click that may credit a conversion at `until`: not a bot, inside
+/// the window, and not after the conversion (five minutes of clock skew aside, as for a browser
+/// touch): a click cannot have brought an order placed before it.
 async fn click_affiliate(
     tx: &mut Tx,
     click_id: &str,
     window_start: i64,
+    until: i64,
 ) -> Result<Option<(String, i64)>, AppError> {
     let row = sqlx::query(
-        "SELECT affiliate_id, at FROM clicks WHERE id = $1 AND is_bot = 0 AND at >= $2 AND affiliate_id IS NOT NULL",
+        "SELECT affiliate_id, at FROM clicks WHERE id = $1 AND is_bot = 0 AND at >= $2 AND at <= $3 \
+         AND affiliate_id IS NOT NULL",
     )
     .bind(click_id)
     .bind(window_start)
+    .bind(until + 300)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row
@@ -423,7 +427,7 @@ async fn attribute(
         let mut clicks = Vec::new();
         for (click, by) in order {
             if let Some(c) = click {
-                if let Some((a, t)) = click_affiliate(tx, c, window_start).await? {
+                if let Some((a, t)) = click_affiliate(tx, c, window_start, at).await? {
                     clicks.push((a, by, c.to_owned(), t));
                 }
             }

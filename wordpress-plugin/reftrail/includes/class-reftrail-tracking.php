@@ -355,16 +355,19 @@ final class Reftrail_Tracking {
 	}
 
 	/**
-	 * The affiliate and time of a click that may still credit (not a bot, inside the window).
+	 * The affiliate and time of a click that may credit a conversion at `$until`: not a bot,
+	 * inside the window, and not after the conversion (five minutes of clock skew aside, as for
+	 * a browser touch): a click cannot have brought an order placed before it.
 	 *
 	 * @param string $click_id Click id.
 	 * @param int    $since    Window start.
+	 * @param int    $until    The conversion's time.
 	 * @return array|null [affiliate, at].
 	 */
-	private static function click_affiliate( $click_id, $since ) {
+	private static function click_affiliate( $click_id, $since, $until ) {
 		global $wpdb;
 		$t   = Reftrail_Db::table( 'clicks' );
-		$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE id = %s AND is_bot = 0 AND at >= %d AND affiliate_id IS NOT NULL", $click_id, $since ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE id = %s AND is_bot = 0 AND at >= %d AND at <= %d AND affiliate_id IS NOT NULL", $click_id, $since, $until + 300 ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		return $row ? array( $row[0], (int) $row[1] ) : null;
 	}
 
@@ -421,7 +424,7 @@ final class Reftrail_Tracking {
 		}
 		foreach ( array( 'cookie_click' => 'cookie', 'click_id' => 'click_id' ) as $k => $by ) {
 			if ( ! $found && ! empty( $s[ $k ] ) ) {
-				$a = self::click_affiliate( $s[ $k ], $since );
+				$a = self::click_affiliate( $s[ $k ], $since, $at );
 				if ( $a ) {
 					$found = array( $a[0], $by, $s[ $k ], $a[1] );
 				}
