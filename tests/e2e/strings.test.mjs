@@ -46,7 +46,7 @@ test('value names used in templates exist: statuses, categories, flags, sources'
   const names = ['status.pending', 'status.approved', 'status.paid', 'status.rejected', 'status.reversed', 'status.suspended',
     ...['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'].map((c) => `cat.${c}`),
     ...['self_referral', 'bot_user_agent', 'click_velocity', 'conversion_rate'].map((f) => `flag.${f}`),
-    ...['coupon', 'cookie', 'click_id', 'touch', 'renewal'].map((s) => `source.${s}`),
+    ...['coupon', 'cookie', 'click_id', 'touch', 'renewal', 'customer'].map((s) => `source.${s}`),
     'dash.model_last', 'dash.model_first', 'dash.sort_revenue', 'dash.sort_commission', 'dash.sort_clicks', 'dash.sort_conversion_rate'];
   for (const dict of [en, vi, th]) for (const n of names) assert.ok(n in dict, n);
 });
