@@ -25,12 +25,7 @@ async fn visit(affiliate: &str, visitor: &str) -> String {
 async fn set_model(program: &Value, model: Value) {
     let mut p = program.clone();
     p["multi_touch"] = model;
-    req("PUT", "/v1/program")
-        .sk()
-        .json(&p)
-        .send()
-        .await
-        .status(200);
+    put_program(&p).await;
 }
 
 /// The `/v1/reports/affiliates` row of each of `ids` (credited revenue in VND, assisted sales).
@@ -160,12 +155,7 @@ async fn the_multi_touch_model_credits_every_click_of_the_buyer() {
     let got = credited(&[&fay]).await;
     assert_eq!((got[0].0, got[0].1), (7_000, 7_000));
     assert_eq!(got[0].2, json!({"gross": 0, "net": 0}));
-    req("PUT", "/v1/program")
-        .sk()
-        .json(&p)
-        .send()
-        .await
-        .status(200);
+    put_program(&p).await;
 
     // Categories carry the same figures; the summary and the time series do not.
     let r = req("GET", "/v1/reports/categories").sk().send().await;

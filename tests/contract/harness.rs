@@ -373,6 +373,31 @@ pub async fn sale(body: Value) -> Res {
     req("POST", "/v1/sales").sk().json(&body).send().await
 }
 
+/// Replaces the program's settings with `program` (the caller holds [`program_lock`]).
+pub async fn put_program(program: &Value) {
+    req("PUT", "/v1/program")
+        .sk()
+        .json(program)
+        .send()
+        .await
+        .status(200);
+}
+
+/// Asserts that the conversion answered in `r` created a referral for `affiliate`, credited
+/// `by` (`attributed_by`).
+pub fn assert_credited(r: &Res, affiliate: &str, by: &str) {
+    let referral = &r.json["referral"];
+    assert_eq!(
+        (
+            referral["affiliate"].as_str(),
+            referral["attributed_by"].as_str()
+        ),
+        (Some(affiliate), Some(by)),
+        "{}",
+        r.text
+    );
+}
+
 /// Posts a refund with the secret key.
 pub async fn refund(body: Value) -> Res {
     req("POST", "/v1/refunds").sk().json(&body).send().await

@@ -215,12 +215,7 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
     let mut set = p.clone();
     set["multi_touch"] = json!({"kind": "time_decay", "half_life_days": 7});
     set["locale"] = json!("th");
-    req("PUT", "/v1/program")
-        .sk()
-        .json(&set)
-        .send()
-        .await
-        .status(200);
+    put_program(&set).await;
     for (field, value, status, code) in [
         (
             "multi_touch",
@@ -284,12 +279,7 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
     assert_eq!(r.json["multi_touch"], set["multi_touch"]);
     assert_eq!(r.json["locale"], "th");
     assert_eq!(r.json["name"], p["name"], "a refused change writes nothing");
-    req("PUT", "/v1/program")
-        .sk()
-        .json(&p)
-        .send()
-        .await
-        .status(200);
+    put_program(&p).await;
 }
 
 #[tokio::test]
