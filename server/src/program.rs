@@ -33,8 +33,8 @@ pub struct Program {
     pub multi_touch: MultiTouchSetting,
     /// Cross-device attribution: a sale or lead that no coupon, click or browser touch credits
     /// goes to the affiliate whose visit brought the same customer (same email hash or the
-    /// shop's customer id) in a conversion credited through that visit inside the window
-    /// (`attributed_by: "customer"`). Off by default.
+    /// shop's customer id) in a verified conversion credited through that visit inside the
+    /// window (`attributed_by: "customer"`). Off by default.
     pub match_customers: bool,
     /// Hold period (the refund window), days: a referral is approved automatically after it.
     pub hold_days: i64,

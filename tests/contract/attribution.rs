@@ -240,6 +240,17 @@ async fn a_returning_customer_is_credited_on_another_device_when_the_program_mat
     let r = sale(by_email(json!({}))).await;
     r.status(201);
     assert_credited(&r, &alice, "customer");
+    // A lead the page reports (with the publishable key, unverified) claims no one: anyone can
+    // send one with an email they were given.
+    let other = format!("{}@customers.test", uid("c"));
+    let (click_m, _) = click(&bob).await;
+    let hash = reftrail::email::hash(&other).expect("an email");
+    let lead = json!({"event": "signup", "email_hash": hash, "click_id": click_m, "key": env().pk});
+    let r = req("POST", "/v1/leads").browser().json(&lead).send().await;
+    assert_credited(&r, &bob, "click_id");
+    let r = sale(json!({"order_id": uid("o"), "amount": 100_000, "currency": "VND", "customer": {"email": other}})).await;
+    r.status(201);
+    assert!(r.json["referral"].is_null(), "{}", r.text);
     // A visit outranks the match: bob's click on the laptop credits bob.
     let (click_b, _) = click(&bob).await;
     let r = sale(by_email(json!({"click_id": click_b}))).await;

@@ -356,9 +356,11 @@ struct Sources<'a> {
     customer: (Option<&'a str>, Option<&'a str>),
 }
 
-/// The affiliate and time of the customer's latest conversion in `[since, until]` that a visit
-/// credited (a click or a browser touch, not a coupon, a renewal or an earlier match, so a
-/// match never outlives the window of the visit behind it).
+/// The affiliate and time of the customer's latest verified conversion in `[since, until]` that
+/// a visit credited (a click or a browser touch, not a coupon, a renewal or an earlier match, so
+/// a match never outlives the window of the visit behind it). Only what the shop itself reported
+/// (verified) counts: leads a page reports with an email it was given could otherwise claim
+/// customers who later buy on their own.
 async fn customer_affiliate(
     tx: &mut Tx,
     (email_hash, customer_id): (Option<&str>, Option<&str>),
@@ -368,7 +370,7 @@ async fn customer_affiliate(
     if email_hash.is_none() && customer_id.is_none() {
         return Ok(None);
     }
-    let visit = "affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') \
+    let visit = "verified = 1 AND affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') \
                  AND at >= $3 AND at <= $4 AND (email_hash = $1 OR customer_id = $2)";
     let sql = format!(
         "SELECT affiliate_id, at FROM (SELECT affiliate_id, at FROM orders WHERE {visit} \

@@ -372,9 +372,11 @@ final class Reftrail_Tracking {
 	}
 
 	/**
-	 * The affiliate and time of the customer's latest conversion in [`$since`, `$until`] that a
-	 * visit credited (a click or a browser touch; not a coupon, a renewal or an earlier match, so
-	 * a match never outlives the window of the visit behind it).
+	 * The affiliate and time of the customer's latest verified conversion in [`$since`, `$until`]
+	 * that a visit credited (a click or a browser touch; not a coupon, a renewal or an earlier
+	 * match, so a match never outlives the window of the visit behind it). Only what the shop
+	 * itself reported (verified) counts: leads a page reports with an email it was given could
+	 * otherwise claim customers who later buy on their own.
 	 *
 	 * @param array $customer [email hash or null, customer id or null].
 	 * @param int   $since    Window start.
@@ -390,7 +392,7 @@ final class Reftrail_Tracking {
 		$best = null;
 		foreach ( array( 'orders', 'leads' ) as $table ) {
 			$t   = Reftrail_Db::table( $table );
-			$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') AND at >= %d AND at <= %d AND (email_hash = %s OR customer_id = %s) ORDER BY at DESC LIMIT 1", $since, $until, (string) $hash, (string) $id ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE verified = 1 AND affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') AND at >= %d AND at <= %d AND (email_hash = %s OR customer_id = %s) ORDER BY at DESC LIMIT 1", $since, $until, (string) $hash, (string) $id ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			if ( $row && ( null === $best || (int) $row[1] > $best[1] ) ) {
 				$best = array( $row[0], (int) $row[1] );
 			}
