@@ -222,6 +222,25 @@ class WooCommerceTest extends Reftrail_Test_Case {
 		$this->assertSame( 'alice', $this->referral_of( $order )['affiliate'] );
 	}
 
+	public function test_a_returning_customer_on_another_device_credits_the_first_affiliate_when_the_program_matches_customers() {
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$first = $this->order( array( 'billing_email' => 'Lan@Example.test' ) );
+		do_action( 'woocommerce_checkout_order_processed', $first->get_id(), array(), $first );
+		$this->assertSame( 'cookie', $this->referral_of( $first )['attributed_by'] );
+		// Days later on another device: no cookie, the same customer.
+		$_COOKIE = array();
+		$again   = function () {
+			$order = $this->order( array( 'billing_email' => 'lan@example.test ' ) );
+			do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+			return $this->referral_of( $order );
+		};
+		$this->assertNull( $again(), 'off by default' );
+		$this->program( array( 'match_customers' => true ) );
+		$ref = $again();
+		$this->assertSame( array( 'alice', 'customer' ), array( $ref['affiliate'], $ref['attributed_by'] ) );
+	}
+
 	public function test_cancelled_and_failed_orders_reverse_everything() {
 		$this->affiliate( 'alice' );
 		foreach ( array( 'cancelled', 'failed' ) as $status ) {
