@@ -392,6 +392,21 @@ pub async fn affiliates_show(
     Ok(Json(load(&state, &id).await?))
 }
 
+/// A 404 unless the affiliate `id` exists.
+async fn require_affiliate(tx: &mut crate::db::Tx, id: &str) -> Result<(), AppError> {
+    let exists = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match exists {
+        Some(_) => Ok(()),
+        None => Err(AppError::not_found(
+            "affiliate_not_found",
+            "no affiliate has this id",
+        )),
+    }
+}
+
 /// Changes an affiliate.
 #[utoipa::path(patch, path = "/v1/affiliates/{id}", tag = "merchant", params(("id" = String, Path)), request_body = UpdateAffiliate,
     security(("secret_key" = []), ("session" = [])),
@@ -414,16 +429,7 @@ pub async fn affiliates_update(
         b.coupons.as_ref(),
     )?;
     let mut tx = state.db.begin_write().await?;
-    let exists = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
-        .bind(&id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Err(AppError::not_found(
-            "affiliate_not_found",
-            "no affiliate has this id",
-        ));
-    }
+    require_affiliate(&mut tx, &id).await?;
     // One UPDATE of the columns the body names; each value is bound, the names are ours.
     let mut changes: Vec<(&str, Option<String>)> = Vec::new();
     if let Some(n) = &b.name {
@@ -491,16 +497,7 @@ pub async fn affiliates_token(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin_write().await?;
-    let exists = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
-        .bind(&id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Err(AppError::not_found(
-            "affiliate_not_found",
-            "no affiliate has this id",
-        ));
-    }
+    require_affiliate(&mut tx, &id).await?;
     let token = credentials::new_affiliate_token(&mut tx, &id).await?;
     tx.commit().await?;
     Ok((
