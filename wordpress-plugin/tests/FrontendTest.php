@@ -38,6 +38,26 @@ class FrontendTest extends Reftrail_Test_Case {
 		$this->assertStringContainsString( 'window.reftrail=window.reftrail||function(){', $html );
 	}
 
+	public function test_page_optimisers_leave_the_tags_alone() {
+		$html = $this->head();
+		// Cloudflare's Rocket Loader skips both tags.
+		$this->assertMatchesRegularExpression( '#<script[^>]*id="reftrail-stub"[^>]*data-cfasync="false"|<script[^>]*data-cfasync="false"[^>]*id="reftrail-stub"#', $html );
+		$this->assertMatchesRegularExpression( '#<script[^>]*data-cfasync="false"[^>]*id="reftrail-loader"|<script[^>]*id="reftrail-loader"[^>]*data-cfasync="false"#', $html );
+		// WP Rocket and LiteSpeed Cache keep what other plugins excluded and add the tracker, whose
+		// pattern matches the loader's address and the stub's text.
+		foreach ( array( 'rocket_exclude_js', 'rocket_exclude_defer_js', 'rocket_delay_js_exclusions', 'litespeed_optimize_js_excludes', 'litespeed_optm_js_defer_exc', 'litespeed_optm_gm_js_exc' ) as $filter ) {
+			$list = apply_filters( $filter, array( '/other/plugin.js' ) );
+			$this->assertSame( '/other/plugin.js', $list[0], $filter );
+			$pattern = end( $list );
+			$this->assertMatchesRegularExpression( '#' . $pattern . '#', Reftrail_Frontend::attributes()['src'], $filter );
+			$this->assertMatchesRegularExpression( '#' . $pattern . '#', $html, $filter );
+		}
+		$this->assertSame( array( Reftrail_Frontend::OPTIMISER_PATTERN ), apply_filters( 'rocket_delay_js_exclusions', null ) );
+		// Autoptimize passes a comma-separated string.
+		$this->assertSame( 'jquery.js, ' . Reftrail_Frontend::OPTIMISER_PATTERN, apply_filters( 'autoptimize_filter_js_exclude', 'jquery.js' ) );
+		$this->assertSame( Reftrail_Frontend::OPTIMISER_PATTERN, apply_filters( 'autoptimize_filter_js_exclude', '' ) );
+	}
+
 	public function test_the_wp_consent_api_decides_when_present() {
 		if ( ! function_exists( 'wp_has_consent' ) ) {
 			/**

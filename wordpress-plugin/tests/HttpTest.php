@@ -126,7 +126,7 @@ class HttpTest extends Reftrail_Test_Case {
 	public function test_page_views_run_no_extra_query_and_load_the_loader_async() {
 		list( $s, , $html ) = $this->http( 'GET', '/?ref=' . $this->aff );
 		$this->assertSame( 200, $s );
-		$this->assertMatchesRegularExpression( '#<script async src="[^"]+/reftrail/assets/loader\.js\?ver=[^"]+" id="reftrail-loader" data-endpoint="[^"]+/wp-json/reftrail" data-key="pk_[A-Za-z0-9]+" data-consent="(granted|pending|denied)"#', $html );
+		$this->assertMatchesRegularExpression( '#<script async src="[^"]+/reftrail/assets/loader\.js\?ver=[^"]+" id="reftrail-loader" data-cfasync="false" data-endpoint="[^"]+/wp-json/reftrail" data-key="pk_[A-Za-z0-9]+" data-consent="(granted|pending|denied)"#', $html );
 		$counts = array();
 		foreach ( array( 'with' => array(), 'without' => array( 'X-Reftrail-Without: 1' ) ) as $k => $extra ) {
 			foreach ( array( '/', '/?ref=' . $this->aff ) as $i => $path ) {
