@@ -44,7 +44,7 @@ test_site() {
   scripts/wp-test-env.sh >"$BASE.$1.log" 2>&1 || { cat "$BASE.$1.log"; exit 1; }
   # shellcheck source=/dev/null
   source "$WP_ENV_DIR/env.sh"
-  cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php wordpress-plugin/tests/mu-plugins/reftrail-test-checkout.php wordpress-plugin/tests/mu-plugins/reftrail-test-webhook.php "$WP_DOCROOT/wp-content/mu-plugins/"
+  cp wordpress-plugin/tests/mu-plugins/reftrail-test-probe.php wordpress-plugin/tests/mu-plugins/reftrail-test-checkout.php wordpress-plugin/tests/mu-plugins/reftrail-test-webhook.php wordpress-plugin/tests/mu-plugins/reftrail-test-consent-api.php "$WP_DOCROOT/wp-content/mu-plugins/"
   mkdir -p "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test"
   cp wordpress-plugin/tests/woocommerce-stand-in.php "$WP_DOCROOT/wp-content/mu-plugins/reftrail-test/"
   curl -fsS -o /dev/null "$WP_URL/"   # first request rebuilds the rewrite rules with the plugin's routes

@@ -74,11 +74,14 @@ class FrontendTest extends Reftrail_Test_Case {
 		update_option( Reftrail_Settings::OPTION, Reftrail_Settings::sanitize( array( 'consent_default' => 'granted' ) ) );
 		$GLOBALS['reftrail_test_consent'] = false;
 		$this->assertSame( 'pending', Reftrail_Frontend::consent(), 'the API overrides the setting' );
-		$html = $this->head();
-		$this->assertStringContainsString( 'data-consent="pending"', $html );
-		$this->assertStringContainsString( 'wp_listen_for_consent_change', $html );
+		$refused = $this->head();
+		$this->assertStringContainsString( 'data-consent="pending"', $refused );
+		$this->assertStringContainsString( 'wp_listen_for_consent_change', $refused );
+		$this->assertStringContainsString( 'wp_has_consent("marketing")', $refused, 'the choice is read in the browser' );
+		// A visitor who consented gets the very same page: a cached page serves no one else's choice.
 		$GLOBALS['reftrail_test_consent'] = true;
-		$this->assertSame( 'granted', Reftrail_Frontend::consent() );
+		$this->assertSame( 'pending', Reftrail_Frontend::consent() );
+		$this->assertSame( $refused, $this->head() );
 		$this->assertTrue( apply_filters( 'wp_consent_api_registered_' . plugin_basename( REFTRAIL_FILE ), false ) );
 	}
 }

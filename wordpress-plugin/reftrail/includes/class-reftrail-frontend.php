@@ -64,14 +64,16 @@ final class Reftrail_Frontend {
 	}
 
 	/**
-	 * The consent the page starts with: the WP Consent API's `marketing` category when that
-	 * plugin is active, else the plugin's own setting.
+	 * The consent the page starts with: `pending` when the WP Consent API plugin is active (the
+	 * visitor's choice is then read in the browser, see print_tag), else the plugin's own
+	 * setting. Never the visitor's own answer: a page cache would serve one visitor's consent to
+	 * everyone.
 	 *
 	 * @return string granted|pending|denied
 	 */
 	public static function consent() {
 		if ( function_exists( 'wp_has_consent' ) ) {
-			return wp_has_consent( 'marketing' ) ? 'granted' : 'pending';
+			return 'pending';
 		}
 		return Reftrail_Settings::get()['consent_default'];
 	}
@@ -109,7 +111,10 @@ final class Reftrail_Frontend {
 	public static function print_tag() {
 		$stub = 'window.reftrail=window.reftrail||function(){(window.reftrail.q=window.reftrail.q||[]).push(arguments)};';
 		if ( function_exists( 'wp_has_consent' ) ) {
-			// WP Consent API: follow the visitor's choice for the marketing category.
+			// WP Consent API: the visitor's choice for the marketing category, asked of the API's
+			// script in the browser (now, and once the page is parsed in case that script comes
+			// later), and each change of it.
+			$stub .= '(function(){function c(){if(typeof wp_has_consent=="function"&&wp_has_consent("marketing")){window.reftrail("consent","granted")}}c();document.addEventListener("DOMContentLoaded",c)})();';
 			$stub .= 'document.addEventListener("wp_listen_for_consent_change",function(e){var d=e.detail||{};if(d.marketing){window.reftrail("consent",d.marketing==="allow"?"granted":"denied")}});';
 		}
 		wp_print_inline_script_tag(

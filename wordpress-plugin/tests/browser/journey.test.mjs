@@ -102,6 +102,51 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
   }
 });
 
+// With the WP Consent API (its stand-in, mu-plugins/reftrail-test-consent-api.php), the visitor's
+// choice for the marketing category is read in the browser: every visitor gets the same page, so
+// a page cache serves no one's choice to anyone else, and nothing is kept until the category is
+// allowed.
+test('with the WP Consent API the choice is read in the browser: the same page for everyone, nothing kept until allowed', async () => {
+  const aff = `consent${Date.now().toString(36)}`;
+  const made = await api('POST', '/v1/affiliates', { id: aff, name: 'Consent' });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  try {
+    const context = await browser.newContext({
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+      extraHTTPHeaders: { 'X-Reftrail-Consent-Api': '1' },
+    });
+    const tags = async () => {
+      const html = await (await context.request.get(`${WP}/`)).text();
+      return (html.match(/<script[^>]*id="reftrail-(?:stub|loader)"[\s\S]*?<\/script>/g) || []).join('\n');
+    };
+    const refused = await tags();
+    assert.match(refused, /data-consent="pending"/);
+    assert.match(refused, /wp_has_consent\("marketing"\)/);
+    const page = await context.newPage();
+    await page.goto(`${WP}/?ref=${aff}`);
+    await page.waitForFunction(() => window.reftrail && window.reftrail.loaded);
+    await page.waitForTimeout(500);
+    const kept = async () => (await context.cookies()).filter((c) => c.name === 'rt_ref' || c.name === 'rt_click');
+    assert.deepEqual(await kept(), [], 'nothing kept before the visitor allows marketing');
+    assert.equal(await page.evaluate(() => localStorage.getItem('rt_ref')), null);
+
+    await context.addCookies([{ name: 'wp_consent_marketing', value: 'allow', url: WP }]);
+    assert.equal(await tags(), refused, 'a visitor who allowed gets the very same tags');
+    await page.goto(`${WP}/?ref=${aff}`);
+    const cookies = await until('the click cookies after consent', async () => {
+      const k = await kept();
+      return k.length === 2 ? k : null;
+    });
+    assert.ok(cookies.some((c) => c.name === 'rt_ref' && c.value.includes(`~${aff}~`)));
+  } finally {
+    await browser.close();
+  }
+});
+
 // The affiliate portal for a WordPress user: they apply through [reftrail_register], the owner
 // approves them, and the page with [reftrail_portal] shows the portal app of www/portal in a frame,
 // signed in by WordPress (login cookie and REST nonce, no portal token), with their links, earnings
