@@ -49,6 +49,7 @@ foreach ( array(
 	'class-reftrail-rest.php',
 	'class-reftrail-frontend.php',
 	'class-reftrail-woocommerce.php',
+	'class-reftrail-registration.php',
 	'class-reftrail-admin.php',
 	'class-reftrail-shortcodes.php',
 	'class-reftrail-portal.php',
@@ -74,6 +75,7 @@ final class Reftrail_Plugin {
 		Reftrail_REST::init();
 		Reftrail_Frontend::init();
 		Reftrail_WooCommerce::init();
+		Reftrail_Registration::init();
 		Reftrail_Admin::init();
 		Reftrail_Shortcodes::init();
 		Reftrail_Portal::init();

@@ -80,7 +80,7 @@ class HostileInputTest extends Reftrail_Test_Case {
 			'rt_ref'   => "1~~alice' OR 1=1 --~q~tfrksg~thb4sg~~~x",
 			'rt_click' => "'; DELETE FROM {$orders}; --",
 		);
-		$this->assertSame( array( 'cookie_click' => null, 'touch' => null ), Reftrail_WooCommerce::request_attribution() );
+		$this->assertSame( array( 'cookie_click' => null, 'touch' => null ), Reftrail_Tracking::request_attribution() );
 	}
 
 	public function test_sql_in_parameters_is_data() {

@@ -58,6 +58,7 @@ final class Reftrail_Admin {
 		add_settings_field( 'consent_default', __( 'Consent before the visitor chooses', 'reftrail' ), array( __CLASS__, 'field_consent' ), 'reftrail-settings', 'reftrail_tracking' );
 		add_settings_field( 'honour_gpc', __( 'Global Privacy Control', 'reftrail' ), array( __CLASS__, 'field_gpc' ), 'reftrail-settings', 'reftrail_tracking' );
 		add_settings_field( 'decorate', __( 'Other domains of the shop', 'reftrail' ), array( __CLASS__, 'field_decorate' ), 'reftrail-settings', 'reftrail_tracking' );
+		add_settings_field( 'lead_on_registration', __( 'Sign-ups', 'reftrail' ), array( __CLASS__, 'field_registration' ), 'reftrail-settings', 'reftrail_tracking' );
 		add_settings_section( 'reftrail_data', __( 'Data', 'reftrail' ), '__return_false', 'reftrail-settings' );
 		add_settings_field( 'delete_data', __( 'Delete data on uninstall', 'reftrail' ), array( __CLASS__, 'field_delete' ), 'reftrail-settings', 'reftrail_data' );
 	}
@@ -91,6 +92,14 @@ final class Reftrail_Admin {
 	public static function field_decorate() {
 		echo '<input type="text" class="regular-text" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[decorate]" value="' . esc_attr( Reftrail_Settings::get()['decorate'] ) . '" placeholder="pay.example.com">';
 		echo '<p class="description">' . esc_html__( 'Comma-separated hosts whose links carry the referral across domains.', 'reftrail' ) . '</p>';
+	}
+
+	/**
+	 * Lead-on-registration field.
+	 */
+	public static function field_registration() {
+		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[lead_on_registration]" value="1"' . checked( Reftrail_Settings::get()['lead_on_registration'], true, false ) . '> ' . esc_html__( 'Record a lead when a visitor creates an account', 'reftrail' ) . '</label>';
+		echo '<p class="description">' . esc_html__( 'Credited to the affiliate who brought the visitor, and paid at the program\'s lead rate. With cross-device matching on, the customer\'s later orders on any device are credited too.', 'reftrail' ) . '</p>';
 	}
 
 	/**

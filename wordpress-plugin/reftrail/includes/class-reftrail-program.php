@@ -303,10 +303,11 @@ final class Reftrail_Settings {
 		$s = get_option( self::OPTION );
 		return array_merge(
 			array(
-				'consent_default' => 'granted',
-				'honour_gpc'      => true,
-				'decorate'        => '',
-				'delete_data'     => false,
+				'consent_default'      => 'granted',
+				'honour_gpc'           => true,
+				'decorate'             => '',
+				'lead_on_registration' => false,
+				'delete_data'          => false,
 			),
 			is_array( $s ) ? $s : array()
 		);
@@ -329,10 +330,11 @@ final class Reftrail_Settings {
 			}
 		}
 		return array(
-			'consent_default' => in_array( $consent, array( 'granted', 'pending', 'denied' ), true ) ? $consent : 'granted',
-			'honour_gpc'      => ! empty( $in['honour_gpc'] ),
-			'decorate'        => implode( ',', $decorate ),
-			'delete_data'     => ! empty( $in['delete_data'] ),
+			'consent_default'      => in_array( $consent, array( 'granted', 'pending', 'denied' ), true ) ? $consent : 'granted',
+			'honour_gpc'           => ! empty( $in['honour_gpc'] ),
+			'decorate'             => implode( ',', $decorate ),
+			'lead_on_registration' => ! empty( $in['lead_on_registration'] ),
+			'delete_data'          => ! empty( $in['delete_data'] ),
 		);
 	}
 }

@@ -401,6 +401,39 @@ final class Reftrail_Tracking {
 	}
 
 	/**
+	 * The attribution of the current request's cookies (a checkout's, a sign-up's): the signed
+	 * click cookie and the core's stored referral.
+	 *
+	 * @return array `cookie_click`, `touch`.
+	 */
+	public static function request_attribution() {
+		$click = isset( $_COOKIE[ Reftrail_Click_Cookie::NAME ] ) ? Reftrail_Click_Cookie::verify( sanitize_text_field( wp_unslash( $_COOKIE[ Reftrail_Click_Cookie::NAME ] ) ) ) : null;
+		$touch = null;
+		if ( isset( $_COOKIE[ Reftrail_Cookie::NAME ] ) ) {
+			try {
+				$state = Reftrail_Cookie::decode( sanitize_text_field( wp_unslash( $_COOKIE[ Reftrail_Cookie::NAME ] ) ) );
+				$live  = $state['referral'];
+				if ( $live && $live['expires'] > Reftrail_Db::now() ) {
+					$touch = array(
+						'affiliate' => $live['affiliate'],
+						'via'       => $live['via'],
+						'at'        => Reftrail_Db::rfc3339( $live['at'] ),
+					);
+					if ( null !== $live['click_id'] ) {
+						$touch['click_id'] = $live['click_id'];
+					}
+				}
+			} catch ( Reftrail_Cookie_Error $e ) {
+				$touch = null; // A forged or truncated cookie credits nobody.
+			}
+		}
+		return array(
+			'cookie_click' => $click,
+			'touch'        => $touch,
+		);
+	}
+
+	/**
 	 * Decides who is credited; null for nobody.
 	 *
 	 * @param array $program Program.

@@ -114,38 +114,6 @@ final class Reftrail_WooCommerce {
 	}
 
 	/**
-	 * The attribution of the current (checkout) request's cookies.
-	 *
-	 * @return array `cookie_click`, `touch`.
-	 */
-	public static function request_attribution() {
-		$click = isset( $_COOKIE[ Reftrail_Click_Cookie::NAME ] ) ? Reftrail_Click_Cookie::verify( sanitize_text_field( wp_unslash( $_COOKIE[ Reftrail_Click_Cookie::NAME ] ) ) ) : null;
-		$touch = null;
-		if ( isset( $_COOKIE[ Reftrail_Cookie::NAME ] ) ) {
-			try {
-				$state = Reftrail_Cookie::decode( sanitize_text_field( wp_unslash( $_COOKIE[ Reftrail_Cookie::NAME ] ) ) );
-				$live  = $state['referral'];
-				if ( $live && $live['expires'] > Reftrail_Db::now() ) {
-					$touch = array(
-						'affiliate' => $live['affiliate'],
-						'via'       => $live['via'],
-						'at'        => Reftrail_Db::rfc3339( $live['at'] ),
-					);
-					if ( null !== $live['click_id'] ) {
-						$touch['click_id'] = $live['click_id'];
-					}
-				}
-			} catch ( Reftrail_Cookie_Error $e ) {
-				$touch = null; // A forged or truncated cookie credits nobody.
-			}
-		}
-		return array(
-			'cookie_click' => $click,
-			'touch'        => $touch,
-		);
-	}
-
-	/**
 	 * The sale body of an order, through the WC_Order API.
 	 *
 	 * @param WC_Order $order Order.
@@ -233,7 +201,7 @@ final class Reftrail_WooCommerce {
 		// Only the customer's own checkout request carries their cookies: an order recorded from an
 		// admin screen, a payment gateway's callback or a renewal must not take that browser's.
 		if ( ! empty( $extra['checkout'] ) ) {
-			$seen = self::request_attribution();
+			$seen = Reftrail_Tracking::request_attribution();
 			if ( null !== $seen['touch'] ) {
 				$body['touch'] = array_diff_key( $seen['touch'], array( 'click_id' => 1 ) );
 				if ( isset( $seen['touch']['click_id'] ) ) {
