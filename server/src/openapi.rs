@@ -15,6 +15,8 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::conversions::sales_create,
         crate::routes::conversions::sales_index,
         crate::routes::refunds::refunds_create,
+        crate::routes::privacy::privacy_export,
+        crate::routes::privacy::privacy_erase,
         crate::routes::affiliates::affiliates_index,
         crate::routes::affiliates::affiliates_create,
         crate::routes::affiliates::affiliates_show,

@@ -19,4 +19,5 @@ mod credit;
 mod errors;
 mod ledger;
 mod management;
+mod privacy;
 mod reports;

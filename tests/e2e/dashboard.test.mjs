@@ -289,6 +289,62 @@ test('payouts: a batch of approved USD balances, and its CSV', async () => {
   await ctx.close();
 });
 
+test('privacy: a customer found by email, their data downloaded as JSON, then erased while the orders and commissions stay', async () => {
+  const affiliateId = uniqueId('priv');
+  const code = `PRIV${Date.now().toString(36).toUpperCase()}`;
+  await api(stack, 'POST', '/v1/affiliates', { id: affiliateId, name: 'Privacy Partner', email: `${affiliateId}@affiliates.test`, category: 'content', coupons: [code] });
+  const email = `${uniqueId('buyer')}@customers.test`;
+  const orderId = uniqueId('order');
+  await api(stack, 'POST', '/v1/sales', { order_id: orderId, amount: 450000, currency: 'VND', coupon: code, customer: { email } });
+  await api(stack, 'POST', '/v1/leads', { event: 'signup', email });
+  const held = await api(stack, 'POST', '/v1/privacy/export', { email });
+  assert.equal(held.orders.length, 1);
+  const credited = await api(stack, 'GET', `/v1/referrals?affiliate=${affiliateId}`);
+  assert.equal(credited.referrals.length, 1);
+
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/privacy`);
+  await page.reload();
+  await page.fill('#privacy-email', email.toUpperCase());
+  await page.click('#privacy-find');
+  const order = await page.waitForSelector('#privacy-orders tbody tr');
+  const text = await order.textContent();
+  assert.ok(text.includes(orderId) && text.includes(affiliateId) && /Coupon/.test(text), text);
+  const amount = await page.evaluate(() => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'VND' }).format(450000));
+  assert.ok(text.includes(amount), `${text} shows ${amount}`);
+  assert.equal((await page.$$('#privacy-leads tbody tr')).length, 1);
+
+  // The download is what the API answers, with the request it answers.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#privacy-download')]);
+  const saved = JSON.parse(await (await import('node:fs')).promises.readFile(await download.path(), 'utf8'));
+  assert.deepEqual(saved, { request: { email: email.toUpperCase() }, ...held });
+  await screenshot(page, 'dashboard-privacy');
+
+  // Erasing asks first; cancel leaves everything.
+  await page.click('#privacy-erase');
+  await page.waitForSelector('#privacy-confirm');
+  await page.click('#privacy-confirm button:not(#privacy-erase-yes)');
+  assert.equal(await page.$('#privacy-confirm'), null);
+  assert.equal((await api(stack, 'POST', '/v1/privacy/export', { email })).orders.length, 1);
+  await page.click('#privacy-erase');
+  await page.click('#privacy-erase-yes');
+  const done = await (await page.waitForSelector('#privacy-erased')).textContent();
+  assert.match(done, /Orders unlinked: 1\. Leads unlinked: 1\./);
+  const after = await api(stack, 'POST', '/v1/privacy/export', { email });
+  assert.deepEqual([after.orders, after.leads], [[], []]);
+  const kept = await api(stack, 'GET', `/v1/referrals?affiliate=${affiliateId}`);
+  assert.deepEqual(kept, credited, 'the sale is still credited, with its commission');
+
+  // Searching again finds nothing; the page speaks Thai too.
+  await page.click('#privacy-find');
+  await page.waitForSelector('#privacy-result .state-empty');
+  await page.goto(`${stack.base}/dashboard/?lang=th#/privacy`);
+  await page.waitForSelector('#privacy-find');
+  assert.equal(await page.textContent('nav a[aria-current="page"]'), 'ความเป็นส่วนตัว');
+  assert.equal(await page.textContent('#privacy-find'), 'ค้นหา');
+  assert.deepEqual(page.errors.map(String), []);
+});
+
 test('settings: the multi-touch model and the program’s language; the dashboard, portal and store follow it unless a person picks another', async () => {
   const page = await signedIn();
   await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);

@@ -10,10 +10,11 @@ import { ledger } from './ledger.js';
 import { affiliates } from './affiliates.js';
 import { payouts } from './payouts.js';
 import { settings } from './settings.js';
+import { privacy } from './privacy.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
-const ROUTES = { overview, referrals: ledger, affiliates, payouts, settings };
+const ROUTES = { overview, referrals: ledger, affiliates, payouts, privacy, settings };
 
 /** What every view gets: the API, the program, and a way to re-render. */
 const ctx = { api: null, program: null, csrf: null, render: () => route() };

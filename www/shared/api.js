@@ -91,6 +91,8 @@ export function merchant(csrf) {
     approve: (id) => send('POST', `/v1/referrals/${enc(id)}/approve`),
     reject: (id, reason) => send('POST', `/v1/referrals/${enc(id)}/reject`, reason ? { reason } : undefined),
     refund: (body) => send('POST', '/v1/refunds', body),
+    privacyExport: (who) => send('POST', '/v1/privacy/export', who),
+    privacyErase: (who) => send('POST', '/v1/privacy/erase', who),
     affiliates: (q) => get('/v1/affiliates', q),
     affiliate: (id) => get(`/v1/affiliates/${enc(id)}`),
     createAffiliate: (body) => send('POST', '/v1/affiliates', body),

@@ -200,7 +200,7 @@ fn required_text(value: &str, code: &'static str, msg: &'static str) -> Result<(
 }
 
 /// An optional text field: absent, or 1 to 128 bytes without control characters.
-fn optional_text(
+pub(super) fn optional_text(
     value: Option<&str>,
     code: &'static str,
     msg: &'static str,
@@ -223,7 +223,7 @@ fn check_email_hash(h: &str) -> Result<(), AppError> {
 }
 
 /// The email hash from `email` (backend only) or `email_hash`.
-fn email_hash(
+pub(super) fn email_hash(
     email: Option<&str>,
     hash: Option<&str>,
     verified: bool,

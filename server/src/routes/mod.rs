@@ -9,6 +9,7 @@ pub mod keys;
 pub mod me;
 pub mod payouts;
 pub mod portal_sign_in;
+pub mod privacy;
 pub mod program;
 pub mod referrals;
 pub mod refunds;
@@ -64,6 +65,8 @@ async fn preflight() -> axum::http::StatusCode {
 pub fn merchant_routes() -> Router<AppState> {
     Router::new()
         .route("/v1/refunds", post(refunds::refunds_create))
+        .route("/v1/privacy/export", post(privacy::privacy_export))
+        .route("/v1/privacy/erase", post(privacy::privacy_erase))
         .route(
             "/v1/affiliates",
             get(affiliates::affiliates_index).post(affiliates::affiliates_create),
