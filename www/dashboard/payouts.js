@@ -2,17 +2,8 @@
 // one currency), past batches with their lines, and each batch's CSV (PayPal mass payment).
 
 import { t, money, dateTime } from '../shared/i18n.js';
-import { h, fill, empty, failure, field, notify, loading } from '../shared/ui.js';
+import { h, fill, empty, failure, field, notify, loading, download } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
-
-function download(name, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  const a = h('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
 
 export async function payouts(main, { api, render }) {
   clearCharts();
@@ -93,7 +84,7 @@ export async function payouts(main, { api, render }) {
                   const btn = e.currentTarget;
                   btn.disabled = true;
                   try {
-                    download(`payout-${p.id}.csv`, await api.payoutCsv(p.id));
+                    download(`payout-${p.id}.csv`, await api.payoutCsv(p.id), 'text/csv');
                   } catch (err) {
                     notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
                   }

@@ -3,17 +3,8 @@
 // download what is held as JSON, erase it. Erasure unlinks: orders and commissions stay.
 
 import { t, money, dateTime, num } from '../shared/i18n.js';
-import { h, fill, empty, failure, field, loading } from '../shared/ui.js';
+import { h, fill, empty, failure, field, loading, download } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
-
-function download(name, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = h('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
 
 /** A table of `rows` under `title`, one column per [label, cell(row), numeric]. */
 function table(id, title, rows, columns) {
@@ -127,7 +118,7 @@ export async function privacy(main, { api }) {
           type: 'button',
           class: 'btn',
           id: 'privacy-download',
-          onclick: () => download(`privacy-${new Date().toISOString().slice(0, 10)}.json`, JSON.stringify({ request: who, ...found }, null, 2)),
+          onclick: () => download(`privacy-${new Date().toISOString().slice(0, 10)}.json`, JSON.stringify({ request: who, ...found }, null, 2), 'application/json'),
         },
         t('dash.privacy_download'),
       ),

@@ -112,6 +112,16 @@ export function languagePicker(onchange, { remember = true } = {}) {
   return sel;
 }
 
+/** Saves `text` as a file called `name` (a CSV export, a JSON download). */
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /** A labelled form field. */
 export function field(label, input, hint) {
   const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
