@@ -35,6 +35,7 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod program;
+pub mod retention;
 pub mod rollups;
 pub mod routes;
 pub mod seed;

@@ -36,6 +36,10 @@ pub struct Program {
     /// shop's customer id) in a verified conversion credited through that visit inside the
     /// window (`attributed_by: "customer"`). Off by default.
     pub match_customers: bool,
+    /// Days a click keeps the visitor's details (the address hash, the user agent and the
+    /// referring page) before they are removed; the click itself stays. 1 to 3650; null keeps
+    /// them. Default 90: the fraud checks that use them look back an hour.
+    pub click_details_days: Option<i64>,
     /// Hold period (the refund window), days: a referral is approved automatically after it.
     pub hold_days: i64,
     /// Whether referrals that are verified and unflagged are approved when the hold ends.
@@ -165,6 +169,7 @@ impl Default for Program {
             model: "last".into(),
             multi_touch: MultiTouchSetting::default(),
             match_customers: false,
+            click_details_days: Some(90),
             hold_days: 30,
             auto_approve: true,
             allowed_origins: Vec::new(),
@@ -259,6 +264,15 @@ impl Program {
         }
         if !(0..=3650).contains(&self.hold_days) {
             return bad("invalid_hold_days", "hold_days must be 0 to 3650");
+        }
+        if self
+            .click_details_days
+            .is_some_and(|d| !(1..=3650).contains(&d))
+        {
+            return bad(
+                "invalid_click_details_days",
+                "click_details_days must be 1 to 3650, or null to keep click details",
+            );
         }
         if self.allowed_origins.len() > MAX_ORIGINS
             || !self.allowed_origins.iter().all(|o| is_origin(o))

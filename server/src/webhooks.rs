@@ -119,6 +119,9 @@ pub async fn run_worker(
         if let Err(e) = crate::routes::referrals::approve_due(&state).await {
             tracing::warn!(error = %e, "automatic approval round failed");
         }
+        if let Err(e) = crate::retention::forget_click_details(&state, now()).await {
+            tracing::warn!(error = %e, "click retention round failed");
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = shutdown.changed() => return,

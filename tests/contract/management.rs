@@ -131,6 +131,17 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
     let r = req("PUT", "/v1/program").sk().json(&p).send().await;
     r.status(200);
     assert_eq!(r.json["commission"], p["commission"]);
+    // Click details are kept 90 days unless the program says otherwise; null keeps them.
+    assert_eq!(p["click_details_days"], json!(90));
+    for days in [json!(null), json!(30), json!(90)] {
+        let mut q = p.clone();
+        q["click_details_days"] = days.clone();
+        let r = req("PUT", "/v1/program").sk().json(&q).send().await;
+        r.status(200);
+        assert_eq!(r.json["click_details_days"], days);
+        let r = req("GET", "/v1/program").sk().send().await;
+        assert_eq!(r.json["click_details_days"], days);
+    }
     for (field, value, code) in [
         ("window_days", json!(0), "invalid_window_days"),
         ("model", json!("linear-ish"), "invalid_model"),
@@ -152,6 +163,12 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
         ),
         ("webhooks", json!([{"url": "ftp://x"}]), "invalid_webhooks"),
         ("active_by", json!("vibes"), "invalid_active_by"),
+        ("click_details_days", json!(0), "invalid_click_details_days"),
+        (
+            "click_details_days",
+            json!(3651),
+            "invalid_click_details_days",
+        ),
     ] {
         let mut bad = p.clone();
         bad[field] = value;

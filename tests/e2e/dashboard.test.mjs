@@ -359,12 +359,19 @@ test('settings: the multi-touch model and the program’s language; the dashboar
   await page.selectOption('#s-locale', 'th');
   assert.equal(await page.isChecked('#s-match-customers'), false, 'cross-device matching is off by default');
   await page.check('#s-match-customers');
+  assert.equal(await page.inputValue('#s-click-details'), '90', 'click details are kept 90 days by default');
+  await page.fill('#s-click-details', '');
   await page.click('#save-program');
   try {
     await until(async () => {
       const p = await api(stack, 'GET', '/v1/program');
-      return p.locale === 'th' && p.multi_touch.kind === 'time_decay' && p.multi_touch.half_life_days === 10 && p.match_customers === true;
+      return p.locale === 'th' && p.multi_touch.kind === 'time_decay' && p.multi_touch.half_life_days === 10 && p.match_customers === true && p.click_details_days === null;
     });
+    // An empty field keeps them; a number of days is saved as given.
+    await page.waitForFunction(() => document.querySelector('#s-click-details')?.value === '');
+    await page.fill('#s-click-details', '30');
+    await page.click('#save-program');
+    await until(async () => (await api(stack, 'GET', '/v1/program')).click_details_days === 30);
     // The form shows what was saved; this page asked for English in its address, so it stays English.
     await page.waitForFunction(() => document.querySelector('#s-multi-touch')?.value === 'time_decay' && document.querySelector('#s-half-life')?.value === '10');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');

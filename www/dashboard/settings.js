@@ -111,6 +111,7 @@ export async function settings(main, { api, program: p0, render }) {
   const hold = input('s-hold', p.hold_days, { type: 'number', min: 0, max: 365, required: true });
   const auto = h('input', { id: 's-auto', type: 'checkbox', checked: p.auto_approve });
   const matchCustomers = h('input', { id: 's-match-customers', type: 'checkbox', checked: !!p.match_customers });
+  const clickDetails = input('s-click-details', p.click_details_days, { type: 'number', min: 1, max: 3650 });
   const origins = h('textarea', { id: 's-origins', rows: 4 });
   origins.value = p.allowed_origins.join('\n');
   const currency = input('s-currency', p.currency, { maxlength: 3, pattern: '[A-Z]{3}', required: true });
@@ -161,6 +162,7 @@ export async function settings(main, { api, program: p0, render }) {
           model: model.value,
           multi_touch: multiTouch.value === 'time_decay' ? { kind: 'time_decay', half_life_days: Number(halfLife.value) } : { kind: multiTouch.value },
           match_customers: matchCustomers.checked,
+          click_details_days: clickDetails.value === '' ? null : Number(clickDetails.value),
           hold_days: Number(hold.value),
           auto_approve: auto.checked,
           allowed_origins: lines(origins.value),
@@ -201,6 +203,7 @@ export async function settings(main, { api, program: p0, render }) {
         halfLifeField,
         h('div', { class: 'field' }, h('label', {}, matchCustomers, ' ', t('dash.match_customers')), h('small', { class: 'hint' }, t('dash.match_customers_hint'))),
         field(t('dash.origins'), origins, t('dash.origins_hint')),
+        field(t('dash.click_details'), clickDetails, t('dash.click_details_hint')),
       ),
       h(
         'section',
