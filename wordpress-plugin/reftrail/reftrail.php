@@ -42,10 +42,12 @@ foreach ( array(
 	'class-reftrail-sessions.php',
 	'class-reftrail-webhooks.php',
 	'class-reftrail-openapi.php',
+	'class-reftrail-privacy.php',
 	'rest/class-reftrail-rest-controller.php',
 	'rest/class-reftrail-rest-tracking-controller.php',
 	'rest/class-reftrail-rest-merchant-controllers.php',
 	'rest/class-reftrail-rest-account-controllers.php',
+	'rest/class-reftrail-rest-privacy-controller.php',
 	'class-reftrail-rest.php',
 	'class-reftrail-frontend.php',
 	'class-reftrail-woocommerce.php',
@@ -53,6 +55,7 @@ foreach ( array(
 	'class-reftrail-admin.php',
 	'class-reftrail-shortcodes.php',
 	'class-reftrail-portal.php',
+	'class-reftrail-privacy-tools.php',
 ) as $reftrail_file ) {
 	require_once REFTRAIL_DIR . '/includes/' . $reftrail_file;
 }
@@ -80,6 +83,7 @@ final class Reftrail_Plugin {
 		Reftrail_Shortcodes::init();
 		Reftrail_Portal::init();
 		Reftrail_Webhooks::init();
+		Reftrail_Privacy_Tools::init();
 		// Before the blocks are registered at `init` (their block.json titles are translated then).
 		add_action( 'init', array( __CLASS__, 'load_textdomain' ), 1 );
 		add_action( 'reftrail_approve_due', array( 'Reftrail_Ledger', 'approve_due' ) );

@@ -283,6 +283,32 @@ class PrivacyTest extends Reftrail_Test_Case {
 		}
 	}
 
+	public function test_an_export_lists_in_time_then_id_order() {
+		global $wpdb;
+		$hash = Reftrail_Tracking::email_hash( self::EMAIL );
+		// Made in this order within one second: ids sort as bytes ('B' before 'a'), not by the
+		// case-insensitive collation of the table.
+		foreach ( array( array( 'ord_0000000Bz', 'B-1', 100 ), array( 'ord_0000000az', 'a-2', 100 ), array( 'ord_0000000Zz', 'Z-0', 99 ) ) as list( $id, $order_id, $at ) ) {
+			$wpdb->insert(
+				Reftrail_Db::table( 'orders' ),
+				array(
+					'id'         => $id,
+					'order_id'   => $order_id,
+					'at'         => $at,
+					'amount'     => 1,
+					'currency'   => 'USD',
+					'shipping'   => 0,
+					'tax'        => 0,
+					'email_hash' => $hash,
+					'verified'   => 1,
+				)
+			);
+		}
+		list( $s, $x ) = $this->rest( 'POST', '/v1/privacy/export', array( 'email' => self::EMAIL ), $this->sk() );
+		$this->assertSame( 200, $s );
+		$this->assertSame( array( 'Z-0', 'B-1', 'a-2' ), array_column( $x['orders'], 'order_id' ) );
+	}
+
 	public function test_the_privacy_routes_are_the_merchants() {
 		$aff = $this->affiliate( 'amy' );
 		$who = array( 'email' => 'someone@customers.test' );

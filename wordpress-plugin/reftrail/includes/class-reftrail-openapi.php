@@ -53,6 +53,8 @@ final class Reftrail_OpenAPI {
 				'get' => array( 'The program settings', $m, 200 ),
 				'put' => array( 'Replaces the program settings', $m, 200 ),
 			),
+			'/v1/privacy/export'          => array( 'post' => array( 'What the program holds about a customer (by email, email_hash or customer_id)', $m, 200 ) ),
+			'/v1/privacy/erase'           => array( 'post' => array( 'Erases a customer from orders, leads and clicks; orders, referrals and affiliate accounts stay', $m, 200 ) ),
 			'/v1/keys'                    => array(
 				'get'  => array( 'API keys, without their secrets', $m, 200 ),
 				'post' => array( 'A new key, shown once', $m, 201 ),

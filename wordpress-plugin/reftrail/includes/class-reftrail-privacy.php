@@ -96,7 +96,9 @@ final class Reftrail_Privacy {
 	}
 
 	/**
-	 * The customer's orders, oldest first.
+	 * The customer's orders, oldest first. Lists here are in time order, then by id compared
+	 * byte by byte: ids are base62 with both cases, in the order they were made, and the tables'
+	 * collation ignores case.
 	 *
 	 * @param array $s Subject.
 	 * @return array Rows.
@@ -104,7 +106,7 @@ final class Reftrail_Privacy {
 	private static function orders( array $s ) {
 		global $wpdb;
 		$t = Reftrail_Db::table( 'orders' );
-		return $wpdb->get_results( "SELECT id, order_id, at, amount, currency, affiliate_id, attributed_by, verified, click_id FROM {$t} WHERE " . self::matching( $s ) . ' ORDER BY at, id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the condition is prepared by matching().
+		return $wpdb->get_results( "SELECT id, order_id, at, amount, currency, affiliate_id, attributed_by, verified, click_id FROM {$t} WHERE " . self::matching( $s ) . ' ORDER BY at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the condition is prepared by matching().
 	}
 
 	/**
@@ -116,7 +118,7 @@ final class Reftrail_Privacy {
 	private static function leads( array $s ) {
 		global $wpdb;
 		$t = Reftrail_Db::table( 'leads' );
-		return $wpdb->get_results( "SELECT id, dedupe_key, event, at, affiliate_id, attributed_by, verified, click_id FROM {$t} WHERE " . self::matching( $s ) . ' ORDER BY at, id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the condition is prepared by matching().
+		return $wpdb->get_results( "SELECT id, dedupe_key, event, at, affiliate_id, attributed_by, verified, click_id FROM {$t} WHERE " . self::matching( $s ) . ' ORDER BY at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the condition is prepared by matching().
 	}
 
 	/**
@@ -160,7 +162,7 @@ final class Reftrail_Privacy {
 			return array();
 		}
 		$t = Reftrail_Db::table( 'clicks' );
-		return $wpdb->get_results( "SELECT id, at, url, referrer, user_agent FROM {$t} WHERE " . self::in( $ids ) . ' ORDER BY at, id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- prepared by in().
+		return $wpdb->get_results( "SELECT id, at, url, referrer, user_agent FROM {$t} WHERE " . self::in( $ids ) . ' ORDER BY at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- prepared by in().
 	}
 
 	/**
@@ -182,7 +184,7 @@ final class Reftrail_Privacy {
 			return array();
 		}
 		$t = Reftrail_Db::table( 'affiliates' );
-		return $wpdb->get_results( "SELECT id, name, email, payout_email, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
+		return $wpdb->get_results( "SELECT id, name, email, payout_email, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
 	}
 
 	/**

@@ -46,6 +46,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Session_Controller(),
 			new Reftrail_REST_Keys_Controller(),
 			new Reftrail_REST_Operator_Controller(),
+			new Reftrail_REST_Privacy_Controller(),
 		);
 	}
 

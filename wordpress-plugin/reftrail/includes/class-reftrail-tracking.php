@@ -218,7 +218,8 @@ final class Reftrail_Tracking {
 	}
 
 	/**
-	 * The email hash from `email` (verified callers only) or `email_hash`.
+	 * The email hash from `email` (verified callers only) or `email_hash` (sales, leads and
+	 * data-subject requests).
 	 *
 	 * @param mixed $email    Email.
 	 * @param mixed $hash     Hash.
@@ -226,7 +227,7 @@ final class Reftrail_Tracking {
 	 * @return string|null
 	 * @throws Reftrail_Http_Error 400.
 	 */
-	private static function email_of( $email, $hash, $verified ) {
+	public static function email_of( $email, $hash, $verified ) {
 		if ( null !== $email && null !== $hash ) {
 			throw Reftrail_Http_Error::bad( 'invalid_email', 'send email or email_hash, not both' );
 		}
