@@ -155,6 +155,40 @@ impl Money {
     }
 }
 
+impl Money {
+    /// The amount as a person reading `locale` writes it, digits grouped by thousands, then the
+    /// code: `1,250,000 VND` and `12.50 USD` in `en` and `th`, `1.250.000 VND` and `12,50 USD`
+    /// in `vi` (any other locale: as `en`).
+    pub fn localized(&self, locale: &str) -> alloc::string::String {
+        let (group, point) = if locale == "vi" {
+            ('.', ',')
+        } else {
+            (',', '.')
+        };
+        let exp = u32::from(self.currency.exponent());
+        let abs = self.amount.unsigned_abs();
+        let scale = 10u64.pow(exp);
+        let digits = alloc::format!("{}", abs / scale);
+        let mut out = alloc::string::String::new();
+        if self.amount < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(group);
+            }
+            out.push(c);
+        }
+        if exp > 0 {
+            out.push(point);
+            out.push_str(&alloc::format!("{:0w$}", abs % scale, w = exp as usize));
+        }
+        out.push(' ');
+        out.push_str(self.currency.as_str());
+        out
+    }
+}
+
 const fn eq(a: Currency, b: Currency) -> bool {
     a.0[0] == b.0[0] && a.0[1] == b.0[1] && a.0[2] == b.0[2]
 }
@@ -185,6 +219,27 @@ impl fmt::Display for Money {
 mod tests {
     use super::*;
     use alloc::string::ToString;
+
+    #[test]
+    fn localized_amounts_group_thousands_as_each_language_writes_them() {
+        let m = |amount, code| Money::new(amount, Currency::parse(code).expect("code"));
+        for (money, locale, want) in [
+            (m(1_250_000, "VND"), "vi", "1.250.000 VND"),
+            (m(1_250_000, "VND"), "en", "1,250,000 VND"),
+            (m(1_999, "THB"), "th", "19.99 THB"),
+            (m(123_456_789, "THB"), "th", "1,234,567.89 THB"),
+            (m(1_250, "USD"), "vi", "12,50 USD"),
+            (m(5, "USD"), "en", "0.05 USD"),
+            (m(-100_000, "VND"), "vi", "-100.000 VND"),
+            (m(999, "JPY"), "en", "999 JPY"),
+            (m(1_000, "JPY"), "fr", "1,000 JPY"),
+            (m(1_234_567, "KWD"), "en", "1,234.567 KWD"),
+            (m(i64::MIN, "USD"), "en", "-92,233,720,368,547,758.08 USD"),
+            (m(0, "VND"), "vi", "0 VND"),
+        ] {
+            assert_eq!(money.localized(locale), want);
+        }
+    }
 
     macro_rules! exponent {
         ($code:literal => $exp:literal) => {

@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "customer_matching",
         include_str!("../migrations/0008_customer_matching.sql"),
     ),
+    (
+        9,
+        "affiliate_mail",
+        include_str!("../migrations/0009_affiliate_mail.sql"),
+    ),
 ];
 
 impl Db {

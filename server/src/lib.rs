@@ -19,6 +19,7 @@
 //! - `POST/GET/DELETE /v1/session` (merchant login for the dashboard)
 //! - `GET /healthz`, `GET /metrics`, `GET /v1/openapi.json`
 
+pub mod affiliate_mail;
 pub mod auth;
 pub mod bots;
 pub mod click_cookie;

@@ -1,4 +1,5 @@
-//! Email: the affiliate portal's sign-in links, sent over SMTP (`--smtp-url`).
+//! Email over SMTP (`--smtp-url`): the affiliate portal's sign-in links, and the messages of
+//! `affiliate_mail` (new referrals, payouts).
 //!
 //! The link's address comes from `--public-url`, never from the request's `Host` header: a
 //! forged host would otherwise send a person a link that hands their code to someone else.
@@ -64,8 +65,18 @@ impl Mailer {
         code: &str,
         locale: &str,
     ) -> anyhow::Result<()> {
-        let to: Mailbox = to.parse().context("the affiliate's email")?;
         let text = sign_in_text(locale, name, program, &self.sign_in_url(code));
+        self.send(to, text).await
+    }
+
+    /// The portal's address, for links in messages.
+    pub fn portal_url(&self) -> String {
+        format!("{}/portal/", self.public_url)
+    }
+
+    /// Sends `text` to `to` (an affiliate's address) as plain text.
+    pub async fn send(&self, to: &str, text: Text) -> anyhow::Result<()> {
+        let to: Mailbox = to.parse().context("the affiliate's email")?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

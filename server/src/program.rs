@@ -67,6 +67,9 @@ pub struct Program {
     pub locale: Option<String>,
     /// Smallest payout per affiliate and currency, minor units.
     pub min_payout: i64,
+    /// What affiliates are emailed about (when the server has SMTP settings):
+    /// `referral.created` (a referral that earned a commission), `payout.created`.
+    pub affiliate_emails: Vec<String>,
     /// Webhook endpoints.
     pub webhooks: Vec<Webhook>,
     /// The secret that signs webhook deliveries (read-only: ignored on `PUT`).
@@ -183,6 +186,10 @@ impl Default for Program {
             currency: "USD".into(),
             locale: None,
             min_payout: 0,
+            affiliate_emails: crate::affiliate_mail::EVENTS
+                .iter()
+                .map(|e| (*e).to_owned())
+                .collect(),
             webhooks: Vec::new(),
             webhook_secret: String::new(),
         }
@@ -295,6 +302,17 @@ impl Program {
             || f.conversion_rate_min_clicks < 0
         {
             return bad("invalid_fraud", "fraud thresholds are out of range");
+        }
+        if self.affiliate_emails.len() > crate::affiliate_mail::EVENTS.len()
+            || !self.affiliate_emails.iter().enumerate().all(|(i, e)| {
+                crate::affiliate_mail::EVENTS.contains(&e.as_str())
+                    && !self.affiliate_emails[..i].contains(e)
+            })
+        {
+            return bad(
+                "invalid_affiliate_emails",
+                "affiliate_emails lists each of referral.created and payout.created at most once",
+            );
         }
         if !matches!(self.active_by.as_str(), "click" | "lead" | "sale") {
             return bad(

@@ -68,7 +68,8 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
     format!("t={t},v1={}", hex::encode(m.finalize().into_bytes()))
 }
 
-fn backoff(attempts: i64) -> i64 {
+/// Seconds before the next attempt after `attempts` failed ones: 30 s doubling, at most 6 h.
+pub(crate) fn backoff(attempts: i64) -> i64 {
     (30i64 << attempts.clamp(0, 10)).min(6 * 3600)
 }
 
@@ -118,6 +119,9 @@ pub async fn run_worker(
         }
         if let Err(e) = crate::routes::referrals::approve_due(&state).await {
             tracing::warn!(error = %e, "automatic approval round failed");
+        }
+        if let Err(e) = crate::affiliate_mail::send_due(&state).await {
+            tracing::warn!(error = %e, "affiliate email round failed");
         }
         if let Err(e) = crate::retention::forget_click_details(&state, now()).await {
             tracing::warn!(error = %e, "click retention round failed");

@@ -142,6 +142,24 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
         let r = req("GET", "/v1/program").sk().send().await;
         assert_eq!(r.json["click_details_days"], days);
     }
+    // Affiliates are emailed about new referrals and payouts unless the program says otherwise.
+    assert_eq!(
+        p["affiliate_emails"],
+        json!(["referral.created", "payout.created"])
+    );
+    for events in [
+        json!([]),
+        json!(["payout.created"]),
+        p["affiliate_emails"].clone(),
+    ] {
+        let mut q = p.clone();
+        q["affiliate_emails"] = events.clone();
+        let r = req("PUT", "/v1/program").sk().json(&q).send().await;
+        r.status(200);
+        assert_eq!(r.json["affiliate_emails"], events);
+        let r = req("GET", "/v1/program").sk().send().await;
+        assert_eq!(r.json["affiliate_emails"], events);
+    }
     for (field, value, code) in [
         ("window_days", json!(0), "invalid_window_days"),
         ("model", json!("linear-ish"), "invalid_model"),

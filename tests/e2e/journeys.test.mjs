@@ -273,6 +273,20 @@ async function twoClicks(first, second) {
   return order;
 }
 
+test('an affiliate hears of a referral by email, in the program’s language, with a link to the portal', async () => {
+  const before = stack.mail.length;
+  const order = uniqueId('mail-order');
+  const sale = await api(stack, 'POST', '/v1/sales', { order_id: order, amount: 2500000, currency: 'VND', touch: { affiliate: 'alice', via: 'query', at: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } });
+  assert.equal(sale.referral.affiliate, 'alice');
+  const commission = new Intl.NumberFormat('vi-VN').format(sale.referral.commission);
+  const mail = await until(() => stack.mail.slice(before).find((m) => /\nto: alice@affiliates\.example\n/i.test(m) && mailBody(m).includes(`${commission} VND`)), { timeout: 20000 });
+  const body = mailBody(mail);
+  assert.match(body, /^Xin chào Alice Nguyen,/, body);
+  assert.ok(body.includes('Một đơn hàng 2.500.000 VND'), body);
+  assert.ok(body.includes(`${stack.base}/portal/`), body);
+  assert.ok(!body.includes(order), 'no order id in the message');
+});
+
 test('an affiliate signs in to the portal with a link sent by email, once', async () => {
   const page = await newPage(await newContext(browser));
   await page.goto(`${stack.base}/portal/?lang=en`);
@@ -283,8 +297,10 @@ test('an affiliate signs in to the portal with a link sent by email, once', asyn
     await page.click('#email-sign-in button[type=submit]');
     await page.waitForSelector('#email-sign-in [role=status]');
   }
-  const mail = await until(() => stack.mail.slice(before).find((m) => /\nto: alice@affiliates\.example\n/i.test(m)));
-  assert.equal(stack.mail.length, before + 1, 'one message: alice\'s');
+  // Sign-in messages only: affiliates also hear of their referrals by email meanwhile.
+  const signIns = () => stack.mail.slice(before).filter((m) => mailBody(m).includes('/portal/#code='));
+  const mail = await until(() => signIns().find((m) => /\nto: alice@affiliates\.example\n/i.test(m)));
+  assert.equal(signIns().length, 1, 'one message: alice\'s');
   const link = mailBody(mail).match(/http:\/\/127\.0\.0\.1:\d+\/portal\/#code=[A-Za-z0-9]+/)?.[0];
   assert.ok(link, mailBody(mail));
 

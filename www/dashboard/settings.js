@@ -10,6 +10,8 @@ const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean
 
 /** The multi-touch models (the core's names). */
 const MULTI_TOUCH = ['last', 'first', 'linear', 'time_decay', 'position_based'];
+// What affiliates may be emailed about (the program's `affiliate_emails`).
+const AFFILIATE_EMAILS = ['referral.created', 'payout.created'];
 
 function keysSection(api, keys, render) {
   const out = h('div', { 'aria-live': 'polite' });
@@ -112,6 +114,7 @@ export async function settings(main, { api, program: p0, render }) {
   const auto = h('input', { id: 's-auto', type: 'checkbox', checked: p.auto_approve });
   const matchCustomers = h('input', { id: 's-match-customers', type: 'checkbox', checked: !!p.match_customers });
   const clickDetails = input('s-click-details', p.click_details_days, { type: 'number', min: 1, max: 3650 });
+  const emails = AFFILIATE_EMAILS.map((event) => [event, h('input', { id: `s-email-${event.replace('.', '-')}`, type: 'checkbox', checked: (p.affiliate_emails || []).includes(event) })]);
   const origins = h('textarea', { id: 's-origins', rows: 4 });
   origins.value = p.allowed_origins.join('\n');
   const currency = input('s-currency', p.currency, { maxlength: 3, pattern: '[A-Z]{3}', required: true });
@@ -173,6 +176,7 @@ export async function settings(main, { api, program: p0, render }) {
           currency: cu,
           locale: locale.value,
           min_payout: min,
+          affiliate_emails: emails.filter(([, box]) => box.checked).map(([event]) => event),
           webhooks,
         };
         fill(msg, loading(t('ui.saving')));
@@ -215,6 +219,7 @@ export async function settings(main, { api, program: p0, render }) {
         field(t('dash.hold'), hold, t('dash.hold_hint')),
         h('div', { class: 'field' }, h('label', {}, auto, ' ', t('dash.auto_approve'))),
         field(t('dash.min_payout', { currency: cur }), minPayout),
+        h('fieldset', { class: 'field' }, h('legend', {}, t('dash.affiliate_emails')), emails.map(([event, box]) => h('div', {}, h('label', {}, box, ' ', t(`dash.email_${event.replace('.', '_')}`)))), h('small', { class: 'hint' }, t('dash.affiliate_emails_hint'))),
         field(t('dash.rules_json'), rules, t('dash.rules_hint')),
       ),
       h(

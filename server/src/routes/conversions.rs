@@ -673,6 +673,7 @@ async fn create_referral(
     }
     let view = referral_view(tx, &id).await?;
     webhooks::enqueue(tx, program, "referral.created", &view).await?;
+    crate::affiliate_mail::referral_created(tx, state, program, &view).await?;
     if auto {
         webhooks::enqueue(tx, program, "referral.approved", &view).await?;
     }

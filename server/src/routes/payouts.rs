@@ -294,6 +294,7 @@ pub async fn payouts_create(
     };
     let text = serde_json::to_string(&view)?;
     webhooks::enqueue(&mut tx, &program, "payout.created", &view).await?;
+    crate::affiliate_mail::payout_created(&mut tx, &state, &program, &view).await?;
     if let Some(k) = &idem {
         remember(&mut tx, "payout", k, &request_hash, &text).await?;
     }

@@ -1,0 +1,440 @@
+//! Emails to affiliates: a new referral that earned a commission, and a payout on its way.
+//!
+//! Like webhooks, a message is queued in `mail_outbox` in the same transaction as the change it
+//! tells of (so it goes out if and only if the change happened) and sent by the worker, with the
+//! same lease and backoff. Only what the program's `affiliate_emails` lists is queued, and
+//! nothing when this server has no SMTP settings. The words are chosen when the message is
+//! sent, in the program's language, to the affiliate's email of that moment.
+
+use crate::db::Tx;
+use crate::error::AppError;
+use crate::ids::new_id;
+use crate::mail::Text;
+use crate::program::Program;
+use crate::routes::payouts::{PayoutLine, PayoutView};
+use crate::routes::referrals::ReferralView;
+use crate::times::now;
+use crate::AppState;
+use reftrail::money::{Currency, Money};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+/// The events an affiliate may be emailed about (the program's `affiliate_emails`).
+pub const EVENTS: [&str; 2] = ["referral.created", "payout.created"];
+
+/// Attempts before a message is given up.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// What a payout message tells one affiliate.
+#[derive(Serialize, Deserialize)]
+pub struct PayoutNotice {
+    /// The batch.
+    pub payout_id: String,
+    /// The merchant's note on the batch.
+    pub note: Option<String>,
+    /// This affiliate's line.
+    pub line: PayoutLine,
+}
+
+/// Whether `event` mail is wanted and can be sent.
+fn wanted(state: &AppState, program: &Program, event: &str) -> bool {
+    state.http.mail.is_some() && program.affiliate_emails.iter().any(|e| e == event)
+}
+
+async fn queue(
+    tx: &mut Tx,
+    event: &str,
+    affiliate: &str,
+    payload: &impl Serialize,
+) -> Result<(), AppError> {
+    let at = now();
+    sqlx::query(
+        "INSERT INTO mail_outbox (id, event, affiliate_id, payload, at, attempts, next_at) VALUES ($1, $2, $3, $4, $5, 0, $5)",
+    )
+    .bind(new_id("mail"))
+    .bind(event)
+    .bind(affiliate)
+    .bind(serde_json::to_string(payload)?)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Queues the message about a new referral, when it earned something.
+pub async fn referral_created(
+    tx: &mut Tx,
+    state: &AppState,
+    program: &Program,
+    referral: &ReferralView,
+) -> Result<(), AppError> {
+    if referral.commission <= 0 || !wanted(state, program, "referral.created") {
+        return Ok(());
+    }
+    queue(tx, "referral.created", &referral.affiliate, referral).await
+}
+
+/// Queues one message per affiliate paid by `payout`.
+pub async fn payout_created(
+    tx: &mut Tx,
+    state: &AppState,
+    program: &Program,
+    payout: &PayoutView,
+) -> Result<(), AppError> {
+    if !wanted(state, program, "payout.created") {
+        return Ok(());
+    }
+    for line in &payout.lines {
+        let notice = PayoutNotice {
+            payout_id: payout.id.clone(),
+            note: payout.note.clone(),
+            line: line.clone(),
+        };
+        queue(tx, "payout.created", &line.affiliate, &notice).await?;
+    }
+    Ok(())
+}
+
+/// One round: claims up to 20 due messages and sends them. Returns how many were sent.
+pub async fn send_due(state: &AppState) -> Result<usize, AppError> {
+    let Some(mailer) = &state.http.mail else {
+        return Ok(0);
+    };
+    let t = now();
+    let rows = sqlx::query(
+        "SELECT m.id, m.event, m.payload, m.attempts, m.next_at, a.name, a.email FROM mail_outbox m \
+         LEFT JOIN affiliates a ON a.id = m.affiliate_id \
+         WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_at <= $1 ORDER BY m.next_at LIMIT 20",
+    )
+    .bind(t)
+    .fetch_all(&state.db.pool)
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let program = state.program().await?;
+    let mut sent = 0;
+    for r in rows {
+        let id: String = r.try_get(0)?;
+        let next_at: i64 = r.try_get(4)?;
+        // Claim: whoever moves next_at first sends it; a lease of 60 s covers the exchange.
+        let claimed =
+            sqlx::query("UPDATE mail_outbox SET next_at = $1 WHERE id = $2 AND next_at = $3")
+                .bind(t + 60)
+                .bind(&id)
+                .bind(next_at)
+                .execute(&state.db.pool)
+                .await?
+                .rows_affected();
+        if claimed != 1 {
+            continue;
+        }
+        let event: String = r.try_get(1)?;
+        let payload: String = r.try_get(2)?;
+        let attempts: i64 = r.try_get::<i64, _>(3)? + 1;
+        let name: Option<String> = r.try_get(5)?;
+        let email: Option<String> = r.try_get(6)?;
+        let text = render(
+            &program,
+            &event,
+            &payload,
+            name.as_deref().unwrap_or(""),
+            &mailer.portal_url(),
+        );
+        let result = match (email, text) {
+            (None, _) => Err(("the affiliate has no email".to_owned(), true)),
+            (_, None) => Err((format!("cannot render {event}"), true)),
+            (Some(to), Some(text)) => mailer
+                .send(&to, text)
+                .await
+                .map_err(|e| (format!("{e:#}"), false)),
+        };
+        match result {
+            Ok(()) => {
+                sqlx::query("UPDATE mail_outbox SET sent_at = $1, attempts = $2, last_error = NULL WHERE id = $3")
+                    .bind(now())
+                    .bind(attempts)
+                    .bind(&id)
+                    .execute(&state.db.pool)
+                    .await?;
+                sent += 1;
+            }
+            Err((err, final_)) => {
+                tracing::warn!(mail = %id, error = %err, "affiliate email not sent");
+                let failed = (final_ || attempts >= MAX_ATTEMPTS).then(now);
+                sqlx::query("UPDATE mail_outbox SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5")
+                    .bind(attempts)
+                    .bind(now() + crate::webhooks::backoff(attempts))
+                    .bind(failed)
+                    .bind(crate::error::clip(&err, 500))
+                    .bind(&id)
+                    .execute(&state.db.pool)
+                    .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// The message for a queued `event`, or `None` when its payload is not what the event carries.
+pub fn render(
+    program: &Program,
+    event: &str,
+    payload: &str,
+    name: &str,
+    portal: &str,
+) -> Option<Text> {
+    let locale = program.locale();
+    match event {
+        "referral.created" => serde_json::from_str::<ReferralView>(payload)
+            .ok()
+            .map(|r| referral_text(locale, &program.name, name, &r, portal)),
+        "payout.created" => serde_json::from_str::<PayoutNotice>(payload)
+            .ok()
+            .map(|p| payout_text(locale, &program.name, name, &p, portal)),
+        _ => None,
+    }
+}
+
+fn money(amount: i64, currency: &str, locale: &str) -> String {
+    match Currency::parse(currency) {
+        Some(c) => Money::new(amount, c).localized(locale),
+        None => format!("{amount} {currency}"),
+    }
+}
+
+/// The message about a new referral, in `locale` (English when it is none of en, vi, th).
+pub fn referral_text(
+    locale: &str,
+    program: &str,
+    name: &str,
+    r: &ReferralView,
+    portal: &str,
+) -> Text {
+    let commission = money(r.commission, &r.currency, locale);
+    let amount = money(r.amount, &r.currency, locale);
+    let event = r.event.as_deref().unwrap_or("");
+    let until = r.hold_until.get(..10).unwrap_or(&r.hold_until);
+    let pending = r.status == "pending";
+    let (subject, hello, what, status, link, why) = match locale {
+        "vi" => (
+            format!("{program}: bạn nhận được {commission}"),
+            "Xin chào",
+            match r.kind.as_str() {
+                "sale" => format!("Một đơn hàng {amount} bạn giới thiệu đến {program} đã mang lại cho bạn khoản hoa hồng {commission}."),
+                _ => format!("Một khách hàng tiềm năng ({event}) bạn giới thiệu đến {program} đã mang lại cho bạn khoản hoa hồng {commission}."),
+            },
+            if pending {
+                format!("Khoản này đang chờ đến {until} (thời hạn hoàn tiền của cửa hàng), sau đó sẽ được duyệt nếu đơn hàng không bị hoàn.")
+            } else {
+                "Khoản này đã được duyệt và sẽ có trong lần thanh toán tới.".to_owned()
+            },
+            "Giới thiệu và thu nhập của bạn",
+            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+        ),
+        "th" => (
+            format!("{program}: คุณได้รับ {commission}"),
+            "สวัสดี",
+            match r.kind.as_str() {
+                "sale" => format!("คำสั่งซื้อมูลค่า {amount} ที่คุณแนะนำมายัง {program} ทำให้คุณได้รับค่าคอมมิชชัน {commission}"),
+                _ => format!("ลีด ({event}) ที่คุณแนะนำมายัง {program} ทำให้คุณได้รับค่าคอมมิชชัน {commission}"),
+            },
+            if pending {
+                format!("รายการนี้รอดำเนินการจนถึง {until} (ระยะเวลาคืนเงินของร้าน) จากนั้นจะได้รับการอนุมัติหากคำสั่งซื้อไม่ถูกคืน")
+            } else {
+                "รายการนี้ได้รับการอนุมัติแล้วและจะรวมอยู่ในการจ่ายเงินครั้งถัดไป".to_owned()
+            },
+            "การแนะนำและรายได้ของคุณ",
+            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+        ),
+        _ => (
+            format!("{program}: you earned {commission}"),
+            "Hello",
+            match r.kind.as_str() {
+                "sale" => format!("An order of {amount} you referred to {program} earned you a commission of {commission}."),
+                _ => format!("A lead ({event}) you referred to {program} earned you a commission of {commission}."),
+            },
+            if pending {
+                format!("It is pending until {until} (the shop's refund period), then approved if the order stands.")
+            } else {
+                "It is approved and will be in your next payout.".to_owned()
+            },
+            "Your referrals and earnings",
+            format!("You receive this email as an affiliate of {program}."),
+        ),
+    };
+    Text {
+        subject,
+        body: format!("{hello} {name},\n\n{what}\n{status}\n\n{link}: {portal}\n\n{why}\n"),
+    }
+}
+
+/// The message about a payout, in `locale` (English when it is none of en, vi, th).
+pub fn payout_text(
+    locale: &str,
+    program: &str,
+    name: &str,
+    p: &PayoutNotice,
+    portal: &str,
+) -> Text {
+    let amount = money(p.line.amount, &p.line.currency, locale);
+    let (n, paypal) = (p.line.referrals, &p.line.paypal_email);
+    let (subject, hello, what, note, link, why) = match locale {
+        "vi" => (
+            format!("{program}: khoản thanh toán {amount} đang được chuyển"),
+            "Xin chào",
+            format!("{program} đang thanh toán cho bạn {amount} cho {n} lượt giới thiệu, vào tài khoản PayPal {paypal}."),
+            "Ghi chú",
+            "Lịch sử thanh toán của bạn",
+            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+        ),
+        "th" => (
+            format!("{program}: การจ่ายเงิน {amount} กำลังดำเนินการ"),
+            "สวัสดี",
+            format!("{program} กำลังจ่ายเงินให้คุณ {amount} สำหรับการแนะนำ {n} รายการ เข้าบัญชี PayPal {paypal}"),
+            "หมายเหตุ",
+            "ประวัติการจ่ายเงินของคุณ",
+            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+        ),
+        _ => (
+            format!("{program}: a payout of {amount} is on its way"),
+            "Hello",
+            format!("{program} is paying you {amount} for {n} referrals, to your PayPal account {paypal}."),
+            "Note",
+            "Your payout history",
+            format!("You receive this email as an affiliate of {program}."),
+        ),
+    };
+    let note = p
+        .note
+        .as_deref()
+        .map(|text| format!("{note}: {text}\n"))
+        .unwrap_or_default();
+    Text {
+        subject,
+        body: format!("{hello} {name},\n\n{what}\n{note}\n{link}: {portal}\n\n{why}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn referral(kind: &str, status: &str) -> ReferralView {
+        ReferralView {
+            id: "ref_1".into(),
+            kind: kind.into(),
+            affiliate: "alice".into(),
+            order_id: Some("1001".into()),
+            event: (kind == "lead").then(|| "signup".into()),
+            at: "2026-11-24T05:00:00Z".into(),
+            amount: 1_250_000,
+            currency: "VND".into(),
+            commission: 125_000,
+            commission_net: 125_000,
+            status: status.into(),
+            verified: true,
+            attributed_by: "cookie".into(),
+            flags: vec![],
+            hold_until: "2026-12-24T05:00:00Z".into(),
+            payout_id: None,
+        }
+    }
+
+    #[test]
+    fn a_referral_message_names_the_commission_in_the_programs_language() {
+        let portal = "https://t.shop.test/portal/";
+        let t = referral_text(
+            "vi",
+            "Giày Sài Gòn",
+            "Lan",
+            &referral("sale", "pending"),
+            portal,
+        );
+        assert_eq!(t.subject, "Giày Sài Gòn: bạn nhận được 125.000 VND");
+        assert!(
+            t.body
+                .starts_with("Xin chào Lan,\n\nMột đơn hàng 1.250.000 VND"),
+            "{}",
+            t.body
+        );
+        assert!(t.body.contains("chờ đến 2026-12-24"), "{}", t.body);
+        assert!(t.body.contains(portal));
+        let t = referral_text(
+            "en",
+            "Shoes",
+            "Alice",
+            &referral("lead", "approved"),
+            portal,
+        );
+        assert!(
+            t.body.contains(
+                "A lead (signup) you referred to Shoes earned you a commission of 125,000 VND."
+            ),
+            "{}",
+            t.body
+        );
+        assert!(t.body.contains("It is approved"), "{}", t.body);
+        let t = referral_text(
+            "th",
+            "ร้านรองเท้า",
+            "Somchai",
+            &referral("sale", "pending"),
+            portal,
+        );
+        assert_eq!(t.subject, "ร้านรองเท้า: คุณได้รับ 125,000 VND");
+        // No customer data and no order id: the affiliate's portal shows what they may see.
+        for locale in ["en", "vi", "th"] {
+            let t = referral_text(locale, "P", "N", &referral("sale", "pending"), portal);
+            assert!(!t.body.contains("1001"), "{locale}: {}", t.body);
+        }
+    }
+
+    #[test]
+    fn a_payout_message_names_the_amount_account_and_note() {
+        let notice = PayoutNotice {
+            payout_id: "po_1".into(),
+            note: Some("November".into()),
+            line: PayoutLine {
+                affiliate: "alice".into(),
+                currency: "THB".into(),
+                amount: 123_456,
+                paypal_email: "alice@pay.test".into(),
+                referrals: 3,
+            },
+        };
+        let t = payout_text("th", "ร้าน", "Somchai", &notice, "https://x.test/portal/");
+        assert_eq!(t.subject, "ร้าน: การจ่ายเงิน 1,234.56 THB กำลังดำเนินการ");
+        assert!(
+            t.body.contains("alice@pay.test") && t.body.contains("หมายเหตุ: November"),
+            "{}",
+            t.body
+        );
+        let t = payout_text(
+            "en",
+            "Shop",
+            "Alice",
+            &PayoutNotice {
+                note: None,
+                ..notice
+            },
+            "https://x.test/portal/",
+        );
+        assert!(
+            t.body
+                .contains("Shop is paying you 1,234.56 THB for 3 referrals"),
+            "{}",
+            t.body
+        );
+        assert!(!t.body.contains("Note"), "{}", t.body);
+    }
+
+    #[test]
+    fn a_payload_that_is_not_the_events_renders_nothing() {
+        let p = Program::default();
+        assert!(render(&p, "referral.created", "{}", "A", "u").is_none());
+        assert!(render(&p, "nope", "{}", "A", "u").is_none());
+        let r = serde_json::to_string(&referral("sale", "approved")).expect("json");
+        assert!(render(&p, "referral.created", &r, "A", "u").is_some());
+    }
+}

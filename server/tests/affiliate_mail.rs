@@ -1,0 +1,194 @@
+//! Emails to affiliates, end to end on loopback: a sale's referral and a payout queue a message
+//! in the same transaction, the worker's round sends it through a real SMTP exchange (a small
+//! receiver in the tests), in the program's language with its money written as that language
+//! writes it; nothing is queued for what earned nothing or what the program does not want, and
+//! a failing SMTP server gets the message again later.
+
+use axum::http::StatusCode;
+use reftrail_server::affiliate_mail::send_due;
+use reftrail_server::mail::Mailer;
+use reftrail_server::{AppState, HttpOptions};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+mod support;
+
+use support::{body_of, call, smtp_sink};
+
+/// A server mailing through `smtp_port`, whose program is the Vietnamese shop of these tests
+/// (VND, hold 0 days, 10 % per sale) with `program` changes; alice has an email, bob none.
+async fn shop(smtp_port: u16, program: &[(&str, Value)]) -> AppState {
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{smtp_port}"),
+        "Giày Sài Gòn <affiliates@shop.test>",
+        "https://t.shop.test",
+    )
+    .expect("mailer");
+    let state = support::fresh_state(HttpOptions {
+        mail: Some(mailer),
+        ..HttpOptions::default()
+    })
+    .await;
+    let (_, mut p) = call(&state, "GET", "/v1/program", json!(null)).await;
+    p["name"] = json!("Giày Sài Gòn");
+    p["currency"] = json!("VND");
+    p["locale"] = json!("vi");
+    p["hold_days"] = json!(0);
+    for (field, value) in program {
+        p[*field] = value.clone();
+    }
+    let (s, body) = call(&state, "PUT", "/v1/program", p).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    for (id, extra) in [
+        (
+            "alice",
+            json!({"email": "alice@aff.test", "payout_email": "alice@pay.test", "coupons": ["ALICE"]}),
+        ),
+        ("bob", json!({"coupons": ["BOB"]})),
+    ] {
+        let mut a = json!({"id": id, "name": format!("{id} Nguyễn")});
+        if let (Some(a), Some(x)) = (a.as_object_mut(), extra.as_object()) {
+            a.extend(x.clone());
+        }
+        let (s, body) = call(&state, "POST", "/v1/affiliates", a).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    state
+}
+
+/// Posts a sale with `coupon`; returns the status (201, or 200 for a replay).
+async fn sale(state: &AppState, order: &str, coupon: &str) -> StatusCode {
+    let body = json!({"order_id": order, "amount": 1_250_000, "currency": "VND", "coupon": coupon});
+    let (s, body) = call(state, "POST", "/v1/sales", body).await;
+    assert!(s.is_success(), "{body}");
+    s
+}
+
+/// The queued messages: (event, affiliate, sent, failed, attempts, last error).
+async fn outbox(state: &AppState) -> Vec<(String, String, bool, bool, i64, Option<String>)> {
+    sqlx::query("SELECT event, affiliate_id, sent_at, failed_at, attempts, last_error FROM mail_outbox ORDER BY at, id")
+        .fetch_all(&state.db.pool)
+        .await
+        .expect("outbox")
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                r.get(1),
+                r.get::<Option<i64>, _>(2).is_some(),
+                r.get::<Option<i64>, _>(3).is_some(),
+                r.get(4),
+                r.get(5),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_referral_and_a_payout_are_mailed_to_the_affiliate_in_the_programs_language() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[]).await;
+    sale(&state, "1001", "ALICE").await;
+    // A lead that earns nothing (no lead commission) tells nobody; bob has no email.
+    let (s, body) = call(
+        &state,
+        "POST",
+        "/v1/leads",
+        json!({"event": "signup", "customer_id": "c1", "coupon": "ALICE"}),
+    )
+    .await;
+    assert!(s.is_success(), "{body}");
+    sale(&state, "1002", "BOB").await;
+    // A replay queues nothing more.
+    assert_eq!(sale(&state, "1001", "ALICE").await, StatusCode::OK);
+    assert_eq!(outbox(&state).await.len(), 2);
+
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].contains("To: alice@aff.test"), "{}", mail[0]);
+    let text = body_of(&mail[0]);
+    assert!(text.starts_with("Xin chào alice Nguyễn,"), "{text}");
+    assert!(text.contains("Một đơn hàng 1.250.000 VND bạn giới thiệu đến Giày Sài Gòn đã mang lại cho bạn khoản hoa hồng 125.000 VND."), "{text}");
+    assert!(
+        text.contains("đã được duyệt"),
+        "approved at once with no hold: {text}"
+    );
+    assert!(text.contains("https://t.shop.test/portal/"), "{text}");
+    let rows = outbox(&state).await;
+    assert_eq!(
+        (rows[0].2, rows[1].3, rows[1].5.as_deref()),
+        (true, true, Some("the affiliate has no email")),
+        "{rows:?}"
+    );
+    assert_eq!(
+        send_due(&state).await.expect("round"),
+        0,
+        "nothing is sent twice"
+    );
+
+    // The payout of alice's approved balance.
+    let (s, body) = call(&state, "POST", "/v1/payouts", json!({"note": "Tháng 11"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    let text = body_of(&mail[1]);
+    assert!(text.contains("Giày Sài Gòn đang thanh toán cho bạn 125.000 VND cho 1 lượt giới thiệu, vào tài khoản PayPal alice@pay.test."), "{text}");
+    assert!(text.contains("Ghi chú: Tháng 11"), "{text}");
+}
+
+#[tokio::test]
+async fn the_program_chooses_what_affiliates_hear_about() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[("affiliate_emails", json!(["payout.created"]))]).await;
+    sale(&state, "2001", "ALICE").await;
+    assert_eq!(outbox(&state).await, vec![], "no referral emails");
+    let (s, _) = call(&state, "POST", "/v1/payouts", json!({})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    assert_eq!(inbox.lock().expect("inbox").len(), 1);
+
+    // A server without SMTP settings queues nothing at all.
+    let state = support::fresh_state(HttpOptions::default()).await;
+    let (_, p) = call(&state, "GET", "/v1/program", json!(null)).await;
+    assert_eq!(
+        p["affiliate_emails"],
+        json!(["referral.created", "payout.created"])
+    );
+    let (s, _) = call(
+        &state,
+        "POST",
+        "/v1/affiliates",
+        json!({"id": "alice", "name": "A", "email": "a@aff.test", "coupons": ["A1"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let body = json!({"order_id": "3001", "amount": 10_000, "currency": "USD", "coupon": "A1"});
+    assert_eq!(
+        call(&state, "POST", "/v1/sales", body).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(outbox(&state).await, vec![]);
+}
+
+#[tokio::test]
+async fn a_message_the_smtp_server_refuses_is_sent_again_later() {
+    // A port with nothing listening: the SMTP connection fails.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let state = shop(port, &[]).await;
+    sale(&state, "4001", "ALICE").await;
+    assert_eq!(send_due(&state).await.expect("round"), 0);
+    let rows = outbox(&state).await;
+    let (_, _, sent, failed, attempts, error) = &rows[0];
+    assert_eq!((*sent, *failed, *attempts), (false, false, 1), "{rows:?}");
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("SMTP")),
+        "{error:?}"
+    );
+    // Not due again until the backoff has passed.
+    assert_eq!(send_due(&state).await.expect("round"), 0);
+    assert_eq!(outbox(&state).await[0].4, 1, "waits for its next attempt");
+}
