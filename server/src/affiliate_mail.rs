@@ -117,16 +117,8 @@ pub async fn send_due(state: &AppState) -> Result<usize, AppError> {
     for r in rows {
         let id: String = r.try_get(0)?;
         let next_at: i64 = r.try_get(4)?;
-        // Claim: whoever moves next_at first sends it; a lease of 60 s covers the exchange.
-        let claimed =
-            sqlx::query("UPDATE mail_outbox SET next_at = $1 WHERE id = $2 AND next_at = $3")
-                .bind(t + 60)
-                .bind(&id)
-                .bind(next_at)
-                .execute(&state.db.pool)
-                .await?
-                .rows_affected();
-        if claimed != 1 {
+        // A lease of 60 s covers the SMTP exchange.
+        if !crate::outbox::claim(&state.db.pool, "mail_outbox", &id, next_at, t + 60).await? {
             continue;
         }
         let event: String = r.try_get(1)?;
@@ -164,7 +156,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, AppError> {
                 let failed = (final_ || attempts >= MAX_ATTEMPTS).then(now);
                 sqlx::query("UPDATE mail_outbox SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5")
                     .bind(attempts)
-                    .bind(now() + crate::webhooks::backoff(attempts))
+                    .bind(now() + crate::outbox::backoff(attempts))
                     .bind(failed)
                     .bind(crate::error::clip(&err, 500))
                     .bind(&id)

@@ -35,6 +35,7 @@ pub mod ledger;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
+pub mod outbox;
 pub mod program;
 pub mod retention;
 pub mod rollups;

@@ -68,11 +68,6 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
     format!("t={t},v1={}", hex::encode(m.finalize().into_bytes()))
 }
 
-/// Seconds before the next attempt after `attempts` failed ones: 30 s doubling, at most 6 h.
-pub(crate) fn backoff(attempts: i64) -> i64 {
-    (30i64 << attempts.clamp(0, 10)).min(6 * 3600)
-}
-
 /// The client deliveries go through: https endpoints are verified against the web PKI roots
 /// built in, plus the certificates of `extra_roots` (a PEM file, e.g. a company's internal CA
 /// for an endpoint on its own network). Redirects are not followed: an endpoint answers itself.
@@ -151,15 +146,8 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         let payload: String = r.try_get(2)?;
         let attempts: i64 = r.try_get(3)?;
         let next_at: i64 = r.try_get(4)?;
-        // Claim: whoever moves next_at first sends it; a lease of 60 s covers the request.
-        let claimed = sqlx::query("UPDATE outbox SET next_at = $1 WHERE id = $2 AND next_at = $3")
-            .bind(t + 60)
-            .bind(&id)
-            .bind(next_at)
-            .execute(&state.db.pool)
-            .await?
-            .rows_affected();
-        if claimed != 1 {
+        // A lease of 60 s covers the request.
+        if !crate::outbox::claim(&state.db.pool, "outbox", &id, next_at, t + 60).await? {
             continue;
         }
         let ts = now();
@@ -192,7 +180,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
                 let failed = (attempts >= MAX_ATTEMPTS).then(now);
                 sqlx::query("UPDATE outbox SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5")
                     .bind(attempts)
-                    .bind(now() + backoff(attempts))
+                    .bind(now() + crate::outbox::backoff(attempts))
                     .bind(failed)
                     .bind(crate::error::clip(&err, 500))
                     .bind(&id)
@@ -223,11 +211,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signatures_and_backoff() {
+    fn signatures() {
         let s = signature("whsec", 1_700_000_000, "{}");
         assert!(s.starts_with("t=1700000000,v1="));
         assert_eq!(s.len(), "t=1700000000,v1=".len() + 64);
-        assert_eq!(backoff(1), 60);
-        assert_eq!(backoff(20), 6 * 3600);
     }
 }
