@@ -149,10 +149,12 @@ pub async fn send_due(state: &AppState) -> Result<usize, AppError> {
                     .bind(&id)
                     .execute(&state.db.pool)
                     .await?;
+                crate::metrics::inc(&state.metrics.mails_sent);
                 sent += 1;
             }
             Err((err, final_)) => {
                 tracing::warn!(mail = %id, error = %err, "affiliate email not sent");
+                crate::metrics::inc(&state.metrics.mails_failed);
                 let failed = (final_ || attempts >= MAX_ATTEMPTS).then(now);
                 sqlx::query("UPDATE mail_outbox SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5")
                     .bind(attempts)

@@ -39,6 +39,10 @@ pub struct Metrics {
     pub webhooks_delivered: AtomicU64,
     /// Webhook delivery attempts that failed.
     pub webhooks_failed: AtomicU64,
+    /// Affiliate emails sent.
+    pub mails_sent: AtomicU64,
+    /// Affiliate email attempts that failed.
+    pub mails_failed: AtomicU64,
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Latency>>,
 }
@@ -65,7 +69,7 @@ impl Metrics {
     /// The text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 10] = [
+        let counters: [(&str, &str, &AtomicU64); 12] = [
             ("reftrail_clicks_total", "Clicks recorded.", &self.clicks),
             (
                 "reftrail_bot_clicks_total",
@@ -103,6 +107,16 @@ impl Metrics {
                 "reftrail_webhook_failures_total",
                 "Webhook delivery attempts that failed.",
                 &self.webhooks_failed,
+            ),
+            (
+                "reftrail_affiliate_emails_sent_total",
+                "Affiliate emails sent.",
+                &self.mails_sent,
+            ),
+            (
+                "reftrail_affiliate_email_failures_total",
+                "Affiliate email attempts that failed.",
+                &self.mails_failed,
             ),
         ];
         for (name, help, v) in counters {
