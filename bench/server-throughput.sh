@@ -2,7 +2,9 @@
 # Measures reftrail-server on loopback (results and their reading: bench/server-throughput.md):
 #   1. POST /v1/clicks with wrk (bench/server-clicks.lua): clicks per second, p50/p99, on SQLite
 #      and on PostgreSQL, server, database and load tool sharing the machine's cores;
-#   2. GET /v1/reports/summary (and the other reports) over ~1 M clicks and ~100 k sales made by
+#   2. POST /v1/sales with wrk (bench/server-sales.lua): verified sales credited by coupon, each
+#      a referral with its ledger rows; on SQLite and on PostgreSQL;
+#   3. GET /v1/reports/summary (and the other reports) over ~1 M clicks and ~100 k sales made by
 #      `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
 # directory and stops it by PID. Not a test: it prints figures.
@@ -60,8 +62,18 @@ clicks() { # clicks NAME
     grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Non-2xx|Socket errors'
 }
 
+sales() { # sales NAME
+  curl -fsS -XPOST "$base/v1/affiliates" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
+    -H 'content-type: application/json' -d '{"id":"bella","name":"Bella","email":"bella@aff.test","coupons":["BELLA"]}' >/dev/null
+  wrk -t1 -c"$conns" -d3s -s bench/server-sales.lua "$base" >/dev/null 2>&1
+  echo "== POST /v1/sales on $1: wrk -t1 -c$conns -d${duration}s"
+  wrk -t1 -c"$conns" -d"${duration}s" --latency -s bench/server-sales.lua "$base" |
+    grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Non-2xx|Socket errors'
+}
+
 serve "sqlite://$work/sqlite/reftrail.db"
 clicks sqlite
+sales sqlite
 kill "${pids[-1]}"
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
@@ -75,6 +87,7 @@ if [ -n "$pg_bin" ]; then
   as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U reftrail reftrail
   serve "postgres://reftrail@127.0.0.1:$pg_port/reftrail"
   clicks postgres
+  sales postgres
   kill "${pids[-1]}"
 fi
 

@@ -30,6 +30,11 @@ pub struct Db {
     /// The SQLite file, for the click writer's own connection (`None` on PostgreSQL and for
     /// an in-memory database, which only the pool can see).
     pub sqlite_path: Option<std::path::PathBuf>,
+    /// On an SQLite file, one connection for write transactions: SQLite runs one writer at a
+    /// time, and writers that wait in this pool's queue take turns in order, where writers on
+    /// several connections would sleep in SQLite's busy handler and wake late (a sale's p99
+    /// went past a second under 32 concurrent sales).
+    write_pool: Option<AnyPool>,
 }
 
 /// A write transaction.
@@ -80,6 +85,28 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    let opts = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10));
+    if backend != Backend::Sqlite {
+        return opts;
+    }
+    opts.after_connect(|conn, _meta| {
+        Box::pin(async move {
+            conn.execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                 PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768; \
+                 PRAGMA temp_store = MEMORY;",
+            )
+            .await?;
+            Ok(())
+        })
+    })
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`), creating an SQLite file and its
     /// directory if missing.
@@ -117,40 +144,29 @@ impl Db {
                 });
             }
         }
-        let opts = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
-        let opts = if backend == Backend::Sqlite {
-            opts.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768; \
-                         PRAGMA temp_store = MEMORY;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-        } else {
-            opts
-        };
-        let pool = opts
+        let pool = pool_options(backend, max_connections)
             .connect(&url)
             .await
             .with_context(|| format!("connecting to {}", redact(&url)))?;
+        let write_pool = match &sqlite_path {
+            Some(_) => Some(pool_options(backend, 1).connect(&url).await?),
+            None => None,
+        };
         Ok(Db {
             pool,
             backend,
             sqlite_path,
+            write_pool,
         })
     }
 
     /// Starts a write transaction.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => {
+                let pool = self.write_pool.as_ref().unwrap_or(&self.pool);
+                pool.begin_with("BEGIN IMMEDIATE").await
+            }
             Backend::Postgres => self.pool.begin().await,
         }
     }
