@@ -41,6 +41,8 @@ foreach ( array(
 	'class-reftrail-reports.php',
 	'class-reftrail-sessions.php',
 	'class-reftrail-webhooks.php',
+	'class-reftrail-affiliate-mail.php',
+	'class-reftrail-retention.php',
 	'class-reftrail-openapi.php',
 	'class-reftrail-privacy.php',
 	'rest/class-reftrail-rest-controller.php',
@@ -61,13 +63,19 @@ foreach ( array(
 }
 unset( $reftrail_file );
 
-register_activation_hook( __FILE__, array( 'Reftrail_Schema', 'activate' ) );
+register_activation_hook( __FILE__, array( 'Reftrail_Plugin', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Reftrail_Plugin', 'deactivate' ) );
 
 /**
  * Boots the plugin.
  */
 final class Reftrail_Plugin {
+
+	/**
+	 * The hourly jobs: approval of referrals whose hold ended, removal of old click details, and a
+	 * sweep of the emails to affiliates that are due (each one is also asked for when queued).
+	 */
+	const HOURLY = array( 'reftrail_approve_due', Reftrail_Retention::CRON, Reftrail_Affiliate_Mail::SWEEP );
 
 	/**
 	 * Hooks everything.
@@ -83,6 +91,8 @@ final class Reftrail_Plugin {
 		Reftrail_Shortcodes::init();
 		Reftrail_Portal::init();
 		Reftrail_Webhooks::init();
+		Reftrail_Affiliate_Mail::init();
+		Reftrail_Retention::init();
 		Reftrail_Privacy_Tools::init();
 		// Before the blocks are registered at `init` (their block.json titles are translated then).
 		add_action( 'init', array( __CLASS__, 'load_textdomain' ), 1 );
@@ -98,11 +108,31 @@ final class Reftrail_Plugin {
 	}
 
 	/**
-	 * Hourly approval of referrals whose hold ended.
+	 * Activation: tables, role, keys (Reftrail_Schema), and the hourly jobs.
+	 */
+	public static function activate() {
+		Reftrail_Schema::activate();
+		self::schedule();
+	}
+
+	/**
+	 * Schedules the hourly jobs that are missing (at activation, and at `init` in case the cron
+	 * list lost them; a look-up in an option WordPress has already loaded).
 	 */
 	public static function schedule() {
-		if ( is_admin() && ! wp_next_scheduled( 'reftrail_approve_due' ) ) {
-			wp_schedule_event( time() + 3600, 'hourly', 'reftrail_approve_due' );
+		foreach ( self::HOURLY as $hook ) {
+			if ( ! wp_next_scheduled( $hook ) ) {
+				wp_schedule_event( time() + 60, 'hourly', $hook );
+			}
+		}
+	}
+
+	/**
+	 * Clears every scheduled job of the plugin.
+	 */
+	public static function unschedule() {
+		foreach ( array_merge( self::HOURLY, array( Reftrail_Webhooks::CRON, Reftrail_Affiliate_Mail::CRON ) ) as $hook ) {
+			wp_clear_scheduled_hook( $hook );
 		}
 	}
 
@@ -110,8 +140,7 @@ final class Reftrail_Plugin {
 	 * Deactivation: stops the schedule; data stays.
 	 */
 	public static function deactivate() {
-		wp_clear_scheduled_hook( 'reftrail_approve_due' );
-		wp_clear_scheduled_hook( Reftrail_Webhooks::CRON );
+		self::unschedule();
 	}
 }
 

@@ -94,6 +94,26 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 	}
 
+	public function test_upgrade_from_8_adds_the_mail_outbox_and_the_program_keeps_its_settings() {
+		global $wpdb;
+		$t = Reftrail_Db::table( 'mail_outbox' );
+		$wpdb->query( "DROP TABLE {$t}" ); // phpcs:ignore
+		update_option( Reftrail_Schema::OPTION, 8 );
+		Reftrail_Schema::maybe_upgrade();
+		$this->assertSame( $t, $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $t ) ) );
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		// A program stored before these settings existed gets their defaults.
+		$saved  = get_option( Reftrail_Program::OPTION );
+		$before = array_diff_key( Reftrail_Program::defaults(), array_flip( array( 'click_details_days', 'affiliate_emails' ) ) );
+		update_option( Reftrail_Program::OPTION, $before );
+		try {
+			$p = Reftrail_Program::get();
+			$this->assertSame( array( 90, array( 'referral.created', 'payout.created' ) ), array( $p['click_details_days'], $p['affiliate_emails'] ) );
+		} finally {
+			update_option( Reftrail_Program::OPTION, $saved );
+		}
+	}
+
 	public function test_roles_capability_and_keys() {
 		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
 		$this->assertTrue( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ) );

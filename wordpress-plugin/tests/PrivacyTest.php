@@ -270,6 +270,12 @@ class PrivacyTest extends Reftrail_Test_Case {
 		foreach ( array( 'first-party cookie', 'local storage', 'for 45 days', 'hash of your IP address', 'user agent', 'SHA-256', 'affiliate program', 'Tools &gt; Export Personal Data', 'Tools &gt; Erase Personal Data' ) as $part ) {
 			$this->assertStringContainsString( $part, $text );
 		}
+		// How long click details stay, when they go at all.
+		$this->assertStringContainsString( 'removed from the record of the visit after 90 days', $text );
+		$this->program( array( 'click_details_days' => 1 ) );
+		$this->assertStringContainsString( 'after one day;', Reftrail_Privacy_Tools::policy_text() );
+		$this->program( array( 'click_details_days' => null ) );
+		$this->assertStringNotContainsString( 'removed from the record', Reftrail_Privacy_Tools::policy_text() );
 		$this->assertStringContainsString( 'class="privacy-policy-tutorial"', $text );
 		// Translated, like the rest of the plugin.
 		try {

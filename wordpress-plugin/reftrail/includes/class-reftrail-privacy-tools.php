@@ -241,9 +241,10 @@ final class Reftrail_Privacy_Tools {
 	 * @return string
 	 */
 	public static function policy_text() {
-		$days   = (int) ( Reftrail_Program::get()['window_days'] ?? 30 );
-		$window = 1 === $days ? __( 'one day', 'reftrail' ) : sprintf( /* translators: %d: a number of days, more than one. */ __( '%d days', 'reftrail' ), $days );
-		$p      = array(
+		$program = Reftrail_Program::get();
+		$span    = fn( $days ) => 1 === $days ? __( 'one day', 'reftrail' ) : sprintf( /* translators: %d: a number of days, more than one. */ __( '%d days', 'reftrail' ), $days );
+		$window  = $span( (int) ( $program['window_days'] ?? 30 ) );
+		$p       = array(
 			'<p class="privacy-policy-tutorial">' . esc_html__( 'Reftrail credits affiliates for the visitors, sign-ups and orders they bring. The text below says what it stores; adapt it to your consent banner and your affiliate program.', 'reftrail' ) . '</p>',
 			'<p><strong class="privacy-policy-tutorial">' . esc_html__( 'Suggested text:', 'reftrail' ) . ' </strong>' . esc_html(
 				sprintf(
@@ -252,9 +253,21 @@ final class Reftrail_Privacy_Tools {
 					$window
 				)
 			) . '</p>',
+		);
+		if ( null !== $program['click_details_days'] ) {
+			$p[] = '<p>' . esc_html(
+				sprintf(
+					/* translators: %s: how long click details are kept, such as "90 days". */
+					__( 'The page that linked to ours, the user agent and the hash of your IP address are removed from the record of the visit after %s; the visit itself is still counted.', 'reftrail' ),
+					$span( (int) $program['click_details_days'] )
+				)
+			) . '</p>';
+		}
+		array_push(
+			$p,
 			'<p>' . esc_html__( 'When you place an order or sign up, we record it with the affiliate it is credited to, a one-way hash (SHA-256) of your email address and your customer number, so that it is counted once and, where the shop has turned this on, your later orders on other devices are credited to the same affiliate. Your email address itself is not stored with them. Affiliates see the date and amount of the orders credited to them, never your name, email address or IP address.', 'reftrail' ) . '</p>',
 			'<p>' . esc_html__( 'If you join our affiliate program, we keep your name, email address and payout email address with the commissions and payouts of your account, for as long as the account exists and our accounting obligations require.', 'reftrail' ) . '</p>',
-			'<p>' . esc_html__( 'You may ask us for a copy of this data or for its erasure; the site\'s administrators export and erase it under Tools > Export Personal Data and Tools > Erase Personal Data. Erasure removes the link between you and your orders, sign-ups and visits; the orders and the commissions paid on them stay in the shop\'s accounts without your email address or customer number.', 'reftrail' ) . '</p>',
+			'<p>' . esc_html__( 'You may ask us for a copy of this data or for its erasure; the site\'s administrators export and erase it under Tools > Export Personal Data and Tools > Erase Personal Data. Erasure removes the link between you and your orders, sign-ups and visits; the orders and the commissions paid on them stay in the shop\'s accounts without your email address or customer number.', 'reftrail' ) . '</p>'
 		);
 		return implode( "\n", $p );
 	}

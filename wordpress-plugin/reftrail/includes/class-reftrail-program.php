@@ -25,6 +25,9 @@ final class Reftrail_Program {
 	/** The UI languages. */
 	const LOCALES = array( 'en', 'vi', 'th' );
 
+	/** What affiliates may be emailed about (`affiliate_emails`; Reftrail_Affiliate_Mail). */
+	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created' );
+
 	/**
 	 * The defaults: a working program.
 	 *
@@ -38,6 +41,8 @@ final class Reftrail_Program {
 			'model'                  => 'last',
 			'multi_touch'            => array( 'kind' => 'last' ),
 			'match_customers'        => false,
+			// Days a click keeps the visitor's details (Reftrail_Retention); null keeps them.
+			'click_details_days'     => 90,
 			'hold_days'              => 30,
 			'auto_approve'           => true,
 			'allowed_origins'        => array(),
@@ -53,6 +58,7 @@ final class Reftrail_Program {
 			'currency'               => 'USD',
 			'locale'                 => null,
 			'min_payout'             => 0,
+			'affiliate_emails'       => self::AFFILIATE_EMAILS,
 			'webhooks'               => array(),
 			'webhook_secret'         => '',
 		);
@@ -117,6 +123,7 @@ final class Reftrail_Program {
 				'model'                  => 'string',
 				'multi_touch'            => 'object',
 				'match_customers'        => 'bool',
+				'click_details_days'     => 'int',
 				'hold_days'              => 'int',
 				'auto_approve'           => 'bool',
 				'allowed_origins'        => 'array',
@@ -127,6 +134,7 @@ final class Reftrail_Program {
 				'currency'               => 'string',
 				'locale'                 => 'string',
 				'min_payout'             => 'int',
+				'affiliate_emails'       => 'array',
 				'webhooks'               => 'array',
 			)
 		);
@@ -137,8 +145,12 @@ final class Reftrail_Program {
 			$body['multi_touch'] = self::multi_touch_shape( $body['multi_touch'] );
 		}
 		$p = array_merge( self::defaults(), array_filter( $body, fn( $v ) => null !== $v ) );
-		if ( array_key_exists( 'baseline_daily_revenue', $body ) ) {
-			$p['baseline_daily_revenue'] = $body['baseline_daily_revenue'];
+		// Null means something for these two (no baseline; keep click details), unlike the
+		// fields where it stands for the default.
+		foreach ( array( 'baseline_daily_revenue', 'click_details_days' ) as $k ) {
+			if ( array_key_exists( $k, $body ) ) {
+				$p[ $k ] = $body[ $k ];
+			}
 		}
 		$p['fraud']          = array_merge( self::fraud_defaults(), (array) $p['fraud'] );
 		$p['webhook_secret'] = '';
@@ -212,6 +224,10 @@ final class Reftrail_Program {
 		if ( $p['hold_days'] < 0 || $p['hold_days'] > 3650 ) {
 			throw $bad( 'invalid_hold_days', 'hold_days must be 0 to 3650' );
 		}
+		$details = $p['click_details_days'];
+		if ( null !== $details && ( $details < 1 || $details > 3650 ) ) {
+			throw $bad( 'invalid_click_details_days', 'click_details_days must be 1 to 3650, or null to keep click details' );
+		}
 		$origins_ok = count( $p['allowed_origins'] ) <= 50;
 		foreach ( $p['allowed_origins'] as $o ) {
 			$origins_ok = $origins_ok && self::is_origin( $o );
@@ -230,6 +246,13 @@ final class Reftrail_Program {
 		if ( ! is_int( $f['clicks_per_ip_per_hour'] ) || $f['clicks_per_ip_per_hour'] < 1 || $f['conversion_rate_min_permille'] < 0 || $f['conversion_rate_min_permille'] > 1000
 			|| $f['conversion_rate_max_permille'] < $f['conversion_rate_min_permille'] || $f['conversion_rate_max_permille'] > 1000 || $f['conversion_rate_min_clicks'] < 0 ) {
 			throw $bad( 'invalid_fraud', 'fraud thresholds are out of range' );
+		}
+		$emails_ok = true;
+		foreach ( $p['affiliate_emails'] as $i => $e ) {
+			$emails_ok = $emails_ok && in_array( $e, self::AFFILIATE_EMAILS, true ) && ! in_array( $e, array_slice( $p['affiliate_emails'], 0, $i ), true );
+		}
+		if ( ! $emails_ok ) {
+			throw $bad( 'invalid_affiliate_emails', 'affiliate_emails lists each of referral.created and payout.created at most once' );
 		}
 		if ( ! in_array( $p['active_by'], array( 'click', 'lead', 'sale' ), true ) ) {
 			throw $bad( 'invalid_active_by', "active_by must be 'click', 'lead' or 'sale'" );

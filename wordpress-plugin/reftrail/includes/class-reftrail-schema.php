@@ -18,8 +18,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Reftrail_Schema {
 
-	/** The schema this code writes (8: orders and leads found by customer, for match_customers). */
-	const VERSION = 8;
+	/** The schema this code writes (9: the outbox of emails to affiliates). */
+	const VERSION = 9;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -31,7 +31,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -275,6 +275,22 @@ final class Reftrail_Schema {
   PRIMARY KEY  (id),
   KEY due (delivered_at,failed_at,next_at)
 ) $c;";
+		// Emails to affiliates (Reftrail_Affiliate_Mail), written with the referral or payout
+		// they tell of; the words are chosen when the message is sent.
+		$sql[] = "CREATE TABLE {$t('mail_outbox')} (
+  id varchar(40) NOT NULL,
+  event varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  payload longtext NOT NULL,
+  at bigint(20) NOT NULL,
+  attempts int(11) NOT NULL,
+  next_at bigint(20) NOT NULL,
+  sent_at bigint(20) DEFAULT NULL,
+  failed_at bigint(20) DEFAULT NULL,
+  last_error varchar(500) DEFAULT NULL,
+  PRIMARY KEY  (id),
+  KEY due (sent_at,failed_at,next_at)
+) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );
 		if ( $before > 0 && $before < 7 ) {
@@ -300,7 +316,8 @@ final class Reftrail_Schema {
 	}
 
 	/**
-	 * Removes the role, the capability, and (when `$data` is true) every table and option.
+	 * Removes the role, the capability and the scheduled jobs, and (when `$data` is true) every
+	 * table and option.
 	 *
 	 * @param bool $data Whether to delete the data too.
 	 */
@@ -313,6 +330,7 @@ final class Reftrail_Schema {
 			}
 		}
 		remove_role( self::ROLE );
+		Reftrail_Plugin::unschedule();
 		if ( ! $data ) {
 			return;
 		}
@@ -320,12 +338,10 @@ final class Reftrail_Schema {
 			$table = Reftrail_Db::table( $name );
 			$wpdb->query( "DROP TABLE IF EXISTS `{$table}`" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 		}
-		foreach ( array( self::OPTION, Reftrail_Program::OPTION, Reftrail_Settings::OPTION, 'reftrail_flush_rewrite' ) as $o ) {
+		foreach ( array( self::OPTION, Reftrail_Program::OPTION, Reftrail_Settings::OPTION, Reftrail_Retention::WATERMARK, 'reftrail_flush_rewrite' ) as $o ) {
 			delete_option( $o );
 		}
 		delete_transient( Reftrail_Sessions::FAILURES );
-		wp_clear_scheduled_hook( Reftrail_Webhooks::CRON );
-		wp_clear_scheduled_hook( 'reftrail_approve_due' );
 		Reftrail_Keys::delete_all();
 	}
 }

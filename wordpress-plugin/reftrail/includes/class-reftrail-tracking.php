@@ -569,7 +569,8 @@ final class Reftrail_Tracking {
 		$clicks = Reftrail_Db::table( 'clicks' );
 		$f      = $program['fraud'];
 		if ( null !== $credit['click_id'] ) {
-			$n = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$clicks} c JOIN {$clicks} k ON k.ip_hash = c.ip_hash WHERE c.id = %s AND k.at > c.at - 3600 AND k.at <= c.at", $credit['click_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			// A click whose details are gone (Reftrail_Retention, erasure) has no address to count.
+			$n = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$clicks} c JOIN {$clicks} k ON k.ip_hash = c.ip_hash WHERE c.id = %s AND c.ip_hash <> '' AND k.at > c.at - 3600 AND k.at <= c.at", $credit['click_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			if ( $n > (int) $f['clicks_per_ip_per_hour'] ) {
 				$flags[] = 'click_velocity';
 			}

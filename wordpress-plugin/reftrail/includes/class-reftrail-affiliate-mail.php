@@ -1,0 +1,410 @@
+<?php
+/**
+ * Emails to affiliates, as the Rust server sends them: a new referral that earned a commission
+ * (`referral.created`), and a payout on its way (`payout.created`), when the program's
+ * `affiliate_emails` lists the event.
+ *
+ * Like webhooks, a message is written to the `mail_outbox` table in the transaction of the change
+ * it tells of (so it goes out if and only if the change happened, and a checkout or an API call
+ * never waits for a mail server), then WP-Cron sends it with wp_mail(): on the next request,
+ * through a single event asked for as the request ends, or in an hourly sweep. Each message is claimed before it is sent, so two cron
+ * runs never send it twice; a failure is retried with the webhooks' backoff, up to MAX_ATTEMPTS.
+ * The words are chosen when the message is sent, in the program's language, for the affiliate's
+ * name and email of that moment. They hold no order id and nothing about the customer.
+ *
+ * @package Reftrail
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The affiliates' mail outbox and its delivery.
+ */
+final class Reftrail_Affiliate_Mail {
+
+	/** Attempts before a message is given up. */
+	const MAX_ATTEMPTS = 8;
+
+	/** The single WP-Cron event asked for when messages are queued or wait for a retry. */
+	const CRON = 'reftrail_send_affiliate_mail';
+
+	/** The hourly WP-Cron event that sends whatever is due (a lost single event delays, no more). */
+	const SWEEP = 'reftrail_affiliate_mail_sweep';
+
+	/** Messages per run. */
+	const BATCH = 20;
+
+	/** Seconds a claimed message is left to its sender: wp_mail() through SMTP may wait minutes. */
+	const LEASE = 900;
+
+	/**
+	 * Hooks.
+	 */
+	public static function init() {
+		add_action( 'reftrail_referral_created', array( __CLASS__, 'referral_created' ) );
+		add_action( 'reftrail_payout_created', array( __CLASS__, 'payout_created' ) );
+		add_action( self::CRON, array( __CLASS__, 'send_due' ) );
+		add_action( self::SWEEP, array( __CLASS__, 'send_due' ) );
+	}
+
+	/**
+	 * Whether the program wants affiliates emailed about `$event`.
+	 *
+	 * @param string $event Event.
+	 * @return bool
+	 */
+	private static function wanted( $event ) {
+		return in_array( $event, (array) Reftrail_Program::get()['affiliate_emails'], true );
+	}
+
+	/**
+	 * Queues the message about a new referral, when it earned something.
+	 *
+	 * @param array $view The referral view.
+	 */
+	public static function referral_created( array $view ) {
+		if ( (int) $view['commission'] <= 0 || ! self::wanted( 'referral.created' ) ) {
+			return;
+		}
+		self::queue( 'referral.created', $view['affiliate'], $view );
+	}
+
+	/**
+	 * Queues one message per affiliate line of a payout.
+	 *
+	 * @param array $payout The payout view.
+	 */
+	public static function payout_created( array $payout ) {
+		if ( ! $payout['lines'] || ! self::wanted( 'payout.created' ) ) {
+			return;
+		}
+		foreach ( $payout['lines'] as $line ) {
+			$notice = array(
+				'payout_id' => $payout['id'],
+				'note'      => $payout['note'],
+				'line'      => $line,
+			);
+			self::queue( 'payout.created', $line['affiliate'], $notice );
+		}
+	}
+
+	/**
+	 * Writes one message to the outbox, in the caller's transaction.
+	 *
+	 * @param string $event     Event.
+	 * @param string $affiliate Affiliate id.
+	 * @param array  $payload   What the message tells.
+	 * @throws Reftrail_Http_Error 503 when the row is not written (the change is rolled back
+	 *                             rather than made without its message).
+	 */
+	private static function queue( $event, $affiliate, array $payload ) {
+		global $wpdb;
+		$at = Reftrail_Db::now();
+		$ok = $wpdb->insert(
+			Reftrail_Db::table( 'mail_outbox' ),
+			array(
+				'id'           => Reftrail_Db::new_id( 'mail' ),
+				'event'        => $event,
+				'affiliate_id' => $affiliate,
+				'payload'      => wp_json_encode( $payload ),
+				'at'           => $at,
+				'attempts'     => 0,
+				'next_at'      => $at,
+			),
+			array( '%s', '%s', '%s', '%s', '%d', '%d', '%d' )
+		);
+		if ( false === $ok ) {
+			throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+		}
+		// Asked for when the request ends, after the transaction: scheduling writes WordPress's
+		// cron option, whose row would otherwise stay locked until the commit.
+		if ( ! has_action( 'shutdown', array( __CLASS__, 'ask_for_a_run' ) ) ) {
+			add_action( 'shutdown', array( __CLASS__, 'ask_for_a_run' ) );
+		}
+	}
+
+	/**
+	 * Asks WP-Cron for a run now: the messages go out on the next request (WordPress keeps one
+	 * such event per ten minutes; the hourly sweep covers a lost one).
+	 */
+	public static function ask_for_a_run() {
+		wp_schedule_single_event( time(), self::CRON );
+	}
+
+	/**
+	 * Sends the due messages (at most BATCH), each claimed first; asks for another run while
+	 * messages wait.
+	 *
+	 * @return int How many were sent.
+	 */
+	public static function send_due() {
+		global $wpdb;
+		$t    = Reftrail_Db::table( 'mail_outbox' );
+		$a    = Reftrail_Db::table( 'affiliates' );
+		$now  = Reftrail_Db::now();
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT m.id, m.event, m.payload, m.attempts, m.next_at, a.name, a.email FROM {$t} m LEFT JOIN {$a} a ON a.id = m.affiliate_id WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_at <= %d ORDER BY m.next_at LIMIT %d", $now, self::BATCH ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
+		$sent = 0;
+		if ( $rows ) {
+			$program = Reftrail_Program::get();
+			$portal  = self::portal_url();
+			foreach ( $rows as $r ) {
+				// Whoever moves next_at first sends it; the lease covers the exchange.
+				$claimed = $wpdb->query( $wpdb->prepare( "UPDATE {$t} SET next_at = %d WHERE id = %s AND next_at = %d AND sent_at IS NULL", $now + self::LEASE, $r['id'], $r['next_at'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				if ( 1 !== (int) $claimed ) {
+					continue;
+				}
+				$attempts = (int) $r['attempts'] + 1;
+				// Errors that a later attempt would meet again are final.
+				if ( null === $r['email'] || '' === $r['email'] ) {
+					$error = array( 'the affiliate has no email', true );
+				} elseif ( ! is_email( $r['email'] ) ) {
+					$error = array( 'the affiliate\'s email is not an email address', true );
+				} else {
+					$text  = self::render( $program, $r['event'], $r['payload'], (string) $r['name'], $portal );
+					$error = null === $text ? array( 'cannot render ' . $r['event'], true ) : self::deliver( $r['email'], $text );
+				}
+				if ( null === $error ) {
+					$wpdb->update(
+						$t,
+						array(
+							'sent_at'    => Reftrail_Db::now(),
+							'attempts'   => $attempts,
+							'last_error' => null,
+						),
+						array( 'id' => $r['id'] )
+					);
+					++$sent;
+					continue;
+				}
+				list( $message, $final ) = $error;
+				$wpdb->update(
+					$t,
+					array(
+						'attempts'   => $attempts,
+						'next_at'    => Reftrail_Db::now() + Reftrail_Webhooks::backoff( $attempts ),
+						'failed_at'  => $final || $attempts >= self::MAX_ATTEMPTS ? Reftrail_Db::now() : null,
+						'last_error' => Reftrail_Input::one_line( $message, 500 ),
+					),
+					array( 'id' => $r['id'] )
+				);
+			}
+		}
+		$next = $wpdb->get_var( "SELECT MIN(next_at) FROM {$t} WHERE sent_at IS NULL AND failed_at IS NULL" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		if ( null !== $next ) {
+			wp_schedule_single_event( max( time(), (int) $next ), self::CRON );
+		}
+		return $sent;
+	}
+
+	/**
+	 * Sends one message with wp_mail().
+	 *
+	 * @param string $to   Address.
+	 * @param array  $text `subject`, `body`.
+	 * @return array|null Null when sent, else `[error, false]` (to be retried).
+	 */
+	private static function deliver( $to, array $text ) {
+		$error = 'wp_mail() did not send the message';
+		$catch = function ( $e ) use ( &$error ) {
+			if ( is_wp_error( $e ) ) {
+				$error = $e->get_error_message();
+			}
+		};
+		add_action( 'wp_mail_failed', $catch );
+		try {
+			$ok = wp_mail( $to, $text['subject'], $text['body'], array( 'Content-Type: text/plain; charset=UTF-8' ) );
+		} catch ( Throwable $e ) {
+			$ok    = false;
+			$error = $e->getMessage();
+		} finally {
+			remove_action( 'wp_mail_failed', $catch );
+		}
+		return $ok ? null : array( $error, false );
+	}
+
+	/**
+	 * The affiliate portal's address for the messages: the first published page with the portal
+	 * block or shortcode, else the portal document of Reftrail_Portal (which works on any site).
+	 * Filtered by `reftrail_portal_url`.
+	 *
+	 * @return string
+	 */
+	public static function portal_url() {
+		global $wpdb;
+		$page = $wpdb->get_var(
+			$wpdb->prepare(
+				"SELECT ID FROM {$wpdb->posts} WHERE post_type = 'page' AND post_status = 'publish' AND (post_content LIKE %s OR post_content LIKE %s) ORDER BY ID LIMIT 1",
+				'%' . $wpdb->esc_like( '[reftrail_portal' ) . '%',
+				'%' . $wpdb->esc_like( '<!-- wp:reftrail/portal' ) . '%'
+			)
+		);
+		$url = $page ? get_permalink( (int) $page ) : false;
+		return (string) apply_filters( 'reftrail_portal_url', $url ? $url : Reftrail_Portal::url() );
+	}
+
+	/**
+	 * The message of a queued `$event` in the program's language, or null when its payload is not
+	 * what the event carries.
+	 *
+	 * @param array  $program The program.
+	 * @param string $event   Event.
+	 * @param string $payload JSON of the outbox row.
+	 * @param string $name    The affiliate's name.
+	 * @param string $portal  The portal's address.
+	 * @return array|null `subject`, `body`.
+	 */
+	public static function render( array $program, $event, $payload, $name, $portal ) {
+		$p      = json_decode( (string) $payload, true );
+		$locale = (string) $program['locale'];
+		if ( 'referral.created' === $event && is_array( $p ) && self::has( $p, array( 'kind', 'amount', 'currency', 'commission', 'status', 'hold_until' ) ) ) {
+			return self::in_language( $locale, fn() => self::referral_text( $locale, $program['name'], $name, $p, $portal ) );
+		}
+		if ( 'payout.created' === $event && is_array( $p ) && is_array( $p['line'] ?? null ) && self::has( $p['line'], array( 'amount', 'currency', 'referrals', 'paypal_email' ) ) ) {
+			return self::in_language( $locale, fn() => self::payout_text( $locale, $program['name'], $name, $p, $portal ) );
+		}
+		return null;
+	}
+
+	/**
+	 * Whether `$a` has every one of `$keys`, none null.
+	 *
+	 * @param array    $a    Decoded payload.
+	 * @param string[] $keys Keys.
+	 * @return bool
+	 */
+	private static function has( array $a, array $keys ) {
+		foreach ( $keys as $k ) {
+			if ( ! isset( $a[ $k ] ) ) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * Runs `$render` with the plugin's strings in `$locale` (en, vi or th) whatever the language
+	 * of the site or of the request: switch_to_locale() only switches to languages whose
+	 * WordPress translations are installed, and a shop selling in VND may run WordPress in
+	 * English. The plugin's translations of the request's language are loaded again afterwards.
+	 *
+	 * @param string   $locale en, vi or th.
+	 * @param callable $render Work.
+	 * @return mixed What `$render` returns.
+	 */
+	private static function in_language( $locale, callable $render ) {
+		unload_textdomain( 'reftrail' );
+		if ( in_array( $locale, array( 'vi', 'th' ), true ) ) {
+			// The language packs' file first, as load_plugin_textdomain() looks for it.
+			$file = 'reftrail-' . $locale . '.mo';
+			if ( ! load_textdomain( 'reftrail', WP_LANG_DIR . '/plugins/' . $file ) ) {
+				load_textdomain( 'reftrail', REFTRAIL_DIR . '/languages/' . $file );
+			}
+		}
+		try {
+			return $render();
+		} finally {
+			unload_textdomain( 'reftrail' );
+			Reftrail_Plugin::load_textdomain();
+		}
+	}
+
+	/**
+	 * Minor units as a person reading `$locale` writes them, the server's `Money::localized`:
+	 * digits grouped by thousands, then the code; `1.250.000 VND` and `12,50 USD` in vi,
+	 * `1,250,000 VND` and `12.50 USD` in en and th.
+	 *
+	 * @param int    $amount   Minor units.
+	 * @param string $currency Code.
+	 * @param string $locale   en, vi or th.
+	 * @return string
+	 */
+	public static function money( $amount, $currency, $locale ) {
+		list( $group, $point ) = 'vi' === $locale ? array( '.', ',' ) : array( ',', '.' );
+		$exp    = Reftrail_Input::exponent( $currency );
+		$digits = str_pad( ltrim( (string) (int) $amount, '-' ), $exp + 1, '0', STR_PAD_LEFT );
+		$whole  = substr( $digits, 0, strlen( $digits ) - $exp );
+		$out    = ( (int) $amount < 0 ? '-' : '' ) . strrev( implode( $group, str_split( strrev( $whole ), 3 ) ) );
+		if ( $exp > 0 ) {
+			$out .= $point . substr( $digits, -$exp );
+		}
+		return $out . ' ' . $currency;
+	}
+
+	/**
+	 * The message about a new referral, in the loaded language.
+	 *
+	 * @param string $locale  en, vi or th (for the money).
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param array  $r       The referral view.
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function referral_text( $locale, $program, $name, array $r, $portal ) {
+		$commission = self::money( $r['commission'], $r['currency'], $locale );
+		$amount     = self::money( $r['amount'], $r['currency'], $locale );
+		if ( 'sale' === $r['kind'] ) {
+			/* translators: 1: the order's amount, 2: the program's name, 3: the commission. */
+			$what = sprintf( __( 'An order of %1$s you referred to %2$s earned you a commission of %3$s.', 'reftrail' ), $amount, $program, $commission );
+		} else {
+			/* translators: 1: the lead's event, such as "signup", 2: the program's name, 3: the commission. */
+			$what = sprintf( __( 'A lead (%1$s) you referred to %2$s earned you a commission of %3$s.', 'reftrail' ), (string) ( $r['event'] ?? '' ), $program, $commission );
+		}
+		if ( 'pending' === $r['status'] ) {
+			/* translators: %s: the date the hold ends (YYYY-MM-DD). */
+			$status = sprintf( __( 'It is pending until %s (the shop\'s refund period), then approved if the order stands.', 'reftrail' ), substr( (string) $r['hold_until'], 0, 10 ) );
+		} else {
+			$status = __( 'It is approved and will be in your next payout.', 'reftrail' );
+		}
+		return array(
+			/* translators: 1: the program's name, 2: the commission. */
+			'subject' => sprintf( __( '%1$s: you earned %2$s', 'reftrail' ), $program, $commission ),
+			'body'    => self::body( $program, $name, $what . "\n" . $status . "\n", __( 'Your referrals and earnings', 'reftrail' ), $portal ),
+		);
+	}
+
+	/**
+	 * The message about a payout, in the loaded language.
+	 *
+	 * @param string $locale  en, vi or th (for the money).
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param array  $p       `payout_id`, `note`, `line` (this affiliate's line).
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function payout_text( $locale, $program, $name, array $p, $portal ) {
+		$line   = $p['line'];
+		$amount = self::money( $line['amount'], $line['currency'], $locale );
+		/* translators: 1: the program's name, 2: the amount, 3: a number of referrals, 4: a PayPal email address. */
+		$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, to your PayPal account %4$s.', 'reftrail' ), $program, $amount, (int) $line['referrals'], $line['paypal_email'] ) . "\n";
+		if ( isset( $p['note'] ) && '' !== $p['note'] ) {
+			/* translators: %s: the merchant's note on the payout. */
+			$what .= sprintf( __( 'Note: %s', 'reftrail' ), $p['note'] ) . "\n";
+		}
+		return array(
+			/* translators: 1: the program's name, 2: the amount. */
+			'subject' => sprintf( __( '%1$s: a payout of %2$s is on its way', 'reftrail' ), $program, $amount ),
+			'body'    => self::body( $program, $name, $what, __( 'Your payout history', 'reftrail' ), $portal ),
+		);
+	}
+
+	/**
+	 * The body around what a message tells: the greeting, the link to the portal, and why the
+	 * affiliate receives it (the server's layout).
+	 *
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param string $what    The message's lines.
+	 * @param string $link    The portal link's label.
+	 * @param string $portal  The portal's address.
+	 * @return string
+	 */
+	private static function body( $program, $name, $what, $link, $portal ) {
+		/* translators: %s: the affiliate's name. */
+		$hello = sprintf( __( 'Hello %s,', 'reftrail' ), $name );
+		/* translators: %s: the program's name. */
+		$why = sprintf( __( 'You receive this email as an affiliate of %s.', 'reftrail' ), $program );
+		return $hello . "\n\n" . $what . "\n" . $link . ': ' . $portal . "\n\n" . $why . "\n";
+	}
+}
