@@ -17,10 +17,12 @@ pub const CLICK_VELOCITY: &str = "click_velocity";
 pub const CONVERSION_RATE: &str = "conversion_rate";
 
 /// Whether the click's IP address sent more than the threshold of clicks in the hour before it.
+/// A click whose details are gone (retention, erasure) has no address to count by: its empty
+/// hash would otherwise match every other such click.
 pub async fn click_velocity(tx: &mut Tx, fraud: &Fraud, click_id: &str) -> Result<bool, AppError> {
     let row = sqlx::query(
         "SELECT COUNT(*) FROM clicks c JOIN clicks k ON k.ip_hash = c.ip_hash \
-         WHERE c.id = $1 AND k.at > c.at - 3600 AND k.at <= c.at",
+         WHERE c.id = $1 AND c.ip_hash <> '' AND k.at > c.at - 3600 AND k.at <= c.at",
     )
     .bind(click_id)
     .fetch_one(&mut **tx)

@@ -160,3 +160,39 @@ async fn a_round_takes_one_batch_and_the_next_goes_on_from_there() {
     );
     assert_eq!(details(&state).await, (0, total));
 }
+
+#[tokio::test]
+async fn a_click_without_its_details_is_not_counted_for_click_velocity() {
+    let state = support::fresh_state(HttpOptions::default()).await;
+    let t0 = now() - 100 * DAY;
+    let mut tx = state.db.begin_write().await.expect("tx");
+    for i in 0..3 {
+        sqlx::query(
+            "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, url, referrer, user_agent) \
+             VALUES ($1, NULL, $2, 'v:x', 0, 0, 'hash', 'granted', 'https://www.shop.test/', '', 'Mozilla/5.0')",
+        )
+        .bind(format!("c_{i}"))
+        .bind(t0)
+        .execute(&mut *tx)
+        .await
+        .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    let mut fraud = state.program().await.expect("program").fraud.clone();
+    fraud.clicks_per_ip_per_hour = 2;
+    let velocity = |state: AppState, fraud: reftrail_server::program::Fraud| async move {
+        let mut tx = state.db.begin_write().await.expect("tx");
+        reftrail_server::fraud::click_velocity(&mut tx, &fraud, "c_2")
+            .await
+            .expect("check")
+    };
+    assert!(
+        velocity(state.clone(), fraud.clone()).await,
+        "three clicks from one address"
+    );
+    assert_eq!(forget_click_details(&state, now()).await.expect("round"), 3);
+    assert!(
+        !velocity(state.clone(), fraud).await,
+        "no address left to count by"
+    );
+}
