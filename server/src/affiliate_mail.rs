@@ -293,7 +293,10 @@ pub fn payout_text(
         _ => (
             format!("{program}: a payout of {amount} is on its way"),
             "Hello",
-            format!("{program} is paying you {amount} for {n} referrals, to your PayPal account {paypal}."),
+            format!(
+                "{program} is paying you {amount} for {n} {}, to your PayPal account {paypal}.",
+                if n == 1 { "referral" } else { "referrals" }
+            ),
             "Note",
             "Your payout history",
             format!("You receive this email as an affiliate of {program}."),
@@ -410,7 +413,8 @@ mod tests {
             "Alice",
             &PayoutNotice {
                 note: None,
-                ..notice
+                payout_id: notice.payout_id.clone(),
+                line: notice.line.clone(),
             },
             "https://x.test/portal/",
         );
@@ -421,6 +425,21 @@ mod tests {
             t.body
         );
         assert!(!t.body.contains("Note"), "{}", t.body);
+        let one = PayoutLine {
+            referrals: 1,
+            ..notice.line.clone()
+        };
+        let t = payout_text(
+            "en",
+            "Shop",
+            "Alice",
+            &PayoutNotice {
+                line: one,
+                ..notice
+            },
+            "u",
+        );
+        assert!(t.body.contains("for 1 referral, to"), "{}", t.body);
     }
 
     #[test]
