@@ -323,7 +323,8 @@ test('privacy: a customer found by email, their data downloaded as JSON, then er
   // Erasing asks first; cancel leaves everything.
   await page.click('#privacy-erase');
   await page.waitForSelector('#privacy-confirm');
-  await page.click('#privacy-confirm button:not(#privacy-erase-yes)');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'cancel', 'the safe answer has the focus');
+  await page.keyboard.press('Enter');
   assert.equal(await page.$('#privacy-confirm'), null);
   assert.equal((await api(stack, 'POST', '/v1/privacy/export', { email })).orders.length, 1);
   await page.click('#privacy-erase');

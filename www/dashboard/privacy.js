@@ -81,7 +81,7 @@ export async function privacy(main, { api }) {
           'div',
           { class: 'row' },
           h('button', { type: 'button', class: 'btn btn-danger', id: 'privacy-erase-yes', onclick: erase }, t('dash.privacy_erase_yes')),
-          h('button', { type: 'button', class: 'btn', onclick: () => confirmBox.remove() }, t('ui.cancel')),
+          h('button', { type: 'button', class: 'btn', dataset: { action: 'cancel' }, onclick: () => confirmBox.remove() }, t('ui.cancel')),
         ),
       );
     async function erase() {
@@ -129,7 +129,13 @@ export async function privacy(main, { api }) {
           class: 'btn btn-danger',
           id: 'privacy-erase',
           disabled: !(found.orders.length || found.leads.length),
-          onclick: () => document.getElementById('privacy-confirm') || actions.after(eraseStep(who, found)),
+          onclick: () => {
+            if (document.getElementById('privacy-confirm')) return;
+            const box = eraseStep(who, found);
+            actions.after(box);
+            // The safe answer has the focus: a stray Enter cancels.
+            box.querySelector('[data-action="cancel"]').focus();
+          },
         },
         t('dash.privacy_erase'),
       ),
