@@ -373,6 +373,9 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'Shop', 'locale' => 'en' ), 'payout.created', wp_json_encode( array_merge( $notice, array( 'note' => null ) ) ), 'Alice', 'u' );
 		$this->assertStringContainsString( 'Shop is paying you 1,234.56 THB for 3 referrals, to your PayPal account alice@pay.test.', $text['body'] );
 		$this->assertStringNotContainsString( 'Note', $text['body'] );
+		$notice['line']['referrals'] = 1;
+		$text                        = Reftrail_Affiliate_Mail::render( array( 'name' => 'Shop', 'locale' => 'en' ), 'payout.created', wp_json_encode( $notice ), 'Alice', 'u' );
+		$this->assertStringContainsString( 'Shop is paying you 1,234.56 THB for 1 referral, to your PayPal account alice@pay.test.', $text['body'] );
 		$this->assertNull( Reftrail_Affiliate_Mail::render( $p, 'referral.created', '{}', 'A', 'u' ), 'not a referral' );
 		$this->assertNull( Reftrail_Affiliate_Mail::render( $p, 'nope', wp_json_encode( $referral ), 'A', 'u' ) );
 	}

@@ -376,8 +376,14 @@ final class Reftrail_Affiliate_Mail {
 	private static function payout_text( $locale, $program, $name, array $p, $portal ) {
 		$line   = $p['line'];
 		$amount = self::money( $line['amount'], $line['currency'], $locale );
-		/* translators: 1: the program's name, 2: the amount, 3: a number of referrals, 4: a PayPal email address. */
-		$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, to your PayPal account %4$s.', 'reftrail' ), $program, $amount, (int) $line['referrals'], $line['paypal_email'] ) . "\n";
+		$count  = (int) $line['referrals'];
+		if ( 1 === $count ) {
+			/* translators: 1: the program's name, 2: the amount, 3: a PayPal email address. */
+			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, to your PayPal account %3$s.', 'reftrail' ), $program, $amount, $line['paypal_email'] ) . "\n";
+		} else {
+			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: a PayPal email address. */
+			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, to your PayPal account %4$s.', 'reftrail' ), $program, $amount, $count, $line['paypal_email'] ) . "\n";
+		}
 		if ( isset( $p['note'] ) && '' !== $p['note'] ) {
 			/* translators: %s: the merchant's note on the payout. */
 			$what .= sprintf( __( 'Note: %s', 'reftrail' ), $p['note'] ) . "\n";
