@@ -1,4 +1,5 @@
-//! Emails to affiliates: a new referral that earned a commission, and a payout on its way.
+//! Emails to affiliates: their application approved, a new referral that earned a commission,
+//! and a payout on its way.
 //!
 //! Like webhooks, a message is queued in `mail_outbox` in the same transaction as the change it
 //! tells of (so it goes out if and only if the change happened) and sent by the worker, with the
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 /// The events an affiliate may be emailed about (the program's `affiliate_emails`).
-pub const EVENTS: [&str; 2] = ["referral.created", "payout.created"];
+pub const EVENTS: [&str; 3] = ["referral.created", "payout.created", "affiliate.approved"];
 
 /// Attempts before a message is given up.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -72,6 +73,20 @@ pub async fn referral_created(
         return Ok(());
     }
     queue(tx, "referral.created", &referral.affiliate, referral).await
+}
+
+/// Queues the welcome of an affiliate whose application (status `pending`) was approved.
+pub async fn affiliate_approved(
+    tx: &mut Tx,
+    state: &AppState,
+    program: &Program,
+    affiliate: &str,
+) -> Result<(), AppError> {
+    if !wanted(state, program, "affiliate.approved") {
+        return Ok(());
+    }
+    let payload = serde_json::json!({ "affiliate": affiliate });
+    queue(tx, "affiliate.approved", affiliate, &payload).await
 }
 
 /// Queues one message per affiliate paid by `payout`.
@@ -186,6 +201,7 @@ pub fn render(
         "payout.created" => serde_json::from_str::<PayoutNotice>(payload)
             .ok()
             .map(|p| payout_text(locale, &program.name, name, &p, portal)),
+        "affiliate.approved" => Some(approved_text(locale, &program.name, name, portal)),
         _ => None,
     }
 }
@@ -260,6 +276,37 @@ pub fn referral_text(
     Text {
         subject,
         body: format!("{hello} {name},\n\n{what}\n{status}\n\n{link}: {portal}\n\n{why}\n"),
+    }
+}
+
+/// The welcome of an approved affiliate, in `locale` (English when it is none of en, vi, th).
+pub fn approved_text(locale: &str, program: &str, name: &str, portal: &str) -> Text {
+    let (subject, hello, what, link, why) = match locale {
+        "vi" => (
+            format!("{program}: bạn đã được duyệt làm cộng tác viên"),
+            "Xin chào",
+            format!("Đơn đăng ký của bạn tại {program} đã được duyệt: giờ bạn có thể chia sẻ liên kết và nhận hoa hồng."),
+            "Liên kết và thu nhập của bạn",
+            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+        ),
+        "th" => (
+            format!("{program}: คุณได้รับการอนุมัติเป็นพาร์ทเนอร์แล้ว"),
+            "สวัสดี",
+            format!("ใบสมัครของคุณกับ {program} ได้รับการอนุมัติแล้ว ตอนนี้คุณแชร์ลิงก์และรับค่าคอมมิชชันได้เลย"),
+            "ลิงก์และรายได้ของคุณ",
+            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+        ),
+        _ => (
+            format!("{program}: you are approved as an affiliate"),
+            "Hello",
+            format!("Your application to {program} is approved: you can share your links and earn commissions now."),
+            "Your links and earnings",
+            format!("You receive this email as an affiliate of {program}."),
+        ),
+    };
+    Text {
+        subject,
+        body: format!("{hello} {name},\n\n{what}\n\n{link}: {portal}\n\n{why}\n"),
     }
 }
 
@@ -440,6 +487,21 @@ mod tests {
             "u",
         );
         assert!(t.body.contains("for 1 referral, to"), "{}", t.body);
+    }
+
+    #[test]
+    fn an_approval_welcomes_the_affiliate_with_the_portal_link() {
+        let t = approved_text("vi", "Giày Sài Gòn", "Lan", "https://t.shop.test/portal/");
+        assert_eq!(
+            t.subject,
+            "Giày Sài Gòn: bạn đã được duyệt làm cộng tác viên"
+        );
+        assert_eq!(
+            t.body,
+            "Xin chào Lan,\n\nĐơn đăng ký của bạn tại Giày Sài Gòn đã được duyệt: giờ bạn có thể chia sẻ liên kết và nhận hoa hồng.\n\nLiên kết và thu nhập của bạn: https://t.shop.test/portal/\n\nBạn nhận được email này vì là cộng tác viên của Giày Sài Gòn.\n"
+        );
+        let t = approved_text("en", "Shoes", "Alice", "u");
+        assert_eq!(t.subject, "Shoes: you are approved as an affiliate");
     }
 
     #[test]

@@ -68,7 +68,8 @@ pub struct Program {
     /// Smallest payout per affiliate and currency, minor units.
     pub min_payout: i64,
     /// What affiliates are emailed about (when the server has SMTP settings):
-    /// `referral.created` (a referral that earned a commission), `payout.created`.
+    /// `referral.created` (a referral that earned a commission), `payout.created`,
+    /// `affiliate.approved` (their application, status `pending`, was approved).
     pub affiliate_emails: Vec<String>,
     /// Webhook endpoints.
     pub webhooks: Vec<Webhook>,
@@ -311,7 +312,7 @@ impl Program {
         {
             return bad(
                 "invalid_affiliate_emails",
-                "affiliate_emails lists each of referral.created and payout.created at most once",
+                "affiliate_emails lists each of referral.created, payout.created and affiliate.approved at most once",
             );
         }
         if !matches!(self.active_by.as_str(), "click" | "lead" | "sale") {

@@ -153,7 +153,7 @@ async fn the_program_chooses_what_affiliates_hear_about() {
     let (_, p) = call(&state, "GET", "/v1/program", json!(null)).await;
     assert_eq!(
         p["affiliate_emails"],
-        json!(["referral.created", "payout.created"])
+        json!(["referral.created", "payout.created", "affiliate.approved"])
     );
     let (s, _) = call(
         &state,
@@ -191,4 +191,38 @@ async fn a_message_the_smtp_server_refuses_is_sent_again_later() {
     // Not due again until the backoff has passed.
     assert_eq!(send_due(&state).await.expect("round"), 0);
     assert_eq!(outbox(&state).await[0].4, 1, "waits for its next attempt");
+}
+
+#[tokio::test]
+async fn an_approved_application_is_welcomed_once() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[]).await;
+    let carol = json!({"id": "carol", "name": "Carol Trần", "email": "carol@aff.test", "status": "pending"});
+    let (s, body) = call(&state, "POST", "/v1/affiliates", carol).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    // Approved, approved again, suspended and approved again: one welcome.
+    for status in ["approved", "approved", "suspended", "approved"] {
+        let (s, body) = call(
+            &state,
+            "PATCH",
+            "/v1/affiliates/carol",
+            json!({ "status": status }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].contains("To: carol@aff.test"), "{}", mail[0]);
+    let text = body_of(&mail[0]).replace("\r\n", "\n");
+    assert!(
+        text.starts_with(
+            "Xin chào Carol Trần,\n\nĐơn đăng ký của bạn tại Giày Sài Gòn đã được duyệt"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("https://t.shop.test/portal/"), "{text}");
+    // alice and bob, created approved by the merchant, got no welcome.
+    assert_eq!(outbox(&state).await.len(), 1);
 }

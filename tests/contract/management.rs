@@ -142,10 +142,11 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
         let r = req("GET", "/v1/program").sk().send().await;
         assert_eq!(r.json["click_details_days"], days);
     }
-    // Affiliates are emailed about new referrals and payouts unless the program says otherwise.
+    // Affiliates are emailed about new referrals, payouts and their approval unless the
+    // program says otherwise.
     assert_eq!(
         p["affiliate_emails"],
-        json!(["referral.created", "payout.created"])
+        json!(["referral.created", "payout.created", "affiliate.approved"])
     );
     for events in [
         json!([]),
@@ -186,6 +187,21 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
             "click_details_days",
             json!(3651),
             "invalid_click_details_days",
+        ),
+        (
+            "affiliate_emails",
+            json!(["referral.approved"]),
+            "invalid_affiliate_emails",
+        ),
+        (
+            "affiliate_emails",
+            json!(["affiliate.created"]),
+            "invalid_affiliate_emails",
+        ),
+        (
+            "affiliate_emails",
+            json!(["payout.created", "payout.created"]),
+            "invalid_affiliate_emails",
         ),
     ] {
         let mut bad = p.clone();

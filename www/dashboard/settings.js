@@ -11,7 +11,7 @@ const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean
 /** The multi-touch models (the core's names). */
 const MULTI_TOUCH = ['last', 'first', 'linear', 'time_decay', 'position_based'];
 // What affiliates may be emailed about (the program's `affiliate_emails`).
-const AFFILIATE_EMAILS = ['referral.created', 'payout.created'];
+const AFFILIATE_EMAILS = ['referral.created', 'payout.created', 'affiliate.approved'];
 
 function keysSection(api, keys, render) {
   const out = h('div', { 'aria-live': 'polite' });

@@ -393,13 +393,13 @@ pub async fn affiliates_show(
 }
 
 /// A 404 unless the affiliate `id` exists.
-async fn require_affiliate(tx: &mut crate::db::Tx, id: &str) -> Result<(), AppError> {
-    let exists = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
+async fn require_affiliate(tx: &mut crate::db::Tx, id: &str) -> Result<String, AppError> {
+    let status = sqlx::query("SELECT status FROM affiliates WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?;
-    match exists {
-        Some(_) => Ok(()),
+    match status {
+        Some(row) => Ok(row.try_get(0)?),
         None => Err(AppError::not_found(
             "affiliate_not_found",
             "no affiliate has this id",
@@ -429,7 +429,7 @@ pub async fn affiliates_update(
         b.coupons.as_ref(),
     )?;
     let mut tx = state.db.begin_write().await?;
-    require_affiliate(&mut tx, &id).await?;
+    let was = require_affiliate(&mut tx, &id).await?;
     // One UPDATE of the columns the body names; each value is bound, the names are ours.
     let mut changes: Vec<(&str, Option<String>)> = Vec::new();
     if let Some(n) = &b.name {
@@ -471,6 +471,10 @@ pub async fn affiliates_update(
     }
     if b.coupons.is_some() {
         set_coupons(&mut tx, &id, &codes).await?;
+    }
+    if was == "pending" && b.status.as_deref() == Some("approved") {
+        let program = state.program().await?;
+        crate::affiliate_mail::affiliate_approved(&mut tx, &state, &program, &id).await?;
     }
     tx.commit().await?;
     state.affiliate_changed(&id);
