@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, CREDS } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, mailBody, CREDS } from './harness.mjs';
 
 let stack;
 let browser;
@@ -213,6 +213,27 @@ test('affiliates: create with category, rate and coupon; link builder; magic lin
   await portal.click('#links .link-row[data-form="?ref="] .actions button:nth-child(2)');
   await portal.waitForSelector('#links .qr svg');
   await ctx.close();
+});
+
+test('affiliates: a pending application is approved in one click, and the affiliate is welcomed by email', async () => {
+  const id = uniqueId('applicant');
+  await api(stack, 'POST', '/v1/affiliates', { id, name: 'Linh Vo', email: `${id}@affiliates.example`, category: 'content', status: 'pending' });
+  const before = stack.mail.length;
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/affiliates?status=pending`);
+  await page.reload();
+  const row = await page.waitForSelector(`#affiliates tr[data-id="${id}"]`);
+  assert.match(await row.textContent(), /Pending/);
+  await row.$eval('button[data-action="approve"]', (b) => b.click());
+  await until(async () => (await api(stack, 'GET', `/v1/affiliates/${id}`)).status === 'approved');
+  // The list shows pending applications only: the approved one leaves it.
+  await page.waitForSelector(`#affiliates tr[data-id="${id}"]`, { state: 'detached' });
+  const mail = await until(() => stack.mail.slice(before).find((m) => m.toLowerCase().includes(`\nto: ${id}@affiliates.example\n`)), { timeout: 20000 });
+  const body = mailBody(mail);
+  assert.match(body, /^Xin chào Linh Vo,/, body);
+  assert.ok(body.includes('đã được duyệt'), body);
+  assert.ok(body.includes(`${stack.base}/portal/`), body);
+  assert.deepEqual(page.errors.map(String), []);
 });
 
 test('portal: the seeded affiliate sees clicks, conversions, EPC and earnings by status (screenshots, phone width too)', async () => {

@@ -171,6 +171,33 @@ function tokenBox(id, token, shop) {
   );
 }
 
+/** Approves a pending application in one click (the affiliate is emailed a welcome when the
+ * program says so). */
+function approveButton(api, a, render) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small btn-primary',
+      dataset: { action: 'approve' },
+      'aria-label': `${t('dash.approve_application')}: ${a.name}`,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        btn.disabled = true;
+        try {
+          await api.updateAffiliate(a.id, { status: 'approved' });
+          notify(t('dash.application_approved', { id: a.id }));
+          render();
+        } catch (err) {
+          btn.disabled = false;
+          notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
+        }
+      },
+    },
+    t('dash.approve_application'),
+  );
+}
+
 export async function affiliates(main, { api, program, render }) {
   clearCharts();
   const q = routeQuery();
@@ -213,7 +240,12 @@ export async function affiliates(main, { api, program, render }) {
                 h('td', { 'data-label': t('dash.coupons') }, a.coupons.join(', ') || '—'),
                 h('td', { 'data-label': t('dash.approved_pending') }, owed(a.id)),
                 h('td', { 'data-label': t('dash.since') }, date(a.created_at)),
-                h('td', {}, h('a', { class: 'btn btn-small', href: `#/affiliates?id=${encodeURIComponent(a.id)}` }, t('dash.open'))),
+                h(
+                  'td',
+                  {},
+                  h('a', { class: 'btn btn-small', href: `#/affiliates?id=${encodeURIComponent(a.id)}` }, t('dash.open')),
+                  a.status === 'pending' ? [' ', approveButton(api, a, render)] : null,
+                ),
               ),
             ),
           ),
