@@ -29,6 +29,7 @@ pub mod credentials;
 pub mod credit;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod fraud;
 pub mod ids;
 pub mod ledger;

@@ -23,6 +23,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::affiliates::affiliates_update,
         crate::routes::affiliates::affiliates_token,
         crate::routes::referrals::referrals_index,
+        crate::routes::referrals::referrals_csv,
         crate::routes::referrals::referrals_show,
         crate::routes::referrals::referrals_approve,
         crate::routes::referrals::referrals_reject,

@@ -347,3 +347,120 @@ async fn notes_and_reasons_are_short_single_lines() {
     let referrals = referrals_of(&a, "").await;
     assert_eq!(referrals[0]["status"], "reversed");
 }
+
+#[tokio::test]
+async fn the_referral_ledger_downloads_as_csv() {
+    let code = uid("CSV").to_uppercase();
+    let (a, _) = affiliate(json!({"coupons": [code]})).await;
+    let formula = format!("=1+2-{}", uid("o"));
+    sale(json!({"order_id": formula, "amount": 2_000, "currency": "USD", "coupon": code}))
+        .await
+        .status(201);
+    let plain = uid("o");
+    sale(json!({"order_id": plain, "amount": 1_250_000, "currency": "VND", "coupon": code}))
+        .await
+        .status(201);
+
+    let r = req("GET", &format!("/v1/referrals.csv?affiliate={a}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    let header = |name: &str| {
+        r.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(
+        header("content-type").starts_with("text/csv"),
+        "{}",
+        header("content-type")
+    );
+    assert!(
+        header("content-disposition").starts_with("attachment"),
+        "{}",
+        header("content-disposition")
+    );
+    let lines: Vec<Vec<&str>> = r.text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        lines[0],
+        [
+            "referral_id",
+            "at",
+            "kind",
+            "affiliate",
+            "order_id",
+            "event",
+            "currency",
+            "amount",
+            "commission",
+            "commission_net",
+            "status",
+            "attributed_by",
+            "verified",
+            "flags",
+            "hold_until",
+            "payout_id"
+        ]
+    );
+    assert_eq!(lines.len(), 3, "{}", r.text);
+    // Newest first; amounts in the currency's units; a formula is text.
+    let (vnd, usd) = (&lines[1], &lines[2]);
+    assert_eq!(
+        (vnd[3], vnd[4], vnd[6], vnd[7], vnd[8], vnd[11], vnd[12]),
+        (
+            a.as_str(),
+            plain.as_str(),
+            "VND",
+            "1250000",
+            "125000",
+            "coupon",
+            "true"
+        )
+    );
+    assert_eq!(
+        (usd[4].to_owned(), usd[6], usd[7], usd[8], usd[9]),
+        (format!("'{formula}"), "USD", "20.00", "2.00", "2.00")
+    );
+    assert!(
+        usd[1].ends_with('Z') && usd[0].starts_with("ref"),
+        "{usd:?}"
+    );
+    // The JSON list holds the same referrals.
+    let ids: Vec<String> = referrals_of(&a, "")
+        .await
+        .iter()
+        .map(|x| x["id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(ids, [vnd[0], usd[0]]);
+
+    let r = req(
+        "GET",
+        &format!("/v1/referrals.csv?affiliate={a}&status=paid"),
+    )
+    .sk()
+    .send()
+    .await;
+    r.status(200);
+    assert_eq!(r.text.lines().count(), 1, "only the header: {}", r.text);
+    for query in ["status=gone", "limit=5", "from=yesterday"] {
+        let r = req("GET", &format!("/v1/referrals.csv?{query}"))
+            .sk()
+            .send()
+            .await;
+        r.error(
+            400,
+            if query == "from=yesterday" {
+                "invalid_range"
+            } else {
+                "invalid_query"
+            },
+        );
+    }
+    req("GET", "/v1/referrals.csv")
+        .send()
+        .await
+        .error(401, "unauthorized");
+}

@@ -165,6 +165,15 @@ test('ledger: flagged referrals are listed with their reason', async () => {
   const api1 = await api(stack, 'GET', `/v1/referrals?flagged=true&limit=25&from=${encodeURIComponent(new Date(Date.now() - 30 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z'))}`);
   assert.equal(flags.length, api1.referrals.length);
   await screenshot(page, 'dashboard-referrals-flagged');
+
+  // The same filters download as CSV: every flagged referral of the period, each naming its flags.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#referrals-csv')]);
+  const csv = (await (await import('node:fs')).promises.readFile(await download.path(), 'utf8')).trim().split('\n');
+  assert.equal(csv[0].split(',')[0], 'referral_id');
+  const rows = csv.slice(1).map((l) => l.split(','));
+  const shown = await page.$$eval('#referrals tbody tr', (rs) => rs.map((r) => r.dataset.id));
+  for (const id of shown) assert.ok(rows.some((r) => r[0] === id), `${id} in the CSV`);
+  assert.ok(rows.every((r) => r[13] !== ''), 'flagged rows only');
 });
 
 test('affiliates: create with category, rate and coupon; link builder; magic link opens the portal with QR codes', async () => {

@@ -2,7 +2,7 @@
 // (full or partial), flagged referrals with their reasons.
 
 import { t, money, dateTime, parseMoney, errorText } from '../shared/i18n.js';
-import { h, fill, empty, failure, field, badge, notify, loading } from '../shared/ui.js';
+import { h, fill, empty, failure, field, badge, notify, loading, download } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery, period } from './route.js';
 import { periodPicker } from './overview.js';
@@ -177,9 +177,26 @@ export async function ledger(main, { api, render }) {
     }
   };
 
+  const exportCsv = async (e) => {
+    const btn = e.currentTarget;
+    btn.disabled = true;
+    try {
+      const { limit, ...filters } = base;
+      download(`referrals-${p.fromDate || p.from.slice(0, 10)}-${p.toDate || p.to.slice(0, 10)}.csv`, await api.referralsCsv(filters), 'text/csv');
+    } catch (err) {
+      notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
+    }
+    btn.disabled = false;
+  };
+
   fill(
     main,
-    h('h1', {}, t('dash.nav_referrals')),
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h1', {}, t('dash.nav_referrals')),
+      h('button', { type: 'button', class: 'btn', id: 'referrals-csv', onclick: exportCsv }, t('dash.download_csv')),
+    ),
     h(
       'div',
       { class: 'toolbar' },

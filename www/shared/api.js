@@ -88,6 +88,7 @@ export function merchant(csrf) {
     byAffiliate: (q) => get('/v1/reports/affiliates', q),
     byCategory: (q) => get('/v1/reports/categories', q),
     referrals: (q) => get('/v1/referrals', q),
+    referralsCsv: (q) => call('GET', '/v1/referrals.csv', { auth, query: q, text: true }),
     approve: (id) => send('POST', `/v1/referrals/${enc(id)}/approve`),
     reject: (id, reason) => send('POST', `/v1/referrals/${enc(id)}/reject`, reason ? { reason } : undefined),
     refund: (body) => send('POST', '/v1/refunds', body),

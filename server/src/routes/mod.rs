@@ -80,6 +80,7 @@ pub fn merchant_routes() -> Router<AppState> {
             post(affiliates::affiliates_token),
         )
         .route("/v1/referrals", get(referrals::referrals_index))
+        .route("/v1/referrals.csv", get(referrals::referrals_csv))
         .route("/v1/referrals/{id}", get(referrals::referrals_show))
         .route(
             "/v1/referrals/{id}/approve",

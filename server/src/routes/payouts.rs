@@ -9,6 +9,7 @@
 use super::idempotency::{self, remember};
 use crate::auth::Merchant;
 use crate::error::{AppError, AppJsonOpt, AppQuery};
+use crate::export;
 use crate::ids::{new_id, sha256_hex};
 use crate::ledger::{self, bucket, Entry};
 use crate::times::{self, now};
@@ -383,85 +384,34 @@ pub async fn payouts_show(
 ) -> Result<Response, AppError> {
     if let Some(id) = id.strip_suffix(".csv") {
         let p = load(&state, id).await?;
-        let csv = paypal_csv(&p)?;
-        let disposition = format!("attachment; filename=\"{}.csv\"", p.id);
-        return Ok((
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            csv,
-        )
-            .into_response());
+        return Ok(export::download(&format!("{}.csv", p.id), paypal_csv(&p)?));
     }
     Ok(Json(load(&state, &id).await?).into_response())
 }
 
-/// `amount` minor units as a decimal string in the currency's units (`1250` USD → `12.50`).
-pub fn decimal(amount: i64, currency: &str) -> String {
-    let exp = reftrail::money::Currency::parse(currency)
-        .map(|c| c.exponent())
-        .unwrap_or(2);
-    if exp == 0 {
-        return amount.to_string();
-    }
-    let unit = 10i64.pow(u32::from(exp));
-    let sign = if amount < 0 { "-" } else { "" };
-    let a = amount.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        a / unit as u64,
-        a % unit as u64,
-        width = usize::from(exp)
-    )
-}
-
 /// The PayPal mass payment file of a payout.
 pub fn paypal_csv(p: &PayoutView) -> Result<String, AppError> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
     let note = p
         .note
         .clone()
         .unwrap_or_else(|| format!("Affiliate commission {}", p.id));
-    for l in &p.lines {
-        // A cell starting with = + - @ would be a formula in a spreadsheet.
-        let safe = |s: &str| {
-            if s.starts_with(['=', '+', '-', '@']) {
-                format!("'{s}")
-            } else {
-                s.to_owned()
-            }
-        };
-        w.write_record([
-            safe(&l.paypal_email),
-            decimal(l.amount, &l.currency),
-            l.currency.clone(),
-            l.affiliate.clone(),
-            safe(&note),
-        ])
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("csv: {e}")))
+    export::csv(
+        None,
+        p.lines.iter().map(|l| {
+            [
+                export::cell(&l.paypal_email),
+                export::decimal(l.amount, &l.currency),
+                l.currency.clone(),
+                l.affiliate.clone(),
+                export::cell(&note),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimals() {
-        assert_eq!(decimal(1250, "USD"), "12.50");
-        assert_eq!(decimal(5, "USD"), "0.05");
-        assert_eq!(decimal(1_250_000, "VND"), "1250000");
-        assert_eq!(decimal(-150, "USD"), "-1.50");
-        assert_eq!(decimal(1234, "KWD"), "1.234");
-    }
 
     #[test]
     fn csv_has_paypal_columns() {

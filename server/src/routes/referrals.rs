@@ -4,11 +4,13 @@
 use crate::auth::Merchant;
 use crate::db::Tx;
 use crate::error::{AppError, AppQuery};
+use crate::export;
 use crate::ledger::{self, bucket, Entry};
 use crate::times::{self, now};
 use crate::webhooks;
 use crate::AppState;
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -128,7 +130,92 @@ pub async fn referrals_index(
     AppQuery(q): AppQuery<ReferralsQuery>,
 ) -> Result<Json<ReferralsPage>, AppError> {
     let (limit, offset) = super::page(q.limit, q.offset)?;
-    let status = q.status.unwrap_or_default();
+    let referrals = filtered(&state, &q, limit, offset).await?;
+    Ok(Json(ReferralsPage { referrals }))
+}
+
+/// The most referrals one CSV export holds; a larger one asks for a shorter period.
+pub const MAX_EXPORT: i64 = 100_000;
+
+/// The columns of the referral ledger's CSV.
+const CSV_HEADER: [&str; 16] = [
+    "referral_id",
+    "at",
+    "kind",
+    "affiliate",
+    "order_id",
+    "event",
+    "currency",
+    "amount",
+    "commission",
+    "commission_net",
+    "status",
+    "attributed_by",
+    "verified",
+    "flags",
+    "hold_until",
+    "payout_id",
+];
+
+/// The referral ledger as CSV, with the filters of `GET /v1/referrals` (without paging), newest
+/// first; amounts are decimals in the currency's units.
+#[utoipa::path(get, path = "/v1/referrals.csv", tag = "merchant", params(ReferralsQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = String, content_type = "text/csv"), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody, description = "More than 100,000 referrals: export a shorter period")))]
+pub async fn referrals_csv(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<ReferralsQuery>,
+) -> Result<Response, AppError> {
+    if q.limit.is_some() || q.offset.is_some() {
+        return Err(AppError::bad(
+            "invalid_query",
+            "the export has no pages: leave out limit and offset",
+        ));
+    }
+    let rows = filtered(&state, &q, MAX_EXPORT + 1, 0).await?;
+    if rows.len() as i64 > MAX_EXPORT {
+        return Err(AppError::unprocessable(
+            "export_too_large",
+            "more than 100,000 referrals match: export a shorter period",
+        ));
+    }
+    let text = export::csv(
+        Some(&CSV_HEADER),
+        rows.iter().map(|r| {
+            [
+                r.id.clone(),
+                r.at.clone(),
+                r.kind.clone(),
+                r.affiliate.clone(),
+                export::cell(r.order_id.as_deref().unwrap_or("")),
+                export::cell(r.event.as_deref().unwrap_or("")),
+                r.currency.clone(),
+                export::decimal(r.amount, &r.currency),
+                export::decimal(r.commission, &r.currency),
+                export::decimal(r.commission_net, &r.currency),
+                r.status.clone(),
+                r.attributed_by.clone(),
+                r.verified.to_string(),
+                r.flags.join(" "),
+                r.hold_until.clone(),
+                r.payout_id.clone().unwrap_or_default(),
+            ]
+        }),
+    )?;
+    Ok(export::download("referrals.csv", text))
+}
+
+/// The referrals `q` selects, newest first (approving those whose hold ended first).
+async fn filtered(
+    state: &AppState,
+    q: &ReferralsQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ReferralView>, AppError> {
+    let status = q.status.clone().unwrap_or_default();
     if !status.is_empty() && !STATUSES.contains(&status.as_str()) {
         return Err(AppError::bad(
             "invalid_query",
@@ -136,7 +223,7 @@ pub async fn referrals_index(
         ));
     }
     let (from, to) = super::reports::range(q.from.as_deref(), q.to.as_deref())?;
-    approve_due(&state).await?;
+    approve_due(state).await?;
     let flagged = match q.flagged {
         None => "",
         Some(true) => " AND r.flags <> '[]'",
@@ -148,15 +235,14 @@ pub async fn referrals_index(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(status)
-        .bind(q.affiliate.unwrap_or_default())
+        .bind(q.affiliate.clone().unwrap_or_default())
         .bind(from)
         .bind(to)
         .bind(limit)
         .bind(offset)
         .fetch_all(&state.db.pool)
         .await?;
-    let referrals = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(ReferralsPage { referrals }))
+    rows.iter().map(from_row).collect()
 }
 
 /// One referral.
