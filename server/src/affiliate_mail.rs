@@ -170,14 +170,8 @@ pub async fn send_due(state: &AppState) -> Result<usize, AppError> {
             Err((err, final_)) => {
                 tracing::warn!(mail = %id, error = %err, "affiliate email not sent");
                 crate::metrics::inc(&state.metrics.mails_failed);
-                let failed = (final_ || attempts >= MAX_ATTEMPTS).then(now);
-                sqlx::query("UPDATE mail_outbox SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5")
-                    .bind(attempts)
-                    .bind(now() + crate::outbox::backoff(attempts))
-                    .bind(failed)
-                    .bind(crate::error::clip(&err, 500))
-                    .bind(&id)
-                    .execute(&state.db.pool)
+                let give_up = final_ || attempts >= MAX_ATTEMPTS;
+                crate::outbox::failed(&state.db.pool, "mail_outbox", &id, attempts, give_up, &err)
                     .await?;
             }
         }

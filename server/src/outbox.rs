@@ -25,6 +25,30 @@ pub async fn claim(
     Ok(claimed == 1)
 }
 
+/// Records the failed attempt number `attempts` at row `id` of `table`: due again after the
+/// backoff, or given up (`failed_at`) when `give_up`.
+pub async fn failed(
+    pool: &AnyPool,
+    table: &'static str,
+    id: &str,
+    attempts: i64,
+    give_up: bool,
+    error: &str,
+) -> Result<(), AppError> {
+    let now = crate::times::now();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE {table} SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5"
+    )))
+    .bind(attempts)
+    .bind(now + backoff(attempts))
+    .bind(give_up.then_some(now))
+    .bind(crate::error::clip(error, 500))
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Seconds before the next attempt after `attempts` failed ones: 30 s doubling, at most 6 h.
 pub fn backoff(attempts: i64) -> i64 {
     (30i64 << attempts.clamp(0, 10)).min(6 * 3600)

@@ -177,14 +177,8 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
             }
             Some(err) => {
                 let attempts = attempts + 1;
-                let failed = (attempts >= MAX_ATTEMPTS).then(now);
-                sqlx::query("UPDATE outbox SET attempts = $1, next_at = $2, failed_at = $3, last_error = $4 WHERE id = $5")
-                    .bind(attempts)
-                    .bind(now() + crate::outbox::backoff(attempts))
-                    .bind(failed)
-                    .bind(crate::error::clip(&err, 500))
-                    .bind(&id)
-                    .execute(&state.db.pool)
+                let give_up = attempts >= MAX_ATTEMPTS;
+                crate::outbox::failed(&state.db.pool, "outbox", &id, attempts, give_up, &err)
                     .await?;
                 crate::metrics::inc(&state.metrics.webhooks_failed);
             }

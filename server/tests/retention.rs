@@ -45,6 +45,24 @@ async fn summary_clicks(state: &AppState) -> Value {
     body["kpis"]["clicks"].clone()
 }
 
+/// Stores clicks `c_000000`, `c_000001`, … at the times `ats`, from one address with all their
+/// details, as the click writer would have.
+async fn insert_clicks(state: &AppState, ats: &[i64]) {
+    let mut tx = state.db.begin_write().await.expect("tx");
+    for (i, at) in ats.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, url, referrer, user_agent) \
+             VALUES ($1, NULL, $2, 'v:x', 0, 0, 'hash', 'granted', 'https://www.shop.test/', 'https://blog.example/', 'Mozilla/5.0')",
+        )
+        .bind(format!("c_{i:06}"))
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
 #[tokio::test]
 async fn click_details_go_after_the_programs_days_and_the_clicks_stay() {
     let state = support::fresh_state(HttpOptions::default()).await;
@@ -116,19 +134,7 @@ async fn a_round_takes_one_batch_and_the_next_goes_on_from_there() {
     let mut rows: Vec<i64> = vec![t0; (BATCH + 7) as usize];
     rows.extend((1..=BATCH).map(|i| t0 + 1 + i));
     rows.push(now() - DAY);
-    let mut tx = state.db.begin_write().await.expect("tx");
-    for (i, at) in rows.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, url, referrer, user_agent) \
-             VALUES ($1, NULL, $2, 'v:x', 0, 0, 'hash', 'granted', 'https://www.shop.test/', 'https://blog.example/', 'Mozilla/5.0')",
-        )
-        .bind(format!("c_{i:06}"))
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .expect("insert");
-    }
-    tx.commit().await.expect("commit");
+    insert_clicks(&state, &rows).await;
     let total = rows.len() as i64;
 
     let t = now();
@@ -165,24 +171,12 @@ async fn a_round_takes_one_batch_and_the_next_goes_on_from_there() {
 async fn a_click_without_its_details_is_not_counted_for_click_velocity() {
     let state = support::fresh_state(HttpOptions::default()).await;
     let t0 = now() - 100 * DAY;
-    let mut tx = state.db.begin_write().await.expect("tx");
-    for i in 0..3 {
-        sqlx::query(
-            "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, url, referrer, user_agent) \
-             VALUES ($1, NULL, $2, 'v:x', 0, 0, 'hash', 'granted', 'https://www.shop.test/', '', 'Mozilla/5.0')",
-        )
-        .bind(format!("c_{i}"))
-        .bind(t0)
-        .execute(&mut *tx)
-        .await
-        .expect("insert");
-    }
-    tx.commit().await.expect("commit");
+    insert_clicks(&state, &[t0, t0, t0]).await;
     let mut fraud = state.program().await.expect("program").fraud.clone();
     fraud.clicks_per_ip_per_hour = 2;
     let velocity = |state: AppState, fraud: reftrail_server::program::Fraud| async move {
         let mut tx = state.db.begin_write().await.expect("tx");
-        reftrail_server::fraud::click_velocity(&mut tx, &fraud, "c_2")
+        reftrail_server::fraud::click_velocity(&mut tx, &fraud, "c_000002")
             .await
             .expect("check")
     };
