@@ -108,10 +108,41 @@ class ActivationTest extends Reftrail_Test_Case {
 		update_option( Reftrail_Program::OPTION, $before );
 		try {
 			$p = Reftrail_Program::get();
-			$this->assertSame( array( 90, array( 'referral.created', 'payout.created' ) ), array( $p['click_details_days'], $p['affiliate_emails'] ) );
+			$this->assertSame( array( 90, array( 'referral.created', 'payout.created', 'affiliate.approved' ) ), array( $p['click_details_days'], $p['affiliate_emails'] ) );
+			// One that chose its emails keeps its choice when an event is added.
+			update_option( Reftrail_Program::OPTION, array_merge( $before, array( 'affiliate_emails' => array( 'payout.created' ) ) ) );
+			$this->assertSame( array( 'payout.created' ), Reftrail_Program::get()['affiliate_emails'] );
 		} finally {
 			update_option( Reftrail_Program::OPTION, $saved );
 		}
+	}
+
+	public function test_upgrade_from_9_gives_the_mail_outbox_its_recipient() {
+		global $wpdb;
+		$t  = Reftrail_Db::table( 'mail_outbox' );
+		$id = 'mail_upgrade_' . wp_generate_password( 8, false );
+		$wpdb->query( "ALTER TABLE {$t} DROP COLUMN recipient" ); // phpcs:ignore
+		// A message queued by version 9, waiting to be sent.
+		$wpdb->insert(
+			$t,
+			array(
+				'id'           => $id,
+				'event'        => 'payout.created',
+				'affiliate_id' => 'alice',
+				'payload'      => '{}',
+				'at'           => 1780000000,
+				'attempts'     => 0,
+				'next_at'      => 1780000000,
+			)
+		);
+		update_option( Reftrail_Schema::OPTION, 9 );
+		Reftrail_Schema::maybe_upgrade();
+		$column    = $wpdb->get_row( "SHOW COLUMNS FROM {$t} LIKE 'recipient'", ARRAY_A ); // phpcs:ignore
+		$recipient = $wpdb->get_var( $wpdb->prepare( "SELECT recipient FROM {$t} WHERE id = %s", $id ) ); // phpcs:ignore
+		$wpdb->delete( $t, array( 'id' => $id ) );
+		$this->assertSame( array( 'NO', 'affiliate' ), array( $column['Null'], $column['Default'] ) );
+		$this->assertSame( 'affiliate', $recipient, 'what was queued goes to its affiliate' );
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 	}
 
 	public function test_roles_capability_and_keys() {

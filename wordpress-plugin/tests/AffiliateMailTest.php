@@ -1,9 +1,11 @@
 <?php
 /**
- * Emails to affiliates: a referral that earned a commission and a payout queue a message in the
- * transaction of the change; WP-Cron sends it once with wp_mail() (caught here by `pre_wp_mail`),
- * in the program's language with its money written as that language writes it; nothing is queued
- * for what earned nothing or what the program does not want; a refused message is tried again.
+ * Emails to affiliates: a referral that earned a commission, a payout and an approved application
+ * queue a message in the transaction of the change; WP-Cron sends it once with wp_mail() (caught
+ * here by `pre_wp_mail`), in the program's language with its money written as that language
+ * writes it; nothing is queued for what earned nothing or what the program does not want; a
+ * refused message is tried again. And the site's administrator hears of each application from
+ * the sign-up form, in their language, through the same outbox, unless the settings say not to.
  *
  * @package Reftrail
  */
@@ -28,6 +30,10 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 	}
 
 	protected function tearDown(): void {
+		$_POST    = array();
+		$_REQUEST = array();
+		remove_all_filters( 'wp_redirect' );
+		remove_all_filters( 'pre_option_admin_email' );
 		remove_filter( 'pre_wp_mail', array( $this, 'catch_mail' ), 10 );
 		remove_all_filters( 'reftrail_portal_url' );
 		remove_action( 'shutdown', array( 'Reftrail_Affiliate_Mail', 'ask_for_a_run' ) );
@@ -123,7 +129,7 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 	public function test_a_sale_credited_by_coupon_is_mailed_once_in_the_programs_language() {
 		$this->shop();
 		$this->assertSame( 'vi', Reftrail_Program::get()['locale'] );
-		$this->assertSame( array( 'referral.created', 'payout.created' ), Reftrail_Program::get()['affiliate_emails'], 'both by default' );
+		$this->assertSame( array( 'referral.created', 'payout.created', 'affiliate.approved' ), Reftrail_Program::get()['affiliate_emails'], 'all by default' );
 		$this->sale( '1001', 'ALICE' );
 		$rows = $this->outbox();
 		$this->assertCount( 1, $rows );
@@ -323,6 +329,276 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertSame( array(), $this->outbox() );
 	}
 
+	/**
+	 * Changes an affiliate's status as the dashboard in wp-admin does, with the signed-in
+	 * manager's cookie and REST nonce: the Approve button of a pending application sends the
+	 * status alone, the affiliate's form sends all of it.
+	 *
+	 * @param string $id     Affiliate.
+	 * @param string $status New status.
+	 * @param bool   $form   Whether through the form.
+	 * @return array The affiliate.
+	 */
+	private function dashboard_saves( $id, $status, $form = true ) {
+		$body = array( 'status' => $status );
+		if ( $form ) {
+			$a    = Reftrail_Affiliates::get( $id );
+			$body = array(
+				'name'       => $a['name'],
+				'email'      => $a['email'],
+				'category'   => $a['category'],
+				'status'     => $status,
+				'coupons'    => $a['coupons'],
+				'commission' => null,
+			);
+		}
+		list( $s, $body ) = $this->rest( 'PATCH', '/v1/affiliates/' . $id, $body, array( 'x-wp-nonce' => wp_create_nonce( 'wp_rest' ) ) );
+		$this->assertSame( 200, $s, wp_json_encode( $body ) );
+		return $body;
+	}
+
+	public function test_an_application_approved_in_the_dashboard_is_welcomed_once() {
+		$this->shop();
+		$this->affiliate(
+			'carol',
+			array(
+				'name'   => 'Carol Trần',
+				'email'  => 'carol@aff.test',
+				'status' => 'pending',
+			)
+		);
+		$this->affiliate(
+			'dave',
+			array(
+				'email'  => 'dave@aff.test',
+				'status' => 'approved',
+			)
+		);
+		$this->assertSame( array(), $this->outbox(), 'creating an affiliate, approved or not, queues nothing' );
+		wp_set_current_user( $this->user( 'administrator' ) );
+		// Approved with the list's button, saved again approved, suspended and approved again:
+		// one welcome.
+		$this->assertSame( 'approved', $this->dashboard_saves( 'carol', 'approved', false )['status'] );
+		$this->assertCount( 1, $this->outbox() );
+		foreach ( array( 'approved', 'suspended', 'approved' ) as $status ) {
+			$this->assertSame( $status, $this->dashboard_saves( 'carol', $status )['status'] );
+			$this->assertCount( 1, $this->outbox() );
+		}
+		// Suspended and approved again, never pending: no welcome.
+		$this->dashboard_saves( 'dave', 'suspended' );
+		$this->dashboard_saves( 'dave', 'approved' );
+		$rows = $this->outbox();
+		$this->assertCount( 1, $rows );
+		$this->assertSame( array( 'affiliate.approved', 'affiliate', 'carol', '0' ), array( $rows[0]['event'], $rows[0]['recipient'], $rows[0]['affiliate_id'], $rows[0]['attempts'] ) );
+		$this->assertSame( array(), $this->mails, 'the request does not wait for the mail' );
+		$this->assertSame( 10, has_action( 'shutdown', array( 'Reftrail_Affiliate_Mail', 'ask_for_a_run' ) ) );
+
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$this->assertCount( 1, $this->mails );
+		$this->assertSame( 'carol@aff.test', $this->mails[0]['to'] );
+		$this->assertSame( 'Giày Sài Gòn: bạn đã được duyệt làm cộng tác viên', $this->mails[0]['subject'] );
+		$portal = Reftrail_Affiliate_Mail::portal_url();
+		$this->assertSame(
+			"Xin chào Carol Trần,\n\nĐơn đăng ký của bạn tại Giày Sài Gòn đã được duyệt: giờ bạn có thể chia sẻ liên kết và nhận hoa hồng.\n\nLiên kết và thu nhập của bạn: {$portal}\n\nBạn nhận được email này vì là cộng tác viên của Giày Sài Gòn.\n",
+			$this->mails[0]['message']
+		);
+		$this->assertNotNull( $this->outbox()[0]['sent_at'] );
+		$this->assertSame( 0, Reftrail_Affiliate_Mail::send_due(), 'nothing is sent twice' );
+		do_action( Reftrail_Affiliate_Mail::SWEEP );
+		$this->assertCount( 1, $this->mails );
+	}
+
+	public function test_an_application_approved_from_the_affiliates_page_is_welcomed() {
+		$this->shop();
+		$this->affiliate(
+			'erin',
+			array(
+				'email'  => 'erin@aff.test',
+				'status' => 'pending',
+			)
+		);
+		wp_set_current_user( $this->user( 'administrator' ) );
+		$_POST    = array(
+			'action'    => 'reftrail_affiliate_status',
+			'affiliate' => 'erin',
+			'status'    => 'approved',
+			'_wpnonce'  => wp_create_nonce( 'reftrail_affiliate_status_erin' ),
+		);
+		$_REQUEST = $_POST;
+		add_filter(
+			'wp_redirect',
+			function () {
+				throw new RuntimeException( 'redirected' );
+			}
+		);
+		try {
+			Reftrail_Admin::handle_affiliate_status();
+			$this->fail( 'no redirect' );
+		} catch ( RuntimeException $e ) {
+			$this->assertSame( 'redirected', $e->getMessage() );
+		}
+		$this->assertSame( 'approved', Reftrail_Affiliates::get( 'erin' )['status'] );
+		$this->assertSame( array( array( 'affiliate.approved', 'erin' ) ), array_map( fn( $r ) => array( $r['event'], $r['affiliate_id'] ), $this->outbox() ) );
+	}
+
+	public function test_an_approval_rolled_back_or_unwanted_queues_no_welcome() {
+		$this->shop();
+		$this->affiliate(
+			'carol',
+			array(
+				'email'  => 'carol@aff.test',
+				'status' => 'pending',
+			)
+		);
+		$fail = function () {
+			throw new Reftrail_Http_Error( 409, 'busy', 'test' );
+		};
+		add_action( 'reftrail_affiliate_approved', $fail, 20 );
+		try {
+			list( $status ) = $this->rest( 'PATCH', '/v1/affiliates/carol', array( 'status' => 'approved' ), $this->sk() );
+		} finally {
+			remove_action( 'reftrail_affiliate_approved', $fail, 20 );
+		}
+		$this->assertSame( 409, $status );
+		$this->assertSame( 'pending', Reftrail_Affiliates::get( 'carol' )['status'] );
+		$this->assertSame( array(), $this->outbox() );
+		// A program that does not list the event: approved, and no welcome.
+		$this->program( array( 'affiliate_emails' => array( 'referral.created', 'payout.created' ) ) );
+		list( $status, $body ) = $this->rest( 'PATCH', '/v1/affiliates/carol', array( 'status' => 'approved' ), $this->sk() );
+		$this->assertSame( 200, $status, wp_json_encode( $body ) );
+		$this->assertSame( 'approved', $body['status'] );
+		$this->assertSame( array(), $this->outbox() );
+	}
+
+	/**
+	 * Applies through the sign-up form (the shortcode or its block) as a signed-in user with the
+	 * form's nonce; returns what the page shows.
+	 *
+	 * @param string $id     Wanted affiliate id.
+	 * @param string $name   Name.
+	 * @param string $markup `[reftrail_register]` or the block.
+	 * @return string
+	 */
+	private function apply_as_visitor( $id, $name, $markup = '[reftrail_register]' ) {
+		$user = wp_insert_user(
+			array(
+				'user_login' => 'applicant_' . $id,
+				'user_pass'  => wp_generate_password( 20 ),
+				'user_email' => $id . '@applicant.test',
+				'role'       => 'subscriber',
+			)
+		);
+		$this->assertIsInt( $user );
+		wp_set_current_user( $user );
+		$_POST = array(
+			'reftrail_register' => '1',
+			'reftrail_id'       => $id,
+			'reftrail_name'     => $name,
+			'reftrail_payout'   => '',
+			'_reftrail_nonce'   => wp_create_nonce( 'reftrail_register' ),
+		);
+		try {
+			$out = 0 === strpos( $markup, '[' ) ? do_shortcode( $markup ) : do_blocks( $markup );
+		} finally {
+			$_POST = array();
+			wp_set_current_user( 0 );
+		}
+		$this->assertStringContainsString( 'waiting for approval', $out );
+		$this->assertSame( 'pending', Reftrail_Affiliates::get( $id )['status'] );
+		return $out;
+	}
+
+	public function test_an_application_from_the_sign_up_form_is_mailed_to_the_administrator_once() {
+		$this->shop();
+		update_option( 'blogname', 'Giày &amp; Dép' );
+		add_filter( 'pre_option_admin_email', fn() => 'owner@shop.test' );
+		// On by default, also for settings saved before this one existed.
+		update_option( Reftrail_Settings::OPTION, array_diff_key( Reftrail_Settings::get(), array( 'notify_applications' => true ) ) );
+		$this->assertTrue( Reftrail_Settings::get()['notify_applications'], 'on by default' );
+		$this->apply_as_visitor( 'dan', 'Dan Lê' );
+		$rows = $this->outbox();
+		$this->assertCount( 1, $rows );
+		$this->assertSame( array( 'affiliate.applied', 'admin', 'dan', '0' ), array( $rows[0]['event'], $rows[0]['recipient'], $rows[0]['affiliate_id'], $rows[0]['attempts'] ) );
+		$this->assertSame( array(), $this->mails, 'the form does not wait for the mail' );
+		$this->assertSame( 10, has_action( 'shutdown', array( 'Reftrail_Affiliate_Mail', 'ask_for_a_run' ) ) );
+
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$this->assertCount( 1, $this->mails );
+		$mail   = $this->mails[0];
+		$review = Reftrail_Admin::review_url( 'dan' );
+		$this->assertSame( admin_url( 'admin.php?page=reftrail' ) . '#/affiliates?status=pending&id=dan', $review, 'the applicant in the dashboard' );
+		$this->assertSame( 'owner@shop.test', $mail['to'] );
+		// In the site's language (English here), not the program's.
+		$this->assertSame( 'Giày & Dép: new affiliate application from Dan Lê', $mail['subject'] );
+		$this->assertSame(
+			"Dan Lê <dan@applicant.test> applied to Giày Sài Gòn as an affiliate (id: dan). The application waits for your approval.\n\nReview the application: {$review}\n\nYou receive this email as the administrator of Giày & Dép; you can turn these emails off in Reftrail > Settings.\n",
+			$mail['message']
+		);
+		$this->assertContains( 'Content-Type: text/plain; charset=UTF-8', (array) $mail['headers'] );
+		$this->assertNotNull( $this->outbox()[0]['sent_at'] );
+		$this->assertSame( 0, Reftrail_Affiliate_Mail::send_due(), 'nothing is sent twice' );
+		$this->assertCount( 1, $this->mails );
+		// Approving the application welcomes the applicant; the administrator hears nothing more.
+		$this->rest( 'PATCH', '/v1/affiliates/dan', array( 'status' => 'approved' ), $this->sk() );
+		$events = array_column( $this->outbox(), 'recipient', 'event' );
+		ksort( $events );
+		$this->assertSame(
+			array(
+				'affiliate.applied'  => 'admin',
+				'affiliate.approved' => 'affiliate',
+			),
+			$events
+		);
+	}
+
+	public function test_no_administrator_email_when_the_setting_is_off() {
+		$this->shop();
+		update_option( Reftrail_Settings::OPTION, Reftrail_Settings::sanitize( array_merge( Reftrail_Settings::get(), array( 'notify_applications' => '' ) ) ) );
+		$this->assertFalse( Reftrail_Settings::get()['notify_applications'] );
+		$this->apply_as_visitor( 'dan', 'Dan', '<!-- wp:reftrail/register /-->' );
+		$this->assertSame( array(), $this->outbox() );
+		update_option( Reftrail_Settings::OPTION, Reftrail_Settings::sanitize( array( 'notify_applications' => '1' ) ) );
+		$this->apply_as_visitor( 'eve', 'Eve', '<!-- wp:reftrail/register /-->' );
+		$this->assertSame( array( 'eve' ), array_column( $this->outbox(), 'affiliate_id' ), 'the block applies as the shortcode does' );
+	}
+
+	public function test_the_settings_page_has_the_checkbox() {
+		ob_start();
+		Reftrail_Admin::field_applications();
+		$html = ob_get_clean();
+		$this->assertStringContainsString( 'name="reftrail_settings[notify_applications]" value="1" checked=\'checked\'', $html );
+		$this->assertStringContainsString( 'Email me about new affiliate applications', $html );
+		$this->assertStringContainsString( esc_html( get_option( 'admin_email' ) ), $html );
+	}
+
+	public function test_the_administrator_reads_it_in_their_language() {
+		$program = array(
+			'name'   => 'Shoes',
+			'locale' => 'en',
+		);
+		$admin   = $this->user( 'administrator' );
+		update_user_meta( $admin, 'locale', 'vi' );
+		$to     = get_userdata( $admin )->user_email;
+		$review = Reftrail_Admin::review_url( 'dan' );
+		$text   = Reftrail_Affiliate_Mail::render_for_admin( $program, 'affiliate.applied', $to, 'dan', 'Dan', 'dan@x.test' );
+		$this->assertSame( get_option( 'blogname' ) . ': đơn đăng ký cộng tác viên mới từ Dan', $text['subject'] );
+		$this->assertStringStartsWith( "Dan <dan@x.test> đã đăng ký làm cộng tác viên của Shoes (mã: dan). Đơn đăng ký đang chờ bạn duyệt.\n\nXem xét đơn đăng ký: {$review}\n\n", $text['body'] );
+		// No user has the address: the site's language.
+		$th = fn() => 'th';
+		add_filter( 'locale', $th );
+		try {
+			$text = Reftrail_Affiliate_Mail::render_for_admin( $program, 'affiliate.applied', 'owner@nowhere.test', 'dan', 'Dan', 'dan@x.test' );
+		} finally {
+			remove_filter( 'locale', $th );
+			unload_textdomain( 'reftrail' );
+			Reftrail_Plugin::load_textdomain();
+		}
+		$this->assertStringContainsString( 'ใบสมัครพันธมิตรใหม่จาก Dan', $text['subject'] );
+		$this->assertSame( 'Affiliates', __( 'Affiliates', 'reftrail' ), "the request's own language is back" );
+		$this->assertNull( Reftrail_Affiliate_Mail::render_for_admin( $program, 'affiliate.applied', $to, 'dan', null, null ), 'the applicant is gone' );
+		$this->assertNull( Reftrail_Affiliate_Mail::render_for_admin( $program, 'affiliate.approved', $to, 'dan', 'Dan', null ) );
+	}
+
 	public function test_the_words_and_money_of_each_language() {
 		foreach ( array(
 			array( 1250000, 'VND', 'vi', '1.250.000 VND' ),
@@ -376,6 +652,12 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$notice['line']['referrals'] = 1;
 		$text                        = Reftrail_Affiliate_Mail::render( array( 'name' => 'Shop', 'locale' => 'en' ), 'payout.created', wp_json_encode( $notice ), 'Alice', 'u' );
 		$this->assertStringContainsString( 'Shop is paying you 1,234.56 THB for 1 referral, to your PayPal account alice@pay.test.', $text['body'] );
+		$text = Reftrail_Affiliate_Mail::render( $p, 'affiliate.approved', '{"affiliate":"alice"}', 'Alice', 'https://x.test/portal/' );
+		$this->assertSame( 'Shoes: you are approved as an affiliate', $text['subject'] );
+		$this->assertSame( "Hello Alice,\n\nYour application to Shoes is approved: you can share your links and earn commissions now.\n\nYour links and earnings: https://x.test/portal/\n\nYou receive this email as an affiliate of Shoes.\n", $text['body'] );
+		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'ร้าน', 'locale' => 'th' ), 'affiliate.approved', '{"affiliate":"somchai"}', 'Somchai', 'https://x.test/portal/' );
+		$this->assertSame( 'ร้าน: คุณได้รับการอนุมัติเป็นพาร์ทเนอร์แล้ว', $text['subject'] );
+		$this->assertSame( "สวัสดี Somchai,\n\nใบสมัครของคุณกับ ร้าน ได้รับการอนุมัติแล้ว ตอนนี้คุณแชร์ลิงก์และรับค่าคอมมิชชันได้เลย\n\nลิงก์และรายได้ของคุณ: https://x.test/portal/\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ ร้าน\n", $text['body'] );
 		$this->assertNull( Reftrail_Affiliate_Mail::render( $p, 'referral.created', '{}', 'A', 'u' ), 'not a referral' );
 		$this->assertNull( Reftrail_Affiliate_Mail::render( $p, 'nope', wp_json_encode( $referral ), 'A', 'u' ) );
 	}

@@ -59,6 +59,8 @@ final class Reftrail_Admin {
 		add_settings_field( 'honour_gpc', __( 'Global Privacy Control', 'reftrail' ), array( __CLASS__, 'field_gpc' ), 'reftrail-settings', 'reftrail_tracking' );
 		add_settings_field( 'decorate', __( 'Other domains of the shop', 'reftrail' ), array( __CLASS__, 'field_decorate' ), 'reftrail-settings', 'reftrail_tracking' );
 		add_settings_field( 'lead_on_registration', __( 'Sign-ups', 'reftrail' ), array( __CLASS__, 'field_registration' ), 'reftrail-settings', 'reftrail_tracking' );
+		add_settings_section( 'reftrail_emails', __( 'Emails', 'reftrail' ), '__return_false', 'reftrail-settings' );
+		add_settings_field( 'notify_applications', __( 'Affiliate applications', 'reftrail' ), array( __CLASS__, 'field_applications' ), 'reftrail-settings', 'reftrail_emails' );
 		add_settings_section( 'reftrail_data', __( 'Data', 'reftrail' ), '__return_false', 'reftrail-settings' );
 		add_settings_field( 'delete_data', __( 'Delete data on uninstall', 'reftrail' ), array( __CLASS__, 'field_delete' ), 'reftrail-settings', 'reftrail_data' );
 	}
@@ -100,6 +102,15 @@ final class Reftrail_Admin {
 	public static function field_registration() {
 		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[lead_on_registration]" value="1"' . checked( Reftrail_Settings::get()['lead_on_registration'], true, false ) . '> ' . esc_html__( 'Record a lead when a visitor creates an account', 'reftrail' ) . '</label>';
 		echo '<p class="description">' . esc_html__( 'Credited to the affiliate who brought the visitor, and paid at the program\'s lead rate. With cross-device matching on, the customer\'s later orders on any device are credited too.', 'reftrail' ) . '</p>';
+	}
+
+	/**
+	 * Application-email field.
+	 */
+	public static function field_applications() {
+		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[notify_applications]" value="1"' . checked( Reftrail_Settings::get()['notify_applications'], true, false ) . '> ' . esc_html__( 'Email me about new affiliate applications', 'reftrail' ) . '</label>';
+		/* translators: %s: the site's administration email address. */
+		echo '<p class="description">' . esc_html( sprintf( __( 'Sent to %s (Settings > General) when someone applies through the sign-up form or block, with a link to review the application.', 'reftrail' ), (string) get_option( 'admin_email' ) ) ) . '</p>';
 	}
 
 	/**
@@ -294,6 +305,21 @@ final class Reftrail_Admin {
 		}
 		wp_safe_redirect( add_query_arg( 'reftrail_msg', rawurlencode( $msg ), admin_url( 'admin.php?page=reftrail-affiliates' ) ) );
 		exit;
+	}
+
+	/**
+	 * Where the application of affiliate `$id` is reviewed: the dashboard's affiliates with their
+	 * details open above the pending applications (each with its Approve button), or the
+	 * Affiliates page's list when the dashboard is not shipped.
+	 *
+	 * @param string $id Affiliate.
+	 * @return string
+	 */
+	public static function review_url( $id ) {
+		if ( is_file( REFTRAIL_DIR . '/www/dashboard/app.js' ) ) {
+			return admin_url( 'admin.php?page=' . self::SLUG ) . '#/affiliates?status=pending&id=' . rawurlencode( $id );
+		}
+		return admin_url( 'admin.php?page=reftrail-affiliates' );
 	}
 
 	/**

@@ -1,16 +1,19 @@
 <?php
 /**
  * Emails to affiliates, as the Rust server sends them: a new referral that earned a commission
- * (`referral.created`), and a payout on its way (`payout.created`), when the program's
- * `affiliate_emails` lists the event.
+ * (`referral.created`), a payout on its way (`payout.created`) and their application approved
+ * (`affiliate.approved`), when the program's `affiliate_emails` lists the event. And one the
+ * server has no counterpart of: the site's administrator hears of each application made through
+ * the sign-up form (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
  *
  * Like webhooks, a message is written to the `mail_outbox` table in the transaction of the change
  * it tells of (so it goes out if and only if the change happened, and a checkout or an API call
  * never waits for a mail server), then WP-Cron sends it with wp_mail(): on the next request,
  * through a single event asked for as the request ends, or in an hourly sweep. Each message is claimed before it is sent, so two cron
  * runs never send it twice; a failure is retried with the webhooks' backoff, up to MAX_ATTEMPTS.
- * The words are chosen when the message is sent, in the program's language, for the affiliate's
- * name and email of that moment. They hold no order id and nothing about the customer.
+ * The words are chosen when the message is sent, in the program's language (the administrator's
+ * for theirs), for the affiliate's name and email and the admin_email of that moment. They hold
+ * no order id and nothing about the customer.
  *
  * @package Reftrail
  */
@@ -43,6 +46,8 @@ final class Reftrail_Affiliate_Mail {
 	public static function init() {
 		add_action( 'reftrail_referral_created', array( __CLASS__, 'referral_created' ) );
 		add_action( 'reftrail_payout_created', array( __CLASS__, 'payout_created' ) );
+		add_action( 'reftrail_affiliate_approved', array( __CLASS__, 'affiliate_approved' ) );
+		add_action( 'reftrail_affiliate_applied', array( __CLASS__, 'affiliate_applied' ) );
 		add_action( self::CRON, array( __CLASS__, 'send_due' ) );
 		add_action( self::SWEEP, array( __CLASS__, 'send_due' ) );
 	}
@@ -89,15 +94,41 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
+	 * Queues the welcome of an affiliate whose application was approved (Reftrail_Affiliates
+	 * fires this only for the status going from `pending` to `approved`).
+	 *
+	 * @param array $affiliate The affiliate view.
+	 */
+	public static function affiliate_approved( array $affiliate ) {
+		if ( ! self::wanted( 'affiliate.approved' ) ) {
+			return;
+		}
+		self::queue( 'affiliate.approved', $affiliate['id'], array( 'affiliate' => $affiliate['id'] ) );
+	}
+
+	/**
+	 * Queues the administrator's message about an application from the sign-up form.
+	 *
+	 * @param array $affiliate The new, pending affiliate.
+	 */
+	public static function affiliate_applied( array $affiliate ) {
+		if ( empty( Reftrail_Settings::get()['notify_applications'] ) ) {
+			return;
+		}
+		self::queue( 'affiliate.applied', $affiliate['id'], array( 'affiliate' => $affiliate['id'] ), 'admin' );
+	}
+
+	/**
 	 * Writes one message to the outbox, in the caller's transaction.
 	 *
 	 * @param string $event     Event.
-	 * @param string $affiliate Affiliate id.
+	 * @param string $affiliate Affiliate id (the applicant, in a message to the administrator).
 	 * @param array  $payload   What the message tells.
+	 * @param string $recipient `affiliate` (that affiliate) or `admin` (the site's admin_email).
 	 * @throws Reftrail_Http_Error 503 when the row is not written (the change is rolled back
 	 *                             rather than made without its message).
 	 */
-	private static function queue( $event, $affiliate, array $payload ) {
+	private static function queue( $event, $affiliate, array $payload, $recipient = 'affiliate' ) {
 		global $wpdb;
 		$at = Reftrail_Db::now();
 		$ok = $wpdb->insert(
@@ -105,13 +136,14 @@ final class Reftrail_Affiliate_Mail {
 			array(
 				'id'           => Reftrail_Db::new_id( 'mail' ),
 				'event'        => $event,
+				'recipient'    => $recipient,
 				'affiliate_id' => $affiliate,
 				'payload'      => wp_json_encode( $payload ),
 				'at'           => $at,
 				'attempts'     => 0,
 				'next_at'      => $at,
 			),
-			array( '%s', '%s', '%s', '%s', '%d', '%d', '%d' )
+			array( '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d' )
 		);
 		if ( false === $ok ) {
 			throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
@@ -142,7 +174,7 @@ final class Reftrail_Affiliate_Mail {
 		$t    = Reftrail_Db::table( 'mail_outbox' );
 		$a    = Reftrail_Db::table( 'affiliates' );
 		$now  = Reftrail_Db::now();
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT m.id, m.event, m.payload, m.attempts, m.next_at, a.name, a.email FROM {$t} m LEFT JOIN {$a} a ON a.id = m.affiliate_id WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_at <= %d ORDER BY m.next_at LIMIT %d", $now, self::BATCH ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT m.id, m.event, m.recipient, m.affiliate_id, m.payload, m.attempts, m.next_at, a.name, a.email FROM {$t} m LEFT JOIN {$a} a ON a.id = m.affiliate_id WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_at <= %d ORDER BY m.next_at LIMIT %d", $now, self::BATCH ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
 		$sent = 0;
 		if ( $rows ) {
 			$program = Reftrail_Program::get();
@@ -154,14 +186,18 @@ final class Reftrail_Affiliate_Mail {
 					continue;
 				}
 				$attempts = (int) $r['attempts'] + 1;
+				$admin    = 'admin' === $r['recipient'];
+				$to       = (string) ( $admin ? get_option( 'admin_email' ) : $r['email'] );
 				// Errors that a later attempt would meet again are final.
-				if ( null === $r['email'] || '' === $r['email'] ) {
-					$error = array( 'the affiliate has no email', true );
-				} elseif ( ! is_email( $r['email'] ) ) {
-					$error = array( 'the affiliate\'s email is not an email address', true );
+				if ( '' === $to ) {
+					$error = array( $admin ? 'the site has no administration email' : 'the affiliate has no email', true );
+				} elseif ( ! is_email( $to ) ) {
+					$error = array( $admin ? 'the site\'s administration email is not an email address' : 'the affiliate\'s email is not an email address', true );
 				} else {
-					$text  = self::render( $program, $r['event'], $r['payload'], (string) $r['name'], $portal );
-					$error = null === $text ? array( 'cannot render ' . $r['event'], true ) : self::deliver( $r['email'], $text );
+					$text  = $admin
+						? self::render_for_admin( $program, $r['event'], $to, $r['affiliate_id'], $r['name'], $r['email'] )
+						: self::render( $program, $r['event'], $r['payload'], (string) $r['name'], $portal );
+					$error = null === $text ? array( 'cannot render ' . $r['event'], true ) : self::deliver( $to, $text );
 				}
 				if ( null === $error ) {
 					$wpdb->update(
@@ -262,7 +298,34 @@ final class Reftrail_Affiliate_Mail {
 		if ( 'payout.created' === $event && is_array( $p ) && is_array( $p['line'] ?? null ) && self::has( $p['line'], array( 'amount', 'currency', 'referrals', 'paypal_email' ) ) ) {
 			return self::in_language( $locale, fn() => self::payout_text( $locale, $program['name'], $name, $p, $portal ) );
 		}
+		if ( 'affiliate.approved' === $event ) {
+			return self::in_language( $locale, fn() => self::approved_text( $program['name'], $name, $portal ) );
+		}
 		return null;
+	}
+
+	/**
+	 * The message of a queued `$event` to the site's administrator at `$to`, in their language
+	 * (that of the user with this email, else the site's, as WordPress writes to its
+	 * administrator), or null when it is not one for them or the applicant is gone.
+	 *
+	 * @param array       $program The program.
+	 * @param string      $event   Event.
+	 * @param string      $to      The administration email.
+	 * @param string      $id      The applicant's affiliate id.
+	 * @param string|null $name    Their name (null when the affiliate is gone).
+	 * @param string|null $email   Their email.
+	 * @return array|null `subject`, `body`.
+	 */
+	public static function render_for_admin( array $program, $event, $to, $id, $name, $email ) {
+		if ( 'affiliate.applied' !== $event || null === $name ) {
+			return null;
+		}
+		$user   = get_user_by( 'email', $to );
+		$locale = $user ? get_user_locale( $user ) : get_locale();
+		$site   = wp_specialchars_decode( (string) get_option( 'blogname' ), ENT_QUOTES );
+		$who    = null === $email || '' === $email ? $name : $name . ' <' . $email . '>';
+		return self::in_language( $locale, fn() => self::application_text( '' === $site ? $program['name'] : $site, $program['name'], $id, $name, $who, Reftrail_Admin::review_url( $id ) ) );
 	}
 
 	/**
@@ -282,18 +345,19 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * Runs `$render` with the plugin's strings in `$locale` (en, vi or th) whatever the language
-	 * of the site or of the request: switch_to_locale() only switches to languages whose
-	 * WordPress translations are installed, and a shop selling in VND may run WordPress in
-	 * English. The plugin's translations of the request's language are loaded again afterwards.
+	 * Runs `$render` with the plugin's strings in `$locale` (en, vi, th, or a WordPress locale
+	 * such as de_DE) whatever the language of the site or of the request: switch_to_locale() only
+	 * switches to languages whose WordPress translations are installed, and a shop selling in VND
+	 * may run WordPress in English. The plugin's translations of the request's language are
+	 * loaded again afterwards.
 	 *
-	 * @param string   $locale en, vi or th.
+	 * @param string   $locale Locale.
 	 * @param callable $render Work.
 	 * @return mixed What `$render` returns.
 	 */
 	private static function in_language( $locale, callable $render ) {
 		unload_textdomain( 'reftrail' );
-		if ( in_array( $locale, array( 'vi', 'th' ), true ) ) {
+		if ( ! in_array( $locale, array( 'en', 'en_US' ), true ) && 1 === preg_match( '/^[A-Za-z0-9_-]{2,32}$/D', $locale ) ) {
 			// The language packs' file first, as load_plugin_textdomain() looks for it.
 			$file = 'reftrail-' . $locale . '.mo';
 			if ( ! load_textdomain( 'reftrail', WP_LANG_DIR . '/plugins/' . $file ) ) {
@@ -392,6 +456,47 @@ final class Reftrail_Affiliate_Mail {
 			/* translators: 1: the program's name, 2: the amount. */
 			'subject' => sprintf( __( '%1$s: a payout of %2$s is on its way', 'reftrail' ), $program, $amount ),
 			'body'    => self::body( $program, $name, $what, __( 'Your payout history', 'reftrail' ), $portal ),
+		);
+	}
+
+	/**
+	 * The welcome of an affiliate whose application was approved, in the loaded language.
+	 *
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function approved_text( $program, $name, $portal ) {
+		/* translators: %s: the program's name. */
+		$what = sprintf( __( 'Your application to %s is approved: you can share your links and earn commissions now.', 'reftrail' ), $program ) . "\n";
+		return array(
+			/* translators: %s: the program's name. */
+			'subject' => sprintf( __( '%s: you are approved as an affiliate', 'reftrail' ), $program ),
+			'body'    => self::body( $program, $name, $what, __( 'Your links and earnings', 'reftrail' ), $portal ),
+		);
+	}
+
+	/**
+	 * The administrator's message about an application, in the loaded language.
+	 *
+	 * @param string $site    The site's name.
+	 * @param string $program The program's name.
+	 * @param string $id      The affiliate id the applicant chose.
+	 * @param string $name    The applicant's name.
+	 * @param string $who     Their name and email.
+	 * @param string $review  Where the application is reviewed.
+	 * @return array `subject`, `body`.
+	 */
+	private static function application_text( $site, $program, $id, $name, $who, $review ) {
+		/* translators: 1: a person's name and email, 2: the program's name, 3: the affiliate id they chose. */
+		$what = sprintf( __( '%1$s applied to %2$s as an affiliate (id: %3$s). The application waits for your approval.', 'reftrail' ), $who, $program, $id );
+		/* translators: 1: the site's name, 2: where the setting is, such as "Reftrail > Settings". */
+		$why = sprintf( __( 'You receive this email as the administrator of %1$s; you can turn these emails off in %2$s.', 'reftrail' ), $site, __( 'Reftrail', 'reftrail' ) . ' > ' . __( 'Settings', 'reftrail' ) );
+		return array(
+			/* translators: 1: the site's name, 2: the applicant's name. */
+			'subject' => sprintf( __( '%1$s: new affiliate application from %2$s', 'reftrail' ), $site, $name ),
+			'body'    => $what . "\n\n" . __( 'Review the application', 'reftrail' ) . ': ' . $review . "\n\n" . $why . "\n",
 		);
 	}
 

@@ -190,7 +190,9 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
-	 * Changes the given fields; `commission: null` removes the overrides.
+	 * Changes the given fields; `commission: null` removes the overrides. An application approved
+	 * (status `pending` to `approved`) fires `reftrail_affiliate_approved` with the affiliate in the
+	 * same transaction (Reftrail_Affiliate_Mail queues the welcome).
 	 *
 	 * @param string $id Affiliate.
 	 * @param array  $b  Body.
@@ -204,7 +206,12 @@ final class Reftrail_Affiliates {
 		$codes = self::check( $b );
 		return Reftrail_Db::transaction(
 			function () use ( $wpdb, $b, $codes, $id ) {
-				self::get( $id );
+				$t = Reftrail_Db::table( 'affiliates' );
+				// Locked, so that of two approvals at once only one sees the application pending.
+				$was = $wpdb->get_var( $wpdb->prepare( "SELECT status FROM {$t} WHERE id = %s FOR UPDATE", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				if ( null === $was ) {
+					throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
+				}
 				$set = array();
 				foreach ( array( 'name', 'payout_email', 'category', 'status' ) as $k ) {
 					if ( isset( $b[ $k ] ) ) {
@@ -219,11 +226,15 @@ final class Reftrail_Affiliates {
 					$set['commission'] = null === $b['commission'] ? null : wp_json_encode( $b['commission'] );
 				}
 				$set['updated_at'] = Reftrail_Db::now();
-				$wpdb->update( Reftrail_Db::table( 'affiliates' ), $set, array( 'id' => $id ) );
+				$wpdb->update( $t, $set, array( 'id' => $id ) );
 				if ( isset( $b['coupons'] ) ) {
 					self::set_coupons( $id, $codes );
 				}
-				return self::get( $id );
+				$view = self::get( $id );
+				if ( 'pending' === $was && 'approved' === $view['status'] ) {
+					do_action( 'reftrail_affiliate_approved', $view );
+				}
+				return $view;
 			}
 		);
 	}
@@ -314,7 +325,8 @@ final class Reftrail_Affiliates {
 
 	/**
 	 * Registers the current WordPress user as a pending affiliate (the `[reftrail_register]`
-	 * form), giving them the affiliate role.
+	 * form), giving them the affiliate role. Fires `reftrail_affiliate_applied` with the affiliate
+	 * in the transaction that creates it (Reftrail_Affiliate_Mail tells the site's administrator).
 	 *
 	 * @param WP_User $user   User.
 	 * @param string  $id     Wanted affiliate id.
@@ -338,8 +350,14 @@ final class Reftrail_Affiliates {
 		if ( '' !== $payout ) {
 			$body['payout_email'] = $payout;
 		}
-		$made = self::create( $body );
+		$affiliate = Reftrail_Db::transaction(
+			function () use ( $body ) {
+				$made = self::create( $body );
+				do_action( 'reftrail_affiliate_applied', $made['affiliate'] );
+				return $made['affiliate'];
+			}
+		);
 		$user->add_role( Reftrail_Schema::ROLE );
-		return $made['affiliate'];
+		return $affiliate;
 	}
 }

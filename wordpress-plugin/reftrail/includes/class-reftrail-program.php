@@ -1,7 +1,8 @@
 <?php
 /**
  * The program settings of `GET/PUT /v1/program` (the same document as the Rust server's), and
- * the plugin's own settings (consent default, data deletion on uninstall).
+ * the plugin's own settings (consent default, data deletion on uninstall, emails to the site's
+ * administrator).
  *
  * @package Reftrail
  */
@@ -25,8 +26,11 @@ final class Reftrail_Program {
 	/** The UI languages. */
 	const LOCALES = array( 'en', 'vi', 'th' );
 
-	/** What affiliates may be emailed about (`affiliate_emails`; Reftrail_Affiliate_Mail). */
-	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created' );
+	/**
+	 * What affiliates may be emailed about (`affiliate_emails`; Reftrail_Affiliate_Mail), all by
+	 * default: a stored program without the field gets them all, one that saved a list keeps it.
+	 */
+	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created', 'affiliate.approved' );
 
 	/**
 	 * The defaults: a working program.
@@ -252,7 +256,7 @@ final class Reftrail_Program {
 			$emails_ok = $emails_ok && in_array( $e, self::AFFILIATE_EMAILS, true ) && ! in_array( $e, array_slice( $p['affiliate_emails'], 0, $i ), true );
 		}
 		if ( ! $emails_ok ) {
-			throw $bad( 'invalid_affiliate_emails', 'affiliate_emails lists each of referral.created and payout.created at most once' );
+			throw $bad( 'invalid_affiliate_emails', 'affiliate_emails lists each of referral.created, payout.created and affiliate.approved at most once' );
 		}
 		if ( ! in_array( $p['active_by'], array( 'click', 'lead', 'sale' ), true ) ) {
 			throw $bad( 'invalid_active_by', "active_by must be 'click', 'lead' or 'sale'" );
@@ -331,6 +335,8 @@ final class Reftrail_Settings {
 				'decorate'             => '',
 				'lead_on_registration' => false,
 				'delete_data'          => false,
+				// Email admin_email about each application from the sign-up form.
+				'notify_applications'  => true,
 			),
 			is_array( $s ) ? $s : array()
 		);
@@ -358,6 +364,7 @@ final class Reftrail_Settings {
 			'decorate'             => implode( ',', $decorate ),
 			'lead_on_registration' => ! empty( $in['lead_on_registration'] ),
 			'delete_data'          => ! empty( $in['delete_data'] ),
+			'notify_applications'  => ! empty( $in['notify_applications'] ),
 		);
 	}
 }

@@ -18,8 +18,11 @@ defined( 'ABSPATH' ) || exit;
  */
 final class Reftrail_Schema {
 
-	/** The schema this code writes (9: the outbox of emails to affiliates). */
-	const VERSION = 9;
+	/**
+	 * The schema this code writes (9: the outbox of emails to affiliates; 10: its recipient, so
+	 * it carries the site administrator's emails too).
+	 */
+	const VERSION = 10;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -275,11 +278,13 @@ final class Reftrail_Schema {
   PRIMARY KEY  (id),
   KEY due (delivered_at,failed_at,next_at)
 ) $c;";
-		// Emails to affiliates (Reftrail_Affiliate_Mail), written with the referral or payout
-		// they tell of; the words are chosen when the message is sent.
+		// Emails about affiliates (Reftrail_Affiliate_Mail), written with the change they tell of;
+		// the words are chosen when the message is sent. `recipient`: `affiliate`, the row's
+		// affiliate; `admin`, the site's administration email (affiliate_id is the applicant).
 		$sql[] = "CREATE TABLE {$t('mail_outbox')} (
   id varchar(40) NOT NULL,
   event varchar(40) NOT NULL,
+  recipient varchar(20) NOT NULL DEFAULT 'affiliate',
   affiliate_id varchar(64) NOT NULL,
   payload longtext NOT NULL,
   at bigint(20) NOT NULL,
