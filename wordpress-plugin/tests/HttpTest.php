@@ -1,8 +1,9 @@
 <?php
 /**
  * Real HTTP over loopback against the test site's web server: the early click route, origins,
- * cookie authentication with and without the REST nonce (CSRF), application passwords, the
- * front-end tag, no extra database query on a page view, and the wasm's content type.
+ * cookie authentication with and without the REST nonce (CSRF), the ledger's CSV as text,
+ * application passwords, the front-end tag, no extra database query on a page view, and the
+ * wasm's content type.
  *
  * @package Reftrail
  */
@@ -108,6 +109,19 @@ class HttpTest extends Reftrail_Test_Case {
 		$this->assertSame( 200, $s );
 		list( $s ) = $this->http( 'GET', '/wp-json/reftrail/v1/referrals', null, array( 'X-WP-Nonce: ' . $nonce ), $jar );
 		$this->assertSame( 200, $s );
+		// The ledger's CSV as the dashboard in wp-admin asks for it: the body is the text itself.
+		foreach ( array( '/wp-json/reftrail/v1/referrals.csv?affiliate=', '/?rest_route=/reftrail/v1/referrals.csv&affiliate=' ) as $path ) {
+			list( $s, $h, $b ) = $this->http( 'GET', $path . $this->aff, null, array( 'X-WP-Nonce: ' . $nonce, 'Accept: text/csv' ), $jar );
+			$this->assertSame( 200, $s, $b );
+			$this->assertSame( 'text/csv; charset=utf-8', $h['content-type'] );
+			$this->assertSame( 'attachment; filename="referrals.csv"', $h['content-disposition'] );
+			$this->assertSame( implode( ',', Reftrail_Ledger::CSV_HEADER ) . "\n", $b );
+		}
+		list( $s, $h, $b ) = $this->http( 'GET', '/wp-json/reftrail/v1/referrals.csv?limit=5', null, array( 'X-WP-Nonce: ' . $nonce, 'Accept: text/csv' ), $jar );
+		$this->assertSame( array( 400, 'invalid_query' ), array( $s, json_decode( $b, true )['error']['code'] ?? null ) );
+		$this->assertStringStartsWith( 'application/json', $h['content-type'] );
+		list( $s, , $b ) = $this->http( 'GET', '/wp-json/reftrail/v1/referrals.csv', null, array( 'Accept: text/csv' ), $jar );
+		$this->assertSame( array( 401, 'unauthorized' ), array( $s, json_decode( $b, true )['error']['code'] ?? null ), 'the login cookie alone' );
 		list( $s, , $b ) = $this->http( 'POST', '/wp-json/reftrail/v1/referrals/ref_none/approve', '', array(), $jar );
 		$this->assertSame( 401, $s, 'CSRF: a forged POST carries the cookie but no nonce' );
 		list( $s, , $b ) = $this->http( 'POST', '/wp-json/reftrail/v1/referrals/ref_none/approve', '', array( 'X-WP-Nonce: ' . $nonce ), $jar );

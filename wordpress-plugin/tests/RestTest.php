@@ -12,7 +12,7 @@
 class RestTest extends Reftrail_Test_Case {
 
 	public function test_merchant_routes_per_caller() {
-		$routes = array( array( 'GET', '/v1/affiliates' ), array( 'GET', '/v1/referrals' ), array( 'GET', '/v1/program' ), array( 'GET', '/v1/reports/summary' ), array( 'GET', '/v1/payouts' ), array( 'GET', '/v1/sales' ), array( 'GET', '/v1/balances' ) );
+		$routes = array( array( 'GET', '/v1/affiliates' ), array( 'GET', '/v1/referrals' ), array( 'GET', '/v1/referrals.csv' ), array( 'GET', '/v1/program' ), array( 'GET', '/v1/reports/summary' ), array( 'GET', '/v1/payouts' ), array( 'GET', '/v1/sales' ), array( 'GET', '/v1/balances' ) );
 		$aff    = $this->affiliate( 'amy' );
 		foreach ( $routes as list( $m, $p ) ) {
 			wp_set_current_user( 0 );
@@ -253,6 +253,199 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 'paid', $p['id'] ), array( $d['status'], $d['payout_id'] ) );
 		list( , $b ) = $this->rest( 'GET', '/v1/balances?affiliate=alice', null, $this->sk() );
 		$this->assertSame( array( 0, 0, 1250 ), array( $b['balances'][0]['pending'], $b['balances'][0]['approved'], $b['balances'][0]['paid'] ) );
+	}
+
+	/**
+	 * Records a sale credited through a coupon at a given time; returns its referral.
+	 *
+	 * @param string $order    Order id.
+	 * @param int    $amount   Minor units.
+	 * @param string $currency Code.
+	 * @param string $coupon   Coupon.
+	 * @param int    $at       Unix time.
+	 * @return array
+	 */
+	private function sale_at( $order, $amount, $currency, $coupon, $at ) {
+		list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => $order, 'amount' => $amount, 'currency' => $currency, 'coupon' => $coupon, 'at' => gmdate( 'Y-m-d\TH:i:s\Z', $at ) ), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $d ) );
+		return $d['referral'];
+	}
+
+	public function test_decimal_amounts_as_the_server_writes_them() {
+		$cases = array(
+			array( 1250, 'USD', '12.50' ),
+			array( 5, 'USD', '0.05' ),
+			array( 1250000, 'VND', '1250000' ),
+			array( -150, 'USD', '-1.50' ),
+			array( -5, 'USD', '-0.05' ),
+			array( 1234, 'KWD', '1.234' ),
+			array( -1234, 'KWD', '-1.234' ),
+			array( 12345, 'CLF', '1.2345' ),
+			array( 0, 'USD', '0.00' ),
+			array( PHP_INT_MIN, 'USD', '-92233720368547758.08' ),
+		);
+		foreach ( $cases as list( $amount, $currency, $want ) ) {
+			$this->assertSame( $want, Reftrail_Input::decimal( $amount, $currency ), "$amount $currency" );
+		}
+	}
+
+	public function test_referral_ledger_downloads_as_csv() {
+		$this->affiliate( 'alice', array( 'coupons' => array( 'ALICE' ), 'email' => 'alice@example.test' ) );
+		$this->affiliate( 'bob', array( 'coupons' => array( 'BOB' ) ) );
+		$t0      = time() - 3600;
+		$usd     = $this->sale_at( '=1+2', 2000, 'USD', 'ALICE', $t0 - 300 );
+		$odd     = $this->sale_at( 'C:\dir\"x",y', 1999, 'USD', 'ALICE', $t0 - 240 );
+		$kwd     = $this->sale_at( '-5 KWD', 12345, 'KWD', 'ALICE', $t0 - 180 );
+		$vnd     = $this->sale_at( 'plain-1', 1250000, 'VND', 'ALICE', $t0 - 120 );
+		$bob     = $this->sale_at( 'bob-1', 500, 'USD', 'BOB', $t0 - 60 );
+		$click   = $this->click( 'alice' );
+		list( $s, $lead ) = $this->rest( 'POST', '/v1/leads', array( 'event' => '@signup', 'email' => 'alice@example.test', 'click_id' => $click ), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $lead ) );
+		$lead = $lead['referral'];
+		$this->assertSame( array( 'self_referral' ), $lead['flags'] );
+		global $wpdb;
+		$wpdb->update( Reftrail_Db::table( 'referrals' ), array( 'flags' => '["self_referral","click_velocity"]' ), array( 'id' => $lead['id'] ) );
+		list( , $usd ) = $this->rest( 'POST', '/v1/referrals/' . $usd['id'] . '/approve', null, $this->sk() );
+
+		list( $s, $csv, $h ) = $this->rest( 'GET', '/v1/referrals.csv?affiliate=alice', null, $this->sk() );
+		$this->assertSame( 200, $s, is_string( $csv ) ? $csv : wp_json_encode( $csv ) );
+		$this->assertSame( 'text/csv; charset=utf-8', $h['Content-Type'] );
+		$this->assertSame( 'attachment; filename="referrals.csv"', $h['Content-Disposition'] );
+		$row  = fn( $r, $cells ) => implode( ',', array( $r['id'], $r['at'] ) ) . ',' . $cells . ',' . $r['hold_until'] . ",\n";
+		$want = "referral_id,at,kind,affiliate,order_id,event,currency,amount,commission,commission_net,status,attributed_by,verified,flags,hold_until,payout_id\n"
+			. $row( $lead, 'lead,alice,,\'@signup,' . $lead['currency'] . ',' . Reftrail_Input::decimal( 0, $lead['currency'] ) . ',' . Reftrail_Input::decimal( 0, $lead['currency'] ) . ',' . Reftrail_Input::decimal( 0, $lead['currency'] ) . ',pending,click_id,true,self_referral click_velocity' )
+			. $row( $vnd, 'sale,alice,plain-1,,VND,1250000,125000,125000,pending,coupon,true,' )
+			. $row( $kwd, "sale,alice,'-5 KWD,,KWD,12.345,1.234,1.234,pending,coupon,true," )
+			. $row( $odd, 'sale,alice,"C:\dir\""x"",y",,USD,19.99,2.00,2.00,pending,coupon,true,' )
+			. $row( $usd, "sale,alice,'=1+2,,USD,20.00,2.00,2.00,approved,coupon,true," );
+		$this->assertSame( $want, $csv );
+		// The JSON list holds the same referrals in the same order.
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?affiliate=alice', null, $this->sk() );
+		$this->assertSame( array( $lead['id'], $vnd['id'], $kwd['id'], $odd['id'], $usd['id'] ), array_column( $d['referrals'], 'id' ) );
+		// Read back by a CSV parser without an escape character: the cells as written.
+		$lines = array_map( fn( $l ) => str_getcsv( $l, ',', '"', '' ), explode( "\n", rtrim( $csv, "\n" ) ) );
+		$this->assertSame( 'C:\dir\"x",y', $lines[4][4] );
+		$this->assertCount( 16, $lines[4] );
+
+		// Every referral of the period: bob's too, newest first.
+		list( , $all ) = $this->rest( 'GET', '/v1/referrals.csv', null, $this->sk() );
+		$ids           = array_map( fn( $l ) => explode( ',', $l )[0], array_slice( explode( "\n", rtrim( $all, "\n" ) ), 1 ) );
+		$this->assertSame( array( $lead['id'], $bob['id'], $vnd['id'], $kwd['id'], $odd['id'], $usd['id'] ), $ids );
+	}
+
+	public function test_referral_ledger_csv_filters_and_refusals() {
+		$this->affiliate( 'alice', array( 'coupons' => array( 'ALICE' ), 'email' => 'alice@example.test' ) );
+		$this->affiliate( 'bob', array( 'coupons' => array( 'BOB' ) ) );
+		$t0  = time() - 3 * DAY_IN_SECONDS;
+		$old = $this->sale_at( 'old', 1000, 'USD', 'ALICE', $t0 - 40 * DAY_IN_SECONDS );
+		$a1  = $this->sale_at( 'a1', 1000, 'USD', 'ALICE', $t0 );
+		$a2  = $this->sale_at( 'a2', 2000, 'USD', 'ALICE', $t0 + DAY_IN_SECONDS );
+		$b1  = $this->sale_at( 'b1', 3000, 'USD', 'BOB', $t0 + 2 * DAY_IN_SECONDS );
+		global $wpdb;
+		$wpdb->update( Reftrail_Db::table( 'referrals' ), array( 'flags' => '["conversion_rate"]' ), array( 'id' => $a2['id'] ) );
+		$this->rest( 'POST', '/v1/referrals/' . $a1['id'] . '/approve', null, $this->sk() );
+		$ids = function ( $query ) {
+			list( $s, $csv ) = $this->rest( 'GET', '/v1/referrals.csv' . $query, null, $this->sk() );
+			$this->assertSame( 200, $s, $query . ' ' . ( is_string( $csv ) ? $csv : wp_json_encode( $csv ) ) );
+			$lines = explode( "\n", rtrim( $csv, "\n" ) );
+			$this->assertSame( implode( ',', Reftrail_Ledger::CSV_HEADER ), $lines[0] );
+			return array_map( fn( $l ) => explode( ',', $l )[0], array_slice( $lines, 1 ) );
+		};
+		$this->assertSame( array( $b1['id'], $a2['id'], $a1['id'] ), $ids( '' ), 'the last 30 days by default' );
+		$this->assertSame( array( $a2['id'], $a1['id'] ), $ids( '?affiliate=alice' ) );
+		$this->assertSame( array(), $ids( '?affiliate=nobody' ) );
+		$this->assertSame( array( $a1['id'] ), $ids( '?status=approved' ) );
+		$this->assertSame( array( $b1['id'], $a2['id'] ), $ids( '?status=pending' ) );
+		$this->assertSame( array(), $ids( '?affiliate=alice&status=paid' ) );
+		$this->assertSame( array( $a2['id'] ), $ids( '?flagged=true' ) );
+		$this->assertSame( array( $b1['id'], $a1['id'] ), $ids( '?flagged=false' ) );
+		$day = fn( $t ) => gmdate( 'Y-m-d', $t );
+		$this->assertSame( array( $a2['id'] ), $ids( '?from=' . rawurlencode( gmdate( 'Y-m-d\TH:i:s\Z', $t0 + 1 ) ) . '&to=' . rawurlencode( gmdate( 'Y-m-d\TH:i:s\Z', $t0 + 2 * DAY_IN_SECONDS ) ) ) );
+		$this->assertSame( array( $old['id'] ), $ids( '?from=' . $day( $t0 - 41 * DAY_IN_SECONDS ) . '&to=' . $day( $t0 - 39 * DAY_IN_SECONDS ) ) );
+		$this->assertSame( array( $b1['id'], $a2['id'], $a1['id'], $old['id'] ), $ids( '?from=' . $day( $t0 - 60 * DAY_IN_SECONDS ) ) );
+
+		foreach ( array(
+			'limit=5'         => 'invalid_query',
+			'offset=0'        => 'invalid_query',
+			'limit='          => 'invalid_query',
+			'status=gone'     => 'invalid_query',
+			'status[]=paid'   => 'invalid_query',
+			'flagged=yes'     => 'invalid_query',
+			'from=yesterday'  => 'invalid_range',
+			'from=2026-01-02&to=2026-01-01' => 'invalid_range',
+		) as $query => $code ) {
+			list( $s, $d, $h ) = $this->rest( 'GET', '/v1/referrals.csv?' . $query, null, $this->sk() );
+			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), $query );
+			$this->assertArrayNotHasKey( 'Content-Disposition', $h, $query );
+		}
+		// The JSON list still pages.
+		list( $s, $d ) = $this->rest( 'GET', '/v1/referrals?limit=1&offset=1', null, $this->sk() );
+		$this->assertSame( array( 200, array( $a2['id'] ) ), array( $s, array_column( $d['referrals'], 'id' ) ) );
+	}
+
+	public function test_referrals_of_one_second_go_newest_first_by_id_byte_wise() {
+		$this->affiliate( 'alice', array( 'coupons' => array( 'ALICE' ) ) );
+		$at = time() - 600;
+		$r1 = $this->sale_at( 's1', 1000, 'USD', 'ALICE', $at );
+		$r2 = $this->sale_at( 's2', 1000, 'USD', 'ALICE', $at );
+		// Ids sort by creation time byte-wise ('Z' < 'a'); a case-insensitive comparison would put
+		// the older one first.
+		global $wpdb;
+		$ids = array( $r1['id'] => 'ref_00000000Z000000000000', $r2['id'] => 'ref_00000000a000000000000' );
+		foreach ( $ids as $from => $to ) {
+			$wpdb->update( Reftrail_Db::table( 'referrals' ), array( 'id' => $to ), array( 'id' => $from ) );
+			$wpdb->update( Reftrail_Db::table( 'ledger' ), array( 'referral_id' => $to ), array( 'referral_id' => $from ) );
+		}
+		$newest_first = array( 'ref_00000000a000000000000', 'ref_00000000Z000000000000' );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?affiliate=alice', null, $this->sk() );
+		$this->assertSame( $newest_first, array_column( $d['referrals'], 'id' ) );
+		list( , $csv ) = $this->rest( 'GET', '/v1/referrals.csv?affiliate=alice', null, $this->sk() );
+		$this->assertSame( $newest_first, array_map( fn( $l ) => explode( ',', $l )[0], array_slice( explode( "\n", rtrim( $csv, "\n" ) ), 1 ) ) );
+		$this->assertSame( array( '1.00', '1.00' ), array_map( fn( $l ) => explode( ',', $l )[9], array_slice( explode( "\n", rtrim( $csv, "\n" ) ), 1 ) ), 'commission_net follows the ledger' );
+	}
+
+	public function test_referral_ledger_csv_reads_in_pages_and_refuses_more_than_100000() {
+		global $wpdb;
+		$this->affiliate( 'alice' );
+		$r   = Reftrail_Db::table( 'referrals' );
+		$now = time();
+		// Bulk referrals (MariaDB's sequence tables): their hold ends later, so none is approved.
+		// Bulk referrals (MariaDB's sequence tables), seven to a second so that pages end inside a
+		// second; their hold ends later, so none is approved on the way.
+		$bulk = function ( $n, $status ) use ( $wpdb, $r, $now ) {
+			$wpdb->query( $wpdb->prepare( "INSERT INTO {$r} (id, kind, source_id, affiliate_id, at, amount, currency, commission, status, verified, attributed_by, flags, hold_until, eligible) SELECT CONCAT('ref_', %s, LPAD(seq, 8, '0')), 'sale', CONCAT('ord_', %s, seq), 'alice', %d - FLOOR(seq / 7), 100, 'USD', 10, %s, 1, 'coupon', '[]', %d, 1 FROM seq_1_to_{$n}", $status, $status, $now - 60, $status, $now + DAY_IN_SECONDS ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		};
+		$bulk( 2500, 'paid' );
+		list( $s, $csv ) = $this->rest( 'GET', '/v1/referrals.csv?status=paid', null, $this->sk() );
+		$this->assertSame( 200, $s );
+		$lines = array_slice( explode( "\n", rtrim( $csv, "\n" ) ), 1 );
+		$got   = array_map( fn( $l ) => array_slice( explode( ',', $l ), 0, 2 ), $lines );
+		$want  = array();
+		for ( $i = 1; $i <= 2500; $i++ ) {
+			$want[] = array( sprintf( 'ref_paid%08d', $i ), $this->rfc( $now - 60 - intdiv( $i, 7 ) ) );
+		}
+		usort( $want, fn( $a, $b ) => array( $b[1], $b[0] ) <=> array( $a[1], $a[0] ) );
+		$this->assertSame( $want, $got, 'three pages, each referral once, newest first' );
+		$this->assertSame( "ref_paid00001001,{$this->rfc( $now - 60 - 143 )},sale,alice,,,USD,1.00,0.10,0.00,paid,coupon,true,,{$this->rfc( $now + DAY_IN_SECONDS )},", $lines[ array_search( array( 'ref_paid00001001', $this->rfc( $now - 60 - 143 ) ), $got, true ) ] );
+
+		$bulk( Reftrail_Ledger::MAX_EXPORT - 2500 + 1, 'pending' );
+		list( $s, $d, $h ) = $this->rest( 'GET', '/v1/referrals.csv', null, $this->sk() );
+		$this->assertSame( array( 422, 'export_too_large' ), array( $s, $d['error']['code'] ?? null ) );
+		$this->assertStringStartsWith( 'application/json', $h['Content-Type'] ?? 'application/json' );
+		list( $s ) = $this->rest( 'GET', '/v1/referrals.csv?status=paid', null, $this->sk() );
+		$this->assertSame( 200, $s, 'a narrower export still downloads' );
+		list( $s ) = $this->rest( 'GET', '/v1/referrals?limit=500', null, $this->sk() );
+		$this->assertSame( 200, $s, 'the list pages through any number' );
+	}
+
+	/**
+	 * RFC 3339 UTC.
+	 *
+	 * @param int $t Unix time.
+	 * @return string
+	 */
+	private function rfc( $t ) {
+		return gmdate( 'Y-m-d\TH:i:s\Z', $t );
 	}
 
 	public function test_me_payouts_list_only_the_affiliates_own() {
@@ -544,6 +737,8 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 403, 'csrf_failed' ), array( $s, $e['error']['code'] ) );
 		list( $s )     = $this->rest( 'POST', '/v1/affiliates', array( 'id' => 'bysession', 'name' => 'S' ), $cookie + array( 'x_csrf_token' => $d['csrf_token'] ) );
 		$this->assertSame( 201, $s );
+		list( $s, $csv ) = $this->rest( 'GET', '/v1/referrals.csv', null, $cookie );
+		$this->assertSame( array( 200, implode( ',', Reftrail_Ledger::CSV_HEADER ) . "\n" ), array( $s, $csv ), 'a read: no CSRF token needed' );
 		list( $s )     = $this->rest( 'GET', '/v1/me', null, $cookie );
 		$this->assertSame( 403, $s, 'a session is not an affiliate' );
 		list( $s )     = $this->rest( 'DELETE', '/v1/session', null, $cookie + array( 'x_csrf_token' => $d['csrf_token'] ) );
@@ -561,9 +756,13 @@ class RestTest extends Reftrail_Test_Case {
 		// OpenAPI, metrics, report sorting.
 		list( $s, $doc ) = $this->rest( 'GET', '/v1/openapi.json' );
 		$this->assertSame( array( 200, '3.1.0' ), array( $s, $doc['openapi'] ) );
-		foreach ( array( '/v1/clicks', '/v1/sales', '/v1/me', '/v1/session', '/healthz', '/metrics' ) as $p ) {
+		foreach ( array( '/v1/clicks', '/v1/sales', '/v1/me', '/v1/session', '/v1/referrals.csv', '/healthz', '/metrics' ) as $p ) {
 			$this->assertArrayHasKey( $p, $doc['paths'] );
 		}
+		$csv = $doc['paths']['/v1/referrals.csv']['get'];
+		$this->assertArrayHasKey( 'text/csv', $csv['responses']['200']['content'] );
+		$this->assertSame( array( 'status', 'affiliate', 'flagged', 'from', 'to' ), array_column( $csv['parameters'], 'name' ) );
+		$this->assertSame( array( array( 'secret_key' => array() ), array( 'session' => array() ), array( 'wordpress_user' => array() ) ), $csv['security'] );
 		list( $s, $text, $h ) = $this->rest( 'GET', '/metrics' );
 		$this->assertSame( 200, $s );
 		$this->assertStringStartsWith( 'text/plain', $h['Content-Type'] );

@@ -255,10 +255,11 @@ final class Reftrail_Input {
 		if ( 0 === $exp ) {
 			return (string) $amount;
 		}
-		$unit = 10 ** $exp;
-		$sign = $amount < 0 ? '-' : '';
-		$a    = abs( $amount );
-		return $sign . intdiv( $a, $unit ) . '.' . str_pad( (string) ( $a % $unit ), $exp, '0', STR_PAD_LEFT );
+		$amount = (int) $amount;
+		$unit   = 10 ** $exp;
+		$sign   = $amount < 0 ? '-' : '';
+		// Whole units and the rest taken apart before their sign: abs(PHP_INT_MIN) is no int.
+		return $sign . abs( intdiv( $amount, $unit ) ) . '.' . str_pad( (string) abs( $amount % $unit ), $exp, '0', STR_PAD_LEFT );
 	}
 
 	/**

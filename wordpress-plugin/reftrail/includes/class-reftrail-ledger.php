@@ -141,14 +141,19 @@ final class Reftrail_Ledger {
 		return self::view_of( $row );
 	}
 
+	/** The most referrals one CSV export holds; a larger one asks for a shorter period. */
+	const MAX_EXPORT = 100000;
+
+	/** The columns of the referral ledger's CSV. */
+	const CSV_HEADER = array( 'referral_id', 'at', 'kind', 'affiliate', 'order_id', 'event', 'currency', 'amount', 'commission', 'commission_net', 'status', 'attributed_by', 'verified', 'flags', 'hold_until', 'payout_id' );
+
 	/**
-	 * Referrals, newest first.
+	 * The WHERE clause of the referrals `$q` selects, with its arguments.
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`, `limit`, `offset`.
-	 * @return array
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`.
+	 * @return array [SQL, arguments]
 	 */
-	public static function index( array $q ) {
-		global $wpdb;
+	private static function where( array $q ) {
 		$where = array( 'r.at >= %d', 'r.at < %d' );
 		$args  = array( $q['from'], $q['to'] );
 		if ( '' !== $q['status'] ) {
@@ -164,11 +169,125 @@ final class Reftrail_Ledger {
 		} elseif ( false === $q['flagged'] ) {
 			$where[] = "r.flags = '[]'";
 		}
-		$args[] = $q['limit'];
-		$args[] = $q['offset'];
-		$sql    = self::select() . ' WHERE ' . implode( ' AND ', $where ) . ' ORDER BY r.at DESC, r.id DESC LIMIT %d OFFSET %d';
-		$rows   = $wpdb->get_results( $wpdb->prepare( $sql, $args ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		return array( implode( ' AND ', $where ), $args );
+	}
+
+	/**
+	 * Referrals, newest first. Referrals of one second go by id, compared byte-wise: ids sort by
+	 * creation time that way, and the tables' case-insensitive collation would mix them up.
+	 *
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`, `limit`, `offset`.
+	 * @return array
+	 */
+	public static function index( array $q ) {
+		global $wpdb;
+		list( $where, $args ) = self::where( $q );
+		$args[]               = $q['limit'];
+		$args[]               = $q['offset'];
+		$sql                  = self::select() . ' WHERE ' . $where . ' ORDER BY r.at DESC, BINARY r.id DESC LIMIT %d OFFSET %d';
+		$rows                 = $wpdb->get_results( $wpdb->prepare( $sql, $args ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 		return array_map( array( __CLASS__, 'view_of' ), $rows );
+	}
+
+	/**
+	 * The referrals `$q` selects (the filters of index(), without paging) as CSV, in index()'s
+	 * order: a header row, then one row per referral with its times in RFC 3339 UTC, its amounts
+	 * as decimals in the currency's units, its flags joined by a space, empty cells for what it
+	 * lacks, and an order id or event that a spreadsheet would run as a formula made text. Read in
+	 * pages of 1000 in one transaction (one snapshot of the table).
+	 *
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`.
+	 * @return string
+	 * @throws Reftrail_Http_Error 422 export_too_large beyond MAX_EXPORT referrals.
+	 */
+	public static function referrals_csv( array $q ) {
+		global $wpdb;
+		$too_large = fn() => new Reftrail_Http_Error( 422, 'export_too_large', 'more than 100,000 referrals match: export a shorter period' );
+		return Reftrail_Db::transaction(
+			function () use ( $wpdb, $q, $too_large ) {
+				list( $where, $args ) = self::where( $q );
+				$r                    = Reftrail_Db::table( 'referrals' );
+				$count                = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM (SELECT 1 FROM {$r} r WHERE {$where} LIMIT %d) x", array_merge( $args, array( self::MAX_EXPORT + 1 ) ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				if ( $count > self::MAX_EXPORT ) {
+					throw $too_large();
+				}
+				$out   = self::csv_row( self::CSV_HEADER );
+				$n     = 0;
+				$after = null;
+				do {
+					$page_where = $where;
+					$page_args  = $args;
+					if ( null !== $after ) {
+						$page_where .= ' AND (r.at < %d OR (r.at = %d AND BINARY r.id < %s))';
+						array_push( $page_args, $after[0], $after[0], $after[1] );
+					}
+					// The second of the page's last row, read in the `at` index's order: the page then
+					// sorts only the rows from that second on, not every row left.
+					$floor = $wpdb->get_var( $wpdb->prepare( "SELECT r.at FROM {$r} r WHERE {$page_where} ORDER BY r.at DESC LIMIT 1 OFFSET 999", $page_args ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					if ( null !== $floor ) {
+						$page_where .= ' AND r.at >= %d';
+						$page_args[] = (int) $floor;
+					}
+					$page_args[] = 1000;
+					$rows        = $wpdb->get_results( $wpdb->prepare( self::select() . ' WHERE ' . $page_where . ' ORDER BY r.at DESC, BINARY r.id DESC LIMIT %d', $page_args ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+					$n          += count( $rows );
+					if ( $n > self::MAX_EXPORT ) {
+						throw $too_large();
+					}
+					foreach ( $rows as $row ) {
+						$v    = self::view_of( $row );
+						$out .= self::csv_row(
+							array(
+								$v['id'],
+								$v['at'],
+								$v['kind'],
+								$v['affiliate'],
+								self::text_cell( (string) $v['order_id'] ),
+								self::text_cell( (string) $v['event'] ),
+								$v['currency'],
+								Reftrail_Input::decimal( $v['amount'], $v['currency'] ),
+								Reftrail_Input::decimal( $v['commission'], $v['currency'] ),
+								Reftrail_Input::decimal( $v['commission_net'], $v['currency'] ),
+								$v['status'],
+								$v['attributed_by'],
+								$v['verified'] ? 'true' : 'false',
+								implode( ' ', $v['flags'] ),
+								$v['hold_until'],
+								(string) $v['payout_id'],
+							)
+						);
+					}
+					if ( $rows ) {
+						$last  = end( $rows );
+						$after = array( (int) $last['at'], (string) $last['id'] );
+					}
+				} while ( 1000 === count( $rows ) );
+				return $out;
+			}
+		);
+	}
+
+	/**
+	 * `$s` as a spreadsheet shows it: one starting with `=`, `+`, `-` or `@` would be a formula,
+	 * so it gets a leading `'`.
+	 *
+	 * @param string $s Text.
+	 * @return string
+	 */
+	public static function text_cell( $s ) {
+		return ( '' !== $s && false !== strpos( '=+-@', $s[0] ) ) ? "'" . $s : $s;
+	}
+
+	/**
+	 * One CSV record with its line break (RFC 4180): a field holding a comma, a double quote or a
+	 * line break is quoted, its double quotes doubled; nothing else is (the server's writer).
+	 *
+	 * @param string[] $fields Fields.
+	 * @return string
+	 */
+	public static function csv_row( array $fields ) {
+		$cell = fn( $s ) => ( strpbrk( (string) $s, ",\"\r\n" ) !== false ) ? '"' . str_replace( '"', '""', (string) $s ) . '"' : (string) $s;
+		return implode( ',', array_map( $cell, $fields ) ) . "\n";
 	}
 
 	/**
@@ -547,13 +666,9 @@ final class Reftrail_Ledger {
 	 */
 	public static function paypal_csv( array $p ) {
 		$note = $p['note'] ?? ( 'Affiliate commission ' . $p['id'] );
-		$safe = fn( $s ) => ( '' !== $s && false !== strpos( '=+-@', $s[0] ) ) ? "'" . $s : $s;
-		$cell = function ( $s ) {
-			return ( strpbrk( $s, ",\"\r\n" ) !== false ) ? '"' . str_replace( '"', '""', $s ) . '"' : $s;
-		};
-		$out = '';
+		$out  = '';
 		foreach ( $p['lines'] as $l ) {
-			$out .= implode( ',', array_map( $cell, array( $safe( $l['paypal_email'] ), Reftrail_Input::decimal( $l['amount'], $l['currency'] ), $l['currency'], $l['affiliate'], $safe( $note ) ) ) ) . "\n";
+			$out .= self::csv_row( array( self::text_cell( $l['paypal_email'] ), Reftrail_Input::decimal( $l['amount'], $l['currency'] ), $l['currency'], $l['affiliate'], self::text_cell( $note ) ) );
 		}
 		return $out;
 	}

@@ -14,14 +14,22 @@ defined( 'ABSPATH' ) || exit;
 final class Reftrail_OpenAPI {
 
 	/**
-	 * The routes: path => method => [summary, security schemes, success status].
+	 * The routes: path => method => [summary, security schemes, success status, and optionally
+	 * `['query' => name => [type, description], 'content' => media type of the success]`].
 	 *
 	 * @return array
 	 */
 	private static function routes() {
-		$m  = array( 'secret_key', 'session', 'wordpress_user' );
-		$in = array( 'secret_key', 'publishable_key', 'session', 'wordpress_user' );
-		$me = array( 'affiliate_token', 'wordpress_user' );
+		$m      = array( 'secret_key', 'session', 'wordpress_user' );
+		$in     = array( 'secret_key', 'publishable_key', 'session', 'wordpress_user' );
+		$me     = array( 'affiliate_token', 'wordpress_user' );
+		$ledger = array(
+			'status'    => array( 'string', 'Only this status: pending, approved, paid, rejected or reversed' ),
+			'affiliate' => array( 'string', "Only this affiliate's" ),
+			'flagged'   => array( 'boolean', 'Only flagged (true) or unflagged (false) ones' ),
+			'from'      => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
+			'to'        => array( 'string', 'To, exclusive; default now' ),
+		);
 		return array(
 			'/v1/clicks'                  => array( 'post' => array( 'Records a click; with consent, sets the signed HttpOnly rt_click cookie', array(), 201 ) ),
 			'/v1/leads'                   => array( 'post' => array( 'Records a lead, once per customer and event', $in, 201 ) ),
@@ -39,7 +47,33 @@ final class Reftrail_OpenAPI {
 				'patch' => array( 'Changes an affiliate', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
-			'/v1/referrals'               => array( 'get' => array( 'The referral ledger', $m, 200 ) ),
+			'/v1/referrals'               => array(
+				'get' => array(
+					'The referral ledger, newest first',
+					$m,
+					200,
+					array(
+						'query' => array_merge(
+							$ledger,
+							array(
+								'limit'  => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+								'offset' => array( 'integer', 'Offset' ),
+							)
+						),
+					),
+				),
+			),
+			'/v1/referrals.csv'           => array(
+				'get' => array(
+					"The referral ledger as CSV, with the filters of /v1/referrals (without paging: limit or offset is a 400), newest first; amounts are decimals in the currency's units; more than 100,000 referrals is a 422 export_too_large: export a shorter period",
+					$m,
+					200,
+					array(
+						'query'   => $ledger,
+						'content' => 'text/csv',
+					),
+				),
+			),
 			'/v1/referrals/{id}'          => array( 'get' => array( 'One referral', $m, 200 ) ),
 			'/v1/referrals/{id}/approve'  => array( 'post' => array( 'Approves a referral', $m, 200 ) ),
 			'/v1/referrals/{id}/reject'   => array( 'post' => array( 'Rejects a referral', $m, 200 ) ),
@@ -86,11 +120,17 @@ final class Reftrail_OpenAPI {
 	public static function document() {
 		$paths = array();
 		foreach ( self::routes() as $path => $methods ) {
-			foreach ( $methods as $method => list( $summary, $security, $status ) ) {
+			foreach ( $methods as $method => $route ) {
+				list( $summary, $security, $status ) = $route;
+				$more                                = $route[3] ?? array();
+				$success                             = array( 'description' => 'Success' );
+				if ( isset( $more['content'] ) ) {
+					$success['content'] = array( $more['content'] => array( 'schema' => array( 'type' => 'string' ) ) );
+				}
 				$op = array(
 					'summary'   => $summary,
 					'responses' => array(
-						(string) $status => array( 'description' => 'Success' ),
+						(string) $status => $success,
 						'4XX'            => array(
 							'description' => 'Refused; nothing was changed',
 							'content'     => array( 'application/json' => array( 'schema' => array( '$ref' => '#/components/schemas/Error' ) ) ),
@@ -108,6 +148,15 @@ final class Reftrail_OpenAPI {
 							'required' => true,
 							'schema'   => array( 'type' => 'string' ),
 						),
+					);
+				}
+				foreach ( $more['query'] ?? array() as $name => list( $type, $description ) ) {
+					$op['parameters'][] = array(
+						'name'        => $name,
+						'in'          => 'query',
+						'required'    => false,
+						'description' => $description,
+						'schema'      => array( 'type' => $type ),
 					);
 				}
 				$paths[ $path ][ $method ] = $op;

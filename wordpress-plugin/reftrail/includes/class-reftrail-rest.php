@@ -2,8 +2,8 @@
 /**
  * Wires the REST controllers, gives every error under `/reftrail/` the contract's shape
  * `{"error": {"code", "message"}}` (WordPress's own is `{"code", "message", "data"}`), serves
- * the payout CSV as text, and answers `POST /v1/clicks` early, before WordPress's `init`, which a
- * click does not need.
+ * the CSV downloads (the payout file, the referral ledger) as text, and answers `POST /v1/clicks`
+ * early, before WordPress's `init`, which a click does not need.
  *
  * @package Reftrail
  */
@@ -202,7 +202,7 @@ final class Reftrail_REST {
 	}
 
 	/**
-	 * Sends a text answer (the payout CSV, the metrics) as text rather than JSON.
+	 * Sends a text answer (the CSV downloads, the metrics) as text rather than JSON.
 	 *
 	 * @param bool             $served  Whether already served.
 	 * @param WP_HTTP_Response $result  Response.

@@ -1,10 +1,12 @@
 // The journey on a real WordPress in Debian's Chromium: an affiliate link sets the cookies (the
 // core's rt_ref and the plugin's signed HttpOnly rt_click), a checkout through the WooCommerce
 // hook and a sale from the page's own code both credit the affiliate, and the referrals show in
-// wp-admin. Needs WP_URL, WP_ADMIN_USER, WP_ADMIN_PASS and REFTRAIL_SECRET_KEY (test-wordpress.sh).
+// wp-admin and download there as CSV. Needs WP_URL, WP_ADMIN_USER, WP_ADMIN_PASS and
+// REFTRAIL_SECRET_KEY (test-wordpress.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 
 const WP = process.env.WP_URL;
@@ -91,6 +93,21 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
       assert.equal(await admin.locator('#reftrail-dashboard #password').count(), 0, 'no second sign-in');
       await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/referrals`);
       await admin.locator('#reftrail-dashboard main', { hasText: aff }).waitFor({ timeout: 15000 });
+      // Narrowed to the affiliate, the ledger downloads as CSV through the REST nonce: their two
+      // referrals, in the order of the list, amounts as decimals.
+      await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/referrals?affiliate=${aff}`);
+      await admin.reload();
+      await admin.locator(`#reftrail-dashboard tr[data-order="${orderId}"]`).waitFor({ timeout: 15000 });
+      const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('#reftrail-dashboard #referrals-csv')]);
+      assert.match(download.suggestedFilename(), /^referrals-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+      const csv = (await readFile(await download.path(), 'utf8')).trim().split('\n').map((l) => l.split(','));
+      assert.equal(csv[0].join(','), 'referral_id,at,kind,affiliate,order_id,event,currency,amount,commission,commission_net,status,attributed_by,verified,flags,hold_until,payout_id');
+      const shown = await admin.$$eval('#reftrail-dashboard tbody tr[data-id]', (rs) => rs.map((r) => r.dataset.id));
+      assert.deepEqual(csv.slice(1).map((r) => r[0]), shown);
+      assert.deepEqual(csv.slice(1).map((r) => r[3]).sort(), [aff, aff]);
+      const web = csv.find((r) => r[4] === orderId);
+      assert.deepEqual([web[6], web[7], web[12]], ['USD', '49.90', 'false'], web.join(','));
+      assert.ok(csv.some((r) => r[4] === String(checkout.order_id)), csv.join('\n'));
     } else {
       assert.ok((await admin.content()).includes('Recent clicks'));
     }

@@ -1,7 +1,7 @@
 <?php
 /**
- * The merchant's routes: affiliates, referrals and their review, balances and payouts (with the
- * PayPal CSV), the program settings and the reports; and the affiliate's `/v1/me`.
+ * The merchant's routes: affiliates, referrals (also as CSV) and their review, balances and payouts
+ * (with the PayPal CSV), the program settings and the reports; and the affiliate's `/v1/me`.
  *
  * @package Reftrail
  */
@@ -167,7 +167,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/referrals[/{id}]`, `POST /v1/referrals/{id}/{approve,reject}`.
+ * `GET /v1/referrals[.csv]`, `GET /v1/referrals/{id}`, `POST /v1/referrals/{id}/{approve,reject}`.
  */
 class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 
@@ -186,6 +186,17 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 					'permission_callback' => $merchant,
 				),
 				'schema' => array( $this, 'get_public_item_schema' ),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/referrals\.csv',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_csv' ),
+					'permission_callback' => $merchant,
+				),
 			)
 		);
 		register_rest_route(
@@ -215,6 +226,37 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
+	 * The filters of the ledger (`status`, `affiliate`, `flagged`, `from`, `to`), checked.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return array As Reftrail_Ledger::index() takes them, without paging.
+	 * @throws Reftrail_Http_Error 400 invalid_query or invalid_range.
+	 */
+	private static function filters( WP_REST_Request $request ) {
+		foreach ( array( 'status', 'affiliate', 'flagged', 'from', 'to' ) as $name ) {
+			if ( is_array( $request->get_param( $name ) ) ) {
+				throw Reftrail_Http_Error::bad( 'invalid_query', $name . ' must be given once, as text' );
+			}
+		}
+		$status = (string) $request->get_param( 'status' );
+		if ( '' !== $status && ! in_array( $status, Reftrail_Ledger::STATUSES, true ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', 'status must be pending, approved, paid, rejected or reversed' );
+		}
+		$flagged = $request->get_param( 'flagged' );
+		if ( null !== $flagged && ! in_array( $flagged, array( 'true', 'false' ), true ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', 'flagged must be true or false' );
+		}
+		list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+		return array(
+			'status'    => $status,
+			'affiliate' => (string) $request->get_param( 'affiliate' ),
+			'flagged'   => null === $flagged ? null : 'true' === $flagged,
+			'from'      => $from,
+			'to'        => $to,
+		);
+	}
+
+	/**
 	 * The ledger, newest first (approving those whose hold ended first).
 	 *
 	 * @param WP_REST_Request $request Request.
@@ -224,29 +266,34 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 		return $this->run(
 			function () use ( $request ) {
 				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ) );
-				$status                 = (string) $request->get_param( 'status' );
-				if ( '' !== $status && ! in_array( $status, Reftrail_Ledger::STATUSES, true ) ) {
-					throw Reftrail_Http_Error::bad( 'invalid_query', 'status must be pending, approved, paid, rejected or reversed' );
-				}
-				$flagged = $request->get_param( 'flagged' );
-				if ( null !== $flagged && ! in_array( $flagged, array( 'true', 'false' ), true ) ) {
-					throw Reftrail_Http_Error::bad( 'invalid_query', 'flagged must be true or false' );
-				}
-				list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				$q                      = self::filters( $request );
 				Reftrail_Ledger::approve_due();
-				return array(
-					'referrals' => Reftrail_Ledger::index(
-						array(
-							'status'    => $status,
-							'affiliate' => (string) $request->get_param( 'affiliate' ),
-							'flagged'   => null === $flagged ? null : 'true' === $flagged,
-							'from'      => $from,
-							'to'        => $to,
-							'limit'     => $limit,
-							'offset'    => $offset,
-						)
-					),
-				);
+				$q['limit']  = $limit;
+				$q['offset'] = $offset;
+				return array( 'referrals' => Reftrail_Ledger::index( $q ) );
+			}
+		);
+	}
+
+	/**
+	 * The ledger as a CSV download (`GET /v1/referrals.csv`): the list's filters without paging,
+	 * in the list's order (approving those whose hold ended first).
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_csv( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				if ( null !== $request->get_param( 'limit' ) || null !== $request->get_param( 'offset' ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'the export has no pages: leave out limit and offset' );
+				}
+				$q = self::filters( $request );
+				Reftrail_Ledger::approve_due();
+				$r = new WP_REST_Response( Reftrail_Ledger::referrals_csv( $q ), 200 );
+				$r->header( 'Content-Type', 'text/csv; charset=utf-8' );
+				$r->header( 'Content-Disposition', 'attachment; filename="referrals.csv"' );
+				return $r;
 			}
 		);
 	}
