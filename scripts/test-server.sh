@@ -39,8 +39,25 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# free_port: a free loopback port below the kernel's ephemeral range (32768 and up), where an
+# outgoing connection could take the port between this probe and the server's bind.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket
+for _ in range(200):
+    port = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("no free loopback port in 20000-31999")
+'
 }
 
 # PostgreSQL refuses to run as root: run its tools as the postgres user when we are root.

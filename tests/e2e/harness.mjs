@@ -21,16 +21,27 @@ export const CREDS = {
   REFTRAIL_COOKIE_SECRET: 'e2e-cookie-secret-0123456789abcdef0123',
 };
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+/** Whether `port` can be listened on at 127.0.0.1 now. */
+function canListen(port) {
+  return new Promise((resolve) => {
     const s = net.createServer();
     s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+    s.on('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range (32768 and up). A port from that range
+ * can be taken by an outgoing connection (this process's own requests included) between the
+ * moment it was found free and the moment the server binds it.
+ */
+async function freePort() {
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free loopback port in 20000-31999');
 }
 
 function bin(name) {
