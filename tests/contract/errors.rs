@@ -205,6 +205,14 @@ async fn query_strings_are_checked() {
         .send()
         .await
         .error(400, "invalid_range");
+    // Dates that do not exist are refused, not rolled over into the next month or day.
+    for bad in ["2026-02-30", "2026-11-23T24:00:00Z", "2026-11-23T10:60:00Z"] {
+        req("GET", &format!("/v1/reports/summary?from={bad}"))
+            .sk()
+            .send()
+            .await
+            .error(400, "invalid_range");
+    }
     req("GET", "/v1/referrals?limit=0")
         .sk()
         .send()

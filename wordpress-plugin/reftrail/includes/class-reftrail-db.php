@@ -90,13 +90,18 @@ final class Reftrail_Db {
 	}
 
 	/**
-	 * Parses an RFC 3339 time into Unix seconds; null if malformed or outside 1970..9999.
+	 * Parses an RFC 3339 time into Unix seconds; null if malformed, not a real date and time
+	 * (PHP's own parser would roll February 30 over into March), or outside 1970..9999.
 	 *
 	 * @param mixed $s Text.
 	 * @return int|null
 	 */
 	public static function parse_time( $s ) {
-		if ( ! is_string( $s ) || strlen( $s ) > 40 || 1 !== preg_match( '/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/D', $s ) ) {
+		if ( ! is_string( $s ) || strlen( $s ) > 40 || 1 !== preg_match( '/^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/D', $s, $m ) ) {
+			return null;
+		}
+		$offset_ok = ! isset( $m[8] ) || ( (int) $m[8] <= 23 && (int) $m[9] <= 59 );
+		if ( ! checkdate( (int) $m[2], (int) $m[3], (int) $m[1] ) || (int) $m[4] > 23 || (int) $m[5] > 59 || (int) $m[6] > 59 || ! $offset_ok ) {
 			return null;
 		}
 		$d = date_create_immutable( $s );
