@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { signIn as signInAt } from './wp-login.mjs';
 
 const WP = process.env.WP_URL;
 
@@ -26,14 +27,7 @@ const launch = () =>
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 
-/** Signs in on wp-login.php. */
-async function signIn(page, user, pass) {
-  await page.goto(`${WP}/wp-login.php`);
-  await page.fill('#user_login', user);
-  await page.fill('#user_pass', pass);
-  await Promise.all([page.waitForNavigation(), page.click('#wp-submit')]);
-  assert.ok(!page.url().includes('wp-login.php'), `signed in as ${user}`);
-}
+const signIn = (page, user, pass) => signInAt(page, WP, user, pass);
 
 /** Opens a new post of a type in the block editor and waits until it is ready. */
 async function openEditor(page, type) {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
+import { signIn } from './wp-login.mjs';
 
 const WP = process.env.WP_URL;
 const SK = process.env.REFTRAIL_SECRET_KEY;
@@ -76,10 +77,7 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
 
     // The owner sees both referrals in wp-admin, the affiliate's name escaped.
     const admin = await context.newPage();
-    await admin.goto(`${WP}/wp-login.php`);
-    await admin.fill('#user_login', process.env.WP_ADMIN_USER);
-    await admin.fill('#user_pass', process.env.WP_ADMIN_PASS);
-    await Promise.all([admin.waitForNavigation(), admin.click('#wp-submit')]);
+    await signIn(admin, WP, process.env.WP_ADMIN_USER, process.env.WP_ADMIN_PASS);
     // Narrowed to this affiliate: the site also holds the referrals of every other test.
     await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail-referrals&affiliate=${aff}`);
     const rows = await admin.locator('table.widefat tbody tr', { hasText: aff }).allInnerTexts();
@@ -192,16 +190,11 @@ test('an affiliate signed in to WordPress sees their own links and earnings in t
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
-  const signIn = async (page) => {
-    await page.goto(`${WP}/wp-login.php`);
-    await page.fill('#user_login', user.username);
-    await page.fill('#user_pass', pass);
-    await Promise.all([page.waitForNavigation(), page.click('#wp-submit')]);
-  };
+  const signInAffiliate = (page) => signIn(page, WP, user.username, pass);
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page);
+    await signInAffiliate(page);
     // The sign-up form: pending until the owner approves.
     await page.goto(signUp.link);
     await page.fill('input[name="reftrail_id"]', mine);
@@ -253,7 +246,7 @@ test('an affiliate signed in to WordPress sees their own links and earnings in t
     // Without JavaScript: the server-rendered portal, no frame.
     const plain = await browser.newContext({ javaScriptEnabled: false });
     const noJs = await plain.newPage();
-    await signIn(noJs);
+    await signInAffiliate(noJs);
     await noJs.goto(portalPage.link);
     assert.equal(await noJs.locator('iframe').count(), 0);
     const fallback = await noJs.locator('.reftrail-portal').innerText();
