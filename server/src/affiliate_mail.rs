@@ -72,6 +72,17 @@ pub async fn referral_created(
     if referral.commission <= 0 || !wanted(state, program, "referral.created") {
         return Ok(());
     }
+    // The affiliate may have turned these off for themselves (`PATCH /v1/me`).
+    let on: i64 = sqlx::query("SELECT referral_emails FROM affiliates WHERE id = $1")
+        .bind(&referral.affiliate)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .unwrap_or(0);
+    if on == 0 {
+        return Ok(());
+    }
     queue(tx, "referral.created", &referral.affiliate, referral).await
 }
 
@@ -220,7 +231,7 @@ pub fn referral_text(
     let event = r.event.as_deref().unwrap_or("");
     let until = r.hold_until.get(..10).unwrap_or(&r.hold_until);
     let pending = r.status == "pending";
-    let (subject, hello, what, status, link, why) = match locale {
+    let (subject, hello, what, status, link, turn_off, why) = match locale {
         "vi" => (
             format!("{program}: bạn nhận được {commission}"),
             "Xin chào",
@@ -234,6 +245,7 @@ pub fn referral_text(
                 "Khoản này đã được duyệt và sẽ có trong lần thanh toán tới.".to_owned()
             },
             "Giới thiệu và thu nhập của bạn",
+            "Bạn có thể tắt các email này trong cổng cộng tác viên.",
             format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
         ),
         "th" => (
@@ -249,6 +261,7 @@ pub fn referral_text(
                 "รายการนี้ได้รับการอนุมัติแล้วและจะรวมอยู่ในการจ่ายเงินครั้งถัดไป".to_owned()
             },
             "การแนะนำและรายได้ของคุณ",
+            "คุณปิดอีเมลเหล่านี้ได้ในพอร์ทัลพาร์ทเนอร์",
             format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
         ),
         _ => (
@@ -264,12 +277,15 @@ pub fn referral_text(
                 "It is approved and will be in your next payout.".to_owned()
             },
             "Your referrals and earnings",
+            "You can turn these emails off in your portal.",
             format!("You receive this email as an affiliate of {program}."),
         ),
     };
     Text {
         subject,
-        body: format!("{hello} {name},\n\n{what}\n{status}\n\n{link}: {portal}\n\n{why}\n"),
+        body: format!(
+            "{hello} {name},\n\n{what}\n{status}\n\n{link}: {portal}\n{turn_off}\n\n{why}\n"
+        ),
     }
 }
 

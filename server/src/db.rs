@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "affiliate_mail",
         include_str!("../migrations/0009_affiliate_mail.sql"),
     ),
+    (
+        10,
+        "affiliate_referral_emails",
+        include_str!("../migrations/0010_affiliate_referral_emails.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

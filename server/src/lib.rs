@@ -239,12 +239,20 @@ pub async fn log_requests(State(state): State<AppState>, req: Request, next: Nex
 }
 
 /// CORS for the browser routes: only the program's allowed origins; a request from another
-/// origin is refused before it reaches the handler, so it writes nothing.
+/// origin is refused before it reaches the handler, so it writes nothing. A page this server
+/// serves itself (the affiliate portal) is the same origin, which needs no allowing.
 pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let origin = match req.headers().get(axum::http::header::ORIGIN) {
         None => return next.run(req).await,
         Some(o) => o.clone(),
     };
+    let host = req.headers().get(axum::http::header::HOST);
+    if same_origin(
+        origin.to_str().unwrap_or(""),
+        host.and_then(|h| h.to_str().ok()),
+    ) {
+        return next.run(req).await;
+    }
     let program = match state.program().await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -262,7 +270,7 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
         cors_headers(&mut h, origin);
         h.insert(
             "access-control-allow-methods",
-            HeaderValue::from_static("GET, POST, OPTIONS"),
+            HeaderValue::from_static("GET, POST, PATCH, OPTIONS"),
         );
         h.insert(
             "access-control-allow-headers",
@@ -276,6 +284,15 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
     res
 }
 
+/// Whether `origin` (`http(s)://host[:port]`) names the host the request was sent to: the
+/// browser sets `Origin` itself, so a page elsewhere cannot claim this server's own.
+fn same_origin(origin: &str, host: Option<&str>) -> bool {
+    let rest = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    matches!((rest, host), (Some(o), Some(h)) if !h.is_empty() && o.eq_ignore_ascii_case(h))
+}
+
 fn cors_headers(h: &mut HeaderMap, origin: HeaderValue) {
     h.insert("access-control-allow-origin", origin);
     h.insert(
@@ -283,4 +300,26 @@ fn cors_headers(h: &mut HeaderMap, origin: HeaderValue) {
         HeaderValue::from_static("true"),
     );
     h.append("vary", HeaderValue::from_static("Origin"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn same_origin_is_the_host_the_request_came_to() {
+        assert!(same_origin("http://127.0.0.1:8080", Some("127.0.0.1:8080")));
+        assert!(same_origin(
+            "https://Track.Shop.test",
+            Some("track.shop.test")
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:8081",
+            Some("127.0.0.1:8080")
+        ));
+        assert!(!same_origin("https://evil.test", Some("track.shop.test")));
+        assert!(!same_origin("null", Some("null")));
+        assert!(!same_origin("http://", Some("")));
+        assert!(!same_origin("http://a.test", None));
+    }
 }

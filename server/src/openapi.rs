@@ -41,6 +41,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::reports::reports_affiliates,
         crate::routes::reports::reports_categories,
         crate::routes::me::me_show,
+        crate::routes::me::me_update,
         crate::routes::me::me_report,
         crate::routes::me::me_payouts,
         crate::routes::portal_sign_in::portal_sign_in_link,

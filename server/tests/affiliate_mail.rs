@@ -115,6 +115,10 @@ async fn a_referral_and_a_payout_are_mailed_to_the_affiliate_in_the_programs_lan
         "approved at once with no hold: {text}"
     );
     assert!(text.contains("https://t.shop.test/portal/"), "{text}");
+    assert!(
+        text.contains("Bạn có thể tắt các email này trong cổng cộng tác viên."),
+        "{text}"
+    );
     let rows = outbox(&state).await;
     assert_eq!(
         (rows[0].2, rows[1].3, rows[1].5.as_deref()),
@@ -225,4 +229,39 @@ async fn an_approved_application_is_welcomed_once() {
     assert!(text.contains("https://t.shop.test/portal/"), "{text}");
     // alice and bob, created approved by the merchant, got no welcome.
     assert_eq!(outbox(&state).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_affiliate_who_turned_referral_emails_off_hears_only_of_payouts() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[]).await;
+    let (s, t) = call(&state, "POST", "/v1/affiliates/alice/token", json!(null)).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let token = t["token"].as_str().expect("token").to_owned();
+    let set = |on: bool| {
+        let (state, token) = (state.clone(), token.clone());
+        async move {
+            let body = json!({ "referral_emails": on });
+            let (s, me) = support::call_as(&state, Some(&token), "PATCH", "/v1/me", body).await;
+            assert_eq!(
+                (s, &me["referral_emails"]),
+                (StatusCode::OK, &json!(on)),
+                "{me}"
+            );
+        }
+    };
+    set(false).await;
+    sale(&state, "5001", "ALICE").await;
+    assert_eq!(outbox(&state).await, vec![], "no referral email");
+    let (s, _) = call(&state, "POST", "/v1/payouts", json!({})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        send_due(&state).await.expect("round"),
+        1,
+        "the payout email still goes"
+    );
+    set(true).await;
+    sale(&state, "5002", "ALICE").await;
+    assert_eq!(send_due(&state).await.expect("round"), 1, "on again");
+    assert_eq!(inbox.lock().expect("inbox").len(), 2);
 }

@@ -245,3 +245,65 @@ async fn the_dashboard_session_needs_its_csrf_token() {
         .await
         .error(401, "unauthorized");
 }
+
+#[tokio::test]
+async fn an_affiliate_turns_referral_emails_off_and_on_for_themselves() {
+    let (id, token) = affiliate(json!({})).await;
+    let aff = As::Bearer(token);
+    let me = req("GET", "/v1/me").who(aff.clone()).send().await;
+    me.status(200);
+    assert_eq!(
+        me.json["referral_emails"], true,
+        "on unless turned off: {}",
+        me.text
+    );
+    for on in [false, true, false] {
+        let r = req("PATCH", "/v1/me")
+            .who(aff.clone())
+            .json(&json!({ "referral_emails": on }))
+            .send()
+            .await;
+        r.status(200);
+        assert_eq!(
+            (&r.json["referral_emails"], &r.json["affiliate"]["id"]),
+            (&json!(on), &json!(id))
+        );
+        let me = req("GET", "/v1/me").who(aff.clone()).send().await;
+        assert_eq!(me.json["referral_emails"], on);
+    }
+    for (body, code) in [
+        (json!({"referral_emails": "no"}), "invalid_body"),
+        (json!({"name": "Someone else"}), "invalid_body"),
+    ] {
+        req("PATCH", "/v1/me")
+            .who(aff.clone())
+            .json(&body)
+            .send()
+            .await
+            .error(400, code);
+    }
+    // Only the affiliate: not the merchant, not the browser key, not nobody.
+    let off = json!({"referral_emails": true});
+    req("PATCH", "/v1/me")
+        .json(&off)
+        .send()
+        .await
+        .error(401, "unauthorized");
+    req("PATCH", "/v1/me")
+        .sk()
+        .json(&off)
+        .send()
+        .await
+        .error(403, "forbidden");
+    req("PATCH", "/v1/me")
+        .who(As::Publishable)
+        .json(&off)
+        .send()
+        .await
+        .error(403, "forbidden");
+    let me = req("GET", "/v1/me").who(aff).send().await;
+    assert_eq!(
+        me.json["referral_emails"], false,
+        "refused requests change nothing"
+    );
+}

@@ -279,6 +279,29 @@ test('portal: the seeded affiliate sees clicks, conversions, EPC and earnings by
   await screenshot(page, 'dashboard-phone');
 });
 
+test('portal: an affiliate turns the email about each new referral off, and on again', async () => {
+  const id = uniqueId('quiet');
+  const { token } = await api(stack, 'POST', '/v1/affiliates', { id, name: 'Quiet Partner', email: `${id}@affiliates.example`, category: 'content' });
+  const me = () => fetch(`${stack.base}/v1/me`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json());
+  const ctx = await newContext(browser);
+  const page = await newPage(ctx);
+  await page.goto(`${stack.base}/portal/?lang=vi#token=${token}`);
+  const box = page.locator('#referral-emails');
+  await box.waitFor();
+  assert.equal(await box.isChecked(), true, 'on unless turned off');
+  assert.match(await page.textContent('#emails'), /Gửi email cho tôi về mỗi lượt giới thiệu mới/);
+  await box.click();
+  await until(async () => (await me()).referral_emails === false);
+  await page.reload();
+  await box.waitFor();
+  assert.equal(await box.isChecked(), false, 'kept');
+  await box.click();
+  await until(async () => (await me()).referral_emails === true);
+  assert.equal(await box.isChecked(), true);
+  assert.deepEqual(page.errors.map(String), []);
+  await ctx.close();
+});
+
 test('payouts: a batch of approved USD balances, and its CSV', async () => {
   const page = await signedIn();
   await page.goto(`${stack.base}/dashboard/?lang=en#/payouts`);

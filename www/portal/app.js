@@ -6,7 +6,7 @@
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
 import { t, pickLocale, num, pct, money, dateTime } from '../shared/i18n.js';
-import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker } from '../shared/ui.js';
+import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker, notify } from '../shared/ui.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
 const main = document.getElementById('main');
@@ -350,7 +350,30 @@ async function render() {
     h('h2', {}, t('portal.referrals')),
     refs,
     currencies.length > 1 ? h('p', { class: 'hint' }, t('portal.currencies', { list: currencies.join(', ') })) : null,
+    h('h2', {}, t('portal.emails')),
+    emailsBox(),
   );
+}
+
+/** The affiliate's own email choice: the message about each new referral, on or off. */
+function emailsBox() {
+  const box = h('input', {
+    type: 'checkbox',
+    id: 'referral-emails',
+    checked: me.referral_emails !== false,
+    onchange: async () => {
+      box.disabled = true;
+      try {
+        me = await affiliate(sessionStorage.getItem(TOKEN)).updateMe({ referral_emails: box.checked });
+        notify(t('ui.saved'));
+      } catch (err) {
+        box.checked = !box.checked;
+        notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
+      }
+      box.disabled = false;
+    },
+  });
+  return h('section', { class: 'card', id: 'emails' }, h('label', {}, box, ' ', t('portal.referral_emails')), h('p', { class: 'hint' }, t('portal.referral_emails_hint')));
 }
 
 async function boot() {

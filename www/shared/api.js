@@ -116,6 +116,7 @@ export function affiliate(token) {
   const auth = { bearer: token };
   return {
     me: () => call('GET', '/v1/me', { auth }),
+    updateMe: (body) => call('PATCH', '/v1/me', { auth, body }),
     report: (q) => call('GET', '/v1/me/report', { auth, query: q }),
     payouts: (q) => call('GET', '/v1/me/payouts', { auth, query: q }),
   };

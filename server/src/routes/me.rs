@@ -1,4 +1,5 @@
-//! The affiliate's own view: `GET /v1/me` (profile, links, coupons, balances),
+//! The affiliate's own view: `GET /v1/me` (profile, links, coupons, balances; `PATCH` turns
+//! the email about each new referral off or on),
 //! `GET /v1/me/report` (own KPIs and referrals for a period) and `GET /v1/me/payouts` (the
 //! payouts that paid them). Only an affiliate token opens it, and only to that affiliate's data.
 
@@ -6,7 +7,7 @@ use super::affiliates::{self, AffiliateView};
 use super::payouts::{self, Balance};
 use super::reports::{self, Kpis, ReportQuery};
 use crate::auth::AffiliateCaller;
-use crate::error::{AppError, AppQuery};
+use crate::error::{AppError, AppJson, AppQuery};
 use crate::times;
 use crate::AppState;
 use axum::extract::State;
@@ -29,6 +30,16 @@ pub struct Me {
     /// The program's language (`en`, `vi`, `th`): the portal speaks it unless the affiliate
     /// picks another.
     pub locale: String,
+    /// Whether they are emailed about each new referral (when the program sends those emails).
+    pub referral_emails: bool,
+}
+
+/// What an affiliate may change about themselves.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// The email about each new referral: on or off.
+    pub referral_emails: bool,
 }
 
 /// The affiliate's profile, links and balances.
@@ -38,24 +49,55 @@ pub async fn me_show(
     State(state): State<AppState>,
     AffiliateCaller(id): AffiliateCaller,
 ) -> Result<Json<Me>, AppError> {
+    Ok(Json(me(&state, &id).await?))
+}
+
+/// Turns the email about each new referral off or on, for the affiliate calling.
+#[utoipa::path(patch, path = "/v1/me", tag = "affiliate", request_body = UpdateMe, security(("affiliate_token" = [])),
+    responses((status = 200, body = Me), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn me_update(
+    State(state): State<AppState>,
+    AffiliateCaller(id): AffiliateCaller,
+    AppJson(body): AppJson<UpdateMe>,
+) -> Result<Json<Me>, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query("UPDATE affiliates SET referral_emails = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(body.referral_emails))
+        .bind(times::now())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(me(&state, &id).await?))
+}
+
+/// The profile of affiliate `id`.
+async fn me(state: &AppState, id: &str) -> Result<Me, AppError> {
     let program = state.program().await?;
-    let affiliate = affiliates::load(&state, &id).await?;
+    let affiliate = affiliates::load(state, id).await?;
+    let referral_emails: i64 = sqlx::query("SELECT referral_emails FROM affiliates WHERE id = $1")
+        .bind(id)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get(0)?;
     let p = program
         .params
         .first()
         .cloned()
         .unwrap_or_else(|| "ref".into());
-    Ok(Json(Me {
+    Ok(Me {
         links: vec![
             format!("?{p}={id}"),
             format!("#{p}={id}"),
             format!("/ref/{id}/"),
         ],
         link_params: program.params.clone(),
-        balances: payouts::balances(&state, &id).await?,
+        balances: payouts::balances(state, id).await?,
         locale: program.locale().to_owned(),
+        referral_emails: referral_emails != 0,
         affiliate,
-    }))
+    })
 }
 
 /// One of the affiliate's referrals, without customer data.

@@ -37,7 +37,10 @@ pub fn browser_routes() -> Router<AppState> {
                 .get(conversions::sales_index)
                 .options(preflight),
         )
-        .route("/v1/me", get(me::me_show).options(preflight))
+        .route(
+            "/v1/me",
+            get(me::me_show).patch(me::me_update).options(preflight),
+        )
         .route("/v1/me/report", get(me::me_report).options(preflight))
         .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
 }
