@@ -145,6 +145,38 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 	}
 
+	public function test_upgrade_from_10_keeps_existing_affiliates_emailed_about_referrals() {
+		global $wpdb;
+		$t  = Reftrail_Db::table( 'affiliates' );
+		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
+		$wpdb->query( "ALTER TABLE {$t} DROP COLUMN referral_emails" ); // phpcs:ignore
+		// An affiliate of version 10.
+		$wpdb->insert(
+			$t,
+			array(
+				'id'         => $id,
+				'name'       => 'Before',
+				'category'   => 'other',
+				'status'     => 'approved',
+				'created_at' => 1780000000,
+				'updated_at' => 1780000000,
+			)
+		);
+		update_option( Reftrail_Schema::OPTION, 10 );
+		try {
+			Reftrail_Schema::maybe_upgrade();
+			$column = $wpdb->get_row( "SHOW COLUMNS FROM {$t} LIKE 'referral_emails'", ARRAY_A ); // phpcs:ignore
+			$on     = Reftrail_Affiliates::referral_emails( $id );
+		} finally {
+			$wpdb->delete( $t, array( 'id' => $id ) );
+		}
+		$this->assertSame( array( 'NO', '1' ), array( $column['Null'] ?? null, $column['Default'] ?? null ) );
+		$this->assertTrue( $on, 'an existing affiliate stays on' );
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		Reftrail_Schema::upgrade();
+		$this->assertSame( '', $wpdb->last_error );
+	}
+
 	public function test_roles_capability_and_keys() {
 		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
 		$this->assertTrue( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ) );

@@ -159,7 +159,7 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertSame( 'Giày Sài Gòn: bạn nhận được 125.000 VND', $mail['subject'] );
 		$portal = Reftrail_Affiliate_Mail::portal_url();
 		$this->assertSame(
-			"Xin chào Alice Nguyễn,\n\nMột đơn hàng 1.250.000 VND bạn giới thiệu đến Giày Sài Gòn đã mang lại cho bạn khoản hoa hồng 125.000 VND.\nKhoản này đã được duyệt và sẽ có trong lần thanh toán tới.\n\nGiới thiệu và thu nhập của bạn: {$portal}\n\nBạn nhận được email này vì là cộng tác viên của Giày Sài Gòn.\n",
+			"Xin chào Alice Nguyễn,\n\nMột đơn hàng 1.250.000 VND bạn giới thiệu đến Giày Sài Gòn đã mang lại cho bạn khoản hoa hồng 125.000 VND.\nKhoản này đã được duyệt và sẽ có trong lần thanh toán tới.\n\nGiới thiệu và thu nhập của bạn: {$portal}\nBạn có thể tắt các email này trong cổng cộng tác viên.\n\nBạn nhận được email này vì là cộng tác viên của Giày Sài Gòn.\n",
 			$mail['message']
 		);
 		$this->assertStringNotContainsString( '1001', $mail['message'] . $mail['subject'], 'no order id' );
@@ -252,6 +252,73 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		list( $status ) = $this->rest( 'POST', '/v1/payouts', array(), $this->sk() );
 		$this->assertSame( 201, $status );
 		$this->assertSame( array( 'payout.created' ), array_column( $this->outbox(), 'event' ) );
+	}
+
+	public function test_an_affiliate_turns_referral_emails_off_and_on_for_themselves() {
+		$this->shop();
+		$alice = array( 'authorization' => 'Bearer ' . Reftrail_Affiliates::new_token( 'alice' ) );
+		$patch = fn( $body, $headers = array() ) => $this->rest( 'PATCH', '/v1/me', $body, $headers );
+		$code  = fn( $answer ) => array( $answer[0], $answer[1]['error']['code'] ?? null );
+		list( $s, $me ) = $this->rest( 'GET', '/v1/me', null, $alice );
+		$this->assertSame( array( 200, true ), array( $s, $me['referral_emails'] ), 'on unless turned off' );
+
+		// Refused, changing nothing: others than the affiliate, and bodies other than the one field.
+		$turn_off = array( 'referral_emails' => false );
+		$this->assertSame( array( 401, 'unauthorized' ), $code( $patch( $turn_off ) ) );
+		$this->assertSame( array( 403, 'forbidden' ), $code( $patch( $turn_off, $this->sk() ) ), 'not the merchant' );
+		$this->assertSame( array( 403, 'forbidden' ), $code( $patch( $turn_off, array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() ) ) ), 'not the browser key' );
+		$this->assertSame( array( 401, 'unauthorized' ), $code( $patch( $turn_off, array( 'authorization' => 'Bearer at_nobody' ) ) ) );
+		wp_set_current_user( $this->user( 'subscriber' ) );
+		$this->assertSame( array( 403, 'forbidden' ), $code( $patch( $turn_off, array( 'x-wp-nonce' => wp_create_nonce( 'wp_rest' ) ) ) ), 'a user who is no affiliate' );
+		wp_set_current_user( 0 );
+		foreach ( array(
+			array( 'referral_emails' => 'no' ),
+			array( 'referral_emails' => 0 ),
+			array( 'referral_emails' => null ),
+			array( 'name' => 'Someone else' ),
+			array( 'referral_emails' => false, 'email' => 'x@y.test' ),
+			array(),
+		) as $bad ) {
+			$this->assertSame( array( 400, 'invalid_body' ), $code( $patch( $bad, $alice ) ), wp_json_encode( $bad ) );
+		}
+		$this->assertSame( 400, $patch( '[false]', $alice )[0] );
+		list( , $me ) = $this->rest( 'GET', '/v1/me', null, $alice );
+		$this->assertTrue( $me['referral_emails'], 'refused requests change nothing' );
+
+		// Off, with the portal token: the answer is GET /v1/me's.
+		list( $s, $off ) = $patch( $turn_off, $alice );
+		$this->assertSame( array( 200, false, 'alice' ), array( $s, $off['referral_emails'], $off['affiliate']['id'] ), wp_json_encode( $off ) );
+		list( , $me ) = $this->rest( 'GET', '/v1/me', null, $alice );
+		$this->assertSame( $me, $off );
+		$this->assertSame( array( 'Alice Nguyễn', 'alice@aff.test' ), array( $me['affiliate']['name'], $me['affiliate']['email'] ), 'nothing else changes' );
+		// A sale of hers queues no email; Bob's still does, and so does a payout to her.
+		$this->sale( '6001', 'ALICE' );
+		$this->assertSame( array(), $this->outbox() );
+		$this->sale( '6002', 'BOB' );
+		$this->assertSame( array( array( 'referral.created', 'bob' ) ), array_map( fn( $r ) => array( $r['event'], $r['affiliate_id'] ), $this->outbox() ) );
+		list( $s, $payout ) = $this->rest( 'POST', '/v1/payouts', array(), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $payout ) );
+		$mine = array_filter( $this->outbox(), fn( $r ) => 'alice' === $r['affiliate_id'] );
+		$this->assertSame( array( 'payout.created' ), array_values( array_column( $mine, 'event' ) ) );
+
+		// On again, as the affiliate signed in to WordPress with the REST nonce (the portal page).
+		$uid = $this->user( Reftrail_Schema::ROLE );
+		global $wpdb;
+		$wpdb->update( Reftrail_Db::table( 'affiliates' ), array( 'user_id' => $uid ), array( 'id' => 'alice' ) );
+		wp_set_current_user( $uid );
+		list( $s, $me ) = $patch( array( 'referral_emails' => true ), array( 'x-wp-nonce' => wp_create_nonce( 'wp_rest' ) ) );
+		$this->assertSame( array( 200, true, 'alice' ), array( $s, $me['referral_emails'], $me['affiliate']['id'] ) );
+		wp_set_current_user( 0 );
+		$this->sale( '6003', 'ALICE' );
+		$mine = array_column( array_filter( $this->outbox(), fn( $r ) => 'alice' === $r['affiliate_id'] ), 'event' );
+		sort( $mine );
+		$this->assertSame( array( 'payout.created', 'referral.created' ), $mine );
+		// Bob's choice is his own: Alice's token changes only Alice.
+		list( , $bob ) = $this->rest( 'GET', '/v1/me', null, array( 'authorization' => 'Bearer ' . Reftrail_Affiliates::new_token( 'bob' ) ) );
+		$this->assertTrue( $bob['referral_emails'] );
+		$patch( $turn_off, $alice );
+		$this->assertTrue( Reftrail_Affiliates::referral_emails( 'bob' ) );
+		$this->assertFalse( Reftrail_Affiliates::referral_emails( 'alice' ) );
 	}
 
 	public function test_a_payout_mails_each_affiliate_it_pays() {
@@ -631,7 +698,9 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		);
 		$text = Reftrail_Affiliate_Mail::render( $p, 'referral.created', wp_json_encode( $referral ), 'Alice', 'https://x.test/portal/' );
 		$this->assertSame( 'Shoes: you earned 125,000 VND', $text['subject'] );
-		$this->assertSame( "Hello Alice,\n\nA lead (signup) you referred to Shoes earned you a commission of 125,000 VND.\nIt is approved and will be in your next payout.\n\nYour referrals and earnings: https://x.test/portal/\n\nYou receive this email as an affiliate of Shoes.\n", $text['body'] );
+		$this->assertSame( "Hello Alice,\n\nA lead (signup) you referred to Shoes earned you a commission of 125,000 VND.\nIt is approved and will be in your next payout.\n\nYour referrals and earnings: https://x.test/portal/\nYou can turn these emails off in your portal.\n\nYou receive this email as an affiliate of Shoes.\n", $text['body'] );
+		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'ร้าน', 'locale' => 'th' ), 'referral.created', wp_json_encode( $referral ), 'Somchai', 'https://x.test/portal/' );
+		$this->assertStringEndsWith( "การแนะนำและรายได้ของคุณ: https://x.test/portal/\nคุณปิดอีเมลเหล่านี้ได้ในพอร์ทัลพาร์ทเนอร์\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ ร้าน\n", $text['body'] );
 		$notice = array(
 			'payout_id' => 'po_1',
 			'note'      => 'November',

@@ -137,6 +137,50 @@ class HttpTest extends Reftrail_Test_Case {
 		$this->assertSame( 200, $s );
 	}
 
+	public function test_an_affiliate_signed_in_to_wordpress_turns_referral_emails_off_with_the_nonce() {
+		global $wpdb;
+		$login = 'aff_' . $this->aff;
+		$pass  = wp_generate_password( 24, false );
+		$uid   = wp_insert_user(
+			array(
+				'user_login' => $login,
+				'user_pass'  => $pass,
+				'user_email' => $login . '@example.test',
+				'role'       => Reftrail_Schema::ROLE,
+			)
+		);
+		$this->assertIsInt( $uid );
+		$wpdb->update( Reftrail_Db::table( 'affiliates' ), array( 'user_id' => $uid ), array( 'id' => $this->aff ) );
+		$jar = tempnam( sys_get_temp_dir(), 'rtjar' );
+		try {
+			$this->http( 'GET', '/wp-login.php', null, array(), $jar );
+			list( $s ) = $this->http( 'POST', '/wp-login.php', http_build_query( array( 'log' => $login, 'pwd' => $pass, 'testcookie' => '1' ) ), array( 'Content-Type: application/x-www-form-urlencoded', 'Cookie: wordpress_test_cookie=WP%20Cookie%20check' ), $jar );
+			$this->assertContains( $s, array( 200, 302 ) );
+			$off = array( 'Content-Type: application/json' );
+			list( $s, , $b ) = $this->http( 'PATCH', '/wp-json/reftrail/v1/me', '{"referral_emails":false}', $off, $jar );
+			$this->assertSame( array( 401, 'unauthorized' ), array( $s, json_decode( $b, true )['error']['code'] ?? null ), 'CSRF: the login cookie alone' );
+			$this->assertTrue( Reftrail_Affiliates::referral_emails( $this->aff ) );
+			list( $s, , $nonce ) = $this->http( 'GET', '/wp-admin/admin-ajax.php?action=rest-nonce', null, array(), $jar );
+			$this->assertSame( 200, $s );
+			list( $s, , $b ) = $this->http( 'PATCH', '/wp-json/reftrail/v1/me', '{"referral_emails":false}', array_merge( $off, array( 'X-WP-Nonce: ' . $nonce ) ), $jar );
+			$this->assertSame( 200, $s, $b );
+			$me = json_decode( $b, true );
+			$this->assertSame( array( $this->aff, false ), array( $me['affiliate']['id'], $me['referral_emails'] ) );
+			wp_cache_flush();
+			$this->assertFalse( Reftrail_Affiliates::referral_emails( $this->aff ) );
+			list( $s, , $b ) = $this->http( 'GET', '/wp-json/reftrail/v1/me', null, array( 'X-WP-Nonce: ' . $nonce ), $jar );
+			$this->assertSame( array( 200, false ), array( $s, json_decode( $b, true )['referral_emails'] ?? null ) );
+			// The preflight of a portal on an allowed origin lets it send PATCH.
+			list( $s, $h ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/me', null, array( 'Origin: ' . getenv( 'WP_URL' ), 'Access-Control-Request-Method: PATCH' ) );
+			$this->assertSame( 204, $s );
+			$this->assertStringContainsString( 'PATCH', $h['access-control-allow-methods'] ?? '' );
+		} finally {
+			unlink( $jar );
+			require_once ABSPATH . 'wp-admin/includes/user.php';
+			wp_delete_user( $uid );
+		}
+	}
+
 	public function test_page_views_run_no_extra_query_and_load_the_loader_async() {
 		list( $s, , $html ) = $this->http( 'GET', '/?ref=' . $this->aff );
 		$this->assertSame( 200, $s );

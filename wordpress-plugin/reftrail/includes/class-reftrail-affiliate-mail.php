@@ -2,7 +2,8 @@
 /**
  * Emails to affiliates, as the Rust server sends them: a new referral that earned a commission
  * (`referral.created`), a payout on its way (`payout.created`) and their application approved
- * (`affiliate.approved`), when the program's `affiliate_emails` lists the event. And one the
+ * (`affiliate.approved`), when the program's `affiliate_emails` lists the event; each affiliate
+ * may turn the first off for themselves (`PATCH /v1/me`). And one the
  * server has no counterpart of: the site's administrator hears of each application made through
  * the sign-up form (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
  *
@@ -63,12 +64,13 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * Queues the message about a new referral, when it earned something.
+	 * Queues the message about a new referral, when it earned something and the affiliate has
+	 * not turned these messages off for themselves (`PATCH /v1/me`).
 	 *
 	 * @param array $view The referral view.
 	 */
 	public static function referral_created( array $view ) {
-		if ( (int) $view['commission'] <= 0 || ! self::wanted( 'referral.created' ) ) {
+		if ( (int) $view['commission'] <= 0 || ! self::wanted( 'referral.created' ) || ! Reftrail_Affiliates::referral_emails( $view['affiliate'] ) ) {
 			return;
 		}
 		self::queue( 'referral.created', $view['affiliate'], $view );
@@ -423,7 +425,7 @@ final class Reftrail_Affiliate_Mail {
 		return array(
 			/* translators: 1: the program's name, 2: the commission. */
 			'subject' => sprintf( __( '%1$s: you earned %2$s', 'reftrail' ), $program, $commission ),
-			'body'    => self::body( $program, $name, $what . "\n" . $status . "\n", __( 'Your referrals and earnings', 'reftrail' ), $portal ),
+			'body'    => self::body( $program, $name, $what . "\n" . $status . "\n", __( 'Your referrals and earnings', 'reftrail' ), $portal, __( 'You can turn these emails off in your portal.', 'reftrail' ) ),
 		);
 	}
 
@@ -501,21 +503,23 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * The body around what a message tells: the greeting, the link to the portal, and why the
-	 * affiliate receives it (the server's layout).
+	 * The body around what a message tells: the greeting, the link to the portal (and, under it,
+	 * how to turn the message off, when the affiliate can), and why the affiliate receives it
+	 * (the server's layout).
 	 *
-	 * @param string $program The program's name.
-	 * @param string $name    The affiliate's name.
-	 * @param string $what    The message's lines.
-	 * @param string $link    The portal link's label.
-	 * @param string $portal  The portal's address.
+	 * @param string      $program  The program's name.
+	 * @param string      $name     The affiliate's name.
+	 * @param string      $what     The message's lines.
+	 * @param string      $link     The portal link's label.
+	 * @param string      $portal   The portal's address.
+	 * @param string|null $turn_off The line telling how to turn these messages off.
 	 * @return string
 	 */
-	private static function body( $program, $name, $what, $link, $portal ) {
+	private static function body( $program, $name, $what, $link, $portal, $turn_off = null ) {
 		/* translators: %s: the affiliate's name. */
 		$hello = sprintf( __( 'Hello %s,', 'reftrail' ), $name );
 		/* translators: %s: the program's name. */
 		$why = sprintf( __( 'You receive this email as an affiliate of %s.', 'reftrail' ), $program );
-		return $hello . "\n\n" . $what . "\n" . $link . ': ' . $portal . "\n\n" . $why . "\n";
+		return $hello . "\n\n" . $what . "\n" . $link . ': ' . $portal . "\n" . ( null === $turn_off ? '' : $turn_off . "\n" ) . "\n" . $why . "\n";
 	}
 }

@@ -240,6 +240,40 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
+	 * Whether the affiliate is emailed about each new referral (false for one that does not
+	 * exist). Read in the caller's transaction, so a referral queues its email or not as the
+	 * affiliate's choice stood when it was made.
+	 *
+	 * @param string $id Affiliate.
+	 * @return bool
+	 */
+	public static function referral_emails( $id ) {
+		global $wpdb;
+		$t = Reftrail_Db::table( 'affiliates' );
+		return '1' === (string) $wpdb->get_var( $wpdb->prepare( "SELECT referral_emails FROM {$t} WHERE id = %s", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	/**
+	 * Turns the email about each new referral off or on, the affiliate's own choice
+	 * (`PATCH /v1/me`); payout and approval emails are not theirs to turn off.
+	 *
+	 * @param string $id Affiliate.
+	 * @param bool   $on On.
+	 * @throws Reftrail_Http_Error 404 or 503.
+	 */
+	public static function set_referral_emails( $id, $on ) {
+		global $wpdb;
+		$t  = Reftrail_Db::table( 'affiliates' );
+		$ok = $wpdb->query( $wpdb->prepare( "UPDATE {$t} SET referral_emails = %d, updated_at = %d WHERE id = %s", $on ? 1 : 0, Reftrail_Db::now(), $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		if ( false === $ok ) {
+			throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+		}
+		if ( 0 === (int) $ok && null === $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
+		}
+	}
+
+	/**
 	 * One affiliate as the API shows it.
 	 *
 	 * @param string $id Affiliate.

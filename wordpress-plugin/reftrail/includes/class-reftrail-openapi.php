@@ -98,7 +98,10 @@ final class Reftrail_OpenAPI {
 			'/v1/reports/timeseries'      => array( 'get' => array( 'KPIs per day', $m, 200 ) ),
 			'/v1/reports/affiliates'      => array( 'get' => array( 'KPIs per affiliate', $m, 200 ) ),
 			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
-			'/v1/me'                      => array( 'get' => array( "The affiliate's profile, links and balances", $me, 200 ) ),
+			'/v1/me'                      => array(
+				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
+				'patch' => array( 'Turns the email about each new referral off or on for the affiliate calling: {"referral_emails": true|false}, nothing else; answers as GET /v1/me', $me, 200 ),
+			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
 			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first', $me, 200 ) ),
 			'/v1/session'                 => array(

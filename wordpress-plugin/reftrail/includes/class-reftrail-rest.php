@@ -168,7 +168,7 @@ final class Reftrail_REST {
 		if ( '' !== $origin ) {
 			$r->header( 'Access-Control-Allow-Origin', $origin );
 			$r->header( 'Access-Control-Allow-Credentials', 'true' );
-			$r->header( 'Access-Control-Allow-Methods', 'GET, POST, OPTIONS' );
+			$r->header( 'Access-Control-Allow-Methods', 'GET, POST, PATCH, OPTIONS' );
 			$r->header( 'Access-Control-Allow-Headers', 'content-type, authorization, idempotency-key' );
 			$r->header( 'Access-Control-Max-Age', '600' );
 			$r->header( 'Vary', 'Origin' );

@@ -20,9 +20,10 @@ final class Reftrail_Schema {
 
 	/**
 	 * The schema this code writes (9: the outbox of emails to affiliates; 10: its recipient, so
-	 * it carries the site administrator's emails too).
+	 * it carries the site administrator's emails too; 11: whether an affiliate is emailed about
+	 * each new referral, which they turn off or on themselves with `PATCH /v1/me`).
 	 */
-	const VERSION = 10;
+	const VERSION = 11;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -93,6 +94,7 @@ final class Reftrail_Schema {
   status varchar(20) NOT NULL,
   commission longtext DEFAULT NULL,
   token_hash char(64) DEFAULT NULL,
+  referral_emails tinyint(1) NOT NULL DEFAULT 1,
   created_at bigint(20) NOT NULL,
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),

@@ -562,7 +562,8 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 
 /**
  * `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`: the signed-in affiliate's own
- * figures.
+ * figures; `PATCH /v1/me`: what they may change about themselves (the email about each new
+ * referral, on or off).
  */
 class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 
@@ -577,6 +578,11 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 				array(
 					'methods'             => WP_REST_Server::READABLE,
 					'callback'            => array( $this, 'get_item' ),
+					'permission_callback' => array( $this, 'get_item_permissions_check' ),
+				),
+				array(
+					'methods'             => 'PATCH',
+					'callback'            => array( $this, 'update_item' ),
 					'permission_callback' => array( $this, 'get_item_permissions_check' ),
 				),
 			)
@@ -633,20 +639,49 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function get_item( $request ) {
+		return $this->run( fn() => self::me( self::caller( $request )['affiliate'] ) );
+	}
+
+	/**
+	 * Turns the email about each new referral off or on (`{"referral_emails": bool}`, nothing
+	 * else); answers as `GET /v1/me` does.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function update_item( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				$id      = self::caller( $request )['affiliate'];
-				$program = Reftrail_Program::get();
-				$p       = $program['params'][0] ?? 'ref';
-				$home    = home_url( '/' );
-				return array(
-					'affiliate'   => Reftrail_Affiliates::get( $id ),
-					'link_params' => $program['params'],
-					'links'       => array( $home . '?' . $p . '=' . $id, $home . '#' . $p . '=' . $id, $home . 'ref/' . $id . '/' ),
-					'balances'    => Reftrail_Ledger::balances( $id ),
-					'locale'      => $program['locale'],
-				);
+				$id = self::caller( $request )['affiliate'];
+				$b  = self::body( $request );
+				Reftrail_Input::known( $b, array( 'referral_emails' ) );
+				if ( ! is_bool( $b['referral_emails'] ?? null ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_body', 'referral_emails must be true or false' );
+				}
+				Reftrail_Affiliates::set_referral_emails( $id, $b['referral_emails'] );
+				return self::me( $id );
 			}
+		);
+	}
+
+	/**
+	 * The profile of affiliate `$id`, as `GET /v1/me` answers it.
+	 *
+	 * @param string $id Affiliate.
+	 * @return array
+	 * @throws Reftrail_Http_Error 404.
+	 */
+	private static function me( $id ) {
+		$program = Reftrail_Program::get();
+		$p       = $program['params'][0] ?? 'ref';
+		$home    = home_url( '/' );
+		return array(
+			'affiliate'       => Reftrail_Affiliates::get( $id ),
+			'link_params'     => $program['params'],
+			'links'           => array( $home . '?' . $p . '=' . $id, $home . '#' . $p . '=' . $id, $home . 'ref/' . $id . '/' ),
+			'balances'        => Reftrail_Ledger::balances( $id ),
+			'locale'          => $program['locale'],
+			'referral_emails' => Reftrail_Affiliates::referral_emails( $id ),
 		);
 	}
 
