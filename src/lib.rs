@@ -26,6 +26,7 @@ extern crate std;
 pub mod affiliate;
 pub mod args;
 pub mod attribution;
+pub mod bank_transfer;
 pub mod capture;
 pub mod commission;
 pub mod config;

@@ -320,6 +320,29 @@ pub fn approved_text(locale: &str, program: &str, name: &str, portal: &str) -> T
     }
 }
 
+/// Where a payout line's money goes, as the payout message says it: a bank account or PromptPay
+/// id by its last four characters only, as banks write it.
+fn destination(locale: &str, line: &PayoutLine) -> String {
+    let account = line.account.as_deref().unwrap_or("");
+    let last4 = &account[account.len().saturating_sub(4)..];
+    match (line.method.as_str(), locale) {
+        ("vietqr", "vi") => format!("bằng chuyển khoản vào tài khoản ngân hàng có số cuối {last4}"),
+        ("vietqr", "th") => format!("โดยโอนเข้าบัญชีธนาคารที่ลงท้ายด้วย {last4}"),
+        ("vietqr", _) => format!("by bank transfer to your account ending in {last4}"),
+        ("promptpay", "vi") => format!("qua PromptPay vào mã PromptPay có số cuối {last4}"),
+        ("promptpay", "th") => format!("ผ่านพร้อมเพย์เข้าหมายเลขพร้อมเพย์ที่ลงท้ายด้วย {last4}"),
+        ("promptpay", _) => format!("by PromptPay to your PromptPay ID ending in {last4}"),
+        (_, locale) => {
+            let email = line.paypal_email.as_deref().unwrap_or("");
+            match locale {
+                "vi" => format!("vào tài khoản PayPal {email}"),
+                "th" => format!("เข้าบัญชี PayPal {email}"),
+                _ => format!("to your PayPal account {email}"),
+            }
+        }
+    }
+}
+
 /// The message about a payout, in `locale` (English when it is none of en, vi, th).
 pub fn payout_text(
     locale: &str,
@@ -329,12 +352,13 @@ pub fn payout_text(
     portal: &str,
 ) -> Text {
     let amount = money(p.line.amount, &p.line.currency, locale);
-    let (n, paypal) = (p.line.referrals, &p.line.paypal_email);
+    let n = p.line.referrals;
+    let dest = destination(locale, &p.line);
     let (subject, hello, what, note, link, why) = match locale {
         "vi" => (
             format!("{program}: khoản thanh toán {amount} đang được chuyển"),
             "Xin chào",
-            format!("{program} đang thanh toán cho bạn {amount} cho {n} lượt giới thiệu, vào tài khoản PayPal {paypal}."),
+            format!("{program} đang thanh toán cho bạn {amount} cho {n} lượt giới thiệu, {dest}."),
             "Ghi chú",
             "Lịch sử thanh toán của bạn",
             format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
@@ -342,7 +366,7 @@ pub fn payout_text(
         "th" => (
             format!("{program}: การจ่ายเงิน {amount} กำลังดำเนินการ"),
             "สวัสดี",
-            format!("{program} กำลังจ่ายเงินให้คุณ {amount} สำหรับการแนะนำ {n} รายการ เข้าบัญชี PayPal {paypal}"),
+            format!("{program} กำลังจ่ายเงินให้คุณ {amount} สำหรับการแนะนำ {n} รายการ {dest}"),
             "หมายเหตุ",
             "ประวัติการจ่ายเงินของคุณ",
             format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
@@ -351,7 +375,7 @@ pub fn payout_text(
             format!("{program}: a payout of {amount} is on its way"),
             "Hello",
             format!(
-                "{program} is paying you {amount} for {n} {}, to your PayPal account {paypal}.",
+                "{program} is paying you {amount} for {n} {}, {dest}.",
                 if n == 1 { "referral" } else { "referrals" }
             ),
             "Note",
@@ -453,7 +477,12 @@ mod tests {
                 affiliate: "alice".into(),
                 currency: "THB".into(),
                 amount: 123_456,
-                paypal_email: "alice@pay.test".into(),
+                method: "paypal".into(),
+                paypal_email: Some("alice@pay.test".into()),
+                bank: None,
+                account: None,
+                account_name: None,
+                transfer_qr: None,
                 referrals: 3,
             },
         };
@@ -497,6 +526,60 @@ mod tests {
             "u",
         );
         assert!(t.body.contains("for 1 referral, to"), "{}", t.body);
+    }
+
+    #[test]
+    fn a_bank_payout_message_names_the_account_by_its_last_digits() {
+        let line = |method: &str, account: &str| PayoutLine {
+            affiliate: "lan".into(),
+            currency: "VND".into(),
+            amount: 1_250_000,
+            method: method.into(),
+            paypal_email: None,
+            bank: (method == "vietqr").then(|| "970436".into()),
+            account: Some(account.into()),
+            account_name: Some("NGUYEN THI LAN".into()),
+            transfer_qr: None,
+            referrals: 2,
+        };
+        let notice = |line| PayoutNotice {
+            payout_id: "po_1".into(),
+            note: None,
+            line,
+        };
+        let vietqr = notice(line("vietqr", "0011001932418"));
+        let promptpay = notice(line("promptpay", "0812345678"));
+        for (locale, n, bank, pp) in [
+            (
+                "vi",
+                &vietqr,
+                "bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418.",
+                "qua PromptPay vào mã PromptPay có số cuối 5678.",
+            ),
+            (
+                "en",
+                &vietqr,
+                "2 referrals, by bank transfer to your account ending in 2418.",
+                "by PromptPay to your PromptPay ID ending in 5678.",
+            ),
+            (
+                "th",
+                &vietqr,
+                "โดยโอนเข้าบัญชีธนาคารที่ลงท้ายด้วย 2418",
+                "ผ่านพร้อมเพย์เข้าหมายเลขพร้อมเพย์ที่ลงท้ายด้วย 5678",
+            ),
+        ] {
+            let t = payout_text(locale, "Shop", "Lan", n, "u");
+            assert!(t.body.contains(bank), "{locale}: {}", t.body);
+            assert!(
+                !t.body.contains("PayPal") && !t.body.contains("0011001932418"),
+                "{}",
+                t.body
+            );
+            let t = payout_text(locale, "Shop", "Lan", &promptpay, "u");
+            assert!(t.body.contains(pp), "{locale}: {}", t.body);
+            assert!(!t.body.contains("0812345678"), "{}", t.body);
+        }
     }
 
     #[test]

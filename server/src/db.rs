@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "affiliate_referral_emails",
         include_str!("../migrations/0010_affiliate_referral_emails.sql"),
     ),
+    (
+        11,
+        "bank_payouts",
+        include_str!("../migrations/0011_bank_payouts.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

@@ -19,5 +19,6 @@ mod credit;
 mod errors;
 mod ledger;
 mod management;
+mod payouts_bank;
 mod privacy;
 mod reports;

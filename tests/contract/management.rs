@@ -434,7 +434,8 @@ async fn an_affiliate_sees_only_the_payouts_that_paid_them() {
     assert_eq!(
         list[1],
         json!({"id": first, "at": first_at, "amount": 3_000, "currency": "VND", "referrals": 1,
-            "paypal_email": "a-pay@affiliates.test", "note": "Batch one"})
+            "method": "paypal", "paypal_email": "a-pay@affiliates.test", "account": null,
+            "note": "Batch one"})
     );
     assert!(!r.text.contains(&b), "another affiliate's payout leaked");
     assert!(

@@ -43,6 +43,8 @@ pub struct AffiliateView {
     pub email: Option<String>,
     /// PayPal email for payouts (default: `email`).
     pub payout_email: Option<String>,
+    /// Bank details when paid by bank transfer instead of PayPal; `null` for PayPal.
+    pub payout: Option<Payout>,
     /// `content`, `coupon`, `cashback`, `influencer`, `search`, `email`, `comparison`, `other`.
     pub category: String,
     /// `approved`, `pending`, `suspended`.
@@ -77,6 +79,8 @@ pub struct CreateAffiliate {
     pub email: Option<String>,
     /// PayPal email.
     pub payout_email: Option<String>,
+    /// Bank details (VietQR or PromptPay) instead of PayPal.
+    pub payout: Option<Payout>,
     /// Category (default `other`).
     pub category: Option<String>,
     /// Status (default `approved`).
@@ -99,6 +103,9 @@ pub struct UpdateAffiliate {
     pub email: Option<String>,
     /// PayPal email.
     pub payout_email: Option<String>,
+    /// Bank details, replaced as a whole; `null` goes back to PayPal.
+    #[serde(default, with = "double_option")]
+    pub payout: Option<Option<Payout>>,
     /// Category.
     pub category: Option<String>,
     /// Status.
@@ -109,6 +116,75 @@ pub struct UpdateAffiliate {
     pub commission: Option<Option<AffiliateRules>>,
     /// Coupon codes (replace the current ones).
     pub coupons: Option<Vec<String>>,
+}
+
+/// How an affiliate is paid by bank transfer (`reftrail::bank_transfer`).
+#[derive(Serialize, Deserialize, ToSchema, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Payout {
+    /// `vietqr` (a Vietnamese bank account, NAPAS 247) or `promptpay` (Thailand).
+    pub method: String,
+    /// VietQR: the bank's 6-digit NAPAS BIN (`970436` is Vietcombank); absent for PromptPay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<String>,
+    /// The account number (VietQR) or the PromptPay id (mobile number, national or tax id,
+    /// e-wallet id), stored without separators.
+    pub account: String,
+    /// The account holder's name, as the bank shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Payout {
+    /// Checks and normalizes the details as typed.
+    fn checked(&self) -> Result<Payout, AppError> {
+        let a = reftrail::bank_transfer::Account::new(
+            &self.method,
+            self.bank.as_deref(),
+            &self.account,
+            self.name.as_deref(),
+        )
+        .map_err(|e| AppError::bad(e.code(), e.message()))?;
+        Ok(Payout::from(a))
+    }
+
+    /// The details as the core reads them; `None` for a row that no longer passes the checks.
+    pub fn account(&self) -> Option<reftrail::bank_transfer::Account> {
+        let bank = self.bank.as_deref();
+        reftrail::bank_transfer::Account::new(
+            &self.method,
+            bank,
+            &self.account,
+            self.name.as_deref(),
+        )
+        .ok()
+    }
+
+    /// From the four `payout_*` columns; `None` (PayPal) unless a method is stored.
+    pub fn from_columns(
+        method: Option<String>,
+        bank: Option<String>,
+        account: Option<String>,
+        name: Option<String>,
+    ) -> Option<Payout> {
+        Some(Payout {
+            method: method?,
+            bank,
+            account: account.unwrap_or_default(),
+            name,
+        })
+    }
+}
+
+impl From<reftrail::bank_transfer::Account> for Payout {
+    fn from(a: reftrail::bank_transfer::Account) -> Self {
+        Payout {
+            method: a.method.as_str().to_owned(),
+            bank: a.bank,
+            account: a.account,
+            name: a.name,
+        }
+    }
 }
 
 mod double_option {
@@ -188,7 +264,9 @@ fn check_common(
     Ok(codes)
 }
 
-const SELECT: &str = "SELECT id, name, email, payout_email, category, status, commission, created_at FROM affiliates";
+const SELECT: &str =
+    "SELECT id, name, email, payout_email, category, status, commission, created_at, \
+     payout_method, payout_bank, payout_account, payout_name FROM affiliates";
 
 async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError> {
     let id: String = row.try_get(0)?;
@@ -205,6 +283,12 @@ async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError>
         name: row.try_get(1)?,
         email: row.try_get(2)?,
         payout_email: row.try_get(3)?,
+        payout: Payout::from_columns(
+            row.try_get(8)?,
+            row.try_get(9)?,
+            row.try_get(10)?,
+            row.try_get(11)?,
+        ),
         category: row.try_get(4)?,
         status: row.try_get(5)?,
         commission: commission.map(|c| serde_json::from_str(&c)).transpose()?,
@@ -275,11 +359,13 @@ pub async fn affiliates_create(
         b.commission.as_ref(),
         b.coupons.as_ref(),
     )?;
+    let payout = b.payout.as_ref().map(Payout::checked).transpose()?;
     let t = now();
     let mut tx = state.db.begin_write().await?;
     let r = sqlx::query(
-        "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at, \
+           payout_method, payout_bank, payout_account, payout_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)",
     )
     .bind(id.as_str())
     .bind(&b.name)
@@ -290,6 +376,10 @@ pub async fn affiliates_create(
     .bind(b.status.as_deref().unwrap_or("approved"))
     .bind(b.commission.as_ref().map(serde_json::to_string).transpose()?)
     .bind(t)
+    .bind(payout.as_ref().map(|p| p.method.clone()))
+    .bind(payout.as_ref().and_then(|p| p.bank.clone()))
+    .bind(payout.as_ref().map(|p| p.account.clone()))
+    .bind(payout.as_ref().and_then(|p| p.name.clone()))
     .execute(&mut *tx)
     .await;
     if let Err(e) = r {
@@ -428,6 +518,10 @@ pub async fn affiliates_update(
         b.commission.as_ref().and_then(|c| c.as_ref()),
         b.coupons.as_ref(),
     )?;
+    let payout = match &b.payout {
+        Some(Some(p)) => Some(Some(p.checked()?)),
+        other => other.clone(),
+    };
     let mut tx = state.db.begin_write().await?;
     let was = require_affiliate(&mut tx, &id).await?;
     // One UPDATE of the columns the body names; each value is bound, the names are ours.
@@ -441,6 +535,13 @@ pub async fn affiliates_update(
     }
     if let Some(e) = &b.payout_email {
         changes.push(("payout_email", Some(e.clone())));
+    }
+    if let Some(p) = &payout {
+        let p = p.as_ref();
+        changes.push(("payout_method", p.map(|p| p.method.clone())));
+        changes.push(("payout_bank", p.and_then(|p| p.bank.clone())));
+        changes.push(("payout_account", p.map(|p| p.account.clone())));
+        changes.push(("payout_name", p.and_then(|p| p.name.clone())));
     }
     if let Some(c) = &b.category {
         changes.push(("category", Some(c.clone())));

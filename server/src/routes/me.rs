@@ -191,8 +191,12 @@ pub struct MyPayout {
     pub currency: String,
     /// How many of the affiliate's referrals it settled.
     pub referrals: i64,
-    /// Where the merchant's PayPal file sends it.
-    pub paypal_email: String,
+    /// `paypal`, `vietqr` (bank transfer in Vietnam) or `promptpay`.
+    pub method: String,
+    /// Where the merchant's PayPal file sends it; `null` for a bank transfer.
+    pub paypal_email: Option<String>,
+    /// The bank account or PromptPay id of a bank transfer.
+    pub account: Option<String>,
     /// The merchant's note to the recipients.
     pub note: Option<String>,
 }
@@ -224,7 +228,7 @@ pub async fn me_payouts(
 ) -> Result<Json<MyPayouts>, AppError> {
     let (limit, offset) = super::page(q.limit, q.offset)?;
     let rows = sqlx::query(
-        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note \
+        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account \
          FROM payout_lines l JOIN payouts p ON p.id = l.payout_id WHERE l.affiliate_id = $1 \
          ORDER BY p.at DESC, p.id DESC, l.currency LIMIT $2 OFFSET $3",
     )
@@ -236,13 +240,17 @@ pub async fn me_payouts(
     let payouts = rows
         .iter()
         .map(|r| {
+            let method: String = r.try_get(7)?;
+            let email: String = r.try_get(5)?;
             Ok(MyPayout {
                 id: r.try_get(0)?,
                 at: times::format(r.try_get(1)?),
                 amount: r.try_get(2)?,
                 currency: r.try_get(3)?,
                 referrals: r.try_get(4)?,
-                paypal_email: r.try_get(5)?,
+                paypal_email: (method == "paypal").then_some(email),
+                method,
+                account: r.try_get(8)?,
                 note: r.try_get(6)?,
             })
         })

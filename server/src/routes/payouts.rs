@@ -12,6 +12,7 @@ use crate::error::{AppError, AppJsonOpt, AppQuery};
 use crate::export;
 use crate::ids::{new_id, sha256_hex};
 use crate::ledger::{self, bucket, Entry};
+use crate::routes::affiliates::Payout;
 use crate::times::{self, now};
 use crate::webhooks;
 use crate::AppState;
@@ -113,10 +114,88 @@ pub struct PayoutLine {
     pub currency: String,
     /// Paid, minor units.
     pub amount: i64,
-    /// Where PayPal sends it.
-    pub paypal_email: String,
+    /// `paypal`, `vietqr` or `promptpay`: the affiliate's at the time of the payout.
+    pub method: String,
+    /// Where PayPal sends it; `null` for a bank transfer.
+    pub paypal_email: Option<String>,
+    /// VietQR: the bank's NAPAS BIN.
+    pub bank: Option<String>,
+    /// The account number or PromptPay id of a bank transfer.
+    pub account: Option<String>,
+    /// The account holder's name, when the affiliate gave one.
+    pub account_name: Option<String>,
+    /// The QR payload (EMVCo) a banking app scans to pay this line: for `vietqr` in VND and
+    /// `promptpay` in THB; `null` otherwise.
+    pub transfer_qr: Option<String>,
     /// How many referrals it settles.
     pub referrals: i64,
+}
+
+impl PayoutLine {
+    /// A line paid to `how`, with its QR payload for the payout `payout_id`.
+    fn new(
+        payout_id: &str,
+        affiliate: String,
+        currency: String,
+        amount: i64,
+        how: PaidTo,
+        referrals: i64,
+    ) -> PayoutLine {
+        let (method, paypal_email, bank) = match &how {
+            PaidTo::PayPal(email) => ("paypal".to_owned(), Some(email.clone()), None),
+            PaidTo::Bank(p) => (p.method.clone(), None, Some(p)),
+        };
+        let transfer_qr = bank
+            .and_then(Payout::account)
+            .and_then(|a| a.transfer_qr(amount, &currency, payout_id));
+        PayoutLine {
+            affiliate,
+            currency,
+            amount,
+            method,
+            paypal_email,
+            bank: bank.and_then(|p| p.bank.clone()),
+            account: bank.map(|p| p.account.clone()),
+            account_name: bank.and_then(|p| p.name.clone()),
+            transfer_qr,
+            referrals,
+        }
+    }
+}
+
+/// Where a line's money goes.
+enum PaidTo {
+    /// This PayPal email.
+    PayPal(String),
+    /// This bank account or PromptPay id.
+    Bank(Payout),
+}
+
+impl PaidTo {
+    /// From a row's method, PayPal email and the three bank columns, at `i`..`i + 5`.
+    fn from_row(r: &sqlx::any::AnyRow, i: usize) -> Result<PaidTo, sqlx::Error> {
+        let email: Option<String> = r.try_get(i + 1)?;
+        let method: Option<String> = r.try_get(i)?;
+        Ok(
+            match Payout::from_columns(
+                method.filter(|m| m != "paypal"),
+                r.try_get(i + 2)?,
+                r.try_get(i + 3)?,
+                r.try_get(i + 4)?,
+            ) {
+                Some(p) => PaidTo::Bank(p),
+                None => PaidTo::PayPal(email.unwrap_or_default()),
+            },
+        )
+    }
+
+    /// A PayPal line needs an email; bank details were checked when saved.
+    fn payable(&self) -> bool {
+        match self {
+            PaidTo::PayPal(email) => !email.is_empty(),
+            PaidTo::Bank(_) => true,
+        }
+    }
 }
 
 /// A payout batch.
@@ -194,10 +273,12 @@ pub async fn payouts_create(
         }
     }
     let rows = sqlx::query(
-        "SELECT l.affiliate_id, l.currency, CAST(SUM(l.amount) AS BIGINT), COALESCE(a.payout_email, a.email, '') \
+        "SELECT l.affiliate_id, l.currency, CAST(SUM(l.amount) AS BIGINT), \
+           a.payout_method, COALESCE(a.payout_email, a.email, ''), a.payout_bank, a.payout_account, a.payout_name \
          FROM ledger l JOIN affiliates a ON a.id = l.affiliate_id \
          WHERE l.bucket = 'approved' AND ($1 = '' OR l.currency = $1) \
-         GROUP BY l.affiliate_id, l.currency, a.payout_email, a.email ORDER BY l.affiliate_id, l.currency",
+         GROUP BY l.affiliate_id, l.currency, a.payout_method, a.payout_email, a.email, a.payout_bank, a.payout_account, a.payout_name \
+         ORDER BY l.affiliate_id, l.currency",
     )
     .bind(body.currency.clone().unwrap_or_default())
     .fetch_all(&mut *tx)
@@ -209,8 +290,8 @@ pub async fn payouts_create(
         let affiliate: String = r.try_get(0)?;
         let currency: String = r.try_get(1)?;
         let total: i64 = r.try_get(2)?;
-        let email: String = r.try_get(3)?;
-        if total < min || email.is_empty() {
+        let how = PaidTo::from_row(&r, 3)?;
+        if total < min || !how.payable() {
             continue;
         }
         if body
@@ -261,30 +342,30 @@ pub async fn payouts_create(
             }
             count += 1;
         }
+        let line = PayoutLine::new(&id, affiliate, currency, total, how, count);
         sqlx::query(
-            "INSERT INTO payout_lines (payout_id, affiliate_id, currency, amount, paypal_email, referrals) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO payout_lines (payout_id, affiliate_id, currency, amount, paypal_email, referrals, \
+               method, bank, account, account_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&id)
-        .bind(&affiliate)
-        .bind(&currency)
+        .bind(&line.affiliate)
+        .bind(&line.currency)
         .bind(total)
-        .bind(&email)
+        .bind(line.paypal_email.as_deref().unwrap_or(""))
         .bind(count)
+        .bind(&line.method)
+        .bind(line.bank.as_deref())
+        .bind(line.account.as_deref())
+        .bind(line.account_name.as_deref())
         .execute(&mut *tx)
         .await?;
-        lines.push(PayoutLine {
-            affiliate,
-            currency,
-            amount: total,
-            paypal_email: email,
-            referrals: count,
-        });
+        lines.push(line);
     }
     if lines.is_empty() {
         return Err(AppError::unprocessable(
             "nothing_to_pay",
-            "no affiliate has an approved balance at or above the minimum payout and a payout email",
+            "no affiliate has an approved balance at or above the minimum payout and a payout email or bank details",
         ));
     }
     let view = PayoutView {
@@ -322,21 +403,22 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
         .await?
         .ok_or_else(|| AppError::not_found("payout_not_found", "no payout has this id"))?;
     let lines = sqlx::query(
-        "SELECT affiliate_id, currency, amount, paypal_email, referrals FROM payout_lines WHERE payout_id = $1 \
-         ORDER BY affiliate_id, currency",
+        "SELECT affiliate_id, currency, amount, referrals, method, paypal_email, bank, account, account_name \
+         FROM payout_lines WHERE payout_id = $1 ORDER BY affiliate_id, currency",
     )
     .bind(id)
     .fetch_all(&state.db.pool)
     .await?
     .iter()
     .map(|r| {
-        Ok(PayoutLine {
-            affiliate: r.try_get(0)?,
-            currency: r.try_get(1)?,
-            amount: r.try_get(2)?,
-            paypal_email: r.try_get(3)?,
-            referrals: r.try_get(4)?,
-        })
+        Ok(PayoutLine::new(
+            id,
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            PaidTo::from_row(r, 4)?,
+            r.try_get(3)?,
+        ))
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(PayoutView {
@@ -368,9 +450,9 @@ pub async fn payouts_index(
     Ok(Json(PayoutsPage { payouts }))
 }
 
-/// One payout as JSON, or with `.csv` after the id, as a PayPal mass payment file: no header;
-/// columns recipient email, amount (decimal in the currency's units), currency, customer id
-/// (the affiliate id), note.
+/// One payout as JSON, or with `.csv` after the id, as a PayPal mass payment file of its PayPal
+/// lines: no header; columns recipient email, amount (decimal in the currency's units),
+/// currency, customer id (the affiliate id), note.
 #[utoipa::path(get, path = "/v1/payouts/{id}", tag = "merchant", params(("id" = String, Path, description = "The payout id; append .csv for the PayPal file")),
     security(("secret_key" = []), ("session" = [])),
     responses((status = 200, body = PayoutView, content_type = "application/json"),
@@ -389,7 +471,8 @@ pub async fn payouts_show(
     Ok(Json(load(&state, &id).await?).into_response())
 }
 
-/// The PayPal mass payment file of a payout.
+/// The PayPal mass payment file of a payout's PayPal lines (bank lines are paid by their QR or
+/// account details).
 pub fn paypal_csv(p: &PayoutView) -> Result<String, AppError> {
     let note = p
         .note
@@ -397,14 +480,15 @@ pub fn paypal_csv(p: &PayoutView) -> Result<String, AppError> {
         .unwrap_or_else(|| format!("Affiliate commission {}", p.id));
     export::csv(
         None,
-        p.lines.iter().map(|l| {
-            [
-                export::cell(&l.paypal_email),
+        p.lines.iter().filter_map(|l| {
+            let email = l.paypal_email.as_deref()?;
+            Some([
+                export::cell(email),
                 export::decimal(l.amount, &l.currency),
                 l.currency.clone(),
                 l.affiliate.clone(),
                 export::cell(&note),
-            ]
+            ])
         }),
     )
 }
@@ -413,23 +497,99 @@ pub fn paypal_csv(p: &PayoutView) -> Result<String, AppError> {
 mod tests {
     use super::*;
 
+    fn bank(method: &str, bank: Option<&str>, account: &str) -> PaidTo {
+        PaidTo::Bank(Payout {
+            method: method.into(),
+            bank: bank.map(Into::into),
+            account: account.into(),
+            name: None,
+        })
+    }
+
     #[test]
-    fn csv_has_paypal_columns() {
+    fn csv_has_paypal_columns_and_only_paypal_lines() {
         let p = PayoutView {
             id: "po_1".into(),
             at: "2026-11-23T00:00:00Z".into(),
             note: Some("=SUM(A1)".into()),
-            lines: vec![PayoutLine {
-                affiliate: "alice".into(),
-                currency: "USD".into(),
-                amount: 1250,
-                paypal_email: "a@x.test".into(),
-                referrals: 2,
-            }],
+            lines: vec![
+                PayoutLine::new(
+                    "po_1",
+                    "alice".into(),
+                    "USD".into(),
+                    1250,
+                    PaidTo::PayPal("a@x.test".into()),
+                    2,
+                ),
+                PayoutLine::new(
+                    "po_1",
+                    "lan".into(),
+                    "VND".into(),
+                    500_000,
+                    bank("vietqr", Some("970436"), "0011001932418"),
+                    1,
+                ),
+            ],
         };
         assert_eq!(
             paypal_csv(&p).unwrap(),
             "a@x.test,12.50,USD,alice,'=SUM(A1)\n"
+        );
+    }
+
+    #[test]
+    fn a_line_carries_its_qr_in_the_method_s_currency() {
+        let vnd = PayoutLine::new(
+            "po_0Abc123XyZ9pQ",
+            "lan".into(),
+            "VND".into(),
+            1_250_000,
+            bank("vietqr", Some("970436"), "0011001932418"),
+            1,
+        );
+        assert_eq!(vnd.method, "vietqr");
+        assert_eq!(vnd.paypal_email, None);
+        let qr = vnd
+            .transfer_qr
+            .expect("a VND line to a VietQR account has a QR");
+        assert!(
+            qr.contains("0006970436011300110019324180208QRIBFTTA"),
+            "{qr}"
+        );
+        assert!(
+            qr.contains("54071250000") && qr.contains("0815po0Abc123XyZ9pQ"),
+            "{qr}"
+        );
+        let usd = PayoutLine::new(
+            "po_1",
+            "lan".into(),
+            "USD".into(),
+            1_000,
+            bank("vietqr", Some("970436"), "0011001932418"),
+            1,
+        );
+        assert_eq!(usd.transfer_qr, None);
+        assert_eq!(usd.account.as_deref(), Some("0011001932418"));
+        let thb = PayoutLine::new(
+            "po_1",
+            "som".into(),
+            "THB".into(),
+            125_000,
+            bank("promptpay", None, "0812345678"),
+            1,
+        );
+        assert!(thb.transfer_qr.is_some_and(|q| q.contains("54071250.00")));
+        let paypal = PayoutLine::new(
+            "po_1",
+            "alice".into(),
+            "VND".into(),
+            1,
+            PaidTo::PayPal("a@x.test".into()),
+            1,
+        );
+        assert_eq!(
+            (paypal.method.as_str(), paypal.transfer_qr),
+            ("paypal", None)
         );
     }
 }

@@ -1,0 +1,294 @@
+//! Affiliates paid by bank transfer: VietQR in Vietnam, PromptPay in Thailand. The affiliate's
+//! `payout` details are checked and normalized as saved; each payout line keeps how it was paid
+//! and carries the QR payload a banking app scans to pay it.
+
+use crate::harness::*;
+use reftrail::bank_transfer::{promptpay, promptpay_id, purpose, vietqr};
+use serde_json::{json, Value};
+
+async fn patch(id: &str, body: Value) -> Res {
+    req("PATCH", &format!("/v1/affiliates/{id}"))
+        .sk()
+        .json(&body)
+        .send()
+        .await
+}
+
+async fn show(id: &str) -> Value {
+    let r = req("GET", &format!("/v1/affiliates/{id}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    r.json
+}
+
+/// A verified sale of `amount` in `currency` credited to `affiliate` (10 % commission).
+async fn credit(affiliate: &str, amount: i64, currency: &str) {
+    let (click_id, _) = click(affiliate).await;
+    sale(
+        json!({"order_id": uid("o"), "amount": amount, "currency": currency, "click_id": click_id}),
+    )
+    .await
+    .status(201);
+}
+
+#[tokio::test]
+async fn bank_details_are_saved_normalized_and_replaced_as_a_whole() {
+    let (a, _) = affiliate(json!({})).await;
+    assert_eq!(show(&a).await["payout"], Value::Null, "PayPal unless told");
+
+    let (b, _) = affiliate(json!({"payout": {"method": "vietqr", "bank": "970436",
+        "account": "0011 0019-32.418", "name": "Nguyễn Văn Ánh"}}))
+    .await;
+    let want = json!({"method": "vietqr", "bank": "970436", "account": "0011001932418", "name": "Nguyễn Văn Ánh"});
+    assert_eq!(show(&b).await["payout"], want);
+
+    // Another field alone leaves the details as they are.
+    let r = patch(&b, json!({"category": "coupon"})).await;
+    r.status(200);
+    assert_eq!(r.json["payout"], want);
+
+    // A new object replaces the whole: no name now, and PromptPay has no bank.
+    let r = patch(
+        &b,
+        json!({"payout": {"method": "promptpay", "account": "+66 81 234 5678"}}),
+    )
+    .await;
+    r.status(200);
+    assert_eq!(
+        r.json["payout"],
+        json!({"method": "promptpay", "account": "0812345678"})
+    );
+    let r = patch(
+        &b,
+        json!({"payout": {"method": "promptpay", "account": "1-1018-01234-56-3", "name": "สมชาย ใจดี"}}),
+    )
+    .await;
+    r.status(200);
+    assert_eq!(
+        r.json["payout"],
+        json!({"method": "promptpay", "account": "1101801234563", "name": "สมชาย ใจดี"})
+    );
+
+    // null goes back to PayPal.
+    let r = patch(&b, json!({"payout": null})).await;
+    r.status(200);
+    assert_eq!(r.json["payout"], Value::Null);
+    assert_eq!(show(&b).await["payout"], Value::Null);
+}
+
+#[tokio::test]
+async fn bank_details_are_checked_and_a_refusal_changes_nothing() {
+    let (a, _) =
+        affiliate(json!({"payout": {"method": "vietqr", "bank": "970415", "account": "19033"}}))
+            .await;
+    let before = show(&a).await;
+    let bad = [
+        (
+            json!({"method": "paypal", "account": "x@y.test"}),
+            "invalid_payout_method",
+        ),
+        (
+            json!({"method": "VIETQR", "bank": "970436", "account": "1"}),
+            "invalid_payout_method",
+        ),
+        (
+            json!({"method": "vietqr", "account": "0011001932418"}),
+            "invalid_payout_bank",
+        ),
+        (
+            json!({"method": "vietqr", "bank": "97043", "account": "1"}),
+            "invalid_payout_bank",
+        ),
+        (
+            json!({"method": "vietqr", "bank": "９７０４３６", "account": "1"}),
+            "invalid_payout_bank",
+        ),
+        (
+            json!({"method": "promptpay", "bank": "970436", "account": "0812345678"}),
+            "invalid_payout_bank",
+        ),
+        (
+            json!({"method": "vietqr", "bank": "970436", "account": "12345678901234567890"}),
+            "invalid_payout_account",
+        ),
+        (
+            json!({"method": "vietqr", "bank": "970436", "account": "0011/0019"}),
+            "invalid_payout_account",
+        ),
+        (
+            json!({"method": "vietqr", "bank": "970436", "account": " - "}),
+            "invalid_payout_account",
+        ),
+        (
+            json!({"method": "promptpay", "account": "1101801234564"}),
+            "invalid_payout_account",
+        ),
+        (
+            json!({"method": "promptpay", "account": "+1 812 345 6789"}),
+            "invalid_payout_account",
+        ),
+        (
+            json!({"method": "promptpay", "account": "081234567"}),
+            "invalid_payout_account",
+        ),
+        (
+            json!({"method": "promptpay", "account": "0812345678", "name": ""}),
+            "invalid_payout_name",
+        ),
+        (
+            json!({"method": "promptpay", "account": "0812345678", "name": "A\nB"}),
+            "invalid_payout_name",
+        ),
+        (
+            json!({"method": "promptpay", "account": "0812345678", "name": "x".repeat(101)}),
+            "invalid_payout_name",
+        ),
+    ];
+    for (payout, code) in bad {
+        // With another field in the same body: nothing of it is applied either.
+        patch(&a, json!({"name": "Changed", "payout": payout}))
+            .await
+            .error(400, code);
+        let body = json!({"id": uid("aff"), "name": "N", "payout": payout});
+        req("POST", "/v1/affiliates")
+            .sk()
+            .json(&body)
+            .send()
+            .await
+            .error(400, code);
+    }
+    // Unknown or missing keys inside the object are refused too.
+    for payout in [
+        json!({"method": "promptpay", "account": "0812345678", "iban": "x"}),
+        json!({"method": "promptpay"}),
+        json!("vietqr"),
+    ] {
+        patch(&a, json!({"payout": payout})).await.status(400);
+    }
+    assert_eq!(show(&a).await, before);
+}
+
+#[tokio::test]
+async fn a_payout_pays_each_affiliate_by_their_method() {
+    // No email at all: a bank affiliate is payable by its details alone.
+    let (v, v_token) = affiliate(json!({"email": null, "payout": {"method": "vietqr",
+        "bank": "970436", "account": "0011001932418", "name": "NGUYEN VAN A"}}))
+    .await;
+    let (p, _) =
+        affiliate(json!({"payout": {"method": "promptpay", "account": "081-234-5678"}})).await;
+    let (q, _) = affiliate(json!({"payout_email": "q-pay@affiliates.test"})).await;
+    credit(&v, 12_500_000, "VND").await;
+    credit(&v, 5_000, "USD").await;
+    credit(&p, 1_250_000, "THB").await;
+    credit(&q, 300_000, "VND").await;
+
+    let r = req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({"affiliates": [v, p, q]}))
+        .send()
+        .await;
+    r.status(201);
+    let id = r.json["id"].as_str().expect("payout id").to_owned();
+    let line = |json: &Value, affiliate: &str, currency: &str| -> Value {
+        json["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["affiliate"] == affiliate && l["currency"] == currency)
+            .unwrap_or_else(|| panic!("no {affiliate} {currency} line in {json}"))
+            .clone()
+    };
+
+    let vnd = line(&r.json, &v, "VND");
+    let expected = vietqr("970436", "0011001932418", Some(1_250_000), &purpose(&id));
+    assert!(expected.starts_with("00020101021238570010A000000727"));
+    assert_eq!(
+        vnd,
+        json!({"affiliate": v, "currency": "VND", "amount": 1_250_000, "method": "vietqr",
+            "paypal_email": null, "bank": "970436", "account": "0011001932418",
+            "account_name": "NGUYEN VAN A", "transfer_qr": expected, "referrals": 1})
+    );
+    // VietQR is a VND transfer: the USD line has the details and no QR.
+    let usd = line(&r.json, &v, "USD");
+    assert_eq!(
+        (
+            &usd["method"],
+            &usd["account"],
+            &usd["transfer_qr"],
+            &usd["amount"]
+        ),
+        (
+            &json!("vietqr"),
+            &json!("0011001932418"),
+            &Value::Null,
+            &json!(500)
+        )
+    );
+    let thb = line(&r.json, &p, "THB");
+    let pp = promptpay_id("0812345678").expect("a mobile number");
+    assert_eq!(
+        thb,
+        json!({"affiliate": p, "currency": "THB", "amount": 125_000, "method": "promptpay",
+            "paypal_email": null, "bank": null, "account": "0812345678", "account_name": null,
+            "transfer_qr": promptpay(&pp, Some(125_000)), "referrals": 1})
+    );
+    assert!(thb["transfer_qr"]
+        .as_str()
+        .is_some_and(|s| s.contains("01130066812345678") && s.contains("54071250.00")));
+    let paypal = line(&r.json, &q, "VND");
+    assert_eq!(
+        (
+            &paypal["method"],
+            &paypal["paypal_email"],
+            &paypal["transfer_qr"],
+            &paypal["account"]
+        ),
+        (
+            &json!("paypal"),
+            &json!("q-pay@affiliates.test"),
+            &Value::Null,
+            &Value::Null
+        )
+    );
+
+    // The PayPal file has the PayPal line only.
+    let csv = req("GET", &format!("/v1/payouts/{id}.csv"))
+        .sk()
+        .send()
+        .await;
+    csv.status(200);
+    assert_eq!(
+        csv.text,
+        format!("q-pay@affiliates.test,30000,VND,{q},Affiliate commission {id}\n")
+    );
+
+    // A line is kept as it was paid: editing the affiliate later does not rewrite it.
+    patch(
+        &v,
+        json!({"payout": {"method": "vietqr", "bank": "970422", "account": "999"}}),
+    )
+    .await
+    .status(200);
+    let again = req("GET", &format!("/v1/payouts/{id}")).sk().send().await;
+    again.status(200);
+    assert_eq!(line(&again.json, &v, "VND"), vnd);
+    assert_eq!(line(&again.json, &p, "THB"), thb);
+
+    // The affiliate sees where their money went.
+    let mine = req("GET", "/v1/me/payouts")
+        .who(As::Bearer(v_token))
+        .send()
+        .await;
+    mine.status(200);
+    let list = mine.json["payouts"].as_array().expect("payouts");
+    assert_eq!(list.len(), 2, "{}", mine.text);
+    assert!(
+        list.iter().all(|l| l["method"] == "vietqr"
+            && l["paypal_email"].is_null()
+            && l["account"] == "0011001932418"),
+        "{}",
+        mine.text
+    );
+}
