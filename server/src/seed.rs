@@ -56,6 +56,14 @@ const AFFILIATES: [(&str, &str, &str); 20] = [
     ("quiet.one", "Quiet One", "content"),
 ];
 
+/// Affiliates paid by bank transfer (VietQR): id, the bank's NAPAS BIN, account, holder. The
+/// others are paid by PayPal. The accounts are made up.
+const BANK_ACCOUNTS: [(&str, &str, &str, &str); 3] = [
+    ("alice", "970436", "0071000123456", "NGUYEN THI ALICE"),
+    ("linh.reviews", "970407", "19036789012345", "TRAN THUY LINH"),
+    ("thao.beauty", "970422", "0901234567", "LE THI THAO"),
+];
+
 /// SKU, category, unit price in VND and in USD cents, and cost of goods per mille of the price.
 const PRODUCTS: [(&str, &str, i64, i64, i64); 6] = [
     ("SHOE-RUN-1", "shoes", 1_250_000, 5_000, 450),
@@ -136,6 +144,20 @@ pub async fn seed_demo(
         .execute(&mut *tx)
         .await?;
         out.affiliates += usize::try_from(r.rows_affected()).unwrap_or(0);
+        if let Some((_, bank, account, holder)) = BANK_ACCOUNTS.iter().find(|b| b.0 == *id) {
+            if r.rows_affected() == 1 {
+                sqlx::query(
+                    "UPDATE affiliates SET payout_method = 'vietqr', payout_bank = $1, payout_account = $2, payout_name = $3 \
+                     WHERE id = $4",
+                )
+                .bind(*bank)
+                .bind(*account)
+                .bind(*holder)
+                .bind(*id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         if *cat == "coupon" {
             sqlx::query("INSERT INTO coupons (code, affiliate_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
                 .bind(format!("{}10", id.to_uppercase().replace(['.', '-', '_'], "")))
@@ -425,4 +447,23 @@ async fn referral(
     }
     out.referrals += 1;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_bank_accounts_are_saved_as_they_are() {
+        for (id, bank, account, holder) in BANK_ACCOUNTS {
+            assert!(AFFILIATES.iter().any(|a| a.0 == id), "{id}");
+            let a =
+                reftrail::bank_transfer::Account::new("vietqr", Some(bank), account, Some(holder))
+                    .unwrap_or_else(|e| panic!("{id}: {e:?}"));
+            assert_eq!(
+                (a.account.as_str(), a.name.as_deref()),
+                (account, Some(holder))
+            );
+        }
+    }
 }
