@@ -1,5 +1,5 @@
 //! Emails to affiliates: their application approved, a new referral that earned a commission,
-//! and a payout on its way.
+//! a payout on its way, and their payout details changed.
 //!
 //! Like webhooks, a message is queued in `mail_outbox` in the same transaction as the change it
 //! tells of (so it goes out if and only if the change happened) and sent by the worker, with the
@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::ids::new_id;
 use crate::mail::Text;
 use crate::program::Program;
-use crate::routes::payouts::{PayoutLine, PayoutView};
+use crate::routes::payouts::{PaidTo, PayoutLine, PayoutView};
 use crate::routes::referrals::ReferralView;
 use crate::times::now;
 use crate::AppState;
@@ -35,6 +35,17 @@ pub struct PayoutNotice {
     pub note: Option<String>,
     /// This affiliate's line.
     pub line: PayoutLine,
+}
+
+/// Where payouts go from now on, as the message about a change tells it.
+#[derive(Serialize, Deserialize)]
+pub struct DetailsNotice {
+    /// `paypal`, `vietqr` or `promptpay`.
+    pub method: String,
+    /// The PayPal email.
+    pub paypal_email: Option<String>,
+    /// The bank account or PromptPay id.
+    pub account: Option<String>,
 }
 
 /// Whether `event` mail is wanted and can be sent.
@@ -98,6 +109,30 @@ pub async fn affiliate_approved(
     }
     let payload = serde_json::json!({ "affiliate": affiliate });
     queue(tx, "affiliate.approved", affiliate, &payload).await
+}
+
+/// Queues the message telling affiliate `id` that their payout details changed from `before`
+/// (nothing when they did not). It goes whatever `affiliate_emails` says: someone who took over
+/// a portal session could otherwise redirect the affiliate's money unnoticed.
+pub async fn payout_details_changed(
+    tx: &mut Tx,
+    state: &AppState,
+    id: &str,
+    before: &PaidTo,
+) -> Result<(), AppError> {
+    if state.http.mail.is_none() {
+        return Ok(());
+    }
+    let now = PaidTo::load(tx, id).await?;
+    if &now == before {
+        return Ok(());
+    }
+    let notice = DetailsNotice {
+        method: now.method().to_owned(),
+        paypal_email: now.paypal_email().map(str::to_owned),
+        account: now.account().map(str::to_owned),
+    };
+    queue(tx, "payout_details.changed", id, &notice).await
 }
 
 /// Queues one message per affiliate paid by `payout`.
@@ -207,6 +242,9 @@ pub fn render(
             .ok()
             .map(|p| payout_text(locale, &program.name, name, &p, portal)),
         "affiliate.approved" => Some(approved_text(locale, &program.name, name, portal)),
+        "payout_details.changed" => serde_json::from_str::<DetailsNotice>(payload)
+            .ok()
+            .map(|d| details_text(locale, &program.name, name, &d, portal)),
         _ => None,
     }
 }
@@ -322,10 +360,15 @@ pub fn approved_text(locale: &str, program: &str, name: &str, portal: &str) -> T
 
 /// Where a payout line's money goes, as the payout message says it: a bank account or PromptPay
 /// id by its last four characters only, as banks write it.
-fn destination(locale: &str, line: &PayoutLine) -> String {
-    let account = line.account.as_deref().unwrap_or("");
+fn destination(
+    locale: &str,
+    method: &str,
+    paypal_email: Option<&str>,
+    account: Option<&str>,
+) -> String {
+    let account = account.unwrap_or("");
     let last4 = &account[account.len().saturating_sub(4)..];
-    match (line.method.as_str(), locale) {
+    match (method, locale) {
         ("vietqr", "vi") => format!("bằng chuyển khoản vào tài khoản ngân hàng có số cuối {last4}"),
         ("vietqr", "th") => format!("โดยโอนเข้าบัญชีธนาคารที่ลงท้ายด้วย {last4}"),
         ("vietqr", _) => format!("by bank transfer to your account ending in {last4}"),
@@ -333,13 +376,63 @@ fn destination(locale: &str, line: &PayoutLine) -> String {
         ("promptpay", "th") => format!("ผ่านพร้อมเพย์เข้าหมายเลขพร้อมเพย์ที่ลงท้ายด้วย {last4}"),
         ("promptpay", _) => format!("by PromptPay to your PromptPay ID ending in {last4}"),
         (_, locale) => {
-            let email = line.paypal_email.as_deref().unwrap_or("");
+            let email = paypal_email.unwrap_or("");
             match locale {
                 "vi" => format!("vào tài khoản PayPal {email}"),
                 "th" => format!("เข้าบัญชี PayPal {email}"),
                 _ => format!("to your PayPal account {email}"),
             }
         }
+    }
+}
+
+/// The message about changed payout details, in `locale` (English when it is none of en, vi, th).
+pub fn details_text(
+    locale: &str,
+    program: &str,
+    name: &str,
+    d: &DetailsNotice,
+    portal: &str,
+) -> Text {
+    let dest = destination(
+        locale,
+        &d.method,
+        d.paypal_email.as_deref(),
+        d.account.as_deref(),
+    );
+    let (subject, hello, what, warn, link, why) = match locale {
+        "vi" => (
+            format!("{program}: thông tin nhận thanh toán của bạn đã thay đổi"),
+            "Xin chào",
+            format!("Từ nay {program} sẽ thanh toán cho bạn {dest}."),
+            format!(
+                "Nếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho {program}."
+            ),
+            "Thông tin của bạn",
+            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+        ),
+        "th" => (
+            format!("{program}: ข้อมูลการรับเงินของคุณถูกเปลี่ยนแปลง"),
+            "สวัสดี",
+            format!("ต่อจากนี้ {program} จะจ่ายเงินให้คุณ{dest}"),
+            format!("หากคุณไม่ได้เป็นผู้เปลี่ยนแปลง โปรดตอบกลับอีเมลนี้หรือแจ้ง {program} ทันที"),
+            "ข้อมูลของคุณ",
+            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+        ),
+        _ => (
+            format!("{program}: your payout details were changed"),
+            "Hello",
+            format!("From now on, {program} pays you {dest}."),
+            format!(
+                "If you did not make this change, reply to this email or tell {program} at once."
+            ),
+            "Your details",
+            format!("You receive this email as an affiliate of {program}."),
+        ),
+    };
+    Text {
+        subject,
+        body: format!("{hello} {name},\n\n{what}\n\n{warn}\n\n{link}: {portal}\n\n{why}\n"),
     }
 }
 
@@ -353,7 +446,13 @@ pub fn payout_text(
 ) -> Text {
     let amount = money(p.line.amount, &p.line.currency, locale);
     let n = p.line.referrals;
-    let dest = destination(locale, &p.line);
+    let l = &p.line;
+    let dest = destination(
+        locale,
+        &l.method,
+        l.paypal_email.as_deref(),
+        l.account.as_deref(),
+    );
     let (subject, hello, what, note, link, why) = match locale {
         "vi" => (
             format!("{program}: khoản thanh toán {amount} đang được chuyển"),

@@ -265,3 +265,73 @@ async fn an_affiliate_who_turned_referral_emails_off_hears_only_of_payouts() {
     assert_eq!(send_due(&state).await.expect("round"), 1, "on again");
     assert_eq!(inbox.lock().expect("inbox").len(), 2);
 }
+
+#[tokio::test]
+async fn a_change_of_payout_details_is_told_to_the_affiliate_whoever_made_it() {
+    let (port, inbox) = smtp_sink().await;
+    // Even a program that sends affiliates nothing else tells them this.
+    let state = shop(port, &[("affiliate_emails", json!([]))]).await;
+    let (s, t) = call(&state, "POST", "/v1/affiliates/alice/token", json!(null)).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let token = t["token"].as_str().expect("token").to_owned();
+
+    // The affiliate in the portal: to a Vietcombank account.
+    let vcb =
+        json!({"payout": {"method": "vietqr", "bank": "970436", "account": "0011 0019 32418"}});
+    let (s, me) = support::call_as(&state, Some(&token), "PATCH", "/v1/me", vcb.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    // The same details again change nothing and tell nothing; neither does a refused change.
+    let (s, _) = support::call_as(&state, Some(&token), "PATCH", "/v1/me", vcb).await;
+    assert_eq!(s, StatusCode::OK);
+    let bad = json!({"payout": {"method": "promptpay", "account": "123"}});
+    let (s, _) = support::call_as(&state, Some(&token), "PATCH", "/v1/me", bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // The merchant, back to PayPal.
+    let (s, body) = call(
+        &state,
+        "PATCH",
+        "/v1/affiliates/alice",
+        json!({"payout": null}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // Another change of the profile tells nothing.
+    let (s, _) = call(
+        &state,
+        "PATCH",
+        "/v1/affiliates/alice",
+        json!({"category": "coupon"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let rows = outbox(&state).await;
+    assert_eq!(
+        rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["payout_details.changed", "payout_details.changed"],
+        "{rows:?}"
+    );
+    assert_eq!(send_due(&state).await.expect("round"), 2);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert!(mail[0].contains("To: alice@aff.test"), "{}", mail[0]);
+    let first = body_of(&mail[0]);
+    assert!(
+        first.contains("Từ nay Giày Sài Gòn sẽ thanh toán cho bạn bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418."),
+        "{first}"
+    );
+    assert!(
+        !first.contains("0011001932418"),
+        "only the last digits: {first}"
+    );
+    assert!(
+        first.contains(
+            "Nếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho Giày Sài Gòn."
+        ),
+        "{first}"
+    );
+    let second = body_of(&mail[1]);
+    assert!(
+        second.contains("thanh toán cho bạn vào tài khoản PayPal alice@pay.test."),
+        "{second}"
+    );
+}

@@ -292,3 +292,71 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
         mine.text
     );
 }
+
+#[tokio::test]
+async fn an_affiliate_sets_where_their_payouts_go() {
+    let (id, token) = affiliate(json!({})).await;
+    let me = |body: Value| {
+        req("PATCH", "/v1/me")
+            .who(As::Bearer(token.clone()))
+            .json(&body)
+            .send()
+    };
+    let r = me(
+        json!({"payout": {"method": "promptpay", "account": "081 234 5678", "name": "Somchai"}}),
+    )
+    .await;
+    r.status(200);
+    let pp = json!({"method": "promptpay", "account": "0812345678", "name": "Somchai"});
+    assert_eq!(r.json["affiliate"]["payout"], pp, "{}", r.text);
+    assert_eq!(show(&id).await["payout"], pp, "the merchant sees it");
+
+    // The PayPal email too, and other fields alone leave the details.
+    let r = me(json!({"payout_email": "me-pay@affiliates.test", "referral_emails": false})).await;
+    r.status(200);
+    assert_eq!(
+        (
+            &r.json["affiliate"]["payout_email"],
+            &r.json["affiliate"]["payout"],
+            &r.json["referral_emails"]
+        ),
+        (&json!("me-pay@affiliates.test"), &pp, &json!(false))
+    );
+    me(json!({})).await.status(200);
+
+    // Refused: nothing changes, the referral emails included.
+    let before = show(&id).await;
+    for (body, code) in [
+        (
+            json!({"referral_emails": true, "payout": {"method": "vietqr", "bank": "1", "account": "1"}}),
+            "invalid_payout_bank",
+        ),
+        (
+            json!({"referral_emails": true, "payout": {"method": "promptpay", "account": "1101801234564"}}),
+            "invalid_payout_account",
+        ),
+        (
+            json!({"referral_emails": true, "payout_email": "not an email"}),
+            "invalid_payout_email",
+        ),
+    ] {
+        me(body).await.error(400, code);
+    }
+    for body in [
+        json!({"payout": {"method": "promptpay", "account": "0812345678", "bank_name": "x"}}),
+        json!({"email": "someone@else.test"}),
+    ] {
+        me(body).await.error(400, "invalid_body");
+    }
+    assert_eq!(show(&id).await, before);
+    let r = req("GET", "/v1/me")
+        .who(As::Bearer(token.clone()))
+        .send()
+        .await;
+    assert_eq!(r.json["referral_emails"], false);
+
+    // Back to PayPal.
+    let r = me(json!({"payout": null})).await;
+    r.status(200);
+    assert_eq!(r.json["affiliate"]["payout"], Value::Null);
+}

@@ -137,7 +137,7 @@ pub struct Payout {
 
 impl Payout {
     /// Checks and normalizes the details as typed.
-    fn checked(&self) -> Result<Payout, AppError> {
+    pub fn checked(&self) -> Result<Payout, AppError> {
         let a = reftrail::bank_transfer::Account::new(
             &self.method,
             self.bank.as_deref(),
@@ -187,7 +187,8 @@ impl From<reftrail::bank_transfer::Account> for Payout {
     }
 }
 
-mod double_option {
+/// A field where `null` (`Some(None)`) differs from absent (`None`).
+pub mod double_option {
     use serde::{Deserialize, Deserializer};
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         d: D,
@@ -196,7 +197,8 @@ mod double_option {
     }
 }
 
-fn check_email(e: &Option<String>, field: &'static str) -> Result<(), AppError> {
+/// Refuses (400 `field`) what is not a plain email address.
+pub fn check_email(e: &Option<String>, field: &'static str) -> Result<(), AppError> {
     if let Some(e) = e {
         if reftrail::email::hash(e).is_none() || e.len() > 254 || e.contains([',', '"', '<', '>']) {
             return Err(AppError::bad(field, "not an email address"));
@@ -524,6 +526,7 @@ pub async fn affiliates_update(
     };
     let mut tx = state.db.begin_write().await?;
     let was = require_affiliate(&mut tx, &id).await?;
+    let before = super::payouts::PaidTo::load(&mut tx, &id).await?;
     // One UPDATE of the columns the body names; each value is bound, the names are ours.
     let mut changes: Vec<(&str, Option<String>)> = Vec::new();
     if let Some(n) = &b.name {
@@ -573,6 +576,7 @@ pub async fn affiliates_update(
     if b.coupons.is_some() {
         set_coupons(&mut tx, &id, &codes).await?;
     }
+    crate::affiliate_mail::payout_details_changed(&mut tx, &state, &id, &before).await?;
     if was == "pending" && b.status.as_deref() == Some("approved") {
         let program = state.program().await?;
         crate::affiliate_mail::affiliate_approved(&mut tx, &state, &program, &id).await?;

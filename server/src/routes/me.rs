@@ -1,10 +1,10 @@
 //! The affiliate's own view: `GET /v1/me` (profile, links, coupons, balances; `PATCH` turns
-//! the email about each new referral off or on),
+//! the email about each new referral off or on and sets where payouts go),
 //! `GET /v1/me/report` (own KPIs and referrals for a period) and `GET /v1/me/payouts` (the
 //! payouts that paid them). Only an affiliate token opens it, and only to that affiliate's data.
 
-use super::affiliates::{self, AffiliateView};
-use super::payouts::{self, Balance};
+use super::affiliates::{self, AffiliateView, Payout};
+use super::payouts::{self, Balance, PaidTo};
 use super::reports::{self, Kpis, ReportQuery};
 use crate::auth::AffiliateCaller;
 use crate::error::{AppError, AppJson, AppQuery};
@@ -34,12 +34,18 @@ pub struct Me {
     pub referral_emails: bool,
 }
 
-/// What an affiliate may change about themselves.
+/// What an affiliate may change about themselves; only the fields given change.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     /// The email about each new referral: on or off.
-    pub referral_emails: bool,
+    pub referral_emails: Option<bool>,
+    /// Their PayPal email for payouts.
+    pub payout_email: Option<String>,
+    /// Bank details (VietQR or PromptPay), replaced as a whole; `null` goes back to PayPal.
+    /// A change of either is emailed to the affiliate's contact address.
+    #[serde(default, with = "affiliates::double_option")]
+    pub payout: Option<Option<Payout>>,
 }
 
 /// The affiliate's profile, links and balances.
@@ -52,7 +58,7 @@ pub async fn me_show(
     Ok(Json(me(&state, &id).await?))
 }
 
-/// Turns the email about each new referral off or on, for the affiliate calling.
+/// Changes the calling affiliate's referral emails and payout details.
 #[utoipa::path(patch, path = "/v1/me", tag = "affiliate", request_body = UpdateMe, security(("affiliate_token" = [])),
     responses((status = 200, body = Me), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
@@ -61,14 +67,49 @@ pub async fn me_update(
     AffiliateCaller(id): AffiliateCaller,
     AppJson(body): AppJson<UpdateMe>,
 ) -> Result<Json<Me>, AppError> {
+    affiliates::check_email(&body.payout_email, "invalid_payout_email")?;
+    let payout = match &body.payout {
+        Some(Some(p)) => Some(Some(p.checked()?)),
+        other => other.clone(),
+    };
     let mut tx = state.db.begin_write().await?;
-    sqlx::query("UPDATE affiliates SET referral_emails = $1, updated_at = $2 WHERE id = $3")
-        .bind(i64::from(body.referral_emails))
+    let before = PaidTo::load(&mut tx, &id).await?;
+    if let Some(on) = body.referral_emails {
+        sqlx::query("UPDATE affiliates SET referral_emails = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(email) = &body.payout_email {
+        sqlx::query("UPDATE affiliates SET payout_email = $1 WHERE id = $2")
+            .bind(email)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(p) = &payout {
+        let p = p.as_ref();
+        sqlx::query(
+            "UPDATE affiliates SET payout_method = $1, payout_bank = $2, payout_account = $3, payout_name = $4 \
+             WHERE id = $5",
+        )
+        .bind(p.map(|p| p.method.clone()))
+        .bind(p.and_then(|p| p.bank.clone()))
+        .bind(p.map(|p| p.account.clone()))
+        .bind(p.and_then(|p| p.name.clone()))
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("UPDATE affiliates SET updated_at = $1 WHERE id = $2")
         .bind(times::now())
         .bind(&id)
         .execute(&mut *tx)
         .await?;
+    crate::affiliate_mail::payout_details_changed(&mut tx, &state, &id, &before).await?;
     tx.commit().await?;
+    state.affiliate_changed(&id);
     Ok(Json(me(&state, &id).await?))
 }
 

@@ -163,8 +163,9 @@ impl PayoutLine {
     }
 }
 
-/// Where a line's money goes.
-enum PaidTo {
+/// Where an affiliate's payouts go, or a line's money went.
+#[derive(Clone, PartialEq, Debug)]
+pub enum PaidTo {
     /// This PayPal email.
     PayPal(String),
     /// This bank account or PromptPay id.
@@ -187,6 +188,42 @@ impl PaidTo {
                 None => PaidTo::PayPal(email.unwrap_or_default()),
             },
         )
+    }
+
+    /// Where affiliate `id`'s payouts go now.
+    pub async fn load(tx: &mut crate::db::Tx, id: &str) -> Result<PaidTo, AppError> {
+        let r = sqlx::query(
+            "SELECT payout_method, COALESCE(payout_email, email, ''), payout_bank, payout_account, payout_name \
+             FROM affiliates WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(PaidTo::from_row(&r, 0)?)
+    }
+
+    /// `paypal`, `vietqr` or `promptpay`.
+    pub fn method(&self) -> &str {
+        match self {
+            PaidTo::PayPal(_) => "paypal",
+            PaidTo::Bank(p) => &p.method,
+        }
+    }
+
+    /// The PayPal email, for PayPal.
+    pub fn paypal_email(&self) -> Option<&str> {
+        match self {
+            PaidTo::PayPal(email) => Some(email),
+            PaidTo::Bank(_) => None,
+        }
+    }
+
+    /// The account or PromptPay id, for a bank transfer.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            PaidTo::PayPal(_) => None,
+            PaidTo::Bank(p) => Some(&p.account),
+        }
     }
 
     /// A PayPal line needs an email; bank details were checked when saved.
