@@ -1,10 +1,10 @@
 // The merchant dashboard and the affiliate portal on the seeded demo program: every KPI card
 // checked against GET /v1/reports/* for the same period (not just rendered), the ledger's flagged
 // referrals with their reasons, affiliates created and edited with the link builder and a
-// magic link into the portal, a payout batch with its CSV seen in the affiliate's portal, the
-// program's multi-touch model and language (followed by the dashboard, the portal and the store
-// unless a person picks another), errors shown with the server's code, keyboard use and phone
-// width. Saves screenshots for the README.
+// magic link into the portal, a payout batch with its PayPal CSV seen in the affiliate's portal,
+// the program's multi-touch model and language (followed by the dashboard, the portal and the
+// store unless a person picks another), errors shown with the server's code, keyboard use and
+// phone width. Saves screenshots for the README.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -317,14 +317,26 @@ test('payouts: a batch of approved USD balances, and its CSV', async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), section.$eval('button[data-action="csv"]', (b) => b.click())]);
   const csv = await (await import('node:fs')).promises.readFile(await download.path(), 'utf8');
   const lines = csv.trim().split(/\r?\n/);
-  assert.equal(lines.length, usd.length, `one line per affiliate with a USD balance:\n${csv}`);
   const payout = await api(stack, 'GET', `/v1/payouts/${id}`);
-  assert.equal(payout.lines.length, usd.length);
-  for (const l of payout.lines) assert.ok(csv.includes(l.paypal_email), l.paypal_email);
+  assert.equal(payout.lines.length, usd.length, 'one line per affiliate with a USD balance');
+  // The CSV is PayPal's file: the PayPal lines only.
+  const paypal = payout.lines.filter((l) => l.method === 'paypal');
+  assert.equal(lines.length, paypal.length, csv);
+  for (const l of paypal) assert.ok(csv.includes(l.paypal_email), l.paypal_email);
+  // A bank transfer paid in USD: its account details, and no QR code (VietQR carries VND).
+  const bank = payout.lines.find((l) => l.method === 'vietqr');
+  assert.ok(bank, 'the demo pays some affiliates by VietQR');
+  assert.equal(bank.transfer_qr, null);
+  const bankRow = await section.$(`tr[data-affiliate="${bank.affiliate}"]`);
+  const bankText = await bankRow.textContent();
+  assert.ok(bankText.includes(bank.account) && bankText.includes('No QR code in USD'), bankText);
+  assert.equal(await bankRow.$('button[data-action="qr"]'), null);
+  assert.ok(!csv.includes(`,${bank.affiliate},`), `${bank.affiliate} is not in the PayPal file`);
   await screenshot(page, 'dashboard-payouts');
 
-  // Each paid affiliate finds the batch in their portal's payout history; nobody else's line.
-  const line = payout.lines[0];
+  // Each paid affiliate finds the batch in their portal's payout history, with where it went;
+  // nobody else's line.
+  const line = bank;
   const { token } = await api(stack, 'POST', `/v1/affiliates/${encodeURIComponent(line.affiliate)}/token`);
   const ctx = await newContext(browser);
   const portal = await newPage(ctx);
@@ -336,6 +348,7 @@ test('payouts: a batch of approved USD balances, and its CSV', async () => {
   const expected = await portal.evaluate((n) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(n / 100), line.amount);
   assert.ok(shown.includes(expected), `${shown} shows ${expected}`);
   assert.match(shown, /November/);
+  assert.ok(shown.includes(`Bank transfer (VietQR) · ${line.account}`), shown);
   assert.equal((await portal.$$('#payout-history tbody tr')).length, 1, 'only their own line of the batch');
   assert.deepEqual(portal.errors.map(String), []);
   await screenshot(portal, 'portal-payouts');

@@ -234,9 +234,10 @@ export async function newPage(context) {
   return page;
 }
 
-export async function screenshot(page, name) {
+/** Saves `name`.png in the artifacts: the whole page, unless `options` say otherwise. */
+export async function screenshot(page, name, options = {}) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true, ...options });
 }
 
 /** Signs in to the dashboard in `page` (English UI). */

@@ -1,10 +1,12 @@
-// Affiliates: list with filters, create and edit (category, status, rate override, coupon codes),
-// a new portal token (magic link), and a link builder for every link form.
+// Affiliates: list with filters, create and edit (category, status, rate override, coupon codes,
+// how they are paid: PayPal, a Vietnamese bank account by VietQR, or PromptPay), a new portal
+// token (magic link), and a link builder for every link form.
 
 import { t, money, date, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
+import { banksByName } from './banks.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -80,12 +82,89 @@ function overridePercent(a) {
   return s && s.type === 'percent' ? String(s.rate_bps / 100) : '';
 }
 
+const PAYOUT_METHODS = ['paypal', 'vietqr', 'promptpay'];
+
+/**
+ * The payout method and its fields: the PayPal email, or a bank account (VietQR: bank, account,
+ * holder; PromptPay: id, holder). The fields of the other methods are hidden and disabled, so
+ * the browser neither checks nor submits them.
+ */
+function payoutFields(a) {
+  const now = a?.payout || null;
+  const method = h('select', { id: 'a-payout-method' }, PAYOUT_METHODS.map((m) => h('option', { value: m, selected: (now?.method || 'paypal') === m }, t(`dash.method_${m}`))));
+  const email = h('input', { id: 'a-payout', type: 'email', maxlength: 254, value: a?.payout_email || '' });
+  const banks = banksByName();
+  const vietqr = now?.method === 'vietqr' ? now : null;
+  const listed = vietqr && banks.some((b) => b.bin === vietqr.bank);
+  const bank = h(
+    'select',
+    { id: 'a-bank', required: true },
+    h('option', { value: '' }, t('dash.bank_choose')),
+    banks.map((b) => h('option', { value: b.bin, selected: listed && vietqr.bank === b.bin }, b.name)),
+    h('option', { value: 'other', selected: !!vietqr && !listed }, t('dash.bank_other')),
+  );
+  const bin = h('input', { id: 'a-bank-bin', required: true, inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', value: vietqr && !listed ? vietqr.bank : '' });
+  const account = h('input', { id: 'a-bank-account', required: true, maxlength: 40, autocomplete: 'off', spellcheck: 'false', value: vietqr?.account || '' });
+  const promptpay = h('input', { id: 'a-promptpay', required: true, inputmode: 'tel', maxlength: 40, autocomplete: 'off', value: now?.method === 'promptpay' ? now.account : '' });
+  const holder = h('input', { id: 'a-payout-name', maxlength: 100, autocomplete: 'off', value: now?.name || '' });
+
+  const groups = {
+    email: field(t('dash.payout_email'), email, t('dash.payout_email_hint')),
+    bank: field(t('dash.bank'), bank),
+    bin: field(t('dash.bank_bin'), bin, t('dash.bank_bin_hint')),
+    account: field(t('dash.bank_account'), account, t('dash.bank_account_hint')),
+    promptpay: field(t('dash.promptpay_id'), promptpay, t('dash.promptpay_id_hint')),
+    holder: field(t('dash.account_name'), holder, t('dash.account_name_hint')),
+  };
+  const show = () => {
+    const m = method.value;
+    const on = {
+      email: m === 'paypal',
+      bank: m === 'vietqr',
+      bin: m === 'vietqr' && bank.value === 'other',
+      account: m === 'vietqr',
+      promptpay: m === 'promptpay',
+      holder: m !== 'paypal',
+    };
+    for (const [k, el] of Object.entries(groups)) {
+      el.hidden = !on[k];
+      el.querySelector('input, select').disabled = !on[k];
+    }
+  };
+  method.addEventListener('change', show);
+  bank.addEventListener('change', () => {
+    show();
+    if (bank.value === 'other') bin.focus();
+  });
+  show();
+
+  return {
+    fields: [field(t('dash.payout_method'), method), ...Object.values(groups)],
+    email,
+    /** The `payout` to send: null for PayPal. The server cleans and checks the account. */
+    value() {
+      const name = holder.value.trim() || undefined;
+      if (method.value === 'vietqr') return { method: 'vietqr', bank: bank.value === 'other' ? bin.value.trim() : bank.value, account: account.value.trim(), name };
+      if (method.value === 'promptpay') return { method: 'promptpay', account: promptpay.value.trim(), name };
+      return null;
+    },
+    /** The input a server error code is about, if it is one of these fields. */
+    inputFor(code) {
+      if (code === 'invalid_payout_bank') return bank.value === 'other' ? bin : bank;
+      if (code === 'invalid_payout_account') return method.value === 'promptpay' ? promptpay : account;
+      if (code === 'invalid_payout_name') return holder;
+      if (code === 'invalid_payout_method') return method;
+      return null;
+    },
+  };
+}
+
 function affiliateForm(api, program, a, done) {
   const editing = !!a;
   const id = h('input', { id: 'a-id', required: true, maxlength: 64, pattern: '[A-Za-z0-9._\\-]{1,64}', value: a?.id || '', disabled: editing });
   const name = h('input', { id: 'a-name', required: true, maxlength: 200, value: a?.name || '' });
   const email = h('input', { id: 'a-email', type: 'email', maxlength: 254, value: a?.email || '' });
-  const payout = h('input', { id: 'a-payout', type: 'email', maxlength: 254, value: a?.payout_email || '' });
+  const payout = payoutFields(a);
   const category = h('select', { id: 'a-category' }, CATEGORIES.map((c) => h('option', { value: c, selected: (a?.category || 'other') === c }, t(`cat.${c}`))));
   const status = h('select', { id: 'a-status' }, STATUSES.map((s) => h('option', { value: s, selected: (a?.status || 'approved') === s }, t(`status.${s}`))));
   const rate = h('input', { id: 'a-rate', inputmode: 'decimal', value: overridePercent(a), placeholder: t('dash.program_default') });
@@ -101,11 +180,13 @@ function affiliateForm(api, program, a, done) {
       id: editing ? 'edit-affiliate' : 'new-affiliate',
       onsubmit: async (e) => {
         e.preventDefault();
+        form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
         if (!form.reportValidity()) return;
         const body = {
           name: name.value.trim(),
           email: email.value.trim() || undefined,
-          payout_email: payout.value.trim() || undefined,
+          payout_email: payout.email.value.trim() || undefined,
+          payout: payout.value(),
           category: category.value,
           status: status.value,
           coupons: coupons.value.split(/[\s,]+/).map((c) => c.trim()).filter(Boolean),
@@ -130,11 +211,18 @@ function affiliateForm(api, program, a, done) {
             done(null);
           } else {
             if (body.commission === null) delete body.commission;
+            if (body.payout === null) delete body.payout;
             const created = await api.createAffiliate({ id: id.value.trim(), ...body });
             done(created);
           }
         } catch (err) {
           fill(msg, failure(err));
+          // Point at the payout field the server refused, for the eye and for screen readers.
+          const bad = payout.inputFor(err.code);
+          if (bad) {
+            bad.setAttribute('aria-invalid', 'true');
+            bad.focus();
+          }
         }
       },
     },
@@ -145,7 +233,7 @@ function affiliateForm(api, program, a, done) {
       field(t('dash.affiliate_id'), id, t('dash.affiliate_id_hint')),
       field(t('dash.name'), name),
       field(t('dash.email'), email),
-      field(t('dash.payout_email'), payout),
+      payout.fields,
       field(t('dash.category'), category),
       field(t('dash.status'), status),
       field(t('dash.rate_override'), rate, t('dash.rate_override_hint', { rate: program.commission.sale?.type === 'percent' ? `${program.commission.sale.rate_bps / 100} %` : '—' })),

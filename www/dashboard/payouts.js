@@ -1,9 +1,87 @@
 // Payouts: what is payable now (approved balances), a new batch of every approved balance (or
-// one currency), past batches with their lines, and each batch's CSV (PayPal mass payment).
+// one currency), past batches with their lines, each batch's CSV of its PayPal lines (PayPal mass
+// payment), and for a bank transfer line the QR code the merchant's banking app scans (VietQR in
+// VND, PromptPay in THB).
 
 import { t, money, dateTime } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, notify, loading, download } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
+import { bankName } from './banks.js';
+import { qrSvg } from '../vendor/qrcode.js';
+
+/** Lines from before bank transfers have no method: they were PayPal's. */
+const methodOf = (l) => l.method || 'paypal';
+
+/** Who a line pays: the PayPal email, or the bank (VietQR), account and holder's name. */
+function paidTo(l) {
+  if (methodOf(l) === 'paypal') return l.paypal_email || '—';
+  // One element, so that it stays one piece beside its label at phone width.
+  return h(
+    'span',
+    {},
+    l.bank ? [h('span', { class: 'bank-name' }, bankName(l.bank)), ' · '] : null,
+    h('code', { class: 'account' }, l.account),
+    l.account_name ? [' · ', h('span', { class: 'account-name' }, l.account_name)] : null,
+  );
+}
+
+/**
+ * The line's QR button and the row it opens: the QR code of `transfer_qr` (built by the QR
+ * library from the payload text only), big enough to scan from a screen, with the amount under it.
+ */
+function qrRow(l, cols) {
+  const amount = money(l.amount, l.currency);
+  const box = h('div', { class: 'transfer-qr' });
+  const row = h('tr', { class: 'qr-row', hidden: true }, h('td', { colspan: cols, class: 'qr-cell' }, box));
+  const btn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      dataset: { action: 'qr' },
+      'aria-expanded': 'false',
+      onclick: async () => {
+        if (!row.hidden) {
+          row.hidden = true;
+          btn.setAttribute('aria-expanded', 'false');
+          btn.textContent = t('dash.show_qr');
+          return;
+        }
+        if (!box.firstChild) {
+          const code = h('div', { class: 'qr-code' });
+          code.innerHTML = await qrSvg(l.transfer_qr);
+          code.firstElementChild?.setAttribute('role', 'img');
+          code.firstElementChild?.setAttribute('aria-label', t('dash.qr_of_transfer', { amount, account: l.account }));
+          fill(box, code, h('p', { class: 'qr-amount' }, amount), h('p', { class: 'qr-to' }, paidTo(l)), h('p', { class: 'hint' }, t('dash.qr_scan')));
+        }
+        row.hidden = false;
+        btn.setAttribute('aria-expanded', 'true');
+        btn.textContent = t('dash.hide_qr');
+      },
+    },
+    t('dash.show_qr'),
+  );
+  return [btn, row];
+}
+
+/** The rows of one line: the line, and for a QR the row that shows it. */
+function lineRows(l) {
+  const cols = [t('dash.affiliate'), t('dash.method'), t('dash.paid_to'), t('dash.amount')];
+  const method = methodOf(l);
+  const [qr, qrOpen] = l.transfer_qr ? qrRow(l, cols.length + 1) : [null, null];
+  return [
+    h(
+      'tr',
+      { dataset: { affiliate: l.affiliate, method, currency: l.currency } },
+      h('td', { 'data-label': cols[0] }, l.affiliate),
+      h('td', { 'data-label': cols[1] }, t(`dash.method_${method}`)),
+      h('td', { 'data-label': cols[2], class: 'paid-to' }, paidTo(l)),
+      h('td', { class: 'num', 'data-label': cols[3] }, money(l.amount, l.currency)),
+      h('td', { class: 'line-action' }, qr || (method === 'paypal' ? null : h('small', { class: 'hint' }, t('dash.no_qr', { currency: l.currency })))),
+    ),
+    qrOpen,
+  ];
+}
 
 export async function payouts(main, { api, render }) {
   clearCharts();
@@ -66,47 +144,56 @@ export async function payouts(main, { api, render }) {
     : empty(t('dash.nothing_payable'), t('dash.nothing_payable_next'));
 
   const batches = list.payouts.length
-    ? list.payouts.map((p) =>
-        h(
+    ? list.payouts.map((p) => {
+        const paypal = p.lines.some((l) => methodOf(l) === 'paypal');
+        const bank = p.lines.some((l) => methodOf(l) !== 'paypal');
+        return h(
           'section',
           { class: 'card payout', dataset: { id: p.id } },
           h(
             'div',
             { class: 'section-head' },
             h('h2', {}, `${t('dash.payout')} ${dateTime(p.at)}`),
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'btn',
-                dataset: { action: 'csv' },
-                onclick: async (e) => {
-                  const btn = e.currentTarget;
-                  btn.disabled = true;
-                  try {
-                    download(`payout-${p.id}.csv`, await api.payoutCsv(p.id), 'text/csv');
-                  } catch (err) {
-                    notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
-                  }
-                  btn.disabled = false;
-                },
-              },
-              t('dash.download_csv'),
-            ),
+            // The CSV is PayPal's mass payment file: it lists the PayPal lines only.
+            paypal
+              ? h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'btn',
+                    dataset: { action: 'csv' },
+                    title: t('dash.paypal_csv_hint'),
+                    onclick: async (e) => {
+                      const btn = e.currentTarget;
+                      btn.disabled = true;
+                      try {
+                        download(`payout-${p.id}-paypal.csv`, await api.payoutCsv(p.id), 'text/csv');
+                      } catch (err) {
+                        notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
+                      }
+                      btn.disabled = false;
+                    },
+                  },
+                  t('dash.download_paypal_csv'),
+                )
+              : null,
           ),
           p.note ? h('p', {}, p.note) : null,
           h('p', { class: 'hint' }, h('code', {}, p.id)),
+          paypal && bank ? h('p', { class: 'hint' }, t('dash.paypal_csv_hint')) : null,
+          bank ? h('p', { class: 'hint' }, t('dash.bank_lines_hint')) : null,
           h(
             'div',
             { class: 'table-wrap' },
             h(
               'table',
-              { class: 'stack' },
-              h('tbody', {}, p.lines.map((l) => h('tr', {}, h('td', { 'data-label': t('dash.affiliate') }, l.affiliate), h('td', { 'data-label': t('dash.email') }, l.paypal_email || '—'), h('td', { class: 'num', 'data-label': t('dash.amount') }, money(l.amount, l.currency))))),
+              { class: 'stack payout-lines' },
+              h('thead', {}, h('tr', {}, [t('dash.affiliate'), t('dash.method'), t('dash.paid_to'), t('dash.amount'), ''].map((c, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, c)))),
+              h('tbody', {}, p.lines.map(lineRows)),
             ),
           ),
-        ),
-      )
+        );
+      })
     : [empty(t('dash.no_payouts'), t('dash.no_payouts_next'))];
 
   fill(main, h('h1', {}, t('dash.nav_payouts')), create, h('h2', {}, t('dash.payable')), balTable, h('h2', {}, t('dash.past_payouts')), ...batches);

@@ -307,7 +307,7 @@ async function render() {
                   h('td', { class: 'num', 'data-label': cols[1] }, money(p.amount, p.currency)),
                   h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals)),
                   h('td', { 'data-label': cols[3] }, h('code', {}, p.id), p.note ? ` · ${p.note}` : null),
-                  h('td', { 'data-label': cols[4] }, p.paypal_email),
+                  h('td', { 'data-label': cols[4] }, p.paypal_email ?? [t(`dash.method_${p.method}`), ' · ', h('code', {}, p.account)]),
                 ),
               ),
             ),

@@ -1,0 +1,266 @@
+// Bank-transfer payouts in the merchant dashboard: affiliates paid by VietQR (a Vietnamese bank
+// account) and PromptPay set up through the affiliate form (with the server's error for a bad
+// account), credited, approved and batched; each bank line shows its bank, account and holder,
+// and "Show QR" draws the line's transfer_qr as a QR code with the amount under it; the CSV button
+// is PayPal's and appears only for batches with PayPal lines. Phone width too; saves the
+// screenshot of a shown QR for the README.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, CREDS } from './harness.mjs';
+
+let stack;
+let browser;
+const ids = {};
+
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+  // Settle the demo's approved balances first, so the batches below hold this test's lines only.
+  await api(stack, 'POST', '/v1/payouts', { note: 'Demo balances' });
+});
+
+after(async () => {
+  await browser?.close();
+  if (stack) await stopStack(stack);
+});
+
+async function signedIn(hash, viewport = { width: 1100, height: 1200 }) {
+  const ctx = await newContext(browser, { viewport });
+  const page = await newPage(ctx);
+  await dashboardSignIn(stack, page, hash);
+  return page;
+}
+
+/** The HTTP status of a GET with the secret key. */
+async function statusOf(p) {
+  const r = await fetch(stack.base + p, { headers: { Authorization: `Bearer ${CREDS.REFTRAIL_SECRET_KEY}` } });
+  await r.arrayBuffer();
+  return r.status;
+}
+
+/** A sale credited to `affiliate` through its coupon, its referral approved. */
+async function creditApproved(coupon, amount, currency) {
+  const sale = await api(stack, 'POST', '/v1/sales', { order_id: uniqueId('order'), amount, currency, coupon });
+  assert.ok(sale.referral, `the sale with ${coupon} is credited`);
+  await api(stack, 'POST', `/v1/referrals/${sale.referral.id}/approve`);
+  return sale.referral;
+}
+
+/** Creates a batch of `currency` in the payouts view and answers its id (from the API). */
+async function createBatch(page, currency) {
+  const known = new Set((await api(stack, 'GET', '/v1/payouts')).payouts.map((p) => p.id));
+  await page.selectOption('#payout-currency', currency);
+  await page.click('#create-payout');
+  const batch = await until(async () => (await api(stack, 'GET', '/v1/payouts')).payouts.find((p) => !known.has(p.id)));
+  await page.waitForSelector(`section.payout[data-id="${batch.id}"]`);
+  return batch.id;
+}
+
+/** The `d` of every path of an SVG, to compare two renderings of one QR code. */
+const pathsOf = (svg) => [...svg.matchAll(/\sd="([^"]+)"/g)].map((m) => m[1]);
+
+/** What the QR library draws for `text` in `page` (the library the dashboard loads). */
+function librarySvg(page, text) {
+  return page.evaluate(async (t) => (await import(new URL('../vendor/qrcode.js', location.href).href)).qrSvg(t), text);
+}
+
+test('affiliate form: VietQR with a bank from the list (a bad account shows the server’s error), PromptPay with a mobile number', async () => {
+  const page = await signedIn('#/affiliates');
+  await page.waitForSelector('#add-affiliate');
+
+  await page.click('#add-affiliate');
+  ids.vietqr = uniqueId('vqr');
+  ids.vietqrCoupon = `VQR${Date.now().toString(36).toUpperCase()}`;
+  await page.fill('#a-id', ids.vietqr);
+  await page.fill('#a-name', 'Nguyễn Văn An');
+  await page.fill('#a-email', `${ids.vietqr}@affiliates.example`);
+  await page.fill('#a-coupons', ids.vietqrCoupon);
+  // PayPal by default: the PayPal email field, no bank fields.
+  assert.equal(await page.inputValue('#a-payout-method'), 'paypal');
+  assert.ok(await page.isVisible('#a-payout'));
+  assert.ok(await page.isHidden('#a-bank'));
+  await page.selectOption('#a-payout-method', 'vietqr');
+  assert.ok(await page.isHidden('#a-payout'));
+  assert.ok(await page.isVisible('#a-bank') && await page.isVisible('#a-bank-account') && await page.isVisible('#a-payout-name'));
+  // Every listed bank by name, its NAPAS BIN as the value, then "Other".
+  const options = await page.$$eval('#a-bank option', (os) => os.map((o) => [o.value, o.textContent]));
+  const banks = options.slice(1, -1);
+  assert.equal(banks.length, 50);
+  assert.deepEqual(banks.map((b) => b[1]), [...banks.map((b) => b[1])].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })));
+  assert.ok(banks.every(([bin]) => /^\d{6}$/.test(bin)));
+  assert.deepEqual(options.find((o) => o[1] === 'Vietcombank'), ['970436', 'Vietcombank']);
+  assert.deepEqual(options.at(-1), ['other', 'Other (enter BIN)']);
+  await page.selectOption('#a-bank', 'other');
+  assert.ok(await page.isVisible('#a-bank-bin'), 'Other asks for the BIN');
+  await page.selectOption('#a-bank', '970436');
+  assert.ok(await page.isHidden('#a-bank-bin'));
+  await page.fill('#a-bank-account', '0011/001932418');
+  await page.fill('#a-payout-name', 'NGUYEN VAN AN');
+  await page.click('#new-affiliate button[type=submit]');
+
+  // The server refuses the account; the form says so with its code, at the field, and nothing is created.
+  const err = await page.waitForSelector('#new-affiliate .state-error');
+  assert.match(await err.textContent(), /\(invalid_payout_account\)/);
+  assert.equal(await page.getAttribute('#a-bank-account', 'aria-invalid'), 'true');
+  assert.equal(await statusOf(`/v1/affiliates/${ids.vietqr}`), 404);
+
+  // Spaces are fine: the server keeps the digits.
+  await page.fill('#a-bank-account', '0011 0019 32418');
+  await page.click('#new-affiliate button[type=submit]');
+  await page.waitForSelector('#magic-link');
+  const a = await api(stack, 'GET', `/v1/affiliates/${ids.vietqr}`);
+  assert.deepEqual(a.payout, { method: 'vietqr', bank: '970436', account: '0011001932418', name: 'NGUYEN VAN AN' });
+  // The affiliate's view opens with what was saved.
+  await page.waitForSelector('#edit-affiliate');
+  assert.equal(await page.inputValue('#a-payout-method'), 'vietqr');
+  assert.equal(await page.inputValue('#a-bank'), '970436');
+  assert.equal(await page.inputValue('#a-bank-account'), '0011001932418');
+  assert.equal(await page.inputValue('#a-payout-name'), 'NGUYEN VAN AN');
+
+  // PromptPay: a mobile number as people write it.
+  await page.click('#add-affiliate');
+  ids.promptpay = uniqueId('ppay');
+  ids.promptpayCoupon = `PPAY${Date.now().toString(36).toUpperCase()}`;
+  await page.fill('#a-id', ids.promptpay);
+  await page.fill('#a-name', 'Somchai Jaidee');
+  await page.fill('#a-coupons', ids.promptpayCoupon);
+  await page.selectOption('#a-payout-method', 'promptpay');
+  assert.ok(await page.isHidden('#a-bank'));
+  assert.ok(await page.isVisible('#a-promptpay'));
+  await page.fill('#a-promptpay', '+66 81 234 5678');
+  await page.fill('#a-payout-name', 'Somchai Jaidee');
+  await page.click('#new-affiliate button[type=submit]');
+  await page.waitForSelector('#magic-link');
+  const p = await api(stack, 'GET', `/v1/affiliates/${ids.promptpay}`);
+  assert.equal(p.payout.method, 'promptpay');
+  assert.equal(p.payout.account, '0812345678');
+  assert.equal(p.payout.name, 'Somchai Jaidee');
+  assert.ok(!p.payout.bank, 'no bank for PromptPay');
+  assert.deepEqual(page.errors.map(String), []);
+});
+
+test('payouts: a PromptPay batch in THB (QR, no CSV), then a VND batch with a PayPal and a VietQR line (QR shown, PayPal CSV)', async () => {
+  assert.ok(ids.vietqr && ids.promptpay, 'the affiliates of the test above');
+  ids.paypal = uniqueId('pp');
+  const paypalCoupon = `PAYPAL${Date.now().toString(36).toUpperCase()}`;
+  await api(stack, 'POST', '/v1/affiliates', { id: ids.paypal, name: 'Paula Pay', email: `${ids.paypal}@affiliates.example`, payout_email: `paypal-${ids.paypal}@affiliates.example`, category: 'content', coupons: [paypalCoupon] });
+  await creditApproved(ids.vietqrCoupon, 2500000, 'VND');
+  await creditApproved(ids.promptpayCoupon, 125000, 'THB');
+  await creditApproved(paypalCoupon, 1000000, 'VND');
+
+  const page = await signedIn('#/payouts');
+  await page.waitForSelector('#balances');
+  const fmt = (minor, currency) => page.evaluate(([n, c]) => new Intl.NumberFormat('en-US', { style: 'currency', currency: c }).format(c === 'VND' ? n : n / 100), [minor, currency]);
+
+  // THB: the PromptPay line alone. Bank lines only: no CSV.
+  const thbId = await createBatch(page, 'THB');
+  const thb = await api(stack, 'GET', `/v1/payouts/${thbId}`);
+  assert.equal(thb.lines.length, 1);
+  const pp = thb.lines[0];
+  assert.equal(pp.method, 'promptpay');
+  assert.ok(pp.transfer_qr.startsWith('000201') && pp.transfer_qr.includes('A000000677010111'), pp.transfer_qr);
+  const thbSection = `section.payout[data-id="${thbId}"]`;
+  assert.equal(await page.$(`${thbSection} button[data-action="csv"]`), null, 'no PayPal lines, no CSV');
+  const ppRow = await page.waitForSelector(`${thbSection} tr[data-affiliate="${ids.promptpay}"]`);
+  const ppText = await ppRow.textContent();
+  assert.ok(ppText.includes('PromptPay') && ppText.includes('0812345678') && ppText.includes('Somchai Jaidee'), ppText);
+  await ppRow.$eval('button[data-action="qr"]', (b) => b.click());
+  const ppSvg = await page.waitForSelector(`${thbSection} tr.qr-row .transfer-qr svg`);
+  assert.deepEqual(pathsOf(await ppSvg.evaluate((e) => e.outerHTML)), pathsOf(await librarySvg(page, pp.transfer_qr)), 'the QR of the line’s payload');
+  assert.equal(await page.textContent(`${thbSection} .qr-amount`), await fmt(pp.amount, 'THB'));
+
+  // VND: the PayPal and the VietQR line.
+  const vndId = await createBatch(page, 'VND');
+  const vnd = await api(stack, 'GET', `/v1/payouts/${vndId}`);
+  assert.deepEqual(vnd.lines.map((l) => l.affiliate).sort(), [ids.paypal, ids.vietqr].sort());
+  const line = vnd.lines.find((l) => l.affiliate === ids.vietqr);
+  assert.equal(line.method, 'vietqr');
+  assert.equal(line.amount, 200000, '8 % of 2,500,000 VND');
+  assert.equal(line.paypal_email, null);
+  assert.ok(line.transfer_qr.startsWith('000201'), line.transfer_qr);
+  assert.ok(line.transfer_qr.includes('A000000727'), line.transfer_qr);
+  assert.ok(line.transfer_qr.includes('0006970436' + '0113' + '0011001932418'), 'the bank and the account');
+  const section = `section.payout[data-id="${vndId}"]`;
+  const row = await page.waitForSelector(`${section} tr[data-affiliate="${ids.vietqr}"]`);
+  const shown = await row.textContent();
+  for (const s of ['Bank transfer (VietQR)', 'Vietcombank', '0011001932418', 'NGUYEN VAN AN', await fmt(200000, 'VND')]) assert.ok(shown.includes(s), `${shown} shows ${s}`);
+  const paypalRow = await page.textContent(`${section} tr[data-affiliate="${ids.paypal}"]`);
+  assert.ok(paypalRow.includes('PayPal') && paypalRow.includes(`paypal-${ids.paypal}@affiliates.example`), paypalRow);
+  assert.equal(await row.$('button[data-action="qr"][aria-expanded="false"]').then((b) => b.textContent()), 'Show QR');
+  await row.$eval('button[data-action="qr"]', (b) => b.click());
+  const svg = await page.waitForSelector(`${section} tr.qr-row .transfer-qr svg`);
+  assert.deepEqual(pathsOf(await svg.evaluate((e) => e.outerHTML)), pathsOf(await librarySvg(page, line.transfer_qr)), 'the QR of the line’s payload');
+  const box = await svg.boundingBox();
+  assert.ok(box.width >= 250 && box.height >= 250, `big enough to scan off a screen: ${box.width}×${box.height}`);
+  assert.equal(await page.textContent(`${section} .qr-amount`), await fmt(200000, 'VND'));
+  assert.equal(await row.$eval('button[data-action="qr"]', (b) => b.getAttribute('aria-expanded')), 'true');
+
+  // The CSV is PayPal's: its line only.
+  const csvButton = await page.$(`${section} button[data-action="csv"]`);
+  assert.equal(await csvButton.textContent(), 'Download PayPal CSV');
+  const [download] = await Promise.all([page.waitForEvent('download'), csvButton.click()]);
+  const csv = await fs.promises.readFile(await download.path(), 'utf8');
+  assert.equal(csv.trim().split(/\r?\n/).length, 1, csv);
+  assert.ok(csv.includes(`paypal-${ids.paypal}@affiliates.example`) && !csv.includes(ids.vietqr), csv);
+
+  // The screenshot for the README: the payouts view with the VietQR line's QR code shown.
+  // The top of the view down to the QR code, without the passing "created" notice.
+  await page.evaluate(() => document.getElementById('notice')?.replaceChildren());
+  const qrBox = await page.$eval(`${section} tr.qr-row`, (e) => e.getBoundingClientRect().bottom + window.scrollY);
+  await screenshot(page, 'dashboard-payout-qr', { clip: { x: 0, y: 0, width: 1100, height: Math.ceil(qrBox) + 24 } });
+  assert.deepEqual(page.errors.map(String), []);
+  ids.vndPayout = vndId;
+});
+
+test('payouts at phone width, and in Vietnamese: the QR fits the screen', async () => {
+  assert.ok(ids.vndPayout, 'the batch of the test above');
+  const page = await signedIn('#/payouts', { width: 390, height: 844 });
+  const section = `section.payout[data-id="${ids.vndPayout}"]`;
+  const row = await page.waitForSelector(`${section} tr[data-affiliate="${ids.vietqr}"]`);
+  await row.$eval('button[data-action="qr"]', (b) => b.click());
+  const svg = await page.waitForSelector(`${section} tr.qr-row .transfer-qr svg`);
+  const box = await svg.boundingBox();
+  assert.ok(box.width >= 250 && box.x >= 0 && box.x + box.width <= 390, `${box.x} + ${box.width} at 390px`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling at phone width (${overflow}px)`);
+  await svg.scrollIntoViewIfNeeded();
+  await screenshot(page, 'dashboard-payout-qr-phone', { fullPage: false });
+
+  await page.goto(`${stack.base}/dashboard/?lang=vi#/payouts`);
+  const vi = await page.waitForSelector(`${section} tr[data-affiliate="${ids.vietqr}"]`);
+  assert.match(await vi.textContent(), /Chuyển khoản ngân hàng \(VietQR\).*Vietcombank/);
+  assert.equal(await vi.$eval('button[data-action="qr"]', (b) => b.textContent), 'Hiện mã QR');
+  assert.equal(await page.textContent(`${section} button[data-action="csv"]`), 'Tải CSV PayPal');
+  assert.deepEqual(page.errors.map(String), []);
+});
+
+test('affiliate form: another bank by its BIN, then back to PayPal; past payout lines keep what they paid to', async () => {
+  assert.ok(ids.vndPayout, 'the batch of the test above');
+  const page = await signedIn(`#/affiliates?id=${ids.vietqr}`);
+  await page.waitForSelector('#edit-affiliate');
+  await page.selectOption('#a-bank', 'other');
+  await page.fill('#a-bank-bin', '970999');
+  await page.fill('#a-bank-account', '9704-1234.5678');
+  await page.click('#edit-affiliate button[type=submit]');
+  await until(async () => (await api(stack, 'GET', `/v1/affiliates/${ids.vietqr}`)).payout?.bank === '970999');
+  assert.deepEqual((await api(stack, 'GET', `/v1/affiliates/${ids.vietqr}`)).payout, { method: 'vietqr', bank: '970999', account: '970412345678', name: 'NGUYEN VAN AN' });
+  // An unlisted BIN opens as "Other" with the BIN.
+  await page.reload();
+  await page.waitForSelector('#edit-affiliate');
+  assert.equal(await page.inputValue('#a-bank'), 'other');
+  assert.equal(await page.inputValue('#a-bank-bin'), '970999');
+
+  await page.selectOption('#a-payout-method', 'paypal');
+  assert.ok(await page.isHidden('#a-bank') && await page.isHidden('#a-payout-name'));
+  await page.click('#edit-affiliate button[type=submit]');
+  await until(async () => (await api(stack, 'GET', `/v1/affiliates/${ids.vietqr}`)).payout === null);
+
+  const past = (await api(stack, 'GET', `/v1/payouts/${ids.vndPayout}`)).lines.find((l) => l.affiliate === ids.vietqr);
+  assert.deepEqual([past.method, past.bank, past.account], ['vietqr', '970436', '0011001932418']);
+  await page.goto(`${stack.base}/dashboard/?lang=en#/payouts`);
+  const row = await page.waitForSelector(`section.payout[data-id="${ids.vndPayout}"] tr[data-affiliate="${ids.vietqr}"]`);
+  assert.match(await row.textContent(), /Vietcombank/);
+  assert.deepEqual(page.errors.map(String), []);
+});
