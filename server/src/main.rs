@@ -118,7 +118,8 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         sales_per_mille: u64,
     },
-    /// Write a payout as a PayPal mass payment CSV.
+    /// Write a payout's PayPal lines as a PayPal mass payment CSV (its bank transfer lines are
+    /// paid from the dashboard, where each has its QR code).
     ExportPayout {
         /// The payout to export.
         #[arg(long, conflicts_with = "create")]
@@ -370,14 +371,23 @@ async fn export_payout(
         }
         (None, false) => anyhow::bail!("give --id PAYOUT or --create"),
     };
-    let res = reftrail_server::routes::payouts::payouts_show(
-        axum::extract::State(state),
-        reftrail_server::auth::Merchant,
-        axum::extract::Path(format!("{id}.csv")),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let show = |path: String| {
+        reftrail_server::routes::payouts::payouts_show(
+            axum::extract::State(state.clone()),
+            reftrail_server::auth::Merchant,
+            axum::extract::Path(path),
+        )
+    };
+    let res = show(format!("{id}.csv"))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let body = axum::body::to_bytes(res.into_body(), 1 << 24).await?;
+    let view = show(id.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let view: serde_json::Value =
+        serde_json::from_slice(&axum::body::to_bytes(view.into_body(), 1 << 24).await?)?;
+    let bank = view["lines"]
+        .as_array()
+        .map_or(0, |l| l.iter().filter(|l| l["method"] != "paypal").count());
     match out {
         Some(p) => std::fs::write(p, &body).with_context(|| format!("writing {}", p.display()))?,
         None => {
@@ -386,6 +396,11 @@ async fn export_payout(
         }
     }
     eprintln!("payout {id}");
+    if bank > 0 {
+        eprintln!(
+            "{bank} line(s) paid by bank transfer are not in the PayPal file: pay them from the dashboard's Payouts, where each has its QR code"
+        );
+    }
     Ok(())
 }
 
