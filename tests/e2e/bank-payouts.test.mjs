@@ -3,12 +3,13 @@
 // account), credited, approved and batched; each bank line shows its bank, account and holder,
 // and "Show QR" draws the line's transfer_qr as a QR code with the amount under it; the CSV button
 // is PayPal's and appears only for batches with PayPal lines. Phone width too; saves the
-// screenshot of a shown QR for the README.
+// screenshot of a shown QR for the README. In the portal, the affiliate sets where their own
+// payouts go (the merchant's API sees it, a refused id changes nothing), with its screenshot.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, CREDS } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, mailBody, CREDS } from './harness.mjs';
 
 let stack;
 let browser;
@@ -263,4 +264,128 @@ test('affiliate form: another bank by its BIN, then back to PayPal; past payout 
   const row = await page.waitForSelector(`section.payout[data-id="${ids.vndPayout}"] tr[data-affiliate="${ids.vietqr}"]`);
   assert.match(await row.textContent(), /Vietcombank/);
   assert.deepEqual(page.errors.map(String), []);
+});
+
+test('portal: the affiliate sets where their payouts go (VietQR by bank name, a refused PromptPay id, back to PayPal); the merchant sees each change', async () => {
+  const id = uniqueId('self');
+  const contact = `${id}@affiliates.example`;
+  const { token } = await api(stack, 'POST', '/v1/affiliates', { id, name: 'Trần Thị Bích', email: contact, category: 'content' });
+  const merchantView = () => api(stack, 'GET', `/v1/affiliates/${id}`);
+  const ctx = await newContext(browser, { viewport: { width: 1100, height: 1200 } });
+  const page = await newPage(ctx);
+  await page.goto(`${stack.base}/portal/?lang=en#token=${token}`);
+  await page.waitForSelector('#payout-details');
+  const shown = (f) => page.textContent(`#payout-now dd[data-field="${f}"]`);
+
+  // PayPal to the contact address until told otherwise.
+  assert.equal(await page.textContent('#payout-details-title'), 'How you get paid');
+  assert.equal(await shown('method'), 'PayPal');
+  assert.equal(await shown('email'), `${contact} (your contact email)`);
+  await page.click('#payout-change');
+  assert.ok(await page.isHidden('#payout-change'));
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'my-payout-method');
+  assert.equal(await page.inputValue('#my-payout-method'), 'paypal');
+  assert.equal(await page.inputValue('#my-payout'), contact);
+  assert.ok(await page.isHidden('#my-bank'));
+
+  // VietQR: the bank by its name (the same list as the dashboard's), the account as people write it.
+  await page.selectOption('#my-payout-method', 'vietqr');
+  assert.ok(await page.isHidden('#my-payout'));
+  const options = await page.$$eval('#my-bank option', (os) => os.map((o) => o.textContent));
+  assert.equal(options.length, 52, 'the 50 banks, "Choose…" and "Other"');
+  assert.equal(options.at(-1), 'Other (enter BIN)');
+  await page.selectOption('#my-bank', { label: 'Techcombank' });
+  assert.ok(await page.isHidden('#my-bank-bin'));
+  await page.fill('#my-bank-account', '0011 0019-32.418');
+  await page.fill('#my-payout-name', 'TRAN THI BICH');
+  const sent = stack.mail.length;
+  await page.click('#payout-form button[type=submit]');
+  await page.waitForSelector('#payout-status p');
+  assert.equal(await page.textContent('#payout-status'), `Saved. We email you at ${contact} whenever these details change.`);
+  assert.equal(await page.$('#payout-form'), null, 'the form closes');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'payout-change');
+  // Saved as the server cleaned it.
+  assert.equal(await shown('method'), 'Bank transfer (VietQR)');
+  assert.equal(await shown('bank'), 'Techcombank');
+  assert.equal(await shown('account'), '0011001932418');
+  assert.equal(await shown('name'), 'TRAN THI BICH');
+  const vietqr = { method: 'vietqr', bank: '970407', account: '0011001932418', name: 'TRAN THI BICH' };
+  assert.deepEqual((await merchantView()).payout, vietqr, 'the merchant’s API has it');
+  // The notice of the change goes to the contact address, naming the account by its end.
+  const notice = await until(() => stack.mail.slice(sent).find((m) => m.includes(contact) && mailBody(m).includes('2418')), { timeout: 20000 });
+  assert.ok(!mailBody(notice).includes('0011001932418'), 'never the whole account number');
+
+  // The screenshot for the README: the saved details, the note, and the form opened on them.
+  await page.click('#payout-change');
+  assert.equal(await page.inputValue('#my-payout-method'), 'vietqr');
+  assert.equal(await page.inputValue('#my-bank'), '970407');
+  assert.equal(await page.inputValue('#my-bank-account'), '0011001932418');
+  await page.evaluate(() => document.activeElement.blur());
+  const clip = await page.evaluate(() => {
+    const top = document.getElementById('payout-details-title').getBoundingClientRect().top + window.scrollY;
+    const bottom = document.getElementById('payout-details').getBoundingClientRect().bottom + window.scrollY;
+    return { x: 0, y: Math.floor(top) - 12, width: document.documentElement.clientWidth, height: Math.ceil(bottom - top) + 24 };
+  });
+  await screenshot(page, 'portal-payout-details', { clip });
+
+  // A PromptPay id with a wrong check digit: the server's error on the form, the field pointed
+  // at, nothing changed.
+  await page.selectOption('#my-payout-method', 'promptpay');
+  assert.ok(await page.isHidden('#my-bank') && await page.isVisible('#my-promptpay'));
+  await page.fill('#my-promptpay', '1101801234564');
+  await page.fill('#my-payout-name', 'Somchai');
+  await page.click('#payout-form button[type=submit]');
+  const error = await page.waitForSelector('#payout-form [role=alert]');
+  assert.match(await error.textContent(), /The account number or PromptPay id is not valid\. \(invalid_payout_account\)/);
+  assert.equal(await page.getAttribute('#my-promptpay', 'aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'my-promptpay');
+  assert.deepEqual((await merchantView()).payout, vietqr, 'nothing changed');
+  assert.equal(await shown('account'), '0011001932418');
+  assert.equal(await page.isEnabled('#payout-form button[type=submit]'), true, 'free to try again');
+
+  // Back to PayPal, to another PayPal account than the contact address.
+  await page.selectOption('#my-payout-method', 'paypal');
+  assert.equal(await page.inputValue('#my-payout'), contact);
+  await page.fill('#my-payout', `paypal-${contact}`);
+  await page.click('#payout-form button[type=submit]');
+  await page.waitForSelector('#payout-status p');
+  assert.equal(await shown('method'), 'PayPal');
+  assert.equal(await shown('email'), `paypal-${contact}`);
+  const a = await merchantView();
+  assert.equal(a.payout, null);
+  assert.equal(a.payout_email, `paypal-${contact}`);
+  assert.equal(a.email, contact);
+  assert.deepEqual(page.errors.map(String), []);
+  await ctx.close();
+});
+
+test('portal at phone width, in Vietnamese: the payout form fits the screen', async () => {
+  const id = uniqueId('phone');
+  const { token } = await api(stack, 'POST', '/v1/affiliates', { id, name: 'Lê Văn Cường', email: `${id}@affiliates.example`, category: 'content' });
+  const ctx = await newContext(browser, { viewport: { width: 390, height: 844 } });
+  const page = await newPage(ctx);
+  await page.goto(`${stack.base}/portal/?lang=vi#token=${token}`);
+  await page.waitForSelector('#payout-details');
+  assert.equal(await page.textContent('#payout-details-title'), 'Cách bạn nhận tiền');
+  await page.click('#payout-change');
+  await page.selectOption('#my-payout-method', 'vietqr');
+  await page.selectOption('#my-bank', 'other');
+  assert.ok(await page.isVisible('#my-bank-bin'), '“Khác” asks for the BIN');
+  assert.equal(await page.textContent('label[for="my-bank-account"]'), 'Số tài khoản');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling at phone width (${overflow}px)`);
+  const box = await page.$eval('#payout-form', (f) => f.getBoundingClientRect().toJSON());
+  assert.ok(box.x >= 0 && box.right <= 390, `${box.x}…${box.right} at 390px`);
+  await page.fill('#my-bank-bin', '970999');
+  await page.fill('#my-bank-account', '1234-5678');
+  await page.locator('#payout-form').scrollIntoViewIfNeeded();
+  await screenshot(page, 'portal-payout-details-phone', { fullPage: false });
+  await page.click('#payout-form button[type=submit]');
+  await page.waitForSelector('#payout-status p');
+  // An unlisted bank shows as its BIN.
+  assert.equal(await page.textContent('#payout-now dd[data-field="bank"]'), '970999');
+  assert.equal(await page.textContent('#payout-now dd[data-field="account"]'), '12345678');
+  assert.match(await page.textContent('#payout-status'), /Đã lưu\. Chúng tôi sẽ gửi email tới .* mỗi khi thông tin này thay đổi\./);
+  assert.deepEqual(page.errors.map(String), []);
+  await ctx.close();
 });

@@ -11,7 +11,8 @@ import { en, vi, th } from '../../www/shared/strings.js';
 import { money, decimal, parseMoney, setLocale } from '../../www/shared/i18n.js';
 
 const www = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../www');
-const sources = ['store/shop.js', 'shared/ui.js', 'shared/i18n.js', ...fs.readdirSync(path.join(www, 'dashboard')).filter((f) => f.endsWith('.js')).map((f) => `dashboard/${f}`), 'portal/app.js'];
+const jsIn = (dir) => fs.readdirSync(path.join(www, dir)).filter((f) => f.endsWith('.js') && f !== 'strings.js').map((f) => `${dir}/${f}`);
+const sources = ['store/shop.js', ...jsIn('shared'), ...jsIn('dashboard'), 'portal/app.js'];
 
 function usedKeys() {
   const keys = new Set();

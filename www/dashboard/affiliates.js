@@ -6,7 +6,7 @@ import { t, money, date, parseMoney, decimal, currencyDigits } from '../shared/i
 import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
-import { banksByName } from './banks.js';
+import { payoutFields } from '../shared/payout.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -82,83 +82,6 @@ function overridePercent(a) {
   return s && s.type === 'percent' ? String(s.rate_bps / 100) : '';
 }
 
-const PAYOUT_METHODS = ['paypal', 'vietqr', 'promptpay'];
-
-/**
- * The payout method and its fields: the PayPal email, or a bank account (VietQR: bank, account,
- * holder; PromptPay: id, holder). The fields of the other methods are hidden and disabled, so
- * the browser neither checks nor submits them.
- */
-function payoutFields(a) {
-  const now = a?.payout || null;
-  const method = h('select', { id: 'a-payout-method' }, PAYOUT_METHODS.map((m) => h('option', { value: m, selected: (now?.method || 'paypal') === m }, t(`dash.method_${m}`))));
-  const email = h('input', { id: 'a-payout', type: 'email', maxlength: 254, value: a?.payout_email || '' });
-  const banks = banksByName();
-  const vietqr = now?.method === 'vietqr' ? now : null;
-  const listed = vietqr && banks.some((b) => b.bin === vietqr.bank);
-  const bank = h(
-    'select',
-    { id: 'a-bank', required: true },
-    h('option', { value: '' }, t('dash.bank_choose')),
-    banks.map((b) => h('option', { value: b.bin, selected: listed && vietqr.bank === b.bin }, b.name)),
-    h('option', { value: 'other', selected: !!vietqr && !listed }, t('dash.bank_other')),
-  );
-  const bin = h('input', { id: 'a-bank-bin', required: true, inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, autocomplete: 'off', value: vietqr && !listed ? vietqr.bank : '' });
-  const account = h('input', { id: 'a-bank-account', required: true, maxlength: 40, autocomplete: 'off', spellcheck: 'false', value: vietqr?.account || '' });
-  const promptpay = h('input', { id: 'a-promptpay', required: true, inputmode: 'tel', maxlength: 40, autocomplete: 'off', value: now?.method === 'promptpay' ? now.account : '' });
-  const holder = h('input', { id: 'a-payout-name', maxlength: 100, autocomplete: 'off', value: now?.name || '' });
-
-  const groups = {
-    email: field(t('dash.payout_email'), email, t('dash.payout_email_hint')),
-    bank: field(t('dash.bank'), bank),
-    bin: field(t('dash.bank_bin'), bin, t('dash.bank_bin_hint')),
-    account: field(t('dash.bank_account'), account, t('dash.bank_account_hint')),
-    promptpay: field(t('dash.promptpay_id'), promptpay, t('dash.promptpay_id_hint')),
-    holder: field(t('dash.account_name'), holder, t('dash.account_name_hint')),
-  };
-  const show = () => {
-    const m = method.value;
-    const on = {
-      email: m === 'paypal',
-      bank: m === 'vietqr',
-      bin: m === 'vietqr' && bank.value === 'other',
-      account: m === 'vietqr',
-      promptpay: m === 'promptpay',
-      holder: m !== 'paypal',
-    };
-    for (const [k, el] of Object.entries(groups)) {
-      el.hidden = !on[k];
-      el.querySelector('input, select').disabled = !on[k];
-    }
-  };
-  method.addEventListener('change', show);
-  bank.addEventListener('change', () => {
-    show();
-    if (bank.value === 'other') bin.focus();
-  });
-  show();
-
-  return {
-    fields: [field(t('dash.payout_method'), method), ...Object.values(groups)],
-    email,
-    /** The `payout` to send: null for PayPal. The server cleans and checks the account. */
-    value() {
-      const name = holder.value.trim() || undefined;
-      if (method.value === 'vietqr') return { method: 'vietqr', bank: bank.value === 'other' ? bin.value.trim() : bank.value, account: account.value.trim(), name };
-      if (method.value === 'promptpay') return { method: 'promptpay', account: promptpay.value.trim(), name };
-      return null;
-    },
-    /** The input a server error code is about, if it is one of these fields. */
-    inputFor(code) {
-      if (code === 'invalid_payout_bank') return bank.value === 'other' ? bin : bank;
-      if (code === 'invalid_payout_account') return method.value === 'promptpay' ? promptpay : account;
-      if (code === 'invalid_payout_name') return holder;
-      if (code === 'invalid_payout_method') return method;
-      return null;
-    },
-  };
-}
-
 function affiliateForm(api, program, a, done) {
   const editing = !!a;
   const id = h('input', { id: 'a-id', required: true, maxlength: 64, pattern: '[A-Za-z0-9._\\-]{1,64}', value: a?.id || '', disabled: editing });
@@ -217,12 +140,7 @@ function affiliateForm(api, program, a, done) {
           }
         } catch (err) {
           fill(msg, failure(err));
-          // Point at the payout field the server refused, for the eye and for screen readers.
-          const bad = payout.inputFor(err.code);
-          if (bad) {
-            bad.setAttribute('aria-invalid', 'true');
-            bad.focus();
-          }
+          payout.markInvalid(err.code);
         }
       },
     },

@@ -6,7 +6,7 @@
 import { t, money, dateTime } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, notify, loading, download } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
-import { bankName } from './banks.js';
+import { bankAccount } from '../shared/payout.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
 /** Lines from before bank transfers have no method: they were PayPal's. */
@@ -15,14 +15,7 @@ const methodOf = (l) => l.method || 'paypal';
 /** Who a line pays: the PayPal email, or the bank (VietQR), account and holder's name. */
 function paidTo(l) {
   if (methodOf(l) === 'paypal') return l.paypal_email || '—';
-  // One element, so that it stays one piece beside its label at phone width.
-  return h(
-    'span',
-    {},
-    l.bank ? [h('span', { class: 'bank-name' }, bankName(l.bank)), ' · '] : null,
-    h('code', { class: 'account' }, l.account),
-    l.account_name ? [' · ', h('span', { class: 'account-name' }, l.account_name)] : null,
-  );
+  return bankAccount({ bank: l.bank, account: l.account, name: l.account_name });
 }
 
 /**

@@ -2,11 +2,14 @@
 // `…/portal/#token=at_…&shop=https://shop.example/`) or with a one-time link sent by email
 // (`…/portal/#code=…`, exchanged for a session token `as_…`), then the affiliate's own links (every
 // form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, EPC for a
-// period, and the payout history. Talks only to GET /v1/me, /v1/me/report and /v1/me/payouts.
+// period, the payout history and where payouts go (PayPal, VietQR, PromptPay: the affiliate may
+// change it). Talks only to GET and PATCH /v1/me, GET /v1/me/report and /v1/me/payouts.
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
 import { t, pickLocale, num, pct, money, dateTime } from '../shared/i18n.js';
 import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker, notify } from '../shared/ui.js';
+import { payoutFields } from '../shared/payout.js';
+import { bankName } from '../shared/banks.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
 const main = document.getElementById('main');
@@ -347,12 +350,114 @@ async function render() {
     balances,
     h('h2', {}, t('portal.payouts')),
     payoutsBox,
+    h('h2', { id: 'payout-details-title' }, t('portal.payout_details')),
+    payoutDetails(),
     h('h2', {}, t('portal.referrals')),
     refs,
     currencies.length > 1 ? h('p', { class: 'hint' }, t('portal.currencies', { list: currencies.join(', ') })) : null,
     h('h2', {}, t('portal.emails')),
     emailsBox(),
   );
+}
+
+/**
+ * Where the affiliate's payouts go, and a form to change it. The server emails their contact
+ * address about every change (when it sends emails at all), so a change by someone else who got
+ * hold of the portal link does not go unnoticed.
+ */
+function payoutDetails() {
+  const now = h('dl', { id: 'payout-now', class: 'payout-now' });
+  const status = h('div', { id: 'payout-status', role: 'status', 'aria-live': 'polite' });
+  const formBox = h('div', {});
+  const change = h('button', { type: 'button', class: 'btn', id: 'payout-change', onclick: () => open() }, t('portal.payout_change'));
+
+  const draw = () => {
+    const a = me.affiliate;
+    const p = a.payout;
+    const row = (key, label, value) => [h('dt', {}, label), h('dd', { dataset: { field: key } }, value)];
+    const paypal = a.payout_email || a.email;
+    fill(
+      now,
+      row('method', t('dash.payout_method'), t(`dash.method_${p ? p.method : 'paypal'}`)),
+      p
+        ? [
+            p.bank ? row('bank', t('dash.bank'), bankName(p.bank)) : null,
+            row('account', p.method === 'promptpay' ? t('dash.promptpay_id') : t('dash.bank_account'), h('code', {}, p.account)),
+            p.name ? row('name', t('dash.account_name'), p.name) : null,
+          ]
+        : row(
+            'email',
+            t('dash.payout_email'),
+            paypal
+              ? [paypal, a.payout_email ? null : [' ', h('small', { class: 'hint' }, t('portal.paypal_contact'))]]
+              : h('span', { class: 'error-text' }, t('portal.paypal_none')),
+          ),
+    );
+  };
+  const close = () => {
+    formBox.replaceChildren();
+    change.hidden = false;
+  };
+  const open = () => {
+    const a = me.affiliate;
+    // The PayPal email paid now (the contact address when none is set), so that it is always
+    // plain where PayPal payouts go; an affiliate without either has to give one.
+    const paypalNow = a.payout_email || a.email || '';
+    const fields = payoutFields(a, {
+      prefix: 'my-',
+      email: paypalNow,
+      emailRequired: true,
+      hints: { email: t('portal.payout_email_hint'), holder: t('portal.account_name_hint') },
+    });
+    const msg = h('div', { 'aria-live': 'assertive' });
+    const save = h('button', { class: 'btn btn-primary', type: 'submit' }, t('ui.save'));
+    const form = h(
+      'form',
+      {
+        class: 'payout-form',
+        id: 'payout-form',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+          if (!form.reportValidity()) return;
+          const body = { payout: fields.value() };
+          const email = fields.email.value.trim();
+          // Left as shown, an unset PayPal email stays unset: payouts keep following the contact
+          // address if that changes.
+          if (body.payout === null && email !== paypalNow) body.payout_email = email;
+          save.disabled = true;
+          status.replaceChildren();
+          fill(msg, loading(t('ui.saving')));
+          try {
+            me = await affiliate(sessionStorage.getItem(TOKEN)).updateMe(body);
+          } catch (err) {
+            save.disabled = false;
+            fill(msg, failure(err));
+            fields.markInvalid(err.code);
+            return;
+          }
+          draw();
+          close();
+          fill(status, h('p', { class: 'hint' }, me.affiliate.email ? t('portal.payout_saved_emailed', { email: me.affiliate.email }) : t('ui.saved')));
+          change.focus();
+        },
+      },
+      h('div', { class: 'fields' }, fields.fields),
+      msg,
+      h(
+        'div',
+        { class: 'row' },
+        save,
+        h('button', { type: 'button', class: 'btn', id: 'payout-cancel', onclick: () => { close(); change.focus(); } }, t('ui.cancel')),
+      ),
+    );
+    change.hidden = true;
+    fill(formBox, form);
+    fields.method.focus();
+  };
+
+  draw();
+  return h('section', { class: 'card', id: 'payout-details', 'aria-labelledby': 'payout-details-title' }, now, status, change, formBox);
 }
 
 /** The affiliate's own email choice: the message about each new referral, on or off. */

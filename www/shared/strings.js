@@ -30,6 +30,7 @@ export const en = {
   'err.invalid_payout_bank': 'The bank is not valid: its BIN is 6 digits.',
   'err.invalid_payout_account': 'The account number or PromptPay id is not valid.',
   'err.invalid_payout_name': 'The account holder’s name must be 1 to 100 characters.',
+  'err.invalid_payout_email': 'The PayPal email is not an email address.',
   'err.order_not_found': 'The tracking server has no such order.',
   'err.affiliate_not_found': 'No such affiliate.',
   'err.internal_error': 'The server failed. Try again; if it keeps failing, check the server’s log.',
@@ -443,6 +444,13 @@ export const en = {
   'portal.no_referrals': 'No referrals in this period.',
   'portal.no_referrals_next': 'Pick a longer period, or share your links to get started.',
   'portal.currencies': 'Earnings are kept per currency: {list}.',
+  'portal.payout_details': 'How you get paid',
+  'portal.payout_change': 'Change payout details',
+  'portal.paypal_contact': '(your contact email)',
+  'portal.paypal_none': 'No PayPal email yet: add one so that you can be paid.',
+  'portal.payout_email_hint': 'The PayPal account your payouts are sent to.',
+  'portal.account_name_hint': 'As your bank shows it, e.g. NGUYEN VAN A (optional; helps the merchant check the transfer).',
+  'portal.payout_saved_emailed': 'Saved. We email you at {email} whenever these details change.',
 };
 
 export const vi = {
@@ -473,6 +481,7 @@ export const vi = {
   'err.invalid_payout_bank': 'Ngân hàng không hợp lệ: mã BIN phải gồm 6 chữ số.',
   'err.invalid_payout_account': 'Số tài khoản hoặc mã PromptPay không hợp lệ.',
   'err.invalid_payout_name': 'Tên chủ tài khoản phải dài từ 1 đến 100 ký tự.',
+  'err.invalid_payout_email': 'Email PayPal không phải là địa chỉ email hợp lệ.',
   'err.order_not_found': 'Máy chủ theo dõi không có đơn hàng này.',
   'err.affiliate_not_found': 'Không có cộng tác viên này.',
   'err.internal_error': 'Máy chủ gặp lỗi. Hãy thử lại; nếu vẫn lỗi, xem nhật ký máy chủ.',
@@ -884,6 +893,13 @@ export const vi = {
   'portal.no_referrals': 'Không có giới thiệu trong khoảng này.',
   'portal.no_referrals_next': 'Chọn khoảng dài hơn, hoặc chia sẻ liên kết để bắt đầu.',
   'portal.currencies': 'Thu nhập được tính riêng theo tiền tệ: {list}.',
+  'portal.payout_details': 'Cách bạn nhận tiền',
+  'portal.payout_change': 'Đổi thông tin nhận tiền',
+  'portal.paypal_contact': '(email liên hệ của bạn)',
+  'portal.paypal_none': 'Chưa có email PayPal: hãy thêm email để có thể nhận tiền.',
+  'portal.payout_email_hint': 'Tài khoản PayPal nhận các khoản thanh toán của bạn.',
+  'portal.account_name_hint': 'Như ngân hàng hiển thị, ví dụ NGUYEN VAN A (không bắt buộc; giúp người bán kiểm tra khi chuyển khoản).',
+  'portal.payout_saved_emailed': 'Đã lưu. Chúng tôi sẽ gửi email tới {email} mỗi khi thông tin này thay đổi.',
 };
 
 export const th = {
@@ -914,6 +930,7 @@ export const th = {
   'err.invalid_payout_bank': 'ธนาคารไม่ถูกต้อง: รหัส BIN ต้องเป็นตัวเลข 6 หลัก',
   'err.invalid_payout_account': 'เลขที่บัญชีหรือหมายเลขพร้อมเพย์ไม่ถูกต้อง',
   'err.invalid_payout_name': 'ชื่อบัญชีต้องยาว 1 ถึง 100 ตัวอักษร',
+  'err.invalid_payout_email': 'อีเมล PayPal ไม่ใช่ที่อยู่อีเมลที่ถูกต้อง',
   'err.order_not_found': 'เซิร์ฟเวอร์ติดตามไม่มีคำสั่งซื้อนี้',
   'err.affiliate_not_found': 'ไม่มีพาร์ทเนอร์นี้',
   'err.internal_error': 'เซิร์ฟเวอร์ขัดข้อง ลองอีกครั้ง หากยังไม่ได้ให้ดูบันทึกของเซิร์ฟเวอร์',
@@ -1325,4 +1342,11 @@ export const th = {
   'portal.no_referrals': 'ไม่มีการแนะนำในช่วงนี้',
   'portal.no_referrals_next': 'เลือกช่วงที่ยาวขึ้น หรือแชร์ลิงก์เพื่อเริ่มต้น',
   'portal.currencies': 'รายได้แยกตามสกุลเงิน: {list}',
+  'portal.payout_details': 'วิธีรับเงินของคุณ',
+  'portal.payout_change': 'เปลี่ยนข้อมูลการรับเงิน',
+  'portal.paypal_contact': '(อีเมลติดต่อของคุณ)',
+  'portal.paypal_none': 'ยังไม่มีอีเมล PayPal: เพิ่มอีเมลเพื่อให้รับเงินได้',
+  'portal.payout_email_hint': 'บัญชี PayPal ที่ใช้รับเงินของคุณ',
+  'portal.account_name_hint': 'ตามที่ธนาคารแสดง เช่น NGUYEN VAN A (ไม่บังคับ ช่วยให้ร้านค้าตรวจสอบก่อนโอนเงิน)',
+  'portal.payout_saved_emailed': 'บันทึกแล้ว เราจะส่งอีเมลถึง {email} ทุกครั้งที่ข้อมูลนี้มีการเปลี่ยนแปลง',
 };

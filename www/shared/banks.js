@@ -1,5 +1,6 @@
-// Vietnamese banks for VietQR payouts: the short name a merchant knows and the NAPAS BIN the QR
-// code carries. A bank missing here is still payable: the form takes any 6-digit BIN.
+// Vietnamese banks for VietQR payouts, shared by the dashboard and the portal: the short name
+// people know and the NAPAS BIN the QR code carries. A bank missing here is still payable: the
+// forms take any 6-digit BIN.
 
 export const BANKS = [
   { bin: '970436', name: 'Vietcombank' },
