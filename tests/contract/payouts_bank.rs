@@ -355,8 +355,18 @@ async fn an_affiliate_sets_where_their_payouts_go() {
         .await;
     assert_eq!(r.json["referral_emails"], false);
 
-    // Back to PayPal.
+    // Back to PayPal, to the contact email once the PayPal email is removed.
     let r = me(json!({"payout": null})).await;
     r.status(200);
     assert_eq!(r.json["affiliate"]["payout"], Value::Null);
+    let r = me(json!({"payout_email": null})).await;
+    r.status(200);
+    assert_eq!(r.json["affiliate"]["payout_email"], Value::Null);
+    // The merchant sets and removes it the same way.
+    let r = patch(&id, json!({"payout_email": "set-by-shop@affiliates.test"})).await;
+    r.status(200);
+    assert_eq!(r.json["payout_email"], "set-by-shop@affiliates.test");
+    let r = patch(&id, json!({"payout_email": null})).await;
+    r.status(200);
+    assert_eq!(r.json["payout_email"], Value::Null);
 }

@@ -101,8 +101,9 @@ pub struct UpdateAffiliate {
     pub name: Option<String>,
     /// Contact email.
     pub email: Option<String>,
-    /// PayPal email.
-    pub payout_email: Option<String>,
+    /// PayPal email; `null` removes it (payouts go to `email`).
+    #[serde(default, with = "double_option")]
+    pub payout_email: Option<Option<String>>,
     /// Bank details, replaced as a whole; `null` goes back to PayPal.
     #[serde(default, with = "double_option")]
     pub payout: Option<Option<Payout>>,
@@ -514,7 +515,7 @@ pub async fn affiliates_update(
     let codes = check_common(
         b.name.as_deref(),
         &b.email,
-        &b.payout_email,
+        &b.payout_email.clone().flatten(),
         b.category.as_deref(),
         b.status.as_deref(),
         b.commission.as_ref().and_then(|c| c.as_ref()),
@@ -537,7 +538,7 @@ pub async fn affiliates_update(
         changes.push(("email_hash", reftrail::email::hash(e)));
     }
     if let Some(e) = &b.payout_email {
-        changes.push(("payout_email", Some(e.clone())));
+        changes.push(("payout_email", e.clone()));
     }
     if let Some(p) = &payout {
         let p = p.as_ref();

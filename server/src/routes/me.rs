@@ -40,8 +40,9 @@ pub struct Me {
 pub struct UpdateMe {
     /// The email about each new referral: on or off.
     pub referral_emails: Option<bool>,
-    /// Their PayPal email for payouts.
-    pub payout_email: Option<String>,
+    /// Their PayPal email for payouts; `null` removes it (payouts go to their contact email).
+    #[serde(default, with = "affiliates::double_option")]
+    pub payout_email: Option<Option<String>>,
     /// Bank details (VietQR or PromptPay), replaced as a whole; `null` goes back to PayPal.
     /// A change of either is emailed to the affiliate's contact address.
     #[serde(default, with = "affiliates::double_option")]
@@ -67,7 +68,7 @@ pub async fn me_update(
     AffiliateCaller(id): AffiliateCaller,
     AppJson(body): AppJson<UpdateMe>,
 ) -> Result<Json<Me>, AppError> {
-    affiliates::check_email(&body.payout_email, "invalid_payout_email")?;
+    affiliates::check_email(&body.payout_email.clone().flatten(), "invalid_payout_email")?;
     let payout = match &body.payout {
         Some(Some(p)) => Some(Some(p.checked()?)),
         other => other.clone(),
