@@ -55,7 +55,9 @@ async fn an_export_lists_the_customers_orders_leads_clicks_and_affiliate_account
     .await
     .status(201);
     // The customer is also an affiliate of the program.
-    let (account, _) = affiliate(json!({"email": email.to_uppercase()})).await;
+    let (account, _) = affiliate(json!({"email": email.to_uppercase(),
+        "payout": {"method": "promptpay", "account": "0812345678", "name": "Somchai"}}))
+    .await;
 
     let r = privacy(
         "export",
@@ -105,6 +107,11 @@ async fn an_export_lists_the_customers_orders_leads_clicks_and_affiliate_account
     );
     assert_eq!(listed(&r, "affiliates", "id"), [account]);
     assert_eq!(r.json["affiliates"][0]["email"], email.to_uppercase());
+    // Where the account's payouts go is theirs too.
+    assert_eq!(
+        r.json["affiliates"][0]["payout"],
+        json!({"method": "promptpay", "account": "0812345678", "name": "Somchai"})
+    );
 
     // The hash finds the same conversions; a customer id alone finds only its own.
     let hash = reftrail::email::hash(&email).expect("an email");

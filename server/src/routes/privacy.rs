@@ -93,8 +93,10 @@ pub struct PrivacyAffiliate {
     pub name: String,
     /// Email.
     pub email: Option<String>,
-    /// Where payouts go.
+    /// Where PayPal payouts go.
     pub payout_email: Option<String>,
+    /// Bank details, when paid by bank transfer.
+    pub payout: Option<super::affiliates::Payout>,
     /// When the account was created.
     pub created_at: String,
 }
@@ -228,7 +230,8 @@ pub async fn privacy_export(
     }
     clicks.sort_by(|a, b| (&a.at, &a.click_id).cmp(&(&b.at, &b.click_id)));
     let affiliates = sqlx::query(
-        "SELECT id, name, email, payout_email, created_at FROM affiliates \
+        "SELECT id, name, email, payout_email, created_at, payout_method, payout_bank, payout_account, payout_name \
+         FROM affiliates \
          WHERE email_hash = $1 ORDER BY created_at, id",
     )
     .bind(&s.email_hash)
@@ -241,6 +244,12 @@ pub async fn privacy_export(
             name: r.try_get(1)?,
             email: r.try_get(2)?,
             payout_email: r.try_get(3)?,
+            payout: super::affiliates::Payout::from_columns(
+                r.try_get(5)?,
+                r.try_get(6)?,
+                r.try_get(7)?,
+                r.try_get(8)?,
+            ),
             created_at: times::format(r.try_get(4)?),
         })
     })
