@@ -28,6 +28,7 @@ foreach ( array(
 	'core/class-reftrail-attribution.php',
 	'core/class-reftrail-models.php',
 	'core/class-reftrail-commission.php',
+	'core/class-reftrail-bank-transfer.php',
 	'class-reftrail-http-error.php',
 	'class-reftrail-db.php',
 	'class-reftrail-schema.php',

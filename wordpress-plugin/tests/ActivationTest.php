@@ -177,6 +177,102 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( '', $wpdb->last_error );
 	}
 
+	public function test_upgrade_from_11_adds_bank_transfer_payouts_and_keeps_paypal_for_what_exists() {
+		global $wpdb;
+		$a  = Reftrail_Db::table( 'affiliates' );
+		$l  = Reftrail_Db::table( 'payout_lines' );
+		$p  = Reftrail_Db::table( 'payouts' );
+		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
+		$po = 'po_upgrade_' . wp_generate_password( 8, false );
+		foreach ( array( 'payout_method', 'payout_bank', 'payout_account', 'payout_name' ) as $c ) {
+			$wpdb->query( "ALTER TABLE {$a} DROP COLUMN {$c}" ); // phpcs:ignore
+		}
+		foreach ( array( 'method', 'bank', 'account', 'account_name' ) as $c ) {
+			$wpdb->query( "ALTER TABLE {$l} DROP COLUMN {$c}" ); // phpcs:ignore
+		}
+		// An affiliate and a payout line of version 11.
+		$wpdb->insert(
+			$a,
+			array(
+				'id'         => $id,
+				'name'       => 'Before',
+				'email'      => 'before@example.test',
+				'category'   => 'other',
+				'status'     => 'approved',
+				'created_at' => 1780000000,
+				'updated_at' => 1780000000,
+			)
+		);
+		$wpdb->insert(
+			$p,
+			array(
+				'id' => $po,
+				'at' => 1780000000,
+			)
+		);
+		$wpdb->insert(
+			$l,
+			array(
+				'payout_id'    => $po,
+				'affiliate_id' => $id,
+				'currency'     => 'VND',
+				'amount'       => 125000,
+				'paypal_email' => 'before@example.test',
+				'referrals'    => 2,
+			)
+		);
+		update_option( Reftrail_Schema::OPTION, 11 );
+		try {
+			Reftrail_Schema::maybe_upgrade();
+			$columns = array();
+			foreach ( array( $a => array( 'payout_method', 'payout_bank', 'payout_account', 'payout_name' ), $l => array( 'method', 'bank', 'account', 'account_name' ) ) as $table => $names ) {
+				foreach ( $names as $c ) {
+					$row           = $wpdb->get_row( $wpdb->prepare( "SHOW COLUMNS FROM {$table} LIKE %s", $c ), ARRAY_A ); // phpcs:ignore
+					$columns[ $c ] = array( $row['Null'] ?? null, $row['Default'] ?? null );
+				}
+			}
+			$affiliate = Reftrail_Affiliates::get( $id );
+			$payout    = Reftrail_Ledger::payout( $po );
+		} finally {
+			$wpdb->delete( $l, array( 'payout_id' => $po ) );
+			$wpdb->delete( $p, array( 'id' => $po ) );
+			$wpdb->delete( $a, array( 'id' => $id ) );
+		}
+		$this->assertSame(
+			array(
+				'payout_method'  => array( 'YES', null ),
+				'payout_bank'    => array( 'YES', null ),
+				'payout_account' => array( 'YES', null ),
+				'payout_name'    => array( 'YES', null ),
+				'method'         => array( 'NO', 'paypal' ),
+				'bank'           => array( 'YES', null ),
+				'account'        => array( 'YES', null ),
+				'account_name'   => array( 'YES', null ),
+			),
+			$columns
+		);
+		$this->assertNull( $affiliate['payout'], 'an existing affiliate is still paid by PayPal' );
+		$this->assertSame(
+			array(
+				'affiliate'    => $id,
+				'currency'     => 'VND',
+				'amount'       => 125000,
+				'method'       => 'paypal',
+				'paypal_email' => 'before@example.test',
+				'bank'         => null,
+				'account'      => null,
+				'account_name' => null,
+				'transfer_qr'  => null,
+				'referrals'    => 2,
+			),
+			$payout['lines'][0],
+			'a past line was paid by PayPal'
+		);
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		Reftrail_Schema::upgrade();
+		$this->assertSame( '', $wpdb->last_error );
+	}
+
 	public function test_roles_capability_and_keys() {
 		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
 		$this->assertTrue( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ) );

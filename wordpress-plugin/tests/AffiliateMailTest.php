@@ -1,11 +1,13 @@
 <?php
 /**
- * Emails to affiliates: a referral that earned a commission, a payout and an approved application
- * queue a message in the transaction of the change; WP-Cron sends it once with wp_mail() (caught
- * here by `pre_wp_mail`), in the program's language with its money written as that language
- * writes it; nothing is queued for what earned nothing or what the program does not want; a
- * refused message is tried again. And the site's administrator hears of each application from
- * the sign-up form, in their language, through the same outbox, unless the settings say not to.
+ * Emails to affiliates: a referral that earned a commission, a payout (to PayPal or by bank
+ * transfer, the account named by its last characters), an approved application and a change of
+ * where payouts go queue a message in the transaction of the change; WP-Cron sends it once with
+ * wp_mail() (caught here by `pre_wp_mail`), in the program's language with its money written as
+ * that language writes it; nothing is queued for what earned nothing or what the program does
+ * not want; a refused message is tried again. And the site's administrator hears of each
+ * application from the sign-up form, in their language, through the same outbox, unless the
+ * settings say not to.
  *
  * @package Reftrail
  */
@@ -262,7 +264,8 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		list( $s, $me ) = $this->rest( 'GET', '/v1/me', null, $alice );
 		$this->assertSame( array( 200, true ), array( $s, $me['referral_emails'] ), 'on unless turned off' );
 
-		// Refused, changing nothing: others than the affiliate, and bodies other than the one field.
+		// Refused, changing nothing: others than the affiliate, and bodies with other fields or
+		// other values.
 		$turn_off = array( 'referral_emails' => false );
 		$this->assertSame( array( 401, 'unauthorized' ), $code( $patch( $turn_off ) ) );
 		$this->assertSame( array( 403, 'forbidden' ), $code( $patch( $turn_off, $this->sk() ) ), 'not the merchant' );
@@ -274,16 +277,19 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		foreach ( array(
 			array( 'referral_emails' => 'no' ),
 			array( 'referral_emails' => 0 ),
-			array( 'referral_emails' => null ),
 			array( 'name' => 'Someone else' ),
 			array( 'referral_emails' => false, 'email' => 'x@y.test' ),
-			array(),
 		) as $bad ) {
 			$this->assertSame( array( 400, 'invalid_body' ), $code( $patch( $bad, $alice ) ), wp_json_encode( $bad ) );
 		}
 		$this->assertSame( 400, $patch( '[false]', $alice )[0] );
 		list( , $me ) = $this->rest( 'GET', '/v1/me', null, $alice );
 		$this->assertTrue( $me['referral_emails'], 'refused requests change nothing' );
+		// A field left out or null is left as it is.
+		foreach ( array( array(), array( 'referral_emails' => null ) ) as $nothing ) {
+			list( $s, $same ) = $patch( $nothing, $alice );
+			$this->assertSame( array( 200, $me ), array( $s, $same ), wp_json_encode( $nothing ) );
+		}
 
 		// Off, with the portal token: the answer is GET /v1/me's.
 		list( $s, $off ) = $patch( $turn_off, $alice );
@@ -349,6 +355,219 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertStringStartsWith( "Xin chào Alice Nguyễn,\n\nGiày Sài Gòn đang thanh toán cho bạn 250.000 VND cho 2 lượt giới thiệu, vào tài khoản PayPal alice@pay.test.\nGhi chú: Tháng 11\n\nLịch sử thanh toán của bạn: ", $alice['message'] );
 		// Carol has no payout email: PayPal gets her email.
 		$this->assertStringContainsString( 'cho bạn 125.000 VND cho 1 lượt giới thiệu, vào tài khoản PayPal carol@aff.test.', $by_to['carol@aff.test']['message'] );
+	}
+
+	public function test_a_bank_payout_mail_names_the_account_by_its_last_characters() {
+		$this->shop( array( 'affiliate_emails' => array( 'payout.created' ) ) );
+		$this->affiliate(
+			'lan',
+			array(
+				'name'    => 'Lan',
+				'email'   => 'lan@aff.test',
+				'coupons' => array( 'LAN' ),
+				'payout'  => array(
+					'method'  => 'vietqr',
+					'bank'    => '970436',
+					'account' => '0011001932418',
+					'name'    => 'NGUYEN THI LAN',
+				),
+			)
+		);
+		$this->sale( '5001', 'LAN' );
+		$this->sale( '5002', 'ALICE' );
+		list( $status, $payout ) = $this->rest( 'POST', '/v1/payouts', array(), $this->sk() );
+		$this->assertSame( 201, $status, wp_json_encode( $payout ) );
+		$this->assertSame( 2, Reftrail_Affiliate_Mail::send_due() );
+		$by_to = array_column( $this->mails, null, 'to' );
+		$lan   = $by_to['lan@aff.test'];
+		$this->assertSame( 'Giày Sài Gòn: khoản thanh toán 125.000 VND đang được chuyển', $lan['subject'] );
+		$this->assertStringStartsWith( "Xin chào Lan,\n\nGiày Sài Gòn đang thanh toán cho bạn 125.000 VND cho 1 lượt giới thiệu, bằng chuyển khoản vào tài khoản ngân hàng của bạn có số cuối …2418 (mã BIN ngân hàng 970436).\n\nLịch sử thanh toán của bạn: ", $lan['message'] );
+		$this->assertStringNotContainsString( 'PayPal', $lan['message'] );
+		$this->assertStringNotContainsString( '0011001932418', $lan['message'], 'the whole account number is not mailed' );
+		$this->assertStringContainsString( 'vào tài khoản PayPal alice@pay.test.', $by_to['alice@aff.test']['message'] );
+
+		// Each method in each language, one referral or more.
+		$line   = array(
+			'affiliate'    => 'lan',
+			'currency'     => 'VND',
+			'amount'       => 1250000,
+			'method'       => 'vietqr',
+			'paypal_email' => null,
+			'bank'         => '970436',
+			'account'      => '0011001932418',
+			'account_name' => 'NGUYEN THI LAN',
+			'transfer_qr'  => 'x',
+			'referrals'    => 2,
+		);
+		$pp     = array_merge(
+			$line,
+			array(
+				'currency' => 'THB',
+				'amount'   => 125000,
+				'method'   => 'promptpay',
+				'bank'     => null,
+				'account'  => '0812345678',
+			)
+		);
+		$render = fn( $locale, array $l ) => Reftrail_Affiliate_Mail::render(
+			array(
+				'name'   => 'Shop',
+				'locale' => $locale,
+			),
+			'payout.created',
+			wp_json_encode(
+				array(
+					'payout_id' => 'po_1',
+					'note'      => null,
+					'line'      => $l,
+				)
+			),
+			'Lan',
+			'u'
+		);
+		$cases  = array(
+			array( 'en', $line, "Hello Lan,\n\nShop is paying you 1,250,000 VND for 2 referrals, by bank transfer to your account ending in …2418 at the bank with BIN 970436.\n\nYour payout history: u\n\nYou receive this email as an affiliate of Shop.\n" ),
+			array( 'en', array_merge( $line, array( 'referrals' => 1 ) ), 'Shop is paying you 1,250,000 VND for 1 referral, by bank transfer to your account ending in …2418 at the bank with BIN 970436.' ),
+			array( 'en', $pp, 'Shop is paying you 1,250.00 THB for 2 referrals, by bank transfer to your PromptPay account ending in …5678.' ),
+			array( 'en', array_merge( $pp, array( 'referrals' => 1 ) ), 'Shop is paying you 1,250.00 THB for 1 referral, by bank transfer to your PromptPay account ending in …5678.' ),
+			array( 'vi', $line, 'Shop đang thanh toán cho bạn 1.250.000 VND cho 2 lượt giới thiệu, bằng chuyển khoản vào tài khoản ngân hàng của bạn có số cuối …2418 (mã BIN ngân hàng 970436).' ),
+			array( 'vi', $pp, 'Shop đang thanh toán cho bạn 1.250,00 THB cho 2 lượt giới thiệu, bằng chuyển khoản qua PromptPay vào tài khoản PromptPay của bạn có số cuối …5678.' ),
+			array( 'th', $line, 'Shop กำลังจ่ายเงินให้คุณ 1,250,000 VND สำหรับการแนะนำ 2 รายการ โดยโอนเข้าบัญชีธนาคารของคุณที่ลงท้ายด้วย …2418 (รหัส BIN ธนาคาร 970436)' ),
+			array( 'th', array_merge( $pp, array( 'referrals' => 1 ) ), 'Shop กำลังจ่ายเงินให้คุณ 1,250.00 THB สำหรับการแนะนำ 1 รายการ โดยโอนเข้าพร้อมเพย์ของคุณที่ลงท้ายด้วย …5678' ),
+			// An account shorter than 4 characters is shown whole.
+			array( 'en', array_merge( $line, array( 'account' => '999' ) ), 'to your account ending in …999 at the bank with BIN 970436.' ),
+		);
+		foreach ( $cases as list( $locale, $l, $want ) ) {
+			$text = $render( $locale, $l );
+			$this->assertStringContainsString( $want, $text['body'], $locale );
+			$this->assertStringNotContainsString( 'PayPal', $text['body'], $locale );
+			if ( strlen( $l['account'] ) > 4 ) {
+				$this->assertStringNotContainsString( $l['account'], $text['body'], 'only the last characters' );
+			}
+		}
+		// A line queued before bank transfers existed has no method: PayPal.
+		$old = $render(
+			'en',
+			array(
+				'affiliate'    => 'alice',
+				'currency'     => 'USD',
+				'amount'       => 1250,
+				'paypal_email' => 'alice@pay.test',
+				'referrals'    => 1,
+			)
+		);
+		$this->assertStringContainsString( 'Shop is paying you 12.50 USD for 1 referral, to your PayPal account alice@pay.test.', $old['body'] );
+		// A line that lacks what its method needs, or of a method unknown, is not rendered.
+		$this->assertNull( $render( 'en', array_merge( $line, array( 'bank' => null ) ) ) );
+		$this->assertNull( $render( 'en', array_merge( $pp, array( 'account' => null ) ) ) );
+		$this->assertNull( $render( 'en', array_merge( $line, array( 'method' => 'swift' ) ) ) );
+		$this->assertNull( $render( 'en', array_merge( $line, array( 'method' => array( 'vietqr' ) ) ) ) );
+		$this->assertNull( $render( 'en', array_merge( $line, array( 'method' => 'paypal' ) ) ), 'a PayPal line needs its email' );
+	}
+
+	public function test_a_change_of_payout_details_is_told_to_the_affiliate_whoever_made_it() {
+		// Even a program that sends affiliates nothing else tells them this.
+		$this->shop( array( 'affiliate_emails' => array() ) );
+		$alice = array( 'authorization' => 'Bearer ' . Reftrail_Affiliates::new_token( 'alice' ) );
+		$me    = fn( $body ) => $this->rest( 'PATCH', '/v1/me', $body, $alice );
+		$vcb   = array(
+			'payout' => array(
+				'method'  => 'vietqr',
+				'bank'    => '970436',
+				'account' => '0011 0019 32418',
+			),
+		);
+		$events = fn() => array_map( fn( $r ) => array( $r['event'], $r['affiliate_id'] ), $this->outbox() );
+		// The affiliate in the portal: to a Vietcombank account.
+		$this->assertSame( 200, $me( $vcb )[0] );
+		// The same details again change nothing and tell nothing; neither does a refused change,
+		// nor one of something else.
+		$this->assertSame( 200, $me( $vcb )[0] );
+		$this->assertSame( 400, $me( array( 'payout' => array( 'method' => 'promptpay', 'account' => '123' ) ) )[0] );
+		$this->assertSame( 200, $me( array( 'referral_emails' => false ) )[0] );
+		$this->assertSame( array( array( 'payout_details.changed', 'alice' ) ), $events() );
+		// The merchant, back to PayPal; then another change of the profile, and of the contact
+		// email of an affiliate paid at their payout email, tell nothing.
+		list( $s ) = $this->rest( 'PATCH', '/v1/affiliates/alice', array( 'payout' => null ), $this->sk() );
+		$this->assertSame( 200, $s );
+		$this->rest( 'PATCH', '/v1/affiliates/alice', array( 'category' => 'coupon' ), $this->sk() );
+		$this->rest( 'PATCH', '/v1/affiliates/alice', array( 'email' => 'alice@new.test' ), $this->sk() );
+		$this->assertCount( 2, $this->outbox() );
+		$this->assertSame( 2, Reftrail_Affiliate_Mail::send_due() );
+		$this->assertSame( array( 'alice@new.test', 'alice@new.test' ), array_column( $this->mails, 'to' ), 'to the contact email as it is when sent' );
+		$by_dest = array();
+		foreach ( $this->mails as $m ) {
+			$by_dest[ false === strpos( $m['message'], 'PayPal' ) ? 'bank' : 'paypal' ] = $m;
+		}
+		$this->assertSame( 'Giày Sài Gòn: thông tin nhận thanh toán của bạn đã thay đổi', $by_dest['bank']['subject'] );
+		$this->assertStringStartsWith( "Xin chào Alice Nguyễn,\n\nTừ nay Giày Sài Gòn sẽ thanh toán cho bạn bằng chuyển khoản vào tài khoản ngân hàng của bạn có số cuối …2418 (mã BIN ngân hàng 970436).\n\nNếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho Giày Sài Gòn.\n\nThông tin của bạn: ", $by_dest['bank']['message'] );
+		$this->assertStringNotContainsString( '0011001932418', $by_dest['bank']['message'], 'only the last characters' );
+		$this->assertStringContainsString( "Từ nay Giày Sài Gòn sẽ thanh toán cho bạn vào tài khoản PayPal alice@pay.test.\n", $by_dest['paypal']['message'] );
+
+		// Each change of where the money goes: the payout email, the contact email when PayPal
+		// falls back to it, the bank details whole or only the holder's name.
+		$this->affiliate(
+			'carol',
+			array(
+				'email'   => 'carol@aff.test',
+				'payout'  => array(
+					'method'  => 'promptpay',
+					'account' => '0812345678',
+				),
+			)
+		);
+		$carol = fn( $body ) => $this->rest( 'PATCH', '/v1/affiliates/carol', $body, $this->sk() );
+		$carol( array( 'payout' => array( 'method' => 'promptpay', 'account' => '0812345678', 'name' => 'Carol' ) ) );
+		$carol( array( 'email' => 'carol@new.test' ) );
+		$carol( array( 'payout' => null ) );
+		$carol( array( 'email' => 'carol@newer.test' ) );
+		$carol( array( 'payout_email' => 'carol@pay.test' ) );
+		$carol( array( 'email' => 'carol@newest.test' ) );
+		$told = array();
+		foreach ( $this->outbox() as $r ) {
+			if ( 'carol' === $r['affiliate_id'] ) {
+				$p      = json_decode( $r['payload'], true );
+				$told[] = implode( ' ', array( $p['method'], $p['paypal_email'] ?? '-', $p['bank'] ?? '-', $p['account'] ?? '-' ) );
+			}
+		}
+		sort( $told );
+		$this->assertSame( array( 'paypal carol@new.test - -', 'paypal carol@newer.test - -', 'paypal carol@pay.test - -', 'promptpay - - 0812345678' ), $told );
+
+		// The text in each language.
+		$render = fn( $locale, array $d ) => Reftrail_Affiliate_Mail::render(
+			array(
+				'name'   => 'Shop',
+				'locale' => $locale,
+			),
+			'payout_details.changed',
+			wp_json_encode( $d ),
+			'Lan',
+			'u'
+		);
+		$vietqr = array(
+			'method'       => 'vietqr',
+			'paypal_email' => null,
+			'bank'         => '970436',
+			'account'      => '0011001932418',
+		);
+		$pp     = array(
+			'method'       => 'promptpay',
+			'paypal_email' => null,
+			'bank'         => null,
+			'account'      => '0812345678',
+		);
+		$text   = $render( 'en', $vietqr );
+		$this->assertSame( 'Shop: your payout details were changed', $text['subject'] );
+		$this->assertSame( "Hello Lan,\n\nFrom now on, Shop pays you by bank transfer to your account ending in …2418 at the bank with BIN 970436.\n\nIf you did not make this change, reply to this email or tell Shop at once.\n\nYour details: u\n\nYou receive this email as an affiliate of Shop.\n", $text['body'] );
+		$this->assertStringContainsString( 'From now on, Shop pays you by bank transfer to your PromptPay account ending in …5678.', $render( 'en', $pp )['body'] );
+		$this->assertStringContainsString( 'From now on, Shop pays you to your PayPal account lan@pay.test.', $render( 'en', array( 'method' => 'paypal', 'paypal_email' => 'lan@pay.test' ) )['body'] );
+		$text = $render( 'th', $pp );
+		$this->assertSame( 'Shop: ข้อมูลการรับเงินของคุณถูกเปลี่ยนแปลง', $text['subject'] );
+		$this->assertSame( "สวัสดี Lan,\n\nต่อจากนี้ Shop จะจ่ายเงินให้คุณโดยโอนเข้าพร้อมเพย์ของคุณที่ลงท้ายด้วย …5678\n\nหากคุณไม่ได้เป็นผู้เปลี่ยนแปลง โปรดตอบกลับอีเมลนี้หรือแจ้ง Shop ทันที\n\nข้อมูลของคุณ: u\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ Shop\n", $text['body'] );
+		$this->assertStringContainsString( 'ต่อจากนี้ Shop จะจ่ายเงินให้คุณโดยโอนเข้าบัญชีธนาคารของคุณที่ลงท้ายด้วย …2418 (รหัส BIN ธนาคาร 970436)', $render( 'th', $vietqr )['body'] );
+		$this->assertStringContainsString( 'Từ nay Shop sẽ thanh toán cho bạn bằng chuyển khoản qua PromptPay vào tài khoản PromptPay của bạn có số cuối …5678.', $render( 'vi', $pp )['body'] );
+		$this->assertNull( $render( 'en', array( 'method' => 'vietqr', 'account' => '1' ) ), 'a VietQR account needs its bank' );
+		$this->assertNull( $render( 'en', array( 'method' => 'iban' ) ) );
 	}
 
 	public function test_a_message_wp_mail_refuses_is_sent_again_later() {

@@ -1,7 +1,8 @@
 <?php
 /**
  * The shared vectors of tests/vectors/, the same files the Rust tests read: the PHP cookie codec,
- * attribution, multi-touch models and commission arithmetic must give exactly the same answers.
+ * attribution, multi-touch models, commission arithmetic and bank-transfer payouts (account checks
+ * and QR payloads) must give exactly the same answers.
  *
  * @package Reftrail
  */
@@ -42,6 +43,35 @@ class VectorsTest extends TestCase {
 
 	public static function commission_cases() {
 		return self::cases( 'commission.json' );
+	}
+
+	/**
+	 * One section of bank_transfer.json (an object of `payloads`, `accounts`, `transfers`), keyed
+	 * by name.
+	 *
+	 * @param string $section Section.
+	 * @return array
+	 */
+	private static function bank_transfer( $section ) {
+		$path = dirname( __DIR__, 2 ) . '/tests/vectors/bank_transfer.json';
+		$file = json_decode( file_get_contents( $path ), true, 512, JSON_THROW_ON_ERROR );
+		$out  = array();
+		foreach ( $file[ $section ] as $c ) {
+			$out[ $c['name'] ] = array( $c );
+		}
+		return $out;
+	}
+
+	public static function bank_payload_cases() {
+		return self::bank_transfer( 'payloads' );
+	}
+
+	public static function bank_account_cases() {
+		return self::bank_transfer( 'accounts' );
+	}
+
+	public static function bank_transfer_cases() {
+		return self::bank_transfer( 'transfers' );
 	}
 
 	/**
@@ -118,6 +148,92 @@ class VectorsTest extends TestCase {
 				$this->assertSame( $want, $got[ $k ], $k );
 			}
 		}
+	}
+
+	/**
+	 * @dataProvider bank_payload_cases
+	 * @param array $c Case.
+	 */
+	public function test_bank_payload( array $c ) {
+		if ( 'vietqr' === $c['method'] ) {
+			$got = Reftrail_Bank_Transfer::vietqr( $c['bank'], $c['account'], $c['amount'], $c['purpose'] ?? '' );
+		} else {
+			$this->assertSame( 'promptpay', $c['method'] );
+			$this->assertContains( $c['kind'], array( 'mobile', 'tax_id', 'ewallet' ) );
+			$got = Reftrail_Bank_Transfer::promptpay(
+				array(
+					'kind'   => $c['kind'],
+					'digits' => $c['id'],
+				),
+				$c['amount']
+			);
+		}
+		$this->assertSame( $c['payload'], $got );
+	}
+
+	/**
+	 * @dataProvider bank_account_cases
+	 * @param array $c Case.
+	 */
+	public function test_bank_account( array $c ) {
+		$g = $c['given'];
+		try {
+			$got = Reftrail_Bank_Transfer::account( $g['method'], $g['bank'], $g['account'], $g['name'] );
+		} catch ( Reftrail_Bank_Transfer_Error $e ) {
+			$this->assertNull( $c['saved'] );
+			$this->assertSame( $c['error'], $e->error_code );
+			$this->assertSame( Reftrail_Bank_Transfer::MESSAGES[ $e->error_code ], $e->getMessage() );
+			return;
+		}
+		$this->assertNull( $c['error'], 'accepted what the core refuses' );
+		$this->assertSame( $c['saved'], $got );
+	}
+
+	/**
+	 * @dataProvider bank_transfer_cases
+	 * @param array $c Case.
+	 */
+	public function test_bank_transfer_qr( array $c ) {
+		$p = $c['payout'];
+		$a = Reftrail_Bank_Transfer::account( $p['method'], $p['bank'], $p['account'], $p['name'] );
+		$this->assertSame( $c['transfer_qr'], Reftrail_Bank_Transfer::transfer_qr( $a, $c['amount'], $c['currency'], $c['reference'] ) );
+	}
+
+	public function test_bank_transfer_vectors_have_unique_names_and_enough_cases() {
+		$names = array_merge( array_keys( self::bank_payload_cases() ), array_keys( self::bank_account_cases() ), array_keys( self::bank_transfer_cases() ) );
+		$this->assertSame( $names, array_values( array_unique( $names ) ) );
+		$this->assertGreaterThanOrEqual( 6 + 20 + 6, count( $names ) );
+	}
+
+	public function test_bank_transfer_as_the_core_reads_it() {
+		// CRC-16/CCITT-FALSE's check value, and the payloads the specification quotes.
+		$this->assertSame( '29B1', Reftrail_Bank_Transfer::crc16( '123456789' ) );
+		$this->assertSame( '00020101021238570010A00000072701270006970415011300110019324180208QRIBFTTA530370454061200005802VN62170813ung ho lu lut6304C15C', Reftrail_Bank_Transfer::vietqr( '970415', '0011001932418', 120000, 'ung ho lu lut' ) );
+		$this->assertSame( '00020101021229370016A000000677010111011300660000000005802TH530376454044.226304E469', Reftrail_Bank_Transfer::promptpay( Reftrail_Bank_Transfer::promptpay_id( '0000000000' ), 422 ) );
+		$this->assertSame( 'po0Abc123XyZ9pQ', Reftrail_Bank_Transfer::purpose( 'po_0Abc123XyZ9pQ' ) );
+		// A `+` belongs only before 66; 66 only before 9 digits.
+		$this->assertNull( Reftrail_Bank_Transfer::promptpay_id( '+0812345678' ) );
+		$this->assertNull( Reftrail_Bank_Transfer::promptpay_id( '++66812345678' ) );
+		$this->assertSame( 'mobile', Reftrail_Bank_Transfer::promptpay_id( '+66-81-234-5678' )['kind'] );
+		// A name is counted in characters; white space of any script alone is no name; C1 controls
+		// are control characters too.
+		$ok = fn( $name ) => Reftrail_Bank_Transfer::account( 'promptpay', null, '0812345678', $name )['name'];
+		$this->assertSame( str_repeat( '😀', 100 ), $ok( str_repeat( '😀', 100 ) ) );
+		$this->assertSame( "NGUYEN\u{00A0}VAN A", $ok( "NGUYEN\u{00A0}VAN A" ) );
+		foreach ( array( str_repeat( '😀', 101 ), "\u{3000}\u{3000}", "\u{00A0}", "A\u{0085}B", "A\u{007F}", "\xff" ) as $bad ) {
+			try {
+				Reftrail_Bank_Transfer::account( 'promptpay', null, '0812345678', $bad );
+				$this->fail( 'accepted the name ' . bin2hex( $bad ) );
+			} catch ( Reftrail_Bank_Transfer_Error $e ) {
+				$this->assertSame( 'invalid_payout_name', $e->error_code );
+			}
+		}
+		// No QR for nothing to pay, nor for details that no longer pass the checks.
+		$v = Reftrail_Bank_Transfer::account( 'vietqr', '970436', '0011001932418', null );
+		$this->assertNull( Reftrail_Bank_Transfer::transfer_qr( $v, 0, 'VND', 'po_1' ) );
+		$this->assertNull( Reftrail_Bank_Transfer::transfer_qr( array_merge( $v, array( 'bank' => null ) ), 100, 'VND', 'po_1' ) );
+		// A reference without letters or digits gives no transfer note (field 62).
+		$this->assertSame( Reftrail_Bank_Transfer::vietqr( '970436', '0011001932418', 100, '' ), Reftrail_Bank_Transfer::transfer_qr( $v, 100, 'VND', '_-_' ) );
 	}
 
 	public function test_half_to_even_as_documented() {

@@ -3,9 +3,10 @@
  * Emails to affiliates, as the Rust server sends them: a new referral that earned a commission
  * (`referral.created`), a payout on its way (`payout.created`) and their application approved
  * (`affiliate.approved`), when the program's `affiliate_emails` lists the event; each affiliate
- * may turn the first off for themselves (`PATCH /v1/me`). And one the
- * server has no counterpart of: the site's administrator hears of each application made through
- * the sign-up form (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
+ * may turn the first off for themselves (`PATCH /v1/me`). A change of where their payouts go
+ * (`payout_details.changed`) is told whatever the program says. And one the server has no
+ * counterpart of: the site's administrator hears of each application made through the sign-up
+ * form (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
  *
  * Like webhooks, a message is written to the `mail_outbox` table in the transaction of the change
  * it tells of (so it goes out if and only if the change happened, and a checkout or an API call
@@ -35,6 +36,16 @@ final class Reftrail_Affiliate_Mail {
 	/** The hourly WP-Cron event that sends whatever is due (a lost single event delays, no more). */
 	const SWEEP = 'reftrail_affiliate_mail_sweep';
 
+	/**
+	 * What a payout line names, per method, for its message to say where the money goes (a line
+	 * queued before bank transfers existed has no method: PayPal).
+	 */
+	const PAID_TO = array(
+		'paypal'    => array( 'paypal_email' ),
+		'vietqr'    => array( 'bank', 'account' ),
+		'promptpay' => array( 'account' ),
+	);
+
 	/** Messages per run. */
 	const BATCH = 20;
 
@@ -49,6 +60,7 @@ final class Reftrail_Affiliate_Mail {
 		add_action( 'reftrail_payout_created', array( __CLASS__, 'payout_created' ) );
 		add_action( 'reftrail_affiliate_approved', array( __CLASS__, 'affiliate_approved' ) );
 		add_action( 'reftrail_affiliate_applied', array( __CLASS__, 'affiliate_applied' ) );
+		add_action( 'reftrail_payout_details_changed', array( __CLASS__, 'payout_details_changed' ), 10, 2 );
 		add_action( self::CRON, array( __CLASS__, 'send_due' ) );
 		add_action( self::SWEEP, array( __CLASS__, 'send_due' ) );
 	}
@@ -106,6 +118,28 @@ final class Reftrail_Affiliate_Mail {
 			return;
 		}
 		self::queue( 'affiliate.approved', $affiliate['id'], array( 'affiliate' => $affiliate['id'] ) );
+	}
+
+	/**
+	 * Queues the message telling an affiliate where their payouts go from now on
+	 * (Reftrail_Affiliates fires this only when that changed, whoever changed it). It goes
+	 * whatever `affiliate_emails` says: someone who took over a portal session could otherwise
+	 * redirect the affiliate's money unnoticed.
+	 *
+	 * @param string $affiliate Affiliate id.
+	 * @param array  $paid_to   Reftrail_Affiliates::paid_to().
+	 */
+	public static function payout_details_changed( $affiliate, array $paid_to ) {
+		self::queue(
+			'payout_details.changed',
+			$affiliate,
+			array(
+				'method'       => $paid_to['method'],
+				'paypal_email' => $paid_to['paypal_email'],
+				'bank'         => $paid_to['bank'],
+				'account'      => $paid_to['account'],
+			)
+		);
 	}
 
 	/**
@@ -297,8 +331,12 @@ final class Reftrail_Affiliate_Mail {
 		if ( 'referral.created' === $event && is_array( $p ) && self::has( $p, array( 'kind', 'amount', 'currency', 'commission', 'status', 'hold_until' ) ) ) {
 			return self::in_language( $locale, fn() => self::referral_text( $locale, $program['name'], $name, $p, $portal ) );
 		}
-		if ( 'payout.created' === $event && is_array( $p ) && is_array( $p['line'] ?? null ) && self::has( $p['line'], array( 'amount', 'currency', 'referrals', 'paypal_email' ) ) ) {
+		$method = is_array( $p ) && is_array( $p['line'] ?? null ) ? ( $p['line']['method'] ?? 'paypal' ) : null;
+		if ( 'payout.created' === $event && is_string( $method ) && isset( self::PAID_TO[ $method ] ) && self::has( $p['line'], array_merge( array( 'amount', 'currency', 'referrals' ), self::PAID_TO[ $method ] ) ) ) {
 			return self::in_language( $locale, fn() => self::payout_text( $locale, $program['name'], $name, $p, $portal ) );
+		}
+		if ( 'payout_details.changed' === $event && is_array( $p ) && is_string( $p['method'] ?? null ) && isset( self::PAID_TO[ $p['method'] ] ) && self::has( $p, self::PAID_TO[ $p['method'] ] ) ) {
+			return self::in_language( $locale, fn() => self::details_text( $program['name'], $name, $p, $portal ) );
 		}
 		if ( 'affiliate.approved' === $event ) {
 			return self::in_language( $locale, fn() => self::approved_text( $program['name'], $name, $portal ) );
@@ -443,13 +481,29 @@ final class Reftrail_Affiliate_Mail {
 		$line   = $p['line'];
 		$amount = self::money( $line['amount'], $line['currency'], $locale );
 		$count  = (int) $line['referrals'];
-		if ( 1 === $count ) {
+		$method = $line['method'] ?? 'paypal';
+		// A bank account is named by its last 4 characters only, as banks write it.
+		$ending = 'paypal' === $method ? '' : "\u{2026}" . substr( (string) $line['account'], -4 );
+		if ( 'vietqr' === $method && 1 === $count ) {
+			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a bank account number, such as "…2418", 4: the bank's 6-digit NAPAS BIN, such as 970436. */
+			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by bank transfer to your account ending in %3$s at the bank with BIN %4$s.', 'reftrail' ), $program, $amount, $ending, $line['bank'] );
+		} elseif ( 'vietqr' === $method ) {
+			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: the last 4 characters of a bank account number, such as "…2418", 5: the bank's 6-digit NAPAS BIN, such as 970436. */
+			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, by bank transfer to your account ending in %4$s at the bank with BIN %5$s.', 'reftrail' ), $program, $amount, $count, $ending, $line['bank'] );
+		} elseif ( 'promptpay' === $method && 1 === $count ) {
+			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a PromptPay id (a Thai mobile number, national id or e-wallet id), such as "…5678". */
+			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by bank transfer to your PromptPay account ending in %3$s.', 'reftrail' ), $program, $amount, $ending );
+		} elseif ( 'promptpay' === $method ) {
+			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: the last 4 characters of a PromptPay id (a Thai mobile number, national id or e-wallet id), such as "…5678". */
+			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, by bank transfer to your PromptPay account ending in %4$s.', 'reftrail' ), $program, $amount, $count, $ending );
+		} elseif ( 1 === $count ) {
 			/* translators: 1: the program's name, 2: the amount, 3: a PayPal email address. */
-			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, to your PayPal account %3$s.', 'reftrail' ), $program, $amount, $line['paypal_email'] ) . "\n";
+			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, to your PayPal account %3$s.', 'reftrail' ), $program, $amount, $line['paypal_email'] );
 		} else {
 			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: a PayPal email address. */
-			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, to your PayPal account %4$s.', 'reftrail' ), $program, $amount, $count, $line['paypal_email'] ) . "\n";
+			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, to your PayPal account %4$s.', 'reftrail' ), $program, $amount, $count, $line['paypal_email'] );
 		}
+		$what .= "\n";
 		if ( isset( $p['note'] ) && '' !== $p['note'] ) {
 			/* translators: %s: the merchant's note on the payout. */
 			$what .= sprintf( __( 'Note: %s', 'reftrail' ), $p['note'] ) . "\n";
@@ -458,6 +512,37 @@ final class Reftrail_Affiliate_Mail {
 			/* translators: 1: the program's name, 2: the amount. */
 			'subject' => sprintf( __( '%1$s: a payout of %2$s is on its way', 'reftrail' ), $program, $amount ),
 			'body'    => self::body( $program, $name, $what, __( 'Your payout history', 'reftrail' ), $portal ),
+		);
+	}
+
+	/**
+	 * The message telling an affiliate where their payouts go from now on, in the loaded
+	 * language: a bank account by its last 4 characters only, as in the payout message.
+	 *
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param array  $d       `method`, `paypal_email`, `bank`, `account`.
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function details_text( $program, $name, array $d, $portal ) {
+		$ending = 'paypal' === $d['method'] ? '' : "\u{2026}" . substr( (string) $d['account'], -4 );
+		if ( 'vietqr' === $d['method'] ) {
+			/* translators: 1: the program's name, 2: the last 4 characters of a bank account number, such as "…2418", 3: the bank's 6-digit NAPAS BIN, such as 970436. */
+			$what = sprintf( __( 'From now on, %1$s pays you by bank transfer to your account ending in %2$s at the bank with BIN %3$s.', 'reftrail' ), $program, $ending, $d['bank'] );
+		} elseif ( 'promptpay' === $d['method'] ) {
+			/* translators: 1: the program's name, 2: the last 4 characters of a PromptPay id (a Thai mobile number, national id or e-wallet id), such as "…5678". */
+			$what = sprintf( __( 'From now on, %1$s pays you by bank transfer to your PromptPay account ending in %2$s.', 'reftrail' ), $program, $ending );
+		} else {
+			/* translators: 1: the program's name, 2: a PayPal email address. */
+			$what = sprintf( __( 'From now on, %1$s pays you to your PayPal account %2$s.', 'reftrail' ), $program, $d['paypal_email'] );
+		}
+		/* translators: %s: the program's name. */
+		$what .= "\n\n" . sprintf( __( 'If you did not make this change, reply to this email or tell %s at once.', 'reftrail' ), $program ) . "\n";
+		return array(
+			/* translators: %s: the program's name. */
+			'subject' => sprintf( __( '%s: your payout details were changed', 'reftrail' ), $program ),
+			'body'    => self::body( $program, $name, $what, __( 'Your details', 'reftrail' ), $portal ),
 		);
 	}
 

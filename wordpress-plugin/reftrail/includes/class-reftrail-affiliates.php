@@ -19,6 +19,14 @@ final class Reftrail_Affiliates {
 	/** Statuses. */
 	const STATUSES = array( 'approved', 'pending', 'suspended' );
 
+	/** The bank-detail columns of an affiliate paid by PayPal. */
+	const PAID_BY_PAYPAL = array(
+		'payout_method'  => null,
+		'payout_bank'    => null,
+		'payout_account' => null,
+		'payout_name'    => null,
+	);
+
 	/**
 	 * Checks the fields shared by create and update; returns the coupon codes, upper-cased and
 	 * without duplicates.
@@ -74,6 +82,101 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
+	 * The shape of a body's `payout` object: only `method`, `bank`, `account` and `name`, each a
+	 * string or null, `method` and `account` given. Checked with the body's other types, before
+	 * any value is (the server refuses such a body as it reads it).
+	 *
+	 * @param array $p The `payout` object.
+	 * @throws Reftrail_Http_Error 400 invalid_body.
+	 */
+	private static function payout_shape( array $p ) {
+		foreach ( array_keys( $p ) as $k ) {
+			if ( ! in_array( $k, array( 'method', 'bank', 'account', 'name' ), true ) ) {
+				throw Reftrail_Http_Error::bad( 'invalid_body', sprintf( 'unknown field `payout.%s`', substr( (string) $k, 0, 40 ) ) );
+			}
+		}
+		foreach ( array( 'method', 'bank', 'account', 'name' ) as $k ) {
+			if ( isset( $p[ $k ] ) && ! is_string( $p[ $k ] ) ) {
+				throw Reftrail_Http_Error::bad( 'invalid_body', sprintf( 'payout.%s: expected a string', $k ) );
+			}
+		}
+		foreach ( array( 'method', 'account' ) as $k ) {
+			if ( ! isset( $p[ $k ] ) ) {
+				throw Reftrail_Http_Error::bad( 'invalid_body', sprintf( 'missing field `payout.%s`', $k ) );
+			}
+		}
+	}
+
+	/**
+	 * Checks and normalizes the bank details of a `payout` object of the right shape.
+	 *
+	 * @param array $p The `payout` object.
+	 * @return array The four `payout_*` columns.
+	 * @throws Reftrail_Http_Error 400 invalid_payout_method, invalid_payout_bank,
+	 *                             invalid_payout_account or invalid_payout_name.
+	 */
+	private static function payout_columns( array $p ) {
+		try {
+			$a = Reftrail_Bank_Transfer::account( $p['method'], $p['bank'] ?? null, $p['account'], $p['name'] ?? null );
+		} catch ( Reftrail_Bank_Transfer_Error $e ) {
+			throw Reftrail_Http_Error::bad( $e->error_code, $e->getMessage() );
+		}
+		return array(
+			'payout_method'  => $a['method'],
+			'payout_bank'    => $a['bank'],
+			'payout_account' => $a['account'],
+			'payout_name'    => $a['name'],
+		);
+	}
+
+	/**
+	 * An affiliate's bank details as the API shows them (`bank` and `name` left out when there
+	 * are none, as the server writes them), or null for PayPal.
+	 *
+	 * @param array $row Affiliate row.
+	 * @return array|null
+	 */
+	public static function payout_view( array $row ) {
+		if ( null === ( $row['payout_method'] ?? null ) ) {
+			return null;
+		}
+		$p = array( 'method' => $row['payout_method'] );
+		if ( null !== $row['payout_bank'] ) {
+			$p['bank'] = $row['payout_bank'];
+		}
+		$p['account'] = (string) $row['payout_account'];
+		if ( null !== $row['payout_name'] ) {
+			$p['name'] = $row['payout_name'];
+		}
+		return $p;
+	}
+
+	/**
+	 * Where the affiliate's payouts go now: `method`, and `paypal_email` (payout_email, else
+	 * email) for PayPal, or the bank details. Read in the caller's transaction.
+	 *
+	 * @param string $id Affiliate.
+	 * @return array|null `method`, `paypal_email`, `bank`, `account`, `name`; null when there is
+	 *                    no such affiliate.
+	 */
+	public static function paid_to( $id ) {
+		global $wpdb;
+		$t = Reftrail_Db::table( 'affiliates' );
+		$r = $wpdb->get_row( $wpdb->prepare( "SELECT payout_method, COALESCE(payout_email, email, '') AS paypal_email, payout_bank, payout_account, payout_name FROM {$t} WHERE id = %s", $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		if ( ! $r ) {
+			return null;
+		}
+		$bank = null !== $r['payout_method'];
+		return array(
+			'method'       => $bank ? $r['payout_method'] : 'paypal',
+			'paypal_email' => $bank ? null : $r['paypal_email'],
+			'bank'         => $bank ? $r['payout_bank'] : null,
+			'account'      => $bank ? $r['payout_account'] : null,
+			'name'         => $bank ? $r['payout_name'] : null,
+		);
+	}
+
+	/**
 	 * The JSON types of an affiliate body.
 	 *
 	 * @param array $b Body.
@@ -91,8 +194,12 @@ final class Reftrail_Affiliates {
 				'commission'   => 'object',
 				'coupons'      => 'array',
 				'user_id'      => 'int',
+				'payout'       => 'object',
 			)
 		);
+		if ( isset( $b['payout'] ) ) {
+			self::payout_shape( $b['payout'] );
+		}
 	}
 
 	/**
@@ -145,7 +252,7 @@ final class Reftrail_Affiliates {
 	 */
 	public static function create( array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
+		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
 		self::types( $b );
 		if ( ! Reftrail_Cookie::is_id( $b['id'] ?? null ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_affiliate', "id must be 1 to 64 letters, digits, '-', '_' or '.'" );
@@ -153,10 +260,11 @@ final class Reftrail_Affiliates {
 		if ( ! isset( $b['name'] ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_body', 'missing field `name`' );
 		}
-		$codes = self::check( $b );
-		$id    = $b['id'];
+		$codes  = self::check( $b );
+		$payout = isset( $b['payout'] ) ? self::payout_columns( $b['payout'] ) : self::PAID_BY_PAYPAL;
+		$id     = $b['id'];
 		return Reftrail_Db::transaction(
-			function () use ( $wpdb, $b, $codes, $id ) {
+			function () use ( $wpdb, $b, $codes, $payout, $id ) {
 				$t = Reftrail_Db::table( 'affiliates' );
 				if ( $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 					throw new Reftrail_Http_Error( 409, 'affiliate_exists', 'an affiliate with this id exists' );
@@ -164,20 +272,23 @@ final class Reftrail_Affiliates {
 				$now = Reftrail_Db::now();
 				$wpdb->insert(
 					$t,
-					array(
-						'id'           => $id,
-						'user_id'      => $b['user_id'] ?? null,
-						'name'         => $b['name'],
-						'email'        => $b['email'] ?? null,
-						'email_hash'   => isset( $b['email'] ) ? Reftrail_Tracking::email_hash( $b['email'] ) : null,
-						'payout_email' => $b['payout_email'] ?? null,
-						'category'     => $b['category'] ?? 'other',
-						'status'       => $b['status'] ?? 'approved',
-						'commission'   => isset( $b['commission'] ) ? wp_json_encode( $b['commission'] ) : null,
-						'created_at'   => $now,
-						'updated_at'   => $now,
+					array_merge(
+						array(
+							'id'           => $id,
+							'user_id'      => $b['user_id'] ?? null,
+							'name'         => $b['name'],
+							'email'        => $b['email'] ?? null,
+							'email_hash'   => isset( $b['email'] ) ? Reftrail_Tracking::email_hash( $b['email'] ) : null,
+							'payout_email' => $b['payout_email'] ?? null,
+							'category'     => $b['category'] ?? 'other',
+							'status'       => $b['status'] ?? 'approved',
+							'commission'   => isset( $b['commission'] ) ? wp_json_encode( $b['commission'] ) : null,
+							'created_at'   => $now,
+							'updated_at'   => $now,
+						),
+						$payout
 					),
-					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d' )
+					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%s', '%s', '%s', '%s' )
 				);
 				self::set_coupons( $id, $codes );
 				$token = self::new_token( $id );
@@ -190,9 +301,13 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
-	 * Changes the given fields; `commission: null` removes the overrides. An application approved
-	 * (status `pending` to `approved`) fires `reftrail_affiliate_approved` with the affiliate in the
-	 * same transaction (Reftrail_Affiliate_Mail queues the welcome).
+	 * Changes the given fields; `commission: null` removes the overrides, `payout_email: null` the
+	 * PayPal email, `payout: null` goes back to PayPal and a `payout` object replaces the bank
+	 * details whole. Everything is checked
+	 * before anything is written. An application approved (status `pending` to `approved`) fires
+	 * `reftrail_affiliate_approved` with the affiliate in the same transaction
+	 * (Reftrail_Affiliate_Mail queues the welcome), and so does a change of where the payouts go
+	 * fire `reftrail_payout_details_changed` (the affiliate is told).
 	 *
 	 * @param string $id Affiliate.
 	 * @param array  $b  Body.
@@ -201,22 +316,31 @@ final class Reftrail_Affiliates {
 	 */
 	public static function update( $id, array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'category', 'status', 'commission', 'coupons' ) );
+		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'category', 'status', 'commission', 'coupons' ) );
 		self::types( $b );
-		$codes = self::check( $b );
+		$codes  = self::check( $b );
+		$payout = null;
+		if ( array_key_exists( 'payout', $b ) ) {
+			$payout = null === $b['payout'] ? self::PAID_BY_PAYPAL : self::payout_columns( $b['payout'] );
+		}
 		return Reftrail_Db::transaction(
-			function () use ( $wpdb, $b, $codes, $id ) {
+			function () use ( $wpdb, $b, $codes, $payout, $id ) {
 				$t = Reftrail_Db::table( 'affiliates' );
 				// Locked, so that of two approvals at once only one sees the application pending.
 				$was = $wpdb->get_var( $wpdb->prepare( "SELECT status FROM {$t} WHERE id = %s FOR UPDATE", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 				if ( null === $was ) {
 					throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
 				}
-				$set = array();
-				foreach ( array( 'name', 'payout_email', 'category', 'status' ) as $k ) {
+				$before = self::paid_to( $id );
+				$set    = array();
+				foreach ( array( 'name', 'category', 'status' ) as $k ) {
 					if ( isset( $b[ $k ] ) ) {
 						$set[ $k ] = $b[ $k ];
 					}
+				}
+				// null removes the PayPal email: payouts go to the contact email.
+				if ( array_key_exists( 'payout_email', $b ) ) {
+					$set['payout_email'] = $b['payout_email'];
 				}
 				if ( isset( $b['email'] ) ) {
 					$set['email']      = $b['email'];
@@ -224,6 +348,9 @@ final class Reftrail_Affiliates {
 				}
 				if ( array_key_exists( 'commission', $b ) ) {
 					$set['commission'] = null === $b['commission'] ? null : wp_json_encode( $b['commission'] );
+				}
+				if ( null !== $payout ) {
+					$set = array_merge( $set, $payout );
 				}
 				$set['updated_at'] = Reftrail_Db::now();
 				$wpdb->update( $t, $set, array( 'id' => $id ) );
@@ -234,6 +361,7 @@ final class Reftrail_Affiliates {
 				if ( 'pending' === $was && 'approved' === $view['status'] ) {
 					do_action( 'reftrail_affiliate_approved', $view );
 				}
+				self::tell_if_paid_elsewhere( $id, $before );
 				return $view;
 			}
 		);
@@ -254,23 +382,62 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
-	 * Turns the email about each new referral off or on, the affiliate's own choice
-	 * (`PATCH /v1/me`); payout and approval emails are not theirs to turn off.
+	 * Fires `reftrail_payout_details_changed` with the affiliate id and paid_to() when their
+	 * payouts no longer go where they went (`$before`), in the caller's transaction.
+	 *
+	 * @param string     $id     Affiliate.
+	 * @param array|null $before paid_to() before the change.
+	 */
+	private static function tell_if_paid_elsewhere( $id, $before ) {
+		$now = self::paid_to( $id );
+		if ( null !== $now && $now !== $before ) {
+			do_action( 'reftrail_payout_details_changed', $id, $now );
+		}
+	}
+
+	/**
+	 * What an affiliate changes about themselves (`PATCH /v1/me`), only the fields given: the
+	 * email about each new referral (`referral_emails`, on or off; payout and approval emails are
+	 * not theirs to turn off) and where their payouts go (`payout_email` and `payout`, as the
+	 * merchant sets them; a change fires `reftrail_payout_details_changed`, so that they hear of it
+	 * if it was not them). Everything is checked before anything is written.
 	 *
 	 * @param string $id Affiliate.
-	 * @param bool   $on On.
-	 * @throws Reftrail_Http_Error 404 or 503.
+	 * @param array  $b  Body.
+	 * @throws Reftrail_Http_Error 400, 404 or 503.
 	 */
-	public static function set_referral_emails( $id, $on ) {
+	public static function update_own( $id, array $b ) {
 		global $wpdb;
-		$t  = Reftrail_Db::table( 'affiliates' );
-		$ok = $wpdb->query( $wpdb->prepare( "UPDATE {$t} SET referral_emails = %d, updated_at = %d WHERE id = %s", $on ? 1 : 0, Reftrail_Db::now(), $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		if ( false === $ok ) {
-			throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+		Reftrail_Input::known( $b, array( 'referral_emails', 'payout_email', 'payout' ) );
+		if ( isset( $b['referral_emails'] ) && ! is_bool( $b['referral_emails'] ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_body', 'referral_emails must be true or false' );
 		}
-		if ( 0 === (int) $ok && null === $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-			throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
+		self::types( $b );
+		self::check( $b );
+		$set = array();
+		if ( isset( $b['referral_emails'] ) ) {
+			$set['referral_emails'] = $b['referral_emails'] ? 1 : 0;
 		}
+		if ( array_key_exists( 'payout_email', $b ) ) {
+			$set['payout_email'] = $b['payout_email'];
+		}
+		if ( array_key_exists( 'payout', $b ) ) {
+			$set = array_merge( $set, null === $b['payout'] ? self::PAID_BY_PAYPAL : self::payout_columns( $b['payout'] ) );
+		}
+		$set['updated_at'] = Reftrail_Db::now();
+		Reftrail_Db::transaction(
+			function () use ( $wpdb, $id, $set ) {
+				$t = Reftrail_Db::table( 'affiliates' );
+				if ( null === $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s FOR UPDATE", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
+				}
+				$before = self::paid_to( $id );
+				if ( false === $wpdb->update( $t, $set, array( 'id' => $id ) ) ) {
+					throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+				}
+				self::tell_if_paid_elsewhere( $id, $before );
+			}
+		);
 	}
 
 	/**
@@ -304,6 +471,7 @@ final class Reftrail_Affiliates {
 			'name'         => $row['name'],
 			'email'        => $row['email'],
 			'payout_email' => $row['payout_email'],
+			'payout'       => self::payout_view( $row ),
 			'category'     => $row['category'],
 			'status'       => $row['status'],
 			'commission'   => null === $row['commission'] ? null : json_decode( $row['commission'], true ),

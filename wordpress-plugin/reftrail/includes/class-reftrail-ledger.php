@@ -491,7 +491,46 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * Batches approved balances into a payout (PayPal mass-pay lines).
+	 * A payout line as the API shows it, from its row: PayPal lines have a `paypal_email`; bank
+	 * lines have the affiliate's details as they stood at the payout and, when the line is in the
+	 * currency the method's banking apps read, the QR payload that pays it (the payout id as the
+	 * transfer note).
+	 *
+	 * @param array  $row    `affiliate_id`, `currency`, `amount`, `paypal_email`, `referrals`,
+	 *                       `method`, `bank`, `account`, `account_name`.
+	 * @param string $payout Payout id.
+	 * @return array
+	 */
+	private static function line_of( array $row, $payout ) {
+		$bank = 'paypal' !== $row['method'];
+		return array(
+			'affiliate'    => $row['affiliate_id'],
+			'currency'     => $row['currency'],
+			'amount'       => (int) $row['amount'],
+			'method'       => $row['method'],
+			'paypal_email' => $bank ? null : $row['paypal_email'],
+			'bank'         => $row['bank'],
+			'account'      => $row['account'],
+			'account_name' => $row['account_name'],
+			'transfer_qr'  => $bank ? Reftrail_Bank_Transfer::transfer_qr(
+				array(
+					'method'  => $row['method'],
+					'bank'    => $row['bank'],
+					'account' => $row['account'],
+					'name'    => $row['account_name'],
+				),
+				(int) $row['amount'],
+				$row['currency'],
+				$payout
+			) : null,
+			'referrals'    => (int) $row['referrals'],
+		);
+	}
+
+	/**
+	 * Batches approved balances into a payout: a line per affiliate and currency, paid by PayPal
+	 * (which needs an email) or by bank transfer (always payable: the details were checked when
+	 * saved), as the affiliate is paid at this moment.
 	 *
 	 * @param array $body `currency`, `affiliates`, `note`.
 	 * @return array The payout view.
@@ -510,9 +549,11 @@ final class Reftrail_Ledger {
 					$a     = Reftrail_Db::table( 'affiliates' );
 					$rows  = $wpdb->get_results(
 						$wpdb->prepare(
-							"SELECT l.affiliate_id, l.currency, SUM(l.amount) AS total, COALESCE(a.payout_email, a.email, '') AS email
+							"SELECT l.affiliate_id, l.currency, SUM(l.amount) AS total, COALESCE(a.payout_email, a.email, '') AS email,
+							a.payout_method, a.payout_bank, a.payout_account, a.payout_name
 							FROM {$l} l JOIN {$a} a ON a.id = l.affiliate_id WHERE l.bucket = 'approved' AND (%s = '' OR l.currency = %s)
-							GROUP BY l.affiliate_id, l.currency, a.payout_email, a.email ORDER BY l.affiliate_id, l.currency", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+							GROUP BY l.affiliate_id, l.currency, a.payout_email, a.email, a.payout_method, a.payout_bank, a.payout_account, a.payout_name
+							ORDER BY l.affiliate_id, l.currency", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 							$body['currency'] ?? '',
 							$body['currency'] ?? ''
 						),
@@ -523,7 +564,8 @@ final class Reftrail_Ledger {
 					$lines = array();
 					foreach ( $rows as $r ) {
 						$total = (int) $r['total'];
-						if ( $total < $min || '' === $r['email'] ) {
+						$bank  = null !== $r['payout_method'];
+						if ( $total < $min || ( ! $bank && '' === $r['email'] ) ) {
 							continue;
 						}
 						if ( isset( $body['affiliates'] ) && ! in_array( $r['affiliate_id'], $body['affiliates'], true ) ) {
@@ -549,29 +591,23 @@ final class Reftrail_Ledger {
 								$wpdb->query( $wpdb->prepare( "UPDATE {$rt} SET status = 'paid', payout_id = %s WHERE id = %s AND status = 'approved'", $id, $p['referral_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 							}
 						}
-						$line = array(
-							'affiliate'    => $r['affiliate_id'],
+						$row = array(
+							'payout_id'    => $id,
+							'affiliate_id' => $r['affiliate_id'],
 							'currency'     => $r['currency'],
 							'amount'       => $total,
-							'paypal_email' => $r['email'],
+							'paypal_email' => $bank ? '' : $r['email'],
 							'referrals'    => count( $parts ),
+							'method'       => $bank ? $r['payout_method'] : 'paypal',
+							'bank'         => $bank ? $r['payout_bank'] : null,
+							'account'      => $bank ? $r['payout_account'] : null,
+							'account_name' => $bank ? $r['payout_name'] : null,
 						);
-						$wpdb->insert(
-							Reftrail_Db::table( 'payout_lines' ),
-							array(
-								'payout_id'    => $id,
-								'affiliate_id' => $line['affiliate'],
-								'currency'     => $line['currency'],
-								'amount'       => $line['amount'],
-								'paypal_email' => $line['paypal_email'],
-								'referrals'    => $line['referrals'],
-							),
-							array( '%s', '%s', '%s', '%d', '%s', '%d' )
-						);
-						$lines[] = $line;
+						$wpdb->insert( Reftrail_Db::table( 'payout_lines' ), $row, array( '%s', '%s', '%s', '%d', '%s', '%d', '%s', '%s', '%s', '%s' ) );
+						$lines[] = self::line_of( $row, $id );
 					}
 					if ( ! $lines ) {
-						throw new Reftrail_Http_Error( 422, 'nothing_to_pay', 'no affiliate has an approved balance at or above the minimum payout and a payout email' );
+						throw new Reftrail_Http_Error( 422, 'nothing_to_pay', 'no affiliate has an approved balance at or above the minimum payout and a payout email or bank details' );
 					}
 					$view = array(
 						'id'    => $id,
@@ -604,16 +640,7 @@ final class Reftrail_Ledger {
 			'id'    => $p['id'],
 			'at'    => Reftrail_Db::rfc3339( $p['at'] ),
 			'note'  => $p['note'],
-			'lines' => array_map(
-				fn( $l ) => array(
-					'affiliate'    => $l['affiliate_id'],
-					'currency'     => $l['currency'],
-					'amount'       => (int) $l['amount'],
-					'paypal_email' => $l['paypal_email'],
-					'referrals'    => (int) $l['referrals'],
-				),
-				$lines
-			),
+			'lines' => array_map( fn( $l ) => self::line_of( $l, $p['id'] ), $lines ),
 		);
 	}
 
@@ -631,7 +658,8 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * The payouts that paid one affiliate, newest first: their line of each batch.
+	 * The payouts that paid one affiliate, newest first: their line of each batch, with how it
+	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer).
 	 *
 	 * @param string $affiliate Affiliate id.
 	 * @param int    $limit     Limit.
@@ -642,7 +670,7 @@ final class Reftrail_Ledger {
 		global $wpdb;
 		$l    = Reftrail_Db::table( 'payout_lines' );
 		$p    = Reftrail_Db::table( 'payouts' );
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.method, l.paypal_email, l.account, p.note FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 		return array_map(
 			fn( $r ) => array(
 				'id'           => $r['id'],
@@ -650,7 +678,9 @@ final class Reftrail_Ledger {
 				'amount'       => (int) $r['amount'],
 				'currency'     => $r['currency'],
 				'referrals'    => (int) $r['referrals'],
-				'paypal_email' => $r['paypal_email'],
+				'method'       => $r['method'],
+				'paypal_email' => 'paypal' === $r['method'] ? $r['paypal_email'] : null,
+				'account'      => $r['account'],
 				'note'         => $r['note'],
 			),
 			$rows
@@ -658,8 +688,9 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * The PayPal mass payment file of a payout: email, amount, currency, id, note; no header;
-	 * cells that a spreadsheet would read as formulas are quoted with a leading `'`.
+	 * The PayPal mass payment file of a payout, its PayPal lines only: email, amount, currency,
+	 * id, note; no header; cells that a spreadsheet would read as formulas are quoted with a
+	 * leading `'`.
 	 *
 	 * @param array $p Payout view.
 	 * @return string
@@ -668,6 +699,9 @@ final class Reftrail_Ledger {
 		$note = $p['note'] ?? ( 'Affiliate commission ' . $p['id'] );
 		$out  = '';
 		foreach ( $p['lines'] as $l ) {
+			if ( 'paypal' !== $l['method'] ) {
+				continue;
+			}
 			$out .= self::csv_row( array( self::text_cell( $l['paypal_email'] ), Reftrail_Input::decimal( $l['amount'], $l['currency'] ), $l['currency'], $l['affiliate'], self::text_cell( $note ) ) );
 		}
 		return $out;

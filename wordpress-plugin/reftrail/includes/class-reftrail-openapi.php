@@ -40,11 +40,11 @@ final class Reftrail_OpenAPI {
 			'/v1/refunds'                 => array( 'post' => array( 'A full or partial refund; reverses the commission in proportion', $m, 201 ) ),
 			'/v1/affiliates'              => array(
 				'get'  => array( 'Lists affiliates', $m, 200 ),
-				'post' => array( 'Creates an affiliate and answers its portal token once', $m, 201 ),
+				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators', $m, 201 ),
 			),
 			'/v1/affiliates/{id}'         => array(
 				'get'   => array( 'One affiliate', $m, 200 ),
-				'patch' => array( 'Changes an affiliate', $m, 200 ),
+				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
 			'/v1/referrals'               => array(
@@ -80,9 +80,9 @@ final class Reftrail_OpenAPI {
 			'/v1/balances'                => array( 'get' => array( 'Balances per affiliate and currency', $m, 200 ) ),
 			'/v1/payouts'                 => array(
 				'get'  => array( 'Payouts', $m, 200 ),
-				'post' => array( 'Batches approved commissions into a payout', $m, 201 ),
+				'post' => array( "Batches approved commissions into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null", $m, 201 ),
 			),
-			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file', $m, 200 ) ),
+			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file (its PayPal lines only)', $m, 200 ) ),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
 				'put' => array( 'Replaces the program settings', $m, 200 ),
@@ -100,10 +100,10 @@ final class Reftrail_OpenAPI {
 			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
 			'/v1/me'                      => array(
 				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
-				'patch' => array( 'Turns the email about each new referral off or on for the affiliate calling: {"referral_emails": true|false}, nothing else; answers as GET /v1/me', $me, 200 ),
+				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it) and payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
-			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first', $me, 200 ) ),
+			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with its method, paypal_email (null for a bank transfer) and account', $me, 200 ) ),
 			'/v1/session'                 => array(
 				'post'   => array( 'Signs the dashboard in with a shop manager\'s password', array(), 201 ),
 				'get'    => array( "The session's CSRF token", array( 'session' ), 200 ),

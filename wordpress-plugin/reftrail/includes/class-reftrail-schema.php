@@ -21,9 +21,10 @@ final class Reftrail_Schema {
 	/**
 	 * The schema this code writes (9: the outbox of emails to affiliates; 10: its recipient, so
 	 * it carries the site administrator's emails too; 11: whether an affiliate is emailed about
-	 * each new referral, which they turn off or on themselves with `PATCH /v1/me`).
+	 * each new referral, which they turn off or on themselves with `PATCH /v1/me`; 12: bank-transfer
+	 * payouts, an affiliate's VietQR or PromptPay details and each payout line's snapshot of them).
 	 */
-	const VERSION = 11;
+	const VERSION = 12;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -95,6 +96,10 @@ final class Reftrail_Schema {
   commission longtext DEFAULT NULL,
   token_hash char(64) DEFAULT NULL,
   referral_emails tinyint(1) NOT NULL DEFAULT 1,
+  payout_method varchar(20) DEFAULT NULL,
+  payout_bank varchar(20) DEFAULT NULL,
+  payout_account varchar(32) DEFAULT NULL,
+  payout_name varchar(100) DEFAULT NULL,
   created_at bigint(20) NOT NULL,
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),
@@ -240,6 +245,8 @@ final class Reftrail_Schema {
   note varchar(500) DEFAULT NULL,
   PRIMARY KEY  (id)
 ) $c;";
+		// A line keeps how it was paid as it stood at the payout (later edits of the affiliate do
+		// not rewrite it): `method` paypal, vietqr or promptpay; a bank line's paypal_email is ''.
 		$sql[] = "CREATE TABLE {$t('payout_lines')} (
   payout_id varchar(40) NOT NULL,
   affiliate_id varchar(64) NOT NULL,
@@ -247,6 +254,10 @@ final class Reftrail_Schema {
   amount bigint(20) NOT NULL,
   paypal_email varchar(254) NOT NULL,
   referrals bigint(20) NOT NULL,
+  method varchar(20) NOT NULL DEFAULT 'paypal',
+  bank varchar(20) DEFAULT NULL,
+  account varchar(32) DEFAULT NULL,
+  account_name varchar(100) DEFAULT NULL,
   PRIMARY KEY  (payout_id,affiliate_id,currency)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('idempotency')} (

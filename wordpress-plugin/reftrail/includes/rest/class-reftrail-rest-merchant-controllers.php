@@ -156,6 +156,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				'name'         => array( 'string', __( 'Name.', 'reftrail' ) ),
 				'email'        => array( array( 'string', 'null' ), __( 'Contact email.', 'reftrail' ) ),
 				'payout_email' => array( array( 'string', 'null' ), __( 'PayPal email.', 'reftrail' ) ),
+				'payout'       => array( array( 'object', 'null' ), __( 'Bank-transfer details instead of PayPal: method (vietqr or promptpay), bank (VietQR: the NAPAS BIN), account, name.', 'reftrail' ) ),
 				'category'     => array( 'string', __( 'Category.', 'reftrail' ) ),
 				'status'       => array( 'string', __( 'approved, pending or suspended.', 'reftrail' ) ),
 				'commission'   => array( array( 'object', 'null' ), __( 'Commission overrides.', 'reftrail' ) ),
@@ -563,7 +564,7 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 /**
  * `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`: the signed-in affiliate's own
  * figures; `PATCH /v1/me`: what they may change about themselves (the email about each new
- * referral, on or off).
+ * referral, on or off, and where their payouts go).
  */
 class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 
@@ -643,8 +644,9 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * Turns the email about each new referral off or on (`{"referral_emails": bool}`, nothing
-	 * else); answers as `GET /v1/me` does.
+	 * Changes what the affiliate may change about themselves, the fields given: the email about
+	 * each new referral (`referral_emails`), their PayPal email (`payout_email`) and their bank
+	 * details (`payout`); answers as `GET /v1/me` does.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -653,12 +655,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 		return $this->run(
 			function () use ( $request ) {
 				$id = self::caller( $request )['affiliate'];
-				$b  = self::body( $request );
-				Reftrail_Input::known( $b, array( 'referral_emails' ) );
-				if ( ! is_bool( $b['referral_emails'] ?? null ) ) {
-					throw Reftrail_Http_Error::bad( 'invalid_body', 'referral_emails must be true or false' );
-				}
-				Reftrail_Affiliates::set_referral_emails( $id, $b['referral_emails'] );
+				Reftrail_Affiliates::update_own( $id, self::body( $request ) );
 				return self::me( $id );
 			}
 		);
