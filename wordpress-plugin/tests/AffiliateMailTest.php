@@ -357,6 +357,52 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertStringContainsString( 'cho bạn 125.000 VND cho 1 lượt giới thiệu, vào tài khoản PayPal carol@aff.test.', $by_to['carol@aff.test']['message'] );
 	}
 
+	/**
+	 * `$sentence`, after checking that the server's own tests of its emails
+	 * (server/src/affiliate_mail.rs, server/tests/affiliate_mail.rs) expect it word for word: the
+	 * sentences below are copied from there, and a change of the server's words fails here
+	 * until the plugin says the same.
+	 *
+	 * @param string $sentence A string literal of the server's tests.
+	 * @return string
+	 */
+	private function server_says( $sentence ) {
+		static $rust = null;
+		if ( null === $rust ) {
+			$rust = '';
+			foreach ( array( 'server/src/affiliate_mail.rs', 'server/tests/affiliate_mail.rs' ) as $file ) {
+				$text = file_get_contents( dirname( __DIR__, 2 ) . '/' . $file ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents
+				$this->assertIsString( $text, $file );
+				$rust .= $text;
+			}
+		}
+		$this->assertStringContainsString( '"' . $sentence . '"', $rust, 'the server expects this sentence' );
+		return $sentence;
+	}
+
+	/**
+	 * The server's words for a VietQR account ending in 2418 and a PromptPay ID ending in 5678,
+	 * in a payout of 2 referrals (a_bank_payout_message_names_the_account_by_its_last_digits).
+	 *
+	 * @return array Locale => `vietqr`, `promptpay`.
+	 */
+	private function servers_bank_sentences() {
+		return array(
+			'en' => array(
+				'vietqr'    => $this->server_says( '2 referrals, by bank transfer to your account ending in 2418.' ),
+				'promptpay' => $this->server_says( 'by PromptPay to your PromptPay ID ending in 5678.' ),
+			),
+			'vi' => array(
+				'vietqr'    => $this->server_says( 'bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418.' ),
+				'promptpay' => $this->server_says( 'qua PromptPay vào mã PromptPay có số cuối 5678.' ),
+			),
+			'th' => array(
+				'vietqr'    => $this->server_says( 'โดยโอนเข้าบัญชีธนาคารที่ลงท้ายด้วย 2418' ),
+				'promptpay' => $this->server_says( 'ผ่านพร้อมเพย์เข้าหมายเลขพร้อมเพย์ที่ลงท้ายด้วย 5678' ),
+			),
+		);
+	}
+
 	public function test_a_bank_payout_mail_names_the_account_by_its_last_characters() {
 		$this->shop( array( 'affiliate_emails' => array( 'payout.created' ) ) );
 		$this->affiliate(
@@ -381,12 +427,14 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$by_to = array_column( $this->mails, null, 'to' );
 		$lan   = $by_to['lan@aff.test'];
 		$this->assertSame( 'Giày Sài Gòn: khoản thanh toán 125.000 VND đang được chuyển', $lan['subject'] );
-		$this->assertStringStartsWith( "Xin chào Lan,\n\nGiày Sài Gòn đang thanh toán cho bạn 125.000 VND cho 1 lượt giới thiệu, bằng chuyển khoản vào tài khoản ngân hàng của bạn có số cuối …2418 (mã BIN ngân hàng 970436).\n\nLịch sử thanh toán của bạn: ", $lan['message'] );
+		$this->assertStringStartsWith( "Xin chào Lan,\n\nGiày Sài Gòn đang thanh toán cho bạn 125.000 VND cho 1 lượt giới thiệu, bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418.\n\nLịch sử thanh toán của bạn: ", $lan['message'] );
 		$this->assertStringNotContainsString( 'PayPal', $lan['message'] );
 		$this->assertStringNotContainsString( '0011001932418', $lan['message'], 'the whole account number is not mailed' );
+		$this->assertStringNotContainsString( '970436', $lan['message'], 'nor the bank' );
 		$this->assertStringContainsString( 'vào tài khoản PayPal alice@pay.test.', $by_to['alice@aff.test']['message'] );
 
-		// Each method in each language, one referral or more.
+		// The lines of the server's test: 1,250,000 VND for 2 referrals to Lan of "Shop", by
+		// VietQR or PromptPay, in each language; whole messages as the server sends them.
 		$line   = array(
 			'affiliate'    => 'lan',
 			'currency'     => 'VND',
@@ -396,17 +444,15 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 			'bank'         => '970436',
 			'account'      => '0011001932418',
 			'account_name' => 'NGUYEN THI LAN',
-			'transfer_qr'  => 'x',
+			'transfer_qr'  => null,
 			'referrals'    => 2,
 		);
 		$pp     = array_merge(
 			$line,
 			array(
-				'currency' => 'THB',
-				'amount'   => 125000,
-				'method'   => 'promptpay',
-				'bank'     => null,
-				'account'  => '0812345678',
+				'method'  => 'promptpay',
+				'bank'    => null,
+				'account' => '0812345678',
 			)
 		);
 		$render = fn( $locale, array $l ) => Reftrail_Affiliate_Mail::render(
@@ -425,25 +471,52 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 			'Lan',
 			'u'
 		);
-		$cases  = array(
-			array( 'en', $line, "Hello Lan,\n\nShop is paying you 1,250,000 VND for 2 referrals, by bank transfer to your account ending in …2418 at the bank with BIN 970436.\n\nYour payout history: u\n\nYou receive this email as an affiliate of Shop.\n" ),
-			array( 'en', array_merge( $line, array( 'referrals' => 1 ) ), 'Shop is paying you 1,250,000 VND for 1 referral, by bank transfer to your account ending in …2418 at the bank with BIN 970436.' ),
-			array( 'en', $pp, 'Shop is paying you 1,250.00 THB for 2 referrals, by bank transfer to your PromptPay account ending in …5678.' ),
-			array( 'en', array_merge( $pp, array( 'referrals' => 1 ) ), 'Shop is paying you 1,250.00 THB for 1 referral, by bank transfer to your PromptPay account ending in …5678.' ),
-			array( 'vi', $line, 'Shop đang thanh toán cho bạn 1.250.000 VND cho 2 lượt giới thiệu, bằng chuyển khoản vào tài khoản ngân hàng của bạn có số cuối …2418 (mã BIN ngân hàng 970436).' ),
-			array( 'vi', $pp, 'Shop đang thanh toán cho bạn 1.250,00 THB cho 2 lượt giới thiệu, bằng chuyển khoản qua PromptPay vào tài khoản PromptPay của bạn có số cuối …5678.' ),
-			array( 'th', $line, 'Shop กำลังจ่ายเงินให้คุณ 1,250,000 VND สำหรับการแนะนำ 2 รายการ โดยโอนเข้าบัญชีธนาคารของคุณที่ลงท้ายด้วย …2418 (รหัส BIN ธนาคาร 970436)' ),
-			array( 'th', array_merge( $pp, array( 'referrals' => 1 ) ), 'Shop กำลังจ่ายเงินให้คุณ 1,250.00 THB สำหรับการแนะนำ 1 รายการ โดยโอนเข้าพร้อมเพย์ของคุณที่ลงท้ายด้วย …5678' ),
-			// An account shorter than 4 characters is shown whole.
-			array( 'en', array_merge( $line, array( 'account' => '999' ) ), 'to your account ending in …999 at the bank with BIN 970436.' ),
+		$server = $this->servers_bank_sentences();
+		$want   = array(
+			'en' => array(
+				'subject'   => 'Shop: a payout of 1,250,000 VND is on its way',
+				'vietqr'    => "Hello Lan,\n\nShop is paying you 1,250,000 VND for 2 referrals, by bank transfer to your account ending in 2418.\n\nYour payout history: u\n\nYou receive this email as an affiliate of Shop.\n",
+				'promptpay' => "Hello Lan,\n\nShop is paying you 1,250,000 VND for 2 referrals, by PromptPay to your PromptPay ID ending in 5678.\n\nYour payout history: u\n\nYou receive this email as an affiliate of Shop.\n",
+			),
+			'vi' => array(
+				'subject'   => 'Shop: khoản thanh toán 1.250.000 VND đang được chuyển',
+				'vietqr'    => "Xin chào Lan,\n\nShop đang thanh toán cho bạn 1.250.000 VND cho 2 lượt giới thiệu, bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418.\n\nLịch sử thanh toán của bạn: u\n\nBạn nhận được email này vì là cộng tác viên của Shop.\n",
+				'promptpay' => "Xin chào Lan,\n\nShop đang thanh toán cho bạn 1.250.000 VND cho 2 lượt giới thiệu, qua PromptPay vào mã PromptPay có số cuối 5678.\n\nLịch sử thanh toán của bạn: u\n\nBạn nhận được email này vì là cộng tác viên của Shop.\n",
+			),
+			'th' => array(
+				'subject'   => 'Shop: การจ่ายเงิน 1,250,000 VND กำลังดำเนินการ',
+				'vietqr'    => "สวัสดี Lan,\n\nShop กำลังจ่ายเงินให้คุณ 1,250,000 VND สำหรับการแนะนำ 2 รายการ โดยโอนเข้าบัญชีธนาคารที่ลงท้ายด้วย 2418\n\nประวัติการจ่ายเงินของคุณ: u\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ Shop\n",
+				'promptpay' => "สวัสดี Lan,\n\nShop กำลังจ่ายเงินให้คุณ 1,250,000 VND สำหรับการแนะนำ 2 รายการ ผ่านพร้อมเพย์เข้าหมายเลขพร้อมเพย์ที่ลงท้ายด้วย 5678\n\nประวัติการจ่ายเงินของคุณ: u\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ Shop\n",
+			),
 		);
-		foreach ( $cases as list( $locale, $l, $want ) ) {
-			$text = $render( $locale, $l );
-			$this->assertStringContainsString( $want, $text['body'], $locale );
-			$this->assertStringNotContainsString( 'PayPal', $text['body'], $locale );
-			if ( strlen( $l['account'] ) > 4 ) {
+		foreach ( $want as $locale => $w ) {
+			foreach ( array(
+				'vietqr'    => $line,
+				'promptpay' => $pp,
+			) as $method => $l ) {
+				$text = $render( $locale, $l );
+				$this->assertSame(
+					array(
+						'subject' => $w['subject'],
+						'body'    => $w[ $method ],
+					),
+					$text,
+					"$locale $method"
+				);
+				$this->assertStringContainsString( $server[ $locale ][ $method ], $text['body'], "$locale $method" );
+				$this->assertStringNotContainsString( 'PayPal', $text['body'] );
 				$this->assertStringNotContainsString( $l['account'], $text['body'], 'only the last characters' );
 			}
+		}
+		// One referral, another currency, and an account shorter than 4 characters (shown whole).
+		foreach ( array(
+			array( 'en', array_merge( $line, array( 'referrals' => 1 ) ), 'Shop is paying you 1,250,000 VND for 1 referral, by bank transfer to your account ending in 2418.' ),
+			array( 'en', array_merge( $pp, array( 'referrals' => 1 ) ), 'Shop is paying you 1,250,000 VND for 1 referral, by PromptPay to your PromptPay ID ending in 5678.' ),
+			array( 'vi', array_merge( $line, array( 'referrals' => 1 ) ), 'Shop đang thanh toán cho bạn 1.250.000 VND cho 1 lượt giới thiệu, bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418.' ),
+			array( 'th', array_merge( $pp, array( 'referrals' => 1, 'currency' => 'THB', 'amount' => 125000 ) ), 'Shop กำลังจ่ายเงินให้คุณ 1,250.00 THB สำหรับการแนะนำ 1 รายการ ผ่านพร้อมเพย์เข้าหมายเลขพร้อมเพย์ที่ลงท้ายด้วย 5678' ),
+			array( 'en', array_merge( $line, array( 'account' => '999' ) ), 'by bank transfer to your account ending in 999.' ),
+		) as list( $locale, $l, $sentence ) ) {
+			$this->assertStringContainsString( $sentence, $render( $locale, $l )['body'], $locale );
 		}
 		// A line queued before bank transfers existed has no method: PayPal.
 		$old = $render(
@@ -457,8 +530,10 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertStringContainsString( 'Shop is paying you 12.50 USD for 1 referral, to your PayPal account alice@pay.test.', $old['body'] );
-		// A line that lacks what its method needs, or of a method unknown, is not rendered.
-		$this->assertNull( $render( 'en', array_merge( $line, array( 'bank' => null ) ) ) );
+		// The bank is not named, so a line without it says the same; a line that lacks its
+		// account or PayPal email, or of a method unknown, is not rendered.
+		$this->assertSame( $render( 'en', $line ), $render( 'en', array_merge( $line, array( 'bank' => null ) ) ) );
+		$this->assertNull( $render( 'en', array_merge( $line, array( 'account' => null ) ) ) );
 		$this->assertNull( $render( 'en', array_merge( $pp, array( 'account' => null ) ) ) );
 		$this->assertNull( $render( 'en', array_merge( $line, array( 'method' => 'swift' ) ) ) );
 		$this->assertNull( $render( 'en', array_merge( $line, array( 'method' => array( 'vietqr' ) ) ) ) );
@@ -499,10 +574,17 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		foreach ( $this->mails as $m ) {
 			$by_dest[ false === strpos( $m['message'], 'PayPal' ) ? 'bank' : 'paypal' ] = $m;
 		}
+		// What the server's test of the same changes expects.
 		$this->assertSame( 'Giày Sài Gòn: thông tin nhận thanh toán của bạn đã thay đổi', $by_dest['bank']['subject'] );
-		$this->assertStringStartsWith( "Xin chào Alice Nguyễn,\n\nTừ nay Giày Sài Gòn sẽ thanh toán cho bạn bằng chuyển khoản vào tài khoản ngân hàng của bạn có số cuối …2418 (mã BIN ngân hàng 970436).\n\nNếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho Giày Sài Gòn.\n\nThông tin của bạn: ", $by_dest['bank']['message'] );
+		$this->assertStringStartsWith(
+			"Xin chào Alice Nguyễn,\n\n"
+			. $this->server_says( 'Từ nay Giày Sài Gòn sẽ thanh toán cho bạn bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418.' ) . "\n\n"
+			. $this->server_says( 'Nếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho Giày Sài Gòn.' ) . "\n\nThông tin của bạn: ",
+			$by_dest['bank']['message']
+		);
 		$this->assertStringNotContainsString( '0011001932418', $by_dest['bank']['message'], 'only the last characters' );
-		$this->assertStringContainsString( "Từ nay Giày Sài Gòn sẽ thanh toán cho bạn vào tài khoản PayPal alice@pay.test.\n", $by_dest['paypal']['message'] );
+		$this->assertStringNotContainsString( '970436', $by_dest['bank']['message'], 'nor the bank' );
+		$this->assertStringContainsString( 'Từ nay Giày Sài Gòn sẽ ' . $this->server_says( 'thanh toán cho bạn vào tài khoản PayPal alice@pay.test.' ) . "\n", $by_dest['paypal']['message'] );
 
 		// Each change of where the money goes: the payout email, the contact email when PayPal
 		// falls back to it, the bank details whole or only the holder's name.
@@ -526,14 +608,16 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$told = array();
 		foreach ( $this->outbox() as $r ) {
 			if ( 'carol' === $r['affiliate_id'] ) {
-				$p      = json_decode( $r['payload'], true );
-				$told[] = implode( ' ', array( $p['method'], $p['paypal_email'] ?? '-', $p['bank'] ?? '-', $p['account'] ?? '-' ) );
+				$p = json_decode( $r['payload'], true );
+				// What the server's notice holds, no more.
+				$this->assertSame( array( 'method', 'paypal_email', 'account' ), array_keys( $p ) );
+				$told[] = implode( ' ', array( $p['method'], $p['paypal_email'] ?? '-', $p['account'] ?? '-' ) );
 			}
 		}
 		sort( $told );
-		$this->assertSame( array( 'paypal carol@new.test - -', 'paypal carol@newer.test - -', 'paypal carol@pay.test - -', 'promptpay - - 0812345678' ), $told );
+		$this->assertSame( array( 'paypal carol@new.test -', 'paypal carol@newer.test -', 'paypal carol@pay.test -', 'promptpay - 0812345678' ), $told );
 
-		// The text in each language.
+		// The whole message in each language, as the server sends it to Lan of "Shop".
 		$render = fn( $locale, array $d ) => Reftrail_Affiliate_Mail::render(
 			array(
 				'name'   => 'Shop',
@@ -547,26 +631,56 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$vietqr = array(
 			'method'       => 'vietqr',
 			'paypal_email' => null,
-			'bank'         => '970436',
 			'account'      => '0011001932418',
 		);
 		$pp     = array(
 			'method'       => 'promptpay',
 			'paypal_email' => null,
-			'bank'         => null,
 			'account'      => '0812345678',
 		);
-		$text   = $render( 'en', $vietqr );
-		$this->assertSame( 'Shop: your payout details were changed', $text['subject'] );
-		$this->assertSame( "Hello Lan,\n\nFrom now on, Shop pays you by bank transfer to your account ending in …2418 at the bank with BIN 970436.\n\nIf you did not make this change, reply to this email or tell Shop at once.\n\nYour details: u\n\nYou receive this email as an affiliate of Shop.\n", $text['body'] );
-		$this->assertStringContainsString( 'From now on, Shop pays you by bank transfer to your PromptPay account ending in …5678.', $render( 'en', $pp )['body'] );
+		$server = $this->servers_bank_sentences();
+		$want   = array(
+			'en' => array(
+				'subject'   => 'Shop: your payout details were changed',
+				'vietqr'    => "Hello Lan,\n\nFrom now on, Shop pays you by bank transfer to your account ending in 2418.\n\nIf you did not make this change, reply to this email or tell Shop at once.\n\nYour details: u\n\nYou receive this email as an affiliate of Shop.\n",
+				'promptpay' => "Hello Lan,\n\nFrom now on, Shop pays you by PromptPay to your PromptPay ID ending in 5678.\n\nIf you did not make this change, reply to this email or tell Shop at once.\n\nYour details: u\n\nYou receive this email as an affiliate of Shop.\n",
+			),
+			'vi' => array(
+				'subject'   => 'Shop: thông tin nhận thanh toán của bạn đã thay đổi',
+				'vietqr'    => "Xin chào Lan,\n\nTừ nay Shop sẽ thanh toán cho bạn bằng chuyển khoản vào tài khoản ngân hàng có số cuối 2418.\n\nNếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho Shop.\n\nThông tin của bạn: u\n\nBạn nhận được email này vì là cộng tác viên của Shop.\n",
+				'promptpay' => "Xin chào Lan,\n\nTừ nay Shop sẽ thanh toán cho bạn qua PromptPay vào mã PromptPay có số cuối 5678.\n\nNếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho Shop.\n\nThông tin của bạn: u\n\nBạn nhận được email này vì là cộng tác viên của Shop.\n",
+			),
+			'th' => array(
+				'subject'   => 'Shop: ข้อมูลการรับเงินของคุณถูกเปลี่ยนแปลง',
+				'vietqr'    => "สวัสดี Lan,\n\nต่อจากนี้ Shop จะจ่ายเงินให้คุณโดยโอนเข้าบัญชีธนาคารที่ลงท้ายด้วย 2418\n\nหากคุณไม่ได้เป็นผู้เปลี่ยนแปลง โปรดตอบกลับอีเมลนี้หรือแจ้ง Shop ทันที\n\nข้อมูลของคุณ: u\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ Shop\n",
+				'promptpay' => "สวัสดี Lan,\n\nต่อจากนี้ Shop จะจ่ายเงินให้คุณผ่านพร้อมเพย์เข้าหมายเลขพร้อมเพย์ที่ลงท้ายด้วย 5678\n\nหากคุณไม่ได้เป็นผู้เปลี่ยนแปลง โปรดตอบกลับอีเมลนี้หรือแจ้ง Shop ทันที\n\nข้อมูลของคุณ: u\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ Shop\n",
+			),
+		);
+		foreach ( $want as $locale => $w ) {
+			foreach ( array(
+				'vietqr'    => $vietqr,
+				'promptpay' => $pp,
+			) as $method => $d ) {
+				$text = $render( $locale, $d );
+				$this->assertSame(
+					array(
+						'subject' => $w['subject'],
+						'body'    => $w[ $method ],
+					),
+					$text,
+					"$locale $method"
+				);
+				// The same words for where the money goes as in the server's payout message (the
+				// English one there follows "2 referrals, ").
+				$this->assertStringContainsString( 'en' === $locale ? substr( $server['en'][ $method ], strlen( '2 referrals, ' ) ) : $server[ $locale ][ $method ], $text['body'], "$locale $method" );
+			}
+		}
 		$this->assertStringContainsString( 'From now on, Shop pays you to your PayPal account lan@pay.test.', $render( 'en', array( 'method' => 'paypal', 'paypal_email' => 'lan@pay.test' ) )['body'] );
-		$text = $render( 'th', $pp );
-		$this->assertSame( 'Shop: ข้อมูลการรับเงินของคุณถูกเปลี่ยนแปลง', $text['subject'] );
-		$this->assertSame( "สวัสดี Lan,\n\nต่อจากนี้ Shop จะจ่ายเงินให้คุณโดยโอนเข้าพร้อมเพย์ของคุณที่ลงท้ายด้วย …5678\n\nหากคุณไม่ได้เป็นผู้เปลี่ยนแปลง โปรดตอบกลับอีเมลนี้หรือแจ้ง Shop ทันที\n\nข้อมูลของคุณ: u\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ Shop\n", $text['body'] );
-		$this->assertStringContainsString( 'ต่อจากนี้ Shop จะจ่ายเงินให้คุณโดยโอนเข้าบัญชีธนาคารของคุณที่ลงท้ายด้วย …2418 (รหัส BIN ธนาคาร 970436)', $render( 'th', $vietqr )['body'] );
-		$this->assertStringContainsString( 'Từ nay Shop sẽ thanh toán cho bạn bằng chuyển khoản qua PromptPay vào tài khoản PromptPay của bạn có số cuối …5678.', $render( 'vi', $pp )['body'] );
-		$this->assertNull( $render( 'en', array( 'method' => 'vietqr', 'account' => '1' ) ), 'a VietQR account needs its bank' );
+		$this->assertStringContainsString( 'ต่อจากนี้ Shop จะจ่ายเงินให้คุณเข้าบัญชี PayPal lan@pay.test', $render( 'th', array( 'method' => 'paypal', 'paypal_email' => 'lan@pay.test' ) )['body'] );
+		// A notice queued with the bank too says the same.
+		$this->assertSame( $render( 'vi', $vietqr ), $render( 'vi', $vietqr + array( 'bank' => '970436' ) ) );
+		$this->assertNull( $render( 'en', array( 'method' => 'vietqr' ) ), 'a bank account needs its number' );
+		$this->assertNull( $render( 'en', array( 'method' => 'promptpay', 'account' => null ) ) );
 		$this->assertNull( $render( 'en', array( 'method' => 'iban' ) ) );
 	}
 

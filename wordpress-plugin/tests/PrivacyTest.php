@@ -2,8 +2,9 @@
 /**
  * Data-subject requests: WordPress's personal-data exporter and eraser (called as Tools > Export
  * / Erase Personal Data call them, through the registration filters), matching the WordPress
- * user's id as the customer id of their orders and sign-ups, the affiliate account that is kept,
- * the suggested privacy-policy text, and `POST /v1/privacy/export|erase` per caller.
+ * user's id as the customer id of their orders and sign-ups, the affiliate account that is kept
+ * and exported with its bank details, the suggested privacy-policy text, and
+ * `POST /v1/privacy/export|erase` per caller.
  *
  * @package Reftrail
  */
@@ -124,6 +125,7 @@ class PrivacyTest extends Reftrail_Test_Case {
 		$accounts = $this->group( $export, 'reftrail-affiliate' );
 		$this->assertSame( array( 'reftrail-affiliate-minh' ), array_keys( $accounts ) );
 		$this->assertSame( array( 'minh', 'Minh', self::EMAIL, 'minh.pay@customers.test' ), array( $accounts['reftrail-affiliate-minh']['Affiliate id'], $accounts['reftrail-affiliate-minh']['Name'], $accounts['reftrail-affiliate-minh']['Email'], $accounts['reftrail-affiliate-minh']['PayPal email'] ) );
+		$this->assertArrayNotHasKey( 'Payout method', $accounts['reftrail-affiliate-minh'], 'paid by PayPal: no bank details' );
 
 		// Everything is on the first page.
 		$this->assertSame(
@@ -136,6 +138,120 @@ class PrivacyTest extends Reftrail_Test_Case {
 		// An email nobody has: nothing, and done.
 		$none = call_user_func( $this->tool( 'wp_privacy_personal_data_exporters' ), 'nobody@customers.test', 1 );
 		$this->assertSame( array( array(), true ), array( $none['data'], $none['done'] ) );
+	}
+
+	public function test_an_affiliate_account_comes_with_its_bank_details() {
+		$email = 'somchai@customers.test';
+		$this->affiliate(
+			'somchai',
+			array(
+				'name'    => 'Somchai',
+				'email'   => strtoupper( $email ),
+				'payout'  => array(
+					'method'  => 'promptpay',
+					'account' => '081-234-5678',
+					'name'    => 'Somchai',
+				),
+			)
+		);
+		$export = fn() => $this->rest( 'POST', '/v1/privacy/export', array( 'email' => $email ), $this->sk() );
+		$items  = fn() => $this->group( call_user_func( $this->tool( 'wp_privacy_personal_data_exporters' ), $email, 1 ), 'reftrail-affiliate' )['reftrail-affiliate-somchai'];
+
+		// The REST export: the account as the server answers it, its bank details (normalized as
+		// stored) next to the PayPal email.
+		list( $s, $x ) = $export();
+		$this->assertSame( 200, $s );
+		$this->assertSame(
+			array(
+				'id'           => 'somchai',
+				'name'         => 'Somchai',
+				'email'        => strtoupper( $email ),
+				'payout_email' => null,
+				'payout'       => array(
+					'method'  => 'promptpay',
+					'account' => '0812345678',
+					'name'    => 'Somchai',
+				),
+				'created_at'   => $x['affiliates'][0]['created_at'] ?? null,
+			),
+			$x['affiliates'][0]
+		);
+		$this->assertCount( 1, $x['affiliates'] );
+		$this->assertMatchesRegularExpression( '/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/', $x['affiliates'][0]['created_at'] );
+		// WordPress's exporter: the same details, for people.
+		$this->assertSame(
+			array(
+				'Affiliate id'          => 'somchai',
+				'Name'                  => 'Somchai',
+				'Email'                 => strtoupper( $email ),
+				'Payout method'         => 'PromptPay',
+				'PromptPay ID'          => '0812345678',
+				"Account holder's name" => 'Somchai',
+			),
+			array_diff_key( $items(), array( 'Joined' => true ) )
+		);
+
+		// A Vietnamese bank account, without the holder's name.
+		list( $s ) = $this->rest( 'PATCH', '/v1/affiliates/somchai', array( 'payout' => array( 'method' => 'vietqr', 'bank' => '970436', 'account' => '0011 0019 32418' ) ), $this->sk() );
+		$this->assertSame( 200, $s );
+		$this->assertSame(
+			array(
+				'method'  => 'vietqr',
+				'bank'    => '970436',
+				'account' => '0011001932418',
+			),
+			$export()[1]['affiliates'][0]['payout']
+		);
+		$this->assertSame(
+			array(
+				'Payout method'  => 'Bank transfer (VietQR)',
+				'Bank BIN'       => '970436',
+				'Account number' => '0011001932418',
+			),
+			array_diff_key( $items(), array_flip( array( 'Affiliate id', 'Name', 'Email', 'Joined' ) ) )
+		);
+		// The labels in the site's language.
+		try {
+			foreach ( array(
+				'vi' => array(
+					'Phương thức nhận tiền' => 'Chuyển khoản ngân hàng (VietQR)',
+					'Mã BIN ngân hàng'      => '970436',
+					'Số tài khoản'          => '0011001932418',
+				),
+				'th' => array(
+					'วิธีรับเงิน'         => 'โอนผ่านธนาคาร (VietQR)',
+					'รหัส BIN ของธนาคาร' => '970436',
+					'เลขที่บัญชี'         => '0011001932418',
+				),
+			) as $locale => $want ) {
+				unload_textdomain( 'reftrail' );
+				$this->assertTrue( load_textdomain( 'reftrail', REFTRAIL_DIR . '/languages/reftrail-' . $locale . '.mo' ) );
+				$this->assertSame( $want, array_intersect_key( $items(), $want ), $locale );
+			}
+			$this->rest( 'PATCH', '/v1/affiliates/somchai', array( 'payout' => array( 'method' => 'promptpay', 'account' => '0812345678', 'name' => 'Somchai' ) ), $this->sk() );
+			$want = array(
+				'วิธีรับเงิน'       => 'พร้อมเพย์',
+				'หมายเลขพร้อมเพย์' => '0812345678',
+				'ชื่อเจ้าของบัญชี'   => 'Somchai',
+			);
+			$this->assertSame( $want, array_intersect_key( $items(), $want ), 'th' );
+			unload_textdomain( 'reftrail' );
+			load_textdomain( 'reftrail', REFTRAIL_DIR . '/languages/reftrail-vi.mo' );
+			$want = array(
+				'Phương thức nhận tiền' => 'PromptPay',
+				'Mã PromptPay'          => '0812345678',
+				'Tên chủ tài khoản'     => 'Somchai',
+			);
+			$this->assertSame( $want, array_intersect_key( $items(), $want ), 'vi' );
+		} finally {
+			unload_textdomain( 'reftrail' );
+		}
+
+		// Back to PayPal: no bank details, the PayPal email as before.
+		$this->rest( 'PATCH', '/v1/affiliates/somchai', array( 'payout' => null, 'payout_email' => 'somchai.pay@customers.test' ), $this->sk() );
+		$account = $export()[1]['affiliates'][0];
+		$this->assertSame( array( 'somchai.pay@customers.test', null ), array( $account['payout_email'], $account['payout'] ) );
+		$this->assertSame( array( 'Affiliate id', 'Name', 'Email', 'PayPal email', 'Joined' ), array_keys( $items() ) );
 	}
 
 	public function test_the_eraser_unlinks_the_customer_and_keeps_the_affiliate_account() {

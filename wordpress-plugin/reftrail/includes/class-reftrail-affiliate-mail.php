@@ -37,12 +37,12 @@ final class Reftrail_Affiliate_Mail {
 	const SWEEP = 'reftrail_affiliate_mail_sweep';
 
 	/**
-	 * What a payout line names, per method, for its message to say where the money goes (a line
-	 * queued before bank transfers existed has no method: PayPal).
+	 * What a payout line or a change of payout details names, per method, for its message to say
+	 * where the money goes (a line queued before bank transfers existed has no method: PayPal).
 	 */
 	const PAID_TO = array(
 		'paypal'    => array( 'paypal_email' ),
-		'vietqr'    => array( 'bank', 'account' ),
+		'vietqr'    => array( 'account' ),
 		'promptpay' => array( 'account' ),
 	);
 
@@ -136,7 +136,6 @@ final class Reftrail_Affiliate_Mail {
 			array(
 				'method'       => $paid_to['method'],
 				'paypal_email' => $paid_to['paypal_email'],
-				'bank'         => $paid_to['bank'],
 				'account'      => $paid_to['account'],
 			)
 		);
@@ -413,6 +412,17 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
+	 * The last 4 characters of a bank account number or PromptPay ID (the whole of a shorter
+	 * one): all a message names of it, as banks write it.
+	 *
+	 * @param string $account Account, stored without separators (ASCII letters and digits).
+	 * @return string
+	 */
+	private static function last4( $account ) {
+		return substr( (string) $account, -4 );
+	}
+
+	/**
 	 * Minor units as a person reading `$locale` writes them, the server's `Money::localized`:
 	 * digits grouped by thousands, then the code; `1.250.000 VND` and `12,50 USD` in vi,
 	 * `1,250,000 VND` and `12.50 USD` in en and th.
@@ -482,20 +492,19 @@ final class Reftrail_Affiliate_Mail {
 		$amount = self::money( $line['amount'], $line['currency'], $locale );
 		$count  = (int) $line['referrals'];
 		$method = $line['method'] ?? 'paypal';
-		// A bank account is named by its last 4 characters only, as banks write it.
-		$ending = 'paypal' === $method ? '' : "\u{2026}" . substr( (string) $line['account'], -4 );
+		$ending = 'paypal' === $method ? '' : self::last4( $line['account'] );
 		if ( 'vietqr' === $method && 1 === $count ) {
-			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a bank account number, such as "…2418", 4: the bank's 6-digit NAPAS BIN, such as 970436. */
-			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by bank transfer to your account ending in %3$s at the bank with BIN %4$s.', 'reftrail' ), $program, $amount, $ending, $line['bank'] );
+			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a bank account number, such as 2418. */
+			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by bank transfer to your account ending in %3$s.', 'reftrail' ), $program, $amount, $ending );
 		} elseif ( 'vietqr' === $method ) {
-			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: the last 4 characters of a bank account number, such as "…2418", 5: the bank's 6-digit NAPAS BIN, such as 970436. */
-			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, by bank transfer to your account ending in %4$s at the bank with BIN %5$s.', 'reftrail' ), $program, $amount, $count, $ending, $line['bank'] );
+			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: the last 4 characters of a bank account number, such as 2418. */
+			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, by bank transfer to your account ending in %4$s.', 'reftrail' ), $program, $amount, $count, $ending );
 		} elseif ( 'promptpay' === $method && 1 === $count ) {
-			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a PromptPay id (a Thai mobile number, national id or e-wallet id), such as "…5678". */
-			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by bank transfer to your PromptPay account ending in %3$s.', 'reftrail' ), $program, $amount, $ending );
+			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a PromptPay ID (a Thai mobile number, national ID or e-wallet ID), such as 5678. */
+			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by PromptPay to your PromptPay ID ending in %3$s.', 'reftrail' ), $program, $amount, $ending );
 		} elseif ( 'promptpay' === $method ) {
-			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: the last 4 characters of a PromptPay id (a Thai mobile number, national id or e-wallet id), such as "…5678". */
-			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, by bank transfer to your PromptPay account ending in %4$s.', 'reftrail' ), $program, $amount, $count, $ending );
+			/* translators: 1: the program's name, 2: the amount, 3: a number of referrals (2 or more), 4: the last 4 characters of a PromptPay ID (a Thai mobile number, national ID or e-wallet ID), such as 5678. */
+			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, by PromptPay to your PromptPay ID ending in %4$s.', 'reftrail' ), $program, $amount, $count, $ending );
 		} elseif ( 1 === $count ) {
 			/* translators: 1: the program's name, 2: the amount, 3: a PayPal email address. */
 			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, to your PayPal account %3$s.', 'reftrail' ), $program, $amount, $line['paypal_email'] );
@@ -517,22 +526,22 @@ final class Reftrail_Affiliate_Mail {
 
 	/**
 	 * The message telling an affiliate where their payouts go from now on, in the loaded
-	 * language: a bank account by its last 4 characters only, as in the payout message.
+	 * language: a bank account or PromptPay ID by its last 4 characters only, as in the payout
+	 * message.
 	 *
 	 * @param string $program The program's name.
 	 * @param string $name    The affiliate's name.
-	 * @param array  $d       `method`, `paypal_email`, `bank`, `account`.
+	 * @param array  $d       `method`, `paypal_email`, `account`.
 	 * @param string $portal  The portal's address.
 	 * @return array `subject`, `body`.
 	 */
 	private static function details_text( $program, $name, array $d, $portal ) {
-		$ending = 'paypal' === $d['method'] ? '' : "\u{2026}" . substr( (string) $d['account'], -4 );
 		if ( 'vietqr' === $d['method'] ) {
-			/* translators: 1: the program's name, 2: the last 4 characters of a bank account number, such as "…2418", 3: the bank's 6-digit NAPAS BIN, such as 970436. */
-			$what = sprintf( __( 'From now on, %1$s pays you by bank transfer to your account ending in %2$s at the bank with BIN %3$s.', 'reftrail' ), $program, $ending, $d['bank'] );
+			/* translators: 1: the program's name, 2: the last 4 characters of a bank account number, such as 2418. */
+			$what = sprintf( __( 'From now on, %1$s pays you by bank transfer to your account ending in %2$s.', 'reftrail' ), $program, self::last4( $d['account'] ) );
 		} elseif ( 'promptpay' === $d['method'] ) {
-			/* translators: 1: the program's name, 2: the last 4 characters of a PromptPay id (a Thai mobile number, national id or e-wallet id), such as "…5678". */
-			$what = sprintf( __( 'From now on, %1$s pays you by bank transfer to your PromptPay account ending in %2$s.', 'reftrail' ), $program, $ending );
+			/* translators: 1: the program's name, 2: the last 4 characters of a PromptPay ID (a Thai mobile number, national ID or e-wallet ID), such as 5678. */
+			$what = sprintf( __( 'From now on, %1$s pays you by PromptPay to your PromptPay ID ending in %2$s.', 'reftrail' ), $program, self::last4( $d['account'] ) );
 		} else {
 			/* translators: 1: the program's name, 2: a PayPal email address. */
 			$what = sprintf( __( 'From now on, %1$s pays you to your PayPal account %2$s.', 'reftrail' ), $program, $d['paypal_email'] );

@@ -182,18 +182,30 @@ final class Reftrail_Privacy_Tools {
 				)
 			);
 		}
+		$methods = array(
+			'vietqr'    => __( 'Bank transfer (VietQR)', 'reftrail' ),
+			'promptpay' => __( 'PromptPay', 'reftrail' ),
+		);
 		foreach ( $x['affiliates'] as $a ) {
-			$data[] = self::item(
+			// The bank details of an account paid by bank transfer are the person's data too.
+			$bank    = $a['payout'] ?? array();
+			$method  = $bank['method'] ?? null;
+			$account = 'promptpay' === $method ? __( 'PromptPay ID', 'reftrail' ) : __( 'Account number', 'reftrail' );
+			$data[]  = self::item(
 				'reftrail-affiliate',
 				__( 'Affiliate account', 'reftrail' ),
 				__( "The person's account in the affiliate program.", 'reftrail' ),
 				'reftrail-affiliate-' . $a['id'],
 				array(
-					__( 'Affiliate id', 'reftrail' ) => $a['id'],
-					__( 'Name', 'reftrail' )         => $a['name'],
-					__( 'Email', 'reftrail' )        => $a['email'],
-					__( 'PayPal email', 'reftrail' ) => $a['payout_email'],
-					__( 'Joined', 'reftrail' )       => self::when( $a['created_at'] ),
+					__( 'Affiliate id', 'reftrail' )          => $a['id'],
+					__( 'Name', 'reftrail' )                  => $a['name'],
+					__( 'Email', 'reftrail' )                 => $a['email'],
+					__( 'PayPal email', 'reftrail' )          => $a['payout_email'],
+					__( 'Payout method', 'reftrail' )         => null === $method ? null : ( $methods[ $method ] ?? $method ),
+					__( 'Bank BIN', 'reftrail' )              => $bank['bank'] ?? null,
+					$account                                  => $bank['account'] ?? null,
+					__( "Account holder's name", 'reftrail' ) => $bank['name'] ?? null,
+					__( 'Joined', 'reftrail' )                => self::when( $a['created_at'] ),
 				)
 			);
 		}
@@ -266,7 +278,7 @@ final class Reftrail_Privacy_Tools {
 		array_push(
 			$p,
 			'<p>' . esc_html__( 'When you place an order or sign up, we record it with the affiliate it is credited to, a one-way hash (SHA-256) of your email address and your customer number, so that it is counted once and, where the shop has turned this on, your later orders on other devices are credited to the same affiliate. Your email address itself is not stored with them. Affiliates see the date and amount of the orders credited to them, never your name, email address or IP address.', 'reftrail' ) . '</p>',
-			'<p>' . esc_html__( 'If you join our affiliate program, we keep your name, email address and payout email address with the commissions and payouts of your account, for as long as the account exists and our accounting obligations require.', 'reftrail' ) . '</p>',
+			'<p>' . esc_html__( 'If you join our affiliate program, we keep your name, email address and where your payouts go (a PayPal email address, or a bank account or PromptPay ID with its holder\'s name) with the commissions and payouts of your account, for as long as the account exists and our accounting obligations require.', 'reftrail' ) . '</p>',
 			'<p>' . esc_html__( 'You may ask us for a copy of this data or for its erasure; the site\'s administrators export and erase it under Tools > Export Personal Data and Tools > Erase Personal Data. Erasure removes the link between you and your orders, sign-ups and visits; the orders and the commissions paid on them stay in the shop\'s accounts without your email address or customer number.', 'reftrail' ) . '</p>'
 		);
 		return implode( "\n", $p );

@@ -166,7 +166,8 @@ final class Reftrail_Privacy {
 	}
 
 	/**
-	 * The affiliate accounts with the customer's email (or linked to their WordPress user).
+	 * The affiliate accounts with the customer's email (or linked to their WordPress user), with
+	 * where their payouts go: the PayPal email and the bank details.
 	 *
 	 * @param array $s Subject.
 	 * @return array Rows.
@@ -184,7 +185,7 @@ final class Reftrail_Privacy {
 			return array();
 		}
 		$t = Reftrail_Db::table( 'affiliates' );
-		return $wpdb->get_results( "SELECT id, name, email, payout_email, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
+		return $wpdb->get_results( "SELECT id, name, email, payout_email, payout_method, payout_bank, payout_account, payout_name, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
 	}
 
 	/**
@@ -238,6 +239,7 @@ final class Reftrail_Privacy {
 					'name'         => $r['name'],
 					'email'        => $r['email'],
 					'payout_email' => $by( $r['payout_email'] ),
+					'payout'       => Reftrail_Affiliates::payout_view( $r ),
 					'created_at'   => Reftrail_Db::rfc3339( $r['created_at'] ),
 				),
 				self::affiliates( $s )
