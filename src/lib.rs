@@ -28,7 +28,7 @@ pub mod args;
 pub mod attribution;
 // Server-side only (payouts). Left out of the browser bundle: though never called there, its
 // presence changes the compiler's inlining of shared helpers and grows the wasm (bench/size.md).
-#[cfg(not(feature = "bundle"))]
+#[cfg(not(all(target_arch = "wasm32", feature = "bundle")))]
 pub mod bank_transfer;
 pub mod capture;
 pub mod commission;
