@@ -583,6 +583,7 @@ mod tests {
                 account_name: None,
                 transfer_qr: None,
                 referrals: 3,
+                sent_at: None,
             },
         };
         let t = payout_text("th", "ร้าน", "Somchai", &notice, "https://x.test/portal/");
@@ -640,6 +641,7 @@ mod tests {
             account_name: Some("NGUYEN THI LAN".into()),
             transfer_qr: None,
             referrals: 2,
+            sent_at: None,
         };
         let notice = |line| PayoutNotice {
             payout_id: "po_1".into(),

@@ -93,6 +93,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bank_payouts",
         include_str!("../migrations/0011_bank_payouts.sql"),
     ),
+    (
+        12,
+        "payout_line_sent",
+        include_str!("../migrations/0012_payout_line_sent.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

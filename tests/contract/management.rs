@@ -435,7 +435,7 @@ async fn an_affiliate_sees_only_the_payouts_that_paid_them() {
         list[1],
         json!({"id": first, "at": first_at, "amount": 3_000, "currency": "VND", "referrals": 1,
             "method": "paypal", "paypal_email": "a-pay@affiliates.test", "account": null,
-            "note": "Batch one"})
+            "note": "Batch one", "sent_at": null})
     );
     assert!(!r.text.contains(&b), "another affiliate's payout leaked");
     assert!(

@@ -208,7 +208,8 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
         vnd,
         json!({"affiliate": v, "currency": "VND", "amount": 1_250_000, "method": "vietqr",
             "paypal_email": null, "bank": "970436", "account": "0011001932418",
-            "account_name": "NGUYEN VAN A", "transfer_qr": expected, "referrals": 1})
+            "account_name": "NGUYEN VAN A", "transfer_qr": expected, "referrals": 1,
+            "sent_at": null})
     );
     // VietQR is a VND transfer: the USD line has the details and no QR.
     let usd = line(&r.json, &v, "USD");
@@ -232,7 +233,7 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
         thb,
         json!({"affiliate": p, "currency": "THB", "amount": 125_000, "method": "promptpay",
             "paypal_email": null, "bank": null, "account": "0812345678", "account_name": null,
-            "transfer_qr": promptpay(&pp, Some(125_000)), "referrals": 1})
+            "transfer_qr": promptpay(&pp, Some(125_000)), "referrals": 1, "sent_at": null})
     );
     assert!(thb["transfer_qr"]
         .as_str()
@@ -369,4 +370,86 @@ async fn an_affiliate_sets_where_their_payouts_go() {
     let r = patch(&id, json!({"payout_email": null})).await;
     r.status(200);
     assert_eq!(r.json["payout_email"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_merchant_marks_each_transfer_sent() {
+    let (a, a_token) =
+        affiliate(json!({"payout": {"method": "vietqr", "bank": "970436", "account": "19033"}}))
+            .await;
+    let (b, _) = affiliate(json!({})).await;
+    credit(&a, 1_000_000, "VND").await;
+    credit(&b, 1_000_000, "VND").await;
+    let r = req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({"affiliates": [a, b]}))
+        .send()
+        .await;
+    r.status(201);
+    let id = r.json["id"].as_str().expect("payout id").to_owned();
+    let sent = |body: Value| {
+        req("POST", &format!("/v1/payouts/{id}/sent"))
+            .sk()
+            .json(&body)
+            .send()
+    };
+    let line_of = |r: &Res, affiliate: &str| -> Value {
+        r.json["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["affiliate"] == affiliate)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let r = sent(json!({"affiliate": a, "currency": "VND", "sent": true})).await;
+    r.status(200);
+    let at = line_of(&r, &a)["sent_at"].clone();
+    assert!(at.as_str().is_some_and(|t| t.ends_with('Z')), "{}", r.text);
+    assert_eq!(line_of(&r, &b)["sent_at"], Value::Null, "only that line");
+    // Marked again: the first time stays.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = sent(json!({"affiliate": a, "currency": "VND", "sent": true})).await;
+    r.status(200);
+    assert_eq!(line_of(&r, &a)["sent_at"], at);
+    let shown = req("GET", &format!("/v1/payouts/{id}")).sk().send().await;
+    assert_eq!(line_of(&shown, &a)["sent_at"], at);
+    // The affiliate sees it in their payout history.
+    let mine = req("GET", "/v1/me/payouts")
+        .who(As::Bearer(a_token.clone()))
+        .send()
+        .await;
+    mine.status(200);
+    assert_eq!(mine.json["payouts"][0]["sent_at"], at, "{}", mine.text);
+    // Unmarked.
+    let r = sent(json!({"affiliate": a, "currency": "VND", "sent": false})).await;
+    r.status(200);
+    assert_eq!(line_of(&r, &a)["sent_at"], Value::Null);
+
+    sent(json!({"affiliate": a, "currency": "USD", "sent": true}))
+        .await
+        .error(404, "payout_line_not_found");
+    sent(json!({"affiliate": "nobody-here", "currency": "VND", "sent": true}))
+        .await
+        .error(404, "payout_line_not_found");
+    req("POST", "/v1/payouts/po_missing/sent")
+        .sk()
+        .json(&json!({"affiliate": a, "currency": "VND", "sent": true}))
+        .send()
+        .await
+        .error(404, "payout_not_found");
+    for body in [
+        json!({"affiliate": a, "currency": "VND"}),
+        json!({"affiliate": a, "currency": "VND", "sent": "yes"}),
+        json!({"affiliate": a, "currency": "VND", "sent": true, "at": "now"}),
+    ] {
+        sent(body).await.error(400, "invalid_body");
+    }
+    // The merchant's only.
+    req("POST", &format!("/v1/payouts/{id}/sent"))
+        .who(As::Publishable)
+        .json(&json!({"affiliate": a, "currency": "VND", "sent": true}))
+        .send()
+        .await
+        .error(403, "forbidden");
 }

@@ -2,8 +2,9 @@
 // account) and PromptPay set up through the affiliate form (with the server's error for a bad
 // account), credited, approved and batched; each bank line shows its bank, account and holder,
 // and "Show QR" draws the line's transfer_qr as a QR code with the amount under it; the CSV button
-// is PayPal's and appears only for batches with PayPal lines. Phone width too; saves the
-// screenshot of a shown QR for the README. In the portal, the affiliate sets where their own
+// is PayPal's and appears only for batches with PayPal lines. Each line's "Sent" box marks its
+// transfer sent (or not), counted in the batch's header, kept by the API and shown in the
+// affiliate's payout history. Phone width too; saves the screenshot of a shown QR for the README. In the portal, the affiliate sets where their own
 // payouts go (the merchant's API sees it, a refused id changes nothing), with its screenshot.
 
 import { test, before, after } from 'node:test';
@@ -213,6 +214,82 @@ test('payouts: a PromptPay batch in THB (QR, no CSV), then a VND batch with a Pa
   await screenshot(page, 'dashboard-payout-qr', { clip: { x: 0, y: 0, width: 1100, height: Math.ceil(qrBox) + 24 } });
   assert.deepEqual(page.errors.map(String), []);
   ids.vndPayout = vndId;
+});
+
+test('payouts: the merchant ticks off the VietQR line as sent (kept on reload, in the API and in the affiliate’s portal), then unticks it', async () => {
+  assert.ok(ids.vndPayout, 'the batch of the test above');
+  const page = await signedIn('#/payouts');
+  const section = `section.payout[data-id="${ids.vndPayout}"]`;
+  const box = `${section} tr[data-affiliate="${ids.vietqr}"] input[type=checkbox][data-action="sent"]`;
+  const progress = `${section} .sent-progress`;
+  const sentAt = async () => (await api(stack, 'GET', `/v1/payouts/${ids.vndPayout}`)).lines.find((l) => l.affiliate === ids.vietqr).sent_at;
+  await page.waitForSelector(box);
+  assert.equal(await page.textContent(progress), '0 of 2 sent');
+  assert.equal(await page.isChecked(box), false);
+  // Each box is named by its line for screen readers.
+  assert.equal(await page.locator(box).evaluate((i) => i.labels[0].textContent.replace(/\s+/g, ' ').trim()), `Transfer to ${ids.vietqr}: Sent`);
+  assert.equal(await page.getByRole('checkbox', { name: `Transfer to ${ids.paypal}: Sent` }).count(), 1);
+
+  // A refused call leaves the line unsent and says why.
+  await page.route('**/sent', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something went wrong' } }) }));
+  await page.click(box);
+  await page.waitForSelector('#notice .notice-bad');
+  assert.equal(await page.textContent('#notice'), 'Something went wrong (internal)');
+  await until(async () => !(await page.isChecked(box)) && (await page.isEnabled(box)));
+  assert.equal(await page.textContent(progress), '0 of 2 sent');
+  assert.equal(await sentAt(), null);
+  await page.unroute('**/sent');
+  await page.evaluate(() => document.getElementById('notice')?.replaceChildren());
+
+  await page.click(box);
+  await page.waitForSelector(`${section} tr[data-affiliate="${ids.vietqr}"][data-sent]`);
+  assert.equal(await page.textContent(progress), '1 of 2 sent');
+  assert.equal(await page.$(`${progress} .badge`), null, 'not done yet');
+  const at = await sentAt();
+  assert.match(at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const shownAt = await page.evaluate((iso) => new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)), at);
+  const mark = `${section} tr[data-affiliate="${ids.vietqr}"] .sent-text`;
+  assert.equal(await page.textContent(mark), `Sent ${shownAt}`);
+
+  // Kept: after a reload the box is ticked with the same time.
+  await page.reload();
+  await page.waitForSelector(box);
+  assert.equal(await page.isChecked(box), true);
+  assert.equal(await page.textContent(mark), `Sent ${shownAt}`);
+  assert.equal(await page.textContent(progress), '1 of 2 sent');
+  assert.equal(await page.isChecked(`${section} tr[data-affiliate="${ids.paypal}"] input[data-action="sent"]`), false);
+
+  // The affiliate's payout history says it was sent (at phone width, where the table stacks).
+  const { token } = await api(stack, 'POST', `/v1/affiliates/${ids.vietqr}/token`);
+  const ctx = await newContext(browser, { viewport: { width: 390, height: 844 } });
+  const portal = await newPage(ctx);
+  await portal.goto(`${stack.base}/portal/?lang=en#token=${token}`);
+  const row = `#payout-history tbody tr[data-id="${ids.vndPayout}"]`;
+  await portal.waitForSelector(row);
+  const day = await portal.evaluate((iso) => new Intl.DateTimeFormat('en-US', { dateStyle: 'medium' }).format(new Date(iso)), at);
+  assert.equal(await portal.textContent(`${row} td.transfer`), `Sent ${day}`);
+  const overflow = await portal.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling at phone width (${overflow}px)`);
+
+  // Unticked: not sent any more, here, in the API and in the portal.
+  await page.click(box);
+  await until(async () => (await page.textContent(progress)) === '0 of 2 sent');
+  assert.equal(await page.isChecked(box), false);
+  assert.equal(await page.textContent(mark), 'Sent');
+  assert.equal(await page.$(`${section} tr[data-affiliate="${ids.vietqr}"][data-sent]`), null);
+  assert.equal(await sentAt(), null);
+  await portal.reload();
+  assert.equal(await portal.waitForSelector(`${row} td.transfer`).then((c) => c.textContent()), 'On its way');
+
+  // Both lines sent: the batch is done.
+  await page.click(box);
+  await page.waitForSelector(`${section} tr[data-affiliate="${ids.vietqr}"][data-sent]`);
+  await page.click(`${section} tr[data-affiliate="${ids.paypal}"] input[data-action="sent"]`);
+  await page.waitForSelector(`${progress} .badge`);
+  assert.equal(await page.textContent(progress), '2 of 2 sent All sent');
+  assert.deepEqual(page.errors.map(String), []);
+  assert.deepEqual(portal.errors.map(String), []);
+  await ctx.close();
 });
 
 test('payouts at phone width, and in Vietnamese: the QR fits the screen', async () => {

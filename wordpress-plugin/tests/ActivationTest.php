@@ -264,10 +264,59 @@ class ActivationTest extends Reftrail_Test_Case {
 				'account_name' => null,
 				'transfer_qr'  => null,
 				'referrals'    => 2,
+				'sent_at'      => null,
 			),
 			$payout['lines'][0],
 			'a past line was paid by PayPal'
 		);
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		Reftrail_Schema::upgrade();
+		$this->assertSame( '', $wpdb->last_error );
+	}
+
+	public function test_upgrade_from_12_adds_when_a_transfer_was_sent() {
+		global $wpdb;
+		$l  = Reftrail_Db::table( 'payout_lines' );
+		$p  = Reftrail_Db::table( 'payouts' );
+		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
+		$po = 'po_upgrade_' . wp_generate_password( 8, false );
+		$wpdb->query( "ALTER TABLE {$l} DROP COLUMN sent_at" ); // phpcs:ignore
+		// A payout line of version 12.
+		$wpdb->insert(
+			$p,
+			array(
+				'id' => $po,
+				'at' => 1780000000,
+			)
+		);
+		$wpdb->insert(
+			$l,
+			array(
+				'payout_id'    => $po,
+				'affiliate_id' => $id,
+				'currency'     => 'THB',
+				'amount'       => 125000,
+				'paypal_email' => '',
+				'referrals'    => 1,
+				'method'       => 'promptpay',
+				'account'      => '0812345678',
+			)
+		);
+		update_option( Reftrail_Schema::OPTION, 12 );
+		try {
+			Reftrail_Schema::maybe_upgrade();
+			$column = $wpdb->get_row( "SHOW COLUMNS FROM {$l} LIKE 'sent_at'", ARRAY_A ); // phpcs:ignore
+			$before = Reftrail_Ledger::payout( $po );
+			add_filter( 'reftrail_now', fn() => 1780003600 );
+			$marked = Reftrail_Ledger::mark_sent( $po, $id, 'THB', true );
+		} finally {
+			remove_all_filters( 'reftrail_now' );
+			$wpdb->delete( $l, array( 'payout_id' => $po ) );
+			$wpdb->delete( $p, array( 'id' => $po ) );
+		}
+		$this->assertSame( array( 'YES', null ), array( $column['Null'] ?? null, $column['Default'] ?? null ) );
+		$this->assertNull( $before['lines'][0]['sent_at'], 'a past line is not yet marked sent' );
+		$this->assertSame( '2026-05-28T21:26:40Z', $marked['lines'][0]['sent_at'] );
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 		Reftrail_Schema::upgrade();
 		$this->assertSame( '', $wpdb->last_error );

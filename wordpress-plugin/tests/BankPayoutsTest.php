@@ -413,6 +413,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => null,
 				'transfer_qr'  => null,
 				'referrals'    => 1,
+				'sent_at'      => null,
 			),
 			array(
 				'affiliate'    => 'lan',
@@ -425,6 +426,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => 'NGUYEN VAN A',
 				'transfer_qr'  => null,
 				'referrals'    => 1,
+				'sent_at'      => null,
 			),
 			array(
 				'affiliate'    => 'lan',
@@ -437,6 +439,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => 'NGUYEN VAN A',
 				'transfer_qr'  => $vnd,
 				'referrals'    => 1,
+				'sent_at'      => null,
 			),
 			array(
 				'affiliate'    => 'somchai',
@@ -449,6 +452,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => null,
 				'transfer_qr'  => $thb,
 				'referrals'    => 1,
+				'sent_at'      => null,
 			),
 		);
 		// Nobody has neither an email nor bank details: not paid.

@@ -477,6 +477,7 @@ class RestTest extends Reftrail_Test_Case {
 					'paypal_email' => 'alice@example.test',
 					'account'      => null,
 					'note'         => null,
+					'sent_at'      => null,
 				),
 				array(
 					'id'           => $first['id'],
@@ -488,6 +489,7 @@ class RestTest extends Reftrail_Test_Case {
 					'paypal_email' => 'alice@example.test',
 					'account'      => null,
 					'note'         => 'March',
+					'sent_at'      => null,
 				),
 			),
 			$d['payouts']

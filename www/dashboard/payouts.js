@@ -1,10 +1,11 @@
 // Payouts: what is payable now (approved balances), a new batch of every approved balance (or
 // one currency), past batches with their lines, each batch's CSV of its PayPal lines (PayPal mass
 // payment), and for a bank transfer line the QR code the merchant's banking app scans (VietQR in
-// VND, PromptPay in THB).
+// VND, PromptPay in THB). Each line is ticked off once its transfer is sent, so that no one is
+// paid twice or forgotten; the batch counts the lines sent.
 
 import { t, money, dateTime } from '../shared/i18n.js';
-import { h, fill, empty, failure, field, notify, loading, download } from '../shared/ui.js';
+import { h, fill, empty, failure, field, notify, loading, download, badge } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { bankAccount } from '../shared/payout.js';
 import { qrSvg } from '../vendor/qrcode.js';
@@ -57,23 +58,61 @@ function qrRow(l, cols) {
   return [btn, row];
 }
 
+/** "{n} of {total} sent", and a done badge once every line is. */
+function sentProgress(box, lines) {
+  const n = lines.filter((l) => l.sent_at).length;
+  fill(box, t('dash.sent_of', { n, total: lines.length }), n === lines.length ? [' ', badge(t('dash.all_sent'), 'ok')] : null);
+}
+
+/**
+ * The line's "Sent" box. The answer (the whole payout) redraws the line and the batch's count; a
+ * refused call puts the box back as it was and says why.
+ */
+function sentMark(p, l, { api, progress }) {
+  const text = h('span', { class: 'sent-text' });
+  const input = h('input', { type: 'checkbox', dataset: { action: 'sent' } });
+  const show = (line) => {
+    input.checked = Boolean(line.sent_at);
+    input.closest('tr')?.toggleAttribute('data-sent', input.checked);
+    fill(text, line.sent_at ? t('dash.sent_at', { at: dateTime(line.sent_at) }) : t('dash.sent'));
+  };
+  input.addEventListener('change', async () => {
+    const sent = input.checked;
+    input.disabled = true;
+    try {
+      const answer = await api.markSent(p.id, { affiliate: l.affiliate, currency: l.currency, sent });
+      const line = answer.lines.find((x) => x.affiliate === l.affiliate && x.currency === l.currency);
+      if (line) show(line);
+      sentProgress(progress, answer.lines);
+    } catch (err) {
+      input.checked = !sent;
+      notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
+    }
+    input.disabled = false;
+  });
+  // The hidden words name the line for screen readers; sighted people read the row.
+  const label = h('label', { class: 'sent-mark' }, input, ' ', h('span', { class: 'visually-hidden' }, t('dash.transfer_to', { affiliate: l.affiliate }), ' '), text);
+  return [label, () => show(l)];
+}
+
 /** The rows of one line: the line, and for a QR the row that shows it. */
-function lineRows(l) {
-  const cols = [t('dash.affiliate'), t('dash.method'), t('dash.paid_to'), t('dash.amount')];
+function lineRows(p, l, ctx) {
+  const cols = [t('dash.affiliate'), t('dash.method'), t('dash.paid_to'), t('dash.amount'), t('dash.transfer')];
   const method = methodOf(l);
   const [qr, qrOpen] = l.transfer_qr ? qrRow(l, cols.length + 1) : [null, null];
-  return [
-    h(
-      'tr',
-      { dataset: { affiliate: l.affiliate, method, currency: l.currency } },
-      h('td', { 'data-label': cols[0] }, l.affiliate),
-      h('td', { 'data-label': cols[1] }, t(`dash.method_${method}`)),
-      h('td', { 'data-label': cols[2], class: 'paid-to' }, paidTo(l)),
-      h('td', { class: 'num', 'data-label': cols[3] }, money(l.amount, l.currency)),
-      h('td', { class: 'line-action' }, qr || (method === 'paypal' ? null : h('small', { class: 'hint' }, t('dash.no_qr', { currency: l.currency })))),
-    ),
-    qrOpen,
-  ];
+  const [mark, showMark] = sentMark(p, l, ctx);
+  const row = h(
+    'tr',
+    { dataset: { affiliate: l.affiliate, method, currency: l.currency } },
+    h('td', { 'data-label': cols[0] }, l.affiliate),
+    h('td', { 'data-label': cols[1] }, t(`dash.method_${method}`)),
+    h('td', { 'data-label': cols[2], class: 'paid-to' }, paidTo(l)),
+    h('td', { class: 'num', 'data-label': cols[3] }, money(l.amount, l.currency)),
+    h('td', { class: 'sent', 'data-label': cols[4] }, mark),
+    h('td', { class: 'line-action' }, qr || (method === 'paypal' ? null : h('small', { class: 'hint' }, t('dash.no_qr', { currency: l.currency })))),
+  );
+  showMark();
+  return [row, qrOpen];
 }
 
 export async function payouts(main, { api, render }) {
@@ -140,6 +179,8 @@ export async function payouts(main, { api, render }) {
     ? list.payouts.map((p) => {
         const paypal = p.lines.some((l) => methodOf(l) === 'paypal');
         const bank = p.lines.some((l) => methodOf(l) !== 'paypal');
+        const progress = h('span', { class: 'sent-progress', role: 'status' });
+        sentProgress(progress, p.lines);
         return h(
           'section',
           { class: 'card payout', dataset: { id: p.id } },
@@ -147,6 +188,7 @@ export async function payouts(main, { api, render }) {
             'div',
             { class: 'section-head' },
             h('h2', {}, `${t('dash.payout')} ${dateTime(p.at)}`),
+            progress,
             // The CSV is PayPal's mass payment file: it lists the PayPal lines only.
             paypal
               ? h(
@@ -181,8 +223,8 @@ export async function payouts(main, { api, render }) {
             h(
               'table',
               { class: 'stack payout-lines' },
-              h('thead', {}, h('tr', {}, [t('dash.affiliate'), t('dash.method'), t('dash.paid_to'), t('dash.amount'), ''].map((c, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, c)))),
-              h('tbody', {}, p.lines.map(lineRows)),
+              h('thead', {}, h('tr', {}, [t('dash.affiliate'), t('dash.method'), t('dash.paid_to'), t('dash.amount'), t('dash.transfer'), ''].map((c, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, c)))),
+              h('tbody', {}, p.lines.map((l) => lineRows(p, l, { api, progress }))),
             ),
           ),
         );

@@ -2,11 +2,12 @@
 // `…/portal/#token=at_…&shop=https://shop.example/`) or with a one-time link sent by email
 // (`…/portal/#code=…`, exchanged for a session token `as_…`), then the affiliate's own links (every
 // form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, EPC for a
-// period, the payout history and where payouts go (PayPal, VietQR, PromptPay: the affiliate may
-// change it). Talks only to GET and PATCH /v1/me, GET /v1/me/report and /v1/me/payouts.
+// period, the payout history (each transfer sent, or on its way) and where payouts go (PayPal,
+// VietQR, PromptPay: the affiliate may change it). Talks only to GET and PATCH /v1/me,
+// GET /v1/me/report and /v1/me/payouts.
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
-import { t, pickLocale, num, pct, money, dateTime } from '../shared/i18n.js';
+import { t, pickLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
 import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker, notify } from '../shared/ui.js';
 import { payoutFields } from '../shared/payout.js';
 import { bankName } from '../shared/banks.js';
@@ -285,7 +286,7 @@ async function render() {
     : empty(t('portal.no_referrals'), t('portal.no_referrals_next'));
 
   const paid = report.referrals.filter((r) => r.status === 'paid');
-  const cols = [t('portal.paid_at'), t('dash.amount'), t('portal.payout_referrals'), t('portal.payout_ref'), t('portal.sent_to')];
+  const cols = [t('portal.paid_at'), t('dash.amount'), t('portal.payout_referrals'), t('portal.payout_ref'), t('portal.sent_to'), t('dash.status')];
   const payoutsBox = history.payouts.length
     ? h(
         'div',
@@ -311,6 +312,8 @@ async function render() {
                   h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals)),
                   h('td', { 'data-label': cols[3] }, h('code', {}, p.id), p.note ? ` · ${p.note}` : null),
                   h('td', { 'data-label': cols[4] }, p.paypal_email ?? [t(`dash.method_${p.method}`), ' · ', h('code', {}, p.account)]),
+                  // The merchant ticks the transfer off once sent; until then it is on its way.
+                  h('td', { 'data-label': cols[5], class: 'transfer' }, p.sent_at ? badge(t('portal.sent_on', { date: date(p.sent_at) }), 'ok') : badge(t('portal.on_its_way'), 'pending')),
                 ),
               ),
             ),

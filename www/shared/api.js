@@ -103,6 +103,8 @@ export function merchant(csrf) {
     payouts: () => get('/v1/payouts'),
     createPayout: (body) => send('POST', '/v1/payouts', body),
     payoutCsv: (id) => call('GET', `/v1/payouts/${enc(id)}.csv`, { auth, text: true }),
+    // `{affiliate, currency, sent}`: answers the whole payout.
+    markSent: (id, body) => send('POST', `/v1/payouts/${enc(id)}/sent`, body),
     program: () => get('/v1/program'),
     saveProgram: (p) => send('PUT', '/v1/program', p),
     keys: () => get('/v1/keys'),

@@ -241,6 +241,8 @@ pub struct MyPayout {
     pub account: Option<String>,
     /// The merchant's note to the recipients.
     pub note: Option<String>,
+    /// When the merchant marked the transfer as sent; `null` until then.
+    pub sent_at: Option<String>,
 }
 
 /// The affiliate's payout history.
@@ -270,7 +272,7 @@ pub async fn me_payouts(
 ) -> Result<Json<MyPayouts>, AppError> {
     let (limit, offset) = super::page(q.limit, q.offset)?;
     let rows = sqlx::query(
-        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account \
+        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account, l.sent_at \
          FROM payout_lines l JOIN payouts p ON p.id = l.payout_id WHERE l.affiliate_id = $1 \
          ORDER BY p.at DESC, p.id DESC, l.currency LIMIT $2 OFFSET $3",
     )
@@ -294,6 +296,7 @@ pub async fn me_payouts(
                 method,
                 account: r.try_get(8)?,
                 note: r.try_get(6)?,
+                sent_at: r.try_get::<Option<i64>, _>(9)?.map(times::format),
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -99,6 +99,7 @@ pub fn merchant_routes() -> Router<AppState> {
             get(payouts::payouts_index).post(payouts::payouts_create),
         )
         .route("/v1/payouts/{id}", get(payouts::payouts_show))
+        .route("/v1/payouts/{id}/sent", post(payouts::payouts_sent))
         .route(
             "/v1/program",
             get(program::program_show).put(program::program_update),

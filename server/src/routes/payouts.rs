@@ -1,5 +1,6 @@
 //! Balances and payouts: `GET /v1/balances`, `POST /v1/payouts` (batch every approved balance),
-//! `GET /v1/payouts[/{id}]`, `GET /v1/payouts/{id}.csv` (PayPal mass payment columns).
+//! `GET /v1/payouts[/{id}]`, `GET /v1/payouts/{id}.csv` (PayPal mass payment columns),
+//! `POST /v1/payouts/{id}/sent` (a line's transfer marked as sent, or not).
 //!
 //! A payout moves each included referral's approved money to `paid` in the ledger. An
 //! affiliate's approved balance may be negative (a refund after an earlier payout); the payout
@@ -8,7 +9,7 @@
 
 use super::idempotency::{self, remember};
 use crate::auth::Merchant;
-use crate::error::{AppError, AppJsonOpt, AppQuery};
+use crate::error::{AppError, AppJson, AppJsonOpt, AppQuery};
 use crate::export;
 use crate::ids::{new_id, sha256_hex};
 use crate::ledger::{self, bucket, Entry};
@@ -129,6 +130,8 @@ pub struct PayoutLine {
     pub transfer_qr: Option<String>,
     /// How many referrals it settles.
     pub referrals: i64,
+    /// When the merchant marked the transfer as sent; `null` until then.
+    pub sent_at: Option<String>,
 }
 
 impl PayoutLine {
@@ -159,6 +162,7 @@ impl PayoutLine {
             account_name: bank.and_then(|p| p.name.clone()),
             transfer_qr,
             referrals,
+            sent_at: None,
         }
     }
 }
@@ -440,7 +444,7 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
         .await?
         .ok_or_else(|| AppError::not_found("payout_not_found", "no payout has this id"))?;
     let lines = sqlx::query(
-        "SELECT affiliate_id, currency, amount, referrals, method, paypal_email, bank, account, account_name \
+        "SELECT affiliate_id, currency, amount, referrals, method, paypal_email, bank, account, account_name, sent_at \
          FROM payout_lines WHERE payout_id = $1 ORDER BY affiliate_id, currency",
     )
     .bind(id)
@@ -448,14 +452,18 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
     .await?
     .iter()
     .map(|r| {
-        Ok(PayoutLine::new(
-            id,
-            r.try_get(0)?,
-            r.try_get(1)?,
-            r.try_get(2)?,
-            PaidTo::from_row(r, 4)?,
-            r.try_get(3)?,
-        ))
+        let sent_at: Option<i64> = r.try_get(9)?;
+        Ok(PayoutLine {
+            sent_at: sent_at.map(times::format),
+            ..PayoutLine::new(
+                id,
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                PaidTo::from_row(r, 4)?,
+                r.try_get(3)?,
+            )
+        })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(PayoutView {
@@ -506,6 +514,56 @@ pub async fn payouts_show(
         return Ok(export::download(&format!("{}.csv", p.id), paypal_csv(&p)?));
     }
     Ok(Json(load(&state, &id).await?).into_response())
+}
+
+/// The body of `POST /v1/payouts/{id}/sent`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkSent {
+    /// The line's affiliate.
+    pub affiliate: String,
+    /// The line's currency.
+    pub currency: String,
+    /// `true`: the transfer was sent (the first time marked is kept); `false`: not yet.
+    pub sent: bool,
+}
+
+/// Marks one line's transfer as sent, or not: the merchant's count of the lines paid from
+/// their banking app (or by PayPal's file). The ledger already holds the lines as paid.
+#[utoipa::path(post, path = "/v1/payouts/{id}/sent", tag = "merchant", params(("id" = String, Path)), request_body = MarkSent,
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = PayoutView), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn payouts_sent(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+    AppJson(b): AppJson<MarkSent>,
+) -> Result<Json<PayoutView>, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    let marked = sqlx::query(
+        "UPDATE payout_lines SET sent_at = CASE WHEN $1 = 1 THEN COALESCE(sent_at, $2) ELSE NULL END \
+         WHERE payout_id = $3 AND affiliate_id = $4 AND currency = $5",
+    )
+    .bind(i64::from(b.sent))
+    .bind(now())
+    .bind(&id)
+    .bind(&b.affiliate)
+    .bind(&b.currency)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    if marked == 0 {
+        // Which 404: the batch, or its line.
+        load(&state, &id).await?;
+        return Err(AppError::not_found(
+            "payout_line_not_found",
+            "this payout has no line for this affiliate and currency",
+        ));
+    }
+    Ok(Json(load(&state, &id).await?))
 }
 
 /// The PayPal mass payment file of a payout's PayPal lines (bank lines are paid by their QR or

@@ -494,10 +494,10 @@ final class Reftrail_Ledger {
 	 * A payout line as the API shows it, from its row: PayPal lines have a `paypal_email`; bank
 	 * lines have the affiliate's details as they stood at the payout and, when the line is in the
 	 * currency the method's banking apps read, the QR payload that pays it (the payout id as the
-	 * transfer note).
+	 * transfer note); `sent_at`, when the merchant marked its transfer as sent (null: not yet).
 	 *
 	 * @param array  $row    `affiliate_id`, `currency`, `amount`, `paypal_email`, `referrals`,
-	 *                       `method`, `bank`, `account`, `account_name`.
+	 *                       `method`, `bank`, `account`, `account_name`, and `sent_at` once stored.
 	 * @param string $payout Payout id.
 	 * @return array
 	 */
@@ -524,6 +524,7 @@ final class Reftrail_Ledger {
 				$payout
 			) : null,
 			'referrals'    => (int) $row['referrals'],
+			'sent_at'      => isset( $row['sent_at'] ) ? Reftrail_Db::rfc3339( $row['sent_at'] ) : null,
 		);
 	}
 
@@ -645,6 +646,36 @@ final class Reftrail_Ledger {
 	}
 
 	/**
+	 * Marks one line's transfer as sent, or not: the merchant's record of the lines paid from their
+	 * banking app (or by PayPal's file); the ledger already holds the lines as paid. `$sent` true
+	 * sets `sent_at` to now unless it is set (the first time is kept); false clears it. Affiliate
+	 * and currency are compared byte for byte.
+	 *
+	 * @param string $id        Payout id.
+	 * @param string $affiliate The line's affiliate.
+	 * @param string $currency  The line's currency.
+	 * @param bool   $sent      Sent or not yet.
+	 * @return array The payout view.
+	 * @throws Reftrail_Http_Error 404 payout_not_found or payout_line_not_found.
+	 */
+	public static function mark_sent( $id, $affiliate, $currency, $sent ) {
+		global $wpdb;
+		return Reftrail_Db::transaction(
+			function () use ( $wpdb, $id, $affiliate, $currency, $sent ) {
+				$payout = self::payout( $id )['id'];
+				$t      = Reftrail_Db::table( 'payout_lines' );
+				// An UPDATE that changes nothing (marked again) counts no row: the line is looked up first.
+				$line = $wpdb->get_var( $wpdb->prepare( "SELECT payout_id FROM {$t} WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s FOR UPDATE", $payout, $affiliate, $currency ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				if ( null === $line ) {
+					throw new Reftrail_Http_Error( 404, 'payout_line_not_found', 'this payout has no line for this affiliate and currency' );
+				}
+				$wpdb->query( $wpdb->prepare( "UPDATE {$t} SET sent_at = CASE WHEN %d = 1 THEN COALESCE(sent_at, %d) ELSE NULL END WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s", $sent ? 1 : 0, Reftrail_Db::now(), $payout, $affiliate, $currency ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				return self::payout( $payout );
+			}
+		);
+	}
+
+	/**
 	 * Payouts, newest first.
 	 *
 	 * @param int $limit  Limit.
@@ -659,7 +690,8 @@ final class Reftrail_Ledger {
 
 	/**
 	 * The payouts that paid one affiliate, newest first: their line of each batch, with how it
-	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer).
+	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer) and when the
+	 * merchant marked its transfer as sent (`sent_at`, null until then).
 	 *
 	 * @param string $affiliate Affiliate id.
 	 * @param int    $limit     Limit.
@@ -670,7 +702,7 @@ final class Reftrail_Ledger {
 		global $wpdb;
 		$l    = Reftrail_Db::table( 'payout_lines' );
 		$p    = Reftrail_Db::table( 'payouts' );
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.method, l.paypal_email, l.account, p.note FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.method, l.paypal_email, l.account, p.note, l.sent_at FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 		return array_map(
 			fn( $r ) => array(
 				'id'           => $r['id'],
@@ -682,6 +714,7 @@ final class Reftrail_Ledger {
 				'paypal_email' => 'paypal' === $r['method'] ? $r['paypal_email'] : null,
 				'account'      => $r['account'],
 				'note'         => $r['note'],
+				'sent_at'      => null === $r['sent_at'] ? null : Reftrail_Db::rfc3339( $r['sent_at'] ),
 			),
 			$rows
 		);

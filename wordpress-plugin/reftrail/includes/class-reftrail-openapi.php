@@ -15,7 +15,8 @@ final class Reftrail_OpenAPI {
 
 	/**
 	 * The routes: path => method => [summary, security schemes, success status, and optionally
-	 * `['query' => name => [type, description], 'content' => media type of the success]`].
+	 * `['query' => name => [type, description], 'content' => media type of the success,
+	 * 'body' => name => [type, description]]` (a JSON body of exactly those fields, all required)].
 	 *
 	 * @return array
 	 */
@@ -82,7 +83,21 @@ final class Reftrail_OpenAPI {
 				'get'  => array( 'Payouts', $m, 200 ),
 				'post' => array( "Batches approved commissions into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null", $m, 201 ),
 			),
-			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file (its PayPal lines only)', $m, 200 ) ),
+			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file (its PayPal lines only). Each line has sent_at: when its transfer was marked as sent (RFC 3339), or null', $m, 200 ) ),
+			'/v1/payouts/{id}/sent'       => array(
+				'post' => array(
+					"Marks one line's transfer as sent, or not: the merchant's record of the lines paid from their banking app (or by PayPal's file); the ledger already holds them as paid. sent: true sets the line's sent_at to now unless it is set (the first time is kept), false clears it. Answers the whole payout; 404 payout_not_found, or payout_line_not_found when the payout has no line for that affiliate and currency",
+					$m,
+					200,
+					array(
+						'body' => array(
+							'affiliate' => array( 'string', "The line's affiliate" ),
+							'currency'  => array( 'string', "The line's currency" ),
+							'sent'      => array( 'boolean', 'true: the transfer was sent; false: not yet' ),
+						),
+					),
+				),
+			),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
 				'put' => array( 'Replaces the program settings', $m, 200 ),
@@ -103,7 +118,7 @@ final class Reftrail_OpenAPI {
 				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it) and payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
-			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with its method, paypal_email (null for a bank transfer) and account', $me, 200 ) ),
+			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
 			'/v1/session'                 => array(
 				'post'   => array( 'Signs the dashboard in with a shop manager\'s password', array(), 201 ),
 				'get'    => array( "The session's CSRF token", array( 'session' ), 200 ),
@@ -160,6 +175,27 @@ final class Reftrail_OpenAPI {
 						'required'    => false,
 						'description' => $description,
 						'schema'      => array( 'type' => $type ),
+					);
+				}
+				if ( isset( $more['body'] ) ) {
+					$op['requestBody'] = array(
+						'required' => true,
+						'content'  => array(
+							'application/json' => array(
+								'schema' => array(
+									'type'                 => 'object',
+									'required'             => array_keys( $more['body'] ),
+									'additionalProperties' => false,
+									'properties'           => array_map(
+										fn( $p ) => array(
+											'type'        => $p[0],
+											'description' => $p[1],
+										),
+										$more['body']
+									),
+								),
+							),
+						),
 					);
 				}
 				$paths[ $path ][ $method ] = $op;

@@ -22,9 +22,10 @@ final class Reftrail_Schema {
 	 * The schema this code writes (9: the outbox of emails to affiliates; 10: its recipient, so
 	 * it carries the site administrator's emails too; 11: whether an affiliate is emailed about
 	 * each new referral, which they turn off or on themselves with `PATCH /v1/me`; 12: bank-transfer
-	 * payouts, an affiliate's VietQR or PromptPay details and each payout line's snapshot of them).
+	 * payouts, an affiliate's VietQR or PromptPay details and each payout line's snapshot of them;
+	 * 13: when the merchant marked a payout line's transfer as sent).
 	 */
-	const VERSION = 12;
+	const VERSION = 13;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -247,6 +248,8 @@ final class Reftrail_Schema {
 ) $c;";
 		// A line keeps how it was paid as it stood at the payout (later edits of the affiliate do
 		// not rewrite it): `method` paypal, vietqr or promptpay; a bank line's paypal_email is ''.
+		// `sent_at`: when the merchant marked its transfer as sent (NULL: not yet), their record of
+		// the lines paid one by one from a banking app; the ledger holds them as paid already.
 		$sql[] = "CREATE TABLE {$t('payout_lines')} (
   payout_id varchar(40) NOT NULL,
   affiliate_id varchar(64) NOT NULL,
@@ -258,6 +261,7 @@ final class Reftrail_Schema {
   bank varchar(20) DEFAULT NULL,
   account varchar(32) DEFAULT NULL,
   account_name varchar(100) DEFAULT NULL,
+  sent_at bigint(20) DEFAULT NULL,
   PRIMARY KEY  (payout_id,affiliate_id,currency)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('idempotency')} (

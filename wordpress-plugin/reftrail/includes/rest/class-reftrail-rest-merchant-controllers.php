@@ -367,7 +367,8 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/balances`, `GET/POST /v1/payouts`, `GET /v1/payouts/{id}[.csv]`.
+ * `GET /v1/balances`, `GET/POST /v1/payouts`, `GET /v1/payouts/{id}[.csv]`,
+ * `POST /v1/payouts/{id}/sent`.
  */
 class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 
@@ -413,6 +414,40 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 					'permission_callback' => $merchant,
 				),
 			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/payouts/(?P<id>[^/]+)/sent',
+			array(
+				array(
+					'methods'             => WP_REST_Server::CREATABLE,
+					'callback'            => array( $this, 'mark_sent' ),
+					'permission_callback' => $merchant,
+					'args'                => self::mark_sent_args(),
+				),
+			)
+		);
+	}
+
+	/**
+	 * The body of `POST /v1/payouts/{id}/sent`, described for the REST index. All three fields are
+	 * required and no other is accepted; mark_sent() checks them after the caller, as the server
+	 * does, so a refused caller is a 401 or 403 and a bad body a 400 `invalid_body` (WordPress's
+	 * own argument checks would come first and answer another code).
+	 *
+	 * @return array
+	 */
+	private static function mark_sent_args() {
+		$arg = fn( $type, $description ) => array(
+			'type'              => $type,
+			'description'       => $description,
+			'validate_callback' => null,
+			'sanitize_callback' => null,
+		);
+		return array(
+			'affiliate' => $arg( 'string', __( "The line's affiliate (required).", 'reftrail' ) ),
+			'currency'  => $arg( 'string', __( "The line's currency (required).", 'reftrail' ) ),
+			'sent'      => $arg( 'boolean', __( 'true: the transfer was sent (the first time marked is kept); false: not yet (required).', 'reftrail' ) ),
 		);
 	}
 
@@ -470,6 +505,36 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 					Reftrail_Tracking::remember( 'payout', $idem, $hash, wp_json_encode( $view ) );
 				}
 				return new WP_REST_Response( $view, 201 );
+			}
+		);
+	}
+
+	/**
+	 * Marks one line's transfer as sent, or not (`{"affiliate", "currency", "sent"}`); answers the
+	 * whole payout, as `GET /v1/payouts/{id}` does.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function mark_sent( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$body = self::body( $request );
+				Reftrail_Input::known( $body, array( 'affiliate', 'currency', 'sent' ) );
+				foreach ( array( 'affiliate', 'currency', 'sent' ) as $k ) {
+					if ( ! isset( $body[ $k ] ) ) {
+						throw Reftrail_Http_Error::bad( 'invalid_body', sprintf( 'missing field `%s`', $k ) );
+					}
+				}
+				Reftrail_Input::types(
+					$body,
+					array(
+						'affiliate' => 'string',
+						'currency'  => 'string',
+						'sent'      => 'bool',
+					)
+				);
+				return Reftrail_Ledger::mark_sent( (string) $request['id'], $body['affiliate'], $body['currency'], $body['sent'] );
 			}
 		);
 	}
