@@ -904,7 +904,7 @@ fn item_bases(input: &Input) -> Result<Option<Vec<i64>>, Error> {
 }
 
 /// `basis × bps / 10 000`, rounded half to even.
-fn apply_bps(basis: i64, bps: u32) -> Result<i64, Error> {
+pub(crate) fn apply_bps(basis: i64, bps: u32) -> Result<i64, Error> {
     let n = i128::from(basis) * i128::from(bps);
     i64::try_from(div_half_even(n, i128::from(MAX_RATE_BPS))).map_err(|_| Error::Overflow)
 }

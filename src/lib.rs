@@ -52,6 +52,9 @@ pub mod state;
 pub mod text;
 pub mod time;
 pub mod touch;
+// Server-side only, like bank_transfer.
+#[cfg(not(all(target_arch = "wasm32", feature = "bundle")))]
+pub mod withholding;
 
 #[cfg(target_arch = "wasm32")]
 mod browser;

@@ -487,10 +487,31 @@ pub fn payout_text(
         .as_deref()
         .map(|text| format!("{note}: {text}\n"))
         .unwrap_or_default();
+    let tax = withheld_text(locale, l)
+        .map(|t| format!("{t}\n"))
+        .unwrap_or_default();
     Text {
         subject,
-        body: format!("{hello} {name},\n\n{what}\n{note}\n{link}: {portal}\n\n{why}\n"),
+        body: format!("{hello} {name},\n\n{what}\n{tax}{note}\n{link}: {portal}\n\n{why}\n"),
     }
+}
+
+/// The sentence about tax withheld from a payout line, when some was.
+fn withheld_text(locale: &str, l: &PayoutLine) -> Option<String> {
+    if l.withheld <= 0 {
+        return None;
+    }
+    let withheld = money(l.withheld, &l.currency, locale);
+    let gross = money(l.gross, &l.currency, locale);
+    Some(match locale {
+        "vi" => format!(
+            "{withheld} trên tổng {gross} đã được khấu trừ thuế và nộp cho cơ quan thuế thay bạn."
+        ),
+        "th" => format!("หักภาษี ณ ที่จ่าย {withheld} จากยอด {gross} และนำส่งกรมสรรพากรในนามของคุณแล้ว"),
+        _ => format!(
+            "{withheld} of {gross} was withheld as tax and paid to the tax office in your name."
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -576,6 +597,9 @@ mod tests {
                 affiliate: "alice".into(),
                 currency: "THB".into(),
                 amount: 123_456,
+                gross: 123_456,
+                withheld: 0,
+                tax_id: None,
                 method: "paypal".into(),
                 paypal_email: Some("alice@pay.test".into()),
                 bank: None,
@@ -629,11 +653,57 @@ mod tests {
     }
 
     #[test]
+    fn a_payout_message_says_what_was_withheld_as_tax() {
+        let line = PayoutLine {
+            affiliate: "lan".into(),
+            currency: "VND".into(),
+            amount: 2_250_000,
+            gross: 2_500_000,
+            withheld: 250_000,
+            tax_id: Some("8012345678".into()),
+            method: "paypal".into(),
+            paypal_email: Some("lan@pay.test".into()),
+            bank: None,
+            account: None,
+            account_name: None,
+            transfer_qr: None,
+            referrals: 2,
+            sent_at: None,
+        };
+        let notice = PayoutNotice {
+            payout_id: "po_1".into(),
+            note: None,
+            line: line.clone(),
+        };
+        for (locale, says) in [
+            ("vi", "Shop đang thanh toán cho bạn 2.250.000 VND cho 2 lượt giới thiệu, vào tài khoản PayPal lan@pay.test.\n250.000 VND trên tổng 2.500.000 VND đã được khấu trừ thuế và nộp cho cơ quan thuế thay bạn.\n"),
+            ("en", "Shop is paying you 2,250,000 VND for 2 referrals, to your PayPal account lan@pay.test.\n250,000 VND of 2,500,000 VND was withheld as tax and paid to the tax office in your name.\n"),
+            ("th", "หักภาษี ณ ที่จ่าย 250,000 VND จากยอด 2,500,000 VND และนำส่งกรมสรรพากรในนามของคุณแล้ว\n"),
+        ] {
+            let t = payout_text(locale, "Shop", "Lan", &notice, "u");
+            assert!(t.body.contains(says), "{locale}: {}", t.body);
+        }
+        let none = PayoutNotice {
+            line: PayoutLine {
+                withheld: 0,
+                gross: line.amount,
+                ..line
+            },
+            ..notice
+        };
+        let t = payout_text("en", "Shop", "Lan", &none, "u");
+        assert!(!t.body.contains("withheld"), "{}", t.body);
+    }
+
+    #[test]
     fn a_bank_payout_message_names_the_account_by_its_last_digits() {
         let line = |method: &str, account: &str| PayoutLine {
             affiliate: "lan".into(),
             currency: "VND".into(),
             amount: 1_250_000,
+            gross: 1_250_000,
+            withheld: 0,
+            tax_id: None,
             method: method.into(),
             paypal_email: None,
             bank: (method == "vietqr").then(|| "970436".into()),

@@ -98,6 +98,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payout_line_sent",
         include_str!("../migrations/0012_payout_line_sent.sql"),
     ),
+    (
+        13,
+        "withholding",
+        include_str!("../migrations/0013_withholding.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

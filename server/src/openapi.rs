@@ -32,6 +32,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::payouts::payouts_create,
         crate::routes::payouts::payouts_show,
         crate::routes::payouts::payouts_sent,
+        crate::routes::payouts::withholding_csv,
         crate::routes::program::program_show,
         crate::routes::program::program_update,
         crate::routes::keys::keys_index,

@@ -67,6 +67,12 @@ pub struct Program {
     pub locale: Option<String>,
     /// Smallest payout per affiliate and currency, minor units.
     pub min_payout: i64,
+    /// Tax withheld from payout lines, one rule per currency (`reftrail::withholding::Rule`):
+    /// `{"currency": "VND", "rate_bps": 1000, "threshold": 2000000}` keeps 10 % of each line of
+    /// 2,000,000 VND or more (Vietnam's personal income tax on such payments). Affiliates marked
+    /// `withholding_exempt` are paid in full. Empty: nothing is withheld.
+    #[schema(value_type = Vec<Object>)]
+    pub withholding: Vec<reftrail::withholding::Rule>,
     /// What affiliates are emailed about (when the server has SMTP settings):
     /// `referral.created` (a referral that earned a commission), `payout.created`,
     /// `affiliate.approved` (their application, status `pending`, was approved).
@@ -187,6 +193,7 @@ impl Default for Program {
             currency: "USD".into(),
             locale: None,
             min_payout: 0,
+            withholding: Vec::new(),
             affiliate_emails: crate::affiliate_mail::EVENTS
                 .iter()
                 .map(|e| (*e).to_owned())
@@ -314,6 +321,19 @@ impl Program {
                 "invalid_affiliate_emails",
                 "affiliate_emails lists each of referral.created, payout.created and affiliate.approved at most once",
             );
+        }
+        if self.withholding.len() > 20 {
+            return bad("invalid_withholding", "withholding: at most 20 rules");
+        }
+        if let Err(e) = reftrail::withholding::validate(&self.withholding) {
+            return bad("invalid_withholding", e.message());
+        }
+        if self
+            .withholding
+            .iter()
+            .any(|r| r.threshold > reftrail::report::MAX_AMOUNT)
+        {
+            return bad("invalid_withholding", "withholding: threshold is too large");
         }
         if !matches!(self.active_by.as_str(), "click" | "lead" | "sale") {
             return bad(

@@ -165,7 +165,8 @@ async fn payouts_pay_approved_balances_and_net_later_refunds() {
     let payout = r.json["id"].as_str().expect("payout id").to_owned();
     assert_eq!(
         r.json["lines"],
-        json!([{"affiliate": a, "currency": "VND", "amount": 1000, "method": "paypal",
+        json!([{"affiliate": a, "currency": "VND", "amount": 1000, "gross": 1000, "withheld": 0,
+            "tax_id": null, "method": "paypal",
             "paypal_email": "payouts@affiliates.test", "bank": null, "account": null,
             "account_name": null, "transfer_qr": null, "referrals": 1, "sent_at": null}])
     );

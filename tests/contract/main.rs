@@ -22,3 +22,4 @@ mod management;
 mod payouts_bank;
 mod privacy;
 mod reports;
+mod withholding;

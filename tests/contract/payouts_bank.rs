@@ -206,7 +206,8 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
     assert!(expected.starts_with("00020101021238570010A000000727"));
     assert_eq!(
         vnd,
-        json!({"affiliate": v, "currency": "VND", "amount": 1_250_000, "method": "vietqr",
+        json!({"affiliate": v, "currency": "VND", "amount": 1_250_000, "gross": 1_250_000,
+            "withheld": 0, "tax_id": null, "method": "vietqr",
             "paypal_email": null, "bank": "970436", "account": "0011001932418",
             "account_name": "NGUYEN VAN A", "transfer_qr": expected, "referrals": 1,
             "sent_at": null})
@@ -231,7 +232,8 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
     let pp = promptpay_id("0812345678").expect("a mobile number");
     assert_eq!(
         thb,
-        json!({"affiliate": p, "currency": "THB", "amount": 125_000, "method": "promptpay",
+        json!({"affiliate": p, "currency": "THB", "amount": 125_000, "gross": 125_000,
+            "withheld": 0, "tax_id": null, "method": "promptpay",
             "paypal_email": null, "bank": null, "account": "0812345678", "account_name": null,
             "transfer_qr": promptpay(&pp, Some(125_000)), "referrals": 1, "sent_at": null})
     );

@@ -56,7 +56,8 @@ async fn an_export_lists_the_customers_orders_leads_clicks_and_affiliate_account
     .status(201);
     // The customer is also an affiliate of the program.
     let (account, _) = affiliate(json!({"email": email.to_uppercase(),
-        "payout": {"method": "promptpay", "account": "0812345678", "name": "Somchai"}}))
+        "payout": {"method": "promptpay", "account": "0812345678", "name": "Somchai"},
+        "tax_id": "1101801234563"}))
     .await;
 
     let r = privacy(
@@ -112,6 +113,7 @@ async fn an_export_lists_the_customers_orders_leads_clicks_and_affiliate_account
         r.json["affiliates"][0]["payout"],
         json!({"method": "promptpay", "account": "0812345678", "name": "Somchai"})
     );
+    assert_eq!(r.json["affiliates"][0]["tax_id"], "1101801234563");
 
     // The hash finds the same conversions; a customer id alone finds only its own.
     let hash = reftrail::email::hash(&email).expect("an email");

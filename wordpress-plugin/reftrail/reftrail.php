@@ -29,6 +29,7 @@ foreach ( array(
 	'core/class-reftrail-models.php',
 	'core/class-reftrail-commission.php',
 	'core/class-reftrail-bank-transfer.php',
+	'core/class-reftrail-withholding.php',
 	'class-reftrail-http-error.php',
 	'class-reftrail-db.php',
 	'class-reftrail-schema.php',

@@ -257,6 +257,9 @@ class ActivationTest extends Reftrail_Test_Case {
 				'affiliate'    => $id,
 				'currency'     => 'VND',
 				'amount'       => 125000,
+				'gross'        => 125000,
+				'withheld'     => 0,
+				'tax_id'       => null,
 				'method'       => 'paypal',
 				'paypal_email' => 'before@example.test',
 				'bank'         => null,
@@ -317,6 +320,95 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 'YES', null ), array( $column['Null'] ?? null, $column['Default'] ?? null ) );
 		$this->assertNull( $before['lines'][0]['sent_at'], 'a past line is not yet marked sent' );
 		$this->assertSame( '2026-05-28T21:26:40Z', $marked['lines'][0]['sent_at'] );
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		Reftrail_Schema::upgrade();
+		$this->assertSame( '', $wpdb->last_error );
+	}
+
+	public function test_upgrade_from_13_adds_withholding_and_keeps_past_lines_untaxed() {
+		global $wpdb;
+		$a  = Reftrail_Db::table( 'affiliates' );
+		$l  = Reftrail_Db::table( 'payout_lines' );
+		$p  = Reftrail_Db::table( 'payouts' );
+		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
+		$po = 'po_upgrade_' . wp_generate_password( 8, false );
+		foreach ( array( 'withholding_exempt', 'tax_id' ) as $c ) {
+			$wpdb->query( "ALTER TABLE {$a} DROP COLUMN {$c}" ); // phpcs:ignore
+		}
+		foreach ( array( 'withheld', 'tax_id' ) as $c ) {
+			$wpdb->query( "ALTER TABLE {$l} DROP COLUMN {$c}" ); // phpcs:ignore
+		}
+		// An affiliate and a payout line of version 13.
+		$wpdb->insert(
+			$a,
+			array(
+				'id'           => $id,
+				'name'         => 'Before',
+				'payout_email' => 'before@example.test',
+				'category'     => 'other',
+				'status'       => 'approved',
+				'created_at'   => 1780000000,
+				'updated_at'   => 1780000000,
+			)
+		);
+		$wpdb->insert(
+			$p,
+			array(
+				'id' => $po,
+				'at' => 1780000000,
+			)
+		);
+		$wpdb->insert(
+			$l,
+			array(
+				'payout_id'    => $po,
+				'affiliate_id' => $id,
+				'currency'     => 'VND',
+				'amount'       => 2500000,
+				'paypal_email' => 'before@example.test',
+				'referrals'    => 1,
+				'method'       => 'paypal',
+			)
+		);
+		update_option( Reftrail_Schema::OPTION, 13 );
+		try {
+			Reftrail_Schema::maybe_upgrade();
+			$columns = array();
+			foreach ( array( 'affiliates.withholding_exempt', 'affiliates.tax_id', 'payout_lines.withheld', 'payout_lines.tax_id' ) as $column ) {
+				list( $table, $c )  = explode( '.', $column );
+				$row                = $wpdb->get_row( 'SHOW COLUMNS FROM ' . Reftrail_Db::table( $table ) . " LIKE '{$c}'", ARRAY_A ); // phpcs:ignore
+				$columns[ $column ] = array( $row['Null'] ?? null, $row['Default'] ?? null );
+			}
+			$affiliate = Reftrail_Affiliates::get( $id );
+			$line      = Reftrail_Ledger::payout( $po )['lines'][0];
+			$mine      = Reftrail_Ledger::payouts_of( $id, 10, 0 )[0];
+			$csv       = Reftrail_Ledger::withholding_csv( 1779999999, 1780000001 );
+			$patched   = Reftrail_Affiliates::update(
+				$id,
+				array(
+					'tax_id'             => '8012345678',
+					'withholding_exempt' => true,
+				)
+			);
+		} finally {
+			$wpdb->delete( $l, array( 'payout_id' => $po ) );
+			$wpdb->delete( $p, array( 'id' => $po ) );
+			$wpdb->delete( $a, array( 'id' => $id ) );
+		}
+		$this->assertSame(
+			array(
+				'affiliates.withholding_exempt' => array( 'NO', '0' ),
+				'affiliates.tax_id'             => array( 'YES', null ),
+				'payout_lines.withheld'         => array( 'NO', '0' ),
+				'payout_lines.tax_id'           => array( 'YES', null ),
+			),
+			$columns
+		);
+		$this->assertSame( array( false, null ), array( $affiliate['withholding_exempt'], $affiliate['tax_id'] ), 'an existing affiliate is not exempt and has no tax id' );
+		$this->assertSame( array( 2500000, 2500000, 0, null ), array( $line['amount'], $line['gross'], $line['withheld'], $line['tax_id'] ), 'nothing was withheld from a past line' );
+		$this->assertSame( array( 2500000, 2500000, 0 ), array( $mine['amount'], $mine['gross'], $mine['withheld'] ) );
+		$this->assertSame( "affiliate_id,name,tax_id,currency,gross,withheld,paid,payouts\n{$id},Before,,VND,2500000,0,2500000,1\n", $csv );
+		$this->assertSame( array( true, '8012345678' ), array( $patched['withholding_exempt'], $patched['tax_id'] ) );
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 		Reftrail_Schema::upgrade();
 		$this->assertSame( '', $wpdb->last_error );

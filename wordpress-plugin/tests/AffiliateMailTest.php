@@ -540,6 +540,126 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertNull( $render( 'en', array_merge( $line, array( 'method' => 'paypal' ) ) ), 'a PayPal line needs its email' );
 	}
 
+	public function test_a_payout_mail_says_what_was_withheld_as_tax() {
+		// The server's test a_payout_message_says_what_was_withheld_as_tax: 2,500,000 VND for 2
+		// referrals to Lan of "Shop", 250,000 VND withheld; its sentences word for word.
+		$line   = array(
+			'affiliate'    => 'lan',
+			'currency'     => 'VND',
+			'amount'       => 2250000,
+			'gross'        => 2500000,
+			'withheld'     => 250000,
+			'tax_id'       => '8012345678',
+			'method'       => 'paypal',
+			'paypal_email' => 'lan@pay.test',
+			'bank'         => null,
+			'account'      => null,
+			'account_name' => null,
+			'transfer_qr'  => null,
+			'referrals'    => 2,
+			'sent_at'      => null,
+		);
+		$render = fn( $locale, array $l ) => Reftrail_Affiliate_Mail::render(
+			array(
+				'name'   => 'Shop',
+				'locale' => $locale,
+			),
+			'payout.created',
+			wp_json_encode(
+				array(
+					'payout_id' => 'po_1',
+					'note'      => null,
+					'line'      => $l,
+				)
+			),
+			'Lan',
+			'u'
+		);
+		foreach ( array(
+			'vi' => 'Shop đang thanh toán cho bạn 2.250.000 VND cho 2 lượt giới thiệu, vào tài khoản PayPal lan@pay.test.\n250.000 VND trên tổng 2.500.000 VND đã được khấu trừ thuế và nộp cho cơ quan thuế thay bạn.\n',
+			'en' => 'Shop is paying you 2,250,000 VND for 2 referrals, to your PayPal account lan@pay.test.\n250,000 VND of 2,500,000 VND was withheld as tax and paid to the tax office in your name.\n',
+			'th' => 'หักภาษี ณ ที่จ่าย 250,000 VND จากยอด 2,500,000 VND และนำส่งกรมสรรพากรในนามของคุณแล้ว\n',
+		) as $locale => $literal ) {
+			// The Rust literal's `\n` escapes are line breaks.
+			$says = str_replace( '\n', "\n", $this->server_says( $literal ) );
+			$this->assertStringContainsString( $says, $render( $locale, $line )['body'], $locale );
+		}
+		// Whole, as the server lays it out: the sentence after the payment's, before the note.
+		$this->assertSame(
+			"Hello Lan,\n\nShop is paying you 2,250,000 VND for 2 referrals, to your PayPal account lan@pay.test.\n250,000 VND of 2,500,000 VND was withheld as tax and paid to the tax office in your name.\n\nYour payout history: u\n\nYou receive this email as an affiliate of Shop.\n",
+			$render( 'en', $line )['body']
+		);
+		$this->assertSame( 'Shop: a payout of 2,250,000 VND is on its way', $render( 'en', $line )['subject'], 'the subject names what is paid' );
+		// Nothing withheld, or a line queued before withholding existed: no such sentence.
+		$none  = array_merge(
+			$line,
+			array(
+				'withheld' => 0,
+				'gross'    => 2250000,
+			)
+		);
+		$older = array_diff_key( $line, array_flip( array( 'gross', 'withheld', 'tax_id' ) ) );
+		foreach ( array( 'en', 'vi', 'th' ) as $locale ) {
+			$body = $render( $locale, $none )['body'];
+			$this->assertSame( $body, $render( $locale, $older )['body'], $locale );
+			$this->assertStringNotContainsString( '2.500.000', str_replace( ',', '.', $body ), $locale );
+			$this->assertStringNotContainsString( '250.000 VND', str_replace( ',', '.', str_replace( '2,250,000', '', str_replace( '2.250.000', '', $body ) ) ), $locale );
+		}
+		$this->assertStringNotContainsString( 'withheld', $render( 'en', $none )['body'] );
+
+		// Through a payout: the Vietnamese shop withholds 10 % from 2,000,000 VND; bob is exempt.
+		$this->shop(
+			array(
+				'affiliate_emails' => array( 'payout.created' ),
+				'withholding'      => array(
+					array(
+						'currency'  => 'VND',
+						'rate_bps'  => 1000,
+						'threshold' => 2000000,
+					),
+				),
+			)
+		);
+		$this->rest(
+			'PATCH',
+			'/v1/affiliates/bob',
+			array(
+				'email'              => 'bob@aff.test',
+				'withholding_exempt' => true,
+			),
+			$this->sk()
+		);
+		// (Bob is told where his payouts go now.)
+		$this->assertSame( 1, Reftrail_Affiliate_Mail::send_due() );
+		$this->mails = array();
+		// Two orders of 12,500,000 VND each: 2,500,000 VND of commissions.
+		foreach ( array( 'ALICE', 'BOB' ) as $coupon ) {
+			foreach ( array( 1, 2 ) as $n ) {
+				list( $status, $body ) = $this->rest(
+					'POST',
+					'/v1/sales',
+					array(
+						'order_id' => 'W' . $coupon . $n,
+						'amount'   => 12500000,
+						'currency' => 'VND',
+						'coupon'   => $coupon,
+					),
+					$this->sk()
+				);
+				$this->assertSame( 201, $status, wp_json_encode( $body ) );
+			}
+		}
+		list( $status, $payout ) = $this->rest( 'POST', '/v1/payouts', array(), $this->sk() );
+		$this->assertSame( 201, $status, wp_json_encode( $payout ) );
+		$this->assertSame( array( 250000, 0 ), array_column( $payout['lines'], 'withheld' ), 'alice taxed, bob exempt' );
+		$this->assertSame( 2, Reftrail_Affiliate_Mail::send_due() );
+		$by_to = array_column( $this->mails, null, 'to' );
+		$this->assertSame( 'Giày Sài Gòn: khoản thanh toán 2.250.000 VND đang được chuyển', $by_to['alice@aff.test']['subject'] );
+		$this->assertStringStartsWith( "Xin chào Alice Nguyễn,\n\nGiày Sài Gòn đang thanh toán cho bạn 2.250.000 VND cho 2 lượt giới thiệu, vào tài khoản PayPal alice@pay.test.\n250.000 VND trên tổng 2.500.000 VND đã được khấu trừ thuế và nộp cho cơ quan thuế thay bạn.\n\nLịch sử thanh toán của bạn: ", $by_to['alice@aff.test']['message'] );
+		$this->assertStringNotContainsString( 'thuế', $by_to['bob@aff.test']['message'] );
+		$this->assertStringContainsString( 'cho bạn 2.500.000 VND cho 2 lượt giới thiệu', $by_to['bob@aff.test']['message'] );
+	}
+
 	public function test_a_change_of_payout_details_is_told_to_the_affiliate_whoever_made_it() {
 		// Even a program that sends affiliates nothing else tells them this.
 		$this->shop( array( 'affiliate_emails' => array() ) );

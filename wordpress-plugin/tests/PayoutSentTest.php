@@ -152,6 +152,8 @@ class PayoutSentTest extends Reftrail_Test_Case {
 				'id'           => $this->payout,
 				'at'           => $before['at'],
 				'amount'       => 1000000,
+				'gross'        => 1000000,
+				'withheld'     => 0,
 				'currency'     => 'VND',
 				'referrals'    => 1,
 				'method'       => 'vietqr',

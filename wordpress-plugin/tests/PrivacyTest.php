@@ -172,6 +172,7 @@ class PrivacyTest extends Reftrail_Test_Case {
 					'account' => '0812345678',
 					'name'    => 'Somchai',
 				),
+				'tax_id'       => null,
 				'created_at'   => $x['affiliates'][0]['created_at'] ?? null,
 			),
 			$x['affiliates'][0]

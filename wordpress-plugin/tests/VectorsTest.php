@@ -1,8 +1,8 @@
 <?php
 /**
  * The shared vectors of tests/vectors/, the same files the Rust tests read: the PHP cookie codec,
- * attribution, multi-touch models, commission arithmetic and bank-transfer payouts (account checks
- * and QR payloads) must give exactly the same answers.
+ * attribution, multi-touch models, commission arithmetic, bank-transfer payouts (account checks
+ * and QR payloads) and the tax withheld from payouts must give exactly the same answers.
  *
  * @package Reftrail
  */
@@ -43,6 +43,10 @@ class VectorsTest extends TestCase {
 
 	public static function commission_cases() {
 		return self::cases( 'commission.json' );
+	}
+
+	public static function withholding_cases() {
+		return self::cases( 'withholding.json' );
 	}
 
 	/**
@@ -234,6 +238,61 @@ class VectorsTest extends TestCase {
 		$this->assertNull( Reftrail_Bank_Transfer::transfer_qr( array_merge( $v, array( 'bank' => null ) ), 100, 'VND', 'po_1' ) );
 		// A reference without letters or digits gives no transfer note (field 62).
 		$this->assertSame( Reftrail_Bank_Transfer::vietqr( '970436', '0011001932418', 100, '' ), Reftrail_Bank_Transfer::transfer_qr( $v, 100, 'VND', '_-_' ) );
+	}
+
+	/**
+	 * @dataProvider withholding_cases
+	 * @param array $c Case.
+	 */
+	public function test_withholding( array $c ) {
+		// The vectors' rules are all valid.
+		Reftrail_Withholding::validate( $c['rules'] );
+		$this->assertIsInt( $c['gross'], 'read as an integer, exactly' );
+		$this->assertSame( $c['withheld'], Reftrail_Withholding::withheld( $c['rules'], $c['currency'], $c['gross'], $c['exempt'] ) );
+	}
+
+	public function test_withholding_vectors_have_unique_names_and_enough_cases() {
+		$path  = dirname( __DIR__, 2 ) . '/tests/vectors/withholding.json';
+		$names = array_column( json_decode( file_get_contents( $path ), true, 512, JSON_THROW_ON_ERROR ), 'name' );
+		$this->assertSame( $names, array_values( array_unique( $names ) ) );
+		$this->assertGreaterThanOrEqual( 13, count( $names ) );
+	}
+
+	public function test_withholding_rules_are_checked_as_the_core_checks_them() {
+		$vnd = array(
+			'currency'  => 'VND',
+			'rate_bps'  => 1000,
+			'threshold' => 2000000,
+		);
+		Reftrail_Withholding::validate( array() );
+		Reftrail_Withholding::validate( array( $vnd, array_merge( $vnd, array( 'currency' => 'THB', 'rate_bps' => 5000, 'threshold' => 0 ) ), array_merge( $vnd, array( 'currency' => 'USD', 'rate_bps' => 1 ) ) ) );
+		foreach ( array(
+			'currency'  => array( array_merge( $vnd, array( 'currency' => 'vnd' ) ) ),
+			'duplicate' => array( $vnd, array_merge( $vnd, array( 'rate_bps' => 500 ) ) ),
+			'rate'      => array( array_merge( $vnd, array( 'rate_bps' => 0 ) ) ),
+			'threshold' => array( array_merge( $vnd, array( 'threshold' => -1 ) ) ),
+		) as $code => $rules ) {
+			try {
+				Reftrail_Withholding::validate( $rules );
+				$this->fail( 'accepted ' . $code );
+			} catch ( Reftrail_Withholding_Error $e ) {
+				$this->assertSame( $code, $e->error_code );
+				$this->assertSame( Reftrail_Withholding::MESSAGES[ $code ], $e->getMessage() );
+			}
+		}
+		foreach ( array( 'VNDX', 'VN', 'V1D', 'ÀBC' ) as $bad ) {
+			try {
+				Reftrail_Withholding::validate( array( array_merge( $vnd, array( 'currency' => $bad ) ) ) );
+				$this->fail( 'accepted ' . $bad );
+			} catch ( Reftrail_Withholding_Error $e ) {
+				$this->assertSame( 'currency', $e->error_code );
+			}
+		}
+		$this->assertSame( 'withholding: rate_bps must be 1 to 5000 (50 %)', Reftrail_Withholding::MESSAGES['rate'] );
+		// At the rate's bound, the largest line stays exact; nothing for nothing, nor a refund.
+		$this->assertSame( intdiv( PHP_INT_MAX, 2 ) + 1, Reftrail_Withholding::withheld( array( array_merge( $vnd, array( 'rate_bps' => 5000, 'threshold' => 0 ) ) ), 'VND', PHP_INT_MAX, false ) );
+		$this->assertSame( 0, Reftrail_Withholding::withheld( array( array_merge( $vnd, array( 'threshold' => 0 ) ) ), 'VND', 0, false ) );
+		$this->assertSame( 0, Reftrail_Withholding::withheld( array( array_merge( $vnd, array( 'threshold' => 0 ) ) ), 'VND', -5000000, false ) );
 	}
 
 	public function test_half_to_even_as_documented() {

@@ -1,5 +1,6 @@
 // Affiliates: list with filters, create and edit (category, status, rate override, coupon codes,
-// how they are paid: PayPal, a Vietnamese bank account by VietQR, or PromptPay), a new portal
+// how they are paid: PayPal, a Vietnamese bank account by VietQR, or PromptPay; their tax id and
+// whether tax is withheld from their payouts), a new portal
 // token (magic link), and a link builder for every link form.
 
 import { t, money, date, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
@@ -95,6 +96,9 @@ function affiliateForm(api, program, a, done) {
   const leadNow = a?.commission?.lead?.[leadCur];
   const lead = h('input', { id: 'a-lead', inputmode: 'decimal', value: leadNow === undefined ? '' : decimal(leadNow, currencyDigits(leadCur)), placeholder: t('dash.program_default') });
   const coupons = h('input', { id: 'a-coupons', value: (a?.coupons || []).join(', '), placeholder: 'ALICE10, ALICE-VIP' });
+  // No pattern: the server's refusal (invalid_tax_id) says what a tax id may hold.
+  const taxId = h('input', { id: 'a-tax-id', maxlength: 20, autocomplete: 'off', spellcheck: 'false', value: a?.tax_id || '' });
+  const exempt = h('input', { id: 'a-withholding-exempt', type: 'checkbox', checked: !!a?.withholding_exempt });
   const msg = h('div', { 'aria-live': 'assertive' });
   const form = h(
     'form',
@@ -113,6 +117,9 @@ function affiliateForm(api, program, a, done) {
           category: category.value,
           status: status.value,
           coupons: coupons.value.split(/[\s,]+/).map((c) => c.trim()).filter(Boolean),
+          // Emptied on edit: removed.
+          tax_id: taxId.value.trim() || null,
+          withholding_exempt: exempt.checked,
         };
         const commission = {};
         if (rate.value.trim()) {
@@ -135,12 +142,16 @@ function affiliateForm(api, program, a, done) {
           } else {
             if (body.commission === null) delete body.commission;
             if (body.payout === null) delete body.payout;
+            if (body.tax_id === null) delete body.tax_id;
             const created = await api.createAffiliate({ id: id.value.trim(), ...body });
             done(created);
           }
         } catch (err) {
           fill(msg, failure(err));
-          payout.markInvalid(err.code);
+          if (!payout.markInvalid(err.code) && err.code === 'invalid_tax_id') {
+            taxId.setAttribute('aria-invalid', 'true');
+            taxId.focus();
+          }
         }
       },
     },
@@ -157,6 +168,8 @@ function affiliateForm(api, program, a, done) {
       field(t('dash.rate_override'), rate, t('dash.rate_override_hint', { rate: program.commission.sale?.type === 'percent' ? `${program.commission.sale.rate_bps / 100} %` : '—' })),
       field(t('dash.lead_override', { currency: leadCur }), lead),
       field(t('dash.coupons'), coupons, t('dash.coupons_hint')),
+      field(t('dash.tax_id'), taxId, t('dash.tax_id_hint')),
+      h('div', { class: 'field' }, h('label', {}, exempt, ' ', t('dash.withholding_exempt')), h('small', { class: 'hint' }, t('dash.withholding_exempt_hint'))),
     ),
     msg,
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit' }, editing ? t('ui.save') : t('dash.create'))),

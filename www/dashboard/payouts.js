@@ -2,10 +2,11 @@
 // one currency), past batches with their lines, each batch's CSV of its PayPal lines (PayPal mass
 // payment), and for a bank transfer line the QR code the merchant's banking app scans (VietQR in
 // VND, PromptPay in THB). Each line is ticked off once its transfer is sent, so that no one is
-// paid twice or forgotten; the batch counts the lines sent.
+// paid twice or forgotten; the batch counts the lines sent. A line with tax withheld shows what it
+// settled, the tax and what is paid; the withholding report sums them per affiliate for a period.
 
 import { t, money, dateTime } from '../shared/i18n.js';
-import { h, fill, empty, failure, field, notify, loading, download, badge } from '../shared/ui.js';
+import { h, fill, empty, failure, field, notify, loading, download, badge, withNodes } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { bankAccount } from '../shared/payout.js';
 import { qrSvg } from '../vendor/qrcode.js';
@@ -17,6 +18,21 @@ const methodOf = (l) => l.method || 'paypal';
 function paidTo(l) {
   if (methodOf(l) === 'paypal') return l.paypal_email || '—';
   return bankAccount({ bank: l.bank, account: l.account, name: l.account_name });
+}
+
+/** A line's amount: what is paid, and when tax was withheld, from what and how much. */
+function lineAmount(l) {
+  if (!(l.withheld > 0)) return money(l.amount, l.currency);
+  // One element, so that it stays one piece beside its label at phone width.
+  return h(
+    'span',
+    { class: 'line-tax' },
+    withNodes(t('dash.gross_less_tax'), {
+      gross: h('span', { class: 'gross' }, money(l.gross, l.currency)),
+      withheld: h('span', { class: 'withheld' }, money(l.withheld, l.currency)),
+      paid: h('strong', { class: 'paid' }, money(l.amount, l.currency)),
+    }),
+  );
 }
 
 /**
@@ -46,7 +62,14 @@ function qrRow(l, cols) {
           code.innerHTML = await qrSvg(l.transfer_qr);
           code.firstElementChild?.setAttribute('role', 'img');
           code.firstElementChild?.setAttribute('aria-label', t('dash.qr_of_transfer', { amount, account: l.account }));
-          fill(box, code, h('p', { class: 'qr-amount' }, amount), h('p', { class: 'qr-to' }, paidTo(l)), h('p', { class: 'hint' }, t('dash.qr_scan')));
+          fill(
+            box,
+            code,
+            h('p', { class: 'qr-amount' }, amount),
+            l.withheld > 0 ? h('p', { class: 'qr-tax hint' }, t('dash.qr_after_tax', { withheld: money(l.withheld, l.currency) })) : null,
+            h('p', { class: 'qr-to' }, paidTo(l)),
+            h('p', { class: 'hint' }, t('dash.qr_scan')),
+          );
         }
         row.hidden = false;
         btn.setAttribute('aria-expanded', 'true');
@@ -107,12 +130,53 @@ function lineRows(p, l, ctx) {
     h('td', { 'data-label': cols[0] }, l.affiliate),
     h('td', { 'data-label': cols[1] }, t(`dash.method_${method}`)),
     h('td', { 'data-label': cols[2], class: 'paid-to' }, paidTo(l)),
-    h('td', { class: 'num', 'data-label': cols[3] }, money(l.amount, l.currency)),
+    h('td', { class: l.withheld > 0 ? 'num amount has-tax' : 'num amount', 'data-label': cols[3] }, lineAmount(l)),
     h('td', { class: 'sent', 'data-label': cols[4] }, mark),
     h('td', { class: 'line-action' }, qr || (method === 'paypal' ? null : h('small', { class: 'hint' }, t('dash.no_qr', { currency: l.currency })))),
   );
   showMark();
   return [row, qrOpen];
+}
+
+/** The dates (YYYY-MM-DD) of the first and the last day of this month, where the browser is. */
+function thisMonth() {
+  const now = new Date();
+  const [y, m] = [now.getFullYear(), now.getMonth()];
+  const ymd = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return [ymd(new Date(y, m, 1)), ymd(new Date(y, m + 1, 0))];
+}
+
+/** The withholding report of a period (whole days, both included) as a CSV download. */
+function withholdingReport(api) {
+  const [first, last] = thisMonth();
+  const from = h('input', { type: 'date', id: 'withholding-from', value: first, required: true });
+  const to = h('input', { type: 'date', id: 'withholding-to', value: last, required: true });
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      id: 'withholding-report',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!form.reportValidity()) return;
+        const btn = form.querySelector('button[type=submit]');
+        btn.disabled = true;
+        fill(msg);
+        try {
+          download(`withholding-${from.value}-${to.value}.csv`, await api.withholdingCsv({ from: from.value, to: to.value }), 'text/csv');
+        } catch (err) {
+          fill(msg, failure(err));
+        }
+        btn.disabled = false;
+      },
+    },
+    h('h2', {}, t('dash.withholding_report')),
+    h('p', { class: 'hint' }, t('dash.withholding_report_hint')),
+    h('div', { class: 'row' }, field(t('dash.from'), from), field(t('dash.to'), to), h('button', { class: 'btn', type: 'submit', id: 'withholding-csv' }, t('dash.download_csv'))),
+    msg,
+  );
+  return form;
 }
 
 export async function payouts(main, { api, render }) {
@@ -231,5 +295,5 @@ export async function payouts(main, { api, render }) {
       })
     : [empty(t('dash.no_payouts'), t('dash.no_payouts_next'))];
 
-  fill(main, h('h1', {}, t('dash.nav_payouts')), create, h('h2', {}, t('dash.payable')), balTable, h('h2', {}, t('dash.past_payouts')), ...batches);
+  fill(main, h('h1', {}, t('dash.nav_payouts')), create, withholdingReport(api), h('h2', {}, t('dash.payable')), balTable, h('h2', {}, t('dash.past_payouts')), ...batches);
 }

@@ -1,6 +1,6 @@
 // Program settings (GET/PUT /v1/program): name, parameter names, window, first/last click, the
 // multi-touch model, commission rules, hold days, allowed origins, language, fraud thresholds,
-// webhooks; and the API keys.
+// webhooks, the tax withheld from payouts; and the API keys.
 
 import { t, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, loading, copyButton, badge } from '../shared/ui.js';
@@ -12,6 +12,86 @@ const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean
 const MULTI_TOUCH = ['last', 'first', 'linear', 'time_decay', 'position_based'];
 // What affiliates may be emailed about (the program's `affiliate_emails`).
 const AFFILIATE_EMAILS = ['referral.created', 'payout.created', 'affiliate.approved'];
+
+/** A rate in basis points as the percent people write (`1000` → `10`, `250` → `2.5`). */
+const percentOf = (bps) => decimal(bps, 2).replace(/\.?0+$/, '');
+
+/** What was typed as a percent with up to 2 decimals, in basis points; null if not that. */
+function bpsOf(text) {
+  const m = String(text).trim().match(/^(\d{1,3})(?:[.,](\d{1,2}))?$/);
+  return m ? Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0')) : null;
+}
+
+/**
+ * The program's `withholding` rules as rows of currency, rate (percent) and threshold (in the
+ * currency's units). `value()` answers the rules to send, or `{error}` for a row that is not one.
+ */
+function withholdingRules(rules) {
+  const list = h('div', { id: 'withholding-rules' });
+  let n = 0;
+  const addRow = (r = {}) => {
+    n += 1;
+    const currency = h('input', { id: `s-wh-currency-${n}`, class: 'wh-currency', value: r.currency || '', maxlength: 3, size: 4, pattern: '[A-Za-z]{3}', required: true, autocomplete: 'off', placeholder: 'VND' });
+    const rate = h('input', { id: `s-wh-rate-${n}`, class: 'wh-rate', value: r.rate_bps ? percentOf(r.rate_bps) : '', inputmode: 'decimal', size: 6, required: true, placeholder: '10' });
+    const threshold = h('input', { id: `s-wh-threshold-${n}`, class: 'wh-threshold', value: r.threshold ? decimal(r.threshold, currencyDigits(r.currency)) : '', inputmode: 'decimal', placeholder: '0' });
+    const row = h(
+      'div',
+      { class: 'row withholding-rule' },
+      field(t('dash.currency'), currency),
+      field(t('dash.withholding_rate'), rate),
+      field(t('dash.withholding_threshold'), threshold),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-small',
+          dataset: { action: 'remove-rule' },
+          onclick: () => {
+            row.remove();
+            add.focus();
+          },
+        },
+        t('dash.withholding_remove'),
+      ),
+    );
+    row.read = () => {
+      const cu = currency.value.trim().toUpperCase();
+      const bps = bpsOf(rate.value);
+      if (bps === null) return { error: t('dash.bad_withholding_rate', { currency: cu }), input: rate };
+      const minor = parseMoney(threshold.value || '0', cu);
+      if (minor === null) return { error: t('dash.bad_amount'), input: threshold };
+      return { rule: { currency: cu, rate_bps: bps, threshold: minor } };
+    };
+    list.append(row);
+    return currency;
+  };
+  const add = h('button', { type: 'button', class: 'btn', id: 'withholding-add', onclick: () => addRow().focus() }, t('dash.withholding_add'));
+  for (const r of rules || []) addRow(r);
+  return {
+    section: h(
+      'section',
+      { class: 'card', id: 'withholding' },
+      h('h2', {}, t('dash.withholding')),
+      h('p', { class: 'hint' }, t('dash.withholding_intro')),
+      list,
+      h('div', { class: 'row' }, add),
+      h('p', { class: 'hint' }, t('dash.withholding_hint')),
+    ),
+    value() {
+      const out = [];
+      for (const row of list.children) {
+        const r = row.read();
+        if (r.error) {
+          r.input.setAttribute('aria-invalid', 'true');
+          r.input.focus();
+          return r;
+        }
+        out.push(r.rule);
+      }
+      return { rules: out };
+    },
+  };
+}
 
 function keysSection(api, keys, render) {
   const out = h('div', { 'aria-live': 'polite' });
@@ -129,6 +209,7 @@ export async function settings(main, { api, program: p0, render }) {
   const fraud = Object.fromEntries(Object.entries(p.fraud).map(([k, v]) => [k, input(`s-fraud-${k}`, v, { type: 'number', min: 0 })]));
   const hooks = h('textarea', { id: 's-webhooks', class: 'json', spellcheck: 'false' });
   hooks.value = JSON.stringify(p.webhooks, null, 2);
+  const withholding = withholdingRules(p.withholding);
   const msg = h('div', { 'aria-live': 'assertive' });
   const bad = (text) => fill(msg, h('p', { class: 'error-text', role: 'alert' }, text));
 
@@ -138,6 +219,7 @@ export async function settings(main, { api, program: p0, render }) {
       id: 'program-form',
       onsubmit: async (e) => {
         e.preventDefault();
+        form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
         if (!form.reportValidity()) return;
         let commission;
         let webhooks;
@@ -158,6 +240,8 @@ export async function settings(main, { api, program: p0, render }) {
         const min = parseMoney(minPayout.value || '0', cu);
         const base = baseline.value.trim() ? parseMoney(baseline.value, cu) : null;
         if (min === null || (baseline.value.trim() && base === null)) return bad(t('dash.bad_amount'));
+        const held = withholding.value();
+        if (held.error) return bad(held.error);
         const body = {
           name: name.value.trim(),
           params: lines(params.value),
@@ -176,6 +260,7 @@ export async function settings(main, { api, program: p0, render }) {
           currency: cu,
           locale: locale.value,
           min_payout: min,
+          withholding: held.rules,
           affiliate_emails: emails.filter(([, box]) => box.checked).map(([event]) => event),
           webhooks,
         };
@@ -235,6 +320,7 @@ export async function settings(main, { api, program: p0, render }) {
         field(t('dash.webhooks'), hooks, t('dash.webhooks_hint')),
         p.webhook_secret ? h('p', { class: 'hint' }, t('dash.webhook_secret'), ': ', h('code', {}, p.webhook_secret)) : null,
       ),
+      withholding.section,
     ),
     msg,
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-program' }, t('ui.save'))),

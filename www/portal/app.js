@@ -2,9 +2,9 @@
 // `…/portal/#token=at_…&shop=https://shop.example/`) or with a one-time link sent by email
 // (`…/portal/#code=…`, exchanged for a session token `as_…`), then the affiliate's own links (every
 // form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, EPC for a
-// period, the payout history (each transfer sent, or on its way) and where payouts go (PayPal,
-// VietQR, PromptPay: the affiliate may change it). Talks only to GET and PATCH /v1/me,
-// GET /v1/me/report and /v1/me/payouts.
+// period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
+// where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it). Talks only to GET and
+// PATCH /v1/me, GET /v1/me/report and /v1/me/payouts.
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
 import { t, pickLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
@@ -306,9 +306,16 @@ async function render() {
               history.payouts.map((p) =>
                 h(
                   'tr',
-                  { dataset: { id: p.id, amount: p.amount, currency: p.currency } },
+                  { dataset: { id: p.id, amount: p.amount, withheld: p.withheld ?? 0, currency: p.currency } },
                   h('td', { 'data-label': cols[0] }, dateTime(p.at)),
-                  h('td', { class: 'num', 'data-label': cols[1] }, money(p.amount, p.currency)),
+                  h(
+                    'td',
+                    { class: 'num', 'data-label': cols[1] },
+                    p.withheld > 0
+                      ? // One element, so that it stays one piece beside its label at phone width.
+                        h('span', {}, money(p.amount, p.currency), h('small', { class: 'hint tax-withheld' }, t('portal.tax_withheld', { withheld: money(p.withheld, p.currency), gross: money(p.gross, p.currency) })))
+                      : money(p.amount, p.currency),
+                  ),
                   h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals)),
                   h('td', { 'data-label': cols[3] }, h('code', {}, p.id), p.note ? ` · ${p.note}` : null),
                   h('td', { 'data-label': cols[4] }, p.paypal_email ?? [t(`dash.method_${p.method}`), ' · ', h('code', {}, p.account)]),

@@ -105,6 +105,8 @@ export function merchant(csrf) {
     payoutCsv: (id) => call('GET', `/v1/payouts/${enc(id)}.csv`, { auth, text: true }),
     // `{affiliate, currency, sent}`: answers the whole payout.
     markSent: (id, body) => send('POST', `/v1/payouts/${enc(id)}/sent`, body),
+    // `{from, to}`: one row per affiliate and currency of the payouts in the period.
+    withholdingCsv: (q) => call('GET', '/v1/reports/withholding.csv', { auth, query: q, text: true }),
     program: () => get('/v1/program'),
     saveProgram: (p) => send('PUT', '/v1/program', p),
     keys: () => get('/v1/keys'),

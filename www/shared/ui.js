@@ -122,6 +122,20 @@ export function download(name, text, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/**
+ * A translated `text` (from t() without the vars) with its `{name}` placeholders filled by
+ * elements, so that each language keeps its own word order around them.
+ */
+export function withNodes(text, nodes) {
+  return text
+    .split(/(\{\w+\})/)
+    .filter(Boolean)
+    .map((part) => {
+      const m = part.match(/^\{(\w+)\}$/);
+      return m && m[1] in nodes ? nodes[m[1]] : part;
+    });
+}
+
 /** A labelled form field. */
 export function field(label, input, hint) {
   const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;

@@ -45,6 +45,11 @@ pub struct AffiliateView {
     pub payout_email: Option<String>,
     /// Bank details when paid by bank transfer instead of PayPal; `null` for PayPal.
     pub payout: Option<Payout>,
+    /// Paid in full, whatever the program's `withholding` rules say (a business that invoices,
+    /// or a person with a commitment on file).
+    pub withholding_exempt: bool,
+    /// Their tax id, as the shop's withholding filing names them.
+    pub tax_id: Option<String>,
     /// `content`, `coupon`, `cashback`, `influencer`, `search`, `email`, `comparison`, `other`.
     pub category: String,
     /// `approved`, `pending`, `suspended`.
@@ -81,6 +86,10 @@ pub struct CreateAffiliate {
     pub payout_email: Option<String>,
     /// Bank details (VietQR or PromptPay) instead of PayPal.
     pub payout: Option<Payout>,
+    /// Paid in full whatever the withholding rules (default false).
+    pub withholding_exempt: Option<bool>,
+    /// Tax id: 1 to 20 letters, digits or `-`.
+    pub tax_id: Option<String>,
     /// Category (default `other`).
     pub category: Option<String>,
     /// Status (default `approved`).
@@ -107,6 +116,11 @@ pub struct UpdateAffiliate {
     /// Bank details, replaced as a whole; `null` goes back to PayPal.
     #[serde(default, with = "double_option")]
     pub payout: Option<Option<Payout>>,
+    /// Paid in full whatever the withholding rules.
+    pub withholding_exempt: Option<bool>,
+    /// Tax id; `null` removes it.
+    #[serde(default, with = "double_option")]
+    pub tax_id: Option<Option<String>>,
     /// Category.
     pub category: Option<String>,
     /// Status.
@@ -198,6 +212,19 @@ pub mod double_option {
     }
 }
 
+/// Refuses (400 `invalid_tax_id`) a tax id that is not 1 to 20 letters, digits or `-`.
+fn check_tax_id(t: Option<&str>) -> Result<(), AppError> {
+    if t.is_some_and(|t| {
+        t.is_empty() || t.len() > 20 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }) {
+        return Err(AppError::bad(
+            "invalid_tax_id",
+            "tax_id must be 1 to 20 letters, digits or '-'",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses (400 `field`) what is not a plain email address.
 pub fn check_email(e: &Option<String>, field: &'static str) -> Result<(), AppError> {
     if let Some(e) = e {
@@ -269,7 +296,7 @@ fn check_common(
 
 const SELECT: &str =
     "SELECT id, name, email, payout_email, category, status, commission, created_at, \
-     payout_method, payout_bank, payout_account, payout_name FROM affiliates";
+     payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id FROM affiliates";
 
 async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError> {
     let id: String = row.try_get(0)?;
@@ -292,6 +319,8 @@ async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError>
             row.try_get(10)?,
             row.try_get(11)?,
         ),
+        withholding_exempt: row.try_get::<i64, _>(12)? != 0,
+        tax_id: row.try_get(13)?,
         category: row.try_get(4)?,
         status: row.try_get(5)?,
         commission: commission.map(|c| serde_json::from_str(&c)).transpose()?,
@@ -363,12 +392,13 @@ pub async fn affiliates_create(
         b.coupons.as_ref(),
     )?;
     let payout = b.payout.as_ref().map(Payout::checked).transpose()?;
+    check_tax_id(b.tax_id.as_deref())?;
     let t = now();
     let mut tx = state.db.begin_write().await?;
     let r = sqlx::query(
         "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at, \
-           payout_method, payout_bank, payout_account, payout_name) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)",
+           payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id.as_str())
     .bind(&b.name)
@@ -383,6 +413,8 @@ pub async fn affiliates_create(
     .bind(payout.as_ref().and_then(|p| p.bank.clone()))
     .bind(payout.as_ref().map(|p| p.account.clone()))
     .bind(payout.as_ref().and_then(|p| p.name.clone()))
+    .bind(i64::from(b.withholding_exempt.unwrap_or(false)))
+    .bind(b.tax_id.as_deref())
     .execute(&mut *tx)
     .await;
     if let Err(e) = r {
@@ -525,6 +557,7 @@ pub async fn affiliates_update(
         Some(Some(p)) => Some(Some(p.checked()?)),
         other => other.clone(),
     };
+    check_tax_id(b.tax_id.clone().flatten().as_deref())?;
     let mut tx = state.db.begin_write().await?;
     let was = require_affiliate(&mut tx, &id).await?;
     let before = super::payouts::PaidTo::load(&mut tx, &id).await?;
@@ -546,6 +579,9 @@ pub async fn affiliates_update(
         changes.push(("payout_bank", p.and_then(|p| p.bank.clone())));
         changes.push(("payout_account", p.map(|p| p.account.clone())));
         changes.push(("payout_name", p.and_then(|p| p.name.clone())));
+    }
+    if let Some(t) = &b.tax_id {
+        changes.push(("tax_id", t.clone()));
     }
     if let Some(c) = &b.category {
         changes.push(("category", Some(c.clone())));
@@ -573,6 +609,13 @@ pub async fn affiliates_update(
             q = q.bind(value);
         }
         q.bind(now()).bind(&id).execute(&mut *tx).await?;
+    }
+    if let Some(exempt) = b.withholding_exempt {
+        sqlx::query("UPDATE affiliates SET withholding_exempt = $1 WHERE id = $2")
+            .bind(i64::from(exempt))
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
     }
     if b.coupons.is_some() {
         set_coupons(&mut tx, &id, &codes).await?;

@@ -227,8 +227,12 @@ pub struct MyPayout {
     pub id: String,
     /// When the batch was created.
     pub at: String,
-    /// Paid, minor units.
+    /// Paid to them, minor units: `gross` less `withheld`.
     pub amount: i64,
+    /// What it settled of their balance.
+    pub gross: i64,
+    /// Tax withheld and paid to the tax office in their name.
+    pub withheld: i64,
     /// ISO 4217 code.
     pub currency: String,
     /// How many of the affiliate's referrals it settled.
@@ -272,7 +276,7 @@ pub async fn me_payouts(
 ) -> Result<Json<MyPayouts>, AppError> {
     let (limit, offset) = super::page(q.limit, q.offset)?;
     let rows = sqlx::query(
-        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account, l.sent_at \
+        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account, l.sent_at, l.withheld \
          FROM payout_lines l JOIN payouts p ON p.id = l.payout_id WHERE l.affiliate_id = $1 \
          ORDER BY p.at DESC, p.id DESC, l.currency LIMIT $2 OFFSET $3",
     )
@@ -286,10 +290,13 @@ pub async fn me_payouts(
         .map(|r| {
             let method: String = r.try_get(7)?;
             let email: String = r.try_get(5)?;
+            let (amount, withheld): (i64, i64) = (r.try_get(2)?, r.try_get(10)?);
             Ok(MyPayout {
                 id: r.try_get(0)?,
                 at: times::format(r.try_get(1)?),
-                amount: r.try_get(2)?,
+                amount,
+                gross: amount + withheld,
+                withheld,
                 currency: r.try_get(3)?,
                 referrals: r.try_get(4)?,
                 paypal_email: (method == "paypal").then_some(email),

@@ -100,6 +100,7 @@ pub fn merchant_routes() -> Router<AppState> {
         )
         .route("/v1/payouts/{id}", get(payouts::payouts_show))
         .route("/v1/payouts/{id}/sent", post(payouts::payouts_sent))
+        .route("/v1/reports/withholding.csv", get(payouts::withholding_csv))
         .route(
             "/v1/program",
             get(program::program_show).put(program::program_update),

@@ -1,6 +1,7 @@
 //! Balances and payouts: `GET /v1/balances`, `POST /v1/payouts` (batch every approved balance),
 //! `GET /v1/payouts[/{id}]`, `GET /v1/payouts/{id}.csv` (PayPal mass payment columns),
-//! `POST /v1/payouts/{id}/sent` (a line's transfer marked as sent, or not).
+//! `POST /v1/payouts/{id}/sent` (a line's transfer marked as sent, or not),
+//! `GET /v1/reports/withholding.csv` (the tax withheld from payouts, for the shop's filing).
 //!
 //! A payout moves each included referral's approved money to `paid` in the ledger. An
 //! affiliate's approved balance may be negative (a refund after an earlier payout); the payout
@@ -113,8 +114,15 @@ pub struct PayoutLine {
     pub affiliate: String,
     /// ISO 4217 code.
     pub currency: String,
-    /// Paid, minor units.
+    /// Paid to the affiliate, minor units: `gross` less `withheld`.
     pub amount: i64,
+    /// What the line settles of the affiliate's balance.
+    pub gross: i64,
+    /// Tax withheld under the program's `withholding` rules, paid to the tax office in the
+    /// affiliate's name.
+    pub withheld: i64,
+    /// The affiliate's tax id at the time of the payout.
+    pub tax_id: Option<String>,
     /// `paypal`, `vietqr` or `promptpay`: the affiliate's at the time of the payout.
     pub method: String,
     /// Where PayPal sends it; `null` for a bank transfer.
@@ -155,6 +163,9 @@ impl PayoutLine {
             affiliate,
             currency,
             amount,
+            gross: amount,
+            withheld: 0,
+            tax_id: None,
             method,
             paypal_email,
             bank: bank.and_then(|p| p.bank.clone()),
@@ -315,10 +326,12 @@ pub async fn payouts_create(
     }
     let rows = sqlx::query(
         "SELECT l.affiliate_id, l.currency, CAST(SUM(l.amount) AS BIGINT), \
-           a.payout_method, COALESCE(a.payout_email, a.email, ''), a.payout_bank, a.payout_account, a.payout_name \
+           a.payout_method, COALESCE(a.payout_email, a.email, ''), a.payout_bank, a.payout_account, a.payout_name, \
+           a.withholding_exempt, a.tax_id \
          FROM ledger l JOIN affiliates a ON a.id = l.affiliate_id \
          WHERE l.bucket = 'approved' AND ($1 = '' OR l.currency = $1) \
-         GROUP BY l.affiliate_id, l.currency, a.payout_method, a.payout_email, a.email, a.payout_bank, a.payout_account, a.payout_name \
+         GROUP BY l.affiliate_id, l.currency, a.payout_method, a.payout_email, a.email, a.payout_bank, a.payout_account, a.payout_name, \
+           a.withholding_exempt, a.tax_id \
          ORDER BY l.affiliate_id, l.currency",
     )
     .bind(body.currency.clone().unwrap_or_default())
@@ -383,22 +396,32 @@ pub async fn payouts_create(
             }
             count += 1;
         }
-        let line = PayoutLine::new(&id, affiliate, currency, total, how, count);
+        let exempt = r.try_get::<i64, _>(8)? != 0;
+        let withheld =
+            reftrail::withholding::withheld(&program.withholding, &currency, total, exempt);
+        let line = PayoutLine {
+            gross: total,
+            withheld,
+            tax_id: r.try_get(9)?,
+            ..PayoutLine::new(&id, affiliate, currency, total - withheld, how, count)
+        };
         sqlx::query(
             "INSERT INTO payout_lines (payout_id, affiliate_id, currency, amount, paypal_email, referrals, \
-               method, bank, account, account_name) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+               method, bank, account, account_name, withheld, tax_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&id)
         .bind(&line.affiliate)
         .bind(&line.currency)
-        .bind(total)
+        .bind(line.amount)
         .bind(line.paypal_email.as_deref().unwrap_or(""))
         .bind(count)
         .bind(&line.method)
         .bind(line.bank.as_deref())
         .bind(line.account.as_deref())
         .bind(line.account_name.as_deref())
+        .bind(line.withheld)
+        .bind(line.tax_id.as_deref())
         .execute(&mut *tx)
         .await?;
         lines.push(line);
@@ -444,7 +467,8 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
         .await?
         .ok_or_else(|| AppError::not_found("payout_not_found", "no payout has this id"))?;
     let lines = sqlx::query(
-        "SELECT affiliate_id, currency, amount, referrals, method, paypal_email, bank, account, account_name, sent_at \
+        "SELECT affiliate_id, currency, amount, referrals, method, paypal_email, bank, account, account_name, sent_at, \
+           withheld, tax_id \
          FROM payout_lines WHERE payout_id = $1 ORDER BY affiliate_id, currency",
     )
     .bind(id)
@@ -453,8 +477,12 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
     .iter()
     .map(|r| {
         let sent_at: Option<i64> = r.try_get(9)?;
+        let (amount, withheld): (i64, i64) = (r.try_get(2)?, r.try_get(10)?);
         Ok(PayoutLine {
             sent_at: sent_at.map(times::format),
+            gross: amount + withheld,
+            withheld,
+            tax_id: r.try_get(11)?,
             ..PayoutLine::new(
                 id,
                 r.try_get(0)?,
@@ -564,6 +592,74 @@ pub async fn payouts_sent(
         ));
     }
     Ok(Json(load(&state, &id).await?))
+}
+
+/// The period of `GET /v1/reports/withholding.csv`.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct WithholdingQuery {
+    /// From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before `to`.
+    pub from: Option<String>,
+    /// To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now.
+    pub to: Option<String>,
+}
+
+/// The columns of the withholding report.
+const WITHHOLDING_HEADER: [&str; 8] = [
+    "affiliate_id",
+    "name",
+    "tax_id",
+    "currency",
+    "gross",
+    "withheld",
+    "paid",
+    "payouts",
+];
+
+/// What was paid to each affiliate in each currency by the payouts of a period, and the tax
+/// withheld from it: one row per affiliate and currency, amounts as decimals in the currency's
+/// units, the tax id as the latest payout of the period recorded it.
+#[utoipa::path(get, path = "/v1/reports/withholding.csv", tag = "merchant", params(WithholdingQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = String, content_type = "text/csv"), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn withholding_csv(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<WithholdingQuery>,
+) -> Result<Response, AppError> {
+    let (from, to) = super::reports::range(q.from.as_deref(), q.to.as_deref())?;
+    let rows = sqlx::query(
+        "SELECT l.affiliate_id, COALESCE(a.name, ''), l.currency, \
+           CAST(SUM(l.amount + l.withheld) AS BIGINT), CAST(SUM(l.withheld) AS BIGINT), \
+           CAST(SUM(l.amount) AS BIGINT), COUNT(*), \
+           (SELECT l2.tax_id FROM payout_lines l2 JOIN payouts p2 ON p2.id = l2.payout_id \
+             WHERE l2.affiliate_id = l.affiliate_id AND l2.currency = l.currency AND p2.at >= $1 AND p2.at < $2 \
+             ORDER BY p2.at DESC, p2.id DESC LIMIT 1) \
+         FROM payout_lines l JOIN payouts p ON p.id = l.payout_id LEFT JOIN affiliates a ON a.id = l.affiliate_id \
+         WHERE p.at >= $1 AND p.at < $2 \
+         GROUP BY l.affiliate_id, a.name, l.currency ORDER BY l.affiliate_id, l.currency",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut records = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let currency: String = r.try_get(2)?;
+        let tax_id: Option<String> = r.try_get(7)?;
+        records.push([
+            r.try_get(0)?,
+            export::cell(&r.try_get::<String, _>(1)?),
+            tax_id.unwrap_or_default(),
+            currency.clone(),
+            export::decimal(r.try_get(3)?, &currency),
+            export::decimal(r.try_get(4)?, &currency),
+            export::decimal(r.try_get(5)?, &currency),
+            r.try_get::<i64, _>(6)?.to_string(),
+        ]);
+    }
+    let text = export::csv(Some(&WITHHOLDING_HEADER), records)?;
+    Ok(export::download("withholding.csv", text))
 }
 
 /// The PayPal mass payment file of a payout's PayPal lines (bank lines are paid by their QR or

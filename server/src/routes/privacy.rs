@@ -97,6 +97,8 @@ pub struct PrivacyAffiliate {
     pub payout_email: Option<String>,
     /// Bank details, when paid by bank transfer.
     pub payout: Option<super::affiliates::Payout>,
+    /// Their tax id.
+    pub tax_id: Option<String>,
     /// When the account was created.
     pub created_at: String,
 }
@@ -230,7 +232,7 @@ pub async fn privacy_export(
     }
     clicks.sort_by(|a, b| (&a.at, &a.click_id).cmp(&(&b.at, &b.click_id)));
     let affiliates = sqlx::query(
-        "SELECT id, name, email, payout_email, created_at, payout_method, payout_bank, payout_account, payout_name \
+        "SELECT id, name, email, payout_email, created_at, payout_method, payout_bank, payout_account, payout_name, tax_id \
          FROM affiliates \
          WHERE email_hash = $1 ORDER BY created_at, id",
     )
@@ -250,6 +252,7 @@ pub async fn privacy_export(
                 r.try_get(7)?,
                 r.try_get(8)?,
             ),
+            tax_id: r.try_get(9)?,
             created_at: times::format(r.try_get(4)?),
         })
     })

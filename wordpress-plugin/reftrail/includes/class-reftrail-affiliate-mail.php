@@ -478,7 +478,8 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * The message about a payout, in the loaded language.
+	 * The message about a payout, in the loaded language: what the affiliate is paid and where,
+	 * the tax withheld from it when some was, and the merchant's note.
 	 *
 	 * @param string $locale  en, vi or th (for the money).
 	 * @param string $program The program's name.
@@ -513,6 +514,12 @@ final class Reftrail_Affiliate_Mail {
 			$what = sprintf( __( '%1$s is paying you %2$s for %3$d referrals, to your PayPal account %4$s.', 'reftrail' ), $program, $amount, $count, $line['paypal_email'] );
 		}
 		$what .= "\n";
+		$withheld = (int) ( $line['withheld'] ?? 0 );
+		if ( $withheld > 0 ) {
+			$gross = self::money( $line['gross'] ?? (int) $line['amount'] + $withheld, $line['currency'], $locale );
+			/* translators: 1: the tax withheld, 2: what the payout line settled before the tax (both amounts with their currency, such as 250,000 VND). */
+			$what .= sprintf( __( '%1$s of %2$s was withheld as tax and paid to the tax office in your name.', 'reftrail' ), self::money( $withheld, $line['currency'], $locale ), $gross ) . "\n";
+		}
 		if ( isset( $p['note'] ) && '' !== $p['note'] ) {
 			/* translators: %s: the merchant's note on the payout. */
 			$what .= sprintf( __( 'Note: %s', 'reftrail' ), $p['note'] ) . "\n";

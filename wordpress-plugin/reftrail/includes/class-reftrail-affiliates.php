@@ -82,6 +82,18 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
+	 * Refuses a tax id that is not 1 to 20 ASCII letters, digits or `-` (null: none).
+	 *
+	 * @param mixed $t Tax id or null.
+	 * @throws Reftrail_Http_Error 400 invalid_tax_id.
+	 */
+	private static function check_tax_id( $t ) {
+		if ( null !== $t && 1 !== preg_match( '/^[A-Za-z0-9-]{1,20}$/D', (string) $t ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_tax_id', "tax_id must be 1 to 20 letters, digits or '-'" );
+		}
+	}
+
+	/**
 	 * The shape of a body's `payout` object: only `method`, `bank`, `account` and `name`, each a
 	 * string or null, `method` and `account` given. Checked with the body's other types, before
 	 * any value is (the server refuses such a body as it reads it).
@@ -193,8 +205,10 @@ final class Reftrail_Affiliates {
 				'status'       => 'string',
 				'commission'   => 'object',
 				'coupons'      => 'array',
-				'user_id'      => 'int',
-				'payout'       => 'object',
+				'user_id'            => 'int',
+				'payout'             => 'object',
+				'withholding_exempt' => 'bool',
+				'tax_id'             => 'string',
 			)
 		);
 		if ( isset( $b['payout'] ) ) {
@@ -252,7 +266,7 @@ final class Reftrail_Affiliates {
 	 */
 	public static function create( array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
+		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
 		self::types( $b );
 		if ( ! Reftrail_Cookie::is_id( $b['id'] ?? null ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_affiliate', "id must be 1 to 64 letters, digits, '-', '_' or '.'" );
@@ -262,7 +276,8 @@ final class Reftrail_Affiliates {
 		}
 		$codes  = self::check( $b );
 		$payout = isset( $b['payout'] ) ? self::payout_columns( $b['payout'] ) : self::PAID_BY_PAYPAL;
-		$id     = $b['id'];
+		self::check_tax_id( $b['tax_id'] ?? null );
+		$id = $b['id'];
 		return Reftrail_Db::transaction(
 			function () use ( $wpdb, $b, $codes, $payout, $id ) {
 				$t = Reftrail_Db::table( 'affiliates' );
@@ -274,21 +289,23 @@ final class Reftrail_Affiliates {
 					$t,
 					array_merge(
 						array(
-							'id'           => $id,
-							'user_id'      => $b['user_id'] ?? null,
-							'name'         => $b['name'],
-							'email'        => $b['email'] ?? null,
-							'email_hash'   => isset( $b['email'] ) ? Reftrail_Tracking::email_hash( $b['email'] ) : null,
-							'payout_email' => $b['payout_email'] ?? null,
-							'category'     => $b['category'] ?? 'other',
-							'status'       => $b['status'] ?? 'approved',
-							'commission'   => isset( $b['commission'] ) ? wp_json_encode( $b['commission'] ) : null,
-							'created_at'   => $now,
-							'updated_at'   => $now,
+							'id'                 => $id,
+							'user_id'            => $b['user_id'] ?? null,
+							'name'               => $b['name'],
+							'email'              => $b['email'] ?? null,
+							'email_hash'         => isset( $b['email'] ) ? Reftrail_Tracking::email_hash( $b['email'] ) : null,
+							'payout_email'       => $b['payout_email'] ?? null,
+							'category'           => $b['category'] ?? 'other',
+							'status'             => $b['status'] ?? 'approved',
+							'commission'         => isset( $b['commission'] ) ? wp_json_encode( $b['commission'] ) : null,
+							'created_at'         => $now,
+							'updated_at'         => $now,
+							'withholding_exempt' => empty( $b['withholding_exempt'] ) ? 0 : 1,
+							'tax_id'             => $b['tax_id'] ?? null,
 						),
 						$payout
 					),
-					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%s', '%s', '%s', '%s' )
+					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s' )
 				);
 				self::set_coupons( $id, $codes );
 				$token = self::new_token( $id );
@@ -302,8 +319,8 @@ final class Reftrail_Affiliates {
 
 	/**
 	 * Changes the given fields; `commission: null` removes the overrides, `payout_email: null` the
-	 * PayPal email, `payout: null` goes back to PayPal and a `payout` object replaces the bank
-	 * details whole. Everything is checked
+	 * PayPal email, `tax_id: null` the tax id, `payout: null` goes back to PayPal and a `payout`
+	 * object replaces the bank details whole. Everything is checked
 	 * before anything is written. An application approved (status `pending` to `approved`) fires
 	 * `reftrail_affiliate_approved` with the affiliate in the same transaction
 	 * (Reftrail_Affiliate_Mail queues the welcome), and so does a change of where the payouts go
@@ -316,13 +333,14 @@ final class Reftrail_Affiliates {
 	 */
 	public static function update( $id, array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'category', 'status', 'commission', 'coupons' ) );
+		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'category', 'status', 'commission', 'coupons' ) );
 		self::types( $b );
 		$codes  = self::check( $b );
 		$payout = null;
 		if ( array_key_exists( 'payout', $b ) ) {
 			$payout = null === $b['payout'] ? self::PAID_BY_PAYPAL : self::payout_columns( $b['payout'] );
 		}
+		self::check_tax_id( $b['tax_id'] ?? null );
 		return Reftrail_Db::transaction(
 			function () use ( $wpdb, $b, $codes, $payout, $id ) {
 				$t = Reftrail_Db::table( 'affiliates' );
@@ -351,6 +369,13 @@ final class Reftrail_Affiliates {
 				}
 				if ( null !== $payout ) {
 					$set = array_merge( $set, $payout );
+				}
+				// null removes the tax id; absent leaves it.
+				if ( array_key_exists( 'tax_id', $b ) ) {
+					$set['tax_id'] = $b['tax_id'];
+				}
+				if ( isset( $b['withholding_exempt'] ) ) {
+					$set['withholding_exempt'] = $b['withholding_exempt'] ? 1 : 0;
 				}
 				$set['updated_at'] = Reftrail_Db::now();
 				$wpdb->update( $t, $set, array( 'id' => $id ) );
@@ -467,16 +492,18 @@ final class Reftrail_Affiliates {
 		global $wpdb;
 		$c = Reftrail_Db::table( 'coupons' );
 		return array(
-			'id'           => $row['id'],
-			'name'         => $row['name'],
-			'email'        => $row['email'],
-			'payout_email' => $row['payout_email'],
-			'payout'       => self::payout_view( $row ),
-			'category'     => $row['category'],
-			'status'       => $row['status'],
-			'commission'   => null === $row['commission'] ? null : json_decode( $row['commission'], true ),
-			'coupons'      => $wpdb->get_col( $wpdb->prepare( "SELECT code FROM {$c} WHERE affiliate_id = %s ORDER BY code", $row['id'] ) ), // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-			'created_at'   => Reftrail_Db::rfc3339( $row['created_at'] ),
+			'id'                 => $row['id'],
+			'name'               => $row['name'],
+			'email'              => $row['email'],
+			'payout_email'       => $row['payout_email'],
+			'payout'             => self::payout_view( $row ),
+			'withholding_exempt' => '1' === (string) $row['withholding_exempt'],
+			'tax_id'             => $row['tax_id'],
+			'category'           => $row['category'],
+			'status'             => $row['status'],
+			'commission'         => null === $row['commission'] ? null : json_decode( $row['commission'], true ),
+			'coupons'            => $wpdb->get_col( $wpdb->prepare( "SELECT code FROM {$c} WHERE affiliate_id = %s ORDER BY code", $row['id'] ) ), // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			'created_at'         => Reftrail_Db::rfc3339( $row['created_at'] ),
 		);
 	}
 

@@ -495,18 +495,25 @@ final class Reftrail_Ledger {
 	 * lines have the affiliate's details as they stood at the payout and, when the line is in the
 	 * currency the method's banking apps read, the QR payload that pays it (the payout id as the
 	 * transfer note); `sent_at`, when the merchant marked its transfer as sent (null: not yet).
+	 * `amount` is what the affiliate is paid (what the QR code pays), `withheld` the tax kept back
+	 * for the tax office, `gross` their sum: what the line settled of the balance.
 	 *
 	 * @param array  $row    `affiliate_id`, `currency`, `amount`, `paypal_email`, `referrals`,
-	 *                       `method`, `bank`, `account`, `account_name`, and `sent_at` once stored.
+	 *                       `method`, `bank`, `account`, `account_name`, `withheld`, `tax_id`, and
+	 *                       `sent_at` once stored.
 	 * @param string $payout Payout id.
 	 * @return array
 	 */
 	private static function line_of( array $row, $payout ) {
-		$bank = 'paypal' !== $row['method'];
+		$bank     = 'paypal' !== $row['method'];
+		$withheld = (int) ( $row['withheld'] ?? 0 );
 		return array(
 			'affiliate'    => $row['affiliate_id'],
 			'currency'     => $row['currency'],
 			'amount'       => (int) $row['amount'],
+			'gross'        => (int) $row['amount'] + $withheld,
+			'withheld'     => $withheld,
+			'tax_id'       => $row['tax_id'] ?? null,
 			'method'       => $row['method'],
 			'paypal_email' => $bank ? null : $row['paypal_email'],
 			'bank'         => $row['bank'],
@@ -531,7 +538,10 @@ final class Reftrail_Ledger {
 	/**
 	 * Batches approved balances into a payout: a line per affiliate and currency, paid by PayPal
 	 * (which needs an email) or by bank transfer (always payable: the details were checked when
-	 * saved), as the affiliate is paid at this moment.
+	 * saved), as the affiliate is paid at this moment. The line settles the whole approved balance
+	 * (its gross, which the minimum payout is compared with); the tax the program's withholding
+	 * rules keep back from it, unless the affiliate is exempt, is left out of what they are paid,
+	 * and their tax id is kept with it.
 	 *
 	 * @param array $body `currency`, `affiliates`, `note`.
 	 * @return array The payout view.
@@ -542,18 +552,20 @@ final class Reftrail_Ledger {
 		self::approve_due();
 		$program = Reftrail_Program::get();
 		$min     = max( 1, (int) $program['min_payout'] );
+		$rules   = (array) $program['withholding'];
 		return Reftrail_Db::locked(
 			'payouts',
 			fn() => Reftrail_Db::transaction(
-				function () use ( $wpdb, $body, $min ) {
+				function () use ( $wpdb, $body, $min, $rules ) {
 					$l     = Reftrail_Db::table( 'ledger' );
 					$a     = Reftrail_Db::table( 'affiliates' );
 					$rows  = $wpdb->get_results(
 						$wpdb->prepare(
 							"SELECT l.affiliate_id, l.currency, SUM(l.amount) AS total, COALESCE(a.payout_email, a.email, '') AS email,
-							a.payout_method, a.payout_bank, a.payout_account, a.payout_name
+							a.payout_method, a.payout_bank, a.payout_account, a.payout_name, a.withholding_exempt, a.tax_id
 							FROM {$l} l JOIN {$a} a ON a.id = l.affiliate_id WHERE l.bucket = 'approved' AND (%s = '' OR l.currency = %s)
-							GROUP BY l.affiliate_id, l.currency, a.payout_email, a.email, a.payout_method, a.payout_bank, a.payout_account, a.payout_name
+							GROUP BY l.affiliate_id, l.currency, a.payout_email, a.email, a.payout_method, a.payout_bank, a.payout_account, a.payout_name,
+							a.withholding_exempt, a.tax_id
 							ORDER BY l.affiliate_id, l.currency", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 							$body['currency'] ?? '',
 							$body['currency'] ?? ''
@@ -592,19 +604,22 @@ final class Reftrail_Ledger {
 								$wpdb->query( $wpdb->prepare( "UPDATE {$rt} SET status = 'paid', payout_id = %s WHERE id = %s AND status = 'approved'", $id, $p['referral_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 							}
 						}
-						$row = array(
+						$withheld = Reftrail_Withholding::withheld( $rules, $r['currency'], $total, '1' === (string) $r['withholding_exempt'] );
+						$row      = array(
 							'payout_id'    => $id,
 							'affiliate_id' => $r['affiliate_id'],
 							'currency'     => $r['currency'],
-							'amount'       => $total,
+							'amount'       => $total - $withheld,
 							'paypal_email' => $bank ? '' : $r['email'],
 							'referrals'    => count( $parts ),
 							'method'       => $bank ? $r['payout_method'] : 'paypal',
 							'bank'         => $bank ? $r['payout_bank'] : null,
 							'account'      => $bank ? $r['payout_account'] : null,
 							'account_name' => $bank ? $r['payout_name'] : null,
+							'withheld'     => $withheld,
+							'tax_id'       => $r['tax_id'],
 						);
-						$wpdb->insert( Reftrail_Db::table( 'payout_lines' ), $row, array( '%s', '%s', '%s', '%d', '%s', '%d', '%s', '%s', '%s', '%s' ) );
+						$wpdb->insert( Reftrail_Db::table( 'payout_lines' ), $row, array( '%s', '%s', '%s', '%d', '%s', '%d', '%s', '%s', '%s', '%s', '%d', '%s' ) );
 						$lines[] = self::line_of( $row, $id );
 					}
 					if ( ! $lines ) {
@@ -690,7 +705,8 @@ final class Reftrail_Ledger {
 
 	/**
 	 * The payouts that paid one affiliate, newest first: their line of each batch, with how it
-	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer) and when the
+	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer), what they
+	 * received (`amount`) of what it settled (`gross`) after the tax `withheld`, and when the
 	 * merchant marked its transfer as sent (`sent_at`, null until then).
 	 *
 	 * @param string $affiliate Affiliate id.
@@ -702,12 +718,14 @@ final class Reftrail_Ledger {
 		global $wpdb;
 		$l    = Reftrail_Db::table( 'payout_lines' );
 		$p    = Reftrail_Db::table( 'payouts' );
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.method, l.paypal_email, l.account, p.note, l.sent_at FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.withheld, l.currency, l.referrals, l.method, l.paypal_email, l.account, p.note, l.sent_at FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 		return array_map(
 			fn( $r ) => array(
 				'id'           => $r['id'],
 				'at'           => Reftrail_Db::rfc3339( $r['at'] ),
 				'amount'       => (int) $r['amount'],
+				'gross'        => (int) $r['amount'] + (int) $r['withheld'],
+				'withheld'     => (int) $r['withheld'],
 				'currency'     => $r['currency'],
 				'referrals'    => (int) $r['referrals'],
 				'method'       => $r['method'],
@@ -720,10 +738,65 @@ final class Reftrail_Ledger {
 		);
 	}
 
+	/** The columns of the withholding report. */
+	const WITHHOLDING_HEADER = array( 'affiliate_id', 'name', 'tax_id', 'currency', 'gross', 'withheld', 'paid', 'payouts' );
+
 	/**
-	 * The PayPal mass payment file of a payout, its PayPal lines only: email, amount, currency,
-	 * id, note; no header; cells that a spreadsheet would read as formulas are quoted with a
-	 * leading `'`.
+	 * What was paid to each affiliate in each currency by the payouts of `[$from, $to)`, and the
+	 * tax withheld from it, as CSV for the shop's filing: a header row, then one row per affiliate
+	 * and currency (by affiliate id, then currency, compared byte-wise) with their name (made text
+	 * when a spreadsheet would run it as a formula), the tax id as the latest of those payouts
+	 * recorded it ('' for none), the sums of gross, withheld and paid as decimals in the currency's
+	 * units, and how many payouts paid them.
+	 *
+	 * @param int $from From, inclusive.
+	 * @param int $to   To, exclusive.
+	 * @return string
+	 */
+	public static function withholding_csv( $from, $to ) {
+		global $wpdb;
+		$l    = Reftrail_Db::table( 'payout_lines' );
+		$p    = Reftrail_Db::table( 'payouts' );
+		$a    = Reftrail_Db::table( 'affiliates' );
+		$rows = $wpdb->get_results(
+			$wpdb->prepare(
+				"SELECT l.affiliate_id, COALESCE(MAX(a.name), '') AS name, l.currency, SUM(l.amount + l.withheld) AS gross,
+				SUM(l.withheld) AS withheld, SUM(l.amount) AS paid, COUNT(*) AS payouts,
+				(SELECT l2.tax_id FROM {$l} l2 JOIN {$p} p2 ON p2.id = l2.payout_id
+					WHERE l2.affiliate_id = l.affiliate_id AND l2.currency = l.currency AND p2.at >= %d AND p2.at < %d
+					ORDER BY p2.at DESC, BINARY p2.id DESC LIMIT 1) AS tax_id
+				FROM {$l} l JOIN {$p} p ON p.id = l.payout_id LEFT JOIN {$a} a ON a.id = l.affiliate_id
+				WHERE p.at >= %d AND p.at < %d
+				GROUP BY l.affiliate_id, l.currency ORDER BY BINARY l.affiliate_id, BINARY l.currency", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				$from,
+				$to,
+				$from,
+				$to
+			),
+			ARRAY_A
+		);
+		$out = self::csv_row( self::WITHHOLDING_HEADER );
+		foreach ( $rows as $r ) {
+			$out .= self::csv_row(
+				array(
+					$r['affiliate_id'],
+					self::text_cell( (string) $r['name'] ),
+					(string) $r['tax_id'],
+					$r['currency'],
+					Reftrail_Input::decimal( (int) $r['gross'], $r['currency'] ),
+					Reftrail_Input::decimal( (int) $r['withheld'], $r['currency'] ),
+					Reftrail_Input::decimal( (int) $r['paid'], $r['currency'] ),
+					(string) (int) $r['payouts'],
+				)
+			);
+		}
+		return $out;
+	}
+
+	/**
+	 * The PayPal mass payment file of a payout, its PayPal lines only: email, amount (what the
+	 * affiliate is paid, the tax withheld left out), currency, id, note; no header; cells that a
+	 * spreadsheet would read as formulas are quoted with a leading `'`.
 	 *
 	 * @param array $p Payout view.
 	 * @return string

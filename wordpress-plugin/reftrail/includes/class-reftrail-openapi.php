@@ -41,11 +41,11 @@ final class Reftrail_OpenAPI {
 			'/v1/refunds'                 => array( 'post' => array( 'A full or partial refund; reverses the commission in proportion', $m, 201 ) ),
 			'/v1/affiliates'              => array(
 				'get'  => array( 'Lists affiliates', $m, 200 ),
-				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators', $m, 201 ),
+				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id)', $m, 201 ),
 			),
 			'/v1/affiliates/{id}'         => array(
 				'get'   => array( 'One affiliate', $m, 200 ),
-				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; a refused field changes nothing', $m, 200 ),
+				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id: null removes it; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
 			'/v1/referrals'               => array(
@@ -81,7 +81,7 @@ final class Reftrail_OpenAPI {
 			'/v1/balances'                => array( 'get' => array( 'Balances per affiliate and currency', $m, 200 ) ),
 			'/v1/payouts'                 => array(
 				'get'  => array( 'Payouts', $m, 200 ),
-				'post' => array( "Batches approved commissions into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null", $m, 201 ),
+				'post' => array( "Batches approved commissions into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null. gross is what the line settles of the balance, withheld the tax the program's withholding rules keep back from it (0 for an exempt affiliate), amount what the affiliate is paid (gross less withheld: the QR and the PayPal file pay it), tax_id the affiliate's at the payout", $m, 201 ),
 			),
 			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file (its PayPal lines only). Each line has sent_at: when its transfer was marked as sent (RFC 3339), or null', $m, 200 ) ),
 			'/v1/payouts/{id}/sent'       => array(
@@ -100,7 +100,7 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
-				'put' => array( 'Replaces the program settings', $m, 200 ),
+				'put' => array( 'Replaces the program settings. withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding)', $m, 200 ),
 			),
 			'/v1/privacy/export'          => array( 'post' => array( 'What the program holds about a customer (by email, email_hash or customer_id)', $m, 200 ) ),
 			'/v1/privacy/erase'           => array( 'post' => array( 'Erases a customer from orders, leads and clicks; orders, referrals and affiliate accounts stay', $m, 200 ) ),
@@ -113,12 +113,26 @@ final class Reftrail_OpenAPI {
 			'/v1/reports/timeseries'      => array( 'get' => array( 'KPIs per day', $m, 200 ) ),
 			'/v1/reports/affiliates'      => array( 'get' => array( 'KPIs per affiliate', $m, 200 ) ),
 			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
+			'/v1/reports/withholding.csv' => array(
+				'get' => array(
+					"What was paid to each affiliate in each currency by the payouts of a period, and the tax withheld from it, as CSV (affiliate_id, name, tax_id, currency, gross, withheld, paid, payouts): one row per affiliate and currency, amounts as decimals in the currency's units, the tax id as the latest payout of the period recorded it",
+					$m,
+					200,
+					array(
+						'query'   => array(
+							'from' => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
+							'to'   => array( 'string', 'To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now' ),
+						),
+						'content' => 'text/csv',
+					),
+				),
+			),
 			'/v1/me'                      => array(
 				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
 				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it) and payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
-			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
+			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
 			'/v1/session'                 => array(
 				'post'   => array( 'Signs the dashboard in with a shop manager\'s password', array(), 201 ),
 				'get'    => array( "The session's CSRF token", array( 'session' ), 200 ),

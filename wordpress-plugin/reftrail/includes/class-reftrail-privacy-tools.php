@@ -205,6 +205,7 @@ final class Reftrail_Privacy_Tools {
 					__( 'Bank BIN', 'reftrail' )              => $bank['bank'] ?? null,
 					$account                                  => $bank['account'] ?? null,
 					__( "Account holder's name", 'reftrail' ) => $bank['name'] ?? null,
+					__( 'Tax ID', 'reftrail' )                => $a['tax_id'] ?? null,
 					__( 'Joined', 'reftrail' )                => self::when( $a['created_at'] ),
 				)
 			);

@@ -185,7 +185,7 @@ final class Reftrail_Privacy {
 			return array();
 		}
 		$t = Reftrail_Db::table( 'affiliates' );
-		return $wpdb->get_results( "SELECT id, name, email, payout_email, payout_method, payout_bank, payout_account, payout_name, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
+		return $wpdb->get_results( "SELECT id, name, email, payout_email, payout_method, payout_bank, payout_account, payout_name, tax_id, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
 	}
 
 	/**
@@ -240,6 +240,7 @@ final class Reftrail_Privacy {
 					'email'        => $r['email'],
 					'payout_email' => $by( $r['payout_email'] ),
 					'payout'       => Reftrail_Affiliates::payout_view( $r ),
+					'tax_id'       => $r['tax_id'],
 					'created_at'   => Reftrail_Db::rfc3339( $r['created_at'] ),
 				),
 				self::affiliates( $s )

@@ -62,6 +62,10 @@ final class Reftrail_Program {
 			'currency'               => 'USD',
 			'locale'                 => null,
 			'min_payout'             => 0,
+			// Tax withheld from payout lines, one rule per currency (Reftrail_Withholding):
+			// `{"currency": "VND", "rate_bps": 1000, "threshold": 2000000}` keeps 10 % of each line
+			// of 2,000,000 VND or more. Empty: nothing is withheld.
+			'withholding'            => array(),
 			'affiliate_emails'       => self::AFFILIATE_EMAILS,
 			'webhooks'               => array(),
 			'webhook_secret'         => '',
@@ -138,10 +142,14 @@ final class Reftrail_Program {
 				'currency'               => 'string',
 				'locale'                 => 'string',
 				'min_payout'             => 'int',
+				'withholding'            => 'array',
 				'affiliate_emails'       => 'array',
 				'webhooks'               => 'array',
 			)
 		);
+		if ( isset( $body['withholding'] ) ) {
+			$body['withholding'] = array_map( array( __CLASS__, 'withholding_shape' ), $body['withholding'] );
+		}
 		if ( isset( $body['commission'] ) ) {
 			Reftrail_Rules_Shape::rules( $body['commission'] );
 		}
@@ -191,6 +199,43 @@ final class Reftrail_Program {
 			$out['half_life_days'] = $m['half_life_days'];
 		}
 		return $out;
+	}
+
+	/**
+	 * The shape of one `withholding` rule (the core's `deny_unknown_fields` struct): exactly
+	 * `currency` (a string), `rate_bps` (an integer of 0 to 2^32-1, the core's u32) and `threshold`
+	 * (an integer); their values are checked by `validate`.
+	 *
+	 * @param mixed $r Decoded rule.
+	 * @return array `currency`, `rate_bps`, `threshold`, in that order.
+	 * @throws Reftrail_Http_Error 400 invalid_body.
+	 */
+	private static function withholding_shape( $r ) {
+		if ( ! is_array( $r ) || ( $r && array_is_list( $r ) ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_body', 'withholding: each rule is an object' );
+		}
+		Reftrail_Input::known( $r, array( 'currency', 'rate_bps', 'threshold' ) );
+		foreach ( array( 'currency', 'rate_bps', 'threshold' ) as $k ) {
+			if ( ! isset( $r[ $k ] ) ) {
+				throw Reftrail_Http_Error::bad( 'invalid_body', sprintf( 'withholding: missing field `%s`', $k ) );
+			}
+		}
+		Reftrail_Input::types(
+			$r,
+			array(
+				'currency'  => 'string',
+				'rate_bps'  => 'int',
+				'threshold' => 'int',
+			)
+		);
+		if ( $r['rate_bps'] < 0 || $r['rate_bps'] > 4294967295 ) {
+			throw Reftrail_Http_Error::bad( 'invalid_body', 'withholding: rate_bps: expected an integer of 0 to 4294967295' );
+		}
+		return array(
+			'currency'  => $r['currency'],
+			'rate_bps'  => $r['rate_bps'],
+			'threshold' => $r['threshold'],
+		);
 	}
 
 	/**
@@ -257,6 +302,20 @@ final class Reftrail_Program {
 		}
 		if ( ! $emails_ok ) {
 			throw $bad( 'invalid_affiliate_emails', 'affiliate_emails lists each of referral.created, payout.created and affiliate.approved at most once' );
+		}
+		$rules = (array) $p['withholding'];
+		if ( count( $rules ) > 20 ) {
+			throw $bad( 'invalid_withholding', 'withholding: at most 20 rules' );
+		}
+		try {
+			Reftrail_Withholding::validate( $rules );
+		} catch ( Reftrail_Withholding_Error $e ) {
+			throw $bad( 'invalid_withholding', $e->getMessage() );
+		}
+		foreach ( $rules as $r ) {
+			if ( $r['threshold'] > Reftrail_Input::MAX_AMOUNT ) {
+				throw $bad( 'invalid_withholding', 'withholding: threshold is too large' );
+			}
 		}
 		if ( ! in_array( $p['active_by'], array( 'click', 'lead', 'sale' ), true ) ) {
 			throw $bad( 'invalid_active_by', "active_by must be 'click', 'lead' or 'sale'" );

@@ -23,9 +23,10 @@ final class Reftrail_Schema {
 	 * it carries the site administrator's emails too; 11: whether an affiliate is emailed about
 	 * each new referral, which they turn off or on themselves with `PATCH /v1/me`; 12: bank-transfer
 	 * payouts, an affiliate's VietQR or PromptPay details and each payout line's snapshot of them;
-	 * 13: when the merchant marked a payout line's transfer as sent).
+	 * 13: when the merchant marked a payout line's transfer as sent; 14: tax withheld from payouts,
+	 * an affiliate's exemption and tax id, and each payout line's tax and tax id).
 	 */
-	const VERSION = 13;
+	const VERSION = 14;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -101,6 +102,8 @@ final class Reftrail_Schema {
   payout_bank varchar(20) DEFAULT NULL,
   payout_account varchar(32) DEFAULT NULL,
   payout_name varchar(100) DEFAULT NULL,
+  withholding_exempt tinyint(1) NOT NULL DEFAULT 0,
+  tax_id varchar(20) DEFAULT NULL,
   created_at bigint(20) NOT NULL,
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),
@@ -250,6 +253,9 @@ final class Reftrail_Schema {
 		// not rewrite it): `method` paypal, vietqr or promptpay; a bank line's paypal_email is ''.
 		// `sent_at`: when the merchant marked its transfer as sent (NULL: not yet), their record of
 		// the lines paid one by one from a banking app; the ledger holds them as paid already.
+		// `amount` is what the affiliate received: `withheld` (the tax kept back under the program's
+		// withholding rules) was paid to the tax office in their name, and `amount + withheld` is
+		// what the line settled of their balance; `tax_id` is theirs as it stood at the payout.
 		$sql[] = "CREATE TABLE {$t('payout_lines')} (
   payout_id varchar(40) NOT NULL,
   affiliate_id varchar(64) NOT NULL,
@@ -262,6 +268,8 @@ final class Reftrail_Schema {
   account varchar(32) DEFAULT NULL,
   account_name varchar(100) DEFAULT NULL,
   sent_at bigint(20) DEFAULT NULL,
+  withheld bigint(20) NOT NULL DEFAULT 0,
+  tax_id varchar(20) DEFAULT NULL,
   PRIMARY KEY  (payout_id,affiliate_id,currency)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('idempotency')} (

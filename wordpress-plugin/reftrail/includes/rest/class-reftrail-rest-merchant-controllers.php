@@ -152,16 +152,18 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 		return $this->schema_of(
 			'reftrail-affiliate',
 			array(
-				'id'           => array( 'string', __( 'The id used in links.', 'reftrail' ) ),
-				'name'         => array( 'string', __( 'Name.', 'reftrail' ) ),
-				'email'        => array( array( 'string', 'null' ), __( 'Contact email.', 'reftrail' ) ),
-				'payout_email' => array( array( 'string', 'null' ), __( 'PayPal email.', 'reftrail' ) ),
-				'payout'       => array( array( 'object', 'null' ), __( 'Bank-transfer details instead of PayPal: method (vietqr or promptpay), bank (VietQR: the NAPAS BIN), account, name.', 'reftrail' ) ),
-				'category'     => array( 'string', __( 'Category.', 'reftrail' ) ),
-				'status'       => array( 'string', __( 'approved, pending or suspended.', 'reftrail' ) ),
-				'commission'   => array( array( 'object', 'null' ), __( 'Commission overrides.', 'reftrail' ) ),
-				'coupons'      => array( 'array', __( 'Coupon codes that credit this affiliate.', 'reftrail' ) ),
-				'created_at'   => array( 'string', __( 'Created.', 'reftrail' ) ),
+				'id'                 => array( 'string', __( 'The id used in links.', 'reftrail' ) ),
+				'name'               => array( 'string', __( 'Name.', 'reftrail' ) ),
+				'email'              => array( array( 'string', 'null' ), __( 'Contact email.', 'reftrail' ) ),
+				'payout_email'       => array( array( 'string', 'null' ), __( 'PayPal email.', 'reftrail' ) ),
+				'payout'             => array( array( 'object', 'null' ), __( 'Bank-transfer details instead of PayPal: method (vietqr or promptpay), bank (VietQR: the NAPAS BIN), account, name.', 'reftrail' ) ),
+				'withholding_exempt' => array( 'boolean', __( "Paid in full, whatever the program's withholding rules say.", 'reftrail' ) ),
+				'tax_id'             => array( array( 'string', 'null' ), __( "Their tax id, as the shop's withholding filing names them.", 'reftrail' ) ),
+				'category'           => array( 'string', __( 'Category.', 'reftrail' ) ),
+				'status'             => array( 'string', __( 'approved, pending or suspended.', 'reftrail' ) ),
+				'commission'         => array( array( 'object', 'null' ), __( 'Commission overrides.', 'reftrail' ) ),
+				'coupons'            => array( 'array', __( 'Coupon codes that credit this affiliate.', 'reftrail' ) ),
+				'created_at'         => array( 'string', __( 'Created.', 'reftrail' ) ),
 			)
 		);
 	}
@@ -368,7 +370,7 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 
 /**
  * `GET /v1/balances`, `GET/POST /v1/payouts`, `GET /v1/payouts/{id}[.csv]`,
- * `POST /v1/payouts/{id}/sent`.
+ * `POST /v1/payouts/{id}/sent`, `GET /v1/reports/withholding.csv`.
  */
 class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 
@@ -424,6 +426,17 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 					'callback'            => array( $this, 'mark_sent' ),
 					'permission_callback' => $merchant,
 					'args'                => self::mark_sent_args(),
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/reports/withholding\.csv',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_withholding_csv' ),
+					'permission_callback' => $merchant,
 				),
 			)
 		);
@@ -535,6 +548,30 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 					)
 				);
 				return Reftrail_Ledger::mark_sent( (string) $request['id'], $body['affiliate'], $body['currency'], $body['sent'] );
+			}
+		);
+	}
+
+	/**
+	 * The tax withheld from the payouts of a period (`?from&to`, as the reports take them), as a
+	 * CSV download for the shop's filing: one row per affiliate and currency.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_withholding_csv( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				foreach ( array( 'from', 'to' ) as $name ) {
+					if ( is_array( $request->get_param( $name ) ) ) {
+						throw Reftrail_Http_Error::bad( 'invalid_range', $name . ' must be given once' );
+					}
+				}
+				list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				$r                 = new WP_REST_Response( Reftrail_Ledger::withholding_csv( $from, $to ), 200 );
+				$r->header( 'Content-Type', 'text/csv; charset=utf-8' );
+				$r->header( 'Content-Disposition', 'attachment; filename="withholding.csv"' );
+				return $r;
 			}
 		);
 	}
