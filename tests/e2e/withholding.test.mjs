@@ -258,6 +258,8 @@ test('payout lines at phone width and in Vietnamese; the portal shows the tax wi
   assert.equal(await taxed.row.getAttribute('data-withheld'), '250000');
   assert.equal(await taxed.row.$eval('td.num', (td) => td.textContent), `${vnd(2250000)}${vnd(250000)} tax withheld from ${vnd(2500000)}`);
   assert.equal(await taxed.row.$eval('.tax-withheld', (e) => e.textContent), `${vnd(250000)} tax withheld from ${vnd(2500000)}`);
+  // The total is before tax; the page says so, since each row shows what arrived.
+  assert.equal(await taxed.portal.textContent('#paid-total-gross'), 'Before tax withheld: each payout below shows what you received.');
   const overflow2 = await taxed.portal.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow2 <= 1, `no sideways scrolling at phone width (${overflow2}px)`);
   await taxed.row.scrollIntoViewIfNeeded();
@@ -270,6 +272,7 @@ test('payout lines at phone width and in Vietnamese; the portal shows the tax wi
 
   const exempt = await portalRow(ids.exempt, 'en');
   assert.equal(await exempt.row.$('.tax-withheld'), null, 'nothing withheld, nothing said');
+  assert.equal(await exempt.portal.$('#paid-total-gross'), null);
   assert.equal(await exempt.row.$eval('td.num', (td) => td.textContent), vnd(2000000));
   await exempt.ctx.close();
 });

@@ -293,6 +293,8 @@ async function render() {
         {},
         h('p', {}, t('portal.paid_total'), ': ', me.balances.filter((b) => b.paid).map((b) => money(b.paid, b.currency)).join(' · ')),
         paid.length ? h('p', { class: 'hint' }, t('portal.paid_in_period', { n: num(paid.length) })) : null,
+        // The total is what the payouts settled; with tax withheld, each row shows what arrived.
+        history.payouts.some((p) => p.withheld > 0) ? h('p', { class: 'hint', id: 'paid-total-gross' }, t('portal.paid_total_gross')) : null,
         h(
           'div',
           { class: 'table-wrap' },
