@@ -373,6 +373,17 @@ pub async fn sale(body: Value) -> Res {
     req("POST", "/v1/sales").sk().json(&body).send().await
 }
 
+/// A verified sale of `amount` in `currency` credited to `affiliate` through a click (10 %
+/// commission, approved at once: the suite's program holds nothing).
+pub async fn credit(affiliate: &str, amount: i64, currency: &str) {
+    let (click_id, _) = click(affiliate).await;
+    sale(
+        json!({"order_id": uid("o"), "amount": amount, "currency": currency, "click_id": click_id}),
+    )
+    .await
+    .status(201);
+}
+
 /// Replaces the program's settings with `program` (the caller holds [`program_lock`]).
 pub async fn put_program(program: &Value) {
     req("PUT", "/v1/program")

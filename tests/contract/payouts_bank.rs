@@ -23,16 +23,6 @@ async fn show(id: &str) -> Value {
     r.json
 }
 
-/// A verified sale of `amount` in `currency` credited to `affiliate` (10 % commission).
-async fn credit(affiliate: &str, amount: i64, currency: &str) {
-    let (click_id, _) = click(affiliate).await;
-    sale(
-        json!({"order_id": uid("o"), "amount": amount, "currency": currency, "click_id": click_id}),
-    )
-    .await
-    .status(201);
-}
-
 #[tokio::test]
 async fn bank_details_are_saved_normalized_and_replaced_as_a_whole() {
     let (a, _) = affiliate(json!({})).await;

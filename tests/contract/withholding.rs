@@ -10,15 +10,6 @@ use serde_json::{json, Value};
 /// see no difference (50,000.00 THB; 3 %).
 const THRESHOLD: i64 = 5_000_000;
 
-async fn credit(affiliate: &str, amount: i64, currency: &str) {
-    let (click_id, _) = click(affiliate).await;
-    sale(
-        json!({"order_id": uid("o"), "amount": amount, "currency": currency, "click_id": click_id}),
-    )
-    .await
-    .status(201);
-}
-
 #[tokio::test]
 async fn the_rules_are_checked() {
     let _program = program_lock().await;
