@@ -194,15 +194,22 @@ test('script cookie deleted (Safari after 7 days): the server-set click cookie s
   assert.equal(click.domain, '.shop.test');
   // The core keeps the click id from the same answer: let it finish writing before the purge.
   await until(async () => (await page.evaluate(() => window.reftrail('attribution')))?.click_id);
-  // What Safari does to script-set storage after 7 days.
-  await ctx.clearCookies({ name: 'rt_ref' });
-  await page.evaluate(() => localStorage.removeItem('rt_ref'));
-  await visit(page, '/store/');
-  await page.waitForSelector('#referral-none');
-  const order = await buy(page);
+  // What Safari does after 7 days: the tracker's script-set cookie and the page's storage are
+  // gone, the server-set click cookie stays (the shop's consent cookie is kept, so no banner).
+  // A new browser context with those cookies only, so that nothing the old page still had in
+  // flight can write the referral back.
+  const kept = (await ctx.cookies()).filter((c) => c.name !== 'rt_ref');
+  assert.ok(kept.some((c) => c.name === 'rt_click'));
+  await ctx.close();
+  const later = await newContext(browser);
+  await later.addCookies(kept);
+  const again = await newPage(later);
+  await visit(again, '/store/');
+  await again.waitForSelector('#referral-none');
+  const order = await buy(again);
   assert.equal(order.affiliate, id, order.text);
   assert.match(order.text, /found by: Click cookie/);
-  await ctx.close();
+  await later.close();
 });
 
 test('a shop without a backend: reftrail(\'conversion\') records an unverified sale, flagged as such in the ledger', async () => {
