@@ -368,6 +368,17 @@ pub async fn click(affiliate: &str) -> (String, Option<String>) {
     )
 }
 
+/// The line of `payout` (a payout's JSON) for `affiliate` in `currency`; panics without one.
+pub fn payout_line(payout: &Value, affiliate: &str, currency: &str) -> Value {
+    payout["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["affiliate"] == affiliate && l["currency"] == currency)
+        .unwrap_or_else(|| panic!("no {affiliate} {currency} line in {payout}"))
+        .clone()
+}
+
 /// Posts a verified sale.
 pub async fn sale(body: Value) -> Res {
     req("POST", "/v1/sales").sk().json(&body).send().await

@@ -181,17 +181,8 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
         .await;
     r.status(201);
     let id = r.json["id"].as_str().expect("payout id").to_owned();
-    let line = |json: &Value, affiliate: &str, currency: &str| -> Value {
-        json["lines"]
-            .as_array()
-            .expect("lines")
-            .iter()
-            .find(|l| l["affiliate"] == affiliate && l["currency"] == currency)
-            .unwrap_or_else(|| panic!("no {affiliate} {currency} line in {json}"))
-            .clone()
-    };
 
-    let vnd = line(&r.json, &v, "VND");
+    let vnd = payout_line(&r.json, &v, "VND");
     let expected = vietqr("970436", "0011001932418", Some(1_250_000), &purpose(&id));
     assert!(expected.starts_with("00020101021238570010A000000727"));
     assert_eq!(
@@ -203,7 +194,7 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
             "sent_at": null})
     );
     // VietQR is a VND transfer: the USD line has the details and no QR.
-    let usd = line(&r.json, &v, "USD");
+    let usd = payout_line(&r.json, &v, "USD");
     assert_eq!(
         (
             &usd["method"],
@@ -218,7 +209,7 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
             &json!(500)
         )
     );
-    let thb = line(&r.json, &p, "THB");
+    let thb = payout_line(&r.json, &p, "THB");
     let pp = promptpay_id("0812345678").expect("a mobile number");
     assert_eq!(
         thb,
@@ -230,7 +221,7 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
     assert!(thb["transfer_qr"]
         .as_str()
         .is_some_and(|s| s.contains("01130066812345678") && s.contains("54071250.00")));
-    let paypal = line(&r.json, &q, "VND");
+    let paypal = payout_line(&r.json, &q, "VND");
     assert_eq!(
         (
             &paypal["method"],
@@ -266,8 +257,8 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
     .status(200);
     let again = req("GET", &format!("/v1/payouts/{id}")).sk().send().await;
     again.status(200);
-    assert_eq!(line(&again.json, &v, "VND"), vnd);
-    assert_eq!(line(&again.json, &p, "THB"), thb);
+    assert_eq!(payout_line(&again.json, &v, "VND"), vnd);
+    assert_eq!(payout_line(&again.json, &p, "THB"), thb);
 
     // The affiliate sees where their money went.
     let mine = req("GET", "/v1/me/payouts")
@@ -385,27 +376,22 @@ async fn the_merchant_marks_each_transfer_sent() {
             .json(&body)
             .send()
     };
-    let line_of = |r: &Res, affiliate: &str| -> Value {
-        r.json["lines"]
-            .as_array()
-            .expect("lines")
-            .iter()
-            .find(|l| l["affiliate"] == affiliate)
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
     let r = sent(json!({"affiliate": a, "currency": "VND", "sent": true})).await;
     r.status(200);
-    let at = line_of(&r, &a)["sent_at"].clone();
+    let at = payout_line(&r.json, &a, "VND")["sent_at"].clone();
     assert!(at.as_str().is_some_and(|t| t.ends_with('Z')), "{}", r.text);
-    assert_eq!(line_of(&r, &b)["sent_at"], Value::Null, "only that line");
+    assert_eq!(
+        payout_line(&r.json, &b, "VND")["sent_at"],
+        Value::Null,
+        "only that line"
+    );
     // Marked again: the first time stays.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let r = sent(json!({"affiliate": a, "currency": "VND", "sent": true})).await;
     r.status(200);
-    assert_eq!(line_of(&r, &a)["sent_at"], at);
+    assert_eq!(payout_line(&r.json, &a, "VND")["sent_at"], at);
     let shown = req("GET", &format!("/v1/payouts/{id}")).sk().send().await;
-    assert_eq!(line_of(&shown, &a)["sent_at"], at);
+    assert_eq!(payout_line(&shown.json, &a, "VND")["sent_at"], at);
     // The affiliate sees it in their payout history.
     let mine = req("GET", "/v1/me/payouts")
         .who(As::Bearer(a_token.clone()))
@@ -416,7 +402,7 @@ async fn the_merchant_marks_each_transfer_sent() {
     // Unmarked.
     let r = sent(json!({"affiliate": a, "currency": "VND", "sent": false})).await;
     r.status(200);
-    assert_eq!(line_of(&r, &a)["sent_at"], Value::Null);
+    assert_eq!(payout_line(&r.json, &a, "VND")["sent_at"], Value::Null);
 
     sent(json!({"affiliate": a, "currency": "USD", "sent": true}))
         .await

@@ -128,16 +128,7 @@ async fn a_payout_withholds_tax_and_pays_the_rest() {
     put_program(&before).await;
     r.status(201);
     let id = r.json["id"].as_str().expect("payout id").to_owned();
-    let line = |json: &Value, affiliate: &str| -> Value {
-        json["lines"]
-            .as_array()
-            .expect("lines")
-            .iter()
-            .find(|l| l["affiliate"] == affiliate)
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    let t = line(&r.json, &taxed);
+    let t = payout_line(&r.json, &taxed, "THB");
     let net = 6_000_000 - 180_000;
     let pp = promptpay_id("0812345678").expect("mobile");
     assert_eq!(
@@ -156,19 +147,19 @@ async fn a_payout_withholds_tax_and_pays_the_rest() {
         json!(promptpay(&pp, Some(net))),
         "the QR pays the net"
     );
-    let u = line(&r.json, &under);
+    let u = payout_line(&r.json, &under, "THB");
     assert_eq!(
         (&u["gross"], &u["withheld"], &u["amount"]),
         (&json!(4_999_999), &json!(0), &json!(4_999_999))
     );
-    let e = line(&r.json, &exempt);
+    let e = payout_line(&r.json, &exempt, "THB");
     assert_eq!(
         (&e["gross"], &e["withheld"], &e["amount"]),
         (&json!(6_000_000), &json!(0), &json!(6_000_000))
     );
     // The same read back; the balance is settled by the gross.
     let shown = req("GET", &format!("/v1/payouts/{id}")).sk().send().await;
-    assert_eq!(line(&shown.json, &taxed), t);
+    assert_eq!(payout_line(&shown.json, &taxed, "THB"), t);
     let b = req("GET", &format!("/v1/balances?affiliate={taxed}"))
         .sk()
         .send()
