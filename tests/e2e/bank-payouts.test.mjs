@@ -332,8 +332,17 @@ test('affiliate form: another bank by its BIN, then back to PayPal; past payout 
 
   await page.selectOption('#a-payout-method', 'paypal');
   assert.ok(await page.isHidden('#a-bank') && await page.isHidden('#a-payout-name'));
+  await page.fill('#a-payout', 'an.paypal@affiliates.example');
   await page.click('#edit-affiliate button[type=submit]');
   await until(async () => (await api(stack, 'GET', `/v1/affiliates/${ids.vietqr}`)).payout === null);
+  assert.equal((await api(stack, 'GET', `/v1/affiliates/${ids.vietqr}`)).payout_email, 'an.paypal@affiliates.example');
+  // The PayPal email emptied: removed, paid to the contact address again.
+  await page.reload();
+  await page.waitForSelector('#edit-affiliate');
+  assert.equal(await page.inputValue('#a-payout'), 'an.paypal@affiliates.example');
+  await page.fill('#a-payout', '');
+  await page.click('#edit-affiliate button[type=submit]');
+  await until(async () => (await api(stack, 'GET', `/v1/affiliates/${ids.vietqr}`)).payout_email === null);
 
   const past = (await api(stack, 'GET', `/v1/payouts/${ids.vndPayout}`)).lines.find((l) => l.affiliate === ids.vietqr);
   assert.deepEqual([past.method, past.bank, past.account], ['vietqr', '970436', '0011001932418']);
@@ -432,6 +441,15 @@ test('portal: the affiliate sets where their payouts go (VietQR by bank name, a 
   assert.equal(a.payout, null);
   assert.equal(a.payout_email, `paypal-${contact}`);
   assert.equal(a.email, contact);
+
+  // The contact address typed back: no PayPal email of its own, payouts follow the contact address.
+  await page.click('#payout-change');
+  assert.equal(await page.inputValue('#my-payout'), `paypal-${contact}`);
+  await page.fill('#my-payout', contact);
+  await page.click('#payout-form button[type=submit]');
+  await page.waitForSelector('#payout-form', { state: 'detached' });
+  assert.equal(await shown('email'), `${contact} (your contact email)`);
+  assert.equal((await merchantView()).payout_email, null);
   assert.deepEqual(page.errors.map(String), []);
   await ctx.close();
 });

@@ -112,7 +112,8 @@ function affiliateForm(api, program, a, done) {
         const body = {
           name: name.value.trim(),
           email: email.value.trim() || undefined,
-          payout_email: payout.email.value.trim() || undefined,
+          // Emptied on edit: removed, so PayPal payouts follow the contact address again.
+          payout_email: payout.email.value.trim() || (editing ? null : undefined),
           payout: payout.value(),
           category: category.value,
           status: status.value,

@@ -435,8 +435,9 @@ function payoutDetails() {
           const body = { payout: fields.value() };
           const email = fields.email.value.trim();
           // Left as shown, an unset PayPal email stays unset: payouts keep following the contact
-          // address if that changes.
-          if (body.payout === null && email !== paypalNow) body.payout_email = email;
+          // address if that changes. The contact address typed back removes a PayPal email of its
+          // own, for the same reason.
+          if (body.payout === null && email !== paypalNow) body.payout_email = email === a.email ? null : email;
           save.disabled = true;
           status.replaceChildren();
           fill(msg, loading(t('ui.saving')));
