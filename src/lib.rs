@@ -26,6 +26,9 @@ extern crate std;
 pub mod affiliate;
 pub mod args;
 pub mod attribution;
+// Server-side only, like bank_transfer.
+#[cfg(not(all(target_arch = "wasm32", feature = "bundle")))]
+pub mod bahttext;
 // Server-side only (payouts). Left out of the browser bundle: though never called there, its
 // presence changes the compiler's inlining of shared helpers and grows the wasm (bench/size.md).
 #[cfg(not(all(target_arch = "wasm32", feature = "bundle")))]
