@@ -52,6 +52,12 @@ impl Invalid {
     }
 }
 
+/// Whether `t` may be a tax id: 1 to 20 ASCII letters, digits or `-` (Thailand's 13 digits,
+/// Vietnam's 10 or `0312345678-001` for a branch).
+pub fn valid_tax_id(t: &str) -> bool {
+    !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// Checks a program's rules.
 pub fn validate(rules: &[Rule]) -> Result<(), Invalid> {
     for (i, r) in rules.iter().enumerate() {

@@ -103,6 +103,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "withholding",
         include_str!("../migrations/0013_withholding.sql"),
     ),
+    (
+        14,
+        "certificates",
+        include_str!("../migrations/0014_certificates.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

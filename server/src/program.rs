@@ -73,6 +73,8 @@ pub struct Program {
     /// `withholding_exempt` are paid in full. Empty: nothing is withheld.
     #[schema(value_type = Vec<Object>)]
     pub withholding: Vec<reftrail::withholding::Rule>,
+    /// The shop as withholding tax certificates name the payer; `null` until set.
+    pub payer: Option<Payer>,
     /// What affiliates are emailed about (when the server has SMTP settings):
     /// `referral.created` (a referral that earned a commission), `payout.created`,
     /// `affiliate.approved` (their application, status `pending`, was approved).
@@ -81,6 +83,18 @@ pub struct Program {
     pub webhooks: Vec<Webhook>,
     /// The secret that signs webhook deliveries (read-only: ignored on `PUT`).
     pub webhook_secret: String,
+}
+
+/// The shop as the payer on withholding tax certificates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Payer {
+    /// The registered name: 1 to 200 bytes.
+    pub name: String,
+    /// The tax id: 1 to 20 letters, digits or `-` (Thailand: 13 digits).
+    pub tax_id: String,
+    /// The registered address: one line of 1 to 600 bytes.
+    pub address: String,
 }
 
 /// Fraud thresholds.
@@ -194,6 +208,7 @@ impl Default for Program {
             locale: None,
             min_payout: 0,
             withholding: Vec::new(),
+            payer: None,
             affiliate_emails: crate::affiliate_mail::EVENTS
                 .iter()
                 .map(|e| (*e).to_owned())
@@ -334,6 +349,17 @@ impl Program {
             .any(|r| r.threshold > reftrail::report::MAX_AMOUNT)
         {
             return bad("invalid_withholding", "withholding: threshold is too large");
+        }
+        if let Some(p) = &self.payer {
+            if !text_ok(&p.name, 200)
+                || !reftrail::withholding::valid_tax_id(&p.tax_id)
+                || !text_ok(&p.address, crate::routes::affiliates::MAX_ADDRESS_LEN)
+            {
+                return bad(
+                    "invalid_payer",
+                    "payer: name (1 to 200 bytes), tax_id (1 to 20 letters, digits or '-') and address (one line of 1 to 600 bytes)",
+                );
+            }
         }
         if !matches!(self.active_by.as_str(), "click" | "lead" | "sale") {
             return bad(

@@ -23,3 +23,4 @@ mod payouts_bank;
 mod privacy;
 mod reports;
 mod withholding;
+mod withholding_certificates;

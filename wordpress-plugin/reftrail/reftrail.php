@@ -30,6 +30,7 @@ foreach ( array(
 	'core/class-reftrail-commission.php',
 	'core/class-reftrail-bank-transfer.php',
 	'core/class-reftrail-withholding.php',
+	'core/class-reftrail-bahttext.php',
 	'class-reftrail-http-error.php',
 	'class-reftrail-db.php',
 	'class-reftrail-schema.php',

@@ -414,6 +414,53 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( '', $wpdb->last_error );
 	}
 
+	public function test_upgrade_from_14_adds_the_affiliates_address() {
+		global $wpdb;
+		$a  = Reftrail_Db::table( 'affiliates' );
+		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
+		$wpdb->query( "ALTER TABLE {$a} DROP COLUMN address" ); // phpcs:ignore
+		// An affiliate of version 14, and a program stored before it had a payer.
+		$wpdb->insert(
+			$a,
+			array(
+				'id'           => $id,
+				'name'         => 'Before',
+				'payout_email' => 'before@example.test',
+				'tax_id'       => '1101801234563',
+				'category'     => 'other',
+				'status'       => 'approved',
+				'created_at'   => 1780000000,
+				'updated_at'   => 1780000000,
+			)
+		);
+		$program = get_option( Reftrail_Program::OPTION );
+		$stored  = Reftrail_Program::defaults();
+		unset( $stored['payer'] );
+		update_option( Reftrail_Program::OPTION, $stored );
+		update_option( Reftrail_Schema::OPTION, 14 );
+		try {
+			Reftrail_Schema::maybe_upgrade();
+			$column    = $wpdb->get_row( "SHOW COLUMNS FROM {$a} LIKE 'address'", ARRAY_A ); // phpcs:ignore
+			$affiliate = Reftrail_Affiliates::get( $id );
+			$payer     = Reftrail_Program::get()['payer'];
+			$patched   = Reftrail_Affiliates::update( $id, array( 'address' => str_repeat( 'ต', 200 ) ) );
+			Reftrail_Affiliates::update_own( $id, array( 'address' => null ) );
+			$after     = Reftrail_Affiliates::get( $id );
+		} finally {
+			$wpdb->delete( $a, array( 'id' => $id ) );
+			update_option( Reftrail_Program::OPTION, $program );
+		}
+		$this->assertSame( array( 'YES', null ), array( $column['Null'] ?? null, $column['Default'] ?? null ) );
+		$this->assertSame( array( null, '1101801234563' ), array( $affiliate['address'], $affiliate['tax_id'] ), 'an existing affiliate has no address and keeps the rest' );
+		$this->assertNull( $payer, 'nor has the program a payer' );
+		$this->assertSame( str_repeat( 'ต', 200 ), $patched['address'], 'the column holds 600 bytes of Thai' );
+		$this->assertNull( $after['address'], 'the affiliate removes it' );
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		$this->assertSame( 15, Reftrail_Schema::VERSION );
+		Reftrail_Schema::upgrade();
+		$this->assertSame( '', $wpdb->last_error );
+	}
+
 	public function test_roles_capability_and_keys() {
 		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
 		$this->assertTrue( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ) );

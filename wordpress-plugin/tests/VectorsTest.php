@@ -2,7 +2,8 @@
 /**
  * The shared vectors of tests/vectors/, the same files the Rust tests read: the PHP cookie codec,
  * attribution, multi-touch models, commission arithmetic, bank-transfer payouts (account checks
- * and QR payloads) and the tax withheld from payouts must give exactly the same answers.
+ * and QR payloads), the tax withheld from payouts and amounts of baht in Thai words must give
+ * exactly the same answers.
  *
  * @package Reftrail
  */
@@ -47,6 +48,20 @@ class VectorsTest extends TestCase {
 
 	public static function withholding_cases() {
 		return self::cases( 'withholding.json' );
+	}
+
+	/**
+	 * The cases of bahttext.json, which have no names: each is keyed by its amount.
+	 *
+	 * @return array
+	 */
+	public static function bahttext_cases() {
+		$path = dirname( __DIR__, 2 ) . '/tests/vectors/bahttext.json';
+		$out  = array();
+		foreach ( json_decode( file_get_contents( $path ), true, 512, JSON_THROW_ON_ERROR ) as $c ) {
+			$out[ $c['satang'] . ' satang' ] = array( $c );
+		}
+		return $out;
 	}
 
 	/**
@@ -293,6 +308,33 @@ class VectorsTest extends TestCase {
 		$this->assertSame( intdiv( PHP_INT_MAX, 2 ) + 1, Reftrail_Withholding::withheld( array( array_merge( $vnd, array( 'rate_bps' => 5000, 'threshold' => 0 ) ) ), 'VND', PHP_INT_MAX, false ) );
 		$this->assertSame( 0, Reftrail_Withholding::withheld( array( array_merge( $vnd, array( 'threshold' => 0 ) ) ), 'VND', 0, false ) );
 		$this->assertSame( 0, Reftrail_Withholding::withheld( array( array_merge( $vnd, array( 'threshold' => 0 ) ) ), 'VND', -5000000, false ) );
+	}
+
+	/**
+	 * @dataProvider bahttext_cases
+	 * @param array $c Case.
+	 */
+	public function test_bahttext( array $c ) {
+		$this->assertSame( array( 'satang', 'words' ), array_keys( $c ), 'the documented shape' );
+		$this->assertIsInt( $c['satang'], 'read as an integer, exactly' );
+		$this->assertSame( $c['words'], Reftrail_Bahttext::words( $c['satang'] ) );
+	}
+
+	public function test_bahttext_vectors_have_unique_amounts_and_enough_cases() {
+		$path    = dirname( __DIR__, 2 ) . '/tests/vectors/bahttext.json';
+		$amounts = array_column( json_decode( file_get_contents( $path ), true, 512, JSON_THROW_ON_ERROR ), 'satang' );
+		$this->assertSame( $amounts, array_values( array_unique( $amounts ) ) );
+		$this->assertGreaterThanOrEqual( 40, count( $amounts ) );
+	}
+
+	public function test_bahttext_at_the_extremes_of_an_integer() {
+		// 92,233,720,368,547,758.07 baht; the most negative amount has no positive counterpart.
+		$this->assertStringEndsWith( 'บาทเจ็ดสตางค์', Reftrail_Bahttext::words( PHP_INT_MAX ) );
+		$this->assertStringStartsWith( 'เก้าหมื่นสองพันสองร้อยสามสิบสามล้าน', Reftrail_Bahttext::words( PHP_INT_MAX ) );
+		$this->assertSame( 'ลบ' . substr( Reftrail_Bahttext::words( PHP_INT_MAX ), 0, -strlen( 'เจ็ดสตางค์' ) ) . 'แปดสตางค์', Reftrail_Bahttext::words( PHP_INT_MIN ) );
+		// The satang are a number of their own: one satang is "หนึ่ง" after any baht.
+		$this->assertSame( 'สิบเอ็ดบาทหนึ่งสตางค์', Reftrail_Bahttext::words( 1101 ) );
+		$this->assertSame( 'ลบหนึ่งล้านเอ็ดบาทสิบเอ็ดสตางค์', Reftrail_Bahttext::words( -100000111 ) );
 	}
 
 	public function test_half_to_even_as_documented() {

@@ -100,7 +100,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 	public function test_the_rules_are_checked_as_the_server_checks_them() {
 		list( $s, $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
 		$this->assertSame( array( 200, array() ), array( $s, $p['withholding'] ), 'nothing withheld unless set' );
-		$this->assertSame( array( 'min_payout', 'withholding', 'affiliate_emails' ), array_slice( array_keys( $p ), array_search( 'min_payout', array_keys( $p ), true ), 3 ), "the server's order" );
+		$this->assertSame( array( 'min_payout', 'withholding', 'payer', 'affiliate_emails' ), array_slice( array_keys( $p ), array_search( 'min_payout', array_keys( $p ), true ), 4 ), "the server's order" );
 
 		$vnd  = array(
 			'currency'  => 'VND',
@@ -156,7 +156,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$a    = $this->show( 'lan' );
 		$this->assertSame( $made['affiliate'], $a );
 		$this->assertSame( array( '0312345678-001', false ), array( $a['tax_id'], $a['withholding_exempt'] ) );
-		$this->assertSame( array( 'payout', 'withholding_exempt', 'tax_id', 'category' ), array_slice( array_keys( $a ), 4, 4 ), "the server's order" );
+		$this->assertSame( array( 'payout', 'withholding_exempt', 'tax_id', 'address', 'category' ), array_slice( array_keys( $a ), 4, 5 ), "the server's order" );
 		$this->assertSame( array( null, false ), array( $this->affiliate( 'plain' )['affiliate']['tax_id'], $this->show( 'plain' )['withholding_exempt'] ), 'none unless given' );
 		$exempt = $this->affiliate(
 			'shop',
@@ -455,7 +455,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 		);
 		list( $s, $x ) = $this->rest( 'POST', '/v1/privacy/export', array( 'email' => 'somchai@customers.test' ), $this->sk() );
 		$this->assertSame( array( 200, '1101801234563' ), array( $s, $x['affiliates'][0]['tax_id'] ) );
-		$this->assertSame( array( 'payout', 'tax_id', 'created_at' ), array_slice( array_keys( $x['affiliates'][0] ), 4 ), "the server's order" );
+		$this->assertSame( array( 'payout', 'tax_id', 'address', 'created_at' ), array_slice( array_keys( $x['affiliates'][0] ), 4 ), "the server's order" );
 		$exporters = apply_filters( 'wp_privacy_personal_data_exporters', array() );
 		$found     = null;
 		foreach ( $exporters as $e ) {

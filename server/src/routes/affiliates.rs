@@ -50,6 +50,8 @@ pub struct AffiliateView {
     pub withholding_exempt: bool,
     /// Their tax id, as the shop's withholding filing names them.
     pub tax_id: Option<String>,
+    /// Their postal address, as withholding tax certificates name the payee.
+    pub address: Option<String>,
     /// `content`, `coupon`, `cashback`, `influencer`, `search`, `email`, `comparison`, `other`.
     pub category: String,
     /// `approved`, `pending`, `suspended`.
@@ -90,6 +92,8 @@ pub struct CreateAffiliate {
     pub withholding_exempt: Option<bool>,
     /// Tax id: 1 to 20 letters, digits or `-`.
     pub tax_id: Option<String>,
+    /// Postal address: one line of 1 to 600 bytes.
+    pub address: Option<String>,
     /// Category (default `other`).
     pub category: Option<String>,
     /// Status (default `approved`).
@@ -121,6 +125,9 @@ pub struct UpdateAffiliate {
     /// Tax id; `null` removes it.
     #[serde(default, with = "double_option")]
     pub tax_id: Option<Option<String>>,
+    /// Postal address; `null` removes it.
+    #[serde(default, with = "double_option")]
+    pub address: Option<Option<String>>,
     /// Category.
     pub category: Option<String>,
     /// Status.
@@ -214,9 +221,7 @@ pub mod double_option {
 
 /// Refuses (400 `invalid_tax_id`) a tax id that is not 1 to 20 letters, digits or `-`.
 fn check_tax_id(t: Option<&str>) -> Result<(), AppError> {
-    if t.is_some_and(|t| {
-        t.is_empty() || t.len() > 20 || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    }) {
+    if t.is_some_and(|t| !reftrail::withholding::valid_tax_id(t)) {
         return Err(AppError::bad(
             "invalid_tax_id",
             "tax_id must be 1 to 20 letters, digits or '-'",
@@ -224,6 +229,20 @@ fn check_tax_id(t: Option<&str>) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// Refuses (400 `invalid_address`) an address that is not one line of 1 to 600 bytes.
+pub fn check_address(a: Option<&str>) -> Result<(), AppError> {
+    if a.is_some_and(|a| !valid_text(a, MAX_ADDRESS_LEN)) {
+        return Err(AppError::bad(
+            "invalid_address",
+            "address must be one line of 1 to 600 bytes without control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// The longest postal address, in bytes (200 Thai characters).
+pub const MAX_ADDRESS_LEN: usize = 600;
 
 /// Refuses (400 `field`) what is not a plain email address.
 pub fn check_email(e: &Option<String>, field: &'static str) -> Result<(), AppError> {
@@ -296,7 +315,7 @@ fn check_common(
 
 const SELECT: &str =
     "SELECT id, name, email, payout_email, category, status, commission, created_at, \
-     payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id FROM affiliates";
+     payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address FROM affiliates";
 
 async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError> {
     let id: String = row.try_get(0)?;
@@ -321,6 +340,7 @@ async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError>
         ),
         withholding_exempt: row.try_get::<i64, _>(12)? != 0,
         tax_id: row.try_get(13)?,
+        address: row.try_get(14)?,
         category: row.try_get(4)?,
         status: row.try_get(5)?,
         commission: commission.map(|c| serde_json::from_str(&c)).transpose()?,
@@ -393,12 +413,13 @@ pub async fn affiliates_create(
     )?;
     let payout = b.payout.as_ref().map(Payout::checked).transpose()?;
     check_tax_id(b.tax_id.as_deref())?;
+    check_address(b.address.as_deref())?;
     let t = now();
     let mut tx = state.db.begin_write().await?;
     let r = sqlx::query(
         "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at, \
-           payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15)",
+           payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(id.as_str())
     .bind(&b.name)
@@ -415,6 +436,7 @@ pub async fn affiliates_create(
     .bind(payout.as_ref().and_then(|p| p.name.clone()))
     .bind(i64::from(b.withholding_exempt.unwrap_or(false)))
     .bind(b.tax_id.as_deref())
+    .bind(b.address.as_deref())
     .execute(&mut *tx)
     .await;
     if let Err(e) = r {
@@ -558,6 +580,7 @@ pub async fn affiliates_update(
         other => other.clone(),
     };
     check_tax_id(b.tax_id.clone().flatten().as_deref())?;
+    check_address(b.address.clone().flatten().as_deref())?;
     let mut tx = state.db.begin_write().await?;
     let was = require_affiliate(&mut tx, &id).await?;
     let before = super::payouts::PaidTo::load(&mut tx, &id).await?;
@@ -582,6 +605,9 @@ pub async fn affiliates_update(
     }
     if let Some(t) = &b.tax_id {
         changes.push(("tax_id", t.clone()));
+    }
+    if let Some(a) = &b.address {
+        changes.push(("address", a.clone()));
     }
     if let Some(c) = &b.category {
         changes.push(("category", Some(c.clone())));

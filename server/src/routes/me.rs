@@ -47,6 +47,9 @@ pub struct UpdateMe {
     /// A change of either is emailed to the affiliate's contact address.
     #[serde(default, with = "affiliates::double_option")]
     pub payout: Option<Option<Payout>>,
+    /// Their postal address, as withholding tax certificates name them; `null` removes it.
+    #[serde(default, with = "affiliates::double_option")]
+    pub address: Option<Option<String>>,
 }
 
 /// The affiliate's profile, links and balances.
@@ -59,7 +62,7 @@ pub async fn me_show(
     Ok(Json(me(&state, &id).await?))
 }
 
-/// Changes the calling affiliate's referral emails and payout details.
+/// Changes the calling affiliate's referral emails, payout details and address.
 #[utoipa::path(patch, path = "/v1/me", tag = "affiliate", request_body = UpdateMe, security(("affiliate_token" = [])),
     responses((status = 200, body = Me), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
@@ -69,6 +72,7 @@ pub async fn me_update(
     AppJson(body): AppJson<UpdateMe>,
 ) -> Result<Json<Me>, AppError> {
     affiliates::check_email(&body.payout_email.clone().flatten(), "invalid_payout_email")?;
+    affiliates::check_address(body.address.clone().flatten().as_deref())?;
     let payout = match &body.payout {
         Some(Some(p)) => Some(Some(p.checked()?)),
         other => other.clone(),
@@ -78,6 +82,13 @@ pub async fn me_update(
     if let Some(on) = body.referral_emails {
         sqlx::query("UPDATE affiliates SET referral_emails = $1 WHERE id = $2")
             .bind(i64::from(on))
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(address) = &body.address {
+        sqlx::query("UPDATE affiliates SET address = $1 WHERE id = $2")
+            .bind(address)
             .bind(&id)
             .execute(&mut *tx)
             .await?;

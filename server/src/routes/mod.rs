@@ -1,6 +1,7 @@
 //! The routes, one module per resource; handlers are named `resource_action`.
 
 pub mod affiliates;
+pub mod certificates;
 pub mod clicks;
 pub mod conversions;
 pub mod health;
@@ -43,6 +44,10 @@ pub fn browser_routes() -> Router<AppState> {
         )
         .route("/v1/me/report", get(me::me_report).options(preflight))
         .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
+        .route(
+            "/v1/me/withholding/certificates",
+            get(certificates::me_certificates).options(preflight),
+        )
 }
 
 /// The portal's sign-in by email, for the portal pages this server serves (same origin: no
@@ -101,6 +106,10 @@ pub fn merchant_routes() -> Router<AppState> {
         .route("/v1/payouts/{id}", get(payouts::payouts_show))
         .route("/v1/payouts/{id}/sent", post(payouts::payouts_sent))
         .route("/v1/reports/withholding.csv", get(payouts::withholding_csv))
+        .route(
+            "/v1/reports/withholding/certificates",
+            get(certificates::certificates_index),
+        )
         .route(
             "/v1/program",
             get(program::program_show).put(program::program_update),

@@ -99,6 +99,8 @@ pub struct PrivacyAffiliate {
     pub payout: Option<super::affiliates::Payout>,
     /// Their tax id.
     pub tax_id: Option<String>,
+    /// Their postal address.
+    pub address: Option<String>,
     /// When the account was created.
     pub created_at: String,
 }
@@ -232,7 +234,7 @@ pub async fn privacy_export(
     }
     clicks.sort_by(|a, b| (&a.at, &a.click_id).cmp(&(&b.at, &b.click_id)));
     let affiliates = sqlx::query(
-        "SELECT id, name, email, payout_email, created_at, payout_method, payout_bank, payout_account, payout_name, tax_id \
+        "SELECT id, name, email, payout_email, created_at, payout_method, payout_bank, payout_account, payout_name, tax_id, address \
          FROM affiliates \
          WHERE email_hash = $1 ORDER BY created_at, id",
     )
@@ -253,6 +255,7 @@ pub async fn privacy_export(
                 r.try_get(8)?,
             ),
             tax_id: r.try_get(9)?,
+            address: r.try_get(10)?,
             created_at: times::format(r.try_get(4)?),
         })
     })

@@ -19,6 +19,9 @@ final class Reftrail_Affiliates {
 	/** Statuses. */
 	const STATUSES = array( 'approved', 'pending', 'suspended' );
 
+	/** The longest postal address, in bytes (200 Thai characters). */
+	const MAX_ADDRESS = 600;
+
 	/** The bank-detail columns of an affiliate paid by PayPal. */
 	const PAID_BY_PAYPAL = array(
 		'payout_method'  => null,
@@ -82,14 +85,39 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
+	 * Whether `$t` is a tax id: 1 to 20 ASCII letters, digits or `-` (an affiliate's, and the
+	 * program's payer's).
+	 *
+	 * @param mixed $t Candidate.
+	 * @return bool
+	 */
+	public static function is_tax_id( $t ) {
+		return is_string( $t ) && 1 === preg_match( '/^[A-Za-z0-9-]{1,20}$/D', $t );
+	}
+
+	/**
 	 * Refuses a tax id that is not 1 to 20 ASCII letters, digits or `-` (null: none).
 	 *
 	 * @param mixed $t Tax id or null.
 	 * @throws Reftrail_Http_Error 400 invalid_tax_id.
 	 */
 	private static function check_tax_id( $t ) {
-		if ( null !== $t && 1 !== preg_match( '/^[A-Za-z0-9-]{1,20}$/D', (string) $t ) ) {
+		if ( null !== $t && ! self::is_tax_id( $t ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_tax_id', "tax_id must be 1 to 20 letters, digits or '-'" );
+		}
+	}
+
+	/**
+	 * Refuses a postal address that is not one line of 1 to MAX_ADDRESS bytes without control
+	 * characters (null: none). One line, because certificates print it in one box and commas
+	 * separate its parts.
+	 *
+	 * @param mixed $a Address or null.
+	 * @throws Reftrail_Http_Error 400 invalid_address.
+	 */
+	private static function check_address( $a ) {
+		if ( null !== $a && ! Reftrail_Input::text( $a, self::MAX_ADDRESS ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_address', 'address must be one line of 1 to ' . self::MAX_ADDRESS . ' bytes without control characters' );
 		}
 	}
 
@@ -197,18 +225,19 @@ final class Reftrail_Affiliates {
 		Reftrail_Input::types(
 			$b,
 			array(
-				'id'           => 'string',
-				'name'         => 'string',
-				'email'        => 'string',
-				'payout_email' => 'string',
-				'category'     => 'string',
-				'status'       => 'string',
-				'commission'   => 'object',
-				'coupons'      => 'array',
+				'id'                 => 'string',
+				'name'               => 'string',
+				'email'              => 'string',
+				'payout_email'       => 'string',
+				'category'           => 'string',
+				'status'             => 'string',
+				'commission'         => 'object',
+				'coupons'            => 'array',
 				'user_id'            => 'int',
 				'payout'             => 'object',
 				'withholding_exempt' => 'bool',
 				'tax_id'             => 'string',
+				'address'            => 'string',
 			)
 		);
 		if ( isset( $b['payout'] ) ) {
@@ -266,7 +295,7 @@ final class Reftrail_Affiliates {
 	 */
 	public static function create( array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
+		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'address', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
 		self::types( $b );
 		if ( ! Reftrail_Cookie::is_id( $b['id'] ?? null ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_affiliate', "id must be 1 to 64 letters, digits, '-', '_' or '.'" );
@@ -277,6 +306,7 @@ final class Reftrail_Affiliates {
 		$codes  = self::check( $b );
 		$payout = isset( $b['payout'] ) ? self::payout_columns( $b['payout'] ) : self::PAID_BY_PAYPAL;
 		self::check_tax_id( $b['tax_id'] ?? null );
+		self::check_address( $b['address'] ?? null );
 		$id = $b['id'];
 		return Reftrail_Db::transaction(
 			function () use ( $wpdb, $b, $codes, $payout, $id ) {
@@ -302,10 +332,11 @@ final class Reftrail_Affiliates {
 							'updated_at'         => $now,
 							'withholding_exempt' => empty( $b['withholding_exempt'] ) ? 0 : 1,
 							'tax_id'             => $b['tax_id'] ?? null,
+							'address'            => $b['address'] ?? null,
 						),
 						$payout
 					),
-					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s' )
+					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s' )
 				);
 				self::set_coupons( $id, $codes );
 				$token = self::new_token( $id );
@@ -319,10 +350,10 @@ final class Reftrail_Affiliates {
 
 	/**
 	 * Changes the given fields; `commission: null` removes the overrides, `payout_email: null` the
-	 * PayPal email, `tax_id: null` the tax id, `payout: null` goes back to PayPal and a `payout`
-	 * object replaces the bank details whole. Everything is checked
-	 * before anything is written. An application approved (status `pending` to `approved`) fires
-	 * `reftrail_affiliate_approved` with the affiliate in the same transaction
+	 * PayPal email, `tax_id: null` the tax id, `address: null` the postal address, `payout: null`
+	 * goes back to PayPal and a `payout` object replaces the bank details whole. Everything is
+	 * checked before anything is written. An application approved (status `pending` to
+	 * `approved`) fires `reftrail_affiliate_approved` with the affiliate in the same transaction
 	 * (Reftrail_Affiliate_Mail queues the welcome), and so does a change of where the payouts go
 	 * fire `reftrail_payout_details_changed` (the affiliate is told).
 	 *
@@ -333,7 +364,7 @@ final class Reftrail_Affiliates {
 	 */
 	public static function update( $id, array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'category', 'status', 'commission', 'coupons' ) );
+		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'address', 'category', 'status', 'commission', 'coupons' ) );
 		self::types( $b );
 		$codes  = self::check( $b );
 		$payout = null;
@@ -341,6 +372,7 @@ final class Reftrail_Affiliates {
 			$payout = null === $b['payout'] ? self::PAID_BY_PAYPAL : self::payout_columns( $b['payout'] );
 		}
 		self::check_tax_id( $b['tax_id'] ?? null );
+		self::check_address( $b['address'] ?? null );
 		return Reftrail_Db::transaction(
 			function () use ( $wpdb, $b, $codes, $payout, $id ) {
 				$t = Reftrail_Db::table( 'affiliates' );
@@ -370,9 +402,11 @@ final class Reftrail_Affiliates {
 				if ( null !== $payout ) {
 					$set = array_merge( $set, $payout );
 				}
-				// null removes the tax id; absent leaves it.
-				if ( array_key_exists( 'tax_id', $b ) ) {
-					$set['tax_id'] = $b['tax_id'];
+				// null removes the tax id or the address; absent leaves it.
+				foreach ( array( 'tax_id', 'address' ) as $k ) {
+					if ( array_key_exists( $k, $b ) ) {
+						$set[ $k ] = $b[ $k ];
+					}
 				}
 				if ( isset( $b['withholding_exempt'] ) ) {
 					$set['withholding_exempt'] = $b['withholding_exempt'] ? 1 : 0;
@@ -423,9 +457,11 @@ final class Reftrail_Affiliates {
 	/**
 	 * What an affiliate changes about themselves (`PATCH /v1/me`), only the fields given: the
 	 * email about each new referral (`referral_emails`, on or off; payout and approval emails are
-	 * not theirs to turn off) and where their payouts go (`payout_email` and `payout`, as the
+	 * not theirs to turn off), where their payouts go (`payout_email` and `payout`, as the
 	 * merchant sets them; a change fires `reftrail_payout_details_changed`, so that they hear of it
-	 * if it was not them). Everything is checked before anything is written.
+	 * if it was not them) and their postal address (`address`; null removes it), which is theirs
+	 * to keep current for their tax certificates. Everything is checked before anything is
+	 * written.
 	 *
 	 * @param string $id Affiliate.
 	 * @param array  $b  Body.
@@ -433,12 +469,13 @@ final class Reftrail_Affiliates {
 	 */
 	public static function update_own( $id, array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'referral_emails', 'payout_email', 'payout' ) );
+		Reftrail_Input::known( $b, array( 'referral_emails', 'payout_email', 'payout', 'address' ) );
 		if ( isset( $b['referral_emails'] ) && ! is_bool( $b['referral_emails'] ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_body', 'referral_emails must be true or false' );
 		}
 		self::types( $b );
 		self::check( $b );
+		self::check_address( $b['address'] ?? null );
 		$set = array();
 		if ( isset( $b['referral_emails'] ) ) {
 			$set['referral_emails'] = $b['referral_emails'] ? 1 : 0;
@@ -448,6 +485,9 @@ final class Reftrail_Affiliates {
 		}
 		if ( array_key_exists( 'payout', $b ) ) {
 			$set = array_merge( $set, null === $b['payout'] ? self::PAID_BY_PAYPAL : self::payout_columns( $b['payout'] ) );
+		}
+		if ( array_key_exists( 'address', $b ) ) {
+			$set['address'] = $b['address'];
 		}
 		$set['updated_at'] = Reftrail_Db::now();
 		Reftrail_Db::transaction(
@@ -499,6 +539,7 @@ final class Reftrail_Affiliates {
 			'payout'             => self::payout_view( $row ),
 			'withholding_exempt' => '1' === (string) $row['withholding_exempt'],
 			'tax_id'             => $row['tax_id'],
+			'address'            => $row['address'],
 			'category'           => $row['category'],
 			'status'             => $row['status'],
 			'commission'         => null === $row['commission'] ? null : json_decode( $row['commission'], true ),

@@ -794,6 +794,86 @@ final class Reftrail_Ledger {
 	}
 
 	/**
+	 * The withholding tax certificates of the payouts of `[$from, $to)` (Thailand's 50 Tawi,
+	 * Vietnam's withholding voucher): one per affiliate and currency with tax withheld, by
+	 * affiliate id, then currency (compared byte-wise), each listing the payout lines with tax
+	 * withheld (lines with none appear nowhere) by when they were paid (`paid_at`: when the
+	 * merchant marked the transfer sent, else the payout's time), then payout id; and their sums.
+	 * The payee is the affiliate as they are now (name, address), with the tax id of the latest
+	 * line that has one (kept on the line as it stood at the payout, else the affiliate's current
+	 * one). `withheld_words`: THB's total withheld in Thai words, as the certificate writes it.
+	 *
+	 * @param int    $from      From, inclusive (the payout's time).
+	 * @param int    $to        To, exclusive.
+	 * @param string $affiliate Only this affiliate's ('' for everyone's).
+	 * @return array[]
+	 */
+	public static function withholding_certificates( $from, $to, $affiliate ) {
+		global $wpdb;
+		$l    = Reftrail_Db::table( 'payout_lines' );
+		$p    = Reftrail_Db::table( 'payouts' );
+		$a    = Reftrail_Db::table( 'affiliates' );
+		$rows = $wpdb->get_results(
+			$wpdb->prepare(
+				"SELECT l.affiliate_id, l.currency, p.id AS payout, COALESCE(l.sent_at, p.at) AS paid_at, l.amount, l.withheld,
+				COALESCE(l.tax_id, a.tax_id) AS tax_id, COALESCE(a.name, l.affiliate_id) AS name, a.address
+				FROM {$l} l JOIN {$p} p ON p.id = l.payout_id LEFT JOIN {$a} a ON a.id = l.affiliate_id
+				WHERE p.at >= %d AND p.at < %d AND l.withheld > 0 AND (%s = '' OR BINARY l.affiliate_id = %s)
+				ORDER BY BINARY l.affiliate_id, BINARY l.currency, paid_at, BINARY p.id", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				$from,
+				$to,
+				$affiliate,
+				$affiliate
+			),
+			ARRAY_A
+		);
+		$out = array();
+		$at  = -1;
+		foreach ( $rows as $r ) {
+			$amount   = (int) $r['amount'];
+			$withheld = (int) $r['withheld'];
+			$payment  = array(
+				'payout'   => $r['payout'],
+				'paid_at'  => Reftrail_Db::rfc3339( $r['paid_at'] ),
+				'gross'    => $amount + $withheld,
+				'withheld' => $withheld,
+				'paid'     => $amount,
+			);
+			if ( $at >= 0 && $out[ $at ]['affiliate'] === $r['affiliate_id'] && $out[ $at ]['currency'] === $r['currency'] ) {
+				// Lines come by date: a later one's tax id is the one the payee gave last.
+				if ( null !== $r['tax_id'] ) {
+					$out[ $at ]['payee']['tax_id'] = $r['tax_id'];
+				}
+				$out[ $at ]['payments'][] = $payment;
+				continue;
+			}
+			$out[] = array(
+				'affiliate'      => $r['affiliate_id'],
+				'currency'       => $r['currency'],
+				'payee'          => array(
+					'name'    => $r['name'],
+					'tax_id'  => $r['tax_id'],
+					'address' => $r['address'],
+				),
+				'payments'       => array( $payment ),
+				'gross'          => 0,
+				'withheld'       => 0,
+				'paid'           => 0,
+				'withheld_words' => null,
+			);
+			$at = count( $out ) - 1;
+		}
+		foreach ( $out as &$c ) {
+			$c['gross']          = array_sum( array_column( $c['payments'], 'gross' ) );
+			$c['withheld']       = array_sum( array_column( $c['payments'], 'withheld' ) );
+			$c['paid']           = array_sum( array_column( $c['payments'], 'paid' ) );
+			$c['withheld_words'] = 'THB' === $c['currency'] ? Reftrail_Bahttext::words( $c['withheld'] ) : null;
+		}
+		unset( $c );
+		return $out;
+	}
+
+	/**
 	 * The PayPal mass payment file of a payout, its PayPal lines only: email, amount (what the
 	 * affiliate is paid, the tax withheld left out), currency, id, note; no header; cells that a
 	 * spreadsheet would read as formulas are quoted with a leading `'`.

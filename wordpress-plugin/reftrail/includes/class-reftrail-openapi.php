@@ -24,6 +24,11 @@ final class Reftrail_OpenAPI {
 		$m      = array( 'secret_key', 'session', 'wordpress_user' );
 		$in     = array( 'secret_key', 'publishable_key', 'session', 'wordpress_user' );
 		$me     = array( 'affiliate_token', 'wordpress_user' );
+		$period = array(
+			'from' => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
+			'to'   => array( 'string', 'To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now' ),
+		);
+		$certs  = 'One certificate per affiliate and currency with tax withheld from payout lines of payouts made in the period (by affiliate id, then currency): {"from", "to", "payer" (the program\'s, or null), "certificates": [{"affiliate", "currency", "payee": {"name", "tax_id", "address"} (the affiliate as now; the tax id of the latest line, else theirs), "payments": [{"payout", "paid_at" (when the transfer was marked sent, else the payout\'s time), "gross", "withheld", "paid"}] (the lines with tax withheld, by paid_at), "gross", "withheld", "paid", "withheld_words" (THB: the tax withheld in Thai words; else null)}]}; 400 invalid_range';
 		$ledger = array(
 			'status'    => array( 'string', 'Only this status: pending, approved, paid, rejected or reversed' ),
 			'affiliate' => array( 'string', "Only this affiliate's" ),
@@ -41,11 +46,11 @@ final class Reftrail_OpenAPI {
 			'/v1/refunds'                 => array( 'post' => array( 'A full or partial refund; reverses the commission in proportion', $m, 201 ) ),
 			'/v1/affiliates'              => array(
 				'get'  => array( 'Lists affiliates', $m, 200 ),
-				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id)', $m, 201 ),
+				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id); address: their postal address, one line of 1 to 600 bytes (invalid_address)', $m, 201 ),
 			),
 			'/v1/affiliates/{id}'         => array(
 				'get'   => array( 'One affiliate', $m, 200 ),
-				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id: null removes it; a refused field changes nothing', $m, 200 ),
+				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id and address: null removes it; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
 			'/v1/referrals'               => array(
@@ -100,7 +105,7 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
-				'put' => array( 'Replaces the program settings. withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding)', $m, 200 ),
+				'put' => array( 'Replaces the program settings. withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer)', $m, 200 ),
 			),
 			'/v1/privacy/export'          => array( 'post' => array( 'What the program holds about a customer (by email, email_hash or customer_id)', $m, 200 ) ),
 			'/v1/privacy/erase'           => array( 'post' => array( 'Erases a customer from orders, leads and clicks; orders, referrals and affiliate accounts stay', $m, 200 ) ),
@@ -119,20 +124,33 @@ final class Reftrail_OpenAPI {
 					$m,
 					200,
 					array(
-						'query'   => array(
-							'from' => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
-							'to'   => array( 'string', 'To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now' ),
-						),
+						'query'   => $period,
 						'content' => 'text/csv',
 					),
 				),
 			),
+			'/v1/reports/withholding/certificates' => array(
+				'get' => array(
+					"Withholding tax certificates (Thailand's 50 Tawi, Vietnam's withholding voucher) of every affiliate, or of one (affiliate; invalid_affiliate). " . $certs,
+					$m,
+					200,
+					array( 'query' => array_merge( $period, array( 'affiliate' => array( 'string', "Only this affiliate's" ) ) ) ),
+				),
+			),
 			'/v1/me'                      => array(
 				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
-				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it) and payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
+				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it), payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal) and address (their postal address, one line of 1 to 600 bytes, invalid_address; null removes it); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
 			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
+			'/v1/me/withholding/certificates' => array(
+				'get' => array(
+					"The affiliate's own withholding tax certificates, as GET /v1/reports/withholding/certificates answers them for them alone. " . $certs,
+					$me,
+					200,
+					array( 'query' => $period ),
+				),
+			),
 			'/v1/session'                 => array(
 				'post'   => array( 'Signs the dashboard in with a shop manager\'s password', array(), 201 ),
 				'get'    => array( "The session's CSRF token", array( 'session' ), 200 ),

@@ -206,6 +206,7 @@ final class Reftrail_Privacy_Tools {
 					$account                                  => $bank['account'] ?? null,
 					__( "Account holder's name", 'reftrail' ) => $bank['name'] ?? null,
 					__( 'Tax ID', 'reftrail' )                => $a['tax_id'] ?? null,
+					__( 'Address', 'reftrail' )               => $a['address'] ?? null,
 					__( 'Joined', 'reftrail' )                => self::when( $a['created_at'] ),
 				)
 			);

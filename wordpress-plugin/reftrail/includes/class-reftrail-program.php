@@ -32,6 +32,9 @@ final class Reftrail_Program {
 	 */
 	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created', 'affiliate.approved' );
 
+	/** What a payer must be: the message of `invalid_payer`. */
+	const PAYER_RULE = "payer: name (1 to 200 bytes), tax_id (1 to 20 letters, digits or '-') and address (one line of 1 to 600 bytes)";
+
 	/**
 	 * The defaults: a working program.
 	 *
@@ -66,6 +69,9 @@ final class Reftrail_Program {
 			// `{"currency": "VND", "rate_bps": 1000, "threshold": 2000000}` keeps 10 % of each line
 			// of 2,000,000 VND or more. Empty: nothing is withheld.
 			'withholding'            => array(),
+			// The shop as withholding tax certificates name the payer: `{"name", "tax_id",
+			// "address"}`; null until the merchant sets it.
+			'payer'                  => null,
 			'affiliate_emails'       => self::AFFILIATE_EMAILS,
 			'webhooks'               => array(),
 			'webhook_secret'         => '',
@@ -149,6 +155,9 @@ final class Reftrail_Program {
 		);
 		if ( isset( $body['withholding'] ) ) {
 			$body['withholding'] = array_map( array( __CLASS__, 'withholding_shape' ), $body['withholding'] );
+		}
+		if ( isset( $body['payer'] ) ) {
+			$body['payer'] = self::payer_shape( $body['payer'] );
 		}
 		if ( isset( $body['commission'] ) ) {
 			Reftrail_Rules_Shape::rules( $body['commission'] );
@@ -239,6 +248,32 @@ final class Reftrail_Program {
 	}
 
 	/**
+	 * The shape of `payer`: an object of exactly `name`, `tax_id` and `address` (an unknown key
+	 * or a non-object is refused as the body's shape, as the server's parser refuses it; a missing
+	 * or non-string field is a bad payer); its values are checked by `validate`.
+	 *
+	 * @param mixed $p Decoded `payer`, not null.
+	 * @return array `name`, `tax_id`, `address`, in that order.
+	 * @throws Reftrail_Http_Error 400 invalid_body or invalid_payer.
+	 */
+	private static function payer_shape( $p ) {
+		if ( ! is_array( $p ) || ( $p && array_is_list( $p ) ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_body', 'payer: expected an object or null' );
+		}
+		Reftrail_Input::known( $p, array( 'name', 'tax_id', 'address' ) );
+		foreach ( array( 'name', 'tax_id', 'address' ) as $k ) {
+			if ( ! isset( $p[ $k ] ) || ! is_string( $p[ $k ] ) ) {
+				throw Reftrail_Http_Error::bad( 'invalid_payer', self::PAYER_RULE );
+			}
+		}
+		return array(
+			'name'    => $p['name'],
+			'tax_id'  => $p['tax_id'],
+			'address' => $p['address'],
+		);
+	}
+
+	/**
 	 * Validates every field, in the server's order.
 	 *
 	 * @param array $p Program.
@@ -316,6 +351,11 @@ final class Reftrail_Program {
 			if ( $r['threshold'] > Reftrail_Input::MAX_AMOUNT ) {
 				throw $bad( 'invalid_withholding', 'withholding: threshold is too large' );
 			}
+		}
+		$payer = $p['payer'];
+		if ( null !== $payer && ( ! is_array( $payer ) || ! Reftrail_Input::text( $payer['name'] ?? null, 200 ) || ! Reftrail_Affiliates::is_tax_id( $payer['tax_id'] ?? null )
+			|| ! Reftrail_Input::text( $payer['address'] ?? null, Reftrail_Affiliates::MAX_ADDRESS ) ) ) {
+			throw $bad( 'invalid_payer', self::PAYER_RULE );
 		}
 		if ( ! in_array( $p['active_by'], array( 'click', 'lead', 'sale' ), true ) ) {
 			throw $bad( 'invalid_active_by', "active_by must be 'click', 'lead' or 'sale'" );

@@ -24,9 +24,10 @@ final class Reftrail_Schema {
 	 * each new referral, which they turn off or on themselves with `PATCH /v1/me`; 12: bank-transfer
 	 * payouts, an affiliate's VietQR or PromptPay details and each payout line's snapshot of them;
 	 * 13: when the merchant marked a payout line's transfer as sent; 14: tax withheld from payouts,
-	 * an affiliate's exemption and tax id, and each payout line's tax and tax id).
+	 * an affiliate's exemption and tax id, and each payout line's tax and tax id; 15: an
+	 * affiliate's postal address, which withholding tax certificates name).
 	 */
-	const VERSION = 14;
+	const VERSION = 15;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -104,6 +105,7 @@ final class Reftrail_Schema {
   payout_name varchar(100) DEFAULT NULL,
   withholding_exempt tinyint(1) NOT NULL DEFAULT 0,
   tax_id varchar(20) DEFAULT NULL,
+  address varchar(600) DEFAULT NULL,
   created_at bigint(20) NOT NULL,
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),

@@ -285,6 +285,41 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
+	 * The period of a report, `?from&to` (Reftrail_Input::range()); a parameter given twice is
+	 * refused rather than one of its values picked.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return int[] From (inclusive) and to (exclusive), Unix seconds.
+	 * @throws Reftrail_Http_Error 400 invalid_range.
+	 */
+	protected static function period( WP_REST_Request $request ) {
+		foreach ( array( 'from', 'to' ) as $name ) {
+			if ( is_array( $request->get_param( $name ) ) ) {
+				throw Reftrail_Http_Error::bad( 'invalid_range', $name . ' must be given once' );
+			}
+		}
+		return Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+	}
+
+	/**
+	 * The withholding tax certificates of a period as both certificate routes answer them: the
+	 * period, the program's payer and the certificates (Reftrail_Ledger::withholding_certificates).
+	 *
+	 * @param int    $from      From, inclusive.
+	 * @param int    $to        To, exclusive.
+	 * @param string $affiliate Only this affiliate's ('' for everyone's).
+	 * @return array
+	 */
+	protected static function certificates( $from, $to, $affiliate ) {
+		return array(
+			'from'         => Reftrail_Db::rfc3339( $from ),
+			'to'           => Reftrail_Db::rfc3339( $to ),
+			'payer'        => Reftrail_Program::get()['payer'],
+			'certificates' => Reftrail_Ledger::withholding_certificates( $from, $to, $affiliate ),
+		);
+	}
+
+	/**
 	 * A response from a stored JSON answer.
 	 *
 	 * @param int    $status Status.

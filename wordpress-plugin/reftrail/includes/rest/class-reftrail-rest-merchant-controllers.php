@@ -159,6 +159,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				'payout'             => array( array( 'object', 'null' ), __( 'Bank-transfer details instead of PayPal: method (vietqr or promptpay), bank (VietQR: the NAPAS BIN), account, name.', 'reftrail' ) ),
 				'withholding_exempt' => array( 'boolean', __( "Paid in full, whatever the program's withholding rules say.", 'reftrail' ) ),
 				'tax_id'             => array( array( 'string', 'null' ), __( "Their tax id, as the shop's withholding filing names them.", 'reftrail' ) ),
+				'address'            => array( array( 'string', 'null' ), __( 'Their postal address, in one line, as withholding tax certificates name them.', 'reftrail' ) ),
 				'category'           => array( 'string', __( 'Category.', 'reftrail' ) ),
 				'status'             => array( 'string', __( 'approved, pending or suspended.', 'reftrail' ) ),
 				'commission'         => array( array( 'object', 'null' ), __( 'Commission overrides.', 'reftrail' ) ),
@@ -370,7 +371,8 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 
 /**
  * `GET /v1/balances`, `GET/POST /v1/payouts`, `GET /v1/payouts/{id}[.csv]`,
- * `POST /v1/payouts/{id}/sent`, `GET /v1/reports/withholding.csv`.
+ * `POST /v1/payouts/{id}/sent`, `GET /v1/reports/withholding.csv`,
+ * `GET /v1/reports/withholding/certificates`.
  */
 class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 
@@ -436,6 +438,17 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 				array(
 					'methods'             => WP_REST_Server::READABLE,
 					'callback'            => array( $this, 'get_withholding_csv' ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/reports/withholding/certificates',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_certificates' ),
 					'permission_callback' => $merchant,
 				),
 			)
@@ -562,16 +575,32 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 	public function get_withholding_csv( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				foreach ( array( 'from', 'to' ) as $name ) {
-					if ( is_array( $request->get_param( $name ) ) ) {
-						throw Reftrail_Http_Error::bad( 'invalid_range', $name . ' must be given once' );
-					}
-				}
-				list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				list( $from, $to ) = self::period( $request );
 				$r                 = new WP_REST_Response( Reftrail_Ledger::withholding_csv( $from, $to ), 200 );
 				$r->header( 'Content-Type', 'text/csv; charset=utf-8' );
 				$r->header( 'Content-Disposition', 'attachment; filename="withholding.csv"' );
 				return $r;
+			}
+		);
+	}
+
+	/**
+	 * Every affiliate's withholding tax certificates for the payouts of a period (`?from&to`, as
+	 * the reports take them), or one affiliate's (`&affiliate`): what the shop paid each of them
+	 * and the tax it withheld, with the payer and the payee, for the dashboard to print.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_certificates( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$affiliate = $request->get_param( 'affiliate' );
+				if ( null !== $affiliate && ! Reftrail_Cookie::is_id( $affiliate ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_affiliate', "affiliate must be 1 to 64 letters, digits, '-', '_' or '.'" );
+				}
+				list( $from, $to ) = self::period( $request );
+				return self::certificates( $from, $to, (string) $affiliate );
 			}
 		);
 	}
@@ -664,9 +693,9 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`: the signed-in affiliate's own
- * figures; `PATCH /v1/me`: what they may change about themselves (the email about each new
- * referral, on or off, and where their payouts go).
+ * `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`, `GET /v1/me/withholding/certificates`:
+ * the signed-in affiliate's own figures; `PATCH /v1/me`: what they may change about themselves
+ * (the email about each new referral, on or off, where their payouts go, their postal address).
  */
 class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 
@@ -712,6 +741,17 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 				),
 			)
 		);
+		register_rest_route(
+			$this->namespace,
+			'/me/withholding/certificates',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_certificates' ),
+					'permission_callback' => array( $this, 'get_item_permissions_check' ),
+				),
+			)
+		);
 	}
 
 	/**
@@ -747,8 +787,8 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 
 	/**
 	 * Changes what the affiliate may change about themselves, the fields given: the email about
-	 * each new referral (`referral_emails`), their PayPal email (`payout_email`) and their bank
-	 * details (`payout`); answers as `GET /v1/me` does.
+	 * each new referral (`referral_emails`), their PayPal email (`payout_email`), their bank
+	 * details (`payout`) and their postal address (`address`); answers as `GET /v1/me` does.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -795,6 +835,22 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 			function () use ( $request ) {
 				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ) );
 				return array( 'payouts' => Reftrail_Ledger::payouts_of( self::caller( $request )['affiliate'], $limit, $offset ) );
+			}
+		);
+	}
+
+	/**
+	 * The affiliate's own withholding tax certificates for the payouts of a period (`?from&to`):
+	 * what the shop paid them and withheld, as the merchant's route answers it for them alone.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_certificates( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				list( $from, $to ) = self::period( $request );
+				return self::certificates( $from, $to, self::caller( $request )['affiliate'] );
 			}
 		);
 	}
