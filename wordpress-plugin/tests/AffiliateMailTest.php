@@ -821,6 +821,10 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$row = $this->outbox()[0];
 		$this->assertSame( array( '2', null ), array( $row['attempts'], $row['last_error'] ) );
 		$this->assertCount( 1, $this->mails );
+		// The operator's counters: one sent, one attempt failed.
+		list( , $metrics ) = $this->rest( 'GET', '/metrics' );
+		$this->assertStringContainsString( "\nreftrail_affiliate_emails_sent_total 1\n", $metrics );
+		$this->assertStringContainsString( "\nreftrail_affiliate_email_failures_total 1\n", $metrics );
 
 		// The last attempt that fails gives the message up.
 		global $wpdb;

@@ -43,6 +43,10 @@ class WebhooksTest extends Reftrail_Test_Case {
 		$failed = $wpdb->get_row( "SELECT attempts, next_at, last_error, delivered_at FROM {$t} WHERE url LIKE '%fail=1'", ARRAY_A ); // phpcs:ignore
 		$this->assertSame( array( '1', 'HTTP 500', null ), array( $failed['attempts'], $failed['last_error'], $failed['delivered_at'] ) );
 		$this->assertGreaterThanOrEqual( time() + 59, (int) $failed['next_at'] );
+		// The operator's counters, as the server's /metrics names them.
+		list( , $metrics ) = $this->rest( 'GET', '/metrics' );
+		$this->assertStringContainsString( "\nreftrail_webhooks_delivered_total 1\n", $metrics );
+		$this->assertStringContainsString( "\nreftrail_webhook_failures_total 1\n", $metrics );
 		@unlink( getenv( 'WP_DOCROOT' ) . '/wp-content/reftrail-webhook-' . $id . 'x.json' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
 		$this->assertSame( array( 60, 120, 21600 ), array( Reftrail_Webhooks::backoff( 1 ), Reftrail_Webhooks::backoff( 2 ), Reftrail_Webhooks::backoff( 12 ) ) );
 	}

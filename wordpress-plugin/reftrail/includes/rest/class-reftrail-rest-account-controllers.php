@@ -277,6 +277,8 @@ class Reftrail_REST_Operator_Controller extends Reftrail_REST_Controller {
 	public function metrics() {
 		global $wpdb;
 		$count = fn( $table, $where = '1=1' ) => (int) $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Reftrail_Db::table( $table ) . ' WHERE ' . $where ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- fixed SQL.
+		// Every attempt but a success is a failure: the outboxes keep their rows and attempt counts.
+		$failed = fn( $table, $done ) => (int) $wpdb->get_var( 'SELECT COALESCE(SUM(attempts), 0) - COUNT(' . $done . ') FROM ' . Reftrail_Db::table( $table ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- fixed SQL.
 		$lines = array(
 			array( 'reftrail_clicks_total', 'Clicks recorded.', $count( 'clicks' ) ),
 			array( 'reftrail_bot_clicks_total', 'Clicks from known bots.', $count( 'clicks', 'is_bot = 1' ) ),
@@ -284,6 +286,10 @@ class Reftrail_REST_Operator_Controller extends Reftrail_REST_Controller {
 			array( 'reftrail_leads_total', 'Leads recorded.', $count( 'leads' ) ),
 			array( 'reftrail_referrals_total', 'Referrals created.', $count( 'referrals' ) ),
 			array( 'reftrail_flagged_total', 'Referrals with fraud flags.', $count( 'referrals', "flags <> '[]'" ) ),
+			array( 'reftrail_webhooks_delivered_total', 'Webhook deliveries that succeeded.', $count( 'outbox', 'delivered_at IS NOT NULL' ) ),
+			array( 'reftrail_webhook_failures_total', 'Webhook delivery attempts that failed.', $failed( 'outbox', 'delivered_at' ) ),
+			array( 'reftrail_affiliate_emails_sent_total', 'Affiliate emails sent.', $count( 'mail_outbox', 'sent_at IS NOT NULL' ) ),
+			array( 'reftrail_affiliate_email_failures_total', 'Affiliate email attempts that failed.', $failed( 'mail_outbox', 'sent_at' ) ),
 		);
 		$text = '';
 		foreach ( $lines as list( $name, $help, $value ) ) {
