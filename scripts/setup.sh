@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything the build and the tests need on a fresh Debian machine:
 # the wasm32 target, wasm-bindgen-cli and wasm-pack at pinned versions, wasm-opt (npm binaryen;
-# Debian's binaryen 108 corrupts wasm-bindgen output), Debian's chromium and chromium-driver,
-# and the npm packages of js/ and tests/. A rerun with everything present takes about a second.
+# Debian's binaryen 108 corrupts wasm-bindgen output), Debian's chromium and chromium-driver, a
+# Thai font (the Thai pages and tax certificates render in the e2e screenshots, not as boxes), and
+# the npm packages of js/ and tests/. A rerun with everything present takes about a second.
 #
 # Usage: scripts/setup.sh            (source scripts/env.sh afterwards for PATH)
 set -euo pipefail
@@ -19,7 +20,7 @@ rustup component list --installed | grep -q '^rustfmt' || rustup component add r
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 
 apt_missing=""
-for p in ${REFTRAIL_APT_PACKAGES:-chromium chromium-driver brotli}; do
+for p in ${REFTRAIL_APT_PACKAGES:-chromium chromium-driver brotli fonts-tlwg-loma-ttf}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || apt_missing="$apt_missing $p"
 done
 if [ -n "$apt_missing" ]; then

@@ -1,13 +1,14 @@
 // Affiliates: list with filters, create and edit (category, status, rate override, coupon codes,
-// how they are paid: PayPal, a Vietnamese bank account by VietQR, or PromptPay; their tax id and
-// whether tax is withheld from their payouts), a new portal
-// token (magic link), and a link builder for every link form.
+// how they are paid: PayPal, a Vietnamese bank account by VietQR, or PromptPay; their tax id,
+// postal address and whether tax is withheld from their payouts), a new portal token (magic
+// link), a link builder for every link form, and their tax certificates of the year.
 
 import { t, money, date, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 import { payoutFields } from '../shared/payout.js';
+import { oneLine } from '../shared/certificate.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -99,6 +100,9 @@ function affiliateForm(api, program, a, done) {
   // No pattern: the server's refusal (invalid_tax_id) says what a tax id may hold.
   const taxId = h('input', { id: 'a-tax-id', maxlength: 20, autocomplete: 'off', spellcheck: 'false', value: a?.tax_id || '' });
   const exempt = h('input', { id: 'a-withholding-exempt', type: 'checkbox', checked: !!a?.withholding_exempt });
+  // Bytes are the server's limit (600); Thai takes three a letter, so a long one is refused there.
+  const address = h('textarea', { id: 'a-address', rows: 2, maxlength: 600, autocomplete: 'off', spellcheck: 'false' });
+  address.value = a?.address || '';
   const msg = h('div', { 'aria-live': 'assertive' });
   const form = h(
     'form',
@@ -120,6 +124,7 @@ function affiliateForm(api, program, a, done) {
           coupons: coupons.value.split(/[\s,]+/).map((c) => c.trim()).filter(Boolean),
           // Emptied on edit: removed.
           tax_id: taxId.value.trim() || null,
+          address: oneLine(address.value) || null,
           withholding_exempt: exempt.checked,
         };
         const commission = {};
@@ -144,14 +149,16 @@ function affiliateForm(api, program, a, done) {
             if (body.commission === null) delete body.commission;
             if (body.payout === null) delete body.payout;
             if (body.tax_id === null) delete body.tax_id;
+            if (body.address === null) delete body.address;
             const created = await api.createAffiliate({ id: id.value.trim(), ...body });
             done(created);
           }
         } catch (err) {
           fill(msg, failure(err));
-          if (!payout.markInvalid(err.code) && err.code === 'invalid_tax_id') {
-            taxId.setAttribute('aria-invalid', 'true');
-            taxId.focus();
+          const bad = { invalid_tax_id: taxId, invalid_address: address }[err.code];
+          if (!payout.markInvalid(err.code) && bad) {
+            bad.setAttribute('aria-invalid', 'true');
+            bad.focus();
           }
         }
       },
@@ -170,6 +177,7 @@ function affiliateForm(api, program, a, done) {
       field(t('dash.lead_override', { currency: leadCur }), lead),
       field(t('dash.coupons'), coupons, t('dash.coupons_hint')),
       field(t('dash.tax_id'), taxId, t('dash.tax_id_hint')),
+      field(t('dash.address'), address, t('dash.affiliate_address_hint')),
       h('div', { class: 'field' }, h('label', {}, exempt, ' ', t('dash.withholding_exempt')), h('small', { class: 'hint' }, t('dash.withholding_exempt_hint'))),
     ),
     msg,
@@ -300,6 +308,7 @@ export async function affiliates(main, { api, program, render }) {
       return;
     }
     const tokenOut = h('div', {});
+    const year = new Date().getFullYear();
     fill(
       top,
       affiliateForm(api, program, a, () => render()),
@@ -329,7 +338,13 @@ export async function affiliates(main, { api, program, render }) {
         tokenOut,
       ),
       linkBuilder(program, a),
-      h('p', {}, h('a', { href: `#/referrals?affiliate=${encodeURIComponent(a.id)}` }, t('dash.see_referrals', { id: a.id }))),
+      h(
+        'p',
+        {},
+        h('a', { href: `#/referrals?affiliate=${encodeURIComponent(a.id)}` }, t('dash.see_referrals', { id: a.id })),
+        ' · ',
+        h('a', { id: 'affiliate-certificates', href: `#/certificates?${new URLSearchParams({ from: `${year}-01-01`, to: `${year}-12-31`, affiliate: a.id })}` }, t('dash.certificates_of_year', { id: a.id, year })),
+      ),
     );
   }
 }

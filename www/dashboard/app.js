@@ -11,21 +11,25 @@ import { affiliates } from './affiliates.js';
 import { payouts } from './payouts.js';
 import { settings } from './settings.js';
 import { privacy } from './privacy.js';
+import { certificates } from './certificates.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
 const ROUTES = { overview, referrals: ledger, affiliates, payouts, privacy, settings };
+// Views opened from another one, which the navigation keeps showing as the current page.
+const SUBVIEWS = { certificates: [certificates, 'payouts'] };
+const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasOwn(SUBVIEWS, name) ? SUBVIEWS[name][0] : null);
 
 /** What every view gets: the API, the program, and a way to re-render. */
 const ctx = { api: null, program: null, csrf: null, render: () => route() };
 
 function routeName() {
   const name = currentRoute();
-  return ROUTES[name] ? name : 'overview';
+  return view(name) ? name : 'overview';
 }
 
 function nav() {
-  const current = routeName();
+  const current = Object.hasOwn(SUBVIEWS, routeName()) ? SUBVIEWS[routeName()][1] : routeName();
   fill(
     top,
     h('span', { class: 'brand' }, ctx.program ? `Reftrail · ${ctx.program.name}` : 'Reftrail'),
@@ -51,7 +55,7 @@ async function route() {
   document.title = `${t(`dash.nav_${routeName()}`)} · Reftrail`;
   fill(main, loading());
   try {
-    await ROUTES[routeName()](main, ctx);
+    await view(routeName())(main, ctx);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn();
     fill(main, failure(err, route));

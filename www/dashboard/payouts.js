@@ -8,6 +8,7 @@
 import { t, money, dateTime } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, notify, loading, download, badge, withNodes } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
+import { thisMonth } from './route.js';
 import { bankAccount } from '../shared/payout.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
@@ -138,15 +139,10 @@ function lineRows(p, l, ctx) {
   return [row, qrOpen];
 }
 
-/** The dates (YYYY-MM-DD) of the first and the last day of this month, where the browser is. */
-function thisMonth() {
-  const now = new Date();
-  const [y, m] = [now.getFullYear(), now.getMonth()];
-  const ymd = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-  return [ymd(new Date(y, m, 1)), ymd(new Date(y, m + 1, 0))];
-}
-
-/** The withholding report of a period (whole days, both included) as a CSV download. */
+/**
+ * The withholding report of a period (whole days, both included) as a CSV download, and the tax
+ * certificates of the same period (the certificates view).
+ */
 function withholdingReport(api) {
   const [first, last] = thisMonth();
   const from = h('input', { type: 'date', id: 'withholding-from', value: first, required: true });
@@ -173,7 +169,27 @@ function withholdingReport(api) {
     },
     h('h2', {}, t('dash.withholding_report')),
     h('p', { class: 'hint' }, t('dash.withholding_report_hint')),
-    h('div', { class: 'row' }, field(t('dash.from'), from), field(t('dash.to'), to), h('button', { class: 'btn', type: 'submit', id: 'withholding-csv' }, t('dash.download_csv'))),
+    h(
+      'div',
+      { class: 'row' },
+      field(t('dash.from'), from),
+      field(t('dash.to'), to),
+      h('button', { class: 'btn', type: 'submit', id: 'withholding-csv' }, t('dash.download_csv')),
+      h(
+        'button',
+        {
+          class: 'btn',
+          type: 'button',
+          id: 'withholding-certificates',
+          onclick: () => {
+            if (!form.reportValidity()) return;
+            location.hash = `#/certificates?${new URLSearchParams({ from: from.value, to: to.value })}`;
+          },
+        },
+        t('dash.certificates'),
+      ),
+    ),
+    h('p', { class: 'hint' }, t('dash.certificates_hint')),
     msg,
   );
   return form;

@@ -33,3 +33,15 @@ export function period(q) {
   const start = new Date(Date.now() - days * 86400000);
   return { from: start.toISOString().replace(/\.\d+Z$/, 'Z'), to: end.toISOString().replace(/\.\d+Z$/, 'Z'), days: String(days) };
 }
+
+/** The dates (YYYY-MM-DD) of the first and the last day of this month, where the browser is. */
+export function thisMonth() {
+  const now = new Date();
+  const [y, m] = [now.getFullYear(), now.getMonth()];
+  return [ymd(new Date(y, m, 1)), ymd(new Date(y, m + 1, 0))];
+}
+
+/** A local date as YYYY-MM-DD. */
+function ymd(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}

@@ -1,10 +1,12 @@
 // Program settings (GET/PUT /v1/program): name, parameter names, window, first/last click, the
 // multi-touch model, commission rules, hold days, allowed origins, language, fraud thresholds,
-// webhooks, the tax withheld from payouts; and the API keys.
+// webhooks, the tax withheld from payouts and the shop as tax certificates name the payer; and the
+// API keys.
 
 import { t, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, loading, copyButton, badge } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
+import { oneLine } from '../shared/certificate.js';
 
 const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -89,6 +91,42 @@ function withholdingRules(rules) {
         out.push(r.rule);
       }
       return { rules: out };
+    },
+  };
+}
+
+/**
+ * The shop as the payer on withholding tax certificates: name, tax id and address. `value()` is
+ * the program's `payer`: null when all three are empty.
+ */
+function payerFields(payer) {
+  const name = h('input', { id: 's-payer-name', maxlength: 200, autocomplete: 'organization', value: payer?.name || '' });
+  // No pattern: the server's refusal (invalid_payer) says what a tax id may hold.
+  const taxId = h('input', { id: 's-payer-tax-id', maxlength: 20, autocomplete: 'off', spellcheck: 'false', value: payer?.tax_id || '' });
+  const address = h('textarea', { id: 's-payer-address', rows: 3, maxlength: 600, autocomplete: 'street-address' });
+  address.value = payer?.address || '';
+  const read = () => ({ name: name.value.trim(), tax_id: taxId.value.trim(), address: oneLine(address.value) });
+  return {
+    section: h(
+      'section',
+      { class: 'card', id: 'payer' },
+      h('h2', {}, t('dash.payer')),
+      h('p', { class: 'hint' }, t('dash.payer_intro')),
+      field(t('dash.payer_name'), name),
+      field(t('cert.tax_id'), taxId, t('dash.payer_tax_id_hint')),
+      field(t('cert.address'), address, t('dash.address_hint')),
+    ),
+    value() {
+      const p = read();
+      return p.name || p.tax_id || p.address ? p : null;
+    },
+    /** Points at the field the server most likely refused (invalid_payer names none). */
+    markInvalid() {
+      const p = read();
+      const bytes = (x) => new TextEncoder().encode(x).length;
+      const bad = !p.name || bytes(p.name) > 200 ? name : !/^[A-Za-z0-9-]{1,20}$/.test(p.tax_id) ? taxId : address;
+      bad.setAttribute('aria-invalid', 'true');
+      bad.focus();
     },
   };
 }
@@ -210,6 +248,7 @@ export async function settings(main, { api, program: p0, render }) {
   const hooks = h('textarea', { id: 's-webhooks', class: 'json', spellcheck: 'false' });
   hooks.value = JSON.stringify(p.webhooks, null, 2);
   const withholding = withholdingRules(p.withholding);
+  const payer = payerFields(p.payer);
   const msg = h('div', { 'aria-live': 'assertive' });
   const bad = (text) => fill(msg, h('p', { class: 'error-text', role: 'alert' }, text));
 
@@ -261,6 +300,7 @@ export async function settings(main, { api, program: p0, render }) {
           locale: locale.value,
           min_payout: min,
           withholding: held.rules,
+          payer: payer.value(),
           affiliate_emails: emails.filter(([, box]) => box.checked).map(([event]) => event),
           webhooks,
         };
@@ -274,6 +314,7 @@ export async function settings(main, { api, program: p0, render }) {
           render();
         } catch (err) {
           fill(msg, failure(err));
+          if (err.code === 'invalid_payer') payer.markInvalid();
         }
       },
     },
@@ -321,6 +362,7 @@ export async function settings(main, { api, program: p0, render }) {
         p.webhook_secret ? h('p', { class: 'hint' }, t('dash.webhook_secret'), ': ', h('code', {}, p.webhook_secret)) : null,
       ),
       withholding.section,
+      payer.section,
     ),
     msg,
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-program' }, t('ui.save'))),

@@ -3,14 +3,16 @@
 // (`…/portal/#code=…`, exchanged for a session token `as_…`), then the affiliate's own links (every
 // form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, EPC for a
 // period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
-// where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it). Talks only to GET and
-// PATCH /v1/me, GET /v1/me/report and /v1/me/payouts.
+// where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it), their postal address,
+// and the tax certificates of a year to print. Talks only to GET and PATCH /v1/me, GET
+// /v1/me/report, /v1/me/payouts and /v1/me/withholding/certificates.
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
-import { t, pickLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
+import { t, pickLocale, intlLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
 import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker, notify } from '../shared/ui.js';
 import { payoutFields } from '../shared/payout.js';
 import { bankName } from '../shared/banks.js';
+import { certificate, printCertificates, oneLine } from '../shared/certificate.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
 const main = document.getElementById('main');
@@ -285,6 +287,7 @@ async function render() {
       )
     : empty(t('portal.no_referrals'), t('portal.no_referrals_next'));
 
+  const certificates = certificatesBox();
   const paid = report.referrals.filter((r) => r.status === 'paid');
   const cols = [t('portal.paid_at'), t('dash.amount'), t('portal.payout_referrals'), t('portal.payout_ref'), t('portal.sent_to'), t('dash.status')];
   const payoutsBox = history.payouts.length
@@ -364,6 +367,11 @@ async function render() {
     payoutsBox,
     h('h2', { id: 'payout-details-title' }, t('portal.payout_details')),
     payoutDetails(),
+    h('h2', { id: 'address-title' }, t('portal.address')),
+    // The certificates name the address as it is now: a new one redraws them.
+    addressBox(() => certificates.load()),
+    h('h2', { id: 'certificates-title' }, t('portal.certificates')),
+    certificates.section,
     h('h2', {}, t('portal.referrals')),
     refs,
     currencies.length > 1 ? h('p', { class: 'hint' }, t('portal.currencies', { list: currencies.join(', ') })) : null,
@@ -471,6 +479,137 @@ function payoutDetails() {
 
   draw();
   return h('section', { class: 'card', id: 'payout-details', 'aria-labelledby': 'payout-details-title' }, now, status, change, formBox);
+}
+
+/**
+ * The affiliate's postal address, which their tax certificates name; empty removes it. `saved`
+ * is called once a change is kept.
+ */
+function addressBox(saved) {
+  const input = h('textarea', { id: 'my-address', rows: 2, maxlength: 600, autocomplete: 'street-address', 'aria-describedby': 'my-address-hint' });
+  input.value = me.affiliate.address || '';
+  const msg = h('div', { 'aria-live': 'polite' });
+  const save = h('button', { class: 'btn', type: 'submit', id: 'address-save' }, t('ui.save'));
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      id: 'address-form',
+      'aria-labelledby': 'address-title',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        input.removeAttribute('aria-invalid');
+        save.disabled = true;
+        fill(msg, loading(t('ui.saving')));
+        try {
+          me = await affiliate(sessionStorage.getItem(TOKEN)).updateMe({ address: oneLine(input.value) || null });
+          input.value = me.affiliate.address || '';
+          fill(msg, h('p', { class: 'hint', role: 'status' }, t('ui.saved')));
+          saved();
+        } catch (err) {
+          fill(msg, failure(err));
+          if (err.code === 'invalid_address') {
+            input.setAttribute('aria-invalid', 'true');
+            input.focus();
+          }
+        }
+        save.disabled = false;
+      },
+    },
+    h('div', { class: 'field' }, h('label', { for: 'my-address' }, t('portal.address_label')), input, h('small', { class: 'hint', id: 'my-address-hint' }, t('portal.address_hint'))),
+    h('div', { class: 'row' }, save),
+    msg,
+  );
+  return form;
+}
+
+/** The first year a certificate can be asked for. */
+const FIRST_YEAR = 2020;
+
+/** A year as the UI language counts it (Thai: the Buddhist era, พ.ศ. 2569 for 2026). */
+const yearLabel = (y) => new Intl.DateTimeFormat(intlLocale(), { year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(y), 6, 1)));
+
+/**
+ * The tax certificates of a year (January to December): per currency what was paid, the tax
+ * withheld and what arrived, each to print. Answers the card and `load()`, which draws them anew.
+ */
+function certificatesBox() {
+  const thisYear = new Date().getFullYear();
+  const years = [];
+  for (let y = thisYear; y >= FIRST_YEAR; y--) years.push(y);
+  const year = h('select', { id: 'certificate-year' }, years.map((y) => h('option', { value: y }, yearLabel(y))));
+  const out = h('div', { id: 'certificate-list', 'aria-live': 'polite' });
+  let latest = 0;
+  const load = async () => {
+    const asked = ++latest;
+    const y = year.value;
+    fill(out, loading());
+    let answer;
+    try {
+      answer = await affiliate(sessionStorage.getItem(TOKEN)).certificates({ from: `${y}-01-01`, to: `${y}-12-31` });
+    } catch (err) {
+      if (asked === latest) fill(out, failure(err, load));
+      return;
+    }
+    // A newer question (another year, a new address) is on its way: its answer draws the list.
+    if (asked !== latest) return;
+    if (!answer.certificates.length) {
+      fill(out, h('p', { id: 'no-certificates' }, t('portal.certificates_none', { year: yearLabel(y) })));
+      return;
+    }
+    const cols = [t('dash.currency'), t('cert.amount_paid'), t('cert.withheld'), t('cert.received'), ''];
+    fill(
+      out,
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'stack' },
+          h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { scope: 'col', class: i && i < 4 ? 'num' : null }, c)))),
+          h(
+            'tbody',
+            {},
+            answer.certificates.map((c) =>
+              h(
+                'tr',
+                { dataset: { currency: c.currency, gross: c.gross, withheld: c.withheld, paid: c.paid } },
+                h('td', { 'data-label': cols[0] }, c.currency),
+                h('td', { class: 'num', 'data-label': cols[1] }, money(c.gross, c.currency)),
+                h('td', { class: 'num', 'data-label': cols[2] }, money(c.withheld, c.currency)),
+                h('td', { class: 'num', 'data-label': cols[3] }, money(c.paid, c.currency)),
+                h(
+                  'td',
+                  {},
+                  answer.payer
+                    ? h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'btn btn-small',
+                          dataset: { action: 'print' },
+                          'aria-label': t('portal.print_certificate', { currency: c.currency, year: yearLabel(y) }),
+                          onclick: () => printCertificates([certificate(c, answer.payer, { period: { from: answer.from, to: answer.to } })]),
+                        },
+                        t('dash.print'),
+                      )
+                    : null,
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+      // Without the shop's details the paper would name no payer: nothing to print yet.
+      answer.payer ? null : h('p', { class: 'hint', id: 'no-payer' }, t('portal.certificates_no_payer')),
+    );
+  };
+  year.addEventListener('change', load);
+  load();
+  return {
+    section: h('section', { class: 'card', id: 'certificates', 'aria-labelledby': 'certificates-title' }, h('p', { class: 'hint' }, t('portal.certificates_hint')), h('div', { class: 'toolbar' }, field(t('portal.year'), year)), out),
+    load,
+  };
 }
 
 /** The affiliate's own email choice: the message about each new referral, on or off. */

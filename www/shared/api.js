@@ -107,6 +107,9 @@ export function merchant(csrf) {
     markSent: (id, body) => send('POST', `/v1/payouts/${enc(id)}/sent`, body),
     // `{from, to}`: one row per affiliate and currency of the payouts in the period.
     withholdingCsv: (q) => call('GET', '/v1/reports/withholding.csv', { auth, query: q, text: true }),
+    // `{from, to, affiliate?}`: the payer and one certificate per affiliate and currency with tax
+    // withheld in the period.
+    certificates: (q) => get('/v1/reports/withholding/certificates', q),
     program: () => get('/v1/program'),
     saveProgram: (p) => send('PUT', '/v1/program', p),
     keys: () => get('/v1/keys'),
@@ -123,6 +126,7 @@ export function affiliate(token) {
     updateMe: (body) => call('PATCH', '/v1/me', { auth, body }),
     report: (q) => call('GET', '/v1/me/report', { auth, query: q }),
     payouts: (q) => call('GET', '/v1/me/payouts', { auth, query: q }),
+    certificates: (q) => call('GET', '/v1/me/withholding/certificates', { auth, query: q }),
   };
 }
 
