@@ -143,7 +143,8 @@ test('affiliate form: an address (a refused one pointed at), one emptied', async
 
 test('certificates view without the shop’s details: it says so and links to Settings', async () => {
   // THB: Somchai twice (60,000 and 70,000 baht of commission, 8 % of the sales), Malee once,
-  // Kanya (exempt) once; VND: An once. Somchai's first line is marked sent.
+  // Kanya (exempt) once; VND: An once. Somchai's second line is marked sent (a
+  // line sent before the later batch was made would come second by its date).
   await creditApproved('SOMCHAI', 75000000, 'THB');
   await creditApproved('MALEE', 12500000, 'THB');
   await creditApproved('KANYA', 12500000, 'THB');
@@ -158,7 +159,7 @@ test('certificates view without the shop’s details: it says so and links to Se
   assert.deepEqual([line(first, ids.malee).gross, line(first, ids.malee).withheld], [1000000, 30000]);
   assert.deepEqual([line(first, ids.kanya).gross, line(first, ids.kanya).withheld], [1000000, 0]);
   assert.deepEqual([line(vnd, ids.an).gross, line(vnd, ids.an).withheld], [2500000, 250000]);
-  await api(stack, 'POST', `/v1/payouts/${first.id}/sent`, { affiliate: ids.somchai, currency: 'THB', sent: true });
+  await api(stack, 'POST', `/v1/payouts/${second.id}/sent`, { affiliate: ids.somchai, currency: 'THB', sent: true });
   ids.payouts = [first.id, second.id];
 
   const page = await signedIn('#/payouts');
