@@ -22,34 +22,11 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 		'name'    => 'NGUYEN VAN A',
 	);
 
-	/**
-	 * PATCHes an affiliate; returns [status, body].
-	 *
-	 * @param string $id   Affiliate.
-	 * @param array  $body Body.
-	 * @return array
-	 */
-	private function patch( $id, array $body ) {
-		return $this->rest( 'PATCH', '/v1/affiliates/' . $id, $body, $this->sk() );
-	}
-
-	/**
-	 * One affiliate as GET answers it.
-	 *
-	 * @param string $id Affiliate.
-	 * @return array
-	 */
-	private function show( $id ) {
-		list( $s, $d ) = $this->rest( 'GET', '/v1/affiliates/' . $id, null, $this->sk() );
-		$this->assertSame( 200, $s );
-		return $d;
-	}
-
 	public function test_bank_details_are_saved_normalized_and_shown() {
 		$this->affiliate( 'paypal' );
-		$this->assertNull( $this->show( 'paypal' )['payout'], 'PayPal unless told' );
+		$this->assertNull( $this->show_affiliate( 'paypal' )['payout'], 'PayPal unless told' );
 		$this->affiliate( 'paypal2', array( 'payout' => null ) );
-		$this->assertNull( $this->show( 'paypal2' )['payout'] );
+		$this->assertNull( $this->show_affiliate( 'paypal2' )['payout'] );
 
 		$made = $this->affiliate( 'lan', array( 'payout' => self::VIETQR ) );
 		$want = array(
@@ -59,7 +36,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			'name'    => 'NGUYEN VAN A',
 		);
 		$this->assertSame( $want, $made['affiliate']['payout'] );
-		$this->assertSame( $want, $this->show( 'lan' )['payout'] );
+		$this->assertSame( $want, $this->show_affiliate( 'lan' )['payout'] );
 		// PromptPay has no bank, and a name left out is not shown.
 		$made = $this->affiliate(
 			'somchai',
@@ -99,12 +76,12 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 
 	public function test_patch_leaves_replaces_whole_or_drops_the_bank_details() {
 		$this->affiliate( 'lan', array( 'payout' => self::VIETQR ) );
-		$want = $this->show( 'lan' )['payout'];
+		$want = $this->show_affiliate( 'lan' )['payout'];
 		// Another field alone leaves them as they are.
-		list( $s, $d ) = $this->patch( 'lan', array( 'category' => 'coupon' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'lan', array( 'category' => 'coupon' ) );
 		$this->assertSame( array( 200, 'coupon', $want ), array( $s, $d['category'], $d['payout'] ) );
 		// An object replaces the whole: no name now, and PromptPay has no bank.
-		list( $s, $d ) = $this->patch(
+		list( $s, $d ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'payout' => array(
@@ -123,7 +100,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			),
 			array( $s, $d['payout'] )
 		);
-		list( $s, $d ) = $this->patch(
+		list( $s, $d ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'payout' => array(
@@ -142,9 +119,9 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			$d['payout']
 		);
 		// null goes back to PayPal.
-		list( $s, $d ) = $this->patch( 'lan', array( 'payout' => null ) );
+		list( $s, $d ) = $this->patch_affiliate( 'lan', array( 'payout' => null ) );
 		$this->assertSame( array( 200, null ), array( $s, $d['payout'] ) );
-		$this->assertNull( $this->show( 'lan' )['payout'] );
+		$this->assertNull( $this->show_affiliate( 'lan' )['payout'] );
 		global $wpdb;
 		$row = $wpdb->get_row( $wpdb->prepare( 'SELECT payout_method, payout_bank, payout_account, payout_name FROM ' . Reftrail_Db::table( 'affiliates' ) . ' WHERE id = %s', 'lan' ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 		$this->assertSame( array( null, null, null, null ), array_values( $row ), 'nothing of the old details is left' );
@@ -163,7 +140,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->affiliate( 'taken', array( 'coupons' => array( 'TAKEN' ) ) );
-		$before = $this->show( 'lan' );
+		$before = $this->show_affiliate( 'lan' );
 		$bad    = array(
 			array( array( 'method' => 'paypal', 'account' => 'x@y.test' ), 'invalid_payout_method' ),
 			array( array( 'method' => 'VIETQR', 'bank' => '970436', 'account' => '1' ), 'invalid_payout_method' ),
@@ -202,7 +179,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 		$n     = $count();
 		foreach ( $bad as list( $payout, $code ) ) {
 			// With other fields in the same body: nothing of them is applied either.
-			list( $s, $d ) = $this->patch(
+			list( $s, $d ) = $this->patch_affiliate(
 				'lan',
 				array(
 					'name'    => 'Changed',
@@ -223,10 +200,10 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			);
 			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), wp_json_encode( $payout ) );
 		}
-		$this->assertSame( $before, $this->show( 'lan' ) );
+		$this->assertSame( $before, $this->show_affiliate( 'lan' ) );
 		$this->assertSame( $n, $count(), 'no affiliate was created' );
 		// The shape of the body first, then its fields, then the bank details (the server's order).
-		list( $s, $d ) = $this->patch(
+		list( $s, $d ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'name'   => '',
@@ -238,7 +215,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertSame( array( 400, 'invalid_body' ), array( $s, $d['error']['code'] ) );
-		list( $s, $d ) = $this->patch(
+		list( $s, $d ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'name'   => '',
@@ -250,7 +227,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 		);
 		$this->assertSame( array( 400, 'invalid_name' ), array( $s, $d['error']['code'] ) );
 		// A refusal found while writing (a coupon of another affiliate) rolls the details back too.
-		list( $s, $d ) = $this->patch(
+		list( $s, $d ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'coupons' => array( 'TAKEN' ),
@@ -261,7 +238,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertSame( array( 409, 'coupon_taken' ), array( $s, $d['error']['code'] ) );
-		$this->assertSame( $before, $this->show( 'lan' ) );
+		$this->assertSame( $before, $this->show_affiliate( 'lan' ) );
 	}
 
 	public function test_an_affiliate_sets_where_their_payouts_go() {
@@ -283,7 +260,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertSame( array( 200, $pp ), array( $s, $d['affiliate']['payout'] ), wp_json_encode( $d ) );
-		$this->assertSame( $pp, $this->show( 'somchai' )['payout'], 'the merchant sees it' );
+		$this->assertSame( $pp, $this->show_affiliate( 'somchai' )['payout'], 'the merchant sees it' );
 		// The PayPal email too; other fields alone leave the details.
 		list( $s, $d ) = $me(
 			array(
@@ -294,7 +271,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 200, 'somchai-pay@aff.test', $pp, false ), array( $s, $d['affiliate']['payout_email'], $d['affiliate']['payout'], $d['referral_emails'] ) );
 
 		// Refused: nothing changes, the referral emails included.
-		$before = $this->show( 'somchai' );
+		$before = $this->show_affiliate( 'somchai' );
 		foreach ( array(
 			array( array( 'payout' => array( 'method' => 'vietqr', 'bank' => '1', 'account' => '1' ) ), 'invalid_payout_bank' ),
 			array( array( 'payout' => array( 'method' => 'promptpay', 'account' => '1101801234564' ) ), 'invalid_payout_account' ),
@@ -309,7 +286,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			list( $s, $d ) = $me( array_merge( array( 'referral_emails' => true ), $body ) );
 			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), wp_json_encode( $body ) );
 		}
-		$this->assertSame( $before, $this->show( 'somchai' ) );
+		$this->assertSame( $before, $this->show_affiliate( 'somchai' ) );
 		$this->assertFalse( Reftrail_Affiliates::referral_emails( 'somchai' ) );
 
 		// Back to PayPal, to the contact email once the PayPal email is removed; absent, it stays.
@@ -319,11 +296,11 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 200, null ), array( $s, $d['affiliate']['payout_email'] ) );
 		$this->assertSame( 'somchai@aff.test', Reftrail_Affiliates::paid_to( 'somchai' )['paypal_email'] );
 		// The merchant sets and removes it the same way.
-		list( $s, $d ) = $this->patch( 'somchai', array( 'payout_email' => 'set-by-shop@aff.test' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'payout_email' => 'set-by-shop@aff.test' ) );
 		$this->assertSame( array( 200, 'set-by-shop@aff.test' ), array( $s, $d['payout_email'] ) );
-		list( $s, $d ) = $this->patch( 'somchai', array( 'name' => 'Somchai J.' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'name' => 'Somchai J.' ) );
 		$this->assertSame( array( 200, 'set-by-shop@aff.test' ), array( $s, $d['payout_email'] ) );
-		list( $s, $d ) = $this->patch( 'somchai', array( 'payout_email' => null ) );
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'payout_email' => null ) );
 		$this->assertSame( array( 200, null ), array( $s, $d['payout_email'] ) );
 		// Only their own: the merchant's key is refused.
 		list( $s ) = $this->rest( 'PATCH', '/v1/me', array( 'payout' => null ), $this->sk() );
@@ -483,7 +460,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 		$this->assertSame( $p, $payload['data'] );
 
 		// A line is kept as it was paid: editing the affiliate later does not rewrite it.
-		list( $s ) = $this->patch(
+		list( $s ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'payout' => array(
@@ -494,7 +471,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertSame( 200, $s );
-		$this->patch( 'somchai', array( 'payout' => null ) );
+		$this->patch_affiliate( 'somchai', array( 'payout' => null ) );
 		list( $s, $again ) = $this->rest( 'GET', '/v1/payouts/' . $id, null, $this->sk() );
 		$this->assertSame( array( 200, $lines ), array( $s, $again['lines'] ) );
 		list( , $all ) = $this->rest( 'GET', '/v1/payouts', null, $this->sk() );
@@ -517,7 +494,7 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 		list( $s, $next ) = $this->rest( 'POST', '/v1/payouts', array( 'affiliates' => array( 'somchai' ) ), $this->sk() );
 		$this->assertSame( 201, $s, wp_json_encode( $next ) );
 		$this->assertSame( array( 'paypal', 'somchai@aff.test', null ), array( $next['lines'][0]['method'], $next['lines'][0]['paypal_email'], $next['lines'][0]['transfer_qr'] ) );
-		$this->patch( 'lan', array( 'payout' => null ) );
+		$this->patch_affiliate( 'lan', array( 'payout' => null ) );
 		$this->sale( 'B7', 10000, 'VND', 'LAN' );
 		list( $s, $d ) = $this->rest( 'POST', '/v1/payouts', array( 'affiliates' => array( 'lan' ) ), $this->sk() );
 		$this->assertSame( array( 422, 'nothing_to_pay' ), array( $s, $d['error']['code'] ) );

@@ -50,29 +50,6 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * PATCHes an affiliate; returns [status, body].
-	 *
-	 * @param string $id   Affiliate.
-	 * @param mixed  $body Body.
-	 * @return array
-	 */
-	private function patch( $id, $body ) {
-		return $this->rest( 'PATCH', '/v1/affiliates/' . $id, $body, $this->sk() );
-	}
-
-	/**
-	 * One affiliate as GET answers it.
-	 *
-	 * @param string $id Affiliate.
-	 * @return array
-	 */
-	private function show( $id ) {
-		list( $s, $d ) = $this->rest( 'GET', '/v1/affiliates/' . $id, null, $this->sk() );
-		$this->assertSame( 200, $s );
-		return $d;
-	}
-
-	/**
 	 * The bearer header of an affiliate's portal token.
 	 *
 	 * @param array $made The answer of their creation.
@@ -221,7 +198,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$made = $this->affiliate( 'somchai', array( 'address' => self::THAI ) );
 		$this->assertSame( self::THAI, $made['affiliate']['address'] );
 		$this->assertSame( array( 'tax_id', 'address', 'category' ), array_slice( array_keys( $made['affiliate'] ), 6, 3 ), "the server's order" );
-		$this->assertSame( $made['affiliate'], $this->show( 'somchai' ) );
+		$this->assertSame( $made['affiliate'], $this->show_affiliate( 'somchai' ) );
 		$this->assertNull( $this->affiliate( 'plain' )['affiliate']['address'], 'none unless given' );
 		list( , $list ) = $this->rest( 'GET', '/v1/affiliates', null, $this->sk() );
 		$this->assertSame( array( null, self::THAI ), array_column( $list['affiliates'], 'address' ) );
@@ -230,12 +207,12 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 
 		// Refused: 400 invalid_address (invalid_body for a non-string), and nothing else of the
 		// body written, by the merchant or the affiliate.
-		$before = $this->show( 'somchai' );
+		$before = $this->show_affiliate( 'somchai' );
 		$bad    = array( '', "12 Main St\r\nHanoi", "Hanoi\t", "Hanoi\u{009F}", str_repeat( 'ต', 200 ) . 'x', 12, true, array( 'Hanoi' ) );
 		foreach ( $bad as $address ) {
 			$code          = is_string( $address ) ? 'invalid_address' : 'invalid_body';
 			$what          = is_string( $address ) ? bin2hex( $address ) : wp_json_encode( $address );
-			list( $s, $d ) = $this->patch(
+			list( $s, $d ) = $this->patch_affiliate(
 				'somchai',
 				array(
 					'address' => $address,
@@ -265,7 +242,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 			);
 			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), $what );
 		}
-		$this->assertSame( $before, $this->show( 'somchai' ), 'refused changes nothing' );
+		$this->assertSame( $before, $this->show_affiliate( 'somchai' ), 'refused changes nothing' );
 		$this->assertTrue( Reftrail_Affiliates::referral_emails( 'somchai' ), 'nor what came with it' );
 		list( $s ) = $this->rest( 'GET', '/v1/affiliates/new', null, $this->sk() );
 		$this->assertSame( 404, $s, 'nor is a refused affiliate created' );
@@ -274,19 +251,19 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$moved          = str_repeat( 'ต', 200 );
 		list( $s, $me ) = $this->rest( 'PATCH', '/v1/me', array( 'address' => $moved ), self::as_affiliate( $made ) );
 		$this->assertSame( array( 200, $moved ), array( $s, $me['affiliate']['address'] ), wp_json_encode( $me ) );
-		$this->assertSame( $moved, $this->show( 'somchai' )['address'] );
+		$this->assertSame( $moved, $this->show_affiliate( 'somchai' )['address'] );
 		// Absent leaves it; the affiliate removes it; the merchant sets it and removes it.
 		list( $s, $me ) = $this->rest( 'PATCH', '/v1/me', array( 'referral_emails' => false ), self::as_affiliate( $made ) );
 		$this->assertSame( array( 200, $moved ), array( $s, $me['affiliate']['address'] ) );
 		list( $s, $me ) = $this->rest( 'PATCH', '/v1/me', array( 'address' => null ), self::as_affiliate( $made ) );
 		$this->assertSame( array( 200, null ), array( $s, $me['affiliate']['address'] ) );
-		list( $s, $d ) = $this->patch( 'somchai', array( 'address' => '12 Lê Lợi, Quận 1, TP. Hồ Chí Minh' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'address' => '12 Lê Lợi, Quận 1, TP. Hồ Chí Minh' ) );
 		$this->assertSame( array( 200, '12 Lê Lợi, Quận 1, TP. Hồ Chí Minh' ), array( $s, $d['address'] ) );
-		list( $s, $d ) = $this->patch( 'somchai', array( 'name' => 'Somchai' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'name' => 'Somchai' ) );
 		$this->assertSame( array( 200, '12 Lê Lợi, Quận 1, TP. Hồ Chí Minh' ), array( $s, $d['address'] ), 'absent leaves it' );
-		list( $s, $d ) = $this->patch( 'somchai', array( 'address' => null ) );
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'address' => null ) );
 		$this->assertSame( array( 200, null ), array( $s, $d['address'] ) );
-		$this->assertSame( $d, $this->show( 'somchai' ) );
+		$this->assertSame( $d, $this->show_affiliate( 'somchai' ) );
 	}
 
 	public function test_certificates_say_what_was_paid_and_withheld_in_a_period() {
@@ -366,7 +343,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$this->sent( $p1, 'lan', 'VND', $t4 );
 		// 10 November, somchai with a new tax id: 2,345.60 THB (70.37 withheld, half to even);
 		// lan 3,000,000 VND (300,000).
-		$this->patch( 'somchai', array( 'tax_id' => 'NEW-2' ) );
+		$this->patch_affiliate( 'somchai', array( 'tax_id' => 'NEW-2' ) );
 		$this->sale( 'SOM', 2345600 );
 		$this->sale( 'LAN', 30000000, 'VND' );
 		$p2 = $this->pay( $t2 );
@@ -375,11 +352,11 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$this->sale( 'LAN', 15000000, 'VND' );
 		$p3 = $this->pay( $t3 );
 		// After the period.
-		$this->patch( 'somchai', array( 'tax_id' => 'LATER-3' ) );
+		$this->patch_affiliate( 'somchai', array( 'tax_id' => 'LATER-3' ) );
 		$this->sale( 'SOM', 1000000 );
 		$this->pay( $t5 );
 		// The payee as they are now: Bao gives a tax id, somchai moves.
-		$this->patch( 'Bao', array( 'tax_id' => 'B-9' ) );
+		$this->patch_affiliate( 'Bao', array( 'tax_id' => 'B-9' ) );
 		$moved = '88 ถนนสีลม กรุงเทพมหานคร 10500';
 		list( $s ) = $this->rest( 'PATCH', '/v1/me', array( 'address' => $moved ), self::as_affiliate( $somchai ) );
 		$this->assertSame( 200, $s );

@@ -36,29 +36,6 @@ class WithholdingTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * PATCHes an affiliate; returns [status, body].
-	 *
-	 * @param string $id   Affiliate.
-	 * @param mixed  $body Body.
-	 * @return array
-	 */
-	private function patch( $id, $body ) {
-		return $this->rest( 'PATCH', '/v1/affiliates/' . $id, $body, $this->sk() );
-	}
-
-	/**
-	 * One affiliate as GET answers it.
-	 *
-	 * @param string $id Affiliate.
-	 * @return array
-	 */
-	private function show( $id ) {
-		list( $s, $d ) = $this->rest( 'GET', '/v1/affiliates/' . $id, null, $this->sk() );
-		$this->assertSame( 200, $s );
-		return $d;
-	}
-
-	/**
 	 * A sale by coupon with a 10 % commission, approved at once (the program's hold is 0).
 	 *
 	 * @param string $coupon   Coupon.
@@ -153,11 +130,11 @@ class WithholdingTest extends Reftrail_Test_Case {
 
 	public function test_an_affiliate_is_exempt_or_not_and_has_a_tax_id() {
 		$made = $this->affiliate( 'lan', array( 'tax_id' => '0312345678-001' ) );
-		$a    = $this->show( 'lan' );
+		$a    = $this->show_affiliate( 'lan' );
 		$this->assertSame( $made['affiliate'], $a );
 		$this->assertSame( array( '0312345678-001', false ), array( $a['tax_id'], $a['withholding_exempt'] ) );
 		$this->assertSame( array( 'payout', 'withholding_exempt', 'tax_id', 'address', 'category' ), array_slice( array_keys( $a ), 4, 5 ), "the server's order" );
-		$this->assertSame( array( null, false ), array( $this->affiliate( 'plain' )['affiliate']['tax_id'], $this->show( 'plain' )['withholding_exempt'] ), 'none unless given' );
+		$this->assertSame( array( null, false ), array( $this->affiliate( 'plain' )['affiliate']['tax_id'], $this->show_affiliate( 'plain' )['withholding_exempt'] ), 'none unless given' );
 		$exempt = $this->affiliate(
 			'shop',
 			array(
@@ -166,12 +143,12 @@ class WithholdingTest extends Reftrail_Test_Case {
 			)
 		)['affiliate'];
 		$this->assertSame( array( true, 'ABC-123' ), array( $exempt['withholding_exempt'], $exempt['tax_id'] ) );
-		$this->assertSame( array( true, true ), array( $exempt['withholding_exempt'], $this->show( 'shop' )['withholding_exempt'] ) );
+		$this->assertSame( array( true, true ), array( $exempt['withholding_exempt'], $this->show_affiliate( 'shop' )['withholding_exempt'] ) );
 
 		// Absent: unchanged; null: the tax id removed; exempt turned on and off.
-		list( $s, $d ) = $this->patch( 'lan', array( 'name' => 'Lan' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'lan', array( 'name' => 'Lan' ) );
 		$this->assertSame( array( 200, '0312345678-001', false ), array( $s, $d['tax_id'], $d['withholding_exempt'] ) );
-		list( $s, $d ) = $this->patch(
+		list( $s, $d ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'withholding_exempt' => true,
@@ -179,10 +156,10 @@ class WithholdingTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertSame( array( 200, null, true ), array( $s, $d['tax_id'], $d['withholding_exempt'] ) );
-		$this->assertSame( $d, $this->show( 'lan' ) );
-		list( $s, $d ) = $this->patch( 'lan', array( 'withholding_exempt' => null ) );
+		$this->assertSame( $d, $this->show_affiliate( 'lan' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'lan', array( 'withholding_exempt' => null ) );
 		$this->assertSame( array( 200, true ), array( $s, $d['withholding_exempt'] ), 'null leaves it' );
-		list( $s, $d ) = $this->patch(
+		list( $s, $d ) = $this->patch_affiliate(
 			'lan',
 			array(
 				'withholding_exempt' => false,
@@ -192,9 +169,9 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 200, str_repeat( '9', 20 ), false ), array( $s, $d['tax_id'], $d['withholding_exempt'] ) );
 
 		// A refused tax id: 400 invalid_tax_id, and nothing else of the body written.
-		$before = $this->show( 'lan' );
+		$before = $this->show_affiliate( 'lan' );
 		foreach ( array( '', '031 234', str_repeat( 'x', 21 ), '٠١٢', 'a_b', "12\n" ) as $bad ) {
-			list( $s, $d ) = $this->patch(
+			list( $s, $d ) = $this->patch_affiliate(
 				'lan',
 				array(
 					'tax_id'             => $bad,
@@ -215,11 +192,11 @@ class WithholdingTest extends Reftrail_Test_Case {
 			);
 			$this->assertSame( array( 400, 'invalid_tax_id' ), array( $s, $d['error']['code'] ?? null ), bin2hex( $bad ) );
 		}
-		list( $s, $d ) = $this->patch( 'lan', array( 'tax_id' => 12345 ) );
+		list( $s, $d ) = $this->patch_affiliate( 'lan', array( 'tax_id' => 12345 ) );
 		$this->assertSame( array( 400, 'invalid_body' ), array( $s, $d['error']['code'] ?? null ) );
-		list( $s, $d ) = $this->patch( 'lan', array( 'withholding_exempt' => 'yes' ) );
+		list( $s, $d ) = $this->patch_affiliate( 'lan', array( 'withholding_exempt' => 'yes' ) );
 		$this->assertSame( array( 400, 'invalid_body' ), array( $s, $d['error']['code'] ?? null ) );
-		$this->assertSame( $before, $this->show( 'lan' ), 'refused changes nothing' );
+		$this->assertSame( $before, $this->show_affiliate( 'lan' ), 'refused changes nothing' );
 		list( $s ) = $this->rest( 'GET', '/v1/affiliates/new', null, $this->sk() );
 		$this->assertSame( 404, $s, 'nor is a refused affiliate created' );
 
@@ -302,7 +279,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->assertSame( array( (string) $net, '180000', '1101801234563' ), array_values( $row ) );
 
 		// Read back the same, whatever the affiliate's tax id or exemption is now.
-		$this->patch(
+		$this->patch_affiliate(
 			'taxed',
 			array(
 				'tax_id'             => null,
@@ -411,11 +388,11 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->sale( 'BAO', 15000000, 'VND' );
 		$pay( gmmktime( 9, 0, 0, 11, 2, 2026 ) );
 		// 2026-11-30, its last second: lan 3,000,000 VND (300,000 withheld) with a new tax id.
-		$this->patch( 'lan', array( 'tax_id' => 'NEW-2' ) );
+		$this->patch_affiliate( 'lan', array( 'tax_id' => 'NEW-2' ) );
 		$this->sale( 'LAN', 30000000, 'VND' );
 		$pay( gmmktime( 23, 59, 59, 11, 30, 2026 ) );
 		// 2026-12-01: outside the period.
-		$this->patch( 'lan', array( 'tax_id' => 'LATER-3' ) );
+		$this->patch_affiliate( 'lan', array( 'tax_id' => 'LATER-3' ) );
 		$this->sale( 'LAN', 40000000, 'VND' );
 		$pay( gmmktime( 0, 0, 0, 12, 1, 2026 ) );
 

@@ -124,6 +124,29 @@ abstract class Reftrail_Test_Case extends TestCase {
 	}
 
 	/**
+	 * PATCHes an affiliate with the secret key; returns [status, body, headers].
+	 *
+	 * @param string $id   Affiliate.
+	 * @param mixed  $body Body.
+	 * @return array
+	 */
+	protected function patch_affiliate( $id, $body ) {
+		return $this->rest( 'PATCH', '/v1/affiliates/' . $id, $body, $this->sk() );
+	}
+
+	/**
+	 * One affiliate as GET answers it.
+	 *
+	 * @param string $id Affiliate.
+	 * @return array
+	 */
+	protected function show_affiliate( $id ) {
+		list( $s, $d ) = $this->rest( 'GET', '/v1/affiliates/' . $id, null, $this->sk() );
+		$this->assertSame( 200, $s );
+		return $d;
+	}
+
+	/**
 	 * Records a click for an affiliate in-process; returns its id.
 	 *
 	 * @param string $affiliate Affiliate.
