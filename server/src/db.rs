@@ -145,20 +145,13 @@ impl Db {
             anyhow::bail!("unsupported database URL (use sqlite://PATH or postgres://…): {url}");
         };
         let mut url = url.to_owned();
-        let mut sqlite_path = None;
+        let sqlite_path = sqlite_file(&url);
         if backend == Backend::Sqlite {
-            let path = url
-                .trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:");
-            let path = path.split('?').next().unwrap_or(path).to_owned();
-            if path != ":memory:" && !path.is_empty() && !url.contains("mode=memory") {
-                sqlite_path = Some(std::path::PathBuf::from(&path));
-                if let Some(dir) = std::path::Path::new(&path).parent() {
-                    if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).with_context(|| {
-                            format!("creating the data directory {}", dir.display())
-                        })?;
-                    }
+            if let Some(dir) = sqlite_path.as_deref().and_then(std::path::Path::parent) {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!("creating the data directory {}", dir.display())
+                    })?;
                 }
             }
             if !url.contains("mode=") {
@@ -263,6 +256,17 @@ impl Db {
     }
 }
 
+/// The file of an SQLite database URL (`sqlite://data/reftrail.db?mode=rwc`); `None` for an
+/// in-memory database or another kind of URL.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (path != ":memory:" && !path.is_empty() && !url.contains("mode=memory"))
+        .then(|| std::path::PathBuf::from(path))
+}
+
 /// `url` without its password, for logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
@@ -298,7 +302,26 @@ pub fn statement_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
 
 #[cfg(test)]
 mod tests {
-    use super::statement_chunks;
+    use super::{sqlite_file, statement_chunks};
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_file_of_an_sqlite_url() {
+        for (url, file) in [
+            ("sqlite://data/reftrail.db", Some("data/reftrail.db")),
+            (
+                "sqlite:///var/lib/reftrail/db.sqlite?mode=rwc",
+                Some("/var/lib/reftrail/db.sqlite"),
+            ),
+            ("sqlite:reftrail.db", Some("reftrail.db")),
+            ("sqlite::memory:", None),
+            ("sqlite://shared?mode=memory&cache=shared", None),
+            ("sqlite://", None),
+            ("postgres://u:p@127.0.0.1/reftrail", None),
+        ] {
+            assert_eq!(sqlite_file(url), file.map(PathBuf::from), "{url}");
+        }
+    }
 
     #[test]
     fn rows_go_in_the_largest_chunks_that_fit() {

@@ -21,6 +21,7 @@
 
 pub mod affiliate_mail;
 pub mod auth;
+pub mod backup;
 pub mod bots;
 pub mod click_cookie;
 pub mod click_writer;

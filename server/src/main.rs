@@ -6,6 +6,7 @@
 //! reftrail-server keys list | create --kind secret|publishable | revoke ID | rotate-cookie-key
 //! reftrail-server seed-demo [--scale N] [--seed N]
 //! reftrail-server export-payout (--id PAYOUT | --create) [--out FILE]
+//! reftrail-server backup --to FILE
 //! ```
 //! Configuration comes from flags or `REFTRAIL_*` variables (and `DATABASE_URL`); credentials
 //! missing at first start are generated and printed once (see `credentials`).
@@ -130,6 +131,12 @@ enum Command {
         /// File to write (default: standard output).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+    },
+    /// Copy the SQLite database to a new file while the server runs (PostgreSQL: pg_dump).
+    Backup {
+        /// The backup file to create; an existing file is never replaced.
+        #[arg(long)]
+        to: std::path::PathBuf,
     },
 }
 
@@ -444,6 +451,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::ExportPayout { id, create, out }) => {
             export_payout(&cli, id.as_deref(), *create, out.as_deref()).await
+        }
+        Some(Command::Backup { to }) => {
+            // Neither migrates nor creates credentials: the copy is of the database as it is.
+            let b = reftrail_server::backup::sqlite(&cli.database, to).await?;
+            println!(
+                "backed up {} to {} ({} bytes, schema version {})",
+                redact(&cli.database),
+                b.path.display(),
+                b.bytes,
+                b.schema_version
+            );
+            Ok(())
         }
     }
 }
