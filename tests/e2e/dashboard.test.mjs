@@ -224,6 +224,48 @@ test('affiliates: create with category, rate and coupon; link builder; magic lin
   await ctx.close();
 });
 
+test('portal on a phone: Share hands a link to the device’s share sheet; a desktop without one has Copy only', async () => {
+  const id = uniqueId('sharer');
+  const { token } = await api(stack, 'POST', '/v1/affiliates', { id, name: 'Nok Srisuk', email: `${id}@affiliates.example`, category: 'influencer' });
+  // The phone's share sheet (LINE, Zalo, Messenger…), as the page sees it: navigator.share.
+  const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.addInitScript(() => {
+    window.shared = [];
+    navigator.share = async (data) => {
+      window.shared.push(data);
+      if (window.shared.length === 2) throw new DOMException('closed', 'AbortError');
+    };
+  });
+  const page = await newPage(phone);
+  await page.goto(`${stack.base}/portal/?lang=th#token=${token}`);
+  await page.waitForSelector('#links');
+  const row = '#links .link-row[data-form="?ref="]';
+  const url = await page.textContent(`${row} code.link`);
+  assert.match(url, new RegExp(`[?&]ref=${id}$`));
+  const share = `${row} button[data-action="share"]`;
+  assert.equal(await page.textContent(share), 'แชร์');
+  assert.equal(await page.getAttribute(share, 'aria-label'), `แชร์: ${url}`);
+  await page.click(share);
+  assert.deepEqual(await page.evaluate(() => window.shared), [{ url }]);
+  // Closed without sharing: nothing to report.
+  await page.click(share);
+  assert.equal(await page.evaluate(() => window.shared.length), 2);
+  assert.equal(await page.$('#notice .notice-bad'), null);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling at phone width (${overflow}px)`);
+  assert.deepEqual(page.errors.map(String), []);
+  await phone.close();
+
+  const desktop = await newContext(browser);
+  const plain = await newPage(desktop);
+  await plain.goto(`${stack.base}/portal/?lang=en#token=${token}`);
+  await plain.waitForSelector('#links');
+  assert.equal(await plain.evaluate(() => typeof navigator.share), 'undefined', 'this desktop browser cannot share');
+  assert.equal(await plain.$('#links button[data-action="share"]'), null);
+  assert.equal(await plain.textContent(`${row} .actions button`), 'Copy');
+  await desktop.close();
+});
+
 test('affiliates: a pending application is approved in one click, and the affiliate is welcomed by email', async () => {
   const id = uniqueId('applicant');
   await api(stack, 'POST', '/v1/affiliates', { id, name: 'Linh Vo', email: `${id}@affiliates.example`, category: 'content', status: 'pending' });

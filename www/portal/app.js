@@ -9,7 +9,7 @@
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
 import { t, pickLocale, intlLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
-import { h, fill, loading, failure, empty, field, copyButton, badge, languagePicker, notify } from '../shared/ui.js';
+import { h, fill, loading, failure, empty, field, copyButton, shareButton, badge, languagePicker, notify } from '../shared/ui.js';
 import { payoutFields } from '../shared/payout.js';
 import { bankName } from '../shared/banks.js';
 import { certificate, printCertificates, oneLine } from '../shared/certificate.js';
@@ -353,7 +353,7 @@ async function render() {
       { class: 'card', id: 'links' },
       links().map(([form, url]) => {
         const [qr, box] = qrButton(url);
-        return h('div', { class: 'link-row', dataset: { form } }, h('code', {}, form), h('code', { class: 'link' }, url), h('div', { class: 'actions' }, copyButton(url), qr), box);
+        return h('div', { class: 'link-row', dataset: { form } }, h('code', {}, form), h('code', { class: 'link' }, url), h('div', { class: 'actions' }, copyButton(url), qr, shareButton(url)), box);
       }),
       h('p', { class: 'hint' }, t('portal.links_hint')),
     ),

@@ -67,6 +67,33 @@ export function notify(text, kind = 'ok') {
   notify.timer = setTimeout(() => box.replaceChildren(), 6000);
 }
 
+/**
+ * A button that opens the device's share sheet with `url` (LINE, Zalo, Messenger… on a phone,
+ * where affiliates share their links); none where the browser cannot share, as on most
+ * desktops, where Copy does the job.
+ */
+export function shareButton(url) {
+  if (typeof navigator.share !== 'function') return null;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      dataset: { action: 'share' },
+      'aria-label': `${t('ui.share')}: ${url}`,
+      onclick: async () => {
+        try {
+          await navigator.share({ url });
+        } catch (err) {
+          // Closing the sheet is a choice, not a failure.
+          if (err?.name !== 'AbortError') notify(t('ui.share_failed'), 'bad');
+        }
+      },
+    },
+    t('ui.share'),
+  );
+}
+
 /** A button that copies `text`. */
 export function copyButton(text, label = t('ui.copy')) {
   return h(
