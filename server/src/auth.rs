@@ -139,8 +139,30 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A caller allowed on merchant routes: the secret key, or the dashboard session (with its
 /// CSRF token on anything but GET).
-#[derive(Clone, Debug)]
-pub struct Merchant;
+#[derive(Clone, Copy, Debug)]
+pub struct Merchant(pub MerchantVia);
+
+/// How a merchant call was authenticated, as the history of changes names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MerchantVia {
+    /// The secret key: a script or the shop's backend.
+    SecretKey,
+    /// The dashboard's sign-in session.
+    Dashboard,
+    /// The server's own command line (`export-payout`), run by its operator.
+    CommandLine,
+}
+
+impl MerchantVia {
+    /// `secret_key`, `dashboard` or `command_line`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MerchantVia::SecretKey => "secret_key",
+            MerchantVia::Dashboard => "dashboard",
+            MerchantVia::CommandLine => "command_line",
+        }
+    }
+}
 
 impl FromRequestParts<AppState> for Merchant {
     type Rejection = AppError;
@@ -149,8 +171,8 @@ impl FromRequestParts<AppState> for Merchant {
         let caller = Caller::from_request_parts(parts, state).await?;
         let safe = parts.method == Method::GET || parts.method == Method::HEAD;
         match caller {
-            Caller::Secret => Ok(Merchant),
-            Caller::Session { csrf_ok } if csrf_ok || safe => Ok(Merchant),
+            Caller::Secret => Ok(Merchant(MerchantVia::SecretKey)),
+            Caller::Session { csrf_ok } if csrf_ok || safe => Ok(Merchant(MerchantVia::Dashboard)),
             Caller::Session { .. } => Err(AppError::forbidden(
                 "csrf_failed",
                 "send the session's CSRF token in X-CSRF-Token",

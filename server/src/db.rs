@@ -108,6 +108,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "certificates",
         include_str!("../migrations/0014_certificates.sql"),
     ),
+    (
+        15,
+        "program_changes",
+        include_str!("../migrations/0015_program_changes.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

@@ -366,7 +366,7 @@ async fn export_payout(
         (None, true) => {
             let res = reftrail_server::routes::payouts::payouts_create(
                 axum::extract::State(state.clone()),
-                reftrail_server::auth::Merchant,
+                reftrail_server::auth::Merchant(reftrail_server::auth::MerchantVia::CommandLine),
                 axum::http::HeaderMap::new(),
                 reftrail_server::error::AppJsonOpt(None),
             )
@@ -381,7 +381,7 @@ async fn export_payout(
     let show = |path: String| {
         reftrail_server::routes::payouts::payouts_show(
             axum::extract::State(state.clone()),
-            reftrail_server::auth::Merchant,
+            reftrail_server::auth::Merchant(reftrail_server::auth::MerchantVia::CommandLine),
             axum::extract::Path(path),
         )
     };

@@ -36,6 +36,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::certificates::certificates_index,
         crate::routes::program::program_show,
         crate::routes::program::program_update,
+        crate::routes::program::program_changes,
         crate::routes::keys::keys_index,
         crate::routes::keys::keys_create,
         crate::routes::keys::keys_revoke,

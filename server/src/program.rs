@@ -439,19 +439,65 @@ pub async fn load(db: &Db) -> Result<Program, AppError> {
     let row = sqlx::query("SELECT value FROM settings WHERE name = 'program'")
         .fetch_optional(&db.pool)
         .await?;
-    match row {
-        Some(r) => {
-            let v: String = r.try_get(0)?;
-            let mut p: Program = serde_json::from_str(&v)?;
-            p.settle_locale();
-            Ok(p)
-        }
-        None => {
-            let mut p = Program::default();
-            p.settle_locale();
-            Ok(p)
-        }
-    }
+    parse(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// The program settings as stored, read inside `tx` (the settings a change replaces).
+pub async fn load_in(tx: &mut crate::db::Tx) -> Result<Program, AppError> {
+    let row = sqlx::query("SELECT value FROM settings WHERE name = 'program'")
+        .fetch_optional(&mut **tx)
+        .await?;
+    parse(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// The stored JSON of the settings (none: the defaults), with the locale settled.
+fn parse(stored: Option<String>) -> Result<Program, AppError> {
+    let mut p = match stored {
+        Some(v) => serde_json::from_str(&v)?,
+        None => Program::default(),
+    };
+    p.settle_locale();
+    Ok(p)
+}
+
+/// One setting a change of the program changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SettingChange {
+    /// The setting's name (`hold_days`, `commission`, …).
+    pub setting: String,
+    /// Its value before, as `GET /v1/program` showed it.
+    #[schema(value_type = Object)]
+    pub before: serde_json::Value,
+    /// Its value after.
+    #[schema(value_type = Object)]
+    pub after: serde_json::Value,
+}
+
+/// The settings that differ between `before` and `after`, by name; never the webhook secret.
+pub fn changed_settings(before: &Program, after: &Program) -> Vec<SettingChange> {
+    let as_map = |p: &Program| match serde_json::to_value(p) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (b, a) = (as_map(before), as_map(after));
+    let mut names: Vec<&String> = b.keys().chain(a.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|name| name.as_str() != "webhook_secret")
+        .filter_map(|name| {
+            let (was, now) = (
+                b.get(name).cloned().unwrap_or_default(),
+                a.get(name).cloned().unwrap_or_default(),
+            );
+            (was != now).then(|| SettingChange {
+                setting: name.clone(),
+                before: was,
+                after: now,
+            })
+        })
+        .collect()
 }
 
 /// Stores the program settings inside `tx`.
@@ -472,6 +518,31 @@ pub async fn store(tx: &mut crate::db::Tx, program: &Program) -> Result<(), AppE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_lists_each_setting_that_differs_by_name_never_the_webhook_secret() {
+        let before = Program::default();
+        assert_eq!(changed_settings(&before, &before.clone()), Vec::new());
+        let mut after = before.clone();
+        after.name = "Shop".into();
+        after.hold_days = 14;
+        after.commission.sale = Some(reftrail::commission::Rate::Percent { rate_bps: 1500 });
+        after.webhook_secret = "whsec_changed".into();
+        let changes = changed_settings(&before, &after);
+        let names: Vec<&str> = changes.iter().map(|c| c.setting.as_str()).collect();
+        assert_eq!(names, ["commission", "hold_days", "name"]);
+        assert_eq!(
+            (&changes[1].before, &changes[1].after),
+            (&serde_json::json!(30), &serde_json::json!(14))
+        );
+        // A nested setting is shown whole, before and after.
+        assert_eq!(changes[0].after["sale"]["rate_bps"], 1500);
+        assert_eq!(changes[0].before["sale"]["rate_bps"], 1000);
+        assert_eq!(
+            changes[0].after["include_shipping"],
+            changes[0].before["include_shipping"]
+        );
+    }
 
     fn with(f: impl FnOnce(&mut Program)) -> Result<(), &'static str> {
         let mut p = Program::default();

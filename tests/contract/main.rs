@@ -21,6 +21,7 @@ mod ledger;
 mod management;
 mod payouts_bank;
 mod privacy;
+mod program_changes;
 mod reports;
 mod withholding;
 mod withholding_certificates;

@@ -454,6 +454,40 @@ test('privacy: a customer found by email, their data downloaded as JSON, then er
   assert.deepEqual(page.errors.map(String), []);
 });
 
+test('settings: the history of changes says when, by whom, and each setting before and after', async () => {
+  const before = await api(stack, 'GET', '/v1/program');
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);
+  await page.reload();
+  await page.waitForSelector('#program-changes');
+  assert.equal(await page.textContent('#program-changes h2'), 'History of changes');
+  const hold = before.hold_days === 14 ? 15 : 14;
+  await page.fill('#s-hold', String(hold));
+  await page.click('#save-program');
+  try {
+    await until(async () => (await api(stack, 'GET', '/v1/program')).hold_days === hold);
+    await page.reload();
+    const first = await page.waitForSelector('#program-changes tbody tr');
+    const cells = await first.$$eval('td', (tds) => tds.map((td) => td.textContent));
+    assert.equal(cells[1], 'Dashboard');
+    assert.equal(await first.$eval('li[data-setting="hold_days"]', (li) => li.textContent), `Hold period (days): ${before.hold_days} → ${hold}`);
+    assert.equal(await first.$$eval('li', (lis) => lis.length), 1, 'only what changed');
+    const api_ = (await api(stack, 'GET', '/v1/program/changes?limit=1')).changes[0];
+    assert.equal(await first.getAttribute('data-id'), api_.id);
+    assert.deepEqual([api_.by, api_.settings], ['dashboard', [{ setting: 'hold_days', before: before.hold_days, after: hold }]]);
+  } finally {
+    await api(stack, 'PUT', '/v1/program', before);
+  }
+  // Put back with the secret key: the newest entry, by the API.
+  await page.reload();
+  const first = await page.waitForSelector('#program-changes tbody tr');
+  assert.equal(await first.$eval('td:nth-child(2)', (td) => td.textContent), 'API (secret key)');
+  assert.equal(await first.$eval('li[data-setting="hold_days"]', (li) => li.textContent), `Hold period (days): ${hold} → ${before.hold_days}`);
+  const box = await (await page.$('#program-changes')).boundingBox();
+  await screenshot(page, 'dashboard-program-changes', { fullPage: true, clip: { x: 0, y: Math.floor(box.y), width: 1280, height: Math.ceil(box.height) } });
+  assert.deepEqual(page.errors.map(String), []);
+});
+
 test('settings: the multi-touch model and the program’s language; the dashboard, portal and store follow it unless a person picks another', async () => {
   const page = await signedIn();
   await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);

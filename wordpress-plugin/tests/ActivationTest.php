@@ -456,7 +456,46 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( str_repeat( 'ต', 200 ), $patched['address'], 'the column holds 600 bytes of Thai' );
 		$this->assertNull( $after['address'], 'the affiliate removes it' );
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
-		$this->assertSame( 15, Reftrail_Schema::VERSION );
+		Reftrail_Schema::upgrade();
+		$this->assertSame( '', $wpdb->last_error );
+	}
+
+	public function test_upgrade_from_15_adds_the_history_of_the_program_settings() {
+		global $wpdb;
+		$t = Reftrail_Db::table( 'program_changes' );
+		$wpdb->query( "DROP TABLE IF EXISTS {$t}" ); // phpcs:ignore
+		$program = get_option( Reftrail_Program::OPTION );
+		$was     = Reftrail_Program::get();
+		update_option( Reftrail_Schema::OPTION, 15 );
+		try {
+			Reftrail_Schema::maybe_upgrade();
+			$exists = $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $t ) );
+			$kept   = Reftrail_Program::get();
+			$empty  = Reftrail_Program::changes( 50, 0 );
+			$body   = $kept;
+			unset( $body['webhook_secret'] );
+			Reftrail_Program::put( array_merge( $body, array( 'hold_days' => $kept['hold_days'] + 1 ) ), 'secret_key' );
+			$after = Reftrail_Program::changes( 50, 0 );
+		} finally {
+			update_option( Reftrail_Program::OPTION, $program );
+			$wpdb->query( "DELETE FROM {$t}" ); // phpcs:ignore
+		}
+		$this->assertSame( $t, $exists );
+		$this->assertSame( $was, $kept, 'the program keeps its settings' );
+		$this->assertSame( array(), $empty, 'no history before the upgrade: nothing is made up' );
+		$this->assertCount( 1, $after );
+		$this->assertSame(
+			array(
+				array(
+					'setting' => 'hold_days',
+					'before'  => $kept['hold_days'],
+					'after'   => $kept['hold_days'] + 1,
+				),
+			),
+			$after[0]['settings']
+		);
+		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
+		$this->assertSame( 16, Reftrail_Schema::VERSION );
 		Reftrail_Schema::upgrade();
 		$this->assertSame( '', $wpdb->last_error );
 	}

@@ -42,6 +42,16 @@ class UninstallTest extends Reftrail_Test_Case {
 		return null !== $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Reftrail_Db::table( 'affiliates' ) ) );
 	}
 
+	/**
+	 * The plugin's tables that exist, short names.
+	 *
+	 * @return string[]
+	 */
+	private function tables() {
+		global $wpdb;
+		return array_values( array_filter( Reftrail_Schema::TABLES, fn( $t ) => null !== $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', Reftrail_Db::table( $t ) ) ) ) );
+	}
+
 	public function test_uninstall_keeps_data_unless_the_owner_chose_to_delete_it() {
 		update_option( Reftrail_Settings::OPTION, array_merge( Reftrail_Settings::get(), array( 'delete_data' => false ) ) );
 		$this->uninstall();
@@ -58,12 +68,14 @@ class UninstallTest extends Reftrail_Test_Case {
 		$this->uninstall();
 		wp_cache_flush();
 		$this->assertFalse( $this->has_tables() );
+		$this->assertSame( array(), $this->tables(), 'every table goes, the history of the settings too' );
 		$this->assertFalse( get_option( Reftrail_Schema::OPTION ) );
 		$this->assertFalse( get_option( Reftrail_Keys::KEYS ) );
 		$this->assertFalse( get_option( Reftrail_Settings::OPTION ) );
 		$this->reactivate();
 		wp_roles()->for_site();
 		$this->assertTrue( $this->has_tables() );
+		$this->assertSame( Reftrail_Schema::TABLES, $this->tables() );
 		$this->assertNotNull( get_role( Reftrail_Schema::ROLE ) );
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 	}

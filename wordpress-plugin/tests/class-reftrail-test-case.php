@@ -177,6 +177,6 @@ abstract class Reftrail_Test_Case extends TestCase {
 	protected function program( array $changes ) {
 		$p = Reftrail_Program::get();
 		unset( $p['webhook_secret'] );
-		Reftrail_Program::put( array_merge( $p, $changes ) );
+		Reftrail_Program::put( array_merge( $p, $changes ), 'secret_key' );
 	}
 }

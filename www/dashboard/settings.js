@@ -201,9 +201,94 @@ function keysSection(api, keys, render) {
   );
 }
 
+// The settings' labels on this page, for the history; others show their API name.
+const SETTING_LABELS = {
+  name: 'dash.program_name',
+  params: 'dash.params',
+  window_days: 'dash.window',
+  model: 'dash.model',
+  multi_touch: 'dash.multi_touch',
+  match_customers: 'dash.match_customers',
+  allowed_origins: 'dash.origins',
+  click_details_days: 'dash.click_details',
+  commission: 'dash.commission',
+  hold_days: 'dash.hold',
+  auto_approve: 'dash.auto_approve',
+  affiliate_emails: 'dash.affiliate_emails',
+  currency: 'dash.report_currency',
+  locale: 'dash.locale',
+  active_by: 'dash.active_by',
+  fraud: 'dash.fraud',
+  webhooks: 'dash.webhooks',
+  withholding: 'dash.withholding',
+  payer: 'dash.payer',
+};
+
+/** A setting's value in the history: plain for a number or text, JSON for the rest. */
+function settingValue(v) {
+  if (v === null || v === undefined) return h('span', { class: 'hint' }, t('dash.setting_unset'));
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return h('code', {}, String(v));
+  return h('pre', { class: 'setting-json' }, JSON.stringify(v, null, 1));
+}
+
+/** Who changed the program's settings, when and how: the latest changes, newest first. */
+function changesSection(changes) {
+  const cols = [t('dash.changed_at'), t('dash.changed_by'), t('dash.changed_settings')];
+  // WordPress names the signed-in user (`user:<login>`).
+  const by = (b) => (b === 'secret_key' || b === 'dashboard' ? t(`dash.by_${b}`) : b.startsWith('user:') ? b.slice(5) : b);
+  return h(
+    'section',
+    { class: 'card', id: 'program-changes' },
+    h('h2', {}, t('dash.program_changes')),
+    h('p', { class: 'hint' }, t('dash.program_changes_hint')),
+    changes.length
+      ? h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'stack' },
+            h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
+            h(
+              'tbody',
+              {},
+              changes.map((c) =>
+                h(
+                  'tr',
+                  { dataset: { id: c.id } },
+                  h('td', { 'data-label': cols[0] }, dateTime(c.at)),
+                  h('td', { 'data-label': cols[1] }, by(c.by)),
+                  h(
+                    'td',
+                    { 'data-label': cols[2] },
+                    h(
+                      'ul',
+                      { class: 'setting-changes' },
+                      c.settings.map((s) =>
+                        h(
+                          'li',
+                          { dataset: { setting: s.setting } },
+                          h('strong', {}, SETTING_LABELS[s.setting] ? t(SETTING_LABELS[s.setting]) : s.setting),
+                          ': ',
+                          settingValue(s.before),
+                          ' → ',
+                          settingValue(s.after),
+                        ),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'hint' }, t('dash.no_program_changes')),
+  );
+}
+
 export async function settings(main, { api, program: p0, render }) {
   clearCharts();
-  const [p, keys] = await Promise.all([api.program(), api.keys()]);
+  const [p, keys, history] = await Promise.all([api.program(), api.keys(), api.programChanges({ limit: 20 })]);
   const cur = p.currency;
   const sale = p.commission.sale;
   const input = (id, value, attrs = {}) => h('input', { id, value: value ?? '', ...attrs });
@@ -368,5 +453,5 @@ export async function settings(main, { api, program: p0, render }) {
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-program' }, t('ui.save'))),
   );
 
-  fill(main, h('h1', {}, t('dash.nav_settings')), form, keysSection(api, keys, render));
+  fill(main, h('h1', {}, t('dash.nav_settings')), form, changesSection(history.changes), keysSection(api, keys, render));
 }

@@ -112,6 +112,8 @@ export function merchant(csrf) {
     certificates: (q) => get('/v1/reports/withholding/certificates', q),
     program: () => get('/v1/program'),
     saveProgram: (p) => send('PUT', '/v1/program', p),
+    // `{limit, offset}`: who changed which settings when, newest first.
+    programChanges: (q) => get('/v1/program/changes', q),
     keys: () => get('/v1/keys'),
     createKey: (kind) => send('POST', '/v1/keys', { kind }),
     revokeKey: (id) => send('DELETE', `/v1/keys/${enc(id)}`),

@@ -114,6 +114,7 @@ pub fn merchant_routes() -> Router<AppState> {
             "/v1/program",
             get(program::program_show).put(program::program_update),
         )
+        .route("/v1/program/changes", get(program::program_changes))
         .route("/v1/keys", get(keys::keys_index).post(keys::keys_create))
         .route("/v1/keys/{id}", axum::routing::delete(keys::keys_revoke))
         .route("/v1/reports/summary", get(reports::reports_summary))

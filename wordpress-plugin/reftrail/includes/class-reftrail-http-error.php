@@ -183,15 +183,16 @@ final class Reftrail_Input {
 	}
 
 	/**
-	 * The limit/offset of a list: limit 1..500 (default 100), offset >= 0.
+	 * The limit/offset of a list: limit 1..500 (default `$default`), offset >= 0.
 	 *
-	 * @param mixed $limit  Query value.
-	 * @param mixed $offset Query value.
+	 * @param mixed $limit   Query value.
+	 * @param mixed $offset  Query value.
+	 * @param int   $default The limit when none is given.
 	 * @return int[]
 	 * @throws Reftrail_Http_Error 400 invalid_query.
 	 */
-	public static function page( $limit, $offset ) {
-		$l = null === $limit ? 100 : ( is_numeric( $limit ) && ctype_digit( (string) $limit ) ? (int) $limit : -1 );
+	public static function page( $limit, $offset, $default = 100 ) {
+		$l = null === $limit ? $default : ( is_numeric( $limit ) && ctype_digit( (string) $limit ) ? (int) $limit : -1 );
 		$o = null === $offset ? 0 : ( is_numeric( $offset ) && ctype_digit( (string) $offset ) ? (int) $offset : -1 );
 		if ( $l < 1 || $l > 500 || $o < 0 ) {
 			throw Reftrail_Http_Error::bad( 'invalid_query', 'limit must be 1 to 500 and offset at least 0' );

@@ -105,7 +105,20 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
-				'put' => array( 'Replaces the program settings. withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer)', $m, 200 ),
+				'put' => array( 'Replaces the program settings; a change is recorded with who made it (GET /v1/program/changes). withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer)', $m, 200 ),
+			),
+			'/v1/program/changes'         => array(
+				'get' => array(
+					'The history of the program settings, newest first (by at, then the later recorded first): {"changes": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", or "user:<user_login>" for a WordPress user), "settings": [{"setting", "before", "after"}] (each top-level setting whose value the change altered, by name, with its whole value before and after; never webhook_secret)}]}, one entry per PUT /v1/program that changed something; 400 invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'limit'  => array( 'integer', '1 to 500; default 50' ),
+							'offset' => array( 'integer', 'Entries to skip (0 or more); default 0' ),
+						),
+					),
+				),
 			),
 			'/v1/privacy/export'          => array( 'post' => array( 'What the program holds about a customer (by email, email_hash or customer_id)', $m, 200 ) ),
 			'/v1/privacy/erase'           => array( 'post' => array( 'Erases a customer from orders, leads and clicks; orders, referrals and affiliate accounts stay', $m, 200 ) ),

@@ -32,6 +32,9 @@ final class Reftrail_Program {
 	 */
 	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created', 'affiliate.approved' );
 
+	/** The settings the history of changes leaves out: the webhook secret is read-only and secret. */
+	const UNRECORDED = array( 'webhook_secret' );
+
 	/** What a payer must be: the message of `invalid_payer`. */
 	const PAYER_RULE = "payer: name (1 to 200 bytes), tax_id (1 to 20 letters, digits or '-') and address (one line of 1 to 600 bytes)";
 
@@ -111,8 +114,17 @@ final class Reftrail_Program {
 	 * @return array
 	 */
 	public static function get() {
-		$stored = get_option( self::OPTION );
-		$p      = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
+		return self::complete( get_option( self::OPTION ) );
+	}
+
+	/**
+	 * A stored program as get() answers it.
+	 *
+	 * @param mixed $stored The option's value.
+	 * @return array
+	 */
+	private static function complete( $stored ) {
+		$p = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
 		if ( null === $p['locale'] ) {
 			$p['locale'] = self::locale_of_currency( $p['currency'] );
 		}
@@ -120,13 +132,15 @@ final class Reftrail_Program {
 	}
 
 	/**
-	 * Checks a program document (fields left out take their defaults), stores it and returns it.
+	 * Checks a program document (fields left out take their defaults), stores it, records what
+	 * it changed and returns it.
 	 *
-	 * @param array $body The decoded body.
+	 * @param array  $body The decoded body.
+	 * @param string $by   Who changes it, as the history names them (`secret_key`, `user:<login>`).
 	 * @return array
-	 * @throws Reftrail_Http_Error 400 naming the first bad field.
+	 * @throws Reftrail_Http_Error 400 naming the first bad field; 503 when the change cannot be recorded.
 	 */
-	public static function put( array $body ) {
+	public static function put( array $body, $by ) {
 		Reftrail_Input::known( $body, array_keys( self::defaults() ) );
 		Reftrail_Input::types(
 			$body,
@@ -179,8 +193,130 @@ final class Reftrail_Program {
 		if ( null === $p['locale'] ) {
 			$p['locale'] = self::locale_of_currency( $p['currency'] );
 		}
-		update_option( self::OPTION, $p, true );
+		self::store( $p, $by );
 		return $p;
+	}
+
+	/**
+	 * Stores a checked program and, when the settings differ from those it replaces, records the
+	 * change, in one transaction. The option's row is locked first, so concurrent changes are
+	 * recorded one after the other, each against the settings it replaced.
+	 *
+	 * @param array  $p  Program.
+	 * @param string $by Who changes it.
+	 * @throws Reftrail_Http_Error 503 when the change cannot be recorded (nothing is stored).
+	 */
+	private static function store( array $p, $by ) {
+		global $wpdb;
+		try {
+			Reftrail_Db::transaction(
+				function () use ( $wpdb, $p, $by ) {
+					$row    = $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s FOR UPDATE", self::OPTION ) );
+					$before = self::complete( maybe_unserialize( (string) $row ) );
+					// update_option() skips a value equal to this request's cached copy, which
+					// another request may have changed since it was read.
+					self::forget_cached();
+					update_option( self::OPTION, $p, true );
+					$settings = self::diff( $before, self::get() );
+					if ( ! $settings ) {
+						return;
+					}
+					$json = wp_json_encode( $settings );
+					$ok   = false !== $json && $wpdb->insert(
+						Reftrail_Db::table( 'program_changes' ),
+						array(
+							'id'         => Reftrail_Db::new_id( 'pc' ),
+							'at'         => Reftrail_Db::now(),
+							'changed_by' => (string) $by,
+							'settings'   => $json,
+						),
+						array( '%s', '%d', '%s', '%s' )
+					);
+					if ( ! $ok ) {
+						throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+					}
+				}
+			);
+		} catch ( Throwable $e ) {
+			// The rollback restored the row, but the cache still holds the value it replaced.
+			self::forget_cached();
+			throw $e;
+		}
+	}
+
+	/**
+	 * Drops this request's cached copy of the program, so the next read is the stored row.
+	 */
+	private static function forget_cached() {
+		wp_cache_delete( 'alloptions', 'options' );
+		wp_cache_delete( self::OPTION, 'options' );
+	}
+
+	/**
+	 * The settings whose JSON value differs between two programs as `GET /v1/program` shows them,
+	 * by name (byte order), each with its whole value before and after; never the unrecorded ones.
+	 *
+	 * @param array $before Program before.
+	 * @param array $after  Program after.
+	 * @return array[] `{"setting", "before", "after"}`.
+	 */
+	private static function diff( array $before, array $after ) {
+		$names = array_diff( array_unique( array_merge( array_keys( $before ), array_keys( $after ) ) ), self::UNRECORDED );
+		sort( $names, SORT_STRING );
+		$out = array();
+		foreach ( $names as $name ) {
+			$b = $before[ $name ] ?? null;
+			$a = $after[ $name ] ?? null;
+			if ( self::canonical( $b ) !== self::canonical( $a ) ) {
+				$out[] = array(
+					'setting' => (string) $name,
+					'before'  => $b,
+					'after'   => $a,
+				);
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * A value with its objects' keys sorted: JSON objects are equal whatever the order of their
+	 * keys, so a commission sent again with its keys reordered is no change.
+	 *
+	 * @param mixed $v Value.
+	 * @return mixed
+	 */
+	private static function canonical( $v ) {
+		if ( ! is_array( $v ) ) {
+			return $v;
+		}
+		$v = array_map( array( __CLASS__, 'canonical' ), $v );
+		if ( ! array_is_list( $v ) ) {
+			ksort( $v, SORT_STRING );
+		}
+		return $v;
+	}
+
+	/**
+	 * The recorded changes of the settings, newest first (the later recorded first within a
+	 * second): `{"id", "at", "by", "settings"}`.
+	 *
+	 * @param int $limit  Limit.
+	 * @param int $offset Offset.
+	 * @return array[]
+	 */
+	public static function changes( $limit, $offset ) {
+		global $wpdb;
+		$t    = Reftrail_Db::table( 'program_changes' );
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, at, changed_by, settings FROM {$t} ORDER BY at DESC, seq DESC LIMIT %d OFFSET %d", $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+		return array_map(
+			fn( $r ) => array(
+				'id'       => $r['id'],
+				'at'       => Reftrail_Db::rfc3339( (int) $r['at'] ),
+				'by'       => $r['changed_by'],
+				'settings' => json_decode( $r['settings'], true ),
+			),
+			$rows
+		);
 	}
 
 	/**

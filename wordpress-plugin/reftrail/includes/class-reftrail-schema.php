@@ -25,9 +25,10 @@ final class Reftrail_Schema {
 	 * payouts, an affiliate's VietQR or PromptPay details and each payout line's snapshot of them;
 	 * 13: when the merchant marked a payout line's transfer as sent; 14: tax withheld from payouts,
 	 * an affiliate's exemption and tax id, and each payout line's tax and tax id; 15: an
-	 * affiliate's postal address, which withholding tax certificates name).
+	 * affiliate's postal address, which withholding tax certificates name; 16: the history of the
+	 * program's settings, `GET /v1/program/changes`).
 	 */
-	const VERSION = 15;
+	const VERSION = 16;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -39,7 +40,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -322,6 +323,19 @@ final class Reftrail_Schema {
   last_error varchar(500) DEFAULT NULL,
   PRIMARY KEY  (id),
   KEY due (sent_at,failed_at,next_at)
+) $c;";
+		// One row per `PUT /v1/program` that changed something (Reftrail_Program::put): `settings`
+		// is the JSON list of `{"setting", "before", "after"}`; `seq` orders the changes of one
+		// second as they were made.
+		$sql[] = "CREATE TABLE {$t('program_changes')} (
+  seq bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  id varchar(40) NOT NULL,
+  at bigint(20) NOT NULL,
+  changed_by varchar(100) NOT NULL,
+  settings longtext NOT NULL,
+  PRIMARY KEY  (seq),
+  UNIQUE KEY id (id),
+  KEY at (at)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

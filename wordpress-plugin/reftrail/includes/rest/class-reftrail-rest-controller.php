@@ -42,8 +42,8 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
-	 * Who is calling: `['kind' => anonymous|secret|publishable|merchant|affiliate|user,
-	 * 'affiliate' => id|null]`.
+	 * Who is calling: `['kind' => anonymous|secret|publishable|session|merchant|affiliate|user,
+	 * 'affiliate' => id|null]`, with `'user' => WordPress user id` for a session or a merchant.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return array
@@ -77,6 +77,7 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 			return array(
 				'kind'      => 'session',
 				'affiliate' => null,
+				'user'      => (int) $session['user_id'],
 				'csrf_ok'   => '' !== $sent && hash_equals( $session['csrf_token'], $sent ),
 			);
 		}
@@ -86,6 +87,7 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 				return array(
 					'kind'      => 'merchant',
 					'affiliate' => null,
+					'user'      => (int) $user->ID,
 				);
 			}
 			$aff = Reftrail_Affiliates::by_user( $user->ID );
@@ -132,6 +134,26 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 			}
 		}
 		throw new Reftrail_Http_Error( 401, 'unauthorized', 'unknown or revoked credentials' );
+	}
+
+	/**
+	 * Who makes a merchant request, as the program's history of changes names them: `secret_key`,
+	 * or `user:<user_login>` for a WordPress user, signed in to WordPress or to the dashboard.
+	 *
+	 * @param WP_REST_Request $request Request that passed merchant_permissions_check().
+	 * @return string
+	 * @throws Reftrail_Http_Error 403 for any other caller.
+	 */
+	public static function actor( WP_REST_Request $request ) {
+		$c = self::caller( $request );
+		if ( 'secret' === $c['kind'] ) {
+			return 'secret_key';
+		}
+		$user = in_array( $c['kind'], array( 'session', 'merchant' ), true ) ? get_userdata( $c['user'] ) : false;
+		if ( ! $user ) {
+			throw new Reftrail_Http_Error( 403, 'forbidden', 'this credential cannot call merchant routes' );
+		}
+		return 'user:' . $user->user_login;
 	}
 
 	/**

@@ -628,12 +628,12 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET/PUT /v1/program`.
+ * `GET/PUT /v1/program`, `GET /v1/program/changes`.
  */
 class Reftrail_REST_Program_Controller extends Reftrail_REST_Controller {
 
 	/**
-	 * Registers the route.
+	 * Registers the routes.
 	 */
 	public function register_routes() {
 		register_rest_route(
@@ -647,10 +647,36 @@ class Reftrail_REST_Program_Controller extends Reftrail_REST_Controller {
 				),
 				array(
 					'methods'             => 'PUT',
-					'callback'            => fn( $r ) => $this->run( fn() => array_merge( Reftrail_Program::put( self::body( $r ) ), array( 'webhook_secret' => (string) get_option( Reftrail_Keys::WEBHOOK, '' ) ) ) ),
+					'callback'            => fn( $r ) => $this->run( fn() => array_merge( Reftrail_Program::put( self::body( $r ), self::actor( $r ) ), array( 'webhook_secret' => (string) get_option( Reftrail_Keys::WEBHOOK, '' ) ) ) ),
 					'permission_callback' => array( $this, 'merchant_permissions_check' ),
 				),
 			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/program/changes',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_changes' ),
+					'permission_callback' => array( $this, 'merchant_permissions_check' ),
+				),
+			)
+		);
+	}
+
+	/**
+	 * The history of the program's settings, newest first (`?limit&offset`, 50 by default).
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_changes( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ), 50 );
+				return array( 'changes' => Reftrail_Program::changes( $limit, $offset ) );
+			}
 		);
 	}
 }
