@@ -7,8 +7,9 @@
 //! replaces an existing file. PostgreSQL has its own tool for this, `pg_dump`.
 
 use anyhow::{bail, Context as _};
-use sqlx::{Connection as _, Row as _};
+use sqlx::{ConnectOptions as _, Connection as _, Row as _};
 use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
 
 /// What a backup wrote.
 #[derive(Debug)]
@@ -97,7 +98,10 @@ async fn copy(source: &Path, partial: &Path, to: &Path) -> anyhow::Result<Backup
 async fn open(path: &Path, mode: &str) -> anyhow::Result<sqlx::AnyConnection> {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode={mode}", path_text(path)?);
-    sqlx::AnyConnection::connect(&url)
+    // Copying and checking a large database takes seconds by nature: not a slow statement to warn of.
+    sqlx::any::AnyConnectOptions::from_str(&url)?
+        .disable_statement_logging()
+        .connect()
         .await
         .with_context(|| format!("opening {}", path.display()))
 }
