@@ -454,6 +454,31 @@ test('privacy: a customer found by email, their data downloaded as JSON, then er
   assert.deepEqual(page.errors.map(String), []);
 });
 
+test('settings: the script tag to paste, for this server, and whether clicks arrive', async () => {
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);
+  await page.reload();
+  await page.waitForSelector('#install-tag');
+  assert.equal(await page.textContent('#install h2'), 'Add the tracker to your shop');
+  const tag = await page.textContent('#install-tag');
+  assert.equal(tag, `<script async src="${stack.base}/reftrail/loader.js" data-endpoint="${stack.base}" data-key="pk_…"></script>`);
+  // The loader it names is there.
+  const loader = await fetch(`${stack.base}/reftrail/loader.js`);
+  assert.equal(loader.status, 200);
+  // The check: the demo's clicks of the last day, as the reports API counts them.
+  await page.waitForFunction(() => !document.querySelector('#install-check .state-loading'));
+  const since = new Date(Date.now() - 86400000).toISOString();
+  const k = (await api(stack, 'GET', `/v1/reports/summary?from=${encodeURIComponent(since)}`)).kpis;
+  assert.ok(k.clicks > 0, 'the seeded demo has clicks today');
+  assert.match(await page.textContent('#install-check'), /^Working: in the last 24 hours [\d,]+ clicks and [\d,]+ sales reached the program\.$/);
+  const shown = (await page.textContent('#install-check')).match(/hours ([\d,]+) clicks/)[1].replaceAll(',', '');
+  assert.ok(Math.abs(Number(shown) - k.clicks) <= 2, `${shown} clicks shown, ${k.clicks} counted`);
+  assert.ok(await page.isVisible('#install button'), 'a copy button');
+  const box = await (await page.$('#install')).boundingBox();
+  await screenshot(page, 'dashboard-install', { fullPage: true, clip: { x: 0, y: Math.floor(box.y), width: 1280, height: Math.ceil(box.height) } });
+  assert.deepEqual(page.errors.map(String), []);
+});
+
 test('settings: the history of changes says when, by whom, and each setting before and after', async () => {
   const before = await api(stack, 'GET', '/v1/program');
   const page = await signedIn();

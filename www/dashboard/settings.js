@@ -3,10 +3,11 @@
 // webhooks, the tax withheld from payouts and the shop as tax certificates name the payer; and the
 // API keys.
 
-import { t, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
+import { t, num, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, loading, copyButton, badge } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { oneLine } from '../shared/certificate.js';
+import { apiBase } from '../shared/api.js';
 
 const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -231,6 +232,39 @@ function settingValue(v) {
   return h('pre', { class: 'setting-json' }, JSON.stringify(v, null, 1));
 }
 
+/**
+ * How to add the tracker to the shop: the script tag for this server (WordPress adds it itself),
+ * and whether clicks arrive, so a storefront developer sees the tag work.
+ */
+function installSection(api) {
+  const base = new URL(apiBase() || '/', location.href).href.replace(/\/+$/, '');
+  const tag = `<script async src="${base}/reftrail/loader.js" data-endpoint="${base}" data-key="pk_…"></script>`;
+  const plugin = (window.REFTRAIL_PAGES || {}).tracker === 'plugin';
+  const seen = h('p', { id: 'install-check', role: 'status' }, loading(t('ui.loading')));
+  api
+    .summary({ from: new Date(Date.now() - 86400000).toISOString() })
+    .then((s) => {
+      const k = s.kpis;
+      fill(seen, k.clicks ? t('dash.install_seen', { clicks: num(k.clicks), sales: num(k.sales.gross) }) : t('dash.install_none'));
+    })
+    .catch((err) => fill(seen, failure(err)));
+  return h(
+    'section',
+    { class: 'card', id: 'install' },
+    h('h2', {}, t('dash.install')),
+    plugin
+      ? h('p', {}, t('dash.install_plugin'))
+      : [
+          h('p', { class: 'hint' }, t('dash.install_hint')),
+          h('pre', { id: 'install-tag' }, tag),
+          h('div', { class: 'row' }, copyButton(tag)),
+          h('p', { class: 'hint' }, t('dash.install_key_hint')),
+          h('p', { class: 'hint' }, t('dash.install_proxy_hint')),
+        ],
+    seen,
+  );
+}
+
 /** Who changed the program's settings, when and how: the latest changes, newest first. */
 function changesSection(changes) {
   const cols = [t('dash.changed_at'), t('dash.changed_by'), t('dash.changed_settings')];
@@ -453,5 +487,5 @@ export async function settings(main, { api, program: p0, render }) {
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-program' }, t('ui.save'))),
   );
 
-  fill(main, h('h1', {}, t('dash.nav_settings')), form, changesSection(history.changes), keysSection(api, keys, render));
+  fill(main, h('h1', {}, t('dash.nav_settings')), installSection(api), form, changesSection(history.changes), keysSection(api, keys, render));
 }

@@ -151,6 +151,8 @@ final class Reftrail_Admin {
 		$config = array(
 			'apiBase' => untrailingslashit( rest_url( 'reftrail' ) ),
 			'headers' => array( 'X-WP-Nonce' => wp_create_nonce( 'wp_rest' ) ),
+			// The plugin prints the tracker's tag itself: the dashboard has nothing to paste.
+			'tracker' => 'plugin',
 		);
 		echo '<div class="wrap reftrail-admin">';
 		if ( is_file( REFTRAIL_DIR . '/www/dashboard/app.js' ) ) {

@@ -106,6 +106,14 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
       const web = csv.find((r) => r[4] === orderId);
       assert.deepEqual([web[6], web[7], web[12]], ['USD', '49.90', 'false'], web.join(','));
       assert.ok(csv.some((r) => r[4] === String(checkout.order_id)), csv.join('\n'));
+      // Settings: the plugin prints the tracker's tag itself, so there is none to paste; the
+      // history of changes loads through the REST nonce.
+      await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/settings`);
+      await admin.reload();
+      await admin.locator('#reftrail-dashboard #program-changes').waitFor({ timeout: 15000 });
+      await admin.locator('#reftrail-dashboard #install-check:not(:has(.state-loading))').waitFor({ timeout: 15000 });
+      assert.match(await admin.locator('#reftrail-dashboard #install').innerText(), /The WordPress plugin adds the tracker to every page of your site/);
+      assert.equal(await admin.locator('#reftrail-dashboard #install-tag').count(), 0);
     } else {
       assert.ok((await admin.content()).includes('Recent clicks'));
     }
