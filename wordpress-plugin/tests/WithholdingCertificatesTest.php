@@ -27,18 +27,6 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 	const THAI = '123/45 หมู่ 6 ถนนสุขุมวิท แขวงคลองเตย เขตคลองเตย กรุงเทพมหานคร 10110';
 
 	/**
-	 * PUTs the program with `$changes`; returns [status, body].
-	 *
-	 * @param array $changes Fields.
-	 * @return array
-	 */
-	private function put_program( array $changes ) {
-		list( , $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
-		unset( $p['webhook_secret'] );
-		return $this->rest( 'PUT', '/v1/program', array_merge( $p, $changes ), $this->sk() );
-	}
-
-	/**
 	 * The program as GET answers it.
 	 *
 	 * @return array
@@ -57,29 +45,6 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 	 */
 	private static function as_affiliate( array $made ) {
 		return array( 'authorization' => 'Bearer ' . $made['token'] );
-	}
-
-	/**
-	 * A sale by coupon with a 10 % commission, approved at once (the program's hold is 0).
-	 *
-	 * @param string $coupon   Coupon.
-	 * @param int    $amount   Order amount.
-	 * @param string $currency Currency.
-	 */
-	private function sale( $coupon, $amount, $currency = 'THB' ) {
-		list( $s, $d ) = $this->rest(
-			'POST',
-			'/v1/sales',
-			array(
-				'order_id' => 'o_' . wp_generate_password( 10, false ),
-				'amount'   => $amount,
-				'currency' => $currency,
-				'coupon'   => $coupon,
-			),
-			$this->sk()
-		);
-		$this->assertSame( 201, $s, wp_json_encode( $d ) );
-		$this->assertSame( 'approved', $d['referral']['status'] ?? null, wp_json_encode( $d ) );
 	}
 
 	/**
@@ -157,7 +122,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 			'no address text'   => array( $with( array( 'address' => '' ) ), 'invalid_payer' ),
 		);
 		foreach ( $bad as $name => list( $payer, $code ) ) {
-			list( $s, $d ) = $this->put_program(
+			list( $s, $d ) = $this->put_program_rest(
 				array(
 					'payer' => $payer,
 					'name'  => 'Changed',
@@ -168,7 +133,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$this->assertSame( $before, $this->shown_program(), 'refused changes nothing' );
 
 		// Set, in the server's order whatever the body's; the longest name and address pass.
-		list( $s, $d ) = $this->put_program( array( 'payer' => array_reverse( self::PAYER, true ) ) );
+		list( $s, $d ) = $this->put_program_rest( array( 'payer' => array_reverse( self::PAYER, true ) ) );
 		$this->assertSame( array( 200, self::PAYER ), array( $s, $d['payer'] ), wp_json_encode( $d ) );
 		$this->assertSame( self::PAYER, $this->shown_program()['payer'] );
 		$longest = array(
@@ -176,13 +141,13 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 			'tax_id'  => 'TH-' . str_repeat( '0', 17 ),
 			'address' => str_repeat( 'ต', 200 ),
 		);
-		list( $s, $d ) = $this->put_program( array( 'payer' => $longest ) );
+		list( $s, $d ) = $this->put_program_rest( array( 'payer' => $longest ) );
 		$this->assertSame( array( 200, $longest ), array( $s, $d['payer'] ), wp_json_encode( $d ) );
 		$this->assertSame( array( 200, 20, 600 ), array_map( 'strlen', array_values( $longest ) ) );
 		// Null removes it; so does a program without it, as every field left out takes its default.
-		list( $s, $d ) = $this->put_program( array( 'payer' => null ) );
+		list( $s, $d ) = $this->put_program_rest( array( 'payer' => null ) );
 		$this->assertSame( array( 200, null ), array( $s, $d['payer'] ) );
-		$this->put_program( array( 'payer' => self::PAYER ) );
+		$this->put_program_rest( array( 'payer' => self::PAYER ) );
 		$p = $this->shown_program();
 		unset( $p['webhook_secret'], $p['payer'] );
 		list( $s, $d ) = $this->rest( 'PUT', '/v1/program', $p, $this->sk() );
@@ -327,33 +292,33 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$t5 = gmmktime( 0, 0, 0, 12, 1, 2026 );
 
 		// Before the period, though its transfer is marked sent within it.
-		$this->sale( 'SOM', 1000000 );
+		$this->approved_coupon_sale( 'SOM', 1000000 );
 		$p0 = $this->pay( $t0 );
 		$this->sent( $p0, 'somchai', 'THB', gmmktime( 10, 0, 0, 11, 3, 2026 ) );
 		// 2 November: somchai 1,000.00 THB (30.00 withheld), sent an hour later; Bao 500.00 THB
 		// (15.00); lan 2,500,000 VND (250,000), sent on 20 November, and 200.00 THB (6.00); the
 		// exempt affiliate 1,000.00 THB (nothing withheld).
-		$this->sale( 'SOM', 1000000 );
-		$this->sale( 'BAO', 500000 );
-		$this->sale( 'LAN', 25000000, 'VND' );
-		$this->sale( 'LAN', 200000 );
-		$this->sale( 'EX', 1000000 );
+		$this->approved_coupon_sale( 'SOM', 1000000 );
+		$this->approved_coupon_sale( 'BAO', 500000 );
+		$this->approved_coupon_sale( 'LAN', 25000000, 'VND' );
+		$this->approved_coupon_sale( 'LAN', 200000 );
+		$this->approved_coupon_sale( 'EX', 1000000 );
 		$p1 = $this->pay( $t1 );
 		$this->sent( $p1, 'somchai', 'THB', $t1 + 3600 );
 		$this->sent( $p1, 'lan', 'VND', $t4 );
 		// 10 November, somchai with a new tax id: 2,345.60 THB (70.37 withheld, half to even);
 		// lan 3,000,000 VND (300,000).
 		$this->patch_affiliate( 'somchai', array( 'tax_id' => 'NEW-2' ) );
-		$this->sale( 'SOM', 2345600 );
-		$this->sale( 'LAN', 30000000, 'VND' );
+		$this->approved_coupon_sale( 'SOM', 2345600 );
+		$this->approved_coupon_sale( 'LAN', 30000000, 'VND' );
 		$p2 = $this->pay( $t2 );
 		// The period's last second: Bao 300.00 THB (9.00); lan 1,500,000 VND, under the threshold.
-		$this->sale( 'BAO', 300000 );
-		$this->sale( 'LAN', 15000000, 'VND' );
+		$this->approved_coupon_sale( 'BAO', 300000 );
+		$this->approved_coupon_sale( 'LAN', 15000000, 'VND' );
 		$p3 = $this->pay( $t3 );
 		// After the period.
 		$this->patch_affiliate( 'somchai', array( 'tax_id' => 'LATER-3' ) );
-		$this->sale( 'SOM', 1000000 );
+		$this->approved_coupon_sale( 'SOM', 1000000 );
 		$this->pay( $t5 );
 		// The payee as they are now: Bao gives a tax id, somchai moves.
 		$this->patch_affiliate( 'Bao', array( 'tax_id' => 'B-9' ) );

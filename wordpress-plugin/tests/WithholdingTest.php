@@ -24,41 +24,6 @@ class WithholdingTest extends Reftrail_Test_Case {
 	);
 
 	/**
-	 * PUTs the program with `$changes`; returns [status, body].
-	 *
-	 * @param array $changes Fields.
-	 * @return array
-	 */
-	private function put_program( array $changes ) {
-		list( , $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
-		unset( $p['webhook_secret'] );
-		return $this->rest( 'PUT', '/v1/program', array_merge( $p, $changes ), $this->sk() );
-	}
-
-	/**
-	 * A sale by coupon with a 10 % commission, approved at once (the program's hold is 0).
-	 *
-	 * @param string $coupon   Coupon.
-	 * @param int    $amount   Order amount.
-	 * @param string $currency Currency.
-	 */
-	private function sale( $coupon, $amount, $currency = 'THB' ) {
-		list( $s, $d ) = $this->rest(
-			'POST',
-			'/v1/sales',
-			array(
-				'order_id' => 'o_' . wp_generate_password( 10, false ),
-				'amount'   => $amount,
-				'currency' => $currency,
-				'coupon'   => $coupon,
-			),
-			$this->sk()
-		);
-		$this->assertSame( 201, $s, wp_json_encode( $d ) );
-		$this->assertSame( 'approved', $d['referral']['status'] ?? null, wp_json_encode( $d ) );
-	}
-
-	/**
 	 * The line of an affiliate in a payout view.
 	 *
 	 * @param array  $payout    Payout view.
@@ -95,10 +60,10 @@ class WithholdingTest extends Reftrail_Test_Case {
 			'too large' => array( $rule( array( 'threshold' => Reftrail_Input::MAX_AMOUNT + 1 ) ) ),
 			'21 rules'  => array_map( fn( $i ) => $rule( array( 'currency' => 'A' . chr( 65 + intdiv( $i, 26 ) ) . chr( 65 + $i % 26 ) ) ), range( 0, 20 ) ),
 		) as $name => $bad ) {
-			list( $s, $d ) = $this->put_program( array( 'withholding' => $bad ) );
+			list( $s, $d ) = $this->put_program_rest( array( 'withholding' => $bad ) );
 			$this->assertSame( array( 400, 'invalid_withholding' ), array( $s, $d['error']['code'] ?? null ), $name );
 		}
-		list( , $d ) = $this->put_program( array( 'withholding' => array( $rule( array( 'rate_bps' => 0 ) ) ) ) );
+		list( , $d ) = $this->put_program_rest( array( 'withholding' => array( $rule( array( 'rate_bps' => 0 ) ) ) ) );
 		$this->assertSame( 'withholding: rate_bps must be 1 to 5000 (50 %)', $d['error']['message'], "the server's message" );
 		// A body of the wrong shape: the server refuses it as it reads it.
 		foreach ( array(
@@ -108,7 +73,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 			'a string rate' => array( $rule( array( 'rate_bps' => '1000' ) ) ),
 			'not a list'    => $vnd,
 		) as $name => $bad ) {
-			list( $s, $d ) = $this->put_program( array( 'withholding' => $bad ) );
+			list( $s, $d ) = $this->put_program_rest( array( 'withholding' => $bad ) );
 			$this->assertSame( array( 400, 'invalid_body' ), array( $s, $d['error']['code'] ?? null ), $name );
 		}
 		list( , $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
@@ -116,7 +81,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 
 		// Twenty rules at the limits are fine, and read back as given.
 		$ok = array_merge( array( $vnd, self::THB, $rule( array( 'currency' => 'USD', 'rate_bps' => 5000, 'threshold' => Reftrail_Input::MAX_AMOUNT ) ) ), array_map( fn( $i ) => $rule( array( 'currency' => 'X' . chr( 65 + $i ) . 'Z', 'rate_bps' => 1, 'threshold' => 0 ) ), range( 0, 16 ) ) );
-		list( $s, $d ) = $this->put_program( array( 'withholding' => $ok ) );
+		list( $s, $d ) = $this->put_program_rest( array( 'withholding' => $ok ) );
 		$this->assertSame( 200, $s, wp_json_encode( $d ) );
 		$this->assertSame( $ok, $d['withholding'] );
 		list( , $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
@@ -245,9 +210,9 @@ class WithholdingTest extends Reftrail_Test_Case {
 				'coupons'            => array( 'EXEMPT' ),
 			)
 		);
-		$this->sale( 'TAXED', 60000000 );
-		$this->sale( 'UNDER', 49999990 );
-		$this->sale( 'EXEMPT', 60000000 );
+		$this->approved_coupon_sale( 'TAXED', 60000000 );
+		$this->approved_coupon_sale( 'UNDER', 49999990 );
+		$this->approved_coupon_sale( 'EXEMPT', 60000000 );
 		list( $s, $p ) = $this->rest( 'POST', '/v1/payouts', null, $this->sk() );
 		$this->assertSame( 201, $s, wp_json_encode( $p ) );
 		$net = 6000000 - 180000;
@@ -335,7 +300,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 				'coupons'      => array( 'SOM' ),
 			)
 		);
-		$this->sale( 'SOM', 60000000 );
+		$this->approved_coupon_sale( 'SOM', 60000000 );
 		list( $s, $p ) = $this->rest( 'POST', '/v1/payouts', null, $this->sk() );
 		$this->assertSame( 201, $s, wp_json_encode( $p ) );
 		$this->assertSame( array( 6000000, 180000, 5820000 ), array( $p['lines'][0]['gross'], $p['lines'][0]['withheld'], $p['lines'][0]['amount'] ) );
@@ -379,21 +344,21 @@ class WithholdingTest extends Reftrail_Test_Case {
 			return $p;
 		};
 		// 2026-10-31: outside the period.
-		$this->sale( 'LAN', 50000000, 'VND' );
+		$this->approved_coupon_sale( 'LAN', 50000000, 'VND' );
 		$pay( gmmktime( 12, 0, 0, 10, 31, 2026 ) );
 		// 2026-11-02: lan 2,500,000 VND (250,000 withheld) and 1,000.00 THB (30.00 withheld); Bao
 		// 1,500,000 VND (under the threshold).
-		$this->sale( 'LAN', 25000000, 'VND' );
-		$this->sale( 'LAN', 1000000, 'THB' );
-		$this->sale( 'BAO', 15000000, 'VND' );
+		$this->approved_coupon_sale( 'LAN', 25000000, 'VND' );
+		$this->approved_coupon_sale( 'LAN', 1000000, 'THB' );
+		$this->approved_coupon_sale( 'BAO', 15000000, 'VND' );
 		$pay( gmmktime( 9, 0, 0, 11, 2, 2026 ) );
 		// 2026-11-30, its last second: lan 3,000,000 VND (300,000 withheld) with a new tax id.
 		$this->patch_affiliate( 'lan', array( 'tax_id' => 'NEW-2' ) );
-		$this->sale( 'LAN', 30000000, 'VND' );
+		$this->approved_coupon_sale( 'LAN', 30000000, 'VND' );
 		$pay( gmmktime( 23, 59, 59, 11, 30, 2026 ) );
 		// 2026-12-01: outside the period.
 		$this->patch_affiliate( 'lan', array( 'tax_id' => 'LATER-3' ) );
-		$this->sale( 'LAN', 40000000, 'VND' );
+		$this->approved_coupon_sale( 'LAN', 40000000, 'VND' );
 		$pay( gmmktime( 0, 0, 0, 12, 1, 2026 ) );
 
 		list( $s, $csv, $h ) = $this->rest( 'GET', '/v1/reports/withholding.csv?from=2026-11-01&to=2026-11-30', null, $this->sk() );

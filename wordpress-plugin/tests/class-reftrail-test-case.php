@@ -124,6 +124,42 @@ abstract class Reftrail_Test_Case extends TestCase {
 	}
 
 	/**
+	 * PUTs the program as it is with `$changes` through the REST route, with the secret key;
+	 * returns [status, body, headers].
+	 *
+	 * @param array $changes Fields.
+	 * @return array
+	 */
+	protected function put_program_rest( array $changes ) {
+		list( , $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
+		unset( $p['webhook_secret'] );
+		return $this->rest( 'PUT', '/v1/program', array_merge( $p, $changes ), $this->sk() );
+	}
+
+	/**
+	 * A verified sale by coupon, approved at once (the test's program holds nothing).
+	 *
+	 * @param string $coupon   Coupon.
+	 * @param int    $amount   Order amount, minor units.
+	 * @param string $currency Currency.
+	 */
+	protected function approved_coupon_sale( $coupon, $amount, $currency = 'THB' ) {
+		list( $s, $d ) = $this->rest(
+			'POST',
+			'/v1/sales',
+			array(
+				'order_id' => 'o_' . wp_generate_password( 10, false ),
+				'amount'   => $amount,
+				'currency' => $currency,
+				'coupon'   => $coupon,
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $s, wp_json_encode( $d ) );
+		$this->assertSame( 'approved', $d['referral']['status'] ?? null, wp_json_encode( $d ) );
+	}
+
+	/**
 	 * PATCHes an affiliate with the secret key; returns [status, body, headers].
 	 *
 	 * @param string $id   Affiliate.
