@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, mailBody, CREDS } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, uniqueId, until, screenshot, mailBody, CREDS, signedInPage, creditApproved } from './harness.mjs';
 
 let stack;
 let browser;
@@ -28,12 +28,7 @@ after(async () => {
   if (stack) await stopStack(stack);
 });
 
-async function signedIn(hash, viewport = { width: 1100, height: 1200 }) {
-  const ctx = await newContext(browser, { viewport });
-  const page = await newPage(ctx);
-  await dashboardSignIn(stack, page, hash);
-  return page;
-}
+const signedIn = (hash, viewport) => signedInPage(browser, stack, hash, viewport);
 
 /** The HTTP status of a GET with the secret key. */
 async function statusOf(p) {
@@ -43,12 +38,6 @@ async function statusOf(p) {
 }
 
 /** A sale credited to `affiliate` through its coupon, its referral approved. */
-async function creditApproved(coupon, amount, currency) {
-  const sale = await api(stack, 'POST', '/v1/sales', { order_id: uniqueId('order'), amount, currency, coupon });
-  assert.ok(sale.referral, `the sale with ${coupon} is credited`);
-  await api(stack, 'POST', `/v1/referrals/${sale.referral.id}/approve`);
-  return sale.referral;
-}
 
 /** Creates a batch of `currency` in the payouts view and answers its id (from the API). */
 async function createBatch(page, currency) {
@@ -148,9 +137,9 @@ test('payouts: a PromptPay batch in THB (QR, no CSV), then a VND batch with a Pa
   ids.paypal = uniqueId('pp');
   const paypalCoupon = `PAYPAL${Date.now().toString(36).toUpperCase()}`;
   await api(stack, 'POST', '/v1/affiliates', { id: ids.paypal, name: 'Paula Pay', email: `${ids.paypal}@affiliates.example`, payout_email: `paypal-${ids.paypal}@affiliates.example`, category: 'content', coupons: [paypalCoupon] });
-  await creditApproved(ids.vietqrCoupon, 2500000, 'VND');
-  await creditApproved(ids.promptpayCoupon, 125000, 'THB');
-  await creditApproved(paypalCoupon, 1000000, 'VND');
+  await creditApproved(stack, ids.vietqrCoupon, 2500000, 'VND');
+  await creditApproved(stack, ids.promptpayCoupon, 125000, 'THB');
+  await creditApproved(stack, paypalCoupon, 1000000, 'VND');
 
   const page = await signedIn('#/payouts');
   await page.waitForSelector('#balances');

@@ -12,7 +12,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, until, screenshot, signedInPage, creditApproved } from './harness.mjs';
 
 let stack;
 let browser;
@@ -59,12 +59,7 @@ after(async () => {
   if (stack) await stopStack(stack);
 });
 
-async function signedIn(hash, viewport = { width: 1100, height: 1200 }) {
-  const ctx = await newContext(browser, { viewport });
-  const page = await newPage(ctx);
-  await dashboardSignIn(stack, page, hash);
-  return page;
-}
+const signedIn = (hash, viewport) => signedInPage(browser, stack, hash, viewport);
 
 async function portal(id, lang) {
   const { token } = await api(stack, 'POST', `/v1/affiliates/${id}/token`);
@@ -76,11 +71,6 @@ async function portal(id, lang) {
 }
 
 /** A sale credited to the affiliate of `coupon`, its referral approved. */
-async function creditApproved(coupon, amount, currency) {
-  const sale = await api(stack, 'POST', '/v1/sales', { order_id: uniqueId('order'), amount, currency, coupon });
-  assert.ok(sale.referral, `the sale with ${coupon} is credited`);
-  await api(stack, 'POST', `/v1/referrals/${sale.referral.id}/approve`);
-}
 
 /** window.print() counted instead of opening the dialog. */
 const stubPrint = (page) =>
@@ -145,13 +135,13 @@ test('certificates view without the shop’s details: it says so and links to Se
   // THB: Somchai twice (60,000 and 70,000 baht of commission, 8 % of the sales), Malee once,
   // Kanya (exempt) once; VND: An once. Somchai's second line is marked sent (a
   // line sent before the later batch was made would come second by its date).
-  await creditApproved('SOMCHAI', 75000000, 'THB');
-  await creditApproved('MALEE', 12500000, 'THB');
-  await creditApproved('KANYA', 12500000, 'THB');
+  await creditApproved(stack, 'SOMCHAI', 75000000, 'THB');
+  await creditApproved(stack, 'MALEE', 12500000, 'THB');
+  await creditApproved(stack, 'KANYA', 12500000, 'THB');
   const first = await api(stack, 'POST', '/v1/payouts', { currency: 'THB' });
-  await creditApproved('SOMCHAI', 87500000, 'THB');
+  await creditApproved(stack, 'SOMCHAI', 87500000, 'THB');
   const second = await api(stack, 'POST', '/v1/payouts', { currency: 'THB' });
-  await creditApproved('ANNGUYEN', 31250000, 'VND');
+  await creditApproved(stack, 'ANNGUYEN', 31250000, 'VND');
   const vnd = await api(stack, 'POST', '/v1/payouts', { currency: 'VND' });
   const line = (p, a) => p.lines.find((l) => l.affiliate === a);
   assert.deepEqual([line(first, ids.somchai).gross, line(first, ids.somchai).withheld], [6000000, 180000]);

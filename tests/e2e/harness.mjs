@@ -248,6 +248,21 @@ export async function dashboardSignIn(stack, page, hash = '') {
   await page.waitForSelector('#sign-out');
 }
 
+/** A new page in its own context, signed in to the dashboard at `hash` (English UI). */
+export async function signedInPage(browser, stack, hash = '', viewport = { width: 1100, height: 1200 }) {
+  const page = await newPage(await newContext(browser, { viewport }));
+  await dashboardSignIn(stack, page, hash);
+  return page;
+}
+
+/** A verified sale by `coupon`, its referral approved at once; answers the referral. */
+export async function creditApproved(stack, coupon, amount, currency) {
+  const sale = await api(stack, 'POST', '/v1/sales', { order_id: uniqueId('order'), amount, currency, coupon });
+  if (!sale.referral) throw new Error(`the sale with ${coupon} is not credited: ${JSON.stringify(sale)}`);
+  await api(stack, 'POST', `/v1/referrals/${sale.referral.id}/approve`);
+  return sale.referral;
+}
+
 /** A unique affiliate id for one test. */
 export function uniqueId(prefix) {
   return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, ARTIFACTS } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, until, screenshot, ARTIFACTS, signedInPage, creditApproved } from './harness.mjs';
 
 let stack;
 let browser;
@@ -61,20 +61,9 @@ after(async () => {
   if (stack) await stopStack(stack);
 });
 
-async function signedIn(hash, viewport = { width: 1100, height: 1200 }) {
-  const ctx = await newContext(browser, { viewport, acceptDownloads: true });
-  const page = await newPage(ctx);
-  await dashboardSignIn(stack, page, hash);
-  return page;
-}
+const signedIn = (hash, viewport) => signedInPage(browser, stack, hash, viewport);
 
 /** A sale credited to the affiliate of `coupon`, its referral approved. */
-async function creditApproved(coupon, amount) {
-  const sale = await api(stack, 'POST', '/v1/sales', { order_id: uniqueId('order'), amount, currency: 'VND', coupon });
-  assert.ok(sale.referral, `the sale with ${coupon} is credited`);
-  await api(stack, 'POST', `/v1/referrals/${sale.referral.id}/approve`);
-  return sale.referral;
-}
 
 /** VND as the English dashboard writes it. */
 const vnd = (n) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'VND' }).format(n);
@@ -160,8 +149,8 @@ test('affiliate form: a tax id (a refused one pointed at), an exempt affiliate w
 test('payouts: gross, tax and paid on the taxed line, the exempt one in full; the QR pays the net; the withholding report', async () => {
   assert.ok(ids.taxed && ids.exempt, 'the affiliates of the tests above');
   // 8 % of the sales: 2,500,000 and 2,000,000 VND of commission, both from the threshold up.
-  await creditApproved(ids.taxedCoupon, 31250000);
-  await creditApproved(ids.exemptCoupon, 25000000);
+  await creditApproved(stack, ids.taxedCoupon, 31250000, 'VND');
+  await creditApproved(stack, ids.exemptCoupon, 25000000, 'VND');
 
   const page = await signedIn('#/payouts');
   await page.waitForSelector('#balances');
