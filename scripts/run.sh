@@ -77,6 +77,15 @@ updated="$(ORIGINS="$origins" node -e '
 if [ -n "$updated" ]; then
   curl -fsS -X PUT -H "$auth" -H 'Content-Type: application/json' --data "$updated" "$base/v1/program" >/dev/null
 fi
+# Demo creatives for the affiliates' portal, when the program has none yet.
+if [ "$(curl -fsS -H "$auth" "$base/v1/creatives?limit=1")" = '{"creatives":[]}' ]; then
+  shop="http://www.shop.test:$shop_port"
+  for body in \
+    "{\"name\":\"Trail shoe text link\",\"kind\":\"link\",\"text\":\"Giày chạy địa hình: giảm 20 % tuần này\",\"landing_url\":\"$shop/store/products/SHOE-RUN-1/\"}" \
+    "{\"name\":\"Trail shoe banner 728×90\",\"kind\":\"image\",\"text\":\"Giày chạy địa hình giảm 20 %\",\"image_url\":\"$shop/store/banners/trail-728x90.svg\",\"landing_url\":\"$shop/store/products/SHOE-RUN-1/\"}"; do
+    curl -fsS -X POST -H "$auth" -H 'Content-Type: application/json' --data "$body" "$base/v1/creatives" >/dev/null
+  done
+fi
 # A fresh portal token for alice (the previous one stops working), for the magic link below.
 token="$(curl -fsS -X POST -H "$auth" "$base/v1/affiliates/alice/token" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).token)')"
 

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "program_changes",
         include_str!("../migrations/0015_program_changes.sql"),
     ),
+    (
+        16,
+        "creatives",
+        include_str!("../migrations/0016_creatives.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

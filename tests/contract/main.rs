@@ -15,6 +15,7 @@ mod attribution;
 mod auth;
 mod clicks;
 mod conversions;
+mod creatives;
 mod credit;
 mod errors;
 mod ledger;

@@ -12,7 +12,7 @@ import { money, decimal, parseMoney, setLocale } from '../../www/shared/i18n.js'
 
 const www = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../www');
 const jsIn = (dir) => fs.readdirSync(path.join(www, dir)).filter((f) => f.endsWith('.js') && f !== 'strings.js').map((f) => `${dir}/${f}`);
-const sources = ['store/shop.js', ...jsIn('shared'), ...jsIn('dashboard'), 'portal/app.js'];
+const sources = ['store/shop.js', ...jsIn('shared'), ...jsIn('dashboard'), ...jsIn('portal')];
 
 function usedKeys() {
   const keys = new Set();
@@ -48,7 +48,9 @@ test('value names used in templates exist: statuses, categories, flags, sources'
     ...['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'].map((c) => `cat.${c}`),
     ...['self_referral', 'bot_user_agent', 'click_velocity', 'conversion_rate'].map((f) => `flag.${f}`),
     ...['coupon', 'cookie', 'click_id', 'touch', 'renewal', 'customer'].map((s) => `source.${s}`),
-    'dash.model_last', 'dash.model_first', 'dash.sort_revenue', 'dash.sort_commission', 'dash.sort_clicks', 'dash.sort_conversion_rate'];
+    'dash.model_last', 'dash.model_first', 'dash.sort_revenue', 'dash.sort_commission', 'dash.sort_clicks', 'dash.sort_conversion_rate',
+    'status.active', 'status.archived', 'dash.creative_kind_link', 'dash.creative_kind_image', 'dash.creatives_active', 'dash.creatives_archived',
+    'dash.no_creatives_active', 'dash.no_creatives_archived'];
   for (const dict of [en, vi, th]) for (const n of names) assert.ok(n in dict, n);
 });
 

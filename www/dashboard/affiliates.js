@@ -41,7 +41,8 @@ export function linkForms(base, id, params, coupons = [], campaign = '') {
   return out;
 }
 
-function defaultShopUrl(program) {
+/** The shop's address: the one last typed here, else the allowed origin that looks public. */
+export function defaultShopUrl(program) {
   const saved = localStorage.getItem('reftrail_shop_url');
   if (saved) return saved;
   // The shop's public address: an allowed origin other than this server's and not a loopback one.

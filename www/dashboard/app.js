@@ -12,10 +12,11 @@ import { payouts } from './payouts.js';
 import { settings } from './settings.js';
 import { privacy } from './privacy.js';
 import { certificates } from './certificates.js';
+import { creatives } from './creatives.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
-const ROUTES = { overview, referrals: ledger, affiliates, payouts, privacy, settings };
+const ROUTES = { overview, referrals: ledger, affiliates, creatives, payouts, privacy, settings };
 // Views opened from another one, which the navigation keeps showing as the current page.
 const SUBVIEWS = { certificates: [certificates, 'payouts'] };
 const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasOwn(SUBVIEWS, name) ? SUBVIEWS[name][0] : null);

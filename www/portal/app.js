@@ -1,11 +1,12 @@
 // The affiliate portal: sign in with a portal token (pasted, or from a magic link
 // `…/portal/#token=at_…&shop=https://shop.example/`) or with a one-time link sent by email
 // (`…/portal/#code=…`, exchanged for a session token `as_…`), then the affiliate's own links (every
-// form, copy buttons, QR codes), coupon codes, clicks, conversions, earnings by status, EPC for a
-// period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
+// form, copy buttons, QR codes), a link to any page of the shop, the merchant's banners and text
+// links with the affiliate's link in them, coupon codes, clicks, conversions, earnings by status,
+// EPC for a period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
 // where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it), their postal address,
 // and the tax certificates of a year to print. Talks only to GET and PATCH /v1/me, GET
-// /v1/me/report, /v1/me/payouts and /v1/me/withholding/certificates.
+// /v1/me/report, /v1/me/payouts, /v1/me/creatives and /v1/me/withholding/certificates.
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
 import { t, pickLocale, intlLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
@@ -14,6 +15,7 @@ import { payoutFields } from '../shared/payout.js';
 import { bankName } from '../shared/banks.js';
 import { certificate, printCertificates, oneLine } from '../shared/certificate.js';
 import { qrSvg } from '../vendor/qrcode.js';
+import { deepLinkBox, creativesBox } from './promote.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -205,9 +207,10 @@ async function render() {
   const iso = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
   let report;
   let history;
+  let promo;
   try {
     const api = affiliate(sessionStorage.getItem(TOKEN));
-    [report, history] = await Promise.all([api.report({ from: iso(from), to: iso(to) }), api.payouts({ limit: 100 })]);
+    [report, history, promo] = await Promise.all([api.report({ from: iso(from), to: iso(to) }), api.payouts({ limit: 100 }), api.creatives({ limit: 100 })]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
     fill(main, failure(err, render));
@@ -288,6 +291,8 @@ async function render() {
     : empty(t('portal.no_referrals'), t('portal.no_referrals_next'));
 
   const certificates = certificatesBox();
+  // Where the affiliate's links go and with which parameter, for deep links and creatives.
+  const linking = { shop: shopUrl(), param: me.link_params[0] || 'ref', id: a.id };
   const paid = report.referrals.filter((r) => r.status === 'paid');
   const cols = [t('portal.paid_at'), t('dash.amount'), t('portal.payout_referrals'), t('portal.payout_ref'), t('portal.sent_to'), t('dash.status')];
   const payoutsBox = history.payouts.length
@@ -357,6 +362,10 @@ async function render() {
       }),
       h('p', { class: 'hint' }, t('portal.links_hint')),
     ),
+    h('h2', {}, t('portal.deep_title')),
+    deepLinkBox(linking),
+    h('h2', {}, t('portal.creatives')),
+    creativesBox(promo.creatives, linking),
     h('h2', {}, t('portal.coupons')),
     a.coupons.length
       ? h('section', { class: 'card', id: 'coupons' }, a.coupons.map((c) => h('div', { class: 'link-row' }, h('code', {}, t('dash.coupon_form')), h('code', {}, c), copyButton(c))), h('p', { class: 'hint' }, t('portal.coupons_hint')))

@@ -114,6 +114,11 @@ export function merchant(csrf) {
     saveProgram: (p) => send('PUT', '/v1/program', p),
     // `{limit, offset}`: who changed which settings when, newest first.
     programChanges: (q) => get('/v1/program/changes', q),
+    // `{status, limit, offset}`: text links and banners for affiliates, newest first.
+    creatives: (q) => get('/v1/creatives', q),
+    createCreative: (body) => send('POST', '/v1/creatives', body),
+    updateCreative: (id, body) => send('PATCH', `/v1/creatives/${enc(id)}`, body),
+    deleteCreative: (id) => send('DELETE', `/v1/creatives/${enc(id)}`),
     keys: () => get('/v1/keys'),
     createKey: (kind) => send('POST', '/v1/keys', { kind }),
     revokeKey: (id) => send('DELETE', `/v1/keys/${enc(id)}`),
@@ -129,6 +134,7 @@ export function affiliate(token) {
     report: (q) => call('GET', '/v1/me/report', { auth, query: q }),
     payouts: (q) => call('GET', '/v1/me/payouts', { auth, query: q }),
     certificates: (q) => call('GET', '/v1/me/withholding/certificates', { auth, query: q }),
+    creatives: (q) => call('GET', '/v1/me/creatives', { auth, query: q }),
   };
 }
 

@@ -4,6 +4,7 @@ pub mod affiliates;
 pub mod certificates;
 pub mod clicks;
 pub mod conversions;
+pub mod creatives;
 pub mod health;
 pub mod idempotency;
 pub mod keys;
@@ -44,6 +45,10 @@ pub fn browser_routes() -> Router<AppState> {
         )
         .route("/v1/me/report", get(me::me_report).options(preflight))
         .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
+        .route(
+            "/v1/me/creatives",
+            get(creatives::me_creatives).options(preflight),
+        )
         .route(
             "/v1/me/withholding/certificates",
             get(certificates::me_certificates).options(preflight),
@@ -115,6 +120,14 @@ pub fn merchant_routes() -> Router<AppState> {
             get(program::program_show).put(program::program_update),
         )
         .route("/v1/program/changes", get(program::program_changes))
+        .route(
+            "/v1/creatives",
+            get(creatives::creatives_index).post(creatives::creatives_create),
+        )
+        .route(
+            "/v1/creatives/{id}",
+            axum::routing::patch(creatives::creatives_update).delete(creatives::creatives_delete),
+        )
         .route("/v1/keys", get(keys::keys_index).post(keys::keys_create))
         .route("/v1/keys/{id}", axum::routing::delete(keys::keys_revoke))
         .route("/v1/reports/summary", get(reports::reports_summary))

@@ -1,0 +1,414 @@
+//! Creatives: the banners and text links a merchant gives affiliates to post. The merchant keeps
+//! them under `/v1/creatives`; an affiliate reads the active ones under `/v1/me/creatives` and
+//! puts their own link on each (the portal builds the link and the HTML to paste).
+
+use crate::harness::*;
+use serde_json::{json, Value};
+
+async fn list(path: &str, who: As) -> Vec<Value> {
+    let r = req("GET", path).who(who).send().await;
+    r.status(200);
+    r.json["creatives"].as_array().expect("creatives").clone()
+}
+
+/// The creatives in `list` named with `mark`, in the list's order.
+fn named<'a>(list: &'a [Value], mark: &str) -> Vec<&'a Value> {
+    list.iter()
+        .filter(|c| c["name"].as_str().is_some_and(|n| n.contains(mark)))
+        .collect()
+}
+
+async fn create(body: &Value) -> Value {
+    let r = req("POST", "/v1/creatives").sk().json(body).send().await;
+    r.status(201);
+    r.json.clone()
+}
+
+#[tokio::test]
+async fn a_merchant_makes_changes_archives_and_deletes_creatives() {
+    let mark = uid("Creative");
+    let started = now_rfc3339(-1);
+    let link = create(&json!({
+        "name": format!("{mark} spring text link"),
+        "kind": "link",
+        "text": "Spring sale: 20% off running shoes",
+        "landing_url": "https://www.shop.test/sale/?season=spring",
+    }))
+    .await;
+    assert!(
+        link["id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{link}"
+    );
+    assert_eq!(link["kind"], "link");
+    assert_eq!(link["text"], "Spring sale: 20% off running shoes");
+    assert_eq!(link["image_url"], Value::Null);
+    assert_eq!(
+        link["landing_url"],
+        "https://www.shop.test/sale/?season=spring"
+    );
+    assert_eq!(link["status"], "active");
+    let created = link["created_at"].as_str().expect("created_at");
+    assert!(
+        created >= started.as_str() && created.ends_with('Z'),
+        "{created}"
+    );
+    assert_eq!(link["updated_at"], link["created_at"]);
+
+    // Vietnamese and Thai text as given; no landing page means the shop's home page.
+    let banner = create(&json!({
+        "name": format!("{mark} banner 728×90 Tết"),
+        "kind": "image",
+        "text": "Giày chạy bộ giảm 20% · ลด 20%",
+        "image_url": "https://cdn.shop.test/banners/tet-728x90.png",
+    }))
+    .await;
+    assert_eq!(banner["kind"], "image");
+    assert_eq!(banner["text"], "Giày chạy bộ giảm 20% · ลด 20%");
+    assert_eq!(
+        banner["image_url"],
+        "https://cdn.shop.test/banners/tet-728x90.png"
+    );
+    assert_eq!(banner["landing_url"], Value::Null);
+    assert_eq!(banner["name"], format!("{mark} banner 728×90 Tết"));
+
+    let all = list("/v1/creatives?limit=500", As::Secret).await;
+    let mine = named(&all, &mark);
+    assert_eq!(mine, vec![&banner, &link], "newest first, as created");
+
+    // A change of some fields leaves the others; `null` removes the landing page.
+    let r = req(
+        "PATCH",
+        &format!("/v1/creatives/{}", link["id"].as_str().unwrap()),
+    )
+    .sk()
+    .json(&json!({"text": "Spring sale: 25% off", "landing_url": null}))
+    .send()
+    .await;
+    r.status(200);
+    let changed = r.json.clone();
+    assert_eq!(changed["text"], "Spring sale: 25% off");
+    assert_eq!(changed["landing_url"], Value::Null);
+    for same in ["id", "name", "kind", "image_url", "status", "created_at"] {
+        assert_eq!(changed[same], link[same], "{same}");
+    }
+    assert!(changed["updated_at"].as_str() >= link["updated_at"].as_str());
+
+    // Becoming a banner needs an image: refused, nothing changed.
+    let path = format!("/v1/creatives/{}", link["id"].as_str().unwrap());
+    req("PATCH", &path)
+        .sk()
+        .json(&json!({"kind": "image", "text": "Not saved"}))
+        .send()
+        .await
+        .error(400, "invalid_image_url");
+    // With one it may; and back to a text link, the image must go with the kind.
+    req("PATCH", &path)
+        .sk()
+        .json(&json!({"kind": "link"}))
+        .send()
+        .await
+        .status(200);
+    let r = req("PATCH", &path)
+        .sk()
+        .json(&json!({"kind": "image", "image_url": "https://cdn.shop.test/b.png"}))
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["image_url"], "https://cdn.shop.test/b.png");
+    assert_eq!(r.json["text"], "Spring sale: 25% off");
+    req("PATCH", &path)
+        .sk()
+        .json(&json!({"kind": "link"}))
+        .send()
+        .await
+        .error(400, "invalid_image_url");
+    let r = req("PATCH", &path)
+        .sk()
+        .json(&json!({"kind": "link", "image_url": null}))
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["image_url"], Value::Null);
+
+    // Archived creatives leave the active list and stay in the archive.
+    let banner_path = format!("/v1/creatives/{}", banner["id"].as_str().unwrap());
+    let r = req("PATCH", &banner_path)
+        .sk()
+        .json(&json!({"status": "archived"}))
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["status"], "archived");
+    let active = list("/v1/creatives?status=active&limit=500", As::Secret).await;
+    let archived = list("/v1/creatives?status=archived&limit=500", As::Secret).await;
+    let ids = |l: Vec<&Value>| l.iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(named(&active, &mark)), vec![link["id"].clone()]);
+    assert_eq!(ids(named(&archived, &mark)), vec![banner["id"].clone()]);
+
+    // Pages.
+    let first = list("/v1/creatives?limit=1", As::Secret).await;
+    assert_eq!(first.len(), 1);
+    let second = list("/v1/creatives?limit=1&offset=1", As::Secret).await;
+    assert_eq!(second.len(), 1);
+    assert_ne!(first[0]["id"], second[0]["id"]);
+    for q in ["?limit=0", "?limit=501", "?offset=-1", "?status=deleted"] {
+        let r = req("GET", &format!("/v1/creatives{q}")).sk().send().await;
+        assert_eq!(r.status, 400, "{q}: {}", r.text);
+    }
+    req("GET", "/v1/creatives?status=gone")
+        .sk()
+        .send()
+        .await
+        .error(400, "invalid_status");
+
+    // Deleted: gone from every list; a second delete or a change finds nothing.
+    let r = req("DELETE", &banner_path).sk().send().await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let all = list("/v1/creatives?limit=500", As::Secret).await;
+    assert_eq!(ids(named(&all, &mark)), vec![link["id"].clone()]);
+    req("DELETE", &banner_path)
+        .sk()
+        .send()
+        .await
+        .error(404, "creative_not_found");
+    req("PATCH", &banner_path)
+        .sk()
+        .json(&json!({"status": "active"}))
+        .send()
+        .await
+        .error(404, "creative_not_found");
+    req("DELETE", &path).sk().send().await;
+}
+
+#[tokio::test]
+async fn bad_creatives_are_refused_and_nothing_is_saved() {
+    let mark = uid("Refused");
+    let long = |n: usize| "a".repeat(n);
+    let good = json!({"name": format!("{mark} ok"), "kind": "image", "text": "Alt text", "image_url": "https://cdn.shop.test/a.png", "landing_url": "https://www.shop.test/"});
+    let with = |k: &str, v: Value| {
+        let mut b = good.clone();
+        b[k] = v;
+        b
+    };
+    let without = |k: &str| {
+        let mut b = good.clone();
+        b.as_object_mut().unwrap().remove(k);
+        b
+    };
+    let cases = [
+        (with("name", json!("")), "invalid_name"),
+        (
+            with("name", json!(format!("{mark}{}", long(121)))),
+            "invalid_name",
+        ),
+        (
+            with("name", json!(format!("{mark}\nsecond line"))),
+            "invalid_name",
+        ),
+        (with("name", json!(7)), "invalid_body"),
+        (without("name"), "invalid_body"),
+        (with("kind", json!("video")), "invalid_kind"),
+        (without("kind"), "invalid_body"),
+        (with("text", json!("")), "invalid_text"),
+        (with("text", json!("   ")), "invalid_text"),
+        (with("text", json!(long(501))), "invalid_text"),
+        (with("text", json!("two\nlines")), "invalid_text"),
+        (with("text", json!("nul\u{0}")), "invalid_text"),
+        (without("image_url"), "invalid_image_url"),
+        (with("image_url", Value::Null), "invalid_image_url"),
+        (
+            with("image_url", json!("javascript:alert(1)")),
+            "invalid_image_url",
+        ),
+        (
+            with("image_url", json!("data:image/png;base64,AAAA")),
+            "invalid_image_url",
+        ),
+        (
+            with("image_url", json!("ftp://cdn.shop.test/a.png")),
+            "invalid_image_url",
+        ),
+        (
+            with("image_url", json!("//cdn.shop.test/a.png")),
+            "invalid_image_url",
+        ),
+        (
+            with("image_url", json!("/banners/a.png")),
+            "invalid_image_url",
+        ),
+        (with("image_url", json!("https://")), "invalid_image_url"),
+        (
+            with("image_url", json!("https://cdn.shop.test/a b.png")),
+            "invalid_image_url",
+        ),
+        (
+            with(
+                "image_url",
+                json!("https://cdn.shop.test/a.png\"onerror=\"x"),
+            ),
+            "invalid_image_url",
+        ),
+        (
+            with(
+                "image_url",
+                json!(format!("https://cdn.shop.test/{}", long(2000))),
+            ),
+            "invalid_image_url",
+        ),
+        (
+            with("landing_url", json!("javascript:alert(1)")),
+            "invalid_landing_url",
+        ),
+        (with("landing_url", json!("/sale/")), "invalid_landing_url"),
+        (
+            with("landing_url", json!("https://user:pw@www.shop.test/")),
+            "invalid_landing_url",
+        ),
+        (
+            with("landing_url", json!("www.shop.test")),
+            "invalid_landing_url",
+        ),
+        (with("status", json!("deleted")), "invalid_status"),
+        (with("colour", json!("red")), "invalid_body"),
+    ];
+    for (body, code) in &cases {
+        let r = req("POST", "/v1/creatives").sk().json(body).send().await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(r.json["error"]["code"], *code, "{body}: {}", r.text);
+        assert!(
+            r.json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{}",
+            r.text
+        );
+    }
+    // A text link has no image.
+    let mut link = without("image_url");
+    link["kind"] = json!("link");
+    link["image_url"] = json!("https://cdn.shop.test/a.png");
+    req("POST", "/v1/creatives")
+        .sk()
+        .json(&link)
+        .send()
+        .await
+        .error(400, "invalid_image_url");
+    // Not JSON at all.
+    req("POST", "/v1/creatives")
+        .sk()
+        .raw("{\"name\":", "application/json")
+        .send()
+        .await
+        .error(400, "invalid_json");
+    let all = list("/v1/creatives?limit=500", As::Secret).await;
+    assert!(named(&all, &mark).is_empty(), "nothing saved: {all:?}");
+
+    // A refused change leaves the creative as it was.
+    let made = create(&good).await;
+    let path = format!("/v1/creatives/{}", made["id"].as_str().unwrap());
+    for (body, code) in [
+        (json!({"name": ""}), "invalid_name"),
+        (
+            json!({"text": "ok", "image_url": "javascript:x"}),
+            "invalid_image_url",
+        ),
+        (json!({"landing_url": "nope"}), "invalid_landing_url"),
+        (json!({"status": "hidden"}), "invalid_status"),
+        (json!({"kind": null}), "invalid_kind"),
+        (json!({"id": "cr_other"}), "invalid_body"),
+    ] {
+        let r = req("PATCH", &path).sk().json(&body).send().await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text);
+        assert_eq!(r.json["error"]["code"], code, "{body}: {}", r.text);
+    }
+    let all = list("/v1/creatives?limit=500", As::Secret).await;
+    assert_eq!(named(&all, &mark), vec![&made], "unchanged");
+    req("DELETE", &path).sk().send().await.status(204);
+}
+
+#[tokio::test]
+async fn only_the_merchant_keeps_creatives_and_affiliates_see_the_active_ones() {
+    let (_id, token) = affiliate(json!({})).await;
+    let aff = As::Bearer(token);
+    let mark = uid("Shared");
+    let live = create(&json!({"name": format!("{mark} live"), "kind": "link", "text": "Shop the new collection", "landing_url": "https://www.shop.test/new/"})).await;
+    let old = create(&json!({"name": format!("{mark} old"), "kind": "image", "text": "Old banner", "image_url": "https://cdn.shop.test/old.png"})).await;
+    req(
+        "PATCH",
+        &format!("/v1/creatives/{}", old["id"].as_str().unwrap()),
+    )
+    .sk()
+    .json(&json!({"status": "archived"}))
+    .send()
+    .await
+    .status(200);
+
+    let seen = list("/v1/me/creatives", aff.clone()).await;
+    let mine = named(&seen, &mark);
+    assert_eq!(mine.len(), 1, "only the active one: {seen:?}");
+    let c = mine[0];
+    for k in [
+        "id",
+        "name",
+        "kind",
+        "text",
+        "image_url",
+        "landing_url",
+        "updated_at",
+    ] {
+        assert_eq!(c[k], live[k], "{k}");
+    }
+    assert!(
+        seen.iter()
+            .all(|c| c.get("status").is_none_or(|s| s == "active")),
+        "{seen:?}"
+    );
+
+    // Who may call what.
+    req("GET", "/v1/me/creatives")
+        .send()
+        .await
+        .error(401, "unauthorized");
+    req("GET", "/v1/me/creatives")
+        .sk()
+        .send()
+        .await
+        .error(403, "forbidden");
+    req("GET", "/v1/creatives")
+        .send()
+        .await
+        .error(401, "unauthorized");
+    for who in [As::Publishable, aff.clone()] {
+        req("GET", "/v1/creatives")
+            .who(who.clone())
+            .send()
+            .await
+            .error(403, "forbidden");
+        req("POST", "/v1/creatives")
+            .who(who.clone())
+            .json(&json!({"name": "x", "kind": "link", "text": "x"}))
+            .send()
+            .await
+            .error(403, "forbidden");
+        req(
+            "DELETE",
+            &format!("/v1/creatives/{}", live["id"].as_str().unwrap()),
+        )
+        .who(who)
+        .send()
+        .await
+        .error(403, "forbidden");
+    }
+    for c in [&live, &old] {
+        req(
+            "DELETE",
+            &format!("/v1/creatives/{}", c["id"].as_str().unwrap()),
+        )
+        .sk()
+        .send()
+        .await
+        .status(204);
+    }
+    let seen = list("/v1/me/creatives", aff).await;
+    assert!(named(&seen, &mark).is_empty());
+}
