@@ -13,9 +13,10 @@
 //! - `GET/POST /v1/affiliates`, `GET/PATCH /v1/affiliates/{id}`, `POST /v1/affiliates/{id}/token`
 //! - `GET /v1/referrals[/{id}]`, `POST /v1/referrals/{id}/approve|reject`
 //! - `GET/POST /v1/payouts`, `GET /v1/payouts/{id}`, `GET /v1/payouts/{id}.csv`
-//! - `GET/PUT /v1/program`, `GET/POST /v1/keys`, `DELETE /v1/keys/{id}`
+//! - `GET/PUT /v1/program`, `GET /v1/program/changes`, `GET/POST /v1/keys`, `DELETE /v1/keys/{id}`
+//! - `GET/POST /v1/creatives`, `PATCH/DELETE /v1/creatives/{id}` (text links and banners)
 //! - `GET /v1/reports/{summary,timeseries,affiliates,categories}`, `GET /v1/balances`
-//! - `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts` (affiliate token)
+//! - `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`, `GET /v1/me/creatives` (affiliate token)
 //! - `POST/GET/DELETE /v1/session` (merchant login for the dashboard)
 //! - `GET /healthz`, `GET /metrics`, `GET /v1/openapi.json`
 
