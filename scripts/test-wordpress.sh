@@ -83,7 +83,8 @@ echo "== A real-browser journey in Chromium"
 [ -x /usr/bin/chromium ] || apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium >/dev/null
 (cd wordpress-plugin/tests/browser && npm ci --no-audit --no-fund --silent)
 keys=$(wp_keys)
-REFTRAIL_SECRET_KEY=${keys% *} node --test --test-concurrency=1 wordpress-plugin/tests/browser/journey.test.mjs wordpress-plugin/tests/browser/editor.test.mjs
+REFTRAIL_SECRET_KEY=${keys% *} node --test --test-concurrency=1 wordpress-plugin/tests/browser/journey.test.mjs wordpress-plugin/tests/browser/editor.test.mjs \
+  wordpress-plugin/tests/browser/creatives.test.mjs
 
 echo "== The HTTP contract suite (tests/contract) against the plugin"
 contract_suite

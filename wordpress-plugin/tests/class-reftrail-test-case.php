@@ -206,6 +206,25 @@ abstract class Reftrail_Test_Case extends TestCase {
 	}
 
 	/**
+	 * Runs WordPress's uninstall of the plugin in another process (outside the test transaction:
+	 * it drops tables, which commits).
+	 */
+	protected function uninstall() {
+		$script = '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; require_once ABSPATH . "wp-admin/includes/plugin.php"; deactivate_plugins( "reftrail/reftrail.php" ); uninstall_plugin( "reftrail/reftrail.php" ); echo "done";';
+		$out    = shell_exec( 'php -r ' . escapeshellarg( $script ) . ' 2>&1' );
+		$this->assertStringEndsWith( 'done', trim( (string) $out ) );
+	}
+
+	/**
+	 * Activates the plugin again (another process), as the owner would.
+	 */
+	protected function reactivate() {
+		$script = '$u = parse_url( getenv( "WP_URL" ) ); $_SERVER["HTTP_HOST"] = $u["host"] . ":" . $u["port"]; require getenv( "WP_DOCROOT" ) . "/wp-load.php"; require_once ABSPATH . "wp-admin/includes/plugin.php"; $r = activate_plugin( "reftrail/reftrail.php" ); echo is_wp_error( $r ) ? $r->get_error_message() : "done";';
+		$this->assertSame( 'done', trim( (string) shell_exec( 'php -r ' . escapeshellarg( $script ) . ' 2>&1' ) ) );
+		wp_cache_flush();
+	}
+
+	/**
 	 * Sets the program's settings for this test.
 	 *
 	 * @param array $changes Fields.

@@ -18,6 +18,30 @@ export function preview(c) {
     : h('span', { class: 'creative-link' }, c.text);
 }
 
+/**
+ * A button that picks the image from WordPress's Media Library, where the dashboard runs in the
+ * WordPress admin (which loads `wp.media` for it): the image's address fills the field, and its
+ * alt text the creative's when that is still empty.
+ */
+function mediaLibraryButton(image, text) {
+  const media = window.wp?.media;
+  if (typeof media !== 'function') return null;
+  const pick = () => {
+    const frame = media({ title: t('dash.creative_media_title'), library: { type: 'image' }, multiple: false, button: { text: t('dash.creative_media_use') } });
+    frame.on('select', () => {
+      const chosen = frame.state().get('selection').first()?.toJSON();
+      if (!chosen?.url) return;
+      image.value = chosen.url;
+      if (!text.value.trim() && chosen.alt) text.value = chosen.alt;
+      image.focus();
+    });
+    frame.open();
+    // The library itself, rather than the upload tab the frame may start on while it loads.
+    frame.content.mode('browse');
+  };
+  return h('button', { type: 'button', class: 'btn btn-small', id: 'c-media', onclick: pick }, t('dash.creative_media'));
+}
+
 function creativeForm(api, program, c, done) {
   const editing = !!c;
   const name = h('input', { id: 'c-name', required: true, maxlength: 120, value: c?.name || '', placeholder: t('dash.creative_name_example') });
@@ -27,6 +51,8 @@ function creativeForm(api, program, c, done) {
   const landing = h('input', { id: 'c-landing-url', type: 'url', maxlength: 2000, value: c?.landing_url || '', placeholder: defaultShopUrl(program) });
   const textField = field(t('dash.creative_text'), text, t('dash.creative_text_hint'));
   const imageField = field(t('dash.creative_image_url'), image, t('dash.creative_image_url_hint'));
+  const library = mediaLibraryButton(image, text);
+  if (library) imageField.append(library);
   const sync = () => {
     const isImage = kind.value === 'image';
     imageField.hidden = !isImage;

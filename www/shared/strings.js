@@ -602,6 +602,9 @@ export const en = {
   'portal.copy_html': 'Copy HTML',
   'portal.no_creatives': 'No banners or text links yet.',
   'portal.no_creatives_next': 'Your links above work on their own; the merchant may add banners later.',
+  'dash.creative_media': 'Choose from the Media Library',
+  'dash.creative_media_title': 'The banner’s image',
+  'dash.creative_media_use': 'Use this image',
 };
 
 export const vi = {
@@ -1202,6 +1205,9 @@ export const vi = {
   'portal.copy_html': 'Sao chép HTML',
   'portal.no_creatives': 'Chưa có banner hay liên kết chữ nào.',
   'portal.no_creatives_next': 'Các liên kết ở trên vẫn dùng được; người bán có thể thêm banner sau.',
+  'dash.creative_media': 'Chọn từ Thư viện media',
+  'dash.creative_media_title': 'Ảnh của banner',
+  'dash.creative_media_use': 'Dùng ảnh này',
 };
 
 export const th = {
@@ -1802,4 +1808,7 @@ export const th = {
   'portal.copy_html': 'คัดลอก HTML',
   'portal.no_creatives': 'ยังไม่มีแบนเนอร์หรือลิงก์ข้อความ',
   'portal.no_creatives_next': 'ลิงก์ของคุณด้านบนใช้ได้อยู่แล้ว ร้านค้าอาจเพิ่มแบนเนอร์ภายหลัง',
+  'dash.creative_media': 'เลือกจากคลังสื่อ',
+  'dash.creative_media_title': 'รูปของแบนเนอร์',
+  'dash.creative_media_use': 'ใช้รูปนี้',
 };

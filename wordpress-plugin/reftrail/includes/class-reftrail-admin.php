@@ -28,6 +28,19 @@ final class Reftrail_Admin {
 		add_action( 'admin_post_reftrail_review', array( __CLASS__, 'handle_review' ) );
 		add_action( 'admin_post_reftrail_affiliate_status', array( __CLASS__, 'handle_affiliate_status' ) );
 		add_action( 'admin_post_reftrail_secret_key', array( __CLASS__, 'handle_secret_key' ) );
+		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
+	}
+
+	/**
+	 * On the dashboard page, WordPress's media modal (`wp.media`): the dashboard's creatives pick
+	 * their banner from the Media Library with it.
+	 *
+	 * @param string $hook The admin page's hook suffix.
+	 */
+	public static function enqueue( $hook ) {
+		if ( 'toplevel_page_' . self::SLUG === $hook && current_user_can( Reftrail_Schema::CAP ) ) {
+			wp_enqueue_media();
+		}
 	}
 
 	/**

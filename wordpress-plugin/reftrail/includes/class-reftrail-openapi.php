@@ -120,6 +120,25 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/creatives'               => array(
+				'get'  => array(
+					'The creatives (text links and banners for affiliates), newest first (by created_at, then id): {"creatives": [{"id", "name", "kind" ("link" or "image"), "text" (the link\'s text, or the image\'s alt text), "image_url" (null for a link), "landing_url" (null: the shop\'s home page), "status" ("active" or "archived"), "created_at", "updated_at"}]}; 400 invalid_status, invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'status' => array( 'string', 'Only active or only archived ones; all when absent' ),
+							'limit'  => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset' => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+				'post' => array( 'Adds a creative, {"name" (one line of 1 to 120 bytes), "kind" ("link" or "image"), "text" (one line of 1 to 500 bytes), "image_url" (required for an image, absent for a link), "landing_url"?, "status"? ("active" by default)}; name and text are stored without the spaces at their ends; an address is an absolute http(s) URL of at most 2000 bytes with a host right after the //, without spaces, quotes, <, >, \\, ` or a user name, stored as given. Errors, the first broken rule in this order: invalid_name, invalid_kind, invalid_text, invalid_image_url, invalid_landing_url, invalid_status; a missing field, an unknown one or a wrong type is invalid_body', $m, 201 ),
+			),
+			'/v1/creatives/{id}'          => array(
+				'patch'  => array( 'Changes the fields given of a creative, checked whole as POST /v1/creatives checks them (an image needs image_url; a link has none); image_url and landing_url: null removes it; null for name, kind, text or status is refused under its code; answers the creative, with updated_at now when a field changed; a refused change changes nothing; 404 creative_not_found', $m, 200 ),
+				'delete' => array( 'Deletes a creative; 404 creative_not_found', $m, 204 ),
+			),
 			'/v1/privacy/export'          => array( 'post' => array( 'What the program holds about a customer (by email, email_hash or customer_id)', $m, 200 ) ),
 			'/v1/privacy/erase'           => array( 'post' => array( 'Erases a customer from orders, leads and clicks; orders, referrals and affiliate accounts stay', $m, 200 ) ),
 			'/v1/keys'                    => array(
@@ -156,6 +175,19 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
 			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
+			'/v1/me/creatives'            => array(
+				'get' => array(
+					'The active creatives, newest first, for the affiliate to post with their own link: {"creatives": [{"id", "name", "kind", "text", "image_url", "landing_url", "updated_at"}]}; 400 invalid_query',
+					$me,
+					200,
+					array(
+						'query' => array(
+							'limit'  => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset' => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+			),
 			'/v1/me/withholding/certificates' => array(
 				'get' => array(
 					"The affiliate's own withholding tax certificates, as GET /v1/reports/withholding/certificates answers them for them alone. " . $certs,

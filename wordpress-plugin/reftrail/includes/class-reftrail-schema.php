@@ -26,9 +26,10 @@ final class Reftrail_Schema {
 	 * 13: when the merchant marked a payout line's transfer as sent; 14: tax withheld from payouts,
 	 * an affiliate's exemption and tax id, and each payout line's tax and tax id; 15: an
 	 * affiliate's postal address, which withholding tax certificates name; 16: the history of the
-	 * program's settings, `GET /v1/program/changes`).
+	 * program's settings, `GET /v1/program/changes`; 17: creatives, the text links and banners
+	 * affiliates post, `/v1/creatives`).
 	 */
-	const VERSION = 16;
+	const VERSION = 17;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -40,7 +41,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -336,6 +337,21 @@ final class Reftrail_Schema {
   PRIMARY KEY  (seq),
   UNIQUE KEY id (id),
   KEY at (at)
+) $c;";
+		// The text links (`kind` link) and banners (`kind` image, with `image_url`) that affiliates
+		// post with their own link (Reftrail_Creatives); `landing_url` NULL is the shop's home page.
+		$sql[] = "CREATE TABLE {$t('creatives')} (
+  id varchar(40) NOT NULL,
+  name varchar(120) NOT NULL,
+  kind varchar(10) NOT NULL,
+  text varchar(500) NOT NULL,
+  image_url text DEFAULT NULL,
+  landing_url text DEFAULT NULL,
+  status varchar(10) NOT NULL,
+  created_at bigint(20) NOT NULL,
+  updated_at bigint(20) NOT NULL,
+  PRIMARY KEY  (id),
+  KEY newest (created_at,id)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

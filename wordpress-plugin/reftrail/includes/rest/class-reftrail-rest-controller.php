@@ -182,6 +182,28 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
+	 * Permission of the affiliate's routes (`/v1/me...`): an affiliate's token, or a WordPress
+	 * user linked to an affiliate.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return true|WP_Error
+	 */
+	public function affiliate_permissions_check( $request ) {
+		try {
+			$c = self::caller( $request );
+		} catch ( Reftrail_Http_Error $e ) {
+			return $e->to_wp_error();
+		}
+		if ( 'affiliate' === $c['kind'] ) {
+			return true;
+		}
+		if ( 'anonymous' === $c['kind'] ) {
+			return new WP_Error( 'unauthorized', __( 'Sign in as an affiliate.', 'reftrail' ), array( 'status' => 401 ) );
+		}
+		return new WP_Error( 'forbidden', __( 'Only an affiliate may call /v1/me.', 'reftrail' ), array( 'status' => 403 ) );
+	}
+
+	/**
 	 * Permission of routes that read a bearer token only when one is sent (clicks, leads,
 	 * sales): a malformed or unknown token is a 401; the rest is decided with the body.
 	 *

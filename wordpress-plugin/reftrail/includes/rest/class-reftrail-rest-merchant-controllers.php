@@ -787,18 +787,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 	 * @return true|WP_Error
 	 */
 	public function get_item_permissions_check( $request ) {
-		try {
-			$c = self::caller( $request );
-		} catch ( Reftrail_Http_Error $e ) {
-			return $e->to_wp_error();
-		}
-		if ( 'affiliate' === $c['kind'] ) {
-			return true;
-		}
-		if ( 'anonymous' === $c['kind'] ) {
-			return new WP_Error( 'unauthorized', __( 'Sign in as an affiliate.', 'reftrail' ), array( 'status' => 401 ) );
-		}
-		return new WP_Error( 'forbidden', __( 'Only an affiliate may call /v1/me.', 'reftrail' ), array( 'status' => 403 ) );
+		return $this->affiliate_permissions_check( $request );
 	}
 
 	/**
