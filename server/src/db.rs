@@ -118,6 +118,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "creatives",
         include_str!("../migrations/0016_creatives.sql"),
     ),
+    (
+        17,
+        "activity",
+        include_str!("../migrations/0017_activity.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

@@ -14,12 +14,14 @@
 //! - `GET /v1/referrals[/{id}]`, `POST /v1/referrals/{id}/approve|reject`
 //! - `GET/POST /v1/payouts`, `GET /v1/payouts/{id}`, `GET /v1/payouts/{id}.csv`
 //! - `GET/PUT /v1/program`, `GET /v1/program/changes`, `GET/POST /v1/keys`, `DELETE /v1/keys/{id}`
+//! - `GET /v1/activity` (who did what to affiliates, referrals, payouts and keys)
 //! - `GET/POST /v1/creatives`, `PATCH/DELETE /v1/creatives/{id}` (text links and banners)
 //! - `GET /v1/reports/{summary,timeseries,affiliates,categories}`, `GET /v1/balances`
 //! - `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`, `GET /v1/me/creatives` (affiliate token)
 //! - `POST/GET/DELETE /v1/session` (merchant login for the dashboard)
 //! - `GET /healthz`, `GET /metrics`, `GET /v1/openapi.json`
 
+pub mod activity;
 pub mod affiliate_mail;
 pub mod auth;
 pub mod backup;

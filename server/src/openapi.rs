@@ -37,6 +37,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::program::program_show,
         crate::routes::program::program_update,
         crate::routes::program::program_changes,
+        crate::routes::activity::activity_index,
         crate::routes::creatives::creatives_index,
         crate::routes::creatives::creatives_create,
         crate::routes::creatives::creatives_update,

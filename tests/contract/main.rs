@@ -11,6 +11,7 @@
 
 mod harness;
 
+mod activity;
 mod attribution;
 mod auth;
 mod clicks;

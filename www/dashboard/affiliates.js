@@ -9,6 +9,7 @@ import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 import { payoutFields } from '../shared/payout.js';
 import { oneLine } from '../shared/certificate.js';
+import { affiliateHistory } from './activity.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -347,5 +348,11 @@ export async function affiliates(main, { api, program, render }) {
         h('a', { id: 'affiliate-certificates', href: `#/certificates?${new URLSearchParams({ from: `${year}-01-01`, to: `${year}-12-31`, affiliate: a.id })}` }, t('dash.certificates_of_year', { id: a.id, year })),
       ),
     );
+    // Who changed what about them; the panel works without it.
+    try {
+      top.append(await affiliateHistory(api, a.id));
+    } catch (err) {
+      top.append(failure(err));
+    }
   }
 }

@@ -13,12 +13,13 @@ import { settings } from './settings.js';
 import { privacy } from './privacy.js';
 import { certificates } from './certificates.js';
 import { creatives } from './creatives.js';
+import { activity } from './activity.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
 const ROUTES = { overview, referrals: ledger, affiliates, creatives, payouts, privacy, settings };
 // Views opened from another one, which the navigation keeps showing as the current page.
-const SUBVIEWS = { certificates: [certificates, 'payouts'] };
+const SUBVIEWS = { certificates: [certificates, 'payouts'], activity: [activity, 'settings'] };
 const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasOwn(SUBVIEWS, name) ? SUBVIEWS[name][0] : null);
 
 /** What every view gets: the API, the program, and a way to re-render. */

@@ -8,6 +8,7 @@ import { h, fill, failure, field, notify, loading, copyButton, badge } from '../
 import { clearCharts } from './charts.js';
 import { oneLine } from '../shared/certificate.js';
 import { apiBase } from '../shared/api.js';
+import { who, changedValue } from './activity.js';
 
 const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -162,7 +163,7 @@ function keysSection(api, keys, render) {
           keys.keys.map((k) =>
             h(
               'tr',
-              {},
+              { dataset: { id: k.id } },
               h('td', { 'data-label': t('dash.kind') }, t(`key.${k.kind}`)),
               h('td', { 'data-label': t('dash.key_prefix') }, h('code', {}, `${k.prefix}…`)),
               h('td', { 'data-label': t('dash.created') }, dateTime(k.created_at)),
@@ -225,13 +226,6 @@ const SETTING_LABELS = {
   payer: 'dash.payer',
 };
 
-/** A setting's value in the history: plain for a number or text, JSON for the rest. */
-function settingValue(v) {
-  if (v === null || v === undefined) return h('span', { class: 'hint' }, t('dash.setting_unset'));
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return h('code', {}, String(v));
-  return h('pre', { class: 'setting-json' }, JSON.stringify(v, null, 1));
-}
-
 /**
  * How to add the tracker to the shop: the script tag for this server (WordPress adds it itself),
  * and whether clicks arrive, so a storefront developer sees the tag work.
@@ -268,8 +262,6 @@ function installSection(api) {
 /** Who changed the program's settings, when and how: the latest changes, newest first. */
 function changesSection(changes) {
   const cols = [t('dash.changed_at'), t('dash.changed_by'), t('dash.changed_settings')];
-  // WordPress names the signed-in user (`user:<login>`).
-  const by = (b) => (b === 'secret_key' || b === 'dashboard' ? t(`dash.by_${b}`) : b.startsWith('user:') ? b.slice(5) : b);
   return h(
     'section',
     { class: 'card', id: 'program-changes' },
@@ -291,7 +283,7 @@ function changesSection(changes) {
                   'tr',
                   { dataset: { id: c.id } },
                   h('td', { 'data-label': cols[0] }, dateTime(c.at)),
-                  h('td', { 'data-label': cols[1] }, by(c.by)),
+                  h('td', { 'data-label': cols[1] }, who(c.by)),
                   h(
                     'td',
                     { 'data-label': cols[2] },
@@ -304,9 +296,9 @@ function changesSection(changes) {
                           { dataset: { setting: s.setting } },
                           h('strong', {}, SETTING_LABELS[s.setting] ? t(SETTING_LABELS[s.setting]) : s.setting),
                           ': ',
-                          settingValue(s.before),
+                          changedValue(s.before),
                           ' → ',
-                          settingValue(s.after),
+                          changedValue(s.after),
                         ),
                       ),
                     ),
@@ -317,6 +309,7 @@ function changesSection(changes) {
           ),
         )
       : h('p', { class: 'hint' }, t('dash.no_program_changes')),
+    h('p', {}, h('a', { id: 'activity-link', href: '#/activity' }, t('dash.activity_link'))),
   );
 }
 

@@ -114,6 +114,9 @@ export function merchant(csrf) {
     saveProgram: (p) => send('PUT', '/v1/program', p),
     // `{limit, offset}`: who changed which settings when, newest first.
     programChanges: (q) => get('/v1/program/changes', q),
+    // `{affiliate, action, limit, offset}`: who did what to affiliates, referrals, payouts and
+    // keys, newest first.
+    activity: (q) => get('/v1/activity', q),
     // `{status, limit, offset}`: text links and banners for affiliates, newest first.
     creatives: (q) => get('/v1/creatives', q),
     createCreative: (body) => send('POST', '/v1/creatives', body),

@@ -2,6 +2,7 @@
 //! `POST /v1/affiliates/{id}/token` (a new portal token; the old one stops working).
 
 use super::valid_text;
+use crate::activity;
 use crate::auth::Merchant;
 use crate::credentials;
 use crate::error::{is_unique_violation, AppError, AppJson, AppQuery};
@@ -14,6 +15,7 @@ use axum::Json;
 use reftrail::affiliate::AffiliateId;
 use reftrail::commission::AffiliateRules;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use utoipa::ToSchema;
@@ -317,18 +319,28 @@ const SELECT: &str =
     "SELECT id, name, email, payout_email, category, status, commission, created_at, \
      payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address FROM affiliates";
 
+const COUPONS: &str = "SELECT code FROM coupons WHERE affiliate_id = $1 ORDER BY code";
+
+fn codes(rows: &[AnyRow]) -> Result<Vec<String>, sqlx::Error> {
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
 async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError> {
     let id: String = row.try_get(0)?;
+    let coupons = codes(
+        &sqlx::query(COUPONS)
+            .bind(&id)
+            .fetch_all(&state.db.pool)
+            .await?,
+    )?;
+    view_of(row, coupons)
+}
+
+/// The affiliate of `row` (a [`SELECT`] row) with its coupon codes.
+fn view_of(row: &AnyRow, coupons: Vec<String>) -> Result<AffiliateView, AppError> {
     let commission: Option<String> = row.try_get(6)?;
-    let coupons = sqlx::query("SELECT code FROM coupons WHERE affiliate_id = $1 ORDER BY code")
-        .bind(&id)
-        .fetch_all(&state.db.pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<Vec<String>, _>>()?;
     Ok(AffiliateView {
-        id,
+        id: row.try_get(0)?,
         name: row.try_get(1)?,
         email: row.try_get(2)?,
         payout_email: row.try_get(3)?,
@@ -347,6 +359,34 @@ async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError>
         coupons,
         created_at: times::format(row.try_get(7)?),
     })
+}
+
+/// One affiliate as JSON, read in `tx`: what the activity log compares before and after a
+/// change.
+pub async fn json_in(tx: &mut crate::db::Tx, id: &str) -> Result<serde_json::Value, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("affiliate_not_found", "no affiliate has this id"))?;
+    let coupons = codes(&sqlx::query(COUPONS).bind(id).fetch_all(&mut **tx).await?)?;
+    Ok(serde_json::to_value(view_of(&row, coupons)?)?)
+}
+
+/// Records `affiliate.updated` by `by` when the affiliate differs from `before`
+/// ([`json_in`] before the change).
+pub async fn record_changes(
+    tx: &mut crate::db::Tx,
+    by: &str,
+    id: &str,
+    before: &serde_json::Value,
+) -> Result<(), AppError> {
+    let changes = activity::affiliate_changes(before, &json_in(tx, id).await?);
+    if !changes.is_empty() {
+        let details = serde_json::json!({ "changes": changes });
+        activity::record(tx, by, "affiliate.updated", id, Some(id), details).await?;
+    }
+    Ok(())
 }
 
 /// One affiliate.
@@ -393,7 +433,7 @@ async fn set_coupons(tx: &mut crate::db::Tx, id: &str, codes: &[String]) -> Resu
         (status = 409, body = crate::error::ErrorBody)))]
 pub async fn affiliates_create(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     AppJson(b): AppJson<CreateAffiliate>,
 ) -> Result<Response, AppError> {
     let id = AffiliateId::parse(&b.id).ok_or_else(|| {
@@ -450,9 +490,19 @@ pub async fn affiliates_create(
     }
     set_coupons(&mut tx, id.as_str(), &codes).await?;
     let token = credentials::new_affiliate_token(&mut tx, id.as_str()).await?;
+    let id = id.as_str();
+    activity::record(
+        &mut tx,
+        via.as_str(),
+        "affiliate.created",
+        id,
+        Some(id),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
-    let affiliate = load(&state, id.as_str()).await?;
-    let location = format!("/v1/affiliates/{}", id.as_str());
+    let affiliate = load(&state, id).await?;
+    let location = format!("/v1/affiliates/{id}");
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -562,7 +612,7 @@ async fn require_affiliate(tx: &mut crate::db::Tx, id: &str) -> Result<String, A
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn affiliates_update(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
     AppJson(b): AppJson<UpdateAffiliate>,
 ) -> Result<Json<AffiliateView>, AppError> {
@@ -584,6 +634,7 @@ pub async fn affiliates_update(
     let mut tx = state.db.begin_write().await?;
     let was = require_affiliate(&mut tx, &id).await?;
     let before = super::payouts::PaidTo::load(&mut tx, &id).await?;
+    let shown = json_in(&mut tx, &id).await?;
     // One UPDATE of the columns the body names; each value is bound, the names are ours.
     let mut changes: Vec<(&str, Option<String>)> = Vec::new();
     if let Some(n) = &b.name {
@@ -647,6 +698,7 @@ pub async fn affiliates_update(
         set_coupons(&mut tx, &id, &codes).await?;
     }
     crate::affiliate_mail::payout_details_changed(&mut tx, &state, &id, &before).await?;
+    record_changes(&mut tx, via.as_str(), &id, &shown).await?;
     if was == "pending" && b.status.as_deref() == Some("approved") {
         let program = state.program().await?;
         crate::affiliate_mail::affiliate_approved(&mut tx, &state, &program, &id).await?;
@@ -672,12 +724,22 @@ pub struct AffiliateToken {
         (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn affiliates_token(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin_write().await?;
     require_affiliate(&mut tx, &id).await?;
     let token = credentials::new_affiliate_token(&mut tx, &id).await?;
+    let by = via.as_str();
+    activity::record(
+        &mut tx,
+        by,
+        "affiliate.token_issued",
+        &id,
+        Some(&id),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,

@@ -1,5 +1,6 @@
 //! API keys: `GET /v1/keys`, `POST /v1/keys` (a new key, shown once), `DELETE /v1/keys/{id}`.
 
+use crate::activity;
 use crate::auth::Merchant;
 use crate::credentials::{self, KeyKind};
 use crate::error::{AppError, AppJson};
@@ -11,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
@@ -86,7 +88,7 @@ pub async fn keys_index(
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn keys_create(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     AppJson(b): AppJson<CreateKey>,
 ) -> Result<Response, AppError> {
     let kind = KeyKind::parse(&b.kind)
@@ -94,6 +96,8 @@ pub async fn keys_create(
     let key = new_token(kind.prefix());
     let mut tx = state.db.begin_write().await?;
     let id = credentials::insert_key(&mut tx, kind, &key).await?;
+    let details = json!({ "kind": kind.as_str() });
+    activity::record(&mut tx, via.as_str(), "key.created", &id, None, details).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -113,7 +117,7 @@ pub async fn keys_create(
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn keys_revoke(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let mut tx = state.db.begin_write().await?;
@@ -145,6 +149,8 @@ pub async fn keys_revoke(
         .bind(&id)
         .execute(&mut *tx)
         .await?;
+    let details = json!({ "kind": kind });
+    activity::record(&mut tx, via.as_str(), "key.revoked", &id, None, details).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -79,6 +79,7 @@ pub async fn me_update(
     };
     let mut tx = state.db.begin_write().await?;
     let before = PaidTo::load(&mut tx, &id).await?;
+    let shown = affiliates::json_in(&mut tx, &id).await?;
     if let Some(on) = body.referral_emails {
         sqlx::query("UPDATE affiliates SET referral_emails = $1 WHERE id = $2")
             .bind(i64::from(on))
@@ -120,6 +121,8 @@ pub async fn me_update(
         .execute(&mut *tx)
         .await?;
     crate::affiliate_mail::payout_details_changed(&mut tx, &state, &id, &before).await?;
+    let by = crate::activity::by_affiliate(&id);
+    affiliates::record_changes(&mut tx, &by, &id, &shown).await?;
     tx.commit().await?;
     state.affiliate_changed(&id);
     Ok(Json(me(&state, &id).await?))

@@ -1,5 +1,6 @@
 //! The routes, one module per resource; handlers are named `resource_action`.
 
+pub mod activity;
 pub mod affiliates;
 pub mod certificates;
 pub mod clicks;
@@ -120,6 +121,7 @@ pub fn merchant_routes() -> Router<AppState> {
             get(program::program_show).put(program::program_update),
         )
         .route("/v1/program/changes", get(program::program_changes))
+        .route("/v1/activity", get(activity::activity_index))
         .route(
             "/v1/creatives",
             get(creatives::creatives_index).post(creatives::creatives_create),

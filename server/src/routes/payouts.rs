@@ -9,6 +9,7 @@
 //! program's `min_payout`.
 
 use super::idempotency::{self, remember};
+use crate::activity;
 use crate::auth::Merchant;
 use crate::error::{AppError, AppJson, AppJsonOpt, AppQuery};
 use crate::export;
@@ -23,6 +24,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
@@ -273,7 +275,7 @@ pub struct PayoutView {
         (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn payouts_create(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     headers: HeaderMap,
     AppJsonOpt(body): AppJsonOpt<CreatePayout>,
 ) -> Result<Response, AppError> {
@@ -441,6 +443,8 @@ pub async fn payouts_create(
     let text = serde_json::to_string(&view)?;
     webhooks::enqueue(&mut tx, &program, "payout.created", &view).await?;
     crate::affiliate_mail::payout_created(&mut tx, &state, &program, &view).await?;
+    let details = json!({ "lines": view.lines.len() });
+    activity::record(&mut tx, via.as_str(), "payout.created", &id, None, details).await?;
     if let Some(k) = &idem {
         remember(&mut tx, "payout", k, &request_hash, &text).await?;
     }
@@ -565,11 +569,22 @@ pub struct MarkSent {
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn payouts_sent(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
     AppJson(b): AppJson<MarkSent>,
 ) -> Result<Json<PayoutView>, AppError> {
     let mut tx = state.db.begin_write().await?;
+    let was_sent = sqlx::query(
+        "SELECT sent_at FROM payout_lines WHERE payout_id = $1 AND affiliate_id = $2 AND currency = $3",
+    )
+    .bind(&id)
+    .bind(&b.affiliate)
+    .bind(&b.currency)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|r| r.try_get::<Option<i64>, _>(0))
+    .transpose()?
+    .map(|at| at.is_some());
     let marked = sqlx::query(
         "UPDATE payout_lines SET sent_at = CASE WHEN $1 = 1 THEN COALESCE(sent_at, $2) ELSE NULL END \
          WHERE payout_id = $3 AND affiliate_id = $4 AND currency = $5",
@@ -582,6 +597,19 @@ pub async fn payouts_sent(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if was_sent.is_some_and(|was| was != b.sent) {
+        let details = json!({ "currency": b.currency, "sent": b.sent });
+        let affiliate = Some(b.affiliate.as_str());
+        activity::record(
+            &mut tx,
+            via.as_str(),
+            "payout.sent",
+            &id,
+            affiliate,
+            details,
+        )
+        .await?;
+    }
     tx.commit().await?;
     if marked == 0 {
         // Which 404: the batch, or its line.

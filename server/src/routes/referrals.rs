@@ -1,6 +1,7 @@
 //! The referral ledger's review: `GET /v1/referrals[/{id}]`, `POST /v1/referrals/{id}/approve`,
 //! `POST /v1/referrals/{id}/reject`, and the automatic approval when the hold period ends.
 
+use crate::activity;
 use crate::auth::Merchant;
 use crate::db::Tx;
 use crate::error::{AppError, AppQuery};
@@ -13,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use utoipa::ToSchema;
@@ -303,7 +305,7 @@ async fn approve_in(tx: &mut Tx, id: &str) -> Result<bool, AppError> {
         (status = 409, body = crate::error::ErrorBody)))]
 pub async fn referrals_approve(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
 ) -> Result<Json<ReferralView>, AppError> {
     let program = state.program().await?;
@@ -323,6 +325,8 @@ pub async fn referrals_approve(
     approve_in(&mut tx, &id).await?;
     let view = referral_view(&mut tx, &id).await?;
     webhooks::enqueue(&mut tx, &program, "referral.approved", &view).await?;
+    let (by, affiliate) = (via.as_str(), Some(view.affiliate.as_str()));
+    activity::record(&mut tx, by, "referral.approved", &id, affiliate, json!({})).await?;
     tx.commit().await?;
     Ok(Json(view))
 }
@@ -344,7 +348,7 @@ pub struct RejectReferral {
         (status = 409, body = crate::error::ErrorBody)))]
 pub async fn referrals_reject(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
     crate::error::AppJsonOpt(body): crate::error::AppJsonOpt<RejectReferral>,
 ) -> Result<Json<ReferralView>, AppError> {
@@ -385,6 +389,9 @@ pub async fn referrals_reject(
     ledger::append(&mut tx, e(bucket::APPROVED, -approved)).await?;
     let view = referral_view(&mut tx, &id).await?;
     webhooks::enqueue(&mut tx, &program, "referral.reversed", &view).await?;
+    let details = json!({ "reason": reject.reason });
+    let (by, affiliate) = (via.as_str(), Some(view.affiliate.as_str()));
+    activity::record(&mut tx, by, "referral.rejected", &id, affiliate, details).await?;
     tx.commit().await?;
     tracing::info!(referral = %id, reason = reject.reason.as_deref().unwrap_or(""), "referral rejected");
     Ok(Json(view))

@@ -1,0 +1,168 @@
+// The activity log: who created or changed an affiliate (each field before and after), issued a
+// portal link, approved or rejected a referral, made a payout or marked a transfer sent, created
+// or revoked a key. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
+// and the latest entries of one affiliate in their panel.
+
+import { t, dateTime } from '../shared/i18n.js';
+import { h, fill, empty, field } from '../shared/ui.js';
+import { clearCharts } from './charts.js';
+import { routeQuery, setRouteQuery } from './route.js';
+
+const FAMILIES = ['affiliate.', 'referral.', 'payout.', 'key.'];
+const PAGE = 50;
+
+// The affiliate's fields on the affiliate form, for their changes.
+const FIELD_LABELS = {
+  address: 'dash.address',
+  category: 'dash.category',
+  commission: 'dash.commission',
+  coupons: 'dash.coupons',
+  email: 'dash.email',
+  name: 'dash.name',
+  payout: 'dash.payout_method',
+  payout_email: 'dash.payout_email',
+  status: 'dash.status',
+  tax_id: 'dash.tax_id',
+  withholding_exempt: 'dash.withholding_exempt',
+};
+
+/** Who made a change: the dashboard, the API, the command line, an affiliate, a WordPress user. */
+export function who(by) {
+  if (['secret_key', 'dashboard', 'command_line'].includes(by)) return t(`dash.by_${by}`);
+  if (by.startsWith('affiliate:')) return t('dash.by_affiliate', { id: by.slice(10) });
+  // WordPress names the signed-in user (`user:<login>`).
+  return by.startsWith('user:') ? by.slice(5) : by;
+}
+
+/** A value before or after a change: plain for a number or text, JSON for the rest. */
+export function changedValue(v) {
+  if (v === null || v === undefined) return h('span', { class: 'hint' }, t('dash.setting_unset'));
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return h('code', {}, String(v));
+  return h('pre', { class: 'setting-json' }, JSON.stringify(v, null, 1));
+}
+
+/** What an entry was done to, linked to where it is shown. */
+function subject(e) {
+  const [kind] = e.action.split('.');
+  const id = encodeURIComponent(e.subject);
+  const href = {
+    affiliate: `#/affiliates?id=${id}`,
+    referral: `#/referrals?affiliate=${encodeURIComponent(e.affiliate || '')}`,
+    payout: '#/payouts',
+  }[kind];
+  return href ? h('a', { href }, h('code', {}, e.subject)) : h('code', {}, e.subject);
+}
+
+/** The details of an entry in words. */
+function details(e) {
+  const d = e.details || {};
+  switch (e.action) {
+    case 'affiliate.updated':
+      return h(
+        'ul',
+        { class: 'setting-changes' },
+        (d.changes || []).map((c) =>
+          h('li', { dataset: { field: c.field } }, h('strong', {}, FIELD_LABELS[c.field] ? t(FIELD_LABELS[c.field]) : c.field), ': ', changedValue(c.before), ' → ', changedValue(c.after)),
+        ),
+      );
+    case 'referral.rejected':
+      return d.reason ? t('dash.activity_reason', { reason: d.reason }) : null;
+    case 'payout.created':
+      return t('dash.activity_lines', { n: d.lines });
+    case 'payout.sent':
+      return t(d.sent ? 'dash.activity_sent' : 'dash.activity_not_sent', { affiliate: e.affiliate, currency: d.currency });
+    case 'key.created':
+    case 'key.revoked':
+      return t(`key.${d.kind}`);
+    default:
+      return null;
+  }
+}
+
+/** Entries as a table, newest first. */
+export function activityTable(entries) {
+  const cols = [t('dash.changed_at'), t('dash.changed_by'), t('dash.activity_what'), t('dash.activity_subject'), t('dash.activity_details')];
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'stack activity' },
+      h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
+      h(
+        'tbody',
+        {},
+        entries.map((e) =>
+          h(
+            'tr',
+            { dataset: { id: e.id, action: e.action, by: e.by, subject: e.subject } },
+            h('td', { 'data-label': cols[0] }, dateTime(e.at)),
+            h('td', { 'data-label': cols[1] }, who(e.by)),
+            h('td', { 'data-label': cols[2] }, t(`dash.action_${e.action.replace('.', '_')}`)),
+            h('td', { 'data-label': cols[3] }, subject(e)),
+            h('td', { 'data-label': cols[4] }, details(e)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The latest entries about one affiliate, for their panel. */
+export async function affiliateHistory(api, id) {
+  const page = await api.activity({ affiliate: id, limit: 10 });
+  return h(
+    'section',
+    { class: 'card', id: 'affiliate-activity' },
+    h('h2', {}, t('dash.activity_of', { id })),
+    page.activity.length ? activityTable(page.activity) : h('p', { class: 'hint' }, t('dash.no_activity')),
+    h('p', {}, h('a', { href: `#/activity?affiliate=${encodeURIComponent(id)}` }, t('dash.activity_all_of', { id }))),
+  );
+}
+
+export async function activity(main, { api, render }) {
+  clearCharts();
+  const q = routeQuery();
+  const action = FAMILIES.includes(q.get('action')) ? q.get('action') : '';
+  const affiliate = (q.get('affiliate') || '').slice(0, 64);
+  const offset = Math.max(0, Number.parseInt(q.get('offset') || '0', 10) || 0);
+  // One more than shown: whether there is an older page.
+  const page = await api.activity({ action: action || undefined, affiliate: affiliate || undefined, limit: PAGE + 1, offset });
+  const entries = page.activity.slice(0, PAGE);
+  const go = (changes) => {
+    setRouteQuery({ action, affiliate, offset: 0, ...changes });
+    render();
+  };
+  const actionSel = h(
+    'select',
+    { id: 'activity-action', onchange: (e) => go({ action: e.target.value }) },
+    h('option', { value: '' }, t('dash.all')),
+    FAMILIES.map((f) => h('option', { value: f, selected: f === action }, t(`dash.activity_family_${f.slice(0, -1)}`))),
+  );
+  const affInput = h('input', { id: 'activity-affiliate', type: 'search', value: affiliate, maxlength: 64, placeholder: 'alice', onchange: () => go({ affiliate: affInput.value.trim() }) });
+  fill(
+    main,
+    h('h1', {}, t('dash.nav_activity')),
+    h('p', { class: 'hint' }, t('dash.activity_hint')),
+    // A form, so that Enter in the affiliate's field applies it.
+    h(
+      'form',
+      {
+        class: 'toolbar',
+        onsubmit: (e) => {
+          e.preventDefault();
+          go({ affiliate: affInput.value.trim() });
+        },
+      },
+      field(t('dash.activity_what'), actionSel),
+      field(t('dash.affiliate'), affInput),
+    ),
+    entries.length ? activityTable(entries) : empty(t('dash.no_activity'), affiliate || action ? t('dash.no_activity_filtered') : null),
+    h(
+      'div',
+      { class: 'row' },
+      offset > 0 ? h('button', { type: 'button', class: 'btn', id: 'activity-newer', onclick: () => go({ offset: Math.max(0, offset - PAGE) }) }, t('dash.newer')) : null,
+      page.activity.length > PAGE ? h('button', { type: 'button', class: 'btn', id: 'activity-older', onclick: () => go({ offset: offset + PAGE }) }, t('dash.older')) : null,
+    ),
+  );
+}
