@@ -157,3 +157,33 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
   assert.equal(items.length, 1);
   for (const x of [page, p, vi, visitor]) assert.deepEqual(x.errors, []);
 });
+
+test('on a phone: the banner fits the screen, and Share hands the creative’s link to the share sheet', async () => {
+  await api(stack, 'POST', '/v1/creatives', { name: 'Phone banner', kind: 'image', text: 'Trail shoes −20 %', image_url: bannerImage, landing_url: product });
+  const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.addInitScript(() => {
+    window.shared = [];
+    navigator.share = async (data) => {
+      window.shared.push(data);
+    };
+  });
+  const page = await newPage(phone);
+  const { token } = await api(stack, 'POST', '/v1/affiliates/alice/token');
+  await page.goto(`${stack.base}/portal/?lang=vi#${new URLSearchParams({ token, shop })}`);
+  const item = '#creatives li.creative[data-kind="image"]';
+  await page.waitForFunction((sel) => document.querySelector(`${sel} img`)?.naturalWidth === 728, item);
+  const link = await page.textContent(`${item} code.link`);
+  assert.equal(link, `${product}?ref=alice`);
+  await page.click(`${item} button[data-action="share"]`);
+  assert.deepEqual(await page.evaluate(() => window.shared), [{ url: link }]);
+  const [shown, room] = await page.$eval(`${item} img`, (img) => [img.getBoundingClientRect().width, img.closest('li').clientWidth]);
+  assert.ok(shown <= room && shown < 728, `the banner is scaled to the screen (${shown}px of ${room}px)`);
+  // A deep link shares too.
+  await page.fill('#deep-page', `${stack.shopUrl()}/store/cart/`);
+  await page.click('#deep-link button[data-action="share"]');
+  assert.deepEqual(await page.evaluate(() => window.shared.at(-1)), { url: `${stack.shopUrl()}/store/cart/?ref=alice` });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no sideways scrolling at phone width (${overflow}px)`);
+  assert.deepEqual(page.errors, []);
+  await phone.close();
+});

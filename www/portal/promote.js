@@ -3,7 +3,7 @@
 // paste into a blog or a site builder.
 
 import { t } from '../shared/i18n.js';
-import { h, fill, field, copyButton, empty } from '../shared/ui.js';
+import { h, fill, field, copyButton, shareButton, empty } from '../shared/ui.js';
 
 /** `page` with the affiliate's parameter set (`?ref=alice`), or null when it is no web address. */
 export function linkTo(page, param, id) {
@@ -51,7 +51,7 @@ export function deepLinkBox({ shop, param, id }) {
     const link = linkTo(value, param, id);
     if (!link) return fill(out, h('p', { class: 'error-text', role: 'alert' }, t('portal.deep_bad_url')));
     const warn = onShopSite(value, shop) ? null : h('p', { class: 'error-text', role: 'alert' }, t('portal.deep_other_site', { host: new URL(shop).hostname }));
-    fill(out, warn, h('div', { class: 'link-row link-only' }, h('code', { class: 'link' }, link), h('div', { class: 'actions' }, copyButton(link))));
+    fill(out, warn, h('div', { class: 'link-row link-only' }, h('code', { class: 'link' }, link), h('div', { class: 'actions' }, copyButton(link), shareButton(link))));
   };
   page.addEventListener('input', draw);
   return h('section', { class: 'card', id: 'deep-links' }, field(t('portal.deep_page'), page, t('portal.deep_hint')), out);
@@ -70,7 +70,7 @@ function creativeCard(c, link) {
     { class: 'creative card', dataset: { id: c.id, kind: c.kind } },
     h('h3', {}, c.name),
     h('div', { class: 'creative-preview' }, h('a', { href: link, target: '_blank', rel: 'noopener' }, look)),
-    h('div', { class: 'link-row link-only' }, h('code', { class: 'link' }, link), h('div', { class: 'actions' }, copyButton(link, t('portal.copy_link')))),
+    h('div', { class: 'link-row link-only' }, h('code', { class: 'link' }, link), h('div', { class: 'actions' }, copyButton(link, t('portal.copy_link')), shareButton(link))),
     field(t('portal.creative_html'), code),
     h('div', { class: 'row' }, copyButton(html, t('portal.copy_html'))),
   );
