@@ -45,6 +45,7 @@ test('who changed an affiliate, approved a referral or revoked a key, in the das
   const changed = await page.$('#affiliate-activity tbody tr[data-action="affiliate.updated"]');
   assert.deepEqual(await changed.$$eval('li[data-field]', (lis) => lis.map((li) => li.dataset.field)), ['commission', 'name']);
   assert.match(await changed.textContent(), /Minh Anh → Minh Anh Trần/);
+  assert.match(await changed.textContent(), /Commission: not set → Sale 12 %/);
   assert.match(await changed.textContent(), /Dashboard/);
 
   // The affiliate changes where they are paid, from the portal: named as theirs.

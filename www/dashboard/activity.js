@@ -3,7 +3,7 @@
 // or revoked a key. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
 // and the latest entries of one affiliate in their panel.
 
-import { t, dateTime } from '../shared/i18n.js';
+import { t, dateTime, money } from '../shared/i18n.js';
 import { h, fill, empty, field } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
@@ -41,6 +41,21 @@ export function changedValue(v) {
   return h('pre', { class: 'setting-json' }, JSON.stringify(v, null, 1));
 }
 
+/**
+ * An affiliate's commission override in words (`Sale 12 % · Lead ₫20,000`); as JSON when it
+ * is a kind this page does not spell out (tiers).
+ */
+function commissionValue(c) {
+  if (!c || typeof c !== 'object') return changedValue(c);
+  const amounts = (a) => Object.entries(a).map(([cur, minor]) => money(minor, cur)).join(' / ');
+  const parts = [];
+  if (c.sale?.type === 'percent') parts.push(t('dash.commission_sale', { rate: `${c.sale.rate_bps / 100} %` }));
+  else if (c.sale?.type === 'flat') parts.push(t('dash.commission_sale', { rate: amounts(c.sale.amounts) }));
+  else if (c.sale) return changedValue(c);
+  if (c.lead) parts.push(t('dash.commission_lead', { amount: amounts(c.lead) }));
+  return parts.length ? h('code', {}, parts.join(' · ')) : changedValue(null);
+}
+
 /** What an entry was done to, linked to where it is shown. */
 function subject(e) {
   const [kind] = e.action.split('.');
@@ -53,6 +68,8 @@ function subject(e) {
   return href ? h('a', { href }, h('code', {}, e.subject)) : h('code', {}, e.subject);
 }
 
+const value = (field, v) => (field === 'commission' ? commissionValue(v) : changedValue(v));
+
 /** The details of an entry in words. */
 function details(e) {
   const d = e.details || {};
@@ -62,7 +79,7 @@ function details(e) {
         'ul',
         { class: 'setting-changes' },
         (d.changes || []).map((c) =>
-          h('li', { dataset: { field: c.field } }, h('strong', {}, FIELD_LABELS[c.field] ? t(FIELD_LABELS[c.field]) : c.field), ': ', changedValue(c.before), ' → ', changedValue(c.after)),
+          h('li', { dataset: { field: c.field } }, h('strong', {}, FIELD_LABELS[c.field] ? t(FIELD_LABELS[c.field]) : c.field), ': ', value(c.field, c.before), ' → ', value(c.field, c.after)),
         ),
       );
     case 'referral.rejected':

@@ -636,6 +636,8 @@ export const en = {
   'dash.no_activity_filtered': 'Nothing matches these filters.',
   'dash.newer': 'Newer',
   'dash.older': 'Older',
+  'dash.commission_sale': 'Sale {rate}',
+  'dash.commission_lead': 'Lead {amount}',
 };
 
 export const vi = {
@@ -1270,6 +1272,8 @@ export const vi = {
   'dash.no_activity_filtered': 'Không có mục nào khớp bộ lọc.',
   'dash.newer': 'Mới hơn',
   'dash.older': 'Cũ hơn',
+  'dash.commission_sale': 'Đơn hàng {rate}',
+  'dash.commission_lead': 'Khách tiềm năng {amount}',
 };
 
 export const th = {
@@ -1904,4 +1908,6 @@ export const th = {
   'dash.no_activity_filtered': 'ไม่มีรายการที่ตรงกับตัวกรอง',
   'dash.newer': 'ใหม่กว่า',
   'dash.older': 'เก่ากว่า',
+  'dash.commission_sale': 'ยอดขาย {rate}',
+  'dash.commission_lead': 'ลีด {amount}',
 };
