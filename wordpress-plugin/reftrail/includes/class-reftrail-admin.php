@@ -143,6 +143,15 @@ final class Reftrail_Admin {
 	}
 
 	/**
+	 * The signed-in user as the activity log names who made a change (`user:<login>`).
+	 *
+	 * @return string
+	 */
+	private static function by() {
+		return Reftrail_Activity::by_user( wp_get_current_user() );
+	}
+
+	/**
 	 * Money for people: `12.50 USD`.
 	 *
 	 * @param int    $amount   Minor units.
@@ -295,7 +304,7 @@ final class Reftrail_Admin {
 			$body['coupons'] = array_values( $coupons );
 		}
 		try {
-			Reftrail_Affiliates::create( $body );
+			Reftrail_Affiliates::create( $body, self::by() );
 			$msg = 'added';
 		} catch ( Reftrail_Http_Error $e ) {
 			$msg = $e->error_code;
@@ -313,7 +322,7 @@ final class Reftrail_Admin {
 		check_admin_referer( 'reftrail_affiliate_status_' . $id );
 		$status = sanitize_key( wp_unslash( $_POST['status'] ?? '' ) );
 		try {
-			Reftrail_Affiliates::update( $id, array( 'status' => $status ) );
+			Reftrail_Affiliates::update( $id, array( 'status' => $status ), self::by() );
 			$msg = 'approved' === $status ? 'approved' : 'suspended';
 		} catch ( Reftrail_Http_Error $e ) {
 			$msg = $e->error_code;
@@ -402,10 +411,10 @@ final class Reftrail_Admin {
 		$decision = sanitize_key( wp_unslash( $_POST['decision'] ?? '' ) );
 		try {
 			if ( 'approve' === $decision ) {
-				Reftrail_Ledger::approve( $id );
+				Reftrail_Ledger::approve( $id, self::by() );
 				$msg = 'approved';
 			} else {
-				Reftrail_Ledger::reject( $id );
+				Reftrail_Ledger::reject( $id, self::by() );
 				$msg = 'rejected';
 			}
 		} catch ( Reftrail_Http_Error $e ) {
@@ -420,7 +429,9 @@ final class Reftrail_Admin {
 	 */
 	public static function page_settings() {
 		self::require_cap();
-		echo '<div class="wrap"><h1>' . esc_html__( 'Reftrail settings', 'reftrail' ) . '</h1><form method="post" action="options.php">';
+		echo '<div class="wrap"><h1>' . esc_html__( 'Reftrail settings', 'reftrail' ) . '</h1>';
+		self::notice();
+		echo '<form method="post" action="options.php">';
 		settings_fields( 'reftrail' );
 		do_settings_sections( 'reftrail-settings' );
 		submit_button();
@@ -443,8 +454,13 @@ final class Reftrail_Admin {
 	public static function handle_secret_key() {
 		self::require_cap();
 		check_admin_referer( 'reftrail_secret_key' );
-		set_transient( 'reftrail_new_secret_' . get_current_user_id(), Reftrail_Keys::new_secret( true ), 300 );
-		wp_safe_redirect( admin_url( 'admin.php?page=reftrail-settings' ) );
+		$url = admin_url( 'admin.php?page=reftrail-settings' );
+		try {
+			set_transient( 'reftrail_new_secret_' . get_current_user_id(), Reftrail_Keys::new_secret( true, self::by() ), 300 );
+		} catch ( Reftrail_Http_Error $e ) {
+			$url = add_query_arg( 'reftrail_msg', rawurlencode( $e->error_code ), $url );
+		}
+		wp_safe_redirect( $url );
 		exit;
 	}
 }

@@ -274,26 +274,40 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
-	 * A new portal token for the affiliate; the old one stops working.
+	 * A new portal token for the affiliate; the old one stops working. Issued by `$by`, it is
+	 * recorded (`affiliate.token_issued`) in the same transaction.
 	 *
-	 * @param string $id Affiliate.
+	 * @param string      $id Affiliate.
+	 * @param string|null $by Who issues it, as the activity log names them; null: not recorded
+	 *                        (the token an affiliate is created with).
 	 * @return string
+	 * @throws Reftrail_Http_Error 503 when it cannot be recorded (the old token stays).
 	 */
-	public static function new_token( $id ) {
+	public static function new_token( $id, $by = null ) {
 		global $wpdb;
-		$token = 'at_' . Reftrail_Db::random_base62( 32 );
-		$wpdb->update( Reftrail_Db::table( 'affiliates' ), array( 'token_hash' => hash( 'sha256', $token ) ), array( 'id' => $id ), array( '%s' ), array( '%s' ) );
-		return $token;
+		return Reftrail_Db::transaction(
+			function () use ( $wpdb, $id, $by ) {
+				$token = 'at_' . Reftrail_Db::random_base62( 32 );
+				$wpdb->update( Reftrail_Db::table( 'affiliates' ), array( 'token_hash' => hash( 'sha256', $token ) ), array( 'id' => $id ), array( '%s' ), array( '%s' ) );
+				if ( null !== $by ) {
+					Reftrail_Activity::record( $by, 'affiliate.token_issued', $id, $id, array() );
+				}
+				return $token;
+			}
+		);
 	}
 
 	/**
-	 * Creates an affiliate; returns it and its portal token.
+	 * Creates an affiliate; returns it and its portal token. Created by `$by`, it is recorded
+	 * (`affiliate.created`) in the same transaction.
 	 *
-	 * @param array $b Body.
+	 * @param array       $b  Body.
+	 * @param string|null $by Who creates it, as the activity log names them; null: not recorded
+	 *                        (an application through the registration form).
 	 * @return array
-	 * @throws Reftrail_Http_Error 400 or 409.
+	 * @throws Reftrail_Http_Error 400, 409 or 503.
 	 */
-	public static function create( array $b ) {
+	public static function create( array $b, $by = null ) {
 		global $wpdb;
 		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'address', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
 		self::types( $b );
@@ -309,7 +323,7 @@ final class Reftrail_Affiliates {
 		self::check_address( $b['address'] ?? null );
 		$id = $b['id'];
 		return Reftrail_Db::transaction(
-			function () use ( $wpdb, $b, $codes, $payout, $id ) {
+			function () use ( $wpdb, $b, $codes, $payout, $id, $by ) {
 				$t = Reftrail_Db::table( 'affiliates' );
 				if ( $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 					throw new Reftrail_Http_Error( 409, 'affiliate_exists', 'an affiliate with this id exists' );
@@ -340,6 +354,9 @@ final class Reftrail_Affiliates {
 				);
 				self::set_coupons( $id, $codes );
 				$token = self::new_token( $id );
+				if ( null !== $by ) {
+					Reftrail_Activity::record( $by, 'affiliate.created', $id, $id, array() );
+				}
 				return array(
 					'affiliate' => self::get( $id ),
 					'token'     => $token,
@@ -355,14 +372,16 @@ final class Reftrail_Affiliates {
 	 * checked before anything is written. An application approved (status `pending` to
 	 * `approved`) fires `reftrail_affiliate_approved` with the affiliate in the same transaction
 	 * (Reftrail_Affiliate_Mail queues the welcome), and so does a change of where the payouts go
-	 * fire `reftrail_payout_details_changed` (the affiliate is told).
+	 * fire `reftrail_payout_details_changed` (the affiliate is told). Changed by `$by`, the fields
+	 * that differ are recorded (`affiliate.updated`) in the same transaction.
 	 *
-	 * @param string $id Affiliate.
-	 * @param array  $b  Body.
+	 * @param string      $id Affiliate.
+	 * @param array       $b  Body.
+	 * @param string|null $by Who changes it, as the activity log names them; null: not recorded.
 	 * @return array
-	 * @throws Reftrail_Http_Error 400, 404 or 409.
+	 * @throws Reftrail_Http_Error 400, 404, 409 or 503.
 	 */
-	public static function update( $id, array $b ) {
+	public static function update( $id, array $b, $by = null ) {
 		global $wpdb;
 		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'address', 'category', 'status', 'commission', 'coupons' ) );
 		self::types( $b );
@@ -374,13 +393,14 @@ final class Reftrail_Affiliates {
 		self::check_tax_id( $b['tax_id'] ?? null );
 		self::check_address( $b['address'] ?? null );
 		return Reftrail_Db::transaction(
-			function () use ( $wpdb, $b, $codes, $payout, $id ) {
+			function () use ( $wpdb, $b, $codes, $payout, $id, $by ) {
 				$t = Reftrail_Db::table( 'affiliates' );
 				// Locked, so that of two approvals at once only one sees the application pending.
 				$was = $wpdb->get_var( $wpdb->prepare( "SELECT status FROM {$t} WHERE id = %s FOR UPDATE", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 				if ( null === $was ) {
 					throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
 				}
+				$shown  = self::get( $id );
 				$before = self::paid_to( $id );
 				$set    = array();
 				foreach ( array( 'name', 'category', 'status' ) as $k ) {
@@ -421,6 +441,9 @@ final class Reftrail_Affiliates {
 					do_action( 'reftrail_affiliate_approved', $view );
 				}
 				self::tell_if_paid_elsewhere( $id, $before );
+				if ( null !== $by ) {
+					Reftrail_Activity::record_changes( $by, $id, $shown, $view );
+				}
 				return $view;
 			}
 		);
@@ -461,13 +484,16 @@ final class Reftrail_Affiliates {
 	 * merchant sets them; a change fires `reftrail_payout_details_changed`, so that they hear of it
 	 * if it was not them) and their postal address (`address`; null removes it), which is theirs
 	 * to keep current for their tax certificates. Everything is checked before anything is
-	 * written.
+	 * written. With `$by`, the fields that differ are recorded (`affiliate.updated`) in the same
+	 * transaction.
 	 *
-	 * @param string $id Affiliate.
-	 * @param array  $b  Body.
+	 * @param string      $id Affiliate.
+	 * @param array       $b  Body.
+	 * @param string|null $by Who changes it, as the activity log names them (`affiliate:<id>`);
+	 *                        null: not recorded.
 	 * @throws Reftrail_Http_Error 400, 404 or 503.
 	 */
-	public static function update_own( $id, array $b ) {
+	public static function update_own( $id, array $b, $by = null ) {
 		global $wpdb;
 		Reftrail_Input::known( $b, array( 'referral_emails', 'payout_email', 'payout', 'address' ) );
 		if ( isset( $b['referral_emails'] ) && ! is_bool( $b['referral_emails'] ) ) {
@@ -491,16 +517,20 @@ final class Reftrail_Affiliates {
 		}
 		$set['updated_at'] = Reftrail_Db::now();
 		Reftrail_Db::transaction(
-			function () use ( $wpdb, $id, $set ) {
+			function () use ( $wpdb, $id, $set, $by ) {
 				$t = Reftrail_Db::table( 'affiliates' );
 				if ( null === $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s FOR UPDATE", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 					throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
 				}
+				$shown  = self::get( $id );
 				$before = self::paid_to( $id );
 				if ( false === $wpdb->update( $t, $set, array( 'id' => $id ) ) ) {
 					throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
 				}
 				self::tell_if_paid_elsewhere( $id, $before );
+				if ( null !== $by ) {
+					Reftrail_Activity::record_changes( $by, $id, $shown, self::get( $id ) );
+				}
 			}
 		);
 	}

@@ -95,17 +95,66 @@ final class Reftrail_Keys {
 	}
 
 	/**
-	 * Makes a key of `$kind`; returns its entry with the key (the only time a secret is seen).
+	 * Changes the list of keys in one transaction, the option's row locked first, so that changes
+	 * made at once go one after the other and each sees the list the previous one left; `$fn`
+	 * records what it changed in the same transaction. A throwable leaves the list as it was.
 	 *
-	 * @param string $kind secret|publishable.
-	 * @return array `id`, `kind`, `key`.
+	 * @param callable $fn The list as stored => [the new list, what to return].
+	 * @return mixed What `$fn` returns second.
+	 * @throws Throwable What `$fn` throws.
 	 */
-	public static function create( $kind ) {
-		$key    = ( 'secret' === $kind ? 'sk_' : 'pk_' ) . Reftrail_Db::random_base62( 'secret' === $kind ? 40 : 32 );
-		$e      = self::entry( $kind, $key );
-		$keys   = self::all();
-		$keys[] = $e;
-		update_option( self::KEYS, $keys, true );
+	private static function change( callable $fn ) {
+		global $wpdb;
+		try {
+			return Reftrail_Db::transaction(
+				function () use ( $wpdb, $fn ) {
+					$row  = $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s FOR UPDATE", self::KEYS ) );
+					$keys = maybe_unserialize( (string) $row );
+					// update_option() skips a value equal to this request's cached copy, which
+					// another request may have changed since it was read.
+					self::forget_cached();
+					list( $keys, $out ) = $fn( is_array( $keys ) ? $keys : array() );
+					update_option( self::KEYS, $keys, true );
+					return $out;
+				}
+			);
+		} catch ( Throwable $e ) {
+			// The rollback restored the row, but the cache still holds the value it replaced.
+			self::forget_cached();
+			throw $e;
+		}
+	}
+
+	/**
+	 * Drops this request's cached copy of the keys, so the next read is the stored row.
+	 */
+	private static function forget_cached() {
+		wp_cache_delete( 'alloptions', 'options' );
+		wp_cache_delete( self::KEYS, 'options' );
+	}
+
+	/**
+	 * Makes a key of `$kind`; returns its entry with the key (the only time a secret is seen).
+	 * Made by `$by`, it is recorded (`key.created`) in the same transaction.
+	 *
+	 * @param string      $kind secret|publishable.
+	 * @param string|null $by   Who makes it, as the activity log names them; null: not recorded
+	 *                          (the keys the plugin makes for itself).
+	 * @return array `id`, `kind`, `key`.
+	 * @throws Reftrail_Http_Error 503 when it cannot be recorded (no key is made).
+	 */
+	public static function create( $kind, $by = null ) {
+		$key = ( 'secret' === $kind ? 'sk_' : 'pk_' ) . Reftrail_Db::random_base62( 'secret' === $kind ? 40 : 32 );
+		$e   = self::entry( $kind, $key );
+		self::change(
+			function ( array $keys ) use ( $e, $by ) {
+				$keys[] = $e;
+				if ( null !== $by ) {
+					Reftrail_Activity::record( $by, 'key.created', $e['id'], null, array( 'kind' => $e['kind'] ) );
+				}
+				return array( $keys, null );
+			}
+		);
 		return array(
 			'id'   => $e['id'],
 			'kind' => $kind,
@@ -114,26 +163,32 @@ final class Reftrail_Keys {
 	}
 
 	/**
-	 * Revokes a key; false if there is none with this id.
+	 * Revokes a key; false if there is none with this id. Revoked by `$by`, a key that was live is
+	 * recorded (`key.revoked`) in the same transaction; revoking it again is not.
 	 *
-	 * @param string $id Key id.
+	 * @param string      $id Key id.
+	 * @param string|null $by Who revokes it, as the activity log names them; null: not recorded.
 	 * @return bool
+	 * @throws Reftrail_Http_Error 503 when it cannot be recorded (the key stays live).
 	 */
-	public static function revoke( $id ) {
-		$keys  = self::all();
-		$found = false;
-		foreach ( $keys as $i => $e ) {
-			if ( $e['id'] === $id ) {
-				$found = true;
-				if ( null === $e['revoked_at'] ) {
-					$keys[ $i ]['revoked_at'] = Reftrail_Db::now();
+	public static function revoke( $id, $by = null ) {
+		return self::change(
+			function ( array $keys ) use ( $id, $by ) {
+				$found = false;
+				foreach ( $keys as $i => $e ) {
+					if ( $e['id'] === $id ) {
+						$found = true;
+						if ( null === $e['revoked_at'] ) {
+							$keys[ $i ]['revoked_at'] = Reftrail_Db::now();
+							if ( null !== $by ) {
+								Reftrail_Activity::record( $by, 'key.revoked', $id, null, array( 'kind' => $e['kind'] ) );
+							}
+						}
+					}
 				}
+				return array( $keys, $found );
 			}
-		}
-		if ( $found ) {
-			update_option( self::KEYS, $keys, true );
-		}
-		return $found;
+		);
 	}
 
 	/**
@@ -153,19 +208,26 @@ final class Reftrail_Keys {
 
 	/**
 	 * Makes a new secret key and returns it; with `$replace`, every other secret key is revoked.
+	 * By `$by`, each key revoked and the new one are recorded, all in one transaction.
 	 *
-	 * @param bool $replace Whether the older secret keys stop working.
+	 * @param bool        $replace Whether the older secret keys stop working.
+	 * @param string|null $by      Who makes it, as the activity log names them; null: not recorded.
 	 * @return string
+	 * @throws Reftrail_Http_Error 503 when it cannot be recorded (nothing changes).
 	 */
-	public static function new_secret( $replace = true ) {
-		if ( $replace ) {
-			foreach ( self::all() as $e ) {
-				if ( 'secret' === $e['kind'] ) {
-					self::revoke( $e['id'] );
+	public static function new_secret( $replace = true, $by = null ) {
+		return Reftrail_Db::transaction(
+			function () use ( $replace, $by ) {
+				if ( $replace ) {
+					foreach ( self::all() as $e ) {
+						if ( 'secret' === $e['kind'] ) {
+							self::revoke( $e['id'], $by );
+						}
+					}
 				}
+				return self::create( 'secret', $by )['key'];
 			}
-		}
-		return self::create( 'secret' )['key'];
+		);
 	}
 
 	/**

@@ -357,18 +357,20 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * Approves by hand (also flagged, unverified, or before the hold ends).
+	 * Approves by hand (also flagged, unverified, or before the hold ends). Approved by `$by`, the
+	 * move from pending is recorded (`referral.approved`) in the same transaction.
 	 *
-	 * @param string $id Referral id.
+	 * @param string      $id Referral id.
+	 * @param string|null $by Who approves it, as the activity log names them; null: not recorded.
 	 * @return array
-	 * @throws Reftrail_Http_Error 404 or 409.
+	 * @throws Reftrail_Http_Error 404, 409 or 503.
 	 */
-	public static function approve( $id ) {
+	public static function approve( $id, $by = null ) {
 		return Reftrail_Db::locked(
 			'referral:' . $id,
-			function () use ( $id ) {
+			function () use ( $id, $by ) {
 				return Reftrail_Db::transaction(
-					function () use ( $id ) {
+					function () use ( $id, $by ) {
 						$before = self::view( $id );
 						if ( in_array( $before['status'], array( 'approved', 'paid' ), true ) ) {
 							return $before;
@@ -376,9 +378,12 @@ final class Reftrail_Ledger {
 						if ( 'pending' !== $before['status'] ) {
 							throw new Reftrail_Http_Error( 409, 'invalid_status', sprintf( 'a %s referral cannot be approved', $before['status'] ) );
 						}
-						self::approve_in( $id );
-						$view = self::view( $id );
+						$moved = self::approve_in( $id );
+						$view  = self::view( $id );
 						do_action( 'reftrail_referral_approved', $view );
+						if ( $moved && null !== $by ) {
+							Reftrail_Activity::record( $by, 'referral.approved', $id, $view['affiliate'], array() );
+						}
 						return $view;
 					}
 				);
@@ -387,19 +392,22 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * Rejects a pending or approved referral: its remaining commission leaves the ledger.
+	 * Rejects a pending or approved referral: its remaining commission leaves the ledger. Rejected
+	 * by `$by`, it is recorded (`referral.rejected`, with the reason) in the same transaction.
 	 *
-	 * @param string $id Referral id.
+	 * @param string      $id     Referral id.
+	 * @param string|null $by     Who rejects it, as the activity log names them; null: not recorded.
+	 * @param string|null $reason Why, if they said.
 	 * @return array
-	 * @throws Reftrail_Http_Error 404 or 409.
+	 * @throws Reftrail_Http_Error 404, 409 or 503.
 	 */
-	public static function reject( $id ) {
+	public static function reject( $id, $by = null, $reason = null ) {
 		global $wpdb;
 		return Reftrail_Db::locked(
 			'referral:' . $id,
-			function () use ( $id, $wpdb ) {
+			function () use ( $id, $wpdb, $by, $reason ) {
 				return Reftrail_Db::transaction(
-					function () use ( $id, $wpdb ) {
+					function () use ( $id, $wpdb, $by, $reason ) {
 						$before = self::view( $id );
 						if ( 'rejected' === $before['status'] ) {
 							return $before;
@@ -414,6 +422,9 @@ final class Reftrail_Ledger {
 						self::append( $before['affiliate'], $id, null, 'approved', 'rejection', -$approved, $before['currency'] );
 						$view = self::view( $id );
 						do_action( 'reftrail_referral_reversed', $view );
+						if ( null !== $by ) {
+							Reftrail_Activity::record( $by, 'referral.rejected', $id, $view['affiliate'], array( 'reason' => $reason ) );
+						}
 						return $view;
 					}
 				);
@@ -541,13 +552,15 @@ final class Reftrail_Ledger {
 	 * saved), as the affiliate is paid at this moment. The line settles the whole approved balance
 	 * (its gross, which the minimum payout is compared with); the tax the program's withholding
 	 * rules keep back from it, unless the affiliate is exempt, is left out of what they are paid,
-	 * and their tax id is kept with it.
+	 * and their tax id is kept with it. Made by `$by`, it is recorded (`payout.created`, with the
+	 * number of lines) in the same transaction.
 	 *
-	 * @param array $body `currency`, `affiliates`, `note`.
+	 * @param array       $body `currency`, `affiliates`, `note`.
+	 * @param string|null $by   Who makes it, as the activity log names them; null: not recorded.
 	 * @return array The payout view.
-	 * @throws Reftrail_Http_Error 422 when nothing is payable.
+	 * @throws Reftrail_Http_Error 422 when nothing is payable; 503.
 	 */
-	public static function create_payout( array $body ) {
+	public static function create_payout( array $body, $by = null ) {
 		global $wpdb;
 		self::approve_due();
 		$program = Reftrail_Program::get();
@@ -556,7 +569,7 @@ final class Reftrail_Ledger {
 		return Reftrail_Db::locked(
 			'payouts',
 			fn() => Reftrail_Db::transaction(
-				function () use ( $wpdb, $body, $min, $rules ) {
+				function () use ( $wpdb, $body, $min, $rules, $by ) {
 					$l     = Reftrail_Db::table( 'ledger' );
 					$a     = Reftrail_Db::table( 'affiliates' );
 					$rows  = $wpdb->get_results(
@@ -632,6 +645,9 @@ final class Reftrail_Ledger {
 						'lines' => $lines,
 					);
 					do_action( 'reftrail_payout_created', $view );
+					if ( null !== $by ) {
+						Reftrail_Activity::record( $by, 'payout.created', $id, null, array( 'lines' => count( $lines ) ) );
+					}
 					return $view;
 				}
 			)
@@ -664,27 +680,41 @@ final class Reftrail_Ledger {
 	 * Marks one line's transfer as sent, or not: the merchant's record of the lines paid from their
 	 * banking app (or by PayPal's file); the ledger already holds the lines as paid. `$sent` true
 	 * sets `sent_at` to now unless it is set (the first time is kept); false clears it. Affiliate
-	 * and currency are compared byte for byte.
+	 * and currency are compared byte for byte. Marked by `$by`, a change of whether the line is
+	 * sent is recorded (`payout.sent`) in the same transaction; marking it again is not.
 	 *
-	 * @param string $id        Payout id.
-	 * @param string $affiliate The line's affiliate.
-	 * @param string $currency  The line's currency.
-	 * @param bool   $sent      Sent or not yet.
+	 * @param string      $id        Payout id.
+	 * @param string      $affiliate The line's affiliate.
+	 * @param string      $currency  The line's currency.
+	 * @param bool        $sent      Sent or not yet.
+	 * @param string|null $by        Who marks it, as the activity log names them; null: not recorded.
 	 * @return array The payout view.
-	 * @throws Reftrail_Http_Error 404 payout_not_found or payout_line_not_found.
+	 * @throws Reftrail_Http_Error 404 payout_not_found or payout_line_not_found; 503.
 	 */
-	public static function mark_sent( $id, $affiliate, $currency, $sent ) {
+	public static function mark_sent( $id, $affiliate, $currency, $sent, $by = null ) {
 		global $wpdb;
 		return Reftrail_Db::transaction(
-			function () use ( $wpdb, $id, $affiliate, $currency, $sent ) {
+			function () use ( $wpdb, $id, $affiliate, $currency, $sent, $by ) {
 				$payout = self::payout( $id )['id'];
 				$t      = Reftrail_Db::table( 'payout_lines' );
 				// An UPDATE that changes nothing (marked again) counts no row: the line is looked up first.
-				$line = $wpdb->get_var( $wpdb->prepare( "SELECT payout_id FROM {$t} WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s FOR UPDATE", $payout, $affiliate, $currency ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				$line = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, currency, sent_at FROM {$t} WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s FOR UPDATE", $payout, $affiliate, $currency ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 				if ( null === $line ) {
 					throw new Reftrail_Http_Error( 404, 'payout_line_not_found', 'this payout has no line for this affiliate and currency' );
 				}
 				$wpdb->query( $wpdb->prepare( "UPDATE {$t} SET sent_at = CASE WHEN %d = 1 THEN COALESCE(sent_at, %d) ELSE NULL END WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s", $sent ? 1 : 0, Reftrail_Db::now(), $payout, $affiliate, $currency ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				if ( null !== $by && ( null !== $line['sent_at'] ) !== (bool) $sent ) {
+					Reftrail_Activity::record(
+						$by,
+						'payout.sent',
+						$payout,
+						$line['affiliate_id'],
+						array(
+							'currency' => $line['currency'],
+							'sent'     => (bool) $sent,
+						)
+					);
+				}
 				return self::payout( $payout );
 			}
 		);

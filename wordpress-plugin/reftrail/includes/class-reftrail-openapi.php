@@ -120,6 +120,21 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/activity'                => array(
+				'get' => array(
+					'The activity log: who created or changed an affiliate, issued their portal token, approved or rejected a referral, made a payout or marked a line sent, created or revoked a key, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, or "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me), "action" (affiliate.created, affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, payout.created, payout.sent, key.created or key.revoked), "subject" (the id of the affiliate, referral, payout or key), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name; {"reason"} for referral.rejected; {"lines"} for payout.created; {"currency", "sent"} for payout.sent; {"kind"} for a key; {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'affiliate' => array( 'string', 'Only the entries concerning this affiliate' ),
+							'action'    => array( 'string', 'Only this action, or a family of them: affiliate., referral., payout. or key.' ),
+							'limit'     => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset'    => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+			),
 			'/v1/creatives'               => array(
 				'get'  => array(
 					'The creatives (text links and banners for affiliates), newest first (by created_at, then id): {"creatives": [{"id", "name", "kind" ("link" or "image"), "text" (the link\'s text, or the image\'s alt text), "image_url" (null for a link), "landing_url" (null: the shop\'s home page), "status" ("active" or "archived"), "created_at", "updated_at"}]}; 400 invalid_status, invalid_query',

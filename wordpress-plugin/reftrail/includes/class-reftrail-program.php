@@ -285,7 +285,7 @@ final class Reftrail_Program {
 	 * @param mixed $v Value.
 	 * @return mixed
 	 */
-	private static function canonical( $v ) {
+	public static function canonical( $v ) {
 		if ( ! is_array( $v ) ) {
 			return $v;
 		}

@@ -42,6 +42,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Payouts_Controller(),
 			new Reftrail_REST_Program_Controller(),
 			new Reftrail_REST_Creatives_Controller(),
+			new Reftrail_REST_Activity_Controller(),
 			new Reftrail_REST_Reports_Controller(),
 			new Reftrail_REST_Me_Controller(),
 			new Reftrail_REST_Session_Controller(),

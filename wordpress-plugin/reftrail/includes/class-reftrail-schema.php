@@ -27,9 +27,9 @@ final class Reftrail_Schema {
 	 * an affiliate's exemption and tax id, and each payout line's tax and tax id; 15: an
 	 * affiliate's postal address, which withholding tax certificates name; 16: the history of the
 	 * program's settings, `GET /v1/program/changes`; 17: creatives, the text links and banners
-	 * affiliates post, `/v1/creatives`).
+	 * affiliates post, `/v1/creatives`; 18: the activity log, `GET /v1/activity`).
 	 */
-	const VERSION = 17;
+	const VERSION = 18;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -41,7 +41,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -352,6 +352,23 @@ final class Reftrail_Schema {
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),
   KEY newest (created_at,id)
+) $c;";
+		// Who did what to affiliates, referrals, payouts and keys (Reftrail_Activity), one row per
+		// change, written with it: `details` is a JSON object; `seq` orders the entries of one
+		// second as they were recorded; `affiliate_id` NULL when no one affiliate is concerned.
+		$sql[] = "CREATE TABLE {$t('activity')} (
+  seq bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  id varchar(40) NOT NULL,
+  at bigint(20) NOT NULL,
+  by_whom varchar(100) NOT NULL,
+  action varchar(40) NOT NULL,
+  subject varchar(64) NOT NULL,
+  affiliate_id varchar(64) DEFAULT NULL,
+  details longtext NOT NULL,
+  PRIMARY KEY  (seq),
+  UNIQUE KEY id (id),
+  KEY newest (at,seq),
+  KEY affiliate (affiliate_id,at,seq)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

@@ -200,7 +200,7 @@ class Reftrail_REST_Keys_Controller extends Reftrail_REST_Controller {
 				if ( ! in_array( $b['kind'] ?? null, array( 'secret', 'publishable' ), true ) ) {
 					throw Reftrail_Http_Error::bad( 'invalid_kind', 'kind must be secret or publishable' );
 				}
-				return new WP_REST_Response( Reftrail_Keys::create( $b['kind'] ), 201 );
+				return new WP_REST_Response( Reftrail_Keys::create( $b['kind'], self::actor( $request ) ), 201 );
 			}
 		);
 	}
@@ -212,10 +212,14 @@ class Reftrail_REST_Keys_Controller extends Reftrail_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function delete_item( $request ) {
-		if ( ! Reftrail_Keys::revoke( (string) $request['id'] ) ) {
-			return new WP_Error( 'key_not_found', 'no key has this id', array( 'status' => 404 ) );
-		}
-		return new WP_REST_Response( null, 204 );
+		return $this->run(
+			function () use ( $request ) {
+				if ( ! Reftrail_Keys::revoke( (string) $request['id'], self::actor( $request ) ) ) {
+					throw new Reftrail_Http_Error( 404, 'key_not_found', 'no key has this id' );
+				}
+				return new WP_REST_Response( null, 204 );
+			}
+		);
 	}
 }
 

@@ -137,8 +137,9 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
-	 * Who makes a merchant request, as the program's history of changes names them: `secret_key`,
-	 * or `user:<user_login>` for a WordPress user, signed in to WordPress or to the dashboard.
+	 * Who makes a merchant request, as the program's history of changes and the activity log name
+	 * them: `secret_key`, or `user:<user_login>` for a WordPress user, signed in to WordPress or to
+	 * the dashboard.
 	 *
 	 * @param WP_REST_Request $request Request that passed merchant_permissions_check().
 	 * @return string
@@ -153,7 +154,7 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 		if ( ! $user ) {
 			throw new Reftrail_Http_Error( 403, 'forbidden', 'this credential cannot call merchant routes' );
 		}
-		return 'user:' . $user->user_login;
+		return Reftrail_Activity::by_user( $user );
 	}
 
 	/**

@@ -93,7 +93,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 	public function create_item( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				$made = Reftrail_Affiliates::create( self::body( $request ) );
+				$made = Reftrail_Affiliates::create( self::body( $request ), self::actor( $request ) );
 				$r    = new WP_REST_Response( $made, 201 );
 				$r->header( 'Location', '/v1/affiliates/' . $made['affiliate']['id'] );
 				return $r;
@@ -118,7 +118,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function update_item( $request ) {
-		return $this->run( fn() => Reftrail_Affiliates::update( (string) $request['id'], self::body( $request ) ) );
+		return $this->run( fn() => Reftrail_Affiliates::update( (string) $request['id'], self::body( $request ), self::actor( $request ) ) );
 	}
 
 	/**
@@ -135,7 +135,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				return new WP_REST_Response(
 					array(
 						'affiliate' => $id,
-						'token'     => Reftrail_Affiliates::new_token( $id ),
+						'token'     => Reftrail_Affiliates::new_token( $id, self::actor( $request ) ),
 					),
 					201
 				);
@@ -319,7 +319,7 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function approve_item( $request ) {
-		return $this->run( fn() => Reftrail_Ledger::approve( (string) $request['id'] ) );
+		return $this->run( fn() => Reftrail_Ledger::approve( (string) $request['id'], self::actor( $request ) ) );
 	}
 
 	/**
@@ -334,7 +334,7 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 				$body = self::body( $request, true );
 				Reftrail_Input::known( $body, array( 'reason' ) );
 				Reftrail_Input::check_note( $body, 'reason', 'invalid_reason' );
-				return Reftrail_Ledger::reject( (string) $request['id'] );
+				return Reftrail_Ledger::reject( (string) $request['id'], self::actor( $request ), $body['reason'] ?? null );
 			}
 		);
 	}
@@ -526,7 +526,7 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 						return self::json_response( 200, $r );
 					}
 				}
-				$view = Reftrail_Ledger::create_payout( $body );
+				$view = Reftrail_Ledger::create_payout( $body, self::actor( $request ) );
 				if ( null !== $idem ) {
 					Reftrail_Tracking::remember( 'payout', $idem, $hash, wp_json_encode( $view ) );
 				}
@@ -560,7 +560,7 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 						'sent'      => 'bool',
 					)
 				);
-				return Reftrail_Ledger::mark_sent( (string) $request['id'], $body['affiliate'], $body['currency'], $body['sent'] );
+				return Reftrail_Ledger::mark_sent( (string) $request['id'], $body['affiliate'], $body['currency'], $body['sent'], self::actor( $request ) );
 			}
 		);
 	}
@@ -812,7 +812,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 		return $this->run(
 			function () use ( $request ) {
 				$id = self::caller( $request )['affiliate'];
-				Reftrail_Affiliates::update_own( $id, self::body( $request ) );
+				Reftrail_Affiliates::update_own( $id, self::body( $request ), Reftrail_Activity::by_affiliate( $id ) );
 				return self::me( $id );
 			}
 		);
