@@ -25,13 +25,14 @@ pub const ACTIONS: [&str; 9] = [
 
 /// The fields of an affiliate (as `GET /v1/affiliates/{id}` shows it) whose changes are
 /// recorded, in the order they are listed.
-const AFFILIATE_FIELDS: [&str; 11] = [
+const AFFILIATE_FIELDS: [&str; 12] = [
     "address",
     "category",
     "commission",
     "coupons",
     "email",
     "name",
+    "payee_type",
     "payout",
     "payout_email",
     "status",

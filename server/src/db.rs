@@ -123,6 +123,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "activity",
         include_str!("../migrations/0017_activity.sql"),
     ),
+    (
+        18,
+        "payee_type",
+        include_str!("../migrations/0018_payee_type.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

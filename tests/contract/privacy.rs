@@ -57,7 +57,7 @@ async fn an_export_lists_the_customers_orders_leads_clicks_and_affiliate_account
     // The customer is also an affiliate of the program.
     let (account, _) = affiliate(json!({"email": email.to_uppercase(),
         "payout": {"method": "promptpay", "account": "0812345678", "name": "Somchai"},
-        "tax_id": "1101801234563", "address": "12 ถนนพหลโยธิน กรุงเทพมหานคร 10400"}))
+        "tax_id": "1101801234563", "payee_type": "person", "address": "12 ถนนพหลโยธิน กรุงเทพมหานคร 10400"}))
     .await;
 
     let r = privacy(
@@ -114,6 +114,7 @@ async fn an_export_lists_the_customers_orders_leads_clicks_and_affiliate_account
         json!({"method": "promptpay", "account": "0812345678", "name": "Somchai"})
     );
     assert_eq!(r.json["affiliates"][0]["tax_id"], "1101801234563");
+    assert_eq!(r.json["affiliates"][0]["payee_type"], "person");
     assert_eq!(
         r.json["affiliates"][0]["address"],
         "12 ถนนพหลโยธิน กรุงเทพมหานคร 10400"

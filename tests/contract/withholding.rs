@@ -102,6 +102,63 @@ async fn an_affiliate_is_exempt_or_not_and_has_a_tax_id() {
 }
 
 #[tokio::test]
+async fn an_affiliate_is_paid_as_a_person_or_a_company() {
+    // Thailand files tax withheld from people (ภ.ง.ด.3) and from companies (ภ.ง.ด.53) apart.
+    let (id, _) = affiliate(json!({"payee_type": "company"})).await;
+    let path = format!("/v1/affiliates/{id}");
+    let shown = || req("GET", &path).sk().send();
+    assert_eq!(shown().await.json["payee_type"], "company");
+    let (plain, _) = affiliate(json!({})).await;
+    let r = req("GET", &format!("/v1/affiliates/{plain}"))
+        .sk()
+        .send()
+        .await;
+    assert_eq!(r.json["payee_type"], Value::Null, "not set unless given");
+    let patch = |body: Value| req("PATCH", &path).sk().json(&body).send();
+    patch(json!({"payee_type": "person"})).await.status(200);
+    assert_eq!(shown().await.json["payee_type"], "person");
+    for bad in [json!("Person"), json!("individual"), json!(""), json!(1)] {
+        let r = patch(json!({"payee_type": bad, "name": "Changed"})).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+        assert!(
+            ["invalid_payee_type", "invalid_body"]
+                .contains(&r.json["error"]["code"].as_str().unwrap_or("")),
+            "{bad}: {}",
+            r.text
+        );
+    }
+    patch(json!({"payee_type": "sole_trader"}))
+        .await
+        .error(400, "invalid_payee_type");
+    let body = json!({"id": uid("aff"), "name": "N", "payee_type": "partnership"});
+    req("POST", "/v1/affiliates")
+        .sk()
+        .json(&body)
+        .send()
+        .await
+        .error(400, "invalid_payee_type");
+    assert_eq!(
+        shown().await.json["name"],
+        format!("Affiliate {id}"),
+        "refused changes nothing"
+    );
+    // The change is in the activity log; null removes it.
+    patch(json!({"payee_type": null})).await.status(200);
+    assert_eq!(shown().await.json["payee_type"], Value::Null);
+    let log = req(
+        "GET",
+        &format!("/v1/activity?affiliate={id}&action=affiliate.updated"),
+    )
+    .sk()
+    .send()
+    .await;
+    assert_eq!(
+        log.json["activity"][0]["details"],
+        json!({"changes": [{"field": "payee_type", "before": "person", "after": null}]})
+    );
+}
+
+#[tokio::test]
 async fn a_payout_withholds_tax_and_pays_the_rest() {
     let _program = program_lock().await;
     let r = req("GET", "/v1/program").sk().send().await;
@@ -112,7 +169,7 @@ async fn a_payout_withholds_tax_and_pays_the_rest() {
 
     // 10 % commissions: 60,000.00 THB (taxed), 49,999.99 THB (under the threshold), and
     // 60,000.00 THB to an exempt affiliate.
-    let (taxed, token) = affiliate(json!({"tax_id": "1101801234563",
+    let (taxed, token) = affiliate(json!({"tax_id": "1101801234563", "payee_type": "person",
         "payout": {"method": "promptpay", "account": "0812345678"}}))
     .await;
     let (under, _) = affiliate(json!({})).await;
@@ -210,19 +267,21 @@ async fn a_payout_withholds_tax_and_pays_the_rest() {
     let lines: Vec<&str> = report.text.lines().collect();
     assert_eq!(
         lines[0],
-        "affiliate_id,name,tax_id,currency,gross,withheld,paid,payouts"
+        "affiliate_id,name,tax_id,payee_type,currency,gross,withheld,paid,payouts"
     );
     assert!(
         lines.contains(
-            &format!("{taxed},Affiliate {taxed},1101801234563,THB,60000.00,1800.00,58200.00,1")
-                .as_str()
+            &format!(
+                "{taxed},Affiliate {taxed},1101801234563,person,THB,60000.00,1800.00,58200.00,1"
+            )
+            .as_str()
         ),
         "{}",
         report.text
     );
     assert!(
         lines.contains(
-            &format!("{exempt},Affiliate {exempt},,THB,60000.00,0.00,60000.00,1").as_str()
+            &format!("{exempt},Affiliate {exempt},,,THB,60000.00,0.00,60000.00,1").as_str()
         ),
         "{}",
         report.text

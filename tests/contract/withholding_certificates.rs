@@ -171,7 +171,7 @@ async fn certificates_say_what_was_paid_and_withheld() {
     put_program(&p).await;
 
     let (somchai, token) = affiliate(json!({"name": "สมชาย ใจดี", "tax_id": "1101801234563",
-        "address": "12 ถนนพหลโยธิน กรุงเทพมหานคร 10400"}))
+        "address": "12 ถนนพหลโยธิน กรุงเทพมหานคร 10400", "payee_type": "person"}))
     .await;
     let (exempt, exempt_token) = affiliate(json!({"withholding_exempt": true})).await;
     // 6,000.00 THB withheld 180.00, then 7,000.00 THB withheld 210.00.
@@ -222,7 +222,7 @@ async fn certificates_say_what_was_paid_and_withheld() {
             "affiliate": somchai,
             "currency": "THB",
             "payee": {"name": "สมชาย ใจดี", "tax_id": "1101801234563",
-                "address": "12 ถนนพหลโยธิน กรุงเทพมหานคร 10400"},
+                "address": "12 ถนนพหลโยธิน กรุงเทพมหานคร 10400", "type": "person"},
             "payments": payments,
             "gross": 13_000_000,
             "withheld": 390_000,
@@ -284,6 +284,18 @@ async fn certificates_say_what_was_paid_and_withheld() {
         mine.json["certificates"][0]["payee"]["address"],
         json!("88 ถนนสีลม กรุงเทพมหานคร 10500")
     );
+    // Which filing form names them (ภ.ง.ด.3 or ภ.ง.ด.53) follows their payee type as it is now.
+    req("PATCH", &format!("/v1/affiliates/{somchai}"))
+        .sk()
+        .json(&json!({"payee_type": "company"}))
+        .send()
+        .await
+        .status(200);
+    let mine = req("GET", &format!("/v1/me/withholding/certificates?{period}"))
+        .who(As::Bearer(token.clone()))
+        .send()
+        .await;
+    assert_eq!(mine.json["certificates"][0]["payee"]["type"], "company");
 
     // Bad input and the wrong caller.
     for path in [

@@ -113,10 +113,13 @@ test('affiliate form: an address (a refused one pointed at), one emptied', async
   assert.equal(await page.evaluate(() => document.activeElement.id), 'a-address');
   assert.equal((await api(stack, 'GET', `/v1/affiliates/${ids.somchai}`)).address, null);
 
-  // Typed on three lines: kept as one, its lines joined by commas.
+  // Typed on three lines: kept as one, its lines joined by commas; paid as a person.
   await page.fill('#a-address', '12/3 หมู่ 4 ถนนพหลโยธิน\nตำบลคลองหนึ่ง อำเภอคลองหลวง\nปทุมธานี 12120');
+  assert.equal(await page.inputValue('#a-payee-type'), '');
+  await page.selectOption('#a-payee-type', 'person');
   await page.click('#edit-affiliate button[type=submit]');
   await until(async () => (await api(stack, 'GET', `/v1/affiliates/${ids.somchai}`)).address === SOMCHAI_ADDRESS);
+  assert.equal((await api(stack, 'GET', `/v1/affiliates/${ids.somchai}`)).payee_type, 'person');
   assert.equal((await api(stack, 'GET', `/v1/affiliates/${ids.somchai}`)).tax_id, '1101801234563', 'the rest as it was');
   await page.waitForSelector('#edit-affiliate');
   assert.equal(await page.inputValue('#a-address'), SOMCHAI_ADDRESS);
@@ -231,6 +234,15 @@ test('certificates view: the 50 Tawi in Thai, missing details marked, a VND stat
     page.$eval(`${cert} .${which}`, (s) => [s.querySelector('h3').textContent, ...[...s.querySelectorAll('dt')].map((dt) => `${dt.textContent}: ${dt.nextElementSibling.textContent}`)]);
   assert.deepEqual(await party('cert-payer'), ['ผู้มีหน้าที่หักภาษี ณ ที่จ่าย:', `ชื่อ: ${PAYER.name}`, `เลขประจำตัวผู้เสียภาษีอากร: ${PAYER.tax_id}`, `ที่อยู่: ${PAYER.address}`]);
   assert.deepEqual(await party('cert-payee'), ['ผู้ถูกหักภาษี ณ ที่จ่าย:', 'ชื่อ: สมชาย ใจดี', 'เลขประจำตัวผู้เสียภาษีอากร: 1101801234563', `ที่อยู่: ${SOMCHAI_ADDRESS}`]);
+  // Filed on ภ.ง.ด.3, as a person: that box ticked, the company's not.
+  assert.deepEqual(
+    await page.$$eval(`${cert} .cert-form`, (s) => s.map((x) => [x.dataset.kind, x.dataset.ticked, x.textContent.trim()])),
+    [
+      ['person', 'true', '☑ (4) ภ.ง.ด.3'],
+      ['company', 'false', '☐ (7) ภ.ง.ด.53'],
+    ],
+  );
+  assert.match(await page.textContent(`${cert} .cert-forms`), /^ลำดับที่ …+ ในแบบ/);
   assert.deepEqual(await page.$$eval(`${cert} thead th`, (ths) => ths.map((th) => th.textContent)), [
     'ประเภทเงินได้พึงประเมินที่จ่าย',
     'วัน เดือน หรือปีภาษี ที่จ่าย',
@@ -259,6 +271,7 @@ test('certificates view: the 50 Tawi in Thai, missing details marked, a VND stat
   const malee = `#certificates .certificate[data-affiliate="${ids.malee}"]`;
   assert.match(await page.textContent(`${malee} .cert-payee dd[data-field="tax_id"]`), /^…+$/);
   assert.match(await page.textContent(`${malee} .cert-payee dd[data-field="address"]`), /^…+$/);
+  assert.deepEqual(await page.$$eval(`${malee} .cert-form[data-ticked="true"]`, (s) => s.length), 0, 'no form ticked: her type is not set');
   assert.equal(await page.textContent(`${malee} .cert-words strong`), 'สามร้อยบาทถ้วน');
 
   // An's, in VND: a statement in the dashboard's language, dong without decimals.

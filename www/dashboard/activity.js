@@ -20,6 +20,7 @@ const FIELD_LABELS = {
   email: 'dash.email',
   name: 'dash.name',
   payout: 'dash.payout_method',
+  payee_type: 'dash.payee_type',
   payout_email: 'dash.payout_email',
   status: 'dash.status',
   tax_id: 'dash.tax_id',

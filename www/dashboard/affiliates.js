@@ -101,6 +101,12 @@ function affiliateForm(api, program, a, done) {
   const coupons = h('input', { id: 'a-coupons', value: (a?.coupons || []).join(', '), placeholder: 'ALICE10, ALICE-VIP' });
   // No pattern: the server's refusal (invalid_tax_id) says what a tax id may hold.
   const taxId = h('input', { id: 'a-tax-id', maxlength: 20, autocomplete: 'off', spellcheck: 'false', value: a?.tax_id || '' });
+  const payeeType = h(
+    'select',
+    { id: 'a-payee-type' },
+    h('option', { value: '' }, t('dash.payee_type_unset')),
+    ['person', 'company'].map((k) => h('option', { value: k, selected: a?.payee_type === k }, t(`dash.payee_type_${k}`))),
+  );
   const exempt = h('input', { id: 'a-withholding-exempt', type: 'checkbox', checked: !!a?.withholding_exempt });
   // Bytes are the server's limit (600); Thai takes three a letter, so a long one is refused there.
   const address = h('textarea', { id: 'a-address', rows: 2, maxlength: 600, autocomplete: 'off', spellcheck: 'false' });
@@ -126,6 +132,7 @@ function affiliateForm(api, program, a, done) {
           coupons: coupons.value.split(/[\s,]+/).map((c) => c.trim()).filter(Boolean),
           // Emptied on edit: removed.
           tax_id: taxId.value.trim() || null,
+          payee_type: payeeType.value || null,
           address: oneLine(address.value) || null,
           withholding_exempt: exempt.checked,
         };
@@ -151,6 +158,7 @@ function affiliateForm(api, program, a, done) {
             if (body.commission === null) delete body.commission;
             if (body.payout === null) delete body.payout;
             if (body.tax_id === null) delete body.tax_id;
+            if (body.payee_type === null) delete body.payee_type;
             if (body.address === null) delete body.address;
             const created = await api.createAffiliate({ id: id.value.trim(), ...body });
             done(created);
@@ -179,6 +187,7 @@ function affiliateForm(api, program, a, done) {
       field(t('dash.lead_override', { currency: leadCur }), lead),
       field(t('dash.coupons'), coupons, t('dash.coupons_hint')),
       field(t('dash.tax_id'), taxId, t('dash.tax_id_hint')),
+      field(t('dash.payee_type'), payeeType, t('dash.payee_type_hint')),
       field(t('dash.address'), address, t('dash.affiliate_address_hint')),
       h('div', { class: 'field' }, h('label', {}, exempt, ' ', t('dash.withholding_exempt')), h('small', { class: 'hint' }, t('dash.withholding_exempt_hint'))),
     ),

@@ -24,6 +24,14 @@ const TAWI = {
   amount: 'จำนวนเงินที่จ่าย',
   withheld: 'ภาษีที่หักและนำส่งไว้',
   incomeType: ['ค่าธรรมเนียม ค่านายหน้า ฯลฯ ', 'ตามมาตรา 40 (2)'],
+  // The filing forms a payee's tax goes on, as numbered on the certificate: a person's on
+  // ภ.ง.ด.3, a company's on ภ.ง.ด.53.
+  order: 'ลำดับที่',
+  inForm: 'ในแบบ',
+  forms: [
+    ['person', '(4) ภ.ง.ด.3'],
+    ['company', '(7) ภ.ง.ด.53'],
+  ],
   total: 'รวมเงินที่จ่ายและภาษีที่หักนำส่ง',
   words: 'รวมเงินภาษีที่หักนำส่ง (ตัวอักษร)',
   method: 'ผู้จ่ายเงิน: หัก ณ ที่จ่าย',
@@ -87,6 +95,20 @@ function payments(c, { cols, rowOf, total }) {
   return h('div', { class: 'cert-table' }, table);
 }
 
+/**
+ * The certificate's line of filing forms, the payee's ticked (`person`: ภ.ง.ด.3, `company`:
+ * ภ.ง.ด.53); none ticked when the payee's type is not set, for the pen. The order number in the
+ * form is left blank.
+ */
+function filingForm(type) {
+  return h(
+    'p',
+    { class: 'cert-forms', dataset: { form: type || '' } },
+    `${TAWI.order} ${BLANK} ${TAWI.inForm}`,
+    TAWI.forms.map(([kind, name]) => h('span', { class: 'cert-form', dataset: { kind, ticked: String(kind === type) } }, ' ', kind === type ? '☑' : '☐', ' ', name)),
+  );
+}
+
 /** Thailand's 50 Tawi certificate of `c`. */
 function tawi(c, payer, issued) {
   const amount = (m) => plainAmount(m, c.currency);
@@ -96,6 +118,7 @@ function tawi(c, payer, issued) {
     h('header', { class: 'cert-head' }, h('h2', {}, TAWI.title), h('p', { class: 'cert-law' }, TAWI.law)),
     party('cert-payer', TAWI.payer, payer, TAWI),
     party('cert-payee', TAWI.payee, c.payee, TAWI),
+    filingForm(c.payee?.type),
     payments(
       { ...c, totals: [amount(c.gross), amount(c.withheld)] },
       {

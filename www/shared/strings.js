@@ -638,6 +638,12 @@ export const en = {
   'dash.older': 'Older',
   'dash.commission_sale': 'Sale {rate}',
   'dash.commission_lead': 'Lead {amount}',
+  'dash.payee_type': 'Paid as',
+  'dash.payee_type_unset': 'Not set',
+  'dash.payee_type_person': 'A person',
+  'dash.payee_type_company': 'A company',
+  'dash.payee_type_hint': 'For tax withheld: Thailand files a person’s on ภ.ง.ด.3 and a company’s on ภ.ง.ด.53, and the certificate ticks it.',
+  'err.invalid_payee_type': 'Paid as must be a person or a company.',
 };
 
 export const vi = {
@@ -1274,6 +1280,12 @@ export const vi = {
   'dash.older': 'Cũ hơn',
   'dash.commission_sale': 'Đơn hàng {rate}',
   'dash.commission_lead': 'Khách tiềm năng {amount}',
+  'dash.payee_type': 'Nhận tiền với tư cách',
+  'dash.payee_type_unset': 'Chưa đặt',
+  'dash.payee_type_person': 'Cá nhân',
+  'dash.payee_type_company': 'Doanh nghiệp',
+  'dash.payee_type_hint': 'Cho thuế khấu trừ: ở Thái Lan, thuế của cá nhân kê khai trên mẫu ภ.ง.ด.3, của doanh nghiệp trên ภ.ง.ด.53, và chứng từ đánh dấu mẫu đó.',
+  'err.invalid_payee_type': 'Tư cách nhận tiền phải là cá nhân hoặc doanh nghiệp.',
 };
 
 export const th = {
@@ -1910,4 +1922,10 @@ export const th = {
   'dash.older': 'เก่ากว่า',
   'dash.commission_sale': 'ยอดขาย {rate}',
   'dash.commission_lead': 'ลีด {amount}',
+  'dash.payee_type': 'รับเงินในนาม',
+  'dash.payee_type_unset': 'ยังไม่ระบุ',
+  'dash.payee_type_person': 'บุคคลธรรมดา',
+  'dash.payee_type_company': 'นิติบุคคล',
+  'dash.payee_type_hint': 'สำหรับภาษีหัก ณ ที่จ่าย: ของบุคคลธรรมดายื่นด้วย ภ.ง.ด.3 ของนิติบุคคลยื่นด้วย ภ.ง.ด.53 และหนังสือรับรองจะทำเครื่องหมายแบบนั้น',
+  'err.invalid_payee_type': 'การรับเงินต้องเป็นในนามบุคคลธรรมดาหรือนิติบุคคล',
 };

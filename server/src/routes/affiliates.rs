@@ -52,6 +52,9 @@ pub struct AffiliateView {
     pub withholding_exempt: bool,
     /// Their tax id, as the shop's withholding filing names them.
     pub tax_id: Option<String>,
+    /// `person` or `company`: which withholding form the shop files their tax on (Thailand's
+    /// ภ.ง.ด.3 or ภ.ง.ด.53); `null` when not set.
+    pub payee_type: Option<String>,
     /// Their postal address, as withholding tax certificates name the payee.
     pub address: Option<String>,
     /// `content`, `coupon`, `cashback`, `influencer`, `search`, `email`, `comparison`, `other`.
@@ -94,6 +97,8 @@ pub struct CreateAffiliate {
     pub withholding_exempt: Option<bool>,
     /// Tax id: 1 to 20 letters, digits or `-`.
     pub tax_id: Option<String>,
+    /// `person` or `company`.
+    pub payee_type: Option<String>,
     /// Postal address: one line of 1 to 600 bytes.
     pub address: Option<String>,
     /// Category (default `other`).
@@ -127,6 +132,9 @@ pub struct UpdateAffiliate {
     /// Tax id; `null` removes it.
     #[serde(default, with = "double_option")]
     pub tax_id: Option<Option<String>>,
+    /// `person` or `company`; `null` removes it.
+    #[serde(default, with = "double_option")]
+    pub payee_type: Option<Option<String>>,
     /// Postal address; `null` removes it.
     #[serde(default, with = "double_option")]
     pub address: Option<Option<String>>,
@@ -219,6 +227,17 @@ pub mod double_option {
     ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
     }
+}
+
+/// Refuses (400 `invalid_payee_type`) a payee type other than `person` or `company`.
+fn check_payee_type(t: Option<&str>) -> Result<(), AppError> {
+    if t.is_some_and(|t| !matches!(t, "person" | "company")) {
+        return Err(AppError::bad(
+            "invalid_payee_type",
+            "payee_type must be person or company",
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses (400 `invalid_tax_id`) a tax id that is not 1 to 20 letters, digits or `-`.
@@ -317,7 +336,7 @@ fn check_common(
 
 const SELECT: &str =
     "SELECT id, name, email, payout_email, category, status, commission, created_at, \
-     payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address FROM affiliates";
+     payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type FROM affiliates";
 
 const COUPONS: &str = "SELECT code FROM coupons WHERE affiliate_id = $1 ORDER BY code";
 
@@ -352,6 +371,7 @@ fn view_of(row: &AnyRow, coupons: Vec<String>) -> Result<AffiliateView, AppError
         ),
         withholding_exempt: row.try_get::<i64, _>(12)? != 0,
         tax_id: row.try_get(13)?,
+        payee_type: row.try_get(15)?,
         address: row.try_get(14)?,
         category: row.try_get(4)?,
         status: row.try_get(5)?,
@@ -453,13 +473,14 @@ pub async fn affiliates_create(
     )?;
     let payout = b.payout.as_ref().map(Payout::checked).transpose()?;
     check_tax_id(b.tax_id.as_deref())?;
+    check_payee_type(b.payee_type.as_deref())?;
     check_address(b.address.as_deref())?;
     let t = now();
     let mut tx = state.db.begin_write().await?;
     let r = sqlx::query(
         "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at, \
-           payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)",
+           payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(id.as_str())
     .bind(&b.name)
@@ -477,6 +498,7 @@ pub async fn affiliates_create(
     .bind(i64::from(b.withholding_exempt.unwrap_or(false)))
     .bind(b.tax_id.as_deref())
     .bind(b.address.as_deref())
+    .bind(b.payee_type.as_deref())
     .execute(&mut *tx)
     .await;
     if let Err(e) = r {
@@ -630,6 +652,7 @@ pub async fn affiliates_update(
         other => other.clone(),
     };
     check_tax_id(b.tax_id.clone().flatten().as_deref())?;
+    check_payee_type(b.payee_type.clone().flatten().as_deref())?;
     check_address(b.address.clone().flatten().as_deref())?;
     let mut tx = state.db.begin_write().await?;
     let was = require_affiliate(&mut tx, &id).await?;
@@ -656,6 +679,9 @@ pub async fn affiliates_update(
     }
     if let Some(t) = &b.tax_id {
         changes.push(("tax_id", t.clone()));
+    }
+    if let Some(t) = &b.payee_type {
+        changes.push(("payee_type", t.clone()));
     }
     if let Some(a) = &b.address {
         changes.push(("address", a.clone()));

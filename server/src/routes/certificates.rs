@@ -62,6 +62,10 @@ pub struct Payee {
     pub tax_id: Option<String>,
     /// The affiliate's postal address.
     pub address: Option<String>,
+    /// `person` or `company` (the affiliate's `payee_type`): which form the tax was filed on,
+    /// Thailand's ภ.ง.ด.3 or ภ.ง.ด.53; `null` when not set.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
 }
 
 /// One payout line with tax withheld.
@@ -147,7 +151,7 @@ async fn certificates(
     let (from, to) = super::reports::range(from, to)?;
     let rows = sqlx::query(
         "SELECT l.affiliate_id, l.currency, p.id, COALESCE(l.sent_at, p.at), l.amount, l.withheld, \
-           COALESCE(l.tax_id, a.tax_id), COALESCE(a.name, l.affiliate_id), a.address \
+           COALESCE(l.tax_id, a.tax_id), COALESCE(a.name, l.affiliate_id), a.address, a.payee_type \
          FROM payout_lines l JOIN payouts p ON p.id = l.payout_id LEFT JOIN affiliates a ON a.id = l.affiliate_id \
          WHERE p.at >= $1 AND p.at < $2 AND l.withheld > 0 AND ($3 = '' OR l.affiliate_id = $3) \
          ORDER BY l.affiliate_id, l.currency, COALESCE(l.sent_at, p.at), p.id",
@@ -170,6 +174,7 @@ async fn certificates(
                 tax_id: r.try_get(6)?,
                 name: r.try_get(7)?,
                 address: r.try_get(8)?,
+                payee_type: r.try_get(9)?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -192,6 +197,7 @@ struct Line {
     tax_id: Option<String>,
     name: String,
     address: Option<String>,
+    payee_type: Option<String>,
 }
 
 /// One certificate per run of lines of the same affiliate and currency (`lines` sorted by
@@ -221,6 +227,7 @@ fn group(lines: Vec<Line>) -> Vec<Certificate> {
                     name: l.name,
                     tax_id: l.tax_id,
                     address: l.address,
+                    kind: l.payee_type,
                 },
                 payments: vec![payment],
                 gross: 0,
@@ -254,6 +261,7 @@ mod tests {
             tax_id: tax_id.map(Into::into),
             name: format!("Name of {affiliate}"),
             address: None,
+            payee_type: None,
         }
     }
 

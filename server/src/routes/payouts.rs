@@ -632,10 +632,11 @@ pub struct WithholdingQuery {
 }
 
 /// The columns of the withholding report.
-const WITHHOLDING_HEADER: [&str; 8] = [
+const WITHHOLDING_HEADER: [&str; 9] = [
     "affiliate_id",
     "name",
     "tax_id",
+    "payee_type",
     "currency",
     "gross",
     "withheld",
@@ -662,10 +663,11 @@ pub async fn withholding_csv(
            CAST(SUM(l.amount) AS BIGINT), COUNT(*), \
            (SELECT l2.tax_id FROM payout_lines l2 JOIN payouts p2 ON p2.id = l2.payout_id \
              WHERE l2.affiliate_id = l.affiliate_id AND l2.currency = l.currency AND p2.at >= $1 AND p2.at < $2 \
-             ORDER BY p2.at DESC, p2.id DESC LIMIT 1) \
+             ORDER BY p2.at DESC, p2.id DESC LIMIT 1), \
+           a.payee_type \
          FROM payout_lines l JOIN payouts p ON p.id = l.payout_id LEFT JOIN affiliates a ON a.id = l.affiliate_id \
          WHERE p.at >= $1 AND p.at < $2 \
-         GROUP BY l.affiliate_id, a.name, l.currency ORDER BY l.affiliate_id, l.currency",
+         GROUP BY l.affiliate_id, a.name, a.payee_type, l.currency ORDER BY l.affiliate_id, l.currency",
     )
     .bind(from)
     .bind(to)
@@ -675,10 +677,12 @@ pub async fn withholding_csv(
     for r in &rows {
         let currency: String = r.try_get(2)?;
         let tax_id: Option<String> = r.try_get(7)?;
+        let payee_type: Option<String> = r.try_get(8)?;
         records.push([
             r.try_get(0)?,
             export::cell(&r.try_get::<String, _>(1)?),
             tax_id.unwrap_or_default(),
+            payee_type.unwrap_or_default(),
             currency.clone(),
             export::decimal(r.try_get(3)?, &currency),
             export::decimal(r.try_get(4)?, &currency),

@@ -99,6 +99,8 @@ pub struct PrivacyAffiliate {
     pub payout: Option<super::affiliates::Payout>,
     /// Their tax id.
     pub tax_id: Option<String>,
+    /// `person` or `company`, for the withholding filing.
+    pub payee_type: Option<String>,
     /// Their postal address.
     pub address: Option<String>,
     /// When the account was created.
@@ -234,7 +236,7 @@ pub async fn privacy_export(
     }
     clicks.sort_by(|a, b| (&a.at, &a.click_id).cmp(&(&b.at, &b.click_id)));
     let affiliates = sqlx::query(
-        "SELECT id, name, email, payout_email, created_at, payout_method, payout_bank, payout_account, payout_name, tax_id, address \
+        "SELECT id, name, email, payout_email, created_at, payout_method, payout_bank, payout_account, payout_name, tax_id, address, payee_type \
          FROM affiliates \
          WHERE email_hash = $1 ORDER BY created_at, id",
     )
@@ -256,6 +258,7 @@ pub async fn privacy_export(
             ),
             tax_id: r.try_get(9)?,
             address: r.try_get(10)?,
+            payee_type: r.try_get(11)?,
             created_at: times::format(r.try_get(4)?),
         })
     })
