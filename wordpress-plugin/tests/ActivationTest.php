@@ -407,7 +407,7 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( array( false, null ), array( $affiliate['withholding_exempt'], $affiliate['tax_id'] ), 'an existing affiliate is not exempt and has no tax id' );
 		$this->assertSame( array( 2500000, 2500000, 0, null ), array( $line['amount'], $line['gross'], $line['withheld'], $line['tax_id'] ), 'nothing was withheld from a past line' );
 		$this->assertSame( array( 2500000, 2500000, 0 ), array( $mine['amount'], $mine['gross'], $mine['withheld'] ) );
-		$this->assertSame( "affiliate_id,name,tax_id,currency,gross,withheld,paid,payouts\n{$id},Before,,VND,2500000,0,2500000,1\n", $csv );
+		$this->assertSame( "affiliate_id,name,tax_id,payee_type,currency,gross,withheld,paid,payouts\n{$id},Before,,,VND,2500000,0,2500000,1\n", $csv );
 		$this->assertSame( array( true, '8012345678' ), array( $patched['withholding_exempt'], $patched['tax_id'] ) );
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 		Reftrail_Schema::upgrade();
@@ -497,6 +497,47 @@ class ActivationTest extends Reftrail_Test_Case {
 		$this->assertSame( Reftrail_Schema::VERSION, (int) get_option( Reftrail_Schema::OPTION ) );
 		Reftrail_Schema::upgrade();
 		$this->assertSame( '', $wpdb->last_error );
+	}
+
+	public function test_upgrade_from_18_adds_the_affiliates_payee_type() {
+		global $wpdb;
+		$a  = Reftrail_Db::table( 'affiliates' );
+		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
+		$wpdb->query( "ALTER TABLE {$a} DROP COLUMN payee_type" ); // phpcs:ignore
+		// An affiliate of version 18.
+		$wpdb->insert(
+			$a,
+			array(
+				'id'           => $id,
+				'name'         => 'Before',
+				'payout_email' => 'before@example.test',
+				'tax_id'       => '1101801234563',
+				'address'      => '12 Sukhumvit Road, Bangkok 10110',
+				'category'     => 'other',
+				'status'       => 'approved',
+				'created_at'   => 1780000000,
+				'updated_at'   => 1780000000,
+			)
+		);
+		update_option( Reftrail_Schema::OPTION, 18 );
+		try {
+			Reftrail_Schema::maybe_upgrade();
+			$column    = $wpdb->get_row( "SHOW COLUMNS FROM {$a} LIKE 'payee_type'", ARRAY_A ); // phpcs:ignore
+			$affiliate = Reftrail_Affiliates::get( $id );
+			$patched   = Reftrail_Affiliates::update( $id, array( 'payee_type' => 'company' ) );
+			$version   = (int) get_option( Reftrail_Schema::OPTION );
+			Reftrail_Schema::upgrade();
+			$error = $wpdb->last_error;
+			$kept  = Reftrail_Affiliates::get( $id );
+		} finally {
+			$wpdb->delete( $a, array( 'id' => $id ) );
+		}
+		$this->assertSame( array( 'YES', null ), array( $column['Null'] ?? null, $column['Default'] ?? null ) );
+		$this->assertSame( array( null, '1101801234563', '12 Sukhumvit Road, Bangkok 10110' ), array( $affiliate['payee_type'], $affiliate['tax_id'], $affiliate['address'] ), 'an existing affiliate has no payee type and keeps the rest' );
+		$this->assertSame( 'company', $patched['payee_type'] );
+		$this->assertSame( array( 19, 19 ), array( Reftrail_Schema::VERSION, $version ) );
+		$this->assertSame( '', $error, 'upgrading again changes nothing' );
+		$this->assertSame( $patched, $kept );
 	}
 
 	public function test_roles_capability_and_keys() {

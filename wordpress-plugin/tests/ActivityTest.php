@@ -206,6 +206,7 @@ class ActivityTest extends Reftrail_Test_Case {
 				),
 				'withholding_exempt' => true,
 				'tax_id'             => '0105551234567',
+				'payee_type'         => 'company',
 			)
 		);
 		$this->assertSame( 200, $s, wp_json_encode( $d ) );
@@ -230,6 +231,11 @@ class ActivityTest extends Reftrail_Test_Case {
 						'field'  => 'name',
 						'before' => 'Alice',
 						'after'  => 'Alice Changed',
+					),
+					array(
+						'field'  => 'payee_type',
+						'before' => null,
+						'after'  => 'company',
 					),
 					array(
 						'field'  => 'payout',
@@ -290,6 +296,14 @@ class ActivityTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertSame( array( 400, 'invalid_email' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->patch_affiliate(
+			'alice',
+			array(
+				'name'       => 'Not saved',
+				'payee_type' => 'partnership',
+			)
+		);
+		$this->assertSame( array( 400, 'invalid_payee_type' ), array( $s, $d['error']['code'] ) );
 		$this->affiliate( 'bob', array( 'coupons' => array( 'BOB' ) ) );
 		list( $s, $d ) = $this->patch_affiliate( 'alice', array( 'coupons' => array( 'BOB' ) ) );
 		$this->assertSame( array( 409, 'coupon_taken' ), array( $s, $d['error']['code'] ) );
@@ -313,6 +327,7 @@ class ActivityTest extends Reftrail_Test_Case {
 				'commission' => null,
 				'payout'     => null,
 				'tax_id'     => null,
+				'payee_type' => null,
 			)
 		);
 		$this->assertSame( 200, $s );
@@ -320,6 +335,7 @@ class ActivityTest extends Reftrail_Test_Case {
 		$this->assertSame(
 			array(
 				array( 'commission', $now['commission'], null ),
+				array( 'payee_type', 'company', null ),
 				array( 'payout', $now['payout'], null ),
 				array( 'tax_id', '0105551234567', null ),
 			),
@@ -828,7 +844,8 @@ class ActivityTest extends Reftrail_Test_Case {
 		$this->assertSame( $t, $exists );
 		$this->assertSame( array( 'seq', 'id', 'at', 'by_whom', 'action', 'subject', 'affiliate_id', 'details' ), $columns );
 		$this->assertSame( array( 'PRIMARY', 'id', 'newest', 'affiliate' ), $indexes );
-		$this->assertSame( array( 18, 18 ), array( Reftrail_Schema::VERSION, $version ) );
+		$this->assertSame( Reftrail_Schema::VERSION, $version, 'brought up to the current schema' );
+		$this->assertGreaterThanOrEqual( 18, Reftrail_Schema::VERSION, 'the activity log came with schema 18' );
 		$this->assertSame( array(), $empty, 'no entries before the upgrade: nothing is made up' );
 		$this->assertSame( array( array( 'key.created', 'secret_key', 'key_upgrade' ) ), $this->summary( $listed ) );
 		$this->assertSame( '', $error, 'upgrading again changes nothing' );

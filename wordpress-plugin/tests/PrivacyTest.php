@@ -173,6 +173,7 @@ class PrivacyTest extends Reftrail_Test_Case {
 					'name'    => 'Somchai',
 				),
 				'tax_id'       => null,
+				'payee_type'   => null,
 				'address'      => null,
 				'created_at'   => $x['affiliates'][0]['created_at'] ?? null,
 			),

@@ -5,8 +5,8 @@
  * (set by the merchant or by the affiliate on /v1/me, checked, null removing it, a refusal writing
  * nothing); and the certificates of a period, for the merchant (everyone's, or one affiliate's)
  * and for each affiliate (their own): one per affiliate and currency with tax withheld, the lines
- * with tax withheld by when they were paid, their sums, the payee as they are now with the tax id
- * their lines kept, and the tax withheld in Thai words for baht.
+ * with tax withheld by when they were paid, their sums, the payee as they are now (their payee
+ * type too) with the tax id their lines kept, and the tax withheld in Thai words for baht.
  *
  * @package Reftrail
  */
@@ -162,7 +162,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 	public function test_an_affiliate_has_an_address_they_may_set_themselves() {
 		$made = $this->affiliate( 'somchai', array( 'address' => self::THAI ) );
 		$this->assertSame( self::THAI, $made['affiliate']['address'] );
-		$this->assertSame( array( 'tax_id', 'address', 'category' ), array_slice( array_keys( $made['affiliate'] ), 6, 3 ), "the server's order" );
+		$this->assertSame( array( 'tax_id', 'payee_type', 'address', 'category' ), array_slice( array_keys( $made['affiliate'] ), 6, 4 ), "the server's order" );
 		$this->assertSame( $made['affiliate'], $this->show_affiliate( 'somchai' ) );
 		$this->assertNull( $this->affiliate( 'plain' )['affiliate']['address'], 'none unless given' );
 		list( , $list ) = $this->rest( 'GET', '/v1/affiliates', null, $this->sk() );
@@ -255,6 +255,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 			array(
 				'name'         => 'สมชาย ใจดี',
 				'tax_id'       => 'OLD-1',
+				'payee_type'   => 'person',
 				'address'      => self::THAI,
 				'payout_email' => 'somchai@pay.test',
 				'coupons'      => array( 'SOM' ),
@@ -271,6 +272,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 			'lan',
 			array(
 				'tax_id'       => 'VN-1',
+				'payee_type'   => 'person',
 				'address'      => '12 Lê Lợi, Quận 1, TP. Hồ Chí Minh',
 				'payout_email' => 'lan@pay.test',
 				'coupons'      => array( 'LAN' ),
@@ -320,8 +322,10 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$this->patch_affiliate( 'somchai', array( 'tax_id' => 'LATER-3' ) );
 		$this->approved_coupon_sale( 'SOM', 1000000 );
 		$this->pay( $t5 );
-		// The payee as they are now: Bao gives a tax id, somchai moves.
+		// The payee as they are now: Bao gives a tax id, somchai moves and is paid as a company
+		// (which names the form the tax is filed on, ภ.ง.ด.53 rather than ภ.ง.ด.3).
 		$this->patch_affiliate( 'Bao', array( 'tax_id' => 'B-9' ) );
+		$this->patch_affiliate( 'somchai', array( 'payee_type' => 'company' ) );
 		$moved = '88 ถนนสีลม กรุงเทพมหานคร 10500';
 		list( $s ) = $this->rest( 'PATCH', '/v1/me', array( 'address' => $moved ), self::as_affiliate( $somchai ) );
 		$this->assertSame( 200, $s );
@@ -350,6 +354,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 				'name'    => 'Bao',
 				'tax_id'  => 'B-9',
 				'address' => null,
+				'type'    => null,
 			),
 			array( $payment( $p1, $t1, 50000, 1500 ), $payment( $p3, $t3, 30000, 900 ) ),
 			'ยี่สิบสี่บาทถ้วน'
@@ -358,6 +363,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 			'name'    => 'Lan',
 			'tax_id'  => 'VN-1',
 			'address' => '12 Lê Lợi, Quận 1, TP. Hồ Chí Minh',
+			'type'    => 'person',
 		);
 		$lan_thb     = $certificate( 'lan', 'THB', $lan, array( $payment( $p1, $t1, 20000, 600 ) ), 'หกบาทถ้วน' );
 		$lan_vnd     = $certificate( 'lan', 'VND', $lan, array( $payment( $p2, $t2, 3000000, 300000 ), $payment( $p1, $t4, 2500000, 250000 ) ), null );
@@ -368,6 +374,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 				'name'    => 'สมชาย ใจดี',
 				'tax_id'  => 'NEW-2',
 				'address' => $moved,
+				'type'    => 'company',
 			),
 			array( $payment( $p1, $t1 + 3600, 100000, 3000 ), $payment( $p2, $t2, 234560, 7037 ) ),
 			'หนึ่งร้อยบาทสามสิบเจ็ดสตางค์'
@@ -483,14 +490,15 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$this->affiliate(
 			'somchai',
 			array(
-				'email'   => 'somchai@customers.test',
-				'tax_id'  => '1101801234563',
-				'address' => self::THAI,
+				'email'      => 'somchai@customers.test',
+				'tax_id'     => '1101801234563',
+				'payee_type' => 'company',
+				'address'    => self::THAI,
 			)
 		);
 		list( $s, $x ) = $this->rest( 'POST', '/v1/privacy/export', array( 'email' => 'somchai@customers.test' ), $this->sk() );
-		$this->assertSame( array( 200, '1101801234563', self::THAI ), array( $s, $x['affiliates'][0]['tax_id'], $x['affiliates'][0]['address'] ) );
-		$this->assertSame( array( 'tax_id', 'address', 'created_at' ), array_slice( array_keys( $x['affiliates'][0] ), 5 ), "next to the tax id, the server's order" );
+		$this->assertSame( array( 200, '1101801234563', 'company', self::THAI ), array( $s, $x['affiliates'][0]['tax_id'], $x['affiliates'][0]['payee_type'], $x['affiliates'][0]['address'] ) );
+		$this->assertSame( array( 'tax_id', 'payee_type', 'address', 'created_at' ), array_slice( array_keys( $x['affiliates'][0] ), 5 ), "next to the tax id, the server's order" );
 		$found = null;
 		foreach ( apply_filters( 'wp_privacy_personal_data_exporters', array() ) as $e ) {
 			foreach ( call_user_func( $e['callback'], 'somchai@customers.test', 1 )['data'] as $item ) {
@@ -499,8 +507,8 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 				}
 			}
 		}
-		$this->assertSame( array( '1101801234563', self::THAI ), array( $found['Tax ID'] ?? null, $found['Address'] ?? null ) );
-		$this->assertSame( array( 'Tax ID', 'Address', 'Joined' ), array_slice( array_keys( $found ), -3 ) );
+		$this->assertSame( array( '1101801234563', 'Company', self::THAI ), array( $found['Tax ID'] ?? null, $found['Payee type'] ?? null, $found['Address'] ?? null ) );
+		$this->assertSame( array( 'Tax ID', 'Payee type', 'Address', 'Joined' ), array_slice( array_keys( $found ), -4 ) );
 	}
 
 	public function test_the_routes_are_in_the_openapi_document() {
@@ -513,6 +521,7 @@ class WithholdingCertificatesTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 'from', 'to' ), array_column( $mine['parameters'], 'name' ) );
 		$this->assertSame( array( array( 'affiliate_token' => array() ), array( 'wordpress_user' => array() ) ), $mine['security'] );
 		$this->assertStringContainsString( 'withheld_words', $mine['summary'] );
+		$this->assertStringContainsString( '"payee": {"name", "tax_id", "address", "type"', $mine['summary'] );
 		$this->assertStringContainsString( 'invalid_payer', $doc['paths']['/v1/program']['put']['summary'] );
 		$this->assertStringContainsString( 'invalid_address', $doc['paths']['/v1/me']['patch']['summary'] );
 		$routes = rest_get_server()->get_routes( 'reftrail/v1' );

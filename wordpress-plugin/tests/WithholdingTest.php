@@ -1,12 +1,12 @@
 <?php
 /**
  * Tax withheld from payouts through the REST routes: the program's `withholding` rules checked
- * (the server's codes, a refusal changing nothing); an affiliate's `withholding_exempt` and
- * `tax_id` (checked, `null` removing the tax id, a refusal writing nothing); a payout batch
- * withholding the tax of a line at or above its rule's threshold, none under it nor for an exempt
- * affiliate, paying the net (the QR code, the PayPal file) while the ledger settles the gross, the
- * webhook carrying the same lines and the affiliate seeing gross and withheld; and the report of a
- * period for the shop's filing.
+ * (the server's codes, a refusal changing nothing); an affiliate's `withholding_exempt`, `tax_id`
+ * and `payee_type` (checked, `null` removing the tax id or the payee type, a refusal writing
+ * nothing); a payout batch withholding the tax of a line at or above its rule's threshold, none
+ * under it nor for an exempt affiliate, paying the net (the QR code, the PayPal file) while the
+ * ledger settles the gross, the webhook carrying the same lines and the affiliate seeing gross and
+ * withheld; and the report of a period for the shop's filing.
  *
  * @package Reftrail
  */
@@ -98,7 +98,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$a    = $this->show_affiliate( 'lan' );
 		$this->assertSame( $made['affiliate'], $a );
 		$this->assertSame( array( '0312345678-001', false ), array( $a['tax_id'], $a['withholding_exempt'] ) );
-		$this->assertSame( array( 'payout', 'withholding_exempt', 'tax_id', 'address', 'category' ), array_slice( array_keys( $a ), 4, 5 ), "the server's order" );
+		$this->assertSame( array( 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category' ), array_slice( array_keys( $a ), 4, 6 ), "the server's order" );
 		$this->assertSame( array( null, false ), array( $this->affiliate( 'plain' )['affiliate']['tax_id'], $this->show_affiliate( 'plain' )['withholding_exempt'] ), 'none unless given' );
 		$exempt = $this->affiliate(
 			'shop',
@@ -170,6 +170,86 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 400, 'invalid_body' ), array( $s, $d['error']['code'] ?? null ) );
 		list( , $list ) = $this->rest( 'GET', '/v1/affiliates', null, $this->sk() );
 		$this->assertSame( array( str_repeat( '9', 20 ), null, 'ABC-123' ), array_column( $list['affiliates'], 'tax_id' ) );
+	}
+
+	public function test_an_affiliate_is_paid_as_a_person_or_a_company() {
+		$made = $this->affiliate( 'somchai', array( 'payee_type' => 'company' ) );
+		$this->assertSame( 'company', $made['affiliate']['payee_type'] );
+		$this->assertSame( $made['affiliate'], $this->show_affiliate( 'somchai' ) );
+		$plain = $this->affiliate( 'plain' )['affiliate'];
+		$this->assertArrayHasKey( 'payee_type', $plain );
+		$this->assertNull( $plain['payee_type'], 'not set unless given' );
+		list( $s, $me ) = $this->rest( 'GET', '/v1/me', null, array( 'authorization' => 'Bearer ' . $made['token'] ) );
+		$this->assertSame( array( 200, 'company' ), array( $s, $me['affiliate']['payee_type'] ) );
+
+		// Set, left as it is when absent, removed with null.
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'payee_type' => 'person' ) );
+		$this->assertSame( array( 200, 'person' ), array( $s, $d['payee_type'] ) );
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'name' => 'Somchai' ) );
+		$this->assertSame( array( 200, 'person' ), array( $s, $d['payee_type'] ), 'absent leaves it' );
+		$this->assertSame( $d, $this->show_affiliate( 'somchai' ) );
+
+		// Refused: 400 invalid_payee_type (invalid_body for a non-string), and nothing else of the
+		// body written, nor a refused affiliate created.
+		$before = $this->show_affiliate( 'somchai' );
+		foreach ( array( 'Person', 'COMPANY', 'individual', 'sole_trader', '', ' person', "person\n", 1, true, array( 'person' ) ) as $bad ) {
+			$code          = is_string( $bad ) ? 'invalid_payee_type' : 'invalid_body';
+			$what          = wp_json_encode( $bad );
+			list( $s, $d ) = $this->patch_affiliate(
+				'somchai',
+				array(
+					'payee_type'         => $bad,
+					'name'               => 'Changed',
+					'withholding_exempt' => true,
+				)
+			);
+			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), $what );
+			list( $s, $d ) = $this->rest(
+				'POST',
+				'/v1/affiliates',
+				array(
+					'id'         => 'new',
+					'name'       => 'N',
+					'payee_type' => $bad,
+				),
+				$this->sk()
+			);
+			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), $what );
+		}
+		list( , $d ) = $this->patch_affiliate( 'somchai', array( 'payee_type' => 'partnership' ) );
+		$this->assertSame( 'payee_type must be person or company', $d['error']['message'], "the server's message" );
+		// Checked after the tax id and before the address, as the server does.
+		list( , $d ) = $this->patch_affiliate(
+			'somchai',
+			array(
+				'tax_id'     => 'a b',
+				'payee_type' => 'partnership',
+				'address'    => '',
+			)
+		);
+		$this->assertSame( 'invalid_tax_id', $d['error']['code'] ?? null );
+		list( , $d ) = $this->patch_affiliate(
+			'somchai',
+			array(
+				'payee_type' => 'partnership',
+				'address'    => '',
+			)
+		);
+		$this->assertSame( 'invalid_payee_type', $d['error']['code'] ?? null );
+		$this->assertSame( $before, $this->show_affiliate( 'somchai' ), 'refused changes nothing' );
+		list( $s ) = $this->rest( 'GET', '/v1/affiliates/new', null, $this->sk() );
+		$this->assertSame( 404, $s, 'nor is a refused affiliate created' );
+
+		// Not the affiliate's own to change.
+		list( $s, $d ) = $this->rest( 'PATCH', '/v1/me', array( 'payee_type' => 'company' ), array( 'authorization' => 'Bearer ' . $made['token'] ) );
+		$this->assertSame( array( 400, 'invalid_body' ), array( $s, $d['error']['code'] ?? null ) );
+		$this->assertSame( 'person', $this->show_affiliate( 'somchai' )['payee_type'] );
+
+		list( $s, $d ) = $this->patch_affiliate( 'somchai', array( 'payee_type' => null ) );
+		$this->assertSame( array( 200, null ), array( $s, $d['payee_type'] ) );
+		$this->patch_affiliate( 'plain', array( 'payee_type' => 'company' ) );
+		list( , $list ) = $this->rest( 'GET', '/v1/affiliates', null, $this->sk() );
+		$this->assertSame( array( 'company', null ), array_column( $list['affiliates'], 'payee_type' ) );
 	}
 
 	public function test_a_payout_withholds_tax_and_pays_the_rest() {
@@ -326,6 +406,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 				'name'         => '=Lan, "Nguyễn"',
 				'payout_email' => 'lan@pay.test',
 				'tax_id'       => 'OLD-1',
+				'payee_type'   => 'company',
 				'coupons'      => array( 'LAN' ),
 			)
 		);
@@ -358,6 +439,8 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$pay( gmmktime( 23, 59, 59, 11, 30, 2026 ) );
 		// 2026-12-01: outside the period.
 		$this->patch_affiliate( 'lan', array( 'tax_id' => 'LATER-3' ) );
+		// The payee type is the affiliate's as it is now, not as it was at a payout.
+		$this->patch_affiliate( 'lan', array( 'payee_type' => 'person' ) );
 		$this->approved_coupon_sale( 'LAN', 40000000, 'VND' );
 		$pay( gmmktime( 0, 0, 0, 12, 1, 2026 ) );
 
@@ -366,19 +449,19 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->assertSame( 'text/csv; charset=utf-8', $h['Content-Type'] );
 		$this->assertSame( 'attachment; filename="withholding.csv"', $h['Content-Disposition'] );
 		$this->assertSame(
-			"affiliate_id,name,tax_id,currency,gross,withheld,paid,payouts\n"
-			. "Bao,Bao,,VND,1500000,0,1500000,1\n"
-			. "lan,\"'=Lan, \"\"Nguyễn\"\"\",OLD-1,THB,1000.00,30.00,970.00,1\n"
-			. "lan,\"'=Lan, \"\"Nguyễn\"\"\",NEW-2,VND,5500000,550000,4950000,2\n",
+			"affiliate_id,name,tax_id,payee_type,currency,gross,withheld,paid,payouts\n"
+			. "Bao,Bao,,,VND,1500000,0,1500000,1\n"
+			. "lan,\"'=Lan, \"\"Nguyễn\"\"\",OLD-1,person,THB,1000.00,30.00,970.00,1\n"
+			. "lan,\"'=Lan, \"\"Nguyễn\"\"\",NEW-2,person,VND,5500000,550000,4950000,2\n",
 			$csv,
-			'by affiliate id byte-wise, then currency; the tax id of the latest payout of the period that paid the row (THB: the first)'
+			'by affiliate id byte-wise, then currency; the tax id of the latest payout of the period that paid the row (THB: the first); the payee type as it is now (none: empty)'
 		);
 		// The first payout of the period alone: the tax id as that payout recorded it.
 		list( , $csv ) = $this->rest( 'GET', '/v1/reports/withholding.csv?from=2026-11-02T00:00:00Z&to=2026-11-03T00:00:00Z', null, $this->sk() );
-		$this->assertStringContainsString( "\"\"\",OLD-1,VND,2500000,250000,2250000,1\n", $csv );
+		$this->assertStringContainsString( "\"\"\",OLD-1,person,VND,2500000,250000,2250000,1\n", $csv );
 		// A period without payouts: the header alone.
 		list( $s, $csv ) = $this->rest( 'GET', '/v1/reports/withholding.csv?from=2025-01-01&to=2025-01-31', null, $this->sk() );
-		$this->assertSame( array( 200, "affiliate_id,name,tax_id,currency,gross,withheld,paid,payouts\n" ), array( $s, $csv ) );
+		$this->assertSame( array( 200, "affiliate_id,name,tax_id,payee_type,currency,gross,withheld,paid,payouts\n" ), array( $s, $csv ) );
 		foreach ( array( '?from=tomorrow', '?from=2026-12-01&to=2026-11-01', '?to=2026-13-01' ) as $q ) {
 			list( $s, $d ) = $this->rest( 'GET', '/v1/reports/withholding.csv' . $q, null, $this->sk() );
 			$this->assertSame( array( 400, 'invalid_range' ), array( $s, $d['error']['code'] ?? null ), $q );
@@ -387,17 +470,18 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 403, 'forbidden' ), array( $s, $d['error']['code'] ?? null ) );
 	}
 
-	public function test_the_tax_id_is_in_the_privacy_export() {
+	public function test_the_tax_id_and_payee_type_are_in_the_privacy_export() {
 		$this->affiliate(
 			'somchai',
 			array(
-				'email'  => 'somchai@customers.test',
-				'tax_id' => '1101801234563',
+				'email'      => 'somchai@customers.test',
+				'tax_id'     => '1101801234563',
+				'payee_type' => 'person',
 			)
 		);
 		list( $s, $x ) = $this->rest( 'POST', '/v1/privacy/export', array( 'email' => 'somchai@customers.test' ), $this->sk() );
-		$this->assertSame( array( 200, '1101801234563' ), array( $s, $x['affiliates'][0]['tax_id'] ) );
-		$this->assertSame( array( 'payout', 'tax_id', 'address', 'created_at' ), array_slice( array_keys( $x['affiliates'][0] ), 4 ), "the server's order" );
+		$this->assertSame( array( 200, '1101801234563', 'person' ), array( $s, $x['affiliates'][0]['tax_id'], $x['affiliates'][0]['payee_type'] ) );
+		$this->assertSame( array( 'payout', 'tax_id', 'payee_type', 'address', 'created_at' ), array_slice( array_keys( $x['affiliates'][0] ), 4 ), "the server's order" );
 		$exporters = apply_filters( 'wp_privacy_personal_data_exporters', array() );
 		$found     = null;
 		foreach ( $exporters as $e ) {
@@ -407,7 +491,10 @@ class WithholdingTest extends Reftrail_Test_Case {
 				}
 			}
 		}
-		$this->assertSame( '1101801234563', $found['Tax ID'] ?? null );
+		$this->assertSame( array( '1101801234563', 'Person' ), array( $found['Tax ID'] ?? null, $found['Payee type'] ?? null ) );
+		$this->patch_affiliate( 'somchai', array( 'payee_type' => 'company' ) );
+		list( , $x ) = $this->rest( 'POST', '/v1/privacy/export', array( 'email' => 'somchai@customers.test' ), $this->sk() );
+		$this->assertSame( 'company', $x['affiliates'][0]['payee_type'] );
 	}
 
 	public function test_the_report_is_in_the_openapi_document() {
@@ -417,5 +504,8 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 'from', 'to' ), array_column( $op['parameters'], 'name' ) );
 		$this->assertArrayHasKey( 'text/csv', $op['responses']['200']['content'] );
 		$this->assertArrayHasKey( '/reftrail/v1/reports/withholding\.csv', rest_get_server()->get_routes( 'reftrail/v1' ) );
+		$this->assertStringContainsString( 'tax_id, payee_type, currency', $op['summary'] );
+		$this->assertStringContainsString( 'invalid_payee_type', $doc['paths']['/v1/affiliates']['post']['summary'] );
+		$this->assertStringContainsString( 'payee_type and address: null removes it', $doc['paths']['/v1/affiliates/{id}']['patch']['summary'] );
 	}
 }

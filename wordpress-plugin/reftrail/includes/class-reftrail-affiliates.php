@@ -22,6 +22,12 @@ final class Reftrail_Affiliates {
 	/** The longest postal address, in bytes (200 Thai characters). */
 	const MAX_ADDRESS = 600;
 
+	/**
+	 * Payee types: Thailand files tax withheld from people (ภ.ง.ด.3) and from companies
+	 * (ภ.ง.ด.53) on separate forms, and the certificate names the form.
+	 */
+	const PAYEE_TYPES = array( 'person', 'company' );
+
 	/** The bank-detail columns of an affiliate paid by PayPal. */
 	const PAID_BY_PAYPAL = array(
 		'payout_method'  => null,
@@ -104,6 +110,18 @@ final class Reftrail_Affiliates {
 	private static function check_tax_id( $t ) {
 		if ( null !== $t && ! self::is_tax_id( $t ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_tax_id', "tax_id must be 1 to 20 letters, digits or '-'" );
+		}
+	}
+
+	/**
+	 * Refuses a payee type other than `person` or `company` (null: not set).
+	 *
+	 * @param mixed $t Payee type or null.
+	 * @throws Reftrail_Http_Error 400 invalid_payee_type.
+	 */
+	private static function check_payee_type( $t ) {
+		if ( null !== $t && ! in_array( $t, self::PAYEE_TYPES, true ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_payee_type', 'payee_type must be person or company' );
 		}
 	}
 
@@ -237,6 +255,7 @@ final class Reftrail_Affiliates {
 				'payout'             => 'object',
 				'withholding_exempt' => 'bool',
 				'tax_id'             => 'string',
+				'payee_type'         => 'string',
 				'address'            => 'string',
 			)
 		);
@@ -309,7 +328,7 @@ final class Reftrail_Affiliates {
 	 */
 	public static function create( array $b, $by = null ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'address', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
+		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
 		self::types( $b );
 		if ( ! Reftrail_Cookie::is_id( $b['id'] ?? null ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_affiliate', "id must be 1 to 64 letters, digits, '-', '_' or '.'" );
@@ -320,6 +339,7 @@ final class Reftrail_Affiliates {
 		$codes  = self::check( $b );
 		$payout = isset( $b['payout'] ) ? self::payout_columns( $b['payout'] ) : self::PAID_BY_PAYPAL;
 		self::check_tax_id( $b['tax_id'] ?? null );
+		self::check_payee_type( $b['payee_type'] ?? null );
 		self::check_address( $b['address'] ?? null );
 		$id = $b['id'];
 		return Reftrail_Db::transaction(
@@ -347,10 +367,11 @@ final class Reftrail_Affiliates {
 							'withholding_exempt' => empty( $b['withholding_exempt'] ) ? 0 : 1,
 							'tax_id'             => $b['tax_id'] ?? null,
 							'address'            => $b['address'] ?? null,
+							'payee_type'         => $b['payee_type'] ?? null,
 						),
 						$payout
 					),
-					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s' )
+					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s' )
 				);
 				self::set_coupons( $id, $codes );
 				$token = self::new_token( $id );
@@ -367,13 +388,14 @@ final class Reftrail_Affiliates {
 
 	/**
 	 * Changes the given fields; `commission: null` removes the overrides, `payout_email: null` the
-	 * PayPal email, `tax_id: null` the tax id, `address: null` the postal address, `payout: null`
-	 * goes back to PayPal and a `payout` object replaces the bank details whole. Everything is
-	 * checked before anything is written. An application approved (status `pending` to
-	 * `approved`) fires `reftrail_affiliate_approved` with the affiliate in the same transaction
-	 * (Reftrail_Affiliate_Mail queues the welcome), and so does a change of where the payouts go
-	 * fire `reftrail_payout_details_changed` (the affiliate is told). Changed by `$by`, the fields
-	 * that differ are recorded (`affiliate.updated`) in the same transaction.
+	 * PayPal email, `tax_id: null` the tax id, `payee_type: null` the payee type, `address: null`
+	 * the postal address, `payout: null` goes back to PayPal and a `payout` object replaces the
+	 * bank details whole. Everything is checked before anything is written. An application
+	 * approved (status `pending` to `approved`) fires `reftrail_affiliate_approved` with the
+	 * affiliate in the same transaction (Reftrail_Affiliate_Mail queues the welcome), and so does a
+	 * change of where the payouts go fire `reftrail_payout_details_changed` (the affiliate is
+	 * told). Changed by `$by`, the fields that differ are recorded (`affiliate.updated`) in the
+	 * same transaction.
 	 *
 	 * @param string      $id Affiliate.
 	 * @param array       $b  Body.
@@ -383,7 +405,7 @@ final class Reftrail_Affiliates {
 	 */
 	public static function update( $id, array $b, $by = null ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'address', 'category', 'status', 'commission', 'coupons' ) );
+		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category', 'status', 'commission', 'coupons' ) );
 		self::types( $b );
 		$codes  = self::check( $b );
 		$payout = null;
@@ -391,6 +413,7 @@ final class Reftrail_Affiliates {
 			$payout = null === $b['payout'] ? self::PAID_BY_PAYPAL : self::payout_columns( $b['payout'] );
 		}
 		self::check_tax_id( $b['tax_id'] ?? null );
+		self::check_payee_type( $b['payee_type'] ?? null );
 		self::check_address( $b['address'] ?? null );
 		return Reftrail_Db::transaction(
 			function () use ( $wpdb, $b, $codes, $payout, $id, $by ) {
@@ -422,8 +445,8 @@ final class Reftrail_Affiliates {
 				if ( null !== $payout ) {
 					$set = array_merge( $set, $payout );
 				}
-				// null removes the tax id or the address; absent leaves it.
-				foreach ( array( 'tax_id', 'address' ) as $k ) {
+				// null removes the tax id, the payee type or the address; absent leaves it.
+				foreach ( array( 'tax_id', 'payee_type', 'address' ) as $k ) {
 					if ( array_key_exists( $k, $b ) ) {
 						$set[ $k ] = $b[ $k ];
 					}
@@ -569,6 +592,7 @@ final class Reftrail_Affiliates {
 			'payout'             => self::payout_view( $row ),
 			'withholding_exempt' => '1' === (string) $row['withholding_exempt'],
 			'tax_id'             => $row['tax_id'],
+			'payee_type'         => $row['payee_type'],
 			'address'            => $row['address'],
 			'category'           => $row['category'],
 			'status'             => $row['status'],

@@ -769,15 +769,16 @@ final class Reftrail_Ledger {
 	}
 
 	/** The columns of the withholding report. */
-	const WITHHOLDING_HEADER = array( 'affiliate_id', 'name', 'tax_id', 'currency', 'gross', 'withheld', 'paid', 'payouts' );
+	const WITHHOLDING_HEADER = array( 'affiliate_id', 'name', 'tax_id', 'payee_type', 'currency', 'gross', 'withheld', 'paid', 'payouts' );
 
 	/**
 	 * What was paid to each affiliate in each currency by the payouts of `[$from, $to)`, and the
 	 * tax withheld from it, as CSV for the shop's filing: a header row, then one row per affiliate
 	 * and currency (by affiliate id, then currency, compared byte-wise) with their name (made text
 	 * when a spreadsheet would run it as a formula), the tax id as the latest of those payouts
-	 * recorded it ('' for none), the sums of gross, withheld and paid as decimals in the currency's
-	 * units, and how many payouts paid them.
+	 * recorded it ('' for none), their payee type as it is now (`person`, `company`, or '' when not
+	 * set), the sums of gross, withheld and paid as decimals in the currency's units, and how many
+	 * payouts paid them.
 	 *
 	 * @param int $from From, inclusive.
 	 * @param int $to   To, exclusive.
@@ -790,7 +791,7 @@ final class Reftrail_Ledger {
 		$a    = Reftrail_Db::table( 'affiliates' );
 		$rows = $wpdb->get_results(
 			$wpdb->prepare(
-				"SELECT l.affiliate_id, COALESCE(MAX(a.name), '') AS name, l.currency, SUM(l.amount + l.withheld) AS gross,
+				"SELECT l.affiliate_id, COALESCE(MAX(a.name), '') AS name, COALESCE(MAX(a.payee_type), '') AS payee_type, l.currency, SUM(l.amount + l.withheld) AS gross,
 				SUM(l.withheld) AS withheld, SUM(l.amount) AS paid, COUNT(*) AS payouts,
 				(SELECT l2.tax_id FROM {$l} l2 JOIN {$p} p2 ON p2.id = l2.payout_id
 					WHERE l2.affiliate_id = l.affiliate_id AND l2.currency = l.currency AND p2.at >= %d AND p2.at < %d
@@ -812,6 +813,7 @@ final class Reftrail_Ledger {
 					$r['affiliate_id'],
 					self::text_cell( (string) $r['name'] ),
 					(string) $r['tax_id'],
+					$r['payee_type'],
 					$r['currency'],
 					Reftrail_Input::decimal( (int) $r['gross'], $r['currency'] ),
 					Reftrail_Input::decimal( (int) $r['withheld'], $r['currency'] ),
@@ -829,9 +831,10 @@ final class Reftrail_Ledger {
 	 * affiliate id, then currency (compared byte-wise), each listing the payout lines with tax
 	 * withheld (lines with none appear nowhere) by when they were paid (`paid_at`: when the
 	 * merchant marked the transfer sent, else the payout's time), then payout id; and their sums.
-	 * The payee is the affiliate as they are now (name, address), with the tax id of the latest
-	 * line that has one (kept on the line as it stood at the payout, else the affiliate's current
-	 * one). `withheld_words`: THB's total withheld in Thai words, as the certificate writes it.
+	 * The payee is the affiliate as they are now (name, address, `type`: their payee type, which
+	 * names the form the tax was filed on), with the tax id of the latest line that has one (kept
+	 * on the line as it stood at the payout, else the affiliate's current one). `withheld_words`:
+	 * THB's total withheld in Thai words, as the certificate writes it.
 	 *
 	 * @param int    $from      From, inclusive (the payout's time).
 	 * @param int    $to        To, exclusive.
@@ -846,7 +849,7 @@ final class Reftrail_Ledger {
 		$rows = $wpdb->get_results(
 			$wpdb->prepare(
 				"SELECT l.affiliate_id, l.currency, p.id AS payout, COALESCE(l.sent_at, p.at) AS paid_at, l.amount, l.withheld,
-				COALESCE(l.tax_id, a.tax_id) AS tax_id, COALESCE(a.name, l.affiliate_id) AS name, a.address
+				COALESCE(l.tax_id, a.tax_id) AS tax_id, COALESCE(a.name, l.affiliate_id) AS name, a.address, a.payee_type
 				FROM {$l} l JOIN {$p} p ON p.id = l.payout_id LEFT JOIN {$a} a ON a.id = l.affiliate_id
 				WHERE p.at >= %d AND p.at < %d AND l.withheld > 0 AND (%s = '' OR BINARY l.affiliate_id = %s)
 				ORDER BY BINARY l.affiliate_id, BINARY l.currency, paid_at, BINARY p.id", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
@@ -884,6 +887,7 @@ final class Reftrail_Ledger {
 					'name'    => $r['name'],
 					'tax_id'  => $r['tax_id'],
 					'address' => $r['address'],
+					'type'    => $r['payee_type'],
 				),
 				'payments'       => array( $payment ),
 				'gross'          => 0,

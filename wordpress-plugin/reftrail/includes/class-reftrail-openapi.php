@@ -28,7 +28,7 @@ final class Reftrail_OpenAPI {
 			'from' => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
 			'to'   => array( 'string', 'To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now' ),
 		);
-		$certs  = 'One certificate per affiliate and currency with tax withheld from payout lines of payouts made in the period (by affiliate id, then currency): {"from", "to", "payer" (the program\'s, or null), "certificates": [{"affiliate", "currency", "payee": {"name", "tax_id", "address"} (the affiliate as now; the tax id of the latest line, else theirs), "payments": [{"payout", "paid_at" (when the transfer was marked sent, else the payout\'s time), "gross", "withheld", "paid"}] (the lines with tax withheld, by paid_at), "gross", "withheld", "paid", "withheld_words" (THB: the tax withheld in Thai words; else null)}]}; 400 invalid_range';
+		$certs  = 'One certificate per affiliate and currency with tax withheld from payout lines of payouts made in the period (by affiliate id, then currency): {"from", "to", "payer" (the program\'s, or null), "certificates": [{"affiliate", "currency", "payee": {"name", "tax_id", "address", "type" (person, company or null: the form the tax was filed on)} (the affiliate as now; the tax id of the latest line, else theirs), "payments": [{"payout", "paid_at" (when the transfer was marked sent, else the payout\'s time), "gross", "withheld", "paid"}] (the lines with tax withheld, by paid_at), "gross", "withheld", "paid", "withheld_words" (THB: the tax withheld in Thai words; else null)}]}; 400 invalid_range';
 		$ledger = array(
 			'status'    => array( 'string', 'Only this status: pending, approved, paid, rejected or reversed' ),
 			'affiliate' => array( 'string', "Only this affiliate's" ),
@@ -46,11 +46,11 @@ final class Reftrail_OpenAPI {
 			'/v1/refunds'                 => array( 'post' => array( 'A full or partial refund; reverses the commission in proportion', $m, 201 ) ),
 			'/v1/affiliates'              => array(
 				'get'  => array( 'Lists affiliates', $m, 200 ),
-				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id); address: their postal address, one line of 1 to 600 bytes (invalid_address)', $m, 201 ),
+				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id); payee_type: person or company, which withholding form the tax is filed on (Thailand: ภ.ง.ด.3 or ภ.ง.ด.53), default null (invalid_payee_type); address: their postal address, one line of 1 to 600 bytes (invalid_address)', $m, 201 ),
 			),
 			'/v1/affiliates/{id}'         => array(
 				'get'   => array( 'One affiliate', $m, 200 ),
-				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id and address: null removes it; a refused field changes nothing', $m, 200 ),
+				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id, payee_type and address: null removes it; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
 			'/v1/referrals'               => array(
@@ -167,7 +167,7 @@ final class Reftrail_OpenAPI {
 			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
 			'/v1/reports/withholding.csv' => array(
 				'get' => array(
-					"What was paid to each affiliate in each currency by the payouts of a period, and the tax withheld from it, as CSV (affiliate_id, name, tax_id, currency, gross, withheld, paid, payouts): one row per affiliate and currency, amounts as decimals in the currency's units, the tax id as the latest payout of the period recorded it",
+					"What was paid to each affiliate in each currency by the payouts of a period, and the tax withheld from it, as CSV (affiliate_id, name, tax_id, payee_type, currency, gross, withheld, paid, payouts): one row per affiliate and currency, amounts as decimals in the currency's units, the tax id as the latest payout of the period recorded it, the payee type (person, company or empty) as the affiliate's is now",
 					$m,
 					200,
 					array(

@@ -186,6 +186,10 @@ final class Reftrail_Privacy_Tools {
 			'vietqr'    => __( 'Bank transfer (VietQR)', 'reftrail' ),
 			'promptpay' => __( 'PromptPay', 'reftrail' ),
 		);
+		$payees  = array(
+			'person'  => __( 'Person', 'reftrail' ),
+			'company' => __( 'Company', 'reftrail' ),
+		);
 		foreach ( $x['affiliates'] as $a ) {
 			// The bank details of an account paid by bank transfer are the person's data too.
 			$bank    = $a['payout'] ?? array();
@@ -206,6 +210,7 @@ final class Reftrail_Privacy_Tools {
 					$account                                  => $bank['account'] ?? null,
 					__( "Account holder's name", 'reftrail' ) => $bank['name'] ?? null,
 					__( 'Tax ID', 'reftrail' )                => $a['tax_id'] ?? null,
+					__( 'Payee type', 'reftrail' )            => $payees[ $a['payee_type'] ?? '' ] ?? null,
 					__( 'Address', 'reftrail' )               => $a['address'] ?? null,
 					__( 'Joined', 'reftrail' )                => self::when( $a['created_at'] ),
 				)

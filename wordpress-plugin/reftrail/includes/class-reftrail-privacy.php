@@ -167,8 +167,8 @@ final class Reftrail_Privacy {
 
 	/**
 	 * The affiliate accounts with the customer's email (or linked to their WordPress user), with
-	 * where their payouts go (the PayPal email and the bank details), their tax id and postal
-	 * address.
+	 * where their payouts go (the PayPal email and the bank details), their tax id, payee type and
+	 * postal address.
 	 *
 	 * @param array $s Subject.
 	 * @return array Rows.
@@ -186,7 +186,7 @@ final class Reftrail_Privacy {
 			return array();
 		}
 		$t = Reftrail_Db::table( 'affiliates' );
-		return $wpdb->get_results( "SELECT id, name, email, payout_email, payout_method, payout_bank, payout_account, payout_name, tax_id, address, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
+		return $wpdb->get_results( "SELECT id, name, email, payout_email, payout_method, payout_bank, payout_account, payout_name, tax_id, payee_type, address, created_at FROM {$t} WHERE " . implode( ' OR ', $or ) . ' ORDER BY created_at, BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- the conditions are prepared above.
 	}
 
 	/**
@@ -242,6 +242,7 @@ final class Reftrail_Privacy {
 					'payout_email' => $by( $r['payout_email'] ),
 					'payout'       => Reftrail_Affiliates::payout_view( $r ),
 					'tax_id'       => $r['tax_id'],
+					'payee_type'   => $r['payee_type'],
 					'address'      => $r['address'],
 					'created_at'   => Reftrail_Db::rfc3339( $r['created_at'] ),
 				),

@@ -27,9 +27,10 @@ final class Reftrail_Schema {
 	 * an affiliate's exemption and tax id, and each payout line's tax and tax id; 15: an
 	 * affiliate's postal address, which withholding tax certificates name; 16: the history of the
 	 * program's settings, `GET /v1/program/changes`; 17: creatives, the text links and banners
-	 * affiliates post, `/v1/creatives`; 18: the activity log, `GET /v1/activity`).
+	 * affiliates post, `/v1/creatives`; 18: the activity log, `GET /v1/activity`; 19: an
+	 * affiliate's payee type, person or company, which names the withholding form).
 	 */
-	const VERSION = 18;
+	const VERSION = 19;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -108,6 +109,7 @@ final class Reftrail_Schema {
   withholding_exempt tinyint(1) NOT NULL DEFAULT 0,
   tax_id varchar(20) DEFAULT NULL,
   address varchar(600) DEFAULT NULL,
+  payee_type varchar(10) DEFAULT NULL,
   created_at bigint(20) NOT NULL,
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),

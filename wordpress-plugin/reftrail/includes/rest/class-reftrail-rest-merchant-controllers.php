@@ -159,6 +159,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				'payout'             => array( array( 'object', 'null' ), __( 'Bank-transfer details instead of PayPal: method (vietqr or promptpay), bank (VietQR: the NAPAS BIN), account, name.', 'reftrail' ) ),
 				'withholding_exempt' => array( 'boolean', __( "Paid in full, whatever the program's withholding rules say.", 'reftrail' ) ),
 				'tax_id'             => array( array( 'string', 'null' ), __( "Their tax id, as the shop's withholding filing names them.", 'reftrail' ) ),
+				'payee_type'         => array( array( 'string', 'null' ), __( 'person or company: which form the tax withheld from them is filed on (in Thailand, ภ.ง.ด.3 or ภ.ง.ด.53).', 'reftrail' ) ),
 				'address'            => array( array( 'string', 'null' ), __( 'Their postal address, in one line, as withholding tax certificates name them.', 'reftrail' ) ),
 				'category'           => array( 'string', __( 'Category.', 'reftrail' ) ),
 				'status'             => array( 'string', __( 'approved, pending or suspended.', 'reftrail' ) ),
