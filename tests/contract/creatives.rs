@@ -4,6 +4,16 @@
 
 use crate::harness::*;
 use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+/// Held by each test here: they page through the one list of creatives, which another test's
+/// new creative would shift between two requests.
+async fn creatives_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+        .lock()
+        .await
+}
 
 async fn list(path: &str, who: As) -> Vec<Value> {
     let r = req("GET", path).who(who).send().await;
@@ -26,6 +36,7 @@ async fn create(body: &Value) -> Value {
 
 #[tokio::test]
 async fn a_merchant_makes_changes_archives_and_deletes_creatives() {
+    let _creatives = creatives_lock().await;
     let mark = uid("Creative");
     let started = now_rfc3339(-1);
     let link = create(&json!({
@@ -182,6 +193,7 @@ async fn a_merchant_makes_changes_archives_and_deletes_creatives() {
 
 #[tokio::test]
 async fn bad_creatives_are_refused_and_nothing_is_saved() {
+    let _creatives = creatives_lock().await;
     let mark = uid("Refused");
     let long = |n: usize| "a".repeat(n);
     let good = json!({"name": format!("{mark} ok"), "kind": "image", "text": "Alt text", "image_url": "https://cdn.shop.test/a.png", "landing_url": "https://www.shop.test/"});
@@ -328,6 +340,7 @@ async fn bad_creatives_are_refused_and_nothing_is_saved() {
 
 #[tokio::test]
 async fn only_the_merchant_keeps_creatives_and_affiliates_see_the_active_ones() {
+    let _creatives = creatives_lock().await;
     let (_id, token) = affiliate(json!({})).await;
     let aff = As::Bearer(token);
     let mark = uid("Shared");
