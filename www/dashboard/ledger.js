@@ -1,5 +1,6 @@
-// The referral ledger: filters (status, affiliate, flagged, period), approve / reject, refunds
-// (full or partial), flagged referrals with their reasons.
+// The referral ledger: filters (status, affiliate, flagged, period), approve / reject one by one
+// or the pending ones selected at once, refunds (full or partial), flagged referrals with their
+// reasons.
 
 import { t, money, dateTime, parseMoney, errorText } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, download } from '../shared/ui.js';
@@ -99,6 +100,57 @@ export async function ledger(main, { api, render }) {
 
   const tbody = h('tbody', {});
   const more = h('div', {});
+  // The pending referrals ticked for review at once, by id.
+  const selected = new Set();
+  const bulk = h('div', { id: 'bulk', class: 'row bulk', role: 'region', 'aria-label': t('dash.bulk_review'), hidden: true });
+  const allBox = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': t('dash.select_all_pending') });
+  const boxes = () => [...tbody.querySelectorAll('input.select-referral')];
+  const refreshBulk = () => {
+    const n = selected.size;
+    const shown = boxes();
+    allBox.checked = shown.length > 0 && shown.every((b) => b.checked);
+    allBox.indeterminate = n > 0 && !allBox.checked;
+    bulk.hidden = n === 0;
+    fill(
+      bulk,
+      h('strong', { id: 'bulk-count' }, t('dash.selected_n', { n })),
+      h('button', { type: 'button', class: 'btn btn-small btn-primary', id: 'bulk-approve', onclick: () => review('approve') }, t('dash.approve_selected')),
+      h('button', { type: 'button', class: 'btn btn-small btn-danger', id: 'bulk-reject', onclick: () => review('reject') }, t('dash.reject_selected')),
+    );
+  };
+  allBox.addEventListener('change', () => {
+    for (const b of boxes()) {
+      b.checked = allBox.checked;
+      if (b.checked) selected.add(b.value);
+      else selected.delete(b.value);
+    }
+    refreshBulk();
+  });
+  // One after the other: each is its own decision, in the ledger and the activity log, and one
+  // that another person decided meanwhile is refused alone.
+  const review = async (what) => {
+    const ids = [...selected];
+    if (what === 'reject' && !confirm(t('dash.reject_selected_confirm', { n: ids.length }))) return;
+    bulk.querySelectorAll('button').forEach((b) => (b.disabled = true));
+    const status = h('span', { role: 'status', id: 'bulk-progress' });
+    bulk.append(status);
+    const failed = [];
+    for (const [i, id] of ids.entries()) {
+      fill(status, t(what === 'approve' ? 'dash.approving_n' : 'dash.rejecting_n', { i: i + 1, n: ids.length }));
+      try {
+        if (what === 'approve') await api.approve(id);
+        else await api.reject(id, 'rejected in the dashboard');
+      } catch (err) {
+        failed.push(`${id}: ${errorText(err)}`);
+      }
+    }
+    const done = ids.length - failed.length;
+    notify(t(what === 'approve' ? 'dash.bulk_approved' : 'dash.bulk_rejected', { n: done }), failed.length ? 'bad' : 'ok');
+    await render();
+    if (failed.length) {
+      document.getElementById('main')?.prepend(h('div', { class: 'state state-error', role: 'alert', id: 'bulk-failed' }, h('strong', {}, t('dash.bulk_failed', { n: failed.length })), h('ul', {}, failed.map((f) => h('li', {}, f)))));
+    }
+  };
   const table = h(
     'div',
     { class: 'table-wrap' },
@@ -108,9 +160,14 @@ export async function ledger(main, { api, render }) {
       h(
         'thead',
         {},
-        h('tr', {}, [t('dash.when'), t('dash.affiliate'), t('dash.kind'), t('dash.order'), t('dash.amount'), t('kpi.commissions'), t('dash.status'), t('dash.source'), t('dash.flags'), t('dash.actions')].map((c, i) =>
-          h('th', { scope: 'col', class: i === 4 || i === 5 ? 'num' : null }, c),
-        )),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, allBox),
+          [t('dash.when'), t('dash.affiliate'), t('dash.kind'), t('dash.order'), t('dash.amount'), t('kpi.commissions'), t('dash.status'), t('dash.source'), t('dash.flags'), t('dash.actions')].map((c, i) =>
+            h('th', { scope: 'col', class: i === 4 || i === 5 ? 'num' : null }, c),
+          ),
+        ),
       ),
       tbody,
     ),
@@ -137,7 +194,22 @@ export async function ledger(main, { api, render }) {
     if (r.kind === 'sale' && r.order_id && r.status !== 'rejected' && r.status !== 'reversed') {
       actions.push(h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'refund' }, onclick: () => refundDialog(api, r, render) }, t('dash.refund')));
     }
+    const box =
+      r.status === 'pending'
+        ? h('input', {
+            type: 'checkbox',
+            class: 'select-referral',
+            value: r.id,
+            'aria-label': t('dash.select_referral', { id: r.id }),
+            onchange: (e) => {
+              if (e.target.checked) selected.add(r.id);
+              else selected.delete(r.id);
+              refreshBulk();
+            },
+          })
+        : null;
     const cells = [
+      [t('dash.select'), box],
       [t('dash.when'), dateTime(r.at)],
       [t('dash.affiliate'), h('a', { href: `#/referrals?affiliate=${encodeURIComponent(r.affiliate)}` }, r.affiliate)],
       [t('dash.kind'), r.kind === 'lead' ? `${t('dash.lead')} · ${r.event || ''}` : t('dash.sale')],
@@ -152,7 +224,7 @@ export async function ledger(main, { api, render }) {
     return h(
       'tr',
       { dataset: { id: r.id, order: r.order_id || '', status: r.status, affiliate: r.affiliate, commission: String(r.commission_net) } },
-      cells.map(([label, ...v], i) => h('td', { 'data-label': label, class: i === 4 || i === 5 ? 'num' : null }, ...v)),
+      cells.map(([label, ...v], i) => h('td', { 'data-label': label, class: i === 5 || i === 6 ? 'num' : null }, ...v)),
     );
   };
 
@@ -161,6 +233,7 @@ export async function ledger(main, { api, render }) {
     try {
       const page = await api.referrals({ ...base, offset });
       tbody.append(...page.referrals.map(row));
+      refreshBulk();
       if (!offset && !page.referrals.length) {
         fill(more, empty(t('dash.no_referrals'), t('dash.no_referrals_next')));
         table.hidden = true;
@@ -206,6 +279,7 @@ export async function ledger(main, { api, render }) {
       affForm,
     ),
     h('p', { class: 'hint' }, t('dash.ledger_hint')),
+    bulk,
     table,
     more,
   );

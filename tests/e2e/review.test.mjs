@@ -1,0 +1,88 @@
+// Reviewing pending referrals at once in the ledger: the merchant ticks them (or every pending
+// one shown), approves them in one go, one that someone else rejected meanwhile is reported
+// alone; the rest are rejected after a confirmation. Each decision is in the activity log.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId, CREDS } from './harness.mjs';
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  if (stack) await stopStack(stack);
+});
+
+/** An unverified sale from the shop's page, credited to `affiliate` by its click: pending review. */
+async function browserSale(affiliate, clickId) {
+  const r = await fetch(`${stack.base}/v1/sales`, {
+    method: 'POST',
+    headers: { Origin: stack.shopUrl(), 'Content-Type': 'text/plain' },
+    body: JSON.stringify({ order_id: uniqueId('order'), amount: 450000, currency: 'VND', click_id: clickId, key: CREDS.REFTRAIL_PUBLISHABLE_KEY }),
+  });
+  assert.equal(r.status, 201);
+  return (await r.json()).referral.id;
+}
+
+test('pending referrals approved and rejected at once, each one its own decision', async () => {
+  const id = uniqueId('bulk');
+  await api(stack, 'POST', '/v1/affiliates', { id, name: 'Bulk Reviewed', email: `${id}@affiliates.example`, category: 'cashback' });
+  const { click_id: clickId } = await fetch(`${stack.base}/v1/clicks`, {
+    method: 'POST',
+    headers: { Origin: stack.shopUrl(), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ affiliate: id, url: `${stack.shopUrl()}/store/?ref=${id}`, referrer: '', consent: 'granted' }),
+  }).then((r) => r.json());
+  const refs = [];
+  for (let i = 0; i < 5; i += 1) refs.push(await browserSale(id, clickId));
+
+  const page = await signedInPage(browser, stack, `#/referrals?affiliate=${id}`);
+  await page.waitForSelector(`#referrals tr[data-id="${refs[0]}"]`);
+  assert.equal(await page.isVisible('#bulk'), false, 'no bar until something is selected');
+
+  // Three ticked; one of them is rejected elsewhere before the approval runs.
+  for (const r of refs.slice(0, 3)) await page.check(`#referrals tr[data-id="${r}"] input.select-referral`);
+  assert.equal(await page.textContent('#bulk-count'), '3 selected');
+  assert.equal(await page.$eval('#select-all', (b) => b.indeterminate), true);
+  await screenshot(page, 'dashboard-bulk-review');
+  await api(stack, 'POST', `/v1/referrals/${refs[2]}/reject`, { reason: 'duplicate order' });
+  await page.click('#bulk-approve');
+  const failed = await page.waitForSelector('#bulk-failed');
+  assert.match(await failed.textContent(), /1 could not be changed/);
+  assert.match(await failed.textContent(), new RegExp(`${refs[2]}: .*\\(invalid_status\\)`));
+  const statuses = async () => Object.fromEntries(await page.$$eval('#referrals tbody tr', (trs) => trs.map((tr) => [tr.dataset.id, tr.dataset.status])));
+  await page.waitForSelector(`#referrals tr[data-id="${refs[0]}"][data-status="approved"]`);
+  assert.deepEqual(await statuses(), { [refs[0]]: 'approved', [refs[1]]: 'approved', [refs[2]]: 'rejected', [refs[3]]: 'pending', [refs[4]]: 'pending' });
+
+  // Every pending one shown, rejected after the confirmation.
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    d.accept();
+  });
+  await page.check('#select-all');
+  assert.equal(await page.textContent('#bulk-count'), '2 selected');
+  await page.click('#bulk-reject');
+  await page.waitForSelector(`#referrals tr[data-id="${refs[4]}"][data-status="rejected"]`);
+  assert.match(asked, /Reject 2 referrals\?/);
+  assert.deepEqual(await statuses(), { [refs[0]]: 'approved', [refs[1]]: 'approved', [refs[2]]: 'rejected', [refs[3]]: 'rejected', [refs[4]]: 'rejected' });
+  assert.equal(await page.isVisible('#bulk'), false);
+  assert.equal(await page.$('#bulk-failed'), null);
+
+  // Each one a decision of its own, by the dashboard (the one rejected elsewhere by the API).
+  const log = await api(stack, 'GET', `/v1/activity?affiliate=${id}&action=referral.`);
+  const by = Object.fromEntries(log.activity.map((e) => [`${e.action} ${e.subject}`, e.by]));
+  assert.deepEqual(by, {
+    [`referral.approved ${refs[0]}`]: 'dashboard',
+    [`referral.approved ${refs[1]}`]: 'dashboard',
+    [`referral.rejected ${refs[2]}`]: 'secret_key',
+    [`referral.rejected ${refs[3]}`]: 'dashboard',
+    [`referral.rejected ${refs[4]}`]: 'dashboard',
+  });
+  assert.deepEqual(page.errors, []);
+});
