@@ -142,8 +142,8 @@ test('sign-in errors show what went wrong with the server code; keyboard reaches
   await page.fill('#password', CREDS.REFTRAIL_ADMIN_PASSWORD);
   await page.keyboard.press('Enter');
   await page.waitForSelector('#sign-out');
-  // Tab from the top of the page to the "Referrals" link and open it with Enter.
-  await page.focus('header .brand');
+  // Tab from the top of the page (its skip link) to the "Referrals" link and open it with Enter.
+  await page.focus('a.skip');
   for (let i = 0; i < 10; i++) {
     await page.keyboard.press('Tab');
     if ((await page.evaluate(() => document.activeElement.getAttribute('href'))) === '#/referrals') break;

@@ -86,3 +86,37 @@ test('pending referrals approved and rejected at once, each one its own decision
   });
   assert.deepEqual(page.errors, []);
 });
+
+test('the overview says what waits for review, and leads to it', async () => {
+  const page = await signedInPage(browser, stack, '#/overview');
+  const counts = async () => {
+    await page.waitForSelector('#to-review h2');
+    return Object.fromEntries(await page.$$eval('#to-review li', (lis) => lis.map((li) => [li.dataset.kind, Number(li.dataset.count)])));
+  };
+  const before = await counts();
+  // The demo program has flagged referrals and an application waiting.
+  assert.ok(before.flagged > 0 && before.applications > 0, JSON.stringify(before));
+
+  // Two more unverified sales and one more application.
+  const id = uniqueId('waiting');
+  await api(stack, 'POST', '/v1/affiliates', { id, name: 'Waiting One', email: `${id}@affiliates.example`, category: 'content' });
+  const { click_id: clickId } = await fetch(`${stack.base}/v1/clicks`, {
+    method: 'POST',
+    headers: { Origin: stack.shopUrl(), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ affiliate: id, url: `${stack.shopUrl()}/store/?ref=${id}`, referrer: '', consent: 'granted' }),
+  }).then((r) => r.json());
+  await browserSale(id, clickId);
+  await browserSale(id, clickId);
+  await api(stack, 'POST', '/v1/affiliates', { id: uniqueId('applicant'), name: 'An Applicant', category: 'influencer', status: 'pending' });
+  await page.reload();
+  const after = await counts();
+  assert.deepEqual(after, { ...before, unverified: (before.unverified || 0) + 2, applications: before.applications + 1 });
+  assert.match(await page.textContent('#to-review li[data-kind="unverified"]'), new RegExp(`Unverified referrals to approve or reject: ${after.unverified}`));
+
+  // The link opens the pending applications.
+  await page.click('#to-review li[data-kind="applications"] a');
+  await page.waitForSelector('#affiliates');
+  assert.equal(await page.inputValue('#f-astatus'), 'pending');
+  assert.equal((await page.$$('#affiliates tbody tr')).length, after.applications);
+  assert.deepEqual(page.errors, []);
+});

@@ -5,6 +5,7 @@ import { t, num, pct, money, day } from '../shared/i18n.js';
 import { h, fill, empty, field } from '../shared/ui.js';
 import { chart, clearCharts, colour } from './charts.js';
 import { routeQuery, setRouteQuery, period } from './route.js';
+import { toReviewCard } from './to-review.js';
 
 const ZERO = {
   revenue_gross: 0, revenue_net: 0, aov: 0, commissions_gross: 0, commissions: 0, lead_commissions: 0,
@@ -246,6 +247,7 @@ export async function overview(main, { api, program, render }) {
   fill(
     main,
     h('h1', {}, t('dash.nav_overview')),
+    toReviewCard(api, program),
     h(
       'div',
       { class: 'toolbar' },

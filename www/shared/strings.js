@@ -657,6 +657,12 @@ export const en = {
   'dash.bulk_approved': '{n} approved',
   'dash.bulk_rejected': '{n} rejected',
   'dash.bulk_failed': '{n} could not be changed:',
+  'dash.to_review': 'Waiting for you',
+  'dash.review_flagged': 'Flagged referrals to review: {n}',
+  'dash.review_unverified': 'Unverified referrals to approve or reject: {n}',
+  'dash.review_pending': 'Pending referrals to approve or reject: {n}',
+  'dash.review_applications': 'Affiliate applications: {n}',
+  'dash.review_nothing': 'Nothing waits for you: no flagged or unverified referrals, no applications.',
 };
 
 export const vi = {
@@ -1312,6 +1318,12 @@ export const vi = {
   'dash.bulk_approved': 'Đã duyệt {n}',
   'dash.bulk_rejected': 'Đã từ chối {n}',
   'dash.bulk_failed': '{n} mục không thay đổi được:',
+  'dash.to_review': 'Việc cần làm',
+  'dash.review_flagged': 'Lượt giới thiệu bị gắn cờ cần xem xét: {n}',
+  'dash.review_unverified': 'Lượt giới thiệu chưa xác minh cần duyệt hoặc từ chối: {n}',
+  'dash.review_pending': 'Lượt giới thiệu đang chờ cần duyệt hoặc từ chối: {n}',
+  'dash.review_applications': 'Đơn đăng ký cộng tác viên: {n}',
+  'dash.review_nothing': 'Không có việc gì chờ bạn: không có lượt bị gắn cờ hay chưa xác minh, không có đơn đăng ký.',
 };
 
 export const th = {
@@ -1967,4 +1979,10 @@ export const th = {
   'dash.bulk_approved': 'อนุมัติแล้ว {n} รายการ',
   'dash.bulk_rejected': 'ปฏิเสธแล้ว {n} รายการ',
   'dash.bulk_failed': '{n} รายการเปลี่ยนไม่ได้:',
+  'dash.to_review': 'รอคุณดำเนินการ',
+  'dash.review_flagged': 'การแนะนำที่ถูกตั้งธงรอตรวจ: {n}',
+  'dash.review_unverified': 'การแนะนำที่ยังไม่ยืนยันรออนุมัติหรือปฏิเสธ: {n}',
+  'dash.review_pending': 'การแนะนำที่รอดำเนินการรออนุมัติหรือปฏิเสธ: {n}',
+  'dash.review_applications': 'ใบสมัครพาร์ทเนอร์: {n}',
+  'dash.review_nothing': 'ไม่มีอะไรรอคุณ: ไม่มีการแนะนำที่ถูกตั้งธงหรือยังไม่ยืนยัน และไม่มีใบสมัคร',
 };

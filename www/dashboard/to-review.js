@@ -1,0 +1,39 @@
+// What waits for the merchant, at the top of the overview: flagged referrals, unverified ones
+// (never approved automatically) or, where the program approves nothing by itself, every pending
+// one; and affiliates' applications. Each links to the list that settles it.
+
+import { t, num } from '../shared/i18n.js';
+import { h, fill, loading, failure } from '../shared/ui.js';
+
+// Pending referrals counted at most; a longer queue shows as "500+".
+const MOST = 500;
+const YEAR = 365 * 86400000;
+
+const count = (n) => (n >= MOST ? `${num(MOST)}+` : num(n));
+
+/** The card, filled in when its counts arrive (the overview does not wait for it). */
+export function toReviewCard(api, program) {
+  const box = h('section', { class: 'card to-review', id: 'to-review', 'aria-live': 'polite' }, loading());
+  const from = new Date(Date.now() - YEAR).toISOString().replace(/\.\d+Z$/, 'Z');
+  const to = new Date(Date.now() + 60000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const pending = (flagged) => api.referrals({ status: 'pending', flagged, from, to, limit: MOST });
+  Promise.all([pending(true), pending(false), api.affiliates({ status: 'pending', limit: 1 })])
+    .then(([flagged, unflagged, applications]) => {
+      // Verified, unflagged ones wait for their hold period, unless nothing is approved by itself.
+      const waiting = unflagged.referrals.filter((r) => !r.verified || !program.auto_approve).length;
+      const items = [
+        ['flagged', flagged.referrals.length, 'dash.review_flagged', '#/referrals?status=pending&flagged=true&days=365'],
+        ['unverified', waiting, program.auto_approve ? 'dash.review_unverified' : 'dash.review_pending', '#/referrals?status=pending&flagged=false&days=365'],
+        ['applications', applications.total, 'dash.review_applications', '#/affiliates?status=pending'],
+      ].filter(([, n]) => n > 0);
+      fill(
+        box,
+        h('h2', {}, t('dash.to_review')),
+        items.length
+          ? h('ul', {}, items.map(([kind, n, key, href]) => h('li', { dataset: { kind, count: String(n) } }, h('a', { href }, t(key, { n: count(n) })))))
+          : h('p', { class: 'hint' }, t('dash.review_nothing')),
+      );
+    })
+    .catch((err) => fill(box, failure(err)));
+  return box;
+}
