@@ -41,6 +41,7 @@ before(async () => {
     category: 'content',
     coupons: [ids.exemptCoupon],
     tax_id: 'OLD-1',
+    payee_type: 'company',
   });
 });
 
@@ -202,15 +203,15 @@ test('payouts: gross, tax and paid on the taxed line, the exempt one in full; th
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#withholding-csv')]);
   assert.equal(download.suggestedFilename(), `withholding-${month[0]}-${month[1]}.csv`);
   const csv = fs.readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
-  assert.equal(csv[0], 'affiliate_id,name,tax_id,currency,gross,withheld,paid,payouts');
-  assert.equal(csv.find((r) => r.startsWith(`${ids.taxed},`)), `${ids.taxed},Nguyễn Văn An,0312345678,VND,2500000,250000,2250000,1`);
-  assert.equal(csv.find((r) => r.startsWith(`${ids.exempt},`)), `${ids.exempt},Công ty TNHH Bình Minh,,VND,2000000,0,2000000,1`);
+  assert.equal(csv[0], 'affiliate_id,name,tax_id,payee_type,currency,gross,withheld,paid,payouts');
+  assert.equal(csv.find((r) => r.startsWith(`${ids.taxed},`)), `${ids.taxed},Nguyễn Văn An,0312345678,,VND,2500000,250000,2250000,1`);
+  assert.equal(csv.find((r) => r.startsWith(`${ids.exempt},`)), `${ids.exempt},Công ty TNHH Bình Minh,,company,VND,2000000,0,2000000,1`);
 
   // A period before any payout: the header alone. A period the server refuses: its error.
   await page.fill('#withholding-from', '2001-01-01');
   await page.fill('#withholding-to', '2001-01-31');
   const [old] = await Promise.all([page.waitForEvent('download'), page.click('#withholding-csv')]);
-  assert.equal(fs.readFileSync(await old.path(), 'utf8').trim(), 'affiliate_id,name,tax_id,currency,gross,withheld,paid,payouts');
+  assert.equal(fs.readFileSync(await old.path(), 'utf8').trim(), 'affiliate_id,name,tax_id,payee_type,currency,gross,withheld,paid,payouts');
   await page.fill('#withholding-to', '2000-12-31');
   await page.click('#withholding-csv');
   const err = await page.waitForSelector('#withholding-report .state-error');
