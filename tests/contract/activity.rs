@@ -126,12 +126,8 @@ async fn decisions_about_money_and_keys_are_recorded() {
     let (a, _) = affiliate(json!({})).await;
     let (click_id, _) = click(&a).await;
     // Browser sales: unverified, so pending until someone decides.
-    let browser = |amount: i64| {
-        let body = json!({"order_id": uid("o"), "amount": amount, "currency": "VND", "click_id": click_id, "key": env().pk});
-        req("POST", "/v1/sales").browser().json(&body).send()
-    };
-    let r1 = browser(10_000).await;
-    let r2 = browser(20_000).await;
+    let r1 = browser_sale(&click_id, 10_000).await;
+    let r2 = browser_sale(&click_id, 20_000).await;
     let id1 = r1.json["referral"]["id"].as_str().expect("id").to_owned();
     let id2 = r2.json["referral"]["id"].as_str().expect("id").to_owned();
     for _ in 0..2 {

@@ -379,6 +379,13 @@ pub fn payout_line(payout: &Value, affiliate: &str, currency: &str) -> Value {
         .clone()
 }
 
+/// Posts an unverified sale of `amount` VND as the shop's page does (the publishable key in the
+/// body), credited by `click_id`: it waits for review, never approved by itself.
+pub async fn browser_sale(click_id: &str, amount: i64) -> Res {
+    let body = json!({"order_id": uid("o"), "amount": amount, "currency": "VND", "click_id": click_id, "key": env().pk});
+    req("POST", "/v1/sales").browser().json(&body).send().await
+}
+
 /// Posts a verified sale.
 pub async fn sale(body: Value) -> Res {
     req("POST", "/v1/sales").sk().json(&body).send().await

@@ -96,12 +96,8 @@ async fn refund_errors() {
 async fn review_moves_referrals_through_their_statuses() {
     let (a, _) = affiliate(json!({})).await;
     let (click_id, _) = click(&a).await;
-    let browser = |amount: i64| {
-        let body = json!({"order_id": uid("o"), "amount": amount, "currency": "VND", "click_id": click_id, "key": env().pk});
-        req("POST", "/v1/sales").browser().json(&body).send()
-    };
-    let r1 = browser(10_000).await;
-    let r2 = browser(20_000).await;
+    let r1 = browser_sale(&click_id, 10_000).await;
+    let r2 = browser_sale(&click_id, 20_000).await;
     let id1 = r1.json["referral"]["id"].as_str().expect("id").to_owned();
     let id2 = r2.json["referral"]["id"].as_str().expect("id").to_owned();
     assert_eq!(balance(&a, "VND").await["pending"], 3_000);

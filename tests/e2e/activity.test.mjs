@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId } from './harness.mjs';
+import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId, browserClick, browserSale } from './harness.mjs';
 
 let stack;
 let browser;
@@ -62,17 +62,7 @@ test('who changed an affiliate, approved a referral or revoked a key, in the das
   assert.match(await mine.textContent(), /PayPal email for payouts/);
 
   // A referral approved in the ledger (an unverified browser sale waits for review).
-  const { click_id: clickId } = await fetch(`${stack.base}/v1/clicks`, {
-    method: 'POST',
-    headers: { Origin: stack.shopUrl(), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ affiliate: id, url: `${stack.shopUrl()}/store/?ref=${id}`, referrer: '', consent: 'granted' }),
-  }).then((r) => r.json());
-  const sale = await fetch(`${stack.base}/v1/sales`, {
-    method: 'POST',
-    headers: { Origin: stack.shopUrl(), 'Content-Type': 'text/plain' },
-    body: JSON.stringify({ order_id: uniqueId('order'), amount: 890000, currency: 'VND', click_id: clickId, key: 'pk_demo_publishable_key_0001' }),
-  }).then((r) => r.json());
-  const referral = sale.referral.id;
+  const referral = await browserSale(stack, await browserClick(stack, id), 890000);
   await page.goto(`${stack.base}/dashboard/?lang=en#/referrals?affiliate=${id}`);
   await page.click(`#referrals tr[data-id="${referral}"] button[data-action="approve"]`);
   await page.waitForSelector(`#referrals tr[data-id="${referral}"][data-status="approved"]`);

@@ -263,6 +263,31 @@ export async function creditApproved(stack, coupon, amount, currency) {
   return sale.referral;
 }
 
+/** A click on `affiliate`'s link as the shop's page reports it, with consent; answers its id. */
+export async function browserClick(stack, affiliate) {
+  const r = await fetch(`${stack.base}/v1/clicks`, {
+    method: 'POST',
+    headers: { Origin: stack.shopUrl(), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ affiliate, url: `${stack.shopUrl()}/store/?ref=${affiliate}`, referrer: '', consent: 'granted' }),
+  });
+  if (r.status !== 201) throw new Error(`the click for ${affiliate}: ${r.status} ${await r.text()}`);
+  return (await r.json()).click_id;
+}
+
+/**
+ * An unverified sale of `amount` VND from the shop's page, credited by `clickId`: it waits for
+ * review, never approved by itself. Answers its referral's id.
+ */
+export async function browserSale(stack, clickId, amount = 450000) {
+  const r = await fetch(`${stack.base}/v1/sales`, {
+    method: 'POST',
+    headers: { Origin: stack.shopUrl(), 'Content-Type': 'text/plain' },
+    body: JSON.stringify({ order_id: uniqueId('order'), amount, currency: 'VND', click_id: clickId, key: CREDS.REFTRAIL_PUBLISHABLE_KEY }),
+  });
+  if (r.status !== 201) throw new Error(`the sale: ${r.status} ${await r.text()}`);
+  return (await r.json()).referral.id;
+}
+
 /** A unique affiliate id for one test. */
 export function uniqueId(prefix) {
   return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

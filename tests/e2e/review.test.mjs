@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId, CREDS } from './harness.mjs';
+import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId, browserClick, browserSale } from './harness.mjs';
 
 let stack;
 let browser;
@@ -19,27 +19,12 @@ after(async () => {
   if (stack) await stopStack(stack);
 });
 
-/** An unverified sale from the shop's page, credited to `affiliate` by its click: pending review. */
-async function browserSale(affiliate, clickId) {
-  const r = await fetch(`${stack.base}/v1/sales`, {
-    method: 'POST',
-    headers: { Origin: stack.shopUrl(), 'Content-Type': 'text/plain' },
-    body: JSON.stringify({ order_id: uniqueId('order'), amount: 450000, currency: 'VND', click_id: clickId, key: CREDS.REFTRAIL_PUBLISHABLE_KEY }),
-  });
-  assert.equal(r.status, 201);
-  return (await r.json()).referral.id;
-}
-
 test('pending referrals approved and rejected at once, each one its own decision', async () => {
   const id = uniqueId('bulk');
   await api(stack, 'POST', '/v1/affiliates', { id, name: 'Bulk Reviewed', email: `${id}@affiliates.example`, category: 'cashback' });
-  const { click_id: clickId } = await fetch(`${stack.base}/v1/clicks`, {
-    method: 'POST',
-    headers: { Origin: stack.shopUrl(), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ affiliate: id, url: `${stack.shopUrl()}/store/?ref=${id}`, referrer: '', consent: 'granted' }),
-  }).then((r) => r.json());
+  const clickId = await browserClick(stack, id);
   const refs = [];
-  for (let i = 0; i < 5; i += 1) refs.push(await browserSale(id, clickId));
+  for (let i = 0; i < 5; i += 1) refs.push(await browserSale(stack, clickId));
 
   const page = await signedInPage(browser, stack, `#/referrals?affiliate=${id}`);
   await page.waitForSelector(`#referrals tr[data-id="${refs[0]}"]`);
@@ -100,13 +85,9 @@ test('the overview says what waits for review, and leads to it', async () => {
   // Two more unverified sales and one more application.
   const id = uniqueId('waiting');
   await api(stack, 'POST', '/v1/affiliates', { id, name: 'Waiting One', email: `${id}@affiliates.example`, category: 'content' });
-  const { click_id: clickId } = await fetch(`${stack.base}/v1/clicks`, {
-    method: 'POST',
-    headers: { Origin: stack.shopUrl(), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ affiliate: id, url: `${stack.shopUrl()}/store/?ref=${id}`, referrer: '', consent: 'granted' }),
-  }).then((r) => r.json());
-  await browserSale(id, clickId);
-  await browserSale(id, clickId);
+  const clickId = await browserClick(stack, id);
+  await browserSale(stack, clickId);
+  await browserSale(stack, clickId);
   await api(stack, 'POST', '/v1/affiliates', { id: uniqueId('applicant'), name: 'An Applicant', category: 'influencer', status: 'pending' });
   await page.reload();
   const after = await counts();
