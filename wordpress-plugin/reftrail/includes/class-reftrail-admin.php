@@ -44,10 +44,40 @@ final class Reftrail_Admin {
 	}
 
 	/**
-	 * The menu.
+	 * How many decisions wait for the merchant: pending referrals that are flagged or unverified
+	 * (every pending one where the program approves nothing by itself), and affiliates'
+	 * applications. The dashboard's overview lists them.
+	 *
+	 * @return int
+	 */
+	public static function waiting() {
+		global $wpdb;
+		$referrals  = Reftrail_Db::table( 'referrals' );
+		$affiliates = Reftrail_Db::table( 'affiliates' );
+		$program    = Reftrail_Program::get();
+		// Verified, unflagged ones wait only for their hold period when approval is automatic.
+		$which = $program['auto_approve'] ? " AND (flags <> '[]' OR verified = 0)" : '';
+		$n     = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$referrals} WHERE status = 'pending'{$which}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name and the condition are ours.
+		return $n + (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$affiliates} WHERE status = 'pending'" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	/**
+	 * The menu. Its title carries the count of decisions waiting, as WordPress shows comments
+	 * awaiting moderation.
 	 */
 	public static function menu() {
-		add_menu_page( __( 'Reftrail', 'reftrail' ), __( 'Reftrail', 'reftrail' ), Reftrail_Schema::CAP, self::SLUG, array( __CLASS__, 'page_dashboard' ), 'dashicons-share', 56 );
+		$title = __( 'Reftrail', 'reftrail' );
+		$n     = current_user_can( Reftrail_Schema::CAP ) ? self::waiting() : 0;
+		if ( $n > 0 ) {
+			$title .= sprintf(
+				' <span class="awaiting-mod count-%1$d"><span class="pending-count" aria-hidden="true">%2$s</span><span class="screen-reader-text">%3$s</span></span>',
+				$n,
+				esc_html( number_format_i18n( $n ) ),
+				/* translators: %s: how many referrals and applications wait for a decision */
+				esc_html( sprintf( __( 'Decisions waiting: %s', 'reftrail' ), number_format_i18n( $n ) ) )
+			);
+		}
+		add_menu_page( __( 'Reftrail', 'reftrail' ), $title, Reftrail_Schema::CAP, self::SLUG, array( __CLASS__, 'page_dashboard' ), 'dashicons-share', 56 );
 		add_submenu_page( self::SLUG, __( 'Dashboard', 'reftrail' ), __( 'Dashboard', 'reftrail' ), Reftrail_Schema::CAP, self::SLUG, array( __CLASS__, 'page_dashboard' ) );
 		add_submenu_page( self::SLUG, __( 'Affiliates', 'reftrail' ), __( 'Affiliates', 'reftrail' ), Reftrail_Schema::CAP, 'reftrail-affiliates', array( __CLASS__, 'page_affiliates' ) );
 		add_submenu_page( self::SLUG, __( 'Referrals', 'reftrail' ), __( 'Referrals', 'reftrail' ), Reftrail_Schema::CAP, 'reftrail-referrals', array( __CLASS__, 'page_referrals' ) );
