@@ -5,8 +5,9 @@
 import { t, num } from '../shared/i18n.js';
 import { h, fill, loading, failure } from '../shared/ui.js';
 
-// Pending referrals counted at most; a longer queue shows as "500+".
-const MOST = 500;
+// Pending referrals counted at most (each count is a page of the list, fetched on every visit);
+// a longer queue shows as "100+", which says enough.
+const MOST = 100;
 const YEAR = 365 * 86400000;
 
 const count = (n) => (n >= MOST ? `${num(MOST)}+` : num(n));
