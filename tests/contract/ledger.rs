@@ -144,6 +144,82 @@ async fn review_moves_referrals_through_their_statuses() {
     assert_eq!(referrals.len(), 1);
 }
 
+/// `GET /v1/referrals?{query}`: (total, the page's referrals).
+async fn listed(query: &str) -> (i64, Vec<Value>) {
+    let r = req("GET", &format!("/v1/referrals?{query}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    (
+        r.json["total"].as_i64().expect("total"),
+        r.json["referrals"].as_array().expect("referrals").clone(),
+    )
+}
+
+#[tokio::test]
+async fn the_list_counts_what_its_filters_match_and_filters_by_verification() {
+    let (a, _) = affiliate(json!({})).await;
+    let (click_id, _) = click(&a).await;
+    for amount in [10_000, 20_000, 30_000] {
+        browser_sale(&click_id, amount).await.status(201);
+    }
+    sale(json!({"order_id": uid("o"), "amount": 40_000, "currency": "VND", "click_id": click_id}))
+        .await
+        .status(201);
+    // The total counts every match; the page holds `limit` of them.
+    let (total, one) = listed(&format!("affiliate={a}&limit=1")).await;
+    assert_eq!((total, one.len()), (4, 1));
+    let (total, rest) = listed(&format!("affiliate={a}&limit=2&offset=3")).await;
+    assert_eq!(
+        (total, rest.len()),
+        (4, 1),
+        "the total stays whatever the page"
+    );
+    // The shop's page reported three (unverified), its backend one.
+    let (total, unverified) = listed(&format!("affiliate={a}&verified=false")).await;
+    assert_eq!(total, 3);
+    assert!(
+        unverified.iter().all(|r| r["verified"] == false),
+        "{unverified:?}"
+    );
+    let (total, verified) = listed(&format!("affiliate={a}&verified=true&status=approved")).await;
+    assert_eq!(
+        (total, verified.len()),
+        (1, 1),
+        "the verified one, approved at once"
+    );
+    assert_eq!(
+        listed(&format!("affiliate={a}&verified=true&status=pending"))
+            .await
+            .0,
+        0
+    );
+    assert_eq!(listed(&format!("affiliate={a}x")).await, (0, vec![]));
+    for bad in ["verified=maybe", "verified=1"] {
+        let r = req("GET", &format!("/v1/referrals?affiliate={a}&{bad}"))
+            .sk()
+            .send()
+            .await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.text);
+    }
+    // The CSV takes the same filter.
+    let r = req(
+        "GET",
+        &format!("/v1/referrals.csv?affiliate={a}&verified=false"),
+    )
+    .sk()
+    .send()
+    .await;
+    r.status(200);
+    assert_eq!(
+        r.text.lines().count(),
+        4,
+        "the header and three rows: {}",
+        r.text
+    );
+}
+
 #[tokio::test]
 async fn payouts_pay_approved_balances_and_net_later_refunds() {
     let (a, _) = affiliate(json!({"payout_email": "payouts@affiliates.test"})).await;

@@ -94,6 +94,17 @@ test('the overview says what waits for review, and leads to it', async () => {
   assert.deepEqual(after, { ...before, unverified: (before.unverified || 0) + 2, applications: before.applications + 1 });
   assert.match(await page.textContent('#to-review li[data-kind="unverified"]'), new RegExp(`Unverified referrals to approve or reject: ${after.unverified}`));
 
+  // The unverified ones' link opens the ledger on them alone.
+  await page.click('#to-review li[data-kind="unverified"] a');
+  await page.waitForSelector('#referrals tbody tr');
+  assert.equal(await page.inputValue('#f-verified'), 'false');
+  assert.equal(await page.inputValue('#f-status'), 'pending');
+  const shown = await page.$$eval('#referrals tbody tr', (trs) => trs.map((tr) => [tr.dataset.status, /Unverified/.test(tr.textContent)]));
+  assert.ok(shown.length > 0 && shown.length <= after.unverified, `${shown.length} of ${after.unverified}`);
+  assert.ok(shown.every(([status, unverified]) => status === 'pending' && unverified), JSON.stringify(shown));
+  await page.goto(`${stack.base}/dashboard/?lang=en#/overview`);
+  await page.waitForSelector('#to-review h2');
+
   // The link opens the pending applications.
   await page.click('#to-review li[data-kind="applications"] a');
   await page.waitForSelector('#affiliates');

@@ -70,10 +70,11 @@ export async function ledger(main, { api, render }) {
   const p = period(q);
   const status = STATUSES.includes(q.get('status')) ? q.get('status') : '';
   const flagged = ['true', 'false'].includes(q.get('flagged')) ? q.get('flagged') : '';
+  const verified = ['true', 'false'].includes(q.get('verified')) ? q.get('verified') : '';
   const affiliate = (q.get('affiliate') || '').slice(0, 64);
-  const base = { status, flagged, affiliate, from: p.from, to: p.to, limit: PAGE };
+  const base = { status, flagged, verified, affiliate, from: p.from, to: p.to, limit: PAGE };
   const keep = (extra) => {
-    setRouteQuery({ days: p.days, from: p.fromDate, to: p.toDate, status, flagged, affiliate, ...extra });
+    setRouteQuery({ days: p.days, from: p.fromDate, to: p.toDate, status, flagged, verified, affiliate, ...extra });
     render();
   };
 
@@ -89,6 +90,13 @@ export async function ledger(main, { api, render }) {
     h('option', { value: '' }, t('dash.all')),
     h('option', { value: 'true', selected: flagged === 'true' }, t('dash.flagged_only')),
     h('option', { value: 'false', selected: flagged === 'false' }, t('dash.unflagged_only')),
+  );
+  const verifiedSel = h(
+    'select',
+    { id: 'f-verified', onchange: (e) => keep({ verified: e.target.value }) },
+    h('option', { value: '' }, t('dash.all')),
+    h('option', { value: 'true', selected: verified === 'true' }, t('dash.verified_only')),
+    h('option', { value: 'false', selected: verified === 'false' }, t('dash.unverified_only')),
   );
   const affInput = h('input', { id: 'f-affiliate', value: affiliate, maxlength: 64, placeholder: 'alice' });
   const affForm = h(
@@ -276,6 +284,7 @@ export async function ledger(main, { api, render }) {
       periodPicker(q, (pp) => keep({ days: pp.days || '', from: pp.from || '', to: pp.to || '' })),
       field(t('dash.status'), statusSel),
       field(t('dash.flags'), flaggedSel),
+      field(t('dash.verification'), verifiedSel),
       affForm,
     ),
     h('p', { class: 'hint' }, t('dash.ledger_hint')),

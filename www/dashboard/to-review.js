@@ -5,33 +5,29 @@
 import { t, num } from '../shared/i18n.js';
 import { h, fill, loading, failure } from '../shared/ui.js';
 
-// Pending referrals counted at most (each count is a page of the list, fetched on every visit);
-// a longer queue shows as "100+", which says enough.
-const MOST = 100;
 const YEAR = 365 * 86400000;
-
-const count = (n) => (n >= MOST ? `${num(MOST)}+` : num(n));
 
 /** The card, filled in when its counts arrive (the overview does not wait for it). */
 export function toReviewCard(api, program) {
   const box = h('section', { class: 'card to-review', id: 'to-review', 'aria-live': 'polite' }, loading());
   const from = new Date(Date.now() - YEAR).toISOString().replace(/\.\d+Z$/, 'Z');
   const to = new Date(Date.now() + 60000).toISOString().replace(/\.\d+Z$/, 'Z');
-  const pending = (flagged) => api.referrals({ status: 'pending', flagged, from, to, limit: MOST });
-  Promise.all([pending(true), pending(false), api.affiliates({ status: 'pending', limit: 1 })])
-    .then(([flagged, unflagged, applications]) => {
-      // Verified, unflagged ones wait for their hold period, unless nothing is approved by itself.
-      const waiting = unflagged.referrals.filter((r) => !r.verified || !program.auto_approve).length;
+  const pending = (filters) => api.referrals({ status: 'pending', from, to, limit: 1, ...filters });
+  // Verified, unflagged ones wait for their hold period, unless nothing is approved by itself.
+  const unflagged = program.auto_approve ? { flagged: false, verified: false } : { flagged: false };
+  Promise.all([pending({ flagged: true }), pending(unflagged), api.affiliates({ status: 'pending', limit: 1 })])
+    .then(([flagged, waiting, applications]) => {
+      const filter = new URLSearchParams({ status: 'pending', ...unflagged, days: 365 });
       const items = [
-        ['flagged', flagged.referrals.length, 'dash.review_flagged', '#/referrals?status=pending&flagged=true&days=365'],
-        ['unverified', waiting, program.auto_approve ? 'dash.review_unverified' : 'dash.review_pending', '#/referrals?status=pending&flagged=false&days=365'],
+        ['flagged', flagged.total, 'dash.review_flagged', '#/referrals?status=pending&flagged=true&days=365'],
+        ['unverified', waiting.total, program.auto_approve ? 'dash.review_unverified' : 'dash.review_pending', `#/referrals?${filter}`],
         ['applications', applications.total, 'dash.review_applications', '#/affiliates?status=pending'],
       ].filter(([, n]) => n > 0);
       fill(
         box,
         h('h2', {}, t('dash.to_review')),
         items.length
-          ? h('ul', {}, items.map(([kind, n, key, href]) => h('li', { dataset: { kind, count: String(n) } }, h('a', { href }, t(key, { n: count(n) })))))
+          ? h('ul', {}, items.map(([kind, n, key, href]) => h('li', { dataset: { kind, count: String(n) } }, h('a', { href }, t(key, { n: num(n) })))))
           : h('p', { class: 'hint' }, t('dash.review_nothing')),
       );
     })

@@ -663,6 +663,9 @@ export const en = {
   'dash.review_pending': 'Pending referrals to approve or reject: {n}',
   'dash.review_applications': 'Affiliate applications: {n}',
   'dash.review_nothing': 'Nothing waits for you: no flagged or unverified referrals, no applications.',
+  'dash.verification': 'Reported by',
+  'dash.verified_only': 'The shop’s backend (verified)',
+  'dash.unverified_only': 'The shop’s page (unverified)',
 };
 
 export const vi = {
@@ -1324,6 +1327,9 @@ export const vi = {
   'dash.review_pending': 'Lượt giới thiệu đang chờ cần duyệt hoặc từ chối: {n}',
   'dash.review_applications': 'Đơn đăng ký cộng tác viên: {n}',
   'dash.review_nothing': 'Không có việc gì chờ bạn: không có lượt bị gắn cờ hay chưa xác minh, không có đơn đăng ký.',
+  'dash.verification': 'Báo cáo bởi',
+  'dash.verified_only': 'Hệ thống của cửa hàng (đã xác minh)',
+  'dash.unverified_only': 'Trang của cửa hàng (chưa xác minh)',
 };
 
 export const th = {
@@ -1985,4 +1991,7 @@ export const th = {
   'dash.review_pending': 'การแนะนำที่รอดำเนินการรออนุมัติหรือปฏิเสธ: {n}',
   'dash.review_applications': 'ใบสมัครพาร์ทเนอร์: {n}',
   'dash.review_nothing': 'ไม่มีอะไรรอคุณ: ไม่มีการแนะนำที่ถูกตั้งธงหรือยังไม่ยืนยัน และไม่มีใบสมัคร',
+  'dash.verification': 'รายงานโดย',
+  'dash.verified_only': 'ระบบหลังร้าน (ยืนยันแล้ว)',
+  'dash.unverified_only': 'หน้าเว็บของร้าน (ยังไม่ยืนยัน)',
 };

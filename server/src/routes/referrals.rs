@@ -102,6 +102,9 @@ pub struct ReferralsQuery {
     pub affiliate: Option<String>,
     /// Only flagged (`true`) or unflagged (`false`) ones.
     pub flagged: Option<bool>,
+    /// Only those whose conversion was verified (`true`: reported with the secret key or by the
+    /// shop's platform) or not (`false`: reported by the shop's page).
+    pub verified: Option<bool>,
     /// From (RFC 3339 or YYYY-MM-DD), inclusive.
     pub from: Option<String>,
     /// To, exclusive.
@@ -117,6 +120,8 @@ pub struct ReferralsQuery {
 pub struct ReferralsPage {
     /// Newest first.
     pub referrals: Vec<ReferralView>,
+    /// How many referrals the filters match in all.
+    pub total: i64,
 }
 
 const STATUSES: [&str; 5] = ["pending", "approved", "paid", "rejected", "reversed"];
@@ -133,7 +138,8 @@ pub async fn referrals_index(
 ) -> Result<Json<ReferralsPage>, AppError> {
     let (limit, offset) = super::page(q.limit, q.offset)?;
     let referrals = filtered(&state, &q, limit, offset).await?;
-    Ok(Json(ReferralsPage { referrals }))
+    let total = matching(&state, &q).await?;
+    Ok(Json(ReferralsPage { referrals, total }))
 }
 
 /// The most referrals one CSV export holds; a larger one asks for a shorter period.
@@ -211,12 +217,9 @@ pub async fn referrals_csv(
 }
 
 /// The referrals `q` selects, newest first (approving those whose hold ended first).
-async fn filtered(
-    state: &AppState,
-    q: &ReferralsQuery,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<ReferralView>, AppError> {
+/// The filters of `q` as a WHERE clause over `referrals r` whose values are `$1` (status or
+/// ''), `$2` (affiliate or ''), `$3` and `$4` (the period); with those values.
+fn conditions(q: &ReferralsQuery) -> Result<(String, String, String, i64, i64), AppError> {
     let status = q.status.clone().unwrap_or_default();
     if !status.is_empty() && !STATUSES.contains(&status.as_str()) {
         return Err(AppError::bad(
@@ -225,19 +228,36 @@ async fn filtered(
         ));
     }
     let (from, to) = super::reports::range(q.from.as_deref(), q.to.as_deref())?;
-    approve_due(state).await?;
     let flagged = match q.flagged {
         None => "",
         Some(true) => " AND r.flags <> '[]'",
         Some(false) => " AND r.flags = '[]'",
     };
+    let verified = match q.verified {
+        None => "",
+        Some(true) => " AND r.verified = 1",
+        Some(false) => " AND r.verified = 0",
+    };
     let sql = format!(
-        "{SELECT} WHERE ($1 = '' OR r.status = $1) AND ($2 = '' OR r.affiliate_id = $2) AND r.at >= $3 AND r.at < $4{flagged} \
-         ORDER BY r.at DESC, r.id DESC LIMIT $5 OFFSET $6"
+        "($1 = '' OR r.status = $1) AND ($2 = '' OR r.affiliate_id = $2) AND r.at >= $3 AND r.at < $4{flagged}{verified}"
     );
+    let affiliate = q.affiliate.clone().unwrap_or_default();
+    Ok((sql, status, affiliate, from, to))
+}
+
+async fn filtered(
+    state: &AppState,
+    q: &ReferralsQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ReferralView>, AppError> {
+    let (conditions, status, affiliate, from, to) = conditions(q)?;
+    approve_due(state).await?;
+    let sql =
+        format!("{SELECT} WHERE {conditions} ORDER BY r.at DESC, r.id DESC LIMIT $5 OFFSET $6");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(status)
-        .bind(q.affiliate.clone().unwrap_or_default())
+        .bind(affiliate)
         .bind(from)
         .bind(to)
         .bind(limit)
@@ -245,6 +265,20 @@ async fn filtered(
         .fetch_all(&state.db.pool)
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// How many referrals the filters of `q` match (after [`filtered`] has approved those due).
+async fn matching(state: &AppState, q: &ReferralsQuery) -> Result<i64, AppError> {
+    let (conditions, status, affiliate, from, to) = conditions(q)?;
+    let sql = format!("SELECT COUNT(*) FROM referrals r WHERE {conditions}");
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(status)
+        .bind(affiliate)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get(0)?)
 }
 
 /// One referral.
