@@ -343,6 +343,8 @@ class RestTest extends Reftrail_Test_Case {
 		$b1  = $this->sale_at( 'b1', 3000, 'USD', 'BOB', $t0 + 2 * DAY_IN_SECONDS );
 		global $wpdb;
 		$wpdb->update( Reftrail_Db::table( 'referrals' ), array( 'flags' => '["conversion_rate"]' ), array( 'id' => $a2['id'] ) );
+		// As the shop's page reports it with the publishable key.
+		$wpdb->update( Reftrail_Db::table( 'referrals' ), array( 'verified' => 0 ), array( 'id' => $b1['id'] ) );
 		$this->rest( 'POST', '/v1/referrals/' . $a1['id'] . '/approve', null, $this->sk() );
 		$ids = function ( $query ) {
 			list( $s, $csv ) = $this->rest( 'GET', '/v1/referrals.csv' . $query, null, $this->sk() );
@@ -359,6 +361,10 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( array(), $ids( '?affiliate=alice&status=paid' ) );
 		$this->assertSame( array( $a2['id'] ), $ids( '?flagged=true' ) );
 		$this->assertSame( array( $b1['id'], $a1['id'] ), $ids( '?flagged=false' ) );
+		$this->assertSame( array( $b1['id'] ), $ids( '?verified=false' ) );
+		$this->assertSame( array( $a2['id'], $a1['id'] ), $ids( '?verified=true' ) );
+		$this->assertSame( array( $a1['id'] ), $ids( '?verified=true&flagged=false' ) );
+		$this->assertSame( array(), $ids( '?verified=false&affiliate=alice' ) );
 		$day = fn( $t ) => gmdate( 'Y-m-d', $t );
 		$this->assertSame( array( $a2['id'] ), $ids( '?from=' . rawurlencode( gmdate( 'Y-m-d\TH:i:s\Z', $t0 + 1 ) ) . '&to=' . rawurlencode( gmdate( 'Y-m-d\TH:i:s\Z', $t0 + 2 * DAY_IN_SECONDS ) ) ) );
 		$this->assertSame( array( $old['id'] ), $ids( '?from=' . $day( $t0 - 41 * DAY_IN_SECONDS ) . '&to=' . $day( $t0 - 39 * DAY_IN_SECONDS ) ) );
@@ -371,6 +377,9 @@ class RestTest extends Reftrail_Test_Case {
 			'status=gone'     => 'invalid_query',
 			'status[]=paid'   => 'invalid_query',
 			'flagged=yes'     => 'invalid_query',
+			'verified=1'      => 'invalid_query',
+			'verified=maybe'  => 'invalid_query',
+			'verified[]=true' => 'invalid_query',
 			'from=yesterday'  => 'invalid_range',
 			'from=2026-01-02&to=2026-01-01' => 'invalid_range',
 		) as $query => $code ) {
@@ -378,9 +387,21 @@ class RestTest extends Reftrail_Test_Case {
 			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), $query );
 			$this->assertArrayNotHasKey( 'Content-Disposition', $h, $query );
 		}
-		// The JSON list still pages.
+		// The JSON list still pages, and counts every match whatever the page.
 		list( $s, $d ) = $this->rest( 'GET', '/v1/referrals?limit=1&offset=1', null, $this->sk() );
-		$this->assertSame( array( 200, array( $a2['id'] ) ), array( $s, array_column( $d['referrals'], 'id' ) ) );
+		$this->assertSame( array( 200, array( $a2['id'] ), 3 ), array( $s, array_column( $d['referrals'], 'id' ), $d['total'] ) );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?limit=1&offset=5', null, $this->sk() );
+		$this->assertSame( array( array(), 3 ), array( $d['referrals'], $d['total'] ) );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?verified=true&limit=1', null, $this->sk() );
+		$this->assertSame( array( array( $a2['id'] ), 2 ), array( array_column( $d['referrals'], 'id' ), $d['total'] ) );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?verified=false&status=pending', null, $this->sk() );
+		$this->assertSame( array( array( $b1['id'] ), 1 ), array( array_column( $d['referrals'], 'id' ), $d['total'] ) );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?affiliate=alice&verified=false', null, $this->sk() );
+		$this->assertSame( array( array(), 0 ), array( $d['referrals'], $d['total'] ) );
+		foreach ( array( 'verified=1', 'verified=TRUE', 'verified=' ) as $query ) {
+			list( $s, $d ) = $this->rest( 'GET', '/v1/referrals?' . $query, null, $this->sk() );
+			$this->assertSame( array( 400, 'invalid_query' ), array( $s, $d['error']['code'] ?? null ), $query );
+		}
 	}
 
 	public function test_referrals_of_one_second_go_newest_first_by_id_byte_wise() {
@@ -771,7 +792,10 @@ class RestTest extends Reftrail_Test_Case {
 		}
 		$csv = $doc['paths']['/v1/referrals.csv']['get'];
 		$this->assertArrayHasKey( 'text/csv', $csv['responses']['200']['content'] );
-		$this->assertSame( array( 'status', 'affiliate', 'flagged', 'from', 'to' ), array_column( $csv['parameters'], 'name' ) );
+		$this->assertSame( array( 'status', 'affiliate', 'flagged', 'verified', 'from', 'to' ), array_column( $csv['parameters'], 'name' ) );
+		$list = $doc['paths']['/v1/referrals']['get'];
+		$this->assertSame( array( 'status', 'affiliate', 'flagged', 'verified', 'from', 'to', 'limit', 'offset' ), array_column( $list['parameters'], 'name' ) );
+		$this->assertStringContainsString( '"total"', $list['summary'] );
 		$this->assertSame( array( array( 'secret_key' => array() ), array( 'session' => array() ), array( 'wordpress_user' => array() ) ), $csv['security'] );
 		list( $s, $text, $h ) = $this->rest( 'GET', '/metrics' );
 		$this->assertSame( 200, $s );

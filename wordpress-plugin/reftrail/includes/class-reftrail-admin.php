@@ -406,6 +406,7 @@ final class Reftrail_Admin {
 				'status'    => '',
 				'affiliate' => $affiliate,
 				'flagged'   => null,
+				'verified'  => null,
 				'from'      => 0,
 				'to'        => PHP_INT_MAX,
 				'limit'     => 200,

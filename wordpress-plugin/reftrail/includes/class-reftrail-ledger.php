@@ -150,7 +150,7 @@ final class Reftrail_Ledger {
 	/**
 	 * The WHERE clause of the referrals `$q` selects, with its arguments.
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`.
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`.
 	 * @return array [SQL, arguments]
 	 */
 	private static function where( array $q ) {
@@ -169,6 +169,10 @@ final class Reftrail_Ledger {
 		} elseif ( false === $q['flagged'] ) {
 			$where[] = "r.flags = '[]'";
 		}
+		if ( null !== $q['verified'] ) {
+			$where[] = 'r.verified = %d';
+			$args[]  = $q['verified'] ? 1 : 0;
+		}
 		return array( implode( ' AND ', $where ), $args );
 	}
 
@@ -176,7 +180,7 @@ final class Reftrail_Ledger {
 	 * Referrals, newest first. Referrals of one second go by id, compared byte-wise: ids sort by
 	 * creation time that way, and the tables' case-insensitive collation would mix them up.
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`, `limit`, `offset`.
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`, `limit`, `offset`.
 	 * @return array
 	 */
 	public static function index( array $q ) {
@@ -190,13 +194,26 @@ final class Reftrail_Ledger {
 	}
 
 	/**
+	 * How many referrals `$q` selects, whatever page index() answers of them.
+	 *
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`.
+	 * @return int
+	 */
+	public static function count( array $q ) {
+		global $wpdb;
+		list( $where, $args ) = self::where( $q );
+		$r                    = Reftrail_Db::table( 'referrals' );
+		return (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$r} r WHERE {$where}", $args ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	/**
 	 * The referrals `$q` selects (the filters of index(), without paging) as CSV, in index()'s
 	 * order: a header row, then one row per referral with its times in RFC 3339 UTC, its amounts
 	 * as decimals in the currency's units, its flags joined by a space, empty cells for what it
 	 * lacks, and an order id or event that a spreadsheet would run as a formula made text. Read in
 	 * pages of 1000 in one transaction (one snapshot of the table).
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `from`, `to`.
+	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`.
 	 * @return string
 	 * @throws Reftrail_Http_Error 422 export_too_large beyond MAX_EXPORT referrals.
 	 */

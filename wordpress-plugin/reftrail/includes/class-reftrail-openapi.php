@@ -33,6 +33,7 @@ final class Reftrail_OpenAPI {
 			'status'    => array( 'string', 'Only this status: pending, approved, paid, rejected or reversed' ),
 			'affiliate' => array( 'string', "Only this affiliate's" ),
 			'flagged'   => array( 'boolean', 'Only flagged (true) or unflagged (false) ones' ),
+			'verified'  => array( 'boolean', 'Only those whose conversion was verified (true: reported with the secret key or by WooCommerce) or not (false: reported by the shop\'s page with the publishable key)' ),
 			'from'      => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
 			'to'        => array( 'string', 'To, exclusive; default now' ),
 		);
@@ -55,7 +56,7 @@ final class Reftrail_OpenAPI {
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
 			'/v1/referrals'               => array(
 				'get' => array(
-					'The referral ledger, newest first',
+					'The referral ledger, newest first: {"referrals": [...] (the page), "total" (how many referrals the filters match, whatever limit and offset)}; 400 invalid_query',
 					$m,
 					200,
 					array(

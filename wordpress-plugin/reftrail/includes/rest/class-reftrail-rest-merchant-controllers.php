@@ -231,14 +231,14 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * The filters of the ledger (`status`, `affiliate`, `flagged`, `from`, `to`), checked.
+	 * The filters of the ledger (`status`, `affiliate`, `flagged`, `verified`, `from`, `to`), checked.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return array As Reftrail_Ledger::index() takes them, without paging.
 	 * @throws Reftrail_Http_Error 400 invalid_query or invalid_range.
 	 */
 	private static function filters( WP_REST_Request $request ) {
-		foreach ( array( 'status', 'affiliate', 'flagged', 'from', 'to' ) as $name ) {
+		foreach ( array( 'status', 'affiliate', 'flagged', 'verified', 'from', 'to' ) as $name ) {
 			if ( is_array( $request->get_param( $name ) ) ) {
 				throw Reftrail_Http_Error::bad( 'invalid_query', $name . ' must be given once, as text' );
 			}
@@ -251,11 +251,16 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 		if ( null !== $flagged && ! in_array( $flagged, array( 'true', 'false' ), true ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_query', 'flagged must be true or false' );
 		}
+		$verified = $request->get_param( 'verified' );
+		if ( null !== $verified && ! in_array( $verified, array( 'true', 'false' ), true ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', 'verified must be true or false' );
+		}
 		list( $from, $to ) = Reftrail_Input::range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
 		return array(
 			'status'    => $status,
 			'affiliate' => (string) $request->get_param( 'affiliate' ),
 			'flagged'   => null === $flagged ? null : 'true' === $flagged,
+			'verified'  => null === $verified ? null : 'true' === $verified,
 			'from'      => $from,
 			'to'        => $to,
 		);
@@ -275,7 +280,10 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 				Reftrail_Ledger::approve_due();
 				$q['limit']  = $limit;
 				$q['offset'] = $offset;
-				return array( 'referrals' => Reftrail_Ledger::index( $q ) );
+				return array(
+					'referrals' => Reftrail_Ledger::index( $q ),
+					'total'     => Reftrail_Ledger::count( $q ),
+				);
 			}
 		);
 	}
@@ -888,6 +896,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 						'status'    => '',
 						'affiliate' => $id,
 						'flagged'   => null,
+						'verified'  => null,
 						'from'      => $from,
 						'to'        => $to,
 						'limit'     => 500,
