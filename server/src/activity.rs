@@ -1,7 +1,7 @@
 //! The activity log: who created or changed an affiliate, issued their portal token, approved or
-//! rejected a referral, made a payout or marked a line sent, created or revoked a key. Each
-//! entry is written in the transaction of the change it records, and only when something
-//! changed. The program's settings keep their own history (`program_changes`).
+//! rejected a referral, made a payout or marked a line sent, gave or cancelled a bonus, created or
+//! revoked a key. Each entry is written in the transaction of the change it records, and only
+//! when something changed. The program's settings keep their own history (`program_changes`).
 
 use crate::db::Tx;
 use crate::error::AppError;
@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The actions, as `GET /v1/activity?action=` names them.
-pub const ACTIONS: [&str; 9] = [
+pub const ACTIONS: [&str; 11] = [
     "affiliate.created",
     "affiliate.updated",
     "affiliate.token_issued",
@@ -19,6 +19,8 @@ pub const ACTIONS: [&str; 9] = [
     "referral.rejected",
     "payout.created",
     "payout.sent",
+    "bonus.created",
+    "bonus.cancelled",
     "key.created",
     "key.revoked",
 ];
@@ -67,15 +69,16 @@ pub struct Entry {
     pub by: String,
     /// What: one of `affiliate.created`, `affiliate.updated`, `affiliate.token_issued`,
     /// `referral.approved`, `referral.rejected`, `payout.created`, `payout.sent`,
-    /// `key.created`, `key.revoked`.
+    /// `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`.
     pub action: String,
-    /// The id of what it was done to: an affiliate, referral, payout or key.
+    /// The id of what it was done to: an affiliate, referral, payout, bonus or key.
     pub subject: String,
     /// The affiliate concerned, if one is.
     pub affiliate: Option<String>,
     /// The action's details: `{"changes": [{"field", "before", "after"}]}` for an affiliate's
-    /// change, `{"reason"}` for a rejection, `{"lines"}` for a payout, `{"currency", "sent"}` for
-    /// a line marked sent, `{"kind"}` for a key; `{}` otherwise.
+    /// change, `{"reason"}` for a rejection, `{"lines"}` for a payout, `{"currency", "sent",
+    /// "fee"}` for a line marked sent, `{"amount", "currency", "reason"}` for a bonus given,
+    /// `{"kind"}` for a key; `{}` otherwise.
     #[schema(value_type = Object)]
     pub details: Value,
 }

@@ -445,8 +445,8 @@ pub fn payout_text(
     portal: &str,
 ) -> Text {
     let amount = money(p.line.amount, &p.line.currency, locale);
-    let n = p.line.referrals;
     let l = &p.line;
+    let settles = settled(locale, l.referrals, l.bonuses);
     let dest = destination(
         locale,
         &l.method,
@@ -457,7 +457,7 @@ pub fn payout_text(
         "vi" => (
             format!("{program}: khoản thanh toán {amount} đang được chuyển"),
             "Xin chào",
-            format!("{program} đang thanh toán cho bạn {amount} cho {n} lượt giới thiệu, {dest}."),
+            format!("{program} đang thanh toán cho bạn {amount} cho {settles}, {dest}."),
             "Ghi chú",
             "Lịch sử thanh toán của bạn",
             format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
@@ -465,7 +465,7 @@ pub fn payout_text(
         "th" => (
             format!("{program}: การจ่ายเงิน {amount} กำลังดำเนินการ"),
             "สวัสดี",
-            format!("{program} กำลังจ่ายเงินให้คุณ {amount} สำหรับการแนะนำ {n} รายการ {dest}"),
+            format!("{program} กำลังจ่ายเงินให้คุณ {amount} สำหรับ{settles} {dest}"),
             "หมายเหตุ",
             "ประวัติการจ่ายเงินของคุณ",
             format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
@@ -473,10 +473,7 @@ pub fn payout_text(
         _ => (
             format!("{program}: a payout of {amount} is on its way"),
             "Hello",
-            format!(
-                "{program} is paying you {amount} for {n} {}, {dest}.",
-                if n == 1 { "referral" } else { "referrals" }
-            ),
+            format!("{program} is paying you {amount} for {settles}, {dest}."),
             "Note",
             "Your payout history",
             format!("You receive this email as an affiliate of {program}."),
@@ -493,6 +490,37 @@ pub fn payout_text(
     Text {
         subject,
         body: format!("{hello} {name},\n\n{what}\n{tax}{note}\n{link}: {portal}\n\n{why}\n"),
+    }
+}
+
+/// What a payout line settles, in `locale`: "3 referrals", "2 referrals and 1 bonus", "1 bonus".
+fn settled(locale: &str, referrals: i64, bonuses: i64) -> String {
+    let (r, b) = match locale {
+        "vi" => (
+            format!("{referrals} lượt giới thiệu"),
+            format!("{bonuses} khoản thưởng"),
+        ),
+        "th" => (
+            format!("การแนะนำ {referrals} รายการ"),
+            format!("โบนัส {bonuses} รายการ"),
+        ),
+        _ => (
+            format!(
+                "{referrals} referral{}",
+                if referrals == 1 { "" } else { "s" }
+            ),
+            format!("{bonuses} bonus{}", if bonuses == 1 { "" } else { "es" }),
+        ),
+    };
+    let and = match locale {
+        "vi" => " và ",
+        "th" => " และ",
+        _ => " and ",
+    };
+    match (referrals, bonuses) {
+        (_, 0) => r,
+        (0, _) => b,
+        _ => format!("{r}{and}{b}"),
     }
 }
 
@@ -607,6 +635,8 @@ mod tests {
                 account_name: None,
                 transfer_qr: None,
                 referrals: 3,
+                bonuses: 0,
+                fee: None,
                 sent_at: None,
             },
         };
@@ -653,6 +683,45 @@ mod tests {
     }
 
     #[test]
+    fn a_payout_message_counts_the_bonuses_it_pays() {
+        for (locale, referrals, bonuses, says) in [
+            ("en", 2, 1, "for 2 referrals and 1 bonus, to"),
+            ("en", 0, 2, "for 2 bonuses, to"),
+            ("en", 1, 0, "for 1 referral, to"),
+            ("vi", 3, 1, "cho 3 lượt giới thiệu và 1 khoản thưởng,"),
+            ("vi", 0, 1, "cho 1 khoản thưởng,"),
+            ("th", 2, 1, "สำหรับการแนะนำ 2 รายการ และโบนัส 1 รายการ "),
+            ("th", 0, 1, "สำหรับโบนัส 1 รายการ "),
+        ] {
+            let line = PayoutLine {
+                affiliate: "an".into(),
+                currency: "VND".into(),
+                amount: 500_000,
+                gross: 500_000,
+                withheld: 0,
+                tax_id: None,
+                method: "paypal".into(),
+                paypal_email: Some("an@pay.test".into()),
+                bank: None,
+                account: None,
+                account_name: None,
+                transfer_qr: None,
+                referrals,
+                bonuses,
+                fee: None,
+                sent_at: None,
+            };
+            let notice = PayoutNotice {
+                payout_id: "po_2".into(),
+                note: None,
+                line,
+            };
+            let t = payout_text(locale, "Shop", "An", &notice, "u");
+            assert!(t.body.contains(says), "{locale}: {}", t.body);
+        }
+    }
+
+    #[test]
     fn a_payout_message_says_what_was_withheld_as_tax() {
         let line = PayoutLine {
             affiliate: "lan".into(),
@@ -668,6 +737,8 @@ mod tests {
             account_name: None,
             transfer_qr: None,
             referrals: 2,
+            bonuses: 0,
+            fee: None,
             sent_at: None,
         };
         let notice = PayoutNotice {
@@ -711,6 +782,8 @@ mod tests {
             account_name: Some("NGUYEN THI LAN".into()),
             transfer_qr: None,
             referrals: 2,
+            bonuses: 0,
+            fee: None,
             sent_at: None,
         };
         let notice = |line| PayoutNotice {

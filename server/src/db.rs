@@ -128,6 +128,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payee_type",
         include_str!("../migrations/0018_payee_type.sql"),
     ),
+    (
+        19,
+        "bonuses",
+        include_str!("../migrations/0019_bonuses.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

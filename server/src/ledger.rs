@@ -29,11 +29,14 @@ pub struct Entry<'a> {
     pub affiliate: &'a str,
     /// The referral it belongs to.
     pub referral: Option<&'a str>,
+    /// The bonus it belongs to.
+    pub bonus: Option<&'a str>,
     /// The payout it belongs to.
     pub payout: Option<&'a str>,
     /// The bucket.
     pub bucket: &'a str,
-    /// What happened: `commission`, `approval`, `reversal`, `rejection`, `payout`.
+    /// What happened: `commission`, `approval`, `reversal`, `rejection`, `payout`, `bonus`,
+    /// `bonus_cancel`.
     pub entry: &'a str,
     /// Signed amount, minor units.
     pub amount: i64,
@@ -47,13 +50,14 @@ pub async fn append(tx: &mut Tx, e: Entry<'_>) -> Result<(), AppError> {
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO ledger (id, at, affiliate_id, referral_id, payout_id, bucket, entry, amount, currency) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO ledger (id, at, affiliate_id, referral_id, bonus_id, payout_id, bucket, entry, amount, currency) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(new_id("led"))
     .bind(now())
     .bind(e.affiliate)
     .bind(e.referral)
+    .bind(e.bonus)
     .bind(e.payout)
     .bind(e.bucket)
     .bind(e.entry)

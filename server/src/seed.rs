@@ -355,6 +355,7 @@ pub async fn seed_demo(
                         Entry {
                             affiliate: aff,
                             referral: Some(&rid),
+                            bonus: None,
                             payout: None,
                             bucket: from,
                             entry: "reversal",
@@ -434,6 +435,7 @@ async fn referral(
     let e = |bucket, entry, amount| Entry {
         affiliate,
         referral: Some(&id),
+        bonus: None,
         payout: None,
         bucket,
         entry,

@@ -179,9 +179,12 @@ async fn decisions_about_money_and_keys_are_recorded() {
     );
     assert_eq!(
         list[0]["details"],
-        json!({"currency": "VND", "sent": false})
+        json!({"currency": "VND", "sent": false, "fee": null})
     );
-    assert_eq!(list[1]["details"], json!({"currency": "VND", "sent": true}));
+    assert_eq!(
+        list[1]["details"],
+        json!({"currency": "VND", "sent": true, "fee": null})
+    );
     assert_eq!(list[2]["details"], json!({"reason": "test order"}));
     assert_eq!(list[3]["details"], json!({}));
     let referrals = activity(&format!("?affiliate={a}&action=referral.")).await;

@@ -14,6 +14,7 @@ mod harness;
 mod activity;
 mod attribution;
 mod auth;
+mod bonuses;
 mod clicks;
 mod conversions;
 mod creatives;

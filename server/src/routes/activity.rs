@@ -47,7 +47,8 @@ pub async fn activity_index(
         return Err(AppError::bad(
             "invalid_action",
             "action must be one of affiliate.created, affiliate.updated, affiliate.token_issued, referral.approved, \
-             referral.rejected, payout.created, payout.sent, key.created, key.revoked, or a family: affiliate., referral., payout., key.",
+             referral.rejected, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created, key.revoked, \
+             or a family: affiliate., referral., payout., bonus., key.",
         ));
     }
     let (limit, offset) = super::page(q.limit, q.offset)?;

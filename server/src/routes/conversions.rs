@@ -656,6 +656,7 @@ async fn create_referral(
     let e = |bucket, entry, amount| Entry {
         affiliate: &r.credit.affiliate,
         referral: Some(&id),
+        bonus: None,
         payout: None,
         bucket,
         entry,

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod affiliates;
+pub mod bonuses;
 pub mod certificates;
 pub mod clicks;
 pub mod conversions;
@@ -49,6 +50,10 @@ pub fn browser_routes() -> Router<AppState> {
         .route(
             "/v1/me/creatives",
             get(creatives::me_creatives).options(preflight),
+        )
+        .route(
+            "/v1/me/bonuses",
+            get(bonuses::me_bonuses).options(preflight),
         )
         .route(
             "/v1/me/withholding/certificates",
@@ -111,6 +116,11 @@ pub fn merchant_routes() -> Router<AppState> {
         )
         .route("/v1/payouts/{id}", get(payouts::payouts_show))
         .route("/v1/payouts/{id}/sent", post(payouts::payouts_sent))
+        .route(
+            "/v1/bonuses",
+            get(bonuses::bonuses_index).post(bonuses::bonuses_create),
+        )
+        .route("/v1/bonuses/{id}/cancel", post(bonuses::bonuses_cancel))
         .route("/v1/reports/withholding.csv", get(payouts::withholding_csv))
         .route(
             "/v1/reports/withholding/certificates",

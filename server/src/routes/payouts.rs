@@ -3,7 +3,7 @@
 //! `POST /v1/payouts/{id}/sent` (a line's transfer marked as sent, or not),
 //! `GET /v1/reports/withholding.csv` (the tax withheld from payouts, for the shop's filing).
 //!
-//! A payout moves each included referral's approved money to `paid` in the ledger. An
+//! A payout moves each included referral's and bonus's approved money to `paid` in the ledger. An
 //! affiliate's approved balance may be negative (a refund after an earlier payout); the payout
 //! nets it: the affiliate is paid the sum, and only when that sum is positive and at least the
 //! program's `min_payout`.
@@ -140,6 +140,11 @@ pub struct PayoutLine {
     pub transfer_qr: Option<String>,
     /// How many referrals it settles.
     pub referrals: i64,
+    /// How many bonuses it settles.
+    pub bonuses: i64,
+    /// What the transfer cost the merchant (a bank or PayPal fee, in the line's currency), as
+    /// recorded when it was marked sent; `null` when none was recorded.
+    pub fee: Option<i64>,
     /// When the merchant marked the transfer as sent; `null` until then.
     pub sent_at: Option<String>,
 }
@@ -175,6 +180,8 @@ impl PayoutLine {
             account_name: bank.and_then(|p| p.name.clone()),
             transfer_qr,
             referrals,
+            bonuses: 0,
+            fee: None,
             sent_at: None,
         }
     }
@@ -366,21 +373,23 @@ pub async fn payouts_create(
                 .await?;
         }
         let parts = sqlx::query(
-            "SELECT referral_id, CAST(SUM(amount) AS BIGINT) FROM ledger \
+            "SELECT referral_id, bonus_id, CAST(SUM(amount) AS BIGINT) FROM ledger \
              WHERE affiliate_id = $1 AND currency = $2 AND bucket = 'approved' \
-             GROUP BY referral_id HAVING SUM(amount) <> 0",
+             GROUP BY referral_id, bonus_id HAVING SUM(amount) <> 0",
         )
         .bind(&affiliate)
         .bind(&currency)
         .fetch_all(&mut *tx)
         .await?;
-        let mut count = 0;
+        let (mut count, mut bonuses) = (0, 0);
         for p in parts {
             let referral: Option<String> = p.try_get(0)?;
-            let amount: i64 = p.try_get(1)?;
+            let bonus: Option<String> = p.try_get(1)?;
+            let amount: i64 = p.try_get(2)?;
             let e = |bucket, amount| Entry {
                 affiliate: &affiliate,
                 referral: referral.as_deref(),
+                bonus: bonus.as_deref(),
                 payout: Some(&id),
                 bucket,
                 entry: "payout",
@@ -395,8 +404,16 @@ pub async fn payouts_create(
                     .bind(rid)
                     .execute(&mut *tx)
                     .await?;
+                count += 1;
             }
-            count += 1;
+            if let Some(bid) = &bonus {
+                sqlx::query("UPDATE bonuses SET status = 'paid', payout_id = $1 WHERE id = $2 AND status = 'approved'")
+                    .bind(&id)
+                    .bind(bid)
+                    .execute(&mut *tx)
+                    .await?;
+                bonuses += 1;
+            }
         }
         let exempt = r.try_get::<i64, _>(8)? != 0;
         let withheld =
@@ -405,12 +422,13 @@ pub async fn payouts_create(
             gross: total,
             withheld,
             tax_id: r.try_get(9)?,
+            bonuses,
             ..PayoutLine::new(&id, affiliate, currency, total - withheld, how, count)
         };
         sqlx::query(
             "INSERT INTO payout_lines (payout_id, affiliate_id, currency, amount, paypal_email, referrals, \
-               method, bank, account, account_name, withheld, tax_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+               method, bank, account, account_name, withheld, tax_id, bonuses) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&id)
         .bind(&line.affiliate)
@@ -424,6 +442,7 @@ pub async fn payouts_create(
         .bind(line.account_name.as_deref())
         .bind(line.withheld)
         .bind(line.tax_id.as_deref())
+        .bind(line.bonuses)
         .execute(&mut *tx)
         .await?;
         lines.push(line);
@@ -472,7 +491,7 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
         .ok_or_else(|| AppError::not_found("payout_not_found", "no payout has this id"))?;
     let lines = sqlx::query(
         "SELECT affiliate_id, currency, amount, referrals, method, paypal_email, bank, account, account_name, sent_at, \
-           withheld, tax_id \
+           withheld, tax_id, bonuses, fee \
          FROM payout_lines WHERE payout_id = $1 ORDER BY affiliate_id, currency",
     )
     .bind(id)
@@ -487,6 +506,8 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
             gross: amount + withheld,
             withheld,
             tax_id: r.try_get(11)?,
+            bonuses: r.try_get(12)?,
+            fee: r.try_get(13)?,
             ..PayoutLine::new(
                 id,
                 r.try_get(0)?,
@@ -558,10 +579,29 @@ pub struct MarkSent {
     pub currency: String,
     /// `true`: the transfer was sent (the first time marked is kept); `false`: not yet.
     pub sent: bool,
+    /// With `sent: true`: what the transfer cost the merchant, minor units of the line's
+    /// currency (replaces the line's fee; absent keeps it). Unmarking clears it.
+    #[schema(value_type = Option<i64>)]
+    pub fee: Option<serde_json::Value>,
 }
 
-/// Marks one line's transfer as sent, or not: the merchant's count of the lines paid from
-/// their banking app (or by PayPal's file). The ledger already holds the lines as paid.
+impl MarkSent {
+    /// The fee to record, checked: `None` keeps the line's.
+    fn fee(&self) -> Result<Option<i64>, AppError> {
+        let Some(v) = &self.fee else { return Ok(None) };
+        match v.as_i64() {
+            Some(n) if self.sent && (0..=reftrail::report::MAX_AMOUNT).contains(&n) => Ok(Some(n)),
+            _ => Err(AppError::bad(
+                "invalid_fee",
+                "fee must be a whole number of minor units, 0 or more, given with sent: true",
+            )),
+        }
+    }
+}
+
+/// Marks one line's transfer as sent, or not, and what it cost: the merchant's count of the
+/// lines paid from their banking app (or by PayPal's file), and the fees that the reports add
+/// to the channel cost. The ledger already holds the lines as paid.
 #[utoipa::path(post, path = "/v1/payouts/{id}/sent", tag = "merchant", params(("id" = String, Path)), request_body = MarkSent,
     security(("secret_key" = []), ("session" = [])),
     responses((status = 200, body = PayoutView), (status = 400, body = crate::error::ErrorBody),
@@ -573,32 +613,40 @@ pub async fn payouts_sent(
     Path(id): Path<String>,
     AppJson(b): AppJson<MarkSent>,
 ) -> Result<Json<PayoutView>, AppError> {
+    let fee = b.fee()?;
     let mut tx = state.db.begin_write().await?;
-    let was_sent = sqlx::query(
-        "SELECT sent_at FROM payout_lines WHERE payout_id = $1 AND affiliate_id = $2 AND currency = $3",
+    let before = sqlx::query(
+        "SELECT sent_at, fee FROM payout_lines WHERE payout_id = $1 AND affiliate_id = $2 AND currency = $3",
     )
     .bind(&id)
     .bind(&b.affiliate)
     .bind(&b.currency)
     .fetch_optional(&mut *tx)
     .await?
-    .map(|r| r.try_get::<Option<i64>, _>(0))
-    .transpose()?
-    .map(|at| at.is_some());
+    .map(|r| -> Result<(bool, Option<i64>), sqlx::Error> {
+        Ok((r.try_get::<Option<i64>, _>(0)?.is_some(), r.try_get(1)?))
+    })
+    .transpose()?;
+    let new_fee = if b.sent {
+        fee.or(before.and_then(|(_, f)| f))
+    } else {
+        None
+    };
     let marked = sqlx::query(
-        "UPDATE payout_lines SET sent_at = CASE WHEN $1 = 1 THEN COALESCE(sent_at, $2) ELSE NULL END \
-         WHERE payout_id = $3 AND affiliate_id = $4 AND currency = $5",
+        "UPDATE payout_lines SET sent_at = CASE WHEN $1 = 1 THEN COALESCE(sent_at, $2) ELSE NULL END, fee = $3 \
+         WHERE payout_id = $4 AND affiliate_id = $5 AND currency = $6",
     )
     .bind(i64::from(b.sent))
     .bind(now())
+    .bind(new_fee)
     .bind(&id)
     .bind(&b.affiliate)
     .bind(&b.currency)
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if was_sent.is_some_and(|was| was != b.sent) {
-        let details = json!({ "currency": b.currency, "sent": b.sent });
+    if before.is_some_and(|(was, old_fee)| was != b.sent || old_fee != new_fee) {
+        let details = json!({ "currency": b.currency, "sent": b.sent, "fee": new_fee });
         let affiliate = Some(b.affiliate.as_str());
         activity::record(
             &mut tx,

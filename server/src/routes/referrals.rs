@@ -320,6 +320,7 @@ async fn approve_in(tx: &mut Tx, id: &str) -> Result<bool, AppError> {
     let e = |bucket, amount| Entry {
         affiliate: &affiliate,
         referral: Some(id),
+        bonus: None,
         payout: None,
         bucket,
         entry: "approval",
@@ -413,6 +414,7 @@ pub async fn referrals_reject(
     let e = |bucket, amount| Entry {
         affiliate: &before.affiliate,
         referral: Some(&id),
+        bonus: None,
         payout: None,
         bucket,
         entry: "rejection",

@@ -245,6 +245,7 @@ pub async fn refunds_create(
                 Entry {
                     affiliate: &before.affiliate,
                     referral: Some(&rid),
+                    bonus: None,
                     payout: None,
                     bucket: from,
                     entry: "reversal",

@@ -12,19 +12,22 @@
 //! - gross counts every referral; net leaves out reversed and rejected ones.
 //! - revenue gross: attributed order amounts; net: less refunds, rejected ones left out.
 //! - commissions: the ledger's net commission (after reversals and rejections).
+//! - channel cost = commissions + bonuses (given in the period, not cancelled) + fees (of the
+//!   payout transfers marked sent in the period); bonuses and fees count by their affiliate.
 //! - AOV = net revenue / net sales; conversion rate = net sales / unique visitors (and / clicks);
 //!   EPC = net commissions per 100 clicks; cost per sale = sale commissions / net sales; cost per
-//!   lead = lead commissions / net leads; ROAS = net revenue / channel cost (commissions);
+//!   lead = lead commissions / net leads; ROAS = net revenue / channel cost;
 //!   reversal rate = reversed referrals / all referrals, by count and by revenue.
 //! - cost of goods: the `cost` of the net revenue's sales (rejected ones left out) that carry
 //!   one, less what their refunds took back in proportion to the amount refunded; sales without
 //!   a cost count as `sales_without_cost` (net sales only: a fully refunded sale has no cost
 //!   left to know). Contribution margin = net revenue − cost of goods − commissions.
-//!   ROI = (net revenue − cost of goods − commissions) / commissions, only when every net sale
-//!   of the group carries a cost (`sales_without_cost` = 0) and commissions are not 0;
+//!   ROI = (net revenue − cost of goods − channel cost) / channel cost, only when every net sale
+//!   of the group carries a cost (`sales_without_cost` = 0) and the channel cost is not 0;
 //!   otherwise null, and `sales_without_cost` says how many sales lack one.
 //! - an affiliate's own report (`/v1/me/report`) leaves out the merchant's cost figures (cost
-//!   of goods, sales without cost, ROI, contribution margin: null).
+//!   of goods, sales without cost, ROI, contribution margin, fees, channel cost: null); its ROAS
+//!   is net revenue / (commissions + bonuses).
 //! - multi-touch credit (`/affiliates` and `/categories` only): `credited_revenue_net` is the
 //!   net revenue of the sales of the period split by the shares the program's `multi_touch`
 //!   model gave each contributing affiliate when the sale was recorded (`server/src/credit.rs`;
@@ -108,13 +111,21 @@ pub struct Money {
     pub commissions: i64,
     /// Of which for leads.
     pub lead_commissions: i64,
+    /// Bonuses given in the period, not cancelled (paid or not).
+    pub bonuses: i64,
+    /// Fees of the payout transfers marked sent in the period (null in an affiliate's own
+    /// report).
+    pub fees: Option<i64>,
+    /// Commissions + bonuses + fees (null in an affiliate's own report).
+    pub channel_cost: Option<i64>,
     /// Sale commissions / net sales.
     pub cost_per_sale: i64,
     /// Lead commissions / net leads.
     pub cost_per_lead: i64,
     /// Commissions per 100 clicks.
     pub epc_per_100: i64,
-    /// Net revenue / commissions (null without cost).
+    /// Net revenue / channel cost (null without cost); in an affiliate's own report, net
+    /// revenue / (commissions + bonuses).
     pub roas: Option<f64>,
     /// ROAS in percent.
     pub roas_percent: Option<f64>,
@@ -123,8 +134,8 @@ pub struct Money {
     pub cost_of_goods: Option<i64>,
     /// Net sales without a cost of goods (null in an affiliate's own report).
     pub sales_without_cost: Option<i64>,
-    /// (Net revenue − cost of goods − commissions) / commissions; null unless every net sale
-    /// carries a cost and commissions are not 0 (and in an affiliate's own report).
+    /// (Net revenue − cost of goods − channel cost) / channel cost; null unless every net sale
+    /// carries a cost and the channel cost is not 0 (and in an affiliate's own report).
     pub roi: Option<f64>,
     /// ROI in percent.
     pub roi_percent: Option<f64>,
@@ -141,6 +152,8 @@ pub struct Money {
     sales_net: i64,
     #[serde(skip)]
     cost_net: i64,
+    #[serde(skip)]
+    fees_sum: i64,
     #[serde(skip)]
     without_cost: i64,
 }
@@ -189,9 +202,14 @@ pub struct Kpis {
 }
 
 impl Kpis {
-    /// The KPIs without the merchant's cost figures, for an affiliate's own report.
+    /// The KPIs without the merchant's cost figures, for an affiliate's own report: its ROAS
+    /// counts what the affiliate earned (commissions and bonuses), not the transfer fees.
     pub fn without_costs(mut self) -> Self {
         for m in &mut self.money {
+            m.fees = None;
+            m.channel_cost = None;
+            m.roas = ratio(m.revenue_net, m.commissions + m.bonuses);
+            m.roas_percent = percent(m.roas);
             m.cost_of_goods = None;
             m.sales_without_cost = None;
             m.roi = None;
@@ -220,6 +238,11 @@ fn key_of(group: Group, row: &sqlx::any::AnyRow) -> Result<String, sqlx::Error> 
 
 fn ratio(a: i64, b: i64) -> Option<f64> {
     (b != 0).then(|| ((a as f64 / b as f64) * 1e6).round() / 1e6)
+}
+
+/// A ratio in percent, to two decimals.
+fn percent(r: Option<f64>) -> Option<f64> {
+    r.map(|r| (r * 1e4).round() / 100.0)
 }
 
 fn div_round(a: i64, b: i64) -> i64 {
@@ -316,6 +339,7 @@ async fn aggregate(
         m.cost_net += r.try_get::<i64, _>(11)? - r.try_get::<i64, _>(12)?;
         m.without_cost += r.try_get::<i64, _>(13)?;
     }
+    costs_beyond_commission(state, group, from, to, &mut out).await?;
     if credit {
         credited(state, group, from, to, &mut out).await?;
     }
@@ -323,6 +347,58 @@ async fn aggregate(
         finish(k);
     }
     Ok(out)
+}
+
+/// Adds the channel's costs beyond commission to `out`: the bonuses given in the period (not
+/// cancelled) and the fees of the payout transfers marked sent in it, each by its affiliate.
+async fn costs_beyond_commission(
+    state: &AppState,
+    group: Group,
+    from: i64,
+    to: i64,
+    out: &mut BTreeMap<String, Kpis>,
+) -> Result<(), AppError> {
+    // (sum, table, time, condition) of bonuses, then of fees.
+    const COSTS: [(&str, &str, &str, &str); 2] = [
+        (
+            "x.amount",
+            "bonuses",
+            "x.created_at",
+            "x.status <> 'cancelled'",
+        ),
+        ("x.fee", "payout_lines", "x.sent_at", "x.fee IS NOT NULL"),
+    ];
+    for (i, (sum, table, at, condition)) in COSTS.into_iter().enumerate() {
+        let day = format!("{at} / 86400");
+        let (g, join) = match group {
+            Group::All => ("''", ""),
+            Group::Day => (day.as_str(), ""),
+            Group::Affiliate => ("x.affiliate_id", ""),
+            Group::Category => ("a.category", " JOIN affiliates a ON a.id = x.affiliate_id"),
+        };
+        let sql = format!(
+            "SELECT {g}, x.currency, CAST(SUM({sum}) AS BIGINT) FROM {table} x{join} \
+             WHERE {condition} AND {at} >= $1 AND {at} < $2 GROUP BY {g}, x.currency"
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from)
+            .bind(to)
+            .fetch_all(&state.db.pool)
+            .await?
+        {
+            let m = money(
+                out.entry(key_of(group, &r)?).or_default(),
+                &r.try_get::<String, _>(1)?,
+            );
+            let amount: i64 = r.try_get(2)?;
+            if i == 0 {
+                m.bonuses += amount;
+            } else {
+                m.fees_sum += amount;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Sets the multi-touch figures of `out` (`credited_revenue_net`, `assisted_sales`): the net
@@ -494,18 +570,21 @@ fn finish(k: &mut Kpis) {
         m.cost_per_sale = div_round(m.commissions - m.lead_commissions, m.sales_net);
         m.cost_per_lead = div_round(m.lead_commissions, leads_net);
         m.epc_per_100 = div_round(m.commissions.saturating_mul(100), clicks);
-        m.roas = ratio(m.revenue_net, m.commissions);
-        m.roas_percent = m.roas.map(|r| (r * 1e4).round() / 100.0);
+        let channel_cost = m.commissions + m.bonuses + m.fees_sum;
+        m.fees = Some(m.fees_sum);
+        m.channel_cost = Some(channel_cost);
+        m.roas = ratio(m.revenue_net, channel_cost);
+        m.roas_percent = percent(m.roas);
         let margin = m.revenue_net - m.cost_net - m.commissions;
         m.cost_of_goods = Some(m.cost_net);
         m.sales_without_cost = Some(m.without_cost);
         m.contribution_margin = Some(margin);
         m.roi = if m.without_cost == 0 {
-            ratio(margin, m.commissions)
+            ratio(m.revenue_net - m.cost_net - channel_cost, channel_cost)
         } else {
             None
         };
-        m.roi_percent = m.roi.map(|r| (r * 1e4).round() / 100.0);
+        m.roi_percent = percent(m.roi);
         m.reversal_rate_amount = ratio(m.revenue_gross - m.revenue_net, m.revenue_gross);
     }
     k.money.sort_by(|a, b| a.currency.cmp(&b.currency));
@@ -540,6 +619,8 @@ fn add(total: &mut Kpis, k: &Kpis) {
         t.commissions_gross += m.commissions_gross;
         t.commissions += m.commissions;
         t.lead_commissions += m.lead_commissions;
+        t.bonuses += m.bonuses;
+        t.fees_sum += m.fees_sum;
         t.sales_net += m.sales_net;
         t.cost_net += m.cost_net;
         t.without_cost += m.without_cost;
