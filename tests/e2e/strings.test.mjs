@@ -51,8 +51,9 @@ test('value names used in templates exist: statuses, categories, flags, sources'
     'dash.model_last', 'dash.model_first', 'dash.sort_revenue', 'dash.sort_commission', 'dash.sort_clicks', 'dash.sort_conversion_rate',
     'status.active', 'status.archived', 'dash.creative_kind_link', 'dash.creative_kind_image', 'dash.creatives_active', 'dash.creatives_archived',
     'dash.no_creatives_active', 'dash.no_creatives_archived',
-    ...['affiliate_created', 'affiliate_updated', 'affiliate_token_issued', 'referral_approved', 'referral_rejected', 'payout_created', 'payout_sent', 'key_created', 'key_revoked'].map((a) => `dash.action_${a}`),
-    ...['affiliate', 'referral', 'payout', 'key'].map((f) => `dash.activity_family_${f}`), 'dash.by_secret_key', 'dash.by_dashboard', 'dash.by_command_line'];
+    ...['affiliate_created', 'affiliate_updated', 'affiliate_token_issued', 'referral_approved', 'referral_rejected', 'payout_created', 'payout_sent', 'bonus_created', 'bonus_cancelled', 'key_created', 'key_revoked'].map((a) => `dash.action_${a}`),
+    ...['affiliate', 'referral', 'payout', 'bonus', 'key'].map((f) => `dash.activity_family_${f}`),
+    ...['approved', 'paid', 'cancelled'].map((s) => `dash.bonus_${s}`), 'dash.by_secret_key', 'dash.by_dashboard', 'dash.by_command_line'];
   for (const dict of [en, vi, th]) for (const n of names) assert.ok(n in dict, n);
 });
 

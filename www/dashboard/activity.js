@@ -1,6 +1,6 @@
 // The activity log: who created or changed an affiliate (each field before and after), issued a
-// portal link, approved or rejected a referral, made a payout or marked a transfer sent, created
-// or revoked a key. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
+// portal link, approved or rejected a referral, made a payout or marked a transfer sent (and its
+// fee), gave or cancelled a bonus, created or revoked a key. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
 // and the latest entries of one affiliate in their panel.
 
 import { t, dateTime, money } from '../shared/i18n.js';
@@ -8,7 +8,7 @@ import { h, fill, empty, field } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 
-const FAMILIES = ['affiliate.', 'referral.', 'payout.', 'key.'];
+const FAMILIES = ['affiliate.', 'referral.', 'payout.', 'bonus.', 'key.'];
 const PAGE = 50;
 
 // The affiliate's fields on the affiliate form, for their changes.
@@ -65,6 +65,7 @@ function subject(e) {
     affiliate: `#/affiliates?id=${id}`,
     referral: `#/referrals?affiliate=${encodeURIComponent(e.affiliate || '')}`,
     payout: '#/payouts',
+    bonus: `#/affiliates?id=${encodeURIComponent(e.affiliate || '')}`,
   }[kind];
   return href ? h('a', { href }, h('code', {}, e.subject)) : h('code', {}, e.subject);
 }
@@ -87,8 +88,12 @@ function details(e) {
       return d.reason ? t('dash.activity_reason', { reason: d.reason }) : null;
     case 'payout.created':
       return t('dash.activity_lines', { n: d.lines });
-    case 'payout.sent':
-      return t(d.sent ? 'dash.activity_sent' : 'dash.activity_not_sent', { affiliate: e.affiliate, currency: d.currency });
+    case 'payout.sent': {
+      const said = t(d.sent ? 'dash.activity_sent' : 'dash.activity_not_sent', { affiliate: e.affiliate, currency: d.currency });
+      return d.fee === null || d.fee === undefined ? said : `${said} · ${t('dash.activity_fee', { fee: money(d.fee, d.currency) })}`;
+    }
+    case 'bonus.created':
+      return t('dash.activity_bonus', { amount: money(d.amount, d.currency), reason: d.reason });
     case 'key.created':
     case 'key.revoked':
       return t(`key.${d.kind}`);

@@ -10,6 +10,7 @@ import { routeQuery, setRouteQuery } from './route.js';
 import { payoutFields } from '../shared/payout.js';
 import { oneLine } from '../shared/certificate.js';
 import { affiliateHistory } from './activity.js';
+import { affiliateBonuses } from './bonuses.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -357,11 +358,13 @@ export async function affiliates(main, { api, program, render }) {
         h('a', { id: 'affiliate-certificates', href: `#/certificates?${new URLSearchParams({ from: `${year}-01-01`, to: `${year}-12-31`, affiliate: a.id })}` }, t('dash.certificates_of_year', { id: a.id, year })),
       ),
     );
-    // Who changed what about them; the panel works without it.
-    try {
-      top.append(await affiliateHistory(api, a.id));
-    } catch (err) {
-      top.append(failure(err));
+    // Their bonuses, then who changed what about them; the panel works without either.
+    for (const part of [() => affiliateBonuses(api, program, a), () => affiliateHistory(api, a.id)]) {
+      try {
+        top.append(await part());
+      } catch (err) {
+        top.append(failure(err));
+      }
     }
   }
 }

@@ -2,10 +2,11 @@
 // one currency), past batches with their lines, each batch's CSV of its PayPal lines (PayPal mass
 // payment), and for a bank transfer line the QR code the merchant's banking app scans (VietQR in
 // VND, PromptPay in THB). Each line is ticked off once its transfer is sent, so that no one is
-// paid twice or forgotten; the batch counts the lines sent. A line with tax withheld shows what it
+// paid twice or forgotten; the batch counts the lines sent, and a sent line keeps what its transfer
+// cost (the reports' channel cost counts these fees). A line with tax withheld shows what it
 // settled, the tax and what is paid; the withholding report sums them per affiliate for a period.
 
-import { t, money, dateTime } from '../shared/i18n.js';
+import { t, money, dateTime, decimal, currencyDigits, parseMoney } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, notify, loading, download, badge, withNodes } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { thisMonth } from './route.js';
@@ -95,28 +96,56 @@ function sentProgress(box, lines) {
 function sentMark(p, l, { api, progress }) {
   const text = h('span', { class: 'sent-text' });
   const input = h('input', { type: 'checkbox', dataset: { action: 'sent' } });
+  // What the transfer cost, once it is sent: the reports add it to the channel cost.
+  const feeInput = h('input', { type: 'text', inputmode: 'decimal', size: 8, dataset: { action: 'fee' }, 'aria-label': t('dash.transfer_fee_of', { affiliate: l.affiliate, currency: l.currency }) });
+  const feeForm = h(
+    'form',
+    { class: 'fee-form', hidden: true },
+    h('label', {}, t('dash.transfer_fee', { currency: l.currency }), ' ', feeInput),
+    ' ',
+    h('button', { type: 'submit', class: 'btn btn-small' }, t('dash.save_fee')),
+  );
   const show = (line) => {
     input.checked = Boolean(line.sent_at);
     input.closest('tr')?.toggleAttribute('data-sent', input.checked);
     fill(text, line.sent_at ? t('dash.sent_at', { at: dateTime(line.sent_at) }) : t('dash.sent'));
+    feeForm.hidden = !line.sent_at;
+    feeInput.value = line.fee === null || line.fee === undefined ? '' : decimal(line.fee, currencyDigits(line.currency));
+  };
+  const mark = async (body, undo) => {
+    try {
+      const answer = await api.markSent(p.id, { affiliate: l.affiliate, currency: l.currency, ...body });
+      const line = answer.lines.find((x) => x.affiliate === l.affiliate && x.currency === l.currency);
+      if (line) show(line);
+      sentProgress(progress, answer.lines);
+      return true;
+    } catch (err) {
+      undo();
+      notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
+      return false;
+    }
   };
   input.addEventListener('change', async () => {
     const sent = input.checked;
     input.disabled = true;
-    try {
-      const answer = await api.markSent(p.id, { affiliate: l.affiliate, currency: l.currency, sent });
-      const line = answer.lines.find((x) => x.affiliate === l.affiliate && x.currency === l.currency);
-      if (line) show(line);
-      sentProgress(progress, answer.lines);
-    } catch (err) {
-      input.checked = !sent;
-      notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
-    }
+    await mark({ sent }, () => (input.checked = !sent));
     input.disabled = false;
+  });
+  feeForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const fee = parseMoney(feeInput.value || '0', l.currency);
+    if (fee === null) {
+      notify(t('dash.fee_invalid', { currency: l.currency }), 'bad');
+      return;
+    }
+    const button = feeForm.querySelector('button');
+    button.disabled = true;
+    if (await mark({ sent: true, fee }, () => {})) notify(t('dash.fee_saved', { fee: money(fee, l.currency) }));
+    button.disabled = false;
   });
   // The hidden words name the line for screen readers; sighted people read the row.
   const label = h('label', { class: 'sent-mark' }, input, ' ', h('span', { class: 'visually-hidden' }, t('dash.transfer_to', { affiliate: l.affiliate }), ' '), text);
-  return [label, () => show(l)];
+  return [h('div', {}, label, feeForm), () => show(l)];
 }
 
 /** The rows of one line: the line, and for a QR the row that shows it. */

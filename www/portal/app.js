@@ -3,10 +3,11 @@
 // (`…/portal/#code=…`, exchanged for a session token `as_…`), then the affiliate's own links (every
 // form, copy buttons, QR codes), a link to any page of the shop, the merchant's banners and text
 // links with the affiliate's link in them, coupon codes, clicks, conversions, earnings by status,
-// EPC for a period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
+// bonuses, EPC for a period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
 // where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it), their postal address,
 // and the tax certificates of a year to print. Talks only to GET and PATCH /v1/me, GET
-// /v1/me/report, /v1/me/payouts, /v1/me/creatives and /v1/me/withholding/certificates.
+// /v1/me/report, /v1/me/payouts, /v1/me/creatives, /v1/me/bonuses and
+// /v1/me/withholding/certificates.
 
 import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
 import { t, pickLocale, intlLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
@@ -208,9 +209,15 @@ async function render() {
   let report;
   let history;
   let promo;
+  let gifts;
   try {
     const api = affiliate(sessionStorage.getItem(TOKEN));
-    [report, history, promo] = await Promise.all([api.report({ from: iso(from), to: iso(to) }), api.payouts({ limit: 100 }), api.creatives({ limit: 100 })]);
+    [report, history, promo, gifts] = await Promise.all([
+      api.report({ from: iso(from), to: iso(to) }),
+      api.payouts({ limit: 100 }),
+      api.creatives({ limit: 100 }),
+      api.bonuses({ limit: 100 }),
+    ]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
     fill(main, failure(err, render));
@@ -232,7 +239,14 @@ async function render() {
     card('sales', t('portal.conversions'), num(k.sales.net), k.sales.net, t('portal.leads', { n: num(k.leads.net) })),
     card('conversion_rate', t('kpi.conversion_rate'), pct(k.conversion_rate, 2), k.conversion_rate),
     k.money.map((m) => [
-      card(`earnings_${m.currency}`, t('portal.earnings', { currency: m.currency }), money(m.commissions, m.currency), m.commissions),
+      // Earnings: commission and bonuses alike.
+      card(
+        `earnings_${m.currency}`,
+        t('portal.earnings', { currency: m.currency }),
+        money(m.commissions + m.bonuses, m.currency),
+        m.commissions + m.bonuses,
+        m.bonuses ? t('portal.earnings_bonuses', { v: money(m.bonuses, m.currency) }) : null,
+      ),
       card(`epc_${m.currency}`, t('kpi.epc'), money(m.epc_per_100, m.currency), m.epc_per_100, t('kpi.epc_hint')),
     ]),
   );
@@ -372,6 +386,7 @@ async function render() {
       : empty(t('portal.no_coupons'), t('portal.no_coupons_next')),
     h('h2', {}, t('portal.earnings_by_status')),
     balances,
+    gifts.bonuses.length ? [h('h2', {}, t('portal.bonuses')), bonusesBox(gifts.bonuses)] : null,
     h('h2', {}, t('portal.payouts')),
     payoutsBox,
     h('h2', { id: 'payout-details-title' }, t('portal.payout_details')),
@@ -386,6 +401,35 @@ async function render() {
     currencies.length > 1 ? h('p', { class: 'hint' }, t('portal.currencies', { list: currencies.join(', ') })) : null,
     h('h2', {}, t('portal.emails')),
     emailsBox(),
+  );
+}
+
+/** The bonuses the merchant gave, newest first: when, how much, what for, paid or to be paid. */
+function bonusesBox(bonuses) {
+  const cols = [t('dash.when'), t('dash.amount'), t('portal.bonus_reason'), t('dash.status')];
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'stack', id: 'my-bonuses' },
+      h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { scope: 'col', class: i === 1 ? 'num' : null }, c)))),
+      h(
+        'tbody',
+        {},
+        bonuses.map((b) =>
+          h(
+            'tr',
+            { dataset: { id: b.id, status: b.status } },
+            h('td', { 'data-label': cols[0] }, dateTime(b.created_at)),
+            h('td', { class: 'num', 'data-label': cols[1] }, money(b.amount, b.currency)),
+            h('td', { 'data-label': cols[2] }, b.reason),
+            h('td', { 'data-label': cols[3] }, b.status === 'paid' ? badge(t('status.paid'), 'paid') : badge(t('portal.bonus_next_payout'), 'approved')),
+          ),
+        ),
+      ),
+    ),
+    h('p', { class: 'hint' }, t('portal.bonuses_hint')),
   );
 }
 

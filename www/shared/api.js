@@ -103,7 +103,7 @@ export function merchant(csrf) {
     payouts: () => get('/v1/payouts'),
     createPayout: (body) => send('POST', '/v1/payouts', body),
     payoutCsv: (id) => call('GET', `/v1/payouts/${enc(id)}.csv`, { auth, text: true }),
-    // `{affiliate, currency, sent}`: answers the whole payout.
+    // `{affiliate, currency, sent, fee?}`: answers the whole payout.
     markSent: (id, body) => send('POST', `/v1/payouts/${enc(id)}/sent`, body),
     // `{from, to}`: one row per affiliate and currency of the payouts in the period.
     withholdingCsv: (q) => call('GET', '/v1/reports/withholding.csv', { auth, query: q, text: true }),
@@ -117,6 +117,11 @@ export function merchant(csrf) {
     // `{affiliate, action, limit, offset}`: who did what to affiliates, referrals, payouts and
     // keys, newest first.
     activity: (q) => get('/v1/activity', q),
+    // `{affiliate, status, limit, offset}`: bonuses given, newest first, and their `total`.
+    bonuses: (q) => get('/v1/bonuses', q),
+    // `{affiliate, amount, currency, reason}`: payable at once.
+    giveBonus: (body) => send('POST', '/v1/bonuses', body),
+    cancelBonus: (id) => send('POST', `/v1/bonuses/${enc(id)}/cancel`),
     // `{status, limit, offset}`: text links and banners for affiliates, newest first.
     creatives: (q) => get('/v1/creatives', q),
     createCreative: (body) => send('POST', '/v1/creatives', body),
@@ -138,6 +143,7 @@ export function affiliate(token) {
     payouts: (q) => call('GET', '/v1/me/payouts', { auth, query: q }),
     certificates: (q) => call('GET', '/v1/me/withholding/certificates', { auth, query: q }),
     creatives: (q) => call('GET', '/v1/me/creatives', { auth, query: q }),
+    bonuses: (q) => call('GET', '/v1/me/bonuses', { auth, query: q }),
   };
 }
 
