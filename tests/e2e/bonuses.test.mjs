@@ -1,11 +1,13 @@
 // Bonuses and transfer fees in the dashboard and the portal: the merchant gives an affiliate a
 // bonus from their panel (a refused amount says why; the affiliate reads it in their portal,
 // counted in their earnings), cancels another, pays the rest with a payout, records what the
-// transfer cost, and the overview's channel cost adds commissions, bonuses and fees.
+// transfer cost, and the overview's channel cost adds commissions, bonuses and fees. Saves the
+// screenshots for the README.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, newContext, newPage, signedInPage, uniqueId, until } from './harness.mjs';
+import path from 'node:path';
+import { startStack, stopStack, api, launch, newContext, newPage, signedInPage, uniqueId, until, ARTIFACTS } from './harness.mjs';
 
 let stack;
 let browser;
@@ -56,6 +58,7 @@ test('a bonus given and another cancelled in the dashboard; the affiliate sees t
   assert.equal(await page.$(`#bonuses tr[data-id="${rows[0].id}"] button`), null);
   const balance = async () => (await api(stack, 'GET', `/v1/balances?affiliate=${id}`)).balances.find((b) => b.currency === 'VND')?.approved;
   assert.equal(await balance(), 500000);
+  await (await page.$('#affiliate-bonuses')).screenshot({ path: path.join(ARTIFACTS, 'dashboard-bonuses.png') });
   // Both in the panel's history.
   await page.reload();
   await page.waitForSelector('#affiliate-activity tbody tr[data-action="bonus.cancelled"]');
@@ -73,6 +76,7 @@ test('a bonus given and another cancelled in the dashboard; the affiliate sees t
   const earnings = await portal.textContent('[data-kpi="earnings_VND"]');
   assert.match(earnings, /₫500,000/);
   assert.match(earnings, /including bonuses ₫500,000/);
+  await (await portal.$('#my-bonuses')).screenshot({ path: path.join(ARTIFACTS, 'portal-bonuses.png') });
 
   // Paid; the transfer marked sent with its fee.
   const payout = await api(stack, 'POST', '/v1/payouts', { affiliates: [id] });
