@@ -52,6 +52,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::reports::reports_timeseries,
         crate::routes::reports::reports_affiliates,
         crate::routes::reports::reports_categories,
+        crate::routes::creative_report::reports_creatives,
         crate::routes::me::me_show,
         crate::routes::me::me_update,
         crate::routes::me::me_report,

@@ -425,3 +425,179 @@ async fn only_the_merchant_keeps_creatives_and_affiliates_see_the_active_ones() 
     let seen = list("/v1/me/creatives", aff).await;
     assert!(named(&seen, &mark).is_empty());
 }
+
+/// A click on `affiliate`'s link as the browser reports it, with `utm_content` when given;
+/// answers the click's id.
+async fn click_through(affiliate: &str, utm_content: Option<&str>, bot: bool) -> String {
+    let mut body = json!({"affiliate": affiliate, "url": format!("https://www.shop.test/?ref={affiliate}"),
+        "referrer": "", "consent": "granted", "via": "query", "landing": "/"});
+    if let Some(c) = utm_content {
+        body["campaign"] = json!({"utm_source": "blog", "utm_content": c});
+    }
+    let r = if bot {
+        req("POST", "/v1/clicks").header(
+            "user-agent",
+            "Googlebot/2.1 (+http://www.google.com/bot.html)",
+        )
+    } else {
+        req("POST", "/v1/clicks").browser()
+    }
+    .json(&body)
+    .send()
+    .await;
+    r.status(201);
+    r.json["click_id"].as_str().expect("click_id").to_owned()
+}
+
+#[tokio::test]
+async fn the_report_counts_each_creatives_clicks_conversions_and_revenue() {
+    let _creatives = creatives_lock().await;
+    let mark = uid("Sells");
+    let banner = create(
+        &json!({"name": format!("{mark} banner"), "kind": "image", "text": "Tết sale",
+        "image_url": "https://cdn.shop.test/tet.png"}),
+    )
+    .await;
+    let quiet =
+        create(&json!({"name": format!("{mark} text link"), "kind": "link", "text": "Shoes"}))
+            .await;
+    let id = banner["id"].as_str().expect("id").to_owned();
+    let (a, _) = affiliate(json!({})).await;
+    let c1 = click_through(&a, Some(&id), false).await;
+    let c2 = click_through(&a, Some(&id), false).await;
+    // Not the banner's: a bot, a plain link, an id that is no creative.
+    click_through(&a, Some(&id), true).await;
+    let plain = click_through(&a, None, false).await;
+    click_through(&a, Some("cr_nosuchcreative"), false).await;
+
+    let order = uid("o");
+    sale(json!({"order_id": order, "amount": 100_000, "currency": "VND", "click_id": c1}))
+        .await
+        .status(201);
+    refund(json!({"order_id": order, "amount": 50_000, "refund_id": uid("r")}))
+        .await
+        .status(201);
+    let r =
+        sale(json!({"order_id": uid("o"), "amount": 300_000, "currency": "VND", "click_id": c2}))
+            .await;
+    r.status(201);
+    let rejected = r.json["referral"]["id"]
+        .as_str()
+        .expect("referral")
+        .to_owned();
+    req("POST", &format!("/v1/referrals/{rejected}/reject"))
+        .sk()
+        .send()
+        .await
+        .status(200);
+    sale(json!({"order_id": uid("o"), "amount": 10_000, "currency": "THB", "click_id": c1}))
+        .await
+        .status(201);
+    sale(json!({"order_id": uid("o"), "amount": 900_000, "currency": "VND", "click_id": plain}))
+        .await
+        .status(201);
+    req("POST", "/v1/leads")
+        .sk()
+        .json(&json!({"event": "signup", "customer_id": uid("c"), "click_id": c2}))
+        .send()
+        .await
+        .status(201);
+
+    let today = now_rfc3339(0)[..10].to_owned();
+    let r = req(
+        "GET",
+        &format!("/v1/reports/creatives?from={today}&to={today}"),
+    )
+    .sk()
+    .send()
+    .await;
+    r.status(200);
+    assert!(
+        r.json["from"]
+            .as_str()
+            .is_some_and(|f| f.starts_with(&today)),
+        "{}",
+        r.text
+    );
+    let rows = r.json["rows"].as_array().expect("rows");
+    let row = |c: &Value| {
+        rows.iter()
+            .find(|x| x["creative"] == c["id"])
+            .cloned()
+            .unwrap_or_else(|| panic!("no row for {c} in {rows:?}"))
+    };
+    assert_eq!(
+        row(&banner),
+        json!({"creative": id, "name": format!("{mark} banner"), "kind": "image", "status": "active",
+            "clicks": 2, "leads": {"gross": 1, "net": 1}, "sales": {"gross": 3, "net": 2},
+            "conversion_rate": 1.0,
+            "money": [{"currency": "THB", "revenue_net": 10_000, "commissions": 1_000},
+                      {"currency": "VND", "revenue_net": 50_000, "commissions": 5_000 + 20_000}]})
+    );
+    // A creative nobody clicked is listed too, with nothing.
+    let q = row(&quiet);
+    assert_eq!(
+        (
+            &q["clicks"],
+            &q["sales"],
+            &q["conversion_rate"],
+            &q["money"]
+        ),
+        (
+            &json!(0),
+            &json!({"gross": 0, "net": 0}),
+            &Value::Null,
+            &json!([])
+        )
+    );
+    // Busiest first.
+    let at = |c: &Value| rows.iter().position(|x| x["creative"] == c["id"]);
+    assert!(at(&banner) < at(&quiet), "{rows:?}");
+    // Archived, it keeps its figures; a period without its clicks has none.
+    req("PATCH", &format!("/v1/creatives/{id}"))
+        .sk()
+        .json(&json!({"status": "archived"}))
+        .send()
+        .await
+        .status(200);
+    let r = req("GET", "/v1/reports/creatives").sk().send().await;
+    r.status(200);
+    let archived = r.json["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|x| x["creative"] == id.as_str()).cloned())
+        .expect("the archived creative's row");
+    assert_eq!(
+        (&archived["status"], &archived["clicks"]),
+        (&json!("archived"), &json!(2))
+    );
+    let r = req("GET", "/v1/reports/creatives?from=2020-01-01&to=2020-01-31")
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    let old = r.json["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|x| x["creative"] == id.as_str()).cloned())
+        .expect("the row");
+    assert_eq!((&old["clicks"], &old["money"]), (&json!(0), &json!([])));
+
+    req("GET", "/v1/reports/creatives?from=2026-02-30")
+        .sk()
+        .send()
+        .await
+        .error(400, "invalid_range");
+    req("GET", "/v1/reports/creatives")
+        .send()
+        .await
+        .error(401, "unauthorized");
+    for c in [&banner, &quiet] {
+        req(
+            "DELETE",
+            &format!("/v1/creatives/{}", c["id"].as_str().unwrap()),
+        )
+        .sk()
+        .send()
+        .await
+        .status(204);
+    }
+}

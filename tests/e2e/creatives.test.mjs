@@ -3,12 +3,13 @@
 // other, deletes one; the affiliate's portal shows the active ones with their own link in them
 // and the HTML to paste (escaped), makes a link to any page of the shop (and says when a page is
 // not on the shop's site), and a visitor who follows the banner's link lands on the product page
-// credited to the affiliate. Saves the screenshots for the README.
+// credited to the affiliate, the click counted for that creative in the dashboard. Saves the
+// screenshots for the README.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startStack, stopStack, api, launch, newContext, newPage, screenshot, signedInPage, ARTIFACTS } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, screenshot, signedInPage, until, ARTIFACTS } from './harness.mjs';
 
 let stack;
 let browser;
@@ -62,6 +63,7 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
   assert.match(await link.textContent(), new RegExp(`${mark} text link`));
   assert.match(await link.textContent(), /Trail shoes: 20 % off this week/);
   assert.ok((await link.textContent()).includes(product));
+  assert.match(await link.textContent(), /Last 30 days: clicks 0 · sales 0 \(—\)/);
 
   // A banner: the image field comes with the kind; an address the server refuses is pointed at.
   assert.equal(await page.isVisible('#new-creative #c-image-url'), false, 'no image for a text link');
@@ -97,11 +99,13 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
   let p = await portal('alice');
   let items = await p.$$('#creatives li.creative');
   assert.equal(items.length, 1, 'the archived banner is not offered');
-  const aliceLink = `${product}?ref=alice`;
+  // Each link names its creative in `utm_content`.
+  const ids = Object.fromEntries((await api(stack, 'GET', '/v1/creatives')).creatives.map((c) => [c.kind, c.id]));
+  const aliceLink = `${product}?ref=alice&utm_content=${ids.link}`;
   assert.equal(await p.textContent('#creatives li[data-kind="link"] code.link'), aliceLink);
   assert.equal(
     await p.inputValue('#creatives li[data-kind="link"] textarea.creative-html'),
-    `<a href="${aliceLink}">Trail shoes: 25 % off &lt;today&gt; &amp; &quot;tomorrow&quot;</a>`,
+    `<a href="${aliceLink.replaceAll('&', '&amp;')}">Trail shoes: 25 % off &lt;today&gt; &amp; &quot;tomorrow&quot;</a>`,
   );
 
   // Restored, the banner is offered with alice's link to the home page.
@@ -109,11 +113,11 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
   await page.waitForFunction(() => !document.querySelector('#creatives li[data-kind="image"]'));
   await p.reload();
   await p.waitForSelector('#creatives li[data-kind="image"]');
-  const homeLink = `${shop}?ref=alice`;
+  const homeLink = `${shop}?ref=alice&utm_content=${ids.image}`;
   assert.equal(await p.textContent('#creatives li[data-kind="image"] code.link'), homeLink);
   assert.equal(
     await p.inputValue('#creatives li[data-kind="image"] textarea.creative-html'),
-    `<a href="${homeLink}"><img src="${bannerImage}" alt="Trail shoes −20 %"></a>`,
+    `<a href="${homeLink.replaceAll('&', '&amp;')}"><img src="${bannerImage}" alt="Trail shoes −20 %"></a>`,
   );
   await p.waitForFunction(() => document.querySelector('#creatives li[data-kind="image"] img')?.naturalWidth === 728);
   await (await p.$('#creatives')).screenshot({ path: path.join(ARTIFACTS, 'portal-creatives.png') });
@@ -136,6 +140,13 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
   await Promise.all([visitor.waitForURL(/\/store\/products\/SHOE-RUN-1\//), visitor.click('a')]);
   const info = await visitor.waitForSelector('#referral-info');
   assert.equal(await info.getAttribute('data-affiliate'), 'alice');
+  // The click counts for that creative: in the report and on its card in the dashboard.
+  const through = async () => (await api(stack, 'GET', '/v1/reports/creatives')).rows.find((r) => r.creative === ids.link);
+  await until(async () => (await through()).clicks === 1);
+  assert.equal((await through()).clicks, 1);
+  await page.click('button[data-show="active"]');
+  await page.waitForSelector('#creatives li[data-kind="link"] .creative-stats[data-clicks="1"]');
+  assert.match(await page.textContent('#creatives li[data-kind="link"] .creative-stats'), /clicks 1 · sales 0 \(0\.0%\)/);
 
   // In Vietnamese.
   const vi = await portal('alice', 'vi');
@@ -159,7 +170,7 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
 });
 
 test('on a phone: the banner fits the screen, and Share hands the creative’s link to the share sheet', async () => {
-  await api(stack, 'POST', '/v1/creatives', { name: 'Phone banner', kind: 'image', text: 'Trail shoes −20 %', image_url: bannerImage, landing_url: product });
+  const made = await api(stack, 'POST', '/v1/creatives', { name: 'Phone banner', kind: 'image', text: 'Trail shoes −20 %', image_url: bannerImage, landing_url: product });
   const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await phone.addInitScript(() => {
     window.shared = [];
@@ -173,7 +184,7 @@ test('on a phone: the banner fits the screen, and Share hands the creative’s l
   const item = '#creatives li.creative[data-kind="image"]';
   await page.waitForFunction((sel) => document.querySelector(`${sel} img`)?.naturalWidth === 728, item);
   const link = await page.textContent(`${item} code.link`);
-  assert.equal(link, `${product}?ref=alice`);
+  assert.equal(link, `${product}?ref=alice&utm_content=${made.id}`);
   await page.click(`${item} button[data-action="share"]`);
   assert.deepEqual(await page.evaluate(() => window.shared), [{ url: link }]);
   const [shown, room] = await page.$eval(`${item} img`, (img) => [img.getBoundingClientRect().width, img.closest('li').clientWidth]);

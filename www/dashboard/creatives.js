@@ -1,8 +1,9 @@
 // Creatives: the text links and image banners affiliates post. The merchant adds, edits,
-// archives and deletes them here; each affiliate's portal shows the active ones with the
+// archives and deletes them here, and sees what each brought in the last 30 days (clicks, sales,
+// revenue: `GET /v1/reports/creatives`); each affiliate's portal shows the active ones with the
 // affiliate's own link in them, and the HTML to paste.
 
-import { t, dateTime } from '../shared/i18n.js';
+import { t, dateTime, money, num, pct } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
@@ -136,7 +137,19 @@ function actionButton(label, name, action, render, kind = '') {
   );
 }
 
-function row(api, c, edit, render) {
+/** What the creative brought in the last 30 days: clicks, sales and revenue per currency. */
+function stats(r) {
+  if (!r) return null;
+  const revenue = r.money.map((m) => money(m.revenue_net, m.currency)).join(' · ');
+  return h(
+    'p',
+    { class: 'creative-stats', dataset: { clicks: r.clicks, sales: r.sales.net } },
+    t('dash.creative_stats', { clicks: num(r.clicks), sales: num(r.sales.net), rate: pct(r.conversion_rate, 1) }),
+    revenue ? ` · ${revenue}` : null,
+  );
+}
+
+function row(api, c, report, edit, render) {
   const archived = c.status === 'archived';
   return h(
     'li',
@@ -148,6 +161,7 @@ function row(api, c, edit, render) {
       h('h3', {}, c.name, ' ', badge(t(`status.${c.status}`), c.status)),
       h('p', { class: 'hint' }, t(`dash.creative_kind_${c.kind}`), ' · ', t('dash.creative_goes_to'), ' ', h('code', {}, c.landing_url || t('dash.creative_home'))),
       h('p', { class: 'hint' }, t('dash.updated_at', { at: dateTime(c.updated_at) })),
+      stats(report),
       h(
         'div',
         { class: 'row' },
@@ -171,7 +185,8 @@ export async function creatives(main, { api, program, render }) {
   clearCharts();
   const q = routeQuery();
   const status = SHOWN.includes(q.get('status')) ? q.get('status') : 'active';
-  const page = await api.creatives({ status, limit: 500 });
+  const [page, report] = await Promise.all([api.creatives({ status, limit: 500 }), api.creativeReport()]);
+  const byCreative = new Map(report.rows.map((r) => [r.creative, r]));
   const formBox = h('div', { id: 'creative-form' });
   const showForm = (c) => {
     fill(
@@ -207,7 +222,7 @@ export async function creatives(main, { api, program, render }) {
     formBox,
     tabs,
     page.creatives.length
-      ? h('ul', { class: 'creatives', id: 'creatives' }, page.creatives.map((c) => row(api, c, showForm, render)))
+      ? h('ul', { class: 'creatives', id: 'creatives' }, page.creatives.map((c) => row(api, c, byCreative.get(c.id), showForm, render)))
       : empty(t(`dash.no_creatives_${status}`), status === 'active' ? t('dash.no_creatives_next') : null),
   );
   fill(formBox, creativeForm(api, program, null, () => render()));

@@ -1,12 +1,16 @@
 // What an affiliate posts besides their plain links: a link to any page of the shop, and the
 // merchant's creatives (text links and banners) with the affiliate's link in them, as HTML to
-// paste into a blog or a site builder.
+// paste into a blog or a site builder. A creative's link names it in `utm_content`, which the
+// browser reports with the click: the merchant's creatives report counts clicks and sales by it.
 
 import { t } from '../shared/i18n.js';
 import { h, fill, field, copyButton, shareButton, empty } from '../shared/ui.js';
 
-/** `page` with the affiliate's parameter set (`?ref=alice`), or null when it is no web address. */
-export function linkTo(page, param, id) {
+/**
+ * `page` with the affiliate's parameter set (`?ref=alice`) and each of `tags` the page does not
+ * set itself, or null when it is no web address.
+ */
+export function linkTo(page, param, id, tags = {}) {
   let u;
   try {
     u = new URL(page);
@@ -15,6 +19,7 @@ export function linkTo(page, param, id) {
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
   u.searchParams.set(param, id);
+  for (const [k, v] of Object.entries(tags)) if (!u.searchParams.has(k)) u.searchParams.set(k, v);
   return u.toString();
 }
 
@@ -81,7 +86,8 @@ export function creativesBox(list, { shop, param, id }) {
   if (!list.length) return h('div', { id: 'creatives' }, empty(t('portal.no_creatives'), t('portal.no_creatives_next')));
   const items = [];
   for (const c of list) {
-    const link = linkTo(c.landing_url || shop, param, id);
+    // `utm_content` names the creative, so the shop's report counts what each one brings.
+    const link = linkTo(c.landing_url || shop, param, id, { utm_content: c.id });
     if (link) items.push(creativeCard(c, link));
   }
   return h('section', { id: 'creatives' }, h('p', { class: 'hint' }, t('portal.creatives_hint')), h('ul', { class: 'creatives' }, items));

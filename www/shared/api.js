@@ -87,6 +87,8 @@ export function merchant(csrf) {
     timeseries: (q) => get('/v1/reports/timeseries', q),
     byAffiliate: (q) => get('/v1/reports/affiliates', q),
     byCategory: (q) => get('/v1/reports/categories', q),
+    // `{from, to}`: clicks, conversions and revenue per creative (default the last 30 days).
+    creativeReport: (q) => get('/v1/reports/creatives', q),
     referrals: (q) => get('/v1/referrals', q),
     referralsCsv: (q) => call('GET', '/v1/referrals.csv', { auth, query: q, text: true }),
     approve: (id) => send('POST', `/v1/referrals/${enc(id)}/approve`),

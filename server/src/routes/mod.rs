@@ -6,6 +6,7 @@ pub mod bonuses;
 pub mod certificates;
 pub mod clicks;
 pub mod conversions;
+pub mod creative_report;
 pub mod creatives;
 pub mod health;
 pub mod idempotency;
@@ -146,6 +147,10 @@ pub fn merchant_routes() -> Router<AppState> {
         .route("/v1/reports/timeseries", get(reports::reports_timeseries))
         .route("/v1/reports/affiliates", get(reports::reports_affiliates))
         .route("/v1/reports/categories", get(reports::reports_categories))
+        .route(
+            "/v1/reports/creatives",
+            get(creative_report::reports_creatives),
+        )
         .route(
             "/v1/session",
             post(session::session_create)

@@ -236,7 +236,8 @@ fn key_of(group: Group, row: &sqlx::any::AnyRow) -> Result<String, sqlx::Error> 
     })
 }
 
-fn ratio(a: i64, b: i64) -> Option<f64> {
+/// `a / b` rounded to 6 decimals; null when `b` is 0.
+pub fn ratio(a: i64, b: i64) -> Option<f64> {
     (b != 0).then(|| ((a as f64 / b as f64) * 1e6).round() / 1e6)
 }
 

@@ -1,0 +1,193 @@
+//! `GET /v1/reports/creatives?from=&to=`: which banner or text link sells. The portal puts
+//! `utm_content=<creative id>` on each creative's link, the browser reports it with the click's
+//! campaign, and this report reads it back from the stored clicks: a click belongs to the
+//! creative its `utm_content` names (when that creative exists), a referral to the creative of
+//! the click that credited it. Nothing else is stored for it.
+
+use super::reports::{day_range, ratio, Counts, ReportQuery};
+use crate::auth::Merchant;
+use crate::error::{AppError, AppQuery};
+use crate::times;
+use crate::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+
+/// Money through one creative, in one currency.
+#[derive(Serialize, ToSchema, Default, Debug, PartialEq)]
+pub struct CreativeMoney {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Sale amounts less refunds, rejected sales left out.
+    pub revenue_net: i64,
+    /// Net commission of its referrals (after reversals and rejections).
+    pub commissions: i64,
+}
+
+/// One creative's figures for the period.
+#[derive(Serialize, ToSchema, Debug)]
+pub struct CreativeRow {
+    /// The creative's id.
+    pub creative: String,
+    /// Its name.
+    pub name: String,
+    /// `link` or `image`.
+    pub kind: String,
+    /// `active` or `archived`.
+    pub status: String,
+    /// Non-bot clicks on its links.
+    pub clicks: i64,
+    /// Leads credited through its clicks.
+    pub leads: Counts,
+    /// Sales credited through its clicks.
+    pub sales: Counts,
+    /// Net sales / clicks.
+    pub conversion_rate: Option<f64>,
+    /// Per currency, for the currencies of its referrals.
+    pub money: Vec<CreativeMoney>,
+}
+
+/// The creatives' report.
+#[derive(Serialize, ToSchema)]
+pub struct CreativeReport {
+    /// Start of the period (RFC 3339).
+    pub from: String,
+    /// End of the period, exclusive.
+    pub to: String,
+    /// Every creative, the most clicked first.
+    pub rows: Vec<CreativeRow>,
+}
+
+/// The creative id a stored campaign (JSON) names in `utm_content`, if any.
+fn utm_content(campaign: Option<&str>) -> Option<String> {
+    let tags: BTreeMap<String, String> = serde_json::from_str(campaign?).ok()?;
+    tags.get("utm_content").cloned()
+}
+
+/// Clicks, conversions and money per creative for a period.
+#[utoipa::path(get, path = "/v1/reports/creatives", tag = "reports", params(ReportQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = CreativeReport), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn reports_creatives(
+    State(state): State<AppState>,
+    _m: Merchant,
+    AppQuery(q): AppQuery<ReportQuery>,
+) -> Result<Json<CreativeReport>, AppError> {
+    let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
+    let mut rows: Vec<CreativeRow> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT id, name, kind, status FROM creatives ORDER BY created_at DESC, id DESC",
+    )
+    .fetch_all(&state.db.pool)
+    .await?
+    {
+        index.insert(r.try_get(0)?, rows.len());
+        rows.push(CreativeRow {
+            creative: r.try_get(0)?,
+            name: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            status: r.try_get(3)?,
+            clicks: 0,
+            leads: Counts::default(),
+            sales: Counts::default(),
+            conversion_rate: None,
+            money: Vec::new(),
+        });
+    }
+    // Only clicks whose campaign has a `utm_content` can belong to a creative.
+    for r in sqlx::query(
+        "SELECT campaign FROM clicks WHERE at >= $1 AND at < $2 AND is_bot = 0 \
+         AND campaign LIKE '%utm_content%'",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&state.db.pool)
+    .await?
+    {
+        let campaign: Option<String> = r.try_get(0)?;
+        if let Some(&i) = utm_content(campaign.as_deref()).and_then(|c| index.get(&c)) {
+            rows[i].clicks += 1;
+        }
+    }
+    for r in sqlx::query(
+        "SELECT c.campaign, r.kind, r.status, r.currency, r.amount, \
+           CAST(COALESCE((SELECT SUM(f.amount) FROM refunds f WHERE f.order_ref = r.source_id), 0) AS BIGINT), \
+           CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT) \
+         FROM referrals r LEFT JOIN orders o ON o.id = r.source_id LEFT JOIN leads l ON l.id = r.source_id \
+         JOIN clicks c ON c.id = COALESCE(o.click_id, l.click_id) \
+         WHERE r.at >= $1 AND r.at < $2 AND c.campaign LIKE '%utm_content%'",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&state.db.pool)
+    .await?
+    {
+        let campaign: Option<String> = r.try_get(0)?;
+        let Some(&i) = utm_content(campaign.as_deref()).and_then(|c| index.get(&c)) else {
+            continue;
+        };
+        let (kind, status, currency): (String, String, String) =
+            (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        let row = &mut rows[i];
+        let counts = if kind == "sale" {
+            &mut row.sales
+        } else {
+            &mut row.leads
+        };
+        counts.gross += 1;
+        if status != "reversed" && status != "rejected" {
+            counts.net += 1;
+        }
+        let m = match row.money.iter().position(|m| m.currency == currency) {
+            Some(j) => &mut row.money[j],
+            None => {
+                row.money.push(CreativeMoney {
+                    currency,
+                    ..CreativeMoney::default()
+                });
+                let last = row.money.len() - 1;
+                &mut row.money[last]
+            }
+        };
+        if kind == "sale" && status != "rejected" {
+            m.revenue_net += r.try_get::<i64, _>(4)? - r.try_get::<i64, _>(5)?;
+        }
+        m.commissions += r.try_get::<i64, _>(6)?;
+    }
+    for row in &mut rows {
+        row.conversion_rate = ratio(row.sales.net, row.clicks);
+        row.money.sort_by(|a, b| a.currency.cmp(&b.currency));
+    }
+    // Stable: equal clicks keep the newest creative first.
+    rows.sort_by_key(|r| std::cmp::Reverse(r.clicks));
+    Ok(Json(CreativeReport {
+        from: times::format(from),
+        to: times::format(to),
+        rows,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utm_content;
+
+    #[test]
+    fn the_creative_comes_from_the_stored_campaign() {
+        for (campaign, creative) in [
+            (
+                Some(r#"{"utm_content":"cr_1","utm_source":"blog"}"#),
+                Some("cr_1"),
+            ),
+            (Some(r#"{"utm_source":"utm_content"}"#), None),
+            (Some("not json"), None),
+            (None, None),
+        ] {
+            assert_eq!(utm_content(campaign).as_deref(), creative, "{campaign:?}");
+        }
+    }
+}
