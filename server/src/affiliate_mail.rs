@@ -1,5 +1,5 @@
 //! Emails to affiliates: their application approved, a new referral that earned a commission,
-//! a payout on its way, and their payout details changed.
+//! a bonus given, a payout on its way, and their payout details changed.
 //!
 //! Like webhooks, a message is queued in `mail_outbox` in the same transaction as the change it
 //! tells of (so it goes out if and only if the change happened) and sent by the worker, with the
@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::ids::new_id;
 use crate::mail::Text;
 use crate::program::Program;
+use crate::routes::bonuses::Bonus;
 use crate::routes::payouts::{PaidTo, PayoutLine, PayoutView};
 use crate::routes::referrals::ReferralView;
 use crate::times::now;
@@ -21,7 +22,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 /// The events an affiliate may be emailed about (the program's `affiliate_emails`).
-pub const EVENTS: [&str; 3] = ["referral.created", "payout.created", "affiliate.approved"];
+pub const EVENTS: [&str; 4] = [
+    "referral.created",
+    "payout.created",
+    "affiliate.approved",
+    "bonus.created",
+];
 
 /// Attempts before a message is given up.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -135,6 +141,19 @@ pub async fn payout_details_changed(
     queue(tx, "payout_details.changed", id, &notice).await
 }
 
+/// Queues the message about a bonus given to its affiliate.
+pub async fn bonus_created(
+    tx: &mut Tx,
+    state: &AppState,
+    program: &Program,
+    bonus: &Bonus,
+) -> Result<(), AppError> {
+    if !wanted(state, program, "bonus.created") {
+        return Ok(());
+    }
+    queue(tx, "bonus.created", &bonus.affiliate, bonus).await
+}
+
 /// Queues one message per affiliate paid by `payout`.
 pub async fn payout_created(
     tx: &mut Tx,
@@ -242,6 +261,9 @@ pub fn render(
             .ok()
             .map(|p| payout_text(locale, &program.name, name, &p, portal)),
         "affiliate.approved" => Some(approved_text(locale, &program.name, name, portal)),
+        "bonus.created" => serde_json::from_str::<Bonus>(payload)
+            .ok()
+            .map(|b| bonus_text(locale, &program.name, name, &b, portal)),
         "payout_details.changed" => serde_json::from_str::<DetailsNotice>(payload)
             .ok()
             .map(|d| details_text(locale, &program.name, name, &d, portal)),
@@ -323,6 +345,52 @@ pub fn referral_text(
         subject,
         body: format!(
             "{hello} {name},\n\n{what}\n{status}\n\n{link}: {portal}\n{turn_off}\n\n{why}\n"
+        ),
+    }
+}
+
+/// The message about a bonus, in `locale` (English when it is none of en, vi, th).
+pub fn bonus_text(locale: &str, program: &str, name: &str, b: &Bonus, portal: &str) -> Text {
+    let amount = money(b.amount, &b.currency, locale);
+    let reason = &b.reason;
+    let (subject, hello, what, when, link, why) = match locale {
+        "vi" => (
+            format!("{program}: bạn nhận được khoản thưởng {amount}"),
+            "Xin chào",
+            format!("{program} đã tặng bạn khoản thưởng {amount}: {reason}"),
+            "Khoản này sẽ có trong lần thanh toán tới.",
+            "Giới thiệu và thu nhập của bạn",
+            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+        ),
+        "th" => (
+            format!("{program}: คุณได้รับโบนัส {amount}"),
+            "สวัสดี",
+            format!("{program} มอบโบนัส {amount} ให้คุณ: {reason}"),
+            "โบนัสนี้จะรวมอยู่ในการจ่ายเงินครั้งถัดไป",
+            "การแนะนำและรายได้ของคุณ",
+            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+        ),
+        _ => (
+            format!("{program}: a bonus of {amount} for you"),
+            "Hello",
+            format!("{program} gave you a bonus of {amount}: {reason}"),
+            "It will be in your next payout.",
+            "Your referrals and earnings",
+            format!("You receive this email as an affiliate of {program}."),
+        ),
+    };
+    Text {
+        subject,
+        body: format!(
+            "{hello} {name},
+
+{what}
+{when}
+
+{link}: {portal}
+
+{why}
+"
         ),
     }
 }

@@ -77,7 +77,8 @@ pub struct Program {
     pub payer: Option<Payer>,
     /// What affiliates are emailed about (when the server has SMTP settings):
     /// `referral.created` (a referral that earned a commission), `payout.created`,
-    /// `affiliate.approved` (their application, status `pending`, was approved).
+    /// `affiliate.approved` (their application, status `pending`, was approved), `bonus.created`
+    /// (the merchant gave them a bonus).
     pub affiliate_emails: Vec<String>,
     /// Webhook endpoints.
     pub webhooks: Vec<Webhook>,
@@ -334,7 +335,7 @@ impl Program {
         {
             return bad(
                 "invalid_affiliate_emails",
-                "affiliate_emails lists each of referral.created, payout.created and affiliate.approved at most once",
+                "affiliate_emails lists each of referral.created, payout.created, affiliate.approved and bonus.created at most once",
             );
         }
         if self.withholding.len() > 20 {

@@ -157,7 +157,12 @@ async fn the_program_chooses_what_affiliates_hear_about() {
     let (_, p) = call(&state, "GET", "/v1/program", json!(null)).await;
     assert_eq!(
         p["affiliate_emails"],
-        json!(["referral.created", "payout.created", "affiliate.approved"])
+        json!([
+            "referral.created",
+            "payout.created",
+            "affiliate.approved",
+            "bonus.created"
+        ])
     );
     let (s, _) = call(
         &state,
@@ -170,6 +175,45 @@ async fn the_program_chooses_what_affiliates_hear_about() {
     let body = json!({"order_id": "3001", "amount": 10_000, "currency": "USD", "coupon": "A1"});
     assert_eq!(
         call(&state, "POST", "/v1/sales", body).await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(outbox(&state).await, vec![]);
+}
+
+#[tokio::test]
+async fn a_bonus_is_mailed_to_its_affiliate_and_its_payout_counts_it() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[]).await;
+    let bonus = json!({"affiliate": "alice", "amount": 500_000, "currency": "VND", "reason": "Bán chạy nhất tháng 11"});
+    let (s, body) = call(&state, "POST", "/v1/bonuses", bonus).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert!(mail[0].contains("To: alice@aff.test"), "{}", mail[0]);
+    let text = body_of(&mail[0]);
+    assert!(text.starts_with("Xin chào alice Nguyễn,"), "{text}");
+    assert!(
+        text.contains("Giày Sài Gòn đã tặng bạn khoản thưởng 500.000 VND: Bán chạy nhất tháng 11"),
+        "{text}"
+    );
+    assert!(text.contains("lần thanh toán tới"), "{text}");
+    // Paid with no referral beside it: the payout message names the bonus alone.
+    let (s, body) = call(&state, "POST", "/v1/payouts", json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    let text = body_of(&mail[1]);
+    assert!(
+        text.contains("Giày Sài Gòn đang thanh toán cho bạn 500.000 VND cho 1 khoản thưởng, vào tài khoản PayPal alice@pay.test."),
+        "{text}"
+    );
+
+    // A program that does not want bonus emails queues none.
+    let state = shop(port, &[("affiliate_emails", json!(["payout.created"]))]).await;
+    let bonus =
+        json!({"affiliate": "alice", "amount": 1_000, "currency": "VND", "reason": "Thanks"});
+    assert_eq!(
+        call(&state, "POST", "/v1/bonuses", bonus).await.0,
         StatusCode::CREATED
     );
     assert_eq!(outbox(&state).await, vec![]);

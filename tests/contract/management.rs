@@ -142,11 +142,16 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
         let r = req("GET", "/v1/program").sk().send().await;
         assert_eq!(r.json["click_details_days"], days);
     }
-    // Affiliates are emailed about new referrals, payouts and their approval unless the
-    // program says otherwise.
+    // Affiliates are emailed about new referrals, payouts, their approval and bonuses unless
+    // the program says otherwise.
     assert_eq!(
         p["affiliate_emails"],
-        json!(["referral.created", "payout.created", "affiliate.approved"])
+        json!([
+            "referral.created",
+            "payout.created",
+            "affiliate.approved",
+            "bonus.created"
+        ])
     );
     for events in [
         json!([]),

@@ -532,12 +532,13 @@ test('settings: the multi-touch model and the program’s language; the dashboar
   assert.equal(await page.isChecked('#s-email-referral-created'), true, 'affiliates hear of referrals by default');
   assert.equal(await page.isChecked('#s-email-payout-created'), true);
   assert.equal(await page.isChecked('#s-email-affiliate-approved'), true);
+  assert.equal(await page.isChecked('#s-email-bonus-created'), true);
   await page.uncheck('#s-email-referral-created');
   await page.click('#save-program');
   try {
     await until(async () => {
       const p = await api(stack, 'GET', '/v1/program');
-      return p.locale === 'th' && p.multi_touch.kind === 'time_decay' && p.multi_touch.half_life_days === 10 && p.match_customers === true && p.click_details_days === null && p.affiliate_emails.join() === 'payout.created,affiliate.approved';
+      return p.locale === 'th' && p.multi_touch.kind === 'time_decay' && p.multi_touch.half_life_days === 10 && p.match_customers === true && p.click_details_days === null && p.affiliate_emails.join() === 'payout.created,affiliate.approved,bonus.created';
     });
     // An empty field keeps them; a number of days is saved as given.
     await page.waitForFunction(() => document.querySelector('#s-click-details')?.value === '');

@@ -53,7 +53,8 @@ test('value names used in templates exist: statuses, categories, flags, sources'
     'dash.no_creatives_active', 'dash.no_creatives_archived',
     ...['affiliate_created', 'affiliate_updated', 'affiliate_token_issued', 'referral_approved', 'referral_rejected', 'payout_created', 'payout_sent', 'bonus_created', 'bonus_cancelled', 'key_created', 'key_revoked'].map((a) => `dash.action_${a}`),
     ...['affiliate', 'referral', 'payout', 'bonus', 'key'].map((f) => `dash.activity_family_${f}`),
-    ...['approved', 'paid', 'cancelled'].map((s) => `dash.bonus_${s}`), 'dash.by_secret_key', 'dash.by_dashboard', 'dash.by_command_line'];
+    ...['approved', 'paid', 'cancelled'].map((s) => `dash.bonus_${s}`),
+    ...['referral.created', 'payout.created', 'affiliate.approved', 'bonus.created'].map((e) => `dash.email_${e.replace('.', '_')}`), 'dash.by_secret_key', 'dash.by_dashboard', 'dash.by_command_line'];
   for (const dict of [en, vi, th]) for (const n of names) assert.ok(n in dict, n);
 });
 

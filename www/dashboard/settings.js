@@ -15,7 +15,7 @@ const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean
 /** The multi-touch models (the core's names). */
 const MULTI_TOUCH = ['last', 'first', 'linear', 'time_decay', 'position_based'];
 // What affiliates may be emailed about (the program's `affiliate_emails`).
-const AFFILIATE_EMAILS = ['referral.created', 'payout.created', 'affiliate.approved'];
+const AFFILIATE_EMAILS = ['referral.created', 'payout.created', 'affiliate.approved', 'bonus.created'];
 
 /** A rate in basis points as the percent people write (`1000` → `10`, `250` → `2.5`). */
 const percentOf = (bps) => decimal(bps, 2).replace(/\.?0+$/, '');

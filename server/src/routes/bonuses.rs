@@ -31,7 +31,7 @@ use utoipa::ToSchema;
 const MAX_REASON_LEN: usize = 200;
 
 /// A bonus, as the merchant sees it.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct Bonus {
     /// Id.
     pub id: String,
@@ -257,6 +257,7 @@ pub async fn bonuses_create(
             return idempotency::answer(stored, &request_hash, Some(reused));
         }
     }
+    let program = state.program().await?;
     let mut tx = state.db.begin_write().await?;
     ledger::lock(&state.db, &mut tx, "payouts").await?;
     if let Some(k) = &idem {
@@ -296,6 +297,7 @@ pub async fn bonuses_create(
     .await?;
     let bonus = load(&mut tx, &id).await?;
     ledger::append(&mut tx, entry(&bonus, "bonus", bonus.amount)).await?;
+    crate::affiliate_mail::bonus_created(&mut tx, &state, &program, &bonus).await?;
     let details =
         json!({"amount": bonus.amount, "currency": bonus.currency, "reason": bonus.reason});
     let affiliate = Some(bonus.affiliate.as_str());
