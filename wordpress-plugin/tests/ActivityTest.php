@@ -565,7 +565,7 @@ class ActivityTest extends Reftrail_Test_Case {
 			$this->summary( $list )
 		);
 		$this->assertSame( array( 'lan', 'lan', null ), array_column( $list, 'affiliate' ) );
-		$this->assertSame( array( '{"currency":"VND","sent":false}', '{"currency":"VND","sent":true}', '{"lines":2}' ), array_map( array( $this, 'details' ), $list ) );
+		$this->assertSame( array( '{"currency":"VND","sent":false,"fee":null}', '{"currency":"VND","sent":true,"fee":null}', '{"lines":2}' ), array_map( array( $this, 'details' ), $list ) );
 		$this->assertEntries( array_slice( $list, 0, 2 ), $this->activity( '?affiliate=lan&action=payout.sent' ) );
 		$this->assertSame( array(), $this->activity( '?affiliate=alice&action=payout.' ), 'the payout itself concerns no one affiliate' );
 	}

@@ -131,7 +131,7 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 	public function test_a_sale_credited_by_coupon_is_mailed_once_in_the_programs_language() {
 		$this->shop();
 		$this->assertSame( 'vi', Reftrail_Program::get()['locale'] );
-		$this->assertSame( array( 'referral.created', 'payout.created', 'affiliate.approved' ), Reftrail_Program::get()['affiliate_emails'], 'all by default' );
+		$this->assertSame( array( 'referral.created', 'payout.created', 'affiliate.approved', 'bonus.created' ), Reftrail_Program::get()['affiliate_emails'], 'all by default' );
 		$this->sale( '1001', 'ALICE' );
 		$rows = $this->outbox();
 		$this->assertCount( 1, $rows );
@@ -355,6 +355,101 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertStringStartsWith( "Xin chào Alice Nguyễn,\n\nGiày Sài Gòn đang thanh toán cho bạn 250.000 VND cho 2 lượt giới thiệu, vào tài khoản PayPal alice@pay.test.\nGhi chú: Tháng 11\n\nLịch sử thanh toán của bạn: ", $alice['message'] );
 		// Carol has no payout email: PayPal gets her email.
 		$this->assertStringContainsString( 'cho bạn 125.000 VND cho 1 lượt giới thiệu, vào tài khoản PayPal carol@aff.test.', $by_to['carol@aff.test']['message'] );
+	}
+
+	public function test_a_bonus_is_mailed_in_the_programs_language_and_its_payout_counts_it() {
+		$this->shop();
+		$bonus = array(
+			'affiliate' => 'alice',
+			'amount'    => 500000,
+			'currency'  => 'VND',
+			'reason'    => 'Bán chạy nhất tháng 11',
+		);
+		list( $status, $given ) = $this->rest( 'POST', '/v1/bonuses', $bonus, $this->sk() );
+		$this->assertSame( 201, $status, wp_json_encode( $given ) );
+		$rows = $this->outbox();
+		$this->assertSame( array( array( 'bonus.created', 'alice', 'affiliate' ) ), array_map( fn( $r ) => array( $r['event'], $r['affiliate_id'], $r['recipient'] ), $rows ) );
+		$this->assertSame( $given, json_decode( $rows[0]['payload'], true ), 'the bonus as given' );
+		$this->assertSame( array(), $this->mails, 'the request does not wait for the mail' );
+		$this->assertSame( 1, Reftrail_Affiliate_Mail::send_due() );
+		$mail   = $this->mails[0];
+		$portal = Reftrail_Affiliate_Mail::portal_url();
+		$this->assertSame( array( 'alice@aff.test', 'Giày Sài Gòn: bạn nhận được khoản thưởng 500.000 VND' ), array( $mail['to'], $mail['subject'] ) );
+		$this->assertSame(
+			"Xin chào Alice Nguyễn,\n\n" . $this->server_says( 'Giày Sài Gòn đã tặng bạn khoản thưởng 500.000 VND: Bán chạy nhất tháng 11' ) . "\nKhoản này sẽ có trong lần thanh toán tới.\n\nGiới thiệu và thu nhập của bạn: {$portal}\n\nBạn nhận được email này vì là cộng tác viên của Giày Sài Gòn.\n",
+			$mail['message']
+		);
+		// Another bonus is mailed; its replay under the same Idempotency-Key, or a refusal, is not.
+		$key = $this->sk() + array( 'idempotency_key' => 'bonus-mail' );
+		$this->assertSame( 201, $this->rest( 'POST', '/v1/bonuses', array_merge( $bonus, array( 'amount' => 1000 ) ), $key )[0] );
+		$this->assertSame( 200, $this->rest( 'POST', '/v1/bonuses', array_merge( $bonus, array( 'amount' => 1000 ) ), $key )[0] );
+		$this->assertSame( 404, $this->rest( 'POST', '/v1/bonuses', array_merge( $bonus, array( 'affiliate' => 'nobody' ) ), $this->sk() )[0] );
+		$this->assertCount( 2, $this->outbox() );
+
+		// Paid with no referral beside it: the payout message names the bonuses alone.
+		list( $status ) = $this->rest( 'POST', '/v1/payouts', array(), $this->sk() );
+		$this->assertSame( 201, $status );
+		$this->assertSame( 2, Reftrail_Affiliate_Mail::send_due() );
+		$paid = end( $this->mails );
+		$this->assertStringContainsString( 'Giày Sài Gòn đang thanh toán cho bạn 501.000 VND cho 2 khoản thưởng, vào tài khoản PayPal alice@pay.test.', $paid['message'] );
+		$this->server_says( 'Giày Sài Gòn đang thanh toán cho bạn 500.000 VND cho 1 khoản thưởng, vào tài khoản PayPal alice@pay.test.' );
+	}
+
+	public function test_a_bonus_is_not_mailed_when_the_program_leaves_it_out() {
+		$this->shop( array( 'affiliate_emails' => array( 'payout.created' ) ) );
+		list( $status ) = $this->rest(
+			'POST',
+			'/v1/bonuses',
+			array(
+				'affiliate' => 'alice',
+				'amount'    => 1000,
+				'currency'  => 'VND',
+				'reason'    => 'Thanks',
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $status );
+		$this->assertSame( array(), $this->outbox() );
+		// An event the program does not know is refused, and the message names the four.
+		list( $status, $d ) = $this->put_program_rest( array( 'affiliate_emails' => array( 'bonus.paid' ) ) );
+		$this->assertSame( array( 400, 'invalid_affiliate_emails' ), array( $status, $d['error']['code'] ?? null ) );
+		$this->assertStringContainsString( 'referral.created, payout.created, affiliate.approved and bonus.created', $d['error']['message'] );
+		list( $status, $d ) = $this->put_program_rest( array( 'affiliate_emails' => array( 'bonus.created', 'bonus.created' ) ) );
+		$this->assertSame( array( 400, 'invalid_affiliate_emails' ), array( $status, $d['error']['code'] ?? null ), 'at most once' );
+		list( $status, $d ) = $this->put_program_rest( array( 'affiliate_emails' => array( 'bonus.created' ) ) );
+		$this->assertSame( array( 200, array( 'bonus.created' ) ), array( $status, $d['affiliate_emails'] ?? null ) );
+	}
+
+	public function test_the_bonus_email_in_english_and_thai() {
+		$bonus = wp_json_encode(
+			array(
+				'id'        => 'bo_1',
+				'affiliate' => 'somchai',
+				'amount'    => 250000,
+				'currency'  => 'THB',
+				'reason'    => 'Top seller, November',
+				'status'    => 'approved',
+			)
+		);
+		$text  = Reftrail_Affiliate_Mail::render( array( 'name' => 'Shoes', 'locale' => 'en' ), 'bonus.created', $bonus, 'Somchai', 'https://x.test/portal/' );
+		$this->assertSame(
+			array(
+				'subject' => 'Shoes: a bonus of 2,500.00 THB for you',
+				'body'    => "Hello Somchai,\n\nShoes gave you a bonus of 2,500.00 THB: Top seller, November\nIt will be in your next payout.\n\nYour referrals and earnings: https://x.test/portal/\n\nYou receive this email as an affiliate of Shoes.\n",
+			),
+			$text
+		);
+		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'ร้าน', 'locale' => 'th' ), 'bonus.created', $bonus, 'Somchai', 'https://x.test/portal/' );
+		$this->assertSame(
+			array(
+				'subject' => 'ร้าน: คุณได้รับโบนัส 2,500.00 THB',
+				'body'    => "สวัสดี Somchai,\n\nร้าน มอบโบนัส 2,500.00 THB ให้คุณ: Top seller, November\nโบนัสนี้จะรวมอยู่ในการจ่ายเงินครั้งถัดไป\n\nการแนะนำและรายได้ของคุณ: https://x.test/portal/\n\nคุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ ร้าน\n",
+			),
+			$text
+		);
+		foreach ( array( '{}', '{"amount":1,"currency":"THB"}', '{"amount":1,"currency":"THB","reason":["x"]}', 'not json' ) as $payload ) {
+			$this->assertNull( Reftrail_Affiliate_Mail::render( array( 'name' => 'Shoes', 'locale' => 'en' ), 'bonus.created', $payload, 'A', 'u' ), $payload );
+		}
 	}
 
 	/**

@@ -393,6 +393,8 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => null,
 				'transfer_qr'  => null,
 				'referrals'    => 1,
+				'bonuses'      => 0,
+				'fee'          => null,
 				'sent_at'      => null,
 			),
 			array(
@@ -409,6 +411,8 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => 'NGUYEN VAN A',
 				'transfer_qr'  => null,
 				'referrals'    => 1,
+				'bonuses'      => 0,
+				'fee'          => null,
 				'sent_at'      => null,
 			),
 			array(
@@ -425,6 +429,8 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => 'NGUYEN VAN A',
 				'transfer_qr'  => $vnd,
 				'referrals'    => 1,
+				'bonuses'      => 0,
+				'fee'          => null,
 				'sent_at'      => null,
 			),
 			array(
@@ -441,6 +447,8 @@ class BankPayoutsTest extends Reftrail_Test_Case {
 				'account_name' => null,
 				'transfer_qr'  => $thb,
 				'referrals'    => 1,
+				'bonuses'      => 0,
+				'fee'          => null,
 				'sent_at'      => null,
 			),
 		);

@@ -3,8 +3,9 @@
  * Creatives: the text links and banners the merchant keeps under `/v1/creatives` (each field
  * checked, the first broken rule named, a refused request changing nothing; a change merging the
  * fields given into the creative and checking it whole), the active ones an affiliate reads under
- * `/v1/me/creatives`, who may call what, the table the upgrade from schema 16 adds and the
- * uninstall drops.
+ * `/v1/me/creatives`, who may call what, the report of each creative's clicks, conversions and
+ * revenue (`/v1/reports/creatives`), the table the upgrade from schema 16 adds and the uninstall
+ * drops.
  *
  * @package Reftrail
  */
@@ -646,6 +647,212 @@ class CreativesTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 'status', 'limit', 'offset' ), array_column( $doc['paths']['/v1/creatives']['get']['parameters'], 'name' ) );
 		$this->assertSame( array( array( 'affiliate_token' => array() ), array( 'wordpress_user' => array() ) ), $doc['paths']['/v1/me/creatives']['get']['security'] );
 		$this->assertSame( array( 'id' ), array_column( $doc['paths']['/v1/creatives/{id}']['delete']['parameters'], 'name' ) );
+	}
+
+	/**
+	 * A click on alice's link as the browser reports it, at the plugin's now; returns its id.
+	 *
+	 * @param string|null $utm_content The campaign's utm_content, if any.
+	 * @param bool        $bot         Whether a known bot makes it.
+	 * @return string
+	 */
+	private function click_through( $utm_content, $bot = false ) {
+		list( $status, $body ) = Reftrail_Tracking::click(
+			array_merge(
+				array(
+					'affiliate' => 'alice',
+					'url'       => 'https://www.shop.test/?ref=alice',
+					'consent'   => 'granted',
+				),
+				null === $utm_content ? array() : array(
+					'campaign' => array(
+						'utm_source'  => 'blog',
+						'utm_content' => $utm_content,
+					),
+				)
+			),
+			array(
+				'ip'         => '203.0.113.' . wp_rand( 1, 250 ),
+				'user_agent' => $bot ? 'Googlebot/2.1 (+http://www.google.com/bot.html)' : 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0',
+				'https'      => true,
+			)
+		);
+		$this->assertSame( 201, $status, wp_json_encode( $body ) );
+		return $body['click_id'];
+	}
+
+	public function test_the_report_counts_each_creatives_clicks_conversions_and_revenue() {
+		$this->program(
+			array(
+				'hold_days' => 0,
+				'currency'  => 'VND',
+			)
+		);
+		$day = 1790000000;
+		$now = $day - 3;
+		add_filter(
+			'reftrail_now',
+			function () use ( &$now ) {
+				return $now;
+			}
+		);
+		$this->affiliate( 'alice' );
+		// Made a second apart: the newest is listed first among equals.
+		$old    = $this->made( array( 'name' => 'Old banner' ) );
+		$now    = $day - 2;
+		$banner = $this->made();
+		$now    = $day - 1;
+		$quiet  = $this->made(
+			array(
+				'name'      => 'Shoes link',
+				'kind'      => 'link',
+				'image_url' => null,
+			)
+		);
+		$now = $day;
+		$c1 = $this->click_through( $banner['id'] );
+		$c2 = $this->click_through( $banner['id'] );
+		// Not the banner's: a bot, a plain link, an id of no creative, an id in another case.
+		$this->click_through( $banner['id'], true );
+		$plain = $this->click_through( null );
+		$this->click_through( 'cr_nosuchcreative' );
+		$this->click_through( strtoupper( $banner['id'] ) );
+		$this->click_through( $old['id'] );
+		$sale = function ( $order, $amount, $currency, $click ) {
+			list( $s, $d ) = $this->rest(
+				'POST',
+				'/v1/sales',
+				array(
+					'order_id' => $order,
+					'amount'   => $amount,
+					'currency' => $currency,
+					'click_id' => $click,
+				),
+				$this->sk()
+			);
+			$this->assertSame( 201, $s, wp_json_encode( $d ) );
+			return $d['referral']['id'];
+		};
+		$sale( 'o1', 100000, 'VND', $c1 );
+		list( $s ) = $this->rest(
+			'POST',
+			'/v1/refunds',
+			array(
+				'order_id'  => 'o1',
+				'amount'    => 50000,
+				'refund_id' => 'r1',
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $s );
+		$rejected = $sale( 'o2', 300000, 'VND', $c2 );
+		$this->assertSame( 200, $this->rest( 'POST', "/v1/referrals/{$rejected}/reject", null, $this->sk() )[0] );
+		$sale( 'o3', 10000, 'THB', $c1 );
+		$sale( 'o4', 900000, 'VND', $plain );
+		list( $s ) = $this->rest(
+			'POST',
+			'/v1/leads',
+			array(
+				'event'       => 'signup',
+				'customer_id' => 'c1',
+				'click_id'    => $c2,
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $s );
+
+		$date           = gmdate( 'Y-m-d', $day );
+		list( $s, $r )  = $this->rest( 'GET', "/v1/reports/creatives?from={$date}&to={$date}", null, $this->sk() );
+		$this->assertSame( 200, $s, wp_json_encode( $r ) );
+		$this->assertSame( array( '2026-09-21T00:00:00Z', '2026-09-22T00:00:00Z' ), array( $r['from'], $r['to'] ) );
+		$this->assertSame(
+			array(
+				array(
+					'creative'        => $banner['id'],
+					'name'            => $banner['name'],
+					'kind'            => 'image',
+					'status'          => 'active',
+					'clicks'          => 2,
+					'leads'           => array(
+						'gross' => 1,
+						'net'   => 1,
+					),
+					'sales'           => array(
+						'gross' => 3,
+						'net'   => 2,
+					),
+					'conversion_rate' => 1.0,
+					'money'           => array(
+						array(
+							'currency'    => 'THB',
+							'revenue_net' => 10000,
+							'commissions' => 1000,
+						),
+						array(
+							'currency'    => 'VND',
+							'revenue_net' => 50000,
+							'commissions' => 5000,
+						),
+					),
+				),
+				array(
+					'creative'        => $old['id'],
+					'name'            => 'Old banner',
+					'kind'            => 'image',
+					'status'          => 'active',
+					'clicks'          => 1,
+					'leads'           => array(
+						'gross' => 0,
+						'net'   => 0,
+					),
+					'sales'           => array(
+						'gross' => 0,
+						'net'   => 0,
+					),
+					'conversion_rate' => 0.0,
+					'money'           => array(),
+				),
+				array(
+					'creative'        => $quiet['id'],
+					'name'            => 'Shoes link',
+					'kind'            => 'link',
+					'status'          => 'active',
+					'clicks'          => 0,
+					'leads'           => array(
+						'gross' => 0,
+						'net'   => 0,
+					),
+					'sales'           => array(
+						'gross' => 0,
+						'net'   => 0,
+					),
+					'conversion_rate' => null,
+					'money'           => array(),
+				),
+			),
+			$r['rows'],
+			'the most clicked first; a rejected sale counts gross, not net, and no revenue; the lead counts no money'
+		);
+		// The ratio keeps its fraction over HTTP, as the server writes it.
+		$this->assertStringContainsString( '"conversion_rate":1.0,', wp_json_encode( $r['rows'][0], apply_filters( 'rest_json_encode_options', 0, new WP_REST_Request( 'GET', '/reftrail/v1/reports/creatives' ) ) ) );
+
+		// Archived, it keeps its figures; another period has none; the default is the last 30 days.
+		$this->patch( $banner['id'], array( 'status' => 'archived' ) );
+		list( , $r ) = $this->rest( 'GET', '/v1/reports/creatives', null, $this->sk() );
+		$this->assertSame( array( $banner['id'], 'archived', 2 ), array( $r['rows'][0]['creative'], $r['rows'][0]['status'], $r['rows'][0]['clicks'] ) );
+		$this->assertSame( array( '2026-08-22T00:00:00Z', '2026-09-22T00:00:00Z' ), array( $r['from'], $r['to'] ), 'whole days' );
+		list( , $r ) = $this->rest( 'GET', '/v1/reports/creatives?from=2020-01-01&to=2020-01-31', null, $this->sk() );
+		$this->assertSame( array( 0, 0, 0 ), array_column( $r['rows'], 'clicks' ) );
+		$this->assertSame( array( $quiet['id'], $banner['id'], $old['id'] ), array_column( $r['rows'], 'creative' ), 'the newest first when none was clicked' );
+		$this->assertSame( array( array(), array(), array() ), array_column( $r['rows'], 'money' ) );
+
+		foreach ( array( '?from=2026-02-30', '?from=2026-09-22&to=2026-09-21', '?from[]=2026-09-01' ) as $q ) {
+			$this->refused( $this->rest( 'GET', '/v1/reports/creatives' . $q, null, $this->sk() ), 'invalid_range', $q );
+		}
+		$this->refused( $this->rest( 'GET', '/v1/reports/creatives' ), 'unauthorized', 'nobody', 401 );
+		$this->refused( $this->rest( 'GET', '/v1/reports/creatives', null, array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() ) ), 'forbidden', 'the publishable key', 403 );
+		list( $s, $doc ) = $this->rest( 'GET', '/v1/openapi.json' );
+		$this->assertSame( array( 'from', 'to' ), array_column( $doc['paths']['/v1/reports/creatives']['get']['parameters'], 'name' ) );
 	}
 
 	public function test_the_upgrade_from_16_creates_the_table() {

@@ -319,11 +319,12 @@ class PayoutSentTest extends Reftrail_Test_Case {
 		$op = $doc['paths']['/v1/payouts/{id}/sent']['post'];
 		$this->assertSame( array( array( 'secret_key' => array() ), array( 'session' => array() ), array( 'wordpress_user' => array() ) ), $op['security'] );
 		$schema = $op['requestBody']['content']['application/json']['schema'];
-		$this->assertSame( array( 'affiliate', 'currency', 'sent' ), $schema['required'] );
+		$this->assertSame( array( 'affiliate', 'currency', 'sent' ), $schema['required'], 'the fee is optional' );
 		$this->assertFalse( $schema['additionalProperties'] );
 		$this->assertSame( 'boolean', $schema['properties']['sent']['type'] );
+		$this->assertSame( 'integer', $schema['properties']['fee']['type'] );
 		$this->assertSame( array( 'id' ), array_column( $op['parameters'], 'name' ) );
 		$routes = rest_get_server()->get_routes( 'reftrail/v1' );
-		$this->assertSame( array( 'affiliate', 'currency', 'sent' ), array_keys( $routes['/reftrail/v1/payouts/(?P<id>[^/]+)/sent'][0]['args'] ) );
+		$this->assertSame( array( 'affiliate', 'currency', 'sent', 'fee' ), array_keys( $routes['/reftrail/v1/payouts/(?P<id>[^/]+)/sent'][0]['args'] ) );
 	}
 }

@@ -312,6 +312,8 @@ class WithholdingTest extends Reftrail_Test_Case {
 				'account_name' => null,
 				'transfer_qr'  => $qr,
 				'referrals'    => 1,
+				'bonuses'      => 0,
+				'fee'          => null,
 				'sent_at'      => null,
 			),
 			self::line( $p, 'taxed' ),

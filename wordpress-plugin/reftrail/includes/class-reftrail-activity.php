@@ -2,7 +2,7 @@
 /**
  * The activity log behind `GET /v1/activity`: who created or changed an affiliate (field by field,
  * before and after), issued their portal token, approved or rejected a referral, made a payout or
- * marked a line sent, created or revoked a key. Each entry is written in the transaction of the
+ * marked a line sent, gave or cancelled a bonus, created or revoked a key. Each entry is written in the transaction of the
  * change it records, and only when something changed. The program's settings keep their own
  * history (Reftrail_Program::changes()).
  *
@@ -25,6 +25,8 @@ final class Reftrail_Activity {
 		'referral.rejected',
 		'payout.created',
 		'payout.sent',
+		'bonus.created',
+		'bonus.cancelled',
 		'key.created',
 		'key.revoked',
 	);

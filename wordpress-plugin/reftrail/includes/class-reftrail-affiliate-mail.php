@@ -1,8 +1,9 @@
 <?php
 /**
  * Emails to affiliates, as the Rust server sends them: a new referral that earned a commission
- * (`referral.created`), a payout on its way (`payout.created`) and their application approved
- * (`affiliate.approved`), when the program's `affiliate_emails` lists the event; each affiliate
+ * (`referral.created`), a payout on its way (`payout.created`), their application approved
+ * (`affiliate.approved`) and a bonus given them (`bonus.created`), when the program's
+ * `affiliate_emails` lists the event; each affiliate
  * may turn the first off for themselves (`PATCH /v1/me`). A change of where their payouts go
  * (`payout_details.changed`) is told whatever the program says. And one the server has no
  * counterpart of: the site's administrator hears of each application made through the sign-up
@@ -58,6 +59,7 @@ final class Reftrail_Affiliate_Mail {
 	public static function init() {
 		add_action( 'reftrail_referral_created', array( __CLASS__, 'referral_created' ) );
 		add_action( 'reftrail_payout_created', array( __CLASS__, 'payout_created' ) );
+		add_action( 'reftrail_bonus_created', array( __CLASS__, 'bonus_created' ) );
 		add_action( 'reftrail_affiliate_approved', array( __CLASS__, 'affiliate_approved' ) );
 		add_action( 'reftrail_affiliate_applied', array( __CLASS__, 'affiliate_applied' ) );
 		add_action( 'reftrail_payout_details_changed', array( __CLASS__, 'payout_details_changed' ), 10, 2 );
@@ -105,6 +107,18 @@ final class Reftrail_Affiliate_Mail {
 			);
 			self::queue( 'payout.created', $line['affiliate'], $notice );
 		}
+	}
+
+	/**
+	 * Queues the message about a bonus given to an affiliate.
+	 *
+	 * @param array $bonus The bonus view (Reftrail_Bonuses).
+	 */
+	public static function bonus_created( array $bonus ) {
+		if ( ! self::wanted( 'bonus.created' ) ) {
+			return;
+		}
+		self::queue( 'bonus.created', $bonus['affiliate'], $bonus );
 	}
 
 	/**
@@ -340,6 +354,9 @@ final class Reftrail_Affiliate_Mail {
 		if ( 'affiliate.approved' === $event ) {
 			return self::in_language( $locale, fn() => self::approved_text( $program['name'], $name, $portal ) );
 		}
+		if ( 'bonus.created' === $event && is_array( $p ) && self::has( $p, array( 'amount', 'currency', 'reason' ) ) && is_string( $p['reason'] ) ) {
+			return self::in_language( $locale, fn() => self::bonus_text( $locale, $program['name'], $name, $p, $portal ) );
+		}
 		return null;
 	}
 
@@ -478,6 +495,28 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
+	 * The message about a bonus, in the loaded language: how much, why (the merchant's reason, as
+	 * given), and that the next payout pays it.
+	 *
+	 * @param string $locale  en, vi or th (for the money).
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param array  $b       The bonus view: `amount`, `currency`, `reason`.
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function bonus_text( $locale, $program, $name, array $b, $portal ) {
+		$amount = self::money( $b['amount'], $b['currency'], $locale );
+		/* translators: 1: the program's name, 2: the bonus's amount with its currency, 3: the reason the merchant gave for it. */
+		$what = sprintf( __( '%1$s gave you a bonus of %2$s: %3$s', 'reftrail' ), $program, $amount, (string) $b['reason'] ) . "\n" . __( 'It will be in your next payout.', 'reftrail' ) . "\n";
+		return array(
+			/* translators: 1: the program's name, 2: the bonus's amount with its currency. */
+			'subject' => sprintf( __( '%1$s: a bonus of %2$s for you', 'reftrail' ), $program, $amount ),
+			'body'    => self::body( $program, $name, $what, __( 'Your referrals and earnings', 'reftrail' ), $portal ),
+		);
+	}
+
+	/**
 	 * The message about a payout, in the loaded language: what the affiliate is paid and where,
 	 * the tax withheld from it when some was, and the merchant's note.
 	 *
@@ -491,10 +530,13 @@ final class Reftrail_Affiliate_Mail {
 	private static function payout_text( $locale, $program, $name, array $p, $portal ) {
 		$line   = $p['line'];
 		$amount = self::money( $line['amount'], $line['currency'], $locale );
-		$count  = (int) $line['referrals'];
-		$method = $line['method'] ?? 'paypal';
-		$ending = 'paypal' === $method ? '' : self::last4( $line['account'] );
-		if ( 'vietqr' === $method && 1 === $count ) {
+		$count   = (int) $line['referrals'];
+		$bonuses = (int) ( $line['bonuses'] ?? 0 );
+		$method  = $line['method'] ?? 'paypal';
+		$ending  = 'paypal' === $method ? '' : self::last4( $line['account'] );
+		if ( $bonuses > 0 ) {
+			$what = self::paying_for( $program, $amount, self::settled( $count, $bonuses ), $method, 'paypal' === $method ? $line['paypal_email'] : $ending );
+		} elseif ( 'vietqr' === $method && 1 === $count ) {
 			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a bank account number, such as 2418. */
 			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by bank transfer to your account ending in %3$s.', 'reftrail' ), $program, $amount, $ending );
 		} elseif ( 'vietqr' === $method ) {
@@ -529,6 +571,54 @@ final class Reftrail_Affiliate_Mail {
 			'subject' => sprintf( __( '%1$s: a payout of %2$s is on its way', 'reftrail' ), $program, $amount ),
 			'body'    => self::body( $program, $name, $what, __( 'Your payout history', 'reftrail' ), $portal ),
 		);
+	}
+
+	/**
+	 * What a payout line settles that has bonuses, in the loaded language: "1 bonus",
+	 * "2 referrals and 1 bonus" (the server's words).
+	 *
+	 * @param int $referrals Referrals settled.
+	 * @param int $bonuses   Bonuses settled (1 or more).
+	 * @return string
+	 */
+	private static function settled( $referrals, $bonuses ) {
+		$b = 1 === $bonuses
+			? __( '1 bonus', 'reftrail' )
+			/* translators: %d: a number of bonuses (2 or more). */
+			: sprintf( __( '%d bonuses', 'reftrail' ), $bonuses );
+		if ( 0 === $referrals ) {
+			return $b;
+		}
+		$r = 1 === $referrals
+			? __( '1 referral', 'reftrail' )
+			/* translators: %d: a number of referrals (2 or more). */
+			: sprintf( __( '%d referrals', 'reftrail' ), $referrals );
+		/* translators: 1: a number of referrals, such as "2 referrals", 2: a number of bonuses, such as "1 bonus". */
+		return sprintf( __( '%1$s and %2$s', 'reftrail' ), $r, $b );
+	}
+
+	/**
+	 * The sentence of a payout message that says what the affiliate is paid, for what and where, in
+	 * the loaded language, for a line that settles bonuses.
+	 *
+	 * @param string $program The program's name.
+	 * @param string $amount  The amount with its currency.
+	 * @param string $settled What the line settles (settled()).
+	 * @param string $method  paypal, vietqr or promptpay.
+	 * @param string $to      The PayPal email, or the last 4 characters of the account.
+	 * @return string
+	 */
+	private static function paying_for( $program, $amount, $settled, $method, $to ) {
+		if ( 'vietqr' === $method ) {
+			/* translators: 1: the program's name, 2: the amount, 3: what the payout settles, such as "2 referrals and 1 bonus", 4: the last 4 characters of a bank account number, such as 2418. */
+			return sprintf( __( '%1$s is paying you %2$s for %3$s, by bank transfer to your account ending in %4$s.', 'reftrail' ), $program, $amount, $settled, $to );
+		}
+		if ( 'promptpay' === $method ) {
+			/* translators: 1: the program's name, 2: the amount, 3: what the payout settles, such as "2 referrals and 1 bonus", 4: the last 4 characters of a PromptPay ID (a Thai mobile number, national ID or e-wallet ID), such as 5678. */
+			return sprintf( __( '%1$s is paying you %2$s for %3$s, by PromptPay to your PromptPay ID ending in %4$s.', 'reftrail' ), $program, $amount, $settled, $to );
+		}
+		/* translators: 1: the program's name, 2: the amount, 3: what the payout settles, such as "2 referrals and 1 bonus", 4: a PayPal email address. */
+		return sprintf( __( '%1$s is paying you %2$s for %3$s, to your PayPal account %4$s.', 'reftrail' ), $program, $amount, $settled, $to );
 	}
 
 	/**

@@ -2,7 +2,8 @@
 /**
  * Referrals and their money: the append-only ledger (buckets pending, approved, paid), the
  * referral view of the API, approval, rejection, automatic approval after the hold period,
- * balances and payouts. Rows of the ledger are never updated or deleted.
+ * balances and payouts. Rows of the ledger are never updated or deleted. A bonus's money
+ * (Reftrail_Bonuses) moves in the same ledger under its `bonus_id`.
  *
  * @package Reftrail
  */
@@ -24,29 +25,32 @@ final class Reftrail_Ledger {
 	 * @param string|null $referral  Referral id.
 	 * @param string|null $payout    Payout id.
 	 * @param string      $bucket    pending|approved|paid.
-	 * @param string      $entry     commission|approval|reversal|rejection|payout.
+	 * @param string      $entry     commission|approval|reversal|rejection|payout|bonus|bonus_cancel.
 	 * @param int         $amount    Signed minor units.
 	 * @param string      $currency  Code.
+	 * @param string|null $bonus     Bonus id.
+	 * @return bool Whether the row was written (a zero amount writes none).
 	 */
-	public static function append( $affiliate, $referral, $payout, $bucket, $entry, $amount, $currency ) {
+	public static function append( $affiliate, $referral, $payout, $bucket, $entry, $amount, $currency, $bonus = null ) {
 		global $wpdb;
 		if ( 0 === (int) $amount ) {
-			return;
+			return true;
 		}
-		$wpdb->insert(
+		return false !== $wpdb->insert(
 			Reftrail_Db::table( 'ledger' ),
 			array(
 				'id'           => Reftrail_Db::new_id( 'led' ),
 				'at'           => Reftrail_Db::now(),
 				'affiliate_id' => $affiliate,
 				'referral_id'  => $referral,
+				'bonus_id'     => $bonus,
 				'payout_id'    => $payout,
 				'bucket'       => $bucket,
 				'entry'        => $entry,
 				'amount'       => (int) $amount,
 				'currency'     => $currency,
 			),
-			array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%d', '%s' )
+			array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%s' )
 		);
 	}
 
@@ -522,13 +526,15 @@ final class Reftrail_Ledger {
 	 * A payout line as the API shows it, from its row: PayPal lines have a `paypal_email`; bank
 	 * lines have the affiliate's details as they stood at the payout and, when the line is in the
 	 * currency the method's banking apps read, the QR payload that pays it (the payout id as the
-	 * transfer note); `sent_at`, when the merchant marked its transfer as sent (null: not yet).
-	 * `amount` is what the affiliate is paid (what the QR code pays), `withheld` the tax kept back
-	 * for the tax office, `gross` their sum: what the line settled of the balance.
+	 * transfer note); `sent_at`, when the merchant marked its transfer as sent (null: not yet), and
+	 * `fee`, what that transfer cost the merchant (null: none recorded). `amount` is what the
+	 * affiliate is paid (what the QR code pays), `withheld` the tax kept back for the tax office,
+	 * `gross` their sum: what the line settled of the balance, `referrals` and `bonuses` how many of
+	 * each it settled.
 	 *
 	 * @param array  $row    `affiliate_id`, `currency`, `amount`, `paypal_email`, `referrals`,
-	 *                       `method`, `bank`, `account`, `account_name`, `withheld`, `tax_id`, and
-	 *                       `sent_at` once stored.
+	 *                       `method`, `bank`, `account`, `account_name`, `withheld`, `tax_id`,
+	 *                       `bonuses`, and `sent_at` and `fee` once stored.
 	 * @param string $payout Payout id.
 	 * @return array
 	 */
@@ -559,6 +565,8 @@ final class Reftrail_Ledger {
 				$payout
 			) : null,
 			'referrals'    => (int) $row['referrals'],
+			'bonuses'      => (int) ( $row['bonuses'] ?? 0 ),
+			'fee'          => isset( $row['fee'] ) ? (int) $row['fee'] : null,
 			'sent_at'      => isset( $row['sent_at'] ) ? Reftrail_Db::rfc3339( $row['sent_at'] ) : null,
 		);
 	}
@@ -569,8 +577,10 @@ final class Reftrail_Ledger {
 	 * saved), as the affiliate is paid at this moment. The line settles the whole approved balance
 	 * (its gross, which the minimum payout is compared with); the tax the program's withholding
 	 * rules keep back from it, unless the affiliate is exempt, is left out of what they are paid,
-	 * and their tax id is kept with it. Made by `$by`, it is recorded (`payout.created`, with the
-	 * number of lines) in the same transaction.
+	 * and their tax id is kept with it. The approved balance includes the bonuses not yet paid
+	 * (Reftrail_Bonuses): the line pays them with the commission, marks them paid and counts them
+	 * (`bonuses`) apart from the referrals. Made by `$by`, it is recorded (`payout.created`, with
+	 * the number of lines) in the same transaction.
 	 *
 	 * @param array       $body `currency`, `affiliates`, `note`.
 	 * @param string|null $by   Who makes it, as the activity log names them; null: not recorded.
@@ -625,13 +635,22 @@ final class Reftrail_Ledger {
 								array( '%s', '%d', '%s' )
 							);
 						}
-						$parts = $wpdb->get_results( $wpdb->prepare( "SELECT referral_id, SUM(amount) AS s FROM {$l} WHERE affiliate_id = %s AND currency = %s AND bucket = 'approved' GROUP BY referral_id HAVING SUM(amount) <> 0", $r['affiliate_id'], $r['currency'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+						// One group per referral and per bonus: each is paid, and counted, on its own.
+						$parts     = $wpdb->get_results( $wpdb->prepare( "SELECT referral_id, bonus_id, SUM(amount) AS s FROM {$l} WHERE affiliate_id = %s AND currency = %s AND bucket = 'approved' GROUP BY referral_id, bonus_id HAVING SUM(amount) <> 0", $r['affiliate_id'], $r['currency'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+						$referrals = 0;
+						$bonuses   = 0;
 						foreach ( $parts as $p ) {
-							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'approved', 'payout', -(int) $p['s'], $r['currency'] );
-							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'paid', 'payout', (int) $p['s'], $r['currency'] );
+							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'approved', 'payout', -(int) $p['s'], $r['currency'], $p['bonus_id'] );
+							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'paid', 'payout', (int) $p['s'], $r['currency'], $p['bonus_id'] );
 							if ( null !== $p['referral_id'] ) {
 								$rt = Reftrail_Db::table( 'referrals' );
 								$wpdb->query( $wpdb->prepare( "UPDATE {$rt} SET status = 'paid', payout_id = %s WHERE id = %s AND status = 'approved'", $id, $p['referral_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+								++$referrals;
+							}
+							if ( null !== $p['bonus_id'] ) {
+								$bt = Reftrail_Db::table( 'bonuses' );
+								$wpdb->query( $wpdb->prepare( "UPDATE {$bt} SET status = 'paid', payout_id = %s WHERE id = %s AND status = 'approved'", $id, $p['bonus_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+								++$bonuses;
 							}
 						}
 						$withheld = Reftrail_Withholding::withheld( $rules, $r['currency'], $total, '1' === (string) $r['withholding_exempt'] );
@@ -641,15 +660,16 @@ final class Reftrail_Ledger {
 							'currency'     => $r['currency'],
 							'amount'       => $total - $withheld,
 							'paypal_email' => $bank ? '' : $r['email'],
-							'referrals'    => count( $parts ),
+							'referrals'    => $referrals,
 							'method'       => $bank ? $r['payout_method'] : 'paypal',
 							'bank'         => $bank ? $r['payout_bank'] : null,
 							'account'      => $bank ? $r['payout_account'] : null,
 							'account_name' => $bank ? $r['payout_name'] : null,
 							'withheld'     => $withheld,
 							'tax_id'       => $r['tax_id'],
+							'bonuses'      => $bonuses,
 						);
-						$wpdb->insert( Reftrail_Db::table( 'payout_lines' ), $row, array( '%s', '%s', '%s', '%d', '%s', '%d', '%s', '%s', '%s', '%s', '%d', '%s' ) );
+						$wpdb->insert( Reftrail_Db::table( 'payout_lines' ), $row, array( '%s', '%s', '%s', '%d', '%s', '%d', '%s', '%s', '%s', '%s', '%d', '%s', '%d' ) );
 						$lines[] = self::line_of( $row, $id );
 					}
 					if ( ! $lines ) {
@@ -694,33 +714,44 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * Marks one line's transfer as sent, or not: the merchant's record of the lines paid from their
-	 * banking app (or by PayPal's file); the ledger already holds the lines as paid. `$sent` true
-	 * sets `sent_at` to now unless it is set (the first time is kept); false clears it. Affiliate
-	 * and currency are compared byte for byte. Marked by `$by`, a change of whether the line is
-	 * sent is recorded (`payout.sent`) in the same transaction; marking it again is not.
+	 * Marks one line's transfer as sent, or not, and what it cost: the merchant's record of the
+	 * lines paid from their banking app (or by PayPal's file), and the fees the reports add to the
+	 * channel cost; the ledger already holds the lines as paid. `$sent` true sets `sent_at` to now
+	 * unless it is set (the first time is kept) and the line's fee to `$fee` when one is given (a
+	 * correction when it had one), else keeps it; false clears both. Affiliate and currency are
+	 * compared byte for byte. Marked by `$by`, a change of whether the line is sent or of its fee is
+	 * recorded (`payout.sent`, with the fee as it is now) in the same transaction; marking it again
+	 * the same way is not.
 	 *
 	 * @param string      $id        Payout id.
 	 * @param string      $affiliate The line's affiliate.
 	 * @param string      $currency  The line's currency.
 	 * @param bool        $sent      Sent or not yet.
 	 * @param string|null $by        Who marks it, as the activity log names them; null: not recorded.
+	 * @param int|null    $fee       What the transfer cost, minor units (checked by the caller; only
+	 *                               with `$sent` true); null keeps the line's.
 	 * @return array The payout view.
 	 * @throws Reftrail_Http_Error 404 payout_not_found or payout_line_not_found; 503.
 	 */
-	public static function mark_sent( $id, $affiliate, $currency, $sent, $by = null ) {
+	public static function mark_sent( $id, $affiliate, $currency, $sent, $by = null, $fee = null ) {
 		global $wpdb;
 		return Reftrail_Db::transaction(
-			function () use ( $wpdb, $id, $affiliate, $currency, $sent, $by ) {
+			function () use ( $wpdb, $id, $affiliate, $currency, $sent, $by, $fee ) {
 				$payout = self::payout( $id )['id'];
 				$t      = Reftrail_Db::table( 'payout_lines' );
 				// An UPDATE that changes nothing (marked again) counts no row: the line is looked up first.
-				$line = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, currency, sent_at FROM {$t} WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s FOR UPDATE", $payout, $affiliate, $currency ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				$line = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, currency, sent_at, fee FROM {$t} WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s FOR UPDATE", $payout, $affiliate, $currency ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 				if ( null === $line ) {
 					throw new Reftrail_Http_Error( 404, 'payout_line_not_found', 'this payout has no line for this affiliate and currency' );
 				}
-				$wpdb->query( $wpdb->prepare( "UPDATE {$t} SET sent_at = CASE WHEN %d = 1 THEN COALESCE(sent_at, %d) ELSE NULL END WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s", $sent ? 1 : 0, Reftrail_Db::now(), $payout, $affiliate, $currency ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
-				if ( null !== $by && ( null !== $line['sent_at'] ) !== (bool) $sent ) {
+				$old_fee = null === $line['fee'] ? null : (int) $line['fee'];
+				$new_fee = $sent ? ( null === $fee ? $old_fee : (int) $fee ) : null;
+				// The fee is written as SQL NULL or a bound integer: `%d` alone would make NULL a 0.
+				$ok = $wpdb->query( $wpdb->prepare( "UPDATE {$t} SET sent_at = CASE WHEN %d = 1 THEN COALESCE(sent_at, %d) ELSE NULL END, fee = CASE WHEN %d = 1 THEN %d ELSE NULL END WHERE payout_id = %s AND BINARY affiliate_id = %s AND BINARY currency = %s", $sent ? 1 : 0, Reftrail_Db::now(), null === $new_fee ? 0 : 1, (int) $new_fee, $payout, $affiliate, $currency ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+				if ( false === $ok ) {
+					throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+				}
+				if ( null !== $by && ( ( null !== $line['sent_at'] ) !== (bool) $sent || $old_fee !== $new_fee ) ) {
 					Reftrail_Activity::record(
 						$by,
 						'payout.sent',
@@ -729,6 +760,7 @@ final class Reftrail_Ledger {
 						array(
 							'currency' => $line['currency'],
 							'sent'     => (bool) $sent,
+							'fee'      => $new_fee,
 						)
 					);
 				}

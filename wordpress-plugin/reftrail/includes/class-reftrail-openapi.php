@@ -16,7 +16,8 @@ final class Reftrail_OpenAPI {
 	/**
 	 * The routes: path => method => [summary, security schemes, success status, and optionally
 	 * `['query' => name => [type, description], 'content' => media type of the success,
-	 * 'body' => name => [type, description]]` (a JSON body of exactly those fields, all required)].
+	 * 'body' => name => [type, description, required (default true)]]` (a JSON body of exactly
+	 * those fields)].
 	 *
 	 * @return array
 	 */
@@ -87,12 +88,12 @@ final class Reftrail_OpenAPI {
 			'/v1/balances'                => array( 'get' => array( 'Balances per affiliate and currency', $m, 200 ) ),
 			'/v1/payouts'                 => array(
 				'get'  => array( 'Payouts', $m, 200 ),
-				'post' => array( "Batches approved commissions into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null. gross is what the line settles of the balance, withheld the tax the program's withholding rules keep back from it (0 for an exempt affiliate), amount what the affiliate is paid (gross less withheld: the QR and the PayPal file pay it), tax_id the affiliate's at the payout", $m, 201 ),
+				'post' => array( "Batches approved commissions and bonuses into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null. gross is what the line settles of the balance, withheld the tax the program's withholding rules keep back from it (0 for an exempt affiliate), amount what the affiliate is paid (gross less withheld: the QR and the PayPal file pay it), tax_id the affiliate's at the payout; referrals and bonuses count the referrals and the bonuses it settles (each bonus becomes paid, with the payout's id); fee is null until a transfer fee is recorded (POST /v1/payouts/{id}/sent)", $m, 201 ),
 			),
-			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file (its PayPal lines only). Each line has sent_at: when its transfer was marked as sent (RFC 3339), or null', $m, 200 ) ),
+			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file (its PayPal lines only). Each line has sent_at: when its transfer was marked as sent (RFC 3339), or null; and fee: what the transfer cost the merchant (minor units of the line\'s currency), or null', $m, 200 ) ),
 			'/v1/payouts/{id}/sent'       => array(
 				'post' => array(
-					"Marks one line's transfer as sent, or not: the merchant's record of the lines paid from their banking app (or by PayPal's file); the ledger already holds them as paid. sent: true sets the line's sent_at to now unless it is set (the first time is kept), false clears it. Answers the whole payout; 404 payout_not_found, or payout_line_not_found when the payout has no line for that affiliate and currency",
+					"Marks one line's transfer as sent, or not, and what it cost: the merchant's record of the lines paid from their banking app (or by PayPal's file); the ledger already holds them as paid. sent: true sets the line's sent_at to now unless it is set (the first time is kept), and its fee when one is given (also on a line sent already: a correction; left out, the fee is kept); false clears sent_at and the fee. The fee is an integer of minor units of the line's currency, 0 to 2^53-1, given with sent: true only (else 400 invalid_fee); the reports add it to the channel cost. A change of sent or of the fee is recorded (payout.sent, with the fee). Answers the whole payout; 404 payout_not_found, or payout_line_not_found when the payout has no line for that affiliate and currency",
 					$m,
 					200,
 					array(
@@ -100,10 +101,40 @@ final class Reftrail_OpenAPI {
 							'affiliate' => array( 'string', "The line's affiliate" ),
 							'currency'  => array( 'string', "The line's currency" ),
 							'sent'      => array( 'boolean', 'true: the transfer was sent; false: not yet' ),
+							'fee'       => array( 'integer', "With sent: true, what the transfer cost the merchant, minor units of the line's currency (optional: left out, the line keeps its fee)", false ),
 						),
 					),
 				),
 			),
+			'/v1/bonuses'                 => array(
+				'get'  => array(
+					'Bonuses: money given to affiliates outside any referral, newest first (by created_at, then id): {"bonuses": [{"id", "affiliate", "amount", "currency", "reason", "status" ("approved": payable, paid by the next payout; "paid"; "cancelled"), "payout_id" (the payout that paid it, or null), "created_at", "cancelled_at" (or null), "by" (who gave it, as the activity log names them)}], "total" (how many match the filters, whatever limit and offset)}; 400 invalid_status, invalid_affiliate, invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'affiliate' => array( 'string', "Only this affiliate's" ),
+							'status'    => array( 'string', 'Only approved, paid or cancelled ones; all when absent' ),
+							'limit'     => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset'    => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+				'post' => array(
+					'Gives an approved affiliate a bonus, payable at once (their approved balance; the next payout pays it): {"affiliate", "amount" (minor units, 1 to 2^53-1), "currency", "reason" (what it is for, shown to the affiliate: one line of 1 to 200 bytes, stored without the spaces at its ends)}, all required, no other field; answers the bonus as GET /v1/bonuses lists it, and records bonus.created. An Idempotency-Key header replays the first answer (200) to the same bonus, and is a 409 idempotency_key_reused with another. Errors: 400 invalid_affiliate, invalid_amount, invalid_currency, invalid_reason; 404 affiliate_not_found; 422 affiliate_not_approved',
+					$m,
+					201,
+					array(
+						'body' => array(
+							'affiliate' => array( 'string', 'The id of an approved affiliate' ),
+							'amount'    => array( 'integer', 'Minor units, 1 to 2^53-1' ),
+							'currency'  => array( 'string', 'ISO 4217 code' ),
+							'reason'    => array( 'string', 'What it is for, shown to the affiliate: 1 to 200 bytes, one line' ),
+						),
+					),
+				),
+			),
+			'/v1/bonuses/{id}/cancel'     => array( 'post' => array( 'Cancels a bonus not yet paid: its amount leaves the affiliate\'s approved balance, and bonus.cancelled is recorded; a cancelled one is answered as it is. Answers the bonus; 404 bonus_not_found; 409 invalid_status for a paid bonus', $m, 200 ) ),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
 				'put' => array( 'Replaces the program settings; a change is recorded with who made it (GET /v1/program/changes). withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer)', $m, 200 ),
@@ -123,13 +154,13 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/activity'                => array(
 				'get' => array(
-					'The activity log: who created or changed an affiliate, issued their portal token, approved or rejected a referral, made a payout or marked a line sent, created or revoked a key, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, or "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me), "action" (affiliate.created, affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, payout.created, payout.sent, key.created or key.revoked), "subject" (the id of the affiliate, referral, payout or key), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name; {"reason"} for referral.rejected; {"lines"} for payout.created; {"currency", "sent"} for payout.sent; {"kind"} for a key; {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
+					'The activity log: who created or changed an affiliate, issued their portal token, approved or rejected a referral, made a payout or marked a line sent, gave or cancelled a bonus, created or revoked a key, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, or "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me), "action" (affiliate.created, affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created or key.revoked), "subject" (the id of the affiliate, referral, payout, bonus or key), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name; {"reason"} for referral.rejected; {"lines"} for payout.created; {"currency", "sent", "fee"} for payout.sent; {"amount", "currency", "reason"} for bonus.created; {"kind"} for a key; {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
 					$m,
 					200,
 					array(
 						'query' => array(
 							'affiliate' => array( 'string', 'Only the entries concerning this affiliate' ),
-							'action'    => array( 'string', 'Only this action, or a family of them: affiliate., referral., payout. or key.' ),
+							'action'    => array( 'string', 'Only this action, or a family of them: affiliate., referral., payout., bonus. or key.' ),
 							'limit'     => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
 							'offset'    => array( 'integer', 'Offset' ),
 						),
@@ -162,10 +193,18 @@ final class Reftrail_OpenAPI {
 				'post' => array( 'A new key, shown once', $m, 201 ),
 			),
 			'/v1/keys/{id}'               => array( 'delete' => array( 'Revokes a key', $m, 204 ) ),
-			'/v1/reports/summary'         => array( 'get' => array( 'KPIs of a period, store and incremental revenue, top affiliates', $m, 200 ) ),
+			'/v1/reports/summary'         => array( 'get' => array( 'KPIs of a period, store and incremental revenue, top affiliates. Each money entry (per currency) has commissions, bonuses (given in the period, not cancelled), fees (of the payout lines marked sent in the period) and channel_cost (their sum); roas = revenue_net / channel_cost, roi = (revenue_net - cost_of_goods - channel_cost) / channel_cost', $m, 200 ) ),
 			'/v1/reports/timeseries'      => array( 'get' => array( 'KPIs per day', $m, 200 ) ),
 			'/v1/reports/affiliates'      => array( 'get' => array( 'KPIs per affiliate', $m, 200 ) ),
 			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
+			'/v1/reports/creatives'       => array(
+				'get' => array(
+					'Which creative sells: every creative (active or archived), the most clicked first, then the newest: {"from", "to" (the period in whole UTC days), "rows": [{"creative", "name", "kind", "status", "clicks" (non-bot clicks of the period on its links: the click\'s utm_content is its id, as the portal puts it on each creative\'s link), "leads" and "sales" ({"gross", "net"}: the referrals of the period credited by those clicks; net leaves out reversed and rejected ones), "conversion_rate" (net sales / clicks, or null), "money": [{"currency", "revenue_net" (sales less refunds, rejected ones left out), "commissions" (their net commission)}] (the currencies of its referrals)}]}; 400 invalid_range',
+					$m,
+					200,
+					array( 'query' => $period ),
+				),
+			),
 			'/v1/reports/withholding.csv' => array(
 				'get' => array(
 					"What was paid to each affiliate in each currency by the payouts of a period, and the tax withheld from it, as CSV (affiliate_id, name, tax_id, payee_type, currency, gross, withheld, paid, payouts): one row per affiliate and currency, amounts as decimals in the currency's units, the tax id as the latest payout of the period recorded it, the payee type (person, company or empty) as the affiliate's is now",
@@ -189,11 +228,24 @@ final class Reftrail_OpenAPI {
 				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
 				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it), payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal) and address (their postal address, one line of 1 to 600 bytes, invalid_address; null removes it); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
-			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals", $me, 200 ) ),
+			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals; their money entries show their bonuses, and fees and channel_cost null: roas = revenue_net / (commissions + bonuses)", $me, 200 ) ),
 			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
 			'/v1/me/creatives'            => array(
 				'get' => array(
 					'The active creatives, newest first, for the affiliate to post with their own link: {"creatives": [{"id", "name", "kind", "text", "image_url", "landing_url", "updated_at"}]}; 400 invalid_query',
+					$me,
+					200,
+					array(
+						'query' => array(
+							'limit'  => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset' => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+			),
+			'/v1/me/bonuses'              => array(
+				'get' => array(
+					'The affiliate\'s bonuses that are not cancelled, newest first: {"bonuses": [{"id", "amount", "currency", "reason", "status" ("approved": paid by the next payout, or "paid"), "payout_id", "created_at"}], "total"}; 400 invalid_query',
 					$me,
 					200,
 					array(
@@ -277,7 +329,7 @@ final class Reftrail_OpenAPI {
 							'application/json' => array(
 								'schema' => array(
 									'type'                 => 'object',
-									'required'             => array_keys( $more['body'] ),
+									'required'             => array_keys( array_filter( $more['body'], fn( $p ) => $p[2] ?? true ) ),
 									'additionalProperties' => false,
 									'properties'           => array_map(
 										fn( $p ) => array(

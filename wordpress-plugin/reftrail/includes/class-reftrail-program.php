@@ -30,7 +30,7 @@ final class Reftrail_Program {
 	 * What affiliates may be emailed about (`affiliate_emails`; Reftrail_Affiliate_Mail), all by
 	 * default: a stored program without the field gets them all, one that saved a list keeps it.
 	 */
-	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created', 'affiliate.approved' );
+	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created', 'affiliate.approved', 'bonus.created' );
 
 	/** The settings the history of changes leaves out: the webhook secret is read-only and secret. */
 	const UNRECORDED = array( 'webhook_secret' );
@@ -472,7 +472,7 @@ final class Reftrail_Program {
 			$emails_ok = $emails_ok && in_array( $e, self::AFFILIATE_EMAILS, true ) && ! in_array( $e, array_slice( $p['affiliate_emails'], 0, $i ), true );
 		}
 		if ( ! $emails_ok ) {
-			throw $bad( 'invalid_affiliate_emails', 'affiliate_emails lists each of referral.created, payout.created and affiliate.approved at most once' );
+			throw $bad( 'invalid_affiliate_emails', 'affiliate_emails lists each of referral.created, payout.created, affiliate.approved and bonus.created at most once' );
 		}
 		$rules = (array) $p['withholding'];
 		if ( count( $rules ) > 20 ) {

@@ -5,11 +5,16 @@
  * 100 clicks, cost per sale and lead, ROAS, cost of goods, ROI, contribution margin, reversal
  * rates, store revenue and incremental revenue.
  *
+ * Channel cost: commissions + `bonuses` (given in the period by created_at, not cancelled, paid
+ * or not) + `fees` (of the payout lines marked sent in the period, by sent_at), each counted for
+ * its affiliate, their category and its UTC day; ROAS = net revenue / channel cost.
+ *
  * Cost of goods: the `cost` of the net revenue's sales (rejected ones left out) that carry one,
  * less what their refunds took back; `sales_without_cost` counts the net sales without one.
- * Contribution margin = net revenue − cost of goods − commissions; ROI = that margin /
- * commissions, only when no net sale lacks a cost (otherwise null). An affiliate's own report
- * leaves these merchant figures out (null).
+ * Contribution margin = net revenue − cost of goods − commissions; ROI = (net revenue − cost of
+ * goods − channel cost) / channel cost, only when no net sale lacks a cost (otherwise null). An
+ * affiliate's own report leaves these merchant figures and the fees out (null); its ROAS is net
+ * revenue / (commissions + bonuses), what the affiliate was given.
  *
  * Multi-touch credit (`/affiliates` and `/categories` only, see Reftrail_Credit):
  * `credited_revenue_net` is the net revenue of the period's sales split by the shares the
@@ -93,6 +98,9 @@ final class Reftrail_Reports {
 			'commissions_gross'    => 0,
 			'commissions'          => 0,
 			'lead_commissions'     => 0,
+			'bonuses'              => 0,
+			'fees'                 => 0,
+			'channel_cost'         => 0,
 			'cost_per_sale'        => 0,
 			'cost_per_lead'        => 0,
 			'epc_per_100'          => 0,
@@ -191,6 +199,7 @@ final class Reftrail_Reports {
 			}
 			unset( $m );
 		}
+		self::add_costs_beyond_commission( $out, $group, $from, $to, $affiliate, $key );
 		if ( $credit ) {
 			list( $moved, $assisted ) = Reftrail_Credit::moved( $group, $from, $to );
 			foreach ( $moved as $g => $by_currency ) {
@@ -230,10 +239,11 @@ final class Reftrail_Reports {
 				$m['cost_per_sale']        = self::div_round( $m['commissions'] - $m['lead_commissions'], $m['sales_net'] );
 				$m['cost_per_lead']        = self::div_round( $m['lead_commissions'], $v['leads']['net'] );
 				$m['epc_per_100']          = self::div_round( $m['commissions'] * 100, $v['clicks'] );
-				$m['roas']                 = self::ratio( $m['revenue_net'], $m['commissions'] );
+				$m['channel_cost']         = $m['commissions'] + $m['bonuses'] + $m['fees'];
+				$m['roas']                 = self::ratio( $m['revenue_net'], $m['channel_cost'] );
 				$m['roas_percent']         = null === $m['roas'] ? null : round( $m['roas'] * 100, 2 );
 				$m['contribution_margin']  = $m['revenue_net'] - $m['cost_of_goods'] - $m['commissions'];
-				$m['roi']                  = 0 === $m['sales_without_cost'] ? self::ratio( $m['contribution_margin'], $m['commissions'] ) : null;
+				$m['roi']                  = 0 === $m['sales_without_cost'] ? self::ratio( $m['revenue_net'] - $m['cost_of_goods'] - $m['channel_cost'], $m['channel_cost'] ) : null;
 				$m['roi_percent']          = null === $m['roi'] ? null : round( $m['roi'] * 100, 2 );
 				$m['reversal_rate_amount'] = self::ratio( $m['revenue_gross'] - $m['revenue_net'], $m['revenue_gross'] );
 				$v['money'][ $cur ]        = $m;
@@ -245,6 +255,56 @@ final class Reftrail_Reports {
 		}
 		ksort( $out );
 		return $out;
+	}
+
+	/**
+	 * Adds to `$out` the channel's costs beyond commission, per group and currency: the bonuses
+	 * given in the period and not cancelled (by created_at) and the fees of the payout lines marked
+	 * sent in it (by sent_at), each for its affiliate. A currency with nothing but these still gets
+	 * its money entry.
+	 *
+	 * @param array    $out       Key => KPIs, as aggregate() builds them.
+	 * @param string   $group     `all`, `day`, `affiliate` or `category`.
+	 * @param int      $from      From.
+	 * @param int      $to        To.
+	 * @param string   $affiliate Only this affiliate ('' for all).
+	 * @param callable $key       The group key of a row's `k`.
+	 */
+	private static function add_costs_beyond_commission( array &$out, $group, $from, $to, $affiliate, callable $key ) {
+		global $wpdb;
+		$aff = Reftrail_Db::table( 'affiliates' );
+		// [money field, table, the time it counts at, which rows count, what they cost].
+		$costs = array(
+			array( 'bonuses', Reftrail_Db::table( 'bonuses' ), 'created_at', "x.status <> 'cancelled'", 'x.amount' ),
+			array( 'fees', Reftrail_Db::table( 'payout_lines' ), 'sent_at', 'x.fee IS NOT NULL', 'x.fee' ),
+		);
+		foreach ( $costs as list( $field, $table, $at, $which, $sum ) ) {
+			switch ( $group ) {
+				case 'day':
+					$g = "FLOOR(x.{$at} / 86400)";
+					break;
+				case 'affiliate':
+					$g = 'x.affiliate_id';
+					break;
+				case 'category':
+					$g = 'a.category';
+					break;
+				default:
+					$g = "''";
+			}
+			$join = 'category' === $group ? " JOIN {$aff} a ON a.id = x.affiliate_id" : '';
+			$sql  = "SELECT {$g} AS k, x.currency, SUM({$sum}) AS s FROM {$table} x{$join}
+				WHERE {$which} AND x.{$at} >= %d AND x.{$at} < %d AND (%s = '' OR x.affiliate_id = %s) GROUP BY {$g}, x.currency";
+			foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $affiliate, $affiliate ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table and column names are ours; every value is bound.
+				$k         = $key( $r['k'] );
+				$out[ $k ] = $out[ $k ] ?? self::empty_kpis( $k );
+				$cur       = $r['currency'];
+				if ( ! isset( $out[ $k ]['money'][ $cur ] ) ) {
+					$out[ $k ]['money'][ $cur ] = self::empty_money( $cur );
+				}
+				$out[ $k ]['money'][ $cur ][ $field ] += (int) $r['s'];
+			}
+		}
 	}
 
 	/**
@@ -419,6 +479,111 @@ final class Reftrail_Reports {
 	}
 
 	/**
+	 * The SQL of the creative id a stored click campaign names in `utm_content`, as a binary
+	 * string (grouped and compared byte for byte, as ids are). The campaign is the JSON that
+	 * Reftrail_Tracking::click() wrote of the click's tags: `"utm_content":"` can only be that key
+	 * there (a quote inside a value is escaped), and a creative id needs no escaping, so the text up
+	 * to the next quote is the value whenever it can be a creative's id.
+	 *
+	 * @param string $campaign The campaign column.
+	 * @return string
+	 */
+	private static function utm_content_sql( $campaign ) {
+		return "BINARY SUBSTRING_INDEX(SUBSTRING_INDEX({$campaign}, '\"utm_content\":\"', -1), '\"', 1)";
+	}
+
+	/**
+	 * Which creative sells (`GET /v1/reports/creatives`): for every creative, active or archived,
+	 * the non-bot clicks of `[$from, $to)` on its links (a click belongs to the creative its
+	 * campaign's `utm_content` names, which the portal puts on each creative's link), the leads and
+	 * sales of the period credited by those clicks (gross, and net of reversed and rejected ones),
+	 * net sales / clicks, and per currency the sales' revenue net of refunds (rejected sales left
+	 * out) and the referrals' net commission. The period is widened to whole UTC days, as the
+	 * server's; the most clicked first, then the newest.
+	 *
+	 * @param int $from From (Reftrail_Input::range()).
+	 * @param int $to   To.
+	 * @return array `from`, `to`, `rows`.
+	 */
+	public static function creatives( $from, $to ) {
+		global $wpdb;
+		$from  = intdiv( $from, Reftrail_Db::DAY ) * Reftrail_Db::DAY;
+		$to    = intdiv( $to + Reftrail_Db::DAY - 1, Reftrail_Db::DAY ) * Reftrail_Db::DAY;
+		$rows  = array();
+		$ct    = Reftrail_Db::table( 'creatives' );
+		$like  = '%' . $wpdb->esc_like( '"utm_content":"' ) . '%';
+		$empty = array(
+			'gross' => 0,
+			'net'   => 0,
+		);
+		foreach ( $wpdb->get_results( "SELECT id, name, kind, status FROM {$ct} ORDER BY created_at DESC, BINARY id DESC", ARRAY_A ) as $c ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+			$rows[ $c['id'] ] = array(
+				'creative'        => $c['id'],
+				'name'            => $c['name'],
+				'kind'            => $c['kind'],
+				'status'          => $c['status'],
+				'clicks'          => 0,
+				'leads'           => $empty,
+				'sales'           => $empty,
+				'conversion_rate' => null,
+				'money'           => array(),
+			);
+		}
+		$k      = self::utm_content_sql( 'c.campaign' );
+		$clicks = Reftrail_Db::table( 'clicks' );
+		$sql    = "SELECT {$k} AS creative, COUNT(*) AS n FROM {$clicks} c WHERE c.at >= %d AND c.at < %d AND c.is_bot = 0 AND c.campaign LIKE %s GROUP BY creative";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $like ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names and the expression are ours; every value is bound.
+			if ( isset( $rows[ $r['creative'] ] ) ) {
+				$rows[ $r['creative'] ]['clicks'] += (int) $r['n'];
+			}
+		}
+		$rt  = Reftrail_Db::table( 'referrals' );
+		$ot  = Reftrail_Db::table( 'orders' );
+		$lt  = Reftrail_Db::table( 'leads' );
+		$ft  = Reftrail_Db::table( 'refunds' );
+		$gt  = Reftrail_Db::table( 'ledger' );
+		$sql = "SELECT {$k} AS creative, r.kind, r.status, r.currency, COUNT(*) AS n,
+			SUM(CASE WHEN r.kind = 'sale' AND r.status <> 'rejected' THEN r.amount - COALESCE((SELECT SUM(f.amount) FROM {$ft} f WHERE f.order_ref = r.source_id), 0) ELSE 0 END) AS revenue_net,
+			SUM(COALESCE((SELECT SUM(g.amount) FROM {$gt} g WHERE g.referral_id = r.id), 0)) AS commissions
+			FROM {$rt} r LEFT JOIN {$ot} o ON o.id = r.source_id LEFT JOIN {$lt} l ON l.id = r.source_id JOIN {$clicks} c ON c.id = COALESCE(o.click_id, l.click_id)
+			WHERE r.at >= %d AND r.at < %d AND c.campaign LIKE %s GROUP BY creative, r.kind, r.status, r.currency";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $like ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- as above.
+			if ( ! isset( $rows[ $r['creative'] ] ) ) {
+				continue;
+			}
+			$row    = &$rows[ $r['creative'] ];
+			$counts = 'sale' === $r['kind'] ? 'sales' : 'leads';
+			$row[ $counts ]['gross'] += (int) $r['n'];
+			if ( ! in_array( $r['status'], array( 'reversed', 'rejected' ), true ) ) {
+				$row[ $counts ]['net'] += (int) $r['n'];
+			}
+			$cur                  = $r['currency'];
+			$row['money'][ $cur ] = $row['money'][ $cur ] ?? array(
+				'currency'    => $cur,
+				'revenue_net' => 0,
+				'commissions' => 0,
+			);
+			$row['money'][ $cur ]['revenue_net'] += (int) $r['revenue_net'];
+			$row['money'][ $cur ]['commissions'] += (int) $r['commissions'];
+			unset( $row );
+		}
+		foreach ( $rows as $id => $row ) {
+			ksort( $row['money'], SORT_STRING );
+			$row['money']           = array_values( $row['money'] );
+			$row['conversion_rate'] = self::ratio( $row['sales']['net'], $row['clicks'] );
+			$rows[ $id ]            = $row;
+		}
+		$rows = array_values( $rows );
+		// usort is stable: equal clicks keep the newest creative first.
+		usort( $rows, fn( $a, $b ) => $b['clicks'] <=> $a['clicks'] );
+		return array(
+			'from' => Reftrail_Db::rfc3339( $from ),
+			'to'   => Reftrail_Db::rfc3339( $to ),
+			'rows' => $rows,
+		);
+	}
+
+	/**
 	 * One affiliate's KPIs.
 	 *
 	 * @param string $affiliate Affiliate.
@@ -434,11 +599,15 @@ final class Reftrail_Reports {
 			return $k;
 		}
 		$k = reset( $all );
-		// The merchant's cost figures are not the affiliate's to see.
+		// The merchant's cost figures are not the affiliate's to see; their ROAS counts what they
+		// were given (commissions and bonuses), not what the merchant's transfers cost.
 		foreach ( $k['money'] as $i => $m ) {
-			foreach ( array( 'cost_of_goods', 'sales_without_cost', 'roi', 'roi_percent', 'contribution_margin' ) as $field ) {
+			foreach ( array( 'fees', 'channel_cost', 'cost_of_goods', 'sales_without_cost', 'roi', 'roi_percent', 'contribution_margin' ) as $field ) {
 				$k['money'][ $i ][ $field ] = null;
 			}
+			$roas                            = self::ratio( $m['revenue_net'], $m['commissions'] + $m['bonuses'] );
+			$k['money'][ $i ]['roas']         = $roas;
+			$k['money'][ $i ]['roas_percent'] = null === $roas ? null : round( $roas * 100, 2 );
 		}
 		return $k;
 	}

@@ -24,6 +24,23 @@ final class Reftrail_REST {
 		add_filter( 'rest_pre_serve_request', array( __CLASS__, 'serve_text' ), 10, 4 );
 		add_filter( 'rest_pre_serve_request', array( __CLASS__, 'restrict_cors' ), 20, 4 );
 		add_filter( 'rest_pre_dispatch', array( __CLASS__, 'preflight' ), 10, 3 );
+		add_filter( 'rest_json_encode_options', array( __CLASS__, 'json_options' ), 10, 2 );
+	}
+
+	/**
+	 * The reports' ratios keep their fraction when it is zero (a ROAS of 0 is `0.0`, 6 is `6.0`),
+	 * as the server writes them: a JSON reader comparing numbers strictly tells `0` from `0.0`.
+	 *
+	 * @param int             $options JSON encoding options.
+	 * @param WP_REST_Request $request Request.
+	 * @return int
+	 */
+	public static function json_options( $options, $request ) {
+		$route = (string) $request->get_route();
+		if ( 0 === strpos( $route, '/reftrail/v1/reports/' ) || 0 === strpos( $route, '/reftrail/v1/me/report' ) ) {
+			$options |= JSON_PRESERVE_ZERO_FRACTION;
+		}
+		return $options;
 	}
 
 	/**
@@ -42,6 +59,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Payouts_Controller(),
 			new Reftrail_REST_Program_Controller(),
 			new Reftrail_REST_Creatives_Controller(),
+			new Reftrail_REST_Bonuses_Controller(),
 			new Reftrail_REST_Activity_Controller(),
 			new Reftrail_REST_Reports_Controller(),
 			new Reftrail_REST_Me_Controller(),
@@ -144,7 +162,7 @@ final class Reftrail_REST {
 	}
 
 	/** The routes browsers call from the shop's pages (CORS applies). */
-	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report' );
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/bonuses' );
 
 	/**
 	 * Answers a CORS preflight of a browser route: 204 with the CORS headers for an allowed

@@ -28,9 +28,11 @@ final class Reftrail_Schema {
 	 * affiliate's postal address, which withholding tax certificates name; 16: the history of the
 	 * program's settings, `GET /v1/program/changes`; 17: creatives, the text links and banners
 	 * affiliates post, `/v1/creatives`; 18: the activity log, `GET /v1/activity`; 19: an
-	 * affiliate's payee type, person or company, which names the withholding form).
+	 * affiliate's payee type, person or company, which names the withholding form; 20: bonuses, money
+	 * given outside any referral and paid by the next payout, their `bonus_id` in the ledger, and
+	 * each payout line's count of them and the fee its transfer cost).
 	 */
-	const VERSION = 19;
+	const VERSION = 20;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -42,7 +44,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -240,6 +242,7 @@ final class Reftrail_Schema {
   at bigint(20) NOT NULL,
   affiliate_id varchar(64) NOT NULL,
   referral_id varchar(40) DEFAULT NULL,
+  bonus_id varchar(40) DEFAULT NULL,
   payout_id varchar(40) DEFAULT NULL,
   bucket varchar(10) NOT NULL,
   entry varchar(12) NOT NULL,
@@ -247,7 +250,8 @@ final class Reftrail_Schema {
   currency char(3) NOT NULL,
   PRIMARY KEY  (id),
   KEY affiliate (affiliate_id,currency,bucket),
-  KEY referral_id (referral_id)
+  KEY referral_id (referral_id),
+  KEY bonus_id (bonus_id)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('payouts')} (
   id varchar(40) NOT NULL,
@@ -262,6 +266,8 @@ final class Reftrail_Schema {
 		// `amount` is what the affiliate received: `withheld` (the tax kept back under the program's
 		// withholding rules) was paid to the tax office in their name, and `amount + withheld` is
 		// what the line settled of their balance; `tax_id` is theirs as it stood at the payout.
+		// `referrals` and `bonuses` count what the line settles; `fee` is what its transfer cost the
+		// merchant, in the line's currency, recorded when marked sent (NULL: none recorded).
 		$sql[] = "CREATE TABLE {$t('payout_lines')} (
   payout_id varchar(40) NOT NULL,
   affiliate_id varchar(64) NOT NULL,
@@ -276,7 +282,10 @@ final class Reftrail_Schema {
   sent_at bigint(20) DEFAULT NULL,
   withheld bigint(20) NOT NULL DEFAULT 0,
   tax_id varchar(20) DEFAULT NULL,
-  PRIMARY KEY  (payout_id,affiliate_id,currency)
+  bonuses bigint(20) NOT NULL DEFAULT 0,
+  fee bigint(20) DEFAULT NULL,
+  PRIMARY KEY  (payout_id,affiliate_id,currency),
+  KEY sent_at (sent_at)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('idempotency')} (
   scope varchar(20) NOT NULL,
@@ -371,6 +380,24 @@ final class Reftrail_Schema {
   UNIQUE KEY id (id),
   KEY newest (at,seq),
   KEY affiliate (affiliate_id,at,seq)
+) $c;";
+		// Money the merchant gives an affiliate outside any referral (Reftrail_Bonuses): payable at
+		// once, its ledger rows carry its id in `bonus_id`; `status` approved, paid (`payout_id` the
+		// payout that paid it) or cancelled; `by_whom` as the activity log names who gave it.
+		$sql[] = "CREATE TABLE {$t('bonuses')} (
+  id varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  amount bigint(20) NOT NULL,
+  currency char(3) NOT NULL,
+  reason varchar(200) NOT NULL,
+  status varchar(10) NOT NULL,
+  payout_id varchar(40) DEFAULT NULL,
+  by_whom varchar(100) NOT NULL,
+  created_at bigint(20) NOT NULL,
+  cancelled_at bigint(20) DEFAULT NULL,
+  PRIMARY KEY  (id),
+  KEY affiliate_created (affiliate_id,created_at),
+  KEY created_at (created_at)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

@@ -465,10 +465,11 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * The body of `POST /v1/payouts/{id}/sent`, described for the REST index. All three fields are
-	 * required and no other is accepted; mark_sent() checks them after the caller, as the server
-	 * does, so a refused caller is a 401 or 403 and a bad body a 400 `invalid_body` (WordPress's
-	 * own argument checks would come first and answer another code).
+	 * The body of `POST /v1/payouts/{id}/sent`, described for the REST index. affiliate, currency
+	 * and sent are required, fee is optional, and no other field is accepted; mark_sent() checks
+	 * them after the caller, as the server does, so a refused caller is a 401 or 403 and a bad body
+	 * a 400 `invalid_body` or `invalid_fee` (WordPress's own argument checks would come first and
+	 * answer another code).
 	 *
 	 * @return array
 	 */
@@ -483,6 +484,7 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 			'affiliate' => $arg( 'string', __( "The line's affiliate (required).", 'reftrail' ) ),
 			'currency'  => $arg( 'string', __( "The line's currency (required).", 'reftrail' ) ),
 			'sent'      => $arg( 'boolean', __( 'true: the transfer was sent (the first time marked is kept); false: not yet (required).', 'reftrail' ) ),
+			'fee'       => $arg( 'integer', __( "With sent true: what the transfer cost, in minor units of the line's currency (replaces the line's fee; left out, the fee is kept). Marking it not sent clears the fee.", 'reftrail' ) ),
 		);
 	}
 
@@ -545,8 +547,8 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * Marks one line's transfer as sent, or not (`{"affiliate", "currency", "sent"}`); answers the
-	 * whole payout, as `GET /v1/payouts/{id}` does.
+	 * Marks one line's transfer as sent, or not, and what it cost (`{"affiliate", "currency",
+	 * "sent", "fee"?}`); answers the whole payout, as `GET /v1/payouts/{id}` does.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -555,7 +557,7 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 		return $this->run(
 			function () use ( $request ) {
 				$body = self::body( $request );
-				Reftrail_Input::known( $body, array( 'affiliate', 'currency', 'sent' ) );
+				Reftrail_Input::known( $body, array( 'affiliate', 'currency', 'sent', 'fee' ) );
 				foreach ( array( 'affiliate', 'currency', 'sent' ) as $k ) {
 					if ( ! isset( $body[ $k ] ) ) {
 						throw Reftrail_Http_Error::bad( 'invalid_body', sprintf( 'missing field `%s`', $k ) );
@@ -569,7 +571,12 @@ class Reftrail_REST_Payouts_Controller extends Reftrail_REST_Controller {
 						'sent'      => 'bool',
 					)
 				);
-				return Reftrail_Ledger::mark_sent( (string) $request['id'], $body['affiliate'], $body['currency'], $body['sent'], self::actor( $request ) );
+				// A null fee is no fee, as the server reads it: the line keeps its own.
+				$fee = $body['fee'] ?? null;
+				if ( null !== $fee && ( ! Reftrail_Input::amount( $fee ) || ! $body['sent'] ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_fee', 'fee must be a whole number of minor units, 0 or more, given with sent: true' );
+				}
+				return Reftrail_Ledger::mark_sent( (string) $request['id'], $body['affiliate'], $body['currency'], $body['sent'], self::actor( $request ), $fee );
 			}
 		);
 	}
@@ -691,7 +698,7 @@ class Reftrail_REST_Program_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/reports/{summary,timeseries,affiliates,categories}`.
+ * `GET /v1/reports/{summary,timeseries,affiliates,categories,creatives}`.
  */
 class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 
@@ -724,6 +731,24 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 				)
 			);
 		}
+		register_rest_route(
+			$this->namespace,
+			'/reports/creatives',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => function ( $request ) {
+						return $this->run(
+							function () use ( $request ) {
+								list( $from, $to ) = self::period( $request );
+								return Reftrail_Reports::creatives( $from, $to );
+							}
+						);
+					},
+					'permission_callback' => array( $this, 'merchant_permissions_check' ),
+				),
+			)
+		);
 	}
 }
 
