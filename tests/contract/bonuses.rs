@@ -27,16 +27,7 @@ async fn bonuses(query: &str) -> Value {
 }
 
 async fn approved(a: &str, currency: &str) -> i64 {
-    let r = req("GET", &format!("/v1/balances?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    r.status(200);
-    r.json["balances"]
-        .as_array()
-        .and_then(|b| b.iter().find(|x| x["currency"] == currency))
-        .and_then(|x| x["approved"].as_i64())
-        .unwrap_or(0)
+    balance(a, currency).await["approved"].as_i64().unwrap_or(0)
 }
 
 async fn activity_of(a: &str, action: &str) -> Vec<Value> {
@@ -49,13 +40,6 @@ async fn activity_of(a: &str, action: &str) -> Vec<Value> {
     .await;
     r.status(200);
     r.json["activity"].as_array().expect("activity").clone()
-}
-
-fn money<'a>(row: &'a Value, currency: &str) -> &'a Value {
-    row["money"]
-        .as_array()
-        .and_then(|m| m.iter().find(|x| x["currency"] == currency))
-        .unwrap_or(&Value::Null)
 }
 
 #[tokio::test]

@@ -496,3 +496,24 @@ pub fn now_rfc3339(offset_secs: i64) -> String {
         + offset_secs;
     reftrail::time::rfc3339(t as u64)
 }
+
+/// The balance of `a` in `currency` (`{}` when it has none).
+pub async fn balance(a: &str, currency: &str) -> Value {
+    let r = req("GET", &format!("/v1/balances?affiliate={a}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    r.json["balances"]
+        .as_array()
+        .and_then(|b| b.iter().find(|x| x["currency"] == currency).cloned())
+        .unwrap_or(json!({}))
+}
+
+/// The money entry of a report row (or `kpis`) in `currency`; null when it has none.
+pub fn money<'a>(row: &'a Value, currency: &str) -> &'a Value {
+    row["money"]
+        .as_array()
+        .and_then(|m| m.iter().find(|x| x["currency"] == currency))
+        .unwrap_or(&Value::Null)
+}

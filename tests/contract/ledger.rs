@@ -3,18 +3,6 @@
 use crate::harness::*;
 use serde_json::{json, Value};
 
-async fn balance(a: &str, currency: &str) -> Value {
-    let r = req("GET", &format!("/v1/balances?affiliate={a}"))
-        .sk()
-        .send()
-        .await;
-    r.status(200);
-    r.json["balances"]
-        .as_array()
-        .and_then(|b| b.iter().find(|x| x["currency"] == currency).cloned())
-        .unwrap_or(json!({}))
-}
-
 #[tokio::test]
 async fn partial_refunds_reverse_in_proportion_and_add_up() {
     let (a, _) = affiliate(json!({})).await;

@@ -3,13 +3,6 @@
 use crate::harness::*;
 use serde_json::{json, Value};
 
-fn money<'a>(row: &'a Value, currency: &str) -> &'a Value {
-    row["money"]
-        .as_array()
-        .and_then(|m| m.iter().find(|x| x["currency"] == currency))
-        .unwrap_or(&Value::Null)
-}
-
 #[tokio::test]
 async fn kpis_of_one_affiliate_are_exact() {
     let category_probe = uid("k");
