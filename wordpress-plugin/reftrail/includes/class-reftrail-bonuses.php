@@ -263,16 +263,9 @@ final class Reftrail_Bonuses {
 		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$t} WHERE {$where} ORDER BY created_at DESC, BINARY id DESC LIMIT %d OFFSET %d", $affiliate, $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name and the conditions are ours; every value is bound.
 		$total = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$t} WHERE {$where}", $affiliate, $affiliate ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- as above.
 		return array(
+			// The merchant's view without their bookkeeping.
 			'bonuses' => array_map(
-				fn( $row ) => array(
-					'id'         => $row['id'],
-					'amount'     => (int) $row['amount'],
-					'currency'   => $row['currency'],
-					'reason'     => $row['reason'],
-					'status'     => $row['status'],
-					'payout_id'  => $row['payout_id'],
-					'created_at' => Reftrail_Db::rfc3339( $row['created_at'] ),
-				),
+				fn( $row ) => array_diff_key( self::view( $row ), array_flip( array( 'affiliate', 'cancelled_at', 'by' ) ) ),
 				$rows
 			),
 			'total'   => $total,
