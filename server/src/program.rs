@@ -172,17 +172,19 @@ pub struct Webhook {
     /// Where to POST (http or https).
     pub url: String,
     /// Events to send; empty for all (`referral.created`, `referral.approved`,
-    /// `referral.reversed`, `payout.created`).
+    /// `referral.reversed`, `payout.created`, `bonus.created`, `bonus.cancelled`).
     #[serde(default)]
     pub events: Vec<String>,
 }
 
 /// The webhook events.
-pub const WEBHOOK_EVENTS: [&str; 4] = [
+pub const WEBHOOK_EVENTS: [&str; 6] = [
     "referral.created",
     "referral.approved",
     "referral.reversed",
     "payout.created",
+    "bonus.created",
+    "bonus.cancelled",
 ];
 
 impl Default for Program {

@@ -1,4 +1,5 @@
-//! Webhooks: `referral.created`, `referral.approved`, `referral.reversed`, `payout.created`.
+//! Webhooks: `referral.created`, `referral.approved`, `referral.reversed`, `payout.created`,
+//! `bonus.created`, `bonus.cancelled`.
 //!
 //! An event is written to the `outbox` table in the same transaction as the change it reports,
 //! one row per subscribed endpoint, so it is sent if and only if the change happened. A worker

@@ -134,6 +134,70 @@ async fn events_are_signed_delivered_and_retried() {
     assert_signed(sig, body, &secret);
 }
 
+#[tokio::test]
+async fn a_bonus_given_and_cancelled_is_told_to_the_endpoints_that_want_it() {
+    let inbox = Inbox::default();
+    let receiver = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let (state, secret, _) = program_with_hook(&format!("http://{addr}/hook")).await;
+    let (_, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
+    program["webhooks"] = json!([{"url": format!("http://{addr}/hook"), "events": ["bonus.created", "bonus.cancelled"]}]);
+    let (s, body) = call(&state, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    sqlx::query("DELETE FROM outbox")
+        .execute(&state.db.pool)
+        .await
+        .expect("the sale's event is not this test's");
+
+    let bonus =
+        json!({"affiliate": "alice", "amount": 2_500, "currency": "USD", "reason": "Launch week"});
+    let (s, given) = call(&state, "POST", "/v1/bonuses", bonus).await;
+    assert_eq!(s, StatusCode::CREATED, "{given}");
+    let id = given["id"].as_str().expect("id").to_owned();
+    let (s, cancelled) = call(
+        &state,
+        "POST",
+        &format!("/v1/bonuses/{id}/cancel"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{cancelled}");
+
+    let client = reqwest::Client::new();
+    assert_eq!(round(&state, &client).await, 2);
+    let got = inbox.got.lock().expect("lock").clone();
+    let events: Vec<Value> = got
+        .iter()
+        .map(|(sig, body)| {
+            assert_signed(sig, body, &secret);
+            serde_json::from_str(body).expect("json")
+        })
+        .collect();
+    let mut kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["bonus.cancelled", "bonus.created"]);
+    for e in &events {
+        assert_eq!(e["data"]["id"], id.as_str());
+        assert_eq!(e["data"]["amount"], 2_500);
+    }
+    let created = events
+        .iter()
+        .find(|e| e["type"] == "bonus.created")
+        .expect("created");
+    assert_eq!(created["data"], given);
+    let gone = events
+        .iter()
+        .find(|e| e["type"] == "bonus.cancelled")
+        .expect("cancelled");
+    assert_eq!(gone["data"], cancelled);
+}
+
 /// A test CA and a certificate it signed for 127.0.0.1: (CA PEM, leaf DER, leaf key DER).
 fn test_pki() -> (String, Vec<u8>, Vec<u8>) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};

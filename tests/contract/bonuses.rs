@@ -117,6 +117,21 @@ async fn a_bonus_is_payable_at_once_and_paid_by_the_next_payout() {
     assert_eq!(list["bonuses"][0]["status"], "paid");
     assert_eq!(list["bonuses"][0]["payout_id"], payout.as_str());
     assert_eq!(approved(&a, "VND").await, 0);
+    // The affiliate's payout history counts it too.
+    let mine = req("GET", "/v1/me/payouts")
+        .who(As::Bearer(token.clone()))
+        .send()
+        .await;
+    mine.status(200);
+    assert_eq!(
+        (
+            &mine.json["payouts"][0]["referrals"],
+            &mine.json["payouts"][0]["bonuses"]
+        ),
+        (&json!(1), &json!(1)),
+        "{}",
+        mine.text
+    );
 
     // Paid money stays paid.
     cancel(&id).await.error(409, "invalid_status");
@@ -451,4 +466,52 @@ async fn reports_count_bonuses_and_fees_in_the_channel_cost() {
     assert_eq!(m["fees"], Value::Null);
     assert_eq!(m["channel_cost"], Value::Null);
     assert_eq!(m["roas"], 6.666667, "revenue / (commissions + bonuses)");
+}
+
+#[tokio::test]
+async fn a_cancel_racing_a_payout_leaves_the_money_whole() {
+    // Several rounds of one bonus, cancelled while a payout runs: either the payout paid it
+    // (and the cancel says so) or the cancel took it back (and no payout paid it); never both,
+    // never neither, and the balance always adds up.
+    for round in 0..4 {
+        let (a, _) = affiliate(json!({})).await;
+        let r = give(&json!({"affiliate": a, "amount": 40_000, "currency": "VND",
+            "reason": format!("Round {round}")}))
+        .await;
+        r.status(201);
+        let id = r.json["id"].as_str().expect("id").to_owned();
+        let payout = {
+            let a = a.clone();
+            tokio::spawn(async move {
+                req("POST", "/v1/payouts")
+                    .sk()
+                    .json(&json!({"affiliates": [a]}))
+                    .send()
+                    .await
+            })
+        };
+        let cancelled = {
+            let id = id.clone();
+            tokio::spawn(async move { cancel(&id).await })
+        };
+        let (payout, cancelled) = (
+            payout.await.expect("payout task"),
+            cancelled.await.expect("cancel task"),
+        );
+        let b = balance(&a, "VND").await;
+        let list = bonuses(&format!("affiliate={a}")).await;
+        let status = list["bonuses"][0]["status"].clone();
+        if payout.status == 201 {
+            assert_eq!(payout_line(&payout.json, &a, "VND")["amount"], 40_000);
+            cancelled.error(409, "invalid_status");
+            assert_eq!(status, "paid");
+            assert_eq!((&b["approved"], &b["paid"]), (&json!(0), &json!(40_000)));
+        } else {
+            payout.error(422, "nothing_to_pay");
+            cancelled.status(200);
+            assert_eq!(status, "cancelled");
+            assert_eq!(b["paid"].as_i64().unwrap_or(0), 0, "{b}");
+            assert_eq!(b["approved"].as_i64().unwrap_or(0), 0, "{b}");
+        }
+    }
 }

@@ -102,10 +102,11 @@ test('a bonus given and another cancelled in the dashboard; the affiliate sees t
   assert.equal(await page.inputValue(`${line} input[data-action="fee"]`), '3300');
   assert.equal((await api(stack, 'GET', `/v1/bonuses?affiliate=${id}&status=paid`)).bonuses[0].payout_id, payout.id);
 
-  // The portal says it was paid.
+  // The portal says it was paid, and its payout history counts the bonus.
   await portal.reload();
   await portal.waitForSelector('#my-bonuses');
   assert.match(await portal.textContent('#my-bonuses tbody tr'), /Paid/);
+  assert.match(await portal.textContent(`#payout-history tr[data-id="${payout.id}"]`), /0 · bonuses 1/);
 
   // The overview: channel cost = commissions + bonuses + fees, as the API sums them.
   await page.goto(`${stack.base}/dashboard/?lang=en#/`);

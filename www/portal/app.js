@@ -340,7 +340,7 @@ async function render() {
                         h('span', {}, money(p.amount, p.currency), h('small', { class: 'hint tax-withheld' }, t('portal.tax_withheld', { withheld: money(p.withheld, p.currency), gross: money(p.gross, p.currency) })))
                       : money(p.amount, p.currency),
                   ),
-                  h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals)),
+                  h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals), p.bonuses ? h('small', { class: 'hint payout-bonuses' }, ` · ${t('portal.payout_bonuses', { n: num(p.bonuses) })}`) : null),
                   h('td', { 'data-label': cols[3] }, h('code', {}, p.id), p.note ? ` · ${p.note}` : null),
                   h('td', { 'data-label': cols[4] }, p.paypal_email ?? [t(`dash.method_${p.method}`), ' · ', h('code', {}, p.account)]),
                   // The merchant ticks the transfer off once sent; until then it is on its way.

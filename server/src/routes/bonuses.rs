@@ -298,6 +298,7 @@ pub async fn bonuses_create(
     let bonus = load(&mut tx, &id).await?;
     ledger::append(&mut tx, entry(&bonus, "bonus", bonus.amount)).await?;
     crate::affiliate_mail::bonus_created(&mut tx, &state, &program, &bonus).await?;
+    crate::webhooks::enqueue(&mut tx, &program, "bonus.created", &bonus).await?;
     let details =
         json!({"amount": bonus.amount, "currency": bonus.currency, "reason": bonus.reason});
     let affiliate = Some(bonus.affiliate.as_str());
@@ -383,6 +384,7 @@ pub async fn bonuses_cancel(
     Merchant(via): Merchant,
     Path(id): Path<String>,
 ) -> Result<Json<Bonus>, AppError> {
+    let program = state.program().await?;
     let mut tx = state.db.begin_write().await?;
     ledger::lock(&state.db, &mut tx, "payouts").await?;
     let before = load(&mut tx, &id).await?;
@@ -413,6 +415,7 @@ pub async fn bonuses_cancel(
     )
     .await?;
     let after = load(&mut tx, &id).await?;
+    crate::webhooks::enqueue(&mut tx, &program, "bonus.cancelled", &after).await?;
     tx.commit().await?;
     Ok(Json(after))
 }

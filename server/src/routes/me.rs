@@ -251,6 +251,8 @@ pub struct MyPayout {
     pub currency: String,
     /// How many of the affiliate's referrals it settled.
     pub referrals: i64,
+    /// How many of the affiliate's bonuses it settled.
+    pub bonuses: i64,
     /// `paypal`, `vietqr` (bank transfer in Vietnam) or `promptpay`.
     pub method: String,
     /// Where the merchant's PayPal file sends it; `null` for a bank transfer.
@@ -290,7 +292,7 @@ pub async fn me_payouts(
 ) -> Result<Json<MyPayouts>, AppError> {
     let (limit, offset) = super::page(q.limit, q.offset)?;
     let rows = sqlx::query(
-        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account, l.sent_at, l.withheld \
+        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account, l.sent_at, l.withheld, l.bonuses \
          FROM payout_lines l JOIN payouts p ON p.id = l.payout_id WHERE l.affiliate_id = $1 \
          ORDER BY p.at DESC, p.id DESC, l.currency LIMIT $2 OFFSET $3",
     )
@@ -313,6 +315,7 @@ pub async fn me_payouts(
                 withheld,
                 currency: r.try_get(3)?,
                 referrals: r.try_get(4)?,
+                bonuses: r.try_get(11)?,
                 paypal_email: (method == "paypal").then_some(email),
                 method,
                 account: r.try_get(8)?,
