@@ -78,13 +78,21 @@ test('a bonus given and another cancelled in the dashboard; the affiliate sees t
   assert.match(earnings, /including bonuses ₫500,000/);
   await (await portal.$('#my-bonuses')).screenshot({ path: path.join(ARTIFACTS, 'portal-bonuses.png') });
 
+  // The payouts view lists what the next payout pays beside the commission.
+  await page.goto(`${stack.base}/dashboard/?lang=en#/payouts`);
+  await page.waitForSelector('#bonuses-to-pay');
+  const waiting = await page.$$eval('#bonuses-to-pay tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  assert.equal(waiting.length, 1, 'the cancelled one is not waiting');
+  assert.match(waiting[0], new RegExp(`${id}.*₫500,000.*Top seller, tháng 11.*To be paid`));
+  assert.equal(await page.getAttribute('#bonuses-to-pay tbody tr a', 'href'), `#/affiliates?id=${id}`);
+
   // Paid; the transfer marked sent with its fee.
   const payout = await api(stack, 'POST', '/v1/payouts', { affiliates: [id] });
   assert.deepEqual(
     [payout.lines[0].amount, payout.lines[0].referrals, payout.lines[0].bonuses],
     [500000, 0, 1],
   );
-  await page.goto(`${stack.base}/dashboard/?lang=en#/payouts`);
+  await page.reload();
   const line = `section.payout[data-id="${payout.id}"] tr[data-affiliate="${id}"]`;
   await page.waitForSelector(`${line} input[data-action="sent"]`);
   assert.equal(await page.isVisible(`${line} .fee-form`), false, 'no fee before the transfer is sent');
@@ -100,6 +108,7 @@ test('a bonus given and another cancelled in the dashboard; the affiliate sees t
   await page.reload();
   await page.waitForSelector(`${line} input[data-action="fee"]`);
   assert.equal(await page.inputValue(`${line} input[data-action="fee"]`), '3300');
+  assert.equal(await page.$('#bonuses-to-pay'), null, 'paid: nothing waits');
   assert.equal((await api(stack, 'GET', `/v1/bonuses?affiliate=${id}&status=paid`)).bonuses[0].payout_id, payout.id);
 
   // The portal says it was paid, and its payout history counts the bonus.

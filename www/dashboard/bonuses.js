@@ -9,8 +9,10 @@ import { who } from './activity.js';
 const SHOWN = 10;
 const CURRENCIES = ['VND', 'THB', 'USD'];
 
-function bonusTable(api, list, redraw) {
-  const cols = [t('dash.changed_at'), t('dash.amount'), t('dash.bonus_reason'), t('dash.status'), t('dash.changed_by'), ''];
+/** Bonuses as a table, with a Cancel button on each unpaid one; `withAffiliate` adds whose it is. */
+export function bonusTable(api, list, redraw, { withAffiliate = false } = {}) {
+  const cols = [t('dash.changed_at'), ...(withAffiliate ? [t('dash.affiliate')] : []), t('dash.amount'), t('dash.bonus_reason'), t('dash.status'), t('dash.changed_by'), ''];
+  const label = (i) => cols[withAffiliate ? i + 1 : i];
   return h(
     'div',
     { class: 'table-wrap' },
@@ -26,10 +28,11 @@ function bonusTable(api, list, redraw) {
             'tr',
             { dataset: { id: b.id, status: b.status } },
             h('td', { 'data-label': cols[0] }, dateTime(b.created_at)),
-            h('td', { class: 'num', 'data-label': cols[1] }, money(b.amount, b.currency)),
-            h('td', { 'data-label': cols[2] }, b.reason),
-            h('td', { 'data-label': cols[3] }, badge(t(`dash.bonus_${b.status}`), b.status === 'cancelled' ? 'rejected' : b.status)),
-            h('td', { 'data-label': cols[4] }, who(b.by)),
+            withAffiliate ? h('td', { 'data-label': cols[1] }, h('a', { href: `#/affiliates?id=${encodeURIComponent(b.affiliate)}` }, b.affiliate)) : null,
+            h('td', { class: 'num', 'data-label': label(1) }, money(b.amount, b.currency)),
+            h('td', { 'data-label': label(2) }, b.reason),
+            h('td', { 'data-label': label(3) }, badge(t(`dash.bonus_${b.status}`), b.status === 'cancelled' ? 'rejected' : b.status)),
+            h('td', { 'data-label': label(4) }, who(b.by)),
             h(
               'td',
               {},

@@ -11,6 +11,7 @@ import { h, fill, empty, failure, field, notify, loading, download, badge, withN
 import { clearCharts } from './charts.js';
 import { thisMonth } from './route.js';
 import { bankAccount } from '../shared/payout.js';
+import { bonusTable } from './bonuses.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
 /** Lines from before bank transfers have no method: they were PayPal's. */
@@ -226,7 +227,7 @@ function withholdingReport(api) {
 
 export async function payouts(main, { api, render }) {
   clearCharts();
-  const [bal, list] = await Promise.all([api.balances(), api.payouts()]);
+  const [bal, list, waiting] = await Promise.all([api.balances(), api.payouts(), api.bonuses({ status: 'approved', limit: 100 })]);
   const payable = bal.balances.filter((b) => b.approved !== 0);
   const currencies = [...new Set(payable.map((b) => b.currency))];
   const currency = h('select', { id: 'payout-currency' }, h('option', { value: '' }, t('dash.all_currencies')), currencies.map((c) => h('option', { value: c }, c)));
@@ -340,5 +341,10 @@ export async function payouts(main, { api, render }) {
       })
     : [empty(t('dash.no_payouts'), t('dash.no_payouts_next'))];
 
-  fill(main, h('h1', {}, t('dash.nav_payouts')), create, withholdingReport(api), h('h2', {}, t('dash.payable')), balTable, h('h2', {}, t('dash.past_payouts')), ...batches);
+  // The bonuses the next payout will pay beside the commission (cancellable until then).
+  const bonuses = waiting.bonuses.length
+    ? h('section', { id: 'bonuses-to-pay' }, h('h2', {}, t('dash.bonuses_to_pay')), h('p', { class: 'hint' }, t('dash.bonuses_to_pay_hint')), bonusTable(api, waiting.bonuses, render, { withAffiliate: true }))
+    : null;
+
+  fill(main, h('h1', {}, t('dash.nav_payouts')), create, withholdingReport(api), h('h2', {}, t('dash.payable')), balTable, bonuses, h('h2', {}, t('dash.past_payouts')), ...batches);
 }
