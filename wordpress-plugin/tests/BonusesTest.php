@@ -4,10 +4,11 @@
  * administrator, recorded with their login; the secret key), each field checked and a refusal
  * writing nothing, payable at once in the ledger, listed for the merchant and for the affiliate,
  * cancelled until a payout pays it, given once per Idempotency-Key; a payout paying and counting
- * bonuses apart from referrals, and its email naming them; the fee of a payout line's transfer recorded, kept, corrected and
- * cleared, each change in the activity log; the reports' bonuses, fees and channel cost per
- * affiliate, category, day and program, and the affiliate's own; the routes in the OpenAPI
- * document; the upgrade from schema 19.
+ * bonuses apart from referrals, in its lines and the affiliate's payout history, and its email
+ * naming them; the fee of a payout line's transfer recorded, kept, corrected and cleared, each
+ * change in the activity log; the reports' bonuses, fees and channel cost per affiliate,
+ * category, day and program, and the affiliate's own; the routes in the OpenAPI document; the
+ * upgrade from schema 19.
  *
  * @package Reftrail
  */
@@ -502,14 +503,14 @@ class BonusesTest extends Reftrail_Test_Case {
 	}
 
 	public function test_a_payout_pays_bonuses_with_the_commission_and_counts_them_apart() {
-		$this->affiliate(
+		$made = $this->affiliate(
 			'lan',
 			array(
 				'payout_email' => 'lan@pay.test',
 				'coupons'      => array( 'LAN' ),
 			)
 		);
-		$this->affiliate(
+		$thai_made = $this->affiliate(
 			'somchai',
 			array(
 				'payout'  => array(
@@ -565,10 +566,20 @@ class BonusesTest extends Reftrail_Test_Case {
 		// The affiliate sees theirs as paid.
 		$mine = Reftrail_Bonuses::for_affiliate( 'lan', 100, 0 );
 		$this->assertSame( array( 2, array( 'paid', 'paid' ), array( $p['id'], $p['id'] ) ), array( $mine['total'], array_column( $mine['bonuses'], 'status' ), array_column( $mine['bonuses'], 'payout_id' ) ) );
+		// Their payout history counts both, as the line does.
+		$history = function ( $who ) {
+			list( $s, $d ) = $this->rest( 'GET', '/v1/me/payouts', null, array( 'authorization' => 'Bearer ' . $who['token'] ) );
+			$this->assertSame( 200, $s );
+			return array_map( fn( $l ) => array( $l['id'], $l['referrals'], $l['bonuses'] ), $d['payouts'] );
+		};
+		$this->assertSame( array( array( $p['id'], 2, 2 ) ), $history( $made ) );
+		$this->assertSame( array( array( $p['id'], 0, 1 ) ), $history( $thai_made ) );
 		// A line without bonuses counts none.
 		$this->sale( 'LAN', 10000, 'VND' );
+		$this->now_is( time() + 60 );
 		list( $s, $next ) = $this->rest( 'POST', '/v1/payouts', null, $this->sk() );
 		$this->assertSame( array( 201, 1, 0 ), array( $s, self::line( $next, 'lan' )['referrals'], self::line( $next, 'lan' )['bonuses'] ) );
+		$this->assertSame( array( array( $next['id'], 1, 0 ), array( $p['id'], 2, 2 ) ), $history( $made ), 'newest first' );
 	}
 
 	public function test_an_idempotent_bonus_is_given_once() {
@@ -882,6 +893,8 @@ class BonusesTest extends Reftrail_Test_Case {
 		$this->assertSame( array( array( 'affiliate_token' => array() ), array( 'wordpress_user' => array() ) ), $doc['paths']['/v1/me/bonuses']['get']['security'] );
 		$this->assertStringContainsString( 'invalid_fee', $doc['paths']['/v1/payouts/{id}/sent']['post']['summary'] );
 		$this->assertStringContainsString( 'bonus.created', $doc['paths']['/v1/activity']['get']['summary'] );
+		$this->assertStringContainsString( 'bonus.created, bonus.cancelled', $doc['paths']['/v1/program']['put']['summary'], 'the webhook events' );
+		$this->assertStringContainsString( 'referrals and bonuses', $doc['paths']['/v1/me/payouts']['get']['summary'] );
 		// Every route the plugin serves is in the document, and the REST index has the bonus schema.
 		$routes = rest_get_server()->get_routes( 'reftrail/v1' );
 		foreach ( array( '/reftrail/v1/bonuses', '/reftrail/v1/bonuses/(?P<id>[^/]+)/cancel', '/reftrail/v1/me/bonuses' ) as $route ) {

@@ -156,6 +156,7 @@ class PayoutSentTest extends Reftrail_Test_Case {
 				'withheld'     => 0,
 				'currency'     => 'VND',
 				'referrals'    => 1,
+				'bonuses'      => 0,
 				'method'       => 'vietqr',
 				'paypal_email' => null,
 				'account'      => '19033',

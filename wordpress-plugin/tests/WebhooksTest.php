@@ -1,7 +1,8 @@
 <?php
 /**
  * Webhooks: written to the outbox with the change they report, delivered over HTTP (to a test
- * receiver on the test site) with the server's signature, retried with backoff when refused.
+ * receiver on the test site) with the server's signature, retried with backoff when refused; a
+ * bonus given and cancelled told to the endpoints that want it, with the bonus as REST answers it.
  *
  * @package Reftrail
  */
@@ -49,6 +50,101 @@ class WebhooksTest extends Reftrail_Test_Case {
 		$this->assertStringContainsString( "\nreftrail_webhook_failures_total 1\n", $metrics );
 		@unlink( getenv( 'WP_DOCROOT' ) . '/wp-content/reftrail-webhook-' . $id . 'x.json' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
 		$this->assertSame( array( 60, 120, 21600 ), array( Reftrail_Webhooks::backoff( 1 ), Reftrail_Webhooks::backoff( 2 ), Reftrail_Webhooks::backoff( 12 ) ) );
+	}
+
+	public function test_a_bonus_given_and_cancelled_is_told_to_the_endpoints_that_want_it() {
+		global $wpdb;
+		$id   = strtolower( wp_generate_password( 12, false ) );
+		$hook = fn( $name ) => getenv( 'WP_URL' ) . '/?reftrail_test_webhook=' . $id . $name;
+		// Unknown events stay refused; the bonus events are known.
+		list( $s, $d ) = $this->put_program_rest( array( 'webhooks' => array( array( 'url' => $hook( 'b' ), 'events' => array( 'bonus.paid' ) ) ) ) );
+		$this->assertSame( array( 400, 'invalid_webhooks' ), array( $s, $d['error']['code'] ?? null ) );
+		list( $s, $d ) = $this->put_program_rest(
+			array(
+				'webhooks' => array(
+					array(
+						'url'    => $hook( 'b' ),
+						'events' => array( 'bonus.created', 'bonus.cancelled' ),
+					),
+					array(
+						'url'    => $hook( 'r' ),
+						'events' => array( 'referral.created', 'payout.created' ),
+					),
+					array( 'url' => $hook( 'all' ) ),
+				),
+			)
+		);
+		$this->assertSame( 200, $s, wp_json_encode( $d ) );
+		$this->affiliate( 'alice' );
+		$t       = Reftrail_Db::table( 'outbox' );
+		$secret  = get_option( Reftrail_Keys::WEBHOOK );
+		$queued  = fn() => $wpdb->get_results( "SELECT event, url FROM {$t} ORDER BY url", ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$receive = function ( $name ) use ( $id, $secret ) {
+			$file = getenv( 'WP_DOCROOT' ) . '/wp-content/reftrail-webhook-' . $id . $name . '.json';
+			$this->assertFileExists( $file );
+			$got = json_decode( file_get_contents( $file ), true );
+			unlink( $file );
+			$this->assertSame( 1, preg_match( '/^t=(\d+),v1=[0-9a-f]{64}$/', $got['signature'], $m ) );
+			$this->assertSame( Reftrail_Webhooks::signature( $secret, (int) $m[1], $got['body'] ), $got['signature'] );
+			return json_decode( $got['body'], true );
+		};
+
+		$bonus = array(
+			'affiliate' => 'alice',
+			'amount'    => 2500,
+			'currency'  => 'USD',
+			'reason'    => 'Launch week',
+		);
+		$key   = $this->sk() + array( 'idempotency_key' => 'hooked' );
+		list( $s, $given ) = $this->rest( 'POST', '/v1/bonuses', $bonus, $key );
+		$this->assertSame( 201, $s, wp_json_encode( $given ) );
+		// In the transaction of the bonus: one row per endpoint that wants it; a replay adds none.
+		$this->assertSame( 200, $this->rest( 'POST', '/v1/bonuses', $bonus, $key )[0] );
+		$this->assertSame(
+			array(
+				array(
+					'event' => 'bonus.created',
+					'url'   => $hook( 'all' ),
+				),
+				array(
+					'event' => 'bonus.created',
+					'url'   => $hook( 'b' ),
+				),
+			),
+			$queued()
+		);
+		$this->assertSame( 2, Reftrail_Webhooks::deliver_due() );
+		foreach ( array( 'b', 'all' ) as $name ) {
+			$body = $receive( $name );
+			$this->assertSame( array( 'bonus.created', $given ), array( $body['type'], $body['data'] ), $name );
+		}
+
+		$this->now_is( time() + 60 );
+		list( $s, $cancelled ) = $this->rest( 'POST', '/v1/bonuses/' . $given['id'] . '/cancel', null, $this->sk() );
+		$this->assertSame( array( 200, 'cancelled' ), array( $s, $cancelled['status'] ) );
+		$this->assertNotNull( $cancelled['cancelled_at'] );
+		// Cancelling it again changes nothing and tells no one.
+		$this->assertSame( array( 200, $cancelled ), array_slice( $this->rest( 'POST', '/v1/bonuses/' . $given['id'] . '/cancel', null, $this->sk() ), 0, 2 ) );
+		$this->assertSame( 2, Reftrail_Webhooks::deliver_due() );
+		$this->assertSame( 0, Reftrail_Webhooks::deliver_due() );
+		foreach ( array( 'b', 'all' ) as $name ) {
+			$body = $receive( $name );
+			$this->assertSame( array( 'bonus.cancelled', $cancelled ), array( $body['type'], $body['data'] ), $name );
+		}
+		$this->assertSame( array( 'bonus.cancelled', 'bonus.cancelled', 'bonus.created', 'bonus.created' ), $wpdb->get_col( "SELECT event FROM {$t} WHERE delivered_at IS NOT NULL ORDER BY event" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		// The endpoint that wants referrals and payouts heard of neither.
+		$this->assertSame( '0', $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$t} WHERE url = %s", $hook( 'r' ) ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$this->assertFileDoesNotExist( getenv( 'WP_DOCROOT' ) . '/wp-content/reftrail-webhook-' . $id . 'r.json' );
+	}
+
+	/**
+	 * The clock the plugin reads (the `reftrail_now` filter) set to `$t`.
+	 *
+	 * @param int $t Unix time.
+	 */
+	private function now_is( $t ) {
+		remove_all_filters( 'reftrail_now' );
+		add_filter( 'reftrail_now', fn() => $t );
 	}
 
 	public function test_a_refused_change_sends_nothing() {

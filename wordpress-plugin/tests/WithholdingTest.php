@@ -357,6 +357,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 				'withheld'     => 180000,
 				'currency'     => 'THB',
 				'referrals'    => 1,
+				'bonuses'      => 0,
 				'method'       => 'promptpay',
 				'paypal_email' => null,
 				'account'      => '0812345678',

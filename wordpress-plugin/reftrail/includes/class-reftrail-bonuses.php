@@ -87,9 +87,9 @@ final class Reftrail_Bonuses {
 	/**
 	 * Gives an approved affiliate a bonus, payable at once: in one transaction under the payouts'
 	 * lock, the bonus, its ledger row (`approved`, entry `bonus`), the activity entry
-	 * (`bonus.created`) and, when the program sends it, the affiliate's email; with an
-	 * Idempotency-Key, the answer stored with them. The same key seen while this request waited
-	 * for the lock answers what it stored.
+	 * (`bonus.created`), the `bonus.created` webhooks and, when the program sends it, the
+	 * affiliate's email; with an Idempotency-Key, the answer stored with them. The same key seen
+	 * while this request waited for the lock answers what it stored.
 	 *
 	 * @param array       $b    Body (unknown fields already refused).
 	 * @param string      $by   Who gives it, as the activity log names them.
@@ -156,7 +156,8 @@ final class Reftrail_Bonuses {
 							'reason'   => $view['reason'],
 						)
 					);
-					// The affiliate's email (Reftrail_Affiliate_Mail) is queued in this transaction.
+					// The affiliate's email (Reftrail_Affiliate_Mail) and the webhooks (Reftrail_Webhooks)
+					// are queued in this transaction, so they go out if and only if the bonus is given.
 					do_action( 'reftrail_bonus_created', $view );
 					if ( null !== $idem ) {
 						Reftrail_Tracking::remember( self::SCOPE, $idem, $hash, (string) wp_json_encode( $view ) );
@@ -170,8 +171,9 @@ final class Reftrail_Bonuses {
 	/**
 	 * Cancels a bonus not yet paid: in one transaction under the payouts' lock (a payout running
 	 * at the same moment has either paid it, and this is a 409, or never sees it), its ledger row
-	 * (`approved`, entry `bonus_cancel`, the amount taken back), the status and time, and the
-	 * activity entry (`bonus.cancelled`). A cancelled bonus is answered as it is, nothing written.
+	 * (`approved`, entry `bonus_cancel`, the amount taken back), the status and time, the
+	 * activity entry and the webhooks (`bonus.cancelled`). A cancelled bonus is answered as it
+	 * is, nothing written.
 	 *
 	 * @param string $id Bonus.
 	 * @param string $by Who cancels it, as the activity log names them.
@@ -200,7 +202,10 @@ final class Reftrail_Bonuses {
 						throw self::unavailable();
 					}
 					Reftrail_Activity::record( $by, 'bonus.cancelled', $row['id'], $row['affiliate_id'], array() );
-					return self::get( $row['id'] );
+					$view = self::get( $row['id'] );
+					// The webhooks (Reftrail_Webhooks) are queued in this transaction.
+					do_action( 'reftrail_bonus_cancelled', $view );
+					return $view;
 				}
 			)
 		);

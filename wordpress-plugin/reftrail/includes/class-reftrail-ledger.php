@@ -784,9 +784,10 @@ final class Reftrail_Ledger {
 
 	/**
 	 * The payouts that paid one affiliate, newest first: their line of each batch, with how it
-	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer), what they
-	 * received (`amount`) of what it settled (`gross`) after the tax `withheld`, and when the
-	 * merchant marked its transfer as sent (`sent_at`, null until then).
+	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer), how many
+	 * `referrals` and `bonuses` it settled, what they received (`amount`) of what it settled
+	 * (`gross`) after the tax `withheld`, and when the merchant marked its transfer as sent
+	 * (`sent_at`, null until then).
 	 *
 	 * @param string $affiliate Affiliate id.
 	 * @param int    $limit     Limit.
@@ -797,7 +798,7 @@ final class Reftrail_Ledger {
 		global $wpdb;
 		$l    = Reftrail_Db::table( 'payout_lines' );
 		$p    = Reftrail_Db::table( 'payouts' );
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.withheld, l.currency, l.referrals, l.method, l.paypal_email, l.account, p.note, l.sent_at FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.withheld, l.currency, l.referrals, l.bonuses, l.method, l.paypal_email, l.account, p.note, l.sent_at FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 		return array_map(
 			fn( $r ) => array(
 				'id'           => $r['id'],
@@ -807,6 +808,7 @@ final class Reftrail_Ledger {
 				'withheld'     => (int) $r['withheld'],
 				'currency'     => $r['currency'],
 				'referrals'    => (int) $r['referrals'],
+				'bonuses'      => (int) $r['bonuses'],
 				'method'       => $r['method'],
 				'paypal_email' => 'paypal' === $r['method'] ? $r['paypal_email'] : null,
 				'account'      => $r['account'],

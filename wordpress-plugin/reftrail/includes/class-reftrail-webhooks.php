@@ -1,7 +1,7 @@
 <?php
 /**
- * Webhooks: `referral.created`, `referral.approved`, `referral.reversed`, `payout.created`, as the
- * Rust server sends them. An event is written to the `outbox` table in the transaction of the
+ * Webhooks: `referral.created`, `referral.approved`, `referral.reversed`, `payout.created`,
+ * `bonus.created`, `bonus.cancelled`, as the Rust server sends them. An event is written to the `outbox` table in the transaction of the
  * change it reports (so it is sent if and only if the change happened), then WP-Cron POSTs it
  * with `Reftrail-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the
  * program's webhook secret, retrying failures 30 s apart, doubling up to 6 h, 12 attempts in all.
@@ -30,6 +30,8 @@ final class Reftrail_Webhooks {
 		add_action( 'reftrail_referral_approved', fn( $v ) => self::enqueue( 'referral.approved', $v ) );
 		add_action( 'reftrail_referral_reversed', fn( $v ) => self::enqueue( 'referral.reversed', $v ) );
 		add_action( 'reftrail_payout_created', fn( $v ) => self::enqueue( 'payout.created', $v ) );
+		add_action( 'reftrail_bonus_created', fn( $v ) => self::enqueue( 'bonus.created', $v ) );
+		add_action( 'reftrail_bonus_cancelled', fn( $v ) => self::enqueue( 'bonus.cancelled', $v ) );
 		add_action( self::CRON, array( __CLASS__, 'deliver_due' ) );
 	}
 
@@ -37,7 +39,7 @@ final class Reftrail_Webhooks {
 	 * Writes one outbox row per endpoint subscribed to `$event`, and asks WP-Cron to deliver.
 	 *
 	 * @param string $event Event type.
-	 * @param array  $data  The referral or payout view.
+	 * @param array  $data  The referral, payout or bonus view.
 	 */
 	public static function enqueue( $event, array $data ) {
 		global $wpdb;
