@@ -60,6 +60,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::certificates::me_certificates,
         crate::routes::creatives::me_creatives,
         crate::routes::bonuses::me_bonuses,
+        crate::routes::creative_report::me_reports_creatives,
         crate::routes::portal_sign_in::portal_sign_in_link,
         crate::routes::portal_sign_in::portal_session_create,
         crate::routes::session::session_create,

@@ -601,3 +601,87 @@ async fn the_report_counts_each_creatives_clicks_conversions_and_revenue() {
         .status(204);
     }
 }
+
+#[tokio::test]
+async fn an_affiliate_sees_what_each_active_creative_brought_them() {
+    let _creatives = creatives_lock().await;
+    let mark = uid("Mine");
+    let banner = create(
+        &json!({"name": format!("{mark} banner"), "kind": "image", "text": "Sale",
+        "image_url": "https://cdn.shop.test/sale.png"}),
+    )
+    .await;
+    let old = create(
+        &json!({"name": format!("{mark} old link"), "kind": "link", "text": "Old",
+        "status": "archived"}),
+    )
+    .await;
+    let id = banner["id"].as_str().expect("id").to_owned();
+    let (a, a_token) = affiliate(json!({})).await;
+    let (b, b_token) = affiliate(json!({})).await;
+    let c = click_through(&a, Some(&id), false).await;
+    click_through(&a, Some(&id), false).await;
+    click_through(&a, old["id"].as_str(), false).await;
+    click_through(&b, Some(&id), false).await;
+    sale(json!({"order_id": uid("o"), "amount": 200_000, "currency": "VND", "click_id": c}))
+        .await
+        .status(201);
+
+    let mine = |token: String| async move {
+        let r = req("GET", "/v1/me/reports/creatives")
+            .who(As::Bearer(token))
+            .send()
+            .await;
+        r.status(200);
+        r.json["rows"].as_array().expect("rows").clone()
+    };
+    let rows = mine(a_token).await;
+    assert!(
+        rows.iter().all(|r| r["creative"] != old["id"]),
+        "archived creatives are not the affiliate's to post: {rows:?}"
+    );
+    let row = rows
+        .iter()
+        .find(|r| r["creative"] == id.as_str())
+        .expect("the banner's row");
+    assert_eq!(
+        (
+            &row["clicks"],
+            &row["sales"],
+            &row["conversion_rate"],
+            &row["money"]
+        ),
+        (
+            &json!(2),
+            &json!({"gross": 1, "net": 1}),
+            &json!(0.5),
+            &json!([{"currency": "VND", "revenue_net": 200_000, "commissions": 20_000}])
+        ),
+        "their own clicks and sales only"
+    );
+    let rows = mine(b_token).await;
+    let row = rows
+        .iter()
+        .find(|r| r["creative"] == id.as_str())
+        .expect("the banner's row");
+    assert_eq!(
+        (&row["clicks"], &row["sales"], &row["money"]),
+        (&json!(1), &json!({"gross": 0, "net": 0}), &json!([]))
+    );
+    assert!(!rows.iter().any(|r| r.to_string().contains(&a)));
+    req("GET", "/v1/me/reports/creatives")
+        .sk()
+        .send()
+        .await
+        .error(403, "forbidden");
+    for c in [&banner, &old] {
+        req(
+            "DELETE",
+            &format!("/v1/creatives/{}", c["id"].as_str().unwrap()),
+        )
+        .sk()
+        .send()
+        .await
+        .status(204);
+    }
+}

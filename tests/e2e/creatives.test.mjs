@@ -146,6 +146,10 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
   assert.equal((await through()).clicks, 1);
   await page.click('button[data-show="active"]');
   await page.waitForSelector('#creatives li[data-kind="link"] .creative-stats[data-clicks="1"]');
+  // And in alice's portal, on the creative she posted.
+  await p.reload();
+  await p.waitForSelector('#creatives li[data-kind="link"] .creative-stats[data-clicks="1"]');
+  assert.equal(await p.textContent('#creatives li[data-kind="link"] .creative-stats'), 'Your last 30 days: clicks 1 · sales 0');
   assert.match(await page.textContent('#creatives li[data-kind="link"] .creative-stats'), /clicks 1 · sales 0 \(0\.0%\)/);
 
   // In Vietnamese.

@@ -210,13 +210,15 @@ async function render() {
   let history;
   let promo;
   let gifts;
+  let promoted;
   try {
     const api = affiliate(sessionStorage.getItem(TOKEN));
-    [report, history, promo, gifts] = await Promise.all([
+    [report, history, promo, gifts, promoted] = await Promise.all([
       api.report({ from: iso(from), to: iso(to) }),
       api.payouts({ limit: 100 }),
       api.creatives({ limit: 100 }),
       api.bonuses({ limit: 100 }),
+      api.creativeReport(),
     ]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
@@ -379,7 +381,7 @@ async function render() {
     h('h2', {}, t('portal.deep_title')),
     deepLinkBox(linking),
     h('h2', {}, t('portal.creatives')),
-    creativesBox(promo.creatives, linking),
+    creativesBox(promo.creatives, linking, promoted),
     h('h2', {}, t('portal.coupons')),
     a.coupons.length
       ? h('section', { class: 'card', id: 'coupons' }, a.coupons.map((c) => h('div', { class: 'link-row' }, h('code', {}, t('dash.coupon_form')), h('code', {}, c), copyButton(c))), h('p', { class: 'hint' }, t('portal.coupons_hint')))

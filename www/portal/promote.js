@@ -3,7 +3,7 @@
 // paste into a blog or a site builder. A creative's link names it in `utm_content`, which the
 // browser reports with the click: the merchant's creatives report counts clicks and sales by it.
 
-import { t } from '../shared/i18n.js';
+import { t, num } from '../shared/i18n.js';
 import { h, fill, field, copyButton, shareButton, empty } from '../shared/ui.js';
 
 /**
@@ -62,7 +62,13 @@ export function deepLinkBox({ shop, param, id }) {
   return h('section', { class: 'card', id: 'deep-links' }, field(t('portal.deep_page'), page, t('portal.deep_hint')), out);
 }
 
-function creativeCard(c, link) {
+/** What the creative brought the affiliate in the last 30 days, when the report has it. */
+function creativeStats(r) {
+  if (!r) return null;
+  return h('p', { class: 'hint creative-stats', dataset: { clicks: r.clicks, sales: r.sales.net } }, t('portal.creative_stats', { clicks: num(r.clicks), sales: num(r.sales.net) }));
+}
+
+function creativeCard(c, link, stats) {
   const html = creativeHtml(c, link);
   const code = h('textarea', { class: 'creative-html', rows: 2, readonly: true, spellcheck: 'false', 'aria-label': t('portal.creative_html_of', { name: c.name }) });
   code.value = html;
@@ -74,6 +80,7 @@ function creativeCard(c, link) {
     'li',
     { class: 'creative card', dataset: { id: c.id, kind: c.kind } },
     h('h3', {}, c.name),
+    creativeStats(stats),
     h('div', { class: 'creative-preview' }, h('a', { href: link, target: '_blank', rel: 'noopener' }, look)),
     h('div', { class: 'link-row link-only' }, h('code', { class: 'link' }, link), h('div', { class: 'actions' }, copyButton(link, t('portal.copy_link')), shareButton(link))),
     field(t('portal.creative_html'), code),
@@ -82,13 +89,14 @@ function creativeCard(c, link) {
 }
 
 /** The merchant's active creatives, each with the affiliate's link on it. */
-export function creativesBox(list, { shop, param, id }) {
+export function creativesBox(list, { shop, param, id }, report = null) {
+  const byCreative = new Map((report?.rows || []).map((r) => [r.creative, r]));
   if (!list.length) return h('div', { id: 'creatives' }, empty(t('portal.no_creatives'), t('portal.no_creatives_next')));
   const items = [];
   for (const c of list) {
     // `utm_content` names the creative, so the shop's report counts what each one brings.
     const link = linkTo(c.landing_url || shop, param, id, { utm_content: c.id });
-    if (link) items.push(creativeCard(c, link));
+    if (link) items.push(creativeCard(c, link, byCreative.get(c.id)));
   }
   return h('section', { id: 'creatives' }, h('p', { class: 'hint' }, t('portal.creatives_hint')), h('ul', { class: 'creatives' }, items));
 }

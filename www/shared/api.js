@@ -146,6 +146,8 @@ export function affiliate(token) {
     certificates: (q) => call('GET', '/v1/me/withholding/certificates', { auth, query: q }),
     creatives: (q) => call('GET', '/v1/me/creatives', { auth, query: q }),
     bonuses: (q) => call('GET', '/v1/me/bonuses', { auth, query: q }),
+    // `{from, to}`: their clicks and conversions per active creative (default the last 30 days).
+    creativeReport: (q) => call('GET', '/v1/me/reports/creatives', { auth, query: q }),
   };
 }
 

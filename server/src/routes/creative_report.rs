@@ -1,11 +1,13 @@
-//! `GET /v1/reports/creatives?from=&to=`: which banner or text link sells. The portal puts
+//! `GET /v1/reports/creatives?from=&to=` (the merchant: every creative) and
+//! `GET /v1/me/reports/creatives` (an affiliate: the active creatives, their own clicks and
+//! referrals only): which banner or text link sells. The portal puts
 //! `utm_content=<creative id>` on each creative's link, the browser reports it with the click's
 //! campaign, and this report reads it back from the stored clicks: a click belongs to the
 //! creative its `utm_content` names (when that creative exists), a referral to the creative of
 //! the click that credited it. Nothing else is stored for it.
 
 use super::reports::{day_range, ratio, Counts, ReportQuery};
-use crate::auth::Merchant;
+use crate::auth::{AffiliateCaller, Merchant};
 use crate::error::{AppError, AppQuery};
 use crate::times;
 use crate::AppState;
@@ -77,12 +79,39 @@ pub async fn reports_creatives(
     _m: Merchant,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<CreativeReport>, AppError> {
+    report(&state, &q, None).await.map(Json)
+}
+
+/// The affiliate's own figures per active creative: their clicks on its links and the leads
+/// and sales those clicks were credited with.
+#[utoipa::path(get, path = "/v1/me/reports/creatives", tag = "affiliate", params(ReportQuery),
+    security(("affiliate_token" = [])),
+    responses((status = 200, body = CreativeReport), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn me_reports_creatives(
+    State(state): State<AppState>,
+    AffiliateCaller(id): AffiliateCaller,
+    AppQuery(q): AppQuery<ReportQuery>,
+) -> Result<Json<CreativeReport>, AppError> {
+    report(&state, &q, Some(&id)).await.map(Json)
+}
+
+/// The report for the period of `q`: every creative and all traffic, or, for `affiliate`, the
+/// active creatives and that affiliate's traffic.
+async fn report(
+    state: &AppState,
+    q: &ReportQuery,
+    affiliate: Option<&str>,
+) -> Result<CreativeReport, AppError> {
     let (from, to) = day_range(q.from.as_deref(), q.to.as_deref())?;
+    let whose = affiliate.unwrap_or("");
     let mut rows: Vec<CreativeRow> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for r in sqlx::query(
-        "SELECT id, name, kind, status FROM creatives ORDER BY created_at DESC, id DESC",
+        "SELECT id, name, kind, status FROM creatives WHERE ($1 = '' OR status = 'active') \
+         ORDER BY created_at DESC, id DESC",
     )
+    .bind(whose)
     .fetch_all(&state.db.pool)
     .await?
     {
@@ -102,10 +131,11 @@ pub async fn reports_creatives(
     // Only clicks whose campaign has a `utm_content` can belong to a creative.
     for r in sqlx::query(
         "SELECT campaign FROM clicks WHERE at >= $1 AND at < $2 AND is_bot = 0 \
-         AND campaign LIKE '%utm_content%'",
+         AND campaign LIKE '%utm_content%' AND ($3 = '' OR affiliate_id = $3)",
     )
     .bind(from)
     .bind(to)
+    .bind(whose)
     .fetch_all(&state.db.pool)
     .await?
     {
@@ -120,10 +150,12 @@ pub async fn reports_creatives(
            CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT) \
          FROM referrals r LEFT JOIN orders o ON o.id = r.source_id LEFT JOIN leads l ON l.id = r.source_id \
          JOIN clicks c ON c.id = COALESCE(o.click_id, l.click_id) \
-         WHERE r.at >= $1 AND r.at < $2 AND c.campaign LIKE '%utm_content%'",
+         WHERE r.at >= $1 AND r.at < $2 AND c.campaign LIKE '%utm_content%' \
+           AND ($3 = '' OR r.affiliate_id = $3)",
     )
     .bind(from)
     .bind(to)
+    .bind(whose)
     .fetch_all(&state.db.pool)
     .await?
     {
@@ -165,11 +197,11 @@ pub async fn reports_creatives(
     }
     // Stable: equal clicks keep the newest creative first.
     rows.sort_by_key(|r| std::cmp::Reverse(r.clicks));
-    Ok(Json(CreativeReport {
+    Ok(CreativeReport {
         from: times::format(from),
         to: times::format(to),
         rows,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -53,6 +53,10 @@ pub fn browser_routes() -> Router<AppState> {
             get(creatives::me_creatives).options(preflight),
         )
         .route(
+            "/v1/me/reports/creatives",
+            get(creative_report::me_reports_creatives).options(preflight),
+        )
+        .route(
             "/v1/me/bonuses",
             get(bonuses::me_bonuses).options(preflight),
         )
