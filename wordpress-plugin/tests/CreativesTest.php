@@ -4,8 +4,8 @@
  * checked, the first broken rule named, a refused request changing nothing; a change merging the
  * fields given into the creative and checking it whole), the active ones an affiliate reads under
  * `/v1/me/creatives`, who may call what, the report of each creative's clicks, conversions and
- * revenue (`/v1/reports/creatives`), the table the upgrade from schema 16 adds and the uninstall
- * drops.
+ * revenue (`/v1/reports/creatives`) and an affiliate's own (`/v1/me/reports/creatives`), the
+ * table the upgrade from schema 16 adds and the uninstall drops.
  *
  * @package Reftrail
  */
@@ -650,18 +650,19 @@ class CreativesTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * A click on alice's link as the browser reports it, at the plugin's now; returns its id.
+	 * A click on an affiliate's link as the browser reports it, at the plugin's now; returns its id.
 	 *
 	 * @param string|null $utm_content The campaign's utm_content, if any.
 	 * @param bool        $bot         Whether a known bot makes it.
+	 * @param string      $affiliate   Whose link.
 	 * @return string
 	 */
-	private function click_through( $utm_content, $bot = false ) {
+	private function click_through( $utm_content, $bot = false, $affiliate = 'alice' ) {
 		list( $status, $body ) = Reftrail_Tracking::click(
 			array_merge(
 				array(
-					'affiliate' => 'alice',
-					'url'       => 'https://www.shop.test/?ref=alice',
+					'affiliate' => $affiliate,
+					'url'       => 'https://www.shop.test/?ref=' . $affiliate,
 					'consent'   => 'granted',
 				),
 				null === $utm_content ? array() : array(
@@ -853,6 +854,159 @@ class CreativesTest extends Reftrail_Test_Case {
 		$this->refused( $this->rest( 'GET', '/v1/reports/creatives', null, array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() ) ), 'forbidden', 'the publishable key', 403 );
 		list( $s, $doc ) = $this->rest( 'GET', '/v1/openapi.json' );
 		$this->assertSame( array( 'from', 'to' ), array_column( $doc['paths']['/v1/reports/creatives']['get']['parameters'], 'name' ) );
+	}
+
+	public function test_an_affiliate_sees_their_own_traffic_on_the_active_creatives() {
+		$this->program(
+			array(
+				'hold_days' => 0,
+				'currency'  => 'VND',
+			)
+		);
+		$day = 1790000000;
+		$now = $day - 2;
+		add_filter(
+			'reftrail_now',
+			function () use ( &$now ) {
+				return $now;
+			}
+		);
+		$alice  = $this->affiliate( 'alice' );
+		$bob    = $this->affiliate( 'bob' );
+		$banner = $this->made();
+		$now    = $day - 1;
+		$old    = $this->made(
+			array(
+				'name'      => 'Old link',
+				'kind'      => 'link',
+				'image_url' => null,
+				'status'    => 'archived',
+			)
+		);
+		$now = $day;
+		$c1  = $this->click_through( $banner['id'] );
+		$this->click_through( $banner['id'] );
+		$this->click_through( $banner['id'], true );
+		$this->click_through( $old['id'] );
+		$cb   = $this->click_through( $banner['id'], false, 'bob' );
+		$sale = function ( $order, $amount, $currency, $click ) {
+			list( $s, $d ) = $this->rest(
+				'POST',
+				'/v1/sales',
+				array(
+					'order_id' => $order,
+					'amount'   => $amount,
+					'currency' => $currency,
+					'click_id' => $click,
+				),
+				$this->sk()
+			);
+			$this->assertSame( 201, $s, wp_json_encode( $d ) );
+			return $d['referral']['affiliate'];
+		};
+		$this->assertSame( 'alice', $sale( 'o1', 200000, 'VND', $c1 ) );
+		$this->assertSame( 'bob', $sale( 'o2', 50000, 'THB', $cb ) );
+
+		$date = gmdate( 'Y-m-d', $day );
+		$mine = function ( array $who ) use ( $date ) {
+			list( $s, $r ) = $this->rest( 'GET', "/v1/me/reports/creatives?from={$date}&to={$date}", null, $who );
+			$this->assertSame( 200, $s, wp_json_encode( $r ) );
+			$this->assertSame( array( '2026-09-21T00:00:00Z', '2026-09-22T00:00:00Z' ), array( $r['from'], $r['to'] ) );
+			return $r['rows'];
+		};
+		$row  = fn( $clicks, $sales, $rate, $money ) => array(
+			'creative'        => $banner['id'],
+			'name'            => $banner['name'],
+			'kind'            => 'image',
+			'status'          => 'active',
+			'clicks'          => $clicks,
+			'leads'           => array(
+				'gross' => 0,
+				'net'   => 0,
+			),
+			'sales'           => array(
+				'gross' => $sales,
+				'net'   => $sales,
+			),
+			'conversion_rate' => $rate,
+			'money'           => $money,
+		);
+		$as_alice = array( 'authorization' => 'Bearer ' . $alice['token'] );
+		$this->assertSame(
+			array(
+				$row(
+					2,
+					1,
+					0.5,
+					array(
+						array(
+							'currency'    => 'VND',
+							'revenue_net' => 200000,
+							'commissions' => 20000,
+						),
+					)
+				),
+			),
+			$mine( $as_alice ),
+			"alice's own non-bot clicks and sale; the archived link she clicked is not hers to post"
+		);
+		$theirs = $mine( array( 'authorization' => 'Bearer ' . $bob['token'] ) );
+		$this->assertSame(
+			array(
+				$row(
+					1,
+					1,
+					1.0,
+					array(
+						array(
+							'currency'    => 'THB',
+							'revenue_net' => 50000,
+							'commissions' => 5000,
+						),
+					)
+				),
+			),
+			$theirs,
+			"bob's own"
+		);
+		$this->assertStringContainsString( '"conversion_rate":1.0,', wp_json_encode( $theirs[0], apply_filters( 'rest_json_encode_options', 0, new WP_REST_Request( 'GET', '/reftrail/v1/me/reports/creatives' ) ) ) );
+
+		// Signed in to WordPress as her user, alice sees the same; the merchant still sees all.
+		global $wpdb;
+		$uid = $this->user( Reftrail_Schema::ROLE );
+		$wpdb->update( Reftrail_Db::table( 'affiliates' ), array( 'user_id' => $uid ), array( 'id' => 'alice' ) );
+		wp_set_current_user( $uid );
+		$this->assertSame( $mine( $as_alice ), $mine( array() ) );
+		wp_set_current_user( 0 );
+		list( , $all ) = $this->rest( 'GET', "/v1/reports/creatives?from={$date}&to={$date}", null, $this->sk() );
+		$this->assertSame(
+			array( array( $banner['id'], 3, 2 ), array( $old['id'], 1, 0 ) ),
+			array_map( fn( $r ) => array( $r['creative'], $r['clicks'], $r['sales']['gross'] ), $all['rows'] )
+		);
+
+		// The default period is the last 30 days, in whole days; a broken one is refused.
+		list( , $r ) = $this->rest( 'GET', '/v1/me/reports/creatives', null, $as_alice );
+		$this->assertSame( array( '2026-08-22T00:00:00Z', '2026-09-22T00:00:00Z', 2 ), array( $r['from'], $r['to'], $r['rows'][0]['clicks'] ) );
+		foreach ( array( '?from=2026-02-30', '?from=2026-09-22&to=2026-09-21', '?to[]=2026-09-01' ) as $q ) {
+			$this->refused( $this->rest( 'GET', '/v1/me/reports/creatives' . $q, null, $as_alice ), 'invalid_range', $q );
+		}
+
+		// Only an affiliate.
+		$this->refused( $this->rest( 'GET', '/v1/me/reports/creatives', null, $this->sk() ), 'forbidden', 'the secret key', 403 );
+		$this->refused( $this->rest( 'GET', '/v1/me/reports/creatives', null, array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() ) ), 'forbidden', 'the publishable key', 403 );
+		$this->refused( $this->rest( 'GET', '/v1/me/reports/creatives' ), 'unauthorized', 'nobody', 401 );
+		$this->refused( $this->rest( 'GET', '/v1/me/reports/creatives', null, array( 'authorization' => 'Bearer at_nope' ) ), 'unauthorized', 'an unknown token', 401 );
+
+		// The portal may run on another allowed origin.
+		list( $s, , $h ) = $this->rest( 'OPTIONS', '/v1/me/reports/creatives', null, array( 'origin' => home_url() ) );
+		$this->assertSame( array( 204, home_url() ), array( $s, $h['Access-Control-Allow-Origin'] ?? null ) );
+		list( $s, $d ) = $this->rest( 'OPTIONS', '/v1/me/reports/creatives', null, array( 'origin' => 'https://evil.example' ) );
+		$this->assertSame( array( 403, 'origin_not_allowed' ), array( $s, $d['error']['code'] ?? null ) );
+
+		list( , $doc ) = $this->rest( 'GET', '/v1/openapi.json' );
+		$op            = $doc['paths']['/v1/me/reports/creatives']['get'];
+		$this->assertSame( array( 'from', 'to' ), array_column( $op['parameters'], 'name' ) );
+		$this->assertSame( array( array( 'affiliate_token' => array() ), array( 'wordpress_user' => array() ) ), $op['security'] );
 	}
 
 	public function test_the_upgrade_from_16_creates_the_table() {

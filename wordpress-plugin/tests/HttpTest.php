@@ -174,6 +174,13 @@ class HttpTest extends Reftrail_Test_Case {
 			list( $s, $h ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/me', null, array( 'Origin: ' . getenv( 'WP_URL' ), 'Access-Control-Request-Method: PATCH' ) );
 			$this->assertSame( 204, $s );
 			$this->assertStringContainsString( 'PATCH', $h['access-control-allow-methods'] ?? '' );
+			// Every route the portal reads answers its preflight so, and refuses another origin.
+			foreach ( array( 'me/report', 'me/payouts', 'me/creatives', 'me/reports/creatives', 'me/bonuses', 'me/withholding/certificates' ) as $route ) {
+				list( $s, $h ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/' . $route, null, array( 'Origin: ' . getenv( 'WP_URL' ), 'Access-Control-Request-Method: GET', 'Access-Control-Request-Headers: authorization' ) );
+				$this->assertSame( array( 204, getenv( 'WP_URL' ) ), array( $s, $h['access-control-allow-origin'] ?? null ), $route );
+				list( $s, , $b ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/' . $route, null, array( 'Origin: https://elsewhere.example', 'Access-Control-Request-Method: GET' ) );
+				$this->assertSame( array( 403, 'origin_not_allowed' ), array( $s, json_decode( $b, true )['error']['code'] ?? null ), $route );
+			}
 		} finally {
 			unlink( $jar );
 			require_once ABSPATH . 'wp-admin/includes/user.php';

@@ -243,6 +243,14 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/me/reports/creatives'    => array(
+				'get' => array(
+					'What each active creative brought the affiliate calling, the most clicked first, then the newest, shaped as GET /v1/reports/creatives: {"from", "to", "rows": [{"creative", "name", "kind", "status", "clicks" (their own non-bot clicks of the period on its links), "leads" and "sales" ({"gross", "net"}: their own referrals of the period credited by a click on its links), "conversion_rate", "money": [{"currency", "revenue_net", "commissions"}]}]}; archived creatives are left out; 400 invalid_range',
+					$me,
+					200,
+					array( 'query' => $period ),
+				),
+			),
 			'/v1/me/bonuses'              => array(
 				'get' => array(
 					'The affiliate\'s bonuses that are not cancelled, newest first: {"bonuses": [{"id", "amount", "currency", "reason", "status" ("approved": paid by the next payout, or "paid"), "payout_id", "created_at"}], "total"}; 400 invalid_query',

@@ -501,11 +501,16 @@ final class Reftrail_Reports {
 	 * out) and the referrals' net commission. The period is widened to whole UTC days, as the
 	 * server's; the most clicked first, then the newest.
 	 *
-	 * @param int $from From (Reftrail_Input::range()).
-	 * @param int $to   To.
+	 * For an affiliate (`GET /v1/me/reports/creatives`): only the active creatives, the ones they
+	 * may post, with their own clicks and their own referrals credited through those creatives'
+	 * clicks.
+	 *
+	 * @param int    $from      From (Reftrail_Input::range()).
+	 * @param int    $to        To.
+	 * @param string $affiliate Only this affiliate's traffic, on the active creatives ('' for all).
 	 * @return array `from`, `to`, `rows`.
 	 */
-	public static function creatives( $from, $to ) {
+	public static function creatives( $from, $to, $affiliate = '' ) {
 		global $wpdb;
 		$from  = intdiv( $from, Reftrail_Db::DAY ) * Reftrail_Db::DAY;
 		$to    = intdiv( $to + Reftrail_Db::DAY - 1, Reftrail_Db::DAY ) * Reftrail_Db::DAY;
@@ -516,7 +521,8 @@ final class Reftrail_Reports {
 			'gross' => 0,
 			'net'   => 0,
 		);
-		foreach ( $wpdb->get_results( "SELECT id, name, kind, status FROM {$ct} ORDER BY created_at DESC, BINARY id DESC", ARRAY_A ) as $c ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+		$sql   = "SELECT id, name, kind, status FROM {$ct} WHERE %s = '' OR status = 'active' ORDER BY created_at DESC, BINARY id DESC";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $affiliate ), ARRAY_A ) as $c ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours; the value is bound.
 			$rows[ $c['id'] ] = array(
 				'creative'        => $c['id'],
 				'name'            => $c['name'],
@@ -531,8 +537,8 @@ final class Reftrail_Reports {
 		}
 		$k      = self::utm_content_sql( 'c.campaign' );
 		$clicks = Reftrail_Db::table( 'clicks' );
-		$sql    = "SELECT {$k} AS creative, COUNT(*) AS n FROM {$clicks} c WHERE c.at >= %d AND c.at < %d AND c.is_bot = 0 AND c.campaign LIKE %s GROUP BY creative";
-		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $like ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names and the expression are ours; every value is bound.
+		$sql    = "SELECT {$k} AS creative, COUNT(*) AS n FROM {$clicks} c WHERE c.at >= %d AND c.at < %d AND c.is_bot = 0 AND c.campaign LIKE %s AND (%s = '' OR c.affiliate_id = %s) GROUP BY creative";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $like, $affiliate, $affiliate ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names and the expression are ours; every value is bound.
 			if ( isset( $rows[ $r['creative'] ] ) ) {
 				$rows[ $r['creative'] ]['clicks'] += (int) $r['n'];
 			}
@@ -546,8 +552,8 @@ final class Reftrail_Reports {
 			SUM(CASE WHEN r.kind = 'sale' AND r.status <> 'rejected' THEN r.amount - COALESCE((SELECT SUM(f.amount) FROM {$ft} f WHERE f.order_ref = r.source_id), 0) ELSE 0 END) AS revenue_net,
 			SUM(COALESCE((SELECT SUM(g.amount) FROM {$gt} g WHERE g.referral_id = r.id), 0)) AS commissions
 			FROM {$rt} r LEFT JOIN {$ot} o ON o.id = r.source_id LEFT JOIN {$lt} l ON l.id = r.source_id JOIN {$clicks} c ON c.id = COALESCE(o.click_id, l.click_id)
-			WHERE r.at >= %d AND r.at < %d AND c.campaign LIKE %s GROUP BY creative, r.kind, r.status, r.currency";
-		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $like ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- as above.
+			WHERE r.at >= %d AND r.at < %d AND c.campaign LIKE %s AND (%s = '' OR r.affiliate_id = %s) GROUP BY creative, r.kind, r.status, r.currency";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $like, $affiliate, $affiliate ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- as above.
 			if ( ! isset( $rows[ $r['creative'] ] ) ) {
 				continue;
 			}

@@ -162,7 +162,7 @@ final class Reftrail_REST {
 	}
 
 	/** The routes browsers call from the shop's pages (CORS applies). */
-	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/bonuses' );
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/withholding/certificates' );
 
 	/**
 	 * Answers a CORS preflight of a browser route: 204 with the CORS headers for an allowed

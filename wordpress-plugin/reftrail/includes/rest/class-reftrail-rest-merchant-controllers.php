@@ -698,7 +698,8 @@ class Reftrail_REST_Program_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/reports/{summary,timeseries,affiliates,categories,creatives}`.
+ * `GET /v1/reports/{summary,timeseries,affiliates,categories,creatives}` and
+ * `GET /v1/me/reports/creatives` (an affiliate's own traffic on the active creatives).
  */
 class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 
@@ -731,24 +732,30 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 				)
 			);
 		}
-		register_rest_route(
-			$this->namespace,
-			'/reports/creatives',
-			array(
+		// The merchant's report of every creative, and the affiliate's of their own traffic.
+		foreach ( array(
+			'/reports/creatives'    => false,
+			'/me/reports/creatives' => true,
+		) as $route => $own ) {
+			register_rest_route(
+				$this->namespace,
+				$route,
 				array(
-					'methods'             => WP_REST_Server::READABLE,
-					'callback'            => function ( $request ) {
-						return $this->run(
-							function () use ( $request ) {
-								list( $from, $to ) = self::period( $request );
-								return Reftrail_Reports::creatives( $from, $to );
-							}
-						);
-					},
-					'permission_callback' => array( $this, 'merchant_permissions_check' ),
-				),
-			)
-		);
+					array(
+						'methods'             => WP_REST_Server::READABLE,
+						'callback'            => function ( $request ) use ( $own ) {
+							return $this->run(
+								function () use ( $request, $own ) {
+									list( $from, $to ) = self::period( $request );
+									return Reftrail_Reports::creatives( $from, $to, $own ? self::caller( $request )['affiliate'] : '' );
+								}
+							);
+						},
+						'permission_callback' => array( $this, $own ? 'affiliate_permissions_check' : 'merchant_permissions_check' ),
+					),
+				)
+			);
+		}
 	}
 }
 
