@@ -34,6 +34,19 @@ async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -
     StatusCode::NO_CONTENT
 }
 
+/// A receiver of `POST /hook` into `inbox`, on a free loopback port; returns its address.
+async fn start_receiver(inbox: &Inbox) -> std::net::SocketAddr {
+    let receiver = axum::Router::new()
+        .route("/hook", axum::routing::post(receive))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    addr
+}
+
 /// A fresh server state on its own SQLite file whose program sends `referral.created` to
 /// `hook`, with one sale already queued for it; returns the state, the signing secret and the
 /// sale's answer.
@@ -104,14 +117,7 @@ async fn make_due(state: &AppState) {
 async fn events_are_signed_delivered_and_retried() {
     let inbox = Inbox::default();
     *inbox.fail_first.lock().expect("lock") = 1;
-    let receiver = axum::Router::new()
-        .route("/hook", axum::routing::post(receive))
-        .with_state(inbox.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let addr = start_receiver(&inbox).await;
 
     let (state, secret, sale) = program_with_hook(&format!("http://{addr}/hook")).await;
 
@@ -137,14 +143,7 @@ async fn events_are_signed_delivered_and_retried() {
 #[tokio::test]
 async fn a_bonus_given_and_cancelled_is_told_to_the_endpoints_that_want_it() {
     let inbox = Inbox::default();
-    let receiver = axum::Router::new()
-        .route("/hook", axum::routing::post(receive))
-        .with_state(inbox.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let addr = start_receiver(&inbox).await;
     let (state, secret, _) = program_with_hook(&format!("http://{addr}/hook")).await;
     let (_, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
     program["webhooks"] = json!([{"url": format!("http://{addr}/hook"), "events": ["bonus.created", "bonus.cancelled"]}]);

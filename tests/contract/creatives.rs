@@ -28,6 +28,18 @@ fn named<'a>(list: &'a [Value], mark: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Deletes `creatives` (each answered by the merchant's API).
+async fn delete(creatives: &[&Value]) {
+    for c in creatives {
+        let id = c["id"].as_str().expect("id");
+        req("DELETE", &format!("/v1/creatives/{id}"))
+            .sk()
+            .send()
+            .await
+            .status(204);
+    }
+}
+
 async fn create(body: &Value) -> Value {
     let r = req("POST", "/v1/creatives").sk().json(body).send().await;
     r.status(201);
@@ -412,16 +424,7 @@ async fn only_the_merchant_keeps_creatives_and_affiliates_see_the_active_ones() 
         .await
         .error(403, "forbidden");
     }
-    for c in [&live, &old] {
-        req(
-            "DELETE",
-            &format!("/v1/creatives/{}", c["id"].as_str().unwrap()),
-        )
-        .sk()
-        .send()
-        .await
-        .status(204);
-    }
+    delete(&[&live, &old]).await;
     let seen = list("/v1/me/creatives", aff).await;
     assert!(named(&seen, &mark).is_empty());
 }
@@ -590,16 +593,7 @@ async fn the_report_counts_each_creatives_clicks_conversions_and_revenue() {
         .send()
         .await
         .error(401, "unauthorized");
-    for c in [&banner, &quiet] {
-        req(
-            "DELETE",
-            &format!("/v1/creatives/{}", c["id"].as_str().unwrap()),
-        )
-        .sk()
-        .send()
-        .await
-        .status(204);
-    }
+    delete(&[&banner, &quiet]).await;
 }
 
 #[tokio::test]
@@ -674,14 +668,5 @@ async fn an_affiliate_sees_what_each_active_creative_brought_them() {
         .send()
         .await
         .error(403, "forbidden");
-    for c in [&banner, &old] {
-        req(
-            "DELETE",
-            &format!("/v1/creatives/{}", c["id"].as_str().unwrap()),
-        )
-        .sk()
-        .send()
-        .await
-        .status(204);
-    }
+    delete(&[&banner, &old]).await;
 }
