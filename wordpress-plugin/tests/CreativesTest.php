@@ -719,21 +719,7 @@ class CreativesTest extends Reftrail_Test_Case {
 		$this->click_through( 'cr_nosuchcreative' );
 		$this->click_through( strtoupper( $banner['id'] ) );
 		$this->click_through( $old['id'] );
-		$sale = function ( $order, $amount, $currency, $click ) {
-			list( $s, $d ) = $this->rest(
-				'POST',
-				'/v1/sales',
-				array(
-					'order_id' => $order,
-					'amount'   => $amount,
-					'currency' => $currency,
-					'click_id' => $click,
-				),
-				$this->sk()
-			);
-			$this->assertSame( 201, $s, wp_json_encode( $d ) );
-			return $d['referral']['id'];
-		};
+		$sale = fn( $order, $amount, $currency, $click ) => $this->credited_sale( $order, $amount, $currency, $click )['id'];
 		$sale( 'o1', 100000, 'VND', $c1 );
 		list( $s ) = $this->rest(
 			'POST',
@@ -889,21 +875,7 @@ class CreativesTest extends Reftrail_Test_Case {
 		$this->click_through( $banner['id'], true );
 		$this->click_through( $old['id'] );
 		$cb   = $this->click_through( $banner['id'], false, 'bob' );
-		$sale = function ( $order, $amount, $currency, $click ) {
-			list( $s, $d ) = $this->rest(
-				'POST',
-				'/v1/sales',
-				array(
-					'order_id' => $order,
-					'amount'   => $amount,
-					'currency' => $currency,
-					'click_id' => $click,
-				),
-				$this->sk()
-			);
-			$this->assertSame( 201, $s, wp_json_encode( $d ) );
-			return $d['referral']['affiliate'];
-		};
+		$sale = fn( $order, $amount, $currency, $click ) => $this->credited_sale( $order, $amount, $currency, $click )['affiliate'];
 		$this->assertSame( 'alice', $sale( 'o1', 200000, 'VND', $c1 ) );
 		$this->assertSame( 'bob', $sale( 'o2', 50000, 'THB', $cb ) );
 
@@ -1049,5 +1021,30 @@ class CreativesTest extends Reftrail_Test_Case {
 		$this->assertSame( $t, $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $t ) ), 'activation makes it again' );
 		$this->assertSame( 0, $this->stored() );
 		$this->assertFalse( Reftrail_Settings::get()['delete_data'], 'the settings are the defaults again' );
+	}
+
+	/**
+	 * A verified sale credited by `$click`; returns its referral.
+	 *
+	 * @param string $order    Order id.
+	 * @param int    $amount   Minor units.
+	 * @param string $currency ISO 4217 code.
+	 * @param string $click    Click id.
+	 * @return array
+	 */
+	private function credited_sale( $order, $amount, $currency, $click ) {
+		list( $s, $d ) = $this->rest(
+			'POST',
+			'/v1/sales',
+			array(
+				'order_id' => $order,
+				'amount'   => $amount,
+				'currency' => $currency,
+				'click_id' => $click,
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $s, wp_json_encode( $d ) );
+		return $d['referral'];
 	}
 }
