@@ -1,4 +1,4 @@
-//! The activity log: who created or changed an affiliate, issued their portal token, approved or
+//! The activity log: who created or changed an affiliate (or applied to the program), issued their portal token, approved or
 //! rejected a referral, made a payout or marked a line sent, gave or cancelled a bonus, created or
 //! revoked a key. Each entry is written in the transaction of the change it records, and only
 //! when something changed. The program's settings keep their own history (`program_changes`).
@@ -11,8 +11,9 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The actions, as `GET /v1/activity?action=` names them.
-pub const ACTIONS: [&str; 11] = [
+pub const ACTIONS: [&str; 12] = [
     "affiliate.created",
+    "affiliate.applied",
     "affiliate.updated",
     "affiliate.token_issued",
     "referral.approved",

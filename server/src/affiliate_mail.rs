@@ -117,6 +117,51 @@ pub async fn affiliate_approved(
     queue(tx, "affiliate.approved", affiliate, &payload).await
 }
 
+/// Queues the acknowledgement of an application waiting for review. It goes whatever
+/// `affiliate_emails` says: it answers the applicant's own request.
+pub async fn application_received(
+    tx: &mut Tx,
+    state: &AppState,
+    affiliate: &str,
+) -> Result<(), AppError> {
+    if state.http.mail.is_none() {
+        return Ok(());
+    }
+    let payload = serde_json::json!({ "affiliate": affiliate });
+    queue(tx, "application.received", affiliate, &payload).await
+}
+
+/// What the message to an affiliate whose address applied again says of their account.
+#[derive(Serialize, Deserialize)]
+pub struct ExistsNotice {
+    /// The affiliate's status when the application came.
+    pub status: String,
+}
+
+/// Queues the message to affiliate `affiliate`, whose address was given in an application: they
+/// have an account already. Like the sign-in link, it goes whatever `affiliate_emails` says.
+pub async fn application_exists(
+    tx: &mut Tx,
+    state: &AppState,
+    affiliate: &str,
+) -> Result<(), AppError> {
+    if state.http.mail.is_none() {
+        return Ok(());
+    }
+    let status: String = sqlx::query("SELECT status FROM affiliates WHERE id = $1")
+        .bind(affiliate)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    queue(
+        tx,
+        "application.exists",
+        affiliate,
+        &ExistsNotice { status },
+    )
+    .await
+}
+
 /// Queues the message telling affiliate `id` that their payout details changed from `before`
 /// (nothing when they did not). It goes whatever `affiliate_emails` says: someone who took over
 /// a portal session could otherwise redirect the affiliate's money unnoticed.
@@ -261,6 +306,10 @@ pub fn render(
             .ok()
             .map(|p| payout_text(locale, &program.name, name, &p, portal)),
         "affiliate.approved" => Some(approved_text(locale, &program.name, name, portal)),
+        "application.received" => Some(received_text(locale, &program.name, name)),
+        "application.exists" => serde_json::from_str::<ExistsNotice>(payload)
+            .ok()
+            .map(|n| exists_text(locale, &program.name, name, &n.status, portal)),
         "bonus.created" => serde_json::from_str::<Bonus>(payload)
             .ok()
             .map(|b| bonus_text(locale, &program.name, name, &b, portal)),
@@ -423,6 +472,76 @@ pub fn approved_text(locale: &str, program: &str, name: &str, portal: &str) -> T
     Text {
         subject,
         body: format!("{hello} {name},\n\n{what}\n\n{link}: {portal}\n\n{why}\n"),
+    }
+}
+
+/// The acknowledgement of an application waiting for review, in `locale` (English when it is
+/// none of en, vi, th).
+pub fn received_text(locale: &str, program: &str, name: &str) -> Text {
+    let (subject, hello, what, why) = match locale {
+        "vi" => (
+            format!("{program}: đã nhận đơn đăng ký của bạn"),
+            "Xin chào",
+            format!("Chúng tôi đã nhận đơn đăng ký làm cộng tác viên của {program}. Chúng tôi sẽ gửi email cho bạn khi đơn được xét duyệt."),
+            format!("Bạn nhận được email này vì đã đăng ký làm cộng tác viên của {program}."),
+        ),
+        "th" => (
+            format!("{program}: เราได้รับใบสมัครของคุณแล้ว"),
+            "สวัสดี",
+            format!("เราได้รับใบสมัครพาร์ทเนอร์ของ {program} แล้ว และจะแจ้งทางอีเมลเมื่อพิจารณาเสร็จ"),
+            format!("คุณได้รับอีเมลนี้เนื่องจากสมัครเป็นพาร์ทเนอร์ของ {program}"),
+        ),
+        _ => (
+            format!("{program}: we received your application"),
+            "Hello",
+            format!("We received your application to join {program}'s affiliate program. We will email you when it has been reviewed."),
+            format!("You receive this email because you applied to {program}'s affiliate program."),
+        ),
+    };
+    Text {
+        subject,
+        body: format!("{hello} {name},\n\n{what}\n\n{why}\n"),
+    }
+}
+
+/// The message to an affiliate whose address was given in a new application, in `locale`
+/// (English when it is none of en, vi, th); `status` is their account's.
+pub fn exists_text(locale: &str, program: &str, name: &str, status: &str, portal: &str) -> Text {
+    let pending = status == "pending";
+    let (subject, hello, what, state, link, why) = match locale {
+        "vi" => (
+            format!("{program}: bạn đã có tài khoản cộng tác viên"),
+            "Xin chào",
+            format!("Ai đó (có thể là bạn) vừa đăng ký làm cộng tác viên của {program} bằng địa chỉ email này. Bạn đã có tài khoản nên chúng tôi không tạo tài khoản mới."),
+            if pending { "Đơn đăng ký của bạn vẫn đang được xét duyệt." } else { "" },
+            "Đăng nhập",
+            "Nếu không phải bạn, hãy bỏ qua email này.",
+        ),
+        "th" => (
+            format!("{program}: คุณมีบัญชีพาร์ทเนอร์อยู่แล้ว"),
+            "สวัสดี",
+            format!("มีผู้ใช้อีเมลนี้สมัครเป็นพาร์ทเนอร์ของ {program} (อาจเป็นคุณเอง) คุณมีบัญชีอยู่แล้ว เราจึงไม่ได้สร้างบัญชีใหม่"),
+            if pending { "ใบสมัครของคุณยังอยู่ระหว่างการพิจารณา" } else { "" },
+            "เข้าสู่ระบบ",
+            "หากไม่ใช่คุณ โปรดเพิกเฉยต่ออีเมลนี้",
+        ),
+        _ => (
+            format!("{program}: you already have an affiliate account"),
+            "Hello",
+            format!("Someone (perhaps you) asked to join {program}'s affiliate program with this email address. You already have an account, so no new one was made."),
+            if pending { "Your application is still being reviewed." } else { "" },
+            "Sign in",
+            "If this was not you, you can ignore this email.",
+        ),
+    };
+    let state = if state.is_empty() {
+        String::new()
+    } else {
+        format!("{state}\n\n")
+    };
+    Text {
+        subject,
+        body: format!("{hello} {name},\n\n{what}\n\n{state}{link}: {portal}\n\n{why}\n"),
     }
 }
 
@@ -892,6 +1011,31 @@ mod tests {
             assert!(t.body.contains(pp), "{locale}: {}", t.body);
             assert!(!t.body.contains("0812345678"), "{}", t.body);
         }
+    }
+
+    #[test]
+    fn an_applicant_with_an_account_is_told_where_it_stands() {
+        let pending = exists_text("th", "ร้านรองเท้า", "Niran", "pending", "https://t/portal/");
+        assert_eq!(pending.subject, "ร้านรองเท้า: คุณมีบัญชีพาร์ทเนอร์อยู่แล้ว");
+        assert!(
+            pending.body.contains("ยังอยู่ระหว่างการพิจารณา"),
+            "{}",
+            pending.body
+        );
+        assert!(
+            pending.body.contains("เข้าสู่ระบบ: https://t/portal/"),
+            "{}",
+            pending.body
+        );
+        let approved = exists_text("en", "Shoes", "Al", "approved", "u");
+        assert_eq!(
+            approved.body,
+            "Hello Al,\n\nSomeone (perhaps you) asked to join Shoes's affiliate program with this \
+             email address. You already have an account, so no new one was made.\n\nSign in: u\n\n\
+             If this was not you, you can ignore this email.\n"
+        );
+        let received = received_text("xx", "Shoes", "Al");
+        assert_eq!(received.subject, "Shoes: we received your application");
     }
 
     #[test]

@@ -133,6 +133,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bonuses",
         include_str!("../migrations/0019_bonuses.sql"),
     ),
+    (
+        20,
+        "applications",
+        include_str!("../migrations/0020_applications.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

@@ -23,6 +23,7 @@
 
 pub mod activity;
 pub mod affiliate_mail;
+pub mod applicant_id;
 pub mod auth;
 pub mod backup;
 pub mod bots;

@@ -63,6 +63,8 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::creative_report::me_reports_creatives,
         crate::routes::portal_sign_in::portal_sign_in_link,
         crate::routes::portal_sign_in::portal_session_create,
+        crate::routes::applications::portal_program,
+        crate::routes::applications::portal_applications_create,
         crate::routes::session::session_create,
         crate::routes::session::session_show,
         crate::routes::session::session_delete,

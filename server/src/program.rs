@@ -80,6 +80,12 @@ pub struct Program {
     /// `affiliate.approved` (their application, status `pending`, was approved), `bonus.created`
     /// (the merchant gave them a bonus).
     pub affiliate_emails: Vec<String>,
+    /// How the public application form (`POST /v1/portal/applications`) takes applications:
+    /// `closed` (no form), `review` (a `pending` affiliate the merchant approves or declines) or
+    /// `auto` (approved at once).
+    pub applications: String,
+    /// The program's terms for affiliates (an http(s) URL); applicants must accept them.
+    pub terms_url: Option<String>,
     /// Webhook endpoints.
     pub webhooks: Vec<Webhook>,
     /// The secret that signs webhook deliveries (read-only: ignored on `PUT`).
@@ -110,6 +116,8 @@ pub struct Fraud {
     pub conversion_rate_max_permille: i64,
     /// Clicks an affiliate needs in the last 30 days before the band is applied.
     pub conversion_rate_min_clicks: i64,
+    /// Applications one client address may make in an hour (1 to 100,000).
+    pub applications_per_ip_per_hour: i64,
 }
 
 /// The multi-touch model of the program (the serde form of `reftrail::models::MultiTouch`).
@@ -129,6 +137,20 @@ pub const MULTI_TOUCH_KINDS: [&str; 5] =
 
 /// The UI languages.
 pub const LOCALES: [&str; 3] = ["en", "vi", "th"];
+
+/// How a program may take applications (`applications`).
+pub const APPLICATIONS: [&str; 3] = ["closed", "review", "auto"];
+
+/// A web page's address as a setting or an applicant gives it: `http://` or `https://` and
+/// something after it, at most 500 bytes, no whitespace or control characters.
+pub fn is_page_url(u: &str) -> bool {
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty())
+        && u.len() <= 500
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+}
 
 /// The language a program in `currency` speaks when it names none.
 pub fn locale_of_currency(currency: &str) -> &'static str {
@@ -216,6 +238,8 @@ impl Default for Program {
                 .iter()
                 .map(|e| (*e).to_owned())
                 .collect(),
+            applications: "closed".into(),
+            terms_url: None,
             webhooks: Vec::new(),
             webhook_secret: String::new(),
         }
@@ -229,6 +253,7 @@ impl Default for Fraud {
             conversion_rate_min_permille: 0,
             conversion_rate_max_permille: 300,
             conversion_rate_min_clicks: 50,
+            applications_per_ip_per_hour: 10,
         }
     }
 }
@@ -326,6 +351,7 @@ impl Program {
             || !(0..=1000).contains(&f.conversion_rate_min_permille)
             || !(f.conversion_rate_min_permille..=1000).contains(&f.conversion_rate_max_permille)
             || f.conversion_rate_min_clicks < 0
+            || !(1..=100_000).contains(&f.applications_per_ip_per_hour)
         {
             return bad("invalid_fraud", "fraud thresholds are out of range");
         }
@@ -396,6 +422,18 @@ impl Program {
             return bad(
                 "invalid_min_payout",
                 "min_payout must be a non-negative integer",
+            );
+        }
+        if !APPLICATIONS.contains(&self.applications.as_str()) {
+            return bad(
+                "invalid_applications",
+                "applications must be 'closed', 'review' or 'auto'",
+            );
+        }
+        if self.terms_url.as_deref().is_some_and(|u| !is_page_url(u)) {
+            return bad(
+                "invalid_terms_url",
+                "terms_url must be an http(s) URL of at most 500 bytes without spaces, or null",
             );
         }
         if self.webhooks.len() > MAX_WEBHOOKS {

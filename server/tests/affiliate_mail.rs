@@ -379,3 +379,100 @@ async fn a_change_of_payout_details_is_told_to_the_affiliate_whoever_made_it() {
         "{second}"
     );
 }
+
+#[tokio::test]
+async fn an_applicant_hears_that_the_application_arrived_or_that_they_have_an_account() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[("applications", json!("review"))]).await;
+    let apply = |email: &'static str| {
+        let state = state.clone();
+        async move {
+            let body = json!({"name": "Lan Phạm", "email": email, "website": "https://lan.test"});
+            let (s, body) =
+                support::call_as(&state, None, "POST", "/v1/portal/applications", body).await;
+            assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+            body
+        }
+    };
+    // A new address, and alice's (in another case): the same answer, different messages.
+    let new = apply("lan@aff.test").await;
+    let known = apply("ALICE@aff.test").await;
+    assert_eq!(new, known);
+    assert_eq!(send_due(&state).await.expect("round"), 2);
+    let mail = inbox.lock().expect("inbox").clone();
+    let to = |who: &str| {
+        mail.iter()
+            .find(|m| m.contains(&format!("To: {who}")))
+            .map(|m| body_of(m).replace("\r\n", "\n"))
+            .unwrap_or_else(|| panic!("no mail to {who}: {mail:?}"))
+    };
+    let received = to("lan@aff.test");
+    assert!(
+        received.starts_with("Xin chào Lan Phạm,\n\nChúng tôi đã nhận đơn đăng ký"),
+        "{received}"
+    );
+    let exists = to("alice@aff.test");
+    assert!(
+        exists.starts_with("Xin chào alice Nguyễn,\n\nAi đó"),
+        "{exists}"
+    );
+    assert!(exists.contains("https://t.shop.test/portal/"), "{exists}");
+    assert!(
+        !exists.contains("vẫn đang được xét duyệt"),
+        "alice is approved: {exists}"
+    );
+    // Approving the new applicant sends the welcome, once.
+    let (_, list) = call(
+        &state,
+        "GET",
+        "/v1/affiliates?email=lan@aff.test",
+        json!(null),
+    )
+    .await;
+    let id = list["affiliates"][0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(id, "lan-pham");
+    let (s, body) = call(
+        &state,
+        "PATCH",
+        &format!("/v1/affiliates/{id}"),
+        json!({"status": "approved"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let welcome = inbox
+        .lock()
+        .expect("inbox")
+        .last()
+        .cloned()
+        .expect("welcome");
+    assert!(welcome.contains("To: lan@aff.test"), "{welcome}");
+    assert!(body_of(&welcome).contains("đã được duyệt"), "{welcome}");
+}
+
+#[tokio::test]
+async fn an_automatic_program_welcomes_the_applicant_at_once() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[("applications", json!("auto"))]).await;
+    let body = json!({"name": "Somchai", "email": "somchai@aff.test", "id": "somchai"});
+    let (s, answer) = support::call_as(&state, None, "POST", "/v1/portal/applications", body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(answer["status"], "approved");
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert!(mail[0].contains("To: somchai@aff.test"), "{}", mail[0]);
+    assert!(body_of(&mail[0]).contains("đã được duyệt"), "{}", mail[0]);
+    // Without `affiliate.approved` in the program's emails, an automatic approval sends nothing.
+    let state = shop(
+        port,
+        &[
+            ("applications", json!("auto")),
+            ("affiliate_emails", json!(["referral.created"])),
+        ],
+    )
+    .await;
+    let body = json!({"name": "Niran", "email": "niran@aff.test"});
+    let (s, _) = support::call_as(&state, None, "POST", "/v1/portal/applications", body).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert!(outbox(&state).await.is_empty());
+}

@@ -12,6 +12,7 @@
 mod harness;
 
 mod activity;
+mod applications;
 mod attribution;
 mod auth;
 mod bonuses;

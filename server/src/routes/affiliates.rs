@@ -68,6 +68,22 @@ pub struct AffiliateView {
     pub coupons: Vec<String>,
     /// Created.
     pub created_at: String,
+    /// What they wrote when they applied through the public form; `null` for affiliates the
+    /// merchant added.
+    pub application: Option<Application>,
+}
+
+/// An application from the public form (`POST /v1/portal/applications`).
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct Application {
+    /// Their website or channel.
+    pub website: Option<String>,
+    /// How they will promote the shop.
+    pub message: Option<String>,
+    /// The program's terms they accepted, as the address was then; `null` when there were none.
+    pub terms_url: Option<String>,
+    /// When they applied (RFC 3339).
+    pub applied_at: String,
 }
 
 /// The answer to creating an affiliate: it and its portal token, shown once.
@@ -336,7 +352,9 @@ fn check_common(
 
 const SELECT: &str =
     "SELECT id, name, email, payout_email, category, status, commission, created_at, \
-     payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type FROM affiliates";
+     payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type, \
+     ap.website, ap.message, ap.terms_url, ap.applied_at \
+     FROM affiliates LEFT JOIN affiliate_applications ap ON ap.affiliate_id = affiliates.id";
 
 const COUPONS: &str = "SELECT code FROM coupons WHERE affiliate_id = $1 ORDER BY code";
 
@@ -378,6 +396,17 @@ fn view_of(row: &AnyRow, coupons: Vec<String>) -> Result<AffiliateView, AppError
         commission: commission.map(|c| serde_json::from_str(&c)).transpose()?,
         coupons,
         created_at: times::format(row.try_get(7)?),
+        application: row
+            .try_get::<Option<i64>, _>(19)?
+            .map(|applied_at| -> Result<Application, sqlx::Error> {
+                Ok(Application {
+                    website: row.try_get(16)?,
+                    message: row.try_get(17)?,
+                    terms_url: row.try_get(18)?,
+                    applied_at: times::format(applied_at),
+                })
+            })
+            .transpose()?,
     })
 }
 
@@ -538,6 +567,8 @@ pub async fn affiliates_create(
 pub struct AffiliatesQuery {
     /// Only this status.
     pub status: Option<String>,
+    /// Only affiliates with this email address (compared case-insensitively).
+    pub email: Option<String>,
     /// Only this category.
     pub category: Option<String>,
     /// Page size, 1 to 500.
@@ -573,20 +604,30 @@ pub async fn affiliates_index(
     {
         return Err(AppError::bad("invalid_query", "unknown status or category"));
     }
-    let filter = "WHERE ($1 = '' OR status = $1) AND ($2 = '' OR category = $2)";
+    let email = q.email.unwrap_or_default();
+    if email.len() > 254 {
+        return Err(AppError::bad(
+            "invalid_query",
+            "email must be at most 254 bytes",
+        ));
+    }
+    let filter = "WHERE ($1 = '' OR status = $1) AND ($2 = '' OR category = $2) \
+                  AND ($3 = '' OR LOWER(email) = LOWER($3))";
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM affiliates {filter}"
     )))
     .bind(&status)
     .bind(&category)
+    .bind(&email)
     .fetch_one(&state.db.pool)
     .await?
     .try_get(0)?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} {filter} ORDER BY id LIMIT $3 OFFSET $4"
+        "{SELECT} {filter} ORDER BY id LIMIT $4 OFFSET $5"
     )))
     .bind(&status)
     .bind(&category)
+    .bind(&email)
     .bind(limit)
     .bind(offset)
     .fetch_all(&state.db.pool)

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod affiliates;
+pub mod applications;
 pub mod bonuses;
 pub mod certificates;
 pub mod clicks;
@@ -66,7 +67,7 @@ pub fn browser_routes() -> Router<AppState> {
         )
 }
 
-/// The portal's sign-in by email, for the portal pages this server serves (same origin: no
+/// The portal's sign-in by email and its application form, for the portal pages this server serves (same origin: no
 /// CORS, so no other site can ask for links or exchange codes from a visitor's browser).
 pub fn portal_routes() -> Router<AppState> {
     Router::new()
@@ -77,6 +78,11 @@ pub fn portal_routes() -> Router<AppState> {
         .route(
             "/v1/portal/session",
             post(portal_sign_in::portal_session_create),
+        )
+        .route("/v1/portal/program", get(applications::portal_program))
+        .route(
+            "/v1/portal/applications",
+            post(applications::portal_applications_create),
         )
 }
 
