@@ -115,6 +115,7 @@ pub async fn seed_demo(
             "http://127.0.0.1:8080".into(),
             "http://localhost:8080".into(),
         ],
+        applications: "review".into(),
         ..Program::default()
     };
     p.commission = Rules {

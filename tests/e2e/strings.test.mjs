@@ -51,9 +51,10 @@ test('value names used in templates exist: statuses, categories, flags, sources'
     'dash.model_last', 'dash.model_first', 'dash.sort_revenue', 'dash.sort_commission', 'dash.sort_clicks', 'dash.sort_conversion_rate',
     'status.active', 'status.archived', 'dash.creative_kind_link', 'dash.creative_kind_image', 'dash.creatives_active', 'dash.creatives_archived',
     'dash.no_creatives_active', 'dash.no_creatives_archived',
-    ...['affiliate_created', 'affiliate_updated', 'affiliate_token_issued', 'referral_approved', 'referral_rejected', 'payout_created', 'payout_sent', 'bonus_created', 'bonus_cancelled', 'key_created', 'key_revoked'].map((a) => `dash.action_${a}`),
+    ...['affiliate_created', 'affiliate_applied', 'affiliate_updated', 'affiliate_token_issued', 'referral_approved', 'referral_rejected', 'payout_created', 'payout_sent', 'bonus_created', 'bonus_cancelled', 'key_created', 'key_revoked'].map((a) => `dash.action_${a}`),
     ...['affiliate', 'referral', 'payout', 'bonus', 'key'].map((f) => `dash.activity_family_${f}`),
     ...['approved', 'paid', 'cancelled'].map((s) => `dash.bonus_${s}`),
+    ...['closed', 'review', 'auto'].map((m) => `dash.applications_${m}`), 'fraud.applications_per_ip_per_hour',
     ...['referral.created', 'payout.created', 'affiliate.approved', 'bonus.created'].map((e) => `dash.email_${e.replace('.', '_')}`), 'dash.by_secret_key', 'dash.by_dashboard', 'dash.by_command_line'];
   for (const dict of [en, vi, th]) for (const n of names) assert.ok(n in dict, n);
 });

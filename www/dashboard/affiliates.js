@@ -1,9 +1,10 @@
-// Affiliates: list with filters, create and edit (category, status, rate override, coupon codes,
-// how they are paid: PayPal, a Vietnamese bank account by VietQR, or PromptPay; their tax id,
-// postal address and whether tax is withheld from their payouts), a new portal token (magic
-// link), a link builder for every link form, and their tax certificates of the year.
+// Affiliates: list with filters, what applicants wrote on the public form (approve or decline),
+// create and edit (category, status, rate override, coupon codes, how they are paid: PayPal, a
+// Vietnamese bank account by VietQR, or PromptPay; their tax id, postal address and whether tax
+// is withheld from their payouts), a new portal token (magic link), a link builder for every link
+// form, and their tax certificates of the year.
 
-import { t, money, date, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
+import { t, money, date, dateTime, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
@@ -238,6 +239,52 @@ function approveButton(api, a, render) {
   );
 }
 
+/** What an applicant wrote on the public form, and the decision on a pending application. */
+function applicationCard(api, a, render) {
+  const app = a.application;
+  const safe = (url) => (/^https?:\/\//.test(url || '') ? url : null);
+  const decline = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      id: 'decline-application',
+      onclick: async (e) => {
+        if (!window.confirm(t('dash.decline_confirm', { id: a.id }))) return;
+        const btn = e.currentTarget;
+        btn.disabled = true;
+        try {
+          await api.updateAffiliate(a.id, { status: 'suspended' });
+          notify(t('dash.application_declined', { id: a.id }));
+          render();
+        } catch (err) {
+          btn.disabled = false;
+          notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
+        }
+      },
+    },
+    t('dash.decline_application'),
+  );
+  return h(
+    'section',
+    { class: 'card', id: 'application' },
+    h('h2', {}, t('dash.application')),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, t('dash.applied_at')),
+      h('dd', {}, dateTime(app.applied_at)),
+      h('dt', {}, t('dash.application_website')),
+      h('dd', {}, safe(app.website) ? h('a', { href: app.website, target: '_blank', rel: 'noopener noreferrer nofollow' }, app.website) : '—'),
+      h('dt', {}, t('dash.application_message')),
+      h('dd', { class: 'pre-wrap', id: 'application-message' }, app.message || '—'),
+      h('dt', {}, t('dash.application_terms')),
+      h('dd', {}, safe(app.terms_url) ? h('a', { href: app.terms_url, target: '_blank', rel: 'noopener noreferrer' }, app.terms_url) : t('dash.application_no_terms')),
+    ),
+    a.status === 'pending' ? h('div', { class: 'row' }, approveButton(api, a, render), ' ', decline) : null,
+  );
+}
+
 export async function affiliates(main, { api, program, render }) {
   clearCharts();
   const q = routeQuery();
@@ -323,6 +370,7 @@ export async function affiliates(main, { api, program, render }) {
     const year = new Date().getFullYear();
     fill(
       top,
+      a.application ? applicationCard(api, a, render) : null,
       affiliateForm(api, program, a, () => render()),
       h(
         'section',

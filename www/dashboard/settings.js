@@ -1,6 +1,7 @@
 // Program settings (GET/PUT /v1/program): name, parameter names, window, first/last click, the
 // multi-touch model, commission rules, hold days, allowed origins, language, fraud thresholds,
-// webhooks, the tax withheld from payouts and the shop as tax certificates name the payer; and the
+// webhooks, the tax withheld from payouts and the shop as tax certificates name the payer, how
+// affiliates join (the application form: closed, with review or at once, and its terms); and the
 // API keys.
 
 import { t, num, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
@@ -16,6 +17,8 @@ const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean
 const MULTI_TOUCH = ['last', 'first', 'linear', 'time_decay', 'position_based'];
 // What affiliates may be emailed about (the program's `affiliate_emails`).
 const AFFILIATE_EMAILS = ['referral.created', 'payout.created', 'affiliate.approved', 'bonus.created'];
+// How the public application form takes applications (the program's `applications`).
+const APPLICATIONS = ['closed', 'review', 'auto'];
 
 /** A rate in basis points as the percent people write (`1000` → `10`, `250` → `2.5`). */
 const percentOf = (bps) => decimal(bps, 2).replace(/\.?0+$/, '');
@@ -217,6 +220,8 @@ const SETTING_LABELS = {
   hold_days: 'dash.hold',
   auto_approve: 'dash.auto_approve',
   affiliate_emails: 'dash.affiliate_emails',
+  applications: 'dash.applications_mode',
+  terms_url: 'dash.terms_url',
   currency: 'dash.report_currency',
   locale: 'dash.locale',
   active_by: 'dash.active_by',
@@ -225,6 +230,24 @@ const SETTING_LABELS = {
   withholding: 'dash.withholding',
   payer: 'dash.payer',
 };
+
+/** How affiliates join: the public form's mode, the terms they accept, and where the form is. */
+function applicationsSection(p, mode, termsUrl) {
+  const plugin = (window.REFTRAIL_PAGES || {}).tracker === 'plugin';
+  const form = new URL('../portal/#apply', location.href).href;
+  return h(
+    'section',
+    { class: 'card', id: 'applications-settings' },
+    h('h2', {}, t('dash.applications')),
+    field(t('dash.applications_mode'), mode, t('dash.applications_hint')),
+    field(t('dash.terms_url'), termsUrl, t('dash.terms_url_hint')),
+    p.applications === 'closed'
+      ? null
+      : plugin
+        ? h('p', { class: 'hint', id: 'apply-where' }, t('dash.apply_shortcode'), ' ', h('code', {}, '[reftrail_register]'))
+        : h('p', { class: 'hint', id: 'apply-where' }, t('dash.apply_link'), ' ', h('code', {}, form), ' ', copyButton(form)),
+  );
+}
 
 /**
  * How to add the tracker to the shop: the script tag for this server (WordPress adds it itself),
@@ -359,6 +382,8 @@ export async function settings(main, { api, program: p0, render }) {
   const fraud = Object.fromEntries(Object.entries(p.fraud).map(([k, v]) => [k, input(`s-fraud-${k}`, v, { type: 'number', min: 0 })]));
   const hooks = h('textarea', { id: 's-webhooks', class: 'json', spellcheck: 'false' });
   hooks.value = JSON.stringify(p.webhooks, null, 2);
+  const applications = h('select', { id: 's-applications' }, APPLICATIONS.map((m) => h('option', { value: m, selected: p.applications === m }, t(`dash.applications_${m}`))));
+  const termsUrl = input('s-terms-url', p.terms_url || '', { type: 'url', maxlength: 500, placeholder: 'https://' });
   const withholding = withholdingRules(p.withholding);
   const payer = payerFields(p.payer);
   const msg = h('div', { 'aria-live': 'assertive' });
@@ -414,6 +439,8 @@ export async function settings(main, { api, program: p0, render }) {
           withholding: held.rules,
           payer: payer.value(),
           affiliate_emails: emails.filter(([, box]) => box.checked).map(([event]) => event),
+          applications: applications.value,
+          terms_url: termsUrl.value.trim() || null,
           webhooks,
         };
         fill(msg, loading(t('ui.saving')));
@@ -460,6 +487,7 @@ export async function settings(main, { api, program: p0, render }) {
         h('fieldset', { class: 'field' }, h('legend', {}, t('dash.affiliate_emails')), emails.map(([event, box]) => h('div', {}, h('label', {}, box, ' ', t(`dash.email_${event.replace('.', '_')}`)))), h('small', { class: 'hint' }, t('dash.affiliate_emails_hint'))),
         field(t('dash.rules_json'), rules, t('dash.rules_hint')),
       ),
+      applicationsSection(p, applications, termsUrl),
       h(
         'section',
         { class: 'card' },

@@ -7,9 +7,10 @@
 // where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it), their postal address,
 // and the tax certificates of a year to print. Talks only to GET and PATCH /v1/me, GET
 // /v1/me/report, /v1/me/payouts, /v1/me/creatives, /v1/me/bonuses and
-// /v1/me/withholding/certificates.
+// /v1/me/withholding/certificates; before sign-in, to the sign-in routes and, for programs that
+// take applications, to the application form's (apply.js).
 
-import { affiliate, portalSignIn, ApiError } from '../shared/api.js';
+import { affiliate, portalSignIn, portalJoin, ApiError } from '../shared/api.js';
 import { t, pickLocale, intlLocale, num, pct, money, date, dateTime } from '../shared/i18n.js';
 import { h, fill, loading, failure, empty, field, copyButton, shareButton, badge, languagePicker, notify } from '../shared/ui.js';
 import { payoutFields } from '../shared/payout.js';
@@ -17,6 +18,7 @@ import { bankName } from '../shared/banks.js';
 import { certificate, printCertificates, oneLine } from '../shared/certificate.js';
 import { qrSvg } from '../vendor/qrcode.js';
 import { deepLinkBox, creativesBox } from './promote.js';
+import { applyInvite, applyForm } from './apply.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -30,6 +32,27 @@ const EMBEDDED = Boolean(window.REFTRAIL_PAGES?.signedIn);
 const TOKEN_RE = /^a[ts]_[A-Za-z0-9_-]{1,117}$/;
 let me = null;
 let days = '30';
+// The program's public facts (GET /v1/portal/program), read once for the sign-in page.
+let program = null;
+
+async function publicProgram() {
+  if (!program) program = await portalJoin.program().catch(() => null);
+  return program;
+}
+
+/** The application form (`#apply`), for programs that take applications. */
+function showApply(p) {
+  if (location.hash !== '#apply') history.pushState(null, '', '#apply');
+  header();
+  fill(
+    main,
+    applyForm(p, () => {
+      history.replaceState(null, '', location.pathname + location.search);
+      signIn();
+    }),
+  );
+  document.getElementById('apply-name').focus();
+}
 
 /**
  * Takes a magic link's token (and shop address) out of the address bar into this tab's storage;
@@ -82,6 +105,7 @@ function signIn(error, note) {
     return;
   }
   const token = h('input', { id: 'token', autocomplete: 'off', required: true, placeholder: 'at_…', spellcheck: 'false' });
+  const invite = h('div', { id: 'apply-slot' });
   const msg = h(
     'div',
     { 'aria-live': 'assertive' },
@@ -111,8 +135,12 @@ function signIn(error, note) {
       msg,
     ),
     emailForm(),
+    invite,
   );
   token.focus();
+  publicProgram().then((p) => {
+    if (p && p.applications !== 'closed') fill(invite, applyInvite(p, () => showApply(p)));
+  });
 }
 
 /** Asks for a sign-in link by email; says the same whether or not the address is known. */
@@ -702,6 +730,13 @@ async function boot() {
     }
   }
   const token = sessionStorage.getItem(TOKEN);
+  if (!token && !EMBEDDED && location.hash === '#apply') {
+    const p = await publicProgram();
+    if (p && p.applications !== 'closed') {
+      pickLocale({ program: p });
+      return showApply(p);
+    }
+  }
   if (!token && !EMBEDDED) return signIn();
   header();
   fill(main, loading());

@@ -157,6 +157,12 @@ export const portalSignIn = {
   session: (code) => call('POST', '/v1/portal/session', { body: { code } }),
 };
 
+/** The program's public face: how it takes applications, and the form that applies. */
+export const portalJoin = {
+  program: () => call('GET', '/v1/portal/program', {}),
+  apply: (body) => call('POST', '/v1/portal/applications', { body }),
+};
+
 /** The demo shop's own backend (same origin as the store pages). */
 export const shop = {
   catalog: () => call('GET', '/store/catalog.json', {}),
