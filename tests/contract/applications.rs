@@ -45,15 +45,6 @@ async fn with_email(email: &str) -> Vec<Value> {
     r.json["affiliates"].as_array().expect("affiliates").clone()
 }
 
-async fn show(id: &str) -> Value {
-    let r = req("GET", &format!("/v1/affiliates/{id}"))
-        .sk()
-        .send()
-        .await;
-    r.status(200);
-    r.json.clone()
-}
-
 fn email_of(run: &str) -> String {
     format!("{}@apply.test", run.to_lowercase())
 }
@@ -167,7 +158,7 @@ async fn an_application_under_review_is_a_pending_affiliate_with_what_they_wrote
     .await;
     r.status(202);
     assert_eq!(r.json["status"], "pending", "{}", r.text);
-    let a = show(&id).await;
+    let a = affiliate_json(&id).await;
     assert_eq!(a["status"], "pending");
     assert_eq!(a["name"], "Nguyễn Thị Lan");
     assert_eq!(a["email"], email.as_str());
@@ -208,7 +199,7 @@ async fn an_application_under_review_is_a_pending_affiliate_with_what_they_wrote
     assert_eq!(r.json["status"], "approved");
     assert_eq!(r.json["application"]["website"], app["website"]);
     let (plain, _) = affiliate(json!({})).await;
-    assert_eq!(show(&plain).await["application"], Value::Null);
+    assert_eq!(affiliate_json(&plain).await["application"], Value::Null);
 }
 
 #[tokio::test]
@@ -288,7 +279,7 @@ async fn a_taken_link_name_is_refused_whatever_the_address() {
     apply(&json!({"id": wanted, "name": "Free", "email": email}))
         .await
         .status(202);
-    assert_eq!(show(&wanted).await["email"], email.as_str());
+    assert_eq!(affiliate_json(&wanted).await["email"], email.as_str());
 }
 
 #[tokio::test]

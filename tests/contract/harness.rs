@@ -350,6 +350,16 @@ pub async fn affiliate(extra: Value) -> (String, String) {
     (id, r.json["token"].as_str().expect("token").to_owned())
 }
 
+/// The affiliate `id` as `GET /v1/affiliates/{id}` shows it.
+pub async fn affiliate_json(id: &str) -> Value {
+    let r = req("GET", &format!("/v1/affiliates/{id}"))
+        .sk()
+        .send()
+        .await;
+    r.status(200);
+    r.json
+}
+
 /// Records a click for `affiliate` with consent; returns (click id, cookie value).
 pub async fn click(affiliate: &str) -> (String, Option<String>) {
     let body = json!({"affiliate": affiliate, "url": format!("https://www.shop.test/?ref={affiliate}"), "referrer": "", "consent": "granted", "via": "query", "landing": "/"});

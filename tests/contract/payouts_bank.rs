@@ -14,25 +14,20 @@ async fn patch(id: &str, body: Value) -> Res {
         .await
 }
 
-async fn show(id: &str) -> Value {
-    let r = req("GET", &format!("/v1/affiliates/{id}"))
-        .sk()
-        .send()
-        .await;
-    r.status(200);
-    r.json
-}
-
 #[tokio::test]
 async fn bank_details_are_saved_normalized_and_replaced_as_a_whole() {
     let (a, _) = affiliate(json!({})).await;
-    assert_eq!(show(&a).await["payout"], Value::Null, "PayPal unless told");
+    assert_eq!(
+        affiliate_json(&a).await["payout"],
+        Value::Null,
+        "PayPal unless told"
+    );
 
     let (b, _) = affiliate(json!({"payout": {"method": "vietqr", "bank": "970436",
         "account": "0011 0019-32.418", "name": "Nguyễn Văn Ánh"}}))
     .await;
     let want = json!({"method": "vietqr", "bank": "970436", "account": "0011001932418", "name": "Nguyễn Văn Ánh"});
-    assert_eq!(show(&b).await["payout"], want);
+    assert_eq!(affiliate_json(&b).await["payout"], want);
 
     // Another field alone leaves the details as they are.
     let r = patch(&b, json!({"category": "coupon"})).await;
@@ -65,7 +60,7 @@ async fn bank_details_are_saved_normalized_and_replaced_as_a_whole() {
     let r = patch(&b, json!({"payout": null})).await;
     r.status(200);
     assert_eq!(r.json["payout"], Value::Null);
-    assert_eq!(show(&b).await["payout"], Value::Null);
+    assert_eq!(affiliate_json(&b).await["payout"], Value::Null);
 }
 
 #[tokio::test]
@@ -73,7 +68,7 @@ async fn bank_details_are_checked_and_a_refusal_changes_nothing() {
     let (a, _) =
         affiliate(json!({"payout": {"method": "vietqr", "bank": "970415", "account": "19033"}}))
             .await;
-    let before = show(&a).await;
+    let before = affiliate_json(&a).await;
     let bad = [
         (
             json!({"method": "paypal", "account": "x@y.test"}),
@@ -157,7 +152,7 @@ async fn bank_details_are_checked_and_a_refusal_changes_nothing() {
     ] {
         patch(&a, json!({"payout": payout})).await.status(400);
     }
-    assert_eq!(show(&a).await, before);
+    assert_eq!(affiliate_json(&a).await, before);
 }
 
 #[tokio::test]
@@ -293,7 +288,11 @@ async fn an_affiliate_sets_where_their_payouts_go() {
     r.status(200);
     let pp = json!({"method": "promptpay", "account": "0812345678", "name": "Somchai"});
     assert_eq!(r.json["affiliate"]["payout"], pp, "{}", r.text);
-    assert_eq!(show(&id).await["payout"], pp, "the merchant sees it");
+    assert_eq!(
+        affiliate_json(&id).await["payout"],
+        pp,
+        "the merchant sees it"
+    );
 
     // The PayPal email too, and other fields alone leave the details.
     let r = me(json!({"payout_email": "me-pay@affiliates.test", "referral_emails": false})).await;
@@ -309,7 +308,7 @@ async fn an_affiliate_sets_where_their_payouts_go() {
     me(json!({})).await.status(200);
 
     // Refused: nothing changes, the referral emails included.
-    let before = show(&id).await;
+    let before = affiliate_json(&id).await;
     for (body, code) in [
         (
             json!({"referral_emails": true, "payout": {"method": "vietqr", "bank": "1", "account": "1"}}),
@@ -332,7 +331,7 @@ async fn an_affiliate_sets_where_their_payouts_go() {
     ] {
         me(body).await.error(400, "invalid_body");
     }
-    assert_eq!(show(&id).await, before);
+    assert_eq!(affiliate_json(&id).await, before);
     let r = req("GET", "/v1/me")
         .who(As::Bearer(token.clone()))
         .send()

@@ -118,8 +118,8 @@ test('the merchant declines an application; the same address applying again crea
 
   const dash = await signedInPage(browser, stack, `#/affiliates?id=${a.id}`);
   dash.on('dialog', (d) => d.accept());
-  await dash.waitForSelector('#decline-application');
-  await dash.click('#decline-application');
+  await dash.waitForSelector('#application button[data-action="decline"]');
+  await dash.click('#application button[data-action="decline"]');
   await until(async () => (await api(stack, 'GET', `/v1/affiliates/${a.id}`)).status === 'suspended');
 
   const again = await applyPage('#apply');

@@ -212,22 +212,30 @@ function tokenBox(id, token, shop) {
   );
 }
 
-/** Approves a pending application in one click (the affiliate is emailed a welcome when the
- * program says so). */
-function approveButton(api, a, render) {
+// The two decisions on a pending application: approving it (the affiliate is emailed a welcome
+// when the program says so) or, after confirming, declining it (the account is suspended).
+const DECISIONS = {
+  approve: { status: 'approved', label: 'dash.approve_application', done: 'dash.application_approved', class: 'btn btn-small btn-primary' },
+  decline: { status: 'suspended', label: 'dash.decline_application', done: 'dash.application_declined', confirm: 'dash.decline_confirm', class: 'btn btn-small' },
+};
+
+/** A button that takes `decision` (a key of DECISIONS) on affiliate `a`'s application. */
+function decisionButton(api, a, render, decision) {
+  const d = DECISIONS[decision];
   return h(
     'button',
     {
       type: 'button',
-      class: 'btn btn-small btn-primary',
-      dataset: { action: 'approve' },
-      'aria-label': `${t('dash.approve_application')}: ${a.name}`,
+      class: d.class,
+      dataset: { action: decision },
+      'aria-label': `${t(d.label)}: ${a.name}`,
       onclick: async (e) => {
+        if (d.confirm && !window.confirm(t(d.confirm, { id: a.id }))) return;
         const btn = e.currentTarget;
         btn.disabled = true;
         try {
-          await api.updateAffiliate(a.id, { status: 'approved' });
-          notify(t('dash.application_approved', { id: a.id }));
+          await api.updateAffiliate(a.id, { status: d.status });
+          notify(t(d.done, { id: a.id }));
           render();
         } catch (err) {
           btn.disabled = false;
@@ -235,7 +243,7 @@ function approveButton(api, a, render) {
         }
       },
     },
-    t('dash.approve_application'),
+    t(d.label),
   );
 }
 
@@ -243,28 +251,6 @@ function approveButton(api, a, render) {
 function applicationCard(api, a, render) {
   const app = a.application;
   const safe = (url) => (/^https?:\/\//.test(url || '') ? url : null);
-  const decline = h(
-    'button',
-    {
-      type: 'button',
-      class: 'btn btn-small',
-      id: 'decline-application',
-      onclick: async (e) => {
-        if (!window.confirm(t('dash.decline_confirm', { id: a.id }))) return;
-        const btn = e.currentTarget;
-        btn.disabled = true;
-        try {
-          await api.updateAffiliate(a.id, { status: 'suspended' });
-          notify(t('dash.application_declined', { id: a.id }));
-          render();
-        } catch (err) {
-          btn.disabled = false;
-          notify(err.code ? `${err.message} (${err.code})` : String(err), 'bad');
-        }
-      },
-    },
-    t('dash.decline_application'),
-  );
   return h(
     'section',
     { class: 'card', id: 'application' },
@@ -281,7 +267,7 @@ function applicationCard(api, a, render) {
       h('dt', {}, t('dash.application_terms')),
       h('dd', {}, safe(app.terms_url) ? h('a', { href: app.terms_url, target: '_blank', rel: 'noopener noreferrer' }, app.terms_url) : t('dash.application_no_terms')),
     ),
-    a.status === 'pending' ? h('div', { class: 'row' }, approveButton(api, a, render), ' ', decline) : null,
+    a.status === 'pending' ? h('div', { class: 'row' }, decisionButton(api, a, render, 'approve'), ' ', decisionButton(api, a, render, 'decline')) : null,
   );
 }
 
@@ -331,7 +317,7 @@ export async function affiliates(main, { api, program, render }) {
                   'td',
                   {},
                   h('a', { class: 'btn btn-small', href: `#/affiliates?id=${encodeURIComponent(a.id)}` }, t('dash.open')),
-                  a.status === 'pending' ? [' ', approveButton(api, a, render)] : null,
+                  a.status === 'pending' ? [' ', decisionButton(api, a, render, 'approve')] : null,
                 ),
               ),
             ),
