@@ -28,7 +28,7 @@ pub const ACTIONS: [&str; 12] = [
 
 /// The fields of an affiliate (as `GET /v1/affiliates/{id}` shows it) whose changes are
 /// recorded, in the order they are listed.
-const AFFILIATE_FIELDS: [&str; 12] = [
+const AFFILIATE_FIELDS: [&str; 13] = [
     "address",
     "category",
     "commission",
@@ -38,6 +38,7 @@ const AFFILIATE_FIELDS: [&str; 12] = [
     "payee_type",
     "payout",
     "payout_email",
+    "recruiter",
     "status",
     "tax_id",
     "withholding_exempt",

@@ -633,7 +633,7 @@ pub fn payout_text(
 ) -> Text {
     let amount = money(p.line.amount, &p.line.currency, locale);
     let l = &p.line;
-    let settles = settled(locale, l.referrals, l.bonuses);
+    let settles = settled(locale, l.referrals, l.bonuses, l.recruiter_commissions);
     let dest = destination(
         locale,
         &l.method,
@@ -680,34 +680,46 @@ pub fn payout_text(
     }
 }
 
-/// What a payout line settles, in `locale`: "3 referrals", "2 referrals and 1 bonus", "1 bonus".
-fn settled(locale: &str, referrals: i64, bonuses: i64) -> String {
-    let (r, b) = match locale {
+/// What a payout line settles, in `locale`: "3 referrals", "2 referrals and 1 bonus", "1 bonus",
+/// "2 referrals, 1 bonus and 3 commissions from your recruits".
+fn settled(locale: &str, referrals: i64, bonuses: i64, recruiter_commissions: i64) -> String {
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let (r, b, c, and) = match locale {
         "vi" => (
             format!("{referrals} lượt giới thiệu"),
             format!("{bonuses} khoản thưởng"),
+            format!("{recruiter_commissions} khoản hoa hồng từ người bạn giới thiệu"),
+            " và ",
         ),
         "th" => (
             format!("การแนะนำ {referrals} รายการ"),
             format!("โบนัส {bonuses} รายการ"),
+            format!("ค่าคอมมิชชันจากพาร์ทเนอร์ที่คุณชวนมา {recruiter_commissions} รายการ"),
+            " และ",
         ),
         _ => (
-            format!(
-                "{referrals} referral{}",
-                if referrals == 1 { "" } else { "s" }
+            plural(referrals, "referral", "referrals"),
+            plural(bonuses, "bonus", "bonuses"),
+            plural(
+                recruiter_commissions,
+                "commission from your recruits",
+                "commissions from your recruits",
             ),
-            format!("{bonuses} bonus{}", if bonuses == 1 { "" } else { "es" }),
+            " and ",
         ),
     };
-    let and = match locale {
-        "vi" => " và ",
-        "th" => " และ",
-        _ => " and ",
-    };
-    match (referrals, bonuses) {
-        (_, 0) => r,
-        (0, _) => b,
-        _ => format!("{r}{and}{b}"),
+    let mut parts: Vec<&String> = [(referrals, &r), (bonuses, &b), (recruiter_commissions, &c)]
+        .into_iter()
+        .filter(|(n, _)| *n != 0)
+        .map(|(_, text)| text)
+        .collect();
+    match parts.pop() {
+        None => r,
+        Some(last) if parts.is_empty() => last.clone(),
+        Some(last) => {
+            let rest: Vec<&str> = parts.iter().map(|p| p.as_str()).collect();
+            format!("{}{and}{last}", rest.join(", "))
+        }
     }
 }
 
@@ -823,6 +835,7 @@ mod tests {
                 transfer_qr: None,
                 referrals: 3,
                 bonuses: 0,
+                recruiter_commissions: 0,
                 fee: None,
                 sent_at: None,
             },
@@ -871,14 +884,31 @@ mod tests {
 
     #[test]
     fn a_payout_message_counts_the_bonuses_it_pays() {
-        for (locale, referrals, bonuses, says) in [
-            ("en", 2, 1, "for 2 referrals and 1 bonus, to"),
-            ("en", 0, 2, "for 2 bonuses, to"),
-            ("en", 1, 0, "for 1 referral, to"),
-            ("vi", 3, 1, "cho 3 lượt giới thiệu và 1 khoản thưởng,"),
-            ("vi", 0, 1, "cho 1 khoản thưởng,"),
-            ("th", 2, 1, "สำหรับการแนะนำ 2 รายการ และโบนัส 1 รายการ "),
-            ("th", 0, 1, "สำหรับโบนัส 1 รายการ "),
+        for (locale, referrals, bonuses, recruits, says) in [
+            ("en", 2, 1, 0, "for 2 referrals and 1 bonus, to"),
+            ("en", 0, 2, 0, "for 2 bonuses, to"),
+            ("en", 1, 0, 0, "for 1 referral, to"),
+            ("en", 0, 0, 0, "for 0 referrals, to"),
+            (
+                "en",
+                2,
+                1,
+                3,
+                "for 2 referrals, 1 bonus and 3 commissions from your recruits, to",
+            ),
+            ("en", 0, 0, 1, "for 1 commission from your recruits, to"),
+            ("vi", 3, 1, 0, "cho 3 lượt giới thiệu và 1 khoản thưởng,"),
+            ("vi", 0, 1, 0, "cho 1 khoản thưởng,"),
+            (
+                "vi",
+                1,
+                0,
+                2,
+                "cho 1 lượt giới thiệu và 2 khoản hoa hồng từ người bạn giới thiệu,",
+            ),
+            ("th", 2, 1, 0, "สำหรับการแนะนำ 2 รายการ และโบนัส 1 รายการ "),
+            ("th", 0, 1, 0, "สำหรับโบนัส 1 รายการ "),
+            ("th", 0, 0, 4, "สำหรับค่าคอมมิชชันจากพาร์ทเนอร์ที่คุณชวนมา 4 รายการ "),
         ] {
             let line = PayoutLine {
                 affiliate: "an".into(),
@@ -895,6 +925,7 @@ mod tests {
                 transfer_qr: None,
                 referrals,
                 bonuses,
+                recruiter_commissions: recruits,
                 fee: None,
                 sent_at: None,
             };
@@ -925,6 +956,7 @@ mod tests {
             transfer_qr: None,
             referrals: 2,
             bonuses: 0,
+            recruiter_commissions: 0,
             fee: None,
             sent_at: None,
         };
@@ -970,6 +1002,7 @@ mod tests {
             transfer_qr: None,
             referrals: 2,
             bonuses: 0,
+            recruiter_commissions: 0,
             fee: None,
             sent_at: None,
         };

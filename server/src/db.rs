@@ -138,6 +138,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "applications",
         include_str!("../migrations/0020_applications.sql"),
     ),
+    (
+        21,
+        "recruiters",
+        include_str!("../migrations/0021_recruiters.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

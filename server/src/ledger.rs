@@ -31,12 +31,14 @@ pub struct Entry<'a> {
     pub referral: Option<&'a str>,
     /// The bonus it belongs to.
     pub bonus: Option<&'a str>,
+    /// The recruiter commission it belongs to.
+    pub recruiter_commission: Option<&'a str>,
     /// The payout it belongs to.
     pub payout: Option<&'a str>,
     /// The bucket.
     pub bucket: &'a str,
     /// What happened: `commission`, `approval`, `reversal`, `rejection`, `payout`, `bonus`,
-    /// `bonus_cancel`.
+    /// `bonus_cancel`; for a recruiter commission, `recruiter_commission` and the same moves.
     pub entry: &'a str,
     /// Signed amount, minor units.
     pub amount: i64,
@@ -50,14 +52,15 @@ pub async fn append(tx: &mut Tx, e: Entry<'_>) -> Result<(), AppError> {
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO ledger (id, at, affiliate_id, referral_id, bonus_id, payout_id, bucket, entry, amount, currency) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO ledger (id, at, affiliate_id, referral_id, bonus_id, recruiter_commission_id, payout_id, bucket, entry, amount, currency) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(new_id("led"))
     .bind(now())
     .bind(e.affiliate)
     .bind(e.referral)
     .bind(e.bonus)
+    .bind(e.recruiter_commission)
     .bind(e.payout)
     .bind(e.bucket)
     .bind(e.entry)

@@ -43,6 +43,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod program;
+pub mod recruiters;
 pub mod retention;
 pub mod rollups;
 pub mod routes;

@@ -60,6 +60,8 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::certificates::me_certificates,
         crate::routes::creatives::me_creatives,
         crate::routes::bonuses::me_bonuses,
+        crate::routes::recruiters::me_recruits,
+        crate::routes::recruiters::recruiter_commissions_index,
         crate::routes::creative_report::me_reports_creatives,
         crate::routes::portal_sign_in::portal_sign_in_link,
         crate::routes::portal_sign_in::portal_session_create,

@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 
 /// The longest allowed-origins list.
 pub const MAX_ORIGINS: usize = 50;
+/// The largest recruiter rate: half of the recruit's commission.
+pub const MAX_RECRUITER_RATE_BPS: i64 = 5_000;
 /// The most webhook endpoints.
 pub const MAX_WEBHOOKS: usize = 10;
 
@@ -67,6 +69,9 @@ pub struct Program {
     pub locale: Option<String>,
     /// Smallest payout per affiliate and currency, minor units.
     pub min_payout: i64,
+    /// The share of each commission a recruit earns that their recruiter earns on top, in basis
+    /// points (0 to 5,000; 0: no recruiter commissions).
+    pub recruiter_rate_bps: i64,
     /// Tax withheld from payout lines, one rule per currency (`reftrail::withholding::Rule`):
     /// `{"currency": "VND", "rate_bps": 1000, "threshold": 2000000}` keeps 10 % of each line of
     /// 2,000,000 VND or more (Vietnam's personal income tax on such payments). Affiliates marked
@@ -232,6 +237,7 @@ impl Default for Program {
             currency: "USD".into(),
             locale: None,
             min_payout: 0,
+            recruiter_rate_bps: 0,
             withholding: Vec::new(),
             payer: None,
             affiliate_emails: crate::affiliate_mail::EVENTS
@@ -434,6 +440,12 @@ impl Program {
             return bad(
                 "invalid_terms_url",
                 "terms_url must be an http(s) URL of at most 500 bytes without spaces, or null",
+            );
+        }
+        if !(0..=MAX_RECRUITER_RATE_BPS).contains(&self.recruiter_rate_bps) {
+            return bad(
+                "invalid_recruiter_rate",
+                "recruiter_rate_bps must be 0 to 5000 (50 % of the recruit's commission)",
             );
         }
         if self.webhooks.len() > MAX_WEBHOOKS {

@@ -228,7 +228,7 @@ async fn payouts_pay_approved_balances_and_net_later_refunds() {
         json!([{"affiliate": a, "currency": "VND", "amount": 1000, "gross": 1000, "withheld": 0,
             "tax_id": null, "method": "paypal",
             "paypal_email": "payouts@affiliates.test", "bank": null, "account": null,
-            "account_name": null, "transfer_qr": null, "referrals": 1, "bonuses": 0, "fee": null, "sent_at": null}])
+            "account_name": null, "transfer_qr": null, "referrals": 1, "bonuses": 0, "recruiter_commissions": 0, "fee": null, "sent_at": null}])
     );
     let referrals = referrals_of(&a, "").await;
     assert_eq!(referrals[0]["status"], "paid");

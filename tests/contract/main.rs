@@ -26,6 +26,7 @@ mod management;
 mod payouts_bank;
 mod privacy;
 mod program_changes;
+mod recruiters;
 mod reports;
 mod withholding;
 mod withholding_certificates;

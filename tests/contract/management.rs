@@ -439,7 +439,7 @@ async fn an_affiliate_sees_only_the_payouts_that_paid_them() {
     assert_eq!(
         list[1],
         json!({"id": first, "at": first_at, "amount": 3_000, "gross": 3_000, "withheld": 0,
-            "currency": "VND", "referrals": 1, "bonuses": 0,
+            "currency": "VND", "referrals": 1, "bonuses": 0, "recruiter_commissions": 0,
             "method": "paypal", "paypal_email": "a-pay@affiliates.test", "account": null,
             "note": "Batch one", "sent_at": null})
     );

@@ -186,7 +186,7 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
             "withheld": 0, "tax_id": null, "method": "vietqr",
             "paypal_email": null, "bank": "970436", "account": "0011001932418",
             "account_name": "NGUYEN VAN A", "transfer_qr": expected, "referrals": 1,
-            "bonuses": 0, "fee": null, "sent_at": null})
+            "bonuses": 0, "recruiter_commissions": 0, "fee": null, "sent_at": null})
     );
     // VietQR is a VND transfer: the USD line has the details and no QR.
     let usd = payout_line(&r.json, &v, "USD");
@@ -211,7 +211,7 @@ async fn a_payout_pays_each_affiliate_by_their_method() {
         json!({"affiliate": p, "currency": "THB", "amount": 125_000, "gross": 125_000,
             "withheld": 0, "tax_id": null, "method": "promptpay",
             "paypal_email": null, "bank": null, "account": "0812345678", "account_name": null,
-            "transfer_qr": promptpay(&pp, Some(125_000)), "referrals": 1, "bonuses": 0, "fee": null, "sent_at": null})
+            "transfer_qr": promptpay(&pp, Some(125_000)), "referrals": 1, "bonuses": 0, "recruiter_commissions": 0, "fee": null, "sent_at": null})
     );
     assert!(thb["transfer_qr"]
         .as_str()

@@ -66,6 +66,9 @@ pub struct AffiliateView {
     pub commission: Option<AffiliateRules>,
     /// Coupon codes that credit this affiliate (upper-case).
     pub coupons: Vec<String>,
+    /// The affiliate who recruited them, who earns the program's `recruiter_rate_bps` share of
+    /// their commissions; `null` for none.
+    pub recruiter: Option<String>,
     /// Created.
     pub created_at: String,
     /// What they wrote when they applied through the public form; `null` for affiliates the
@@ -126,6 +129,9 @@ pub struct CreateAffiliate {
     pub commission: Option<AffiliateRules>,
     /// Coupon codes.
     pub coupons: Option<Vec<String>>,
+    /// The affiliate who recruited them (an existing affiliate, not themselves or one they
+    /// recruited, directly or down the line).
+    pub recruiter: Option<String>,
 }
 
 /// The body of `PATCH /v1/affiliates/{id}`: only the fields given change; `commission: null`
@@ -164,6 +170,9 @@ pub struct UpdateAffiliate {
     pub commission: Option<Option<AffiliateRules>>,
     /// Coupon codes (replace the current ones).
     pub coupons: Option<Vec<String>>,
+    /// The affiliate who recruited them; `null` removes it.
+    #[serde(default, with = "double_option")]
+    pub recruiter: Option<Option<String>>,
 }
 
 /// How an affiliate is paid by bank transfer (`reftrail::bank_transfer`).
@@ -278,6 +287,44 @@ pub fn check_address(a: Option<&str>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Refuses (400 `invalid_recruiter`) a recruiter that is not an affiliate id.
+fn check_recruiter_id(r: Option<&str>) -> Result<(), AppError> {
+    if r.is_some_and(|r| !reftrail::affiliate::is_valid(r)) {
+        return Err(AppError::bad(
+            "invalid_recruiter",
+            "recruiter must be an affiliate id",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses (422 `invalid_recruiter`) a recruiter of `affiliate` that does not exist, is
+/// `affiliate` itself, or was recruited by `affiliate`, directly or down the line.
+async fn check_recruiter(
+    tx: &mut crate::db::Tx,
+    affiliate: &str,
+    recruiter: &str,
+) -> Result<(), AppError> {
+    let exists = sqlx::query("SELECT 1 FROM affiliates WHERE id = $1")
+        .bind(recruiter)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+    if !exists {
+        return Err(AppError::unprocessable(
+            "invalid_recruiter",
+            "no affiliate has this id",
+        ));
+    }
+    if crate::recruiters::would_loop(tx, affiliate, recruiter).await? {
+        return Err(AppError::unprocessable(
+            "invalid_recruiter",
+            "an affiliate cannot be recruited by themselves or by someone they recruited",
+        ));
+    }
+    Ok(())
+}
+
 /// The longest postal address, in bytes (200 Thai characters).
 pub const MAX_ADDRESS_LEN: usize = 600;
 
@@ -353,7 +400,7 @@ fn check_common(
 const SELECT: &str =
     "SELECT id, name, email, payout_email, category, status, commission, created_at, \
      payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type, \
-     ap.website, ap.message, ap.terms_url, ap.applied_at \
+     ap.website, ap.message, ap.terms_url, ap.applied_at, recruiter_id \
      FROM affiliates LEFT JOIN affiliate_applications ap ON ap.affiliate_id = affiliates.id";
 
 const COUPONS: &str = "SELECT code FROM coupons WHERE affiliate_id = $1 ORDER BY code";
@@ -395,6 +442,7 @@ fn view_of(row: &AnyRow, coupons: Vec<String>) -> Result<AffiliateView, AppError
         status: row.try_get(5)?,
         commission: commission.map(|c| serde_json::from_str(&c)).transpose()?,
         coupons,
+        recruiter: row.try_get(20)?,
         created_at: times::format(row.try_get(7)?),
         application: row
             .try_get::<Option<i64>, _>(19)?
@@ -504,12 +552,16 @@ pub async fn affiliates_create(
     check_tax_id(b.tax_id.as_deref())?;
     check_payee_type(b.payee_type.as_deref())?;
     check_address(b.address.as_deref())?;
+    check_recruiter_id(b.recruiter.as_deref())?;
     let t = now();
     let mut tx = state.db.begin_write().await?;
+    if let Some(r) = &b.recruiter {
+        check_recruiter(&mut tx, id.as_str(), r).await?;
+    }
     let r = sqlx::query(
         "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at, \
-           payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+           payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type, recruiter_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(id.as_str())
     .bind(&b.name)
@@ -528,6 +580,7 @@ pub async fn affiliates_create(
     .bind(b.tax_id.as_deref())
     .bind(b.address.as_deref())
     .bind(b.payee_type.as_deref())
+    .bind(b.recruiter.as_deref())
     .execute(&mut *tx)
     .await;
     if let Err(e) = r {
@@ -695,8 +748,12 @@ pub async fn affiliates_update(
     check_tax_id(b.tax_id.clone().flatten().as_deref())?;
     check_payee_type(b.payee_type.clone().flatten().as_deref())?;
     check_address(b.address.clone().flatten().as_deref())?;
+    check_recruiter_id(b.recruiter.clone().flatten().as_deref())?;
     let mut tx = state.db.begin_write().await?;
     let was = require_affiliate(&mut tx, &id).await?;
+    if let Some(Some(r)) = &b.recruiter {
+        check_recruiter(&mut tx, &id, r).await?;
+    }
     let before = super::payouts::PaidTo::load(&mut tx, &id).await?;
     let shown = json_in(&mut tx, &id).await?;
     // One UPDATE of the columns the body names; each value is bound, the names are ours.
@@ -736,6 +793,9 @@ pub async fn affiliates_update(
     if let Some(c) = &b.commission {
         let rules = c.as_ref().map(serde_json::to_string).transpose()?;
         changes.push(("commission", rules));
+    }
+    if let Some(r) = &b.recruiter {
+        changes.push(("recruiter_id", r.clone()));
     }
     if !changes.is_empty() {
         let mut set = String::new();

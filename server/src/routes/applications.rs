@@ -67,6 +67,11 @@ pub struct NewApplication {
     /// Whether they accept the program's `terms_url`; required when it has one.
     #[schema(value_type = Option<bool>)]
     pub terms_accepted: Option<Value>,
+    /// The affiliate whose recruiting link brought them (the portal's `?recruiter=`). It comes
+    /// from a link anyone can write, so one that is not an approved affiliate is left out, not
+    /// refused.
+    #[schema(value_type = Option<String>)]
+    pub recruiter: Option<Value>,
 }
 
 /// The answer: what happens next, the same for every address.
@@ -86,6 +91,7 @@ struct Checked {
     message: Option<String>,
     category: String,
     terms_accepted: bool,
+    recruiter: Option<String>,
 }
 
 /// The string in `value` (absent and `null` are `None`), or `code` when it is another type or
@@ -162,6 +168,12 @@ impl NewApplication {
                 ))
             }
         };
+        let recruiter = self
+            .recruiter
+            .as_ref()
+            .and_then(Value::as_str)
+            .filter(|r| reftrail::affiliate::is_valid(r))
+            .map(str::to_owned);
         Ok(Checked {
             name,
             email,
@@ -170,6 +182,7 @@ impl NewApplication {
             message,
             category,
             terms_accepted,
+            recruiter,
         })
     }
 }
@@ -334,9 +347,18 @@ async fn create(
     } else {
         "pending"
     };
+    let recruiter = match &a.recruiter {
+        Some(r) => sqlx::query("SELECT id FROM affiliates WHERE id = $1 AND status = 'approved'")
+            .bind(r)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|row| row.try_get::<String, _>(0))
+            .transpose()?,
+        None => None,
+    };
     let r = sqlx::query(
-        "INSERT INTO affiliates (id, name, email, email_hash, category, status, created_at, updated_at, withholding_exempt) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 0)",
+        "INSERT INTO affiliates (id, name, email, email_hash, category, status, created_at, updated_at, withholding_exempt, recruiter_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 0, $8)",
     )
     .bind(&id)
     .bind(&a.name)
@@ -345,6 +367,7 @@ async fn create(
     .bind(&a.category)
     .bind(status)
     .bind(t)
+    .bind(recruiter)
     .execute(&mut **tx)
     .await;
     if let Err(e) = r {

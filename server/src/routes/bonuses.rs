@@ -226,6 +226,7 @@ fn entry<'a>(b: &'a Bonus, entry: &'a str, amount: i64) -> Entry<'a> {
         affiliate: &b.affiliate,
         referral: None,
         bonus: Some(&b.id),
+        recruiter_commission: None,
         payout: None,
         bucket: bucket::APPROVED,
         entry,

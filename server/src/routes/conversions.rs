@@ -657,6 +657,7 @@ async fn create_referral(
         affiliate: &r.credit.affiliate,
         referral: Some(&id),
         bonus: None,
+        recruiter_commission: None,
         payout: None,
         bucket,
         entry,
@@ -668,6 +669,7 @@ async fn create_referral(
         ledger::append(tx, e(bucket::PENDING, "approval", -r.commission)).await?;
         ledger::append(tx, e(bucket::APPROVED, "approval", r.commission)).await?;
     }
+    crate::recruiters::created(tx, program.recruiter_rate_bps, &id).await?;
     inc(&state.metrics.referrals);
     if !r.flags.is_empty() {
         inc(&state.metrics.flagged);

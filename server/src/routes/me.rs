@@ -253,6 +253,8 @@ pub struct MyPayout {
     pub referrals: i64,
     /// How many of the affiliate's bonuses it settled.
     pub bonuses: i64,
+    /// How many shares of their recruits' commissions it settled.
+    pub recruiter_commissions: i64,
     /// `paypal`, `vietqr` (bank transfer in Vietnam) or `promptpay`.
     pub method: String,
     /// Where the merchant's PayPal file sends it; `null` for a bank transfer.
@@ -292,7 +294,7 @@ pub async fn me_payouts(
 ) -> Result<Json<MyPayouts>, AppError> {
     let (limit, offset) = super::page(q.limit, q.offset)?;
     let rows = sqlx::query(
-        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account, l.sent_at, l.withheld, l.bonuses \
+        "SELECT p.id, p.at, l.amount, l.currency, l.referrals, l.paypal_email, p.note, l.method, l.account, l.sent_at, l.withheld, l.bonuses, l.recruiter_commissions \
          FROM payout_lines l JOIN payouts p ON p.id = l.payout_id WHERE l.affiliate_id = $1 \
          ORDER BY p.at DESC, p.id DESC, l.currency LIMIT $2 OFFSET $3",
     )
@@ -316,6 +318,7 @@ pub async fn me_payouts(
                 currency: r.try_get(3)?,
                 referrals: r.try_get(4)?,
                 bonuses: r.try_get(11)?,
+                recruiter_commissions: r.try_get(12)?,
                 paypal_email: (method == "paypal").then_some(email),
                 method,
                 account: r.try_get(8)?,

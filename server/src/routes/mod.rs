@@ -17,6 +17,7 @@ pub mod payouts;
 pub mod portal_sign_in;
 pub mod privacy;
 pub mod program;
+pub mod recruiters;
 pub mod referrals;
 pub mod refunds;
 pub mod reports;
@@ -60,6 +61,10 @@ pub fn browser_routes() -> Router<AppState> {
         .route(
             "/v1/me/bonuses",
             get(bonuses::me_bonuses).options(preflight),
+        )
+        .route(
+            "/v1/me/recruits",
+            get(recruiters::me_recruits).options(preflight),
         )
         .route(
             "/v1/me/withholding/certificates",
@@ -132,6 +137,10 @@ pub fn merchant_routes() -> Router<AppState> {
             get(bonuses::bonuses_index).post(bonuses::bonuses_create),
         )
         .route("/v1/bonuses/{id}/cancel", post(bonuses::bonuses_cancel))
+        .route(
+            "/v1/recruiter-commissions",
+            get(recruiters::recruiter_commissions_index),
+        )
         .route("/v1/reports/withholding.csv", get(payouts::withholding_csv))
         .route(
             "/v1/reports/withholding/certificates",

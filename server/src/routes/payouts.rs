@@ -3,9 +3,9 @@
 //! `POST /v1/payouts/{id}/sent` (a line's transfer marked as sent, or not),
 //! `GET /v1/reports/withholding.csv` (the tax withheld from payouts, for the shop's filing).
 //!
-//! A payout moves each included referral's and bonus's approved money to `paid` in the ledger. An
-//! affiliate's approved balance may be negative (a refund after an earlier payout); the payout
-//! nets it: the affiliate is paid the sum, and only when that sum is positive and at least the
+//! A payout moves each included referral's, bonus's and recruiter commission's approved money to
+//! `paid` in the ledger. An affiliate's approved balance may be negative (a refund after an
+//! earlier payout); the payout nets it: the affiliate is paid the sum, and only when that sum is positive and at least the
 //! program's `min_payout`.
 
 use super::idempotency::{self, remember};
@@ -142,6 +142,8 @@ pub struct PayoutLine {
     pub referrals: i64,
     /// How many bonuses it settles.
     pub bonuses: i64,
+    /// How many recruiter commissions (shares of recruits' commissions) it settles.
+    pub recruiter_commissions: i64,
     /// What the transfer cost the merchant (a bank or PayPal fee, in the line's currency), as
     /// recorded when it was marked sent; `null` when none was recorded.
     pub fee: Option<i64>,
@@ -181,6 +183,7 @@ impl PayoutLine {
             transfer_qr,
             referrals,
             bonuses: 0,
+            recruiter_commissions: 0,
             fee: None,
             sent_at: None,
         }
@@ -373,23 +376,25 @@ pub async fn payouts_create(
                 .await?;
         }
         let parts = sqlx::query(
-            "SELECT referral_id, bonus_id, CAST(SUM(amount) AS BIGINT) FROM ledger \
+            "SELECT referral_id, bonus_id, recruiter_commission_id, CAST(SUM(amount) AS BIGINT) FROM ledger \
              WHERE affiliate_id = $1 AND currency = $2 AND bucket = 'approved' \
-             GROUP BY referral_id, bonus_id HAVING SUM(amount) <> 0",
+             GROUP BY referral_id, bonus_id, recruiter_commission_id HAVING SUM(amount) <> 0",
         )
         .bind(&affiliate)
         .bind(&currency)
         .fetch_all(&mut *tx)
         .await?;
-        let (mut count, mut bonuses) = (0, 0);
+        let (mut count, mut bonuses, mut recruiter_commissions) = (0, 0, 0);
         for p in parts {
             let referral: Option<String> = p.try_get(0)?;
             let bonus: Option<String> = p.try_get(1)?;
-            let amount: i64 = p.try_get(2)?;
+            let recruiter_commission: Option<String> = p.try_get(2)?;
+            let amount: i64 = p.try_get(3)?;
             let e = |bucket, amount| Entry {
                 affiliate: &affiliate,
                 referral: referral.as_deref(),
                 bonus: bonus.as_deref(),
+                recruiter_commission: recruiter_commission.as_deref(),
                 payout: Some(&id),
                 bucket,
                 entry: "payout",
@@ -414,6 +419,10 @@ pub async fn payouts_create(
                     .await?;
                 bonuses += 1;
             }
+            if let Some(rc) = &recruiter_commission {
+                crate::recruiters::paid(&mut tx, rc, &id).await?;
+                recruiter_commissions += 1;
+            }
         }
         let exempt = r.try_get::<i64, _>(8)? != 0;
         let withheld =
@@ -423,12 +432,13 @@ pub async fn payouts_create(
             withheld,
             tax_id: r.try_get(9)?,
             bonuses,
+            recruiter_commissions,
             ..PayoutLine::new(&id, affiliate, currency, total - withheld, how, count)
         };
         sqlx::query(
             "INSERT INTO payout_lines (payout_id, affiliate_id, currency, amount, paypal_email, referrals, \
-               method, bank, account, account_name, withheld, tax_id, bonuses) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+               method, bank, account, account_name, withheld, tax_id, bonuses, recruiter_commissions) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&id)
         .bind(&line.affiliate)
@@ -443,6 +453,7 @@ pub async fn payouts_create(
         .bind(line.withheld)
         .bind(line.tax_id.as_deref())
         .bind(line.bonuses)
+        .bind(line.recruiter_commissions)
         .execute(&mut *tx)
         .await?;
         lines.push(line);
@@ -491,7 +502,7 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
         .ok_or_else(|| AppError::not_found("payout_not_found", "no payout has this id"))?;
     let lines = sqlx::query(
         "SELECT affiliate_id, currency, amount, referrals, method, paypal_email, bank, account, account_name, sent_at, \
-           withheld, tax_id, bonuses, fee \
+           withheld, tax_id, bonuses, fee, recruiter_commissions \
          FROM payout_lines WHERE payout_id = $1 ORDER BY affiliate_id, currency",
     )
     .bind(id)
@@ -508,6 +519,7 @@ async fn load(state: &AppState, id: &str) -> Result<PayoutView, AppError> {
             tax_id: r.try_get(11)?,
             bonuses: r.try_get(12)?,
             fee: r.try_get(13)?,
+            recruiter_commissions: r.try_get(14)?,
             ..PayoutLine::new(
                 id,
                 r.try_get(0)?,

@@ -321,6 +321,7 @@ async fn approve_in(tx: &mut Tx, id: &str) -> Result<bool, AppError> {
         affiliate: &affiliate,
         referral: Some(id),
         bonus: None,
+        recruiter_commission: None,
         payout: None,
         bucket,
         entry: "approval",
@@ -329,6 +330,7 @@ async fn approve_in(tx: &mut Tx, id: &str) -> Result<bool, AppError> {
     };
     ledger::append(tx, e(bucket::PENDING, -pending)).await?;
     ledger::append(tx, e(bucket::APPROVED, pending)).await?;
+    crate::recruiters::approved(tx, id).await?;
     Ok(true)
 }
 
@@ -415,6 +417,7 @@ pub async fn referrals_reject(
         affiliate: &before.affiliate,
         referral: Some(&id),
         bonus: None,
+        recruiter_commission: None,
         payout: None,
         bucket,
         entry: "rejection",
@@ -423,6 +426,7 @@ pub async fn referrals_reject(
     };
     ledger::append(&mut tx, e(bucket::PENDING, -pending)).await?;
     ledger::append(&mut tx, e(bucket::APPROVED, -approved)).await?;
+    crate::recruiters::rejected(&mut tx, &id).await?;
     let view = referral_view(&mut tx, &id).await?;
     webhooks::enqueue(&mut tx, &program, "referral.reversed", &view).await?;
     let details = json!({ "reason": reject.reason });

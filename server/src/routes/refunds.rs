@@ -246,6 +246,7 @@ pub async fn refunds_create(
                     affiliate: &before.affiliate,
                     referral: Some(&rid),
                     bonus: None,
+                    recruiter_commission: None,
                     payout: None,
                     bucket: from,
                     entry: "reversal",
@@ -255,6 +256,8 @@ pub async fn refunds_create(
             )
             .await?;
             let full = refunded_before + amount >= order_amount;
+            let left = before.commission - reversed_before - reversed_now;
+            crate::recruiters::refunded(&mut tx, &rid, left, full).await?;
             if full {
                 crate::rollups::referral_sub(&mut tx, &rid).await?;
                 sqlx::query(

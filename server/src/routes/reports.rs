@@ -13,7 +13,9 @@
 //! - revenue gross: attributed order amounts; net: less refunds, rejected ones left out.
 //! - commissions: the ledger's net commission (after reversals and rejections).
 //! - channel cost = commissions + bonuses (given in the period, not cancelled) + fees (of the
-//!   payout transfers marked sent in the period); bonuses and fees count by their affiliate.
+//!   payout transfers marked sent in the period) + recruiter commissions (made in the period,
+//!   less refunds, not rejected); bonuses, fees and recruiter commissions count by the affiliate
+//!   paid (a recruiter commission on the recruiter's row, its recruit's revenue on theirs).
 //! - AOV = net revenue / net sales; conversion rate = net sales / unique visitors (and / clicks);
 //!   EPC = net commissions per 100 clicks; cost per sale = sale commissions / net sales; cost per
 //!   lead = lead commissions / net leads; ROAS = net revenue / channel cost;
@@ -113,10 +115,13 @@ pub struct Money {
     pub lead_commissions: i64,
     /// Bonuses given in the period, not cancelled (paid or not).
     pub bonuses: i64,
+    /// Recruiter commissions made in the period (shares of recruits' commissions, less what
+    /// refunds took back; rejected ones left out), on the recruiter's row.
+    pub recruiter_commissions: i64,
     /// Fees of the payout transfers marked sent in the period (null in an affiliate's own
     /// report).
     pub fees: Option<i64>,
-    /// Commissions + bonuses + fees (null in an affiliate's own report).
+    /// Commissions + bonuses + fees + recruiter commissions (null in an affiliate's own report).
     pub channel_cost: Option<i64>,
     /// Sale commissions / net sales.
     pub cost_per_sale: i64,
@@ -351,7 +356,8 @@ async fn aggregate(
 }
 
 /// Adds the channel's costs beyond commission to `out`: the bonuses given in the period (not
-/// cancelled) and the fees of the payout transfers marked sent in it, each by its affiliate.
+/// cancelled), the fees of the payout transfers marked sent in it and the recruiter commissions
+/// made in it, each by the affiliate paid.
 async fn costs_beyond_commission(
     state: &AppState,
     group: Group,
@@ -359,8 +365,8 @@ async fn costs_beyond_commission(
     to: i64,
     out: &mut BTreeMap<String, Kpis>,
 ) -> Result<(), AppError> {
-    // (sum, table, time, condition) of bonuses, then of fees.
-    const COSTS: [(&str, &str, &str, &str); 2] = [
+    // (sum, table, time, condition) of bonuses, of fees, then of recruiter commissions.
+    const COSTS: [(&str, &str, &str, &str); 3] = [
         (
             "x.amount",
             "bonuses",
@@ -368,6 +374,12 @@ async fn costs_beyond_commission(
             "x.status <> 'cancelled'",
         ),
         ("x.fee", "payout_lines", "x.sent_at", "x.fee IS NOT NULL"),
+        (
+            "x.amount - x.reversed",
+            "recruiter_commissions",
+            "x.created_at",
+            "x.status <> 'rejected'",
+        ),
     ];
     for (i, (sum, table, at, condition)) in COSTS.into_iter().enumerate() {
         let day = format!("{at} / 86400");
@@ -392,10 +404,10 @@ async fn costs_beyond_commission(
                 &r.try_get::<String, _>(1)?,
             );
             let amount: i64 = r.try_get(2)?;
-            if i == 0 {
-                m.bonuses += amount;
-            } else {
-                m.fees_sum += amount;
+            match i {
+                0 => m.bonuses += amount,
+                1 => m.fees_sum += amount,
+                _ => m.recruiter_commissions += amount,
             }
         }
     }
@@ -571,7 +583,7 @@ fn finish(k: &mut Kpis) {
         m.cost_per_sale = div_round(m.commissions - m.lead_commissions, m.sales_net);
         m.cost_per_lead = div_round(m.lead_commissions, leads_net);
         m.epc_per_100 = div_round(m.commissions.saturating_mul(100), clicks);
-        let channel_cost = m.commissions + m.bonuses + m.fees_sum;
+        let channel_cost = m.commissions + m.bonuses + m.fees_sum + m.recruiter_commissions;
         m.fees = Some(m.fees_sum);
         m.channel_cost = Some(channel_cost);
         m.roas = ratio(m.revenue_net, channel_cost);
@@ -621,6 +633,7 @@ fn add(total: &mut Kpis, k: &Kpis) {
         t.commissions += m.commissions;
         t.lead_commissions += m.lead_commissions;
         t.bonuses += m.bonuses;
+        t.recruiter_commissions += m.recruiter_commissions;
         t.fees_sum += m.fees_sum;
         t.sales_net += m.sales_net;
         t.cost_net += m.cost_net;
