@@ -12,6 +12,7 @@ import { payoutFields } from '../shared/payout.js';
 import { oneLine } from '../shared/certificate.js';
 import { affiliateHistory } from './activity.js';
 import { affiliateBonuses } from './bonuses.js';
+import { affiliateRecruiting } from './recruiters.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -101,6 +102,7 @@ function affiliateForm(api, program, a, done) {
   const leadNow = a?.commission?.lead?.[leadCur];
   const lead = h('input', { id: 'a-lead', inputmode: 'decimal', value: leadNow === undefined ? '' : decimal(leadNow, currencyDigits(leadCur)), placeholder: t('dash.program_default') });
   const coupons = h('input', { id: 'a-coupons', value: (a?.coupons || []).join(', '), placeholder: 'ALICE10, ALICE-VIP' });
+  const recruiter = h('input', { id: 'a-recruiter', maxlength: 64, pattern: '[A-Za-z0-9._\\-]{1,64}', autocomplete: 'off', spellcheck: 'false', value: a?.recruiter || '' });
   // No pattern: the server's refusal (invalid_tax_id) says what a tax id may hold.
   const taxId = h('input', { id: 'a-tax-id', maxlength: 20, autocomplete: 'off', spellcheck: 'false', value: a?.tax_id || '' });
   const payeeType = h(
@@ -137,6 +139,8 @@ function affiliateForm(api, program, a, done) {
           payee_type: payeeType.value || null,
           address: oneLine(address.value) || null,
           withholding_exempt: exempt.checked,
+          // Emptied on edit: removed.
+          recruiter: recruiter.value.trim() || null,
         };
         const commission = {};
         if (rate.value.trim()) {
@@ -162,12 +166,13 @@ function affiliateForm(api, program, a, done) {
             if (body.tax_id === null) delete body.tax_id;
             if (body.payee_type === null) delete body.payee_type;
             if (body.address === null) delete body.address;
+            if (body.recruiter === null) delete body.recruiter;
             const created = await api.createAffiliate({ id: id.value.trim(), ...body });
             done(created);
           }
         } catch (err) {
           fill(msg, failure(err));
-          const bad = { invalid_tax_id: taxId, invalid_address: address }[err.code];
+          const bad = { invalid_tax_id: taxId, invalid_address: address, invalid_recruiter: recruiter }[err.code];
           if (!payout.markInvalid(err.code) && bad) {
             bad.setAttribute('aria-invalid', 'true');
             bad.focus();
@@ -188,6 +193,7 @@ function affiliateForm(api, program, a, done) {
       field(t('dash.rate_override'), rate, t('dash.rate_override_hint', { rate: program.commission.sale?.type === 'percent' ? `${program.commission.sale.rate_bps / 100} %` : '—' })),
       field(t('dash.lead_override', { currency: leadCur }), lead),
       field(t('dash.coupons'), coupons, t('dash.coupons_hint')),
+      field(t('dash.recruiter'), recruiter, t('dash.recruiter_hint')),
       field(t('dash.tax_id'), taxId, t('dash.tax_id_hint')),
       field(t('dash.payee_type'), payeeType, t('dash.payee_type_hint')),
       field(t('dash.address'), address, t('dash.affiliate_address_hint')),
@@ -392,8 +398,9 @@ export async function affiliates(main, { api, program, render }) {
         h('a', { id: 'affiliate-certificates', href: `#/certificates?${new URLSearchParams({ from: `${year}-01-01`, to: `${year}-12-31`, affiliate: a.id })}` }, t('dash.certificates_of_year', { id: a.id, year })),
       ),
     );
-    // Their bonuses, then who changed what about them; the panel works without either.
-    for (const part of [() => affiliateBonuses(api, program, a), () => affiliateHistory(api, a.id)]) {
+    // Their bonuses, their recruits' shares, then who changed what about them; the panel works
+    // without any of them.
+    for (const part of [() => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
       try {
         top.append(await part());
       } catch (err) {

@@ -8,7 +8,7 @@ import { routeQuery, setRouteQuery, period } from './route.js';
 import { toReviewCard } from './to-review.js';
 
 const ZERO = {
-  revenue_gross: 0, revenue_net: 0, aov: 0, commissions_gross: 0, commissions: 0, lead_commissions: 0, bonuses: 0, fees: 0, channel_cost: 0,
+  revenue_gross: 0, revenue_net: 0, aov: 0, commissions_gross: 0, commissions: 0, lead_commissions: 0, bonuses: 0, recruiter_commissions: 0, fees: 0, channel_cost: 0,
   cost_per_sale: 0, cost_per_lead: 0, epc_per_100: 0, roas: null, roas_percent: null, cost_of_goods: 0,
   sales_without_cost: 0, roi: null, roi_percent: null, contribution_margin: 0, reversal_rate_amount: null,
 };
@@ -96,7 +96,7 @@ export async function overview(main, { api, program, render }) {
     card('aov', t('kpi.aov'), fmt(m.aov), m.aov),
     card('conversion_rate', t('kpi.conversion_rate'), pct(k.conversion_rate, 2), k.conversion_rate, t('kpi.per_click', { v: pct(k.conversion_rate_clicks, 2) })),
     card('commissions', t('kpi.commissions'), fmt(m.commissions), m.commissions, t('kpi.gross', { v: fmt(m.commissions_gross) })),
-    card('channel_cost', t('kpi.channel_cost'), fmt(m.channel_cost), m.channel_cost, t('kpi.channel_cost_parts', { commissions: fmt(m.commissions), bonuses: fmt(m.bonuses), fees: fmt(m.fees) })),
+    card('channel_cost', t('kpi.channel_cost'), fmt(m.channel_cost), m.channel_cost, t(m.recruiter_commissions ? 'kpi.channel_cost_parts_recruiters' : 'kpi.channel_cost_parts', { commissions: fmt(m.commissions), bonuses: fmt(m.bonuses), fees: fmt(m.fees), recruiters: fmt(m.recruiter_commissions) })),
     card('cost_per_sale', t('kpi.cost_per_sale'), fmt(m.cost_per_sale), m.cost_per_sale, t('kpi.cost_per_lead', { v: fmt(m.cost_per_lead) })),
     card('epc_per_100', t('kpi.epc'), fmt(m.epc_per_100), m.epc_per_100, t('kpi.epc_hint')),
     card('roas', t('kpi.roas'), ratio(m.roas), m.roas, m.roas_percent === null ? null : `${num(m.roas_percent)} %`),

@@ -221,6 +221,7 @@ const SETTING_LABELS = {
   auto_approve: 'dash.auto_approve',
   affiliate_emails: 'dash.affiliate_emails',
   applications: 'dash.applications_mode',
+  recruiter_rate_bps: 'dash.recruiter_rate',
   terms_url: 'dash.terms_url',
   currency: 'dash.report_currency',
   locale: 'dash.locale',
@@ -373,6 +374,7 @@ export async function settings(main, { api, program: p0, render }) {
   const currency = input('s-currency', p.currency, { maxlength: 3, pattern: '[A-Z]{3}', required: true });
   const activeBy = h('select', { id: 's-active' }, ['click', 'lead', 'sale'].map((m) => h('option', { value: m, selected: p.active_by === m }, t(`dash.active_by_${m}`))));
   const minPayout = input('s-min-payout', decimal(p.min_payout, currencyDigits(cur)), { inputmode: 'decimal' });
+  const recruiterRate = input('s-recruiter-rate', percentOf(p.recruiter_rate_bps || 0), { inputmode: 'decimal', required: true });
   const baseline = input('s-baseline', p.baseline_daily_revenue === null ? '' : decimal(p.baseline_daily_revenue, currencyDigits(cur)), { inputmode: 'decimal', placeholder: t('dash.baseline_auto') });
   const rate = input('s-rate', sale && sale.type === 'percent' ? sale.rate_bps / 100 : '', { inputmode: 'decimal', disabled: !!sale && sale.type !== 'percent' });
   const shipping = h('input', { id: 's-shipping', type: 'checkbox', checked: p.commission.include_shipping });
@@ -416,6 +418,8 @@ export async function settings(main, { api, program: p0, render }) {
         const min = parseMoney(minPayout.value || '0', cu);
         const base = baseline.value.trim() ? parseMoney(baseline.value, cu) : null;
         if (min === null || (baseline.value.trim() && base === null)) return bad(t('dash.bad_amount'));
+        const recruiterBps = Math.round(Number(String(recruiterRate.value).trim().replace(',', '.')) * 100);
+        if (!(recruiterBps >= 0 && recruiterBps <= 5000)) return bad(t('dash.bad_recruiter_rate'));
         const held = withholding.value();
         if (held.error) return bad(held.error);
         const body = {
@@ -436,6 +440,7 @@ export async function settings(main, { api, program: p0, render }) {
           currency: cu,
           locale: locale.value,
           min_payout: min,
+          recruiter_rate_bps: recruiterBps,
           withholding: held.rules,
           payer: payer.value(),
           affiliate_emails: emails.filter(([, box]) => box.checked).map(([event]) => event),
@@ -484,6 +489,7 @@ export async function settings(main, { api, program: p0, render }) {
         field(t('dash.hold'), hold, t('dash.hold_hint')),
         h('div', { class: 'field' }, h('label', {}, auto, ' ', t('dash.auto_approve'))),
         field(t('dash.min_payout', { currency: cur }), minPayout),
+        field(t('dash.recruiter_rate'), recruiterRate, t('dash.recruiter_rate_hint')),
         h('fieldset', { class: 'field' }, h('legend', {}, t('dash.affiliate_emails')), emails.map(([event, box]) => h('div', {}, h('label', {}, box, ' ', t(`dash.email_${event.replace('.', '_')}`)))), h('small', { class: 'hint' }, t('dash.affiliate_emails_hint'))),
         field(t('dash.rules_json'), rules, t('dash.rules_hint')),
       ),

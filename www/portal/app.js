@@ -6,8 +6,8 @@
 // bonuses, EPC for a period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
 // where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it), their postal address,
 // and the tax certificates of a year to print. Talks only to GET and PATCH /v1/me, GET
-// /v1/me/report, /v1/me/payouts, /v1/me/creatives, /v1/me/bonuses and
-// /v1/me/withholding/certificates; before sign-in, to the sign-in routes and, for programs that
+// /v1/me/report, /v1/me/payouts, /v1/me/creatives, /v1/me/bonuses, /v1/me/recruits (their
+// team: team.js) and /v1/me/withholding/certificates; before sign-in, to the sign-in routes and, for programs that
 // take applications, to the application form's (apply.js).
 
 import { affiliate, portalSignIn, portalJoin, ApiError } from '../shared/api.js';
@@ -19,6 +19,7 @@ import { certificate, printCertificates, oneLine } from '../shared/certificate.j
 import { qrSvg } from '../vendor/qrcode.js';
 import { deepLinkBox, creativesBox } from './promote.js';
 import { applyInvite, applyForm } from './apply.js';
+import { teamBox } from './team.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -239,14 +240,16 @@ async function render() {
   let promo;
   let gifts;
   let promoted;
+  let team;
   try {
     const api = affiliate(sessionStorage.getItem(TOKEN));
-    [report, history, promo, gifts, promoted] = await Promise.all([
+    [report, history, promo, gifts, promoted, team] = await Promise.all([
       api.report({ from: iso(from), to: iso(to) }),
       api.payouts({ limit: 100 }),
       api.creatives({ limit: 100 }),
       api.bonuses({ limit: 100 }),
       api.creativeReport(),
+      api.recruits(),
     ]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
@@ -417,6 +420,7 @@ async function render() {
     h('h2', {}, t('portal.earnings_by_status')),
     balances,
     gifts.bonuses.length ? [h('h2', {}, t('portal.bonuses')), bonusesBox(gifts.bonuses)] : null,
+    teamBox(team, a.id),
     h('h2', {}, t('portal.payouts')),
     payoutsBox,
     h('h2', { id: 'payout-details-title' }, t('portal.payout_details')),

@@ -59,6 +59,10 @@ export function applyForm(program, back) {
           message: message.value.trim() || null,
           terms_accepted: terms ? terms.checked : false,
         };
+        // A recruiting link (`?recruiter=<id>#apply`) names who brought them; the server keeps it
+        // only when it is an approved affiliate.
+        const recruiter = new URLSearchParams(location.search).get('recruiter');
+        if (recruiter && /^[A-Za-z0-9._-]{1,64}$/.test(recruiter)) body.recruiter = recruiter;
         try {
           const answer = await portalJoin.apply(body);
           fill(

@@ -124,6 +124,9 @@ export function merchant(csrf) {
     // `{affiliate, amount, currency, reason}`: payable at once.
     giveBonus: (body) => send('POST', '/v1/bonuses', body),
     cancelBonus: (id) => send('POST', `/v1/bonuses/${enc(id)}/cancel`),
+    // `{affiliate, recruit, status, limit, offset}`: shares of recruits' commissions their
+    // recruiters earn, newest first, and their `total`.
+    recruiterCommissions: (q) => get('/v1/recruiter-commissions', q),
     // `{status, limit, offset}`: text links and banners for affiliates, newest first.
     creatives: (q) => get('/v1/creatives', q),
     createCreative: (body) => send('POST', '/v1/creatives', body),
@@ -146,6 +149,8 @@ export function affiliate(token) {
     certificates: (q) => call('GET', '/v1/me/withholding/certificates', { auth, query: q }),
     creatives: (q) => call('GET', '/v1/me/creatives', { auth, query: q }),
     bonuses: (q) => call('GET', '/v1/me/bonuses', { auth, query: q }),
+    // Their recruits and what each recruit's commissions earned them.
+    recruits: () => call('GET', '/v1/me/recruits', { auth }),
     // `{from, to}`: their clicks and conversions per active creative (default the last 30 days).
     creativeReport: (q) => call('GET', '/v1/me/reports/creatives', { auth, query: q }),
   };
