@@ -52,6 +52,17 @@ async fn verified_sale(affiliate: &str, order: &str, amount: i64) -> Value {
     r.json["referral"].clone()
 }
 
+/// Pays `affiliate` alone; answers the payout.
+async fn pay(affiliate: &str) -> Res {
+    let r = req("POST", "/v1/payouts")
+        .sk()
+        .json(&json!({ "affiliates": [affiliate] }))
+        .send()
+        .await;
+    r.status(201);
+    r
+}
+
 fn bucket(b: &Value, name: &str) -> i64 {
     b[name].as_i64().unwrap_or(0)
 }
@@ -108,12 +119,7 @@ async fn a_recruits_commission_earns_the_recruiter_a_share_until_it_is_paid_or_r
     );
 
     // The recruiter's payout pays it and counts it.
-    let r = req("POST", "/v1/payouts")
-        .sk()
-        .json(&json!({"affiliates": [recruiter]}))
-        .send()
-        .await;
-    r.status(201);
+    let r = pay(&recruiter).await;
     let payout = r.json["id"].as_str().expect("payout").to_owned();
     let line = payout_line(&r.json, &recruiter, "VND");
     assert_eq!(line["amount"], 10_000);
@@ -418,12 +424,7 @@ async fn a_share_paid_before_its_referral_is_rejected_is_taken_back_from_the_nex
     let (recruiter, _, recruit) = team().await;
     let referral = verified_sale(&recruit, &uid("o"), 500_000).await;
     // The recruiter is paid their 5,000; the recruit is not paid yet.
-    let r = req("POST", "/v1/payouts")
-        .sk()
-        .json(&json!({"affiliates": [recruiter]}))
-        .send()
-        .await;
-    r.status(201);
+    let r = pay(&recruiter).await;
     assert_eq!(payout_line(&r.json, &recruiter, "VND")["amount"], 5_000);
     let id = referral["id"].as_str().expect("id");
     req("POST", &format!("/v1/referrals/{id}/reject"))
