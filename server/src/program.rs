@@ -198,14 +198,16 @@ impl MultiTouchSetting {
 pub struct Webhook {
     /// Where to POST (http or https).
     pub url: String,
-    /// Events to send; empty for all (`referral.created`, `referral.approved`,
-    /// `referral.reversed`, `payout.created`, `bonus.created`, `bonus.cancelled`).
+    /// Events to send; empty for all (`affiliate.applied`, `referral.created`,
+    /// `referral.approved`, `referral.reversed`, `payout.created`, `bonus.created`,
+    /// `bonus.cancelled`).
     #[serde(default)]
     pub events: Vec<String>,
 }
 
 /// The webhook events.
-pub const WEBHOOK_EVENTS: [&str; 6] = [
+pub const WEBHOOK_EVENTS: [&str; 7] = [
+    "affiliate.applied",
     "referral.created",
     "referral.approved",
     "referral.reversed",

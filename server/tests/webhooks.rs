@@ -335,3 +335,47 @@ fn assert_signed(sig: &str, body: &str, secret: &str) {
         "signature verifies"
     );
 }
+
+#[tokio::test]
+async fn an_application_is_told_to_the_endpoints_that_want_it() {
+    let inbox = Inbox::default();
+    let addr = start_receiver(&inbox).await;
+    let (state, secret, _) = program_with_hook(&format!("http://{addr}/hook")).await;
+    let (_, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
+    program["webhooks"] =
+        json!([{"url": format!("http://{addr}/hook"), "events": ["affiliate.applied"]}]);
+    program["applications"] = json!("review");
+    let (s, body) = call(&state, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    sqlx::query("DELETE FROM outbox")
+        .execute(&state.db.pool)
+        .await
+        .expect("earlier events are not this test's");
+
+    let application =
+        json!({"name": "Ngọc Anh", "email": "ngoc@apply.test", "website": "https://ngoc.test"});
+    let (s, body) = support::call_as(
+        &state,
+        None,
+        "POST",
+        "/v1/portal/applications",
+        application.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{body}");
+    // A second application from a known address makes no affiliate, so no event.
+    let (s, _) =
+        support::call_as(&state, None, "POST", "/v1/portal/applications", application).await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+
+    let client = reqwest::Client::new();
+    assert_eq!(round(&state, &client).await, 1);
+    let got = inbox.got.lock().expect("lock").clone();
+    let (sig, body) = &got[0];
+    assert_signed(sig, body, &secret);
+    let event: Value = serde_json::from_str(body).expect("json");
+    assert_eq!(event["type"], "affiliate.applied");
+    assert_eq!(event["data"]["id"], "ngoc-anh");
+    assert_eq!(event["data"]["status"], "pending");
+    assert_eq!(event["data"]["application"]["website"], "https://ngoc.test");
+}

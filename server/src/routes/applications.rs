@@ -393,6 +393,10 @@ async fn create(
     credentials::new_affiliate_token(tx, &id).await?;
     let by = activity::by_affiliate(&id);
     activity::record(tx, &by, "affiliate.applied", &id, Some(&id), json!({})).await?;
+    // The merchant hears of it where their webhooks go (a chat, a CRM): the affiliate as
+    // `GET /v1/affiliates/{id}` shows it, with the application.
+    let view = super::affiliates::json_in(tx, &id).await?;
+    crate::webhooks::enqueue(tx, program, "affiliate.applied", &view).await?;
     if status == "approved" {
         crate::affiliate_mail::affiliate_approved(tx, state, program, &id).await?;
     } else {
