@@ -2,9 +2,9 @@
 /**
  * The activity log (`GET /v1/activity`): each action recorded once with who made it (the secret
  * key, a WordPress user by their login in WordPress, the dashboard or the plugin's own admin
- * forms, an affiliate changing themself), its subject, its affiliate and its details; nothing
- * for a refused request, a repeat or what the plugin does on its own (approvals after the hold,
- * its own keys, an application through the registration form); a change that cannot be recorded
+ * forms, an affiliate changing themself or applying through the registration form), its subject,
+ * its affiliate and its details; nothing for a refused request, a repeat or what the plugin does
+ * on its own (approvals after the hold, its own keys); a change that cannot be recorded
  * not made; the filters, pages and order (entries of one second as they were recorded); who may
  * read it; the table the upgrade from schema 17 adds and the uninstall drops.
  *
@@ -676,11 +676,11 @@ class ActivityTest extends Reftrail_Test_Case {
 		$this->assertFalse( Reftrail_Keys::is_secret( $this->secret ) );
 	}
 
-	public function test_an_application_through_the_registration_form_is_not_recorded_until_decided() {
+	public function test_an_application_through_the_registration_form_is_recorded_as_the_applicant_and_its_decision_by_the_owner() {
 		$uid = $this->user( 'subscriber' );
 		wp_set_current_user( $uid );
 		Reftrail_Affiliates::register( wp_get_current_user(), 'erin', 'Erin', '' );
-		$this->assertSame( array(), $this->activity() );
+		$this->assertSame( array( array( 'affiliate.applied', 'affiliate:erin', 'erin' ) ), $this->summary( $this->activity() ) );
 		$admin = $this->user( 'administrator' );
 		wp_set_current_user( $admin );
 		$this->submit(
@@ -691,7 +691,7 @@ class ActivityTest extends Reftrail_Test_Case {
 				'status'    => 'approved',
 			)
 		);
-		$this->assertSame( array( array( 'affiliate.updated', 'user:' . get_userdata( $admin )->user_login, 'erin' ) ), $this->summary( $this->activity() ) );
+		$this->assertSame( array( array( 'affiliate.updated', 'user:' . get_userdata( $admin )->user_login, 'erin' ) ), $this->summary( $this->activity( '?action=affiliate.updated' ) ) );
 	}
 
 	public function test_a_change_that_cannot_be_recorded_is_not_made() {

@@ -7,7 +7,8 @@
  * that language writes it; nothing is queued for what earned nothing or what the program does
  * not want; a refused message is tried again. And the site's administrator hears of each
  * application from the sign-up form, in their language, through the same outbox, unless the
- * settings say not to.
+ * settings say not to. Applicants hear of their application (acknowledged, or their account
+ * already there, or their WordPress account to sign in with), in the server's words.
  *
  * @package Reftrail
  */
@@ -1302,5 +1303,208 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertSame( get_permalink( $page ), Reftrail_Affiliate_Mail::portal_url() );
 		add_filter( 'reftrail_portal_url', fn() => 'https://partners.example/' );
 		$this->assertSame( 'https://partners.example/', Reftrail_Affiliate_Mail::portal_url() );
+	}
+
+	/**
+	 * A sentence of the server's mail texts with the program's name put in: the literal, with its
+	 * `{program}`, is checked to be the server's (server_says()).
+	 *
+	 * @param string $literal The server's format string.
+	 * @param string $program The program's name.
+	 * @return string
+	 */
+	private function server_formats( $literal, $program ) {
+		return str_replace( '{program}', $program, $this->server_says( $literal ) );
+	}
+
+	/**
+	 * Opens the shop's application form for review with no practical hourly limit.
+	 *
+	 * @param string $mode review or auto.
+	 */
+	private function open_applications( $mode = 'review' ) {
+		$this->program(
+			array(
+				'applications' => $mode,
+				'fraud'        => array_merge( Reftrail_Program::get()['fraud'], array( 'applications_per_ip_per_hour' => 100000 ) ),
+			)
+		);
+	}
+
+	/**
+	 * An application through `POST /v1/portal/applications` that must be answered 202.
+	 *
+	 * @param string $name  Name.
+	 * @param string $email Email.
+	 */
+	private function application( $name, $email ) {
+		list( $s, $d ) = $this->rest(
+			'POST',
+			'/v1/portal/applications',
+			array(
+				'name'  => $name,
+				'email' => $email,
+			)
+		);
+		$this->assertSame( 202, $s, wp_json_encode( $d ) );
+	}
+
+	/**
+	 * The message sent with this subject.
+	 *
+	 * @param string $subject Subject.
+	 * @return array
+	 */
+	private function sent( $subject ) {
+		$found = array_values( array_filter( $this->mails, fn( $m ) => $subject === $m['subject'] ) );
+		$this->assertCount( 1, $found, $subject . ' among ' . wp_json_encode( array_column( $this->mails, 'subject' ) ) );
+		return $found[0];
+	}
+
+	public function test_an_application_under_review_is_acknowledged_in_the_programs_language() {
+		$this->shop();
+		$this->open_applications();
+		$this->application( 'Lan Phạm', 'lan@applicant.test' );
+		$this->assertEqualsCanonicalizing(
+			array( array( 'application.received', 'affiliate' ), array( 'affiliate.applied', 'admin' ) ),
+			array_map( fn( $r ) => array( $r['event'], $r['recipient'] ), $this->outbox() )
+		);
+		$this->assertSame( array( 'lan@applicant.test' ), array_column( $this->mails, 'to' ), 'only WordPress\'s own email, to set a password, went out at once' );
+		$this->mails = array();
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$mail = $this->sent( $this->server_formats( '{program}: đã nhận đơn đăng ký của bạn', 'Giày Sài Gòn' ) );
+		$this->assertSame( 'lan@applicant.test', $mail['to'] );
+		$this->assertSame(
+			"Xin chào Lan Phạm,\n\n" . $this->server_formats( 'Chúng tôi đã nhận đơn đăng ký làm cộng tác viên của {program}. Chúng tôi sẽ gửi email cho bạn khi đơn được xét duyệt.', 'Giày Sài Gòn' )
+				. "\n\n" . $this->server_formats( 'Bạn nhận được email này vì đã đăng ký làm cộng tác viên của {program}.', 'Giày Sài Gòn' ) . "\n",
+			$mail['message']
+		);
+		$this->assertContains( 'Content-Type: text/plain; charset=UTF-8', (array) $mail['headers'] );
+		$this->assertCount( 2, $this->mails, 'and the administrator\'s notice' );
+		$this->assertSame( 'Affiliates', __( 'Affiliates', 'reftrail' ), "the request's own language is back" );
+	}
+
+	public function test_an_application_approved_at_once_is_welcomed_when_the_program_wants_it() {
+		$this->shop();
+		$this->open_applications( 'auto' );
+		$this->application( 'Minh', 'minh@applicant.test' );
+		$this->assertSame( array( array( 'affiliate.approved', 'affiliate', 'minh' ) ), array_map( fn( $r ) => array( $r['event'], $r['recipient'], $r['affiliate_id'] ), $this->outbox() ) );
+		$this->mails = array();
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$this->assertSame( array( 'minh@applicant.test' ), array_column( $this->mails, 'to' ) );
+		$this->assertSame( Reftrail_Affiliate_Mail::render( Reftrail_Program::get(), 'affiliate.approved', '{}', 'Minh', Reftrail_Affiliate_Mail::portal_url() ), array( 'subject' => $this->mails[0]['subject'], 'body' => $this->mails[0]['message'] ) );
+		$this->program( array( 'affiliate_emails' => array( 'referral.created' ) ) );
+		$this->application( 'Quiet', 'quiet@applicant.test' );
+		$this->assertCount( 1, $this->outbox(), 'no welcome the program does not want, no acknowledgement either' );
+	}
+
+	public function test_a_known_address_is_told_it_has_an_account() {
+		$this->shop();
+		$this->open_applications();
+		$this->affiliate( 'cam', array( 'name' => 'Cam', 'email' => 'cam@aff.test', 'status' => 'pending' ) );
+		$this->application( 'Someone', 'ALICE@aff.test' );
+		$this->application( 'Someone', 'cam@aff.test' );
+		$this->assertEqualsCanonicalizing( array( array( 'application.exists', 'alice', '{"status":"approved"}' ), array( 'application.exists', 'cam', '{"status":"pending"}' ) ), array_map( fn( $r ) => array( $r['event'], $r['affiliate_id'], $r['payload'] ), $this->outbox() ) );
+		$this->assertSame( array(), $this->mails );
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$portal  = Reftrail_Affiliate_Mail::portal_url();
+		$subject = $this->server_formats( '{program}: bạn đã có tài khoản cộng tác viên', 'Giày Sài Gòn' );
+		$what    = $this->server_formats( 'Ai đó (có thể là bạn) vừa đăng ký làm cộng tác viên của {program} bằng địa chỉ email này. Bạn đã có tài khoản nên chúng tôi không tạo tài khoản mới.', 'Giày Sài Gòn' );
+		$bye     = $this->server_says( 'Đăng nhập' ) . ': ' . $portal . "\n\n" . $this->server_says( 'Nếu không phải bạn, hãy bỏ qua email này.' ) . "\n";
+		$mails = array_column( $this->mails, null, 'to' );
+		ksort( $mails );
+		$this->assertSame( array( 'alice@aff.test', 'cam@aff.test' ), array_keys( $mails ) );
+		$this->assertSame( array( $subject, $subject ), array_column( $mails, 'subject' ) );
+		$this->assertSame( "Xin chào Alice Nguyễn,\n\n{$what}\n\n{$bye}", $mails['alice@aff.test']['message'] );
+		$this->assertSame( "Xin chào Cam,\n\n{$what}\n\n" . $this->server_says( 'Đơn đăng ký của bạn vẫn đang được xét duyệt.' ) . "\n\n{$bye}", $mails['cam@aff.test']['message'] );
+	}
+
+	public function test_the_application_emails_in_english_and_thai() {
+		$en = array(
+			'name'   => 'Shoes',
+			'locale' => 'en',
+		);
+		$th = array(
+			'name'   => 'ร้านรองเท้า',
+			'locale' => 'th',
+		);
+		$this->assertSame(
+			array(
+				'subject' => $this->server_says( 'Shoes: we received your application' ),
+				'body'    => "Hello Al,\n\n" . $this->server_formats( "We received your application to join {program}'s affiliate program. We will email you when it has been reviewed.", 'Shoes' )
+					. "\n\n" . $this->server_formats( "You receive this email because you applied to {program}'s affiliate program.", 'Shoes' ) . "\n",
+			),
+			Reftrail_Affiliate_Mail::render( $en, 'application.received', '{"affiliate":"al"}', 'Al', 'u' )
+		);
+		$this->assertSame(
+			"Hello Al,\n\n" . $this->server_formats( "Someone (perhaps you) asked to join {program}'s affiliate program with this email address. You already have an account, so no new one was made.", 'Shoes' )
+				. "\n\n" . $this->server_says( 'Sign in' ) . ": u\n\n" . $this->server_says( 'If this was not you, you can ignore this email.' ) . "\n",
+			Reftrail_Affiliate_Mail::render( $en, 'application.exists', '{"status":"approved"}', 'Al', 'u' )['body']
+		);
+		$pending = Reftrail_Affiliate_Mail::render( $th, 'application.exists', '{"status":"pending"}', 'Niran', 'https://t/portal/' );
+		$this->assertSame( $this->server_says( 'ร้านรองเท้า: คุณมีบัญชีพาร์ทเนอร์อยู่แล้ว' ), $pending['subject'] );
+		$this->assertStringContainsString( $this->server_says( 'ใบสมัครของคุณยังอยู่ระหว่างการพิจารณา' ) . "\n\n" . $this->server_says( 'เข้าสู่ระบบ: https://t/portal/' ), $pending['body'] );
+		$this->assertStringStartsWith( 'สวัสดี Niran,', $pending['body'] );
+		$received = Reftrail_Affiliate_Mail::render( $th, 'application.received', '{}', 'Niran', 'u' );
+		$this->assertSame( $this->server_formats( '{program}: เราได้รับใบสมัครของคุณแล้ว', 'ร้านรองเท้า' ), $received['subject'] );
+		// A payload that is not the event's is not rendered.
+		$this->assertNull( Reftrail_Affiliate_Mail::render( $en, 'application.exists', '{}', 'Al', 'u' ) );
+		$this->assertNull( Reftrail_Affiliate_Mail::render_for_user( $en, 'application.exists', 'Al' ) );
+		$this->assertSame( 'Affiliates', __( 'Affiliates', 'reftrail' ), "the request's own language is back" );
+	}
+
+	public function test_a_wordpress_user_without_an_affiliate_is_told_to_sign_in() {
+		global $wpdb;
+		$this->shop();
+		$this->open_applications();
+		// Only this test's page has the sign-up form (other pages go back with the rollback).
+		$wpdb->query( "UPDATE {$wpdb->posts} SET post_status = 'draft' WHERE post_content LIKE '%reftrail_register%' OR post_content LIKE '%wp:reftrail/register%'" ); // phpcs:ignore
+		wp_cache_flush();
+		$this->assertSame( wp_login_url( home_url( '/' ) ), Reftrail_Affiliate_Mail::sign_in_url(), 'the home page when no page has the form' );
+		$page = wp_insert_post(
+			array(
+				'post_type'    => 'page',
+				'post_status'  => 'publish',
+				'post_title'   => 'Join us',
+				'post_content' => '<!-- wp:reftrail/register /-->',
+			)
+		);
+		$uid = wp_insert_user(
+			array(
+				'user_login'   => 'hoa_' . wp_generate_password( 6, false ),
+				'user_pass'    => wp_generate_password( 20 ),
+				'user_email'   => 'hoa@customer.test',
+				'display_name' => 'Hoa Trần',
+			)
+		);
+		$this->assertIsInt( $uid );
+		$this->application( 'Hoa', 'hoa@customer.test' );
+		$this->assertSame( array( array( 'application.sign_in', 'user', '' ) ), array_map( fn( $r ) => array( $r['event'], $r['recipient'], $r['affiliate_id'] ), $this->outbox() ) );
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$sign_in = Reftrail_Affiliate_Mail::sign_in_url();
+		$this->assertSame( wp_login_url( get_permalink( $page ) ), $sign_in, 'back to the form, signed in' );
+		$this->assertCount( 1, $this->mails );
+		$this->assertSame( array( 'hoa@customer.test', 'Giày Sài Gòn: đăng nhập để đăng ký' ), array( $this->mails[0]['to'], $this->mails[0]['subject'] ) );
+		$this->assertSame(
+			"Xin chào Hoa Trần,\n\nAi đó (có thể là bạn) vừa đăng ký làm cộng tác viên của Giày Sài Gòn bằng địa chỉ email này. Địa chỉ này đã có tài khoản trên trang của chúng tôi nên chúng tôi không tạo tài khoản mới: hãy đăng nhập và đăng ký từ tài khoản của bạn.\n\nĐăng nhập: {$sign_in}\n\nNếu không phải bạn, hãy bỏ qua email này.\n",
+			$this->mails[0]['message']
+		);
+		$this->assertSame(
+			array(
+				'subject' => 'Shoes: sign in to apply',
+				'body'    => "Hello Hoa,\n\nSomeone (perhaps you) asked to join Shoes's affiliate program with this email address. This address already has an account on our site, so no new one was made: sign in and apply from your account.\n\nSign in: {$sign_in}\n\nIf this was not you, you can ignore this email.\n",
+			),
+			Reftrail_Affiliate_Mail::render_for_user( array( 'name' => 'Shoes', 'locale' => 'en' ), 'application.sign_in', 'Hoa' )
+		);
+		// A user gone before the message is sent: given up at once.
+		$this->application( 'Hoa', 'hoa@customer.test' );
+		require_once ABSPATH . 'wp-admin/includes/user.php';
+		wp_delete_user( $uid );
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$rows = array_values( array_filter( $this->outbox(), fn( $r ) => null === $r['sent_at'] ) );
+		$this->assertCount( 1, $rows );
+		$this->assertSame( array( '1', 'the user is gone' ), array( $rows[0]['attempts'], $rows[0]['last_error'] ) );
+		$this->assertNotNull( $rows[0]['failed_at'] );
+		$this->assertCount( 1, $this->mails );
 	}
 }

@@ -1,9 +1,9 @@
 <?php
 /**
  * Real HTTP over loopback against the test site's web server: the early click route, origins,
- * cookie authentication with and without the REST nonce (CSRF), the ledger's CSV as text,
- * application passwords, the front-end tag, no extra database query on a page view, and the
- * wasm's content type.
+ * cookie authentication with and without the REST nonce (CSRF), the portal's same-origin routes
+ * and an application by a signed-in user, the ledger's CSV as text, application passwords, the
+ * front-end tag, no extra database query on a page view, and the wasm's content type.
  *
  * @package Reftrail
  */
@@ -183,6 +183,82 @@ class HttpTest extends Reftrail_Test_Case {
 			}
 		} finally {
 			unlink( $jar );
+			require_once ABSPATH . 'wp-admin/includes/user.php';
+			wp_delete_user( $uid );
+		}
+	}
+
+	public function test_the_portal_routes_answer_this_sites_pages_only_and_a_signed_in_user_applies_as_themself() {
+		global $wpdb;
+		$own   = getenv( 'WP_URL' );
+		$login = 'app_' . $this->aff;
+		$pass  = wp_generate_password( 24, false );
+		$email = $login . '@example.test';
+		$uid   = wp_insert_user(
+			array(
+				'user_login' => $login,
+				'user_pass'  => $pass,
+				'user_email' => $email,
+				'role'       => 'subscriber',
+			)
+		);
+		$this->assertIsInt( $uid );
+		$program = get_option( Reftrail_Program::OPTION );
+		$start   = Reftrail_Db::now();
+		$id      = $this->aff . '-app';
+		$jar     = tempnam( sys_get_temp_dir(), 'rtjar' );
+		try {
+			$this->program(
+				array(
+					'applications' => 'review',
+					'fraud'        => array_merge( Reftrail_Program::get()['fraud'], array( 'applications_per_ip_per_hour' => 100000 ) ),
+				)
+			);
+			// Same origin only, and no CORS headers even for the site's own pages.
+			list( $s, $h, $b ) = $this->http( 'GET', '/wp-json/reftrail/v1/portal/program', null, array( 'Origin: https://elsewhere.example' ) );
+			$this->assertSame( array( 403, 'origin_not_allowed', null ), array( $s, json_decode( $b, true )['error']['code'] ?? null, $h['access-control-allow-origin'] ?? null ) );
+			list( $s, $h, $b ) = $this->http( 'GET', '/wp-json/reftrail/v1/portal/program', null, array( 'Origin: ' . $own ) );
+			$this->assertSame( array( 200, 'review', null ), array( $s, json_decode( $b, true )['applications'] ?? null, $h['access-control-allow-origin'] ?? null ) );
+			list( $s, $h ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/portal/applications', null, array( 'Origin: https://elsewhere.example', 'Access-Control-Request-Method: POST' ) );
+			$this->assertSame( array( 403, null ), array( $s, $h['access-control-allow-origin'] ?? null ) );
+			list( $s, $h ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/portal/applications', null, array( 'Origin: ' . $own, 'Access-Control-Request-Method: POST' ) );
+			$this->assertSame( array( 204, null ), array( $s, $h['access-control-allow-origin'] ?? null ) );
+
+			$this->http( 'GET', '/wp-login.php', null, array(), $jar );
+			list( $s ) = $this->http( 'POST', '/wp-login.php', http_build_query( array( 'log' => $login, 'pwd' => $pass, 'testcookie' => '1' ) ), array( 'Content-Type: application/x-www-form-urlencoded', 'Cookie: wordpress_test_cookie=WP%20Cookie%20check' ), $jar );
+			$this->assertContains( $s, array( 200, 302 ) );
+			$json = array( 'Content-Type: application/json', 'Origin: ' . $own );
+			$body = fn( $e ) => wp_json_encode(
+				array(
+					'id'    => $id,
+					'name'  => 'Signed In',
+					'email' => $e,
+				)
+			);
+			// The login cookie without the nonce is nobody: their address has an account, which is told to sign in.
+			list( $s, , $b ) = $this->http( 'POST', '/wp-json/reftrail/v1/portal/applications', $body( $email ), $json, $jar );
+			$this->assertSame( array( 202, 'pending' ), array( $s, json_decode( $b, true )['status'] ?? null ), $b );
+			wp_cache_flush();
+			$this->assertNull( Reftrail_Affiliates::by_user( $uid ) );
+			list( $s, , $nonce ) = $this->http( 'GET', '/wp-admin/admin-ajax.php?action=rest-nonce', null, array(), $jar );
+			$this->assertSame( 200, $s );
+			$json[] = 'X-WP-Nonce: ' . $nonce;
+			list( $s, , $b ) = $this->http( 'POST', '/wp-json/reftrail/v1/portal/applications', $body( 'someone.else@example.test' ), $json, $jar );
+			$this->assertSame( array( 400, 'invalid_email' ), array( $s, json_decode( $b, true )['error']['code'] ?? null ), $b );
+			list( $s, , $b ) = $this->http( 'POST', '/wp-json/reftrail/v1/portal/applications', $body( strtoupper( $email ) ), $json, $jar );
+			$this->assertSame( array( 202, 'pending' ), array( $s, json_decode( $b, true )['status'] ?? null ), $b );
+			wp_cache_flush();
+			$this->assertSame( $id, Reftrail_Affiliates::by_user( $uid ) );
+			$this->assertContains( Reftrail_Schema::ROLE, get_userdata( $uid )->roles );
+			$this->assertSame( 'pending', Reftrail_Affiliates::get( $id )['status'] );
+		} finally {
+			unlink( $jar );
+			foreach ( array( 'affiliates' => 'id', 'applications' => 'affiliate_id', 'activity' => 'affiliate_id', 'mail_outbox' => 'affiliate_id' ) as $t => $column ) {
+				$wpdb->delete( Reftrail_Db::table( $t ), array( $column => $id ) );
+			}
+			$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . Reftrail_Db::table( 'mail_outbox' ) . ' WHERE recipient = %s AND payload = %s', 'user', wp_json_encode( array( 'user' => $uid ) ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+			$wpdb->query( $wpdb->prepare( 'DELETE FROM ' . Reftrail_Db::table( 'application_attempts' ) . ' WHERE at >= %d', $start ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+			update_option( Reftrail_Program::OPTION, $program );
 			require_once ABSPATH . 'wp-admin/includes/user.php';
 			wp_delete_user( $uid );
 		}

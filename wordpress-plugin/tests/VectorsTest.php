@@ -2,8 +2,8 @@
 /**
  * The shared vectors of tests/vectors/, the same files the Rust tests read: the PHP cookie codec,
  * attribution, multi-touch models, commission arithmetic, bank-transfer payouts (account checks
- * and QR payloads), the tax withheld from payouts and amounts of baht in Thai words must give
- * exactly the same answers.
+ * and QR payloads), the tax withheld from payouts, amounts of baht in Thai words and the
+ * affiliate id suggested for an applicant must give exactly the same answers.
  *
  * @package Reftrail
  */
@@ -60,6 +60,21 @@ class VectorsTest extends TestCase {
 		$out  = array();
 		foreach ( json_decode( file_get_contents( $path ), true, 512, JSON_THROW_ON_ERROR ) as $c ) {
 			$out[ $c['satang'] . ' satang' ] = array( $c );
+		}
+		return $out;
+	}
+
+	/**
+	 * The cases of affiliate_ids.json (`{"cases": [...]}`), keyed by their place and name (names
+	 * repeat no rule, and some hold control characters).
+	 *
+	 * @return array
+	 */
+	public static function affiliate_id_cases() {
+		$path = dirname( __DIR__, 2 ) . '/tests/vectors/affiliate_ids.json';
+		$out  = array();
+		foreach ( json_decode( file_get_contents( $path ), true, 512, JSON_THROW_ON_ERROR )['cases'] as $i => $c ) {
+			$out[ $i . ' ' . wp_json_encode( $c['name'] ) ] = array( $c );
 		}
 		return $out;
 	}
@@ -335,6 +350,26 @@ class VectorsTest extends TestCase {
 		// The satang are a number of their own: one satang is "หนึ่ง" after any baht.
 		$this->assertSame( 'สิบเอ็ดบาทหนึ่งสตางค์', Reftrail_Bahttext::words( 1101 ) );
 		$this->assertSame( 'ลบหนึ่งล้านเอ็ดบาทสิบเอ็ดสตางค์', Reftrail_Bahttext::words( -100000111 ) );
+	}
+
+	/**
+	 * @dataProvider affiliate_id_cases
+	 */
+	public function test_affiliate_id( array $c ) {
+		$id = Reftrail_Affiliates::suggest_id( $c['name'], $c['email'] );
+		$this->assertSame( $c['id'], $id );
+		$this->assertTrue( Reftrail_Cookie::is_id( $id ), 'an affiliate id' );
+		$this->assertLessThanOrEqual( Reftrail_Affiliates::SUGGESTED_MAX_LEN, strlen( $id ) );
+	}
+
+	public function test_affiliate_id_vectors_have_enough_cases() {
+		$cases = self::affiliate_id_cases();
+		$this->assertGreaterThanOrEqual( 25, count( $cases ) );
+		// Vietnamese, Thai, the email fallback and the signs that are no letters are all covered.
+		$ids = array_column( array_column( $cases, 0 ), 'id' );
+		foreach ( array( 'dang-van-duc', 'somchai-j', 'affiliate', 'x-y-z' ) as $id ) {
+			$this->assertContains( $id, $ids );
+		}
 	}
 
 	public function test_half_to_even_as_documented() {

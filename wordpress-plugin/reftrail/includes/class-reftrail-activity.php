@@ -1,10 +1,11 @@
 <?php
 /**
  * The activity log behind `GET /v1/activity`: who created or changed an affiliate (field by field,
- * before and after), issued their portal token, approved or rejected a referral, made a payout or
- * marked a line sent, gave or cancelled a bonus, created or revoked a key. Each entry is written in the transaction of the
- * change it records, and only when something changed. The program's settings keep their own
- * history (Reftrail_Program::changes()).
+ * before and after) or applied to the program (Reftrail_Applications), issued their portal
+ * token, approved or rejected a referral, made a payout or marked a line sent, gave or cancelled
+ * a bonus, created or revoked a key. Each entry is written in the transaction of the change it
+ * records, and only when something changed. The program's settings keep their own history
+ * (Reftrail_Program::changes()).
  *
  * @package Reftrail
  */
@@ -19,6 +20,7 @@ final class Reftrail_Activity {
 	/** The actions, as `GET /v1/activity?action=` names them. */
 	const ACTIONS = array(
 		'affiliate.created',
+		'affiliate.applied',
 		'affiliate.updated',
 		'affiliate.token_issued',
 		'referral.approved',

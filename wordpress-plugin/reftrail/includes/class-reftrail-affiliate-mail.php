@@ -6,8 +6,16 @@
  * `affiliate_emails` lists the event; each affiliate
  * may turn the first off for themselves (`PATCH /v1/me`). A change of where their payouts go
  * (`payout_details.changed`) is told whatever the program says. And one the server has no
- * counterpart of: the site's administrator hears of each application made through the sign-up
- * form (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
+ * counterpart of: the site's administrator hears of each application waiting for review
+ * (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
+ *
+ * Applicants (Reftrail_Applications) hear that their application waits for review
+ * (`application.received`), or, when their address has an affiliate account already, that they
+ * have one (`application.exists`, to that affiliate), whatever `affiliate_emails` says: each
+ * answers the applicant's own request, which itself tells nothing. An address whose WordPress
+ * user has no affiliate is told to sign in and apply from the account (`application.sign_in`, to
+ * that user, a recipient the server has no counterpart of). An application approved at once
+ * sends the welcome (`affiliate.approved`) when the program wants it.
  *
  * Like webhooks, a message is written to the `mail_outbox` table in the transaction of the change
  * it tells of (so it goes out if and only if the change happened, and a checkout or an API call
@@ -62,6 +70,9 @@ final class Reftrail_Affiliate_Mail {
 		add_action( 'reftrail_bonus_created', array( __CLASS__, 'bonus_created' ) );
 		add_action( 'reftrail_affiliate_approved', array( __CLASS__, 'affiliate_approved' ) );
 		add_action( 'reftrail_affiliate_applied', array( __CLASS__, 'affiliate_applied' ) );
+		add_action( 'reftrail_application_received', array( __CLASS__, 'application_received' ) );
+		add_action( 'reftrail_application_exists', array( __CLASS__, 'application_exists' ), 10, 2 );
+		add_action( 'reftrail_application_sign_in', array( __CLASS__, 'application_sign_in' ) );
 		add_action( 'reftrail_payout_details_changed', array( __CLASS__, 'payout_details_changed' ), 10, 2 );
 		add_action( self::CRON, array( __CLASS__, 'send_due' ) );
 		add_action( self::SWEEP, array( __CLASS__, 'send_due' ) );
@@ -123,7 +134,8 @@ final class Reftrail_Affiliate_Mail {
 
 	/**
 	 * Queues the welcome of an affiliate whose application was approved (Reftrail_Affiliates
-	 * fires this only for the status going from `pending` to `approved`).
+	 * fires this only for the status going from `pending` to `approved`, Reftrail_Applications for
+	 * an application the program approves at once).
 	 *
 	 * @param array $affiliate The affiliate view.
 	 */
@@ -156,7 +168,37 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * Queues the administrator's message about an application from the sign-up form.
+	 * Queues the acknowledgement of an application waiting for review.
+	 *
+	 * @param array $affiliate The new, pending affiliate.
+	 */
+	public static function application_received( array $affiliate ) {
+		self::queue( 'application.received', $affiliate['id'], array( 'affiliate' => $affiliate['id'] ) );
+	}
+
+	/**
+	 * Queues the message to an affiliate whose address was given in an application: they have an
+	 * account already (`$status`, as it was then, says whether it is still under review).
+	 *
+	 * @param string $affiliate Affiliate id.
+	 * @param string $status    Their status.
+	 */
+	public static function application_exists( $affiliate, $status ) {
+		self::queue( 'application.exists', $affiliate, array( 'status' => (string) $status ) );
+	}
+
+	/**
+	 * Queues the message to a WordPress user without an affiliate whose address was given in an
+	 * application: they sign in and apply from their account.
+	 *
+	 * @param int $user_id User.
+	 */
+	public static function application_sign_in( $user_id ) {
+		self::queue( 'application.sign_in', '', array( 'user' => (int) $user_id ), 'user' );
+	}
+
+	/**
+	 * Queues the administrator's message about an application waiting for review.
 	 *
 	 * @param array $affiliate The new, pending affiliate.
 	 */
@@ -171,9 +213,11 @@ final class Reftrail_Affiliate_Mail {
 	 * Writes one message to the outbox, in the caller's transaction.
 	 *
 	 * @param string $event     Event.
-	 * @param string $affiliate Affiliate id (the applicant, in a message to the administrator).
+	 * @param string $affiliate Affiliate id (the applicant, in a message to the administrator; ''
+	 *                          in one to a user).
 	 * @param array  $payload   What the message tells.
-	 * @param string $recipient `affiliate` (that affiliate) or `admin` (the site's admin_email).
+	 * @param string $recipient `affiliate` (that affiliate), `admin` (the site's admin_email) or
+	 *                          `user` (the WordPress user `user` of the payload).
 	 * @throws Reftrail_Http_Error 503 when the row is not written (the change is rolled back
 	 *                             rather than made without its message).
 	 */
@@ -236,16 +280,22 @@ final class Reftrail_Affiliate_Mail {
 				}
 				$attempts = (int) $r['attempts'] + 1;
 				$admin    = 'admin' === $r['recipient'];
-				$to       = (string) ( $admin ? get_option( 'admin_email' ) : $r['email'] );
+				$user     = 'user' === $r['recipient'] ? get_userdata( (int) ( json_decode( (string) $r['payload'], true )['user'] ?? 0 ) ) : null;
+				$to       = (string) ( $admin ? get_option( 'admin_email' ) : ( null === $user ? $r['email'] : ( $user ? $user->user_email : '' ) ) );
+				$whose    = $admin ? 'the site\'s administration email' : ( null === $user ? 'the affiliate\'s email' : 'the user\'s email' );
 				// Errors that a later attempt would meet again are final.
 				if ( '' === $to ) {
-					$error = array( $admin ? 'the site has no administration email' : 'the affiliate has no email', true );
+					$error = array( $admin ? 'the site has no administration email' : ( null === $user ? 'the affiliate has no email' : 'the user is gone' ), true );
 				} elseif ( ! is_email( $to ) ) {
-					$error = array( $admin ? 'the site\'s administration email is not an email address' : 'the affiliate\'s email is not an email address', true );
+					$error = array( $whose . ' is not an email address', true );
 				} else {
-					$text  = $admin
-						? self::render_for_admin( $program, $r['event'], $to, $r['affiliate_id'], $r['name'], $r['email'] )
-						: self::render( $program, $r['event'], $r['payload'], (string) $r['name'], $portal );
+					if ( $admin ) {
+						$text = self::render_for_admin( $program, $r['event'], $to, $r['affiliate_id'], $r['name'], $r['email'] );
+					} elseif ( $user ) {
+						$text = self::render_for_user( $program, $r['event'], $user->display_name );
+					} else {
+						$text = self::render( $program, $r['event'], $r['payload'], (string) $r['name'], $portal );
+					}
 					$error = null === $text ? array( 'cannot render ' . $r['event'], true ) : self::deliver( $to, $text );
 				}
 				if ( null === $error ) {
@@ -357,7 +407,49 @@ final class Reftrail_Affiliate_Mail {
 		if ( 'bonus.created' === $event && is_array( $p ) && self::has( $p, array( 'amount', 'currency', 'reason' ) ) && is_string( $p['reason'] ) ) {
 			return self::in_language( $locale, fn() => self::bonus_text( $locale, $program['name'], $name, $p, $portal ) );
 		}
+		if ( 'application.received' === $event ) {
+			return self::in_language( $locale, fn() => self::received_text( $program['name'], $name ) );
+		}
+		if ( 'application.exists' === $event && is_array( $p ) && is_string( $p['status'] ?? null ) ) {
+			return self::in_language( $locale, fn() => self::exists_text( $program['name'], $name, $p['status'], $portal ) );
+		}
 		return null;
+	}
+
+	/**
+	 * The message of a queued `$event` to a WordPress user, in the program's language (they asked
+	 * through its form), or null when it is not one for them.
+	 *
+	 * @param array  $program The program.
+	 * @param string $event   Event.
+	 * @param string $name    The user's display name.
+	 * @return array|null `subject`, `body`.
+	 */
+	public static function render_for_user( array $program, $event, $name ) {
+		if ( 'application.sign_in' !== $event ) {
+			return null;
+		}
+		return self::in_language( (string) $program['locale'], fn() => self::sign_in_text( $program['name'], $name, self::sign_in_url() ) );
+	}
+
+	/**
+	 * Where a WordPress user signs in to apply: the login page, back to the first published page
+	 * with the registration block or shortcode (else the home page). Filtered by
+	 * `reftrail_sign_in_url`.
+	 *
+	 * @return string
+	 */
+	public static function sign_in_url() {
+		global $wpdb;
+		$page = $wpdb->get_var(
+			$wpdb->prepare(
+				"SELECT ID FROM {$wpdb->posts} WHERE post_type = 'page' AND post_status = 'publish' AND (post_content LIKE %s OR post_content LIKE %s) ORDER BY ID LIMIT 1",
+				'%' . $wpdb->esc_like( '[reftrail_register' ) . '%',
+				'%' . $wpdb->esc_like( '<!-- wp:reftrail/register' ) . '%'
+			)
+		);
+		$back = $page ? get_permalink( (int) $page ) : false;
+		return (string) apply_filters( 'reftrail_sign_in_url', wp_login_url( $back ? $back : home_url( '/' ) ) );
 	}
 
 	/**
@@ -667,6 +759,74 @@ final class Reftrail_Affiliate_Mail {
 			/* translators: %s: the program's name. */
 			'subject' => sprintf( __( '%s: you are approved as an affiliate', 'reftrail' ), $program ),
 			'body'    => self::body( $program, $name, $what, __( 'Your links and earnings', 'reftrail' ), $portal ),
+		);
+	}
+
+	/**
+	 * The acknowledgement of an application waiting for review, in the loaded language (the
+	 * server's words and layout: no link, the applicant has nothing to sign in to yet).
+	 *
+	 * @param string $program The program's name.
+	 * @param string $name    The applicant's name.
+	 * @return array `subject`, `body`.
+	 */
+	private static function received_text( $program, $name ) {
+		/* translators: %s: the affiliate's name. */
+		$hello = sprintf( __( 'Hello %s,', 'reftrail' ), $name );
+		/* translators: %s: the program's name. */
+		$what = sprintf( __( "We received your application to join %s's affiliate program. We will email you when it has been reviewed.", 'reftrail' ), $program );
+		/* translators: %s: the program's name. */
+		$why = sprintf( __( "You receive this email because you applied to %s's affiliate program.", 'reftrail' ), $program );
+		return array(
+			/* translators: %s: the program's name. */
+			'subject' => sprintf( __( '%s: we received your application', 'reftrail' ), $program ),
+			'body'    => $hello . "\n\n" . $what . "\n\n" . $why . "\n",
+		);
+	}
+
+	/**
+	 * The message to an affiliate whose address was given in a new application, in the loaded
+	 * language (the server's words and layout): they have an account, still under review when
+	 * `$status` is pending, and where to sign in.
+	 *
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param string $status  Their status when the application came.
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function exists_text( $program, $name, $status, $portal ) {
+		/* translators: %s: the affiliate's name. */
+		$hello = sprintf( __( 'Hello %s,', 'reftrail' ), $name );
+		/* translators: %s: the program's name. */
+		$what  = sprintf( __( "Someone (perhaps you) asked to join %s's affiliate program with this email address. You already have an account, so no new one was made.", 'reftrail' ), $program );
+		$state = 'pending' === $status ? __( 'Your application is still being reviewed.', 'reftrail' ) . "\n\n" : '';
+		return array(
+			/* translators: %s: the program's name. */
+			'subject' => sprintf( __( '%s: you already have an affiliate account', 'reftrail' ), $program ),
+			'body'    => $hello . "\n\n" . $what . "\n\n" . $state . __( 'Sign in', 'reftrail' ) . ': ' . $portal . "\n\n" . __( 'If this was not you, you can ignore this email.', 'reftrail' ) . "\n",
+		);
+	}
+
+	/**
+	 * The message to a WordPress user without an affiliate whose address was given in an
+	 * application, in the loaded language: sign in and apply from the account, in the layout of
+	 * exists_text().
+	 *
+	 * @param string $program The program's name.
+	 * @param string $name    The user's display name.
+	 * @param string $sign_in Where they sign in.
+	 * @return array `subject`, `body`.
+	 */
+	private static function sign_in_text( $program, $name, $sign_in ) {
+		/* translators: %s: the person's name. */
+		$hello = sprintf( __( 'Hello %s,', 'reftrail' ), $name );
+		/* translators: %s: the program's name. */
+		$what = sprintf( __( "Someone (perhaps you) asked to join %s's affiliate program with this email address. This address already has an account on our site, so no new one was made: sign in and apply from your account.", 'reftrail' ), $program );
+		return array(
+			/* translators: %s: the program's name. */
+			'subject' => sprintf( __( '%s: sign in to apply', 'reftrail' ), $program ),
+			'body'    => $hello . "\n\n" . $what . "\n\n" . __( 'Sign in', 'reftrail' ) . ': ' . $sign_in . "\n\n" . __( 'If this was not you, you can ignore this email.', 'reftrail' ) . "\n",
 		);
 	}
 

@@ -19,6 +19,9 @@ final class Reftrail_Affiliates {
 	/** Statuses. */
 	const STATUSES = array( 'approved', 'pending', 'suspended' );
 
+	/** The longest id suggest_id() makes, in bytes: short enough to share in a link. */
+	const SUGGESTED_MAX_LEN = 32;
+
 	/** The longest postal address, in bytes (200 Thai characters). */
 	const MAX_ADDRESS = 600;
 
@@ -52,7 +55,7 @@ final class Reftrail_Affiliates {
 			'email'        => 'invalid_email',
 			'payout_email' => 'invalid_payout_email',
 		) as $k => $code ) {
-			if ( isset( $b[ $k ] ) && ( null === Reftrail_Tracking::email_hash( $b[ $k ] ) || strlen( $b[ $k ] ) > 254 || strpbrk( $b[ $k ], ',"<>' ) !== false ) ) {
+			if ( isset( $b[ $k ] ) && ! self::is_email( $b[ $k ] ) ) {
 				throw Reftrail_Http_Error::bad( $code, 'not an email address' );
 			}
 		}
@@ -88,6 +91,18 @@ final class Reftrail_Affiliates {
 			}
 		}
 		return $codes;
+	}
+
+	/**
+	 * Whether `$e` is an email address as an affiliate's may be: at most 254 bytes, something on
+	 * each side of an `@`, no space or control character, none of `,"<>` (a list or a display
+	 * name is not one address).
+	 *
+	 * @param mixed $e Candidate.
+	 * @return bool
+	 */
+	public static function is_email( $e ) {
+		return is_string( $e ) && null !== Reftrail_Tracking::email_hash( $e ) && strlen( $e ) <= 254 && false === strpbrk( $e, ',"<>' );
 	}
 
 	/**
@@ -567,12 +582,23 @@ final class Reftrail_Affiliates {
 	 */
 	public static function get( $id ) {
 		global $wpdb;
-		$t   = Reftrail_Db::table( 'affiliates' );
-		$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$t} WHERE id = %s", $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$row = $wpdb->get_row( $wpdb->prepare( self::select() . ' WHERE a.id = %s', $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- select() holds table names only.
 		if ( ! $row ) {
 			throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
 		}
 		return self::view( $row );
+	}
+
+	/**
+	 * The query of affiliates as the API shows them: each row with its application, if it has one
+	 * (`app_*` columns, NULL otherwise).
+	 *
+	 * @return string `SELECT ... FROM ... a LEFT JOIN ...`, without conditions.
+	 */
+	private static function select() {
+		$t  = Reftrail_Db::table( 'affiliates' );
+		$ap = Reftrail_Db::table( 'applications' );
+		return "SELECT a.*, ap.website AS app_website, ap.message AS app_message, ap.terms_url AS app_terms_url, ap.applied_at AS app_applied_at FROM {$t} a LEFT JOIN {$ap} ap ON ap.affiliate_id = a.id";
 	}
 
 	/**
@@ -599,6 +625,13 @@ final class Reftrail_Affiliates {
 			'commission'         => null === $row['commission'] ? null : json_decode( $row['commission'], true ),
 			'coupons'            => $wpdb->get_col( $wpdb->prepare( "SELECT code FROM {$c} WHERE affiliate_id = %s ORDER BY code", $row['id'] ) ), // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			'created_at'         => Reftrail_Db::rfc3339( $row['created_at'] ),
+			// What they wrote when they applied (Reftrail_Applications); null: the merchant added them.
+			'application'        => null === ( $row['app_applied_at'] ?? null ) ? null : array(
+				'website'    => $row['app_website'],
+				'message'    => $row['app_message'],
+				'terms_url'  => $row['app_terms_url'],
+				'applied_at' => Reftrail_Db::rfc3339( $row['app_applied_at'] ),
+			),
 		);
 	}
 
@@ -609,14 +642,16 @@ final class Reftrail_Affiliates {
 	 * @param string $category Category filter or ''.
 	 * @param int    $limit    Limit.
 	 * @param int    $offset   Offset.
+	 * @param string $email    Only those with this email address, whatever its case, or ''.
 	 * @return array
 	 */
-	public static function index( $status, $category, $limit, $offset ) {
+	public static function index( $status, $category, $limit, $offset, $email = '' ) {
 		global $wpdb;
 		$t     = Reftrail_Db::table( 'affiliates' );
-		$where = "WHERE (%s = '' OR status = %s) AND (%s = '' OR category = %s)";
-		$total = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$t} {$where}", $status, $status, $category, $category ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT * FROM {$t} {$where} ORDER BY id LIMIT %d OFFSET %d", $status, $status, $category, $category, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$where = "WHERE (%s = '' OR a.status = %s) AND (%s = '' OR a.category = %s) AND (%s = '' OR BINARY LOWER(a.email) = BINARY LOWER(%s))";
+		$args  = array( $status, $status, $category, $category, $email, $email );
+		$total = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$t} a {$where}", $args ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name and the conditions are ours; every value is bound.
+		$rows  = $wpdb->get_results( $wpdb->prepare( self::select() . " {$where} ORDER BY a.id LIMIT %d OFFSET %d", array_merge( $args, array( $limit, $offset ) ) ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- as above.
 		return array(
 			'affiliates' => array_map( array( __CLASS__, 'view' ), $rows ),
 			'total'      => $total,
@@ -649,8 +684,10 @@ final class Reftrail_Affiliates {
 
 	/**
 	 * Registers the current WordPress user as a pending affiliate (the `[reftrail_register]`
-	 * form), giving them the affiliate role. Fires `reftrail_affiliate_applied` with the affiliate
-	 * in the transaction that creates it (Reftrail_Affiliate_Mail tells the site's administrator).
+	 * form for a signed-in user), giving them the affiliate role. It is an application: what it
+	 * says is kept (no website, message or terms) and recorded (`affiliate.applied`, by the
+	 * affiliate), and `reftrail_affiliate_applied` fires with the affiliate in the transaction that
+	 * creates it (Reftrail_Affiliate_Mail tells the site's administrator).
 	 *
 	 * @param WP_User $user   User.
 	 * @param string  $id     Wanted affiliate id.
@@ -677,11 +714,113 @@ final class Reftrail_Affiliates {
 		$affiliate = Reftrail_Db::transaction(
 			function () use ( $body ) {
 				$made = self::create( $body );
-				do_action( 'reftrail_affiliate_applied', $made['affiliate'] );
-				return $made['affiliate'];
+				$id   = $made['affiliate']['id'];
+				Reftrail_Applications::keep( $id, null, null, null );
+				Reftrail_Activity::record( Reftrail_Activity::by_affiliate( $id ), 'affiliate.applied', $id, $id, array() );
+				$view = self::get( $id );
+				do_action( 'reftrail_affiliate_applied', $view );
+				return $view;
 			}
 		);
 		$user->add_role( Reftrail_Schema::ROLE );
 		return $affiliate;
+	}
+
+	/**
+	 * Whether an affiliate (of any status) has this id; read in the caller's transaction.
+	 *
+	 * @param string $id Id.
+	 * @return bool
+	 */
+	public static function exists( $id ) {
+		global $wpdb;
+		$t = Reftrail_Db::table( 'affiliates' );
+		return null !== $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	/**
+	 * The first id no affiliate has of `$base`, `$base-2` ... `$base-99`, else `$base-` and six
+	 * random lower-case letters and digits (the server's choice, so that both backends name an
+	 * applicant alike); read in the caller's transaction.
+	 *
+	 * @param string $base A suggest_id().
+	 * @return string
+	 */
+	public static function free_id( $base ) {
+		for ( $n = 1; $n < 100; $n++ ) {
+			$id = 1 === $n ? $base : $base . '-' . $n;
+			if ( ! self::exists( $id ) ) {
+				return $id;
+			}
+		}
+		$alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+		$tail     = '';
+		for ( $i = 0; $i < 6; $i++ ) {
+			$tail .= $alphabet[ random_int( 0, 35 ) ];
+		}
+		return $base . '-' . $tail;
+	}
+
+	/**
+	 * The id suggested for someone who applies without choosing one (the server's `suggest_id`,
+	 * pinned by tests/vectors/affiliate_ids.json): their name folded to lower-case ASCII, else
+	 * their email's local part without a `+tag`, else `affiliate`; the caller appends `-2`, `-3`,
+	 * ... while it is taken (free_id()).
+	 *
+	 * @param string $name  Name.
+	 * @param string $email Email.
+	 * @return string
+	 */
+	public static function suggest_id( $name, $email ) {
+		$from_name = self::slug( (string) $name );
+		if ( strlen( $from_name ) >= 3 ) {
+			return $from_name;
+		}
+		$local      = explode( '@', (string) $email, 2 )[0];
+		$from_email = self::slug( explode( '+', $local, 2 )[0] );
+		return strlen( $from_email ) >= 3 ? $from_email : 'affiliate';
+	}
+
+	/**
+	 * `$s` as lower-case ASCII words joined by `-`, at most SUGGESTED_MAX_LEN bytes. A Latin letter
+	 * with diacritics (Vietnamese's included) becomes its base letter by WordPress's
+	 * remove_accents(), one character at a time so that the other characters (punctuation, spaces,
+	 * `×` and `÷`, other scripts, emoji, a combining mark on its own) separate words, as the
+	 * server's transliteration of the Latin blocks only does.
+	 *
+	 * @param string $s Text.
+	 * @return string
+	 */
+	private static function slug( $s ) {
+		$out   = '';
+		$gap   = false;
+		$chars = mb_check_encoding( $s, 'UTF-8' ) ? mb_str_split( $s, 1, 'UTF-8' ) : array();
+		foreach ( $chars as $c ) {
+			$letters = '';
+			if ( 1 === preg_match( '/^[A-Za-z0-9]$/D', $c ) ) {
+				$letters = $c;
+			} else {
+				$cp = mb_ord( $c, 'UTF-8' );
+				if ( ( ( $cp >= 0xC0 && $cp <= 0x24F ) || ( $cp >= 0x1E00 && $cp <= 0x1EFF ) ) && 0xD7 !== $cp && 0xF7 !== $cp ) {
+					// A fixed locale: remove_accents() spells `ä` `ae` for German sites, not the server.
+					$letters = (string) preg_replace( '/[^A-Za-z0-9]/', '', remove_accents( $c, 'en_US' ) );
+				}
+			}
+			foreach ( str_split( $letters ) as $b ) {
+				if ( '' === $b ) {
+					continue;
+				}
+				if ( $gap && '' !== $out ) {
+					$out .= '-';
+				}
+				$gap  = false;
+				$out .= strtolower( $b );
+			}
+			$gap = $gap || '' === $letters;
+			if ( strlen( $out ) > self::SUGGESTED_MAX_LEN ) {
+				break;
+			}
+		}
+		return rtrim( substr( $out, 0, self::SUGGESTED_MAX_LEN ), '-' );
 	}
 }

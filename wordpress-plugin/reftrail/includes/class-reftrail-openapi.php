@@ -47,11 +47,24 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/refunds'                 => array( 'post' => array( 'A full or partial refund; reverses the commission in proportion', $m, 201 ) ),
 			'/v1/affiliates'              => array(
-				'get'  => array( 'Lists affiliates', $m, 200 ),
+				'get'  => array(
+					'Lists affiliates, by id: {"affiliates": [...], "total"}; each has application: what they wrote when they applied through the public form, {"website", "message", "terms_url" (the program\'s terms they accepted, as the address was then, or null), "applied_at"}, or null for an affiliate the merchant added; 400 invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'status'   => array( 'string', 'Only approved, pending or suspended ones' ),
+							'category' => array( 'string', 'Only this category' ),
+							'email'    => array( 'string', 'Only those with this email address, whatever its case (at most 254 bytes)' ),
+							'limit'    => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset'   => array( 'integer', 'Offset' ),
+						),
+					),
+				),
 				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id); payee_type: person or company, which withholding form the tax is filed on (Thailand: ภ.ง.ด.3 or ภ.ง.ด.53), default null (invalid_payee_type); address: their postal address, one line of 1 to 600 bytes (invalid_address)', $m, 201 ),
 			),
 			'/v1/affiliates/{id}'         => array(
-				'get'   => array( 'One affiliate', $m, 200 ),
+				'get'   => array( 'One affiliate, with its application (as GET /v1/affiliates lists it)', $m, 200 ),
 				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id, payee_type and address: null removes it; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
@@ -137,7 +150,7 @@ final class Reftrail_OpenAPI {
 			'/v1/bonuses/{id}/cancel'     => array( 'post' => array( 'Cancels a bonus not yet paid: its amount leaves the affiliate\'s approved balance, and bonus.cancelled is recorded; a cancelled one is answered as it is. Answers the bonus; 404 bonus_not_found; 409 invalid_status for a paid bonus', $m, 200 ) ),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
-				'put' => array( 'Replaces the program settings; a change is recorded with who made it (GET /v1/program/changes). withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer). webhooks: at most 10 {"url" (http or https), "events"}, events naming what to send (referral.created, referral.approved, referral.reversed, payout.created, bonus.created, bonus.cancelled), empty or absent for all (invalid_webhooks)', $m, 200 ),
+				'put' => array( 'Replaces the program settings; a change is recorded with who made it (GET /v1/program/changes). withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer). webhooks: at most 10 {"url" (http or https), "events"}, events naming what to send (referral.created, referral.approved, referral.reversed, payout.created, bonus.created, bonus.cancelled), empty or absent for all (invalid_webhooks). applications: how the public form takes applications, closed (default), review (a pending affiliate to approve or decline) or auto (approved at once) (invalid_applications); terms_url: null or the http(s) address of the terms applicants accept, at most 500 bytes without spaces (invalid_terms_url); fraud.applications_per_ip_per_hour: 1 to 100000, default 10 (invalid_fraud)', $m, 200 ),
 			),
 			'/v1/program/changes'         => array(
 				'get' => array(
@@ -154,7 +167,7 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/activity'                => array(
 				'get' => array(
-					'The activity log: who created or changed an affiliate, issued their portal token, approved or rejected a referral, made a payout or marked a line sent, gave or cancelled a bonus, created or revoked a key, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, or "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me), "action" (affiliate.created, affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created or key.revoked), "subject" (the id of the affiliate, referral, payout, bonus or key), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name; {"reason"} for referral.rejected; {"lines"} for payout.created; {"currency", "sent", "fee"} for payout.sent; {"amount", "currency", "reason"} for bonus.created; {"kind"} for a key; {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
+					'The activity log: who created or changed an affiliate or applied to the program, issued their portal token, approved or rejected a referral, made a payout or marked a line sent, gave or cancelled a bonus, created or revoked a key, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, or "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me), "action" (affiliate.created, affiliate.applied (by "affiliate:<id>", the applicant), affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created or key.revoked), "subject" (the id of the affiliate, referral, payout, bonus or key), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name; {"reason"} for referral.rejected; {"lines"} for payout.created; {"currency", "sent", "fee"} for payout.sent; {"amount", "currency", "reason"} for bonus.created; {"kind"} for a key; {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
 					$m,
 					200,
 					array(
@@ -270,6 +283,25 @@ final class Reftrail_OpenAPI {
 					$me,
 					200,
 					array( 'query' => $period ),
+				),
+			),
+			'/v1/portal/program'          => array( 'get' => array( 'What the portal shows before anyone signs in: {"name", "locale" (en, vi or th), "currency", "applications" (closed, review or auto), "terms_url" (or null)}; nothing else of the program. Same origin only: another origin is a 403 origin_not_allowed', array(), 200 ) ),
+			'/v1/portal/applications'     => array(
+				'post' => array(
+					'Applies to the affiliate program: 202 {"status": "pending" (review) or "approved" (auto)}, the same answer whether or not the address is known. A new address becomes an affiliate (the id given, else one made from the name, then -2 ... -99 while taken), linked to a WordPress account (the signed-in applicant\'s, else a new one whose owner WordPress emails to set a password) and told by email; a known address creates nothing and is told by email. Checked in this order: 403 applications_closed; 400 invalid_name, invalid_email (a signed-in applicant gives their account\'s address), invalid_affiliate, invalid_website, invalid_message, invalid_category, invalid_terms_accepted (a wrong type is the field\'s error); 422 terms_not_accepted (the program has terms_url); 429 rate_limited (fraud.applications_per_ip_per_hour applications answered 202 from the client address in the last hour); 409 affiliate_exists (the id is taken). Same origin only: another origin is a 403 origin_not_allowed',
+					array(),
+					202,
+					array(
+						'body' => array(
+							'name'           => array( 'string', 'Their name: 1 to 200 bytes without control characters, trimmed' ),
+							'email'          => array( 'string', 'Their email address (at most 254 bytes)' ),
+							'id'             => array( array( 'string', 'null' ), "The link name they want: 1 to 64 letters, digits, '-', '_' or '.'", false ),
+							'website'        => array( array( 'string', 'null' ), 'Their website or channel: an http(s) URL of at most 500 bytes without spaces', false ),
+							'message'        => array( array( 'string', 'null' ), 'How they will promote the shop: at most 2000 bytes, line breaks allowed', false ),
+							'category'       => array( 'string', 'One of content, coupon, cashback, influencer, search, email, comparison, other (default other)', false ),
+							'terms_accepted' => array( array( 'boolean', 'null' ), "Whether they accept the program's terms (default false)", false ),
+						),
+					),
 				),
 			),
 			'/v1/session'                 => array(

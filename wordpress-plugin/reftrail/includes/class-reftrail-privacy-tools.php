@@ -114,6 +114,22 @@ final class Reftrail_Privacy_Tools {
 	}
 
 	/**
+	 * What an affiliate wrote when they applied through the public form (Reftrail_Applications),
+	 * which is theirs too: when, their website and how they would promote the shop.
+	 *
+	 * @param string $affiliate Affiliate id.
+	 * @return array Label => value (null: nothing to show).
+	 */
+	private static function application( $affiliate ) {
+		$applied = Reftrail_Affiliates::get( $affiliate )['application'];
+		return array(
+			__( 'Applied', 'reftrail' )                         => null === $applied ? null : self::when( $applied['applied_at'] ),
+			__( 'Website or channel', 'reftrail' )              => $applied['website'] ?? null,
+			__( 'How they would promote the shop', 'reftrail' ) => $applied['message'] ?? null,
+		);
+	}
+
+	/**
 	 * The exporter: the orders, leads, clicks and affiliate account of the email address (and of
 	 * the WordPress user with that email), all on the first page.
 	 *
@@ -213,7 +229,7 @@ final class Reftrail_Privacy_Tools {
 					__( 'Payee type', 'reftrail' )            => $payees[ $a['payee_type'] ?? '' ] ?? null,
 					__( 'Address', 'reftrail' )               => $a['address'] ?? null,
 					__( 'Joined', 'reftrail' )                => self::when( $a['created_at'] ),
-				)
+				) + self::application( $a['id'] )
 			);
 		}
 		return array(

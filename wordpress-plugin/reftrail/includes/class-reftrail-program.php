@@ -27,6 +27,15 @@ final class Reftrail_Program {
 	const LOCALES = array( 'en', 'vi', 'th' );
 
 	/**
+	 * How the public form takes applications (`applications`; Reftrail_Applications): not at all,
+	 * as `pending` affiliates the merchant approves or declines, or approved at once.
+	 */
+	const APPLICATIONS = array( 'closed', 'review', 'auto' );
+
+	/** The longest address of a web page a setting or an applicant gives, in bytes. */
+	const MAX_PAGE_URL = 500;
+
+	/**
 	 * What affiliates may be emailed about (`affiliate_emails`; Reftrail_Affiliate_Mail), all by
 	 * default: a stored program without the field gets them all, one that saved a list keeps it.
 	 */
@@ -76,6 +85,10 @@ final class Reftrail_Program {
 			// "address"}`; null until the merchant sets it.
 			'payer'                  => null,
 			'affiliate_emails'       => self::AFFILIATE_EMAILS,
+			// The public application form (Reftrail_Applications): closed until the merchant opens it.
+			'applications'           => 'closed',
+			// The program's terms for affiliates, which applicants must accept; null: none.
+			'terms_url'              => null,
 			'webhooks'               => array(),
 			'webhook_secret'         => '',
 		);
@@ -92,6 +105,7 @@ final class Reftrail_Program {
 			'conversion_rate_min_permille' => 0,
 			'conversion_rate_max_permille' => 300,
 			'conversion_rate_min_clicks'   => 50,
+			'applications_per_ip_per_hour' => 10,
 		);
 	}
 
@@ -125,6 +139,8 @@ final class Reftrail_Program {
 	 */
 	private static function complete( $stored ) {
 		$p = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
+		// A threshold added since the program was stored takes its default.
+		$p['fraud'] = array_merge( self::fraud_defaults(), is_array( $p['fraud'] ) ? $p['fraud'] : array() );
 		if ( null === $p['locale'] ) {
 			$p['locale'] = self::locale_of_currency( $p['currency'] );
 		}
@@ -164,6 +180,8 @@ final class Reftrail_Program {
 				'min_payout'             => 'int',
 				'withholding'            => 'array',
 				'affiliate_emails'       => 'array',
+				'applications'           => 'string',
+				'terms_url'              => 'string',
 				'webhooks'               => 'array',
 			)
 		);
@@ -464,7 +482,8 @@ final class Reftrail_Program {
 		}
 		$f = $p['fraud'];
 		if ( ! is_int( $f['clicks_per_ip_per_hour'] ) || $f['clicks_per_ip_per_hour'] < 1 || $f['conversion_rate_min_permille'] < 0 || $f['conversion_rate_min_permille'] > 1000
-			|| $f['conversion_rate_max_permille'] < $f['conversion_rate_min_permille'] || $f['conversion_rate_max_permille'] > 1000 || $f['conversion_rate_min_clicks'] < 0 ) {
+			|| $f['conversion_rate_max_permille'] < $f['conversion_rate_min_permille'] || $f['conversion_rate_max_permille'] > 1000 || $f['conversion_rate_min_clicks'] < 0
+			|| ! is_int( $f['applications_per_ip_per_hour'] ) || $f['applications_per_ip_per_hour'] < 1 || $f['applications_per_ip_per_hour'] > 100000 ) {
 			throw $bad( 'invalid_fraud', 'fraud thresholds are out of range' );
 		}
 		$emails_ok = true;
@@ -508,6 +527,12 @@ final class Reftrail_Program {
 		if ( ! Reftrail_Input::amount( $p['min_payout'] ) ) {
 			throw $bad( 'invalid_min_payout', 'min_payout must be a non-negative integer' );
 		}
+		if ( ! in_array( $p['applications'], self::APPLICATIONS, true ) ) {
+			throw $bad( 'invalid_applications', "applications must be 'closed', 'review' or 'auto'" );
+		}
+		if ( null !== $p['terms_url'] && ! self::is_page_url( $p['terms_url'] ) ) {
+			throw $bad( 'invalid_terms_url', 'terms_url must be an http(s) URL of at most 500 bytes without spaces, or null' );
+		}
 		if ( count( $p['webhooks'] ) > 10 ) {
 			throw $bad( 'invalid_webhooks', 'at most 10 webhooks' );
 		}
@@ -522,6 +547,36 @@ final class Reftrail_Program {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Whether `$u` is the address of a web page as a setting or an applicant gives it (the terms,
+	 * a website): `http://` or `https://` and something after it, at most MAX_PAGE_URL bytes, no
+	 * white space (Unicode's too) or control character, so that it shows as one link.
+	 *
+	 * @param mixed $u Candidate.
+	 * @return bool
+	 */
+	public static function is_page_url( $u ) {
+		return is_string( $u ) && strlen( $u ) <= self::MAX_PAGE_URL && 1 === preg_match( '#^https?://.#s', $u )
+			&& 1 !== preg_match( '/[\s\p{Z}\x{85}]/u', $u ) && ! Reftrail_Input::has_control( $u ) && mb_check_encoding( $u, 'UTF-8' );
+	}
+
+	/**
+	 * What the portal shows before anyone signs in (`GET /v1/portal/program`): the program's name,
+	 * language and currency and how it takes applications; nothing else of its settings.
+	 *
+	 * @return array `name`, `locale`, `currency`, `applications`, `terms_url`.
+	 */
+	public static function public_view() {
+		$p = self::get();
+		return array(
+			'name'         => $p['name'],
+			'locale'       => $p['locale'],
+			'currency'     => $p['currency'],
+			'applications' => $p['applications'],
+			'terms_url'    => $p['terms_url'],
+		);
 	}
 
 	/**

@@ -25,12 +25,14 @@ final class Reftrail_Registration {
 
 	/**
 	 * Records the sign-up of `$user_id` as a verified lead, when the setting is on and the
-	 * account is the visitor's own (not one an administrator creates for someone).
+	 * account is the visitor's own (not one an administrator creates for someone, nor the one an
+	 * affiliate application makes).
 	 *
 	 * @param int $user_id The new user.
 	 */
 	public static function registered( $user_id ) {
-		if ( empty( Reftrail_Settings::get()['lead_on_registration'] ) || current_user_can( 'create_users' ) ) {
+		// An affiliate's account made by their application is no customer's sign-up.
+		if ( empty( Reftrail_Settings::get()['lead_on_registration'] ) || current_user_can( 'create_users' ) || Reftrail_Applications::creating_user() ) {
 			return;
 		}
 		$user = get_userdata( $user_id );

@@ -60,6 +60,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Program_Controller(),
 			new Reftrail_REST_Creatives_Controller(),
 			new Reftrail_REST_Bonuses_Controller(),
+			new Reftrail_REST_Portal_Controller(),
 			new Reftrail_REST_Activity_Controller(),
 			new Reftrail_REST_Reports_Controller(),
 			new Reftrail_REST_Me_Controller(),
@@ -165,9 +166,16 @@ final class Reftrail_REST {
 	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/withholding/certificates' );
 
 	/**
+	 * The routes of the portal's own pages (Reftrail_REST_Portal_Controller): same origin only, no
+	 * CORS, as the server serves them.
+	 */
+	const PORTAL_ROUTES = array( '/reftrail/v1/portal/program', '/reftrail/v1/portal/applications' );
+
+	/**
 	 * Answers a CORS preflight of a browser route: 204 with the CORS headers for an allowed
 	 * origin, 403 `origin_not_allowed` otherwise (WordPress would answer 200 with the route's
-	 * description).
+	 * description). A preflight of a portal route allows nothing: 403 from another origin, 204
+	 * without CORS headers from the site's own (which never needs one).
 	 *
 	 * @param mixed           $result  Earlier result.
 	 * @param WP_REST_Server  $server  Server.
@@ -175,7 +183,19 @@ final class Reftrail_REST {
 	 * @return mixed
 	 */
 	public static function preflight( $result, $server, $request ) {
-		if ( null !== $result || 'OPTIONS' !== $request->get_method() || ! in_array( untrailingslashit( $request->get_route() ), self::BROWSER_ROUTES, true ) ) {
+		if ( null !== $result || 'OPTIONS' !== $request->get_method() ) {
+			return $result;
+		}
+		$route = untrailingslashit( $request->get_route() );
+		if ( in_array( $route, self::PORTAL_ROUTES, true ) ) {
+			try {
+				Reftrail_REST_Controller::check_same_origin( $request );
+			} catch ( Reftrail_Http_Error $e ) {
+				return $e->to_wp_error();
+			}
+			return new WP_REST_Response( null, 204 );
+		}
+		if ( ! in_array( $route, self::BROWSER_ROUTES, true ) ) {
 			return $result;
 		}
 		$origin = (string) $request->get_header( 'origin' );
@@ -198,7 +218,8 @@ final class Reftrail_REST {
 
 	/**
 	 * WordPress echoes any Origin in Access-Control-Allow-Origin; on the plugin's routes only
-	 * the site's own origin and the program's allowed origins keep it.
+	 * the site's own origin and the program's allowed origins keep it, and on the portal's own
+	 * routes none does.
 	 *
 	 * @param bool             $served  Whether already served.
 	 * @param WP_HTTP_Response $result  Response.
@@ -210,13 +231,15 @@ final class Reftrail_REST {
 		if ( 0 !== strpos( $request->get_route(), '/reftrail/' ) || ! $request->get_header( 'origin' ) ) {
 			return $served;
 		}
+		$allowed = ! in_array( untrailingslashit( $request->get_route() ), self::PORTAL_ROUTES, true );
 		try {
 			Reftrail_REST_Controller::check_origin( $request );
 		} catch ( Reftrail_Http_Error $e ) {
-			if ( ! headers_sent() ) {
-				header_remove( 'Access-Control-Allow-Origin' );
-				header_remove( 'Access-Control-Allow-Credentials' );
-			}
+			$allowed = false;
+		}
+		if ( ! $allowed && ! headers_sent() ) {
+			header_remove( 'Access-Control-Allow-Origin' );
+			header_remove( 'Access-Control-Allow-Credentials' );
 		}
 		return $served;
 	}

@@ -30,9 +30,10 @@ final class Reftrail_Schema {
 	 * affiliates post, `/v1/creatives`; 18: the activity log, `GET /v1/activity`; 19: an
 	 * affiliate's payee type, person or company, which names the withholding form; 20: bonuses, money
 	 * given outside any referral and paid by the next payout, their `bonus_id` in the ledger, and
-	 * each payout line's count of them and the fee its transfer cost).
+	 * each payout line's count of them and the fee its transfer cost; 21: applications from the
+	 * public form, what each applicant wrote and the addresses that applied in the last hour).
 	 */
-	const VERSION = 20;
+	const VERSION = 21;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -44,7 +45,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -320,7 +321,8 @@ final class Reftrail_Schema {
 ) $c;";
 		// Emails about affiliates (Reftrail_Affiliate_Mail), written with the change they tell of;
 		// the words are chosen when the message is sent. `recipient`: `affiliate`, the row's
-		// affiliate; `admin`, the site's administration email (affiliate_id is the applicant).
+		// affiliate; `admin`, the site's administration email (affiliate_id is the applicant);
+		// `user`, the WordPress user named in the payload (affiliate_id '').
 		$sql[] = "CREATE TABLE {$t('mail_outbox')} (
   id varchar(40) NOT NULL,
   event varchar(40) NOT NULL,
@@ -398,6 +400,27 @@ final class Reftrail_Schema {
   PRIMARY KEY  (id),
   KEY affiliate_created (affiliate_id,created_at),
   KEY created_at (created_at)
+) $c;";
+		// What an applicant wrote on the public form (Reftrail_Applications), one row per affiliate
+		// created by an application: `terms_url` is the program's terms as they were when accepted
+		// (NULL: the program had none).
+		$sql[] = "CREATE TABLE {$t('applications')} (
+  affiliate_id varchar(64) NOT NULL,
+  website varchar(500) DEFAULT NULL,
+  message text DEFAULT NULL,
+  terms_url varchar(500) DEFAULT NULL,
+  applied_at bigint(20) NOT NULL,
+  PRIMARY KEY  (affiliate_id)
+) $c;";
+		// The applications answered 202 in the last hour, by the hash of the client's address, for
+		// `fraud.applications_per_ip_per_hour`; older rows are deleted as new ones come.
+		$sql[] = "CREATE TABLE {$t('application_attempts')} (
+  id varchar(40) NOT NULL,
+  at bigint(20) NOT NULL,
+  ip_hash char(64) NOT NULL,
+  PRIMARY KEY  (id),
+  KEY ip_at (ip_hash,at),
+  KEY at (at)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

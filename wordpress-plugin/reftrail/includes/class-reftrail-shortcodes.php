@@ -3,9 +3,11 @@
  * `[reftrail_portal]`: the signed-in affiliate's portal: the app of `www/portal/` (Reftrail_Portal)
  * over the server-rendered link, coupon codes and balances, which stay without JavaScript.
  * `[reftrail_register]`: a form for a signed-in user to apply as an affiliate (pending until the
- * owner approves). Both render on the server, escaped; the form carries a nonce. The blocks
- * `reftrail/portal` and `reftrail/register` (blocks/<name>/block.json, editor script
- * assets/blocks.js) render the same.
+ * owner approves), and, for a visitor who is not signed in, the public application form while the
+ * program takes applications (Reftrail_Applications, as `POST /v1/portal/applications` takes them;
+ * the portal shows it too, to visitors). Both render on the server, escaped; the forms carry a
+ * nonce. The blocks `reftrail/portal` and `reftrail/register` (blocks/<name>/block.json, editor
+ * script assets/blocks.js) render the same.
  *
  * @package Reftrail
  */
@@ -16,6 +18,14 @@ defined( 'ABSPATH' ) || exit;
  * Shortcodes.
  */
 final class Reftrail_Shortcodes {
+
+	/**
+	 * What became of the application form posted (handled once, however many times the form is on
+	 * the page): the hash of what was posted, and [status or null, error message, the values sent].
+	 *
+	 * @var array|null
+	 */
+	private static $application = null;
 
 	/**
 	 * Hooks.
@@ -50,7 +60,8 @@ final class Reftrail_Shortcodes {
 	/**
 	 * The portal of the signed-in user: for an approved affiliate, the portal app of `www/portal/`
 	 * over the server-rendered portal (which stays without JavaScript; see Reftrail_Portal);
-	 * otherwise what they need to do.
+	 * otherwise what they need to do, and for a visitor, while the program takes applications,
+	 * the application form (unless the page has the sign-up form already).
 	 *
 	 * @return string
 	 */
@@ -58,11 +69,23 @@ final class Reftrail_Shortcodes {
 		$user = wp_get_current_user();
 		$id   = $user->ID ? Reftrail_Affiliates::by_user( $user->ID ) : null;
 		if ( ! $id ) {
-			return '<p class="reftrail-portal">' . esc_html__( 'Sign in with your affiliate account to see your links and earnings.', 'reftrail' ) . '</p>';
+			$out = '<p class="reftrail-portal">' . esc_html__( 'Sign in with your affiliate account to see your links and earnings.', 'reftrail' ) . '</p>';
+			return ! $user->ID && Reftrail_Applications::open() && ! self::page_has_sign_up() ? $out . self::application_form() : $out;
 		}
 		$a   = Reftrail_Affiliates::get( $id );
 		$out = self::portal_markup( $a );
 		return 'approved' === $a['status'] ? Reftrail_Portal::embed( $out ) : $out;
+	}
+
+	/**
+	 * Whether the page being shown has the sign-up form of its own (the shortcode or the block),
+	 * which then is the one form a visitor applies with.
+	 *
+	 * @return bool
+	 */
+	private static function page_has_sign_up() {
+		$post = get_post();
+		return $post instanceof WP_Post && ( has_shortcode( $post->post_content, 'reftrail_register' ) || has_block( 'reftrail/register', $post ) );
 	}
 
 	/**
@@ -91,14 +114,15 @@ final class Reftrail_Shortcodes {
 	}
 
 	/**
-	 * The registration form, and its handling on submit.
+	 * The registration form, and its handling on submit: a signed-in user applies with their
+	 * account; a visitor gets the public application form.
 	 *
 	 * @return string
 	 */
 	public static function register() {
 		$user = wp_get_current_user();
 		if ( ! $user->ID ) {
-			return '<p class="reftrail-register">' . esc_html__( 'Sign in or create an account first, then apply here.', 'reftrail' ) . '</p>';
+			return self::application_form();
 		}
 		$msg = '';
 		if ( isset( $_POST['reftrail_register'] ) ) {
@@ -131,5 +155,153 @@ final class Reftrail_Shortcodes {
 		$out .= '<p><label>' . esc_html__( 'PayPal email for payouts', 'reftrail' ) . '<br><input name="reftrail_payout" type="email"></label></p>';
 		$out .= '<p><button type="submit" name="reftrail_register" value="1">' . esc_html__( 'Apply', 'reftrail' ) . '</button></p></form>';
 		return $out;
+	}
+
+	/**
+	 * The public application form for a visitor, and what became of it when posted: the
+	 * applicant's name, email, link name, website, how they will promote the shop, category and,
+	 * when the program has terms, their acceptance; the outcome the program's mode announces (the
+	 * same for every address), or the refusal's message over the form as it was filled in. A
+	 * closed program says so.
+	 *
+	 * @return string
+	 */
+	public static function application_form() {
+		$program = Reftrail_Program::get();
+		if ( 'closed' === $program['applications'] ) {
+			return '<p class="reftrail-register">' . esc_html__( 'This program is not taking applications at the moment.', 'reftrail' ) . '</p>';
+		}
+		list( $status, $error, $v ) = self::posted_application();
+		if ( 'approved' === $status ) {
+			return '<p class="reftrail-register reftrail-applied">' . esc_html__( 'Thank you! Check your email: it tells you how to sign in and get your links.', 'reftrail' ) . '</p>';
+		}
+		if ( 'pending' === $status ) {
+			return '<p class="reftrail-register reftrail-applied">' . esc_html__( 'Thank you! We have your application and will email you when it has been reviewed.', 'reftrail' ) . '</p>';
+		}
+		$out = '<form method="post" class="reftrail-register reftrail-apply">';
+		if ( '' !== $error ) {
+			$out .= '<p class="reftrail-error" role="alert">' . esc_html( $error ) . '</p>';
+		}
+		$out .= wp_nonce_field( 'reftrail_apply', '_reftrail_apply_nonce', true, false );
+		$out .= '<p><label>' . esc_html__( 'Your name', 'reftrail' ) . '<br><input name="reftrail_apply_name" required maxlength="200" autocomplete="name" value="' . esc_attr( $v['name'] ) . '"></label></p>';
+		$out .= '<p><label>' . esc_html__( 'Email', 'reftrail' ) . '<br><input name="reftrail_apply_email" type="email" required maxlength="254" autocomplete="email" value="' . esc_attr( $v['email'] ) . '"></label></p>';
+		$out .= '<p><label>' . esc_html__( 'Your link name (optional)', 'reftrail' ) . '<br><input name="reftrail_apply_id" maxlength="64" pattern="[A-Za-z0-9._\-]{1,64}" value="' . esc_attr( $v['id'] ) . '"></label><br><small>' . esc_html__( 'Letters, digits, - _ . Left empty, it is made from your name.', 'reftrail' ) . '</small></p>';
+		$out .= '<p><label>' . esc_html__( 'Website or channel (optional)', 'reftrail' ) . '<br><input name="reftrail_apply_website" type="url" maxlength="500" placeholder="https://" value="' . esc_attr( $v['website'] ) . '"></label></p>';
+		$out .= '<p><label>' . esc_html__( 'How will you promote us? (optional)', 'reftrail' ) . '<br><textarea name="reftrail_apply_message" rows="4" maxlength="2000">' . esc_textarea( $v['message'] ) . '</textarea></label></p>';
+		$out .= '<p><label>' . esc_html__( 'What kind of affiliate are you?', 'reftrail' ) . '<br><select name="reftrail_apply_category">';
+		foreach ( self::categories() as $value => $label ) {
+			$out .= '<option value="' . esc_attr( $value ) . '"' . selected( $v['category'], $value, false ) . '>' . esc_html( $label ) . '</option>';
+		}
+		$out .= '</select></label></p>';
+		if ( null !== $program['terms_url'] ) {
+			$out .= '<p><label><input type="checkbox" name="reftrail_apply_terms" value="1" required' . checked( $v['terms'], true, false ) . '> ' . esc_html__( "I accept the program's terms.", 'reftrail' ) . '</label> <a href="' . esc_url( $program['terms_url'] ) . '" target="_blank" rel="noopener">' . esc_html__( 'Read the terms', 'reftrail' ) . '</a></p>';
+		}
+		$out .= '<p><button type="submit" name="reftrail_apply" value="1">' . esc_html__( 'Send application', 'reftrail' ) . '</button></p></form>';
+		return $out;
+	}
+
+	/**
+	 * The affiliate categories, by value, with their names.
+	 *
+	 * @return array
+	 */
+	private static function categories() {
+		return array(
+			'content'    => __( 'Content', 'reftrail' ),
+			'coupon'     => __( 'Coupon', 'reftrail' ),
+			'cashback'   => __( 'Cashback', 'reftrail' ),
+			'influencer' => __( 'Influencer', 'reftrail' ),
+			'search'     => __( 'Search', 'reftrail' ),
+			'email'      => __( 'Email', 'reftrail' ),
+			'comparison' => __( 'Comparison', 'reftrail' ),
+			'other'      => __( 'Other', 'reftrail' ),
+		);
+	}
+
+	/**
+	 * The application form posted with this request, taken once: [status (`pending`, `approved`)
+	 * or null, the refusal's message or '', the values sent (to fill the form in again)].
+	 *
+	 * @return array
+	 */
+	private static function posted_application() {
+		$posted = md5( (string) wp_json_encode( $_POST ) ); // phpcs:ignore WordPress.Security.NonceVerification.Missing -- only to know whether this form was already handled.
+		if ( null !== self::$application && $posted === self::$application[0] ) {
+			return self::$application[1];
+		}
+		$outcome           = self::take_posted_application();
+		self::$application = array( $posted, $outcome );
+		return $outcome;
+	}
+
+	/**
+	 * Takes the application form posted with this request: see posted_application().
+	 *
+	 * @return array
+	 */
+	private static function take_posted_application() {
+		$v = array(
+			'name'     => '',
+			'email'    => '',
+			'id'       => '',
+			'website'  => '',
+			'message'  => '',
+			'category' => 'other',
+			'terms'    => false,
+		);
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- only whether the form was sent; its nonce is checked below.
+		if ( ! isset( $_POST['reftrail_apply'] ) ) {
+			return array( null, '', $v );
+		}
+		if ( ! isset( $_POST['_reftrail_apply_nonce'] ) || ! wp_verify_nonce( sanitize_text_field( wp_unslash( $_POST['_reftrail_apply_nonce'] ) ), 'reftrail_apply' ) ) {
+			return array( null, __( 'The form expired; please try again.', 'reftrail' ), $v );
+		}
+		foreach ( array( 'name', 'email', 'id', 'website', 'message' ) as $k ) {
+			$sent = $_POST[ 'reftrail_apply_' . $k ] ?? ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- checked as the REST route checks it (Reftrail_Applications::checked()), shown escaped.
+			$v[ $k ] = is_string( $sent ) ? wp_unslash( $sent ) : '';
+		}
+		$v['category'] = isset( $_POST['reftrail_apply_category'] ) ? sanitize_key( wp_unslash( $_POST['reftrail_apply_category'] ) ) : 'other';
+		$v['terms']    = ! empty( $_POST['reftrail_apply_terms'] );
+		$optional      = fn( $s ) => '' === trim( $s ) ? null : trim( $s );
+		try {
+			$status = Reftrail_Applications::apply(
+				array(
+					'name'           => $v['name'],
+					'email'          => $v['email'],
+					'id'             => $optional( $v['id'] ),
+					'website'        => $optional( $v['website'] ),
+					'message'        => '' === trim( $v['message'] ) ? null : $v['message'],
+					'category'       => $v['category'],
+					'terms_accepted' => $v['terms'],
+				),
+				isset( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : 'unknown'
+			);
+			return array( $status, '', $v );
+		} catch ( Reftrail_Http_Error $e ) {
+			return array( null, self::refusal( $e ), $v );
+		}
+	}
+
+	/**
+	 * What the form says of a refused application, in the visitor's language.
+	 *
+	 * @param Reftrail_Http_Error $e The refusal.
+	 * @return string
+	 */
+	private static function refusal( Reftrail_Http_Error $e ) {
+		$messages = array(
+			'applications_closed'    => __( 'This program is not taking applications at the moment.', 'reftrail' ),
+			'invalid_name'           => __( 'Enter your name (at most 200 characters, on one line).', 'reftrail' ),
+			'invalid_email'          => __( 'Enter your email address, like name@example.com.', 'reftrail' ),
+			'invalid_affiliate'      => __( 'A link name has 1 to 64 letters, digits, -, _ or . and no spaces.', 'reftrail' ),
+			'invalid_website'        => __( 'The website must be an address starting with http:// or https://, without spaces.', 'reftrail' ),
+			'invalid_message'        => __( 'The message is too long (at most 2,000 characters).', 'reftrail' ),
+			'invalid_category'       => __( 'Choose what kind of affiliate you are.', 'reftrail' ),
+			'invalid_terms_accepted' => __( "Please accept the program's terms to apply.", 'reftrail' ),
+			'terms_not_accepted'     => __( "Please accept the program's terms to apply.", 'reftrail' ),
+			'rate_limited'           => __( 'Too many applications came from your network in the last hour; please try again later.', 'reftrail' ),
+			'affiliate_exists'       => __( 'This link name is taken. Choose another.', 'reftrail' ),
+		);
+		return $messages[ $e->error_code ] ?? __( 'Your application could not be sent; please try again later.', 'reftrail' );
 	}
 }

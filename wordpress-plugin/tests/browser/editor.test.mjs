@@ -2,8 +2,9 @@
 // Chromium: the editor script loads with its dependencies and no error, the blocks carry their
 // block.json metadata, the portal and sign-up blocks are inserted through the editor's data API
 // and shown (inert) as the server renders them, the post saves, and the published page renders
-// both. Then the same editor for a user whose language is Vietnamese: block titles translated on
-// the server, the editor script's strings from its JSON translations, the preview in Vietnamese.
+// both; a visitor applies with the sign-up block once the program takes applications. Then the
+// same editor for a user whose language is Vietnamese: block titles translated on the server, the
+// editor script's strings from its JSON translations, the preview in Vietnamese.
 // Needs WP_URL, WP_DOCROOT, WP_ADMIN_USER and WP_ADMIN_PASS (test-wordpress.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,11 +106,38 @@ test('the portal and sign-up blocks in the block editor: inserted, saved and ren
     assert.match(await page.locator('.reftrail-portal').innerText(), /Sign in with your affiliate account/);
     assert.equal(await page.locator('form.reftrail-register input[name="_reftrail_nonce"]').count(), 1, 'the sign-up form carries its nonce');
     assert.equal(await page.locator('form.reftrail-register input[name="reftrail_id"]').count(), 1);
-    const visitor = await browser.newPage();
-    await visitor.goto(saved.link);
-    assert.match(await visitor.locator('p.reftrail-portal').innerText(), /Sign in with your affiliate account/);
-    assert.match(await visitor.locator('p.reftrail-register').innerText(), /Sign in or create an account first/);
-    assert.equal(await visitor.locator('form.reftrail-register').count(), 0);
+    // A visitor: no applications while the program takes none, then it does and they apply with the
+    // same block, the one form on the page.
+    const setApplications = (mode) =>
+      wpPhp(`$p = Reftrail_Program::get(); unset( $p['webhook_secret'] ); $p['applications'] = '${mode}'; Reftrail_Program::put( $p, 'secret_key' );`);
+    const was = wpPhp(`echo Reftrail_Program::get()['applications'];`);
+    setApplications('closed');
+    try {
+      const visitor = await browser.newPage();
+      await visitor.goto(saved.link);
+      assert.match(await visitor.locator('p.reftrail-portal').innerText(), /Sign in with your affiliate account/);
+      assert.match(await visitor.locator('p.reftrail-register').innerText(), /not taking applications/);
+      assert.equal(await visitor.locator('form.reftrail-register').count(), 0);
+      setApplications('review');
+      await visitor.goto(saved.link);
+      const form = visitor.locator('form.reftrail-apply');
+      assert.equal(await form.count(), 1, 'the portal leaves the form to the sign-up block on its page');
+      const tag = Date.now().toString(36);
+      const email = `visitor-${tag}@example.test`;
+      await form.locator('input[name="reftrail_apply_name"]').fill(`Vi Sitor ${tag}`);
+      await form.locator('input[name="reftrail_apply_email"]').fill(email);
+      await form.locator('textarea[name="reftrail_apply_message"]').fill('A blog about shoes.\nAnd a channel.');
+      await form.locator('select[name="reftrail_apply_category"]').selectOption('content');
+      await Promise.all([visitor.waitForNavigation(), form.locator('button[type="submit"]').click()]);
+      assert.match(await visitor.locator('p.reftrail-applied').innerText(), /We have your application/);
+      const made = JSON.parse(wpPhp(`echo wp_json_encode( Reftrail_Affiliates::index( '', '', 10, 0, '${email}' )['affiliates'] );`));
+      assert.deepEqual(
+        made.map((a) => [a.id, a.name, a.status, a.category, a.application.message]),
+        [[`vi-sitor-${tag}`, `Vi Sitor ${tag}`, 'pending', 'content', 'A blog about shoes.\r\nAnd a channel.']],
+      );
+    } finally {
+      setApplications(was.trim() || 'closed');
+    }
   } finally {
     await browser.close();
   }

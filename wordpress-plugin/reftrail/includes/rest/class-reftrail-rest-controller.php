@@ -233,15 +233,37 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 		if ( null === $origin || '' === $origin ) {
 			return;
 		}
-		$home    = wp_parse_url( home_url() );
-		$own     = strtolower( $home['scheme'] . '://' . $home['host'] . ( isset( $home['port'] ) ? ':' . $home['port'] : '' ) );
-		$allowed = array_merge( array( $own ), Reftrail_Program::get()['allowed_origins'] );
+		$allowed = array_merge( array( self::own_origin() ), Reftrail_Program::get()['allowed_origins'] );
 		foreach ( $allowed as $a ) {
 			if ( 0 === strcasecmp( $a, $origin ) ) {
 				return;
 			}
 		}
 		throw new Reftrail_Http_Error( 403, 'origin_not_allowed', 'this origin is not in the program\'s allowed origins' );
+	}
+
+	/**
+	 * Refuses a browser origin other than the site's own (the program's allowed origins too): the
+	 * routes of the portal's own pages. Requests without `Origin` pass.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @throws Reftrail_Http_Error 403 origin_not_allowed.
+	 */
+	public static function check_same_origin( WP_REST_Request $request ) {
+		$origin = $request->get_header( 'origin' );
+		if ( null !== $origin && '' !== $origin && 0 !== strcasecmp( self::own_origin(), $origin ) ) {
+			throw new Reftrail_Http_Error( 403, 'origin_not_allowed', 'this route answers the pages of this site only' );
+		}
+	}
+
+	/**
+	 * The site's own origin, `scheme://host[:port]` of its home page, lower-case.
+	 *
+	 * @return string
+	 */
+	public static function own_origin() {
+		$home = wp_parse_url( home_url() );
+		return strtolower( $home['scheme'] . '://' . $home['host'] . ( isset( $home['port'] ) ? ':' . $home['port'] : '' ) );
 	}
 
 	/**

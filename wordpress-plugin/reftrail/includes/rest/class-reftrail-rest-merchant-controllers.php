@@ -65,7 +65,8 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * Lists affiliates.
+	 * Lists affiliates (`?status&category&email&limit&offset`; `email` compared whatever its case,
+	 * so that the merchant finds an applicant by the address they gave).
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -79,7 +80,11 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				if ( ( '' !== $status && ! in_array( $status, Reftrail_Affiliates::STATUSES, true ) ) || ( '' !== $category && ! in_array( $category, Reftrail_Affiliates::CATEGORIES, true ) ) ) {
 					throw Reftrail_Http_Error::bad( 'invalid_query', 'unknown status or category' );
 				}
-				return Reftrail_Affiliates::index( $status, $category, $limit, $offset );
+				$email = $request->get_param( 'email' ) ?? '';
+				if ( ! is_string( $email ) || strlen( $email ) > 254 ) {
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'email must be given once, at most 254 bytes' );
+				}
+				return Reftrail_Affiliates::index( $status, $category, $limit, $offset, $email );
 			}
 		);
 	}
@@ -166,6 +171,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				'commission'         => array( array( 'object', 'null' ), __( 'Commission overrides.', 'reftrail' ) ),
 				'coupons'            => array( 'array', __( 'Coupon codes that credit this affiliate.', 'reftrail' ) ),
 				'created_at'         => array( 'string', __( 'Created.', 'reftrail' ) ),
+				'application'        => array( array( 'object', 'null' ), __( 'What they wrote when they applied through the public form: website, message, terms_url (the terms they accepted), applied_at; null for affiliates the merchant added.', 'reftrail' ) ),
 			)
 		);
 	}
