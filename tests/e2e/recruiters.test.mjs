@@ -77,6 +77,8 @@ test('a recruiting link brings a recruit whose sale earns the recruiter their sh
   const earned = await portal.$$eval('#my-recruiter-commissions tbody tr', (trs) => trs.map((tr) => tr.textContent));
   assert.equal(earned.length, 1);
   assert.match(earned[0], new RegExp(`${recruit.id}.*₫16,000.*Approved`));
+  // Her earnings of the period count it.
+  assert.match(await portal.textContent('[data-kpi="earnings_VND"]'), /₫16,000.*from recruits ₫16,000/);
   await (await portal.$('#my-team')).screenshot({ path: path.join(ARTIFACTS, 'portal-team.png') });
   assert.deepEqual(portal.errors, []);
 

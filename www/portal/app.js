@@ -224,6 +224,9 @@ function qrButton(url) {
   return [btn, box];
 }
 
+/** What a money entry of the affiliate's report says they earned in the period. */
+const earned = (m) => m.commissions + m.bonuses + (m.recruiter_commissions || 0);
+
 function card(id, label, value, raw, sub) {
   return h('div', { class: 'kpi', dataset: { kpi: id, raw: raw ?? '' } }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), sub ? h('div', { class: 'sub' }, sub) : null);
 }
@@ -272,13 +275,18 @@ async function render() {
     card('sales', t('portal.conversions'), num(k.sales.net), k.sales.net, t('portal.leads', { n: num(k.leads.net) })),
     card('conversion_rate', t('kpi.conversion_rate'), pct(k.conversion_rate, 2), k.conversion_rate),
     k.money.map((m) => [
-      // Earnings: commission and bonuses alike.
+      // Earnings: commission, bonuses and the shares of recruits' commissions alike.
       card(
         `earnings_${m.currency}`,
         t('portal.earnings', { currency: m.currency }),
-        money(m.commissions + m.bonuses, m.currency),
-        m.commissions + m.bonuses,
-        m.bonuses ? t('portal.earnings_bonuses', { v: money(m.bonuses, m.currency) }) : null,
+        money(earned(m), m.currency),
+        earned(m),
+        [
+          m.bonuses ? t('portal.earnings_bonuses', { v: money(m.bonuses, m.currency) }) : null,
+          m.recruiter_commissions ? t('portal.earnings_recruits', { v: money(m.recruiter_commissions, m.currency) }) : null,
+        ]
+          .filter(Boolean)
+          .join(' · ') || null,
       ),
       card(`epc_${m.currency}`, t('kpi.epc'), money(m.epc_per_100, m.currency), m.epc_per_100, t('kpi.epc_hint')),
     ]),
@@ -373,7 +381,7 @@ async function render() {
                         h('span', {}, money(p.amount, p.currency), h('small', { class: 'hint tax-withheld' }, t('portal.tax_withheld', { withheld: money(p.withheld, p.currency), gross: money(p.gross, p.currency) })))
                       : money(p.amount, p.currency),
                   ),
-                  h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals), p.bonuses ? h('small', { class: 'hint payout-bonuses' }, ` · ${t('portal.payout_bonuses', { n: num(p.bonuses) })}`) : null),
+                  h('td', { class: 'num', 'data-label': cols[2] }, num(p.referrals), p.bonuses ? h('small', { class: 'hint payout-bonuses' }, ` · ${t('portal.payout_bonuses', { n: num(p.bonuses) })}`) : null, p.recruiter_commissions ? h('small', { class: 'hint payout-recruits' }, ` · ${t('portal.payout_recruits', { n: num(p.recruiter_commissions) })}`) : null),
                   h('td', { 'data-label': cols[3] }, h('code', {}, p.id), p.note ? ` · ${p.note}` : null),
                   h('td', { 'data-label': cols[4] }, p.paypal_email ?? [t(`dash.method_${p.method}`), ' · ', h('code', {}, p.account)]),
                   // The merchant ticks the transfer off once sent; until then it is on its way.
