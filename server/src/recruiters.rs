@@ -12,7 +12,6 @@ use crate::db::Tx;
 use crate::error::AppError;
 use crate::ids::new_id;
 use crate::ledger::{self, bucket, Entry};
-use crate::times::now;
 use sqlx::Row;
 
 /// The share of `commission` at `rate_bps`, rounded down (never more than the rate promises).
@@ -105,13 +104,14 @@ async fn set_status(tx: &mut Tx, id: &str, status: &str) -> Result<(), AppError>
 }
 
 /// Makes the share of the new referral `referral` (`status` pending or approved) for the
-/// recruiter of its affiliate, when the program pays one and the recruiter is approved.
+/// recruiter of its affiliate, when the program pays one and the recruiter is approved. It is
+/// dated as its referral is, so the reports count both on the same day.
 pub async fn created(tx: &mut Tx, rate_bps: i64, referral: &str) -> Result<(), AppError> {
     if rate_bps <= 0 {
         return Ok(());
     }
     let row = sqlx::query(
-        "SELECT r.affiliate_id, r.commission, r.currency, r.status, a.recruiter_id \
+        "SELECT r.affiliate_id, r.commission, r.currency, r.status, a.recruiter_id, r.at \
          FROM referrals r JOIN affiliates a ON a.id = r.affiliate_id \
          JOIN affiliates rec ON rec.id = a.recruiter_id AND rec.status = 'approved' \
          WHERE r.id = $1",
@@ -148,7 +148,7 @@ pub async fn created(tx: &mut Tx, rate_bps: i64, referral: &str) -> Result<(), A
     .bind(s.amount)
     .bind(&s.currency)
     .bind(&s.status)
-    .bind(now())
+    .bind(row.try_get::<i64, _>(5)?)
     .execute(&mut **tx)
     .await?;
     let into = if s.status == "approved" {

@@ -33,6 +33,10 @@ impl Rng {
     }
 }
 
+/// Affiliates of the demo recruited by another: (recruit, recruiter). The recruiter earns the
+/// program's recruiter rate on their recruit's commissions.
+const RECRUITED: [(&str, &str); 2] = [("minh_style", "alice"), ("thao.beauty", "alice")];
+
 const AFFILIATES: [(&str, &str, &str); 20] = [
     ("alice", "Alice Nguyen", "content"),
     ("bob", "Bob Tran", "coupon"),
@@ -116,6 +120,7 @@ pub async fn seed_demo(
             "http://localhost:8080".into(),
         ],
         applications: "review".into(),
+        recruiter_rate_bps: 1000,
         ..Program::default()
     };
     p.commission = Rules {
@@ -145,6 +150,15 @@ pub async fn seed_demo(
         .execute(&mut *tx)
         .await?;
         out.affiliates += usize::try_from(r.rows_affected()).unwrap_or(0);
+        if let Some((_, recruiter)) = RECRUITED.iter().find(|x| x.0 == *id) {
+            if r.rows_affected() == 1 {
+                sqlx::query("UPDATE affiliates SET recruiter_id = $1 WHERE id = $2")
+                    .bind(*recruiter)
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         if let Some((_, bank, account, holder)) = BANK_ACCOUNTS.iter().find(|b| b.0 == *id) {
             if r.rows_affected() == 1 {
                 sqlx::query(
@@ -366,6 +380,8 @@ pub async fn seed_demo(
                         },
                     )
                     .await?;
+                    crate::recruiters::refunded(&mut tx, &rid, c.amount - rev, refund == amount)
+                        .await?;
                     if refund == amount {
                         sqlx::query("UPDATE referrals SET status = 'reversed' WHERE id = $1")
                             .bind(&rid)
@@ -450,6 +466,7 @@ async fn referral(
         ledger::append(tx, e(bucket::PENDING, "approval", -commission)).await?;
         ledger::append(tx, e(bucket::APPROVED, "approval", commission)).await?;
     }
+    crate::recruiters::created(tx, p.recruiter_rate_bps, &id).await?;
     out.referrals += 1;
     Ok(id)
 }

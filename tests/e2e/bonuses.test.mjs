@@ -117,14 +117,16 @@ test('a bonus given and another cancelled in the dashboard; the affiliate sees t
   assert.match(await portal.textContent('#my-bonuses tbody tr'), /Paid/);
   assert.match(await portal.textContent(`#payout-history tr[data-id="${payout.id}"]`), /0 · bonuses 1/);
 
-  // The overview: channel cost = commissions + bonuses + fees, as the API sums them.
+  // The overview: channel cost = commissions + bonuses + fees + the demo's recruiter
+  // commissions, as the API sums them.
   await page.goto(`${stack.base}/dashboard/?lang=en#/`);
   await page.waitForSelector('[data-kpi="channel_cost"]');
   const vnd = (await api(stack, 'GET', '/v1/reports/summary')).kpis.money.find((m) => m.currency === 'VND');
   assert.ok(vnd.bonuses >= 500000 && vnd.fees >= 3300, JSON.stringify(vnd));
-  assert.equal(vnd.channel_cost, vnd.commissions + vnd.bonuses + vnd.fees);
+  assert.ok(vnd.recruiter_commissions > 0, 'alice recruited two of the demo affiliates');
+  assert.equal(vnd.channel_cost, vnd.commissions + vnd.bonuses + vnd.fees + vnd.recruiter_commissions);
   assert.equal(await page.getAttribute('[data-kpi="channel_cost"]', 'data-raw'), String(vnd.channel_cost));
-  assert.match(await page.textContent('[data-kpi="channel_cost"] .sub'), /commissions ₫[\d,]+ \+ bonuses ₫[\d,]+ \+ fees ₫[\d,]+/);
+  assert.match(await page.textContent('[data-kpi="channel_cost"] .sub'), /commissions ₫[\d,]+ \+ bonuses ₫[\d,]+ \+ fees ₫[\d,]+ \+ recruiters ₫[\d,]+/);
   assert.deepEqual(page.errors, []);
   assert.deepEqual(portal.errors, []);
 });
