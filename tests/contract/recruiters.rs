@@ -450,3 +450,22 @@ async fn a_share_paid_before_its_referral_is_rejected_is_taken_back_from_the_nex
         -5_000
     );
 }
+
+#[tokio::test]
+async fn a_share_is_dated_as_its_referral() {
+    let _program = program_lock().await;
+    set_rate(1000).await;
+    let (recruiter, _) = affiliate(json!({})).await;
+    let code = uid("BACK").to_uppercase();
+    let (recruit, _) = affiliate(json!({"recruiter": recruiter, "coupons": [code]})).await;
+    // An order the shop's backend reports two days late.
+    let at = now_rfc3339(-2 * 86_400);
+    let r = sale(json!({"order_id": uid("o"), "amount": 300_000, "currency": "VND", "coupon": code, "at": at})).await;
+    r.status(201);
+    assert_eq!(r.json["referral"]["affiliate"], recruit.as_str());
+    let referral_at = r.json["referral"]["at"].clone();
+    assert_eq!(referral_at, json!(at));
+    let list = commissions(&format!("affiliate={recruiter}")).await;
+    assert_eq!(list[0]["created_at"], referral_at);
+    assert_eq!(list[0]["amount"], 3_000);
+}

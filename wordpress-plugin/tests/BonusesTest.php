@@ -531,7 +531,7 @@ class BonusesTest extends Reftrail_Test_Case {
 		$this->assertSame( 201, $s, wp_json_encode( $p ) );
 		$lan = self::line( $p, 'lan' );
 		$this->assertSame( array( 15000 + 520000, 2, 2, null, null ), array( $lan['amount'], $lan['referrals'], $lan['bonuses'], $lan['fee'], $lan['sent_at'] ) );
-		$this->assertSame( array_slice( array_keys( $lan ), -4 ), array( 'referrals', 'bonuses', 'fee', 'sent_at' ), 'as on the server' );
+		$this->assertSame( array_slice( array_keys( $lan ), -5 ), array( 'referrals', 'bonuses', 'recruiter_commissions', 'fee', 'sent_at' ), 'as on the server' );
 		$thb = self::line( $p, 'somchai' );
 		$this->assertSame( array( 150000, 0, 1, 'promptpay' ), array( $thb['amount'], $thb['referrals'], $thb['bonuses'], $thb['method'] ), 'a bonus alone is paid' );
 		list( , $shown ) = $this->rest( 'GET', '/v1/payouts/' . $p['id'], null, $this->sk() );

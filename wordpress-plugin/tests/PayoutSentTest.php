@@ -149,19 +149,20 @@ class PayoutSentTest extends Reftrail_Test_Case {
 		$this->assertSame( 200, $s );
 		$this->assertSame(
 			array(
-				'id'           => $this->payout,
-				'at'           => $before['at'],
-				'amount'       => 1000000,
-				'gross'        => 1000000,
-				'withheld'     => 0,
-				'currency'     => 'VND',
-				'referrals'    => 1,
-				'bonuses'      => 0,
-				'method'       => 'vietqr',
-				'paypal_email' => null,
-				'account'      => '19033',
-				'note'         => null,
-				'sent_at'      => $at,
+				'id'                    => $this->payout,
+				'at'                    => $before['at'],
+				'amount'                => 1000000,
+				'gross'                 => 1000000,
+				'withheld'              => 0,
+				'currency'              => 'VND',
+				'referrals'             => 1,
+				'bonuses'               => 0,
+				'recruiter_commissions' => 0,
+				'method'                => 'vietqr',
+				'paypal_email'          => null,
+				'account'               => '19033',
+				'note'                  => null,
+				'sent_at'               => $at,
 			),
 			$mine['payouts'][0]
 		);

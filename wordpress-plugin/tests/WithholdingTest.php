@@ -42,7 +42,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 	public function test_the_rules_are_checked_as_the_server_checks_them() {
 		list( $s, $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
 		$this->assertSame( array( 200, array() ), array( $s, $p['withholding'] ), 'nothing withheld unless set' );
-		$this->assertSame( array( 'min_payout', 'withholding', 'payer', 'affiliate_emails' ), array_slice( array_keys( $p ), array_search( 'min_payout', array_keys( $p ), true ), 4 ), "the server's order" );
+		$this->assertSame( array( 'min_payout', 'recruiter_rate_bps', 'withholding', 'payer', 'affiliate_emails' ), array_slice( array_keys( $p ), array_search( 'min_payout', array_keys( $p ), true ), 5 ), "the server's order" );
 
 		$vnd  = array(
 			'currency'  => 'VND',
@@ -299,22 +299,23 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$qr  = Reftrail_Bank_Transfer::promptpay( Reftrail_Bank_Transfer::promptpay_id( '0812345678' ), $net );
 		$this->assertSame(
 			array(
-				'affiliate'    => 'taxed',
-				'currency'     => 'THB',
-				'amount'       => $net,
-				'gross'        => 6000000,
-				'withheld'     => 180000,
-				'tax_id'       => '1101801234563',
-				'method'       => 'promptpay',
-				'paypal_email' => null,
-				'bank'         => null,
-				'account'      => '0812345678',
-				'account_name' => null,
-				'transfer_qr'  => $qr,
-				'referrals'    => 1,
-				'bonuses'      => 0,
-				'fee'          => null,
-				'sent_at'      => null,
+				'affiliate'             => 'taxed',
+				'currency'              => 'THB',
+				'amount'                => $net,
+				'gross'                 => 6000000,
+				'withheld'              => 180000,
+				'tax_id'                => '1101801234563',
+				'method'                => 'promptpay',
+				'paypal_email'          => null,
+				'bank'                  => null,
+				'account'               => '0812345678',
+				'account_name'          => null,
+				'transfer_qr'           => $qr,
+				'referrals'             => 1,
+				'bonuses'               => 0,
+				'recruiter_commissions' => 0,
+				'fee'                   => null,
+				'sent_at'               => null,
 			),
 			self::line( $p, 'taxed' ),
 			'the QR code pays the net'
@@ -350,19 +351,20 @@ class WithholdingTest extends Reftrail_Test_Case {
 		$this->assertSame( 200, $s );
 		$this->assertSame(
 			array(
-				'id'           => $p['id'],
-				'at'           => $p['at'],
-				'amount'       => $net,
-				'gross'        => 6000000,
-				'withheld'     => 180000,
-				'currency'     => 'THB',
-				'referrals'    => 1,
-				'bonuses'      => 0,
-				'method'       => 'promptpay',
-				'paypal_email' => null,
-				'account'      => '0812345678',
-				'note'         => null,
-				'sent_at'      => null,
+				'id'                    => $p['id'],
+				'at'                    => $p['at'],
+				'amount'                => $net,
+				'gross'                 => 6000000,
+				'withheld'              => 180000,
+				'currency'              => 'THB',
+				'referrals'             => 1,
+				'bonuses'               => 0,
+				'recruiter_commissions' => 0,
+				'method'                => 'promptpay',
+				'paypal_email'          => null,
+				'account'               => '0812345678',
+				'note'                  => null,
+				'sent_at'               => null,
 			),
 			$mine['payouts'][0]
 		);

@@ -37,7 +37,7 @@ final class Reftrail_Activity {
 	 * The fields of an affiliate (as `GET /v1/affiliates/{id}` shows it) whose changes are
 	 * recorded, by name; `id`, `created_at` and the token never change or are never shown.
 	 */
-	const AFFILIATE_FIELDS = array( 'address', 'category', 'commission', 'coupons', 'email', 'name', 'payee_type', 'payout', 'payout_email', 'status', 'tax_id', 'withholding_exempt' );
+	const AFFILIATE_FIELDS = array( 'address', 'category', 'commission', 'coupons', 'email', 'name', 'payee_type', 'payout', 'payout_email', 'recruiter', 'status', 'tax_id', 'withholding_exempt' );
 
 	/**
 	 * Whether `$filter` is an action or a family of them (`referral.`), byte for byte.

@@ -274,18 +274,19 @@ final class Reftrail_Admin {
 	}
 
 	/**
-	 * Affiliates: the list and the add form.
+	 * Affiliates: the list (with who recruited each, whose share of their commissions the program
+	 * pays) and the add form.
 	 */
 	public static function page_affiliates() {
 		self::require_cap();
 		$list = Reftrail_Affiliates::index( '', '', 500, 0 );
 		echo '<div class="wrap"><h1>' . esc_html__( 'Affiliates', 'reftrail' ) . '</h1>';
 		self::notice();
-		echo '<table class="widefat striped"><thead><tr><th>' . esc_html__( 'Id', 'reftrail' ) . '</th><th>' . esc_html__( 'Name', 'reftrail' ) . '</th><th>' . esc_html__( 'Email', 'reftrail' ) . '</th><th>' . esc_html__( 'Category', 'reftrail' ) . '</th><th>' . esc_html__( 'Status', 'reftrail' ) . '</th><th>' . esc_html__( 'Coupons', 'reftrail' ) . '</th><th>' . esc_html__( 'Link', 'reftrail' ) . '</th><th></th></tr></thead><tbody>';
+		echo '<table class="widefat striped"><thead><tr><th>' . esc_html__( 'Id', 'reftrail' ) . '</th><th>' . esc_html__( 'Name', 'reftrail' ) . '</th><th>' . esc_html__( 'Email', 'reftrail' ) . '</th><th>' . esc_html__( 'Category', 'reftrail' ) . '</th><th>' . esc_html__( 'Status', 'reftrail' ) . '</th><th>' . esc_html__( 'Coupons', 'reftrail' ) . '</th><th>' . esc_html__( 'Recruited by', 'reftrail' ) . '</th><th>' . esc_html__( 'Link', 'reftrail' ) . '</th><th></th></tr></thead><tbody>';
 		$param = Reftrail_Program::get()['params'][0] ?? 'ref';
 		foreach ( $list['affiliates'] as $a ) {
 			$link = add_query_arg( $param, $a['id'], home_url( '/' ) );
-			echo '<tr><td>' . esc_html( $a['id'] ) . '</td><td>' . esc_html( $a['name'] ) . '</td><td>' . esc_html( (string) $a['email'] ) . '</td><td>' . esc_html( $a['category'] ) . '</td><td>' . esc_html( $a['status'] ) . '</td><td>' . esc_html( implode( ', ', $a['coupons'] ) ) . '</td><td><code>' . esc_html( $link ) . '</code></td><td>';
+			echo '<tr><td>' . esc_html( $a['id'] ) . '</td><td>' . esc_html( $a['name'] ) . '</td><td>' . esc_html( (string) $a['email'] ) . '</td><td>' . esc_html( $a['category'] ) . '</td><td>' . esc_html( $a['status'] ) . '</td><td>' . esc_html( implode( ', ', $a['coupons'] ) ) . '</td><td>' . esc_html( (string) $a['recruiter'] ) . '</td><td><code>' . esc_html( $link ) . '</code></td><td>';
 			echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" style="display:inline">';
 			wp_nonce_field( 'reftrail_affiliate_status_' . $a['id'] );
 			echo '<input type="hidden" name="action" value="reftrail_affiliate_status"><input type="hidden" name="affiliate" value="' . esc_attr( $a['id'] ) . '">';

@@ -433,23 +433,14 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * Where a WordPress user signs in to apply: the login page, back to the first published page
-	 * with the registration block or shortcode (else the home page). Filtered by
-	 * `reftrail_sign_in_url`.
+	 * Where a WordPress user signs in to apply: the login page, back to the sign-up page
+	 * (Reftrail_Shortcodes::sign_up_url(); else the home page). Filtered by `reftrail_sign_in_url`.
 	 *
 	 * @return string
 	 */
 	public static function sign_in_url() {
-		global $wpdb;
-		$page = $wpdb->get_var(
-			$wpdb->prepare(
-				"SELECT ID FROM {$wpdb->posts} WHERE post_type = 'page' AND post_status = 'publish' AND (post_content LIKE %s OR post_content LIKE %s) ORDER BY ID LIMIT 1",
-				'%' . $wpdb->esc_like( '[reftrail_register' ) . '%',
-				'%' . $wpdb->esc_like( '<!-- wp:reftrail/register' ) . '%'
-			)
-		);
-		$back = $page ? get_permalink( (int) $page ) : false;
-		return (string) apply_filters( 'reftrail_sign_in_url', wp_login_url( $back ? $back : home_url( '/' ) ) );
+		$back = Reftrail_Shortcodes::sign_up_url();
+		return (string) apply_filters( 'reftrail_sign_in_url', wp_login_url( $back ?? home_url( '/' ) ) );
 	}
 
 	/**
@@ -624,10 +615,11 @@ final class Reftrail_Affiliate_Mail {
 		$amount = self::money( $line['amount'], $line['currency'], $locale );
 		$count   = (int) $line['referrals'];
 		$bonuses = (int) ( $line['bonuses'] ?? 0 );
+		$shares  = (int) ( $line['recruiter_commissions'] ?? 0 );
 		$method  = $line['method'] ?? 'paypal';
 		$ending  = 'paypal' === $method ? '' : self::last4( $line['account'] );
-		if ( $bonuses > 0 ) {
-			$what = self::paying_for( $program, $amount, self::settled( $count, $bonuses ), $method, 'paypal' === $method ? $line['paypal_email'] : $ending );
+		if ( $bonuses > 0 || $shares > 0 ) {
+			$what = self::paying_for( $program, $amount, self::settled( $count, $bonuses, $shares ), $method, 'paypal' === $method ? $line['paypal_email'] : $ending );
 		} elseif ( 'vietqr' === $method && 1 === $count ) {
 			/* translators: 1: the program's name, 2: the amount, 3: the last 4 characters of a bank account number, such as 2418. */
 			$what = sprintf( __( '%1$s is paying you %2$s for 1 referral, by bank transfer to your account ending in %3$s.', 'reftrail' ), $program, $amount, $ending );
@@ -666,32 +658,49 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * What a payout line settles that has bonuses, in the loaded language: "1 bonus",
-	 * "2 referrals and 1 bonus" (the server's words).
+	 * What a payout line settles that has bonuses or recruiter commissions, in the loaded language:
+	 * the counts that are not zero, "1 bonus", "2 referrals and 1 bonus", "2 referrals, 1 bonus
+	 * and 3 commissions from your recruits" (the server's words).
 	 *
 	 * @param int $referrals Referrals settled.
-	 * @param int $bonuses   Bonuses settled (1 or more).
+	 * @param int $bonuses   Bonuses settled.
+	 * @param int $shares    Shares of recruits' commissions settled.
 	 * @return string
 	 */
-	private static function settled( $referrals, $bonuses ) {
-		$b = 1 === $bonuses
-			? __( '1 bonus', 'reftrail' )
-			/* translators: %d: a number of bonuses (2 or more). */
-			: sprintf( __( '%d bonuses', 'reftrail' ), $bonuses );
-		if ( 0 === $referrals ) {
-			return $b;
+	private static function settled( $referrals, $bonuses, $shares = 0 ) {
+		$parts = array();
+		if ( 0 !== $referrals ) {
+			$parts[] = 1 === $referrals
+				? __( '1 referral', 'reftrail' )
+				/* translators: %d: a number of referrals (2 or more). */
+				: sprintf( __( '%d referrals', 'reftrail' ), $referrals );
 		}
-		$r = 1 === $referrals
-			? __( '1 referral', 'reftrail' )
-			/* translators: %d: a number of referrals (2 or more). */
-			: sprintf( __( '%d referrals', 'reftrail' ), $referrals );
-		/* translators: 1: a number of referrals, such as "2 referrals", 2: a number of bonuses, such as "1 bonus". */
-		return sprintf( __( '%1$s and %2$s', 'reftrail' ), $r, $b );
+		if ( 0 !== $bonuses ) {
+			$parts[] = 1 === $bonuses
+				? __( '1 bonus', 'reftrail' )
+				/* translators: %d: a number of bonuses (2 or more). */
+				: sprintf( __( '%d bonuses', 'reftrail' ), $bonuses );
+		}
+		if ( 0 !== $shares ) {
+			$parts[] = 1 === $shares
+				? __( '1 commission from your recruits', 'reftrail' )
+				/* translators: %d: a number of shares of the commissions of affiliates the reader recruited (2 or more). */
+				: sprintf( __( '%d commissions from your recruits', 'reftrail' ), $shares );
+		}
+		if ( 3 === count( $parts ) ) {
+			/* translators: 1: a number of referrals, such as "2 referrals", 2: a number of bonuses, such as "1 bonus", 3: a number of commissions from the reader's recruits, such as "3 commissions from your recruits". */
+			return sprintf( __( '%1$s, %2$s and %3$s', 'reftrail' ), $parts[0], $parts[1], $parts[2] );
+		}
+		if ( 2 === count( $parts ) ) {
+			/* translators: 1 and 2: two things a payout settles, each with its number, such as "2 referrals" and "1 bonus". */
+			return sprintf( __( '%1$s and %2$s', 'reftrail' ), $parts[0], $parts[1] );
+		}
+		return $parts[0] ?? '';
 	}
 
 	/**
 	 * The sentence of a payout message that says what the affiliate is paid, for what and where, in
-	 * the loaded language, for a line that settles bonuses.
+	 * the loaded language, for a line that settles bonuses or recruiter commissions.
 	 *
 	 * @param string $program The program's name.
 	 * @param string $amount  The amount with its currency.

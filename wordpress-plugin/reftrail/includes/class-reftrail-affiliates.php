@@ -155,6 +155,33 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
+	 * Refuses a recruiter that is not an affiliate id (null: none); whether an affiliate has it is
+	 * Reftrail_Recruiters::check()'s.
+	 *
+	 * @param mixed $r Recruiter or null.
+	 * @throws Reftrail_Http_Error 400 invalid_recruiter.
+	 */
+	private static function check_recruiter_id( $r ) {
+		if ( null !== $r && ! Reftrail_Cookie::is_id( $r ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_recruiter', 'recruiter must be an affiliate id' );
+		}
+	}
+
+	/**
+	 * Runs `$fn` in a transaction, under the recruiters' lock when `$b` sets a recruiter (two
+	 * changes at once could otherwise each pass the loop check and make a loop together); the
+	 * transaction opens once the lock is held, so it reads the recruiters as they are then.
+	 *
+	 * @param array    $b  Body.
+	 * @param callable $fn Work.
+	 * @return mixed What `$fn` returns.
+	 */
+	private static function with_recruiter_lock( array $b, callable $fn ) {
+		$run = fn() => Reftrail_Db::transaction( $fn );
+		return isset( $b['recruiter'] ) ? Reftrail_Db::locked( Reftrail_Recruiters::LOCK, $run ) : $run();
+	}
+
+	/**
 	 * The shape of a body's `payout` object: only `method`, `bank`, `account` and `name`, each a
 	 * string or null, `method` and `account` given. Checked with the body's other types, before
 	 * any value is (the server refuses such a body as it reads it).
@@ -272,6 +299,7 @@ final class Reftrail_Affiliates {
 				'tax_id'             => 'string',
 				'payee_type'         => 'string',
 				'address'            => 'string',
+				'recruiter'          => 'string',
 			)
 		);
 		if ( isset( $b['payout'] ) ) {
@@ -332,18 +360,19 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
-	 * Creates an affiliate; returns it and its portal token. Created by `$by`, it is recorded
+	 * Creates an affiliate; returns it and its portal token. A `recruiter` must be an affiliate's
+	 * id, checked against loops (Reftrail_Recruiters::check()). Created by `$by`, it is recorded
 	 * (`affiliate.created`) in the same transaction.
 	 *
 	 * @param array       $b  Body.
 	 * @param string|null $by Who creates it, as the activity log names them; null: not recorded
 	 *                        (an application through the registration form).
 	 * @return array
-	 * @throws Reftrail_Http_Error 400, 409 or 503.
+	 * @throws Reftrail_Http_Error 400, 409, 422 invalid_recruiter or 503.
 	 */
 	public static function create( array $b, $by = null ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category', 'status', 'commission', 'coupons', 'user_id' ) );
+		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category', 'status', 'commission', 'coupons', 'user_id', 'recruiter' ) );
 		self::types( $b );
 		if ( ! Reftrail_Cookie::is_id( $b['id'] ?? null ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_affiliate', "id must be 1 to 64 letters, digits, '-', '_' or '.'" );
@@ -356,10 +385,15 @@ final class Reftrail_Affiliates {
 		self::check_tax_id( $b['tax_id'] ?? null );
 		self::check_payee_type( $b['payee_type'] ?? null );
 		self::check_address( $b['address'] ?? null );
+		self::check_recruiter_id( $b['recruiter'] ?? null );
 		$id = $b['id'];
-		return Reftrail_Db::transaction(
+		return self::with_recruiter_lock(
+			$b,
 			function () use ( $wpdb, $b, $codes, $payout, $id, $by ) {
 				$t = Reftrail_Db::table( 'affiliates' );
+				if ( isset( $b['recruiter'] ) ) {
+					Reftrail_Recruiters::check( $id, $b['recruiter'] );
+				}
 				if ( $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 					throw new Reftrail_Http_Error( 409, 'affiliate_exists', 'an affiliate with this id exists' );
 				}
@@ -383,10 +417,11 @@ final class Reftrail_Affiliates {
 							'tax_id'             => $b['tax_id'] ?? null,
 							'address'            => $b['address'] ?? null,
 							'payee_type'         => $b['payee_type'] ?? null,
+							'recruiter_id'       => $b['recruiter'] ?? null,
 						),
 						$payout
 					),
-					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s' )
+					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%s' )
 				);
 				self::set_coupons( $id, $codes );
 				$token = self::new_token( $id );
@@ -405,7 +440,8 @@ final class Reftrail_Affiliates {
 	 * Changes the given fields; `commission: null` removes the overrides, `payout_email: null` the
 	 * PayPal email, `tax_id: null` the tax id, `payee_type: null` the payee type, `address: null`
 	 * the postal address, `payout: null` goes back to PayPal and a `payout` object replaces the
-	 * bank details whole. Everything is checked before anything is written. An application
+	 * bank details whole, `recruiter: null` removes the recruiter (another is checked as create()
+	 * checks it). Everything is checked before anything is written. An application
 	 * approved (status `pending` to `approved`) fires `reftrail_affiliate_approved` with the
 	 * affiliate in the same transaction (Reftrail_Affiliate_Mail queues the welcome), and so does a
 	 * change of where the payouts go fire `reftrail_payout_details_changed` (the affiliate is
@@ -416,11 +452,11 @@ final class Reftrail_Affiliates {
 	 * @param array       $b  Body.
 	 * @param string|null $by Who changes it, as the activity log names them; null: not recorded.
 	 * @return array
-	 * @throws Reftrail_Http_Error 400, 404, 409 or 503.
+	 * @throws Reftrail_Http_Error 400, 404, 409, 422 invalid_recruiter or 503.
 	 */
 	public static function update( $id, array $b, $by = null ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category', 'status', 'commission', 'coupons' ) );
+		Reftrail_Input::known( $b, array( 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category', 'status', 'commission', 'coupons', 'recruiter' ) );
 		self::types( $b );
 		$codes  = self::check( $b );
 		$payout = null;
@@ -430,13 +466,18 @@ final class Reftrail_Affiliates {
 		self::check_tax_id( $b['tax_id'] ?? null );
 		self::check_payee_type( $b['payee_type'] ?? null );
 		self::check_address( $b['address'] ?? null );
-		return Reftrail_Db::transaction(
+		self::check_recruiter_id( $b['recruiter'] ?? null );
+		return self::with_recruiter_lock(
+			$b,
 			function () use ( $wpdb, $b, $codes, $payout, $id, $by ) {
 				$t = Reftrail_Db::table( 'affiliates' );
 				// Locked, so that of two approvals at once only one sees the application pending.
 				$was = $wpdb->get_var( $wpdb->prepare( "SELECT status FROM {$t} WHERE id = %s FOR UPDATE", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 				if ( null === $was ) {
 					throw new Reftrail_Http_Error( 404, 'affiliate_not_found', 'no affiliate has this id' );
+				}
+				if ( isset( $b['recruiter'] ) ) {
+					Reftrail_Recruiters::check( $id, $b['recruiter'] );
 				}
 				$shown  = self::get( $id );
 				$before = self::paid_to( $id );
@@ -465,6 +506,9 @@ final class Reftrail_Affiliates {
 					if ( array_key_exists( $k, $b ) ) {
 						$set[ $k ] = $b[ $k ];
 					}
+				}
+				if ( array_key_exists( 'recruiter', $b ) ) {
+					$set['recruiter_id'] = $b['recruiter'];
 				}
 				if ( isset( $b['withholding_exempt'] ) ) {
 					$set['withholding_exempt'] = $b['withholding_exempt'] ? 1 : 0;
@@ -624,6 +668,8 @@ final class Reftrail_Affiliates {
 			'status'             => $row['status'],
 			'commission'         => null === $row['commission'] ? null : json_decode( $row['commission'], true ),
 			'coupons'            => $wpdb->get_col( $wpdb->prepare( "SELECT code FROM {$c} WHERE affiliate_id = %s ORDER BY code", $row['id'] ) ), // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			// Who recruited them (Reftrail_Recruiters); null: nobody.
+			'recruiter'          => $row['recruiter_id'] ?? null,
 			'created_at'         => Reftrail_Db::rfc3339( $row['created_at'] ),
 			// What they wrote when they applied (Reftrail_Applications); null: the merchant added them.
 			'application'        => null === ( $row['app_applied_at'] ?? null ) ? null : array(
@@ -686,17 +732,20 @@ final class Reftrail_Affiliates {
 	 * Registers the current WordPress user as a pending affiliate (the `[reftrail_register]`
 	 * form for a signed-in user), giving them the affiliate role. It is an application: what it
 	 * says is kept (no website, message or terms) and recorded (`affiliate.applied`, by the
-	 * affiliate), and `reftrail_affiliate_applied` fires with the affiliate in the transaction that
-	 * creates it (Reftrail_Affiliate_Mail tells the site's administrator).
+	 * affiliate), and `reftrail_affiliate_applied` (Reftrail_Affiliate_Mail tells the site's
+	 * administrator) and `reftrail_application_created` (the webhooks) fire with the affiliate in
+	 * the transaction that creates it. A recruiting link's recruiter is kept when they are an
+	 * approved affiliate, else left out.
 	 *
-	 * @param WP_User $user   User.
-	 * @param string  $id     Wanted affiliate id.
-	 * @param string  $name   Name.
-	 * @param string  $payout PayPal email or ''.
+	 * @param WP_User     $user      User.
+	 * @param string      $id        Wanted affiliate id.
+	 * @param string      $name      Name.
+	 * @param string      $payout    PayPal email or ''.
+	 * @param string|null $recruiter The `?recruiter=` of the link they came by, or null.
 	 * @return array
 	 * @throws Reftrail_Http_Error 400 or 409.
 	 */
-	public static function register( WP_User $user, $id, $name, $payout ) {
+	public static function register( WP_User $user, $id, $name, $payout, $recruiter = null ) {
 		if ( self::by_user( $user->ID ) ) {
 			throw new Reftrail_Http_Error( 409, 'already_registered', __( 'You are already registered as an affiliate.', 'reftrail' ) );
 		}
@@ -712,13 +761,18 @@ final class Reftrail_Affiliates {
 			$body['payout_email'] = $payout;
 		}
 		$affiliate = Reftrail_Db::transaction(
-			function () use ( $body ) {
+			function () use ( $body, $recruiter ) {
+				$recruiter = Reftrail_Recruiters::approved_affiliate( $recruiter );
+				if ( null !== $recruiter && $recruiter !== $body['id'] ) {
+					$body['recruiter'] = $recruiter;
+				}
 				$made = self::create( $body );
 				$id   = $made['affiliate']['id'];
 				Reftrail_Applications::keep( $id, null, null, null );
 				Reftrail_Activity::record( Reftrail_Activity::by_affiliate( $id ), 'affiliate.applied', $id, $id, array() );
 				$view = self::get( $id );
 				do_action( 'reftrail_affiliate_applied', $view );
+				do_action( 'reftrail_application_created', $view );
 				return $view;
 			}
 		);

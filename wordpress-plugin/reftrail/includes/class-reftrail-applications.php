@@ -44,7 +44,7 @@ defined( 'ABSPATH' ) || exit;
 final class Reftrail_Applications {
 
 	/** The fields of an application; no other is accepted. */
-	const FIELDS = array( 'name', 'email', 'id', 'website', 'message', 'category', 'terms_accepted' );
+	const FIELDS = array( 'name', 'email', 'id', 'website', 'message', 'category', 'terms_accepted', 'recruiter' );
 
 	/** The longest message an applicant may write, in bytes. */
 	const MAX_MESSAGE = 2000;
@@ -91,11 +91,13 @@ final class Reftrail_Applications {
 	/**
 	 * The fields of an application checked, in the contract's order (name, email, id, website,
 	 * message, category, terms_accepted), each field's wrong JSON type breaking that field's rule;
-	 * name and email trimmed, a message of white space only none.
+	 * name and email trimmed, a message of white space only none. The recruiter comes from a link
+	 * anyone can write, so one that is not an affiliate id is left out, never refused.
 	 *
 	 * @param array        $b    Body (unknown fields already refused).
 	 * @param WP_User|null $user The signed-in applicant, whose account's address must be the one given.
-	 * @return array `name`, `email`, `id` (or null), `website`, `message`, `category`, `terms_accepted`.
+	 * @return array `name`, `email`, `id` (or null), `website`, `message`, `category`,
+	 *               `terms_accepted`, `recruiter` (an affiliate id, or null).
 	 * @throws Reftrail_Http_Error 400 invalid_name, invalid_email, invalid_affiliate, invalid_website,
 	 *                             invalid_message, invalid_category or invalid_terms_accepted.
 	 */
@@ -140,6 +142,7 @@ final class Reftrail_Applications {
 			'message'        => null === $message || '' === self::trim( $message ) ? null : $message,
 			'category'       => $category,
 			'terms_accepted' => $terms,
+			'recruiter'      => Reftrail_Cookie::is_id( $b['recruiter'] ?? null ) ? $b['recruiter'] : null,
 		);
 	}
 
@@ -273,20 +276,26 @@ final class Reftrail_Applications {
 			$new_user = self::create_user( $a['email'], $a['name'] );
 			$user_id  = $new_user;
 		}
-		$id = $a['id'] ?? Reftrail_Affiliates::free_id( Reftrail_Affiliates::suggest_id( $a['name'], $a['email'] ) );
-		Reftrail_Affiliates::create(
-			array(
-				'id'       => $id,
-				'name'     => $a['name'],
-				'email'    => $a['email'],
-				'category' => $a['category'],
-				'status'   => $status,
-				'user_id'  => $user_id,
-			)
+		$id   = $a['id'] ?? Reftrail_Affiliates::free_id( Reftrail_Affiliates::suggest_id( $a['name'], $a['email'] ) );
+		$made = array(
+			'id'       => $id,
+			'name'     => $a['name'],
+			'email'    => $a['email'],
+			'category' => $a['category'],
+			'status'   => $status,
+			'user_id'  => $user_id,
 		);
+		// The recruiting link's affiliate, kept only while they are approved.
+		$recruiter = Reftrail_Recruiters::approved_affiliate( $a['recruiter'] );
+		if ( null !== $recruiter ) {
+			$made['recruiter'] = $recruiter;
+		}
+		Reftrail_Affiliates::create( $made );
 		self::keep( $id, $a['website'], $a['message'], $program['terms_url'] );
 		Reftrail_Activity::record( Reftrail_Activity::by_affiliate( $id ), 'affiliate.applied', $id, $id, array() );
 		$view = Reftrail_Affiliates::get( $id );
+		// The merchant's webhooks (Reftrail_Webhooks, `affiliate.applied`) hear of it in this transaction.
+		do_action( 'reftrail_application_created', $view );
 		// The emails (Reftrail_Affiliate_Mail) are queued in this transaction: the welcome of an
 		// affiliate approved at once, else the acknowledgement, and the administrator's notice of
 		// an application waiting for them.

@@ -3,7 +3,9 @@
  * Referrals and their money: the append-only ledger (buckets pending, approved, paid), the
  * referral view of the API, approval, rejection, automatic approval after the hold period,
  * balances and payouts. Rows of the ledger are never updated or deleted. A bonus's money
- * (Reftrail_Bonuses) moves in the same ledger under its `bonus_id`.
+ * (Reftrail_Bonuses) moves in the same ledger under its `bonus_id`, and a recruiter's share of a
+ * recruit's commission (Reftrail_Recruiters) under its `recruiter_commission_id`, changed in the
+ * transaction of the referral change that drives it.
  *
  * @package Reftrail
  */
@@ -25,13 +27,15 @@ final class Reftrail_Ledger {
 	 * @param string|null $referral  Referral id.
 	 * @param string|null $payout    Payout id.
 	 * @param string      $bucket    pending|approved|paid.
-	 * @param string      $entry     commission|approval|reversal|rejection|payout|bonus|bonus_cancel.
+	 * @param string      $entry     commission|approval|reversal|rejection|payout|bonus|bonus_cancel|
+	 *                               recruiter_commission.
 	 * @param int         $amount    Signed minor units.
 	 * @param string      $currency  Code.
 	 * @param string|null $bonus     Bonus id.
+	 * @param string|null $recruiter_commission Recruiter commission id.
 	 * @return bool Whether the row was written (a zero amount writes none).
 	 */
-	public static function append( $affiliate, $referral, $payout, $bucket, $entry, $amount, $currency, $bonus = null ) {
+	public static function append( $affiliate, $referral, $payout, $bucket, $entry, $amount, $currency, $bonus = null, $recruiter_commission = null ) {
 		global $wpdb;
 		if ( 0 === (int) $amount ) {
 			return true;
@@ -39,18 +43,19 @@ final class Reftrail_Ledger {
 		return false !== $wpdb->insert(
 			Reftrail_Db::table( 'ledger' ),
 			array(
-				'id'           => Reftrail_Db::new_id( 'led' ),
-				'at'           => Reftrail_Db::now(),
-				'affiliate_id' => $affiliate,
-				'referral_id'  => $referral,
-				'bonus_id'     => $bonus,
-				'payout_id'    => $payout,
-				'bucket'       => $bucket,
-				'entry'        => $entry,
-				'amount'       => (int) $amount,
-				'currency'     => $currency,
+				'id'                      => Reftrail_Db::new_id( 'led' ),
+				'at'                      => Reftrail_Db::now(),
+				'affiliate_id'            => $affiliate,
+				'referral_id'             => $referral,
+				'bonus_id'                => $bonus,
+				'recruiter_commission_id' => $recruiter_commission,
+				'payout_id'               => $payout,
+				'bucket'                  => $bucket,
+				'entry'                   => $entry,
+				'amount'                  => (int) $amount,
+				'currency'                => $currency,
 			),
-			array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%s' )
+			array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%s' )
 		);
 	}
 
@@ -313,7 +318,8 @@ final class Reftrail_Ledger {
 
 	/**
 	 * Creates a referral with its first ledger row; approves it at once when the program
-	 * auto-approves, the hold is zero and nothing is flagged.
+	 * auto-approves, the hold is zero and nothing is flagged. The affiliate's recruiter gets their
+	 * share of it (Reftrail_Recruiters) in the caller's transaction.
 	 *
 	 * @param array $r `kind`, `source_id`, `affiliate`, `at`, `amount`, `currency`, `commission`,
 	 *                 `verified`, `attributed_by`, `flags`, `eligible`.
@@ -352,13 +358,15 @@ final class Reftrail_Ledger {
 			self::append( $r['affiliate'], $id, null, 'pending', 'approval', -$r['commission'], $r['currency'] );
 			self::append( $r['affiliate'], $id, null, 'approved', 'approval', $r['commission'], $r['currency'] );
 		}
+		Reftrail_Recruiters::created( (int) $program['recruiter_rate_bps'], $id );
 		$view = self::view( $id );
 		do_action( 'reftrail_referral_created', $view );
 		return $view;
 	}
 
 	/**
-	 * Moves a pending referral's money to approved; false if it was not pending.
+	 * Moves a pending referral's money to approved, and its recruiter's share with it; false if it
+	 * was not pending.
 	 *
 	 * @param string $id Referral id.
 	 * @return bool
@@ -374,6 +382,7 @@ final class Reftrail_Ledger {
 		list( $pending ) = self::buckets( $id );
 		self::append( $row['affiliate_id'], $id, null, 'pending', 'approval', -$pending, $row['currency'] );
 		self::append( $row['affiliate_id'], $id, null, 'approved', 'approval', $pending, $row['currency'] );
+		Reftrail_Recruiters::approved( $id );
 		return true;
 	}
 
@@ -413,7 +422,8 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * Rejects a pending or approved referral: its remaining commission leaves the ledger. Rejected
+	 * Rejects a pending or approved referral: its remaining commission leaves the ledger, and its
+	 * recruiter's share too (Reftrail_Recruiters::rejected()). Rejected
 	 * by `$by`, it is recorded (`referral.rejected`, with the reason) in the same transaction.
 	 *
 	 * @param string      $id     Referral id.
@@ -441,6 +451,7 @@ final class Reftrail_Ledger {
 						list( $pending, $approved ) = self::buckets( $id );
 						self::append( $before['affiliate'], $id, null, 'pending', 'rejection', -$pending, $before['currency'] );
 						self::append( $before['affiliate'], $id, null, 'approved', 'rejection', -$approved, $before['currency'] );
+						Reftrail_Recruiters::rejected( $id );
 						$view = self::view( $id );
 						do_action( 'reftrail_referral_reversed', $view );
 						if ( null !== $by ) {
@@ -529,12 +540,12 @@ final class Reftrail_Ledger {
 	 * transfer note); `sent_at`, when the merchant marked its transfer as sent (null: not yet), and
 	 * `fee`, what that transfer cost the merchant (null: none recorded). `amount` is what the
 	 * affiliate is paid (what the QR code pays), `withheld` the tax kept back for the tax office,
-	 * `gross` their sum: what the line settled of the balance, `referrals` and `bonuses` how many of
-	 * each it settled.
+	 * `gross` their sum: what the line settled of the balance, `referrals`, `bonuses` and
+	 * `recruiter_commissions` how many of each it settled.
 	 *
 	 * @param array  $row    `affiliate_id`, `currency`, `amount`, `paypal_email`, `referrals`,
 	 *                       `method`, `bank`, `account`, `account_name`, `withheld`, `tax_id`,
-	 *                       `bonuses`, and `sent_at` and `fee` once stored.
+	 *                       `bonuses`, `recruiter_commissions`, and `sent_at` and `fee` once stored.
 	 * @param string $payout Payout id.
 	 * @return array
 	 */
@@ -542,18 +553,18 @@ final class Reftrail_Ledger {
 		$bank     = 'paypal' !== $row['method'];
 		$withheld = (int) ( $row['withheld'] ?? 0 );
 		return array(
-			'affiliate'    => $row['affiliate_id'],
-			'currency'     => $row['currency'],
-			'amount'       => (int) $row['amount'],
-			'gross'        => (int) $row['amount'] + $withheld,
-			'withheld'     => $withheld,
-			'tax_id'       => $row['tax_id'] ?? null,
-			'method'       => $row['method'],
-			'paypal_email' => $bank ? null : $row['paypal_email'],
-			'bank'         => $row['bank'],
-			'account'      => $row['account'],
-			'account_name' => $row['account_name'],
-			'transfer_qr'  => $bank ? Reftrail_Bank_Transfer::transfer_qr(
+			'affiliate'             => $row['affiliate_id'],
+			'currency'              => $row['currency'],
+			'amount'                => (int) $row['amount'],
+			'gross'                 => (int) $row['amount'] + $withheld,
+			'withheld'              => $withheld,
+			'tax_id'                => $row['tax_id'] ?? null,
+			'method'                => $row['method'],
+			'paypal_email'          => $bank ? null : $row['paypal_email'],
+			'bank'                  => $row['bank'],
+			'account'               => $row['account'],
+			'account_name'          => $row['account_name'],
+			'transfer_qr'           => $bank ? Reftrail_Bank_Transfer::transfer_qr(
 				array(
 					'method'  => $row['method'],
 					'bank'    => $row['bank'],
@@ -564,10 +575,11 @@ final class Reftrail_Ledger {
 				$row['currency'],
 				$payout
 			) : null,
-			'referrals'    => (int) $row['referrals'],
-			'bonuses'      => (int) ( $row['bonuses'] ?? 0 ),
-			'fee'          => isset( $row['fee'] ) ? (int) $row['fee'] : null,
-			'sent_at'      => isset( $row['sent_at'] ) ? Reftrail_Db::rfc3339( $row['sent_at'] ) : null,
+			'referrals'             => (int) $row['referrals'],
+			'bonuses'               => (int) ( $row['bonuses'] ?? 0 ),
+			'recruiter_commissions' => (int) ( $row['recruiter_commissions'] ?? 0 ),
+			'fee'                   => isset( $row['fee'] ) ? (int) $row['fee'] : null,
+			'sent_at'               => isset( $row['sent_at'] ) ? Reftrail_Db::rfc3339( $row['sent_at'] ) : null,
 		);
 	}
 
@@ -578,9 +590,10 @@ final class Reftrail_Ledger {
 	 * (its gross, which the minimum payout is compared with); the tax the program's withholding
 	 * rules keep back from it, unless the affiliate is exempt, is left out of what they are paid,
 	 * and their tax id is kept with it. The approved balance includes the bonuses not yet paid
-	 * (Reftrail_Bonuses): the line pays them with the commission, marks them paid and counts them
-	 * (`bonuses`) apart from the referrals. Made by `$by`, it is recorded (`payout.created`, with
-	 * the number of lines) in the same transaction.
+	 * (Reftrail_Bonuses) and the shares of recruits' commissions (Reftrail_Recruiters): the line
+	 * pays them with the commission, marks them paid and counts them (`bonuses`,
+	 * `recruiter_commissions`) apart from the referrals. Made by `$by`, it is recorded
+	 * (`payout.created`, with the number of lines) in the same transaction.
 	 *
 	 * @param array       $body `currency`, `affiliates`, `note`.
 	 * @param string|null $by   Who makes it, as the activity log names them; null: not recorded.
@@ -635,13 +648,15 @@ final class Reftrail_Ledger {
 								array( '%s', '%d', '%s' )
 							);
 						}
-						// One group per referral and per bonus: each is paid, and counted, on its own.
-						$parts     = $wpdb->get_results( $wpdb->prepare( "SELECT referral_id, bonus_id, SUM(amount) AS s FROM {$l} WHERE affiliate_id = %s AND currency = %s AND bucket = 'approved' GROUP BY referral_id, bonus_id HAVING SUM(amount) <> 0", $r['affiliate_id'], $r['currency'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+						// One group per referral, per bonus and per recruiter commission: each is paid,
+						// and counted, on its own.
+						$parts     = $wpdb->get_results( $wpdb->prepare( "SELECT referral_id, bonus_id, recruiter_commission_id, SUM(amount) AS s FROM {$l} WHERE affiliate_id = %s AND currency = %s AND bucket = 'approved' GROUP BY referral_id, bonus_id, recruiter_commission_id HAVING SUM(amount) <> 0", $r['affiliate_id'], $r['currency'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 						$referrals = 0;
 						$bonuses   = 0;
+						$shares    = 0;
 						foreach ( $parts as $p ) {
-							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'approved', 'payout', -(int) $p['s'], $r['currency'], $p['bonus_id'] );
-							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'paid', 'payout', (int) $p['s'], $r['currency'], $p['bonus_id'] );
+							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'approved', 'payout', -(int) $p['s'], $r['currency'], $p['bonus_id'], $p['recruiter_commission_id'] );
+							self::append( $r['affiliate_id'], $p['referral_id'], $id, 'paid', 'payout', (int) $p['s'], $r['currency'], $p['bonus_id'], $p['recruiter_commission_id'] );
 							if ( null !== $p['referral_id'] ) {
 								$rt = Reftrail_Db::table( 'referrals' );
 								$wpdb->query( $wpdb->prepare( "UPDATE {$rt} SET status = 'paid', payout_id = %s WHERE id = %s AND status = 'approved'", $id, $p['referral_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
@@ -652,24 +667,29 @@ final class Reftrail_Ledger {
 								$wpdb->query( $wpdb->prepare( "UPDATE {$bt} SET status = 'paid', payout_id = %s WHERE id = %s AND status = 'approved'", $id, $p['bonus_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 								++$bonuses;
 							}
+							if ( null !== $p['recruiter_commission_id'] ) {
+								Reftrail_Recruiters::paid( $p['recruiter_commission_id'], $id );
+								++$shares;
+							}
 						}
 						$withheld = Reftrail_Withholding::withheld( $rules, $r['currency'], $total, '1' === (string) $r['withholding_exempt'] );
 						$row      = array(
-							'payout_id'    => $id,
-							'affiliate_id' => $r['affiliate_id'],
-							'currency'     => $r['currency'],
-							'amount'       => $total - $withheld,
-							'paypal_email' => $bank ? '' : $r['email'],
-							'referrals'    => $referrals,
-							'method'       => $bank ? $r['payout_method'] : 'paypal',
-							'bank'         => $bank ? $r['payout_bank'] : null,
-							'account'      => $bank ? $r['payout_account'] : null,
-							'account_name' => $bank ? $r['payout_name'] : null,
-							'withheld'     => $withheld,
-							'tax_id'       => $r['tax_id'],
-							'bonuses'      => $bonuses,
+							'payout_id'             => $id,
+							'affiliate_id'          => $r['affiliate_id'],
+							'currency'              => $r['currency'],
+							'amount'                => $total - $withheld,
+							'paypal_email'          => $bank ? '' : $r['email'],
+							'referrals'             => $referrals,
+							'method'                => $bank ? $r['payout_method'] : 'paypal',
+							'bank'                  => $bank ? $r['payout_bank'] : null,
+							'account'               => $bank ? $r['payout_account'] : null,
+							'account_name'          => $bank ? $r['payout_name'] : null,
+							'withheld'              => $withheld,
+							'tax_id'                => $r['tax_id'],
+							'bonuses'               => $bonuses,
+							'recruiter_commissions' => $shares,
 						);
-						$wpdb->insert( Reftrail_Db::table( 'payout_lines' ), $row, array( '%s', '%s', '%s', '%d', '%s', '%d', '%s', '%s', '%s', '%s', '%d', '%s', '%d' ) );
+						$wpdb->insert( Reftrail_Db::table( 'payout_lines' ), $row, array( '%s', '%s', '%s', '%d', '%s', '%d', '%s', '%s', '%s', '%s', '%d', '%s', '%d', '%d' ) );
 						$lines[] = self::line_of( $row, $id );
 					}
 					if ( ! $lines ) {
@@ -785,9 +805,9 @@ final class Reftrail_Ledger {
 	/**
 	 * The payouts that paid one affiliate, newest first: their line of each batch, with how it
 	 * was paid (`method`; `paypal_email` for PayPal, `account` for a bank transfer), how many
-	 * `referrals` and `bonuses` it settled, what they received (`amount`) of what it settled
-	 * (`gross`) after the tax `withheld`, and when the merchant marked its transfer as sent
-	 * (`sent_at`, null until then).
+	 * `referrals`, `bonuses` and `recruiter_commissions` it settled, what they received (`amount`)
+	 * of what it settled (`gross`) after the tax `withheld`, and when the merchant marked its
+	 * transfer as sent (`sent_at`, null until then).
 	 *
 	 * @param string $affiliate Affiliate id.
 	 * @param int    $limit     Limit.
@@ -798,22 +818,23 @@ final class Reftrail_Ledger {
 		global $wpdb;
 		$l    = Reftrail_Db::table( 'payout_lines' );
 		$p    = Reftrail_Db::table( 'payouts' );
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.withheld, l.currency, l.referrals, l.bonuses, l.method, l.paypal_email, l.account, p.note, l.sent_at FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT p.id, p.at, l.amount, l.withheld, l.currency, l.referrals, l.bonuses, l.recruiter_commissions, l.method, l.paypal_email, l.account, p.note, l.sent_at FROM {$l} l JOIN {$p} p ON p.id = l.payout_id WHERE l.affiliate_id = %s ORDER BY p.at DESC, p.id DESC, l.currency LIMIT %d OFFSET %d", $affiliate, $limit, $offset ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 		return array_map(
 			fn( $r ) => array(
-				'id'           => $r['id'],
-				'at'           => Reftrail_Db::rfc3339( $r['at'] ),
-				'amount'       => (int) $r['amount'],
-				'gross'        => (int) $r['amount'] + (int) $r['withheld'],
-				'withheld'     => (int) $r['withheld'],
-				'currency'     => $r['currency'],
-				'referrals'    => (int) $r['referrals'],
-				'bonuses'      => (int) $r['bonuses'],
-				'method'       => $r['method'],
-				'paypal_email' => 'paypal' === $r['method'] ? $r['paypal_email'] : null,
-				'account'      => $r['account'],
-				'note'         => $r['note'],
-				'sent_at'      => null === $r['sent_at'] ? null : Reftrail_Db::rfc3339( $r['sent_at'] ),
+				'id'                    => $r['id'],
+				'at'                    => Reftrail_Db::rfc3339( $r['at'] ),
+				'amount'                => (int) $r['amount'],
+				'gross'                 => (int) $r['amount'] + (int) $r['withheld'],
+				'withheld'              => (int) $r['withheld'],
+				'currency'              => $r['currency'],
+				'referrals'             => (int) $r['referrals'],
+				'bonuses'               => (int) $r['bonuses'],
+				'recruiter_commissions' => (int) $r['recruiter_commissions'],
+				'method'                => $r['method'],
+				'paypal_email'          => 'paypal' === $r['method'] ? $r['paypal_email'] : null,
+				'account'               => $r['account'],
+				'note'                  => $r['note'],
+				'sent_at'               => null === $r['sent_at'] ? null : Reftrail_Db::rfc3339( $r['sent_at'] ),
 			),
 			$rows
 		);

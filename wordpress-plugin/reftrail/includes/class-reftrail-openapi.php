@@ -48,7 +48,7 @@ final class Reftrail_OpenAPI {
 			'/v1/refunds'                 => array( 'post' => array( 'A full or partial refund; reverses the commission in proportion', $m, 201 ) ),
 			'/v1/affiliates'              => array(
 				'get'  => array(
-					'Lists affiliates, by id: {"affiliates": [...], "total"}; each has application: what they wrote when they applied through the public form, {"website", "message", "terms_url" (the program\'s terms they accepted, as the address was then, or null), "applied_at"}, or null for an affiliate the merchant added; 400 invalid_query',
+					'Lists affiliates, by id: {"affiliates": [...], "total"}; each has recruiter: the affiliate who recruited them (who earns the program\'s recruiter_rate_bps share of their commissions), or null; and application: what they wrote when they applied through the public form, {"website", "message", "terms_url" (the program\'s terms they accepted, as the address was then, or null), "applied_at"}, or null for an affiliate the merchant added; 400 invalid_query',
 					$m,
 					200,
 					array(
@@ -61,11 +61,11 @@ final class Reftrail_OpenAPI {
 						),
 					),
 				),
-				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id); payee_type: person or company, which withholding form the tax is filed on (Thailand: ภ.ง.ด.3 or ภ.ง.ด.53), default null (invalid_payee_type); address: their postal address, one line of 1 to 600 bytes (invalid_address)', $m, 201 ),
+				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id); payee_type: person or company, which withholding form the tax is filed on (Thailand: ภ.ง.ด.3 or ภ.ง.ด.53), default null (invalid_payee_type); address: their postal address, one line of 1 to 600 bytes (invalid_address); recruiter: the id of the affiliate who recruited them, default null (400 invalid_recruiter when it is not an affiliate id; 422 invalid_recruiter when no affiliate has it or it would make a loop: the affiliate itself, or someone they recruited, directly or down the line)', $m, 201 ),
 			),
 			'/v1/affiliates/{id}'         => array(
 				'get'   => array( 'One affiliate, with its application (as GET /v1/affiliates lists it)', $m, 200 ),
-				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id, payee_type and address: null removes it; a refused field changes nothing', $m, 200 ),
+				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id, payee_type and address: null removes it; recruiter: another affiliate\'s id, checked as on POST (invalid_recruiter), null removes it; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
 			'/v1/referrals'               => array(
@@ -101,7 +101,7 @@ final class Reftrail_OpenAPI {
 			'/v1/balances'                => array( 'get' => array( 'Balances per affiliate and currency', $m, 200 ) ),
 			'/v1/payouts'                 => array(
 				'get'  => array( 'Payouts', $m, 200 ),
-				'post' => array( "Batches approved commissions and bonuses into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null. gross is what the line settles of the balance, withheld the tax the program's withholding rules keep back from it (0 for an exempt affiliate), amount what the affiliate is paid (gross less withheld: the QR and the PayPal file pay it), tax_id the affiliate's at the payout; referrals and bonuses count the referrals and the bonuses it settles (each bonus becomes paid, with the payout's id); fee is null until a transfer fee is recorded (POST /v1/payouts/{id}/sent)", $m, 201 ),
+				'post' => array( "Batches approved commissions and bonuses into a payout: a line per affiliate and currency with its method (paypal, vietqr, promptpay) as the affiliate is paid now, paypal_email (null for a bank transfer), bank, account, account_name, and transfer_qr: the EMVCo QR payload of a vietqr line in VND or a promptpay line in THB, else null. gross is what the line settles of the balance, withheld the tax the program's withholding rules keep back from it (0 for an exempt affiliate), amount what the affiliate is paid (gross less withheld: the QR and the PayPal file pay it), tax_id the affiliate's at the payout; referrals, bonuses and recruiter_commissions count the referrals, the bonuses and the shares of recruits' commissions it settles (each bonus and share becomes paid, with the payout's id); fee is null until a transfer fee is recorded (POST /v1/payouts/{id}/sent)", $m, 201 ),
 			),
 			'/v1/payouts/{id}'            => array( 'get' => array( 'One payout; append .csv for the PayPal mass-payment file (its PayPal lines only). Each line has sent_at: when its transfer was marked as sent (RFC 3339), or null; and fee: what the transfer cost the merchant (minor units of the line\'s currency), or null', $m, 200 ) ),
 			'/v1/payouts/{id}/sent'       => array(
@@ -147,10 +147,26 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/recruiter-commissions'   => array(
+				'get' => array(
+					'Recruiter commissions: the share of each commission a recruit earns that their recruiter earns on top (the program\'s recruiter_rate_bps when the referral was made), newest first: {"recruiter_commissions": [{"id", "affiliate" (the recruiter), "recruit", "referral", "rate_bps", "amount" (as made), "reversed" (what the recruit\'s refunds took back), "currency", "status" (pending, approved, paid, rejected or reversed, following the referral), "payout_id" (the recruiter\'s payout that paid it, or null), "created_at"}], "total" (how many match the filters, whatever limit and offset)}; 400 invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'affiliate' => array( 'string', "Only this recruiter's" ),
+							'recruit'   => array( 'string', "Only the shares of this recruit's commissions" ),
+							'status'    => array( 'string', 'Only pending, approved, paid, rejected or reversed ones; all when absent' ),
+							'limit'     => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset'    => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+			),
 			'/v1/bonuses/{id}/cancel'     => array( 'post' => array( 'Cancels a bonus not yet paid: its amount leaves the affiliate\'s approved balance, and bonus.cancelled is recorded; a cancelled one is answered as it is. Answers the bonus; 404 bonus_not_found; 409 invalid_status for a paid bonus', $m, 200 ) ),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
-				'put' => array( 'Replaces the program settings; a change is recorded with who made it (GET /v1/program/changes). withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer). webhooks: at most 10 {"url" (http or https), "events"}, events naming what to send (referral.created, referral.approved, referral.reversed, payout.created, bonus.created, bonus.cancelled), empty or absent for all (invalid_webhooks). applications: how the public form takes applications, closed (default), review (a pending affiliate to approve or decline) or auto (approved at once) (invalid_applications); terms_url: null or the http(s) address of the terms applicants accept, at most 500 bytes without spaces (invalid_terms_url); fraud.applications_per_ip_per_hour: 1 to 100000, default 10 (invalid_fraud)', $m, 200 ),
+				'put' => array( 'Replaces the program settings; a change is recorded with who made it (GET /v1/program/changes). withholding: the tax kept back from payout lines, one rule per currency {"currency", "rate_bps" (1 to 5000), "threshold" (minor units: smaller lines are not taxed)}, at most 20 (invalid_withholding). payer: null or the shop as withholding tax certificates name it, {"name" (1 to 200 bytes), "tax_id" (1 to 20 letters, digits or -), "address" (one line of 1 to 600 bytes)} (invalid_payer). webhooks: at most 10 {"url" (http or https), "events"}, events naming what to send (affiliate.applied, referral.created, referral.approved, referral.reversed, payout.created, bonus.created, bonus.cancelled), empty or absent for all (invalid_webhooks). recruiter_rate_bps: the share of each commission a recruit earns that their recruiter earns on top, 0 (default: none) to 5000 basis points (invalid_recruiter_rate). applications: how the public form takes applications, closed (default), review (a pending affiliate to approve or decline) or auto (approved at once) (invalid_applications); terms_url: null or the http(s) address of the terms applicants accept, at most 500 bytes without spaces (invalid_terms_url); fraud.applications_per_ip_per_hour: 1 to 100000, default 10 (invalid_fraud)', $m, 200 ),
 			),
 			'/v1/program/changes'         => array(
 				'get' => array(
@@ -206,7 +222,7 @@ final class Reftrail_OpenAPI {
 				'post' => array( 'A new key, shown once', $m, 201 ),
 			),
 			'/v1/keys/{id}'               => array( 'delete' => array( 'Revokes a key', $m, 204 ) ),
-			'/v1/reports/summary'         => array( 'get' => array( 'KPIs of a period, store and incremental revenue, top affiliates. Each money entry (per currency) has commissions, bonuses (given in the period, not cancelled), fees (of the payout lines marked sent in the period) and channel_cost (their sum); roas = revenue_net / channel_cost, roi = (revenue_net - cost_of_goods - channel_cost) / channel_cost', $m, 200 ) ),
+			'/v1/reports/summary'         => array( 'get' => array( 'KPIs of a period, store and incremental revenue, top affiliates. Each money entry (per currency) has commissions, bonuses (given in the period, not cancelled), fees (of the payout lines marked sent in the period), recruiter_commissions (the shares of recruits\' commissions made in the period, less refunds, not rejected, on the recruiter\'s row) and channel_cost (their sum); roas = revenue_net / channel_cost, roi = (revenue_net - cost_of_goods - channel_cost) / channel_cost', $m, 200 ) ),
 			'/v1/reports/timeseries'      => array( 'get' => array( 'KPIs per day', $m, 200 ) ),
 			'/v1/reports/affiliates'      => array( 'get' => array( 'KPIs per affiliate', $m, 200 ) ),
 			'/v1/reports/categories'      => array( 'get' => array( 'KPIs per affiliate category', $m, 200 ) ),
@@ -241,8 +257,8 @@ final class Reftrail_OpenAPI {
 				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
 				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it), payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal) and address (their postal address, one line of 1 to 600 bytes, invalid_address; null removes it); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
-			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals; their money entries show their bonuses, and fees and channel_cost null: roas = revenue_net / (commissions + bonuses)", $me, 200 ) ),
-			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), referrals and bonuses (how many of their referrals and bonuses it settled), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
+			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals; their money entries show their bonuses and recruiter_commissions (the shares of their recruits' commissions), and fees and channel_cost null: roas = revenue_net / (commissions + bonuses)", $me, 200 ) ),
+			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), referrals and bonuses (how many of their referrals and bonuses it settled), recruiter_commissions (how many shares of their recruits\' commissions it settled), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
 			'/v1/me/creatives'            => array(
 				'get' => array(
 					'The active creatives, newest first, for the affiliate to post with their own link: {"creatives": [{"id", "name", "kind", "text", "image_url", "landing_url", "updated_at"}]}; 400 invalid_query',
@@ -277,6 +293,13 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/me/recruits'             => array(
+				'get' => array(
+					'The affiliates the caller recruited and what each of their commissions earned the caller: {"rate_bps" (the program\'s recruiter rate now; 0: the program pays none), "recruits": [{"id", "name", "status", "joined"}] (every affiliate whose recruiter is the caller, newest first, no contact details), "commissions": [{"id", "recruit", "amount", "reversed", "currency", "status", "created_at"}] (the latest 100, newest first)}',
+					$me,
+					200,
+				),
+			),
 			'/v1/me/withholding/certificates' => array(
 				'get' => array(
 					"The affiliate's own withholding tax certificates, as GET /v1/reports/withholding/certificates answers them for them alone. " . $certs,
@@ -288,7 +311,7 @@ final class Reftrail_OpenAPI {
 			'/v1/portal/program'          => array( 'get' => array( 'What the portal shows before anyone signs in: {"name", "locale" (en, vi or th), "currency", "applications" (closed, review or auto), "terms_url" (or null)}; nothing else of the program. Same origin only: another origin is a 403 origin_not_allowed', array(), 200 ) ),
 			'/v1/portal/applications'     => array(
 				'post' => array(
-					'Applies to the affiliate program: 202 {"status": "pending" (review) or "approved" (auto)}, the same answer whether or not the address is known. A new address becomes an affiliate (the id given, else one made from the name, then -2 ... -99 while taken), linked to a WordPress account (the signed-in applicant\'s, else a new one whose owner WordPress emails to set a password) and told by email; a known address creates nothing and is told by email. Checked in this order: 403 applications_closed; 400 invalid_name, invalid_email (a signed-in applicant gives their account\'s address), invalid_affiliate, invalid_website, invalid_message, invalid_category, invalid_terms_accepted (a wrong type is the field\'s error); 422 terms_not_accepted (the program has terms_url); 429 rate_limited (fraud.applications_per_ip_per_hour applications answered 202 from the client address in the last hour); 409 affiliate_exists (the id is taken). Same origin only: another origin is a 403 origin_not_allowed',
+					'Applies to the affiliate program: 202 {"status": "pending" (review) or "approved" (auto)}, the same answer whether or not the address is known. A new address becomes an affiliate (the id given, else one made from the name, then -2 ... -99 while taken), linked to a WordPress account (the signed-in applicant\'s, else a new one whose owner WordPress emails to set a password), recruited by the recruiter given when that is an approved affiliate, and told by email, and the affiliate.applied webhook is queued; a known address creates nothing and is told by email. Checked in this order: 403 applications_closed; 400 invalid_name, invalid_email (a signed-in applicant gives their account\'s address), invalid_affiliate, invalid_website, invalid_message, invalid_category, invalid_terms_accepted (a wrong type is the field\'s error); 422 terms_not_accepted (the program has terms_url); 429 rate_limited (fraud.applications_per_ip_per_hour applications answered 202 from the client address in the last hour); 409 affiliate_exists (the id is taken). Same origin only: another origin is a 403 origin_not_allowed',
 					array(),
 					202,
 					array(
@@ -300,6 +323,7 @@ final class Reftrail_OpenAPI {
 							'message'        => array( array( 'string', 'null' ), 'How they will promote the shop: at most 2000 bytes, line breaks allowed', false ),
 							'category'       => array( 'string', 'One of content, coupon, cashback, influencer, search, email, comparison, other (default other)', false ),
 							'terms_accepted' => array( array( 'boolean', 'null' ), "Whether they accept the program's terms (default false)", false ),
+							'recruiter'      => array( array( 'string', 'null' ), "The affiliate whose recruiting link brought them (the link's ?recruiter=); kept only when it is an approved affiliate's id, else left out, never refused", false ),
 						),
 					),
 				),

@@ -9,7 +9,9 @@
  * portal document, `/?reftrail_portal=1`, is a page of its own so that the app's stylesheet and
  * element ids never meet the theme's. It points the app at this site's REST routes with the
  * user's login cookie and a WordPress REST nonce (no portal token), as the wp-admin dashboard does
- * for the merchant, and only answers an approved affiliate.
+ * for the merchant, and only answers an approved affiliate. `applyUrl` names the sign-up page
+ * (Reftrail_Shortcodes::sign_up_url()), where the recruiting link of the portal's team section
+ * leads.
  *
  * @package Reftrail
  */
@@ -120,6 +122,11 @@ final class Reftrail_Portal {
 			'signOutUrl' => wp_specialchars_decode( wp_logout_url(), ENT_QUOTES ), // wp_logout_url() is escaped for HTML.
 			'shopUrl'    => home_url( '/' ),
 		);
+		// The sign-up page, which the team section's recruiting link points at (no link without one).
+		$apply = Reftrail_Shortcodes::sign_up_url();
+		if ( null !== $apply ) {
+			$config['applyUrl'] = $apply;
+		}
 		$lang = substr( determine_locale(), 0, 2 );
 		if ( in_array( $lang, array( 'vi', 'th' ), true ) ) {
 			$config['locale'] = $lang;

@@ -18,7 +18,7 @@ final class Reftrail_Program {
 	const OPTION = 'reftrail_program';
 
 	/** Webhook events. */
-	const WEBHOOK_EVENTS = array( 'referral.created', 'referral.approved', 'referral.reversed', 'payout.created', 'bonus.created', 'bonus.cancelled' );
+	const WEBHOOK_EVENTS = array( 'affiliate.applied', 'referral.created', 'referral.approved', 'referral.reversed', 'payout.created', 'bonus.created', 'bonus.cancelled' );
 
 	/** The multi-touch models (the serde names of the core's `MultiTouch`). */
 	const MULTI_TOUCH_KINDS = array( 'first', 'last', 'linear', 'time_decay', 'position_based' );
@@ -40,6 +40,9 @@ final class Reftrail_Program {
 	 * default: a stored program without the field gets them all, one that saved a list keeps it.
 	 */
 	const AFFILIATE_EMAILS = array( 'referral.created', 'payout.created', 'affiliate.approved', 'bonus.created' );
+
+	/** The largest recruiter rate (`recruiter_rate_bps`): half of the recruit's commission. */
+	const MAX_RECRUITER_RATE_BPS = 5000;
 
 	/** The settings the history of changes leaves out: the webhook secret is read-only and secret. */
 	const UNRECORDED = array( 'webhook_secret' );
@@ -77,6 +80,9 @@ final class Reftrail_Program {
 			'currency'               => 'USD',
 			'locale'                 => null,
 			'min_payout'             => 0,
+			// The share of each commission a recruit earns that their recruiter earns on top, in
+			// basis points (Reftrail_Recruiters); 0: no recruiter commissions.
+			'recruiter_rate_bps'     => 0,
 			// Tax withheld from payout lines, one rule per currency (Reftrail_Withholding):
 			// `{"currency": "VND", "rate_bps": 1000, "threshold": 2000000}` keeps 10 % of each line
 			// of 2,000,000 VND or more. Empty: nothing is withheld.
@@ -178,6 +184,7 @@ final class Reftrail_Program {
 				'currency'               => 'string',
 				'locale'                 => 'string',
 				'min_payout'             => 'int',
+				'recruiter_rate_bps'     => 'int',
 				'withholding'            => 'array',
 				'affiliate_emails'       => 'array',
 				'applications'           => 'string',
@@ -532,6 +539,9 @@ final class Reftrail_Program {
 		}
 		if ( null !== $p['terms_url'] && ! self::is_page_url( $p['terms_url'] ) ) {
 			throw $bad( 'invalid_terms_url', 'terms_url must be an http(s) URL of at most 500 bytes without spaces, or null' );
+		}
+		if ( ! is_int( $p['recruiter_rate_bps'] ) || $p['recruiter_rate_bps'] < 0 || $p['recruiter_rate_bps'] > self::MAX_RECRUITER_RATE_BPS ) {
+			throw $bad( 'invalid_recruiter_rate', "recruiter_rate_bps must be 0 to 5000 (50 % of the recruit's commission)" );
 		}
 		if ( count( $p['webhooks'] ) > 10 ) {
 			throw $bad( 'invalid_webhooks', 'at most 10 webhooks' );

@@ -6,15 +6,19 @@
  * rates, store revenue and incremental revenue.
  *
  * Channel cost: commissions + `bonuses` (given in the period by created_at, not cancelled, paid
- * or not) + `fees` (of the payout lines marked sent in the period, by sent_at), each counted for
- * its affiliate, their category and its UTC day; ROAS = net revenue / channel cost.
+ * or not) + `fees` (of the payout lines marked sent in the period, by sent_at) +
+ * `recruiter_commissions` (the shares of recruits' commissions made in the period by created_at,
+ * less what refunds took back, rejected ones left out), each counted for the affiliate paid (a
+ * share on the recruiter's row, its recruit's revenue on theirs), their category and its UTC
+ * day; ROAS = net revenue / channel cost.
  *
  * Cost of goods: the `cost` of the net revenue's sales (rejected ones left out) that carry one,
  * less what their refunds took back; `sales_without_cost` counts the net sales without one.
  * Contribution margin = net revenue − cost of goods − commissions; ROI = (net revenue − cost of
  * goods − channel cost) / channel cost, only when no net sale lacks a cost (otherwise null). An
- * affiliate's own report leaves these merchant figures and the fees out (null); its ROAS is net
- * revenue / (commissions + bonuses), what the affiliate was given.
+ * affiliate's own report leaves these merchant figures and the fees out (null), and shows their
+ * own recruiter commissions; its ROAS is net revenue / (commissions + bonuses), what the
+ * affiliate was given for the revenue they brought.
  *
  * Multi-touch credit (`/affiliates` and `/categories` only, see Reftrail_Credit):
  * `credited_revenue_net` is the net revenue of the period's sales split by the shares the
@@ -90,28 +94,29 @@ final class Reftrail_Reports {
 	 */
 	private static function empty_money( $cur ) {
 		return array(
-			'currency'             => $cur,
-			'revenue_gross'        => 0,
-			'revenue_net'          => 0,
-			'sales_net'            => 0,
-			'aov'                  => 0,
-			'commissions_gross'    => 0,
-			'commissions'          => 0,
-			'lead_commissions'     => 0,
-			'bonuses'              => 0,
-			'fees'                 => 0,
-			'channel_cost'         => 0,
-			'cost_per_sale'        => 0,
-			'cost_per_lead'        => 0,
-			'epc_per_100'          => 0,
-			'roas'                 => null,
-			'roas_percent'         => null,
-			'cost_of_goods'        => 0,
-			'sales_without_cost'   => 0,
-			'roi'                  => null,
-			'roi_percent'          => null,
-			'contribution_margin'  => 0,
-			'reversal_rate_amount' => null,
+			'currency'              => $cur,
+			'revenue_gross'         => 0,
+			'revenue_net'           => 0,
+			'sales_net'             => 0,
+			'aov'                   => 0,
+			'commissions_gross'     => 0,
+			'commissions'           => 0,
+			'lead_commissions'      => 0,
+			'bonuses'               => 0,
+			'recruiter_commissions' => 0,
+			'fees'                  => 0,
+			'channel_cost'          => 0,
+			'cost_per_sale'         => 0,
+			'cost_per_lead'         => 0,
+			'epc_per_100'           => 0,
+			'roas'                  => null,
+			'roas_percent'          => null,
+			'cost_of_goods'         => 0,
+			'sales_without_cost'    => 0,
+			'roi'                   => null,
+			'roi_percent'           => null,
+			'contribution_margin'   => 0,
+			'reversal_rate_amount'  => null,
 		);
 	}
 
@@ -239,7 +244,7 @@ final class Reftrail_Reports {
 				$m['cost_per_sale']        = self::div_round( $m['commissions'] - $m['lead_commissions'], $m['sales_net'] );
 				$m['cost_per_lead']        = self::div_round( $m['lead_commissions'], $v['leads']['net'] );
 				$m['epc_per_100']          = self::div_round( $m['commissions'] * 100, $v['clicks'] );
-				$m['channel_cost']         = $m['commissions'] + $m['bonuses'] + $m['fees'];
+				$m['channel_cost']         = $m['commissions'] + $m['bonuses'] + $m['fees'] + $m['recruiter_commissions'];
 				$m['roas']                 = self::ratio( $m['revenue_net'], $m['channel_cost'] );
 				$m['roas_percent']         = null === $m['roas'] ? null : round( $m['roas'] * 100, 2 );
 				$m['contribution_margin']  = $m['revenue_net'] - $m['cost_of_goods'] - $m['commissions'];
@@ -259,9 +264,10 @@ final class Reftrail_Reports {
 
 	/**
 	 * Adds to `$out` the channel's costs beyond commission, per group and currency: the bonuses
-	 * given in the period and not cancelled (by created_at) and the fees of the payout lines marked
-	 * sent in it (by sent_at), each for its affiliate. A currency with nothing but these still gets
-	 * its money entry.
+	 * given in the period and not cancelled (by created_at), the fees of the payout lines marked
+	 * sent in it (by sent_at) and the recruiter commissions made in it, less what refunds took back
+	 * and not rejected (by created_at), each for the affiliate paid (a recruiter commission for the
+	 * recruiter). A currency with nothing but these still gets its money entry.
 	 *
 	 * @param array    $out       Key => KPIs, as aggregate() builds them.
 	 * @param string   $group     `all`, `day`, `affiliate` or `category`.
@@ -277,6 +283,7 @@ final class Reftrail_Reports {
 		$costs = array(
 			array( 'bonuses', Reftrail_Db::table( 'bonuses' ), 'created_at', "x.status <> 'cancelled'", 'x.amount' ),
 			array( 'fees', Reftrail_Db::table( 'payout_lines' ), 'sent_at', 'x.fee IS NOT NULL', 'x.fee' ),
+			array( 'recruiter_commissions', Reftrail_Db::table( 'recruiter_commissions' ), 'created_at', "x.status <> 'rejected'", 'x.amount - x.reversed' ),
 		);
 		foreach ( $costs as list( $field, $table, $at, $which, $sum ) ) {
 			switch ( $group ) {

@@ -60,6 +60,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Program_Controller(),
 			new Reftrail_REST_Creatives_Controller(),
 			new Reftrail_REST_Bonuses_Controller(),
+			new Reftrail_REST_Recruiters_Controller(),
 			new Reftrail_REST_Portal_Controller(),
 			new Reftrail_REST_Activity_Controller(),
 			new Reftrail_REST_Reports_Controller(),
@@ -163,7 +164,7 @@ final class Reftrail_REST {
 	}
 
 	/** The routes browsers call from the shop's pages (CORS applies). */
-	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/withholding/certificates' );
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates' );
 
 	/**
 	 * The routes of the portal's own pages (Reftrail_REST_Portal_Controller): same origin only, no

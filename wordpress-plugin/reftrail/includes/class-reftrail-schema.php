@@ -31,9 +31,12 @@ final class Reftrail_Schema {
 	 * affiliate's payee type, person or company, which names the withholding form; 20: bonuses, money
 	 * given outside any referral and paid by the next payout, their `bonus_id` in the ledger, and
 	 * each payout line's count of them and the fee its transfer cost; 21: applications from the
-	 * public form, what each applicant wrote and the addresses that applied in the last hour).
+	 * public form, what each applicant wrote and the addresses that applied in the last hour; 22:
+	 * recruiter commissions, an affiliate's recruiter, the shares of recruits' commissions, their
+	 * `recruiter_commission_id` in the ledger (whose `entry` grows to name them) and each payout
+	 * line's count of them).
 	 */
-	const VERSION = 21;
+	const VERSION = 22;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -45,7 +48,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts', 'recruiter_commissions' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -113,12 +116,14 @@ final class Reftrail_Schema {
   tax_id varchar(20) DEFAULT NULL,
   address varchar(600) DEFAULT NULL,
   payee_type varchar(10) DEFAULT NULL,
+  recruiter_id varchar(64) DEFAULT NULL,
   created_at bigint(20) NOT NULL,
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),
   KEY user_id (user_id),
   KEY token_hash (token_hash),
-  KEY category (category)
+  KEY category (category),
+  KEY recruiter (recruiter_id,created_at)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('coupons')} (
   code varchar(64) NOT NULL,
@@ -244,15 +249,17 @@ final class Reftrail_Schema {
   affiliate_id varchar(64) NOT NULL,
   referral_id varchar(40) DEFAULT NULL,
   bonus_id varchar(40) DEFAULT NULL,
+  recruiter_commission_id varchar(40) DEFAULT NULL,
   payout_id varchar(40) DEFAULT NULL,
   bucket varchar(10) NOT NULL,
-  entry varchar(12) NOT NULL,
+  entry varchar(20) NOT NULL,
   amount bigint(20) NOT NULL,
   currency char(3) NOT NULL,
   PRIMARY KEY  (id),
   KEY affiliate (affiliate_id,currency,bucket),
   KEY referral_id (referral_id),
-  KEY bonus_id (bonus_id)
+  KEY bonus_id (bonus_id),
+  KEY recruiter_commission_id (recruiter_commission_id)
 ) $c;";
 		$sql[] = "CREATE TABLE {$t('payouts')} (
   id varchar(40) NOT NULL,
@@ -267,8 +274,9 @@ final class Reftrail_Schema {
 		// `amount` is what the affiliate received: `withheld` (the tax kept back under the program's
 		// withholding rules) was paid to the tax office in their name, and `amount + withheld` is
 		// what the line settled of their balance; `tax_id` is theirs as it stood at the payout.
-		// `referrals` and `bonuses` count what the line settles; `fee` is what its transfer cost the
-		// merchant, in the line's currency, recorded when marked sent (NULL: none recorded).
+		// `referrals`, `bonuses` and `recruiter_commissions` count what the line settles; `fee` is
+		// what its transfer cost the merchant, in the line's currency, recorded when marked sent
+		// (NULL: none recorded).
 		$sql[] = "CREATE TABLE {$t('payout_lines')} (
   payout_id varchar(40) NOT NULL,
   affiliate_id varchar(64) NOT NULL,
@@ -284,6 +292,7 @@ final class Reftrail_Schema {
   withheld bigint(20) NOT NULL DEFAULT 0,
   tax_id varchar(20) DEFAULT NULL,
   bonuses bigint(20) NOT NULL DEFAULT 0,
+  recruiter_commissions bigint(20) NOT NULL DEFAULT 0,
   fee bigint(20) DEFAULT NULL,
   PRIMARY KEY  (payout_id,affiliate_id,currency),
   KEY sent_at (sent_at)
@@ -421,6 +430,29 @@ final class Reftrail_Schema {
   PRIMARY KEY  (id),
   KEY ip_at (ip_hash,at),
   KEY at (at)
+) $c;";
+		// The share of a recruit's commission their recruiter earns on top (Reftrail_Recruiters), one
+		// per referral: `affiliate_id` is the recruiter, `recruit_id` the referral's affiliate,
+		// `rate_bps` the program's rate when it was made; `reversed` what the recruit's refunds took
+		// back; `status` follows the referral (pending, approved, paid with `payout_id`, rejected,
+		// reversed). Its money moves in the ledger under `recruiter_commission_id`.
+		$sql[] = "CREATE TABLE {$t('recruiter_commissions')} (
+  id varchar(40) NOT NULL,
+  referral_id varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  recruit_id varchar(64) NOT NULL,
+  rate_bps int(11) NOT NULL,
+  amount bigint(20) NOT NULL,
+  reversed bigint(20) NOT NULL DEFAULT 0,
+  currency char(3) NOT NULL,
+  status varchar(10) NOT NULL,
+  payout_id varchar(40) DEFAULT NULL,
+  created_at bigint(20) NOT NULL,
+  PRIMARY KEY  (id),
+  UNIQUE KEY referral_id (referral_id),
+  KEY affiliate_created (affiliate_id,created_at),
+  KEY recruit_created (recruit_id,created_at),
+  KEY created_at (created_at)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

@@ -6,8 +6,10 @@
  * owner approves), and, for a visitor who is not signed in, the public application form while the
  * program takes applications (Reftrail_Applications, as `POST /v1/portal/applications` takes them;
  * the portal shows it too, to visitors). Both render on the server, escaped; the forms carry a
- * nonce. The blocks `reftrail/portal` and `reftrail/register` (blocks/<name>/block.json, editor
- * script assets/blocks.js) render the same.
+ * nonce, and the `?recruiter=` of a recruiting link (the portal's team section builds it on
+ * sign_up_url()) in a hidden field, so that the application names its recruiter. The blocks
+ * `reftrail/portal` and `reftrail/register` (blocks/<name>/block.json, editor script
+ * assets/blocks.js) render the same.
  *
  * @package Reftrail
  */
@@ -89,6 +91,56 @@ final class Reftrail_Shortcodes {
 	}
 
 	/**
+	 * The address of the sign-up page, for recruiting links: the first published page with the
+	 * registration shortcode or block, as the `reftrail_apply_url` filter leaves it (a site names
+	 * its own page there); null when there is none.
+	 *
+	 * @return string|null
+	 */
+	public static function sign_up_url() {
+		global $wpdb;
+		$page = $wpdb->get_var(
+			$wpdb->prepare(
+				"SELECT ID FROM {$wpdb->posts} WHERE post_type = 'page' AND post_status = 'publish' AND (post_content LIKE %s OR post_content LIKE %s) ORDER BY ID LIMIT 1",
+				'%' . $wpdb->esc_like( '[reftrail_register' ) . '%',
+				'%' . $wpdb->esc_like( '<!-- wp:reftrail/register' ) . '%'
+			)
+		);
+		$url = $page ? get_permalink( (int) $page ) : false;
+		$url = apply_filters( 'reftrail_apply_url', $url ? $url : null );
+		return is_string( $url ) && '' !== $url ? $url : null;
+	}
+
+	/**
+	 * The recruiter a form names: posted with it (`reftrail_recruiter`, kept from the link the page
+	 * was opened by), else the page's `?recruiter=`; '' when neither is an affiliate id. Whether
+	 * that affiliate is approved is the application's to check.
+	 *
+	 * @return string
+	 */
+	private static function recruiter_from_link() {
+		// phpcs:disable WordPress.Security.NonceVerification -- a hint carried by a link; the form's own nonce is checked where it is taken.
+		foreach ( array( $_POST['reftrail_recruiter'] ?? null, $_GET['recruiter'] ?? null ) as $sent ) {
+			$sent = is_string( $sent ) ? sanitize_text_field( wp_unslash( $sent ) ) : '';
+			if ( Reftrail_Cookie::is_id( $sent ) ) {
+				return $sent;
+			}
+		}
+		// phpcs:enable WordPress.Security.NonceVerification
+		return '';
+	}
+
+	/**
+	 * The hidden field that carries the recruiter of the link the page was opened by, if any.
+	 *
+	 * @return string
+	 */
+	private static function recruiter_field() {
+		$r = self::recruiter_from_link();
+		return '' === $r ? '' : '<input type="hidden" name="reftrail_recruiter" value="' . esc_attr( $r ) . '">';
+	}
+
+	/**
 	 * The server-rendered portal of an affiliate: name, link, coupon codes and balances.
 	 *
 	 * @param array $a The affiliate (Reftrail_Affiliates::get()).
@@ -130,11 +182,13 @@ final class Reftrail_Shortcodes {
 				$msg = __( 'The form expired; please try again.', 'reftrail' );
 			} else {
 				try {
+					$recruiter = self::recruiter_from_link();
 					Reftrail_Affiliates::register(
 						$user,
 						sanitize_text_field( wp_unslash( $_POST['reftrail_id'] ?? '' ) ),
 						sanitize_text_field( wp_unslash( $_POST['reftrail_name'] ?? '' ) ),
-						sanitize_email( wp_unslash( $_POST['reftrail_payout'] ?? '' ) )
+						sanitize_email( wp_unslash( $_POST['reftrail_payout'] ?? '' ) ),
+						'' === $recruiter ? null : $recruiter
 					);
 					return '<p class="reftrail-register">' . esc_html__( 'Thank you! Your application is waiting for approval.', 'reftrail' ) . '</p>';
 				} catch ( Reftrail_Http_Error $e ) {
@@ -149,7 +203,7 @@ final class Reftrail_Shortcodes {
 		if ( '' !== $msg ) {
 			$out .= '<p class="reftrail-error">' . esc_html( $msg ) . '</p>';
 		}
-		$out .= wp_nonce_field( 'reftrail_register', '_reftrail_nonce', true, false );
+		$out .= wp_nonce_field( 'reftrail_register', '_reftrail_nonce', true, false ) . self::recruiter_field();
 		$out .= '<p><label>' . esc_html__( 'Your affiliate id (letters, digits, . _ -)', 'reftrail' ) . '<br><input name="reftrail_id" required pattern="[A-Za-z0-9._-]{1,64}"></label></p>';
 		$out .= '<p><label>' . esc_html__( 'Name', 'reftrail' ) . '<br><input name="reftrail_name" required maxlength="200" value="' . esc_attr( $user->display_name ) . '"></label></p>';
 		$out .= '<p><label>' . esc_html__( 'PayPal email for payouts', 'reftrail' ) . '<br><input name="reftrail_payout" type="email"></label></p>';
@@ -182,7 +236,7 @@ final class Reftrail_Shortcodes {
 		if ( '' !== $error ) {
 			$out .= '<p class="reftrail-error" role="alert">' . esc_html( $error ) . '</p>';
 		}
-		$out .= wp_nonce_field( 'reftrail_apply', '_reftrail_apply_nonce', true, false );
+		$out .= wp_nonce_field( 'reftrail_apply', '_reftrail_apply_nonce', true, false ) . self::recruiter_field();
 		$out .= '<p><label>' . esc_html__( 'Your name', 'reftrail' ) . '<br><input name="reftrail_apply_name" required maxlength="200" autocomplete="name" value="' . esc_attr( $v['name'] ) . '"></label></p>';
 		$out .= '<p><label>' . esc_html__( 'Email', 'reftrail' ) . '<br><input name="reftrail_apply_email" type="email" required maxlength="254" autocomplete="email" value="' . esc_attr( $v['email'] ) . '"></label></p>';
 		$out .= '<p><label>' . esc_html__( 'Your link name (optional)', 'reftrail' ) . '<br><input name="reftrail_apply_id" maxlength="64" pattern="[A-Za-z0-9._\-]{1,64}" value="' . esc_attr( $v['id'] ) . '"></label><br><small>' . esc_html__( 'Letters, digits, - _ . Left empty, it is made from your name.', 'reftrail' ) . '</small></p>';
@@ -273,6 +327,7 @@ final class Reftrail_Shortcodes {
 					'message'        => '' === trim( $v['message'] ) ? null : $v['message'],
 					'category'       => $v['category'],
 					'terms_accepted' => $v['terms'],
+					'recruiter'      => $optional( self::recruiter_from_link() ),
 				),
 				isset( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : 'unknown'
 			);

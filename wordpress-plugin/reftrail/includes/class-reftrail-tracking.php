@@ -996,7 +996,8 @@ final class Reftrail_Tracking {
 	}
 
 	/**
-	 * Records a full or partial refund and reverses the commission in proportion.
+	 * Records a full or partial refund and reverses the commission in proportion, and the share of
+	 * it the affiliate's recruiter earned (Reftrail_Recruiters::refunded()).
 	 *
 	 * @param array       $b    `order_id`, `amount`?, `currency`?, `refund_id`?, `reason`?.
 	 * @param string|null $idem Idempotency-Key header.
@@ -1111,9 +1112,12 @@ final class Reftrail_Tracking {
 					if ( $rid ) {
 						$view = Reftrail_Ledger::view( $rid );
 						if ( 'rejected' !== $view['status'] ) {
-							$reversed = Reftrail_Commission::reverse_part( $view['commission'], $order_amount, $before, Reftrail_Ledger::reversed( $rid ), $amount );
+							$reversed_before = Reftrail_Ledger::reversed( $rid );
+							$reversed        = Reftrail_Commission::reverse_part( $view['commission'], $order_amount, $before, $reversed_before, $amount );
 							Reftrail_Ledger::append( $view['affiliate'], $rid, null, 'pending' === $view['status'] ? 'pending' : 'approved', 'reversal', -$reversed, $view['currency'] );
 							$full = $before + $amount >= $order_amount;
+							// The recruiter's share follows what is left of the recruit's commission.
+							Reftrail_Recruiters::refunded( $rid, $view['commission'] - $reversed_before - $reversed, $full );
 							if ( $full ) {
 								$wpdb->query( $wpdb->prepare( "UPDATE {$rt} SET status = 'reversed', decided_at = %d WHERE id = %s", $at, $rid ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 							}

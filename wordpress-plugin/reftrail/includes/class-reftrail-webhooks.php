@@ -1,7 +1,9 @@
 <?php
 /**
- * Webhooks: `referral.created`, `referral.approved`, `referral.reversed`, `payout.created`,
- * `bonus.created`, `bonus.cancelled`, as the Rust server sends them. An event is written to the `outbox` table in the transaction of the
+ * Webhooks: `affiliate.applied` (an application from the public form created an affiliate: the
+ * affiliate as `GET /v1/affiliates/{id}` shows it, with its application), `referral.created`,
+ * `referral.approved`, `referral.reversed`, `payout.created`, `bonus.created`, `bonus.cancelled`,
+ * as the Rust server sends them. An event is written to the `outbox` table in the transaction of the
  * change it reports (so it is sent if and only if the change happened), then WP-Cron POSTs it
  * with `Reftrail-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the
  * program's webhook secret, retrying failures 30 s apart, doubling up to 6 h, 12 attempts in all.
@@ -26,6 +28,7 @@ final class Reftrail_Webhooks {
 	 * Hooks.
 	 */
 	public static function init() {
+		add_action( 'reftrail_application_created', fn( $v ) => self::enqueue( 'affiliate.applied', $v ) );
 		add_action( 'reftrail_referral_created', fn( $v ) => self::enqueue( 'referral.created', $v ) );
 		add_action( 'reftrail_referral_approved', fn( $v ) => self::enqueue( 'referral.approved', $v ) );
 		add_action( 'reftrail_referral_reversed', fn( $v ) => self::enqueue( 'referral.reversed', $v ) );
@@ -39,7 +42,7 @@ final class Reftrail_Webhooks {
 	 * Writes one outbox row per endpoint subscribed to `$event`, and asks WP-Cron to deliver.
 	 *
 	 * @param string $event Event type.
-	 * @param array  $data  The referral, payout or bonus view.
+	 * @param array  $data  The affiliate, referral, payout or bonus view.
 	 */
 	public static function enqueue( $event, array $data ) {
 		global $wpdb;

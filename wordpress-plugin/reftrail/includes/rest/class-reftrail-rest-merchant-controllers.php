@@ -170,6 +170,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				'status'             => array( 'string', __( 'approved, pending or suspended.', 'reftrail' ) ),
 				'commission'         => array( array( 'object', 'null' ), __( 'Commission overrides.', 'reftrail' ) ),
 				'coupons'            => array( 'array', __( 'Coupon codes that credit this affiliate.', 'reftrail' ) ),
+				'recruiter'          => array( array( 'string', 'null' ), __( "The affiliate who recruited them, who earns the program's recruiter rate of their commissions; null for none.", 'reftrail' ) ),
 				'created_at'         => array( 'string', __( 'Created.', 'reftrail' ) ),
 				'application'        => array( array( 'object', 'null' ), __( 'What they wrote when they applied through the public form: website, message, terms_url (the terms they accepted), applied_at; null for affiliates the merchant added.', 'reftrail' ) ),
 			)

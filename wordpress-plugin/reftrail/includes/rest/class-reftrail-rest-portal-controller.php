@@ -111,6 +111,7 @@ class Reftrail_REST_Portal_Controller extends Reftrail_REST_Controller {
 				'message'        => array( array( 'string', 'null' ), __( 'How they will promote the shop: at most 2,000 bytes, line breaks allowed.', 'reftrail' ) ),
 				'category'       => array( 'string', __( 'One of the affiliate categories (default other).', 'reftrail' ) ),
 				'terms_accepted' => array( array( 'boolean', 'null' ), __( "Whether they accept the program's terms; required when it has some.", 'reftrail' ) ),
+				'recruiter'      => array( array( 'string', 'null' ), __( "The affiliate whose recruiting link brought them; kept only when it is an approved affiliate's id, never refused.", 'reftrail' ) ),
 			)
 		);
 	}
