@@ -182,8 +182,6 @@ class ActivationTest extends Reftrail_Test_Case {
 		$a  = Reftrail_Db::table( 'affiliates' );
 		$l  = Reftrail_Db::table( 'payout_lines' );
 		$p  = Reftrail_Db::table( 'payouts' );
-		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
-		$po = 'po_upgrade_' . wp_generate_password( 8, false );
 		foreach ( array( 'payout_method', 'payout_bank', 'payout_account', 'payout_name' ) as $c ) {
 			$wpdb->query( "ALTER TABLE {$a} DROP COLUMN {$c}" ); // phpcs:ignore
 		}
@@ -191,36 +189,7 @@ class ActivationTest extends Reftrail_Test_Case {
 			$wpdb->query( "ALTER TABLE {$l} DROP COLUMN {$c}" ); // phpcs:ignore
 		}
 		// An affiliate and a payout line of version 11.
-		$wpdb->insert(
-			$a,
-			array(
-				'id'         => $id,
-				'name'       => 'Before',
-				'email'      => 'before@example.test',
-				'category'   => 'other',
-				'status'     => 'approved',
-				'created_at' => 1780000000,
-				'updated_at' => 1780000000,
-			)
-		);
-		$wpdb->insert(
-			$p,
-			array(
-				'id' => $po,
-				'at' => 1780000000,
-			)
-		);
-		$wpdb->insert(
-			$l,
-			array(
-				'payout_id'    => $po,
-				'affiliate_id' => $id,
-				'currency'     => 'VND',
-				'amount'       => 125000,
-				'paypal_email' => 'before@example.test',
-				'referrals'    => 2,
-			)
-		);
+		list( $id, $po ) = $this->old_payout_line( array( 'email' => 'before@example.test' ), array() );
 		update_option( Reftrail_Schema::OPTION, 11 );
 		try {
 			Reftrail_Schema::maybe_upgrade();

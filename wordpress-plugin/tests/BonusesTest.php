@@ -911,44 +911,11 @@ class BonusesTest extends Reftrail_Test_Case {
 		$l  = Reftrail_Db::table( 'payout_lines' );
 		$p  = Reftrail_Db::table( 'payouts' );
 		$a  = Reftrail_Db::table( 'affiliates' );
-		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
-		$po = 'po_upgrade_' . wp_generate_password( 8, false );
 		// A site of version 19: no bonuses, no bonus_id in the ledger, lines without bonuses or fee.
 		$wpdb->query( "DROP TABLE IF EXISTS {$b}" ); // phpcs:ignore
 		$wpdb->query( "ALTER TABLE {$g} DROP COLUMN bonus_id" ); // phpcs:ignore
 		$wpdb->query( "ALTER TABLE {$l} DROP INDEX sent_at, DROP COLUMN bonuses, DROP COLUMN fee" ); // phpcs:ignore
-		$wpdb->insert(
-			$a,
-			array(
-				'id'           => $id,
-				'name'         => 'Before',
-				'payout_email' => 'before@example.test',
-				'category'     => 'other',
-				'status'       => 'approved',
-				'created_at'   => 1780000000,
-				'updated_at'   => 1780000000,
-			)
-		);
-		$wpdb->insert(
-			$p,
-			array(
-				'id' => $po,
-				'at' => 1780000000,
-			)
-		);
-		$wpdb->insert(
-			$l,
-			array(
-				'payout_id'    => $po,
-				'affiliate_id' => $id,
-				'currency'     => 'VND',
-				'amount'       => 125000,
-				'paypal_email' => 'before@example.test',
-				'referrals'    => 2,
-				'method'       => 'paypal',
-				'sent_at'      => 1780003600,
-			)
-		);
+		list( $id, $po ) = $this->old_payout_line( array( 'payout_email' => 'before@example.test' ), array( 'method' => 'paypal', 'sent_at' => 1780003600 ) );
 		update_option( Reftrail_Schema::OPTION, 19 );
 		try {
 			Reftrail_Schema::maybe_upgrade();

@@ -1258,45 +1258,12 @@ class RecruitersTest extends Reftrail_Test_Case {
 		$g  = Reftrail_Db::table( 'ledger' );
 		$l  = Reftrail_Db::table( 'payout_lines' );
 		$p  = Reftrail_Db::table( 'payouts' );
-		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
-		$po = 'po_upgrade_' . wp_generate_password( 8, false );
 		// A site of version 21: no recruiters, no share column in the ledger, whose entry was 12 wide.
 		$wpdb->query( "DROP TABLE IF EXISTS {$rc}" ); // phpcs:ignore
 		$wpdb->query( "ALTER TABLE {$a} DROP INDEX recruiter, DROP COLUMN recruiter_id" ); // phpcs:ignore
 		$wpdb->query( "ALTER TABLE {$g} DROP INDEX recruiter_commission_id, DROP COLUMN recruiter_commission_id, MODIFY entry varchar(12) NOT NULL" ); // phpcs:ignore
 		$wpdb->query( "ALTER TABLE {$l} DROP COLUMN recruiter_commissions" ); // phpcs:ignore
-		$wpdb->insert(
-			$a,
-			array(
-				'id'           => $id,
-				'name'         => 'Before',
-				'payout_email' => 'before@example.test',
-				'category'     => 'other',
-				'status'       => 'approved',
-				'created_at'   => 1780000000,
-				'updated_at'   => 1780000000,
-			)
-		);
-		$wpdb->insert(
-			$p,
-			array(
-				'id' => $po,
-				'at' => 1780000000,
-			)
-		);
-		$wpdb->insert(
-			$l,
-			array(
-				'payout_id'    => $po,
-				'affiliate_id' => $id,
-				'currency'     => 'VND',
-				'amount'       => 125000,
-				'paypal_email' => 'before@example.test',
-				'referrals'    => 2,
-				'method'       => 'paypal',
-				'bonuses'      => 1,
-			)
-		);
+		list( $id, $po ) = $this->old_payout_line( array( 'payout_email' => 'before@example.test' ), array( 'method' => 'paypal', 'bonuses' => 1 ) );
 		update_option( Reftrail_Schema::OPTION, 21 );
 		$program = Reftrail_Program::get();
 		try {

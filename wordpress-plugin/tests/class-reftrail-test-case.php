@@ -124,6 +124,57 @@ abstract class Reftrail_Test_Case extends TestCase {
 	}
 
 	/**
+	 * Writes an affiliate, a payout and the payout line that paid them straight into the tables,
+	 * as a site of an older schema version holds them (the upgrade tests drop the newer columns
+	 * first); `$affiliate` and `$line` add or replace columns. Returns [affiliate id, payout id].
+	 *
+	 * @param array $affiliate Columns of the affiliate.
+	 * @param array $line      Columns of the payout line.
+	 * @return array
+	 */
+	protected function old_payout_line( array $affiliate = array(), array $line = array() ) {
+		global $wpdb;
+		$id = 'upgrade_' . strtolower( wp_generate_password( 8, false ) );
+		$po = 'po_upgrade_' . wp_generate_password( 8, false );
+		$wpdb->insert(
+			Reftrail_Db::table( 'affiliates' ),
+			array_merge(
+				array(
+					'id'         => $id,
+					'name'       => 'Before',
+					'category'   => 'other',
+					'status'     => 'approved',
+					'created_at' => 1780000000,
+					'updated_at' => 1780000000,
+				),
+				$affiliate
+			)
+		);
+		$wpdb->insert(
+			Reftrail_Db::table( 'payouts' ),
+			array(
+				'id' => $po,
+				'at' => 1780000000,
+			)
+		);
+		$wpdb->insert(
+			Reftrail_Db::table( 'payout_lines' ),
+			array_merge(
+				array(
+					'payout_id'    => $po,
+					'affiliate_id' => $id,
+					'currency'     => 'VND',
+					'amount'       => 125000,
+					'paypal_email' => 'before@example.test',
+					'referrals'    => 2,
+				),
+				$line
+			)
+		);
+		return array( $id, $po );
+	}
+
+	/**
 	 * PUTs the program as it is with `$changes` through the REST route, with the secret key;
 	 * returns [status, body, headers].
 	 *
