@@ -3,7 +3,7 @@
 #   1. POST /v1/clicks with wrk (bench/server-clicks.lua): clicks per second, p50/p99, on SQLite
 #      and on PostgreSQL, server, database and load tool sharing the machine's cores;
 #   2. POST /v1/sales with wrk (bench/server-sales.lua): verified sales credited by coupon, each
-#      a referral with its ledger rows; on SQLite and on PostgreSQL;
+#      a referral with its ledger rows and its recruiter's share; on SQLite and on PostgreSQL;
 #   3. GET /v1/reports/summary (and the other reports, the creatives report too) over ~1 M clicks
 #      and ~100 k sales made by `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
@@ -63,8 +63,16 @@ clicks() { # clicks NAME
 }
 
 sales() { # sales NAME
+  # bella was recruited by rita and the program pays recruiters 10 %: every sale also makes
+  # rita's share, the heaviest path a sale takes.
   curl -fsS -XPOST "$base/v1/affiliates" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
-    -H 'content-type: application/json' -d '{"id":"bella","name":"Bella","email":"bella@aff.test","coupons":["BELLA"]}' >/dev/null
+    -H 'content-type: application/json' -d '{"id":"rita","name":"Rita"}' >/dev/null
+  curl -fsS -XPOST "$base/v1/affiliates" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
+    -H 'content-type: application/json' -d '{"id":"bella","name":"Bella","email":"bella@aff.test","coupons":["BELLA"],"recruiter":"rita"}' >/dev/null
+  curl -fsS "$base/v1/program" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" |
+    python3 -c 'import json,sys; p=json.load(sys.stdin); p.pop("webhook_secret"); p["recruiter_rate_bps"]=1000; print(json.dumps(p))' |
+    curl -fsS -XPUT "$base/v1/program" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
+      -H 'content-type: application/json' --data-binary @- >/dev/null
   wrk -t1 -c"$conns" -d3s -s bench/server-sales.lua "$base" >/dev/null 2>&1
   echo "== POST /v1/sales on $1: wrk -t1 -c$conns -d${duration}s"
   wrk -t1 -c"$conns" -d"${duration}s" --latency -s bench/server-sales.lua "$base" |
