@@ -182,41 +182,6 @@ class BonusesTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * The money entry of a currency in a report row (null without one).
-	 *
-	 * @param array  $row      Row or KPIs.
-	 * @param string $currency Currency.
-	 * @return array|null
-	 */
-	private static function money( array $row, $currency ) {
-		foreach ( $row['money'] as $m ) {
-			if ( $m['currency'] === $currency ) {
-				return $m;
-			}
-		}
-		return null;
-	}
-
-	/**
-	 * The row of a key in a grouped report.
-	 *
-	 * @param string $report affiliates, categories or timeseries.
-	 * @param string $key    Row key.
-	 * @param string $query  Query, with its `?`.
-	 * @return array|null
-	 */
-	private function report_row( $report, $key, $query ) {
-		list( $s, $d ) = $this->rest( 'GET', '/v1/reports/' . $report . $query, null, $this->sk() );
-		$this->assertSame( 200, $s, wp_json_encode( $d ) );
-		foreach ( $d['rows'] as $row ) {
-			if ( $row['key'] === $key ) {
-				return $row;
-			}
-		}
-		return null;
-	}
-
-	/**
 	 * The line of an affiliate in a payout view.
 	 *
 	 * @param array  $payout    Payout.
@@ -715,7 +680,7 @@ class BonusesTest extends Reftrail_Test_Case {
 		$this->given( 'mai', 20000, 'THB', 'Thai launch' );
 
 		$in_day = "?from={$day}&to={$day}";
-		$m      = self::money( $this->report_row( 'affiliates', 'lan', $in_day . '&sort=clicks' ), 'VND' );
+		$m      = $this->money( $this->report_row( 'affiliates', 'lan', $in_day . '&sort=clicks' ), 'VND' );
 		$this->assertSame(
 			array(
 				'commissions'         => 10000,
@@ -750,11 +715,11 @@ class BonusesTest extends Reftrail_Test_Case {
 		);
 		$this->assertSame( 200, $s );
 		$both = "?from={$day}&to={$next}";
-		$m    = self::money( $this->report_row( 'affiliates', 'lan', $both ), 'VND' );
+		$m    = $this->money( $this->report_row( 'affiliates', 'lan', $both ), 'VND' );
 		$this->assertSame( array( 1100, 16100, 6.21118, 2.726708 ), array( $m['fees'], $m['channel_cost'], $m['roas'], $m['roi'] ) );
-		$this->assertSame( 0, self::money( $this->report_row( 'affiliates', 'lan', $in_day ), 'VND' )['fees'], 'the fee counts on the day the line was marked sent' );
+		$this->assertSame( 0, $this->money( $this->report_row( 'affiliates', 'lan', $in_day ), 'VND' )['fees'], 'the fee counts on the day the line was marked sent' );
 		// A currency with nothing but a bonus.
-		$m = self::money( $this->report_row( 'affiliates', 'mai', $both ), 'THB' );
+		$m = $this->money( $this->report_row( 'affiliates', 'mai', $both ), 'THB' );
 		$this->assertSame( array( 0, 20000, 0, 20000, 0.0, -1.0 ), array( $m['revenue_net'], $m['bonuses'], $m['fees'], $m['channel_cost'], $m['roas'], $m['roi'] ), 'no sale lacks a cost' );
 		// Over HTTP the ratios keep their fraction, as the server writes them.
 		$request = new WP_REST_Request( 'GET', '/reftrail/v1/reports/affiliates' );
@@ -764,17 +729,17 @@ class BonusesTest extends Reftrail_Test_Case {
 
 		// The category's figures, each day's, and the program's.
 		$c = $this->report_row( 'categories', 'influencer', $both );
-		$this->assertSame( array( 5000, 1100, 16100 ), array( self::money( $c, 'VND' )['bonuses'], self::money( $c, 'VND' )['fees'], self::money( $c, 'VND' )['channel_cost'] ) );
-		$this->assertSame( 20000, self::money( $c, 'THB' )['bonuses'] );
+		$this->assertSame( array( 5000, 1100, 16100 ), array( $this->money( $c, 'VND' )['bonuses'], $this->money( $c, 'VND' )['fees'], $this->money( $c, 'VND' )['channel_cost'] ) );
+		$this->assertSame( 20000, $this->money( $c, 'THB' )['bonuses'] );
 		$first  = $this->report_row( 'timeseries', $day, $both );
 		$second = $this->report_row( 'timeseries', $next, $both );
-		$this->assertSame( array( 5000, 0, 15000 ), array( self::money( $first, 'VND' )['bonuses'], self::money( $first, 'VND' )['fees'], self::money( $first, 'VND' )['channel_cost'] ) );
-		$this->assertSame( array( 0, 1100, 1100, 0, -1.0 ), array( self::money( $second, 'VND' )['bonuses'], self::money( $second, 'VND' )['fees'], self::money( $second, 'VND' )['channel_cost'], self::money( $second, 'VND' )['revenue_net'], self::money( $second, 'VND' )['roi'] ) );
-		$this->assertSame( 20000, self::money( $first, 'THB' )['bonuses'] );
+		$this->assertSame( array( 5000, 0, 15000 ), array( $this->money( $first, 'VND' )['bonuses'], $this->money( $first, 'VND' )['fees'], $this->money( $first, 'VND' )['channel_cost'] ) );
+		$this->assertSame( array( 0, 1100, 1100, 0, -1.0 ), array( $this->money( $second, 'VND' )['bonuses'], $this->money( $second, 'VND' )['fees'], $this->money( $second, 'VND' )['channel_cost'], $this->money( $second, 'VND' )['revenue_net'], $this->money( $second, 'VND' )['roi'] ) );
+		$this->assertSame( 20000, $this->money( $first, 'THB' )['bonuses'] );
 		list( , $summary ) = $this->rest( 'GET', '/v1/reports/summary' . $both, null, $this->sk() );
-		$m                 = self::money( $summary['kpis'], 'VND' );
+		$m                 = $this->money( $summary['kpis'], 'VND' );
 		$this->assertSame( array( 10000, 5000, 1100, 16100, 6.21118 ), array( $m['commissions'], $m['bonuses'], $m['fees'], $m['channel_cost'], $m['roas'] ) );
-		$this->assertSame( 20000, self::money( $summary['kpis'], 'THB' )['channel_cost'] );
+		$this->assertSame( 20000, $this->money( $summary['kpis'], 'THB' )['channel_cost'] );
 		// Outside the period: none of it.
 		$later = '?from=' . gmdate( 'Y-m-d', self::DAY + 2 * Reftrail_Db::DAY ) . '&to=' . gmdate( 'Y-m-d', self::DAY + 3 * Reftrail_Db::DAY );
 		list( , $summary ) = $this->rest( 'GET', '/v1/reports/summary' . $later, null, $this->sk() );
@@ -783,7 +748,7 @@ class BonusesTest extends Reftrail_Test_Case {
 		// The affiliate's own report: their bonuses, not the merchant's fees or costs.
 		list( $s, $r ) = $this->rest( 'GET', '/v1/me/report' . $both, null, array( 'authorization' => 'Bearer ' . $lan['token'] ) );
 		$this->assertSame( 200, $s, wp_json_encode( $r ) );
-		$m = self::money( $r['kpis'], 'VND' );
+		$m = $this->money( $r['kpis'], 'VND' );
 		$this->assertSame(
 			array( 10000, 5000, null, null, 6.666667, 666.67, null, null ),
 			array( $m['commissions'], $m['bonuses'], $m['fees'], $m['channel_cost'], $m['roas'], $m['roas_percent'], $m['roi'], $m['contribution_margin'] ),

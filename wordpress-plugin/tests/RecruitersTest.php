@@ -229,41 +229,6 @@ class RecruitersTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * The money entry of a currency in a report row (null without one).
-	 *
-	 * @param array  $row      Row or KPIs.
-	 * @param string $currency Currency.
-	 * @return array|null
-	 */
-	private static function money( array $row, $currency = 'VND' ) {
-		foreach ( $row['money'] as $m ) {
-			if ( $m['currency'] === $currency ) {
-				return $m;
-			}
-		}
-		return null;
-	}
-
-	/**
-	 * The row of a key in a grouped report.
-	 *
-	 * @param string $report affiliates, categories or timeseries.
-	 * @param string $key    Row key.
-	 * @param string $query  Query, with its `?`.
-	 * @return array|null
-	 */
-	private function report_row( $report, $key, $query ) {
-		list( $s, $d ) = $this->rest( 'GET', '/v1/reports/' . $report . $query, null, $this->sk() );
-		$this->assertSame( 200, $s, wp_json_encode( $d ) );
-		foreach ( $d['rows'] as $row ) {
-			if ( $row['key'] === $key ) {
-				return $row;
-			}
-		}
-		return null;
-	}
-
-	/**
 	 * The payout message a line makes, as Reftrail_Affiliate_Mail renders it.
 	 *
 	 * @param string $locale en, vi or th.
@@ -892,7 +857,7 @@ class RecruitersTest extends Reftrail_Test_Case {
 		);
 
 		$in_day = "?from={$day}&to={$day}";
-		$m      = self::money( $this->report_row( 'affiliates', 'rosa', $in_day . '&sort=clicks' ) );
+		$m      = $this->money( $this->report_row( 'affiliates', 'rosa', $in_day . '&sort=clicks' ) );
 		$this->assertSame(
 			array(
 				'revenue_net'           => 0,
@@ -908,20 +873,20 @@ class RecruitersTest extends Reftrail_Test_Case {
 			"25 % of Tam's 40,000, on the recruiter's row"
 		);
 		$this->assertSame( array( 'bonuses', 'recruiter_commissions', 'fees' ), array_slice( array_keys( $m ), array_search( 'bonuses', array_keys( $m ), true ), 3 ), "the server's order" );
-		$m = self::money( $this->report_row( 'affiliates', 'tam', $in_day ) );
+		$m = $this->money( $this->report_row( 'affiliates', 'tam', $in_day ) );
 		$this->assertSame( array( 40000, 0, 40000, 10.0, 6.5 ), array( $m['commissions'], $m['recruiter_commissions'], $m['channel_cost'], $m['roas'], $m['roi'] ), "the recruit's row: their own commission" );
-		$m = self::money( $this->report_row( 'affiliates', 'kim', $in_day ) );
+		$m = $this->money( $this->report_row( 'affiliates', 'kim', $in_day ) );
 		$this->assertSame( array( 0, 0, 0 ), array( $m['commissions'], $m['recruiter_commissions'], $m['channel_cost'] ) );
 		// By the recruiter's category, by day, for the program.
-		$this->assertSame( 10000, self::money( $this->report_row( 'categories', 'influencer', $in_day ) )['recruiter_commissions'] );
-		$this->assertSame( array( 0, 40000 ), array( self::money( $this->report_row( 'categories', 'content', $in_day ) )['recruiter_commissions'], self::money( $this->report_row( 'categories', 'content', $in_day ) )['channel_cost'] ) );
+		$this->assertSame( 10000, $this->money( $this->report_row( 'categories', 'influencer', $in_day ) )['recruiter_commissions'] );
+		$this->assertSame( array( 0, 40000 ), array( $this->money( $this->report_row( 'categories', 'content', $in_day ) )['recruiter_commissions'], $this->money( $this->report_row( 'categories', 'content', $in_day ) )['channel_cost'] ) );
 		$both   = "?from={$day}&to={$next}";
-		$first  = self::money( $this->report_row( 'timeseries', $day, $both ) );
-		$second = self::money( $this->report_row( 'timeseries', $next, $both ) );
+		$first  = $this->money( $this->report_row( 'timeseries', $day, $both ) );
+		$second = $this->money( $this->report_row( 'timeseries', $next, $both ) );
 		$this->assertSame( array( 10000, 50000 ), array( $first['recruiter_commissions'], $first['channel_cost'] ) );
 		$this->assertSame( array( 1250, 5000 + 1250 ), array( $second['recruiter_commissions'], $second['channel_cost'] ), 'half of 2,500 left after the refund' );
 		list( , $summary ) = $this->rest( 'GET', '/v1/reports/summary' . $both, null, $this->sk() );
-		$m                 = self::money( $summary['kpis'] );
+		$m                 = $this->money( $summary['kpis'] );
 		$this->assertSame( array( 45000, 11250, 56250, 450000, 8.0 ), array( $m['commissions'], $m['recruiter_commissions'], $m['channel_cost'], $m['revenue_net'], $m['roas'] ) );
 		// Over HTTP the ratios keep their fraction, as the server writes them.
 		$json = wp_json_encode( $m, apply_filters( 'rest_json_encode_options', 0, new WP_REST_Request( 'GET', '/reftrail/v1/reports/summary' ) ) );
@@ -931,10 +896,10 @@ class RecruitersTest extends Reftrail_Test_Case {
 		// The recruiter's own report shows what they earned of their recruits; its ROAS is theirs.
 		list( $s, $r ) = $this->rest( 'GET', '/v1/me/report' . $both, null, array( 'authorization' => 'Bearer ' . Reftrail_Affiliates::new_token( 'rosa' ) ) );
 		$this->assertSame( 200, $s, wp_json_encode( $r ) );
-		$m = self::money( $r['kpis'] );
+		$m = $this->money( $r['kpis'] );
 		$this->assertSame( array( 11250, 0, null, null, null ), array( $m['recruiter_commissions'], $m['commissions'], $m['channel_cost'], $m['fees'], $m['roas'] ) );
 		list( , $r ) = $this->rest( 'GET', '/v1/me/report' . $both, null, array( 'authorization' => 'Bearer ' . Reftrail_Affiliates::new_token( 'tam' ) ) );
-		$m           = self::money( $r['kpis'] );
+		$m           = $this->money( $r['kpis'] );
 		$this->assertSame( array( 0, 45000, 10.0 ), array( $m['recruiter_commissions'], $m['commissions'], $m['roas'] ), 'revenue / (commissions + bonuses)' );
 	}
 

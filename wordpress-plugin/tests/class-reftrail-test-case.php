@@ -124,6 +124,41 @@ abstract class Reftrail_Test_Case extends TestCase {
 	}
 
 	/**
+	 * The money entry of a report row (or `kpis`) in `$currency`; null when it has none.
+	 *
+	 * @param array  $row      A report row.
+	 * @param string $currency Currency.
+	 * @return array|null
+	 */
+	protected function money( array $row, $currency = 'VND' ) {
+		foreach ( $row['money'] as $m ) {
+			if ( $m['currency'] === $currency ) {
+				return $m;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * The row of a key in a grouped report, read with the secret key.
+	 *
+	 * @param string $report affiliates, categories or timeseries.
+	 * @param string $key    Row key.
+	 * @param string $query  Query, with its `?`.
+	 * @return array|null
+	 */
+	protected function report_row( $report, $key, $query ) {
+		list( $s, $d ) = $this->rest( 'GET', '/v1/reports/' . $report . $query, null, $this->sk() );
+		$this->assertSame( 200, $s, wp_json_encode( $d ) );
+		foreach ( $d['rows'] as $row ) {
+			if ( $row['key'] === $key ) {
+				return $row;
+			}
+		}
+		return null;
+	}
+
+	/**
 	 * Writes an affiliate, a payout and the payout line that paid them straight into the tables,
 	 * as a site of an older schema version holds them (the upgrade tests drop the newer columns
 	 * first); `$affiliate` and `$line` add or replace columns. Returns [affiliate id, payout id].
