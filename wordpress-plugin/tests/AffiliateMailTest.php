@@ -553,22 +553,7 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 				'account' => '0812345678',
 			)
 		);
-		$render = fn( $locale, array $l ) => Reftrail_Affiliate_Mail::render(
-			array(
-				'name'   => 'Shop',
-				'locale' => $locale,
-			),
-			'payout.created',
-			wp_json_encode(
-				array(
-					'payout_id' => 'po_1',
-					'note'      => null,
-					'line'      => $l,
-				)
-			),
-			'Lan',
-			'u'
-		);
+		$render = fn( $locale, array $l ) => self::payout_mail( $locale, $l, 'Lan', 'po_1' );
 		$server = $this->servers_bank_sentences();
 		$want   = array(
 			'en' => array(
@@ -657,22 +642,7 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 			'referrals'    => 2,
 			'sent_at'      => null,
 		);
-		$render = fn( $locale, array $l ) => Reftrail_Affiliate_Mail::render(
-			array(
-				'name'   => 'Shop',
-				'locale' => $locale,
-			),
-			'payout.created',
-			wp_json_encode(
-				array(
-					'payout_id' => 'po_1',
-					'note'      => null,
-					'line'      => $l,
-				)
-			),
-			'Lan',
-			'u'
-		);
+		$render = fn( $locale, array $l ) => self::payout_mail( $locale, $l, 'Lan', 'po_1' );
 		foreach ( array(
 			'vi' => 'Shop đang thanh toán cho bạn 2.250.000 VND cho 2 lượt giới thiệu, vào tài khoản PayPal lan@pay.test.\n250.000 VND trên tổng 2.500.000 VND đã được khấu trừ thuế và nộp cho cơ quan thuế thay bạn.\n',
 			'en' => 'Shop is paying you 2,250,000 VND for 2 referrals, to your PayPal account lan@pay.test.\n250,000 VND of 2,500,000 VND was withheld as tax and paid to the tax office in your name.\n',

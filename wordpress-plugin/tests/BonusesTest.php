@@ -772,22 +772,7 @@ class BonusesTest extends Reftrail_Test_Case {
 			'account_name' => null,
 			'transfer_qr'  => null,
 		);
-		$render = fn( $locale, array $l ) => Reftrail_Affiliate_Mail::render(
-			array(
-				'name'   => 'Shop',
-				'locale' => $locale,
-			),
-			'payout.created',
-			wp_json_encode(
-				array(
-					'payout_id' => 'po_2',
-					'note'      => null,
-					'line'      => $l,
-				)
-			),
-			'An',
-			'u'
-		)['body'];
+		$render = fn( $locale, array $l ) => self::payout_mail( $locale, $l, 'An', 'po_2' )['body'];
 		foreach ( array(
 			array( 'en', 2, 1, 'for 2 referrals and 1 bonus, to' ),
 			array( 'en', 0, 2, 'for 2 bonuses, to' ),

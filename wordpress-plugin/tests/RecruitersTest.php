@@ -228,32 +228,6 @@ class RecruitersTest extends Reftrail_Test_Case {
 		return $out;
 	}
 
-	/**
-	 * The payout message a line makes, as Reftrail_Affiliate_Mail renders it.
-	 *
-	 * @param string $locale en, vi or th.
-	 * @param array  $line   The line.
-	 * @return string
-	 */
-	private static function payout_message( $locale, array $line ) {
-		return Reftrail_Affiliate_Mail::render(
-			array(
-				'name'   => 'Shop',
-				'locale' => $locale,
-			),
-			'payout.created',
-			wp_json_encode(
-				array(
-					'payout_id' => 'po_1',
-					'note'      => null,
-					'line'      => $line,
-				)
-			),
-			'Rosa',
-			'u'
-		)['body'];
-	}
-
 	public function test_a_share_is_earned_on_top_cut_by_refunds_and_paid_with_the_recruiters_payout() {
 		global $wpdb;
 		list( $rosa, $tam ) = $this->team();
@@ -334,7 +308,7 @@ class RecruitersTest extends Reftrail_Test_Case {
 		$payload = $wpdb->get_var( $wpdb->prepare( 'SELECT payload FROM ' . Reftrail_Db::table( 'mail_outbox' ) . ' WHERE event = %s AND affiliate_id = %s', 'payout.created', 'rosa' ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 		$queued  = json_decode( (string) $payload, true )['line'];
 		$this->assertSame( 1, $queued['recruiter_commissions'] );
-		$this->assertStringContainsString( 'Shop is paying you 10,000 VND for 1 commission from your recruits, to your PayPal account rosa@pay.test.', self::payout_message( 'en', $queued ) );
+		$this->assertStringContainsString( 'Shop is paying you 10,000 VND for 1 commission from your recruits, to your PayPal account rosa@pay.test.', self::payout_mail( 'en', $queued, 'Rosa' )['body'] );
 
 		// The rest refunded after the payout: taken back from what the next payout owes.
 		$this->refund( array( 'order_id' => 'o-1' ) );
@@ -937,17 +911,12 @@ class RecruitersTest extends Reftrail_Test_Case {
 			array( 'th', 0, 0, 1, 'สำหรับค่าคอมมิชชันจากพาร์ทเนอร์ที่คุณชวนมา 1 รายการ ' ),
 			array( 'th', 2, 1, 3, 'สำหรับการแนะนำ 2 รายการ, โบนัส 1 รายการ และค่าคอมมิชชันจากพาร์ทเนอร์ที่คุณชวนมา 3 รายการ ' ),
 		) as list( $locale, $referrals, $bonuses, $recruits, $says ) ) {
-			$body = self::payout_message(
-				$locale,
-				array_merge(
-					$line,
-					array(
-						'referrals'             => $referrals,
-						'bonuses'               => $bonuses,
-						'recruiter_commissions' => $recruits,
-					)
-				)
+			$counts = array(
+				'referrals'             => $referrals,
+				'bonuses'               => $bonuses,
+				'recruiter_commissions' => $recruits,
 			);
+			$body   = self::payout_mail( $locale, array_merge( $line, $counts ), 'Rosa' )['body'];
 			$this->assertStringContainsString( $says, $body, "{$locale} {$referrals} {$bonuses} {$recruits}" );
 		}
 		// Whole sentences by bank transfer; a line queued before recruiter commissions existed.
@@ -962,13 +931,13 @@ class RecruitersTest extends Reftrail_Test_Case {
 				'recruiter_commissions' => 2,
 			)
 		);
-		$this->assertStringContainsString( 'Shop is paying you 500,000 VND for 2 commissions from your recruits, by PromptPay to your PromptPay ID ending in 5678.', self::payout_message( 'en', $bank ) );
-		$this->assertStringContainsString( 'Shop đang thanh toán cho bạn 500.000 VND cho 2 khoản hoa hồng từ người bạn giới thiệu, qua PromptPay vào mã PromptPay có số cuối 5678.', self::payout_message( 'vi', $bank ) );
+		$this->assertStringContainsString( 'Shop is paying you 500,000 VND for 2 commissions from your recruits, by PromptPay to your PromptPay ID ending in 5678.', self::payout_mail( 'en', $bank, 'Rosa' )['body'] );
+		$this->assertStringContainsString( 'Shop đang thanh toán cho bạn 500.000 VND cho 2 khoản hoa hồng từ người bạn giới thiệu, qua PromptPay vào mã PromptPay có số cuối 5678.', self::payout_mail( 'vi', $bank, 'Rosa' )['body'] );
 		$old = $line + array(
 			'referrals' => 2,
 			'bonuses'   => 1,
 		);
-		$this->assertStringContainsString( 'Shop is paying you 500,000 VND for 2 referrals and 1 bonus, to your PayPal account an@pay.test.', self::payout_message( 'en', $old ) );
+		$this->assertStringContainsString( 'Shop is paying you 500,000 VND for 2 referrals and 1 bonus, to your PayPal account an@pay.test.', self::payout_mail( 'en', $old, 'Rosa' )['body'] );
 	}
 
 	public function test_an_application_through_a_recruiting_link_names_an_approved_recruiter_only() {

@@ -124,6 +124,35 @@ abstract class Reftrail_Test_Case extends TestCase {
 	}
 
 	/**
+	 * The payout email (`subject`, `body`) a payout line makes for `$name`, from the program
+	 * "Shop" in `$locale`, as Reftrail_Affiliate_Mail renders it.
+	 *
+	 * @param string $locale    en, vi or th.
+	 * @param array  $line      The payout line.
+	 * @param string $name      The affiliate's name.
+	 * @param string $payout_id The payout.
+	 * @return array|null
+	 */
+	protected static function payout_mail( $locale, array $line, $name, $payout_id = 'po_1' ) {
+		return Reftrail_Affiliate_Mail::render(
+			array(
+				'name'   => 'Shop',
+				'locale' => $locale,
+			),
+			'payout.created',
+			wp_json_encode(
+				array(
+					'payout_id' => $payout_id,
+					'note'      => null,
+					'line'      => $line,
+				)
+			),
+			$name,
+			'u'
+		);
+	}
+
+	/**
 	 * The money entry of a report row (or `kpis`) in `$currency`; null when it has none.
 	 *
 	 * @param array  $row      A report row.
