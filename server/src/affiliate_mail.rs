@@ -760,6 +760,7 @@ mod tests {
             status: status.into(),
             verified: true,
             attributed_by: "cookie".into(),
+            campaign: None,
             flags: vec![],
             hold_until: "2026-12-24T05:00:00Z".into(),
             payout_id: None,

@@ -143,6 +143,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recruiters",
         include_str!("../migrations/0021_recruiters.sql"),
     ),
+    (
+        22,
+        "campaigns",
+        include_str!("../migrations/0022_campaigns.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.
@@ -267,6 +272,11 @@ impl Db {
                 .execute(&mut *tx)
                 .await
                 .with_context(|| format!("migration {version} ({name})"))?;
+            if *version == 22 {
+                crate::campaigns::backfill(&mut tx, self.backend)
+                    .await
+                    .context("migration 22 (campaigns): backfill")?;
+            }
             sqlx::query(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             )

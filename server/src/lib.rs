@@ -27,6 +27,7 @@ pub mod applicant_id;
 pub mod auth;
 pub mod backup;
 pub mod bots;
+pub mod campaigns;
 pub mod click_cookie;
 pub mod click_writer;
 pub mod commissions;

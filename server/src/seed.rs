@@ -60,6 +60,23 @@ const AFFILIATES: [(&str, &str, &str); 20] = [
     ("quiet.one", "Quiet One", "content"),
 ];
 
+/// The campaigns some affiliates tag their links with: a click takes one by the hour it happens
+/// in (`None`: a link without a campaign).
+const CAMPAIGNS: [(&str, [Option<&str>; 3]); 3] = [
+    ("alice", [Some("tiktok-bio"), Some("facebook-group"), None]),
+    (
+        "minh_style",
+        [Some("youtube-review"), Some("youtube-review"), Some("zalo")],
+    ),
+    ("thao.beauty", [Some("instagram-story"), None, None]),
+];
+
+/// The campaign of a demo click by `affiliate` at `at`.
+fn campaign_of(affiliate: &str, at: i64) -> Option<&'static str> {
+    let (_, names) = CAMPAIGNS.iter().find(|(a, _)| *a == affiliate)?;
+    names[usize::try_from(at.div_euclid(3600) % 3).unwrap_or(0)]
+}
+
 /// Affiliates paid by bank transfer (VietQR): id, the bank's NAPAS BIN, account, holder. The
 /// others are paid by PayPal. The accounts are made up.
 const BANK_ACCOUNTS: [(&str, &str, &str, &str); 3] = [
@@ -202,9 +219,10 @@ pub async fn seed_demo(
             let bot = rng.chance(30);
             let visitor = format!("v:{:016x}", rng.below(40_000 * scale));
             let click_id = new_id("c");
+            let campaign = campaign_of(aff, at);
             sqlx::query(
-                "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, via, url, referrer, landing, user_agent) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'granted', 'query', $8, '', '/', $9)",
+                "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, via, url, referrer, landing, user_agent, \
+                 campaign, campaign_name) VALUES ($1, $2, $3, $4, $5, $6, $7, 'granted', 'query', $8, '', '/', $9, $10, $11)",
             )
             .bind(&click_id)
             .bind(aff)
@@ -213,8 +231,13 @@ pub async fn seed_demo(
             .bind(i64::from(!bot && rng.chance(900)))
             .bind(i64::from(bot))
             .bind(&sha256_hex(&format!("ip{}", rng.below(5000)))[..32])
-            .bind(format!("https://shop.example/?ref={aff}"))
+            .bind(match campaign {
+                Some(c) => format!("https://shop.example/?ref={aff}&utm_campaign={c}"),
+                None => format!("https://shop.example/?ref={aff}"),
+            })
             .bind(if bot { "Googlebot/2.1" } else { ua })
+            .bind(campaign.map(|c| serde_json::json!({ "utm_campaign": c }).to_string()))
+            .bind(campaign)
             .execute(&mut *tx)
             .await?;
             out.clicks += 1;
@@ -408,6 +431,8 @@ pub async fn seed_demo(
         }
     }
     crate::click_writer::rebuild_click_daily(&mut tx).await?;
+    crate::campaigns::rebuild_daily(&mut tx).await?;
+    crate::campaigns::referrals_from_clicks(&mut tx).await?;
     crate::rollups::rebuild(&mut tx).await?;
     tx.commit().await?;
     Ok(out)

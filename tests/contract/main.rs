@@ -16,6 +16,7 @@ mod applications;
 mod attribution;
 mod auth;
 mod bonuses;
+mod campaigns;
 mod clicks;
 mod conversions;
 mod creatives;

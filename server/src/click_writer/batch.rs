@@ -71,6 +71,50 @@ pub fn daily<'a>(clicks: &[&'a NewClick], uniques: &[bool]) -> Vec<Daily<'a>> {
         .collect()
 }
 
+/// One row of the per-day click rollup by campaign.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CampaignDaily<'a> {
+    /// UTC day (`at / 86400`).
+    pub day: i64,
+    /// Affiliate.
+    pub affiliate: &'a str,
+    /// Campaign name.
+    pub campaign: &'a str,
+    /// Clicks by people.
+    pub clicks: i64,
+    /// Unique clicks.
+    pub unique: i64,
+}
+
+/// The batch's additions to the per-day counts of people's clicks on affiliate links that name
+/// a campaign (bots are counted only in [`daily`]).
+pub fn campaign_daily<'a>(clicks: &[&'a NewClick], uniques: &[bool]) -> Vec<CampaignDaily<'a>> {
+    let mut by_day: BTreeMap<(i64, &str, &str), (i64, i64)> = BTreeMap::new();
+    for (c, unique) in clicks.iter().zip(uniques) {
+        if let (Some(a), Some(name), false) =
+            (c.affiliate.as_deref(), c.campaign_name.as_deref(), c.bot)
+        {
+            let e = by_day
+                .entry((c.at.div_euclid(86_400), a, name))
+                .or_default();
+            e.0 += 1;
+            e.1 += i64::from(*unique);
+        }
+    }
+    by_day
+        .into_iter()
+        .map(
+            |((day, affiliate, campaign), (clicks, unique))| CampaignDaily {
+                day,
+                affiliate,
+                campaign,
+                clicks,
+                unique,
+            },
+        )
+        .collect()
+}
+
 /// Each visitor's latest day with a click by a person on an affiliate link.
 pub fn visitor_days<'a>(clicks: &[&'a NewClick]) -> Vec<(&'a str, i64)> {
     let mut seen: BTreeMap<&str, i64> = BTreeMap::new();
@@ -101,10 +145,45 @@ mod tests {
             referrer: String::new(),
             landing: None,
             campaign: None,
+            campaign_name: None,
             click_ids: None,
             user_agent: String::new(),
             unique_since: at - 3600,
         }
+    }
+
+    #[test]
+    fn campaign_counts_are_peoples_clicks_per_day_affiliate_and_campaign() {
+        let day = 20_000 * 86_400;
+        let tagged =
+            |visitor: &str, affiliate: Option<&str>, at: i64, bot: bool, name: Option<&str>| {
+                NewClick {
+                    campaign_name: name.map(str::to_owned),
+                    ..click(visitor, affiliate, at, bot)
+                }
+            };
+        let cs = [
+            tagged("v:a", Some("alice"), day + 10, false, Some("spring")),
+            tagged("v:b", Some("alice"), day + 20, false, Some("spring")),
+            tagged("v:a", Some("alice"), day + 30, false, Some("spring")),
+            tagged("v:c", Some("alice"), day + 40, true, Some("spring")),
+            tagged("v:d", Some("alice"), day + 50, false, None),
+            tagged("v:e", None, day + 60, false, Some("spring")),
+            tagged("v:a", Some("alice"), day + 86_400, false, Some("zalo")),
+        ];
+        let refs: Vec<&NewClick> = cs.iter().collect();
+        let uniques = [true, true, false, false, true, true, true];
+        let rows: Vec<(i64, &str, &str, i64, i64)> = campaign_daily(&refs, &uniques)
+            .into_iter()
+            .map(|d| (d.day, d.affiliate, d.campaign, d.clicks, d.unique))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (20_000, "alice", "spring", 3, 2),
+                (20_001, "alice", "zalo", 1, 1)
+            ]
+        );
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct NewClick {
     pub landing: Option<String>,
     /// Campaign parameters (JSON).
     pub campaign: Option<String>,
+    /// The campaign's name (`campaigns::name_of`).
+    pub campaign_name: Option<String>,
     /// Network click ids (JSON).
     pub click_ids: Option<String>,
     /// User agent.

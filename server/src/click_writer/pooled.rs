@@ -25,8 +25,8 @@ pub async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 /// Columns of one click row, in insert order.
 const COLUMNS: &str =
     "id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, via, url, referrer, \
-     landing, campaign, click_ids, user_agent";
-const PER_ROW: usize = 15;
+     landing, campaign, click_ids, user_agent, campaign_name";
+const PER_ROW: usize = 16;
 
 // A batch is written in chunks of `db::STATEMENT_CHUNKS` rows.
 const _: () = assert!(crate::db::STATEMENT_CHUNKS[0] <= MAX_BATCH);
@@ -83,7 +83,8 @@ async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppErro
                 .bind(c.landing.as_deref())
                 .bind(c.campaign.as_deref())
                 .bind(c.click_ids.as_deref())
-                .bind(c.user_agent.as_str());
+                .bind(c.user_agent.as_str())
+                .bind(c.campaign_name.as_deref());
         }
         q.execute(&mut *tx).await?;
         uniques.extend(chunk_uniques);
@@ -100,6 +101,20 @@ async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppErro
         .bind(d.clicks)
         .bind(d.unique)
         .bind(d.bots)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for d in batch::campaign_daily(clicks, &uniques) {
+        sqlx::query(
+            "INSERT INTO campaign_daily (day, affiliate_id, campaign, clicks, unique_clicks) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (day, affiliate_id, campaign) DO UPDATE SET clicks = campaign_daily.clicks + excluded.clicks, \
+             unique_clicks = campaign_daily.unique_clicks + excluded.unique_clicks",
+        )
+        .bind(d.day)
+        .bind(d.affiliate)
+        .bind(d.campaign)
+        .bind(d.clicks)
+        .bind(d.unique)
         .execute(&mut *tx)
         .await?;
     }

@@ -85,8 +85,8 @@ fn write_batch(conn: &mut Connection, clicks: &[&NewClick]) -> rusqlite::Result<
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, \
-             consent, via, url, referrer, landing, campaign, click_ids, user_agent) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             consent, via, url, referrer, landing, campaign, click_ids, user_agent, campaign_name) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         for (c, unique) in clicks.iter().zip(&uniques) {
             insert.execute(params![
@@ -105,6 +105,7 @@ fn write_batch(conn: &mut Connection, clicks: &[&NewClick]) -> rusqlite::Result<
                 c.campaign,
                 c.click_ids,
                 c.user_agent,
+                c.campaign_name,
             ])?;
         }
         let mut daily = tx.prepare_cached(
@@ -115,6 +116,14 @@ fn write_batch(conn: &mut Connection, clicks: &[&NewClick]) -> rusqlite::Result<
         )?;
         for d in batch::daily(clicks, &uniques) {
             daily.execute(params![d.day, d.affiliate, d.clicks, d.unique, d.bots])?;
+        }
+        let mut by_campaign = tx.prepare_cached(
+            "INSERT INTO campaign_daily (day, affiliate_id, campaign, clicks, unique_clicks) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (day, affiliate_id, campaign) DO UPDATE SET \
+             clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks",
+        )?;
+        for d in batch::campaign_daily(clicks, &uniques) {
+            by_campaign.execute(params![d.day, d.affiliate, d.campaign, d.clicks, d.unique])?;
         }
         let mut seen = tx.prepare_cached(
             "INSERT INTO visitor_last (visitor_key, day) VALUES (?1, ?2) ON CONFLICT (visitor_key) \

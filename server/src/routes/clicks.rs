@@ -217,6 +217,7 @@ pub async fn clicks_create(
             referrer: body.referrer.clone(),
             landing: body.landing.clone(),
             campaign,
+            campaign_name: crate::campaigns::name_of(&body.campaign).map(str::to_owned),
             click_ids,
             user_agent: c.user_agent.clone(),
             unique_since: at - UNIQUE_WINDOW,

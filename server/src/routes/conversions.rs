@@ -242,7 +242,14 @@ pub(super) fn email_hash(
     }
 }
 
-fn check_touch(t: &TouchInput) -> Result<(AffiliateId, i64), AppError> {
+/// A checked browser touch.
+struct Touch {
+    affiliate: AffiliateId,
+    at: i64,
+    campaign: Option<String>,
+}
+
+fn check_touch(t: &TouchInput) -> Result<Touch, AppError> {
     let a = AffiliateId::parse(&t.affiliate).ok_or_else(|| {
         bad(
             "invalid_touch",
@@ -273,7 +280,11 @@ fn check_touch(t: &TouchInput) -> Result<(AffiliateId, i64), AppError> {
             "touch.visitor must be 16 to 32 letters and digits",
         ));
     }
-    Ok((a, at))
+    Ok(Touch {
+        affiliate: a,
+        at,
+        campaign: t.campaign.clone().filter(|c| !c.is_empty()),
+    })
 }
 
 fn check_click_id(c: &Option<String>) -> Result<(), AppError> {
@@ -304,6 +315,8 @@ struct Credit {
     click_id: Option<String>,
     /// When the deciding click or browser touch happened (none for a coupon or a renewal).
     touched_at: Option<i64>,
+    /// The campaign of what credited the conversion (`campaigns`).
+    campaign: Option<String>,
     email_hash: Option<String>,
     overrides: Option<String>,
 }
@@ -323,17 +336,39 @@ async fn approved_affiliate(
         .transpose()?)
 }
 
-/// The affiliate and time of a click that may credit a conversion at `until`: not a bot, inside
-/// the window, and not after the conversion (five minutes of clock skew aside, as for a browser
-/// touch): a click cannot have brought an order placed before it.
+/// Who may be credited, found by one of the ways in [`attribute`], before the affiliate's
+/// status is checked.
+struct Found {
+    affiliate: String,
+    by: &'static str,
+    click_id: Option<String>,
+    touched_at: Option<i64>,
+    campaign: Option<String>,
+}
+
+impl Found {
+    fn new(affiliate: String, by: &'static str) -> Self {
+        Found {
+            affiliate,
+            by,
+            click_id: None,
+            touched_at: None,
+            campaign: None,
+        }
+    }
+}
+
+/// The affiliate, time and campaign of a click that may credit a conversion at `until`: not a
+/// bot, inside the window, and not after the conversion (five minutes of clock skew aside, as
+/// for a browser touch): a click cannot have brought an order placed before it.
 async fn click_affiliate(
     tx: &mut Tx,
     click_id: &str,
     window_start: i64,
     until: i64,
-) -> Result<Option<(String, i64)>, AppError> {
+) -> Result<Option<(String, i64, Option<String>)>, AppError> {
     let row = sqlx::query(
-        "SELECT affiliate_id, at FROM clicks WHERE id = $1 AND is_bot = 0 AND at >= $2 AND at <= $3 \
+        "SELECT affiliate_id, at, campaign_name FROM clicks WHERE id = $1 AND is_bot = 0 AND at >= $2 AND at <= $3 \
          AND affiliate_id IS NOT NULL",
     )
     .bind(click_id)
@@ -342,22 +377,29 @@ async fn click_affiliate(
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row
-        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .transpose()?)
 }
 
+/// The first attributed sale of a subscription, which its renewals credit.
+struct FirstSale {
+    affiliate: String,
+    at: i64,
+    campaign: Option<String>,
+}
+
 struct Sources<'a> {
-    renewal_of: Option<String>,
+    renewal_of: Option<&'a FirstSale>,
     coupon: Option<&'a str>,
     cookie_click: Option<String>,
     click_id: Option<&'a str>,
-    touch: Option<(AffiliateId, i64)>,
+    touch: Option<Touch>,
     /// The customer's email hash and the shop's customer id, for `match_customers`.
     customer: (Option<&'a str>, Option<&'a str>),
 }
 
-/// The affiliate and time of the customer's latest verified conversion in `[since, until]` that
-/// a visit credited (a click or a browser touch, not a coupon, a renewal or an earlier match, so
+/// The affiliate, time and campaign of the customer's latest verified conversion in
+/// `[since, until]` (a purchase before a lead of the same second) that a visit credited (a click or a browser touch, not a coupon, a renewal or an earlier match, so
 /// a match never outlives the window of the visit behind it). Only what the shop itself reported
 /// (verified) counts: leads a page reports with an email it was given could otherwise claim
 /// customers who later buy on their own.
@@ -366,15 +408,16 @@ async fn customer_affiliate(
     (email_hash, customer_id): (Option<&str>, Option<&str>),
     since: i64,
     until: i64,
-) -> Result<Option<(String, i64)>, AppError> {
+) -> Result<Option<(String, i64, Option<String>)>, AppError> {
     if email_hash.is_none() && customer_id.is_none() {
         return Ok(None);
     }
     let visit = "verified = 1 AND affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') \
                  AND at >= $3 AND at <= $4 AND (email_hash = $1 OR customer_id = $2)";
     let sql = format!(
-        "SELECT affiliate_id, at FROM (SELECT affiliate_id, at FROM orders WHERE {visit} \
-         UNION ALL SELECT affiliate_id, at FROM leads WHERE {visit}) t ORDER BY at DESC LIMIT 1"
+        "SELECT t.affiliate_id, t.at, r.campaign FROM (SELECT id, affiliate_id, at, 1 AS purchase FROM orders WHERE {visit} \
+         UNION ALL SELECT id, affiliate_id, at, 0 AS purchase FROM leads WHERE {visit}) t \
+         LEFT JOIN referrals r ON r.source_id = t.id ORDER BY t.at DESC, t.purchase DESC, t.id DESC LIMIT 1"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(email_hash)
@@ -384,7 +427,7 @@ async fn customer_affiliate(
         .fetch_optional(&mut **tx)
         .await?;
     Ok(row
-        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .transpose()?)
 }
 
@@ -395,9 +438,12 @@ async fn attribute(
     s: Sources<'_>,
 ) -> Result<Option<Credit>, AppError> {
     let window_start = at - program.window_days * DAY;
-    let mut found: Option<(String, &'static str, Option<String>, Option<i64>)> = None;
-    if let Some(a) = s.renewal_of {
-        found = Some((a, "renewal", None, None));
+    let mut found: Option<Found> = None;
+    if let Some(first) = s.renewal_of {
+        found = Some(Found {
+            campaign: first.campaign.clone(),
+            ..Found::new(first.affiliate.clone(), "renewal")
+        });
     }
     if found.is_none() {
         if let Some(code) = s.coupon {
@@ -406,7 +452,7 @@ async fn attribute(
                 .fetch_optional(&mut **tx)
                 .await?;
             if let Some(r) = row {
-                found = Some((r.try_get(0)?, "coupon", None, None));
+                found = Some(Found::new(r.try_get(0)?, "coupon"));
             }
         }
     }
@@ -429,39 +475,53 @@ async fn attribute(
         let mut clicks = Vec::new();
         for (click, by) in order {
             if let Some(c) = click {
-                if let Some((a, t)) = click_affiliate(tx, c, window_start, at).await? {
-                    clicks.push((a, by, c.to_owned(), t));
+                if let Some((a, t, campaign)) = click_affiliate(tx, c, window_start, at).await? {
+                    clicks.push(Found {
+                        click_id: Some(c.to_owned()),
+                        touched_at: Some(t),
+                        campaign,
+                        ..Found::new(a, by)
+                    });
                 }
             }
         }
-        let pick = if first_click {
-            clicks.into_iter().min_by_key(|c| c.3)
+        found = if first_click {
+            clicks.into_iter().min_by_key(|c| c.touched_at)
         } else {
             clicks.into_iter().next()
         };
-        found = pick.map(|(a, by, c, t)| (a, by, Some(c), Some(t)));
     }
     if found.is_none() {
-        if let Some((a, t)) = s.touch {
-            if t >= window_start && t <= at + 300 {
-                found = Some((a.as_str().to_owned(), "touch", None, Some(t)));
+        if let Some(t) = s.touch {
+            if t.at >= window_start && t.at <= at + 300 {
+                found = Some(Found {
+                    touched_at: Some(t.at),
+                    campaign: t.campaign,
+                    ..Found::new(t.affiliate.as_str().to_owned(), "touch")
+                });
             }
         }
     }
     if found.is_none() && program.match_customers {
-        if let Some((a, t)) = customer_affiliate(tx, s.customer, window_start, at).await? {
-            found = Some((a, "customer", None, Some(t)));
+        if let Some((a, t, campaign)) = customer_affiliate(tx, s.customer, window_start, at).await?
+        {
+            found = Some(Found {
+                touched_at: Some(t),
+                campaign,
+                ..Found::new(a, "customer")
+            });
         }
     }
-    let Some((affiliate, by, click_id, touched_at)) = found else {
+    let Some(f) = found else {
         return Ok(None);
     };
-    match approved_affiliate(tx, &affiliate).await? {
+    match approved_affiliate(tx, &f.affiliate).await? {
         Some((email_hash, overrides)) => Ok(Some(Credit {
-            affiliate,
-            by,
-            click_id,
-            touched_at,
+            affiliate: f.affiliate,
+            by: f.by,
+            click_id: f.click_id,
+            touched_at: f.touched_at,
+            campaign: f.campaign,
             email_hash,
             overrides,
         })),
@@ -614,7 +674,8 @@ async fn create_referral(
     let status = if auto { "approved" } else { "pending" };
     sqlx::query(
         "INSERT INTO referrals (id, kind, source_id, affiliate_id, at, amount, currency, commission, status, verified, \
-         attributed_by, flags, hold_until, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         attributed_by, flags, hold_until, decided_at, campaign) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&id)
     .bind(r.kind)
@@ -630,6 +691,7 @@ async fn create_referral(
     .bind(serde_json::to_string(&r.flags)?)
     .bind(hold_until)
     .bind(auto.then(now))
+    .bind(r.credit.campaign.as_deref())
     .execute(&mut **tx)
     .await?;
     crate::rollups::referral_add(tx, &id).await?;
@@ -821,18 +883,22 @@ pub async fn sales_create(
     let mut tx = state.db.begin_write().await?;
     ledger::lock(&state.db, &mut tx, &format!("sale:{}", body.order_id)).await?;
 
-    // A renewal credits the subscription's first sale's affiliate.
-    let mut renewal: Option<(String, u32)> = None;
+    // A renewal credits the subscription's first sale's affiliate, and its campaign.
+    let mut renewal: Option<FirstSale> = None;
     if let Some(sub) = &body.subscription_id {
         let first = sqlx::query(
-            "SELECT affiliate_id, at FROM orders WHERE subscription_id = $1 AND affiliate_id IS NOT NULL ORDER BY at LIMIT 1",
+            "SELECT o.affiliate_id, o.at, r.campaign FROM orders o LEFT JOIN referrals r ON r.source_id = o.id \
+             WHERE o.subscription_id = $1 AND o.affiliate_id IS NOT NULL ORDER BY o.at LIMIT 1",
         )
         .bind(sub)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(r) = first {
-            let first_at: i64 = r.try_get(1)?;
-            renewal = Some((r.try_get(0)?, commissions::months_between(first_at, at)));
+            renewal = Some(FirstSale {
+                affiliate: r.try_get(0)?,
+                at: r.try_get(1)?,
+                campaign: r.try_get(2)?,
+            });
         }
     }
     let credit = attribute(
@@ -840,7 +906,7 @@ pub async fn sales_create(
         &program,
         at,
         Sources {
-            renewal_of: renewal.as_ref().map(|(a, _)| a.clone()),
+            renewal_of: renewal.as_ref(),
             coupon: body.coupon.as_deref(),
             cookie_click: cookie,
             click_id: body.click_id.as_deref(),
@@ -901,7 +967,9 @@ pub async fn sales_create(
                 tax,
                 items: &items,
                 renewal: if is_renewal {
-                    renewal.as_ref().map(|(_, m)| *m)
+                    renewal
+                        .as_ref()
+                        .map(|first| commissions::months_between(first.at, at))
                 } else {
                     None
                 },

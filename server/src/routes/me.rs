@@ -173,6 +173,8 @@ pub struct MyReferral {
     pub commission: i64,
     /// Status.
     pub status: String,
+    /// The campaign of the link (or touch) that brought it; none for a coupon.
+    pub campaign: Option<String>,
 }
 
 /// The affiliate's report.
@@ -204,8 +206,8 @@ pub async fn me_report(
         .without_costs();
     let rows = sqlx::query(
         "SELECT r.id, r.kind, r.at, r.amount, r.currency, \
-         CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT), r.status \
-         FROM referrals r WHERE r.affiliate_id = $1 AND r.at >= $2 AND r.at < $3 ORDER BY r.at DESC, r.id DESC LIMIT 500",
+         CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT), r.status, \
+         r.campaign FROM referrals r WHERE r.affiliate_id = $1 AND r.at >= $2 AND r.at < $3 ORDER BY r.at DESC, r.id DESC LIMIT 500",
     )
     .bind(&id)
     .bind(from)
@@ -223,6 +225,7 @@ pub async fn me_report(
                 currency: r.try_get(4)?,
                 commission: r.try_get(5)?,
                 status: r.try_get(6)?,
+                campaign: r.try_get(7)?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;

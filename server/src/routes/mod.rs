@@ -4,6 +4,7 @@ pub mod activity;
 pub mod affiliates;
 pub mod applications;
 pub mod bonuses;
+pub mod campaigns;
 pub mod certificates;
 pub mod clicks;
 pub mod conversions;
@@ -61,6 +62,10 @@ pub fn browser_routes() -> Router<AppState> {
         .route(
             "/v1/me/bonuses",
             get(bonuses::me_bonuses).options(preflight),
+        )
+        .route(
+            "/v1/me/campaigns",
+            get(campaigns::me_campaigns).options(preflight),
         )
         .route(
             "/v1/me/recruits",
@@ -170,6 +175,7 @@ pub fn merchant_routes() -> Router<AppState> {
             "/v1/reports/creatives",
             get(creative_report::reports_creatives),
         )
+        .route("/v1/reports/campaigns", get(campaigns::reports_campaigns))
         .route(
             "/v1/session",
             post(session::session_create)

@@ -48,6 +48,10 @@ pub struct ReferralView {
     pub verified: bool,
     /// How the affiliate was found: `renewal`, `coupon`, `cookie`, `click_id`, `touch`.
     pub attributed_by: String,
+    /// The campaign of what credited it: the click's `utm_campaign` (else `campaign`), the
+    /// browser touch's, for a renewal or a returning customer that of the conversion it
+    /// follows; none for a coupon.
+    pub campaign: Option<String>,
     /// Fraud signals (`self_referral`, `bot_user_agent`, `click_velocity`, `conversion_rate`).
     pub flags: Vec<String>,
     /// When the hold period ends.
@@ -58,7 +62,7 @@ pub struct ReferralView {
 
 const SELECT: &str = "SELECT r.id, r.kind, r.affiliate_id, o.order_id, l.event, r.at, r.amount, r.currency, r.commission, \
     CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT), \
-    r.status, r.verified, r.attributed_by, r.flags, r.hold_until, r.payout_id \
+    r.status, r.verified, r.attributed_by, r.flags, r.hold_until, r.payout_id, r.campaign \
     FROM referrals r LEFT JOIN orders o ON o.id = r.source_id LEFT JOIN leads l ON l.id = r.source_id";
 
 fn from_row(r: &AnyRow) -> Result<ReferralView, AppError> {
@@ -80,6 +84,7 @@ fn from_row(r: &AnyRow) -> Result<ReferralView, AppError> {
         flags: serde_json::from_str(&flags)?,
         hold_until: times::format(r.try_get(14)?),
         payout_id: r.try_get(15)?,
+        campaign: r.try_get(16)?,
     })
 }
 

@@ -164,7 +164,7 @@ pub struct Money {
 }
 
 /// Gross and net counts.
-#[derive(Serialize, Deserialize, ToSchema, Default, Clone, Copy, Debug)]
+#[derive(Serialize, Deserialize, ToSchema, Default, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counts {
     /// Every referral.
     pub gross: i64,
@@ -251,7 +251,8 @@ fn percent(r: Option<f64>) -> Option<f64> {
     r.map(|r| (r * 1e4).round() / 100.0)
 }
 
-fn div_round(a: i64, b: i64) -> i64 {
+/// `a / b` rounded half away from zero; 0 when `b` is 0.
+pub fn div_round(a: i64, b: i64) -> i64 {
     if b == 0 {
         return 0;
     }
