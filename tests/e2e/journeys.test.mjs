@@ -2,7 +2,8 @@
 // on www.shop.test, browse, check out on checkout.shop.test, find the referral with the right
 // affiliate and commission in the dashboard, approve it, see it as earnings in the affiliate's
 // portal, refund it and see the reversal in both. Plus consent, the server-set click cookie
-// outliving the script's cookie, and last-click / first-click programs.
+// outliving the script's cookie, last-click / first-click programs, and a campaign link whose
+// click and sale the affiliate and the merchant see under its name.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -351,4 +352,66 @@ test('a second affiliate later: a first-click program (set in the dashboard) cre
     delete p.webhook_secret;
     await api(stack, 'PUT', '/v1/program', { ...p, model: 'last' });
   }
+});
+
+test('a campaign link: the affiliate names it in the portal, and its click and sale count for that campaign', async () => {
+  const id = uniqueId('camp');
+  const token = await createAffiliate(id);
+  const p = await portal(token);
+  // The portal builds the link with the name as typed, spaces made dashes.
+  await p.fill('#campaign-name', ' zalo group ');
+  await p.waitForSelector('#campaign-link code.link');
+  const link = await p.textContent('#campaign-link code.link');
+  assert.equal(link, `${stack.shopUrl()}/store/?ref=${id}&utm_campaign=zalo-group`);
+  assert.match(await p.textContent('#campaigns'), /No clicks or sales in this period yet/);
+
+  // A shopper follows it from the Zalo chat and buys.
+  const page = await newPage(await newContext(browser));
+  const u = new URL(link);
+  await visit(page, u.pathname + u.search);
+  await acceptConsent(page);
+  const order = await buy(page);
+  assert.equal(order.affiliate, id, order.text);
+  const { referrals } = await api(stack, 'GET', `/v1/referrals?affiliate=${id}`);
+  assert.deepEqual(referrals.map((r) => r.campaign), ['zalo-group']);
+
+  // The affiliate sees the campaign's click and sale, and the referral names it.
+  await p.reload();
+  const row = await p.waitForSelector('#my-campaigns tr[data-campaign="zalo-group"]');
+  assert.equal(await row.getAttribute('data-clicks'), '1');
+  assert.equal(await row.getAttribute('data-sales'), '1');
+  assert.match(await row.textContent(), /zalo-group.*100\.00%/);
+  assert.match(await p.textContent('#my-referrals'), /Sale · zalo-group/);
+
+  // So does the merchant, in the affiliate's panel.
+  await merchant.goto(`${stack.base}/dashboard/?lang=en#/affiliates?id=${encodeURIComponent(id)}`);
+  await merchant.reload();
+  const dash = await merchant.waitForSelector('#affiliate-campaigns tr[data-campaign="zalo-group"][data-sales="1"]');
+  assert.match(await dash.textContent(), new RegExp(`zalo-group.*₫${(PRODUCT.price).toLocaleString('en')}.*₫${COMMISSION.toLocaleString('en')}`));
+});
+
+test('the demo affiliate’s campaigns in the portal, on a phone', async () => {
+  const { token } = await api(stack, 'POST', '/v1/affiliates/alice/token');
+  const ctx = await newContext(browser, { viewport: { width: 390, height: 844 } });
+  const p = await newPage(ctx);
+  await p.goto(`${stack.base}/portal/?lang=vi#token=${token}&shop=${encodeURIComponent(`${stack.shopUrl()}/store/`)}`);
+  await p.waitForSelector('#my-campaigns');
+  const names = await p.$$eval('#my-campaigns tbody tr', (trs) => trs.map((tr) => tr.dataset.campaign));
+  // alice tags her links tiktok-bio and facebook-group, and shares some without a name.
+  assert.deepEqual([...names].sort(), ['', 'facebook-group', 'tiktok-bio']);
+  assert.match(await p.textContent('#campaigns'), /Không có chiến dịch/);
+  await p.fill('#campaign-name', 'tiktok-bio');
+  await p.waitForSelector('#campaign-link code.link');
+  // In page coordinates: typing the name scrolled the page.
+  const box = await p.evaluate(() => {
+    const r = document.querySelector('#campaigns').getBoundingClientRect();
+    return { y: r.top + window.scrollY, height: r.height };
+  });
+  // The merchant's overview lists the program's top named campaigns, alice's among them.
+  await merchant.goto(`${stack.base}/dashboard/?lang=en#/`);
+  await merchant.reload();
+  await merchant.waitForSelector('#top-campaigns tr[data-affiliate="alice"][data-campaign="tiktok-bio"]');
+  const listed = await merchant.$$eval('#top-campaigns tbody tr', (trs) => trs.map((tr) => tr.dataset.campaign));
+  assert.ok(listed.length >= 4 && listed.length <= 10 && !listed.includes(''), String(listed));
+  await screenshot(p, 'portal-campaigns', { clip: { x: 0, y: Math.floor(box.y) - 60, width: 390, height: Math.ceil(box.height) + 60 } });
 });

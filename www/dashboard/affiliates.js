@@ -13,6 +13,7 @@ import { oneLine } from '../shared/certificate.js';
 import { affiliateHistory } from './activity.js';
 import { affiliateBonuses } from './bonuses.js';
 import { affiliateRecruiting } from './recruiters.js';
+import { affiliateCampaigns } from './campaigns.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -398,9 +399,9 @@ export async function affiliates(main, { api, program, render }) {
         h('a', { id: 'affiliate-certificates', href: `#/certificates?${new URLSearchParams({ from: `${year}-01-01`, to: `${year}-12-31`, affiliate: a.id })}` }, t('dash.certificates_of_year', { id: a.id, year })),
       ),
     );
-    // Their bonuses, their recruits' shares, then who changed what about them; the panel works
-    // without any of them.
-    for (const part of [() => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
+    // Their campaigns, their bonuses, their recruits' shares, then who changed what about them;
+    // the panel works without any of them.
+    for (const part of [() => affiliateCampaigns(api, a), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
       try {
         top.append(await part());
       } catch (err) {

@@ -1,11 +1,12 @@
 // Overview: the KPIs of a period (DESIGN.md's table) for one currency, the daily series, top
-// affiliates and performance by affiliate category.
+// affiliates, performance by affiliate category and the top campaigns.
 
 import { t, num, pct, money, day } from '../shared/i18n.js';
 import { h, fill, empty, field } from '../shared/ui.js';
 import { chart, clearCharts, colour } from './charts.js';
 import { routeQuery, setRouteQuery, period } from './route.js';
 import { toReviewCard } from './to-review.js';
+import { campaignsTable } from './campaigns.js';
 
 const ZERO = {
   revenue_gross: 0, revenue_net: 0, aov: 0, commissions_gross: 0, commissions: 0, lead_commissions: 0, bonuses: 0, recruiter_commissions: 0, fees: 0, channel_cost: 0,
@@ -62,11 +63,12 @@ export async function overview(main, { api, program, render }) {
   const p = period(q);
   const sort = ['revenue', 'commission', 'clicks', 'conversion_rate'].includes(q.get('sort')) ? q.get('sort') : 'revenue';
   const range = { from: p.from, to: p.to };
-  const [summary, series, byAff, byCat] = await Promise.all([
+  const [summary, series, byAff, byCat, byCampaign] = await Promise.all([
     api.summary(range),
     api.timeseries(range),
     api.byAffiliate({ ...range, sort, limit: 10 }),
     api.byCategory(range),
+    api.campaigns({ ...range, limit: 100 }),
   ]);
   const currencies = [...new Set([program.currency, ...summary.kpis.money.map((m) => m.currency), ...summary.store.map((s) => s.currency)])];
   const cur = currencies.includes(q.get('currency')) ? q.get('currency') : program.currency;
@@ -245,6 +247,12 @@ export async function overview(main, { api, program, render }) {
       )
     : empty(t('dash.no_data'), t('dash.no_data_next'));
 
+  // Named campaigns only: every affiliate has links without one.
+  const named = byCampaign.rows.filter((r) => r.campaign !== null).slice(0, 10);
+  const campaignsBox = named.length
+    ? h('div', { class: 'card', id: 'top-campaigns-card' }, campaignsTable(named, 'top-campaigns', { byAffiliate: true, currency: cur }), h('p', { class: 'hint' }, t('dash.top_campaigns_hint')))
+    : empty(t('dash.no_campaigns_period'), t('dash.campaigns_hint'));
+
   fill(
     main,
     h('h1', {}, t('dash.nav_overview')),
@@ -262,5 +270,7 @@ export async function overview(main, { api, program, render }) {
     affBox,
     h('h2', {}, t('dash.by_category')),
     catBox,
+    h('h2', {}, t('dash.top_campaigns')),
+    campaignsBox,
   );
 }

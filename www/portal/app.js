@@ -6,8 +6,8 @@
 // bonuses, EPC for a period, the payout history (each transfer sent, or on its way; any tax withheld from it) and
 // where payouts go (PayPal, VietQR, PromptPay: the affiliate may change it), their postal address,
 // and the tax certificates of a year to print. Talks only to GET and PATCH /v1/me, GET
-// /v1/me/report, /v1/me/payouts, /v1/me/creatives, /v1/me/bonuses, /v1/me/recruits (their
-// team: team.js) and /v1/me/withholding/certificates; before sign-in, to the sign-in routes and, for programs that
+// /v1/me/report, /v1/me/payouts, /v1/me/creatives, /v1/me/bonuses, /v1/me/campaigns (their
+// campaigns: campaigns.js), /v1/me/recruits (their team: team.js) and /v1/me/withholding/certificates; before sign-in, to the sign-in routes and, for programs that
 // take applications, to the application form's (apply.js).
 
 import { affiliate, portalSignIn, portalJoin, ApiError } from '../shared/api.js';
@@ -20,6 +20,7 @@ import { qrSvg } from '../vendor/qrcode.js';
 import { deepLinkBox, creativesBox } from './promote.js';
 import { applyInvite, applyForm } from './apply.js';
 import { teamBox } from './team.js';
+import { campaignsBox } from './campaigns.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -244,15 +245,17 @@ async function render() {
   let gifts;
   let promoted;
   let team;
+  let campaigns;
   try {
     const api = affiliate(sessionStorage.getItem(TOKEN));
-    [report, history, promo, gifts, promoted, team] = await Promise.all([
+    [report, history, promo, gifts, promoted, team, campaigns] = await Promise.all([
       api.report({ from: iso(from), to: iso(to) }),
       api.payouts({ limit: 100 }),
       api.creatives({ limit: 100 }),
       api.bonuses({ limit: 100 }),
       api.creativeReport(),
       api.recruits(),
+      api.campaigns({ from: iso(from), to: iso(to) }),
     ]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
@@ -334,7 +337,7 @@ async function render() {
                 'tr',
                 { dataset: { id: r.id, status: r.status, commission: r.commission } },
                 h('td', { 'data-label': t('dash.when') }, dateTime(r.at)),
-                h('td', { 'data-label': t('dash.kind') }, r.kind === 'lead' ? t('dash.lead') : t('dash.sale')),
+                h('td', { 'data-label': t('dash.kind') }, r.kind === 'lead' ? t('dash.lead') : t('dash.sale'), r.campaign ? h('small', { class: 'hint campaign' }, ` · ${r.campaign}`) : null),
                 h('td', { class: 'num', 'data-label': t('dash.amount') }, r.kind === 'sale' ? money(r.amount, r.currency) : '—'),
                 h('td', { class: 'num', 'data-label': t('portal.commission') }, money(r.commission, r.currency)),
                 h('td', { 'data-label': t('dash.status') }, badge(t(`status.${r.status}`), r.status)),
@@ -419,6 +422,8 @@ async function render() {
     ),
     h('h2', {}, t('portal.deep_title')),
     deepLinkBox(linking),
+    h('h2', {}, t('portal.campaigns')),
+    campaignsBox(campaigns, linking),
     h('h2', {}, t('portal.creatives')),
     creativesBox(promo.creatives, linking, promoted),
     h('h2', {}, t('portal.coupons')),

@@ -89,6 +89,8 @@ export function merchant(csrf) {
     byCategory: (q) => get('/v1/reports/categories', q),
     // `{from, to}`: clicks, conversions and revenue per creative (default the last 30 days).
     creativeReport: (q) => get('/v1/reports/creatives', q),
+    // `{from, to, affiliate, limit}`: clicks, conversions and money per affiliate and campaign.
+    campaigns: (q) => get('/v1/reports/campaigns', q),
     referrals: (q) => get('/v1/referrals', q),
     referralsCsv: (q) => call('GET', '/v1/referrals.csv', { auth, query: q, text: true }),
     approve: (id) => send('POST', `/v1/referrals/${enc(id)}/approve`),
@@ -153,6 +155,8 @@ export function affiliate(token) {
     recruits: () => call('GET', '/v1/me/recruits', { auth }),
     // `{from, to}`: their clicks and conversions per active creative (default the last 30 days).
     creativeReport: (q) => call('GET', '/v1/me/reports/creatives', { auth, query: q }),
+    // `{from, to}`: their clicks, conversions and earnings per campaign (`utm_campaign`).
+    campaigns: (q) => call('GET', '/v1/me/campaigns', { auth, query: q }),
   };
 }
 
