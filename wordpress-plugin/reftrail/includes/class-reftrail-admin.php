@@ -266,8 +266,7 @@ final class Reftrail_Admin {
 		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT affiliate_id, at, url, landing, referrer, campaign, is_bot FROM {$t} ORDER BY at DESC, id DESC LIMIT %d", 20 ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		echo '<h2>' . esc_html__( 'Recent clicks', 'reftrail' ) . '</h2><table class="widefat striped"><thead><tr><th>' . esc_html__( 'When', 'reftrail' ) . '</th><th>' . esc_html__( 'Affiliate', 'reftrail' ) . '</th><th>' . esc_html__( 'Landing page', 'reftrail' ) . '</th><th>' . esc_html__( 'Campaign', 'reftrail' ) . '</th><th>' . esc_html__( 'Referrer', 'reftrail' ) . '</th></tr></thead><tbody>';
 		foreach ( $rows as $r ) {
-			$campaign = json_decode( (string) $r['campaign'], true );
-			$campaign = is_array( $campaign ) ? ( $campaign['utm_campaign'] ?? ( $campaign['campaign'] ?? '' ) ) : '';
+			$campaign = Reftrail_Tracking::campaign_name( $r['campaign'] );
 			echo '<tr><td>' . esc_html( Reftrail_Db::rfc3339( $r['at'] ) ) . '</td><td>' . esc_html( (string) $r['affiliate_id'] ) . ( $r['is_bot'] ? ' (' . esc_html__( 'bot', 'reftrail' ) . ')' : '' ) . '</td><td>' . esc_html( (string) ( $r['landing'] ?? $r['url'] ) ) . '</td><td>' . esc_html( (string) $campaign ) . '</td><td>' . esc_html( $r['referrer'] ) . '</td></tr>';
 		}
 		echo '</tbody></table>';

@@ -128,6 +128,7 @@ final class Reftrail_Ledger {
 			'status'         => $row['status'],
 			'verified'       => (bool) (int) $row['verified'],
 			'attributed_by'  => $row['attributed_by'],
+			'campaign'       => null === $row['campaign'] ? null : (string) $row['campaign'],
 			'flags'          => json_decode( $row['flags'], true ) ?: array(),
 			'hold_until'     => Reftrail_Db::rfc3339( $row['hold_until'] ),
 			'payout_id'      => $row['payout_id'],
@@ -322,7 +323,8 @@ final class Reftrail_Ledger {
 	 * share of it (Reftrail_Recruiters) in the caller's transaction.
 	 *
 	 * @param array $r `kind`, `source_id`, `affiliate`, `at`, `amount`, `currency`, `commission`,
-	 *                 `verified`, `attributed_by`, `flags`, `eligible`.
+	 *                 `verified`, `attributed_by`, `campaign` (of what credited it; null for none),
+	 *                 `flags`, `eligible`.
 	 * @return array The referral view.
 	 */
 	public static function create( array $r ) {
@@ -350,8 +352,9 @@ final class Reftrail_Ledger {
 				'hold_until'    => max( $r['at'], $now ) + (int) $program['hold_days'] * Reftrail_Db::DAY,
 				'eligible'      => $eligible ? 1 : 0,
 				'decided_at'    => $auto ? $now : null,
+				'campaign'      => $r['campaign'] ?? null,
 			),
-			array( '%s', '%s', '%s', '%s', '%d', '%d', '%s', '%d', '%s', '%d', '%s', '%s', '%d', '%d', '%d' )
+			array( '%s', '%s', '%s', '%s', '%d', '%d', '%s', '%d', '%s', '%d', '%s', '%s', '%d', '%d', '%d', '%s' )
 		);
 		self::append( $r['affiliate'], $id, null, 'pending', 'commission', $r['commission'], $r['currency'] );
 		if ( $auto ) {

@@ -234,6 +234,22 @@ final class Reftrail_OpenAPI {
 					array( 'query' => $period ),
 				),
 			),
+			'/v1/reports/campaigns'       => array(
+				'get' => array(
+					'Which of the affiliates\' links sell: a row per affiliate and campaign with a click or a referral in the period, {"from", "to" (the period in whole UTC days), "rows": [{"affiliate", "campaign" (the click\'s utm_campaign, else its campaign, as given; a referral\'s is that of what credited it: the click, the touch, the referral a renewal or a returning customer follows; null: links without one, and coupons), "clicks" and "unique_clicks" (non-bot clicks of the period on the affiliate\'s links with that campaign), "sales" and "leads" ({"gross", "net"}: the referrals created in the period; net leaves out reversed and rejected ones), "conversion_rate_clicks" (net sales / clicks, or null), "money": [{"currency", "revenue_gross" (sale amounts), "revenue_net" (less refunds, rejected sales left out), "commissions" (the referrals\' net commission), "epc_per_100" (commissions x 100 / clicks)}] (the currencies of its referrals)}]}, sorted by clicks, then net sales (descending), then affiliate, then campaign (none first); 400 invalid_range, invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array_merge(
+							$period,
+							array(
+								'affiliate' => array( 'string', "Only this affiliate's rows (an affiliate id; an unknown one has none)" ),
+								'limit'     => array( 'integer', 'At most this many rows, 1 to 1000 (default 100)' ),
+							)
+						),
+					),
+				),
+			),
 			'/v1/reports/withholding.csv' => array(
 				'get' => array(
 					"What was paid to each affiliate in each currency by the payouts of a period, and the tax withheld from it, as CSV (affiliate_id, name, tax_id, payee_type, currency, gross, withheld, paid, payouts): one row per affiliate and currency, amounts as decimals in the currency's units, the tax id as the latest payout of the period recorded it, the payee type (person, company or empty) as the affiliate's is now",
@@ -257,7 +273,7 @@ final class Reftrail_OpenAPI {
 				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
 				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it), payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal) and address (their postal address, one line of 1 to 600 bytes, invalid_address; null removes it); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
-			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals; their money entries show their bonuses and recruiter_commissions (the shares of their recruits' commissions), and fees and channel_cost null: roas = revenue_net / (commissions + bonuses)", $me, 200 ) ),
+			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals (each with the campaign of what credited it, or null); their money entries show their bonuses and recruiter_commissions (the shares of their recruits' commissions), and fees and channel_cost null: roas = revenue_net / (commissions + bonuses)", $me, 200 ) ),
 			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), referrals and bonuses (how many of their referrals and bonuses it settled), recruiter_commissions (how many shares of their recruits\' commissions it settled), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
 			'/v1/me/creatives'            => array(
 				'get' => array(
@@ -278,6 +294,19 @@ final class Reftrail_OpenAPI {
 					$me,
 					200,
 					array( 'query' => $period ),
+				),
+			),
+			'/v1/me/campaigns'            => array(
+				'get' => array(
+					'The rows of GET /v1/reports/campaigns of the affiliate calling (an affiliate parameter is ignored); 400 invalid_range, invalid_query',
+					$me,
+					200,
+					array(
+						'query' => array_merge(
+							$period,
+							array( 'limit' => array( 'integer', 'At most this many rows, 1 to 1000 (default 100)' ) )
+						),
+					),
 				),
 			),
 			'/v1/me/bonuses'              => array(

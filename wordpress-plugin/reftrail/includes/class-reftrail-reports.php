@@ -597,6 +597,119 @@ final class Reftrail_Reports {
 	}
 
 	/**
+	 * Which of an affiliate's links sell (`GET /v1/reports/campaigns`, and `GET /v1/me/campaigns`
+	 * for the affiliate's own rows): a row per affiliate and campaign with a click or a referral
+	 * in `[$from, $to)`, widened to whole UTC days as the server's. A click's campaign is its
+	 * `utm_campaign`, else its `campaign` (Reftrail_Tracking::campaign_name()); a referral's the
+	 * one it was created with; null for neither. Per row: the non-bot clicks (by the click's day)
+	 * and unique ones, the leads and sales created in the period (gross, and net of reversed and
+	 * rejected ones), net sales / clicks, and per currency of its referrals the affiliates report's
+	 * money restricted to the campaign: sale amounts (all statuses), their amounts less refunds
+	 * (rejected ones left out), the referrals' net commission in the ledger and EPC per 100 clicks.
+	 * Campaigns are told apart byte for byte (case and accents kept), not by the tables' collation.
+	 * Sorted by clicks, then net sales (both descending), then affiliate and campaign (byte-wise,
+	 * no campaign first); the first `$limit`.
+	 *
+	 * @param int    $from      From (Reftrail_Input::range()).
+	 * @param int    $to        To.
+	 * @param string $affiliate Only this affiliate's rows ('' for all).
+	 * @param int    $limit     At most this many rows.
+	 * @return array `from`, `to`, `rows`.
+	 */
+	public static function campaigns( $from, $to, $affiliate, $limit ) {
+		global $wpdb;
+		$from  = intdiv( $from, Reftrail_Db::DAY ) * Reftrail_Db::DAY;
+		$to    = intdiv( $to + Reftrail_Db::DAY - 1, Reftrail_Db::DAY ) * Reftrail_Db::DAY;
+		$rows  = array();
+		$empty = array(
+			'gross' => 0,
+			'net'   => 0,
+		);
+		$row   = function ( $aff, $campaign ) use ( &$rows, $empty ) {
+			$k = $aff . "\0" . ( null === $campaign ? '' : "\1" . $campaign );
+			if ( ! isset( $rows[ $k ] ) ) {
+				$rows[ $k ] = array(
+					'affiliate'              => (string) $aff,
+					'campaign'               => $campaign,
+					'clicks'                 => 0,
+					'unique_clicks'          => 0,
+					'sales'                  => $empty,
+					'leads'                  => $empty,
+					'conversion_rate_clicks' => null,
+					'money'                  => array(),
+				);
+			}
+			return $k;
+		};
+		// Clicks grouped by their stored tags (the whole text, by its hash: the same tags are the
+		// same bytes, as the click wrote them sorted), whose campaign is then read in PHP.
+		$ct  = Reftrail_Db::table( 'clicks' );
+		$sql = "SELECT c.affiliate_id AS a, MD5(c.campaign) AS h, MIN(c.campaign) AS tags, COUNT(*) AS n, COALESCE(SUM(c.is_unique), 0) AS uniq
+			FROM {$ct} c WHERE c.at >= %d AND c.at < %d AND c.is_bot = 0 AND c.affiliate_id IS NOT NULL AND (%s = '' OR c.affiliate_id = %s) GROUP BY c.affiliate_id, h";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $affiliate, $affiliate ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours; every value is bound.
+			$k                            = $row( $r['a'], Reftrail_Tracking::campaign_name( $r['tags'] ) );
+			$rows[ $k ]['clicks']        += (int) $r['n'];
+			$rows[ $k ]['unique_clicks'] += (int) $r['uniq'];
+		}
+		$rt  = Reftrail_Db::table( 'referrals' );
+		$ft  = Reftrail_Db::table( 'refunds' );
+		$gt  = Reftrail_Db::table( 'ledger' );
+		$sql = "SELECT r.affiliate_id AS a, BINARY r.campaign AS cmp, r.currency, r.kind, COUNT(*) AS gross,
+			SUM(CASE WHEN r.status IN ('reversed', 'rejected') THEN 0 ELSE 1 END) AS net,
+			SUM(r.amount) AS revenue_gross,
+			SUM(CASE WHEN r.status = 'rejected' THEN 0 ELSE r.amount - COALESCE((SELECT SUM(f.amount) FROM {$ft} f WHERE f.order_ref = r.source_id), 0) END) AS revenue_net,
+			SUM(COALESCE((SELECT SUM(g.amount) FROM {$gt} g WHERE g.referral_id = r.id), 0)) AS commissions
+			FROM {$rt} r WHERE r.at >= %d AND r.at < %d AND (%s = '' OR r.affiliate_id = %s) GROUP BY r.affiliate_id, cmp, r.currency, r.kind";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $from, $to, $affiliate, $affiliate ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names are ours; every value is bound.
+			$k      = $row( $r['a'], null === $r['cmp'] ? null : (string) $r['cmp'] );
+			$counts = 'sale' === $r['kind'] ? 'sales' : 'leads';
+			$rows[ $k ][ $counts ]['gross'] += (int) $r['gross'];
+			$rows[ $k ][ $counts ]['net']   += (int) $r['net'];
+			$cur                             = $r['currency'];
+			if ( ! isset( $rows[ $k ]['money'][ $cur ] ) ) {
+				$rows[ $k ]['money'][ $cur ] = array(
+					'currency'      => $cur,
+					'revenue_gross' => 0,
+					'revenue_net'   => 0,
+					'commissions'   => 0,
+					'epc_per_100'   => 0,
+				);
+			}
+			$m = &$rows[ $k ]['money'][ $cur ];
+			if ( 'sale' === $r['kind'] ) {
+				$m['revenue_gross'] += (int) $r['revenue_gross'];
+				$m['revenue_net']   += (int) $r['revenue_net'];
+			}
+			$m['commissions'] += (int) $r['commissions'];
+			unset( $m );
+		}
+		foreach ( $rows as $k => $v ) {
+			foreach ( $v['money'] as $cur => $m ) {
+				$v['money'][ $cur ]['epc_per_100'] = self::div_round( $m['commissions'] * 100, $v['clicks'] );
+			}
+			ksort( $v['money'], SORT_STRING );
+			$v['money']                  = array_values( $v['money'] );
+			$v['conversion_rate_clicks'] = self::ratio( $v['sales']['net'], $v['clicks'] );
+			$rows[ $k ]                  = $v;
+		}
+		$rows = array_values( $rows );
+		usort(
+			$rows,
+			function ( $x, $y ) {
+				return array( $y['clicks'], $y['sales']['net'] ) <=> array( $x['clicks'], $x['sales']['net'] )
+					?: strcmp( $x['affiliate'], $y['affiliate'] )
+					?: ( null === $x['campaign'] ? -1 : 0 ) - ( null === $y['campaign'] ? -1 : 0 )
+					?: strcmp( (string) $x['campaign'], (string) $y['campaign'] );
+			}
+		);
+		return array(
+			'from' => Reftrail_Db::rfc3339( $from ),
+			'to'   => Reftrail_Db::rfc3339( $to ),
+			'rows' => array_slice( $rows, 0, $limit ),
+		);
+	}
+
+	/**
 	 * One affiliate's KPIs.
 	 *
 	 * @param string $affiliate Affiliate.

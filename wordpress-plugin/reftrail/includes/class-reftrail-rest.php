@@ -37,7 +37,7 @@ final class Reftrail_REST {
 	 */
 	public static function json_options( $options, $request ) {
 		$route = (string) $request->get_route();
-		if ( 0 === strpos( $route, '/reftrail/v1/reports/' ) || 0 === strpos( $route, '/reftrail/v1/me/report' ) ) {
+		if ( 0 === strpos( $route, '/reftrail/v1/reports/' ) || 0 === strpos( $route, '/reftrail/v1/me/report' ) || '/reftrail/v1/me/campaigns' === untrailingslashit( $route ) ) {
 			$options |= JSON_PRESERVE_ZERO_FRACTION;
 		}
 		return $options;
@@ -164,7 +164,7 @@ final class Reftrail_REST {
 	}
 
 	/** The routes browsers call from the shop's pages (CORS applies). */
-	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates' );
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/campaigns', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates' );
 
 	/**
 	 * The routes of the portal's own pages (Reftrail_REST_Portal_Controller): same origin only, no

@@ -34,9 +34,10 @@ final class Reftrail_Schema {
 	 * public form, what each applicant wrote and the addresses that applied in the last hour; 22:
 	 * recruiter commissions, an affiliate's recruiter, the shares of recruits' commissions, their
 	 * `recruiter_commission_id` in the ledger (whose `entry` grows to name them) and each payout
-	 * line's count of them).
+	 * line's count of them; 23: each referral's campaign, the campaign of what credited it, filled
+	 * for the referrals from before from the click their conversion names).
 	 */
-	const VERSION = 22;
+	const VERSION = 23;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -226,6 +227,7 @@ final class Reftrail_Schema {
   eligible tinyint(1) NOT NULL DEFAULT 1,
   payout_id varchar(40) DEFAULT NULL,
   decided_at bigint(20) DEFAULT NULL,
+  campaign varchar(256) DEFAULT NULL,
   PRIMARY KEY  (id),
   UNIQUE KEY source_id (source_id),
   KEY at (at),
@@ -460,7 +462,40 @@ final class Reftrail_Schema {
 			// Referrals from before multi-touch credit: their affiliate gets all of it.
 			$wpdb->query( "INSERT IGNORE INTO {$t('referral_credit')} (referral_id, affiliate_id, seq, share_bp, at, solo) SELECT id, affiliate_id, 0, 10000, at, 1 FROM {$t('referrals')}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
 		}
+		if ( $before > 0 && $before < 23 ) {
+			self::backfill_campaigns();
+		}
 		update_option( self::OPTION, self::VERSION, true );
+	}
+
+	/**
+	 * Gives the referrals from before schema 23 the campaign of the click their order or lead
+	 * names (`click_id`, set when a click credited it); the others keep none. Read in pages of
+	 * 500 by id, so a large ledger is not held in memory; running it again changes nothing.
+	 */
+	private static function backfill_campaigns() {
+		global $wpdb;
+		$r = Reftrail_Db::table( 'referrals' );
+		$c = Reftrail_Db::table( 'clicks' );
+		foreach ( array( 'orders', 'leads' ) as $source ) {
+			$s     = Reftrail_Db::table( $source );
+			$after = '';
+			do {
+				$rows = $wpdb->get_results( $wpdb->prepare( "SELECT r.id, c.campaign FROM {$r} r JOIN {$s} s ON s.id = r.source_id JOIN {$c} c ON c.id = s.click_id WHERE r.campaign IS NULL AND c.campaign IS NOT NULL AND r.id > %s ORDER BY r.id LIMIT %d", $after, 500 ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
+				$named = array();
+				foreach ( $rows as $row ) {
+					$name = Reftrail_Tracking::campaign_name( $row['campaign'] );
+					if ( null !== $name ) {
+						$named[ $name ][] = $row['id'];
+					}
+					$after = $row['id'];
+				}
+				foreach ( $named as $name => $ids ) {
+					$in = implode( ', ', array_fill( 0, count( $ids ), '%s' ) );
+					$wpdb->query( $wpdb->prepare( "UPDATE {$r} SET campaign = %s WHERE campaign IS NULL AND id IN ({$in})", array_merge( array( (string) $name ), $ids ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- table name and placeholders only.
+				}
+			} while ( 500 === count( $rows ) );
+		}
 	}
 
 	/**

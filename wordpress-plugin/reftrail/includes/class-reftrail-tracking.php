@@ -7,8 +7,10 @@
  * the affiliate's coupon; then the signed `rt_click` cookie; then the `click_id` in the body; then
  * the touch the browser reports. Clicks and touches older than the window credit nobody; bot
  * clicks never credit. Every sale is recorded, credited or not (store revenue needs them all).
- * A sale is idempotent by `order_id`, a lead by (event, customer); a replay answers 200 with the
- * first answer and writes nothing.
+ * A referral keeps the campaign of what credited it: the click's (its `utm_campaign`, else its
+ * `campaign`), the touch's, for a renewal or a returning customer the campaign of the referral
+ * it follows; a coupon's has none. A sale is idempotent by `order_id`, a lead by (event,
+ * customer); a replay answers 200 with the first answer and writes nothing.
  *
  * @package Reftrail
  */
@@ -218,6 +220,42 @@ final class Reftrail_Tracking {
 	}
 
 	/**
+	 * The campaign a click's stored tags (the JSON tags() wrote) name: its `utm_campaign`, else
+	 * its `campaign`, exactly as given; null for none.
+	 *
+	 * @param string|null $tags The click's `campaign` column.
+	 * @return string|null
+	 */
+	public static function campaign_name( $tags ) {
+		$tags = json_decode( (string) $tags, true );
+		if ( ! is_array( $tags ) ) {
+			return null;
+		}
+		foreach ( array( 'utm_campaign', 'campaign' ) as $k ) {
+			if ( isset( $tags[ $k ] ) && is_string( $tags[ $k ] ) ) {
+				return $tags[ $k ];
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * The campaign of the referral of a conversion (an order's or a lead's row id), or null.
+	 *
+	 * @param string|null $source_id The order's or lead's id.
+	 * @return string|null
+	 */
+	private static function referral_campaign( $source_id ) {
+		global $wpdb;
+		if ( null === $source_id ) {
+			return null;
+		}
+		$t = Reftrail_Db::table( 'referrals' );
+		$c = $wpdb->get_var( $wpdb->prepare( "SELECT campaign FROM {$t} WHERE source_id = %s", $source_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		return null === $c ? null : (string) $c;
+	}
+
+	/**
 	 * The email hash from `email` (verified callers only) or `email_hash` (sales, leads and
 	 * data-subject requests).
 	 *
@@ -251,7 +289,7 @@ final class Reftrail_Tracking {
 	}
 
 	/**
-	 * Checks a browser-reported touch; returns [affiliate, at].
+	 * Checks a browser-reported touch; returns [affiliate, at, campaign or null].
 	 *
 	 * @param mixed $t Touch.
 	 * @return array
@@ -278,7 +316,7 @@ final class Reftrail_Tracking {
 		if ( isset( $t['visitor'] ) && ! Reftrail_Cookie::is_visitor( $t['visitor'] ) ) {
 			throw $bad( 'touch.visitor must be 16 to 32 letters and digits' );
 		}
-		return array( $t['affiliate'], $at );
+		return array( $t['affiliate'], $at, $t['campaign'] ?? null );
 	}
 
 	/**
@@ -363,13 +401,13 @@ final class Reftrail_Tracking {
 	 * @param string $click_id Click id.
 	 * @param int    $since    Window start.
 	 * @param int    $until    The conversion's time.
-	 * @return array|null [affiliate, at].
+	 * @return array|null [affiliate, at, campaign (campaign_name())].
 	 */
 	private static function click_affiliate( $click_id, $since, $until ) {
 		global $wpdb;
 		$t   = Reftrail_Db::table( 'clicks' );
-		$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE id = %s AND is_bot = 0 AND at >= %d AND at <= %d AND affiliate_id IS NOT NULL", $click_id, $since, $until + 300 ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		return $row ? array( $row[0], (int) $row[1] ) : null;
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at, campaign FROM {$t} WHERE id = %s AND is_bot = 0 AND at >= %d AND at <= %d AND affiliate_id IS NOT NULL", $click_id, $since, $until + 300 ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		return $row ? array( $row[0], (int) $row[1], self::campaign_name( $row[2] ) ) : null;
 	}
 
 	/**
@@ -382,7 +420,7 @@ final class Reftrail_Tracking {
 	 * @param array $customer [email hash or null, customer id or null].
 	 * @param int   $since    Window start.
 	 * @param int   $until    The conversion's time.
-	 * @return array|null [affiliate, time]
+	 * @return array|null [affiliate, time, the conversion's id (its referral's source_id)]
 	 */
 	private static function customer_affiliate( array $customer, $since, $until ) {
 		global $wpdb;
@@ -393,9 +431,9 @@ final class Reftrail_Tracking {
 		$best = null;
 		foreach ( array( 'orders', 'leads' ) as $table ) {
 			$t   = Reftrail_Db::table( $table );
-			$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$t} WHERE verified = 1 AND affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') AND at >= %d AND at <= %d AND (email_hash = %s OR customer_id = %s) ORDER BY at DESC LIMIT 1", $since, $until, (string) $hash, (string) $id ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			$row = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at, id FROM {$t} WHERE verified = 1 AND affiliate_id IS NOT NULL AND attributed_by IN ('cookie', 'click_id', 'touch') AND at >= %d AND at <= %d AND (email_hash = %s OR customer_id = %s) ORDER BY at DESC LIMIT 1", $since, $until, (string) $hash, (string) $id ), ARRAY_N ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			if ( $row && ( null === $best || (int) $row[1] > $best[1] ) ) {
-				$best = array( $row[0], (int) $row[1] );
+				$best = array( $row[0], (int) $row[1], $row[2] );
 			}
 		}
 		return $best;
@@ -423,6 +461,9 @@ final class Reftrail_Tracking {
 					if ( null !== $live['click_id'] ) {
 						$touch['click_id'] = $live['click_id'];
 					}
+					if ( null !== $live['campaign'] ) {
+						$touch['campaign'] = $live['campaign'];
+					}
 				}
 			} catch ( Reftrail_Cookie_Error $e ) {
 				$touch = null; // A forged or truncated cookie credits nobody.
@@ -439,43 +480,47 @@ final class Reftrail_Tracking {
 	 *
 	 * @param array $program Program.
 	 * @param int   $at      Conversion time.
-	 * @param array $s       `renewal_of`, `coupon`, `cookie_click`, `click_id`, `touch`, `customer`
-	 *                       ([email hash, customer id], for the program's `match_customers`).
+	 * @param array $s       `renewal_of`, `renewal_order` (the id of the order the renewal is
+	 *                       credited through), `coupon`, `cookie_click`, `click_id`, `touch`,
+	 *                       `customer` ([email hash, customer id], for the program's
+	 *                       `match_customers`).
 	 * @return array|null `affiliate`, `by`, `click_id`, `touched_at` (when the deciding click or
-	 *                    touch happened; null for a coupon or a renewal), `email_hash`, `overrides`.
+	 *                    touch happened; null for a coupon or a renewal), `campaign` (the credited
+	 *                    click's, the touch's, or the referral's that a renewal or a returning
+	 *                    customer follows; null for a coupon), `email_hash`, `overrides`.
 	 */
 	private static function attribute( array $program, $at, array $s ) {
 		global $wpdb;
 		$since = $at - (int) $program['window_days'] * Reftrail_Db::DAY;
 		$found = null;
 		if ( ! empty( $s['renewal_of'] ) ) {
-			$found = array( $s['renewal_of'], 'renewal', null, null );
+			$found = array( $s['renewal_of'], 'renewal', null, null, self::referral_campaign( $s['renewal_order'] ?? null ) );
 		}
 		if ( ! $found && ! empty( $s['coupon'] ) ) {
 			$t = Reftrail_Db::table( 'coupons' );
 			$a = $wpdb->get_var( $wpdb->prepare( "SELECT affiliate_id FROM {$t} WHERE code = %s", mb_strtoupper( $s['coupon'] ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			if ( $a ) {
-				$found = array( $a, 'coupon', null, null );
+				$found = array( $a, 'coupon', null, null, null );
 			}
 		}
 		foreach ( array( 'cookie_click' => 'cookie', 'click_id' => 'click_id' ) as $k => $by ) {
 			if ( ! $found && ! empty( $s[ $k ] ) ) {
 				$a = self::click_affiliate( $s[ $k ], $since, $at );
 				if ( $a ) {
-					$found = array( $a[0], $by, $s[ $k ], $a[1] );
+					$found = array( $a[0], $by, $s[ $k ], $a[1], $a[2] );
 				}
 			}
 		}
 		if ( ! $found && ! empty( $s['touch'] ) ) {
-			list( $a, $t ) = $s['touch'];
+			list( $a, $t, $campaign ) = $s['touch'];
 			if ( $t >= $since && $t <= $at + 300 ) {
-				$found = array( $a, 'touch', null, $t );
+				$found = array( $a, 'touch', null, $t, $campaign );
 			}
 		}
 		if ( ! $found && ! empty( $program['match_customers'] ) && ! empty( $s['customer'] ) ) {
 			$a = self::customer_affiliate( $s['customer'], $since, $at );
 			if ( $a ) {
-				$found = array( $a[0], 'customer', null, $a[1] );
+				$found = array( $a[0], 'customer', null, $a[1], self::referral_campaign( $a[2] ) );
 			}
 		}
 		if ( ! $found ) {
@@ -491,6 +536,7 @@ final class Reftrail_Tracking {
 			'by'         => $found[1],
 			'click_id'   => $found[2],
 			'touched_at' => $found[3],
+			'campaign'   => $found[4],
 			'email_hash' => $row['email_hash'],
 			'overrides'  => $row['commission'],
 		);
@@ -608,7 +654,8 @@ final class Reftrail_Tracking {
 
 	/**
 	 * Records a sale. `$ctx`: `verified`, `cookie_click`, `user_agent`, `idempotency_key`, and
-	 * for WooCommerce `source`, `eligible`, `renewal_of` (`affiliate`, `first_at`).
+	 * for WooCommerce `source`, `eligible`, `renewal_of` (`affiliate`, `first_at`, `order`: the id
+	 * of the order the renewal is credited through, whose referral's campaign it carries).
 	 *
 	 * @param array $b   Decoded body.
 	 * @param array $ctx Context.
@@ -727,11 +774,12 @@ final class Reftrail_Tracking {
 						$orders  = Reftrail_Db::table( 'orders' );
 						$renewal = $ctx['renewal_of'] ?? null;
 						if ( null === $renewal && isset( $b['subscription_id'] ) ) {
-							$first = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$orders} WHERE subscription_id = %s AND affiliate_id IS NOT NULL ORDER BY at LIMIT 1", $b['subscription_id'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+							$first = $wpdb->get_row( $wpdb->prepare( "SELECT id, affiliate_id, at FROM {$orders} WHERE subscription_id = %s AND affiliate_id IS NOT NULL ORDER BY at LIMIT 1", $b['subscription_id'] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 							if ( $first ) {
 								$renewal = array(
 									'affiliate' => $first['affiliate_id'],
 									'first_at'  => (int) $first['at'],
+									'order'     => $first['id'],
 								);
 							}
 						}
@@ -739,12 +787,13 @@ final class Reftrail_Tracking {
 							$program,
 							$at,
 							array(
-								'renewal_of'   => $renewal['affiliate'] ?? null,
-								'coupon'       => $b['coupon'] ?? null,
-								'cookie_click' => $ctx['cookie_click'] ?? null,
-								'click_id'     => $b['click_id'] ?? null,
-								'touch'        => $touch,
-								'customer'     => array( $email_hash, $customer['id'] ?? null ),
+								'renewal_of'    => $renewal['affiliate'] ?? null,
+								'renewal_order' => $renewal['order'] ?? null,
+								'coupon'        => $b['coupon'] ?? null,
+								'cookie_click'  => $ctx['cookie_click'] ?? null,
+								'click_id'      => $b['click_id'] ?? null,
+								'touch'         => $touch,
+								'customer'      => array( $email_hash, $customer['id'] ?? null ),
 							)
 						);
 						$is_renewal = null !== $credit && 'renewal' === $credit['by'];
@@ -818,6 +867,7 @@ final class Reftrail_Tracking {
 									'commission'    => $commission['amount'],
 									'verified'      => $verified,
 									'attributed_by' => $credit['by'],
+									'campaign'      => $credit['campaign'],
 									'flags'         => self::flags( $program, $credit, $email_hash, $verified, $ctx['user_agent'] ?? '', true ),
 									'eligible'      => $ctx['eligible'] ?? true,
 								)
@@ -969,6 +1019,7 @@ final class Reftrail_Tracking {
 									'commission'    => $commission['amount'],
 									'verified'      => $verified,
 									'attributed_by' => $credit['by'],
+									'campaign'      => $credit['campaign'],
 									'flags'         => self::flags( $program, $credit, $email_hash, $verified, $ctx['user_agent'] ?? '', false ),
 								)
 							);

@@ -346,12 +346,13 @@ final class Reftrail_WooCommerce {
 			return;
 		}
 		$o     = Reftrail_Db::table( 'orders' );
-		$first = $wpdb->get_row( $wpdb->prepare( "SELECT affiliate_id, at FROM {$o} WHERE order_id = %s AND affiliate_id IS NOT NULL", (string) $subscription->get_parent_id() ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$first = $wpdb->get_row( $wpdb->prepare( "SELECT id, affiliate_id, at FROM {$o} WHERE order_id = %s AND affiliate_id IS NOT NULL", (string) $subscription->get_parent_id() ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$extra = array( 'subscription_id' => 'wc-sub-' . $subscription->get_id() );
 		if ( $first ) {
 			$extra['renewal_of'] = array(
 				'affiliate' => $first['affiliate_id'],
 				'first_at'  => (int) $first['at'],
+				'order'     => $first['id'],
 			);
 		}
 		self::record_order( $last_order, $extra );

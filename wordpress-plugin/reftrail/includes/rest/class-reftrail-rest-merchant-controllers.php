@@ -377,6 +377,7 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 				'status'         => array( 'string', __( 'pending, approved, paid, rejected, reversed.', 'reftrail' ) ),
 				'verified'       => array( 'boolean', __( 'Whether a backend reported it.', 'reftrail' ) ),
 				'attributed_by'  => array( 'string', __( 'How the affiliate was found.', 'reftrail' ) ),
+				'campaign'       => array( array( 'string', 'null' ), __( 'The campaign of what credited it: the click or the touch, or the referral a renewal or a returning customer follows.', 'reftrail' ) ),
 				'flags'          => array( 'array', __( 'Fraud signals.', 'reftrail' ) ),
 				'hold_until'     => array( 'string', __( 'When the hold ends.', 'reftrail' ) ),
 				'payout_id'      => array( array( 'string', 'null' ), __( 'The payout that paid it.', 'reftrail' ) ),
@@ -705,8 +706,9 @@ class Reftrail_REST_Program_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/reports/{summary,timeseries,affiliates,categories,creatives}` and
- * `GET /v1/me/reports/creatives` (an affiliate's own traffic on the active creatives).
+ * `GET /v1/reports/{summary,timeseries,affiliates,categories,creatives,campaigns}`,
+ * `GET /v1/me/reports/creatives` (an affiliate's own traffic on the active creatives) and
+ * `GET /v1/me/campaigns` (an affiliate's own rows of the campaigns report).
  */
 class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 
@@ -763,6 +765,70 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 				)
 			);
 		}
+		// Which links sell, per affiliate and campaign: the merchant's (every affiliate's, or one's)
+		// and the affiliate's own, whatever `affiliate` they send.
+		foreach ( array(
+			'/reports/campaigns' => false,
+			'/me/campaigns'      => true,
+		) as $route => $own ) {
+			register_rest_route(
+				$this->namespace,
+				$route,
+				array(
+					array(
+						'methods'             => WP_REST_Server::READABLE,
+						'callback'            => function ( $request ) use ( $own ) {
+							return $this->run(
+								function () use ( $request, $own ) {
+									list( $from, $to ) = self::period( $request );
+									$affiliate         = $own ? self::caller( $request )['affiliate'] : self::affiliate_filter( $request );
+									return Reftrail_Reports::campaigns( $from, $to, $affiliate, self::limit( $request ) );
+								}
+							);
+						},
+						'permission_callback' => array( $this, $own ? 'affiliate_permissions_check' : 'merchant_permissions_check' ),
+					),
+				)
+			);
+		}
+	}
+
+	/**
+	 * The campaigns report's `affiliate` filter: '' for every affiliate, else an affiliate id
+	 * (an unknown one has no rows).
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return string
+	 * @throws Reftrail_Http_Error 400 invalid_query.
+	 */
+	private static function affiliate_filter( WP_REST_Request $request ) {
+		$a = $request->get_param( 'affiliate' );
+		if ( null === $a ) {
+			return '';
+		}
+		if ( ! Reftrail_Cookie::is_id( $a ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', "affiliate must be 1 to 64 letters, digits, '-', '_' or '.'" );
+		}
+		return $a;
+	}
+
+	/**
+	 * The campaigns report's `limit`: 1 to 1000, default 100.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return int
+	 * @throws Reftrail_Http_Error 400 invalid_query.
+	 */
+	private static function limit( WP_REST_Request $request ) {
+		$l = $request->get_param( 'limit' );
+		if ( null === $l ) {
+			return 100;
+		}
+		$n = is_string( $l ) && ctype_digit( $l ) ? (int) $l : 0;
+		if ( $n < 1 || $n > 1000 ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', 'limit must be 1 to 1000' );
+		}
+		return $n;
 	}
 }
 
@@ -955,6 +1021,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 							'currency'   => $r['currency'],
 							'commission' => $r['commission_net'],
 							'status'     => $r['status'],
+							'campaign'   => $r['campaign'],
 						),
 						$rows
 					),
