@@ -1,5 +1,6 @@
-//! The activity log: who created or changed an affiliate (or applied to the program), issued their portal token, approved or
-//! rejected a referral, made a payout or marked a line sent, gave or cancelled a bonus, created or
+//! The activity log: who created or changed an affiliate (or applied to the program), issued their
+//! portal token, approved or rejected a referral, recorded a refund, made a payout or marked a
+//! line sent, gave or cancelled a bonus, created, changed or deleted a creative, created or
 //! revoked a key. Each entry is written in the transaction of the change it records, and only
 //! when something changed. The program's settings keep their own history (`program_changes`).
 
@@ -11,13 +12,17 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The actions, as `GET /v1/activity?action=` names them.
-pub const ACTIONS: [&str; 12] = [
+pub const ACTIONS: [&str; 16] = [
     "affiliate.created",
     "affiliate.applied",
     "affiliate.updated",
     "affiliate.token_issued",
     "referral.approved",
     "referral.rejected",
+    "refund.created",
+    "creative.created",
+    "creative.updated",
+    "creative.deleted",
     "payout.created",
     "payout.sent",
     "bonus.created",
@@ -44,6 +49,10 @@ const AFFILIATE_FIELDS: [&str; 13] = [
     "withholding_exempt",
 ];
 
+/// The fields of a creative whose changes are recorded, in the order they are listed.
+pub const CREATIVE_FIELDS: [&str; 6] =
+    ["image_url", "kind", "landing_url", "name", "status", "text"];
+
 /// Whether `filter` is an action or a family of them (`referral.`).
 pub fn valid_filter(filter: &str) -> bool {
     ACTIONS.contains(&filter)
@@ -69,16 +78,20 @@ pub struct Entry {
     /// Who: `secret_key`, `dashboard`, `command_line`, `affiliate:<id>` (or, in WordPress,
     /// `user:<login>`).
     pub by: String,
-    /// What: one of `affiliate.created`, `affiliate.updated`, `affiliate.token_issued`,
-    /// `referral.approved`, `referral.rejected`, `payout.created`, `payout.sent`,
-    /// `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`.
+    /// What: one of `affiliate.created`, `affiliate.applied`, `affiliate.updated`,
+    /// `affiliate.token_issued`, `referral.approved`, `referral.rejected`, `refund.created`,
+    /// `creative.created`, `creative.updated`, `creative.deleted`, `payout.created`,
+    /// `payout.sent`, `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`.
     pub action: String,
-    /// The id of what it was done to: an affiliate, referral, payout, bonus or key.
+    /// The id of what it was done to: an affiliate, referral, refund, creative, payout, bonus or
+    /// key.
     pub subject: String,
     /// The affiliate concerned, if one is.
     pub affiliate: Option<String>,
     /// The action's details: `{"changes": [{"field", "before", "after"}]}` for an affiliate's
-    /// change, `{"reason"}` for a rejection, `{"lines"}` for a payout, `{"currency", "sent",
+    /// or a creative's change, `{"reason"}` for a rejection, `{"order_id", "amount",
+    /// "currency", "reason", "commission_reversed"}` for a refund, `{"name", "kind"}` for a
+    /// creative created or deleted, `{"lines"}` for a payout, `{"currency", "sent",
     /// "fee"}` for a line marked sent, `{"amount", "currency", "reason"}` for a bonus given,
     /// `{"kind"}` for a key; `{}` otherwise.
     #[schema(value_type = Object)]
@@ -115,12 +128,18 @@ pub async fn record(
 /// The fields that differ between two views of an affiliate, by name:
 /// `[{"field", "before", "after"}]`; empty when nothing recorded changed.
 pub fn affiliate_changes(before: &Value, after: &Value) -> Vec<Value> {
+    changes(&AFFILIATE_FIELDS, before, after)
+}
+
+/// The `fields` that differ between two JSON objects: `[{"field", "before", "after"}]`, in the
+/// order of `fields`.
+pub fn changes(fields: &[&str], before: &Value, after: &Value) -> Vec<Value> {
     let none = Map::new();
     let (b, a) = (
         before.as_object().unwrap_or(&none),
         after.as_object().unwrap_or(&none),
     );
-    AFFILIATE_FIELDS
+    fields
         .iter()
         .filter_map(|f| {
             let (old, new) = (

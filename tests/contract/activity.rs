@@ -261,3 +261,116 @@ async fn only_the_merchant_reads_the_log_and_bad_filters_are_refused() {
             .error(403, "forbidden");
     }
 }
+
+#[tokio::test]
+async fn refunds_are_recorded_once_with_the_money_they_moved() {
+    let (a, _) = affiliate(json!({})).await;
+    let (click_id, _) = click(&a).await;
+    let order = uid("o");
+    sale(json!({"order_id": order, "amount": 100_000, "currency": "VND", "click_id": click_id}))
+        .await
+        .status(201);
+    let body = json!({"order_id": order, "amount": 40_000, "refund_id": uid("rf"), "reason": "size too small"});
+    let r = refund(body.clone()).await;
+    r.status(201);
+    let refund_id = r.json["refund"]["id"]
+        .as_str()
+        .expect("refund id")
+        .to_owned();
+    // A replay, and a refund larger than what is left: nothing more is recorded.
+    refund(body).await.status(200);
+    refund(json!({"order_id": order, "amount": 70_000, "refund_id": uid("rf")}))
+        .await
+        .error(422, "refund_exceeds_order");
+    let list = activity(&format!("?affiliate={a}&action=refund.")).await;
+    assert_eq!(
+        summary(&list),
+        vec![row("refund.created", "secret_key", &refund_id)],
+        "{list:?}"
+    );
+    assert_eq!(
+        list[0]["details"],
+        json!({"order_id": order, "amount": 40_000, "currency": "VND", "reason": "size too small", "commission_reversed": 4_000})
+    );
+    assert_eq!(list[0]["affiliate"], a.as_str());
+
+    // An order nobody referred: its refund concerns no affiliate and reverses nothing.
+    let plain = uid("o");
+    sale(json!({"order_id": plain, "amount": 5_000, "currency": "USD"}))
+        .await
+        .status(201);
+    let r = refund(json!({"order_id": plain})).await;
+    r.status(201);
+    let id = r.json["refund"]["id"].as_str().expect("refund id");
+    let entry = activity("?action=refund.created&limit=500")
+        .await
+        .into_iter()
+        .find(|e| e["subject"] == id)
+        .expect("the refund's entry");
+    assert_eq!(entry["affiliate"], Value::Null);
+    assert_eq!(
+        entry["details"],
+        json!({"order_id": plain, "amount": 5_000, "currency": "USD", "reason": null, "commission_reversed": 0})
+    );
+}
+
+#[tokio::test]
+async fn changes_to_creatives_are_recorded_field_by_field() {
+    let name = uid("Banner");
+    let r = req("POST", "/v1/creatives")
+        .sk()
+        .json(&json!({"name": name, "kind": "link", "text": "Giày chạy bộ −20 %"}))
+        .send()
+        .await;
+    r.status(201);
+    let id = r.json["id"].as_str().expect("id").to_owned();
+    let path = format!("/v1/creatives/{id}");
+    let patch = |body: Value| req("PATCH", &path).sk().json(&body).send();
+    patch(json!({"kind": "image", "image_url": "https://cdn.shop.test/b.png", "text": "Giày chạy bộ −20 %"}))
+        .await
+        .status(200);
+    // Nothing changes: no entry. Refused: no entry.
+    patch(json!({"text": "Giày chạy bộ −20 %"}))
+        .await
+        .status(200);
+    patch(json!({"kind": "link"}))
+        .await
+        .error(400, "invalid_image_url");
+    patch(json!({"status": "archived"})).await.status(200);
+    req("DELETE", &path).sk().send().await.status(204);
+    req("DELETE", &path)
+        .sk()
+        .send()
+        .await
+        .error(404, "creative_not_found");
+
+    let list: Vec<Value> = activity("?action=creative.&limit=500")
+        .await
+        .into_iter()
+        .filter(|e| e["subject"] == id.as_str())
+        .collect();
+    assert_eq!(
+        summary(&list),
+        vec![
+            row("creative.deleted", "secret_key", &id),
+            row("creative.updated", "secret_key", &id),
+            row("creative.updated", "secret_key", &id),
+            row("creative.created", "secret_key", &id),
+        ],
+        "{list:?}"
+    );
+    assert!(list.iter().all(|e| e["affiliate"].is_null()), "{list:?}");
+    assert_eq!(list[0]["details"], json!({"name": name, "kind": "image"}));
+    assert_eq!(
+        list[1]["details"],
+        json!({"changes": [{"field": "status", "before": "active", "after": "archived"}]})
+    );
+    assert_eq!(
+        list[2]["details"],
+        json!({"changes": [
+            {"field": "image_url", "before": null, "after": "https://cdn.shop.test/b.png"},
+            {"field": "kind", "before": "link", "after": "image"},
+        ]})
+    );
+    assert_eq!(list[3]["details"], json!({"name": name, "kind": "link"}));
+}

@@ -110,3 +110,44 @@ test('who changed an affiliate, approved a referral or revoked a key, in the das
   assert.equal(await page.$('#activity-older'), null);
   assert.deepEqual(page.errors, []);
 });
+
+test('a refund made in the ledger and a creative changed and deleted show in the log, each in words', async () => {
+  const id = uniqueId('ref');
+  await api(stack, 'POST', '/v1/affiliates', { id, name: 'Thảo Vy', email: `${id}@affiliates.example`, category: 'content' });
+  const order = uniqueId('order');
+  // A verified sale of 1,000,000 VND (the demo program's 8 %: 80,000).
+  await api(stack, 'POST', '/v1/sales', { order_id: order, amount: 1000000, currency: 'VND', click_id: await browserClick(stack, id) });
+  const page = await signedInPage(browser, stack, `#/referrals?affiliate=${id}`);
+  await page.click(`#referrals tr[data-order="${order}"] button[data-action="refund"]`);
+  await page.fill('#refund-amount', '250000');
+  await page.fill('#refund-reason', 'đổi size');
+  await page.click('#refund-confirm');
+  await page.waitForSelector('dialog[aria-labelledby="refund-title"]', { state: 'detached' });
+
+  // A creative added by the API, archived and deleted in the dashboard.
+  const creative = await api(stack, 'POST', '/v1/creatives', { name: 'Tết banner', kind: 'link', text: 'Giảm 20 %' });
+  await api(stack, 'PATCH', `/v1/creatives/${creative.id}`, { status: 'archived', text: 'Giảm 25 %' });
+  page.on('dialog', (d) => d.accept());
+  await page.goto(`${stack.base}/dashboard/?lang=en#/creatives`);
+  await page.click('button[data-show="archived"]');
+  await page.click(`#creatives li[data-id="${creative.id}"] button[data-action="delete"]`);
+  await page.waitForFunction((c) => !document.querySelector(`#creatives li[data-id="${c}"]`), creative.id);
+
+  await page.goto(`${stack.base}/dashboard/?lang=en#/activity?action=refund.`);
+  await page.waitForSelector('table.activity tbody tr');
+  const [refund] = await rows(page);
+  assert.deepEqual([refund.action, refund.by], ['refund.created', 'dashboard']);
+  assert.match(refund.text, new RegExp(`Refund recorded.*₫250,000 of order ${order} refunded; commission reversed: ₫20,000 · Reason: đổi size`));
+
+  await page.selectOption('#activity-action', 'creative.');
+  await page.waitForFunction(() => document.querySelectorAll('table.activity tbody tr[data-action^="creative."]').length === 3);
+  const made = (await rows(page)).filter((e) => e.subject === creative.id);
+  assert.deepEqual(made.map((e) => [e.action, e.by]), [
+    ['creative.deleted', 'dashboard'],
+    ['creative.updated', 'secret_key'],
+    ['creative.created', 'secret_key'],
+  ]);
+  assert.match(made[0].text, /Creative deleted.*Tết banner · Text link/);
+  assert.match(made[1].text, /Status: active → archived.*Link text: Giảm 20 % → Giảm 25 %/);
+  assert.deepEqual(page.errors, []);
+});

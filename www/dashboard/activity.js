@@ -1,6 +1,7 @@
 // The activity log: who created or changed an affiliate (each field before and after), issued a
-// portal link, approved or rejected a referral, made a payout or marked a transfer sent (and its
-// fee), gave or cancelled a bonus, created or revoked a key. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
+// portal link, approved or rejected a referral, recorded a refund, made a payout or marked a
+// transfer sent (and its fee), gave or cancelled a bonus, added, changed or deleted a creative,
+// created or revoked a key. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
 // and the latest entries of one affiliate in their panel.
 
 import { t, dateTime, money } from '../shared/i18n.js';
@@ -8,7 +9,7 @@ import { h, fill, empty, field } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 
-const FAMILIES = ['affiliate.', 'referral.', 'payout.', 'bonus.', 'key.'];
+const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.'];
 const PAGE = 50;
 
 // The affiliate's fields on the affiliate form, for their changes.
@@ -22,7 +23,18 @@ const FIELD_LABELS = {
   payout: 'dash.payout_method',
   payee_type: 'dash.payee_type',
   payout_email: 'dash.payout_email',
+  recruiter: 'dash.recruiter',
   status: 'dash.status',
+};
+
+// A creative's fields on the creative form, for their changes.
+const CREATIVE_LABELS = {
+  image_url: 'dash.creative_image_url',
+  kind: 'dash.creative_kind',
+  landing_url: 'dash.creative_landing_url',
+  name: 'dash.name',
+  status: 'dash.status',
+  text: 'dash.creative_text',
   tax_id: 'dash.tax_id',
   withholding_exempt: 'dash.withholding_exempt',
 };
@@ -66,24 +78,38 @@ function subject(e) {
     referral: `#/referrals?affiliate=${encodeURIComponent(e.affiliate || '')}`,
     payout: '#/payouts',
     bonus: `#/affiliates?id=${encodeURIComponent(e.affiliate || '')}`,
+    refund: e.affiliate ? `#/referrals?affiliate=${encodeURIComponent(e.affiliate)}` : null,
+    creative: e.action === 'creative.deleted' ? null : '#/creatives',
   }[kind];
   return href ? h('a', { href }, h('code', {}, e.subject)) : h('code', {}, e.subject);
 }
 
 const value = (field, v) => (field === 'commission' ? commissionValue(v) : changedValue(v));
 
+/** Each changed field, before → after, labelled as the form names it. */
+function changeList(changes, labels) {
+  return h(
+    'ul',
+    { class: 'setting-changes' },
+    changes.map((c) => h('li', { dataset: { field: c.field } }, h('strong', {}, labels[c.field] ? t(labels[c.field]) : c.field), ': ', value(c.field, c.before), ' → ', value(c.field, c.after))),
+  );
+}
+
 /** The details of an entry in words. */
 function details(e) {
   const d = e.details || {};
   switch (e.action) {
     case 'affiliate.updated':
-      return h(
-        'ul',
-        { class: 'setting-changes' },
-        (d.changes || []).map((c) =>
-          h('li', { dataset: { field: c.field } }, h('strong', {}, FIELD_LABELS[c.field] ? t(FIELD_LABELS[c.field]) : c.field), ': ', value(c.field, c.before), ' → ', value(c.field, c.after)),
-        ),
-      );
+      return changeList(d.changes || [], FIELD_LABELS);
+    case 'creative.updated':
+      return changeList(d.changes || [], CREATIVE_LABELS);
+    case 'creative.created':
+    case 'creative.deleted':
+      return [h('strong', {}, d.name), ' · ', t(`dash.creative_kind_${d.kind}`)];
+    case 'refund.created': {
+      const said = t('dash.activity_refund', { amount: money(d.amount, d.currency), order: d.order_id, reversed: money(d.commission_reversed, d.currency) });
+      return d.reason ? `${said} · ${t('dash.activity_reason', { reason: d.reason })}` : said;
+    }
     case 'referral.rejected':
       return d.reason ? t('dash.activity_reason', { reason: d.reason }) : null;
     case 'payout.created':

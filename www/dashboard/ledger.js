@@ -15,6 +15,9 @@ function refundDialog(api, r, done) {
   const amount = h('input', { id: 'refund-amount', inputmode: 'decimal', placeholder: t('dash.refund_all') });
   const reason = h('input', { id: 'refund-reason', maxlength: 200 });
   const msg = h('div', { 'aria-live': 'assertive' });
+  // One id per dialog: a partial refund needs one, and a retry after a lost answer (or a second
+  // click) is then the same refund, not another.
+  const refundId = `dashboard-${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
   const dlg = h(
     'dialog',
     { 'aria-labelledby': 'refund-title' },
@@ -24,7 +27,7 @@ function refundDialog(api, r, done) {
         method: 'dialog',
         onsubmit: async (e) => {
           e.preventDefault();
-          const body = { order_id: r.order_id };
+          const body = { order_id: r.order_id, refund_id: refundId };
           if (amount.value.trim()) {
             const minor = parseMoney(amount.value, r.currency);
             if (minor === null || minor <= 0 || minor > r.amount) {

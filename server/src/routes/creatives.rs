@@ -5,6 +5,7 @@
 
 use super::affiliates::double_option;
 use super::valid_text;
+use crate::activity::{self, CREATIVE_FIELDS};
 use crate::auth::{AffiliateCaller, Merchant};
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::ids::new_id;
@@ -15,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
@@ -354,7 +356,7 @@ pub async fn creatives_index(
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn creatives_create(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     AppJson(b): AppJson<NewCreative>,
 ) -> Result<Response, AppError> {
     let f = Fields {
@@ -385,6 +387,16 @@ pub async fn creatives_create(
     .execute(&mut *tx)
     .await?;
     let made = load(&mut tx, &id).await?;
+    let details = json!({"name": made.name, "kind": made.kind});
+    activity::record(
+        &mut tx,
+        via.as_str(),
+        "creative.created",
+        &id,
+        None,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(made)).into_response())
 }
@@ -397,12 +409,13 @@ pub async fn creatives_create(
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn creatives_update(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
     AppJson(change): AppJson<CreativeChange>,
 ) -> Result<Json<Creative>, AppError> {
     let mut tx = state.db.begin_write().await?;
     let c = load(&mut tx, &id).await?;
+    let old = serde_json::to_value(&c)?;
     let before = Fields {
         name: c.name,
         kind: c.kind,
@@ -429,6 +442,19 @@ pub async fn creatives_update(
         .await?;
     }
     let changed = load(&mut tx, &id).await?;
+    let list = activity::changes(&CREATIVE_FIELDS, &old, &serde_json::to_value(&changed)?);
+    if !list.is_empty() {
+        let details = json!({ "changes": list });
+        activity::record(
+            &mut tx,
+            via.as_str(),
+            "creative.updated",
+            &id,
+            None,
+            details,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Json(changed))
 }
@@ -439,21 +465,25 @@ pub async fn creatives_update(
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn creatives_delete(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let mut tx = state.db.begin_write().await?;
-    let gone = sqlx::query("DELETE FROM creatives WHERE id = $1")
+    let gone = load(&mut tx, &id).await?;
+    sqlx::query("DELETE FROM creatives WHERE id = $1")
         .bind(&id)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if gone == 0 {
-        return Err(AppError::not_found(
-            "creative_not_found",
-            "no creative has this id",
-        ));
-    }
+        .await?;
+    let details = json!({"name": gone.name, "kind": gone.kind});
+    activity::record(
+        &mut tx,
+        via.as_str(),
+        "creative.deleted",
+        &id,
+        None,
+        details,
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

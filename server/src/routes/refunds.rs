@@ -6,6 +6,7 @@
 use super::idempotency::{self, remember};
 use super::referrals::{referral_view, ReferralView};
 use super::{idempotency_key, valid_text};
+use crate::activity;
 use crate::auth::Merchant;
 use crate::error::{AppError, AppJson};
 use crate::ids::{new_id, sha256_hex};
@@ -17,6 +18,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
@@ -75,7 +77,7 @@ pub struct RefundCreated {
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn refunds_create(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
     headers: HeaderMap,
     AppJson(body): AppJson<CreateRefund>,
 ) -> Result<Response, AppError> {
@@ -290,6 +292,24 @@ pub async fn refunds_create(
         commission_reversed: reversed_now,
         referral,
     };
+    let details = json!({
+        "order_id": answer.refund.order_id,
+        "amount": answer.refund.amount,
+        "currency": answer.refund.currency,
+        "reason": body.reason,
+        "commission_reversed": reversed_now,
+    });
+    let affiliate = answer.referral.as_ref().map(|r| r.affiliate.as_str());
+    let subject = &answer.refund.id;
+    activity::record(
+        &mut tx,
+        via.as_str(),
+        "refund.created",
+        subject,
+        affiliate,
+        details,
+    )
+    .await?;
     let text = serde_json::to_string(&answer)?;
     remember(&mut tx, "refund", &refund_key, &request_hash, &text).await?;
     tx.commit().await?;
