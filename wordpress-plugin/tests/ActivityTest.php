@@ -3,7 +3,7 @@
  * The activity log (`GET /v1/activity`): each action recorded once with who made it (the secret
  * key, a WordPress user by their login in WordPress, the dashboard or the plugin's own admin
  * forms, an affiliate changing themself or applying through the registration form), its subject,
- * its affiliate and its details; nothing for a refused request, a repeat or what the plugin does
+ * its affiliate and its details (refunds with the money they moved, creatives field by field); nothing for a refused request, a repeat or what the plugin does
  * on its own (approvals after the hold, its own keys); a change that cannot be recorded
  * not made; the filters, pages and order (entries of one second as they were recorded); who may
  * read it; the table the upgrade from schema 17 adds and the uninstall drops.
@@ -692,6 +692,319 @@ class ActivityTest extends Reftrail_Test_Case {
 			)
 		);
 		$this->assertSame( array( array( 'affiliate.updated', 'user:' . get_userdata( $admin )->user_login, 'erin' ) ), $this->summary( $this->activity( '?action=affiliate.updated' ) ) );
+	}
+
+	public function test_refunds_are_recorded_once_with_the_money_they_moved() {
+		$this->affiliate( 'alice', array( 'coupons' => array( 'ALICE' ) ) );
+		$sale = function ( array $body ) {
+			list( $s, $d ) = $this->rest( 'POST', '/v1/sales', $body, $this->sk() );
+			$this->assertSame( 201, $s, wp_json_encode( $d ) );
+			return $d;
+		};
+		$refund = function ( array $body, ?array $headers = null ) {
+			return $this->rest( 'POST', '/v1/refunds', $body, $headers ?? $this->sk() );
+		};
+		$sale(
+			array(
+				'order_id' => 'o_alice',
+				'amount'   => 100000,
+				'currency' => 'VND',
+				'coupon'   => 'ALICE',
+			)
+		);
+		$body          = array(
+			'order_id'  => 'o_alice',
+			'amount'    => 40000,
+			'refund_id' => 'rf_1',
+			'reason'    => 'size too small',
+		);
+		list( $s, $r ) = $refund( $body );
+		$this->assertSame( 201, $s, wp_json_encode( $r ) );
+		$this->assertSame( 4000, $r['commission_reversed'] );
+		// A replay, a refund id used for another refund, more than is left, an unknown order, a
+		// bad reason: nothing more.
+		list( $s ) = $refund( $body );
+		$this->assertSame( 200, $s );
+		list( $s, $d ) = $refund( array_merge( $body, array( 'amount' => 1000 ) ) );
+		$this->assertSame( array( 409, 'idempotency_key_reused' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $refund(
+			array(
+				'order_id'  => 'o_alice',
+				'amount'    => 70000,
+				'refund_id' => 'rf_2',
+			)
+		);
+		$this->assertSame( array( 422, 'refund_exceeds_order' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $refund( array( 'order_id' => 'o_nobody' ) );
+		$this->assertSame( array( 404, 'order_not_found' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $refund(
+			array(
+				'order_id'  => 'o_alice',
+				'amount'    => 1000,
+				'refund_id' => 'rf_3',
+				'reason'    => "two\nlines",
+			)
+		);
+		$this->assertSame( array( 400, 'invalid_reason' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $refund( array( 'order_id' => 'o_alice' ), array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() ) );
+		$this->assertSame( 403, $s );
+
+		$list = $this->activity( '?affiliate=alice&action=refund.' );
+		$this->assertSame( array( array( 'refund.created', 'secret_key', $r['refund']['id'] ) ), $this->summary( $list ) );
+		$this->assertSame( 'alice', $list[0]['affiliate'] );
+		$this->assertSame( '{"order_id":"o_alice","amount":40000,"currency":"VND","reason":"size too small","commission_reversed":4000}', $this->details( $list[0] ) );
+
+		// The rest, by a WordPress user, with an Idempotency-Key and no amount: what was left,
+		// and the commission left; the referral is reversed.
+		$admin = $this->user( 'administrator' );
+		wp_set_current_user( $admin );
+		list( $s, $rest ) = $refund(
+			array( 'order_id' => 'o_alice' ),
+			array(
+				'x-wp-nonce'      => wp_create_nonce( 'wp_rest' ),
+				'idempotency_key' => 'the-rest',
+			)
+		);
+		wp_set_current_user( 0 );
+		$this->assertSame( 201, $s, wp_json_encode( $rest ) );
+		$this->assertSame( 'reversed', $rest['referral']['status'] );
+		$entry = $this->activity( '?affiliate=alice&action=refund.created&limit=1' )[0];
+		$this->assertSame( array( 'refund.created', 'user:' . get_userdata( $admin )->user_login, $rest['refund']['id'] ), array( $entry['action'], $entry['by'], $entry['subject'] ) );
+		$this->assertSame( '{"order_id":"o_alice","amount":60000,"currency":"VND","reason":null,"commission_reversed":6000}', $this->details( $entry ) );
+
+		// An order nobody referred, and one whose referral was rejected: no commission reversed;
+		// the rejected one still concerns its affiliate.
+		$sale(
+			array(
+				'order_id' => 'o_plain',
+				'amount'   => 5000,
+				'currency' => 'USD',
+			)
+		);
+		$rejected = $sale(
+			array(
+				'order_id' => 'o_rejected',
+				'amount'   => 8000,
+				'currency' => 'USD',
+				'coupon'   => 'ALICE',
+			)
+		);
+		list( $s ) = $this->rest( 'POST', '/v1/referrals/' . $rejected['referral']['id'] . '/reject', null, $this->sk() );
+		$this->assertSame( 200, $s );
+		list( $s, $plain ) = $refund( array( 'order_id' => 'o_plain' ) );
+		$this->assertSame( 201, $s, wp_json_encode( $plain ) );
+		list( $s, $none ) = $refund(
+			array(
+				'order_id' => 'o_rejected',
+				'reason'   => '',
+			)
+		);
+		$this->assertSame( 201, $s, wp_json_encode( $none ) );
+		$list = $this->activity( '?action=refund.created' );
+		$this->assertSame( array( $none['refund']['id'], $plain['refund']['id'] ), array_column( array_slice( $list, 0, 2 ), 'subject' ) );
+		$this->assertSame( array( 'alice', null ), array_column( array_slice( $list, 0, 2 ), 'affiliate' ) );
+		$this->assertSame(
+			array( '{"order_id":"o_rejected","amount":8000,"currency":"USD","reason":"","commission_reversed":0}', '{"order_id":"o_plain","amount":5000,"currency":"USD","reason":null,"commission_reversed":0}' ),
+			array_map( array( $this, 'details' ), array_slice( $list, 0, 2 ) )
+		);
+		$this->assertCount( 4, $list );
+		$this->assertEntries( $list, $this->activity( '?action=refund.' ) );
+	}
+
+	public function test_changes_to_creatives_are_recorded_field_by_field() {
+		$create        = fn( array $body, $headers ) => $this->rest( 'POST', '/v1/creatives', $body, $headers );
+		list( $s, $c ) = $create(
+			array(
+				'name' => ' Giày chạy bộ ',
+				'kind' => 'link',
+				'text' => 'Giày chạy bộ −20 %',
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $s, wp_json_encode( $c ) );
+		$id    = $c['id'];
+		$patch = fn( array $body, $headers = null ) => $this->rest( 'PATCH', '/v1/creatives/' . $id, $body, $headers ?? $this->sk() );
+		list( $s, $d ) = $patch(
+			array(
+				'kind'        => 'image',
+				'image_url'   => 'https://cdn.shop.test/b.png',
+				'text'        => 'Giày chạy bộ −20 %',
+				'landing_url' => 'https://shop.test/giay',
+			)
+		);
+		$this->assertSame( 200, $s, wp_json_encode( $d ) );
+		// The same again (the name with its spaces trimmed again), refused changes, an unknown
+		// creative, a creative not made: nothing.
+		list( $s ) = $patch(
+			array(
+				'text' => 'Giày chạy bộ −20 %',
+				'name' => 'Giày chạy bộ  ',
+			)
+		);
+		$this->assertSame( 200, $s );
+		list( $s, $d ) = $patch( array( 'kind' => 'link' ) );
+		$this->assertSame( array( 400, 'invalid_image_url' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $patch(
+			array(
+				'name'   => 'Not saved',
+				'status' => 'gone',
+			)
+		);
+		$this->assertSame( array( 400, 'invalid_status' ), array( $s, $d['error']['code'] ) );
+		list( $s, $d ) = $this->rest( 'PATCH', '/v1/creatives/cr_nope', array( 'name' => 'Nope' ), $this->sk() );
+		$this->assertSame( array( 404, 'creative_not_found' ), array( $s, $d['error']['code'] ) );
+		list( $s ) = $create(
+			array(
+				'name' => 'No text',
+				'kind' => 'link',
+			),
+			$this->sk()
+		);
+		$this->assertSame( 400, $s );
+		list( $s ) = $patch( array( 'name' => 'Publishable' ), array( 'authorization' => 'Bearer ' . Reftrail_Keys::publishable() ) );
+		$this->assertSame( 403, $s );
+		// Archived and restored by a WordPress user in the dashboard, the landing page removed.
+		list( $session, $manager ) = $this->dashboard_session();
+		list( $s, $d )             = $patch( array( 'status' => 'archived' ), $session );
+		$this->assertSame( 200, $s, wp_json_encode( $d ) );
+		list( $s ) = $patch(
+			array(
+				'status'      => 'active',
+				'landing_url' => null,
+				'name'        => 'Giày chạy bộ (2)',
+			),
+			$session
+		);
+		$this->assertSame( 200, $s );
+		list( $s ) = $this->rest( 'DELETE', '/v1/creatives/' . $id, null, $session );
+		$this->assertSame( 204, $s );
+		list( $s, $d ) = $this->rest( 'DELETE', '/v1/creatives/' . $id, null, $this->sk() );
+		$this->assertSame( array( 404, 'creative_not_found' ), array( $s, $d['error']['code'] ) );
+
+		$list = $this->activity( '?action=creative.' );
+		$by   = 'user:' . $manager;
+		$this->assertSame(
+			array(
+				array( 'creative.deleted', $by, $id ),
+				array( 'creative.updated', $by, $id ),
+				array( 'creative.updated', $by, $id ),
+				array( 'creative.updated', 'secret_key', $id ),
+				array( 'creative.created', 'secret_key', $id ),
+			),
+			$this->summary( $list )
+		);
+		$this->assertSame( array( null, null, null, null, null ), array_column( $list, 'affiliate' ) );
+		$this->assertSame(
+			array(
+				array( 'name' => 'Giày chạy bộ (2)', 'kind' => 'image' ),
+				array(
+					'changes' => array(
+						array(
+							'field'  => 'landing_url',
+							'before' => 'https://shop.test/giay',
+							'after'  => null,
+						),
+						array(
+							'field'  => 'name',
+							'before' => 'Giày chạy bộ',
+							'after'  => 'Giày chạy bộ (2)',
+						),
+						array(
+							'field'  => 'status',
+							'before' => 'archived',
+							'after'  => 'active',
+						),
+					),
+				),
+				array(
+					'changes' => array(
+						array(
+							'field'  => 'status',
+							'before' => 'active',
+							'after'  => 'archived',
+						),
+					),
+				),
+				array(
+					'changes' => array(
+						array(
+							'field'  => 'image_url',
+							'before' => null,
+							'after'  => 'https://cdn.shop.test/b.png',
+						),
+						array(
+							'field'  => 'kind',
+							'before' => 'link',
+							'after'  => 'image',
+						),
+						array(
+							'field'  => 'landing_url',
+							'before' => null,
+							'after'  => 'https://shop.test/giay',
+						),
+					),
+				),
+				array( 'name' => 'Giày chạy bộ', 'kind' => 'link' ),
+			),
+			array_column( $list, 'details' )
+		);
+		$this->assertEntries( array( $list[4] ), $this->activity( '?action=creative.created' ) );
+		$this->assertSame( array(), $this->activity( '?affiliate=' . $id ), 'a creative concerns no affiliate' );
+	}
+
+	public function test_a_refund_or_a_creative_that_cannot_be_recorded_is_not_made() {
+		global $wpdb;
+		$this->affiliate( 'alice', array( 'coupons' => array( 'ALICE' ) ) );
+		list( $s ) = $this->rest(
+			'POST',
+			'/v1/sales',
+			array(
+				'order_id' => 'o_1',
+				'amount'   => 10000,
+				'currency' => 'USD',
+				'coupon'   => 'ALICE',
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $s );
+		list( $s, $c ) = $this->rest(
+			'POST',
+			'/v1/creatives',
+			array(
+				'name' => 'Banner',
+				'kind' => 'link',
+				'text' => 'Shop now',
+			),
+			$this->sk()
+		);
+		$this->assertSame( 201, $s );
+		$t     = Reftrail_Db::table( 'activity' );
+		$break = fn( $sql ) => 0 === strpos( $sql, "INSERT INTO `{$t}`" ) ? str_replace( $t, $t . '_missing', $sql ) : $sql;
+		add_filter( 'query', $break );
+		$quiet = $wpdb->suppress_errors( true );
+		try {
+			$answers = array(
+				$this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'o_1' ), $this->sk() ),
+				$this->rest( 'POST', '/v1/creatives', array( 'name' => 'Other', 'kind' => 'link', 'text' => 'Other' ), $this->sk() ),
+				$this->rest( 'PATCH', '/v1/creatives/' . $c['id'], array( 'name' => 'Changed' ), $this->sk() ),
+				$this->rest( 'DELETE', '/v1/creatives/' . $c['id'], null, $this->sk() ),
+			);
+		} finally {
+			$wpdb->suppress_errors( $quiet );
+			remove_filter( 'query', $break );
+		}
+		foreach ( $answers as list( $s, $d ) ) {
+			$this->assertSame( array( 503, 'unavailable' ), array( $s, $d['error']['code'] ) );
+		}
+		$this->assertSame( array( 10000, 'USD' ), Reftrail_Tracking::refundable( 'o_1' ), 'nothing refunded' );
+		list( , $d ) = $this->rest( 'GET', '/v1/referrals?affiliate=alice', null, $this->sk() );
+		$this->assertSame( array( 'pending', 1000 ), array( $d['referrals'][0]['status'], $d['referrals'][0]['commission_net'] ), 'no commission reversed' );
+		list( , $d ) = $this->rest( 'GET', '/v1/creatives', null, $this->sk() );
+		$this->assertSame( array( array( $c['id'], 'Banner' ) ), array_map( fn( $x ) => array( $x['id'], $x['name'] ), $d['creatives'] ), 'none made, changed or deleted' );
+		// Then recorded, the refund is made (not answered as a replay of the failed one).
+		list( $s ) = $this->rest( 'POST', '/v1/refunds', array( 'order_id' => 'o_1' ), $this->sk() );
+		$this->assertSame( 201, $s );
+		$this->assertSame( array( 'refund.created', 'creative.created', 'affiliate.created' ), array_column( $this->activity(), 'action' ) );
 	}
 
 	public function test_a_change_that_cannot_be_recorded_is_not_made() {

@@ -2,7 +2,8 @@
 /**
  * The WooCommerce integration, driven through the WooCommerce STAND-IN of
  * woocommerce-stand-in.php (WooCommerce itself cannot be installed here): the exact hook names
- * and arguments WooCommerce fires, and only the WC_Order methods the plugin uses.
+ * and arguments WooCommerce fires, and only the WC_Order methods the plugin uses. The refunds
+ * these hooks make are recorded in the activity log by the signed-in user, or `woocommerce`.
  *
  * @package Reftrail
  */
@@ -274,6 +275,90 @@ class WooCommerceTest extends Reftrail_Test_Case {
 		do_action( 'woocommerce_subscription_renewal_payment_complete', new WC_Subscription( 777, $parent->get_id() ), $renewal );
 		$ref = $this->referral_of( $renewal );
 		$this->assertSame( array( 'alice', 'renewal', 150, '1' ), array( $ref['affiliate'], $ref['attributed_by'], $ref['commission'], $ref['eligible'] ) );
+	}
+
+	/**
+	 * The `refund.created` entries of the activity log, newest first: [by, affiliate, details].
+	 *
+	 * @return array[]
+	 */
+	private function refunds_recorded() {
+		list( $s, $d ) = $this->rest( 'GET', '/v1/activity?action=refund.created', null, $this->sk() );
+		$this->assertSame( 200, $s );
+		return array_map( fn( $e ) => array( $e['by'], $e['affiliate'], $e['details'] ), $d['activity'] );
+	}
+
+	/**
+	 * The money a refund moved, as the activity log details it.
+	 *
+	 * @param WC_Order    $order    Order.
+	 * @param int         $amount   Minor units.
+	 * @param string|null $reason   Reason.
+	 * @param int         $reversed Commission reversed.
+	 * @return array
+	 */
+	private static function refund_details( WC_Order $order, $amount, $reason, $reversed ) {
+		return array(
+			'order_id'            => (string) $order->get_id(),
+			'amount'              => $amount,
+			'currency'            => 'USD',
+			'reason'              => $reason,
+			'commission_reversed' => $reversed,
+		);
+	}
+
+	public function test_refunds_through_woocommerce_are_recorded_by_who_made_them() {
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$order = $this->order( array( 'items' => array(), 'shipping_total' => '0.00', 'total' => '100.00' ) );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$order->update_status( 'processing' );
+		// A payment gateway's callback: no one signed in.
+		reftrail_stand_in_refund( $order, '25.00', false, "one shoe\ntoo small" );
+		// A shop manager in wp-admin, with no reason typed.
+		$manager = $this->user( 'administrator' );
+		wp_set_current_user( $manager );
+		reftrail_stand_in_refund( $order, '15.00', false );
+		// The rest: WooCommerce marks the order refunded first, which reverses what is left;
+		// its own refund hook then finds nothing left, and nothing more is recorded.
+		reftrail_stand_in_refund( $order, '60.00', true, 'the rest' );
+		wp_set_current_user( 0 );
+		$this->assertSame( array(), $order->notes, 'no errors noted on the order' );
+		$by = 'user:' . get_userdata( $manager )->user_login;
+		$this->assertSame(
+			array(
+				array( $by, 'alice', self::refund_details( $order, 6000, 'refunded', 600 ) ),
+				array( $by, 'alice', self::refund_details( $order, 1500, null, 150 ) ),
+				array( 'woocommerce', 'alice', self::refund_details( $order, 2500, 'one shoe too small', 250 ) ),
+			),
+			$this->refunds_recorded()
+		);
+		$this->assertSame( array( 0, 'reversed' ), array( $this->referral_of( $order )['commission_net'], $this->referral_of( $order )['status'] ) );
+	}
+
+	public function test_cancelled_trashed_and_unreferred_orders_are_recorded_with_the_reason_the_plugin_gives() {
+		$this->affiliate( 'alice' );
+		$this->visit( 'alice' );
+		$cancelled = $this->order( array( 'items' => array(), 'shipping_total' => '0.00', 'total' => '30.00' ) );
+		do_action( 'woocommerce_checkout_order_processed', $cancelled->get_id(), array(), $cancelled );
+		// WooCommerce cancels an unpaid order from WP-Cron: no one signed in.
+		$cancelled->update_status( 'cancelled' );
+		$_COOKIE = array();
+		$plain   = $this->order( array( 'items' => array(), 'shipping_total' => '0.00', 'total' => '12.34' ) );
+		do_action( 'woocommerce_checkout_order_processed', $plain->get_id(), array(), $plain );
+		$this->assertNull( $this->referral_of( $plain ), 'no one referred it' );
+		$admin = $this->user( 'administrator' );
+		wp_set_current_user( $admin );
+		do_action( 'woocommerce_trash_order', $plain->get_id() );
+		do_action( 'woocommerce_trash_order', $plain->get_id() );
+		wp_set_current_user( 0 );
+		$this->assertSame(
+			array(
+				array( 'user:' . get_userdata( $admin )->user_login, null, self::refund_details( $plain, 1234, 'trashed', 0 ) ),
+				array( 'woocommerce', 'alice', self::refund_details( $cancelled, 3000, 'cancelled', 300 ) ),
+			),
+			$this->refunds_recorded()
+		);
 	}
 
 	public function test_trashed_and_deleted_orders_reverse_what_is_left() {

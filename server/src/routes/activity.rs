@@ -48,7 +48,7 @@ pub async fn activity_index(
             "invalid_action",
             "action must be one of affiliate.created, affiliate.updated, affiliate.token_issued, referral.approved, \
              referral.rejected, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created, key.revoked, \
-             or a family: affiliate., referral., payout., bonus., key.",
+             or a family: affiliate., referral., refund., payout., bonus., creative., key.",
         ));
     }
     let (limit, offset) = super::page(q.limit, q.offset)?;

@@ -2,10 +2,11 @@
 /**
  * The activity log behind `GET /v1/activity`: who created or changed an affiliate (field by field,
  * before and after) or applied to the program (Reftrail_Applications), issued their portal
- * token, approved or rejected a referral, made a payout or marked a line sent, gave or cancelled
- * a bonus, created or revoked a key. Each entry is written in the transaction of the change it
- * records, and only when something changed. The program's settings keep their own history
- * (Reftrail_Program::changes()).
+ * token, approved or rejected a referral, recorded a refund (through the API or WooCommerce),
+ * made a payout or marked a line sent, gave or cancelled a bonus, created, changed (field by
+ * field) or deleted a creative, created or revoked a key. Each entry is written in the
+ * transaction of the change it records, and only when something changed. The program's
+ * settings keep their own history (Reftrail_Program::changes()).
  *
  * @package Reftrail
  */
@@ -25,6 +26,10 @@ final class Reftrail_Activity {
 		'affiliate.token_issued',
 		'referral.approved',
 		'referral.rejected',
+		'refund.created',
+		'creative.created',
+		'creative.updated',
+		'creative.deleted',
 		'payout.created',
 		'payout.sent',
 		'bonus.created',
@@ -38,6 +43,15 @@ final class Reftrail_Activity {
 	 * recorded, by name; `id`, `created_at` and the token never change or are never shown.
 	 */
 	const AFFILIATE_FIELDS = array( 'address', 'category', 'commission', 'coupons', 'email', 'name', 'payee_type', 'payout', 'payout_email', 'recruiter', 'status', 'tax_id', 'withholding_exempt' );
+
+	/**
+	 * The fields of a creative (as `GET /v1/creatives` shows it) whose changes are recorded, by
+	 * name; `id` never changes and the times follow the others.
+	 */
+	const CREATIVE_FIELDS = array( 'image_url', 'kind', 'landing_url', 'name', 'status', 'text' );
+
+	/** Who the log names for what WooCommerce reports with no one signed in (Reftrail_WooCommerce). */
+	const BY_WOOCOMMERCE = 'woocommerce';
 
 	/**
 	 * Whether `$filter` is an action or a family of them (`referral.`), byte for byte.
@@ -87,7 +101,8 @@ final class Reftrail_Activity {
 	 * Records `$action` by `$by` on `$subject` (concerning `$affiliate`), in the caller's
 	 * transaction, so that the entry and the change it records are kept or lost together.
 	 *
-	 * @param string      $by        Who: `secret_key`, `user:<login>`, `affiliate:<id>`.
+	 * @param string      $by        Who: `secret_key`, `user:<login>`, `affiliate:<id>`,
+	 *                               `woocommerce`.
 	 * @param string      $action    One of ACTIONS.
 	 * @param string      $subject   The id of what it was done to.
 	 * @param string|null $affiliate The affiliate concerned, if one is.
@@ -124,8 +139,22 @@ final class Reftrail_Activity {
 	 * @return array[] `{"field", "before", "after"}`; empty when nothing recorded changed.
 	 */
 	public static function affiliate_changes( array $before, array $after ) {
+		return self::changes( self::AFFILIATE_FIELDS, $before, $after );
+	}
+
+	/**
+	 * The `$fields` that differ between two views of something, in the order of `$fields`, each
+	 * with its JSON value before and after (null when absent; objects compared whatever the
+	 * order of their keys).
+	 *
+	 * @param string[] $fields Field names.
+	 * @param array    $before The view before.
+	 * @param array    $after  The view after.
+	 * @return array[] `{"field", "before", "after"}`; empty when none of them changed.
+	 */
+	public static function changes( array $fields, array $before, array $after ) {
 		$out = array();
-		foreach ( self::AFFILIATE_FIELDS as $f ) {
+		foreach ( $fields as $f ) {
 			$b = $before[ $f ] ?? null;
 			$a = $after[ $f ] ?? null;
 			if ( Reftrail_Program::canonical( $b ) !== Reftrail_Program::canonical( $a ) ) {

@@ -117,13 +117,15 @@ final class Reftrail_Creatives {
 	}
 
 	/**
-	 * Checks a new creative (`status` active unless given) and stores it; returns it.
+	 * Checks a new creative (`status` active unless given) and stores it; returns it. Made by
+	 * `$by`, it is recorded (`creative.created`) in the same transaction.
 	 *
-	 * @param array $b Body: name, kind and text required; image_url, landing_url, status optional.
+	 * @param array  $b  Body: name, kind and text required; image_url, landing_url, status optional.
+	 * @param string $by Who makes it, as the activity log names them.
 	 * @return array
-	 * @throws Reftrail_Http_Error 400; 503 when it cannot be stored.
+	 * @throws Reftrail_Http_Error 400; 503 when it cannot be stored or recorded.
 	 */
-	public static function create( array $b ) {
+	public static function create( array $b, $by ) {
 		global $wpdb;
 		self::shape( $b );
 		foreach ( array( 'name', 'kind', 'text' ) as $k ) {
@@ -131,42 +133,52 @@ final class Reftrail_Creatives {
 				throw Reftrail_Http_Error::bad( 'invalid_body', sprintf( 'missing field `%s`', $k ) );
 			}
 		}
-		$f   = self::checked( array_merge( array( 'status' => 'active' ), array_filter( $b, fn( $v ) => null !== $v ) ) );
-		$id  = Reftrail_Db::new_id( 'cr' );
-		$now = Reftrail_Db::now();
-		$ok  = $wpdb->insert(
-			Reftrail_Db::table( 'creatives' ),
-			array_merge(
-				array( 'id' => $id ),
-				$f,
-				array(
-					'created_at' => $now,
-					'updated_at' => $now,
-				)
-			),
-			array( '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d' )
+		$f = self::checked( array_merge( array( 'status' => 'active' ), array_filter( $b, fn( $v ) => null !== $v ) ) );
+		return Reftrail_Db::transaction(
+			function () use ( $wpdb, $f, $by ) {
+				$id  = Reftrail_Db::new_id( 'cr' );
+				$now = Reftrail_Db::now();
+				$ok  = $wpdb->insert(
+					Reftrail_Db::table( 'creatives' ),
+					array_merge(
+						array( 'id' => $id ),
+						$f,
+						array(
+							'created_at' => $now,
+							'updated_at' => $now,
+						)
+					),
+					array( '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d' )
+				);
+				if ( ! $ok ) {
+					throw self::unavailable();
+				}
+				$made = self::get( $id );
+				Reftrail_Activity::record( $by, 'creative.created', $id, null, self::what( $made ) );
+				return $made;
+			}
 		);
-		if ( ! $ok ) {
-			throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
-		}
-		return self::get( $id );
 	}
 
 	/**
 	 * Changes the fields given; `image_url: null` and `landing_url: null` remove them, and a null
 	 * name, kind, text or status breaks that field's rule. The creative as it would be is checked
-	 * whole before anything is written; updated_at becomes now when a field changed.
+	 * whole before anything is written; updated_at becomes now when a field changed. Changed by
+	 * `$by`, the fields that differ are recorded (`creative.updated`) in the same transaction; a
+	 * change to what it already is, or a refused one, records nothing.
 	 *
 	 * @param string $id Creative.
 	 * @param array  $b  Body.
+	 * @param string $by Who changes it, as the activity log names them.
 	 * @return array
-	 * @throws Reftrail_Http_Error 400, 404 creative_not_found; 503 when it cannot be stored.
+	 * @throws Reftrail_Http_Error 400, 404 creative_not_found; 503 when it cannot be stored or
+	 *                             recorded.
 	 */
-	public static function update( $id, array $b ) {
+	public static function update( $id, array $b, $by ) {
 		global $wpdb;
 		self::shape( $b );
 		return Reftrail_Db::transaction(
-			function () use ( $wpdb, $id, $b ) {
+			function () use ( $wpdb, $id, $b, $by ) {
 				$t   = Reftrail_Db::table( 'creatives' );
 				$row = $wpdb->get_row( $wpdb->prepare( "SELECT name, kind, text, image_url, landing_url, status FROM {$t} WHERE id = %s FOR UPDATE", $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
 				if ( ! $row ) {
@@ -177,26 +189,56 @@ final class Reftrail_Creatives {
 				if ( $set !== $row ) {
 					$set['updated_at'] = Reftrail_Db::now();
 					if ( false === $wpdb->update( $t, $set, array( 'id' => $id ), array( '%s', '%s', '%s', '%s', '%s', '%s', '%d' ), array( '%s' ) ) ) {
-						throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+						throw self::unavailable();
 					}
 				}
-				return self::get( $id );
+				$after   = self::get( $id );
+				$changes = Reftrail_Activity::changes( Reftrail_Activity::CREATIVE_FIELDS, $row, $after );
+				if ( $changes ) {
+					Reftrail_Activity::record( $by, 'creative.updated', $after['id'], null, array( 'changes' => $changes ) );
+				}
+				return $after;
 			}
 		);
 	}
 
 	/**
 	 * Deletes a creative (affiliates who pasted it keep their copy; its links still credit them).
+	 * Deleted by `$by`, it is recorded (`creative.deleted`, with its name and kind) in the same
+	 * transaction.
 	 *
 	 * @param string $id Creative.
-	 * @throws Reftrail_Http_Error 404 creative_not_found.
+	 * @param string $by Who deletes it, as the activity log names them.
+	 * @throws Reftrail_Http_Error 404 creative_not_found; 503 when it cannot be recorded.
 	 */
-	public static function delete( $id ) {
+	public static function delete( $id, $by ) {
 		global $wpdb;
-		$t = Reftrail_Db::table( 'creatives' );
-		if ( ! $wpdb->query( $wpdb->prepare( "DELETE FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
-			throw self::not_found();
-		}
+		Reftrail_Db::transaction(
+			function () use ( $wpdb, $id, $by ) {
+				$t   = Reftrail_Db::table( 'creatives' );
+				$row = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$t} WHERE id = %s FOR UPDATE", $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+				if ( ! $row ) {
+					throw self::not_found();
+				}
+				if ( ! $wpdb->query( $wpdb->prepare( "DELETE FROM {$t} WHERE id = %s", $row['id'] ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+					throw self::unavailable();
+				}
+				Reftrail_Activity::record( $by, 'creative.deleted', $row['id'], null, self::what( $row ) );
+			}
+		);
+	}
+
+	/**
+	 * What the log keeps of a creative made or deleted: its name and kind.
+	 *
+	 * @param array $c The creative, or its row.
+	 * @return array `{"name", "kind"}`.
+	 */
+	private static function what( array $c ) {
+		return array(
+			'name' => $c['name'],
+			'kind' => $c['kind'],
+		);
 	}
 
 	/**
@@ -273,6 +315,15 @@ final class Reftrail_Creatives {
 			'created_at'  => Reftrail_Db::rfc3339( $row['created_at'] ),
 			'updated_at'  => Reftrail_Db::rfc3339( $row['updated_at'] ),
 		);
+	}
+
+	/**
+	 * The 503 of a write the database refused.
+	 *
+	 * @return Reftrail_Http_Error
+	 */
+	private static function unavailable() {
+		return new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
 	}
 
 	/**

@@ -377,9 +377,10 @@ final class Reftrail_Schema {
   PRIMARY KEY  (id),
   KEY newest (created_at,id)
 ) $c;";
-		// Who did what to affiliates, referrals, payouts and keys (Reftrail_Activity), one row per
-		// change, written with it: `details` is a JSON object; `seq` orders the entries of one
-		// second as they were recorded; `affiliate_id` NULL when no one affiliate is concerned.
+		// Who did what to affiliates, referrals, refunds, creatives, payouts, bonuses and keys
+		// (Reftrail_Activity), one row per change, written with it: `details` is a JSON object;
+		// `seq` orders the entries of one second as they were recorded; `affiliate_id` NULL when
+		// no one affiliate is concerned.
 		$sql[] = "CREATE TABLE {$t('activity')} (
   seq bigint(20) unsigned NOT NULL AUTO_INCREMENT,
   id varchar(40) NOT NULL,

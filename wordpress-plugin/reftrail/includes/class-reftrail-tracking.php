@@ -1048,14 +1048,17 @@ final class Reftrail_Tracking {
 
 	/**
 	 * Records a full or partial refund and reverses the commission in proportion, and the share of
-	 * it the affiliate's recruiter earned (Reftrail_Recruiters::refunded()).
+	 * it the affiliate's recruiter earned (Reftrail_Recruiters::refunded()). A new refund is
+	 * recorded in the activity log (`refund.created` by `$by`) in the same transaction; a replay
+	 * or a refused refund is not.
 	 *
 	 * @param array       $b    `order_id`, `amount`?, `currency`?, `refund_id`?, `reason`?.
 	 * @param string|null $idem Idempotency-Key header.
+	 * @param string      $by   Who refunds, as the activity log names them.
 	 * @return array [status, JSON text]
-	 * @throws Reftrail_Http_Error On bad input.
+	 * @throws Reftrail_Http_Error On bad input; 503 when it cannot be recorded.
 	 */
-	public static function refund( array $b, $idem ) {
+	public static function refund( array $b, $idem, $by ) {
 		global $wpdb;
 		Reftrail_Input::known( $b, array( 'order_id', 'amount', 'currency', 'refund_id', 'reason' ) );
 		Reftrail_Input::types(
@@ -1113,7 +1116,7 @@ final class Reftrail_Tracking {
 		return Reftrail_Db::locked(
 			'sale:' . $b['order_id'],
 			fn() => Reftrail_Db::transaction(
-				function () use ( $wpdb, $b, $key, $hash, $replayed ) {
+				function () use ( $wpdb, $b, $key, $hash, $replayed, $by ) {
 					// A concurrent retry of this refund may have committed while this one waited
 					// for the order's lock: answer its result instead of refunding twice.
 					$r = $replayed();
@@ -1179,6 +1182,19 @@ final class Reftrail_Tracking {
 						}
 						$referral = $view;
 					}
+					Reftrail_Activity::record(
+						$by,
+						'refund.created',
+						$id,
+						null === $referral ? null : $referral['affiliate'],
+						array(
+							'order_id'            => $b['order_id'],
+							'amount'              => $amount,
+							'currency'            => $currency,
+							'reason'              => $b['reason'] ?? null,
+							'commission_reversed' => $reversed,
+						)
+					);
 					$text = wp_json_encode(
 						array(
 							'refund'              => array(

@@ -11,6 +11,9 @@
  * - `woocommerce_order_status_changed( $order_id, $from, $to, $order )`: processing/completed
  *   make the referral eligible (its hold starts); refunded/cancelled/failed reverse what is left.
  * - `woocommerce_order_refunded( $order_id, $refund_id )`: a refund reverses in proportion.
+ * - Each refund these make is recorded in the activity log (`refund.created`) by the signed-in
+ *   WordPress user who made the change (`user:<login>`), or `woocommerce` when WooCommerce reports
+ *   it with no one signed in (a payment gateway's callback, WP-Cron, a guest's cancelled order).
  * - `woocommerce_trash_order( $order_id )` / `woocommerce_delete_order( $order_id )` (both order
  *   storages), and `trashed_post` for a `shop_order` post trashed from the classic order list:
  *   a trashed or deleted order reverses what is left, as a cancelled one does.
@@ -72,11 +75,24 @@ final class Reftrail_WooCommerce {
 					'refund_id' => 'wc-trash-' . $order_id,
 					'reason'    => 'trashed',
 				),
-				null
+				null,
+				self::by()
 			);
 		} catch ( Reftrail_Http_Error $e ) {
 			return; // Already reversed by a concurrent request: nothing is left to do.
 		}
+	}
+
+	/**
+	 * Who the activity log names for a change WooCommerce reports: the signed-in WordPress user
+	 * (`user:<login>`: a shop manager refunding or cancelling an order in wp-admin, a customer
+	 * cancelling their own), else `woocommerce`.
+	 *
+	 * @return string
+	 */
+	private static function by() {
+		$user = wp_get_current_user();
+		return $user->exists() ? Reftrail_Activity::by_user( $user ) : Reftrail_Activity::BY_WOOCOMMERCE;
 	}
 
 	/**
@@ -292,7 +308,8 @@ final class Reftrail_WooCommerce {
 							'refund_id' => 'wc-status-' . $order_id . '-' . $to,
 							'reason'    => $to,
 						),
-						null
+						null,
+						self::by()
 					);
 				} catch ( Reftrail_Http_Error $e ) {
 					$order->add_order_note( sprintf( /* translators: %s: error message */ __( 'Reftrail could not reverse the commission: %s', 'reftrail' ), $e->getMessage() ) );
@@ -318,16 +335,18 @@ final class Reftrail_WooCommerce {
 		if ( $amount <= 0 ) {
 			return;
 		}
+		$body   = array(
+			'order_id'  => (string) $order_id,
+			'amount'    => $amount,
+			'refund_id' => 'wc-refund-' . $refund_id,
+		);
+		// No reason typed in WooCommerce: none given, as a refund without one through the API.
+		$reason = Reftrail_Input::one_line( $refund->get_reason(), Reftrail_Input::MAX_NOTE );
+		if ( '' !== $reason ) {
+			$body['reason'] = $reason;
+		}
 		try {
-			Reftrail_Tracking::refund(
-				array(
-					'order_id'  => (string) $order_id,
-					'amount'    => $amount,
-					'refund_id' => 'wc-refund-' . $refund_id,
-					'reason'    => Reftrail_Input::one_line( $refund->get_reason(), Reftrail_Input::MAX_NOTE ),
-				),
-				null
-			);
+			Reftrail_Tracking::refund( $body, null, self::by() );
 		} catch ( Reftrail_Http_Error $e ) {
 			$order->add_order_note( sprintf( /* translators: %s: error message */ __( 'Reftrail could not reverse the commission: %s', 'reftrail' ), $e->getMessage() ) );
 		}

@@ -89,7 +89,7 @@ class Reftrail_REST_Creatives_Controller extends Reftrail_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function create_item( $request ) {
-		return $this->run( fn() => new WP_REST_Response( Reftrail_Creatives::create( self::body( $request ) ), 201 ) );
+		return $this->run( fn() => new WP_REST_Response( Reftrail_Creatives::create( self::body( $request ), self::actor( $request ) ), 201 ) );
 	}
 
 	/**
@@ -99,7 +99,7 @@ class Reftrail_REST_Creatives_Controller extends Reftrail_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function update_item( $request ) {
-		return $this->run( fn() => Reftrail_Creatives::update( (string) $request['id'], self::body( $request ) ) );
+		return $this->run( fn() => Reftrail_Creatives::update( (string) $request['id'], self::body( $request ), self::actor( $request ) ) );
 	}
 
 	/**
@@ -111,7 +111,7 @@ class Reftrail_REST_Creatives_Controller extends Reftrail_REST_Controller {
 	public function delete_item( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				Reftrail_Creatives::delete( (string) $request['id'] );
+				Reftrail_Creatives::delete( (string) $request['id'], self::actor( $request ) );
 				return new WP_REST_Response( null, 204 );
 			}
 		);

@@ -290,7 +290,7 @@ class Reftrail_REST_Refunds_Controller extends Reftrail_REST_Controller {
 	public function create_item( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				list( $s, $text ) = Reftrail_Tracking::refund( self::body( $request ), $request->get_header( 'idempotency_key' ) );
+				list( $s, $text ) = Reftrail_Tracking::refund( self::body( $request ), $request->get_header( 'idempotency_key' ), self::actor( $request ) );
 				return self::json_response( $s, $text );
 			}
 		);
