@@ -44,11 +44,22 @@ pub async fn activity_index(
         .as_deref()
         .is_some_and(|a| !activity::valid_filter(a))
     {
+        let mut families: Vec<&str> = activity::ACTIONS
+            .iter()
+            .filter_map(|a| a.split_once('.').map(|(f, _)| f))
+            .collect();
+        families.dedup();
         return Err(AppError::bad(
             "invalid_action",
-            "action must be one of affiliate.created, affiliate.updated, affiliate.token_issued, referral.approved, \
-             referral.rejected, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created, key.revoked, \
-             or a family: affiliate., referral., refund., payout., bonus., creative., key.",
+            format!(
+                "action must be one of {}, or a family: {}",
+                activity::ACTIONS.join(", "),
+                families
+                    .iter()
+                    .map(|f| format!("{f}."))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
     let (limit, offset) = super::page(q.limit, q.offset)?;
