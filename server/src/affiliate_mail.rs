@@ -14,6 +14,7 @@ use crate::mail::Text;
 use crate::program::Program;
 use crate::routes::bonuses::Bonus;
 use crate::routes::payouts::{PaidTo, PayoutLine, PayoutView};
+use crate::routes::recruiters::RecruiterCommission;
 use crate::routes::referrals::ReferralView;
 use crate::times::now;
 use crate::AppState;
@@ -86,21 +87,43 @@ pub async fn referral_created(
     program: &Program,
     referral: &ReferralView,
 ) -> Result<(), AppError> {
-    if referral.commission <= 0 || !wanted(state, program, "referral.created") {
+    if referral.commission <= 0
+        || !wanted(state, program, "referral.created")
+        || !referral_emails_on(tx, &referral.affiliate).await?
+    {
         return Ok(());
     }
-    // The affiliate may have turned these off for themselves (`PATCH /v1/me`).
+    queue(tx, "referral.created", &referral.affiliate, referral).await
+}
+
+/// Whether `affiliate` still takes referral emails: they may have turned them off for
+/// themselves (`PATCH /v1/me`).
+async fn referral_emails_on(tx: &mut Tx, affiliate: &str) -> Result<bool, AppError> {
     let on: i64 = sqlx::query("SELECT referral_emails FROM affiliates WHERE id = $1")
-        .bind(&referral.affiliate)
+        .bind(affiliate)
         .fetch_optional(&mut **tx)
         .await?
         .map(|r| r.try_get(0))
         .transpose()?
         .unwrap_or(0);
-    if on == 0 {
+    Ok(on != 0)
+}
+
+/// Queues the message to a recruiter about a share of their recruit's new commission, under
+/// the same choices as [`referral_created`]: the program's `referral.created` and the
+/// recruiter's own `referral_emails`.
+pub async fn recruiter_commission_created(
+    tx: &mut Tx,
+    state: &AppState,
+    program: &Program,
+    share: &RecruiterCommission,
+) -> Result<(), AppError> {
+    if !wanted(state, program, "referral.created")
+        || !referral_emails_on(tx, &share.affiliate).await?
+    {
         return Ok(());
     }
-    queue(tx, "referral.created", &referral.affiliate, referral).await
+    queue(tx, "recruiter_commission.created", &share.affiliate, share).await
 }
 
 /// Queues the welcome of an affiliate whose application (status `pending`) was approved.
@@ -310,6 +333,9 @@ pub fn render(
         "application.exists" => serde_json::from_str::<ExistsNotice>(payload)
             .ok()
             .map(|n| exists_text(locale, &program.name, name, &n.status, portal)),
+        "recruiter_commission.created" => serde_json::from_str::<RecruiterCommission>(payload)
+            .ok()
+            .map(|s| recruiter_commission_text(locale, &program.name, name, &s, portal)),
         "bonus.created" => serde_json::from_str::<Bonus>(payload)
             .ok()
             .map(|b| bonus_text(locale, &program.name, name, &b, portal)),
@@ -386,6 +412,68 @@ pub fn referral_text(
                 "It is approved and will be in your next payout.".to_owned()
             },
             "Your referrals and earnings",
+            "You can turn these emails off in your portal.",
+            format!("You receive this email as an affiliate of {program}."),
+        ),
+    };
+    Text {
+        subject,
+        body: format!(
+            "{hello} {name},\n\n{what}\n{status}\n\n{link}: {portal}\n{turn_off}\n\n{why}\n"
+        ),
+    }
+}
+
+/// The message to a recruiter about a share of their recruit's commission, in `locale`
+/// (English when it is none of en, vi, th).
+pub fn recruiter_commission_text(
+    locale: &str,
+    program: &str,
+    name: &str,
+    s: &RecruiterCommission,
+    portal: &str,
+) -> Text {
+    let amount = money(s.amount, &s.currency, locale);
+    let rate = crate::recruiters::percent(s.rate_bps, locale);
+    let recruit = &s.recruit;
+    let pending = s.status == "pending";
+    let (subject, hello, what, status, link, turn_off, why) = match locale {
+        "vi" => (
+            format!("{program}: bạn nhận được {amount} từ người bạn giới thiệu"),
+            "Xin chào",
+            format!("{recruit}, cộng tác viên bạn giới thiệu tham gia {program}, vừa nhận được một khoản hoa hồng. Bạn nhận thêm {amount} ({rate} % hoa hồng của họ)."),
+            if pending {
+                "Khoản này đang chờ cùng với hoa hồng của họ và được duyệt khi hoa hồng đó được duyệt.".to_owned()
+            } else {
+                "Khoản này đã được duyệt và sẽ có trong lần thanh toán tới.".to_owned()
+            },
+            "Đội nhóm và thu nhập của bạn",
+            "Bạn có thể tắt các email này trong cổng cộng tác viên.",
+            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+        ),
+        "th" => (
+            format!("{program}: คุณได้รับ {amount} จากทีมของคุณ"),
+            "สวัสดี",
+            format!("{recruit} พาร์ทเนอร์ที่คุณชวนเข้าร่วม {program} เพิ่งได้รับค่าคอมมิชชัน คุณได้รับเพิ่ม {amount} ({rate} % ของค่าคอมมิชชันนั้น)"),
+            if pending {
+                "รายการนี้รอดำเนินการพร้อมกับค่าคอมมิชชันของเขา และจะได้รับการอนุมัติเมื่อค่าคอมมิชชันนั้นได้รับการอนุมัติ".to_owned()
+            } else {
+                "รายการนี้ได้รับการอนุมัติแล้วและจะรวมอยู่ในการจ่ายเงินครั้งถัดไป".to_owned()
+            },
+            "ทีมและรายได้ของคุณ",
+            "คุณปิดอีเมลเหล่านี้ได้ในพอร์ทัลพาร์ทเนอร์",
+            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+        ),
+        _ => (
+            format!("{program}: you earned {amount} from your team"),
+            "Hello",
+            format!("{recruit}, whom you recruited to {program}, earned a commission. You earn {amount} on top ({rate} % of it)."),
+            if pending {
+                "It is pending with their commission, and approved when that is.".to_owned()
+            } else {
+                "It is approved and will be in your next payout.".to_owned()
+            },
+            "Your team and earnings",
             "You can turn these emails off in your portal.",
             format!("You receive this email as an affiliate of {program}."),
         ),

@@ -199,18 +199,19 @@ pub struct Webhook {
     /// Where to POST (http or https).
     pub url: String,
     /// Events to send; empty for all (`affiliate.applied`, `referral.created`,
-    /// `referral.approved`, `referral.reversed`, `payout.created`, `bonus.created`,
-    /// `bonus.cancelled`).
+    /// `referral.approved`, `referral.reversed`, `recruiter_commission.created`,
+    /// `payout.created`, `bonus.created`, `bonus.cancelled`).
     #[serde(default)]
     pub events: Vec<String>,
 }
 
 /// The webhook events.
-pub const WEBHOOK_EVENTS: [&str; 7] = [
+pub const WEBHOOK_EVENTS: [&str; 8] = [
     "affiliate.applied",
     "referral.created",
     "referral.approved",
     "referral.reversed",
+    "recruiter_commission.created",
     "payout.created",
     "bonus.created",
     "bonus.cancelled",

@@ -22,6 +22,18 @@ pub fn share(commission: i64, rate_bps: i64) -> i64 {
     i64::try_from(i128::from(commission) * i128::from(rate_bps) / 10_000).unwrap_or(0)
 }
 
+/// A rate in basis points as a percent for people, in `locale`: `10`, `12.5` (`12,5` in
+/// Vietnamese), `0.05`.
+pub fn percent(rate_bps: i64, locale: &str) -> String {
+    let (whole, hundredths) = (rate_bps / 100, rate_bps.rem_euclid(100));
+    if hundredths == 0 {
+        return whole.to_string();
+    }
+    let fraction = format!("{hundredths:02}");
+    let point = if locale == "vi" { ',' } else { '.' };
+    format!("{whole}{point}{}", fraction.trim_end_matches('0'))
+}
+
 /// One share as the ledger rows of the recruiter name it.
 struct Share {
     id: String,
@@ -105,10 +117,14 @@ async fn set_status(tx: &mut Tx, id: &str, status: &str) -> Result<(), AppError>
 
 /// Makes the share of the new referral `referral` (`status` pending or approved) for the
 /// recruiter of its affiliate, when the program pays one and the recruiter is approved. It is
-/// dated as its referral is, so the reports count both on the same day.
-pub async fn created(tx: &mut Tx, rate_bps: i64, referral: &str) -> Result<(), AppError> {
+/// dated as its referral is, so the reports count both on the same day. Answers its id.
+pub async fn created(
+    tx: &mut Tx,
+    rate_bps: i64,
+    referral: &str,
+) -> Result<Option<String>, AppError> {
     if rate_bps <= 0 {
-        return Ok(());
+        return Ok(None);
     }
     let row = sqlx::query(
         "SELECT r.affiliate_id, r.commission, r.currency, r.status, a.recruiter_id, r.at \
@@ -120,11 +136,11 @@ pub async fn created(tx: &mut Tx, rate_bps: i64, referral: &str) -> Result<(), A
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
-        return Ok(());
+        return Ok(None);
     };
     let amount = share(row.try_get(1)?, rate_bps);
     if amount <= 0 {
-        return Ok(());
+        return Ok(None);
     }
     let status: String = row.try_get(3)?;
     let s = Share {
@@ -156,7 +172,8 @@ pub async fn created(tx: &mut Tx, rate_bps: i64, referral: &str) -> Result<(), A
     } else {
         bucket::PENDING
     };
-    append(tx, &s, into, "recruiter_commission", amount).await
+    append(tx, &s, into, "recruiter_commission", amount).await?;
+    Ok(Some(s.id))
 }
 
 /// Moves the share of `referral`, just approved, from pending to approved.
@@ -265,7 +282,21 @@ pub async fn would_loop(tx: &mut Tx, affiliate: &str, recruiter: &str) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::share;
+    use super::{percent, share};
+
+    #[test]
+    fn rates_read_as_percents_in_the_programs_language() {
+        for (bps, locale, want) in [
+            (1000, "en", "10"),
+            (1250, "en", "12.5"),
+            (1250, "vi", "12,5"),
+            (1205, "th", "12.05"),
+            (5, "en", "0.05"),
+            (5000, "vi", "50"),
+        ] {
+            assert_eq!(percent(bps, locale), want, "{bps} {locale}");
+        }
+    }
 
     #[test]
     fn a_share_is_rounded_down_and_never_negative() {

@@ -491,6 +491,7 @@ async fn referral(
         ledger::append(tx, e(bucket::PENDING, "approval", -commission)).await?;
         ledger::append(tx, e(bucket::APPROVED, "approval", commission)).await?;
     }
+    // The demo's shares are history: nobody is told of them.
     crate::recruiters::created(tx, p.recruiter_rate_bps, &id).await?;
     out.referrals += 1;
     Ok(id)

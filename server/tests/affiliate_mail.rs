@@ -476,3 +476,51 @@ async fn an_automatic_program_welcomes_the_applicant_at_once() {
     assert_eq!(s, StatusCode::ACCEPTED);
     assert!(outbox(&state).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_recruiter_hears_of_the_share_of_each_recruits_commission_unless_turned_off() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[("recruiter_rate_bps", json!(1250))]).await;
+    // carol was recruited by alice; dan by bob, who has no email.
+    for (id, recruiter) in [("carol", "alice"), ("dan", "bob")] {
+        let body = json!({"id": id, "name": format!("{id} Trần"), "coupons": [id.to_uppercase()], "recruiter": recruiter});
+        let (s, body) = call(&state, "POST", "/v1/affiliates", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    sale(&state, "2001", "CAROL").await;
+    sale(&state, "2002", "DAN").await;
+    let events: Vec<(String, String)> = outbox(&state)
+        .await
+        .into_iter()
+        .map(|r| (r.0, r.1))
+        .collect();
+    // Each referral's message, then its recruiter's (carol and dan have no email: theirs fail).
+    assert_eq!(
+        events,
+        [
+            ("referral.created".into(), "carol".into()),
+            ("recruiter_commission.created".into(), "alice".into()),
+            ("referral.created".into(), "dan".into()),
+            ("recruiter_commission.created".into(), "bob".into()),
+        ]
+    );
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert!(mail[0].contains("To: alice@aff.test"), "{}", mail[0]);
+    let text = body_of(&mail[0]);
+    // 12.5 % of carol's 125,000 VND.
+    assert!(text.contains("carol, cộng tác viên bạn giới thiệu tham gia Giày Sài Gòn, vừa nhận được một khoản hoa hồng. Bạn nhận thêm 15.625 VND (12,5 % hoa hồng của họ)."), "{text}");
+    assert!(text.contains("đã được duyệt"), "{text}");
+
+    // alice turns referral emails off (in her portal): her next share tells nobody.
+    sqlx::query("UPDATE affiliates SET referral_emails = 0 WHERE id = 'alice'")
+        .execute(&state.db.pool)
+        .await
+        .expect("emails off");
+    sale(&state, "2003", "CAROL").await;
+    let last = outbox(&state).await.pop().expect("queued");
+    assert_eq!(
+        (last.0.as_str(), last.1.as_str()),
+        ("referral.created", "carol")
+    );
+}

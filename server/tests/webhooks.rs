@@ -197,6 +197,63 @@ async fn a_bonus_given_and_cancelled_is_told_to_the_endpoints_that_want_it() {
     assert_eq!(gone["data"], cancelled);
 }
 
+#[tokio::test]
+async fn a_recruiters_share_is_told_after_the_referral_it_follows() {
+    let inbox = Inbox::default();
+    let addr = start_receiver(&inbox).await;
+    let (state, secret, _) = program_with_hook(&format!("http://{addr}/hook")).await;
+    let (_, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
+    program["recruiter_rate_bps"] = json!(2000);
+    program["webhooks"] = json!([{"url": format!("http://{addr}/hook"),
+        "events": ["referral.created", "recruiter_commission.created"]}]);
+    let (s, body) = call(&state, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let recruit = json!({"id": "minh", "name": "Minh", "coupons": ["M10"], "recruiter": "alice"});
+    let (s, body) = call(&state, "POST", "/v1/affiliates", recruit).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    sqlx::query("DELETE FROM outbox")
+        .execute(&state.db.pool)
+        .await
+        .expect("the first sale's event is not this test's");
+    let (s, sale) = call(
+        &state,
+        "POST",
+        "/v1/sales",
+        json!({"order_id": "W-2", "amount": 50_000, "currency": "USD", "coupon": "M10"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{sale}");
+
+    let client = reqwest::Client::new();
+    assert_eq!(round(&state, &client).await, 2);
+    let events: Vec<Value> = sqlx::query("SELECT payload FROM outbox ORDER BY id")
+        .fetch_all(&state.db.pool)
+        .await
+        .expect("outbox")
+        .iter()
+        .map(|r| serde_json::from_str(&r.get::<String, _>(0)).expect("json"))
+        .collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(kinds, ["referral.created", "recruiter_commission.created"]);
+    let share = &events[1]["data"];
+    assert_eq!(
+        (
+            share["affiliate"].as_str(),
+            share["recruit"].as_str(),
+            share["referral"].as_str()
+        ),
+        (Some("alice"), Some("minh"), sale["referral"]["id"].as_str())
+    );
+    // 20 % of minh's 10 % of 50,000.
+    assert_eq!(
+        (share["amount"].as_i64(), share["rate_bps"].as_i64()),
+        (Some(1_000), Some(2_000))
+    );
+    for (sig, body) in inbox.got.lock().expect("lock").iter() {
+        assert_signed(sig, body, &secret);
+    }
+}
+
 /// A test CA and a certificate it signed for 127.0.0.1: (CA PEM, leaf DER, leaf key DER).
 fn test_pki() -> (String, Vec<u8>, Vec<u8>) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};

@@ -469,3 +469,29 @@ async fn a_share_is_dated_as_its_referral() {
     assert_eq!(list[0]["created_at"], referral_at);
     assert_eq!(list[0]["amount"], 3_000);
 }
+
+#[tokio::test]
+async fn a_webhook_may_ask_for_recruiter_commissions() {
+    let _program = program_lock().await;
+    let r = req("GET", "/v1/program").sk().send().await;
+    r.status(200);
+    let before = r.json.clone();
+    let mut p = before.clone();
+    // A loopback address nothing listens on: events queued meanwhile go nowhere.
+    let url = "http://127.0.0.1:9/reftrail";
+    p["webhooks"] = json!([{"url": url, "events": ["recruiter_commission.created"]}]);
+    put_program(&p).await;
+    let r = req("GET", "/v1/program").sk().send().await;
+    assert_eq!(
+        r.json["webhooks"][0]["events"],
+        json!(["recruiter_commission.created"])
+    );
+    p["webhooks"] = json!([{"url": url, "events": ["recruiter_commission.paid"]}]);
+    req("PUT", "/v1/program")
+        .sk()
+        .json(&p)
+        .send()
+        .await
+        .error(400, "invalid_webhooks");
+    put_program(&before).await;
+}

@@ -731,7 +731,7 @@ async fn create_referral(
         ledger::append(tx, e(bucket::PENDING, "approval", -r.commission)).await?;
         ledger::append(tx, e(bucket::APPROVED, "approval", r.commission)).await?;
     }
-    crate::recruiters::created(tx, program.recruiter_rate_bps, &id).await?;
+    let share = crate::recruiters::created(tx, program.recruiter_rate_bps, &id).await?;
     inc(&state.metrics.referrals);
     if !r.flags.is_empty() {
         inc(&state.metrics.flagged);
@@ -741,6 +741,12 @@ async fn create_referral(
     crate::affiliate_mail::referral_created(tx, state, program, &view).await?;
     if auto {
         webhooks::enqueue(tx, program, "referral.approved", &view).await?;
+    }
+    // Then the recruiter's share of it, after the referral it follows.
+    if let Some(share) = share {
+        let share = super::recruiters::recruiter_commission(tx, &share).await?;
+        webhooks::enqueue(tx, program, "recruiter_commission.created", &share).await?;
+        crate::affiliate_mail::recruiter_commission_created(tx, state, program, &share).await?;
     }
     Ok(view)
 }

@@ -44,6 +44,19 @@ pub struct RecruiterCommission {
 
 const COLUMNS: &str = "id, affiliate_id, recruit_id, referral_id, rate_bps, amount, reversed, currency, status, payout_id, created_at";
 
+/// One recruiter commission, read inside `tx`.
+pub async fn recruiter_commission(
+    tx: &mut crate::db::Tx,
+    id: &str,
+) -> Result<RecruiterCommission, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM recruiter_commissions WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(from_row(&row)?)
+}
+
 fn from_row(r: &AnyRow) -> Result<RecruiterCommission, sqlx::Error> {
     Ok(RecruiterCommission {
         id: r.try_get(0)?,
