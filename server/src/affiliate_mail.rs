@@ -353,6 +353,35 @@ fn money(amount: i64, currency: &str, locale: &str) -> String {
     }
 }
 
+/// Why an affiliate of `program` gets its emails, in `locale` (English when it is none of en,
+/// vi, th).
+fn why_you(locale: &str, program: &str) -> String {
+    match locale {
+        "vi" => format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+        "th" => format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+        _ => format!("You receive this email as an affiliate of {program}."),
+    }
+}
+
+/// That an approved commission goes with the next payout, in `locale`.
+fn in_next_payout(locale: &str) -> String {
+    match locale {
+        "vi" => "Khoản này đã được duyệt và sẽ có trong lần thanh toán tới.",
+        "th" => "รายการนี้ได้รับการอนุมัติแล้วและจะรวมอยู่ในการจ่ายเงินครั้งถัดไป",
+        _ => "It is approved and will be in your next payout.",
+    }
+    .to_owned()
+}
+
+/// How to stop the emails about commissions, in `locale`.
+fn turn_off(locale: &str) -> &'static str {
+    match locale {
+        "vi" => "Bạn có thể tắt các email này trong cổng cộng tác viên.",
+        "th" => "คุณปิดอีเมลเหล่านี้ได้ในพอร์ทัลพาร์ทเนอร์",
+        _ => "You can turn these emails off in your portal.",
+    }
+}
+
 /// The message about a new referral, in `locale` (English when it is none of en, vi, th).
 pub fn referral_text(
     locale: &str,
@@ -377,11 +406,11 @@ pub fn referral_text(
             if pending {
                 format!("Khoản này đang chờ đến {until} (thời hạn hoàn tiền của cửa hàng), sau đó sẽ được duyệt nếu đơn hàng không bị hoàn.")
             } else {
-                "Khoản này đã được duyệt và sẽ có trong lần thanh toán tới.".to_owned()
+                in_next_payout("vi")
             },
             "Giới thiệu và thu nhập của bạn",
-            "Bạn có thể tắt các email này trong cổng cộng tác viên.",
-            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+            turn_off("vi"),
+            why_you("vi", program),
         ),
         "th" => (
             format!("{program}: คุณได้รับ {commission}"),
@@ -393,11 +422,11 @@ pub fn referral_text(
             if pending {
                 format!("รายการนี้รอดำเนินการจนถึง {until} (ระยะเวลาคืนเงินของร้าน) จากนั้นจะได้รับการอนุมัติหากคำสั่งซื้อไม่ถูกคืน")
             } else {
-                "รายการนี้ได้รับการอนุมัติแล้วและจะรวมอยู่ในการจ่ายเงินครั้งถัดไป".to_owned()
+                in_next_payout("th")
             },
             "การแนะนำและรายได้ของคุณ",
-            "คุณปิดอีเมลเหล่านี้ได้ในพอร์ทัลพาร์ทเนอร์",
-            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+            turn_off("th"),
+            why_you("th", program),
         ),
         _ => (
             format!("{program}: you earned {commission}"),
@@ -409,11 +438,11 @@ pub fn referral_text(
             if pending {
                 format!("It is pending until {until} (the shop's refund period), then approved if the order stands.")
             } else {
-                "It is approved and will be in your next payout.".to_owned()
+                in_next_payout("en")
             },
             "Your referrals and earnings",
-            "You can turn these emails off in your portal.",
-            format!("You receive this email as an affiliate of {program}."),
+            turn_off("en"),
+            why_you("en", program),
         ),
     };
     Text {
@@ -445,11 +474,11 @@ pub fn recruiter_commission_text(
             if pending {
                 "Khoản này đang chờ cùng với hoa hồng của họ và được duyệt khi hoa hồng đó được duyệt.".to_owned()
             } else {
-                "Khoản này đã được duyệt và sẽ có trong lần thanh toán tới.".to_owned()
+                in_next_payout("vi")
             },
             "Đội nhóm và thu nhập của bạn",
-            "Bạn có thể tắt các email này trong cổng cộng tác viên.",
-            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+            turn_off("vi"),
+            why_you("vi", program),
         ),
         "th" => (
             format!("{program}: คุณได้รับ {amount} จากทีมของคุณ"),
@@ -458,11 +487,11 @@ pub fn recruiter_commission_text(
             if pending {
                 "รายการนี้รอดำเนินการพร้อมกับค่าคอมมิชชันของเขา และจะได้รับการอนุมัติเมื่อค่าคอมมิชชันนั้นได้รับการอนุมัติ".to_owned()
             } else {
-                "รายการนี้ได้รับการอนุมัติแล้วและจะรวมอยู่ในการจ่ายเงินครั้งถัดไป".to_owned()
+                in_next_payout("th")
             },
             "ทีมและรายได้ของคุณ",
-            "คุณปิดอีเมลเหล่านี้ได้ในพอร์ทัลพาร์ทเนอร์",
-            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+            turn_off("th"),
+            why_you("th", program),
         ),
         _ => (
             format!("{program}: you earned {amount} from your team"),
@@ -471,11 +500,11 @@ pub fn recruiter_commission_text(
             if pending {
                 "It is pending with their commission, and approved when that is.".to_owned()
             } else {
-                "It is approved and will be in your next payout.".to_owned()
+                in_next_payout("en")
             },
             "Your team and earnings",
-            "You can turn these emails off in your portal.",
-            format!("You receive this email as an affiliate of {program}."),
+            turn_off("en"),
+            why_you("en", program),
         ),
     };
     Text {
@@ -497,7 +526,7 @@ pub fn bonus_text(locale: &str, program: &str, name: &str, b: &Bonus, portal: &s
             format!("{program} đã tặng bạn khoản thưởng {amount}: {reason}"),
             "Khoản này sẽ có trong lần thanh toán tới.",
             "Giới thiệu và thu nhập của bạn",
-            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+            why_you("vi", program),
         ),
         "th" => (
             format!("{program}: คุณได้รับโบนัส {amount}"),
@@ -505,7 +534,7 @@ pub fn bonus_text(locale: &str, program: &str, name: &str, b: &Bonus, portal: &s
             format!("{program} มอบโบนัส {amount} ให้คุณ: {reason}"),
             "โบนัสนี้จะรวมอยู่ในการจ่ายเงินครั้งถัดไป",
             "การแนะนำและรายได้ของคุณ",
-            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+            why_you("th", program),
         ),
         _ => (
             format!("{program}: a bonus of {amount} for you"),
@@ -513,7 +542,7 @@ pub fn bonus_text(locale: &str, program: &str, name: &str, b: &Bonus, portal: &s
             format!("{program} gave you a bonus of {amount}: {reason}"),
             "It will be in your next payout.",
             "Your referrals and earnings",
-            format!("You receive this email as an affiliate of {program}."),
+            why_you("en", program),
         ),
     };
     Text {
@@ -540,21 +569,21 @@ pub fn approved_text(locale: &str, program: &str, name: &str, portal: &str) -> T
             "Xin chào",
             format!("Đơn đăng ký của bạn tại {program} đã được duyệt: giờ bạn có thể chia sẻ liên kết và nhận hoa hồng."),
             "Liên kết và thu nhập của bạn",
-            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+            why_you("vi", program),
         ),
         "th" => (
             format!("{program}: คุณได้รับการอนุมัติเป็นพาร์ทเนอร์แล้ว"),
             "สวัสดี",
             format!("ใบสมัครของคุณกับ {program} ได้รับการอนุมัติแล้ว ตอนนี้คุณแชร์ลิงก์และรับค่าคอมมิชชันได้เลย"),
             "ลิงก์และรายได้ของคุณ",
-            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+            why_you("th", program),
         ),
         _ => (
             format!("{program}: you are approved as an affiliate"),
             "Hello",
             format!("Your application to {program} is approved: you can share your links and earn commissions now."),
             "Your links and earnings",
-            format!("You receive this email as an affiliate of {program}."),
+            why_you("en", program),
         ),
     };
     Text {
@@ -684,7 +713,7 @@ pub fn details_text(
                 "Nếu không phải bạn thay đổi, hãy trả lời email này hoặc báo ngay cho {program}."
             ),
             "Thông tin của bạn",
-            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+            why_you("vi", program),
         ),
         "th" => (
             format!("{program}: ข้อมูลการรับเงินของคุณถูกเปลี่ยนแปลง"),
@@ -692,7 +721,7 @@ pub fn details_text(
             format!("ต่อจากนี้ {program} จะจ่ายเงินให้คุณ{dest}"),
             format!("หากคุณไม่ได้เป็นผู้เปลี่ยนแปลง โปรดตอบกลับอีเมลนี้หรือแจ้ง {program} ทันที"),
             "ข้อมูลของคุณ",
-            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+            why_you("th", program),
         ),
         _ => (
             format!("{program}: your payout details were changed"),
@@ -702,7 +731,7 @@ pub fn details_text(
                 "If you did not make this change, reply to this email or tell {program} at once."
             ),
             "Your details",
-            format!("You receive this email as an affiliate of {program}."),
+            why_you("en", program),
         ),
     };
     Text {
@@ -735,7 +764,7 @@ pub fn payout_text(
             format!("{program} đang thanh toán cho bạn {amount} cho {settles}, {dest}."),
             "Ghi chú",
             "Lịch sử thanh toán của bạn",
-            format!("Bạn nhận được email này vì là cộng tác viên của {program}."),
+            why_you("vi", program),
         ),
         "th" => (
             format!("{program}: การจ่ายเงิน {amount} กำลังดำเนินการ"),
@@ -743,7 +772,7 @@ pub fn payout_text(
             format!("{program} กำลังจ่ายเงินให้คุณ {amount} สำหรับ{settles} {dest}"),
             "หมายเหตุ",
             "ประวัติการจ่ายเงินของคุณ",
-            format!("คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}"),
+            why_you("th", program),
         ),
         _ => (
             format!("{program}: a payout of {amount} is on its way"),
@@ -751,7 +780,7 @@ pub fn payout_text(
             format!("{program} is paying you {amount} for {settles}, {dest}."),
             "Note",
             "Your payout history",
-            format!("You receive this email as an affiliate of {program}."),
+            why_you("en", program),
         ),
     };
     let note = p

@@ -742,7 +742,7 @@ async fn create_referral(
     if auto {
         webhooks::enqueue(tx, program, "referral.approved", &view).await?;
     }
-    // Then the recruiter's share of it, after the referral it follows.
+    // Then the recruiter's share of it.
     if let Some(share) = share {
         let share = super::recruiters::recruiter_commission(tx, &share).await?;
         webhooks::enqueue(tx, program, "recruiter_commission.created", &share).await?;
