@@ -4,7 +4,7 @@
 #      and on PostgreSQL, server, database and load tool sharing the machine's cores;
 #   2. POST /v1/sales with wrk (bench/server-sales.lua): verified sales credited by coupon, each
 #      a referral with its ledger rows and its recruiter's share; on SQLite and on PostgreSQL;
-#   3. GET /v1/reports/summary (and the other reports, the creatives report too) over ~1 M clicks
+#   3. GET /v1/reports/summary (and the other reports, the campaigns and creatives reports too) over ~1 M clicks
 #      and ~100 k sales made by `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
 # directory and stops it by PID. Not a test: it prints figures.
@@ -114,9 +114,10 @@ best_of() {
   done
   echo "GET /v1/reports/$1 ($3): best of 5 = ${best} s"
 }
-for report in summary timeseries affiliates categories; do
+for report in summary timeseries affiliates categories campaigns; do
   best_of "$report" "$from" "90 days"
 done
+best_of campaigns "$(date -u -d '-30 days' +%Y-%m-%d)" "30 days"
 # The creatives report reads the clicks' stored campaigns: four creatives, and a quarter of the
 # seeded clicks (with the sales they credit) carrying one of them in utm_content, as the
 # portal's creative links do.
