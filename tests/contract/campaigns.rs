@@ -116,6 +116,57 @@ async fn clicks_and_referrals_are_counted_per_campaign() {
     one.status(200);
     assert_eq!(one.json["campaign"], "zalo", "{}", one.text);
 
+    // The ledger filters by campaign, and its CSV names each referral's (a formula is text).
+    let mut spring_ids: Vec<Value> = referrals_of(&a, "&campaign=spring")
+        .await
+        .iter()
+        .map(|x| x["id"].clone())
+        .collect();
+    spring_ids.sort_by_key(|v| v.to_string());
+    let mut want = vec![r1["id"].clone(), r2["id"].clone()];
+    want.sort_by_key(|v| v.to_string());
+    assert_eq!(spring_ids, want);
+    let csv = req(
+        "GET",
+        &format!("/v1/referrals.csv?affiliate={a}&campaign=T%E1%BA%BFt%202027"),
+    )
+    .sk()
+    .send()
+    .await;
+    csv.status(200);
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert!(lines[0].ends_with(",payout_id,campaign"), "{}", csv.text);
+    assert_eq!(lines.len(), 2, "{}", csv.text);
+    assert!(lines[1].ends_with(",Tết 2027"), "{}", csv.text);
+    // (Another affiliate's, so that this one's report below stays as it is.)
+    let (f, _) = affiliate(json!({})).await;
+    let formula = tagged_click(&f, json!({"utm_campaign": "=HYPERLINK(\"x\")"})).await;
+    sold(json!({"order_id": uid("o"), "amount": 1_000, "currency": "VND", "click_id": formula}))
+        .await;
+    let csv = req(
+        "GET",
+        &format!("/v1/referrals.csv?affiliate={f}&campaign=%3DHYPERLINK(%22x%22)"),
+    )
+    .sk()
+    .send()
+    .await;
+    csv.status(200);
+    assert!(
+        csv.text
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.ends_with(",\"'=HYPERLINK(\"\"x\"\")\"")),
+        "{}",
+        csv.text
+    );
+    for bad in ["campaign=", "campaign=%01x"] {
+        req("GET", &format!("/v1/referrals?affiliate={a}&{bad}"))
+            .sk()
+            .send()
+            .await
+            .error(400, "invalid_query");
+    }
+
     // A refund of half of one spring sale and the rejection of the other take their money out.
     refund(json!({"order_id": order1, "amount": 100_000, "refund_id": uid("rf")}))
         .await

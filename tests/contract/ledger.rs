@@ -465,7 +465,8 @@ async fn the_referral_ledger_downloads_as_csv() {
             "verified",
             "flags",
             "hold_until",
-            "payout_id"
+            "payout_id",
+            "campaign"
         ]
     );
     assert_eq!(lines.len(), 3, "{}", r.text);

@@ -388,6 +388,16 @@ test('a campaign link: the affiliate names it in the portal, and its click and s
   await merchant.reload();
   const dash = await merchant.waitForSelector('#affiliate-campaigns tr[data-campaign="zalo-group"][data-sales="1"]');
   assert.match(await dash.textContent(), new RegExp(`zalo-group.*₫${(PRODUCT.price).toLocaleString('en')}.*₫${COMMISSION.toLocaleString('en')}`));
+  // Its name leads to its referrals in the ledger, and the CSV of that view names the campaign.
+  await merchant.click('#affiliate-campaigns tr[data-campaign="zalo-group"] a.campaign-link');
+  await merchant.waitForSelector('#f-campaign');
+  await merchant.waitForSelector(`#referrals tr[data-order="${order.orderId}"]`);
+  assert.equal(await merchant.$$eval('#referrals tbody tr', (trs) => trs.length), 1);
+  assert.match(await merchant.textContent(`#referrals tr[data-order="${order.orderId}"]`), /zalo-group/);
+  const [download] = await Promise.all([merchant.waitForEvent('download'), merchant.click('#referrals-csv')]);
+  const csv = (await (await import('node:fs')).promises.readFile(await download.path(), 'utf8')).trim().split('\n');
+  assert.equal(csv.length, 2, csv.join('\n'));
+  assert.ok(csv[0].endsWith(',campaign') && csv[1].endsWith(',zalo-group'), csv.join('\n'));
 });
 
 test('the demo affiliate’s campaigns in the portal, on a phone', async () => {

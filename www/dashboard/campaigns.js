@@ -12,8 +12,11 @@ function amounts(r, f, currency) {
   return list.map((m) => money(f(m), m.currency)).join(' · ') || '—';
 }
 
+/** The campaign's name, leading to its referrals in the ledger. */
 function campaignCell(r) {
-  return r.campaign === null ? h('span', {}, t('portal.no_campaign'), h('small', { class: 'hint' }, ` · ${t('portal.no_campaign_hint')}`)) : h('code', {}, r.campaign);
+  if (r.campaign === null) return h('span', {}, t('portal.no_campaign'), h('small', { class: 'hint' }, ` · ${t('portal.no_campaign_hint')}`));
+  const href = `#/referrals?${new URLSearchParams({ affiliate: r.affiliate, campaign: r.campaign })}`;
+  return h('a', { href, class: 'campaign-link' }, h('code', {}, r.campaign));
 }
 
 /** A table of campaign rows; with `byAffiliate`, each names its affiliate first. */

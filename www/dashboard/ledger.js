@@ -75,11 +75,16 @@ export async function ledger(main, { api, render }) {
   const flagged = ['true', 'false'].includes(q.get('flagged')) ? q.get('flagged') : '';
   const verified = ['true', 'false'].includes(q.get('verified')) ? q.get('verified') : '';
   const affiliate = (q.get('affiliate') || '').slice(0, 64);
-  const base = { status, flagged, verified, affiliate, from: p.from, to: p.to, limit: PAGE };
+  // From a campaign's row (its affiliate's panel, the overview): only that campaign's referrals.
+  const campaign = (q.get('campaign') || '').slice(0, 256);
+  const base = { status, flagged, verified, affiliate, campaign, from: p.from, to: p.to, limit: PAGE };
   const keep = (extra) => {
-    setRouteQuery({ days: p.days, from: p.fromDate, to: p.toDate, status, flagged, verified, affiliate, ...extra });
+    setRouteQuery({ days: p.days, from: p.fromDate, to: p.toDate, status, flagged, verified, affiliate, campaign, ...extra });
     render();
   };
+  const campaignChip = campaign
+    ? h('p', { id: 'f-campaign', class: 'row' }, t('dash.campaign_filter', { campaign }), ' ', h('button', { type: 'button', class: 'btn btn-small', onclick: () => keep({ campaign: '' }) }, t('dash.campaign_filter_clear')))
+    : null;
 
   const statusSel = h(
     'select',
@@ -228,7 +233,7 @@ export async function ledger(main, { api, render }) {
       [t('dash.amount'), r.kind === 'sale' ? money(r.amount, r.currency) : '—'],
       [t('kpi.commissions'), h('span', { class: 'commission' }, money(r.commission_net, r.currency)), r.commission_net !== r.commission ? h('div', { class: 'hint' }, t('dash.first_owed', { v: money(r.commission, r.currency) })) : null],
       [t('dash.status'), badge(t(`status.${r.status}`), r.status), r.verified ? null : h('div', {}, badge(t('dash.unverified'), 'pending'))],
-      [t('dash.source'), t(`source.${r.attributed_by}`)],
+      [t('dash.source'), t(`source.${r.attributed_by}`), r.campaign ? h('div', { class: 'hint campaign' }, r.campaign) : null],
       [t('dash.flags'), r.flags.length ? h('div', { class: 'flags' }, r.flags.map((f) => badge(t(`flag.${f}`), 'flag'))) : '—'],
       [t('dash.actions'), h('div', { class: 'actions' }, actions)],
     ];
@@ -290,6 +295,7 @@ export async function ledger(main, { api, render }) {
       field(t('dash.verification'), verifiedSel),
       affForm,
     ),
+    campaignChip,
     h('p', { class: 'hint' }, t('dash.ledger_hint')),
     bulk,
     table,

@@ -105,6 +105,8 @@ pub struct ReferralsQuery {
     pub status: Option<String>,
     /// Only this affiliate's.
     pub affiliate: Option<String>,
+    /// Only those credited with this campaign (exactly as named).
+    pub campaign: Option<String>,
     /// Only flagged (`true`) or unflagged (`false`) ones.
     pub flagged: Option<bool>,
     /// Only those whose conversion was verified (`true`: reported with the secret key or by the
@@ -151,7 +153,7 @@ pub async fn referrals_index(
 pub const MAX_EXPORT: i64 = 100_000;
 
 /// The columns of the referral ledger's CSV.
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 17] = [
     "referral_id",
     "at",
     "kind",
@@ -168,6 +170,7 @@ const CSV_HEADER: [&str; 16] = [
     "flags",
     "hold_until",
     "payout_id",
+    "campaign",
 ];
 
 /// The referral ledger as CSV, with the filters of `GET /v1/referrals` (without paging), newest
@@ -215,16 +218,26 @@ pub async fn referrals_csv(
                 r.flags.join(" "),
                 r.hold_until.clone(),
                 r.payout_id.clone().unwrap_or_default(),
+                export::cell(r.campaign.as_deref().unwrap_or("")),
             ]
         }),
     )?;
     Ok(export::download("referrals.csv", text))
 }
 
-/// The referrals `q` selects, newest first (approving those whose hold ended first).
 /// The filters of `q` as a WHERE clause over `referrals r` whose values are `$1` (status or
-/// ''), `$2` (affiliate or ''), `$3` and `$4` (the period); with those values.
-fn conditions(q: &ReferralsQuery) -> Result<(String, String, String, i64, i64), AppError> {
+/// ''), `$2` (affiliate or ''), `$3` and `$4` (the period), `$5` (campaign or ''); with those
+/// values.
+struct Filter {
+    sql: String,
+    status: String,
+    affiliate: String,
+    from: i64,
+    to: i64,
+    campaign: String,
+}
+
+fn conditions(q: &ReferralsQuery) -> Result<Filter, AppError> {
     let status = q.status.clone().unwrap_or_default();
     if !status.is_empty() && !STATUSES.contains(&status.as_str()) {
         return Err(AppError::bad(
@@ -243,28 +256,46 @@ fn conditions(q: &ReferralsQuery) -> Result<(String, String, String, i64, i64), 
         Some(true) => " AND r.verified = 1",
         Some(false) => " AND r.verified = 0",
     };
+    let campaign = q.campaign.clone().unwrap_or_default();
+    if q.campaign.is_some() && !super::valid_text(&campaign, reftrail::touch::MAX_TAG_VALUE_LEN) {
+        return Err(AppError::bad(
+            "invalid_query",
+            "campaign must be 1 to 256 bytes without control characters",
+        ));
+    }
     let sql = format!(
-        "($1 = '' OR r.status = $1) AND ($2 = '' OR r.affiliate_id = $2) AND r.at >= $3 AND r.at < $4{flagged}{verified}"
+        "($1 = '' OR r.status = $1) AND ($2 = '' OR r.affiliate_id = $2) AND r.at >= $3 AND r.at < $4 \
+         AND ($5 = '' OR r.campaign = $5){flagged}{verified}"
     );
-    let affiliate = q.affiliate.clone().unwrap_or_default();
-    Ok((sql, status, affiliate, from, to))
+    Ok(Filter {
+        sql,
+        status,
+        affiliate: q.affiliate.clone().unwrap_or_default(),
+        from,
+        to,
+        campaign,
+    })
 }
 
+/// The referrals `q` selects, newest first (approving those whose hold ended first).
 async fn filtered(
     state: &AppState,
     q: &ReferralsQuery,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<ReferralView>, AppError> {
-    let (conditions, status, affiliate, from, to) = conditions(q)?;
+    let f = conditions(q)?;
     approve_due(state).await?;
-    let sql =
-        format!("{SELECT} WHERE {conditions} ORDER BY r.at DESC, r.id DESC LIMIT $5 OFFSET $6");
+    let sql = format!(
+        "{SELECT} WHERE {} ORDER BY r.at DESC, r.id DESC LIMIT $6 OFFSET $7",
+        f.sql
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(status)
-        .bind(affiliate)
-        .bind(from)
-        .bind(to)
+        .bind(f.status)
+        .bind(f.affiliate)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.campaign)
         .bind(limit)
         .bind(offset)
         .fetch_all(&state.db.pool)
@@ -274,13 +305,14 @@ async fn filtered(
 
 /// How many referrals the filters of `q` match (after [`filtered`] has approved those due).
 async fn matching(state: &AppState, q: &ReferralsQuery) -> Result<i64, AppError> {
-    let (conditions, status, affiliate, from, to) = conditions(q)?;
-    let sql = format!("SELECT COUNT(*) FROM referrals r WHERE {conditions}");
+    let f = conditions(q)?;
+    let sql = format!("SELECT COUNT(*) FROM referrals r WHERE {}", f.sql);
     Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(status)
-        .bind(affiliate)
-        .bind(from)
-        .bind(to)
+        .bind(f.status)
+        .bind(f.affiliate)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.campaign)
         .fetch_one(&state.db.pool)
         .await?
         .try_get(0)?)
