@@ -8,7 +8,9 @@
  * not want; a refused message is tried again. And the site's administrator hears of each
  * application from the sign-up form, in their language, through the same outbox, unless the
  * settings say not to. Applicants hear of their application (acknowledged, or their account
- * already there, or their WordPress account to sign in with), in the server's words.
+ * already there, or their WordPress account to sign in with), in the server's words. A recruiter
+ * hears of each share of their recruit's commission, after the recruit's own message, under the
+ * referral message's choices, in the server's words in en, vi and th.
  *
  * @package Reftrail
  */
@@ -120,13 +122,239 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * The outbox, oldest first.
+	 * The outbox, oldest first (in the order queued).
 	 *
 	 * @return array[]
 	 */
 	private function outbox() {
 		global $wpdb;
-		return $wpdb->get_results( 'SELECT * FROM ' . Reftrail_Db::table( 'mail_outbox' ) . ' ORDER BY at, id', ARRAY_A ); // phpcs:ignore
+		return $wpdb->get_results( 'SELECT * FROM ' . Reftrail_Db::table( 'mail_outbox' ) . ' ORDER BY at, BINARY id', ARRAY_A ); // phpcs:ignore
+	}
+
+	/**
+	 * The outbox's events and affiliates, in the order queued.
+	 *
+	 * @return array[] `[event, affiliate]` each.
+	 */
+	private function queued() {
+		return array_map( fn( $r ) => array( $r['event'], $r['affiliate_id'] ), $this->outbox() );
+	}
+
+	/**
+	 * The shop of shop() paying recruiters 12.5 % (the server's test), where carol, recruited by
+	 * alice, and dan, recruited by bob, sell with the coupons CAROL and DAN; neither has an email.
+	 *
+	 * @param array $changes Program changes.
+	 */
+	private function shop_with_recruits( array $changes = array() ) {
+		$this->shop( array_merge( array( 'recruiter_rate_bps' => 1250 ), $changes ) );
+		foreach ( array( 'carol' => 'alice', 'dan' => 'bob' ) as $id => $recruiter ) {
+			$this->affiliate(
+				$id,
+				array(
+					'name'      => $id . ' Trần',
+					'coupons'   => array( strtoupper( $id ) ),
+					'recruiter' => $recruiter,
+				)
+			);
+		}
+	}
+
+	public function test_a_recruiter_hears_of_the_share_of_each_recruits_commission_after_the_recruits_own_message() {
+		$this->shop_with_recruits();
+		$this->sale( '7001', 'CAROL' );
+		$this->sale( '7002', 'DAN' );
+		// Each referral's message, then its recruiter's, each in the transaction of the sale.
+		$this->assertSame(
+			array(
+				array( 'referral.created', 'carol' ),
+				array( 'recruiter_commission.created', 'alice' ),
+				array( 'referral.created', 'dan' ),
+				array( 'recruiter_commission.created', 'bob' ),
+			),
+			$this->queued()
+		);
+		global $wpdb;
+		$shares  = $wpdb->get_results( 'SELECT * FROM ' . Reftrail_Db::table( 'recruiter_commissions' ) . ' ORDER BY BINARY id', ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+		$payload = json_decode( $this->outbox()[1]['payload'], true );
+		list( , $listed ) = $this->rest( 'GET', '/v1/recruiter-commissions?affiliate=alice', null, $this->sk() );
+		$this->assertSame( $listed['recruiter_commissions'][0], $payload, 'the share as GET /v1/recruiter-commissions lists it' );
+		$this->assertSame( array( $shares[0]['id'], 'alice', 'carol', 1250, 15625, 'approved' ), array( $payload['id'], $payload['affiliate'], $payload['recruit'], $payload['rate_bps'], $payload['amount'], $payload['status'] ) );
+
+		// carol and dan have no email, nor has bob: only alice's message goes.
+		$this->assertSame( 1, Reftrail_Affiliate_Mail::send_due() );
+		$this->assertCount( 1, $this->mails );
+		$mail = $this->mails[0];
+		$this->assertSame( 'alice@aff.test', $mail['to'] );
+		$this->assertSame( 'Giày Sài Gòn: bạn nhận được 15.625 VND từ người bạn giới thiệu', $mail['subject'] );
+		// 12.5 % of carol's 125,000 VND, in the server's test's words.
+		$this->assertStringContainsString( $this->server_says( 'carol, cộng tác viên bạn giới thiệu tham gia Giày Sài Gòn, vừa nhận được một khoản hoa hồng. Bạn nhận thêm 15.625 VND (12,5 % hoa hồng của họ).' ), $mail['message'] );
+		$portal = Reftrail_Affiliate_Mail::portal_url();
+		$this->assertSame(
+			"Xin chào Alice Nguyễn,\n\ncarol, cộng tác viên bạn giới thiệu tham gia Giày Sài Gòn, vừa nhận được một khoản hoa hồng. Bạn nhận thêm 15.625 VND (12,5 % hoa hồng của họ).\nKhoản này đã được duyệt và sẽ có trong lần thanh toán tới.\n\nĐội nhóm và thu nhập của bạn: {$portal}\nBạn có thể tắt các email này trong cổng cộng tác viên.\n\nBạn nhận được email này vì là cộng tác viên của Giày Sài Gòn.\n",
+			$mail['message']
+		);
+		$this->assertSame(
+			array(
+				array( 'referral.created', 'carol', 'the affiliate has no email' ),
+				array( 'recruiter_commission.created', 'alice', null ),
+				array( 'referral.created', 'dan', 'the affiliate has no email' ),
+				array( 'recruiter_commission.created', 'bob', 'the affiliate has no email' ),
+			),
+			array_map( fn( $r ) => array( $r['event'], $r['affiliate_id'], $r['last_error'] ), $this->outbox() )
+		);
+		$this->assertSame( 0, Reftrail_Affiliate_Mail::send_due(), 'nothing is sent twice' );
+	}
+
+	public function test_a_recruiter_who_turned_referral_emails_off_hears_of_no_share() {
+		$this->shop_with_recruits();
+		// alice turns referral emails off in her portal: her recruit's next sale tells only carol.
+		list( $s ) = $this->rest( 'PATCH', '/v1/me', array( 'referral_emails' => false ), array( 'authorization' => 'Bearer ' . Reftrail_Affiliates::new_token( 'alice' ) ) );
+		$this->assertSame( 200, $s );
+		$referral = $this->sale( '7003', 'CAROL' )[1]['referral'];
+		$this->assertSame( array( array( 'referral.created', 'carol' ) ), $this->queued() );
+		list( , $listed ) = $this->rest( 'GET', '/v1/recruiter-commissions?affiliate=alice', null, $this->sk() );
+		$this->assertSame( array( $referral['id'] ), array_column( $listed['recruiter_commissions'], 'referral' ), 'the share is made all the same' );
+		// Bob's choice is his own.
+		$this->sale( '7004', 'DAN' );
+		$this->assertSame( array( array( 'referral.created', 'carol' ), array( 'referral.created', 'dan' ), array( 'recruiter_commission.created', 'bob' ) ), $this->queued() );
+	}
+
+	public function test_the_program_without_referral_emails_tells_no_recruiter() {
+		$this->shop_with_recruits( array( 'affiliate_emails' => array( 'payout.created', 'bonus.created' ) ) );
+		$this->sale( '7005', 'CAROL' );
+		$this->sale( '7006', 'DAN' );
+		$this->assertSame( array(), $this->outbox() );
+		list( , $listed ) = $this->rest( 'GET', '/v1/recruiter-commissions', null, $this->sk() );
+		$this->assertSame( 2, $listed['total'], 'the shares are made all the same' );
+	}
+
+	public function test_a_share_rolled_back_leaves_no_message() {
+		$this->shop_with_recruits();
+		$fail = function () {
+			throw new Reftrail_Http_Error( 409, 'busy', 'test' );
+		};
+		add_action( 'reftrail_recruiter_commission_created', $fail, 20 );
+		try {
+			list( $status ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => '7007', 'amount' => 1250000, 'currency' => 'VND', 'coupon' => 'CAROL' ), $this->sk() );
+		} finally {
+			remove_action( 'reftrail_recruiter_commission_created', $fail, 20 );
+		}
+		$this->assertSame( 409, $status );
+		$this->assertSame( array(), $this->outbox(), "neither carol's message nor alice's" );
+		global $wpdb;
+		$this->assertSame( '0', $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Reftrail_Db::table( 'recruiter_commissions' ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+	}
+
+	/**
+	 * `$literal`, one of the server's format strings (checked by server_says()), with its
+	 * `{name}` placeholders filled.
+	 *
+	 * @param string $literal The server's format string.
+	 * @param array  $values  Placeholder => value.
+	 * @return string
+	 */
+	private function server_fills( $literal, array $values ) {
+		$out = $this->server_says( $literal );
+		foreach ( $values as $k => $v ) {
+			$out = str_replace( '{' . $k . '}', $v, $out );
+		}
+		return $out;
+	}
+
+	public function test_the_recruiter_email_in_english_vietnamese_and_thai() {
+		$share = array(
+			'id'         => 'rc_1',
+			'affiliate'  => 'rosa',
+			'recruit'    => 'tam',
+			'referral'   => 'ref_1',
+			'rate_bps'   => 1250,
+			'amount'     => 15625,
+			'reversed'   => 0,
+			'currency'   => 'VND',
+			'status'     => 'pending',
+			'payout_id'  => null,
+			'created_at' => '2026-09-21T00:00:00Z',
+		);
+		$portal = 'https://x.test/portal/';
+		// The server's words in each language (server/src/affiliate_mail.rs recruiter_commission_text).
+		$words = array(
+			'en' => array(
+				'program'  => 'Shoes',
+				'amount'   => '15,625 VND',
+				'rate'     => '12.5',
+				'subject'  => '{program}: you earned {amount} from your team',
+				'hello'    => 'Hello',
+				'what'     => '{recruit}, whom you recruited to {program}, earned a commission. You earn {amount} on top ({rate} % of it).',
+				'pending'  => 'It is pending with their commission, and approved when that is.',
+				'approved' => 'It is approved and will be in your next payout.',
+				'link'     => 'Your team and earnings',
+				'turn_off' => 'You can turn these emails off in your portal.',
+				'why'      => 'You receive this email as an affiliate of {program}.',
+			),
+			'vi' => array(
+				'program'  => 'Giày Sài Gòn',
+				'amount'   => '15.625 VND',
+				'rate'     => '12,5',
+				'subject'  => '{program}: bạn nhận được {amount} từ người bạn giới thiệu',
+				'hello'    => 'Xin chào',
+				'what'     => '{recruit}, cộng tác viên bạn giới thiệu tham gia {program}, vừa nhận được một khoản hoa hồng. Bạn nhận thêm {amount} ({rate} % hoa hồng của họ).',
+				'pending'  => 'Khoản này đang chờ cùng với hoa hồng của họ và được duyệt khi hoa hồng đó được duyệt.',
+				'approved' => 'Khoản này đã được duyệt và sẽ có trong lần thanh toán tới.',
+				'link'     => 'Đội nhóm và thu nhập của bạn',
+				'turn_off' => 'Bạn có thể tắt các email này trong cổng cộng tác viên.',
+				'why'      => 'Bạn nhận được email này vì là cộng tác viên của {program}.',
+			),
+			'th' => array(
+				'program'  => 'ร้าน',
+				'amount'   => '15,625 VND',
+				'rate'     => '12.5',
+				'subject'  => '{program}: คุณได้รับ {amount} จากทีมของคุณ',
+				'hello'    => 'สวัสดี',
+				'what'     => '{recruit} พาร์ทเนอร์ที่คุณชวนเข้าร่วม {program} เพิ่งได้รับค่าคอมมิชชัน คุณได้รับเพิ่ม {amount} ({rate} % ของค่าคอมมิชชันนั้น)',
+				'pending'  => 'รายการนี้รอดำเนินการพร้อมกับค่าคอมมิชชันของเขา และจะได้รับการอนุมัติเมื่อค่าคอมมิชชันนั้นได้รับการอนุมัติ',
+				'approved' => 'รายการนี้ได้รับการอนุมัติแล้วและจะรวมอยู่ในการจ่ายเงินครั้งถัดไป',
+				'link'     => 'ทีมและรายได้ของคุณ',
+				'turn_off' => 'คุณปิดอีเมลเหล่านี้ได้ในพอร์ทัลพาร์ทเนอร์',
+				'why'      => 'คุณได้รับอีเมลนี้เนื่องจากเป็นพาร์ทเนอร์ของ {program}',
+			),
+		);
+		foreach ( $words as $locale => $w ) {
+			$fill = array(
+				'program' => $w['program'],
+				'amount'  => $w['amount'],
+				'rate'    => $w['rate'],
+				'recruit' => 'tam',
+			);
+			$program = array(
+				'name'   => $w['program'],
+				'locale' => $locale,
+			);
+			foreach ( array( 'pending', 'approved' ) as $status ) {
+				$text = Reftrail_Affiliate_Mail::render( $program, 'recruiter_commission.created', wp_json_encode( array( 'status' => $status ) + $share ), 'Rosa', $portal );
+				$this->assertSame( $this->server_fills( $w['subject'], $fill ), $text['subject'], "$locale $status" );
+				$this->assertSame(
+					$this->server_says( $w['hello'] ) . " Rosa,\n\n" . $this->server_fills( $w['what'], $fill ) . "\n" . $this->server_says( $w[ $status ] ) . "\n\n"
+					. $this->server_says( $w['link'] ) . ': ' . $portal . "\n" . $this->server_says( $w['turn_off'] ) . "\n\n" . $this->server_fills( $w['why'], $fill ) . "\n",
+					$text['body'],
+					"$locale $status"
+				);
+			}
+		}
+		// Whole, as the spec writes them.
+		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'Shoes', 'locale' => 'en' ), 'recruiter_commission.created', wp_json_encode( $share ), 'Rosa', $portal );
+		$this->assertSame( 'Shoes: you earned 15,625 VND from your team', $text['subject'] );
+		$this->assertSame( "Hello Rosa,\n\ntam, whom you recruited to Shoes, earned a commission. You earn 15,625 VND on top (12.5 % of it).\nIt is pending with their commission, and approved when that is.\n\nYour team and earnings: https://x.test/portal/\nYou can turn these emails off in your portal.\n\nYou receive this email as an affiliate of Shoes.\n", $text['body'] );
+		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'Giày Sài Gòn', 'locale' => 'vi' ), 'recruiter_commission.created', wp_json_encode( array( 'rate_bps' => 1000 ) + $share ), 'Rosa', $portal );
+		$this->assertStringContainsString( 'Bạn nhận thêm 15.625 VND (10 % hoa hồng của họ).', $text['body'] );
+		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'ร้าน', 'locale' => 'th' ), 'recruiter_commission.created', wp_json_encode( array( 'rate_bps' => 1205, 'currency' => 'THB' ) + $share ), 'Rosa', $portal );
+		$this->assertStringContainsString( 'คุณได้รับเพิ่ม 156.25 THB (12.05 % ของค่าคอมมิชชันนั้น)', $text['body'] );
+		// Another language reads English; a payload that is no share renders nothing.
+		$text = Reftrail_Affiliate_Mail::render( array( 'name' => 'Schuhe', 'locale' => 'de' ), 'recruiter_commission.created', wp_json_encode( array( 'rate_bps' => 5 ) + $share ), 'Rosa', $portal );
+		$this->assertStringContainsString( 'You earn 15,625 VND on top (0.05 % of it).', $text['body'] );
+		$this->assertNull( Reftrail_Affiliate_Mail::render( array( 'name' => 'Shoes', 'locale' => 'en' ), 'recruiter_commission.created', wp_json_encode( array( 'recruit' => null ) + $share ), 'Rosa', $portal ) );
+		$this->assertNull( Reftrail_Affiliate_Mail::render( array( 'name' => 'Shoes', 'locale' => 'en' ), 'recruiter_commission.created', '{}', 'Rosa', $portal ) );
+		$this->assertSame( 'Affiliates', __( 'Affiliates', 'reftrail' ), "the request's own language is back" );
 	}
 
 	public function test_a_sale_credited_by_coupon_is_mailed_once_in_the_programs_language() {

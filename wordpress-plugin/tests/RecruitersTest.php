@@ -6,7 +6,8 @@
  * is made with the referral (REST sales and leads, WooCommerce orders) and follows it in the
  * ledger: pending, approved by hand or by the hold sweep, rejected (also after it was paid), cut
  * by partial and full refunds (WooCommerce refunds and cancelled orders too), paid and counted by
- * the recruiter's payout and named in its email in en, vi and th. The routes per caller
+ * the recruiter's payout and named in its email in en, vi and th; its rate read as a percent in
+ * the recruiter's email (AffiliateMailTest and WebhooksTest tell of each share). The routes per caller
  * (`GET /v1/recruiter-commissions`, `GET /v1/me/recruits` and its CORS preflight), hostile input,
  * the reports' recruiter commissions in the recruiter's channel cost, applications through a
  * recruiting link (the REST route and the sign-up form's `?recruiter=`), the `affiliate.applied`
@@ -877,6 +878,22 @@ class RecruitersTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 0, 45000, 10.0 ), array( $m['recruiter_commissions'], $m['commissions'], $m['roas'] ), 'revenue / (commissions + bonuses)' );
 	}
 
+	public function test_rates_read_as_percents_in_the_programs_language() {
+		// The server's rates_read_as_percents_in_the_programs_language.
+		foreach ( array(
+			array( 1000, 'en', '10' ),
+			array( 1250, 'en', '12.5' ),
+			array( 1250, 'vi', '12,5' ),
+			array( 1205, 'th', '12.05' ),
+			array( 5, 'en', '0.05' ),
+			array( 5000, 'vi', '50' ),
+			array( 10, 'vi', '0,1' ),
+			array( 1, 'th', '0.01' ),
+		) as list( $bps, $locale, $want ) ) {
+			$this->assertSame( $want, Reftrail_Recruiters::percent( $bps, $locale ), "{$bps} {$locale}" );
+		}
+	}
+
 	public function test_a_payout_email_names_the_commissions_from_recruits() {
 		// The server's test a_payout_message_counts_the_bonuses_it_pays, word for word.
 		$line = array(
@@ -1172,6 +1189,7 @@ class RecruitersTest extends Reftrail_Test_Case {
 		}
 		$this->assertStringContainsString( 'invalid_recruiter_rate', $doc['paths']['/v1/program']['put']['summary'] );
 		$this->assertStringContainsString( 'affiliate.applied, referral.created', $doc['paths']['/v1/program']['put']['summary'] );
+		$this->assertStringContainsString( 'referral.reversed, recruiter_commission.created (', $doc['paths']['/v1/program']['put']['summary'] );
 		$this->assertStringContainsString( 'recruiter_commissions', $doc['paths']['/v1/payouts']['post']['summary'] );
 		$this->assertStringContainsString( 'recruiter_commissions', $doc['paths']['/v1/me/payouts']['get']['summary'] );
 		$this->assertStringContainsString( 'recruiter_commissions', $doc['paths']['/v1/reports/summary']['get']['summary'] );

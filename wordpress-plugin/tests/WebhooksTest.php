@@ -2,7 +2,9 @@
 /**
  * Webhooks: written to the outbox with the change they report, delivered over HTTP (to a test
  * receiver on the test site) with the server's signature, retried with backoff when refused; a
- * bonus given and cancelled told to the endpoints that want it, with the bonus as REST answers it.
+ * bonus given and cancelled told to the endpoints that want it, with the bonus as REST answers it;
+ * a recruiter's share told after the referral it follows, as `GET /v1/recruiter-commissions` lists
+ * it.
  *
  * @package Reftrail
  */
@@ -145,6 +147,124 @@ class WebhooksTest extends Reftrail_Test_Case {
 	private function now_is( $t ) {
 		remove_all_filters( 'reftrail_now' );
 		add_filter( 'reftrail_now', fn() => $t );
+	}
+
+	public function test_a_recruiters_share_is_told_after_the_referral_it_follows() {
+		global $wpdb;
+		$id   = strtolower( wp_generate_password( 12, false ) );
+		$hook = fn( $name ) => getenv( 'WP_URL' ) . '/?reftrail_test_webhook=' . $id . $name;
+		// The event is known; one like it that is not stays refused.
+		list( $s, $d ) = $this->put_program_rest( array( 'webhooks' => array( array( 'url' => $hook( 'x' ), 'events' => array( 'recruiter_commission.paid' ) ) ) ) );
+		$this->assertSame( array( 400, 'invalid_webhooks' ), array( $s, $d['error']['code'] ?? null ) );
+		list( $s, $d ) = $this->put_program_rest(
+			array(
+				'recruiter_rate_bps' => 2000,
+				'webhooks'           => array(
+					array(
+						'url'    => $hook( 'both' ),
+						'events' => array( 'referral.created', 'recruiter_commission.created' ),
+					),
+					array(
+						'url'    => $hook( 'ref' ),
+						'events' => array( 'referral.created' ),
+					),
+					array(
+						'url'    => $hook( 'rc' ),
+						'events' => array( 'recruiter_commission.created' ),
+					),
+				),
+			)
+		);
+		$this->assertSame( 200, $s, wp_json_encode( $d ) );
+		$this->assertSame( array( 'referral.created', 'recruiter_commission.created' ), $d['webhooks'][0]['events'] );
+		$this->affiliate( 'alice' );
+		$this->affiliate(
+			'minh',
+			array(
+				'coupons'   => array( 'M10' ),
+				'recruiter' => 'alice',
+			)
+		);
+		list( $s, $sale ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'W-2', 'amount' => 50000, 'currency' => 'USD', 'coupon' => 'M10' ), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $sale ) );
+		$t = Reftrail_Db::table( 'outbox' );
+		// Queued in the sale's transaction: the referral's events, then the share's.
+		$this->assertSame(
+			array(
+				array( 'referral.created', $hook( 'both' ) ),
+				array( 'referral.created', $hook( 'ref' ) ),
+				array( 'recruiter_commission.created', $hook( 'both' ) ),
+				array( 'recruiter_commission.created', $hook( 'rc' ) ),
+			),
+			array_map( 'array_values', $wpdb->get_results( "SELECT event, url FROM {$t} ORDER BY BINARY id", ARRAY_A ) ) // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		);
+
+		// Delivered in that order: what each endpoint was sent, as the requests went.
+		$sent = array();
+		$note = function ( $response, $context, $transport, $args, $url ) use ( &$sent ) {
+			$sent[] = array( $url, json_decode( $args['body'], true )['type'] );
+		};
+		add_action( 'http_api_debug', $note, 10, 5 );
+		try {
+			$this->assertSame( 4, Reftrail_Webhooks::deliver_due() );
+		} finally {
+			remove_action( 'http_api_debug', $note, 10 );
+		}
+		$this->assertSame(
+			array(
+				array( $hook( 'both' ), 'referral.created' ),
+				array( $hook( 'ref' ), 'referral.created' ),
+				array( $hook( 'both' ), 'recruiter_commission.created' ),
+				array( $hook( 'rc' ), 'recruiter_commission.created' ),
+			),
+			$sent
+		);
+		// The last each endpoint received (the receiver keeps one per endpoint), signed: the share
+		// as GET /v1/recruiter-commissions lists it.
+		list( , $listed ) = $this->rest( 'GET', '/v1/recruiter-commissions', null, $this->sk() );
+		$this->assertSame( 1, $listed['total'] );
+		$share  = $listed['recruiter_commissions'][0];
+		$secret = get_option( Reftrail_Keys::WEBHOOK );
+		foreach ( array( 'both' => 'recruiter_commission.created', 'rc' => 'recruiter_commission.created', 'ref' => 'referral.created' ) as $name => $type ) {
+			$file = getenv( 'WP_DOCROOT' ) . '/wp-content/reftrail-webhook-' . $id . $name . '.json';
+			$this->assertFileExists( $file );
+			$got = json_decode( file_get_contents( $file ), true );
+			unlink( $file );
+			$this->assertSame( 1, preg_match( '/^t=(\d+),v1=[0-9a-f]{64}$/', $got['signature'], $m ) );
+			$this->assertSame( Reftrail_Webhooks::signature( $secret, (int) $m[1], $got['body'] ), $got['signature'] );
+			$body = json_decode( $got['body'], true );
+			$this->assertSame( $type, $body['type'], $name );
+			if ( 'ref' === $name ) {
+				$this->assertSame( $sale['referral']['id'], $body['data']['id'] );
+				continue;
+			}
+			$this->assertSame( $share, $body['data'], $name );
+		}
+		// 20 % of minh's 10 % of 50,000, pending with its referral.
+		$this->assertSame(
+			array( 'alice', 'minh', $sale['referral']['id'], 2000, 1000, 0, 'USD', 'pending', null ),
+			array( $share['affiliate'], $share['recruit'], $share['referral'], $share['rate_bps'], $share['amount'], $share['reversed'], $share['currency'], $share['status'], $share['payout_id'] )
+		);
+		$this->assertSame( array( 'affiliate', 'amount', 'created_at', 'currency', 'id', 'payout_id', 'rate_bps', 'recruit', 'referral', 'reversed', 'status' ), $this->sorted_keys( $share ) );
+
+		// A referral that makes no share tells only of itself.
+		$this->affiliate( 'solo', array( 'coupons' => array( 'SOLO' ) ) );
+		$wpdb->query( "DELETE FROM {$t}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		list( $s ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'W-3', 'amount' => 50000, 'currency' => 'USD', 'coupon' => 'SOLO' ), $this->sk() );
+		$this->assertSame( 201, $s );
+		$this->assertSame( array( 'referral.created', 'referral.created' ), $wpdb->get_col( "SELECT event FROM {$t}" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	/**
+	 * The keys of `$a`, sorted.
+	 *
+	 * @param array $a Array.
+	 * @return string[]
+	 */
+	private function sorted_keys( array $a ) {
+		$keys = array_keys( $a );
+		sort( $keys );
+		return $keys;
 	}
 
 	public function test_a_refused_change_sends_nothing() {

@@ -4,7 +4,9 @@
  * (`referral.created`), a payout on its way (`payout.created`), their application approved
  * (`affiliate.approved`) and a bonus given them (`bonus.created`), when the program's
  * `affiliate_emails` lists the event; each affiliate
- * may turn the first off for themselves (`PATCH /v1/me`). A change of where their payouts go
+ * may turn the first off for themselves (`PATCH /v1/me`). A recruiter hears of each share of
+ * their recruit's new commission (`recruiter_commission.created`, after the recruit's own
+ * message) under the same two choices as the first. A change of where their payouts go
  * (`payout_details.changed`) is told whatever the program says. And one the server has no
  * counterpart of: the site's administrator hears of each application waiting for review
  * (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
@@ -66,6 +68,7 @@ final class Reftrail_Affiliate_Mail {
 	 */
 	public static function init() {
 		add_action( 'reftrail_referral_created', array( __CLASS__, 'referral_created' ) );
+		add_action( 'reftrail_recruiter_commission_created', array( __CLASS__, 'recruiter_commission_created' ) );
 		add_action( 'reftrail_payout_created', array( __CLASS__, 'payout_created' ) );
 		add_action( 'reftrail_bonus_created', array( __CLASS__, 'bonus_created' ) );
 		add_action( 'reftrail_affiliate_approved', array( __CLASS__, 'affiliate_approved' ) );
@@ -99,6 +102,20 @@ final class Reftrail_Affiliate_Mail {
 			return;
 		}
 		self::queue( 'referral.created', $view['affiliate'], $view );
+	}
+
+	/**
+	 * Queues the message to a recruiter about a share of their recruit's new commission, under
+	 * the referral message's choices: the program's `referral.created` and the recruiter's own
+	 * (`PATCH /v1/me`).
+	 *
+	 * @param array $share The share as `GET /v1/recruiter-commissions` lists it.
+	 */
+	public static function recruiter_commission_created( array $share ) {
+		if ( ! self::wanted( 'referral.created' ) || ! Reftrail_Affiliates::referral_emails( $share['affiliate'] ) ) {
+			return;
+		}
+		self::queue( 'recruiter_commission.created', $share['affiliate'], $share );
 	}
 
 	/**
@@ -257,8 +274,8 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * Sends the due messages (at most BATCH), each claimed first; asks for another run while
-	 * messages wait.
+	 * Sends the due messages (at most BATCH), in the order they were queued, each claimed first;
+	 * asks for another run while messages wait.
 	 *
 	 * @return int How many were sent.
 	 */
@@ -267,7 +284,7 @@ final class Reftrail_Affiliate_Mail {
 		$t    = Reftrail_Db::table( 'mail_outbox' );
 		$a    = Reftrail_Db::table( 'affiliates' );
 		$now  = Reftrail_Db::now();
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT m.id, m.event, m.recipient, m.affiliate_id, m.payload, m.attempts, m.next_at, a.name, a.email FROM {$t} m LEFT JOIN {$a} a ON a.id = m.affiliate_id WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_at <= %d ORDER BY m.next_at LIMIT %d", $now, self::BATCH ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT m.id, m.event, m.recipient, m.affiliate_id, m.payload, m.attempts, m.next_at, a.name, a.email FROM {$t} m LEFT JOIN {$a} a ON a.id = m.affiliate_id WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_at <= %d ORDER BY m.next_at, BINARY m.id LIMIT %d", $now, self::BATCH ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names only.
 		$sent = 0;
 		if ( $rows ) {
 			$program = Reftrail_Program::get();
@@ -403,6 +420,9 @@ final class Reftrail_Affiliate_Mail {
 		}
 		if ( 'affiliate.approved' === $event ) {
 			return self::in_language( $locale, fn() => self::approved_text( $program['name'], $name, $portal ) );
+		}
+		if ( 'recruiter_commission.created' === $event && is_array( $p ) && self::has( $p, array( 'recruit', 'amount', 'currency', 'rate_bps', 'status' ) ) ) {
+			return self::in_language( $locale, fn() => self::recruiter_commission_text( $locale, $program['name'], $name, $p, $portal ) );
 		}
 		if ( 'bonus.created' === $event && is_array( $p ) && self::has( $p, array( 'amount', 'currency', 'reason' ) ) && is_string( $p['reason'] ) ) {
 			return self::in_language( $locale, fn() => self::bonus_text( $locale, $program['name'], $name, $p, $portal ) );
@@ -574,6 +594,35 @@ final class Reftrail_Affiliate_Mail {
 			/* translators: 1: the program's name, 2: the commission. */
 			'subject' => sprintf( __( '%1$s: you earned %2$s', 'reftrail' ), $program, $commission ),
 			'body'    => self::body( $program, $name, $what . "\n" . $status . "\n", __( 'Your referrals and earnings', 'reftrail' ), $portal, __( 'You can turn these emails off in your portal.', 'reftrail' ) ),
+		);
+	}
+
+	/**
+	 * The message to a recruiter about a share of their recruit's commission, in the loaded
+	 * language: whose commission, the share and its rate, and whether it waits with that
+	 * commission or is approved.
+	 *
+	 * @param string $locale  en, vi or th (for the money and the rate).
+	 * @param string $program The program's name.
+	 * @param string $name    The recruiter's name.
+	 * @param array  $s       The share: `recruit`, `amount`, `currency`, `rate_bps`, `status`.
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function recruiter_commission_text( $locale, $program, $name, array $s, $portal ) {
+		$amount = self::money( $s['amount'], $s['currency'], $locale );
+		$rate   = Reftrail_Recruiters::percent( $s['rate_bps'], $locale );
+		/* translators: 1: the affiliate id of the affiliate the reader recruited, 2: the program's name, 3: the reader's share with its currency, 4: its rate as a percent before the percent sign, such as 12.5; "%%" is the percent sign. */
+		$what = sprintf( __( '%1$s, whom you recruited to %2$s, earned a commission. You earn %3$s on top (%4$s %% of it).', 'reftrail' ), (string) $s['recruit'], $program, $amount, $rate );
+		if ( 'pending' === $s['status'] ) {
+			$status = __( 'It is pending with their commission, and approved when that is.', 'reftrail' );
+		} else {
+			$status = __( 'It is approved and will be in your next payout.', 'reftrail' );
+		}
+		return array(
+			/* translators: 1: the program's name, 2: the reader's share of their recruit's commission, with its currency. */
+			'subject' => sprintf( __( '%1$s: you earned %2$s from your team', 'reftrail' ), $program, $amount ),
+			'body'    => self::body( $program, $name, $what . "\n" . $status . "\n", __( 'Your team and earnings', 'reftrail' ), $portal, __( 'You can turn these emails off in your portal.', 'reftrail' ) ),
 		);
 	}
 

@@ -42,16 +42,23 @@ final class Reftrail_Db {
 		return (int) apply_filters( 'reftrail_now', time() );
 	}
 
+	/** The milliseconds of the last id this request made (new_id()). */
+	private static $last_ms = 0;
+
 	/**
 	 * A sortable unique id: `prefix_` + 9 base62 characters of milliseconds + 12 random ones.
+	 * The ids a request makes sort in the order it made them (byte for byte): one made in the
+	 * millisecond of the one before takes the next millisecond, so that, say, two events queued
+	 * one after the other are sent in that order.
 	 *
 	 * @param string $prefix Prefix.
 	 * @return string
 	 */
 	public static function new_id( $prefix ) {
-		$alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-		$m        = (int) floor( microtime( true ) * 1000 );
-		$t        = '';
+		$alphabet      = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+		$m             = max( (int) floor( microtime( true ) * 1000 ), self::$last_ms + 1 );
+		self::$last_ms = $m;
+		$t             = '';
 		for ( $i = 0; $i < 9; $i++ ) {
 			$t = $alphabet[ $m % 62 ] . $t;
 			$m = intdiv( $m, 62 );

@@ -320,7 +320,8 @@ final class Reftrail_Ledger {
 	/**
 	 * Creates a referral with its first ledger row; approves it at once when the program
 	 * auto-approves, the hold is zero and nothing is flagged. The affiliate's recruiter gets their
-	 * share of it (Reftrail_Recruiters) in the caller's transaction.
+	 * share of it (Reftrail_Recruiters) in the caller's transaction, told after the referral
+	 * (`reftrail_recruiter_commission_created`, after `reftrail_referral_created`).
 	 *
 	 * @param array $r `kind`, `source_id`, `affiliate`, `at`, `amount`, `currency`, `commission`,
 	 *                 `verified`, `attributed_by`, `campaign` (of what credited it; null for none),
@@ -361,9 +362,14 @@ final class Reftrail_Ledger {
 			self::append( $r['affiliate'], $id, null, 'pending', 'approval', -$r['commission'], $r['currency'] );
 			self::append( $r['affiliate'], $id, null, 'approved', 'approval', $r['commission'], $r['currency'] );
 		}
-		Reftrail_Recruiters::created( (int) $program['recruiter_rate_bps'], $id );
-		$view = self::view( $id );
+		$share = Reftrail_Recruiters::created( (int) $program['recruiter_rate_bps'], $id );
+		$view  = self::view( $id );
 		do_action( 'reftrail_referral_created', $view );
+		// Then the recruiter's share of it, after the referral it follows (its webhook event and
+		// its email come after the referral's own).
+		if ( null !== $share ) {
+			do_action( 'reftrail_recruiter_commission_created', $share );
+		}
 		return $view;
 	}
 

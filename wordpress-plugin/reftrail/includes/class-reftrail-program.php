@@ -18,7 +18,7 @@ final class Reftrail_Program {
 	const OPTION = 'reftrail_program';
 
 	/** Webhook events. */
-	const WEBHOOK_EVENTS = array( 'affiliate.applied', 'referral.created', 'referral.approved', 'referral.reversed', 'payout.created', 'bonus.created', 'bonus.cancelled' );
+	const WEBHOOK_EVENTS = array( 'affiliate.applied', 'referral.created', 'referral.approved', 'referral.reversed', 'recruiter_commission.created', 'payout.created', 'bonus.created', 'bonus.cancelled' );
 
 	/** The multi-touch models (the serde names of the core's `MultiTouch`). */
 	const MULTI_TOUCH_KINDS = array( 'first', 'last', 'linear', 'time_decay', 'position_based' );

@@ -9,7 +9,9 @@
  * referral is, approved with it, taken out of the ledger when it is rejected (out of what the next
  * payout owes when it was paid already), cut by the recruit's refunds (what is left is the rate of
  * what is left of the recruit's commission, rounded down), paid with the recruiter's next payout
- * (Reftrail_Ledger::create_payout()). Its money moves in the ledger under
+ * (Reftrail_Ledger::create_payout()). A new share is told after its referral
+ * (`reftrail_recruiter_commission_created`): the webhook `recruiter_commission.created` and the
+ * recruiter's email. Its money moves in the ledger under
  * `recruiter_commission_id`, in the recruiter's buckets, so balances and payouts count it. The
  * rate is the program's when the referral is made; a later change leaves existing shares alone.
  * Each change locks the share's row first and reads its money with locking reads, so that a
@@ -55,18 +57,40 @@ final class Reftrail_Recruiters {
 	}
 
 	/**
+	 * A rate in basis points as a percent for people reading `$locale`, without trailing zeros
+	 * (the server's `recruiters::percent`): 1000 is `10`, 1250 `12.5` (`12,5` in Vietnamese),
+	 * 1205 `12.05`, 5 `0.05`.
+	 *
+	 * @param int    $rate_bps Basis points.
+	 * @param string $locale   en, vi or th.
+	 * @return string
+	 */
+	public static function percent( $rate_bps, $locale ) {
+		$bps        = (int) $rate_bps;
+		$sign       = $bps < 0 ? '-' : '';
+		$whole      = intdiv( abs( $bps ), 100 );
+		$hundredths = abs( $bps ) % 100;
+		if ( 0 === $hundredths ) {
+			return $sign . $whole;
+		}
+		return $sign . $whole . ( 'vi' === $locale ? ',' : '.' ) . rtrim( sprintf( '%02d', $hundredths ), '0' );
+	}
+
+	/**
 	 * Makes the share of the new referral `$referral` (pending or approved) for the recruiter of
 	 * its affiliate, when the program pays one and the recruiter is approved: the share and its
 	 * ledger row (`recruiter_commission`) into the recruiter's bucket of the referral's status.
 	 *
 	 * @param int    $rate_bps The program's recruiter rate.
 	 * @param string $referral Referral id.
+	 * @return array|null The share as `GET /v1/recruiter-commissions` lists it, read in the
+	 *                    caller's transaction; null when none was made.
 	 * @throws Reftrail_Http_Error 503 when it cannot be written.
 	 */
 	public static function created( $rate_bps, $referral ) {
 		global $wpdb;
 		if ( (int) $rate_bps <= 0 ) {
-			return;
+			return null;
 		}
 		$r   = Reftrail_Db::table( 'referrals' );
 		$a   = Reftrail_Db::table( 'affiliates' );
@@ -81,11 +105,11 @@ final class Reftrail_Recruiters {
 			ARRAY_A
 		);
 		if ( ! $row ) {
-			return;
+			return null;
 		}
 		$amount = self::share( (int) $row['commission'], (int) $rate_bps );
 		if ( $amount <= 0 ) {
-			return;
+			return null;
 		}
 		$id = Reftrail_Db::new_id( 'rc' );
 		$ok = $wpdb->insert(
@@ -114,6 +138,12 @@ final class Reftrail_Recruiters {
 			'currency'     => $row['currency'],
 		);
 		self::append( $share, 'approved' === $row['status'] ? 'approved' : 'pending', 'recruiter_commission', $amount );
+		$t    = Reftrail_Db::table( 'recruiter_commissions' );
+		$made = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$t} WHERE id = %s", $id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+		if ( ! $made ) {
+			throw self::unavailable();
+		}
+		return self::view( $made );
 	}
 
 	/**

@@ -2,8 +2,10 @@
 /**
  * Webhooks: `affiliate.applied` (an application from the public form created an affiliate: the
  * affiliate as `GET /v1/affiliates/{id}` shows it, with its application), `referral.created`,
- * `referral.approved`, `referral.reversed`, `payout.created`, `bonus.created`, `bonus.cancelled`,
- * as the Rust server sends them. An event is written to the `outbox` table in the transaction of the
+ * `referral.approved`, `referral.reversed`, `recruiter_commission.created` (a recruiter's share of
+ * their recruit's new commission, as `GET /v1/recruiter-commissions` lists it, after the events of
+ * the referral it follows), `payout.created`, `bonus.created`, `bonus.cancelled`, as the Rust
+ * server sends them. An event is written to the `outbox` table in the transaction of the
  * change it reports (so it is sent if and only if the change happened), then WP-Cron POSTs it
  * with `Reftrail-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the
  * program's webhook secret, retrying failures 30 s apart, doubling up to 6 h, 12 attempts in all.
@@ -32,6 +34,7 @@ final class Reftrail_Webhooks {
 		add_action( 'reftrail_referral_created', fn( $v ) => self::enqueue( 'referral.created', $v ) );
 		add_action( 'reftrail_referral_approved', fn( $v ) => self::enqueue( 'referral.approved', $v ) );
 		add_action( 'reftrail_referral_reversed', fn( $v ) => self::enqueue( 'referral.reversed', $v ) );
+		add_action( 'reftrail_recruiter_commission_created', fn( $v ) => self::enqueue( 'recruiter_commission.created', $v ) );
 		add_action( 'reftrail_payout_created', fn( $v ) => self::enqueue( 'payout.created', $v ) );
 		add_action( 'reftrail_bonus_created', fn( $v ) => self::enqueue( 'bonus.created', $v ) );
 		add_action( 'reftrail_bonus_cancelled', fn( $v ) => self::enqueue( 'bonus.cancelled', $v ) );
@@ -42,7 +45,7 @@ final class Reftrail_Webhooks {
 	 * Writes one outbox row per endpoint subscribed to `$event`, and asks WP-Cron to deliver.
 	 *
 	 * @param string $event Event type.
-	 * @param array  $data  The affiliate, referral, payout or bonus view.
+	 * @param array  $data  The affiliate, referral, recruiter commission, payout or bonus view.
 	 */
 	public static function enqueue( $event, array $data ) {
 		global $wpdb;
@@ -105,8 +108,8 @@ final class Reftrail_Webhooks {
 	}
 
 	/**
-	 * Sends the due events (at most 20); each is claimed first, so two cron runs never send one
-	 * twice. Schedules the next run while events wait.
+	 * Sends the due events (at most 20), in the order they were queued; each is claimed first, so
+	 * two cron runs never send one twice. Schedules the next run while events wait.
 	 *
 	 * @return int How many were delivered.
 	 */
@@ -114,7 +117,7 @@ final class Reftrail_Webhooks {
 		global $wpdb;
 		$t      = Reftrail_Db::table( 'outbox' );
 		$now    = Reftrail_Db::now();
-		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT id, url, payload, attempts, next_at FROM {$t} WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= %d ORDER BY next_at LIMIT 20", $now ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT id, url, payload, attempts, next_at FROM {$t} WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= %d ORDER BY next_at, BINARY id LIMIT 20", $now ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$secret = (string) get_option( Reftrail_Keys::WEBHOOK, '' );
 		$sent   = 0;
 		foreach ( $rows as $r ) {
