@@ -127,8 +127,12 @@ sqlite3 "$work/reports/reftrail.db" "
            ('cr_bench1', 'Bench 1', 'link', 'x', NULL, NULL, 'active', 0, 0),
            ('cr_bench2', 'Bench 2', 'link', 'x', NULL, NULL, 'active', 0, 0),
            ('cr_bench3', 'Bench 3', 'link', 'x', NULL, NULL, 'active', 0, 0);
-  UPDATE clicks SET campaign = '{\"utm_content\":\"cr_bench' || (rowid % 4) || '\",\"utm_source\":\"blog\"}'
-    WHERE rowid % 16 < 4;"
+  UPDATE clicks SET campaign = '{\"utm_content\":\"cr_bench' || (rowid % 4) || '\",\"utm_source\":\"blog\"}',
+    content_name = 'cr_bench' || (rowid % 4) WHERE rowid % 16 < 4;
+  DELETE FROM content_daily;
+  INSERT INTO content_daily (day, affiliate_id, content, clicks)
+    SELECT at / 86400, COALESCE(affiliate_id, ''), content_name, COUNT(*) FROM clicks
+    WHERE content_name IS NOT NULL AND is_bot = 0 GROUP BY 1, 2, 3;"
 best_of creatives "$from" "90 days"
 best_of creatives "$(date -u -d '-30 days' +%Y-%m-%d)" "30 days"
 curl -fsS "$base/v1/reports/summary?from=$from" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" |

@@ -211,5 +211,5 @@ twins postgres "postgres://reftrail@127.0.0.1:$pg_port/reftrail"
 as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U reftrail migration
 echo "test-server: migrations on rows written before them (postgres)"
 REFTRAIL_MIGRATION_URL="postgres://reftrail@127.0.0.1:$pg_port/migration" \
-  cargo test -q -p reftrail-server --test campaign_migration -- --ignored
+  cargo test -q -p reftrail-server --test stored_click_migrations -- --ignored
 echo "test-server: all passed"

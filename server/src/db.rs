@@ -148,6 +148,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "campaigns",
         include_str!("../migrations/0022_campaigns.sql"),
     ),
+    (
+        23,
+        "creative_clicks",
+        include_str!("../migrations/0023_creative_clicks.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.
@@ -272,11 +277,13 @@ impl Db {
                 .execute(&mut *tx)
                 .await
                 .with_context(|| format!("migration {version} ({name})"))?;
-            if *version == 22 {
-                crate::campaigns::backfill(&mut tx, self.backend)
-                    .await
-                    .context("migration 22 (campaigns): backfill")?;
+            // What the SQL cannot say alike on both databases: reading the stored JSON.
+            match *version {
+                22 => crate::campaigns::backfill(&mut tx, self.backend).await,
+                23 => crate::creative_clicks::backfill(&mut tx, self.backend).await,
+                _ => Ok(()),
             }
+            .with_context(|| format!("migration {version} ({name}): backfill"))?;
             sqlx::query(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             )

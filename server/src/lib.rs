@@ -31,6 +31,7 @@ pub mod campaigns;
 pub mod click_cookie;
 pub mod click_writer;
 pub mod commissions;
+pub mod creative_clicks;
 pub mod credentials;
 pub mod credit;
 pub mod db;

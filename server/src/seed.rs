@@ -432,6 +432,7 @@ pub async fn seed_demo(
     }
     crate::click_writer::rebuild_click_daily(&mut tx).await?;
     crate::campaigns::rebuild_daily(&mut tx).await?;
+    crate::creative_clicks::rebuild_daily(&mut tx).await?;
     crate::campaigns::referrals_from_clicks(&mut tx).await?;
     crate::rollups::rebuild(&mut tx).await?;
     tx.commit().await?;

@@ -115,6 +115,21 @@ pub fn campaign_daily<'a>(clicks: &[&'a NewClick], uniques: &[bool]) -> Vec<Camp
         .collect()
 }
 
+/// The batch's additions to the per-day counts of people's clicks by `utm_content`: (day,
+/// affiliate or `""`, content) → clicks.
+pub fn content_daily<'a>(clicks: &[&'a NewClick]) -> BTreeMap<(i64, &'a str, &'a str), i64> {
+    let mut by_day = BTreeMap::new();
+    for c in clicks {
+        if let (Some(content), false) = (c.content_name.as_deref(), c.bot) {
+            let affiliate = c.affiliate.as_deref().unwrap_or("");
+            *by_day
+                .entry((c.at.div_euclid(86_400), affiliate, content))
+                .or_default() += 1;
+        }
+    }
+    by_day
+}
+
 /// Each visitor's latest day with a click by a person on an affiliate link.
 pub fn visitor_days<'a>(clicks: &[&'a NewClick]) -> Vec<(&'a str, i64)> {
     let mut seen: BTreeMap<&str, i64> = BTreeMap::new();
@@ -146,6 +161,7 @@ mod tests {
             landing: None,
             campaign: None,
             campaign_name: None,
+            content_name: None,
             click_ids: None,
             user_agent: String::new(),
             unique_since: at - 3600,
@@ -182,6 +198,34 @@ mod tests {
             [
                 (20_000, "alice", "spring", 3, 2),
                 (20_001, "alice", "zalo", 1, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn creative_counts_are_peoples_clicks_per_day_affiliate_and_content() {
+        let day = 20_000 * 86_400;
+        let tagged =
+            |affiliate: Option<&str>, at: i64, bot: bool, content: Option<&str>| NewClick {
+                content_name: content.map(str::to_owned),
+                ..click("v:a", affiliate, at, bot)
+            };
+        let cs = [
+            tagged(Some("alice"), day + 10, false, Some("cr_1")),
+            tagged(Some("alice"), day + 20, false, Some("cr_1")),
+            tagged(Some("alice"), day + 30, true, Some("cr_1")),
+            tagged(Some("alice"), day + 40, false, None),
+            tagged(None, day + 50, false, Some("cr_1")),
+            tagged(Some("bob"), day + 86_400, false, Some("cr_2")),
+        ];
+        let refs: Vec<&NewClick> = cs.iter().collect();
+        let rows: Vec<((i64, &str, &str), i64)> = content_daily(&refs).into_iter().collect();
+        assert_eq!(
+            rows,
+            [
+                ((20_000, "", "cr_1"), 1),
+                ((20_000, "alice", "cr_1"), 2),
+                ((20_001, "bob", "cr_2"), 1),
             ]
         );
     }

@@ -52,6 +52,8 @@ pub struct NewClick {
     pub campaign: Option<String>,
     /// The campaign's name (`campaigns::name_of`).
     pub campaign_name: Option<String>,
+    /// Its `utm_content` (`creative_clicks::name_of`).
+    pub content_name: Option<String>,
     /// Network click ids (JSON).
     pub click_ids: Option<String>,
     /// User agent.

@@ -25,8 +25,8 @@ pub async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 /// Columns of one click row, in insert order.
 const COLUMNS: &str =
     "id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, via, url, referrer, \
-     landing, campaign, click_ids, user_agent, campaign_name";
-const PER_ROW: usize = 16;
+     landing, campaign, click_ids, user_agent, campaign_name, content_name";
+const PER_ROW: usize = 17;
 
 // A batch is written in chunks of `db::STATEMENT_CHUNKS` rows.
 const _: () = assert!(crate::db::STATEMENT_CHUNKS[0] <= MAX_BATCH);
@@ -84,7 +84,8 @@ async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppErro
                 .bind(c.campaign.as_deref())
                 .bind(c.click_ids.as_deref())
                 .bind(c.user_agent.as_str())
-                .bind(c.campaign_name.as_deref());
+                .bind(c.campaign_name.as_deref())
+                .bind(c.content_name.as_deref());
         }
         q.execute(&mut *tx).await?;
         uniques.extend(chunk_uniques);
@@ -115,6 +116,18 @@ async fn write_batch(db: &Db, clicks: &[&NewClick]) -> Result<Vec<bool>, AppErro
         .bind(d.campaign)
         .bind(d.clicks)
         .bind(d.unique)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for ((day, affiliate, content), n) in batch::content_daily(clicks) {
+        sqlx::query(
+            "INSERT INTO content_daily (day, affiliate_id, content, clicks) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (day, affiliate_id, content) DO UPDATE SET clicks = content_daily.clicks + excluded.clicks",
+        )
+        .bind(day)
+        .bind(affiliate)
+        .bind(content)
+        .bind(n)
         .execute(&mut *tx)
         .await?;
     }

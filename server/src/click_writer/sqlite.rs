@@ -85,8 +85,8 @@ fn write_batch(conn: &mut Connection, clicks: &[&NewClick]) -> rusqlite::Result<
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, \
-             consent, via, url, referrer, landing, campaign, click_ids, user_agent, campaign_name) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             consent, via, url, referrer, landing, campaign, click_ids, user_agent, campaign_name, content_name) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
         for (c, unique) in clicks.iter().zip(&uniques) {
             insert.execute(params![
@@ -106,6 +106,7 @@ fn write_batch(conn: &mut Connection, clicks: &[&NewClick]) -> rusqlite::Result<
                 c.click_ids,
                 c.user_agent,
                 c.campaign_name,
+                c.content_name,
             ])?;
         }
         let mut daily = tx.prepare_cached(
@@ -124,6 +125,13 @@ fn write_batch(conn: &mut Connection, clicks: &[&NewClick]) -> rusqlite::Result<
         )?;
         for d in batch::campaign_daily(clicks, &uniques) {
             by_campaign.execute(params![d.day, d.affiliate, d.campaign, d.clicks, d.unique])?;
+        }
+        let mut by_content = tx.prepare_cached(
+            "INSERT INTO content_daily (day, affiliate_id, content, clicks) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (day, affiliate_id, content) DO UPDATE SET clicks = clicks + excluded.clicks",
+        )?;
+        for ((day, affiliate, content), n) in batch::content_daily(clicks) {
+            by_content.execute(params![day, affiliate, content, n])?;
         }
         let mut seen = tx.prepare_cached(
             "INSERT INTO visitor_last (visitor_key, day) VALUES (?1, ?2) ON CONFLICT (visitor_key) \

@@ -218,6 +218,7 @@ pub async fn clicks_create(
             landing: body.landing.clone(),
             campaign,
             campaign_name: crate::campaigns::name_of(&body.campaign).map(str::to_owned),
+            content_name: crate::creative_clicks::name_of(&body.campaign).map(str::to_owned),
             click_ids,
             user_agent: c.user_agent.clone(),
             unique_since: at - UNIQUE_WINDOW,

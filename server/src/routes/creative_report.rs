@@ -2,20 +2,20 @@
 //! `GET /v1/me/reports/creatives` (an affiliate: the active creatives, their own clicks and
 //! referrals only): which banner or text link sells. The portal puts
 //! `utm_content=<creative id>` on each creative's link, the browser reports it with the click's
-//! campaign, and this report reads it back from the stored clicks: a click belongs to the
-//! creative its `utm_content` names (when that creative exists), a referral to the creative of
-//! the click that credited it. Nothing else is stored for it.
+//! campaign, and the click keeps it (`crate::creative_clicks`): a click belongs to the creative
+//! its `utm_content` names (when that creative exists), counted from the `content_daily`
+//! rollup; a referral to the creative of the click that credited it.
 
 use super::reports::{day_range, ratio, Counts, ReportQuery};
 use crate::auth::{AffiliateCaller, Merchant};
 use crate::error::{AppError, AppQuery};
-use crate::times;
+use crate::times::{self, DAY};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
 use sqlx::Row;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// Money through one creative, in one currency.
@@ -61,12 +61,6 @@ pub struct CreativeReport {
     pub to: String,
     /// Every creative, the most clicked first.
     pub rows: Vec<CreativeRow>,
-}
-
-/// The creative id a stored campaign (JSON) names in `utm_content`, if any.
-fn utm_content(campaign: Option<&str>) -> Option<String> {
-    let tags: BTreeMap<String, String> = serde_json::from_str(campaign?).ok()?;
-    tags.get("utm_content").cloned()
 }
 
 /// Clicks, conversions and money per creative for a period.
@@ -128,29 +122,28 @@ async fn report(
             money: Vec::new(),
         });
     }
-    // Only clicks whose campaign has a `utm_content` can belong to a creative.
     for r in sqlx::query(
-        "SELECT campaign FROM clicks WHERE at >= $1 AND at < $2 AND is_bot = 0 \
-         AND campaign LIKE '%utm_content%' AND ($3 = '' OR affiliate_id = $3)",
+        "SELECT content, CAST(SUM(clicks) AS BIGINT) FROM content_daily \
+         WHERE day >= $1 AND day < $2 AND ($3 = '' OR affiliate_id = $3) GROUP BY content",
     )
-    .bind(from)
-    .bind(to)
+    .bind(from.div_euclid(DAY))
+    .bind(to.div_euclid(DAY))
     .bind(whose)
     .fetch_all(&state.db.pool)
     .await?
     {
-        let campaign: Option<String> = r.try_get(0)?;
-        if let Some(&i) = utm_content(campaign.as_deref()).and_then(|c| index.get(&c)) {
-            rows[i].clicks += 1;
+        let content: String = r.try_get(0)?;
+        if let Some(&i) = index.get(&content) {
+            rows[i].clicks += r.try_get::<i64, _>(1)?;
         }
     }
     for r in sqlx::query(
-        "SELECT c.campaign, r.kind, r.status, r.currency, r.amount, \
+        "SELECT c.content_name, r.kind, r.status, r.currency, r.amount, \
            CAST(COALESCE((SELECT SUM(f.amount) FROM refunds f WHERE f.order_ref = r.source_id), 0) AS BIGINT), \
            CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT) \
          FROM referrals r LEFT JOIN orders o ON o.id = r.source_id LEFT JOIN leads l ON l.id = r.source_id \
          JOIN clicks c ON c.id = COALESCE(o.click_id, l.click_id) \
-         WHERE r.at >= $1 AND r.at < $2 AND c.campaign LIKE '%utm_content%' \
+         WHERE r.at >= $1 AND r.at < $2 AND c.content_name IS NOT NULL \
            AND ($3 = '' OR r.affiliate_id = $3)",
     )
     .bind(from)
@@ -159,8 +152,8 @@ async fn report(
     .fetch_all(&state.db.pool)
     .await?
     {
-        let campaign: Option<String> = r.try_get(0)?;
-        let Some(&i) = utm_content(campaign.as_deref()).and_then(|c| index.get(&c)) else {
+        let content: String = r.try_get(0)?;
+        let Some(&i) = index.get(&content) else {
             continue;
         };
         let (kind, status, currency): (String, String, String) =
@@ -202,24 +195,4 @@ async fn report(
         to: times::format(to),
         rows,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::utm_content;
-
-    #[test]
-    fn the_creative_comes_from_the_stored_campaign() {
-        for (campaign, creative) in [
-            (
-                Some(r#"{"utm_content":"cr_1","utm_source":"blog"}"#),
-                Some("cr_1"),
-            ),
-            (Some(r#"{"utm_source":"utm_content"}"#), None),
-            (Some("not json"), None),
-            (None, None),
-        ] {
-            assert_eq!(utm_content(campaign).as_deref(), creative, "{campaign:?}");
-        }
-    }
 }

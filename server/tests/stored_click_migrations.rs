@@ -1,7 +1,8 @@
-//! Migration 22 (campaigns) on a database written before it: every stored click gets the
-//! campaign name its parameters give, the per-day campaign rollup counts them, and referrals a
-//! click credited take that click's campaign (a coupon's keeps none). On SQLite here; on
-//! PostgreSQL by `scripts/test-server.sh` (`REFTRAIL_MIGRATION_URL`, ignored otherwise).
+//! Migrations 22 (campaigns) and 23 (creative clicks) on a database written before them: every
+//! stored click gets the campaign name and the `utm_content` its parameters give, the per-day
+//! rollups count them, and referrals a click credited take that click's campaign (a coupon's
+//! keeps none). On SQLite here; on PostgreSQL by `scripts/test-server.sh`
+//! (`REFTRAIL_MIGRATION_URL`, ignored otherwise).
 
 use reftrail_server::db::{Db, MIGRATIONS};
 use sqlx::Row;
@@ -36,11 +37,12 @@ const BEFORE: &str = "
 INSERT INTO affiliates (id, name, category, status, created_at, updated_at) VALUES ('alice', 'Alice', 'content', 'approved', 0, 0);
 INSERT INTO clicks (id, affiliate_id, at, visitor_key, is_unique, is_bot, ip_hash, consent, url, referrer, campaign, user_agent) VALUES
  ('c1', 'alice', 86400, 'v:1', 1, 0, 'h', 'granted', 'u', '', '{\"utm_campaign\":\"T\u{1ebf}t \\\"sale\\\"\",\"utm_source\":\"fb\"}', 'ua'),
- ('c2', 'alice', 86500, 'v:2', 1, 0, 'h', 'granted', 'u', '', '{\"campaign\":\"zalo\"}', 'ua'),
+ ('c2', 'alice', 86500, 'v:2', 1, 0, 'h', 'granted', 'u', '', '{\"campaign\":\"zalo\",\"utm_content\":\"cr_1\"}', 'ua'),
  ('c3', 'alice', 86600, 'v:3', 0, 0, 'h', 'granted', 'u', '', '{\"utm_campaign\":\"T\u{1ebf}t \\\"sale\\\"\"}', 'ua'),
- ('c4', 'alice', 86700, 'v:4', 0, 1, 'h', 'granted', 'u', '', '{\"utm_campaign\":\"zalo\"}', 'ua'),
+ ('c4', 'alice', 86700, 'v:4', 0, 1, 'h', 'granted', 'u', '', '{\"utm_campaign\":\"zalo\",\"utm_content\":\"cr_1\"}', 'ua'),
  ('c5', 'alice', 86800, 'v:5', 1, 0, 'h', 'granted', 'u', '', '{\"utm_source\":\"fb\"}', 'ua'),
- ('c6', 'alice', 2 * 86400, 'v:6', 1, 0, 'h', 'granted', 'u', '', NULL, 'ua');
+ ('c6', 'alice', 2 * 86400, 'v:6', 1, 0, 'h', 'granted', 'u', '', NULL, 'ua'),
+ ('c7', NULL, 2 * 86400, 'v:7', 0, 0, 'h', 'granted', 'u', '', '{\"utm_content\":\"cr_1\"}', 'ua');
 INSERT INTO orders (id, order_id, at, amount, currency, shipping, tax, verified, affiliate_id, attributed_by, click_id) VALUES
  ('o1', 'A-1', 90000, 1000, 'VND', 0, 0, 1, 'alice', 'cookie', 'c1'),
  ('o2', 'A-2', 90000, 1000, 'VND', 0, 0, 1, 'alice', 'coupon', 'c2');
@@ -59,7 +61,7 @@ async fn check(url: &str) {
         .execute(&db.pool)
         .await
         .expect("rows before");
-    assert_eq!(db.migrate().await.expect("migrate"), 1);
+    assert_eq!(db.migrate().await.expect("migrate"), 2);
 
     let names: Vec<(String, Option<String>)> =
         sqlx::query("SELECT id, campaign_name FROM clicks ORDER BY id")
@@ -79,6 +81,42 @@ async fn check(url: &str) {
             ("c4".into(), Some("zalo".into())),
             ("c5".into(), None),
             ("c6".into(), None),
+            ("c7".into(), None),
+        ]
+    );
+    let contents: Vec<(String, Option<String>)> = sqlx::query(
+        "SELECT id, content_name FROM clicks WHERE content_name IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("clicks")
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    let cr = Some("cr_1".to_owned());
+    assert_eq!(
+        contents,
+        [
+            ("c2".into(), cr.clone()),
+            ("c4".into(), cr.clone()),
+            ("c7".into(), cr)
+        ]
+    );
+    let by_content: Vec<(i64, String, String, i64)> = sqlx::query(
+        "SELECT day, affiliate_id, content, clicks FROM content_daily ORDER BY day, affiliate_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("content_daily")
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect();
+    // The bot's click counts nowhere; a click without an affiliate counts under ''.
+    assert_eq!(
+        by_content,
+        [
+            (1, "alice".into(), "cr_1".into(), 1),
+            (2, String::new(), "cr_1".into(), 1)
         ]
     );
     let daily: Vec<(i64, String, i64, i64)> = sqlx::query(
@@ -111,7 +149,7 @@ async fn check(url: &str) {
 }
 
 #[tokio::test]
-async fn migration_22_names_the_stored_clicks_and_referrals_campaigns_on_sqlite() {
+async fn migrations_name_the_stored_clicks_campaigns_and_contents_on_sqlite() {
     let dir = std::env::temp_dir().join(format!(
         "reftrail-campaign-migration-{}",
         reftrail_server::ids::random_base62(10)
@@ -121,7 +159,7 @@ async fn migration_22_names_the_stored_clicks_and_referrals_campaigns_on_sqlite(
 
 #[tokio::test]
 #[ignore = "needs an empty PostgreSQL database in REFTRAIL_MIGRATION_URL (scripts/test-server.sh)"]
-async fn migration_22_names_the_stored_clicks_and_referrals_campaigns_on_postgres() {
+async fn migrations_name_the_stored_clicks_campaigns_and_contents_on_postgres() {
     let url = std::env::var("REFTRAIL_MIGRATION_URL").expect("REFTRAIL_MIGRATION_URL");
     check(&url).await;
 }
