@@ -422,14 +422,14 @@ async function render() {
     ),
     h('h2', {}, t('portal.deep_title')),
     deepLinkBox(linking),
-    h('h2', {}, t('portal.campaigns')),
-    campaignsBox(campaigns, linking),
     h('h2', {}, t('portal.creatives')),
     creativesBox(promo.creatives, linking, promoted),
     h('h2', {}, t('portal.coupons')),
     a.coupons.length
       ? h('section', { class: 'card', id: 'coupons' }, a.coupons.map((c) => h('div', { class: 'link-row' }, h('code', {}, t('dash.coupon_form')), h('code', {}, c), copyButton(c))), h('p', { class: 'hint' }, t('portal.coupons_hint')))
       : empty(t('portal.no_coupons'), t('portal.no_coupons_next')),
+    h('h2', {}, t('portal.campaigns')),
+    campaignsBox(campaigns, linking),
     h('h2', {}, t('portal.earnings_by_status')),
     balances,
     gifts.bonuses.length ? [h('h2', {}, t('portal.bonuses')), bonusesBox(gifts.bonuses)] : null,
