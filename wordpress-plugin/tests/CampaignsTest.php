@@ -4,7 +4,9 @@
  * it (the click's `utm_campaign`, else its `campaign`, exactly as given; the touch's; for a
  * renewal the referral of the subscription's first attributed order, for a returning customer the
  * referral of the conversion the match found; none for a coupon), for sales and leads, over REST
- * and through WooCommerce checkouts and renewals; the report per affiliate and campaign
+ * and through WooCommerce checkouts and renewals; the referral ledger by campaign
+ * (`GET /v1/referrals?campaign=`, and its CSV, whose last column is the campaign), the name
+ * compared byte for byte; the report per affiliate and campaign
  * (`GET /v1/reports/campaigns`) and the affiliate's own (`GET /v1/me/campaigns`, its CORS
  * preflight), their query checks and callers, the OpenAPI document, and the upgrade from schema
  * 22 that fills the campaign of the referrals from before from the clicks their conversions name.
@@ -229,9 +231,165 @@ class CampaignsTest extends Reftrail_Test_Case {
 		$stored = $wpdb->get_col( $wpdb->prepare( 'SELECT campaign FROM ' . Reftrail_Db::table( 'referrals' ) . ' WHERE campaign = %s', ' Zalo ' ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 		$this->assertSame( array( ' Zalo ', ' Zalo ', ' Zalo ' ), $stored );
 		$this->assertArrayHasKey( 'campaign', ( new Reftrail_REST_Referrals_Controller() )->get_public_item_schema()['properties'] );
-		// The ledger's CSV is unchanged.
-		$this->assertSame( Reftrail_Ledger::CSV_HEADER, str_getcsv( strtok( Reftrail_Ledger::referrals_csv( array( 'status' => '', 'affiliate' => 'alice', 'flagged' => null, 'verified' => null, 'from' => 0, 'to' => $this->now + 1 ) ), "\n" ) ) );
-		$this->assertNotContains( 'campaign', Reftrail_Ledger::CSV_HEADER );
+		// The ledger's CSV names each one's campaign in its last column, in the list's order.
+		$csv = array_map( fn( $l ) => str_getcsv( $l, ',', '"', '' ), explode( "\n", rtrim( Reftrail_Ledger::referrals_csv( array( 'status' => '', 'affiliate' => 'alice', 'flagged' => null, 'verified' => null, 'from' => 0, 'to' => $this->now + 1 ) ), "\n" ) ) );
+		$this->assertSame( Reftrail_Ledger::CSV_HEADER, $csv[0] );
+		$this->assertSame( array( 'payout_id', 'campaign' ), array_slice( Reftrail_Ledger::CSV_HEADER, -2 ) );
+		$this->assertSame( array_map( 'strval', $listed ), array_map( fn( $row ) => $row[ count( $row ) - 1 ], array_slice( $csv, 1 ) ) );
+	}
+
+	/**
+	 * The ledger's answer to `$query` with the secret key: [ids, total].
+	 *
+	 * @param string $query Query string.
+	 * @return array
+	 */
+	private function ledger( $query ) {
+		list( $s, $d ) = $this->rest( 'GET', '/v1/referrals?' . $query, null, $this->sk() );
+		$this->assertSame( 200, $s, $query . ': ' . wp_json_encode( $d ) );
+		return array( array_column( $d['referrals'], 'id' ), $d['total'] );
+	}
+
+	/**
+	 * The CSV lines (as written, without their line breaks) of the ledger's export for `$query`,
+	 * after its header.
+	 *
+	 * @param string $query Query string.
+	 * @return string[]
+	 */
+	private function ledger_csv( $query ) {
+		list( $s, $csv ) = $this->rest( 'GET', '/v1/referrals.csv?' . $query, null, $this->sk() );
+		$this->assertSame( 200, $s, $query . ': ' . ( is_string( $csv ) ? $csv : wp_json_encode( $csv ) ) );
+		$lines = explode( "\n", rtrim( $csv, "\n" ) );
+		$this->assertSame( implode( ',', Reftrail_Ledger::CSV_HEADER ), $lines[0] );
+		return array_slice( $lines, 1 );
+	}
+
+	public function test_the_ledger_finds_a_campaign_byte_for_byte() {
+		global $wpdb;
+		$this->affiliate( 'alice', array( 'coupons' => array( 'ALICE10' ) ) );
+		$this->affiliate( 'bob' );
+		$nfd = "Te\u{0302}\u{0301}t"; // Tết decomposed: other bytes, the same text to a reader.
+		$ref = array();
+		foreach ( array( 'Spring', 'spring', 'spring', 'spring ', 'Tết', $nfd, 'Tet', 'TẾT' ) as $n => $name ) {
+			$ref[ $n ] = $this->sold( array( 'click_id' => $this->tagged_click( 'alice', array( 'utm_campaign' => $name ) ) ) );
+			$this->assertSame( $name, $ref[ $n ]['campaign'] );
+			$this->now += 60;
+		}
+		$bobs = $this->sold( array( 'click_id' => $this->tagged_click( 'bob', array( 'campaign' => 'spring' ) ) ) );
+		$this->sold( array( 'coupon' => 'ALICE10' ) );
+		$this->now += 60;
+		$q = fn( $campaign ) => 'campaign=' . rawurlencode( $campaign );
+
+		// Exactly that name: neither another case nor a trailing space nor other accents.
+		$this->assertSame( array( array( $bobs['id'], $ref[2]['id'], $ref[1]['id'] ), 3 ), $this->ledger( $q( 'spring' ) ) );
+		$this->assertSame( array( array( $ref[0]['id'] ), 1 ), $this->ledger( $q( 'Spring' ) ) );
+		$this->assertSame( array( array( $ref[3]['id'] ), 1 ), $this->ledger( $q( 'spring ' ) ) );
+		$this->assertSame( array( array(), 0 ), $this->ledger( $q( 'SPRING' ) ) );
+		$this->assertSame( array( array(), 0 ), $this->ledger( $q( ' spring' ) ) );
+		$this->assertSame( array( array( $ref[4]['id'] ), 1 ), $this->ledger( $q( 'Tết' ) ) );
+		$this->assertSame( array( array( $ref[5]['id'] ), 1 ), $this->ledger( $q( $nfd ) ) );
+		$this->assertSame( array( array( $ref[6]['id'] ), 1 ), $this->ledger( $q( 'Tet' ) ) );
+		$this->assertSame( array( array( $ref[7]['id'] ), 1 ), $this->ledger( $q( 'TẾT' ) ) );
+		$this->assertSame( array( array(), 0 ), $this->ledger( $q( 'tết' ) ) );
+		// (The tables' collation alone would take Spring and "spring " for spring, Tet for Tết.)
+		$r     = Reftrail_Db::table( 'referrals' );
+		$alike = fn( $name ) => (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$r} WHERE affiliate_id = %s AND campaign = %s", 'alice', $name ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$this->assertSame( 4, $alike( 'spring' ) );
+		$this->assertGreaterThan( 1, $alike( 'Tet' ) );
+
+		// With the other filters; total counts what they all match, whatever the page.
+		$this->assertSame( array( array( $ref[2]['id'], $ref[1]['id'] ), 2 ), $this->ledger( 'affiliate=alice&' . $q( 'spring' ) ) );
+		$this->assertSame( array( array( $bobs['id'] ), 3 ), $this->ledger( $q( 'spring' ) . '&limit=1' ) );
+		$this->assertSame( array( array( $ref[1]['id'] ), 3 ), $this->ledger( $q( 'spring' ) . '&limit=1&offset=2' ) );
+		$this->assertSame( 200, $this->rest( 'POST', '/v1/referrals/' . $ref[2]['id'] . '/reject', array( 'reason' => 'test order' ), $this->sk() )[0] );
+		$this->assertSame( array( array( $ref[2]['id'] ), 1 ), $this->ledger( 'status=rejected&' . $q( 'spring' ) ) );
+		$this->assertSame( array( array( $bobs['id'], $ref[1]['id'] ), 2 ), $this->ledger( 'status=approved&' . $q( 'spring' ) ) );
+		$this->assertSame( array( array(), 0 ), $this->ledger( 'affiliate=bob&' . $q( 'Spring' ) ) );
+		$this->assertSame( 10, $this->ledger( '' )[1], 'without it, every campaign and none' );
+
+		// The CSV alike.
+		$csv = $this->ledger_csv( $q( 'spring' ) );
+		$this->assertSame( array( $bobs['id'], $ref[2]['id'], $ref[1]['id'] ), array_map( fn( $l ) => strtok( $l, ',' ), $csv ) );
+		foreach ( $csv as $line ) {
+			$this->assertStringEndsWith( ',spring', $line );
+		}
+		$this->assertSame( array( $ref[5]['id'] ), array_map( fn( $l ) => strtok( $l, ',' ), $this->ledger_csv( $q( $nfd ) ) ) );
+		$tet = $this->ledger_csv( $q( 'Tết' ) );
+		$this->assertCount( 1, $tet );
+		$this->assertStringEndsWith( ',Tết', $tet[0] );
+		$this->assertSame( array(), $this->ledger_csv( 'affiliate=alice&' . $q( 'SPRING' ) ) );
+	}
+
+	public function test_a_campaign_a_spreadsheet_would_run_is_a_text_cell() {
+		$this->affiliate( 'carol', array( 'coupons' => array( 'CAROL' ) ) );
+		// Each campaign and its cell as the CSV writes it.
+		$cells = array(
+			array( '=HYPERLINK("x")', "\"'=HYPERLINK(\"\"x\"\")\"" ),
+			array( '+1', "'+1" ),
+			array( '-1', "'-1" ),
+			array( '@SUM(A1)', "'@SUM(A1)" ),
+			array( 'a,b', '"a,b"' ),
+			array( 'say "hi"', '"say ""hi"""' ),
+			array( '=a,b', "\"'=a,b\"" ),
+			array( '1+1', '1+1' ),
+			array( ' =x', ' =x' ),
+			array( 'Tết', 'Tết' ),
+		);
+		$ids   = array();
+		foreach ( $cells as $n => list( $name ) ) {
+			$ids[ $n ]  = $this->sold( array( 'click_id' => $this->tagged_click( 'carol', array( 'utm_campaign' => $name ) ) ) )['id'];
+			$this->now += 60;
+		}
+		$coupon = $this->sold( array( 'coupon' => 'CAROL' ) )['id'];
+		// The export of them all, newest first: each line ends with its campaign's cell; none: empty.
+		$lines = $this->ledger_csv( 'affiliate=carol' );
+		$this->assertCount( count( $cells ) + 1, $lines );
+		$this->assertSame( $coupon, strtok( $lines[0], ',' ) );
+		$this->assertStringEndsWith( ',,', $lines[0], 'no payout, no campaign' );
+		foreach ( $cells as $n => list( $name, $cell ) ) {
+			$line = $lines[ count( $cells ) - $n ];
+			$this->assertSame( $ids[ $n ], strtok( $line, ',' ), $name );
+			$this->assertStringEndsWith( ',' . $cell, $line, $name );
+			// Read back: one cell per column, the last the name (made text).
+			$row = str_getcsv( $line, ',', '"', '' );
+			$this->assertCount( count( Reftrail_Ledger::CSV_HEADER ), $row, $name );
+			$this->assertSame( false !== strpos( '=+-@', $name[0] ) ? "'" . $name : $name, end( $row ) );
+		}
+		// Found by the name as given, written as the cell.
+		$formula = 'campaign=' . rawurlencode( '=HYPERLINK("x")' );
+		$this->assertSame( array( array( $ids[0] ), 1 ), $this->ledger( $formula ) );
+		$only = $this->ledger_csv( $formula );
+		$this->assertCount( 1, $only );
+		$this->assertStringEndsWith( ",\"'=HYPERLINK(\"\"x\"\")\"", $only[0] );
+		// A tab or a carriage return first would be made text too (no campaign holds one).
+		$this->assertSame( array( "'\tx", "'\rx", 'x' ), array( Reftrail_Ledger::text_cell( "\tx" ), Reftrail_Ledger::text_cell( "\rx" ), Reftrail_Ledger::text_cell( 'x' ) ) );
+	}
+
+	public function test_the_ledgers_campaign_is_checked() {
+		$this->affiliate( 'alice' );
+		$bad = array(
+			'empty'          => '',
+			'a C0 control'   => "\x01x",
+			'a tab'          => "a\tb",
+			'a line break'   => "a\nb",
+			'DEL'            => "x\x7f",
+			'a C1 control'   => "x\u{0085}",
+			'257 bytes'      => str_repeat( 'a', 257 ),
+			'258 bytes of ế' => str_repeat( 'ế', 86 ),
+			'not UTF-8'      => "T\xe1t",
+		);
+		foreach ( array( '/v1/referrals', '/v1/referrals.csv' ) as $path ) {
+			foreach ( $bad as $what => $campaign ) {
+				$this->refused( $this->rest( 'GET', $path . '?campaign=' . rawurlencode( $campaign ), null, $this->sk() ), 400, 'invalid_query', $path . ' ' . $what );
+			}
+			$this->refused( $this->rest( 'GET', $path . '?campaign[]=spring', null, $this->sk() ), 400, 'invalid_query', $path . ' campaign[]' );
+			// 256 bytes, of ASCII or not, is a name.
+			foreach ( array( str_repeat( 'a', 256 ), str_repeat( 'ế', 85 ) . 'x' ) as $campaign ) {
+				list( $s ) = $this->rest( 'GET', $path . '?campaign=' . rawurlencode( $campaign ), null, $this->sk() );
+				$this->assertSame( 200, $s, $path . ' ' . strlen( $campaign ) . ' bytes' );
+			}
+		}
 	}
 
 	public function test_a_returning_customer_carries_the_campaign_of_the_conversion_the_match_found() {
@@ -519,6 +677,10 @@ class CampaignsTest extends Reftrail_Test_Case {
 		$own = $doc['paths']['/v1/me/campaigns']['get'];
 		$this->assertSame( array( 'from', 'to', 'limit' ), array_column( $own['parameters'], 'name' ) );
 		$this->assertSame( array( array( 'affiliate_token' => array() ), array( 'wordpress_user' => array() ) ), $own['security'] );
+		// The ledger and its export take a campaign.
+		foreach ( array( '/v1/referrals' => array( 'limit', 'offset' ), '/v1/referrals.csv' => array() ) as $path => $paging ) {
+			$this->assertSame( array_merge( array( 'status', 'affiliate', 'campaign', 'flagged', 'verified', 'from', 'to' ), $paging ), array_column( $doc['paths'][ $path ]['get']['parameters'], 'name' ), $path );
+		}
 		$routes = rest_get_server()->get_routes( 'reftrail/v1' );
 		foreach ( array( '/reftrail/v1/reports/campaigns', '/reftrail/v1/me/campaigns' ) as $route ) {
 			$this->assertArrayHasKey( $route, $routes );

@@ -311,8 +311,8 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( 200, $s, is_string( $csv ) ? $csv : wp_json_encode( $csv ) );
 		$this->assertSame( 'text/csv; charset=utf-8', $h['Content-Type'] );
 		$this->assertSame( 'attachment; filename="referrals.csv"', $h['Content-Disposition'] );
-		$row  = fn( $r, $cells ) => implode( ',', array( $r['id'], $r['at'] ) ) . ',' . $cells . ',' . $r['hold_until'] . ",\n";
-		$want = "referral_id,at,kind,affiliate,order_id,event,currency,amount,commission,commission_net,status,attributed_by,verified,flags,hold_until,payout_id\n"
+		$row  = fn( $r, $cells ) => implode( ',', array( $r['id'], $r['at'] ) ) . ',' . $cells . ',' . $r['hold_until'] . ",,\n";
+		$want = "referral_id,at,kind,affiliate,order_id,event,currency,amount,commission,commission_net,status,attributed_by,verified,flags,hold_until,payout_id,campaign\n"
 			. $row( $lead, 'lead,alice,,\'@signup,' . $lead['currency'] . ',' . Reftrail_Input::decimal( 0, $lead['currency'] ) . ',' . Reftrail_Input::decimal( 0, $lead['currency'] ) . ',' . Reftrail_Input::decimal( 0, $lead['currency'] ) . ',pending,click_id,true,self_referral click_velocity' )
 			. $row( $vnd, 'sale,alice,plain-1,,VND,1250000,125000,125000,pending,coupon,true,' )
 			. $row( $kwd, "sale,alice,'-5 KWD,,KWD,12.345,1.234,1.234,pending,coupon,true," )
@@ -325,7 +325,7 @@ class RestTest extends Reftrail_Test_Case {
 		// Read back by a CSV parser without an escape character: the cells as written.
 		$lines = array_map( fn( $l ) => str_getcsv( $l, ',', '"', '' ), explode( "\n", rtrim( $csv, "\n" ) ) );
 		$this->assertSame( 'C:\dir\"x",y', $lines[4][4] );
-		$this->assertCount( 16, $lines[4] );
+		$this->assertCount( 17, $lines[4] );
 
 		// Every referral of the period: bob's too, newest first.
 		list( , $all ) = $this->rest( 'GET', '/v1/referrals.csv', null, $this->sk() );
@@ -447,7 +447,7 @@ class RestTest extends Reftrail_Test_Case {
 		}
 		usort( $want, fn( $a, $b ) => array( $b[1], $b[0] ) <=> array( $a[1], $a[0] ) );
 		$this->assertSame( $want, $got, 'three pages, each referral once, newest first' );
-		$this->assertSame( "ref_paid00001001,{$this->rfc( $now - 60 - 143 )},sale,alice,,,USD,1.00,0.10,0.00,paid,coupon,true,,{$this->rfc( $now + DAY_IN_SECONDS )},", $lines[ array_search( array( 'ref_paid00001001', $this->rfc( $now - 60 - 143 ) ), $got, true ) ] );
+		$this->assertSame( "ref_paid00001001,{$this->rfc( $now - 60 - 143 )},sale,alice,,,USD,1.00,0.10,0.00,paid,coupon,true,,{$this->rfc( $now + DAY_IN_SECONDS )},,", $lines[ array_search( array( 'ref_paid00001001', $this->rfc( $now - 60 - 143 ) ), $got, true ) ] );
 
 		$bulk( Reftrail_Ledger::MAX_EXPORT - 2500 + 1, 'pending' );
 		list( $s, $d, $h ) = $this->rest( 'GET', '/v1/referrals.csv', null, $this->sk() );
@@ -796,9 +796,9 @@ class RestTest extends Reftrail_Test_Case {
 		}
 		$csv = $doc['paths']['/v1/referrals.csv']['get'];
 		$this->assertArrayHasKey( 'text/csv', $csv['responses']['200']['content'] );
-		$this->assertSame( array( 'status', 'affiliate', 'flagged', 'verified', 'from', 'to' ), array_column( $csv['parameters'], 'name' ) );
+		$this->assertSame( array( 'status', 'affiliate', 'campaign', 'flagged', 'verified', 'from', 'to' ), array_column( $csv['parameters'], 'name' ) );
 		$list = $doc['paths']['/v1/referrals']['get'];
-		$this->assertSame( array( 'status', 'affiliate', 'flagged', 'verified', 'from', 'to', 'limit', 'offset' ), array_column( $list['parameters'], 'name' ) );
+		$this->assertSame( array( 'status', 'affiliate', 'campaign', 'flagged', 'verified', 'from', 'to', 'limit', 'offset' ), array_column( $list['parameters'], 'name' ) );
 		$this->assertStringContainsString( '"total"', $list['summary'] );
 		$this->assertSame( array( array( 'secret_key' => array() ), array( 'session' => array() ), array( 'wordpress_user' => array() ) ), $csv['security'] );
 		list( $s, $text, $h ) = $this->rest( 'GET', '/metrics' );

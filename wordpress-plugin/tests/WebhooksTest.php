@@ -4,7 +4,7 @@
  * receiver on the test site) with the server's signature, retried with backoff when refused; a
  * bonus given and cancelled told to the endpoints that want it, with the bonus as REST answers it;
  * a recruiter's share told after the referral it follows, as `GET /v1/recruiter-commissions` lists
- * it.
+ * it; a referral approved the moment it is made told created, then approved, before that share.
  *
  * @package Reftrail
  */
@@ -253,6 +253,100 @@ class WebhooksTest extends Reftrail_Test_Case {
 		list( $s ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'W-3', 'amount' => 50000, 'currency' => 'USD', 'coupon' => 'SOLO' ), $this->sk() );
 		$this->assertSame( 201, $s );
 		$this->assertSame( array( 'referral.created', 'referral.created' ), $wpdb->get_col( "SELECT event FROM {$t}" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+	}
+
+	public function test_a_referral_approved_the_moment_it_is_made_is_told_created_then_approved() {
+		global $wpdb;
+		$id   = strtolower( wp_generate_password( 12, false ) );
+		$hook = fn( $name ) => getenv( 'WP_URL' ) . '/?reftrail_test_webhook=' . $id . $name;
+		list( $s, $d ) = $this->put_program_rest(
+			array(
+				'auto_approve'       => true,
+				'hold_days'          => 0,
+				'recruiter_rate_bps' => 2000,
+				'webhooks'           => array(
+					array( 'url' => $hook( 'all' ) ),
+					array(
+						'url'    => $hook( 'ok' ),
+						'events' => array( 'referral.approved' ),
+					),
+				),
+			)
+		);
+		$this->assertSame( 200, $s, wp_json_encode( $d ) );
+		$this->affiliate( 'alice' );
+		$this->affiliate(
+			'minh',
+			array(
+				'coupons'   => array( 'M10' ),
+				'recruiter' => 'alice',
+			)
+		);
+		$t      = Reftrail_Db::table( 'outbox' );
+		$queued = fn() => $wpdb->get_results( "SELECT event, url, payload FROM {$t} ORDER BY BINARY id", ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+
+		// Verified, unflagged, no hold: approved in the sale's transaction.
+		list( $s, $sale ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'W-AUTO', 'amount' => 50000, 'currency' => 'USD', 'coupon' => 'M10' ), $this->sk() );
+		$this->assertSame( 201, $s, wp_json_encode( $sale ) );
+		$this->assertSame( 'approved', $sale['referral']['status'] );
+		$rows = $queued();
+		// Queued in that order: created, then approved (to each endpoint that wants it), then the
+		// recruiter's share.
+		$this->assertSame(
+			array(
+				array( 'referral.created', $hook( 'all' ) ),
+				array( 'referral.approved', $hook( 'all' ) ),
+				array( 'referral.approved', $hook( 'ok' ) ),
+				array( 'recruiter_commission.created', $hook( 'all' ) ),
+			),
+			array_map( fn( $r ) => array( $r['event'], $r['url'] ), $rows )
+		);
+		// Both tell the referral as it was made, approved, as GET /v1/referrals/{id} shows it.
+		list( , $shown ) = $this->rest( 'GET', '/v1/referrals/' . $sale['referral']['id'], null, $this->sk() );
+		$this->assertSame( 'approved', $shown['status'] );
+		foreach ( array_slice( $rows, 0, 3 ) as $r ) {
+			$body = json_decode( $r['payload'], true );
+			$this->assertSame( array( $r['event'], $shown ), array( $body['type'], $body['data'] ), $r['event'] );
+		}
+		$this->assertSame( $sale['referral']['id'], json_decode( $rows[3]['payload'], true )['data']['referral'] );
+
+		// Delivered in that order.
+		$sent = array();
+		$note = function ( $response, $context, $transport, $args, $url ) use ( &$sent ) {
+			$sent[] = array( $url, json_decode( $args['body'], true )['type'] );
+		};
+		add_action( 'http_api_debug', $note, 10, 5 );
+		try {
+			$this->assertSame( 4, Reftrail_Webhooks::deliver_due() );
+		} finally {
+			remove_action( 'http_api_debug', $note, 10 );
+		}
+		$this->assertSame( array_map( fn( $r ) => array( $r['url'], $r['event'] ), $rows ), $sent );
+		foreach ( array( 'all', 'ok' ) as $name ) {
+			@unlink( getenv( 'WP_DOCROOT' ) . '/wp-content/reftrail-webhook-' . $id . $name . '.json' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		}
+
+		// One that waits out a hold is told created only; approved when it is approved.
+		$wpdb->query( "DELETE FROM {$t}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$this->program( array( 'hold_days' => 30 ) );
+		list( $s, $held ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'W-HELD', 'amount' => 50000, 'currency' => 'USD', 'coupon' => 'M10' ), $this->sk() );
+		$this->assertSame( array( 201, 'pending' ), array( $s, $held['referral']['status'] ) );
+		$this->assertSame( array( 'referral.created', 'recruiter_commission.created' ), $wpdb->get_col( "SELECT event FROM {$t} ORDER BY BINARY id" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		list( $s, $approved ) = $this->rest( 'POST', '/v1/referrals/' . $held['referral']['id'] . '/approve', null, $this->sk() );
+		$this->assertSame( array( 200, 'approved' ), array( $s, $approved['status'] ) );
+		$this->assertSame( array( 'referral.created', 'recruiter_commission.created', 'referral.approved', 'referral.approved' ), $wpdb->get_col( "SELECT event FROM {$t} ORDER BY BINARY id" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+
+		// Without the program's automatic approval, none is approved at once.
+		$wpdb->query( "DELETE FROM {$t}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$this->program(
+			array(
+				'hold_days'    => 0,
+				'auto_approve' => false,
+			)
+		);
+		list( $s, $manual ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'W-MANUAL', 'amount' => 50000, 'currency' => 'USD', 'coupon' => 'M10' ), $this->sk() );
+		$this->assertSame( array( 201, 'pending' ), array( $s, $manual['referral']['status'] ) );
+		$this->assertSame( array( 'referral.created', 'recruiter_commission.created' ), $wpdb->get_col( "SELECT event FROM {$t} ORDER BY BINARY id" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 	}
 
 	/**

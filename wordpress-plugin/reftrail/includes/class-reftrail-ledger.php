@@ -155,12 +155,15 @@ final class Reftrail_Ledger {
 	const MAX_EXPORT = 100000;
 
 	/** The columns of the referral ledger's CSV. */
-	const CSV_HEADER = array( 'referral_id', 'at', 'kind', 'affiliate', 'order_id', 'event', 'currency', 'amount', 'commission', 'commission_net', 'status', 'attributed_by', 'verified', 'flags', 'hold_until', 'payout_id' );
+	const CSV_HEADER = array( 'referral_id', 'at', 'kind', 'affiliate', 'order_id', 'event', 'currency', 'amount', 'commission', 'commission_net', 'status', 'attributed_by', 'verified', 'flags', 'hold_until', 'payout_id', 'campaign' );
 
 	/**
-	 * The WHERE clause of the referrals `$q` selects, with its arguments.
+	 * The WHERE clause of the referrals `$q` selects, with its arguments. A campaign matches byte
+	 * for byte (BINARY: the tables' collation would take `spring` for `Spring`, `Tet` for `Tết`
+	 * and ignore trailing spaces).
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`.
+	 * @param array $q `status`, `affiliate`, `campaign` (string|null; absent: any), `flagged`
+	 *                 (bool|null), `verified` (bool|null), `from`, `to`.
 	 * @return array [SQL, arguments]
 	 */
 	private static function where( array $q ) {
@@ -173,6 +176,10 @@ final class Reftrail_Ledger {
 		if ( '' !== $q['affiliate'] ) {
 			$where[] = 'r.affiliate_id = %s';
 			$args[]  = $q['affiliate'];
+		}
+		if ( null !== ( $q['campaign'] ?? null ) ) {
+			$where[] = 'BINARY r.campaign = %s';
+			$args[]  = (string) $q['campaign'];
 		}
 		if ( true === $q['flagged'] ) {
 			$where[] = "r.flags <> '[]'";
@@ -190,7 +197,7 @@ final class Reftrail_Ledger {
 	 * Referrals, newest first. Referrals of one second go by id, compared byte-wise: ids sort by
 	 * creation time that way, and the tables' case-insensitive collation would mix them up.
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`, `limit`, `offset`.
+	 * @param array $q The filters of where(), `limit`, `offset`.
 	 * @return array
 	 */
 	public static function index( array $q ) {
@@ -206,7 +213,7 @@ final class Reftrail_Ledger {
 	/**
 	 * How many referrals `$q` selects, whatever page index() answers of them.
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`.
+	 * @param array $q The filters of where().
 	 * @return int
 	 */
 	public static function count( array $q ) {
@@ -220,10 +227,10 @@ final class Reftrail_Ledger {
 	 * The referrals `$q` selects (the filters of index(), without paging) as CSV, in index()'s
 	 * order: a header row, then one row per referral with its times in RFC 3339 UTC, its amounts
 	 * as decimals in the currency's units, its flags joined by a space, empty cells for what it
-	 * lacks, and an order id or event that a spreadsheet would run as a formula made text. Read in
-	 * pages of 1000 in one transaction (one snapshot of the table).
+	 * lacks, its campaign last, and an order id, event or campaign that a spreadsheet would run as
+	 * a formula made text. Read in pages of 1000 in one transaction (one snapshot of the table).
 	 *
-	 * @param array $q `status`, `affiliate`, `flagged` (bool|null), `verified` (bool|null), `from`, `to`.
+	 * @param array $q The filters of where().
 	 * @return string
 	 * @throws Reftrail_Http_Error 422 export_too_large beyond MAX_EXPORT referrals.
 	 */
@@ -281,6 +288,7 @@ final class Reftrail_Ledger {
 								implode( ' ', $v['flags'] ),
 								$v['hold_until'],
 								(string) $v['payout_id'],
+								self::text_cell( (string) $v['campaign'] ),
 							)
 						);
 					}
@@ -295,14 +303,15 @@ final class Reftrail_Ledger {
 	}
 
 	/**
-	 * `$s` as a spreadsheet shows it: one starting with `=`, `+`, `-` or `@` would be a formula,
-	 * so it gets a leading `'`.
+	 * `$s` as a spreadsheet shows it: one starting with `=`, `+`, `-` or `@` would be a formula
+	 * (and one starting with a tab or a carriage return may be read as one), so it gets a leading
+	 * `'`.
 	 *
 	 * @param string $s Text.
 	 * @return string
 	 */
 	public static function text_cell( $s ) {
-		return ( '' !== $s && false !== strpos( '=+-@', $s[0] ) ) ? "'" . $s : $s;
+		return ( '' !== $s && false !== strpos( "=+-@\t\r", $s[0] ) ) ? "'" . $s : $s;
 	}
 
 	/**
@@ -320,8 +329,9 @@ final class Reftrail_Ledger {
 	/**
 	 * Creates a referral with its first ledger row; approves it at once when the program
 	 * auto-approves, the hold is zero and nothing is flagged. The affiliate's recruiter gets their
-	 * share of it (Reftrail_Recruiters) in the caller's transaction, told after the referral
-	 * (`reftrail_recruiter_commission_created`, after `reftrail_referral_created`).
+	 * share of it (Reftrail_Recruiters) in the caller's transaction. Told in that order:
+	 * `reftrail_referral_created`, then `reftrail_referral_approved` for one approved at once (the
+	 * referral as created, approved), then `reftrail_recruiter_commission_created`.
 	 *
 	 * @param array $r `kind`, `source_id`, `affiliate`, `at`, `amount`, `currency`, `commission`,
 	 *                 `verified`, `attributed_by`, `campaign` (of what credited it; null for none),
@@ -365,6 +375,9 @@ final class Reftrail_Ledger {
 		$share = Reftrail_Recruiters::created( (int) $program['recruiter_rate_bps'], $id );
 		$view  = self::view( $id );
 		do_action( 'reftrail_referral_created', $view );
+		if ( $auto ) {
+			do_action( 'reftrail_referral_approved', $view );
+		}
 		// Then the recruiter's share of it, after the referral it follows (its webhook event and
 		// its email come after the referral's own).
 		if ( null !== $share ) {

@@ -33,6 +33,7 @@ final class Reftrail_OpenAPI {
 		$ledger = array(
 			'status'    => array( 'string', 'Only this status: pending, approved, paid, rejected or reversed' ),
 			'affiliate' => array( 'string', "Only this affiliate's" ),
+			'campaign'  => array( 'string', 'Only those credited with this campaign, exactly as named (byte for byte): 1 to 256 bytes without control characters' ),
 			'flagged'   => array( 'boolean', 'Only flagged (true) or unflagged (false) ones' ),
 			'verified'  => array( 'boolean', 'Only those whose conversion was verified (true: reported with the secret key or by WooCommerce) or not (false: reported by the shop\'s page with the publishable key)' ),
 			'from'      => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
@@ -86,7 +87,7 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/referrals.csv'           => array(
 				'get' => array(
-					"The referral ledger as CSV, with the filters of /v1/referrals (without paging: limit or offset is a 400), newest first; amounts are decimals in the currency's units; more than 100,000 referrals is a 422 export_too_large: export a shorter period",
+					"The referral ledger as CSV, with the filters of /v1/referrals (without paging: limit or offset is a 400), newest first; amounts are decimals in the currency's units; the last column is the referral's campaign (empty for none); order ids, events and campaigns that a spreadsheet would run as formulas start with '; more than 100,000 referrals is a 422 export_too_large: export a shorter period",
 					$m,
 					200,
 					array(

@@ -28,6 +28,9 @@ final class Reftrail_Tracking {
 	/** Campaign parameters a click may carry. */
 	const CAMPAIGN_PARAMS = array( 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'campaign' );
 
+	/** The longest value of a campaign or click-id parameter, in bytes. */
+	const MAX_TAG_VALUE = 256;
+
 	/** Click-id parameters a click may carry. */
 	const CLICK_ID_PARAMS = array( 'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'ttclid', 'twclid', 'li_fat_id', 'epik', 'rdt_cid', 'irclickid', 'cjevent', 'awc', 'sscid' );
 
@@ -208,7 +211,7 @@ final class Reftrail_Tracking {
 			if ( ! in_array( (string) $k, $known, true ) ) {
 				throw Reftrail_Http_Error::bad( $unknown, sprintf( 'unknown parameter "%s"; known: %s', substr( (string) $k, 0, 40 ), implode( ', ', $known ) ) );
 			}
-			if ( ! Reftrail_Input::text( $v, 256 ) ) {
+			if ( ! Reftrail_Input::text( $v, self::MAX_TAG_VALUE ) ) {
 				throw Reftrail_Http_Error::bad( $bad, sprintf( '%s must be 1 to 256 bytes without control characters', $k ) );
 			}
 		}

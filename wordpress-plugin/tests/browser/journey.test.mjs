@@ -99,13 +99,24 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
       const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('#reftrail-dashboard #referrals-csv')]);
       assert.match(download.suggestedFilename(), /^referrals-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
       const csv = (await readFile(await download.path(), 'utf8')).trim().split('\n').map((l) => l.split(','));
-      assert.equal(csv[0].join(','), 'referral_id,at,kind,affiliate,order_id,event,currency,amount,commission,commission_net,status,attributed_by,verified,flags,hold_until,payout_id');
+      assert.equal(csv[0].join(','), 'referral_id,at,kind,affiliate,order_id,event,currency,amount,commission,commission_net,status,attributed_by,verified,flags,hold_until,payout_id,campaign');
       const shown = await admin.$$eval('#reftrail-dashboard tbody tr[data-id]', (rs) => rs.map((r) => r.dataset.id));
       assert.deepEqual(csv.slice(1).map((r) => r[0]), shown);
       assert.deepEqual(csv.slice(1).map((r) => r[3]).sort(), [aff, aff]);
       const web = csv.find((r) => r[4] === orderId);
-      assert.deepEqual([web[6], web[7], web[12]], ['USD', '49.90', 'false'], web.join(','));
+      assert.deepEqual([web[6], web[7], web[12], web[16]], ['USD', '49.90', 'false', 'spring'], web.join(','));
       assert.ok(csv.some((r) => r[4] === String(checkout.order_id)), csv.join('\n'));
+      // The ledger of the link's campaign, by its exact name: the web sale is in it, none of another case.
+      await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/referrals?affiliate=${aff}&campaign=spring`);
+      await admin.reload();
+      await admin.locator('#reftrail-dashboard #f-campaign').waitFor({ timeout: 15000 });
+      await admin.locator(`#reftrail-dashboard tr[data-order="${orderId}"]`).waitFor({ timeout: 15000 });
+      await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/referrals?affiliate=${aff}&campaign=Spring`);
+      await admin.reload();
+      await admin.locator('#reftrail-dashboard #f-campaign').waitFor({ timeout: 15000 });
+      const [other] = await Promise.all([admin.waitForEvent('download'), admin.click('#reftrail-dashboard #referrals-csv')]);
+      const none = (await readFile(await other.path(), 'utf8')).trim().split('\n');
+      assert.deepEqual(none, [csv[0].join(',')], 'Spring is not spring');
       // Settings: the plugin prints the tracker's tag itself, so there is none to paste; the
       // history of changes loads through the REST nonce.
       await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/settings`);

@@ -238,14 +238,15 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * The filters of the ledger (`status`, `affiliate`, `flagged`, `verified`, `from`, `to`), checked.
+	 * The filters of the ledger (`status`, `affiliate`, `campaign`, `flagged`, `verified`, `from`,
+	 * `to`), checked: a campaign given is 1 to 256 bytes without control characters, as a click's.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return array As Reftrail_Ledger::index() takes them, without paging.
 	 * @throws Reftrail_Http_Error 400 invalid_query or invalid_range.
 	 */
 	private static function filters( WP_REST_Request $request ) {
-		foreach ( array( 'status', 'affiliate', 'flagged', 'verified', 'from', 'to' ) as $name ) {
+		foreach ( array( 'status', 'affiliate', 'campaign', 'flagged', 'verified', 'from', 'to' ) as $name ) {
 			if ( is_array( $request->get_param( $name ) ) ) {
 				throw Reftrail_Http_Error::bad( 'invalid_query', $name . ' must be given once, as text' );
 			}
@@ -253,6 +254,10 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 		$status = (string) $request->get_param( 'status' );
 		if ( '' !== $status && ! in_array( $status, Reftrail_Ledger::STATUSES, true ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_query', 'status must be pending, approved, paid, rejected or reversed' );
+		}
+		$campaign = $request->get_param( 'campaign' );
+		if ( null !== $campaign && ! Reftrail_Input::text( $campaign, Reftrail_Tracking::MAX_TAG_VALUE ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', 'campaign must be 1 to 256 bytes without control characters' );
 		}
 		$flagged = $request->get_param( 'flagged' );
 		if ( null !== $flagged && ! in_array( $flagged, array( 'true', 'false' ), true ) ) {
@@ -266,6 +271,7 @@ class Reftrail_REST_Referrals_Controller extends Reftrail_REST_Controller {
 		return array(
 			'status'    => $status,
 			'affiliate' => (string) $request->get_param( 'affiliate' ),
+			'campaign'  => $campaign,
 			'flagged'   => null === $flagged ? null : 'true' === $flagged,
 			'verified'  => null === $verified ? null : 'true' === $verified,
 			'from'      => $from,
