@@ -24,10 +24,10 @@ pub fn decimal(amount: i64, currency: &str) -> String {
     )
 }
 
-/// `s` as a cell: one starting with `=`, `+`, `-` or `@` would be a formula in a spreadsheet,
-/// so it gets a leading `'`.
+/// `s` as a cell: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return would be a
+/// formula in a spreadsheet (OWASP's CSV injection list), so it gets a leading `'`.
 pub fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_owned()
@@ -90,6 +90,8 @@ mod tests {
         assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(cell("order-1"), "order-1");
+        assert_eq!(cell("\tcmd"), "'\tcmd");
+        assert_eq!(cell("\r=1"), "'\r=1");
         let text = csv(
             Some(&["a", "b"]),
             [vec!["x,y".to_owned(), "say \"hi\"".to_owned()]],
