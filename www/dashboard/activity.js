@@ -25,6 +25,8 @@ const FIELD_LABELS = {
   payout_email: 'dash.payout_email',
   recruiter: 'dash.recruiter',
   status: 'dash.status',
+  tax_id: 'dash.tax_id',
+  withholding_exempt: 'dash.withholding_exempt',
 };
 
 // A creative's fields on the creative form, for their changes.
@@ -35,8 +37,6 @@ const CREATIVE_LABELS = {
   name: 'dash.name',
   status: 'dash.status',
   text: 'dash.creative_text',
-  tax_id: 'dash.tax_id',
-  withholding_exempt: 'dash.withholding_exempt',
 };
 
 /** Who made a change: the dashboard, the API, the command line, an affiliate, a WordPress user. */

@@ -55,12 +55,16 @@ function nav() {
 async function route() {
   nav();
   document.title = `${t(`dash.nav_${routeName()}`)} · Reftrail`;
-  fill(main, loading());
+  // Each rendering draws into its own box: a slower one that a newer one replaced (a page
+  // re-drawn after a save while the person already went elsewhere) fills a box no longer shown.
+  const box = h('div', { class: 'view' });
+  fill(main, box);
+  fill(box, loading());
   try {
-    await view(routeName())(main, ctx);
+    await view(routeName())(box, ctx);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return signIn();
-    fill(main, failure(err, route));
+    if (err instanceof ApiError && err.status === 401) return main.contains(box) ? signIn() : undefined;
+    fill(box, failure(err, route));
   }
 }
 
