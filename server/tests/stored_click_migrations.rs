@@ -5,7 +5,6 @@
 //! (`REFTRAIL_MIGRATION_URL`, ignored otherwise).
 
 use reftrail_server::db::{Db, MIGRATIONS};
-use sqlx::Row;
 
 /// Applies the migrations before 22 the way `Db::migrate` records them.
 async fn migrate_to_21(db: &Db) {
@@ -54,6 +53,17 @@ INSERT INTO referrals (id, kind, source_id, affiliate_id, at, amount, currency, 
  ('r3', 'lead', 'l1', 'alice', 90000, 0, 'VND', 0, 'approved', 1, 'click_id', '[]', 0);
 ";
 
+/// The rows `sql` answers, as tuples.
+async fn rows<T>(db: &Db, sql: &'static str) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    sqlx::query_as::<_, T>(sql)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 async fn check(url: &str) {
     let db = Db::connect(url, 2).await.expect("db");
     migrate_to_21(&db).await;
@@ -64,13 +74,7 @@ async fn check(url: &str) {
     assert_eq!(db.migrate().await.expect("migrate"), 2);
 
     let names: Vec<(String, Option<String>)> =
-        sqlx::query("SELECT id, campaign_name FROM clicks ORDER BY id")
-            .fetch_all(&db.pool)
-            .await
-            .expect("clicks")
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+        rows(&db, "SELECT id, campaign_name FROM clicks ORDER BY id").await;
     let tet = "T\u{1ebf}t \"sale\"".to_owned();
     assert_eq!(
         names,
@@ -84,15 +88,11 @@ async fn check(url: &str) {
             ("c7".into(), None),
         ]
     );
-    let contents: Vec<(String, Option<String>)> = sqlx::query(
+    let contents: Vec<(String, Option<String>)> = rows(
+        &db,
         "SELECT id, content_name FROM clicks WHERE content_name IS NOT NULL ORDER BY id",
     )
-    .fetch_all(&db.pool)
-    .await
-    .expect("clicks")
-    .iter()
-    .map(|r| (r.get(0), r.get(1)))
-    .collect();
+    .await;
     let cr = Some("cr_1".to_owned());
     assert_eq!(
         contents,
@@ -102,15 +102,11 @@ async fn check(url: &str) {
             ("c7".into(), cr)
         ]
     );
-    let by_content: Vec<(i64, String, String, i64)> = sqlx::query(
+    let by_content: Vec<(i64, String, String, i64)> = rows(
+        &db,
         "SELECT day, affiliate_id, content, clicks FROM content_daily ORDER BY day, affiliate_id",
     )
-    .fetch_all(&db.pool)
-    .await
-    .expect("content_daily")
-    .iter()
-    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-    .collect();
+    .await;
     // The bot's click counts nowhere; a click without an affiliate counts under ''.
     assert_eq!(
         by_content,
@@ -119,25 +115,11 @@ async fn check(url: &str) {
             (2, String::new(), "cr_1".into(), 1)
         ]
     );
-    let daily: Vec<(i64, String, i64, i64)> = sqlx::query(
-        "SELECT day, campaign, clicks, unique_clicks FROM campaign_daily WHERE affiliate_id = 'alice' ORDER BY campaign",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .expect("campaign_daily")
-    .iter()
-    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-    .collect();
+    let daily: Vec<(i64, String, i64, i64)> = rows(&db, "SELECT day, campaign, clicks, unique_clicks FROM campaign_daily WHERE affiliate_id = 'alice' ORDER BY campaign").await;
     // The bot's click counts nowhere here (clicks are people's).
     assert_eq!(daily, [(1, tet.clone(), 2, 1), (1, "zalo".into(), 1, 1)]);
     let campaigns: Vec<(String, Option<String>)> =
-        sqlx::query("SELECT id, campaign FROM referrals ORDER BY id")
-            .fetch_all(&db.pool)
-            .await
-            .expect("referrals")
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+        rows(&db, "SELECT id, campaign FROM referrals ORDER BY id").await;
     assert_eq!(
         campaigns,
         [
