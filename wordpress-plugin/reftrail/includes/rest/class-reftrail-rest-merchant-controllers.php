@@ -748,51 +748,50 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 			);
 		}
 		// The merchant's report of every creative, and the affiliate's of their own traffic.
-		foreach ( array(
-			'/reports/creatives'    => false,
-			'/me/reports/creatives' => true,
-		) as $route => $own ) {
-			register_rest_route(
-				$this->namespace,
-				$route,
-				array(
-					array(
-						'methods'             => WP_REST_Server::READABLE,
-						'callback'            => function ( $request ) use ( $own ) {
-							return $this->run(
-								function () use ( $request, $own ) {
-									list( $from, $to ) = self::period( $request );
-									return Reftrail_Reports::creatives( $from, $to, $own ? self::caller( $request )['affiliate'] : '' );
-								}
-							);
-						},
-						'permission_callback' => array( $this, $own ? 'affiliate_permissions_check' : 'merchant_permissions_check' ),
-					),
-				)
-			);
-		}
+		$this->register_report_pair(
+			'/reports/creatives',
+			'/me/reports/creatives',
+			fn( $request, $from, $to, $own ) => Reftrail_Reports::creatives( $from, $to, $own ?? '' )
+		);
 		// Which links sell, per affiliate and campaign: the merchant's (every affiliate's, or one's)
 		// and the affiliate's own, whatever `affiliate` they send.
+		$this->register_report_pair(
+			'/reports/campaigns',
+			'/me/campaigns',
+			fn( $request, $from, $to, $own ) => Reftrail_Reports::campaigns( $from, $to, $own ?? self::affiliate_filter( $request ), self::limit( $request ) )
+		);
+	}
+
+	/**
+	 * Registers a report the merchant reads (at `$merchant`) and an affiliate reads of their own
+	 * (at `$own`, whatever affiliate they name).
+	 *
+	 * @param string   $merchant The merchant's route.
+	 * @param string   $own      The affiliate's route.
+	 * @param callable $report   fn( $request, $from, $to, $affiliate ): the report, where
+	 *                           `$affiliate` is the calling affiliate's id on `$own`, null on
+	 *                           `$merchant`.
+	 */
+	private function register_report_pair( $merchant, $own, callable $report ) {
 		foreach ( array(
-			'/reports/campaigns' => false,
-			'/me/campaigns'      => true,
-		) as $route => $own ) {
+			$merchant => false,
+			$own      => true,
+		) as $route => $is_own ) {
 			register_rest_route(
 				$this->namespace,
 				$route,
 				array(
 					array(
 						'methods'             => WP_REST_Server::READABLE,
-						'callback'            => function ( $request ) use ( $own ) {
+						'callback'            => function ( $request ) use ( $is_own, $report ) {
 							return $this->run(
-								function () use ( $request, $own ) {
+								function () use ( $request, $is_own, $report ) {
 									list( $from, $to ) = self::period( $request );
-									$affiliate         = $own ? self::caller( $request )['affiliate'] : self::affiliate_filter( $request );
-									return Reftrail_Reports::campaigns( $from, $to, $affiliate, self::limit( $request ) );
+									return $report( $request, $from, $to, $is_own ? self::caller( $request )['affiliate'] : null );
 								}
 							);
 						},
-						'permission_callback' => array( $this, $own ? 'affiliate_permissions_check' : 'merchant_permissions_check' ),
+						'permission_callback' => array( $this, $is_own ? 'affiliate_permissions_check' : 'merchant_permissions_check' ),
 					),
 				)
 			);
