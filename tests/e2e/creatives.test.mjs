@@ -127,6 +127,12 @@ test('the merchant keeps creatives and the affiliate posts them with their own l
   await p.waitForSelector('#deep-link code.link');
   assert.equal(await p.textContent('#deep-link code.link'), `${stack.shopUrl('checkout')}/store/cart/?utm_campaign=tet&ref=alice`);
   assert.equal(await p.$('#deep-link [role=alert]'), null);
+  // With a campaign name: added, unless the page names its own.
+  await p.fill('#deep-campaign', 'facebook group');
+  assert.equal(await p.textContent('#deep-link code.link'), `${stack.shopUrl('checkout')}/store/cart/?utm_campaign=tet&ref=alice`);
+  await p.fill('#deep-page', product);
+  await p.waitForFunction((want) => document.querySelector('#deep-link code.link')?.textContent === want, `${product}?ref=alice&utm_campaign=facebook-group`);
+  await p.fill('#deep-campaign', '');
   await p.fill('#deep-page', 'https://elsewhere.test/page');
   await p.waitForSelector('#deep-link [role=alert]');
   assert.match(await p.textContent('#deep-link [role=alert]'), /not on the shop’s site \(www\.shop\.test\)/);
@@ -186,6 +192,9 @@ test('on a phone: the banner fits the screen, and Share hands the creative’s l
   const { token } = await api(stack, 'POST', '/v1/affiliates/alice/token');
   await page.goto(`${stack.base}/portal/?lang=vi#${new URLSearchParams({ token, shop })}`);
   const item = '#creatives li.creative[data-kind="image"]';
+  // Scrolled to, as on a phone: the banner loads lazily.
+  await page.waitForSelector(item);
+  await page.$eval(item, (el) => el.scrollIntoView());
   await page.waitForFunction((sel) => document.querySelector(`${sel} img`)?.naturalWidth === 728, item);
   const link = await page.textContent(`${item} code.link`);
   assert.equal(link, `${product}?ref=alice&utm_content=${made.id}`);

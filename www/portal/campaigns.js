@@ -5,12 +5,7 @@
 
 import { t, num, pct, money } from '../shared/i18n.js';
 import { h, fill, field, copyButton, shareButton, empty } from '../shared/ui.js';
-import { linkTo } from './promote.js';
-
-/** A campaign name as the link will carry it: trimmed, inner spaces as dashes. */
-export function campaignName(text) {
-  return text.trim().replace(/\s+/g, '-').slice(0, 100);
-}
+import { linkTo, campaignName } from './promote.js';
 
 /** The form that puts a campaign name into the affiliate's link to the shop. */
 function builder({ shop, param, id }) {

@@ -23,6 +23,11 @@ export function linkTo(page, param, id, tags = {}) {
   return u.toString();
 }
 
+/** A campaign name as a link carries it: trimmed, inner spaces as dashes, at most 100 characters. */
+export function campaignName(text) {
+  return text.trim().replace(/\s+/g, '-').slice(0, 100);
+}
+
 /** The host without a leading `www.`: `www.shop.test` and `shop.test` are one site. */
 const site = (host) => host.replace(/^www\./, '');
 
@@ -46,20 +51,26 @@ export function creativeHtml(c, link) {
     : `<a href="${href}">${escapeHtml(c.text)}</a>`;
 }
 
-/** A form that turns the address of any page of the shop into the affiliate's link to it. */
+/**
+ * A form that turns the address of any page of the shop into the affiliate's link to it, with a
+ * campaign name when one is given (the page's own `utm_campaign` stays).
+ */
 export function deepLinkBox({ shop, param, id }) {
   const page = h('input', { id: 'deep-page', type: 'url', placeholder: `${shop.replace(/\/?$/, '/')}…`, autocomplete: 'off', spellcheck: 'false' });
+  const campaign = h('input', { id: 'deep-campaign', maxlength: 100, placeholder: 'tiktok-bio', autocomplete: 'off', spellcheck: 'false' });
   const out = h('div', { id: 'deep-link', 'aria-live': 'polite' });
   const draw = () => {
     const value = page.value.trim();
     if (!value) return fill(out);
-    const link = linkTo(value, param, id);
+    const c = campaignName(campaign.value);
+    const link = linkTo(value, param, id, c ? { utm_campaign: c } : {});
     if (!link) return fill(out, h('p', { class: 'error-text', role: 'alert' }, t('portal.deep_bad_url')));
     const warn = onShopSite(value, shop) ? null : h('p', { class: 'error-text', role: 'alert' }, t('portal.deep_other_site', { host: new URL(shop).hostname }));
     fill(out, warn, h('div', { class: 'link-row link-only' }, h('code', { class: 'link' }, link), h('div', { class: 'actions' }, copyButton(link), shareButton(link))));
   };
   page.addEventListener('input', draw);
-  return h('section', { class: 'card', id: 'deep-links' }, field(t('portal.deep_page'), page, t('portal.deep_hint')), out);
+  campaign.addEventListener('input', draw);
+  return h('section', { class: 'card', id: 'deep-links' }, field(t('portal.deep_page'), page, t('portal.deep_hint')), field(t('portal.deep_campaign'), campaign), out);
 }
 
 /** What the creative brought the affiliate in the last 30 days, when the report has it. */
