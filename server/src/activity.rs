@@ -1,7 +1,7 @@
 //! The activity log: who created or changed an affiliate (or applied to the program), issued their
 //! portal token, approved or rejected a referral, recorded a refund, made a payout or marked a
 //! line sent, gave or cancelled a bonus, created, changed or deleted a creative, created or
-//! revoked a key. Each entry is written in the transaction of the change it records, and only
+//! revoked a key, invited, changed or removed a team member. Each entry is written in the transaction of the change it records, and only
 //! when something changed. The program's settings keep their own history (`program_changes`).
 
 use crate::db::Tx;
@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The actions, as `GET /v1/activity?action=` names them.
-pub const ACTIONS: [&str; 16] = [
+pub const ACTIONS: [&str; 19] = [
     "affiliate.created",
     "affiliate.applied",
     "affiliate.updated",
@@ -29,6 +29,9 @@ pub const ACTIONS: [&str; 16] = [
     "bonus.cancelled",
     "key.created",
     "key.revoked",
+    "member.invited",
+    "member.updated",
+    "member.removed",
 ];
 
 /// The fields of an affiliate (as `GET /v1/affiliates/{id}` shows it) whose changes are
@@ -63,7 +66,7 @@ pub fn valid_filter(filter: &str) -> bool {
 }
 
 /// Who made a change, as the log names them: the merchant's way in (`secret_key`,
-/// `dashboard`, `command_line`) or `affiliate:<id>`.
+/// `dashboard`, `user:<email>`, `command_line`) or `affiliate:<id>`.
 pub fn by_affiliate(id: &str) -> String {
     format!("affiliate:{id}")
 }
@@ -75,16 +78,17 @@ pub struct Entry {
     pub id: String,
     /// When.
     pub at: String,
-    /// Who: `secret_key`, `dashboard`, `command_line`, `affiliate:<id>` (or, in WordPress,
-    /// `user:<login>`).
+    /// Who: `secret_key`, `dashboard` (the admin password), `user:<email>` (a team member),
+    /// `command_line`, `affiliate:<id>` (or, in WordPress, `user:<login>`).
     pub by: String,
     /// What: one of `affiliate.created`, `affiliate.applied`, `affiliate.updated`,
     /// `affiliate.token_issued`, `referral.approved`, `referral.rejected`, `refund.created`,
     /// `creative.created`, `creative.updated`, `creative.deleted`, `payout.created`,
-    /// `payout.sent`, `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`.
+    /// `payout.sent`, `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`,
+    /// `member.invited`, `member.updated`, `member.removed`.
     pub action: String,
-    /// The id of what it was done to: an affiliate, referral, refund, creative, payout, bonus or
-    /// key.
+    /// The id of what it was done to: an affiliate, referral, refund, creative, payout, bonus,
+    /// key or team member.
     pub subject: String,
     /// The affiliate concerned, if one is.
     pub affiliate: Option<String>,
@@ -93,7 +97,8 @@ pub struct Entry {
     /// "currency", "reason", "commission_reversed"}` for a refund, `{"name", "kind"}` for a
     /// creative created or deleted, `{"lines"}` for a payout, `{"currency", "sent",
     /// "fee"}` for a line marked sent, `{"amount", "currency", "reason"}` for a bonus given,
-    /// `{"kind"}` for a key; `{}` otherwise.
+    /// `{"kind"}` for a key, `{"email", "name", "role"}` for a member invited or removed,
+    /// `{"email", "changes"}` for a member changed; `{}` otherwise.
     #[schema(value_type = Object)]
     pub details: Value,
 }

@@ -5,13 +5,15 @@
 //! - `Authorization: Bearer pk_…` (or `"key": "pk_…"` in the body): the browser; unverified
 //!   leads and sales from an allowed origin.
 //! - Cookie `rt_session` from `POST /v1/session`: the dashboard; merchant routes, with the
-//!   session's CSRF token in `X-CSRF-Token` on every request that changes something.
+//!   session's CSRF token in `X-CSRF-Token` on every request that changes something, as far as
+//!   the signed-in person's role allows (`team.rs`).
 //! - `Authorization: Bearer at_…`: an affiliate; only `/v1/me*`.
 
 use crate::click_cookie;
 use crate::credentials::{self, KeyKind};
 use crate::error::AppError;
 use crate::ids::sha256_hex;
+use crate::team::Role;
 use crate::times::now;
 use crate::AppState;
 use axum::extract::FromRequestParts;
@@ -37,9 +39,22 @@ pub enum Caller {
     Session {
         /// Whether `X-CSRF-Token` matched.
         csrf_ok: bool,
+        /// The team member signed in; none for the admin password (an owner).
+        member: Option<Member>,
     },
     /// A valid affiliate token.
     Affiliate(String),
+}
+
+/// A team member signed in to the dashboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Id.
+    pub id: String,
+    /// Their email address, as the activity log names them (`user:<email>`).
+    pub email: String,
+    /// What they may do.
+    pub role: Role,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -64,14 +79,14 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if let Some(token) = click_cookie::find(cookies, SESSION_COOKIE) {
-            if let Some(csrf) = session_csrf(state, token).await? {
+            if let Some((csrf, member)) = session_of(state, token).await? {
                 let sent = parts
                     .headers
                     .get(CSRF_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
                 let csrf_ok = !sent.is_empty() && constant_eq(sent.as_bytes(), csrf.as_bytes());
-                return Ok(Caller::Session { csrf_ok });
+                return Ok(Caller::Session { csrf_ok, member });
             }
         }
         Ok(Caller::Anonymous)
@@ -120,17 +135,39 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, A
     ))
 }
 
-async fn session_csrf(state: &AppState, token: &str) -> Result<Option<String>, AppError> {
+/// A live session's CSRF token and member. A member's role is read on every request, so a
+/// change of role applies at once; a removed member's sessions are gone with them.
+async fn session_of(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(String, Option<Member>)>, AppError> {
     if token.len() > 120 {
         return Ok(None);
     }
-    let row =
-        sqlx::query("SELECT csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(sha256_hex(token))
-            .bind(now())
-            .fetch_optional(&state.db.pool)
-            .await?;
-    Ok(row.map(|r| r.try_get(0)).transpose()?)
+    let Some(row) = sqlx::query(
+        "SELECT s.csrf_token, s.member_id, m.email, m.role FROM sessions s \
+         LEFT JOIN team_members m ON m.id = s.member_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(sha256_hex(token))
+    .bind(now())
+    .fetch_optional(&state.db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let csrf: String = row.try_get(0)?;
+    let Some(id) = row.try_get::<Option<String>, _>(1)? else {
+        return Ok(Some((csrf, None)));
+    };
+    let (email, role) = (
+        row.try_get::<Option<String>, _>(2)?,
+        row.try_get::<Option<String>, _>(3)?,
+    );
+    Ok(match (email, role.as_deref().and_then(Role::parse)) {
+        (Some(email), Some(role)) => Some((csrf, Some(Member { id, email, role }))),
+        _ => None,
+    })
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
@@ -138,28 +175,46 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A caller allowed on merchant routes: the secret key, or the dashboard session (with its
-/// CSRF token on anything but GET).
-#[derive(Clone, Copy, Debug)]
+/// CSRF token on anything but GET, and a role that may change things).
+#[derive(Clone, Debug)]
 pub struct Merchant(pub MerchantVia);
 
+/// A merchant caller who is the program's owner: the secret key, the command line, the admin
+/// password's session or a member whose role is `owner`. The settings, the keys, the team and
+/// privacy requests are theirs.
+#[derive(Clone, Debug)]
+pub struct Owner(pub MerchantVia);
+
 /// How a merchant call was authenticated, as the history of changes names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MerchantVia {
     /// The secret key: a script or the shop's backend.
     SecretKey,
-    /// The dashboard's sign-in session.
+    /// The dashboard, signed in with the admin password.
     Dashboard,
+    /// The dashboard, signed in by a team member.
+    Member(Member),
     /// The server's own command line (`export-payout`), run by its operator.
     CommandLine,
 }
 
 impl MerchantVia {
-    /// `secret_key`, `dashboard` or `command_line`.
-    pub fn as_str(self) -> &'static str {
+    /// Who, as the activity log and the settings' history name them: `secret_key`,
+    /// `dashboard`, `user:<email>` or `command_line`.
+    pub fn by(&self) -> String {
         match self {
-            MerchantVia::SecretKey => "secret_key",
-            MerchantVia::Dashboard => "dashboard",
-            MerchantVia::CommandLine => "command_line",
+            MerchantVia::SecretKey => "secret_key".into(),
+            MerchantVia::Dashboard => "dashboard".into(),
+            MerchantVia::Member(m) => format!("user:{}", m.email),
+            MerchantVia::CommandLine => "command_line".into(),
+        }
+    }
+
+    /// What the caller may do.
+    pub fn role(&self) -> Role {
+        match self {
+            MerchantVia::Member(m) => m.role,
+            _ => Role::Owner,
         }
     }
 }
@@ -170,22 +225,50 @@ impl FromRequestParts<AppState> for Merchant {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         let safe = parts.method == Method::GET || parts.method == Method::HEAD;
-        match caller {
-            Caller::Secret => Ok(Merchant(MerchantVia::SecretKey)),
-            Caller::Session { csrf_ok } if csrf_ok || safe => Ok(Merchant(MerchantVia::Dashboard)),
-            Caller::Session { .. } => Err(AppError::forbidden(
+        let via = match caller {
+            Caller::Secret => MerchantVia::SecretKey,
+            Caller::Session { csrf_ok, member } if csrf_ok || safe => match member {
+                Some(m) => MerchantVia::Member(m),
+                None => MerchantVia::Dashboard,
+            },
+            Caller::Session { .. } => return Err(AppError::forbidden(
                 "csrf_failed",
                 "send the session's CSRF token in X-CSRF-Token",
             )),
-            Caller::Publishable | Caller::Affiliate(_) => Err(AppError::forbidden(
+            Caller::Publishable | Caller::Affiliate(_) => return Err(AppError::forbidden(
                 "forbidden",
                 "this credential cannot call merchant routes; use the secret key or a merchant session",
             )),
-            Caller::Anonymous => Err(AppError::Unauthorized(
+            Caller::Anonymous => return Err(AppError::Unauthorized(
                 "merchant routes need the secret key or a merchant session".into(),
             )),
+        };
+        if !safe && !via.role().may_change() {
+            return Err(role_forbidden(
+                "a viewer may read the program but not change it",
+            ));
         }
+        Ok(Merchant(via))
     }
+}
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Merchant(via) = Merchant::from_request_parts(parts, state).await?;
+        if via.role() != Role::Owner {
+            return Err(role_forbidden(
+                "only the program's owner may see or change the settings, the keys, the team and privacy requests",
+            ));
+        }
+        Ok(Owner(via))
+    }
+}
+
+/// 403 `role_forbidden`: the signed-in member's role does not allow this.
+fn role_forbidden(message: &'static str) -> AppError {
+    AppError::forbidden("role_forbidden", message)
 }
 
 /// An affiliate signed in with their token.
@@ -230,8 +313,11 @@ pub async fn ingest_caller(
     match caller {
         Caller::Secret => Ok(true),
         Caller::Publishable => Ok(false),
-        Caller::Session { csrf_ok: true } => Ok(true),
-        Caller::Session { csrf_ok: false } => Err(AppError::forbidden("csrf_failed", "send the session's CSRF token in X-CSRF-Token")),
+        Caller::Session { csrf_ok: false, .. } => Err(AppError::forbidden("csrf_failed", "send the session's CSRF token in X-CSRF-Token")),
+        Caller::Session { member: Some(m), .. } if !m.role.may_change() => {
+            Err(role_forbidden("a viewer may read the program but not change it"))
+        }
+        Caller::Session { csrf_ok: true, .. } => Ok(true),
         Caller::Affiliate(_) => Err(AppError::forbidden("forbidden", "an affiliate token cannot report conversions")),
         Caller::Anonymous => Err(AppError::Unauthorized(
             "send the publishable key (Authorization: Bearer pk_… or \"key\" in the body) or the secret key".into(),

@@ -153,6 +153,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "creative_clicks",
         include_str!("../migrations/0023_creative_clicks.sql"),
     ),
+    (24, "team", include_str!("../migrations/0024_team.sql")),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

@@ -50,6 +50,7 @@ pub mod retention;
 pub mod rollups;
 pub mod routes;
 pub mod seed;
+pub mod team;
 pub mod times;
 pub mod webhooks;
 

@@ -1,5 +1,5 @@
-//! Email over SMTP (`--smtp-url`): the affiliate portal's sign-in links, and the messages of
-//! `affiliate_mail` (new referrals, payouts).
+//! Email over SMTP (`--smtp-url`): the affiliate portal's sign-in links, the messages of
+//! `affiliate_mail` (new referrals, payouts), and invitations to the merchant's team.
 //!
 //! The link's address comes from `--public-url`, never from the request's `Host` header: a
 //! forged host would otherwise send a person a link that hands their code to someone else.
@@ -69,6 +69,11 @@ impl Mailer {
         self.send(to, text).await
     }
 
+    /// The dashboard address where an invited team member sets their password.
+    pub fn invite_url(&self, token: &str) -> String {
+        format!("{}{}", self.public_url, crate::team::invite_path(token))
+    }
+
     /// The portal's address, for links in messages.
     pub fn portal_url(&self) -> String {
         format!("{}/portal/", self.public_url)
@@ -131,9 +136,85 @@ pub fn sign_in_text(locale: &str, name: &str, program: &str, url: &str) -> Text 
     }
 }
 
+/// The invitation to the team of `program`'s dashboard as `role`, in `locale` (English when
+/// it is none of en, vi, th). `url` sets the password; it works once, for seven days.
+pub fn invite_text(locale: &str, name: &str, program: &str, role: &str, url: &str) -> Text {
+    let (subject, hello, body, as_role, expiry, ignore) = match locale {
+        "vi" => (
+            "Lời mời vào trang quản lý chương trình cộng tác viên",
+            "Xin chào",
+            "Bạn được mời vào trang quản lý chương trình cộng tác viên của",
+            match role {
+                "owner" => "với vai trò chủ sở hữu",
+                "manager" => "với vai trò quản lý",
+                _ => "với vai trò người xem",
+            },
+            "Mở liên kết để đặt mật khẩu. Liên kết dùng được một lần và hết hạn sau 7 ngày.",
+            "Nếu bạn không mong đợi lời mời này, hãy bỏ qua email này.",
+        ),
+        "th" => (
+            "คำเชิญเข้าสู่แดชบอร์ดโปรแกรมพาร์ทเนอร์",
+            "สวัสดี",
+            "คุณได้รับเชิญเข้าสู่แดชบอร์ดโปรแกรมพาร์ทเนอร์ของ",
+            match role {
+                "owner" => "ในบทบาทเจ้าของ",
+                "manager" => "ในบทบาทผู้จัดการ",
+                _ => "ในบทบาทผู้ดู",
+            },
+            "เปิดลิงก์เพื่อตั้งรหัสผ่าน ลิงก์นี้ใช้ได้ครั้งเดียวและหมดอายุใน 7 วัน",
+            "หากคุณไม่ได้คาดหวังคำเชิญนี้ โปรดละเว้นอีเมลนี้",
+        ),
+        _ => (
+            "Your invitation to the affiliate program's dashboard",
+            "Hello",
+            "You are invited to the affiliate program dashboard of",
+            match role {
+                "owner" => "as an owner",
+                "manager" => "as a manager",
+                _ => "as a viewer",
+            },
+            "Open the link to set your password. It works once and expires in 7 days.",
+            "If you did not expect this invitation, ignore this email.",
+        ),
+    };
+    Text {
+        subject: format!("{subject}: {program}"),
+        body: format!(
+            "{hello} {name},\n\n{body} {program} {as_role}.\n\n{url}\n\n{expiry}\n{ignore}\n"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invitations_name_the_program_and_the_role_in_each_language() {
+        let url = "https://t.shop.test/dashboard/#invite=ti_x";
+        let en = invite_text("en", "Lan", "Shoe Shop", "manager", url);
+        assert_eq!(
+            en.subject,
+            "Your invitation to the affiliate program's dashboard: Shoe Shop"
+        );
+        assert!(en.body.starts_with("Hello Lan,\n"));
+        assert!(en.body.contains(
+            "dashboard of Shoe Shop as a manager.\n\nhttps://t.shop.test/dashboard/#invite=ti_x\n"
+        ));
+        let vi = invite_text("vi", "Lan", "Giày", "viewer", url);
+        assert!(
+            vi.body.contains("của Giày với vai trò người xem."),
+            "{}",
+            vi.body
+        );
+        let th = invite_text("th", "สมชาย", "ร้านรองเท้า", "owner", url);
+        assert!(
+            th.body.contains("ของ ร้านรองเท้า ในบทบาทเจ้าของ."),
+            "{}",
+            th.body
+        );
+        assert!(th.body.contains("7 วัน"));
+    }
 
     // The SMTP pool starts a task: the mailer is built inside the runtime, as `serve` does.
     #[tokio::test]

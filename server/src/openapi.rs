@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Reftrail", description = "First-party affiliate attribution: clicks, conversions, commissions, the referral ledger and KPIs. \
 Errors are `{\"error\": {\"code\", \"message\"}}` with a 4xx status. Money is integer minor units of an ISO 4217 currency; times are RFC 3339 UTC. \
-The merchant dashboard signs in with `POST /v1/session` (admin password): the answer sets the HttpOnly `rt_session` cookie and carries `csrf_token`, \
+The merchant dashboard signs in with `POST /v1/session` (the admin password, or a team member's email and password; a member's role limits what the session may do: a viewer changes nothing, and only an owner reaches the settings, the keys, the team and privacy requests): the answer sets the HttpOnly `rt_session` cookie and carries `csrf_token`, \
 which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made with the session."),
     paths(
         crate::routes::clicks::clicks_create,
@@ -72,6 +72,12 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::session::session_create,
         crate::routes::session::session_show,
         crate::routes::session::session_delete,
+        crate::routes::team::team_index,
+        crate::routes::team::team_create,
+        crate::routes::team::team_update,
+        crate::routes::team::team_delete,
+        crate::routes::team::team_invite,
+        crate::routes::team::team_accept,
         crate::routes::health::healthz,
         crate::routes::health::metrics,
         crate::routes::health::openapi,

@@ -93,7 +93,8 @@ pub struct Program {
     pub terms_url: Option<String>,
     /// Webhook endpoints.
     pub webhooks: Vec<Webhook>,
-    /// The secret that signs webhook deliveries (read-only: ignored on `PUT`).
+    /// The secret that signs webhook deliveries (read-only: ignored on `PUT`; empty for a
+    /// team member who is not an owner).
     pub webhook_secret: String,
 }
 

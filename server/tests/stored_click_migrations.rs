@@ -71,7 +71,8 @@ async fn check(url: &str) {
         .execute(&db.pool)
         .await
         .expect("rows before");
-    assert_eq!(db.migrate().await.expect("migrate"), 2);
+    // 22 and 23 read the stored clicks; the later ones run too.
+    assert_eq!(db.migrate().await.expect("migrate"), MIGRATIONS.len() - 21);
 
     let names: Vec<(String, Option<String>)> =
         rows(&db, "SELECT id, campaign_name FROM clicks ORDER BY id").await;

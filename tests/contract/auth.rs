@@ -194,6 +194,20 @@ async fn the_dashboard_session_needs_its_csrf_token() {
         .await;
     r.status(200);
     assert_eq!(r.json["csrf_token"], csrf.as_str());
+    // The password's session runs the whole program; who it is, where the backend knows.
+    assert_eq!(r.json["role"], "owner");
+    assert!(r.json["team"].is_boolean(), "{}", r.json);
+    let member = &r.json["member"];
+    assert!(
+        member.is_null() || member["email"].is_string() && member["id"].is_string(),
+        "{member}"
+    );
+    // The team's actions are a family of the activity log's filter on both backends.
+    req("GET", "/v1/activity?action=member.")
+        .who(As::Session(cookie.clone(), None))
+        .send()
+        .await
+        .status(200);
     req("GET", "/v1/affiliates")
         .who(As::Session(cookie.clone(), None))
         .send()

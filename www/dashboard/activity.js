@@ -1,7 +1,7 @@
 // The activity log: who created or changed an affiliate (each field before and after), issued a
 // portal link, approved or rejected a referral, recorded a refund, made a payout or marked a
 // transfer sent (and its fee), gave or cancelled a bonus, added, changed or deleted a creative,
-// created or revoked a key. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
+// created or revoked a key, invited, changed or removed a team member. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
 // and the latest entries of one affiliate in their panel.
 
 import { t, dateTime, money } from '../shared/i18n.js';
@@ -9,7 +9,7 @@ import { h, fill, empty, field } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 
-const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.'];
+const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.', 'member.'];
 const PAGE = 50;
 
 // The affiliate's fields on the affiliate form, for their changes.
@@ -38,6 +38,9 @@ const CREATIVE_LABELS = {
   status: 'dash.status',
   text: 'dash.creative_text',
 };
+
+// A team member's fields, for their changes.
+const MEMBER_LABELS = { name: 'dash.name', role: 'dash.role' };
 
 /** Who made a change: the dashboard, the API, the command line, an affiliate, a WordPress user. */
 export function who(by) {
@@ -80,6 +83,7 @@ function subject(e) {
     bonus: `#/affiliates?id=${encodeURIComponent(e.affiliate || '')}`,
     refund: e.affiliate ? `#/referrals?affiliate=${encodeURIComponent(e.affiliate)}` : null,
     creative: e.action === 'creative.deleted' ? null : '#/creatives',
+    member: e.action === 'member.removed' ? null : '#/team',
   }[kind];
   return href ? h('a', { href }, h('code', {}, e.subject)) : h('code', {}, e.subject);
 }
@@ -120,6 +124,11 @@ function details(e) {
     }
     case 'bonus.created':
       return t('dash.activity_bonus', { amount: money(d.amount, d.currency), reason: d.reason });
+    case 'member.invited':
+    case 'member.removed':
+      return [h('strong', {}, d.name), ` · ${d.email} · `, t(`dash.role_${d.role}`)];
+    case 'member.updated':
+      return [`${d.email}: `, changeList(d.changes || [], MEMBER_LABELS)];
     case 'key.created':
     case 'key.revoked':
       return t(`key.${d.kind}`);

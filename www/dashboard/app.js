@@ -1,5 +1,7 @@
-// The merchant dashboard: sign in (POST /v1/session, CSRF token kept for the page's life), then
-// one view per hash route. Talks only to the v1 contract (../shared/api.js).
+// The merchant dashboard: sign in (POST /v1/session, CSRF token kept for the page's life; or an
+// invitation's `#invite=` link, which sets a team member's password first), then one view per
+// hash route, as far as the session's role reaches. Talks only to the v1 contract
+// (../shared/api.js).
 
 import { session, merchant, ApiError } from '../shared/api.js';
 import { t, pickLocale } from '../shared/i18n.js';
@@ -14,20 +16,33 @@ import { privacy } from './privacy.js';
 import { certificates } from './certificates.js';
 import { creatives } from './creatives.js';
 import { activity } from './activity.js';
+import { team } from './team.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
-const ROUTES = { overview, referrals: ledger, affiliates, creatives, payouts, privacy, settings };
+const ROUTES = { overview, referrals: ledger, affiliates, creatives, payouts, privacy, settings, team };
+// The owner's pages: a manager or a viewer is not shown them (the server refuses them too).
+const OWNER_ONLY = ['privacy', 'team'];
 // Views opened from another one, which the navigation keeps showing as the current page.
 const SUBVIEWS = { certificates: [certificates, 'payouts'], activity: [activity, 'settings'] };
 const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasOwn(SUBVIEWS, name) ? SUBVIEWS[name][0] : null);
 
-/** What every view gets: the API, the program, and a way to re-render. */
-const ctx = { api: null, program: null, csrf: null, render: () => route() };
+/**
+ * What every view gets: the API, the program, who is signed in (`role`: owner, manager or viewer;
+ * `member`: the team member, none for the owner's password; `team`: whether this server keeps
+ * the team), and a way to re-render.
+ */
+const ctx = { api: null, program: null, csrf: null, role: 'owner', member: null, team: false, render: () => route() };
+
+/** Whether the signed-in person is shown the page `name`. */
+function shown(name) {
+  if (name === 'team' && !ctx.team) return false;
+  return ctx.role === 'owner' || !OWNER_ONLY.includes(name);
+}
 
 function routeName() {
   const name = currentRoute();
-  return view(name) ? name : 'overview';
+  return view(name) && shown(name) ? name : 'overview';
 }
 
 function nav() {
@@ -39,10 +54,13 @@ function nav() {
       ? h(
           'nav',
           { 'aria-label': t('dash.nav') },
-          Object.keys(ROUTES).map((name) =>
+          Object.keys(ROUTES).filter(shown).map((name) =>
             h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null }, t(`dash.nav_${name}`)),
           ),
         )
+      : null,
+    ctx.api && ctx.member
+      ? h('span', { class: 'who', id: 'signed-in-as' }, t('dash.signed_in_as', { name: ctx.member.name || ctx.member.email, role: t(`dash.role_${ctx.role}`) }))
       : null,
     languagePicker(() => {
       nav();
@@ -58,7 +76,7 @@ async function route() {
   // Each rendering draws into its own box: a slower one that a newer one replaced (a page
   // re-drawn after a save while the person already went elsewhere) fills a box no longer shown.
   const box = h('div', { class: 'view' });
-  fill(main, box);
+  fill(main, ctx.role === 'viewer' ? h('p', { class: 'hint read-only', id: 'read-only' }, t('dash.read_only')) : null, box);
   fill(box, loading());
   try {
     await view(routeName())(box, ctx);
@@ -76,12 +94,14 @@ async function signOut() {
   }
   ctx.api = null;
   ctx.csrf = null;
+  ctx.member = null;
   signIn();
 }
 
 function signIn(error) {
   ctx.api = null;
   nav();
+  const email = h('input', { type: 'email', id: 'email', autocomplete: 'username', maxlength: 254 });
   const pw = h('input', { type: 'password', id: 'password', autocomplete: 'current-password', required: true });
   const msg = h('div', { 'aria-live': 'assertive' }, error ? failure(error) : null);
   const form = h(
@@ -95,8 +115,7 @@ function signIn(error) {
         btn.disabled = true;
         fill(msg, loading(t('dash.signing_in')));
         try {
-          const s = await session.create(pw.value);
-          await start(s.csrf_token);
+          await start(await session.create(pw.value, email.value.trim()));
         } catch (err) {
           btn.disabled = false;
           fill(msg, failure(err));
@@ -106,6 +125,7 @@ function signIn(error) {
     },
     h('h1', {}, t('dash.sign_in_title')),
     h('p', { class: 'hint' }, t('dash.sign_in_hint')),
+    field(t('dash.sign_in_email'), email, t('dash.sign_in_email_hint')),
     field(t('dash.password'), pw),
     h('button', { class: 'btn btn-primary', type: 'submit' }, t('dash.sign_in')),
     msg,
@@ -114,7 +134,55 @@ function signIn(error) {
   pw.focus();
 }
 
-async function start(csrf) {
+/** An invitation's link (`#invite=ti_…`): the member sets their password and is signed in. */
+function acceptInvite(token) {
+  ctx.api = null;
+  nav();
+  const pw = h('input', { type: 'password', id: 'new-password', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 200 });
+  const again = h('input', { type: 'password', id: 'new-password-again', autocomplete: 'new-password', required: true });
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const form = h(
+    'form',
+    {
+      class: 'card signin',
+      id: 'accept-invite',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (pw.value !== again.value) {
+          fill(msg, h('p', { class: 'error-text', role: 'alert' }, t('dash.password_mismatch')));
+          return again.focus();
+        }
+        const btn = form.querySelector('button');
+        btn.disabled = true;
+        fill(msg, loading(t('dash.signing_in')));
+        try {
+          const s = await session.accept(token, pw.value);
+          // The token is spent: it leaves the address bar and the history.
+          history.replaceState(null, '', '#/overview');
+          await start(s);
+        } catch (err) {
+          btn.disabled = false;
+          fill(msg, failure(err));
+        }
+      },
+    },
+    h('h1', {}, t('dash.invite_title')),
+    h('p', { class: 'hint' }, t('dash.invite_hint')),
+    field(t('dash.password_new'), pw),
+    field(t('dash.password_again'), again),
+    h('button', { class: 'btn btn-primary', type: 'submit' }, t('dash.invite_accept')),
+    msg,
+  );
+  fill(main, form);
+  pw.focus();
+}
+
+/** Starts the signed-in dashboard from a session's answer. */
+async function start(s) {
+  const csrf = s.csrf_token;
+  ctx.role = s.role || 'owner';
+  ctx.member = s.member || null;
+  ctx.team = s.team === true;
   ctx.csrf = csrf;
   ctx.api = merchant(csrf);
   ctx.program = await ctx.api.program();
@@ -125,9 +193,11 @@ async function start(csrf) {
 async function boot() {
   pickLocale({});
   nav();
+  // A malformed token still gets the form: the server's answer says what is wrong with it.
+  const invite = /^#invite=(.*)$/.exec(location.hash);
+  if (invite) return acceptInvite(invite[1]);
   try {
-    const s = await session.show();
-    await start(s.csrf_token);
+    await start(await session.show());
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) signIn();
     else fill(main, failure(err, boot));

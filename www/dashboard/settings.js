@@ -337,9 +337,11 @@ function changesSection(changes) {
   );
 }
 
-export async function settings(main, { api, program: p0, render }) {
+export async function settings(main, { api, program: p0, render, role }) {
   clearCharts();
-  const [p, keys, history] = await Promise.all([api.program(), api.keys(), api.programChanges({ limit: 20 })]);
+  // The settings and the keys are the owner's: others read the settings and their history.
+  const owner = role === 'owner';
+  const [p, keys, history] = await Promise.all([api.program(), owner ? api.keys() : null, api.programChanges({ limit: 20 })]);
   const cur = p.currency;
   const sale = p.commission.sale;
   const input = (id, value, attrs = {}) => h('input', { id, value: value ?? '', ...attrs });
@@ -514,5 +516,9 @@ export async function settings(main, { api, program: p0, render }) {
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-program' }, t('ui.save'))),
   );
 
-  fill(main, h('h1', {}, t('dash.nav_settings')), installSection(api), form, changesSection(history.changes), keysSection(api, keys, render));
+  if (!owner) {
+    for (const el of form.querySelectorAll('input, select, textarea, button')) el.disabled = true;
+    form.querySelector('#save-program').replaceWith(h('p', { class: 'hint', id: 'settings-owner-only' }, t('dash.settings_owner_only')));
+  }
+  fill(main, h('h1', {}, t('dash.nav_settings')), installSection(api), form, changesSection(history.changes), owner ? keysSection(api, keys, render) : null);
 }

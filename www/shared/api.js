@@ -69,9 +69,11 @@ export async function call(method, path, { body, auth = {}, query, text = false 
   return raw ? JSON.parse(raw) : null;
 }
 
-// The merchant's session (dashboard sign-in).
+// The merchant's session (dashboard sign-in): the owner's password, or a team member's email and
+// password; `accept` sets an invited member's password and signs them in.
 export const session = {
-  create: (password) => call('POST', '/v1/session', { body: { password } }),
+  create: (password, email) => call('POST', '/v1/session', { body: email ? { email, password } : { password } }),
+  accept: (token, password) => call('POST', '/v1/team/accept', { body: { token, password } }),
   show: () => call('GET', '/v1/session'),
   remove: (csrf) => call('DELETE', '/v1/session', { auth: { csrf } }),
 };
@@ -137,6 +139,12 @@ export function merchant(csrf) {
     keys: () => get('/v1/keys'),
     createKey: (kind) => send('POST', '/v1/keys', { kind }),
     revokeKey: (id) => send('DELETE', `/v1/keys/${enc(id)}`),
+    // The team (the owner's; this server only, WordPress's team is its users).
+    team: () => get('/v1/team'),
+    inviteMember: (body) => send('POST', '/v1/team', body),
+    updateMember: (id, body) => send('PATCH', `/v1/team/${enc(id)}`, body),
+    removeMember: (id) => send('DELETE', `/v1/team/${enc(id)}`),
+    reinviteMember: (id) => send('POST', `/v1/team/${enc(id)}/invite`),
   };
 }
 

@@ -597,7 +597,7 @@ pub async fn affiliates_create(
     let id = id.as_str();
     activity::record(
         &mut tx,
-        via.as_str(),
+        &via.by(),
         "affiliate.created",
         id,
         Some(id),
@@ -825,7 +825,7 @@ pub async fn affiliates_update(
         set_coupons(&mut tx, &id, &codes).await?;
     }
     crate::affiliate_mail::payout_details_changed(&mut tx, &state, &id, &before).await?;
-    record_changes(&mut tx, via.as_str(), &id, &shown).await?;
+    record_changes(&mut tx, &via.by(), &id, &shown).await?;
     if was == "pending" && b.status.as_deref() == Some("approved") {
         let program = state.program().await?;
         crate::affiliate_mail::affiliate_approved(&mut tx, &state, &program, &id).await?;
@@ -857,7 +857,7 @@ pub async fn affiliates_token(
     let mut tx = state.db.begin_write().await?;
     require_affiliate(&mut tx, &id).await?;
     let token = credentials::new_affiliate_token(&mut tx, &id).await?;
-    let by = via.as_str();
+    let by = &via.by();
     activity::record(
         &mut tx,
         by,

@@ -292,7 +292,7 @@ pub async fn bonuses_create(
     .bind(b.amount)
     .bind(&b.currency)
     .bind(&b.reason)
-    .bind(via.as_str())
+    .bind(via.by())
     .bind(now())
     .execute(&mut *tx)
     .await?;
@@ -303,15 +303,7 @@ pub async fn bonuses_create(
     let details =
         json!({"amount": bonus.amount, "currency": bonus.currency, "reason": bonus.reason});
     let affiliate = Some(bonus.affiliate.as_str());
-    activity::record(
-        &mut tx,
-        via.as_str(),
-        "bonus.created",
-        &id,
-        affiliate,
-        details,
-    )
-    .await?;
+    activity::record(&mut tx, &via.by(), "bonus.created", &id, affiliate, details).await?;
     let text = serde_json::to_string(&bonus)?;
     if let Some(k) = &idem {
         remember(&mut tx, "bonus", k, &request_hash, &text).await?;
@@ -408,7 +400,7 @@ pub async fn bonuses_cancel(
     let affiliate = Some(before.affiliate.as_str());
     activity::record(
         &mut tx,
-        via.as_str(),
+        &via.by(),
         "bonus.cancelled",
         &id,
         affiliate,

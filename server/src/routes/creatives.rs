@@ -388,15 +388,7 @@ pub async fn creatives_create(
     .await?;
     let made = load(&mut tx, &id).await?;
     let details = json!({"name": made.name, "kind": made.kind});
-    activity::record(
-        &mut tx,
-        via.as_str(),
-        "creative.created",
-        &id,
-        None,
-        details,
-    )
-    .await?;
+    activity::record(&mut tx, &via.by(), "creative.created", &id, None, details).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(made)).into_response())
 }
@@ -445,15 +437,7 @@ pub async fn creatives_update(
     let list = activity::changes(&CREATIVE_FIELDS, &old, &serde_json::to_value(&changed)?);
     if !list.is_empty() {
         let details = json!({ "changes": list });
-        activity::record(
-            &mut tx,
-            via.as_str(),
-            "creative.updated",
-            &id,
-            None,
-            details,
-        )
-        .await?;
+        activity::record(&mut tx, &via.by(), "creative.updated", &id, None, details).await?;
     }
     tx.commit().await?;
     Ok(Json(changed))
@@ -475,15 +459,7 @@ pub async fn creatives_delete(
         .execute(&mut *tx)
         .await?;
     let details = json!({"name": gone.name, "kind": gone.kind});
-    activity::record(
-        &mut tx,
-        via.as_str(),
-        "creative.deleted",
-        &id,
-        None,
-        details,
-    )
-    .await?;
+    activity::record(&mut tx, &via.by(), "creative.deleted", &id, None, details).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

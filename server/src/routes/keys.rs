@@ -1,7 +1,7 @@
 //! API keys: `GET /v1/keys`, `POST /v1/keys` (a new key, shown once), `DELETE /v1/keys/{id}`.
 
 use crate::activity;
-use crate::auth::Merchant;
+use crate::auth::Owner;
 use crate::credentials::{self, KeyKind};
 use crate::error::{AppError, AppJson};
 use crate::ids::new_token;
@@ -62,7 +62,7 @@ pub struct KeyCreated {
     responses((status = 200, body = KeysPage), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn keys_index(
     State(state): State<AppState>,
-    _m: Merchant,
+    _m: Owner,
 ) -> Result<Json<KeysPage>, AppError> {
     let rows = sqlx::query("SELECT id, kind, prefix, created_at, revoked_at FROM api_keys ORDER BY created_at DESC, id DESC")
         .fetch_all(&state.db.pool)
@@ -88,7 +88,7 @@ pub async fn keys_index(
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn keys_create(
     State(state): State<AppState>,
-    Merchant(via): Merchant,
+    Owner(via): Owner,
     AppJson(b): AppJson<CreateKey>,
 ) -> Result<Response, AppError> {
     let kind = KeyKind::parse(&b.kind)
@@ -97,7 +97,7 @@ pub async fn keys_create(
     let mut tx = state.db.begin_write().await?;
     let id = credentials::insert_key(&mut tx, kind, &key).await?;
     let details = json!({ "kind": kind.as_str() });
-    activity::record(&mut tx, via.as_str(), "key.created", &id, None, details).await?;
+    activity::record(&mut tx, &via.by(), "key.created", &id, None, details).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -117,7 +117,7 @@ pub async fn keys_create(
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn keys_revoke(
     State(state): State<AppState>,
-    Merchant(via): Merchant,
+    Owner(via): Owner,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let mut tx = state.db.begin_write().await?;
@@ -150,7 +150,7 @@ pub async fn keys_revoke(
         .execute(&mut *tx)
         .await?;
     let details = json!({ "kind": kind });
-    activity::record(&mut tx, via.as_str(), "key.revoked", &id, None, details).await?;
+    activity::record(&mut tx, &via.by(), "key.revoked", &id, None, details).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -24,6 +24,7 @@ pub mod refunds;
 pub mod reports;
 pub mod session;
 pub mod static_files;
+pub mod team;
 
 use crate::AppState;
 use axum::http::HeaderMap;
@@ -176,6 +177,13 @@ pub fn merchant_routes() -> Router<AppState> {
             get(creative_report::reports_creatives),
         )
         .route("/v1/reports/campaigns", get(campaigns::reports_campaigns))
+        .route("/v1/team", get(team::team_index).post(team::team_create))
+        .route(
+            "/v1/team/{id}",
+            axum::routing::patch(team::team_update).delete(team::team_delete),
+        )
+        .route("/v1/team/{id}/invite", post(team::team_invite))
+        .route("/v1/team/accept", post(team::team_accept))
         .route(
             "/v1/session",
             post(session::session_create)

@@ -474,7 +474,7 @@ pub async fn payouts_create(
     webhooks::enqueue(&mut tx, &program, "payout.created", &view).await?;
     crate::affiliate_mail::payout_created(&mut tx, &state, &program, &view).await?;
     let details = json!({ "lines": view.lines.len() });
-    activity::record(&mut tx, via.as_str(), "payout.created", &id, None, details).await?;
+    activity::record(&mut tx, &via.by(), "payout.created", &id, None, details).await?;
     if let Some(k) = &idem {
         remember(&mut tx, "payout", k, &request_hash, &text).await?;
     }
@@ -660,15 +660,7 @@ pub async fn payouts_sent(
     if before.is_some_and(|(was, old_fee)| was != b.sent || old_fee != new_fee) {
         let details = json!({ "currency": b.currency, "sent": b.sent, "fee": new_fee });
         let affiliate = Some(b.affiliate.as_str());
-        activity::record(
-            &mut tx,
-            via.as_str(),
-            "payout.sent",
-            &id,
-            affiliate,
-            details,
-        )
-        .await?;
+        activity::record(&mut tx, &via.by(), "payout.sent", &id, affiliate, details).await?;
     }
     tx.commit().await?;
     if marked == 0 {

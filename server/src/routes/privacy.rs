@@ -10,7 +10,7 @@
 //! it holds commissions and payouts, and the merchant edits or suspends it.
 
 use super::conversions::{email_hash, optional_text};
-use crate::auth::Merchant;
+use crate::auth::Owner;
 use crate::db::Tx;
 use crate::error::{AppError, AppJson};
 use crate::times;
@@ -170,7 +170,7 @@ const MATCH: &str = "(email_hash = $1 OR customer_id = $2)";
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn privacy_export(
     State(state): State<AppState>,
-    _m: Merchant,
+    _m: Owner,
     AppJson(body): AppJson<Customer>,
 ) -> Result<Json<PrivacyExport>, AppError> {
     let s = Subject::from_request(body)?;
@@ -279,7 +279,7 @@ pub async fn privacy_export(
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn privacy_erase(
     State(state): State<AppState>,
-    _m: Merchant,
+    _m: Owner,
     AppJson(body): AppJson<Customer>,
 ) -> Result<Json<PrivacyErased>, AppError> {
     let s = Subject::from_request(body)?;

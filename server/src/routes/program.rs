@@ -1,9 +1,10 @@
 //! `GET /v1/program` and `PUT /v1/program`: the program's settings; `GET /v1/program/changes`:
 //! the history of their changes (who, when, each setting before and after).
 
-use crate::auth::Merchant;
+use crate::auth::{Merchant, Owner};
 use crate::error::{AppError, AppJson, AppQuery};
 use crate::program::{self, Program, SettingChange};
+use crate::team::Role;
 use crate::times;
 use crate::AppState;
 use axum::extract::State;
@@ -17,10 +18,13 @@ use utoipa::ToSchema;
     responses((status = 200, body = Program), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn program_show(
     State(state): State<AppState>,
-    _m: Merchant,
+    Merchant(via): Merchant,
 ) -> Result<Json<Program>, AppError> {
     let mut p = program::load(&state.db).await?;
-    p.webhook_secret = crate::webhooks::webhook_secret(&state).await?;
+    // The secret that signs webhooks is the owner's, like the keys.
+    if via.role() == Role::Owner {
+        p.webhook_secret = crate::webhooks::webhook_secret(&state).await?;
+    }
     Ok(Json(p))
 }
 
@@ -31,7 +35,7 @@ pub async fn program_show(
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn program_update(
     State(state): State<AppState>,
-    Merchant(via): Merchant,
+    Owner(via): Owner,
     AppJson(mut p): AppJson<Program>,
 ) -> Result<Json<Program>, AppError> {
     p.validate()?;
@@ -49,7 +53,7 @@ pub async fn program_update(
         )
         .bind(crate::ids::new_id("pc"))
         .bind(times::now())
-        .bind(via.as_str())
+        .bind(via.by())
         .bind(serde_json::to_string(&changed)?)
         .execute(&mut *tx)
         .await?;

@@ -399,7 +399,8 @@ pub async fn referrals_approve(
     approve_in(&mut tx, &id).await?;
     let view = referral_view(&mut tx, &id).await?;
     webhooks::enqueue(&mut tx, &program, "referral.approved", &view).await?;
-    let (by, affiliate) = (via.as_str(), Some(view.affiliate.as_str()));
+    let by = via.by();
+    let (by, affiliate) = (by.as_str(), Some(view.affiliate.as_str()));
     activity::record(&mut tx, by, "referral.approved", &id, affiliate, json!({})).await?;
     tx.commit().await?;
     Ok(Json(view))
@@ -467,7 +468,8 @@ pub async fn referrals_reject(
     let view = referral_view(&mut tx, &id).await?;
     webhooks::enqueue(&mut tx, &program, "referral.reversed", &view).await?;
     let details = json!({ "reason": reject.reason });
-    let (by, affiliate) = (via.as_str(), Some(view.affiliate.as_str()));
+    let by = via.by();
+    let (by, affiliate) = (by.as_str(), Some(view.affiliate.as_str()));
     activity::record(&mut tx, by, "referral.rejected", &id, affiliate, details).await?;
     tx.commit().await?;
     tracing::info!(referral = %id, reason = reject.reason.as_deref().unwrap_or(""), "referral rejected");

@@ -303,7 +303,7 @@ pub async fn refunds_create(
     let subject = &answer.refund.id;
     activity::record(
         &mut tx,
-        via.as_str(),
+        &via.by(),
         "refund.created",
         subject,
         affiliate,

@@ -1,13 +1,16 @@
-//! The merchant's dashboard login: `POST /v1/session` with the admin password sets the
-//! HttpOnly `rt_session` cookie (SameSite=Strict) and answers a CSRF token, which the dashboard
-//! sends as `X-CSRF-Token` on every request that changes something. `GET /v1/session` answers
-//! the token again (after a page reload); `DELETE /v1/session` signs out.
+//! The merchant's dashboard login: `POST /v1/session` with the admin password, or a team
+//! member's email and password, sets the HttpOnly `rt_session` cookie (SameSite=Strict) and
+//! answers a CSRF token, which the dashboard sends as `X-CSRF-Token` on every request that
+//! changes something, and the role the dashboard shapes its pages by. `GET /v1/session` answers
+//! them again (after a page reload); `DELETE /v1/session` signs out.
 
 use crate::auth::{Caller, SESSION_COOKIE};
 use crate::click_cookie;
 use crate::credentials;
+use crate::db::Tx;
 use crate::error::{AppError, AppJson};
 use crate::ids::{new_token, sha256_hex};
+use crate::team::Role;
 use crate::times::{self, now};
 use crate::AppState;
 use axum::extract::State;
@@ -25,17 +28,48 @@ pub const SESSION_TTL: i64 = 12 * 3600;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
-    /// The admin password.
+    /// A team member's email; without it, `password` is the admin password.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The admin password, or the member's.
     pub password: String,
 }
 
-/// A session's CSRF token.
+/// A session's CSRF token, and who it is.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct SessionView {
     /// Send it as `X-CSRF-Token` on POST, PUT, PATCH and DELETE.
     pub csrf_token: String,
     /// When the session ends.
     pub expires_at: String,
+    /// What the session may do: `owner`, `manager` or `viewer` (see `/v1/team`).
+    pub role: String,
+    /// The team member signed in; `null` for the admin password (and, in WordPress, its user).
+    pub member: Option<SessionMember>,
+    /// Whether this backend keeps the dashboard's people (`/v1/team`); in WordPress they are
+    /// its users.
+    pub team: bool,
+}
+
+/// The team member a session belongs to.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SessionMember {
+    /// Id.
+    pub id: String,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub name: String,
+}
+
+/// Whose session it is: the owner's password, or a member.
+pub struct Signer {
+    /// The member's id; none for the admin password.
+    pub member_id: Option<String>,
+    /// Their role.
+    pub role: Role,
+    /// The member's email and name.
+    pub member: Option<SessionMember>,
 }
 
 fn cookie(value: &str, max_age: i64, secure: bool) -> String {
@@ -58,8 +92,9 @@ pub async fn session_create(
     headers: HeaderMap,
     AppJson(b): AppJson<CreateSession>,
 ) -> Result<Response, AppError> {
+    const WRONG: &str = "wrong email or password";
     if b.password.is_empty() || b.password.len() > 200 {
-        return Err(AppError::Unauthorized("wrong password".into()));
+        return Err(AppError::Unauthorized(WRONG.into()));
     }
     let t = now();
     // Failed attempts in the last 15 minutes, across processes: at most 10 from one address,
@@ -81,51 +116,147 @@ pub async fn session_create(
             "too many failed sign-ins; wait 15 minutes".into(),
         ));
     }
-    let hash: String = sqlx::query("SELECT value FROM settings WHERE name = 'admin_password'")
-        .fetch_optional(&state.db.pool)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?
-        .ok_or_else(|| AppError::Internal("no admin password; run migrate first".into()))?;
+    let (hash, signer) = match b.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        None => (Some(admin_hash(&state).await?), Some(Signer::admin())),
+        Some(email) => match member_by_email(&state, &email.to_lowercase()).await? {
+            Some((hash, signer)) => (Some(hash), Some(signer)),
+            None => (None, None),
+        },
+    };
     let pw = b.password.clone();
-    let ok = tokio::task::spawn_blocking(move || credentials::verify_password(&pw, &hash))
-        .await
-        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+    let ok = tokio::task::spawn_blocking(move || {
+        // An unknown address costs the same check as a known one, so the answer's time does
+        // not tell who is in the team.
+        let hash = hash.map_or_else(decoy_hash, Ok)?;
+        Ok::<_, AppError>(credentials::verify_password(&pw, &hash))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password check: {e}")))??;
     let mut tx = state.db.begin_write().await?;
-    if !ok {
-        sqlx::query("INSERT INTO login_failures (id, at, ip_hash) VALUES ($1, $2, $3)")
-            .bind(crate::ids::new_id("lf"))
-            .bind(t)
-            .bind(&ip_hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        return Err(AppError::Unauthorized("wrong password".into()));
-    }
-    let token = new_token("");
-    let csrf = new_token("");
-    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-        .bind(t)
-        .execute(&mut *tx)
-        .await?;
+    let signer = match (ok, signer) {
+        (true, Some(signer)) => signer,
+        _ => {
+            sqlx::query("INSERT INTO login_failures (id, at, ip_hash) VALUES ($1, $2, $3)")
+                .bind(crate::ids::new_id("lf"))
+                .bind(t)
+                .bind(&ip_hash)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Err(AppError::Unauthorized(WRONG.into()));
+        }
+    };
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
         .bind(t - 86_400)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO sessions (token_hash, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(sha256_hex(&token))
-        .bind(&csrf)
-        .bind(t)
-        .bind(t + SESSION_TTL)
-        .execute(&mut *tx)
-        .await?;
+    let res = open(&mut tx, &headers, &state, signer).await?;
     tx.commit().await?;
-    let secure = crate::routes::client(&headers, None, state.http.trust_proxy).https;
+    Ok(res)
+}
+
+/// An argon2id hash of a random password nobody knows, made once per process, checked against
+/// when an email is unknown.
+fn decoy_hash() -> Result<String, AppError> {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(h) = DECOY.get() {
+        return Ok(h.clone());
+    }
+    let h = credentials::hash_password(&new_token(""))
+        .map_err(|e| AppError::Internal(format!("decoy hash: {e}")))?;
+    Ok(DECOY.get_or_init(|| h).clone())
+}
+
+impl Signer {
+    /// The admin password's session: an owner, no member.
+    pub fn admin() -> Self {
+        Signer {
+            member_id: None,
+            role: Role::Owner,
+            member: None,
+        }
+    }
+}
+
+async fn admin_hash(state: &AppState) -> Result<String, AppError> {
+    sqlx::query("SELECT value FROM settings WHERE name = 'admin_password'")
+        .fetch_optional(&state.db.pool)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .ok_or_else(|| AppError::Internal("no admin password; run migrate first".into()))
+}
+
+/// A member who has set a password: its hash, and who they are.
+async fn member_by_email(
+    state: &AppState,
+    email: &str,
+) -> Result<Option<(String, Signer)>, AppError> {
+    let row = sqlx::query(
+        "SELECT id, name, role, password_hash FROM team_members \
+         WHERE email = $1 AND password_hash IS NOT NULL",
+    )
+    .bind(email)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let role: String = row.try_get(2)?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::Internal("a stored role".into()))?;
+    let id: String = row.try_get(0)?;
+    let signer = Signer {
+        member_id: Some(id.clone()),
+        role,
+        member: Some(SessionMember {
+            id,
+            email: email.to_owned(),
+            name: row.try_get(1)?,
+        }),
+    };
+    Ok(Some((row.try_get(3)?, signer)))
+}
+
+/// Opens a session for `signer` in `tx`: the answer (201, the CSRF token and the role) with
+/// its `Set-Cookie`. Used by the sign-in and by a member's first password.
+pub async fn open(
+    tx: &mut Tx,
+    headers: &HeaderMap,
+    state: &AppState,
+    signer: Signer,
+) -> Result<Response, AppError> {
+    let t = now();
+    let token = new_token("");
+    let csrf = new_token("");
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(t)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, csrf_token, created_at, expires_at, member_id) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sha256_hex(&token))
+    .bind(&csrf)
+    .bind(t)
+    .bind(t + SESSION_TTL)
+    .bind(&signer.member_id)
+    .execute(&mut **tx)
+    .await?;
+    if let Some(id) = &signer.member_id {
+        sqlx::query("UPDATE team_members SET last_sign_in_at = $1 WHERE id = $2")
+            .bind(t)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let secure = crate::routes::client(headers, None, state.http.trust_proxy).https;
     let mut res = (
         StatusCode::CREATED,
         Json(SessionView {
             csrf_token: csrf,
             expires_at: times::format(t + SESSION_TTL),
+            role: signer.role.as_str().to_owned(),
+            member: signer.member,
+            team: true,
         }),
     )
         .into_response();
@@ -155,16 +286,38 @@ pub async fn session_show(
     let token =
         session_token(&headers).ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
     let row = sqlx::query(
-        "SELECT csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        "SELECT s.csrf_token, s.expires_at, s.member_id, m.email, m.name, m.role \
+         FROM sessions s LEFT JOIN team_members m ON m.id = s.member_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(sha256_hex(&token))
     .bind(now())
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
+    let (role, member) = match row.try_get::<Option<String>, _>(2)? {
+        None => (Role::Owner, None),
+        Some(id) => {
+            // A removed member's session ends with them.
+            let role = row
+                .try_get::<Option<String>, _>(5)?
+                .as_deref()
+                .and_then(Role::parse)
+                .ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
+            let member = SessionMember {
+                id,
+                email: row.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+                name: row.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+            };
+            (role, Some(member))
+        }
+    };
     let view = SessionView {
         csrf_token: row.try_get(0)?,
         expires_at: times::format(row.try_get(1)?),
+        role: role.as_str().to_owned(),
+        member,
+        team: true,
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(view)).into_response())
 }
@@ -178,8 +331,8 @@ pub async fn session_delete(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     match caller {
-        Caller::Session { csrf_ok: true } => {}
-        Caller::Session { csrf_ok: false } => {
+        Caller::Session { csrf_ok: true, .. } => {}
+        Caller::Session { csrf_ok: false, .. } => {
             return Err(AppError::forbidden(
                 "csrf_failed",
                 "send the session's CSRF token in X-CSRF-Token",

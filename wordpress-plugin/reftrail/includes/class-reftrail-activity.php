@@ -36,6 +36,11 @@ final class Reftrail_Activity {
 		'bonus.cancelled',
 		'key.created',
 		'key.revoked',
+		// The server's team; WordPress's dashboard people are its users, so these are never
+		// recorded here, but the filter names the same actions on both backends.
+		'member.invited',
+		'member.updated',
+		'member.removed',
 	);
 
 	/**

@@ -359,8 +359,8 @@ final class Reftrail_OpenAPI {
 				),
 			),
 			'/v1/session'                 => array(
-				'post'   => array( 'Signs the dashboard in with a shop manager\'s password', array(), 201 ),
-				'get'    => array( "The session's CSRF token", array( 'session' ), 200 ),
+				'post'   => array( 'Signs the dashboard in with the password of a user who may manage the program (with their user name or email, when given); answers the CSRF token, the role (owner), the user as member and team: false (the team is WordPress\'s users)', array(), 201 ),
+				'get'    => array( "The session's CSRF token, role, member and team", array( 'session' ), 200 ),
 				'delete' => array( 'Signs out', array( 'session' ), 204 ),
 			),
 			'/v1/openapi.json'            => array( 'get' => array( 'This document', array(), 200 ) ),

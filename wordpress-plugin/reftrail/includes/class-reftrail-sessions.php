@@ -45,6 +45,25 @@ final class Reftrail_Sessions {
 	}
 
 	/**
+	 * Who a session is, as `/v1/session` answers it beside the CSRF token: a user who may
+	 * manage the program is its owner; the team is WordPress's own users.
+	 *
+	 * @param WP_User|false $user The signed-in user.
+	 * @return array `role`, `member`, `team`.
+	 */
+	public static function who( $user ) {
+		return array(
+			'role'   => 'owner',
+			'member' => $user ? array(
+				'id'    => 'user:' . $user->user_login,
+				'email' => (string) $user->user_email,
+				'name'  => (string) $user->display_name,
+			) : null,
+			'team'   => false,
+		);
+	}
+
+	/**
 	 * The session token in the request's cookies.
 	 *
 	 * @param WP_REST_Request $request Request.
@@ -61,16 +80,16 @@ final class Reftrail_Sessions {
 	}
 
 	/**
-	 * Signs in with the password of a user who may manage the program (and the user name, when
-	 * given).
+	 * Signs in with the password of a user who may manage the program (and their user name or
+	 * email, when given).
 	 *
-	 * @param array $b `password`, `username`?.
-	 * @return array [token, csrf, expires_at]
+	 * @param array $b `password`, `username`?, `email`?.
+	 * @return array [token, csrf, expires_at, user]
 	 * @throws Reftrail_Http_Error 401 or 429.
 	 */
 	public static function create( array $b ) {
 		global $wpdb;
-		Reftrail_Input::known( $b, array( 'password', 'username' ) );
+		Reftrail_Input::known( $b, array( 'password', 'username', 'email' ) );
 		$password = $b['password'] ?? null;
 		if ( ! is_string( $password ) || '' === $password || strlen( $password ) > 200 ) {
 			throw new Reftrail_Http_Error( 401, 'unauthorized', 'wrong password' );
@@ -80,12 +99,18 @@ final class Reftrail_Sessions {
 		if ( count( $failures ) >= 20 ) {
 			throw new Reftrail_Http_Error( 429, 'rate_limited', 'too many failed sign-ins; wait 15 minutes' );
 		}
-		$users = isset( $b['username'] ) && is_string( $b['username'] ) ? array_filter( array( get_user_by( 'login', $b['username'] ) ) ) : get_users(
-			array(
-				'capability' => Reftrail_Schema::CAP,
-				'number'     => 50,
-			)
-		);
+		if ( isset( $b['email'] ) && is_string( $b['email'] ) && '' !== trim( $b['email'] ) ) {
+			$users = array_filter( array( get_user_by( 'email', trim( $b['email'] ) ) ) );
+		} elseif ( isset( $b['username'] ) && is_string( $b['username'] ) ) {
+			$users = array_filter( array( get_user_by( 'login', $b['username'] ) ) );
+		} else {
+			$users = get_users(
+				array(
+					'capability' => Reftrail_Schema::CAP,
+					'number'     => 50,
+				)
+			);
+		}
 		$user  = null;
 		foreach ( $users as $u ) {
 			if ( user_can( $u, Reftrail_Schema::CAP ) && wp_check_password( $password, $u->user_pass, $u->ID ) ) {
@@ -113,7 +138,7 @@ final class Reftrail_Sessions {
 			),
 			array( '%s', '%s', '%d', '%d', '%d' )
 		);
-		return array( $token, $csrf, $now + self::TTL );
+		return array( $token, $csrf, $now + self::TTL, $user );
 	}
 
 	/**

@@ -50,12 +50,12 @@ class Reftrail_REST_Session_Controller extends Reftrail_REST_Controller {
 	public function create_item( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				list( $token, $csrf, $expires ) = Reftrail_Sessions::create( self::body( $request ) );
-				$r                              = new WP_REST_Response(
+				list( $token, $csrf, $expires, $user ) = Reftrail_Sessions::create( self::body( $request ) );
+				$r                                     = new WP_REST_Response(
 					array(
 						'csrf_token' => $csrf,
 						'expires_at' => Reftrail_Db::rfc3339( $expires ),
-					),
+					) + Reftrail_Sessions::who( $user ),
 					201
 				);
 				$r->header( 'Set-Cookie', Reftrail_Sessions::cookie( $token, Reftrail_Sessions::TTL, self::client( $request )['https'] ) );
@@ -73,12 +73,15 @@ class Reftrail_REST_Session_Controller extends Reftrail_REST_Controller {
 	 */
 	public function get_item( $request ) {
 		$s = Reftrail_Sessions::from_request( $request );
-		if ( null === $s && 'merchant' === self::caller( $request )['kind'] ) {
+		if ( null !== $s ) {
+			$s['user'] = get_userdata( (int) $s['user_id'] );
+		} elseif ( 'merchant' === self::caller( $request )['kind'] ) {
 			// A shop manager signed in to WordPress (the dashboard embedded in wp-admin): WordPress's
 			// REST nonce, which that page already sends, is the token that protects changes.
 			$s = array(
 				'csrf_token' => wp_create_nonce( 'wp_rest' ),
 				'expires_at' => Reftrail_Db::now() + DAY_IN_SECONDS / 2,
+				'user'       => wp_get_current_user(),
 			);
 		}
 		if ( null === $s ) {
@@ -88,7 +91,7 @@ class Reftrail_REST_Session_Controller extends Reftrail_REST_Controller {
 			array(
 				'csrf_token' => $s['csrf_token'],
 				'expires_at' => Reftrail_Db::rfc3339( $s['expires_at'] ),
-			),
+			) + Reftrail_Sessions::who( $s['user'] ),
 			200
 		);
 		$r->header( 'Cache-Control', 'no-store' );

@@ -1,0 +1,420 @@
+//! The merchant's team, the owner's to keep: `GET /v1/team`, `POST /v1/team` (an invitation),
+//! `PATCH /v1/team/{id}` (name, role), `DELETE /v1/team/{id}`, `POST /v1/team/{id}/invite` (a
+//! new link, for a lost invitation or a forgotten password); and `POST /v1/team/accept`, where
+//! the invited person sets their password and is signed in. Who may do what: `team.rs`.
+
+use crate::activity;
+use crate::auth::Owner;
+use crate::credentials;
+use crate::db::Tx;
+use crate::error::{AppError, AppJson};
+use crate::ids::{new_id, new_token, sha256_hex};
+use crate::routes::session::{self, SessionMember, Signer};
+use crate::team::{self, Role, INVITE_TTL};
+use crate::times::{self, now};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+/// A team member.
+#[derive(Serialize, Deserialize, ToSchema, Debug, Clone, PartialEq)]
+pub struct MemberView {
+    /// Id.
+    pub id: String,
+    /// Email (lower-case), which they sign in with.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// `owner`, `manager` or `viewer`.
+    pub role: String,
+    /// `invited` (no password yet) or `active`.
+    pub status: String,
+    /// Until when the last invitation link works, if one is open.
+    pub invite_expires_at: Option<String>,
+    /// Added.
+    pub created_at: String,
+    /// Last signed in.
+    pub last_sign_in_at: Option<String>,
+}
+
+/// The team.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TeamPage {
+    /// Owners first, then managers, then viewers; by email within a role.
+    pub members: Vec<MemberView>,
+}
+
+/// The body of `POST /v1/team`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMember {
+    /// Their email address.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+    /// `owner`, `manager` or `viewer`.
+    pub role: String,
+}
+
+/// The body of `PATCH /v1/team/{id}`: what changes.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    /// A new name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A new role.
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// An invitation: the member, and the link that sets their password.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Invitation {
+    /// The member.
+    pub member: MemberView,
+    /// The link, on this server: `/dashboard/#invite=…`. It works once, for seven days.
+    pub invite_path: String,
+    /// Whether it was also sent to the member by email (the server has `--smtp-url`).
+    pub emailed: bool,
+}
+
+/// The body of `POST /v1/team/accept`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvite {
+    /// The token after `#invite=` in the link.
+    pub token: String,
+    /// The password they choose: 10 to 200 characters.
+    pub password: String,
+}
+
+const COLUMNS: &str = "id, email, name, role, \
+     CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT), invite_expires_at, \
+     created_at, last_sign_in_at";
+
+fn view(r: &sqlx::any::AnyRow) -> Result<MemberView, AppError> {
+    let active = r.try_get::<i64, _>(4)? == 1;
+    let t = now();
+    Ok(MemberView {
+        id: r.try_get(0)?,
+        email: r.try_get(1)?,
+        name: r.try_get(2)?,
+        role: r.try_get(3)?,
+        status: if active { "active" } else { "invited" }.into(),
+        invite_expires_at: r
+            .try_get::<Option<i64>, _>(5)?
+            .filter(|&e| e > t)
+            .map(times::format),
+        created_at: times::format(r.try_get(6)?),
+        last_sign_in_at: r.try_get::<Option<i64>, _>(7)?.map(times::format),
+    })
+}
+
+async fn load(tx: &mut Tx, id: &str) -> Result<MemberView, AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM team_members WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("member_not_found", "no team member has this id"))?;
+    view(&row)
+}
+
+/// The fields of a member the activity log records, as `MemberView` names them.
+fn logged(m: &MemberView) -> Value {
+    json!({ "email": m.email, "name": m.name, "role": m.role })
+}
+
+/// Lists the team.
+#[utoipa::path(get, path = "/v1/team", tag = "team", security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = TeamPage), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn team_index(
+    State(state): State<AppState>,
+    _o: Owner,
+) -> Result<Json<TeamPage>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM team_members ORDER BY \
+         CASE role WHEN 'owner' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END, email"
+    )))
+    .fetch_all(&state.db.pool)
+    .await?;
+    let members = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(TeamPage { members }))
+}
+
+/// Gives `id` a new invitation link (replacing any other), expiring in seven days.
+async fn new_invite(tx: &mut Tx, id: &str) -> Result<String, AppError> {
+    let token = new_token("ti_");
+    sqlx::query("UPDATE team_members SET invite_hash = $1, invite_expires_at = $2 WHERE id = $3")
+        .bind(sha256_hex(&token))
+        .bind(now() + INVITE_TTL)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(token)
+}
+
+/// Emails the invitation when the server sends mail; whether it went.
+async fn send_invite(state: &AppState, member: &MemberView, token: &str) -> bool {
+    let Some(mailer) = state.http.mail.clone() else {
+        return false;
+    };
+    let program = match state.program().await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "team invitation not sent: program settings");
+            return false;
+        }
+    };
+    let text = crate::mail::invite_text(
+        program.locale(),
+        &member.name,
+        &program.name,
+        &member.role,
+        &mailer.invite_url(token),
+    );
+    match mailer.send(&member.email, text).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(member = %member.id, error = %format!("{e:#}"), "team invitation not delivered");
+            false
+        }
+    }
+}
+
+fn invited(member: MemberView, token: &str, emailed: bool) -> Response {
+    let body = Invitation {
+        member,
+        invite_path: team::invite_path(token),
+        emailed,
+    };
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+/// Invites a person to the team: they set their password through the link.
+#[utoipa::path(post, path = "/v1/team", tag = "team", request_body = CreateMember, security(("secret_key" = []), ("session" = [])),
+    responses((status = 201, body = Invitation), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "`email_taken`: already in the team")))]
+pub async fn team_create(
+    State(state): State<AppState>,
+    Owner(via): Owner,
+    AppJson(b): AppJson<CreateMember>,
+) -> Result<Response, AppError> {
+    let email = team::check_email(&b.email)?;
+    let name = team::check_name(&b.name)?;
+    let role = team::check_role(&b.role)?;
+    let id = new_id("tm");
+    let mut tx = state.db.begin_write().await?;
+    let taken = sqlx::query("SELECT id FROM team_members WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::conflict(
+            "email_taken",
+            "this address is already in the team",
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO team_members (id, email, name, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(&email)
+    .bind(&name)
+    .bind(role.as_str())
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    let token = new_invite(&mut tx, &id).await?;
+    let member = load(&mut tx, &id).await?;
+    activity::record(
+        &mut tx,
+        &via.by(),
+        "member.invited",
+        &id,
+        None,
+        logged(&member),
+    )
+    .await?;
+    tx.commit().await?;
+    let emailed = send_invite(&state, &member, &token).await;
+    Ok(invited(member, &token, emailed))
+}
+
+/// A new invitation link for a member: a lost invitation, or a forgotten password (the old
+/// password works until the link is used).
+#[utoipa::path(post, path = "/v1/team/{id}/invite", tag = "team", params(("id" = String, Path)), security(("secret_key" = []), ("session" = [])),
+    responses((status = 201, body = Invitation), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn team_invite(
+    State(state): State<AppState>,
+    Owner(via): Owner,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    load(&mut tx, &id).await?;
+    let token = new_invite(&mut tx, &id).await?;
+    let member = load(&mut tx, &id).await?;
+    activity::record(
+        &mut tx,
+        &via.by(),
+        "member.invited",
+        &id,
+        None,
+        logged(&member),
+    )
+    .await?;
+    tx.commit().await?;
+    let emailed = send_invite(&state, &member, &token).await;
+    Ok(invited(member, &token, emailed))
+}
+
+/// Changes a member's name or role; it applies to their open sessions at once.
+#[utoipa::path(patch, path = "/v1/team/{id}", tag = "team", params(("id" = String, Path)), request_body = UpdateMember, security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = MemberView), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn team_update(
+    State(state): State<AppState>,
+    Owner(via): Owner,
+    Path(id): Path<String>,
+    AppJson(b): AppJson<UpdateMember>,
+) -> Result<Json<MemberView>, AppError> {
+    let name = b.name.as_deref().map(team::check_name).transpose()?;
+    let role = b.role.as_deref().map(team::check_role).transpose()?;
+    let mut tx = state.db.begin_write().await?;
+    let before = load(&mut tx, &id).await?;
+    sqlx::query(
+        "UPDATE team_members SET name = COALESCE($1, name), role = COALESCE($2, role) WHERE id = $3",
+    )
+    .bind(name)
+    .bind(role.map(Role::as_str))
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    let after = load(&mut tx, &id).await?;
+    let changes = activity::changes(&["name", "role"], &logged(&before), &logged(&after));
+    if !changes.is_empty() {
+        let details = json!({ "email": after.email, "changes": changes });
+        activity::record(&mut tx, &via.by(), "member.updated", &id, None, details).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(after))
+}
+
+/// Removes a member from the team and ends their sessions.
+#[utoipa::path(delete, path = "/v1/team/{id}", tag = "team", params(("id" = String, Path)), security(("secret_key" = []), ("session" = [])),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn team_delete(
+    State(state): State<AppState>,
+    Owner(via): Owner,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    let member = load(&mut tx, &id).await?;
+    sqlx::query("DELETE FROM sessions WHERE member_id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM team_members WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    activity::record(
+        &mut tx,
+        &via.by(),
+        "member.removed",
+        &id,
+        None,
+        logged(&member),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the invited member's password and signs them in. The link works once; setting a
+/// password through a new link ends the member's other sessions.
+#[utoipa::path(post, path = "/v1/team/accept", tag = "team", request_body = AcceptInvite,
+    responses((status = 201, body = crate::routes::session::SessionView, description = "Signed in; `Set-Cookie: rt_session=…`"),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody, description = "The link is unknown, used or expired")))]
+pub async fn team_accept(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    AppJson(b): AppJson<AcceptInvite>,
+) -> Result<Response, AppError> {
+    let token = b.token.trim();
+    let well_formed = token.strip_prefix("ti_").is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|c| c.is_ascii_alphanumeric())
+    });
+    if !well_formed {
+        return Err(AppError::bad(
+            "invalid_token",
+            "token must be what follows #invite= in the link",
+        ));
+    }
+    team::check_password(&b.password)?;
+    let pw = b.password.clone();
+    let hash = tokio::task::spawn_blocking(move || credentials::hash_password(&pw))
+        .await
+        .map_err(|e| AppError::Internal(format!("password hash: {e}")))?
+        .map_err(|e| AppError::Internal(format!("{e:#}")))?;
+    let mut tx = state.db.begin_write().await?;
+    // Claimed by whoever clears it first: a link opened twice sets one password.
+    let row = sqlx::query(
+        "SELECT id, email, name, role FROM team_members WHERE invite_hash = $1 AND invite_expires_at > $2",
+    )
+    .bind(sha256_hex(token))
+    .bind(now())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let gone = || {
+        AppError::Unauthorized(
+            "this invitation link is unknown, used or expired; ask the program's owner for a new one"
+                .into(),
+        )
+    };
+    let row = row.ok_or_else(gone)?;
+    let id: String = row.try_get(0)?;
+    let claimed = sqlx::query(
+        "UPDATE team_members SET password_hash = $1, invite_hash = NULL, invite_expires_at = NULL \
+         WHERE id = $2 AND invite_hash = $3",
+    )
+    .bind(&hash)
+    .bind(&id)
+    .bind(sha256_hex(token))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed != 1 {
+        return Err(gone());
+    }
+    sqlx::query("DELETE FROM sessions WHERE member_id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    let role: String = row.try_get(3)?;
+    let signer = Signer {
+        member_id: Some(id.clone()),
+        role: Role::parse(&role).ok_or_else(|| AppError::Internal("a stored role".into()))?,
+        member: Some(SessionMember {
+            id,
+            email: row.try_get(1)?,
+            name: row.try_get(2)?,
+        }),
+    };
+    let res = session::open(&mut tx, &headers, &state, signer).await?;
+    tx.commit().await?;
+    Ok(res)
+}

@@ -1,0 +1,581 @@
+//! The merchant's team through the router: an invitation sets a password once, members sign
+//! in as themselves, their role limits what their session may do (at once when it changes),
+//! the activity log names them, and removal or a new password ends their sessions.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use reftrail_server::credentials::Pinned;
+use reftrail_server::mail::Mailer;
+use reftrail_server::{app, AppState, HttpOptions};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+mod support;
+
+use support::{body_of, smtp_sink, SK};
+
+const ADMIN_PASSWORD: &str = "the-owner-password";
+
+/// A dashboard in a browser: the session cookie and CSRF token it was given.
+#[derive(Clone, Default)]
+struct Dashboard {
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+/// `method path` with `body` as JSON; with the dashboard's cookie and CSRF token, or the
+/// secret key when `dash` is none. A `Set-Cookie` of the session is kept in `dash`.
+async fn send(
+    state: &AppState,
+    dash: Option<&mut Dashboard>,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
+    match &dash {
+        Some(d) => {
+            if let Some(c) = &d.cookie {
+                req = req.header(header::COOKIE, format!("rt_session={c}"));
+            }
+            if let Some(t) = &d.csrf {
+                req = req.header("x-csrf-token", t);
+            }
+        }
+        None => req = req.header("authorization", format!("Bearer {SK}")),
+    }
+    let body = if body.is_null() {
+        Body::empty()
+    } else {
+        Body::from(body.to_string())
+    };
+    let res = app(state.clone())
+        .oneshot(req.body(body).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let set = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if let (Some(d), Some(set)) = (dash, set) {
+        let value = set
+            .strip_prefix("rt_session=")
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("");
+        d.cookie = (!value.is_empty()).then(|| value.to_owned());
+        if let Some(csrf) = json["csrf_token"].as_str() {
+            d.csrf = Some(csrf.to_owned());
+        }
+    }
+    (status, json)
+}
+
+async fn server(mail: Option<Mailer>) -> AppState {
+    let db = support::fresh_db(Pinned {
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        ..Pinned::default()
+    })
+    .await;
+    AppState::new(
+        db,
+        HttpOptions {
+            mail,
+            ..HttpOptions::default()
+        },
+    )
+}
+
+/// Invites `email` as `role` with the secret key; the invitation.
+async fn invite(state: &AppState, email: &str, name: &str, role: &str) -> Value {
+    let body = json!({ "email": email, "name": name, "role": role });
+    let (s, inv) = send(state, None, "POST", "/v1/team", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    inv
+}
+
+/// The token of an invitation's link.
+fn token_of(invitation: &Value) -> String {
+    let path = invitation["invite_path"].as_str().expect("invite_path");
+    path.strip_prefix("/dashboard/#invite=")
+        .expect("a dashboard link")
+        .to_owned()
+}
+
+/// Opens the invitation's link and sets `password`: the signed-in dashboard.
+async fn accept(state: &AppState, token: &str, password: &str) -> (StatusCode, Value, Dashboard) {
+    let mut d = Dashboard::default();
+    let body = json!({ "token": token, "password": password });
+    let (s, v) = send(state, Some(&mut d), "POST", "/v1/team/accept", body).await;
+    (s, v, d)
+}
+
+async fn sign_in(
+    state: &AppState,
+    email: Option<&str>,
+    password: &str,
+) -> (StatusCode, Value, Dashboard) {
+    let mut d = Dashboard::default();
+    let body = match email {
+        Some(e) => json!({ "email": e, "password": password }),
+        None => json!({ "password": password }),
+    };
+    let (s, v) = send(state, Some(&mut d), "POST", "/v1/session", body).await;
+    (s, v, d)
+}
+
+/// The activity log's entries with `action`, newest first.
+async fn activity(state: &AppState, action: &str) -> Vec<Value> {
+    let (s, v) = send(
+        state,
+        None,
+        "GET",
+        &format!("/v1/activity?action={action}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["activity"].as_array().expect("activity").clone()
+}
+
+async fn affiliate_count(state: &AppState) -> usize {
+    let (_, v) = send(state, None, "GET", "/v1/affiliates", json!(null)).await;
+    v["affiliates"].as_array().expect("affiliates").len()
+}
+
+#[tokio::test]
+async fn an_invited_manager_sets_a_password_signs_in_and_is_named_in_the_log() {
+    let state = server(None).await;
+    let inv = invite(&state, " Lan@Shop.Example ", "Lan Nguyễn", "manager").await;
+    assert_eq!(inv["member"]["email"], "lan@shop.example");
+    assert_eq!(inv["member"]["status"], "invited");
+    assert_eq!(inv["emailed"], false, "this server sends no mail");
+    let token = token_of(&inv);
+
+    let (s, v, _) = accept(&state, &token, "short").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("weak_password"))
+    );
+    let (s, v, mut lan) = accept(&state, &token, "a long enough password").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["role"], "manager");
+    assert_eq!(v["member"]["email"], "lan@shop.example");
+    assert_eq!(v["member"]["name"], "Lan Nguyễn");
+    assert_eq!(v["team"], true);
+    let (s, _, _) = accept(&state, &token, "another long password").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the link works once");
+
+    // She signs in again however she types her address; a wrong password or an unknown
+    // address get the same answer.
+    let (s, v, _) = sign_in(&state, Some("LAN@shop.example"), "a long enough password").await;
+    assert_eq!(
+        (s, v["role"].as_str()),
+        (StatusCode::CREATED, Some("manager"))
+    );
+    let (s, wrong, _) = sign_in(&state, Some("lan@shop.example"), "not her password").await;
+    let (s2, unknown, _) = sign_in(&state, Some("nobody@shop.example"), "not her password").await;
+    assert_eq!(
+        (s, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(wrong, unknown);
+
+    // A manager runs the program: the change is hers in the log.
+    let (s, v) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/affiliates",
+        json!({ "id": "minh", "name": "Minh", "email": "minh@example.com" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let created = activity(&state, "affiliate.created").await;
+    assert_eq!(created[0]["by"], "user:lan@shop.example");
+
+    // The owner's things are not hers: the keys, the settings, the team, privacy requests and
+    // the webhook secret.
+    for (method, path, body) in [
+        ("GET", "/v1/keys", json!(null)),
+        ("POST", "/v1/keys", json!({ "kind": "secret" })),
+        ("GET", "/v1/team", json!(null)),
+        (
+            "POST",
+            "/v1/team",
+            json!({ "email": "x@shop.example", "name": "X", "role": "owner" }),
+        ),
+        (
+            "POST",
+            "/v1/privacy/export",
+            json!({ "email": "a@example.com" }),
+        ),
+    ] {
+        let (s, v) = send(&state, Some(&mut lan), method, path, body).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("role_forbidden")),
+            "{method} {path}"
+        );
+    }
+    let (s, mut program) = send(&state, Some(&mut lan), "GET", "/v1/program", json!(null)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(program["webhook_secret"], "");
+    program["name"] = json!("Renamed by a manager");
+    let (s, _) = send(&state, Some(&mut lan), "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, owner_view) = send(&state, None, "GET", "/v1/program", json!(null)).await;
+    assert_ne!(owner_view["name"], "Renamed by a manager");
+    assert!(owner_view["webhook_secret"]
+        .as_str()
+        .is_some_and(|w| !w.is_empty()));
+
+    let (_, team) = send(&state, None, "GET", "/v1/team", json!(null)).await;
+    let lan_row = &team["members"][0];
+    assert_eq!(lan_row["status"], "active");
+    assert!(lan_row["last_sign_in_at"].is_string());
+    assert!(lan_row["invite_expires_at"].is_null());
+    let invited = activity(&state, "member.invited").await;
+    assert_eq!(invited[0]["by"], "secret_key");
+    assert_eq!(
+        invited[0]["details"],
+        json!({ "email": "lan@shop.example", "name": "Lan Nguyễn", "role": "manager" })
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_reads_everything_but_changes_nothing_until_promoted() {
+    let state = server(None).await;
+    let inv = invite(&state, "somchai@shop.example", "สมชาย", "viewer").await;
+    let id = inv["member"]["id"].as_str().expect("id").to_owned();
+    let (_, _, mut viewer) = accept(&state, &token_of(&inv), "รหัสผ่านยาวพอแล้ว").await;
+    let (s, v) = send(&state, Some(&mut viewer), "GET", "/v1/session", json!(null)).await;
+    assert_eq!((s, v["role"].as_str()), (StatusCode::OK, Some("viewer")));
+
+    for path in [
+        "/v1/reports/summary",
+        "/v1/affiliates",
+        "/v1/referrals",
+        "/v1/payouts",
+        "/v1/activity",
+        "/v1/program",
+    ] {
+        let (s, v) = send(&state, Some(&mut viewer), "GET", path, json!(null)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    }
+    let before = affiliate_count(&state).await;
+    let (s, v) = send(
+        &state,
+        Some(&mut viewer),
+        "POST",
+        "/v1/affiliates",
+        json!({ "id": "som", "name": "Som", "email": "som@example.com" }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("role_forbidden"))
+    );
+    let (s, _) = send(
+        &state,
+        Some(&mut viewer),
+        "POST",
+        "/v1/sales",
+        json!({ "order_id": "v-1", "amount": 1000, "currency": "THB" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a viewer records no sale");
+    assert_eq!(affiliate_count(&state).await, before, "nothing was written");
+
+    // Promoted, the same session may change things at once; the log keeps the change.
+    let (s, v) = send(
+        &state,
+        None,
+        "PATCH",
+        &format!("/v1/team/{id}"),
+        json!({ "role": "manager" }),
+    )
+    .await;
+    assert_eq!((s, v["role"].as_str()), (StatusCode::OK, Some("manager")));
+    let (s, v) = send(
+        &state,
+        Some(&mut viewer),
+        "POST",
+        "/v1/affiliates",
+        json!({ "id": "som", "name": "Som", "email": "som@example.com" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let updated = activity(&state, "member.updated").await;
+    assert_eq!(updated.len(), 1);
+    assert_eq!(
+        updated[0]["details"]["changes"],
+        json!([{ "field": "role", "before": "viewer", "after": "manager" }])
+    );
+    // A PATCH that changes nothing records nothing.
+    send(
+        &state,
+        None,
+        "PATCH",
+        &format!("/v1/team/{id}"),
+        json!({ "role": "manager" }),
+    )
+    .await;
+    assert_eq!(activity(&state, "member.updated").await.len(), 1);
+
+    // Removed, their session ends and their password no longer signs in.
+    let (s, _) = send(
+        &state,
+        None,
+        "DELETE",
+        &format!("/v1/team/{id}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = send(&state, Some(&mut viewer), "GET", "/v1/session", json!(null)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = send(
+        &state,
+        Some(&mut viewer),
+        "GET",
+        "/v1/affiliates",
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _, _) = sign_in(&state, Some("somchai@shop.example"), "รหัสผ่านยาวพอแล้ว").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let removed = activity(&state, "member.removed").await;
+    assert_eq!(removed[0]["subject"], id.as_str());
+    assert_eq!(removed[0]["details"]["email"], "somchai@shop.example");
+}
+
+#[tokio::test]
+async fn a_new_link_sets_a_new_password_and_ends_the_old_sessions() {
+    let state = server(None).await;
+    let inv = invite(&state, "an@shop.example", "An", "owner").await;
+    let id = inv["member"]["id"].as_str().expect("id").to_owned();
+    let (_, _, mut first) = accept(&state, &token_of(&inv), "the first password").await;
+
+    let (s, again) = send(
+        &state,
+        None,
+        "POST",
+        &format!("/v1/team/{id}/invite"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again["member"]["status"], "active");
+    assert!(again["member"]["invite_expires_at"].is_string());
+    // Until the new link is used, the old password works.
+    let (s, _, _) = sign_in(&state, Some("an@shop.example"), "the first password").await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let (s, _, mut second) = accept(&state, &token_of(&again), "the second password").await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = send(&state, Some(&mut first), "GET", "/v1/session", json!(null)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the old session ended");
+    let (s, _, _) = sign_in(&state, Some("an@shop.example"), "the first password").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // An owner member keeps the team: their changes are theirs in the log.
+    let (s, v) = send(
+        &state,
+        Some(&mut second),
+        "POST",
+        "/v1/team",
+        json!({ "email": "binh@shop.example", "name": "Bình", "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        activity(&state, "member.invited").await[0]["by"],
+        "user:an@shop.example"
+    );
+    let (s, v) = send(&state, Some(&mut second), "GET", "/v1/keys", json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn the_admin_password_signs_in_as_an_owner() {
+    let state = server(None).await;
+    let (s, v, mut admin) = sign_in(&state, None, ADMIN_PASSWORD).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["role"].as_str(), v["team"].as_bool()),
+        (Some("owner"), Some(true))
+    );
+    assert!(v["member"].is_null());
+    let (s, v) = send(&state, Some(&mut admin), "GET", "/v1/session", json!(null)).await;
+    assert_eq!((s, v["role"].as_str()), (StatusCode::OK, Some("owner")));
+    let (s, v) = send(
+        &state,
+        Some(&mut admin),
+        "POST",
+        "/v1/team",
+        json!({ "email": "chi@shop.example", "name": "Chi", "role": "manager" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(activity(&state, "member.").await[0]["by"], "dashboard");
+    // The admin password with an email is a member's sign-in, and Chi has no password yet.
+    let (s, _, _) = sign_in(&state, Some("chi@shop.example"), ADMIN_PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let state = server(None).await;
+    invite(&state, "lan@shop.example", "Lan", "manager").await;
+    for (body, code) in [
+        (
+            json!({ "email": "not an address", "name": "X", "role": "viewer" }),
+            "invalid_email",
+        ),
+        (
+            json!({ "email": "x@shop.example", "name": " ", "role": "viewer" }),
+            "invalid_name",
+        ),
+        (
+            json!({ "email": "x@shop.example", "name": "X\u{0}", "role": "viewer" }),
+            "invalid_name",
+        ),
+        (
+            json!({ "email": "x@shop.example", "name": "X", "role": "admin" }),
+            "invalid_role",
+        ),
+        (
+            json!({ "email": "x@shop.example", "name": "X", "role": "viewer", "password": "p" }),
+            "invalid_body",
+        ),
+    ] {
+        let (s, v) = send(&state, None, "POST", "/v1/team", body.clone()).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(code)),
+            "{body}"
+        );
+    }
+    let (s, v) = send(
+        &state,
+        None,
+        "POST",
+        "/v1/team",
+        json!({ "email": "LAN@shop.example", "name": "Lan again", "role": "owner" }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("email_taken"))
+    );
+    let (_, team) = send(&state, None, "GET", "/v1/team", json!(null)).await;
+    assert_eq!(team["members"].as_array().map(Vec::len), Some(1));
+
+    for (method, path) in [
+        ("PATCH", "/v1/team/tm_nobody"),
+        ("DELETE", "/v1/team/tm_nobody"),
+        ("POST", "/v1/team/tm_nobody/invite"),
+    ] {
+        let (s, v) = send(&state, None, method, path, json!({})).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("member_not_found")),
+            "{method} {path}"
+        );
+    }
+    let lan = team["members"][0]["id"].as_str().expect("id");
+    let (s, v) = send(
+        &state,
+        None,
+        "PATCH",
+        &format!("/v1/team/{lan}"),
+        json!({ "role": "boss" }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_role"))
+    );
+
+    for token in [
+        "",
+        "abc",
+        "ti_",
+        "ti_<script>",
+        &format!("ti_{}", "a".repeat(65)),
+    ] {
+        let (s, v, _) = accept(&state, token, "a long enough password").await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_token")),
+            "{token:?}"
+        );
+    }
+    let (s, _, _) = accept(&state, "ti_unknownunknownunknown", "a long enough password").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_expired_invitation_sets_nothing() {
+    let state = server(None).await;
+    let inv = invite(&state, "lan@shop.example", "Lan", "manager").await;
+    sqlx::query("UPDATE team_members SET invite_expires_at = 1")
+        .execute(&state.db.pool)
+        .await
+        .expect("expire");
+    let (s, _, _) = accept(&state, &token_of(&inv), "a long enough password").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (_, team) = send(&state, None, "GET", "/v1/team", json!(null)).await;
+    assert_eq!(team["members"][0]["status"], "invited");
+    assert!(
+        team["members"][0]["invite_expires_at"].is_null(),
+        "an expired link is not shown as open"
+    );
+}
+
+#[tokio::test]
+async fn invitations_go_out_by_email_in_the_programs_language() {
+    let (port, inbox) = smtp_sink().await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Cửa hàng An <affiliates@shop.test>",
+        "https://track.shop.test",
+    )
+    .expect("mailer");
+    let state = server(Some(mailer)).await;
+    let (_, mut program) = send(&state, None, "GET", "/v1/program", json!(null)).await;
+    program["name"] = json!("Cửa hàng An");
+    program["locale"] = json!("vi");
+    let (s, v) = send(&state, None, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let inv = invite(&state, "lan@shop.example", "Lan", "manager").await;
+    assert_eq!(inv["emailed"], true);
+    let messages = inbox.lock().expect("inbox").clone();
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0]
+        .to_ascii_lowercase()
+        .contains("to: lan@shop.example"));
+    let text = body_of(&messages[0]);
+    assert!(text.contains("Cửa hàng An với vai trò quản lý."), "{text}");
+    let link = format!(
+        "https://track.shop.test/dashboard/#invite={}",
+        token_of(&inv)
+    );
+    assert!(text.contains(&link), "{text}");
+    let (s, v, _) = accept(&state, &token_of(&inv), "mật khẩu đủ dài").await;
+    assert_eq!(
+        (s, v["role"].as_str()),
+        (StatusCode::CREATED, Some("manager"))
+    );
+}

@@ -1,0 +1,114 @@
+// The merchant's team in the dashboard: the owner invites a manager (the link shown to copy and
+// emailed), the manager sets a password from the link and works under their own name in the
+// activity log, without the owner's pages; made a viewer, the same session reads but cannot
+// change the settings; they sign in again with their email; removed, they are signed out.
+// Saves the screenshot for the README.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, stopStack, api, launch, newContext, newPage, signedInPage, screenshot, uniqueId, browserClick, browserSale, mailBody, until } from './harness.mjs';
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  if (stack) await stopStack(stack);
+});
+
+const navLinks = (page) => page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href')));
+
+test('an invited manager works under their own name; a viewer changes nothing; removal signs them out', async () => {
+  const email = `${uniqueId('lan')}@shop.example`;
+  const owner = await signedInPage(browser, stack, '#/team');
+  owner.on('dialog', (d) => d.accept());
+  await owner.waitForSelector('#invite-form');
+  await owner.fill('#invite-name', 'Lan Nguyễn');
+  await owner.fill('#invite-email', email);
+  await owner.selectOption('#invite-role', 'manager');
+  await owner.click('#invite-form button[type=submit]');
+  await owner.waitForSelector('#invite-link');
+  const link = await owner.$eval('#invite-link code', (c) => c.textContent);
+  assert.match(link, new RegExp(`^${stack.base}/dashboard/#invite=ti_[A-Za-z0-9]+$`));
+  assert.match(await owner.textContent('#invite-link'), new RegExp(`emailed to ${email.replace('.', '\\.')}`));
+  const row = `#team-members tr[data-email="${email}"]`;
+  assert.match(await owner.textContent(row), /Invited: the link works until/);
+  // The same link went out by email.
+  const message = await until(() => stack.mail.find((m) => m.toLowerCase().includes(`to: ${email}`)));
+  assert.ok(mailBody(message).includes(link), mailBody(message));
+
+  // Lan opens the link in her own browser and chooses a password.
+  const lan = await newPage(await newContext(browser, { viewport: { width: 1100, height: 1000 } }));
+  await lan.goto(link.replace('/dashboard/', '/dashboard/?lang=en'));
+  await lan.waitForSelector('#accept-invite');
+  await lan.fill('#new-password', 'mật khẩu đủ dài');
+  await lan.fill('#new-password-again', 'mật khẩu khác');
+  await lan.click('#accept-invite button[type=submit]');
+  await lan.waitForSelector('#accept-invite .error-text');
+  assert.match(await lan.textContent('#accept-invite'), /The two passwords differ/);
+  await lan.fill('#new-password-again', 'mật khẩu đủ dài');
+  await lan.click('#accept-invite button[type=submit]');
+  await lan.waitForSelector('#sign-out');
+  assert.equal(new URL(lan.url()).hash, '#/overview', 'the spent token leaves the address bar');
+  assert.equal(await lan.textContent('#signed-in-as'), 'Lan Nguyễn · Manager');
+  const links = await navLinks(lan);
+  assert.ok(links.includes('#/referrals') && links.includes('#/settings'), links.join());
+  assert.ok(!links.includes('#/team') && !links.includes('#/privacy'), 'the owner pages are not hers');
+
+  // She approves a referral: the log names her.
+  const affiliate = uniqueId('tm');
+  await api(stack, 'POST', '/v1/affiliates', { id: affiliate, name: 'Team test', email: `${affiliate}@affiliates.example` });
+  const referral = await browserSale(stack, await browserClick(stack, affiliate), 450000);
+  await lan.goto(`${stack.base}/dashboard/?lang=en#/referrals?affiliate=${affiliate}`);
+  await lan.click(`#referrals tr[data-id="${referral}"] button[data-action="approve"]`);
+  await lan.waitForSelector(`#referrals tr[data-id="${referral}"][data-status="approved"]`);
+  await owner.goto(`${stack.base}/dashboard/?lang=en#/activity`);
+  await owner.waitForSelector(`table.activity tr[data-subject="${referral}"]`);
+  assert.equal(await owner.getAttribute(`table.activity tr[data-subject="${referral}"]`, 'data-by'), `user:${email}`);
+  assert.ok((await owner.textContent(`table.activity tr[data-subject="${referral}"]`)).includes(email));
+
+  // Made a viewer, her open session reads but changes nothing.
+  await owner.goto(`${stack.base}/dashboard/?lang=en#/team`);
+  await owner.waitForSelector(row);
+  await owner.selectOption(`${row} select`, 'viewer');
+  await owner.waitForSelector('#notice .notice');
+  await lan.goto(`${stack.base}/dashboard/?lang=en#/settings`);
+  await lan.reload();
+  await lan.waitForSelector('#settings-owner-only');
+  assert.equal(await lan.textContent('#signed-in-as'), 'Lan Nguyễn · Viewer');
+  assert.ok(await lan.isVisible('#read-only'));
+  assert.ok(await lan.$eval('#s-name', (el) => el.disabled), 'the settings are read-only');
+  assert.equal(await lan.$('#keys'), null, 'no keys for a viewer');
+  assert.equal(await lan.$('#save-program'), null);
+  await screenshot(lan, 'dashboard-viewer');
+
+  // Signed out, she comes back with her email and password.
+  await lan.click('#sign-out');
+  await lan.waitForSelector('#password');
+  await lan.fill('#email', email.toUpperCase());
+  await lan.fill('#password', 'mật khẩu đủ dài');
+  await lan.click('form.signin button[type=submit]');
+  await lan.waitForSelector('#signed-in-as');
+
+  // The team page, and the activity of its changes.
+  await owner.reload();
+  await owner.waitForSelector(`${row} td`);
+  assert.match(await owner.textContent(row), /Active/);
+  await screenshot(owner, 'dashboard-team');
+  await owner.goto(`${stack.base}/dashboard/?lang=en#/activity?action=member.`);
+  await owner.waitForSelector('table.activity tr[data-action="member.updated"]');
+  assert.match(await owner.textContent('table.activity tr[data-action="member.updated"]'), /Role: manager → viewer/);
+
+  // Removed: her next page is the sign-in form.
+  await owner.goto(`${stack.base}/dashboard/?lang=en#/team`);
+  await owner.click(`${row} .btn-danger`);
+  await owner.waitForSelector(row, { state: 'detached' });
+  await lan.reload();
+  await lan.waitForSelector('#password');
+  assert.deepEqual([...owner.errors, ...lan.errors], []);
+});
