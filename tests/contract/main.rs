@@ -29,5 +29,6 @@ mod privacy;
 mod program_changes;
 mod recruiters;
 mod reports;
+mod team;
 mod withholding;
 mod withholding_certificates;
