@@ -5,7 +5,8 @@
 //! tells of (so it goes out if and only if the change happened) and sent by the worker, with the
 //! same lease and backoff. Only what the program's `affiliate_emails` lists is queued, and
 //! nothing when this server has no SMTP settings. The words are chosen when the message is
-//! sent, in the program's language, to the affiliate's email of that moment.
+//! sent, in the program's language, to the affiliate's email of that moment. The same queue
+//! carries the team's messages (`team_mail`), addressed to a member.
 
 use crate::db::Tx;
 use crate::error::AppError;
@@ -250,8 +251,10 @@ pub async fn send_due(state: &AppState) -> Result<usize, AppError> {
     };
     let t = now();
     let rows = sqlx::query(
-        "SELECT m.id, m.event, m.payload, m.attempts, m.next_at, a.name, a.email FROM mail_outbox m \
+        "SELECT m.id, m.event, m.payload, m.attempts, m.next_at, a.name, a.email, \
+         m.member_id, t.name, t.email FROM mail_outbox m \
          LEFT JOIN affiliates a ON a.id = m.affiliate_id \
+         LEFT JOIN team_members t ON t.id = m.member_id \
          WHERE m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_at <= $1 ORDER BY m.next_at LIMIT 20",
     )
     .bind(t)
@@ -272,16 +275,20 @@ pub async fn send_due(state: &AppState) -> Result<usize, AppError> {
         let event: String = r.try_get(1)?;
         let payload: String = r.try_get(2)?;
         let attempts: i64 = r.try_get::<i64, _>(3)? + 1;
-        let name: Option<String> = r.try_get(5)?;
-        let email: Option<String> = r.try_get(6)?;
-        let text = render(
-            &program,
-            &event,
-            &payload,
-            name.as_deref().unwrap_or(""),
-            &mailer.portal_url(),
-        );
+        let to_member = r.try_get::<Option<String>, _>(7)?.is_some();
+        let (name, email): (Option<String>, Option<String>) = if to_member {
+            (r.try_get(8)?, r.try_get(9)?)
+        } else {
+            (r.try_get(5)?, r.try_get(6)?)
+        };
+        let name = name.as_deref().unwrap_or("");
+        let text = if to_member {
+            crate::team_mail::render(&program, &event, &payload, name, &mailer.dashboard_url())
+        } else {
+            render(&program, &event, &payload, name, &mailer.portal_url())
+        };
         let result = match (email, text) {
+            (None, _) if to_member => Err(("the member left the team".to_owned(), true)),
             (None, _) => Err(("the affiliate has no email".to_owned(), true)),
             (_, None) => Err((format!("cannot render {event}"), true)),
             (Some(to), Some(text)) => mailer

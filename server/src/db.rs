@@ -154,6 +154,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0023_creative_clicks.sql"),
     ),
     (24, "team", include_str!("../migrations/0024_team.sql")),
+    (
+        25,
+        "team_mail",
+        include_str!("../migrations/0025_team_mail.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

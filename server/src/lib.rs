@@ -51,6 +51,7 @@ pub mod rollups;
 pub mod routes;
 pub mod seed;
 pub mod team;
+pub mod team_mail;
 pub mod times;
 pub mod webhooks;
 

@@ -74,6 +74,11 @@ impl Mailer {
         format!("{}{}", self.public_url, crate::team::invite_path(token))
     }
 
+    /// The dashboard's address, for links in the team's messages.
+    pub fn dashboard_url(&self) -> String {
+        format!("{}/dashboard/", self.public_url)
+    }
+
     /// The portal's address, for links in messages.
     pub fn portal_url(&self) -> String {
         format!("{}/portal/", self.public_url)

@@ -78,6 +78,8 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::team::team_delete,
         crate::routes::team::team_invite,
         crate::routes::team::team_accept,
+        crate::routes::team::team_me,
+        crate::routes::team::team_me_update,
         crate::routes::health::healthz,
         crate::routes::health::metrics,
         crate::routes::health::openapi,

@@ -579,3 +579,264 @@ async fn invitations_go_out_by_email_in_the_programs_language() {
         (StatusCode::CREATED, Some("manager"))
     );
 }
+
+#[tokio::test]
+async fn members_keep_their_own_name_emails_and_password() {
+    let state = server(None).await;
+    let inv = invite(&state, "lan@shop.example", "Lan", "manager").await;
+    assert_eq!(
+        inv["member"]["notify"],
+        json!(["affiliate.applied", "referral.flagged"])
+    );
+    let viewer = invite(&state, "binh@shop.example", "Bình", "viewer").await;
+    assert_eq!(viewer["member"]["notify"], json!([]));
+    let (_, _, mut lan) = accept(&state, &token_of(&inv), "the first password").await;
+    let (_, _, mut laptop) = sign_in(&state, Some("lan@shop.example"), "the first password").await;
+
+    let (s, me) = send(&state, Some(&mut lan), "GET", "/v1/team/me", json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(
+        (me["member"]["email"].as_str(), me["mail"].as_bool()),
+        (Some("lan@shop.example"), Some(false))
+    );
+
+    let (s, me) = send(
+        &state,
+        Some(&mut lan),
+        "PATCH",
+        "/v1/team/me",
+        json!({ "name": "Lan Trần", "notify": ["referral.flagged"] }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(me["member"]["name"], "Lan Trần");
+    assert_eq!(me["member"]["notify"], json!(["referral.flagged"]));
+    let updated = activity(&state, "member.updated").await;
+    assert_eq!(updated[0]["by"], "user:lan@shop.example");
+    let fields: Vec<&str> = updated[0]["details"]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["name", "notify"]);
+
+    for (body, code) in [
+        (json!({ "notify": ["referral.created"] }), "invalid_notify"),
+        (
+            json!({ "notify": ["referral.flagged", "referral.flagged"] }),
+            "invalid_notify",
+        ),
+        (
+            json!({ "password": "a new long password" }),
+            "missing_current_password",
+        ),
+        (
+            json!({ "password": "a new long password", "current_password": "a guess" }),
+            "wrong_password",
+        ),
+        (
+            json!({ "password": "short", "current_password": "the first password" }),
+            "weak_password",
+        ),
+        (json!({ "role": "owner" }), "invalid_body"),
+    ] {
+        let (s, v) = send(&state, Some(&mut lan), "PATCH", "/v1/team/me", body.clone()).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(code)),
+            "{body}"
+        );
+    }
+    let (_, me) = send(&state, Some(&mut lan), "GET", "/v1/team/me", json!(null)).await;
+    assert_eq!(
+        me["member"]["notify"],
+        json!(["referral.flagged"]),
+        "a refused change changed nothing"
+    );
+
+    // A new password: this session goes on, the other ends, and only the new one signs in.
+    let (s, v) = send(
+        &state,
+        Some(&mut lan),
+        "PATCH",
+        "/v1/team/me",
+        json!({ "password": "the second password", "current_password": "the first password" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = send(&state, Some(&mut lan), "GET", "/v1/team/me", json!(null)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = send(&state, Some(&mut laptop), "GET", "/v1/session", json!(null)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sign_in(&state, Some("lan@shop.example"), "the first password")
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sign_in(&state, Some("lan@shop.example"), "the second password")
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+
+    // A viewer keeps their own account too; the owner's password and the secret key have none.
+    let (_, _, mut binh) = accept(&state, &token_of(&viewer), "binh's long password").await;
+    let (s, v) = send(
+        &state,
+        Some(&mut binh),
+        "PATCH",
+        "/v1/team/me",
+        json!({ "notify": ["affiliate.applied"] }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, _, mut admin) = sign_in(&state, None, ADMIN_PASSWORD).await;
+    let (s, v) = send(&state, Some(&mut admin), "GET", "/v1/team/me", json!(null)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_member"))
+    );
+    let (s, _) = send(&state, None, "GET", "/v1/team/me", json!(null)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_team_hears_of_applications_and_flagged_referrals_as_each_chose() {
+    use reftrail_server::affiliate_mail::send_due;
+    let (port, inbox) = smtp_sink().await;
+    let mailer = Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Shop <affiliates@shop.test>",
+        "https://track.shop.test",
+    )
+    .expect("mailer");
+    let state = server(Some(mailer)).await;
+    let (_, mut program) = send(&state, None, "GET", "/v1/program", json!(null)).await;
+    program["name"] = json!("Shoe Shop");
+    program["applications"] = json!("review");
+    program["affiliate_emails"] = json!([]);
+    let (s, v) = send(&state, None, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Lan (manager) hears of both; Chi (manager) chose none; Binh (viewer) starts with none; Dung
+    // (owner) never opened the invitation.
+    let lan = invite(&state, "lan@shop.example", "Lan", "manager").await;
+    accept(&state, &token_of(&lan), "lan's long password").await;
+    let chi = invite(&state, "chi@shop.example", "Chi", "manager").await;
+    let chi_id = chi["member"]["id"].as_str().expect("id").to_owned();
+    send(
+        &state,
+        None,
+        "PATCH",
+        &format!("/v1/team/{chi_id}"),
+        json!({ "notify": [] }),
+    )
+    .await;
+    accept(&state, &token_of(&chi), "chi's long password").await;
+    let binh = invite(&state, "binh@shop.example", "Binh", "viewer").await;
+    accept(&state, &token_of(&binh), "binh's long password").await;
+    invite(&state, "dung@shop.example", "Dung", "owner").await;
+    inbox.lock().expect("inbox").clear(); // the invitations
+
+    let (s, v) = send(
+        &state,
+        None,
+        "POST",
+        "/v1/portal/applications",
+        json!({
+            "name": "Minh Anh", "email": "minh@example.com", "id": "minh-anh",
+            "website": "https://tiktok.com/@minhanh", "terms_accepted": true,
+        }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    // The applicant's acknowledgement, and Lan's message.
+    assert_eq!(send_due(&state).await.expect("send"), 2);
+    let sent = std::mem::take(&mut *inbox.lock().expect("inbox"));
+    let to = |who: &str| {
+        sent.iter()
+            .filter(|m| m.to_ascii_lowercase().contains(&format!("to: {who}")))
+            .count()
+    };
+    assert_eq!(
+        [
+            to("minh@example.com"),
+            to("lan@shop.example"),
+            to("chi@"),
+            to("binh@"),
+            to("dung@")
+        ],
+        [1, 1, 0, 0, 0]
+    );
+    let message = sent
+        .iter()
+        .find(|m| m.to_ascii_lowercase().contains("to: lan@"))
+        .expect("lan's");
+    let text = body_of(message);
+    assert!(
+        text.contains("Minh Anh (minh@example.com) applied to Shoe Shop's affiliate program"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://track.shop.test/dashboard/#/affiliates?id=minh-anh"),
+        "{text}"
+    );
+
+    // A self-referral is flagged: Lan hears of it; an unflagged sale tells nobody.
+    let body =
+        json!({ "id": "thao", "name": "Thảo", "email": "thao@example.com", "coupons": ["THAO10"] });
+    let (s, v) = send(&state, None, "POST", "/v1/affiliates", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let sale = |order: &str, email: &str| {
+        json!({
+            "order_id": order, "amount": 250_000, "currency": "VND", "coupon": "THAO10",
+            "customer": { "email": email },
+        })
+    };
+    let (s, v) = send(
+        &state,
+        None,
+        "POST",
+        "/v1/sales",
+        sale("o-clean", "buyer@example.com"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["referral"]["flags"].clone()),
+        (StatusCode::CREATED, json!([]))
+    );
+    let (s, v) = send(
+        &state,
+        None,
+        "POST",
+        "/v1/sales",
+        sale("o-self", "thao@example.com"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["referral"]["flags"].clone()),
+        (StatusCode::CREATED, json!(["self_referral"]))
+    );
+    assert_eq!(send_due(&state).await.expect("send"), 1);
+    let message = inbox.lock().expect("inbox").pop().expect("a message");
+    assert!(
+        message
+            .to_ascii_lowercase()
+            .contains("to: lan@shop.example"),
+        "{message}"
+    );
+    let text = body_of(&message);
+    assert!(text.contains("A referral of thao (o-self,"), "{text}");
+    assert!(
+        text.contains("Why: the customer's email is the affiliate's own"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#/referrals?flagged=true&affiliate=thao"),
+        "{text}"
+    );
+    assert!(inbox.lock().expect("inbox").is_empty());
+}

@@ -1,6 +1,6 @@
 // The merchant's team in the dashboard: the owner invites a manager (the link shown to copy and
 // emailed), the manager sets a password from the link and works under their own name in the
-// activity log, without the owner's pages; made a viewer, the same session reads but cannot
+// activity log, without the owner's pages, and keeps her own name, emails and password; made a viewer, the same session reads but cannot
 // change the settings; they sign in again with their email; removed, they are signed out.
 // Saves the screenshot for the README.
 
@@ -72,6 +72,32 @@ test('an invited manager works under their own name; a viewer changes nothing; r
   assert.equal(await owner.getAttribute(`table.activity tr[data-subject="${referral}"]`, 'data-by'), `user:${email}`);
   assert.ok((await owner.textContent(`table.activity tr[data-subject="${referral}"]`)).includes(email));
 
+  // Her own account: the name the log shows, her emails, her password.
+  await lan.click('#signed-in-as');
+  await lan.waitForSelector('#me-profile');
+  assert.deepEqual(await lan.$$eval('#me-profile input[type=checkbox]', (bs) => bs.map((b) => [b.dataset.event, b.checked])), [
+    ['affiliate.applied', true],
+    ['referral.flagged', true],
+  ]);
+  await lan.fill('#me-name', 'Lan Trần');
+  await lan.uncheck('#me-profile input[data-event="affiliate.applied"]');
+  await lan.click('#me-profile button[type=submit]');
+  await lan.waitForFunction(() => document.querySelector('#signed-in-as')?.textContent === 'Lan Trần · Manager');
+  const mine = await (await lan.request.get(`${stack.base}/v1/team/me`)).json();
+  assert.deepEqual([mine.member.name, mine.member.notify], ['Lan Trần', ['referral.flagged']]);
+  await lan.fill('#me-current', 'not my password');
+  await lan.fill('#me-password', 'mật khẩu mới đủ dài');
+  await lan.fill('#me-password-again', 'mật khẩu mới đủ dài');
+  await lan.click('#me-password-form button[type=submit]');
+  await lan.waitForSelector('#me-password-form .state-error');
+  assert.match(await lan.textContent('#me-password-form'), /current password is not right/);
+  await lan.fill('#me-current', 'mật khẩu đủ dài');
+  await lan.fill('#me-password', 'mật khẩu mới đủ dài');
+  await lan.fill('#me-password-again', 'mật khẩu mới đủ dài');
+  await lan.click('#me-password-form button[type=submit]');
+  await lan.waitForSelector('#me-password-changed');
+  await screenshot(lan, 'dashboard-account');
+
   // Made a viewer, her open session reads but changes nothing.
   await owner.goto(`${stack.base}/dashboard/?lang=en#/team`);
   await owner.waitForSelector(row);
@@ -80,7 +106,7 @@ test('an invited manager works under their own name; a viewer changes nothing; r
   await lan.goto(`${stack.base}/dashboard/?lang=en#/settings`);
   await lan.reload();
   await lan.waitForSelector('#settings-owner-only');
-  assert.equal(await lan.textContent('#signed-in-as'), 'Lan Nguyễn · Viewer');
+  assert.equal(await lan.textContent('#signed-in-as'), 'Lan Trần · Viewer');
   assert.ok(await lan.isVisible('#read-only'));
   assert.ok(await lan.$eval('#s-name', (el) => el.disabled), 'the settings are read-only');
   assert.equal(await lan.$('#keys'), null, 'no keys for a viewer');
@@ -91,7 +117,7 @@ test('an invited manager works under their own name; a viewer changes nothing; r
   await lan.click('#sign-out');
   await lan.waitForSelector('#password');
   await lan.fill('#email', email.toUpperCase());
-  await lan.fill('#password', 'mật khẩu đủ dài');
+  await lan.fill('#password', 'mật khẩu mới đủ dài');
   await lan.click('form.signin button[type=submit]');
   await lan.waitForSelector('#signed-in-as');
 

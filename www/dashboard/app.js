@@ -17,6 +17,7 @@ import { certificates } from './certificates.js';
 import { creatives } from './creatives.js';
 import { activity } from './activity.js';
 import { team } from './team.js';
+import { account } from './account.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -24,7 +25,7 @@ const ROUTES = { overview, referrals: ledger, affiliates, creatives, payouts, pr
 // The owner's pages: a manager or a viewer is not shown them (the server refuses them too).
 const OWNER_ONLY = ['privacy', 'team'];
 // Views opened from another one, which the navigation keeps showing as the current page.
-const SUBVIEWS = { certificates: [certificates, 'payouts'], activity: [activity, 'settings'] };
+const SUBVIEWS = { certificates: [certificates, 'payouts'], activity: [activity, 'settings'], account: [account, ''] };
 const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasOwn(SUBVIEWS, name) ? SUBVIEWS[name][0] : null);
 
 /**
@@ -32,11 +33,12 @@ const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasO
  * `member`: the team member, none for the owner's password; `team`: whether this server keeps
  * the team), and a way to re-render.
  */
-const ctx = { api: null, program: null, csrf: null, role: 'owner', member: null, team: false, render: () => route() };
+const ctx = { api: null, program: null, csrf: null, role: 'owner', member: null, team: false, render: () => route(), nav: () => nav() };
 
 /** Whether the signed-in person is shown the page `name`. */
 function shown(name) {
   if (name === 'team' && !ctx.team) return false;
+  if (name === 'account' && !ctx.member) return false;
   return ctx.role === 'owner' || !OWNER_ONLY.includes(name);
 }
 
@@ -60,7 +62,7 @@ function nav() {
         )
       : null,
     ctx.api && ctx.member
-      ? h('span', { class: 'who', id: 'signed-in-as' }, t('dash.signed_in_as', { name: ctx.member.name || ctx.member.email, role: t(`dash.role_${ctx.role}`) }))
+      ? h('a', { class: 'who', id: 'signed-in-as', href: '#/account', title: t('dash.nav_account') }, t('dash.signed_in_as', { name: ctx.member.name || ctx.member.email, role: t(`dash.role_${ctx.role}`) }))
       : null,
     languagePicker(() => {
       nav();

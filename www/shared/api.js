@@ -145,6 +145,9 @@ export function merchant(csrf) {
     updateMember: (id, body) => send('PATCH', `/v1/team/${enc(id)}`, body),
     removeMember: (id) => send('DELETE', `/v1/team/${enc(id)}`),
     reinviteMember: (id) => send('POST', `/v1/team/${enc(id)}/invite`),
+    // The signed-in member's own account: name, emails, password.
+    me: () => get('/v1/team/me'),
+    updateMe: (body) => send('PATCH', '/v1/team/me', body),
   };
 }
 

@@ -397,6 +397,15 @@ async fn create(
     // `GET /v1/affiliates/{id}` shows it, with the application.
     let view = super::affiliates::json_in(tx, &id).await?;
     crate::webhooks::enqueue(tx, program, "affiliate.applied", &view).await?;
+    let notice = crate::team_mail::AppliedNotice {
+        affiliate: id.clone(),
+        name: a.name.clone(),
+        email: a.email.clone(),
+        status: status.to_owned(),
+        website: a.website.clone(),
+        message: a.message.clone(),
+    };
+    crate::team_mail::affiliate_applied(tx, state, &notice).await?;
     if status == "approved" {
         crate::affiliate_mail::affiliate_approved(tx, state, program, &id).await?;
     } else {

@@ -268,7 +268,8 @@ pub async fn open(
     Ok(res)
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The session token in the request's cookie.
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
     let cookies = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())

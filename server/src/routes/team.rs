@@ -1,16 +1,18 @@
 //! The merchant's team, the owner's to keep: `GET /v1/team`, `POST /v1/team` (an invitation),
 //! `PATCH /v1/team/{id}` (name, role), `DELETE /v1/team/{id}`, `POST /v1/team/{id}/invite` (a
-//! new link, for a lost invitation or a forgotten password); and `POST /v1/team/accept`, where
-//! the invited person sets their password and is signed in. Who may do what: `team.rs`.
+//! new link, for a lost invitation or a forgotten password); `POST /v1/team/accept`, where
+//! the invited person sets their password and is signed in; and `GET/PATCH /v1/team/me`, where a
+//! signed-in member keeps their own name, emails and password. Who may do what: `team.rs`.
 
 use crate::activity;
-use crate::auth::Owner;
+use crate::auth::{Caller, Member, Owner};
 use crate::credentials;
 use crate::db::Tx;
 use crate::error::{AppError, AppJson};
 use crate::ids::{new_id, new_token, sha256_hex};
 use crate::routes::session::{self, SessionMember, Signer};
 use crate::team::{self, Role, INVITE_TTL};
+use crate::team_mail;
 use crate::times::{self, now};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -35,6 +37,10 @@ pub struct MemberView {
     pub role: String,
     /// `invited` (no password yet) or `active`.
     pub status: String,
+    /// What they are emailed about: `affiliate.applied` (someone applied through the public
+    /// form), `referral.flagged` (a referral waits for review). Owners and managers are invited
+    /// with both, viewers with none; each member chooses in `PATCH /v1/team/me`.
+    pub notify: Vec<String>,
     /// Until when the last invitation link works, if one is open.
     pub invite_expires_at: Option<String>,
     /// Added.
@@ -60,6 +66,10 @@ pub struct CreateMember {
     pub name: String,
     /// `owner`, `manager` or `viewer`.
     pub role: String,
+    /// What they are emailed about; by default every event for an owner or a manager, none for
+    /// a viewer.
+    #[serde(default)]
+    pub notify: Option<Vec<String>>,
 }
 
 /// The body of `PATCH /v1/team/{id}`: what changes.
@@ -72,6 +82,37 @@ pub struct UpdateMember {
     /// A new role.
     #[serde(default)]
     pub role: Option<String>,
+    /// What they are emailed about.
+    #[serde(default)]
+    pub notify: Option<Vec<String>>,
+}
+
+/// The body of `PATCH /v1/team/me`: what the member changes of their own.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// Their name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What they are emailed about.
+    #[serde(default)]
+    pub notify: Option<Vec<String>>,
+    /// A new password (10 to 200 characters); needs `current_password`. Their other sessions
+    /// end.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The password they signed in with.
+    #[serde(default)]
+    pub current_password: Option<String>,
+}
+
+/// The signed-in member's own account.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct MyAccount {
+    /// Themselves.
+    pub member: MemberView,
+    /// Whether this server sends email (`--smtp-url`): without it, `notify` waits.
+    pub mail: bool,
 }
 
 /// An invitation: the member, and the link that sets their password.
@@ -97,7 +138,7 @@ pub struct AcceptInvite {
 
 const COLUMNS: &str = "id, email, name, role, \
      CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT), invite_expires_at, \
-     created_at, last_sign_in_at";
+     created_at, last_sign_in_at, notify";
 
 fn view(r: &sqlx::any::AnyRow) -> Result<MemberView, AppError> {
     let active = r.try_get::<i64, _>(4)? == 1;
@@ -108,6 +149,7 @@ fn view(r: &sqlx::any::AnyRow) -> Result<MemberView, AppError> {
         name: r.try_get(2)?,
         role: r.try_get(3)?,
         status: if active { "active" } else { "invited" }.into(),
+        notify: team_mail::parse_stored(&r.try_get::<String, _>(8)?),
         invite_expires_at: r
             .try_get::<Option<i64>, _>(5)?
             .filter(|&e| e > t)
@@ -131,6 +173,46 @@ async fn load(tx: &mut Tx, id: &str) -> Result<MemberView, AppError> {
 /// The fields of a member the activity log records, as `MemberView` names them.
 fn logged(m: &MemberView) -> Value {
     json!({ "email": m.email, "name": m.name, "role": m.role })
+}
+
+/// The fields whose changes the log lists.
+const CHANGED_FIELDS: [&str; 3] = ["name", "notify", "role"];
+
+fn changeable(m: &MemberView) -> Value {
+    json!({ "name": m.name, "notify": m.notify, "role": m.role })
+}
+
+/// Records the changes between `before` and `after`, if any, by `by`.
+async fn record_changes(
+    tx: &mut Tx,
+    by: &str,
+    before: &MemberView,
+    after: &MemberView,
+) -> Result<(), AppError> {
+    let changes = activity::changes(&CHANGED_FIELDS, &changeable(before), &changeable(after));
+    if !changes.is_empty() {
+        let details = json!({ "email": after.email, "changes": changes });
+        activity::record(tx, by, "member.updated", &after.id, None, details).await?;
+    }
+    Ok(())
+}
+
+/// Applies a name and a notify list, each when given, to member `id`.
+async fn set_name_and_notify(
+    tx: &mut Tx,
+    id: &str,
+    name: Option<String>,
+    notify: Option<Vec<String>>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE team_members SET name = COALESCE($1, name), notify = COALESCE($2, notify) WHERE id = $3",
+    )
+    .bind(name)
+    .bind(notify.as_deref().map(team_mail::stored))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Lists the team.
@@ -212,6 +294,10 @@ pub async fn team_create(
     let email = team::check_email(&b.email)?;
     let name = team::check_name(&b.name)?;
     let role = team::check_role(&b.role)?;
+    let notify = match &b.notify {
+        Some(n) => team_mail::check_notify(n)?,
+        None => team_mail::default_notify(role),
+    };
     let id = new_id("tm");
     let mut tx = state.db.begin_write().await?;
     let taken = sqlx::query("SELECT id FROM team_members WHERE email = $1")
@@ -225,12 +311,13 @@ pub async fn team_create(
         ));
     }
     sqlx::query(
-        "INSERT INTO team_members (id, email, name, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO team_members (id, email, name, role, notify, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
     .bind(&email)
     .bind(&name)
     .bind(role.as_str())
+    .bind(team_mail::stored(&notify))
     .bind(now())
     .execute(&mut *tx)
     .await?;
@@ -278,7 +365,7 @@ pub async fn team_invite(
     Ok(invited(member, &token, emailed))
 }
 
-/// Changes a member's name or role; it applies to their open sessions at once.
+/// Changes a member's name, role or emails; a role applies to their open sessions at once.
 #[utoipa::path(patch, path = "/v1/team/{id}", tag = "team", params(("id" = String, Path)), request_body = UpdateMember, security(("secret_key" = []), ("session" = [])),
     responses((status = 200, body = MemberView), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
@@ -291,22 +378,23 @@ pub async fn team_update(
 ) -> Result<Json<MemberView>, AppError> {
     let name = b.name.as_deref().map(team::check_name).transpose()?;
     let role = b.role.as_deref().map(team::check_role).transpose()?;
+    let notify = b
+        .notify
+        .as_deref()
+        .map(team_mail::check_notify)
+        .transpose()?;
     let mut tx = state.db.begin_write().await?;
     let before = load(&mut tx, &id).await?;
-    sqlx::query(
-        "UPDATE team_members SET name = COALESCE($1, name), role = COALESCE($2, role) WHERE id = $3",
-    )
-    .bind(name)
-    .bind(role.map(Role::as_str))
-    .bind(&id)
-    .execute(&mut *tx)
-    .await?;
-    let after = load(&mut tx, &id).await?;
-    let changes = activity::changes(&["name", "role"], &logged(&before), &logged(&after));
-    if !changes.is_empty() {
-        let details = json!({ "email": after.email, "changes": changes });
-        activity::record(&mut tx, &via.by(), "member.updated", &id, None, details).await?;
+    set_name_and_notify(&mut tx, &id, name, notify).await?;
+    if let Some(role) = role {
+        sqlx::query("UPDATE team_members SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
     }
+    let after = load(&mut tx, &id).await?;
+    record_changes(&mut tx, &via.by(), &before, &after).await?;
     tx.commit().await?;
     Ok(Json(after))
 }
@@ -417,4 +505,131 @@ pub async fn team_accept(
     let res = session::open(&mut tx, &headers, &state, signer).await?;
     tx.commit().await?;
     Ok(res)
+}
+
+/// The member a session belongs to; `csrf` when the request changes something.
+fn me(caller: Caller, change: bool) -> Result<Member, AppError> {
+    match caller {
+        Caller::Session { csrf_ok: false, .. } if change => Err(AppError::forbidden(
+            "csrf_failed",
+            "send the session's CSRF token in X-CSRF-Token",
+        )),
+        Caller::Session { member: Some(m), .. } => Ok(m),
+        Caller::Session { member: None, .. } => Err(AppError::not_found(
+            "no_member",
+            "the owner's password has no account of its own: invite yourself to the team to have one",
+        )),
+        Caller::Anonymous => Err(AppError::Unauthorized("not signed in".into())),
+        _ => Err(AppError::forbidden(
+            "forbidden",
+            "only a team member's dashboard session has an account",
+        )),
+    }
+}
+
+fn account(state: &AppState, member: MemberView) -> Json<MyAccount> {
+    Json(MyAccount {
+        member,
+        mail: state.http.mail.is_some(),
+    })
+}
+
+/// The signed-in member's own account.
+#[utoipa::path(get, path = "/v1/team/me", tag = "team", security(("session" = [])),
+    responses((status = 200, body = MyAccount), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody, description = "`no_member`: signed in with the owner's password")))]
+pub async fn team_me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<MyAccount>, AppError> {
+    let m = me(caller, false)?;
+    let mut tx = state.db.begin_write().await?;
+    let member = load(&mut tx, &m.id).await?;
+    tx.commit().await?;
+    Ok(account(&state, member))
+}
+
+/// Changes the signed-in member's own name, emails or password (whatever their role).
+#[utoipa::path(patch, path = "/v1/team/me", tag = "team", request_body = UpdateMe, security(("session" = [])),
+    responses((status = 200, body = MyAccount), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn team_me_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    AppJson(b): AppJson<UpdateMe>,
+) -> Result<Json<MyAccount>, AppError> {
+    let m = me(caller, true)?;
+    let name = b.name.as_deref().map(team::check_name).transpose()?;
+    let notify = b
+        .notify
+        .as_deref()
+        .map(team_mail::check_notify)
+        .transpose()?;
+    let new_hash = match (&b.password, &b.current_password) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(AppError::bad(
+                "missing_current_password",
+                "send current_password with a new password",
+            ))
+        }
+        (Some(new), Some(current)) => {
+            team::check_password(new)?;
+            Some(change_password(&state, &m.id, current, new).await?)
+        }
+    };
+    let mut tx = state.db.begin_write().await?;
+    let before = load(&mut tx, &m.id).await?;
+    set_name_and_notify(&mut tx, &m.id, name, notify).await?;
+    if let Some(hash) = new_hash {
+        sqlx::query("UPDATE team_members SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(&m.id)
+            .execute(&mut *tx)
+            .await?;
+        // A new password ends the member's other sessions (a lost laptop), not this one.
+        let current = session::session_token(&headers).map(|t| sha256_hex(&t));
+        sqlx::query("DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2")
+            .bind(&m.id)
+            .bind(current.unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let after = load(&mut tx, &m.id).await?;
+    record_changes(&mut tx, &format!("user:{}", m.email), &before, &after).await?;
+    tx.commit().await?;
+    Ok(account(&state, after))
+}
+
+/// Checks `current` against the member's password and hashes `new`; 400 `wrong_password`.
+async fn change_password(
+    state: &AppState,
+    id: &str,
+    current: &str,
+    new: &str,
+) -> Result<String, AppError> {
+    let stored: Option<String> =
+        sqlx::query("SELECT password_hash FROM team_members WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .flatten();
+    let (current, new) = (current.to_owned(), new.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let ok = stored.is_some_and(|h| credentials::verify_password(&current, &h));
+        if !ok {
+            return Err(AppError::bad(
+                "wrong_password",
+                "the current password is not right",
+            ));
+        }
+        credentials::hash_password(&new).map_err(|e| AppError::Internal(format!("{e:#}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password hash: {e}")))?
 }

@@ -1,0 +1,101 @@
+// A team member's own account (GET/PATCH /v1/team/me): the name the activity log shows, the
+// emails they want (someone applied, a referral flagged), and their password. Opened from their
+// name in the top bar.
+
+import { t } from '../shared/i18n.js';
+import { h, fill, failure, field, notify, loading } from '../shared/ui.js';
+import { clearCharts } from './charts.js';
+
+const EVENTS = ['affiliate.applied', 'referral.flagged'];
+
+function profileForm(api, account, onSaved) {
+  const m = account.member;
+  const name = h('input', { id: 'me-name', value: m.name, required: true, maxlength: 100 });
+  const boxes = EVENTS.map((e) => [e, h('input', { type: 'checkbox', dataset: { event: e }, checked: m.notify.includes(e) })]);
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      id: 'me-profile',
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        fill(msg, loading(t('ui.saving')));
+        try {
+          const saved = await api.updateMe({ name: name.value.trim(), notify: boxes.filter(([, b]) => b.checked).map(([e]) => e) });
+          fill(msg);
+          notify(t('ui.saved'));
+          onSaved(saved.member);
+        } catch (err) {
+          fill(msg, failure(err));
+        }
+      },
+    },
+    h('h2', {}, m.email),
+    h('p', { class: 'hint' }, t(`dash.role_${m.role}`)),
+    field(t('dash.name'), name),
+    h(
+      'fieldset',
+      { class: 'field' },
+      h('legend', {}, t('dash.notify_title')),
+      boxes.map(([e, box]) => h('div', {}, h('label', {}, box, ' ', t(`dash.notify_${e.replace('.', '_')}`)))),
+      account.mail ? null : h('small', { class: 'hint', id: 'me-no-mail' }, t('dash.notify_no_mail')),
+    ),
+    msg,
+    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit' }, t('ui.save'))),
+  );
+  return form;
+}
+
+function passwordForm(api) {
+  const current = h('input', { type: 'password', id: 'me-current', autocomplete: 'current-password', required: true });
+  const pw = h('input', { type: 'password', id: 'me-password', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 200 });
+  const again = h('input', { type: 'password', id: 'me-password-again', autocomplete: 'new-password', required: true });
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      id: 'me-password-form',
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        if (pw.value !== again.value) return fill(msg, h('p', { class: 'error-text', role: 'alert' }, t('dash.password_mismatch')));
+        fill(msg, loading(t('ui.saving')));
+        try {
+          await api.updateMe({ password: pw.value, current_password: current.value });
+          form.reset();
+          fill(msg, h('p', { role: 'status', id: 'me-password-changed' }, t('dash.password_changed')));
+        } catch (err) {
+          fill(msg, failure(err));
+        }
+      },
+    },
+    h('h2', {}, t('dash.password_change')),
+    field(t('dash.password_current'), current),
+    field(t('dash.password_new'), pw),
+    field(t('dash.password_again'), again),
+    msg,
+    h('div', { class: 'row' }, h('button', { class: 'btn', type: 'submit' }, t('dash.password_change'))),
+  );
+  return form;
+}
+
+export async function account(main, ctx) {
+  clearCharts();
+  const mine = await ctx.api.me();
+  fill(
+    main,
+    h('h1', {}, t('dash.nav_account')),
+    h('p', { class: 'hint' }, t('dash.account_hint')),
+    h(
+      'div',
+      { class: 'settings-grid' },
+      profileForm(ctx.api, mine, (member) => {
+        // The top bar shows the new name.
+        ctx.member = { ...ctx.member, name: member.name };
+        ctx.nav();
+      }),
+      passwordForm(ctx.api),
+    ),
+  );
+}
