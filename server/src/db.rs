@@ -159,6 +159,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "team_mail",
         include_str!("../migrations/0025_team_mail.sql"),
     ),
+    (
+        26,
+        "short_links",
+        include_str!("../migrations/0026_short_links.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

@@ -50,6 +50,7 @@ pub mod retention;
 pub mod rollups;
 pub mod routes;
 pub mod seed;
+pub mod short_links;
 pub mod team;
 pub mod team_mail;
 pub mod times;

@@ -29,6 +29,7 @@ mod privacy;
 mod program_changes;
 mod recruiters;
 mod reports;
+mod short_links;
 mod team;
 mod withholding;
 mod withholding_certificates;

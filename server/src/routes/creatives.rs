@@ -236,7 +236,7 @@ impl Fields {
 /// Whether `s` is an address a page can link to or show as an image: an absolute http(s) URL
 /// with a host and no credentials, at most 2,000 bytes, written without spaces, controls or the
 /// characters that end an HTML attribute or tag (it goes into `href` and `src` as given).
-fn valid_url(s: &str) -> bool {
+pub(crate) fn valid_url(s: &str) -> bool {
     let plain = s
         .bytes()
         .all(|b| b > b' ' && b != 0x7f && !b"\"'<>\\`".contains(&b));

@@ -23,6 +23,7 @@ pub mod referrals;
 pub mod refunds;
 pub mod reports;
 pub mod session;
+pub mod short_links;
 pub mod static_files;
 pub mod team;
 
@@ -76,6 +77,18 @@ pub fn browser_routes() -> Router<AppState> {
             "/v1/me/withholding/certificates",
             get(certificates::me_certificates).options(preflight),
         )
+        .route(
+            "/v1/me/links",
+            get(short_links::me_links_index)
+                .post(short_links::me_links_create)
+                .options(preflight),
+        )
+        .route(
+            "/v1/me/links/{code}",
+            axum::routing::delete(short_links::me_links_delete).options(preflight),
+        )
+        // A short link opened from anywhere: a top-level navigation, which sends no `Origin`.
+        .route("/go/{code}", get(short_links::go))
 }
 
 /// The portal's sign-in by email and its application form, for the portal pages this server serves (same origin: no
@@ -177,6 +190,11 @@ pub fn merchant_routes() -> Router<AppState> {
             get(creative_report::reports_creatives),
         )
         .route("/v1/reports/campaigns", get(campaigns::reports_campaigns))
+        .route("/v1/links", get(short_links::links_index))
+        .route(
+            "/v1/links/{code}",
+            axum::routing::delete(short_links::links_delete),
+        )
         .route("/v1/team", get(team::team_index).post(team::team_create))
         .route(
             "/v1/team/{id}",
