@@ -400,6 +400,57 @@ test('a campaign link: the affiliate names it in the portal, and its click and s
   assert.ok(csv[0].endsWith(',campaign') && csv[1].endsWith(',zalo-group'), csv.join('\n'));
 });
 
+test('a short link: the affiliate makes one in the portal; a shopper who opens it buys, credited to its campaign', async () => {
+  const id = uniqueId('short');
+  const token = await createAffiliate(id);
+  const p = await portal(token);
+  assert.match(await p.textContent('#short'), /No short links yet/);
+  // A page off the shop is refused, and nothing is made.
+  await p.fill('#short-page', 'https://elsewhere.example/');
+  await p.click('#short-form button[type=submit]');
+  await p.waitForSelector('#short .state-error');
+  assert.match(await p.textContent('#short'), /landing_not_allowed/);
+  await p.fill('#short-page', `${stack.shopUrl()}/store/`);
+  await p.fill('#short-campaign', 'tiktok bio');
+  await p.fill('#short-code', `${id}-Bio`);
+  await p.click('#short-form button[type=submit]');
+  const code = `${id}-bio`.toLowerCase();
+  await p.waitForSelector(`#short-links .short-link[data-code="${code}"]`);
+  const url = await p.textContent(`#short-links .short-link[data-code="${code}"] code.link`);
+  assert.equal(url, `${stack.base}/go/${code}`);
+
+  // A shopper opens it from a TikTok bio and buys.
+  const page = await newPage(await newContext(browser));
+  // (The tracker takes the referral out of the address bar once it has it: the request says
+  // where the redirect led.)
+  const landed = page.waitForRequest((r) => r.isNavigationRequest() && r.url().includes('www.shop.test'));
+  await page.goto(url);
+  assert.equal((await landed).url(), `${stack.shopUrl()}/store/?ref=${id}&utm_campaign=tiktok-bio`);
+  await coreReady(page);
+  await acceptConsent(page);
+  const order = await buy(page);
+  assert.equal(order.affiliate, id, order.text);
+  const { referrals } = await api(stack, 'GET', `/v1/referrals?affiliate=${id}`);
+  assert.deepEqual(referrals.map((r) => r.campaign), ['tiktok-bio']);
+
+  // The portal counts the opening; deleted, the link stops working.
+  await p.reload();
+  await p.waitForSelector(`#short-links .short-link[data-code="${code}"]`);
+  assert.match(await p.textContent(`#short-links .short-link[data-code="${code}"]`), /opens: 1 ·/);
+  await screenshot(p, 'portal-short-links', { clip: await p.$eval('#short', (el) => { const r = el.getBoundingClientRect(); return { x: 0, y: r.y + window.scrollY - 50, width: document.documentElement.clientWidth, height: r.height + 60 }; }) });
+  // The merchant sees it in the affiliate's panel.
+  await merchant.goto(`${stack.base}/dashboard/?lang=en#/affiliates?id=${encodeURIComponent(id)}`);
+  await merchant.reload();
+  const listed = await merchant.waitForSelector(`#affiliate-short-links tr[data-code="${code}"][data-opens="1"]`);
+  assert.match(await listed.textContent(), /tiktok-bio/);
+  p.on('dialog', (d) => d.accept());
+  await p.click(`#short-links .short-link[data-code="${code}"] .btn-danger`);
+  await p.waitForSelector(`#short-links .short-link[data-code="${code}"]`, { state: 'detached' });
+  const gone = await fetch(url, { redirect: 'manual' });
+  assert.equal(gone.status, 404);
+  assert.deepEqual([...p.errors, ...page.errors], []);
+});
+
 test('the demo affiliate’s campaigns in the portal, on a phone', async () => {
   const { token } = await api(stack, 'POST', '/v1/affiliates/alice/token');
   const ctx = await newContext(browser, { viewport: { width: 390, height: 844 } });

@@ -14,6 +14,7 @@ import { affiliateHistory } from './activity.js';
 import { affiliateBonuses } from './bonuses.js';
 import { affiliateRecruiting } from './recruiters.js';
 import { affiliateCampaigns } from './campaigns.js';
+import { affiliateShortLinks } from './short-links.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -278,7 +279,7 @@ function applicationCard(api, a, render) {
   );
 }
 
-export async function affiliates(main, { api, program, render }) {
+export async function affiliates(main, { api, program, render, role }) {
   clearCharts();
   const q = routeQuery();
   const selected = q.get('id');
@@ -399,9 +400,9 @@ export async function affiliates(main, { api, program, render }) {
         h('a', { id: 'affiliate-certificates', href: `#/certificates?${new URLSearchParams({ from: `${year}-01-01`, to: `${year}-12-31`, affiliate: a.id })}` }, t('dash.certificates_of_year', { id: a.id, year })),
       ),
     );
-    // Their campaigns, their bonuses, their recruits' shares, then who changed what about them;
-    // the panel works without any of them.
-    for (const part of [() => affiliateCampaigns(api, a), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
+    // Their campaigns and short links, their bonuses, their recruits' shares, then who changed
+    // what about them; the panel works without any of them.
+    for (const part of [() => affiliateCampaigns(api, a), () => affiliateShortLinks(api, a, role), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
       try {
         top.append(await part());
       } catch (err) {

@@ -16,11 +16,12 @@ import { h, fill, loading, failure, empty, field, copyButton, shareButton, badge
 import { payoutFields } from '../shared/payout.js';
 import { bankName } from '../shared/banks.js';
 import { certificate, printCertificates, oneLine } from '../shared/certificate.js';
-import { qrSvg } from '../vendor/qrcode.js';
+import { qrButton } from './qr.js';
 import { deepLinkBox, creativesBox } from './promote.js';
 import { applyInvite, applyForm } from './apply.js';
 import { teamBox } from './team.js';
 import { campaignsBox } from './campaigns.js';
+import { shortLinksBox } from './short-links.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -197,34 +198,6 @@ function links() {
   return out;
 }
 
-function qrButton(url) {
-  const box = h('div', { class: 'qr', hidden: true });
-  const btn = h(
-    'button',
-    {
-      type: 'button',
-      class: 'btn btn-small',
-      'aria-expanded': 'false',
-      onclick: async () => {
-        if (!box.hidden) {
-          box.hidden = true;
-          btn.setAttribute('aria-expanded', 'false');
-          return;
-        }
-        const svg = await qrSvg(url);
-        // The SVG comes from the QR library, built from the link text only.
-        box.innerHTML = svg;
-        box.firstElementChild?.setAttribute('role', 'img');
-        box.firstElementChild?.setAttribute('aria-label', t('portal.qr_of', { url }));
-        box.hidden = false;
-        btn.setAttribute('aria-expanded', 'true');
-      },
-    },
-    t('portal.qr'),
-  );
-  return [btn, box];
-}
-
 /** What a money entry of the affiliate's report says they earned in the period. */
 const earned = (m) => m.commissions + m.bonuses + (m.recruiter_commissions || 0);
 
@@ -246,9 +219,10 @@ async function render() {
   let promoted;
   let team;
   let campaigns;
+  let shortLinks;
+  const api = affiliate(sessionStorage.getItem(TOKEN));
   try {
-    const api = affiliate(sessionStorage.getItem(TOKEN));
-    [report, history, promo, gifts, promoted, team, campaigns] = await Promise.all([
+    [report, history, promo, gifts, promoted, team, campaigns, shortLinks] = await Promise.all([
       api.report({ from: iso(from), to: iso(to) }),
       api.payouts({ limit: 100 }),
       api.creatives({ limit: 100 }),
@@ -256,6 +230,7 @@ async function render() {
       api.creativeReport(),
       api.recruits(),
       api.campaigns({ from: iso(from), to: iso(to) }),
+      api.links(),
     ]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
@@ -422,6 +397,8 @@ async function render() {
     ),
     h('h2', {}, t('portal.deep_title')),
     deepLinkBox(linking),
+    h('h2', {}, t('portal.short_links')),
+    shortLinksBox(api, shortLinks.links, linking),
     h('h2', {}, t('portal.creatives')),
     creativesBox(promo.creatives, linking, promoted),
     h('h2', {}, t('portal.coupons')),

@@ -28,6 +28,11 @@ export function apiBase() {
   return config().base || location.origin;
 }
 
+/** A short link's full address: the backend's own (`url`), else its path under the API's base. */
+export function shortLinkUrl(link) {
+  return link.url || new URL(apiBase() + link.path, location.href).href;
+}
+
 /**
  * Calls `method path` with an optional JSON body. `auth` is `{bearer}` (an affiliate token) or
  * `{csrf}` (the dashboard session's token). Answers the parsed JSON (or text for CSV), or throws
@@ -93,6 +98,9 @@ export function merchant(csrf) {
     creativeReport: (q) => get('/v1/reports/creatives', q),
     // `{from, to, affiliate, limit}`: clicks, conversions and money per affiliate and campaign.
     campaigns: (q) => get('/v1/reports/campaigns', q),
+    // Short links (`{affiliate, limit, offset}`), and the removal of one.
+    shortLinks: (q) => get('/v1/links', q),
+    deleteShortLink: (code) => send('DELETE', `/v1/links/${enc(code)}`),
     referrals: (q) => get('/v1/referrals', q),
     referralsCsv: (q) => call('GET', '/v1/referrals.csv', { auth, query: q, text: true }),
     approve: (id) => send('POST', `/v1/referrals/${enc(id)}/approve`),
@@ -168,6 +176,10 @@ export function affiliate(token) {
     creativeReport: (q) => call('GET', '/v1/me/reports/creatives', { auth, query: q }),
     // `{from, to}`: their clicks, conversions and earnings per campaign (`utm_campaign`).
     campaigns: (q) => call('GET', '/v1/me/campaigns', { auth, query: q }),
+    // Their short links (`/go/{code}`): list, make (`{landing_url, campaign?, code?}`), delete.
+    links: () => call('GET', '/v1/me/links', { auth }),
+    createLink: (body) => call('POST', '/v1/me/links', { auth, body }),
+    deleteLink: (code) => call('DELETE', `/v1/me/links/${encodeURIComponent(code)}`, { auth }),
   };
 }
 
