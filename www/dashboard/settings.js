@@ -10,6 +10,7 @@ import { clearCharts } from './charts.js';
 import { oneLine } from '../shared/certificate.js';
 import { apiBase } from '../shared/api.js';
 import { who, changedValue } from './activity.js';
+import { commissionRules, percentOf, bpsOf } from './commission-rules.js';
 
 const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -19,15 +20,6 @@ const MULTI_TOUCH = ['last', 'first', 'linear', 'time_decay', 'position_based'];
 const AFFILIATE_EMAILS = ['referral.created', 'payout.created', 'affiliate.approved', 'bonus.created'];
 // How the public application form takes applications (the program's `applications`).
 const APPLICATIONS = ['closed', 'review', 'auto'];
-
-/** A rate in basis points as the percent people write (`1000` → `10`, `250` → `2.5`). */
-const percentOf = (bps) => decimal(bps, 2).replace(/\.?0+$/, '');
-
-/** What was typed as a percent with up to 2 decimals, in basis points; null if not that. */
-function bpsOf(text) {
-  const m = String(text).trim().match(/^(\d{1,3})(?:[.,](\d{1,2}))?$/);
-  return m ? Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0')) : null;
-}
 
 /**
  * The program's `withholding` rules as rows of currency, rate (percent) and threshold (in the
@@ -378,11 +370,43 @@ export async function settings(main, { api, program: p0, render, role }) {
   const minPayout = input('s-min-payout', decimal(p.min_payout, currencyDigits(cur)), { inputmode: 'decimal' });
   const recruiterRate = input('s-recruiter-rate', percentOf(p.recruiter_rate_bps || 0), { inputmode: 'decimal', required: true });
   const baseline = input('s-baseline', p.baseline_daily_revenue === null ? '' : decimal(p.baseline_daily_revenue, currencyDigits(cur)), { inputmode: 'decimal', placeholder: t('dash.baseline_auto') });
-  const rate = input('s-rate', sale && sale.type === 'percent' ? sale.rate_bps / 100 : '', { inputmode: 'decimal', disabled: !!sale && sale.type !== 'percent' });
+  // The sale rate: a percent, or the base of tiers (a flat amount per order is left to the JSON).
+  const rate = input('s-rate', sale && 'rate_bps' in sale ? percentOf(sale.rate_bps) : '', { inputmode: 'decimal', disabled: !!sale && !('rate_bps' in sale) });
   const shipping = h('input', { id: 's-shipping', type: 'checkbox', checked: p.commission.include_shipping });
   const tax = h('input', { id: 's-tax', type: 'checkbox', checked: p.commission.include_tax });
   const rules = h('textarea', { id: 's-rules', class: 'json', spellcheck: 'false' });
   rules.value = JSON.stringify(p.commission, null, 2);
+  // The form's rules and the JSON show one object: a change in either redraws the other.
+  const structured = commissionRules(cur);
+  structured.load(p.commission);
+  const typedRate = () => {
+    if (rate.disabled || rate.value.trim() === '') return { bps: null };
+    const bps = bpsOf(rate.value);
+    return bps === null || bps > 10000 ? { error: t('dash.bad_rate'), input: rate } : { bps };
+  };
+  const toJson = () => {
+    let c;
+    try {
+      c = JSON.parse(rules.value);
+    } catch (err) {
+      return;
+    }
+    const r = typedRate();
+    if (r.error || structured.apply(c, r.bps).error) return;
+    rules.value = JSON.stringify(c, null, 2);
+  };
+  structured.section.addEventListener('change', toJson);
+  structured.section.addEventListener('click', (e) => e.target.dataset?.action === 'remove' && toJson());
+  rate.addEventListener('change', toJson);
+  rules.addEventListener('change', () => {
+    try {
+      const c = JSON.parse(rules.value);
+      structured.load(c);
+      if ('rate_bps' in (c.sale || {})) rate.value = percentOf(c.sale.rate_bps);
+    } catch (err) {
+      // Not JSON yet: the save says so.
+    }
+  });
   const fraud = Object.fromEntries(Object.entries(p.fraud).map(([k, v]) => [k, input(`s-fraud-${k}`, v, { type: 'number', min: 0 })]));
   const hooks = h('textarea', { id: 's-webhooks', class: 'json', spellcheck: 'false' });
   hooks.value = JSON.stringify(p.webhooks, null, 2);
@@ -409,10 +433,13 @@ export async function settings(main, { api, program: p0, render, role }) {
         } catch (err) {
           return bad(t('dash.bad_json', { error: err.message }));
         }
-        if (rate.value !== '' && !rate.disabled) {
-          const bps = Math.round(Number(String(rate.value).replace(',', '.')) * 100);
-          if (!(bps >= 0 && bps <= 10000)) return bad(t('dash.bad_rate'));
-          commission.sale = { type: 'percent', rate_bps: bps };
+        const typed = typedRate();
+        if (typed.error) return bad(typed.error);
+        const ruled = structured.apply(commission, typed.bps);
+        if (ruled.error) {
+          ruled.input?.setAttribute('aria-invalid', 'true');
+          ruled.input?.focus();
+          return bad(ruled.error);
         }
         commission.include_shipping = shipping.checked;
         commission.include_tax = tax.checked;
@@ -512,6 +539,7 @@ export async function settings(main, { api, program: p0, render, role }) {
       withholding.section,
       payer.section,
     ),
+    structured.section,
     msg,
     h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit', id: 'save-program' }, t('ui.save'))),
   );
