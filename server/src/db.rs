@@ -164,6 +164,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "short_links",
         include_str!("../migrations/0026_short_links.sql"),
     ),
+    (
+        27,
+        "two_factor",
+        include_str!("../migrations/0027_two_factor.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

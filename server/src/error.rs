@@ -21,6 +21,8 @@ pub enum AppError {
     BadRequest(&'static str, Cow<'static, str>),
     /// 401: no credentials, or credentials that match nothing.
     Unauthorized(Cow<'static, str>),
+    /// 401 with a code of its own: the password was right, the second step is missing or wrong.
+    SecondFactor(&'static str, Cow<'static, str>),
     /// 403: credentials of the wrong kind, a forbidden origin, a failed CSRF check.
     Forbidden(&'static str, Cow<'static, str>),
     /// 404: nothing there.
@@ -96,6 +98,7 @@ impl AppError {
             AppError::Unauthorized(m) => {
                 (StatusCode::UNAUTHORIZED, "unauthorized", Cow::Borrowed(m))
             }
+            AppError::SecondFactor(c, m) => (StatusCode::UNAUTHORIZED, c, Cow::Borrowed(m)),
             AppError::Forbidden(c, m) => (StatusCode::FORBIDDEN, c, Cow::Borrowed(m)),
             AppError::NotFound(c, m) => (StatusCode::NOT_FOUND, c, Cow::Borrowed(m)),
             AppError::MethodNotAllowed => (

@@ -54,6 +54,7 @@ pub mod short_links;
 pub mod team;
 pub mod team_mail;
 pub mod times;
+pub mod two_factor;
 pub mod webhooks;
 
 use axum::extract::{MatchedPath, Request, State};

@@ -840,3 +840,272 @@ async fn the_team_hears_of_applications_and_flagged_referrals_as_each_chose() {
     );
     assert!(inbox.lock().expect("inbox").is_empty());
 }
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs()
+}
+
+/// The code of the base32 `secret` `steps` steps from now.
+fn code(secret: &str, steps: i64) -> String {
+    use reftrail_server::two_factor::{code_at, from_base32};
+    let at = unix_now().saturating_add_signed(steps * 30);
+    code_at(&from_base32(secret).expect("base32"), at)
+}
+
+#[tokio::test]
+async fn two_factor_sign_in_asks_for_a_code_used_once() {
+    let state = server(None).await;
+    let inv = invite(&state, "lan@shop.example", "Lan", "manager").await;
+    let id = inv["member"]["id"].as_str().expect("id").to_owned();
+    let (_, _, mut lan) = accept(&state, &token_of(&inv), "lan's long password").await;
+
+    let (s, setup) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/team/me/two-factor",
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{setup}");
+    let secret = setup["secret"].as_str().expect("secret").to_owned();
+    let url = setup["otpauth_url"].as_str().expect("url");
+    assert!(
+        url.starts_with("otpauth://totp/") && url.contains(&format!("secret={secret}")),
+        "{url}"
+    );
+    // Until confirmed, the password alone signs in.
+    assert_eq!(
+        sign_in(&state, Some("lan@shop.example"), "lan's long password")
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (s, v) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/team/me/two-factor/confirm",
+        json!({ "code": "000000" }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("wrong_code"))
+    );
+    let (s, v) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/team/me/two-factor/confirm",
+        json!({ "code": code(&secret, 0) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["member"]["two_factor"], true);
+    let (s, v) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/team/me/two-factor",
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("two_factor_on"))
+    );
+
+    // The password alone is not enough now; a wrong code counts as a failed sign-in.
+    let body = |code: Option<String>| json!({ "email": "lan@shop.example", "password": "lan's long password", "code": code });
+    let mut d = Dashboard::default();
+    let (s, v) = send(&state, Some(&mut d), "POST", "/v1/session", body(None)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("two_factor_required"))
+    );
+    let (s, v) = send(
+        &state,
+        Some(&mut d),
+        "POST",
+        "/v1/session",
+        body(Some(code(&secret, 0))),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("two_factor_failed")),
+        "the confirming code was used"
+    );
+    let (s, v) = send(
+        &state,
+        Some(&mut d),
+        "POST",
+        "/v1/session",
+        body(Some(code(&secret, 1))),
+    )
+    .await;
+    assert_eq!(
+        (s, v["role"].as_str()),
+        (StatusCode::CREATED, Some("manager")),
+        "{v}"
+    );
+    let (s, _) = send(
+        &state,
+        Some(&mut Dashboard::default()),
+        "POST",
+        "/v1/session",
+        body(Some(code(&secret, 1))),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a code signs in once");
+    // A wrong password with a right code is a wrong password.
+    let wrong = json!({ "email": "lan@shop.example", "password": "not it at all", "code": code(&secret, 1) });
+    let (s, v) = send(
+        &state,
+        Some(&mut Dashboard::default()),
+        "POST",
+        "/v1/session",
+        wrong,
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures")
+        .fetch_one(&state.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(
+        failures, 3,
+        "two used codes and a wrong password; the missing code is not one"
+    );
+
+    // The owner turns it off for a lost phone; the log says so.
+    let (s, v) = send(
+        &state,
+        None,
+        "DELETE",
+        &format!("/v1/team/{id}/two-factor"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (s, v["two_factor"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{v}"
+    );
+    assert_eq!(
+        sign_in(&state, Some("lan@shop.example"), "lan's long password")
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let changes = activity(&state, "member.updated").await;
+    assert_eq!(changes[0]["by"], "secret_key");
+    assert_eq!(
+        changes[0]["details"]["changes"],
+        json!([{ "field": "two_factor", "before": true, "after": false }])
+    );
+    assert_eq!(changes[1]["by"], "user:lan@shop.example");
+    assert_eq!(
+        changes[1]["details"]["changes"],
+        json!([{ "field": "two_factor", "before": false, "after": true }])
+    );
+}
+
+#[tokio::test]
+async fn a_member_turns_two_factor_off_with_a_current_code() {
+    let state = server(None).await;
+    let inv = invite(&state, "an@shop.example", "An", "viewer").await;
+    let (_, _, mut an) = accept(&state, &token_of(&inv), "an's long password").await;
+    let (s, v) = send(
+        &state,
+        Some(&mut an),
+        "DELETE",
+        "/v1/team/me/two-factor",
+        json!({ "code": "123456" }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("two_factor_off"))
+    );
+    let (s, v) = send(
+        &state,
+        Some(&mut an),
+        "POST",
+        "/v1/team/me/two-factor/confirm",
+        json!({ "code": "123456" }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("no_two_factor_setup"))
+    );
+    let (_, setup) = send(
+        &state,
+        Some(&mut an),
+        "POST",
+        "/v1/team/me/two-factor",
+        json!(null),
+    )
+    .await;
+    let secret = setup["secret"].as_str().expect("secret").to_owned();
+    let (s, _) = send(
+        &state,
+        Some(&mut an),
+        "POST",
+        "/v1/team/me/two-factor/confirm",
+        json!({ "code": code(&secret, 0) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    for (body, status, code_) in [
+        (
+            json!({ "code": code(&secret, 0) }),
+            StatusCode::BAD_REQUEST,
+            "wrong_code",
+        ),
+        (
+            json!({ "code": "12345" }),
+            StatusCode::BAD_REQUEST,
+            "wrong_code",
+        ),
+        (json!({}), StatusCode::BAD_REQUEST, "invalid_body"),
+    ] {
+        let (s, v) = send(
+            &state,
+            Some(&mut an),
+            "DELETE",
+            "/v1/team/me/two-factor",
+            body.clone(),
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (status, Some(code_)),
+            "{body}"
+        );
+    }
+    let (s, v) = send(
+        &state,
+        Some(&mut an),
+        "DELETE",
+        "/v1/team/me/two-factor",
+        json!({ "code": code(&secret, 1) }),
+    )
+    .await;
+    assert_eq!(
+        (s, v["member"]["two_factor"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{v}"
+    );
+    // The owner's password and the secret key have no second factor of their own to set up.
+    let (s, _) = send(&state, None, "POST", "/v1/team/me/two-factor", json!(null)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -207,6 +207,18 @@ pub fn merchant_routes() -> Router<AppState> {
             get(team::team_me).patch(team::team_me_update),
         )
         .route(
+            "/v1/team/me/two-factor",
+            post(team::two_factor_start).delete(team::two_factor_stop),
+        )
+        .route(
+            "/v1/team/me/two-factor/confirm",
+            post(team::two_factor_confirm),
+        )
+        .route(
+            "/v1/team/{id}/two-factor",
+            axum::routing::delete(team::team_two_factor_reset),
+        )
+        .route(
             "/v1/session",
             post(session::session_create)
                 .get(session::session_show)

@@ -33,6 +33,10 @@ pub struct CreateSession {
     pub email: Option<String>,
     /// The admin password, or the member's.
     pub password: String,
+    /// The code of the member's authenticator app, when they turned two-factor sign-in on
+    /// (without it the answer is `401 two_factor_required`).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// A session's CSRF token, and who it is.
@@ -116,11 +120,11 @@ pub async fn session_create(
             "too many failed sign-ins; wait 15 minutes".into(),
         ));
     }
-    let (hash, signer) = match b.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        None => (Some(admin_hash(&state).await?), Some(Signer::admin())),
+    let (hash, signer, second) = match b.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        None => (Some(admin_hash(&state).await?), Some(Signer::admin()), None),
         Some(email) => match member_by_email(&state, &email.to_lowercase()).await? {
-            Some((hash, signer)) => (Some(hash), Some(signer)),
-            None => (None, None),
+            Some(m) => (Some(m.hash), Some(m.signer), m.second),
+            None => (None, None, None),
         },
     };
     let pw = b.password.clone();
@@ -133,19 +137,29 @@ pub async fn session_create(
     .await
     .map_err(|e| AppError::Internal(format!("password check: {e}")))??;
     let mut tx = state.db.begin_write().await?;
-    let signer = match (ok, signer) {
-        (true, Some(signer)) => signer,
-        _ => {
-            sqlx::query("INSERT INTO login_failures (id, at, ip_hash) VALUES ($1, $2, $3)")
-                .bind(crate::ids::new_id("lf"))
-                .bind(t)
-                .bind(&ip_hash)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            return Err(AppError::Unauthorized(WRONG.into()));
+    let refused = match (ok, &signer, &second) {
+        (true, Some(_), None) => None,
+        (true, Some(s), Some(second)) => {
+            match second_step(&mut tx, s, second, b.code.as_deref(), t).await? {
+                Ok(()) => None,
+                // The password was right: nothing to count until a code is tried.
+                Err(e @ AppError::SecondFactor("two_factor_required", _)) => return Err(e),
+                Err(e) => Some(e),
+            }
         }
+        _ => Some(AppError::Unauthorized(WRONG.into())),
     };
+    if let Some(e) = refused {
+        sqlx::query("INSERT INTO login_failures (id, at, ip_hash) VALUES ($1, $2, $3)")
+            .bind(crate::ids::new_id("lf"))
+            .bind(t)
+            .bind(&ip_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Err(e);
+    }
+    let signer = signer.ok_or_else(|| AppError::Internal("a signer".into()))?;
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
         .bind(t - 86_400)
         .execute(&mut *tx)
@@ -187,13 +201,62 @@ async fn admin_hash(state: &AppState) -> Result<String, AppError> {
         .ok_or_else(|| AppError::Internal("no admin password; run migrate first".into()))
 }
 
-/// A member who has set a password: its hash, and who they are.
-async fn member_by_email(
-    state: &AppState,
-    email: &str,
-) -> Result<Option<(String, Signer)>, AppError> {
+/// A member's second step: their authenticator's secret and the step of their last code.
+struct SecondStep {
+    secret: Vec<u8>,
+    last_step: Option<i64>,
+}
+
+/// A member who has set a password, as the sign-in needs them.
+struct MemberLogin {
+    hash: String,
+    signer: Signer,
+    second: Option<SecondStep>,
+}
+
+/// Checks the code of a member with two-factor sign-in, and keeps its step (used once).
+async fn second_step(
+    tx: &mut Tx,
+    signer: &Signer,
+    second: &SecondStep,
+    code: Option<&str>,
+    now: i64,
+) -> Result<Result<(), AppError>, AppError> {
+    let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+        return Ok(Err(AppError::SecondFactor(
+            "two_factor_required",
+            "enter the code your authenticator app shows".into(),
+        )));
+    };
+    let last = second.last_step.and_then(|s| u64::try_from(s).ok());
+    let now = u64::try_from(now).unwrap_or(0);
+    let failed = || {
+        AppError::SecondFactor(
+            "two_factor_failed",
+            "the code is wrong, or was used already; wait for the next one".into(),
+        )
+    };
+    let Some(step) = crate::two_factor::matching_step(&second.secret, code, now, last) else {
+        return Ok(Err(failed()));
+    };
+    let step = i64::try_from(step).map_err(|_| AppError::Internal("a code's step".into()))?;
+    // Whoever stores the step first used the code.
+    let kept = sqlx::query(
+        "UPDATE team_members SET totp_last_step = $1 \
+         WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step)
+    .bind(&signer.member_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(if kept == 1 { Ok(()) } else { Err(failed()) })
+}
+
+/// A member who has set a password: its hash, who they are, and their second step.
+async fn member_by_email(state: &AppState, email: &str) -> Result<Option<MemberLogin>, AppError> {
     let row = sqlx::query(
-        "SELECT id, name, role, password_hash FROM team_members \
+        "SELECT id, name, role, password_hash, totp_secret, totp_last_step FROM team_members \
          WHERE email = $1 AND password_hash IS NOT NULL",
     )
     .bind(email)
@@ -212,7 +275,18 @@ async fn member_by_email(
             name: row.try_get(1)?,
         }),
     };
-    Ok(Some((row.try_get(3)?, signer)))
+    let second = row
+        .try_get::<Option<String>, _>(4)?
+        .and_then(|s| crate::two_factor::from_base32(&s))
+        .map(|secret| SecondStep {
+            secret,
+            last_step: row.try_get(5).ok().flatten(),
+        });
+    Ok(Some(MemberLogin {
+        hash: row.try_get(3)?,
+        signer,
+        second,
+    }))
 }
 
 /// Opens a session for `signer` in `tx`: the answer (201, the CSRF token and the role) with

@@ -41,6 +41,8 @@ pub struct MemberView {
     /// form), `referral.flagged` (a referral waits for review). Owners and managers are invited
     /// with both, viewers with none; each member chooses in `PATCH /v1/team/me`.
     pub notify: Vec<String>,
+    /// Whether they sign in with a code of an authenticator app too.
+    pub two_factor: bool,
     /// Until when the last invitation link works, if one is open.
     pub invite_expires_at: Option<String>,
     /// Added.
@@ -138,7 +140,8 @@ pub struct AcceptInvite {
 
 const COLUMNS: &str = "id, email, name, role, \
      CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT), invite_expires_at, \
-     created_at, last_sign_in_at, notify";
+     created_at, last_sign_in_at, notify, \
+     CAST(CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS BIGINT)";
 
 fn view(r: &sqlx::any::AnyRow) -> Result<MemberView, AppError> {
     let active = r.try_get::<i64, _>(4)? == 1;
@@ -150,6 +153,7 @@ fn view(r: &sqlx::any::AnyRow) -> Result<MemberView, AppError> {
         role: r.try_get(3)?,
         status: if active { "active" } else { "invited" }.into(),
         notify: team_mail::parse_stored(&r.try_get::<String, _>(8)?),
+        two_factor: r.try_get::<i64, _>(9)? == 1,
         invite_expires_at: r
             .try_get::<Option<i64>, _>(5)?
             .filter(|&e| e > t)
@@ -176,10 +180,10 @@ fn logged(m: &MemberView) -> Value {
 }
 
 /// The fields whose changes the log lists.
-const CHANGED_FIELDS: [&str; 3] = ["name", "notify", "role"];
+const CHANGED_FIELDS: [&str; 4] = ["name", "notify", "role", "two_factor"];
 
 fn changeable(m: &MemberView) -> Value {
-    json!({ "name": m.name, "notify": m.notify, "role": m.role })
+    json!({ "name": m.name, "notify": m.notify, "role": m.role, "two_factor": m.two_factor })
 }
 
 /// Records the changes between `before` and `after`, if any, by `by`.
@@ -632,4 +636,189 @@ async fn change_password(
     })
     .await
     .map_err(|e| AppError::Internal(format!("password hash: {e}")))?
+}
+
+/// A two-factor setup to confirm: the secret, and the address an authenticator app scans.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TwoFactorSetup {
+    /// The secret, base32, for typing into an app by hand.
+    pub secret: String,
+    /// The `otpauth://totp/…` address, for a QR code.
+    pub otpauth_url: String,
+}
+
+/// A code of the member's authenticator app.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TwoFactorCode {
+    /// Six digits.
+    pub code: String,
+}
+
+fn wrong_code() -> AppError {
+    AppError::bad(
+        "wrong_code",
+        "the code is not the one the app shows now; wait for the next one and try again",
+    )
+}
+
+/// The member's stored secret (`totp_secret` or `totp_pending`) and last step.
+async fn stored_secret(
+    tx: &mut Tx,
+    id: &str,
+    column: &'static str,
+) -> Result<(Option<Vec<u8>>, Option<u64>), AppError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {column}, totp_last_step FROM team_members WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let secret = row
+        .try_get::<Option<String>, _>(0)?
+        .and_then(|s| crate::two_factor::from_base32(&s));
+    let last = row
+        .try_get::<Option<i64>, _>(1)?
+        .and_then(|s| u64::try_from(s).ok());
+    Ok((secret, last))
+}
+
+/// Keeps `step` as the member's last used one.
+async fn keep_step(tx: &mut Tx, id: &str, step: u64) -> Result<(), AppError> {
+    sqlx::query("UPDATE team_members SET totp_last_step = $1 WHERE id = $2")
+        .bind(i64::try_from(step).map_err(|_| AppError::Internal("a code's step".into()))?)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn now_secs() -> u64 {
+    u64::try_from(now()).unwrap_or(0)
+}
+
+/// Starts setting up two-factor sign-in: a new secret, confirmed by a first code.
+#[utoipa::path(post, path = "/v1/team/me/two-factor", tag = "team", security(("session" = [])),
+    responses((status = 201, body = TwoFactorSetup), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "`two_factor_on`: turn it off first")))]
+pub async fn two_factor_start(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, AppError> {
+    let m = me(caller, true)?;
+    let program = state.program().await?;
+    let mut tx = state.db.begin_write().await?;
+    let (on, _) = stored_secret(&mut tx, &m.id, "totp_secret").await?;
+    if on.is_some() {
+        return Err(AppError::conflict(
+            "two_factor_on",
+            "two-factor sign-in is on already; turn it off first to set up another app",
+        ));
+    }
+    let secret = crate::two_factor::new_secret();
+    let encoded = crate::two_factor::base32(&secret);
+    sqlx::query("UPDATE team_members SET totp_pending = $1 WHERE id = $2")
+        .bind(&encoded)
+        .bind(&m.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let setup = TwoFactorSetup {
+        otpauth_url: crate::two_factor::otpauth_url(&secret, &program.name, &m.email),
+        secret: encoded,
+    };
+    Ok((StatusCode::CREATED, Json(setup)).into_response())
+}
+
+/// Turns two-factor sign-in on with a first code of the app just set up.
+#[utoipa::path(post, path = "/v1/team/me/two-factor/confirm", tag = "team", request_body = TwoFactorCode, security(("session" = [])),
+    responses((status = 200, body = MyAccount), (status = 400, body = crate::error::ErrorBody, description = "`wrong_code`"),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "`no_two_factor_setup`: start one first")))]
+pub async fn two_factor_confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(b): AppJson<TwoFactorCode>,
+) -> Result<Json<MyAccount>, AppError> {
+    let m = me(caller, true)?;
+    let mut tx = state.db.begin_write().await?;
+    let (pending, _) = stored_secret(&mut tx, &m.id, "totp_pending").await?;
+    let Some(secret) = pending else {
+        return Err(AppError::conflict(
+            "no_two_factor_setup",
+            "start setting up two-factor sign-in first",
+        ));
+    };
+    let step = crate::two_factor::matching_step(&secret, &b.code, now_secs(), None)
+        .ok_or_else(wrong_code)?;
+    let before = load(&mut tx, &m.id).await?;
+    sqlx::query(
+        "UPDATE team_members SET totp_secret = totp_pending, totp_pending = NULL WHERE id = $1",
+    )
+    .bind(&m.id)
+    .execute(&mut *tx)
+    .await?;
+    keep_step(&mut tx, &m.id, step).await?;
+    let after = load(&mut tx, &m.id).await?;
+    record_changes(&mut tx, &format!("user:{}", m.email), &before, &after).await?;
+    tx.commit().await?;
+    Ok(account(&state, after))
+}
+
+/// Turns the member's two-factor sign-in off, with a current code.
+#[utoipa::path(delete, path = "/v1/team/me/two-factor", tag = "team", request_body = TwoFactorCode, security(("session" = [])),
+    responses((status = 200, body = MyAccount), (status = 400, body = crate::error::ErrorBody, description = "`wrong_code`"),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "`two_factor_off`: it is not on")))]
+pub async fn two_factor_stop(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(b): AppJson<TwoFactorCode>,
+) -> Result<Json<MyAccount>, AppError> {
+    let m = me(caller, true)?;
+    let mut tx = state.db.begin_write().await?;
+    let (on, last) = stored_secret(&mut tx, &m.id, "totp_secret").await?;
+    let Some(secret) = on else {
+        return Err(AppError::conflict(
+            "two_factor_off",
+            "two-factor sign-in is not on",
+        ));
+    };
+    let step = crate::two_factor::matching_step(&secret, &b.code, now_secs(), last)
+        .ok_or_else(wrong_code)?;
+    keep_step(&mut tx, &m.id, step).await?;
+    let before = load(&mut tx, &m.id).await?;
+    clear_two_factor(&mut tx, &m.id).await?;
+    let after = load(&mut tx, &m.id).await?;
+    record_changes(&mut tx, &format!("user:{}", m.email), &before, &after).await?;
+    tx.commit().await?;
+    Ok(account(&state, after))
+}
+
+async fn clear_two_factor(tx: &mut Tx, id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE team_members SET totp_secret = NULL, totp_pending = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Turns a member's two-factor sign-in off for them (a lost phone): they sign in with their
+/// password alone until they set it up again.
+#[utoipa::path(delete, path = "/v1/team/{id}/two-factor", tag = "team", params(("id" = String, Path)), security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = MemberView), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn team_two_factor_reset(
+    State(state): State<AppState>,
+    Owner(via): Owner,
+    Path(id): Path<String>,
+) -> Result<Json<MemberView>, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    let before = load(&mut tx, &id).await?;
+    clear_two_factor(&mut tx, &id).await?;
+    let after = load(&mut tx, &id).await?;
+    record_changes(&mut tx, &via.by(), &before, &after).await?;
+    tx.commit().await?;
+    Ok(Json(after))
 }
