@@ -6,6 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { startStack, stopStack, api, launch, newContext, newPage, signedInPage, screenshot, uniqueId, browserClick, browserSale, mailBody, until } from './harness.mjs';
 
 let stack;
@@ -137,4 +138,64 @@ test('an invited manager works under their own name; a viewer changes nothing; r
   await lan.reload();
   await lan.waitForSelector('#password');
   assert.deepEqual([...owner.errors, ...lan.errors], []);
+});
+
+/** RFC 6238: the six-digit code of the base32 `secret`, `steps` steps of 30 s from now. */
+function totp(secret, steps = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + steps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+test('a member turns two-factor sign-in on; the sign-in asks for the code; the owner turns it off', async () => {
+  const email = `${uniqueId('binh')}@shop.example`;
+  const inv = await api(stack, 'POST', '/v1/team', { email, name: 'Bình', role: 'manager' });
+  const token = inv.invite_path.split('#invite=')[1];
+  const accepted = await fetch(`${stack.base}/v1/team/accept`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, password: 'bình có mật khẩu dài' }) });
+  assert.equal(accepted.status, 201);
+
+  const page = await newPage(await newContext(browser, { viewport: { width: 1100, height: 1000 } }));
+  await page.goto(`${stack.base}/dashboard/?lang=en#/account`);
+  await page.fill('#email', email);
+  await page.fill('#password', 'bình có mật khẩu dài');
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#me-two-factor');
+  await page.click('#two-factor-setup');
+  await page.waitForSelector('#two-factor-qr svg');
+  const secret = await page.textContent('#two-factor-secret');
+  await page.fill('#two-factor-on-code', '000000');
+  await page.click('#two-factor-on button[type=submit]');
+  await page.waitForSelector('#two-factor-on .state-error');
+  await page.fill('#two-factor-on-code', totp(secret));
+  await page.click('#two-factor-on button[type=submit]');
+  await page.waitForSelector('#two-factor-off');
+  assert.match(await page.textContent('#me-two-factor h2'), /On/);
+
+  // Signed out, the password alone is not enough.
+  await page.click('#sign-out');
+  await page.fill('#email', email);
+  await page.fill('#password', 'bình có mật khẩu dài');
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#code:visible');
+  assert.equal(await page.$('#sign-out'), null);
+  await page.fill('#code', totp(secret, 1));
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#signed-in-as');
+
+  // The owner sees it on, and turns it off for a lost phone.
+  const owner = await signedInPage(browser, stack, '#/team');
+  owner.on('dialog', (d) => d.accept());
+  const row = `#team-members tr[data-email="${email}"]`;
+  await owner.waitForSelector(`${row} .two-factor .badge`);
+  await owner.click(`${row} button[data-action="reset-two-factor"]`);
+  await owner.waitForFunction((sel) => !document.querySelector(`${sel} .two-factor .badge`), row);
+  const team = await api(stack, 'GET', '/v1/team');
+  assert.equal(team.members.find((m) => m.email === email).two_factor, false);
+  assert.deepEqual([...page.errors, ...owner.errors], []);
 });

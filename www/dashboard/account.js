@@ -1,10 +1,11 @@
 // A team member's own account (GET/PATCH /v1/team/me): the name the activity log shows, the
-// emails they want (someone applied, a referral flagged), and their password. Opened from their
-// name in the top bar.
+// emails they want (someone applied, a referral flagged), their password, and two-factor sign-in
+// with an authenticator app. Opened from their name in the top bar.
 
 import { t } from '../shared/i18n.js';
-import { h, fill, failure, field, notify, loading } from '../shared/ui.js';
+import { h, fill, failure, field, notify, loading, badge } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
+import { qrSvg } from '../vendor/qrcode.js';
 
 const EVENTS = ['affiliate.applied', 'referral.flagged'];
 
@@ -80,6 +81,83 @@ function passwordForm(api) {
   return form;
 }
 
+/** A form with one code field and a button, calling `run(code)` on submit. */
+function codeForm(id, label, run) {
+  const code = h('input', { id: `${id}-code`, inputmode: 'numeric', autocomplete: 'one-time-code', required: true, maxlength: 6, pattern: '[0-9]{6}' });
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const form = h(
+    'form',
+    {
+      id,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        fill(msg, loading(t('ui.saving')));
+        try {
+          await run(code.value.trim());
+        } catch (err) {
+          fill(msg, failure(err));
+          code.select();
+        }
+      },
+    },
+    field(t('dash.code'), code),
+    msg,
+    h('div', { class: 'row' }, h('button', { class: 'btn', type: 'submit' }, label)),
+  );
+  return form;
+}
+
+/** Two-factor sign-in: on (with a form to turn it off) or off (with the setup). */
+function twoFactorCard(api, member) {
+  const card = h('section', { class: 'card', id: 'me-two-factor' });
+  const draw = (on) => {
+    const turnOff = () =>
+      codeForm('two-factor-off', t('dash.two_factor_turn_off'), async (code) => {
+        await api.twoFactorStop(code);
+        notify(t('dash.two_factor_turned_off'));
+        draw(false);
+      });
+    const setup = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn',
+        id: 'two-factor-setup',
+        onclick: async (e) => {
+          e.currentTarget.disabled = true;
+          const s = await api.twoFactorStart();
+          const qr = h('div', { class: 'qr', id: 'two-factor-qr' });
+          // The SVG comes from the QR library, built from the otpauth address only.
+          qr.innerHTML = await qrSvg(s.otpauth_url);
+          setup.replaceWith(
+            h(
+              'div',
+              {},
+              h('p', {}, t('dash.two_factor_scan')),
+              qr,
+              h('p', {}, `${t('dash.two_factor_key')}: `, h('code', { id: 'two-factor-secret' }, s.secret)),
+              codeForm('two-factor-on', t('dash.two_factor_turn_on'), async (code) => {
+                await api.twoFactorConfirm(code);
+                notify(t('dash.two_factor_turned_on'));
+                draw(true);
+              }),
+            ),
+          );
+        },
+      },
+      t('dash.two_factor_setup'),
+    );
+    fill(
+      card,
+      h('h2', {}, t('dash.two_factor'), ' ', on ? badge(t('dash.two_factor_on'), 'approved') : badge(t('dash.two_factor_off'), 'pending')),
+      h('p', { class: 'hint' }, t('dash.two_factor_hint')),
+      on ? turnOff() : setup,
+    );
+  };
+  draw(member.two_factor);
+  return card;
+}
+
 export async function account(main, ctx) {
   clearCharts();
   const mine = await ctx.api.me();
@@ -96,6 +174,7 @@ export async function account(main, ctx) {
         ctx.nav();
       }),
       passwordForm(ctx.api),
+      twoFactorCard(ctx.api, mine.member),
     ),
   );
 }

@@ -105,6 +105,10 @@ function signIn(error) {
   nav();
   const email = h('input', { type: 'email', id: 'email', autocomplete: 'username', maxlength: 254 });
   const pw = h('input', { type: 'password', id: 'password', autocomplete: 'current-password', required: true });
+  // Asked for once the password is right and the member signs in with two factors.
+  const code = h('input', { id: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, pattern: '[0-9]{6}' });
+  const codeField = field(t('dash.code'), code);
+  codeField.hidden = true;
   const msg = h('div', { 'aria-live': 'assertive' }, error ? failure(error) : null);
   const form = h(
     'form',
@@ -117,9 +121,16 @@ function signIn(error) {
         btn.disabled = true;
         fill(msg, loading(t('dash.signing_in')));
         try {
-          await start(await session.create(pw.value, email.value.trim()));
+          await start(await session.create(pw.value, email.value.trim(), code.value.trim()));
         } catch (err) {
           btn.disabled = false;
+          if (err.code === 'two_factor_required' || err.code === 'two_factor_failed') {
+            codeField.hidden = false;
+            code.required = true;
+            fill(msg, err.code === 'two_factor_failed' ? failure(err) : null);
+            code.value = '';
+            return code.focus();
+          }
           fill(msg, failure(err));
           pw.select();
         }
@@ -129,6 +140,7 @@ function signIn(error) {
     h('p', { class: 'hint' }, t('dash.sign_in_hint')),
     field(t('dash.sign_in_email'), email, t('dash.sign_in_email_hint')),
     field(t('dash.password'), pw),
+    codeField,
     h('button', { class: 'btn btn-primary', type: 'submit' }, t('dash.sign_in')),
     msg,
   );

@@ -29,7 +29,7 @@ function status(m) {
 }
 
 function membersTable(api, members, out, render) {
-  const cols = [t('dash.name'), t('dash.email'), t('dash.role'), t('dash.team_status'), t('dash.team_last_sign_in'), ''];
+  const cols = [t('dash.name'), t('dash.email'), t('dash.role'), t('dash.team_status'), t('dash.team_two_factor'), t('dash.team_last_sign_in'), ''];
   const act = (run) => async (e) => {
     const btn = e.currentTarget;
     btn.disabled = true;
@@ -73,7 +73,8 @@ function membersTable(api, members, out, render) {
               }),
             ),
             h('td', { 'data-label': cols[3] }, status(m)),
-            h('td', { 'data-label': cols[4] }, m.last_sign_in_at ? dateTime(m.last_sign_in_at) : t('dash.team_never')),
+            h('td', { 'data-label': cols[4], class: 'two-factor' }, m.two_factor ? badge(t('dash.two_factor_on'), 'approved') : t('dash.two_factor_off')),
+            h('td', { 'data-label': cols[5] }, m.last_sign_in_at ? dateTime(m.last_sign_in_at) : t('dash.team_never')),
             h(
               'td',
               {},
@@ -94,6 +95,24 @@ function membersTable(api, members, out, render) {
                   },
                   t('dash.team_new_link'),
                 ),
+                m.two_factor
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'btn btn-small',
+                        dataset: { action: 'reset-two-factor' },
+                        onclick: (e) => {
+                          if (!confirm(t('dash.team_two_factor_reset_confirm', { name: m.name }))) return;
+                          act(async () => {
+                            await api.resetTwoFactor(m.id);
+                            await render();
+                          })(e);
+                        },
+                      },
+                      t('dash.team_two_factor_reset'),
+                    )
+                  : null,
                 h(
                   'button',
                   {

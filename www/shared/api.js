@@ -77,7 +77,7 @@ export async function call(method, path, { body, auth = {}, query, text = false 
 // The merchant's session (dashboard sign-in): the owner's password, or a team member's email and
 // password; `accept` sets an invited member's password and signs them in.
 export const session = {
-  create: (password, email) => call('POST', '/v1/session', { body: email ? { email, password } : { password } }),
+  create: (password, email, code) => call('POST', '/v1/session', { body: { password, ...(email ? { email } : {}), ...(code ? { code } : {}) } }),
   accept: (token, password) => call('POST', '/v1/team/accept', { body: { token, password } }),
   show: () => call('GET', '/v1/session'),
   remove: (csrf) => call('DELETE', '/v1/session', { auth: { csrf } }),
@@ -156,6 +156,12 @@ export function merchant(csrf) {
     // The signed-in member's own account: name, emails, password.
     me: () => get('/v1/team/me'),
     updateMe: (body) => send('PATCH', '/v1/team/me', body),
+    // Two-factor sign-in: set up (the secret and its otpauth:// address), confirm, turn off; the
+    // owner turns a member's off.
+    twoFactorStart: () => send('POST', '/v1/team/me/two-factor'),
+    twoFactorConfirm: (code) => send('POST', '/v1/team/me/two-factor/confirm', { code }),
+    twoFactorStop: (code) => send('DELETE', '/v1/team/me/two-factor', { code }),
+    resetTwoFactor: (id) => send('DELETE', `/v1/team/${enc(id)}/two-factor`),
   };
 }
 
