@@ -88,6 +88,23 @@ if [ "$(curl -fsS -H "$auth" "$base/v1/creatives?limit=1")" = '{"creatives":[]}'
 fi
 # A fresh portal token for alice (the previous one stops working), for the magic link below.
 token="$(curl -fsS -X POST -H "$auth" "$base/v1/affiliates/alice/token" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).token)')"
+# A short link of alice's for her TikTok bio, when she has none yet.
+if [ "$(curl -fsS -H "Authorization: Bearer $token" "$base/v1/me/links")" = '{"links":[]}' ]; then
+  curl -fsS -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    --data "{\"landing_url\":\"http://www.shop.test:$shop_port/store/products/SHOE-RUN-1/\",\"campaign\":\"tiktok-bio\",\"code\":\"alice-tiktok\"}" \
+    "$base/v1/me/links" >/dev/null
+fi
+# A manager in the merchant's team, signing in with her email and the dashboard's password,
+# when the team is empty.
+member="lan@shop.test"
+if [ "${#REFTRAIL_ADMIN_PASSWORD}" -ge 10 ] && [ "$(curl -fsS -H "$auth" "$base/v1/team")" = '{"members":[]}' ]; then
+  invite="$(curl -fsS -X POST -H "$auth" -H 'Content-Type: application/json' \
+    --data "{\"email\":\"$member\",\"name\":\"Lan Nguyễn\",\"role\":\"manager\"}" "$base/v1/team" |
+    node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).invite_path.split("#invite=")[1])')"
+  INVITE="$invite" PASSWORD="$REFTRAIL_ADMIN_PASSWORD" node -e '
+    process.stdout.write(JSON.stringify({ token: process.env.INVITE, password: process.env.PASSWORD }));
+  ' | curl -fsS -X POST -H 'Content-Type: application/json' --data @- "$base/v1/team/accept" >/dev/null
+fi
 
 REFTRAIL_SECRET_KEY="$REFTRAIL_SECRET_KEY" "$shop_bin" --listen "127.0.0.1:$shop_port" --tracker "$base" \
   --www-dir "$here/www" --js-dir "$here/js/dist" >"$data/demo-shop.log" 2>&1 &
@@ -108,11 +125,13 @@ Reftrail is running (server log: $data/server.log, shop log: $data/demo-shop.log
                       checkout runs on http://checkout.shop.test:$shop_port/store/checkout/
                       without host mapping: http://127.0.0.1:$shop_port/store/?ref=alice
   Merchant dashboard  $base/dashboard/      password: $REFTRAIL_ADMIN_PASSWORD
+                      or as the manager $member with the same password
   Affiliate portal    $base/portal/         alice's magic link:
                       $magic
   API                 $base/v1/openapi.json  secret key: $REFTRAIL_SECRET_KEY
 
-Other link forms: ?via=alice, #ref=alice, /store/ref/alice/, or the coupon BOB10 (bob) at checkout.
+Other link forms: ?via=alice, #ref=alice, /store/ref/alice/, alice's short link
+$base/go/alice-tiktok, or the coupon BOB10 (bob) at checkout.
 To open the *.shop.test addresses, map the names to this machine, either in /etc/hosts:
     127.0.0.1 www.shop.test checkout.shop.test
 or for Chromium only: chromium --host-resolver-rules="MAP *.shop.test 127.0.0.1"
