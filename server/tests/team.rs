@@ -94,6 +94,18 @@ async fn server(mail: Option<Mailer>) -> AppState {
     )
 }
 
+/// [`send`] for an answer expected to be refused: its status and error code.
+async fn refusal(
+    state: &AppState,
+    dash: Option<&mut Dashboard>,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, String) {
+    let (s, v) = send(state, dash, method, path, body).await;
+    (s, v["error"]["code"].as_str().unwrap_or("").to_owned())
+}
+
 /// Invites `email` as `role` with the secret key; the invitation.
 async fn invite(state: &AppState, email: &str, name: &str, role: &str) -> Value {
     let body = json!({ "email": email, "name": name, "role": role });
@@ -272,17 +284,16 @@ async fn a_viewer_reads_everything_but_changes_nothing_until_promoted() {
         assert_eq!(s, StatusCode::OK, "{path}: {v}");
     }
     let before = affiliate_count(&state).await;
-    let (s, v) = send(
-        &state,
-        Some(&mut viewer),
-        "POST",
-        "/v1/affiliates",
-        json!({ "id": "som", "name": "Som", "email": "som@example.com" }),
-    )
-    .await;
     assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("role_forbidden"))
+        refusal(
+            &state,
+            Some(&mut viewer),
+            "POST",
+            "/v1/affiliates",
+            json!({ "id": "som", "name": "Som", "email": "som@example.com" })
+        )
+        .await,
+        (StatusCode::FORBIDDEN, "role_forbidden".into())
     );
     let (s, _) = send(
         &state,
@@ -466,17 +477,16 @@ async fn bad_input_is_refused_and_changes_nothing() {
             "{body}"
         );
     }
-    let (s, v) = send(
-        &state,
-        None,
-        "POST",
-        "/v1/team",
-        json!({ "email": "LAN@shop.example", "name": "Lan again", "role": "owner" }),
-    )
-    .await;
     assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (StatusCode::CONFLICT, Some("email_taken"))
+        refusal(
+            &state,
+            None,
+            "POST",
+            "/v1/team",
+            json!({ "email": "LAN@shop.example", "name": "Lan again", "role": "owner" })
+        )
+        .await,
+        (StatusCode::CONFLICT, "email_taken".into())
     );
     let (_, team) = send(&state, None, "GET", "/v1/team", json!(null)).await;
     assert_eq!(team["members"].as_array().map(Vec::len), Some(1));
@@ -494,17 +504,16 @@ async fn bad_input_is_refused_and_changes_nothing() {
         );
     }
     let lan = team["members"][0]["id"].as_str().expect("id");
-    let (s, v) = send(
-        &state,
-        None,
-        "PATCH",
-        &format!("/v1/team/{lan}"),
-        json!({ "role": "boss" }),
-    )
-    .await;
     assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_role"))
+        refusal(
+            &state,
+            None,
+            "PATCH",
+            &format!("/v1/team/{lan}"),
+            json!({ "role": "boss" })
+        )
+        .await,
+        (StatusCode::BAD_REQUEST, "invalid_role".into())
     );
 
     for token in [
@@ -884,17 +893,16 @@ async fn two_factor_sign_in_asks_for_a_code_used_once() {
             .0,
         StatusCode::CREATED
     );
-    let (s, v) = send(
-        &state,
-        Some(&mut lan),
-        "POST",
-        "/v1/team/me/two-factor/confirm",
-        json!({ "code": "000000" }),
-    )
-    .await;
     assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("wrong_code"))
+        refusal(
+            &state,
+            Some(&mut lan),
+            "POST",
+            "/v1/team/me/two-factor/confirm",
+            json!({ "code": "000000" })
+        )
+        .await,
+        (StatusCode::BAD_REQUEST, "wrong_code".into())
     );
     let (s, v) = send(
         &state,
@@ -906,17 +914,16 @@ async fn two_factor_sign_in_asks_for_a_code_used_once() {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["member"]["two_factor"], true);
-    let (s, v) = send(
-        &state,
-        Some(&mut lan),
-        "POST",
-        "/v1/team/me/two-factor",
-        json!(null),
-    )
-    .await;
     assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (StatusCode::CONFLICT, Some("two_factor_on"))
+        refusal(
+            &state,
+            Some(&mut lan),
+            "POST",
+            "/v1/team/me/two-factor",
+            json!(null)
+        )
+        .await,
+        (StatusCode::CONFLICT, "two_factor_on".into())
     );
 
     // The password alone is not enough now; a wrong code counts as a failed sign-in.
@@ -1023,29 +1030,27 @@ async fn a_member_turns_two_factor_off_with_a_current_code() {
     let state = server(None).await;
     let inv = invite(&state, "an@shop.example", "An", "viewer").await;
     let (_, _, mut an) = accept(&state, &token_of(&inv), "an's long password").await;
-    let (s, v) = send(
-        &state,
-        Some(&mut an),
-        "DELETE",
-        "/v1/team/me/two-factor",
-        json!({ "code": "123456" }),
-    )
-    .await;
     assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (StatusCode::CONFLICT, Some("two_factor_off"))
+        refusal(
+            &state,
+            Some(&mut an),
+            "DELETE",
+            "/v1/team/me/two-factor",
+            json!({ "code": "123456" })
+        )
+        .await,
+        (StatusCode::CONFLICT, "two_factor_off".into())
     );
-    let (s, v) = send(
-        &state,
-        Some(&mut an),
-        "POST",
-        "/v1/team/me/two-factor/confirm",
-        json!({ "code": "123456" }),
-    )
-    .await;
     assert_eq!(
-        (s, v["error"]["code"].as_str()),
-        (StatusCode::CONFLICT, Some("no_two_factor_setup"))
+        refusal(
+            &state,
+            Some(&mut an),
+            "POST",
+            "/v1/team/me/two-factor/confirm",
+            json!({ "code": "123456" })
+        )
+        .await,
+        (StatusCode::CONFLICT, "no_two_factor_setup".into())
     );
     let (_, setup) = send(
         &state,

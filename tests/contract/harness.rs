@@ -479,6 +479,11 @@ pub async fn login() -> (String, String) {
         .json(&json!({"password": env().password}))
         .send()
         .await;
+    session_of(&r)
+}
+
+/// The session a sign-in answered (`201`): (session cookie value, CSRF token).
+pub fn session_of(r: &Res) -> (String, String) {
     r.status(201);
     let cookie = r.set_cookie("rt_session").expect("session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");

@@ -2,7 +2,7 @@
 //! signs in and limits members by role; one whose team is kept elsewhere (WordPress: its users)
 //! says so and serves no `/v1/team`.
 
-use crate::harness::{login, req, uid, As};
+use crate::harness::{login, req, session_of, uid, As};
 use serde_json::json;
 
 /// A member's sign-in: the session cookie and CSRF token.
@@ -11,18 +11,7 @@ async fn member_session(email: &str, password: &str) -> (String, String) {
         .json(&json!({ "email": email, "password": password }))
         .send()
         .await;
-    r.status(201);
-    let cookie = r.set_cookie("rt_session").expect("session cookie");
-    let value = cookie
-        .trim_start_matches("rt_session=")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .to_owned();
-    (
-        value,
-        r.json["csrf_token"].as_str().expect("csrf").to_owned(),
-    )
+    session_of(&r)
 }
 
 #[tokio::test]

@@ -731,6 +731,58 @@ pub async fn two_factor_start(
     Ok((StatusCode::CREATED, Json(setup)).into_response())
 }
 
+/// Which way a member turns their two-factor sign-in, with a code of the app.
+#[derive(Clone, Copy, PartialEq)]
+enum Turn {
+    /// On, with the first code of the app just set up.
+    On,
+    /// Off, with a current code.
+    Off,
+}
+
+async fn turn_two_factor(
+    state: &AppState,
+    caller: Caller,
+    code: &str,
+    turn: Turn,
+) -> Result<Json<MyAccount>, AppError> {
+    let m = me(caller, true)?;
+    let mut tx = state.db.begin_write().await?;
+    let column = match turn {
+        Turn::On => "totp_pending",
+        Turn::Off => "totp_secret",
+    };
+    let (secret, last) = stored_secret(&mut tx, &m.id, column).await?;
+    let secret = secret.ok_or_else(|| match turn {
+        Turn::On => AppError::conflict(
+            "no_two_factor_setup",
+            "start setting up two-factor sign-in first",
+        ),
+        Turn::Off => AppError::conflict("two_factor_off", "two-factor sign-in is not on"),
+    })?;
+    // A new app starts its own count of steps.
+    let last = if turn == Turn::On { None } else { last };
+    let step =
+        crate::two_factor::matching_step(&secret, code, now_secs(), last).ok_or_else(wrong_code)?;
+    let before = load(&mut tx, &m.id).await?;
+    match turn {
+        Turn::On => {
+            sqlx::query(
+                "UPDATE team_members SET totp_secret = totp_pending, totp_pending = NULL WHERE id = $1",
+            )
+            .bind(&m.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Turn::Off => clear_two_factor(&mut tx, &m.id).await?,
+    }
+    keep_step(&mut tx, &m.id, step).await?;
+    let after = load(&mut tx, &m.id).await?;
+    record_changes(&mut tx, &format!("user:{}", m.email), &before, &after).await?;
+    tx.commit().await?;
+    Ok(account(state, after))
+}
+
 /// Turns two-factor sign-in on with a first code of the app just set up.
 #[utoipa::path(post, path = "/v1/team/me/two-factor/confirm", tag = "team", request_body = TwoFactorCode, security(("session" = [])),
     responses((status = 200, body = MyAccount), (status = 400, body = crate::error::ErrorBody, description = "`wrong_code`"),
@@ -741,29 +793,7 @@ pub async fn two_factor_confirm(
     caller: Caller,
     AppJson(b): AppJson<TwoFactorCode>,
 ) -> Result<Json<MyAccount>, AppError> {
-    let m = me(caller, true)?;
-    let mut tx = state.db.begin_write().await?;
-    let (pending, _) = stored_secret(&mut tx, &m.id, "totp_pending").await?;
-    let Some(secret) = pending else {
-        return Err(AppError::conflict(
-            "no_two_factor_setup",
-            "start setting up two-factor sign-in first",
-        ));
-    };
-    let step = crate::two_factor::matching_step(&secret, &b.code, now_secs(), None)
-        .ok_or_else(wrong_code)?;
-    let before = load(&mut tx, &m.id).await?;
-    sqlx::query(
-        "UPDATE team_members SET totp_secret = totp_pending, totp_pending = NULL WHERE id = $1",
-    )
-    .bind(&m.id)
-    .execute(&mut *tx)
-    .await?;
-    keep_step(&mut tx, &m.id, step).await?;
-    let after = load(&mut tx, &m.id).await?;
-    record_changes(&mut tx, &format!("user:{}", m.email), &before, &after).await?;
-    tx.commit().await?;
-    Ok(account(&state, after))
+    turn_two_factor(&state, caller, &b.code, Turn::On).await
 }
 
 /// Turns the member's two-factor sign-in off, with a current code.
@@ -776,24 +806,7 @@ pub async fn two_factor_stop(
     caller: Caller,
     AppJson(b): AppJson<TwoFactorCode>,
 ) -> Result<Json<MyAccount>, AppError> {
-    let m = me(caller, true)?;
-    let mut tx = state.db.begin_write().await?;
-    let (on, last) = stored_secret(&mut tx, &m.id, "totp_secret").await?;
-    let Some(secret) = on else {
-        return Err(AppError::conflict(
-            "two_factor_off",
-            "two-factor sign-in is not on",
-        ));
-    };
-    let step = crate::two_factor::matching_step(&secret, &b.code, now_secs(), last)
-        .ok_or_else(wrong_code)?;
-    keep_step(&mut tx, &m.id, step).await?;
-    let before = load(&mut tx, &m.id).await?;
-    clear_two_factor(&mut tx, &m.id).await?;
-    let after = load(&mut tx, &m.id).await?;
-    record_changes(&mut tx, &format!("user:{}", m.email), &before, &after).await?;
-    tx.commit().await?;
-    Ok(account(&state, after))
+    turn_two_factor(&state, caller, &b.code, Turn::Off).await
 }
 
 async fn clear_two_factor(tx: &mut Tx, id: &str) -> Result<(), AppError> {
