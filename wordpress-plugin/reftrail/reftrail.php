@@ -39,6 +39,7 @@ foreach ( array(
 	'class-reftrail-program.php',
 	'class-reftrail-activity.php',
 	'class-reftrail-creatives.php',
+	'class-reftrail-short-links.php',
 	'class-reftrail-bonuses.php',
 	'class-reftrail-recruiters.php',
 	'class-reftrail-affiliates.php',
@@ -58,6 +59,7 @@ foreach ( array(
 	'rest/class-reftrail-rest-merchant-controllers.php',
 	'rest/class-reftrail-rest-account-controllers.php',
 	'rest/class-reftrail-rest-creatives-controller.php',
+	'rest/class-reftrail-rest-short-links-controller.php',
 	'rest/class-reftrail-rest-bonuses-controller.php',
 	'rest/class-reftrail-rest-recruiters-controller.php',
 	'rest/class-reftrail-rest-portal-controller.php',
@@ -103,6 +105,7 @@ final class Reftrail_Plugin {
 		Reftrail_Admin::init();
 		Reftrail_Shortcodes::init();
 		Reftrail_Portal::init();
+		Reftrail_Short_Links::init();
 		Reftrail_Webhooks::init();
 		Reftrail_Affiliate_Mail::init();
 		Reftrail_Retention::init();
@@ -150,10 +153,12 @@ final class Reftrail_Plugin {
 	}
 
 	/**
-	 * Deactivation: stops the schedule; data stays.
+	 * Deactivation: stops the schedule, and the site's own `/go/{code}` goes (the rewrite rules
+	 * are rebuilt without it by the next request); data stays.
 	 */
 	public static function deactivate() {
 		self::unschedule();
+		delete_option( 'rewrite_rules' );
 	}
 }
 

@@ -39,6 +39,7 @@ final class Reftrail_OpenAPI {
 			'from'      => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
 			'to'        => array( 'string', 'To, exclusive; default now' ),
 		);
+		$link   = '{"code", "path" ("/go/{code}": its address under /wp-json/reftrail), "url" (its address on the site, /go/{code}, with pretty permalinks; else null), "affiliate", "landing_url", "campaign" (or null), "target" (where it sends a visitor: landing_url with the affiliate\'s parameter (the program\'s first) and utm_campaign set after its other query pairs, the fragment kept), "opens" (how many times it was opened, bots left out; the clicks are counted by the tracker), "created_at"}';
 		return array(
 			'/v1/clicks'                  => array( 'post' => array( 'Records a click; with consent, sets the signed HttpOnly rt_click cookie', array(), 201 ) ),
 			'/v1/leads'                   => array( 'post' => array( 'Records a lead, once per customer and event', $in, 201 ) ),
@@ -216,6 +217,21 @@ final class Reftrail_OpenAPI {
 				'patch'  => array( 'Changes the fields given of a creative, checked whole as POST /v1/creatives checks them (an image needs image_url; a link has none); image_url and landing_url: null removes it; null for name, kind, text or status is refused under its code; answers the creative, with updated_at now when a field changed; a refused change changes nothing; 404 creative_not_found', $m, 200 ),
 				'delete' => array( 'Deletes a creative; 404 creative_not_found', $m, 204 ),
 			),
+			'/v1/links'                   => array(
+				'get' => array(
+					'Everyone\'s short links, newest first (by created_at, then code): {"links": [' . $link . ']}; 400 invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'affiliate' => array( 'string', "Only this affiliate's" ),
+							'limit'     => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset'    => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+			),
+			'/v1/links/{code}'            => array( 'delete' => array( 'Deletes anyone\'s short link (one used against the program\'s terms): it stops working at once; 404 link_not_found', $m, 204 ) ),
 			'/v1/privacy/export'          => array( 'post' => array( 'What the program holds about a customer (by email, email_hash or customer_id)', $m, 200 ) ),
 			'/v1/privacy/erase'           => array( 'post' => array( 'Erases a customer from orders, leads and clicks; orders, referrals and affiliate accounts stay', $m, 200 ) ),
 			'/v1/keys'                    => array(
@@ -310,6 +326,22 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/me/links'                => array(
+				'get'  => array( 'The affiliate\'s short links, newest first (by created_at, then code; all of them: at most 100): {"links": [' . $link . ']}', $me, 200 ),
+				'post' => array(
+					'Makes a short link, /go/{code}, to a page of the shop with the affiliate\'s parameter and a campaign; answers it as GET lists it. Errors: 400 invalid_body, invalid_landing_url, landing_not_allowed (its origin is not one of the program\'s allowed_origins), invalid_campaign, invalid_code; 409 code_taken, too_many_links (100 per affiliate); the secret key is a 403 forbidden',
+					$me,
+					201,
+					array(
+						'body' => array(
+							'landing_url' => array( 'string', 'A page of the shop: an http(s) address of at most 2000 bytes without spaces, quotes or a user name, its origin one of the program\'s allowed_origins (trimmed)' ),
+							'campaign'    => array( array( 'string', 'null' ), 'A campaign name (utm_campaign): at most 256 bytes without control characters (trimmed; empty is none)', false ),
+							'code'        => array( array( 'string', 'null' ), 'A code of their choosing: 3 to 40 letters, digits or inner hyphens, kept in lower case; without it, 7 random lower-case letters and digits', false ),
+						),
+					),
+				),
+			),
+			'/v1/me/links/{code}'         => array( 'delete' => array( 'Deletes one of the affiliate\'s short links: it stops working at once; 404 link_not_found (also another affiliate\'s)', $me, 204 ) ),
 			'/v1/me/bonuses'              => array(
 				'get' => array(
 					'The affiliate\'s bonuses that are not cancelled, newest first: {"bonuses": [{"id", "amount", "currency", "reason", "status" ("approved": paid by the next payout, or "paid"), "payout_id", "created_at"}], "total"}; 400 invalid_query',
@@ -364,6 +396,7 @@ final class Reftrail_OpenAPI {
 				'delete' => array( 'Signs out', array( 'session' ), 204 ),
 			),
 			'/v1/openapi.json'            => array( 'get' => array( 'This document', array(), 200 ) ),
+			'/go/{code}'                  => array( 'get' => array( 'Opens a short link: 302 with Location: its page of the shop with the affiliate\'s parameter (while the affiliate is approved) and the campaign, and Cache-Control: private, no-store; an open by a browser (not a bot) is counted. 404 (plain text) for a code not written exactly as kept (lower case), an unknown one, or one whose page is no longer on the program\'s allowed_origins. The site\'s own /go/{code} answers the same with pretty permalinks', array(), 302 ) ),
 			'/healthz'                    => array( 'get' => array( 'Liveness', array(), 200 ) ),
 			'/metrics'                    => array( 'get' => array( 'Prometheus counters', array(), 200 ) ),
 		);
@@ -397,14 +430,13 @@ final class Reftrail_OpenAPI {
 				if ( $security ) {
 					$op['security'] = array_map( fn( $s ) => array( $s => array() ), $security );
 				}
-				if ( false !== strpos( $path, '{id}' ) ) {
-					$op['parameters'] = array(
-						array(
-							'name'     => 'id',
-							'in'       => 'path',
-							'required' => true,
-							'schema'   => array( 'type' => 'string' ),
-						),
+				preg_match_all( '/\{(\w+)\}/', $path, $names );
+				foreach ( $names[1] as $name ) {
+					$op['parameters'][] = array(
+						'name'     => $name,
+						'in'       => 'path',
+						'required' => true,
+						'schema'   => array( 'type' => 'string' ),
 					);
 				}
 				foreach ( $more['query'] ?? array() as $name => list( $type, $description ) ) {

@@ -59,6 +59,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Payouts_Controller(),
 			new Reftrail_REST_Program_Controller(),
 			new Reftrail_REST_Creatives_Controller(),
+			new Reftrail_REST_Short_Links_Controller(),
 			new Reftrail_REST_Bonuses_Controller(),
 			new Reftrail_REST_Recruiters_Controller(),
 			new Reftrail_REST_Portal_Controller(),
@@ -164,7 +165,28 @@ final class Reftrail_REST {
 	}
 
 	/** The routes browsers call from the shop's pages (CORS applies). */
-	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/campaigns', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates' );
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/campaigns', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates', '/reftrail/v1/me/links' );
+
+	/** The browser routes with a path parameter (CORS applies): an affiliate's short link. */
+	const BROWSER_ROUTE_PATTERNS = array( '#^/reftrail/v1/me/links/[^/]+$#D' );
+
+	/**
+	 * Whether browsers call `$route` from the shop's pages (CORS applies).
+	 *
+	 * @param string $route Route, without a trailing slash.
+	 * @return bool
+	 */
+	public static function is_browser_route( $route ) {
+		if ( in_array( $route, self::BROWSER_ROUTES, true ) ) {
+			return true;
+		}
+		foreach ( self::BROWSER_ROUTE_PATTERNS as $pattern ) {
+			if ( 1 === preg_match( $pattern, $route ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
 
 	/**
 	 * The routes of the portal's own pages (Reftrail_REST_Portal_Controller): same origin only, no
@@ -196,7 +218,7 @@ final class Reftrail_REST {
 			}
 			return new WP_REST_Response( null, 204 );
 		}
-		if ( ! in_array( $route, self::BROWSER_ROUTES, true ) ) {
+		if ( ! self::is_browser_route( $route ) ) {
 			return $result;
 		}
 		$origin = (string) $request->get_header( 'origin' );

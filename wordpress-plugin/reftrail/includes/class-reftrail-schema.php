@@ -35,9 +35,11 @@ final class Reftrail_Schema {
 	 * recruiter commissions, an affiliate's recruiter, the shares of recruits' commissions, their
 	 * `recruiter_commission_id` in the ledger (whose `entry` grows to name them) and each payout
 	 * line's count of them; 23: each referral's campaign, the campaign of what credited it, filled
-	 * for the referrals from before from the click their conversion names).
+	 * for the referrals from before from the click their conversion names; 24: short links,
+	 * `/go/{code}` to a page of the shop with an affiliate's parameter and a campaign, and the
+	 * rewrite rule of the site's own `/go/{code}`).
 	 */
-	const VERSION = 23;
+	const VERSION = 24;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -49,7 +51,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts', 'recruiter_commissions' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts', 'recruiter_commissions', 'short_links' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -72,6 +74,9 @@ final class Reftrail_Schema {
 			self::add_roles();
 			Reftrail_Keys::ensure();
 			self::ensure_options();
+			// Rewrite rules the new code adds (`/go/{code}`), rebuilt once this request has
+			// registered them all (Reftrail_Short_Links::flush_if_asked()).
+			update_option( 'reftrail_flush_rewrite', 1, true );
 		}
 	}
 
@@ -456,6 +461,20 @@ final class Reftrail_Schema {
   KEY affiliate_created (affiliate_id,created_at),
   KEY recruit_created (recruit_id,created_at),
   KEY created_at (created_at)
+) $c;";
+		// Short links (Reftrail_Short_Links), `/go/{code}`: `code` and `campaign` are compared
+		// byte for byte (the tables' collation would take `Spring` for `spring`); `opens` counts
+		// the redirects, bots left out (the clicks are the tracker's).
+		$bin   = $wpdb->charset ? "CHARACTER SET {$wpdb->charset} COLLATE {$wpdb->charset}_bin " : '';
+		$sql[] = "CREATE TABLE {$t('short_links')} (
+  code varchar(40) {$bin}NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  landing_url text NOT NULL,
+  campaign varchar(256) {$bin}DEFAULT NULL,
+  opens bigint(20) NOT NULL DEFAULT 0,
+  created_at bigint(20) NOT NULL,
+  PRIMARY KEY  (code),
+  KEY affiliate_created (affiliate_id,created_at)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );
