@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The actions, as `GET /v1/activity?action=` names them.
-pub const ACTIONS: [&str; 19] = [
+pub const ACTIONS: [&str; 20] = [
     "affiliate.created",
     "affiliate.applied",
     "affiliate.updated",
@@ -32,6 +32,7 @@ pub const ACTIONS: [&str; 19] = [
     "member.invited",
     "member.updated",
     "member.removed",
+    "team.policy_changed",
 ];
 
 /// The fields of an affiliate (as `GET /v1/affiliates/{id}` shows it) whose changes are
@@ -85,7 +86,7 @@ pub struct Entry {
     /// `affiliate.token_issued`, `referral.approved`, `referral.rejected`, `refund.created`,
     /// `creative.created`, `creative.updated`, `creative.deleted`, `payout.created`,
     /// `payout.sent`, `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`,
-    /// `member.invited`, `member.updated`, `member.removed`.
+    /// `member.invited`, `member.updated`, `member.removed`, `team.policy_changed`.
     pub action: String,
     /// The id of what it was done to: an affiliate, referral, refund, creative, payout, bonus,
     /// key or team member.
@@ -98,7 +99,8 @@ pub struct Entry {
     /// creative created or deleted, `{"lines"}` for a payout, `{"currency", "sent",
     /// "fee"}` for a line marked sent, `{"amount", "currency", "reason"}` for a bonus given,
     /// `{"kind"}` for a key, `{"email", "name", "role"}` for a member invited or removed,
-    /// `{"email", "changes"}` for a member changed; `{}` otherwise.
+    /// `{"email", "changes"}` for a member changed, `{"changes"}` for the team's policy; `{}`
+    /// otherwise.
     #[schema(value_type = Object)]
     pub details: Value,
 }

@@ -55,6 +55,9 @@ pub struct Member {
     pub email: String,
     /// What they may do.
     pub role: Role,
+    /// Whether the team requires two-factor sign-in and they have not set it up: until they
+    /// do, their session reaches only their own account.
+    pub two_factor_due: bool,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -145,8 +148,10 @@ async fn session_of(
         return Ok(None);
     }
     let Some(row) = sqlx::query(
-        "SELECT s.csrf_token, s.member_id, m.email, m.role FROM sessions s \
-         LEFT JOIN team_members m ON m.id = s.member_id \
+        "SELECT s.csrf_token, s.member_id, m.email, m.role, \
+         CAST(CASE WHEN m.totp_secret IS NULL AND EXISTS (SELECT 1 FROM settings \
+           WHERE name = 'team_require_two_factor' AND value = 'true') THEN 1 ELSE 0 END AS BIGINT) \
+         FROM sessions s LEFT JOIN team_members m ON m.id = s.member_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(sha256_hex(token))
@@ -164,8 +169,17 @@ async fn session_of(
         row.try_get::<Option<String>, _>(2)?,
         row.try_get::<Option<String>, _>(3)?,
     );
+    let two_factor_due = row.try_get::<i64, _>(4)? == 1;
     Ok(match (email, role.as_deref().and_then(Role::parse)) {
-        (Some(email), Some(role)) => Some((csrf, Some(Member { id, email, role }))),
+        (Some(email), Some(role)) => Some((
+            csrf,
+            Some(Member {
+                id,
+                email,
+                role,
+                two_factor_due,
+            }),
+        )),
         _ => None,
     })
 }
@@ -243,6 +257,11 @@ impl FromRequestParts<AppState> for Merchant {
                 "merchant routes need the secret key or a merchant session".into(),
             )),
         };
+        if let MerchantVia::Member(m) = &via {
+            if m.two_factor_due {
+                return Err(two_factor_due());
+            }
+        }
         if !safe && !via.role().may_change() {
             return Err(role_forbidden(
                 "a viewer may read the program but not change it",
@@ -264,6 +283,14 @@ impl FromRequestParts<AppState> for Owner {
         }
         Ok(Owner(via))
     }
+}
+
+/// 403 `two_factor_setup_required`: the team requires two-factor sign-in of this member first.
+fn two_factor_due() -> AppError {
+    AppError::forbidden(
+        "two_factor_setup_required",
+        "the team requires two-factor sign-in: set it up in your account first",
+    )
 }
 
 /// 403 `role_forbidden`: the signed-in member's role does not allow this.
@@ -314,6 +341,7 @@ pub async fn ingest_caller(
         Caller::Secret => Ok(true),
         Caller::Publishable => Ok(false),
         Caller::Session { csrf_ok: false, .. } => Err(AppError::forbidden("csrf_failed", "send the session's CSRF token in X-CSRF-Token")),
+        Caller::Session { member: Some(m), .. } if m.two_factor_due => Err(two_factor_due()),
         Caller::Session { member: Some(m), .. } if !m.role.may_change() => {
             Err(role_forbidden("a viewer may read the program but not change it"))
         }

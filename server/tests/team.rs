@@ -1114,3 +1114,136 @@ async fn a_member_turns_two_factor_off_with_a_current_code() {
     let (s, _) = send(&state, None, "POST", "/v1/team/me/two-factor", json!(null)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_team_that_requires_two_factor_lets_a_member_only_set_it_up_first() {
+    let state = server(None).await;
+    let inv = invite(&state, "lan@shop.example", "Lan", "manager").await;
+    let (_, _, mut lan) = accept(&state, &token_of(&inv), "lan's long password").await;
+    assert_eq!(
+        refusal(
+            &state,
+            Some(&mut lan),
+            "PUT",
+            "/v1/team/policy",
+            json!({ "require_two_factor": true })
+        )
+        .await,
+        (StatusCode::FORBIDDEN, "role_forbidden".into()),
+        "the owner's to set"
+    );
+    for body in [
+        json!({ "require_two_factor": "yes" }),
+        json!({}),
+        json!({ "require_two_factor": true, "x": 1 }),
+    ] {
+        assert_eq!(
+            refusal(&state, None, "PUT", "/v1/team/policy", body.clone())
+                .await
+                .0,
+            StatusCode::BAD_REQUEST,
+            "{body}"
+        );
+    }
+    for _ in 0..2 {
+        let (s, v) = send(
+            &state,
+            None,
+            "PUT",
+            "/v1/team/policy",
+            json!({ "require_two_factor": true }),
+        )
+        .await;
+        assert_eq!(
+            (s, v),
+            (StatusCode::OK, json!({ "require_two_factor": true }))
+        );
+    }
+    let logged = activity(&state, "team.").await;
+    assert_eq!(logged.len(), 1, "a policy set twice changed once");
+    assert_eq!(
+        logged[0]["details"]["changes"],
+        json!([{ "field": "require_two_factor", "before": false, "after": true }])
+    );
+    let (_, team) = send(&state, None, "GET", "/v1/team", json!(null)).await;
+    assert_eq!(team["require_two_factor"], true);
+
+    // Her open session, and a new one, reach only her own account.
+    let (s, v) = send(&state, Some(&mut lan), "GET", "/v1/session", json!(null)).await;
+    assert_eq!(
+        (s, v["two_factor_setup_required"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+    let (s, v, mut again) = sign_in(&state, Some("lan@shop.example"), "lan's long password").await;
+    assert_eq!(
+        (s, v["two_factor_setup_required"].as_bool()),
+        (StatusCode::CREATED, Some(true))
+    );
+    for (method, path, body) in [
+        ("GET", "/v1/affiliates", json!(null)),
+        ("GET", "/v1/reports/summary", json!(null)),
+        (
+            "POST",
+            "/v1/sales",
+            json!({ "order_id": "due-1", "amount": 1000, "currency": "VND" }),
+        ),
+    ] {
+        assert_eq!(
+            refusal(&state, Some(&mut again), method, path, body).await,
+            (StatusCode::FORBIDDEN, "two_factor_setup_required".into()),
+            "{method} {path}"
+        );
+    }
+    let (s, _) = send(&state, Some(&mut again), "GET", "/v1/team/me", json!(null)).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Set up, everything her role allows opens again, in the same session.
+    let (_, setup) = send(
+        &state,
+        Some(&mut again),
+        "POST",
+        "/v1/team/me/two-factor",
+        json!(null),
+    )
+    .await;
+    let secret = setup["secret"].as_str().expect("secret").to_owned();
+    let (s, _) = send(
+        &state,
+        Some(&mut again),
+        "POST",
+        "/v1/team/me/two-factor/confirm",
+        json!({ "code": code(&secret, 0) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = send(&state, Some(&mut again), "GET", "/v1/session", json!(null)).await;
+    assert_eq!(
+        (s, v["two_factor_setup_required"].as_bool()),
+        (StatusCode::OK, Some(false))
+    );
+    let (s, _) = send(
+        &state,
+        Some(&mut again),
+        "GET",
+        "/v1/affiliates",
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // The admin password is the operator's: not held back.
+    let (s, v, mut admin) = sign_in(&state, None, ADMIN_PASSWORD).await;
+    assert_eq!(
+        (s, v["two_factor_setup_required"].as_bool()),
+        (StatusCode::CREATED, Some(false))
+    );
+    let (s, _) = send(
+        &state,
+        Some(&mut admin),
+        "GET",
+        "/v1/affiliates",
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -203,6 +203,10 @@ pub fn merchant_routes() -> Router<AppState> {
         .route("/v1/team/{id}/invite", post(team::team_invite))
         .route("/v1/team/accept", post(team::team_accept))
         .route(
+            "/v1/team/policy",
+            axum::routing::put(team::team_policy_update),
+        )
+        .route(
             "/v1/team/me",
             get(team::team_me).patch(team::team_me_update),
         )

@@ -53,6 +53,9 @@ pub struct SessionView {
     /// Whether this backend keeps the dashboard's people (`/v1/team`); in WordPress they are
     /// its users.
     pub team: bool,
+    /// Whether the team requires two-factor sign-in and this member has not set it up: until
+    /// they do, every other route answers `403 two_factor_setup_required`.
+    pub two_factor_setup_required: bool,
 }
 
 /// The team member a session belongs to.
@@ -322,6 +325,10 @@ pub async fn open(
             .execute(&mut **tx)
             .await?;
     }
+    let due = match &signer.member_id {
+        Some(id) => two_factor_due(tx, id).await?,
+        None => false,
+    };
     let secure = crate::routes::client(headers, None, state.http.trust_proxy).https;
     let mut res = (
         StatusCode::CREATED,
@@ -331,6 +338,7 @@ pub async fn open(
             role: signer.role.as_str().to_owned(),
             member: signer.member,
             team: true,
+            two_factor_setup_required: due,
         }),
     )
         .into_response();
@@ -340,6 +348,19 @@ pub async fn open(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
+}
+
+/// Whether the team requires two-factor sign-in and member `id` has not set it up.
+pub async fn two_factor_due(conn: &mut sqlx::AnyConnection, id: &str) -> Result<bool, AppError> {
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(CASE WHEN totp_secret IS NULL AND EXISTS (SELECT 1 FROM settings \
+         WHERE name = 'team_require_two_factor' AND value = 'true') THEN 1 ELSE 0 END AS BIGINT) \
+         FROM team_members WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(due == Some(1))
 }
 
 /// The session token in the request's cookie.
@@ -370,6 +391,10 @@ pub async fn session_show(
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or_else(|| AppError::Unauthorized("not signed in".into()))?;
+    let due = match row.try_get::<Option<String>, _>(2)? {
+        Some(id) => two_factor_due(&mut *state.db.pool.acquire().await?, &id).await?,
+        None => false,
+    };
     let (role, member) = match row.try_get::<Option<String>, _>(2)? {
         None => (Role::Owner, None),
         Some(id) => {
@@ -393,6 +418,7 @@ pub async fn session_show(
         role: role.as_str().to_owned(),
         member,
         team: true,
+        two_factor_setup_required: due,
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(view)).into_response())
 }

@@ -56,6 +56,27 @@ pub struct MemberView {
 pub struct TeamPage {
     /// Owners first, then managers, then viewers; by email within a role.
     pub members: Vec<MemberView>,
+    /// Whether every member must sign in with two factors (the team's policy).
+    pub require_two_factor: bool,
+}
+
+/// The team's policy (`PUT /v1/team/policy`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPolicy {
+    /// Every member signs in with two factors: one who has not set it up reaches only their own
+    /// account (`403 two_factor_setup_required` elsewhere) until they do. The admin password
+    /// is the operator's and stays as it is.
+    pub require_two_factor: bool,
+}
+
+/// The policy as stored (`settings.team_require_two_factor`).
+async fn requires_two_factor(conn: &mut sqlx::AnyConnection) -> Result<bool, AppError> {
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = 'team_require_two_factor'")
+            .fetch_optional(conn)
+            .await?;
+    Ok(v.as_deref() == Some("true"))
 }
 
 /// The body of `POST /v1/team`.
@@ -233,7 +254,11 @@ pub async fn team_index(
     .fetch_all(&state.db.pool)
     .await?;
     let members = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(TeamPage { members }))
+    let require_two_factor = requires_two_factor(&mut *state.db.pool.acquire().await?).await?;
+    Ok(Json(TeamPage {
+        members,
+        require_two_factor,
+    }))
 }
 
 /// Gives `id` a new invitation link (replacing any other), expiring in seven days.
@@ -834,4 +859,39 @@ pub async fn team_two_factor_reset(
     record_changes(&mut tx, &via.by(), &before, &after).await?;
     tx.commit().await?;
     Ok(Json(after))
+}
+
+/// Sets the team's policy: whether every member signs in with two factors.
+#[utoipa::path(put, path = "/v1/team/policy", tag = "team", request_body = TeamPolicy, security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = TeamPolicy), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn team_policy_update(
+    State(state): State<AppState>,
+    Owner(via): Owner,
+    AppJson(b): AppJson<TeamPolicy>,
+) -> Result<Json<TeamPolicy>, AppError> {
+    let mut tx = state.db.begin_write().await?;
+    let before = requires_two_factor(&mut tx).await?;
+    if before != b.require_two_factor {
+        let value = if b.require_two_factor {
+            "true"
+        } else {
+            "false"
+        };
+        crate::credentials::set_setting(&mut tx, "team_require_two_factor", value).await?;
+        let details = json!({ "changes": [{
+            "field": "require_two_factor", "before": before, "after": b.require_two_factor,
+        }] });
+        activity::record(
+            &mut tx,
+            &via.by(),
+            "team.policy_changed",
+            "team",
+            None,
+            details,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Json(b))
 }

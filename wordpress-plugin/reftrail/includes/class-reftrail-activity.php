@@ -41,6 +41,7 @@ final class Reftrail_Activity {
 		'member.invited',
 		'member.updated',
 		'member.removed',
+		'team.policy_changed',
 	);
 
 	/**

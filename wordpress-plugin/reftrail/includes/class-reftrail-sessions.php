@@ -60,6 +60,8 @@ final class Reftrail_Sessions {
 				'name'  => (string) $user->display_name,
 			) : null,
 			'team'   => false,
+			// WordPress's own sign-in decides a second factor.
+			'two_factor_setup_required' => false,
 		);
 	}
 
