@@ -199,3 +199,42 @@ test('a member turns two-factor sign-in on; the sign-in asks for the code; the o
   assert.equal(team.members.find((m) => m.email === email).two_factor, false);
   assert.deepEqual([...page.errors, ...owner.errors], []);
 });
+
+test('a team that requires two factors: a member without them sets them up before anything else', async () => {
+  const email = `${uniqueId('chi')}@shop.example`;
+  const inv = await api(stack, 'POST', '/v1/team', { email, name: 'Chi', role: 'viewer' });
+  const token = inv.invite_path.split('#invite=')[1];
+
+  // The owner requires two-factor sign-in on the Team page.
+  const owner = await signedInPage(browser, stack, '#/team');
+  await owner.waitForSelector('#team-require-two-factor');
+  await owner.check('#team-require-two-factor');
+  await owner.waitForSelector('#notice .notice');
+  assert.equal((await api(stack, 'GET', '/v1/team')).require_two_factor, true);
+
+  // Chi sets a password from the invitation, and lands on her account with the reason.
+  const page = await newPage(await newContext(browser, { viewport: { width: 1100, height: 1000 } }));
+  await page.goto(`${stack.base}/dashboard/?lang=en#invite=${token}`);
+  await page.fill('#new-password', 'chi có mật khẩu dài');
+  await page.fill('#new-password-again', 'chi có mật khẩu dài');
+  await page.click('#accept-invite button[type=submit]');
+  await page.waitForSelector('#two-factor-due');
+  assert.deepEqual(await page.$$eval('header nav a', (as) => as.length), 0, 'no other page yet');
+  await page.goto(`${stack.base}/dashboard/?lang=en#/referrals`);
+  await page.waitForSelector('#two-factor-due');
+
+  // Set up, the dashboard opens.
+  await page.click('#two-factor-setup');
+  await page.waitForSelector('#two-factor-secret');
+  await page.fill('#two-factor-on-code', totp(await page.textContent('#two-factor-secret')));
+  await page.click('#two-factor-on button[type=submit]');
+  await page.waitForSelector('header nav a[href="#/referrals"]');
+  assert.equal(await page.$('#two-factor-due'), null);
+
+  // The log names the change of policy; it is turned off again for the other tests.
+  await owner.goto(`${stack.base}/dashboard/?lang=en#/activity?action=team.`);
+  await owner.waitForSelector('table.activity tr[data-action="team.policy_changed"]');
+  assert.match(await owner.textContent('table.activity tr[data-action="team.policy_changed"]'), /Require two-factor sign-in of every member: false → true/);
+  await api(stack, 'PUT', '/v1/team/policy', { require_two_factor: false });
+  assert.deepEqual([...page.errors, ...owner.errors], []);
+});

@@ -9,7 +9,7 @@ import { h, fill, empty, field } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 
-const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.', 'member.'];
+const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.', 'member.', 'team.'];
 const PAGE = 50;
 
 // The affiliate's fields on the affiliate form, for their changes.
@@ -84,6 +84,7 @@ function subject(e) {
     refund: e.affiliate ? `#/referrals?affiliate=${encodeURIComponent(e.affiliate)}` : null,
     creative: e.action === 'creative.deleted' ? null : '#/creatives',
     member: e.action === 'member.removed' ? null : '#/team',
+    team: '#/team',
   }[kind];
   return href ? h('a', { href }, h('code', {}, e.subject)) : h('code', {}, e.subject);
 }
@@ -129,6 +130,8 @@ function details(e) {
       return [h('strong', {}, d.name), ` · ${d.email} · `, t(`dash.role_${d.role}`)];
     case 'member.updated':
       return [`${d.email}: `, changeList(d.changes || [], MEMBER_LABELS)];
+    case 'team.policy_changed':
+      return changeList(d.changes || [], { require_two_factor: 'dash.team_require_two_factor' });
     case 'key.created':
     case 'key.revoked':
       return t(`key.${d.kind}`);

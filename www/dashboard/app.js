@@ -33,7 +33,19 @@ const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasO
  * `member`: the team member, none for the owner's password; `team`: whether this server keeps
  * the team), and a way to re-render.
  */
-const ctx = { api: null, program: null, csrf: null, role: 'owner', member: null, team: false, render: () => route(), nav: () => nav() };
+const ctx = {
+  api: null,
+  program: null,
+  csrf: null,
+  role: 'owner',
+  member: null,
+  team: false,
+  twoFactorDue: false,
+  render: () => route(),
+  nav: () => nav(),
+  // Starts again from the session (after setting up two factors the team requires).
+  restart: async () => start(await session.show()),
+};
 
 /** Whether the signed-in person is shown the page `name`. */
 function shown(name) {
@@ -43,6 +55,8 @@ function shown(name) {
 }
 
 function routeName() {
+  // A member the team requires two factors of reaches only their account until they set it up.
+  if (ctx.twoFactorDue) return 'account';
   const name = currentRoute();
   return view(name) && shown(name) ? name : 'overview';
 }
@@ -56,7 +70,7 @@ function nav() {
       ? h(
           'nav',
           { 'aria-label': t('dash.nav') },
-          Object.keys(ROUTES).filter(shown).map((name) =>
+          Object.keys(ROUTES).filter((name) => shown(name) && !ctx.twoFactorDue).map((name) =>
             h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null }, t(`dash.nav_${name}`)),
           ),
         )
@@ -199,7 +213,9 @@ async function start(s) {
   ctx.team = s.team === true;
   ctx.csrf = csrf;
   ctx.api = merchant(csrf);
-  ctx.program = await ctx.api.program();
+  ctx.twoFactorDue = s.two_factor_setup_required === true;
+  // Until then the program is not theirs to read: the pages speak the browser's language.
+  ctx.program = ctx.twoFactorDue ? null : await ctx.api.program();
   pickLocale({ program: ctx.program });
   await route();
 }

@@ -174,6 +174,27 @@ function inviteForm(api, out, render) {
   return form;
 }
 
+/** The team's policy: whether every member signs in with two factors. */
+function policyBox(api, page, out) {
+  const box = h('input', {
+    type: 'checkbox',
+    id: 'team-require-two-factor',
+    checked: page.require_two_factor,
+    onchange: async () => {
+      box.disabled = true;
+      try {
+        await api.teamPolicy({ require_two_factor: box.checked });
+        notify(t('ui.saved'));
+      } catch (err) {
+        box.checked = !box.checked;
+        fill(out, failure(err));
+      }
+      box.disabled = false;
+    },
+  });
+  return h('section', { class: 'card', id: 'team-policy' }, h('label', {}, box, ' ', t('dash.team_require_two_factor')), h('p', { class: 'hint' }, t('dash.team_require_two_factor_hint')));
+}
+
 export async function team(main, { api }) {
   clearCharts();
   const page = await api.team();
@@ -190,6 +211,7 @@ export async function team(main, { api }) {
     h('h1', {}, t('dash.nav_team')),
     h('p', { class: 'hint' }, t('dash.team_hint')),
     inviteForm(api, out, drawList),
+    policyBox(api, page, out),
     out,
     h('section', { class: 'card' }, list),
   );

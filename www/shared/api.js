@@ -162,6 +162,7 @@ export function merchant(csrf) {
     twoFactorConfirm: (code) => send('POST', '/v1/team/me/two-factor/confirm', { code }),
     twoFactorStop: (code) => send('DELETE', '/v1/team/me/two-factor', { code }),
     resetTwoFactor: (id) => send('DELETE', `/v1/team/${enc(id)}/two-factor`),
+    teamPolicy: (body) => send('PUT', '/v1/team/policy', body),
   };
 }
 
