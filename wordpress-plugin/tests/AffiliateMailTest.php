@@ -7,10 +7,12 @@
  * that language writes it; nothing is queued for what earned nothing or what the program does
  * not want; a refused message is tried again. And the site's administrator hears of each
  * application from the sign-up form, in their language, through the same outbox, unless the
- * settings say not to. Applicants hear of their application (acknowledged, or their account
- * already there, or their WordPress account to sign in with), in the server's words. A recruiter
- * hears of each share of their recruit's commission, after the recruit's own message, under the
- * referral message's choices, in the server's words in en, vi and th.
+ * settings say not to, and of each new referral flagged for review (from a sale or a lead; the
+ * WooCommerce tests check orders), in the program's language with the server's words.
+ * Applicants hear of their application (acknowledged, or their account already there, or their
+ * WordPress account to sign in with), in the server's words. A recruiter hears of each share of
+ * their recruit's commission, after the recruit's own message, under the referral message's
+ * choices, in the server's words in en, vi and th.
  *
  * @package Reftrail
  */
@@ -1704,5 +1706,280 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$this->assertSame( array( '1', 'the user is gone' ), array( $rows[0]['attempts'], $rows[0]['last_error'] ) );
 		$this->assertNotNull( $rows[0]['failed_at'] );
 		$this->assertCount( 1, $this->mails );
+	}
+
+	/**
+	 * A sentence of the server's message to its team about a flagged referral
+	 * (server/src/team_mail.rs), with its placeholders (`{}` the affiliate, `{what}`, `{amount}`,
+	 * `{commission}`) filled in when given.
+	 *
+	 * @param string $literal The server's string literal.
+	 * @param array  $values  Placeholder => value.
+	 * @return string
+	 */
+	private function team_says( $literal, array $values = array() ) {
+		static $rust = null;
+		if ( null === $rust ) {
+			$rust = file_get_contents( dirname( __DIR__, 2 ) . '/server/src/team_mail.rs' ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents
+			$this->assertIsString( $rust );
+		}
+		$this->assertStringContainsString( '"' . $literal . '"', $rust, 'the server says this sentence' );
+		foreach ( $values as $k => $v ) {
+			$literal = str_replace( '{' . $k . '}', $v, $literal );
+		}
+		return $literal;
+	}
+
+	/**
+	 * Posts a sale of 1,250,000 VND with alice's coupon, bought with `$email`; returns the
+	 * referral.
+	 *
+	 * @param string $order Order id.
+	 * @param string $email The customer's email.
+	 * @return array
+	 */
+	private function sale_by( $order, $email ) {
+		list( $status, $body ) = $this->rest(
+			'POST',
+			'/v1/sales',
+			array(
+				'order_id' => $order,
+				'amount'   => 1250000,
+				'currency' => 'VND',
+				'coupon'   => 'ALICE',
+				'customer' => array( 'email' => $email ),
+			),
+			$this->sk()
+		);
+		$this->assertContains( $status, array( 200, 201 ), wp_json_encode( $body ) );
+		return $body['referral'];
+	}
+
+	/**
+	 * The outbox's events with their recipients and affiliates, in the order queued.
+	 *
+	 * @return array[] `[event, recipient, affiliate]` each.
+	 */
+	private function queued_to() {
+		return array_map( fn( $r ) => array( $r['event'], $r['recipient'], $r['affiliate_id'] ), $this->outbox() );
+	}
+
+	public function test_a_flagged_sale_is_mailed_to_the_administrator_once_in_the_programs_language() {
+		$this->shop();
+		update_option( 'blogname', 'Giày &amp; Dép' );
+		add_filter( 'pre_option_admin_email', fn() => 'owner@shop.test' );
+		// On by default, also for settings saved before this one existed.
+		update_option( Reftrail_Settings::OPTION, array_diff_key( Reftrail_Settings::get(), array( 'notify_flagged' => true ) ) );
+		$this->assertTrue( Reftrail_Settings::get()['notify_flagged'], 'on by default' );
+		// Alice buys with her own address: a self-referral, left for review.
+		$referral = $this->sale_by( '3001', 'Alice@Aff.test' );
+		$this->assertSame( array( 'self_referral' ), $referral['flags'] );
+		$this->assertSame( 'pending', $referral['status'] );
+		$this->assertSame(
+			array(
+				array( 'referral.created', 'affiliate', 'alice' ),
+				array( 'referral.flagged', 'admin', 'alice' ),
+			),
+			$this->queued_to()
+		);
+		$this->assertSame( $referral, json_decode( $this->outbox()[1]['payload'], true ), 'the referral as created' );
+		$this->assertSame( array(), $this->mails, 'the request does not wait for the mail' );
+		$this->assertSame( 10, has_action( 'shutdown', array( 'Reftrail_Affiliate_Mail', 'ask_for_a_run' ) ) );
+		$this->sale_by( '3001', 'Alice@Aff.test' );
+		$this->assertCount( 2, $this->outbox(), 'a replay queues nothing more' );
+
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$this->assertCount( 2, $this->mails );
+		$mail = $this->sent( 'Cần xem lại một giới thiệu: alice' );
+		$this->assertSame( $this->team_says( 'Cần xem lại một giới thiệu' ) . ': alice', $mail['subject'], 'the spec\'s subject is the server\'s' );
+		$this->assertSame( 'owner@shop.test', $mail['to'] );
+		$link = Reftrail_Admin::flagged_url( 'alice' );
+		$this->assertSame( admin_url( 'admin.php?page=reftrail' ) . '#/referrals?flagged=true&affiliate=alice', $link, 'her flagged referrals in the dashboard' );
+		$fill = array(
+			''           => 'alice',
+			'what'       => '3001',
+			'amount'     => '1.250.000 VND',
+			'commission' => '125.000 VND',
+		);
+		$this->assertSame(
+			$this->team_says( 'Một giới thiệu của {} ({what}, {amount}, hoa hồng {commission}) bị gắn cờ và chờ bạn xem lại. Nó sẽ không được duyệt tự động.', $fill ) . "\n\n"
+			. $this->team_says( 'Lý do' ) . ': ' . $this->team_says( 'khách hàng trùng email với cộng tác viên' ) . "\n\n"
+			. $this->team_says( 'Duyệt hoặc từ chối tại' ) . ' ' . $link . "\n\n"
+			. "Bạn nhận được email này vì là quản trị viên của Giày & Dép; bạn có thể tắt các email này trong Reftrail > Cài đặt.\n",
+			$mail['message']
+		);
+		$this->assertSame( "Một giới thiệu của alice (3001, 1.250.000 VND, hoa hồng 125.000 VND) bị gắn cờ và chờ bạn xem lại. Nó sẽ không được duyệt tự động.\n\nLý do: khách hàng trùng email với cộng tác viên\n\nDuyệt hoặc từ chối tại {$link}\n\n", substr( $mail['message'], 0, strpos( $mail['message'], 'Bạn nhận' ) ) );
+		$this->assertStringNotContainsString( 'Alice@Aff.test', $mail['message'], 'nothing about the customer' );
+		$this->assertContains( 'Content-Type: text/plain; charset=UTF-8', (array) $mail['headers'] );
+		$this->assertSame( 'alice@aff.test', $this->sent( 'Giày Sài Gòn: bạn nhận được 125.000 VND' )['to'], 'alice hears of her referral as always' );
+		foreach ( $this->outbox() as $row ) {
+			$this->assertNotNull( $row['sent_at'] );
+		}
+		$this->assertSame( 0, Reftrail_Affiliate_Mail::send_due(), 'nothing is sent twice' );
+		$this->assertCount( 2, $this->mails );
+		$this->assertSame( 'Affiliates', __( 'Affiliates', 'reftrail' ), "the request's own language is back" );
+	}
+
+	public function test_an_unflagged_referral_or_the_setting_off_tells_the_administrator_nothing() {
+		$this->shop();
+		$referral = $this->sale_by( '3101', 'buyer@customer.test' );
+		$this->assertSame( array(), $referral['flags'] );
+		$this->assertSame( array( array( 'referral.created', 'affiliate', 'alice' ) ), $this->queued_to() );
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$this->assertSame( array( 'alice@aff.test' ), array_column( $this->mails, 'to' ) );
+
+		update_option( Reftrail_Settings::OPTION, Reftrail_Settings::sanitize( array_merge( Reftrail_Settings::get(), array( 'notify_flagged' => '' ) ) ) );
+		$this->assertFalse( Reftrail_Settings::get()['notify_flagged'] );
+		$this->assertTrue( Reftrail_Settings::get()['notify_applications'], 'the other email stays on' );
+		$this->assertSame( array( 'self_referral' ), $this->sale_by( '3102', 'alice@aff.test' )['flags'] );
+		$this->assertSame( array( 'referral.created', 'referral.created' ), array_column( $this->outbox(), 'event' ) );
+		do_action( Reftrail_Affiliate_Mail::CRON );
+		$this->assertSame( array( 'alice@aff.test', 'alice@aff.test' ), array_column( $this->mails, 'to' ), 'no message to the administrator' );
+
+		// On again: the next flagged referral is told.
+		update_option( Reftrail_Settings::OPTION, Reftrail_Settings::sanitize( array( 'notify_flagged' => '1' ) ) );
+		$this->sale_by( '3103', 'alice@aff.test' );
+		$this->assertSame( array( 'referral.flagged', 'admin', 'alice' ), $this->queued_to()[3] );
+	}
+
+	public function test_a_flagged_lead_is_told_with_its_event_even_when_it_earned_nothing() {
+		$this->shop( array( 'locale' => 'en' ) );
+		add_filter( 'pre_option_admin_email', fn() => 'owner@shop.test' );
+		// No lead rate: alice hears nothing, the administrator hears of the flag.
+		list( $status, $body ) = $this->rest( 'POST', '/v1/leads', array( 'event' => 'signup', 'email' => 'alice@aff.test', 'click_id' => $this->click( 'alice' ) ), $this->sk() );
+		$this->assertSame( 201, $status, wp_json_encode( $body ) );
+		$this->assertSame( array( 0, array( 'self_referral' ) ), array( $body['referral']['commission'], $body['referral']['flags'] ) );
+		$this->assertSame( array( array( 'referral.flagged', 'admin', 'alice' ) ), $this->queued_to() );
+		$this->assertSame( 1, Reftrail_Affiliate_Mail::send_due() );
+		$site = wp_specialchars_decode( (string) get_option( 'blogname' ), ENT_QUOTES );
+		$this->assertSame(
+			array(
+				'to'      => 'owner@shop.test',
+				'subject' => 'A referral to review: alice',
+				'message' => "A referral of alice (signup, 0 VND, commission 0 VND) was flagged and waits for your review. It is never approved automatically.\n\nWhy: the customer's email is the affiliate's own\n\nApprove or reject it at " . Reftrail_Admin::flagged_url( 'alice' ) . "\n\nYou receive this email as the administrator of {$site}; you can turn these emails off in Reftrail > Settings.\n",
+			),
+			array_intersect_key( $this->mails[0], array_flip( array( 'to', 'subject', 'message' ) ) )
+		);
+	}
+
+	public function test_the_flagged_referral_email_in_english_vietnamese_and_thai() {
+		update_option( 'blogname', 'Shop' );
+		$referral = array(
+			'id'         => 'ref_1',
+			'kind'       => 'sale',
+			'affiliate'  => 'minh-anh',
+			'order_id'   => 'A-1001',
+			'event'      => null,
+			'amount'     => 1250000,
+			'currency'   => 'VND',
+			'commission' => 125000,
+			'status'     => 'pending',
+			'flags'      => array( 'self_referral', 'bot_user_agent', 'click_velocity', 'conversion_rate', 'new_signal' ),
+			'hold_until' => '2026-12-24T05:00:00Z',
+		);
+		$link  = Reftrail_Admin::flagged_url( 'minh-anh' );
+		$words = array(
+			'en' => array(
+				'subject' => 'A referral to review',
+				'said'    => 'A referral of {} ({what}, {amount}, commission {commission}) was flagged and waits for your review. It is never approved automatically.',
+				'amounts' => array( '1,250,000 VND', '125,000 VND' ),
+				'why'     => 'Why',
+				'flags'   => array( "the customer's email is the affiliate's own", "a bot's browser", 'too many clicks from one address', 'an unusual conversion rate' ),
+				'act'     => 'Approve or reject it at',
+				'you'     => 'You receive this email as the administrator of Shop; you can turn these emails off in Reftrail > Settings.',
+			),
+			'vi' => array(
+				'subject' => 'Cần xem lại một giới thiệu',
+				'said'    => 'Một giới thiệu của {} ({what}, {amount}, hoa hồng {commission}) bị gắn cờ và chờ bạn xem lại. Nó sẽ không được duyệt tự động.',
+				'amounts' => array( '1.250.000 VND', '125.000 VND' ),
+				'why'     => 'Lý do',
+				'flags'   => array( 'khách hàng trùng email với cộng tác viên', 'trình duyệt giống bot', 'quá nhiều lượt nhấp từ một địa chỉ', 'tỷ lệ chuyển đổi bất thường' ),
+				'act'     => 'Duyệt hoặc từ chối tại',
+				'you'     => 'Bạn nhận được email này vì là quản trị viên của Shop; bạn có thể tắt các email này trong Reftrail > Cài đặt.',
+			),
+			'th' => array(
+				'subject' => 'มีการแนะนำที่ต้องตรวจสอบ',
+				'said'    => 'การแนะนำของ {} ({what}, {amount}, ค่าคอมมิชชัน {commission}) ถูกทำเครื่องหมายและรอให้คุณตรวจสอบ จะไม่ได้รับการอนุมัติอัตโนมัติ',
+				'amounts' => array( '1,250,000 VND', '125,000 VND' ),
+				'why'     => 'เหตุผล',
+				'flags'   => array( 'ลูกค้าใช้อีเมลเดียวกับพาร์ทเนอร์', 'เบราว์เซอร์คล้ายบอต', 'คลิกจากที่อยู่เดียวกันมากเกินไป', 'อัตราการแปลงผิดปกติ' ),
+				'act'     => 'อนุมัติหรือปฏิเสธได้ที่',
+				'you'     => 'คุณได้รับอีเมลนี้เนื่องจากเป็นผู้ดูแลระบบของ Shop ปิดอีเมลเหล่านี้ได้ที่ Reftrail > การตั้งค่า',
+			),
+		);
+		// The administrator's own language does not matter: the program's does.
+		$admin = $this->user( 'administrator' );
+		update_user_meta( $admin, 'locale', 'th' );
+		$to = get_userdata( $admin )->user_email;
+		foreach ( $words as $locale => $w ) {
+			$program = array(
+				'name'   => 'Giày',
+				'locale' => $locale,
+			);
+			$text    = Reftrail_Affiliate_Mail::render_for_admin( $program, 'referral.flagged', $to, 'minh-anh', 'Minh Anh', 'minh@example.com', wp_json_encode( $referral ) );
+			$reasons = implode( '; ', array_merge( array_map( fn( $f ) => $this->team_says( $f ), $w['flags'] ), array( 'new_signal' ) ) );
+			$said    = $this->team_says(
+				$w['said'],
+				array(
+					''           => 'minh-anh',
+					'what'       => 'A-1001',
+					'amount'     => $w['amounts'][0],
+					'commission' => $w['amounts'][1],
+				)
+			);
+			$this->assertSame( $this->team_says( $w['subject'] ) . ': minh-anh', $text['subject'], $locale );
+			$this->assertSame( $said . "\n\n" . $this->team_says( $w['why'] ) . ': ' . $reasons . "\n\n" . $this->team_says( $w['act'] ) . ' ' . $link . "\n\n" . $w['you'] . "\n", $text['body'], $locale );
+		}
+		// As the spec writes the subjects.
+		$subject = fn( $locale ) => Reftrail_Affiliate_Mail::render_for_admin( array( 'name' => 'Giày', 'locale' => $locale ), 'referral.flagged', $to, 'minh-anh', null, null, wp_json_encode( $referral ) )['subject'];
+		$this->assertSame( 'A referral to review: minh-anh', $subject( 'en' ) );
+		$this->assertSame( 'Cần xem lại một giới thiệu: minh-anh', $subject( 'vi' ) );
+		$this->assertSame( 'มีการแนะนำที่ต้องตรวจสอบ: minh-anh', $subject( 'th' ) );
+		$this->assertSame( 'A referral to review: minh-anh', $subject( 'de_DE' ), 'another language reads English' );
+		// A lead names its event; money as the language writes it.
+		$lead = array_merge(
+			$referral,
+			array(
+				'kind'       => 'lead',
+				'order_id'   => null,
+				'event'      => 'signup',
+				'amount'     => 0,
+				'currency'   => 'USD',
+				'commission' => 250,
+				'flags'      => array( 'click_velocity' ),
+			)
+		);
+		$text = Reftrail_Affiliate_Mail::render_for_admin( array( 'name' => 'Giày', 'locale' => 'vi' ), 'referral.flagged', $to, 'minh-anh', 'Minh Anh', null, wp_json_encode( $lead ) );
+		$this->assertStringStartsWith( "Một giới thiệu của minh-anh (signup, 0,00 USD, hoa hồng 2,50 USD) bị gắn cờ và chờ bạn xem lại. Nó sẽ không được duyệt tự động.\n\nLý do: quá nhiều lượt nhấp từ một địa chỉ\n\n", $text['body'] );
+		// What is no flagged referral renders nothing.
+		foreach ( array( '{}', 'null', wp_json_encode( array_merge( $referral, array( 'flags' => array() ) ) ), wp_json_encode( array_merge( $referral, array( 'flags' => 'bot_user_agent' ) ) ), wp_json_encode( array_merge( $referral, array( 'commission' => null ) ) ) ) as $payload ) {
+			$this->assertNull( Reftrail_Affiliate_Mail::render_for_admin( array( 'name' => 'Giày', 'locale' => 'en' ), 'referral.flagged', $to, 'minh-anh', 'Minh Anh', null, $payload ), $payload );
+		}
+		$this->assertNull( Reftrail_Affiliate_Mail::render( array( 'name' => 'Giày', 'locale' => 'en' ), 'referral.flagged', wp_json_encode( $referral ), 'Minh Anh', 'u' ), 'not a message to an affiliate' );
+		$this->assertSame( 'Affiliates', __( 'Affiliates', 'reftrail' ), "the request's own language is back" );
+	}
+
+	public function test_the_settings_page_has_the_flagged_referrals_checkbox() {
+		ob_start();
+		Reftrail_Admin::field_flagged();
+		$html = ob_get_clean();
+		$this->assertStringContainsString( 'name="reftrail_settings[notify_flagged]" value="1" checked=\'checked\'', $html );
+		$this->assertStringContainsString( 'Email me about referrals flagged for review', $html );
+		$this->assertStringContainsString( esc_html( get_option( 'admin_email' ) ), $html );
+		$this->assertStringContainsString( 'a self-referral, a bot, too many clicks from one address, an unusual conversion rate', $html );
+		update_option( Reftrail_Settings::OPTION, Reftrail_Settings::sanitize( array( 'notify_applications' => '1' ) ) );
+		ob_start();
+		Reftrail_Admin::field_flagged();
+		$this->assertStringNotContainsString( 'checked', ob_get_clean() );
+		global $wp_settings_fields, $wp_settings_sections;
+		$saved = array( $wp_settings_fields, $wp_settings_sections );
+		try {
+			Reftrail_Admin::settings();
+			$this->assertSame( array( 'notify_applications', 'notify_flagged' ), array_keys( $wp_settings_fields['reftrail-settings']['reftrail_emails'] ), 'beside the applications\' checkbox' );
+			$this->assertSame( 'Flagged referrals', $wp_settings_fields['reftrail-settings']['reftrail_emails']['notify_flagged']['title'] );
+		} finally {
+			unregister_setting( 'reftrail', Reftrail_Settings::OPTION );
+			list( $wp_settings_fields, $wp_settings_sections ) = $saved;
+		}
 	}
 }

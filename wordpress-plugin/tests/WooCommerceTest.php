@@ -99,6 +99,26 @@ class WooCommerceTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 'bob', 'touch' ), array( $this->referral_of( $order )['affiliate'], $this->referral_of( $order )['attributed_by'] ) );
 	}
 
+	public function test_a_flagged_order_is_told_to_the_administrator_in_its_transaction() {
+		global $wpdb;
+		// The buyer is alice herself: a self-referral.
+		$this->affiliate( 'alice', array( 'email' => 'Buyer@Example.test' ) );
+		$this->visit( 'alice' );
+		$order = $this->order();
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		$ref = $this->referral_of( $order );
+		$this->assertSame( array( 'self_referral' ), $ref['flags'] );
+		$rows = $wpdb->get_results( 'SELECT event, recipient, affiliate_id, payload FROM ' . Reftrail_Db::table( 'mail_outbox' ) . " WHERE event = 'referral.flagged'", ARRAY_A ); // phpcs:ignore
+		$this->assertCount( 1, $rows );
+		$this->assertSame( array( 'admin', 'alice', $ref['id'], (string) $order->get_id() ), array( $rows[0]['recipient'], $rows[0]['affiliate_id'], json_decode( $rows[0]['payload'], true )['id'], json_decode( $rows[0]['payload'], true )['order_id'] ) );
+		// Another buyer's order: nothing to review.
+		$this->visit( 'alice' );
+		$other = $this->order( array( 'billing_email' => 'someone@example.test' ) );
+		do_action( 'woocommerce_checkout_order_processed', $other->get_id(), array(), $other );
+		$this->assertSame( array(), $this->referral_of( $other )['flags'] );
+		$this->assertSame( '1', $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Reftrail_Db::table( 'mail_outbox' ) . " WHERE event = 'referral.flagged'" ) ); // phpcs:ignore
+	}
+
 	public function test_coupon_credits_its_affiliate_without_a_cookie() {
 		$this->affiliate( 'carol', array( 'coupons' => array( 'CAROL15' ) ) );
 		$this->affiliate( 'alice' );

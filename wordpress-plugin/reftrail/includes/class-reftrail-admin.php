@@ -104,6 +104,7 @@ final class Reftrail_Admin {
 		add_settings_field( 'lead_on_registration', __( 'Sign-ups', 'reftrail' ), array( __CLASS__, 'field_registration' ), 'reftrail-settings', 'reftrail_tracking' );
 		add_settings_section( 'reftrail_emails', __( 'Emails', 'reftrail' ), '__return_false', 'reftrail-settings' );
 		add_settings_field( 'notify_applications', __( 'Affiliate applications', 'reftrail' ), array( __CLASS__, 'field_applications' ), 'reftrail-settings', 'reftrail_emails' );
+		add_settings_field( 'notify_flagged', __( 'Flagged referrals', 'reftrail' ), array( __CLASS__, 'field_flagged' ), 'reftrail-settings', 'reftrail_emails' );
 		add_settings_section( 'reftrail_data', __( 'Data', 'reftrail' ), '__return_false', 'reftrail-settings' );
 		add_settings_field( 'delete_data', __( 'Delete data on uninstall', 'reftrail' ), array( __CLASS__, 'field_delete' ), 'reftrail-settings', 'reftrail_data' );
 	}
@@ -154,6 +155,15 @@ final class Reftrail_Admin {
 		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[notify_applications]" value="1"' . checked( Reftrail_Settings::get()['notify_applications'], true, false ) . '> ' . esc_html__( 'Email me about new affiliate applications', 'reftrail' ) . '</label>';
 		/* translators: %s: the site's administration email address. */
 		echo '<p class="description">' . esc_html( sprintf( __( 'Sent to %s (Settings > General) when someone applies through the sign-up form or block, with a link to review the application.', 'reftrail' ), (string) get_option( 'admin_email' ) ) ) . '</p>';
+	}
+
+	/**
+	 * Flagged-referral email field.
+	 */
+	public static function field_flagged() {
+		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[notify_flagged]" value="1"' . checked( Reftrail_Settings::get()['notify_flagged'], true, false ) . '> ' . esc_html__( 'Email me about referrals flagged for review', 'reftrail' ) . '</label>';
+		/* translators: %s: the site's administration email address. */
+		echo '<p class="description">' . esc_html( sprintf( __( 'Sent to %s (Settings > General) when a new referral is flagged for review (a self-referral, a bot, too many clicks from one address, an unusual conversion rate), with a link to review it.', 'reftrail' ), (string) get_option( 'admin_email' ) ) ) . '</p>';
 	}
 
 	/**
@@ -374,6 +384,21 @@ final class Reftrail_Admin {
 			return admin_url( 'admin.php?page=' . self::SLUG ) . '#/affiliates?status=pending&id=' . rawurlencode( $id );
 		}
 		return admin_url( 'admin.php?page=reftrail-affiliates' );
+	}
+
+	/**
+	 * Where the flagged referrals of affiliate `$id` are reviewed: the dashboard's referrals,
+	 * filtered to that affiliate's flagged ones, or the Referrals page when the dashboard is not
+	 * shipped.
+	 *
+	 * @param string $id Affiliate.
+	 * @return string
+	 */
+	public static function flagged_url( $id ) {
+		if ( is_file( REFTRAIL_DIR . '/www/dashboard/app.js' ) ) {
+			return admin_url( 'admin.php?page=' . self::SLUG ) . '#/referrals?flagged=true&affiliate=' . rawurlencode( $id );
+		}
+		return admin_url( 'admin.php?page=reftrail-referrals' );
 	}
 
 	/**

@@ -9,7 +9,9 @@
  * message) under the same two choices as the first. A change of where their payouts go
  * (`payout_details.changed`) is told whatever the program says. And one the server has no
  * counterpart of: the site's administrator hears of each application waiting for review
- * (`affiliate.applied`, to admin_email, unless the plugin's settings say not to).
+ * (`affiliate.applied`, to admin_email, unless the plugin's settings say not to). And, as the
+ * server tells its team, of each new referral flagged for review (`referral.flagged`, to
+ * admin_email, in the program's language, unless the settings say not to).
  *
  * Applicants (Reftrail_Applications) hear that their application waits for review
  * (`application.received`), or, when their address has an affiliate account already, that they
@@ -26,7 +28,8 @@
  * runs never send it twice; a failure is retried with the webhooks' backoff, up to MAX_ATTEMPTS.
  * The words are chosen when the message is sent, in the program's language (the administrator's
  * for theirs), for the affiliate's name and email and the admin_email of that moment. They hold
- * no order id and nothing about the customer.
+ * no order id and nothing about the customer (the administrator's message about a flagged
+ * referral names its order id or lead event, as the dashboard shows them).
  *
  * @package Reftrail
  */
@@ -68,6 +71,7 @@ final class Reftrail_Affiliate_Mail {
 	 */
 	public static function init() {
 		add_action( 'reftrail_referral_created', array( __CLASS__, 'referral_created' ) );
+		add_action( 'reftrail_referral_created', array( __CLASS__, 'referral_flagged' ) );
 		add_action( 'reftrail_recruiter_commission_created', array( __CLASS__, 'recruiter_commission_created' ) );
 		add_action( 'reftrail_payout_created', array( __CLASS__, 'payout_created' ) );
 		add_action( 'reftrail_bonus_created', array( __CLASS__, 'bonus_created' ) );
@@ -227,11 +231,25 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
+	 * Queues the administrator's message about a new referral, when it is flagged for review (the
+	 * server's `referral.flagged`): every path that creates a referral (`POST /v1/sales`,
+	 * `POST /v1/leads`, WooCommerce orders) tells of it in its transaction.
+	 *
+	 * @param array $view The referral view.
+	 */
+	public static function referral_flagged( array $view ) {
+		if ( empty( $view['flags'] ) || empty( Reftrail_Settings::get()['notify_flagged'] ) ) {
+			return;
+		}
+		self::queue( 'referral.flagged', $view['affiliate'], $view, 'admin' );
+	}
+
+	/**
 	 * Writes one message to the outbox, in the caller's transaction.
 	 *
 	 * @param string $event     Event.
-	 * @param string $affiliate Affiliate id (the applicant, in a message to the administrator; ''
-	 *                          in one to a user).
+	 * @param string $affiliate Affiliate id (the applicant or the referral's affiliate, in a
+	 *                          message to the administrator; '' in one to a user).
 	 * @param array  $payload   What the message tells.
 	 * @param string $recipient `affiliate` (that affiliate), `admin` (the site's admin_email) or
 	 *                          `user` (the WordPress user `user` of the payload).
@@ -307,7 +325,7 @@ final class Reftrail_Affiliate_Mail {
 					$error = array( $whose . ' is not an email address', true );
 				} else {
 					if ( $admin ) {
-						$text = self::render_for_admin( $program, $r['event'], $to, $r['affiliate_id'], $r['name'], $r['email'] );
+						$text = self::render_for_admin( $program, $r['event'], $to, $r['affiliate_id'], $r['name'], $r['email'], $r['payload'] );
 					} elseif ( $user ) {
 						$text = self::render_for_user( $program, $r['event'], $user->display_name );
 					} else {
@@ -464,27 +482,39 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
-	 * The message of a queued `$event` to the site's administrator at `$to`, in their language
-	 * (that of the user with this email, else the site's, as WordPress writes to its
-	 * administrator), or null when it is not one for them or the applicant is gone.
+	 * The message of a queued `$event` to the site's administrator at `$to`, or null when it is
+	 * not one for them, the applicant is gone or the payload is not a flagged referral. An
+	 * application is told in the administrator's language (that of the user with this email, else
+	 * the site's, as WordPress writes to its administrator); a flagged referral in the program's,
+	 * as the server tells its team.
 	 *
 	 * @param array       $program The program.
 	 * @param string      $event   Event.
 	 * @param string      $to      The administration email.
-	 * @param string      $id      The applicant's affiliate id.
+	 * @param string      $id      The applicant's affiliate id (the referral's affiliate).
 	 * @param string|null $name    Their name (null when the affiliate is gone).
 	 * @param string|null $email   Their email.
+	 * @param string      $payload JSON of the outbox row.
 	 * @return array|null `subject`, `body`.
 	 */
-	public static function render_for_admin( array $program, $event, $to, $id, $name, $email ) {
+	public static function render_for_admin( array $program, $event, $to, $id, $name, $email, $payload = '' ) {
+		$site = wp_specialchars_decode( (string) get_option( 'blogname' ), ENT_QUOTES );
+		$site = '' === $site ? $program['name'] : $site;
+		if ( 'referral.flagged' === $event ) {
+			$r = json_decode( (string) $payload, true );
+			if ( ! is_array( $r ) || ! self::has( $r, array( 'affiliate', 'amount', 'currency', 'commission', 'flags' ) ) || ! is_array( $r['flags'] ) || ! $r['flags'] ) {
+				return null;
+			}
+			$locale = (string) $program['locale'];
+			return self::in_language( $locale, fn() => self::flagged_text( $locale, $site, $r, Reftrail_Admin::flagged_url( (string) $r['affiliate'] ) ) );
+		}
 		if ( 'affiliate.applied' !== $event || null === $name ) {
 			return null;
 		}
 		$user   = get_user_by( 'email', $to );
 		$locale = $user ? get_user_locale( $user ) : get_locale();
-		$site   = wp_specialchars_decode( (string) get_option( 'blogname' ), ENT_QUOTES );
 		$who    = null === $email || '' === $email ? $name : $name . ' <' . $email . '>';
-		return self::in_language( $locale, fn() => self::application_text( '' === $site ? $program['name'] : $site, $program['name'], $id, $name, $who, Reftrail_Admin::review_url( $id ) ) );
+		return self::in_language( $locale, fn() => self::application_text( $site, $program['name'], $id, $name, $who, Reftrail_Admin::review_url( $id ) ) );
 	}
 
 	/**
@@ -908,6 +938,57 @@ final class Reftrail_Affiliate_Mail {
 			/* translators: 1: the site's name, 2: the applicant's name. */
 			'subject' => sprintf( __( '%1$s: new affiliate application from %2$s', 'reftrail' ), $site, $name ),
 			'body'    => $what . "\n\n" . __( 'Review the application', 'reftrail' ) . ': ' . $review . "\n\n" . $why . "\n",
+		);
+	}
+
+	/**
+	 * A fraud flag in words, in the loaded language (the server's words); an unknown one as it is.
+	 *
+	 * @param string $flag The flag's code.
+	 * @return string
+	 */
+	private static function flag_words( $flag ) {
+		switch ( $flag ) {
+			case 'self_referral':
+				return __( "the customer's email is the affiliate's own", 'reftrail' );
+			case 'bot_user_agent':
+				return __( "a bot's browser", 'reftrail' );
+			case 'click_velocity':
+				return __( 'too many clicks from one address', 'reftrail' );
+			case 'conversion_rate':
+				return __( 'an unusual conversion rate', 'reftrail' );
+			default:
+				return (string) $flag;
+		}
+	}
+
+	/**
+	 * The administrator's message about a flagged referral, in the loaded language (the server's
+	 * words, without its greeting of a team member): whose referral, its order id (a lead's
+	 * event), amount and commission, that it is never approved automatically, why it is flagged
+	 * and where to review it.
+	 *
+	 * @param string $locale en, vi or th (for the money).
+	 * @param string $site   The site's name.
+	 * @param array  $r      The referral view.
+	 * @param string $review Where the affiliate's flagged referrals are reviewed.
+	 * @return array `subject`, `body`.
+	 */
+	private static function flagged_text( $locale, $site, array $r, $review ) {
+		$what    = isset( $r['order_id'] ) ? (string) $r['order_id'] : (string) ( $r['event'] ?? '' );
+		$reasons = implode( '; ', array_map( fn( $f ) => self::flag_words( (string) $f ), $r['flags'] ) );
+		/* translators: 1: the affiliate id, 2: the order id (or the lead's event, such as "signup"), 3: the amount, 4: the commission (both with their currency). */
+		$said = sprintf( __( 'A referral of %1$s (%2$s, %3$s, commission %4$s) was flagged and waits for your review. It is never approved automatically.', 'reftrail' ), (string) $r['affiliate'], $what, self::money( $r['amount'], $r['currency'], $locale ), self::money( $r['commission'], $r['currency'], $locale ) );
+		/* translators: %s: why a referral is flagged, such as "a bot's browser; too many clicks from one address". */
+		$why = sprintf( __( 'Why: %s', 'reftrail' ), $reasons );
+		/* translators: %s: the address of the page where the referral is reviewed. */
+		$act = sprintf( __( 'Approve or reject it at %s', 'reftrail' ), $review );
+		/* translators: 1: the site's name, 2: where the setting is, such as "Reftrail > Settings". */
+		$you = sprintf( __( 'You receive this email as the administrator of %1$s; you can turn these emails off in %2$s.', 'reftrail' ), $site, __( 'Reftrail', 'reftrail' ) . ' > ' . __( 'Settings', 'reftrail' ) );
+		return array(
+			/* translators: %s: the affiliate id. */
+			'subject' => sprintf( __( 'A referral to review: %s', 'reftrail' ), (string) $r['affiliate'] ),
+			'body'    => $said . "\n\n" . $why . "\n\n" . $act . "\n\n" . $you . "\n",
 		);
 	}
 

@@ -637,6 +637,8 @@ final class Reftrail_Settings {
 				'delete_data'          => false,
 				// Email admin_email about each application from the sign-up form.
 				'notify_applications'  => true,
+				// Email admin_email about each new referral flagged for review.
+				'notify_flagged'       => true,
 			),
 			is_array( $s ) ? $s : array()
 		);
@@ -665,6 +667,7 @@ final class Reftrail_Settings {
 			'lead_on_registration' => ! empty( $in['lead_on_registration'] ),
 			'delete_data'          => ! empty( $in['delete_data'] ),
 			'notify_applications'  => ! empty( $in['notify_applications'] ),
+			'notify_flagged'       => ! empty( $in['notify_flagged'] ),
 		);
 	}
 }

@@ -337,8 +337,9 @@ final class Reftrail_Schema {
 ) $c;";
 		// Emails about affiliates (Reftrail_Affiliate_Mail), written with the change they tell of;
 		// the words are chosen when the message is sent. `recipient`: `affiliate`, the row's
-		// affiliate; `admin`, the site's administration email (affiliate_id is the applicant);
-		// `user`, the WordPress user named in the payload (affiliate_id '').
+		// affiliate; `admin`, the site's administration email (affiliate_id is the applicant, or
+		// the flagged referral's affiliate); `user`, the WordPress user named in the payload
+		// (affiliate_id '').
 		$sql[] = "CREATE TABLE {$t('mail_outbox')} (
   id varchar(40) NOT NULL,
   event varchar(40) NOT NULL,
