@@ -4,17 +4,20 @@
 #      and on PostgreSQL, server, database and load tool sharing the machine's cores;
 #   2. POST /v1/sales with wrk (bench/server-sales.lua): verified sales credited by coupon, each
 #      a referral with its ledger rows and its recruiter's share; on SQLite and on PostgreSQL;
-#   3. GET /v1/reports/summary (and the other reports, the campaigns and creatives reports too) over ~1 M clicks
+#   3. GET /go/{code} with wrk: short links opened (a lookup, a redirect, the count of opens),
+#      on SQLite and on PostgreSQL;
+#   4. GET /v1/reports/summary (and the other reports, the campaigns and creatives reports too) over ~1 M clicks
 #      and ~100 k sales made by `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
 # directory and stops it by PID. Not a test: it prints figures.
 #
-# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32]
+# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32] [PART=all|links]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
 duration="${1:-10}"
 conns="${2:-32}"
+part="${3:-all}"
 work="$(mktemp -d /tmp/reftrail-bench.XXXXXX)"
 chmod 755 "$work"
 pids=()
@@ -79,9 +82,33 @@ sales() { # sales NAME
     grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Non-2xx|Socket errors'
 }
 
+links() { # links NAME
+  # A short link of an approved affiliate's, opened from a browser (bots are not counted).
+  curl -fsS "$base/v1/program" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" |
+    python3 -c 'import json,sys; p=json.load(sys.stdin); p.pop("webhook_secret"); p["allowed_origins"]=["https://www.shop.test"]; print(json.dumps(p))' |
+    curl -fsS -XPUT "$base/v1/program" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
+      -H 'content-type: application/json' --data-binary @- >/dev/null
+  local token
+  token="$(curl -fsS -XPOST "$base/v1/affiliates" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
+    -H 'content-type: application/json' -d '{"id":"lina","name":"Lina"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+  curl -fsS -XPOST "$base/v1/me/links" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d '{"landing_url":"https://www.shop.test/shoes","campaign":"tiktok-bio","code":"lina-bio"}' >/dev/null
+  local ua='User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
+  wrk -t1 -c"$conns" -d3s -H "$ua" "$base/go/lina-bio" >/dev/null 2>&1
+  echo "== GET /go/{code} on $1: wrk -t1 -c$conns -d${duration}s"
+  wrk -t1 -c"$conns" -d"${duration}s" --latency -H "$ua" "$base/go/lina-bio" |
+    grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Non-2xx|Socket errors'
+  curl -fsS "$base/v1/links?affiliate=lina" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" |
+    python3 -c 'import json,sys; print("opens counted:", json.load(sys.stdin)["links"][0]["opens"])'
+}
+
 serve "sqlite://$work/sqlite/reftrail.db"
-clicks sqlite
-sales sqlite
+if [ "$part" = all ]; then
+  clicks sqlite
+  sales sqlite
+fi
+links sqlite
 kill "${pids[-1]}"
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
@@ -94,10 +121,14 @@ if [ -n "$pg_bin" ]; then
   as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/log" -w -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
   as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U reftrail reftrail
   serve "postgres://reftrail@127.0.0.1:$pg_port/reftrail"
-  clicks postgres
-  sales postgres
+  if [ "$part" = all ]; then
+    clicks postgres
+    sales postgres
+  fi
+  links postgres
   kill "${pids[-1]}"
 fi
+[ "$part" = all ] || exit 0
 
 echo "== reports over seed-demo --scale 37 --sales-per-mille 100 on SQLite"
 db="sqlite://$work/reports/reftrail.db"
