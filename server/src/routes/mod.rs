@@ -26,6 +26,7 @@ pub mod session;
 pub mod short_links;
 pub mod static_files;
 pub mod team;
+pub mod team_account;
 
 use crate::AppState;
 use axum::http::HeaderMap;
@@ -208,15 +209,15 @@ pub fn merchant_routes() -> Router<AppState> {
         )
         .route(
             "/v1/team/me",
-            get(team::team_me).patch(team::team_me_update),
+            get(team_account::team_me).patch(team_account::team_me_update),
         )
         .route(
             "/v1/team/me/two-factor",
-            post(team::two_factor_start).delete(team::two_factor_stop),
+            post(team_account::two_factor_start).delete(team_account::two_factor_stop),
         )
         .route(
             "/v1/team/me/two-factor/confirm",
-            post(team::two_factor_confirm),
+            post(team_account::two_factor_confirm),
         )
         .route(
             "/v1/team/{id}/two-factor",
