@@ -169,6 +169,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "two_factor",
         include_str!("../migrations/0027_two_factor.sql"),
     ),
+    (
+        28,
+        "recovery_codes",
+        include_str!("../migrations/0028_recovery_codes.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

@@ -13,6 +13,28 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     buf
 }
 
+/// Lower-case letters and digits without the look-alikes `0`, `o`, `1`, `l`: for codes people
+/// read aloud, copy from paper or type from a phone.
+const UNAMBIGUOUS: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyz";
+
+/// `len` random characters of [`UNAMBIGUOUS`] (32 of them: each byte picks one evenly).
+pub fn random_unambiguous(len: usize) -> String {
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for b in random_bytes::<16>() {
+            if out.len() < len {
+                out.push(UNAMBIGUOUS[usize::from(b) % UNAMBIGUOUS.len()] as char);
+            }
+        }
+    }
+    out
+}
+
+/// Whether `s` is made only of [`random_unambiguous`]'s characters.
+pub fn is_unambiguous(s: &str) -> bool {
+    s.bytes().all(|b| UNAMBIGUOUS.contains(&b))
+}
+
 /// `len` random base62 characters.
 pub fn random_base62(len: usize) -> String {
     let mut out = String::with_capacity(len);

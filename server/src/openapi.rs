@@ -83,6 +83,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::team_account::two_factor_start,
         crate::routes::team_account::two_factor_confirm,
         crate::routes::team_account::two_factor_stop,
+        crate::routes::team_account::recovery_codes_renew,
         crate::routes::team::team_two_factor_reset,
         crate::routes::team::team_policy_update,
         crate::routes::short_links::me_links_index,

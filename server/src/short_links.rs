@@ -16,19 +16,13 @@ pub const MAX_PER_AFFILIATE: i64 = 100;
 /// The longest campaign name, in bytes.
 pub const MAX_CAMPAIGN_LEN: usize = 256;
 
-/// The characters of a random code: lower-case letters and digits, without the look-alikes
-/// `0`, `o`, `1`, `l` (a code is read aloud and copied from paper).
-const CODE_ALPHABET: &[u8] = b"23456789abcdefghijkmnpqrstuvwxyz";
-
 /// The length of a random code (32^7: 34 billion codes).
 const CODE_LEN: usize = 7;
 
-/// A new random code.
+/// A new random code, without look-alike characters (a code is read aloud and copied from
+/// paper).
 pub fn new_code() -> String {
-    crate::ids::random_bytes::<CODE_LEN>()
-        .iter()
-        .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
-        .collect()
+    crate::ids::random_unambiguous(CODE_LEN)
 }
 
 /// Refuses (400 `invalid_code`) a chosen code that is not 3 to 40 lower-case letters, digits
@@ -137,7 +131,7 @@ mod tests {
         for _ in 0..200 {
             let c = new_code();
             assert_eq!(c.len(), CODE_LEN);
-            assert!(c.bytes().all(|b| CODE_ALPHABET.contains(&b)), "{c}");
+            assert!(crate::ids::is_unambiguous(&c), "{c}");
             assert!(plausible_code(&c));
         }
     }

@@ -5,6 +5,9 @@
 //! only once: the step it matched is kept, and a code of that step or an earlier one is refused,
 //! so a code seen over a shoulder cannot be replayed. The TOTP arithmetic is the `totp-rs`
 //! crate's; what is here decides which step a code belongs to.
+//!
+//! For a lost phone, a member keeps ten recovery codes (`k7m2-x9qd`), each good for one
+//! sign-in in place of the app's code; only their hashes are stored.
 
 use totp_rs::{Algorithm, TOTP};
 
@@ -69,6 +72,24 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// How many recovery codes a member is given at a time.
+pub const RECOVERY_CODES: usize = 10;
+
+/// A new recovery code: two groups of four unambiguous characters (40 bits).
+pub fn new_recovery_code() -> String {
+    let s = crate::ids::random_unambiguous(8);
+    format!("{}-{}", &s[..4], &s[4..])
+}
+
+/// `code` as a recovery code is stored (its hash's input), when it is one: trimmed,
+/// lower-cased, with its hyphen. None for anything else (an app's code among them).
+pub fn recovery_code(code: &str) -> Option<String> {
+    let c = code.trim().to_ascii_lowercase();
+    let (a, b) = c.split_once('-')?;
+    (a.len() == 4 && b.len() == 4 && crate::ids::is_unambiguous(a) && crate::ids::is_unambiguous(b))
+        .then_some(c)
+}
+
 /// The code of `secret` at `now`, for tests and for the server's own checks.
 pub fn code_at(secret: &[u8], now: u64) -> String {
     totp(secret, "", "").generate(now)
@@ -131,6 +152,29 @@ mod tests {
         );
         for bad in ["", "12345", "1234567", "12345a", "１２３４５６"] {
             assert_eq!(matching_step(RFC_SECRET, bad, now, None), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn recovery_codes_are_told_from_app_codes() {
+        for _ in 0..50 {
+            let c = new_recovery_code();
+            assert_eq!(recovery_code(&c).as_deref(), Some(c.as_str()));
+            assert_eq!(
+                recovery_code(&format!(" {} ", c.to_uppercase())).as_deref(),
+                Some(c.as_str())
+            );
+        }
+        for not in [
+            "123456",
+            "k7m2x9qd",
+            "k7m2-x9q",
+            "k0m2-x9qd",
+            "k7m2-x9qd-",
+            "k7m2--9qd",
+            "",
+        ] {
+            assert_eq!(recovery_code(not), None, "{not:?}");
         }
     }
 

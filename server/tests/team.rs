@@ -1247,3 +1247,146 @@ async fn a_team_that_requires_two_factor_lets_a_member_only_set_it_up_first() {
     .await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn recovery_codes_sign_in_once_each_and_a_new_set_replaces_them() {
+    let state = server(None).await;
+    let inv = invite(&state, "lan@shop.example", "Lan", "owner").await;
+    let id = inv["member"]["id"].as_str().expect("id").to_owned();
+    let (_, _, mut lan) = accept(&state, &token_of(&inv), "lan's long password").await;
+    let (_, setup) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/team/me/two-factor",
+        json!(null),
+    )
+    .await;
+    let secret = setup["secret"].as_str().expect("secret").to_owned();
+    let (s, on) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/team/me/two-factor/confirm",
+        json!({ "code": code(&secret, 0) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{on}");
+    let codes: Vec<String> = on["recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.len() == 9 && c.as_bytes()[4] == b'-'),
+        "{codes:?}"
+    );
+    assert_eq!(on["member"]["recovery_codes_left"], 10);
+    let (_, me) = send(&state, Some(&mut lan), "GET", "/v1/team/me", json!(null)).await;
+    assert!(me.get("recovery_codes").is_none(), "shown once: {me}");
+
+    let with = |code: &str| json!({ "email": "lan@shop.example", "password": "lan's long password", "code": code });
+    let (s, v) = send(
+        &state,
+        Some(&mut Dashboard::default()),
+        "POST",
+        "/v1/session",
+        with(&format!(" {} ", codes[3].to_uppercase())),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "a recovery code in place of the app's: {v}"
+    );
+    assert_eq!(
+        refusal(
+            &state,
+            Some(&mut Dashboard::default()),
+            "POST",
+            "/v1/session",
+            with(&codes[3])
+        )
+        .await,
+        (StatusCode::UNAUTHORIZED, "two_factor_failed".into()),
+        "once"
+    );
+    assert_eq!(
+        refusal(
+            &state,
+            Some(&mut Dashboard::default()),
+            "POST",
+            "/v1/session",
+            with("zzzz-zzzz")
+        )
+        .await,
+        (StatusCode::UNAUTHORIZED, "two_factor_failed".into())
+    );
+    let (_, me) = send(&state, Some(&mut lan), "GET", "/v1/team/me", json!(null)).await;
+    assert_eq!(me["member"]["recovery_codes_left"], 9);
+
+    // A new set, with a code of the app: the old ones stop working.
+    assert_eq!(
+        refusal(
+            &state,
+            Some(&mut lan),
+            "POST",
+            "/v1/team/me/two-factor/recovery-codes",
+            json!({ "code": "000000" })
+        )
+        .await,
+        (StatusCode::BAD_REQUEST, "wrong_code".into())
+    );
+    let (s, renewed) = send(
+        &state,
+        Some(&mut lan),
+        "POST",
+        "/v1/team/me/two-factor/recovery-codes",
+        json!({ "code": code(&secret, 1) }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{renewed}");
+    let fresh = renewed["recovery_codes"][0]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    assert!(!codes.contains(&fresh));
+    assert_eq!(
+        refusal(
+            &state,
+            Some(&mut Dashboard::default()),
+            "POST",
+            "/v1/session",
+            with(&codes[0])
+        )
+        .await,
+        (StatusCode::UNAUTHORIZED, "two_factor_failed".into())
+    );
+    let (s, _) = send(
+        &state,
+        Some(&mut Dashboard::default()),
+        "POST",
+        "/v1/session",
+        with(&fresh),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    // Turned off by the owner, two-factor takes its codes with it.
+    let (s, v) = send(
+        &state,
+        None,
+        "DELETE",
+        &format!("/v1/team/{id}/two-factor"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (s, v["recovery_codes_left"].as_i64()),
+        (StatusCode::OK, Some(0))
+    );
+}

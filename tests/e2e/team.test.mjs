@@ -176,6 +176,10 @@ test('a member turns two-factor sign-in on; the sign-in asks for the code; the o
   await page.click('#two-factor-on button[type=submit]');
   await page.waitForSelector('#two-factor-off');
   assert.match(await page.textContent('#me-two-factor h2'), /On/);
+  // Ten recovery codes, shown this once.
+  const recovery = await page.$$eval('#recovery-codes li code', (cs) => cs.map((c) => c.textContent));
+  assert.equal(recovery.length, 10);
+  assert.match(await page.textContent('#recovery-left'), /Recovery codes left: 10/);
 
   // Signed out, the password alone is not enough.
   await page.click('#sign-out');
@@ -187,6 +191,18 @@ test('a member turns two-factor sign-in on; the sign-in asks for the code; the o
   await page.fill('#code', totp(secret, 1));
   await page.click('form.signin button[type=submit]');
   await page.waitForSelector('#signed-in-as');
+  // A lost phone: a recovery code signs in once in place of the app's.
+  await page.click('#sign-out');
+  await page.fill('#email', email);
+  await page.fill('#password', 'bình có mật khẩu dài');
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#code:visible');
+  await page.fill('#code', recovery[0]);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#signed-in-as');
+  await page.goto(`${stack.base}/dashboard/?lang=en#/account`);
+  await page.waitForSelector('#recovery-left');
+  assert.match(await page.textContent('#recovery-left'), /Recovery codes left: 9/);
 
   // The owner sees it on, and turns it off for a lost phone.
   const owner = await signedInPage(browser, stack, '#/team');
@@ -228,6 +244,8 @@ test('a team that requires two factors: a member without them sets them up befor
   await page.waitForSelector('#two-factor-secret');
   await page.fill('#two-factor-on-code', totp(await page.textContent('#two-factor-secret')));
   await page.click('#two-factor-on button[type=submit]');
+  await page.waitForSelector('#recovery-codes');
+  await page.click('#recovery-done');
   await page.waitForSelector('header nav a[href="#/referrals"]');
   assert.equal(await page.$('#two-factor-due'), null);
 

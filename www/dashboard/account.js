@@ -3,7 +3,7 @@
 // with an authenticator app. Opened from their name in the top bar.
 
 import { t } from '../shared/i18n.js';
-import { h, fill, failure, field, notify, loading, badge } from '../shared/ui.js';
+import { h, fill, failure, field, notify, loading, badge, copyButton, download } from '../shared/ui.js';
 import { clearCharts } from './charts.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
@@ -108,14 +108,42 @@ function codeForm(id, label, run) {
 }
 
 /** Two-factor sign-in: on (with a form to turn it off) or off (with the setup). */
+/**
+ * Recovery codes just made, shown this once: to copy or download, and (when the team required
+ * two factors) a button that goes on to the dashboard.
+ */
+function recoveryBox(codes, onDone) {
+  const text = `${codes.join('\n')}\n`;
+  return h(
+    'div',
+    { class: 'secret', id: 'recovery-codes' },
+    h('p', {}, h('strong', {}, t('dash.recovery_once'))),
+    h('ul', { class: 'recovery-list' }, codes.map((c) => h('li', {}, h('code', {}, c)))),
+    h(
+      'div',
+      { class: 'row' },
+      copyButton(text),
+      h('button', { type: 'button', class: 'btn', onclick: () => download('reftrail-recovery-codes.txt', text, 'text/plain') }, t('dash.recovery_download')),
+      onDone ? h('button', { type: 'button', class: 'btn btn-primary', id: 'recovery-done', onclick: onDone }, t('dash.recovery_done')) : null,
+    ),
+  );
+}
+
 function twoFactorCard(api, member, onEnabled) {
   const card = h('section', { class: 'card', id: 'me-two-factor' });
-  const draw = (on) => {
+  let left = member.recovery_codes_left;
+  const draw = (on, codes = null) => {
     const turnOff = () =>
       codeForm('two-factor-off', t('dash.two_factor_turn_off'), async (code) => {
         await api.twoFactorStop(code);
         notify(t('dash.two_factor_turned_off'));
         draw(false);
+      });
+    const renew = () =>
+      codeForm('recovery-renew', t('dash.recovery_renew'), async (code) => {
+        const a = await api.recoveryCodes(code);
+        left = a.member.recovery_codes_left;
+        draw(true, a.recovery_codes);
       });
     const setup = h(
       'button',
@@ -137,10 +165,10 @@ function twoFactorCard(api, member, onEnabled) {
               qr,
               h('p', {}, `${t('dash.two_factor_key')}: `, h('code', { id: 'two-factor-secret' }, s.secret)),
               codeForm('two-factor-on', t('dash.two_factor_turn_on'), async (code) => {
-                await api.twoFactorConfirm(code);
+                const a = await api.twoFactorConfirm(code);
                 notify(t('dash.two_factor_turned_on'));
-                if (onEnabled) return onEnabled();
-                draw(true);
+                left = a.member.recovery_codes_left;
+                draw(true, a.recovery_codes);
               }),
             ),
           );
@@ -152,7 +180,8 @@ function twoFactorCard(api, member, onEnabled) {
       card,
       h('h2', {}, t('dash.two_factor'), ' ', on ? badge(t('dash.two_factor_on'), 'approved') : badge(t('dash.two_factor_off'), 'pending')),
       h('p', { class: 'hint' }, t('dash.two_factor_hint')),
-      on ? turnOff() : setup,
+      codes ? recoveryBox(codes, onEnabled) : null,
+      on ? [h('p', { id: 'recovery-left' }, t('dash.recovery_left', { n: left })), h('h3', {}, t('dash.recovery_renew')), renew(), h('h3', {}, t('dash.two_factor_turn_off')), turnOff()] : setup,
     );
   };
   draw(member.two_factor);

@@ -50,7 +50,8 @@ const ctx = {
 /** Whether the signed-in person is shown the page `name`. */
 function shown(name) {
   if (name === 'team' && !ctx.team) return false;
-  if (name === 'account' && !ctx.member) return false;
+  // A member's own account is this server's (WordPress keeps its users' in its profile page).
+  if (name === 'account' && !(ctx.member && ctx.team)) return false;
   return ctx.role === 'owner' || !OWNER_ONLY.includes(name);
 }
 
@@ -76,7 +77,11 @@ function nav() {
         )
       : null,
     ctx.api && ctx.member
-      ? h('a', { class: 'who', id: 'signed-in-as', href: '#/account', title: t('dash.nav_account') }, t('dash.signed_in_as', { name: ctx.member.name || ctx.member.email, role: t(`dash.role_${ctx.role}`) }))
+      ? h(
+          ctx.team ? 'a' : 'span',
+          { class: 'who', id: 'signed-in-as', href: ctx.team ? '#/account' : null, title: ctx.team ? t('dash.nav_account') : null },
+          t('dash.signed_in_as', { name: ctx.member.name || ctx.member.email, role: t(`dash.role_${ctx.role}`) }),
+        )
       : null,
     languagePicker(() => {
       nav();
@@ -120,8 +125,8 @@ function signIn(error) {
   const email = h('input', { type: 'email', id: 'email', autocomplete: 'username', maxlength: 254 });
   const pw = h('input', { type: 'password', id: 'password', autocomplete: 'current-password', required: true });
   // Asked for once the password is right and the member signs in with two factors.
-  const code = h('input', { id: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, pattern: '[0-9]{6}' });
-  const codeField = field(t('dash.code'), code);
+  const code = h('input', { id: 'code', autocomplete: 'one-time-code', maxlength: 12, spellcheck: 'false' });
+  const codeField = field(t('dash.code'), code, t('dash.code_hint'));
   codeField.hidden = true;
   const msg = h('div', { 'aria-live': 'assertive' }, error ? failure(error) : null);
   const form = h(

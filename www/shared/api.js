@@ -161,6 +161,7 @@ export function merchant(csrf) {
     twoFactorStart: () => send('POST', '/v1/team/me/two-factor'),
     twoFactorConfirm: (code) => send('POST', '/v1/team/me/two-factor/confirm', { code }),
     twoFactorStop: (code) => send('DELETE', '/v1/team/me/two-factor', { code }),
+    recoveryCodes: (code) => send('POST', '/v1/team/me/two-factor/recovery-codes', { code }),
     resetTwoFactor: (id) => send('DELETE', `/v1/team/${enc(id)}/two-factor`),
     teamPolicy: (body) => send('PUT', '/v1/team/policy', body),
   };

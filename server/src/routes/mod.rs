@@ -220,6 +220,10 @@ pub fn merchant_routes() -> Router<AppState> {
             post(team_account::two_factor_confirm),
         )
         .route(
+            "/v1/team/me/two-factor/recovery-codes",
+            post(team_account::recovery_codes_renew),
+        )
+        .route(
             "/v1/team/{id}/two-factor",
             axum::routing::delete(team::team_two_factor_reset),
         )

@@ -33,8 +33,8 @@ pub struct CreateSession {
     pub email: Option<String>,
     /// The admin password, or the member's.
     pub password: String,
-    /// The code of the member's authenticator app, when they turned two-factor sign-in on
-    /// (without it the answer is `401 two_factor_required`).
+    /// The code of the member's authenticator app, or one of their recovery codes, when they
+    /// turned two-factor sign-in on (without it the answer is `401 two_factor_required`).
     #[serde(default)]
     pub code: Option<String>,
 }
@@ -231,14 +231,28 @@ async fn second_step(
             "enter the code your authenticator app shows".into(),
         )));
     };
-    let last = second.last_step.and_then(|s| u64::try_from(s).ok());
-    let now = u64::try_from(now).unwrap_or(0);
     let failed = || {
         AppError::SecondFactor(
             "two_factor_failed",
             "the code is wrong, or was used already; wait for the next one".into(),
         )
     };
+    if let Some(recovery) = crate::two_factor::recovery_code(code) {
+        // Spent by whoever marks it used first.
+        let spent = sqlx::query(
+            "UPDATE team_recovery_codes SET used_at = $1 \
+             WHERE member_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(&signer.member_id)
+        .bind(sha256_hex(&recovery))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        return Ok(if spent == 1 { Ok(()) } else { Err(failed()) });
+    }
+    let last = second.last_step.and_then(|s| u64::try_from(s).ok());
+    let now = u64::try_from(now).unwrap_or(0);
     let Some(step) = crate::two_factor::matching_step(&second.secret, code, now, last) else {
         return Ok(Err(failed()));
     };

@@ -44,6 +44,8 @@ pub struct MemberView {
     pub notify: Vec<String>,
     /// Whether they sign in with a code of an authenticator app too.
     pub two_factor: bool,
+    /// How many of their recovery codes are still unused.
+    pub recovery_codes_left: i64,
     /// Until when the last invitation link works, if one is open.
     pub invite_expires_at: Option<String>,
     /// Added.
@@ -135,7 +137,9 @@ pub struct AcceptInvite {
 const COLUMNS: &str = "id, email, name, role, \
      CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT), invite_expires_at, \
      created_at, last_sign_in_at, notify, \
-     CAST(CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS BIGINT)";
+     CAST(CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END AS BIGINT), \
+     CAST((SELECT COUNT(*) FROM team_recovery_codes c \
+       WHERE c.member_id = team_members.id AND c.used_at IS NULL) AS BIGINT)";
 
 fn view(r: &sqlx::any::AnyRow) -> Result<MemberView, AppError> {
     let active = r.try_get::<i64, _>(4)? == 1;
@@ -148,6 +152,7 @@ fn view(r: &sqlx::any::AnyRow) -> Result<MemberView, AppError> {
         status: if active { "active" } else { "invited" }.into(),
         notify: team_mail::parse_stored(&r.try_get::<String, _>(8)?),
         two_factor: r.try_get::<i64, _>(9)? == 1,
+        recovery_codes_left: r.try_get(10)?,
         invite_expires_at: r
             .try_get::<Option<i64>, _>(5)?
             .filter(|&e| e > t)
@@ -511,6 +516,10 @@ pub async fn team_accept(
 
 pub(super) async fn clear_two_factor(tx: &mut Tx, id: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE team_members SET totp_secret = NULL, totp_pending = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM team_recovery_codes WHERE member_id = $1")
         .bind(id)
         .execute(&mut **tx)
         .await?;

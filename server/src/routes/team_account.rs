@@ -1,7 +1,7 @@
 //! A team member's own account: `GET/PATCH /v1/team/me` (their name, what they are emailed
 //! about, their password) and their two-factor sign-in (`POST/DELETE /v1/team/me/two-factor`,
-//! `POST /v1/team/me/two-factor/confirm`). Any role has one; the admin password and the keys
-//! do not.
+//! `POST /v1/team/me/two-factor/confirm`, `POST /v1/team/me/two-factor/recovery-codes`). Any
+//! role has one; the admin password and the keys do not.
 
 use super::team::{clear_two_factor, load, record_changes, set_name_and_notify, MemberView};
 use crate::auth::{Caller, Member};
@@ -48,6 +48,10 @@ pub struct MyAccount {
     pub member: MemberView,
     /// Whether this server sends email (`--smtp-url`): without it, `notify` waits.
     pub mail: bool,
+    /// New recovery codes, shown this once (after turning two-factor sign-in on, or asking for
+    /// new ones): each signs in once in place of the app's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// The member a session belongs to; `csrf` when the request changes something.
@@ -74,6 +78,7 @@ fn account(state: &AppState, member: MemberView) -> Json<MyAccount> {
     Json(MyAccount {
         member,
         mail: state.http.mail.is_some(),
+        recovery_codes: None,
     })
 }
 
@@ -316,10 +321,65 @@ async fn turn_two_factor(
         Turn::Off => clear_two_factor(&mut tx, &m.id).await?,
     }
     keep_step(&mut tx, &m.id, step).await?;
+    let codes = match turn {
+        Turn::On => Some(new_recovery_codes(&mut tx, &m.id).await?),
+        Turn::Off => None,
+    };
     let after = load(&mut tx, &m.id).await?;
     record_changes(&mut tx, &format!("user:{}", m.email), &before, &after).await?;
     tx.commit().await?;
-    Ok(account(state, after))
+    let mut answer = account(state, after);
+    answer.recovery_codes = codes;
+    Ok(answer)
+}
+
+/// Replaces member `id`'s recovery codes with a new set; answers them (shown once).
+async fn new_recovery_codes(tx: &mut Tx, id: &str) -> Result<Vec<String>, AppError> {
+    sqlx::query("DELETE FROM team_recovery_codes WHERE member_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let mut codes = Vec::with_capacity(crate::two_factor::RECOVERY_CODES);
+    while codes.len() < crate::two_factor::RECOVERY_CODES {
+        let code = crate::two_factor::new_recovery_code();
+        if codes.contains(&code) {
+            continue;
+        }
+        sqlx::query("INSERT INTO team_recovery_codes (member_id, code_hash) VALUES ($1, $2)")
+            .bind(id)
+            .bind(sha256_hex(&code))
+            .execute(&mut **tx)
+            .await?;
+        codes.push(code);
+    }
+    Ok(codes)
+}
+
+/// A new set of recovery codes (the old ones stop working), with a current code of the app.
+#[utoipa::path(post, path = "/v1/team/me/two-factor/recovery-codes", tag = "team", request_body = TwoFactorCode, security(("session" = [])),
+    responses((status = 200, body = MyAccount, description = "With `recovery_codes`, shown this once"),
+        (status = 400, body = crate::error::ErrorBody, description = "`wrong_code`"),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "`two_factor_off`: it is not on")))]
+pub async fn recovery_codes_renew(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppJson(b): AppJson<TwoFactorCode>,
+) -> Result<Json<MyAccount>, AppError> {
+    let m = me(caller, true)?;
+    let mut tx = state.db.begin_write().await?;
+    let (secret, last) = stored_secret(&mut tx, &m.id, "totp_secret").await?;
+    let secret = secret
+        .ok_or_else(|| AppError::conflict("two_factor_off", "two-factor sign-in is not on"))?;
+    let step = crate::two_factor::matching_step(&secret, &b.code, now_secs(), last)
+        .ok_or_else(wrong_code)?;
+    keep_step(&mut tx, &m.id, step).await?;
+    let codes = new_recovery_codes(&mut tx, &m.id).await?;
+    let member = load(&mut tx, &m.id).await?;
+    tx.commit().await?;
+    let mut answer = account(&state, member);
+    answer.recovery_codes = Some(codes);
+    Ok(answer)
 }
 
 /// Turns two-factor sign-in on with a first code of the app just set up.

@@ -89,6 +89,11 @@ test('affiliate link, checkout and sale credit the affiliate; wp-admin shows the
     if (existsSync(new URL('../../reftrail/www/dashboard/app.js', import.meta.url))) {
       await admin.locator('#reftrail-dashboard nav a[href="#/referrals"]').waitFor({ timeout: 15000 });
       assert.equal(await admin.locator('#reftrail-dashboard #password').count(), 0, 'no second sign-in');
+      // The team is WordPress's users: no Team page, and the signed-in user's name is not a link
+      // to an account page of the plugin's.
+      assert.equal(await admin.locator('#reftrail-dashboard nav a[href="#/team"]').count(), 0);
+      assert.equal(await admin.locator('#reftrail-dashboard span#signed-in-as').count(), 1);
+      assert.equal(await admin.locator('#reftrail-dashboard a#signed-in-as').count(), 0);
       await admin.goto(`${WP}/wp-admin/admin.php?page=reftrail#/referrals`);
       await admin.locator('#reftrail-dashboard main', { hasText: aff }).waitFor({ timeout: 15000 });
       // Narrowed to the affiliate, the ledger downloads as CSV through the REST nonce: their two
