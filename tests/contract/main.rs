@@ -21,6 +21,7 @@ mod clicks;
 mod conversions;
 mod creatives;
 mod credit;
+mod daily;
 mod errors;
 mod ledger;
 mod management;

@@ -14,6 +14,7 @@ pub mod health;
 pub mod idempotency;
 pub mod keys;
 pub mod me;
+pub mod me_daily;
 pub mod payouts;
 pub mod portal_sign_in;
 pub mod privacy;
@@ -53,6 +54,7 @@ pub fn browser_routes() -> Router<AppState> {
             get(me::me_show).patch(me::me_update).options(preflight),
         )
         .route("/v1/me/report", get(me::me_report).options(preflight))
+        .route("/v1/me/daily", get(me_daily::me_daily).options(preflight))
         .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
         .route(
             "/v1/me/creatives",
