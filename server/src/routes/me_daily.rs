@@ -174,8 +174,8 @@ mod tests {
 
     #[test]
     fn every_day_is_listed_with_its_clicks_and_credits() {
-        // 2026-11-01 is Unix day 20393.
-        let d = 20_393;
+        // 2026-11-01 is Unix day 20758.
+        let d = 20_758;
         let list = days(
             d,
             d + 3,
