@@ -437,6 +437,11 @@ test('a short link: the affiliate makes one in the portal; a shopper who opens i
   await p.reload();
   await p.waitForSelector(`#short-links .short-link[data-code="${code}"]`);
   assert.match(await p.textContent(`#short-links .short-link[data-code="${code}"]`), /opens: 1 ·/);
+  // The day's click and sale are in the portal's chart, and in its table.
+  await p.waitForSelector('#daily canvas');
+  const today = new Date().toISOString().slice(0, 10);
+  const row = await p.$(`#daily-table tr[data-day="${today}"]`);
+  assert.deepEqual([await row.getAttribute('data-clicks'), await row.getAttribute('data-sales')], ['1', '1']);
   await screenshot(p, 'portal-short-links', { clip: await p.$eval('#short', (el) => { const r = el.getBoundingClientRect(); return { x: 0, y: r.y + window.scrollY - 50, width: document.documentElement.clientWidth, height: r.height + 60 }; }) });
   // The merchant sees it in the affiliate's panel.
   await merchant.goto(`${stack.base}/dashboard/?lang=en#/affiliates?id=${encodeURIComponent(id)}`);

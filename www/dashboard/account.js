@@ -4,7 +4,7 @@
 
 import { t } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, loading, badge, copyButton, download } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
 const EVENTS = ['affiliate.applied', 'referral.flagged'];

@@ -6,7 +6,7 @@
 
 import { t, dateTime, money } from '../shared/i18n.js';
 import { h, fill, empty, field } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 
 const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.', 'member.', 'team.'];

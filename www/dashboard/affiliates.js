@@ -6,7 +6,7 @@
 
 import { t, money, date, dateTime, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 import { payoutFields } from '../shared/payout.js';
 import { oneLine } from '../shared/certificate.js';

@@ -8,7 +8,7 @@ import { t, money } from '../shared/i18n.js';
 import { ApiError } from '../shared/api.js';
 import { h, fill, empty, failure, field, badge } from '../shared/ui.js';
 import { certificate, printCertificates } from '../shared/certificate.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { routeQuery, thisMonth } from './route.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;

@@ -5,7 +5,7 @@
 
 import { t, dateTime, money, num, pct } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 import { defaultShopUrl } from './affiliates.js';
 

@@ -4,7 +4,7 @@
 
 import { t, money, dateTime, parseMoney, errorText } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, download } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { routeQuery, setRouteQuery, period } from './route.js';
 import { periodPicker } from './overview.js';
 

@@ -3,7 +3,7 @@
 
 import { t, num, pct, money, day } from '../shared/i18n.js';
 import { h, fill, empty, field } from '../shared/ui.js';
-import { chart, clearCharts, colour } from './charts.js';
+import { chart, clearCharts, colour } from '../shared/charts.js';
 import { routeQuery, setRouteQuery, period } from './route.js';
 import { toReviewCard } from './to-review.js';
 import { campaignsTable } from './campaigns.js';

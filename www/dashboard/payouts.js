@@ -8,7 +8,7 @@
 
 import { t, money, dateTime, decimal, currencyDigits, parseMoney } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, notify, loading, download, badge, withNodes } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { thisMonth } from './route.js';
 import { bankAccount } from '../shared/payout.js';
 import { bonusTable } from './bonuses.js';

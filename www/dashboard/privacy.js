@@ -4,7 +4,7 @@
 
 import { t, money, dateTime, num } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, loading, download } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 
 /** A table of `rows` under `title`, one column per [label, cell(row), numeric]. */
 function table(id, title, rows, columns) {

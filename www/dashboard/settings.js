@@ -6,7 +6,7 @@
 
 import { t, num, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, loading, copyButton, badge } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 import { oneLine } from '../shared/certificate.js';
 import { apiBase } from '../shared/api.js';
 import { who, changedValue } from './activity.js';

@@ -4,7 +4,7 @@
 
 import { t, dateTime } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, copyButton, badge, empty } from '../shared/ui.js';
-import { clearCharts } from './charts.js';
+import { clearCharts } from '../shared/charts.js';
 
 export const ROLES = ['owner', 'manager', 'viewer'];
 

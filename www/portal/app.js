@@ -22,6 +22,8 @@ import { applyInvite, applyForm } from './apply.js';
 import { teamBox } from './team.js';
 import { campaignsBox } from './campaigns.js';
 import { shortLinksBox } from './short-links.js';
+import { dailyBox } from './daily.js';
+import { clearCharts } from '../shared/charts.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -207,6 +209,7 @@ function card(id, label, value, raw, sub) {
 
 async function render() {
   header();
+  clearCharts();
   fill(main, loading());
   // A minute ahead: times are whole seconds and `to` is exclusive.
   const to = new Date(Date.now() + 60000);
@@ -385,6 +388,7 @@ async function render() {
     ),
     h('div', { class: 'toolbar' }, field(t('dash.period'), period)),
     kpis,
+    dailyBox(api, iso(from), iso(to)),
     h('h2', {}, t('portal.your_links')),
     h(
       'section',

@@ -182,6 +182,8 @@ export function affiliate(token) {
     recruits: () => call('GET', '/v1/me/recruits', { auth }),
     // `{from, to}`: their clicks and conversions per active creative (default the last 30 days).
     creativeReport: (q) => call('GET', '/v1/me/reports/creatives', { auth, query: q }),
+    // `{from, to}`: their clicks, sales, leads and commission per day, every day listed.
+    daily: (q) => call('GET', '/v1/me/daily', { auth, query: q }),
     // `{from, to}`: their clicks, conversions and earnings per campaign (`utm_campaign`).
     campaigns: (q) => call('GET', '/v1/me/campaigns', { auth, query: q }),
     // Their short links (`/go/{code}`): list, make (`{landing_url, campaign?, code?}`), delete.

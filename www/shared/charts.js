@@ -1,5 +1,6 @@
-// Charts with Chart.js (pinned in www/package.json, bundled to www/vendor/chart.js). Each chart
-// sits in a labelled box with the same numbers in a table next to it, so nothing is only visual.
+// Charts with Chart.js (pinned in www/package.json, bundled to www/vendor/chart.js), for the
+// dashboard and the portal. Each chart sits in a labelled box with the same numbers in a table
+// next to it, so nothing is only visual.
 
 import { Chart } from '../vendor/chart.js';
 import { h } from '../shared/ui.js';

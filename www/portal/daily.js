@@ -1,0 +1,70 @@
+// "Your days": the affiliate's clicks and sales per day of the period as a chart, with the same
+// numbers as a table to open (/v1/me/daily). It loads on its own: the rest of the portal does
+// not wait for it or fail with it.
+
+import { t, num, money } from '../shared/i18n.js';
+import { h, fill, loading, failure } from '../shared/ui.js';
+import { chart, colour } from '../shared/charts.js';
+
+function table(days) {
+  const cols = [t('portal.day'), t('kpi.clicks'), t('kpi.sales'), t('portal.commission')];
+  return h(
+    'details',
+    { id: 'daily-table' },
+    h('summary', {}, t('portal.daily_table')),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'stack' },
+        h('thead', {}, h('tr', {}, cols.map((c, i) => h('th', { scope: 'col', class: i ? 'num' : null }, c)))),
+        h(
+          'tbody',
+          {},
+          days.map((d) =>
+            h(
+              'tr',
+              { dataset: { day: d.day, clicks: d.clicks, sales: d.sales } },
+              h('td', { 'data-label': cols[0] }, d.day),
+              h('td', { class: 'num', 'data-label': cols[1] }, num(d.clicks)),
+              h('td', { class: 'num', 'data-label': cols[2] }, num(d.sales), d.leads ? h('small', { class: 'hint' }, ` · ${t('portal.leads', { n: num(d.leads) })}`) : null),
+              h('td', { class: 'num', 'data-label': cols[3] }, d.commissions.length ? d.commissions.map((m) => money(m.amount, m.currency)).join(' · ') : '—'),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The section for the period `from`–`to` (RFC 3339), filled when its figures arrive. */
+export function dailyBox(api, from, to) {
+  const box = h('section', { class: 'card', id: 'daily' }, loading());
+  api
+    .daily({ from, to })
+    .then(({ days }) => {
+      const label = t('portal.daily_chart');
+      fill(
+        box,
+        chart(label, {
+          data: {
+            labels: days.map((d) => d.day.slice(5)),
+            datasets: [
+              { type: 'bar', label: t('kpi.clicks'), data: days.map((d) => d.clicks), backgroundColor: colour(0), yAxisID: 'clicks' },
+              { type: 'line', label: t('kpi.sales'), data: days.map((d) => d.sales), borderColor: colour(1), backgroundColor: colour(1), yAxisID: 'sales' },
+            ],
+          },
+          options: {
+            scales: {
+              clicks: { type: 'linear', position: 'left', beginAtZero: true, ticks: { precision: 0 } },
+              sales: { type: 'linear', position: 'right', beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false } },
+            },
+          },
+        }),
+        table(days),
+      );
+    })
+    .catch((err) => fill(box, failure(err)));
+  return box;
+}
