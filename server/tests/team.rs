@@ -144,6 +144,32 @@ async fn sign_in(
     (s, v, d)
 }
 
+/// Sets up two-factor sign-in for the dashboard's member and confirms it with the current
+/// code: the base32 secret and the confirmation's answer.
+async fn two_factor_on(state: &AppState, dash: &mut Dashboard) -> (String, Value) {
+    let (s, setup) = send(
+        state,
+        Some(dash),
+        "POST",
+        "/v1/team/me/two-factor",
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{setup}");
+    let secret = setup["secret"].as_str().expect("secret").to_owned();
+    let body = json!({ "code": code(&secret, 0) });
+    let (s, on) = send(
+        state,
+        Some(dash),
+        "POST",
+        "/v1/team/me/two-factor/confirm",
+        body,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{on}");
+    (secret, on)
+}
+
 /// The activity log's entries with `action`, newest first.
 async fn activity(state: &AppState, action: &str) -> Vec<Value> {
     let (s, v) = send(
@@ -1052,24 +1078,7 @@ async fn a_member_turns_two_factor_off_with_a_current_code() {
         .await,
         (StatusCode::CONFLICT, "no_two_factor_setup".into())
     );
-    let (_, setup) = send(
-        &state,
-        Some(&mut an),
-        "POST",
-        "/v1/team/me/two-factor",
-        json!(null),
-    )
-    .await;
-    let secret = setup["secret"].as_str().expect("secret").to_owned();
-    let (s, _) = send(
-        &state,
-        Some(&mut an),
-        "POST",
-        "/v1/team/me/two-factor/confirm",
-        json!({ "code": code(&secret, 0) }),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK);
+    let (secret, _) = two_factor_on(&state, &mut an).await;
     for (body, status, code_) in [
         (
             json!({ "code": code(&secret, 0) }),
@@ -1198,24 +1207,7 @@ async fn a_team_that_requires_two_factor_lets_a_member_only_set_it_up_first() {
     assert_eq!(s, StatusCode::OK);
 
     // Set up, everything her role allows opens again, in the same session.
-    let (_, setup) = send(
-        &state,
-        Some(&mut again),
-        "POST",
-        "/v1/team/me/two-factor",
-        json!(null),
-    )
-    .await;
-    let secret = setup["secret"].as_str().expect("secret").to_owned();
-    let (s, _) = send(
-        &state,
-        Some(&mut again),
-        "POST",
-        "/v1/team/me/two-factor/confirm",
-        json!({ "code": code(&secret, 0) }),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK);
+    two_factor_on(&state, &mut again).await;
     let (s, v) = send(&state, Some(&mut again), "GET", "/v1/session", json!(null)).await;
     assert_eq!(
         (s, v["two_factor_setup_required"].as_bool()),
@@ -1254,24 +1246,7 @@ async fn recovery_codes_sign_in_once_each_and_a_new_set_replaces_them() {
     let inv = invite(&state, "lan@shop.example", "Lan", "owner").await;
     let id = inv["member"]["id"].as_str().expect("id").to_owned();
     let (_, _, mut lan) = accept(&state, &token_of(&inv), "lan's long password").await;
-    let (_, setup) = send(
-        &state,
-        Some(&mut lan),
-        "POST",
-        "/v1/team/me/two-factor",
-        json!(null),
-    )
-    .await;
-    let secret = setup["secret"].as_str().expect("secret").to_owned();
-    let (s, on) = send(
-        &state,
-        Some(&mut lan),
-        "POST",
-        "/v1/team/me/two-factor/confirm",
-        json!({ "code": code(&secret, 0) }),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{on}");
+    let (secret, on) = two_factor_on(&state, &mut lan).await;
     let codes: Vec<String> = on["recovery_codes"]
         .as_array()
         .expect("codes")

@@ -279,13 +279,25 @@ async fn send_invite(state: &AppState, member: &MemberView, token: &str) -> bool
     }
 }
 
-fn invited(member: MemberView, token: &str, emailed: bool) -> Response {
+/// Gives member `id` a new invitation link in `tx` (recorded as `by`'s), commits, emails it
+/// when the server sends mail, and answers it (201).
+async fn invitation(
+    state: &AppState,
+    mut tx: Tx,
+    by: &str,
+    id: &str,
+) -> Result<Response, AppError> {
+    let token = new_invite(&mut tx, id).await?;
+    let member = load(&mut tx, id).await?;
+    activity::record(&mut tx, by, "member.invited", id, None, logged(&member)).await?;
+    tx.commit().await?;
+    let emailed = send_invite(state, &member, &token).await;
     let body = Invitation {
         member,
-        invite_path: team::invite_path(token),
+        invite_path: team::invite_path(&token),
         emailed,
     };
-    (StatusCode::CREATED, Json(body)).into_response()
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// Invites a person to the team: they set their password through the link.
@@ -328,20 +340,7 @@ pub async fn team_create(
     .bind(now())
     .execute(&mut *tx)
     .await?;
-    let token = new_invite(&mut tx, &id).await?;
-    let member = load(&mut tx, &id).await?;
-    activity::record(
-        &mut tx,
-        &via.by(),
-        "member.invited",
-        &id,
-        None,
-        logged(&member),
-    )
-    .await?;
-    tx.commit().await?;
-    let emailed = send_invite(&state, &member, &token).await;
-    Ok(invited(member, &token, emailed))
+    invitation(&state, tx, &via.by(), &id).await
 }
 
 /// A new invitation link for a member: a lost invitation, or a forgotten password (the old
@@ -356,20 +355,7 @@ pub async fn team_invite(
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin_write().await?;
     load(&mut tx, &id).await?;
-    let token = new_invite(&mut tx, &id).await?;
-    let member = load(&mut tx, &id).await?;
-    activity::record(
-        &mut tx,
-        &via.by(),
-        "member.invited",
-        &id,
-        None,
-        logged(&member),
-    )
-    .await?;
-    tx.commit().await?;
-    let emailed = send_invite(&state, &member, &token).await;
-    Ok(invited(member, &token, emailed))
+    invitation(&state, tx, &via.by(), &id).await
 }
 
 /// Changes a member's name, role or emails; a role applies to their open sessions at once.
