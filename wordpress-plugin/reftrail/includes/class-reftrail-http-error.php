@@ -229,6 +229,20 @@ final class Reftrail_Input {
 	}
 
 	/**
+	 * The report range (range()) widened to whole UTC days, as the server's `day_range`: from the
+	 * start of from's day to the end of the day to falls in (a `to` at midnight stays).
+	 *
+	 * @param mixed $from From.
+	 * @param mixed $to   To (a date includes its whole day).
+	 * @return int[] From (a day's start, inclusive) and to (a day's start, exclusive).
+	 * @throws Reftrail_Http_Error 400 invalid_range.
+	 */
+	public static function day_range( $from, $to ) {
+		list( $f, $t ) = self::range( $from, $to );
+		return array( intdiv( $f, Reftrail_Db::DAY ) * Reftrail_Db::DAY, intdiv( $t + Reftrail_Db::DAY - 1, Reftrail_Db::DAY ) * Reftrail_Db::DAY );
+	}
+
+	/**
 	 * The minor-unit exponent of a currency (ISO 4217), as the core's table gives it.
 	 *
 	 * @param string $c Code.

@@ -291,6 +291,14 @@ final class Reftrail_OpenAPI {
 				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it), payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal) and address (their postal address, one line of 1 to 600 bytes, invalid_address; null removes it); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals (each with the campaign of what credited it, or null); their money entries show their bonuses and recruiter_commissions (the shares of their recruits' commissions), and fees and channel_cost null: roas = revenue_net / (commissions + bonuses)", $me, 200 ) ),
+			'/v1/me/daily'                => array(
+				'get' => array(
+					'The affiliate\'s figures day by day (UTC), for a chart: {"from" (the first day\'s start), "to" (the day after the last), "days": [{"day" (YYYY-MM-DD), "clicks" (their non-bot clicks that day), "sales" and "leads" (their referrals made that day that still count: neither rejected nor reversed), "commissions": [{"currency", "amount"}] (those referrals\' commission as the ledger holds it now, net of reversals, per currency; currencies whose sum is 0 left out; by currency code)}] (every day of the period, oldest first)}; the period is widened to whole UTC days and covers at most 400 days; 400 invalid_range; the secret key is a 403 forbidden',
+					$me,
+					200,
+					array( 'query' => $period ),
+				),
+			),
 			'/v1/me/payouts'              => array( 'get' => array( 'The payouts that paid the affiliate, newest first, each with amount (what they received), gross and withheld (the tax kept back and paid to the tax office in their name), referrals and bonuses (how many of their referrals and bonuses it settled), recruiter_commissions (how many shares of their recruits\' commissions it settled), its method, paypal_email (null for a bank transfer), account and sent_at (when the merchant marked the transfer as sent, or null)', $me, 200 ) ),
 			'/v1/me/creatives'            => array(
 				'get' => array(

@@ -737,4 +737,66 @@ final class Reftrail_Reports {
 		}
 		return $k;
 	}
+
+	/**
+	 * An affiliate's figures day by day (`GET /v1/me/daily`), as the server's `me_daily`: every
+	 * UTC day of `[$from, $to)` (whole days, Reftrail_Input::day_range()), oldest first, with its
+	 * non-bot clicks on their links, the sales and leads they made that day (by the referral's
+	 * time) that still count (neither rejected nor reversed), and per currency the commission of
+	 * those referrals as the ledger holds it now (net of reversals); a currency whose sum is 0 is
+	 * left out, the others sorted by code.
+	 *
+	 * @param string $affiliate Affiliate.
+	 * @param int    $from      The first day's start.
+	 * @param int    $to        The start of the day after the last.
+	 * @return array[] `{"day", "clicks", "sales", "leads", "commissions": [{"currency", "amount"}]}`.
+	 */
+	public static function daily( $affiliate, $from, $to ) {
+		global $wpdb;
+		$first = intdiv( $from, Reftrail_Db::DAY );
+		$days  = array();
+		$money = array();
+		for ( $d = $first; $d < intdiv( $to, Reftrail_Db::DAY ); $d++ ) {
+			$days[ $d ]  = array(
+				'day'         => gmdate( 'Y-m-d', $d * Reftrail_Db::DAY ),
+				'clicks'      => 0,
+				'sales'       => 0,
+				'leads'       => 0,
+				'commissions' => array(),
+			);
+			$money[ $d ] = array();
+		}
+		$ct  = Reftrail_Db::table( 'clicks' );
+		$sql = "SELECT FLOOR(c.at / 86400) AS d, COUNT(*) AS n FROM {$ct} c WHERE c.affiliate_id = %s AND c.at >= %d AND c.at < %d AND c.is_bot = 0 GROUP BY d";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $affiliate, $from, $to ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours; every value is bound.
+			if ( isset( $days[ (int) $r['d'] ] ) ) {
+				$days[ (int) $r['d'] ]['clicks'] += (int) $r['n'];
+			}
+		}
+		$rt  = Reftrail_Db::table( 'referrals' );
+		$gt  = Reftrail_Db::table( 'ledger' );
+		$sql = "SELECT FLOOR(r.at / 86400) AS d, r.kind, r.currency, COUNT(*) AS n,
+			SUM(COALESCE((SELECT SUM(g.amount) FROM {$gt} g WHERE g.referral_id = r.id), 0)) AS commission
+			FROM {$rt} r WHERE r.affiliate_id = %s AND r.at >= %d AND r.at < %d AND r.status NOT IN ('rejected', 'reversed') GROUP BY d, r.kind, r.currency";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $affiliate, $from, $to ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names are ours; every value is bound.
+			$d = (int) $r['d'];
+			if ( ! isset( $days[ $d ] ) ) {
+				continue;
+			}
+			$days[ $d ][ 'lead' === $r['kind'] ? 'leads' : 'sales' ] += (int) $r['n'];
+			$money[ $d ][ $r['currency'] ]                            = ( $money[ $d ][ $r['currency'] ] ?? 0 ) + (int) $r['commission'];
+		}
+		foreach ( $money as $d => $sums ) {
+			ksort( $sums, SORT_STRING );
+			foreach ( $sums as $currency => $amount ) {
+				if ( 0 !== $amount ) {
+					$days[ $d ]['commissions'][] = array(
+						'currency' => (string) $currency,
+						'amount'   => $amount,
+					);
+				}
+			}
+		}
+		return array_values( $days );
+	}
 }

@@ -838,8 +838,8 @@ class Reftrail_REST_Reports_Controller extends Reftrail_REST_Controller {
 }
 
 /**
- * `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/payouts`, `GET /v1/me/withholding/certificates`:
- * the signed-in affiliate's own figures; `PATCH /v1/me`: what they may change about themselves
+ * `GET /v1/me`, `GET /v1/me/report`, `GET /v1/me/daily`, `GET /v1/me/payouts`,
+ * `GET /v1/me/withholding/certificates`: the signed-in affiliate's own figures; `PATCH /v1/me`: what they may change about themselves
  * (the email about each new referral, on or off, where their payouts go, their postal address).
  */
 class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
@@ -871,6 +871,17 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 				array(
 					'methods'             => WP_REST_Server::READABLE,
 					'callback'            => array( $this, 'get_report' ),
+					'permission_callback' => array( $this, 'get_item_permissions_check' ),
+				),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/me/daily',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_daily' ),
 					'permission_callback' => array( $this, 'get_item_permissions_check' ),
 				),
 			)
@@ -985,6 +996,30 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 			function () use ( $request ) {
 				list( $from, $to ) = self::period( $request );
 				return self::certificates( $from, $to, self::caller( $request )['affiliate'] );
+			}
+		);
+	}
+
+	/**
+	 * The affiliate's figures day by day (UTC) for the portal's chart, every day of the period
+	 * (`?from&to` as `GET /v1/me/report` reads them, widened to whole days; at most 400 days):
+	 * `{"from", "to", "days"}` (Reftrail_Reports::daily()).
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_daily( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				list( $from, $to ) = Reftrail_Input::day_range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				if ( $to - $from > 400 * Reftrail_Db::DAY ) {
+					throw Reftrail_Http_Error::bad( 'invalid_range', 'a daily report covers at most 400 days' );
+				}
+				return array(
+					'from' => Reftrail_Db::rfc3339( $from ),
+					'to'   => Reftrail_Db::rfc3339( $to ),
+					'days' => Reftrail_Reports::daily( self::caller( $request )['affiliate'], $from, $to ),
+				);
 			}
 		);
 	}
