@@ -321,3 +321,14 @@ async fn an_affiliate_turns_referral_emails_off_and_on_for_themselves() {
         "refused requests change nothing"
     );
 }
+
+#[tokio::test]
+async fn an_affiliate_sees_the_smallest_payout_of_the_program() {
+    let (_, token) = affiliate(json!({})).await;
+    let program = req("GET", "/v1/program").sk().send().await;
+    program.status(200);
+    let me = req("GET", "/v1/me").who(As::Bearer(token)).send().await;
+    me.status(200);
+    assert!(me.json["min_payout"].is_i64(), "{}", me.text);
+    assert_eq!(me.json["min_payout"], program.json["min_payout"]);
+}

@@ -290,7 +290,15 @@ async function render() {
                 { dataset: { currency: b.currency, pending: b.pending, approved: b.approved, paid: b.paid } },
                 h('td', { 'data-label': t('dash.currency') }, b.currency),
                 h('td', { class: 'num', 'data-label': t('status.pending') }, money(b.pending, b.currency)),
-                h('td', { class: 'num', 'data-label': t('status.approved') }, money(b.approved, b.currency)),
+                h(
+                  'td',
+                  { class: 'num', 'data-label': t('status.approved') },
+                  money(b.approved, b.currency),
+                  // Below the program's smallest payout, it waits: say how far it is.
+                  b.approved > 0 && b.approved < (me.min_payout || 0)
+                    ? h('small', { class: 'hint to-go' }, h('br'), t('portal.to_min_payout', { min: money(me.min_payout, b.currency), left: money(me.min_payout - b.approved, b.currency) }))
+                    : null,
+                ),
                 h('td', { class: 'num', 'data-label': t('status.paid') }, money(b.paid, b.currency)),
               ),
             ),

@@ -32,6 +32,9 @@ pub struct Me {
     pub locale: String,
     /// Whether they are emailed about each new referral (when the program sends those emails).
     pub referral_emails: bool,
+    /// The smallest payout, minor units, in each currency: an approved balance below it waits
+    /// for the next payout that reaches it.
+    pub min_payout: i64,
 }
 
 /// What an affiliate may change about themselves; only the fields given change.
@@ -152,6 +155,7 @@ async fn me(state: &AppState, id: &str) -> Result<Me, AppError> {
         balances: payouts::balances(state, id).await?,
         locale: program.locale().to_owned(),
         referral_emails: referral_emails != 0,
+        min_payout: program.min_payout,
         affiliate,
     })
 }
