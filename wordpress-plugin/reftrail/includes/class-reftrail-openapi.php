@@ -287,7 +287,7 @@ final class Reftrail_OpenAPI {
 				),
 			),
 			'/v1/me'                      => array(
-				'get'   => array( "The affiliate's profile, links and balances, and whether they are emailed about each new referral (referral_emails)", $me, 200 ),
+				'get'   => array( "The affiliate's profile, links and balances, whether they are emailed about each new referral (referral_emails), and the program's smallest payout in minor units (min_payout)", $me, 200 ),
 				'patch' => array( 'Changes, for the affiliate calling, the fields given: referral_emails (true|false: the email about each new referral), payout_email (their PayPal email; null removes it), payout (bank-transfer details as in PATCH /v1/affiliates/{id}; null goes back to PayPal) and address (their postal address, one line of 1 to 600 bytes, invalid_address; null removes it); a refused field changes nothing; answers as GET /v1/me', $me, 200 ),
 			),
 			'/v1/me/report'               => array( 'get' => array( "The affiliate's KPIs and referrals (each with the campaign of what credited it, or null); their money entries show their bonuses and recruiter_commissions (the shares of their recruits' commissions), and fees and channel_cost null: roas = revenue_net / (commissions + bonuses)", $me, 200 ) ),

@@ -966,6 +966,8 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 			'balances'        => Reftrail_Ledger::balances( $id ),
 			'locale'          => $program['locale'],
 			'referral_emails' => Reftrail_Affiliates::referral_emails( $id ),
+			// The smallest payout, minor units, in each currency.
+			'min_payout'      => (int) $program['min_payout'],
 		);
 	}
 
