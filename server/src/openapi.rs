@@ -93,6 +93,7 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::short_links::links_delete,
         crate::routes::short_links::go,
         crate::routes::me_daily::me_daily,
+        crate::routes::me_daily::affiliate_daily,
         crate::routes::health::healthz,
         crate::routes::health::metrics,
         crate::routes::health::openapi,

@@ -1,5 +1,6 @@
-//! The affiliate's figures day by day (`GET /v1/me/daily`), for the portal's chart: every day
-//! of the period, with its clicks, sales, leads and commission.
+//! The affiliate's figures day by day (`GET /v1/me/daily`, and the merchant's
+//! `GET /v1/affiliates/{id}/daily`): every day of the period, with its clicks, sales, leads and
+//! commission.
 
 use crate::harness::{affiliate, click, req, sale, uid, As};
 use serde_json::json;
@@ -33,6 +34,26 @@ async fn an_affiliate_reads_their_days() {
         "{}",
         r.text
     );
+    // The merchant reads the same of the affiliate; no one else's days are theirs.
+    let theirs = req(
+        "GET",
+        &format!("/v1/affiliates/{id}/daily?from={day}&to={day}"),
+    )
+    .sk()
+    .send()
+    .await;
+    theirs.status(200);
+    assert_eq!(theirs.json, r.json);
+    req("GET", "/v1/affiliates/nobody-here/daily")
+        .sk()
+        .send()
+        .await
+        .error(404, "affiliate_not_found");
+    req("GET", &format!("/v1/affiliates/{id}/daily"))
+        .who(me())
+        .send()
+        .await
+        .error(403, "forbidden");
     // The default period: the 30 days up to now, every one listed, today last.
     let r = req("GET", "/v1/me/daily").who(me()).send().await;
     r.status(200);

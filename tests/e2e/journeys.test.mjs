@@ -448,6 +448,9 @@ test('a short link: the affiliate makes one in the portal; a shopper who opens i
   await merchant.reload();
   const listed = await merchant.waitForSelector(`#affiliate-short-links tr[data-code="${code}"][data-opens="1"]`);
   assert.match(await listed.textContent(), /tiktok-bio/);
+  // And the affiliate's day in their panel's chart and table.
+  await merchant.waitForSelector('#daily canvas');
+  assert.ok(await merchant.$(`#daily-table tr[data-day="${today}"][data-clicks="1"][data-sales="1"]`), 'the day in the panel');
   p.on('dialog', (d) => d.accept());
   await p.click(`#short-links .short-link[data-code="${code}"] .btn-danger`);
   await p.waitForSelector(`#short-links .short-link[data-code="${code}"]`, { state: 'detached' });

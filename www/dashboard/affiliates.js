@@ -15,6 +15,7 @@ import { affiliateBonuses } from './bonuses.js';
 import { affiliateRecruiting } from './recruiters.js';
 import { affiliateCampaigns } from './campaigns.js';
 import { affiliateShortLinks } from './short-links.js';
+import { dailyBox } from '../shared/daily.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -402,6 +403,8 @@ export async function affiliates(main, { api, program, render, role }) {
     );
     // Their campaigns and short links, their bonuses, their recruits' shares, then who changed
     // what about them; the panel works without any of them.
+    // Their last 30 days first, drawn when they arrive.
+    top.append(dailyBox(() => api.affiliateDaily(a.id, {}), t('dash.daily_of', { id: a.id })));
     for (const part of [() => affiliateCampaigns(api, a), () => affiliateShortLinks(api, a, role), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
       try {
         top.append(await part());

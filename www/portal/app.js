@@ -22,7 +22,7 @@ import { applyInvite, applyForm } from './apply.js';
 import { teamBox } from './team.js';
 import { campaignsBox } from './campaigns.js';
 import { shortLinksBox } from './short-links.js';
-import { dailyBox } from './daily.js';
+import { dailyBox } from '../shared/daily.js';
 import { clearCharts } from '../shared/charts.js';
 
 const main = document.getElementById('main');
@@ -396,7 +396,7 @@ async function render() {
     ),
     h('div', { class: 'toolbar' }, field(t('dash.period'), period)),
     kpis,
-    dailyBox(api, iso(from), iso(to)),
+    dailyBox(() => api.daily({ from: iso(from), to: iso(to) })),
     h('h2', {}, t('portal.your_links')),
     h(
       'section',

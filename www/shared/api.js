@@ -98,6 +98,8 @@ export function merchant(csrf) {
     creativeReport: (q) => get('/v1/reports/creatives', q),
     // `{from, to, affiliate, limit}`: clicks, conversions and money per affiliate and campaign.
     campaigns: (q) => get('/v1/reports/campaigns', q),
+    // `{from, to}`: one affiliate's clicks, sales, leads and commission per day.
+    affiliateDaily: (id, q) => get(`/v1/affiliates/${enc(id)}/daily`, q),
     // Short links (`{affiliate, limit, offset}`), and the removal of one.
     shortLinks: (q) => get('/v1/links', q),
     deleteShortLink: (code) => send('DELETE', `/v1/links/${enc(code)}`),

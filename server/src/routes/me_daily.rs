@@ -1,14 +1,14 @@
 //! `GET /v1/me/daily?from&to`: the affiliate's own figures day by day (UTC), every day of the
 //! period listed, for the portal's chart: clicks (bots left out), sales and leads that still
 //! count (not rejected or reversed), and the commission they earned, net of reversals, per
-//! currency.
+//! currency. The merchant reads the same of any affiliate: `GET /v1/affiliates/{id}/daily`.
 
 use super::reports::{self, ReportQuery};
-use crate::auth::AffiliateCaller;
+use crate::auth::{AffiliateCaller, Merchant};
 use crate::error::{AppError, AppQuery};
 use crate::times::{self, DAY};
 use crate::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 use sqlx::Row;
@@ -112,6 +112,36 @@ pub async fn me_daily(
     AffiliateCaller(id): AffiliateCaller,
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Json<MyDaily>, AppError> {
+    Ok(Json(daily_of(&state, &id, &q).await?))
+}
+
+/// An affiliate's figures per day, as the merchant reads them.
+#[utoipa::path(get, path = "/v1/affiliates/{id}/daily", tag = "reports", params(("id" = String, Path), ReportQuery),
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 200, body = MyDaily), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn affiliate_daily(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+    AppQuery(q): AppQuery<ReportQuery>,
+) -> Result<Json<MyDaily>, AppError> {
+    let known = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    if known.is_none() {
+        return Err(AppError::not_found(
+            "affiliate_not_found",
+            "no affiliate has this id",
+        ));
+    }
+    Ok(Json(daily_of(&state, &id, &q).await?))
+}
+
+/// Affiliate `id`'s days in the period `q` names.
+async fn daily_of(state: &AppState, id: &str, q: &ReportQuery) -> Result<MyDaily, AppError> {
     let (from, to) = reports::day_range(q.from.as_deref(), q.to.as_deref())?;
     if to - from > 400 * DAY {
         return Err(AppError::bad(
@@ -123,7 +153,7 @@ pub async fn me_daily(
         "SELECT day, CAST(SUM(clicks) AS BIGINT) FROM click_daily \
          WHERE affiliate_id = $1 AND day >= $2 AND day < $3 GROUP BY day",
     )
-    .bind(&id)
+    .bind(id)
     .bind(from / DAY)
     .bind(to / DAY)
     .fetch_all(&state.db.pool)
@@ -137,7 +167,7 @@ pub async fn me_daily(
          FROM referrals r WHERE r.affiliate_id = $1 AND r.at >= $2 AND r.at < $3 \
          AND r.status NOT IN ('rejected', 'reversed')",
     )
-    .bind(&id)
+    .bind(id)
     .bind(from)
     .bind(to)
     .fetch_all(&state.db.pool)
@@ -152,11 +182,11 @@ pub async fn me_daily(
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Json(MyDaily {
+    Ok(MyDaily {
         from: times::format(from),
         to: times::format(to),
         days: days(from / DAY, to / DAY, &clicks, &credits),
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -136,6 +136,7 @@ pub fn merchant_routes() -> Router<AppState> {
             "/v1/affiliates/{id}/token",
             post(affiliates::affiliates_token),
         )
+        .route("/v1/affiliates/{id}/daily", get(me_daily::affiliate_daily))
         .route("/v1/referrals", get(referrals::referrals_index))
         .route("/v1/referrals.csv", get(referrals::referrals_csv))
         .route("/v1/referrals/{id}", get(referrals::referrals_show))

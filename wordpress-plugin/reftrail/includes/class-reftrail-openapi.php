@@ -70,6 +70,14 @@ final class Reftrail_OpenAPI {
 				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id, payee_type and address: null removes it; recruiter: another affiliate\'s id, checked as on POST (invalid_recruiter), null removes it; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
+			'/v1/affiliates/{id}/daily'   => array(
+				'get' => array(
+					'The affiliate\'s figures day by day (UTC), as GET /v1/me/daily answers them to the affiliate; 404 affiliate_not_found',
+					$m,
+					200,
+					array( 'query' => $period ),
+				),
+			),
 			'/v1/referrals'               => array(
 				'get' => array(
 					'The referral ledger, newest first: {"referrals": [...] (the page), "total" (how many referrals the filters match, whatever limit and offset)}; 400 invalid_query',

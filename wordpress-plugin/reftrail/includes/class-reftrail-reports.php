@@ -739,6 +739,28 @@ final class Reftrail_Reports {
 	}
 
 	/**
+	 * The answer of `GET /v1/me/daily` (and the merchant's `/v1/affiliates/{id}/daily`) for
+	 * `$affiliate` over the period the query names: `from`, `to` and every day.
+	 *
+	 * @param string     $affiliate Affiliate id.
+	 * @param mixed|null $from      The query's `from`.
+	 * @param mixed|null $to        The query's `to`.
+	 * @return array
+	 * @throws Reftrail_Http_Error 400 invalid_range.
+	 */
+	public static function daily_answer( $affiliate, $from, $to ) {
+		list( $from, $to ) = Reftrail_Input::day_range( $from, $to );
+		if ( $to - $from > 400 * Reftrail_Db::DAY ) {
+			throw Reftrail_Http_Error::bad( 'invalid_range', 'a daily report covers at most 400 days' );
+		}
+		return array(
+			'from' => Reftrail_Db::rfc3339( $from ),
+			'to'   => Reftrail_Db::rfc3339( $to ),
+			'days' => self::daily( $affiliate, $from, $to ),
+		);
+	}
+
+	/**
 	 * An affiliate's figures day by day (`GET /v1/me/daily`), as the server's `me_daily`: every
 	 * UTC day of `[$from, $to)` (whole days, Reftrail_Input::day_range()), oldest first, with its
 	 * non-bot clicks on their links, the sales and leads they made that day (by the referral's

@@ -62,6 +62,34 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				),
 			)
 		);
+		register_rest_route(
+			$this->namespace,
+			'/affiliates/(?P<id>[^/]+)/daily',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_daily' ),
+					'permission_callback' => $merchant,
+				),
+			)
+		);
+	}
+
+	/**
+	 * An affiliate's figures per day (`?from&to`), as `GET /v1/me/daily` answers them to the
+	 * affiliate.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_daily( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$id = (string) $request['id'];
+				Reftrail_Affiliates::get( $id );
+				return Reftrail_Reports::daily_answer( $id, $request->get_param( 'from' ), $request->get_param( 'to' ) );
+			}
+		);
 	}
 
 	/**
@@ -1013,15 +1041,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 	public function get_daily( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				list( $from, $to ) = Reftrail_Input::day_range( $request->get_param( 'from' ), $request->get_param( 'to' ) );
-				if ( $to - $from > 400 * Reftrail_Db::DAY ) {
-					throw Reftrail_Http_Error::bad( 'invalid_range', 'a daily report covers at most 400 days' );
-				}
-				return array(
-					'from' => Reftrail_Db::rfc3339( $from ),
-					'to'   => Reftrail_Db::rfc3339( $to ),
-					'days' => Reftrail_Reports::daily( self::caller( $request )['affiliate'], $from, $to ),
-				);
+				return Reftrail_Reports::daily_answer( self::caller( $request )['affiliate'], $request->get_param( 'from' ), $request->get_param( 'to' ) );
 			}
 		);
 	}

@@ -1,10 +1,10 @@
-// "Your days": the affiliate's clicks and sales per day of the period as a chart, with the same
-// numbers as a table to open (/v1/me/daily). It loads on its own: the rest of the portal does
-// not wait for it or fail with it.
+// An affiliate's days: clicks and sales per day of the period as a chart, with the same numbers
+// as a table to open (/v1/me/daily in the portal, /v1/affiliates/{id}/daily in the dashboard's
+// panel). It loads on its own: the rest of the page does not wait for it or fail with it.
 
-import { t, num, money } from '../shared/i18n.js';
-import { h, fill, loading, failure } from '../shared/ui.js';
-import { chart, colour } from '../shared/charts.js';
+import { t, num, money } from './i18n.js';
+import { h, fill, loading, failure } from './ui.js';
+import { chart, colour } from './charts.js';
 
 function table(days) {
   const cols = [t('portal.day'), t('kpi.clicks'), t('kpi.sales'), t('portal.commission')];
@@ -38,15 +38,15 @@ function table(days) {
   );
 }
 
-/** The section for the period `from`–`to` (RFC 3339), filled when its figures arrive. */
-export function dailyBox(api, from, to) {
+/** The section, filled when `load()` (a promise of the daily answer) arrives; `heading` above. */
+export function dailyBox(load, heading = null) {
   const box = h('section', { class: 'card', id: 'daily' }, loading());
-  api
-    .daily({ from, to })
+  load()
     .then(({ days }) => {
       const label = t('portal.daily_chart');
       fill(
         box,
+        heading ? h('h2', {}, heading) : null,
         chart(label, {
           data: {
             labels: days.map((d) => d.day.slice(5)),
