@@ -294,6 +294,20 @@ where
     }
 }
 
+/// A raw body (a CSV file), within the route's body limit: 413 `payload_too_large` beyond it.
+pub struct AppBytes(pub axum::body::Bytes);
+
+impl<S> FromRequest<S> for AppBytes
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_body(req, state).await.map(AppBytes)
+    }
+}
+
 /// Whether the request says its body is JSON (or text/plain, as `sendBeacon` sends it).
 fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
     let ct = headers

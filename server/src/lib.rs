@@ -22,6 +22,7 @@
 //! - `GET /healthz`, `GET /metrics`, `GET /v1/openapi.json`
 
 pub mod activity;
+pub mod affiliate_csv;
 pub mod affiliate_mail;
 pub mod applicant_id;
 pub mod auth;

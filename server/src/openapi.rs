@@ -22,6 +22,8 @@ which must be sent as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE made w
         crate::routes::affiliates::affiliates_show,
         crate::routes::affiliates::affiliates_update,
         crate::routes::affiliates::affiliates_token,
+        crate::routes::affiliates_csv::affiliates_csv,
+        crate::routes::affiliates_csv::affiliates_import,
         crate::routes::referrals::referrals_index,
         crate::routes::referrals::referrals_csv,
         crate::routes::referrals::referrals_show,

@@ -19,6 +19,7 @@ async fn each_credential_opens_only_its_routes() {
         "/v1/reports/categories",
         "/v1/balances",
         "/v1/sales",
+        "/v1/affiliates.csv",
     ] {
         req("GET", path).send().await.error(401, "unauthorized");
         req("GET", path)

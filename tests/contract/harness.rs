@@ -251,7 +251,7 @@ pub struct Req {
     method: Method,
     path: String,
     who: As,
-    body: Option<(String, &'static str)>,
+    body: Option<(Vec<u8>, &'static str)>,
     headers: Vec<(String, String)>,
 }
 
@@ -278,12 +278,16 @@ impl Req {
     }
     /// A JSON body.
     pub fn json(mut self, v: &Value) -> Self {
-        self.body = Some((v.to_string(), "application/json"));
+        self.body = Some((v.to_string().into_bytes(), "application/json"));
         self
     }
     /// A raw body with a content type.
-    pub fn raw(mut self, body: impl Into<String>, content_type: &'static str) -> Self {
-        self.body = Some((body.into(), content_type));
+    pub fn raw(self, body: impl Into<String>, content_type: &'static str) -> Self {
+        self.bytes(body.into().into_bytes(), content_type)
+    }
+    /// A body of bytes (not necessarily UTF-8) with a content type.
+    pub fn bytes(mut self, body: Vec<u8>, content_type: &'static str) -> Self {
+        self.body = Some((body, content_type));
         self
     }
     /// A header.

@@ -12,6 +12,7 @@
 mod harness;
 
 mod activity;
+mod affiliates_csv;
 mod applications;
 mod attribution;
 mod auth;

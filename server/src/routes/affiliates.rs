@@ -99,7 +99,7 @@ pub struct AffiliateCreated {
 }
 
 /// The body of `POST /v1/affiliates`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAffiliate {
     /// The id used in links: 1 to 64 letters, digits, `-`, `_`, `.`.
@@ -397,7 +397,7 @@ fn check_common(
     Ok(codes)
 }
 
-const SELECT: &str =
+pub(crate) const SELECT: &str =
     "SELECT id, name, email, payout_email, category, status, commission, created_at, \
      payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type, \
      ap.website, ap.message, ap.terms_url, ap.applied_at, recruiter_id \
@@ -421,7 +421,7 @@ async fn view(state: &AppState, row: &AnyRow) -> Result<AffiliateView, AppError>
 }
 
 /// The affiliate of `row` (a [`SELECT`] row) with its coupon codes.
-fn view_of(row: &AnyRow, coupons: Vec<String>) -> Result<AffiliateView, AppError> {
+pub(crate) fn view_of(row: &AnyRow, coupons: Vec<String>) -> Result<AffiliateView, AppError> {
     let commission: Option<String> = row.try_get(6)?;
     Ok(AffiliateView {
         id: row.try_get(0)?,
@@ -522,23 +522,16 @@ async fn set_coupons(tx: &mut crate::db::Tx, id: &str, codes: &[String]) -> Resu
     Ok(())
 }
 
-/// Creates an affiliate and answers its portal token once.
-#[utoipa::path(post, path = "/v1/affiliates", tag = "merchant", request_body = CreateAffiliate,
-    security(("secret_key" = []), ("session" = [])),
-    responses((status = 201, body = AffiliateCreated), (status = 400, body = crate::error::ErrorBody),
-        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody)))]
-pub async fn affiliates_create(
-    State(state): State<AppState>,
-    Merchant(via): Merchant,
-    AppJson(b): AppJson<CreateAffiliate>,
-) -> Result<Response, AppError> {
-    let id = AffiliateId::parse(&b.id).ok_or_else(|| {
-        AppError::bad(
+/// What `POST /v1/affiliates` checks before it writes anything: answers the coupon codes as
+/// stored and the bank details as normalized. The recruiter's existence is checked in the
+/// transaction ([`check_recruiter`]).
+pub fn check_new(b: &CreateAffiliate) -> Result<(Vec<String>, Option<Payout>), AppError> {
+    if AffiliateId::parse(&b.id).is_none() {
+        return Err(AppError::bad(
             "invalid_affiliate",
             "id must be 1 to 64 letters, digits, '-', '_' or '.'",
-        )
-    })?;
+        ));
+    }
     let codes = check_common(
         Some(&b.name),
         &b.email,
@@ -553,17 +546,24 @@ pub async fn affiliates_create(
     check_payee_type(b.payee_type.as_deref())?;
     check_address(b.address.as_deref())?;
     check_recruiter_id(b.recruiter.as_deref())?;
-    let t = now();
-    let mut tx = state.db.begin_write().await?;
-    if let Some(r) = &b.recruiter {
-        check_recruiter(&mut tx, id.as_str(), r).await?;
-    }
+    Ok((codes, payout))
+}
+
+/// Writes an affiliate that passed [`check_new`] in `tx`, with its coupons and the
+/// `affiliate.created` entry by `by`. A concurrent duplicate id or coupon is a 409.
+pub async fn insert_new(
+    tx: &mut crate::db::Tx,
+    b: &CreateAffiliate,
+    codes: &[String],
+    payout: Option<&Payout>,
+    by: &str,
+) -> Result<(), AppError> {
     let r = sqlx::query(
         "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at, \
            payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type, recruiter_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
-    .bind(id.as_str())
+    .bind(&b.id)
     .bind(&b.name)
     .bind(b.email.as_deref())
     .bind(b.email.as_deref().and_then(reftrail::email::hash))
@@ -571,42 +571,52 @@ pub async fn affiliates_create(
     .bind(b.category.as_deref().unwrap_or("other"))
     .bind(b.status.as_deref().unwrap_or("approved"))
     .bind(b.commission.as_ref().map(serde_json::to_string).transpose()?)
-    .bind(t)
-    .bind(payout.as_ref().map(|p| p.method.clone()))
-    .bind(payout.as_ref().and_then(|p| p.bank.clone()))
-    .bind(payout.as_ref().map(|p| p.account.clone()))
-    .bind(payout.as_ref().and_then(|p| p.name.clone()))
+    .bind(now())
+    .bind(payout.map(|p| p.method.clone()))
+    .bind(payout.and_then(|p| p.bank.clone()))
+    .bind(payout.map(|p| p.account.clone()))
+    .bind(payout.and_then(|p| p.name.clone()))
     .bind(i64::from(b.withholding_exempt.unwrap_or(false)))
     .bind(b.tax_id.as_deref())
     .bind(b.address.as_deref())
     .bind(b.payee_type.as_deref())
     .bind(b.recruiter.as_deref())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await;
     if let Err(e) = r {
         if is_unique_violation(&e) {
             return Err(AppError::conflict(
                 "affiliate_exists",
-                "an affiliate with this id exists",
+                format!("an affiliate with the id {} exists", b.id),
             ));
         }
         return Err(e.into());
     }
-    set_coupons(&mut tx, id.as_str(), &codes).await?;
-    let token = credentials::new_affiliate_token(&mut tx, id.as_str()).await?;
-    let id = id.as_str();
-    activity::record(
-        &mut tx,
-        &via.by(),
-        "affiliate.created",
-        id,
-        Some(id),
-        json!({}),
-    )
-    .await?;
+    set_coupons(tx, &b.id, codes).await?;
+    activity::record(tx, by, "affiliate.created", &b.id, Some(&b.id), json!({})).await
+}
+
+/// Creates an affiliate and answers its portal token once.
+#[utoipa::path(post, path = "/v1/affiliates", tag = "merchant", request_body = CreateAffiliate,
+    security(("secret_key" = []), ("session" = [])),
+    responses((status = 201, body = AffiliateCreated), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
+pub async fn affiliates_create(
+    State(state): State<AppState>,
+    Merchant(via): Merchant,
+    AppJson(b): AppJson<CreateAffiliate>,
+) -> Result<Response, AppError> {
+    let (codes, payout) = check_new(&b)?;
+    let mut tx = state.db.begin_write().await?;
+    if let Some(r) = &b.recruiter {
+        check_recruiter(&mut tx, &b.id, r).await?;
+    }
+    insert_new(&mut tx, &b, &codes, payout.as_ref(), &via.by()).await?;
+    let token = credentials::new_affiliate_token(&mut tx, &b.id).await?;
     tx.commit().await?;
-    let affiliate = load(&state, id).await?;
-    let location = format!("/v1/affiliates/{id}");
+    let affiliate = load(&state, &b.id).await?;
+    let location = format!("/v1/affiliates/{}", b.id);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],

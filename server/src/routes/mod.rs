@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod affiliates;
+pub mod affiliates_csv;
 pub mod applications;
 pub mod bonuses;
 pub mod campaigns;
@@ -137,6 +138,14 @@ pub fn merchant_routes() -> Router<AppState> {
             post(affiliates::affiliates_token),
         )
         .route("/v1/affiliates/{id}/daily", get(me_daily::affiliate_daily))
+        .route(
+            "/v1/affiliates.csv",
+            get(affiliates_csv::affiliates_csv)
+                .post(affiliates_csv::affiliates_import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::affiliate_csv::MAX_BYTES,
+                )),
+        )
         .route("/v1/referrals", get(referrals::referrals_index))
         .route("/v1/referrals.csv", get(referrals::referrals_csv))
         .route("/v1/referrals/{id}", get(referrals::referrals_show))

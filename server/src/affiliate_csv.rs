@@ -1,0 +1,762 @@
+//! Affiliates as CSV: the row `GET /v1/affiliates.csv` writes for each affiliate, and a
+//! merchant's file (that export, another tool's, a spreadsheet's) read into the bodies
+//! `POST /v1/affiliates` takes, with what importing each row would do. No database here: the
+//! route hands in the program's affiliate ids and coupon owners.
+
+use crate::error::AppError;
+use crate::export;
+use crate::routes::affiliates::{check_new, AffiliateView, CreateAffiliate, Payout};
+use reftrail::affiliate::AffiliateId;
+use reftrail::commission::{AffiliateRules, Rate};
+use std::collections::{HashMap, HashSet};
+
+/// The columns of the export, in order; the import reads the same names (`created_at` aside).
+pub const COLUMNS: [&str; 19] = [
+    "id",
+    "name",
+    "email",
+    "payout_email",
+    "category",
+    "status",
+    "coupons",
+    "sale_rate",
+    "commission",
+    "recruiter",
+    "payout_method",
+    "payout_bank",
+    "payout_account",
+    "payout_name",
+    "withholding_exempt",
+    "tax_id",
+    "payee_type",
+    "address",
+    "created_at",
+];
+
+/// The most rows one import takes.
+pub const MAX_ROWS: usize = 10_000;
+
+/// The largest file one import takes, in bytes.
+pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// One affiliate as a row of [`COLUMNS`]. A plain percent override is written as `sale_rate`
+/// (what a spreadsheet edits); any other override as its JSON in `commission`.
+pub fn row(a: &AffiliateView) -> Result<Vec<String>, AppError> {
+    let (sale_rate, commission) = match &a.commission {
+        None => (String::new(), String::new()),
+        Some(AffiliateRules {
+            sale: Some(Rate::Percent { rate_bps }),
+            lead: None,
+        }) => (percent_text(*rate_bps), String::new()),
+        Some(c) => (String::new(), serde_json::to_string(c)?),
+    };
+    let text = |s: &Option<String>| export::cell(s.as_deref().unwrap_or(""));
+    let payout = a.payout.as_ref();
+    Ok(vec![
+        a.id.clone(),
+        export::cell(&a.name),
+        text(&a.email),
+        text(&a.payout_email),
+        a.category.clone(),
+        a.status.clone(),
+        a.coupons.join(" "),
+        sale_rate,
+        commission,
+        a.recruiter.clone().unwrap_or_default(),
+        payout.map(|p| p.method.clone()).unwrap_or_default(),
+        payout.and_then(|p| p.bank.clone()).unwrap_or_default(),
+        payout.map(|p| p.account.clone()).unwrap_or_default(),
+        text(&payout.and_then(|p| p.name.clone())),
+        a.withholding_exempt.to_string(),
+        text(&a.tax_id),
+        a.payee_type.clone().unwrap_or_default(),
+        text(&a.address),
+        a.created_at.clone(),
+    ])
+}
+
+/// `bps` basis points as a percent without trailing zeros: 1250 → `12.5`, 5 → `0.05`.
+pub fn percent_text(bps: u32) -> String {
+    let (whole, frac) = (bps / 100, bps % 100);
+    match frac {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    }
+}
+
+/// A percent from 0 to 100 with at most two decimals, `.` or `,` as the decimal mark
+/// (`12.5`, `12,5`), in basis points.
+pub fn parse_percent(s: &str) -> Option<u32> {
+    let (whole, frac) = match s.find(['.', ',']) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    };
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 3 || frac.len() > 2 || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    if s.contains(['.', ',']) && frac.is_empty() {
+        return None;
+    }
+    let frac_bps = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<u32>().ok()? * 10,
+        _ => frac.parse::<u32>().ok()?,
+    };
+    let bps = whole.parse::<u32>().ok()? * 100 + frac_bps;
+    (bps <= 10_000).then_some(bps)
+}
+
+/// A file as read: its rows and the columns it has that the import does not read.
+#[derive(Debug)]
+pub struct Sheet {
+    /// The rows with at least one cell, in file order.
+    pub rows: Vec<SheetRow>,
+    /// Header names the import does not read, lower-cased, in file order.
+    pub ignored_columns: Vec<String>,
+}
+
+/// One row of a file: its line (the header is line 1), the id as given, and the affiliate it
+/// describes or why it describes none.
+#[derive(Debug)]
+pub struct SheetRow {
+    /// Where the row starts in the file.
+    pub line: u64,
+    /// The `id` cell, trimmed.
+    pub id: String,
+    /// The body of `POST /v1/affiliates` the row stands for (not yet checked as such).
+    pub body: Result<CreateAffiliate, AppError>,
+}
+
+fn invalid_csv(message: impl Into<String>) -> AppError {
+    AppError::bad("invalid_csv", message.into())
+}
+
+/// The delimiter of a file, from its header line: Excel saves with `;` where the decimal mark
+/// is a comma (Vietnamese and Thai settings among them).
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    [b',', b';', b'\t']
+        .into_iter()
+        .find(|&d| header.as_bytes().contains(&d))
+        .unwrap_or(b',')
+}
+
+/// A cell as the import reads it: trimmed of spaces and tabs, without the `'` an export puts
+/// before a formula character; `None` when empty.
+fn clean(cell: &str) -> Option<String> {
+    let c = cell.trim_matches([' ', '\t']);
+    let c = match c.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => c,
+    };
+    (!c.is_empty()).then(|| c.to_owned())
+}
+
+/// Reads a file into rows. Fails (400 `invalid_csv`) for what makes the whole file unreadable:
+/// not UTF-8, no `id` or `name` column, a column named twice, no rows, too many rows.
+pub fn read(bytes: &[u8]) -> Result<Sheet, AppError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| invalid_csv("the file is not UTF-8: save it as CSV UTF-8"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(text))
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| invalid_csv(format!("the header row could not be read: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let mut columns: HashMap<&str, usize> = HashMap::new();
+    let mut ignored_columns = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        if name.is_empty() {
+            continue;
+        }
+        if columns.insert(name, i).is_some() {
+            return Err(invalid_csv(format!("the column {name} is named twice")));
+        }
+        if !COLUMNS.contains(&name.as_str()) {
+            ignored_columns.push(name.clone());
+        }
+    }
+    if !columns.contains_key("id") || !columns.contains_key("name") {
+        return Err(invalid_csv(
+            "the first row must name the columns, with an id and a name column",
+        ));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| invalid_csv(format!("the file could not be read: {e}")))?;
+        if record.iter().all(|c| clean(c).is_none()) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(invalid_csv(format!(
+                "at most {MAX_ROWS} affiliates per file"
+            )));
+        }
+        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
+        let get = |name: &str| {
+            columns
+                .get(name)
+                .and_then(|&i| record.get(i))
+                .and_then(clean)
+        };
+        let id = get("id").unwrap_or_default();
+        let body = if record.len() == header.len() {
+            body(&get)
+        } else {
+            Err(invalid_csv(format!(
+                "the row has {} cells and the header {}",
+                record.len(),
+                header.len()
+            )))
+        };
+        rows.push(SheetRow { line, id, body });
+    }
+    if rows.is_empty() {
+        return Err(invalid_csv("the file has no affiliates"));
+    }
+    Ok(Sheet {
+        rows,
+        ignored_columns,
+    })
+}
+
+/// The line (1-based) of the record the reader places at `byte`: the reader's own line count
+/// leaves out empty lines, and its offset may point at the line breaks before the record.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let at = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+    let start = at
+        + text.as_bytes()[at..]
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+    1 + text.as_bytes()[..start]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+}
+
+/// The body of `POST /v1/affiliates` that a row's cells stand for.
+fn body(get: &dyn Fn(&str) -> Option<String>) -> Result<CreateAffiliate, AppError> {
+    let commission = match (get("sale_rate"), get("commission")) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad(
+                "invalid_commission",
+                "give sale_rate or commission, not both",
+            ))
+        }
+        (Some(rate), None) => {
+            let rate_bps = parse_percent(&rate).ok_or_else(|| {
+                AppError::bad(
+                    "invalid_sale_rate",
+                    "sale_rate must be a percent from 0 to 100 with at most two decimals",
+                )
+            })?;
+            Some(AffiliateRules {
+                sale: Some(Rate::Percent { rate_bps }),
+                lead: None,
+            })
+        }
+        (None, Some(json)) => Some(
+            serde_json::from_str(&json)
+                .map_err(|e| AppError::bad("invalid_commission", format!("commission: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+    let withholding_exempt = get("withholding_exempt")
+        .map(|v| match v.to_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(true),
+            "false" | "no" | "0" => Ok(false),
+            _ => Err(AppError::bad(
+                "invalid_withholding_exempt",
+                "withholding_exempt must be true or false",
+            )),
+        })
+        .transpose()?;
+    let payout = match get("payout_method") {
+        Some(method) => Some(Payout {
+            method,
+            bank: get("payout_bank"),
+            account: get("payout_account").unwrap_or_default(),
+            name: get("payout_name"),
+        }),
+        None if ["payout_bank", "payout_account", "payout_name"]
+            .iter()
+            .any(|c| get(c).is_some()) =>
+        {
+            return Err(AppError::bad(
+                "invalid_payout",
+                "payout_bank, payout_account and payout_name need payout_method",
+            ))
+        }
+        None => None,
+    };
+    let coupons = get("coupons").map(|c| {
+        c.split([' ', '\t', ',', ';'])
+            .filter(|code| !code.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    Ok(CreateAffiliate {
+        id: get("id").unwrap_or_default(),
+        name: get("name").unwrap_or_default(),
+        email: get("email"),
+        payout_email: get("payout_email"),
+        payout,
+        withholding_exempt,
+        tax_id: get("tax_id"),
+        payee_type: get("payee_type"),
+        address: get("address"),
+        category: get("category"),
+        status: get("status"),
+        commission,
+        coupons,
+        recruiter: get("recruiter"),
+    })
+}
+
+/// What importing a row does.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A new affiliate, checked as `POST /v1/affiliates` checks it: the body, its coupon codes
+    /// as stored, its bank details as normalized.
+    Created(Box<(CreateAffiliate, Vec<String>, Option<Payout>)>),
+    /// An affiliate with this id exists: the row is skipped.
+    Exists,
+    /// Why the row cannot be imported.
+    Invalid(AppError),
+}
+
+/// A row of the file with what importing it does.
+#[derive(Debug)]
+pub struct Planned {
+    /// Where the row starts in the file.
+    pub line: u64,
+    /// The `id` cell, trimmed.
+    pub id: String,
+    /// What importing it does.
+    pub outcome: Outcome,
+}
+
+/// What importing `sheet` does to a program with the affiliates `existing` and the coupons
+/// `coupon_owners` (code as stored → affiliate id): every row checked as `POST /v1/affiliates`
+/// checks a body, against the program and against the file's other rows.
+pub fn plan(
+    sheet: Sheet,
+    existing: &HashSet<String>,
+    coupon_owners: &HashMap<String, String>,
+) -> Vec<Planned> {
+    let mut id_lines: HashMap<String, u64> = HashMap::new();
+    let mut coupon_lines: HashMap<String, u64> = HashMap::new();
+    let mut planned: Vec<Planned> = Vec::with_capacity(sheet.rows.len());
+    for r in sheet.rows {
+        let outcome = match r.body {
+            Err(e) => Outcome::Invalid(e),
+            Ok(_) if AffiliateId::parse(&r.id).is_none() => Outcome::Invalid(AppError::bad(
+                "invalid_affiliate",
+                "id must be 1 to 64 letters, digits, '-', '_' or '.'",
+            )),
+            Ok(_) if existing.contains(&r.id) => Outcome::Exists,
+            Ok(body) => match id_lines.get(&r.id) {
+                Some(first) => Outcome::Invalid(AppError::bad(
+                    "duplicate_row",
+                    format!("line {first} has this id too"),
+                )),
+                None => {
+                    id_lines.insert(r.id.clone(), r.line);
+                    checked(body, r.line, coupon_owners, &mut coupon_lines)
+                }
+            },
+        };
+        planned.push(Planned {
+            line: r.line,
+            id: r.id,
+            outcome,
+        });
+    }
+    check_recruiters(&mut planned, existing, &id_lines);
+    planned
+}
+
+/// A new row through `POST /v1/affiliates`'s checks, then its coupons against the program's
+/// and the earlier rows'.
+fn checked(
+    body: CreateAffiliate,
+    line: u64,
+    coupon_owners: &HashMap<String, String>,
+    coupon_lines: &mut HashMap<String, u64>,
+) -> Outcome {
+    let (codes, payout) = match check_new(&body) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Invalid(e),
+    };
+    for code in &codes {
+        if coupon_owners.contains_key(code) {
+            return Outcome::Invalid(AppError::conflict(
+                "coupon_taken",
+                format!("coupon {code} belongs to another affiliate"),
+            ));
+        }
+        if let Some(first) = coupon_lines.get(code) {
+            return Outcome::Invalid(AppError::conflict(
+                "coupon_taken",
+                format!("coupon {code} is on line {first} too"),
+            ));
+        }
+    }
+    for code in &codes {
+        coupon_lines.insert(code.clone(), line);
+    }
+    Outcome::Created(Box::new((body, codes, payout)))
+}
+
+/// Each new row's recruiter must be an affiliate of the program or a new row of the file, and
+/// no chain of recruiters among the new rows may come back to where it started. (An existing
+/// affiliate's chain never reaches a new one, so loops can only be among new rows.)
+fn check_recruiters(
+    planned: &mut [Planned],
+    existing: &HashSet<String>,
+    new_ids: &HashMap<String, u64>,
+) {
+    let recruiter_of: HashMap<String, String> = planned
+        .iter()
+        .filter_map(|p| match &p.outcome {
+            Outcome::Created(c) => c.0.recruiter.clone().map(|r| (p.id.clone(), r)),
+            _ => None,
+        })
+        .collect();
+    let in_loop = loops(&recruiter_of);
+    for p in planned.iter_mut() {
+        let Outcome::Created(c) = &p.outcome else {
+            continue;
+        };
+        let Some(recruiter) = &c.0.recruiter else {
+            continue;
+        };
+        let error = if !existing.contains(recruiter) && !new_ids.contains_key(recruiter) {
+            Some("no affiliate has this id, in the program or in the file")
+        } else if in_loop.contains(&p.id) {
+            Some("an affiliate cannot be recruited by themselves or by someone they recruited")
+        } else {
+            None
+        };
+        if let Some(message) = error {
+            p.outcome = Outcome::Invalid(AppError::unprocessable("invalid_recruiter", message));
+        }
+    }
+}
+
+/// The ids on a loop of `recruiter_of` (id → its recruiter), each edge followed once.
+fn loops(recruiter_of: &HashMap<String, String>) -> HashSet<String> {
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut on_loop = HashSet::new();
+    for start in recruiter_of.keys() {
+        let mut path: Vec<&str> = Vec::new();
+        let mut at = start.as_str();
+        while !done.contains(at) {
+            if let Some(i) = path.iter().position(|&p| p == at) {
+                on_loop.extend(path[i..].iter().map(|p| (*p).to_owned()));
+                break;
+            }
+            path.push(at);
+            match recruiter_of.get(at) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        done.extend(path);
+    }
+    on_loop
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(text: &str) -> Sheet {
+        read(text.as_bytes()).expect("readable")
+    }
+
+    fn code(e: &AppError) -> String {
+        e.parts().1.to_owned()
+    }
+
+    fn outcomes(text: &str, existing: &[&str], coupons: &[(&str, &str)]) -> Vec<String> {
+        let existing = existing.iter().map(|s| (*s).to_owned()).collect();
+        let coupons = coupons
+            .iter()
+            .map(|(c, a)| ((*c).to_owned(), (*a).to_owned()))
+            .collect();
+        plan(sheet(text), &existing, &coupons)
+            .into_iter()
+            .map(|p| match p.outcome {
+                Outcome::Created(_) => format!("{} created", p.line),
+                Outcome::Exists => format!("{} exists", p.line),
+                Outcome::Invalid(e) => format!("{} {}", p.line, code(&e)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn percents_both_ways() {
+        for (bps, text) in [
+            (0, "0"),
+            (5, "0.05"),
+            (50, "0.5"),
+            (1000, "10"),
+            (1250, "12.5"),
+            (1234, "12.34"),
+            (10_000, "100"),
+        ] {
+            assert_eq!(percent_text(bps), text);
+            assert_eq!(parse_percent(text), Some(bps), "{text}");
+        }
+        assert_eq!(parse_percent("12,5"), Some(1250));
+        assert_eq!(parse_percent("007"), Some(700));
+        for bad in [
+            "", ".5", "12.", "12.345", "100.01", "101", "-1", "1e2", "12 %", "12%", "1.2.3", "½",
+            "1000",
+        ] {
+            assert_eq!(parse_percent(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_cells_as_a_spreadsheet_writes_them() {
+        let s = sheet(
+            "\u{feff}ID, Name ,Email,coupons,sale_rate,withholding_exempt,earnings\n\
+             minh, Minh Nguyen ,minh@example.com,\"MINH10, tet;  minh5\",\"12,5\",Yes,123\n\
+             \n\
+             ,,,,,,\n\
+             \"lan\",\"Lan\nTran\",'=x@example.com,,,,\n",
+        );
+        assert_eq!(s.ignored_columns, ["earnings"]);
+        assert_eq!(s.rows.len(), 2);
+        let minh = s.rows[0].body.as_ref().unwrap();
+        assert_eq!((s.rows[0].line, minh.name.as_str()), (2, "Minh Nguyen"));
+        assert_eq!(
+            minh.coupons.as_deref(),
+            Some(&["MINH10".to_owned(), "tet".into(), "minh5".into()][..])
+        );
+        assert_eq!(
+            minh.commission.as_ref().unwrap().sale,
+            Some(Rate::Percent { rate_bps: 1250 })
+        );
+        assert_eq!(minh.withholding_exempt, Some(true));
+        let lan = s.rows[1].body.as_ref().unwrap();
+        assert_eq!((s.rows[1].line, lan.name.as_str()), (5, "Lan\nTran"));
+        assert_eq!(lan.email.as_deref(), Some("=x@example.com"));
+        assert_eq!(lan.status, None);
+    }
+
+    #[test]
+    fn lines_count_as_an_editor_numbers_them() {
+        let s = sheet("id,name\r\na,A\r\n\r\n\r\nb,\"B\nB\n\"\nc,C\n\nd,D");
+        let lines: Vec<(u64, &str)> = s.rows.iter().map(|r| (r.line, r.id.as_str())).collect();
+        assert_eq!(lines, [(2, "a"), (5, "b"), (8, "c"), (10, "d")]);
+    }
+
+    #[test]
+    fn semicolons_and_tabs_as_excel_saves_them() {
+        for text in [
+            "id;name;sale_rate\nminh;Minh;12,5\n",
+            "id\tname\tsale_rate\nminh\tMinh\t12,5\n",
+        ] {
+            let s = sheet(text);
+            let minh = s.rows[0].body.as_ref().unwrap();
+            assert_eq!(minh.name, "Minh");
+            assert_eq!(
+                minh.commission.as_ref().unwrap().sale,
+                Some(Rate::Percent { rate_bps: 1250 })
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_files() {
+        for (text, why) in [
+            (&b"id,name\nminh,Nguy\xe1n\n"[..], "not UTF-8"),
+            (b"id,email\nminh,m@example.com\n", "no name column"),
+            (b"name\nMinh\n", "no id column"),
+            (b"id,name,ID\nminh,Minh,x\n", "id twice"),
+            (b"id,name\n", "no rows"),
+            (b"id,name\n,\n\n", "only empty rows"),
+            (b"", "empty"),
+        ] {
+            let e = read(text).expect_err(why);
+            assert_eq!(code(&e), "invalid_csv", "{why}");
+        }
+        let many = format!("id,name\n{}", "a,A\n".repeat(MAX_ROWS + 1));
+        assert_eq!(code(&read(many.as_bytes()).unwrap_err()), "invalid_csv");
+        let enough = format!("id,name\n{}", "a,A\n".repeat(MAX_ROWS));
+        assert_eq!(read(enough.as_bytes()).unwrap().rows.len(), MAX_ROWS);
+    }
+
+    #[test]
+    fn each_row_is_checked_as_the_api_checks_a_body() {
+        let text = "id,name,email,category,sale_rate,commission,withholding_exempt,payout_method,payout_bank,payout_account,coupons\n\
+                    ok,Ok,ok@example.com,content,10,,,,,,\n\
+                    ,No id,,,,,,,,,\n\
+                    bad id,Bad,,,,,,,,,\n\
+                    noname,,,,,,,,,,\n\
+                    mail,Mail,not-an-email,,,,,,,,\n\
+                    cat,Cat,,blogger,,,,,,,\n\
+                    rate,Rate,,,12.345,,,,,,\n\
+                    both,Both,,,10,\"{\"\"sale\"\":null}\",,,,,\n\
+                    json,Json,,,,{nope,,,,,\n\
+                    exempt,Exempt,,,,,maybe,,,,\n\
+                    bank,Bank,,,,,,,,123,\n\
+                    vietqr,VietQR,,,,,,vietqr,970436,0011001234567,\n\
+                    badqr,BadQR,,,,,,vietqr,12,0011001234567,\n\
+                    short,Short\n\
+                    coupon,Coupon,,,,,,,,,A1 {long}\n";
+        let text = text.replace("{long}", &"C".repeat(65));
+        assert_eq!(
+            outcomes(&text, &[], &[]),
+            [
+                "2 created",
+                "3 invalid_affiliate",
+                "4 invalid_affiliate",
+                "5 invalid_name",
+                "6 invalid_email",
+                "7 invalid_category",
+                "8 invalid_sale_rate",
+                "9 invalid_commission",
+                "10 invalid_commission",
+                "11 invalid_withholding_exempt",
+                "12 invalid_payout",
+                "13 created",
+                "14 invalid_payout_bank",
+                "15 invalid_csv",
+                "16 invalid_coupons",
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_against_the_program_and_each_other() {
+        let text = "id,name,coupons\n\
+                    alice,Alice again,ALICE\n\
+                    minh,Minh,MINH10 minh5\n\
+                    minh,Minh twice,\n\
+                    lan,Lan,minh10\n\
+                    thu,Thu,bob10\n\
+                    ALICE,Alice in capitals,\n";
+        assert_eq!(
+            outcomes(
+                text,
+                &["alice", "bob"],
+                &[("ALICE", "alice"), ("BOB10", "bob")]
+            ),
+            [
+                "2 exists",
+                "3 created",
+                "4 duplicate_row",
+                "5 coupon_taken",
+                "6 coupon_taken",
+                "7 created",
+            ]
+        );
+    }
+
+    #[test]
+    fn recruiters_in_the_program_or_the_file_and_no_loops() {
+        let text = "id,name,recruiter\n\
+                    a,A,alice\n\
+                    b,B,c\n\
+                    c,C,a\n\
+                    d,D,nobody\n\
+                    e,E,f\n\
+                    f,F,e\n\
+                    g,G,g\n\
+                    h,H,e\n\
+                    i,I,alice\n";
+        assert_eq!(
+            outcomes(text, &["alice", "i"], &[]),
+            [
+                "2 created",
+                "3 created",
+                "4 created",
+                "5 invalid_recruiter",
+                "6 invalid_recruiter",
+                "7 invalid_recruiter",
+                "8 invalid_recruiter",
+                "9 created",
+                "10 exists",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_export_reads_back_as_the_same_affiliates() {
+        let view = |id: &str, commission: Option<AffiliateRules>| AffiliateView {
+            id: id.into(),
+            name: "=cmd|' /C calc'!A0".into(),
+            email: Some("x@example.com".into()),
+            payout_email: None,
+            payout: Some(Payout {
+                method: "promptpay".into(),
+                bank: None,
+                account: "0812345678".into(),
+                name: Some("-Somchai".into()),
+            }),
+            withholding_exempt: true,
+            tax_id: Some("0105561012345".into()),
+            payee_type: Some("company".into()),
+            address: Some("@ 1 ถนนสุขุมวิท, Bangkok".into()),
+            category: "influencer".into(),
+            status: "pending".into(),
+            commission,
+            coupons: vec!["A1".into(), "B2".into()],
+            recruiter: Some("alice".into()),
+            created_at: "2026-11-25T00:00:00Z".into(),
+            application: None,
+        };
+        let percent = AffiliateRules {
+            sale: Some(Rate::Percent { rate_bps: 1250 }),
+            lead: None,
+        };
+        let lead: AffiliateRules = serde_json::from_str(r#"{"lead": {"VND": 20000}}"#).unwrap();
+        let views = [
+            view("p", Some(percent)),
+            view("l", Some(lead)),
+            view("n", None),
+        ];
+        let text = export::csv(Some(&COLUMNS), views.iter().map(|v| row(v).unwrap())).unwrap();
+        let s = sheet(&text);
+        assert!(s.ignored_columns.is_empty());
+        for (v, r) in views.iter().zip(&s.rows) {
+            let b = r.body.as_ref().unwrap();
+            assert_eq!(
+                (&b.id, &b.name, &b.email, &b.address, &b.tax_id),
+                (&v.id, &v.name, &v.email, &v.address, &v.tax_id)
+            );
+            assert_eq!(b.payout.as_ref(), v.payout.as_ref());
+            assert_eq!(b.commission, v.commission);
+            assert_eq!(b.coupons.as_ref(), Some(&v.coupons));
+            assert_eq!(
+                (
+                    b.category.as_deref(),
+                    b.status.as_deref(),
+                    b.payee_type.as_deref()
+                ),
+                (
+                    Some(v.category.as_str()),
+                    Some(v.status.as_str()),
+                    v.payee_type.as_deref()
+                )
+            );
+            assert_eq!(
+                (b.withholding_exempt, b.recruiter.as_deref()),
+                (Some(true), Some("alice"))
+            );
+        }
+    }
+}
