@@ -2,7 +2,8 @@
 // create and edit (category, status, rate override, coupon codes, how they are paid: PayPal, a
 // Vietnamese bank account by VietQR, or PromptPay; their tax id, postal address and whether tax
 // is withheld from their payouts), a new portal token (magic link), a link builder for every link
-// form, and their tax certificates of the year.
+// form, and their tax certificates of the year. The list downloads as CSV, and a CSV file of
+// affiliates is imported from here (affiliates-import.js).
 
 import { t, money, date, dateTime, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
@@ -16,6 +17,7 @@ import { affiliateRecruiting } from './recruiters.js';
 import { affiliateCampaigns } from './campaigns.js';
 import { affiliateShortLinks } from './short-links.js';
 import { dailyBox } from '../shared/daily.js';
+import { exportButton, importBox } from './affiliates-import.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
@@ -347,7 +349,22 @@ export async function affiliates(main, { api, program, render, role }) {
 
   fill(
     main,
-    h('div', { class: 'section-head' }, h('h1', {}, t('dash.nav_affiliates')), h('button', { type: 'button', class: 'btn btn-primary', id: 'add-affiliate', onclick: showNew }, t('dash.new_affiliate'))),
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h1', {}, t('dash.nav_affiliates')),
+      h(
+        'div',
+        { class: 'row' },
+        exportButton(api, { category, status }),
+        role === 'viewer'
+          ? null
+          : [
+              h('button', { type: 'button', class: 'btn', id: 'import-affiliates', onclick: () => fill(top, importBox(api, render)) }, t('dash.import_csv')),
+              h('button', { type: 'button', class: 'btn btn-primary', id: 'add-affiliate', onclick: showNew }, t('dash.new_affiliate')),
+            ],
+      ),
+    ),
     top,
     h('div', { class: 'toolbar' }, field(t('dash.category'), catSel), field(t('dash.status'), statusSel)),
     list,

@@ -34,11 +34,11 @@ export function shortLinkUrl(link) {
 }
 
 /**
- * Calls `method path` with an optional JSON body. `auth` is `{bearer}` (an affiliate token) or
+ * Calls `method path` with an optional JSON body (or `file`, a CSV Blob sent as is). `auth` is `{bearer}` (an affiliate token) or
  * `{csrf}` (the dashboard session's token). Answers the parsed JSON (or text for CSV), or throws
  * ApiError (status 0, code "network" when the server cannot be reached).
  */
-export async function call(method, path, { body, auth = {}, query, text = false } = {}) {
+export async function call(method, path, { body, file, auth = {}, query, text = false } = {}) {
   const { base, headers: extra } = config();
   const url = new URL(base + path, location.href);
   for (const [k, v] of Object.entries(query || {})) {
@@ -46,6 +46,7 @@ export async function call(method, path, { body, auth = {}, query, text = false 
   }
   const headers = { Accept: text ? 'text/csv' : 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (file !== undefined) headers['Content-Type'] = 'text/csv';
   if (auth.bearer) headers.Authorization = `Bearer ${auth.bearer}`;
   if (auth.csrf && method !== 'GET') headers['X-CSRF-Token'] = auth.csrf;
   let res;
@@ -54,7 +55,7 @@ export async function call(method, path, { body, auth = {}, query, text = false 
       method,
       headers,
       credentials: 'include',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file !== undefined ? file : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
     throw new ApiError(0, 'network', String(e && e.message ? e.message : e));
@@ -111,6 +112,10 @@ export function merchant(csrf) {
     privacyExport: (who) => send('POST', '/v1/privacy/export', who),
     privacyErase: (who) => send('POST', '/v1/privacy/erase', who),
     affiliates: (q) => get('/v1/affiliates', q),
+    // The affiliates as CSV (`{status, category}`), and a CSV file (a Blob, sent as its bytes)
+    // imported, or only checked with `dryRun`.
+    affiliatesCsv: (q) => call('GET', '/v1/affiliates.csv', { auth, query: q, text: true }),
+    importAffiliates: (file, dryRun) => call('POST', '/v1/affiliates.csv', { auth, file, query: dryRun ? { dry_run: 'true' } : {} }),
     affiliate: (id) => get(`/v1/affiliates/${enc(id)}`),
     createAffiliate: (body) => send('POST', '/v1/affiliates', body),
     updateAffiliate: (id, body) => send('PATCH', `/v1/affiliates/${enc(id)}`, body),

@@ -1,0 +1,120 @@
+// Affiliates as CSV in the dashboard: the list downloaded for a spreadsheet
+// (GET /v1/affiliates.csv), and a file of affiliates brought from another tool or a spreadsheet
+// (POST /v1/affiliates.csv): checked first (dry_run), every row's outcome shown, then added in
+// one go once no row has an error.
+
+import { t, num } from '../shared/i18n.js';
+import { h, fill, failure, notify, download, field, badge } from '../shared/ui.js';
+
+// What a merchant starts a file from: the columns the import reads, with one example row.
+const TEMPLATE =
+  'id,name,email,payout_email,category,status,coupons,sale_rate,recruiter\r\n' +
+  'minh,Nguyễn Văn Minh,minh@example.com,,influencer,approved,MINH10,12.5,\r\n';
+
+// Rows listed under the summary: every invalid one, and this many of the others.
+const SHOWN_VALID = 50;
+
+/** The button that downloads the affiliates of the current filters as CSV. */
+export function exportButton(api, filters) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn',
+      id: 'affiliates-csv',
+      onclick: async (e) => {
+        const b = e.currentTarget;
+        b.disabled = true;
+        try {
+          download('affiliates.csv', await api.affiliatesCsv(filters), 'text/csv');
+        } catch (err) {
+          notify(err.message, 'error');
+        } finally {
+          b.disabled = false;
+        }
+      },
+    },
+    t('dash.download_csv'),
+  );
+}
+
+/** The import card: a file chosen, checked, its rows shown, then added. `done` redraws the list. */
+export function importBox(api, done) {
+  const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
+  const input = h('input', { type: 'file', id: 'import-file', accept: '.csv,.tsv,.txt,text/csv' });
+  input.addEventListener('change', async () => {
+    const file = input.files?.[0];
+    if (!file) return fill(result);
+    fill(result, h('p', { class: 'hint' }, t('ui.loading')));
+    try {
+      fill(result, preview(api, file, await api.importAffiliates(file, true), done));
+    } catch (err) {
+      fill(result, failure(err));
+    }
+  });
+  return h(
+    'section',
+    { class: 'card', id: 'affiliates-import' },
+    h('h2', {}, t('dash.import_title')),
+    h('p', {}, t('dash.import_text')),
+    h(
+      'p',
+      {},
+      h('button', { type: 'button', class: 'btn btn-small', id: 'import-template', onclick: () => download('affiliates-template.csv', `\ufeff${TEMPLATE}`, 'text/csv') }, t('dash.import_template')),
+    ),
+    field(t('dash.import_file'), input),
+    result,
+  );
+}
+
+const RESULT_KIND = { created: 'approved', exists: 'archived', invalid: 'rejected' };
+
+/** What the dry run said of `file`, and the button that imports it when nothing is wrong. */
+function preview(api, file, plan, done) {
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const cols = [t('dash.import_line'), t('dash.affiliate'), t('dash.import_result')];
+  const shown = plan.rows.filter((r) => r.result === 'invalid').concat(plan.rows.filter((r) => r.result !== 'invalid').slice(0, SHOWN_VALID));
+  shown.sort((a, b) => a.line - b.line);
+  const row = (r) =>
+    h(
+      'tr',
+      { dataset: { line: r.line, result: r.result } },
+      h('td', { class: 'num', 'data-label': cols[0] }, String(r.line)),
+      h('td', { 'data-label': cols[1] }, r.id ? h('code', {}, r.id) : '—'),
+      h('td', { 'data-label': cols[2] }, badge(t(`dash.import_${r.result}`), RESULT_KIND[r.result]), r.error ? [' ', r.error.message, ' ', h('code', {}, r.error.code)] : null),
+    );
+  const go = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-primary',
+      id: 'import-go',
+      onclick: async () => {
+        go.disabled = true;
+        try {
+          const r = await api.importAffiliates(file, false);
+          notify(t('dash.import_done', { n: num(r.created) }));
+          await done();
+        } catch (err) {
+          go.disabled = false;
+          fill(msg, failure(err));
+        }
+      },
+    },
+    t('dash.import_go', { n: num(plan.created) }),
+  );
+  return h(
+    'div',
+    {},
+    h('p', { id: 'import-summary', role: 'status' }, t('dash.import_summary', { created: num(plan.created), existing: num(plan.existing), invalid: num(plan.invalid) })),
+    plan.ignored_columns.length ? h('p', { class: 'hint', id: 'import-ignored' }, t('dash.import_ignored', { columns: plan.ignored_columns.join(', ') })) : null,
+    plan.invalid
+      ? h('p', { class: 'error-text', role: 'alert' }, t('dash.import_fix'))
+      : plan.created
+        ? go
+        : h('p', { class: 'hint' }, t('dash.import_nothing')),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'stack', id: 'import-rows' }, h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, shown.map(row)))),
+    shown.length < plan.rows.length ? h('p', { class: 'hint' }, t('dash.import_more', { n: num(plan.rows.length - shown.length) })) : null,
+    msg,
+  );
+}
