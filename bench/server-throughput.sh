@@ -6,12 +6,14 @@
 #      a referral with its ledger rows and its recruiter's share; on SQLite and on PostgreSQL;
 #   3. GET /go/{code} with wrk: short links opened (a lookup, a redirect, the count of opens),
 #      on SQLite and on PostgreSQL;
+#   3b. POST /v1/affiliates.csv: a 10,000-row file checked (dry run) and imported, timed by curl,
+#      on SQLite and on PostgreSQL;
 #   4. GET /v1/reports/summary (and the other reports, the campaigns and creatives reports too) over ~1 M clicks
 #      and ~100 k sales made by `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
 # directory and stops it by PID. Not a test: it prints figures.
 #
-# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32] [PART=all|links]
+# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32] [PART=all|links|import]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
@@ -103,12 +105,42 @@ links() { # links NAME
     python3 -c 'import json,sys; print("opens counted:", json.load(sys.stdin)["links"][0]["opens"])'
 }
 
+import_file() { # a file of 10,000 affiliates, each with a coupon, a rate and an address
+  python3 - "$work/affiliates.csv" <<'PY'
+import csv, sys
+with open(sys.argv[1], "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "name", "email", "coupons", "sale_rate", "category", "address"])
+    for i in range(10_000):
+        w.writerow([f"imp{i:05d}", f"Nguyễn Văn {i}", f"imp{i}@example.com", f"IMP{i:05d}",
+                    "12,5", "content", f"{i} Lê Lợi, Quận 1, TP. Hồ Chí Minh"])
+PY
+}
+
+affiliates_import() { # affiliates_import NAME
+  [ -f "$work/affiliates.csv" ] || import_file
+  echo "== POST /v1/affiliates.csv on $1: $(wc -c <"$work/affiliates.csv") bytes, 10,000 rows"
+  for q in '?dry_run=true' ''; do
+    curl -sS -o "$work/import.json" -w "${q:-import}: %{http_code} in %{time_total} s\n" -XPOST \
+      "$base/v1/affiliates.csv$q" -H "authorization: Bearer $REFTRAIL_SECRET_KEY" \
+      -H 'content-type: text/csv' --data-binary @"$work/affiliates.csv"
+    python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print("  created", a["created"], "existing", a["existing"], "invalid", a["invalid"])' "$work/import.json"
+  done
+  curl -sS -o /dev/null -w "export of the 10,000: %{http_code} in %{time_total} s\n" \
+    "$base/v1/affiliates.csv" -H "authorization: Bearer $REFTRAIL_SECRET_KEY"
+}
+
+# part_on NAME: what PART asks of one database.
+part_on() {
+  case "$part" in
+    all) clicks "$1"; sales "$1"; links "$1"; affiliates_import "$1" ;;
+    links) links "$1" ;;
+    import) affiliates_import "$1" ;;
+  esac
+}
+
 serve "sqlite://$work/sqlite/reftrail.db"
-if [ "$part" = all ]; then
-  clicks sqlite
-  sales sqlite
-fi
-links sqlite
+part_on sqlite
 kill "${pids[-1]}"
 
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
@@ -121,11 +153,7 @@ if [ -n "$pg_bin" ]; then
   as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/log" -w -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
   as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U reftrail reftrail
   serve "postgres://reftrail@127.0.0.1:$pg_port/reftrail"
-  if [ "$part" = all ]; then
-    clicks postgres
-    sales postgres
-  fi
-  links postgres
+  part_on postgres
   kill "${pids[-1]}"
 fi
 [ "$part" = all ] || exit 0

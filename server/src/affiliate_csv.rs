@@ -190,6 +190,11 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, AppError> {
         ));
     }
     let mut rows = Vec::new();
+    let mut lines = Lines {
+        text: text.as_bytes(),
+        at: 0,
+        line: 1,
+    };
     for record in reader.records() {
         let record = record.map_err(|e| invalid_csv(format!("the file could not be read: {e}")))?;
         if record.iter().all(|c| clean(c).is_none()) {
@@ -200,7 +205,7 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, AppError> {
                 "at most {MAX_ROWS} affiliates per file"
             )));
         }
-        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
+        let line = record.position().map_or(0, |p| lines.of(p.byte()));
         let get = |name: &str| {
             columns
                 .get(name)
@@ -228,19 +233,33 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, AppError> {
     })
 }
 
-/// The line (1-based) of the record the reader places at `byte`: the reader's own line count
-/// leaves out empty lines, and its offset may point at the line breaks before the record.
-fn line_at(text: &str, byte: u64) -> u64 {
-    let at = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
-    let start = at
-        + text.as_bytes()[at..]
+/// Line numbers of records as an editor numbers them (the reader's own count leaves out empty
+/// lines, and its offset may point at the line breaks before a record), counted on from the
+/// previous record so that a file is scanned once.
+struct Lines<'a> {
+    text: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    /// The line (1-based) of the record the reader places at `byte`, not before the last one.
+    fn of(&mut self, byte: u64) -> u64 {
+        let from = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .clamp(self.at, self.text.len());
+        let start = from
+            + self.text[from..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        self.line += self.text[self.at..start]
             .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .count();
-    1 + text.as_bytes()[..start]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.at = start;
+        self.line
+    }
 }
 
 /// The body of `POST /v1/affiliates` that a row's cells stand for.

@@ -174,6 +174,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recovery_codes",
         include_str!("../migrations/0028_recovery_codes.sql"),
     ),
+    (
+        29,
+        "activity_seq",
+        include_str!("../migrations/0029_activity_seq.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.
