@@ -34,24 +34,7 @@ async fn export(query: &str) -> HashMap<String, HashMap<String, String>> {
         .sk()
         .send()
         .await;
-    r.status(200);
-    let header = |name: &str| {
-        r.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
-    assert!(
-        header("content-type").starts_with("text/csv"),
-        "{}",
-        header("content-type")
-    );
-    assert!(
-        header("content-disposition").contains("affiliates.csv"),
-        "{}",
-        header("content-disposition")
-    );
+    r.csv_download("affiliates.csv");
     let mut reader = csv::Reader::from_reader(r.text.as_bytes());
     let names: Vec<String> = reader
         .headers()

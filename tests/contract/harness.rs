@@ -220,6 +220,25 @@ impl Res {
         self
     }
 
+    /// Asserts a CSV download: `text/csv`, an attachment called `filename`.
+    #[track_caller]
+    pub fn csv_download(&self, filename: &str) {
+        self.status(200);
+        let header = |name: &str| {
+            self.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        assert!(
+            disposition.starts_with("attachment") && disposition.contains(filename),
+            "{disposition}"
+        );
+    }
+
     /// A `Set-Cookie` header that sets `name`.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
         self.headers

@@ -428,24 +428,7 @@ async fn the_referral_ledger_downloads_as_csv() {
         .sk()
         .send()
         .await;
-    r.status(200);
-    let header = |name: &str| {
-        r.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
-    assert!(
-        header("content-type").starts_with("text/csv"),
-        "{}",
-        header("content-type")
-    );
-    assert!(
-        header("content-disposition").starts_with("attachment"),
-        "{}",
-        header("content-disposition")
-    );
+    r.csv_download("referrals.csv");
     let lines: Vec<Vec<&str>> = r.text.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(
         lines[0],
