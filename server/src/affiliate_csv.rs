@@ -1,13 +1,15 @@
 //! Affiliates as CSV: the row `GET /v1/affiliates.csv` writes for each affiliate, and a
-//! merchant's file (that export, another tool's, a spreadsheet's) read into the bodies
-//! `POST /v1/affiliates` takes, with what importing each row would do. No database here: the
-//! route hands in the program's affiliate ids and coupon owners.
+//! merchant's file (that export, a spreadsheet's, or another tool's: AffiliateWP's affiliate
+//! export reads as it is) read into the bodies `POST /v1/affiliates` takes, with
+//! what importing each row would do. No database here: the route hands in the program's
+//! affiliate ids, coupon owners and currency.
 
 use crate::error::AppError;
 use crate::export;
 use crate::routes::affiliates::{check_new, AffiliateView, CreateAffiliate, Payout};
 use reftrail::affiliate::AffiliateId;
 use reftrail::commission::{AffiliateRules, Rate};
+use reftrail::money::Currency;
 use std::collections::{HashMap, HashSet};
 
 /// The columns of the export, in order; the import reads the same names (`created_at` aside).
@@ -88,24 +90,80 @@ pub fn percent_text(bps: u32) -> String {
 /// A percent from 0 to 100 with at most two decimals, `.` or `,` as the decimal mark
 /// (`12.5`, `12,5`), in basis points.
 pub fn parse_percent(s: &str) -> Option<u32> {
+    parse_decimal(s, 2)
+        .filter(|&bps| bps <= 10_000)
+        .and_then(|bps| u32::try_from(bps).ok())
+}
+
+/// A non-negative decimal with at most `decimals` decimals, `.` or `,` as the decimal mark, in
+/// units of its last decimal (`12,5` with 2 decimals → 1250); at most 15 whole digits.
+pub fn parse_decimal(s: &str, decimals: u32) -> Option<i64> {
     let (whole, frac) = match s.find(['.', ',']) {
-        Some(i) => (&s[..i], &s[i + 1..]),
-        None => (s, ""),
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
     };
     let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 3 || frac.len() > 2 || !digits(whole) || !digits(frac) {
+    let frac = frac.map_or(Some(""), |f| (!f.is_empty()).then_some(f))?;
+    if whole.is_empty() || whole.len() > 15 || frac.len() > decimals as usize {
         return None;
     }
-    if s.contains(['.', ',']) && frac.is_empty() {
+    if !digits(whole) || !digits(frac) {
         return None;
     }
-    let frac_bps = match frac.len() {
-        0 => 0,
-        1 => frac.parse::<u32>().ok()? * 10,
-        _ => frac.parse::<u32>().ok()?,
+    let scale = 10i64.pow(decimals);
+    let frac_units = format!("{frac:0<width$}", width = decimals as usize);
+    let frac_units: i64 = if decimals == 0 {
+        0
+    } else {
+        frac_units.parse().ok()?
     };
-    let bps = whole.parse::<u32>().ok()? * 100 + frac_bps;
-    (bps <= 10_000).then_some(bps)
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(scale)?
+        .checked_add(frac_units)
+}
+
+/// What a file is read with: the column that holds the affiliates' link names (`id` unless
+/// the merchant names another, such as AffiliateWP's `username`), and the program's currency
+/// (another tool's flat rate per sale is an amount in it).
+pub struct Reading<'a> {
+    /// The column of link names, as [`column_name`] writes it.
+    pub id_column: &'a str,
+    /// The program's currency.
+    pub currency: Currency,
+}
+
+/// A header cell as the import compares it: trimmed, lower-case, each run of spaces or `-` as
+/// one `_` (AffiliateWP's "Payment Email" is `payment_email`).
+pub fn column_name(header: &str) -> String {
+    header
+        .trim()
+        .to_lowercase()
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// The field a column fills: its own name, or what another tool calls it.
+fn field_of(name: &str, id_column: &str) -> Option<&'static str> {
+    if name == id_column {
+        return Some("id");
+    }
+    let ours = match name {
+        // The id comes from `id_column` alone.
+        "id" => return None,
+        // AffiliateWP's names.
+        "payment_email" => "payout_email",
+        "rate" => "sale_rate",
+        other => other,
+    };
+    COLUMNS
+        .iter()
+        .chain(&["username", "rate_type"])
+        .find(|c| **c == ours)
+        .copied()
 }
 
 /// A file as read: its rows and the columns it has that the import does not read.
@@ -155,8 +213,9 @@ fn clean(cell: &str) -> Option<String> {
 }
 
 /// Reads a file into rows. Fails (400 `invalid_csv`) for what makes the whole file unreadable:
-/// not UTF-8, no `id` or `name` column, a column named twice, no rows, too many rows.
-pub fn read(bytes: &[u8]) -> Result<Sheet, AppError> {
+/// not UTF-8, no id column or no `name` (or `username`) column, a column named twice, no rows,
+/// too many rows.
+pub fn read(bytes: &[u8], reading: &Reading) -> Result<Sheet, AppError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| invalid_csv("the file is not UTF-8: save it as CSV UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -169,24 +228,34 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, AppError> {
         .headers()
         .map_err(|e| invalid_csv(format!("the header row could not be read: {e}")))?
         .iter()
-        .map(|h| h.trim().to_lowercase())
+        .map(column_name)
         .collect();
     let mut columns: HashMap<&str, usize> = HashMap::new();
     let mut ignored_columns = Vec::new();
     for (i, name) in header.iter().enumerate() {
-        if name.is_empty() {
-            continue;
-        }
-        if columns.insert(name, i).is_some() {
-            return Err(invalid_csv(format!("the column {name} is named twice")));
-        }
-        if !COLUMNS.contains(&name.as_str()) {
-            ignored_columns.push(name.clone());
+        match field_of(name, reading.id_column) {
+            Some(field) => {
+                if columns.insert(field, i).is_some() {
+                    return Err(invalid_csv(format!("the column {field} is named twice")));
+                }
+            }
+            None if name.is_empty() => {}
+            None => ignored_columns.push(name.clone()),
         }
     }
-    if !columns.contains_key("id") || !columns.contains_key("name") {
+    // A username stands in for a missing name even when it is also the column of link names.
+    if let Some(i) = header.iter().position(|h| h == "username") {
+        columns.entry("username").or_insert(i);
+    }
+    if !columns.contains_key("id") {
+        return Err(invalid_csv(format!(
+            "the first row must name the columns, with an {} column: the name in each affiliate's links",
+            reading.id_column
+        )));
+    }
+    if !columns.contains_key("name") && !columns.contains_key("username") {
         return Err(invalid_csv(
-            "the first row must name the columns, with an id and a name column",
+            "the first row must name the columns, with a name column",
         ));
     }
     let mut rows = Vec::new();
@@ -214,7 +283,7 @@ pub fn read(bytes: &[u8]) -> Result<Sheet, AppError> {
         };
         let id = get("id").unwrap_or_default();
         let body = if record.len() == header.len() {
-            body(&get)
+            body(&get, reading.currency)
         } else {
             Err(invalid_csv(format!(
                 "the row has {} cells and the header {}",
@@ -263,7 +332,10 @@ impl Lines<'_> {
 }
 
 /// The body of `POST /v1/affiliates` that a row's cells stand for.
-fn body(get: &dyn Fn(&str) -> Option<String>) -> Result<CreateAffiliate, AppError> {
+fn body(
+    get: &dyn Fn(&str) -> Option<String>,
+    currency: Currency,
+) -> Result<CreateAffiliate, AppError> {
     let commission = match (get("sale_rate"), get("commission")) {
         (Some(_), Some(_)) => {
             return Err(AppError::bad(
@@ -271,18 +343,10 @@ fn body(get: &dyn Fn(&str) -> Option<String>) -> Result<CreateAffiliate, AppErro
                 "give sale_rate or commission, not both",
             ))
         }
-        (Some(rate), None) => {
-            let rate_bps = parse_percent(&rate).ok_or_else(|| {
-                AppError::bad(
-                    "invalid_sale_rate",
-                    "sale_rate must be a percent from 0 to 100 with at most two decimals",
-                )
-            })?;
-            Some(AffiliateRules {
-                sale: Some(Rate::Percent { rate_bps }),
-                lead: None,
-            })
-        }
+        (Some(rate), None) => Some(AffiliateRules {
+            sale: Some(sale_rate(&rate, get("rate_type").as_deref(), currency)?),
+            lead: None,
+        }),
         (None, Some(json)) => Some(
             serde_json::from_str(&json)
                 .map_err(|e| AppError::bad("invalid_commission", format!("commission: {e}")))?,
@@ -317,6 +381,12 @@ fn body(get: &dyn Fn(&str) -> Option<String>) -> Result<CreateAffiliate, AppErro
         }
         None => None,
     };
+    // AffiliateWP's statuses: `active`, `inactive` and `rejected`.
+    let status = get("status").map(|s| match s.to_lowercase().as_str() {
+        "active" => "approved".to_owned(),
+        "inactive" | "rejected" => "suspended".to_owned(),
+        other => other.to_owned(),
+    });
     let coupons = get("coupons").map(|c| {
         c.split([' ', '\t', ',', ';'])
             .filter(|code| !code.is_empty())
@@ -325,7 +395,8 @@ fn body(get: &dyn Fn(&str) -> Option<String>) -> Result<CreateAffiliate, AppErro
     });
     Ok(CreateAffiliate {
         id: get("id").unwrap_or_default(),
-        name: get("name").unwrap_or_default(),
+        // A user without a display name in another tool is known by their username.
+        name: get("name").or_else(|| get("username")).unwrap_or_default(),
         email: get("email"),
         payout_email: get("payout_email"),
         payout,
@@ -333,12 +404,46 @@ fn body(get: &dyn Fn(&str) -> Option<String>) -> Result<CreateAffiliate, AppErro
         tax_id: get("tax_id"),
         payee_type: get("payee_type"),
         address: get("address"),
-        category: get("category"),
-        status: get("status"),
+        category: get("category").map(|c| c.to_lowercase()),
+        status,
         commission,
         coupons,
         recruiter: get("recruiter"),
     })
+}
+
+/// A sale rate cell: a percent, or with AffiliateWP's `rate_type` of `flat`, an amount per
+/// sale in the program's currency.
+fn sale_rate(rate: &str, rate_type: Option<&str>, currency: Currency) -> Result<Rate, AppError> {
+    let kind = rate_type.map(str::to_lowercase);
+    match kind.as_deref() {
+        None | Some("percentage" | "percent") => parse_percent(rate)
+            .map(|rate_bps| Rate::Percent { rate_bps })
+            .ok_or_else(|| {
+                AppError::bad(
+                    "invalid_sale_rate",
+                    "sale_rate must be a percent from 0 to 100 with at most two decimals",
+                )
+            }),
+        Some("flat") => parse_decimal(rate, u32::from(currency.exponent()))
+            .map(|amount| Rate::Flat {
+                amounts: [(currency, amount)].into_iter().collect(),
+            })
+            .ok_or_else(|| {
+                AppError::bad(
+                    "invalid_sale_rate",
+                    format!(
+                        "a flat rate must be an amount in {} with at most {} decimals",
+                        currency.as_str(),
+                        currency.exponent()
+                    ),
+                )
+            }),
+        Some(_) => Err(AppError::bad(
+            "invalid_sale_rate",
+            "rate_type must be percentage or flat",
+        )),
+    }
 }
 
 /// What importing a row does.
@@ -499,8 +604,13 @@ fn loops(recruiter_of: &HashMap<String, String>) -> HashSet<String> {
 mod tests {
     use super::*;
 
+    const BY_ID: Reading = Reading {
+        id_column: "id",
+        currency: Currency::VND,
+    };
+
     fn sheet(text: &str) -> Sheet {
-        read(text.as_bytes()).expect("readable")
+        read(text.as_bytes(), &BY_ID).expect("readable")
     }
 
     fn code(e: &AppError) -> String {
@@ -583,6 +693,120 @@ mod tests {
     }
 
     #[test]
+    fn decimals_in_units_of_their_last_place() {
+        for (text, decimals, units) in [
+            ("5", 2, Some(500)),
+            ("5.5", 2, Some(550)),
+            ("5,55", 2, Some(555)),
+            ("50000", 0, Some(50_000)),
+            ("50000.5", 0, None),
+            ("5.", 2, None),
+            ("", 2, None),
+            ("-5", 2, None),
+            ("1234567890123456", 0, None),
+            ("123456789012345", 0, Some(123_456_789_012_345)),
+        ] {
+            assert_eq!(parse_decimal(text, decimals), units, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn column_names_as_other_tools_write_them() {
+        assert_eq!(column_name(" Payment Email "), "payment_email");
+        assert_eq!(column_name("Affiliate  ID"), "affiliate_id");
+        assert_eq!(column_name("payout-email"), "payout_email");
+        assert_eq!(column_name("ID"), "id");
+    }
+
+    /// AffiliateWP's affiliate export (Tools → Export), as it writes it: labels for headers,
+    /// every cell quoted, CRLF; the link names in its Username column here.
+    #[test]
+    fn an_affiliatewp_export_reads_as_it_is() {
+        let text = "\"Affiliate ID\",\"Email\",\"Name\",\"Payment Email\",\"Username\",\"Rate\",\"Rate Type\",\"Earnings\",\"Referrals\",\"Visits\",\"Conversion Rate\",\"Status\",\"Date Registered\"\r\n\
+                    \"12\",\"minh@example.com\",\"Minh Nguyen\",\"pay@example.com\",\"minh\",\"12.5\",\"percentage\",\"1000\",\"3\",\"40\",\"7.5\",\"active\",\"2024-01-02 03:04:05\"\r\n\
+                    \"13\",\"lan@example.com\",\"\",\"\",\"lan\",\"50000\",\"flat\",\"0\",\"0\",\"0\",\"0\",\"inactive\",\"2024-01-02 03:04:05\"\r\n\
+                    \"14\",\"thu@example.com\",\"Thu\",\"\",\"thu\",\"\",\"\",\"0\",\"0\",\"0\",\"0\",\"pending\",\"2024-01-02 03:04:05\"\r\n";
+        let reading = Reading {
+            id_column: "username",
+            currency: Currency::VND,
+        };
+        let s = read(text.as_bytes(), &reading).expect("readable");
+        assert_eq!(
+            s.ignored_columns,
+            [
+                "affiliate_id",
+                "earnings",
+                "referrals",
+                "visits",
+                "conversion_rate",
+                "date_registered"
+            ]
+        );
+        let rows: Vec<&CreateAffiliate> = s.rows.iter().map(|r| r.body.as_ref().unwrap()).collect();
+        assert_eq!(
+            rows.iter()
+                .map(|b| (b.id.as_str(), b.name.as_str(), b.status.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                ("minh", "Minh Nguyen", Some("approved")),
+                ("lan", "lan", Some("suspended")),
+                ("thu", "Thu", Some("pending"))
+            ]
+        );
+        assert_eq!(rows[0].payout_email.as_deref(), Some("pay@example.com"));
+        assert_eq!(
+            rows[0].commission.as_ref().unwrap().sale,
+            Some(Rate::Percent { rate_bps: 1250 })
+        );
+        let flat: AffiliateRules =
+            serde_json::from_str(r#"{"sale": {"type": "flat", "amounts": {"VND": 50000}}}"#)
+                .unwrap();
+        assert_eq!(rows[1].commission.as_ref(), Some(&flat));
+        assert_eq!(rows[2].commission, None);
+
+        // By its Affiliate ID column instead: the ids are the numbers.
+        let by_number = Reading {
+            id_column: "affiliate_id",
+            ..reading
+        };
+        let s = read(text.as_bytes(), &by_number).unwrap();
+        assert_eq!(
+            s.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["12", "13", "14"]
+        );
+        assert!(s.ignored_columns.iter().all(|c| c != "affiliate_id"));
+        // A USD program's flat rate has cents; a rate type other tools do not write is refused.
+        let usd = Reading {
+            currency: Currency::USD,
+            ..reading
+        };
+        let s = read(text.replace("50000", "5.5").as_bytes(), &usd).unwrap();
+        let rate = s.rows[1]
+            .body
+            .as_ref()
+            .unwrap()
+            .commission
+            .as_ref()
+            .unwrap()
+            .sale
+            .clone();
+        assert_eq!(
+            rate,
+            Some(Rate::Flat {
+                amounts: [(Currency::USD, 550)].into_iter().collect()
+            })
+        );
+        let s = read(text.replace("\"flat\"", "\"tiered\"").as_bytes(), &reading).unwrap();
+        assert_eq!(
+            code(s.rows[1].body.as_ref().unwrap_err()),
+            "invalid_sale_rate"
+        );
+        // Without the column named as the id column, the file has no ids.
+        let e = read(text.as_bytes(), &BY_ID).unwrap_err();
+        assert_eq!(code(&e), "invalid_csv");
+    }
+
+    #[test]
     fn semicolons_and_tabs_as_excel_saves_them() {
         for text in [
             "id;name;sale_rate\nminh;Minh;12,5\n",
@@ -609,13 +833,19 @@ mod tests {
             (b"id,name\n,\n\n", "only empty rows"),
             (b"", "empty"),
         ] {
-            let e = read(text).expect_err(why);
+            let e = read(text, &BY_ID).expect_err(why);
             assert_eq!(code(&e), "invalid_csv", "{why}");
         }
         let many = format!("id,name\n{}", "a,A\n".repeat(MAX_ROWS + 1));
-        assert_eq!(code(&read(many.as_bytes()).unwrap_err()), "invalid_csv");
+        assert_eq!(
+            code(&read(many.as_bytes(), &BY_ID).unwrap_err()),
+            "invalid_csv"
+        );
         let enough = format!("id,name\n{}", "a,A\n".repeat(MAX_ROWS));
-        assert_eq!(read(enough.as_bytes()).unwrap().rows.len(), MAX_ROWS);
+        assert_eq!(
+            read(enough.as_bytes(), &BY_ID).unwrap().rows.len(),
+            MAX_ROWS
+        );
     }
 
     #[test]

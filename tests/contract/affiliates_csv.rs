@@ -405,3 +405,74 @@ async fn unreadable_files_are_refused_whole() {
         .await;
     assert!(matches!(r.status.as_u16(), 401 | 403), "{}", r.text);
 }
+
+/// AffiliateWP's affiliate export as it writes it (labels for headers, every cell quoted, CRLF),
+/// with the links on usernames: imported as it is.
+#[tokio::test]
+async fn an_affiliatewp_export_imports_as_it_is() {
+    let program = req("GET", "/v1/program").sk().send().await;
+    program.status(200);
+    let currency = program.json["currency"]
+        .as_str()
+        .expect("currency")
+        .to_owned();
+    let per_unit: i64 = if currency == "VND" { 1 } else { 100 };
+    let [minh, lan, thu] = ["minh", "lan", "thu"].map(uid);
+    let file = format!(
+        "\"Affiliate ID\",\"Email\",\"Name\",\"Payment Email\",\"Username\",\"Rate\",\"Rate Type\",\"Earnings\",\"Referrals\",\"Visits\",\"Conversion Rate\",\"Status\",\"Date Registered\"\r\n\
+         \"12\",\"{minh}@example.com\",\"Minh Nguyen\",\"pay-{minh}@example.com\",\"{minh}\",\"12.5\",\"percentage\",\"1000\",\"3\",\"40\",\"7.5\",\"active\",\"2024-01-02 03:04:05\"\r\n\
+         \"13\",\"{lan}@example.com\",\"\",\"\",\"{lan}\",\"15\",\"flat\",\"0\",\"0\",\"0\",\"0\",\"inactive\",\"2024-01-02 03:04:05\"\r\n\
+         \"14\",\"{thu}@example.com\",\"Thu\",\"\",\"{thu}\",\"\",\"\",\"0\",\"0\",\"0\",\"0\",\"pending\",\"2024-01-02 03:04:05\"\r\n"
+    );
+    let r = req("POST", "/v1/affiliates.csv?id_column=Username")
+        .sk()
+        .raw(file.clone(), "text/csv")
+        .send()
+        .await;
+    r.status(200);
+    assert_eq!(r.json["created"], 3, "{}", r.text);
+    assert_eq!(
+        r.json["ignored_columns"],
+        json!([
+            "affiliate_id",
+            "earnings",
+            "referrals",
+            "visits",
+            "conversion_rate",
+            "date_registered"
+        ])
+    );
+    let m = affiliate_json(&minh).await;
+    assert_eq!(
+        (&m["name"], &m["payout_email"], &m["status"]),
+        (
+            &json!("Minh Nguyen"),
+            &json!(format!("pay-{minh}@example.com")),
+            &json!("approved")
+        )
+    );
+    assert_eq!(
+        m["commission"]["sale"],
+        json!({"type": "percent", "rate_bps": 1250})
+    );
+    let l = affiliate_json(&lan).await;
+    assert_eq!(
+        (&l["name"], &l["status"]),
+        (&json!(lan), &json!("suspended")),
+        "a user without a name is known by their username"
+    );
+    assert_eq!(
+        l["commission"]["sale"],
+        json!({"type": "flat", "amounts": {currency.clone(): 15 * per_unit}})
+    );
+    assert_eq!(affiliate_json(&thu).await["status"], "pending");
+
+    // Without naming the column, the file has no ids.
+    import(&file, true).await.error(400, "invalid_csv");
+    req("POST", "/v1/affiliates.csv?dry_run=true&id_column=")
+        .sk()
+        .raw(file, "text/csv")
+        .send()
+        .await
+        .error(400, "invalid_query");
+}

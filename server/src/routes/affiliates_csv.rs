@@ -11,6 +11,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
+use reftrail::money::Currency;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -96,6 +97,9 @@ pub async fn affiliates_csv(
 pub struct ImportQuery {
     /// `true`: check every row and answer what the import would do, writing nothing.
     pub dry_run: Option<bool>,
+    /// The column that holds each affiliate's link name (default `id`; `username` or
+    /// `affiliate_id` for an AffiliateWP export, whichever its links use).
+    pub id_column: Option<String>,
 }
 
 /// What an import did, or would do.
@@ -130,7 +134,8 @@ pub struct ImportRow {
 }
 
 /// Adds the affiliates of a CSV file (the columns of `GET /v1/affiliates.csv`; `id` and
-/// `name` required; `;` or tab separated files too). Each row is checked as the body of
+/// `name` required; `;` or tab separated files too; AffiliateWP's export as it
+/// is, with `id_column` naming the column of link names). Each row is checked as the body of
 /// `POST /v1/affiliates`, against the program and the file's other rows; a row whose id exists
 /// is skipped. With `dry_run=true` nothing is written; otherwise a file with an invalid row is
 /// refused whole (400 `invalid_import`) and a valid one is written in one transaction. No portal
@@ -147,7 +152,21 @@ pub async fn affiliates_import(
     AppQuery(q): AppQuery<ImportQuery>,
     AppBytes(body): AppBytes,
 ) -> Result<Json<ImportAnswer>, AppError> {
-    let sheet = affiliate_csv::read(&body)?;
+    let id_column = affiliate_csv::column_name(q.id_column.as_deref().unwrap_or("id"));
+    if id_column.is_empty() || id_column.len() > 64 {
+        return Err(AppError::bad(
+            "invalid_query",
+            "id_column must name a column of the file",
+        ));
+    }
+    let program = state.program().await?;
+    let currency = Currency::parse(&program.currency)
+        .ok_or_else(|| AppError::Internal(format!("program currency {}", program.currency)))?;
+    let reading = affiliate_csv::Reading {
+        id_column: &id_column,
+        currency,
+    };
+    let sheet = affiliate_csv::read(&body, &reading)?;
     let ignored_columns = sheet.ignored_columns.clone();
     if q.dry_run.unwrap_or(false) {
         let mut conn = state.db.pool.acquire().await?;
