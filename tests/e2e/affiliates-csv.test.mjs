@@ -86,3 +86,29 @@ test('a merchant imports affiliates from a spreadsheet file, then downloads the 
   assert.ok(line, `${minh} in the CSV`);
   assert.match(line, new RegExp(`^${minh},Nguyễn Văn Minh,minh@example.com,,other,approved,${code},12.5,,`));
 });
+
+test("AffiliateWP's affiliate export is imported as it is, by the column its links carry", async () => {
+  const page = await signedInPage(browser, stack, '#/affiliates', { width: 1200, height: 1300 });
+  const [minh, lan] = ['minh', 'lan'].map((p) => uniqueId(p).replace(/-/g, '_'));
+  const affiliatewp =
+    '"Affiliate ID","Email","Name","Payment Email","Username","Rate","Rate Type","Earnings","Referrals","Visits","Conversion Rate","Status","Date Registered"\r\n' +
+    `"91","${minh}@example.com","Minh Nguyen","pay-${minh}@example.com","${minh}","12.5","percentage","1000","3","40","7.5","active","2024-01-02 03:04:05"\r\n` +
+    `"92","${lan}@example.com","","","${lan}","50000","flat","0","0","0","0","inactive","2024-01-02 03:04:05"\r\n`;
+  await page.click('#import-affiliates');
+  await page.setInputFiles('#import-file', file(affiliatewp));
+  await page.waitForSelector('#import-go');
+  // No id column: the choice is offered, the usernames picked first.
+  assert.equal(await page.inputValue('#import-id-column'), 'username');
+  assert.deepEqual(await page.$$eval('#import-rows tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent)), [minh, lan]);
+  // The links carried numbers instead: the ids follow the column chosen.
+  await page.selectOption('#import-id-column', 'affiliate_id');
+  await page.waitForFunction(() => document.querySelector('#import-rows tbody tr td:nth-child(2)')?.textContent === '91');
+  await page.selectOption('#import-id-column', 'username');
+  await page.waitForFunction((id) => document.querySelector('#import-rows tbody tr td:nth-child(2)')?.textContent === id, minh);
+  await page.click('#import-go');
+  await page.waitForSelector('#notice .notice-ok');
+  const m = await api(stack, 'GET', `/v1/affiliates/${minh}`);
+  assert.deepEqual([m.name, m.payout_email, m.status, m.commission.sale], ['Minh Nguyen', `pay-${minh}@example.com`, 'approved', { type: 'percent', rate_bps: 1250 }]);
+  const l = await api(stack, 'GET', `/v1/affiliates/${lan}`);
+  assert.deepEqual([l.name, l.status, l.commission.sale], [lan, 'suspended', { type: 'flat', amounts: { VND: 50000 } }]);
+});

@@ -1,7 +1,8 @@
 // Affiliates as CSV in the dashboard: the list downloaded for a spreadsheet
 // (GET /v1/affiliates.csv), and a file of affiliates brought from another tool or a spreadsheet
 // (POST /v1/affiliates.csv): checked first (dry_run), every row's outcome shown, then added in
-// one go once no row has an error.
+// one go once no row has an error. AffiliateWP's affiliate export is read as it is, once the
+// merchant says which of its columns holds the names in the links.
 
 import { t, num } from '../shared/i18n.js';
 import { h, fill, failure, notify, download, field, badge } from '../shared/ui.js';
@@ -38,20 +39,49 @@ export function exportButton(api, filters) {
   );
 }
 
+/** A header cell as the server compares it: trimmed, lower-case, runs of spaces or `-` as `_`. */
+const columnName = (cell) => cell.trim().toLowerCase().split(/[\s-]+/).filter(Boolean).join('_');
+
+/**
+ * The column names of a file's first line, read as the server reads it (its delimiter, quotes
+ * around a name); enough to offer the choice of the column of link names.
+ */
+async function columnsOf(file) {
+  const head = (await file.slice(0, 65536).text()).replace(/^\ufeff/, '').split(/\r?\n/)[0];
+  const sep = [',', ';', '\t'].find((d) => head.includes(d)) || ',';
+  return head
+    .split(sep)
+    .map((c) => columnName(c.replace(/^\s*"|"\s*$/g, '')))
+    .filter(Boolean);
+}
+
 /** The import card: a file chosen, checked, its rows shown, then added. `done` redraws the list. */
 export function importBox(api, done) {
   const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
   const input = h('input', { type: 'file', id: 'import-file', accept: '.csv,.tsv,.txt,text/csv' });
-  input.addEventListener('change', async () => {
+  // Which column holds the name in each affiliate's links: `id` in this program's own files;
+  // another tool's export says it in a column of its own (AffiliateWP: Username or Affiliate ID).
+  const idColumn = h('select', { id: 'import-id-column' });
+  const idField = h('div', { hidden: true }, field(t('dash.import_id_column'), idColumn, t('dash.import_id_hint')));
+  const check = async () => {
     const file = input.files?.[0];
     if (!file) return fill(result);
     fill(result, h('p', { class: 'hint' }, t('ui.loading')));
     try {
-      fill(result, preview(api, file, await api.importAffiliates(file, true), done));
+      fill(result, preview(api, file, idColumn.value, await api.importAffiliates(file, true, idColumn.value), done));
     } catch (err) {
       fill(result, failure(err));
     }
+  };
+  input.addEventListener('change', async () => {
+    const file = input.files?.[0];
+    const columns = file ? await columnsOf(file) : [];
+    const pick = ['id', 'username'].find((c) => columns.includes(c)) || columns[0] || 'id';
+    fill(idColumn, (columns.length ? columns : ['id']).map((c) => h('option', { value: c, selected: c === pick }, c)));
+    idField.hidden = !file || columns.includes('id');
+    await check();
   });
+  idColumn.addEventListener('change', check);
   return h(
     'section',
     { class: 'card', id: 'affiliates-import' },
@@ -63,6 +93,7 @@ export function importBox(api, done) {
       h('button', { type: 'button', class: 'btn btn-small', id: 'import-template', onclick: () => download('affiliates-template.csv', `\ufeff${TEMPLATE}`, 'text/csv') }, t('dash.import_template')),
     ),
     field(t('dash.import_file'), input),
+    idField,
     result,
   );
 }
@@ -70,7 +101,7 @@ export function importBox(api, done) {
 const RESULT_KIND = { created: 'approved', exists: 'archived', invalid: 'rejected' };
 
 /** What the dry run said of `file`, and the button that imports it when nothing is wrong. */
-function preview(api, file, plan, done) {
+function preview(api, file, idColumn, plan, done) {
   const msg = h('div', { 'aria-live': 'assertive' });
   const cols = [t('dash.import_line'), t('dash.affiliate'), t('dash.import_result')];
   const shown = plan.rows.filter((r) => r.result === 'invalid').concat(plan.rows.filter((r) => r.result !== 'invalid').slice(0, SHOWN_VALID));
@@ -92,7 +123,7 @@ function preview(api, file, plan, done) {
       onclick: async () => {
         go.disabled = true;
         try {
-          const r = await api.importAffiliates(file, false);
+          const r = await api.importAffiliates(file, false, idColumn);
           notify(t('dash.import_done', { n: num(r.created) }));
           await done();
         } catch (err) {
