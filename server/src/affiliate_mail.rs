@@ -1,5 +1,6 @@
-//! Emails to affiliates: their application approved, a new referral that earned a commission,
-//! a bonus given, a payout on its way, and their payout details changed.
+//! Emails to affiliates: their application approved, their account brought from another tool,
+//! a new referral that earned a commission, a bonus given, a payout on its way, and their
+//! payout details changed.
 //!
 //! Like webhooks, a message is queued in `mail_outbox` in the same transaction as the change it
 //! tells of (so it goes out if and only if the change happened) and sent by the worker, with the
@@ -139,6 +140,19 @@ pub async fn affiliate_approved(
     }
     let payload = serde_json::json!({ "affiliate": affiliate });
     queue(tx, "affiliate.approved", affiliate, &payload).await
+}
+
+/// Whether this server sends email at all (the welcome of imported affiliates is the
+/// merchant's choice at each import, not one of the program's `affiliate_emails`).
+pub fn can_send(state: &AppState) -> bool {
+    state.http.mail.is_some()
+}
+
+/// Queues the welcome of an affiliate brought in by an import: their account is here now and
+/// their links work as before.
+pub async fn affiliate_imported(tx: &mut Tx, affiliate: &str) -> Result<(), AppError> {
+    let payload = serde_json::json!({ "affiliate": affiliate });
+    queue(tx, "affiliate.imported", affiliate, &payload).await
 }
 
 /// Queues the acknowledgement of an application waiting for review. It goes whatever
@@ -336,6 +350,7 @@ pub fn render(
             .ok()
             .map(|p| payout_text(locale, &program.name, name, &p, portal)),
         "affiliate.approved" => Some(approved_text(locale, &program.name, name, portal)),
+        "affiliate.imported" => Some(imported_text(locale, &program.name, name, portal)),
         "application.received" => Some(received_text(locale, &program.name, name)),
         "application.exists" => serde_json::from_str::<ExistsNotice>(payload)
             .ok()
@@ -596,6 +611,41 @@ pub fn approved_text(locale: &str, program: &str, name: &str, portal: &str) -> T
     Text {
         subject,
         body: format!("{hello} {name},\n\n{what}\n\n{link}: {portal}\n\n{why}\n"),
+    }
+}
+
+/// The welcome of an affiliate whose account was brought from another tool, in `locale`
+/// (English when it is none of en, vi, th).
+pub fn imported_text(locale: &str, program: &str, name: &str, portal: &str) -> Text {
+    let (subject, hello, what, link, sign_in) = match locale {
+        "vi" => (
+            format!("{program}: tài khoản cộng tác viên của bạn đã chuyển sang đây"),
+            "Xin chào",
+            format!("{program} giờ quản lý chương trình cộng tác viên tại đây. Các liên kết của bạn vẫn hoạt động như trước và vẫn ghi nhận hoa hồng cho bạn."),
+            "Liên kết và thu nhập của bạn",
+            "Tại đó, hãy yêu cầu liên kết đăng nhập: liên kết sẽ được gửi tới địa chỉ email này.",
+        ),
+        "th" => (
+            format!("{program}: บัญชีพาร์ทเนอร์ของคุณย้ายมาที่นี่แล้ว"),
+            "สวัสดี",
+            format!("{program} ย้ายโปรแกรมพาร์ทเนอร์มาไว้ที่นี่แล้ว ลิงก์ของคุณยังใช้ได้เหมือนเดิมและยังนับค่าคอมมิชชันให้คุณ"),
+            "ลิงก์และรายได้ของคุณ",
+            "ขอลิงก์เข้าสู่ระบบได้ที่นั่น ระบบจะส่งไปยังอีเมลนี้",
+        ),
+        _ => (
+            format!("{program}: your affiliate account has moved here"),
+            "Hello",
+            format!("{program} now runs its affiliate program here. Your links work as before and go on crediting you."),
+            "Your links and earnings",
+            "Ask there for a sign-in link: it is sent to this email address.",
+        ),
+    };
+    Text {
+        subject,
+        body: format!(
+            "{hello} {name},\n\n{what}\n\n{link}: {portal}\n{sign_in}\n\n{}\n",
+            why_you(locale, program)
+        ),
     }
 }
 

@@ -523,3 +523,80 @@ async fn a_recruiter_hears_of_the_share_of_each_recruits_commission_unless_turne
     assert_eq!(queued.len(), 5, "only carol's own: {queued:?}");
     assert!(!queued.iter().any(|r| r.1 == "alice" && !r.2), "{queued:?}");
 }
+
+/// Posts `file` to `POST /v1/affiliates.csv` with `query`, as the secret key.
+async fn import(state: &AppState, query: &str, file: &str) -> (StatusCode, Value) {
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/v1/affiliates.csv{query}"))
+        .header("content-type", "text/csv")
+        .header("authorization", format!("Bearer {}", support::SK))
+        .body(axum::body::Body::from(file.to_owned()))
+        .expect("request");
+    let res = reftrail_server::app(state.clone())
+        .oneshot(req)
+        .await
+        .expect("response");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn imported_affiliates_are_told_their_account_moved_when_the_merchant_asks() {
+    let (port, inbox) = smtp_sink().await;
+    let state = shop(port, &[]).await;
+    let file = "id,name,email,status\n\
+                minh,Minh Nguyễn,minh@aff.test,\n\
+                lan,Lan Trần,lan@aff.test,pending\n\
+                thu,Thu Phạm,,approved\n\
+                alice,alice again,alice@aff.test,\n";
+    // Checked first: one would be told (approved, with an email); nothing is queued.
+    let (s, dry) = import(&state, "?dry_run=true&welcome=true", file).await;
+    assert_eq!(s, StatusCode::OK, "{dry}");
+    assert_eq!((&dry["created"], &dry["emailed"]), (&json!(3), &json!(1)));
+    assert!(outbox(&state).await.is_empty());
+
+    let (s, done) = import(&state, "?welcome=true", file).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!((&done["created"], &done["emailed"]), (&json!(3), &json!(1)));
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].contains("To: minh@aff.test"), "{}", mail[0]);
+    let text = body_of(&mail[0]).replace("\r\n", "\n");
+    assert!(
+        text.starts_with("Xin chào Minh Nguyễn,\n\nGiày Sài Gòn giờ quản lý chương trình cộng tác viên tại đây. Các liên kết của bạn vẫn hoạt động như trước"),
+        "{text}"
+    );
+    assert!(text.contains("https://t.shop.test/portal/"), "{text}");
+
+    // Without asking, an import tells no one.
+    let (s, quiet) = import(&state, "", "id,name,email\nhoa,Hoa,hoa@aff.test\n").await;
+    assert_eq!(s, StatusCode::OK, "{quiet}");
+    assert_eq!(
+        (&quiet["created"], &quiet["emailed"]),
+        (&json!(1), &json!(0))
+    );
+    assert_eq!(outbox(&state).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_server_without_email_settings_welcomes_no_one() {
+    let state = support::fresh_state(HttpOptions::default()).await;
+    let (s, done) = import(
+        &state,
+        "?welcome=true",
+        "id,name,email\nminh,Minh,minh@aff.test\n",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!((&done["created"], &done["emailed"]), (&json!(1), &json!(0)));
+    assert!(outbox(&state).await.is_empty());
+}

@@ -2,8 +2,9 @@
 //! (a spreadsheet of affiliates added to the program, so that a merchant moving from another
 //! tool keeps its affiliates' link names: every row checked first, then all written or none).
 
-use super::affiliates::{insert_new, view_of, CATEGORIES, SELECT, STATUSES};
+use super::affiliates::{insert_new, view_of, CreateAffiliate, CATEGORIES, SELECT, STATUSES};
 use crate::affiliate_csv::{self, Outcome, Planned, COLUMNS};
+use crate::affiliate_mail;
 use crate::auth::Merchant;
 use crate::error::{AppBytes, AppError, AppQuery, ErrorInner};
 use crate::export;
@@ -100,6 +101,10 @@ pub struct ImportQuery {
     /// The column that holds each affiliate's link name (default `id`; `username` or
     /// `affiliate_id` for an AffiliateWP export, whichever its links use).
     pub id_column: Option<String>,
+    /// `true`: email each new approved affiliate with an email that their account is here and
+    /// their links work as before (in the program's language). Nothing is sent by a server
+    /// without email settings: `emailed` says so.
+    pub welcome: Option<bool>,
 }
 
 /// What an import did, or would do.
@@ -113,6 +118,9 @@ pub struct ImportAnswer {
     pub existing: usize,
     /// Rows that cannot be imported.
     pub invalid: usize,
+    /// New affiliates told of their account by email (`welcome=true`: the approved ones with an
+    /// email, when this server sends email); in a dry run, how many would be.
+    pub emailed: usize,
     /// Columns of the file that are not read, lower-cased.
     pub ignored_columns: Vec<String>,
     /// Every row read, in file order.
@@ -168,11 +176,12 @@ pub async fn affiliates_import(
     };
     let sheet = affiliate_csv::read(&body, &reading)?;
     let ignored_columns = sheet.ignored_columns.clone();
+    let welcome = q.welcome.unwrap_or(false) && affiliate_mail::can_send(&state);
     if q.dry_run.unwrap_or(false) {
         let mut conn = state.db.pool.acquire().await?;
         let (existing, coupons) = program_now(&mut conn).await?;
         let planned = affiliate_csv::plan(sheet, &existing, &coupons);
-        return Ok(Json(answer(true, ignored_columns, planned)));
+        return Ok(Json(answer(true, welcome, ignored_columns, planned)));
     }
     let mut tx = state.db.begin_write().await?;
     let (existing, coupons) = program_now(&mut tx).await?;
@@ -183,10 +192,13 @@ pub async fn affiliates_import(
         if let Outcome::Created(c) = &p.outcome {
             let (body, codes, payout) = &**c;
             insert_new(&mut tx, body, codes, payout.as_ref(), &by).await?;
+            if welcome && welcomed(body) {
+                affiliate_mail::affiliate_imported(&mut tx, &body.id).await?;
+            }
         }
     }
     tx.commit().await?;
-    Ok(Json(answer(false, ignored_columns, planned)))
+    Ok(Json(answer(false, welcome, ignored_columns, planned)))
 }
 
 /// The program's affiliate ids and its coupons (code → affiliate).
@@ -239,19 +251,32 @@ fn refuse_invalid(planned: &[Planned]) -> Result<(), AppError> {
     ))
 }
 
-fn answer(dry_run: bool, ignored_columns: Vec<String>, planned: Vec<Planned>) -> ImportAnswer {
+/// Whether a new affiliate is told of their account when the merchant asks: approved (the
+/// others are not in the program yet) and with an email to write to.
+fn welcomed(body: &CreateAffiliate) -> bool {
+    body.email.is_some() && body.status.as_deref().unwrap_or("approved") == "approved"
+}
+
+fn answer(
+    dry_run: bool,
+    welcome: bool,
+    ignored_columns: Vec<String>,
+    planned: Vec<Planned>,
+) -> ImportAnswer {
     let mut a = ImportAnswer {
         dry_run,
         created: 0,
         existing: 0,
         invalid: 0,
+        emailed: 0,
         ignored_columns,
         rows: Vec::with_capacity(planned.len()),
     };
     for p in planned {
         let (result, error) = match p.outcome {
-            Outcome::Created(_) => {
+            Outcome::Created(c) => {
                 a.created += 1;
+                a.emailed += usize::from(welcome && welcomed(&c.0));
                 ("created", None)
             }
             Outcome::Exists => {
