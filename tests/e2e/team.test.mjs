@@ -1,13 +1,14 @@
 // The merchant's team in the dashboard: the owner invites a manager (the link shown to copy and
 // emailed), the manager sets a password from the link and works under their own name in the
 // activity log, without the owner's pages, and keeps her own name, emails and password; made a viewer, the same session reads but cannot
-// change the settings; they sign in again with their email; removed, they are signed out.
+// change the settings; they sign in again with their email; removed, they are signed out. A viewer
+// finds no control that changes anything on the other pages either, and reads all they show.
 // Saves the screenshot for the README.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startStack, stopStack, api, launch, newContext, newPage, signedInPage, screenshot, uniqueId, browserClick, browserSale, mailBody, until } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, signedInPage, screenshot, uniqueId, browserClick, browserSale, creditApproved, mailBody, until } from './harness.mjs';
 
 let stack;
 let browser;
@@ -138,6 +139,135 @@ test('an invited manager works under their own name; a viewer changes nothing; r
   await lan.reload();
   await lan.waitForSelector('#password');
   assert.deepEqual([...owner.errors, ...lan.errors], []);
+});
+
+/** A member of `role` invited and set up by the API, signed in to the dashboard in a new page. */
+async function memberPage(role) {
+  const email = `${uniqueId(role)}@shop.example`;
+  const password = `${role} có mật khẩu dài`;
+  const inv = await api(stack, 'POST', '/v1/team', { email, name: role, role });
+  const accepted = await fetch(`${stack.base}/v1/team/accept`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: inv.invite_path.split('#invite=')[1], password }),
+  });
+  assert.equal(accepted.status, 201);
+  const page = await newPage(await newContext(browser, { viewport: { width: 1100, height: 1200 } }));
+  await page.goto(`${stack.base}/dashboard/?lang=en#/overview`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('form.signin button[type=submit]');
+  await page.waitForSelector('#signed-in-as');
+  return page;
+}
+
+/** How many elements `selector` matches that are shown (a viewer's `write` controls are not). */
+const shownCount = (page, selector) => page.$$eval(selector, (els) => els.filter((el) => el.checkVisibility()).length);
+
+test('a viewer reads every page but finds no control that changes anything; a manager still finds them', async () => {
+  // What the pages show: an affiliate with a pending referral, a short link, a payout and a bonus
+  // waiting for the next one; an applicant; a creative.
+  const affiliate = uniqueId('ro');
+  const coupon = affiliate.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const made = await api(stack, 'POST', '/v1/affiliates', { id: affiliate, name: 'Read only', email: `${affiliate}@affiliates.example`, coupons: [coupon] });
+  await creditApproved(stack, coupon, 1000000, 'VND');
+  const payout = await api(stack, 'POST', '/v1/payouts', { affiliates: [affiliate] });
+  await api(stack, 'POST', '/v1/bonuses', { affiliate, amount: 200000, currency: 'VND', reason: 'Read-only test' });
+  const pending = await browserSale(stack, await browserClick(stack, affiliate), 450000);
+  const link = await fetch(`${stack.base}/v1/me/links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${made.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ landing_url: `${stack.shopUrl()}/store/` }),
+  });
+  assert.equal(link.status, 201, await link.text());
+  const applicant = uniqueId('ro-app');
+  await api(stack, 'POST', '/v1/affiliates', { id: applicant, name: 'Applicant', status: 'pending' });
+  const creative = await api(stack, 'POST', '/v1/creatives', { name: uniqueId('Read-only banner'), kind: 'link', text: 'Sale' });
+
+  const viewer = await memberPage('viewer');
+  const manager = await memberPage('manager');
+  const open = async (page, hash, ready) => {
+    await page.goto(`${stack.base}/dashboard/?lang=en#${hash}`);
+    await page.waitForSelector(ready);
+  };
+  // Each page's controls that change something, then what a viewer reads there.
+  const pages = [
+    {
+      hash: `/referrals?affiliate=${affiliate}`,
+      ready: `#referrals tr[data-id="${pending}"]`,
+      writes: ['#referrals button[data-action="approve"]', '#referrals button[data-action="reject"]', '#referrals button[data-action="refund"]', '#select-all', '#referrals input.select-referral'],
+      reads: ['#referrals tbody tr', '#referrals-csv', '#f-status'],
+    },
+    {
+      hash: '/affiliates',
+      ready: `#affiliates tr[data-id="${applicant}"]`,
+      writes: ['#add-affiliate', '#import-affiliates', `#affiliates tr[data-id="${applicant}"] button[data-action="approve"]`],
+      reads: ['#affiliates tbody tr', '#affiliates-csv', `#affiliates tr[data-id="${affiliate}"] a.btn`],
+    },
+    {
+      hash: `/affiliates?id=${affiliate}`,
+      ready: '#affiliate-bonuses',
+      writes: ['#edit-affiliate button[type=submit]', '#new-token', '#bonus-form', '#affiliate-bonuses button[data-action="cancel"]', '#short-links button'],
+      reads: ['#edit-affiliate #a-name', '#links code.link', '#links button', '#short-links tbody tr', '#affiliate-bonuses tbody tr', '#affiliate-certificates'],
+    },
+    {
+      hash: '/creatives',
+      ready: `#creatives li[data-id="${creative.id}"]`,
+      writes: ['#new-creative', '#creatives button[data-action="edit"]', '#creatives button[data-action="archive"]', '#creatives button[data-action="delete"]'],
+      reads: ['#creatives li .creative-preview', '#creatives button[data-action="open"]', 'button[data-show="archived"]'],
+    },
+    {
+      hash: '/payouts',
+      ready: `section.payout[data-id="${payout.id}"]`,
+      writes: ['#create-payout', '#bonuses-to-pay button[data-action="cancel"]'],
+      reads: [`section.payout[data-id="${payout.id}"] tr[data-affiliate="${affiliate}"]`, `section.payout[data-id="${payout.id}"] button[data-action="csv"]`, '#withholding-csv', '#withholding-certificates', '#bonuses-to-pay tbody tr'],
+    },
+  ];
+  for (const { hash, ready, writes, reads } of pages) {
+    await open(viewer, hash, ready);
+    await open(manager, hash, ready);
+    for (const selector of writes) {
+      assert.equal(await shownCount(viewer, selector), 0, `a viewer is not shown ${selector} on ${hash}`);
+      assert.ok((await shownCount(manager, selector)) > 0, `a manager is shown ${selector} on ${hash}`);
+    }
+    for (const selector of reads) assert.ok((await shownCount(viewer, selector)) > 0, `a viewer reads ${selector} on ${hash}`);
+    assert.ok(await viewer.isVisible('#read-only'));
+    assert.equal(await manager.$('#read-only'), null);
+
+    if (hash.startsWith('/affiliates?id=')) {
+      // The affiliate's details: disabled for the viewer, to change for the manager.
+      assert.ok(await viewer.$eval('#edit-affiliate fieldset', (f) => f.disabled));
+      for (const input of ['#a-name', '#a-email', '#a-payout-method', '#a-coupons', '#a-address', '#a-withholding-exempt']) {
+        assert.ok(await viewer.$eval(input, (el) => el.matches(':disabled')), `${input} is read-only`);
+        assert.equal(await manager.$eval(input, (el) => el.matches(':disabled')), false, `${input} is the manager's to change`);
+      }
+      assert.equal(await viewer.inputValue('#a-name'), 'Read only');
+      assert.equal(await viewer.inputValue('#a-coupons'), coupon);
+    }
+    if (hash === '/creatives') {
+      // The viewer opens a creative's details, read-only.
+      await viewer.click(`#creatives li[data-id="${creative.id}"] button[data-action="open"]`);
+      await viewer.waitForSelector('#edit-creative');
+      assert.ok(await viewer.$eval('#c-name', (el) => el.matches(':disabled')));
+      assert.equal(await viewer.inputValue('#c-name'), creative.name);
+      assert.equal(await shownCount(viewer, '#edit-creative button[type=submit]'), 0);
+      assert.equal(await manager.$(`#creatives li[data-id="${creative.id}"] button[data-action="open"]`), null);
+    }
+    if (hash === '/payouts') {
+      // Whether a line is sent is read, not changed.
+      const sent = `section.payout[data-id="${payout.id}"] tr[data-affiliate="${affiliate}"] input[data-action="sent"]`;
+      assert.ok(await viewer.$eval(sent, (el) => el.disabled));
+      assert.equal(await manager.$eval(sent, (el) => el.disabled), false);
+      // The CSV still downloads.
+      const [file] = await Promise.all([viewer.waitForEvent('download'), viewer.click(`section.payout[data-id="${payout.id}"] button[data-action="csv"]`)]);
+      assert.match(file.suggestedFilename(), /\.csv$/);
+    }
+  }
+  // The ledger's CSV downloads for a viewer too.
+  await open(viewer, `/referrals?affiliate=${affiliate}`, `#referrals tr[data-id="${pending}"]`);
+  const [csv] = await Promise.all([viewer.waitForEvent('download'), viewer.click('#referrals-csv')]);
+  assert.match(csv.suggestedFilename(), /^referrals-.*\.csv$/);
+  assert.deepEqual([...viewer.errors, ...manager.errors], []);
 });
 
 /** RFC 6238: the six-digit code of the base32 `secret`, `steps` steps of 30 s from now. */

@@ -94,7 +94,8 @@ function overridePercent(a) {
   return s && s.type === 'percent' ? String(s.rate_bps / 100) : '';
 }
 
-function affiliateForm(api, program, a, done) {
+/** The form of a new affiliate, or of `a`'s details; `readOnly` (a viewer's) shows them disabled. */
+function affiliateForm(api, program, a, done, readOnly = false) {
   const editing = !!a;
   const id = h('input', { id: 'a-id', required: true, maxlength: 64, pattern: '[A-Za-z0-9._\\-]{1,64}', value: a?.id || '', disabled: editing });
   const name = h('input', { id: 'a-name', required: true, maxlength: 200, value: a?.name || '' });
@@ -121,6 +122,24 @@ function affiliateForm(api, program, a, done) {
   const address = h('textarea', { id: 'a-address', rows: 2, maxlength: 600, autocomplete: 'off', spellcheck: 'false' });
   address.value = a?.address || '';
   const msg = h('div', { 'aria-live': 'assertive' });
+  const fields = h(
+    'div',
+    { class: 'settings-grid' },
+    field(t('dash.affiliate_id'), id, t('dash.affiliate_id_hint')),
+    field(t('dash.name'), name),
+    field(t('dash.email'), email),
+    payout.fields,
+    field(t('dash.category'), category),
+    field(t('dash.status'), status),
+    field(t('dash.rate_override'), rate, t('dash.rate_override_hint', { rate: program.commission.sale?.type === 'percent' ? `${program.commission.sale.rate_bps / 100} %` : '—' })),
+    field(t('dash.lead_override', { currency: leadCur }), lead),
+    field(t('dash.coupons'), coupons, t('dash.coupons_hint')),
+    field(t('dash.recruiter'), recruiter, t('dash.recruiter_hint')),
+    field(t('dash.tax_id'), taxId, t('dash.tax_id_hint')),
+    field(t('dash.payee_type'), payeeType, t('dash.payee_type_hint')),
+    field(t('dash.address'), address, t('dash.affiliate_address_hint')),
+    h('div', { class: 'field' }, h('label', {}, exempt, ' ', t('dash.withholding_exempt')), h('small', { class: 'hint' }, t('dash.withholding_exempt_hint'))),
+  );
   const form = h(
     'form',
     {
@@ -186,26 +205,10 @@ function affiliateForm(api, program, a, done) {
       },
     },
     h('h2', {}, editing ? t('dash.edit_affiliate', { id: a.id }) : t('dash.new_affiliate')),
-    h(
-      'div',
-      { class: 'settings-grid' },
-      field(t('dash.affiliate_id'), id, t('dash.affiliate_id_hint')),
-      field(t('dash.name'), name),
-      field(t('dash.email'), email),
-      payout.fields,
-      field(t('dash.category'), category),
-      field(t('dash.status'), status),
-      field(t('dash.rate_override'), rate, t('dash.rate_override_hint', { rate: program.commission.sale?.type === 'percent' ? `${program.commission.sale.rate_bps / 100} %` : '—' })),
-      field(t('dash.lead_override', { currency: leadCur }), lead),
-      field(t('dash.coupons'), coupons, t('dash.coupons_hint')),
-      field(t('dash.recruiter'), recruiter, t('dash.recruiter_hint')),
-      field(t('dash.tax_id'), taxId, t('dash.tax_id_hint')),
-      field(t('dash.payee_type'), payeeType, t('dash.payee_type_hint')),
-      field(t('dash.address'), address, t('dash.affiliate_address_hint')),
-      h('div', { class: 'field' }, h('label', {}, exempt, ' ', t('dash.withholding_exempt')), h('small', { class: 'hint' }, t('dash.withholding_exempt_hint'))),
-    ),
+    // A disabled fieldset disables every input in it, the payout method's included.
+    readOnly ? h('fieldset', { class: 'read-only-fields', disabled: true }, fields) : fields,
     msg,
-    h('div', { class: 'row' }, h('button', { class: 'btn btn-primary', type: 'submit' }, editing ? t('ui.save') : t('dash.create'))),
+    h('div', { class: 'row write' }, h('button', { class: 'btn btn-primary', type: 'submit' }, editing ? t('ui.save') : t('dash.create'))),
   );
   return form;
 }
@@ -237,7 +240,7 @@ function decisionButton(api, a, render, decision) {
     'button',
     {
       type: 'button',
-      class: d.class,
+      class: `${d.class} write`,
       dataset: { action: decision },
       'aria-label': `${t(d.label)}: ${a.name}`,
       onclick: async (e) => {
@@ -357,12 +360,8 @@ export async function affiliates(main, { api, program, render, role }) {
         'div',
         { class: 'row' },
         exportButton(api, { category, status }),
-        role === 'viewer'
-          ? null
-          : [
-              h('button', { type: 'button', class: 'btn', id: 'import-affiliates', onclick: () => fill(top, importBox(api, render)) }, t('dash.import_csv')),
-              h('button', { type: 'button', class: 'btn btn-primary', id: 'add-affiliate', onclick: showNew }, t('dash.new_affiliate')),
-            ],
+        h('button', { type: 'button', class: 'btn write', id: 'import-affiliates', onclick: () => fill(top, importBox(api, render)) }, t('dash.import_csv')),
+        h('button', { type: 'button', class: 'btn btn-primary write', id: 'add-affiliate', onclick: showNew }, t('dash.new_affiliate')),
       ),
     ),
     top,
@@ -383,10 +382,11 @@ export async function affiliates(main, { api, program, render, role }) {
     fill(
       top,
       a.application ? applicationCard(api, a, render) : null,
-      affiliateForm(api, program, a, () => render()),
+      affiliateForm(api, program, a, () => render(), role === 'viewer'),
+      // A new token replaces the affiliate's: the whole card is a write.
       h(
         'section',
-        { class: 'card' },
+        { class: 'card write' },
         h('h2', {}, t('dash.portal_access')),
         h('p', {}, t('dash.portal_access_text')),
         h(
@@ -422,7 +422,7 @@ export async function affiliates(main, { api, program, render, role }) {
     // what about them; the panel works without any of them.
     // Their last 30 days first, drawn when they arrive.
     top.append(dailyBox(() => api.affiliateDaily(a.id, {}), t('dash.daily_of', { id: a.id })));
-    for (const part of [() => affiliateCampaigns(api, a), () => affiliateShortLinks(api, a, role), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
+    for (const part of [() => affiliateCampaigns(api, a), () => affiliateShortLinks(api, a), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
       try {
         top.append(await part());
       } catch (err) {

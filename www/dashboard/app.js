@@ -96,7 +96,8 @@ async function route() {
   document.title = `${t(`dash.nav_${routeName()}`)} · Reftrail`;
   // Each rendering draws into its own box: a slower one that a newer one replaced (a page
   // re-drawn after a save while the person already went elsewhere) fills a box no longer shown.
-  const box = h('div', { class: 'view' });
+  // The box carries the role: a viewer's hides every control marked `write` (dashboard.css).
+  const box = h('div', { class: 'view', dataset: { role: ctx.role } });
   fill(main, ctx.role === 'viewer' ? h('p', { class: 'hint read-only', id: 'read-only' }, t('dash.read_only')) : null, box);
   fill(box, loading());
   try {

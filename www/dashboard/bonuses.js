@@ -41,7 +41,7 @@ export function bonusTable(api, list, redraw, { withAffiliate = false } = {}) {
                     'button',
                     {
                       type: 'button',
-                      class: 'btn btn-small',
+                      class: 'btn btn-small write',
                       dataset: { action: 'cancel' },
                       onclick: async (e) => {
                         if (!confirm(t('dash.bonus_cancel_confirm', { amount: money(b.amount, b.currency) }))) return;
@@ -75,7 +75,7 @@ function bonusForm(api, program, affiliate, redraw) {
   const form = h(
     'form',
     {
-      class: 'toolbar',
+      class: 'toolbar write',
       id: 'bonus-form',
       onsubmit: async (e) => {
         e.preventDefault();
@@ -116,7 +116,8 @@ export async function affiliateBonuses(api, program, affiliate) {
       card,
       h('h2', {}, t('dash.bonuses_of', { id: affiliate.id })),
       h('p', { class: 'hint' }, t('dash.bonuses_hint')),
-      affiliate.status === 'approved' ? bonusForm(api, program, affiliate, redraw) : h('p', { class: 'hint' }, t('dash.bonus_needs_approval')),
+      // Giving one, or the hint of how, is for those who may change the program (`write`).
+      affiliate.status === 'approved' ? bonusForm(api, program, affiliate, redraw) : h('p', { class: 'hint write' }, t('dash.bonus_needs_approval')),
       page.bonuses.length ? bonusTable(api, page.bonuses, redraw) : h('p', { class: 'hint' }, t('dash.no_bonuses')),
       page.total > SHOWN ? h('p', { class: 'hint' }, t('dash.bonuses_more', { n: page.total - SHOWN })) : null,
     );

@@ -43,7 +43,8 @@ function mediaLibraryButton(image, text) {
   return h('button', { type: 'button', class: 'btn btn-small', id: 'c-media', onclick: pick }, t('dash.creative_media'));
 }
 
-function creativeForm(api, program, c, done) {
+/** The form of a new creative, or of `c`'s details; `readOnly` (a viewer's) shows them disabled. */
+function creativeForm(api, program, c, done, readOnly = false) {
   const editing = !!c;
   const name = h('input', { id: 'c-name', required: true, maxlength: 120, value: c?.name || '', placeholder: t('dash.creative_name_example') });
   const kind = h('select', { id: 'c-kind' }, KINDS.map((k) => h('option', { value: k, selected: (c?.kind || 'link') === k }, t(`dash.creative_kind_${k}`))));
@@ -64,10 +65,12 @@ function creativeForm(api, program, c, done) {
   kind.addEventListener('change', sync);
   sync();
   const msg = h('div', { 'aria-live': 'assertive' });
+  const fields = h('div', { class: 'settings-grid' }, field(t('dash.name'), name), field(t('dash.creative_kind'), kind), textField, imageField, field(t('dash.creative_landing_url'), landing, t('dash.creative_landing_url_hint')));
   const form = h(
     'form',
     {
-      class: 'card',
+      // A new creative is a write; a creative's details are shown to everyone.
+      class: editing ? 'card' : 'card write',
       id: editing ? 'edit-creative' : 'new-creative',
       onsubmit: async (e) => {
         e.preventDefault();
@@ -98,12 +101,13 @@ function creativeForm(api, program, c, done) {
       },
     },
     h('h2', {}, editing ? t('dash.edit_creative', { name: c.name }) : t('dash.new_creative')),
-    h('div', { class: 'settings-grid' }, field(t('dash.name'), name), field(t('dash.creative_kind'), kind), textField, imageField, field(t('dash.creative_landing_url'), landing, t('dash.creative_landing_url_hint'))),
+    // A disabled fieldset disables every input in it, the Media Library's button included.
+    readOnly ? h('fieldset', { class: 'read-only-fields', disabled: true }, fields) : fields,
     msg,
     h(
       'div',
       { class: 'row' },
-      h('button', { class: 'btn btn-primary', type: 'submit' }, editing ? t('ui.save') : t('dash.create')),
+      h('button', { class: 'btn btn-primary write', type: 'submit' }, editing ? t('ui.save') : t('dash.create')),
       editing ? h('button', { class: 'btn', type: 'button', onclick: () => done() }, t('ui.cancel')) : null,
     ),
   );
@@ -116,7 +120,7 @@ function actionButton(label, name, action, render, kind = '') {
     'button',
     {
       type: 'button',
-      class: `btn btn-small ${kind}`,
+      class: `btn btn-small write ${kind}`,
       dataset: { action: name },
       onclick: async (e) => {
         const btn = e.currentTarget;
@@ -149,7 +153,7 @@ function stats(r) {
   );
 }
 
-function row(api, c, report, edit, render) {
+function row(api, c, report, edit, render, readOnly) {
   const archived = c.status === 'archived';
   return h(
     'li',
@@ -165,7 +169,8 @@ function row(api, c, report, edit, render) {
       h(
         'div',
         { class: 'row' },
-        h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'edit' }, onclick: () => edit(c) }, t('dash.edit')),
+        // A viewer opens the same form, read-only.
+        h('button', { type: 'button', class: 'btn btn-small', dataset: { action: readOnly ? 'open' : 'edit' }, onclick: () => edit(c) }, t(readOnly ? 'dash.open' : 'dash.edit')),
         archived
           ? actionButton(t('dash.creative_restore'), 'restore', () => api.updateCreative(c.id, { status: 'active' }), render)
           : actionButton(t('dash.creative_archive'), 'archive', () => api.updateCreative(c.id, { status: 'archived' }), render),
@@ -181,7 +186,8 @@ function row(api, c, report, edit, render) {
   );
 }
 
-export async function creatives(main, { api, program, render }) {
+export async function creatives(main, { api, program, render, role }) {
+  const readOnly = role === 'viewer';
   clearCharts();
   const q = routeQuery();
   const status = SHOWN.includes(q.get('status')) ? q.get('status') : 'active';
@@ -191,9 +197,12 @@ export async function creatives(main, { api, program, render }) {
   const showForm = (c) => {
     fill(
       formBox,
-      creativeForm(api, program, c, () => render()),
+      creativeForm(api, program, c, () => render(), readOnly),
     );
-    formBox.querySelector('input')?.focus();
+    // A viewer's read-only form takes no focus: it is scrolled to instead.
+    const first = formBox.querySelector('input:enabled');
+    if (first) first.focus();
+    else formBox.scrollIntoView();
   };
   const tabs = h(
     'div',
@@ -222,7 +231,7 @@ export async function creatives(main, { api, program, render }) {
     formBox,
     tabs,
     page.creatives.length
-      ? h('ul', { class: 'creatives', id: 'creatives' }, page.creatives.map((c) => row(api, c, byCreative.get(c.id), showForm, render)))
+      ? h('ul', { class: 'creatives', id: 'creatives' }, page.creatives.map((c) => row(api, c, byCreative.get(c.id), showForm, render, readOnly)))
       : empty(t(`dash.no_creatives_${status}`), status === 'active' ? t('dash.no_creatives_next') : null),
   );
   fill(formBox, creativeForm(api, program, null, () => render()));

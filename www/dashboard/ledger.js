@@ -118,7 +118,9 @@ export async function ledger(main, { api, render }) {
   const more = h('div', {});
   // The pending referrals ticked for review at once, by id.
   const selected = new Set();
-  const bulk = h('div', { id: 'bulk', class: 'row bulk', role: 'region', 'aria-label': t('dash.bulk_review'), hidden: true });
+  // The selection, the bulk review and the actions column all change referrals: a viewer's page
+  // hides them (`write`).
+  const bulk = h('div', { id: 'bulk', class: 'row bulk write', role: 'region', 'aria-label': t('dash.bulk_review'), hidden: true });
   const allBox = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': t('dash.select_all_pending') });
   const boxes = () => [...tbody.querySelectorAll('input.select-referral')];
   const refreshBulk = () => {
@@ -179,9 +181,9 @@ export async function ledger(main, { api, render }) {
         h(
           'tr',
           {},
-          h('th', { scope: 'col' }, allBox),
+          h('th', { scope: 'col', class: 'write' }, allBox),
           [t('dash.when'), t('dash.affiliate'), t('dash.kind'), t('dash.order'), t('dash.amount'), t('kpi.commissions'), t('dash.status'), t('dash.source'), t('dash.flags'), t('dash.actions')].map((c, i) =>
-            h('th', { scope: 'col', class: i === 4 || i === 5 ? 'num' : null }, c),
+            h('th', { scope: 'col', class: i === 4 || i === 5 ? 'num' : i === 9 ? 'write' : null }, c),
           ),
         ),
       ),
@@ -240,7 +242,7 @@ export async function ledger(main, { api, render }) {
     return h(
       'tr',
       { dataset: { id: r.id, order: r.order_id || '', status: r.status, affiliate: r.affiliate, commission: String(r.commission_net) } },
-      cells.map(([label, ...v], i) => h('td', { 'data-label': label, class: i === 5 || i === 6 ? 'num' : null }, ...v)),
+      cells.map(([label, ...v], i) => h('td', { 'data-label': label, class: i === 5 || i === 6 ? 'num' : i === 0 || i === cells.length - 1 ? 'write' : null }, ...v)),
     );
   };
 

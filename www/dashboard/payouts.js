@@ -92,9 +92,10 @@ function sentProgress(box, lines) {
 
 /**
  * The line's "Sent" box. The answer (the whole payout) redraws the line and the batch's count; a
- * refused call puts the box back as it was and says why.
+ * refused call puts the box back as it was and says why. `readOnly` (a viewer's) shows the box and
+ * the fee disabled.
  */
-function sentMark(p, l, { api, progress }) {
+function sentMark(p, l, { api, progress, readOnly }) {
   const text = h('span', { class: 'sent-text' });
   const input = h('input', { type: 'checkbox', dataset: { action: 'sent' } });
   // What the transfer cost, once it is sent: the reports add it to the channel cost.
@@ -104,8 +105,10 @@ function sentMark(p, l, { api, progress }) {
     { class: 'fee-form', hidden: true },
     h('label', {}, t('dash.transfer_fee', { currency: l.currency }), ' ', feeInput),
     ' ',
-    h('button', { type: 'submit', class: 'btn btn-small' }, t('dash.save_fee')),
+    h('button', { type: 'submit', class: 'btn btn-small write' }, t('dash.save_fee')),
   );
+  input.disabled = readOnly;
+  feeInput.disabled = readOnly;
   const show = (line) => {
     input.checked = Boolean(line.sent_at);
     input.closest('tr')?.toggleAttribute('data-sent', input.checked);
@@ -225,7 +228,7 @@ function withholdingReport(api) {
   return form;
 }
 
-export async function payouts(main, { api, render }) {
+export async function payouts(main, { api, render, role }) {
   clearCharts();
   const [bal, list, waiting] = await Promise.all([api.balances(), api.payouts(), api.bonuses({ status: 'approved', limit: 100 })]);
   const payable = bal.balances.filter((b) => b.approved !== 0);
@@ -237,7 +240,7 @@ export async function payouts(main, { api, render }) {
   const create = h(
     'form',
     {
-      class: 'card',
+      class: 'card write',
       onsubmit: async (e) => {
         e.preventDefault();
         fill(msg, loading());
@@ -334,7 +337,7 @@ export async function payouts(main, { api, render }) {
               'table',
               { class: 'stack payout-lines' },
               h('thead', {}, h('tr', {}, [t('dash.affiliate'), t('dash.method'), t('dash.paid_to'), t('dash.amount'), t('dash.transfer'), ''].map((c, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, c)))),
-              h('tbody', {}, p.lines.map((l) => lineRows(p, l, { api, progress }))),
+              h('tbody', {}, p.lines.map((l) => lineRows(p, l, { api, progress, readOnly: role === 'viewer' }))),
             ),
           ),
         );

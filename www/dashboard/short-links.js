@@ -6,7 +6,7 @@ import { t, num, dateTime } from '../shared/i18n.js';
 import { h, fill, failure, notify } from '../shared/ui.js';
 import { shortLinkUrl } from '../shared/api.js';
 
-export async function affiliateShortLinks(api, affiliate, role) {
+export async function affiliateShortLinks(api, affiliate) {
   const card = h('section', { class: 'card', id: 'affiliate-short-links' });
   const msg = h('div', { 'aria-live': 'assertive' });
   const draw = async () => {
@@ -24,27 +24,25 @@ export async function affiliateShortLinks(api, affiliate, role) {
         h(
           'td',
           {},
-          role === 'viewer'
-            ? null
-            : h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'btn btn-small btn-danger',
-                  onclick: async (e) => {
-                    if (!confirm(t('portal.short_delete_confirm', { url: shortLinkUrl(l) }))) return;
-                    e.currentTarget.disabled = true;
-                    try {
-                      await api.deleteShortLink(l.code);
-                      notify(t('portal.short_deleted'));
-                      await draw();
-                    } catch (err) {
-                      fill(msg, failure(err));
-                    }
-                  },
-                },
-                t('portal.short_delete'),
-              ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn btn-small btn-danger write',
+              onclick: async (e) => {
+                if (!confirm(t('portal.short_delete_confirm', { url: shortLinkUrl(l) }))) return;
+                e.currentTarget.disabled = true;
+                try {
+                  await api.deleteShortLink(l.code);
+                  notify(t('portal.short_deleted'));
+                  await draw();
+                } catch (err) {
+                  fill(msg, failure(err));
+                }
+              },
+            },
+            t('portal.short_delete'),
+          ),
         ),
       );
     fill(
