@@ -1,13 +1,14 @@
 // Affiliates as CSV in the dashboard: a merchant moving from another tool chooses the file its
 // spreadsheet saved (semicolons, a decimal comma, Vietnamese names), sees each row's outcome,
 // is stopped by a row with an error (nothing added), chooses the corrected file and adds the
-// affiliates with the link names they already share; the list then downloads as CSV with them.
+// affiliates with the link names they already share, each told by email; the list then
+// downloads as CSV with them. AffiliateWP's export is imported as it is.
 // Saves the screenshot for the README.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId } from './harness.mjs';
+import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId, until, mailBody } from './harness.mjs';
 
 let stack;
 let browser;
@@ -62,11 +63,22 @@ test('a merchant imports affiliates from a spreadsheet file, then downloads the 
       ['5', 'created'],
     ],
   );
+  // Each new affiliate is to be told that their account is here (all three are approved and
+  // have an email).
+  await page.check('#import-welcome');
+  await page.waitForSelector('#import-emailed');
+  assert.match(await page.textContent('#import-emailed'), /Affiliates who will get that email: 3/);
+  await page.waitForSelector('#import-go');
   await screenshot(page, 'dashboard-import', { clip: await page.$eval('#affiliates-import', (el) => { const r = el.getBoundingClientRect(); return { x: 0, y: r.y + window.scrollY - 10, width: document.documentElement.clientWidth, height: r.height + 20 }; }) });
   await page.click('#import-go');
   await page.waitForSelector('#notice .notice-ok');
   assert.match(await page.textContent('#notice'), /Affiliates added: 3/);
   await page.waitForSelector(`#affiliates tr[data-id="${lan}"]`);
+  // Told in the program's language (the demo's is Vietnamese), with the portal to sign in to.
+  const welcome = await until(() => stack.mail.find((m) => m.includes('To: minh@example.com')), { timeout: 20000 });
+  const text = mailBody(welcome).replace(/\r\n/g, '\n');
+  assert.match(text, /Nguyễn Văn Minh,\n\n.*Các liên kết của bạn vẫn hoạt động như trước/);
+  assert.match(text, /\/portal\//);
 
   const m = await api(stack, 'GET', `/v1/affiliates/${minh}`);
   assert.equal(m.name, 'Nguyễn Văn Minh');

@@ -63,12 +63,14 @@ export function importBox(api, done) {
   // another tool's export says it in a column of its own (AffiliateWP: Username or Affiliate ID).
   const idColumn = h('select', { id: 'import-id-column' });
   const idField = h('div', { hidden: true }, field(t('dash.import_id_column'), idColumn, t('dash.import_id_hint')));
+  const welcome = h('input', { type: 'checkbox', id: 'import-welcome' });
   const check = async () => {
     const file = input.files?.[0];
     if (!file) return fill(result);
     fill(result, h('p', { class: 'hint' }, t('ui.loading')));
     try {
-      fill(result, preview(api, file, idColumn.value, await api.importAffiliates(file, true, idColumn.value), done));
+      const how = { idColumn: idColumn.value, welcome: welcome.checked };
+      fill(result, preview(api, file, how, await api.importAffiliates(file, true, how.idColumn, how.welcome), done));
     } catch (err) {
       fill(result, failure(err));
     }
@@ -82,6 +84,7 @@ export function importBox(api, done) {
     await check();
   });
   idColumn.addEventListener('change', check);
+  welcome.addEventListener('change', check);
   return h(
     'section',
     { class: 'card', id: 'affiliates-import' },
@@ -94,6 +97,7 @@ export function importBox(api, done) {
     ),
     field(t('dash.import_file'), input),
     idField,
+    h('div', { class: 'field' }, h('label', {}, welcome, ' ', t('dash.import_welcome'))),
     result,
   );
 }
@@ -101,7 +105,7 @@ export function importBox(api, done) {
 const RESULT_KIND = { created: 'approved', exists: 'archived', invalid: 'rejected' };
 
 /** What the dry run said of `file`, and the button that imports it when nothing is wrong. */
-function preview(api, file, idColumn, plan, done) {
+function preview(api, file, how, plan, done) {
   const msg = h('div', { 'aria-live': 'assertive' });
   const cols = [t('dash.import_line'), t('dash.affiliate'), t('dash.import_result')];
   const shown = plan.rows.filter((r) => r.result === 'invalid').concat(plan.rows.filter((r) => r.result !== 'invalid').slice(0, SHOWN_VALID));
@@ -123,7 +127,7 @@ function preview(api, file, idColumn, plan, done) {
       onclick: async () => {
         go.disabled = true;
         try {
-          const r = await api.importAffiliates(file, false, idColumn);
+          const r = await api.importAffiliates(file, false, how.idColumn, how.welcome);
           notify(t('dash.import_done', { n: num(r.created) }));
           await done();
         } catch (err) {
@@ -139,6 +143,7 @@ function preview(api, file, idColumn, plan, done) {
     {},
     h('p', { id: 'import-summary', role: 'status' }, t('dash.import_summary', { created: num(plan.created), existing: num(plan.existing), invalid: num(plan.invalid) })),
     plan.ignored_columns.length ? h('p', { class: 'hint', id: 'import-ignored' }, t('dash.import_ignored', { columns: plan.ignored_columns.join(', ') })) : null,
+    how.welcome && plan.created ? h('p', { class: 'hint', id: 'import-emailed' }, plan.emailed ? t('dash.import_emailed', { n: num(plan.emailed) }) : t('dash.import_no_email')) : null,
     plan.invalid
       ? h('p', { class: 'error-text', role: 'alert' }, t('dash.import_fix'))
       : plan.created

@@ -113,9 +113,10 @@ export function merchant(csrf) {
     privacyErase: (who) => send('POST', '/v1/privacy/erase', who),
     affiliates: (q) => get('/v1/affiliates', q),
     // The affiliates as CSV (`{status, category}`), and a CSV file (a Blob, sent as its bytes)
-    // imported, or only checked with `dryRun`; `idColumn` names its column of link names.
+    // imported, or only checked with `dryRun`; `idColumn` names its column of link names, and
+    // `welcome` emails the new approved affiliates that their account is here.
     affiliatesCsv: (q) => call('GET', '/v1/affiliates.csv', { auth, query: q, text: true }),
-    importAffiliates: (file, dryRun, idColumn) => call('POST', '/v1/affiliates.csv', { auth, file, query: { dry_run: dryRun ? 'true' : '', id_column: idColumn } }),
+    importAffiliates: (file, dryRun, idColumn, welcome) => call('POST', '/v1/affiliates.csv', { auth, file, query: { dry_run: dryRun ? 'true' : '', id_column: idColumn, welcome: welcome ? 'true' : '' } }),
     affiliate: (id) => get(`/v1/affiliates/${enc(id)}`),
     createAffiliate: (body) => send('POST', '/v1/affiliates', body),
     updateAffiliate: (id, body) => send('PATCH', `/v1/affiliates/${enc(id)}`, body),
