@@ -43,7 +43,9 @@
 //! 2. the category's override ([`Rules::categories`]), then the order-level rate:
 //! 3. on a renewal, the recurring rate ([`Recurring`]) if it has one, then
 //! 4. the affiliate's override ([`AffiliateRules::sale`]), then
-//! 5. the program default ([`Rules::sale`]). With none of these the line earns zero ([`Rule::None`]).
+//! 5. the override of the affiliate's category ([`Rules::affiliate_categories`]: coupon and
+//!    cashback sites paid less than content creators, say), then
+//! 6. the program default ([`Rules::sale`]). With none of these the line earns zero ([`Rule::None`]).
 //!
 //! A [`Rate`] is a percent, flat amounts, or volume tiers. A tier is chosen by the affiliate's
 //! volume in the period *before* this sale ([`Period`]); the whole sale takes that tier's rate.
@@ -56,7 +58,8 @@
 //!
 //! Caps come last: the total is cut to the per-referral cap and to what is left of the per-period
 //! cap after [`Period::commission`]; [`Commission::capped`] and [`Commission::reason`] say so.
-//! A lead earns the flat amount of [`AffiliateRules::lead`] or [`Rules::lead`], within the caps.
+//! A lead earns the flat amount of [`AffiliateRules::lead`], else that of the affiliate's
+//! category, else [`Rules::lead`], within the caps.
 //!
 //! # Errors
 //! Bad input is an [`Error`], never a panic or a wrapped number: negative amounts, a discount
@@ -101,6 +104,9 @@ pub struct Rules {
     pub include_tax: bool,
     /// Per-affiliate overrides.
     pub affiliates: BTreeMap<AffiliateId, AffiliateRules>,
+    /// Overrides for every affiliate of a category (`content`, `coupon`, `cashback`, …), below
+    /// an affiliate's own.
+    pub affiliate_categories: BTreeMap<String, AffiliateRules>,
     /// Per-category overrides, by the item's `category`.
     pub categories: BTreeMap<String, Rate>,
     /// Per-product overrides, by the item's `sku`.
@@ -264,6 +270,9 @@ pub struct Input {
     pub event: Event,
     /// The credited affiliate.
     pub affiliate: AffiliateId,
+    /// The credited affiliate's category, which [`Rules::affiliate_categories`] may override.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub affiliate_category: Option<String>,
     /// The order's currency; every amount here is in it.
     pub currency: Currency,
     /// Goods before the order discount; required for a sale without items, and equal to the
@@ -350,6 +359,8 @@ pub enum Rule {
     Default,
     /// The affiliate's override.
     Affiliate,
+    /// The override of the affiliate's category.
+    AffiliateCategory,
     /// The recurring rate for renewals.
     Recurring,
     /// The category's override.
@@ -497,10 +508,15 @@ impl Rules {
     /// Checks the rules on their own: rates at most 100 %, tiers in order, no negative amounts.
     /// [`compute`] calls it; a server calls it before storing new settings.
     pub fn validate(&self) -> Result<(), Error> {
+        let overrides = || {
+            self.affiliates
+                .values()
+                .chain(self.affiliate_categories.values())
+        };
         let rates = self
             .sale
             .iter()
-            .chain(self.affiliates.values().filter_map(|a| a.sale.as_ref()));
+            .chain(overrides().filter_map(|a| a.sale.as_ref()));
         let rates = rates
             .chain(self.categories.values())
             .chain(self.products.values());
@@ -514,7 +530,7 @@ impl Rules {
         let leads = self
             .lead
             .iter()
-            .chain(self.affiliates.values().filter_map(|a| a.lead.as_ref()));
+            .chain(overrides().filter_map(|a| a.lead.as_ref()));
         let caps = self
             .caps
             .per_referral
@@ -596,6 +612,7 @@ fn non_negative(mut values: impl Iterator<Item = i64>) -> Result<(), Error> {
 /// let input = Input {
 ///     event: Event::Sale,
 ///     affiliate: AffiliateId::parse("alice").unwrap(),
+///     affiliate_category: Some("content".into()),
 ///     currency: Currency::VND,
 ///     subtotal: Some(1_250_000),
 ///     discount: 0,
@@ -622,15 +639,46 @@ pub fn compute(rules: &Rules, input: &Input) -> Result<Commission, Error> {
     let items = input.items.iter().flat_map(|i| [i.amount, i.quantity]);
     non_negative(amounts.into_iter().chain(input.subtotal).chain(items))?;
 
-    let affiliate = rules.affiliates.get(&input.affiliate);
+    let overrides = Overrides {
+        affiliate: rules.affiliates.get(&input.affiliate),
+        category: input
+            .affiliate_category
+            .as_ref()
+            .and_then(|c| rules.affiliate_categories.get(c)),
+    };
     let lines = match input.event {
-        Event::Lead => lead_lines(rules, affiliate, input),
-        Event::Sale => sale_lines(rules, affiliate, input),
+        Event::Lead => lead_lines(rules, &overrides, input),
+        Event::Sale => sale_lines(rules, &overrides, input),
     };
     match lines {
         Ok(lines) => finish(rules, input, lines),
         Err(Stop::Error(e)) => Err(e),
         Err(Stop::Zero(basis, reason)) => Ok(zero(input, basis, reason)),
+    }
+}
+
+/// The overrides that apply to the credited affiliate: their own, then their category's.
+struct Overrides<'a> {
+    affiliate: Option<&'a AffiliateRules>,
+    category: Option<&'a AffiliateRules>,
+}
+
+impl<'a> Overrides<'a> {
+    /// The most specific of the affiliate's, their category's and the program's `field`, with
+    /// the rule it comes from.
+    fn pick<T>(
+        &self,
+        field: impl Fn(&'a AffiliateRules) -> Option<&'a T>,
+        default: Option<&'a T>,
+    ) -> Option<(&'a T, Rule)> {
+        match (
+            self.affiliate.and_then(&field),
+            self.category.and_then(&field),
+        ) {
+            (Some(v), _) => Some((v, Rule::Affiliate)),
+            (None, Some(v)) => Some((v, Rule::AffiliateCategory)),
+            (None, None) => default.map(|v| (v, Rule::Default)),
+        }
     }
 }
 
@@ -736,16 +784,10 @@ fn resolve(rate: &Rate, currency: Currency, period: &Period) -> Option<Resolved>
 }
 
 /// The line of a lead.
-fn lead_lines(
-    rules: &Rules,
-    affiliate: Option<&AffiliateRules>,
-    input: &Input,
-) -> Result<Vec<Line>, Stop> {
-    let (amounts, rule) = match (affiliate.and_then(|a| a.lead.as_ref()), &rules.lead) {
-        (Some(a), _) => (a, Rule::Affiliate),
-        (None, Some(a)) => (a, Rule::Default),
-        (None, None) => return Err(Stop::Zero(0, Reason::NoRule)),
-    };
+fn lead_lines(rules: &Rules, overrides: &Overrides, input: &Input) -> Result<Vec<Line>, Stop> {
+    let (amounts, rule) = overrides
+        .pick(|a| a.lead.as_ref(), rules.lead.as_ref())
+        .ok_or(Stop::Zero(0, Reason::NoRule))?;
     let amount = amounts
         .get(&input.currency)
         .ok_or(Stop::Zero(0, Reason::MissingCurrency))?;
@@ -753,11 +795,7 @@ fn lead_lines(
 }
 
 /// The lines of a sale.
-fn sale_lines(
-    rules: &Rules,
-    affiliate: Option<&AffiliateRules>,
-    input: &Input,
-) -> Result<Vec<Line>, Stop> {
+fn sale_lines(rules: &Rules, overrides: &Overrides, input: &Input) -> Result<Vec<Line>, Stop> {
     // Bases first: bad input is an error even where the sale would earn nothing.
     let items = item_bases(input)?;
     let goods = match (&items, input.subtotal) {
@@ -776,11 +814,7 @@ fn sale_lines(
     let tax = if rules.include_tax { input.tax } else { 0 };
     let basis = checked_sum([goods, shipping, tax].into_iter())?;
 
-    let mut order_level = match (affiliate.and_then(|a| a.sale.as_ref()), &rules.sale) {
-        (Some(rate), _) => Some((rate, Rule::Affiliate)),
-        (None, Some(rate)) => Some((rate, Rule::Default)),
-        (None, None) => None,
-    };
+    let mut order_level = overrides.pick(|a| a.sale.as_ref(), rules.sale.as_ref());
     if input.is_renewal {
         let rate = match &rules.recurring {
             Recurring::None => return Err(Stop::Zero(basis, Reason::RenewalsNotPaid)),
@@ -1031,6 +1065,7 @@ mod tests {
         Input {
             event: Event::Sale,
             affiliate: AffiliateId::parse("alice").unwrap(),
+            affiliate_category: None,
             currency,
             subtotal: Some(subtotal),
             discount: 0,
@@ -1223,6 +1258,24 @@ mod tests {
         earns!(rules, one(item("HAT-1", None, 10_000, 1)) => 1500, Rule::Affiliate, None);
         let mut bob = one(item("HAT-1", None, 10_000, 1));
         bob.affiliate = AffiliateId::parse("bob").unwrap();
+        earns!(rules, bob.clone() => 1000, Rule::Default, None);
+        // A coupon site's category pays less than the program; alice's own rate still wins,
+        // and a product's override still wins over both.
+        rules.affiliate_categories.insert(
+            "coupon".into(),
+            AffiliateRules {
+                sale: Some(Rate::Percent { rate_bps: 300 }),
+                lead: None,
+            },
+        );
+        let coupon_site = |mut i: Input| {
+            i.affiliate_category = Some("coupon".into());
+            i
+        };
+        earns!(rules, coupon_site(bob.clone()) => 300, Rule::AffiliateCategory, None);
+        earns!(rules, coupon_site(one(item("HAT-1", None, 10_000, 1))) => 1500, Rule::Affiliate, None);
+        earns!(rules, coupon_site(one(item("SHOE-1", None, 10_000, 1))) => 2000, Rule::Product, None);
+        bob.affiliate_category = Some("content".into());
         earns!(rules, bob => 1000, Rule::Default, None);
         input.items = vec![
             item("SHOE-1", Some("shoes"), 10_000, 1),

@@ -42,8 +42,14 @@ pub fn rules_for(
 
 /// Maps the order total to the core's subtotal and discount: with items, the subtotal is their
 /// sum and the discount what the total falls short of items + shipping + tax; without items the
-/// subtotal is the total less shipping and tax.
-pub fn input(affiliate: AffiliateId, order: &Order<'_>, period: Period) -> Result<Input, AppError> {
+/// subtotal is the total less shipping and tax. `category` is the affiliate's, which the rules
+/// may override.
+pub fn input(
+    affiliate: AffiliateId,
+    category: Option<String>,
+    order: &Order<'_>,
+    period: Period,
+) -> Result<Input, AppError> {
     let (subtotal, discount) = if order.items.is_empty() {
         let s = order.amount - order.shipping - order.tax;
         if s < 0 {
@@ -68,6 +74,7 @@ pub fn input(affiliate: AffiliateId, order: &Order<'_>, period: Period) -> Resul
     Ok(Input {
         event: Event::Sale,
         affiliate,
+        affiliate_category: category,
         currency: order.currency,
         subtotal,
         discount,
@@ -80,11 +87,17 @@ pub fn input(affiliate: AffiliateId, order: &Order<'_>, period: Period) -> Resul
     })
 }
 
-/// A lead's input.
-pub fn lead_input(affiliate: AffiliateId, currency: Currency, period: Period) -> Input {
+/// A lead's input; `category` is the affiliate's.
+pub fn lead_input(
+    affiliate: AffiliateId,
+    category: Option<String>,
+    currency: Currency,
+    period: Period,
+) -> Input {
     Input {
         event: Event::Lead,
         affiliate,
+        affiliate_category: category,
         currency,
         subtotal: None,
         discount: 0,
@@ -213,10 +226,22 @@ mod tests {
             items: &items,
             renewal: None,
         };
-        let i = input(AffiliateId::parse("alice").unwrap(), &o, Period::default()).unwrap();
+        let i = input(
+            AffiliateId::parse("alice").unwrap(),
+            None,
+            &o,
+            Period::default(),
+        )
+        .unwrap();
         assert_eq!((i.subtotal, i.discount), (None, 100));
         let o = Order { items: &[], ..o };
-        let i = input(AffiliateId::parse("alice").unwrap(), &o, Period::default()).unwrap();
+        let i = input(
+            AffiliateId::parse("alice").unwrap(),
+            None,
+            &o,
+            Period::default(),
+        )
+        .unwrap();
         assert_eq!((i.subtotal, i.discount), (Some(900), 0));
     }
 }

@@ -356,6 +356,21 @@ impl Program {
                 format!("commission rules: {e}"),
             ));
         }
+        let categories = &crate::routes::affiliates::CATEGORIES;
+        if let Some(c) = self
+            .commission
+            .affiliate_categories
+            .keys()
+            .find(|c| !categories.contains(&c.as_str()))
+        {
+            return Err(AppError::bad(
+                "invalid_commission",
+                format!(
+                    "commission rules: affiliate_categories has {c}, not one of {}",
+                    categories.join(", ")
+                ),
+            ));
+        }
         let f = &self.fraud;
         if f.clicks_per_ip_per_hour < 1
             || !(0..=1000).contains(&f.conversion_rate_min_permille)

@@ -342,7 +342,12 @@ pub async fn seed_demo(
                 };
                 let c = commissions::compute(
                     &p.commission,
-                    &commissions::input(aid, &order, Default::default())?,
+                    &commissions::input(
+                        aid,
+                        Some(AFFILIATES[ai].2.to_owned()),
+                        &order,
+                        Default::default(),
+                    )?,
                 )?;
                 let flags: &[&str] = if rng.chance(20) {
                     &["self_referral"]

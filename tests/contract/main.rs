@@ -12,6 +12,7 @@
 mod harness;
 
 mod activity;
+mod affiliate_category_rates;
 mod affiliates_csv;
 mod applications;
 mod attribution;

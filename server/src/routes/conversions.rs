@@ -319,20 +319,32 @@ struct Credit {
     campaign: Option<String>,
     email_hash: Option<String>,
     overrides: Option<String>,
+    /// The affiliate's category, whose overrides the program's rules may hold.
+    category: String,
 }
 
-async fn approved_affiliate(
-    tx: &mut Tx,
-    id: &str,
-) -> Result<Option<(Option<String>, Option<String>)>, AppError> {
+/// What crediting an approved affiliate needs of their record.
+struct Approved {
+    email_hash: Option<String>,
+    overrides: Option<String>,
+    category: String,
+}
+
+async fn approved_affiliate(tx: &mut Tx, id: &str) -> Result<Option<Approved>, AppError> {
     let row = sqlx::query(
-        "SELECT email_hash, commission FROM affiliates WHERE id = $1 AND status = 'approved'",
+        "SELECT email_hash, commission, category FROM affiliates WHERE id = $1 AND status = 'approved'",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(row
-        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| {
+            Ok::<_, sqlx::Error>(Approved {
+                email_hash: r.try_get(0)?,
+                overrides: r.try_get(1)?,
+                category: r.try_get(2)?,
+            })
+        })
         .transpose()?)
 }
 
@@ -516,14 +528,15 @@ async fn attribute(
         return Ok(None);
     };
     match approved_affiliate(tx, &f.affiliate).await? {
-        Some((email_hash, overrides)) => Ok(Some(Credit {
+        Some(a) => Ok(Some(Credit {
             affiliate: f.affiliate,
             by: f.by,
             click_id: f.click_id,
             touched_at: f.touched_at,
             campaign: f.campaign,
-            email_hash,
-            overrides,
+            email_hash: a.email_hash,
+            overrides: a.overrides,
+            category: a.category,
         })),
         None => Ok(None),
     }
@@ -981,7 +994,7 @@ pub async fn sales_create(
                     None
                 },
             };
-            let input = commissions::input(aff, &order, period)?;
+            let input = commissions::input(aff, Some(credit.category.clone()), &order, period)?;
             let commission = commissions::compute(&rules, &input)?;
             let mut flags = conversion_flags(
                 &mut tx,
@@ -1167,8 +1180,10 @@ pub async fn leads_create(
                 commissions::rules_for(&program.commission, &aff, credit.overrides.as_deref())?;
             let period =
                 commissions::period(&mut tx, &credit.affiliate, currency.as_str(), at).await?;
-            let commission =
-                commissions::compute(&rules, &commissions::lead_input(aff, currency, period))?;
+            let commission = commissions::compute(
+                &rules,
+                &commissions::lead_input(aff, Some(credit.category.clone()), currency, period),
+            )?;
             let flags = conversion_flags(
                 &mut tx,
                 &program,
