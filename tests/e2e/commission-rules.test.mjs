@@ -1,5 +1,5 @@
 // Commission rules set in the dashboard's form, without JSON: a category rate and a product's
-// flat amount per unit, tiers on the sale rate, renewals and a cap. The program saved holds
+// flat amount per unit, a rate for cashback sites, tiers on the sale rate, renewals and a cap. The program saved holds
 // exactly those rules, the JSON beside the form follows each change, a reload shows them again,
 // and a sale's commission follows them. Saves the screenshot for the README.
 
@@ -50,6 +50,11 @@ test('a merchant sets product, category, tier, renewal and cap rules in the form
   await page.fill('#r-recurring-months', '6');
   await page.fill('#r-recurring-rate', '5');
   await page.fill('#r-cap-referral', '500000');
+  // Cashback sites earn 3 % of a sale and 5,000 per lead.
+  await page.click('#rules-add-group');
+  await page.locator('.rules-group .r-group').last().selectOption('cashback');
+  await page.locator('.rules-group .r-group-sale').last().fill('3');
+  await page.locator('.rules-group .r-group-lead').last().fill('5,000');
   await screenshot(page, 'dashboard-commission-rules', { clip: await page.$eval('#commission-rules', (el) => { const r = el.getBoundingClientRect(); return { x: 0, y: r.y + window.scrollY - 10, width: document.documentElement.clientWidth, height: r.height + 20 }; }) });
 
   // A bad tier is pointed at, and nothing is saved.
@@ -69,6 +74,7 @@ test('a merchant sets product, category, tier, renewal and cap rules in the form
   assert.deepEqual(saved.products, { 'SOCKS-1': { type: 'flat', amounts: { VND: 20000 } } });
   assert.deepEqual(saved.recurring, { type: 'months', months: 6, rate: { type: 'percent', rate_bps: 500 } });
   assert.deepEqual(saved.caps, { per_referral: { VND: 500000 }, per_period: null });
+  assert.deepEqual(saved.affiliate_categories, { cashback: { sale: { type: 'percent', rate_bps: 300 }, lead: { VND: 5000 } } });
 
   // Drawn again from what was saved.
   await page.reload();
@@ -85,6 +91,10 @@ test('a merchant sets product, category, tier, renewal and cap rules in the form
   assert.equal(await page.inputValue('#s-rate'), '10');
   assert.equal(await page.inputValue('#r-recurring-months'), '6');
   assert.equal(await page.inputValue('#r-cap-referral'), '500000');
+  assert.deepEqual(
+    await page.$$eval('.rules-group', (rows) => rows.map((r) => [r.querySelector('.r-group').value, r.querySelector('.r-group-sale').value, r.querySelector('.r-group-lead').value])),
+    [['cashback', '3', '5000']],
+  );
 
   // A sale: the shoes earn the category's 15 %, two pairs of socks 20,000 each.
   const id = uniqueId('rules');
@@ -101,5 +111,11 @@ test('a merchant sets product, category, tier, renewal and cap rules in the form
     ],
   });
   assert.equal(sale.referral.commission, 150_000 + 40_000, JSON.stringify(sale.referral));
+  // A cashback site's order of other goods earns its category's 3 % instead of the sale rate.
+  const cb = uniqueId('cashback');
+  const cbCoupon = cb.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  await api(stack, 'POST', '/v1/affiliates', { id: cb, name: 'Cashback site', category: 'cashback', coupons: [cbCoupon] });
+  const cbSale = await api(stack, 'POST', '/v1/sales', { order_id: uniqueId('order'), amount: 1_000_000, currency: 'VND', coupon: cbCoupon });
+  assert.equal(cbSale.referral.commission, 30_000, JSON.stringify(cbSale.referral));
   assert.deepEqual(page.errors, []);
 });

@@ -1,12 +1,14 @@
 // The commission rules a merchant sets without writing JSON: rates per product (SKU) and per
-// category, a default rate that grows with the affiliate's sales or revenue in the month,
-// commissions on subscription renewals, and caps. Each part reads and writes its own keys of the
+// category, rates per affiliate category (coupon and cashback sites paid less, say), a default
+// rate that grows with the affiliate's sales or revenue in the month, commissions on
+// subscription renewals, and caps. Each part reads and writes its own keys of the
 // program's `commission` object (the core's `Rules`), leaving the rest as it is: amounts in other
 // currencies than the program's, and a kind of rate this form does not spell out (shown as
 // "set in the JSON below").
 
 import { t, decimal, currencyDigits, parseMoney } from '../shared/i18n.js';
 import { h, fill, field } from '../shared/ui.js';
+import { CATEGORIES } from './affiliates.js';
 
 /** A rate in basis points as the percent people write (`1000` → `10`, `250` → `2.5`). */
 export const percentOf = (bps) => decimal(bps, 2).replace(/\.?0+$/, '');
@@ -86,6 +88,64 @@ function overrides(cur) {
       }
       c.products = out.products;
       c.categories = out.categories;
+      return {};
+    },
+  };
+}
+
+/**
+ * Rates by affiliate category (`affiliate_categories`): a sale rate (percent) and an amount per
+ * lead for every affiliate of a category, below an affiliate's own. A sale rate of a kind this
+ * form does not spell out, and lead amounts in other currencies, stay as they are.
+ */
+function groups(cur) {
+  const list = h('div', { id: 'rules-groups' });
+  let n = 0;
+  const addRow = (category = CATEGORIES[0], o = {}) => {
+    n += 1;
+    const catSel = h('select', { id: `r-group-${n}`, class: 'r-group' }, CATEGORIES.map((c) => h('option', { value: c, selected: c === category }, t(`cat.${c}`))));
+    const known = !o.sale || o.sale.type === 'percent';
+    const sale = h('input', { id: `r-group-sale-${n}`, class: 'r-group-sale', inputmode: 'decimal', size: 6, disabled: !known, placeholder: known ? '' : t('dash.rules_in_json'), value: o.sale?.type === 'percent' ? percentOf(o.sale.rate_bps) : '' });
+    const lead = h('input', { id: `r-group-lead-${n}`, class: 'r-group-lead', inputmode: 'decimal', size: 10, value: amountText(o.lead, cur) });
+    const row = h('div', { class: 'row rules-group' }, field(t('dash.category'), catSel), field(t('dash.sale_rate'), sale), field(t('dash.rules_group_lead', { currency: cur }), lead));
+    row.append(removeButton(row));
+    row.read = () => {
+      const out = {};
+      if (!known) out.sale = o.sale;
+      else if (sale.value.trim()) {
+        const bps = bpsOf(sale.value);
+        if (bps === null || bps > 10000) return fault(sale, t('dash.bad_rate'));
+        out.sale = { type: 'percent', rate_bps: bps };
+      }
+      const others = { ...(o.lead || {}) };
+      delete others[cur];
+      if (lead.value.trim()) {
+        const minor = parseMoney(lead.value, cur);
+        if (minor === null) return fault(lead, t('dash.bad_amount'));
+        out.lead = { ...others, [cur]: minor };
+      } else if (Object.keys(others).length) out.lead = others;
+      if (!out.sale && !out.lead) return fault(sale, t('dash.rules_group_empty'));
+      return { category: catSel.value, rules: out };
+    };
+    list.append(row);
+    return catSel;
+  };
+  const add = h('button', { type: 'button', class: 'btn', id: 'rules-add-group', onclick: () => addRow().focus() }, t('dash.rules_add_group'));
+  return {
+    part: [h('h3', {}, t('dash.rules_groups')), h('p', { class: 'hint' }, t('dash.rules_groups_hint')), list, h('div', { class: 'row' }, add)],
+    load(c) {
+      fill(list);
+      for (const [category, o] of Object.entries(c.affiliate_categories || {})) addRow(category, o);
+    },
+    apply(c) {
+      const out = {};
+      for (const row of list.children) {
+        const r = row.read();
+        if (r.error) return r;
+        if (Object.hasOwn(out, r.category)) return fault(row.querySelector('.r-group'), t('dash.rules_twice', { key: t(`cat.${r.category}`) }));
+        out[r.category] = r.rules;
+      }
+      c.affiliate_categories = out;
       return {};
     },
   };
@@ -254,14 +314,14 @@ function caps(cur) {
  * null) and answers `{}` or `{error, input}`.
  */
 export function commissionRules(currency) {
-  const parts = { overrides: overrides(currency), tiers: tiers(currency), renewals: renewals(), caps: caps(currency) };
+  const parts = { overrides: overrides(currency), groups: groups(currency), tiers: tiers(currency), renewals: renewals(), caps: caps(currency) };
   return {
-    section: h('section', { class: 'card', id: 'commission-rules' }, h('h2', {}, t('dash.rules_title')), parts.overrides.part, parts.tiers.part, parts.renewals.part, parts.caps.part),
+    section: h('section', { class: 'card', id: 'commission-rules' }, h('h2', {}, t('dash.rules_title')), parts.overrides.part, parts.groups.part, parts.tiers.part, parts.renewals.part, parts.caps.part),
     load(c) {
       for (const p of Object.values(parts)) p.load(c);
     },
     apply(c, saleBps) {
-      for (const r of [parts.overrides.apply(c), parts.tiers.apply(c, saleBps), parts.renewals.apply(c), parts.caps.apply(c)]) if (r.error) return r;
+      for (const r of [parts.overrides.apply(c), parts.groups.apply(c), parts.tiers.apply(c, saleBps), parts.renewals.apply(c), parts.caps.apply(c)]) if (r.error) return r;
       return {};
     },
   };
