@@ -145,7 +145,8 @@ function groups(cur) {
         if (Object.hasOwn(out, r.category)) return fault(row.querySelector('.r-group'), t('dash.rules_twice', { key: t(`cat.${r.category}`) }));
         out[r.category] = r.rules;
       }
-      c.affiliate_categories = out;
+      // Rules read without the key (a backend that keeps none) get it only once a row is set.
+      if (Object.keys(out).length || Object.hasOwn(c, 'affiliate_categories')) c.affiliate_categories = out;
       return {};
     },
   };
