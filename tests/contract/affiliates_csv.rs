@@ -240,7 +240,10 @@ async fn an_import_adds_new_affiliates_and_skips_known_ones() {
         (&done.json["dry_run"], &done.json["created"]),
         (&json!(false), &json!(2))
     );
-    assert_eq!(done.json["emailed"], 0, "no one is emailed unless the merchant asks");
+    assert_eq!(
+        done.json["emailed"], 0,
+        "no one is emailed unless the merchant asks"
+    );
     let m = affiliate_json(&minh).await;
     assert_eq!(
         (
