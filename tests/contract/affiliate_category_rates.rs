@@ -32,11 +32,12 @@ async fn an_affiliate_category_has_its_own_rate_below_an_affiliates_own() {
     );
 
     let [cashback, own, content] = ["CB", "OWN", "CT"].map(|p| uid(p).to_uppercase());
-    affiliate(json!({"category": "cashback", "coupons": [cashback]})).await;
+    let (_, cashback_token) =
+        affiliate(json!({"category": "cashback", "coupons": [cashback]})).await;
     affiliate(json!({"category": "cashback", "coupons": [own],
         "commission": {"sale": {"type": "percent", "rate_bps": 800}}}))
     .await;
-    affiliate(json!({"category": "content", "coupons": [content]})).await;
+    let (_, content_token) = affiliate(json!({"category": "content", "coupons": [content]})).await;
     // The suite's program pays 10 % of a sale.
     assert_eq!(
         commission_of_sale(&cashback).await,
@@ -53,6 +54,21 @@ async fn an_affiliate_category_has_its_own_rate_below_an_affiliates_own() {
         100_000,
         "the program's 10 %"
     );
+    // Each affiliate reads their category's rates in their portal.
+    let me = req("GET", "/v1/me")
+        .who(As::Bearer(cashback_token))
+        .send()
+        .await;
+    me.status(200);
+    assert_eq!(
+        me.json["category_commission"]["sale"],
+        json!({"type": "percent", "rate_bps": 300})
+    );
+    let me = req("GET", "/v1/me")
+        .who(As::Bearer(content_token))
+        .send()
+        .await;
+    assert_eq!(me.json["category_commission"], json!(null), "{}", me.text);
 
     // Only the program's categories may have rates; a refused change writes nothing.
     let mut bad = set.clone();

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId } from './harness.mjs';
+import { startStack, stopStack, api, launch, signedInPage, screenshot, uniqueId, newPage, newContext } from './harness.mjs';
 
 let stack;
 let browser;
@@ -114,8 +114,17 @@ test('a merchant sets product, category, tier, renewal and cap rules in the form
   // A cashback site's order of other goods earns its category's 3 % instead of the sale rate.
   const cb = uniqueId('cashback');
   const cbCoupon = cb.toUpperCase().replace(/[^A-Z0-9]/g, '');
-  await api(stack, 'POST', '/v1/affiliates', { id: cb, name: 'Cashback site', category: 'cashback', coupons: [cbCoupon] });
+  const made = await api(stack, 'POST', '/v1/affiliates', { id: cb, name: 'Cashback site', category: 'cashback', coupons: [cbCoupon] });
   const cbSale = await api(stack, 'POST', '/v1/sales', { order_id: uniqueId('order'), amount: 1_000_000, currency: 'VND', coupon: cbCoupon });
   assert.equal(cbSale.referral.commission, 30_000, JSON.stringify(cbSale.referral));
+  // The list says which rate the cashback site earns, and so does its portal.
+  await page.goto(`${stack.base}/dashboard/?lang=en#/affiliates?category=cashback`);
+  const listed = await page.waitForSelector(`#affiliates tr[data-id="${cb}"]`);
+  assert.match(await listed.textContent(), /3 % · Cashback/);
+  const portal = await newPage(await newContext(browser));
+  await portal.goto(`${stack.base}/portal/?lang=en#token=${made.token}`);
+  await portal.waitForSelector('#balances');
+  assert.match(await portal.textContent('main'), /Your commission: 3 %\./);
+  assert.deepEqual(portal.errors, []);
   assert.deepEqual(page.errors, []);
 });

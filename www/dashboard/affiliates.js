@@ -95,6 +95,13 @@ function overridePercent(a) {
 }
 
 /** The form of a new affiliate, or of `a`'s details; `readOnly` (a viewer's) shows them disabled. */
+/** The sale rate `a` earns as the list shows it: their own, their category's, or the program's. */
+function rateText(a, program) {
+  if (overridePercent(a)) return `${overridePercent(a)} %`;
+  const group = program.commission.affiliate_categories?.[a.category]?.sale;
+  return group?.type === 'percent' ? `${group.rate_bps / 100} % · ${t(`cat.${a.category}`)}` : t('dash.program_default');
+}
+
 function affiliateForm(api, program, a, done, readOnly = false) {
   const editing = !!a;
   const id = h('input', { id: 'a-id', required: true, maxlength: 64, pattern: '[A-Za-z0-9._\\-]{1,64}', value: a?.id || '', disabled: editing });
@@ -323,7 +330,7 @@ export async function affiliates(main, { api, program, render, role }) {
                 h('td', { 'data-label': t('dash.name') }, a.name),
                 h('td', { 'data-label': t('dash.category') }, t(`cat.${a.category}`)),
                 h('td', { 'data-label': t('dash.status') }, badge(t(`status.${a.status}`), a.status)),
-                h('td', { 'data-label': t('dash.rate') }, overridePercent(a) ? `${overridePercent(a)} %` : t('dash.program_default')),
+                h('td', { 'data-label': t('dash.rate') }, rateText(a, program)),
                 h('td', { 'data-label': t('dash.coupons') }, a.coupons.join(', ') || '—'),
                 h('td', { 'data-label': t('dash.approved_pending') }, owed(a.id)),
                 h('td', { 'data-label': t('dash.since') }, date(a.created_at)),

@@ -242,6 +242,9 @@ async function render() {
   }
   const k = report.kpis;
   const a = me.affiliate;
+  // Their own percent, else their category's; another kind of rate reads as the program's.
+  const own = a.commission?.sale || me.category_commission?.sale;
+  const saleRate = own?.type === 'percent' ? own : null;
   const currencies = [...new Set([...me.balances.map((b) => b.currency), ...k.money.map((m) => m.currency)])];
   const period = h(
     'select',
@@ -390,9 +393,7 @@ async function render() {
     h(
       'p',
       { class: 'hint' },
-      t('portal.rate', {
-        rate: a.commission?.sale?.type === 'percent' ? `${a.commission.sale.rate_bps / 100} %` : t('portal.program_rate'),
-      }),
+      t('portal.rate', { rate: saleRate ? `${saleRate.rate_bps / 100} %` : t('portal.program_rate') }),
     ),
     h('div', { class: 'toolbar' }, field(t('dash.period'), period)),
     kpis,

@@ -35,6 +35,10 @@ pub struct Me {
     /// The smallest payout, minor units, in each currency: an approved balance below it waits
     /// for the next payout that reaches it.
     pub min_payout: i64,
+    /// The program's overrides for the affiliate's category (`sale`, `lead`), which they earn
+    /// where they have none of their own; `null` when the category has none.
+    #[schema(value_type = Option<Object>)]
+    pub category_commission: Option<reftrail::commission::AffiliateRules>,
 }
 
 /// What an affiliate may change about themselves; only the fields given change.
@@ -156,6 +160,11 @@ async fn me(state: &AppState, id: &str) -> Result<Me, AppError> {
         locale: program.locale().to_owned(),
         referral_emails: referral_emails != 0,
         min_payout: program.min_payout,
+        category_commission: program
+            .commission
+            .affiliate_categories
+            .get(&affiliate.category)
+            .cloned(),
         affiliate,
     })
 }
