@@ -43,6 +43,7 @@ foreach ( array(
 	'class-reftrail-bonuses.php',
 	'class-reftrail-recruiters.php',
 	'class-reftrail-affiliates.php',
+	'class-reftrail-affiliates-csv.php',
 	'class-reftrail-applications.php',
 	'class-reftrail-ledger.php',
 	'class-reftrail-tracking.php',

@@ -21,6 +21,10 @@
  * that user, a recipient the server has no counterpart of). An application approved at once
  * sends the welcome (`affiliate.approved`) when the program wants it.
  *
+ * Affiliates brought in by an import (`POST /v1/affiliates.csv?welcome=true`) hear that their
+ * account has moved here and their links work as before (`affiliate.imported`), whatever
+ * `affiliate_emails` says: the merchant asked for it at that import.
+ *
  * Like webhooks, a message is written to the `mail_outbox` table in the transaction of the change
  * it tells of (so it goes out if and only if the change happened, and a checkout or an API call
  * never waits for a mail server), then WP-Cron sends it with wp_mail(): on the next request,
@@ -165,6 +169,17 @@ final class Reftrail_Affiliate_Mail {
 			return;
 		}
 		self::queue( 'affiliate.approved', $affiliate['id'], array( 'affiliate' => $affiliate['id'] ) );
+	}
+
+	/**
+	 * Queues the welcome of an affiliate brought in by an import, in the import's transaction:
+	 * their account is here now and their links work as before.
+	 *
+	 * @param string $affiliate Affiliate id.
+	 * @throws Reftrail_Http_Error 503 when it cannot be queued.
+	 */
+	public static function affiliate_imported( $affiliate ) {
+		self::queue( 'affiliate.imported', $affiliate, array( 'affiliate' => $affiliate ) );
 	}
 
 	/**
@@ -438,6 +453,9 @@ final class Reftrail_Affiliate_Mail {
 		}
 		if ( 'affiliate.approved' === $event ) {
 			return self::in_language( $locale, fn() => self::approved_text( $program['name'], $name, $portal ) );
+		}
+		if ( 'affiliate.imported' === $event ) {
+			return self::in_language( $locale, fn() => self::imported_text( $program['name'], $name, $portal ) );
 		}
 		if ( 'recruiter_commission.created' === $event && is_array( $p ) && self::has( $p, array( 'recruit', 'amount', 'currency', 'rate_bps', 'status' ) ) ) {
 			return self::in_language( $locale, fn() => self::recruiter_commission_text( $locale, $program['name'], $name, $p, $portal ) );
@@ -851,6 +869,25 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
+	 * The welcome of an affiliate whose account was brought from another tool, in the loaded
+	 * language (the server's words and layout).
+	 *
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function imported_text( $program, $name, $portal ) {
+		/* translators: %s: the program's name. */
+		$what = sprintf( __( '%s now runs its affiliate program here. Your links work as before and go on crediting you.', 'reftrail' ), $program ) . "\n";
+		return array(
+			/* translators: %s: the program's name. */
+			'subject' => sprintf( __( '%s: your affiliate account has moved here', 'reftrail' ), $program ),
+			'body'    => self::body( $program, $name, $what, __( 'Your links and earnings', 'reftrail' ), $portal, __( 'Ask there for a sign-in link: it is sent to this email address.', 'reftrail' ) ),
+		);
+	}
+
+	/**
 	 * The acknowledgement of an application waiting for review, in the loaded language (the
 	 * server's words and layout: no link, the applicant has nothing to sign in to yet).
 	 *
@@ -994,15 +1031,16 @@ final class Reftrail_Affiliate_Mail {
 
 	/**
 	 * The body around what a message tells: the greeting, the link to the portal (and, under it,
-	 * how to turn the message off, when the affiliate can), and why the affiliate receives it
-	 * (the server's layout).
+	 * how to turn the message off, when the affiliate can, or how to sign in), and why the
+	 * affiliate receives it (the server's layout).
 	 *
 	 * @param string      $program  The program's name.
 	 * @param string      $name     The affiliate's name.
 	 * @param string      $what     The message's lines.
 	 * @param string      $link     The portal link's label.
 	 * @param string      $portal   The portal's address.
-	 * @param string|null $turn_off The line telling how to turn these messages off.
+	 * @param string|null $turn_off The line under the link: how to turn these messages off, or
+	 *                              how to sign in.
 	 * @return string
 	 */
 	private static function body( $program, $name, $what, $link, $portal, $turn_off = null ) {

@@ -323,7 +323,7 @@ final class Reftrail_Affiliates {
 			if ( null !== $owner ) {
 				throw new Reftrail_Http_Error( 409, 'coupon_taken', sprintf( 'coupon %s belongs to another affiliate', $code ) );
 			}
-			$wpdb->insert(
+			$ok = $wpdb->insert(
 				$t,
 				array(
 					'code'         => $code,
@@ -332,6 +332,9 @@ final class Reftrail_Affiliates {
 				),
 				array( '%s', '%s', '%d' )
 			);
+			if ( ! $ok ) {
+				throw self::write_failed( 'coupon_taken', sprintf( 'coupon %s belongs to another affiliate', $code ) );
+			}
 		}
 	}
 
@@ -360,18 +363,16 @@ final class Reftrail_Affiliates {
 	}
 
 	/**
-	 * Creates an affiliate; returns it and its portal token. A `recruiter` must be an affiliate's
-	 * id, checked against loops (Reftrail_Recruiters::check()). Created by `$by`, it is recorded
-	 * (`affiliate.created`) in the same transaction.
+	 * Checks the body of a new affiliate as far as it can be without the database: the body of
+	 * `POST /v1/affiliates`, or one a row of `POST /v1/affiliates.csv` stands for (the same checks,
+	 * the same codes, in the same order).
 	 *
-	 * @param array       $b  Body.
-	 * @param string|null $by Who creates it, as the activity log names them; null: not recorded
-	 *                        (an application through the registration form).
-	 * @return array
-	 * @throws Reftrail_Http_Error 400, 409, 422 invalid_recruiter or 503.
+	 * @param array $b Body.
+	 * @return array The coupon codes (upper-cased, without duplicates) and the four `payout_*`
+	 *               columns.
+	 * @throws Reftrail_Http_Error 400.
 	 */
-	public static function create( array $b, $by = null ) {
-		global $wpdb;
+	public static function check_new( array $b ) {
 		Reftrail_Input::known( $b, array( 'id', 'name', 'email', 'payout_email', 'payout', 'withholding_exempt', 'tax_id', 'payee_type', 'address', 'category', 'status', 'commission', 'coupons', 'user_id', 'recruiter' ) );
 		self::types( $b );
 		if ( ! Reftrail_Cookie::is_id( $b['id'] ?? null ) ) {
@@ -386,51 +387,103 @@ final class Reftrail_Affiliates {
 		self::check_payee_type( $b['payee_type'] ?? null );
 		self::check_address( $b['address'] ?? null );
 		self::check_recruiter_id( $b['recruiter'] ?? null );
+		return array( $codes, $payout );
+	}
+
+	/**
+	 * Writes a new affiliate that passed check_new(), in the caller's transaction: the affiliate,
+	 * its coupons and, created by `$by`, the `affiliate.created` entry. Its recruiter, if any, is
+	 * the caller's to check; no portal token is issued.
+	 *
+	 * @param array       $b      Body.
+	 * @param string[]    $codes  The coupon codes check_new() answered.
+	 * @param array       $payout The `payout_*` columns check_new() answered.
+	 * @param string|null $by     Who creates it, as the activity log names them; null: not
+	 *                            recorded.
+	 * @throws Reftrail_Http_Error 409 affiliate_exists or coupon_taken, 503.
+	 */
+	public static function insert_new( array $b, array $codes, array $payout, $by ) {
+		global $wpdb;
+		$t  = Reftrail_Db::table( 'affiliates' );
 		$id = $b['id'];
+		if ( $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			throw new Reftrail_Http_Error( 409, 'affiliate_exists', 'an affiliate with this id exists' );
+		}
+		$now = Reftrail_Db::now();
+		$ok  = $wpdb->insert(
+			$t,
+			array_merge(
+				array(
+					'id'                 => $id,
+					'user_id'            => $b['user_id'] ?? null,
+					'name'               => $b['name'],
+					'email'              => $b['email'] ?? null,
+					'email_hash'         => isset( $b['email'] ) ? Reftrail_Tracking::email_hash( $b['email'] ) : null,
+					'payout_email'       => $b['payout_email'] ?? null,
+					'category'           => $b['category'] ?? 'other',
+					'status'             => $b['status'] ?? 'approved',
+					'commission'         => isset( $b['commission'] ) ? wp_json_encode( $b['commission'] ) : null,
+					'created_at'         => $now,
+					'updated_at'         => $now,
+					'withholding_exempt' => empty( $b['withholding_exempt'] ) ? 0 : 1,
+					'tax_id'             => $b['tax_id'] ?? null,
+					'address'            => $b['address'] ?? null,
+					'payee_type'         => $b['payee_type'] ?? null,
+					'recruiter_id'       => $b['recruiter'] ?? null,
+				),
+				$payout
+			),
+			array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%s' )
+		);
+		if ( ! $ok ) {
+			// Stored by a request that committed between the look-up and the insert.
+			throw self::write_failed( 'affiliate_exists', 'an affiliate with this id exists' );
+		}
+		self::set_coupons( $id, $codes );
+		if ( null !== $by ) {
+			Reftrail_Activity::record( $by, 'affiliate.created', $id, $id, array() );
+		}
+	}
+
+	/**
+	 * Why an insert failed: a 409 `$code` for a duplicate key, else a 503.
+	 *
+	 * @param string $code    Code of the conflict.
+	 * @param string $message Message of the conflict.
+	 * @return Reftrail_Http_Error
+	 */
+	private static function write_failed( $code, $message ) {
+		global $wpdb;
+		if ( false !== stripos( (string) $wpdb->last_error, 'Duplicate' ) ) {
+			return new Reftrail_Http_Error( 409, $code, $message );
+		}
+		return new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
+	}
+
+	/**
+	 * Creates an affiliate; returns it and its portal token. A `recruiter` must be an affiliate's
+	 * id, checked against loops (Reftrail_Recruiters::check()). Created by `$by`, it is recorded
+	 * (`affiliate.created`) in the same transaction.
+	 *
+	 * @param array       $b  Body.
+	 * @param string|null $by Who creates it, as the activity log names them; null: not recorded
+	 *                        (an application through the registration form).
+	 * @return array
+	 * @throws Reftrail_Http_Error 400, 409, 422 invalid_recruiter or 503.
+	 */
+	public static function create( array $b, $by = null ) {
+		list( $codes, $payout ) = self::check_new( $b );
+		$id                     = $b['id'];
 		return self::with_recruiter_lock(
 			$b,
-			function () use ( $wpdb, $b, $codes, $payout, $id, $by ) {
-				$t = Reftrail_Db::table( 'affiliates' );
+			function () use ( $b, $codes, $payout, $id, $by ) {
 				if ( isset( $b['recruiter'] ) ) {
 					Reftrail_Recruiters::check( $id, $b['recruiter'] );
 				}
-				if ( $wpdb->get_var( $wpdb->prepare( "SELECT id FROM {$t} WHERE id = %s", $id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-					throw new Reftrail_Http_Error( 409, 'affiliate_exists', 'an affiliate with this id exists' );
-				}
-				$now = Reftrail_Db::now();
-				$wpdb->insert(
-					$t,
-					array_merge(
-						array(
-							'id'                 => $id,
-							'user_id'            => $b['user_id'] ?? null,
-							'name'               => $b['name'],
-							'email'              => $b['email'] ?? null,
-							'email_hash'         => isset( $b['email'] ) ? Reftrail_Tracking::email_hash( $b['email'] ) : null,
-							'payout_email'       => $b['payout_email'] ?? null,
-							'category'           => $b['category'] ?? 'other',
-							'status'             => $b['status'] ?? 'approved',
-							'commission'         => isset( $b['commission'] ) ? wp_json_encode( $b['commission'] ) : null,
-							'created_at'         => $now,
-							'updated_at'         => $now,
-							'withholding_exempt' => empty( $b['withholding_exempt'] ) ? 0 : 1,
-							'tax_id'             => $b['tax_id'] ?? null,
-							'address'            => $b['address'] ?? null,
-							'payee_type'         => $b['payee_type'] ?? null,
-							'recruiter_id'       => $b['recruiter'] ?? null,
-						),
-						$payout
-					),
-					array( '%s', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%d', '%d', '%d', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%s' )
-				);
-				self::set_coupons( $id, $codes );
-				$token = self::new_token( $id );
-				if ( null !== $by ) {
-					Reftrail_Activity::record( $by, 'affiliate.created', $id, $id, array() );
-				}
+				self::insert_new( $b, $codes, $payout, $by );
 				return array(
 					'affiliate' => self::get( $id ),
-					'token'     => $token,
+					'token'     => self::new_token( $id ),
 				);
 			}
 		);

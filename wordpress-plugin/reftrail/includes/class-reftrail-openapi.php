@@ -17,7 +17,7 @@ final class Reftrail_OpenAPI {
 	 * The routes: path => method => [summary, security schemes, success status, and optionally
 	 * `['query' => name => [type, description], 'content' => media type of the success,
 	 * 'body' => name => [type, description, required (default true)]]` (a JSON body of exactly
-	 * those fields)].
+	 * those fields), 'upload' => [media type, description] (a body of another type)].
 	 *
 	 * @return array
 	 */
@@ -64,6 +64,33 @@ final class Reftrail_OpenAPI {
 					),
 				),
 				'post' => array( 'Creates an affiliate and answers its portal token once. payout: null (PayPal: payout_email, else email) or bank-transfer details {"method": "vietqr", "bank": NAPAS BIN, "account", "name"?} or {"method": "promptpay", "account": mobile number, national or tax id or e-wallet id, "name"?}, checked (invalid_payout_method, invalid_payout_bank, invalid_payout_account, invalid_payout_name) and stored without separators. withholding_exempt (default false): paid in full whatever the program\'s withholding rules; tax_id: 1 to 20 letters, digits or - (invalid_tax_id); payee_type: person or company, which withholding form the tax is filed on (Thailand: ภ.ง.ด.3 or ภ.ง.ด.53), default null (invalid_payee_type); address: their postal address, one line of 1 to 600 bytes (invalid_address); recruiter: the id of the affiliate who recruited them, default null (400 invalid_recruiter when it is not an affiliate id; 422 invalid_recruiter when no affiliate has it or it would make a loop: the affiliate itself, or someone they recruited, directly or down the line)', $m, 201 ),
+			),
+			'/v1/affiliates.csv'          => array(
+				'get'  => array(
+					"Every affiliate as CSV, by id (byte order), with the filters of GET /v1/affiliates (without paging); columns id, name, email, payout_email, category, status, coupons (the codes, sorted, separated by a space), sale_rate (a percent, when the overrides are one sale percent), commission (other overrides as JSON), recruiter, payout_method, payout_bank, payout_account, payout_name, withholding_exempt (true or false), tax_id, payee_type, address, created_at; free text a spreadsheet would run as a formula starts with '; 400 invalid_query; more than 100,000 affiliates is a 422 export_too_large",
+					$m,
+					200,
+					array(
+						'query'   => array(
+							'status'   => array( 'string', 'Only approved, pending or suspended ones' ),
+							'category' => array( 'string', 'Only this category' ),
+						),
+						'content' => 'text/csv',
+					),
+				),
+				'post' => array(
+					"Adds the affiliates of a CSV file, the body (UTF-8, at most 4 MiB: else 413 payload_too_large; 10,000 rows): the export's columns (id and name, or username, required; header names compared trimmed, lower-case, each run of spaces or - as one _; other columns are answered in ignored_columns, in that form), separated by the header line's first of a comma, a semicolon or a tab. AffiliateWP's affiliate export reads as it is: id_column names the column of link names (Username or Affiliate ID; a column named id is then ignored), Payment Email fills payout_email, Rate fills sale_rate, Rate Type flat makes the rate an amount per sale in the program's currency (with at most its decimals), Username fills an empty name, and the statuses active (approved), inactive and rejected (suspended) are read; a field filled by two columns is a 400 invalid_csv. Each row is checked as the body of POST /v1/affiliates (the same error codes), plus sale_rate (a percent with at most two decimals, . or , as the decimal mark: invalid_sale_rate), commission (JSON overrides; both: invalid_commission), withholding_exempt (true/false/yes/no/1/0: invalid_withholding_exempt), payout_method (needed by the other payout_ cells: invalid_payout), coupons (separated by spaces, commas or semicolons; one of another affiliate or of an earlier row: coupon_taken), recruiter (an affiliate or another new row, without loops: invalid_recruiter), an id on an earlier row (duplicate_row) or a row of another number of cells (invalid_csv); a row whose id exists is skipped, nothing of that affiliate changes. Answers 200 {\"dry_run\", \"created\", \"existing\", \"invalid\", \"emailed\" (welcome=true: the new approved affiliates with an email, told their account moved here; in a dry run, how many would be; else 0), \"ignored_columns\", \"rows\": [{\"line\" (where the row starts, the header being line 1), \"id\", \"result\" (created, exists or invalid), \"error\" (invalid rows: {\"code\", \"message\"})}]}; without dry_run, a file with an invalid row is a 400 invalid_import naming the first and nothing is written, else every new affiliate is created in one transaction (each recorded as affiliate.created; no portal token is issued; a conflicting change made meanwhile is a 409 affiliate_exists or coupon_taken, and nothing is written). An unreadable file (not UTF-8, no id or name column, a column named twice, no rows) is a 400 invalid_csv",
+					$m,
+					200,
+					array(
+						'query'  => array(
+							'dry_run'   => array( 'boolean', 'true: check every row and answer what the import would do, writing nothing (default false)' ),
+							'id_column' => array( 'string', 'The column that holds each affiliate\'s link name (default id; Username or Affiliate ID for an AffiliateWP export, whichever its links use); empty or over 64 bytes is a 400 invalid_query' ),
+							'welcome'   => array( 'boolean', 'true: email each new approved affiliate with an email, in the program\'s language, once the import is written, that their account has moved here and their links work as before (default false)' ),
+						),
+						'upload' => array( 'text/csv', 'The CSV file' ),
+					),
+				),
 			),
 			'/v1/affiliates/{id}'         => array(
 				'get'   => array( 'One affiliate, with its application (as GET /v1/affiliates lists it)', $m, 200 ),
@@ -462,6 +489,13 @@ final class Reftrail_OpenAPI {
 						'required'    => false,
 						'description' => $description,
 						'schema'      => array( 'type' => $type ),
+					);
+				}
+				if ( isset( $more['upload'] ) ) {
+					$op['requestBody'] = array(
+						'required'    => true,
+						'description' => $more['upload'][1],
+						'content'     => array( $more['upload'][0] => array( 'schema' => array( 'type' => 'string' ) ) ),
 					);
 				}
 				if ( isset( $more['body'] ) ) {

@@ -9,7 +9,8 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * `GET/POST /v1/affiliates`, `GET/PATCH /v1/affiliates/{id}`, `POST /v1/affiliates/{id}/token`.
+ * `GET/POST /v1/affiliates`, `GET/POST /v1/affiliates.csv`, `GET/PATCH /v1/affiliates/{id}`,
+ * `POST /v1/affiliates/{id}/token`.
  */
 class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 
@@ -33,6 +34,22 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 					'permission_callback' => $merchant,
 				),
 				'schema' => array( $this, 'get_public_item_schema' ),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/affiliates\.csv',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_csv' ),
+					'permission_callback' => $merchant,
+				),
+				array(
+					'methods'             => WP_REST_Server::CREATABLE,
+					'callback'            => array( $this, 'import_csv' ),
+					'permission_callback' => $merchant,
+				),
 			)
 		);
 		register_rest_route(
@@ -113,6 +130,67 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 					throw Reftrail_Http_Error::bad( 'invalid_query', 'email must be given once, at most 254 bytes' );
 				}
 				return Reftrail_Affiliates::index( $status, $category, $limit, $offset, $email );
+			}
+		);
+	}
+
+	/**
+	 * The affiliates as a CSV download (`GET /v1/affiliates.csv`), with the list's filters
+	 * `status` and `category`, without paging.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_csv( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$status   = $request->get_param( 'status' ) ?? '';
+				$category = $request->get_param( 'category' ) ?? '';
+				if ( ! is_string( $status ) || ! is_string( $category ) || ( '' !== $status && ! in_array( $status, Reftrail_Affiliates::STATUSES, true ) ) || ( '' !== $category && ! in_array( $category, Reftrail_Affiliates::CATEGORIES, true ) ) ) {
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'unknown status or category' );
+				}
+				$r = new WP_REST_Response( Reftrail_Affiliates_Csv::export( $status, $category ), 200 );
+				$r->header( 'Content-Type', 'text/csv; charset=utf-8' );
+				$r->header( 'Content-Disposition', 'attachment; filename="affiliates.csv"' );
+				return $r;
+			}
+		);
+	}
+
+	/**
+	 * Imports a CSV file of affiliates (`POST /v1/affiliates.csv[?dry_run=true][&id_column=]
+	 * [&welcome=true]`): the body is the file, whatever its content type, at most 4 MiB;
+	 * `id_column` names the column of link names (default `id`; AffiliateWP's `Username` or
+	 * `Affiliate ID`); `welcome` emails the new approved affiliates that their account moved here.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function import_csv( $request ) {
+		return $this->run(
+			function () use ( $request ) {
+				$query     = $request->get_query_params();
+				$dry_run   = $query['dry_run'] ?? 'false';
+				$id_column = $query['id_column'] ?? 'id';
+				$welcome   = $query['welcome'] ?? 'false';
+				foreach ( array(
+					'dry_run' => $dry_run,
+					'welcome' => $welcome,
+				) as $name => $value ) {
+					if ( ! in_array( $value, array( 'true', 'false' ), true ) ) {
+						throw Reftrail_Http_Error::bad( 'invalid_query', $name . ' must be true or false' );
+					}
+				}
+				$file = (string) $request->get_body();
+				// PHP drops a body over post_max_size: its announced length tells it was too large.
+				if ( strlen( $file ) > Reftrail_Affiliates_Csv::MAX_BYTES || (int) $request->get_header( 'content_length' ) > Reftrail_Affiliates_Csv::MAX_BYTES ) {
+					throw new Reftrail_Http_Error( 413, 'payload_too_large', 'the file is larger than 4 MiB: import it in parts' );
+				}
+				$id_column = is_string( $id_column ) ? Reftrail_Affiliates_Csv::column_name( $id_column ) : '';
+				if ( '' === $id_column || strlen( $id_column ) > 64 ) {
+					throw Reftrail_Http_Error::bad( 'invalid_query', 'id_column must name a column of the file' );
+				}
+				return Reftrail_Affiliates_Csv::import( $file, 'true' === $dry_run, self::actor( $request ), $id_column, 'true' === $welcome );
 			}
 		);
 	}
