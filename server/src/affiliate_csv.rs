@@ -194,7 +194,7 @@ fn invalid_csv(message: impl Into<String>) -> AppError {
 /// The delimiter of a file, from its header line: Excel saves with `;` where the decimal mark
 /// is a comma (Vietnamese and Thai settings among them).
 fn delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or("");
+    let header = text.split(['\r', '\n']).next().unwrap_or("");
     [b',', b';', b'\t']
         .into_iter()
         .find(|&d| header.as_bytes().contains(&d))
@@ -322,10 +322,16 @@ impl Lines<'_> {
                 .iter()
                 .take_while(|b| matches!(b, b'\r' | b'\n'))
                 .count();
-        self.line += self.text[self.at..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        // A line ends with LF, CRLF, or a CR alone (old Mac files): a CR counts unless an LF
+        // follows it.
+        let ends = (self.at..start)
+            .filter(|&i| match self.text[i] {
+                b'\n' => true,
+                b'\r' => self.text.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            })
+            .count();
+        self.line += ends as u64;
         self.at = start;
         self.line
     }
@@ -690,6 +696,10 @@ mod tests {
         let s = sheet("id,name\r\na,A\r\n\r\n\r\nb,\"B\nB\n\"\nc,C\n\nd,D");
         let lines: Vec<(u64, &str)> = s.rows.iter().map(|r| (r.line, r.id.as_str())).collect();
         assert_eq!(lines, [(2, "a"), (5, "b"), (8, "c"), (10, "d")]);
+        // Lines ended by a CR alone, as old Mac files end them.
+        let s = sheet("id,name\ra,A\r\rb,B\rc,\"C\rC\"\rd,D\r");
+        let lines: Vec<(u64, &str)> = s.rows.iter().map(|r| (r.line, r.id.as_str())).collect();
+        assert_eq!(lines, [(2, "a"), (4, "b"), (5, "c"), (7, "d")]);
     }
 
     #[test]
@@ -810,6 +820,7 @@ mod tests {
     fn semicolons_and_tabs_as_excel_saves_them() {
         for text in [
             "id;name;sale_rate\nminh;Minh;12,5\n",
+            "id;name;sale_rate\rminh;Minh;12,5\rlan;Lan, Tran;1\r",
             "id\tname\tsale_rate\nminh\tMinh\t12,5\n",
         ] {
             let s = sheet(text);
