@@ -47,7 +47,7 @@ const columnName = (cell) => cell.trim().toLowerCase().split(/[\s-]+/).filter(Bo
  * around a name); enough to offer the choice of the column of link names.
  */
 async function columnsOf(file) {
-  const head = (await file.slice(0, 65536).text()).replace(/^\ufeff/, '').split(/\r?\n/)[0];
+  const head = (await file.slice(0, 65536).text()).replace(/^\ufeff/, '').split(/\r\n|\r|\n/)[0];
   const sep = [',', ';', '\t'].find((d) => head.includes(d)) || ',';
   return head
     .split(sep)
