@@ -226,22 +226,17 @@ mod tests {
             items: &items,
             renewal: None,
         };
-        let i = input(
-            AffiliateId::parse("alice").unwrap(),
-            None,
-            &o,
-            Period::default(),
-        )
-        .unwrap();
+        let of = |o: &Order| {
+            input(
+                AffiliateId::parse("alice").unwrap(),
+                None,
+                o,
+                Period::default(),
+            )
+        };
+        let i = of(&o).unwrap();
         assert_eq!((i.subtotal, i.discount), (None, 100));
-        let o = Order { items: &[], ..o };
-        let i = input(
-            AffiliateId::parse("alice").unwrap(),
-            None,
-            &o,
-            Period::default(),
-        )
-        .unwrap();
+        let i = of(&Order { items: &[], ..o }).unwrap();
         assert_eq!((i.subtotal, i.discount), (Some(900), 0));
     }
 }

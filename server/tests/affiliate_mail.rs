@@ -526,7 +526,6 @@ async fn a_recruiter_hears_of_the_share_of_each_recruits_commission_unless_turne
 
 /// Posts `file` to `POST /v1/affiliates.csv` with `query`, as the secret key.
 async fn import(state: &AppState, query: &str, file: &str) -> (StatusCode, Value) {
-    use tower::ServiceExt;
     let req = axum::http::Request::builder()
         .method("POST")
         .uri(format!("/v1/affiliates.csv{query}"))
@@ -534,18 +533,7 @@ async fn import(state: &AppState, query: &str, file: &str) -> (StatusCode, Value
         .header("authorization", format!("Bearer {}", support::SK))
         .body(axum::body::Body::from(file.to_owned()))
         .expect("request");
-    let res = reftrail_server::app(state.clone())
-        .oneshot(req)
-        .await
-        .expect("response");
-    let status = res.status();
-    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    support::send(state, req).await
 }
 
 #[tokio::test]

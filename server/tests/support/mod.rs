@@ -64,10 +64,12 @@ pub async fn call_as(
     } else {
         Body::from(body.to_string())
     };
-    let res = app(state.clone())
-        .oneshot(req.body(body).expect("request"))
-        .await
-        .expect("response");
+    send(state, req.body(body).expect("request")).await
+}
+
+/// `req` through the router: the status and the JSON answer (`null` when not JSON).
+pub async fn send(state: &AppState, req: Request<Body>) -> (StatusCode, Value) {
+    let res = app(state.clone()).oneshot(req).await.expect("response");
     let status = res.status();
     let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
         .await
