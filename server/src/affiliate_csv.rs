@@ -475,32 +475,35 @@ pub struct Planned {
     pub outcome: Outcome,
 }
 
-/// What importing `sheet` does to a program with the affiliates `existing` and the coupons
-/// `coupon_owners` (code as stored → affiliate id): every row checked as `POST /v1/affiliates`
-/// checks a body, against the program and against the file's other rows.
+/// What importing `sheet` does to a program with the affiliates `existing` (by their id in
+/// lower case, since ids may not differ only in case) and the coupons `coupon_owners` (code as
+/// stored → affiliate id): every row checked as `POST /v1/affiliates` checks a body, against
+/// the program and against the file's other rows.
 pub fn plan(
     sheet: Sheet,
-    existing: &HashSet<String>,
+    existing: &HashMap<String, String>,
     coupon_owners: &HashMap<String, String>,
 ) -> Vec<Planned> {
-    let mut id_lines: HashMap<String, u64> = HashMap::new();
+    // The new rows' ids in lower case → (line, the id as the file spells it).
+    let mut new_ids: HashMap<String, (u64, String)> = HashMap::new();
     let mut coupon_lines: HashMap<String, u64> = HashMap::new();
     let mut planned: Vec<Planned> = Vec::with_capacity(sheet.rows.len());
     for r in sheet.rows {
+        let key = r.id.to_ascii_lowercase();
         let outcome = match r.body {
             Err(e) => Outcome::Invalid(e),
             Ok(_) if AffiliateId::parse(&r.id).is_none() => Outcome::Invalid(AppError::bad(
                 "invalid_affiliate",
                 "id must be 1 to 64 letters, digits, '-', '_' or '.'",
             )),
-            Ok(_) if existing.contains(&r.id) => Outcome::Exists,
-            Ok(body) => match id_lines.get(&r.id) {
-                Some(first) => Outcome::Invalid(AppError::bad(
+            Ok(_) if existing.contains_key(&key) => Outcome::Exists,
+            Ok(body) => match new_ids.get(&key) {
+                Some((first, _)) => Outcome::Invalid(AppError::bad(
                     "duplicate_row",
                     format!("line {first} has this id too"),
                 )),
                 None => {
-                    id_lines.insert(r.id.clone(), r.line);
+                    new_ids.insert(key, (r.line, r.id.clone()));
                     checked(body, r.line, coupon_owners, &mut coupon_lines)
                 }
             },
@@ -511,7 +514,7 @@ pub fn plan(
             outcome,
         });
     }
-    check_recruiters(&mut planned, existing, &id_lines);
+    check_recruiters(&mut planned, existing, &new_ids);
     planned
 }
 
@@ -547,14 +550,36 @@ fn checked(
     Outcome::Created(Box::new((body, codes, payout)))
 }
 
-/// Each new row's recruiter must be an affiliate of the program or a new row of the file, and
-/// no chain of recruiters among the new rows may come back to where it started. (An existing
-/// affiliate's chain never reaches a new one, so loops can only be among new rows.)
+/// Each new row's recruiter must be an affiliate of the program or a new row of the file (its
+/// id in any case, kept as stored or as the file spells it), and no chain of recruiters among
+/// the new rows may come back to where it started. (An existing affiliate's chain never
+/// reaches a new one, so loops can only be among new rows.)
 fn check_recruiters(
     planned: &mut [Planned],
-    existing: &HashSet<String>,
-    new_ids: &HashMap<String, u64>,
+    existing: &HashMap<String, String>,
+    new_ids: &HashMap<String, (u64, String)>,
 ) {
+    for p in planned.iter_mut() {
+        let Outcome::Created(c) = &mut p.outcome else {
+            continue;
+        };
+        let Some(recruiter) = &c.0.recruiter else {
+            continue;
+        };
+        let key = recruiter.to_ascii_lowercase();
+        match existing
+            .get(&key)
+            .or_else(|| new_ids.get(&key).map(|(_, id)| id))
+        {
+            Some(id) => c.0.recruiter = Some(id.clone()),
+            None => {
+                p.outcome = Outcome::Invalid(AppError::unprocessable(
+                    "invalid_recruiter",
+                    "no affiliate has this id, in the program or in the file",
+                ))
+            }
+        }
+    }
     let recruiter_of: HashMap<String, String> = planned
         .iter()
         .filter_map(|p| match &p.outcome {
@@ -564,21 +589,11 @@ fn check_recruiters(
         .collect();
     let in_loop = loops(&recruiter_of);
     for p in planned.iter_mut() {
-        let Outcome::Created(c) = &p.outcome else {
-            continue;
-        };
-        let Some(recruiter) = &c.0.recruiter else {
-            continue;
-        };
-        let error = if !existing.contains(recruiter) && !new_ids.contains_key(recruiter) {
-            Some("no affiliate has this id, in the program or in the file")
-        } else if in_loop.contains(&p.id) {
-            Some("an affiliate cannot be recruited by themselves or by someone they recruited")
-        } else {
-            None
-        };
-        if let Some(message) = error {
-            p.outcome = Outcome::Invalid(AppError::unprocessable("invalid_recruiter", message));
+        if matches!(p.outcome, Outcome::Created(_)) && in_loop.contains(&p.id) {
+            p.outcome = Outcome::Invalid(AppError::unprocessable(
+                "invalid_recruiter",
+                "an affiliate cannot be recruited by themselves or by someone they recruited",
+            ));
         }
     }
 }
@@ -624,7 +639,10 @@ mod tests {
     }
 
     fn outcomes(text: &str, existing: &[&str], coupons: &[(&str, &str)]) -> Vec<String> {
-        let existing = existing.iter().map(|s| (*s).to_owned()).collect();
+        let existing = existing
+            .iter()
+            .map(|s| (s.to_ascii_lowercase(), (*s).to_owned()))
+            .collect();
         let coupons = coupons
             .iter()
             .map(|(c, a)| ((*c).to_owned(), (*a).to_owned()))
@@ -908,7 +926,7 @@ mod tests {
                     minh,Minh twice,\n\
                     lan,Lan,minh10\n\
                     thu,Thu,bob10\n\
-                    ALICE,Alice in capitals,\n";
+                    ALICE,Alice in capitals,\n"; // ids may not differ only in case
         assert_eq!(
             outcomes(
                 text,
@@ -921,9 +939,24 @@ mod tests {
                 "4 duplicate_row",
                 "5 coupon_taken",
                 "6 coupon_taken",
-                "7 created",
+                "7 exists",
             ]
         );
+    }
+
+    #[test]
+    fn a_recruiter_named_in_another_case_is_kept_as_stored() {
+        let existing = [("alice".to_owned(), "alice".to_owned())].into();
+        let text = "id,name,recruiter\nMinh,Minh,ALICE\nlan,Lan,minh\n";
+        let planned = plan(sheet(text), &existing, &HashMap::new());
+        let recruiters: Vec<Option<&str>> = planned
+            .iter()
+            .map(|p| match &p.outcome {
+                Outcome::Created(c) => c.0.recruiter.as_deref(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(recruiters, [Some("alice"), Some("Minh")]);
     }
 
     #[test]

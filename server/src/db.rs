@@ -179,6 +179,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "activity_seq",
         include_str!("../migrations/0029_activity_seq.sql"),
     ),
+    (
+        30,
+        "affiliate_id_any_case",
+        include_str!("../migrations/0030_affiliate_id_any_case.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

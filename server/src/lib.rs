@@ -98,7 +98,7 @@ pub struct Inner {
     pub http: HttpOptions,
     program: RwLock<Option<(Instant, Arc<program::Program>)>>,
     cookie_keys: RwLock<Option<(Instant, Arc<credentials::CookieKeys>)>>,
-    affiliates: RwLock<std::collections::HashMap<String, (Instant, bool)>>,
+    affiliates: RwLock<std::collections::HashMap<String, (Instant, Option<String>)>>,
     click_writer: std::sync::OnceLock<click_writer::ClickWriter>,
 }
 
@@ -146,37 +146,42 @@ impl AppState {
         }
     }
 
-    /// Whether `id` is an approved affiliate (read at most once a second per id and process).
-    pub async fn affiliate_approved(&self, id: &str) -> Result<bool, AppError> {
+    /// The stored id of the approved affiliate whose id is `id` in any case of its letters (a
+    /// link typed as `?ref=Alice` credits `alice`); `None` when there is none. Read at most once
+    /// a second per id and process.
+    pub async fn approved_affiliate(&self, id: &str) -> Result<Option<String>, AppError> {
+        let key = id.to_ascii_lowercase();
         if let Ok(g) = self.affiliates.read() {
-            if let Some((at, ok)) = g.get(id) {
+            if let Some((at, found)) = g.get(&key) {
                 if at.elapsed() < SETTINGS_TTL {
-                    return Ok(*ok);
+                    return Ok(found.clone());
                 }
             }
         }
-        let row = sqlx::query("SELECT status FROM affiliates WHERE id = $1")
+        let row = sqlx::query("SELECT id, status FROM affiliates WHERE LOWER(id) = LOWER($1)")
             .bind(id)
             .fetch_optional(&self.db.pool)
             .await?;
-        let ok = match row {
-            Some(r) => sqlx::Row::try_get::<String, _>(&r, 0)? == "approved",
-            None => false,
+        let found = match row {
+            Some(r) if sqlx::Row::try_get::<String, _>(&r, 1)? == "approved" => {
+                Some(sqlx::Row::try_get::<String, _>(&r, 0)?)
+            }
+            _ => None,
         };
         if let Ok(mut g) = self.affiliates.write() {
             if g.len() > 10_000 {
                 g.clear();
             }
-            g.insert(id.to_owned(), (Instant::now(), ok));
+            g.insert(key, (Instant::now(), found.clone()));
         }
-        Ok(ok)
+        Ok(found)
     }
 
     /// Forgets the cached status of affiliate `id` (after this process changed it; other
     /// processes see the change within a second).
     pub fn affiliate_changed(&self, id: &str) {
         if let Ok(mut g) = self.affiliates.write() {
-            g.remove(id);
+            g.remove(&id.to_ascii_lowercase());
         }
     }
 

@@ -549,8 +549,22 @@ pub fn check_new(b: &CreateAffiliate) -> Result<(Vec<String>, Option<Payout>), A
     Ok((codes, payout))
 }
 
+/// The affiliate whose id is `id` whatever the case of its letters, if any: links are read
+/// without regard to case (`?ref=Alice` credits `alice`), so two ids may not differ only in it.
+pub async fn id_in_use(tx: &mut crate::db::Tx, id: &str) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query("SELECT id FROM affiliates WHERE LOWER(id) = LOWER($1)")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+    )
+}
+
 /// Writes an affiliate that passed [`check_new`] in `tx`, with its coupons and the
-/// `affiliate.created` entry by `by`. A concurrent duplicate id or coupon is a 409.
+/// `affiliate.created` entry by `by`. An id in use (in any case) or a concurrent duplicate
+/// coupon is a 409.
 pub async fn insert_new(
     tx: &mut crate::db::Tx,
     b: &CreateAffiliate,
@@ -558,6 +572,12 @@ pub async fn insert_new(
     payout: Option<&Payout>,
     by: &str,
 ) -> Result<(), AppError> {
+    if let Some(existing) = id_in_use(tx, &b.id).await? {
+        return Err(AppError::conflict(
+            "affiliate_exists",
+            format!("an affiliate with the id {existing} exists"),
+        ));
+    }
     let r = sqlx::query(
         "INSERT INTO affiliates (id, name, email, email_hash, payout_email, category, status, commission, created_at, updated_at, \
            payout_method, payout_bank, payout_account, payout_name, withholding_exempt, tax_id, address, payee_type, recruiter_id) \

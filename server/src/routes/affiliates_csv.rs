@@ -15,7 +15,7 @@ use axum::Json;
 use reftrail::money::Currency;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// The most affiliates one export writes.
@@ -201,16 +201,17 @@ pub async fn affiliates_import(
     Ok(Json(answer(false, welcome, ignored_columns, planned)))
 }
 
-/// The program's affiliate ids and its coupons (code → affiliate).
+/// The program's affiliate ids (in lower case → as stored) and its coupons (code → affiliate).
 async fn program_now(
     conn: &mut sqlx::AnyConnection,
-) -> Result<(HashSet<String>, HashMap<String, String>), AppError> {
-    let mut ids = HashSet::new();
+) -> Result<(HashMap<String, String>, HashMap<String, String>), AppError> {
+    let mut ids = HashMap::new();
     for r in sqlx::query("SELECT id FROM affiliates")
         .fetch_all(&mut *conn)
         .await?
     {
-        ids.insert(r.try_get(0)?);
+        let id: String = r.try_get(0)?;
+        ids.insert(id.to_ascii_lowercase(), id);
     }
     let mut coupons = HashMap::new();
     for r in sqlx::query("SELECT code, affiliate_id FROM coupons")

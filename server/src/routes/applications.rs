@@ -289,11 +289,7 @@ pub async fn portal_applications_create(
 }
 
 async fn id_taken(tx: &mut Tx, id: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query("SELECT 1 FROM affiliates WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .is_some())
+    Ok(super::affiliates::id_in_use(tx, id).await?.is_some())
 }
 
 /// The first affiliate (by id) with this address that is not suspended, if any has the address
@@ -348,12 +344,15 @@ async fn create(
         "pending"
     };
     let recruiter = match &a.recruiter {
-        Some(r) => sqlx::query("SELECT id FROM affiliates WHERE id = $1 AND status = 'approved'")
-            .bind(r)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|row| row.try_get::<String, _>(0))
-            .transpose()?,
+        // The recruiting link's id as the recruiter's link reads it: in any case.
+        Some(r) => sqlx::query(
+            "SELECT id FROM affiliates WHERE LOWER(id) = LOWER($1) AND status = 'approved'",
+        )
+        .bind(r)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|row| row.try_get::<String, _>(0))
+        .transpose()?,
         None => None,
     };
     let r = sqlx::query(

@@ -179,14 +179,13 @@ pub async fn clicks_create(
         "invalid_click_ids",
     )?;
     let program = state.program().await?;
-    if let Some(a) = &affiliate {
-        if !state.affiliate_approved(a.as_str()).await? {
-            return Err(AppError::not_found(
-                "unknown_affiliate",
-                "no approved affiliate has this id",
-            ));
-        }
-    }
+    // The id as stored: a link may carry it in another case.
+    let affiliate = match &affiliate {
+        Some(a) => Some(state.approved_affiliate(a.as_str()).await?.ok_or_else(|| {
+            AppError::not_found("unknown_affiliate", "no approved affiliate has this id")
+        })?),
+        None => None,
+    };
     let c = client(&headers, addr, state.http.trust_proxy);
     let bot = crate::bots::is_bot(&c.user_agent);
     let keys = state.cookie_keys().await?;

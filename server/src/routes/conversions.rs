@@ -325,6 +325,8 @@ struct Credit {
 
 /// What crediting an approved affiliate needs of their record.
 struct Approved {
+    /// Their id as stored (a browser's touch may carry it in another case).
+    id: String,
     email_hash: Option<String>,
     overrides: Option<String>,
     category: String,
@@ -332,7 +334,7 @@ struct Approved {
 
 async fn approved_affiliate(tx: &mut Tx, id: &str) -> Result<Option<Approved>, AppError> {
     let row = sqlx::query(
-        "SELECT email_hash, commission, category FROM affiliates WHERE id = $1 AND status = 'approved'",
+        "SELECT email_hash, commission, category, id FROM affiliates WHERE LOWER(id) = LOWER($1) AND status = 'approved'",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
@@ -340,6 +342,7 @@ async fn approved_affiliate(tx: &mut Tx, id: &str) -> Result<Option<Approved>, A
     Ok(row
         .map(|r| {
             Ok::<_, sqlx::Error>(Approved {
+                id: r.try_get(3)?,
                 email_hash: r.try_get(0)?,
                 overrides: r.try_get(1)?,
                 category: r.try_get(2)?,
@@ -529,7 +532,7 @@ async fn attribute(
     };
     match approved_affiliate(tx, &f.affiliate).await? {
         Some(a) => Ok(Some(Credit {
-            affiliate: f.affiliate,
+            affiliate: a.id,
             by: f.by,
             click_id: f.click_id,
             touched_at: f.touched_at,

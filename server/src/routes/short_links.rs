@@ -334,7 +334,7 @@ pub async fn go(
     if !short_links::leads_to_shop(&program, &landing) {
         return Ok(not_found());
     }
-    let credited = state.affiliate_approved(&affiliate).await?;
+    let credited = state.approved_affiliate(&affiliate).await?.is_some();
     let target = short_links::target(
         &landing,
         &param(&program),
