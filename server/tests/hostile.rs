@@ -227,6 +227,57 @@ fn mutate(template: &Value, pick: usize, v: Value) -> Value {
     t
 }
 
+/// The pieces a CSV file is made of, hostile ones among them: separators of every kind, quotes,
+/// a BOM, the import's column names, formulas, JSON fragments, any text.
+fn csv_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            ",",
+            ";",
+            "\t",
+            "\n",
+            "\r\n",
+            "\r",
+            "\"",
+            "\"\"",
+            "\u{feff}",
+            "id",
+            "name",
+            "email",
+            "coupons",
+            "sale_rate",
+            "rate_type",
+            "recruiter",
+            "commission",
+            "status",
+            "alice",
+            "ALICE",
+            "=cmd|' /C calc'!A0",
+            "12,5",
+            "101",
+            "{\"sale\":",
+            "x@example.com",
+            "payout_method",
+            "vietqr",
+        ])
+        .prop_map(str::to_owned),
+        "[a-z0-9]{1,8}",
+        "\\PC{0,12}",
+    ]
+}
+
+/// A file: often with a header the import reads, then pieces.
+fn csv_file() -> impl Strategy<Value = String> {
+    (any::<bool>(), proptest::collection::vec(csv_piece(), 0..80)).prop_map(|(header, pieces)| {
+        let head = if header {
+            "id,name,email,coupons,sale_rate,recruiter\n"
+        } else {
+            ""
+        };
+        format!("{head}{}", pieces.concat())
+    })
+}
+
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
@@ -293,7 +344,8 @@ proptest! {
         let body = json!({"affiliate": id, "url": "https://shop.test/", "consent": "granted"});
         let (status, res) = f.rt.block_on(send(&f.state, "POST", "/v1/clicks", None, body.to_string()));
         check(status, &res)?;
-        let expected = if id == "alice" {
+        // Links are read without regard to case: `Alice` is alice.
+        let expected = if id.eq_ignore_ascii_case("alice") {
             StatusCode::CREATED
         } else if reftrail::affiliate::is_valid(&id) {
             StatusCode::NOT_FOUND
@@ -301,6 +353,28 @@ proptest! {
             StatusCode::BAD_REQUEST
         };
         prop_assert_eq!(status, expected, "{:?} -> {}", id, res);
+    }
+
+    /// Any file as an affiliates import: a clear answer; a dry run writes nothing, a refused
+    /// import writes nothing, and an accepted one writes exactly the affiliates it counts.
+    #[test]
+    fn csv_imports_are_whole_or_nothing(file in csv_file()) {
+        let f = fixture!();
+        for path in ["/v1/affiliates.csv?dry_run=true", "/v1/affiliates.csv"] {
+            let (status, res, before, after) = f.rt.block_on(async {
+                let before = counts(&f.state).await;
+                let (status, res) = send(&f.state, "POST", path, Some(SK), file.clone()).await;
+                (status, res, before, counts(&f.state).await)
+            });
+            check(status, &res)?;
+            let affiliates = TABLES.iter().position(|t| *t == "affiliates").expect("affiliates");
+            let added = after[affiliates] - before[affiliates];
+            if status.is_success() && !path.contains("dry_run") {
+                prop_assert_eq!(Some(added), res["created"].as_i64(), "{:?} -> {}", file, res);
+            } else {
+                prop_assert_eq!(&before, &after, "{} wrote something: {:?} -> {}", path, file, res);
+            }
+        }
     }
 
     /// Any amount and currency: a sale is accepted only with a valid one, and then its
