@@ -283,6 +283,13 @@ class HttpTest extends Reftrail_Test_Case {
 		$this->assertSame( $counts['without1'], $counts['with1'], 'queries of a page view with ?ref=, with and without the plugin' );
 	}
 
+	public function test_the_programs_commission_maps_are_json_objects() {
+		list( $s, , $body ) = $this->http( 'GET', '/wp-json/reftrail/v1/program', null, array( 'Authorization: Bearer ' . $this->secret ) );
+		$this->assertSame( 200, $s, $body );
+		// `{}` even when empty (PHP would write `[]`), as the dashboard and the server read it.
+		$this->assertInstanceOf( stdClass::class, json_decode( $body )->commission->affiliate_categories, $body );
+	}
+
 	public function test_the_wasm_is_served_as_application_wasm() {
 		list( $s, $h ) = $this->http( 'GET', '/wp-content/plugins/reftrail/assets/reftrail_bg.wasm' );
 		$this->assertSame( 200, $s );

@@ -163,7 +163,7 @@ class ProgramChangesTest extends Reftrail_Test_Case {
 			$list[0]['settings']
 		);
 		$this->assertSame( 1000, $list[0]['settings'][1]['before']['sale']['rate_bps'] );
-		$this->assertSame( $commission, $list[0]['settings'][1]['after'], 'the whole commission, not the part that changed' );
+		$this->assertSame( $commission + array( 'affiliate_categories' => array() ), $list[0]['settings'][1]['after'], 'the whole commission, not the part that changed (with the rates by affiliate category it answers, none)' );
 		$this->assertSame( 300, $list[0]['settings'][2]['after']['conversion_rate_max_permille'], 'the whole fraud thresholds as stored' );
 
 		// One rate inside the commission: the whole commission again, before and after.
@@ -223,6 +223,26 @@ class ProgramChangesTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 403, 'csrf_failed' ), array( $s, $d['error']['code'] ) );
 		$this->assertSame( array(), $this->changes() );
 		$this->assertSame( 30, $this->shown()['hold_days'] );
+	}
+
+	public function test_rates_by_affiliate_category_change_the_commission_and_read_as_objects() {
+		$commission                         = $this->shown()['commission'];
+		$commission['affiliate_categories'] = array(
+			'cashback' => array(
+				'sale' => array(
+					'type'     => 'percent',
+					'rate_bps' => 300,
+				),
+			),
+		);
+		list( $s ) = $this->put( array( 'commission' => $commission ) );
+		$this->assertSame( 200, $s );
+		$list = $this->changes();
+		$this->assertSame( array( 'commission' ), array_column( $list[0]['settings'], 'setting' ) );
+		$this->assertSame( array( array(), $commission['affiliate_categories'] ), array( $list[0]['settings'][0]['before']['affiliate_categories'], $list[0]['settings'][0]['after']['affiliate_categories'] ) );
+		// Written out, the history's empty map is a JSON object, as the server writes it.
+		$json = wp_json_encode( Reftrail_REST::json_objects( array( 'changes' => $list ), rest_get_server(), new WP_REST_Request( 'GET', '/reftrail/v1/program/changes' ) ) );
+		$this->assertStringContainsString( '"before":{"sale":{"type":"percent","rate_bps":1000},"affiliate_categories":{}}', $json );
 	}
 
 	public function test_the_webhook_secret_never_appears() {

@@ -655,6 +655,105 @@ class RestTest extends Reftrail_Test_Case {
 		$this->assertSame( array( 400, 'invalid_range' ), array( $s, $d['error']['code'] ) );
 	}
 
+	public function test_rates_by_affiliate_category() {
+		$pct           = fn( $bps ) => array(
+			'type'     => 'percent',
+			'rate_bps' => $bps,
+		);
+		list( $s, $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
+		$this->assertSame( array( 200, array() ), array( $s, $p['commission']['affiliate_categories'] ), 'none until the merchant sets some' );
+		$rates         = array(
+			'cashback' => array(
+				'sale' => $pct( 300 ),
+				'lead' => array( 'USD' => 50 ),
+			),
+			'coupon'   => array( 'lead' => array( 'USD' => 0 ) ),
+		);
+		$commission    = array(
+			'sale'                 => $pct( 1000 ),
+			'lead'                 => array( 'USD' => 200 ),
+			'affiliate_categories' => $rates,
+		);
+		list( $s, $p ) = $this->put_program_rest( array( 'commission' => $commission ) );
+		$this->assertSame( array( 200, $rates ), array( $s, $p['commission']['affiliate_categories'] ), wp_json_encode( $p ) );
+
+		$cashback = $this->affiliate(
+			'cashy',
+			array(
+				'category' => 'cashback',
+				'coupons'  => array( 'CB' ),
+			)
+		);
+		$this->affiliate(
+			'owen',
+			array(
+				'category'   => 'cashback',
+				'coupons'    => array( 'OWN' ),
+				'commission' => array( 'sale' => $pct( 800 ) ),
+			)
+		);
+		$content = $this->affiliate(
+			'cora',
+			array(
+				'category' => 'content',
+				'coupons'  => array( 'CT' ),
+			)
+		);
+		// The category's 3 %, the affiliate's own 8 % above it, the program's 10 % for the others.
+		foreach ( array(
+			'CB'  => 300,
+			'OWN' => 800,
+			'CT'  => 1000,
+		) as $coupon => $want ) {
+			list( $s, $d ) = $this->rest( 'POST', '/v1/sales', array( 'order_id' => 'cat-' . $coupon, 'amount' => 10000, 'currency' => 'USD', 'coupon' => $coupon ), $this->sk() );
+			$this->assertSame( array( 201, $want ), array( $s, $d['referral']['commission'] ?? null ), $coupon );
+		}
+		// A lead: the category's amount, else the program's; a category's amount of 0 pays 0.
+		foreach ( array(
+			array( 'cashy', 50 ),
+			array( 'cora', 200 ),
+		) as list( $id, $want ) ) {
+			list( $s, $d ) = $this->rest( 'POST', '/v1/leads', array( 'event' => 'signup', 'customer_id' => 'c-' . $id, 'click_id' => $this->click( $id ) ), $this->sk() );
+			$this->assertSame( array( 201, $want ), array( $s, $d['referral']['commission'] ?? null ), $id );
+		}
+		$this->patch_affiliate( 'cora', array( 'category' => 'coupon' ) );
+		list( , $d ) = $this->rest( 'POST', '/v1/leads', array( 'event' => 'signup', 'customer_id' => 'c-cora-2', 'click_id' => $this->click( 'cora' ) ), $this->sk() );
+		$this->assertSame( 0, $d['referral']['commission'], 'the category the affiliate has at the conversion' );
+
+		// Each affiliate reads their category's rates.
+		list( $s, $d ) = $this->rest( 'GET', '/v1/me', null, array( 'authorization' => 'Bearer ' . $cashback['token'] ) );
+		$this->assertSame( array( 200, $rates['cashback'] ), array( $s, $d['category_commission'] ) );
+		list( , $d ) = $this->rest( 'GET', '/v1/me', null, array( 'authorization' => 'Bearer ' . $content['token'] ) );
+		$this->assertSame(
+			array(
+				'sale' => null,
+				'lead' => array( 'USD' => 0 ),
+			),
+			$d['category_commission'],
+			'now a coupon site'
+		);
+		$this->patch_affiliate( 'cora', array( 'category' => 'email' ) );
+		list( , $d ) = $this->rest( 'PATCH', '/v1/me', array( 'referral_emails' => false ), array( 'authorization' => 'Bearer ' . $content['token'] ) );
+		$this->assertArrayHasKey( 'category_commission', $d );
+		$this->assertNull( $d['category_commission'], 'a category without rates' );
+
+		// Only the program's categories, and only valid rates; a refused change writes nothing.
+		foreach ( array(
+			array( array( 'bloggers' => array( 'sale' => $pct( 300 ) ) ), 'invalid_commission', 'bloggers' ),
+			array( array( 'coupon' => array( 'sale' => $pct( 10001 ) ) ), 'invalid_commission', 'invalid_rate' ),
+			array( array( 'coupon' => array( 'lead' => array( 'USD' => -1 ) ) ), 'invalid_commission', 'negative_amount' ),
+			array( array( 'coupon' => array( 'sale' => $pct( 'ten' ) ) ), 'invalid_body', 'rate_bps' ),
+			array( array( 'coupon' => array( 'rate' => $pct( 300 ) ) ), 'invalid_body', 'rate' ),
+			array( array( 'coupon', 'cashback' ), 'invalid_body', 'affiliate_categories' ),
+		) as list( $bad, $code, $named ) ) {
+			list( $s, $d ) = $this->put_program_rest( array( 'commission' => array_merge( $commission, array( 'affiliate_categories' => $bad ) ) ) );
+			$this->assertSame( array( 400, $code ), array( $s, $d['error']['code'] ?? null ), wp_json_encode( $bad ) );
+			$this->assertStringContainsString( $named, $d['error']['message'] );
+		}
+		list( , $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
+		$this->assertSame( $rates, $p['commission']['affiliate_categories'] );
+	}
+
 	public function test_program_multi_touch_model_and_locale() {
 		list( $s, $p ) = $this->rest( 'GET', '/v1/program', null, $this->sk() );
 		$this->assertSame( 200, $s );

@@ -131,6 +131,39 @@ class WooCommerceTest extends Reftrail_Test_Case {
 		$this->assertSame( 750, $ref['commission'] );
 	}
 
+	public function test_a_cashback_site_earns_its_categorys_rate() {
+		$this->program(
+			array(
+				'commission' => array(
+					'sale'                 => array(
+						'type'     => 'percent',
+						'rate_bps' => 1000,
+					),
+					'affiliate_categories' => array(
+						'cashback' => array(
+							'sale' => array(
+								'type'     => 'percent',
+								'rate_bps' => 300,
+							),
+						),
+					),
+				),
+			)
+		);
+		$this->affiliate( 'cashy', array( 'category' => 'cashback' ) );
+		$this->visit( 'cashy' );
+		$order = $this->order();
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );
+		// Items 2 x 20.00 + 50.00 = 90.00: the category's 3 % is 2.70, not the program's 9.00.
+		$this->assertSame( array( 'cashy', 270 ), array( $this->referral_of( $order )['affiliate'], $this->referral_of( $order )['commission'] ) );
+		// Moved to another category, the affiliate earns its rate on later orders; the first keeps its own.
+		$this->patch_affiliate( 'cashy', array( 'category' => 'content' ) );
+		$this->visit( 'cashy' );
+		$later = $this->order();
+		do_action( 'woocommerce_checkout_order_processed', $later->get_id(), array(), $later );
+		$this->assertSame( array( 900, 270 ), array( $this->referral_of( $later )['commission'], $this->referral_of( $order )['commission'] ) );
+	}
+
 	public function test_every_order_counts_in_store_revenue() {
 		$order = $this->order( array( 'total' => '42.50' ) );
 		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), array(), $order );

@@ -146,11 +146,50 @@ final class Reftrail_Program {
 	private static function complete( $stored ) {
 		$p = array_merge( self::defaults(), is_array( $stored ) ? $stored : array() );
 		// A threshold added since the program was stored takes its default.
-		$p['fraud'] = array_merge( self::fraud_defaults(), is_array( $p['fraud'] ) ? $p['fraud'] : array() );
+		$p['fraud']      = array_merge( self::fraud_defaults(), is_array( $p['fraud'] ) ? $p['fraud'] : array() );
+		$p['commission'] = self::with_affiliate_categories( $p['commission'] );
 		if ( null === $p['locale'] ) {
 			$p['locale'] = self::locale_of_currency( $p['currency'] );
 		}
 		return $p;
+	}
+
+	/**
+	 * Commission rules with `affiliate_categories`, empty when they have none: the program answers
+	 * it as the Rust server does, and rules stored before it existed equal the same rules sent
+	 * back with it empty, which is no change.
+	 *
+	 * @param mixed $rules Commission rules.
+	 * @return mixed
+	 */
+	private static function with_affiliate_categories( $rules ) {
+		if ( is_array( $rules ) && ! isset( $rules['affiliate_categories'] ) ) {
+			$rules['affiliate_categories'] = array();
+		}
+		return $rules;
+	}
+
+	/**
+	 * Commission rules as JSON shows them: their maps (by affiliate, affiliate category, item
+	 * category, product) and each set of overrides are objects even when empty, which PHP would
+	 * encode as `[]`, and even when their keys read as a list (`"0"`, `"1"`).
+	 *
+	 * @param mixed $rules Commission rules, decoded.
+	 * @return mixed
+	 */
+	public static function commission_json( $rules ) {
+		if ( ! is_array( $rules ) ) {
+			return $rules;
+		}
+		foreach ( array( 'affiliates', 'affiliate_categories', 'categories', 'products' ) as $k ) {
+			if ( isset( $rules[ $k ] ) && is_array( $rules[ $k ] ) ) {
+				if ( 'affiliates' === $k || 'affiliate_categories' === $k ) {
+					$rules[ $k ] = array_map( fn( $o ) => is_array( $o ) ? (object) $o : $o, $rules[ $k ] );
+				}
+				$rules[ $k ] = (object) $rules[ $k ];
+			}
+		}
+		return $rules;
 	}
 
 	/**
@@ -213,6 +252,7 @@ final class Reftrail_Program {
 			}
 		}
 		$p['fraud']          = array_merge( self::fraud_defaults(), (array) $p['fraud'] );
+		$p['commission']     = self::with_affiliate_categories( $p['commission'] );
 		$p['webhook_secret'] = '';
 		self::validate( $p );
 		if ( null === $p['locale'] ) {
@@ -486,6 +526,13 @@ final class Reftrail_Program {
 			throw $bad( 'invalid_commission', 'commission rules: ' . $e->error_code );
 		} catch ( Throwable $e ) {
 			throw $bad( 'invalid_commission', 'commission rules are malformed' );
+		}
+		// Rates by affiliate category only for the categories an affiliate can have; the first
+		// other one in byte order is named, as the server's sorted map names it.
+		$unknown = array_diff( array_map( 'strval', array_keys( (array) ( $p['commission']['affiliate_categories'] ?? array() ) ) ), Reftrail_Affiliates::CATEGORIES );
+		if ( $unknown ) {
+			sort( $unknown, SORT_STRING );
+			throw $bad( 'invalid_commission', sprintf( 'commission rules: affiliate_categories has %s, not one of %s', $unknown[0], implode( ', ', Reftrail_Affiliates::CATEGORIES ) ) );
 		}
 		$f = $p['fraud'];
 		if ( ! is_int( $f['clicks_per_ip_per_hour'] ) || $f['clicks_per_ip_per_hour'] < 1 || $f['conversion_rate_min_permille'] < 0 || $f['conversion_rate_min_permille'] > 1000

@@ -25,6 +25,38 @@ final class Reftrail_REST {
 		add_filter( 'rest_pre_serve_request', array( __CLASS__, 'restrict_cors' ), 20, 4 );
 		add_filter( 'rest_pre_dispatch', array( __CLASS__, 'preflight' ), 10, 3 );
 		add_filter( 'rest_json_encode_options', array( __CLASS__, 'json_options' ), 10, 2 );
+		add_filter( 'rest_pre_echo_response', array( __CLASS__, 'json_objects' ), 10, 3 );
+	}
+
+	/**
+	 * The program's commission rules, in `/v1/program` and in its history, with their maps as
+	 * JSON objects (`"affiliate_categories": {}`, not `[]`), as the server writes them; only
+	 * when written out, so the answer's data stays the arrays the rest of the plugin compares.
+	 *
+	 * @param mixed           $result  Response data.
+	 * @param WP_REST_Server  $server  Server.
+	 * @param WP_REST_Request $request Request.
+	 * @return mixed
+	 */
+	public static function json_objects( $result, $server, $request ) {
+		$route = untrailingslashit( (string) $request->get_route() );
+		if ( ! is_array( $result ) ) {
+			return $result;
+		}
+		if ( '/reftrail/v1/program' === $route && isset( $result['commission'] ) ) {
+			$result['commission'] = Reftrail_Program::commission_json( $result['commission'] );
+		} elseif ( '/reftrail/v1/program/changes' === $route && isset( $result['changes'] ) && is_array( $result['changes'] ) ) {
+			foreach ( $result['changes'] as $i => $change ) {
+				foreach ( $change['settings'] ?? array() as $j => $setting ) {
+					if ( 'commission' === ( $setting['setting'] ?? null ) ) {
+						foreach ( array( 'before', 'after' ) as $k ) {
+							$result['changes'][ $i ]['settings'][ $j ][ $k ] = Reftrail_Program::commission_json( $setting[ $k ] ?? null );
+						}
+					}
+				}
+			}
+		}
+		return $result;
 	}
 
 	/**

@@ -22,7 +22,7 @@ final class Reftrail_Rules_Shape {
 	 * @throws Reftrail_Http_Error 400 invalid_body.
 	 */
 	public static function rules( $r, $path = 'commission' ) {
-		self::object( $r, $path, array( 'sale', 'lead', 'include_shipping', 'include_tax', 'affiliates', 'categories', 'products', 'recurring', 'caps' ) );
+		self::object( $r, $path, array( 'sale', 'lead', 'include_shipping', 'include_tax', 'affiliates', 'affiliate_categories', 'categories', 'products', 'recurring', 'caps' ) );
 		self::opt( $r, 'sale', $path, array( __CLASS__, 'rate' ) );
 		self::opt( $r, 'lead', $path, array( __CLASS__, 'amounts' ) );
 		foreach ( array( 'include_shipping', 'include_tax' ) as $k ) {
@@ -30,11 +30,11 @@ final class Reftrail_Rules_Shape {
 				self::fail( "$path.$k", 'a boolean' );
 			}
 		}
-		foreach ( array( 'affiliates', 'categories', 'products' ) as $k ) {
+		foreach ( array( 'affiliates', 'affiliate_categories', 'categories', 'products' ) as $k ) {
 			if ( isset( $r[ $k ] ) ) {
 				self::object( $r[ $k ], "$path.$k", null );
 				foreach ( $r[ $k ] as $name => $v ) {
-					if ( 'affiliates' === $k ) {
+					if ( 'affiliates' === $k || 'affiliate_categories' === $k ) {
 						self::affiliate( $v, "$path.$k.$name" );
 					} else {
 						self::rate( $v, "$path.$k.$name" );

@@ -490,7 +490,8 @@ final class Reftrail_Tracking {
 	 * @return array|null `affiliate`, `by`, `click_id`, `touched_at` (when the deciding click or
 	 *                    touch happened; null for a coupon or a renewal), `campaign` (the credited
 	 *                    click's, the touch's, or the referral's that a renewal or a returning
-	 *                    customer follows; null for a coupon), `email_hash`, `overrides`.
+	 *                    customer follows; null for a coupon), `email_hash`, `overrides`,
+	 *                    `category` (the affiliate's now, whose rates the program may set).
 	 */
 	private static function attribute( array $program, $at, array $s ) {
 		global $wpdb;
@@ -530,7 +531,7 @@ final class Reftrail_Tracking {
 			return null;
 		}
 		$t   = Reftrail_Db::table( 'affiliates' );
-		$row = $wpdb->get_row( $wpdb->prepare( "SELECT email_hash, commission FROM {$t} WHERE id = %s AND status = 'approved'", $found[0] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT email_hash, commission, category FROM {$t} WHERE id = %s AND status = 'approved'", $found[0] ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		if ( ! $row ) {
 			return null;
 		}
@@ -542,6 +543,7 @@ final class Reftrail_Tracking {
 			'campaign'   => $found[4],
 			'email_hash' => $row['email_hash'],
 			'overrides'  => $row['commission'],
+			'category'   => $row['category'],
 		);
 	}
 
@@ -848,6 +850,7 @@ final class Reftrail_Tracking {
 							$input      = array(
 								'event'                   => 'sale',
 								'affiliate'               => $credit['affiliate'],
+								'affiliate_category'      => $credit['category'],
 								'currency'                => $currency,
 								'subtotal'                => $subtotal,
 								'discount'                => $discount,
@@ -1005,10 +1008,11 @@ final class Reftrail_Tracking {
 						if ( null !== $credit ) {
 							$currency   = $program['currency'];
 							$input      = array(
-								'event'     => 'lead',
-								'affiliate' => $credit['affiliate'],
-								'currency'  => $currency,
-								'period'    => self::period( $credit['affiliate'], $currency, $at ),
+								'event'              => 'lead',
+								'affiliate'          => $credit['affiliate'],
+								'affiliate_category' => $credit['category'],
+								'currency'           => $currency,
+								'period'             => self::period( $credit['affiliate'], $currency, $at ),
 							);
 							$commission = self::commission( self::rules_for( $program, $credit ), $input );
 							$referral   = Reftrail_Ledger::create(

@@ -81,12 +81,14 @@ final class Reftrail_Commission {
 		if ( isset( $rules['lead'] ) ) {
 			$leads[] = $rules['lead'];
 		}
-		foreach ( $rules['affiliates'] ?? array() as $a ) {
-			if ( isset( $a['sale'] ) ) {
-				$rates[] = $a['sale'];
-			}
-			if ( isset( $a['lead'] ) ) {
-				$leads[] = $a['lead'];
+		foreach ( array( 'affiliates', 'affiliate_categories' ) as $k ) {
+			foreach ( $rules[ $k ] ?? array() as $a ) {
+				if ( isset( $a['sale'] ) ) {
+					$rates[] = $a['sale'];
+				}
+				if ( isset( $a['lead'] ) ) {
+					$leads[] = $a['lead'];
+				}
 			}
 		}
 		foreach ( array( 'categories', 'products' ) as $k ) {
@@ -184,9 +186,9 @@ final class Reftrail_Commission {
 	 * Computes the commission `$rules` give `$input`.
 	 *
 	 * @param array $rules Rules.
-	 * @param array $input Input (`event`, `affiliate`, `currency`, `subtotal`, `discount`,
-	 *                     `shipping`, `tax`, `items`, `is_renewal`, `months_since_first_sale`,
-	 *                     `period`).
+	 * @param array $input Input (`event`, `affiliate`, `affiliate_category`, `currency`,
+	 *                     `subtotal`, `discount`, `shipping`, `tax`, `items`, `is_renewal`,
+	 *                     `months_since_first_sale`, `period`).
 	 * @return array `amount`, `currency`, `basis`, `rate_bps`, `rule`, `lines`, `capped`, `reason`.
 	 * @throws Reftrail_Commission_Error On bad input.
 	 */
@@ -203,9 +205,13 @@ final class Reftrail_Commission {
 			$nums[] = $it['quantity'];
 		}
 		self::non_negative( $nums );
-		$aff = $rules['affiliates'][ $input['affiliate'] ] ?? null;
+		$cat       = $input['affiliate_category'];
+		$overrides = array(
+			$rules['affiliates'][ $input['affiliate'] ] ?? null,
+			null === $cat ? null : ( $rules['affiliate_categories'][ $cat ] ?? null ),
+		);
 		try {
-			$lines = 'lead' === $input['event'] ? self::lead_lines( $rules, $aff, $input ) : self::sale_lines( $rules, $aff, $input );
+			$lines = 'lead' === $input['event'] ? self::lead_lines( $rules, $overrides, $input ) : self::sale_lines( $rules, $overrides, $input );
 		} catch ( Reftrail_Commission_Zero $z ) {
 			return self::zero( $input, $z->basis, $z->reason );
 		}
@@ -231,6 +237,7 @@ final class Reftrail_Commission {
 		return array(
 			'event'                   => $input['event'] ?? 'sale',
 			'affiliate'               => (string) $input['affiliate'],
+			'affiliate_category'      => isset( $input['affiliate_category'] ) ? (string) $input['affiliate_category'] : null,
 			'currency'                => (string) $input['currency'],
 			'subtotal'                => $input['subtotal'] ?? null,
 			'discount'                => $input['discount'] ?? 0,
@@ -354,22 +361,40 @@ final class Reftrail_Commission {
 	}
 
 	/**
+	 * The most specific of the affiliate's, their category's and the program's `$field`, with
+	 * the rule it comes from; null when none has it.
+	 *
+	 * @param string $field     `sale` or `lead`.
+	 * @param array  $overrides The affiliate's overrides and their category's (each array|null).
+	 * @param array  $rules     Rules.
+	 * @return array|null [value, rule].
+	 */
+	private static function pick( $field, array $overrides, array $rules ) {
+		list( $aff, $cat ) = $overrides;
+		if ( isset( $aff[ $field ] ) ) {
+			return array( $aff[ $field ], 'affiliate' );
+		}
+		if ( isset( $cat[ $field ] ) ) {
+			return array( $cat[ $field ], 'affiliate_category' );
+		}
+		return isset( $rules[ $field ] ) ? array( $rules[ $field ], 'default' ) : null;
+	}
+
+	/**
 	 * The line of a lead.
 	 *
-	 * @param array      $rules Rules.
-	 * @param array|null $aff   The affiliate's overrides.
-	 * @param array      $input Input.
+	 * @param array $rules     Rules.
+	 * @param array $overrides The affiliate's overrides and their category's (each array|null).
+	 * @param array $input     Input.
 	 * @return array
 	 * @throws Reftrail_Commission_Zero Without a rule or an amount in the currency.
 	 */
-	private static function lead_lines( array $rules, $aff, array $input ) {
-		if ( isset( $aff['lead'] ) ) {
-			list( $amounts, $rule ) = array( $aff['lead'], 'affiliate' );
-		} elseif ( isset( $rules['lead'] ) ) {
-			list( $amounts, $rule ) = array( $rules['lead'], 'default' );
-		} else {
+	private static function lead_lines( array $rules, array $overrides, array $input ) {
+		$picked = self::pick( 'lead', $overrides, $rules );
+		if ( null === $picked ) {
 			throw new Reftrail_Commission_Zero( 0, 'no_rule' );
 		}
+		list( $amounts, $rule ) = $picked;
 		if ( ! isset( $amounts[ $input['currency'] ] ) ) {
 			throw new Reftrail_Commission_Zero( 0, 'missing_currency' );
 		}
@@ -379,14 +404,14 @@ final class Reftrail_Commission {
 	/**
 	 * The lines of a sale.
 	 *
-	 * @param array      $rules Rules.
-	 * @param array|null $aff   The affiliate's overrides.
-	 * @param array      $input Input.
+	 * @param array $rules     Rules.
+	 * @param array $overrides The affiliate's overrides and their category's (each array|null).
+	 * @param array $input     Input.
 	 * @return array
 	 * @throws Reftrail_Commission_Error On bad input.
 	 * @throws Reftrail_Commission_Zero  When the sale earns nothing for a reason.
 	 */
-	private static function sale_lines( array $rules, $aff, array $input ) {
+	private static function sale_lines( array $rules, array $overrides, array $input ) {
 		$items = self::item_bases( $input );
 		if ( null !== $items ) {
 			$goods = self::sum( $items );
@@ -402,12 +427,7 @@ final class Reftrail_Commission {
 		$tax      = ! empty( $rules['include_tax'] ) ? $input['tax'] : 0;
 		$basis    = self::sum( array( $goods, $shipping, $tax ) );
 
-		$order_level = null;
-		if ( isset( $aff['sale'] ) ) {
-			$order_level = array( $aff['sale'], 'affiliate' );
-		} elseif ( isset( $rules['sale'] ) ) {
-			$order_level = array( $rules['sale'], 'default' );
-		}
+		$order_level = self::pick( 'sale', $overrides, $rules );
 		if ( $input['is_renewal'] ) {
 			$rec  = $rules['recurring'] ?? array( 'type' => 'none' );
 			$type = $rec['type'] ?? 'none';

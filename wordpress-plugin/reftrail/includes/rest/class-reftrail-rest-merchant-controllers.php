@@ -1062,18 +1062,26 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 	 * @throws Reftrail_Http_Error 404.
 	 */
 	private static function me( $id ) {
-		$program = Reftrail_Program::get();
-		$p       = $program['params'][0] ?? 'ref';
-		$home    = home_url( '/' );
+		$program   = Reftrail_Program::get();
+		$p         = $program['params'][0] ?? 'ref';
+		$home      = home_url( '/' );
+		$affiliate = Reftrail_Affiliates::get( $id );
+		$category  = $program['commission']['affiliate_categories'][ $affiliate['category'] ] ?? null;
 		return array(
-			'affiliate'       => Reftrail_Affiliates::get( $id ),
-			'link_params'     => $program['params'],
-			'links'           => array( $home . '?' . $p . '=' . $id, $home . '#' . $p . '=' . $id, $home . 'ref/' . $id . '/' ),
-			'balances'        => Reftrail_Ledger::balances( $id ),
-			'locale'          => $program['locale'],
-			'referral_emails' => Reftrail_Affiliates::referral_emails( $id ),
+			'affiliate'           => $affiliate,
+			'link_params'         => $program['params'],
+			'links'               => array( $home . '?' . $p . '=' . $id, $home . '#' . $p . '=' . $id, $home . 'ref/' . $id . '/' ),
+			'balances'            => Reftrail_Ledger::balances( $id ),
+			'locale'              => $program['locale'],
+			'referral_emails'     => Reftrail_Affiliates::referral_emails( $id ),
 			// The smallest payout, minor units, in each currency.
-			'min_payout'      => (int) $program['min_payout'],
+			'min_payout'          => (int) $program['min_payout'],
+			// The program's overrides for the affiliate's category, which they earn where they
+			// have none of their own; null when the category has none.
+			'category_commission' => is_array( $category ) ? array(
+				'sale' => $category['sale'] ?? null,
+				'lead' => $category['lead'] ?? null,
+			) : null,
 		);
 	}
 
