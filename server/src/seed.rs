@@ -144,6 +144,16 @@ pub async fn seed_demo(
         sale: Some(Rate::Percent { rate_bps: 800 }),
         lead: Some([(Currency::VND, 20_000), (Currency::USD, 100)].into()),
         categories: [("gift".to_owned(), Rate::Percent { rate_bps: 0 })].into(),
+        // Cashback sites pass most of their commission on to their members: the demo pays
+        // them less.
+        affiliate_categories: [(
+            "cashback".to_owned(),
+            reftrail::commission::AffiliateRules {
+                sale: Some(Rate::Percent { rate_bps: 500 }),
+                lead: None,
+            },
+        )]
+        .into(),
         ..Rules::default()
     };
     let mut tx = db.begin_write().await?;

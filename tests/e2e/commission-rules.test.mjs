@@ -50,11 +50,13 @@ test('a merchant sets product, category, tier, renewal and cap rules in the form
   await page.fill('#r-recurring-months', '6');
   await page.fill('#r-recurring-rate', '5');
   await page.fill('#r-cap-referral', '500000');
-  // Cashback sites earn 3 % of a sale and 5,000 per lead.
-  await page.click('#rules-add-group');
-  await page.locator('.rules-group .r-group').last().selectOption('cashback');
-  await page.locator('.rules-group .r-group-sale').last().fill('3');
-  await page.locator('.rules-group .r-group-lead').last().fill('5,000');
+  // The demo pays cashback sites 5 %: 3 % from now on, and 5,000 per lead.
+  assert.deepEqual(
+    await page.$$eval('.rules-group', (rows) => rows.map((r) => [r.querySelector('.r-group').value, r.querySelector('.r-group-sale').value, r.querySelector('.r-group-lead').value])),
+    [['cashback', '5', '']],
+  );
+  await page.locator('.rules-group .r-group-sale').fill('3');
+  await page.locator('.rules-group .r-group-lead').fill('5,000');
   await screenshot(page, 'dashboard-commission-rules', { clip: await page.$eval('#commission-rules', (el) => { const r = el.getBoundingClientRect(); return { x: 0, y: r.y + window.scrollY - 10, width: document.documentElement.clientWidth, height: r.height + 20 }; }) });
 
   // A bad tier is pointed at, and nothing is saved.
