@@ -158,10 +158,14 @@ impl AppState {
                 }
             }
         }
-        let row = sqlx::query("SELECT id, status FROM affiliates WHERE LOWER(id) = LOWER($1)")
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        // An exact match first: ids that differ only in case may predate the rule against them.
+        let row = sqlx::query(
+            "SELECT id, status FROM affiliates WHERE LOWER(id) = LOWER($1) \
+             ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
         let found = match row {
             Some(r) if sqlx::Row::try_get::<String, _>(&r, 1)? == "approved" => {
                 Some(sqlx::Row::try_get::<String, _>(&r, 0)?)

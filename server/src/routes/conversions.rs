@@ -334,7 +334,8 @@ struct Approved {
 
 async fn approved_affiliate(tx: &mut Tx, id: &str) -> Result<Option<Approved>, AppError> {
     let row = sqlx::query(
-        "SELECT email_hash, commission, category, id FROM affiliates WHERE LOWER(id) = LOWER($1) AND status = 'approved'",
+        "SELECT email_hash, commission, category, id FROM affiliates WHERE LOWER(id) = LOWER($1) AND status = 'approved' \
+         ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
