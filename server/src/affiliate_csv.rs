@@ -192,7 +192,7 @@ fn invalid_csv(message: impl Into<String>) -> AppError {
 }
 
 /// The delimiter of a file, from its header line: Excel saves with `;` where the decimal mark
-/// is a comma (Vietnamese and Thai settings among them).
+/// is a comma (Vietnamese settings among them).
 fn delimiter(text: &str) -> u8 {
     let header = text.split(['\r', '\n']).next().unwrap_or("");
     [b',', b';', b'\t']
