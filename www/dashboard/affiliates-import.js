@@ -2,10 +2,13 @@
 // (GET /v1/affiliates.csv), and a file of affiliates brought from another tool or a spreadsheet
 // (POST /v1/affiliates.csv): checked first (dry_run), every row's outcome shown, then added in
 // one go once no row has an error. AffiliateWP's affiliate export is read as it is, once the
-// merchant says which of its columns holds the names in the links.
+// merchant says which of its columns holds the names in the links. On WordPress, when
+// AffiliateWP's own tables are on the site, its affiliates are offered without a file
+// (GET/POST /v1/migrations/affiliatewp), checked and added the same way; the Rust server has
+// no such route, and its 404 leaves the offer out.
 
 import { t, num } from '../shared/i18n.js';
-import { h, fill, failure, notify, download, field, badge } from '../shared/ui.js';
+import { h, fill, failure, notify, download, field, badge, withNodes } from '../shared/ui.js';
 
 // What a merchant starts a file from: the columns the import reads, with one example row.
 const TEMPLATE =
@@ -55,8 +58,61 @@ async function columnsOf(file) {
     .filter(Boolean);
 }
 
-/** The import card: a file chosen, checked, its rows shown, then added. `done` redraws the list. */
+/**
+ * The import: AffiliateWP's affiliates when its tables are on the site, and the card where a
+ * file is chosen, checked, its rows shown, then added. `done` redraws the list.
+ */
 export function importBox(api, done) {
+  const affiliateWp = h('section', { class: 'card', id: 'affwp-import', hidden: true });
+  offerAffiliateWp(api, affiliateWp, done);
+  return h('div', {}, affiliateWp, csvBox(api, done));
+}
+
+/**
+ * Fills `box` with AffiliateWP's affiliates to check and add, once the backend says its tables
+ * are on the site. Any error leaves it hidden and empty: the Rust server answers 404, and the
+ * file import below does not depend on it.
+ */
+async function offerAffiliateWp(api, box, done) {
+  let found;
+  try {
+    found = await api.affiliateWp();
+  } catch (e) {
+    return;
+  }
+  if (!found?.available) return;
+  const result = h('div', { id: 'affwp-result', 'aria-live': 'polite' });
+  const welcome = h('input', { type: 'checkbox', id: 'affwp-welcome' });
+  const check = async () => {
+    fill(result, h('p', { class: 'hint' }, t('ui.loading')));
+    const sendWelcome = welcome.checked;
+    try {
+      const plan = await api.importAffiliateWp(true, sendWelcome);
+      const words = { prefix: 'affwp', line: t('dash.affwp_line'), fix: t('dash.affwp_fix'), nothing: t('dash.affwp_nothing') };
+      fill(result, preview(plan, { ...words, welcome: sendWelcome, run: () => api.importAffiliateWp(false, sendWelcome) }, done));
+    } catch (err) {
+      fill(result, failure(err));
+    }
+  };
+  // The number told by email changes with the choice: a check already shown is made again.
+  welcome.addEventListener('change', () => result.firstChild && check());
+  fill(
+    box,
+    h('h2', { id: 'affwp-found' }, t('dash.affwp_found', { affiliates: num(found.affiliates), coupons: num(found.coupons) })),
+    h('p', {}, t('dash.affwp_text')),
+    found.referral_format === 'username'
+      ? h('p', { class: 'hint', id: 'affwp-ids' }, withNodes(t('dash.affwp_ids_username'), { link: h('code', {}, `?${found.referral_var}=minh`) }))
+      : h('p', { class: 'hint', id: 'affwp-ids' }, withNodes(t('dash.affwp_ids_id'), { link: h('code', {}, `?${found.referral_var}=12`) })),
+    found.params_missing ? h('p', { class: 'hint', id: 'affwp-param' }, withNodes(t('dash.affwp_param'), { param: h('code', {}, found.referral_var) })) : null,
+    h('div', { class: 'field' }, h('label', {}, welcome, ' ', t('dash.import_welcome'))),
+    h('p', {}, h('button', { type: 'button', class: 'btn', id: 'affwp-check', onclick: check }, t('dash.affwp_check'))),
+    result,
+  );
+  box.hidden = false;
+}
+
+/** The file import: a file chosen, checked, its rows shown, then added. */
+function csvBox(api, done) {
   const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
   const input = h('input', { type: 'file', id: 'import-file', accept: '.csv,.tsv,.txt,text/csv' });
   // Which column holds the name in each affiliate's links: `id` in this program's own files;
@@ -70,7 +126,9 @@ export function importBox(api, done) {
     fill(result, h('p', { class: 'hint' }, t('ui.loading')));
     try {
       const how = { idColumn: idColumn.value, welcome: welcome.checked };
-      fill(result, preview(api, file, how, await api.importAffiliates(file, true, how.idColumn, how.welcome), done));
+      const plan = await api.importAffiliates(file, true, how.idColumn, how.welcome);
+      const words = { prefix: 'import', line: t('dash.import_line'), fix: t('dash.import_fix'), nothing: t('dash.import_nothing') };
+      fill(result, preview(plan, { ...words, welcome: how.welcome, run: () => api.importAffiliates(file, false, how.idColumn, how.welcome) }, done));
     } catch (err) {
       fill(result, failure(err));
     }
@@ -104,10 +162,15 @@ export function importBox(api, done) {
 
 const RESULT_KIND = { created: 'approved', exists: 'archived', invalid: 'rejected' };
 
-/** What the dry run said of `file`, and the button that imports it when nothing is wrong. */
-function preview(api, file, how, plan, done) {
+/**
+ * What a dry run said (`plan`), and the button that imports for real when nothing is wrong.
+ * `how`: `prefix` of the elements' ids, the words for the row's `line` column, for a row with an
+ * error and for nothing to add; `welcome` as asked; `run` imports.
+ */
+function preview(plan, how, done) {
+  const id = (name) => `${how.prefix}-${name}`;
   const msg = h('div', { 'aria-live': 'assertive' });
-  const cols = [t('dash.import_line'), t('dash.affiliate'), t('dash.import_result')];
+  const cols = [how.line, t('dash.affiliate'), t('dash.import_result')];
   const shown = plan.rows.filter((r) => r.result === 'invalid').concat(plan.rows.filter((r) => r.result !== 'invalid').slice(0, SHOWN_VALID));
   shown.sort((a, b) => a.line - b.line);
   const row = (r) =>
@@ -123,11 +186,11 @@ function preview(api, file, how, plan, done) {
     {
       type: 'button',
       class: 'btn btn-primary',
-      id: 'import-go',
+      id: id('go'),
       onclick: async () => {
         go.disabled = true;
         try {
-          const r = await api.importAffiliates(file, false, how.idColumn, how.welcome);
+          const r = await how.run();
           notify(t('dash.import_done', { n: num(r.created) }));
           await done();
         } catch (err) {
@@ -141,15 +204,15 @@ function preview(api, file, how, plan, done) {
   return h(
     'div',
     {},
-    h('p', { id: 'import-summary', role: 'status' }, t('dash.import_summary', { created: num(plan.created), existing: num(plan.existing), invalid: num(plan.invalid) })),
-    plan.ignored_columns.length ? h('p', { class: 'hint', id: 'import-ignored' }, t('dash.import_ignored', { columns: plan.ignored_columns.join(', ') })) : null,
-    how.welcome && plan.created ? h('p', { class: 'hint', id: 'import-emailed' }, plan.emailed ? t('dash.import_emailed', { n: num(plan.emailed) }) : t('dash.import_no_email')) : null,
+    h('p', { id: id('summary'), role: 'status' }, t('dash.import_summary', { created: num(plan.created), existing: num(plan.existing), invalid: num(plan.invalid) })),
+    plan.ignored_columns.length ? h('p', { class: 'hint', id: id('ignored') }, t('dash.import_ignored', { columns: plan.ignored_columns.join(', ') })) : null,
+    how.welcome && plan.created ? h('p', { class: 'hint', id: id('emailed') }, plan.emailed ? t('dash.import_emailed', { n: num(plan.emailed) }) : t('dash.import_no_email')) : null,
     plan.invalid
-      ? h('p', { class: 'error-text', role: 'alert' }, t('dash.import_fix'))
+      ? h('p', { class: 'error-text', role: 'alert' }, how.fix)
       : plan.created
         ? go
-        : h('p', { class: 'hint' }, t('dash.import_nothing')),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'stack', id: 'import-rows' }, h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, shown.map(row)))),
+        : h('p', { class: 'hint' }, how.nothing),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'stack', id: id('rows') }, h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, shown.map(row)))),
     shown.length < plan.rows.length ? h('p', { class: 'hint' }, t('dash.import_more', { n: num(plan.rows.length - shown.length) })) : null,
     msg,
   );

@@ -117,6 +117,10 @@ export function merchant(csrf) {
     // `welcome` emails the new approved affiliates that their account is here.
     affiliatesCsv: (q) => call('GET', '/v1/affiliates.csv', { auth, query: q, text: true }),
     importAffiliates: (file, dryRun, idColumn, welcome) => call('POST', '/v1/affiliates.csv', { auth, file, query: { dry_run: dryRun ? 'true' : '', id_column: idColumn, welcome: welcome ? 'true' : '' } }),
+    // AffiliateWP's tables on the same site (WordPress only; the Rust server answers 404): what
+    // they hold, and their affiliates imported, or only checked with `dryRun`.
+    affiliateWp: () => get('/v1/migrations/affiliatewp'),
+    importAffiliateWp: (dryRun, welcome) => call('POST', '/v1/migrations/affiliatewp', { auth, query: { dry_run: dryRun ? 'true' : '', welcome: welcome ? 'true' : '' } }),
     affiliate: (id) => get(`/v1/affiliates/${enc(id)}`),
     createAffiliate: (body) => send('POST', '/v1/affiliates', body),
     updateAffiliate: (id, body) => send('PATCH', `/v1/affiliates/${enc(id)}`, body),

@@ -5,7 +5,8 @@
  * export's, a spreadsheet's, or another tool's: AffiliateWP's affiliate export reads as it is;
  * read into the bodies `POST /v1/affiliates` takes, every row checked against the program and the
  * file's other rows, then all written or none). The server's `affiliate_csv` module does the
- * same.
+ * same. The import of AffiliateWP's own tables (Reftrail_AffiliateWP) makes rows of the same kind
+ * and goes through the same plan and writing.
  *
  * @package Reftrail
  */
@@ -650,11 +651,7 @@ final class Reftrail_Affiliates_Csv {
 	/**
 	 * Imports a file (`POST /v1/affiliates.csv`): with `$dry_run`, answers what importing it would
 	 * do and writes nothing; otherwise refuses it whole when a row is invalid, else creates every
-	 * new row in one transaction, each with its `affiliate.created` entry by `$by` (no portal
-	 * token) and, with `$welcome`, the email telling the approved ones with an address that
-	 * their account has moved here (queued in that transaction, sent once it committed). The
-	 * program is read in that transaction, under the recruiters' lock, so that the rows are
-	 * checked against it as it is written.
+	 * new row in one transaction (import_rows()).
 	 *
 	 * @param string $bytes     The file.
 	 * @param bool   $dry_run   Whether to write nothing.
@@ -667,10 +664,35 @@ final class Reftrail_Affiliates_Csv {
 	 */
 	public static function import( $bytes, $dry_run, $by, $id_column = 'id', $welcome = false ) {
 		$sheet = self::read( $bytes, $id_column );
-		$run   = function () use ( $sheet, $dry_run, $by, $welcome ) {
-			$planned = self::plan( $sheet['rows'], self::ids(), self::coupon_owners( $sheet['rows'] ) );
+		return self::import_rows( $sheet['rows'], $sheet['ignored_columns'], $dry_run, $by, $welcome );
+	}
+
+	/**
+	 * Imports rows as read() or row_of() answers them, from a file or from another tool's tables
+	 * (Reftrail_AffiliateWP): with `$dry_run`, answers what importing them would do and writes
+	 * nothing; otherwise refuses them all when a row is invalid, else creates every new row in one
+	 * transaction, each with its `affiliate.created` entry by `$by` (no portal token) and, with
+	 * `$welcome`, the email telling the approved ones with an address that their account has
+	 * moved here (queued in that transaction, sent once it committed). The program is read in
+	 * that transaction, under the recruiters' lock, so that the rows are checked against it as it
+	 * is written.
+	 *
+	 * @param array[]       $rows            The rows.
+	 * @param string[]      $ignored_columns Columns not read, for the answer.
+	 * @param bool          $dry_run         Whether to write nothing.
+	 * @param string        $by              Who imports them, as the activity log names them.
+	 * @param bool          $welcome         Whether to email the new affiliates.
+	 * @param callable|null $then            More to write in the same transaction, after the
+	 *                                       affiliates (not in a dry run).
+	 * @param string        $line_name       What a row's `line` is, in the refusal's message.
+	 * @return array The answer, as import() answers it.
+	 * @throws Reftrail_Http_Error 400 invalid_import, 409, 503, or what `$then` throws.
+	 */
+	public static function import_rows( array $rows, array $ignored_columns, $dry_run, $by, $welcome = false, ?callable $then = null, $line_name = 'line' ) {
+		$run = function () use ( $rows, $ignored_columns, $dry_run, $by, $welcome, $then, $line_name ) {
+			$planned = self::plan( $rows, self::ids(), self::coupon_owners( $rows ) );
 			if ( ! $dry_run ) {
-				self::refuse_invalid( $planned );
+				self::refuse_invalid( $planned, $line_name );
 				foreach ( $planned as $p ) {
 					if ( 'created' === $p['result'] ) {
 						Reftrail_Affiliates::insert_new( $p['body'], $p['codes'], $p['payout'], $by );
@@ -679,13 +701,51 @@ final class Reftrail_Affiliates_Csv {
 						}
 					}
 				}
+				if ( null !== $then ) {
+					$then();
+				}
 			}
-			return self::answer( (bool) $dry_run, (bool) $welcome, $sheet['ignored_columns'], $planned );
+			return self::answer( (bool) $dry_run, (bool) $welcome, $ignored_columns, $planned );
 		};
 		if ( $dry_run ) {
 			return Reftrail_Db::transaction( $run );
 		}
 		return Reftrail_Db::locked( Reftrail_Recruiters::LOCK, fn() => Reftrail_Db::transaction( $run ) );
+	}
+
+	/**
+	 * A row as read() answers it, made of another tool's fields instead of a file's cells
+	 * (Reftrail_AffiliateWP): each field named as the column that fills it (`name`, `username`,
+	 * `email`, `payout_email`, `status`, `sale_rate`, `rate_type`, ...), read and checked as that
+	 * cell would be, trimmed, empty as not given; the coupon codes as they are, each one code
+	 * (another tool's codes may hold the separators a cell's codes are split at).
+	 *
+	 * @param int         $line     The row's `line` in the answer.
+	 * @param array       $fields   Field => text or null.
+	 * @param string[]    $coupons  Coupon codes.
+	 * @param string|null $currency What a flat rate is an amount in; null: the program's currency.
+	 * @return array
+	 */
+	public static function row_of( $line, array $fields, array $coupons = array(), $currency = null ) {
+		$get = function ( $name ) use ( $fields ) {
+			$v = isset( $fields[ $name ] ) ? trim( (string) $fields[ $name ], " \t" ) : '';
+			return '' === $v ? null : $v;
+		};
+		$row = array(
+			'line'  => $line,
+			'id'    => (string) $get( 'id' ),
+			'body'  => null,
+			'error' => null,
+		);
+		try {
+			$row['body'] = self::body( $get, $currency ?? Reftrail_Program::get()['currency'] );
+			if ( $coupons ) {
+				$row['body']['coupons'] = array_values( $coupons );
+			}
+		} catch ( Reftrail_Http_Error $e ) {
+			$row['error'] = $e;
+		}
+		return $row;
 	}
 
 	/**
@@ -748,10 +808,11 @@ final class Reftrail_Affiliates_Csv {
 	/**
 	 * Refuses the import when a row is invalid, naming the first.
 	 *
-	 * @param array[] $planned plan()'s rows.
+	 * @param array[] $planned   plan()'s rows.
+	 * @param string  $line_name What a row's `line` is.
 	 * @throws Reftrail_Http_Error 400 invalid_import.
 	 */
-	private static function refuse_invalid( array $planned ) {
+	private static function refuse_invalid( array $planned, $line_name = 'line' ) {
 		$invalid = array_values( array_filter( $planned, fn( $p ) => 'invalid' === $p['result'] ) );
 		if ( ! $invalid ) {
 			return;
@@ -760,7 +821,8 @@ final class Reftrail_Affiliates_Csv {
 		throw Reftrail_Http_Error::bad(
 			'invalid_import',
 			sprintf(
-				'line %d (%s): %s: %s; %d of %d rows are invalid, so nothing was imported',
+				'%s %d (%s): %s: %s; %d of %d rows are invalid, so nothing was imported',
+				$line_name,
 				$first['line'],
 				'' === $first['id'] ? 'no id' : $first['id'],
 				$first['error']->error_code,

@@ -92,6 +92,20 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/migrations/affiliatewp'  => array(
+				'get'  => array( "What AffiliateWP left in this site's database (its tables stay after it is deactivated): {\"available\" (whether its affiliates table is here), \"affiliates\", \"coupons\" (published WooCommerce coupons linked to its affiliates), \"referral_var\" (its links' query parameter, ref by default), \"referral_format\" (id or username: what its links carry), \"params_missing\" (whether the program's link parameters lack referral_var)}", $m, 200 ),
+				'post' => array(
+					"Adds AffiliateWP's affiliates, each checked and written as a row of POST /v1/affiliates.csv and answered the same way (ignored_columns empty; each row's line is the AffiliateWP affiliate's number): id their username when AffiliateWP's links carry usernames, else their number; name the user's display name (else username); email the user's; payout_email their payment email; status active (approved), pending, inactive or rejected (suspended); their own rate, if set, a sale percent or (flat) an amount per sale in the program's currency; coupons the WooCommerce coupons AffiliateWP links to them. An affiliate whose WordPress user is gone is an invalid row (invalid_affiliate). Without dry_run, an invalid row is a 400 invalid_import and nothing is written; else every new affiliate is created in one transaction, with referral_var added to the program's link parameters when they lack it (recorded in the program's history). 404 not_found when AffiliateWP's tables are not on this site",
+					$m,
+					200,
+					array(
+						'query' => array(
+							'dry_run' => array( 'boolean', 'true: check every affiliate and answer what the import would do, writing nothing (default false)' ),
+							'welcome' => array( 'boolean', 'true: email each new approved affiliate with an email, in the program\'s language, once the import is written, that their account has moved here and their links work as before (default false)' ),
+						),
+					),
+				),
+			),
 			'/v1/affiliates/{id}'         => array(
 				'get'   => array( 'One affiliate, with its application (as GET /v1/affiliates lists it)', $m, 200 ),
 				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id, payee_type and address: null removes it; recruiter: another affiliate\'s id, checked as on POST (invalid_recruiter), null removes it; a refused field changes nothing', $m, 200 ),

@@ -102,6 +102,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Keys_Controller(),
 			new Reftrail_REST_Operator_Controller(),
 			new Reftrail_REST_Privacy_Controller(),
+			new Reftrail_REST_Migrations_Controller(),
 		);
 	}
 
