@@ -123,4 +123,7 @@ test("AffiliateWP's affiliate export is imported as it is, by the column its lin
   assert.deepEqual([m.name, m.payout_email, m.status, m.commission.sale], ['Minh Nguyen', `pay-${minh}@example.com`, 'approved', { type: 'percent', rate_bps: 1250 }]);
   const l = await api(stack, 'GET', `/v1/affiliates/${lan}`);
   assert.deepEqual([l.name, l.status, l.commission.sale], [lan, 'suspended', { type: 'flat', amounts: { VND: 50000 } }]);
+  // The list says what each earns: a flat rate as an amount per sale.
+  const row = await page.waitForSelector(`#affiliates tr[data-id="${lan}"]`);
+  assert.match(await row.textContent(), /₫50,000 per sale/);
 });

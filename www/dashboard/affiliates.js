@@ -94,14 +94,22 @@ function overridePercent(a) {
   return s && s.type === 'percent' ? String(s.rate_bps / 100) : '';
 }
 
-/** The form of a new affiliate, or of `a`'s details; `readOnly` (a viewer's) shows them disabled. */
-/** The sale rate `a` earns as the list shows it: their own, their category's, or the program's. */
-function rateText(a, program) {
-  if (overridePercent(a)) return `${overridePercent(a)} %`;
-  const group = program.commission.affiliate_categories?.[a.category]?.sale;
-  return group?.type === 'percent' ? `${group.rate_bps / 100} % · ${t(`cat.${a.category}`)}` : t('dash.program_default');
+/** A sale rate as the list shows it: a percent, an amount per sale, or where it is set. */
+function rateLabel(rate, currency) {
+  if (rate.type === 'percent') return `${rate.rate_bps / 100} %`;
+  if (rate.type === 'flat' && rate.amounts?.[currency] !== undefined) return t('dash.rate_flat', { amount: money(rate.amounts[currency], currency) });
+  return t('dash.rules_in_json');
 }
 
+/** The sale rate `a` earns as the list shows it: their own, their category's, or the program's. */
+function rateText(a, program) {
+  const own = a.commission?.sale;
+  if (own) return rateLabel(own, program.currency);
+  const group = program.commission.affiliate_categories?.[a.category]?.sale;
+  return group ? `${rateLabel(group, program.currency)} · ${t(`cat.${a.category}`)}` : t('dash.program_default');
+}
+
+/** The form of a new affiliate, or of `a`'s details; `readOnly` (a viewer's) shows them disabled. */
 function affiliateForm(api, program, a, done, readOnly = false) {
   const editing = !!a;
   const id = h('input', { id: 'a-id', required: true, maxlength: 64, pattern: '[A-Za-z0-9._\\-]{1,64}', value: a?.id || '', disabled: editing });
