@@ -128,5 +128,9 @@ test('a merchant sets product, category, tier, renewal and cap rules in the form
   await portal.waitForSelector('#balances');
   assert.match(await portal.textContent('main'), /Your commission: 3 %\./);
   assert.deepEqual(portal.errors, []);
+  // An affiliate paid a flat amount per sale reads it so.
+  const flat = await api(stack, 'POST', '/v1/affiliates', { id: uniqueId('flat'), name: 'Flat rate', commission: { sale: { type: 'flat', amounts: { VND: 25000 } } } });
+  await portal.goto(`${stack.base}/portal/?lang=en#token=${flat.token}`);
+  await portal.waitForFunction(() => /Your commission: ₫25,000 per sale\./.test(document.querySelector('main')?.textContent || ''));
   assert.deepEqual(page.errors, []);
 });

@@ -242,9 +242,15 @@ async function render() {
   }
   const k = report.kpis;
   const a = me.affiliate;
-  // Their own percent, else their category's; another kind of rate reads as the program's.
+  // Their own rate, else their category's: a percent or an amount per sale; any other kind,
+  // or none, reads as the program's.
   const own = a.commission?.sale || me.category_commission?.sale;
-  const saleRate = own?.type === 'percent' ? own : null;
+  const rateText =
+    own?.type === 'percent'
+      ? `${own.rate_bps / 100} %`
+      : own?.type === 'flat'
+        ? t('dash.rate_flat', { amount: Object.entries(own.amounts).map(([c, v]) => money(v, c)).join(' / ') })
+        : t('portal.program_rate');
   const currencies = [...new Set([...me.balances.map((b) => b.currency), ...k.money.map((m) => m.currency)])];
   const period = h(
     'select',
@@ -393,7 +399,7 @@ async function render() {
     h(
       'p',
       { class: 'hint' },
-      t('portal.rate', { rate: saleRate ? `${saleRate.rate_bps / 100} %` : t('portal.program_rate') }),
+      t('portal.rate', { rate: rateText }),
     ),
     h('div', { class: 'toolbar' }, field(t('dash.period'), period)),
     kpis,
