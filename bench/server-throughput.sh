@@ -13,7 +13,7 @@
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
 # directory and stops it by PID. Not a test: it prints figures.
 #
-# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32] [PART=all|links|import]
+# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32] [PART=all|clicks|links|import]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
@@ -134,6 +134,7 @@ affiliates_import() { # affiliates_import NAME
 part_on() {
   case "$part" in
     all) clicks "$1"; sales "$1"; links "$1"; affiliates_import "$1" ;;
+    clicks) clicks "$1"; sales "$1" ;;
     links) links "$1" ;;
     import) affiliates_import "$1" ;;
   esac
