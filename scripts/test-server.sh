@@ -89,7 +89,7 @@ bin="$here/target/debug/reftrail-server"
 start_server() {
   local name="$1" url="$2" port
   port="$(free_port)"
-  REFTRAIL_LOG=warn "$bin" --database "$url" serve --listen "127.0.0.1:$port" >>"$work/$name.log" 2>&1 &
+  REFTRAIL_LOG=warn REFTRAIL_POSTBACKS_TO_PRIVATE_NETWORKS=true "$bin" --database "$url" serve --listen "127.0.0.1:$port" >>"$work/$name.log" 2>&1 &
   server_pid=$!
   base="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do

@@ -951,6 +951,8 @@ mod tests {
         tags!("/?gclid=Cj0K&fbclid=IwAR" => [], [("gclid", "Cj0K"), ("fbclid", "IwAR")]);
         tags!("/?sscid=1&gclid=2" => [], [("gclid", "2"), ("sscid", "1")]);
         tags!("/?gclid=1&gclid=2" => [], [("gclid", "1")]);
+        tags!("/?ref=cashback&sub1=u%2042&sub3=&sub2=x" => [], [("sub1", "u 42"), ("sub2", "x")]);
+        tags!("/?sub6=x&sub=y&SUB1=z&sub1=%3Cb%3E" => [], [("sub1", "<b>")]);
         tags!("/?ref=alice&utm_medium=aff&irclickid=x%2By" => [("utm_medium", "aff")], [("irclickid", "x+y")]);
         let all: String = CLICK_ID_PARAMS
             .iter()

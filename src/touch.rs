@@ -17,8 +17,10 @@ pub const CAMPAIGN_PARAMS: [&str; 6] = [
     "campaign",
 ];
 
-/// Click ids of ad and affiliate networks, in the order they are reported.
-pub const CLICK_ID_PARAMS: [&str; 15] = [
+/// Click ids of ad and affiliate networks, in the order they are reported, then the sub ids an
+/// affiliate adds to a link to tell its own clicks apart (`sub1`–`sub5`, as Everflow, CAKE and
+/// most cashback networks name them), which the affiliate's postback gets back.
+pub const CLICK_ID_PARAMS: [&str; 20] = [
     "gclid",
     "gbraid",
     "wbraid",
@@ -34,6 +36,11 @@ pub const CLICK_ID_PARAMS: [&str; 15] = [
     "cjevent",
     "awc",
     "sscid",
+    "sub1",
+    "sub2",
+    "sub3",
+    "sub4",
+    "sub5",
 ];
 
 /// The longest campaign or click-id value kept, in bytes; longer values are dropped, not cut.

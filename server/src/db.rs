@@ -184,6 +184,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "affiliate_id_any_case",
         include_str!("../migrations/0030_affiliate_id_any_case.sql"),
     ),
+    (
+        31,
+        "postbacks",
+        include_str!("../migrations/0031_postbacks.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

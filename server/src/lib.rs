@@ -45,6 +45,8 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;
+pub mod postback_url;
+pub mod postbacks;
 pub mod program;
 pub mod recruiters;
 pub mod retention;
@@ -82,6 +84,8 @@ pub struct HttpOptions {
     pub cookie_domain: Option<String>,
     /// Email for the portal's sign-in links; `None`: this server sends no mail.
     pub mail: Option<mail::Mailer>,
+    /// Whether affiliates' postbacks may go to loopback and private-network hosts.
+    pub postbacks_to_private: bool,
 }
 
 /// Shared state of the handlers.
@@ -100,6 +104,7 @@ pub struct Inner {
     cookie_keys: RwLock<Option<(Instant, Arc<credentials::CookieKeys>)>>,
     affiliates: RwLock<std::collections::HashMap<String, (Instant, Option<String>)>>,
     click_writer: std::sync::OnceLock<click_writer::ClickWriter>,
+    postback_client: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl std::ops::Deref for AppState {
@@ -120,7 +125,14 @@ impl AppState {
             cookie_keys: RwLock::new(None),
             affiliates: RwLock::new(std::collections::HashMap::new()),
             click_writer: std::sync::OnceLock::new(),
+            postback_client: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// The client affiliates' postbacks go through (made on first use).
+    pub fn postback_client(&self) -> &reqwest::Client {
+        self.postback_client
+            .get_or_init(|| postbacks::client(self.http.postbacks_to_private))
     }
 
     /// The program settings (read at most once a second per process).

@@ -74,6 +74,10 @@ struct ServeArgs {
     /// Extra trusted certificates (PEM) for https webhook endpoints, besides the web PKI roots.
     #[arg(long, env = "REFTRAIL_WEBHOOK_CA_FILE")]
     webhook_ca_file: Option<std::path::PathBuf>,
+    /// Let affiliates' postbacks reach loopback and private-network hosts (trackers on the
+    /// shop's own network). Off: only public hosts are called.
+    #[arg(long, env = "REFTRAIL_POSTBACKS_TO_PRIVATE_NETWORKS")]
+    postbacks_to_private_networks: bool,
     /// SMTP server for the portal's sign-in links: `smtp://user:pass@host:587` (STARTTLS with
     /// `?tls=required`) or `smtps://user:pass@host`. Without it no email is sent.
     #[arg(long, env = "REFTRAIL_SMTP_URL")]
@@ -235,6 +239,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             trust_proxy: args.trust_proxy,
             cookie_domain: args.cookie_domain.clone(),
             mail: mailer(args)?,
+            postbacks_to_private: args.postbacks_to_private_networks,
         },
     );
     // A bad CA file stops the start here, not the first delivery later.

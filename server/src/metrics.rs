@@ -39,6 +39,10 @@ pub struct Metrics {
     pub webhooks_delivered: AtomicU64,
     /// Webhook delivery attempts that failed.
     pub webhooks_failed: AtomicU64,
+    /// Affiliates' postbacks that succeeded.
+    pub postbacks_delivered: AtomicU64,
+    /// Affiliates' postback attempts that failed.
+    pub postbacks_failed: AtomicU64,
     /// Affiliate emails sent.
     pub mails_sent: AtomicU64,
     /// Affiliate email attempts that failed.
@@ -69,7 +73,7 @@ impl Metrics {
     /// The text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 12] = [
+        let counters: [(&str, &str, &AtomicU64); 14] = [
             ("reftrail_clicks_total", "Clicks recorded.", &self.clicks),
             (
                 "reftrail_bot_clicks_total",
@@ -107,6 +111,16 @@ impl Metrics {
                 "reftrail_webhook_failures_total",
                 "Webhook delivery attempts that failed.",
                 &self.webhooks_failed,
+            ),
+            (
+                "reftrail_postbacks_delivered_total",
+                "Affiliates' postbacks that succeeded.",
+                &self.postbacks_delivered,
+            ),
+            (
+                "reftrail_postback_failures_total",
+                "Affiliates' postback attempts that failed.",
+                &self.postbacks_failed,
             ),
             (
                 "reftrail_affiliate_emails_sent_total",

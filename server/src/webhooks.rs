@@ -116,6 +116,9 @@ pub async fn run_worker(
         if let Err(e) = crate::routes::referrals::approve_due(&state).await {
             tracing::warn!(error = %e, "automatic approval round failed");
         }
+        if let Err(e) = crate::postbacks::deliver_due(&state).await {
+            tracing::warn!(error = %e, "postback round failed");
+        }
         if let Err(e) = crate::affiliate_mail::send_due(&state).await {
             tracing::warn!(error = %e, "affiliate email round failed");
         }

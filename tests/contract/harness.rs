@@ -97,7 +97,12 @@ fn in_process(run: String) -> Env {
             reftrail_server::credentials::bootstrap(&db, &pinned)
                 .await
                 .expect("credentials");
-            let state = reftrail_server::AppState::new(db, reftrail_server::HttpOptions::default());
+            // The suite's trackers listen on loopback.
+            let http = reftrail_server::HttpOptions {
+                postbacks_to_private: true,
+                ..Default::default()
+            };
+            let state = reftrail_server::AppState::new(db, http);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");

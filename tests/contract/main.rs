@@ -28,6 +28,7 @@ mod errors;
 mod ledger;
 mod management;
 mod payouts_bank;
+mod postbacks;
 mod privacy;
 mod program_changes;
 mod recruiters;

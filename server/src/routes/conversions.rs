@@ -755,10 +755,12 @@ async fn create_referral(
     }
     let view = referral_view(tx, &id).await?;
     webhooks::enqueue(tx, program, "referral.created", &view).await?;
+    crate::postbacks::enqueue(tx, "referral.created", &view.id).await?;
     crate::affiliate_mail::referral_created(tx, state, program, &view).await?;
     crate::team_mail::referral_flagged(tx, state, &view).await?;
     if auto {
         webhooks::enqueue(tx, program, "referral.approved", &view).await?;
+        crate::postbacks::enqueue(tx, "referral.approved", &view.id).await?;
     }
     // Then the recruiter's share of it.
     if let Some(share) = share {

@@ -18,6 +18,7 @@ pub mod me;
 pub mod me_daily;
 pub mod payouts;
 pub mod portal_sign_in;
+pub mod postbacks;
 pub mod privacy;
 pub mod program;
 pub mod recruiters;
@@ -82,6 +83,16 @@ pub fn browser_routes() -> Router<AppState> {
             get(certificates::me_certificates).options(preflight),
         )
         .route(
+            "/v1/me/postback",
+            get(postbacks::me_postback_show)
+                .put(postbacks::me_postback_update)
+                .options(preflight),
+        )
+        .route(
+            "/v1/me/postback/test",
+            post(postbacks::me_postback_test).options(preflight),
+        )
+        .route(
             "/v1/me/links",
             get(short_links::me_links_index)
                 .post(short_links::me_links_create)
@@ -138,6 +149,14 @@ pub fn merchant_routes() -> Router<AppState> {
             post(affiliates::affiliates_token),
         )
         .route("/v1/affiliates/{id}/daily", get(me_daily::affiliate_daily))
+        .route(
+            "/v1/affiliates/{id}/postback",
+            get(postbacks::affiliate_postback_show).put(postbacks::affiliate_postback_update),
+        )
+        .route(
+            "/v1/affiliates/{id}/postback/test",
+            post(postbacks::affiliate_postback_test),
+        )
         .route(
             "/v1/affiliates.csv",
             get(affiliates_csv::affiliates_csv)

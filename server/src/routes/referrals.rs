@@ -399,6 +399,7 @@ pub async fn referrals_approve(
     approve_in(&mut tx, &id).await?;
     let view = referral_view(&mut tx, &id).await?;
     webhooks::enqueue(&mut tx, &program, "referral.approved", &view).await?;
+    crate::postbacks::enqueue(&mut tx, "referral.approved", &view.id).await?;
     let by = via.by();
     let (by, affiliate) = (by.as_str(), Some(view.affiliate.as_str()));
     activity::record(&mut tx, by, "referral.approved", &id, affiliate, json!({})).await?;
@@ -467,6 +468,7 @@ pub async fn referrals_reject(
     crate::recruiters::rejected(&mut tx, &id).await?;
     let view = referral_view(&mut tx, &id).await?;
     webhooks::enqueue(&mut tx, &program, "referral.reversed", &view).await?;
+    crate::postbacks::enqueue(&mut tx, "referral.reversed", &view.id).await?;
     let details = json!({ "reason": reject.reason });
     let by = via.by();
     let (by, affiliate) = (by.as_str(), Some(view.affiliate.as_str()));
@@ -500,6 +502,7 @@ pub async fn approve_due(state: &AppState) -> Result<usize, AppError> {
         if approve_in(&mut tx, &id).await? {
             let view = referral_view(&mut tx, &id).await?;
             webhooks::enqueue(&mut tx, &program, "referral.approved", &view).await?;
+            crate::postbacks::enqueue(&mut tx, "referral.approved", &view.id).await?;
             n += 1;
         }
         tx.commit().await?;

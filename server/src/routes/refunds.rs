@@ -274,6 +274,7 @@ pub async fn refunds_create(
             let view = referral_view(&mut tx, &rid).await?;
             if reversed_now > 0 || full {
                 webhooks::enqueue(&mut tx, &program, "referral.reversed", &view).await?;
+                crate::postbacks::enqueue(&mut tx, "referral.reversed", &view.id).await?;
             }
             referral = Some(view);
         } else {

@@ -32,7 +32,7 @@ final class Reftrail_Tracking {
 	const MAX_TAG_VALUE = 256;
 
 	/** Click-id parameters a click may carry. */
-	const CLICK_ID_PARAMS = array( 'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'ttclid', 'twclid', 'li_fat_id', 'epik', 'rdt_cid', 'irclickid', 'cjevent', 'awc', 'sscid' );
+	const CLICK_ID_PARAMS = array( 'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'ttclid', 'twclid', 'li_fat_id', 'epik', 'rdt_cid', 'irclickid', 'cjevent', 'awc', 'sscid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5' );
 
 	/** User-agent markers of bots and previewers. */
 	const BOT_MARKERS = array( 'bot', 'crawler', 'spider', 'slurp', 'crawl', 'headlesschrome', 'phantomjs', 'lighthouse', 'facebookexternalhit', 'facebot', 'embedly', 'quora link preview', 'pinterest', 'vkshare', 'w3c_validator', 'whatsapp', 'skypeuripreview', 'google-read-aloud', 'mediapartners-google', 'adsbot', 'apis-google', 'feedfetcher', 'python-requests', 'python-urllib', 'aiohttp', 'curl/', 'wget', 'libwww-perl', 'postmanruntime', 'insomnia', 'pingdom', 'uptimerobot', 'statuscake', 'site24x7', 'newrelicpinger', 'datadog', 'preview', 'monitor', 'archive.org_bot', 'ia_archiver' );
