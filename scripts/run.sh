@@ -52,6 +52,8 @@ if [ ! -f "$data/reftrail.db" ]; then
   "$server_bin" --database "$db" --log warn seed-demo >/dev/null
 fi
 
+# The demo runs on loopback: a tracker tried with postbacks may be on this machine too.
+REFTRAIL_POSTBACKS_TO_PRIVATE_NETWORKS=true \
 "$server_bin" --database "$db" --log warn serve --listen "127.0.0.1:$port" \
   --www-dir "$here/www" --js-dir "$here/js/dist" >"$data/server.log" 2>&1 &
 server_pid=$!

@@ -9,6 +9,7 @@
 
 use crate::error::AppError;
 use crate::program::Program;
+use reftrail::touch::{CLICK_ID_PARAMS, MAX_TAG_VALUE_LEN};
 
 /// How many short links one affiliate may keep.
 pub const MAX_PER_AFFILIATE: i64 = 100;
@@ -122,6 +123,43 @@ pub fn target(
     Some(url.into())
 }
 
+/// The click ids and sub ids (`gclid`, `sub1`…, [`CLICK_ID_PARAMS`]) in the query of an opened
+/// short link, to go on to the shop's page: an ad network or an affiliate's tracker adds them to
+/// the short link it sends visitors to. The first value of each name, when it is at most
+/// [`MAX_TAG_VALUE_LEN`] bytes without control characters.
+pub fn passed_on(query: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        let known = CLICK_ID_PARAMS.contains(&k.as_ref());
+        let fits =
+            !v.is_empty() && v.len() <= MAX_TAG_VALUE_LEN && !v.chars().any(char::is_control);
+        if known && fits && !out.iter().any(|(n, _)| *n == k) {
+            out.push((k.into_owned(), v.into_owned()));
+        }
+    }
+    out
+}
+
+/// `target` with `pairs` set in its query, replacing values of the same names.
+pub fn pass_on(target: String, pairs: &[(String, String)]) -> String {
+    let Ok(mut url) = url::Url::parse(&target) else {
+        return target;
+    };
+    if pairs.is_empty() {
+        return target;
+    }
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !pairs.iter().any(|(n, _)| n == k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(pairs);
+    url.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +242,27 @@ mod tests {
                 other => panic!("{bad}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn click_ids_and_sub_ids_go_on_to_the_shop() {
+        let passed = passed_on("sub1=u%2042&gclid=Cj0&sub1=again&x=1&sub2=&sub3=a%0Ab&ref=bob");
+        assert_eq!(
+            passed,
+            vec![
+                ("sub1".into(), "u 42".into()),
+                ("gclid".into(), "Cj0".into())
+            ]
+        );
+        assert!(passed_on(&format!("sub1={}", "v".repeat(257))).is_empty());
+        assert_eq!(
+            pass_on("https://shop.test/s?ref=alice&sub1=old#top".into(), &passed),
+            "https://shop.test/s?ref=alice&sub1=u+42&gclid=Cj0#top"
+        );
+        assert_eq!(
+            pass_on("https://shop.test/".into(), &[]),
+            "https://shop.test/"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Short links: an affiliate makes `/go/{code}` for a page of the shop with a campaign; opening
-//! it redirects there with their parameter and `utm_campaign`; it never leads off the shop, and
+//! it redirects there with their parameter and `utm_campaign` (and the click ids and sub ids
+//! the opened address carries); it never leads off the shop, and
 //! only its owner (or the merchant) deletes it.
 
 use crate::harness::{affiliate, req, uid, As, BROWSER_UA};
@@ -50,6 +51,14 @@ async fn a_short_link_leads_to_the_shop_with_the_affiliate_and_campaign() {
         .await;
     all.status(200);
     assert_eq!(all.json["links"].as_array().map(Vec::len), Some(1));
+    // Click ids and sub ids added to the short link go on to the shop (the first of each name).
+    assert_eq!(
+        open(&format!(
+            "{code}?sub1=u%2042&gclid=Cj0&x=1&sub1=again&ref=bob"
+        ))
+        .await,
+        (302, Some(format!("{target}&sub1=u+42&gclid=Cj0")))
+    );
 
     // A code of their own, kept lower-case, once.
     let own = uid("Bio").to_lowercase().replace('_', "-");

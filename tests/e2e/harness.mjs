@@ -156,7 +156,8 @@ export async function startStack() {
   const server = run(
     bin('reftrail-server'),
     ['serve', '--listen', `127.0.0.1:${port}`, '--www-dir', path.join(root, 'www'), '--js-dir', path.join(root, 'js/dist')],
-    { ...env, ...mailEnv },
+    // Affiliates' trackers in the tests listen on loopback.
+    { ...env, ...mailEnv, REFTRAIL_POSTBACKS_TO_PRIVATE_NETWORKS: 'true' },
     serverLog,
   );
   const stack = { dir, base, port, shopPort, server, shop: null, smtp, mail: smtp.messages };

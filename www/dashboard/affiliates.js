@@ -17,6 +17,7 @@ import { affiliateRecruiting } from './recruiters.js';
 import { affiliateCampaigns } from './campaigns.js';
 import { affiliateShortLinks } from './short-links.js';
 import { dailyBox } from '../shared/daily.js';
+import { postbackBox } from '../shared/postback.js';
 import { exportButton, importBox } from './affiliates-import.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
@@ -300,6 +301,21 @@ function applicationCard(api, a, render) {
   );
 }
 
+/** Affiliate `a`'s postback to their tracker, which the merchant may set for them. */
+function affiliatePostback(api, a, role) {
+  return h(
+    'div',
+    {},
+    h('h2', {}, t('pb.of_affiliate', { id: a.id })),
+    postbackBox({
+      load: () => api.postback(a.id),
+      save: (url) => api.setPostback(a.id, url),
+      test: (url) => api.testPostback(a.id, url),
+      readOnly: role === 'viewer',
+    }),
+  );
+}
+
 export async function affiliates(main, { api, program, render, role }) {
   clearCharts();
   const q = routeQuery();
@@ -437,7 +453,7 @@ export async function affiliates(main, { api, program, render, role }) {
     // what about them; the panel works without any of them.
     // Their last 30 days first, drawn when they arrive.
     top.append(dailyBox(() => api.affiliateDaily(a.id, {}), t('dash.daily_of', { id: a.id })));
-    for (const part of [() => affiliateCampaigns(api, a), () => affiliateShortLinks(api, a), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliateHistory(api, a.id)]) {
+    for (const part of [() => affiliateCampaigns(api, a), () => affiliateShortLinks(api, a), () => affiliateBonuses(api, program, a), () => affiliateRecruiting(api, program, a), () => affiliatePostback(api, a, role), () => affiliateHistory(api, a.id)]) {
       try {
         top.append(await part());
       } catch (err) {

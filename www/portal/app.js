@@ -22,6 +22,7 @@ import { applyInvite, applyForm } from './apply.js';
 import { teamBox } from './team.js';
 import { campaignsBox } from './campaigns.js';
 import { shortLinksBox } from './short-links.js';
+import { postbackBox } from '../shared/postback.js';
 import { dailyBox } from '../shared/daily.js';
 import { clearCharts } from '../shared/charts.js';
 
@@ -205,6 +206,14 @@ const earned = (m) => m.commissions + m.bonuses + (m.recruiter_commissions || 0)
 
 function card(id, label, value, raw, sub) {
   return h('div', { class: 'kpi', dataset: { kpi: id, raw: raw ?? '' } }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+}
+
+/** `url` (their first link) with the sub ids a tracker adds, as the postback box shows it. */
+function subsExample(url) {
+  if (!url) return '';
+  const u = new URL(url);
+  u.searchParams.set('sub1', 'X');
+  return u.toString().replace('sub1=X', 'sub1=…');
 }
 
 async function render() {
@@ -444,6 +453,13 @@ async function render() {
     currencies.length > 1 ? h('p', { class: 'hint' }, t('portal.currencies', { list: currencies.join(', ') })) : null,
     h('h2', {}, t('portal.emails')),
     emailsBox(),
+    h('h2', { id: 'postback-title' }, t('pb.title')),
+    postbackBox({
+      load: api.postback,
+      save: api.setPostback,
+      test: api.testPostback,
+      example: subsExample(links()[0]?.[1]),
+    }),
   );
 }
 

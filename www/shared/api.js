@@ -101,6 +101,10 @@ export function merchant(csrf) {
     campaigns: (q) => get('/v1/reports/campaigns', q),
     // `{from, to}`: one affiliate's clicks, sales, leads and commission per day.
     affiliateDaily: (id, q) => get(`/v1/affiliates/${enc(id)}/daily`, q),
+    // An affiliate's postback, set for them, and a test of it.
+    postback: (id) => get(`/v1/affiliates/${enc(id)}/postback`),
+    setPostback: (id, url) => send('PUT', `/v1/affiliates/${enc(id)}/postback`, { url }),
+    testPostback: (id, url) => send('POST', `/v1/affiliates/${enc(id)}/postback/test`, url ? { url } : {}),
     // Short links (`{affiliate, limit, offset}`), and the removal of one.
     shortLinks: (q) => get('/v1/links', q),
     deleteShortLink: (code) => send('DELETE', `/v1/links/${enc(code)}`),
@@ -202,6 +206,10 @@ export function affiliate(token) {
     links: () => call('GET', '/v1/me/links', { auth }),
     createLink: (body) => call('POST', '/v1/me/links', { auth, body }),
     deleteLink: (code) => call('DELETE', `/v1/me/links/${encodeURIComponent(code)}`, { auth }),
+    // Their postback: the tracker address, the latest requests; a test with sample values.
+    postback: () => call('GET', '/v1/me/postback', { auth }),
+    setPostback: (url) => call('PUT', '/v1/me/postback', { auth, body: { url } }),
+    testPostback: (url) => call('POST', '/v1/me/postback/test', { auth, body: url ? { url } : {} }),
   };
 }
 

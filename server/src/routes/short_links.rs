@@ -9,7 +9,7 @@ use crate::error::{AppError, AppJson, AppQuery};
 use crate::short_links::{self, MAX_PER_AFFILIATE};
 use crate::times::{self, now};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -300,14 +300,16 @@ pub async fn links_delete(
 }
 
 /// Opens a short link: `302` to the shop's page with the affiliate's parameter and the
-/// campaign (the page alone when the affiliate is no longer approved); `404` for an unknown
-/// code or a page no longer on the program's allowed origins.
+/// campaign (the page alone when the affiliate is no longer approved), and the click ids and
+/// sub ids the opened address carries (`/go/k7m2x9q?sub1=…`); `404` for an unknown code or a
+/// page no longer on the program's allowed origins.
 #[utoipa::path(get, path = "/go/{code}", tag = "tracking", params(("code" = String, Path)),
     responses((status = 302, description = "`Location`: the shop's page"), (status = 404, description = "No such link (plain text)")))]
 pub async fn go(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(code): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let not_found = || {
         (
@@ -342,6 +344,10 @@ pub async fn go(
         campaign.as_deref(),
     )
     .ok_or_else(|| AppError::Internal("a stored landing page".into()))?;
+    let target = short_links::pass_on(
+        target,
+        &short_links::passed_on(query.as_deref().unwrap_or("")),
+    );
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
