@@ -206,9 +206,10 @@ test('a viewer reads every page but finds no control that changes anything; a ma
     },
     {
       hash: `/affiliates?id=${affiliate}`,
-      ready: '#affiliate-bonuses',
-      writes: ['#edit-affiliate button[type=submit]', '#new-token', '#bonus-form', '#affiliate-bonuses button[data-action="cancel"]', '#short-links button'],
-      reads: ['#edit-affiliate #a-name', '#links code.link', '#links button', '#short-links tbody tr', '#affiliate-bonuses tbody tr', '#affiliate-certificates'],
+      // The postback box is drawn when its request answers, after the bonuses.
+      ready: '#postback-url',
+      writes: ['#edit-affiliate button[type=submit]', '#new-token', '#bonus-form', '#affiliate-bonuses button[data-action="cancel"]', '#short-links button', '#postback-save', '#postback-test', '#postback-macros button'],
+      reads: ['#edit-affiliate #a-name', '#links code.link', '#links button', '#short-links tbody tr', '#affiliate-bonuses tbody tr', '#affiliate-certificates', '#postback-url', '#postback-macros code'],
     },
     {
       hash: '/creatives',
@@ -237,7 +238,7 @@ test('a viewer reads every page but finds no control that changes anything; a ma
     if (hash.startsWith('/affiliates?id=')) {
       // The affiliate's details: disabled for the viewer, to change for the manager.
       assert.ok(await viewer.$eval('#edit-affiliate fieldset', (f) => f.disabled));
-      for (const input of ['#a-name', '#a-email', '#a-payout-method', '#a-coupons', '#a-address', '#a-withholding-exempt']) {
+      for (const input of ['#a-name', '#a-email', '#a-payout-method', '#a-coupons', '#a-address', '#a-withholding-exempt', '#postback-url']) {
         assert.ok(await viewer.$eval(input, (el) => el.matches(':disabled')), `${input} is read-only`);
         assert.equal(await manager.$eval(input, (el) => el.matches(':disabled')), false, `${input} is the manager's to change`);
       }
