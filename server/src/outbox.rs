@@ -1,5 +1,6 @@
-//! What the two outboxes share (`outbox` for webhooks, `mail_outbox` for affiliate emails): a
-//! worker claims a due row before sending it, and waits longer after each failed attempt.
+//! What the outboxes share (`outbox` for webhooks, `mail_outbox` for affiliate emails,
+//! `postbacks` for affiliates' trackers): a worker claims a due row before sending it, waits
+//! longer after each failed attempt, and removes rows finished long ago.
 
 use crate::error::AppError;
 use sqlx::AnyPool;
@@ -47,6 +48,43 @@ pub async fn failed(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// How long a finished row (sent, or given up) is kept, seconds: 30 days to see what was sent.
+pub const FINISHED_KEPT: i64 = 30 * 86_400;
+
+/// Rows removed per statement, at most.
+const PRUNE_BATCH: i64 = 5_000;
+
+/// The outboxes and the column that says a row was sent.
+const OUTBOXES: [(&str, &str); 3] = [
+    ("outbox", "delivered_at"),
+    ("mail_outbox", "sent_at"),
+    ("postbacks", "delivered_at"),
+];
+
+/// Removes the rows of every outbox queued before `now - FINISHED_KEPT` that are finished;
+/// a row still owed stays, however old. Returns how many went.
+pub async fn prune_finished(pool: &AnyPool, now: i64) -> Result<u64, AppError> {
+    let mut removed = 0;
+    for (table, sent) in OUTBOXES {
+        loop {
+            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} \
+                 WHERE at < $1 AND ({sent} IS NOT NULL OR failed_at IS NOT NULL) LIMIT $2)"
+            )))
+            .bind(now - FINISHED_KEPT)
+            .bind(PRUNE_BATCH)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            removed += n;
+            if n < PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Seconds before the next attempt after `attempts` failed ones: 30 s doubling, at most 6 h.

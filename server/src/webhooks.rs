@@ -109,6 +109,8 @@ pub async fn run_worker(
     client: reqwest::Client,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    // Finished outbox rows are removed once an hour, not every round.
+    let mut pruned_at = i64::MIN;
     loop {
         if let Err(e) = deliver_due(&state, &client).await {
             tracing::warn!(error = %e, "webhook delivery round failed");
@@ -124,6 +126,12 @@ pub async fn run_worker(
         }
         if let Err(e) = crate::retention::forget_click_details(&state, now()).await {
             tracing::warn!(error = %e, "click retention round failed");
+        }
+        if now().saturating_sub(pruned_at) >= 3600 {
+            pruned_at = now();
+            if let Err(e) = crate::outbox::prune_finished(&state.db.pool, pruned_at).await {
+                tracing::warn!(error = %e, "outbox pruning failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}

@@ -248,3 +248,69 @@ async fn by_default_no_private_host_is_called() {
     assert!(r[0].2.as_deref().unwrap_or("").contains("private"), "{r:?}");
     assert!(tracker.got.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn finished_requests_are_removed_after_30_days_and_owed_ones_never() {
+    let (state, _) = program(HttpOptions::default()).await;
+    let now = 2_000_000_000i64;
+    let old = now - reftrail_server::outbox::FINISHED_KEPT - 1;
+    let recent = now - 86_400;
+    // (id, queued at, delivered, given up)
+    let rows = [
+        ("old-delivered", old, true, false),
+        ("old-failed", old, false, true),
+        ("old-owed", old, false, false),
+        ("recent-delivered", recent, true, false),
+    ];
+    for (id, at, delivered, failed) in rows {
+        sqlx::query(
+            "INSERT INTO postbacks (id, affiliate_id, referral_id, event, url, at, attempts, next_at, delivered_at, failed_at) \
+             VALUES ($1, 'alice', 'r', 'created', 'https://t.example/', $2, 1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(delivered.then_some(at))
+        .bind(failed.then_some(at))
+        .execute(&state.db.pool)
+        .await
+        .expect("insert");
+        sqlx::query(
+            "INSERT INTO outbox (id, event, url, payload, at, attempts, next_at, delivered_at, failed_at) \
+             VALUES ($1, 'referral.created', 'https://hooks.example/', '{}', $2, 1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(delivered.then_some(at))
+        .bind(failed.then_some(at))
+        .execute(&state.db.pool)
+        .await
+        .expect("insert");
+        sqlx::query(
+            "INSERT INTO mail_outbox (id, event, affiliate_id, payload, at, attempts, next_at, sent_at, failed_at) \
+             VALUES ($1, 'referral.created', 'alice', '{}', $2, 1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(delivered.then_some(at))
+        .bind(failed.then_some(at))
+        .execute(&state.db.pool)
+        .await
+        .expect("insert");
+    }
+    let removed = reftrail_server::outbox::prune_finished(&state.db.pool, now)
+        .await
+        .expect("prune");
+    assert_eq!(removed, 6);
+    for table in ["postbacks", "outbox", "mail_outbox"] {
+        let left: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM {table} ORDER BY id"
+        )))
+        .fetch_all(&state.db.pool)
+        .await
+        .expect("rows")
+        .iter()
+        .map(|r| r.try_get(0).expect("id"))
+        .collect();
+        assert_eq!(left, ["old-owed", "recent-delivered"], "{table}");
+    }
+}
