@@ -15,6 +15,42 @@ pub const BOT: &str = "bot_user_agent";
 pub const CLICK_VELOCITY: &str = "click_velocity";
 /// The affiliate's conversion rate over 30 days is outside the program's band.
 pub const CONVERSION_RATE: &str = "conversion_rate";
+/// The crediting click came from a paid ad (the program flags those).
+pub const PAID_ADS: &str = "paid_ads";
+
+/// The click ids that only an ad click carries: Google (search, app and web-to-app, display),
+/// Microsoft, TikTok, X, LinkedIn, Pinterest and Reddit ads. Not `fbclid`, which Facebook adds to
+/// every outbound link, and not the affiliate networks' or the affiliate's own ids.
+pub const AD_CLICK_IDS: [&str; 10] = [
+    "gclid",
+    "gbraid",
+    "wbraid",
+    "dclid",
+    "msclkid",
+    "ttclid",
+    "twclid",
+    "li_fat_id",
+    "epik",
+    "rdt_cid",
+];
+
+/// Whether a click's stored click ids (a JSON object, as `clicks.click_ids` keeps them) name
+/// an ad click.
+pub fn from_an_ad(click_ids: &str) -> bool {
+    serde_json::from_str::<std::collections::BTreeMap<String, String>>(click_ids)
+        .is_ok_and(|ids| ids.keys().any(|k| AD_CLICK_IDS.contains(&k.as_str())))
+}
+
+/// Whether click `click_id` came from a paid ad.
+pub async fn paid_ads(tx: &mut Tx, click_id: &str) -> Result<bool, AppError> {
+    let ids: Option<Option<String>> = sqlx::query("SELECT click_ids FROM clicks WHERE id = $1")
+        .bind(click_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    Ok(ids.flatten().is_some_and(|j| from_an_ad(&j)))
+}
 
 /// Whether the click's IP address sent more than the threshold of clicks in the hour before it.
 /// A click whose details are gone (retention, erasure) has no address to count by: its empty
@@ -60,4 +96,29 @@ pub async fn conversion_rate_out_of_band(
     let permille = (sales + 1) * 1000 / clicks;
     Ok(permille < fraud.conversion_rate_min_permille
         || permille > fraud.conversion_rate_max_permille)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ad_clicks() {
+        assert!(from_an_ad(r#"{"gclid":"Cj0"}"#));
+        assert!(from_an_ad(r#"{"sub1":"x","msclkid":"m"}"#));
+        assert!(from_an_ad(r#"{"ttclid":"t"}"#));
+        assert!(
+            !from_an_ad(r#"{"fbclid":"IwAR"}"#),
+            "every Facebook link has one"
+        );
+        assert!(!from_an_ad(r#"{"irclickid":"i","sub1":"u"}"#));
+        assert!(!from_an_ad("{}"));
+        assert!(!from_an_ad("not json"));
+        for id in AD_CLICK_IDS {
+            assert!(
+                reftrail::touch::CLICK_ID_PARAMS.contains(&id),
+                "{id} is captured"
+            );
+        }
+    }
 }

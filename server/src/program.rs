@@ -124,6 +124,10 @@ pub struct Fraud {
     pub conversion_rate_min_clicks: i64,
     /// Applications one client address may make in an hour (1 to 100,000).
     pub applications_per_ip_per_hour: i64,
+    /// Whether a conversion whose click came from a paid ad (a Google, Microsoft, TikTok, X,
+    /// LinkedIn, Pinterest or Reddit ad click id on the landing address) is flagged `paid_ads`:
+    /// for programs whose terms forbid bidding on the shop's name. Default off.
+    pub flag_paid_ads: bool,
 }
 
 /// The multi-touch model of the program (the serde form of `reftrail::models::MultiTouch`).
@@ -264,6 +268,7 @@ impl Default for Fraud {
             conversion_rate_max_permille: 300,
             conversion_rate_min_clicks: 50,
             applications_per_ip_per_hour: 10,
+            flag_paid_ads: false,
         }
     }
 }

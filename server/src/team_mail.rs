@@ -285,14 +285,17 @@ fn flag_words(locale: &str, flag: &str) -> String {
         ("vi", fraud::BOT) => "trình duyệt giống bot",
         ("vi", fraud::CLICK_VELOCITY) => "quá nhiều lượt nhấp từ một địa chỉ",
         ("vi", fraud::CONVERSION_RATE) => "tỷ lệ chuyển đổi bất thường",
+        ("vi", fraud::PAID_ADS) => "lượt nhấp đến từ quảng cáo trả phí",
         ("th", fraud::SELF_REFERRAL) => "ลูกค้าใช้อีเมลเดียวกับพาร์ทเนอร์",
         ("th", fraud::BOT) => "เบราว์เซอร์คล้ายบอต",
         ("th", fraud::CLICK_VELOCITY) => "คลิกจากที่อยู่เดียวกันมากเกินไป",
         ("th", fraud::CONVERSION_RATE) => "อัตราการแปลงผิดปกติ",
+        ("th", fraud::PAID_ADS) => "คลิกมาจากโฆษณาแบบชำระเงิน",
         (_, fraud::SELF_REFERRAL) => "the customer's email is the affiliate's own",
         (_, fraud::BOT) => "a bot's browser",
         (_, fraud::CLICK_VELOCITY) => "too many clicks from one address",
         (_, fraud::CONVERSION_RATE) => "an unusual conversion rate",
+        (_, fraud::PAID_ADS) => "the click came from a paid ad",
         _ => flag,
     };
     words.to_owned()

@@ -352,3 +352,78 @@ async fn leads_are_counted_once_per_customer_and_event() {
     replay.status(200);
     assert_eq!(replay.json, first.json);
 }
+
+/// A click as the page reports it, with `click_ids`; answers its id.
+async fn click_with(affiliate: &str, click_ids: serde_json::Value) -> String {
+    let body = json!({"affiliate": affiliate, "url": format!("https://www.shop.test/?ref={affiliate}"),
+        "referrer": "", "consent": "granted", "via": "query", "landing": "/", "click_ids": click_ids});
+    let r = req("POST", "/v1/clicks").browser().json(&body).send().await;
+    r.status(201);
+    r.json["click_id"].as_str().expect("click_id").to_owned()
+}
+
+#[tokio::test]
+async fn a_program_may_flag_sales_from_paid_ads() {
+    let _program = program_lock().await;
+    let p = req("GET", "/v1/program").sk().send().await.json.clone();
+    assert_eq!(p["fraud"]["flag_paid_ads"], false, "off unless asked");
+    let (a, _) = affiliate(json!({})).await;
+    let sale_by = |click: String| async move {
+        let r = sale(
+            json!({"order_id": uid("o"), "amount": 80_000, "currency": "VND", "click_id": click}),
+        )
+        .await;
+        r.status(201);
+        let flags: Vec<String> = r.json["referral"]["flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .filter_map(|f| f.as_str().map(str::to_owned))
+            .collect();
+        (
+            flags,
+            r.json["referral"]["status"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
+    // Off: an ad click credits as any other.
+    let (flags, status) = sale_by(click_with(&a, json!({"gclid": "Cj0KCQ"})).await).await;
+    assert_eq!((flags, status.as_str()), (vec![], "approved"));
+
+    let mut set = p.clone();
+    set["fraud"]["flag_paid_ads"] = json!(true);
+    put_program(&set).await;
+    for ids in [
+        json!({"gclid": "Cj0KCQ"}),
+        json!({"msclkid": "m1", "sub1": "x"}),
+        json!({"ttclid": "t"}),
+    ] {
+        let (flags, status) = sale_by(click_with(&a, ids.clone()).await).await;
+        assert_eq!(
+            (flags, status.as_str()),
+            (vec!["paid_ads".to_owned()], "pending"),
+            "{ids}"
+        );
+    }
+    // Facebook adds fbclid to every link; networks and sub ids are not ads.
+    for ids in [
+        json!({"fbclid": "IwAR"}),
+        json!({"irclickid": "i", "sub2": "y"}),
+        json!({}),
+    ] {
+        let (flags, status) = sale_by(click_with(&a, ids.clone()).await).await;
+        assert_eq!((flags, status.as_str()), (vec![], "approved"), "{ids}");
+    }
+    // A setting that is not a switch is refused.
+    let mut bad = p.clone();
+    bad["fraud"]["flag_paid_ads"] = json!("yes");
+    req("PUT", "/v1/program")
+        .sk()
+        .json(&bad)
+        .send()
+        .await
+        .status(400);
+    put_program(&p).await;
+}

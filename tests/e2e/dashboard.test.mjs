@@ -513,6 +513,33 @@ test('settings: the history of changes says when, by whom, and each setting befo
   assert.deepEqual(page.errors.map(String), []);
 });
 
+test('settings: the switch that flags sales from paid ads is a checkbox, saved as true or false', async () => {
+  const before = await api(stack, 'GET', '/v1/program');
+  assert.equal(before.fraud.flag_paid_ads, false);
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);
+  await page.reload();
+  await page.waitForSelector('#s-fraud-flag_paid_ads');
+  assert.equal(await page.isChecked('#s-fraud-flag_paid_ads'), false);
+  // The thresholds stay numbers beside it.
+  assert.equal(await page.inputValue('#s-fraud-clicks_per_ip_per_hour'), String(before.fraud.clicks_per_ip_per_hour));
+  await page.check('#s-fraud-flag_paid_ads');
+  await page.click('#save-program');
+  try {
+    const saved = await until(async () => {
+      const p = await api(stack, 'GET', '/v1/program');
+      return p.fraud.flag_paid_ads === true && p;
+    });
+    assert.deepEqual(saved.fraud, { ...before.fraud, flag_paid_ads: true });
+    await page.reload();
+    await page.waitForSelector('#s-fraud-flag_paid_ads');
+    assert.equal(await page.isChecked('#s-fraud-flag_paid_ads'), true);
+  } finally {
+    await api(stack, 'PUT', '/v1/program', before);
+  }
+  assert.deepEqual(page.errors.map(String), []);
+});
+
 test('settings: the multi-touch model and the program’s language; the dashboard, portal and store follow it unless a person picks another', async () => {
   const page = await signedIn();
   await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);

@@ -407,7 +407,10 @@ export async function settings(main, { api, program: p0, render, role }) {
       // Not JSON yet: the save says so.
     }
   });
-  const fraud = Object.fromEntries(Object.entries(p.fraud).map(([k, v]) => [k, input(`s-fraud-${k}`, v, { type: 'number', min: 0 })]));
+  // Thresholds are numbers; a switch (flag paid ads) is a checkbox.
+  const fraud = Object.fromEntries(
+    Object.entries(p.fraud).map(([k, v]) => [k, typeof v === 'boolean' ? h('input', { id: `s-fraud-${k}`, type: 'checkbox', checked: v }) : input(`s-fraud-${k}`, v, { type: 'number', min: 0 })]),
+  );
   const hooks = h('textarea', { id: 's-webhooks', class: 'json', spellcheck: 'false' });
   hooks.value = JSON.stringify(p.webhooks, null, 2);
   const applications = h('select', { id: 's-applications' }, APPLICATIONS.map((m) => h('option', { value: m, selected: p.applications === m }, t(`dash.applications_${m}`))));
@@ -463,7 +466,7 @@ export async function settings(main, { api, program: p0, render, role }) {
           auto_approve: auto.checked,
           allowed_origins: lines(origins.value),
           commission,
-          fraud: Object.fromEntries(Object.entries(fraud).map(([k, el]) => [k, Number(el.value)])),
+          fraud: Object.fromEntries(Object.entries(fraud).map(([k, el]) => [k, el.type === 'checkbox' ? el.checked : Number(el.value)])),
           active_by: activeBy.value,
           baseline_daily_revenue: base,
           currency: cu,

@@ -69,6 +69,7 @@ export const en = {
   'flag.bot_user_agent': 'Bot: a known bot’s browser',
   'flag.click_velocity': 'Click velocity: too many clicks from one address',
   'flag.conversion_rate': 'Conversion rate outside the expected band',
+  'flag.paid_ads': 'Paid ads: the click came from an ad (the program’s terms may forbid it)',
   'source.coupon': 'Coupon',
   'source.cookie': 'Click cookie',
   'source.click_id': 'Click id',
@@ -84,6 +85,7 @@ export const en = {
   'fraud.conversion_rate_max_permille': 'Highest expected conversion rate (‰)',
   'fraud.conversion_rate_min_clicks': 'Clicks needed before the band applies',
   'fraud.applications_per_ip_per_hour': 'Applications per address per hour',
+  'fraud.flag_paid_ads': 'Flag sales and leads whose click came from a paid ad (Google, Microsoft, TikTok… ads)',
 
   'kpi.clicks': 'Clicks',
   'kpi.bot_clicks': '{n} bot clicks left out',
@@ -1097,6 +1099,7 @@ export const vi = {
   'flag.bot_user_agent': 'Bot: trình duyệt của bot đã biết',
   'flag.click_velocity': 'Tốc độ nhấp: quá nhiều lượt nhấp từ một địa chỉ',
   'flag.conversion_rate': 'Tỷ lệ chuyển đổi ngoài khoảng dự kiến',
+  'flag.paid_ads': 'Quảng cáo trả phí: lượt nhấp đến từ một quảng cáo (điều khoản chương trình có thể cấm)',
   'source.coupon': 'Mã giảm giá',
   'source.cookie': 'Cookie lượt nhấp',
   'source.click_id': 'Mã lượt nhấp',
@@ -1110,6 +1113,7 @@ export const vi = {
   'fraud.conversion_rate_max_permille': 'Tỷ lệ chuyển đổi cao nhất dự kiến (‰)',
   'fraud.conversion_rate_min_clicks': 'Số lượt nhấp cần có trước khi áp dụng khoảng',
   'fraud.applications_per_ip_per_hour': 'Số đơn đăng ký mỗi địa chỉ mỗi giờ',
+  'fraud.flag_paid_ads': 'Gắn cờ đơn hàng và khách tiềm năng có lượt nhấp đến từ quảng cáo trả phí (quảng cáo Google, Microsoft, TikTok…)',
 
   'kpi.clicks': 'Lượt nhấp',
   'kpi.bot_clicks': 'đã loại {n} lượt nhấp của bot',
@@ -2123,6 +2127,7 @@ export const th = {
   'flag.bot_user_agent': 'บอท: เบราว์เซอร์ของบอทที่รู้จัก',
   'flag.click_velocity': 'ความถี่คลิก: คลิกจากที่อยู่เดียวมากเกินไป',
   'flag.conversion_rate': 'อัตราการแปลงอยู่นอกช่วงที่คาดไว้',
+  'flag.paid_ads': 'โฆษณาแบบชำระเงิน: คลิกมาจากโฆษณา (ข้อกำหนดของโปรแกรมอาจห้ามไว้)',
   'source.coupon': 'คูปอง',
   'source.cookie': 'คุกกี้การคลิก',
   'source.click_id': 'รหัสการคลิก',
@@ -2136,6 +2141,7 @@ export const th = {
   'fraud.conversion_rate_max_permille': 'อัตราการแปลงสูงสุดที่คาด (‰)',
   'fraud.conversion_rate_min_clicks': 'จำนวนคลิกที่ต้องมีก่อนใช้ช่วง',
   'fraud.applications_per_ip_per_hour': 'จำนวนใบสมัครต่อที่อยู่ต่อชั่วโมง',
+  'fraud.flag_paid_ads': 'ติดธงยอดขายและลีดที่คลิกมาจากโฆษณาแบบชำระเงิน (โฆษณา Google, Microsoft, TikTok…)',
 
   'kpi.clicks': 'คลิก',
   'kpi.bot_clicks': 'ไม่นับคลิกบอท {n} ครั้ง',

@@ -621,7 +621,8 @@ async fn remember_conversion(
 }
 
 /// The fraud flags every conversion is checked for: the buyer is the credited affiliate, a bot
-/// reported it from the browser, or its click's address clicked too often.
+/// reported it from the browser, its click's address clicked too often, or (when the program
+/// asks) its click came from a paid ad.
 async fn conversion_flags(
     tx: &mut Tx,
     program: &Program,
@@ -640,6 +641,9 @@ async fn conversion_flags(
     if let Some(click) = &credit.click_id {
         if fraud::click_velocity(tx, &program.fraud, click).await? {
             flags.push(fraud::CLICK_VELOCITY);
+        }
+        if program.fraud.flag_paid_ads && fraud::paid_ads(tx, click).await? {
+            flags.push(fraud::PAID_ADS);
         }
     }
     Ok(flags)

@@ -52,7 +52,8 @@ pub struct ReferralView {
     /// browser touch's, for a renewal or a returning customer that of the conversion it
     /// follows; none for a coupon.
     pub campaign: Option<String>,
-    /// Fraud signals (`self_referral`, `bot_user_agent`, `click_velocity`, `conversion_rate`).
+    /// Fraud signals (`self_referral`, `bot_user_agent`, `click_velocity`, `conversion_rate`,
+    /// `paid_ads`).
     pub flags: Vec<String>,
     /// When the hold period ends.
     pub hold_until: String,
