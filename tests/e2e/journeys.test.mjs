@@ -7,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, mailBody } from './harness.mjs';
+import { startStack, stopStack, api, launch, newContext, newPage, dashboardSignIn, uniqueId, until, screenshot, mailBody, browserClick } from './harness.mjs';
 
 let stack;
 let browser;
@@ -382,6 +382,13 @@ test('a campaign link: the affiliate names it in the portal, and its click and s
   assert.equal(await row.getAttribute('data-sales'), '1');
   assert.match(await row.textContent(), /zalo-group.*100\.00%/);
   assert.match(await p.textContent('#my-referrals'), /Sale · zalo-group/);
+  // Their chart narrows to the campaign: a click without one counts only in the whole.
+  await browserClick(stack, id);
+  await p.reload();
+  const today = new Date().toISOString().slice(0, 10);
+  await p.waitForSelector(`#daily-table tr[data-day="${today}"][data-clicks="2"][data-sales="1"]`, { state: 'attached' });
+  await p.selectOption('#daily-campaign', 'zalo-group');
+  await p.waitForSelector(`#daily-table tr[data-day="${today}"][data-clicks="1"][data-sales="1"]`, { state: 'attached' });
 
   // So does the merchant, in the affiliate's panel.
   await merchant.goto(`${stack.base}/dashboard/?lang=en#/affiliates?id=${encodeURIComponent(id)}`);

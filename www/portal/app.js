@@ -261,6 +261,32 @@ async function render() {
         ? t('dash.rate_flat', { amount: Object.entries(own.amounts).map(([c, v]) => money(v, c)).join(' / ') })
         : t('portal.program_rate');
   const currencies = [...new Set([...me.balances.map((b) => b.currency), ...k.money.map((m) => m.currency)])];
+  // The chart of every link, or of one campaign's.
+  const dailyFor = (campaign) => dailyBox(() => api.daily({ from: iso(from), to: iso(to), ...(campaign ? { campaign } : {}) }));
+  let daily = dailyFor('');
+  const named = campaigns.rows.map((r) => r.campaign).filter((c) => c !== null);
+  const dailyCampaign = named.length
+    ? h(
+        'div',
+        { class: 'toolbar' },
+        field(
+          t('portal.daily_campaign'),
+          h(
+            'select',
+            {
+              id: 'daily-campaign',
+              onchange: (e) => {
+                const next = dailyFor(e.target.value);
+                daily.replaceWith(next);
+                daily = next;
+              },
+            },
+            h('option', { value: '' }, t('portal.all_campaigns')),
+            named.map((c) => h('option', { value: c }, c)),
+          ),
+        ),
+      )
+    : null;
   const period = h(
     'select',
     { id: 'period', onchange: (e) => { days = e.target.value; render(); } },
@@ -412,7 +438,8 @@ async function render() {
     ),
     h('div', { class: 'toolbar' }, field(t('dash.period'), period)),
     kpis,
-    dailyBox(() => api.daily({ from: iso(from), to: iso(to) })),
+    dailyCampaign,
+    daily,
     h('h2', {}, t('portal.your_links')),
     h(
       'section',

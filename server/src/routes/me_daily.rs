@@ -2,15 +2,16 @@
 //! period listed, for the portal's chart: clicks (bots left out), sales and leads that still
 //! count (not rejected or reversed), and the commission they earned, net of reversals, per
 //! currency. The merchant reads the same of any affiliate: `GET /v1/affiliates/{id}/daily`.
+//! `campaign` narrows both to one campaign's clicks and referrals.
 
-use super::reports::{self, ReportQuery};
+use super::reports;
 use crate::auth::{AffiliateCaller, Merchant};
 use crate::error::{AppError, AppQuery};
 use crate::times::{self, DAY};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -38,6 +39,17 @@ pub struct Amount {
     pub currency: String,
     /// Minor units.
     pub amount: i64,
+}
+
+/// The period of a daily report, and the campaign it is narrowed to.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DailyQuery {
+    /// From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before `to`.
+    pub from: Option<String>,
+    /// To (RFC 3339, exclusive, or YYYY-MM-DD, inclusive); default now.
+    pub to: Option<String>,
+    /// Only this campaign's clicks and referrals (a click's `utm_campaign`, else `campaign`).
+    pub campaign: Option<String>,
 }
 
 /// The period's days, oldest first.
@@ -104,19 +116,19 @@ pub fn days(from_day: i64, to_day: i64, clicks: &[(i64, i64)], credits: &[Credit
 }
 
 /// The affiliate's figures per day.
-#[utoipa::path(get, path = "/v1/me/daily", tag = "affiliate", params(ReportQuery), security(("affiliate_token" = [])),
+#[utoipa::path(get, path = "/v1/me/daily", tag = "affiliate", params(DailyQuery), security(("affiliate_token" = [])),
     responses((status = 200, body = MyDaily), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn me_daily(
     State(state): State<AppState>,
     AffiliateCaller(id): AffiliateCaller,
-    AppQuery(q): AppQuery<ReportQuery>,
+    AppQuery(q): AppQuery<DailyQuery>,
 ) -> Result<Json<MyDaily>, AppError> {
     Ok(Json(daily_of(&state, &id, &q).await?))
 }
 
 /// An affiliate's figures per day, as the merchant reads them.
-#[utoipa::path(get, path = "/v1/affiliates/{id}/daily", tag = "reports", params(("id" = String, Path), ReportQuery),
+#[utoipa::path(get, path = "/v1/affiliates/{id}/daily", tag = "reports", params(("id" = String, Path), DailyQuery),
     security(("secret_key" = []), ("session" = [])),
     responses((status = 200, body = MyDaily), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
@@ -125,7 +137,7 @@ pub async fn affiliate_daily(
     State(state): State<AppState>,
     _m: Merchant,
     Path(id): Path<String>,
-    AppQuery(q): AppQuery<ReportQuery>,
+    AppQuery(q): AppQuery<DailyQuery>,
 ) -> Result<Json<MyDaily>, AppError> {
     let known = sqlx::query("SELECT id FROM affiliates WHERE id = $1")
         .bind(&id)
@@ -141,7 +153,7 @@ pub async fn affiliate_daily(
 }
 
 /// Affiliate `id`'s days in the period `q` names.
-async fn daily_of(state: &AppState, id: &str, q: &ReportQuery) -> Result<MyDaily, AppError> {
+async fn daily_of(state: &AppState, id: &str, q: &DailyQuery) -> Result<MyDaily, AppError> {
     let (from, to) = reports::day_range(q.from.as_deref(), q.to.as_deref())?;
     if to - from > 400 * DAY {
         return Err(AppError::bad(
@@ -149,13 +161,22 @@ async fn daily_of(state: &AppState, id: &str, q: &ReportQuery) -> Result<MyDaily
             "a daily report covers at most 400 days",
         ));
     }
-    let clicks = sqlx::query(
-        "SELECT day, CAST(SUM(clicks) AS BIGINT) FROM click_daily \
-         WHERE affiliate_id = $1 AND day >= $2 AND day < $3 GROUP BY day",
-    )
+    let campaign = crate::short_links::check_campaign(q.campaign.as_deref())?;
+    // `$4` is the campaign or NULL: one statement serves both.
+    let clicks = sqlx::query(match campaign {
+        None => {
+            "SELECT day, CAST(SUM(clicks) AS BIGINT) FROM click_daily \
+             WHERE affiliate_id = $1 AND day >= $2 AND day < $3 AND $4 IS NULL GROUP BY day"
+        }
+        Some(_) => {
+            "SELECT day, CAST(SUM(clicks) AS BIGINT) FROM campaign_daily \
+             WHERE affiliate_id = $1 AND day >= $2 AND day < $3 AND campaign = $4 GROUP BY day"
+        }
+    })
     .bind(id)
     .bind(from / DAY)
     .bind(to / DAY)
+    .bind(&campaign)
     .fetch_all(&state.db.pool)
     .await?
     .iter()
@@ -165,11 +186,12 @@ async fn daily_of(state: &AppState, id: &str, q: &ReportQuery) -> Result<MyDaily
         "SELECT r.at, r.kind, r.currency, \
          CAST(COALESCE((SELECT SUM(g.amount) FROM ledger g WHERE g.referral_id = r.id), 0) AS BIGINT) \
          FROM referrals r WHERE r.affiliate_id = $1 AND r.at >= $2 AND r.at < $3 \
-         AND r.status NOT IN ('rejected', 'reversed')",
+         AND r.status NOT IN ('rejected', 'reversed') AND ($4 IS NULL OR r.campaign = $4)",
     )
     .bind(id)
     .bind(from)
     .bind(to)
+    .bind(&campaign)
     .fetch_all(&state.db.pool)
     .await?
     .iter()
