@@ -262,40 +262,41 @@ async fn finished_requests_are_removed_after_30_days_and_owed_ones_never() {
         ("old-owed", old, false, false),
         ("recent-delivered", recent, true, false),
     ];
-    for (id, at, delivered, failed) in rows {
-        sqlx::query(
-            "INSERT INTO postbacks (id, affiliate_id, referral_id, event, url, at, attempts, next_at, delivered_at, failed_at) \
-             VALUES ($1, 'alice', 'r', 'created', 'https://t.example/', $2, 1, $2, $3, $4)",
-        )
-        .bind(id)
-        .bind(at)
-        .bind(delivered.then_some(at))
-        .bind(failed.then_some(at))
-        .execute(&state.db.pool)
-        .await
-        .expect("insert");
-        sqlx::query(
-            "INSERT INTO outbox (id, event, url, payload, at, attempts, next_at, delivered_at, failed_at) \
-             VALUES ($1, 'referral.created', 'https://hooks.example/', '{}', $2, 1, $2, $3, $4)",
-        )
-        .bind(id)
-        .bind(at)
-        .bind(delivered.then_some(at))
-        .bind(failed.then_some(at))
-        .execute(&state.db.pool)
-        .await
-        .expect("insert");
-        sqlx::query(
-            "INSERT INTO mail_outbox (id, event, affiliate_id, payload, at, attempts, next_at, sent_at, failed_at) \
-             VALUES ($1, 'referral.created', 'alice', '{}', $2, 1, $2, $3, $4)",
-        )
-        .bind(id)
-        .bind(at)
-        .bind(delivered.then_some(at))
-        .bind(failed.then_some(at))
-        .execute(&state.db.pool)
-        .await
-        .expect("insert");
+    // The same rows in each outbox (`done` is its column saying a row was sent).
+    let outboxes = [
+        (
+            "postbacks",
+            "delivered_at",
+            "affiliate_id, referral_id, event, url",
+            "'alice', 'r', 'created', 'https://t.example/'",
+        ),
+        (
+            "outbox",
+            "delivered_at",
+            "event, url, payload",
+            "'referral.created', 'https://hooks.example/', '{}'",
+        ),
+        (
+            "mail_outbox",
+            "sent_at",
+            "event, affiliate_id, payload",
+            "'referral.created', 'alice', '{}'",
+        ),
+    ];
+    for (table, done, columns, values) in outboxes {
+        for (id, at, delivered, failed) in rows {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} (id, {columns}, at, attempts, next_at, {done}, failed_at) \
+                 VALUES ($1, {values}, $2, 1, $2, $3, $4)"
+            )))
+            .bind(id)
+            .bind(at)
+            .bind(delivered.then_some(at))
+            .bind(failed.then_some(at))
+            .execute(&state.db.pool)
+            .await
+            .expect("insert");
+        }
     }
     let removed = reftrail_server::outbox::prune_finished(&state.db.pool, now)
         .await
