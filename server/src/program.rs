@@ -91,6 +91,11 @@ pub struct Program {
     pub applications: String,
     /// The program's terms for affiliates (an http(s) URL); applicants must accept them.
     pub terms_url: Option<String>,
+    /// The shop's logo (an http(s) URL of an image), shown in the affiliate portal's header.
+    pub logo_url: Option<String>,
+    /// The shop's colour (`#rrggbb`) for the portal's buttons and links: dark enough for
+    /// white text on it and to read on white (a contrast of at least 3:1).
+    pub accent_color: Option<String>,
     /// Webhook endpoints.
     pub webhooks: Vec<Webhook>,
     /// The secret that signs webhook deliveries (read-only: ignored on `PUT`; empty for a
@@ -160,6 +165,25 @@ pub fn is_page_url(u: &str) -> bool {
     rest.is_some_and(|r| !r.is_empty())
         && u.len() <= 500
         && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The WCAG contrast ratio of the colour `#rrggbb` against white (1 to 21); `None` when `hex`
+/// is not such a colour. Colours are not money: floating point is what the formula takes.
+pub fn contrast_with_white(hex: &str) -> Option<f64> {
+    // `from_str_radix` would take a sign: the six digits are checked first.
+    let digits = hex
+        .strip_prefix('#')
+        .filter(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let channel = |i: usize| -> Option<f64> {
+        let v = f64::from(u8::from_str_radix(digits.get(i..i + 2)?, 16).ok()?) / 255.0;
+        Some(if v <= 0.040_45 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        })
+    };
+    let luminance = 0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?;
+    Some(1.05 / (luminance + 0.05))
 }
 
 /// The language a program in `currency` speaks when it names none.
@@ -254,6 +278,8 @@ impl Default for Program {
                 .collect(),
             applications: "closed".into(),
             terms_url: None,
+            logo_url: None,
+            accent_color: None,
             webhooks: Vec::new(),
             webhook_secret: String::new(),
         }
@@ -465,6 +491,32 @@ impl Program {
                 "invalid_terms_url",
                 "terms_url must be an http(s) URL of at most 500 bytes without spaces, or null",
             );
+        }
+        if self.logo_url.as_deref().is_some_and(|u| !is_page_url(u)) {
+            return bad(
+                "invalid_logo_url",
+                "logo_url must be an http(s) URL of at most 500 bytes without spaces, or null",
+            );
+        }
+        if let Some(c) = &self.accent_color {
+            match contrast_with_white(c) {
+                None => {
+                    return bad(
+                        "invalid_accent_color",
+                        "accent_color must be a colour as #rrggbb, or null",
+                    )
+                }
+                Some(ratio) if ratio < 3.0 => {
+                    return Err(AppError::bad(
+                        "invalid_accent_color",
+                        format!(
+                            "accent_color {c} is too light for white text and to read on white \
+                             (contrast {ratio:.1}:1; it needs 3:1): choose a darker shade"
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
         }
         if !(0..=MAX_RECRUITER_RATE_BPS).contains(&self.recruiter_rate_bps) {
             return bad(
@@ -692,5 +744,41 @@ mod tests {
         let stored: Program = serde_json::from_str(r#"{"currency":"VND"}"#).unwrap();
         assert_eq!(stored.locale(), "vi");
         assert_eq!(stored.multi_touch, MultiTouchSetting::default());
+    }
+
+    #[test]
+    fn accent_colours_read_on_white() {
+        let ratio = |c: &str| contrast_with_white(c).map(|r| (r * 10.0).round() / 10.0);
+        assert_eq!(ratio("#ffffff"), Some(1.0));
+        assert_eq!(ratio("#000000"), Some(21.0));
+        assert_eq!(ratio("#767676"), Some(4.5), "WCAG's grey at 4.5:1");
+        assert_eq!(ratio("#2F5BD3"), ratio("#2f5bd3"));
+        for bad in [
+            "2f5bd3",
+            "#2f5bd",
+            "#2f5bd3ff",
+            "#gg0000",
+            "",
+            "#",
+            "#+f5bd3",
+        ] {
+            assert_eq!(contrast_with_white(bad), None, "{bad}");
+        }
+        let mut p = Program::default();
+        for (colour, ok) in [
+            ("#2f5bd3", true),
+            ("#ee4d2d", true),
+            ("#ffd400", false),
+            ("#00b14f", false),
+            ("#007a3d", true),
+        ] {
+            p.accent_color = Some(colour.into());
+            assert_eq!(p.validate().is_ok(), ok, "{colour}");
+        }
+        p.accent_color = None;
+        p.logo_url = Some("javascript:alert(1)".into());
+        assert!(p.validate().is_err());
+        p.logo_url = Some("https://cdn.shop.example/logo.svg".into());
+        assert!(p.validate().is_ok());
     }
 }

@@ -50,6 +50,59 @@ fn email_of(run: &str) -> String {
 }
 
 #[tokio::test]
+async fn the_portal_wears_the_shops_logo_and_colour() {
+    let _program = program_lock().await;
+    let before = req("GET", "/v1/program").sk().send().await.json.clone();
+    assert_eq!(
+        (&before["logo_url"], &before["accent_color"]),
+        (&Value::Null, &Value::Null)
+    );
+    let shown = req("GET", "/v1/portal/program").send().await;
+    assert_eq!(
+        (&shown.json["logo_url"], &shown.json["accent_color"]),
+        (&Value::Null, &Value::Null)
+    );
+
+    let mut p = before.clone();
+    p["logo_url"] = json!("https://www.shop.test/logo.svg");
+    p["accent_color"] = json!("#ee4d2d");
+    put_program(&p).await;
+    let shown = req("GET", "/v1/portal/program").send().await;
+    shown.status(200);
+    assert_eq!(shown.json["logo_url"], "https://www.shop.test/logo.svg");
+    assert_eq!(shown.json["accent_color"], "#ee4d2d");
+
+    // A colour too light for white text (a 1.4:1 yellow, a 2.8:1 green) or not #rrggbb is refused,
+    // as is a logo that is not an http(s) address; nothing changes.
+    for (field, value, code) in [
+        ("accent_color", json!("#ffd400"), "invalid_accent_color"),
+        ("accent_color", json!("#00b14f"), "invalid_accent_color"),
+        ("accent_color", json!("red"), "invalid_accent_color"),
+        ("accent_color", json!("#+e4d2d"), "invalid_accent_color"),
+        ("logo_url", json!("javascript:alert(1)"), "invalid_logo_url"),
+        (
+            "logo_url",
+            json!(format!("https://www.shop.test/{}", "x".repeat(500))),
+            "invalid_logo_url",
+        ),
+    ] {
+        let mut bad = p.clone();
+        bad[field] = value;
+        req("PUT", "/v1/program")
+            .sk()
+            .json(&bad)
+            .send()
+            .await
+            .error(400, code);
+    }
+    assert_eq!(
+        req("GET", "/v1/portal/program").send().await.json["accent_color"],
+        "#ee4d2d"
+    );
+    put_program(&before).await;
+}
+
+#[tokio::test]
 async fn the_portal_reads_how_the_program_takes_applications() {
     let _program = program_lock().await;
     set_applications("review", json!("https://www.shop.test/terms"), 100_000).await;

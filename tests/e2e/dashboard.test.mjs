@@ -540,6 +540,41 @@ test('settings: the switch that flags sales from paid ads is a checkbox, saved a
   assert.deepEqual(page.errors.map(String), []);
 });
 
+test('settings: the shop’s logo and colour dress the affiliate portal; a colour too light is refused', async () => {
+  const before = await api(stack, 'GET', '/v1/program');
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);
+  await page.reload();
+  await page.waitForSelector('#s-accent-color');
+  const logo = `${stack.shopUrl()}/store/logo.svg`;
+  await page.fill('#s-logo-url', logo);
+  // Shopee-like orange reads on white; a yellow does not, and the save says why.
+  await page.fill('#s-accent-color', '#ffd400');
+  await page.click('#save-program');
+  await page.waitForSelector('.state-error');
+  assert.match(await page.textContent('.state-error'), /too light.*1\.4:1/);
+  assert.equal((await api(stack, 'GET', '/v1/program')).accent_color, before.accent_color);
+  await page.fill('#s-accent-color', '#c2185b');
+  await page.click('#save-program');
+  try {
+    await until(async () => (await api(stack, 'GET', '/v1/program')).accent_color === '#c2185b');
+    const { token } = await api(stack, 'POST', '/v1/affiliates', { id: uniqueId('brand'), name: 'Brand Test', email: 'brand@affiliates.example' });
+    const portal = await newPage(await newContext(browser));
+    await portal.goto(`${stack.base}/portal/?lang=en#token=${token}`);
+    await portal.waitForSelector('#shop-logo');
+    assert.equal(await portal.getAttribute('#shop-logo', 'src'), logo);
+    assert.match(await portal.textContent('header .brand'), /· Brand Test$/);
+    await portal.waitForSelector('.btn-primary');
+    const colour = await portal.$eval('.btn-primary', (b) => getComputedStyle(b).backgroundColor);
+    assert.equal(colour, 'rgb(194, 24, 91)');
+    await screenshot(portal, 'portal-branded', { clip: { x: 0, y: 0, width: 1280, height: 400 } });
+    assert.deepEqual(portal.errors.map(String), []);
+  } finally {
+    await api(stack, 'PUT', '/v1/program', before);
+  }
+  assert.deepEqual(page.errors.map(String), []);
+});
+
 test('settings: the multi-touch model and the program’s language; the dashboard, portal and store follow it unless a person picks another', async () => {
   const page = await signedIn();
   await page.goto(`${stack.base}/dashboard/?lang=en#/settings`);

@@ -215,6 +215,8 @@ const SETTING_LABELS = {
   applications: 'dash.applications_mode',
   recruiter_rate_bps: 'dash.recruiter_rate',
   terms_url: 'dash.terms_url',
+  logo_url: 'dash.logo_url',
+  accent_color: 'dash.accent_color',
   currency: 'dash.report_currency',
   locale: 'dash.locale',
   active_by: 'dash.active_by',
@@ -224,8 +226,11 @@ const SETTING_LABELS = {
   payer: 'dash.payer',
 };
 
-/** How affiliates join: the public form's mode, the terms they accept, and where the form is. */
-function applicationsSection(p, mode, termsUrl) {
+/**
+ * How affiliates join: the public form's mode, the terms they accept, where the form is, and
+ * how the portal looks (the shop's logo and colour).
+ */
+function applicationsSection(p, mode, termsUrl, logoUrl, accent) {
   const plugin = (window.REFTRAIL_PAGES || {}).tracker === 'plugin';
   const form = new URL('../portal/#apply', location.href).href;
   return h(
@@ -234,6 +239,8 @@ function applicationsSection(p, mode, termsUrl) {
     h('h2', {}, t('dash.applications')),
     field(t('dash.applications_mode'), mode, t('dash.applications_hint')),
     field(t('dash.terms_url'), termsUrl, t('dash.terms_url_hint')),
+    field(t('dash.logo_url'), logoUrl, t('dash.logo_url_hint')),
+    field(t('dash.accent_color'), accent, t('dash.accent_color_hint')),
     p.applications === 'closed'
       ? null
       : plugin
@@ -415,6 +422,8 @@ export async function settings(main, { api, program: p0, render, role }) {
   hooks.value = JSON.stringify(p.webhooks, null, 2);
   const applications = h('select', { id: 's-applications' }, APPLICATIONS.map((m) => h('option', { value: m, selected: p.applications === m }, t(`dash.applications_${m}`))));
   const termsUrl = input('s-terms-url', p.terms_url || '', { type: 'url', maxlength: 500, placeholder: 'https://' });
+  const logoUrl = input('s-logo-url', p.logo_url || '', { type: 'url', maxlength: 500, placeholder: 'https://' });
+  const accent = input('s-accent-color', p.accent_color || '', { maxlength: 7, placeholder: '#2f5bd3', pattern: '#[0-9a-fA-F]{6}', spellcheck: 'false', autocomplete: 'off' });
   const withholding = withholdingRules(p.withholding);
   const payer = payerFields(p.payer);
   const msg = h('div', { 'aria-live': 'assertive' });
@@ -478,6 +487,8 @@ export async function settings(main, { api, program: p0, render, role }) {
           affiliate_emails: emails.filter(([, box]) => box.checked).map(([event]) => event),
           applications: applications.value,
           terms_url: termsUrl.value.trim() || null,
+          logo_url: logoUrl.value.trim() || null,
+          accent_color: accent.value.trim() || null,
           webhooks,
         };
         fill(msg, loading(t('ui.saving')));
@@ -525,7 +536,7 @@ export async function settings(main, { api, program: p0, render, role }) {
         h('fieldset', { class: 'field' }, h('legend', {}, t('dash.affiliate_emails')), emails.map(([event, box]) => h('div', {}, h('label', {}, box, ' ', t(`dash.email_${event.replace('.', '_')}`)))), h('small', { class: 'hint' }, t('dash.affiliate_emails_hint'))),
         field(t('dash.rules_json'), rules, t('dash.rules_hint')),
       ),
-      applicationsSection(p, applications, termsUrl),
+      applicationsSection(p, applications, termsUrl, logoUrl, accent),
       h(
         'section',
         { class: 'card' },
@@ -535,7 +546,7 @@ export async function settings(main, { api, program: p0, render, role }) {
         field(t('dash.active_by'), activeBy),
         field(t('dash.baseline', { currency: cur }), baseline, t('dash.baseline_hint')),
         h('h2', {}, t('dash.fraud')),
-        Object.entries(fraud).map(([k, el]) => field(t(`fraud.${k}`), el)),
+        Object.entries(fraud).map(([k, el]) => (el.type === 'checkbox' ? h('div', { class: 'field' }, h('label', {}, el, ' ', t(`fraud.${k}`))) : field(t(`fraud.${k}`), el))),
         field(t('dash.webhooks'), hooks, t('dash.webhooks_hint')),
         p.webhook_secret ? h('p', { class: 'hint' }, t('dash.webhook_secret'), ': ', h('code', {}, p.webhook_secret)) : null,
       ),

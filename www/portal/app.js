@@ -80,10 +80,23 @@ function shopUrl() {
   return sessionStorage.getItem(SHOP) || window.REFTRAIL_PAGES?.shopUrl || (meta && meta.content) || `${location.origin}/`;
 }
 
+/** The shop's colour on the portal's buttons and links, once the program's facts arrive. */
+function wearBrand(p) {
+  if (p?.accent_color) document.documentElement.style.setProperty('--brand', p.accent_color);
+  header();
+}
+
 function header() {
+  // The shop's name and logo when the program has them.
+  const shop = program?.name || 'Reftrail';
   fill(
     top,
-    h('span', { class: 'brand' }, me ? `Reftrail · ${me.affiliate.name}` : 'Reftrail'),
+    h(
+      'span',
+      { class: 'brand' },
+      program?.logo_url ? h('img', { class: 'logo', id: 'shop-logo', src: program.logo_url, alt: '', height: 28 }) : null,
+      me ? `${shop} · ${me.affiliate.name}` : shop,
+    ),
     languagePicker(() => (me ? render() : signIn())),
     me && !EMBEDDED ? h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out', onclick: signOut }, t('dash.sign_out')) : null,
     me && EMBEDDED && window.REFTRAIL_PAGES.signOutUrl
@@ -774,6 +787,7 @@ function emailsBox() {
 
 async function boot() {
   pickLocale({});
+  publicProgram().then(wearBrand);
   const code = readMagicLink();
   if (code && !EMBEDDED) {
     header();

@@ -39,6 +39,10 @@ pub struct PublicProgram {
     pub applications: String,
     /// The terms applicants accept, if any.
     pub terms_url: Option<String>,
+    /// The shop's logo for the portal's header, if any.
+    pub logo_url: Option<String>,
+    /// The shop's colour (`#rrggbb`) for the portal's buttons and links, if any.
+    pub accent_color: Option<String>,
 }
 
 /// The body of `POST /v1/portal/applications`. Fields are read as JSON values so that a wrong
@@ -200,6 +204,8 @@ pub async fn portal_program(
         currency: p.currency.clone(),
         applications: p.applications.clone(),
         terms_url: p.terms_url.clone(),
+        logo_url: p.logo_url.clone(),
+        accent_color: p.accent_color.clone(),
     }))
 }
 
