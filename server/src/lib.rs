@@ -105,6 +105,7 @@ pub struct Inner {
     affiliates: RwLock<std::collections::HashMap<String, (Instant, Option<String>)>>,
     click_writer: std::sync::OnceLock<click_writer::ClickWriter>,
     postback_client: std::sync::OnceLock<reqwest::Client>,
+    postback_tests: std::sync::Mutex<std::collections::HashMap<String, (Instant, u32)>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -126,7 +127,22 @@ impl AppState {
             affiliates: RwLock::new(std::collections::HashMap::new()),
             click_writer: std::sync::OnceLock::new(),
             postback_client: std::sync::OnceLock::new(),
+            postback_tests: std::sync::Mutex::new(std::collections::HashMap::new()),
         }))
+    }
+
+    /// Whether affiliate `id` may send another test postback now: at most
+    /// [`postbacks::TESTS_PER_MINUTE`] a minute each, so that no one drives this server's
+    /// requests at a host of their choosing. Counted per process.
+    pub fn postback_test_allowed(&self, id: &str) -> bool {
+        let Ok(mut tests) = self.postback_tests.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        tests.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        let (_, n) = tests.entry(id.to_owned()).or_insert((now, 0));
+        *n += 1;
+        *n <= postbacks::TESTS_PER_MINUTE
     }
 
     /// The client affiliates' postbacks go through (made on first use).

@@ -24,6 +24,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// Test postbacks an affiliate may send in a minute.
+pub const TESTS_PER_MINUTE: u32 = 10;
+
 /// The user agent of postback requests.
 const USER_AGENT: &str = "reftrail-postbacks/1";
 

@@ -337,3 +337,26 @@ async fn a_test_postback_reports_what_the_tracker_answered() {
     assert_eq!(shown["url"], format!("{base}/down?r={{referral_id}}"));
     assert_eq!(shown["deliveries"], json!([]));
 }
+
+#[tokio::test]
+async fn test_postbacks_are_limited_to_ten_a_minute() {
+    let (_, token) = affiliate(json!({})).await;
+    let test = || {
+        req("POST", "/v1/me/postback/test")
+            .who(As::Bearer(token.clone()))
+            .json(&json!({"url": "http://127.0.0.1:9/pb?s={sub1}"}))
+            .send()
+    };
+    for _ in 0..10 {
+        test().await.status(200);
+    }
+    test().await.error(429, "rate_limited");
+    // Another affiliate's tests are their own.
+    let (_, other) = affiliate(json!({})).await;
+    req("POST", "/v1/me/postback/test")
+        .who(As::Bearer(other))
+        .json(&json!({"url": "http://127.0.0.1:9/pb"}))
+        .send()
+        .await
+        .status(200);
+}

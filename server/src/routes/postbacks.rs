@@ -110,7 +110,8 @@ pub async fn me_postback_update(
 #[utoipa::path(post, path = "/v1/me/postback/test", tag = "affiliate", request_body = Option<TestPostback>, security(("affiliate_token" = [])),
     responses((status = 200, body = PostbackTest), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody, description = "No URL given and none saved")))]
+        (status = 409, body = crate::error::ErrorBody, description = "No URL given and none saved"),
+        (status = 429, body = crate::error::ErrorBody, description = "More than 10 tests in a minute")))]
 pub async fn me_postback_test(
     State(state): State<AppState>,
     AffiliateCaller(id): AffiliateCaller,
@@ -156,7 +157,8 @@ pub async fn affiliate_postback_update(
     responses((status = 200, body = PostbackTest), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody, description = "No URL given and none saved")))]
+        (status = 409, body = crate::error::ErrorBody, description = "No URL given and none saved"),
+        (status = 429, body = crate::error::ErrorBody, description = "More than 10 tests in a minute")))]
 pub async fn affiliate_postback_test(
     State(state): State<AppState>,
     _m: Merchant,
@@ -277,6 +279,11 @@ async fn test(state: &AppState, id: &str, body: TestPostback) -> Result<Postback
             })?,
     };
     let template = checked(state, &text)?;
+    if !state.postback_test_allowed(id) {
+        return Err(AppError::TooManyRequests(
+            "at most 10 test postbacks a minute: wait a little".into(),
+        ));
+    }
     let url = sample(&state.program().await?.currency).fill(&template);
     let outcome = postbacks::send(state, &url).await;
     Ok(PostbackTest {
