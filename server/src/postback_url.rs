@@ -130,12 +130,14 @@ impl Template {
             return Err(TemplateError::Whitespace);
         }
         let pieces = pieces(text)?;
-        let sample = fill(&pieces, |_| "0");
-        let url = url::Url::parse(&sample).map_err(|_| TemplateError::NotHttp)?;
+        let url = url::Url::parse(&fill(&pieces, |_| "0")).map_err(|_| TemplateError::NotHttp)?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(TemplateError::NotHttp);
         }
-        if text.find('{').is_some_and(|i| i < authority_end(text)) {
+        // Filled in twice with different values, as a browser parses it: a macro anywhere in
+        // the host or port (however many slashes precede it) changes them.
+        let other = url::Url::parse(&fill(&pieces, |_| "1")).map_err(|_| TemplateError::NotHttp)?;
+        if (url.host_str(), url.port()) != (other.host_str(), other.port()) {
             return Err(TemplateError::MacroInHost);
         }
         if !url.username().is_empty() || url.password().is_some() {
@@ -189,15 +191,6 @@ fn pieces(text: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
         out.push(Piece::Text(rest));
     }
     Ok(out)
-}
-
-/// Where the authority (`//user@host:port`) of the absolute address `text` ends: at the first
-/// `/`, `?` or `#` after `://`, or at the end.
-fn authority_end(text: &str) -> usize {
-    let start = text.find("://").map_or(0, |i| i + 3);
-    text[start..]
-        .find(['/', '?', '#', '\\'])
-        .map_or(text.len(), |i| start + i)
 }
 
 /// The template with each macro replaced by its encoded value.

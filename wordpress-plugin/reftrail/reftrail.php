@@ -52,6 +52,7 @@ foreach ( array(
 	'class-reftrail-reports.php',
 	'class-reftrail-sessions.php',
 	'class-reftrail-webhooks.php',
+	'class-reftrail-postbacks.php',
 	'class-reftrail-affiliate-mail.php',
 	'class-reftrail-retention.php',
 	'class-reftrail-openapi.php',
@@ -62,6 +63,7 @@ foreach ( array(
 	'rest/class-reftrail-rest-account-controllers.php',
 	'rest/class-reftrail-rest-creatives-controller.php',
 	'rest/class-reftrail-rest-short-links-controller.php',
+	'rest/class-reftrail-rest-postbacks-controller.php',
 	'rest/class-reftrail-rest-bonuses-controller.php',
 	'rest/class-reftrail-rest-recruiters-controller.php',
 	'rest/class-reftrail-rest-portal-controller.php',
@@ -110,6 +112,7 @@ final class Reftrail_Plugin {
 		Reftrail_Portal::init();
 		Reftrail_Short_Links::init();
 		Reftrail_Webhooks::init();
+		Reftrail_Postbacks::init();
 		Reftrail_Affiliate_Mail::init();
 		Reftrail_Retention::init();
 		Reftrail_Privacy_Tools::init();

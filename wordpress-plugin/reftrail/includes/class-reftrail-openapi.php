@@ -39,6 +39,10 @@ final class Reftrail_OpenAPI {
 			'from'      => array( 'string', 'From (RFC 3339 or YYYY-MM-DD), inclusive; default 30 days before to' ),
 			'to'        => array( 'string', 'To, exclusive; default now' ),
 		);
+		$pb     = '{"url" (the template, or null), "macros" (the 17 macros a template may use, without braces: event, status, kind, referral_id, amount, amount_minor, commission, commission_minor, currency, campaign, click_id, sub1 ... sub5, timestamp), "deliveries": [{"id", "event" (created, approved or reversed), "referral_id", "url" (as filled in), "at", "status" (pending: not sent yet, or to be tried again; delivered; failed: given up), "attempts", "last_error" (HTTP <code>, or why there was no answer), "delivered_at"}] (the latest 20, newest first)}';
+		$pb_set = 'Sets or removes the postback URL: a GET to it is queued with each event of the affiliate\'s referrals (created, approved, reversed), its {macros} filled in with the referral, percent-encoded, and sent with retries; answers as GET. A change is recorded in the activity log (affiliate.updated, field postback_url); 400 invalid_postback_url (the message says why: at most 2,048 characters, no spaces, only known macros in braces, an http:// or https:// address with its host written out and without a user name, a public host unless the site allows private networks with the reftrail_postbacks_to_private_networks filter), invalid_body (an unknown field)';
+		$pb_try = 'Sends a GET with sample values (event test, status pending, kind sale, every id "test", 100 of the program\'s currency with a 10 % commission, now) to the url given, or to the saved one, and answers what the tracker said: {"url" (as filled in), "delivered" (a 2xx answer), "status" (null without an answer), "error" (HTTP <code>, or why there was no answer)}; nothing is saved or queued. 400 invalid_postback_url; 409 no_postback_url (none given, none saved); 429 rate_limited (more than 10 tests of the affiliate\'s in a minute, whoever sent them)';
+		$pb_in  = array( 'url' => array( array( 'string', 'null' ), 'The template, e.g. https://track.example/pb?click={sub1}&payout={commission} (trimmed); null or empty removes it', false ) );
 		$link   = '{"code", "path" ("/go/{code}": its address under /wp-json/reftrail), "url" (its address on the site, /go/{code}, with pretty permalinks; else null), "affiliate", "landing_url", "campaign" (or null), "target" (where it sends a visitor: landing_url with the affiliate\'s parameter (the program\'s first) and utm_campaign set after its other query pairs, the fragment kept), "opens" (how many times it was opened, bots left out; the clicks are counted by the tracker), "created_at"}';
 		return array(
 			'/v1/clicks'                  => array( 'post' => array( 'Records a click; with consent, sets the signed HttpOnly rt_click cookie', array(), 201 ) ),
@@ -119,6 +123,11 @@ final class Reftrail_OpenAPI {
 					array( 'query' => $period ),
 				),
 			),
+			'/v1/affiliates/{id}/postback' => array(
+				'get' => array( 'The affiliate\'s postback URL and its latest requests: ' . $pb . '; 404 affiliate_not_found', $m, 200 ),
+				'put' => array( $pb_set . '; 404 affiliate_not_found', $m, 200, array( 'body' => $pb_in ) ),
+			),
+			'/v1/affiliates/{id}/postback/test' => array( 'post' => array( $pb_try . '; 404 affiliate_not_found', $m, 200, array( 'body' => array( 'url' => array( array( 'string', 'null' ), 'A template to try before saving it; without it, the saved one', false ) ) ) ) ),
 			'/v1/referrals'               => array(
 				'get' => array(
 					'The referral ledger, newest first: {"referrals": [...] (the page), "total" (how many referrals the filters match, whatever limit and offset)}; 400 invalid_query',
@@ -398,6 +407,11 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/me/postback'             => array(
+				'get' => array( 'The affiliate\'s postback URL and its latest requests: ' . $pb, $me, 200 ),
+				'put' => array( $pb_set, $me, 200, array( 'body' => $pb_in ) ),
+			),
+			'/v1/me/postback/test'        => array( 'post' => array( $pb_try, $me, 200, array( 'body' => array( 'url' => array( array( 'string', 'null' ), 'A template to try before saving it; without it, the saved one', false ) ) ) ) ),
 			'/v1/me/links/{code}'         => array( 'delete' => array( 'Deletes one of the affiliate\'s short links: it stops working at once; 404 link_not_found (also another affiliate\'s)', $me, 204 ) ),
 			'/v1/me/bonuses'              => array(
 				'get' => array(

@@ -92,6 +92,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Program_Controller(),
 			new Reftrail_REST_Creatives_Controller(),
 			new Reftrail_REST_Short_Links_Controller(),
+			new Reftrail_REST_Postbacks_Controller(),
 			new Reftrail_REST_Bonuses_Controller(),
 			new Reftrail_REST_Recruiters_Controller(),
 			new Reftrail_REST_Portal_Controller(),
@@ -198,7 +199,7 @@ final class Reftrail_REST {
 	}
 
 	/** The routes browsers call from the shop's pages (CORS applies). */
-	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/daily', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/campaigns', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates', '/reftrail/v1/me/links' );
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/daily', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/campaigns', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates', '/reftrail/v1/me/links', '/reftrail/v1/me/postback', '/reftrail/v1/me/postback/test' );
 
 	/** The browser routes with a path parameter (CORS applies): an affiliate's short link. */
 	const BROWSER_ROUTE_PATTERNS = array( '#^/reftrail/v1/me/links/[^/]+$#D' );

@@ -37,9 +37,10 @@ final class Reftrail_Schema {
 	 * line's count of them; 23: each referral's campaign, the campaign of what credited it, filled
 	 * for the referrals from before from the click their conversion names; 24: short links,
 	 * `/go/{code}` to a page of the shop with an affiliate's parameter and a campaign, and the
-	 * rewrite rule of the site's own `/go/{code}`).
+	 * rewrite rule of the site's own `/go/{code}`; 25: affiliates' postbacks, an affiliate's
+	 * postback URL and the requests owed to it).
 	 */
-	const VERSION = 24;
+	const VERSION = 25;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -51,7 +52,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts', 'recruiter_commissions', 'short_links' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts', 'recruiter_commissions', 'short_links', 'postbacks' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -123,6 +124,7 @@ final class Reftrail_Schema {
   address varchar(600) DEFAULT NULL,
   payee_type varchar(10) DEFAULT NULL,
   recruiter_id varchar(64) DEFAULT NULL,
+  postback_url text DEFAULT NULL,
   created_at bigint(20) NOT NULL,
   updated_at bigint(20) NOT NULL,
   PRIMARY KEY  (id),
@@ -476,6 +478,25 @@ final class Reftrail_Schema {
   created_at bigint(20) NOT NULL,
   PRIMARY KEY  (code),
   KEY affiliate_created (affiliate_id,created_at)
+) $c;";
+		// Affiliates' postbacks (Reftrail_Postbacks): one row per request owed to an affiliate's
+		// tracker, written with the referral event it reports (`event` created, approved or
+		// reversed), `url` filled in then, and sent like the webhooks' outbox.
+		$sql[] = "CREATE TABLE {$t('postbacks')} (
+  id varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  referral_id varchar(40) NOT NULL,
+  event varchar(20) NOT NULL,
+  url text NOT NULL,
+  at bigint(20) NOT NULL,
+  attempts int(11) NOT NULL,
+  next_at bigint(20) NOT NULL,
+  delivered_at bigint(20) DEFAULT NULL,
+  failed_at bigint(20) DEFAULT NULL,
+  last_error varchar(500) DEFAULT NULL,
+  PRIMARY KEY  (id),
+  KEY due (delivered_at,failed_at,next_at),
+  KEY affiliate_at (affiliate_id,at)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

@@ -103,7 +103,8 @@ final class Reftrail_Short_Links {
 		}
 		$code   = $wp->query_vars[ self::QUERY_VAR ];
 		$ua     = isset( $_SERVER['HTTP_USER_AGENT'] ) ? sanitize_text_field( wp_unslash( $_SERVER['HTTP_USER_AGENT'] ) ) : '';
-		$target = is_string( $code ) ? self::open( $code, $ua ) : null;
+		$query  = isset( $_SERVER['QUERY_STRING'] ) ? (string) wp_unslash( $_SERVER['QUERY_STRING'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- read as pairs and checked by passed_on().
+		$target = is_string( $code ) ? self::open( $code, $ua, $query ) : null;
 		if ( null === $target ) {
 			$wp->query_vars = array( 'error' => '404' );
 			return;
@@ -388,6 +389,46 @@ final class Reftrail_Short_Links {
 	}
 
 	/**
+	 * The click ids and sub ids (`gclid`, `sub1`…) in the query of an opened short link, to go on
+	 * to the shop's page: an ad network or an affiliate's tracker adds them to the short link. The
+	 * first value of each name, when it is at most 256 bytes without control characters.
+	 *
+	 * @param string $query The opened address's query, without its `?`.
+	 * @return array[] [name, value] pairs, in order.
+	 */
+	public static function passed_on( $query ) {
+		$out = array();
+		foreach ( self::query_pairs( (string) $query ) as $kv ) {
+			list( $k, $v ) = $kv;
+			$known         = in_array( $k, Reftrail_Tracking::CLICK_ID_PARAMS, true );
+			$fits          = '' !== $v && strlen( $v ) <= Reftrail_Tracking::MAX_TAG_VALUE && ! preg_match( '/[\x{0}-\x{1F}\x{7F}-\x{9F}]/u', $v );
+			if ( $known && $fits && ! in_array( $k, array_column( $out, 0 ), true ) ) {
+				$out[] = array( $k, $v );
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * `$target` with `$pairs` set in its query after its other pairs, replacing values of the
+	 * same names; the fragment stays.
+	 *
+	 * @param string  $target The page a short link sends to.
+	 * @param array[] $pairs  [name, value] pairs.
+	 * @return string
+	 */
+	public static function pass_on( $target, array $pairs ) {
+		$p = self::parts( $target );
+		if ( null === $p || ! $pairs ) {
+			return $target;
+		}
+		$names = array_column( $pairs, 0 );
+		$kept  = array_values( array_filter( self::query_pairs( (string) $p['query'] ), fn( $kv ) => ! in_array( $kv[0], $names, true ) ) );
+		$query = implode( '&', array_map( fn( $kv ) => self::form_encode( $kv[0] ) . '=' . self::form_encode( $kv[1] ), array_merge( $kept, $pairs ) ) );
+		return $p['origin'] . $p['path'] . '?' . $query . ( null === $p['fragment'] ? '' : '#' . $p['fragment'] );
+	}
+
+	/**
 	 * The program's first link parameter (`ref` by default): the one short links carry.
 	 *
 	 * @param array $program The program.
@@ -547,11 +588,12 @@ final class Reftrail_Short_Links {
 	 * bot's; null for a code that is not one exactly as kept, an unknown one, or a page no longer
 	 * on the program's allowed origins.
 	 *
-	 * @param string $code Code, as it came in the path.
-	 * @param string $ua   The visitor's user agent.
+	 * @param string $code  Code, as it came in the path.
+	 * @param string $ua    The visitor's user agent.
+	 * @param string $query The opened address's query: its click ids and sub ids go on.
 	 * @return string|null
 	 */
-	public static function open( $code, $ua ) {
+	public static function open( $code, $ua, $query = '' ) {
 		global $wpdb;
 		if ( ! self::plausible_code( $code ) ) {
 			return null;
@@ -574,7 +616,7 @@ final class Reftrail_Short_Links {
 		if ( ! Reftrail_Tracking::is_bot( $ua ) ) {
 			$wpdb->query( $wpdb->prepare( "UPDATE {$t} SET opens = opens + 1 WHERE code = %s", $code ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
 		}
-		return $target;
+		return self::pass_on( $target, self::passed_on( $query ) );
 	}
 
 	/**

@@ -295,6 +295,8 @@ class Reftrail_REST_Operator_Controller extends Reftrail_REST_Controller {
 			array( 'reftrail_flagged_total', 'Referrals with fraud flags.', $count( 'referrals', "flags <> '[]'" ) ),
 			array( 'reftrail_webhooks_delivered_total', 'Webhook deliveries that succeeded.', $count( 'outbox', 'delivered_at IS NOT NULL' ) ),
 			array( 'reftrail_webhook_failures_total', 'Webhook delivery attempts that failed.', $failed( 'outbox', 'delivered_at' ) ),
+			array( 'reftrail_postbacks_delivered_total', "Affiliates' postbacks that succeeded.", $count( 'postbacks', 'delivered_at IS NOT NULL' ) ),
+			array( 'reftrail_postback_failures_total', "Affiliates' postback attempts that failed.", $failed( 'postbacks', 'delivered_at' ) ),
 			array( 'reftrail_affiliate_emails_sent_total', 'Affiliate emails sent.', $count( 'mail_outbox', 'sent_at IS NOT NULL' ) ),
 			array( 'reftrail_affiliate_email_failures_total', 'Affiliate email attempts that failed.', $failed( 'mail_outbox', 'sent_at' ) ),
 		);

@@ -160,7 +160,8 @@ class Reftrail_REST_Short_Links_Controller extends Reftrail_REST_Controller {
 	 * @return WP_REST_Response
 	 */
 	public function open( $request ) {
-		$target = Reftrail_Short_Links::open( (string) $request['code'], (string) $request->get_header( 'user_agent' ) );
+		$query  = isset( $_SERVER['QUERY_STRING'] ) ? (string) wp_unslash( $_SERVER['QUERY_STRING'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- read as pairs and checked by passed_on().
+		$target = Reftrail_Short_Links::open( (string) $request['code'], (string) $request->get_header( 'user_agent' ), $query );
 		$r      = new WP_REST_Response( null === $target ? Reftrail_Short_Links::NOT_FOUND_TEXT : '', null === $target ? 404 : 302 );
 		// Served as text (Reftrail_REST::serve_text): no JSON body.
 		$r->header( 'Content-Type', 'text/plain; charset=utf-8' );
