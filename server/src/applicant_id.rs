@@ -56,7 +56,7 @@ fn slug(s: &str) -> String {
 
 /// The ASCII spelling of a Latin letter with diacritics (`ễ` → `e`, `đ` → `d`, `Æ` → `AE`);
 /// `None` outside the Latin letter blocks, and for `×` and `÷`, which are signs.
-fn latin_base(c: char) -> Option<&'static str> {
+pub(crate) fn latin_base(c: char) -> Option<&'static str> {
     let latin =
         matches!(c, '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}') && !matches!(c, '×' | '÷');
     latin.then(|| deunicode::deunicode_char(c)).flatten()

@@ -24,6 +24,7 @@
 pub mod activity;
 pub mod affiliate_csv;
 pub mod affiliate_mail;
+pub mod affiliate_search;
 pub mod applicant_id;
 pub mod auth;
 pub mod backup;

@@ -473,3 +473,92 @@ async fn an_affiliate_sees_only_the_payouts_that_paid_them() {
             .error(400, "invalid_query");
     }
 }
+
+#[tokio::test]
+async fn affiliates_are_found_by_a_piece_of_their_name_email_id_or_coupon() {
+    // A run-unique word in every name, so other tests' affiliates never match.
+    let tag = uid("q").replace(['_', '-'], "");
+    let coupon = format!("GIAM{}", tag.to_uppercase());
+    let (nguyen, _) = affiliate(json!({"name": format!("Nguyễn Thị Hồng {tag}")})).await;
+    let (dang, _) =
+        affiliate(json!({"name": format!("Đặng Văn Minh {tag}"), "coupons": [coupon]})).await;
+    let (thai, _) =
+        affiliate(json!({"name": format!("สมชาย ใจดี {tag}"), "category": "cashback"})).await;
+    let found = |q: String| async move {
+        let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        let r = req("GET", &format!("/v1/affiliates?q={encoded}"))
+            .sk()
+            .send()
+            .await;
+        r.status(200);
+        let mut ids: Vec<String> = r.json["affiliates"]
+            .as_array()
+            .expect("affiliates")
+            .iter()
+            .map(|a| a["id"].as_str().unwrap_or("").to_owned())
+            .collect();
+        ids.sort();
+        assert_eq!(
+            r.json["total"].as_u64(),
+            Some(ids.len() as u64),
+            "{}",
+            r.text
+        );
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        found(tag.clone()).await,
+        sorted(vec![nguyen.clone(), dang.clone(), thai.clone()])
+    );
+    assert_eq!(
+        found(format!("nguyen thi hong {tag}")).await,
+        vec![nguyen.clone()]
+    );
+    assert_eq!(
+        found(format!("ĐẶNG VĂN MINH {tag}")).await,
+        vec![dang.clone()]
+    );
+    assert_eq!(
+        found(format!("dang van minh {tag}")).await,
+        vec![dang.clone()]
+    );
+    assert_eq!(found(format!("สมชาย ใจดี {tag}")).await, vec![thai.clone()]);
+    assert_eq!(
+        found(coupon.to_lowercase()).await,
+        vec![dang.clone()],
+        "by coupon"
+    );
+    assert_eq!(
+        found(format!("  {}  ", thai.to_uppercase())).await,
+        vec![thai.clone()],
+        "by id, trimmed"
+    );
+    assert_eq!(
+        found(format!("{nguyen}@affiliates")).await,
+        vec![nguyen.clone()],
+        "by email"
+    );
+    // With the other filters, and paged.
+    let r = req("GET", &format!("/v1/affiliates?q={tag}&category=cashback"))
+        .sk()
+        .send()
+        .await;
+    assert_eq!(r.json["total"], 1);
+    assert_eq!(r.json["affiliates"][0]["id"], thai.as_str());
+    let r = req("GET", &format!("/v1/affiliates?q={tag}&limit=2&offset=2"))
+        .sk()
+        .send()
+        .await;
+    assert_eq!(r.json["total"], 3);
+    assert_eq!(r.json["affiliates"].as_array().map(Vec::len), Some(1));
+    assert_eq!(found(format!("nobody {tag}")).await, Vec::<String>::new());
+    req("GET", &format!("/v1/affiliates?q={}", "x".repeat(101)))
+        .sk()
+        .send()
+        .await
+        .error(400, "invalid_query");
+}

@@ -652,3 +652,42 @@ test('settings: the multi-touch model and the program’s language; the dashboar
     await api(stack, 'PUT', '/v1/program', { ...p, locale: 'vi', multi_touch: { kind: 'position_based' }, match_customers: false });
   }
 });
+
+// Last in the file: its 102 affiliates would push the others' past the list's first page.
+test('affiliates: found by a piece of a Vietnamese name typed without accents; a long list shows more on request', async () => {
+  const tag = uniqueId('find').replace(/[^a-z0-9]/g, '');
+  // 102 affiliates of one run-unique word, two of them with Vietnamese names, in one import.
+  const rows = ['id,name,email', `${tag}-hong,Nguyễn Thị Hồng ${tag},hong-${tag}@affiliates.example`, `${tag}-minh,Đặng Văn Minh ${tag},minh-${tag}@affiliates.example`];
+  for (let i = 0; i < 100; i++) rows.push(`${tag}-${String(i).padStart(3, '0')},Affiliate ${i} ${tag},a${i}-${tag}@affiliates.example`);
+  const r = await fetch(`${stack.base}/v1/affiliates.csv`, { method: 'POST', headers: { Authorization: `Bearer ${CREDS.REFTRAIL_SECRET_KEY}`, 'Content-Type': 'text/csv' }, body: rows.join('\n') });
+  assert.equal(r.status, 200, await r.text());
+
+  const page = await signedIn();
+  await page.goto(`${stack.base}/dashboard/?lang=en#/affiliates`);
+  await page.reload();
+  await page.waitForSelector('#f-search');
+  await page.fill('#f-search', `nguyen thi hong ${tag}`);
+  await page.press('#f-search', 'Enter');
+  await page.waitForSelector(`#affiliates tr[data-id="${tag}-hong"]`);
+  assert.equal(await page.$$eval('#affiliates tbody tr', (trs) => trs.length), 1);
+  assert.equal(await page.textContent('#affiliates-shown'), '1 of 1 affiliates');
+  // The search stays in the address: a reload keeps it.
+  await page.reload();
+  await page.waitForSelector(`#affiliates tr[data-id="${tag}-hong"]`);
+  assert.equal(await page.inputValue('#f-search'), `nguyen thi hong ${tag}`);
+
+  await page.fill('#f-search', tag);
+  await page.press('#f-search', 'Enter');
+  await page.waitForSelector('#more-affiliates');
+  assert.equal(await page.textContent('#affiliates-shown'), '100 of 102 affiliates');
+  await page.click('#more-affiliates');
+  await page.waitForSelector('#more-affiliates', { state: 'detached' });
+  assert.equal(await page.textContent('#affiliates-shown'), '102 of 102 affiliates');
+  assert.equal(await page.$$eval('#affiliates tbody tr', (trs) => trs.length), 102);
+
+  await page.fill('#f-search', `nobody ${tag}`);
+  await page.press('#f-search', 'Enter');
+  await page.waitForSelector('.state-empty');
+  assert.match(await page.textContent('main'), new RegExp(`No affiliate matches “nobody ${tag}”`));
+  assert.deepEqual(page.errors.map(String), []);
+});

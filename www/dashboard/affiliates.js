@@ -5,7 +5,7 @@
 // form, and their tax certificates of the year. The list downloads as CSV, and a CSV file of
 // affiliates is imported from here (affiliates-import.js).
 
-import { t, money, date, dateTime, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
+import { t, num, money, date, dateTime, parseMoney, decimal, currencyDigits } from '../shared/i18n.js';
 import { h, fill, empty, failure, field, badge, notify, loading, copyButton } from '../shared/ui.js';
 import { clearCharts } from '../shared/charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
@@ -22,6 +22,8 @@ import { exportButton, importBox } from './affiliates-import.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
 const STATUSES = ['approved', 'pending', 'suspended'];
+// Affiliates listed at a time; more on request.
+const PAGE = 100;
 
 /** Every link form for `id` on `base` (the shop's address), with the program's parameter names. */
 export function linkForms(base, id, params, coupons = [], campaign = '') {
@@ -322,11 +324,19 @@ export async function affiliates(main, { api, program, render, role }) {
   const selected = q.get('id');
   const category = CATEGORIES.includes(q.get('category')) ? q.get('category') : '';
   const status = STATUSES.includes(q.get('status')) ? q.get('status') : '';
-  const [page, balances] = await Promise.all([api.affiliates({ category, status, limit: 500 }), api.balances()]);
+  const search = (q.get('q') || '').slice(0, 100);
+  const filters = { category, status, q: search };
+  const [page, balances] = await Promise.all([api.affiliates({ ...filters, limit: PAGE }), api.balances()]);
   const keep = (extra) => {
-    setRouteQuery({ category, status, id: selected, ...extra });
+    setRouteQuery({ category, status, q: search, id: selected, ...extra });
     render();
   };
+  const searchBox = h('input', { id: 'f-search', type: 'search', value: search, maxlength: 100, placeholder: t('dash.search_affiliates_hint'), autocomplete: 'off', spellcheck: 'false' });
+  const searchForm = h(
+    'form',
+    { id: 'affiliate-search', role: 'search', onsubmit: (e) => (e.preventDefault(), keep({ q: searchBox.value.trim() })) },
+    field(t('dash.search_affiliates'), searchBox),
+  );
   const top = h('div', { id: 'affiliate-panel' });
 
   const catSel = h('select', { id: 'f-category', onchange: (e) => keep({ category: e.target.value }) }, h('option', { value: '' }, t('dash.all')), CATEGORIES.map((c) => h('option', { value: c, selected: c === category }, t(`cat.${c}`))));
@@ -335,18 +345,7 @@ export async function affiliates(main, { api, program, render, role }) {
   const owed = (id) =>
     balances.balances.filter((b) => b.affiliate === id && (b.approved || b.pending)).map((b) => `${money(b.approved, b.currency)} / ${money(b.pending, b.currency)}`).join(' · ') || '—';
 
-  const list = page.affiliates.length
-    ? h(
-        'div',
-        { class: 'table-wrap' },
-        h(
-          'table',
-          { class: 'stack', id: 'affiliates' },
-          h('thead', {}, h('tr', {}, [t('dash.affiliate'), t('dash.name'), t('dash.category'), t('dash.status'), t('dash.rate'), t('dash.coupons'), t('dash.approved_pending'), t('dash.since'), ''].map((c) => h('th', { scope: 'col' }, c)))),
-          h(
-            'tbody',
-            {},
-            page.affiliates.map((a) =>
+  const row = (a) =>
               h(
                 'tr',
                 { dataset: { id: a.id } },
@@ -364,12 +363,59 @@ export async function affiliates(main, { api, program, render, role }) {
                   h('a', { class: 'btn btn-small', href: `#/affiliates?id=${encodeURIComponent(a.id)}` }, t('dash.open')),
                   a.status === 'pending' ? [' ', decisionButton(api, a, render, 'approve')] : null,
                 ),
-              ),
-            ),
+              );
+  const body = h('tbody', {}, page.affiliates.map(row));
+  const shown = h('p', { class: 'hint', id: 'affiliates-shown' });
+  const more = h('div', {});
+  // The next page appends to the table, as the ledger's "Load more" does.
+  const counted = (offset) => {
+    fill(shown, t('dash.affiliates_shown', { n: num(body.children.length), total: num(page.total) }));
+    fill(
+      more,
+      body.children.length < page.total
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn',
+              id: 'more-affiliates',
+              onclick: async (e) => {
+                e.currentTarget.disabled = true;
+                try {
+                  const next = await api.affiliates({ ...filters, limit: PAGE, offset: offset + PAGE });
+                  body.append(...next.affiliates.map(row));
+                  counted(offset + PAGE);
+                } catch (err) {
+                  fill(more, failure(err));
+                }
+              },
+            },
+            t('dash.load_more'),
+          )
+        : null,
+    );
+  };
+  counted(0);
+  const list = page.affiliates.length
+    ? h(
+        'div',
+        {},
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'stack', id: 'affiliates' },
+            h('thead', {}, h('tr', {}, [t('dash.affiliate'), t('dash.name'), t('dash.category'), t('dash.status'), t('dash.rate'), t('dash.coupons'), t('dash.approved_pending'), t('dash.since'), ''].map((c) => h('th', { scope: 'col' }, c)))),
+            body,
           ),
         ),
+        shown,
+        more,
       )
-    : empty(t('dash.no_affiliates'), t('dash.no_affiliates_create'));
+    : search
+      ? empty(t('dash.no_affiliates_found', { q: search }), t('dash.no_affiliates_found_next'))
+      : empty(t('dash.no_affiliates'), t('dash.no_affiliates_create'));
 
   const showNew = () =>
     fill(
@@ -396,7 +442,7 @@ export async function affiliates(main, { api, program, render, role }) {
       ),
     ),
     top,
-    h('div', { class: 'toolbar' }, field(t('dash.category'), catSel), field(t('dash.status'), statusSel)),
+    h('div', { class: 'toolbar' }, searchForm, field(t('dash.category'), catSel), field(t('dash.status'), statusSel)),
     list,
   );
 

@@ -654,6 +654,10 @@ pub struct AffiliatesQuery {
     pub email: Option<String>,
     /// Only this category.
     pub category: Option<String>,
+    /// Only affiliates with this piece of text in their id, name, email or a coupon code,
+    /// without regard to case or the accents of Latin letters (`nguyen` finds `Nguyễn`); at
+    /// most 100 characters.
+    pub q: Option<String>,
     /// Page size, 1 to 500.
     pub limit: Option<i64>,
     /// Offset.
@@ -696,6 +700,26 @@ pub async fn affiliates_index(
     }
     let filter = "WHERE ($1 = '' OR status = $1) AND ($2 = '' OR category = $2) \
                   AND ($3 = '' OR LOWER(email) = LOWER($3))";
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    if text.chars().count() > 100 || text.chars().any(char::is_control) {
+        return Err(AppError::bad(
+            "invalid_query",
+            "q must be at most 100 characters without control characters",
+        ));
+    }
+    if !text.is_empty() {
+        let found = search(&state, filter, [&status, &category, &email], text).await?;
+        let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
+        let mut affiliates = Vec::new();
+        for id in found
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(0))
+            .take(usize::try_from(limit).unwrap_or(0))
+        {
+            affiliates.push(load(&state, id).await?);
+        }
+        return Ok(Json(AffiliatesPage { affiliates, total }));
+    }
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM affiliates {filter}"
     )))
@@ -720,6 +744,48 @@ pub async fn affiliates_index(
         affiliates.push(view(&state, r).await?);
     }
     Ok(Json(AffiliatesPage { affiliates, total }))
+}
+
+/// The ids, in order, of the affiliates `filter` (bound to `binds`) selects whose id, name,
+/// email or a coupon code holds `text` (see [`crate::affiliate_search`]). The names and codes
+/// are read and folded here: accents are beyond SQL's `LOWER` on SQLite.
+async fn search(
+    state: &AppState,
+    filter: &str,
+    binds: [&String; 3],
+    text: &str,
+) -> Result<Vec<String>, AppError> {
+    let query = crate::affiliate_search::fold(text);
+    let mut codes: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for r in sqlx::query("SELECT affiliate_id, code FROM coupons")
+        .fetch_all(&state.db.pool)
+        .await?
+    {
+        codes.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+    }
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, name, email FROM affiliates {filter} ORDER BY id"
+    )))
+    .bind(binds[0])
+    .bind(binds[1])
+    .bind(binds[2])
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut found = Vec::new();
+    for r in rows {
+        let id: String = r.try_get(0)?;
+        let name: String = r.try_get(1)?;
+        let email: Option<String> = r.try_get(2)?;
+        let own = codes.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let fields = [id.as_str(), name.as_str(), email.as_deref().unwrap_or("")]
+            .into_iter()
+            .chain(own.iter().map(String::as_str));
+        if crate::affiliate_search::matches(&query, fields) {
+            found.push(id);
+        }
+    }
+    Ok(found)
 }
 
 /// One affiliate.
