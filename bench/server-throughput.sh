@@ -7,7 +7,7 @@
 #   3. GET /go/{code} with wrk: short links opened (a lookup, a redirect, the count of opens),
 #      on SQLite and on PostgreSQL;
 #   3b. POST /v1/affiliates.csv: a 10,000-row file checked (dry run) and imported, timed by curl,
-#      on SQLite and on PostgreSQL;
+#      then searched (GET /v1/affiliates?q=), on SQLite and on PostgreSQL;
 #   4. GET /v1/reports/summary (and the other reports, the campaigns and creatives reports too) over ~1 M clicks
 #      and ~100 k sales made by `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
@@ -128,6 +128,12 @@ affiliates_import() { # affiliates_import NAME
   done
   curl -sS -o /dev/null -w "export of the 10,000: %{http_code} in %{time_total} s\n" \
     "$base/v1/affiliates.csv" -H "authorization: Bearer $REFTRAIL_SECRET_KEY"
+  # A search reads and folds every name, email and code: one that finds one affiliate, one that
+  # finds them all (first page).
+  for q in 'van%209999' 'nguyen'; do
+    curl -sS -o /dev/null -w "search q=$q among the 10,000: %{http_code} in %{time_total} s\n" \
+      "$base/v1/affiliates?q=$q&limit=100" -H "authorization: Bearer $REFTRAIL_SECRET_KEY"
+  done
 }
 
 # part_on NAME: what PART asks of one database.
