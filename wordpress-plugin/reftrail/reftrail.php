@@ -54,6 +54,7 @@ foreach ( array(
 	'class-reftrail-webhooks.php',
 	'class-reftrail-postbacks.php',
 	'class-reftrail-affiliate-mail.php',
+	'class-reftrail-outbox.php',
 	'class-reftrail-retention.php',
 	'class-reftrail-openapi.php',
 	'class-reftrail-privacy.php',
@@ -92,10 +93,11 @@ register_deactivation_hook( __FILE__, array( 'Reftrail_Plugin', 'deactivate' ) )
 final class Reftrail_Plugin {
 
 	/**
-	 * The hourly jobs: approval of referrals whose hold ended, removal of old click details, and a
-	 * sweep of the emails to affiliates that are due (each one is also asked for when queued).
+	 * The hourly jobs: approval of referrals whose hold ended, removal of old click details, a
+	 * sweep of the emails to affiliates that are due (each one is also asked for when queued), and
+	 * removal of the outboxes' rows finished long ago.
 	 */
-	const HOURLY = array( 'reftrail_approve_due', Reftrail_Retention::CRON, Reftrail_Affiliate_Mail::SWEEP );
+	const HOURLY = array( 'reftrail_approve_due', Reftrail_Retention::CRON, Reftrail_Affiliate_Mail::SWEEP, Reftrail_Outbox::CRON );
 
 	/**
 	 * Hooks everything.
@@ -115,6 +117,7 @@ final class Reftrail_Plugin {
 		Reftrail_Postbacks::init();
 		Reftrail_Affiliate_Mail::init();
 		Reftrail_Retention::init();
+		Reftrail_Outbox::init();
 		Reftrail_Privacy_Tools::init();
 		// Before the blocks are registered at `init` (their block.json titles are translated then).
 		add_action( 'init', array( __CLASS__, 'load_textdomain' ), 1 );

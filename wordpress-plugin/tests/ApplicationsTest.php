@@ -253,6 +253,8 @@ class ApplicationsTest extends Reftrail_Test_Case {
 			'currency'     => 'VND',
 			'applications' => 'review',
 			'terms_url'    => 'https://shop.test/terms',
+			'logo_url'     => null,
+			'accent_color' => null,
 		);
 		$token = $this->affiliate( 'reader' )['token'];
 		$users = array( 0, $this->user( 'subscriber' ), $this->user( 'administrator' ) );

@@ -45,15 +45,17 @@ class DailyTest extends Reftrail_Test_Case {
 	 *
 	 * @param string $affiliate Affiliate.
 	 * @param bool   $bot       Whether a bot clicked.
+	 * @param array  $campaign  Its campaign parameters.
 	 * @return string
 	 */
-	private function clicked( $affiliate, $bot = false ) {
+	private function clicked( $affiliate, $bot = false, array $campaign = array() ) {
 		list( $status, $body ) = Reftrail_Tracking::click(
 			array(
 				'affiliate' => $affiliate,
 				'url'       => 'https://www.shop.test/?ref=' . $affiliate,
 				'consent'   => 'granted',
 				'visitor'   => 'v' . strtolower( wp_generate_password( 20, false ) ),
+				'campaign'  => $campaign,
 			),
 			array(
 				'ip'         => '203.0.113.7',
@@ -313,9 +315,85 @@ class DailyTest extends Reftrail_Test_Case {
 		list( $s, $doc ) = $this->rest( 'GET', '/v1/openapi.json' );
 		$this->assertSame( 200, $s );
 		$op = $doc['paths']['/v1/me/daily']['get'];
-		$this->assertSame( array( 'from', 'to' ), array_column( $op['parameters'], 'name' ) );
+		$this->assertSame( array( 'from', 'to', 'campaign' ), array_column( $op['parameters'], 'name' ) );
+		$this->assertSame( array( 'id', 'from', 'to', 'campaign' ), array_column( $doc['paths']['/v1/affiliates/{id}/daily']['get']['parameters'], 'name' ) );
+		$this->assertStringContainsString( 'invalid_campaign', $op['summary'] );
 		$this->assertSame( array( array( 'affiliate_token' => array() ), array( 'wordpress_user' => array() ) ), $op['security'] );
 		$this->assertArrayHasKey( '200', $op['responses'] );
 		$this->assertStringContainsString( '400 days', $op['summary'] );
+	}
+
+	public function test_a_campaigns_days_count_only_its_clicks_and_referrals() {
+		$alice = $this->affiliate( 'alice' );
+		$this->affiliate( 'bob' );
+		$me = array( 'authorization' => 'Bearer ' . $alice['token'] );
+		// Under `tiktok-bio`: a click named by utm_campaign, one by the campaign parameter, each
+		// with a sale; a bot's click. Under others: utm_campaign over campaign, the same name in
+		// another case or with accents, another campaign, none; bob's click under the name.
+		$this->now = self::DAY - 1;
+		$this->sold( 'eve', 100000, 'VND', $this->clicked( 'alice', false, array( 'utm_campaign' => 'tiktok-bio' ) ) );
+		$this->now = self::DAY;
+		$this->sold( 't1', 100000, 'VND', $this->clicked( 'alice', false, array( 'utm_campaign' => 'tiktok-bio', 'utm_source' => 'tiktok' ) ) );
+		$this->sold( 't2', 200000, 'VND', $this->clicked( 'alice', false, array( 'campaign' => 'tiktok-bio' ) ) );
+		$this->clicked( 'alice', true, array( 'utm_campaign' => 'tiktok-bio' ) );
+		$this->sold( 'z1', 400000, 'VND', $this->clicked( 'alice', false, array( 'utm_campaign' => 'zalo-group', 'campaign' => 'tiktok-bio' ) ) );
+		$this->sold( 'c1', 500000, 'VND', $this->clicked( 'alice', false, array( 'utm_campaign' => 'TikTok-bio' ) ) );
+		$this->sold( 'n1', 800000, 'VND', $this->clicked( 'alice' ) );
+		$this->clicked( 'alice', false, array( 'utm_campaign' => 'Tết "sale"/1' ) );
+		$this->clicked( 'bob', false, array( 'utm_campaign' => 'tiktok-bio' ) );
+		// A lead under the name; a rejected sale under it is left out.
+		list( $s, $d ) = $this->rest(
+			'POST',
+			'/v1/leads',
+			array(
+				'event'       => 'signup',
+				'customer_id' => 'lead-1',
+				'click_id'    => $this->clicked( 'alice', false, array( 'utm_campaign' => 'tiktok-bio' ) ),
+			),
+			$this->sk()
+		);
+		$this->assertSame( array( 201, 'tiktok-bio' ), array( $s, $d['referral']['campaign'] ?? null ), wp_json_encode( $d ) );
+		$rejected = $this->sold( 'r1', 300000, 'VND', $this->clicked( 'alice', false, array( 'campaign' => 'tiktok-bio' ) ) );
+		$this->assertSame( 200, $this->rest( 'POST', '/v1/referrals/' . $rejected['id'] . '/reject', null, $this->sk() )[0] );
+
+		$this->now = self::DAY + 3600;
+		$of        = fn( $query ) => $this->daily( '?from=2026-09-20&to=2026-09-21' . $query, $me )['days'];
+		$this->assertSame(
+			array(
+				self::day( '2026-09-20', 1, 1, 0, array( 'VND' => 10000 ) ),
+				self::day( '2026-09-21', 4, 2, 1, array( 'VND' => 10000 + 20000 + 20000 ) ),
+			),
+			$of( '&campaign=tiktok-bio' )
+		);
+		$this->assertSame( array( 1, 1, array( 'VND' => 40000 ) ), array( $of( '&campaign=zalo-group' )[1]['clicks'], $of( '&campaign=zalo-group' )[1]['sales'], array( 'VND' => $of( '&campaign=zalo-group' )[1]['commissions'][0]['amount'] ) ) );
+		$this->assertSame( array( 1, 1 ), array( $of( '&campaign=TikTok-bio' )[1]['clicks'], $of( '&campaign=TikTok-bio' )[1]['sales'] ), 'names are told apart by case' );
+		$this->assertSame( array( 1, 0 ), array( $of( '&campaign=' . rawurlencode( 'Tết "sale"/1' ) )[1]['clicks'], $of( '&campaign=' . rawurlencode( 'Tết "sale"/1' ) )[1]['sales'] ) );
+		$this->assertSame( 0, $of( '&campaign=' . rawurlencode( 'Tet "sale"/1' ) )[1]['clicks'], 'and by accents' );
+		$this->assertSame( array( self::day( '2026-09-20' ), self::day( '2026-09-21' ) ), $of( '&campaign=nothing-here' ) );
+		// Trimmed; empty (or blank) is every campaign.
+		$this->assertSame( $of( '&campaign=tiktok-bio' ), $of( '&campaign=%20tiktok-bio%E3%80%80' ) );
+		$all = $of( '' );
+		$this->assertSame( array( 8, 5, 1 ), array( $all[1]['clicks'], $all[1]['sales'], $all[1]['leads'] ) );
+		$this->assertSame( $all, $of( '&campaign=' ) );
+		$this->assertSame( $all, $of( '&campaign=%20%20' ) );
+
+		// The merchant narrows the same way.
+		list( $s, $d ) = $this->rest( 'GET', '/v1/affiliates/alice/daily?from=2026-09-20&to=2026-09-21&campaign=tiktok-bio', null, $this->sk() );
+		$this->assertSame( array( 200, $of( '&campaign=tiktok-bio' ) ), array( $s, $d['days'] ) );
+		list( $s, $d ) = $this->rest( 'GET', '/v1/affiliates/bob/daily?from=2026-09-21&to=2026-09-21&campaign=tiktok-bio', null, $this->sk() );
+		$this->assertSame( array( 200, array( self::day( '2026-09-21', 1 ) ) ), array( $s, $d['days'] ) );
+
+		// A name of more than 256 bytes or with control characters is refused, and one given twice
+		// over as a list; the period is checked first.
+		foreach ( array( '/v1/me/daily', '/v1/affiliates/alice/daily' ) as $path ) {
+			$who = '/v1/me/daily' === $path ? $me : $this->sk();
+			foreach ( array( str_repeat( 'x', 257 ), str_repeat( 'ế', 86 ), "a\nb", "a\u{85}b", "a\x7fb" ) as $bad ) {
+				$this->refused( $this->rest( 'GET', $path . '?campaign=' . rawurlencode( $bad ), null, $who ), 400, 'invalid_campaign', $path . ' ' . $bad );
+			}
+			$this->refused( $this->rest( 'GET', $path . '?campaign[]=tiktok-bio', null, $who ), 400, 'invalid_query', $path . ' a list' );
+			$this->refused( $this->rest( 'GET', $path . '?from=nope&campaign=' . str_repeat( 'x', 257 ), null, $who ), 400, 'invalid_range', $path . ' both' );
+		}
+		$this->assertCount( 2, $of( '&campaign=' . str_repeat( 'x', 256 ) ), 'at most 256 bytes' );
+		$this->refused( $this->rest( 'GET', '/v1/affiliates/nobody/daily?campaign=tiktok-bio', null, $this->sk() ), 404, 'affiliate_not_found', 'an unknown affiliate' );
 	}
 }

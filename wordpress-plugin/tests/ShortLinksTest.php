@@ -6,8 +6,9 @@
  * that a page is the shop's (its origin, ports and look-alike hosts), the routes of the affiliate
  * (`/v1/me/links`) and the merchant (`/v1/links`) with their callers and refusals, opening one
  * (`/wp-json/reftrail/go/{code}`: the redirect, the opens, a bot, an affiliate no longer approved,
- * a page no longer allowed), the site's own `/go/{code}` over real HTTP, the OpenAPI document, the
- * CORS preflights, and the upgrade from schema 23 that adds the table.
+ * a page no longer allowed), the click ids and sub ids an opened link passes on to the page, the
+ * site's own `/go/{code}` over real HTTP, the OpenAPI document, the CORS preflights, and the
+ * upgrade from schema 23 that adds the table.
  *
  * @package Reftrail
  */
@@ -58,17 +59,25 @@ class ShortLinksTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * Opens `/go/{code}` in-process as a browser (or `$ua`); returns [status, Location or null, headers, body].
+	 * Opens `/go/{code}` in-process as a browser (or `$ua`), with `$query` as the request's query
+	 * string (slashed, as WordPress keeps $_SERVER); returns [status, Location or null, headers, body].
 	 *
-	 * @param string $code Code.
-	 * @param string $ua   User agent.
+	 * @param string $code  Code.
+	 * @param string $ua    User agent.
+	 * @param string $query Query string, without its `?`.
 	 * @return array
 	 */
-	private function open( $code, $ua = self::BROWSER ) {
+	private function open( $code, $ua = self::BROWSER, $query = '' ) {
 		$request = new WP_REST_Request( 'GET', '/reftrail/go/' . $code );
 		$request->set_header( 'user-agent', $ua );
-		$response = rest_ensure_response( rest_do_request( $request ) );
-		$headers  = $response->get_headers();
+		$was                     = $_SERVER['QUERY_STRING'] ?? null;
+		$_SERVER['QUERY_STRING'] = wp_slash( $query );
+		try {
+			$response = rest_ensure_response( rest_do_request( $request ) );
+		} finally {
+			$_SERVER['QUERY_STRING'] = $was;
+		}
+		$headers = $response->get_headers();
 		return array( $response->get_status(), $headers['Location'] ?? null, $headers, $response->get_data() );
 	}
 
@@ -329,6 +338,60 @@ class ShortLinksTest extends Reftrail_Test_Case {
 		$this->assertSame( '5', $wpdb->get_var( $wpdb->prepare( 'SELECT opens FROM ' . Reftrail_Db::table( 'short_links' ) . ' WHERE code = %s', $code ) ), 'only the redirects count' ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 	}
 
+	public function test_click_ids_and_sub_ids_go_on_to_the_shop() {
+		// The server's case: the first value of each name, only click ids and sub ids, in order.
+		$passed = Reftrail_Short_Links::passed_on( 'sub1=u%2042&gclid=Cj0&sub1=again&x=1&sub2=&sub3=a%0Ab&ref=bob' );
+		$this->assertSame( array( array( 'sub1', 'u 42' ), array( 'gclid', 'Cj0' ) ), $passed );
+		$this->assertSame( 'https://shop.test/s?ref=alice&sub1=u+42&gclid=Cj0#top', Reftrail_Short_Links::pass_on( 'https://shop.test/s?ref=alice&sub1=old#top', $passed ) );
+		$this->assertSame( 'https://shop.test/', Reftrail_Short_Links::pass_on( 'https://shop.test/', array() ) );
+		$this->assertSame( 'https://shop.test/s?q=a%20b', Reftrail_Short_Links::pass_on( 'https://shop.test/s?q=a%20b', array() ), 'nothing to pass on: the page as it is' );
+		// Every click id and sub id goes on; no other name, whatever its case or brackets.
+		$all = implode( '&', array_map( fn( $k ) => $k . '=v-' . $k, Reftrail_Tracking::CLICK_ID_PARAMS ) );
+		$this->assertSame( array_map( fn( $k ) => array( $k, 'v-' . $k ), Reftrail_Tracking::CLICK_ID_PARAMS ), Reftrail_Short_Links::passed_on( $all ) );
+		$this->assertSame( array(), Reftrail_Short_Links::passed_on( 'GCLID=x&Sub1=y&sub1%5B%5D=z&sub6=w&utm_campaign=c&campaign=c&ref=bob&via=bob&affiliate=bob&%20sub1=s' ) );
+		// Values over 256 bytes or with control characters are dropped; the name's next value may fit.
+		$this->assertSame( array(), Reftrail_Short_Links::passed_on( 'sub1=' . str_repeat( 'v', 257 ) ) );
+		$this->assertSame( array( array( 'sub1', str_repeat( 'v', 256 ) ) ), Reftrail_Short_Links::passed_on( 'sub1=' . str_repeat( 'v', 256 ) ) );
+		$this->assertSame( array(), Reftrail_Short_Links::passed_on( 'sub1=' . str_repeat( '%E1%BA%BF', 86 ) ), '258 bytes' );
+		foreach ( array( '%00', '%09', '%0A', '%0D', '%1F', '%7F', '%C2%80', '%C2%85', '%C2%9F' ) as $c ) {
+			$this->assertSame( array( array( 'sub1', 'ok' ) ), Reftrail_Short_Links::passed_on( 'sub1=a' . $c . 'b&sub1=ok' ), $c );
+		}
+		$this->assertSame( array( array( 'sub1', 'ok' ) ), Reftrail_Short_Links::passed_on( 'sub1=&sub1&sub1=ok&sub1=later' ) );
+		// As a browser reads a query: `+` is a space, UTF-8 kept, bytes that are not UTF-8 are U+FFFD.
+		$this->assertSame( array( array( 'sub1', 'Tết sale' ), array( 'sub2', "a\u{FFFD}b" ), array( 'sub3', 'a+b=c' ) ), Reftrail_Short_Links::passed_on( 'sub1=T%E1%BA%BFt+sale&sub2=a%FFb&sub3=a%2Bb=c' ) );
+		// Written as a browser writes them, replacing the same names and keeping the fragment.
+		$this->assertSame(
+			'https://www.shop.test/s?size=42&ref=alice&utm_campaign=T%E1%BA%BFt+sale&sub2=x&sub1=T%E1%BA%BFt+sale&gclid=a%2Bb%3Dc%26d#%C4%91%E1%BA%A7u',
+			Reftrail_Short_Links::pass_on( 'https://www.shop.test/s?size=42&sub1=old&ref=alice&utm_campaign=T%E1%BA%BFt+sale&sub2=x&gclid=old#đầu', array( array( 'sub1', 'Tết sale' ), array( 'gclid', 'a+b=c&d' ) ) )
+		);
+		$this->assertSame( 'https://shop.test/s?gclid=Cj0#top', Reftrail_Short_Links::pass_on( 'https://shop.test/s#top', array( array( 'gclid', 'Cj0' ) ) ) );
+		$this->assertSame( 'https://shop.test/s?gclid=Cj0', Reftrail_Short_Links::pass_on( 'https://shop.test/s?', array( array( 'gclid', 'Cj0' ) ) ) );
+
+		// Opened: the contract's case, at /wp-json/reftrail/go/{code}; the opens count as before.
+		$alice  = $this->token( 'alice' );
+		$link   = $this->made(
+			$alice,
+			array(
+				'landing_url' => self::SHOP . '/shoes?size=42',
+				'campaign'    => 'Tết sale',
+			)
+		);
+		$target = self::SHOP . '/shoes?size=42&ref=alice&utm_campaign=T%E1%BA%BFt+sale';
+		$this->assertSame( array( 302, $target . '&sub1=u+42&gclid=Cj0' ), array_slice( $this->open( $link['code'], self::BROWSER, 'sub1=u%2042&gclid=Cj0&x=1&sub1=again&ref=bob' ), 0, 2 ) );
+		$this->assertSame( array( 302, $target ), array_slice( $this->open( $link['code'], self::BROWSER, 'x=1&ref=bob&utm_campaign=other' ), 0, 2 ), 'nothing else goes on' );
+		$this->assertSame( $target . '&sub1=%27q%27', $this->open( $link['code'], self::BROWSER, 'sub1=%27q%27' )[1] );
+		$this->assertSame( $target . '&sub1=%27q%5C%27', $this->open( $link['code'], self::BROWSER, "sub1='q\\'" )[1], 'the query as the visitor sent it' );
+		$this->assertSame( $target, $this->open( $link['code'] )[1] );
+		// A bot is sent on with them too; an unknown code is a 404 whatever the query.
+		$this->assertSame( $target . '&gclid=Cj0', $this->open( $link['code'], 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'gclid=Cj0' )[1] );
+		$this->assertSame( array( 404, null ), array_slice( $this->open( 'nope123', self::BROWSER, 'gclid=Cj0' ), 0, 2 ) );
+		// Suspended: the page without the affiliate, the click ids still on.
+		$this->patch_affiliate( 'alice', array( 'status' => 'suspended' ) );
+		$this->assertSame( self::SHOP . '/shoes?size=42&utm_campaign=T%E1%BA%BFt+sale&sub1=u+42', $this->open( $link['code'], self::BROWSER, 'sub1=u+42' )[1] );
+		global $wpdb;
+		$this->assertSame( '6', $wpdb->get_var( $wpdb->prepare( 'SELECT opens FROM ' . Reftrail_Db::table( 'short_links' ) . ' WHERE code = %s', $link['code'] ) ), 'six browsers, no bot' ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+	}
+
 	public function test_refused_bodies_and_callers_change_nothing() {
 		$alice = $this->token( 'alice' );
 		foreach ( array(
@@ -541,6 +604,14 @@ class ShortLinksTest extends Reftrail_Test_Case {
 			}
 			$opens = $wpdb->get_var( $wpdb->prepare( 'SELECT opens FROM ' . Reftrail_Db::table( 'short_links' ) . ' WHERE code = %s', $code ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 			$this->assertSame( '4', $opens, 'four browsers, no bot' );
+			// Click ids and sub ids added to each address go on (the first of each name), the fragment kept.
+			$passed = self::SHOP . '/shoes?size=42&ref=' . $aff . '&utm_campaign=T%E1%BA%BFt+sale&sub1=u+42&gclid=Cj0#top';
+			foreach ( array( '/go/' . $code . '?', '/go/' . $code . '/?', '/?reftrail_go=' . $code . '&', '/wp-json/reftrail/go/' . $code . '?', '/?rest_route=/reftrail/go/' . $code . '&' ) as $path ) {
+				list( $s, $h ) = $this->http( $path . 'sub1=u%2042&gclid=Cj0&x=1&sub1=again&ref=bob' );
+				$this->assertSame( array( 302, $passed ), array( $s, $h['location'] ?? null ), $path );
+			}
+			list( $s, $h ) = $this->http( '/go/' . $code . '?sub1=' . str_repeat( 'v', 257 ) . '&sub2=a%0Ab&utm_source=x' );
+			$this->assertSame( array( 302, $target ), array( $s, $h['location'] ?? null ), 'nothing that fits' );
 		} finally {
 			$wpdb->delete( Reftrail_Db::table( 'short_links' ), array( 'affiliate_id' => $aff ) );
 			$wpdb->delete( Reftrail_Db::table( 'affiliates' ), array( 'id' => $aff ) );

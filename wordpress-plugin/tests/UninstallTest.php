@@ -44,6 +44,9 @@ class UninstallTest extends Reftrail_Test_Case {
 		wp_roles()->for_site();
 		$this->assertNull( get_role( Reftrail_Schema::ROLE ), 'the role goes' );
 		$this->assertFalse( get_role( 'administrator' )->has_cap( Reftrail_Schema::CAP ), 'the capability goes' );
+		foreach ( Reftrail_Plugin::HOURLY as $hook ) {
+			$this->assertFalse( wp_next_scheduled( $hook ), $hook . ' is no longer scheduled' );
+		}
 		$this->reactivate();
 
 		update_option( Reftrail_Settings::OPTION, array_merge( Reftrail_Settings::get(), array( 'delete_data' => true ) ) );

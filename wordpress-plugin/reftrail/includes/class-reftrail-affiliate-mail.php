@@ -994,6 +994,8 @@ final class Reftrail_Affiliate_Mail {
 				return __( 'too many clicks from one address', 'reftrail' );
 			case 'conversion_rate':
 				return __( 'an unusual conversion rate', 'reftrail' );
+			case 'paid_ads':
+				return __( 'the click came from a paid ad', 'reftrail' );
 			default:
 				return (string) $flag;
 		}

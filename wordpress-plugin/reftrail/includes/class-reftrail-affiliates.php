@@ -742,18 +742,121 @@ final class Reftrail_Affiliates {
 	 * @param int    $limit    Limit.
 	 * @param int    $offset   Offset.
 	 * @param string $email    Only those with this email address, whatever its case, or ''.
+	 * @param string $q        Only those with this piece of text (trimmed, checked: search_text())
+	 *                         in their id, name, email or a coupon code, or ''.
 	 * @return array
 	 */
-	public static function index( $status, $category, $limit, $offset, $email = '' ) {
+	public static function index( $status, $category, $limit, $offset, $email = '', $q = '' ) {
 		global $wpdb;
 		$t     = Reftrail_Db::table( 'affiliates' );
 		$where = "WHERE (%s = '' OR a.status = %s) AND (%s = '' OR a.category = %s) AND (%s = '' OR BINARY LOWER(a.email) = BINARY LOWER(%s))";
 		$args  = array( $status, $status, $category, $category, $email, $email );
+		if ( '' !== $q ) {
+			return self::search( $where, $args, $q, $limit, $offset );
+		}
 		$total = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$t} a {$where}", $args ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name and the conditions are ours; every value is bound.
 		$rows  = $wpdb->get_results( $wpdb->prepare( self::select() . " {$where} ORDER BY a.id LIMIT %d OFFSET %d", array_merge( $args, array( $limit, $offset ) ) ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared -- as above.
 		return array(
 			'affiliates' => array_map( array( __CLASS__, 'view' ), $rows ),
 			'total'      => $total,
+		);
+	}
+
+	/**
+	 * The `q` of the affiliates list, trimmed ('' for none).
+	 *
+	 * @param mixed $q The query's `q`.
+	 * @return string
+	 * @throws Reftrail_Http_Error 400 invalid_query.
+	 */
+	public static function search_text( $q ) {
+		if ( null === $q ) {
+			return '';
+		}
+		$text = is_string( $q ) && mb_check_encoding( $q, 'UTF-8' ) ? Reftrail_Short_Links::trim( $q ) : null;
+		if ( null === $text || mb_strlen( $text, 'UTF-8' ) > 100 || Reftrail_Input::has_control( $text ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', 'q must be at most 100 characters without control characters' );
+		}
+		return $text;
+	}
+
+	/**
+	 * Text as a search compares it, as the server's `affiliate_search::fold`: lower case, each
+	 * accented Latin letter as its ASCII spelling (`ễ` is `e`, `Đ` is `d`), so that `nguyen`
+	 * finds `Nguyễn`; other scripts (Thai) as written, lower-cased.
+	 *
+	 * @param string $s Text.
+	 * @return string
+	 */
+	public static function fold( $s ) {
+		$out = '';
+		foreach ( mb_str_split( (string) $s, 1, 'UTF-8' ) as $c ) {
+			$base = self::latin_base( $c );
+			$out .= null === $base ? mb_strtolower( $c, 'UTF-8' ) : strtolower( $base );
+		}
+		return $out;
+	}
+
+	/**
+	 * The ASCII spelling of a letter of the Latin blocks with diacritics (`ễ` is `e`, `Æ` is
+	 * `AE`) by WordPress's remove_accents(); null for another character, for `×` and `÷` (signs),
+	 * and for a letter it does not spell in ASCII.
+	 *
+	 * @param string $c One character.
+	 * @return string|null
+	 */
+	private static function latin_base( $c ) {
+		$cp = mb_ord( $c, 'UTF-8' );
+		if ( ! ( ( $cp >= 0xC0 && $cp <= 0x24F ) || ( $cp >= 0x1E00 && $cp <= 0x1EFF ) ) || 0xD7 === $cp || 0xF7 === $cp ) {
+			return null;
+		}
+		// A fixed locale: remove_accents() spells `ä` `ae` for German sites, not the server.
+		$base = remove_accents( $c, 'en_US' );
+		return 1 === preg_match( '/^[\x20-\x7e]+$/D', $base ) ? $base : null;
+	}
+
+	/**
+	 * The page of index() for a search: the affiliates `$where` selects whose id, name, email or
+	 * a coupon code holds `$q` once both are folded (fold()); names and codes are read and folded
+	 * here, as the server does, since accents are beyond the tables' collation rules.
+	 *
+	 * @param string $where  The list's conditions.
+	 * @param array  $args   Their values.
+	 * @param string $q      The text, trimmed, not empty.
+	 * @param int    $limit  Limit.
+	 * @param int    $offset Offset.
+	 * @return array
+	 */
+	private static function search( $where, array $args, $q, $limit, $offset ) {
+		global $wpdb;
+		$t     = Reftrail_Db::table( 'affiliates' );
+		$c     = Reftrail_Db::table( 'coupons' );
+		$codes = array();
+		foreach ( $wpdb->get_results( "SELECT affiliate_id, code FROM {$c}", ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+			$codes[ $r['affiliate_id'] ][] = $r['code'];
+		}
+		$query = self::fold( $q );
+		$found = array();
+		foreach ( $wpdb->get_results( $wpdb->prepare( "SELECT a.id, a.name, a.email FROM {$t} a {$where} ORDER BY a.id", $args ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name and the conditions are ours; every value is bound.
+			foreach ( array_merge( array( $r['id'], $r['name'], (string) $r['email'] ), $codes[ $r['id'] ] ?? array() ) as $field ) {
+				if ( str_contains( self::fold( $field ), $query ) ) {
+					$found[] = $r['id'];
+					break;
+				}
+			}
+		}
+		$page  = array_slice( $found, $offset, $limit );
+		$views = array();
+		if ( $page ) {
+			$in   = implode( ', ', array_fill( 0, count( $page ), '%s' ) );
+			$rows = $wpdb->get_results( $wpdb->prepare( self::select() . " WHERE a.id IN ({$in})", $page ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- the query and placeholders are ours; every value is bound.
+			foreach ( $rows as $row ) {
+				$views[ $row['id'] ] = self::view( $row );
+			}
+		}
+		return array(
+			'affiliates' => array_values( array_filter( array_map( fn( $id ) => $views[ $id ] ?? null, $page ) ) ),
+			'total'      => count( $found ),
 		);
 	}
 
@@ -907,11 +1010,7 @@ final class Reftrail_Affiliates {
 			if ( 1 === preg_match( '/^[A-Za-z0-9]$/D', $c ) ) {
 				$letters = $c;
 			} else {
-				$cp = mb_ord( $c, 'UTF-8' );
-				if ( ( ( $cp >= 0xC0 && $cp <= 0x24F ) || ( $cp >= 0x1E00 && $cp <= 0x1EFF ) ) && 0xD7 !== $cp && 0xF7 !== $cp ) {
-					// A fixed locale: remove_accents() spells `ä` `ae` for German sites, not the server.
-					$letters = (string) preg_replace( '/[^A-Za-z0-9]/', '', remove_accents( $c, 'en_US' ) );
-				}
+				$letters = (string) preg_replace( '/[^A-Za-z0-9]/', '', (string) self::latin_base( $c ) );
 			}
 			foreach ( str_split( $letters ) as $b ) {
 				if ( '' === $b ) {

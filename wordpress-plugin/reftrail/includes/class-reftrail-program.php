@@ -95,6 +95,11 @@ final class Reftrail_Program {
 			'applications'           => 'closed',
 			// The program's terms for affiliates, which applicants must accept; null: none.
 			'terms_url'              => null,
+			// The shop's logo (an http(s) address of an image) for the affiliate portal's header.
+			'logo_url'               => null,
+			// The shop's colour (`#rrggbb`) for the portal's buttons and links: dark enough for
+			// white text on it and to read on white (a contrast of at least 3:1).
+			'accent_color'           => null,
 			'webhooks'               => array(),
 			'webhook_secret'         => '',
 		);
@@ -112,6 +117,9 @@ final class Reftrail_Program {
 			'conversion_rate_max_permille' => 300,
 			'conversion_rate_min_clicks'   => 50,
 			'applications_per_ip_per_hour' => 10,
+			// Whether a conversion whose click came from a paid ad is flagged `paid_ads`: for
+			// programs whose terms forbid bidding on the shop's name.
+			'flag_paid_ads'                => false,
 		);
 	}
 
@@ -228,6 +236,8 @@ final class Reftrail_Program {
 				'affiliate_emails'       => 'array',
 				'applications'           => 'string',
 				'terms_url'              => 'string',
+				'logo_url'               => 'string',
+				'accent_color'           => 'string',
 				'webhooks'               => 'array',
 			)
 		);
@@ -537,7 +547,7 @@ final class Reftrail_Program {
 		$f = $p['fraud'];
 		if ( ! is_int( $f['clicks_per_ip_per_hour'] ) || $f['clicks_per_ip_per_hour'] < 1 || $f['conversion_rate_min_permille'] < 0 || $f['conversion_rate_min_permille'] > 1000
 			|| $f['conversion_rate_max_permille'] < $f['conversion_rate_min_permille'] || $f['conversion_rate_max_permille'] > 1000 || $f['conversion_rate_min_clicks'] < 0
-			|| ! is_int( $f['applications_per_ip_per_hour'] ) || $f['applications_per_ip_per_hour'] < 1 || $f['applications_per_ip_per_hour'] > 100000 ) {
+			|| ! is_int( $f['applications_per_ip_per_hour'] ) || $f['applications_per_ip_per_hour'] < 1 || $f['applications_per_ip_per_hour'] > 100000 || ! is_bool( $f['flag_paid_ads'] ) ) {
 			throw $bad( 'invalid_fraud', 'fraud thresholds are out of range' );
 		}
 		$emails_ok = true;
@@ -587,6 +597,18 @@ final class Reftrail_Program {
 		if ( null !== $p['terms_url'] && ! self::is_page_url( $p['terms_url'] ) ) {
 			throw $bad( 'invalid_terms_url', 'terms_url must be an http(s) URL of at most 500 bytes without spaces, or null' );
 		}
+		if ( null !== $p['logo_url'] && ! self::is_page_url( $p['logo_url'] ) ) {
+			throw $bad( 'invalid_logo_url', 'logo_url must be an http(s) URL of at most 500 bytes without spaces, or null' );
+		}
+		if ( null !== $p['accent_color'] ) {
+			$ratio = self::contrast_with_white( $p['accent_color'] );
+			if ( null === $ratio ) {
+				throw $bad( 'invalid_accent_color', 'accent_color must be a colour as #rrggbb, or null' );
+			}
+			if ( $ratio < 3.0 ) {
+				throw $bad( 'invalid_accent_color', sprintf( 'accent_color %s is too light for white text and to read on white (contrast %.1F:1; it needs 3:1): choose a darker shade', $p['accent_color'], $ratio ) );
+			}
+		}
 		if ( ! is_int( $p['recruiter_rate_bps'] ) || $p['recruiter_rate_bps'] < 0 || $p['recruiter_rate_bps'] > self::MAX_RECRUITER_RATE_BPS ) {
 			throw $bad( 'invalid_recruiter_rate', "recruiter_rate_bps must be 0 to 5000 (50 % of the recruit's commission)" );
 		}
@@ -620,10 +642,31 @@ final class Reftrail_Program {
 	}
 
 	/**
-	 * What the portal shows before anyone signs in (`GET /v1/portal/program`): the program's name,
-	 * language and currency and how it takes applications; nothing else of its settings.
+	 * The WCAG contrast ratio of the colour `#rrggbb` against white (1 to 21); null when `$hex` is
+	 * not such a colour. Colours are not money: floating point is what the formula takes.
 	 *
-	 * @return array `name`, `locale`, `currency`, `applications`, `terms_url`.
+	 * @param mixed $hex Candidate.
+	 * @return float|null
+	 */
+	public static function contrast_with_white( $hex ) {
+		// hexdec() would skip what is not a digit: the six digits are checked first.
+		if ( ! is_string( $hex ) || 1 !== preg_match( '/^#[0-9a-fA-F]{6}$/D', $hex ) ) {
+			return null;
+		}
+		$channel   = function ( $i ) use ( $hex ) {
+			$v = hexdec( substr( $hex, 1 + $i, 2 ) ) / 255.0;
+			return $v <= 0.04045 ? $v / 12.92 : ( ( $v + 0.055 ) / 1.055 ) ** 2.4;
+		};
+		$luminance = 0.2126 * $channel( 0 ) + 0.7152 * $channel( 2 ) + 0.0722 * $channel( 4 );
+		return 1.05 / ( $luminance + 0.05 );
+	}
+
+	/**
+	 * What the portal shows before anyone signs in (`GET /v1/portal/program`): the program's name,
+	 * language and currency, how it takes applications and the shop's branding; nothing else of
+	 * its settings.
+	 *
+	 * @return array `name`, `locale`, `currency`, `applications`, `terms_url`, `logo_url`, `accent_color`.
 	 */
 	public static function public_view() {
 		$p = self::get();
@@ -633,6 +676,8 @@ final class Reftrail_Program {
 			'currency'     => $p['currency'],
 			'applications' => $p['applications'],
 			'terms_url'    => $p['terms_url'],
+			'logo_url'     => $p['logo_url'],
+			'accent_color' => $p['accent_color'],
 		);
 	}
 

@@ -740,23 +740,28 @@ final class Reftrail_Reports {
 
 	/**
 	 * The answer of `GET /v1/me/daily` (and the merchant's `/v1/affiliates/{id}/daily`) for
-	 * `$affiliate` over the period the query names: `from`, `to` and every day.
+	 * `$affiliate` over the period the query names, narrowed to its campaign if it names one:
+	 * `from`, `to` and every day.
 	 *
 	 * @param string     $affiliate Affiliate id.
 	 * @param mixed|null $from      The query's `from`.
 	 * @param mixed|null $to        The query's `to`.
+	 * @param mixed|null $campaign  The query's `campaign` (trimmed; empty is none).
 	 * @return array
-	 * @throws Reftrail_Http_Error 400 invalid_range.
+	 * @throws Reftrail_Http_Error 400 invalid_range, invalid_query or invalid_campaign.
 	 */
-	public static function daily_answer( $affiliate, $from, $to ) {
+	public static function daily_answer( $affiliate, $from, $to, $campaign = null ) {
 		list( $from, $to ) = Reftrail_Input::day_range( $from, $to );
 		if ( $to - $from > 400 * Reftrail_Db::DAY ) {
 			throw Reftrail_Http_Error::bad( 'invalid_range', 'a daily report covers at most 400 days' );
 		}
+		if ( null !== $campaign && ! is_string( $campaign ) ) {
+			throw Reftrail_Http_Error::bad( 'invalid_query', 'campaign must be given once' );
+		}
 		return array(
 			'from' => Reftrail_Db::rfc3339( $from ),
 			'to'   => Reftrail_Db::rfc3339( $to ),
-			'days' => self::daily( $affiliate, $from, $to ),
+			'days' => self::daily( $affiliate, $from, $to, Reftrail_Short_Links::check_campaign( $campaign ) ),
 		);
 	}
 
@@ -766,14 +771,17 @@ final class Reftrail_Reports {
 	 * non-bot clicks on their links, the sales and leads they made that day (by the referral's
 	 * time) that still count (neither rejected nor reversed), and per currency the commission of
 	 * those referrals as the ledger holds it now (net of reversals); a currency whose sum is 0 is
-	 * left out, the others sorted by code.
+	 * left out, the others sorted by code. With a campaign, only its clicks (those whose campaign,
+	 * Reftrail_Tracking::campaign_name(), is that name) and the referrals made with it, names
+	 * compared byte for byte as the campaigns report tells them apart.
 	 *
-	 * @param string $affiliate Affiliate.
-	 * @param int    $from      The first day's start.
-	 * @param int    $to        The start of the day after the last.
+	 * @param string      $affiliate Affiliate.
+	 * @param int         $from      The first day's start.
+	 * @param int         $to        The start of the day after the last.
+	 * @param string|null $campaign  Only this campaign's clicks and referrals; null for all.
 	 * @return array[] `{"day", "clicks", "sales", "leads", "commissions": [{"currency", "amount"}]}`.
 	 */
-	public static function daily( $affiliate, $from, $to ) {
+	public static function daily( $affiliate, $from, $to, $campaign = null ) {
 		global $wpdb;
 		$first = intdiv( $from, Reftrail_Db::DAY );
 		$days  = array();
@@ -788,9 +796,20 @@ final class Reftrail_Reports {
 			);
 			$money[ $d ] = array();
 		}
-		$ct  = Reftrail_Db::table( 'clicks' );
-		$sql = "SELECT FLOOR(c.at / 86400) AS d, COUNT(*) AS n FROM {$ct} c WHERE c.affiliate_id = %s AND c.at >= %d AND c.at < %d AND c.is_bot = 0 GROUP BY d";
-		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $affiliate, $from, $to ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours; every value is bound.
+		$ct = Reftrail_Db::table( 'clicks' );
+		if ( null === $campaign ) {
+			$sql  = "SELECT FLOOR(c.at / 86400) AS d, COUNT(*) AS n FROM {$ct} c WHERE c.affiliate_id = %s AND c.at >= %d AND c.at < %d AND c.is_bot = 0 GROUP BY d";
+			$rows = $wpdb->get_results( $wpdb->prepare( $sql, $affiliate, $from, $to ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours; every value is bound.
+		} else {
+			// Grouped by the clicks' stored tags (by their hash, as the campaigns report does),
+			// whose campaign is then read in PHP.
+			$sql  = "SELECT FLOOR(c.at / 86400) AS d, MD5(c.campaign) AS h, MIN(c.campaign) AS tags, COUNT(*) AS n FROM {$ct} c WHERE c.affiliate_id = %s AND c.at >= %d AND c.at < %d AND c.is_bot = 0 AND c.campaign IS NOT NULL GROUP BY d, h";
+			$rows = array_filter(
+				$wpdb->get_results( $wpdb->prepare( $sql, $affiliate, $from, $to ), ARRAY_A ), // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- the table name is ours; every value is bound.
+				fn( $r ) => Reftrail_Tracking::campaign_name( $r['tags'] ) === $campaign
+			);
+		}
+		foreach ( $rows as $r ) {
 			if ( isset( $days[ (int) $r['d'] ] ) ) {
 				$days[ (int) $r['d'] ]['clicks'] += (int) $r['n'];
 			}
@@ -799,8 +818,8 @@ final class Reftrail_Reports {
 		$gt  = Reftrail_Db::table( 'ledger' );
 		$sql = "SELECT FLOOR(r.at / 86400) AS d, r.kind, r.currency, COUNT(*) AS n,
 			SUM(COALESCE((SELECT SUM(g.amount) FROM {$gt} g WHERE g.referral_id = r.id), 0)) AS commission
-			FROM {$rt} r WHERE r.affiliate_id = %s AND r.at >= %d AND r.at < %d AND r.status NOT IN ('rejected', 'reversed') GROUP BY d, r.kind, r.currency";
-		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $affiliate, $from, $to ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names are ours; every value is bound.
+			FROM {$rt} r WHERE r.affiliate_id = %s AND r.at >= %d AND r.at < %d AND r.status NOT IN ('rejected', 'reversed') AND (%d = 0 OR BINARY r.campaign = %s) GROUP BY d, r.kind, r.currency";
+		foreach ( $wpdb->get_results( $wpdb->prepare( $sql, $affiliate, $from, $to, null === $campaign ? 0 : 1, (string) $campaign ), ARRAY_A ) as $r ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names are ours; every value is bound.
 			$d = (int) $r['d'];
 			if ( ! isset( $days[ $d ] ) ) {
 				continue;

@@ -34,6 +34,13 @@ final class Reftrail_Tracking {
 	/** Click-id parameters a click may carry. */
 	const CLICK_ID_PARAMS = array( 'gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'ttclid', 'twclid', 'li_fat_id', 'epik', 'rdt_cid', 'irclickid', 'cjevent', 'awc', 'sscid', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5' );
 
+	/**
+	 * The click ids only an ad click carries: Google (search, app and web-to-app, display),
+	 * Microsoft, TikTok, X, LinkedIn, Pinterest and Reddit ads. Not `fbclid`, which Facebook adds to
+	 * every outbound link, and not the affiliate networks' or the affiliate's own ids.
+	 */
+	const AD_CLICK_IDS = array( 'gclid', 'gbraid', 'wbraid', 'dclid', 'msclkid', 'ttclid', 'twclid', 'li_fat_id', 'epik', 'rdt_cid' );
+
 	/** User-agent markers of bots and previewers. */
 	const BOT_MARKERS = array( 'bot', 'crawler', 'spider', 'slurp', 'crawl', 'headlesschrome', 'phantomjs', 'lighthouse', 'facebookexternalhit', 'facebot', 'embedly', 'quora link preview', 'pinterest', 'vkshare', 'w3c_validator', 'whatsapp', 'skypeuripreview', 'google-read-aloud', 'mediapartners-google', 'adsbot', 'apis-google', 'feedfetcher', 'python-requests', 'python-urllib', 'aiohttp', 'curl/', 'wget', 'libwww-perl', 'postmanruntime', 'insomnia', 'pingdom', 'uptimerobot', 'statuscake', 'site24x7', 'newrelicpinger', 'datadog', 'preview', 'monitor', 'archive.org_bot', 'ia_archiver' );
 
@@ -598,6 +605,18 @@ final class Reftrail_Tracking {
 	}
 
 	/**
+	 * Whether a click's stored click ids (the JSON object tags() wrote) name an ad click: one of
+	 * AD_CLICK_IDS.
+	 *
+	 * @param string|null $click_ids The click's `click_ids` column.
+	 * @return bool
+	 */
+	public static function from_an_ad( $click_ids ) {
+		$ids = json_decode( (string) $click_ids, true );
+		return is_array( $ids ) && (bool) array_intersect( array_map( 'strval', array_keys( $ids ) ), self::AD_CLICK_IDS );
+	}
+
+	/**
 	 * Fraud flags of a conversion.
 	 *
 	 * @param array       $program    Program.
@@ -624,6 +643,9 @@ final class Reftrail_Tracking {
 			$n = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$clicks} c JOIN {$clicks} k ON k.ip_hash = c.ip_hash WHERE c.id = %s AND c.ip_hash <> '' AND k.at > c.at - 3600 AND k.at <= c.at", $credit['click_id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			if ( $n > (int) $f['clicks_per_ip_per_hour'] ) {
 				$flags[] = 'click_velocity';
+			}
+			if ( true === $f['flag_paid_ads'] && self::from_an_ad( $wpdb->get_var( $wpdb->prepare( "SELECT click_ids FROM {$clicks} WHERE id = %s", $credit['click_id'] ) ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				$flags[] = 'paid_ads';
 			}
 		}
 		if ( $sale ) {

@@ -93,8 +93,8 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 	}
 
 	/**
-	 * An affiliate's figures per day (`?from&to`), as `GET /v1/me/daily` answers them to the
-	 * affiliate.
+	 * An affiliate's figures per day (`?from&to&campaign`), as `GET /v1/me/daily` answers them to
+	 * the affiliate.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -104,14 +104,15 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 			function () use ( $request ) {
 				$id = (string) $request['id'];
 				Reftrail_Affiliates::get( $id );
-				return Reftrail_Reports::daily_answer( $id, $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				return Reftrail_Reports::daily_answer( $id, $request->get_param( 'from' ), $request->get_param( 'to' ), $request->get_param( 'campaign' ) );
 			}
 		);
 	}
 
 	/**
-	 * Lists affiliates (`?status&category&email&limit&offset`; `email` compared whatever its case,
-	 * so that the merchant finds an applicant by the address they gave).
+	 * Lists affiliates (`?status&category&email&q&limit&offset`; `email` compared whatever its
+	 * case, so that the merchant finds an applicant by the address they gave; `q` a piece of their
+	 * id, name, email or a coupon code, whatever its case and Latin accents).
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -129,7 +130,7 @@ class Reftrail_REST_Affiliates_Controller extends Reftrail_REST_Controller {
 				if ( ! is_string( $email ) || strlen( $email ) > 254 ) {
 					throw Reftrail_Http_Error::bad( 'invalid_query', 'email must be given once, at most 254 bytes' );
 				}
-				return Reftrail_Affiliates::index( $status, $category, $limit, $offset, $email );
+				return Reftrail_Affiliates::index( $status, $category, $limit, $offset, $email, Reftrail_Affiliates::search_text( $request->get_param( 'q' ) ) );
 			}
 		);
 	}
@@ -1118,8 +1119,9 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 
 	/**
 	 * The affiliate's figures day by day (UTC) for the portal's chart, every day of the period
-	 * (`?from&to` as `GET /v1/me/report` reads them, widened to whole days; at most 400 days):
-	 * `{"from", "to", "days"}` (Reftrail_Reports::daily()).
+	 * (`?from&to` as `GET /v1/me/report` reads them, widened to whole days; at most 400 days),
+	 * narrowed to one campaign's clicks and referrals with `?campaign`: `{"from", "to", "days"}`
+	 * (Reftrail_Reports::daily()).
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return WP_REST_Response|WP_Error
@@ -1127,7 +1129,7 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 	public function get_daily( $request ) {
 		return $this->run(
 			function () use ( $request ) {
-				return Reftrail_Reports::daily_answer( self::caller( $request )['affiliate'], $request->get_param( 'from' ), $request->get_param( 'to' ) );
+				return Reftrail_Reports::daily_answer( self::caller( $request )['affiliate'], $request->get_param( 'from' ), $request->get_param( 'to' ), $request->get_param( 'campaign' ) );
 			}
 		);
 	}
