@@ -315,3 +315,77 @@ async fn finished_requests_are_removed_after_30_days_and_owed_ones_never() {
         assert_eq!(left, ["old-owed", "recent-delivered"], "{table}");
     }
 }
+
+#[tokio::test]
+async fn a_lead_and_its_rejection_are_reported_with_the_clicks_sub_id() {
+    let tracker = Tracker::default();
+    let addr = start_tracker(&tracker).await;
+    let (state, token) = program(HttpOptions {
+        postbacks_to_private: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, mut p) = call(&state, "GET", "/v1/program", json!(null)).await;
+    p["commission"]["lead"] = json!({"USD": 150});
+    p["allowed_origins"] = json!(["https://www.shop.test"]);
+    let (s, _) = call(&state, "PUT", "/v1/program", p).await;
+    assert_eq!(s, StatusCode::OK);
+    let url = format!("http://{addr}/pb?e={{event}}&k={{kind}}&s={{status}}&c={{commission}}&cur={{currency}}&s1={{sub1}}&a={{amount}}");
+    let (s, _) = call_as(
+        &state,
+        Some(&token),
+        "PUT",
+        "/v1/me/postback",
+        json!({ "url": url }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let click = json!({"affiliate": "alice", "url": "https://www.shop.test/?ref=alice&sub1=cb-7",
+        "referrer": "", "consent": "granted", "via": "query", "landing": "/", "click_ids": {"sub1": "cb-7"}});
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/v1/clicks")
+        .header("content-type", "application/json")
+        .header("origin", "https://www.shop.test")
+        .header("user-agent", "Mozilla/5.0 Chrome/126.0")
+        .body(axum::body::Body::from(click.to_string()))
+        .expect("request");
+    let (s, c) = support::send(&state, req).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let (s, lead) = call(
+        &state,
+        "POST",
+        "/v1/leads",
+        json!({"event": "signup", "email": "lan@customers.test", "click_id": c["click_id"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{lead}");
+    let referral = lead["referral"]["id"]
+        .as_str()
+        .expect("referral")
+        .to_owned();
+    let (s, _) = call(
+        &state,
+        "POST",
+        &format!("/v1/referrals/{referral}/reject"),
+        json!({"reason": "test sign-up"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        reftrail_server::postbacks::deliver_due(&state)
+            .await
+            .expect("round"),
+        2
+    );
+    let mut got = tracker.got.lock().unwrap().clone();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "e=created&k=lead&s=pending&c=1.50&cur=USD&s1=cb-7&a=0.00",
+            "e=reversed&k=lead&s=rejected&c=0.00&cur=USD&s1=cb-7&a=0.00",
+        ]
+    );
+}
