@@ -4,7 +4,8 @@
 # activation, translations, REST routes per caller, hostile input, WooCommerce hooks through the
 # stand-in, real HTTP, the portal, uninstall), real-browser journeys in Debian's Chromium
 # (affiliate link, checkout through the WooCommerce hook, sale from the page, referrals in
-# wp-admin; an affiliate's portal; the blocks in wp-admin's block editor, in Vietnamese too), the
+# wp-admin; an affiliate's portal; the blocks in wp-admin's block editor, in Vietnamese too; a
+# WooCommerce coupon made in an affiliate's panel of the dashboard), the
 # HTTP contract suite of tests/contract/ against http://127.0.0.1:PORT/wp-json/reftrail (the same
 # suite the Rust server passes); then PHPUnit, the journeys and the contract suite again on a
 # second site under Apache with mod_php; then the release zip installed into a third, fresh
@@ -84,7 +85,7 @@ echo "== A real-browser journey in Chromium"
 (cd wordpress-plugin/tests/browser && npm ci --no-audit --no-fund --silent)
 keys=$(wp_keys)
 REFTRAIL_SECRET_KEY=${keys% *} node --test --test-concurrency=1 wordpress-plugin/tests/browser/journey.test.mjs wordpress-plugin/tests/browser/editor.test.mjs \
-  wordpress-plugin/tests/browser/creatives.test.mjs
+  wordpress-plugin/tests/browser/creatives.test.mjs wordpress-plugin/tests/browser/woocommerce-coupons.test.mjs
 
 echo "== The HTTP contract suite (tests/contract) against the plugin"
 contract_suite

@@ -19,7 +19,12 @@
  * - HPOS: FeaturesUtil::declare_compatibility( 'custom_order_tables', $plugin_file, true ) on
  *   `before_woocommerce_init`.
  *
- * Orders live in memory; the plugin only ever touches them through these methods.
+ * Orders live in memory; the plugin only ever touches them through these methods. Coupons are
+ * WooCommerce's own storage, posts: the `shop_coupon` post type registered as
+ * WC_Post_Types::register_post_types registers it (at `init`, priority 5), its capabilities given
+ * to administrators and shop managers as WC_Install::create_roles gives them, the store currency
+ * read as get_woocommerce_currency reads it, and codes formatted as wc_format_coupon_code formats
+ * them (the filters WooCommerce adds to `woocommerce_coupon_code`).
  *
  * @package Reftrail
  */
@@ -323,4 +328,96 @@ namespace {
 		do_action( 'woocommerce_order_refunded', $order->get_id(), $refund->get_id() );
 		return $refund;
 	}
+
+	/**
+	 * Registers WooCommerce's coupon post type with the arguments WooCommerce gives it.
+	 */
+	function reftrail_stand_in_register_coupons() {
+		if ( post_type_exists( 'shop_coupon' ) ) {
+			return;
+		}
+		register_post_type(
+			'shop_coupon',
+			array(
+				'labels'              => array(
+					'name'          => 'Coupons',
+					'singular_name' => 'Coupon',
+				),
+				'description'         => 'This is where you can add new coupons that customers can use in your store.',
+				'public'              => false,
+				'show_ui'             => true,
+				'capability_type'     => 'shop_coupon',
+				'map_meta_cap'        => true,
+				'publicly_queryable'  => false,
+				'exclude_from_search' => true,
+				'show_in_menu'        => true,
+				'hierarchical'        => false,
+				'rewrite'             => false,
+				'query_var'           => false,
+				'supports'            => array( 'title' ),
+				'show_in_nav_menus'   => false,
+				'show_in_admin_bar'   => true,
+			)
+		);
+		// WC_Install::get_core_capabilities() for the shop_coupon type, given at installation.
+		$caps = array();
+		foreach ( array( 'edit_%s', 'read_%s', 'delete_%s', 'edit_%ss', 'edit_others_%ss', 'publish_%ss', 'read_private_%ss', 'delete_%ss', 'delete_private_%ss', 'delete_published_%ss', 'delete_others_%ss', 'edit_private_%ss', 'edit_published_%ss' ) as $cap ) {
+			$caps[] = sprintf( $cap, 'shop_coupon' );
+		}
+		foreach ( array( 'administrator', 'shop_manager' ) as $name ) {
+			$role = get_role( $name );
+			if ( $role && ! $role->has_cap( 'publish_shop_coupons' ) ) {
+				foreach ( $caps as $cap ) {
+					$role->add_cap( $cap );
+				}
+			}
+		}
+	}
+	if ( did_action( 'init' ) ) {
+		reftrail_stand_in_register_coupons();
+	} else {
+		add_action( 'init', 'reftrail_stand_in_register_coupons', 5 );
+	}
+
+	/**
+	 * Stand-in of get_woocommerce_currency: the shop's currency setting.
+	 *
+	 * @return string
+	 */
+	function get_woocommerce_currency() {
+		return apply_filters( 'woocommerce_currency', get_option( 'woocommerce_currency' ) );
+	}
+
+	/**
+	 * Stand-in of wc_strtolower.
+	 *
+	 * @param string $string Text.
+	 * @return string
+	 */
+	function wc_strtolower( $string ) {
+		return function_exists( 'mb_strtolower' ) ? mb_strtolower( $string ) : strtolower( $string );
+	}
+
+	/**
+	 * Stand-in of wc_sanitize_coupon_code: sanitized as a post title is, for codes are titles.
+	 *
+	 * @param string $value Code.
+	 * @return string
+	 */
+	function wc_sanitize_coupon_code( $value ) {
+		return wp_filter_kses( sanitize_post_field( 'post_title', $value ?? '', 0, 'db' ) );
+	}
+
+	/**
+	 * Stand-in of wc_format_coupon_code.
+	 *
+	 * @param string $value Code.
+	 * @return string
+	 */
+	function wc_format_coupon_code( $value ) {
+		return apply_filters( 'woocommerce_coupon_code', $value );
+	}
+	add_filter( 'woocommerce_coupon_code', 'html_entity_decode' );
+	add_filter( 'woocommerce_coupon_code', 'wc_sanitize_coupon_code' );
+	add_filter( 'woocommerce_coupon_code', 'wc_strtolower' );
 }

@@ -18,6 +18,7 @@ import { affiliateCampaigns } from './campaigns.js';
 import { affiliateShortLinks } from './short-links.js';
 import { dailyBox } from '../shared/daily.js';
 import { postbackBox } from '../shared/postback.js';
+import { affiliateWooCoupons } from './woocommerce-coupons.js';
 import { exportButton, importBox } from './affiliates-import.js';
 
 export const CATEGORIES = ['content', 'coupon', 'cashback', 'influencer', 'search', 'email', 'comparison', 'other'];
@@ -486,6 +487,7 @@ export async function affiliates(main, { api, program, render, role }) {
         ),
         tokenOut,
       ),
+      affiliateWooCoupons(api, program, a, role, () => render()),
       linkBuilder(program, a),
       h(
         'p',

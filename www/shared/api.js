@@ -124,6 +124,9 @@ export function merchant(csrf) {
     // AffiliateWP's tables on the same site (WordPress only; the Rust server answers 404): what
     // they hold, and their affiliates imported, or only checked with `dryRun`.
     affiliateWp: () => get('/v1/migrations/affiliatewp'),
+    // WordPress only: an affiliate's WooCommerce coupons, and a new one made for them.
+    wooCoupons: (id) => get(`/v1/affiliates/${enc(id)}/woocommerce-coupons`),
+    createWooCoupon: (id, body) => send('POST', `/v1/affiliates/${enc(id)}/woocommerce-coupons`, body),
     importAffiliateWp: (dryRun, welcome) => call('POST', '/v1/migrations/affiliatewp', { auth, query: { dry_run: dryRun ? 'true' : '', welcome: welcome ? 'true' : '' } }),
     affiliate: (id) => get(`/v1/affiliates/${enc(id)}`),
     createAffiliate: (body) => send('POST', '/v1/affiliates', body),

@@ -44,6 +44,7 @@ final class Reftrail_OpenAPI {
 		$pb_set = 'Sets or removes the postback URL: a GET to it is queued with each event of the affiliate\'s referrals (created, approved, reversed), its {macros} filled in with the referral, percent-encoded, and sent with retries; answers as GET. A change is recorded in the activity log (affiliate.updated, field postback_url); 400 invalid_postback_url (the message says why: at most 2,048 characters, no spaces, only known macros in braces, an http:// or https:// address with its host written out and without a user name, a public host unless the site allows private networks with the reftrail_postbacks_to_private_networks filter), invalid_body (an unknown field)';
 		$pb_try = 'Sends a GET with sample values (event test, status pending, kind sale, every id "test", 100 of the program\'s currency with a 10 % commission, now) to the url given, or to the saved one, and answers what the tracker said: {"url" (as filled in), "delivered" (a 2xx answer), "status" (null without an answer), "error" (HTTP <code>, or why there was no answer)}; nothing is saved or queued. 400 invalid_postback_url; 409 no_postback_url (none given, none saved); 429 rate_limited (more than 10 tests of the affiliate\'s in a minute, whoever sent them)';
 		$pb_in  = array( 'url' => array( array( 'string', 'null' ), 'The template, e.g. https://track.example/pb?click={sub1}&payout={commission} (trimmed); null or empty removes it', false ) );
+		$wc     = '{"code" (in capitals, as the affiliate\'s coupons hold it), "discount_type" (percent or fixed_cart, as WooCommerce stores it), "amount" (as WooCommerce stores it: the percent, or a decimal amount of the shop\'s currency, 12.50), "usage_count" (the orders that used it), "url" (where wp-admin edits it)}';
 		$link   = '{"code", "path" ("/go/{code}": its address under /wp-json/reftrail), "url" (its address on the site, /go/{code}, with pretty permalinks; else null), "affiliate", "landing_url", "campaign" (or null), "target" (where it sends a visitor: landing_url with the affiliate\'s parameter (the program\'s first) and utm_campaign set after its other query pairs, the fragment kept), "opens" (how many times it was opened, bots left out; the clicks are counted by the tracker), "created_at"}';
 		return array(
 			'/v1/clicks'                  => array( 'post' => array( 'Records a click; with consent, sets the signed HttpOnly rt_click cookie', array(), 201 ) ),
@@ -117,6 +118,23 @@ final class Reftrail_OpenAPI {
 				'patch' => array( 'Changes an affiliate: the fields given; payout_email: null removes it (payouts go to email); payout: an object replaces the bank details whole, null goes back to PayPal; tax_id, payee_type and address: null removes it; recruiter: another affiliate\'s id, checked as on POST (invalid_recruiter), null removes it; a refused field changes nothing', $m, 200 ),
 			),
 			'/v1/affiliates/{id}/token'   => array( 'post' => array( 'A new portal token', $m, 201 ) ),
+			'/v1/affiliates/{id}/woocommerce-coupons' => array(
+				'get'  => array( 'WordPress with WooCommerce only: the published WooCommerce coupons (shop_coupon posts) whose code is one of the affiliate\'s coupons, compared as coupon codes are (whatever their case), by code: {"coupons": [' . $wc . ']}; 404 affiliate_not_found; 409 woocommerce_missing (this site has no shop_coupon post type)', $m, 200 ),
+				'post' => array(
+					'WordPress with WooCommerce only: makes a WooCommerce coupon for the affiliate and adds its code to their coupons as PATCH /v1/affiliates/{id} does (recorded in the activity log as affiliate.updated), both or neither: a published shop_coupon post titled with the code (in lower case, as WooCommerce keeps codes), its post_excerpt "Affiliate coupon: <affiliate id>", and the meta discount_type, coupon_amount (a decimal string: the percent, or the amount at the exponent of the shop\'s currency, 50000 VND, 12.50 USD), individual_use "no", usage_count "0" and usage_limit_per_user when given. Answers 201 {"coupon": ' . $wc . ', "coupons": [the affiliate\'s codes]}. Errors: 400 invalid_body (an unknown field, a wrong type, amount on a percent coupon or percent on a fixed_cart one), invalid_discount_type, invalid_percent, invalid_amount, invalid_usage_limit_per_user, invalid_coupons (the code breaks the rules of an affiliate\'s coupons, WooCommerce would keep it otherwise, or the affiliate would have more than 50); 403 role_forbidden (a WordPress user who may not publish WooCommerce coupons); 404 affiliate_not_found; 409 woocommerce_missing, coupon_taken (an affiliate has the code), coupon_exists (WooCommerce has a coupon with the code, in any state but the trash); nothing is written on any of them',
+					$m,
+					201,
+					array(
+						'body' => array(
+							'discount_type'        => array( 'string', 'percent (a percentage of the cart) or fixed_cart (an amount off the cart)' ),
+							'percent'              => array( 'integer', 'The percent off, 1 to 100 (percent coupons)', false ),
+							'amount'               => array( 'integer', 'The amount off in minor units of the shop\'s currency (WooCommerce\'s setting), above zero (fixed_cart coupons)', false ),
+							'code'                 => array( array( 'string', 'null' ), 'The code, upper-cased: 1 to 64 characters without spaces; default the affiliate\'s id in capitals, letters and digits only, then the percent (ALICE10), or nothing for an amount off', false ),
+							'usage_limit_per_user' => array( array( 'integer', 'null' ), 'How many times one customer may use it, at least 1; null or absent: no limit', false ),
+						),
+					),
+				),
+			),
 			'/v1/affiliates/{id}/daily'   => array(
 				'get' => array(
 					'The affiliate\'s figures day by day (UTC), as GET /v1/me/daily answers them to the affiliate; 404 affiliate_not_found',

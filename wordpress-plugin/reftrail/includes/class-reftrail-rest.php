@@ -104,6 +104,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Operator_Controller(),
 			new Reftrail_REST_Privacy_Controller(),
 			new Reftrail_REST_Migrations_Controller(),
+			new Reftrail_REST_WooCommerce_Coupons_Controller(),
 		);
 	}
 
