@@ -53,6 +53,10 @@ test('an affiliate\'s tracker hears of their sale, with the sub id of the link i
   }
   const template = `${base}/pb?e={event}&s1={sub1}&c={commission}&cur={currency}`;
   assert.equal(await p.inputValue('#postback-url'), template);
+  // What each macro gives, one line for sub1 to sub5.
+  await p.click('#postback-help summary');
+  assert.match(await p.textContent('#postback-help'), /\{commission\}your commission now owed/);
+  assert.equal(await p.$$eval('#postback-help dt', (dts) => dts.length), 13);
 
   // A test with sample values: 100 of the program's currency, 10 %.
   await p.click('#postback-test');
@@ -82,8 +86,12 @@ test('an affiliate\'s tracker hears of their sale, with the sub id of the link i
   await shopper.goto(`${stack.shopUrl()}/store/?lang=en`);
   await coreReady(shopper);
   await shopper.click('#consent-accept');
+  // The click is recorded (its answer sets the click cookie) before the sale, as a shopper's
+  // browsing gives it time to be.
+  const clicked = shopper.waitForResponse((r) => r.url().endsWith('/v1/clicks') && r.request().method() === 'POST');
   await shopper.goto(`${stack.shopUrl()}/store/?ref=${id}&sub1=member-42&lang=en`);
   await coreReady(shopper);
+  assert.equal((await clicked).status(), 201);
   const orderId = uniqueId('order');
   await shopper.evaluate((order) => window.reftrail('conversion', { order_id: order, amount: 300000, currency: 'VND' }), orderId);
   const ref = await until(async () => (await api(stack, 'GET', `/v1/referrals?affiliate=${id}`)).referrals.find((r) => r.order_id === orderId));

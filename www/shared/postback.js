@@ -68,6 +68,19 @@ export function postbackBox({ load, save, test, readOnly = false, example = '' }
       { class: 'row macros', id: 'postback-macros', role: 'group', 'aria-label': t('pb.macros') },
       pb.macros.map((m) => (readOnly ? h('code', {}, `{${m}}`) : h('button', { type: 'button', class: 'btn btn-small', dataset: { macro: m }, onclick: () => insert(m) }, `{${m}}`))),
     );
+    // What each macro gives; sub2–sub5 read as sub1 does.
+    const help = h(
+      'details',
+      { id: 'postback-help' },
+      h('summary', {}, t('pb.macros_help')),
+      h(
+        'dl',
+        {},
+        pb.macros
+          .filter((m) => !/^sub[2-5]$/.test(m))
+          .map((m) => [h('dt', {}, h('code', {}, m === 'sub1' ? '{sub1} … {sub5}' : `{${m}}`)), h('dd', {}, t(`pb.macro_${m}`))]),
+      ),
+    );
     const busy = async (button, work) => {
       button.disabled = true;
       try {
@@ -135,6 +148,7 @@ export function postbackBox({ load, save, test, readOnly = false, example = '' }
       },
       field(t('pb.url'), input, t('pb.url_hint')),
       macros,
+      help,
       buttons,
       msg,
     );

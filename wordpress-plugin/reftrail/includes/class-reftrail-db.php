@@ -132,14 +132,57 @@ final class Reftrail_Db {
 		return self::parse_time( $s );
 	}
 
+	/** Times an outermost transaction is run when InnoDB ends it for a deadlock or a lock wait. */
+	const ATTEMPTS = 3;
+
 	/**
 	 * Runs `$fn` in a transaction (a savepoint when one is open); rolls back on any throwable.
+	 * InnoDB ends one of two transactions that wait for each other's locks (and, after
+	 * `innodb_lock_wait_timeout`, one that waited too long), expecting it to be run again: an
+	 * outermost transaction that failed so is run again, up to ATTEMPTS times in all.
 	 *
 	 * @param callable $fn Work.
 	 * @return mixed What `$fn` returns.
 	 * @throws Throwable What `$fn` throws, after the rollback.
 	 */
 	public static function transaction( callable $fn ) {
+		if ( 0 < self::$depth ) {
+			return self::run( $fn );
+		}
+		for ( $attempt = 1; ; ++$attempt ) {
+			self::$conflict = false;
+			try {
+				return self::run( $fn );
+			} catch ( Throwable $e ) {
+				if ( $attempt >= self::ATTEMPTS || ! self::$conflict ) {
+					throw $e;
+				}
+				usleep( wp_rand( 5000, 30000 ) );
+			}
+		}
+	}
+
+	/** Whether the current outermost transaction met a lock conflict (at any depth). */
+	private static $conflict = false;
+
+	/**
+	 * Whether `$error` (wpdb's last error) is InnoDB giving up a transaction on a lock.
+	 *
+	 * @param string $error The error text.
+	 * @return bool
+	 */
+	public static function is_lock_conflict( $error ) {
+		return false !== strpos( (string) $error, 'Deadlock found' ) || false !== strpos( (string) $error, 'Lock wait timeout exceeded' );
+	}
+
+	/**
+	 * One run of `$fn` in a transaction or savepoint.
+	 *
+	 * @param callable $fn Work.
+	 * @return mixed What `$fn` returns.
+	 * @throws Throwable What `$fn` throws, after the rollback.
+	 */
+	private static function run( callable $fn ) {
 		global $wpdb;
 		$sp = 'reftrail_sp' . self::$depth;
 		if ( 0 === self::$depth ) {
@@ -151,6 +194,8 @@ final class Reftrail_Db {
 		try {
 			$out = $fn();
 		} catch ( Throwable $e ) {
+			// Read before the rollback, which clears it.
+			self::$conflict = self::$conflict || self::is_lock_conflict( $wpdb->last_error );
 			--self::$depth;
 			if ( 0 === self::$depth ) {
 				$wpdb->query( 'ROLLBACK' );
