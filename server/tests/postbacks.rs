@@ -61,6 +61,14 @@ async fn program(http: HttpOptions) -> (AppState, String) {
     (state, a["token"].as_str().expect("token").to_owned())
 }
 
+/// A server whose postbacks may reach the trackers these tests start on loopback.
+fn loopback_trackers() -> HttpOptions {
+    HttpOptions {
+        postbacks_to_private: true,
+        ..Default::default()
+    }
+}
+
 async fn rows(state: &AppState) -> Vec<(String, i64, Option<String>, bool)> {
     sqlx::query(
         "SELECT event, attempts, last_error, delivered_at FROM postbacks ORDER BY at, event",
@@ -85,11 +93,7 @@ async fn the_worker_delivers_and_retries() {
     let tracker = Tracker::default();
     *tracker.fail_first.lock().unwrap() = 1;
     let addr = start_tracker(&tracker).await;
-    let (state, token) = program(HttpOptions {
-        postbacks_to_private: true,
-        ..Default::default()
-    })
-    .await;
+    let (state, token) = program(loopback_trackers()).await;
     let url = format!("http://{addr}/pb?e={{event}}&c={{commission}}&s={{status}}");
     let (s, _) = call_as(
         &state,
@@ -320,11 +324,7 @@ async fn finished_requests_are_removed_after_30_days_and_owed_ones_never() {
 async fn a_lead_and_its_rejection_are_reported_with_the_clicks_sub_id() {
     let tracker = Tracker::default();
     let addr = start_tracker(&tracker).await;
-    let (state, token) = program(HttpOptions {
-        postbacks_to_private: true,
-        ..Default::default()
-    })
-    .await;
+    let (state, token) = program(loopback_trackers()).await;
     let (_, mut p) = call(&state, "GET", "/v1/program", json!(null)).await;
     p["commission"]["lead"] = json!({"USD": 150});
     p["allowed_origins"] = json!(["https://www.shop.test"]);
