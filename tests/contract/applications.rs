@@ -86,14 +86,7 @@ async fn the_portal_wears_the_shops_logo_and_colour() {
             "invalid_logo_url",
         ),
     ] {
-        let mut bad = p.clone();
-        bad[field] = value;
-        req("PUT", "/v1/program")
-            .sk()
-            .json(&bad)
-            .send()
-            .await
-            .error(400, code);
+        program_refused(&p, field, value, code).await;
     }
     assert_eq!(
         req("GET", "/v1/portal/program").send().await.json["accent_color"],

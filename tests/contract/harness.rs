@@ -450,6 +450,18 @@ pub async fn put_program(program: &Value) {
         .status(200);
 }
 
+/// Asserts that `program` with `field` set to `value` is refused with 400 `code`.
+pub async fn program_refused(program: &Value, field: &str, value: Value, code: &str) {
+    let mut bad = program.clone();
+    bad[field] = value;
+    req("PUT", "/v1/program")
+        .sk()
+        .json(&bad)
+        .send()
+        .await
+        .error(400, code);
+}
+
 /// Asserts that the conversion answered in `r` created a referral for `affiliate`, credited
 /// `by` (`attributed_by`).
 pub fn assert_credited(r: &Res, affiliate: &str, by: &str) {

@@ -209,14 +209,7 @@ async fn the_program_round_trips_and_refuses_bad_settings() {
             "invalid_affiliate_emails",
         ),
     ] {
-        let mut bad = p.clone();
-        bad[field] = value;
-        req("PUT", "/v1/program")
-            .sk()
-            .json(&bad)
-            .send()
-            .await
-            .error(400, code);
+        program_refused(&p, field, value, code).await;
     }
     let mut bad = p.clone();
     bad["commission"] = json!({"sale": {"type": "percent", "rate_bps": "ten"}});
