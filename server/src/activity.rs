@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The actions, as `GET /v1/activity?action=` names them.
-pub const ACTIONS: [&str; 20] = [
+pub const ACTIONS: [&str; 21] = [
     "affiliate.created",
     "affiliate.applied",
     "affiliate.updated",
@@ -33,6 +33,7 @@ pub const ACTIONS: [&str; 20] = [
     "member.updated",
     "member.removed",
     "team.policy_changed",
+    "delivery.retried",
 ];
 
 /// The fields of an affiliate (as `GET /v1/affiliates/{id}` shows it) whose changes are
@@ -86,7 +87,8 @@ pub struct Entry {
     /// `affiliate.token_issued`, `referral.approved`, `referral.rejected`, `refund.created`,
     /// `creative.created`, `creative.updated`, `creative.deleted`, `payout.created`,
     /// `payout.sent`, `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`,
-    /// `member.invited`, `member.updated`, `member.removed`, `team.policy_changed`.
+    /// `member.invited`, `member.updated`, `member.removed`, `team.policy_changed`,
+    /// `delivery.retried`.
     pub action: String,
     /// The id of what it was done to: an affiliate, referral, refund, creative, payout, bonus,
     /// key or team member.

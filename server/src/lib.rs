@@ -87,6 +87,8 @@ pub struct HttpOptions {
     pub mail: Option<mail::Mailer>,
     /// Whether affiliates' postbacks may go to loopback and private-network hosts.
     pub postbacks_to_private: bool,
+    /// Extra trusted certificates (PEM) for https webhook endpoints.
+    pub webhook_ca_file: Option<std::path::PathBuf>,
 }
 
 /// Shared state of the handlers.
@@ -106,6 +108,7 @@ pub struct Inner {
     affiliates: RwLock<std::collections::HashMap<String, (Instant, Option<String>)>>,
     click_writer: std::sync::OnceLock<click_writer::ClickWriter>,
     postback_client: std::sync::OnceLock<reqwest::Client>,
+    webhook_client: std::sync::OnceLock<reqwest::Client>,
     postback_tests: std::sync::Mutex<std::collections::HashMap<String, (Instant, u32)>>,
 }
 
@@ -128,6 +131,7 @@ impl AppState {
             affiliates: RwLock::new(std::collections::HashMap::new()),
             click_writer: std::sync::OnceLock::new(),
             postback_client: std::sync::OnceLock::new(),
+            webhook_client: std::sync::OnceLock::new(),
             postback_tests: std::sync::Mutex::new(std::collections::HashMap::new()),
         }))
     }
@@ -150,6 +154,17 @@ impl AppState {
     pub fn postback_client(&self) -> &reqwest::Client {
         self.postback_client
             .get_or_init(|| postbacks::client(self.http.postbacks_to_private))
+    }
+
+    /// The client webhooks go through (made on first use; `serve` has checked the CA file
+    /// already, so an error here means the file changed since).
+    pub fn webhook_client(&self) -> Result<&reqwest::Client, AppError> {
+        if let Some(c) = self.webhook_client.get() {
+            return Ok(c);
+        }
+        let c = webhooks::client(self.http.webhook_ca_file.as_deref())
+            .map_err(|e| AppError::Internal(format!("{e:#}")))?;
+        Ok(self.webhook_client.get_or_init(|| c))
     }
 
     /// The program settings (read at most once a second per process).

@@ -240,10 +240,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             cookie_domain: args.cookie_domain.clone(),
             mail: mailer(args)?,
             postbacks_to_private: args.postbacks_to_private_networks,
+            webhook_ca_file: args.webhook_ca_file.clone(),
         },
     );
     // A bad CA file stops the start here, not the first delivery later.
-    let webhook_client = reftrail_server::webhooks::client(args.webhook_ca_file.as_deref())?;
+    let webhook_client = state.webhook_client()?.clone();
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -50,6 +50,62 @@ pub async fn failed(
     Ok(())
 }
 
+/// What one request got: the HTTP status, or why there was none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The answer's status code.
+    pub status: Option<u16>,
+    /// Why it failed, if it did (a status outside 2xx counts as failing).
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// The outcome of a request that got no answer.
+    pub fn failed(error: String) -> Outcome {
+        Outcome {
+            status: None,
+            error: Some(error),
+        }
+    }
+
+    /// What `result` says: a 2xx delivers, another status fails with it, and a request error
+    /// fails with its causes.
+    pub fn of(result: Result<reqwest::Response, reqwest::Error>) -> Outcome {
+        match result {
+            Ok(res) => {
+                let code = res.status().as_u16();
+                Outcome {
+                    status: Some(code),
+                    error: (!res.status().is_success()).then(|| format!("HTTP {code}")),
+                }
+            }
+            Err(e) => Outcome::failed(crate::error::clip(&error_chain(&e), 300)),
+        }
+    }
+}
+
+/// `e` and its causes, one after the other: reqwest's own message alone says little.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// A row's state as the routes show it: `delivered`, `failed` (given up) or `pending` (not
+/// sent yet, or to be tried again).
+pub fn status(delivered_at: Option<i64>, failed_at: Option<i64>) -> &'static str {
+    match (delivered_at, failed_at) {
+        (Some(_), _) => "delivered",
+        (None, Some(_)) => "failed",
+        (None, None) => "pending",
+    }
+}
+
 /// How long a finished row (sent, or given up) is kept, seconds: 30 days to see what was sent.
 pub const FINISHED_KEPT: i64 = 30 * 86_400;
 

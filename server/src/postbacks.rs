@@ -15,6 +15,7 @@
 use crate::db::Tx;
 use crate::error::AppError;
 use crate::ids::new_id;
+pub use crate::outbox::Outcome;
 use crate::postback_url::{decimal, is_public, Template};
 use crate::times::now;
 use crate::AppState;
@@ -181,23 +182,10 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
-/// What one request got: the HTTP status, or why there was none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The answer's status code.
-    pub status: Option<u16>,
-    /// Why it failed, if it did (a status outside 2xx counts as failing).
-    pub error: Option<String>,
-}
-
 /// Requests `url` with `state`'s postback client.
 pub async fn send(state: &AppState, url: &str) -> Outcome {
-    let fail = |e: String| Outcome {
-        status: None,
-        error: Some(e),
-    };
     let Ok(parsed) = url::Url::parse(url) else {
-        return fail("not a valid address once filled in".into());
+        return Outcome::failed("not a valid address once filled in".into());
     };
     // An address written as an IP skips the resolver.
     if !state.http.postbacks_to_private {
@@ -207,32 +195,10 @@ pub async fn send(state: &AppState, url: &str) -> Outcome {
             _ => None,
         };
         if literal.is_some_and(|ip| !is_public(ip)) {
-            return fail("the address is in a private network".into());
+            return Outcome::failed("the address is in a private network".into());
         }
     }
-    match state.postback_client().get(parsed).send().await {
-        Ok(res) if res.status().is_success() => Outcome {
-            status: Some(res.status().as_u16()),
-            error: None,
-        },
-        Ok(res) => Outcome {
-            status: Some(res.status().as_u16()),
-            error: Some(format!("HTTP {}", res.status().as_u16())),
-        },
-        Err(e) => fail(crate::error::clip(&error_chain(&e), 300)),
-    }
-}
-
-/// `e` and its causes, one after the other: reqwest's own message alone says little.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    Outcome::of(state.postback_client().get(parsed).send().await)
 }
 
 /// One round: claims up to 20 due postbacks and sends them.

@@ -234,6 +234,16 @@ pub struct Webhook {
     pub events: Vec<String>,
 }
 
+/// Whether `url` may be a webhook endpoint: an `http://` or `https://` URL with a host, at most
+/// 2,048 bytes, without spaces or control characters.
+pub fn webhook_url_ok(url: &str) -> bool {
+    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+    scheme_ok
+        && text_ok(url, 2048)
+        && !url.contains(char::is_whitespace)
+        && url::Url::parse(url).is_ok_and(|u| u.host().is_some())
+}
+
 /// The webhook events.
 pub const WEBHOOK_EVENTS: [&str; 8] = [
     "affiliate.applied",
@@ -528,8 +538,7 @@ impl Program {
             return bad("invalid_webhooks", "at most 10 webhooks");
         }
         for w in &self.webhooks {
-            let scheme_ok = w.url.starts_with("http://") || w.url.starts_with("https://");
-            if !scheme_ok || !text_ok(&w.url, 2048) || w.url.contains(char::is_whitespace) {
+            if !webhook_url_ok(&w.url) {
                 return bad("invalid_webhooks", "a webhook url must be an http(s) URL");
             }
             if !w

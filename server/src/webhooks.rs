@@ -11,6 +11,7 @@
 use crate::db::Tx;
 use crate::error::AppError;
 use crate::ids::new_id;
+use crate::outbox::Outcome;
 use crate::program::Program;
 use crate::times::now;
 use crate::AppState;
@@ -162,21 +163,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         if !crate::outbox::claim(&state.db.pool, "outbox", &id, next_at, t + 60).await? {
             continue;
         }
-        let ts = now();
-        let result = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("user-agent", "reftrail-webhooks/1")
-            .header("reftrail-signature", signature(&secret, ts, &payload))
-            .body(payload)
-            .send()
-            .await;
-        let error = match result {
-            Ok(res) if res.status().is_success() => None,
-            Ok(res) => Some(format!("HTTP {}", res.status().as_u16())),
-            Err(e) => Some(e.to_string()),
-        };
-        match error {
+        match post(client, &secret, &url, payload).await.error {
             None => {
                 sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = $2, last_error = NULL WHERE id = $3")
                     .bind(now())
@@ -197,6 +184,28 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         }
     }
     Ok(sent)
+}
+
+/// POSTs `payload` to `url`, signed with `secret` at this moment.
+pub async fn post(client: &reqwest::Client, secret: &str, url: &str, payload: String) -> Outcome {
+    let result = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "reftrail-webhooks/1")
+        .header("reftrail-signature", signature(secret, now(), &payload))
+        .body(payload)
+        .send()
+        .await;
+    Outcome::of(result)
+}
+
+/// The body of a `ping`: an event with no data, which a test sends so that an endpoint's
+/// address, signature check and answer can be tried before any real event.
+pub fn ping_payload(at: i64) -> String {
+    serde_json::json!({
+        "id": new_id("evt"), "type": "ping", "created_at": crate::times::format(at), "data": {},
+    })
+    .to_string()
 }
 
 /// The webhook signing secret.

@@ -24,6 +24,7 @@ mod conversions;
 mod creatives;
 mod credit;
 mod daily;
+mod deliveries;
 mod errors;
 mod ledger;
 mod management;

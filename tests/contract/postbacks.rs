@@ -6,8 +6,6 @@
 
 use crate::harness::*;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The macros, in the order both backends list them.
 const MACROS: [&str; 17] = [
@@ -45,45 +43,6 @@ async fn postback_of(token: &str) -> Value {
         .await;
     r.status(200);
     r.json
-}
-
-/// A tracker on loopback: `/ok…` answers 200, anything else 500; it keeps each request line.
-async fn tracker() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let kept = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let kept = kept.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head);
-                let line = text.lines().next().unwrap_or("").to_owned();
-                let ok = line.starts_with("GET /ok");
-                kept.lock().unwrap().push(line);
-                let status = if ok {
-                    "200 OK"
-                } else {
-                    "500 Internal Server Error"
-                };
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-                );
-                let _ = sock.write_all(answer.as_bytes()).await;
-            });
-        }
-    });
-    (base, seen)
 }
 
 #[tokio::test]
@@ -278,7 +237,7 @@ fn time_of(rfc3339: &str) -> i64 {
 #[tokio::test]
 async fn a_test_postback_reports_what_the_tracker_answered() {
     let (id, token) = affiliate(json!({})).await;
-    let (base, seen) = tracker().await;
+    let (base, seen) = receiver().await;
     let test = |body: Value| {
         req("POST", "/v1/me/postback/test")
             .who(As::Bearer(token.clone()))
@@ -301,7 +260,8 @@ async fn a_test_postback_reports_what_the_tracker_answered() {
     assert!(seen
         .lock()
         .unwrap()
-        .contains(&"GET /ok?s1=test&a=100&cur=VND&e=test HTTP/1.1".to_owned()));
+        .iter()
+        .any(|r| r.line == "GET /ok?s1=test&a=100&cur=VND&e=test HTTP/1.1"));
 
     // The saved URL, from the merchant's side: the tracker fails.
     put_postback(&token, json!(format!("{base}/down?r={{referral_id}}")))

@@ -11,6 +11,7 @@ pub mod clicks;
 pub mod conversions;
 pub mod creative_report;
 pub mod creatives;
+pub mod deliveries;
 pub mod health;
 pub mod idempotency;
 pub mod keys;
@@ -211,6 +212,12 @@ pub fn merchant_routes() -> Router<AppState> {
             "/v1/creatives/{id}",
             axum::routing::patch(creatives::creatives_update).delete(creatives::creatives_delete),
         )
+        .route("/v1/deliveries", get(deliveries::deliveries_index))
+        .route(
+            "/v1/deliveries/{id}/retry",
+            post(deliveries::deliveries_retry),
+        )
+        .route("/v1/webhooks/test", post(deliveries::webhooks_test))
         .route("/v1/keys", get(keys::keys_index).post(keys::keys_create))
         .route("/v1/keys/{id}", axum::routing::delete(keys::keys_revoke))
         .route("/v1/reports/summary", get(reports::reports_summary))

@@ -205,11 +205,7 @@ async fn show(state: &AppState, id: &str) -> Result<Postback, AppError> {
         .map(|r| {
             let delivered_at: Option<i64> = r.try_get(7)?;
             let failed_at: Option<i64> = r.try_get(8)?;
-            let status = match (delivered_at, failed_at) {
-                (Some(_), _) => "delivered",
-                (None, Some(_)) => "failed",
-                (None, None) => "pending",
-            };
+            let status = crate::outbox::status(delivered_at, failed_at);
             Ok(Delivery {
                 id: r.try_get(0)?,
                 event: r.try_get(1)?,

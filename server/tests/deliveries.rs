@@ -1,0 +1,440 @@
+//! The merchant's list of deliveries on a database these tests can reach into: a postback or
+//! webhook given up after its attempts is sent again by hand and then delivered by the worker;
+//! one a worker may hold is left to it; and a manager sees and retries postbacks but not the
+//! owner's webhook endpoints.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, Request, StatusCode};
+use reftrail_server::{app, AppState, HttpOptions};
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::sync::{Arc, Mutex};
+use tower::ServiceExt;
+
+mod support;
+
+use support::{call, call_as};
+
+/// A tracker on a free loopback port whose answer can be switched: 503 until `up` is set.
+#[derive(Clone, Default)]
+struct Tracker {
+    up: Arc<Mutex<bool>>,
+    got: Arc<Mutex<u32>>,
+}
+
+async fn answer(State(t): State<Tracker>) -> StatusCode {
+    *t.got.lock().expect("lock") += 1;
+    match *t.up.lock().expect("lock") {
+        true => StatusCode::OK,
+        false => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+async fn start(t: &Tracker) -> std::net::SocketAddr {
+    let app = axum::Router::new()
+        .route("/pb", axum::routing::get(answer))
+        .route("/hook", axum::routing::post(answer))
+        .with_state(t.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// A program with affiliate `alice`, whose tracker is `addr`, and one sale of hers: its
+/// `created` postback is queued (the program approves by hand).
+async fn program_with_a_postback(addr: std::net::SocketAddr) -> AppState {
+    let state = support::fresh_state(HttpOptions {
+        postbacks_to_private: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
+    program["auto_approve"] = json!(false);
+    let (s, v) = call(&state, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, a) = call(
+        &state,
+        "POST",
+        "/v1/affiliates",
+        json!({"id": "alice", "name": "Alice", "coupons": ["A10"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let token = a["token"].as_str().expect("token");
+    let url = format!("http://{addr}/pb?e={{event}}");
+    let (s, v) = call_as(
+        &state,
+        Some(token),
+        "PUT",
+        "/v1/me/postback",
+        json!({ "url": url }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = call(
+        &state,
+        "POST",
+        "/v1/sales",
+        json!({"order_id": "D-1", "amount": 1000, "currency": "USD", "coupon": "A10"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    state
+}
+
+async fn only_postback(state: &AppState) -> Value {
+    let (s, page) = call(state, "GET", "/v1/deliveries?kind=postback", json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let list = page["deliveries"].as_array().expect("deliveries");
+    assert_eq!(list.len(), 1, "{page}");
+    list[0].clone()
+}
+
+/// Marks every row of `table` as given up after its twelve attempts.
+async fn give_up(state: &AppState, table: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE {table} SET attempts = 12, failed_at = 1, next_at = 1, last_error = 'HTTP 503'"
+    )))
+    .execute(&state.db.pool)
+    .await
+    .expect("given up");
+}
+
+#[tokio::test]
+async fn a_postback_given_up_is_sent_again_and_delivered() {
+    let tracker = Tracker::default();
+    let addr = start(&tracker).await;
+    let state = program_with_a_postback(addr).await;
+    give_up(&state, "postbacks").await;
+    let d = only_postback(&state).await;
+    assert_eq!(
+        (d["status"].as_str(), d["attempts"].as_i64()),
+        (Some("failed"), Some(12))
+    );
+    assert_eq!(d["next_at"], Value::Null);
+    let (_, page) = call(&state, "GET", "/v1/deliveries", json!(null)).await;
+    assert_eq!(
+        page["counts"],
+        json!({"pending": 0, "retrying": 0, "delivered": 0, "failed": 1})
+    );
+
+    let id = d["id"].as_str().expect("id");
+    let (s, again) = call(
+        &state,
+        "POST",
+        &format!("/v1/deliveries/{id}/retry"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["status"], "pending");
+    assert_eq!(again["attempts"], 0);
+    assert_eq!(again["failed_at"], Value::Null);
+    assert_eq!(
+        again["last_error"], "HTTP 503",
+        "the last reason stays until the next try"
+    );
+    assert!(again["next_at"].is_string());
+    let (_, log) = call(
+        &state,
+        "GET",
+        "/v1/activity?action=delivery.retried",
+        json!(null),
+    )
+    .await;
+    let entry = &log["activity"][0];
+    assert_eq!(entry["subject"], id, "{log}");
+    assert_eq!(entry["affiliate"], "alice", "{log}");
+    assert_eq!(entry["by"], "secret_key");
+    assert_eq!(entry["details"]["status"], "failed");
+
+    // The worker sends it at once; the tracker is up again.
+    *tracker.up.lock().unwrap() = true;
+    let sent = reftrail_server::postbacks::deliver_due(&state)
+        .await
+        .expect("round");
+    assert_eq!(sent, 1);
+    let d = only_postback(&state).await;
+    assert_eq!(d["status"], "delivered");
+    assert_eq!(d["attempts"], 1);
+    assert!(d["delivered_at"].is_string());
+    let (s, v) = call(
+        &state,
+        "POST",
+        &format!("/v1/deliveries/{id}/retry"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_delivered"))
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_a_worker_may_hold_is_left_to_it() {
+    let tracker = Tracker::default();
+    let addr = start(&tracker).await;
+    let state = program_with_a_postback(addr).await;
+    let id = only_postback(&state).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let due_in = |secs: i64| {
+        let pool = state.db.pool.clone();
+        async move {
+            sqlx::query("UPDATE postbacks SET attempts = 3, next_at = $1")
+                .bind(reftrail_server::times::now() + secs)
+                .execute(&pool)
+                .await
+                .expect("due");
+        }
+    };
+    // Due within the minute a lease lasts: perhaps being sent right now.
+    due_in(30).await;
+    let (s, v) = call(
+        &state,
+        "POST",
+        &format!("/v1/deliveries/{id}/retry"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("delivery_due"))
+    );
+    let row = sqlx::query("SELECT attempts FROM postbacks")
+        .fetch_one(&state.db.pool)
+        .await
+        .expect("row");
+    assert_eq!(row.try_get::<i64, _>(0).expect("attempts"), 3, "unchanged");
+
+    // Waiting an hour after three failures: sent now, its attempts counted afresh.
+    due_in(3600).await;
+    let (_, page) = call(&state, "GET", "/v1/deliveries?status=retrying", json!(null)).await;
+    assert_eq!(
+        page["deliveries"].as_array().map(Vec::len),
+        Some(1),
+        "{page}"
+    );
+    assert_eq!(page["counts"]["retrying"], 1);
+    assert_eq!(page["counts"]["pending"], 1);
+    let (s, v) = call(
+        &state,
+        "POST",
+        &format!("/v1/deliveries/{id}/retry"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["attempts"], 0);
+    let got_before = *tracker.got.lock().unwrap();
+    reftrail_server::postbacks::deliver_due(&state)
+        .await
+        .expect("round");
+    assert_eq!(
+        *tracker.got.lock().unwrap(),
+        got_before + 1,
+        "sent in the next round"
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_given_up_is_sent_again_signed() {
+    let tracker = Tracker::default();
+    *tracker.up.lock().unwrap() = true;
+    let addr = start(&tracker).await;
+    let state = program_with_a_postback(addr).await;
+    let (_, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
+    program["webhooks"] =
+        json!([{"url": format!("http://{addr}/hook"), "events": ["referral.approved"]}]);
+    let (s, v) = call(&state, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, list) = call(&state, "GET", "/v1/referrals", json!(null)).await;
+    let referral = list["referrals"][0]["id"].as_str().expect("referral");
+    let (s, v) = call(
+        &state,
+        "POST",
+        &format!("/v1/referrals/{referral}/approve"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    give_up(&state, "outbox").await;
+
+    let (_, page) = call(
+        &state,
+        "GET",
+        "/v1/deliveries?kind=webhook&status=failed",
+        json!(null),
+    )
+    .await;
+    let hook = &page["deliveries"][0];
+    assert_eq!(hook["event"], "referral.approved", "{page}");
+    assert_eq!(hook["url"], format!("http://{addr}/hook"));
+    assert_eq!(hook["affiliate_id"], Value::Null);
+    let id = hook["id"].as_str().expect("id");
+    let (s, v) = call(
+        &state,
+        "POST",
+        &format!("/v1/deliveries/{id}/retry"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let client = state.webhook_client().expect("client").clone();
+    let sent = reftrail_server::webhooks::deliver_due(&state, &client)
+        .await
+        .expect("round");
+    assert_eq!(sent, 1);
+    let (_, page) = call(&state, "GET", "/v1/deliveries?kind=webhook", json!(null)).await;
+    assert_eq!(page["deliveries"][0]["status"], "delivered", "{page}");
+}
+
+/// `method path` in the dashboard session `cookie`/`csrf`.
+async fn as_member(
+    state: &AppState,
+    cookie: &str,
+    csrf: &str,
+    method: &str,
+    path: &str,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::COOKIE, format!("rt_session={cookie}"))
+        .header("x-csrf-token", csrf)
+        .body(Body::empty())
+        .expect("request");
+    let res = app(state.clone()).oneshot(req).await.expect("response");
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Invites `email` as `role` and accepts: the session's cookie and CSRF token.
+async fn member(state: &AppState, email: &str, role: &str) -> (String, String) {
+    let (s, inv) = call(
+        state,
+        "POST",
+        "/v1/team",
+        json!({"email": email, "name": role, "role": role}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{inv}");
+    let token = inv["invite_path"]
+        .as_str()
+        .and_then(|p| p.strip_prefix("/dashboard/#invite="))
+        .expect("link");
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/team/accept")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"token": token, "password": "a long enough password"}).to_string(),
+        ))
+        .expect("request");
+    let res = app(state.clone()).oneshot(req).await.expect("response");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("rt_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session")
+        .to_owned();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let v: Value = serde_json::from_slice(&bytes).expect("json");
+    (cookie, v["csrf_token"].as_str().expect("csrf").to_owned())
+}
+
+#[tokio::test]
+async fn a_manager_sees_postbacks_and_not_the_owners_webhooks() {
+    let addr = start(&Tracker::default()).await;
+    let state = program_with_a_postback(addr).await;
+    sqlx::query(
+        "INSERT INTO outbox (id, event, url, payload, at, attempts, next_at, failed_at, last_error) \
+         VALUES ('evt_hook', 'referral.created', 'https://hooks.shop.example/secret-path', '{}', 1, 12, 1, 1, 'HTTP 500')",
+    )
+    .execute(&state.db.pool)
+    .await
+    .expect("webhook row");
+    give_up(&state, "postbacks").await;
+
+    let (cookie, csrf) = member(&state, "lan@shop.example", "manager").await;
+    let (s, page) = as_member(&state, &cookie, &csrf, "GET", "/v1/deliveries").await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let kinds: Vec<&str> = page["deliveries"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, vec!["postback"]);
+    assert_eq!(
+        page["counts"]["failed"], 1,
+        "the webhook is not counted for her"
+    );
+    assert!(!page.to_string().contains("secret-path"));
+    let (s, v) = as_member(&state, &cookie, &csrf, "GET", "/v1/deliveries?kind=webhook").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("role_forbidden"))
+    );
+    let (s, _) = as_member(
+        &state,
+        &cookie,
+        &csrf,
+        "POST",
+        "/v1/deliveries/evt_hook/retry",
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let postback = page["deliveries"][0]["id"].as_str().expect("id");
+    let (s, v) = as_member(
+        &state,
+        &cookie,
+        &csrf,
+        "POST",
+        &format!("/v1/deliveries/{postback}/retry"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = as_member(&state, &cookie, &csrf, "POST", "/v1/webhooks/test").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // A viewer reads the postbacks and sends nothing again.
+    give_up(&state, "postbacks").await;
+    let (cookie, csrf) = member(&state, "somchai@shop.example", "viewer").await;
+    let (s, page) = as_member(&state, &cookie, &csrf, "GET", "/v1/deliveries").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page["total"], 1);
+    let (s, v) = as_member(
+        &state,
+        &cookie,
+        &csrf,
+        "POST",
+        &format!("/v1/deliveries/{postback}/retry"),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("role_forbidden"))
+    );
+
+    // The owner sees both.
+    let (_, page) = call(&state, "GET", "/v1/deliveries", json!(null)).await;
+    assert_eq!(page["total"], 2);
+    assert_eq!(page["counts"]["failed"], 2);
+}
