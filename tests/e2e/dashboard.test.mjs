@@ -224,7 +224,7 @@ test('affiliates: create with category, rate and coupon; link builder; magic lin
   await ctx.close();
 });
 
-test('portal on a phone: Share hands a link to the device’s share sheet; a desktop without one has Copy only', async () => {
+test('portal on a phone: Share hands a link to the device’s share sheet; a desktop without one lists the networks, LINE first in Thai', async () => {
   const id = uniqueId('sharer');
   const { token } = await api(stack, 'POST', '/v1/affiliates', { id, name: 'Nok Srisuk', email: `${id}@affiliates.example`, category: 'influencer' });
   // The phone's share sheet (LINE, Zalo, Messenger…), as the page sees it: navigator.share.
@@ -263,6 +263,19 @@ test('portal on a phone: Share hands a link to the device’s share sheet; a des
   assert.equal(await plain.evaluate(() => typeof navigator.share), 'undefined', 'this desktop browser cannot share');
   assert.equal(await plain.$('#links button[data-action="share"]'), null);
   assert.equal(await plain.textContent(`${row} .actions button`), 'Copy');
+  // Share opens a menu of networks, each a sharing address with the link in it, in a new tab.
+  const menu = `${row} details[data-action="share"]`;
+  assert.equal(await plain.isVisible(`${menu} a`), false);
+  await plain.click(`${menu} summary`);
+  const links = await plain.$$eval(`${menu} a`, (as) => as.map((a) => [a.dataset.network, a.href, a.target, a.rel]));
+  assert.deepEqual(links.map(([n]) => n), ['facebook', 'x', 'whatsapp', 'telegram', 'line']);
+  const enc = encodeURIComponent(url);
+  assert.deepEqual(links[0], ['facebook', `https://www.facebook.com/sharer/sharer.php?u=${enc}`, '_blank', 'noopener noreferrer']);
+  assert.equal(links[4][1], `https://social-plugins.line.me/lineit/share?url=${enc}`);
+  await plain.goto(`${stack.base}/portal/?lang=th#token=${token}`);
+  await plain.waitForSelector('#links');
+  assert.equal(await plain.getAttribute(`${menu} a >> nth=0`, 'data-network'), 'line', 'LINE leads in Thailand');
+  assert.deepEqual(plain.errors.map(String), []);
   await desktop.close();
 });
 

@@ -1,5 +1,5 @@
 // Small DOM helpers shared by the pages: an element builder, the loading / empty / error states,
-// a status line for screen readers, a copy button and a language picker.
+// a status line for screen readers, a copy button, a share button and a language picker.
 
 import { t, errorText, LOCALES, locale, setLocale } from './i18n.js';
 
@@ -73,7 +73,7 @@ export function notify(text, kind = 'ok') {
  * desktops, where Copy does the job.
  */
 export function shareButton(url) {
-  if (typeof navigator.share !== 'function') return null;
+  if (typeof navigator.share !== 'function') return shareMenu(url);
   return h(
     'button',
     {
@@ -91,6 +91,38 @@ export function shareButton(url) {
       },
     },
     t('ui.share'),
+  );
+}
+
+// Where a link can be shared from a computer, which has no share sheet, by the networks most used
+// where the page is read first: LINE leads in Thailand, Facebook in Vietnam. (Zalo has no share
+// address without an app of the shop's own; phones reach it through the share sheet.)
+const NETWORKS = {
+  line: (u) => `https://social-plugins.line.me/lineit/share?url=${u}`,
+  facebook: (u) => `https://www.facebook.com/sharer/sharer.php?u=${u}`,
+  x: (u) => `https://twitter.com/intent/tweet?url=${u}`,
+  telegram: (u) => `https://t.me/share/url?url=${u}`,
+  whatsapp: (u) => `https://wa.me/?text=${u}`,
+};
+const NETWORK_NAMES = { line: 'LINE', facebook: 'Facebook', x: 'X', telegram: 'Telegram', whatsapp: 'WhatsApp' };
+const NETWORK_ORDER = {
+  th: ['line', 'facebook', 'x', 'telegram', 'whatsapp'],
+  vi: ['facebook', 'telegram', 'x', 'whatsapp', 'line'],
+  en: ['facebook', 'x', 'whatsapp', 'telegram', 'line'],
+};
+
+/** The share menu of a browser without a share sheet: one link per network, in a new tab. */
+function shareMenu(url) {
+  const u = encodeURIComponent(url);
+  return h(
+    'details',
+    { class: 'share-menu', dataset: { action: 'share' } },
+    h('summary', { class: 'btn btn-small', 'aria-label': `${t('ui.share')}: ${url}` }, t('ui.share')),
+    h(
+      'ul',
+      {},
+      (NETWORK_ORDER[locale()] || NETWORK_ORDER.en).map((n) => h('li', {}, h('a', { href: NETWORKS[n](u), target: '_blank', rel: 'noopener noreferrer', dataset: { network: n } }, NETWORK_NAMES[n]))),
+    ),
   );
 }
 
