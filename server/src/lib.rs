@@ -79,8 +79,9 @@ const SETTINGS_TTL: Duration = Duration::from_secs(1);
 /// Options of the HTTP layer.
 #[derive(Clone, Debug, Default)]
 pub struct HttpOptions {
-    /// Whether `X-Forwarded-For` is the client address (behind a reverse proxy).
-    pub trust_proxy: bool,
+    /// How many reverse proxies of the operator's stand before this server: the client address
+    /// is read from `X-Forwarded-For` as the outermost of them wrote it (0: the peer's address).
+    pub trusted_proxies: u8,
     /// `Domain` for the click cookie; host-only when `None`.
     pub cookie_domain: Option<String>,
     /// Email for the portal's sign-in links; `None`: this server sends no mail.

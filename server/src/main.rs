@@ -65,9 +65,11 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "REFTRAIL_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
-    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
-    #[arg(long, env = "REFTRAIL_TRUST_PROXY")]
-    trust_proxy: bool,
+    /// Take the client address from X-Forwarded-For, behind reverse proxies you run: `true`
+    /// (or the flag alone) for one, a number for a chain (a CDN, then nginx: 2).
+    #[arg(long, env = "REFTRAIL_TRUST_PROXY", num_args = 0..=1, default_missing_value = "1",
+        default_value = "0", value_parser = proxies_arg)]
+    trust_proxy: u8,
     /// Domain attribute of the click cookie (default: host-only).
     #[arg(long, env = "REFTRAIL_COOKIE_DOMAIN")]
     cookie_domain: Option<String>,
@@ -231,12 +233,25 @@ async fn open(cli: &Cli) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// `--trust-proxy`: `true`/`false` (one proxy or none), or how many proxies, 0 to 10.
+fn proxies_arg(s: &str) -> Result<u8, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" => Ok(1),
+        "false" | "no" | "off" => Ok(0),
+        n => {
+            n.parse::<u8>().ok().filter(|n| *n <= 10).ok_or_else(|| {
+                format!("{s:?}: give true, false or a number of proxies from 0 to 10")
+            })
+        }
+    }
+}
+
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let db = open(cli).await?;
     let state = AppState::new(
         db,
         HttpOptions {
-            trust_proxy: args.trust_proxy,
+            trusted_proxies: args.trust_proxy,
             cookie_domain: args.cookie_domain.clone(),
             mail: mailer(args)?,
             postbacks_to_private: args.postbacks_to_private_networks,
@@ -491,5 +506,34 @@ fn main() -> ExitCode {
             eprintln!("reftrail-server: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_proxy_takes_a_switch_or_a_count() {
+        let proxies = |args: &[&str]| {
+            let mut argv = vec!["reftrail-server", "serve"];
+            argv.extend_from_slice(args);
+            match Cli::try_parse_from(argv).map(|c| c.command) {
+                Ok(Some(Command::Serve(a))) => Ok(a.trust_proxy),
+                Ok(_) => Err("not serve".to_owned()),
+                Err(e) => Err(e.kind().to_string()),
+            }
+        };
+        assert_eq!(proxies(&[]), Ok(0));
+        assert_eq!(proxies(&["--trust-proxy"]), Ok(1));
+        assert_eq!(
+            proxies(&["--trust-proxy", "--listen", "127.0.0.1:1"]),
+            Ok(1)
+        );
+        assert_eq!(proxies(&["--trust-proxy=true"]), Ok(1));
+        assert_eq!(proxies(&["--trust-proxy=false"]), Ok(0));
+        assert_eq!(proxies(&["--trust-proxy=2"]), Ok(2));
+        assert!(proxies(&["--trust-proxy=11"]).is_err());
+        assert!(proxies(&["--trust-proxy=maybe"]).is_err());
     }
 }

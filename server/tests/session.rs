@@ -35,7 +35,7 @@ async fn failures_are_throttled_per_address() {
     let state = AppState::new(
         db,
         HttpOptions {
-            trust_proxy: true,
+            trusted_proxies: 1,
             ..HttpOptions::default()
         },
     );
@@ -52,5 +52,33 @@ async fn failures_are_throttled_per_address() {
     assert_eq!(
         login(&state, "198.51.100.2", "the-right-password").await,
         StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn an_address_the_client_writes_itself_does_not_escape_the_throttle() {
+    let db = support::fresh_db(Pinned {
+        admin_password: Some("the-right-password".into()),
+        ..Pinned::default()
+    })
+    .await;
+    let state = AppState::new(
+        db,
+        HttpOptions {
+            trusted_proxies: 1,
+            ..HttpOptions::default()
+        },
+    );
+    // Each guess claims another address; the proxy appends the one it saw.
+    for i in 0..10 {
+        let header = format!("198.18.0.{i}, 203.0.113.7");
+        assert_eq!(
+            login(&state, &header, "guess").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login(&state, "198.18.0.99, 203.0.113.7", "the-right-password").await,
+        StatusCode::TOO_MANY_REQUESTS
     );
 }

@@ -238,7 +238,7 @@ pub async fn portal_applications_create(
             "accept the program's terms to apply",
         ));
     }
-    let client = crate::routes::client(&headers, addr, state.http.trust_proxy);
+    let client = crate::routes::client(&headers, addr, state.http.trusted_proxies);
     let ip_hash = sha256_hex(&format!("application|{}", client.ip));
     let t = now();
     let mut tx = state.db.begin_write().await?;

@@ -186,7 +186,7 @@ pub async fn clicks_create(
         })?),
         None => None,
     };
-    let c = client(&headers, addr, state.http.trust_proxy);
+    let c = client(&headers, addr, state.http.trusted_proxies);
     let bot = crate::bots::is_bot(&c.user_agent);
     let keys = state.cookie_keys().await?;
     let salt = keys.secret(&keys.current).unwrap_or("");

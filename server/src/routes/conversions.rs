@@ -909,7 +909,7 @@ pub async fn sales_create(
 
     let program = state.program().await?;
     let cookie = cookie_click(&state, &headers).await?;
-    let c = client(&headers, addr, state.http.trust_proxy);
+    let c = client(&headers, addr, state.http.trusted_proxies);
     let mut tx = state.db.begin_write().await?;
     ledger::lock(&state.db, &mut tx, &format!("sale:{}", body.order_id)).await?;
 
@@ -1138,7 +1138,7 @@ pub async fn leads_create(
 
     let program = state.program().await?;
     let cookie = cookie_click(&state, &headers).await?;
-    let c = client(&headers, addr, state.http.trust_proxy);
+    let c = client(&headers, addr, state.http.trusted_proxies);
     let at = now();
     let mut tx = state.db.begin_write().await?;
     ledger::lock(&state.db, &mut tx, &format!("lead:{dedupe_key}")).await?;

@@ -291,24 +291,33 @@ pub struct Client {
     pub https: bool,
 }
 
-/// Reads the client's address (from `X-Forwarded-For` only behind a trusted proxy), user agent
-/// and scheme.
-pub fn client(headers: &HeaderMap, addr: Option<SocketAddr>, trust_proxy: bool) -> Client {
-    let forwarded = trust_proxy
-        .then(|| {
-            headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next()?
-                .trim()
-                .parse::<IpAddr>()
-                .ok()
-        })
-        .flatten();
-    let ip = forwarded
-        .or(addr.map(|a| a.ip()))
+/// The client's address behind `proxies` trusted proxies: each proxy appends to
+/// `X-Forwarded-For` the address it was reached from, so the client is the `proxies`-th entry
+/// from the right (what the outermost trusted proxy saw). Entries further left were written by
+/// the client itself and are never believed. With fewer entries than proxies, the leftmost one;
+/// with none, or an entry that is not an address, the peer.
+pub fn client_ip(forwarded_for: Option<&str>, peer: Option<IpAddr>, proxies: u8) -> Option<IpAddr> {
+    if proxies == 0 {
+        return peer;
+    }
+    let entries: Vec<&str> = forwarded_for
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let Some(last) = entries.len().checked_sub(1) else {
+        return peer;
+    };
+    let pick = entries[last.saturating_sub(usize::from(proxies) - 1)];
+    pick.parse::<IpAddr>().ok().or(peer)
+}
+
+/// Reads the client's address (from `X-Forwarded-For` behind `proxies` trusted proxies), user
+/// agent and scheme.
+pub fn client(headers: &HeaderMap, addr: Option<SocketAddr>, proxies: u8) -> Client {
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let ip = client_ip(forwarded, addr.map(|a| a.ip()), proxies)
         .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into());
     let header = |name: &str| {
@@ -416,5 +425,45 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PeerAddr {
                 .get::<axum::extract::ConnectInfo<SocketAddr>>()
                 .map(|c| c.0),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    #[test]
+    fn the_client_is_what_the_outermost_trusted_proxy_saw() {
+        let peer: IpAddr = "10.0.0.5".parse().unwrap();
+        let cases: [(Option<&str>, u8, &str); 14] = [
+            // No proxy trusted: the header is the client's own words.
+            (Some("203.0.113.7"), 0, "10.0.0.5"),
+            (None, 0, "10.0.0.5"),
+            // One proxy (nginx appending $remote_addr): the last entry.
+            (Some("203.0.113.7"), 1, "203.0.113.7"),
+            (Some("1.2.3.4, 203.0.113.7"), 1, "203.0.113.7"),
+            (Some("1.2.3.4,203.0.113.7"), 1, "203.0.113.7"),
+            (Some(" 203.0.113.7 "), 1, "203.0.113.7"),
+            (Some("2001:db8::1"), 1, "2001:db8::1"),
+            // A CDN, then nginx: the CDN's entry is the last, the client's the one before.
+            (Some("1.2.3.4, 203.0.113.7, 198.51.100.9"), 2, "203.0.113.7"),
+            // Fewer entries than proxies: the leftmost there is.
+            (Some("203.0.113.7"), 3, "203.0.113.7"),
+            // Nothing usable: the peer.
+            (None, 1, "10.0.0.5"),
+            (Some(""), 1, "10.0.0.5"),
+            (Some(" , "), 1, "10.0.0.5"),
+            (Some("1.2.3.4, not-an-address"), 1, "10.0.0.5"),
+            (Some("1.2.3.4, 203.0.113.7:8080"), 1, "10.0.0.5"),
+        ];
+        for (header, proxies, want) in cases {
+            assert_eq!(
+                client_ip(header, Some(peer), proxies),
+                Some(want.parse().unwrap()),
+                "{header:?} behind {proxies}"
+            );
+        }
+        assert_eq!(client_ip(Some("203.0.113.7"), None, 0), None);
     }
 }

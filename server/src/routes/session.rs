@@ -107,7 +107,7 @@ pub async fn session_create(
     // Failed attempts in the last 15 minutes, across processes: at most 10 from one address,
     // and at most 200 in all (a distributed guess slows down without locking the owner out
     // for long).
-    let client = crate::routes::client(&headers, addr, state.http.trust_proxy);
+    let client = crate::routes::client(&headers, addr, state.http.trusted_proxies);
     let ip_hash = sha256_hex(&format!("login|{}", client.ip));
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(CASE WHEN ip_hash = $1 THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) \
@@ -343,7 +343,7 @@ pub async fn open(
         Some(id) => two_factor_due(tx, id).await?,
         None => false,
     };
-    let secure = crate::routes::client(headers, None, state.http.trust_proxy).https;
+    let secure = crate::routes::client(headers, None, state.http.trusted_proxies).https;
     let mut res = (
         StatusCode::CREATED,
         Json(SessionView {
