@@ -8,12 +8,13 @@
 #      on SQLite and on PostgreSQL;
 #   3b. POST /v1/affiliates.csv: a 10,000-row file checked (dry run) and imported, timed by curl,
 #      then searched (GET /v1/affiliates?q=), on SQLite and on PostgreSQL;
+#   3c. GET /v1/deliveries among 900,000 outbox rows on SQLite (PART=deliveries alone);
 #   4. GET /v1/reports/summary (and the other reports, the campaigns and creatives reports too) over ~1 M clicks
 #      and ~100 k sales made by `seed-demo --scale 37 --sales-per-mille 100`, on SQLite.
 # Installs wrk (Debian) if missing; starts everything on free loopback ports in a temporary
 # directory and stops it by PID. Not a test: it prints figures.
 #
-# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32] [PART=all|clicks|links|import]
+# Usage: bench/server-throughput.sh [DURATION_SECONDS=10] [CONNECTIONS=32] [PART=all|clicks|links|import|deliveries]
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
@@ -48,10 +49,11 @@ bin="$here/target/server-release/release/reftrail-server"
 export REFTRAIL_SECRET_KEY="sk_bench_0123456789abcdef0123"
 export REFTRAIL_LOG=warn
 
-serve() { # serve DATABASE_URL -> sets base
-  local port
+serve() { # serve DATABASE_URL [SERVE_ARGS...] -> sets base
+  local port db="$1"
+  shift
   port="$(free_port)"
-  "$bin" --database "$1" serve --listen "127.0.0.1:$port" >>"$work/server.log" 2>&1 &
+  "$bin" --database "$db" serve --listen "127.0.0.1:$port" "$@" >>"$work/server.log" 2>&1 &
   pids+=($!)
   base="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -136,6 +138,37 @@ affiliates_import() { # affiliates_import NAME
   done
 }
 
+deliveries() { # 600,000 webhook events and 300,000 postbacks on SQLite, then the merchant's list
+  local db="$work/deliveries/reftrail.db"
+  mkdir -p "$work/deliveries"
+  "$bin" --database "sqlite://$db" migrate >/dev/null
+  # One event in a hundred still owed (after a failed attempt), one in a thousand given up.
+  sqlite3 "$db" "
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600000)
+    INSERT INTO outbox (id, event, url, payload, at, attempts, next_at, delivered_at, failed_at)
+      SELECT printf('evt_%08d', i), 'referral.created', 'https://hooks.shop.example/in', '{}',
+        1764000000 + i * 4, 1, 1764000000 + i * 4,
+        CASE WHEN i % 100 = 0 THEN NULL ELSE 1764000000 + i * 4 END,
+        CASE WHEN i % 1000 = 0 THEN 1764000000 + i * 4 END FROM n;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+    INSERT INTO postbacks (id, affiliate_id, referral_id, event, url, at, attempts, next_at, delivered_at)
+      SELECT printf('pb_%08d', i), 'alice', printf('ref_%08d', i), 'created', 'https://t.example/pb',
+        1764000000 + i * 8, 1, 1764000000 + i * 8, 1764000000 + i * 8 FROM n;"
+  # No worker: the endpoints are not there, and nothing leaves the machine.
+  serve "sqlite://$db" --no-worker
+  echo "== GET /v1/deliveries among 600,000 webhook events and 300,000 postbacks on SQLite (best of 5)"
+  local q best t
+  for q in 'limit=1' 'limit=100' 'limit=100&offset=5000' 'kind=postback&limit=100' 'status=failed&limit=100' 'status=retrying&limit=100'; do
+    best=""
+    for _ in 1 2 3 4 5; do
+      t="$(curl -fsS -o /dev/null -w '%{time_total}' "$base/v1/deliveries?$q" -H "authorization: Bearer $REFTRAIL_SECRET_KEY")"
+      best="$(python3 -c "print(min(float('$t'), float('${best:-1e9}')))")"
+    done
+    echo "?$q: ${best} s"
+  done
+  kill "${pids[-1]}"
+}
+
 # part_on NAME: what PART asks of one database.
 part_on() {
   case "$part" in
@@ -145,6 +178,11 @@ part_on() {
     import) affiliates_import "$1" ;;
   esac
 }
+
+if [ "$part" = deliveries ]; then
+  deliveries
+  exit 0
+fi
 
 serve "sqlite://$work/sqlite/reftrail.db"
 part_on sqlite

@@ -189,6 +189,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "postbacks",
         include_str!("../migrations/0031_postbacks.sql"),
     ),
+    (
+        32,
+        "deliveries_by_time",
+        include_str!("../migrations/0032_deliveries_by_time.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

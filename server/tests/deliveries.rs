@@ -438,3 +438,85 @@ async fn a_manager_sees_postbacks_and_not_the_owners_webhooks() {
     assert_eq!(page["total"], 2);
     assert_eq!(page["counts"]["failed"], 2);
 }
+
+#[tokio::test]
+async fn pages_interleave_both_outboxes_newest_first() {
+    let state = support::fresh_state(HttpOptions::default()).await;
+    // Webhooks at even seconds, postbacks at odd ones; every third given up, every fifth sent.
+    for i in 0..12i64 {
+        let (delivered, failed) = (
+            (i % 5 == 0).then_some(1000 + i),
+            (i % 3 == 0 && i % 5 != 0).then_some(1000 + i),
+        );
+        let sql = if i % 2 == 0 {
+            "INSERT INTO outbox (id, event, url, payload, at, attempts, next_at, delivered_at, failed_at) \
+             VALUES ($1, 'referral.created', 'https://hooks.shop.example/', '{}', $2, 1, $2, $3, $4)"
+        } else {
+            "INSERT INTO postbacks (id, affiliate_id, referral_id, event, url, at, attempts, next_at, delivered_at, failed_at) \
+             VALUES ($1, 'alice', 'ref_1', 'created', 'https://t.example/pb', $2, 1, $2, $3, $4)"
+        };
+        sqlx::query(sql)
+            .bind(format!("d{i:02}"))
+            .bind(1000 + i)
+            .bind(delivered)
+            .bind(failed)
+            .execute(&state.db.pool)
+            .await
+            .expect("row");
+    }
+    let ids = |page: &Value| -> Vec<String> {
+        page["deliveries"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|d| d["id"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let mut walked = Vec::new();
+    for offset in (0..12).step_by(5) {
+        let (s, page) = call(
+            &state,
+            "GET",
+            &format!("/v1/deliveries?limit=5&offset={offset}"),
+            json!(null),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert_eq!(page["total"], 12);
+        walked.extend(ids(&page));
+    }
+    let newest_first: Vec<String> = (0..12).rev().map(|i| format!("d{i:02}")).collect();
+    assert_eq!(walked, newest_first);
+
+    // Filters by state, on both outboxes: given up 3, 9 (6 is even: a webhook too); sent 0, 5, 10.
+    let (_, failed) = call(
+        &state,
+        "GET",
+        "/v1/deliveries?status=failed&limit=2&offset=1",
+        json!(null),
+    )
+    .await;
+    assert_eq!(ids(&failed), vec!["d06", "d03"]);
+    assert_eq!(failed["total"], 3);
+    let (_, sent) = call(
+        &state,
+        "GET",
+        "/v1/deliveries?status=delivered&kind=webhook",
+        json!(null),
+    )
+    .await;
+    assert_eq!(ids(&sent), vec!["d10", "d00"]);
+    assert_eq!(sent["total"], 2);
+    let (_, pending) = call(
+        &state,
+        "GET",
+        "/v1/deliveries?status=pending&kind=postback",
+        json!(null),
+    )
+    .await;
+    assert_eq!(ids(&pending), vec!["d11", "d07", "d01"]);
+    assert_eq!(
+        pending["counts"],
+        json!({"pending": 6, "retrying": 6, "delivered": 3, "failed": 3})
+    );
+}

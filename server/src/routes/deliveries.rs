@@ -17,24 +17,90 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 
-/// Both outboxes as one table; webhooks name no affiliate or referral.
-const UNION: &str = "SELECT 'webhook' AS kind, id, event, url, CAST(NULL AS TEXT) AS affiliate_id, \
-     CAST(NULL AS TEXT) AS referral_id, at, attempts, next_at, delivered_at, failed_at, last_error FROM outbox \
-     UNION ALL SELECT 'postback' AS kind, id, event, url, affiliate_id, referral_id, at, attempts, next_at, \
-     delivered_at, failed_at, last_error FROM postbacks";
+/// The two outboxes, each as a delivery's columns in [`from_row`]'s order: `(kind, SELECT)`.
+/// Webhooks name no affiliate or referral.
+const OUTBOXES: [(&str, &str); 2] = [
+    (
+        "webhook",
+        "SELECT 'webhook' AS kind, id, event, url, CAST(NULL AS TEXT) AS affiliate_id, \
+         CAST(NULL AS TEXT) AS referral_id, at, attempts, next_at, delivered_at, failed_at, last_error FROM outbox",
+    ),
+    (
+        "postback",
+        "SELECT 'postback' AS kind, id, event, url, affiliate_id, referral_id, at, attempts, next_at, \
+         delivered_at, failed_at, last_error FROM postbacks",
+    ),
+];
+
+/// The status filter on an outbox's own columns: `$1` is the status, or '' for any.
+const STATUS_FILTER: &str = "($1 = '' \
+       OR ($1 = 'delivered' AND delivered_at IS NOT NULL) \
+       OR ($1 = 'failed' AND delivered_at IS NULL AND failed_at IS NOT NULL) \
+       OR ($1 = 'pending' AND delivered_at IS NULL AND failed_at IS NULL) \
+       OR ($1 = 'retrying' AND delivered_at IS NULL AND failed_at IS NULL AND attempts > 0))";
+
+/// The page `$3` rows long from row `$4` of `outboxes` (by kind) with status `$1`, newest
+/// first. Each outbox gives only its newest `$2` (= offset + limit) rows, through its index on
+/// `(at, id)`, so a page never sorts the whole of both tables.
+fn page_sql(outboxes: &[&str]) -> String {
+    let branches: Vec<String> = OUTBOXES
+        .iter()
+        .filter(|(kind, _)| outboxes.contains(kind))
+        .enumerate()
+        .map(|(i, (_, select))| {
+            format!(
+                "SELECT * FROM ({select} WHERE {STATUS_FILTER} ORDER BY at DESC, id DESC LIMIT $2) b{i}"
+            )
+        })
+        .collect();
+    format!(
+        "SELECT {COLUMNS} FROM ({}) d ORDER BY at DESC, id DESC LIMIT $3 OFFSET $4",
+        branches.join(" UNION ALL ")
+    )
+}
+
+/// The delivery `$1` of either outbox.
+fn one_sql() -> String {
+    let branches: Vec<String> = OUTBOXES
+        .iter()
+        .map(|(_, select)| format!("{select} WHERE id = $1"))
+        .collect();
+    branches.join(" UNION ALL ")
+}
 
 /// The columns of a delivery, in the order [`from_row`] reads them.
 const COLUMNS: &str =
     "kind, id, event, url, affiliate_id, referral_id, at, attempts, next_at, delivered_at, failed_at, last_error";
 
-/// The filters: `$1` kind, `$2` status, `$3` whether webhooks may be shown (1 or 0).
-const FILTER: &str = "($1 = '' OR kind = $1) \
-     AND ($2 = '' \
-       OR ($2 = 'delivered' AND delivered_at IS NOT NULL) \
-       OR ($2 = 'failed' AND delivered_at IS NULL AND failed_at IS NOT NULL) \
-       OR ($2 = 'pending' AND delivered_at IS NULL AND failed_at IS NULL) \
-       OR ($2 = 'retrying' AND delivered_at IS NULL AND failed_at IS NULL AND attempts > 0)) \
-     AND ($3 = 1 OR kind = 'postback')";
+/// How many rows of one outbox are in each state.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct StateCounts {
+    /// Not sent yet, never failed.
+    waiting: i64,
+    /// Pending after a failed attempt.
+    retrying: i64,
+    /// Given up.
+    failed: i64,
+    /// Every row, delivered or not.
+    all: i64,
+}
+
+impl StateCounts {
+    fn delivered(self) -> i64 {
+        self.all - self.waiting - self.retrying - self.failed
+    }
+
+    /// How many match the status filter `status` ('' for any).
+    fn matching(self, status: &str) -> i64 {
+        match status {
+            "pending" => self.waiting + self.retrying,
+            "retrying" => self.retrying,
+            "failed" => self.failed,
+            "delivered" => self.delivered(),
+            _ => self.all,
+        }
+    }
+}
 
 /// A lease taken by a worker moves `next_at` at most this far ahead (see
 /// [`crate::webhooks::deliver_due`]): a row due later than that is not being sent.
@@ -172,31 +238,41 @@ pub async fn deliveries_index(
             "webhook endpoints are part of the settings, which only the program's owner sees",
         ));
     }
-    let shown = i64::from(webhooks);
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM ({UNION}) d WHERE {FILTER} ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5"
-    )))
-    .bind(&kind)
-    .bind(&status)
-    .bind(shown)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&state.db.pool)
-    .await?;
+    // The outboxes this caller sees, and of them those the list shows.
+    let visible: Vec<&str> = KINDS
+        .into_iter()
+        .filter(|k| webhooks || *k == "postback")
+        .collect();
+    let listed: Vec<&str> = visible
+        .iter()
+        .copied()
+        .filter(|k| kind.is_empty() || *k == kind)
+        .collect();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(page_sql(&listed)))
+        .bind(&status)
+        .bind(offset + limit)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&state.db.pool)
+        .await?;
     let deliveries = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM ({UNION}) d WHERE {FILTER}"
-    )))
-    .bind(&kind)
-    .bind(&status)
-    .bind(shown)
-    .fetch_one(&state.db.pool)
-    .await?
-    .try_get(0)?;
+    let by_kind = state_counts(&state).await?;
+    let sum = |kinds: &[&str], f: &dyn Fn(StateCounts) -> i64| -> i64 {
+        by_kind
+            .iter()
+            .filter(|(k, _)| kinds.contains(k))
+            .map(|(_, c)| f(*c))
+            .sum()
+    };
     Ok(Json(DeliveriesPage {
         deliveries,
-        total,
-        counts: counts(&state, shown).await?,
+        total: sum(&listed, &|c| c.matching(&status)),
+        counts: DeliveryCounts {
+            pending: sum(&visible, &|c| c.matching("pending")),
+            retrying: sum(&visible, &|c| c.retrying),
+            delivered: sum(&visible, &|c| c.delivered()),
+            failed: sum(&visible, &|c| c.failed),
+        },
     }))
 }
 
@@ -213,7 +289,7 @@ pub async fn deliveries_retry(
     Path(id): Path<String>,
 ) -> Result<Json<DeliveryView>, AppError> {
     let mut tx = state.db.begin_write().await?;
-    let select = format!("SELECT {COLUMNS} FROM ({UNION}) d WHERE id = $1");
+    let select = one_sql();
     let row = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
         .bind(&id)
         .fetch_optional(&mut *tx)
@@ -308,31 +384,36 @@ fn not_found() -> AppError {
     AppError::not_found("delivery_not_found", "no delivery has this id")
 }
 
-/// How many deliveries are in each state; webhooks only when `webhooks` is 1.
-async fn counts(state: &AppState, webhooks: i64) -> Result<DeliveryCounts, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT CASE WHEN delivered_at IS NOT NULL THEN 'delivered' WHEN failed_at IS NOT NULL THEN 'failed' \
-         WHEN attempts > 0 THEN 'retrying' ELSE 'pending' END AS s, COUNT(*) \
-         FROM ({UNION}) d WHERE ($1 = 1 OR kind = 'postback') GROUP BY s"
-    )))
-    .bind(webhooks)
-    .fetch_all(&state.db.pool)
-    .await?;
-    let mut c = DeliveryCounts::default();
-    for r in rows {
-        let n: i64 = r.try_get(1)?;
-        match r.try_get::<String, _>(0)?.as_str() {
-            "delivered" => c.delivered = n,
-            "failed" => c.failed = n,
-            "retrying" => c.retrying = n,
-            _ => c.pending += n,
+/// Each outbox's rows by state. Only the rows not delivered are read one by one (few, through
+/// the outboxes' due indexes); the delivered are what remains of the count of all.
+async fn state_counts(state: &AppState) -> Result<Vec<(&'static str, StateCounts)>, AppError> {
+    let mut out = Vec::new();
+    for (kind, table) in [("webhook", "outbox"), ("postback", "postbacks")] {
+        let mut c = StateCounts::default();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT CASE WHEN failed_at IS NOT NULL THEN 'failed' WHEN attempts > 0 THEN 'retrying' \
+             ELSE 'waiting' END AS s, COUNT(*) FROM {table} WHERE delivered_at IS NULL GROUP BY s"
+        )))
+        .fetch_all(&state.db.pool)
+        .await?;
+        for r in rows {
+            let n: i64 = r.try_get(1)?;
+            match r.try_get::<String, _>(0)?.as_str() {
+                "failed" => c.failed = n,
+                "retrying" => c.retrying = n,
+                _ => c.waiting = n,
+            }
         }
+        c.all = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&state.db.pool)
+            .await?
+            .try_get(0)?;
+        out.push((kind, c));
     }
-    c.pending += c.retrying;
-    Ok(c)
+    Ok(out)
 }
 
-/// A row of [`UNION`] read in [`COLUMNS`]' order.
+/// A row of [`OUTBOXES`] read in [`COLUMNS`]' order.
 fn from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryView, AppError> {
     let delivered_at: Option<i64> = r.try_get(9)?;
     let failed_at: Option<i64> = r.try_get(10)?;
