@@ -46,6 +46,7 @@ foreach ( array(
 	'class-reftrail-affiliates-csv.php',
 	'class-reftrail-affiliatewp.php',
 	'class-reftrail-woocommerce-coupons.php',
+	'class-reftrail-woocommerce-coupon-template.php',
 	'class-reftrail-applications.php',
 	'class-reftrail-ledger.php',
 	'class-reftrail-tracking.php',
@@ -118,6 +119,7 @@ final class Reftrail_Plugin {
 		Reftrail_Webhooks::init();
 		Reftrail_Postbacks::init();
 		Reftrail_Affiliate_Mail::init();
+		Reftrail_WooCommerce_Coupon_Template::init();
 		Reftrail_Retention::init();
 		Reftrail_Outbox::init();
 		Reftrail_Privacy_Tools::init();

@@ -12,7 +12,7 @@
 class RestTest extends Reftrail_Test_Case {
 
 	public function test_merchant_routes_per_caller() {
-		$routes = array( array( 'GET', '/v1/affiliates' ), array( 'GET', '/v1/referrals' ), array( 'GET', '/v1/referrals.csv' ), array( 'GET', '/v1/reports/withholding.csv' ), array( 'GET', '/v1/reports/withholding/certificates' ), array( 'GET', '/v1/program' ), array( 'GET', '/v1/program/changes' ), array( 'GET', '/v1/creatives' ), array( 'GET', '/v1/activity' ), array( 'GET', '/v1/reports/summary' ), array( 'GET', '/v1/payouts' ), array( 'GET', '/v1/sales' ), array( 'GET', '/v1/balances' ) );
+		$routes = array( array( 'GET', '/v1/affiliates' ), array( 'GET', '/v1/referrals' ), array( 'GET', '/v1/referrals.csv' ), array( 'GET', '/v1/reports/withholding.csv' ), array( 'GET', '/v1/reports/withholding/certificates' ), array( 'GET', '/v1/program' ), array( 'GET', '/v1/program/changes' ), array( 'GET', '/v1/creatives' ), array( 'GET', '/v1/activity' ), array( 'GET', '/v1/reports/summary' ), array( 'GET', '/v1/payouts' ), array( 'GET', '/v1/sales' ), array( 'GET', '/v1/balances' ), array( 'GET', '/v1/woocommerce-coupons/template' ) );
 		$aff    = $this->affiliate( 'amy' );
 		foreach ( $routes as list( $m, $p ) ) {
 			wp_set_current_user( 0 );
@@ -890,7 +890,7 @@ class RestTest extends Reftrail_Test_Case {
 		// OpenAPI, metrics, report sorting.
 		list( $s, $doc ) = $this->rest( 'GET', '/v1/openapi.json' );
 		$this->assertSame( array( 200, '3.1.0' ), array( $s, $doc['openapi'] ) );
-		foreach ( array( '/v1/clicks', '/v1/sales', '/v1/me', '/v1/session', '/v1/referrals.csv', '/v1/program/changes', '/v1/creatives', '/v1/me/creatives', '/v1/activity', '/healthz', '/metrics' ) as $p ) {
+		foreach ( array( '/v1/clicks', '/v1/sales', '/v1/me', '/v1/session', '/v1/referrals.csv', '/v1/program/changes', '/v1/creatives', '/v1/me/creatives', '/v1/activity', '/v1/woocommerce-coupons/template', '/healthz', '/metrics' ) as $p ) {
 			$this->assertArrayHasKey( $p, $doc['paths'] );
 		}
 		$csv = $doc['paths']['/v1/referrals.csv']['get'];

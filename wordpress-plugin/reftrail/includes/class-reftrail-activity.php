@@ -4,7 +4,8 @@
  * before and after) or applied to the program (Reftrail_Applications), issued their portal
  * token, approved or rejected a referral, recorded a refund (through the API or WooCommerce),
  * made a payout or marked a line sent, gave or cancelled a bonus, created, changed (field by
- * field) or deleted a creative, created or revoked a key. Each entry is written in the
+ * field) or deleted a creative, created or revoked a key, changed the WooCommerce coupon each
+ * new affiliate gets or was given none of it. Each entry is written in the
  * transaction of the change it records, and only when something changed. The program's
  * settings keep their own history (Reftrail_Program::changes()).
  *
@@ -36,6 +37,10 @@ final class Reftrail_Activity {
 		'bonus.cancelled',
 		'key.created',
 		'key.revoked',
+		// WordPress with WooCommerce only (Reftrail_WooCommerce_Coupon_Template): the coupon each
+		// new affiliate gets, changed, or not made for one (why, in the details).
+		'woocommerce_coupon_template.updated',
+		'woocommerce_coupon.skipped',
 		// The server's team; WordPress's dashboard people are its users, so these are never
 		// recorded here, but the filter names the same actions on both backends.
 		'member.invited',
@@ -56,7 +61,11 @@ final class Reftrail_Activity {
 	 */
 	const CREATIVE_FIELDS = array( 'image_url', 'kind', 'landing_url', 'name', 'status', 'text' );
 
-	/** Who the log names for what WooCommerce reports with no one signed in (Reftrail_WooCommerce). */
+	/**
+	 * Who the log names for what WooCommerce reports with no one signed in (Reftrail_WooCommerce),
+	 * and for the WooCommerce coupon made for an affiliate the program approved at once
+	 * (Reftrail_WooCommerce_Coupon_Template).
+	 */
 	const BY_WOOCOMMERCE = 'woocommerce';
 
 	/**

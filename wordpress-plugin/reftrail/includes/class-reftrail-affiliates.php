@@ -463,7 +463,8 @@ final class Reftrail_Affiliates {
 	/**
 	 * Creates an affiliate; returns it and its portal token. A `recruiter` must be an affiliate's
 	 * id, checked against loops (Reftrail_Recruiters::check()). Created by `$by`, it is recorded
-	 * (`affiliate.created`) in the same transaction.
+	 * (`affiliate.created`) and `reftrail_affiliate_added` fires with the affiliate and `$by`, in
+	 * the same transaction.
 	 *
 	 * @param array       $b  Body.
 	 * @param string|null $by Who creates it, as the activity log names them; null: not recorded
@@ -481,6 +482,12 @@ final class Reftrail_Affiliates {
 					Reftrail_Recruiters::check( $id, $b['recruiter'] );
 				}
 				self::insert_new( $b, $codes, $payout, $by );
+				if ( null !== $by ) {
+					// Added by the merchant, not applied: listeners (the WooCommerce coupon template)
+					// act in this transaction. Imports write with insert_new() and fire nothing: their
+					// affiliates bring the coupons they already had.
+					do_action( 'reftrail_affiliate_added', self::get( $id ), $by );
+				}
 				return array(
 					'affiliate' => self::get( $id ),
 					'token'     => self::new_token( $id ),
@@ -496,7 +503,8 @@ final class Reftrail_Affiliates {
 	 * bank details whole, `recruiter: null` removes the recruiter (another is checked as create()
 	 * checks it). Everything is checked before anything is written. An application
 	 * approved (status `pending` to `approved`) fires `reftrail_affiliate_approved` with the
-	 * affiliate in the same transaction (Reftrail_Affiliate_Mail queues the welcome), and so does a
+	 * affiliate and `$by` in the same transaction (Reftrail_Affiliate_Mail queues the welcome,
+	 * Reftrail_WooCommerce_Coupon_Template makes the template's coupon), and so does a
 	 * change of where the payouts go fire `reftrail_payout_details_changed` (the affiliate is
 	 * told). Changed by `$by`, the fields that differ are recorded (`affiliate.updated`) in the
 	 * same transaction.
@@ -572,12 +580,15 @@ final class Reftrail_Affiliates {
 					self::set_coupons( $id, $codes );
 				}
 				$view = self::get( $id );
-				if ( 'pending' === $was && 'approved' === $view['status'] ) {
-					do_action( 'reftrail_affiliate_approved', $view );
-				}
-				self::tell_if_paid_elsewhere( $id, $before );
+				// Recorded before the listeners act, so that what they record follows it.
 				if ( null !== $by ) {
 					Reftrail_Activity::record_changes( $by, $id, $shown, $view );
+				}
+				self::tell_if_paid_elsewhere( $id, $before );
+				if ( 'pending' === $was && 'approved' === $view['status'] ) {
+					do_action( 'reftrail_affiliate_approved', $view, $by );
+					// As the listeners left it (the WooCommerce coupon template may add a code).
+					$view = self::get( $id );
 				}
 				return $view;
 			}

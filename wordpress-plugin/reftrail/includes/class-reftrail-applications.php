@@ -298,7 +298,8 @@ final class Reftrail_Applications {
 		do_action( 'reftrail_application_created', $view );
 		// The emails (Reftrail_Affiliate_Mail) are queued in this transaction: the welcome of an
 		// affiliate approved at once, else the acknowledgement, and the administrator's notice of
-		// an application waiting for them.
+		// an application waiting for them. Approved at once, by no one: the WooCommerce coupon
+		// template's coupon (Reftrail_WooCommerce_Coupon_Template) is made too.
 		if ( 'approved' === $status ) {
 			do_action( 'reftrail_affiliate_approved', $view );
 		} else {

@@ -578,7 +578,7 @@ final class Reftrail_Schema {
 			$table = Reftrail_Db::table( $name );
 			$wpdb->query( "DROP TABLE IF EXISTS `{$table}`" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names are ours.
 		}
-		foreach ( array( self::OPTION, Reftrail_Program::OPTION, Reftrail_Settings::OPTION, Reftrail_Retention::WATERMARK, 'reftrail_flush_rewrite' ) as $o ) {
+		foreach ( array( self::OPTION, Reftrail_Program::OPTION, Reftrail_Settings::OPTION, Reftrail_WooCommerce_Coupon_Template::OPTION, Reftrail_Retention::WATERMARK, 'reftrail_flush_rewrite' ) as $o ) {
 			delete_option( $o );
 		}
 		delete_transient( Reftrail_Sessions::FAILURES );

@@ -31,12 +31,21 @@ final class Reftrail_WooCommerce_Coupons {
 	const FIELDS = array( 'code', 'discount_type', 'percent', 'amount', 'usage_limit_per_user' );
 
 	/**
+	 * Whether WooCommerce's coupons are on this site (WooCommerce is active).
+	 *
+	 * @return bool
+	 */
+	public static function available() {
+		return post_type_exists( self::POST_TYPE );
+	}
+
+	/**
 	 * Refuses to go on without WooCommerce's coupons on this site.
 	 *
 	 * @throws Reftrail_Http_Error 409 woocommerce_missing.
 	 */
-	private static function require_woocommerce() {
-		if ( ! post_type_exists( self::POST_TYPE ) ) {
+	public static function require_woocommerce() {
+		if ( ! self::available() ) {
 			throw new Reftrail_Http_Error( 409, 'woocommerce_missing', 'WooCommerce is not active on this site: it has no shop_coupon post type' );
 		}
 	}
@@ -146,20 +155,18 @@ final class Reftrail_WooCommerce_Coupons {
 	}
 
 	/**
-	 * Checks a new coupon's body; answers its code (upper-cased), `discount_type`, `amount` (the
-	 * decimal string WooCommerce stores) and `usage_limit_per_user` (or null).
+	 * Checks the discount of a coupon's body, all of it but the code (unknown fields are the
+	 * caller's to refuse); answers `discount_type`, `percent` (null for an amount off), `amount`
+	 * (the decimal string WooCommerce stores) and `usage_limit_per_user` (or null).
 	 *
-	 * @param string $id Affiliate.
-	 * @param array  $b  Body.
+	 * @param array $b Body.
 	 * @return array
 	 * @throws Reftrail_Http_Error 400.
 	 */
-	private static function check( $id, array $b ) {
-		Reftrail_Input::known( $b, self::FIELDS );
+	public static function check_discount( array $b ) {
 		Reftrail_Input::types(
 			$b,
 			array(
-				'code'                 => 'string',
 				'discount_type'        => 'string',
 				'percent'              => 'int',
 				'amount'               => 'int',
@@ -194,7 +201,28 @@ final class Reftrail_WooCommerce_Coupons {
 		if ( null !== $limit && $limit < 1 ) {
 			throw Reftrail_Http_Error::bad( 'invalid_usage_limit_per_user', 'usage_limit_per_user must be at least 1, or null for no limit' );
 		}
-		$code = $b['code'] ?? self::suggested_code( $id, $percent );
+		return array(
+			'discount_type'        => $type,
+			'percent'              => $percent,
+			'amount'               => $amount,
+			'usage_limit_per_user' => $limit,
+		);
+	}
+
+	/**
+	 * Checks a new coupon's body; answers its code (upper-cased), `discount_type`, `amount` (the
+	 * decimal string WooCommerce stores) and `usage_limit_per_user` (or null).
+	 *
+	 * @param string $id Affiliate.
+	 * @param array  $b  Body.
+	 * @return array
+	 * @throws Reftrail_Http_Error 400.
+	 */
+	private static function check( $id, array $b ) {
+		Reftrail_Input::known( $b, self::FIELDS );
+		Reftrail_Input::types( $b, array( 'code' => 'string' ) );
+		$discount = self::check_discount( $b );
+		$code     = $b['code'] ?? self::suggested_code( $id, $discount['percent'] );
 		// The rules of an affiliate's coupons (PATCH /v1/affiliates/{id}), which the code joins.
 		if ( ! Reftrail_Input::text( $code, 64 ) || 1 === preg_match( '/\s/u', $code ) ) {
 			throw Reftrail_Http_Error::bad( 'invalid_coupons', 'a coupon code is 1 to 64 characters without spaces' );
@@ -206,9 +234,9 @@ final class Reftrail_WooCommerce_Coupons {
 		}
 		return array(
 			'code'                 => $code,
-			'discount_type'        => $type,
-			'amount'               => $amount,
-			'usage_limit_per_user' => $limit,
+			'discount_type'        => $discount['discount_type'],
+			'amount'               => $discount['amount'],
+			'usage_limit_per_user' => $discount['usage_limit_per_user'],
 		);
 	}
 

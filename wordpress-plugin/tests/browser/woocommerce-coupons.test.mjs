@@ -1,8 +1,9 @@
 // An affiliate's WooCommerce coupon made from their panel in the plugin's dashboard, in Debian's
 // Chromium: the section shows (the site has WooCommerce's coupons), the code field suggests the
 // affiliate's id in capitals with the percent, and the coupon made is listed and joins the
-// affiliate's coupons. Needs WP_URL, WP_ADMIN_USER, WP_ADMIN_PASS and REFTRAIL_SECRET_KEY
-// (test-wordpress.sh).
+// affiliate's coupons. Then the coupon each new affiliate gets, set in Settings: an application
+// approved from the affiliates' list gets it at once. Needs WP_URL, WP_ADMIN_USER, WP_ADMIN_PASS
+// and REFTRAIL_SECRET_KEY (test-wordpress.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -23,29 +24,38 @@ async function api(method, path, body) {
   return { status: r.status, json: await r.json() };
 }
 
+/** Debian's Chromium, with nothing leaving the machine, and the admin signed in; `errors` collects the page's. */
+async function adminPage(browser, errors) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  // Another host's picture is answered here, anything else from another host fails (and shows
+  // as a console error).
+  await context.route(
+    (url) => !LOOPBACK.includes(url.hostname),
+    (route) => (route.request().resourceType() === 'image' ? route.fulfill({ status: 200, contentType: 'image/png', body: PNG }) : route.abort()),
+  );
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()} (${m.location().url})`));
+  await signIn(page, WP, process.env.WP_ADMIN_USER, process.env.WP_ADMIN_PASS);
+  return page;
+}
+
+const launch = () =>
+  chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+
 test("a 15 % WooCommerce coupon made in an affiliate's panel joins their coupons", async () => {
   const id = `kol.${Date.now().toString(36)}`;
   const code = `${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}15`;
   const made = await api('POST', '/v1/affiliates', { id, name: 'Linh KOL', category: 'influencer', coupons: ['LINH-OLD'] });
   assert.equal(made.status, 201, JSON.stringify(made.json));
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launch();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    // Nothing leaves the machine: another host's picture is answered here, anything else from
-    // another host fails (and shows as a console error below).
-    await context.route(
-      (url) => !LOOPBACK.includes(url.hostname),
-      (route) => (route.request().resourceType() === 'image' ? route.fulfill({ status: 200, contentType: 'image/png', body: PNG }) : route.abort()),
-    );
-    const page = await context.newPage();
     const errors = [];
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()} (${m.location().url})`));
-    await signIn(page, WP, process.env.WP_ADMIN_USER, process.env.WP_ADMIN_PASS);
+    const page = await adminPage(browser, errors);
     await page.goto(`${WP}/wp-admin/admin.php?page=reftrail#/affiliates?id=${encodeURIComponent(id)}`);
 
     const card = page.locator('#reftrail-dashboard #wc-coupons-card');
@@ -74,5 +84,64 @@ test("a 15 % WooCommerce coupon made in an affiliate's panel joins their coupons
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
+  }
+});
+
+test('the coupon for each new affiliate, set in Settings, is made when an application is approved', async () => {
+  const id = `fan.${Date.now().toString(36)}`;
+  const code = `${id.toUpperCase().replace(/[^A-Z0-9]/g, '')}12`;
+  const made = await api('POST', '/v1/affiliates', { id, name: 'Mai Fan', category: 'influencer', status: 'pending' });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  assert.deepEqual((await api('GET', '/v1/woocommerce-coupons/template')).json, { template: null });
+
+  const browser = await launch();
+  try {
+    const errors = [];
+    const page = await adminPage(browser, errors);
+    await page.goto(`${WP}/wp-admin/admin.php?page=reftrail#/settings`);
+    const card = page.locator('#reftrail-dashboard #wc-template-card');
+    await card.waitFor({ state: 'visible', timeout: 15000 });
+    assert.equal(await page.inputValue('#wc-template-type'), '', 'off until set');
+    assert.ok(await page.locator('#wc-template-percent').isHidden());
+    await page.selectOption('#wc-template-type', 'percent');
+    await page.fill('#wc-template-percent', '12');
+    await page.fill('#wc-template-limit', '1');
+    await page.click('#wc-template-save');
+    await page.locator('#notice .notice-ok').waitFor({ timeout: 15000 });
+    assert.deepEqual((await api('GET', '/v1/woocommerce-coupons/template')).json, {
+      template: { discount_type: 'percent', percent: 12, usage_limit_per_user: 1 },
+    });
+
+    // The application approved from the list: the panel shows the new coupon.
+    await page.goto(`${WP}/wp-admin/admin.php?page=reftrail#/affiliates?id=${encodeURIComponent(id)}&q=${encodeURIComponent(id)}`);
+    await page.locator(`tr[data-id="${id}"] button[data-action=approve]`).click({ timeout: 15000 });
+    const listed = page.locator(`#wc-coupons li[data-code="${code}"]`);
+    await listed.waitFor({ timeout: 15000 });
+    assert.match(await listed.textContent(), /12 %/);
+    assert.equal((await page.inputValue('#a-coupons')).trim(), code);
+
+    const aff = await api('GET', `/v1/affiliates/${encodeURIComponent(id)}`);
+    assert.deepEqual([aff.json.status, aff.json.coupons], ['approved', [code]]);
+    const log = await api('GET', `/v1/activity?affiliate=${encodeURIComponent(id)}&action=affiliate.updated`);
+    assert.deepEqual(
+      log.json.activity.map((e) => e.details.changes[0].field),
+      ['coupons', 'status'],
+    );
+
+    // Turned off again in the same section.
+    await page.goto(`${WP}/wp-admin/admin.php?page=reftrail#/settings`);
+    await card.waitFor({ state: 'visible', timeout: 15000 });
+    assert.equal(await page.inputValue('#wc-template-percent'), '12');
+    await page.selectOption('#wc-template-type', '');
+    // The approval's notice may still show: wait for this one.
+    await page.evaluate(() => document.getElementById('notice')?.replaceChildren());
+    await page.click('#wc-template-save');
+    await page.locator('#notice .notice-ok').waitFor({ timeout: 15000 });
+    assert.deepEqual((await api('GET', '/v1/woocommerce-coupons/template')).json, { template: null });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    // The contract suite runs on this site next: no coupon may follow its affiliates.
+    await api('PUT', '/v1/woocommerce-coupons/template', { template: null });
   }
 });

@@ -1,8 +1,10 @@
 <?php
 /**
  * An affiliate's WooCommerce coupons: `GET/POST /v1/affiliates/{id}/woocommerce-coupons`
- * (Reftrail_WooCommerce_Coupons). WordPress only: the Rust server has no shop and answers these
- * paths 404, which the dashboard takes as nothing to offer.
+ * (Reftrail_WooCommerce_Coupons), and the coupon each new affiliate gets:
+ * `GET/PUT /v1/woocommerce-coupons/template` (Reftrail_WooCommerce_Coupon_Template). WordPress
+ * only: the Rust server has no shop and answers these paths 404, which the dashboard takes as
+ * nothing to offer.
  *
  * @package Reftrail
  */
@@ -10,7 +12,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * `GET/POST /v1/affiliates/{id}/woocommerce-coupons`.
+ * `GET/POST /v1/affiliates/{id}/woocommerce-coupons`, `GET/PUT /v1/woocommerce-coupons/template`.
  */
 class Reftrail_REST_WooCommerce_Coupons_Controller extends Reftrail_REST_Controller {
 
@@ -33,6 +35,22 @@ class Reftrail_REST_WooCommerce_Coupons_Controller extends Reftrail_REST_Control
 					'permission_callback' => array( $this, 'create_item_permissions_check' ),
 				),
 				'schema' => array( $this, 'get_public_item_schema' ),
+			)
+		);
+		register_rest_route(
+			$this->namespace,
+			'/woocommerce-coupons/template',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'get_template' ),
+					'permission_callback' => array( $this, 'merchant_permissions_check' ),
+				),
+				array(
+					'methods'             => 'PUT',
+					'callback'            => array( $this, 'update_template' ),
+					'permission_callback' => array( $this, 'update_template_permissions_check' ),
+				),
 			)
 		);
 	}
@@ -93,6 +111,52 @@ class Reftrail_REST_WooCommerce_Coupons_Controller extends Reftrail_REST_Control
 				return new WP_REST_Response( $made, 201 );
 			}
 		);
+	}
+
+	/**
+	 * The coupon template (null: none), where WooCommerce is active.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function get_template( $request ) {
+		return $this->run(
+			function () {
+				Reftrail_WooCommerce_Coupons::require_woocommerce();
+				return array( 'template' => Reftrail_WooCommerce_Coupon_Template::get() );
+			}
+		);
+	}
+
+	/**
+	 * Who may change the template: as for the program's settings on the server, its owner only:
+	 * the secret key, or a merchant user who may manage the site (`manage_options`:
+	 * administrators). The template makes coupons for whoever approves affiliates later, so a
+	 * shop manager or a role that may only read the program is refused.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return true|WP_Error
+	 */
+	public function update_template_permissions_check( $request ) {
+		$allowed = $this->merchant_permissions_check( $request );
+		if ( true !== $allowed ) {
+			return $allowed;
+		}
+		$caller = self::caller( $request );
+		if ( 'secret' === $caller['kind'] || user_can( (int) $caller['user'], 'manage_options' ) ) {
+			return true;
+		}
+		return new WP_Error( 'role_forbidden', __( "Only the site's administrator can change the WooCommerce coupon each new affiliate gets.", 'reftrail' ), array( 'status' => 403 ) );
+	}
+
+	/**
+	 * Replaces the coupon template, or turns it off.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function update_template( $request ) {
+		return $this->run( fn() => Reftrail_WooCommerce_Coupon_Template::put( self::body( $request ), self::actor( $request ) ) );
 	}
 
 	/**
