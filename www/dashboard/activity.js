@@ -1,7 +1,8 @@
 // The activity log: who created or changed an affiliate (each field before and after), issued a
 // portal link, approved or rejected a referral, recorded a refund, made a payout or marked a
 // transfer sent (and its fee), gave or cancelled a bonus, added, changed or deleted a creative,
-// created or revoked a key, invited, changed or removed a team member. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
+// created or revoked a key, invited, changed or removed a team member, sent a delivery again; on
+// WordPress, changed the WooCommerce coupon each new affiliate gets, or why one got none. A view of its own (`#/activity?affiliate=…&action=…`, opened from Settings)
 // and the latest entries of one affiliate in their panel.
 
 import { t, dateTime, money } from '../shared/i18n.js';
@@ -9,7 +10,7 @@ import { h, fill, empty, field } from '../shared/ui.js';
 import { clearCharts } from '../shared/charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 
-const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.', 'member.', 'team.'];
+const FAMILIES = ['affiliate.', 'referral.', 'refund.', 'payout.', 'bonus.', 'creative.', 'key.', 'member.', 'team.', 'delivery.'];
 const PAGE = 50;
 
 // The affiliate's fields on the affiliate form, for their changes.
@@ -42,9 +43,12 @@ const CREATIVE_LABELS = {
 // A team member's fields, for their changes.
 const MEMBER_LABELS = { name: 'dash.name', role: 'dash.role' };
 
-/** Who made a change: the dashboard, the API, the command line, an affiliate, a WordPress user. */
+/**
+ * Who made a change: the dashboard, the API, the command line, WooCommerce (WordPress, with no one
+ * signed in), an affiliate, a WordPress user.
+ */
 export function who(by) {
-  if (['secret_key', 'dashboard', 'command_line'].includes(by)) return t(`dash.by_${by}`);
+  if (['secret_key', 'dashboard', 'command_line', 'woocommerce'].includes(by)) return t(`dash.by_${by}`);
   if (by.startsWith('affiliate:')) return t('dash.by_affiliate', { id: by.slice(10) });
   // WordPress names the signed-in user (`user:<login>`).
   return by.startsWith('user:') ? by.slice(5) : by;
@@ -85,6 +89,10 @@ function subject(e) {
     creative: e.action === 'creative.deleted' ? null : '#/creatives',
     member: e.action === 'member.removed' ? null : '#/team',
     team: '#/team',
+    delivery: '#/deliveries',
+    // WordPress with WooCommerce: the coupon an affiliate did not get, and the template.
+    woocommerce_coupon: `#/affiliates?id=${id}`,
+    woocommerce_coupon_template: '#/settings',
   }[kind];
   return href ? h('a', { href }, h('code', {}, e.subject)) : h('code', {}, e.subject);
 }
@@ -98,6 +106,13 @@ function changeList(changes, labels) {
     { class: 'setting-changes' },
     changes.map((c) => h('li', { dataset: { field: c.field } }, h('strong', {}, labels[c.field] ? t(labels[c.field]) : c.field), ': ', value(c.field, c.before), ' → ', value(c.field, c.after))),
   );
+}
+
+/** Why an affiliate got no WooCommerce coupon from the template. */
+function skippedCoupon(d) {
+  if (d.reason === 'codes_taken') return t('wc.skipped_codes_taken', { code: d.code });
+  if (d.reason === 'invalid_code') return t('wc.skipped_invalid_code');
+  return t('wc.skipped_refused', { code: d.code, message: d.message });
 }
 
 /** The details of an entry in words. */
@@ -135,6 +150,12 @@ function details(e) {
     case 'key.created':
     case 'key.revoked':
       return t(`key.${d.kind}`);
+    case 'delivery.retried':
+      return [t(`dl.kind_${d.kind}`), ' · ', h('code', {}, d.event), ' → ', h('code', { class: 'postback-url' }, d.url)];
+    case 'woocommerce_coupon_template.updated':
+      return [changedValue(d.before), ' → ', changedValue(d.after)];
+    case 'woocommerce_coupon.skipped':
+      return skippedCoupon(d);
     default:
       return null;
   }

@@ -16,6 +16,7 @@ import { privacy } from './privacy.js';
 import { certificates } from './certificates.js';
 import { creatives } from './creatives.js';
 import { activity } from './activity.js';
+import { deliveries } from './deliveries.js';
 import { team } from './team.js';
 import { account } from './account.js';
 
@@ -25,7 +26,7 @@ const ROUTES = { overview, referrals: ledger, affiliates, creatives, payouts, pr
 // The owner's pages: a manager or a viewer is not shown them (the server refuses them too).
 const OWNER_ONLY = ['privacy', 'team'];
 // Views opened from another one, which the navigation keeps showing as the current page.
-const SUBVIEWS = { certificates: [certificates, 'payouts'], activity: [activity, 'settings'], account: [account, ''] };
+const SUBVIEWS = { certificates: [certificates, 'payouts'], activity: [activity, 'settings'], deliveries: [deliveries, 'settings'], account: [account, ''] };
 const view = (name) => (Object.hasOwn(ROUTES, name) ? ROUTES[name] : Object.hasOwn(SUBVIEWS, name) ? SUBVIEWS[name][0] : null);
 
 /**

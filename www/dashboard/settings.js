@@ -1,8 +1,8 @@
 // Program settings (GET/PUT /v1/program): name, parameter names, window, first/last click, the
 // multi-touch model, commission rules, hold days, allowed origins, language, fraud thresholds,
 // webhooks, the tax withheld from payouts and the shop as tax certificates name the payer, how
-// affiliates join (the application form: closed, with review or at once, and its terms); and the
-// API keys.
+// affiliates join (the application form: closed, with review or at once, and its terms); the
+// WooCommerce coupon each new affiliate gets (WordPress); and the API keys.
 
 import { t, num, dateTime, parseMoney, decimal, currencyDigits, pickLocale, LOCALES } from '../shared/i18n.js';
 import { h, fill, failure, field, notify, loading, copyButton, badge } from '../shared/ui.js';
@@ -10,7 +10,9 @@ import { clearCharts } from '../shared/charts.js';
 import { oneLine } from '../shared/certificate.js';
 import { apiBase } from '../shared/api.js';
 import { who, changedValue } from './activity.js';
+import { webhookEndpoints } from './webhook-endpoints.js';
 import { commissionRules, percentOf, bpsOf } from './commission-rules.js';
+import { wooCouponTemplate } from './woocommerce-coupons.js';
 
 const lines = (text) => text.split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -418,8 +420,7 @@ export async function settings(main, { api, program: p0, render, role }) {
   const fraud = Object.fromEntries(
     Object.entries(p.fraud).map(([k, v]) => [k, typeof v === 'boolean' ? h('input', { id: `s-fraud-${k}`, type: 'checkbox', checked: v }) : input(`s-fraud-${k}`, v, { type: 'number', min: 0 })]),
   );
-  const hooks = h('textarea', { id: 's-webhooks', class: 'json', spellcheck: 'false' });
-  hooks.value = JSON.stringify(p.webhooks, null, 2);
+  const hooks = webhookEndpoints(p.webhooks, api, !owner);
   const applications = h('select', { id: 's-applications' }, APPLICATIONS.map((m) => h('option', { value: m, selected: p.applications === m }, t(`dash.applications_${m}`))));
   const termsUrl = input('s-terms-url', p.terms_url || '', { type: 'url', maxlength: 500, placeholder: 'https://' });
   const logoUrl = input('s-logo-url', p.logo_url || '', { type: 'url', maxlength: 500, placeholder: 'https://' });
@@ -438,10 +439,9 @@ export async function settings(main, { api, program: p0, render, role }) {
         form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
         if (!form.reportValidity()) return;
         let commission;
-        let webhooks;
+        const webhooks = hooks.value();
         try {
           commission = JSON.parse(rules.value);
-          webhooks = JSON.parse(hooks.value);
         } catch (err) {
           return bad(t('dash.bad_json', { error: err.message }));
         }
@@ -547,8 +547,11 @@ export async function settings(main, { api, program: p0, render, role }) {
         field(t('dash.baseline', { currency: cur }), baseline, t('dash.baseline_hint')),
         h('h2', {}, t('dash.fraud')),
         Object.entries(fraud).map(([k, el]) => (el.type === 'checkbox' ? h('div', { class: 'field' }, h('label', {}, el, ' ', t(`fraud.${k}`))) : field(t(`fraud.${k}`), el))),
-        field(t('dash.webhooks'), hooks, t('dash.webhooks_hint')),
+        h('h2', {}, t('dash.webhooks')),
+        h('p', { class: 'hint' }, t('dash.webhooks_hint')),
+        hooks.element,
         p.webhook_secret ? h('p', { class: 'hint' }, t('dash.webhook_secret'), ': ', h('code', {}, p.webhook_secret)) : null,
+        h('p', {}, h('a', { id: 'deliveries-link', href: '#/deliveries' }, t('dl.link'))),
       ),
       withholding.section,
       payer.section,
@@ -562,5 +565,5 @@ export async function settings(main, { api, program: p0, render, role }) {
     for (const el of form.querySelectorAll('input, select, textarea, button')) el.disabled = true;
     form.querySelector('#save-program').replaceWith(h('p', { class: 'hint', id: 'settings-owner-only' }, t('dash.settings_owner_only')));
   }
-  fill(main, h('h1', {}, t('dash.nav_settings')), installSection(api), form, changesSection(history.changes), owner ? keysSection(api, keys, render) : null);
+  fill(main, h('h1', {}, t('dash.nav_settings')), installSection(api), form, wooCouponTemplate(api, p, role), changesSection(history.changes), owner ? keysSection(api, keys, render) : null);
 }

@@ -127,6 +127,9 @@ export function merchant(csrf) {
     // WordPress only: an affiliate's WooCommerce coupons, and a new one made for them.
     wooCoupons: (id) => get(`/v1/affiliates/${enc(id)}/woocommerce-coupons`),
     createWooCoupon: (id, body) => send('POST', `/v1/affiliates/${enc(id)}/woocommerce-coupons`, body),
+    // WordPress only: the WooCommerce coupon each newly approved affiliate gets (null: none).
+    wooCouponTemplate: () => get('/v1/woocommerce-coupons/template'),
+    saveWooCouponTemplate: (template) => send('PUT', '/v1/woocommerce-coupons/template', { template }),
     importAffiliateWp: (dryRun, welcome) => call('POST', '/v1/migrations/affiliatewp', { auth, query: { dry_run: dryRun ? 'true' : '', welcome: welcome ? 'true' : '' } }),
     affiliate: (id) => get(`/v1/affiliates/${enc(id)}`),
     createAffiliate: (body) => send('POST', '/v1/affiliates', body),
@@ -150,6 +153,11 @@ export function merchant(csrf) {
     // `{affiliate, action, limit, offset}`: who did what to affiliates, referrals, payouts and
     // keys, newest first.
     activity: (q) => get('/v1/activity', q),
+    // `{kind, status, limit, offset}`: webhook events and postbacks, newest first, their `total`
+    // and `counts` by state; a delivery sent again; a signed test event for a webhook endpoint.
+    deliveries: (q) => get('/v1/deliveries', q),
+    retryDelivery: (id) => send('POST', `/v1/deliveries/${enc(id)}/retry`),
+    testWebhook: (url) => send('POST', '/v1/webhooks/test', { url }),
     // `{affiliate, status, limit, offset}`: bonuses given, newest first, and their `total`.
     bonuses: (q) => get('/v1/bonuses', q),
     // `{affiliate, amount, currency, reason}`: payable at once.
