@@ -28,8 +28,8 @@ pub async fn claim(
 
 /// Records the failed attempt number `attempts` at row `id` of `table`: due again after the
 /// backoff, or given up (`failed_at`) when `give_up`.
-pub async fn failed(
-    pool: &AnyPool,
+pub async fn failed<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
     table: &'static str,
     id: &str,
     attempts: i64,
@@ -45,7 +45,7 @@ pub async fn failed(
     .bind(give_up.then_some(now))
     .bind(crate::error::clip(error, 500))
     .bind(id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -104,6 +104,23 @@ pub fn status(delivered_at: Option<i64>, failed_at: Option<i64>) -> &'static str
         (None, Some(_)) => "failed",
         (None, None) => "pending",
     }
+}
+
+/// Gives up row `id` of `table` (a webhook event or a postback) after its last failed attempt,
+/// and queues the team's email about it in the same transaction.
+pub async fn give_up(
+    state: &crate::AppState,
+    table: &'static str,
+    id: &str,
+    attempts: i64,
+    error: &str,
+    notice: &crate::team_mail::DeliveryFailedNotice,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin_write().await?;
+    failed(&mut *tx, table, id, attempts, true, error).await?;
+    crate::team_mail::delivery_failed(&mut tx, state, id, notice).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How long a finished row (sent, or given up) is kept, seconds: 30 days to see what was sent.

@@ -205,7 +205,7 @@ pub async fn send(state: &AppState, url: &str) -> Outcome {
 pub async fn deliver_due(state: &AppState) -> Result<usize, AppError> {
     let t = now();
     let rows = sqlx::query(
-        "SELECT id, url, attempts, next_at FROM postbacks \
+        "SELECT id, url, attempts, next_at, event, affiliate_id FROM postbacks \
          WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= $1 ORDER BY next_at LIMIT 20",
     )
     .bind(t)
@@ -217,6 +217,8 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, AppError> {
         let url: String = r.try_get(1)?;
         let attempts: i64 = r.try_get::<i64, _>(2)? + 1;
         let next_at: i64 = r.try_get(3)?;
+        let event: String = r.try_get(4)?;
+        let affiliate: String = r.try_get(5)?;
         if !crate::outbox::claim(&state.db.pool, "postbacks", &id, next_at, t + 60).await? {
             continue;
         }
@@ -234,9 +236,20 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, AppError> {
                 sent += 1;
             }
             Some(err) => {
-                let give_up = attempts >= crate::webhooks::MAX_ATTEMPTS;
-                crate::outbox::failed(&state.db.pool, "postbacks", &id, attempts, give_up, &err)
-                    .await?;
+                if attempts >= crate::webhooks::MAX_ATTEMPTS {
+                    let notice = crate::team_mail::DeliveryFailedNotice {
+                        kind: "postback".into(),
+                        event,
+                        url: url.clone(),
+                        affiliate: Some(affiliate),
+                        error: err.clone(),
+                    };
+                    crate::outbox::give_up(state, "postbacks", &id, attempts, &err, &notice)
+                        .await?;
+                } else {
+                    crate::outbox::failed(&state.db.pool, "postbacks", &id, attempts, false, &err)
+                        .await?;
+                }
                 crate::metrics::inc(&state.metrics.postbacks_failed);
             }
         }

@@ -1,6 +1,6 @@
 //! Emails to the merchant's team: someone applied to the program, a referral was flagged for
-//! review. Each member chooses what they hear of (`notify`); owners and managers are invited
-//! with every event.
+//! review, a webhook event or an affiliate's postback was given up. Each member chooses what they
+//! hear of (`notify`); owners and managers are invited with every event.
 //!
 //! They travel like the affiliates' emails (`affiliate_mail`): queued in `mail_outbox` in the
 //! transaction of the change, with the member as recipient, and rendered when sent in the
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 /// What a team member may be emailed about.
-pub const EVENTS: [&str; 2] = ["affiliate.applied", "referral.flagged"];
+pub const EVENTS: [&str; 3] = ["affiliate.applied", "referral.flagged", "delivery.failed"];
 
 /// What a member invited with `role` hears of until they choose: those who act on it, all.
 pub fn default_notify(role: Role) -> Vec<String> {
@@ -44,7 +44,7 @@ pub fn check_notify(events: &[String]) -> Result<Vec<String>, AppError> {
     if !known || !unique {
         return Err(AppError::bad(
             "invalid_notify",
-            "notify lists each of affiliate.applied and referral.flagged at most once",
+            "notify lists each of affiliate.applied, referral.flagged and delivery.failed at most once",
         ));
     }
     Ok(EVENTS
@@ -84,21 +84,39 @@ pub struct AppliedNotice {
     pub message: Option<String>,
 }
 
+/// What the message about a delivery given up tells.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct DeliveryFailedNotice {
+    /// `webhook` or `postback`.
+    pub kind: String,
+    /// The webhook event (`referral.created`) or the postback's (`created`).
+    pub event: String,
+    /// Where it went.
+    pub url: String,
+    /// The affiliate whose tracker it was (postbacks).
+    pub affiliate: Option<String>,
+    /// The last attempt's failure.
+    pub error: String,
+}
+
 /// Queues `event` with `payload`, about `affiliate`, to every member who asked for it and can
-/// sign in.
+/// sign in (of them, only owners when `owners_only`).
 async fn queue(
     tx: &mut Tx,
     state: &AppState,
     event: &'static str,
     affiliate: &str,
     payload: &impl Serialize,
+    owners_only: bool,
 ) -> Result<(), AppError> {
     if state.http.mail.is_none() {
         return Ok(());
     }
     let members = sqlx::query(
-        "SELECT id, notify FROM team_members WHERE password_hash IS NOT NULL ORDER BY id",
+        "SELECT id, notify FROM team_members WHERE password_hash IS NOT NULL \
+         AND ($1 = 0 OR role = 'owner') ORDER BY id",
     )
+    .bind(i64::from(owners_only))
     .fetch_all(&mut **tx)
     .await?;
     let payload = serde_json::to_string(payload)?;
@@ -130,7 +148,15 @@ pub async fn affiliate_applied(
     state: &AppState,
     notice: &AppliedNotice,
 ) -> Result<(), AppError> {
-    queue(tx, state, "affiliate.applied", &notice.affiliate, notice).await
+    queue(
+        tx,
+        state,
+        "affiliate.applied",
+        &notice.affiliate,
+        notice,
+        false,
+    )
+    .await
 }
 
 /// Queues the message about a new referral, when it is flagged.
@@ -142,7 +168,42 @@ pub async fn referral_flagged(
     if view.flags.is_empty() {
         return Ok(());
     }
-    queue(tx, state, "referral.flagged", &view.affiliate, view).await
+    queue(tx, state, "referral.flagged", &view.affiliate, view, false).await
+}
+
+/// Queues the message about delivery `id` given up, unless one about the same endpoint (a
+/// webhook's address, an affiliate's tracker) was given up in the 24 hours before: an endpoint
+/// down for a day makes one email, not one per event. Webhook endpoints are settings, so only
+/// owners hear of them.
+pub async fn delivery_failed(
+    tx: &mut Tx,
+    state: &AppState,
+    id: &str,
+    notice: &DeliveryFailedNotice,
+) -> Result<(), AppError> {
+    let (sql, target) = match &notice.affiliate {
+        Some(a) if notice.kind == "postback" => (
+            "SELECT 1 FROM postbacks WHERE affiliate_id = $1 AND failed_at >= $2 AND id <> $3 LIMIT 1",
+            a.as_str(),
+        ),
+        _ => (
+            "SELECT 1 FROM outbox WHERE url = $1 AND failed_at >= $2 AND id <> $3 LIMIT 1",
+            notice.url.as_str(),
+        ),
+    };
+    let told = sqlx::query(sql)
+        .bind(target)
+        .bind(now() - 86_400)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+    if told {
+        return Ok(());
+    }
+    let affiliate = notice.affiliate.as_deref().unwrap_or("");
+    let owners_only = notice.kind == "webhook";
+    queue(tx, state, "delivery.failed", affiliate, notice, owners_only).await
 }
 
 /// The message for a queued team `event`, or `None` when its payload is not what it carries.
@@ -162,6 +223,9 @@ pub fn render(
         "referral.flagged" => serde_json::from_str::<ReferralView>(payload)
             .ok()
             .map(|r| flagged_text(locale, &program.name, name, &r, dashboard)),
+        "delivery.failed" => serde_json::from_str::<DeliveryFailedNotice>(payload)
+            .ok()
+            .map(|n| delivery_failed_text(locale, &program.name, name, &n, dashboard)),
         _ => None,
     }
 }
@@ -359,6 +423,80 @@ pub fn flagged_text(
         subject: format!("{subject}: {}", r.affiliate),
         body: format!(
             "{hello} {name},\n\n{said}\n\n{why}: {reasons}\n\n{act} {link}\n\n{}\n",
+            why_you(locale, program, dashboard)
+        ),
+    }
+}
+
+/// The message about a delivery given up, in `locale` (English when it is none of en, vi, th).
+pub fn delivery_failed_text(
+    locale: &str,
+    program: &str,
+    name: &str,
+    n: &DeliveryFailedNotice,
+    dashboard: &str,
+) -> Text {
+    let link = format!("{dashboard}#/deliveries?status=failed");
+    let webhook = n.kind == "webhook";
+    let who = n.affiliate.as_deref().unwrap_or("");
+    let (subject, hello, said, last, then, act) = match locale {
+        "vi" => (
+            if webhook {
+                "Sự kiện webhook gửi không thành công".to_owned()
+            } else {
+                format!("Postback của {who} gửi không thành công")
+            },
+            "Xin chào",
+            format!(
+                "{program} đã ngừng gửi {} ({}) đến {} sau 12 lần thử trong khoảng một ngày.",
+                if webhook { "một sự kiện webhook" } else { "một postback" },
+                n.event,
+                n.url
+            ),
+            "Lần thử cuối",
+            "Các lần gửi khác đến địa chỉ này bị ngừng trong 24 giờ tới sẽ không có email riêng.",
+            "Khi địa chỉ hoạt động trở lại, hãy gửi lại tại",
+        ),
+        "th" => (
+            if webhook {
+                "อีเวนต์เว็บฮุกส่งไม่สำเร็จ".to_owned()
+            } else {
+                format!("โพสต์แบ็กของ {who} ส่งไม่สำเร็จ")
+            },
+            "สวัสดี",
+            format!(
+                "{program} หยุดส่ง{} ({}) ไปยัง {} หลังจากลองส่ง 12 ครั้งในราวหนึ่งวัน",
+                if webhook { "อีเวนต์เว็บฮุก" } else { "โพสต์แบ็ก" },
+                n.event,
+                n.url
+            ),
+            "ผลการส่งครั้งสุดท้าย",
+            "การส่งอื่นไปยังที่อยู่นี้ที่หยุดในอีก 24 ชั่วโมงจะไม่มีอีเมลแจ้งแยก",
+            "เมื่อที่อยู่นี้ใช้งานได้แล้ว ส่งอีกครั้งได้ที่",
+        ),
+        _ => (
+            if webhook {
+                "Webhook events are failing".to_owned()
+            } else {
+                format!("Postbacks of {who} are failing")
+            },
+            "Hello",
+            format!(
+                "{program} gave up sending {} ({}) to {} after 12 attempts over about a day.",
+                if webhook { "a webhook event" } else { "a postback" },
+                n.event,
+                n.url
+            ),
+            "The last attempt",
+            "Other requests to this address given up in the next 24 hours make no email of their own.",
+            "Once the address works, send them again at",
+        ),
+    };
+    Text {
+        subject,
+        body: format!(
+            "{hello} {name},\n\n{said}\n\n{last}: {}\n\n{then}\n\n{act} {link}\n\n{}\n",
+            n.error,
             why_you(locale, program, dashboard)
         ),
     }

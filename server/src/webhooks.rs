@@ -145,7 +145,7 @@ pub async fn run_worker(
 pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, AppError> {
     let t = now();
     let rows = sqlx::query(
-        "SELECT id, url, payload, attempts, next_at FROM outbox \
+        "SELECT id, url, payload, attempts, next_at, event FROM outbox \
          WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= $1 ORDER BY next_at LIMIT 20",
     )
     .bind(t)
@@ -159,6 +159,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         let payload: String = r.try_get(2)?;
         let attempts: i64 = r.try_get(3)?;
         let next_at: i64 = r.try_get(4)?;
+        let event: String = r.try_get(5)?;
         // A lease of 60 s covers the request.
         if !crate::outbox::claim(&state.db.pool, "outbox", &id, next_at, t + 60).await? {
             continue;
@@ -176,9 +177,19 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
             }
             Some(err) => {
                 let attempts = attempts + 1;
-                let give_up = attempts >= MAX_ATTEMPTS;
-                crate::outbox::failed(&state.db.pool, "outbox", &id, attempts, give_up, &err)
-                    .await?;
+                if attempts >= MAX_ATTEMPTS {
+                    let notice = crate::team_mail::DeliveryFailedNotice {
+                        kind: "webhook".into(),
+                        event,
+                        url: url.clone(),
+                        affiliate: None,
+                        error: err.clone(),
+                    };
+                    crate::outbox::give_up(state, "outbox", &id, attempts, &err, &notice).await?;
+                } else {
+                    crate::outbox::failed(&state.db.pool, "outbox", &id, attempts, false, &err)
+                        .await?;
+                }
                 crate::metrics::inc(&state.metrics.webhooks_failed);
             }
         }

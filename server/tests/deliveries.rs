@@ -14,7 +14,7 @@ use tower::ServiceExt;
 
 mod support;
 
-use support::{call, call_as};
+use support::{body_of, call, call_as, smtp_sink};
 
 /// A tracker on a free loopback port whose answer can be switched: 503 until `up` is set.
 #[derive(Clone, Default)]
@@ -519,4 +519,151 @@ async fn pages_interleave_both_outboxes_newest_first() {
         pending["counts"],
         json!({"pending": 6, "retrying": 6, "delivered": 3, "failed": 3})
     );
+}
+
+#[tokio::test]
+async fn the_team_hears_once_a_day_of_an_endpoint_that_gave_up() {
+    let (port, inbox) = smtp_sink().await;
+    let mailer = reftrail_server::mail::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Shop <affiliates@shop.test>",
+        "https://t.shop.test",
+    )
+    .expect("mailer");
+    let state = support::fresh_state(HttpOptions {
+        postbacks_to_private: true,
+        mail: Some(mailer),
+        ..Default::default()
+    })
+    .await;
+    for (email, role) in [
+        ("an@shop.example", "owner"),
+        ("lan@shop.example", "manager"),
+    ] {
+        member(&state, email, role).await;
+    }
+    let (s, a) = call(
+        &state,
+        "POST",
+        "/v1/affiliates",
+        json!({"id": "alice", "name": "Alice", "coupons": ["A10"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    // Port 9 is closed: every attempt fails.
+    let (s, v) = call(
+        &state,
+        "PUT",
+        "/v1/affiliates/alice/postback",
+        json!({"url": "http://127.0.0.1:9/pb?e={event}"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, mut program) = call(&state, "GET", "/v1/program", json!(null)).await;
+    program["webhooks"] =
+        json!([{"url": "http://127.0.0.1:9/hooks", "events": ["referral.created"]}]);
+    let (s, v) = call(&state, "PUT", "/v1/program", program).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for order in ["M-1", "M-2"] {
+        let (s, v) = call(
+            &state,
+            "POST",
+            "/v1/sales",
+            json!({"order_id": order, "amount": 1000, "currency": "USD", "coupon": "A10"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    // Every request on its last attempt, due now.
+    for table in ["outbox", "postbacks"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET attempts = 11, next_at = 0"
+        )))
+        .execute(&state.db.pool)
+        .await
+        .expect("last attempt");
+    }
+    let client = state.webhook_client().expect("client").clone();
+    reftrail_server::webhooks::deliver_due(&state, &client)
+        .await
+        .expect("webhooks");
+    reftrail_server::postbacks::deliver_due(&state)
+        .await
+        .expect("postbacks");
+    let (_, page) = call(&state, "GET", "/v1/deliveries?status=failed", json!(null)).await;
+    assert_eq!(
+        page["total"], 4,
+        "two webhook events and two postbacks (the sales wait for approval) given up: {page}"
+    );
+
+    // One email per endpoint: the webhook's to the owner only, the tracker's to both.
+    let queued = sqlx::query("SELECT t.email, m.payload FROM mail_outbox m JOIN team_members t ON t.id = m.member_id WHERE m.event = 'delivery.failed' ORDER BY t.email, m.payload")
+        .fetch_all(&state.db.pool)
+        .await
+        .expect("queued");
+    let queued: Vec<(String, Value)> = queued
+        .iter()
+        .map(|r| {
+            (
+                r.try_get(0).expect("email"),
+                serde_json::from_str(&r.try_get::<String, _>(1).expect("payload")).expect("json"),
+            )
+        })
+        .collect();
+    let kinds: Vec<(&str, &str)> = queued
+        .iter()
+        .map(|(e, p)| (e.as_str(), p["kind"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("an@shop.example", "postback"),
+            ("an@shop.example", "webhook"),
+            ("lan@shop.example", "postback")
+        ]
+    );
+    let (_, hook) = &queued[1];
+    assert_eq!(hook["url"], "http://127.0.0.1:9/hooks");
+    assert_eq!(hook["event"], "referral.created");
+    assert_eq!(hook["affiliate"], Value::Null);
+    assert!(hook["error"].as_str().is_some_and(|e| !e.is_empty()));
+
+    reftrail_server::affiliate_mail::send_due(&state)
+        .await
+        .expect("mail round");
+    // The invitations went out too; these are the three about deliveries.
+    let sent: Vec<String> = inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| body_of(m))
+        .filter(|b| b.contains("gave up sending"))
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    let owners_webhook = sent
+        .iter()
+        .find(|b| b.contains("a webhook event"))
+        .expect("the webhook's email");
+    assert!(owners_webhook.contains("gave up sending a webhook event (referral.created) to http://127.0.0.1:9/hooks after 12 attempts"), "{owners_webhook}");
+    assert!(
+        owners_webhook.contains("https://t.shop.test/dashboard/#/deliveries?status=failed"),
+        "{owners_webhook}"
+    );
+
+    // One of them sent again by hand and given up again, while the other stays given up from
+    // the same day: no second email.
+    sqlx::query("UPDATE postbacks SET failed_at = NULL, attempts = 11, next_at = 0 WHERE id = (SELECT MIN(id) FROM postbacks)")
+        .execute(&state.db.pool)
+        .await
+        .expect("again");
+    reftrail_server::postbacks::deliver_due(&state)
+        .await
+        .expect("postbacks");
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM mail_outbox WHERE event = 'delivery.failed'")
+        .fetch_one(&state.db.pool)
+        .await
+        .expect("count")
+        .try_get(0)
+        .expect("n");
+    assert_eq!(n, 3);
 }

@@ -621,7 +621,7 @@ async fn members_keep_their_own_name_emails_and_password() {
     let inv = invite(&state, "lan@shop.example", "Lan", "manager").await;
     assert_eq!(
         inv["member"]["notify"],
-        json!(["affiliate.applied", "referral.flagged"])
+        json!(["affiliate.applied", "referral.flagged", "delivery.failed"])
     );
     let viewer = invite(&state, "binh@shop.example", "Bình", "viewer").await;
     assert_eq!(viewer["member"]["notify"], json!([]));

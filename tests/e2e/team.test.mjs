@@ -80,13 +80,14 @@ test('an invited manager works under their own name; a viewer changes nothing; r
   assert.deepEqual(await lan.$$eval('#me-profile input[type=checkbox]', (bs) => bs.map((b) => [b.dataset.event, b.checked])), [
     ['affiliate.applied', true],
     ['referral.flagged', true],
+    ['delivery.failed', true],
   ]);
   await lan.fill('#me-name', 'Lan Trần');
   await lan.uncheck('#me-profile input[data-event="affiliate.applied"]');
   await lan.click('#me-profile button[type=submit]');
   await lan.waitForFunction(() => document.querySelector('#signed-in-as')?.textContent === 'Lan Trần · Manager');
   const mine = await (await lan.request.get(`${stack.base}/v1/team/me`)).json();
-  assert.deepEqual([mine.member.name, mine.member.notify], ['Lan Trần', ['referral.flagged']]);
+  assert.deepEqual([mine.member.name, mine.member.notify], ['Lan Trần', ['referral.flagged', 'delivery.failed']]);
   await lan.fill('#me-current', 'not my password');
   await lan.fill('#me-password', 'mật khẩu mới đủ dài');
   await lan.fill('#me-password-again', 'mật khẩu mới đủ dài');

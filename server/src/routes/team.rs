@@ -39,8 +39,9 @@ pub struct MemberView {
     /// `invited` (no password yet) or `active`.
     pub status: String,
     /// What they are emailed about: `affiliate.applied` (someone applied through the public
-    /// form), `referral.flagged` (a referral waits for review). Owners and managers are invited
-    /// with both, viewers with none; each member chooses in `PATCH /v1/team/me`.
+    /// form), `referral.flagged` (a referral waits for review), `delivery.failed` (a webhook
+    /// event, for owners, or an affiliate's postback was given up). Owners and managers are
+    /// invited with all, viewers with none; each member chooses in `PATCH /v1/team/me`.
     pub notify: Vec<String>,
     /// Whether they sign in with a code of an authenticator app too.
     pub two_factor: bool,
