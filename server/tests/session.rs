@@ -25,20 +25,25 @@ async fn login(state: &AppState, from: &str, password: &str) -> StatusCode {
         .status()
 }
 
-#[tokio::test]
-async fn failures_are_throttled_per_address() {
+/// A server behind one trusted proxy, whose admin password is `the-right-password`.
+async fn behind_one_proxy() -> AppState {
     let db = support::fresh_db(Pinned {
         admin_password: Some("the-right-password".into()),
         ..Pinned::default()
     })
     .await;
-    let state = AppState::new(
+    AppState::new(
         db,
         HttpOptions {
             trusted_proxies: 1,
             ..HttpOptions::default()
         },
-    );
+    )
+}
+
+#[tokio::test]
+async fn failures_are_throttled_per_address() {
+    let state = behind_one_proxy().await;
     for _ in 0..10 {
         assert_eq!(
             login(&state, "203.0.113.7", "guess").await,
@@ -57,18 +62,7 @@ async fn failures_are_throttled_per_address() {
 
 #[tokio::test]
 async fn an_address_the_client_writes_itself_does_not_escape_the_throttle() {
-    let db = support::fresh_db(Pinned {
-        admin_password: Some("the-right-password".into()),
-        ..Pinned::default()
-    })
-    .await;
-    let state = AppState::new(
-        db,
-        HttpOptions {
-            trusted_proxies: 1,
-            ..HttpOptions::default()
-        },
-    );
+    let state = behind_one_proxy().await;
     // Each guess claims another address; the proxy appends the one it saw.
     for i in 0..10 {
         let header = format!("198.18.0.{i}, 203.0.113.7");
