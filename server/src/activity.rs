@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 /// The actions, as `GET /v1/activity?action=` names them.
-pub const ACTIONS: [&str; 21] = [
+pub const ACTIONS: [&str; 23] = [
     "affiliate.created",
     "affiliate.applied",
     "affiliate.updated",
@@ -34,6 +34,8 @@ pub const ACTIONS: [&str; 21] = [
     "member.removed",
     "team.policy_changed",
     "delivery.retried",
+    "payout.requested",
+    "payout.request_declined",
 ];
 
 /// The fields of an affiliate (as `GET /v1/affiliates/{id}` shows it) whose changes are
@@ -88,7 +90,7 @@ pub struct Entry {
     /// `creative.created`, `creative.updated`, `creative.deleted`, `payout.created`,
     /// `payout.sent`, `bonus.created`, `bonus.cancelled`, `key.created`, `key.revoked`,
     /// `member.invited`, `member.updated`, `member.removed`, `team.policy_changed`,
-    /// `delivery.retried`.
+    /// `delivery.retried`, `payout.requested`, `payout.request_declined`.
     pub action: String,
     /// The id of what it was done to: an affiliate, referral, refund, creative, payout, bonus,
     /// key or team member.

@@ -194,6 +194,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deliveries_by_time",
         include_str!("../migrations/0032_deliveries_by_time.sql"),
     ),
+    (
+        33,
+        "payout_requests",
+        include_str!("../migrations/0033_payout_requests.sql"),
+    ),
 ];
 
 /// A pool of `max_connections` to `backend`, with SQLite's settings on each connection.

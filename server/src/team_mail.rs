@@ -1,5 +1,6 @@
 //! Emails to the merchant's team: someone applied to the program, a referral was flagged for
-//! review, a webhook event or an affiliate's postback was given up. Each member chooses what they
+//! review, a webhook event or an affiliate's postback was given up, an affiliate asked to be paid.
+//! Each member chooses what they
 //! hear of (`notify`); owners and managers are invited with every event.
 //!
 //! They travel like the affiliates' emails (`affiliate_mail`): queued in `mail_outbox` in the
@@ -22,7 +23,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 /// What a team member may be emailed about.
-pub const EVENTS: [&str; 3] = ["affiliate.applied", "referral.flagged", "delivery.failed"];
+pub const EVENTS: [&str; 4] = [
+    "affiliate.applied",
+    "referral.flagged",
+    "delivery.failed",
+    "payout.requested",
+];
 
 /// What a member invited with `role` hears of until they choose: those who act on it, all.
 pub fn default_notify(role: Role) -> Vec<String> {
@@ -44,7 +50,7 @@ pub fn check_notify(events: &[String]) -> Result<Vec<String>, AppError> {
     if !known || !unique {
         return Err(AppError::bad(
             "invalid_notify",
-            "notify lists each of affiliate.applied, referral.flagged and delivery.failed at most once",
+            "notify lists each of affiliate.applied, referral.flagged, delivery.failed and payout.requested at most once",
         ));
     }
     Ok(EVENTS
@@ -206,6 +212,79 @@ pub async fn delivery_failed(
     queue(tx, state, "delivery.failed", affiliate, notice, owners_only).await
 }
 
+/// Queues the message about an affiliate's request to be paid.
+pub async fn payout_requested(
+    tx: &mut Tx,
+    state: &AppState,
+    request: &crate::routes::payout_requests::PayoutRequestView,
+) -> Result<(), AppError> {
+    let notice = PayoutRequestedNotice {
+        affiliate: request.affiliate.clone(),
+        currency: request.currency.clone(),
+        amount: request.amount,
+    };
+    queue(
+        tx,
+        state,
+        "payout.requested",
+        &request.affiliate,
+        &notice,
+        false,
+    )
+    .await
+}
+
+/// What the message about a payout request tells.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct PayoutRequestedNotice {
+    /// Who asks.
+    pub affiliate: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Their approved balance when they asked, minor units.
+    pub amount: i64,
+}
+
+/// The message about a payout request, in `locale` (English when it is none of en, vi, th).
+pub fn payout_requested_text(
+    locale: &str,
+    program: &str,
+    name: &str,
+    n: &PayoutRequestedNotice,
+    dashboard: &str,
+) -> Text {
+    let link = format!("{dashboard}#/payouts");
+    let amount = money(n.amount, &n.currency, locale);
+    let who = &n.affiliate;
+    let (subject, hello, said, act) = match locale {
+        "vi" => (
+            format!("{who} yêu cầu thanh toán"),
+            "Xin chào",
+            format!("{who} yêu cầu được thanh toán số dư đã duyệt {amount}."),
+            "Thanh toán hoặc từ chối tại",
+        ),
+        "th" => (
+            format!("{who} ขอรับการจ่ายเงิน"),
+            "สวัสดี",
+            format!("{who} ขอรับยอดคงเหลือที่อนุมัติแล้ว {amount}"),
+            "จ่ายหรือปฏิเสธได้ที่",
+        ),
+        _ => (
+            format!("{who} asks to be paid"),
+            "Hello",
+            format!("{who} asks to be paid their approved balance of {amount}."),
+            "Pay or decline it at",
+        ),
+    };
+    Text {
+        subject,
+        body: format!(
+            "{hello} {name},\n\n{said}\n\n{act} {link}\n\n{}\n",
+            why_you(locale, program, dashboard)
+        ),
+    }
+}
+
 /// The message for a queued team `event`, or `None` when its payload is not what it carries.
 /// `dashboard` is the dashboard's address (`https://…/dashboard/`).
 pub fn render(
@@ -226,6 +305,9 @@ pub fn render(
         "delivery.failed" => serde_json::from_str::<DeliveryFailedNotice>(payload)
             .ok()
             .map(|n| delivery_failed_text(locale, &program.name, name, &n, dashboard)),
+        "payout.requested" => serde_json::from_str::<PayoutRequestedNotice>(payload)
+            .ok()
+            .map(|n| payout_requested_text(locale, &program.name, name, &n, dashboard)),
         _ => None,
     }
 }

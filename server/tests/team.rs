@@ -613,6 +613,45 @@ async fn invitations_go_out_by_email_in_the_programs_language() {
         (s, v["role"].as_str()),
         (StatusCode::CREATED, Some("manager"))
     );
+
+    // An affiliate asks to be paid: the manager hears of it, in Vietnamese, with the amount.
+    let body = json!({"id": "minh", "name": "Minh", "email": "minh@aff.test", "coupons": ["MINH"]});
+    let (s, a) = send(&state, None, "POST", "/v1/affiliates", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let sale = json!({"order_id": "T-1", "amount": 1_000_000, "currency": "VND", "coupon": "MINH"});
+    let (s, sold) = send(&state, None, "POST", "/v1/sales", sale).await;
+    assert_eq!(s, StatusCode::CREATED, "{sold}");
+    let referral = sold["referral"]["id"].as_str().expect("referral");
+    let path = format!("/v1/referrals/{referral}/approve");
+    let (s, v) = send(&state, None, "POST", &path, json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let token = a["token"].as_str().expect("token");
+    let (s, v) = support::call_as(
+        &state,
+        Some(token),
+        "POST",
+        "/v1/me/payout-requests",
+        json!({"currency": "VND"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    reftrail_server::affiliate_mail::send_due(&state)
+        .await
+        .expect("mail round");
+    let messages = inbox.lock().expect("inbox").clone();
+    let asked = messages
+        .iter()
+        .map(|m| body_of(m))
+        .find(|b| b.contains("yêu cầu được thanh toán"))
+        .expect("the payout request's email");
+    assert!(
+        asked.contains("minh yêu cầu được thanh toán số dư đã duyệt 100.000"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("https://track.shop.test/dashboard/#/payouts"),
+        "{asked}"
+    );
 }
 
 #[tokio::test]
@@ -621,7 +660,12 @@ async fn members_keep_their_own_name_emails_and_password() {
     let inv = invite(&state, "lan@shop.example", "Lan", "manager").await;
     assert_eq!(
         inv["member"]["notify"],
-        json!(["affiliate.applied", "referral.flagged", "delivery.failed"])
+        json!([
+            "affiliate.applied",
+            "referral.flagged",
+            "delivery.failed",
+            "payout.requested"
+        ])
     );
     let viewer = invite(&state, "binh@shop.example", "Bình", "viewer").await;
     assert_eq!(viewer["member"]["notify"], json!([]));

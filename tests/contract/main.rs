@@ -28,6 +28,7 @@ mod deliveries;
 mod errors;
 mod ledger;
 mod management;
+mod payout_requests;
 mod payouts_bank;
 mod postbacks;
 mod privacy;

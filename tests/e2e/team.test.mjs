@@ -81,13 +81,14 @@ test('an invited manager works under their own name; a viewer changes nothing; r
     ['affiliate.applied', true],
     ['referral.flagged', true],
     ['delivery.failed', true],
+    ['payout.requested', true],
   ]);
   await lan.fill('#me-name', 'Lan Trần');
   await lan.uncheck('#me-profile input[data-event="affiliate.applied"]');
   await lan.click('#me-profile button[type=submit]');
   await lan.waitForFunction(() => document.querySelector('#signed-in-as')?.textContent === 'Lan Trần · Manager');
   const mine = await (await lan.request.get(`${stack.base}/v1/team/me`)).json();
-  assert.deepEqual([mine.member.name, mine.member.notify], ['Lan Trần', ['referral.flagged', 'delivery.failed']]);
+  assert.deepEqual([mine.member.name, mine.member.notify], ['Lan Trần', ['referral.flagged', 'delivery.failed', 'payout.requested']]);
   await lan.fill('#me-current', 'not my password');
   await lan.fill('#me-password', 'mật khẩu mới đủ dài');
   await lan.fill('#me-password-again', 'mật khẩu mới đủ dài');

@@ -1,5 +1,5 @@
 // A team member's own account (GET/PATCH /v1/team/me): the name the activity log shows, the
-// emails they want (someone applied, a referral flagged, a delivery given up), their password, and two-factor sign-in
+// emails they want (someone applied, a referral flagged, a delivery given up, a payout requested), their password, and two-factor sign-in
 // with an authenticator app. Opened from their name in the top bar.
 
 import { t } from '../shared/i18n.js';
@@ -7,7 +7,7 @@ import { h, fill, failure, field, notify, loading, badge, copyButton, download }
 import { clearCharts } from '../shared/charts.js';
 import { qrSvg } from '../vendor/qrcode.js';
 
-const EVENTS = ['affiliate.applied', 'referral.flagged', 'delivery.failed'];
+const EVENTS = ['affiliate.applied', 'referral.flagged', 'delivery.failed', 'payout.requested'];
 
 function profileForm(api, account, onSaved) {
   const m = account.member;

@@ -134,6 +134,10 @@ function details(e) {
       return d.reason ? t('dash.activity_reason', { reason: d.reason }) : null;
     case 'payout.created':
       return t('dash.activity_lines', { n: d.lines });
+    case 'payout.requested':
+      return money(d.amount, d.currency);
+    case 'payout.request_declined':
+      return d.reason ? [money(d.amount, d.currency), ' · ', t('dash.activity_reason', { reason: d.reason })] : money(d.amount, d.currency);
     case 'payout.sent': {
       const said = t(d.sent ? 'dash.activity_sent' : 'dash.activity_not_sent', { affiliate: e.affiliate, currency: d.currency });
       return d.fee === null || d.fee === undefined ? said : `${said} · ${t('dash.activity_fee', { fee: money(d.fee, d.currency) })}`;

@@ -13,6 +13,7 @@ import { thisMonth } from './route.js';
 import { bankAccount } from '../shared/payout.js';
 import { bonusTable } from './bonuses.js';
 import { qrSvg } from '../vendor/qrcode.js';
+import { payoutRequestsSection } from './payout-requests.js';
 
 /** Lines from before bank transfers have no method: they were PayPal's. */
 const methodOf = (l) => l.method || 'paypal';
@@ -230,7 +231,7 @@ function withholdingReport(api) {
 
 export async function payouts(main, { api, render, role }) {
   clearCharts();
-  const [bal, list, waiting] = await Promise.all([api.balances(), api.payouts(), api.bonuses({ status: 'approved', limit: 100 })]);
+  const [bal, list, waiting, asked] = await Promise.all([api.balances(), api.payouts(), api.bonuses({ status: 'approved', limit: 100 }), api.payoutRequests({ status: 'open', limit: 500 })]);
   const payable = bal.balances.filter((b) => b.approved !== 0);
   const currencies = [...new Set(payable.map((b) => b.currency))];
   const currency = h('select', { id: 'payout-currency' }, h('option', { value: '' }, t('dash.all_currencies')), currencies.map((c) => h('option', { value: c }, c)));
@@ -349,5 +350,6 @@ export async function payouts(main, { api, render, role }) {
     ? h('section', { id: 'bonuses-to-pay' }, h('h2', {}, t('dash.bonuses_to_pay')), h('p', { class: 'hint' }, t('dash.bonuses_to_pay_hint')), bonusTable(api, waiting.bonuses, render, { withAffiliate: true }))
     : null;
 
-  fill(main, h('h1', {}, t('dash.nav_payouts')), create, withholdingReport(api), h('h2', {}, t('dash.payable')), balTable, bonuses, h('h2', {}, t('dash.past_payouts')), ...batches);
+  const requests = payoutRequestsSection(api, asked.requests, bal.balances, render, role === 'viewer');
+  fill(main, h('h1', {}, t('dash.nav_payouts')), requests, create, withholdingReport(api), h('h2', {}, t('dash.payable')), balTable, bonuses, h('h2', {}, t('dash.past_payouts')), ...batches);
 }

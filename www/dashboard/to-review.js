@@ -1,7 +1,7 @@
 // What waits for the merchant, at the top of the overview: flagged referrals, unverified ones
 // (never approved automatically) or, where the program approves nothing by itself, every pending
-// one; affiliates' applications; webhook events and postbacks given up or failing. Each links to
-// the list that settles it.
+// one; affiliates' applications and requests to be paid; webhook events and postbacks given up
+// or failing. Each links to the list that settles it.
 
 import { t, num } from '../shared/i18n.js';
 import { h, fill, loading, failure } from '../shared/ui.js';
@@ -18,13 +18,15 @@ export function toReviewCard(api, program) {
   const unflagged = program.auto_approve ? { flagged: false, verified: false } : { flagged: false };
   // Deliveries that failed are worth a look, but the card does not wait on them to fail itself.
   const deliveries = api.deliveries({ limit: 1 }).catch(() => null);
-  Promise.all([pending({ flagged: true }), pending(unflagged), api.affiliates({ status: 'pending', limit: 1 }), deliveries])
-    .then(([flagged, waiting, applications, sent]) => {
+  const asked = api.payoutRequests({ status: 'open', limit: 1 }).catch(() => null);
+  Promise.all([pending({ flagged: true }), pending(unflagged), api.affiliates({ status: 'pending', limit: 1 }), deliveries, asked])
+    .then(([flagged, waiting, applications, sent, requests]) => {
       const filter = new URLSearchParams({ status: 'pending', ...unflagged, days: 365 });
       const items = [
         ['flagged', flagged.total, 'dash.review_flagged', '#/referrals?status=pending&flagged=true&days=365'],
         ['unverified', waiting.total, program.auto_approve ? 'dash.review_unverified' : 'dash.review_pending', `#/referrals?${filter}`],
         ['applications', applications.total, 'dash.review_applications', '#/affiliates?status=pending'],
+        ['payout_requests', requests?.total ?? 0, 'dash.review_payout_requests', '#/payouts'],
         ['deliveries_failed', sent?.counts.failed ?? 0, 'dash.review_deliveries_failed', '#/deliveries?status=failed'],
         ['deliveries_retrying', sent?.counts.retrying ?? 0, 'dash.review_deliveries_retrying', '#/deliveries?status=retrying'],
       ].filter(([, n]) => n > 0);

@@ -22,6 +22,7 @@ import { applyInvite, applyForm } from './apply.js';
 import { teamBox } from './team.js';
 import { campaignsBox } from './campaigns.js';
 import { shortLinksBox } from './short-links.js';
+import { payoutRequestsBox } from './payout-requests.js';
 import { postbackBox } from '../shared/postback.js';
 import { dailyBox } from '../shared/daily.js';
 import { clearCharts } from '../shared/charts.js';
@@ -245,9 +246,10 @@ async function render() {
   let team;
   let campaigns;
   let shortLinks;
+  let requests;
   const api = affiliate(sessionStorage.getItem(TOKEN));
   try {
-    [report, history, promo, gifts, promoted, team, campaigns, shortLinks] = await Promise.all([
+    [report, history, promo, gifts, promoted, team, campaigns, shortLinks, requests] = await Promise.all([
       api.report({ from: iso(from), to: iso(to) }),
       api.payouts({ limit: 100 }),
       api.creatives({ limit: 100 }),
@@ -256,6 +258,7 @@ async function render() {
       api.recruits(),
       api.campaigns({ from: iso(from), to: iso(to) }),
       api.links(),
+      api.payoutRequests(),
     ]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signIn(err);
@@ -477,6 +480,7 @@ async function render() {
     campaignsBox(campaigns, linking),
     h('h2', {}, t('portal.earnings_by_status')),
     balances,
+    payoutRequestsBox(api, me, requests.requests, render),
     gifts.bonuses.length ? [h('h2', {}, t('portal.bonuses')), bonusesBox(gifts.bonuses)] : null,
     teamBox(team, a.id),
     h('h2', {}, t('portal.payouts')),

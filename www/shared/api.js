@@ -158,6 +158,10 @@ export function merchant(csrf) {
     deliveries: (q) => get('/v1/deliveries', q),
     retryDelivery: (id) => send('POST', `/v1/deliveries/${enc(id)}/retry`),
     testWebhook: (url) => send('POST', '/v1/webhooks/test', { url }),
+    // `{status, affiliate, limit, offset}`: affiliates' requests to be paid, newest first; one
+    // declined with a reason. (A payout of the affiliate and currency pays one.)
+    payoutRequests: (q) => get('/v1/payout-requests', q),
+    declinePayoutRequest: (id, reason) => send('POST', `/v1/payout-requests/${enc(id)}/decline`, reason ? { reason } : {}),
     // `{affiliate, status, limit, offset}`: bonuses given, newest first, and their `total`.
     bonuses: (q) => get('/v1/bonuses', q),
     // `{affiliate, amount, currency, reason}`: payable at once.
@@ -221,6 +225,10 @@ export function affiliate(token) {
     postback: () => call('GET', '/v1/me/postback', { auth }),
     setPostback: (url) => call('PUT', '/v1/me/postback', { auth, body: { url } }),
     testPostback: (url) => call('POST', '/v1/me/postback/test', { auth, body: url ? { url } : {} }),
+    // Their requests to be paid: list, ask for a currency's approved balance, take one back.
+    payoutRequests: () => call('GET', '/v1/me/payout-requests', { auth }),
+    requestPayout: (currency) => call('POST', '/v1/me/payout-requests', { auth, body: { currency } }),
+    cancelPayoutRequest: (id) => call('DELETE', `/v1/me/payout-requests/${encodeURIComponent(id)}`, { auth }),
   };
 }
 

@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod me;
 pub mod me_daily;
+pub mod payout_requests;
 pub mod payouts;
 pub mod portal_sign_in;
 pub mod postbacks;
@@ -59,6 +60,16 @@ pub fn browser_routes() -> Router<AppState> {
         .route("/v1/me/report", get(me::me_report).options(preflight))
         .route("/v1/me/daily", get(me_daily::me_daily).options(preflight))
         .route("/v1/me/payouts", get(me::me_payouts).options(preflight))
+        .route(
+            "/v1/me/payout-requests",
+            get(payout_requests::me_payout_requests)
+                .post(payout_requests::me_payout_requests_create)
+                .options(preflight),
+        )
+        .route(
+            "/v1/me/payout-requests/{id}",
+            axum::routing::delete(payout_requests::me_payout_requests_cancel).options(preflight),
+        )
         .route(
             "/v1/me/creatives",
             get(creatives::me_creatives).options(preflight),
@@ -181,6 +192,14 @@ pub fn merchant_routes() -> Router<AppState> {
         .route(
             "/v1/payouts",
             get(payouts::payouts_index).post(payouts::payouts_create),
+        )
+        .route(
+            "/v1/payout-requests",
+            get(payout_requests::payout_requests_index),
+        )
+        .route(
+            "/v1/payout-requests/{id}/decline",
+            post(payout_requests::payout_requests_decline),
         )
         .route("/v1/payouts/{id}", get(payouts::payouts_show))
         .route("/v1/payouts/{id}/sent", post(payouts::payouts_sent))

@@ -254,7 +254,7 @@ impl PaidTo {
     }
 
     /// A PayPal line needs an email; bank details were checked when saved.
-    fn payable(&self) -> bool {
+    pub fn payable(&self) -> bool {
         match self {
             PaidTo::PayPal(email) => !email.is_empty(),
             PaidTo::Bank(_) => true,
@@ -473,6 +473,13 @@ pub async fn payouts_create(
     let text = serde_json::to_string(&view)?;
     webhooks::enqueue(&mut tx, &program, "payout.created", &view).await?;
     crate::affiliate_mail::payout_created(&mut tx, &state, &program, &view).await?;
+    // The affiliates' requests this payout answers are closed with it.
+    let paid: Vec<(String, String)> = view
+        .lines
+        .iter()
+        .map(|l| (l.affiliate.clone(), l.currency.clone()))
+        .collect();
+    super::payout_requests::close_paid(&mut tx, &id, &paid, at).await?;
     let details = json!({ "lines": view.lines.len() });
     activity::record(&mut tx, &via.by(), "payout.created", &id, None, details).await?;
     if let Some(k) = &idem {
