@@ -450,8 +450,40 @@ pub async fn seed_demo(
     crate::creative_clicks::rebuild_daily(&mut tx).await?;
     crate::campaigns::referrals_from_clicks(&mut tx).await?;
     crate::rollups::rebuild(&mut tx).await?;
+    request_payout(&mut tx, "alice", "VND", t_end - 3600).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// An open request of `affiliate` to be paid their approved balance in `currency`, asked at
+/// `at`, so that the demo's Payouts page shows one waiting (none when nothing is approved).
+async fn request_payout(
+    tx: &mut crate::db::Tx,
+    affiliate: &str,
+    currency: &str,
+    at: i64,
+) -> Result<(), AppError> {
+    let approved: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger \
+         WHERE affiliate_id = $1 AND currency = $2 AND bucket = 'approved'",
+    )
+    .bind(affiliate)
+    .bind(currency)
+    .fetch_one(&mut **tx)
+    .await?;
+    if approved > 0 {
+        sqlx::query(
+            "INSERT INTO payout_requests (id, affiliate_id, currency, amount, status, at) VALUES ($1, $2, $3, $4, 'open', $5)",
+        )
+        .bind(new_id("prq"))
+        .bind(affiliate)
+        .bind(currency)
+        .bind(approved)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

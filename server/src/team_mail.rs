@@ -608,8 +608,64 @@ mod tests {
             list(&["affiliate.applied", "referral.flagged"])
         );
         assert_eq!(parse_stored(""), Vec::<String>::new());
-        assert_eq!(default_notify(Role::Manager).len(), 2);
+        assert_eq!(
+            default_notify(Role::Manager),
+            list(&[
+                "affiliate.applied",
+                "referral.flagged",
+                "delivery.failed",
+                "payout.requested"
+            ])
+        );
         assert!(default_notify(Role::Viewer).is_empty());
+    }
+
+    #[test]
+    fn a_delivery_given_up_and_a_payout_request_say_what_and_where() {
+        let d = "https://t.shop.test/dashboard/";
+        let hook = DeliveryFailedNotice {
+            kind: "webhook".into(),
+            event: "referral.created".into(),
+            url: "https://erp.shop.test/in".into(),
+            affiliate: None,
+            error: "HTTP 502".into(),
+        };
+        let en = delivery_failed_text("en", "Shoe Shop", "An", &hook, d);
+        assert_eq!(en.subject, "Webhook events are failing");
+        assert!(en.body.contains("Shoe Shop gave up sending a webhook event (referral.created) to https://erp.shop.test/in after 12 attempts"), "{}", en.body);
+        assert!(
+            en.body.contains("The last attempt: HTTP 502\n"),
+            "{}",
+            en.body
+        );
+        assert!(en
+            .body
+            .contains("https://t.shop.test/dashboard/#/deliveries?status=failed"));
+        let postback = DeliveryFailedNotice {
+            kind: "postback".into(),
+            affiliate: Some("cashback-vn".into()),
+            ..hook
+        };
+        let th = delivery_failed_text("th", "ร้านรองเท้า", "สมชาย", &postback, d);
+        assert_eq!(th.subject, "โพสต์แบ็กของ cashback-vn ส่งไม่สำเร็จ");
+        assert!(th.body.starts_with("สวัสดี สมชาย,"), "{}", th.body);
+
+        let asked = PayoutRequestedNotice {
+            affiliate: "alice".into(),
+            currency: "THB".into(),
+            amount: 125_050,
+        };
+        let en = payout_requested_text("en", "Shoe Shop", "An", &asked, d);
+        assert_eq!(en.subject, "alice asks to be paid");
+        assert!(
+            en.body
+                .contains("alice asks to be paid their approved balance of 1,250.50 THB."),
+            "{}",
+            en.body
+        );
+        assert!(en
+            .body
+            .contains("Pay or decline it at https://t.shop.test/dashboard/#/payouts\n"));
     }
 
     fn notice(status: &str) -> AppliedNotice {
