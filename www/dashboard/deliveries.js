@@ -3,8 +3,8 @@
 // only: their endpoints are settings) and the postbacks to affiliates' trackers, with what became
 // of each, and a button that sends again one that was given up, or waits long for its next try.
 
-import { t, num, dateTime, errorText } from '../shared/i18n.js';
-import { h, fill, empty, field, badge, notify } from '../shared/ui.js';
+import { t, num, dateTime } from '../shared/i18n.js';
+import { h, fill, empty, field, badge, act } from '../shared/ui.js';
 import { clearCharts } from '../shared/charts.js';
 import { routeQuery, setRouteQuery } from './route.js';
 
@@ -90,17 +90,7 @@ export async function deliveries(main, { api, render, role }) {
     setRouteQuery({ kind, status, offset: 0, ...changes });
     render();
   };
-  const again = async (btn, d) => {
-    btn.disabled = true;
-    try {
-      await api.retryDelivery(d.id);
-      notify(t('dl.sent_again'));
-      render();
-    } catch (err) {
-      btn.disabled = false;
-      notify(errorText(err), 'bad');
-    }
-  };
+  const again = (btn, d) => act(btn, () => api.retryDelivery(d.id), t('dl.sent_again'), render);
   const kindSel = h(
     'select',
     { id: 'deliveries-kind', onchange: (e) => go({ kind: e.target.value }) },

@@ -2,24 +2,13 @@
 // and the balance now, paid at once by a payout of that affiliate and currency
 // (POST /v1/payouts, which closes the request), or declined with a reason the affiliate reads.
 
-import { t, money, dateTime, errorText } from '../shared/i18n.js';
-import { h, notify } from '../shared/ui.js';
+import { t, money, dateTime } from '../shared/i18n.js';
+import { h, act } from '../shared/ui.js';
 
 /** The section, or null when no request is open. `balances` are the program's, from /v1/balances. */
 export function payoutRequestsSection(api, open, balances, render, readOnly) {
   if (!open.length) return null;
   const approvedOf = (r) => balances.find((b) => b.affiliate === r.affiliate && b.currency === r.currency)?.approved ?? 0;
-  const act = async (button, work, done) => {
-    button.disabled = true;
-    try {
-      await work();
-      notify(done);
-      render();
-    } catch (err) {
-      button.disabled = false;
-      notify(errorText(err), 'bad');
-    }
-  };
   const cols = [t('dash.when'), t('dash.affiliate'), t('dash.payout_request_asked'), t('dash.payout_request_now'), ''];
   return h(
     'section',
@@ -55,13 +44,13 @@ export function payoutRequestsSection(api, open, balances, render, readOnly) {
                       { class: 'row' },
                       h(
                         'button',
-                        { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'pay' }, onclick: (e) => act(e.currentTarget, () => api.createPayout({ currency: r.currency, affiliates: [r.affiliate] }), t('dash.payout_request_paid', { id: r.affiliate })) },
+                        { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'pay' }, onclick: (e) => act(e.currentTarget, () => api.createPayout({ currency: r.currency, affiliates: [r.affiliate] }), t('dash.payout_request_paid', { id: r.affiliate }), render) },
                         t('dash.payout_request_pay'),
                       ),
                       reason,
                       h(
                         'button',
-                        { type: 'button', class: 'btn btn-small btn-danger', dataset: { action: 'decline' }, onclick: (e) => act(e.currentTarget, () => api.declinePayoutRequest(r.id, reason.value.trim()), t('dash.payout_request_declined')) },
+                        { type: 'button', class: 'btn btn-small btn-danger', dataset: { action: 'decline' }, onclick: (e) => act(e.currentTarget, () => api.declinePayoutRequest(r.id, reason.value.trim()), t('dash.payout_request_declined'), render) },
                         t('dash.payout_request_decline'),
                       ),
                     ),

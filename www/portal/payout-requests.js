@@ -2,25 +2,14 @@
 // program's smallest payout offers a request (POST /v1/me/payout-requests), an open one can be
 // taken back, and the latest requests say what became of them (paid, declined and why).
 
-import { t, money, dateTime, errorText } from '../shared/i18n.js';
-import { h, badge, notify } from '../shared/ui.js';
+import { t, money, dateTime } from '../shared/i18n.js';
+import { h, badge, act } from '../shared/ui.js';
 
 const STATUS_KIND = { open: 'pending', paid: 'paid', declined: 'rejected', cancelled: 'archived' };
 
 /** The box: `me` (balances, min_payout), `requests` (newest first), `render` redraws the page. */
 export function payoutRequestsBox(api, me, requests, render) {
   const min = Math.max(me.min_payout || 0, 1);
-  const act = async (button, work, done) => {
-    button.disabled = true;
-    try {
-      await work();
-      notify(done);
-      render();
-    } catch (err) {
-      button.disabled = false;
-      notify(errorText(err), 'bad');
-    }
-  };
   const rows = me.balances
     .filter((b) => b.approved >= min || requests.some((r) => r.status === 'open' && r.currency === b.currency))
     .map((b) => {
@@ -31,11 +20,11 @@ export function payoutRequestsBox(api, me, requests, render) {
         open
           ? [
               h('span', {}, t('portal.payout_requested', { amount: money(open.amount, open.currency), at: dateTime(open.at) })),
-              h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'take-back' }, onclick: (e) => act(e.currentTarget, () => api.cancelPayoutRequest(open.id), t('portal.payout_request_taken_back')) }, t('portal.payout_request_take_back')),
+              h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'take-back' }, onclick: (e) => act(e.currentTarget, () => api.cancelPayoutRequest(open.id), t('portal.payout_request_taken_back'), render) }, t('portal.payout_request_take_back')),
             ]
           : h(
               'button',
-              { type: 'button', class: 'btn btn-primary', dataset: { action: 'request' }, onclick: (e) => act(e.currentTarget, () => api.requestPayout(b.currency), t('portal.payout_request_sent')) },
+              { type: 'button', class: 'btn btn-primary', dataset: { action: 'request' }, onclick: (e) => act(e.currentTarget, () => api.requestPayout(b.currency), t('portal.payout_request_sent'), render) },
               t('portal.payout_request', { amount: money(b.approved, b.currency) }),
             ),
       );

@@ -68,6 +68,22 @@ export function notify(text, kind = 'ok') {
 }
 
 /**
+ * Runs `work` for a click on `button`: the button waits meanwhile; success announces `done` and
+ * calls `after` (a redraw), a failure announces the server's words and frees the button.
+ */
+export async function act(button, work, done, after) {
+  button.disabled = true;
+  try {
+    await work();
+    notify(done);
+    after();
+  } catch (err) {
+    button.disabled = false;
+    notify(errorText(err), 'bad');
+  }
+}
+
+/**
  * A button that opens the device's share sheet with `url` (LINE, Zalo, Messenger… on a phone,
  * where affiliates share their links); none where the browser cannot share, as on most
  * desktops, where Copy does the job.
