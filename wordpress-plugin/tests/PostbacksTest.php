@@ -855,7 +855,7 @@ class PostbacksTest extends Reftrail_Test_Case {
 		$this->assertSame( $t, $exists );
 		$this->assertSame( array( 'id', 'affiliate_id', 'referral_id', 'event', 'url', 'at', 'attempts', 'next_at', 'delivered_at', 'failed_at', 'last_error' ), $columns );
 		$this->assertSame( array( 'text', 'YES', null ), array( $column['Type'], $column['Null'], $column['Default'] ) );
-		$this->assertSame( array( 'PRIMARY', 'due', 'affiliate_at' ), array_values( $keys ) );
+		$this->assertSame( array( 'PRIMARY', 'due', 'affiliate_at', 'at_id' ), array_values( $keys ) );
 		$this->assertSame( Reftrail_Schema::VERSION, $version, 'brought up to the current schema' );
 		$this->assertGreaterThanOrEqual( 25, Reftrail_Schema::VERSION, 'postbacks came with schema 25' );
 		$this->assertContains( 'postbacks', Reftrail_Schema::TABLES );

@@ -5,7 +5,7 @@
  * token, approved or rejected a referral, recorded a refund (through the API or WooCommerce),
  * made a payout or marked a line sent, gave or cancelled a bonus, created, changed (field by
  * field) or deleted a creative, created or revoked a key, changed the WooCommerce coupon each
- * new affiliate gets or was given none of it. Each entry is written in the
+ * new affiliate gets or was given none of it, sent a webhook event or a postback again. Each entry is written in the
  * transaction of the change it records, and only when something changed. The program's
  * settings keep their own history (Reftrail_Program::changes()).
  *
@@ -47,6 +47,8 @@ final class Reftrail_Activity {
 		'member.updated',
 		'member.removed',
 		'team.policy_changed',
+		// A webhook event or a postback sent again by hand (Reftrail_Deliveries).
+		'delivery.retried',
 	);
 
 	/**

@@ -105,6 +105,7 @@ final class Reftrail_Admin {
 		add_settings_section( 'reftrail_emails', __( 'Emails', 'reftrail' ), '__return_false', 'reftrail-settings' );
 		add_settings_field( 'notify_applications', __( 'Affiliate applications', 'reftrail' ), array( __CLASS__, 'field_applications' ), 'reftrail-settings', 'reftrail_emails' );
 		add_settings_field( 'notify_flagged', __( 'Flagged referrals', 'reftrail' ), array( __CLASS__, 'field_flagged' ), 'reftrail-settings', 'reftrail_emails' );
+		add_settings_field( 'notify_deliveries', __( 'Failed deliveries', 'reftrail' ), array( __CLASS__, 'field_deliveries' ), 'reftrail-settings', 'reftrail_emails' );
 		add_settings_section( 'reftrail_data', __( 'Data', 'reftrail' ), '__return_false', 'reftrail-settings' );
 		add_settings_field( 'delete_data', __( 'Delete data on uninstall', 'reftrail' ), array( __CLASS__, 'field_delete' ), 'reftrail-settings', 'reftrail_data' );
 	}
@@ -164,6 +165,15 @@ final class Reftrail_Admin {
 		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[notify_flagged]" value="1"' . checked( Reftrail_Settings::get()['notify_flagged'], true, false ) . '> ' . esc_html__( 'Email me about referrals flagged for review', 'reftrail' ) . '</label>';
 		/* translators: %s: the site's administration email address. */
 		echo '<p class="description">' . esc_html( sprintf( __( 'Sent to %s (Settings > General) when a new referral is flagged for review (a self-referral, a bot, too many clicks from one address, an unusual conversion rate), with a link to review it.', 'reftrail' ), (string) get_option( 'admin_email' ) ) ) . '</p>';
+	}
+
+	/**
+	 * Failed-delivery email field.
+	 */
+	public static function field_deliveries() {
+		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[notify_deliveries]" value="1"' . checked( Reftrail_Settings::get()['notify_deliveries'], true, false ) . '> ' . esc_html__( 'Email me when a webhook event or an affiliate\'s postback is given up', 'reftrail' ) . '</label>';
+		/* translators: %s: the site's administration email address. */
+		echo '<p class="description">' . esc_html( sprintf( __( 'Sent to %s (Settings > General) when a request to one of your webhook endpoints or to an affiliate\'s tracker failed all its 12 attempts, once a day per address while it keeps failing, with a link to send them again.', 'reftrail' ), (string) get_option( 'admin_email' ) ) ) . '</p>';
 	}
 
 	/**
@@ -399,6 +409,17 @@ final class Reftrail_Admin {
 			return admin_url( 'admin.php?page=' . self::SLUG ) . '#/referrals?flagged=true&affiliate=' . rawurlencode( $id );
 		}
 		return admin_url( 'admin.php?page=reftrail-referrals' );
+	}
+
+	/**
+	 * Where the deliveries given up are listed and sent again: the dashboard's deliveries,
+	 * filtered to those, or the dashboard's page when the dashboard is not shipped.
+	 *
+	 * @return string
+	 */
+	public static function deliveries_url() {
+		$page = admin_url( 'admin.php?page=' . self::SLUG );
+		return is_file( REFTRAIL_DIR . '/www/dashboard/app.js' ) ? $page . '#/deliveries?status=failed' : $page;
 	}
 
 	/**

@@ -11,7 +11,9 @@
  * counterpart of: the site's administrator hears of each application waiting for review
  * (`affiliate.applied`, to admin_email, unless the plugin's settings say not to). And, as the
  * server tells its team, of each new referral flagged for review (`referral.flagged`, to
- * admin_email, in the program's language, unless the settings say not to).
+ * admin_email, in the program's language, unless the settings say not to), and of a webhook
+ * event or an affiliate's postback given up after its last attempt (`delivery.failed`, likewise;
+ * one email per endpoint while it keeps failing, in the transaction of the give-up).
  *
  * Applicants (Reftrail_Applications) hear that their application waits for review
  * (`application.received`), or, when their address has an affiliate account already, that they
@@ -260,11 +262,43 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
+	 * Queues the administrator's message about delivery `$id` given up after its last attempt
+	 * (the server's `delivery.failed`), in the caller's transaction, unless another request to the
+	 * same target was given up in the 24 hours before (a webhook's address; an affiliate's
+	 * tracker, whatever its address): an endpoint down for a day makes one email, not one per
+	 * request.
+	 *
+	 * @param string $id     The delivery (a webhook event or a postback).
+	 * @param array  $notice `kind` (webhook or postback), `event`, `url`, `affiliate` (null for a
+	 *                       webhook), `error`.
+	 * @throws Reftrail_Http_Error 503 when the row is not written.
+	 */
+	public static function delivery_failed( $id, array $notice ) {
+		global $wpdb;
+		if ( empty( Reftrail_Settings::get()['notify_deliveries'] ) ) {
+			return;
+		}
+		$since = Reftrail_Db::now() - Reftrail_Db::DAY;
+		if ( 'postback' === $notice['kind'] ) {
+			$t    = Reftrail_Db::table( 'postbacks' );
+			$told = $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM {$t} WHERE affiliate_id = %s AND BINARY affiliate_id = %s AND delivered_at IS NULL AND failed_at >= %d AND BINARY id <> %s LIMIT 1", $notice['affiliate'], $notice['affiliate'], $since, $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+		} else {
+			$t    = Reftrail_Db::table( 'outbox' );
+			$told = $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM {$t} WHERE delivered_at IS NULL AND failed_at >= %d AND BINARY url = %s AND BINARY id <> %s LIMIT 1", $since, $notice['url'], $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- the table name is ours.
+		}
+		if ( null !== $told ) {
+			return;
+		}
+		self::queue( 'delivery.failed', (string) ( $notice['affiliate'] ?? '' ), $notice, 'admin' );
+	}
+
+	/**
 	 * Writes one message to the outbox, in the caller's transaction.
 	 *
 	 * @param string $event     Event.
-	 * @param string $affiliate Affiliate id (the applicant or the referral's affiliate, in a
-	 *                          message to the administrator; '' in one to a user).
+	 * @param string $affiliate Affiliate id (the applicant, the referral's affiliate or the
+	 *                          postback's, in a message to the administrator; '' in one to a
+	 *                          user or about a webhook).
 	 * @param array  $payload   What the message tells.
 	 * @param string $recipient `affiliate` (that affiliate), `admin` (the site's admin_email) or
 	 *                          `user` (the WordPress user `user` of the payload).
@@ -501,10 +535,10 @@ final class Reftrail_Affiliate_Mail {
 
 	/**
 	 * The message of a queued `$event` to the site's administrator at `$to`, or null when it is
-	 * not one for them, the applicant is gone or the payload is not a flagged referral. An
-	 * application is told in the administrator's language (that of the user with this email, else
-	 * the site's, as WordPress writes to its administrator); a flagged referral in the program's,
-	 * as the server tells its team.
+	 * not one for them, the applicant is gone or the payload is not a flagged referral or a
+	 * delivery given up. An application is told in the administrator's language (that of the user
+	 * with this email, else the site's, as WordPress writes to its administrator); a flagged
+	 * referral and a delivery given up in the program's, as the server tells its team.
 	 *
 	 * @param array       $program The program.
 	 * @param string      $event   Event.
@@ -525,6 +559,16 @@ final class Reftrail_Affiliate_Mail {
 			}
 			$locale = (string) $program['locale'];
 			return self::in_language( $locale, fn() => self::flagged_text( $locale, $site, $r, Reftrail_Admin::flagged_url( (string) $r['affiliate'] ) ) );
+		}
+		if ( 'delivery.failed' === $event ) {
+			$n       = json_decode( (string) $payload, true );
+			$webhook = is_array( $n ) && 'webhook' === ( $n['kind'] ?? null );
+			$shape   = is_array( $n ) && self::has( $n, array( 'kind', 'event', 'url', 'error' ) ) && ( $webhook || ( 'postback' === $n['kind'] && is_string( $n['affiliate'] ?? null ) ) );
+			if ( ! $shape ) {
+				return null;
+			}
+			$locale = (string) $program['locale'];
+			return self::in_language( $locale, fn() => self::delivery_failed_text( $site, (string) $program['name'], $n, Reftrail_Admin::deliveries_url() ) );
 		}
 		if ( 'affiliate.applied' !== $event || null === $name ) {
 			return null;
@@ -1028,6 +1072,42 @@ final class Reftrail_Affiliate_Mail {
 			/* translators: %s: the affiliate id. */
 			'subject' => sprintf( __( 'A referral to review: %s', 'reftrail' ), (string) $r['affiliate'] ),
 			'body'    => $said . "\n\n" . $why . "\n\n" . $act . "\n\n" . $you . "\n",
+		);
+	}
+
+	/**
+	 * The administrator's message about a delivery given up, in the loaded language (the server's
+	 * `delivery_failed_text`, without its greeting of a team member): what was given up, where it
+	 * went and after how many attempts, the last attempt's error, that other requests to the same
+	 * address make no email for a day, and where to send them again.
+	 *
+	 * @param string $site    The site's name.
+	 * @param string $program The program's name.
+	 * @param array  $n       `kind`, `event`, `url`, `affiliate`, `error`.
+	 * @param string $link    The dashboard's list of deliveries given up.
+	 * @return array `subject`, `body`.
+	 */
+	private static function delivery_failed_text( $site, $program, array $n, $link ) {
+		if ( 'webhook' === $n['kind'] ) {
+			$subject = __( 'Webhook events are failing', 'reftrail' );
+			/* translators: 1: the program's name, 2: the webhook event (such as referral.created), 3: the endpoint's address. */
+			$said = sprintf( __( '%1$s gave up sending a webhook event (%2$s) to %3$s after 12 attempts over about a day.', 'reftrail' ), $program, (string) $n['event'], (string) $n['url'] );
+		} else {
+			/* translators: %s: the affiliate id. */
+			$subject = sprintf( __( 'Postbacks of %s are failing', 'reftrail' ), (string) $n['affiliate'] );
+			/* translators: 1: the program's name, 2: the postback's event (created, approved or reversed), 3: the tracker's address as filled in. */
+			$said = sprintf( __( '%1$s gave up sending a postback (%2$s) to %3$s after 12 attempts over about a day.', 'reftrail' ), $program, (string) $n['event'], (string) $n['url'] );
+		}
+		/* translators: %s: why the last attempt failed, such as "HTTP 500" or a connection error. */
+		$last = sprintf( __( 'The last attempt: %s', 'reftrail' ), (string) $n['error'] );
+		$then = __( 'Other requests to this address given up in the next 24 hours make no email of their own.', 'reftrail' );
+		/* translators: %s: the address of the dashboard's list of deliveries given up. */
+		$act = sprintf( __( 'Once the address works, send them again at %s', 'reftrail' ), $link );
+		/* translators: 1: the site's name, 2: where the setting is, such as "Reftrail > Settings". */
+		$you = sprintf( __( 'You receive this email as the administrator of %1$s; you can turn these emails off in %2$s.', 'reftrail' ), $site, __( 'Reftrail', 'reftrail' ) . ' > ' . __( 'Settings', 'reftrail' ) );
+		return array(
+			'subject' => $subject,
+			'body'    => $said . "\n\n" . $last . "\n\n" . $then . "\n\n" . $act . "\n\n" . $you . "\n",
 		);
 	}
 

@@ -46,6 +46,7 @@ final class Reftrail_OpenAPI {
 		$pb_in  = array( 'url' => array( array( 'string', 'null' ), 'The template, e.g. https://track.example/pb?click={sub1}&payout={commission} (trimmed); null or empty removes it', false ) );
 		$wc     = '{"code" (in capitals, as the affiliate\'s coupons hold it), "discount_type" (percent or fixed_cart, as WooCommerce stores it), "amount" (as WooCommerce stores it: the percent, or a decimal amount of the shop\'s currency, 12.50), "usage_count" (the orders that used it), "url" (where wp-admin edits it)}';
 		$tpl    = '{"discount_type" (percent or fixed_cart), "percent" (percent: 1 to 100) or "amount" (fixed_cart: minor units of the shop\'s currency, above zero), "usage_limit_per_user" (at least 1, or null: no limit)}';
+		$dl     = '{"id" (evt_... or pb_...), "kind" (webhook or postback), "event" (the webhook event, or the postback\'s: created, approved, reversed), "url" (the endpoint, or the tracker\'s address as filled in), "affiliate_id" and "referral_id" (postbacks; null for webhooks), "at", "status" (pending, delivered or failed: given up after 12 attempts), "attempts" (since it was last sent again), "last_error", "next_at" (pending ones; else null), "delivered_at", "failed_at"}';
 		$link   = '{"code", "path" ("/go/{code}": its address under /wp-json/reftrail), "url" (its address on the site, /go/{code}, with pretty permalinks; else null), "affiliate", "landing_url", "campaign" (or null), "target" (where it sends a visitor: landing_url with the affiliate\'s parameter (the program\'s first) and utm_campaign set after its other query pairs, the fragment kept), "opens" (how many times it was opened, bots left out; the clicks are counted by the tracker), "created_at"}';
 		return array(
 			'/v1/clicks'                  => array( 'post' => array( 'Records a click; with consent, sets the signed HttpOnly rt_click cookie', array(), 201 ) ),
@@ -277,13 +278,13 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/activity'                => array(
 				'get' => array(
-					'The activity log: who created or changed an affiliate or applied to the program, issued their portal token, approved or rejected a referral, recorded a refund, made a payout or marked a line sent, gave or cancelled a bonus, created, changed or deleted a creative, created or revoked a key, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me, or "woocommerce" for a refund WooCommerce reported with no one signed in, or the WooCommerce coupon of an affiliate approved at once), "action" (affiliate.created, affiliate.applied (by "affiliate:<id>", the applicant), affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, refund.created, creative.created, creative.updated, creative.deleted, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created, key.revoked, woocommerce_coupon_template.updated or woocommerce_coupon.skipped), "subject" (the id of the affiliate, referral, refund, creative, payout, bonus or key; woocommerce_coupon_template), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name, and for creative.updated: each of image_url, kind, landing_url, name, status and text as GET /v1/creatives shows it that the change altered; {"reason"} for referral.rejected; {"order_id", "amount", "currency", "reason", "commission_reversed"} for refund.created (a refund made through the API or WooCommerce; affiliate: that of the order\'s referral, or null); {"name", "kind"} for creative.created and creative.deleted; {"lines"} for payout.created; {"currency", "sent", "fee"} for payout.sent; {"amount", "currency", "reason"} for bonus.created; {"kind"} for a key; {"before", "after"} for woocommerce_coupon_template.updated; {"reason", "code", "message"} for woocommerce_coupon.skipped; {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
+					'The activity log: who created or changed an affiliate or applied to the program, issued their portal token, approved or rejected a referral, recorded a refund, made a payout or marked a line sent, gave or cancelled a bonus, created, changed or deleted a creative, created or revoked a key, sent a delivery again, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me, or "woocommerce" for a refund WooCommerce reported with no one signed in, or the WooCommerce coupon of an affiliate approved at once), "action" (affiliate.created, affiliate.applied (by "affiliate:<id>", the applicant), affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, refund.created, creative.created, creative.updated, creative.deleted, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created, key.revoked, delivery.retried, woocommerce_coupon_template.updated or woocommerce_coupon.skipped), "subject" (the id of the affiliate, referral, refund, creative, payout, bonus or key; woocommerce_coupon_template), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name, and for creative.updated: each of image_url, kind, landing_url, name, status and text as GET /v1/creatives shows it that the change altered; {"reason"} for referral.rejected; {"order_id", "amount", "currency", "reason", "commission_reversed"} for refund.created (a refund made through the API or WooCommerce; affiliate: that of the order\'s referral, or null); {"name", "kind"} for creative.created and creative.deleted; {"lines"} for payout.created; {"currency", "sent", "fee"} for payout.sent; {"amount", "currency", "reason"} for bonus.created; {"kind"} for a key; {"before", "after"} for woocommerce_coupon_template.updated; {"reason", "code", "message"} for woocommerce_coupon.skipped; {"kind", "event", "url", "status" (before)} for delivery.retried (subject: the delivery; affiliate: the postback\'s); {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
 					$m,
 					200,
 					array(
 						'query' => array(
 							'affiliate' => array( 'string', 'Only the entries concerning this affiliate' ),
-							'action'    => array( 'string', 'Only this action, or a family of them: affiliate., referral., refund., creative., payout., bonus., key., woocommerce_coupon_template. or woocommerce_coupon.' ),
+							'action'    => array( 'string', 'Only this action, or a family of them: affiliate., referral., refund., creative., payout., bonus., key., delivery., woocommerce_coupon_template. or woocommerce_coupon.' ),
 							'limit'     => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
 							'offset'    => array( 'integer', 'Offset' ),
 						),
@@ -439,6 +440,30 @@ final class Reftrail_OpenAPI {
 							'code'        => array( array( 'string', 'null' ), 'A code of their choosing: 3 to 40 letters, digits or inner hyphens, kept in lower case; without it, 7 random lower-case letters and digits', false ),
 						),
 					),
+				),
+			),
+			'/v1/deliveries'              => array(
+				'get' => array(
+					'What the program sends out, webhook events (the owner\'s only: their endpoints are settings; a WordPress user who may not manage the site sees postbacks only) and affiliates\' postbacks, in one list, newest first (by at, then id): {"deliveries": [' . $dl . '], "total" (how many match the filters), "counts": {"pending" (retrying included), "retrying" (pending after a failed attempt), "delivered", "failed"} (every delivery the caller sees, whatever the filters)}; 400 invalid_query; 403 role_forbidden (kind=webhook, not the owner)',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'kind'   => array( 'string', 'Only webhook or only postback ones; empty for both' ),
+							'status' => array( 'string', 'Only pending, retrying (pending after a failed attempt), delivered or failed (given up) ones; empty for all' ),
+							'limit'  => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset' => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+			),
+			'/v1/deliveries/{id}/retry'   => array( 'post' => array( 'Sends again a delivery given up, or one waiting for a later attempt: due at once, its 12 attempts counted afresh (the last error kept until the next attempt), recorded in the activity log (delivery.retried, details {"kind", "event", "url", "status" (before)}); answers the delivery as the list shows it. 403 role_forbidden (a WordPress user who may only read the program); 404 delivery_not_found (also a webhook event, to a caller who does not see them); 409 already_delivered, delivery_due (being sent, or due within a minute)', $m, 200 ) ),
+			'/v1/webhooks/test'           => array(
+				'post' => array(
+					'Sends one signed POST of a ping event, {"id": "evt_...", "type": "ping", "created_at", "data": {}}, to a webhook endpoint, as the events are sent (Reftrail-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>"> under the webhook secret), and answers what came back: {"url", "delivered" (a 2xx answer), "status" (null without an answer), "error" (HTTP <code>, or why there was no answer)}; nothing is saved or queued. 400 invalid_url (not an http(s) URL with a host, of at most 2,048 bytes without spaces), invalid_body; 403 role_forbidden (not the owner: the secret key or a user who may manage the site)',
+					$m,
+					200,
+					array( 'body' => array( 'url' => array( 'string', 'The endpoint: one of the settings\' or one about to be saved (trimmed)' ) ) ),
 				),
 			),
 			'/v1/me/postback'             => array(

@@ -671,20 +671,7 @@ final class Reftrail_Postbacks {
 		if ( false === $ok ) {
 			throw new Reftrail_Http_Error( 503, 'unavailable', 'the database is unavailable; retry later' );
 		}
-		self::schedule( time() );
-	}
-
-	/**
-	 * Asks WP-Cron to run the webhooks' job at `$when` unless it runs by then already.
-	 *
-	 * @param int $when Unix time.
-	 */
-	private static function schedule( $when ) {
-		$when = max( time(), (int) $when );
-		$next = wp_next_scheduled( Reftrail_Webhooks::CRON );
-		if ( false === $next || $next > $when ) {
-			wp_schedule_single_event( $when, Reftrail_Webhooks::CRON );
-		}
+		Reftrail_Webhooks::schedule( time() );
 	}
 
 	/**
@@ -759,7 +746,8 @@ final class Reftrail_Postbacks {
 	/**
 	 * One round: claims up to 20 due postbacks, in the order they were queued, and sends them;
 	 * a failure is due again after the outbox's backoff, and given up after its number of
-	 * attempts. Asks for the next round while postbacks wait.
+	 * attempts, the administrator told (Reftrail_Deliveries::give_up()). Asks for the next round
+	 * while postbacks wait.
 	 *
 	 * @return int How many were delivered.
 	 */
@@ -767,7 +755,7 @@ final class Reftrail_Postbacks {
 		global $wpdb;
 		$t    = Reftrail_Db::table( 'postbacks' );
 		$now  = Reftrail_Db::now();
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, url, attempts, next_at FROM {$t} WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= %d ORDER BY next_at, BINARY id LIMIT 20", $now ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, affiliate_id, event, url, attempts, next_at FROM {$t} WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= %d ORDER BY next_at, BINARY id LIMIT 20", $now ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$sent = 0;
 		foreach ( $rows as $r ) {
 			$claimed = $wpdb->query( $wpdb->prepare( "UPDATE {$t} SET next_at = %d WHERE id = %s AND next_at = %d", $now + 60, $r['id'], $r['next_at'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
@@ -781,12 +769,27 @@ final class Reftrail_Postbacks {
 				++$sent;
 				continue;
 			}
+			if ( $attempts >= Reftrail_Webhooks::MAX_ATTEMPTS ) {
+				Reftrail_Deliveries::give_up(
+					'postback',
+					$r['id'],
+					$attempts,
+					$outcome['error'],
+					array(
+						'kind'      => 'postback',
+						'event'     => $r['event'],
+						'url'       => $r['url'],
+						'affiliate' => $r['affiliate_id'],
+						'error'     => $outcome['error'],
+					)
+				);
+				continue;
+			}
 			$wpdb->update(
 				$t,
 				array(
 					'attempts'   => $attempts,
 					'next_at'    => Reftrail_Db::now() + Reftrail_Webhooks::backoff( $attempts ),
-					'failed_at'  => $attempts >= Reftrail_Webhooks::MAX_ATTEMPTS ? Reftrail_Db::now() : null,
 					'last_error' => mb_strcut( $outcome['error'], 0, 500, 'UTF-8' ),
 				),
 				array( 'id' => $r['id'] )
@@ -794,7 +797,7 @@ final class Reftrail_Postbacks {
 		}
 		$next = $wpdb->get_var( "SELECT MIN(next_at) FROM {$t} WHERE delivered_at IS NULL AND failed_at IS NULL" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		if ( null !== $next ) {
-			self::schedule( (int) $next );
+			Reftrail_Webhooks::schedule( (int) $next );
 		}
 		return $sent;
 	}

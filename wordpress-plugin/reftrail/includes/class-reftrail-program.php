@@ -617,7 +617,7 @@ final class Reftrail_Program {
 		}
 		foreach ( $p['webhooks'] as $w ) {
 			$url = is_array( $w ) ? ( $w['url'] ?? null ) : null;
-			if ( ! Reftrail_Input::text( $url, 2048 ) || 1 !== preg_match( '#^https?://\S+$#D', $url ) ) {
+			if ( ! self::webhook_url_ok( $url ) ) {
 				throw $bad( 'invalid_webhooks', 'a webhook url must be an http(s) URL' );
 			}
 			foreach ( (array) ( $w['events'] ?? array() ) as $e ) {
@@ -626,6 +626,23 @@ final class Reftrail_Program {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Whether `$url` may be a webhook endpoint, as the server's `webhook_url_ok`: `http://` or
+	 * `https://`, at most 2,048 bytes of UTF-8 without white space (Unicode's too) or control
+	 * characters, with a host both WordPress's HTTP API (wp_parse_url()) and the URL standard
+	 * (Reftrail_Postbacks::address(), as the server's parser) read; `http://` alone has none.
+	 *
+	 * @param mixed $url Candidate.
+	 * @return bool
+	 */
+	public static function webhook_url_ok( $url ) {
+		if ( ! Reftrail_Input::text( $url, 2048 ) || 1 !== preg_match( '#^https?://#', $url ) || 1 === preg_match( '/[\s\p{Z}\x{85}]/u', $url ) ) {
+			return false;
+		}
+		$host = wp_parse_url( $url, PHP_URL_HOST );
+		return is_string( $host ) && '' !== $host && null !== Reftrail_Postbacks::address( $url );
 	}
 
 	/**
@@ -731,6 +748,8 @@ final class Reftrail_Settings {
 				'notify_applications'  => true,
 				// Email admin_email about each new referral flagged for review.
 				'notify_flagged'       => true,
+				// Email admin_email when a webhook event or a postback is given up.
+				'notify_deliveries'    => true,
 			),
 			is_array( $s ) ? $s : array()
 		);
@@ -760,6 +779,7 @@ final class Reftrail_Settings {
 			'delete_data'          => ! empty( $in['delete_data'] ),
 			'notify_applications'  => ! empty( $in['notify_applications'] ),
 			'notify_flagged'       => ! empty( $in['notify_flagged'] ),
+			'notify_deliveries'    => ! empty( $in['notify_deliveries'] ),
 		);
 	}
 }

@@ -93,6 +93,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Creatives_Controller(),
 			new Reftrail_REST_Short_Links_Controller(),
 			new Reftrail_REST_Postbacks_Controller(),
+			new Reftrail_REST_Deliveries_Controller(),
 			new Reftrail_REST_Bonuses_Controller(),
 			new Reftrail_REST_Recruiters_Controller(),
 			new Reftrail_REST_Portal_Controller(),

@@ -38,9 +38,10 @@ final class Reftrail_Schema {
 	 * for the referrals from before from the click their conversion names; 24: short links,
 	 * `/go/{code}` to a page of the shop with an affiliate's parameter and a campaign, and the
 	 * rewrite rule of the site's own `/go/{code}`; 25: affiliates' postbacks, an affiliate's
-	 * postback URL and the requests owed to it).
+	 * postback URL and the requests owed to it; 26: the webhook and postback outboxes by time, for
+	 * the merchant's list of deliveries).
 	 */
-	const VERSION = 25;
+	const VERSION = 26;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -335,7 +336,8 @@ final class Reftrail_Schema {
   failed_at bigint(20) DEFAULT NULL,
   last_error varchar(500) DEFAULT NULL,
   PRIMARY KEY  (id),
-  KEY due (delivered_at,failed_at,next_at)
+  KEY due (delivered_at,failed_at,next_at),
+  KEY at_id (at,id)
 ) $c;";
 		// Emails about affiliates (Reftrail_Affiliate_Mail), written with the change they tell of;
 		// the words are chosen when the message is sent. `recipient`: `affiliate`, the row's
@@ -496,7 +498,8 @@ final class Reftrail_Schema {
   last_error varchar(500) DEFAULT NULL,
   PRIMARY KEY  (id),
   KEY due (delivered_at,failed_at,next_at),
-  KEY affiliate_at (affiliate_id,at)
+  KEY affiliate_at (affiliate_id,at),
+  KEY at_id (at,id)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

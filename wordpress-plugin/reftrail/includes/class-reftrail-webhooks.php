@@ -8,7 +8,9 @@
  * server sends them. An event is written to the `outbox` table in the transaction of the
  * change it reports (so it is sent if and only if the change happened), then WP-Cron POSTs it
  * with `Reftrail-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the
- * program's webhook secret, retrying failures 30 s apart, doubling up to 6 h, 12 attempts in all.
+ * program's webhook secret, retrying failures 30 s apart, doubling up to 6 h, 12 attempts in all;
+ * one that fails them all is given up and the administrator told (Reftrail_Deliveries), and the
+ * merchant may send it again by hand.
  *
  * @package Reftrail
  */
@@ -108,8 +110,81 @@ final class Reftrail_Webhooks {
 	}
 
 	/**
+	 * Asks WP-Cron to run the delivery job (webhooks and postbacks) at `$when` unless it runs by
+	 * then already.
+	 *
+	 * @param int $when Unix time.
+	 */
+	public static function schedule( $when ) {
+		$when = max( time(), (int) $when );
+		$next = wp_next_scheduled( self::CRON );
+		if ( false === $next || $next > $when ) {
+			wp_schedule_single_event( $when, self::CRON );
+		}
+	}
+
+	/**
+	 * POSTs `$payload` to `$url`, signed with `$secret` at this moment (10 s, no redirects, HTTP/1.1,
+	 * the webhooks' user agent), through wp_remote_post(): endpoints are the merchant's own
+	 * settings, on loopback too.
+	 *
+	 * @param string $secret  Webhook secret.
+	 * @param string $url     Endpoint.
+	 * @param string $payload JSON body.
+	 * @return array `status` (the answer's status code; null without an answer) and `error` (why
+	 *               it failed, `HTTP <code>` for a status outside 2xx; null when it succeeded).
+	 */
+	public static function post( $secret, $url, $payload ) {
+		$response = wp_remote_post(
+			$url,
+			array(
+				'timeout'     => 10,
+				'redirection' => 0,
+				'httpversion' => '1.1',
+				'user-agent'  => 'reftrail-webhooks/1',
+				'headers'     => array(
+					'Content-Type'       => 'application/json',
+					'Reftrail-Signature' => self::signature( $secret, time(), $payload ),
+				),
+				'body'        => $payload,
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return array(
+				'status' => null,
+				'error'  => mb_strcut( $response->get_error_message(), 0, 300, 'UTF-8' ),
+			);
+		}
+		$code = (int) wp_remote_retrieve_response_code( $response );
+		return array(
+			'status' => $code,
+			'error'  => $code >= 200 && $code < 300 ? null : 'HTTP ' . $code,
+		);
+	}
+
+	/**
+	 * The body of a `ping`: an event with no data, which a test sends so that an endpoint's
+	 * address, signature check and answer can be tried before any real event.
+	 *
+	 * @param int $at Unix time.
+	 * @return string
+	 */
+	public static function ping_payload( $at ) {
+		return (string) wp_json_encode(
+			array(
+				'id'         => Reftrail_Db::new_id( 'evt' ),
+				'type'       => 'ping',
+				'created_at' => Reftrail_Db::rfc3339( $at ),
+				'data'       => new stdClass(),
+			)
+		);
+	}
+
+	/**
 	 * Sends the due events (at most 20), in the order they were queued; each is claimed first, so
-	 * two cron runs never send one twice. Schedules the next run while events wait.
+	 * two cron runs never send one twice. One failing its last attempt is given up, and the
+	 * administrator told (Reftrail_Deliveries::give_up()). Schedules the next run while events
+	 * wait.
 	 *
 	 * @return int How many were delivered.
 	 */
@@ -117,7 +192,7 @@ final class Reftrail_Webhooks {
 		global $wpdb;
 		$t      = Reftrail_Db::table( 'outbox' );
 		$now    = Reftrail_Db::now();
-		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT id, url, payload, attempts, next_at FROM {$t} WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= %d ORDER BY next_at, BINARY id LIMIT 20", $now ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$rows   = $wpdb->get_results( $wpdb->prepare( "SELECT id, event, url, payload, attempts, next_at FROM {$t} WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= %d ORDER BY next_at, BINARY id LIMIT 20", $now ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		$secret = (string) get_option( Reftrail_Keys::WEBHOOK, '' );
 		$sent   = 0;
 		foreach ( $rows as $r ) {
@@ -125,35 +200,35 @@ final class Reftrail_Webhooks {
 			if ( 1 !== (int) $claimed ) {
 				continue;
 			}
-			$ts       = time();
-			$response = wp_remote_post(
-				$r['url'],
-				array(
-					'timeout'     => 10,
-					'redirection' => 0,
-					'user-agent'  => 'reftrail-webhooks/1',
-					'headers'     => array(
-						'Content-Type'       => 'application/json',
-						'Reftrail-Signature' => self::signature( $secret, $ts, $r['payload'] ),
-					),
-					'body'        => $r['payload'],
-				)
-			);
-			$code     = is_wp_error( $response ) ? 0 : (int) wp_remote_retrieve_response_code( $response );
+			$outcome  = self::post( $secret, $r['url'], $r['payload'] );
 			$attempts = (int) $r['attempts'] + 1;
-			if ( $code >= 200 && $code < 300 ) {
+			if ( null === $outcome['error'] ) {
 				$wpdb->update( $t, array( 'delivered_at' => Reftrail_Db::now(), 'attempts' => $attempts, 'last_error' => null ), array( 'id' => $r['id'] ) );
 				++$sent;
 				continue;
 			}
-			$error = is_wp_error( $response ) ? $response->get_error_message() : 'HTTP ' . $code;
+			if ( $attempts >= self::MAX_ATTEMPTS ) {
+				Reftrail_Deliveries::give_up(
+					'webhook',
+					$r['id'],
+					$attempts,
+					$outcome['error'],
+					array(
+						'kind'      => 'webhook',
+						'event'     => $r['event'],
+						'url'       => $r['url'],
+						'affiliate' => null,
+						'error'     => $outcome['error'],
+					)
+				);
+				continue;
+			}
 			$wpdb->update(
 				$t,
 				array(
 					'attempts'   => $attempts,
 					'next_at'    => Reftrail_Db::now() + self::backoff( $attempts ),
-					'failed_at'  => $attempts >= self::MAX_ATTEMPTS ? Reftrail_Db::now() : null,
-					'last_error' => substr( $error, 0, 500 ),
+					'last_error' => mb_strcut( $outcome['error'], 0, 500, 'UTF-8' ),
 				),
 				array( 'id' => $r['id'] )
 			);

@@ -1,7 +1,7 @@
 <?php
 /**
  * The activity log: `GET /v1/activity` (the merchant), who did what to affiliates, referrals,
- * refunds, creatives, payouts, bonuses and keys, newest first.
+ * refunds, creatives, payouts, bonuses, keys and deliveries, newest first.
  *
  * @package Reftrail
  */
@@ -47,7 +47,7 @@ class Reftrail_REST_Activity_Controller extends Reftrail_REST_Controller {
 				}
 				$action = $request->get_param( 'action' );
 				if ( null !== $action && ! Reftrail_Activity::is_filter( $action ) ) {
-					throw Reftrail_Http_Error::bad( 'invalid_action', 'action must be one of ' . implode( ', ', Reftrail_Activity::ACTIONS ) . ', or a family: affiliate., referral., refund., creative., payout., bonus., key., member., team., woocommerce_coupon_template., woocommerce_coupon.' );
+					throw Reftrail_Http_Error::bad( 'invalid_action', 'action must be one of ' . implode( ', ', Reftrail_Activity::ACTIONS ) . ', or a family: affiliate., referral., refund., creative., payout., bonus., key., member., team., delivery., woocommerce_coupon_template., woocommerce_coupon.' );
 				}
 				list( $limit, $offset ) = Reftrail_Input::page( $request->get_param( 'limit' ), $request->get_param( 'offset' ) );
 				$affiliate              = $request->get_param( 'affiliate' );

@@ -183,6 +183,29 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
+	 * The server's team role a merchant caller stands for: `owner` (the program's settings, keys
+	 * and webhook endpoints) for the secret key and a user who may manage the site
+	 * (`manage_options`: administrators), as the WooCommerce coupon template decides it; `manager`
+	 * (changes everything else) for a user who may run the shop (WooCommerce's
+	 * `manage_woocommerce`: shop managers); `viewer` (reads) for any other user with
+	 * `manage_reftrail`.
+	 *
+	 * @param WP_REST_Request $request Request that passed merchant_permissions_check().
+	 * @return string owner, manager or viewer.
+	 */
+	public static function merchant_role( WP_REST_Request $request ) {
+		$c = self::caller( $request );
+		if ( 'secret' === $c['kind'] ) {
+			return 'owner';
+		}
+		$user = (int) ( $c['user'] ?? 0 );
+		if ( user_can( $user, 'manage_options' ) ) {
+			return 'owner';
+		}
+		return user_can( $user, 'manage_woocommerce' ) ? 'manager' : 'viewer';
+	}
+
+	/**
 	 * Permission of the affiliate's routes (`/v1/me...`): an affiliate's token, or a WordPress
 	 * user linked to an affiliate.
 	 *
