@@ -224,6 +224,32 @@ pub async fn payout_details_changed(
     queue(tx, "payout_details.changed", id, &notice).await
 }
 
+/// What the message about a declined payout request tells.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct DeclinedNotice {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The balance asked for, minor units.
+    pub amount: i64,
+    /// The merchant's reason, if they gave one.
+    pub reason: Option<String>,
+}
+
+/// Queues the message that the affiliate's payout request was declined. It answers their own
+/// request, so it goes whatever `affiliate_emails` says (as the payout that pays one is
+/// `payout.created`'s).
+pub async fn payout_request_declined(
+    tx: &mut Tx,
+    state: &AppState,
+    affiliate: &str,
+    notice: &DeclinedNotice,
+) -> Result<(), AppError> {
+    if state.http.mail.is_none() {
+        return Ok(());
+    }
+    queue(tx, "payout_request.declined", affiliate, notice).await
+}
+
 /// Queues the message about a bonus given to its affiliate.
 pub async fn bonus_created(
     tx: &mut Tx,
@@ -364,6 +390,9 @@ pub fn render(
         "payout_details.changed" => serde_json::from_str::<DetailsNotice>(payload)
             .ok()
             .map(|d| details_text(locale, &program.name, name, &d, portal)),
+        "payout_request.declined" => serde_json::from_str::<DeclinedNotice>(payload)
+            .ok()
+            .map(|d| declined_text(locale, &program.name, name, &d, portal)),
         _ => None,
     }
 }
@@ -744,6 +773,53 @@ fn destination(
                 _ => format!("to your PayPal account {email}"),
             }
         }
+    }
+}
+
+/// The message about a declined payout request, in `locale` (English when it is none of en,
+/// vi, th).
+pub fn declined_text(
+    locale: &str,
+    program: &str,
+    name: &str,
+    d: &DeclinedNotice,
+    portal: &str,
+) -> Text {
+    let amount = money(d.amount, &d.currency, locale);
+    let (subject, hello, said, why, then) = match locale {
+        "vi" => (
+            format!("{program}: yêu cầu thanh toán của bạn bị từ chối"),
+            "Xin chào",
+            format!("{program} đã từ chối yêu cầu thanh toán {amount} của bạn."),
+            "Lý do",
+            "Số dư vẫn là của bạn: đợt thanh toán tới sẽ trả, hoặc bạn có thể yêu cầu lại tại",
+        ),
+        "th" => (
+            format!("{program}: คำขอรับเงินของคุณถูกปฏิเสธ"),
+            "สวัสดี",
+            format!("{program} ปฏิเสธคำขอรับเงิน {amount} ของคุณ"),
+            "เหตุผล",
+            "ยอดเงินยังเป็นของคุณ: รอบจ่ายครั้งถัดไปจะจ่ายให้ หรือขอใหม่ได้ที่",
+        ),
+        _ => (
+            format!("{program}: your payout request was declined"),
+            "Hello",
+            format!("{program} declined your request to be paid {amount}."),
+            "Why",
+            "The balance is still yours: the next payout pays it, or ask again at",
+        ),
+    };
+    let reason = d
+        .reason
+        .as_deref()
+        .map(|r| format!("{why}: {r}\n\n"))
+        .unwrap_or_default();
+    Text {
+        subject,
+        body: format!(
+            "{hello} {name},\n\n{said}\n\n{reason}{then} {portal}\n\n{}\n",
+            why_you(locale, program)
+        ),
     }
 }
 

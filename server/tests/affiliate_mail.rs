@@ -588,3 +588,45 @@ async fn a_server_without_email_settings_welcomes_no_one() {
     assert_eq!((&done["created"], &done["emailed"]), (&json!(1), &json!(0)));
     assert!(outbox(&state).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_declined_payout_request_is_mailed_with_its_reason_whatever_the_settings() {
+    let (port, inbox) = smtp_sink().await;
+    // Even a program that sends affiliates no other email tells them this: it answers them.
+    let state = shop(port, &[("affiliate_emails", json!([]))]).await;
+    sale(&state, "2001", "ALICE").await;
+    let (_, alice) = call(&state, "POST", "/v1/affiliates/alice/token", json!(null)).await;
+    let token = alice["token"].as_str().expect("token");
+    let (s, asked) = support::call_as(
+        &state,
+        Some(token),
+        "POST",
+        "/v1/me/payout-requests",
+        json!({"currency": "VND"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{asked}");
+    let path = format!(
+        "/v1/payout-requests/{}/decline",
+        asked["id"].as_str().expect("id")
+    );
+    let (s, v) = call(
+        &state,
+        "POST",
+        &path,
+        json!({"reason": "Chờ đối soát cuối tháng"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(outbox(&state).await.len(), 1);
+    assert_eq!(send_due(&state).await.expect("round"), 1);
+    let mail = inbox.lock().expect("inbox").clone();
+    assert!(mail[0].contains("To: alice@aff.test"), "{}", mail[0]);
+    let text = body_of(&mail[0]);
+    assert!(
+        text.contains("Giày Sài Gòn đã từ chối yêu cầu thanh toán 125.000 VND của bạn."),
+        "{text}"
+    );
+    assert!(text.contains("Lý do: Chờ đối soát cuối tháng"), "{text}");
+    assert!(text.contains("https://t.shop.test/portal/"), "{text}");
+}

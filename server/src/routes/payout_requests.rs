@@ -2,7 +2,7 @@
 //! (`POST /v1/me/payout-requests`) instead of waiting for the merchant's next batch; the merchant
 //! sees the open ones (`GET /v1/payout-requests`), pays them with `POST /v1/payouts` (any payout
 //! that pays the affiliate in that currency closes the request) or declines them with a reason.
-//! The affiliate may take an open request back.
+//! The affiliate may take an open request back; they are emailed when one is declined.
 
 use crate::auth::{AffiliateCaller, Merchant};
 use crate::error::{AppError, AppJson, AppJsonOpt, AppQuery};
@@ -286,6 +286,13 @@ pub async fn payout_requests_decline(
         details,
     )
     .await?;
+    let notice = crate::affiliate_mail::DeclinedNotice {
+        currency: found.currency.clone(),
+        amount: found.amount,
+        reason: reason.clone(),
+    };
+    crate::affiliate_mail::payout_request_declined(&mut tx, &state, &found.affiliate, &notice)
+        .await?;
     let view = one(&mut tx, &id).await?;
     tx.commit().await?;
     Ok(Json(view))
