@@ -41,6 +41,8 @@ test('an affiliate asks to be paid; the merchant pays one request and declines t
   await p.click(ask);
   await p.waitForSelector('#payout-requests [data-currency="VND"][data-open="true"]');
   assert.match(await p.textContent('#payout-requests'), /You asked for/);
+  await p.$eval('#balances', (el) => el.scrollIntoView());
+  await screenshot(p, 'portal-payout-request', { clip: await p.$eval('#payout-requests', (el) => { const r = el.getBoundingClientRect(); const top = document.getElementById('balances').getBoundingClientRect(); return { x: 0, y: top.y + window.scrollY - 70, width: document.documentElement.clientWidth, height: r.bottom - top.y + 90 }; }) });
   const [open] = (await api(stack, 'GET', `/v1/payout-requests?affiliate=${id}&status=open`)).requests;
   assert.equal(open.amount, approved);
 

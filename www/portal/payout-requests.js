@@ -16,7 +16,7 @@ export function payoutRequestsBox(api, me, requests, render) {
       const open = requests.find((r) => r.status === 'open' && r.currency === b.currency);
       return h(
         'div',
-        { class: 'link-row payout-request', dataset: { currency: b.currency, open: String(Boolean(open)) } },
+        { class: 'payout-request', dataset: { currency: b.currency, open: String(Boolean(open)) } },
         open
           ? [
               h('span', {}, t('portal.payout_requested', { amount: money(open.amount, open.currency), at: dateTime(open.at) })),
