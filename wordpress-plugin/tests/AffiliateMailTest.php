@@ -1975,7 +1975,7 @@ class AffiliateMailTest extends Reftrail_Test_Case {
 		$saved = array( $wp_settings_fields, $wp_settings_sections );
 		try {
 			Reftrail_Admin::settings();
-			$this->assertSame( array( 'notify_applications', 'notify_flagged', 'notify_deliveries' ), array_keys( $wp_settings_fields['reftrail-settings']['reftrail_emails'] ), 'beside the applications\' checkbox' );
+			$this->assertSame( array( 'notify_applications', 'notify_flagged', 'notify_deliveries', 'notify_payout_requests' ), array_keys( $wp_settings_fields['reftrail-settings']['reftrail_emails'] ), 'beside the applications\' checkbox' );
 			$this->assertSame( 'Flagged referrals', $wp_settings_fields['reftrail-settings']['reftrail_emails']['notify_flagged']['title'] );
 		} finally {
 			unregister_setting( 'reftrail', Reftrail_Settings::OPTION );

@@ -175,7 +175,7 @@ class HttpTest extends Reftrail_Test_Case {
 			$this->assertSame( 204, $s );
 			$this->assertStringContainsString( 'PATCH', $h['access-control-allow-methods'] ?? '' );
 			// Every route the portal reads answers its preflight so, and refuses another origin.
-			foreach ( array( 'me/report', 'me/daily', 'me/payouts', 'me/creatives', 'me/reports/creatives', 'me/campaigns', 'me/bonuses', 'me/recruits', 'me/withholding/certificates' ) as $route ) {
+			foreach ( array( 'me/report', 'me/daily', 'me/payouts', 'me/creatives', 'me/reports/creatives', 'me/campaigns', 'me/bonuses', 'me/recruits', 'me/withholding/certificates', 'me/payout-requests', 'me/payout-requests/prq_1' ) as $route ) {
 				list( $s, $h ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/' . $route, null, array( 'Origin: ' . getenv( 'WP_URL' ), 'Access-Control-Request-Method: GET', 'Access-Control-Request-Headers: authorization' ) );
 				$this->assertSame( array( 204, getenv( 'WP_URL' ) ), array( $s, $h['access-control-allow-origin'] ?? null ), $route );
 				list( $s, , $b ) = $this->http( 'OPTIONS', '/wp-json/reftrail/v1/' . $route, null, array( 'Origin: https://elsewhere.example', 'Access-Control-Request-Method: GET' ) );

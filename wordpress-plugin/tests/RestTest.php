@@ -12,7 +12,7 @@
 class RestTest extends Reftrail_Test_Case {
 
 	public function test_merchant_routes_per_caller() {
-		$routes = array( array( 'GET', '/v1/affiliates' ), array( 'GET', '/v1/referrals' ), array( 'GET', '/v1/referrals.csv' ), array( 'GET', '/v1/reports/withholding.csv' ), array( 'GET', '/v1/reports/withholding/certificates' ), array( 'GET', '/v1/program' ), array( 'GET', '/v1/program/changes' ), array( 'GET', '/v1/creatives' ), array( 'GET', '/v1/activity' ), array( 'GET', '/v1/reports/summary' ), array( 'GET', '/v1/payouts' ), array( 'GET', '/v1/sales' ), array( 'GET', '/v1/balances' ), array( 'GET', '/v1/woocommerce-coupons/template' ), array( 'GET', '/v1/deliveries' ) );
+		$routes = array( array( 'GET', '/v1/affiliates' ), array( 'GET', '/v1/referrals' ), array( 'GET', '/v1/referrals.csv' ), array( 'GET', '/v1/reports/withholding.csv' ), array( 'GET', '/v1/reports/withholding/certificates' ), array( 'GET', '/v1/program' ), array( 'GET', '/v1/program/changes' ), array( 'GET', '/v1/creatives' ), array( 'GET', '/v1/activity' ), array( 'GET', '/v1/reports/summary' ), array( 'GET', '/v1/payouts' ), array( 'GET', '/v1/sales' ), array( 'GET', '/v1/balances' ), array( 'GET', '/v1/woocommerce-coupons/template' ), array( 'GET', '/v1/deliveries' ), array( 'GET', '/v1/payout-requests' ) );
 		$aff    = $this->affiliate( 'amy' );
 		foreach ( $routes as list( $m, $p ) ) {
 			wp_set_current_user( 0 );

@@ -5,7 +5,8 @@
  * token, approved or rejected a referral, recorded a refund (through the API or WooCommerce),
  * made a payout or marked a line sent, gave or cancelled a bonus, created, changed (field by
  * field) or deleted a creative, created or revoked a key, changed the WooCommerce coupon each
- * new affiliate gets or was given none of it, sent a webhook event or a postback again. Each entry is written in the
+ * new affiliate gets or was given none of it, sent a webhook event or a postback again, asked to
+ * be paid (an affiliate) or declined such a request. Each entry is written in the
  * transaction of the change it records, and only when something changed. The program's
  * settings keep their own history (Reftrail_Program::changes()).
  *
@@ -49,6 +50,9 @@ final class Reftrail_Activity {
 		'team.policy_changed',
 		// A webhook event or a postback sent again by hand (Reftrail_Deliveries).
 		'delivery.retried',
+		// An affiliate asked to be paid, the merchant declined it (Reftrail_Payout_Requests).
+		'payout.requested',
+		'payout.request_declined',
 	);
 
 	/**

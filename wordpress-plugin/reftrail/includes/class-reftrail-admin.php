@@ -106,6 +106,7 @@ final class Reftrail_Admin {
 		add_settings_field( 'notify_applications', __( 'Affiliate applications', 'reftrail' ), array( __CLASS__, 'field_applications' ), 'reftrail-settings', 'reftrail_emails' );
 		add_settings_field( 'notify_flagged', __( 'Flagged referrals', 'reftrail' ), array( __CLASS__, 'field_flagged' ), 'reftrail-settings', 'reftrail_emails' );
 		add_settings_field( 'notify_deliveries', __( 'Failed deliveries', 'reftrail' ), array( __CLASS__, 'field_deliveries' ), 'reftrail-settings', 'reftrail_emails' );
+		add_settings_field( 'notify_payout_requests', __( 'Payout requests', 'reftrail' ), array( __CLASS__, 'field_payout_requests' ), 'reftrail-settings', 'reftrail_emails' );
 		add_settings_section( 'reftrail_data', __( 'Data', 'reftrail' ), '__return_false', 'reftrail-settings' );
 		add_settings_field( 'delete_data', __( 'Delete data on uninstall', 'reftrail' ), array( __CLASS__, 'field_delete' ), 'reftrail-settings', 'reftrail_data' );
 	}
@@ -174,6 +175,15 @@ final class Reftrail_Admin {
 		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[notify_deliveries]" value="1"' . checked( Reftrail_Settings::get()['notify_deliveries'], true, false ) . '> ' . esc_html__( 'Email me when a webhook event or an affiliate\'s postback is given up', 'reftrail' ) . '</label>';
 		/* translators: %s: the site's administration email address. */
 		echo '<p class="description">' . esc_html( sprintf( __( 'Sent to %s (Settings > General) when a request to one of your webhook endpoints or to an affiliate\'s tracker failed all its 12 attempts, once a day per address while it keeps failing, with a link to send them again.', 'reftrail' ), (string) get_option( 'admin_email' ) ) ) . '</p>';
+	}
+
+	/**
+	 * Payout-request email field.
+	 */
+	public static function field_payout_requests() {
+		echo '<label><input type="checkbox" name="' . esc_attr( Reftrail_Settings::OPTION ) . '[notify_payout_requests]" value="1"' . checked( Reftrail_Settings::get()['notify_payout_requests'], true, false ) . '> ' . esc_html__( 'Email me when an affiliate asks to be paid', 'reftrail' ) . '</label>';
+		/* translators: %s: the site's administration email address. */
+		echo '<p class="description">' . esc_html( sprintf( __( 'Sent to %s (Settings > General) when an affiliate asks in their portal to be paid their approved balance, with a link to pay or decline the request.', 'reftrail' ), (string) get_option( 'admin_email' ) ) ) . '</p>';
 	}
 
 	/**
@@ -420,6 +430,17 @@ final class Reftrail_Admin {
 	public static function deliveries_url() {
 		$page = admin_url( 'admin.php?page=' . self::SLUG );
 		return is_file( REFTRAIL_DIR . '/www/dashboard/app.js' ) ? $page . '#/deliveries?status=failed' : $page;
+	}
+
+	/**
+	 * Where affiliates' payout requests are paid or declined: the dashboard's payouts, or the
+	 * dashboard's page when the dashboard is not shipped.
+	 *
+	 * @return string
+	 */
+	public static function payouts_url() {
+		$page = admin_url( 'admin.php?page=' . self::SLUG );
+		return is_file( REFTRAIL_DIR . '/www/dashboard/app.js' ) ? $page . '#/payouts' : $page;
 	}
 
 	/**

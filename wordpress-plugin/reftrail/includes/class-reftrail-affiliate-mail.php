@@ -7,13 +7,15 @@
  * may turn the first off for themselves (`PATCH /v1/me`). A recruiter hears of each share of
  * their recruit's new commission (`recruiter_commission.created`, after the recruit's own
  * message) under the same two choices as the first. A change of where their payouts go
- * (`payout_details.changed`) is told whatever the program says. And one the server has no
+ * (`payout_details.changed`) and a payout request the merchant declined, with the reason
+ * (`payout_request.declined`), are told whatever the program says. And one the server has no
  * counterpart of: the site's administrator hears of each application waiting for review
  * (`affiliate.applied`, to admin_email, unless the plugin's settings say not to). And, as the
  * server tells its team, of each new referral flagged for review (`referral.flagged`, to
  * admin_email, in the program's language, unless the settings say not to), and of a webhook
  * event or an affiliate's postback given up after its last attempt (`delivery.failed`, likewise;
- * one email per endpoint while it keeps failing, in the transaction of the give-up).
+ * one email per endpoint while it keeps failing, in the transaction of the give-up), and of an
+ * affiliate's request to be paid (`payout.requested`, likewise).
  *
  * Applicants (Reftrail_Applications) hear that their application waits for review
  * (`application.received`), or, when their address has an affiliate account already, that they
@@ -206,6 +208,27 @@ final class Reftrail_Affiliate_Mail {
 	}
 
 	/**
+	 * Queues the message telling an affiliate that the merchant declined their payout request, in
+	 * the decline's transaction. It goes whatever `affiliate_emails` says: it answers their own
+	 * request.
+	 *
+	 * @param string $affiliate Affiliate id.
+	 * @param array  $notice    `currency`, `amount` (the balance asked for), `reason` (or null).
+	 * @throws Reftrail_Http_Error 503 when it cannot be queued.
+	 */
+	public static function payout_request_declined( $affiliate, array $notice ) {
+		self::queue(
+			'payout_request.declined',
+			$affiliate,
+			array(
+				'currency' => $notice['currency'],
+				'amount'   => (int) $notice['amount'],
+				'reason'   => $notice['reason'],
+			)
+		);
+	}
+
+	/**
 	 * Queues the acknowledgement of an application waiting for review.
 	 *
 	 * @param array $affiliate The new, pending affiliate.
@@ -290,6 +313,25 @@ final class Reftrail_Affiliate_Mail {
 			return;
 		}
 		self::queue( 'delivery.failed', (string) ( $notice['affiliate'] ?? '' ), $notice, 'admin' );
+	}
+
+	/**
+	 * Queues the administrator's message about an affiliate's request to be paid (the server's
+	 * `payout.requested`), in the request's transaction, unless the settings say not to.
+	 *
+	 * @param array $request The request (Reftrail_Payout_Requests).
+	 * @throws Reftrail_Http_Error 503 when the row is not written.
+	 */
+	public static function payout_requested( array $request ) {
+		if ( empty( Reftrail_Settings::get()['notify_payout_requests'] ) ) {
+			return;
+		}
+		$notice = array(
+			'affiliate' => $request['affiliate'],
+			'currency'  => $request['currency'],
+			'amount'    => (int) $request['amount'],
+		);
+		self::queue( 'payout.requested', $request['affiliate'], $notice, 'admin' );
 	}
 
 	/**
@@ -497,6 +539,9 @@ final class Reftrail_Affiliate_Mail {
 		if ( 'bonus.created' === $event && is_array( $p ) && self::has( $p, array( 'amount', 'currency', 'reason' ) ) && is_string( $p['reason'] ) ) {
 			return self::in_language( $locale, fn() => self::bonus_text( $locale, $program['name'], $name, $p, $portal ) );
 		}
+		if ( 'payout_request.declined' === $event && is_array( $p ) && self::has( $p, array( 'currency', 'amount' ) ) && array_key_exists( 'reason', $p ) && ( null === $p['reason'] || is_string( $p['reason'] ) ) ) {
+			return self::in_language( $locale, fn() => self::declined_text( $locale, $program['name'], $name, $p, $portal ) );
+		}
 		if ( 'application.received' === $event ) {
 			return self::in_language( $locale, fn() => self::received_text( $program['name'], $name ) );
 		}
@@ -535,10 +580,11 @@ final class Reftrail_Affiliate_Mail {
 
 	/**
 	 * The message of a queued `$event` to the site's administrator at `$to`, or null when it is
-	 * not one for them, the applicant is gone or the payload is not a flagged referral or a
-	 * delivery given up. An application is told in the administrator's language (that of the user
-	 * with this email, else the site's, as WordPress writes to its administrator); a flagged
-	 * referral and a delivery given up in the program's, as the server tells its team.
+	 * not one for them, the applicant is gone or the payload is not a flagged referral, a
+	 * delivery given up or a payout request. An application is told in the administrator's
+	 * language (that of the user with this email, else the site's, as WordPress writes to its
+	 * administrator); a flagged referral, a delivery given up and a payout request in the
+	 * program's, as the server tells its team.
 	 *
 	 * @param array       $program The program.
 	 * @param string      $event   Event.
@@ -569,6 +615,14 @@ final class Reftrail_Affiliate_Mail {
 			}
 			$locale = (string) $program['locale'];
 			return self::in_language( $locale, fn() => self::delivery_failed_text( $site, (string) $program['name'], $n, Reftrail_Admin::deliveries_url() ) );
+		}
+		if ( 'payout.requested' === $event ) {
+			$n = json_decode( (string) $payload, true );
+			if ( ! is_array( $n ) || ! self::has( $n, array( 'affiliate', 'currency', 'amount' ) ) || ! is_string( $n['affiliate'] ) ) {
+				return null;
+			}
+			$locale = (string) $program['locale'];
+			return self::in_language( $locale, fn() => self::payout_requested_text( $locale, $site, $n, Reftrail_Admin::payouts_url() ) );
 		}
 		if ( 'affiliate.applied' !== $event || null === $name ) {
 			return null;
@@ -1108,6 +1162,62 @@ final class Reftrail_Affiliate_Mail {
 		return array(
 			'subject' => $subject,
 			'body'    => $said . "\n\n" . $last . "\n\n" . $then . "\n\n" . $act . "\n\n" . $you . "\n",
+		);
+	}
+
+	/**
+	 * The administrator's message about a payout request, in the loaded language (the server's
+	 * `payout_requested_text`, without its greeting of a team member): who asks, for how much,
+	 * and where to pay or decline it.
+	 *
+	 * @param string $locale en, vi or th (for the money).
+	 * @param string $site   The site's name.
+	 * @param array  $n      `affiliate`, `currency`, `amount`.
+	 * @param string $link   The dashboard's payouts.
+	 * @return array `subject`, `body`.
+	 */
+	private static function payout_requested_text( $locale, $site, array $n, $link ) {
+		$who = (string) $n['affiliate'];
+		/* translators: 1: the affiliate id, 2: their approved balance with its currency, such as 125,000 VND. */
+		$said = sprintf( __( '%1$s asks to be paid their approved balance of %2$s.', 'reftrail' ), $who, self::money( $n['amount'], (string) $n['currency'], $locale ) );
+		/* translators: %s: the address of the dashboard's payouts. */
+		$act = sprintf( __( 'Pay or decline it at %s', 'reftrail' ), $link );
+		/* translators: 1: the site's name, 2: where the setting is, such as "Reftrail > Settings". */
+		$you = sprintf( __( 'You receive this email as the administrator of %1$s; you can turn these emails off in %2$s.', 'reftrail' ), $site, __( 'Reftrail', 'reftrail' ) . ' > ' . __( 'Settings', 'reftrail' ) );
+		return array(
+			/* translators: %s: the affiliate id. */
+			'subject' => sprintf( __( '%s asks to be paid', 'reftrail' ), $who ),
+			'body'    => $said . "\n\n" . $act . "\n\n" . $you . "\n",
+		);
+	}
+
+	/**
+	 * The message about a declined payout request, in the loaded language (the server's
+	 * `declined_text`, in its layout): how much was asked for, the merchant's reason when they gave
+	 * one, and that the balance is still the affiliate's.
+	 *
+	 * @param string $locale  en, vi or th (for the money).
+	 * @param string $program The program's name.
+	 * @param string $name    The affiliate's name.
+	 * @param array  $d       `currency`, `amount`, `reason` (or null).
+	 * @param string $portal  The portal's address.
+	 * @return array `subject`, `body`.
+	 */
+	private static function declined_text( $locale, $program, $name, array $d, $portal ) {
+		/* translators: %s: the affiliate's name. */
+		$hello = sprintf( __( 'Hello %s,', 'reftrail' ), $name );
+		/* translators: 1: the program's name, 2: the balance asked for, with its currency, such as 125,000 VND. */
+		$said = sprintf( __( '%1$s declined your request to be paid %2$s.', 'reftrail' ), $program, self::money( $d['amount'], (string) $d['currency'], $locale ) );
+		/* translators: %s: why the merchant declined the request, as they wrote it. */
+		$why = null === $d['reason'] ? '' : sprintf( __( 'Why: %s', 'reftrail' ), $d['reason'] ) . "\n\n";
+		/* translators: %s: the address of the affiliate portal. */
+		$then = sprintf( __( 'The balance is still yours: the next payout pays it, or ask again at %s', 'reftrail' ), $portal );
+		/* translators: %s: the program's name. */
+		$you = sprintf( __( 'You receive this email as an affiliate of %s.', 'reftrail' ), $program );
+		return array(
+			/* translators: %s: the program's name. */
+			'subject' => sprintf( __( '%s: your payout request was declined', 'reftrail' ), $program ),
+			'body'    => $hello . "\n\n" . $said . "\n\n" . $why . $then . "\n\n" . $you . "\n",
 		);
 	}
 

@@ -614,8 +614,9 @@ final class Reftrail_Ledger {
 	 * and their tax id is kept with it. The approved balance includes the bonuses not yet paid
 	 * (Reftrail_Bonuses) and the shares of recruits' commissions (Reftrail_Recruiters): the line
 	 * pays them with the commission, marks them paid and counts them (`bonuses`,
-	 * `recruiter_commissions`) apart from the referrals. Made by `$by`, it is recorded
-	 * (`payout.created`, with the number of lines) in the same transaction.
+	 * `recruiter_commissions`) apart from the referrals. Each line closes its affiliate's open
+	 * request to be paid in that currency (Reftrail_Payout_Requests), if they made one. Made by
+	 * `$by`, it is recorded (`payout.created`, with the number of lines) in the same transaction.
 	 *
 	 * @param array       $body `currency`, `affiliates`, `note`.
 	 * @param string|null $by   Who makes it, as the activity log names them; null: not recorded.
@@ -724,6 +725,8 @@ final class Reftrail_Ledger {
 						'lines' => $lines,
 					);
 					do_action( 'reftrail_payout_created', $view );
+					// The affiliates' requests this payout answers are closed with it.
+					Reftrail_Payout_Requests::close_paid( $id, $lines, $at );
 					if ( null !== $by ) {
 						Reftrail_Activity::record( $by, 'payout.created', $id, null, array( 'lines' => count( $lines ) ) );
 					}

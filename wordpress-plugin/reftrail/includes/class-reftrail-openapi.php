@@ -47,6 +47,7 @@ final class Reftrail_OpenAPI {
 		$wc     = '{"code" (in capitals, as the affiliate\'s coupons hold it), "discount_type" (percent or fixed_cart, as WooCommerce stores it), "amount" (as WooCommerce stores it: the percent, or a decimal amount of the shop\'s currency, 12.50), "usage_count" (the orders that used it), "url" (where wp-admin edits it)}';
 		$tpl    = '{"discount_type" (percent or fixed_cart), "percent" (percent: 1 to 100) or "amount" (fixed_cart: minor units of the shop\'s currency, above zero), "usage_limit_per_user" (at least 1, or null: no limit)}';
 		$dl     = '{"id" (evt_... or pb_...), "kind" (webhook or postback), "event" (the webhook event, or the postback\'s: created, approved, reversed), "url" (the endpoint, or the tracker\'s address as filled in), "affiliate_id" and "referral_id" (postbacks; null for webhooks), "at", "status" (pending, delivered or failed: given up after 12 attempts), "attempts" (since it was last sent again), "last_error", "next_at" (pending ones; else null), "delivered_at", "failed_at"}';
+		$prq    = '{"id" (prq_...), "affiliate", "currency", "amount" (the approved balance when it was asked, minor units), "status" (open, paid, declined or cancelled: taken back by the affiliate), "at", "closed_at" (when it was paid, declined or taken back; else null), "payout_id" (the payout that paid it, or null), "reason" (why the merchant declined it, or null)}';
 		$link   = '{"code", "path" ("/go/{code}": its address under /wp-json/reftrail), "url" (its address on the site, /go/{code}, with pretty permalinks; else null), "affiliate", "landing_url", "campaign" (or null), "target" (where it sends a visitor: landing_url with the affiliate\'s parameter (the program\'s first) and utm_campaign set after its other query pairs, the fragment kept), "opens" (how many times it was opened, bots left out; the clicks are counted by the tracker), "created_at"}';
 		return array(
 			'/v1/clicks'                  => array( 'post' => array( 'Records a click; with consent, sets the signed HttpOnly rt_click cookie', array(), 201 ) ),
@@ -258,6 +259,29 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/payout-requests'         => array(
+				'get' => array(
+					'Affiliates\' requests to be paid, newest first (by at, then id): {"requests": [' . $prq . '], "total" (how many match the filters, whatever limit and offset)}. A payout (POST /v1/payouts) that pays the affiliate in that currency closes their open request in its transaction; 400 invalid_query',
+					$m,
+					200,
+					array(
+						'query' => array(
+							'status'    => array( 'string', 'Only open, paid, declined or cancelled ones; all when absent' ),
+							'affiliate' => array( 'string', "Only this affiliate's" ),
+							'limit'     => array( 'integer', 'Page size, 1 to 500 (default 100)' ),
+							'offset'    => array( 'integer', 'Offset' ),
+						),
+					),
+				),
+			),
+			'/v1/payout-requests/{id}/decline' => array(
+				'post' => array(
+					'Declines an open payout request, with an optional reason the affiliate reads (trimmed; empty is none): answers the request, records payout.request_declined ({"currency", "amount", "reason"}) and emails the affiliate (payout_request.declined, whatever affiliate_emails lists). 400 invalid_reason (more than 500 bytes, or a control character), invalid_body; 403 role_forbidden (a WordPress user who may only read the program); 404 payout_request_not_found; 409 request_closed (paid, declined or taken back already)',
+					$m,
+					200,
+					array( 'body' => array( 'reason' => array( array( 'string', 'null' ), 'Why, shown to the affiliate: at most 500 bytes without control characters', false ) ) ),
+				),
+			),
 			'/v1/bonuses/{id}/cancel'     => array( 'post' => array( 'Cancels a bonus not yet paid: its amount leaves the affiliate\'s approved balance, and bonus.cancelled is recorded; a cancelled one is answered as it is. Answers the bonus; 404 bonus_not_found; 409 invalid_status for a paid bonus', $m, 200 ) ),
 			'/v1/program'                 => array(
 				'get' => array( 'The program settings', $m, 200 ),
@@ -278,7 +302,7 @@ final class Reftrail_OpenAPI {
 			),
 			'/v1/activity'                => array(
 				'get' => array(
-					'The activity log: who created or changed an affiliate or applied to the program, issued their portal token, approved or rejected a referral, recorded a refund, made a payout or marked a line sent, gave or cancelled a bonus, created, changed or deleted a creative, created or revoked a key, sent a delivery again, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me, or "woocommerce" for a refund WooCommerce reported with no one signed in, or the WooCommerce coupon of an affiliate approved at once), "action" (affiliate.created, affiliate.applied (by "affiliate:<id>", the applicant), affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, refund.created, creative.created, creative.updated, creative.deleted, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created, key.revoked, delivery.retried, woocommerce_coupon_template.updated or woocommerce_coupon.skipped), "subject" (the id of the affiliate, referral, refund, creative, payout, bonus or key; woocommerce_coupon_template), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name, and for creative.updated: each of image_url, kind, landing_url, name, status and text as GET /v1/creatives shows it that the change altered; {"reason"} for referral.rejected; {"order_id", "amount", "currency", "reason", "commission_reversed"} for refund.created (a refund made through the API or WooCommerce; affiliate: that of the order\'s referral, or null); {"name", "kind"} for creative.created and creative.deleted; {"lines"} for payout.created; {"currency", "sent", "fee"} for payout.sent; {"amount", "currency", "reason"} for bonus.created; {"kind"} for a key; {"before", "after"} for woocommerce_coupon_template.updated; {"reason", "code", "message"} for woocommerce_coupon.skipped; {"kind", "event", "url", "status" (before)} for delivery.retried (subject: the delivery; affiliate: the postback\'s); {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
+					'The activity log: who created or changed an affiliate or applied to the program, issued their portal token, approved or rejected a referral, recorded a refund, made a payout or marked a line sent, gave or cancelled a bonus, created, changed or deleted a creative, created or revoked a key, sent a delivery again, asked to be paid (an affiliate) or declined such a request, newest first (by at, then the later recorded first): {"activity": [{"id", "at" (RFC 3339 UTC), "by" ("secret_key", "user:<user_login>" for a WordPress user, "affiliate:<id>" for an affiliate changing themself with PATCH /v1/me or asking to be paid, or "woocommerce" for a refund WooCommerce reported with no one signed in, or the WooCommerce coupon of an affiliate approved at once), "action" (affiliate.created, affiliate.applied (by "affiliate:<id>", the applicant), affiliate.updated, affiliate.token_issued, referral.approved, referral.rejected, refund.created, creative.created, creative.updated, creative.deleted, payout.created, payout.sent, bonus.created, bonus.cancelled, key.created, key.revoked, delivery.retried, payout.requested, payout.request_declined, woocommerce_coupon_template.updated or woocommerce_coupon.skipped), "subject" (the id of the affiliate, referral, refund, creative, payout, payout request, bonus or key; woocommerce_coupon_template), "affiliate" (the affiliate concerned, or null), "details" ({"changes": [{"field", "before", "after"}]} for affiliate.updated: each field of the affiliate as GET /v1/affiliates/{id} shows it that the change altered, by name, and for creative.updated: each of image_url, kind, landing_url, name, status and text as GET /v1/creatives shows it that the change altered; {"reason"} for referral.rejected; {"order_id", "amount", "currency", "reason", "commission_reversed"} for refund.created (a refund made through the API or WooCommerce; affiliate: that of the order\'s referral, or null); {"name", "kind"} for creative.created and creative.deleted; {"lines"} for payout.created; {"currency", "sent", "fee"} for payout.sent; {"amount", "currency", "reason"} for bonus.created; {"kind"} for a key; {"before", "after"} for woocommerce_coupon_template.updated; {"reason", "code", "message"} for woocommerce_coupon.skipped; {"kind", "event", "url", "status" (before)} for delivery.retried (subject: the delivery; affiliate: the postback\'s); {"currency", "amount"} for payout.requested and {"currency", "amount", "reason"} for payout.request_declined (subject: the request); {} otherwise)}]}; only what changed something is recorded, never a refused request or a repeat; 400 invalid_action, invalid_query',
 					$m,
 					200,
 					array(
@@ -485,6 +509,16 @@ final class Reftrail_OpenAPI {
 					),
 				),
 			),
+			'/v1/me/payout-requests'      => array(
+				'get'  => array( 'The affiliate\'s latest 50 requests to be paid, newest first: {"requests": [' . $prq . ']}', $me, 200 ),
+				'post' => array(
+					'Asks for the affiliate\'s approved balance in one currency to be paid now rather than at the next payout (referrals whose hold ended are approved first): answers the request, open, with the balance as amount; records payout.requested (by "affiliate:<id>") and emails the site\'s administrator unless the plugin\'s settings say not to. 400 invalid_currency, invalid_body (an unknown or missing field); 409 request_open (one in this currency is open already), below_minimum (the approved balance is under the program\'s min_payout, or zero), no_payout_details (neither a PayPal email nor bank details to pay it to)',
+					$me,
+					201,
+					array( 'body' => array( 'currency' => array( 'string', 'The currency of the balance to be paid (ISO 4217)' ) ) ),
+				),
+			),
+			'/v1/me/payout-requests/{id}' => array( 'delete' => array( 'Takes back one of the affiliate\'s open requests: answers it, cancelled. 404 payout_request_not_found (also another affiliate\'s); 409 request_closed (paid, declined or taken back already)', $me, 200 ) ),
 			'/v1/me/recruits'             => array(
 				'get' => array(
 					'The affiliates the caller recruited and what each of their commissions earned the caller: {"rate_bps" (the program\'s recruiter rate now; 0: the program pays none), "recruits": [{"id", "name", "status", "joined"}] (every affiliate whose recruiter is the caller, newest first, no contact details), "commissions": [{"id", "recruit", "amount", "reversed", "currency", "status", "created_at"}] (the latest 100, newest first)}',

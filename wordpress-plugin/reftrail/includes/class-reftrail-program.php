@@ -739,17 +739,19 @@ final class Reftrail_Settings {
 		$s = get_option( self::OPTION );
 		return array_merge(
 			array(
-				'consent_default'      => 'granted',
-				'honour_gpc'           => true,
-				'decorate'             => '',
-				'lead_on_registration' => false,
-				'delete_data'          => false,
+				'consent_default'        => 'granted',
+				'honour_gpc'             => true,
+				'decorate'               => '',
+				'lead_on_registration'   => false,
+				'delete_data'            => false,
 				// Email admin_email about each application from the sign-up form.
-				'notify_applications'  => true,
+				'notify_applications'    => true,
 				// Email admin_email about each new referral flagged for review.
-				'notify_flagged'       => true,
+				'notify_flagged'         => true,
 				// Email admin_email when a webhook event or a postback is given up.
-				'notify_deliveries'    => true,
+				'notify_deliveries'      => true,
+				// Email admin_email when an affiliate asks to be paid.
+				'notify_payout_requests' => true,
 			),
 			is_array( $s ) ? $s : array()
 		);
@@ -772,14 +774,15 @@ final class Reftrail_Settings {
 			}
 		}
 		return array(
-			'consent_default'      => in_array( $consent, array( 'granted', 'pending', 'denied' ), true ) ? $consent : 'granted',
-			'honour_gpc'           => ! empty( $in['honour_gpc'] ),
-			'decorate'             => implode( ',', $decorate ),
-			'lead_on_registration' => ! empty( $in['lead_on_registration'] ),
-			'delete_data'          => ! empty( $in['delete_data'] ),
-			'notify_applications'  => ! empty( $in['notify_applications'] ),
-			'notify_flagged'       => ! empty( $in['notify_flagged'] ),
-			'notify_deliveries'    => ! empty( $in['notify_deliveries'] ),
+			'consent_default'        => in_array( $consent, array( 'granted', 'pending', 'denied' ), true ) ? $consent : 'granted',
+			'honour_gpc'             => ! empty( $in['honour_gpc'] ),
+			'decorate'               => implode( ',', $decorate ),
+			'lead_on_registration'   => ! empty( $in['lead_on_registration'] ),
+			'delete_data'            => ! empty( $in['delete_data'] ),
+			'notify_applications'    => ! empty( $in['notify_applications'] ),
+			'notify_flagged'         => ! empty( $in['notify_flagged'] ),
+			'notify_deliveries'      => ! empty( $in['notify_deliveries'] ),
+			'notify_payout_requests' => ! empty( $in['notify_payout_requests'] ),
 		);
 	}
 }

@@ -95,6 +95,7 @@ final class Reftrail_REST {
 			new Reftrail_REST_Postbacks_Controller(),
 			new Reftrail_REST_Deliveries_Controller(),
 			new Reftrail_REST_Bonuses_Controller(),
+			new Reftrail_REST_Payout_Requests_Controller(),
 			new Reftrail_REST_Recruiters_Controller(),
 			new Reftrail_REST_Portal_Controller(),
 			new Reftrail_REST_Activity_Controller(),
@@ -201,10 +202,13 @@ final class Reftrail_REST {
 	}
 
 	/** The routes browsers call from the shop's pages (CORS applies). */
-	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/daily', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/campaigns', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates', '/reftrail/v1/me/links', '/reftrail/v1/me/postback', '/reftrail/v1/me/postback/test' );
+	const BROWSER_ROUTES = array( '/reftrail/v1/clicks', '/reftrail/v1/leads', '/reftrail/v1/sales', '/reftrail/v1/me', '/reftrail/v1/me/report', '/reftrail/v1/me/daily', '/reftrail/v1/me/payouts', '/reftrail/v1/me/creatives', '/reftrail/v1/me/reports/creatives', '/reftrail/v1/me/campaigns', '/reftrail/v1/me/bonuses', '/reftrail/v1/me/recruits', '/reftrail/v1/me/withholding/certificates', '/reftrail/v1/me/links', '/reftrail/v1/me/postback', '/reftrail/v1/me/postback/test', '/reftrail/v1/me/payout-requests' );
 
-	/** The browser routes with a path parameter (CORS applies): an affiliate's short link. */
-	const BROWSER_ROUTE_PATTERNS = array( '#^/reftrail/v1/me/links/[^/]+$#D' );
+	/**
+	 * The browser routes with a path parameter (CORS applies): an affiliate's short link, their
+	 * payout request.
+	 */
+	const BROWSER_ROUTE_PATTERNS = array( '#^/reftrail/v1/me/links/[^/]+$#D', '#^/reftrail/v1/me/payout-requests/[^/]+$#D' );
 
 	/**
 	 * Whether browsers call `$route` from the shop's pages (CORS applies).

@@ -39,9 +39,10 @@ final class Reftrail_Schema {
 	 * `/go/{code}` to a page of the shop with an affiliate's parameter and a campaign, and the
 	 * rewrite rule of the site's own `/go/{code}`; 25: affiliates' postbacks, an affiliate's
 	 * postback URL and the requests owed to it; 26: the webhook and postback outboxes by time, for
-	 * the merchant's list of deliveries).
+	 * the merchant's list of deliveries; 27: payout requests, an affiliate's request to be paid
+	 * their approved balance in one currency).
 	 */
-	const VERSION = 26;
+	const VERSION = 27;
 
 	/** The option holding the installed schema version. */
 	const OPTION = 'reftrail_db_version';
@@ -53,7 +54,7 @@ final class Reftrail_Schema {
 	const ROLE = 'reftrail_affiliate';
 
 	/** Every table, short names. */
-	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts', 'recruiter_commissions', 'short_links', 'postbacks' );
+	const TABLES = array( 'affiliates', 'coupons', 'clicks', 'orders', 'refunds', 'leads', 'referrals', 'referral_credit', 'ledger', 'payouts', 'payout_lines', 'idempotency', 'sessions', 'outbox', 'mail_outbox', 'program_changes', 'creatives', 'activity', 'bonuses', 'applications', 'application_attempts', 'recruiter_commissions', 'short_links', 'postbacks', 'payout_requests' );
 
 	/**
 	 * Activation: tables, role, capability, keys.
@@ -500,6 +501,27 @@ final class Reftrail_Schema {
   KEY due (delivered_at,failed_at,next_at),
   KEY affiliate_at (affiliate_id,at),
   KEY at_id (at,id)
+) $c;";
+		// Payout requests (Reftrail_Payout_Requests): an affiliate's request to be paid their
+		// approved balance in `currency` (`amount`, as it was when asked), `status` open until a
+		// payout pays it (`payout_id`), the merchant declines it (`reason`, or NULL) or the
+		// affiliate takes it back (cancelled), at `closed_at`. At most one is open per affiliate and
+		// currency: MariaDB has no partial unique index, so requests are made under the payouts'
+		// lock, which checks it.
+		$sql[] = "CREATE TABLE {$t('payout_requests')} (
+  id varchar(40) NOT NULL,
+  affiliate_id varchar(64) NOT NULL,
+  currency char(3) NOT NULL,
+  amount bigint(20) NOT NULL,
+  status varchar(10) NOT NULL,
+  at bigint(20) NOT NULL,
+  closed_at bigint(20) DEFAULT NULL,
+  payout_id varchar(40) DEFAULT NULL,
+  reason varchar(500) DEFAULT NULL,
+  PRIMARY KEY  (id),
+  KEY affiliate_currency (affiliate_id,currency,status),
+  KEY affiliate_at (affiliate_id,at),
+  KEY status_at (status,at)
 ) $c;";
 		$before = (int) get_option( self::OPTION, 0 );
 		dbDelta( $sql );

@@ -206,6 +206,24 @@ abstract class Reftrail_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
+	 * Permission of merchant routes that change something: a merchant caller who is not a viewer
+	 * (merchant_role()), as the server refuses its read-only members.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return true|WP_Error
+	 */
+	public function change_permissions_check( $request ) {
+		$allowed = $this->merchant_permissions_check( $request );
+		if ( true !== $allowed ) {
+			return $allowed;
+		}
+		if ( 'viewer' === self::merchant_role( $request ) ) {
+			return new WP_Error( 'role_forbidden', __( 'A viewer may read the program but not change it.', 'reftrail' ), array( 'status' => 403 ) );
+		}
+		return true;
+	}
+
+	/**
 	 * Permission of the affiliate's routes (`/v1/me...`): an affiliate's token, or a WordPress
 	 * user linked to an affiliate.
 	 *

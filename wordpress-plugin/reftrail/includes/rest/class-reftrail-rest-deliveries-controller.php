@@ -39,7 +39,7 @@ class Reftrail_REST_Deliveries_Controller extends Reftrail_REST_Controller {
 				array(
 					'methods'             => WP_REST_Server::CREATABLE,
 					'callback'            => array( $this, 'retry_item' ),
-					'permission_callback' => array( $this, 'retry_permissions_check' ),
+					'permission_callback' => array( $this, 'change_permissions_check' ),
 				),
 			)
 		);
@@ -54,23 +54,6 @@ class Reftrail_REST_Deliveries_Controller extends Reftrail_REST_Controller {
 				),
 			)
 		);
-	}
-
-	/**
-	 * Who may send a delivery again: a merchant caller who may change things (not a viewer).
-	 *
-	 * @param WP_REST_Request $request Request.
-	 * @return true|WP_Error
-	 */
-	public function retry_permissions_check( $request ) {
-		$allowed = $this->merchant_permissions_check( $request );
-		if ( true !== $allowed ) {
-			return $allowed;
-		}
-		if ( 'viewer' === self::merchant_role( $request ) ) {
-			return new WP_Error( 'role_forbidden', __( 'A viewer may read the program but not change it.', 'reftrail' ), array( 'status' => 403 ) );
-		}
-		return true;
 	}
 
 	/**
