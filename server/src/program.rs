@@ -67,7 +67,9 @@ pub struct Program {
     /// (a person's own pick still wins in their browser). Left out or null on `PUT`: from the
     /// currency (VND: `vi`, THB: `th`, otherwise `en`). Always set in answers.
     pub locale: Option<String>,
-    /// Smallest payout per affiliate and currency, minor units.
+    /// Smallest payout per affiliate in the program's `currency`, minor units (the settings
+    /// show it in that currency). A balance in another currency is paid from its first minor
+    /// unit: a number of dong says nothing about dollars.
     pub min_payout: i64,
     /// The share of each commission a recruit earns that their recruiter earns on top, in basis
     /// points (0 to 5,000; 0: no recruiter commissions).
@@ -332,6 +334,16 @@ pub fn is_origin(s: &str) -> bool {
 }
 
 impl Program {
+    /// The smallest payout of a balance in `currency`, minor units: `min_payout` in the
+    /// program's own currency, else any positive balance.
+    pub fn min_payout_in(&self, currency: &str) -> i64 {
+        if currency == self.currency {
+            self.min_payout.max(1)
+        } else {
+            1
+        }
+    }
+
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), AppError> {
         let bad = |code: &'static str, msg: &'static str| Err(AppError::bad(code, msg));
@@ -655,6 +667,20 @@ pub async fn store(tx: &mut crate::db::Tx, program: &Program) -> Result<(), AppE
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_smallest_payout_is_in_the_programs_currency_only() {
+        let mut p = Program {
+            currency: "VND".into(),
+            min_payout: 200_000,
+            ..Program::default()
+        };
+        assert_eq!(p.min_payout_in("VND"), 200_000);
+        assert_eq!(p.min_payout_in("USD"), 1);
+        assert_eq!(p.min_payout_in("THB"), 1);
+        p.min_payout = 0;
+        assert_eq!(p.min_payout_in("VND"), 1, "a payout is never of nothing");
+    }
     use super::*;
 
     #[test]

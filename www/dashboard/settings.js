@@ -531,7 +531,7 @@ export async function settings(main, { api, program: p0, render, role }) {
         h('div', { class: 'field' }, h('label', {}, tax, ' ', t('dash.include_tax'))),
         field(t('dash.hold'), hold, t('dash.hold_hint')),
         h('div', { class: 'field' }, h('label', {}, auto, ' ', t('dash.auto_approve'))),
-        field(t('dash.min_payout', { currency: cur }), minPayout),
+        field(t('dash.min_payout', { currency: cur }), minPayout, t('dash.min_payout_hint', { currency: cur })),
         field(t('dash.recruiter_rate'), recruiterRate, t('dash.recruiter_rate_hint')),
         h('fieldset', { class: 'field' }, h('legend', {}, t('dash.affiliate_emails')), emails.map(([event, box]) => h('div', {}, h('label', {}, box, ' ', t(`dash.email_${event.replace('.', '_')}`)))), h('small', { class: 'hint' }, t('dash.affiliate_emails_hint'))),
         field(t('dash.rules_json'), rules, t('dash.rules_hint')),

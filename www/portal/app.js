@@ -355,8 +355,8 @@ async function render() {
                   'td',
                   { class: 'num', 'data-label': t('status.approved') },
                   money(b.approved, b.currency),
-                  // Below the program's smallest payout, it waits: say how far it is.
-                  b.approved > 0 && b.approved < (me.min_payout || 0)
+                  // Below the program's smallest payout (a sum of its own currency), it waits: say how far it is.
+                  b.approved > 0 && b.currency === me.min_payout_currency && b.approved < (me.min_payout || 0)
                     ? h('small', { class: 'hint to-go' }, h('br'), t('portal.to_min_payout', { min: money(me.min_payout, b.currency), left: money(me.min_payout - b.approved, b.currency) }))
                     : null,
                 ),

@@ -7,11 +7,12 @@ import { h, badge, act } from '../shared/ui.js';
 
 const STATUS_KIND = { open: 'pending', paid: 'paid', declined: 'rejected', cancelled: 'archived' };
 
-/** The box: `me` (balances, min_payout), `requests` (newest first), `render` redraws the page. */
+/** The box: `me` (balances, min_payout and its currency), `requests` (newest first), `render` redraws the page. */
 export function payoutRequestsBox(api, me, requests, render) {
-  const min = Math.max(me.min_payout || 0, 1);
+  // The program's smallest payout is a sum of its own currency; others are paid from any balance.
+  const min = (currency) => (currency === me.min_payout_currency ? Math.max(me.min_payout || 0, 1) : 1);
   const rows = me.balances
-    .filter((b) => b.approved >= min || requests.some((r) => r.status === 'open' && r.currency === b.currency))
+    .filter((b) => b.approved >= min(b.currency) || requests.some((r) => r.status === 'open' && r.currency === b.currency))
     .map((b) => {
       const open = requests.find((r) => r.status === 'open' && r.currency === b.currency);
       return h(

@@ -32,9 +32,12 @@ pub struct Me {
     pub locale: String,
     /// Whether they are emailed about each new referral (when the program sends those emails).
     pub referral_emails: bool,
-    /// The smallest payout, minor units, in each currency: an approved balance below it waits
-    /// for the next payout that reaches it.
+    /// The smallest payout, minor units of `min_payout_currency`: an approved balance in that
+    /// currency below it waits for the next payout that reaches it (other currencies are paid
+    /// from any positive balance).
     pub min_payout: i64,
+    /// The currency `min_payout` is in: the program's.
+    pub min_payout_currency: String,
     /// The program's overrides for the affiliate's category (`sale`, `lead`), which they earn
     /// where they have none of their own; `null` when the category has none.
     #[schema(value_type = Option<Object>)]
@@ -160,6 +163,7 @@ async fn me(state: &AppState, id: &str) -> Result<Me, AppError> {
         locale: program.locale().to_owned(),
         referral_emails: referral_emails != 0,
         min_payout: program.min_payout,
+        min_payout_currency: program.currency.clone(),
         category_commission: program
             .commission
             .affiliate_categories

@@ -146,7 +146,7 @@ pub async fn me_payout_requests_create(
         ));
     }
     let balance = approved_balance(&mut tx, &id, &b.currency).await?;
-    let min = program.min_payout.max(1);
+    let min = program.min_payout_in(&b.currency);
     if balance < min {
         return Err(AppError::conflict(
             "below_minimum",

@@ -5,8 +5,8 @@
 //!
 //! A payout moves each included referral's, bonus's and recruiter commission's approved money to
 //! `paid` in the ledger. An affiliate's approved balance may be negative (a refund after an
-//! earlier payout); the payout nets it: the affiliate is paid the sum, and only when that sum is positive and at least the
-//! program's `min_payout`.
+//! earlier payout); the payout nets it: the affiliate is paid the sum, and only when that sum is positive and, in the
+//! program's currency, at least its `min_payout`.
 
 use super::idempotency::{self, remember};
 use crate::activity;
@@ -324,7 +324,6 @@ pub async fn payouts_create(
     }
     super::referrals::approve_due(&state).await?;
     let program = state.program().await?;
-    let min = program.min_payout.max(1);
     let mut tx = state.db.begin_write().await?;
     ledger::lock(&state.db, &mut tx, "payouts").await?;
     if let Some(k) = &idem {
@@ -357,7 +356,7 @@ pub async fn payouts_create(
         let currency: String = r.try_get(1)?;
         let total: i64 = r.try_get(2)?;
         let how = PaidTo::from_row(&r, 3)?;
-        if total < min || !how.payable() {
+        if total < program.min_payout_in(&currency) || !how.payable() {
             continue;
         }
         if body
