@@ -479,6 +479,7 @@ class PayoutRequestsTest extends Reftrail_Test_Case {
 	public function test_a_request_approves_the_referrals_whose_hold_ended_first() {
 		$this->program(
 			array(
+				'currency'   => 'VND',
 				'hold_days'  => 30,
 				'min_payout' => 40000,
 			)

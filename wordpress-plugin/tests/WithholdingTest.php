@@ -373,6 +373,7 @@ class WithholdingTest extends Reftrail_Test_Case {
 	public function test_the_minimum_payout_is_compared_with_the_gross() {
 		$this->program(
 			array(
+				'currency'    => 'THB',
 				'hold_days'   => 0,
 				'min_payout'  => 6000000,
 				'withholding' => array( array_merge( self::THB, array( 'threshold' => 0 ) ) ),

@@ -609,9 +609,10 @@ final class Reftrail_Ledger {
 	 * Batches approved balances into a payout: a line per affiliate and currency, paid by PayPal
 	 * (which needs an email) or by bank transfer (always payable: the details were checked when
 	 * saved), as the affiliate is paid at this moment. The line settles the whole approved balance
-	 * (its gross, which the minimum payout is compared with); the tax the program's withholding
-	 * rules keep back from it, unless the affiliate is exempt, is left out of what they are paid,
-	 * and their tax id is kept with it. The approved balance includes the bonuses not yet paid
+	 * (its gross, which the smallest payout of its currency is compared with: the program's
+	 * min_payout in the program's own currency, any positive sum in another); the tax the
+	 * program's withholding rules keep back from it, unless the affiliate is exempt, is left out
+	 * of what they are paid, and their tax id is kept with it. The approved balance includes the bonuses not yet paid
 	 * (Reftrail_Bonuses) and the shares of recruits' commissions (Reftrail_Recruiters): the line
 	 * pays them with the commission, marks them paid and counts them (`bonuses`,
 	 * `recruiter_commissions`) apart from the referrals. Each line closes its affiliate's open
@@ -627,12 +628,11 @@ final class Reftrail_Ledger {
 		global $wpdb;
 		self::approve_due();
 		$program = Reftrail_Program::get();
-		$min     = max( 1, (int) $program['min_payout'] );
 		$rules   = (array) $program['withholding'];
 		return Reftrail_Db::locked(
 			'payouts',
 			fn() => Reftrail_Db::transaction(
-				function () use ( $wpdb, $body, $min, $rules, $by ) {
+				function () use ( $wpdb, $body, $program, $rules, $by ) {
 					$l     = Reftrail_Db::table( 'ledger' );
 					$a     = Reftrail_Db::table( 'affiliates' );
 					$rows  = $wpdb->get_results(
@@ -654,7 +654,7 @@ final class Reftrail_Ledger {
 					foreach ( $rows as $r ) {
 						$total = (int) $r['total'];
 						$bank  = null !== $r['payout_method'];
-						if ( $total < $min || ( ! $bank && '' === $r['email'] ) ) {
+						if ( $total < Reftrail_Program::min_payout_in( $program, $r['currency'] ) || ( ! $bank && '' === $r['email'] ) ) {
 							continue;
 						}
 						if ( isset( $body['affiliates'] ) && ! in_array( $r['affiliate_id'], $body['affiliates'], true ) ) {

@@ -58,7 +58,7 @@ final class Reftrail_Payout_Requests {
 			throw Reftrail_Http_Error::bad( 'invalid_currency', 'currency must be an ISO 4217 code' );
 		}
 		Reftrail_Ledger::approve_due();
-		$min = max( 1, (int) Reftrail_Program::get()['min_payout'] );
+		$min = Reftrail_Program::min_payout_in( Reftrail_Program::get(), $currency );
 		return Reftrail_Db::locked(
 			self::LOCK,
 			fn() => Reftrail_Db::transaction(

@@ -137,6 +137,19 @@ final class Reftrail_Program {
 	}
 
 	/**
+	 * The smallest payout of a balance in `$currency`, minor units: the program's `min_payout` in
+	 * its own currency (the settings show it in that currency), else any positive balance, since
+	 * a number of dong says nothing about dollars. As the server's `Program::min_payout_in`.
+	 *
+	 * @param array  $program  The program, as get() answers it.
+	 * @param string $currency ISO 4217 code of the balance.
+	 * @return int At least 1: a payout is never of nothing.
+	 */
+	public static function min_payout_in( array $program, $currency ) {
+		return $currency === $program['currency'] ? max( 1, (int) $program['min_payout'] ) : 1;
+	}
+
+	/**
 	 * The stored program, with defaults for what is missing (the language: the currency's).
 	 *
 	 * @return array

@@ -1075,8 +1075,10 @@ class Reftrail_REST_Me_Controller extends Reftrail_REST_Controller {
 			'balances'            => Reftrail_Ledger::balances( $id ),
 			'locale'              => $program['locale'],
 			'referral_emails'     => Reftrail_Affiliates::referral_emails( $id ),
-			// The smallest payout, minor units, in each currency.
+			// The smallest payout, minor units of min_payout_currency (the program's): an approved
+			// balance in that currency below it waits; other currencies are paid from any balance.
 			'min_payout'          => (int) $program['min_payout'],
+			'min_payout_currency' => $program['currency'],
 			// The program's overrides for the affiliate's category, which they earn where they
 			// have none of their own; null when the category has none.
 			'category_commission' => is_array( $category ) ? array(
