@@ -332,4 +332,6 @@ async fn an_affiliate_sees_the_smallest_payout_of_the_program() {
     me.status(200);
     assert!(me.json["min_payout"].is_i64(), "{}", me.text);
     assert_eq!(me.json["min_payout"], program.json["min_payout"]);
+    // A sum of the program's own currency; other currencies are paid whatever their size.
+    assert_eq!(me.json["min_payout_currency"], program.json["currency"]);
 }
