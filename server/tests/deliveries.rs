@@ -86,6 +86,17 @@ async fn program_with_a_postback(addr: std::net::SocketAddr) -> AppState {
     state
 }
 
+/// `POST /v1/deliveries/{id}/retry` with the secret key.
+async fn retry(state: &AppState, id: &str) -> (StatusCode, Value) {
+    call(
+        state,
+        "POST",
+        &format!("/v1/deliveries/{id}/retry"),
+        json!(null),
+    )
+    .await
+}
+
 async fn only_postback(state: &AppState) -> Value {
     let (s, page) = call(state, "GET", "/v1/deliveries?kind=postback", json!(null)).await;
     assert_eq!(s, StatusCode::OK, "{page}");
@@ -123,13 +134,7 @@ async fn a_postback_given_up_is_sent_again_and_delivered() {
     );
 
     let id = d["id"].as_str().expect("id");
-    let (s, again) = call(
-        &state,
-        "POST",
-        &format!("/v1/deliveries/{id}/retry"),
-        json!(null),
-    )
-    .await;
+    let (s, again) = retry(&state, id).await;
     assert_eq!(s, StatusCode::OK, "{again}");
     assert_eq!(again["status"], "pending");
     assert_eq!(again["attempts"], 0);
@@ -162,13 +167,7 @@ async fn a_postback_given_up_is_sent_again_and_delivered() {
     assert_eq!(d["status"], "delivered");
     assert_eq!(d["attempts"], 1);
     assert!(d["delivered_at"].is_string());
-    let (s, v) = call(
-        &state,
-        "POST",
-        &format!("/v1/deliveries/{id}/retry"),
-        json!(null),
-    )
-    .await;
+    let (s, v) = retry(&state, id).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("already_delivered"))
@@ -196,13 +195,7 @@ async fn a_delivery_a_worker_may_hold_is_left_to_it() {
     };
     // Due within the minute a lease lasts: perhaps being sent right now.
     due_in(30).await;
-    let (s, v) = call(
-        &state,
-        "POST",
-        &format!("/v1/deliveries/{id}/retry"),
-        json!(null),
-    )
-    .await;
+    let (s, v) = retry(&state, &id).await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("delivery_due"))
@@ -223,13 +216,7 @@ async fn a_delivery_a_worker_may_hold_is_left_to_it() {
     );
     assert_eq!(page["counts"]["retrying"], 1);
     assert_eq!(page["counts"]["pending"], 1);
-    let (s, v) = call(
-        &state,
-        "POST",
-        &format!("/v1/deliveries/{id}/retry"),
-        json!(null),
-    )
-    .await;
+    let (s, v) = retry(&state, &id).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["attempts"], 0);
     let got_before = *tracker.got.lock().unwrap();
@@ -278,13 +265,7 @@ async fn a_webhook_given_up_is_sent_again_signed() {
     assert_eq!(hook["url"], format!("http://{addr}/hook"));
     assert_eq!(hook["affiliate_id"], Value::Null);
     let id = hook["id"].as_str().expect("id");
-    let (s, v) = call(
-        &state,
-        "POST",
-        &format!("/v1/deliveries/{id}/retry"),
-        json!(null),
-    )
-    .await;
+    let (s, v) = retry(&state, id).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let client = state.webhook_client().expect("client").clone();
     let sent = reftrail_server::webhooks::deliver_due(&state, &client)
