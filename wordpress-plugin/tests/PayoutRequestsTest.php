@@ -196,46 +196,6 @@ class PayoutRequestsTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * A role that may read the program (manage_reftrail) and nothing more.
-	 *
-	 * @return string
-	 */
-	private static function viewer_role() {
-		if ( ! get_role( 'reftrail_test_viewer' ) ) {
-			add_role(
-				'reftrail_test_viewer',
-				'Viewer',
-				array(
-					'read'                => true,
-					Reftrail_Schema::CAP => true,
-				)
-			);
-		}
-		return 'reftrail_test_viewer';
-	}
-
-	/**
-	 * A shop manager as WooCommerce makes one: runs the shop and the program, does not manage the
-	 * site.
-	 *
-	 * @return string
-	 */
-	private static function manager_role() {
-		if ( ! get_role( 'reftrail_test_shop_manager' ) ) {
-			add_role(
-				'reftrail_test_shop_manager',
-				'Shop manager',
-				array(
-					'read'                => true,
-					'manage_woocommerce'  => true,
-					Reftrail_Schema::CAP => true,
-				)
-			);
-		}
-		return 'reftrail_test_shop_manager';
-	}
-
-	/**
 	 * The server's string literal `$literal` (asserted to be in `$file` of server/src) with its
 	 * placeholders filled in.
 	 *

@@ -214,25 +214,6 @@ class WooCommerceCouponTemplateTest extends Reftrail_Test_Case {
 	}
 
 	/**
-	 * A role that may read the program (manage_reftrail) and nothing more.
-	 *
-	 * @return string
-	 */
-	private static function viewer_role() {
-		if ( ! get_role( 'reftrail_test_viewer' ) ) {
-			add_role(
-				'reftrail_test_viewer',
-				'Viewer',
-				array(
-					'read'                => true,
-					Reftrail_Schema::CAP => true,
-				)
-			);
-		}
-		return 'reftrail_test_viewer';
-	}
-
-	/**
 	 * WooCommerce's shop manager, who may manage the program and publish coupons but not manage
 	 * the site.
 	 *

@@ -124,25 +124,6 @@ class WooCommerceCouponsTest extends Reftrail_Test_Case {
 		);
 	}
 
-	/**
-	 * A role that may read the program (manage_reftrail) but not publish WooCommerce's coupons.
-	 *
-	 * @return string
-	 */
-	private static function viewer_role() {
-		if ( ! get_role( 'reftrail_test_viewer' ) ) {
-			add_role(
-				'reftrail_test_viewer',
-				'Viewer',
-				array(
-					'read'                => true,
-					Reftrail_Schema::CAP => true,
-				)
-			);
-		}
-		return 'reftrail_test_viewer';
-	}
-
 	public function test_a_percent_coupon_gets_the_default_code_and_is_stored_as_woocommerce_stores_it() {
 		$this->affiliate( 'alice', array( 'coupons' => array( 'OLD5' ) ) );
 		list( $s, $d ) = $this->make(

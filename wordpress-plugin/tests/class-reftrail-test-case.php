@@ -82,6 +82,46 @@ abstract class Reftrail_Test_Case extends TestCase {
 	}
 
 	/**
+	 * A role that may read the program (manage_reftrail) and nothing more: the dashboard's viewer.
+	 *
+	 * @return string
+	 */
+	protected static function viewer_role() {
+		if ( ! get_role( 'reftrail_test_viewer' ) ) {
+			add_role(
+				'reftrail_test_viewer',
+				'Viewer',
+				array(
+					'read'                => true,
+					Reftrail_Schema::CAP => true,
+				)
+			);
+		}
+		return 'reftrail_test_viewer';
+	}
+
+	/**
+	 * A shop manager as WooCommerce makes one: runs the shop (manage_woocommerce) and the program,
+	 * does not manage the site: the dashboard's manager.
+	 *
+	 * @return string
+	 */
+	protected static function manager_role() {
+		if ( ! get_role( 'reftrail_test_shop_manager' ) ) {
+			add_role(
+				'reftrail_test_shop_manager',
+				'Shop manager',
+				array(
+					'read'                => true,
+					'manage_woocommerce'  => true,
+					Reftrail_Schema::CAP => true,
+				)
+			);
+		}
+		return 'reftrail_test_shop_manager';
+	}
+
+	/**
 	 * The bearer header of the secret key.
 	 *
 	 * @return array
